@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One key space for every knob: `-o key=value` on the command line, lines of
+ * a config file, and smmusim_config_set() here.  Every key has a type, a
+ * default, an allowed range or set of values, and a one-line description;
+ * `smmusim config --list` prints them all.  Presets ("--policy linux-6.6")
+ * are named sets of keys applied in order.
+ */
+#ifndef SMMUSIM_CONFIG_H
+#define SMMUSIM_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <smmusim/alloc.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct smmusim_config smmusim_config_t;
+
+enum smmusim_key_type {
+	SMMUSIM_KEY_BOOL = 0, /* on|off (also true|false, yes|no, 1|0) */
+	SMMUSIM_KEY_U64 = 1,  /* decimal or 0x hex, optional K/M/G suffix */
+	SMMUSIM_KEY_ENUM = 2, /* one of the allowed words */
+};
+
+struct smmusim_key_info {
+	const char *name;
+	enum smmusim_key_type type;
+	const char *type_name;   /* "bool", "u64", "enum" */
+	const char *def;         /* default, as text */
+	const char *allowed;     /* "on|off", "1..64", "range_end|arch_flush" */
+	const char *description; /* one line, ends with its source */
+};
+
+/* A config holding every key's default. `alloc` may be NULL. */
+int smmusim_config_new(smmusim_config_t **out,
+		       const struct smmusim_allocator *alloc);
+void smmusim_config_free(smmusim_config_t *cfg);
+int smmusim_config_copy(smmusim_config_t *dst, const smmusim_config_t *src);
+
+/* Set one key from text.  On error the message names the key and what is
+ * allowed (see smmusim_config_error()). */
+int smmusim_config_set(smmusim_config_t *cfg, const char *key,
+		       const char *value);
+/* Parse "key=value". */
+int smmusim_config_set_assignment(smmusim_config_t *cfg, const char *kv);
+/* Current value of a key as text. */
+int smmusim_config_get(const smmusim_config_t *cfg, const char *key,
+		       char *buf, size_t len);
+const char *smmusim_config_error(const smmusim_config_t *cfg);
+
+/* The static key table. */
+size_t smmusim_config_key_count(void);
+int smmusim_config_key_info(size_t i, struct smmusim_key_info *out);
+
+/* Presets.  kind is "policy" (kernel behaviour) or "hw" (hardware). */
+int smmusim_config_apply_preset(smmusim_config_t *cfg, const char *kind,
+				const char *name);
+size_t smmusim_preset_count(const char *kind);
+/* name, description, and the preset's "key=value" assignments. */
+int smmusim_preset_info(const char *kind, size_t i, const char **name,
+			const char **description,
+			const char *const **assignments, size_t *n_assignments);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

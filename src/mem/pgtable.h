@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * arm64 VMSAv8-64 stage-1 translation tables: 4 KiB granule, 48-bit VA,
+ * four levels (0..3), real descriptor bits (Arm ARM D8.3 "Translation table
+ * descriptor formats"; names as Linux arch/arm64/include/asm/pgtable-hwdef.h
+ * and pgtable-prot.h).  Blocks: 2 MiB at level 2, 1 GiB at level 1.
+ *
+ * One walker serves the CPU MMU, the SMMU and the oracle: one truth, many
+ * caches.  Permissions are reported for unprivileged (EL0) accesses, which is
+ * what user processes and SVA devices use.
+ */
+#ifndef SM_MEM_PGTABLE_H
+#define SM_MEM_PGTABLE_H
+
+#include <stdint.h>
+
+#include "mem/physmem.h"
+
+/* Descriptor bits. */
+#define PTE_VALID (1ull << 0)
+#define PTE_TABLE_BIT (1ull << 1) /* L0-L2: 1 = table, 0 = block */
+#define PTE_TYPE_MASK 3ull
+#define PTE_TYPE_PAGE 3ull /* level 3 */
+#define PMD_TYPE_TABLE 3ull
+#define PMD_TYPE_SECT 1ull /* block */
+#define PTE_USER (1ull << 6)   /* AP[1]: EL0 access */
+#define PTE_RDONLY (1ull << 7) /* AP[2]: read-only */
+#define PTE_SHARED (3ull << 8) /* SH[1:0] inner shareable */
+#define PTE_AF (1ull << 10)    /* access flag */
+#define PTE_NG (1ull << 11)    /* not global: tagged with ASID */
+#define PTE_DBM (1ull << 51)   /* dirty bit modifier (HW DBM not modelled) */
+#define PTE_PXN (1ull << 53)
+#define PTE_UXN (1ull << 54)
+/* Linux software bits (ignored by the hardware). */
+#define PTE_WRITE PTE_DBM          /* Linux: logically writable */
+#define PTE_DIRTY (1ull << 55)     /* Linux: software dirty */
+#define PTE_SPECIAL (1ull << 56)
+#define PTE_PROT_NONE (1ull << 58) /* Linux: PROT_NONE, only when !VALID */
+#define PTE_ADDR_MASK 0x0000fffffffff000ull /* OA[47:12] */
+
+#define SM_VA_BITS 48
+#define SM_PTRS_PER_TABLE 512
+
+/* Bytes mapped by one descriptor at `level` (0: 512 GiB ... 3: 4 KiB). */
+static inline uint64_t sm_level_size(int level)
+{
+	return 1ull << (12 + 9 * (3 - level));
+}
+
+/* Index of va in a table of `level`. */
+static inline unsigned sm_level_index(uint64_t va, int level)
+{
+	return (unsigned)((va >> (12 + 9 * (3 - level))) & 511);
+}
+
+enum sm_walk_fault {
+	SM_WALK_OK = 0,
+	SM_WALK_FAULT_TRANSLATION, /* invalid or reserved descriptor */
+	SM_WALK_FAULT_ACCESS_FLAG, /* valid leaf with AF = 0 */
+	SM_WALK_FAULT_ADDR_SIZE,   /* va beyond 48 bits, or OA outside RAM */
+};
+
+struct sm_walk {
+	enum sm_walk_fault fault;
+	int level;          /* leaf level, or level of the faulting read */
+	uint64_t desc;      /* leaf (or faulting) descriptor */
+	uint64_t desc_pa;   /* where it was read */
+	uint64_t pa;        /* output address of va (OK only) */
+	uint64_t page_size; /* 4 KiB, 2 MiB or 1 GiB (OK only) */
+	unsigned perm;      /* SMMUSIM_PROT_* for EL0 accesses (OK only) */
+	unsigned reads;     /* descriptors read, 1..4 */
+};
+
+/* EL0 permissions of a leaf descriptor: R when AP[1], W when AP[1] and
+ * !AP[2], X when !UXN. */
+unsigned sm_pte_perm(uint64_t desc);
+
+/* Walk va from the level-0 table at root_pa.  Always fills *out; returns
+ * out->fault for convenience.  Permission checking is the caller's. */
+enum sm_walk_fault sm_pgt_walk(const struct sm_physmem *pm, uint64_t root_pa,
+			       uint64_t va, struct sm_walk *out);
+
+/* A zeroed level-0 table. */
+int sm_pgt_new_root(struct sm_physmem *pm, uint64_t *root_pa,
+		    struct sm_errbuf *eb);
+
+/*
+ * Write the leaf descriptor for va at `level` (3: page, 2: 2 MiB block,
+ * 1: 1 GiB block), allocating intermediate tables.  va is aligned down to the
+ * level size.  *old (if non-NULL) receives the previous descriptor.  Fails
+ * with SMMUSIM_EEXIST if a block already covers va at a higher level, or a
+ * table exists where a block is asked for.
+ */
+int sm_pgt_set(struct sm_physmem *pm, uint64_t root_pa, uint64_t va,
+	       int level, uint64_t desc, uint64_t *old, struct sm_errbuf *eb);
+
+/*
+ * Find the leaf slot for va without checking validity: descends through
+ * valid table descriptors and stops at the first non-table descriptor
+ * (invalid, block or page).  *level and *desc_pa say where that is; returns
+ * the descriptor (0 when no table exists down to the slot, *desc_pa = 0).
+ */
+uint64_t sm_pgt_get(const struct sm_physmem *pm, uint64_t root_pa, uint64_t va,
+		    int *level, uint64_t *desc_pa);
+
+/* Call fn for every non-zero leaf descriptor (valid or not) mapping an
+ * address in [start, end), in ascending va order, skipping absent subtrees.
+ * fn returns 0 to go on, non-zero to stop (that value is returned). */
+typedef int (*sm_pgt_leaf_fn)(void *ctx, uint64_t va, int level,
+			      uint64_t desc, uint64_t desc_pa);
+int sm_pgt_for_each_leaf(const struct sm_physmem *pm, uint64_t root_pa,
+			 uint64_t start, uint64_t end, sm_pgt_leaf_fn fn,
+			 void *ctx);
+
+/* Free every table page below and including root (not the data pages). */
+void sm_pgt_free_tables(struct sm_physmem *pm, uint64_t root_pa);
+
+#endif
