@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <smmusim/error.h>
+
+#include "core/json.h"
+#include "core/stats.h"
+
+/* ---- counting allocator: checks that frees carry the allocation size ---- */
+
+struct counting {
+	size_t live_blocks;
+	size_t live_bytes;
+	size_t allocs;
+	long fail_after; /* < 0: never fail */
+	int size_mismatch;
+};
+
+struct hdr {
+	size_t size;
+	size_t pad; /* keep 16-byte alignment */
+};
+
+static void *cnt_malloc(size_t n, void *ctx)
+{
+	struct counting *c = ctx;
+	if (c->fail_after >= 0 && (long)c->allocs >= c->fail_after)
+		return NULL;
+	struct hdr *h = malloc(sizeof(*h) + n);
+	if (!h)
+		return NULL;
+	h->size = n;
+	c->allocs++;
+	c->live_blocks++;
+	c->live_bytes += n;
+	return h + 1;
+}
+
+static void cnt_free(void *p, size_t n, void *ctx)
+{
+	struct counting *c = ctx;
+	if (!p)
+		return;
+	struct hdr *h = (struct hdr *)p - 1;
+	if (h->size != n)
+		c->size_mismatch++;
+	c->live_blocks--;
+	c->live_bytes -= h->size;
+	free(h);
+}
+
+static void *cnt_realloc(void *p, size_t old_n, size_t new_n, void *ctx)
+{
+	struct counting *c = ctx;
+	if (!p)
+		return cnt_malloc(new_n, ctx);
+	struct hdr *h = (struct hdr *)p - 1;
+	if (h->size != old_n)
+		c->size_mismatch++;
+	if (c->fail_after >= 0 && (long)c->allocs >= c->fail_after)
+		return NULL;
+	struct hdr *nh = realloc(h, sizeof(*nh) + new_n);
+	if (!nh)
+		return NULL;
+	c->allocs++;
+	c->live_bytes = c->live_bytes - nh->size + new_n;
+	nh->size = new_n;
+	return nh + 1;
+}
+
+static struct smmusim_allocator counting_allocator(struct counting *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->fail_after = -1;
+	struct smmusim_allocator a = {cnt_malloc, cnt_realloc, cnt_free, c};
+	return a;
+}
+
+/* ---- counters ----------------------------------------------------------- */
+
+static void test_counter_basic(void **state)
+{
+	(void)state;
+	struct sm_stats *s;
+	assert_int_equal(sm_stats_new(&s, NULL), 0);
+	assert_int_equal(sm_stats_new(NULL, NULL), SMMUSIM_EINVAL);
+
+	uint64_t *a = sm_stats_counter(s, "smmu.iotlb.hits");
+	assert_non_null(a);
+	assert_int_equal(*a, 0);
+	(*a)++;
+	assert_ptr_equal(sm_stats_counter(s, "smmu.iotlb.hits"), a);
+	assert_int_equal(*sm_stats_counter(s, "smmu.iotlb.hits"), 1);
+	assert_ptr_equal(sm_stats_find(s, "smmu.iotlb.hits"), a);
+	assert_null(sm_stats_find(s, "smmu.iotlb.misses"));
+	assert_int_equal(sm_stats_counter_count(s), 1);
+
+	/* Counters and histograms are separate namespaces. */
+	assert_null(sm_stats_find_hist(s, "smmu.iotlb.hits"));
+	sm_stats_free(s);
+	sm_stats_free(NULL);
+}
+
+static void test_counter_many_stable(void **state)
+{
+	(void)state;
+	enum { N = 5000 };
+	struct counting c;
+	struct smmusim_allocator al = counting_allocator(&c);
+	struct sm_stats *s;
+	assert_int_equal(sm_stats_new(&s, &al), 0);
+
+	static uint64_t *ptrs[N];
+	char name[64];
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "ctr.%d", i);
+		ptrs[i] = sm_stats_counter(s, name);
+		assert_non_null(ptrs[i]);
+		*ptrs[i] = (uint64_t)i * 3;
+	}
+	assert_int_equal(sm_stats_counter_count(s), N);
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "ctr.%d", i);
+		assert_ptr_equal(sm_stats_counter(s, name), ptrs[i]);
+		assert_ptr_equal(sm_stats_find(s, name), ptrs[i]);
+		assert_int_equal(*ptrs[i], (uint64_t)i * 3);
+	}
+	assert_int_equal(sm_stats_counter_count(s), N);
+
+	/* Sorted iteration: strictly increasing, values match. */
+	const char *prev = NULL;
+	for (size_t i = 0; i < N; i++) {
+		const char *nm;
+		uint64_t v;
+		sm_stats_counter_at(s, i, &nm, &v);
+		assert_non_null(nm);
+		if (prev)
+			assert_true(strcmp(prev, nm) < 0);
+		prev = nm;
+		assert_int_equal(v, *sm_stats_find(s, nm));
+	}
+
+	struct sm_hist *h = sm_stats_hist(s, "lat");
+	sm_hist_record(h, 5);
+	sm_stats_free(s);
+	assert_int_equal(c.live_blocks, 0);
+	assert_int_equal(c.live_bytes, 0);
+	assert_int_equal(c.size_mismatch, 0);
+}
+
+static void test_oom_no_leak(void **state)
+{
+	(void)state;
+	struct counting c;
+	struct smmusim_allocator al = counting_allocator(&c);
+	/* Fail the k-th allocation for every k until a full run succeeds. */
+	for (long k = 0;; k++) {
+		counting_allocator(&c);
+		c.fail_after = k;
+		struct sm_stats *s;
+		int rc = sm_stats_new(&s, &al);
+		bool ok = rc == 0;
+		if (ok) {
+			char name[32];
+			for (int i = 0; i < 100 && ok; i++) {
+				snprintf(name, sizeof(name), "c%d", i);
+				ok = sm_stats_counter(s, name) != NULL;
+			}
+			if (ok)
+				ok = sm_stats_hist(s, "h") != NULL;
+			sm_stats_free(s);
+		} else {
+			assert_int_equal(rc, SMMUSIM_ENOMEM);
+		}
+		assert_int_equal(c.live_blocks, 0);
+		assert_int_equal(c.size_mismatch, 0);
+		if (ok)
+			break;
+		assert_true(k < 10000);
+	}
+}
+
+static void test_counterf(void **state)
+{
+	(void)state;
+	struct sm_stats *s;
+	assert_int_equal(sm_stats_new(&s, NULL), 0);
+	uint64_t *p = sm_stats_counterf(s, "cpu.tlbi.issued.%s", "vae1is");
+	assert_non_null(p);
+	assert_ptr_equal(sm_stats_find(s, "cpu.tlbi.issued.vae1is"), p);
+	assert_ptr_equal(
+	    sm_stats_counterf(s, "cpu%c%s", '.', "tlbi.issued.vae1is"), p);
+
+	char longname[300];
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = 0;
+	assert_null(sm_stats_counterf(s, "%s", longname));
+	longname[255] = 0; /* exactly 255 chars: accepted */
+	assert_non_null(sm_stats_counterf(s, "%s", longname));
+	assert_int_equal(sm_stats_counter_count(s), 2);
+	sm_stats_free(s);
+}
+
+static void test_sorted_order(void **state)
+{
+	(void)state;
+	struct sm_stats *s;
+	assert_int_equal(sm_stats_new(&s, NULL), 0);
+	const char *names[] = {"smmu.walk", "cpu.tlb.hits", "a",
+			       "smmu.a",    "cpu.tlb",	    "B"};
+	for (size_t i = 0; i < 6; i++)
+		*sm_stats_counter(s, names[i]) = i;
+	const char *want[] = {"B",	"a",	    "cpu.tlb", "cpu.tlb.hits",
+			      "smmu.a", "smmu.walk"};
+	for (size_t i = 0; i < 6; i++) {
+		const char *nm;
+		uint64_t v;
+		sm_stats_counter_at(s, i, &nm, &v);
+		assert_string_equal(nm, want[i]);
+		assert_int_equal(v, *sm_stats_find(s, nm));
+	}
+	/* Registration after iteration re-sorts. */
+	sm_stats_counter(s, "0first");
+	const char *nm;
+	uint64_t v;
+	sm_stats_counter_at(s, 0, &nm, &v);
+	assert_string_equal(nm, "0first");
+	sm_stats_counter_at(s, 6, &nm, &v);
+	assert_string_equal(nm, "smmu.walk");
+	sm_stats_counter_at(s, 7, &nm, &v);
+	assert_null(nm);
+
+	/* Histograms too. */
+	sm_stats_hist(s, "z.lat");
+	sm_stats_hist(s, "m.lat");
+	sm_hist_record(sm_stats_hist(s, "m.lat"), 7);
+	assert_int_equal(sm_stats_hist_count(s), 2);
+	struct smmusim_hist_summary sum;
+	sm_stats_hist_at(s, 0, &nm, &sum);
+	assert_string_equal(nm, "m.lat");
+	assert_int_equal(sum.count, 1);
+	assert_int_equal(sum.p99, 7);
+	sm_stats_hist_at(s, 1, &nm, &sum);
+	assert_string_equal(nm, "z.lat");
+	assert_int_equal(sum.count, 0);
+	assert_ptr_equal(sm_stats_find_hist(s, "m.lat"),
+			 sm_stats_hist(s, "m.lat"));
+	sm_stats_free(s);
+}
+
+/* ---- histograms --------------------------------------------------------- */
+
+static struct sm_stats *hist_fixture(struct sm_hist **h)
+{
+	struct sm_stats *s;
+	assert_int_equal(sm_stats_new(&s, NULL), 0);
+	*h = sm_stats_hist(s, "lat");
+	assert_non_null(*h);
+	return s;
+}
+
+static void test_hist_small_exact(void **state)
+{
+	(void)state;
+	for (uint64_t v = 0; v < 32; v++) {
+		struct sm_hist *h;
+		struct sm_stats *s = hist_fixture(&h);
+		/* Half the samples at v, half far above: p50 must be v. */
+		for (int i = 0; i < 10; i++)
+			sm_hist_record(h, v);
+		for (int i = 0; i < 10; i++)
+			sm_hist_record(h, 1000000);
+		struct smmusim_hist_summary sum;
+		sm_hist_summary(h, &sum);
+		assert_int_equal(sum.p50, v);
+		assert_int_equal(sum.min, v);
+		assert_int_equal(sum.max, 1000000);
+		assert_int_equal(sum.count, 20);
+		assert_int_equal(sum.sum, v * 10 + 10000000);
+		sm_stats_free(s);
+	}
+}
+
+static void test_hist_uniform(void **state)
+{
+	(void)state;
+	struct sm_hist *h;
+	struct sm_stats *s = hist_fixture(&h);
+	for (uint64_t v = 1; v <= 1000; v++)
+		sm_hist_record(h, v);
+	struct smmusim_hist_summary sum;
+	sm_hist_summary(h, &sum);
+	assert_int_equal(sum.count, 1000);
+	assert_int_equal(sum.sum, 500500);
+	assert_int_equal(sum.min, 1);
+	assert_int_equal(sum.max, 1000);
+	assert_true(sum.p50 >= 500);
+	assert_true(sum.p50 - 500 <= 500 / 16);
+	assert_true(sum.p90 >= 900);
+	assert_true(sum.p90 - 900 <= 900 / 16);
+	assert_true(sum.p99 >= 990);
+	assert_true(sum.p99 <= 1000);
+	sm_stats_free(s);
+}
+
+static void test_hist_error_bound(void **state)
+{
+	(void)state;
+	/* A single sample is exact (clamping); a sample v among larger ones
+	 * reports its bucket's upper bound: >= v and within v/16. */
+	uint64_t vals[] = {
+	    33, 100, 1000, 4097, 123456789, 1ull << 40, 0xdeadbeefcafeull};
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		struct sm_hist *h;
+		struct sm_stats *s = hist_fixture(&h);
+		sm_hist_record(h, vals[i]);
+		sm_hist_record(h, UINT64_MAX);
+		struct smmusim_hist_summary sum;
+		sm_hist_summary(h, &sum);
+		assert_true(sum.p50 >= vals[i]);
+		assert_true(sum.p50 - vals[i] <= vals[i] / 16);
+		assert_int_equal(sum.p99, UINT64_MAX);
+		sm_stats_free(s);
+	}
+}
+
+static void test_hist_single(void **state)
+{
+	(void)state;
+	struct sm_hist *h;
+	struct sm_stats *s = hist_fixture(&h);
+	sm_hist_record(h, 777);
+	struct smmusim_hist_summary sum;
+	sm_hist_summary(h, &sum);
+	assert_int_equal(sum.count, 1);
+	assert_int_equal(sum.sum, 777);
+	assert_int_equal(sum.min, 777);
+	assert_int_equal(sum.max, 777);
+	assert_int_equal(sum.p50, 777);
+	assert_int_equal(sum.p90, 777);
+	assert_int_equal(sum.p99, 777);
+	sm_stats_free(s);
+}
+
+static void test_hist_huge(void **state)
+{
+	(void)state;
+	struct sm_hist *h;
+	struct sm_stats *s = hist_fixture(&h);
+	sm_hist_record(h, UINT64_MAX);
+	sm_hist_record(h, UINT64_MAX - 1);
+	sm_hist_record(h, 1ull << 63);
+	struct smmusim_hist_summary sum;
+	sm_hist_summary(h, &sum);
+	assert_int_equal(sum.count, 3);
+	assert_int_equal(sum.sum, UINT64_MAX); /* saturated */
+	assert_int_equal(sum.min, 1ull << 63);
+	assert_int_equal(sum.max, UINT64_MAX);
+	assert_true(sum.p50 >= UINT64_MAX - 1);
+	assert_int_equal(sum.p99, UINT64_MAX);
+	sm_stats_free(s);
+}
+
+static void test_hist_empty(void **state)
+{
+	(void)state;
+	struct sm_hist *h;
+	struct sm_stats *s = hist_fixture(&h);
+	struct smmusim_hist_summary sum;
+	memset(&sum, 0xa5, sizeof(sum));
+	sm_hist_summary(h, &sum);
+	struct smmusim_hist_summary zero = {0};
+	assert_memory_equal(&sum, &zero, sizeof(sum));
+	sm_stats_free(s);
+}
+
+/* ---- JSON --------------------------------------------------------------- */
+
+static char *json_of(void (*fn)(FILE *, const void *), const void *arg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	fn(f, arg);
+	fclose(f);
+	return buf;
+}
+
+static void wr_str(FILE *f, const void *s)
+{
+	sm_json_string(f, s);
+}
+
+static void wr_u64(FILE *f, const void *v)
+{
+	sm_json_u64(f, *(const uint64_t *)v);
+}
+
+static void test_json(void **state)
+{
+	(void)state;
+	struct {
+		const char *in, *out;
+	} cases[] = {
+	    {"plain.name", "\"plain.name\""},
+	    {"", "\"\""},
+	    {"a\"b", "\"a\\\"b\""},
+	    {"back\\slash", "\"back\\\\slash\""},
+	    {"line\nbreak\ttab\r", "\"line\\nbreak\\ttab\\r\""},
+	    {"\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\""},
+	    {"\b\f", "\"\\b\\f\""},
+	    {"caf\xc3\xa9", "\"caf\xc3\xa9\""},
+	    {NULL, "null"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = json_of(wr_str, cases[i].in);
+		assert_string_equal(got, cases[i].out);
+		free(got);
+	}
+	uint64_t v = UINT64_MAX;
+	char *got = json_of(wr_u64, &v);
+	assert_string_equal(got, "18446744073709551615");
+	free(got);
+	v = 0;
+	got = json_of(wr_u64, &v);
+	assert_string_equal(got, "0");
+	free(got);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_counter_basic),
+	    cmocka_unit_test(test_counter_many_stable),
+	    cmocka_unit_test(test_oom_no_leak),
+	    cmocka_unit_test(test_counterf),
+	    cmocka_unit_test(test_sorted_order),
+	    cmocka_unit_test(test_hist_small_exact),
+	    cmocka_unit_test(test_hist_uniform),
+	    cmocka_unit_test(test_hist_error_bound),
+	    cmocka_unit_test(test_hist_single),
+	    cmocka_unit_test(test_hist_huge),
+	    cmocka_unit_test(test_hist_empty),
+	    cmocka_unit_test(test_json),
+	};
+	return cmocka_run_group_tests_name("stats", tests, NULL, NULL);
+}
