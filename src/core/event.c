@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+#include <stddef.h>
+
+#include <smmusim/event.h>
+
+static const char *const event_names[SMMUSIM_EV_COUNT_] = {
+#define SM_EV_NAME_(name, kw) [SMMUSIM_EV_##name] = kw,
+    SMMUSIM_EVENT_TYPES(SM_EV_NAME_)
+#undef SM_EV_NAME_
+};
+
+const char *smmusim_event_name(enum smmusim_event_type type)
+{
+	if ((unsigned)type >= (unsigned)SMMUSIM_EV_COUNT_)
+		return NULL;
+	return event_names[type];
+}

@@ -1,0 +1,822 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests of the trace format v1 reader (src/replay/trace_reader.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <smmusim/error.h>
+#include <smmusim/event.h>
+
+#include "core/errbuf.h"
+#include "replay/trace_reader.h"
+
+#define HDR "smmusim-trace 1\n"
+
+/* ---- a counting allocator: every block must come back with its size ---- */
+
+struct counting {
+	long blocks;
+	long bytes;
+	long fail_after; /* allocations allowed before failing; < 0 = never */
+};
+
+static void *c_malloc(size_t n, void *ctx)
+{
+	struct counting *c = ctx;
+	if (c->fail_after == 0)
+		return NULL;
+	if (c->fail_after > 0)
+		c->fail_after--;
+	c->blocks++;
+	c->bytes += (long)n;
+	return malloc(n ? n : 1);
+}
+
+static void *c_realloc(void *p, size_t old_n, size_t new_n, void *ctx)
+{
+	struct counting *c = ctx;
+	void *q;
+	if (c->fail_after == 0)
+		return NULL;
+	if (c->fail_after > 0)
+		c->fail_after--;
+	q = realloc(p, new_n ? new_n : 1);
+	if (q)
+		c->bytes += (long)new_n - (long)old_n;
+	return q;
+}
+
+static void c_free(void *p, size_t n, void *ctx)
+{
+	struct counting *c = ctx;
+	c->blocks--;
+	c->bytes -= (long)n;
+	free(p);
+}
+
+/* ---- helpers ---- */
+
+struct fixture {
+	FILE *f;
+	struct sm_trace_reader *r;
+	struct sm_errbuf eb;
+	struct counting cnt;
+	struct smmusim_allocator alloc;
+};
+
+static struct fixture *fx_open(const char *text)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	size_t n = strlen(text);
+
+	assert_non_null(fx);
+	fx->cnt.fail_after = -1;
+	fx->alloc =
+	    (struct smmusim_allocator){c_malloc, c_realloc, c_free, &fx->cnt};
+	/* fmemopen of a zero-sized buffer is not portable: use a tmpfile. */
+	if (n)
+		fx->f = fmemopen((void *)text, n, "r");
+	else
+		fx->f = tmpfile();
+	assert_non_null(fx->f);
+	assert_int_equal(
+	    sm_trace_open_stream(&fx->r, fx->f, "t", &fx->alloc, &fx->eb), 0);
+	assert_string_equal(sm_trace_name(fx->r), "t");
+	return fx;
+}
+
+static void fx_close(struct fixture *fx)
+{
+	sm_trace_close(fx->r);
+	fclose(fx->f);
+	assert_int_equal(fx->cnt.blocks, 0);
+	assert_int_equal(fx->cnt.bytes, 0);
+	free(fx);
+}
+
+static void next_ok(struct fixture *fx, struct smmusim_event *ev)
+{
+	int rc = sm_trace_next(fx->r, ev, &fx->eb);
+	if (rc != 1)
+		fail_msg("expected an event, got %d: %s", rc, fx->eb.msg);
+}
+
+static void next_eof(struct fixture *fx)
+{
+	struct smmusim_event ev;
+	int rc = sm_trace_next(fx->r, &ev, &fx->eb);
+	if (rc != 0)
+		fail_msg("expected end of trace, got %d: %s", rc, fx->eb.msg);
+}
+
+/* Parse `text`, expect the first event of `text` to be the only one. */
+static struct smmusim_event one_event(const char *text)
+{
+	struct fixture *fx = fx_open(text);
+	struct smmusim_event ev;
+
+	next_ok(fx, &ev);
+	next_eof(fx);
+	fx_close(fx);
+	return ev;
+}
+
+/*
+ * Read `text` until an error; the message must begin with `where`
+ * ("t:LINE:COLUMN: ") and contain `what`.
+ */
+static void expect_err(const char *text, int code, const char *where,
+		       const char *what)
+{
+	struct fixture *fx = fx_open(text);
+	struct smmusim_event ev;
+	int rc, n = 0;
+
+	while ((rc = sm_trace_next(fx->r, &ev, &fx->eb)) == 1)
+		assert_true(++n < 1000);
+	if (rc != code)
+		fail_msg("input:\n%s\nexpected code %d, got %d (%s)", text,
+			 code, rc, fx->eb.msg);
+	if (strncmp(fx->eb.msg, where, strlen(where)) != 0 ||
+	    !strstr(fx->eb.msg, what))
+		fail_msg("input:\n%s\nexpected '%s...%s', got '%s'", text,
+			 where, what, fx->eb.msg);
+	/* Errors are sticky. */
+	memset(fx->eb.msg, 0, sizeof(fx->eb.msg));
+	assert_int_equal(sm_trace_next(fx->r, &ev, &fx->eb), code);
+	assert_true(strncmp(fx->eb.msg, where, strlen(where)) == 0);
+	fx_close(fx);
+}
+
+#define PARSE_ERR(text, where, what)                                           \
+	expect_err(text, SMMUSIM_EPARSE, where, what)
+
+/* ---- tests ---- */
+
+#define EXAMPLE                                                                \
+	"smmusim-trace 1\n"                                                    \
+	"# comments and blank lines are ignored; numbers are decimal or 0x "   \
+	"hex; len may use K, M, G suffixes\n"                                  \
+	"mm_create mm=1\n"                                                     \
+	"mmap      mm=1 va=0x400000 len=64K prot=rw map=shared  # prot: "      \
+	"none|r|rw (+x); map: private (default)|shared\n"                      \
+	"bind      sid=0x10 ssid=1 mm=1                    # SVA: "            \
+	"stream/substream now translates through mm 1\n"                       \
+	"dev_access sid=0x10 ssid=1 va=0x401000 op=r       # op: r | w\n"      \
+	"cpu_access cpu=0 mm=1 va=0x401000 op=w\n"                             \
+	"+1000 mprotect mm=1 va=0x400000 len=64K prot=r    # +N: N cycles "    \
+	"after the previous event; @N: at cycle N\n"                           \
+	"munmap    mm=1 va=0x400000 len=64K\n"                                 \
+	"unbind    sid=0x10 ssid=1\n"                                          \
+	"mm_exit   mm=1\n"
+
+static const char example[] = EXAMPLE;
+
+static void assert_no_time(const struct smmusim_event *ev)
+{
+	assert_int_equal(ev->timing, SMMUSIM_AFTER_PREV);
+	assert_int_equal(ev->time, 0);
+}
+
+static void test_example(void **state)
+{
+	struct fixture *fx = fx_open(example);
+	struct smmusim_event ev;
+	(void)state;
+
+	next_ok(fx, &ev);
+	assert_int_equal(ev.type, SMMUSIM_EV_MM_CREATE);
+	assert_no_time(&ev);
+	assert_int_equal(ev.line, 3);
+	assert_int_equal(ev.column, 1);
+	assert_int_equal(ev.mm, 1);
+
+	next_ok(fx, &ev);
+	assert_int_equal(ev.type, SMMUSIM_EV_MMAP);
+	assert_no_time(&ev);
+	assert_int_equal(ev.line, 4);
+	assert_int_equal(ev.column, 1);
+	assert_int_equal(ev.mm, 1);
+	assert_int_equal(ev.va, 0x400000);
+	assert_int_equal(ev.len, 64 * 1024);
+	assert_int_equal(ev.prot, SMMUSIM_PROT_R | SMMUSIM_PROT_W);
+	assert_int_equal(ev.map, SMMUSIM_MAP_SHARED);
+	assert_int_equal(ev.cpu, 0);
+
+	next_ok(fx, &ev);
+	assert_int_equal(ev.type, SMMUSIM_EV_BIND);
+	assert_no_time(&ev);
+	assert_int_equal(ev.line, 5);
+	assert_int_equal(ev.column, 1);
+	assert_int_equal(ev.sid, 0x10);
+	assert_int_equal(ev.ssid, 1);
+	assert_int_equal(ev.mm, 1);
+	assert_true(ev.pri);
+
+	next_ok(fx, &ev);
+	assert_int_equal(ev.type, SMMUSIM_EV_DEV_ACCESS);
+	assert_no_time(&ev);
+	assert_int_equal(ev.line, 6);
+	assert_int_equal(ev.column, 1);
+	assert_int_equal(ev.sid, 0x10);
+	assert_int_equal(ev.ssid, 1);
+	assert_int_equal(ev.va, 0x401000);
+	assert_int_equal(ev.op, SMMUSIM_ACC_READ);
+
+	next_ok(fx, &ev);
+	assert_int_equal(ev.type, SMMUSIM_EV_CPU_ACCESS);
+	assert_no_time(&ev);
+	assert_int_equal(ev.line, 7);
+	assert_int_equal(ev.column, 1);
+	assert_int_equal(ev.cpu, 0);
+	assert_int_equal(ev.mm, 1);
+	assert_int_equal(ev.va, 0x401000);
+	assert_int_equal(ev.op, SMMUSIM_ACC_WRITE);
+
+	next_ok(fx, &ev);
+	assert_int_equal(ev.type, SMMUSIM_EV_MPROTECT);
+	assert_int_equal(ev.timing, SMMUSIM_AFTER_PREV);
+	assert_int_equal(ev.time, 1000);
+	assert_int_equal(ev.line, 8);
+	assert_int_equal(ev.column, 7);
+	assert_int_equal(ev.mm, 1);
+	assert_int_equal(ev.va, 0x400000);
+	assert_int_equal(ev.len, 0x10000);
+	assert_int_equal(ev.prot, SMMUSIM_PROT_R);
+	assert_int_equal(ev.cpu, 0);
+
+	next_ok(fx, &ev);
+	assert_int_equal(ev.type, SMMUSIM_EV_MUNMAP);
+	assert_no_time(&ev);
+	assert_int_equal(ev.line, 9);
+	assert_int_equal(ev.column, 1);
+	assert_int_equal(ev.mm, 1);
+	assert_int_equal(ev.va, 0x400000);
+	assert_int_equal(ev.len, 0x10000);
+	assert_int_equal(ev.cpu, 0);
+
+	next_ok(fx, &ev);
+	assert_int_equal(ev.type, SMMUSIM_EV_UNBIND);
+	assert_no_time(&ev);
+	assert_int_equal(ev.line, 10);
+	assert_int_equal(ev.sid, 0x10);
+	assert_int_equal(ev.ssid, 1);
+
+	next_ok(fx, &ev);
+	assert_int_equal(ev.type, SMMUSIM_EV_MM_EXIT);
+	assert_no_time(&ev);
+	assert_int_equal(ev.line, 11);
+	assert_int_equal(ev.mm, 1);
+	assert_int_equal(ev.cpu, 0);
+
+	next_eof(fx);
+	next_eof(fx); /* end of trace is sticky too */
+	fx_close(fx);
+}
+
+static void test_defaults_and_options(void **state)
+{
+	struct smmusim_event ev;
+	(void)state;
+
+	ev = one_event(HDR "mmap mm=2 va=0 len=4096 prot=none\n");
+	assert_int_equal(ev.map, SMMUSIM_MAP_PRIVATE);
+	assert_int_equal(ev.cpu, 0);
+	assert_int_equal(ev.prot, 0);
+	ev = one_event(HDR "mmap cpu=3 map=private prot=rwx len=1 va=1 mm=2\n");
+	assert_int_equal(ev.map, SMMUSIM_MAP_PRIVATE);
+	assert_int_equal(ev.cpu, 3);
+	assert_int_equal(ev.prot,
+			 SMMUSIM_PROT_R | SMMUSIM_PROT_W | SMMUSIM_PROT_X);
+	ev = one_event(HDR "mprotect mm=1 va=0 len=1 prot=rx cpu=7\n");
+	assert_int_equal(ev.prot, SMMUSIM_PROT_R | SMMUSIM_PROT_X);
+	assert_int_equal(ev.cpu, 7);
+	ev = one_event(HDR "munmap mm=1 va=0 len=1 cpu=5\n");
+	assert_int_equal(ev.cpu, 5);
+	ev = one_event(HDR "mm_exit mm=9 cpu=2\n");
+	assert_int_equal(ev.mm, 9);
+	assert_int_equal(ev.cpu, 2);
+	ev = one_event(HDR "bind sid=1 ssid=2 mm=3\n");
+	assert_true(ev.pri);
+	ev = one_event(HDR "bind sid=1 ssid=2 mm=3 pri=off\n");
+	assert_false(ev.pri);
+	ev = one_event(HDR "bind sid=1 ssid=2 mm=3 pri=on\n");
+	assert_true(ev.pri);
+	/* Leading blanks and tabs; keyword column counts bytes. */
+	ev = one_event(HDR " \t mm_create\tmm=4\n");
+	assert_int_equal(ev.line, 2);
+	assert_int_equal(ev.column, 4);
+	/* Fields the event does not name are zero. */
+	ev = one_event(HDR "unbind sid=1 ssid=2\n");
+	assert_int_equal(ev.mm, 0);
+	assert_int_equal(ev.va, 0);
+	assert_int_equal(ev.len, 0);
+	assert_false(ev.pri);
+}
+
+static void test_numbers(void **state)
+{
+	struct smmusim_event ev;
+	(void)state;
+
+	ev = one_event(HDR "dev_access sid=4294967295 ssid=0xFFFFFFFF "
+			   "va=0xffffffffffffffff op=w\n");
+	assert_int_equal(ev.sid, UINT32_MAX);
+	assert_int_equal(ev.ssid, UINT32_MAX);
+	assert_true(ev.va == UINT64_MAX);
+	ev = one_event(HDR "cpu_access cpu=012 mm=0X1aBc "
+			   "va=18446744073709551615 op=r\n");
+	assert_int_equal(ev.cpu, 12);
+	assert_int_equal(ev.mm, 0x1abc);
+	assert_true(ev.va == UINT64_MAX);
+
+	ev = one_event(HDR "munmap mm=1 va=0 len=4096\n");
+	assert_int_equal(ev.len, 4096);
+	ev = one_event(HDR "munmap mm=1 va=0 len=0x1000\n");
+	assert_int_equal(ev.len, 4096);
+	ev = one_event(HDR "munmap mm=1 va=0 len=4K\n");
+	assert_int_equal(ev.len, 4096);
+	ev = one_event(HDR "munmap mm=1 va=0 len=4k\n");
+	assert_int_equal(ev.len, 4096);
+	ev = one_event(HDR "munmap mm=1 va=0 len=2M\n");
+	assert_int_equal(ev.len, 2 * 1024 * 1024);
+	ev = one_event(HDR "munmap mm=1 va=0 len=3m\n");
+	assert_int_equal(ev.len, 3 * 1024 * 1024);
+	ev = one_event(HDR "munmap mm=1 va=0 len=1G\n");
+	assert_true(ev.len == 1024ull * 1024 * 1024);
+	ev = one_event(HDR "munmap mm=1 va=0 len=16g\n");
+	assert_true(ev.len == 16ull << 30);
+	ev = one_event(HDR "munmap mm=1 va=0 len=0x10K\n");
+	assert_int_equal(ev.len, 16 * 1024);
+	/* Largest len with a suffix that still fits. */
+	ev = one_event(HDR "munmap mm=1 va=0 len=17179869183G\n");
+	assert_true(ev.len == 17179869183ull << 30);
+
+	ev = one_event(HDR "+0x10 mm_create mm=1\n");
+	assert_int_equal(ev.timing, SMMUSIM_AFTER_PREV);
+	assert_int_equal(ev.time, 16);
+	ev = one_event(HDR "+0 mm_create mm=1\n");
+	assert_int_equal(ev.timing, SMMUSIM_AFTER_PREV);
+	assert_int_equal(ev.time, 0);
+	ev = one_event(HDR "@18446744073709551615 mm_create mm=1\n");
+	assert_int_equal(ev.timing, SMMUSIM_AT);
+	assert_true(ev.time == UINT64_MAX);
+	assert_int_equal(ev.column, 23);
+}
+
+static void test_event_errors(void **state)
+{
+	(void)state;
+	/* unknown event, listing the known keywords */
+	PARSE_ERR(HDR "\nfoo mm=1\n", "t:3:1: ",
+		  "unknown event 'foo' (known events: mm_create, mmap, "
+		  "munmap, mprotect, mm_exit, bind, unbind, dev_access, "
+		  "cpu_access)");
+	PARSE_ERR(HDR "  +5 MMAP mm=1\n", "t:2:6: ", "unknown event 'MMAP'");
+	/* unknown key for this event, listing the allowed keys */
+	PARSE_ERR(HDR "mmap mm=1 va=0 len=1 prot=r sid=1\n", "t:2:29: ",
+		  "unknown key 'sid' for mmap (allowed keys: mm, va, len, "
+		  "prot, map, cpu)");
+	PARSE_ERR(HDR "bind sid=1 ssid=1 mm=1 cpu=0\n", "t:2:24: ",
+		  "unknown key 'cpu' for bind (allowed keys: sid, ssid, mm, "
+		  "pri)");
+	/* missing required key: column of the keyword */
+	PARSE_ERR(HDR "mm_create mm=1\n  mmap mm=1 va=0 prot=r\n", "t:3:3: ",
+		  "missing required key 'len' for mmap (required: mm, va, "
+		  "len, prot)");
+	PARSE_ERR(HDR "@7 dev_access sid=1 ssid=1 va=0\n",
+		  "t:2:4: ", "missing required key 'op' for dev_access");
+	PARSE_ERR(HDR "mm_create\n", "t:2:1: ", "missing required key 'mm'");
+	/* duplicate key: column of the second one */
+	PARSE_ERR(HDR "mm_create mm=1 mm=2\n",
+		  "t:2:16: ", "duplicate key 'mm' (first given at column 11)");
+	/* malformed token */
+	PARSE_ERR(HDR "mm_create mm 1\n",
+		  "t:2:11: ", "malformed token 'mm': expected key=value");
+	PARSE_ERR(HDR "mm_create =1\n",
+		  "t:2:11: ", "malformed token '=1': expected key=value");
+	PARSE_ERR(HDR "mm_create mm = 1\n", "t:2:11: ", "malformed token");
+	/* empty value: column of the key */
+	PARSE_ERR(HDR "mm_create mm=\n",
+		  "t:2:11: ", "empty value for key 'mm'");
+	/* bad number, naming the key: column of the value */
+	PARSE_ERR(HDR "cpu_access cpu=0 mm=1 va=zz op=r\n",
+		  "t:2:26: ", "bad number for key 'va': 'zz'");
+	PARSE_ERR(HDR "mm_create mm=-1\n",
+		  "t:2:14: ", "bad number for key 'mm': '-1'");
+	PARSE_ERR(HDR "mm_create mm=+1\n",
+		  "t:2:14: ", "bad number for key 'mm'");
+	PARSE_ERR(HDR "mm_create mm=0x\n",
+		  "t:2:14: ", "bad number for key 'mm': '0x'");
+	PARSE_ERR(HDR "munmap mm=1 va=0 len=K\n",
+		  "t:2:22: ", "bad number for key 'len': 'K'");
+	/* bad enum value, listing the allowed words */
+	PARSE_ERR(HDR "mmap mm=1 va=0 len=1 prot=wr\n", "t:2:27: ",
+		  "bad value for key 'prot': 'wr' (allowed: none, r, rw, rx, "
+		  "rwx)");
+	PARSE_ERR(HDR "mmap mm=1 va=0 len=1 prot=r map=anon\n", "t:2:33: ",
+		  "bad value for key 'map': 'anon' (allowed: private, shared)");
+	PARSE_ERR(HDR "cpu_access cpu=0 mm=1 va=0 op=x\n",
+		  "t:2:31: ", "bad value for key 'op': 'x' (allowed: r, w)");
+	PARSE_ERR(HDR "bind sid=1 ssid=1 mm=1 pri=yes\n", "t:2:28: ",
+		  "bad value for key 'pri': 'yes' (allowed: on, off)");
+	PARSE_ERR(HDR "cpu_access cpu=0 mm=1 va=0 op=R\n",
+		  "t:2:31: ", "bad value for key 'op'");
+	/* value out of range: names the key and the range */
+	PARSE_ERR(HDR "mm_create mm=4294967296\n", "t:2:14: ",
+		  "value out of range for key 'mm': 4294967296 (allowed "
+		  "0..4294967295)");
+	PARSE_ERR(HDR "cpu_access cpu=0x100000000 mm=1 va=0 op=r\n",
+		  "t:2:16: ", "key 'cpu': 0x100000000 (allowed 0..4294967295)");
+	PARSE_ERR(HDR "unbind sid=1 ssid=99999999999\n", "t:2:19: ",
+		  "key 'ssid': 99999999999 (allowed 0..4294967295)");
+	PARSE_ERR(HDR "bind sid=4294967296 ssid=1 mm=1\n",
+		  "t:2:10: ", "out of range for key 'sid'");
+	PARSE_ERR(HDR "cpu_access cpu=0 mm=1 va=18446744073709551616 op=r\n",
+		  "t:2:26: ",
+		  "value out of range for key 'va': 18446744073709551616 "
+		  "(allowed 0..18446744073709551615)");
+	PARSE_ERR(HDR "cpu_access cpu=0 mm=1 va=0x10000000000000000 op=r\n",
+		  "t:2:26: ", "out of range for key 'va'");
+	PARSE_ERR(HDR "munmap mm=1 va=0 len=0\n", "t:2:22: ",
+		  "value out of range for key 'len': 0 (allowed "
+		  "1..18446744073709551615)");
+	PARSE_ERR(HDR "munmap mm=1 va=0 len=17179869184G\n",
+		  "t:2:22: ", "value out of range for key 'len'");
+	/* trailing garbage after a number: column of the garbage */
+	PARSE_ERR(HDR "cpu_access cpu=0 mm=1 va=12zz op=r\n", "t:2:28: ",
+		  "trailing garbage 'zz' after number for key 'va'");
+	PARSE_ERR(HDR "munmap mm=1 va=0 len=4KB\n", "t:2:24: ",
+		  "trailing garbage 'B' after number for key 'len'");
+	PARSE_ERR(HDR "munmap mm=1 va=0x12g len=1\n",
+		  "t:2:20: ", "trailing garbage 'g' after number for key 'va'");
+	/* only len takes size suffixes */
+	PARSE_ERR(HDR "munmap mm=1 va=4K len=1\n", "t:2:17: ",
+		  "trailing garbage 'K' after number for key 'va' (K, M, G "
+		  "suffixes are for len only)");
+	PARSE_ERR(HDR "mm_create mm=1k\n",
+		  "t:2:15: ", "trailing garbage 'k' after number for key 'mm'");
+	/* trailing garbage wins over overflow */
+	PARSE_ERR(HDR "mm_create mm=99999999999x\n",
+		  "t:2:25: ", "trailing garbage 'x'");
+	/* time prefixes */
+	PARSE_ERR(HDR "+100\n",
+		  "t:2:1: ", "time prefix '+100' without an event keyword");
+	PARSE_ERR(HDR "  @5   # comment\n",
+		  "t:2:3: ", "time prefix '@5' without an event keyword");
+	PARSE_ERR(HDR "+ mm_create mm=1\n",
+		  "t:2:1: ", "bad time prefix '+': expected +N or @N");
+	PARSE_ERR(HDR "+1x mm_create mm=1\n",
+		  "t:2:1: ", "bad time prefix '+1x'");
+	PARSE_ERR(HDR "@-1 mm_create mm=1\n",
+		  "t:2:1: ", "bad time prefix '@-1'");
+	PARSE_ERR(HDR "@1K mm_create mm=1\n",
+		  "t:2:1: ", "bad time prefix '@1K'");
+	PARSE_ERR(HDR "@18446744073709551616 mm_create mm=1\n", "t:2:1: ",
+		  "time prefix '@18446744073709551616' out of range");
+	/* a time prefix in the middle is just a malformed token */
+	PARSE_ERR(HDR "mm_create +5 mm=1\n",
+		  "t:2:11: ", "malformed token '+5'");
+	/* an error after good events */
+	PARSE_ERR(EXAMPLE "mm_exit mm=1 bogus=1\n", "t:12:14: ",
+		  "unknown key 'bogus' for mm_exit (allowed keys: mm, cpu)");
+}
+
+static void test_long_token_in_message(void **state)
+{
+	char text[600];
+	(void)state;
+	snprintf(text, sizeof(text), HDR "%0200d mm=1\n", 0);
+	/* The token is cut in the message, which still fits. */
+	PARSE_ERR(text, "t:2:1: ", "unknown event '0000");
+	PARSE_ERR(text, "t:2:1: ", "...' (known events: mm_create");
+}
+
+static void test_version(void **state)
+{
+	struct smmusim_event ev;
+	(void)state;
+
+	ev = one_event("# leading comment\n\n  \t\nsmmusim-trace 1  # c\n"
+		       "mm_create mm=1\n");
+	assert_int_equal(ev.line, 5);
+	ev = one_event("\tsmmusim-trace\t1\nmm_create mm=1\n");
+	assert_int_equal(ev.line, 2);
+
+	PARSE_ERR("smmusim-trace 2\n", "t:1:15: ",
+		  "unsupported trace version 2 (this reader reads version 1)");
+	PARSE_ERR("# v\nsmmusim-trace 12 # future\nfoo\n", "t:2:15: ",
+		  "unsupported trace version 12 (this reader reads version "
+		  "1)");
+	PARSE_ERR("smmusim-trace\n",
+		  "t:1:1: ", "expected 'smmusim-trace 1' header");
+	PARSE_ERR("smmusim-trace one\n",
+		  "t:1:15: ", "expected 'smmusim-trace 1' header");
+	PARSE_ERR("smmusim-trace 1 extra\n",
+		  "t:1:17: ", "expected 'smmusim-trace 1' header");
+	PARSE_ERR("smmusim-trace1\n",
+		  "t:1:1: ", "expected 'smmusim-trace 1' header");
+	PARSE_ERR("SMMUSIM-TRACE 1\n",
+		  "t:1:1: ", "expected 'smmusim-trace 1' header");
+	PARSE_ERR("mm_create mm=1\n",
+		  "t:1:1: ", "expected 'smmusim-trace 1' header");
+	PARSE_ERR("\n\n  +1 smmusim-trace 1\n",
+		  "t:3:3: ", "expected 'smmusim-trace 1' header");
+	/* No header at all. */
+	PARSE_ERR("", "t:1:1: ",
+		  "expected 'smmusim-trace 1' header, found end of file");
+	PARSE_ERR("# only\n\n# comments\n", "t:4:1: ",
+		  "expected 'smmusim-trace 1' header, found end of file");
+
+	/* A header alone is an empty, valid trace. */
+	{
+		struct fixture *fx = fx_open(HDR);
+		next_eof(fx);
+		fx_close(fx);
+	}
+	/* A second header is not an event. */
+	PARSE_ERR(HDR HDR, "t:2:1: ", "unknown event 'smmusim-trace'");
+}
+
+static void test_crlf(void **state)
+{
+	struct fixture *fx =
+	    fx_open("smmusim-trace 1\r\n"
+		    "# comment\r\n"
+		    "\r\n"
+		    "mm_create mm=1\r\n"
+		    "cpu_access cpu=1 mm=1 va=0x10 op=w # c\r\n"
+		    "mm_exit mm=1\r\n");
+	struct smmusim_event ev;
+	(void)state;
+
+	next_ok(fx, &ev);
+	assert_int_equal(ev.type, SMMUSIM_EV_MM_CREATE);
+	assert_int_equal(ev.mm, 1);
+	assert_int_equal(ev.line, 4);
+	next_ok(fx, &ev);
+	assert_int_equal(ev.type, SMMUSIM_EV_CPU_ACCESS);
+	assert_int_equal(ev.op, SMMUSIM_ACC_WRITE);
+	assert_int_equal(ev.va, 0x10);
+	next_ok(fx, &ev);
+	assert_int_equal(ev.type, SMMUSIM_EV_MM_EXIT);
+	assert_int_equal(ev.line, 6);
+	next_eof(fx);
+	fx_close(fx);
+
+	/* CR on the last line without a final newline; no final newline. */
+	ev = one_event(HDR "mm_create mm=7\r");
+	assert_int_equal(ev.mm, 7);
+	ev = one_event(HDR "mm_create mm=8");
+	assert_int_equal(ev.mm, 8);
+	/* The value ends before the CR. */
+	PARSE_ERR("smmusim-trace 1\r\nmm_create mm=1x\r\n",
+		  "t:2:15: ", "trailing garbage 'x'");
+}
+
+static void test_long_lines(void **state)
+{
+	const size_t n = 10000;
+	char *text = malloc(3 * n + 200);
+	struct fixture *fx;
+	struct smmusim_event ev;
+	size_t pos;
+	(void)state;
+
+	assert_non_null(text);
+	/* A 10,000-character comment line between two events. */
+	pos = (size_t)sprintf(text, HDR "mm_create mm=1\n");
+	text[pos++] = '#';
+	memset(text + pos, 'c', n - 1);
+	pos += n - 1;
+	pos += (size_t)sprintf(text + pos, "\nmm_exit mm=1\n");
+	/* An event line with 10,000 blanks before a key. */
+	pos += (size_t)sprintf(text + pos, "mm_create");
+	memset(text + pos, ' ', n);
+	pos += n;
+	pos += (size_t)sprintf(text + pos, "mm=2");
+	memset(text + pos, '\t', n);
+	pos += n;
+	sprintf(text + pos, "\nbogus\n");
+
+	fx = fx_open(text);
+	next_ok(fx, &ev);
+	assert_int_equal(ev.type, SMMUSIM_EV_MM_CREATE);
+	next_ok(fx, &ev);
+	assert_int_equal(ev.type, SMMUSIM_EV_MM_EXIT);
+	assert_int_equal(ev.line, 4);
+	next_ok(fx, &ev);
+	assert_int_equal(ev.type, SMMUSIM_EV_MM_CREATE);
+	assert_int_equal(ev.mm, 2);
+	assert_int_equal(ev.line, 5);
+	assert_int_equal(sm_trace_next(fx->r, &ev, &fx->eb), SMMUSIM_EPARSE);
+	assert_true(strncmp(fx->eb.msg, "t:6:1: unknown event 'bogus'", 28) ==
+		    0);
+	fx_close(fx);
+
+	/* Column of an error far along a long line. */
+	pos = (size_t)sprintf(text, HDR "mm_create");
+	memset(text + pos, ' ', n);
+	pos += n;
+	sprintf(text + pos, "mm=x\n");
+	PARSE_ERR(text, "t:2:10013: ", "bad number for key 'mm'");
+	free(text);
+}
+
+static void test_time_order(void **state)
+{
+	struct fixture *fx = fx_open(HDR "@100 mm_create mm=1\n"
+					 "+5 mm_create mm=2\n"
+					 "@100 mm_create mm=3\n"
+					 "mm_create mm=4\n"
+					 "@0x1000 mm_create mm=5\n");
+	struct smmusim_event ev;
+	(void)state;
+
+	next_ok(fx, &ev);
+	assert_int_equal(ev.timing, SMMUSIM_AT);
+	assert_int_equal(ev.time, 100);
+	assert_int_equal(ev.column, 6);
+	next_ok(fx, &ev);
+	assert_int_equal(ev.timing, SMMUSIM_AFTER_PREV);
+	assert_int_equal(ev.time, 5);
+	next_ok(fx, &ev);
+	assert_int_equal(ev.timing, SMMUSIM_AT);
+	assert_int_equal(ev.time, 100); /* equal is fine */
+	next_ok(fx, &ev);
+	assert_int_equal(ev.timing, SMMUSIM_AFTER_PREV);
+	assert_int_equal(ev.time, 0);
+	next_ok(fx, &ev);
+	assert_int_equal(ev.timing, SMMUSIM_AT);
+	assert_int_equal(ev.time, 0x1000);
+	next_eof(fx);
+	fx_close(fx);
+
+	PARSE_ERR(HDR "@100 mm_create mm=1\n"
+		      "+1000 mm_create mm=2\n"
+		      "\n"
+		      "  @99 mm_create mm=3\n",
+		  "t:5:3: ",
+		  "out-of-order time stamp @99: earlier than @100 on line 2");
+	PARSE_ERR(HDR "@5 mm_create mm=1\n@10 mm_create mm=1\n"
+		      "@0x9 mm_create mm=1\n",
+		  "t:4:1: ",
+		  "out-of-order time stamp @9: earlier than @10 on line 3");
+}
+
+static void test_open_errors(void **state)
+{
+	struct sm_trace_reader *r = (void *)1;
+	struct sm_errbuf eb;
+	char want[256];
+	(void)state;
+
+	assert_int_equal(
+	    sm_trace_open(&r, "/nonexistent/dir/x.trace", NULL, &eb),
+	    SMMUSIM_EIO);
+	assert_null(r);
+	snprintf(want, sizeof(want),
+		 "/nonexistent/dir/x.trace: cannot open: %s", strerror(ENOENT));
+	assert_string_equal(eb.msg, want);
+
+	assert_int_equal(sm_trace_open(NULL, "x", NULL, &eb), SMMUSIM_EINVAL);
+	assert_int_equal(sm_trace_open_stream(&r, NULL, "x", NULL, &eb),
+			 SMMUSIM_EINVAL);
+	sm_trace_close(NULL);
+}
+
+static void test_open_path(void **state)
+{
+	char path[] = "/tmp/test_trace_XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f;
+	struct sm_trace_reader *r;
+	struct sm_errbuf eb;
+	struct smmusim_event ev;
+	(void)state;
+
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs(example, f);
+	fclose(f);
+
+	/* The default allocator (NULL). */
+	assert_int_equal(sm_trace_open(&r, path, NULL, &eb), 0);
+	assert_string_equal(sm_trace_name(r), path);
+	for (int i = 0; i < 9; i++)
+		assert_int_equal(sm_trace_next(r, &ev, &eb), 1);
+	assert_int_equal(ev.type, SMMUSIM_EV_MM_EXIT);
+	assert_int_equal(sm_trace_next(r, &ev, &eb), 0);
+	sm_trace_close(r);
+	remove(path);
+}
+
+static void test_out_of_memory(void **state)
+{
+	struct counting cnt = {0, 0, 0};
+	struct smmusim_allocator a = {c_malloc, c_realloc, c_free, &cnt};
+	struct sm_trace_reader *r;
+	struct sm_errbuf eb;
+	struct smmusim_event ev;
+	char *text = malloc(2000);
+	FILE *f;
+	int rc;
+	(void)state;
+
+	assert_non_null(text);
+	memset(text, '#', 1999);
+	text[1999] = '\0';
+	f = fmemopen(text, strlen(text), "r");
+	assert_non_null(f);
+	/* Every allocation of the constructor in turn fails. */
+	for (long k = 0; k < 3; k++) {
+		cnt.fail_after = k;
+		assert_int_equal(sm_trace_open_stream(&r, f, "t", &a, &eb),
+				 SMMUSIM_ENOMEM);
+		assert_null(r);
+		assert_int_equal(cnt.blocks, 0);
+		assert_int_equal(cnt.bytes, 0);
+	}
+	/* Growing the line buffer fails. */
+	cnt.fail_after = 3;
+	assert_int_equal(sm_trace_open_stream(&r, f, "t", &a, &eb), 0);
+	rc = sm_trace_next(r, &ev, &eb);
+	assert_int_equal(rc, SMMUSIM_ENOMEM);
+	assert_string_equal(eb.msg,
+			    "t:1:1: out of memory reading a line longer "
+			    "than 255 bytes");
+	assert_int_equal(sm_trace_next(r, &ev, &eb), SMMUSIM_ENOMEM);
+	sm_trace_close(r);
+	assert_int_equal(cnt.blocks, 0);
+	assert_int_equal(cnt.bytes, 0);
+	fclose(f);
+	free(text);
+}
+
+static void test_nul_byte(void **state)
+{
+	static const char text[] = HDR "mm_create mm=1\0\n";
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct smmusim_event ev;
+	(void)state;
+
+	assert_non_null(fx);
+	fx->f = fmemopen((void *)text, sizeof(text) - 1, "r");
+	assert_non_null(fx->f);
+	assert_int_equal(
+	    sm_trace_open_stream(&fx->r, fx->f, NULL, NULL, &fx->eb), 0);
+	assert_int_equal(sm_trace_next(fx->r, &ev, &fx->eb), SMMUSIM_EPARSE);
+	assert_string_equal(fx->eb.msg, "<stream>:2:15: NUL byte in line");
+	sm_trace_close(fx->r);
+	fclose(fx->f);
+	free(fx);
+}
+
+static void test_event_names(void **state)
+{
+	(void)state;
+	assert_string_equal(smmusim_event_name(SMMUSIM_EV_MM_CREATE),
+			    "mm_create");
+	assert_string_equal(smmusim_event_name(SMMUSIM_EV_MMAP), "mmap");
+	assert_string_equal(smmusim_event_name(SMMUSIM_EV_MUNMAP), "munmap");
+	assert_string_equal(smmusim_event_name(SMMUSIM_EV_MPROTECT),
+			    "mprotect");
+	assert_string_equal(smmusim_event_name(SMMUSIM_EV_MM_EXIT), "mm_exit");
+	assert_string_equal(smmusim_event_name(SMMUSIM_EV_BIND), "bind");
+	assert_string_equal(smmusim_event_name(SMMUSIM_EV_UNBIND), "unbind");
+	assert_string_equal(smmusim_event_name(SMMUSIM_EV_DEV_ACCESS),
+			    "dev_access");
+	assert_string_equal(smmusim_event_name(SMMUSIM_EV_CPU_ACCESS),
+			    "cpu_access");
+	assert_null(smmusim_event_name(SMMUSIM_EV_COUNT_));
+	assert_null(smmusim_event_name((enum smmusim_event_type) - 1));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_example),
+	    cmocka_unit_test(test_defaults_and_options),
+	    cmocka_unit_test(test_numbers),
+	    cmocka_unit_test(test_event_errors),
+	    cmocka_unit_test(test_long_token_in_message),
+	    cmocka_unit_test(test_version),
+	    cmocka_unit_test(test_crlf),
+	    cmocka_unit_test(test_long_lines),
+	    cmocka_unit_test(test_time_order),
+	    cmocka_unit_test(test_open_errors),
+	    cmocka_unit_test(test_open_path),
+	    cmocka_unit_test(test_out_of_memory),
+	    cmocka_unit_test(test_nul_byte),
+	    cmocka_unit_test(test_event_names),
+	};
+	return cmocka_run_group_tests_name("trace_reader", tests, NULL, NULL);
+}
