@@ -59,6 +59,11 @@ enum sm_walk_fault {
 	SM_WALK_FAULT_ACCESS_FLAG, /* valid leaf with AF = 0 */
 	SM_WALK_FAULT_ADDR_SIZE,   /* va beyond 48 bits, or OA outside RAM */
 };
+/* Model choices (details in pgtable.c): va >= 2^48 gives ADDR_SIZE with
+ * reads = 0; a root, or a table descriptor's next-level address, that is not
+ * a SM_PAGE_PGTABLE frame gives ADDR_SIZE at the level of that descriptor;
+ * a leaf whose OA is outside RAM gives ADDR_SIZE (before the AF check).  For
+ * leaf ADDR_SIZE and ACCESS_FLAG faults pa, page_size and perm are filled. */
 
 struct sm_walk {
 	enum sm_walk_fault fault;
@@ -88,8 +93,10 @@ int sm_pgt_new_root(struct sm_physmem *pm, uint64_t *root_pa,
  * Write the leaf descriptor for va at `level` (3: page, 2: 2 MiB block,
  * 1: 1 GiB block), allocating intermediate tables.  va is aligned down to the
  * level size.  *old (if non-NULL) receives the previous descriptor.  Fails
- * with SMMUSIM_EEXIST if a block already covers va at a higher level, or a
- * table exists where a block is asked for.
+ * with SMMUSIM_EEXIST if a block (or a non-zero invalid descriptor) already
+ * covers va at a higher level, or a table exists where a block is asked for.
+ * A valid desc must be a page (level 3) or block (levels 1-2) descriptor with
+ * a size-aligned OA, else SMMUSIM_EINVAL; invalid descs are written as given.
  */
 int sm_pgt_set(struct sm_physmem *pm, uint64_t root_pa, uint64_t va,
 	       int level, uint64_t desc, uint64_t *old, struct sm_errbuf *eb);
@@ -99,12 +106,17 @@ int sm_pgt_set(struct sm_physmem *pm, uint64_t root_pa, uint64_t va,
  * valid table descriptors and stops at the first non-table descriptor
  * (invalid, block or page).  *level and *desc_pa say where that is; returns
  * the descriptor (0 when no table exists down to the slot, *desc_pa = 0).
+ * An empty slot at level L < 3 is returned as (0, L, its address); the
+ * "no slot" case (desc_pa = 0) is va >= 2^48, a root that is not a table
+ * page, or a table descriptor to a non-table frame.  level/desc_pa may be
+ * NULL.
  */
 uint64_t sm_pgt_get(const struct sm_physmem *pm, uint64_t root_pa, uint64_t va,
 		    int *level, uint64_t *desc_pa);
 
 /* Call fn for every non-zero leaf descriptor (valid or not) mapping an
  * address in [start, end), in ascending va order, skipping absent subtrees.
+ * va passed to fn is the base of the page/block, even if below start.
  * fn returns 0 to go on, non-zero to stop (that value is returned). */
 typedef int (*sm_pgt_leaf_fn)(void *ctx, uint64_t va, int level,
 			      uint64_t desc, uint64_t desc_pa);

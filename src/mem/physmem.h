@@ -44,16 +44,21 @@ void sm_physmem_free(struct sm_physmem *pm);
 int sm_physmem_alloc(struct sm_physmem *pm, enum sm_page_kind kind,
 		     uint64_t *pa, struct sm_errbuf *eb);
 /* `npages` contiguous zeroed frames aligned to `align_pages` (a power of 2),
- * e.g. a 2 MiB block (512, 512) or an 8 KiB CD table (2, 2). */
+ * e.g. a 2 MiB block (512, 512) or an 8 KiB CD table (2, 2).
+ * Runs come only from never-used RAM (the free list is not searched), so
+ * this can fail with ENOMEM while single frames are still free; frames of a
+ * run are freed one by one and go back as single frames. */
 int sm_physmem_alloc_contig(struct sm_physmem *pm, uint64_t npages,
 			    uint64_t align_pages, enum sm_page_kind kind,
 			    uint64_t *pa, struct sm_errbuf *eb);
-/* Return a frame (its content is dropped).  Freeing a free frame or an
- * address outside RAM is ignored and counted in `bad_frees`. */
+/* Return a frame (its content is dropped).  Freeing a free frame, an
+ * address outside RAM or an address that is not 4 KiB aligned is ignored and
+ * counted in `bad_frees`. */
 void sm_physmem_free_page(struct sm_physmem *pm, uint64_t pa);
 
 enum sm_page_kind sm_physmem_kind(const struct sm_physmem *pm, uint64_t pa);
-/* Aligned 64-bit access; outside RAM reads 0 and writes are dropped. */
+/* Aligned 64-bit access (pa's low 3 bits are ignored); outside RAM reads 0
+ * and writes are dropped.  Writes to a free frame are dropped too. */
 uint64_t sm_physmem_read64(const struct sm_physmem *pm, uint64_t pa);
 void sm_physmem_write64(struct sm_physmem *pm, uint64_t pa, uint64_t val);
 

@@ -1,0 +1,1005 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests for simulated physical memory (physmem) and stage-1 page tables. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <smmusim/error.h>
+#include <smmusim/event.h>
+
+#include "mem/pgtable.h"
+#include "mem/physmem.h"
+
+#define KiB (1ull << 10)
+#define MiB (1ull << 20)
+#define GiB (1ull << 30)
+
+#define R SMMUSIM_PROT_R
+#define W SMMUSIM_PROT_W
+#define X SMMUSIM_PROT_X
+
+/* ---- a counting allocator, to check that everything is given back ---- */
+
+struct counting {
+	size_t live_bytes;
+	size_t live_blocks;
+	int fail_after; /* fail the n-th malloc from now; <0: never */
+};
+
+static void *cnt_malloc(size_t n, void *ctx)
+{
+	struct counting *c = ctx;
+	if (c->fail_after == 0)
+		return NULL;
+	if (c->fail_after > 0)
+		c->fail_after--;
+	c->live_bytes += n;
+	c->live_blocks++;
+	return malloc(n);
+}
+
+static void *cnt_realloc(void *p, size_t old_n, size_t new_n, void *ctx)
+{
+	struct counting *c = ctx;
+	c->live_bytes += new_n - old_n;
+	return realloc(p, new_n);
+}
+
+static void cnt_free(void *p, size_t n, void *ctx)
+{
+	struct counting *c = ctx;
+	c->live_bytes -= n;
+	c->live_blocks--;
+	free(p);
+}
+
+static struct physmem_fixture {
+	struct sm_physmem *pm;
+	struct sm_errbuf eb;
+} * fx_alloc(uint64_t base, uint64_t size)
+{
+	struct physmem_fixture *f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	assert_int_equal(sm_physmem_new(&f->pm, NULL, base, size, &f->eb), 0);
+	return f;
+}
+
+static void fx_free(struct physmem_fixture *f)
+{
+	sm_physmem_free(f->pm);
+	free(f);
+}
+
+static uint64_t must_alloc(struct sm_physmem *pm, enum sm_page_kind kind)
+{
+	struct sm_errbuf eb;
+	uint64_t pa = 0;
+	assert_int_equal(sm_physmem_alloc(pm, kind, &pa, &eb), 0);
+	return pa;
+}
+
+/* ============================== physmem ============================== */
+
+static void test_physmem_new_validation(void **state)
+{
+	struct sm_physmem *pm = (void *)1;
+	struct sm_errbuf eb;
+	(void)state;
+
+	assert_int_equal(sm_physmem_new(&pm, NULL, 0, 0, &eb), SMMUSIM_EINVAL);
+	assert_null(pm);
+	assert_int_equal(sm_physmem_new(&pm, NULL, 0x800, 4 * KiB, &eb),
+			 SMMUSIM_EINVAL);
+	assert_int_equal(sm_physmem_new(&pm, NULL, 0, 6 * KiB, &eb),
+			 SMMUSIM_EINVAL);
+	/* Wraps around 2^64. */
+	assert_int_equal(
+	    sm_physmem_new(&pm, NULL, 0xfffffffffffff000ull, 8 * KiB, &eb),
+	    SMMUSIM_EINVAL);
+	/* Beyond a 48-bit physical address. */
+	assert_int_equal(
+	    sm_physmem_new(&pm, NULL, (1ull << 48) - 4 * KiB, 8 * KiB, &eb),
+	    SMMUSIM_EINVAL);
+	assert_int_equal(sm_physmem_new(NULL, NULL, 0, 4 * KiB, &eb),
+			 SMMUSIM_EINVAL);
+
+	assert_int_equal(sm_physmem_new(&pm, NULL, 0x80000000, 64 * KiB, &eb),
+			 0);
+	assert_non_null(pm);
+	assert_int_equal(sm_physmem_base(pm), 0x80000000);
+	assert_int_equal(sm_physmem_size(pm), 64 * KiB);
+	assert_int_equal(sm_physmem_pages_in_use(pm), 0);
+	sm_physmem_free(pm);
+}
+
+static void test_physmem_injected_allocator(void **state)
+{
+	struct counting c = {0, 0, -1};
+	struct smmusim_allocator a = {cnt_malloc, cnt_realloc, cnt_free, &c};
+	struct sm_physmem *pm;
+	struct sm_errbuf eb;
+	uint64_t pa;
+	(void)state;
+
+	assert_int_equal(sm_physmem_new(&pm, &a, 0, 1 * MiB, &eb), 0);
+	assert_int_equal(sm_physmem_alloc(pm, SM_PAGE_PGTABLE, &pa, &eb), 0);
+	sm_physmem_write64(pm, pa + 8, 42);
+	assert_true(c.live_blocks >= 3); /* object, frames, one content */
+	sm_physmem_free(pm);
+	assert_int_equal(c.live_blocks, 0);
+	assert_int_equal(c.live_bytes, 0);
+
+	/* Host allocation failure is reported, nothing leaks. */
+	c.fail_after = 1; /* object ok, frame array fails */
+	assert_int_equal(sm_physmem_new(&pm, &a, 0, 1 * MiB, &eb),
+			 SMMUSIM_ENOMEM);
+	assert_int_equal(c.live_blocks, 0);
+}
+
+static void test_physmem_lifo_reuse(void **state)
+{
+	struct physmem_fixture *f = fx_alloc(0x40000000, 1 * MiB);
+	uint64_t a, b, c, d;
+	(void)state;
+
+	a = must_alloc(f->pm, SM_PAGE_DATA);
+	b = must_alloc(f->pm, SM_PAGE_DATA);
+	c = must_alloc(f->pm, SM_PAGE_DATA);
+	/* Never-used frames come out of the bump region in order. */
+	assert_int_equal(a, 0x40000000);
+	assert_int_equal(b, 0x40001000);
+	assert_int_equal(c, 0x40002000);
+	assert_int_equal(sm_physmem_pages_in_use(f->pm), 3);
+
+	sm_physmem_free_page(f->pm, a);
+	sm_physmem_free_page(f->pm, c);
+	assert_int_equal(sm_physmem_pages_in_use(f->pm), 1);
+	/* Most recently freed first, then the older one, then fresh. */
+	assert_int_equal(must_alloc(f->pm, SM_PAGE_DATA), c);
+	assert_int_equal(must_alloc(f->pm, SM_PAGE_DATA), a);
+	d = must_alloc(f->pm, SM_PAGE_DATA);
+	assert_int_equal(d, 0x40003000);
+	assert_int_equal(sm_physmem_pages_in_use(f->pm), 4);
+	assert_int_equal(sm_physmem_pages_peak(f->pm), 4);
+	assert_int_equal(sm_physmem_bad_frees(f->pm), 0);
+	fx_free(f);
+}
+
+static void test_physmem_peak(void **state)
+{
+	struct physmem_fixture *f = fx_alloc(0, 1 * MiB);
+	uint64_t p[5];
+	int i;
+	(void)state;
+
+	for (i = 0; i < 5; i++)
+		p[i] = must_alloc(f->pm, SM_PAGE_DATA);
+	for (i = 0; i < 5; i++)
+		sm_physmem_free_page(f->pm, p[i]);
+	(void)must_alloc(f->pm, SM_PAGE_DATA);
+	assert_int_equal(sm_physmem_pages_in_use(f->pm), 1);
+	assert_int_equal(sm_physmem_pages_peak(f->pm), 5);
+	fx_free(f);
+}
+
+static void test_physmem_contig_alignment(void **state)
+{
+	/* RAM deliberately not 2 MiB aligned. */
+	struct physmem_fixture *f = fx_alloc(0x40001000, 8 * MiB);
+	struct sm_errbuf eb;
+	uint64_t first, blk, cd, i;
+	(void)state;
+
+	first = must_alloc(f->pm, SM_PAGE_DATA);
+	assert_int_equal(first, 0x40001000);
+
+	assert_int_equal(
+	    sm_physmem_alloc_contig(f->pm, 512, 512, SM_PAGE_DATA, &blk, &eb),
+	    0);
+	assert_int_equal(blk, 0x40200000);
+	assert_int_equal(blk & (2 * MiB - 1), 0);
+	assert_int_equal(sm_physmem_pages_in_use(f->pm), 513);
+	for (i = 0; i < 512; i++)
+		assert_int_equal(sm_physmem_kind(f->pm, blk + i * 4 * KiB),
+				 SM_PAGE_DATA);
+	assert_int_equal(sm_physmem_kind(f->pm, blk + 2 * MiB), SM_PAGE_FREE);
+
+	/* The frames skipped for alignment are reused, lowest first. */
+	assert_int_equal(must_alloc(f->pm, SM_PAGE_DATA), 0x40002000);
+	assert_int_equal(must_alloc(f->pm, SM_PAGE_DATA), 0x40003000);
+
+	/* An 8 KiB CD table: 2 pages aligned to 2 pages, after the block. */
+	assert_int_equal(
+	    sm_physmem_alloc_contig(f->pm, 2, 2, SM_PAGE_SMMU, &cd, &eb), 0);
+	assert_int_equal(cd, 0x40400000);
+	assert_int_equal(sm_physmem_kind(f->pm, cd + 4 * KiB), SM_PAGE_SMMU);
+
+	/* Freed run frames come back as single frames (LIFO). */
+	sm_physmem_free_page(f->pm, cd);
+	sm_physmem_free_page(f->pm, cd + 4 * KiB);
+	assert_int_equal(must_alloc(f->pm, SM_PAGE_DATA), cd + 4 * KiB);
+
+	/* Bad arguments. */
+	assert_int_equal(
+	    sm_physmem_alloc_contig(f->pm, 2, 3, SM_PAGE_DATA, &cd, &eb),
+	    SMMUSIM_EINVAL);
+	assert_int_equal(
+	    sm_physmem_alloc_contig(f->pm, 0, 1, SM_PAGE_DATA, &cd, &eb),
+	    SMMUSIM_EINVAL);
+	assert_int_equal(
+	    sm_physmem_alloc_contig(f->pm, 1, 1, SM_PAGE_FREE, &cd, &eb),
+	    SMMUSIM_EINVAL);
+	assert_int_equal(sm_physmem_alloc_contig(f->pm, 1, 1ull << 62,
+						 SM_PAGE_DATA, &cd, &eb),
+			 SMMUSIM_ENOMEM);
+	fx_free(f);
+}
+
+static void test_physmem_enomem(void **state)
+{
+	struct physmem_fixture *f = fx_alloc(0x1000, 16 * KiB);
+	struct sm_errbuf eb = {{0}};
+	uint64_t p[4], pa = 0xdead;
+	int i;
+	(void)state;
+
+	for (i = 0; i < 4; i++)
+		p[i] = must_alloc(f->pm, SM_PAGE_DATA);
+	assert_int_equal(sm_physmem_alloc(f->pm, SM_PAGE_DATA, &pa, &eb),
+			 SMMUSIM_ENOMEM);
+	assert_int_equal(pa, 0xdead);
+	/* The message says how much RAM is configured. */
+	assert_non_null(strstr(eb.msg, "16 KiB"));
+	assert_int_equal(sm_physmem_pages_in_use(f->pm), 4);
+
+	/* A freed frame satisfies a single allocation again ... */
+	sm_physmem_free_page(f->pm, p[1]);
+	sm_physmem_free_page(f->pm, p[2]);
+	/* ... but contiguous runs only come from never-used memory. */
+	eb.msg[0] = 0;
+	assert_int_equal(
+	    sm_physmem_alloc_contig(f->pm, 2, 1, SM_PAGE_DATA, &pa, &eb),
+	    SMMUSIM_ENOMEM);
+	assert_non_null(strstr(eb.msg, "16 KiB"));
+	assert_int_equal(sm_physmem_alloc(f->pm, SM_PAGE_DATA, &pa, &eb), 0);
+	assert_int_equal(pa, p[2]);
+	fx_free(f);
+
+	f = fx_alloc(0, 3 * MiB);
+	assert_int_equal(
+	    sm_physmem_alloc_contig(f->pm, 1024, 1, SM_PAGE_DATA, &pa, &eb),
+	    SMMUSIM_ENOMEM);
+	assert_non_null(strstr(eb.msg, "3 MiB"));
+	fx_free(f);
+}
+
+static void test_physmem_rw_and_zero_on_reuse(void **state)
+{
+	struct physmem_fixture *f = fx_alloc(0x10000000, 1 * MiB);
+	uint64_t a, b;
+	(void)state;
+
+	a = must_alloc(f->pm, SM_PAGE_PGTABLE);
+	b = must_alloc(f->pm, SM_PAGE_PGTABLE);
+	/* Unwritten frames read as zero. */
+	assert_int_equal(sm_physmem_read64(f->pm, a), 0);
+	assert_int_equal(sm_physmem_read64(f->pm, a + 4088), 0);
+
+	sm_physmem_write64(f->pm, a, 0x1122334455667788ull);
+	sm_physmem_write64(f->pm, a + 4088, 7);
+	sm_physmem_write64(f->pm, b + 8, 9);
+	assert_int_equal(sm_physmem_read64(f->pm, a), 0x1122334455667788ull);
+	assert_int_equal(sm_physmem_read64(f->pm, a + 4088), 7);
+	assert_int_equal(sm_physmem_read64(f->pm, a + 8), 0);
+	assert_int_equal(sm_physmem_read64(f->pm, b + 8), 9);
+	assert_int_equal(sm_physmem_read64(f->pm, b), 0);
+	/* Overwrite. */
+	sm_physmem_write64(f->pm, a + 4088, 0);
+	assert_int_equal(sm_physmem_read64(f->pm, a + 4088), 0);
+
+	/* Freed content is dropped: the reused frame reads as zero. */
+	sm_physmem_free_page(f->pm, a);
+	assert_int_equal(sm_physmem_read64(f->pm, a), 0);
+	/* A write to a free frame is dropped. */
+	sm_physmem_write64(f->pm, a + 16, 5);
+	assert_int_equal(must_alloc(f->pm, SM_PAGE_DATA), a);
+	assert_int_equal(sm_physmem_read64(f->pm, a), 0);
+	assert_int_equal(sm_physmem_read64(f->pm, a + 16), 0);
+	assert_int_equal(sm_physmem_read64(f->pm, b + 8), 9);
+
+	/* Outside RAM: reads 0, writes dropped. */
+	sm_physmem_write64(f->pm, 0x10000000 - 8, 3);
+	sm_physmem_write64(f->pm, 0x10000000 + 1 * MiB, 3);
+	assert_int_equal(sm_physmem_read64(f->pm, 0x10000000 - 8), 0);
+	assert_int_equal(sm_physmem_read64(f->pm, 0x10000000 + 1 * MiB), 0);
+	fx_free(f);
+}
+
+static void test_physmem_kind_tracking(void **state)
+{
+	struct physmem_fixture *f = fx_alloc(0x2000, 64 * KiB);
+	uint64_t d, z, t, s;
+	(void)state;
+
+	d = must_alloc(f->pm, SM_PAGE_DATA);
+	z = must_alloc(f->pm, SM_PAGE_ZERO);
+	t = must_alloc(f->pm, SM_PAGE_PGTABLE);
+	s = must_alloc(f->pm, SM_PAGE_SMMU);
+	assert_int_equal(sm_physmem_kind(f->pm, d), SM_PAGE_DATA);
+	assert_int_equal(sm_physmem_kind(f->pm, z), SM_PAGE_ZERO);
+	assert_int_equal(sm_physmem_kind(f->pm, t), SM_PAGE_PGTABLE);
+	assert_int_equal(sm_physmem_kind(f->pm, s + 0x123), SM_PAGE_SMMU);
+	assert_int_equal(sm_physmem_kind(f->pm, s + 4 * KiB), SM_PAGE_FREE);
+	assert_int_equal(sm_physmem_kind(f->pm, 0x1000), SM_PAGE_FREE);
+	assert_int_equal(sm_physmem_kind(f->pm, 0x2000 + 64 * KiB),
+			 SM_PAGE_FREE);
+
+	sm_physmem_free_page(f->pm, t);
+	assert_int_equal(sm_physmem_kind(f->pm, t), SM_PAGE_FREE);
+	/* A reused frame takes its new kind. */
+	assert_int_equal(must_alloc(f->pm, SM_PAGE_SMMU), t);
+	assert_int_equal(sm_physmem_kind(f->pm, t), SM_PAGE_SMMU);
+
+	{
+		struct sm_errbuf eb;
+		uint64_t pa;
+		assert_int_equal(
+		    sm_physmem_alloc(f->pm, SM_PAGE_FREE, &pa, &eb),
+		    SMMUSIM_EINVAL);
+		assert_int_equal(
+		    sm_physmem_alloc(f->pm, (enum sm_page_kind)99, &pa, &eb),
+		    SMMUSIM_EINVAL);
+	}
+	fx_free(f);
+}
+
+static void test_physmem_bad_frees(void **state)
+{
+	struct physmem_fixture *f = fx_alloc(0x100000, 64 * KiB);
+	uint64_t a, b;
+	(void)state;
+
+	a = must_alloc(f->pm, SM_PAGE_DATA);
+	b = must_alloc(f->pm, SM_PAGE_DATA);
+	sm_physmem_free_page(f->pm, a);
+	assert_int_equal(sm_physmem_bad_frees(f->pm), 0);
+	sm_physmem_free_page(f->pm, a); /* double free */
+	assert_int_equal(sm_physmem_bad_frees(f->pm), 1);
+	sm_physmem_free_page(f->pm, 0x0);		  /* below RAM */
+	sm_physmem_free_page(f->pm, 0x100000 + 64 * KiB); /* above RAM */
+	assert_int_equal(sm_physmem_bad_frees(f->pm), 3);
+	sm_physmem_free_page(f->pm, b + 8); /* not a frame address */
+	assert_int_equal(sm_physmem_bad_frees(f->pm), 4);
+	sm_physmem_free_page(f->pm, 0x100000 + 32 * KiB); /* never used */
+	assert_int_equal(sm_physmem_bad_frees(f->pm), 5);
+	assert_int_equal(sm_physmem_pages_in_use(f->pm), 1);
+	assert_int_equal(sm_physmem_kind(f->pm, b), SM_PAGE_DATA);
+	/* The double free did not put a twice on the free list. */
+	assert_int_equal(must_alloc(f->pm, SM_PAGE_DATA), a);
+	assert_int_not_equal(must_alloc(f->pm, SM_PAGE_DATA), a);
+	fx_free(f);
+}
+
+/* ============================== pgtable ============================== */
+
+/* RAM [1 GiB, 3 GiB): room for a 1 GiB block at 2 GiB. */
+#define PT_RAM_BASE (1 * GiB)
+#define PT_RAM_SIZE (2 * GiB)
+
+struct pt {
+	struct sm_physmem *pm;
+	uint64_t root;
+	struct sm_errbuf eb;
+};
+
+static int pt_setup(void **state)
+{
+	struct pt *t = calloc(1, sizeof(*t));
+	if (!t)
+		return -1;
+	if (sm_physmem_new(&t->pm, NULL, PT_RAM_BASE, PT_RAM_SIZE, &t->eb))
+		return -1;
+	if (sm_pgt_new_root(t->pm, &t->root, &t->eb))
+		return -1;
+	*state = t;
+	return 0;
+}
+
+static int pt_teardown(void **state)
+{
+	struct pt *t = *state;
+	sm_physmem_free(t->pm);
+	free(t);
+	return 0;
+}
+
+/* A user page/block descriptor as Linux builds it, with AF set. */
+static uint64_t leaf(uint64_t oa, int level, uint64_t extra)
+{
+	return oa | (level == 3 ? PTE_TYPE_PAGE : PMD_TYPE_SECT) | PTE_AF |
+	       PTE_SHARED | PTE_NG | PTE_PXN | extra;
+}
+
+static void set_ok(struct pt *t, uint64_t va, int level, uint64_t desc)
+{
+	int rc = sm_pgt_set(t->pm, t->root, va, level, desc, NULL, &t->eb);
+	if (rc)
+		fail_msg("sm_pgt_set(0x%llx, %d): %s", (unsigned long long)va,
+			 level, t->eb.msg);
+}
+
+static void test_pte_perm(void **state)
+{
+	(void)state;
+	/* RW user */
+	assert_int_equal(sm_pte_perm(PTE_USER), R | W | X);
+	assert_int_equal(sm_pte_perm(PTE_USER | PTE_UXN), R | W);
+	/* RO user */
+	assert_int_equal(sm_pte_perm(PTE_USER | PTE_RDONLY | PTE_UXN), R);
+	assert_int_equal(sm_pte_perm(PTE_USER | PTE_RDONLY), R | X);
+	/* no EL0 data access (kernel or PROT_NONE-like) */
+	assert_int_equal(sm_pte_perm(PTE_UXN), 0);
+	assert_int_equal(sm_pte_perm(PTE_RDONLY | PTE_UXN), 0);
+	/* X is governed by UXN alone, independent of AP[1]. */
+	assert_int_equal(sm_pte_perm(0), X);
+	/* PXN does not matter at EL0. */
+	assert_int_equal(sm_pte_perm(PTE_USER | PTE_PXN), R | W | X);
+}
+
+static void test_walk_page_perms(void **state)
+{
+	struct pt *t = *state;
+	static const struct {
+		uint64_t bits;
+		unsigned perm;
+	} cases[] = {
+	    {PTE_USER | PTE_UXN, R | W},	  /* RW data */
+	    {PTE_USER | PTE_RDONLY | PTE_UXN, R}, /* RO data */
+	    {PTE_USER | PTE_RDONLY, R | X},	  /* RX text */
+	    {PTE_RDONLY | PTE_UXN, 0},		  /* none */
+	    {PTE_USER, R | W | X},		  /* RWX */
+	};
+	unsigned i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t va = 0x0000aaaa00000000ull + i * 0x1000 + 0x10;
+		uint64_t pa = must_alloc(t->pm, SM_PAGE_DATA);
+		struct sm_walk w;
+
+		set_ok(t, va, 3, leaf(pa, 3, cases[i].bits));
+		assert_int_equal(sm_pgt_walk(t->pm, t->root, va + 0x123, &w),
+				 SM_WALK_OK);
+		assert_int_equal(w.fault, SM_WALK_OK);
+		assert_int_equal(w.level, 3);
+		assert_int_equal(w.reads, 4);
+		assert_int_equal(w.page_size, 4 * KiB);
+		/* va was aligned down by sm_pgt_set. */
+		assert_int_equal(w.pa, pa + ((va + 0x123) & 0xfff));
+		assert_int_equal(w.perm, cases[i].perm);
+		assert_int_equal(w.desc, leaf(pa, 3, cases[i].bits));
+		assert_int_equal(sm_physmem_read64(t->pm, w.desc_pa), w.desc);
+	}
+}
+
+static void test_walk_access_flag(void **state)
+{
+	struct pt *t = *state;
+	uint64_t va = 0x400000, pa = must_alloc(t->pm, SM_PAGE_DATA);
+	struct sm_walk w;
+
+	set_ok(t, va, 3, leaf(pa, 3, PTE_USER | PTE_UXN) & ~PTE_AF);
+	assert_int_equal(sm_pgt_walk(t->pm, t->root, va + 8, &w),
+			 SM_WALK_FAULT_ACCESS_FLAG);
+	assert_int_equal(w.level, 3);
+	assert_int_equal(w.reads, 4);
+	/* pa and perm still filled in for information. */
+	assert_int_equal(w.pa, pa + 8);
+	assert_int_equal(w.perm, R | W);
+
+	/* Same for a block. */
+	set_ok(t, 0x40000000, 2, leaf(0x80000000, 2, PTE_USER) & ~PTE_AF);
+	assert_int_equal(sm_pgt_walk(t->pm, t->root, 0x40000010, &w),
+			 SM_WALK_FAULT_ACCESS_FLAG);
+	assert_int_equal(w.level, 2);
+	assert_int_equal(w.pa, 0x80000010);
+}
+
+static void test_walk_unmapped_levels(void **state)
+{
+	struct pt *t = *state;
+	uint64_t va = 0x0000123456789000ull;
+	uint64_t pa = must_alloc(t->pm, SM_PAGE_DATA);
+	struct sm_walk w;
+
+	/* Empty root: level-0 fault after one read. */
+	assert_int_equal(sm_pgt_walk(t->pm, t->root, va, &w),
+			 SM_WALK_FAULT_TRANSLATION);
+	assert_int_equal(w.level, 0);
+	assert_int_equal(w.reads, 1);
+	assert_int_equal(w.desc, 0);
+	assert_int_equal(w.desc_pa, t->root + 8 * sm_level_index(va, 0));
+
+	set_ok(t, va, 3, leaf(pa, 3, PTE_USER));
+	/* Same L3 table, other slot. */
+	assert_int_equal(sm_pgt_walk(t->pm, t->root, va + 0x1000, &w),
+			 SM_WALK_FAULT_TRANSLATION);
+	assert_int_equal(w.level, 3);
+	assert_int_equal(w.reads, 4);
+	/* Same L2 table, other slot. */
+	assert_int_equal(sm_pgt_walk(t->pm, t->root, va + 2 * MiB, &w),
+			 SM_WALK_FAULT_TRANSLATION);
+	assert_int_equal(w.level, 2);
+	assert_int_equal(w.reads, 3);
+	/* Same L1 table, other slot. */
+	assert_int_equal(sm_pgt_walk(t->pm, t->root, va + 1 * GiB, &w),
+			 SM_WALK_FAULT_TRANSLATION);
+	assert_int_equal(w.level, 1);
+	assert_int_equal(w.reads, 2);
+	/* Other L0 slot. */
+	assert_int_equal(sm_pgt_walk(t->pm, t->root, va + 512 * GiB, &w),
+			 SM_WALK_FAULT_TRANSLATION);
+	assert_int_equal(w.level, 0);
+	assert_int_equal(w.reads, 1);
+
+	/* An invalid non-zero descriptor (Linux PROT_NONE) also faults. */
+	set_ok(t, va + 0x1000, 3, pa | PTE_PROT_NONE | PTE_AF | PTE_USER);
+	assert_int_equal(sm_pgt_walk(t->pm, t->root, va + 0x1000, &w),
+			 SM_WALK_FAULT_TRANSLATION);
+	assert_int_equal(w.level, 3);
+	assert_int_equal(w.desc, pa | PTE_PROT_NONE | PTE_AF | PTE_USER);
+}
+
+static void test_walk_2m_block(void **state)
+{
+	struct pt *t = *state;
+	struct sm_errbuf eb;
+	uint64_t blk, va = 0x0000007fc0200000ull, off;
+	static const uint64_t offs[] = {0,	  8,	    0x1000,  0x12345,
+					0x100000, 0x1ff000, 0x1ffff8};
+	unsigned i;
+	struct sm_walk w;
+
+	assert_int_equal(
+	    sm_physmem_alloc_contig(t->pm, 512, 512, SM_PAGE_DATA, &blk, &eb),
+	    0);
+	/* va not aligned: sm_pgt_set aligns it down. */
+	set_ok(t, va + 0x5000, 2, leaf(blk, 2, PTE_USER | PTE_UXN));
+	for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		off = offs[i];
+		assert_int_equal(sm_pgt_walk(t->pm, t->root, va + off, &w),
+				 SM_WALK_OK);
+		assert_int_equal(w.level, 2);
+		assert_int_equal(w.reads, 3);
+		assert_int_equal(w.page_size, 2 * MiB);
+		assert_int_equal(w.pa, blk + off);
+		assert_int_equal(w.perm, R | W);
+	}
+	/* Just outside the block. */
+	assert_int_equal(sm_pgt_walk(t->pm, t->root, va + 2 * MiB, &w),
+			 SM_WALK_FAULT_TRANSLATION);
+	assert_int_equal(sm_pgt_walk(t->pm, t->root, va - 8, &w),
+			 SM_WALK_FAULT_TRANSLATION);
+
+	/* RES0 low OA bits written behind our back are ignored. */
+	{
+		int lvl;
+		uint64_t dpa;
+		uint64_t d = sm_pgt_get(t->pm, t->root, va, &lvl, &dpa);
+		assert_int_equal(lvl, 2);
+		sm_physmem_write64(t->pm, dpa, d | 0x1ff000);
+		assert_int_equal(sm_pgt_walk(t->pm, t->root, va + 0x10, &w),
+				 SM_WALK_OK);
+		assert_int_equal(w.pa, blk + 0x10);
+	}
+}
+
+static void test_walk_1g_block(void **state)
+{
+	struct pt *t = *state;
+	uint64_t va = 0x0000000100000000ull;
+	struct sm_walk w;
+
+	set_ok(t, va, 1, leaf(2 * GiB, 1, PTE_USER | PTE_RDONLY));
+	assert_int_equal(sm_pgt_walk(t->pm, t->root, va + 0x3ffffff8, &w),
+			 SM_WALK_OK);
+	assert_int_equal(w.level, 1);
+	assert_int_equal(w.reads, 2);
+	assert_int_equal(w.page_size, 1 * GiB);
+	assert_int_equal(w.pa, 2 * GiB + 0x3ffffff8);
+	assert_int_equal(w.perm, R | X);
+}
+
+static void test_walk_reserved_and_addr_size(void **state)
+{
+	struct pt *t = *state;
+	uint64_t pa = must_alloc(t->pm, SM_PAGE_DATA);
+	uint64_t va = 0x10000000, dpa;
+	int lvl;
+	struct sm_walk w;
+
+	/* va >= 2^48: out of range, nothing read. */
+	assert_int_equal(sm_pgt_walk(t->pm, t->root, 1ull << 48, &w),
+			 SM_WALK_FAULT_ADDR_SIZE);
+	assert_int_equal(w.reads, 0);
+	assert_int_equal(sm_pgt_walk(t->pm, t->root, 0xffff000000001000ull, &w),
+			 SM_WALK_FAULT_ADDR_SIZE);
+	assert_int_equal(w.reads, 0);
+	/* ... and the top valid va is fine (translation fault). */
+	assert_int_equal(sm_pgt_walk(t->pm, t->root, (1ull << 48) - 8, &w),
+			 SM_WALK_FAULT_TRANSLATION);
+	assert_int_equal(w.reads, 1);
+
+	/* Level 3 with type 0b01 is reserved. */
+	set_ok(t, va, 3, leaf(pa, 3, PTE_USER));
+	(void)sm_pgt_get(t->pm, t->root, va, &lvl, &dpa);
+	assert_int_equal(lvl, 3);
+	sm_physmem_write64(t->pm, dpa, (leaf(pa, 3, PTE_USER) & ~3ull) | 1);
+	assert_int_equal(sm_pgt_walk(t->pm, t->root, va, &w),
+			 SM_WALK_FAULT_TRANSLATION);
+	assert_int_equal(w.level, 3);
+	assert_int_equal(w.reads, 4);
+
+	/* A level-0 block is reserved with the 4 KiB granule. */
+	sm_physmem_write64(t->pm, t->root + 8 * 5,
+			   leaf(PT_RAM_BASE, 1, PTE_USER));
+	assert_int_equal(sm_pgt_walk(t->pm, t->root, 5 * 512 * GiB, &w),
+			 SM_WALK_FAULT_TRANSLATION);
+	assert_int_equal(w.level, 0);
+	assert_int_equal(w.reads, 1);
+
+	/* A table descriptor to a data frame: address size fault. */
+	sm_physmem_write64(t->pm, t->root + 8 * 6, PMD_TYPE_TABLE | pa);
+	assert_int_equal(sm_pgt_walk(t->pm, t->root, 6 * 512 * GiB, &w),
+			 SM_WALK_FAULT_ADDR_SIZE);
+	assert_int_equal(w.level, 0);
+	assert_int_equal(w.desc_pa, t->root + 8 * 6);
+	/* ... and one outside RAM. */
+	sm_physmem_write64(t->pm, t->root + 8 * 7, PMD_TYPE_TABLE | 0x1000);
+	assert_int_equal(sm_pgt_walk(t->pm, t->root, 7 * 512 * GiB, &w),
+			 SM_WALK_FAULT_ADDR_SIZE);
+
+	/* A leaf whose output address is outside RAM. */
+	set_ok(t, va + 0x1000, 3, leaf(0x1000, 3, PTE_USER));
+	assert_int_equal(sm_pgt_walk(t->pm, t->root, va + 0x1000, &w),
+			 SM_WALK_FAULT_ADDR_SIZE);
+	assert_int_equal(w.level, 3);
+
+	/* A root that is not a table. */
+	assert_int_equal(sm_pgt_walk(t->pm, pa, va, &w),
+			 SM_WALK_FAULT_ADDR_SIZE);
+	assert_int_equal(w.reads, 0);
+}
+
+static void test_pgt_set_errors(void **state)
+{
+	struct pt *t = *state;
+	uint64_t pa = must_alloc(t->pm, SM_PAGE_DATA), old = 0xdead;
+	uint64_t va2m = 0x0000000200000000ull, va1g = 0x0000008000000000ull;
+	uint64_t vap = 0x0000010000000000ull;
+	uint64_t in_use;
+
+	/* A 2 MiB block covers va: no page inside it. */
+	set_ok(t, va2m, 2, leaf(2 * GiB, 2, PTE_USER));
+	assert_int_equal(sm_pgt_set(t->pm, t->root, va2m + 0x3000, 3,
+				    leaf(pa, 3, PTE_USER), NULL, &t->eb),
+			 SMMUSIM_EEXIST);
+	/* A 1 GiB block covers va: no 2 MiB block or page inside it. */
+	set_ok(t, va1g, 1, leaf(2 * GiB, 1, PTE_USER));
+	assert_int_equal(sm_pgt_set(t->pm, t->root, va1g + 4 * MiB, 2,
+				    leaf(2 * GiB, 2, PTE_USER), NULL, &t->eb),
+			 SMMUSIM_EEXIST);
+	assert_int_equal(sm_pgt_set(t->pm, t->root, va1g + 4 * MiB, 3,
+				    leaf(pa, 3, PTE_USER), NULL, &t->eb),
+			 SMMUSIM_EEXIST);
+	/* An invalid but non-zero level-2 entry (software state such as a
+	 * PROT_NONE huge page) is not silently replaced by a table. */
+	set_ok(t, va2m + 1 * GiB, 2, (2 * GiB) | PTE_PROT_NONE | PTE_USER);
+	assert_int_equal(sm_pgt_set(t->pm, t->root, va2m + 1 * GiB + 0x1000, 3,
+				    leaf(pa, 3, PTE_USER), NULL, &t->eb),
+			 SMMUSIM_EEXIST);
+	/* A table exists where a block is asked for. */
+	set_ok(t, vap + 0x1000, 3, leaf(pa, 3, PTE_USER));
+	assert_int_equal(sm_pgt_set(t->pm, t->root, vap, 2,
+				    leaf(2 * GiB, 2, PTE_USER), NULL, &t->eb),
+			 SMMUSIM_EEXIST);
+	assert_int_equal(sm_pgt_set(t->pm, t->root, vap, 1,
+				    leaf(2 * GiB, 1, PTE_USER), NULL, &t->eb),
+			 SMMUSIM_EEXIST);
+	/* The page is untouched. */
+	{
+		struct sm_walk w;
+		assert_int_equal(sm_pgt_walk(t->pm, t->root, vap + 0x1000, &w),
+				 SM_WALK_OK);
+		assert_int_equal(w.pa, pa);
+	}
+
+	/* Replacing a leaf reports the old descriptor; clearing works. */
+	assert_int_equal(sm_pgt_set(t->pm, t->root, vap + 0x1000, 3,
+				    leaf(pa, 3, PTE_USER | PTE_RDONLY), &old,
+				    &t->eb),
+			 0);
+	assert_int_equal(old, leaf(pa, 3, PTE_USER));
+	assert_int_equal(sm_pgt_set(t->pm, t->root, va2m, 2, 0, &old, &t->eb),
+			 0);
+	assert_int_equal(old, leaf(2 * GiB, 2, PTE_USER));
+	/* With the block gone, a page fits there (a new L3 table). */
+	in_use = sm_physmem_pages_in_use(t->pm);
+	set_ok(t, va2m + 0x3000, 3, leaf(pa, 3, PTE_USER));
+	assert_int_equal(sm_physmem_pages_in_use(t->pm), in_use + 1);
+
+	/* Bad arguments. */
+	assert_int_equal(
+	    sm_pgt_set(t->pm, t->root, vap, 0, leaf(pa, 2, 0), NULL, &t->eb),
+	    SMMUSIM_EINVAL);
+	assert_int_equal(
+	    sm_pgt_set(t->pm, t->root, vap, 4, leaf(pa, 3, 0), NULL, &t->eb),
+	    SMMUSIM_EINVAL);
+	assert_int_equal(sm_pgt_set(t->pm, t->root, 1ull << 48, 3,
+				    leaf(pa, 3, 0), NULL, &t->eb),
+			 SMMUSIM_EINVAL);
+	/* Page type at level 2 (would be a table), block type at level 3. */
+	assert_int_equal(sm_pgt_set(t->pm, t->root, vap + 1 * GiB, 2,
+				    leaf(2 * GiB, 3, 0), NULL, &t->eb),
+			 SMMUSIM_EINVAL);
+	assert_int_equal(sm_pgt_set(t->pm, t->root, vap + 0x5000, 3,
+				    leaf(pa, 2, 0), NULL, &t->eb),
+			 SMMUSIM_EINVAL);
+	/* Misaligned block output address. */
+	assert_int_equal(sm_pgt_set(t->pm, t->root, vap + 1 * GiB, 2,
+				    leaf(2 * GiB + 0x1000, 2, 0), NULL, &t->eb),
+			 SMMUSIM_EINVAL);
+	/* Root that is not a table. */
+	assert_int_equal(
+	    sm_pgt_set(t->pm, pa, vap, 3, leaf(pa, 3, 0), NULL, &t->eb),
+	    SMMUSIM_EINVAL);
+}
+
+static void test_pgt_get(void **state)
+{
+	struct pt *t = *state;
+	uint64_t pa = must_alloc(t->pm, SM_PAGE_DATA), dpa = 1;
+	uint64_t va = 0x0000555500000000ull;
+	int lvl = -1;
+	struct sm_walk w;
+
+	/* Empty: stops at the level-0 slot. */
+	assert_int_equal(sm_pgt_get(t->pm, t->root, va, &lvl, &dpa), 0);
+	assert_int_equal(lvl, 0);
+	assert_int_equal(dpa, t->root + 8 * sm_level_index(va, 0));
+
+	set_ok(t, va, 3, leaf(pa, 3, PTE_USER));
+	assert_int_equal(sm_pgt_get(t->pm, t->root, va + 0xfff, &lvl, &dpa),
+			 leaf(pa, 3, PTE_USER));
+	assert_int_equal(lvl, 3);
+	assert_int_equal(sm_pgt_walk(t->pm, t->root, va, &w), SM_WALK_OK);
+	assert_int_equal(dpa, w.desc_pa);
+	/* Neighbouring empty slot in the same L3 table. */
+	assert_int_equal(sm_pgt_get(t->pm, t->root, va + 0x1000, &lvl, &dpa),
+			 0);
+	assert_int_equal(lvl, 3);
+	assert_int_equal(dpa, w.desc_pa + 8);
+	/* Empty level-2 slot. */
+	assert_int_equal(sm_pgt_get(t->pm, t->root, va + 2 * MiB, &lvl, &dpa),
+			 0);
+	assert_int_equal(lvl, 2);
+	assert_int_not_equal(dpa, 0);
+	/* A block stops the descent. */
+	set_ok(t, va + 4 * MiB, 2, leaf(2 * GiB, 2, PTE_USER));
+	assert_int_equal(sm_pgt_get(t->pm, t->root, va + 5 * MiB, &lvl, &dpa),
+			 leaf(2 * GiB, 2, PTE_USER));
+	assert_int_equal(lvl, 2);
+	/* Out of range: no slot. */
+	assert_int_equal(sm_pgt_get(t->pm, t->root, 1ull << 48, &lvl, &dpa), 0);
+	assert_int_equal(dpa, 0);
+	/* NULL out-pointers are allowed. */
+	assert_int_equal(sm_pgt_get(t->pm, t->root, va, NULL, NULL),
+			 leaf(pa, 3, PTE_USER));
+}
+
+struct visit {
+	uint64_t va;
+	int level;
+	uint64_t desc;
+};
+
+struct collect {
+	struct visit v[32];
+	int n;
+	int stop_at; /* return 77 at this visit; <0 never */
+	const struct sm_physmem *pm;
+};
+
+static int collect_fn(void *ctx, uint64_t va, int level, uint64_t desc,
+		      uint64_t desc_pa)
+{
+	struct collect *c = ctx;
+	assert_true(c->n < 32);
+	/* desc_pa is where desc lives. */
+	assert_int_equal(sm_physmem_read64(c->pm, desc_pa), desc);
+	c->v[c->n].va = va;
+	c->v[c->n].level = level;
+	c->v[c->n].desc = desc;
+	c->n++;
+	return c->n == c->stop_at ? 77 : 0;
+}
+
+static void test_for_each_leaf(void **state)
+{
+	struct pt *t = *state;
+	uint64_t p[4];
+	uint64_t base = 0x0000000040000000ull; /* 1 GiB, L1 slot 1 */
+	struct collect c;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		p[i] = must_alloc(t->pm, SM_PAGE_DATA);
+	/* Pages at +0, +0x2000 (hole at +0x1000), +0x1ff000, a 2 MiB block
+	 * at +4 MiB, an invalid PROT_NONE page at +8 MiB, a page in another
+	 * L0 slot, and one below the range. */
+	set_ok(t, base + 0x0000, 3, leaf(p[0], 3, PTE_USER));
+	set_ok(t, base + 0x2000, 3, leaf(p[1], 3, PTE_USER));
+	set_ok(t, base + 0x1ff000, 3, leaf(p[2], 3, PTE_USER));
+	set_ok(t, base + 4 * MiB, 2, leaf(2 * GiB, 2, PTE_USER));
+	set_ok(t, base + 8 * MiB, 3, p[3] | PTE_PROT_NONE | PTE_USER);
+	set_ok(t, 3 * 512 * GiB, 3, leaf(p[3], 3, PTE_USER));
+	set_ok(t, 0x1000, 3, leaf(p[3], 3, PTE_USER));
+
+	/* Whole space: everything, ascending. */
+	memset(&c, 0, sizeof(c));
+	c.stop_at = -1;
+	c.pm = t->pm;
+	assert_int_equal(
+	    sm_pgt_for_each_leaf(t->pm, t->root, 0, ~0ull, collect_fn, &c), 0);
+	assert_int_equal(c.n, 7);
+	assert_int_equal(c.v[0].va, 0x1000);
+	assert_int_equal(c.v[1].va, base);
+	assert_int_equal(c.v[2].va, base + 0x2000);
+	assert_int_equal(c.v[3].va, base + 0x1ff000);
+	assert_int_equal(c.v[4].va, base + 4 * MiB);
+	assert_int_equal(c.v[4].level, 2);
+	assert_int_equal(c.v[5].va, base + 8 * MiB);
+	assert_int_equal(c.v[5].level, 3);
+	assert_int_equal(c.v[5].desc, p[3] | PTE_PROT_NONE | PTE_USER);
+	assert_int_equal(c.v[6].va, 3 * 512 * GiB);
+
+	/* A sub-range starting in the hole and ending inside the block: the
+	 * block is reported once, with its base va. */
+	memset(&c, 0, sizeof(c));
+	c.stop_at = -1;
+	c.pm = t->pm;
+	assert_int_equal(sm_pgt_for_each_leaf(t->pm, t->root, base + 0x1000,
+					      base + 5 * MiB, collect_fn, &c),
+			 0);
+	assert_int_equal(c.n, 3);
+	assert_int_equal(c.v[0].va, base + 0x2000);
+	assert_int_equal(c.v[0].level, 3);
+	assert_int_equal(c.v[0].desc, leaf(p[1], 3, PTE_USER));
+	assert_int_equal(c.v[1].va, base + 0x1ff000);
+	assert_int_equal(c.v[2].va, base + 4 * MiB);
+	assert_int_equal(c.v[2].level, 2);
+
+	/* Starting in the middle of the block. */
+	memset(&c, 0, sizeof(c));
+	c.stop_at = -1;
+	c.pm = t->pm;
+	assert_int_equal(
+	    sm_pgt_for_each_leaf(t->pm, t->root, base + 5 * MiB + 0x123,
+				 base + 5 * MiB + 0x124, collect_fn, &c),
+	    0);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.v[0].va, base + 4 * MiB);
+
+	/* End is exclusive; an empty range visits nothing. */
+	memset(&c, 0, sizeof(c));
+	c.stop_at = -1;
+	c.pm = t->pm;
+	assert_int_equal(sm_pgt_for_each_leaf(t->pm, t->root, base + 0x1000,
+					      base + 0x2000, collect_fn, &c),
+			 0);
+	assert_int_equal(c.n, 0);
+	assert_int_equal(sm_pgt_for_each_leaf(t->pm, t->root, base + 0x2000,
+					      base + 0x2000, collect_fn, &c),
+			 0);
+	assert_int_equal(c.n, 0);
+
+	/* Stop early: the callback's value is returned. */
+	memset(&c, 0, sizeof(c));
+	c.stop_at = 2;
+	c.pm = t->pm;
+	assert_int_equal(
+	    sm_pgt_for_each_leaf(t->pm, t->root, 0, 1ull << 48, collect_fn, &c),
+	    77);
+	assert_int_equal(c.n, 2);
+}
+
+static void test_free_tables(void **state)
+{
+	struct pt *t = *state;
+	uint64_t before, data[3], blk;
+	struct sm_errbuf eb;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		data[i] = must_alloc(t->pm, SM_PAGE_DATA);
+	assert_int_equal(
+	    sm_physmem_alloc_contig(t->pm, 512, 512, SM_PAGE_DATA, &blk, &eb),
+	    0);
+	before = sm_physmem_pages_in_use(t->pm); /* root + data */
+
+	/* Two pages in one L3 table: L1 + L2 + L3 = 3 tables. */
+	set_ok(t, 0x1000, 3, leaf(data[0], 3, PTE_USER));
+	set_ok(t, 0x2000, 3, leaf(data[1], 3, PTE_USER));
+	assert_int_equal(sm_physmem_pages_in_use(t->pm), before + 3);
+	/* Another L0 slot: L1 + L2 + L3 = 3 more. */
+	set_ok(t, 512 * GiB, 3, leaf(data[2], 3, PTE_USER));
+	assert_int_equal(sm_physmem_pages_in_use(t->pm), before + 6);
+	/* A 2 MiB block in a fresh L1 slot: one more L2 table. */
+	set_ok(t, 1 * GiB, 2, leaf(blk, 2, PTE_USER));
+	assert_int_equal(sm_physmem_pages_in_use(t->pm), before + 7);
+	/* A 1 GiB block in the first L1 table: no new table. */
+	set_ok(t, 2 * GiB, 1, leaf(2 * GiB, 1, PTE_USER));
+	assert_int_equal(sm_physmem_pages_in_use(t->pm), before + 7);
+
+	sm_pgt_free_tables(t->pm, t->root);
+	/* The 7 intermediate tables and the root are gone, data stays. */
+	assert_int_equal(sm_physmem_pages_in_use(t->pm), before - 1);
+	assert_int_equal(sm_physmem_bad_frees(t->pm), 0);
+	assert_int_equal(sm_physmem_kind(t->pm, t->root), SM_PAGE_FREE);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(sm_physmem_kind(t->pm, data[i]), SM_PAGE_DATA);
+	assert_int_equal(sm_physmem_kind(t->pm, blk), SM_PAGE_DATA);
+	assert_int_equal(sm_physmem_kind(t->pm, blk + 2 * MiB - 4 * KiB),
+			 SM_PAGE_DATA);
+
+	/* Freeing a data page as a root does nothing. */
+	sm_pgt_free_tables(t->pm, data[0]);
+	assert_int_equal(sm_physmem_kind(t->pm, data[0]), SM_PAGE_DATA);
+	assert_int_equal(sm_physmem_bad_frees(t->pm), 0);
+
+	/* A new root is a zeroed table frame again. */
+	assert_int_equal(sm_pgt_new_root(t->pm, &t->root, &eb), 0);
+	assert_int_equal(sm_physmem_kind(t->pm, t->root), SM_PAGE_PGTABLE);
+	assert_int_equal(sm_physmem_read64(t->pm, t->root), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_physmem_new_validation),
+	    cmocka_unit_test(test_physmem_injected_allocator),
+	    cmocka_unit_test(test_physmem_lifo_reuse),
+	    cmocka_unit_test(test_physmem_peak),
+	    cmocka_unit_test(test_physmem_contig_alignment),
+	    cmocka_unit_test(test_physmem_enomem),
+	    cmocka_unit_test(test_physmem_rw_and_zero_on_reuse),
+	    cmocka_unit_test(test_physmem_kind_tracking),
+	    cmocka_unit_test(test_physmem_bad_frees),
+	    cmocka_unit_test(test_pte_perm),
+	    cmocka_unit_test_setup_teardown(test_walk_page_perms, pt_setup,
+					    pt_teardown),
+	    cmocka_unit_test_setup_teardown(test_walk_access_flag, pt_setup,
+					    pt_teardown),
+	    cmocka_unit_test_setup_teardown(test_walk_unmapped_levels, pt_setup,
+					    pt_teardown),
+	    cmocka_unit_test_setup_teardown(test_walk_2m_block, pt_setup,
+					    pt_teardown),
+	    cmocka_unit_test_setup_teardown(test_walk_1g_block, pt_setup,
+					    pt_teardown),
+	    cmocka_unit_test_setup_teardown(test_walk_reserved_and_addr_size,
+					    pt_setup, pt_teardown),
+	    cmocka_unit_test_setup_teardown(test_pgt_set_errors, pt_setup,
+					    pt_teardown),
+	    cmocka_unit_test_setup_teardown(test_pgt_get, pt_setup,
+					    pt_teardown),
+	    cmocka_unit_test_setup_teardown(test_for_each_leaf, pt_setup,
+					    pt_teardown),
+	    cmocka_unit_test_setup_teardown(test_free_tables, pt_setup,
+					    pt_teardown),
+	};
+	return cmocka_run_group_tests_name("mem", tests, NULL, NULL);
+}
