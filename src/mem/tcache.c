@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+#include "mem/tcache.h"
+
+#include <smmusim/error.h>
+
+#include "core/alloc.h"
+
+int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
+	       uint64_t entries, uint64_t ways, const char *what,
+	       struct sm_errbuf *eb)
+{
+	*tc = (struct sm_tcache){.alloc = a};
+	if (!entries || !ways || entries % ways)
+		return sm_err(eb, SMMUSIM_ERANGE,
+			      "%s: %llu entries is not a non-zero multiple of "
+			      "%llu ways",
+			      what, (unsigned long long)entries,
+			      (unsigned long long)ways);
+	tc->e = sm_calloc(a, entries * sizeof(*tc->e));
+	if (!tc->e)
+		return sm_err(eb, SMMUSIM_ENOMEM, "%s: cannot allocate %llu "
+			      "entries", what, (unsigned long long)entries);
+	tc->sets = (uint32_t)(entries / ways);
+	tc->ways = (uint32_t)ways;
+	return 0;
+}
+
+void sm_tc_fini(struct sm_tcache *tc)
+{
+	sm_free(tc->alloc, tc->e,
+		(size_t)tc->sets * tc->ways * sizeof(*tc->e));
+	tc->e = NULL;
+}
+
+static unsigned shift_of(int level)
+{
+	return 12 + 9 * (3 - (unsigned)level);
+}
+
+/* Set of a page number at a level: a multiplicative hash so that strided
+ * pages and different page sizes spread over the sets. */
+static uint32_t set_of(const struct sm_tcache *tc, uint64_t va, int level)
+{
+	uint64_t key = ((va >> shift_of(level)) << 2) | (uint64_t)level;
+	key *= 0x9e3779b97f4a7c15ull;
+	return (uint32_t)((key >> 32) % tc->sets);
+}
+
+static bool tags_match(const struct sm_tc_entry *t, uint16_t vmid,
+		       uint32_t asid, enum sm_tc_asid_match m)
+{
+	if (!t->valid || t->vmid != vmid)
+		return false;
+	switch (m) {
+	case SM_TC_ASID_ANY:
+		return true;
+	case SM_TC_ASID_OR_GLOBAL:
+		return t->global || t->asid == asid;
+	case SM_TC_ASID_ONLY:
+		return !t->global && t->asid == asid;
+	}
+	return false;
+}
+
+struct sm_tc_entry *sm_tc_lookup(struct sm_tcache *tc, uint16_t vmid,
+				 uint32_t asid, uint64_t va)
+{
+	for (int level = 3; level >= 1; level--) {
+		uint64_t base = va & ~((1ull << shift_of(level)) - 1);
+		struct sm_tc_entry *set =
+			&tc->e[(size_t)set_of(tc, base, level) * tc->ways];
+		for (uint32_t w = 0; w < tc->ways; w++) {
+			struct sm_tc_entry *t = &set[w];
+			if (t->level == level && t->va == base &&
+			    tags_match(t, vmid, asid, SM_TC_ASID_OR_GLOBAL)) {
+				t->stamp = ++tc->tick;
+				return t;
+			}
+		}
+	}
+	return NULL;
+}
+
+bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in)
+{
+	uint64_t base = in->va & ~((1ull << shift_of(in->level)) - 1);
+	struct sm_tc_entry *set =
+		&tc->e[(size_t)set_of(tc, base, in->level) * tc->ways];
+	struct sm_tc_entry *victim = NULL;
+	bool evicted = false;
+
+	for (uint32_t w = 0; w < tc->ways; w++) {
+		struct sm_tc_entry *t = &set[w];
+		if (t->valid && t->level == in->level && t->va == base &&
+		    t->vmid == in->vmid && t->global == in->global &&
+		    (t->global || t->asid == in->asid)) {
+			victim = t; /* refill of the same translation */
+			break;
+		}
+	}
+	if (!victim) {
+		for (uint32_t w = 0; w < tc->ways; w++) {
+			struct sm_tc_entry *t = &set[w];
+			if (!t->valid) {
+				victim = t;
+				break;
+			}
+			if (!victim || t->stamp < victim->stamp)
+				victim = t;
+		}
+		evicted = victim->valid;
+		if (!victim->valid)
+			tc->live++;
+	}
+	*victim = *in;
+	victim->va = base;
+	victim->valid = true;
+	victim->stamp = ++tc->tick;
+	return evicted;
+}
+
+static void drop(struct sm_tcache *tc, struct sm_tc_entry *t)
+{
+	t->valid = false;
+	tc->live--;
+}
+
+unsigned sm_tc_inv_va(struct sm_tcache *tc, uint16_t vmid, uint32_t asid,
+		      enum sm_tc_asid_match m, uint64_t va)
+{
+	unsigned n = 0;
+	for (int level = 3; level >= 1; level--) {
+		uint64_t base = va & ~((1ull << shift_of(level)) - 1);
+		struct sm_tc_entry *set =
+			&tc->e[(size_t)set_of(tc, base, level) * tc->ways];
+		for (uint32_t w = 0; w < tc->ways; w++) {
+			struct sm_tc_entry *t = &set[w];
+			if (t->level == level && t->va == base &&
+			    tags_match(t, vmid, asid, m)) {
+				drop(tc, t);
+				n++;
+			}
+		}
+	}
+	return n;
+}
+
+unsigned sm_tc_inv_if(struct sm_tcache *tc,
+		      bool (*fn)(void *ctx, const struct sm_tc_entry *e),
+		      void *ctx)
+{
+	unsigned n = 0;
+	size_t total = (size_t)tc->sets * tc->ways;
+	if (!tc->live)
+		return 0;
+	for (size_t i = 0; i < total; i++) {
+		struct sm_tc_entry *t = &tc->e[i];
+		if (t->valid && fn(ctx, t)) {
+			drop(tc, t);
+			n++;
+		}
+	}
+	return n;
+}
+
+struct tag_ctx {
+	uint16_t vmid;
+	uint32_t asid;
+};
+
+static bool match_asid(void *ctx, const struct sm_tc_entry *t)
+{
+	const struct tag_ctx *c = ctx;
+	return t->vmid == c->vmid && !t->global && t->asid == c->asid;
+}
+
+static bool match_vmid(void *ctx, const struct sm_tc_entry *t)
+{
+	const struct tag_ctx *c = ctx;
+	return t->vmid == c->vmid;
+}
+
+static bool match_all(void *ctx, const struct sm_tc_entry *t)
+{
+	(void)ctx;
+	(void)t;
+	return true;
+}
+
+unsigned sm_tc_inv_asid(struct sm_tcache *tc, uint16_t vmid, uint32_t asid)
+{
+	struct tag_ctx c = {vmid, asid};
+	return sm_tc_inv_if(tc, match_asid, &c);
+}
+
+unsigned sm_tc_inv_vmid(struct sm_tcache *tc, uint16_t vmid)
+{
+	struct tag_ctx c = {vmid, 0};
+	return sm_tc_inv_if(tc, match_vmid, &c);
+}
+
+unsigned sm_tc_inv_all(struct sm_tcache *tc)
+{
+	return sm_tc_inv_if(tc, match_all, NULL);
+}
+
+void sm_tc_for_each(const struct sm_tcache *tc,
+		    void (*fn)(void *ctx, const struct sm_tc_entry *e),
+		    void *ctx)
+{
+	size_t total = (size_t)tc->sets * tc->ways;
+	for (size_t i = 0; i < total && tc->live; i++)
+		if (tc->e[i].valid)
+			fn(ctx, &tc->e[i]);
+}

@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Linux SMMUv3 driver as the kernel model needs it
+ * (drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c and arm-smmu-v3-sva.c, 6.1
+ * era): device reset, command submission in batches with CMD_SYNC, stream
+ * table and CD writes, SVA bind/unbind with its mmu notifier, and the page
+ * fault path that resolves a device's page request.
+ *
+ * Command submission (arm_smmu_cmdq_issue_cmdlist): commands are written
+ * into the queue memory at the shadow PROD, a CMD_SYNC is appended when the
+ * caller waits, PROD is written, and the CPU polls until the SYNC has
+ * completed.  A full batch of policy.smmu.batch commands (CMDQ_BATCH_ENTRIES)
+ * is issued without a sync.  A full queue makes the producer wait for the
+ * SMMU to consume.
+ *
+ * The SVA notifier (arm_smmu_mm_invalidate_range in 6.1, backported fix for
+ * the 26 s soft lockup): without range invalidation, a range of
+ * policy.smmu.max_tlbi_ops pages or more (and (0, -1UL)) becomes one
+ * TLBI_NH_ASID; otherwise one TLBI_NH_VA per page with leaf=0.  With BTM the
+ * explicit invalidation is skipped (6.6-6.9 behaviour), since the SMMU snoops
+ * the CPU's TLBIs.  ATC invalidation is not issued: ATS is not modelled yet.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include <smmusim/error.h>
+
+#include "core/alloc.h"
+#include "core/config.h"
+#include "mem/pgtable.h"
+#include "os/os.h"
+#include "smmu/regs.h"
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* ---- command builders (one 16-byte command each) ---- */
+
+static void cmd_cfgi_ste(uint64_t c[2], uint32_t sid)
+{
+	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_CFGI_STE) |
+	       sm_field_prep(CMDQ_CFGI_0_SID, sid);
+	c[1] = CMDQ_CFGI_1_LEAF;
+}
+
+static void cmd_cfgi_cd(uint64_t c[2], uint32_t sid, uint32_t ssid)
+{
+	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_CFGI_CD) |
+	       sm_field_prep(CMDQ_CFGI_0_SSID, ssid) |
+	       sm_field_prep(CMDQ_CFGI_0_SID, sid);
+	c[1] = CMDQ_CFGI_1_LEAF;
+}
+
+static void cmd_tlbi_nh_asid(uint64_t c[2], uint16_t asid)
+{
+	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_TLBI_NH_ASID) |
+	       sm_field_prep(CMDQ_TLBI_0_ASID, asid);
+	c[1] = 0;
+}
+
+static void cmd_tlbi_nh_va(uint64_t c[2], uint16_t asid, uint64_t va,
+			   bool leaf)
+{
+	/* TG = 0: the single-granule form (no range invalidation). */
+	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_TLBI_NH_VA) |
+	       sm_field_prep(CMDQ_TLBI_0_ASID, asid);
+	c[1] = (va & CMDQ_TLBI_1_VA_MASK) | (leaf ? CMDQ_TLBI_1_LEAF : 0);
+}
+
+static void cmd_sync(uint64_t c[2])
+{
+	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_CMD_SYNC) |
+	       sm_field_prep(CMDQ_SYNC_0_CS, CMDQ_SYNC_0_CS_SEV);
+	c[1] = 0;
+}
+
+/* ---- queue ---- */
+
+static uint32_t q_used(const struct sm_smmu_drv *d)
+{
+	uint32_t n2 = 2u << d->cmdq_log2size;
+	return (d->prod - d->smmu->cmdq_cons + n2) & (n2 - 1);
+}
+
+static int publish(struct sm_os *os, uint64_t *t, uint64_t *done)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	*done = sm_smmu_write_prod(d->smmu, d->prod, *t);
+	if (d->smmu->cmdq_halted) {
+		sm_smmu_ack_cmdq_error(d->smmu);
+		return sm_err(os->eb, SMMUSIM_EINTERNAL,
+			      "SMMU stopped on a command the driver model "
+			      "wrote (CERROR_ILL): model bug");
+	}
+	return 0;
+}
+
+static int q_write(struct sm_os *os, const uint64_t c[2], uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	uint32_t n = 1u << d->cmdq_log2size;
+	if (q_used(d) >= n) {
+		/* Queue full: publish what is there and wait for space. */
+		uint64_t done;
+		int rc = publish(os, t, &done);
+		if (rc < 0)
+			return rc;
+		(*d->st_full_stalls)++;
+		*t = max_u64(*t, done);
+	}
+	uint64_t pa = d->cmdq + (uint64_t)(d->prod & (n - 1)) * 16;
+	sm_physmem_write64(os->pm, pa, c[0]);
+	sm_physmem_write64(os->pm, pa + 8, c[1]);
+	d->prod = (d->prod + 1) & ((n << 1) - 1);
+	*t += d->lat_cmd_write;
+	return 0;
+}
+
+/* Issue cmds[0..n) and, with `sync`, a CMD_SYNC, then wait for it. */
+static int issue(struct sm_os *os, uint64_t (*cmds)[2], uint32_t n, bool sync,
+		 uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	int rc;
+	(*d->st_submits)++;
+	for (uint32_t i = 0; i < n; i++)
+		if ((rc = q_write(os, cmds[i], t)) < 0)
+			return rc;
+	if (sync) {
+		uint64_t c[2];
+		cmd_sync(c);
+		if ((rc = q_write(os, c, t)) < 0)
+			return rc;
+	}
+	uint64_t done, t_pub = *t;
+	if ((rc = publish(os, t, &done)) < 0)
+		return rc;
+	if (sync) {
+		*t = max_u64(*t, done) + d->lat_sync_poll;
+		sm_hist_record(d->h_sync_wait, *t - t_pub);
+	}
+	return 0;
+}
+
+static int batch_add(struct sm_os *os, const uint64_t c[2], uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	if (d->nbatch == d->batch_max) {
+		int rc = issue(os, d->batch, d->nbatch, false, t);
+		d->nbatch = 0;
+		if (rc < 0)
+			return rc;
+	}
+	d->batch[d->nbatch][0] = c[0];
+	d->batch[d->nbatch][1] = c[1];
+	d->nbatch++;
+	return 0;
+}
+
+static int batch_submit(struct sm_os *os, uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	int rc = issue(os, d->batch, d->nbatch, true, t);
+	d->nbatch = 0;
+	return rc;
+}
+
+static int issue_one_sync(struct sm_os *os, const uint64_t c[2], uint64_t *t)
+{
+	uint64_t cmds[1][2] = {{c[0], c[1]}};
+	return issue(os, cmds, 1, true, t);
+}
+
+/* ---- init ---- */
+
+int sm_drv_init(struct sm_os *os, const smmusim_config_t *cfg,
+		struct sm_stats *st, uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	int rc;
+	*d = (struct sm_smmu_drv){.smmu = os->smmu};
+	d->sid_bits = (unsigned)sm_cfg_u64(cfg, SM_K_SMMU_SID_BITS);
+	d->ssid_bits = (unsigned)sm_cfg_u64(cfg, SM_K_SMMU_SSID_BITS);
+	d->cmdq_log2size = (unsigned)sm_cfg_u64(cfg, SM_K_SMMU_CMDQ_LOG2SIZE);
+	d->batch_max = (uint32_t)sm_cfg_u64(cfg, SM_K_POLICY_SMMU_BATCH);
+	d->max_tlbi_ops = sm_cfg_u64(cfg, SM_K_POLICY_SMMU_MAX_TLBI_OPS);
+	d->skip_inv = sm_cfg_bool(cfg, SM_K_POLICY_SMMU_SKIP_INVALIDATION);
+	d->lat_cmd_write = sm_cfg_u64(cfg, SM_K_SMMU_LAT_CMD_WRITE);
+	d->lat_sync_poll = sm_cfg_u64(cfg, SM_K_SMMU_LAT_SYNC_POLL);
+	d->st_submits = sm_stats_counter(st, "os.smmu.submissions");
+	d->st_sva_inv_range = sm_stats_counter(st, "os.smmu.sva_inv.range");
+	d->st_sva_inv_asid = sm_stats_counter(st, "os.smmu.sva_inv.asid");
+	d->st_sva_inv_skipped =
+		sm_stats_counter(st, "os.smmu.sva_inv.skipped");
+	d->st_full_stalls = sm_stats_counter(st, "smmu.cmdq.full_stalls");
+	d->st_pri_requests = sm_stats_counter(st, "smmu.pri.requests");
+	d->h_sync_wait = sm_stats_hist(st, "smmu.sync.wait_cycles");
+	if (!d->h_sync_wait)
+		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+
+	d->batch = sm_calloc(os->alloc, d->batch_max * sizeof(*d->batch));
+	d->cdtab = sm_calloc(os->alloc,
+			     ((size_t)1 << d->sid_bits) * sizeof(*d->cdtab));
+	if (!d->batch || !d->cdtab)
+		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+
+	/* Linear stream table of 2^sid_bits STEs; every STE starts as
+	 * "abort" (arm_smmu_init_bypass_stes with disable_bypass). */
+	uint64_t st_pages = (((uint64_t)64 << d->sid_bits) + SM_PAGE_SIZE - 1) >>
+			    SM_PAGE_SHIFT;
+	uint64_t q_pages = (((uint64_t)16 << d->cmdq_log2size) + SM_PAGE_SIZE -
+			    1) >> SM_PAGE_SHIFT;
+	if ((rc = sm_physmem_alloc_contig(os->pm, st_pages, st_pages,
+					  SM_PAGE_SMMU, &d->strtab, os->eb)) <
+		    0 ||
+	    (rc = sm_physmem_alloc_contig(os->pm, q_pages, q_pages,
+					  SM_PAGE_SMMU, &d->cmdq, os->eb)) < 0)
+		return rc;
+	for (uint64_t sid = 0; sid < (1ull << d->sid_bits); sid++)
+		sm_physmem_write64(os->pm, d->strtab + sid * 64,
+				   STRTAB_STE_0_V |
+					   sm_field_prep(STRTAB_STE_0_CFG,
+							 STRTAB_STE_0_CFG_ABORT));
+	sm_smmu_set_strtab(d->smmu, d->strtab, d->sid_bits);
+	sm_smmu_set_cmdq(d->smmu, d->cmdq, d->cmdq_log2size);
+
+	/* arm_smmu_device_reset(): invalidate cached configuration and any
+	 * stale TLB entries, each followed by a sync. */
+	uint64_t c[2];
+	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_CFGI_ALL);
+	c[1] = sm_field_prep(CMDQ_CFGI_1_RANGE, 31);
+	if ((rc = issue_one_sync(os, c, t)) < 0)
+		return rc;
+	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_TLBI_NSNH_ALL);
+	c[1] = 0;
+	return issue_one_sync(os, c, t);
+}
+
+void sm_drv_fini(struct sm_os *os)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	for (struct sm_bond *b = d->bonds, *n; b; b = n) {
+		n = b->next;
+		sm_free(os->alloc, b, sizeof(*b));
+	}
+	for (struct sm_smmu_sva_mn *m = d->mns, *n; m; m = n) {
+		n = m->next;
+		sm_free(os->alloc, m, sizeof(*m));
+	}
+	if (d->batch)
+		sm_free(os->alloc, d->batch, d->batch_max * sizeof(*d->batch));
+	if (d->cdtab)
+		sm_free(os->alloc, d->cdtab,
+			((size_t)1 << d->sid_bits) * sizeof(*d->cdtab));
+	d->bonds = NULL;
+	d->mns = NULL;
+	d->batch = NULL;
+	d->cdtab = NULL;
+}
+
+/* ---- SVA invalidation (the notifier) ---- */
+
+static int inv_asid(struct sm_os *os, uint16_t asid, uint64_t *t)
+{
+	uint64_t c[2];
+	cmd_tlbi_nh_asid(c, asid);
+	(*os->drv.st_sva_inv_asid)++;
+	return issue_one_sync(os, c, t);
+}
+
+static int sva_invalidate(struct sm_mn_sub *sub, struct sm_mm *mm,
+			  uint64_t start, uint64_t end, uint64_t *t)
+{
+	struct sm_smmu_sva_mn *m = sub->ctx;
+	struct sm_os *os = m->os;
+	struct sm_smmu_drv *d = &os->drv;
+	if (d->skip_inv || d->smmu->btm) {
+		(*d->st_sva_inv_skipped)++;
+		return 0;
+	}
+	uint64_t size = end - start;
+	if (size / SM_PAGE_SIZE >= d->max_tlbi_ops)
+		return inv_asid(os, mm->asid, t);
+	(*d->st_sva_inv_range)++;
+	for (uint64_t va = start & SM_PAGE_MASK; va < end; va += SM_PAGE_SIZE) {
+		uint64_t c[2];
+		cmd_tlbi_nh_va(c, mm->asid, va, false);
+		int rc = batch_add(os, c, t);
+		if (rc < 0)
+			return rc;
+	}
+	return batch_submit(os, t);
+}
+
+static int write_cd0_and_sync(struct sm_os *os, struct sm_bond *b,
+			      uint64_t cd0, uint64_t *t)
+{
+	uint64_t c[2];
+	uint64_t cd_pa = os->drv.cdtab[b->sid] + (uint64_t)b->ssid * 64;
+	sm_physmem_write64(os->pm, cd_pa, cd0);
+	cmd_cfgi_cd(c, b->sid, b->ssid);
+	return issue_one_sync(os, c, t);
+}
+
+static int sva_release(struct sm_mn_sub *sub, struct sm_mm *mm, uint64_t *t)
+{
+	struct sm_smmu_sva_mn *m = sub->ctx;
+	struct sm_os *os = m->os;
+	int rc;
+	/* arm_smmu_mm_release(): the process is exiting but devices may
+	 * still use the PASID; make the CD fault quietly (EPD0: no walks)
+	 * and drop what the SMMU cached for the ASID. */
+	for (struct sm_bond *b = os->drv.bonds; b; b = b->next) {
+		if (b->mm != mm)
+			continue;
+		uint64_t cd_pa = os->drv.cdtab[b->sid] + (uint64_t)b->ssid * 64;
+		uint64_t cd0 = sm_physmem_read64(os->pm, cd_pa);
+		if ((rc = write_cd0_and_sync(os, b, cd0 | CTXDESC_CD_0_TCR_EPD0,
+					     t)) < 0)
+			return rc;
+	}
+	if (os->drv.skip_inv) {
+		(*os->drv.st_sva_inv_skipped)++;
+		return 0;
+	}
+	return inv_asid(os, mm->asid, t);
+}
+
+static const struct sm_mn_ops sva_mn_ops = {
+	.arch_invalidate_secondary_tlbs = sva_invalidate,
+	.release = sva_release,
+};
+
+/* ---- bind / unbind ---- */
+
+struct sm_bond *sm_drv_find_bond(struct sm_os *os, uint32_t sid, uint32_t ssid)
+{
+	for (struct sm_bond *b = os->drv.bonds; b; b = b->next)
+		if (b->sid == sid && b->ssid == ssid)
+			return b;
+	return NULL;
+}
+
+static int ensure_cd_table(struct sm_os *os, uint32_t sid, uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	if (d->cdtab[sid])
+		return 0;
+	uint64_t pages = (((uint64_t)64 << d->ssid_bits) + SM_PAGE_SIZE - 1) >>
+			 SM_PAGE_SHIFT;
+	int rc = sm_physmem_alloc_contig(os->pm, pages, pages, SM_PAGE_SMMU,
+					 &d->cdtab[sid], os->eb);
+	if (rc < 0)
+		return rc;
+	/* arm_smmu_write_strtab_ent(): the STE is live (abort), so write
+	 * words 1.. first, sync, then word 0, sync. */
+	uint64_t ste = d->strtab + (uint64_t)sid * 64, c[2];
+	sm_physmem_write64(os->pm, ste + 8,
+			   sm_field_prep(STRTAB_STE_1_S1CIR, 1) |
+				   sm_field_prep(STRTAB_STE_1_S1COR, 1) |
+				   sm_field_prep(STRTAB_STE_1_S1CSH, 3));
+	cmd_cfgi_ste(c, sid);
+	if ((rc = issue_one_sync(os, c, t)) < 0)
+		return rc;
+	sm_physmem_write64(
+		os->pm, ste,
+		STRTAB_STE_0_V |
+			sm_field_prep(STRTAB_STE_0_CFG,
+				      STRTAB_STE_0_CFG_S1_TRANS) |
+			sm_field_prep(STRTAB_STE_0_S1FMT,
+				      STRTAB_STE_0_S1FMT_LINEAR) |
+			(d->cdtab[sid] & STRTAB_STE_0_S1CTXPTR_MASK) |
+			sm_field_prep(STRTAB_STE_0_S1CDMAX, d->ssid_bits));
+	return issue_one_sync(os, c, t);
+}
+
+int sm_drv_sva_bind(struct sm_os *os, uint32_t sid, uint32_t ssid,
+		    struct sm_mm *mm, bool pri, uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	int rc;
+	if (sid >> d->sid_bits)
+		return sm_err(os->eb, SMMUSIM_ERANGE,
+			      "sid=0x%" PRIx32 " is outside the stream table "
+			      "(smmu.sid_bits=%u: 0..0x%x)",
+			      sid, d->sid_bits, (1u << d->sid_bits) - 1);
+	if (ssid == 0 || ssid >> d->ssid_bits)
+		return sm_err(os->eb, SMMUSIM_ERANGE,
+			      "ssid=%" PRIu32 " is out of range (1..%u; "
+			      "smmu.ssid_bits=%u; SSID 0 is kept for DMA "
+			      "without PASID, Linux IOMMU_NO_PASID)",
+			      ssid, (1u << d->ssid_bits) - 1, d->ssid_bits);
+	if (sm_drv_find_bond(os, sid, ssid))
+		return sm_err(os->eb, SMMUSIM_EEXIST,
+			      "sid=0x%" PRIx32 " ssid=%" PRIu32
+			      " is already bound",
+			      sid, ssid);
+	if ((rc = ensure_cd_table(os, sid, t)) < 0)
+		return rc;
+
+	struct sm_bond *b = sm_calloc(os->alloc, sizeof(*b));
+	if (!b)
+		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+	*b = (struct sm_bond){.sid = sid, .ssid = ssid, .mm = mm, .pri = pri,
+			      .next = d->bonds};
+	d->bonds = b;
+
+	/* One notifier per mm (arm_smmu_mmu_notifier_get). */
+	struct sm_smmu_sva_mn *m = d->mns;
+	while (m && m->mm != mm)
+		m = m->next;
+	if (!m) {
+		m = sm_calloc(os->alloc, sizeof(*m));
+		if (!m)
+			return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+		*m = (struct sm_smmu_sva_mn){.os = os, .mm = mm, .next = d->mns};
+		m->sub.ops = &sva_mn_ops;
+		m->sub.ctx = m;
+		d->mns = m;
+		sm_mn_register(mm, &m->sub);
+	}
+	m->bonds++;
+
+	/* arm_smmu_write_ctx_desc() for a new CD: words 1..3, sync, then
+	 * word 0 with V=1, sync.  A shared (SVA) CD has ASET = 0 so that
+	 * broadcast TLBIs for the mm's ASID reach it (BTM). */
+	uint64_t cd = d->cdtab[sid] + (uint64_t)ssid * 64, c[2];
+	sm_physmem_write64(os->pm, cd + 8, mm->pgd & CTXDESC_CD_1_TTB0_MASK);
+	sm_physmem_write64(os->pm, cd + 16, 0);
+	sm_physmem_write64(os->pm, cd + 24, 0x000000000044ff04ull); /* MAIR */
+	cmd_cfgi_cd(c, sid, ssid);
+	if ((rc = issue_one_sync(os, c, t)) < 0)
+		return rc;
+	uint64_t cd0 = sm_field_prep(CTXDESC_CD_0_TCR_T0SZ, 64 - SM_VA_BITS) |
+		       sm_field_prep(CTXDESC_CD_0_TCR_TG0, 0) |
+		       sm_field_prep(CTXDESC_CD_0_TCR_IRGN0, 1) |
+		       sm_field_prep(CTXDESC_CD_0_TCR_ORGN0, 1) |
+		       sm_field_prep(CTXDESC_CD_0_TCR_SH0, 3) |
+		       CTXDESC_CD_0_TCR_EPD1 | CTXDESC_CD_0_V |
+		       sm_field_prep(CTXDESC_CD_0_TCR_IPS, 5) |
+		       CTXDESC_CD_0_AA64 | CTXDESC_CD_0_R | CTXDESC_CD_0_A |
+		       sm_field_prep(CTXDESC_CD_0_ASID, mm->asid);
+	return write_cd0_and_sync(os, b, cd0, t);
+}
+
+int sm_drv_sva_unbind(struct sm_os *os, uint32_t sid, uint32_t ssid,
+		      uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	struct sm_bond **pb = &d->bonds;
+	while (*pb && ((*pb)->sid != sid || (*pb)->ssid != ssid))
+		pb = &(*pb)->next;
+	if (!*pb)
+		return sm_err(os->eb, SMMUSIM_ENOENT,
+			      "sid=0x%" PRIx32 " ssid=%" PRIu32 " is not bound",
+			      sid, ssid);
+	struct sm_bond *b = *pb;
+	struct sm_mm *mm = b->mm;
+	/* Clear the CD (V=0), sync. */
+	int rc = write_cd0_and_sync(os, b, 0, t);
+	*pb = b->next;
+	sm_free(os->alloc, b, sizeof(*b));
+	if (rc < 0)
+		return rc;
+
+	struct sm_smmu_sva_mn **pm = &d->mns;
+	while (*pm && (*pm)->mm != mm)
+		pm = &(*pm)->next;
+	if (*pm && --(*pm)->bonds == 0) {
+		struct sm_smmu_sva_mn *m = *pm;
+		/* Last bond of this mm: invalidate its ASID, drop the
+		 * notifier (arm_smmu_mmu_notifier_put). */
+		if (!d->skip_inv)
+			rc = inv_asid(os, mm->asid, t);
+		sm_mn_unregister(mm, &m->sub);
+		*pm = m->next;
+		sm_free(os->alloc, m, sizeof(*m));
+	}
+	return rc;
+}
+
+int sm_drv_page_request(struct sm_os *os, uint32_t sid, uint32_t ssid,
+			uint64_t va, bool write, bool *ok, uint64_t *t)
+{
+	struct sm_bond *b = sm_drv_find_bond(os, sid, ssid);
+	int rc = 0;
+	*ok = false;
+	(*os->drv.st_pri_requests)++;
+	/* iommu_sva_handle_iopf(): handle_mm_fault on the bound mm, run by
+	 * a kernel worker (on PE 0 in this model). */
+	if (b && b->mm->live)
+		rc = sm_os_handle_mm_fault(os, b->mm, 0, va, write, true, ok,
+					   t);
+	if (rc < 0)
+		return rc;
+	/* The page response goes back through the command queue, without a
+	 * sync (arm_smmu_page_response). */
+	uint64_t c[2], done;
+	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_PRI_RESP) | CMDQ_0_SSV |
+	       sm_field_prep(CMDQ_PRI_0_SSID, ssid) |
+	       sm_field_prep(CMDQ_PRI_0_SID, sid);
+	c[1] = sm_field_prep(CMDQ_PRI_1_RESP, *ok ? CMDQ_PRI_1_RESP_SUCC
+						: CMDQ_PRI_1_RESP_FAIL);
+	if ((rc = q_write(os, c, t)) < 0)
+		return rc;
+	if ((rc = publish(os, t, &done)) < 0)
+		return rc;
+	*t = max_u64(*t, done);
+	return 0;
+}

@@ -1,0 +1,633 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SMMUv3 translation and command processing.
+ *
+ * Translation of a stage-1 stream (spec 3.3 "Data structures and
+ * translation procedure"): look the (StreamID, SubstreamID) pair up in the
+ * configuration cache, else fetch the STE from the linear stream table and
+ * the CD from the STE's CD table, check them and cache the decoded pair; then
+ * look the address up in the IOTLB, else walk the CD's TTB0 table with the
+ * same walker the CPU uses.
+ *
+ * Permissions are cached with the translation (spec 16.2 "TLB tagging and
+ * permissions": like a PE's TLB, an SMMU may cache the permissions of a
+ * walk).  With smmu.iotlb.perm_fault_from_cache on, a write that hits a
+ * read-only entry faults without a walk: that is what QEMU's IOTLB does and
+ * what real implementations may do, and it is why a permission upgrade must
+ * be followed by an invalidation that reaches the SMMU.  gem5 re-walks in
+ * that case; smmu.iotlb.perm_fault_from_cache=off models that.
+ *
+ * Walks and command consumption happen at the cycle the call is made; the
+ * latency returned is accounted for the caller (see docs/model.md).
+ */
+#include "smmu/smmu.h"
+
+#include <string.h>
+
+#include <smmusim/error.h>
+#include <smmusim/event.h>
+
+#include "core/alloc.h"
+#include "core/config.h"
+#include "mem/pgtable.h"
+#include "smmu/regs.h"
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+const char *sm_smmu_cmd_name(unsigned op)
+{
+	switch (op) {
+	case CMDQ_OP_PREFETCH_CFG:
+		return "prefetch_config";
+	case CMDQ_OP_PREFETCH_ADDR:
+		return "prefetch_addr";
+	case CMDQ_OP_CFGI_STE:
+		return "cfgi_ste";
+	case CMDQ_OP_CFGI_ALL:
+		return "cfgi_ste_range";
+	case CMDQ_OP_CFGI_CD:
+		return "cfgi_cd";
+	case CMDQ_OP_CFGI_CD_ALL:
+		return "cfgi_cd_all";
+	case CMDQ_OP_TLBI_NH_ALL:
+		return "tlbi_nh_all";
+	case CMDQ_OP_TLBI_NH_ASID:
+		return "tlbi_nh_asid";
+	case CMDQ_OP_TLBI_NH_VA:
+		return "tlbi_nh_va";
+	case CMDQ_OP_TLBI_NH_VAA:
+		return "tlbi_nh_vaa";
+	case CMDQ_OP_TLBI_EL3_ALL:
+		return "tlbi_el3_all";
+	case CMDQ_OP_TLBI_EL3_VA:
+		return "tlbi_el3_va";
+	case CMDQ_OP_TLBI_EL2_ALL:
+		return "tlbi_el2_all";
+	case CMDQ_OP_TLBI_EL2_ASID:
+		return "tlbi_el2_asid";
+	case CMDQ_OP_TLBI_EL2_VA:
+		return "tlbi_el2_va";
+	case CMDQ_OP_TLBI_EL2_VAA:
+		return "tlbi_el2_vaa";
+	case CMDQ_OP_TLBI_S12_VMALL:
+		return "tlbi_s12_vmall";
+	case CMDQ_OP_TLBI_S2_IPA:
+		return "tlbi_s2_ipa";
+	case CMDQ_OP_TLBI_NSNH_ALL:
+		return "tlbi_nsnh_all";
+	case CMDQ_OP_ATC_INV:
+		return "atc_inv";
+	case CMDQ_OP_PRI_RESP:
+		return "pri_resp";
+	case CMDQ_OP_RESUME:
+		return "resume";
+	case CMDQ_OP_STALL_TERM:
+		return "stall_term";
+	case CMDQ_OP_CMD_SYNC:
+		return "sync";
+	default:
+		return NULL;
+	}
+}
+
+int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
+		 const smmusim_config_t *cfg, struct sm_physmem *pm,
+		 struct sm_stats *st, struct sm_errbuf *eb)
+{
+	static const char *const evt_names[] = {
+		"none",
+#define SM_EVT_NAME_(n, id, str) str,
+		SM_SMMU_EVENTS(SM_EVT_NAME_)
+#undef SM_EVT_NAME_
+	};
+	*s = (struct sm_smmu){.alloc = a, .pm = pm};
+	s->btm = sm_cfg_bool(cfg, SM_K_SMMU_BTM);
+	s->perm_fault_from_cache =
+		sm_cfg_bool(cfg, SM_K_SMMU_IOTLB_PERM_FAULT_FROM_CACHE);
+	s->lat_iotlb = sm_cfg_u64(cfg, SM_K_SMMU_LAT_IOTLB_HIT);
+	s->lat_cfg = sm_cfg_u64(cfg, SM_K_SMMU_LAT_CFG);
+	s->lat_cmd = sm_cfg_u64(cfg, SM_K_SMMU_LAT_CMD);
+	s->lat_mem = sm_cfg_u64(cfg, SM_K_MEM_LATENCY);
+
+	uint64_t ce = sm_cfg_u64(cfg, SM_K_SMMU_CFGCACHE_ENTRIES);
+	uint64_t cw = sm_cfg_u64(cfg, SM_K_SMMU_CFGCACHE_WAYS);
+	if (ce % cw)
+		return sm_err(eb, SMMUSIM_ERANGE,
+			      "smmu.cfgcache.entries: %llu is not a multiple "
+			      "of smmu.cfgcache.ways (%llu)",
+			      (unsigned long long)ce, (unsigned long long)cw);
+	s->cfg_sets = (uint32_t)(ce / cw);
+	s->cfg_ways = (uint32_t)cw;
+	s->cfg = sm_calloc(a, ce * sizeof(*s->cfg));
+	if (!s->cfg)
+		return sm_err(eb, SMMUSIM_ENOMEM, "smmu: out of memory");
+	int rc = sm_tc_init(&s->iotlb, a,
+			    sm_cfg_u64(cfg, SM_K_SMMU_IOTLB_ENTRIES),
+			    sm_cfg_u64(cfg, SM_K_SMMU_IOTLB_WAYS),
+			    "smmu.iotlb.entries/smmu.iotlb.ways", eb);
+	if (rc < 0) {
+		sm_smmu_fini(s);
+		return rc;
+	}
+
+	for (unsigned op = 0; op < 256; op++) {
+		const char *nm = sm_smmu_cmd_name(op);
+		if (nm)
+			s->st_cmd[op] = sm_stats_counterf(st, "smmu.cmd.%s", nm);
+	}
+	s->st_iotlb_hits = sm_stats_counter(st, "smmu.iotlb.hits");
+	s->st_iotlb_misses = sm_stats_counter(st, "smmu.iotlb.misses");
+	s->st_iotlb_fills = sm_stats_counter(st, "smmu.iotlb.fills");
+	s->st_iotlb_evictions = sm_stats_counter(st, "smmu.iotlb.evictions");
+	s->st_iotlb_invalidated =
+		sm_stats_counter(st, "smmu.iotlb.invalidated");
+	s->st_cfg_hits = sm_stats_counter(st, "smmu.cfgcache.hits");
+	s->st_cfg_misses = sm_stats_counter(st, "smmu.cfgcache.misses");
+	s->st_cfg_invalidated =
+		sm_stats_counter(st, "smmu.cfgcache.invalidated");
+	s->st_walks = sm_stats_counter(st, "smmu.walks");
+	s->st_walk_reads = sm_stats_counter(st, "smmu.walk.reads");
+	s->st_evtq_records = sm_stats_counter(st, "smmu.evtq.records");
+	s->st_btm_received = sm_stats_counter(st, "smmu.btm.received");
+	s->st_cmdq_errors = sm_stats_counter(st, "smmu.cmdq.errors");
+	s->st_translations = sm_stats_counter(st, "smmu.translations");
+	for (int i = 1; i < SM_EVT_COUNT_; i++)
+		s->st_faults[i] =
+			sm_stats_counterf(st, "smmu.faults.%s", evt_names[i]);
+	s->h_xlate = sm_stats_hist(st, "smmu.translation.latency");
+	if (!s->h_xlate || !s->st_faults[SM_EVT_COUNT_ - 1]) {
+		sm_smmu_fini(s);
+		return sm_err(eb, SMMUSIM_ENOMEM, "smmu: out of memory");
+	}
+	return 0;
+}
+
+void sm_smmu_fini(struct sm_smmu *s)
+{
+	if (s->cfg)
+		sm_free(s->alloc, s->cfg,
+			(size_t)s->cfg_sets * s->cfg_ways * sizeof(*s->cfg));
+	s->cfg = NULL;
+	if (s->iotlb.e)
+		sm_tc_fini(&s->iotlb);
+}
+
+void sm_smmu_set_strtab(struct sm_smmu *s, uint64_t base, unsigned log2size)
+{
+	s->strtab_base = base;
+	s->strtab_log2size = log2size;
+}
+
+void sm_smmu_set_cmdq(struct sm_smmu *s, uint64_t base, unsigned log2size)
+{
+	s->cmdq_base = base;
+	s->cmdq_log2size = log2size;
+	s->cmdq_prod = s->cmdq_cons = 0;
+}
+
+/* ---- configuration: STE + CD fetch and the configuration cache ---- */
+
+static struct sm_smmu_ctx *cfg_set(struct sm_smmu *s, uint32_t sid,
+				   uint32_t ssid)
+{
+	uint64_t key = ((uint64_t)sid << 20 | ssid) * 0x9e3779b97f4a7c15ull;
+	return &s->cfg[(size_t)((key >> 32) % s->cfg_sets) * s->cfg_ways];
+}
+
+/* Fetch and check the STE and CD of (sid, ssid) (spec 5.2 and 5.4; the
+ * checks that make an entry ILLEGAL raise C_BAD_STE / C_BAD_CD). */
+static void fetch_ctx(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
+		      struct sm_smmu_ctx *c, unsigned *reads)
+{
+	*c = (struct sm_smmu_ctx){.valid = true, .sid = sid, .ssid = ssid};
+	if (sid >> s->strtab_log2size || !s->strtab_base) {
+		c->error = SM_EVT_C_BAD_STREAMID;
+		return;
+	}
+	uint64_t ste_pa = s->strtab_base + (uint64_t)sid * 64;
+	uint64_t ste0 = sm_physmem_read64(s->pm, ste_pa);
+	(*reads)++;
+	if (!(ste0 & STRTAB_STE_0_V)) {
+		c->error = SM_EVT_C_BAD_STE;
+		return;
+	}
+	switch (sm_field_get(STRTAB_STE_0_CFG, ste0)) {
+	case STRTAB_STE_0_CFG_ABORT:
+		c->abort = true;
+		return;
+	case STRTAB_STE_0_CFG_BYPASS:
+		c->bypass = true;
+		return;
+	case STRTAB_STE_0_CFG_S1_TRANS:
+		break;
+	default:
+		/* Stage 2 and nested arrive with the full SMMU model. */
+		c->error = SM_EVT_C_BAD_STE;
+		return;
+	}
+	if (sm_field_get(STRTAB_STE_0_S1FMT, ste0) !=
+	    STRTAB_STE_0_S1FMT_LINEAR) {
+		c->error = SM_EVT_C_BAD_STE;
+		return;
+	}
+	unsigned cdmax = (unsigned)sm_field_get(STRTAB_STE_0_S1CDMAX, ste0);
+	if (ssid >> cdmax) {
+		c->error = SM_EVT_C_BAD_SUBSTREAMID;
+		return;
+	}
+	uint64_t cd_pa = (ste0 & STRTAB_STE_0_S1CTXPTR_MASK) + (uint64_t)ssid * 64;
+	uint64_t cd0 = sm_physmem_read64(s->pm, cd_pa);
+	uint64_t cd1 = sm_physmem_read64(s->pm, cd_pa + 8);
+	(*reads)++;
+	if (!(cd0 & CTXDESC_CD_0_V)) {
+		c->error = SM_EVT_C_BAD_CD;
+		return;
+	}
+	c->t0sz = (unsigned)sm_field_get(CTXDESC_CD_0_TCR_T0SZ, cd0);
+	c->epd0 = cd0 & CTXDESC_CD_0_TCR_EPD0;
+	/* AArch64 tables with a 4K granule only, and a T0SZ that fits the
+	 * 4-level walk: anything else is a CD this model cannot use. */
+	if (!(cd0 & CTXDESC_CD_0_AA64) ||
+	    sm_field_get(CTXDESC_CD_0_TCR_TG0, cd0) != 0 ||
+	    (!c->epd0 && (c->t0sz < 16 || c->t0sz > 39))) {
+		c->error = SM_EVT_C_BAD_CD;
+		return;
+	}
+	c->asid = (uint16_t)sm_field_get(CTXDESC_CD_0_ASID, cd0);
+	c->ttb0 = cd1 & CTXDESC_CD_1_TTB0_MASK & ~0xfffull;
+	c->aset = cd0 & CTXDESC_CD_0_ASET;
+	c->record = cd0 & CTXDESC_CD_0_R;
+	c->stall = cd0 & CTXDESC_CD_0_S;
+}
+
+static const struct sm_smmu_ctx *get_ctx(struct sm_smmu *s, uint32_t sid,
+					 uint32_t ssid, uint64_t *t)
+{
+	struct sm_smmu_ctx *set = cfg_set(s, sid, ssid), *victim = NULL;
+	*t += s->lat_cfg;
+	for (uint32_t w = 0; w < s->cfg_ways; w++) {
+		struct sm_smmu_ctx *c = &set[w];
+		if (c->valid && c->sid == sid && c->ssid == ssid) {
+			(*s->st_cfg_hits)++;
+			c->stamp = ++s->cfg_tick;
+			return c;
+		}
+		if (!victim || !c->valid ||
+		    (victim->valid && c->stamp < victim->stamp))
+			victim = c;
+	}
+	(*s->st_cfg_misses)++;
+	unsigned reads = 0;
+	fetch_ctx(s, sid, ssid, victim, &reads);
+	*t += reads * s->lat_mem;
+	victim->stamp = ++s->cfg_tick;
+	/* Illegal configurations are not cached (the spec lets an
+	 * implementation cache only valid structures, 16.2). */
+	if (victim->error != SM_EVT_NONE) {
+		victim->valid = false;
+	}
+	return victim;
+}
+
+/* ---- translation ---- */
+
+static enum sm_smmu_event walk_event(enum sm_walk_fault f)
+{
+	switch (f) {
+	case SM_WALK_FAULT_TRANSLATION:
+		return SM_EVT_F_TRANSLATION;
+	case SM_WALK_FAULT_ACCESS_FLAG:
+		return SM_EVT_F_ACCESS;
+	case SM_WALK_FAULT_ADDR_SIZE:
+		return SM_EVT_F_ADDR_SIZE;
+	case SM_WALK_OK:
+		break;
+	}
+	return SM_EVT_NONE;
+}
+
+static enum sm_xlate_outcome event_outcome(enum sm_smmu_event e)
+{
+	switch (e) {
+	case SM_EVT_NONE:
+		return SM_XLATE_OK;
+	case SM_EVT_F_TRANSLATION:
+		return SM_XLATE_FAULT_TRANSLATION;
+	case SM_EVT_F_PERMISSION:
+		return SM_XLATE_FAULT_PERMISSION;
+	case SM_EVT_F_ACCESS:
+		return SM_XLATE_FAULT_ACCESS_FLAG;
+	case SM_EVT_F_ADDR_SIZE:
+		return SM_XLATE_FAULT_ADDR_SIZE;
+	default:
+		return SM_XLATE_FAULT_CONFIG;
+	}
+}
+
+void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
+		       uint64_t va, bool write, uint64_t now, uint32_t tag,
+		       struct sm_smmu_xlate *out)
+{
+	unsigned need = write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
+	uint64_t t = now;
+	struct sm_xlate_report r = {
+		.agent_kind = SMMUSIM_AGENT_DEVICE,
+		.sid = sid,
+		.ssid = ssid,
+		.tag = tag,
+		.cycle = now,
+		.va = va,
+		.write = write,
+	};
+	enum sm_smmu_event ev = SM_EVT_NONE;
+
+	*out = (struct sm_smmu_xlate){0};
+	(*s->st_translations)++;
+	const struct sm_smmu_ctx *c = get_ctx(s, sid, ssid, &t);
+	if (c->error != SM_EVT_NONE) {
+		ev = c->error;
+		/* Configuration errors are always recorded (spec 7.3). */
+		out->recorded = true;
+		goto done;
+	}
+	if (c->abort) {
+		ev = SM_EVT_C_BAD_STE; /* counted; abort config records none */
+		goto done_norecord;
+	}
+	if (c->bypass) {
+		out->pa = va;
+		goto done;
+	}
+	r.asid = c->asid;
+	r.root = c->ttb0;
+	out->asid = c->asid;
+	if (c->epd0 || va >> (64 - c->t0sz)) {
+		/* EPD0 disables walks of TTB0: a translation fault without a
+		 * walk (how Linux quiets a CD whose mm has gone). */
+		ev = SM_EVT_F_TRANSLATION;
+		goto fault;
+	}
+
+	t += s->lat_iotlb;
+	struct sm_tc_entry *e = sm_tc_lookup(&s->iotlb, 0, c->asid, va);
+	if (e && !(e->perm & need) && !s->perm_fault_from_cache) {
+		/* gem5-like: a cached entry that would fault is dropped and
+		 * the walk decides. */
+		sm_tc_inv_va(&s->iotlb, 0, c->asid, SM_TC_ASID_OR_GLOBAL, va);
+		(*s->st_iotlb_invalidated)++;
+		e = NULL;
+	}
+	if (e) {
+		(*s->st_iotlb_hits)++;
+		out->hit = true;
+		r.cache = "smmu.iotlb";
+		r.from_cache = true;
+		r.root = e->root;
+		r.entry_va = e->va;
+		r.entry_pa = e->pa;
+		r.entry_size = sm_tc_size(e);
+		r.entry_perm = e->perm;
+		if (e->perm & need)
+			out->pa = e->pa + (va - e->va);
+		else
+			ev = SM_EVT_F_PERMISSION;
+	} else {
+		struct sm_walk w;
+		(*s->st_iotlb_misses)++;
+		(*s->st_walks)++;
+		sm_pgt_walk(s->pm, c->ttb0, va, &w);
+		*s->st_walk_reads += w.reads;
+		t += w.reads * s->lat_mem;
+		ev = walk_event(w.fault);
+		if (w.fault == SM_WALK_OK) {
+			struct sm_tc_entry ne = {
+				.va = va & ~(w.page_size - 1),
+				.pa = w.pa & ~(w.page_size - 1),
+				.root = c->ttb0,
+				.asid = c->asid,
+				.level = (uint8_t)w.level,
+				.perm = (uint8_t)w.perm,
+				.global = !(w.desc & PTE_NG),
+				.flags = c->aset ? 0 : SM_IOTLB_F_BTM,
+			};
+			(*s->st_iotlb_fills)++;
+			if (sm_tc_fill(&s->iotlb, &ne))
+				(*s->st_iotlb_evictions)++;
+			r.entry_va = ne.va;
+			r.entry_pa = ne.pa;
+			r.entry_size = w.page_size;
+			r.entry_perm = w.perm;
+			if (w.perm & need)
+				out->pa = w.pa;
+			else
+				ev = SM_EVT_F_PERMISSION;
+		}
+	}
+fault:
+	/* Stage-1 faults are recorded when the CD asks for it (CD.R). */
+	if (ev != SM_EVT_NONE && c->record)
+		out->recorded = true;
+	goto done_norecord;
+done:
+done_norecord:
+	if (out->recorded)
+		(*s->st_evtq_records)++;
+	if (ev != SM_EVT_NONE)
+		(*s->st_faults[ev])++;
+	out->event = ev;
+	out->outcome = event_outcome(ev);
+	out->done = t;
+	r.outcome = out->outcome;
+	r.cycle = now;
+	sm_hist_record(s->h_xlate, t - now);
+	sm_observe(&s->obs, &r);
+}
+
+/* ---- commands ---- */
+
+static void cfg_inv(struct sm_smmu *s, uint32_t sid, bool any_ssid,
+		    uint32_t ssid, bool all)
+{
+	size_t n = (size_t)s->cfg_sets * s->cfg_ways;
+	for (size_t i = 0; i < n; i++) {
+		struct sm_smmu_ctx *c = &s->cfg[i];
+		if (!c->valid)
+			continue;
+		if (all || (c->sid == sid && (any_ssid || c->ssid == ssid))) {
+			c->valid = false;
+			(*s->st_cfg_invalidated)++;
+		}
+	}
+}
+
+struct btm_match {
+	const struct sm_tlbi *t;
+};
+
+/* BTM applies only to entries whose CD had ASET = 0 (spec 3.17 "TLB
+ * maintenance": ASET=1 excludes a context from broadcast invalidation). */
+static bool btm_pred(void *ctx, const struct sm_tc_entry *e)
+{
+	const struct sm_tlbi *t = ctx;
+	if (!(e->flags & SM_IOTLB_F_BTM) || e->vmid != t->vmid)
+		return false;
+	switch (t->op) {
+	case SM_TLBI_VAE1:
+	case SM_TLBI_VALE1:
+		return (e->global || e->asid == t->asid) && t->va >= e->va &&
+		       t->va < e->va + sm_tc_size(e);
+	case SM_TLBI_ASIDE1:
+		return !e->global && e->asid == t->asid;
+	case SM_TLBI_VMALLE1:
+		return true;
+	case SM_TLBI_OP_COUNT_:
+		break;
+	}
+	return false;
+}
+
+uint64_t sm_smmu_dvm_apply(void *smmu, const struct sm_tlbi *t,
+			   uint64_t arrive)
+{
+	struct sm_smmu *s = smmu;
+	if (!s->btm)
+		return arrive;
+	(*s->st_btm_received)++;
+	*s->st_iotlb_invalidated +=
+		sm_tc_inv_if(&s->iotlb, btm_pred, (void *)t);
+	uint64_t done = max_u64(arrive, s->rx_busy_until) + s->lat_cmd;
+	s->rx_busy_until = done;
+	return done;
+}
+
+struct range_inv {
+	uint16_t asid;
+	bool any_asid;
+	uint64_t start, end;
+};
+
+static bool range_pred(void *ctx, const struct sm_tc_entry *e)
+{
+	const struct range_inv *r = ctx;
+	if (!r->any_asid && !e->global && e->asid != r->asid)
+		return false;
+	return e->va < r->end && e->va + sm_tc_size(e) > r->start;
+}
+
+/* Execute one command; returns false if it is illegal (CERROR_ILL). */
+static bool exec_cmd(struct sm_smmu *s, uint64_t c0, uint64_t c1)
+{
+	unsigned op = (unsigned)sm_field_get(CMDQ_0_OP, c0);
+	if (!sm_smmu_cmd_name(op))
+		return false;
+	(*s->st_cmd[op])++;
+	switch (op) {
+	case CMDQ_OP_CFGI_STE:
+		cfg_inv(s, (uint32_t)sm_field_get(CMDQ_CFGI_0_SID, c0), true, 0,
+			false);
+		break;
+	case CMDQ_OP_CFGI_ALL: {
+		unsigned range = (unsigned)sm_field_get(CMDQ_CFGI_1_RANGE, c1);
+		uint32_t sid = (uint32_t)sm_field_get(CMDQ_CFGI_0_SID, c0);
+		if (range >= 31) {
+			cfg_inv(s, 0, true, 0, true);
+		} else {
+			uint32_t base = sid & ~((1u << (range + 1)) - 1);
+			for (uint64_t i = 0; i < (1ull << (range + 1)); i++)
+				cfg_inv(s, base + (uint32_t)i, true, 0, false);
+		}
+		break;
+	}
+	case CMDQ_OP_CFGI_CD:
+		cfg_inv(s, (uint32_t)sm_field_get(CMDQ_CFGI_0_SID, c0), false,
+			(uint32_t)sm_field_get(CMDQ_CFGI_0_SSID, c0), false);
+		break;
+	case CMDQ_OP_CFGI_CD_ALL:
+		cfg_inv(s, (uint32_t)sm_field_get(CMDQ_CFGI_0_SID, c0), true, 0,
+			false);
+		break;
+	case CMDQ_OP_TLBI_NH_ALL:
+	case CMDQ_OP_TLBI_NSNH_ALL:
+	case CMDQ_OP_TLBI_S12_VMALL:
+		*s->st_iotlb_invalidated += sm_tc_inv_all(&s->iotlb);
+		break;
+	case CMDQ_OP_TLBI_NH_ASID:
+		*s->st_iotlb_invalidated += sm_tc_inv_asid(
+			&s->iotlb, (uint16_t)sm_field_get(CMDQ_TLBI_0_VMID, c0),
+			(uint16_t)sm_field_get(CMDQ_TLBI_0_ASID, c0));
+		break;
+	case CMDQ_OP_TLBI_NH_VA:
+	case CMDQ_OP_TLBI_NH_VAA: {
+		unsigned tg = (unsigned)sm_field_get(CMDQ_TLBI_1_TG, c1);
+		unsigned num = (unsigned)sm_field_get(CMDQ_TLBI_0_NUM, c0);
+		unsigned scale = (unsigned)sm_field_get(CMDQ_TLBI_0_SCALE, c0);
+		unsigned ttl = (unsigned)sm_field_get(CMDQ_TLBI_1_TTL, c1);
+		uint64_t pages = 1;
+		if (tg) {
+			/* Range form (IDR3.RIL): (NUM+1) * 2^SCALE granules;
+			 * TTL = NUM = SCALE = 0 is illegal (spec 4.4.1).
+			 * Only the 4K granule is modelled. */
+			if (tg != 1 || (!ttl && !num && !scale) || scale > 31)
+				return false;
+			pages = (uint64_t)(num + 1) << scale;
+		}
+		struct range_inv ri = {
+			.asid = (uint16_t)sm_field_get(CMDQ_TLBI_0_ASID, c0),
+			.any_asid = op == CMDQ_OP_TLBI_NH_VAA,
+			.start = c1 & CMDQ_TLBI_1_VA_MASK,
+		};
+		ri.end = ri.start + pages * SM_PAGE_SIZE;
+		*s->st_iotlb_invalidated +=
+			sm_tc_inv_if(&s->iotlb, range_pred, &ri);
+		break;
+	}
+	default:
+		/* SYNC completes in order below; PRI_RESP, prefetches and
+		 * the EL2/EL3/stage-2/ATC commands are counted and have no
+		 * effect on what this model caches. */
+		break;
+	}
+	return true;
+}
+
+uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now)
+{
+	uint32_t n = 1u << s->cmdq_log2size;
+	uint32_t mask = (n << 1) - 1; /* index + wrap bit */
+	uint64_t t = max_u64(now, s->cmdq_busy_until);
+
+	s->cmdq_prod = prod & mask;
+	while (!s->cmdq_halted && s->cmdq_cons != s->cmdq_prod) {
+		uint32_t idx = s->cmdq_cons & (n - 1);
+		uint64_t pa = s->cmdq_base + (uint64_t)idx * 16;
+		uint64_t c0 = sm_physmem_read64(s->pm, pa);
+		uint64_t c1 = sm_physmem_read64(s->pm, pa + 8);
+		t += s->lat_cmd;
+		if (!exec_cmd(s, c0, c1)) {
+			/* CONS stays on the bad command; GERROR.CMDQ_ERR set
+			 * until software acknowledges (spec 7.1). */
+			s->cmdq_halted = true;
+			s->cmdq_cerror = CMDQ_ERR_CERROR_ILL_IDX;
+			(*s->st_cmdq_errors)++;
+			break;
+		}
+		s->cmdq_cons = (s->cmdq_cons + 1) & mask;
+	}
+	s->cmdq_busy_until = t;
+	return t;
+}
+
+void sm_smmu_ack_cmdq_error(struct sm_smmu *s)
+{
+	uint32_t n = 1u << s->cmdq_log2size;
+	if (!s->cmdq_halted)
+		return;
+	/* Linux replaces the faulting command with a CMD_SYNC and moves on
+	 * (arm_smmu_cmdq_skip_err); to the model that is skipping it. */
+	s->cmdq_cons = (s->cmdq_cons + 1) & ((n << 1) - 1);
+	s->cmdq_halted = false;
+	s->cmdq_cerror = 0;
+}

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SMMUv3 model: stream table and CD walk, configuration cache, IOTLB,
+ * table walker, command queue, event records, and broadcast TLB maintenance
+ * (BTM).
+ *
+ * The driver (src/os/smmu_drv.c) talks to it as software talks to a real
+ * SMMU: it writes STEs, CDs and commands into simulated memory and "writes
+ * registers" (strtab base, CMDQ base, CMDQ_PROD).  Devices call
+ * sm_smmu_translate().  The SMMU never sees a VMA or a notifier.
+ */
+#ifndef SM_SMMU_SMMU_H
+#define SM_SMMU_SMMU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <smmusim/config.h>
+
+#include "core/errbuf.h"
+#include "core/stats.h"
+#include "cpu/tlbi.h"
+#include "mem/observe.h"
+#include "mem/physmem.h"
+#include "mem/tcache.h"
+
+/* Event record types (spec 7.3 "Event records"). */
+#define SM_SMMU_EVENTS(X)                                                      \
+	X(C_BAD_STREAMID, 0x02, "c_bad_streamid")                              \
+	X(F_STE_FETCH, 0x03, "f_ste_fetch")                                    \
+	X(C_BAD_STE, 0x04, "c_bad_ste")                                        \
+	X(F_STREAM_DISABLED, 0x06, "f_stream_disabled")                        \
+	X(C_BAD_SUBSTREAMID, 0x08, "c_bad_substreamid")                        \
+	X(F_CD_FETCH, 0x09, "f_cd_fetch")                                      \
+	X(C_BAD_CD, 0x0a, "c_bad_cd")                                          \
+	X(F_TRANSLATION, 0x10, "translation")                                  \
+	X(F_ADDR_SIZE, 0x11, "address_size")                                   \
+	X(F_ACCESS, 0x12, "access_flag")                                       \
+	X(F_PERMISSION, 0x13, "permission")
+
+enum sm_smmu_event {
+	SM_EVT_NONE = 0,
+#define SM_EVT_ENUM_(n, id, s) SM_EVT_##n,
+	SM_SMMU_EVENTS(SM_EVT_ENUM_)
+#undef SM_EVT_ENUM_
+	SM_EVT_COUNT_
+};
+
+/* IOTLB entry flags. */
+#define SM_IOTLB_F_BTM 0x1 /* filled through a CD with ASET = 0 */
+
+/* A decoded (STE, CD) pair, as the configuration cache holds it. */
+struct sm_smmu_ctx {
+	bool valid;
+	uint32_t sid, ssid;
+	uint64_t stamp;
+	enum sm_smmu_event error; /* config error, or NONE */
+	bool bypass, abort;
+	uint16_t asid;
+	uint64_t ttb0;
+	unsigned t0sz;
+	bool epd0, aset, record, stall;
+};
+
+struct sm_smmu_xlate {
+	enum sm_xlate_outcome outcome;
+	enum sm_smmu_event event; /* why it failed */
+	bool recorded;            /* an event record was written */
+	bool hit;
+	uint64_t pa;
+	uint64_t done;
+	uint16_t asid;
+};
+
+struct sm_smmu {
+	const struct smmusim_allocator *alloc;
+	struct sm_physmem *pm;
+
+	/* "Registers" the driver programs. */
+	uint64_t strtab_base;
+	unsigned strtab_log2size;
+	uint64_t cmdq_base;
+	unsigned cmdq_log2size;
+	uint32_t cmdq_prod, cmdq_cons; /* index | wrap bit << log2size */
+	unsigned cmdq_cerror;          /* CMDQ_CONS.ERR while halted */
+	bool cmdq_halted;              /* GERROR.CMDQ_ERR not acknowledged */
+	uint64_t cmdq_busy_until;
+
+	/* Caches. */
+	struct sm_smmu_ctx *cfg;
+	uint32_t cfg_sets, cfg_ways;
+	uint64_t cfg_tick;
+	struct sm_tcache iotlb;
+
+	bool btm;
+	bool perm_fault_from_cache;
+	uint64_t lat_iotlb, lat_cfg, lat_cmd, lat_mem;
+	uint64_t rx_busy_until; /* BTM: applying broadcast TLBIs until */
+	struct sm_xlate_observer obs;
+
+	uint64_t *st_cmd[256];
+	uint64_t *st_iotlb_hits, *st_iotlb_misses, *st_iotlb_fills,
+		*st_iotlb_evictions, *st_iotlb_invalidated;
+	uint64_t *st_cfg_hits, *st_cfg_misses, *st_cfg_invalidated;
+	uint64_t *st_walks, *st_walk_reads, *st_evtq_records, *st_btm_received,
+		*st_cmdq_errors, *st_translations;
+	uint64_t *st_faults[SM_EVT_COUNT_];
+	struct sm_hist *h_xlate;
+};
+
+int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
+		 const smmusim_config_t *cfg, struct sm_physmem *pm,
+		 struct sm_stats *stats, struct sm_errbuf *eb);
+void sm_smmu_fini(struct sm_smmu *s);
+
+/* Register writes (STRTAB_BASE + STRTAB_BASE_CFG, CMDQ_BASE). */
+void sm_smmu_set_strtab(struct sm_smmu *s, uint64_t base, unsigned log2size);
+void sm_smmu_set_cmdq(struct sm_smmu *s, uint64_t base, unsigned log2size);
+
+/* Translate one access of stream (sid, ssid) at `now`. */
+void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
+		       uint64_t va, bool write, uint64_t now, uint32_t tag,
+		       struct sm_smmu_xlate *out);
+
+/*
+ * CMDQ_PROD write: the SMMU consumes commands from CONS up to `prod`, one
+ * after another, each `smmu.lat.cmd` cycles, starting no earlier than `now`
+ * and than the end of earlier work.  Returns the cycle at which CONS has
+ * caught up (or halted on an illegal command).  Effects are applied as each
+ * command is consumed.
+ */
+uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now);
+/* GERROR acknowledged by software: resume after the faulting command. */
+void sm_smmu_ack_cmdq_error(struct sm_smmu *s);
+static inline uint32_t sm_smmu_cmdq_entries(const struct sm_smmu *s)
+{
+	return 1u << s->cmdq_log2size;
+}
+
+/* BTM: a broadcast TLBI from a PE, arriving at `arrive`. */
+uint64_t sm_smmu_dvm_apply(void *smmu, const struct sm_tlbi *t,
+			   uint64_t arrive);
+
+const char *sm_smmu_cmd_name(unsigned opcode);
+
+#endif
