@@ -18,6 +18,10 @@
 extern "C" {
 #endif
 
+/* Public API: exported from the shared library, which hides everything
+ * else (-fvisibility=hidden). */
+#pragma GCC visibility push(default)
+
 typedef struct smmusim_config smmusim_config_t;
 
 enum smmusim_key_type {
@@ -30,8 +34,8 @@ struct smmusim_key_info {
 	const char *name;
 	enum smmusim_key_type type;
 	const char *type_name;   /* "bool", "u64", "enum" */
-	const char *def;         /* default, as text */
-	const char *allowed;     /* "on|off", "1..64", "range_end|arch_flush" */
+	char def[32];            /* default, as text */
+	char allowed[128];       /* "on|off", "1..64", "range_end|arch_flush" */
 	const char *description; /* one line, ends with its source */
 };
 
@@ -64,6 +68,8 @@ size_t smmusim_preset_count(const char *kind);
 int smmusim_preset_info(const char *kind, size_t i, const char **name,
 			const char **description,
 			const char *const **assignments, size_t *n_assignments);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,10 @@
 extern "C" {
 #endif
 
+/* Public API: exported from the shared library, which hides everything
+ * else (-fvisibility=hidden). */
+#pragma GCC visibility push(default)
+
 /* X(NAME, value, message) */
 #define SMMUSIM_ERRORS(X)                                                      \
 	X(INVAL, -1, "invalid argument")                                       \
@@ -42,6 +46,8 @@ enum smmusim_error {
 const char *smmusim_strerror(int code);
 /* Symbolic name of an error code, e.g. "SMMUSIM_EPARSE". */
 const char *smmusim_errname(int code);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

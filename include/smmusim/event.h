@@ -18,6 +18,10 @@
 extern "C" {
 #endif
 
+/* Public API: exported from the shared library, which hides everything
+ * else (-fvisibility=hidden). */
+#pragma GCC visibility push(default)
+
 /* X(enum suffix, trace keyword) */
 #define SMMUSIM_EVENT_TYPES(X)                                                 \
 	X(MM_CREATE, "mm_create")                                              \
@@ -83,6 +87,8 @@ struct smmusim_event {
 
 /* Trace keyword of an event type, or NULL if out of range. */
 const char *smmusim_event_name(enum smmusim_event_type type);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

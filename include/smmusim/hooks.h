@@ -18,6 +18,10 @@
 extern "C" {
 #endif
 
+/* Public API: exported from the shared library, which hides everything
+ * else (-fvisibility=hidden). */
+#pragma GCC visibility push(default)
+
 typedef struct smmusim smmusim_t;
 
 /* X(enum suffix, name used in reports and stats) */
@@ -72,6 +76,8 @@ uint64_t smmusim_violation_total(const smmusim_t *sim);
 size_t smmusim_violation_count(const smmusim_t *sim);
 const struct smmusim_violation *smmusim_violation_at(const smmusim_t *sim,
 						     size_t i);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,7 @@
 #ifndef SMMUSIM_H
 #define SMMUSIM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <smmusim/alloc.h>
@@ -34,6 +35,10 @@
 extern "C" {
 #endif
 
+/* Public API: exported from the shared library, which hides everything
+ * else (-fvisibility=hidden). */
+#pragma GCC visibility push(default)
+
 #define SMMUSIM_VERSION_MAJOR 0
 #define SMMUSIM_VERSION_MINOR 1
 #define SMMUSIM_VERSION_PATCH 0
@@ -46,6 +51,12 @@ const char *smmusim_version(void);
 /* Create a simulator from a config (copied; the caller keeps `cfg`). */
 int smmusim_new(smmusim_t **out, const smmusim_config_t *cfg,
 		const struct smmusim_allocator *alloc);
+/* The same; on failure a message naming the offending key or resource is
+ * written to errmsg (if non-NULL), e.g. "cpu.tlb.entries/cpu.tlb.ways: 1000
+ * entries is not a non-zero multiple of 3 ways". */
+int smmusim_new_ex(smmusim_t **out, const smmusim_config_t *cfg,
+		   const struct smmusim_allocator *alloc, char *errmsg,
+		   size_t errlen);
 void smmusim_free(smmusim_t *sim);
 
 /* Labels carried into reports (both optional, copied). */
@@ -70,6 +81,8 @@ int smmusim_replay_file(smmusim_t *sim, const char *path);
 
 uint64_t smmusim_now(const smmusim_t *sim);
 const smmusim_config_t *smmusim_config(const smmusim_t *sim);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

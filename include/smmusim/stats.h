@@ -19,6 +19,10 @@
 extern "C" {
 #endif
 
+/* Public API: exported from the shared library, which hides everything
+ * else (-fvisibility=hidden). */
+#pragma GCC visibility push(default)
+
 typedef struct smmusim smmusim_t;
 
 struct smmusim_hist_summary {
@@ -57,6 +61,8 @@ enum smmusim_format {
  */
 int smmusim_write_report(FILE *out, smmusim_t *const *runs, size_t n,
 			 enum smmusim_format format);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: MIT */
+#include "check/oracle.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <smmusim/error.h>
+#include <smmusim/event.h>
+
+#include "core/alloc.h"
+#include "mem/pgtable.h"
+
+int sm_oracle_init(struct sm_oracle *o, const struct smmusim_allocator *a,
+		   const struct sm_physmem *pm, bool enabled,
+		   uint32_t livelock_faults, struct sm_stats *st)
+{
+	static const char *const kind_names[] = {
+#define SM_VK_NAME_(n, s) s,
+		SMMUSIM_VIOLATION_KINDS(SM_VK_NAME_)
+#undef SM_VK_NAME_
+	};
+	*o = (struct sm_oracle){.alloc = a, .pm = pm, .enabled = enabled,
+				.livelock_faults = livelock_faults};
+	for (int k = 0; k < SMMUSIM_VIOLATION_COUNT_; k++)
+		o->st_kind[k] = sm_stats_counterf(st, "check.violations.%s",
+						  kind_names[k]);
+	o->st_checked = sm_stats_counter(st, "check.translations_checked");
+	o->st_tolerated = sm_stats_counter(st, "check.tolerated_in_window");
+	o->st_lingering = sm_stats_counter(st, "check.lingering");
+	o->capstreak = 64;
+	o->streak = sm_calloc(a, o->capstreak * sizeof(*o->streak));
+	if (!o->streak || !o->st_lingering)
+		return SMMUSIM_ENOMEM;
+	return 0;
+}
+
+void sm_oracle_fini(struct sm_oracle *o)
+{
+	sm_free(o->alloc, o->win, o->capwin * sizeof(*o->win));
+	sm_free(o->alloc, o->streak, o->capstreak * sizeof(*o->streak));
+	sm_free(o->alloc, o->kept, o->capkept * sizeof(*o->kept));
+	o->win = NULL;
+	o->streak = NULL;
+	o->kept = NULL;
+}
+
+/* ---- windows ---- */
+
+void sm_oracle_window_open(void *oracle, uint64_t root, uint64_t start,
+			   uint64_t end, uint64_t cycle)
+{
+	struct sm_oracle *o = oracle;
+	if (o->nwin == o->capwin) {
+		size_t ncap = o->capwin ? o->capwin * 2 : 8;
+		void *p = sm_realloc(o->alloc, o->win,
+				     o->capwin * sizeof(*o->win),
+				     ncap * sizeof(*o->win));
+		if (!p)
+			return; /* no window: stricter, never hides a bug */
+		o->win = p;
+		o->capwin = ncap;
+	}
+	o->win[o->nwin++] = (struct sm_window){root, start, end, cycle};
+}
+
+void sm_oracle_window_close(void *oracle, uint64_t root, uint64_t start,
+			    uint64_t end, uint64_t cycle)
+{
+	struct sm_oracle *o = oracle;
+	(void)cycle;
+	for (size_t i = o->nwin; i-- > 0;) {
+		struct sm_window *w = &o->win[i];
+		if (w->root == root && w->start == start && w->end == end) {
+			*w = o->win[--o->nwin];
+			return;
+		}
+	}
+}
+
+static bool in_window(const struct sm_oracle *o, uint64_t root, uint64_t va)
+{
+	for (size_t i = 0; i < o->nwin; i++)
+		if (o->win[i].root == root && va >= o->win[i].start &&
+		    va < o->win[i].end)
+			return true;
+	return false;
+}
+
+/* ---- fault streaks: an open-addressing table keyed by agent+page ---- */
+
+static uint64_t hash2(uint64_t a, uint64_t b)
+{
+	uint64_t h = a * 0x9e3779b97f4a7c15ull ^ (b + 0x632be59bd9b4e019ull);
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	return h ^ (h >> 32);
+}
+
+static struct sm_streak *streak_find(struct sm_oracle *o, uint64_t k1,
+				     uint64_t k2, bool create)
+{
+	if (create && (o->nstreak + 1) * 2 > o->capstreak) {
+		size_t ncap = o->capstreak * 2;
+		struct sm_streak *nt = sm_calloc(o->alloc, ncap * sizeof(*nt));
+		if (!nt)
+			return NULL;
+		for (size_t i = 0; i < o->capstreak; i++) {
+			struct sm_streak *s = &o->streak[i];
+			if (!s->used)
+				continue;
+			size_t j = hash2(s->k1, s->k2) & (ncap - 1);
+			while (nt[j].used)
+				j = (j + 1) & (ncap - 1);
+			nt[j] = *s;
+		}
+		sm_free(o->alloc, o->streak, o->capstreak * sizeof(*o->streak));
+		o->streak = nt;
+		o->capstreak = ncap;
+	}
+	size_t j = hash2(k1, k2) & (o->capstreak - 1);
+	while (o->streak[j].used) {
+		if (o->streak[j].k1 == k1 && o->streak[j].k2 == k2)
+			return &o->streak[j];
+		j = (j + 1) & (o->capstreak - 1);
+	}
+	if (!create)
+		return NULL;
+	o->streak[j] = (struct sm_streak){.k1 = k1, .k2 = k2, .used = true};
+	o->nstreak++;
+	return &o->streak[j];
+}
+
+/* ---- reports ---- */
+
+static void emit(struct sm_oracle *o, enum smmusim_violation_kind kind,
+		 const struct sm_xlate_report *r, const struct sm_walk *w,
+		 uint32_t faults)
+{
+	struct smmusim_violation v = {
+		.kind = kind,
+		.line = r->tag,
+		.cycle = r->cycle,
+		.agent_kind = r->agent_kind,
+		.cpu = r->cpu,
+		.sid = r->sid,
+		.ssid = r->ssid,
+		.va = r->va & SM_PAGE_MASK,
+		.write = r->write,
+		.asid = r->asid,
+		.entry_pa = r->entry_pa + ((r->va & SM_PAGE_MASK) - r->entry_va),
+		.entry_perm = r->entry_perm,
+		.truth_valid = w->fault == SM_WALK_OK,
+		.truth_pa = w->fault == SM_WALK_OK ? w->pa & SM_PAGE_MASK : 0,
+		.truth_perm = w->fault == SM_WALK_OK ? w->perm : 0,
+		.faults = faults,
+	};
+	if (!r->entry_size)
+		v.entry_pa = 0;
+	if (r->agent_kind == SMMUSIM_AGENT_CPU)
+		snprintf(v.agent, sizeof(v.agent), "cpu%u", r->cpu);
+	else
+		snprintf(v.agent, sizeof(v.agent), "sid=0x%x ssid=%u", r->sid,
+			 r->ssid);
+	snprintf(v.cache, sizeof(v.cache), "%s", r->cache ? r->cache : "");
+	o->total++;
+	(*o->st_kind[kind])++;
+	if (o->nkept < SMMUSIM_MAX_KEPT_VIOLATIONS) {
+		if (o->nkept == o->capkept) {
+			size_t ncap = o->capkept ? o->capkept * 2 : 16;
+			void *p = sm_realloc(o->alloc, o->kept,
+					     o->capkept * sizeof(*o->kept),
+					     ncap * sizeof(*o->kept));
+			if (p) {
+				o->kept = p;
+				o->capkept = ncap;
+			}
+		}
+		if (o->nkept < o->capkept)
+			o->kept[o->nkept++] = v;
+	}
+	if (o->hook)
+		o->hook(o->hook_ctx, &v);
+}
+
+void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
+{
+	struct sm_oracle *o = oracle;
+	if (!o->enabled)
+		return;
+	(*o->st_checked)++;
+	unsigned need = r->write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
+	uint64_t page = r->va & SM_PAGE_MASK;
+	uint64_t k1 = (uint64_t)r->agent_kind << 63 |
+		      (uint64_t)(r->agent_kind == SMMUSIM_AGENT_CPU ? r->cpu
+								 : r->sid)
+			      << 24 |
+		      r->ssid;
+	uint64_t k2 = page | (r->write ? 1 : 0);
+	struct sm_walk w;
+
+	if (r->outcome == SM_XLATE_OK) {
+		struct sm_streak *s = streak_find(o, k1, k2, false);
+		if (s)
+			s->count = 0, s->reported = false;
+		if (!r->from_cache || !r->root)
+			return; /* a walk agrees with the tables by definition */
+		sm_pgt_walk(o->pm, r->root, r->va, &w);
+		uint64_t served = r->entry_pa + (r->va - r->entry_va);
+		if (w.fault != SM_WALK_OK || w.pa != served) {
+			if (in_window(o, r->root, page))
+				(*o->st_tolerated)++;
+			else
+				emit(o, SMMUSIM_VIOLATION_STALE_TRANSLATION, r,
+				     &w, 0);
+		} else if (!(w.perm & need)) {
+			if (in_window(o, r->root, page))
+				(*o->st_tolerated)++;
+			else
+				emit(o, SMMUSIM_VIOLATION_STALE_PERMISSION, r,
+				     &w, 0);
+		}
+		return;
+	}
+
+	/* A fault.  Does the page table permit the access right now? */
+	bool permits = false;
+	if (r->root) {
+		sm_pgt_walk(o->pm, r->root, r->va, &w);
+		permits = w.fault == SM_WALK_OK && (w.perm & need);
+	} else {
+		memset(&w, 0, sizeof(w));
+		w.fault = SM_WALK_FAULT_TRANSLATION;
+	}
+	struct sm_streak *s = streak_find(o, k1, k2, permits);
+	if (!s)
+		return;
+	if (!permits) {
+		s->count = 0; /* a legitimate fault: the kernel will act */
+		return;
+	}
+	s->count++;
+	if (s->count >= o->livelock_faults && !s->reported) {
+		s->reported = true;
+		emit(o, SMMUSIM_VIOLATION_FAULT_LIVELOCK, r, &w, s->count);
+	}
+}
+
+static void lingering_one(void *ctx, const struct sm_tc_entry *e)
+{
+	struct sm_oracle *o = ctx;
+	struct sm_walk w;
+	sm_pgt_walk(o->pm, e->root, e->va, &w);
+	if (w.fault != SM_WALK_OK || (w.pa & ~(sm_tc_size(e) - 1)) != e->pa ||
+	    w.perm != e->perm)
+		(*o->st_lingering)++;
+}
+
+void sm_oracle_scan_cache(struct sm_oracle *o, const struct sm_tcache *tc)
+{
+	if (o->enabled)
+		sm_tc_for_each(tc, lingering_one, o);
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The coherence oracle (docs/architecture.md, "The oracle, precisely").
+ *
+ * It sees every translation a PE or the SMMU serves (through the
+ * sm_xlate_observer the hardware models call) and compares the ones a cached
+ * entry decided with the page tables at that cycle:
+ *
+ *  - stale-translation: a cached entry let an access through although the
+ *    page is no longer mapped, or mapped elsewhere (use-after-free DMA);
+ *  - stale-permission: a cached entry allowed an access the PTE no longer
+ *    allows (a write after write-protect);
+ *  - fault-livelock: the same (agent, page, access) faulted K times in a row
+ *    while the page table permitted the access;
+ *  - lingering (end of run, a count): cached entries that disagree with the
+ *    page tables.
+ *
+ * Windows.  When the kernel model removes or narrows a mapping it opens a
+ * window over the pages, and closes it when its flush has completed.  A
+ * stale use inside an open window is the kernel's business still (counted as
+ * check.tolerated_in_window); after the window closed, or with no flush at
+ * all, it is a violation.
+ */
+#ifndef SM_CHECK_ORACLE_H
+#define SM_CHECK_ORACLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <smmusim/hooks.h>
+
+#include "core/stats.h"
+#include "mem/observe.h"
+#include "mem/physmem.h"
+#include "mem/tcache.h"
+
+struct sm_window {
+	uint64_t root, start, end, opened;
+};
+
+struct sm_streak {
+	uint64_t k1, k2;
+	uint32_t count;
+	bool used, reported;
+};
+
+struct sm_oracle {
+	const struct smmusim_allocator *alloc;
+	const struct sm_physmem *pm;
+	bool enabled;
+	uint32_t livelock_faults;
+
+	struct sm_window *win;
+	size_t nwin, capwin;
+
+	struct sm_streak *streak;
+	size_t nstreak, capstreak; /* capstreak is a power of two */
+
+	struct smmusim_violation *kept;
+	size_t nkept, capkept;
+	uint64_t total;
+	smmusim_violation_fn hook;
+	void *hook_ctx;
+
+	uint64_t *st_kind[SMMUSIM_VIOLATION_COUNT_];
+	uint64_t *st_checked, *st_tolerated, *st_lingering;
+};
+
+int sm_oracle_init(struct sm_oracle *o, const struct smmusim_allocator *a,
+		   const struct sm_physmem *pm, bool enabled,
+		   uint32_t livelock_faults, struct sm_stats *st);
+void sm_oracle_fini(struct sm_oracle *o);
+
+/* The observer the hardware models call. */
+void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r);
+/* The kernel model's window hooks. */
+void sm_oracle_window_open(void *oracle, uint64_t root, uint64_t start,
+			   uint64_t end, uint64_t cycle);
+void sm_oracle_window_close(void *oracle, uint64_t root, uint64_t start,
+			    uint64_t end, uint64_t cycle);
+/* End of run: count cached entries that disagree with the tables. */
+void sm_oracle_scan_cache(struct sm_oracle *o, const struct sm_tcache *tc);
+
+#endif
