@@ -40,6 +40,23 @@ build() {
 	ninja -C "$dir" >/dev/null
 }
 
+# Install into a scratch root and build docs/examples/example.c against the
+# installed headers and library through pkg-config, as a user would.
+example_check() {
+	root=$(mktemp -d)
+	trap 'rm -rf "$root"' EXIT
+	meson install -C build --destdir "$root" >/dev/null
+	pc=$(dirname "$(find "$root" -name smmusim.pc | head -n 1)")
+	lib=$(dirname "$(find "$root" -name 'libsmmusim.so*' | head -n 1)")
+	flags=$(PKG_CONFIG_SYSROOT_DIR=$root PKG_CONFIG_PATH=$pc \
+		pkg-config --cflags --libs smmusim)
+	# shellcheck disable=SC2086
+	cc -std=gnu11 -Wall -Wextra -Werror docs/examples/example.c $flags \
+		-o "$root/example"
+	LD_LIBRARY_PATH=$lib "$root/example" linux-6.6 >/dev/null
+	echo "example: built against the installed library and ran clean"
+}
+
 cmd=${1:-demo}
 install_missing
 case "$cmd" in
@@ -59,6 +76,7 @@ demo)
 test)
 	build build
 	meson test -C build --print-errorlogs
+	example_check
 	;;
 asan)
 	build build-asan -Db_sanitize=address,undefined -Db_lundef=false \

@@ -1,0 +1,108 @@
+#!/bin/sh
+# CLI tests: the issue's verdicts through the command line, exit codes,
+# JSON validity and error messages.  TAP output.
+# usage: cli.sh SMMUSIM TRACES_DIR
+set -u
+S=$1
+T=$2/scenarios
+n=0
+failed=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# expect NAME WANT_EXIT [grep-pattern-on-stderr] -- command...
+expect() {
+	name=$1 want=$2 pat=$3
+	shift 4
+	n=$((n + 1))
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	ok=1
+	[ "$rc" -eq "$want" ] || ok=0
+	if [ -n "$pat" ] && ! grep -q -- "$pat" "$tmp/err" "$tmp/out"; then
+		ok=0
+	fi
+	if [ $ok -eq 1 ]; then
+		echo "ok $n - $name"
+	else
+		echo "not ok $n - $name (exit $rc, want $want; pattern '$pat')"
+		sed 's/^/# /' "$tmp/err" | head -5
+		failed=$((failed + 1))
+	fi
+}
+
+expect "perm-upgrade linux-6.5 livelocks" 1 "fault-livelock" -- \
+	"$S" replay "$T/perm-upgrade.trace" --policy linux-6.5
+expect "perm-upgrade linux-6.6 clean" 0 "linux-6.6: none" -- \
+	"$S" replay "$T/perm-upgrade.trace" --policy linux-6.6
+expect "perm-upgrade linux-6.5 + BTM clean" 0 "linux-6.5: none" -- \
+	"$S" replay "$T/perm-upgrade.trace" --policy linux-6.5 -o smmu.btm=on
+for p in linux-6.5 linux-6.6; do
+	expect "munmap-dma $p clean" 0 "" -- \
+		"$S" replay "$T/munmap-dma.trace" --policy $p
+	expect "munmap-dma $p skip_invalidation" 1 "stale-translation" -- \
+		"$S" replay "$T/munmap-dma.trace" --policy $p \
+		-o policy.smmu.skip_invalidation=on
+	expect "mprotect-dma $p clean" 0 "" -- \
+		"$S" replay "$T/mprotect-dma.trace" --policy $p
+	expect "mprotect-dma $p skip_invalidation" 1 "stale-permission" -- \
+		"$S" replay "$T/mprotect-dma.trace" --policy $p \
+		-o policy.smmu.skip_invalidation=on
+done
+
+# Side by side, JSON: parses, has the effective config, seed, stats.
+expect "json side by side" 1 "" -- "$S" replay "$T/perm-upgrade.trace" \
+	--policy linux-6.5 --policy linux-6.6 --format json --out "$tmp/r.json"
+n=$((n + 1))
+if python3 - "$tmp/r.json" <<'PY'; then echo "ok $n - json content"; else echo "not ok $n - json content"; failed=$((failed + 1)); fi
+import json, sys
+d = json.load(open(sys.argv[1]))
+runs = d["runs"]
+assert [r["policy"] for r in runs] == ["linux-6.5", "linux-6.6"]
+for r in runs:
+    assert r["seed"] == 1 and "config" in r and "stats" in r and "latency" in r
+    assert r["config"]["smmu.btm"] is False
+    assert "smmu.iotlb.hits" in r["stats"] and "cpu.tlbi.issued.vale1is" in r["stats"]
+assert runs[0]["config"]["policy.notifier.placement"] == "range_end"
+assert runs[1]["config"]["policy.notifier.placement"] == "arch_flush"
+v = runs[0]["violations"][0]
+assert v["kind"] == "fault-livelock" and v["va"] == 0x401000 and v["line"] > 0 and v["cycle"] > 0
+assert v["agent"] == "sid=0x10 ssid=1"
+assert runs[1]["violations"] == []
+PY
+
+# Same trace + config + seed = byte-identical output.
+"$S" replay "$T/munmap-dma.trace" --format json -o sim.seed=9 >"$tmp/a" 2>&1
+"$S" replay "$T/munmap-dma.trace" --format json -o sim.seed=9 >"$tmp/b" 2>&1
+n=$((n + 1))
+if cmp -s "$tmp/a" "$tmp/b"; then echo "ok $n - deterministic"; else echo "not ok $n - deterministic"; failed=$((failed + 1)); fi
+
+# Bad input: exit 2 with the place named.
+printf 'smmusim-trace 1\nmm_create mm=1\nmmap mm=1 va=0x400000 len=4K prot=rq\n' >"$tmp/bad1.trace"
+expect "bad value names file:line:column" 2 "bad1.trace:3:35:" -- \
+	"$S" replay "$tmp/bad1.trace"
+printf 'smmusim-trace 2\n' >"$tmp/bad2.trace"
+expect "wrong version" 2 "version" -- "$S" replay "$tmp/bad2.trace"
+printf 'smmusim-trace 1\nfrobnicate mm=1\n' >"$tmp/bad3.trace"
+expect "unknown event" 2 "bad3.trace:2:1:" -- "$S" replay "$tmp/bad3.trace"
+printf 'smmusim-trace 1\n@100 mm_create mm=1\n@50 mm_create mm=2\n' >"$tmp/bad4.trace"
+expect "out-of-order time stamp" 2 "bad4.trace:3:" -- "$S" replay "$tmp/bad4.trace"
+printf 'smmusim-trace 1\nmm_create mm=1\nbind sid=0x400 ssid=1 mm=1\n' >"$tmp/bad5.trace"
+expect "sid out of range" 2 "smmu.sid_bits" -- "$S" replay "$tmp/bad5.trace"
+expect "missing file" 2 "cannot open" -- "$S" replay "$tmp/none.trace"
+expect "unknown -o key" 2 "no.such.key" -- \
+	"$S" replay "$T/perm-upgrade.trace" -o no.such.key=1
+expect "-o out of range" 2 "1..256" -- \
+	"$S" replay "$T/perm-upgrade.trace" -o cpu.count=0
+expect "unknown policy" 2 "linux-6.6" -- \
+	"$S" replay "$T/perm-upgrade.trace" --policy linux-2.4
+expect "inconsistent keys" 2 "cpu.tlb.entries" -- \
+	"$S" replay "$T/perm-upgrade.trace" -o cpu.tlb.entries=1000 -o cpu.tlb.ways=3
+expect "no arguments" 2 "" -- "$S"
+expect "unknown flag" 2 "" -- "$S" replay "$T/perm-upgrade.trace" --frob
+expect "config --list" 0 "policy.notifier.placement" -- "$S" config --list
+expect "policies" 0 "linux-6.5" -- "$S" policies
+expect "--version" 0 "smmusim 0.1.0" -- "$S" --version
+
+echo "1..$n"
+[ $failed -eq 0 ]
