@@ -9,7 +9,7 @@
  * Descriptions are one line and end with where the number comes from:
  * "Linux constant", "gem5 default", "QEMU", "measured: ...", or "assumed"
  * when we had nothing better.  Keys are listed in the order `config --list`
- * prints them.  docs/config.md explains the families.
+ * prints them; docs/model.md says which model reads each family.
  */
 #ifndef SM_CORE_CONFIG_KEYS_H
 #define SM_CORE_CONFIG_KEYS_H
