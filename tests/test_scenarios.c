@@ -161,6 +161,9 @@ static void munmap_dma(void **state)
 		assert_int_equal(v->va, 0x401000);
 		assert_false(v->truth_valid); /* unmapped */
 		assert_int_equal(v->line, 34);
+		/* ...and the stale entry points into a page the kernel has
+		 * handed to the new mapping: a use-after-free read. */
+		assert_string_equal(v->entry_page, "data");
 		smmusim_free(sim);
 	}
 }

@@ -58,6 +58,10 @@ struct smmusim_violation {
 	/* The cached entry that served (or refused) the access. */
 	uint64_t entry_pa;
 	unsigned entry_perm; /* SMMUSIM_PROT_* the entry grants */
+	/* What the entry's physical page is used for now: "free", "data",
+	 * "zero", "page-table", "smmu" (a stale entry into a reused page is a
+	 * use-after-free). */
+	char entry_page[12];
 	/* The page tables at that cycle. */
 	int truth_valid;
 	uint64_t truth_pa;

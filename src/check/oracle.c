@@ -156,6 +156,11 @@ static void emit(struct sm_oracle *o, enum smmusim_violation_kind kind,
 	};
 	if (!r->entry_size)
 		v.entry_pa = 0;
+	static const char *const kinds[] = {"free", "data", "zero",
+					    "page-table", "smmu"};
+	enum sm_page_kind pk = sm_physmem_kind(o->pm, v.entry_pa);
+	snprintf(v.entry_page, sizeof(v.entry_page), "%s",
+		 r->entry_size && (unsigned)pk < 5 ? kinds[pk] : "");
 	if (r->agent_kind == SMMUSIM_AGENT_CPU)
 		snprintf(v.agent, sizeof(v.agent), "cpu%u", r->cpu);
 	else

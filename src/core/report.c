@@ -74,8 +74,13 @@ static void json_violation(FILE *f, const struct smmusim_violation *v)
 	sm_json_string(f, v->cache);
 	fprintf(f, ",\"va\":%" PRIu64 ",\"access\":\"%s\",\"asid\":%" PRIu32,
 		v->va, v->write ? "w" : "r", v->asid);
-	fprintf(f, ",\"entry\":{\"pa\":%" PRIu64 ",\"perm\":\"%s\"}",
+	fprintf(f, ",\"entry\":{\"pa\":%" PRIu64 ",\"perm\":\"%s\"",
 		v->entry_pa, perm_text(v->entry_perm));
+	if (v->entry_page[0]) {
+		fputs(",\"page_now\":", f);
+		sm_json_string(f, v->entry_page);
+	}
+	fputc('}', f);
 	if (v->truth_valid)
 		fprintf(f,
 			",\"page_table\":{\"pa\":%" PRIu64 ",\"perm\":\"%s\"}",
@@ -155,6 +160,8 @@ static void text_violation(FILE *f, const struct smmusim_violation *v)
 			   " perm=%s",
 			v->cache, v->asid, v->entry_pa,
 			perm_text(v->entry_perm));
+	if (v->cache[0] && v->entry_page[0])
+		fprintf(f, " (page now: %s)", v->entry_page);
 	if (v->truth_valid)
 		fprintf(f, "; page table: pa=0x%" PRIx64 " perm=%s",
 			v->truth_pa, perm_text(v->truth_perm));
@@ -165,8 +172,6 @@ static void text_violation(FILE *f, const struct smmusim_violation *v)
 	fputc('\n', f);
 }
 
-/* Is `name` already in the sorted union built so far?  Names come from
- * several runs; they share a registration order, so this stays small. */
 static void text_report(FILE *f, smmusim_t *const *runs, size_t n)
 {
 	const int w0 = 40, w = 16;
