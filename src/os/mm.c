@@ -647,11 +647,19 @@ int sm_os_mm_exit(struct sm_os *os, uint32_t id, unsigned pe, uint64_t *t)
 		file_put(os, mm->vma[i].file);
 	mm->nvma = 0;
 	sm_pgt_free_tables(os->pm, mm->pgd);
-	ck_bitmap_reset((ck_bitmap_t *)os->asid_used, mm->asid);
 	/* The struct stays (bonds may still point at it) but is no longer
 	 * found by id; the id may be created again. */
 	mm->live = false;
+	sm_os_put_asid(os, mm);
 	return 0;
+}
+
+void sm_os_put_asid(struct sm_os *os, struct sm_mm *mm)
+{
+	if (!mm->live && !mm->asid_pins && mm->asid) {
+		ck_bitmap_reset((ck_bitmap_t *)os->asid_used, mm->asid);
+		mm->asid = 0;
+	}
 }
 
 /* ---- page faults ---- */

@@ -85,7 +85,13 @@ struct sm_mm {
 	size_t nvma, cap;
 	struct sm_mn_sub *subs;
 	uint64_t rss;
+	/* SVA pins the ASID (arm64_mm_context_get) so that it is not reused
+	 * while a CD still names it; freed at exit or last unpin. */
+	uint32_t asid_pins;
 };
+
+/* Free mm's ASID once it has exited and no SVA bond pins it. */
+void sm_os_put_asid(struct sm_os *os, struct sm_mm *mm);
 
 /* Hooks up to whoever watches the kernel (the oracle): a change that
  * removes or narrows mappings of [start, end) in the table at `root` opens a

@@ -420,6 +420,7 @@ int sm_drv_sva_bind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 		m->sub.ctx = m;
 		d->mns = m;
 		sm_mn_register(mm, &m->sub);
+		mm->asid_pins++;
 	}
 	m->bonds++;
 
@@ -477,6 +478,8 @@ int sm_drv_sva_unbind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 		sm_mn_unregister(mm, &m->sub);
 		*pm = m->next;
 		sm_free(os->alloc, m, sizeof(*m));
+		mm->asid_pins--;
+		sm_os_put_asid(os, mm);
 	}
 	return rc;
 }

@@ -154,6 +154,7 @@ int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
 	s->st_btm_received = sm_stats_counter(st, "smmu.btm.received");
 	s->st_cmdq_errors = sm_stats_counter(st, "smmu.cmdq.errors");
 	s->st_translations = sm_stats_counter(st, "smmu.translations");
+	s->st_aborted = sm_stats_counter(st, "smmu.aborted");
 	for (int i = 1; i < SM_EVT_COUNT_; i++)
 		s->st_faults[i] =
 			sm_stats_counterf(st, "smmu.faults.%s", evt_names[i]);
@@ -354,8 +355,14 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		goto done;
 	}
 	if (c->abort) {
-		ev = SM_EVT_C_BAD_STE; /* counted; abort config records none */
-		goto done_norecord;
+		/* STE.Config = abort: terminated, no event (spec 5.2). */
+		(*s->st_aborted)++;
+		out->outcome = SM_XLATE_FAULT_CONFIG;
+		out->done = t;
+		r.outcome = out->outcome;
+		sm_hist_record(s->h_xlate, t - now);
+		sm_observe(&s->obs, &r);
+		return;
 	}
 	if (c->bypass) {
 		out->pa = va;

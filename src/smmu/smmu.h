@@ -103,7 +103,7 @@ struct sm_smmu {
 		*st_iotlb_evictions, *st_iotlb_invalidated;
 	uint64_t *st_cfg_hits, *st_cfg_misses, *st_cfg_invalidated;
 	uint64_t *st_walks, *st_walk_reads, *st_evtq_records, *st_btm_received,
-		*st_cmdq_errors, *st_translations;
+		*st_cmdq_errors, *st_translations, *st_aborted;
 	uint64_t *st_faults[SM_EVT_COUNT_];
 	struct sm_hist *h_xlate;
 };
