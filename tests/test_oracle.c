@@ -1,0 +1,678 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tests for the coherence oracle (src/check/oracle.c), fed with synthetic
+ * translation reports against a page table the test builds.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <smmusim/error.h>
+#include <smmusim/event.h>
+#include <smmusim/hooks.h>
+
+#include "check/oracle.h"
+#include "core/alloc.h"
+#include "core/stats.h"
+#include "mem/observe.h"
+#include "mem/pgtable.h"
+#include "mem/physmem.h"
+#include "mem/tcache.h"
+
+#define RAM_BASE 0x40000000ull
+#define RAM_SIZE (64ull << 20)
+#define K 4 /* check.livelock_faults */
+
+#define VA_RO 0x0000000000400000ull
+#define VA_RW 0x0000000000401000ull
+#define VA_NONE 0x0000000000402000ull /* never mapped */
+
+#define R SMMUSIM_PROT_R
+#define W SMMUSIM_PROT_W
+
+struct hook_log {
+	unsigned calls;
+	struct smmusim_violation last;
+};
+
+struct fx {
+	struct sm_stats *st;
+	struct sm_physmem *pm;
+	struct sm_errbuf eb;
+	struct sm_oracle o;
+	bool oracle_ok;
+	uint64_t root, root2;
+	uint64_t pa_ro, pa_rw, pa_other;
+	struct hook_log log;
+};
+
+static uint64_t mk_pte(uint64_t pa, bool rw)
+{
+	return (pa & PTE_ADDR_MASK) | PTE_TYPE_PAGE | PTE_USER | PTE_AF |
+	       PTE_NG | PTE_SHARED | PTE_UXN | PTE_PXN | (rw ? 0 : PTE_RDONLY);
+}
+
+static uint64_t data_page(struct fx *f)
+{
+	uint64_t pa;
+	assert_int_equal(sm_physmem_alloc(f->pm, SM_PAGE_DATA, &pa, &f->eb), 0);
+	return pa;
+}
+
+static struct fx *fx_new(bool enabled)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	assert_int_equal(sm_stats_new(&f->st, NULL), 0);
+	assert_int_equal(
+	    sm_physmem_new(&f->pm, NULL, RAM_BASE, RAM_SIZE, &f->eb), 0);
+	assert_int_equal(sm_oracle_init(&f->o, sm_default_allocator(), f->pm,
+					enabled, K, f->st),
+			 0);
+	f->oracle_ok = true;
+	assert_int_equal(sm_pgt_new_root(f->pm, &f->root, &f->eb), 0);
+	assert_int_equal(sm_pgt_new_root(f->pm, &f->root2, &f->eb), 0);
+	f->pa_ro = data_page(f);
+	f->pa_rw = data_page(f);
+	f->pa_other = data_page(f);
+	assert_int_equal(sm_pgt_set(f->pm, f->root, VA_RO, 3,
+				    mk_pte(f->pa_ro, false), NULL, &f->eb),
+			 0);
+	assert_int_equal(sm_pgt_set(f->pm, f->root, VA_RW, 3,
+				    mk_pte(f->pa_rw, true), NULL, &f->eb),
+			 0);
+	return f;
+}
+
+static int setup(void **state)
+{
+	*state = fx_new(true);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	if (f->oracle_ok)
+		sm_oracle_fini(&f->o);
+	sm_physmem_free(f->pm);
+	sm_stats_free(f->st);
+	free(f);
+	return 0;
+}
+
+static uint64_t stat(const struct fx *f, const char *name)
+{
+	const uint64_t *c = sm_stats_find(f->st, name);
+	if (!c)
+		fail_msg("no counter %s", name);
+	return *c;
+}
+
+static uint64_t n_stale_tr(const struct fx *f)
+{
+	return stat(f, "check.violations.stale-translation");
+}
+
+static uint64_t n_stale_perm(const struct fx *f)
+{
+	return stat(f, "check.violations.stale-permission");
+}
+
+static uint64_t n_livelock(const struct fx *f)
+{
+	return stat(f, "check.violations.fault-livelock");
+}
+
+/* ---- reports ---- */
+
+/* A device access (sid 0x10, ssid 1) served from the IOTLB by an entry
+ * mapping va's page to entry_pa with entry_perm. */
+static struct sm_xlate_report dev_hit(const struct fx *f, uint64_t va,
+				      bool write, uint64_t entry_pa,
+				      unsigned entry_perm)
+{
+	return (struct sm_xlate_report){
+	    .agent_kind = SMMUSIM_AGENT_DEVICE,
+	    .sid = 0x10,
+	    .ssid = 1,
+	    .cache = "smmu.iotlb",
+	    .tag = 42,
+	    .cycle = 1000,
+	    .root = f->root,
+	    .asid = 3,
+	    .va = va,
+	    .write = write,
+	    .outcome = SM_XLATE_OK,
+	    .from_cache = true,
+	    .entry_va = va & SM_PAGE_MASK,
+	    .entry_pa = entry_pa,
+	    .entry_size = SM_PAGE_SIZE,
+	    .entry_perm = entry_perm,
+	};
+}
+
+/* A CPU access on PE 2. */
+static struct sm_xlate_report cpu_hit(const struct fx *f, uint64_t va,
+				      bool write, uint64_t entry_pa,
+				      unsigned entry_perm)
+{
+	struct sm_xlate_report r = dev_hit(f, va, write, entry_pa, entry_perm);
+	r.agent_kind = SMMUSIM_AGENT_CPU;
+	r.cpu = 2;
+	r.sid = r.ssid = 0;
+	r.cache = "cpu2.tlb";
+	return r;
+}
+
+/* A fault on (agent of r, va, write). */
+static struct sm_xlate_report fault(struct sm_xlate_report r,
+				    enum sm_xlate_outcome outcome)
+{
+	r.outcome = outcome;
+	return r;
+}
+
+static void observe(struct fx *f, struct sm_xlate_report r)
+{
+	sm_oracle_observe(&f->o, &r);
+}
+
+static void hook(void *ctx, const struct smmusim_violation *v)
+{
+	struct hook_log *l = ctx;
+	l->calls++;
+	l->last = *v;
+}
+
+/* ============================== stale translation
+ * ============================== */
+
+static void test_stale_translation_reported_and_kept(void **state)
+{
+	struct fx *f = *state;
+	/* Agreeing hit: nothing. */
+	observe(f, dev_hit(f, VA_RO + 0x10, false, f->pa_ro, R));
+	assert_int_equal(n_stale_tr(f), 0);
+	assert_int_equal(stat(f, "check.translations_checked"), 1);
+	assert_int_equal(f->o.nkept, 0);
+
+	/* The entry points elsewhere than the table. */
+	observe(f, dev_hit(f, VA_RO + 0x123, false, f->pa_other, R));
+	assert_int_equal(n_stale_tr(f), 1);
+	assert_int_equal(n_stale_perm(f), 0);
+	assert_int_equal(f->o.total, 1);
+	assert_int_equal(f->o.nkept, 1);
+	const struct smmusim_violation *v = &f->o.kept[0];
+	assert_int_equal(v->kind, SMMUSIM_VIOLATION_STALE_TRANSLATION);
+	assert_string_equal(v->agent, "sid=0x10 ssid=1");
+	assert_int_equal(v->agent_kind, SMMUSIM_AGENT_DEVICE);
+	assert_int_equal(v->sid, 0x10);
+	assert_int_equal(v->ssid, 1);
+	assert_string_equal(v->cache, "smmu.iotlb");
+	assert_int_equal(v->va, VA_RO);
+	assert_int_equal(v->line, 42);
+	assert_int_equal(v->cycle, 1000);
+	assert_int_equal(v->asid, 3);
+	assert_false(v->write);
+	assert_int_equal(v->entry_pa, f->pa_other);
+	assert_int_equal(v->entry_perm, R);
+	assert_true(v->truth_valid);
+	assert_int_equal(v->truth_pa, f->pa_ro);
+	assert_int_equal(v->truth_perm, R);
+
+	/* A page no longer mapped at all. */
+	observe(f, cpu_hit(f, VA_NONE, true, f->pa_other, R | W));
+	assert_int_equal(n_stale_tr(f), 2);
+	assert_int_equal(f->o.nkept, 2);
+	v = &f->o.kept[1];
+	assert_string_equal(v->agent, "cpu2");
+	assert_int_equal(v->agent_kind, SMMUSIM_AGENT_CPU);
+	assert_int_equal(v->cpu, 2);
+	assert_string_equal(v->cache, "cpu2.tlb");
+	assert_int_equal(v->va, VA_NONE);
+	assert_true(v->write);
+	assert_false(v->truth_valid);
+	assert_int_equal(v->truth_pa, 0);
+}
+
+static void test_block_entry_offset(void **state)
+{
+	struct fx *f = *state;
+	/* A 2 MiB entry covering VA_RO whose pa, at VA_RO's offset, is the
+	 * table's: no violation.  One page off: a violation whose entry_pa is
+	 * the page the entry served. */
+	uint64_t base_va = VA_RO & ~((2ull << 20) - 1);
+	struct sm_xlate_report r = dev_hit(f, VA_RO + 8, false, 0, R);
+	r.entry_va = base_va;
+	r.entry_size = 2ull << 20;
+	r.entry_pa = f->pa_ro - (VA_RO - base_va);
+	observe(f, r);
+	assert_int_equal(n_stale_tr(f), 0);
+	r.entry_pa += SM_PAGE_SIZE;
+	observe(f, r);
+	assert_int_equal(n_stale_tr(f), 1);
+	assert_int_equal(f->o.kept[0].entry_pa, f->pa_ro + SM_PAGE_SIZE);
+	assert_int_equal(f->o.kept[0].va, VA_RO);
+}
+
+static void test_window_tolerates(void **state)
+{
+	struct fx *f = *state;
+	/* A window over another root does not cover it. */
+	sm_oracle_window_open(&f->o, f->root2, VA_RO, VA_RO + SM_PAGE_SIZE, 1);
+	observe(f, dev_hit(f, VA_RO, false, f->pa_other, R));
+	assert_int_equal(n_stale_tr(f), 1);
+	/* Nor one over the next page of the same root. */
+	sm_oracle_window_open(&f->o, f->root, VA_RO + SM_PAGE_SIZE,
+			      VA_RO + 2 * SM_PAGE_SIZE, 1);
+	observe(f, dev_hit(f, VA_RO, false, f->pa_other, R));
+	assert_int_equal(n_stale_tr(f), 2);
+	assert_int_equal(stat(f, "check.tolerated_in_window"), 0);
+
+	sm_oracle_window_open(&f->o, f->root, VA_RO - SM_PAGE_SIZE,
+			      VA_RO + SM_PAGE_SIZE, 2);
+	observe(f, dev_hit(f, VA_RO + 0x40, false, f->pa_other, R));
+	observe(f, cpu_hit(f, VA_RO, false, f->pa_other, R));
+	assert_int_equal(stat(f, "check.tolerated_in_window"), 2);
+	assert_int_equal(n_stale_tr(f), 2);
+	assert_int_equal(f->o.total, 2);
+	/* A stale permission inside the window is tolerated too. */
+	observe(f, dev_hit(f, VA_RO, true, f->pa_ro, R | W));
+	assert_int_equal(stat(f, "check.tolerated_in_window"), 3);
+	assert_int_equal(n_stale_perm(f), 0);
+
+	sm_oracle_window_close(&f->o, f->root, VA_RO - SM_PAGE_SIZE,
+			       VA_RO + SM_PAGE_SIZE, 3);
+	observe(f, dev_hit(f, VA_RO, false, f->pa_other, R));
+	assert_int_equal(n_stale_tr(f), 3);
+	assert_int_equal(stat(f, "check.tolerated_in_window"), 3);
+
+	/* Closing a window that is not open changes nothing. */
+	sm_oracle_window_close(&f->o, f->root, VA_RO, VA_RO + 7, 4);
+	assert_int_equal(f->o.nwin, 2);
+}
+
+static void test_nested_windows(void **state)
+{
+	struct fx *f = *state;
+	/* Two windows over the same page: closing one leaves the other. */
+	sm_oracle_window_open(&f->o, f->root, VA_RO, VA_RO + SM_PAGE_SIZE, 1);
+	sm_oracle_window_open(&f->o, f->root, 0, 1ull << 40, 2);
+	sm_oracle_window_close(&f->o, f->root, VA_RO, VA_RO + SM_PAGE_SIZE, 3);
+	observe(f, dev_hit(f, VA_RO, false, f->pa_other, R));
+	assert_int_equal(n_stale_tr(f), 0);
+	assert_int_equal(stat(f, "check.tolerated_in_window"), 1);
+	sm_oracle_window_close(&f->o, f->root, 0, 1ull << 40, 4);
+	observe(f, dev_hit(f, VA_RO, false, f->pa_other, R));
+	assert_int_equal(n_stale_tr(f), 1);
+}
+
+/* ============================== stale permission
+ * ============================== */
+
+static void test_stale_permission(void **state)
+{
+	struct fx *f = *state;
+	/* RW entry, RO table, write: stale-permission. */
+	observe(f, dev_hit(f, VA_RO, true, f->pa_ro, R | W));
+	assert_int_equal(n_stale_perm(f), 1);
+	assert_int_equal(n_stale_tr(f), 0);
+	assert_int_equal(f->o.nkept, 1);
+	const struct smmusim_violation *v = &f->o.kept[0];
+	assert_int_equal(v->kind, SMMUSIM_VIOLATION_STALE_PERMISSION);
+	assert_true(v->write);
+	assert_int_equal(v->entry_perm, R | W);
+	assert_int_equal(v->truth_perm, R);
+	assert_int_equal(v->truth_pa, f->pa_ro);
+	assert_int_equal(v->entry_pa, f->pa_ro);
+
+	/* A read through the same entry is allowed by the table. */
+	observe(f, dev_hit(f, VA_RO, false, f->pa_ro, R | W));
+	assert_int_equal(n_stale_perm(f), 1);
+	/* A write through an RW entry on an RW page: fine. */
+	observe(f, cpu_hit(f, VA_RW, true, f->pa_rw, R | W));
+	assert_int_equal(n_stale_perm(f), 1);
+	assert_int_equal(f->o.total, 1);
+}
+
+static void test_walks_never_violate(void **state)
+{
+	struct fx *f = *state;
+	struct sm_xlate_report r = dev_hit(f, VA_RO, true, f->pa_other, R | W);
+	r.from_cache = false;
+	r.cache = NULL;
+	observe(f, r);
+	r = dev_hit(f, VA_NONE, false, f->pa_other, R);
+	r.from_cache = false;
+	observe(f, r);
+	/* A cached hit without a recorded root cannot be checked. */
+	r = dev_hit(f, VA_RO, false, f->pa_other, R);
+	r.root = 0;
+	observe(f, r);
+	assert_int_equal(f->o.total, 0);
+	assert_int_equal(n_stale_tr(f) + n_stale_perm(f), 0);
+	assert_int_equal(stat(f, "check.translations_checked"), 3);
+}
+
+/* ============================== fault livelock ==============================
+ */
+
+static void test_fault_livelock(void **state)
+{
+	struct fx *f = *state;
+	struct sm_xlate_report w = fault(dev_hit(f, VA_RW, true, f->pa_rw, R),
+					 SM_XLATE_FAULT_PERMISSION);
+
+	for (int i = 0; i < K - 1; i++)
+		observe(f, w);
+	assert_int_equal(n_livelock(f), 0);
+	observe(f, w);
+	assert_int_equal(n_livelock(f), 1);
+	assert_int_equal(f->o.nkept, 1);
+	const struct smmusim_violation *v = &f->o.kept[0];
+	assert_int_equal(v->kind, SMMUSIM_VIOLATION_FAULT_LIVELOCK);
+	assert_int_equal(v->faults, K);
+	assert_string_equal(v->agent, "sid=0x10 ssid=1");
+	assert_int_equal(v->va, VA_RW);
+	assert_true(v->write);
+	assert_true(v->truth_valid);
+	assert_int_equal(v->truth_perm, R | W);
+
+	/* It goes on: reported once. */
+	for (int i = 0; i < 3 * K; i++)
+		observe(f, w);
+	assert_int_equal(n_livelock(f), 1);
+
+	/* A success resets the streak: K - 1 more are fine, the K-th is a
+	 * new report. */
+	struct sm_xlate_report ok = dev_hit(f, VA_RW, true, f->pa_rw, R | W);
+	ok.from_cache = false;
+	observe(f, ok);
+	for (int i = 0; i < K - 1; i++)
+		observe(f, w);
+	assert_int_equal(n_livelock(f), 1);
+	observe(f, w);
+	assert_int_equal(n_livelock(f), 2);
+	assert_int_equal(f->o.kept[1].faults, K);
+	assert_int_equal(n_stale_tr(f) + n_stale_perm(f), 0);
+}
+
+static void test_fault_not_permitted_does_not_count(void **state)
+{
+	struct fx *f = *state;
+	/* Writes to a read-only page and reads of an unmapped one: the
+	 * kernel has a reason to refuse them. */
+	struct sm_xlate_report w_ro = fault(
+	    dev_hit(f, VA_RO, true, f->pa_ro, R), SM_XLATE_FAULT_PERMISSION);
+	struct sm_xlate_report r_none =
+	    fault(dev_hit(f, VA_NONE, false, 0, 0), SM_XLATE_FAULT_TRANSLATION);
+	for (int i = 0; i < 4 * K; i++) {
+		observe(f, w_ro);
+		observe(f, r_none);
+	}
+	/* A fault without a root (a config fault) neither. */
+	struct sm_xlate_report cfg =
+	    fault(dev_hit(f, VA_RW, false, 0, 0), SM_XLATE_FAULT_CONFIG);
+	cfg.root = 0;
+	for (int i = 0; i < 4 * K; i++)
+		observe(f, cfg);
+	assert_int_equal(n_livelock(f), 0);
+	assert_int_equal(f->o.total, 0);
+}
+
+static void test_fault_not_permitted_resets(void **state)
+{
+	struct fx *f = *state;
+	struct sm_xlate_report w = fault(dev_hit(f, VA_RW, true, f->pa_rw, R),
+					 SM_XLATE_FAULT_PERMISSION);
+	for (int i = 0; i < K - 1; i++)
+		observe(f, w);
+	/* The page becomes read-only: a legitimate fault in between. */
+	assert_int_equal(sm_pgt_set(f->pm, f->root, VA_RW, 3,
+				    mk_pte(f->pa_rw, false), NULL, &f->eb),
+			 0);
+	observe(f, w);
+	assert_int_equal(sm_pgt_set(f->pm, f->root, VA_RW, 3,
+				    mk_pte(f->pa_rw, true), NULL, &f->eb),
+			 0);
+	for (int i = 0; i < K - 1; i++)
+		observe(f, w);
+	assert_int_equal(n_livelock(f), 0);
+	observe(f, w);
+	assert_int_equal(n_livelock(f), 1);
+}
+
+static void test_fault_streaks_are_separate(void **state)
+{
+	struct fx *f = *state;
+	uint64_t va2 = VA_RW + 0x100000;
+	assert_int_equal(sm_pgt_set(f->pm, f->root, va2, 3,
+				    mk_pte(f->pa_other, true), NULL, &f->eb),
+			 0);
+	struct sm_xlate_report a =
+	    fault(dev_hit(f, VA_RW, true, 0, 0), SM_XLATE_FAULT_PERMISSION);
+	struct sm_xlate_report a_read = a;
+	a_read.write = false;
+	struct sm_xlate_report page2 = a;
+	page2.va = va2;
+	struct sm_xlate_report sid2 = a;
+	sid2.sid = 0x11;
+	struct sm_xlate_report ssid2 = a;
+	ssid2.ssid = 2;
+	struct sm_xlate_report cpu =
+	    fault(cpu_hit(f, VA_RW, true, 0, 0), SM_XLATE_FAULT_PERMISSION);
+	struct sm_xlate_report cpu3 = cpu;
+	cpu3.cpu = 3;
+
+	for (int i = 0; i < K - 1; i++) {
+		observe(f, a);
+		observe(f, a_read);
+		observe(f, page2);
+		observe(f, sid2);
+		observe(f, ssid2);
+		observe(f, cpu);
+		observe(f, cpu3);
+	}
+	assert_int_equal(n_livelock(f), 0);
+	/* Same page, other offset: same streak. */
+	a.va += 0x80;
+	observe(f, a);
+	assert_int_equal(n_livelock(f), 1);
+	assert_string_equal(f->o.kept[0].agent, "sid=0x10 ssid=1");
+	observe(f, cpu3);
+	assert_int_equal(n_livelock(f), 2);
+	assert_string_equal(f->o.kept[1].agent, "cpu3");
+	assert_int_equal(f->o.kept[1].faults, K);
+}
+
+static void test_many_streaks(void **state)
+{
+	struct fx *f = *state;
+	/* More keys than the initial table holds (it grows), each with
+	 * K - 1 faults: none reported, and each is still tracked. */
+	struct sm_xlate_report w =
+	    fault(dev_hit(f, VA_RW, true, 0, 0), SM_XLATE_FAULT_PERMISSION);
+	for (uint32_t sid = 0; sid < 200; sid++) {
+		w.sid = sid;
+		for (int i = 0; i < K - 1; i++)
+			observe(f, w);
+	}
+	assert_int_equal(n_livelock(f), 0);
+	for (uint32_t sid = 0; sid < 200; sid++) {
+		w.sid = sid;
+		observe(f, w);
+	}
+	assert_int_equal(n_livelock(f), 200);
+}
+
+/* ============================== misc ============================== */
+
+static void test_disabled_reports_nothing(void **state)
+{
+	struct fx *f = *state;
+	sm_oracle_fini(&f->o);
+	f->oracle_ok = false;
+	assert_int_equal(sm_oracle_init(&f->o, sm_default_allocator(), f->pm,
+					false, K, f->st),
+			 0);
+	f->oracle_ok = true;
+	f->o.hook = hook;
+	f->o.hook_ctx = &f->log;
+
+	observe(f, dev_hit(f, VA_RO, false, f->pa_other, R));
+	observe(f, dev_hit(f, VA_RO, true, f->pa_ro, R | W));
+	struct sm_xlate_report w =
+	    fault(dev_hit(f, VA_RW, true, 0, 0), SM_XLATE_FAULT_PERMISSION);
+	for (int i = 0; i < 2 * K; i++)
+		observe(f, w);
+	assert_int_equal(f->o.total, 0);
+	assert_int_equal(f->o.nkept, 0);
+	assert_int_equal(f->log.calls, 0);
+	assert_int_equal(stat(f, "check.translations_checked"), 0);
+	assert_int_equal(n_stale_tr(f) + n_stale_perm(f) + n_livelock(f), 0);
+
+	struct sm_tcache tc;
+	assert_int_equal(
+	    sm_tc_init(&tc, sm_default_allocator(), 16, 4, "tc", &f->eb), 0);
+	struct sm_tc_entry e = {.va = VA_RO,
+				.pa = f->pa_other,
+				.root = f->root,
+				.level = 3,
+				.perm = R};
+	sm_tc_fill(&tc, &e);
+	sm_oracle_scan_cache(&f->o, &tc);
+	assert_int_equal(stat(f, "check.lingering"), 0);
+	sm_tc_fini(&tc);
+}
+
+static void test_hook_called_with_each_violation(void **state)
+{
+	struct fx *f = *state;
+	f->o.hook = hook;
+	f->o.hook_ctx = &f->log;
+
+	observe(f, cpu_hit(f, VA_RO, false, f->pa_other, R));
+	assert_int_equal(f->log.calls, 1);
+	assert_int_equal(f->log.last.kind, SMMUSIM_VIOLATION_STALE_TRANSLATION);
+	assert_string_equal(f->log.last.agent, "cpu2");
+
+	observe(f, dev_hit(f, VA_RO, true, f->pa_ro, R | W));
+	assert_int_equal(f->log.calls, 2);
+	assert_int_equal(f->log.last.kind, SMMUSIM_VIOLATION_STALE_PERMISSION);
+	assert_string_equal(f->log.last.agent, "sid=0x10 ssid=1");
+
+	struct sm_xlate_report w =
+	    fault(dev_hit(f, VA_RW, true, 0, 0), SM_XLATE_FAULT_PERMISSION);
+	for (int i = 0; i < K; i++)
+		observe(f, w);
+	assert_int_equal(f->log.calls, 3);
+	assert_int_equal(f->log.last.kind, SMMUSIM_VIOLATION_FAULT_LIVELOCK);
+	assert_int_equal(f->log.last.faults, K);
+
+	/* Not called for agreeing or tolerated translations. */
+	observe(f, dev_hit(f, VA_RW, true, f->pa_rw, R | W));
+	sm_oracle_window_open(&f->o, f->root, VA_RO, VA_RO + SM_PAGE_SIZE, 0);
+	observe(f, dev_hit(f, VA_RO, false, f->pa_other, R));
+	assert_int_equal(f->log.calls, 3);
+	assert_int_equal(f->o.total, 3);
+	assert_int_equal(f->o.nkept, 3);
+}
+
+static void test_kept_is_bounded(void **state)
+{
+	struct fx *f = *state;
+	f->o.hook = hook;
+	f->o.hook_ctx = &f->log;
+	for (int i = 0; i < SMMUSIM_MAX_KEPT_VIOLATIONS + 5; i++)
+		observe(f, dev_hit(f, VA_RO, false, f->pa_other, R));
+	assert_int_equal(f->o.total, SMMUSIM_MAX_KEPT_VIOLATIONS + 5);
+	assert_int_equal(f->o.nkept, SMMUSIM_MAX_KEPT_VIOLATIONS);
+	assert_int_equal(n_stale_tr(f), SMMUSIM_MAX_KEPT_VIOLATIONS + 5);
+	assert_int_equal(f->log.calls, SMMUSIM_MAX_KEPT_VIOLATIONS + 5);
+}
+
+static void test_scan_cache_lingering(void **state)
+{
+	struct fx *f = *state;
+	struct sm_tcache tc;
+	struct sm_walk w;
+	assert_int_equal(
+	    sm_tc_init(&tc, sm_default_allocator(), 16, 4, "tc", &f->eb), 0);
+	assert_int_equal(sm_pgt_walk(f->pm, f->root, VA_RW, &w), SM_WALK_OK);
+	assert_int_equal(w.perm, R | W);
+
+	/* Agrees with the table. */
+	struct sm_tc_entry e = {.va = VA_RW,
+				.pa = f->pa_rw,
+				.root = f->root,
+				.asid = 3,
+				.level = 3,
+				.perm = (uint8_t)w.perm};
+	sm_tc_fill(&tc, &e);
+	sm_oracle_scan_cache(&f->o, &tc);
+	assert_int_equal(stat(f, "check.lingering"), 0);
+
+	/* Wrong pa. */
+	e = (struct sm_tc_entry){.va = VA_RO,
+				 .pa = f->pa_other,
+				 .root = f->root,
+				 .asid = 3,
+				 .level = 3,
+				 .perm = R};
+	sm_tc_fill(&tc, &e);
+	/* Wrong permission (RW cached, RO in the table); other ASID. */
+	e = (struct sm_tc_entry){.va = VA_RO,
+				 .pa = f->pa_ro,
+				 .root = f->root,
+				 .asid = 4,
+				 .level = 3,
+				 .perm = R | W};
+	sm_tc_fill(&tc, &e);
+	sm_oracle_scan_cache(&f->o, &tc);
+	assert_int_equal(stat(f, "check.lingering"), 2);
+	/* Lingering entries are a count, not violations. */
+	assert_int_equal(f->o.total, 0);
+
+	/* An entry for a page that is no longer mapped. */
+	sm_tc_inv_all(&tc);
+	e = (struct sm_tc_entry){.va = VA_NONE,
+				 .pa = f->pa_other,
+				 .root = f->root,
+				 .asid = 3,
+				 .level = 3,
+				 .perm = R};
+	sm_tc_fill(&tc, &e);
+	sm_oracle_scan_cache(&f->o, &tc);
+	assert_int_equal(stat(f, "check.lingering"), 3);
+	sm_tc_fini(&tc);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+	    T(test_stale_translation_reported_and_kept),
+	    T(test_block_entry_offset),
+	    T(test_window_tolerates),
+	    T(test_nested_windows),
+	    T(test_stale_permission),
+	    T(test_walks_never_violate),
+	    T(test_fault_livelock),
+	    T(test_fault_not_permitted_does_not_count),
+	    T(test_fault_not_permitted_resets),
+	    T(test_fault_streaks_are_separate),
+	    T(test_many_streaks),
+	    T(test_disabled_reports_nothing),
+	    T(test_hook_called_with_each_violation),
+	    T(test_kept_is_bounded),
+	    T(test_scan_cache_lingering),
+	};
+#undef T
+	return cmocka_run_group_tests_name("oracle", tests, NULL, NULL);
+}
