@@ -474,8 +474,11 @@ int smmusim_submit(smmusim_t *s, const struct smmusim_event *ev)
 	s->seq++;
 	(*s->st_events)++;
 	rc = run_event(s, ev, start);
-	if (rc < 0)
+	if (rc < 0) {
+		/* A refused event took no time: the next one may start. */
+		note_finish(s, s->seq, start);
 		return event_error(s, ev, rc);
+	}
 	return 0;
 }
 

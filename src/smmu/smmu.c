@@ -530,7 +530,6 @@ static bool exec_cmd(struct sm_smmu *s, uint64_t c0, uint64_t c1)
 	unsigned op = (unsigned)sm_field_get(CMDQ_0_OP, c0);
 	if (!sm_smmu_cmd_name(op))
 		return false;
-	(*s->st_cmd[op])++;
 	switch (op) {
 	case CMDQ_OP_CFGI_STE:
 		cfg_inv(s, (uint32_t)sm_field_get(CMDQ_CFGI_0_SID, c0), true, 0,
@@ -597,6 +596,9 @@ static bool exec_cmd(struct sm_smmu *s, uint64_t c0, uint64_t c1)
 		 * effect on what this model caches. */
 		break;
 	}
+	/* Counted once executed: an illegal command is in
+	 * smmu.cmdq.errors only. */
+	(*s->st_cmd[op])++;
 	return true;
 }
 
