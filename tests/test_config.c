@@ -709,12 +709,7 @@ static void test_new_ex_failure_frees(void **state)
 	assert_int_equal(smmusim_new_ex(&sim, cfg, &ca, msg, sizeof(msg)),
 			 SMMUSIM_ERANGE);
 	assert_true(cnt.blocks == 0);
-	/* KNOWN BUG: sm_cpu_init's error path frees the PE array with a size
-	 * of 0 (see test_cpu.c, test_cpu_init_fini_accounting), so the bytes
-	 * do not balance.  Enable once fixed:
-	 *
-	 *	assert_true(cnt.bytes == 0);
-	 */
+	assert_true(cnt.bytes == 0);
 
 	/* A successful build and free balances too. */
 	long long bytes0 = cnt.bytes;

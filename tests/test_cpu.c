@@ -661,19 +661,8 @@ static void test_cpu_init_fini_accounting(void **state)
 	assert_non_null(strstr(eb.msg, "cpu.tlb.entries"));
 	assert_non_null(strstr(eb.msg, "cpu.tlb.ways"));
 	assert_int_equal(cnt.blocks, 0);
-	/* KNOWN BUG (src/cpu/cpu.c, sm_cpu_init error path): it sets
-	 * cpu->n = i before calling sm_cpu_fini(), which then frees the PE
-	 * array with size i * sizeof(struct sm_pe) (0 here) instead of the
-	 * size it was allocated with (4 * sizeof(struct sm_pe)).  A sized
-	 * allocator (jemalloc sdallocx, or this counting one) is told the
-	 * wrong size.  Enable once fixed:
-	 *
-	 *	assert_int_equal(cnt.bytes, 0);
-	 */
-	if (cnt.bytes != 0)
-		print_message("# known bug: sm_cpu_init error path frees %lld "
-			      "bytes short\n",
-			      cnt.bytes);
+	/* ...with the sizes it was allocated with. */
+	assert_int_equal(cnt.bytes, 0);
 
 	sm_physmem_free(pm);
 	sm_stats_free(st);

@@ -28,6 +28,12 @@ int sm_cpu_init(struct sm_cpu *cpu, const struct smmusim_allocator *a,
 	cpu->lat_dsb = sm_cfg_u64(cfg, SM_K_CPU_LAT_DSB);
 	cpu->lat_mem = sm_cfg_u64(cfg, SM_K_MEM_LATENCY);
 
+	uint64_t asid_bits = sm_cfg_u64(cfg, SM_K_CPU_ASID_BITS);
+	if (asid_bits != 8 && asid_bits != 16)
+		return sm_err(eb, SMMUSIM_ERANGE,
+			      "cpu.asid_bits: %llu is neither 8 nor 16 "
+			      "(ID_AA64MMFR0_EL1.ASIDBits)",
+			      (unsigned long long)asid_bits);
 	cpu->pe = sm_calloc(a, cpu->n * sizeof(*cpu->pe));
 	if (!cpu->pe)
 		return sm_err(eb, SMMUSIM_ENOMEM, "cpu: out of memory");
@@ -37,10 +43,10 @@ int sm_cpu_init(struct sm_cpu *cpu, const struct smmusim_allocator *a,
 				    sm_cfg_u64(cfg, SM_K_CPU_TLB_WAYS),
 				    "cpu.tlb.entries/cpu.tlb.ways", eb);
 		if (rc < 0) {
-			cpu->n = i;
 			sm_cpu_fini(cpu);
 			return rc;
 		}
+		cpu->n_tlbs = i + 1;
 		snprintf(cpu->pe[i].tlb_name, sizeof(cpu->pe[i].tlb_name),
 			 "cpu%u.tlb", i);
 	}
@@ -79,7 +85,7 @@ void sm_cpu_fini(struct sm_cpu *cpu)
 {
 	if (!cpu->pe)
 		return;
-	for (unsigned i = 0; i < cpu->n; i++)
+	for (unsigned i = 0; i < cpu->n_tlbs; i++)
 		sm_tc_fini(&cpu->pe[i].tlb);
 	sm_free(cpu->alloc, cpu->pe, cpu->n * sizeof(*cpu->pe));
 	cpu->pe = NULL;

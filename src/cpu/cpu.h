@@ -52,7 +52,8 @@ struct sm_pe {
 struct sm_cpu {
 	const struct smmusim_allocator *alloc;
 	const struct sm_physmem *pm;
-	unsigned n;
+	unsigned n;      /* PEs */
+	unsigned n_tlbs; /* PEs whose TLB is initialised */
 	struct sm_pe *pe;
 	struct sm_dvm_receiver ext[SM_CPU_MAX_EXT_RECEIVERS];
 	unsigned n_ext;
