@@ -18,71 +18,74 @@ static int digit_value(char c, unsigned base)
 	return v < (int)base ? v : -1;
 }
 
+static unsigned suffix_shift(char c)
+{
+	switch (c) {
+	case 'k':
+	case 'K':
+		return 10;
+	case 'm':
+	case 'M':
+		return 20;
+	case 'g':
+	case 'G':
+		return 30;
+	default:
+		return 0;
+	}
+}
+
+/* Scan forward: digits, then at most one suffix letter, then the end.
+ * The first character that does not fit is where the error is. */
 enum sm_parse_status sm_parse_u64(const char *s, size_t n, bool allow_suffix,
 				  uint64_t *out, size_t *bad_at)
 {
 	unsigned base = 10;
-	size_t i = 0, first_digit;
-	uint64_t v = 0, mul = 1;
+	size_t i = 0, first;
+	uint64_t v = 0;
+	bool overflow = false;
 	size_t dummy;
 
 	if (!bad_at)
 		bad_at = &dummy;
 	*bad_at = 0;
-	if (n == 0)
-		return SM_PARSE_EMPTY;
 	if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		base = 16;
 		i = 2;
 	}
-	/* A suffix is a single trailing letter; hex digits never clash with
-	 * K, M or G. */
-	if (n > i) {
-		char last = s[n - 1];
-		unsigned shift = 0;
-		switch (last) {
-		case 'k':
-		case 'K':
-			shift = 10;
-			break;
-		case 'm':
-		case 'M':
-			shift = 20;
-			break;
-		case 'g':
-		case 'G':
-			shift = 30;
-			break;
-		default:
-			break;
-		}
-		if (shift) {
-			if (!allow_suffix) {
-				*bad_at = n - 1;
-				return SM_PARSE_SUFFIX;
-			}
-			mul = 1ull << shift;
-			n--;
-		}
-	}
-	first_digit = i;
+	first = i;
 	for (; i < n; i++) {
 		int d = digit_value(s[i], base);
-		if (d < 0) {
-			*bad_at = i;
-			return SM_PARSE_BAD;
-		}
+		if (d < 0)
+			break;
 		if (v > (UINT64_MAX - (uint64_t)d) / base)
-			return SM_PARSE_OVERFLOW;
-		v = v * base + (uint64_t)d;
+			overflow = true;
+		else
+			v = v * base + (uint64_t)d;
 	}
-	if (i == first_digit) {
+	if (i == first) {
 		*bad_at = i;
-		return base == 16 ? SM_PARSE_BAD : SM_PARSE_EMPTY;
+		return n == 0 ? SM_PARSE_EMPTY : SM_PARSE_BAD;
 	}
-	if (mul > 1 && v > UINT64_MAX / mul)
+	unsigned shift = i < n ? suffix_shift(s[i]) : 0;
+	if (shift) {
+		if (!allow_suffix) {
+			*bad_at = i;
+			return SM_PARSE_SUFFIX;
+		}
+		if (v > (UINT64_MAX >> shift))
+			overflow = true;
+		else
+			v <<= shift;
+		i++;
+	}
+	if (i < n) {
+		*bad_at = i;
+		return SM_PARSE_BAD;
+	}
+	if (overflow)
 		return SM_PARSE_OVERFLOW;
-	*out = v * mul;
+	*out = v;
 	return SM_PARSE_OK;
 }
 

@@ -17,9 +17,11 @@ enum sm_parse_status {
 };
 
 /*
- * Parse s[0..n): decimal or 0x/0X hex, no sign; with allow_suffix a final
- * K, M or G (either case) multiplies by 2^10, 2^20, 2^30.  On BAD, *bad_at is
- * the offset of the first offending character.
+ * Parse s[0..n): decimal or 0x/0X hex, no sign; with allow_suffix one K, M
+ * or G (either case) after the digits multiplies by 2^10, 2^20, 2^30.  On
+ * BAD and SUFFIX, *bad_at is the offset of the first character that does
+ * not fit ("4KB" -> 2; "0x" -> 2, no digits).  Garbage is reported before
+ * overflow.
  */
 enum sm_parse_status sm_parse_u64(const char *s, size_t n, bool allow_suffix,
 				  uint64_t *out, size_t *bad_at);

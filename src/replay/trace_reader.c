@@ -25,6 +25,7 @@
 #include <smmusim/error.h>
 
 #include "core/alloc.h"
+#include "core/parse.h"
 
 #define SM_TRACE_MAGIC "smmusim-trace"
 #define SM_TRACE_VERSION "1"
@@ -441,77 +442,31 @@ enum num_res {
 	NUM_RANGE,    /* does not fit in uint64 */
 };
 
-static int digit_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return 99;
-}
-
 /* Decimal or 0x hex, no sign; with `suffix`, one of K M G (any case) may
- * follow (binary multiples). */
+ * follow (binary multiples).  The grammar is src/core/parse.c's, shared with
+ * config values; this maps its verdicts onto the reader's messages. */
 static enum num_res parse_u64(const char *s, size_t len, bool suffix,
 			      uint64_t *out, size_t *bad)
 {
-	unsigned base = 10;
-	size_t i = 0, start;
-	uint64_t v = 0;
-	bool ovf = false;
-
-	if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		i = 2;
-	}
-	start = i;
-	for (; i < len; i++) {
-		int d = digit_val(s[i]);
-
-		if (d >= (int)base)
-			break;
-		if (v > (UINT64_MAX - (uint64_t)d) / base)
-			ovf = true;
-		else
-			v = v * base + (uint64_t)d;
-	}
-	if (i == start)
+	size_t at = 0;
+	size_t first = len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')
+			       ? 2
+			       : 0;
+	switch (sm_parse_u64(s, len, suffix, out, &at)) {
+	case SM_PARSE_OK:
+		return NUM_OK;
+	case SM_PARSE_EMPTY:
 		return NUM_NODIGITS;
-	if (suffix && i < len) {
-		unsigned shift = 0;
-
-		switch (s[i]) {
-		case 'k':
-		case 'K':
-			shift = 10;
-			break;
-		case 'm':
-		case 'M':
-			shift = 20;
-			break;
-		case 'g':
-		case 'G':
-			shift = 30;
-			break;
-		}
-		if (shift) {
-			if (v > (UINT64_MAX >> shift))
-				ovf = true;
-			else
-				v <<= shift;
-			i++;
-		}
-	}
-	if (i < len) {
-		*bad = i;
+	case SM_PARSE_OVERFLOW:
+		return NUM_RANGE;
+	case SM_PARSE_BAD:
+	case SM_PARSE_SUFFIX:
+		if (at == first)
+			return NUM_NODIGITS;
+		*bad = at;
 		return NUM_TRAILING;
 	}
-	if (ovf)
-		return NUM_RANGE;
-	*out = v;
-	return NUM_OK;
+	return NUM_NODIGITS;
 }
 
 static bool is_size_suffix(const char *s, size_t n)
