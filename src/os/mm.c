@@ -238,6 +238,12 @@ static void window_close(struct sm_os *os, struct sm_mm *mm, uint64_t start,
 		os->hooks.window_close(os->hooks.ctx, mm->pgd, start, end, t);
 }
 
+static void syscall_cost(struct sm_os *os, uint64_t *t)
+{
+	(*os->st_syscalls)++;
+	*t += os->lat_syscall;
+}
+
 /* ---- init ---- */
 
 int sm_os_init(struct sm_os *os, const struct smmusim_allocator *a,
@@ -365,20 +371,44 @@ int sm_os_mm_create(struct sm_os *os, uint32_t id, uint64_t *t)
 	}
 	mm->live = true;
 	os->mm[os->nmm++] = mm;
-	(*os->st_syscalls)++;
-	*t += os->lat_syscall;
+	syscall_cost(os, t);
+	return 0;
+}
+
+/* The checks every range syscall starts with, then its fixed cost. */
+static int syscall_enter(struct sm_os *os, uint32_t id, unsigned pe,
+			 uint64_t va, uint64_t len, struct sm_mm **mm,
+			 uint64_t *end)
+{
+	int rc;
+	if ((rc = need_mm(os, id, mm)) < 0 || (rc = check_pe(os, pe)) < 0 ||
+	    (rc = check_range(os, va, len, end)) < 0)
+		return rc;
 	return 0;
 }
 
 /* ---- unmapping ---- */
+
+/* The span [lo, hi) of PTEs an operation changed: what mmu_gather flushes. */
+struct span {
+	uint64_t lo, hi, ptes;
+};
+
+static void span_add(struct span *sp, uint64_t va)
+{
+	if (va < sp->lo)
+		sp->lo = va;
+	if (va + SM_PAGE_SIZE > sp->hi)
+		sp->hi = va + SM_PAGE_SIZE;
+	sp->ptes++;
+}
 
 struct unmap_ctx {
 	struct sm_os *os;
 	struct sm_mm *mm;
 	uint64_t *free_pa;
 	size_t nfree, capfree;
-	uint64_t lo, hi; /* span of cleared PTEs */
-	uint64_t ptes;
+	struct span sp; /* cleared PTEs */
 	int rc;
 };
 
@@ -389,11 +419,7 @@ static int unmap_leaf(void *vctx, uint64_t va, int level, uint64_t desc,
 	struct sm_os *os = c->os;
 	(void)level;
 	sm_physmem_write64(os->pm, desc_pa, 0);
-	c->ptes++;
-	if (va < c->lo)
-		c->lo = va;
-	if (va + SM_PAGE_SIZE > c->hi)
-		c->hi = va + SM_PAGE_SIZE;
+	span_add(&c->sp, va);
 	if (!pte_present(desc))
 		return 0;
 	uint64_t pa = desc & PTE_ADDR_MASK;
@@ -423,10 +449,10 @@ static int unmap_leaf(void *vctx, uint64_t va, int level, uint64_t desc,
 static int zap_range(struct sm_os *os, struct sm_mm *mm, uint64_t start,
 		     uint64_t end, struct unmap_ctx *c, uint64_t *t)
 {
-	*c = (struct unmap_ctx){.os = os, .mm = mm, .lo = UINT64_MAX};
+	*c = (struct unmap_ctx){.os = os, .mm = mm, .sp.lo = UINT64_MAX};
 	int rc = sm_pgt_for_each_leaf(os->pm, mm->pgd, start, end, unmap_leaf,
 				      c);
-	*t += c->ptes * os->lat_pte;
+	*t += c->sp.ptes * os->lat_pte;
 	return rc < 0 ? rc : c->rc;
 }
 
@@ -452,16 +478,16 @@ static int do_munmap(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 		return rc;
 	sm_mn_invalidate_range_start(os, mm, SM_MN_UNMAP, start, end, t);
 	rc = zap_range(os, mm, start, end, &c, t);
-	if (rc == 0 && c.ptes)
-		window_open(os, mm, c.lo, c.hi, *t);
+	if (rc == 0 && c.sp.ptes)
+		window_open(os, mm, c.sp.lo, c.sp.hi, *t);
 	if (rc == 0)
 		rc = sm_mn_invalidate_range_end(os, mm, start, end, false, t);
 	/* tlb_finish_mmu: flush what was cleared (page-table pages are not
 	 * freed before exit in this model, so last-level ops suffice). */
-	if (rc == 0 && c.ptes)
-		rc = sm_flush_tlb_range(os, mm, pe, c.lo, c.hi, true, t);
-	if (rc == 0 && c.ptes)
-		window_close(os, mm, c.lo, c.hi, *t);
+	if (rc == 0 && c.sp.ptes)
+		rc = sm_flush_tlb_range(os, mm, pe, c.sp.lo, c.sp.hi, true, t);
+	if (rc == 0 && c.sp.ptes)
+		window_close(os, mm, c.sp.lo, c.sp.hi, *t);
 	finish_unmap(os, &c);
 	if (rc == 0)
 		vma_remove_range(os, mm, start, end);
@@ -474,11 +500,9 @@ int sm_os_munmap(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 	struct sm_mm *mm;
 	uint64_t end;
 	int rc;
-	if ((rc = need_mm(os, id, &mm)) < 0 || (rc = check_pe(os, pe)) < 0 ||
-	    (rc = check_range(os, va, len, &end)) < 0)
+	if ((rc = syscall_enter(os, id, pe, va, len, &mm, &end)) < 0)
 		return rc;
-	(*os->st_syscalls)++;
-	*t += os->lat_syscall;
+	syscall_cost(os, t);
 	return do_munmap(os, mm, pe, va, end, t);
 }
 
@@ -488,11 +512,9 @@ int sm_os_mmap(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 	struct sm_mm *mm;
 	uint64_t end;
 	int rc;
-	if ((rc = need_mm(os, id, &mm)) < 0 || (rc = check_pe(os, pe)) < 0 ||
-	    (rc = check_range(os, va, len, &end)) < 0)
+	if ((rc = syscall_enter(os, id, pe, va, len, &mm, &end)) < 0)
 		return rc;
-	(*os->st_syscalls)++;
-	*t += os->lat_syscall;
+	syscall_cost(os, t);
 	/* MAP_FIXED semantics: whatever was mapped there goes first. */
 	if ((rc = do_munmap(os, mm, pe, va, end, t)) < 0)
 		return rc;
@@ -529,7 +551,7 @@ int sm_os_mmap(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 struct prot_ctx {
 	struct sm_os *os;
 	struct sm_mm *mm;
-	uint64_t lo, hi, ptes;
+	struct span sp; /* changed PTEs */
 	bool narrowed;
 };
 
@@ -563,11 +585,7 @@ static int prot_leaf(void *vctx, uint64_t va, int level, uint64_t desc,
 	if (old_perm & ~new_perm)
 		c->narrowed = true;
 	sm_physmem_write64(os->pm, desc_pa, nd);
-	c->ptes++;
-	if (va < c->lo)
-		c->lo = va;
-	if (va + SM_PAGE_SIZE > c->hi)
-		c->hi = va + SM_PAGE_SIZE;
+	span_add(&c->sp, va);
 	return 0;
 }
 
@@ -577,8 +595,7 @@ int sm_os_mprotect(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 	struct sm_mm *mm;
 	uint64_t end;
 	int rc;
-	if ((rc = need_mm(os, id, &mm)) < 0 || (rc = check_pe(os, pe)) < 0 ||
-	    (rc = check_range(os, va, len, &end)) < 0)
+	if ((rc = syscall_enter(os, id, pe, va, len, &mm, &end)) < 0)
 		return rc;
 	/* Linux fails with ENOMEM unless the whole range is mapped. */
 	for (uint64_t a = va; a < end;) {
@@ -591,29 +608,28 @@ int sm_os_mprotect(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 				      a, id);
 		a = v->end;
 	}
-	(*os->st_syscalls)++;
-	*t += os->lat_syscall;
+	syscall_cost(os, t);
 	if ((rc = vma_split(os, mm, va)) < 0 || (rc = vma_split(os, mm, end)) < 0)
 		return rc;
 	for (size_t i = 0; i < mm->nvma; i++)
 		if (mm->vma[i].start >= va && mm->vma[i].end <= end)
 			mm->vma[i].prot = prot;
 
-	struct prot_ctx c = {.os = os, .mm = mm, .lo = UINT64_MAX};
+	struct prot_ctx c = {.os = os, .mm = mm, .sp.lo = UINT64_MAX};
 	sm_mn_invalidate_range_start(os, mm, SM_MN_PROTECTION_VMA, va, end, t);
 	rc = sm_pgt_for_each_leaf(os->pm, mm->pgd, va, end, prot_leaf, &c);
 	if (rc < 0)
 		return rc;
-	*t += c.ptes * os->lat_pte;
+	*t += c.sp.ptes * os->lat_pte;
 	if (c.narrowed)
-		window_open(os, mm, c.lo, c.hi, *t);
+		window_open(os, mm, c.sp.lo, c.sp.hi, *t);
 	rc = sm_mn_invalidate_range_end(os, mm, va, end, false, t);
 	/* change_protection's mmu_gather flushes every changed PTE with
 	 * last-level TLBIs. */
-	if (rc == 0 && c.ptes)
-		rc = sm_flush_tlb_range(os, mm, pe, c.lo, c.hi, true, t);
+	if (rc == 0 && c.sp.ptes)
+		rc = sm_flush_tlb_range(os, mm, pe, c.sp.lo, c.sp.hi, true, t);
 	if (rc == 0 && c.narrowed)
-		window_close(os, mm, c.lo, c.hi, *t);
+		window_close(os, mm, c.sp.lo, c.sp.hi, *t);
 	return rc;
 }
 
@@ -625,8 +641,7 @@ int sm_os_mm_exit(struct sm_os *os, uint32_t id, unsigned pe, uint64_t *t)
 	int rc;
 	if ((rc = need_mm(os, id, &mm)) < 0 || (rc = check_pe(os, pe)) < 0)
 		return rc;
-	(*os->st_syscalls)++;
-	*t += os->lat_syscall;
+	syscall_cost(os, t);
 	/* exit_mmap(): release the notifiers (the SVA one quiets its CDs and
 	 * invalidates the ASID), unmap everything, flush the whole ASID
 	 * (fullmm), free pages and page tables. */
@@ -634,12 +649,12 @@ int sm_os_mm_exit(struct sm_os *os, uint32_t id, unsigned pe, uint64_t *t)
 		return rc;
 	struct unmap_ctx c;
 	rc = zap_range(os, mm, 0, USER_VA_END, &c, t);
-	if (rc == 0 && c.ptes)
-		window_open(os, mm, c.lo, c.hi, *t);
+	if (rc == 0 && c.sp.ptes)
+		window_open(os, mm, c.sp.lo, c.sp.hi, *t);
 	if (rc == 0)
 		rc = sm_flush_tlb_mm(os, mm, pe, t);
-	if (rc == 0 && c.ptes)
-		window_close(os, mm, c.lo, c.hi, *t);
+	if (rc == 0 && c.sp.ptes)
+		window_close(os, mm, c.sp.lo, c.sp.hi, *t);
 	finish_unmap(os, &c);
 	if (rc < 0)
 		return rc;
