@@ -38,7 +38,7 @@ static smmusim_t *replay(const char *name, const char *policy, ...)
 	assert_int_equal(smmusim_config_new(&cfg, NULL), 0);
 	if (policy)
 		assert_int_equal(
-			smmusim_config_apply_preset(cfg, "policy", policy), 0);
+		    smmusim_config_apply_preset(cfg, "policy", policy), 0);
 	va_start(ap, policy);
 	for (const char *kv; (kv = va_arg(ap, const char *));)
 		assert_int_equal(smmusim_config_set_assignment(cfg, kv), 0);
@@ -115,8 +115,8 @@ static void perm_upgrade_6_6_clean(void **state)
 static void perm_upgrade_6_5_btm_clean(void **state)
 {
 	(void)state;
-	smmusim_t *sim = replay("perm-upgrade.trace", "linux-6.5",
-			       "smmu.btm=on", NULL);
+	smmusim_t *sim =
+	    replay("perm-upgrade.trace", "linux-6.5", "smmu.btm=on", NULL);
 	assert_int_equal(smmusim_violation_total(sim), 0);
 	/* No command invalidated the page: the SMMU applied the CPU's
 	 * broadcast VALE1IS itself. */
@@ -133,7 +133,7 @@ static void perm_fault_from_cache_off_hides_bug(void **state)
 	 * the SMMU re-walks, so even 6.5 looks clean.  This is why the
 	 * key matters. */
 	smmusim_t *sim = replay("perm-upgrade.trace", "linux-6.5",
-			       "smmu.iotlb.perm_fault_from_cache=off", NULL);
+				"smmu.iotlb.perm_fault_from_cache=off", NULL);
 	assert_int_equal(smmusim_violation_total(sim), 0);
 	smmusim_free(sim);
 }
@@ -153,11 +153,10 @@ static void munmap_dma(void **state)
 		sim = replay("munmap-dma.trace", pol[i],
 			     "policy.smmu.skip_invalidation=on", NULL);
 		assert_int_equal(
-			count_kind(sim, SMMUSIM_VIOLATION_STALE_TRANSLATION),
-			2);
+		    count_kind(sim, SMMUSIM_VIOLATION_STALE_TRANSLATION), 2);
 		assert_int_equal(smmusim_violation_total(sim), 2);
 		const struct smmusim_violation *v =
-			smmusim_violation_at(sim, 0);
+		    smmusim_violation_at(sim, 0);
 		assert_int_equal(v->va, 0x401000);
 		assert_false(v->truth_valid); /* unmapped */
 		assert_int_equal(v->line, 34);
@@ -182,7 +181,7 @@ static void mprotect_dma(void **state)
 			     "policy.smmu.skip_invalidation=on", NULL);
 		assert_int_equal(smmusim_violation_total(sim), 1);
 		const struct smmusim_violation *v =
-			smmusim_violation_at(sim, 0);
+		    smmusim_violation_at(sim, 0);
 		assert_int_equal(v->kind, SMMUSIM_VIOLATION_STALE_PERMISSION);
 		assert_true(v->write);
 		assert_int_equal(v->entry_perm,
@@ -209,10 +208,10 @@ static void deterministic_output(void **state)
 			       "mprotect-dma.trace"};
 	for (int i = 0; i < 3; i++) {
 		size_t la, lb;
-		smmusim_t *a = replay(names[i], "linux-6.5", "sim.seed=7",
-				      NULL);
-		smmusim_t *b = replay(names[i], "linux-6.5", "sim.seed=7",
-				      NULL);
+		smmusim_t *a =
+		    replay(names[i], "linux-6.5", "sim.seed=7", NULL);
+		smmusim_t *b =
+		    replay(names[i], "linux-6.5", "sim.seed=7", NULL);
 		char *ja = report(a, SMMUSIM_FORMAT_JSON, &la);
 		char *jb = report(b, SMMUSIM_FORMAT_JSON, &lb);
 		assert_int_equal(la, lb);
@@ -256,14 +255,14 @@ static void bad_trace_reports_position(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(perm_upgrade_6_5_livelocks),
-		cmocka_unit_test(perm_upgrade_6_6_clean),
-		cmocka_unit_test(perm_upgrade_6_5_btm_clean),
-		cmocka_unit_test(perm_fault_from_cache_off_hides_bug),
-		cmocka_unit_test(munmap_dma),
-		cmocka_unit_test(mprotect_dma),
-		cmocka_unit_test(deterministic_output),
-		cmocka_unit_test(bad_trace_reports_position),
+	    cmocka_unit_test(perm_upgrade_6_5_livelocks),
+	    cmocka_unit_test(perm_upgrade_6_6_clean),
+	    cmocka_unit_test(perm_upgrade_6_5_btm_clean),
+	    cmocka_unit_test(perm_fault_from_cache_off_hides_bug),
+	    cmocka_unit_test(munmap_dma),
+	    cmocka_unit_test(mprotect_dma),
+	    cmocka_unit_test(deterministic_output),
+	    cmocka_unit_test(bad_trace_reports_position),
 	};
 	return cmocka_run_group_tests_name("scenarios", tests, NULL, NULL);
 }

@@ -41,25 +41,37 @@ int main(int argc, char **argv)
 	smmusim_set_labels(sim, policy, "example.c");
 
 	const struct smmusim_event evs[] = {
-		{.type = SMMUSIM_EV_MM_CREATE, .mm = 1},
-		{.type = SMMUSIM_EV_MMAP, .mm = 1, .va = 0x400000,
-		 .len = 0x10000, .prot = SMMUSIM_PROT_R | SMMUSIM_PROT_W,
-		 .map = SMMUSIM_MAP_SHARED},
-		{.type = SMMUSIM_EV_BIND, .sid = 0x10, .ssid = 1, .mm = 1,
-		 .pri = true},
-		{.type = SMMUSIM_EV_DEV_ACCESS, .sid = 0x10, .ssid = 1,
-		 .va = 0x401000, .op = SMMUSIM_ACC_READ},
-		{.type = SMMUSIM_EV_DEV_ACCESS, .sid = 0x10, .ssid = 1,
-		 .va = 0x401000, .op = SMMUSIM_ACC_WRITE},
+	    {.type = SMMUSIM_EV_MM_CREATE, .mm = 1},
+	    {.type = SMMUSIM_EV_MMAP,
+	     .mm = 1,
+	     .va = 0x400000,
+	     .len = 0x10000,
+	     .prot = SMMUSIM_PROT_R | SMMUSIM_PROT_W,
+	     .map = SMMUSIM_MAP_SHARED},
+	    {.type = SMMUSIM_EV_BIND,
+	     .sid = 0x10,
+	     .ssid = 1,
+	     .mm = 1,
+	     .pri = true},
+	    {.type = SMMUSIM_EV_DEV_ACCESS,
+	     .sid = 0x10,
+	     .ssid = 1,
+	     .va = 0x401000,
+	     .op = SMMUSIM_ACC_READ},
+	    {.type = SMMUSIM_EV_DEV_ACCESS,
+	     .sid = 0x10,
+	     .ssid = 1,
+	     .va = 0x401000,
+	     .op = SMMUSIM_ACC_WRITE},
 	};
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (submit(sim, evs[i]) < 0)
 			return 2;
 	smmusim_finish(sim);
 
-	const char *names[] = {"smmu.iotlb.hits", "smmu.iotlb.misses",
+	const char *names[] = {"smmu.iotlb.hits",	 "smmu.iotlb.misses",
 			       "smmu.faults.permission", "smmu.cmd.tlbi_nh_va",
-			       "smmu.cmd.sync", "sim.cycles"};
+			       "smmu.cmd.sync",		 "sim.cycles"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		uint64_t v = 0;
 		smmusim_stat_get(sim, names[i], &v);
@@ -68,7 +80,8 @@ int main(int argc, char **argv)
 	printf("violations: %llu\n",
 	       (unsigned long long)smmusim_violation_total(sim));
 	for (size_t i = 0; i < smmusim_violation_count(sim); i++) {
-		const struct smmusim_violation *v = smmusim_violation_at(sim, i);
+		const struct smmusim_violation *v =
+		    smmusim_violation_at(sim, i);
 		printf("  %s at cycle %llu: %s va=0x%llx\n",
 		       smmusim_violation_name(v->kind),
 		       (unsigned long long)v->cycle, v->agent,

@@ -16,7 +16,8 @@ extern "C" {
 
 struct smmusim_allocator {
 	void *(*malloc)(size_t size, void *ctx);
-	void *(*realloc)(void *ptr, size_t old_size, size_t new_size, void *ctx);
+	void *(*realloc)(void *ptr, size_t old_size, size_t new_size,
+			 void *ctx);
 	void (*free)(void *ptr, size_t size, void *ctx);
 	void *ctx;
 };

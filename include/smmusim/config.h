@@ -33,9 +33,9 @@ enum smmusim_key_type {
 struct smmusim_key_info {
 	const char *name;
 	enum smmusim_key_type type;
-	const char *type_name;   /* "bool", "u64", "enum" */
-	char def[32];            /* default, as text */
-	char allowed[128];       /* "on|off", "1..64", "range_end|arch_flush" */
+	const char *type_name;	 /* "bool", "u64", "enum" */
+	char def[32];		 /* default, as text */
+	char allowed[128];	 /* "on|off", "1..64", "range_end|arch_flush" */
 	const char *description; /* one line, ends with its source */
 };
 
@@ -52,8 +52,8 @@ int smmusim_config_set(smmusim_config_t *cfg, const char *key,
 /* Parse "key=value". */
 int smmusim_config_set_assignment(smmusim_config_t *cfg, const char *kv);
 /* Current value of a key as text. */
-int smmusim_config_get(const smmusim_config_t *cfg, const char *key,
-		       char *buf, size_t len);
+int smmusim_config_get(const smmusim_config_t *cfg, const char *key, char *buf,
+		       size_t len);
 const char *smmusim_config_error(const smmusim_config_t *cfg);
 
 /* The static key table. */

@@ -38,7 +38,7 @@ enum smmusim_event_type {
 #define SMMUSIM_EV_ENUM_(name, kw) SMMUSIM_EV_##name,
 	SMMUSIM_EVENT_TYPES(SMMUSIM_EV_ENUM_)
 #undef SMMUSIM_EV_ENUM_
-	SMMUSIM_EV_COUNT_
+	    SMMUSIM_EV_COUNT_
 };
 
 /* When an event starts. */
@@ -46,8 +46,8 @@ enum smmusim_timing {
 	/* `time` cycles after the previous event has finished (no prefix in a
 	 * trace means 0; "+N" means N). */
 	SMMUSIM_AFTER_PREV = 0,
-	/* At absolute cycle `time` ("@N"); must not be earlier than the start of
-	 * the previous event.  May overlap an event still in progress. */
+	/* At absolute cycle `time` ("@N"); must not be earlier than the start
+	 * of the previous event.  May overlap an event still in progress. */
 	SMMUSIM_AT = 1,
 };
 
@@ -58,7 +58,7 @@ enum smmusim_timing {
 
 enum smmusim_map {
 	SMMUSIM_MAP_PRIVATE = 0, /* private anonymous memory */
-	SMMUSIM_MAP_SHARED = 1,  /* shared file-backed, dirty-tracked */
+	SMMUSIM_MAP_SHARED = 1,	 /* shared file-backed, dirty-tracked */
 };
 
 enum smmusim_access {
@@ -69,8 +69,8 @@ enum smmusim_access {
 struct smmusim_event {
 	enum smmusim_event_type type;
 	enum smmusim_timing timing;
-	uint64_t time;   /* see enum smmusim_timing */
-	uint32_t line;   /* trace position for reports; 0 when not from a file */
+	uint64_t time; /* see enum smmusim_timing */
+	uint32_t line; /* trace position for reports; 0 when not from a file */
 	uint32_t column; /* column of the event keyword; 0 when unknown */
 
 	uint32_t mm;   /* address-space id chosen by the trace */
@@ -79,10 +79,10 @@ struct smmusim_event {
 	uint32_t ssid; /* SubstreamID (PASID) */
 	uint64_t va;
 	uint64_t len;
-	unsigned prot;         /* SMMUSIM_PROT_* */
-	enum smmusim_map map;  /* mmap */
+	unsigned prot;		/* SMMUSIM_PROT_* */
+	enum smmusim_map map;	/* mmap */
 	enum smmusim_access op; /* dev_access, cpu_access */
-	bool pri;              /* bind: the stream may issue page requests */
+	bool pri;		/* bind: the stream may issue page requests */
 };
 
 /* Trace keyword of an event type, or NULL if out of range. */

@@ -34,7 +34,7 @@ enum smmusim_violation_kind {
 #define SMMUSIM_VK_ENUM_(name, str) SMMUSIM_VIOLATION_##name,
 	SMMUSIM_VIOLATION_KINDS(SMMUSIM_VK_ENUM_)
 #undef SMMUSIM_VK_ENUM_
-	SMMUSIM_VIOLATION_COUNT_
+	    SMMUSIM_VIOLATION_COUNT_
 };
 
 enum smmusim_agent_kind {
@@ -46,14 +46,14 @@ enum smmusim_agent_kind {
 
 struct smmusim_violation {
 	enum smmusim_violation_kind kind;
-	uint32_t line;  /* trace line of the access (0 if not from a file) */
+	uint32_t line;	/* trace line of the access (0 if not from a file) */
 	uint64_t cycle; /* when the access was translated */
 	enum smmusim_agent_kind agent_kind;
 	char agent[48]; /* "cpu2" or "sid=0x10 ssid=1" */
 	uint32_t cpu, sid, ssid;
 	char cache[24]; /* "cpu2.tlb", "smmu.iotlb", "" for a walk */
-	uint64_t va;    /* page address */
-	int write;      /* the access was a write */
+	uint64_t va;	/* page address */
+	int write;	/* the access was a write */
 	uint32_t asid;
 	/* The cached entry that served (or refused) the access. */
 	uint64_t entry_pa;

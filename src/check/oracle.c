@@ -16,14 +16,16 @@ int sm_oracle_init(struct sm_oracle *o, const struct smmusim_allocator *a,
 {
 	static const char *const kind_names[] = {
 #define SM_VK_NAME_(n, s) s,
-		SMMUSIM_VIOLATION_KINDS(SM_VK_NAME_)
+	    SMMUSIM_VIOLATION_KINDS(SM_VK_NAME_)
 #undef SM_VK_NAME_
 	};
-	*o = (struct sm_oracle){.alloc = a, .pm = pm, .enabled = enabled,
+	*o = (struct sm_oracle){.alloc = a,
+				.pm = pm,
+				.enabled = enabled,
 				.livelock_faults = livelock_faults};
 	for (int k = 0; k < SMMUSIM_VIOLATION_COUNT_; k++)
-		o->st_kind[k] = sm_stats_counterf(st, "check.violations.%s",
-						  kind_names[k]);
+		o->st_kind[k] =
+		    sm_stats_counterf(st, "check.violations.%s", kind_names[k]);
 	o->st_checked = sm_stats_counter(st, "check.translations_checked");
 	o->st_tolerated = sm_stats_counter(st, "check.tolerated_in_window");
 	o->st_lingering = sm_stats_counter(st, "check.lingering");
@@ -52,9 +54,9 @@ void sm_oracle_window_open(void *oracle, uint64_t root, uint64_t start,
 	struct sm_oracle *o = oracle;
 	if (o->nwin == o->capwin) {
 		size_t ncap = o->capwin ? o->capwin * 2 : 8;
-		void *p = sm_realloc(o->alloc, o->win,
-				     o->capwin * sizeof(*o->win),
-				     ncap * sizeof(*o->win));
+		void *p =
+		    sm_realloc(o->alloc, o->win, o->capwin * sizeof(*o->win),
+			       ncap * sizeof(*o->win));
 		if (!p)
 			return; /* no window: stricter, never hides a bug */
 		o->win = p;
@@ -137,22 +139,22 @@ static void emit(struct sm_oracle *o, enum smmusim_violation_kind kind,
 		 uint32_t faults)
 {
 	struct smmusim_violation v = {
-		.kind = kind,
-		.line = r->tag,
-		.cycle = r->cycle,
-		.agent_kind = r->agent_kind,
-		.cpu = r->cpu,
-		.sid = r->sid,
-		.ssid = r->ssid,
-		.va = r->va & SM_PAGE_MASK,
-		.write = r->write,
-		.asid = r->asid,
-		.entry_pa = r->entry_pa + ((r->va & SM_PAGE_MASK) - r->entry_va),
-		.entry_perm = r->entry_perm,
-		.truth_valid = w->fault == SM_WALK_OK,
-		.truth_pa = w->fault == SM_WALK_OK ? w->pa & SM_PAGE_MASK : 0,
-		.truth_perm = w->fault == SM_WALK_OK ? w->perm : 0,
-		.faults = faults,
+	    .kind = kind,
+	    .line = r->tag,
+	    .cycle = r->cycle,
+	    .agent_kind = r->agent_kind,
+	    .cpu = r->cpu,
+	    .sid = r->sid,
+	    .ssid = r->ssid,
+	    .va = r->va & SM_PAGE_MASK,
+	    .write = r->write,
+	    .asid = r->asid,
+	    .entry_pa = r->entry_pa + ((r->va & SM_PAGE_MASK) - r->entry_va),
+	    .entry_perm = r->entry_perm,
+	    .truth_valid = w->fault == SM_WALK_OK,
+	    .truth_pa = w->fault == SM_WALK_OK ? w->pa & SM_PAGE_MASK : 0,
+	    .truth_perm = w->fault == SM_WALK_OK ? w->perm : 0,
+	    .faults = faults,
 	};
 	if (!r->entry_size)
 		v.entry_pa = 0;
@@ -195,11 +197,11 @@ void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 	(*o->st_checked)++;
 	unsigned need = r->write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
 	uint64_t page = r->va & SM_PAGE_MASK;
-	uint64_t k1 = (uint64_t)r->agent_kind << 63 |
-		      (uint64_t)(r->agent_kind == SMMUSIM_AGENT_CPU ? r->cpu
-								 : r->sid)
-			      << 24 |
-		      r->ssid;
+	uint64_t k1 =
+	    (uint64_t)r->agent_kind << 63 |
+	    (uint64_t)(r->agent_kind == SMMUSIM_AGENT_CPU ? r->cpu : r->sid)
+		<< 24 |
+	    r->ssid;
 	uint64_t k2 = page | (r->write ? 1 : 0);
 	struct sm_walk w;
 
@@ -208,7 +210,8 @@ void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 		if (s)
 			s->count = 0, s->reported = false;
 		if (!r->from_cache || !r->root)
-			return; /* a walk agrees with the tables by definition */
+			return; /* a walk agrees with the tables by definition
+				 */
 		sm_pgt_walk(o->pm, r->root, r->va, &w);
 		uint64_t served = r->entry_pa + (r->va - r->entry_va);
 		if (w.fault != SM_WALK_OK || w.pa != served) {

@@ -24,10 +24,10 @@ static void libc_free(void *p, size_t n, void *ctx)
 }
 
 static const struct smmusim_allocator libc_allocator = {
-	.malloc = libc_malloc,
-	.realloc = libc_realloc,
-	.free = libc_free,
-	.ctx = NULL,
+    .malloc = libc_malloc,
+    .realloc = libc_realloc,
+    .free = libc_free,
+    .ctx = NULL,
 };
 
 const struct smmusim_allocator *sm_default_allocator(void)

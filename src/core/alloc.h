@@ -37,8 +37,7 @@ static inline void *sm_realloc(const struct smmusim_allocator *a, void *p,
 	return a->realloc(p, old_n, new_n, a->ctx);
 }
 
-static inline void sm_free(const struct smmusim_allocator *a, void *p,
-			   size_t n)
+static inline void sm_free(const struct smmusim_allocator *a, void *p, size_t n)
 {
 	if (p)
 		a->free(p, n, a->ctx);

@@ -30,11 +30,13 @@ struct key_def {
 };
 
 static const struct key_def keys[SM_K_COUNT_] = {
-#define KB(id, nm, d, ds) [SM_K_##id] = {nm, SMMUSIM_KEY_BOOL, d, 0, 1, NULL, ds},
+#define KB(id, nm, d, ds)                                                      \
+	[SM_K_##id] = {nm, SMMUSIM_KEY_BOOL, d, 0, 1, NULL, ds},
 #define KU(id, nm, d, lo, hi, ds)                                              \
 	[SM_K_##id] = {nm, SMMUSIM_KEY_U64, d, lo, hi, NULL, ds},
-#define KE(id, nm, d, w, ds) [SM_K_##id] = {nm, SMMUSIM_KEY_ENUM, d, 0, 0, w, ds},
-	SM_CONFIG_KEYS(KB, KU, KE)
+#define KE(id, nm, d, w, ds)                                                   \
+	[SM_K_##id] = {nm, SMMUSIM_KEY_ENUM, d, 0, 0, w, ds},
+    SM_CONFIG_KEYS(KB, KU, KE)
 #undef KB
 #undef KU
 #undef KE
@@ -59,26 +61,25 @@ struct preset {
 };
 
 static const char *const linux_6_5[] = {
-	"policy.notifier.placement=range_end",
+    "policy.notifier.placement=range_end",
 };
 static const char *const linux_6_6[] = {
-	"policy.notifier.placement=arch_flush",
+    "policy.notifier.placement=arch_flush",
 };
 
 static const struct preset policy_presets[] = {
-	{"linux-6.5",
-	 "before 6.6: secondary-TLB hook from invalidate_range_end and "
-	 "ptep_clear_flush_notify; the permission-upgrade flush misses it",
-	 linux_6_5, sizeof(linux_6_5) / sizeof(linux_6_5[0])},
-	{"linux-6.6",
-	 "6.6+: secondary-TLB hook called from the arm64 TLB flush routines "
-	 "(commit 'mmu_notifiers: Call invalidate_range() when invalidating "
-	 "TLBs')",
-	 linux_6_6, sizeof(linux_6_6) / sizeof(linux_6_6[0])},
+    {"linux-6.5",
+     "before 6.6: secondary-TLB hook from invalidate_range_end and "
+     "ptep_clear_flush_notify; the permission-upgrade flush misses it",
+     linux_6_5, sizeof(linux_6_5) / sizeof(linux_6_5[0])},
+    {"linux-6.6",
+     "6.6+: secondary-TLB hook called from the arm64 TLB flush routines "
+     "(commit 'mmu_notifiers: Call invalidate_range() when invalidating "
+     "TLBs')",
+     linux_6_6, sizeof(linux_6_6) / sizeof(linux_6_6[0])},
 };
 
-static int preset_table(const char *kind, const struct preset **tab,
-			size_t *n)
+static int preset_table(const char *kind, const struct preset **tab, size_t *n)
 {
 	if (kind && strcmp(kind, "policy") == 0) {
 		*tab = policy_presets;
@@ -225,8 +226,8 @@ static int set_n(smmusim_config_t *cfg, const char *key, size_t klen,
 		break;
 	}
 	case SMMUSIM_KEY_U64: {
-		enum sm_parse_status st = sm_parse_u64(value, vlen, true, &v,
-						       NULL);
+		enum sm_parse_status st =
+		    sm_parse_u64(value, vlen, true, &v, NULL);
 		if (st == SM_PARSE_OVERFLOW)
 			return sm_err(&cfg->err, SMMUSIM_ERANGE,
 				      "%s: '%s' does not fit in 64 bits "
@@ -276,8 +277,8 @@ int smmusim_config_set_assignment(smmusim_config_t *cfg, const char *kv)
 	return set_n(cfg, kv, (size_t)(eq - kv), eq + 1);
 }
 
-int smmusim_config_get(const smmusim_config_t *cfg, const char *key,
-		       char *buf, size_t len)
+int smmusim_config_get(const smmusim_config_t *cfg, const char *key, char *buf,
+		       size_t len)
 {
 	if (!cfg || !key || !buf)
 		return SMMUSIM_EINVAL;
@@ -349,8 +350,8 @@ int smmusim_config_apply_preset(smmusim_config_t *cfg, const char *kind,
 		if (strcmp(tab[i].name, name) != 0)
 			continue;
 		for (size_t j = 0; j < tab[i].n; j++) {
-			int rc = smmusim_config_set_assignment(cfg,
-							       tab[i].set[j]);
+			int rc =
+			    smmusim_config_set_assignment(cfg, tab[i].set[j]);
 			if (rc < 0)
 				return rc;
 		}

@@ -111,7 +111,7 @@ enum sm_key_id {
 #undef SM_KEY_ID_B
 #undef SM_KEY_ID_U
 #undef SM_KEY_ID_E
-	SM_K_COUNT_
+	    SM_K_COUNT_
 };
 
 /* Enum values (index into the allowed words). */

@@ -22,16 +22,16 @@ static bool before(const struct sm_event_slot *a, const struct sm_event_slot *b)
 	return a->cycle < b->cycle || (a->cycle == b->cycle && a->seq < b->seq);
 }
 
-int sm_engine_at(struct sm_engine *e, uint64_t cycle, sm_event_fn fn,
-		 void *ctx, uint64_t arg)
+int sm_engine_at(struct sm_engine *e, uint64_t cycle, sm_event_fn fn, void *ctx,
+		 uint64_t arg)
 {
 	if (cycle < e->now || !fn)
 		return SMMUSIM_EINVAL;
 	if (e->n == e->cap) {
 		size_t ncap = e->cap ? e->cap * 2 : 64;
-		void *p = sm_realloc(e->alloc, e->heap,
-				     e->cap * sizeof(*e->heap),
-				     ncap * sizeof(*e->heap));
+		void *p =
+		    sm_realloc(e->alloc, e->heap, e->cap * sizeof(*e->heap),
+			       ncap * sizeof(*e->heap));
 		if (!p)
 			return SMMUSIM_ENOMEM;
 		e->heap = p;

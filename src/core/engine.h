@@ -40,8 +40,8 @@ struct sm_engine {
 void sm_engine_init(struct sm_engine *e, const struct smmusim_allocator *a);
 void sm_engine_fini(struct sm_engine *e);
 /* Schedule fn(ctx, arg) at `cycle` (>= now, else SMMUSIM_EINVAL). */
-int sm_engine_at(struct sm_engine *e, uint64_t cycle, sm_event_fn fn,
-		 void *ctx, uint64_t arg);
+int sm_engine_at(struct sm_engine *e, uint64_t cycle, sm_event_fn fn, void *ctx,
+		 uint64_t arg);
 /* Run every event due at or before `cycle`, then set now = cycle (if later).
  * Returns the first callback error. */
 int sm_engine_run_until(struct sm_engine *e, uint64_t cycle);

@@ -14,7 +14,7 @@ struct sm_errbuf {
 /* Format a message into eb and return `code` (so callers can
  * `return sm_err(eb, SMMUSIM_EINVAL, "...")`). */
 int sm_err(struct sm_errbuf *eb, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 int sm_verr(struct sm_errbuf *eb, int code, const char *fmt, va_list ap);
 static inline void sm_err_clear(struct sm_errbuf *eb)
 {

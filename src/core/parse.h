@@ -10,8 +10,8 @@
 
 enum sm_parse_status {
 	SM_PARSE_OK = 0,
-	SM_PARSE_EMPTY,    /* no digits */
-	SM_PARSE_BAD,      /* not a number, or garbage after it */
+	SM_PARSE_EMPTY,	   /* no digits */
+	SM_PARSE_BAD,	   /* not a number, or garbage after it */
 	SM_PARSE_OVERFLOW, /* does not fit in 64 bits */
 	SM_PARSE_SUFFIX,   /* a K/M/G suffix where none is allowed */
 };

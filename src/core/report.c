@@ -17,8 +17,8 @@
 
 static const char *perm_text(unsigned p)
 {
-	static const char *const t[] = {"none", "r", "w", "rw",
-					"x",    "rx", "wx", "rwx"};
+	static const char *const t[] = {"none", "r",  "w",  "rw",
+					"x",	"rx", "wx", "rwx"};
 	return t[p & 7];
 }
 
@@ -152,14 +152,15 @@ static const char *run_label(const struct smmusim *s)
 
 static void text_violation(FILE *f, const struct smmusim_violation *v)
 {
-	fprintf(f, "    %s: line %" PRIu32 ", cycle %" PRIu64 ", %s, %s va=0x%" PRIx64,
+	fprintf(f,
+		"    %s: line %" PRIu32 ", cycle %" PRIu64
+		", %s, %s va=0x%" PRIx64,
 		smmusim_violation_name(v->kind), v->line, v->cycle, v->agent,
 		v->write ? "write" : "read", v->va);
 	if (v->cache[0])
-		fprintf(f, ", %s entry asid=%" PRIu32 " pa=0x%" PRIx64
-			   " perm=%s",
-			v->cache, v->asid, v->entry_pa,
-			perm_text(v->entry_perm));
+		fprintf(
+		    f, ", %s entry asid=%" PRIu32 " pa=0x%" PRIx64 " perm=%s",
+		    v->cache, v->asid, v->entry_pa, perm_text(v->entry_perm));
 	if (v->cache[0] && v->entry_page[0])
 		fprintf(f, " (page now: %s)", v->entry_page);
 	if (v->truth_valid)
@@ -211,7 +212,8 @@ static void text_report(FILE *f, smmusim_t *const *runs, size_t n)
 			}
 			if (!differ)
 				continue;
-			fprintf(f, "%-*s", w0, sm_cfg_key_name((enum sm_key_id)k));
+			fprintf(f, "%-*s", w0,
+				sm_cfg_key_name((enum sm_key_id)k));
 			for (size_t r = 0; r < n && r < 16; r++)
 				fprintf(f, " %*s", w, vals[r]);
 			fputc('\n', f);
@@ -245,8 +247,9 @@ static void text_report(FILE *f, smmusim_t *const *runs, size_t n)
 		fputc('\n', f);
 	}
 	if (hidden)
-		fprintf(f, "(%zu counters are 0 in every run; --format json "
-			   "lists them all)\n",
+		fprintf(f,
+			"(%zu counters are 0 in every run; --format json "
+			"lists them all)\n",
 			hidden);
 
 	fprintf(f, "\n%-*s", w0, "latency p50/p99/max (cycles)");
@@ -270,8 +273,9 @@ static void text_report(FILE *f, smmusim_t *const *runs, size_t n)
 			struct smmusim_hist_summary hr = {0};
 			char cell[64];
 			smmusim_hist_get(runs[r], name, &hr);
-			snprintf(cell, sizeof(cell), "%" PRIu64 "/%" PRIu64 "/%" PRIu64,
-				 hr.p50, hr.p99, hr.max);
+			snprintf(cell, sizeof(cell),
+				 "%" PRIu64 "/%" PRIu64 "/%" PRIu64, hr.p50,
+				 hr.p99, hr.max);
 			fprintf(f, " %*s", w, cell);
 		}
 		fputc('\n', f);
@@ -289,7 +293,8 @@ static void text_report(FILE *f, smmusim_t *const *runs, size_t n)
 			fprintf(f, "  %s: none\n", run_label(s));
 			continue;
 		}
-		fprintf(f, "  %s: %" PRIu64 "\n", run_label(s), s->oracle.total);
+		fprintf(f, "  %s: %" PRIu64 "\n", run_label(s),
+			s->oracle.total);
 		for (size_t i = 0; i < s->oracle.nkept; i++)
 			text_violation(f, &s->oracle.kept[i]);
 		if (s->oracle.total > s->oracle.nkept)

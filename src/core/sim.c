@@ -43,7 +43,7 @@ const char *smmusim_violation_name(enum smmusim_violation_kind kind)
 {
 	static const char *const names[] = {
 #define SM_VK_NAME_(n, s) s,
-		SMMUSIM_VIOLATION_KINDS(SM_VK_NAME_)
+	    SMMUSIM_VIOLATION_KINDS(SM_VK_NAME_)
 #undef SM_VK_NAME_
 	};
 	return (unsigned)kind < SMMUSIM_VIOLATION_COUNT_ ? names[kind] : "?";
@@ -143,11 +143,10 @@ int smmusim_new_ex(smmusim_t **out, const smmusim_config_t *cfg,
 			       &s->err)) < 0)
 		goto fail;
 	s->smmu_ok = true;
-	if ((rc = sm_oracle_init(&s->oracle, alloc, s->pm,
-				 sm_cfg_bool(cfg, SM_K_CHECK_ENABLE),
-				 (uint32_t)sm_cfg_u64(cfg,
-						      SM_K_CHECK_LIVELOCK_FAULTS),
-				 s->stats)) < 0)
+	if ((rc = sm_oracle_init(
+		 &s->oracle, alloc, s->pm, sm_cfg_bool(cfg, SM_K_CHECK_ENABLE),
+		 (uint32_t)sm_cfg_u64(cfg, SM_K_CHECK_LIVELOCK_FAULTS),
+		 s->stats)) < 0)
 		goto fail;
 	s->oracle_ok = true;
 	s->cpu.obs = (struct sm_xlate_observer){sm_oracle_observe, &s->oracle};
@@ -300,10 +299,14 @@ static int start_dev_access(struct smmusim *s, const struct smmusim_event *ev,
 		if (!k)
 			return sm_err(&s->err, SMMUSIM_ENOMEM, "out of memory");
 	}
-	*k = (struct sm_dev_task){.sim = s, .sid = ev->sid, .ssid = ev->ssid,
-				  .line = ev->line, .va = ev->va,
+	*k = (struct sm_dev_task){.sim = s,
+				  .sid = ev->sid,
+				  .ssid = ev->ssid,
+				  .line = ev->line,
+				  .va = ev->va,
 				  .write = ev->op == SMMUSIM_ACC_WRITE,
-				  .start = start, .seq = s->seq};
+				  .start = start,
+				  .seq = s->seq};
 	s->live_tasks++;
 	(*s->st_dev_accesses)++;
 	s->prev_done = false;
@@ -388,8 +391,8 @@ static int run_event(struct smmusim *s, const struct smmusim_event *ev,
 		if (!mm)
 			return sm_err(&s->err, SMMUSIM_ENOENT,
 				      "mm=%" PRIu32 " does not exist", ev->mm);
-		rc = sm_drv_sva_bind(&s->os, ev->sid, ev->ssid, mm, ev->pri,
-				     &t);
+		rc =
+		    sm_drv_sva_bind(&s->os, ev->sid, ev->ssid, mm, ev->pri, &t);
 		break;
 	}
 	case SMMUSIM_EV_UNBIND:
@@ -436,8 +439,8 @@ int smmusim_submit(smmusim_t *s, const struct smmusim_event *ev)
 		return sm_err(&s->err, SMMUSIM_ESTATE,
 			      "submit after smmusim_finish()");
 	if ((unsigned)ev->type >= SMMUSIM_EV_COUNT_)
-		return sm_err(&s->err, SMMUSIM_EINVAL,
-			      "unknown event type %d", (int)ev->type);
+		return sm_err(&s->err, SMMUSIM_EINVAL, "unknown event type %d",
+			      (int)ev->type);
 	if (ev->timing == SMMUSIM_AT) {
 		if (s->started && ev->time < s->prev_start)
 			return sm_err(&s->err, SMMUSIM_EINVAL,
@@ -583,7 +586,7 @@ int smmusim_hist_get(const smmusim_t *s, const char *name,
 		     struct smmusim_hist_summary *summary)
 {
 	const struct sm_hist *h =
-		s && name ? sm_stats_find_hist(s->stats, name) : NULL;
+	    s && name ? sm_stats_find_hist(s->stats, name) : NULL;
 	if (!h)
 		return SMMUSIM_ENOENT;
 	sm_hist_summary(h, summary);

@@ -46,8 +46,8 @@ struct smmusim {
 	size_t live_tasks;
 
 	uint64_t *st_events, *st_dev_accesses, *st_dev_ok, *st_dev_failed,
-		*st_dev_aborted, *st_dev_retries, *st_cpu_accesses, *st_segv,
-		*st_cycles;
+	    *st_dev_aborted, *st_dev_retries, *st_cpu_accesses, *st_segv,
+	    *st_cycles;
 	struct sm_hist *h_dev_access, *h_cpu_access;
 };
 

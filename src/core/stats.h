@@ -26,22 +26,21 @@ void sm_stats_free(struct sm_stats *s);
 uint64_t *sm_stats_counter(struct sm_stats *s, const char *name);
 /* printf-style name, e.g. sm_stats_counterf(s, "cpu.tlbi.issued.%s", op). */
 uint64_t *sm_stats_counterf(struct sm_stats *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Lookup without registering; NULL if absent. */
 const uint64_t *sm_stats_find(const struct sm_stats *s, const char *name);
 
 /* Register (or find) a histogram of non-negative integer samples (cycles). */
 struct sm_hist *sm_stats_hist(struct sm_stats *s, const char *name);
 void sm_hist_record(struct sm_hist *h, uint64_t value);
-void sm_hist_summary(const struct sm_hist *h,
-		     struct smmusim_hist_summary *out);
+void sm_hist_summary(const struct sm_hist *h, struct smmusim_hist_summary *out);
 const struct sm_hist *sm_stats_find_hist(const struct sm_stats *s,
 					 const char *name);
 
 /* Iteration in strcmp order of the names (stable across runs). */
 size_t sm_stats_counter_count(const struct sm_stats *s);
-void sm_stats_counter_at(const struct sm_stats *s, size_t i,
-			 const char **name, uint64_t *value);
+void sm_stats_counter_at(const struct sm_stats *s, size_t i, const char **name,
+			 uint64_t *value);
 size_t sm_stats_hist_count(const struct sm_stats *s);
 void sm_stats_hist_at(const struct sm_stats *s, size_t i, const char **name,
 		      struct smmusim_hist_summary *summary);

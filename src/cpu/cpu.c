@@ -55,9 +55,9 @@ int sm_cpu_init(struct sm_cpu *cpu, const struct smmusim_allocator *a,
 		for (int is = 0; is < 2; is++) {
 			const char *nm = sm_tlbi_name((enum sm_tlbi_op)op, is);
 			cpu->st_issued[op][is] =
-				sm_stats_counterf(st, "cpu.tlbi.issued.%s", nm);
-			cpu->st_received[op][is] = sm_stats_counterf(
-				st, "cpu.tlbi.received.%s", nm);
+			    sm_stats_counterf(st, "cpu.tlbi.issued.%s", nm);
+			cpu->st_received[op][is] =
+			    sm_stats_counterf(st, "cpu.tlbi.received.%s", nm);
 		}
 	cpu->st_dsb_ish = sm_stats_counter(st, "cpu.dsb.ish");
 	cpu->st_dsb_ishst = sm_stats_counter(st, "cpu.dsb.ishst");
@@ -69,8 +69,9 @@ int sm_cpu_init(struct sm_cpu *cpu, const struct smmusim_allocator *a,
 	cpu->st_invalidated = sm_stats_counter(st, "cpu.tlb.invalidated");
 	cpu->st_evictions = sm_stats_counter(st, "cpu.tlb.evictions");
 	cpu->st_fault_translation =
-		sm_stats_counter(st, "cpu.faults.translation");
-	cpu->st_fault_permission = sm_stats_counter(st, "cpu.faults.permission");
+	    sm_stats_counter(st, "cpu.faults.translation");
+	cpu->st_fault_permission =
+	    sm_stats_counter(st, "cpu.faults.permission");
 	cpu->st_fault_af = sm_stats_counter(st, "cpu.faults.access_flag");
 	cpu->st_fault_addr = sm_stats_counter(st, "cpu.faults.address_size");
 	cpu->h_dsb_wait = sm_stats_hist(st, "cpu.dsb.wait_cycles");
@@ -131,8 +132,8 @@ uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 
 	if (!is) {
 		*cpu->st_invalidated += apply_to_tlb(&issuer->tlb, &t);
-		uint64_t done = max_u64(now, issuer->rx_busy_until) +
-				cpu->lat_apply;
+		uint64_t done =
+		    max_u64(now, issuer->rx_busy_until) + cpu->lat_apply;
 		issuer->rx_busy_until = done;
 		issuer->pending_done = max_u64(issuer->pending_done, done);
 		return now + cpu->lat_tlbi;
@@ -151,8 +152,8 @@ uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 		issuer->pending_done = max_u64(issuer->pending_done, done);
 	}
 	for (unsigned i = 0; i < cpu->n_ext; i++) {
-		uint64_t done = cpu->ext[i].apply(cpu->ext[i].ctx, &t,
-						  now + cpu->lat_dvm);
+		uint64_t done =
+		    cpu->ext[i].apply(cpu->ext[i].ctx, &t, now + cpu->lat_dvm);
 		issuer->pending_done = max_u64(issuer->pending_done, done);
 	}
 	return now + cpu->lat_tlbi;
@@ -218,14 +219,14 @@ void sm_cpu_access(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
 	struct sm_pe *p = &cpu->pe[pe];
 	unsigned need = write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
 	struct sm_xlate_report r = {
-		.agent_kind = SMMUSIM_AGENT_CPU,
-		.cpu = pe,
-		.tag = tag,
-		.cycle = now,
-		.root = root,
-		.asid = asid,
-		.va = va,
-		.write = write,
+	    .agent_kind = SMMUSIM_AGENT_CPU,
+	    .cpu = pe,
+	    .tag = tag,
+	    .cycle = now,
+	    .root = root,
+	    .asid = asid,
+	    .va = va,
+	    .write = write,
 	};
 	uint64_t t = now + cpu->lat_hit;
 	struct sm_tc_entry *e = sm_tc_lookup(&p->tlb, 0, asid, va);
@@ -262,13 +263,13 @@ void sm_cpu_access(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
 			 * faults on permission: the architecture allows it,
 			 * and it is why an upgrade needs a TLBI. */
 			struct sm_tc_entry ne = {
-				.va = va & ~(w.page_size - 1),
-				.pa = w.pa & ~(w.page_size - 1),
-				.root = root,
-				.asid = asid,
-				.level = (uint8_t)w.level,
-				.perm = (uint8_t)w.perm,
-				.global = !(w.desc & PTE_NG),
+			    .va = va & ~(w.page_size - 1),
+			    .pa = w.pa & ~(w.page_size - 1),
+			    .root = root,
+			    .asid = asid,
+			    .level = (uint8_t)w.level,
+			    .perm = (uint8_t)w.perm,
+			    .global = !(w.desc & PTE_NG),
 			};
 			if (sm_tc_fill(&p->tlb, &ne))
 				(*cpu->st_evictions)++;

@@ -45,14 +45,14 @@ struct sm_dvm_receiver {
 struct sm_pe {
 	struct sm_tcache tlb;
 	uint64_t rx_busy_until; /* as a receiver: applying TLBIs until */
-	uint64_t pending_done;  /* as an issuer: completion of its TLBIs */
+	uint64_t pending_done;	/* as an issuer: completion of its TLBIs */
 	char tlb_name[24];
 };
 
 struct sm_cpu {
 	const struct smmusim_allocator *alloc;
 	const struct sm_physmem *pm;
-	unsigned n;      /* PEs */
+	unsigned n;	 /* PEs */
 	unsigned n_tlbs; /* PEs whose TLB is initialised */
 	struct sm_pe *pe;
 	struct sm_dvm_receiver ext[SM_CPU_MAX_EXT_RECEIVERS];
@@ -66,7 +66,7 @@ struct sm_cpu {
 	uint64_t *st_dsb_ish, *st_dsb_ishst, *st_hits, *st_misses, *st_walks;
 	uint64_t *st_walk_reads, *st_bystander, *st_invalidated, *st_evictions;
 	uint64_t *st_fault_translation, *st_fault_permission, *st_fault_af,
-		*st_fault_addr;
+	    *st_fault_addr;
 	struct sm_hist *h_dsb_wait;
 };
 

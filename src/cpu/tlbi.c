@@ -24,8 +24,8 @@ void sm_tlbi_decode(enum sm_tlbi_op op, bool is, uint64_t operand,
 		 * operand (TBI), and user VAs are below 2^48, so the page
 		 * address is the field shifted back. */
 		out->va = (operand & TLBI_VADDR_MASK) << 12;
-		out->ttl = (unsigned)((operand & TLBI_TTL_MASK) >>
-				      TLBI_TTL_SHIFT);
+		out->ttl =
+		    (unsigned)((operand & TLBI_TTL_MASK) >> TLBI_TTL_SHIFT);
 		out->asid = (uint16_t)(operand >> TLBI_ASID_SHIFT);
 		break;
 	}
@@ -42,7 +42,7 @@ const char *sm_tlbi_name(enum sm_tlbi_op op, bool is)
 {
 	static const char *const names[][2] = {
 #define SM_TLBI_NAME_(n, s) {s, s "is"},
-		SM_TLBI_OPS(SM_TLBI_NAME_)
+	    SM_TLBI_OPS(SM_TLBI_NAME_)
 #undef SM_TLBI_NAME_
 	};
 	if (op >= SM_TLBI_OP_COUNT_)

@@ -25,7 +25,7 @@ enum sm_tlbi_op {
 #define SM_TLBI_ENUM_(n, s) SM_TLBI_##n,
 	SM_TLBI_OPS(SM_TLBI_ENUM_)
 #undef SM_TLBI_ENUM_
-	SM_TLBI_OP_COUNT_
+	    SM_TLBI_OP_COUNT_
 };
 
 #define TLBI_VADDR_MASK 0x00000fffffffffffull /* VA[55:12] in [43:0] */

@@ -26,7 +26,7 @@ struct sm_xlate_report {
 	enum smmusim_agent_kind agent_kind;
 	uint32_t cpu, sid, ssid;
 	const char *cache; /* name of the cache that answered, or NULL */
-	uint32_t tag;      /* trace line of the access */
+	uint32_t tag;	   /* trace line of the access */
 	uint64_t cycle;
 	uint64_t root; /* table walked (or the entry's recorded root) */
 	uint32_t asid;

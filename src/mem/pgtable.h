@@ -22,7 +22,7 @@
 #define PTE_TYPE_MASK 3ull
 #define PTE_TYPE_PAGE 3ull /* level 3 */
 #define PMD_TYPE_TABLE 3ull
-#define PMD_TYPE_SECT 1ull /* block */
+#define PMD_TYPE_SECT 1ull     /* block */
 #define PTE_USER (1ull << 6)   /* AP[1]: EL0 access */
 #define PTE_RDONLY (1ull << 7) /* AP[2]: read-only */
 #define PTE_SHARED (3ull << 8) /* SH[1:0] inner shareable */
@@ -32,8 +32,8 @@
 #define PTE_PXN (1ull << 53)
 #define PTE_UXN (1ull << 54)
 /* Linux software bits (ignored by the hardware). */
-#define PTE_WRITE PTE_DBM          /* Linux: logically writable */
-#define PTE_DIRTY (1ull << 55)     /* Linux: software dirty */
+#define PTE_WRITE PTE_DBM      /* Linux: logically writable */
+#define PTE_DIRTY (1ull << 55) /* Linux: software dirty */
 #define PTE_SPECIAL (1ull << 56)
 #define PTE_PROT_NONE (1ull << 58) /* Linux: PROT_NONE, only when !VALID */
 #define PTE_ADDR_MASK 0x0000fffffffff000ull /* OA[47:12] */
@@ -67,13 +67,13 @@ enum sm_walk_fault {
 
 struct sm_walk {
 	enum sm_walk_fault fault;
-	int level;          /* leaf level, or level of the faulting read */
-	uint64_t desc;      /* leaf (or faulting) descriptor */
+	int level;	    /* leaf level, or level of the faulting read */
+	uint64_t desc;	    /* leaf (or faulting) descriptor */
 	uint64_t desc_pa;   /* where it was read */
-	uint64_t pa;        /* output address of va (OK only) */
+	uint64_t pa;	    /* output address of va (OK only) */
 	uint64_t page_size; /* 4 KiB, 2 MiB or 1 GiB (OK only) */
-	unsigned perm;      /* SMMUSIM_PROT_* for EL0 accesses (OK only) */
-	unsigned reads;     /* descriptors read, 1..4 */
+	unsigned perm;	    /* SMMUSIM_PROT_* for EL0 accesses (OK only) */
+	unsigned reads;	    /* descriptors read, 1..4 */
 };
 
 /* EL0 permissions of a leaf descriptor: R when AP[1], W when AP[1] and
@@ -98,8 +98,8 @@ int sm_pgt_new_root(struct sm_physmem *pm, uint64_t *root_pa,
  * A valid desc must be a page (level 3) or block (levels 1-2) descriptor with
  * a size-aligned OA, else SMMUSIM_EINVAL; invalid descs are written as given.
  */
-int sm_pgt_set(struct sm_physmem *pm, uint64_t root_pa, uint64_t va,
-	       int level, uint64_t desc, uint64_t *old, struct sm_errbuf *eb);
+int sm_pgt_set(struct sm_physmem *pm, uint64_t root_pa, uint64_t va, int level,
+	       uint64_t desc, uint64_t *old, struct sm_errbuf *eb);
 
 /*
  * Find the leaf slot for va without checking validity: descends through
@@ -118,8 +118,8 @@ uint64_t sm_pgt_get(const struct sm_physmem *pm, uint64_t root_pa, uint64_t va,
  * address in [start, end), in ascending va order, skipping absent subtrees.
  * va passed to fn is the base of the page/block, even if below start.
  * fn returns 0 to go on, non-zero to stop (that value is returned). */
-typedef int (*sm_pgt_leaf_fn)(void *ctx, uint64_t va, int level,
-			      uint64_t desc, uint64_t desc_pa);
+typedef int (*sm_pgt_leaf_fn)(void *ctx, uint64_t va, int level, uint64_t desc,
+			      uint64_t desc_pa);
 int sm_pgt_for_each_leaf(const struct sm_physmem *pm, uint64_t root_pa,
 			 uint64_t start, uint64_t end, sm_pgt_leaf_fn fn,
 			 void *ctx);

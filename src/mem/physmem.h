@@ -26,11 +26,11 @@
 #define SM_PAGE_MASK (~(SM_PAGE_SIZE - 1))
 
 enum sm_page_kind {
-	SM_PAGE_FREE = 0,  /* not allocated (also: outside RAM) */
-	SM_PAGE_DATA,      /* user data page */
-	SM_PAGE_ZERO,      /* the shared zero page */
-	SM_PAGE_PGTABLE,   /* translation table (any level) */
-	SM_PAGE_SMMU,      /* stream table, CD table, queue memory */
+	SM_PAGE_FREE = 0, /* not allocated (also: outside RAM) */
+	SM_PAGE_DATA,	  /* user data page */
+	SM_PAGE_ZERO,	  /* the shared zero page */
+	SM_PAGE_PGTABLE,  /* translation table (any level) */
+	SM_PAGE_SMMU,	  /* stream table, CD table, queue memory */
 };
 
 struct sm_physmem;

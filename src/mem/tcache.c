@@ -18,8 +18,10 @@ int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
 			      (unsigned long long)ways);
 	tc->e = sm_calloc(a, entries * sizeof(*tc->e));
 	if (!tc->e)
-		return sm_err(eb, SMMUSIM_ENOMEM, "%s: cannot allocate %llu "
-			      "entries", what, (unsigned long long)entries);
+		return sm_err(eb, SMMUSIM_ENOMEM,
+			      "%s: cannot allocate %llu "
+			      "entries",
+			      what, (unsigned long long)entries);
 	tc->sets = (uint32_t)(entries / ways);
 	tc->ways = (uint32_t)ways;
 	return 0;
@@ -27,8 +29,7 @@ int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
 
 void sm_tc_fini(struct sm_tcache *tc)
 {
-	sm_free(tc->alloc, tc->e,
-		(size_t)tc->sets * tc->ways * sizeof(*tc->e));
+	sm_free(tc->alloc, tc->e, (size_t)tc->sets * tc->ways * sizeof(*tc->e));
 	tc->e = NULL;
 }
 
@@ -68,7 +69,7 @@ struct sm_tc_entry *sm_tc_lookup(struct sm_tcache *tc, uint16_t vmid,
 	for (int level = 3; level >= 1; level--) {
 		uint64_t base = va & ~((1ull << shift_of(level)) - 1);
 		struct sm_tc_entry *set =
-			&tc->e[(size_t)set_of(tc, base, level) * tc->ways];
+		    &tc->e[(size_t)set_of(tc, base, level) * tc->ways];
 		for (uint32_t w = 0; w < tc->ways; w++) {
 			struct sm_tc_entry *t = &set[w];
 			if (t->level == level && t->va == base &&
@@ -85,7 +86,7 @@ bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in)
 {
 	uint64_t base = in->va & ~((1ull << shift_of(in->level)) - 1);
 	struct sm_tc_entry *set =
-		&tc->e[(size_t)set_of(tc, base, in->level) * tc->ways];
+	    &tc->e[(size_t)set_of(tc, base, in->level) * tc->ways];
 	struct sm_tc_entry *victim = NULL;
 	bool evicted = false;
 
@@ -132,7 +133,7 @@ unsigned sm_tc_inv_va(struct sm_tcache *tc, uint16_t vmid, uint32_t asid,
 	for (int level = 3; level >= 1; level--) {
 		uint64_t base = va & ~((1ull << shift_of(level)) - 1);
 		struct sm_tc_entry *set =
-			&tc->e[(size_t)set_of(tc, base, level) * tc->ways];
+		    &tc->e[(size_t)set_of(tc, base, level) * tc->ways];
 		for (uint32_t w = 0; w < tc->ways; w++) {
 			struct sm_tc_entry *t = &set[w];
 			if (t->level == level && t->va == base &&

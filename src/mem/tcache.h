@@ -37,7 +37,7 @@ struct sm_tc_entry {
 	uint8_t level; /* 1, 2, 3 */
 	uint8_t perm;  /* SMMUSIM_PROT_* */
 	bool valid;
-	bool global;  /* nG == 0 */
+	bool global;   /* nG == 0 */
 	uint8_t flags; /* owner-defined (IOTLB: SM_IOTLB_F_*) */
 };
 
@@ -69,7 +69,7 @@ bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in);
 
 /* Invalidation predicates; each returns how many entries it removed. */
 enum sm_tc_asid_match {
-	SM_TC_ASID_ANY,       /* every ASID (VAA forms) */
+	SM_TC_ASID_ANY,	      /* every ASID (VAA forms) */
 	SM_TC_ASID_OR_GLOBAL, /* this ASID, and global entries (VA forms) */
 	SM_TC_ASID_ONLY,      /* this ASID, not global entries (ASID forms) */
 };

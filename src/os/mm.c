@@ -97,8 +97,8 @@ static int check_pe(struct sm_os *os, unsigned pe)
 {
 	if (pe >= os->cpu->n)
 		return sm_err(os->eb, SMMUSIM_ERANGE,
-			      "cpu=%u is out of range (cpu.count=%u: 0..%u)", pe,
-			      os->cpu->n, os->cpu->n - 1);
+			      "cpu=%u is out of range (cpu.count=%u: 0..%u)",
+			      pe, os->cpu->n, os->cpu->n - 1);
 	return 0;
 }
 
@@ -165,9 +165,9 @@ static int vma_insert_at(struct sm_os *os, struct sm_mm *mm, size_t i,
 {
 	if (mm->nvma == mm->cap) {
 		size_t ncap = mm->cap ? mm->cap * 2 : 8;
-		void *p = sm_realloc(os->alloc, mm->vma,
-				     mm->cap * sizeof(*mm->vma),
-				     ncap * sizeof(*mm->vma));
+		void *p =
+		    sm_realloc(os->alloc, mm->vma, mm->cap * sizeof(*mm->vma),
+			       ncap * sizeof(*mm->vma));
 		if (!p)
 			return sm_err(os->eb, SMMUSIM_ENOMEM,
 				      "out of memory for VMAs");
@@ -200,8 +200,8 @@ static int vma_split(struct sm_os *os, struct sm_mm *mm, uint64_t addr)
 }
 
 /* Remove VMAs inside [start, end) (boundaries already split). */
-static void vma_remove_range(struct sm_os *os, struct sm_mm *mm,
-			     uint64_t start, uint64_t end)
+static void vma_remove_range(struct sm_os *os, struct sm_mm *mm, uint64_t start,
+			     uint64_t end)
 {
 	size_t w = 0;
 	for (size_t i = 0; i < mm->nvma; i++) {
@@ -215,8 +215,7 @@ static void vma_remove_range(struct sm_os *os, struct sm_mm *mm,
 	mm->nvma = w;
 }
 
-static bool range_overlaps(const struct sm_mm *mm, uint64_t start,
-			   uint64_t end)
+static bool range_overlaps(const struct sm_mm *mm, uint64_t start, uint64_t end)
 {
 	for (size_t i = 0; i < mm->nvma; i++)
 		if (mm->vma[i].start < end && mm->vma[i].end > start)
@@ -251,8 +250,8 @@ int sm_os_init(struct sm_os *os, const struct smmusim_allocator *a,
 	       struct sm_cpu *cpu, struct sm_smmu *smmu, struct sm_stats *st,
 	       struct sm_errbuf *eb, uint64_t *t)
 {
-	*os = (struct sm_os){.alloc = a, .pm = pm, .cpu = cpu, .smmu = smmu,
-			     .eb = eb};
+	*os = (struct sm_os){
+	    .alloc = a, .pm = pm, .cpu = cpu, .smmu = smmu, .eb = eb};
 	os->placement = sm_cfg_enum(cfg, SM_K_POLICY_NOTIFIER_PLACEMENT);
 	os->cpu_max_tlbi_ops = sm_cfg_u64(cfg, SM_K_POLICY_CPU_MAX_TLBI_OPS);
 	os->lat_fault = sm_cfg_u64(cfg, SM_K_OS_LAT_FAULT);
@@ -277,11 +276,11 @@ int sm_os_init(struct sm_os *os, const struct smmusim_allocator *a,
 	os->st_flush_page = sm_stats_counter(st, "os.flush.flush_tlb_page");
 	os->st_flush_range = sm_stats_counter(st, "os.flush.flush_tlb_range");
 	os->st_flush_mm_cyc =
-		sm_stats_counter(st, "os.flush.flush_tlb_mm.cycles");
+	    sm_stats_counter(st, "os.flush.flush_tlb_mm.cycles");
 	os->st_flush_page_cyc =
-		sm_stats_counter(st, "os.flush.flush_tlb_page.cycles");
+	    sm_stats_counter(st, "os.flush.flush_tlb_page.cycles");
 	os->st_flush_range_cyc =
-		sm_stats_counter(st, "os.flush.flush_tlb_range.cycles");
+	    sm_stats_counter(st, "os.flush.flush_tlb_range.cycles");
 	os->st_faults_cpu = sm_stats_counter(st, "os.faults.cpu");
 	os->st_faults_dev = sm_stats_counter(st, "os.faults.device");
 	os->st_faults_bad = sm_stats_counter(st, "os.faults.unresolved");
@@ -347,9 +346,9 @@ int sm_os_mm_create(struct sm_os *os, uint32_t id, uint64_t *t)
 			      "mm=%" PRIu32 " already exists", id);
 	if (os->nmm == os->capmm) {
 		size_t ncap = os->capmm ? os->capmm * 2 : 8;
-		void *p = sm_realloc(os->alloc, os->mm,
-				     os->capmm * sizeof(*os->mm),
-				     ncap * sizeof(*os->mm));
+		void *p =
+		    sm_realloc(os->alloc, os->mm, os->capmm * sizeof(*os->mm),
+			       ncap * sizeof(*os->mm));
 		if (!p)
 			return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
 		os->mm = p;
@@ -364,8 +363,7 @@ int sm_os_mm_create(struct sm_os *os, uint32_t id, uint64_t *t)
 		rc = sm_pgt_new_root(os->pm, &mm->pgd, os->eb);
 	if (rc < 0) {
 		if (mm->asid)
-			ck_bitmap_reset((ck_bitmap_t *)os->asid_used,
-					mm->asid);
+			ck_bitmap_reset((ck_bitmap_t *)os->asid_used, mm->asid);
 		sm_free(os->alloc, mm, sizeof(*mm));
 		return rc;
 	}
@@ -450,8 +448,8 @@ static int zap_range(struct sm_os *os, struct sm_mm *mm, uint64_t start,
 		     uint64_t end, struct unmap_ctx *c, uint64_t *t)
 {
 	*c = (struct unmap_ctx){.os = os, .mm = mm, .sp.lo = UINT64_MAX};
-	int rc = sm_pgt_for_each_leaf(os->pm, mm->pgd, start, end, unmap_leaf,
-				      c);
+	int rc =
+	    sm_pgt_for_each_leaf(os->pm, mm->pgd, start, end, unmap_leaf, c);
 	*t += c->sp.ptes * os->lat_pte;
 	return rc < 0 ? rc : c->rc;
 }
@@ -519,16 +517,16 @@ int sm_os_mmap(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 	if ((rc = do_munmap(os, mm, pe, va, end, t)) < 0)
 		return rc;
 
-	struct sm_vma v = {.start = va, .end = end, .prot = prot,
-			   .shared = shared};
+	struct sm_vma v = {
+	    .start = va, .end = end, .prot = prot, .shared = shared};
 	if (shared) {
 		v.file = sm_calloc(os->alloc, sizeof(*v.file));
 		if (!v.file)
 			return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
 		v.file->refs = 1;
 		v.file->npages = (end - va) >> SM_PAGE_SHIFT;
-		v.file->pages = sm_calloc(os->alloc, v.file->npages *
-						       sizeof(*v.file->pages));
+		v.file->pages = sm_calloc(
+		    os->alloc, v.file->npages * sizeof(*v.file->pages));
 		if (!v.file->pages) {
 			sm_free(os->alloc, v.file, sizeof(*v.file));
 			return sm_err(os->eb, SMMUSIM_ENOMEM,
@@ -609,7 +607,8 @@ int sm_os_mprotect(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 		a = v->end;
 	}
 	syscall_cost(os, t);
-	if ((rc = vma_split(os, mm, va)) < 0 || (rc = vma_split(os, mm, end)) < 0)
+	if ((rc = vma_split(os, mm, va)) < 0 ||
+	    (rc = vma_split(os, mm, end)) < 0)
 		return rc;
 	for (size_t i = 0; i < mm->nvma; i++)
 		if (mm->vma[i].start >= va && mm->vma[i].end <= end)
@@ -727,8 +726,8 @@ int sm_os_handle_mm_fault(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 		uint64_t pa;
 		bool writable = write;
 		if (v->shared) {
-			uint64_t idx = v->pgoff + ((page - v->start) >>
-						   SM_PAGE_SHIFT);
+			uint64_t idx =
+			    v->pgoff + ((page - v->start) >> SM_PAGE_SHIFT);
 			if (!v->file->pages[idx]) {
 				rc = alloc_page(os, SM_PAGE_DATA,
 						&v->file->pages[idx]);
@@ -771,16 +770,15 @@ int sm_os_handle_mm_fault(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 			rc = sm_flush_tlb_page(os, mm, pe, page, t);
 			if (rc == 0)
 				rc = sm_mn_clear_flush_notify(
-					os, mm, page, page + SM_PAGE_SIZE, t);
+				    os, mm, page, page + SM_PAGE_SIZE, t);
 			window_close(os, mm, page, page + SM_PAGE_SIZE, *t);
 			if (rc == 0) {
-				sm_physmem_write64(os->pm, desc_pa,
-						   mk_user_pte(npa, v->prot,
-							       true));
+				sm_physmem_write64(
+				    os->pm, desc_pa,
+				    mk_user_pte(npa, v->prot, true));
 				*t += os->lat_pte;
 				rc = sm_mn_invalidate_range_end(
-					os, mm, page, page + SM_PAGE_SIZE, true,
-					t);
+				    os, mm, page, page + SM_PAGE_SIZE, true, t);
 			}
 			*ok = rc == 0;
 			goto out;

@@ -91,8 +91,8 @@ int sm_mn_arch_invalidate_secondary_tlbs(struct sm_os *os, struct sm_mm *mm,
 	return call_secondary(os, mm, start, end, t);
 }
 
-int sm_mn_clear_flush_notify(struct sm_os *os, struct sm_mm *mm,
-			     uint64_t start, uint64_t end, uint64_t *t)
+int sm_mn_clear_flush_notify(struct sm_os *os, struct sm_mm *mm, uint64_t start,
+			     uint64_t end, uint64_t *t)
 {
 	/* 6.6 turned ptep_clear_flush_notify() into ptep_clear_flush(),
 	 * whose flush_tlb_page() reaches the hook through the arch path. */

@@ -73,7 +73,7 @@ struct sm_vma {
 	unsigned prot; /* SMMUSIM_PROT_* */
 	bool shared;
 	struct sm_file *file; /* shared mappings */
-	uint64_t pgoff;       /* page index of start in file */
+	uint64_t pgoff;	      /* page index of start in file */
 };
 
 struct sm_mm {
@@ -137,7 +137,7 @@ struct sm_smmu_drv {
 	struct sm_bond *bonds;
 	struct sm_smmu_sva_mn *mns;
 	uint64_t *st_submits, *st_sva_inv_range, *st_sva_inv_asid,
-		*st_sva_inv_skipped, *st_full_stalls, *st_pri_requests;
+	    *st_sva_inv_skipped, *st_full_stalls, *st_pri_requests;
 	struct sm_hist *h_sync_wait;
 };
 
@@ -165,8 +165,8 @@ struct sm_os {
 	uint64_t *st_flush_mm, *st_flush_page, *st_flush_range;
 	uint64_t *st_flush_mm_cyc, *st_flush_page_cyc, *st_flush_range_cyc;
 	uint64_t *st_faults_cpu, *st_faults_dev, *st_faults_bad, *st_cow,
-		*st_upgrades, *st_spurious, *st_pages_alloc, *st_pages_freed,
-		*st_syscalls;
+	    *st_upgrades, *st_spurious, *st_pages_alloc, *st_pages_freed,
+	    *st_syscalls;
 	struct sm_hist *h_fault;
 };
 
@@ -213,8 +213,8 @@ int sm_mn_arch_invalidate_secondary_tlbs(struct sm_os *os, struct sm_mm *mm,
 					 uint64_t start, uint64_t end,
 					 uint64_t *t);
 /* ptep_clear_flush_notify(): the pre-6.6 call site next to a PTE clear. */
-int sm_mn_clear_flush_notify(struct sm_os *os, struct sm_mm *mm,
-			     uint64_t start, uint64_t end, uint64_t *t);
+int sm_mn_clear_flush_notify(struct sm_os *os, struct sm_mm *mm, uint64_t start,
+			     uint64_t end, uint64_t *t);
 int sm_mn_release(struct sm_os *os, struct sm_mm *mm, uint64_t *t);
 
 /* ---- arm64 flush routines (src/os/flush.c) ---- */
@@ -234,8 +234,7 @@ int sm_drv_sva_bind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 		    struct sm_mm *mm, bool pri, uint64_t *t);
 int sm_drv_sva_unbind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 		      uint64_t *t);
-struct sm_bond *sm_drv_find_bond(struct sm_os *os, uint32_t sid,
-				 uint32_t ssid);
+struct sm_bond *sm_drv_find_bond(struct sm_os *os, uint32_t sid, uint32_t ssid);
 /* iommu_sva_handle_iopf + page response: resolve a device page request. */
 int sm_drv_page_request(struct sm_os *os, uint32_t sid, uint32_t ssid,
 			uint64_t va, bool write, bool *ok, uint64_t *t);

@@ -60,8 +60,7 @@ static void cmd_tlbi_nh_asid(uint64_t c[2], uint16_t asid)
 	c[1] = 0;
 }
 
-static void cmd_tlbi_nh_va(uint64_t c[2], uint16_t asid, uint64_t va,
-			   bool leaf)
+static void cmd_tlbi_nh_va(uint64_t c[2], uint16_t asid, uint64_t va, bool leaf)
 {
 	/* TG = 0: the single-granule form (no range invalidation). */
 	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_TLBI_NH_VA) |
@@ -192,8 +191,7 @@ int sm_drv_init(struct sm_os *os, const smmusim_config_t *cfg,
 	d->st_submits = sm_stats_counter(st, "os.smmu.submissions");
 	d->st_sva_inv_range = sm_stats_counter(st, "os.smmu.sva_inv.range");
 	d->st_sva_inv_asid = sm_stats_counter(st, "os.smmu.sva_inv.asid");
-	d->st_sva_inv_skipped =
-		sm_stats_counter(st, "os.smmu.sva_inv.skipped");
+	d->st_sva_inv_skipped = sm_stats_counter(st, "os.smmu.sva_inv.skipped");
 	d->st_full_stalls = sm_stats_counter(st, "smmu.cmdq.full_stalls");
 	d->st_pri_requests = sm_stats_counter(st, "smmu.pri.requests");
 	d->h_sync_wait = sm_stats_hist(st, "smmu.sync.wait_cycles");
@@ -208,21 +206,22 @@ int sm_drv_init(struct sm_os *os, const smmusim_config_t *cfg,
 
 	/* Linear stream table of 2^sid_bits STEs; every STE starts as
 	 * "abort" (arm_smmu_init_bypass_stes with disable_bypass). */
-	uint64_t st_pages = (((uint64_t)64 << d->sid_bits) + SM_PAGE_SIZE - 1) >>
-			    SM_PAGE_SHIFT;
-	uint64_t q_pages = (((uint64_t)16 << d->cmdq_log2size) + SM_PAGE_SIZE -
-			    1) >> SM_PAGE_SHIFT;
+	uint64_t st_pages =
+	    (((uint64_t)64 << d->sid_bits) + SM_PAGE_SIZE - 1) >> SM_PAGE_SHIFT;
+	uint64_t q_pages =
+	    (((uint64_t)16 << d->cmdq_log2size) + SM_PAGE_SIZE - 1) >>
+	    SM_PAGE_SHIFT;
 	if ((rc = sm_physmem_alloc_contig(os->pm, st_pages, st_pages,
 					  SM_PAGE_SMMU, &d->strtab, os->eb)) <
-		    0 ||
+		0 ||
 	    (rc = sm_physmem_alloc_contig(os->pm, q_pages, q_pages,
 					  SM_PAGE_SMMU, &d->cmdq, os->eb)) < 0)
 		return rc;
 	for (uint64_t sid = 0; sid < (1ull << d->sid_bits); sid++)
 		sm_physmem_write64(os->pm, d->strtab + sid * 64,
 				   STRTAB_STE_0_V |
-					   sm_field_prep(STRTAB_STE_0_CFG,
-							 STRTAB_STE_0_CFG_ABORT));
+				       sm_field_prep(STRTAB_STE_0_CFG,
+						     STRTAB_STE_0_CFG_ABORT));
 	sm_smmu_set_strtab(d->smmu, d->strtab, d->sid_bits);
 	sm_smmu_set_cmdq(d->smmu, d->cmdq, d->cmdq_log2size);
 
@@ -294,8 +293,8 @@ static int sva_invalidate(struct sm_mn_sub *sub, struct sm_mm *mm,
 	return batch_submit(os, t);
 }
 
-static int write_cd0_and_sync(struct sm_os *os, struct sm_bond *b,
-			      uint64_t cd0, uint64_t *t)
+static int write_cd0_and_sync(struct sm_os *os, struct sm_bond *b, uint64_t cd0,
+			      uint64_t *t)
 {
 	uint64_t c[2];
 	uint64_t cd_pa = os->drv.cdtab[b->sid] + (uint64_t)b->ssid * 64;
@@ -329,8 +328,8 @@ static int sva_release(struct sm_mn_sub *sub, struct sm_mm *mm, uint64_t *t)
 }
 
 static const struct sm_mn_ops sva_mn_ops = {
-	.arch_invalidate_secondary_tlbs = sva_invalidate,
-	.release = sva_release,
+    .arch_invalidate_secondary_tlbs = sva_invalidate,
+    .release = sva_release,
 };
 
 /* ---- bind / unbind ---- */
@@ -359,20 +358,18 @@ static int ensure_cd_table(struct sm_os *os, uint32_t sid, uint64_t *t)
 	uint64_t ste = d->strtab + (uint64_t)sid * 64, c[2];
 	sm_physmem_write64(os->pm, ste + 8,
 			   sm_field_prep(STRTAB_STE_1_S1CIR, 1) |
-				   sm_field_prep(STRTAB_STE_1_S1COR, 1) |
-				   sm_field_prep(STRTAB_STE_1_S1CSH, 3));
+			       sm_field_prep(STRTAB_STE_1_S1COR, 1) |
+			       sm_field_prep(STRTAB_STE_1_S1CSH, 3));
 	cmd_cfgi_ste(c, sid);
 	if ((rc = issue_one_sync(os, c, t)) < 0)
 		return rc;
 	sm_physmem_write64(
-		os->pm, ste,
-		STRTAB_STE_0_V |
-			sm_field_prep(STRTAB_STE_0_CFG,
-				      STRTAB_STE_0_CFG_S1_TRANS) |
-			sm_field_prep(STRTAB_STE_0_S1FMT,
-				      STRTAB_STE_0_S1FMT_LINEAR) |
-			(d->cdtab[sid] & STRTAB_STE_0_S1CTXPTR_MASK) |
-			sm_field_prep(STRTAB_STE_0_S1CDMAX, d->ssid_bits));
+	    os->pm, ste,
+	    STRTAB_STE_0_V |
+		sm_field_prep(STRTAB_STE_0_CFG, STRTAB_STE_0_CFG_S1_TRANS) |
+		sm_field_prep(STRTAB_STE_0_S1FMT, STRTAB_STE_0_S1FMT_LINEAR) |
+		(d->cdtab[sid] & STRTAB_STE_0_S1CTXPTR_MASK) |
+		sm_field_prep(STRTAB_STE_0_S1CDMAX, d->ssid_bits));
 	return issue_one_sync(os, c, t);
 }
 
@@ -403,8 +400,8 @@ int sm_drv_sva_bind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 	struct sm_bond *b = sm_calloc(os->alloc, sizeof(*b));
 	if (!b)
 		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
-	*b = (struct sm_bond){.sid = sid, .ssid = ssid, .mm = mm, .pri = pri,
-			      .next = d->bonds};
+	*b = (struct sm_bond){
+	    .sid = sid, .ssid = ssid, .mm = mm, .pri = pri, .next = d->bonds};
 	d->bonds = b;
 
 	/* One notifier per mm (arm_smmu_mmu_notifier_get). */
@@ -415,7 +412,8 @@ int sm_drv_sva_bind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 		m = sm_calloc(os->alloc, sizeof(*m));
 		if (!m)
 			return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
-		*m = (struct sm_smmu_sva_mn){.os = os, .mm = mm, .next = d->mns};
+		*m =
+		    (struct sm_smmu_sva_mn){.os = os, .mm = mm, .next = d->mns};
 		m->sub.ops = &sva_mn_ops;
 		m->sub.ctx = m;
 		d->mns = m;
@@ -494,8 +492,8 @@ int sm_drv_page_request(struct sm_os *os, uint32_t sid, uint32_t ssid,
 	/* iommu_sva_handle_iopf(): handle_mm_fault on the bound mm, run by
 	 * a kernel worker (on PE 0 in this model). */
 	if (b && b->mm->live)
-		rc = sm_os_handle_mm_fault(os, b->mm, 0, va, write, true, ok,
-					   t);
+		rc =
+		    sm_os_handle_mm_fault(os, b->mm, 0, va, write, true, ok, t);
 	if (rc < 0)
 		return rc;
 	/* The page response goes back through the command queue, without a
@@ -504,8 +502,8 @@ int sm_drv_page_request(struct sm_os *os, uint32_t sid, uint32_t ssid,
 	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_PRI_RESP) | CMDQ_0_SSV |
 	       sm_field_prep(CMDQ_PRI_0_SSID, ssid) |
 	       sm_field_prep(CMDQ_PRI_0_SID, sid);
-	c[1] = sm_field_prep(CMDQ_PRI_1_RESP, *ok ? CMDQ_PRI_1_RESP_SUCC
-						: CMDQ_PRI_1_RESP_FAIL);
+	c[1] = sm_field_prep(CMDQ_PRI_1_RESP,
+			     *ok ? CMDQ_PRI_1_RESP_SUCC : CMDQ_PRI_1_RESP_FAIL);
 	if ((rc = q_write(os, c, t)) < 0)
 		return rc;
 	if ((rc = publish(os, t, &done)) < 0)

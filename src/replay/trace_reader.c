@@ -449,9 +449,8 @@ static enum num_res parse_u64(const char *s, size_t len, bool suffix,
 			      uint64_t *out, size_t *bad)
 {
 	size_t at = 0;
-	size_t first = len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')
-			       ? 2
-			       : 0;
+	size_t first =
+	    len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 2 : 0;
 	switch (sm_parse_u64(s, len, suffix, out, &at)) {
 	case SM_PARSE_OK:
 		return NUM_OK;

@@ -97,16 +97,15 @@ int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
 		 const smmusim_config_t *cfg, struct sm_physmem *pm,
 		 struct sm_stats *st, struct sm_errbuf *eb)
 {
-	static const char *const evt_names[] = {
-		"none",
+	static const char *const evt_names[] = {"none",
 #define SM_EVT_NAME_(n, id, str) str,
-		SM_SMMU_EVENTS(SM_EVT_NAME_)
+						SM_SMMU_EVENTS(SM_EVT_NAME_)
 #undef SM_EVT_NAME_
 	};
 	*s = (struct sm_smmu){.alloc = a, .pm = pm};
 	s->btm = sm_cfg_bool(cfg, SM_K_SMMU_BTM);
 	s->perm_fault_from_cache =
-		sm_cfg_bool(cfg, SM_K_SMMU_IOTLB_PERM_FAULT_FROM_CACHE);
+	    sm_cfg_bool(cfg, SM_K_SMMU_IOTLB_PERM_FAULT_FROM_CACHE);
 	s->lat_iotlb = sm_cfg_u64(cfg, SM_K_SMMU_LAT_IOTLB_HIT);
 	s->lat_cfg = sm_cfg_u64(cfg, SM_K_SMMU_LAT_CFG);
 	s->lat_cmd = sm_cfg_u64(cfg, SM_K_SMMU_LAT_CMD);
@@ -124,10 +123,10 @@ int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
 	s->cfg = sm_calloc(a, ce * sizeof(*s->cfg));
 	if (!s->cfg)
 		return sm_err(eb, SMMUSIM_ENOMEM, "smmu: out of memory");
-	int rc = sm_tc_init(&s->iotlb, a,
-			    sm_cfg_u64(cfg, SM_K_SMMU_IOTLB_ENTRIES),
-			    sm_cfg_u64(cfg, SM_K_SMMU_IOTLB_WAYS),
-			    "smmu.iotlb.entries/smmu.iotlb.ways", eb);
+	int rc =
+	    sm_tc_init(&s->iotlb, a, sm_cfg_u64(cfg, SM_K_SMMU_IOTLB_ENTRIES),
+		       sm_cfg_u64(cfg, SM_K_SMMU_IOTLB_WAYS),
+		       "smmu.iotlb.entries/smmu.iotlb.ways", eb);
 	if (rc < 0) {
 		sm_smmu_fini(s);
 		return rc;
@@ -136,18 +135,19 @@ int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
 	for (unsigned op = 0; op < 256; op++) {
 		const char *nm = sm_smmu_cmd_name(op);
 		if (nm)
-			s->st_cmd[op] = sm_stats_counterf(st, "smmu.cmd.%s", nm);
+			s->st_cmd[op] =
+			    sm_stats_counterf(st, "smmu.cmd.%s", nm);
 	}
 	s->st_iotlb_hits = sm_stats_counter(st, "smmu.iotlb.hits");
 	s->st_iotlb_misses = sm_stats_counter(st, "smmu.iotlb.misses");
 	s->st_iotlb_fills = sm_stats_counter(st, "smmu.iotlb.fills");
 	s->st_iotlb_evictions = sm_stats_counter(st, "smmu.iotlb.evictions");
 	s->st_iotlb_invalidated =
-		sm_stats_counter(st, "smmu.iotlb.invalidated");
+	    sm_stats_counter(st, "smmu.iotlb.invalidated");
 	s->st_cfg_hits = sm_stats_counter(st, "smmu.cfgcache.hits");
 	s->st_cfg_misses = sm_stats_counter(st, "smmu.cfgcache.misses");
 	s->st_cfg_invalidated =
-		sm_stats_counter(st, "smmu.cfgcache.invalidated");
+	    sm_stats_counter(st, "smmu.cfgcache.invalidated");
 	s->st_walks = sm_stats_counter(st, "smmu.walks");
 	s->st_walk_reads = sm_stats_counter(st, "smmu.walk.reads");
 	s->st_evtq_records = sm_stats_counter(st, "smmu.evtq.records");
@@ -157,7 +157,7 @@ int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
 	s->st_aborted = sm_stats_counter(st, "smmu.aborted");
 	for (int i = 1; i < SM_EVT_COUNT_; i++)
 		s->st_faults[i] =
-			sm_stats_counterf(st, "smmu.faults.%s", evt_names[i]);
+		    sm_stats_counterf(st, "smmu.faults.%s", evt_names[i]);
 	s->h_xlate = sm_stats_hist(st, "smmu.translation.latency");
 	if (!s->h_xlate || !s->st_faults[SM_EVT_COUNT_ - 1]) {
 		sm_smmu_fini(s);
@@ -239,7 +239,8 @@ static void fetch_ctx(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		c->error = SM_EVT_C_BAD_SUBSTREAMID;
 		return;
 	}
-	uint64_t cd_pa = (ste0 & STRTAB_STE_0_S1CTXPTR_MASK) + (uint64_t)ssid * 64;
+	uint64_t cd_pa =
+	    (ste0 & STRTAB_STE_0_S1CTXPTR_MASK) + (uint64_t)ssid * 64;
 	uint64_t cd0 = sm_physmem_read64(s->pm, cd_pa);
 	uint64_t cd1 = sm_physmem_read64(s->pm, cd_pa + 8);
 	(*reads)++;
@@ -335,13 +336,13 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 	unsigned need = write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
 	uint64_t t = now;
 	struct sm_xlate_report r = {
-		.agent_kind = SMMUSIM_AGENT_DEVICE,
-		.sid = sid,
-		.ssid = ssid,
-		.tag = tag,
-		.cycle = now,
-		.va = va,
-		.write = write,
+	    .agent_kind = SMMUSIM_AGENT_DEVICE,
+	    .sid = sid,
+	    .ssid = ssid,
+	    .tag = tag,
+	    .cycle = now,
+	    .va = va,
+	    .write = write,
 	};
 	enum sm_smmu_event ev = SM_EVT_NONE;
 
@@ -411,14 +412,14 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		ev = walk_event(w.fault);
 		if (w.fault == SM_WALK_OK) {
 			struct sm_tc_entry ne = {
-				.va = va & ~(w.page_size - 1),
-				.pa = w.pa & ~(w.page_size - 1),
-				.root = c->ttb0,
-				.asid = c->asid,
-				.level = (uint8_t)w.level,
-				.perm = (uint8_t)w.perm,
-				.global = !(w.desc & PTE_NG),
-				.flags = c->aset ? 0 : SM_IOTLB_F_BTM,
+			    .va = va & ~(w.page_size - 1),
+			    .pa = w.pa & ~(w.page_size - 1),
+			    .root = c->ttb0,
+			    .asid = c->asid,
+			    .level = (uint8_t)w.level,
+			    .perm = (uint8_t)w.perm,
+			    .global = !(w.desc & PTE_NG),
+			    .flags = c->aset ? 0 : SM_IOTLB_F_BTM,
 			};
 			(*s->st_iotlb_fills)++;
 			if (sm_tc_fill(&s->iotlb, &ne))
@@ -496,15 +497,14 @@ static bool btm_pred(void *ctx, const struct sm_tc_entry *e)
 	return false;
 }
 
-uint64_t sm_smmu_dvm_apply(void *smmu, const struct sm_tlbi *t,
-			   uint64_t arrive)
+uint64_t sm_smmu_dvm_apply(void *smmu, const struct sm_tlbi *t, uint64_t arrive)
 {
 	struct sm_smmu *s = smmu;
 	if (!s->btm)
 		return arrive;
 	(*s->st_btm_received)++;
 	*s->st_iotlb_invalidated +=
-		sm_tc_inv_if(&s->iotlb, btm_pred, (void *)t);
+	    sm_tc_inv_if(&s->iotlb, btm_pred, (void *)t);
 	uint64_t done = max_u64(arrive, s->rx_busy_until) + s->lat_cmd;
 	s->rx_busy_until = done;
 	return done;
@@ -562,8 +562,8 @@ static bool exec_cmd(struct sm_smmu *s, uint64_t c0, uint64_t c1)
 		break;
 	case CMDQ_OP_TLBI_NH_ASID:
 		*s->st_iotlb_invalidated += sm_tc_inv_asid(
-			&s->iotlb, (uint16_t)sm_field_get(CMDQ_TLBI_0_VMID, c0),
-			(uint16_t)sm_field_get(CMDQ_TLBI_0_ASID, c0));
+		    &s->iotlb, (uint16_t)sm_field_get(CMDQ_TLBI_0_VMID, c0),
+		    (uint16_t)sm_field_get(CMDQ_TLBI_0_ASID, c0));
 		break;
 	case CMDQ_OP_TLBI_NH_VA:
 	case CMDQ_OP_TLBI_NH_VAA: {
@@ -581,13 +581,13 @@ static bool exec_cmd(struct sm_smmu *s, uint64_t c0, uint64_t c1)
 			pages = (uint64_t)(num + 1) << scale;
 		}
 		struct range_inv ri = {
-			.asid = (uint16_t)sm_field_get(CMDQ_TLBI_0_ASID, c0),
-			.any_asid = op == CMDQ_OP_TLBI_NH_VAA,
-			.start = c1 & CMDQ_TLBI_1_VA_MASK,
+		    .asid = (uint16_t)sm_field_get(CMDQ_TLBI_0_ASID, c0),
+		    .any_asid = op == CMDQ_OP_TLBI_NH_VAA,
+		    .start = c1 & CMDQ_TLBI_1_VA_MASK,
 		};
 		ri.end = ri.start + pages * SM_PAGE_SIZE;
 		*s->st_iotlb_invalidated +=
-			sm_tc_inv_if(&s->iotlb, range_pred, &ri);
+		    sm_tc_inv_if(&s->iotlb, range_pred, &ri);
 		break;
 	}
 	default:

@@ -43,7 +43,7 @@ enum sm_smmu_event {
 #define SM_EVT_ENUM_(n, id, s) SM_EVT_##n,
 	SM_SMMU_EVENTS(SM_EVT_ENUM_)
 #undef SM_EVT_ENUM_
-	SM_EVT_COUNT_
+	    SM_EVT_COUNT_
 };
 
 /* IOTLB entry flags. */
@@ -65,7 +65,7 @@ struct sm_smmu_ctx {
 struct sm_smmu_xlate {
 	enum sm_xlate_outcome outcome;
 	enum sm_smmu_event event; /* why it failed */
-	bool recorded;            /* an event record was written */
+	bool recorded;		  /* an event record was written */
 	bool hit;
 	uint64_t pa;
 	uint64_t done;
@@ -82,8 +82,8 @@ struct sm_smmu {
 	uint64_t cmdq_base;
 	unsigned cmdq_log2size;
 	uint32_t cmdq_prod, cmdq_cons; /* index | wrap bit << log2size */
-	unsigned cmdq_cerror;          /* CMDQ_CONS.ERR while halted */
-	bool cmdq_halted;              /* GERROR.CMDQ_ERR not acknowledged */
+	unsigned cmdq_cerror;	       /* CMDQ_CONS.ERR while halted */
+	bool cmdq_halted;	       /* GERROR.CMDQ_ERR not acknowledged */
 	uint64_t cmdq_busy_until;
 
 	/* Caches. */
@@ -100,10 +100,10 @@ struct sm_smmu {
 
 	uint64_t *st_cmd[256];
 	uint64_t *st_iotlb_hits, *st_iotlb_misses, *st_iotlb_fills,
-		*st_iotlb_evictions, *st_iotlb_invalidated;
+	    *st_iotlb_evictions, *st_iotlb_invalidated;
 	uint64_t *st_cfg_hits, *st_cfg_misses, *st_cfg_invalidated;
 	uint64_t *st_walks, *st_walk_reads, *st_evtq_records, *st_btm_received,
-		*st_cmdq_errors, *st_translations, *st_aborted;
+	    *st_cmdq_errors, *st_translations, *st_aborted;
 	uint64_t *st_faults[SM_EVT_COUNT_];
 	struct sm_hist *h_xlate;
 };
