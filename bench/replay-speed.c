@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * How fast does the simulator itself run?
+ *
+ * A synthetic workload, generated in memory and fed to smmusim_submit() (no
+ * trace file, so the trace reader is not measured): --procs processes, each
+ * with a 2 MiB private read-write buffer and one SVA device stream bound to
+ * it (sid = process index, ssid = 1).  Then a loop of events drawn from a
+ * fixed-seed xorshift generator:
+ *
+ *   43%  dev_access  a device reads or writes a page of its buffer
+ *        (first touches fault through PRI; writes to a read-only range
+ *        are refused)
+ *   43%  cpu_access  a CPU writes (3/4) or reads a page of a buffer
+ *        (first touches fault the page in)
+ *    8%  mprotect    a 64 KiB sub-range (1 time in 8 the whole buffer)
+ *                    becomes r or rw
+ *    6%  munmap + mmap of a 64 KiB sub-range (freed and fresh pages)
+ *
+ * Each event starts 0..63 cycles after the previous one has finished.  The
+ * same seed gives the same events, hence the same simulated results.
+ *
+ * Wall time (CLOCK_MONOTONIC) covers every submit and smmusim_finish(), not
+ * creating or freeing the simulator.  Built with jemalloc
+ * (-DSMMUSIM_HAVE_JEMALLOC), the peak memory allocated by this thread from
+ * just before smmusim_new() to just after smmusim_finish() is printed too.
+ *
+ *   replay-speed [--events N] [--policy P] [--no-check] [--procs N]
+ *                [--seed S] [-o key=value]...
+ *
+ * Exit status: 0 done (violations are results, not failures), 1 a library
+ * call failed, 2 bad usage.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <smmusim/smmusim.h>
+
+#if defined(SMMUSIM_HAVE_JEMALLOC) && SMMUSIM_HAVE_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#define BENCH_HAVE_JEMALLOC 1
+#else
+#define BENCH_HAVE_JEMALLOC 0
+#endif
+
+#define DEFAULT_EVENTS 1000000ull
+#define BUF_VA 0x40000000ull
+#define BUF_PAGES 512u /* 2 MiB */
+#define SUB_PAGES 16u  /* 64 KiB */
+#define PAGE 4096ull
+#define MAX_O 32
+
+struct bench {
+	smmusim_t *sim;
+	uint64_t rng;
+	uint64_t submitted;
+	unsigned procs;
+	unsigned cpus;
+};
+
+/* xorshift64 (Marsaglia 2003): small, fast, the same on every libc. */
+static uint64_t next_rand(struct bench *b)
+{
+	uint64_t x = b->rng;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	b->rng = x;
+	return x;
+}
+
+/* Uniform enough in [0, n) for a workload mix (n is small). */
+static uint32_t rand_below(struct bench *b, uint32_t n)
+{
+	return (uint32_t)((next_rand(b) >> 32) % n);
+}
+
+static int submit(struct bench *b, struct smmusim_event *ev)
+{
+	int rc = smmusim_submit(b->sim, ev);
+	if (rc < 0) {
+		fprintf(stderr,
+			"replay-speed: event %" PRIu64 " (%s): %s (%s)\n",
+			b->submitted + 1, smmusim_event_name(ev->type),
+			smmusim_last_error(b->sim), smmusim_errname(rc));
+		return rc;
+	}
+	b->submitted++;
+	return 0;
+}
+
+static int setup(struct bench *b)
+{
+	for (unsigned i = 0; i < b->procs; i++) {
+		struct smmusim_event evs[3] = {
+		    {.type = SMMUSIM_EV_MM_CREATE, .mm = i + 1},
+		    {.type = SMMUSIM_EV_MMAP,
+		     .mm = i + 1,
+		     .va = BUF_VA,
+		     .len = BUF_PAGES * PAGE,
+		     .prot = SMMUSIM_PROT_R | SMMUSIM_PROT_W,
+		     .map = SMMUSIM_MAP_PRIVATE,
+		     .cpu = i % b->cpus},
+		    {.type = SMMUSIM_EV_BIND,
+		     .sid = i,
+		     .ssid = 1,
+		     .mm = i + 1,
+		     .pri = true},
+		};
+		for (int k = 0; k < 3; k++) {
+			int rc = submit(b, &evs[k]);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static int teardown(struct bench *b)
+{
+	for (unsigned i = 0; i < b->procs; i++) {
+		struct smmusim_event evs[2] = {
+		    {.type = SMMUSIM_EV_UNBIND, .sid = i, .ssid = 1},
+		    {.type = SMMUSIM_EV_MM_EXIT,
+		     .mm = i + 1,
+		     .cpu = i % b->cpus},
+		};
+		for (int k = 0; k < 2; k++) {
+			int rc = submit(b, &evs[k]);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* One step of the mix: one event, or two for munmap + mmap. */
+static int step(struct bench *b)
+{
+	uint32_t r = rand_below(b, 100);
+	uint32_t p = rand_below(b, b->procs);
+	struct smmusim_event ev = {
+	    .timing = SMMUSIM_AFTER_PREV,
+	    .time = next_rand(b) & 63,
+	    .mm = p + 1,
+	    .cpu = rand_below(b, b->cpus),
+	};
+
+	if (r < 86) {
+		ev.va = BUF_VA + rand_below(b, BUF_PAGES) * PAGE;
+		if (r < 43) {
+			ev.type = SMMUSIM_EV_DEV_ACCESS;
+			ev.sid = p;
+			ev.ssid = 1;
+			ev.op = rand_below(b, 2) ? SMMUSIM_ACC_WRITE
+						 : SMMUSIM_ACC_READ;
+		} else {
+			ev.type = SMMUSIM_EV_CPU_ACCESS;
+			ev.op = rand_below(b, 4) ? SMMUSIM_ACC_WRITE
+						 : SMMUSIM_ACC_READ;
+		}
+		return submit(b, &ev);
+	}
+
+	uint32_t sub = rand_below(b, BUF_PAGES / SUB_PAGES);
+	ev.va = BUF_VA + (uint64_t)sub * SUB_PAGES * PAGE;
+	ev.len = SUB_PAGES * PAGE;
+	if (r < 94) {
+		ev.type = SMMUSIM_EV_MPROTECT;
+		if (rand_below(b, 8) == 0) {
+			ev.va = BUF_VA;
+			ev.len = BUF_PAGES * PAGE;
+		}
+		ev.prot = rand_below(b, 2) ? SMMUSIM_PROT_R | SMMUSIM_PROT_W
+					   : SMMUSIM_PROT_R;
+		return submit(b, &ev);
+	}
+	ev.type = SMMUSIM_EV_MUNMAP;
+	int rc = submit(b, &ev);
+	if (rc < 0)
+		return rc;
+	ev.type = SMMUSIM_EV_MMAP;
+	ev.time = 0;
+	ev.prot = SMMUSIM_PROT_R | SMMUSIM_PROT_W;
+	ev.map = SMMUSIM_MAP_PRIVATE;
+	return submit(b, &ev);
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void peak_reset(void)
+{
+#if BENCH_HAVE_JEMALLOC
+	mallctl("thread.peak.reset", NULL, NULL, NULL, 0);
+#endif
+}
+
+static void print_peak(void)
+{
+#if BENCH_HAVE_JEMALLOC
+	uint64_t epoch = 1, peak = 0;
+	size_t allocated, sz = sizeof(epoch);
+
+	mallctl("epoch", &epoch, &sz, &epoch, sz);
+	sz = sizeof(peak);
+	if (mallctl("thread.peak.read", &peak, &sz, NULL, 0) == 0 && peak) {
+		printf("peak memory:        %" PRIu64 " bytes (%.1f MiB, "
+		       "thread.peak.read)\n",
+		       peak, (double)peak / (1024.0 * 1024.0));
+		return;
+	}
+	sz = sizeof(allocated);
+	if (mallctl("stats.allocated", &allocated, &sz, NULL, 0) == 0)
+		printf("peak memory:        %zu bytes (%.1f MiB, "
+		       "stats.allocated at the end)\n",
+		       allocated, (double)allocated / (1024.0 * 1024.0));
+	else
+		printf("peak memory:        unavailable (jemalloc without "
+		       "stats)\n");
+#else
+	printf("peak memory:        unavailable (built without jemalloc)\n");
+#endif
+}
+
+static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
+		     uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (!*s || *end || errno || s[0] == '-' || v < min || v > max) {
+		fprintf(stderr,
+			"replay-speed: %s: bad value '%s' (allowed %" PRIu64
+			"..%" PRIu64 ")\n",
+			opt, s, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static const char usage[] =
+    "usage: replay-speed [--events N] [--policy P] [--no-check] "
+    "[--procs N]\n"
+    "                    [--seed S] [-o key=value]...\n"
+    "  --events N   events to submit, setup and teardown included "
+    "(default 1000000)\n"
+    "  --policy P   policy preset (default linux-6.6)\n"
+    "  --no-check   disable the coherence oracle (check.enable=off)\n"
+    "  --procs N    processes, each with a bound device stream (default "
+    "8)\n"
+    "  --seed S     seed of the workload generator (default 1)\n"
+    "  -o key=value any configuration key (smmusim config --list)\n";
+
+int main(int argc, char **argv)
+{
+	uint64_t events = DEFAULT_EVENTS, procs = 8, seed = 1;
+	const char *policy = "linux-6.6";
+	const char *assign[MAX_O];
+	int nassign = 0, no_check = 0;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		int rc = 0;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			fputs(usage, stdout);
+			return 0;
+		} else if (!strcmp(a, "--no-check")) {
+			no_check = 1;
+			continue;
+		}
+		if (!v) {
+			fprintf(stderr,
+				"replay-speed: unknown option or "
+				"missing value: %s\n%s",
+				a, usage);
+			return 2;
+		}
+		if (!strcmp(a, "--events"))
+			rc = parse_u64(a, v, 1, UINT64_MAX, &events);
+		else if (!strcmp(a, "--procs"))
+			rc = parse_u64(a, v, 1, 256, &procs);
+		else if (!strcmp(a, "--seed"))
+			rc = parse_u64(a, v, 0, UINT64_MAX, &seed);
+		else if (!strcmp(a, "--policy"))
+			policy = v;
+		else if (!strcmp(a, "-o") && nassign < MAX_O)
+			assign[nassign++] = v;
+		else {
+			fprintf(stderr, "replay-speed: unknown option: %s\n%s",
+				a, usage);
+			return 2;
+		}
+		if (rc < 0)
+			return 2;
+		i++;
+	}
+
+	smmusim_config_t *cfg;
+	int rc = smmusim_config_new(&cfg, NULL);
+	if (rc < 0) {
+		fprintf(stderr, "replay-speed: %s\n", smmusim_strerror(rc));
+		return 1;
+	}
+	rc = smmusim_config_apply_preset(cfg, "policy", policy);
+	for (int i = 0; rc == 0 && i < nassign; i++)
+		rc = smmusim_config_set_assignment(cfg, assign[i]);
+	if (rc == 0 && no_check)
+		rc = smmusim_config_set(cfg, "check.enable", "off");
+	if (rc < 0) {
+		fprintf(stderr, "replay-speed: %s\n",
+			smmusim_config_error(cfg));
+		smmusim_config_free(cfg);
+		return 2;
+	}
+	char cpus_text[32], check_text[8];
+	smmusim_config_get(cfg, "cpu.count", cpus_text, sizeof(cpus_text));
+	smmusim_config_get(cfg, "check.enable", check_text, sizeof(check_text));
+
+	struct bench b = {
+	    .rng = seed * 0x9e3779b97f4a7c15ull + 0x2545f4914f6cdd1dull,
+	    .procs = (unsigned)procs,
+	    .cpus = (unsigned)strtoul(cpus_text, NULL, 10),
+	};
+	if (!b.rng)
+		b.rng = 1; /* xorshift's one fixed point */
+	char err[256];
+	peak_reset();
+	rc = smmusim_new_ex(&b.sim, cfg, NULL, err, sizeof(err));
+	smmusim_config_free(cfg);
+	if (rc < 0) {
+		fprintf(stderr, "replay-speed: %s\n", err);
+		return 1;
+	}
+	smmusim_set_labels(b.sim, policy, "replay-speed");
+
+	uint64_t fixed = 5 * procs;
+	uint64_t loop_events = events > fixed ? events - fixed : 0;
+	double t0 = now_seconds();
+	rc = setup(&b);
+	while (rc == 0 && b.submitted < 3 * procs + loop_events)
+		rc = step(&b);
+	if (rc == 0)
+		rc = teardown(&b);
+	if (rc == 0 && (rc = smmusim_finish(b.sim)) < 0)
+		fprintf(stderr, "replay-speed: finish: %s (%s)\n",
+			smmusim_last_error(b.sim), smmusim_errname(rc));
+	double secs = now_seconds() - t0;
+	if (rc < 0) {
+		smmusim_free(b.sim);
+		return 1;
+	}
+
+	uint64_t cycles = 0, dev = 0, cpu = 0, sys = 0;
+	smmusim_stat_get(b.sim, "sim.cycles", &cycles);
+	smmusim_stat_get(b.sim, "dev.accesses", &dev);
+	smmusim_stat_get(b.sim, "cpu.accesses", &cpu);
+	smmusim_stat_get(b.sim, "os.syscalls", &sys);
+	printf("replay-speed: policy %s, check.enable=%s, %" PRIu64
+	       " processes, cpu.count=%u, seed %" PRIu64 "\n",
+	       policy, check_text, procs, b.cpus, seed);
+	printf("events:             %" PRIu64 " (dev %" PRIu64 ", cpu %" PRIu64
+	       ", syscalls %" PRIu64 ")\n",
+	       b.submitted, dev, cpu, sys);
+	printf("seconds:            %.3f\n", secs);
+	printf("events/s:           %.0f\n",
+	       secs > 0 ? (double)b.submitted / secs : 0.0);
+	printf("simulated cycles:   %" PRIu64 "\n", cycles);
+	printf("violations total:   %" PRIu64 "\n",
+	       smmusim_violation_total(b.sim));
+	print_peak();
+	smmusim_free(b.sim);
+	return 0;
+}
