@@ -26,7 +26,10 @@
  * just before smmusim_new() to just after smmusim_finish() is printed too.
  *
  *   replay-speed [--events N] [--policy P] [--no-check] [--procs N]
- *                [--seed S] [-o key=value]...
+ *                [--seed S] [-o key=value]... [--report text|json]
+ *
+ * --report appends the simulator's report (docs/stats.md) after the timing
+ * lines, to see what the workload did.
  *
  * Exit status: 0 done (violations are results, not failures), 1 a library
  * call failed, 2 bad usage.
@@ -251,7 +254,7 @@ static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
 static const char usage[] =
     "usage: replay-speed [--events N] [--policy P] [--no-check] "
     "[--procs N]\n"
-    "                    [--seed S] [-o key=value]...\n"
+    "                    [--seed S] [-o key=value]... [--report F]\n"
     "  --events N   events to submit, setup and teardown included "
     "(default 1000000)\n"
     "  --policy P   policy preset (default linux-6.6)\n"
@@ -259,14 +262,15 @@ static const char usage[] =
     "  --procs N    processes, each with a bound device stream (default "
     "8)\n"
     "  --seed S     seed of the workload generator (default 1)\n"
-    "  -o key=value any configuration key (smmusim config --list)\n";
+    "  -o key=value any configuration key (smmusim config --list)\n"
+    "  --report F   then print the simulator's report, F = text or json\n";
 
 int main(int argc, char **argv)
 {
 	uint64_t events = DEFAULT_EVENTS, procs = 8, seed = 1;
 	const char *policy = "linux-6.6";
 	const char *assign[MAX_O];
-	int nassign = 0, no_check = 0;
+	int nassign = 0, no_check = 0, report = -1;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -296,7 +300,19 @@ int main(int argc, char **argv)
 			policy = v;
 		else if (!strcmp(a, "-o") && nassign < MAX_O)
 			assign[nassign++] = v;
-		else {
+		else if (!strcmp(a, "--report")) {
+			if (!strcmp(v, "text"))
+				report = SMMUSIM_FORMAT_TEXT;
+			else if (!strcmp(v, "json"))
+				report = SMMUSIM_FORMAT_JSON;
+			else {
+				fprintf(stderr,
+					"replay-speed: --report: '%s' "
+					"is not text or json\n",
+					v);
+				return 2;
+			}
+		} else {
 			fprintf(stderr, "replay-speed: unknown option: %s\n%s",
 				a, usage);
 			return 2;
@@ -379,6 +395,11 @@ int main(int argc, char **argv)
 	printf("violations total:   %" PRIu64 "\n",
 	       smmusim_violation_total(b.sim));
 	print_peak();
+	if (report >= 0) {
+		fflush(stdout);
+		rc = smmusim_write_report(stdout, &b.sim, 1,
+					  (enum smmusim_format)report);
+	}
 	smmusim_free(b.sim);
-	return 0;
+	return rc < 0 ? 1 : 0;
 }
