@@ -202,20 +202,23 @@ static void text_report(FILE *f, smmusim_t *const *runs, size_t n)
 	fputc('\n', f);
 	if (any) {
 		for (size_t k = 0; k < smmusim_config_key_count(); k++) {
-			char vals[16][64];
+			enum sm_key_id id = (enum sm_key_id)k;
+			char first[64], val[64];
 			bool differ = false;
-			for (size_t r = 0; r < n && r < 16; r++) {
-				sm_cfg_format(runs[r]->cfg, (enum sm_key_id)k,
-					      vals[r], sizeof(vals[r]));
-				if (r && strcmp(vals[r], vals[0]))
-					differ = true;
+			sm_cfg_format(runs[0]->cfg, id, first, sizeof(first));
+			for (size_t r = 1; r < n && !differ; r++) {
+				sm_cfg_format(runs[r]->cfg, id, val,
+					      sizeof(val));
+				differ = strcmp(val, first) != 0;
 			}
 			if (!differ)
 				continue;
-			fprintf(f, "%-*s", w0,
-				sm_cfg_key_name((enum sm_key_id)k));
-			for (size_t r = 0; r < n && r < 16; r++)
-				fprintf(f, " %*s", w, vals[r]);
+			fprintf(f, "%-*s", w0, sm_cfg_key_name(id));
+			for (size_t r = 0; r < n; r++) {
+				sm_cfg_format(runs[r]->cfg, id, val,
+					      sizeof(val));
+				fprintf(f, " %*s", w, val);
+			}
 			fputc('\n', f);
 		}
 		fputc('\n', f);

@@ -131,6 +131,8 @@ uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 	(*cpu->st_issued[op][is])++;
 
 	if (!is) {
+		/* A local TLBI: the issuer is its only receiver. */
+		(*cpu->st_received[op][0])++;
 		*cpu->st_invalidated += apply_to_tlb(&issuer->tlb, &t);
 		uint64_t done =
 		    max_u64(now, issuer->rx_busy_until) + cpu->lat_apply;

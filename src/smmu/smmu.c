@@ -384,8 +384,8 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 	if (e && !(e->perm & need) && !s->perm_fault_from_cache) {
 		/* gem5-like: a cached entry that would fault is dropped and
 		 * the walk decides. */
-		sm_tc_inv_va(&s->iotlb, 0, c->asid, SM_TC_ASID_OR_GLOBAL, va);
-		(*s->st_iotlb_invalidated)++;
+		*s->st_iotlb_invalidated += sm_tc_inv_va(
+		    &s->iotlb, 0, c->asid, SM_TC_ASID_OR_GLOBAL, va);
 		e = NULL;
 	}
 	if (e) {
@@ -586,8 +586,19 @@ static bool exec_cmd(struct sm_smmu *s, uint64_t c0, uint64_t c1)
 		    .start = c1 & CMDQ_TLBI_1_VA_MASK,
 		};
 		ri.end = ri.start + pages * SM_PAGE_SIZE;
-		*s->st_iotlb_invalidated +=
-		    sm_tc_inv_if(&s->iotlb, range_pred, &ri);
+		if (pages * 3 <= s->iotlb.sets) {
+			/* Few pages: probe each page's sets (every page
+			 * size) instead of scanning the whole IOTLB. */
+			enum sm_tc_asid_match m =
+			    ri.any_asid ? SM_TC_ASID_ANY : SM_TC_ASID_OR_GLOBAL;
+			for (uint64_t va = ri.start; va < ri.end;
+			     va += SM_PAGE_SIZE)
+				*s->st_iotlb_invalidated +=
+				    sm_tc_inv_va(&s->iotlb, 0, ri.asid, m, va);
+		} else {
+			*s->st_iotlb_invalidated +=
+			    sm_tc_inv_if(&s->iotlb, range_pred, &ri);
+		}
 		break;
 	}
 	default:
