@@ -9,6 +9,7 @@
 #include "core/alloc.h"
 #include "core/config.h"
 #include "mem/pgtable.h"
+#include "mem/xlate.h"
 
 static uint64_t max_u64(uint64_t a, uint64_t b)
 {
@@ -239,10 +240,7 @@ void sm_cpu_access(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
 		r.cache = p->tlb_name;
 		r.from_cache = true;
 		r.root = e->root;
-		r.entry_va = e->va;
-		r.entry_pa = e->pa;
-		r.entry_size = sm_tc_size(e);
-		r.entry_perm = e->perm;
+		sm_xlate_report_entry(&r, e);
 		out->hit = true;
 		/* Permissions are checked on every hit: a store through a
 		 * cached read-only entry faults without a walk. */
@@ -261,24 +259,11 @@ void sm_cpu_access(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
 		t += w.reads * cpu->lat_mem;
 		r.outcome = walk_outcome(w.fault);
 		if (w.fault == SM_WALK_OK) {
-			/* The translation is cached even when the access
-			 * faults on permission: the architecture allows it,
-			 * and it is why an upgrade needs a TLBI. */
-			struct sm_tc_entry ne = {
-			    .va = va & ~(w.page_size - 1),
-			    .pa = w.pa & ~(w.page_size - 1),
-			    .root = root,
-			    .asid = asid,
-			    .level = (uint8_t)w.level,
-			    .perm = (uint8_t)w.perm,
-			    .global = !(w.desc & PTE_NG),
-			};
+			struct sm_tc_entry ne =
+			    sm_xlate_entry(&w, va, root, asid, 0);
 			if (sm_tc_fill(&p->tlb, &ne))
 				(*cpu->st_evictions)++;
-			r.entry_va = ne.va;
-			r.entry_pa = ne.pa;
-			r.entry_size = w.page_size;
-			r.entry_perm = w.perm;
+			sm_xlate_report_entry(&r, &ne);
 			if (w.perm & need)
 				out->pa = w.pa;
 			else

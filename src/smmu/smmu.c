@@ -30,6 +30,7 @@
 #include "core/alloc.h"
 #include "core/config.h"
 #include "mem/pgtable.h"
+#include "mem/xlate.h"
 #include "smmu/regs.h"
 
 static uint64_t max_u64(uint64_t a, uint64_t b)
@@ -394,10 +395,7 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		r.cache = "smmu.iotlb";
 		r.from_cache = true;
 		r.root = e->root;
-		r.entry_va = e->va;
-		r.entry_pa = e->pa;
-		r.entry_size = sm_tc_size(e);
-		r.entry_perm = e->perm;
+		sm_xlate_report_entry(&r, e);
 		if (e->perm & need)
 			out->pa = e->pa + (va - e->va);
 		else
@@ -411,23 +409,13 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		t += w.reads * s->lat_mem;
 		ev = walk_event(w.fault);
 		if (w.fault == SM_WALK_OK) {
-			struct sm_tc_entry ne = {
-			    .va = va & ~(w.page_size - 1),
-			    .pa = w.pa & ~(w.page_size - 1),
-			    .root = c->ttb0,
-			    .asid = c->asid,
-			    .level = (uint8_t)w.level,
-			    .perm = (uint8_t)w.perm,
-			    .global = !(w.desc & PTE_NG),
-			    .flags = c->aset ? 0 : SM_IOTLB_F_BTM,
-			};
+			struct sm_tc_entry ne =
+			    sm_xlate_entry(&w, va, c->ttb0, c->asid,
+					   c->aset ? 0 : SM_IOTLB_F_BTM);
 			(*s->st_iotlb_fills)++;
 			if (sm_tc_fill(&s->iotlb, &ne))
 				(*s->st_iotlb_evictions)++;
-			r.entry_va = ne.va;
-			r.entry_pa = ne.pa;
-			r.entry_size = w.page_size;
-			r.entry_perm = w.perm;
+			sm_xlate_report_entry(&r, &ne);
 			if (w.perm & need)
 				out->pa = w.pa;
 			else

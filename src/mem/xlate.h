@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Steps every translating agent shares: turn a successful walk into a cache
+ * entry, and describe the entry that decided an access in the report the
+ * oracle reads.  The CPU's TLBs and the SMMU's IOTLB differ in what they do
+ * around these steps (stats, the SMMU's configuration), not in them.
+ */
+#ifndef SM_MEM_XLATE_H
+#define SM_MEM_XLATE_H
+
+#include "mem/observe.h"
+#include "mem/pgtable.h"
+#include "mem/tcache.h"
+
+/* The entry a walk of `root` for va produces (w->fault must be OK).  It is
+ * cached even when the access faults on permission: the architecture allows
+ * it, and it is why a permission upgrade needs an invalidation. */
+static inline struct sm_tc_entry sm_xlate_entry(const struct sm_walk *w,
+						uint64_t va, uint64_t root,
+						uint32_t asid, uint8_t flags)
+{
+	return (struct sm_tc_entry){
+	    .va = va & ~(w->page_size - 1),
+	    .pa = w->pa & ~(w->page_size - 1),
+	    .root = root,
+	    .asid = asid,
+	    .level = (uint8_t)w->level,
+	    .perm = (uint8_t)w->perm,
+	    .global = !(w->desc & PTE_NG),
+	    .flags = flags,
+	};
+}
+
+static inline void sm_xlate_report_entry(struct sm_xlate_report *r,
+					 const struct sm_tc_entry *e)
+{
+	r->entry_va = e->va;
+	r->entry_pa = e->pa;
+	r->entry_size = sm_tc_size(e);
+	r->entry_perm = e->perm;
+}
+
+#endif
