@@ -32,7 +32,12 @@ extern "C" {
 	X(BIND, "bind")                                                        \
 	X(UNBIND, "unbind")                                                    \
 	X(DEV_ACCESS, "dev_access")                                            \
-	X(CPU_ACCESS, "cpu_access")
+	X(CPU_ACCESS, "cpu_access")                                            \
+	X(TOUCH, "touch")                                                      \
+	X(MADVISE, "madvise")                                                  \
+	X(RECLAIM, "reclaim")                                                  \
+	X(TLBI, "tlbi")                                                        \
+	X(DSB, "dsb")
 
 enum smmusim_event_type {
 #define SMMUSIM_EV_ENUM_(name, kw) SMMUSIM_EV_##name,
@@ -66,6 +71,42 @@ enum smmusim_access {
 	SMMUSIM_ACC_WRITE = 1,
 };
 
+/* madvise advice. */
+enum smmusim_advice {
+	SMMUSIM_MADV_DONTNEED = 0,
+};
+
+/* Raw TLBI instructions (the `tlbi` event): X(enum suffix, trace word).
+ * IS = inner shareable (broadcast); R = range (FEAT_TLBIRANGE). */
+#define SMMUSIM_TLBI_OPS(X)                                                    \
+	X(VAE1, "vae1")                                                        \
+	X(VAE1IS, "vae1is")                                                    \
+	X(VALE1, "vale1")                                                      \
+	X(VALE1IS, "vale1is")                                                  \
+	X(VAAE1, "vaae1")                                                      \
+	X(VAAE1IS, "vaae1is")                                                  \
+	X(VAALE1, "vaale1")                                                    \
+	X(VAALE1IS, "vaale1is")                                                \
+	X(ASIDE1, "aside1")                                                    \
+	X(ASIDE1IS, "aside1is")                                                \
+	X(VMALLE1, "vmalle1")                                                  \
+	X(VMALLE1IS, "vmalle1is")                                              \
+	X(RVAE1, "rvae1")                                                      \
+	X(RVAE1IS, "rvae1is")                                                  \
+	X(RVALE1, "rvale1")                                                    \
+	X(RVALE1IS, "rvale1is")                                                \
+	X(RVAAE1, "rvaae1")                                                    \
+	X(RVAAE1IS, "rvaae1is")                                                \
+	X(RVAALE1, "rvaale1")                                                  \
+	X(RVAALE1IS, "rvaale1is")
+
+enum smmusim_tlbi_op {
+#define SMMUSIM_TLBI_ENUM_(name, word) SMMUSIM_TLBI_##name,
+	SMMUSIM_TLBI_OPS(SMMUSIM_TLBI_ENUM_)
+#undef SMMUSIM_TLBI_ENUM_
+	SMMUSIM_TLBI_COUNT_
+};
+
 struct smmusim_event {
 	enum smmusim_event_type type;
 	enum smmusim_timing timing;
@@ -87,6 +128,8 @@ struct smmusim_event {
 
 /* Trace keyword of an event type, or NULL if out of range. */
 const char *smmusim_event_name(enum smmusim_event_type type);
+/* Trace word of a TLBI op ("rvale1is"), or NULL if out of range. */
+const char *smmusim_tlbi_name(enum smmusim_tlbi_op op);
 
 #pragma GCC visibility pop
 

@@ -15,3 +15,16 @@ const char *smmusim_event_name(enum smmusim_event_type type)
 		return NULL;
 	return event_names[type];
 }
+
+static const char *const tlbi_names[SMMUSIM_TLBI_COUNT_] = {
+#define SM_TLBI_NAME_(name, word) [SMMUSIM_TLBI_##name] = word,
+    SMMUSIM_TLBI_OPS(SM_TLBI_NAME_)
+#undef SM_TLBI_NAME_
+};
+
+const char *smmusim_tlbi_name(enum smmusim_tlbi_op op)
+{
+	if ((unsigned)op >= (unsigned)SMMUSIM_TLBI_COUNT_)
+		return NULL;
+	return tlbi_names[op];
+}
