@@ -124,6 +124,17 @@ struct smmusim_event {
 	enum smmusim_map map;	/* mmap */
 	enum smmusim_access op; /* dev_access, cpu_access */
 	bool pri;		/* bind: the stream may issue page requests */
+
+	/* Added with the CPU events (still format 1). */
+	enum smmusim_advice advice; /* madvise */
+	enum smmusim_tlbi_op tlbi;  /* tlbi: the instruction */
+	uint32_t asid;		    /* tlbi: ASID operand field */
+	/* tlbi: FEAT_TTL hint of a VA op (TTL[3:0] = TG[1:0]:level[1:0]), or
+	 * the TTL[1:0] level hint of a range op; 0 = none. */
+	unsigned ttl;
+	/* tlbi, range ops only: TG (1 = 4K, 2 = 16K, 3 = 64K; 0 reserved),
+	 * SCALE (0..3), NUM (0..31): (NUM+1) << (5*SCALE+1) pages. */
+	unsigned tg, scale, num;
 };
 
 /* Trace keyword of an event type, or NULL if out of range. */

@@ -61,6 +61,24 @@ static const struct enum_word op_words[] = {
     {NULL, 0},
 };
 
+static const struct enum_word touch_op_words[] = {
+    {"r", SMMUSIM_ACC_READ},
+    {"w", SMMUSIM_ACC_WRITE},
+    {NULL, 0},
+};
+
+static const struct enum_word advice_words[] = {
+    {"dontneed", SMMUSIM_MADV_DONTNEED},
+    {NULL, 0},
+};
+
+static const struct enum_word tlbi_words[] = {
+#define SM_TLBI_WORD_(name, word) {word, SMMUSIM_TLBI_##name},
+    SMMUSIM_TLBI_OPS(SM_TLBI_WORD_)
+#undef SM_TLBI_WORD_
+	{NULL, 0},
+};
+
 static const struct enum_word pri_words[] = {
     {"on", 1},
     {"off", 0},
@@ -86,6 +104,14 @@ enum key_id {
 	K_MAP,
 	K_OP,
 	K_PRI,
+	K_TOUCH_OP, /* "op" of touch: r|w, default w */
+	K_ADVICE,
+	K_TLBI_OP, /* "op" of tlbi: the instruction */
+	K_ASID,
+	K_TTL,
+	K_TG,
+	K_SCALE,
+	K_NUM,
 	K_COUNT_
 };
 
@@ -107,9 +133,17 @@ static const struct key_def key_defs[K_COUNT_] = {
     [K_MAP] = {"map", KK_ENUM, map_words, SMMUSIM_MAP_PRIVATE},
     [K_OP] = {"op", KK_ENUM, op_words, SMMUSIM_ACC_READ},
     [K_PRI] = {"pri", KK_ENUM, pri_words, 1},
+    [K_TOUCH_OP] = {"op", KK_ENUM, touch_op_words, SMMUSIM_ACC_WRITE},
+    [K_ADVICE] = {"advice", KK_ENUM, advice_words, 0},
+    [K_TLBI_OP] = {"op", KK_ENUM, tlbi_words, 0},
+    [K_ASID] = {"asid", KK_U32, NULL, 0},
+    [K_TTL] = {"ttl", KK_U32, NULL, 0},
+    [K_TG] = {"tg", KK_U32, NULL, 0},
+    [K_SCALE] = {"scale", KK_U32, NULL, 0},
+    [K_NUM] = {"num", KK_U32, NULL, 0},
 };
 
-#define MAX_EV_KEYS 8
+#define MAX_EV_KEYS 10
 
 struct ev_key {
 	unsigned char key; /* enum key_id */
@@ -137,6 +171,13 @@ static const struct event_def event_defs[] = {
     {SMMUSIM_EV_UNBIND, {REQ(SID), REQ(SSID)}},
     {SMMUSIM_EV_DEV_ACCESS, {REQ(SID), REQ(SSID), REQ(VA), REQ(OP)}},
     {SMMUSIM_EV_CPU_ACCESS, {REQ(CPU), REQ(MM), REQ(VA), REQ(OP)}},
+    {SMMUSIM_EV_TOUCH, {REQ(MM), REQ(VA), REQ(LEN), OPT(TOUCH_OP), OPT(CPU)}},
+    {SMMUSIM_EV_MADVISE, {REQ(MM), REQ(VA), REQ(LEN), REQ(ADVICE), OPT(CPU)}},
+    {SMMUSIM_EV_RECLAIM, {REQ(MM), REQ(VA), REQ(LEN), OPT(CPU)}},
+    {SMMUSIM_EV_TLBI,
+     {REQ(CPU), REQ(TLBI_OP), OPT(ASID), OPT(VA), OPT(TTL), OPT(TG), OPT(SCALE),
+      OPT(NUM)}},
+    {SMMUSIM_EV_DSB, {REQ(CPU)}},
 };
 
 #undef REQ
@@ -179,6 +220,30 @@ static void set_field(struct smmusim_event *ev, enum key_id k, uint64_t v)
 		break;
 	case K_PRI:
 		ev->pri = v != 0;
+		break;
+	case K_TOUCH_OP:
+		ev->op = (enum smmusim_access)v;
+		break;
+	case K_ADVICE:
+		ev->advice = (enum smmusim_advice)v;
+		break;
+	case K_TLBI_OP:
+		ev->tlbi = (enum smmusim_tlbi_op)v;
+		break;
+	case K_ASID:
+		ev->asid = (uint32_t)v;
+		break;
+	case K_TTL:
+		ev->ttl = (unsigned)v;
+		break;
+	case K_TG:
+		ev->tg = (unsigned)v;
+		break;
+	case K_SCALE:
+		ev->scale = (unsigned)v;
+		break;
+	case K_NUM:
+		ev->num = (unsigned)v;
 		break;
 	case K_NONE:
 	case K_COUNT_:
