@@ -153,7 +153,7 @@ static void test_defaults_read_back(void **state)
 	/* Typed access to a few defaults. */
 	assert_int_equal(sm_cfg_u64(cfg, SM_K_CPU_COUNT), 4);
 	assert_int_equal(sm_cfg_u64(cfg, SM_K_MEM_SIZE), 1ull << 30);
-	assert_int_equal(sm_cfg_u64(cfg, SM_K_CPU_TLB_ENTRIES), 1024);
+	assert_int_equal(sm_cfg_u64(cfg, SM_K_CPU_TLB_ENTRIES), 1280);
 	assert_true(sm_cfg_bool(cfg, SM_K_CHECK_ENABLE));
 	assert_false(sm_cfg_bool(cfg, SM_K_SMMU_BTM));
 	assert_int_equal(sm_cfg_enum(cfg, SM_K_POLICY_NOTIFIER_PLACEMENT),
@@ -424,7 +424,7 @@ static void test_policy_presets(void **state)
 {
 	smmusim_config_t *cfg = *state;
 	const char *key = "policy.notifier.placement";
-	assert_int_equal(smmusim_preset_count("policy"), 2);
+	assert_int_equal(smmusim_preset_count("policy"), 3);
 
 	assert_int_equal(
 	    smmusim_config_apply_preset(cfg, "policy", "linux-6.5"), 0);
@@ -534,12 +534,12 @@ static void test_preset_info(void **state)
 
 		if (strcmp(name, "linux-6.5") == 0) {
 			seen65 = true;
-			assert_int_equal(nas, 1);
+			assert_int_equal(nas, 3);
 			assert_string_equal(
 			    as[0], "policy.notifier.placement=range_end");
 		} else if (strcmp(name, "linux-6.6") == 0) {
 			seen66 = true;
-			assert_int_equal(nas, 1);
+			assert_int_equal(nas, 3);
 			assert_string_equal(
 			    as[0], "policy.notifier.placement=arch_flush");
 		}

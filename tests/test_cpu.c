@@ -44,6 +44,7 @@ struct world {
 	struct sm_physmem *pm;
 	struct sm_cpu cpu;
 	struct sm_errbuf eb;
+	struct sm_rng rng;
 	uint64_t root;
 };
 
@@ -63,7 +64,9 @@ static struct world *world_new(const char *const *sets)
 	assert_int_equal(
 	    sm_physmem_new(&w->pm, ALLOC, RAM_BASE, 64 * MiB, &w->eb), 0);
 	assert_int_equal(sm_pgt_new_root(w->pm, &w->root, &w->eb), 0);
-	int rc = sm_cpu_init(&w->cpu, ALLOC, w->cfg, w->pm, w->st, &w->eb);
+	sm_rng_seed(&w->rng, 1);
+	int rc =
+	    sm_cpu_init(&w->cpu, ALLOC, w->cfg, w->pm, w->st, &w->rng, &w->eb);
 	if (rc)
 		fail_msg("sm_cpu_init: %d %s", rc, w->eb.msg);
 	return w;
@@ -640,12 +643,14 @@ static void test_cpu_init_fini_accounting(void **state)
 	struct sm_physmem *pm;
 	struct sm_errbuf eb = {{0}};
 	struct sm_cpu cpu;
+	struct sm_rng rng;
+	sm_rng_seed(&rng, 1);
 	assert_int_equal(smmusim_config_new(&cfg, NULL), 0);
 	assert_int_equal(sm_stats_new(&st, ALLOC), 0);
 	assert_int_equal(sm_physmem_new(&pm, ALLOC, RAM_BASE, 64 * MiB, &eb),
 			 0);
 
-	assert_int_equal(sm_cpu_init(&cpu, &ca, cfg, pm, st, &eb), 0);
+	assert_int_equal(sm_cpu_init(&cpu, &ca, cfg, pm, st, &rng, &eb), 0);
 	assert_int_equal(cpu.n, 4);
 	assert_true(cnt.blocks >= 5); /* the PE array and four TLBs */
 	sm_cpu_fini(&cpu);
@@ -656,7 +661,7 @@ static void test_cpu_init_fini_accounting(void **state)
 	 * everything is freed. */
 	assert_int_equal(smmusim_config_set(cfg, "cpu.tlb.entries", "1000"), 0);
 	assert_int_equal(smmusim_config_set(cfg, "cpu.tlb.ways", "3"), 0);
-	assert_int_equal(sm_cpu_init(&cpu, &ca, cfg, pm, st, &eb),
+	assert_int_equal(sm_cpu_init(&cpu, &ca, cfg, pm, st, &rng, &eb),
 			 SMMUSIM_ERANGE);
 	assert_non_null(strstr(eb.msg, "cpu.tlb.entries"));
 	assert_non_null(strstr(eb.msg, "cpu.tlb.ways"));

@@ -316,7 +316,11 @@ struct munmap_case {
 /* Populate `pages` pages, munmap them all, return the deltas. */
 static void sva_munmap(void **state, const struct munmap_case *c)
 {
-	smmusim_t *sim = *state = mk(c->policy, NULL);
+	/* v6.6.0 hands the notifier an empty range (range_start_bug, tested
+	 * separately); these cases check the per-page/ASID switch itself. */
+	static const char *const fixed[] = {"policy.notifier.range_start_bug",
+					    "off", NULL};
+	smmusim_t *sim = *state = mk(c->policy, fixed);
 	assert_int_equal(sim->os.drv.max_tlbi_ops, 512);
 	assert_int_equal(sim->os.cpu_max_tlbi_ops, 512);
 	mm_with_vma(sim, c->pages, RW, false);

@@ -873,7 +873,7 @@ static void test_btm_on(void **state)
 
 	/* VALE1IS ASID 5, page B: B was filled through an ASET=1 CD. */
 	struct sm_tlbi t = {
-	    .op = SM_TLBI_VALE1, .is = true, .asid = 5, .va = b};
+	    .op = SM_TLBI_VALE1, .is = true, .asid = 5, .va = b, .pages = 1};
 	uint64_t done = sm_smmu_dvm_apply(&f->s, &t, f->now);
 	assert_true(done >= f->now);
 	assert_int_equal(stat(f, "smmu.btm.received"), 1);
@@ -892,7 +892,7 @@ static void test_btm_on(void **state)
 
 	/* VALE1IS ASID 5, page A: the refilled entry goes again. */
 	t = (struct sm_tlbi){
-	    .op = SM_TLBI_VALE1, .is = true, .asid = 5, .va = a};
+	    .op = SM_TLBI_VALE1, .is = true, .asid = 5, .va = a, .pages = 1};
 	sm_smmu_dvm_apply(&f->s, &t, f->now);
 	assert_true(xl(f, 1, 3, a, false).hit);
 	assert_false(xl(f, 1, 1, a, false).hit);

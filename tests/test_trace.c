@@ -423,8 +423,8 @@ static void test_event_errors(void **state)
 		  "rwx)");
 	PARSE_ERR(HDR "mmap mm=1 va=0 len=1 prot=r map=anon\n", "t:2:33: ",
 		  "bad value for key 'map': 'anon' (allowed: private, shared)");
-	PARSE_ERR(HDR "cpu_access cpu=0 mm=1 va=0 op=x\n",
-		  "t:2:31: ", "bad value for key 'op': 'x' (allowed: r, w)");
+	PARSE_ERR(HDR "cpu_access cpu=0 mm=1 va=0 op=z\n",
+		  "t:2:31: ", "bad value for key 'op': 'z' (allowed: r, w, x)");
 	PARSE_ERR(HDR "bind sid=1 ssid=1 mm=1 pri=yes\n", "t:2:28: ",
 		  "bad value for key 'pri': 'yes' (allowed: on, off)");
 	PARSE_ERR(HDR "cpu_access cpu=0 mm=1 va=0 op=R\n",

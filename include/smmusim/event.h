@@ -69,6 +69,7 @@ enum smmusim_map {
 enum smmusim_access {
 	SMMUSIM_ACC_READ = 0,
 	SMMUSIM_ACC_WRITE = 1,
+	SMMUSIM_ACC_EXEC = 2, /* instruction fetch: cpu_access only */
 };
 
 /* madvise advice. */
@@ -104,7 +105,7 @@ enum smmusim_tlbi_op {
 #define SMMUSIM_TLBI_ENUM_(name, word) SMMUSIM_TLBI_##name,
 	SMMUSIM_TLBI_OPS(SMMUSIM_TLBI_ENUM_)
 #undef SMMUSIM_TLBI_ENUM_
-	SMMUSIM_TLBI_COUNT_
+	    SMMUSIM_TLBI_COUNT_
 };
 
 struct smmusim_event {

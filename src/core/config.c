@@ -62,9 +62,18 @@ struct preset {
 
 static const char *const linux_6_5[] = {
     "policy.notifier.placement=range_end",
+    "policy.cpu.range_split=ascending",
+    "policy.notifier.range_start_bug=off",
 };
 static const char *const linux_6_6[] = {
     "policy.notifier.placement=arch_flush",
+    "policy.cpu.range_split=ascending",
+    "policy.notifier.range_start_bug=on",
+};
+static const char *const linux_6_14[] = {
+    "policy.notifier.placement=arch_flush",
+    "policy.cpu.range_split=descending",
+    "policy.notifier.range_start_bug=off",
 };
 
 static const struct preset policy_presets[] = {
@@ -75,8 +84,14 @@ static const struct preset policy_presets[] = {
     {"linux-6.6",
      "6.6+: secondary-TLB hook called from the arm64 TLB flush routines "
      "(commit 'mmu_notifiers: Call invalidate_range() when invalidating "
-     "TLBs')",
+     "TLBs'); v6.6.0's ascending range split and its empty notifier "
+     "range",
      linux_6_6, sizeof(linux_6_6) / sizeof(linux_6_6[0])},
+    {"linux-6.14",
+     "6.14+: descending range split ('arm64/mm: Modify range-based tlbi "
+     "to decrement scale') and the real range for the notifier again "
+     "(f7edb07ad7c6)",
+     linux_6_14, sizeof(linux_6_14) / sizeof(linux_6_14[0])},
 };
 
 static int preset_table(const char *kind, const struct preset **tab, size_t *n)

@@ -24,22 +24,58 @@
     "cycles per descriptor read from memory by a walker (assumed)")            \
   U(CPU_COUNT, "cpu.count", 4, 1, 256,                                         \
     "processing elements in the inner-shareable domain")                       \
-  U(CPU_TLB_ENTRIES, "cpu.tlb.entries", 1024, 1, 1u << 20,                     \
-    "entries of each PE's unified TLB (assumed: Cortex-A76-class main TLB)")   \
-  U(CPU_TLB_WAYS, "cpu.tlb.ways", 4, 1, 1024,                                  \
-    "associativity of each PE's TLB; entries must be a multiple of ways")      \
+  U(CPU_L1I_ENTRIES, "cpu.l1i.entries", 48, 1, 1u << 16,                      \
+    "entries of each PE's L1 instruction micro-TLB (Cortex-A76 TRM: 48)")     \
+  U(CPU_L1I_WAYS, "cpu.l1i.ways", 48, 1, 1u << 16,                             \
+    "L1 instruction micro-TLB ways (A76: fully associative)")                 \
+  E(CPU_L1I_REPL, "cpu.l1i.replacement", 0, "lru|rr|random",                   \
+    "L1 instruction micro-TLB replacement")                                    \
+  U(CPU_L1D_ENTRIES, "cpu.l1d.entries", 48, 1, 1u << 16,                       \
+    "entries of each PE's L1 data micro-TLB (Cortex-A76 TRM: 48)")            \
+  U(CPU_L1D_WAYS, "cpu.l1d.ways", 48, 1, 1u << 16,                             \
+    "L1 data micro-TLB ways (A76: fully associative)")                        \
+  E(CPU_L1D_REPL, "cpu.l1d.replacement", 0, "lru|rr|random",                   \
+    "L1 data micro-TLB replacement")                                           \
+  U(CPU_TLB_ENTRIES, "cpu.tlb.entries", 1280, 1, 1u << 20,                     \
+    "entries of each PE's unified main TLB (Cortex-A76 TRM L2 TLB: 1280)")    \
+  U(CPU_TLB_WAYS, "cpu.tlb.ways", 5, 1, 1024,                                  \
+    "main TLB ways (A76: 5); entries must be a multiple of ways")              \
+  E(CPU_TLB_REPL, "cpu.tlb.replacement", 0, "lru|rr|random",                   \
+    "main TLB replacement (random draws from the seeded PRNG)")                \
+  U(CPU_WALKCACHE_ENTRIES, "cpu.walkcache.entries", 64, 1, 1u << 16,           \
+    "entries of each PE's walk cache of table descriptors (assumed)")          \
+  U(CPU_WALKCACHE_WAYS, "cpu.walkcache.ways", 4, 1, 1024,                      \
+    "walk cache ways (assumed)")                                               \
+  E(CPU_WALKCACHE_REPL, "cpu.walkcache.replacement", 0, "lru|rr|random",       \
+    "walk cache replacement")                                                  \
   U(CPU_ASID_BITS, "cpu.asid_bits", 16, 8, 16,                                 \
-    "ASID width (8 or 16; ID_AA64MMFR0_EL1.ASIDBits)")                         \
-  U(CPU_LAT_TLB_HIT, "cpu.lat.tlb_hit", 1, 0, 100000,                          \
-    "cycles of a TLB lookup that hits (assumed)")                              \
+    "ASID width, 8 or 16 (ID_AA64MMFR0_EL1.ASIDBits)")                         \
+  B(CPU_FEAT_TLBIRANGE, "cpu.feat_tlbirange", 0,                               \
+    "FEAT_TLBIRANGE: range TLBIs (RVAE1IS...); Armv8.4, absent on A76")        \
+  B(CPU_FEAT_TTL, "cpu.feat_ttl", 0,                                           \
+    "FEAT_TTL: level hints in TLBI by VA; Armv8.4, absent on A76")             \
+  B(CPU_KPTI, "cpu.kpti", 0,                                                   \
+    "kernel unmapped at EL0: user ASIDs are odd, every user TLBI is issued "   \
+    "twice (__tlbi_user, USER_ASID_FLAG = operand bit 48)")                    \
+  U(CPU_LAT_L1_HIT, "cpu.lat.l1_hit", 1, 0, 100000,                            \
+    "cycles of an L1 micro-TLB lookup (assumed)")                              \
+  U(CPU_LAT_TLB_HIT, "cpu.lat.tlb_hit", 5, 0, 100000,                          \
+    "cycles of a main TLB lookup after an L1 miss (assumed)")                  \
+  U(CPU_LAT_WALKCACHE, "cpu.lat.walkcache", 2, 0, 100000,                      \
+    "cycles of a walk cache lookup (assumed)")                                 \
+  U(CPU_LAT_WALK_LEVEL, "cpu.lat.walk_level", 30, 0, 1000000,                  \
+    "cycles per descriptor read by a PE's walker (assumed: L2-cache hit)")     \
   U(CPU_LAT_TLBI, "cpu.lat.tlbi", 10, 0, 100000,                               \
     "cycles the issuing PE spends on one TLBI instruction (assumed)")          \
   U(CPU_LAT_DVM, "cpu.lat.dvm", 200, 0, 1000000,                               \
     "cycles to deliver a broadcast TLBI to another receiver (assumed)")        \
+  U(CPU_DVM_OCCUPANCY, "cpu.dvm.occupancy", 40, 0, 1000000,                    \
+    "cycles the interconnect is busy per broadcast TLBI: its throughput "      \
+    "limit; concurrent broadcasts queue behind each other (assumed)")          \
   U(CPU_LAT_TLBI_APPLY, "cpu.lat.tlbi_apply", 20, 0, 100000,                   \
     "cycles a receiver spends applying one TLBI (assumed)")                    \
   U(CPU_LAT_DSB, "cpu.lat.dsb", 30, 0, 100000,                                 \
-    "base cycles of a DSB ISH with nothing outstanding (assumed)")             \
+    "base cycles of a DSB with nothing outstanding (assumed)")                 \
   U(SMMU_SID_BITS, "smmu.sid_bits", 8, 1, 16,                                  \
     "log2 of the linear stream table size (STRTAB_BASE_CFG.LOG2SIZE)")         \
   U(SMMU_SSID_BITS, "smmu.ssid_bits", 8, 1, 12,                                \
@@ -85,6 +121,13 @@
     "range_end|arch_flush",                                                    \
     "where the secondary-TLB hook runs: range_end (before 6.6) or arch_flush " \
     "(6.6+: from the arm64 TLB flush routines)")                               \
+  E(POLICY_CPU_RANGE_SPLIT, "policy.cpu.range_split", 1,                       \
+    "ascending|descending",                                                    \
+    "__flush_tlb_range_op: ascending (6.6: odd page first, scale from 0) or "  \
+    "descending (later kernels: scale from 3 down)")                           \
+  B(POLICY_NOTIFIER_RANGE_START_BUG, "policy.notifier.range_start_bug", 0,    \
+    "6.6.0-6.13: __flush_tlb_range hands the hook start == end (the macro "    \
+    "advanced start); the SVA notifier then flushes the whole ASID")           \
   U(POLICY_CPU_MAX_TLBI_OPS, "policy.cpu.max_tlbi_ops", 512, 1, 1u << 21,      \
     "flush_tlb_range: pages at which it becomes ASID-wide (MAX_TLBI_OPS = "    \
     "PTRS_PER_PTE, Linux constant)")                                           \
@@ -116,5 +159,7 @@ enum sm_key_id {
 
 /* Enum values (index into the allowed words). */
 enum { SM_PLACEMENT_RANGE_END = 0, SM_PLACEMENT_ARCH_FLUSH = 1 };
+enum { SM_RANGE_SPLIT_ASCENDING = 0, SM_RANGE_SPLIT_DESCENDING = 1 };
+/* Replacement keys' words are in enum sm_tc_repl order (lru, rr, random). */
 
 #endif

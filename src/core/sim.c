@@ -135,8 +135,8 @@ int smmusim_new_ex(smmusim_t **out, const smmusim_config_t *cfg,
 	    (rc = sm_physmem_new(&s->pm, alloc, 0x40000000ull,
 				 sm_cfg_u64(cfg, SM_K_MEM_SIZE), &s->err)) < 0)
 		goto fail;
-	if ((rc = sm_cpu_init(&s->cpu, alloc, cfg, s->pm, s->stats, &s->err)) <
-	    0)
+	if ((rc = sm_cpu_init(&s->cpu, alloc, cfg, s->pm, s->stats, &s->rng,
+			      &s->err)) < 0)
 		goto fail;
 	s->cpu_ok = true;
 	if ((rc = sm_smmu_init(&s->smmu, alloc, cfg, s->pm, s->stats,
@@ -315,13 +315,48 @@ static int start_dev_access(struct smmusim *s, const struct smmusim_event *ev,
 
 /* ---- CPU accesses ---- */
 
-static int cpu_access(struct smmusim *s, const struct smmusim_event *ev,
-		      uint64_t *t)
+/* One load/store/fetch by process mm on PE `cpu`, faulting pages in through
+ * handle_mm_fault like a user program. */
+static int cpu_access_one(struct smmusim *s, struct sm_mm *mm, uint32_t cpu,
+			  uint64_t va, enum smmusim_access acc, uint32_t line,
+			  uint64_t *t)
 {
-	struct sm_mm *mm = sm_os_find_mm(&s->os, ev->mm);
-	bool write = ev->op == SMMUSIM_ACC_WRITE;
+	/* With KPTI user mappings are tagged with the odd user ASID. */
+	uint16_t asid = (uint16_t)(mm->asid | (s->cpu.kpti ? 1 : 0));
 	uint64_t t0 = *t;
-	if (!mm)
+	(*s->st_cpu_accesses)++;
+	for (uint32_t tries = 0;; tries++) {
+		struct sm_cpu_access a;
+		sm_cpu_access_kind(&s->cpu, cpu, asid, mm->pgd, va, acc, *t,
+				   line, &a);
+		*t = a.done;
+		if (a.outcome == SM_XLATE_OK)
+			break;
+		bool ok;
+		if (tries >= s->retry_limit) {
+			(*s->st_segv)++;
+			break;
+		}
+		int rc = sm_os_handle_mm_fault(&s->os, mm, cpu, va,
+					       acc == SMMUSIM_ACC_WRITE, false,
+					       &ok, t);
+		if (rc < 0)
+			return rc;
+		if (!ok) {
+			/* SIGSEGV: the process would die; the trace goes on. */
+			(*s->st_segv)++;
+			break;
+		}
+	}
+	sm_hist_record(s->h_cpu_access, *t - t0);
+	return 0;
+}
+
+static int need_cpu_mm(struct smmusim *s, const struct smmusim_event *ev,
+		       struct sm_mm **mm)
+{
+	*mm = sm_os_find_mm(&s->os, ev->mm);
+	if (!*mm)
 		return sm_err(&s->err, SMMUSIM_ENOENT,
 			      "mm=%" PRIu32 " does not exist", ev->mm);
 	if (ev->cpu >= s->cpu.n)
@@ -334,30 +369,110 @@ static int cpu_access(struct smmusim *s, const struct smmusim_event *ev,
 			      "va=0x%" PRIx64 " is beyond the 48-bit user "
 			      "address space",
 			      ev->va);
-	(*s->st_cpu_accesses)++;
-	for (uint32_t tries = 0;; tries++) {
-		struct sm_cpu_access a;
-		sm_cpu_access(&s->cpu, ev->cpu, mm->asid, mm->pgd, ev->va,
-			      write, *t, ev->line, &a);
-		*t = a.done;
-		if (a.outcome == SM_XLATE_OK)
-			break;
-		bool ok;
-		if (tries >= s->retry_limit) {
-			(*s->st_segv)++;
-			break;
-		}
-		int rc = sm_os_handle_mm_fault(&s->os, mm, ev->cpu, ev->va,
-					       write, false, &ok, t);
-		if (rc < 0)
+	return 0;
+}
+
+static int cpu_access(struct smmusim *s, const struct smmusim_event *ev,
+		      uint64_t *t)
+{
+	struct sm_mm *mm;
+	int rc = need_cpu_mm(s, ev, &mm);
+	if (rc < 0)
+		return rc;
+	return cpu_access_one(s, mm, ev->cpu, ev->va, ev->op, ev->line, t);
+}
+
+/* touch: fault a range in from a CPU, page by page (a memset). */
+static int touch(struct smmusim *s, const struct smmusim_event *ev, uint64_t *t)
+{
+	struct sm_mm *mm;
+	int rc = need_cpu_mm(s, ev, &mm);
+	if (rc < 0)
+		return rc;
+	uint64_t end = ev->va + ev->len;
+	if (end < ev->va || end > (1ull << SM_VA_BITS))
+		return sm_err(&s->err, SMMUSIM_ERANGE,
+			      "[0x%" PRIx64 ", +0x%" PRIx64
+			      ") goes beyond the 48-bit user address space",
+			      ev->va, ev->len);
+	for (uint64_t va = ev->va & SM_PAGE_MASK; va < end; va += SM_PAGE_SIZE)
+		if ((rc = cpu_access_one(s, mm, ev->cpu, va, ev->op, ev->line,
+					 t)) < 0)
 			return rc;
-		if (!ok) {
-			/* SIGSEGV: the process would die; the trace goes on. */
-			(*s->st_segv)++;
-			break;
-		}
+	return 0;
+}
+
+/* Raw TLBI: the operand built from the event's fields, each checked. */
+static int raw_tlbi(struct smmusim *s, const struct smmusim_event *ev,
+		    uint64_t *t)
+{
+	if ((unsigned)ev->tlbi >= SMMUSIM_TLBI_COUNT_)
+		return sm_err(&s->err, SMMUSIM_EINVAL, "op: unknown TLBI %d",
+			      (int)ev->tlbi);
+	enum sm_tlbi_op op = (enum sm_tlbi_op)(ev->tlbi / 2);
+	bool is = ev->tlbi % 2;
+	const char *name = sm_tlbi_name(op, is);
+	uint32_t asid_max = (1u << sm_cfg_u64(s->cfg, SM_K_CPU_ASID_BITS)) - 1;
+	if (ev->cpu >= s->cpu.n)
+		return sm_err(&s->err, SMMUSIM_ERANGE,
+			      "cpu=%" PRIu32 " is out of range (cpu.count=%u: "
+			      "0..%u)",
+			      ev->cpu, s->cpu.n, s->cpu.n - 1);
+	if (ev->asid > asid_max)
+		return sm_err(&s->err, SMMUSIM_ERANGE,
+			      "asid=%" PRIu32
+			      " is out of range (cpu.asid_bits: "
+			      "0..%" PRIu32 ")",
+			      ev->asid, asid_max);
+	if (!sm_tlbi_by_va(op) && (ev->va || ev->ttl))
+		return sm_err(&s->err, SMMUSIM_EINVAL, "%s takes no %s", name,
+			      ev->va ? "va" : "ttl");
+	if (op == SM_TLBI_VMALLE1 && ev->asid)
+		return sm_err(&s->err, SMMUSIM_EINVAL, "%s takes no asid",
+			      name);
+	if (!sm_tlbi_is_range(op) && (ev->tg || ev->scale || ev->num))
+		return sm_err(
+		    &s->err, SMMUSIM_EINVAL,
+		    "%s is not a range op: tg, scale and num apply to "
+		    "rvae1, rvale1, rvaae1, rvaale1 only",
+		    name);
+	if (ev->va >> SM_VA_BITS)
+		return sm_err(&s->err, SMMUSIM_ERANGE,
+			      "va=0x%" PRIx64 " is beyond 48 bits", ev->va);
+	uint64_t operand;
+	if (sm_tlbi_is_range(op)) {
+		const char *field = "", *why = "";
+		if (ev->scale > 3 || ev->num > 31 || ev->ttl > 3 || ev->tg > 3)
+			return sm_err(&s->err, SMMUSIM_ERANGE,
+				      "%s field out of range (tg 0..3, scale "
+				      "0..3, num 0..31, ttl 0..3)",
+				      ev->tg > 3      ? "tg"
+				      : ev->scale > 3 ? "scale"
+				      : ev->num > 31  ? "num"
+						      : "ttl");
+		operand =
+		    sm_tlbi_operand_range((uint16_t)ev->asid, ev->tg, ev->scale,
+					  ev->num, ev->ttl, ev->va);
+		if (sm_tlbi_check(op, operand, &field, &why) < 0)
+			return sm_err(&s->err, SMMUSIM_EINVAL, "%s=%u: %s",
+				      field, ev->tg, why);
+		if (ev->va & 0xfff)
+			return sm_err(&s->err, SMMUSIM_EINVAL,
+				      "va=0x%" PRIx64 " is not 4K aligned "
+				      "(BaseADDR is in granules)",
+				      ev->va);
+	} else if (op == SM_TLBI_ASIDE1 || op == SM_TLBI_VMALLE1) {
+		operand = sm_tlbi_operand_asid((uint16_t)ev->asid);
+	} else {
+		if (ev->ttl > 15)
+			return sm_err(&s->err, SMMUSIM_ERANGE,
+				      "ttl=%u is out of range (0..15: TG[3:2] "
+				      "level[1:0])",
+				      ev->ttl);
+		operand =
+		    sm_tlbi_operand_va((uint16_t)ev->asid, ev->va, ev->ttl);
 	}
-	sm_hist_record(s->h_cpu_access, *t - t0);
+	*t = sm_cpu_tlbi(&s->cpu, ev->cpu, op, is, operand, *t);
 	return 0;
 }
 
@@ -401,7 +516,33 @@ static int run_event(struct smmusim *s, const struct smmusim_event *ev,
 	case SMMUSIM_EV_CPU_ACCESS:
 		rc = cpu_access(s, ev, &t);
 		break;
+	case SMMUSIM_EV_TOUCH:
+		rc = touch(s, ev, &t);
+		break;
+	case SMMUSIM_EV_MADVISE:
+		rc = sm_os_madvise_dontneed(&s->os, ev->mm, ev->cpu, ev->va,
+					    ev->len, &t);
+		break;
+	case SMMUSIM_EV_RECLAIM:
+		rc =
+		    sm_os_reclaim(&s->os, ev->mm, ev->cpu, ev->va, ev->len, &t);
+		break;
+	case SMMUSIM_EV_TLBI:
+		rc = raw_tlbi(s, ev, &t);
+		break;
+	case SMMUSIM_EV_DSB:
+		if (ev->cpu >= s->cpu.n)
+			return sm_err(&s->err, SMMUSIM_ERANGE,
+				      "cpu=%" PRIu32 " is out of range "
+				      "(cpu.count=%u: 0..%u)",
+				      ev->cpu, s->cpu.n, s->cpu.n - 1);
+		t = sm_cpu_dsb_ish(&s->cpu, ev->cpu, t);
+		rc = 0;
+		break;
 	case SMMUSIM_EV_DEV_ACCESS:
+		if (ev->op == SMMUSIM_ACC_EXEC)
+			return sm_err(&s->err, SMMUSIM_EINVAL,
+				      "op=x: devices read (r) or write (w)");
 		if (ev->va >> SM_VA_BITS)
 			return sm_err(&s->err, SMMUSIM_ERANGE,
 				      "va=0x%" PRIx64 " is beyond 48 bits",

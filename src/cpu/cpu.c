@@ -4,7 +4,6 @@
 #include <stdio.h>
 
 #include <smmusim/error.h>
-#include <smmusim/event.h>
 
 #include "core/alloc.h"
 #include "core/config.h"
@@ -16,18 +15,72 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
+struct level_cfg {
+	enum sm_key_id entries, ways, repl;
+	const char *what;
+};
+
+static int init_pe(struct sm_cpu *cpu, struct sm_pe *p, unsigned idx,
+		   const smmusim_config_t *cfg, struct sm_rng *rng,
+		   struct sm_errbuf *eb)
+{
+	const struct level_cfg lv[4] = {
+	    {SM_K_CPU_L1I_ENTRIES, SM_K_CPU_L1I_WAYS, SM_K_CPU_L1I_REPL,
+	     "cpu.l1i.entries/cpu.l1i.ways"},
+	    {SM_K_CPU_L1D_ENTRIES, SM_K_CPU_L1D_WAYS, SM_K_CPU_L1D_REPL,
+	     "cpu.l1d.entries/cpu.l1d.ways"},
+	    {SM_K_CPU_TLB_ENTRIES, SM_K_CPU_TLB_WAYS, SM_K_CPU_TLB_REPL,
+	     "cpu.tlb.entries/cpu.tlb.ways"},
+	    {SM_K_CPU_WALKCACHE_ENTRIES, SM_K_CPU_WALKCACHE_WAYS,
+	     SM_K_CPU_WALKCACHE_REPL,
+	     "cpu.walkcache.entries/cpu.walkcache.ways"},
+	};
+	struct sm_tcache *tc[4] = {&p->l1i, &p->l1d, &p->tlb, &p->walk};
+	for (int i = 0; i < 4; i++) {
+		int rc = sm_tc_init(
+		    tc[i], cpu->alloc, sm_cfg_u64(cfg, lv[i].entries),
+		    sm_cfg_u64(cfg, lv[i].ways), lv[i].what, eb);
+		if (rc < 0) {
+			for (int j = 0; j < i; j++)
+				sm_tc_fini(tc[j]);
+			return rc;
+		}
+		sm_tc_set_repl(
+		    tc[i], (enum sm_tc_repl)sm_cfg_enum(cfg, lv[i].repl), rng);
+	}
+	p->walk.min_level = 0; /* table descriptors from level 0 down */
+	snprintf(p->l1i_name, sizeof(p->l1i_name), "cpu%u.l1i", idx);
+	snprintf(p->l1d_name, sizeof(p->l1d_name), "cpu%u.l1d", idx);
+	snprintf(p->tlb_name, sizeof(p->tlb_name), "cpu%u.tlb", idx);
+	return 0;
+}
+
+static void fini_pe(struct sm_pe *p)
+{
+	sm_tc_fini(&p->l1i);
+	sm_tc_fini(&p->l1d);
+	sm_tc_fini(&p->tlb);
+	sm_tc_fini(&p->walk);
+}
+
 int sm_cpu_init(struct sm_cpu *cpu, const struct smmusim_allocator *a,
 		const smmusim_config_t *cfg, const struct sm_physmem *pm,
-		struct sm_stats *st, struct sm_errbuf *eb)
+		struct sm_stats *st, struct sm_rng *rng, struct sm_errbuf *eb)
 {
 	*cpu = (struct sm_cpu){.alloc = a, .pm = pm};
 	cpu->n = (unsigned)sm_cfg_u64(cfg, SM_K_CPU_COUNT);
-	cpu->lat_hit = sm_cfg_u64(cfg, SM_K_CPU_LAT_TLB_HIT);
+	cpu->kpti = sm_cfg_bool(cfg, SM_K_CPU_KPTI);
+	cpu->feat_range = sm_cfg_bool(cfg, SM_K_CPU_FEAT_TLBIRANGE);
+	cpu->feat_ttl = sm_cfg_bool(cfg, SM_K_CPU_FEAT_TTL);
+	cpu->lat_l1 = sm_cfg_u64(cfg, SM_K_CPU_LAT_L1_HIT);
+	cpu->lat_tlb = sm_cfg_u64(cfg, SM_K_CPU_LAT_TLB_HIT);
+	cpu->lat_wc = sm_cfg_u64(cfg, SM_K_CPU_LAT_WALKCACHE);
+	cpu->lat_walk = sm_cfg_u64(cfg, SM_K_CPU_LAT_WALK_LEVEL);
 	cpu->lat_tlbi = sm_cfg_u64(cfg, SM_K_CPU_LAT_TLBI);
 	cpu->lat_dvm = sm_cfg_u64(cfg, SM_K_CPU_LAT_DVM);
+	cpu->dvm_occ = sm_cfg_u64(cfg, SM_K_CPU_DVM_OCCUPANCY);
 	cpu->lat_apply = sm_cfg_u64(cfg, SM_K_CPU_LAT_TLBI_APPLY);
 	cpu->lat_dsb = sm_cfg_u64(cfg, SM_K_CPU_LAT_DSB);
-	cpu->lat_mem = sm_cfg_u64(cfg, SM_K_MEM_LATENCY);
 
 	uint64_t asid_bits = sm_cfg_u64(cfg, SM_K_CPU_ASID_BITS);
 	if (asid_bits != 8 && asid_bits != 16)
@@ -39,17 +92,12 @@ int sm_cpu_init(struct sm_cpu *cpu, const struct smmusim_allocator *a,
 	if (!cpu->pe)
 		return sm_err(eb, SMMUSIM_ENOMEM, "cpu: out of memory");
 	for (unsigned i = 0; i < cpu->n; i++) {
-		int rc = sm_tc_init(&cpu->pe[i].tlb, a,
-				    sm_cfg_u64(cfg, SM_K_CPU_TLB_ENTRIES),
-				    sm_cfg_u64(cfg, SM_K_CPU_TLB_WAYS),
-				    "cpu.tlb.entries/cpu.tlb.ways", eb);
+		int rc = init_pe(cpu, &cpu->pe[i], i, cfg, rng, eb);
 		if (rc < 0) {
 			sm_cpu_fini(cpu);
 			return rc;
 		}
-		cpu->n_tlbs = i + 1;
-		snprintf(cpu->pe[i].tlb_name, sizeof(cpu->pe[i].tlb_name),
-			 "cpu%u.tlb", i);
+		cpu->n_init = i + 1;
 	}
 
 	for (int op = 0; op < SM_TLBI_OP_COUNT_; op++)
@@ -62,13 +110,22 @@ int sm_cpu_init(struct sm_cpu *cpu, const struct smmusim_allocator *a,
 		}
 	cpu->st_dsb_ish = sm_stats_counter(st, "cpu.dsb.ish");
 	cpu->st_dsb_ishst = sm_stats_counter(st, "cpu.dsb.ishst");
+	cpu->st_l1i_hits = sm_stats_counter(st, "cpu.l1i.hits");
+	cpu->st_l1i_misses = sm_stats_counter(st, "cpu.l1i.misses");
+	cpu->st_l1d_hits = sm_stats_counter(st, "cpu.l1d.hits");
+	cpu->st_l1d_misses = sm_stats_counter(st, "cpu.l1d.misses");
 	cpu->st_hits = sm_stats_counter(st, "cpu.tlb.hits");
 	cpu->st_misses = sm_stats_counter(st, "cpu.tlb.misses");
+	cpu->st_wc_hits = sm_stats_counter(st, "cpu.walkcache.hits");
+	cpu->st_wc_misses = sm_stats_counter(st, "cpu.walkcache.misses");
 	cpu->st_walks = sm_stats_counter(st, "cpu.walks");
 	cpu->st_walk_reads = sm_stats_counter(st, "cpu.walk.reads");
 	cpu->st_bystander = sm_stats_counter(st, "cpu.bystander_cycles");
 	cpu->st_invalidated = sm_stats_counter(st, "cpu.tlb.invalidated");
 	cpu->st_evictions = sm_stats_counter(st, "cpu.tlb.evictions");
+	cpu->st_dvm_queue = sm_stats_counter(st, "cpu.dvm.queue_cycles");
+	cpu->st_broadcasts = sm_stats_counter(st, "cpu.dvm.broadcasts");
+	cpu->st_no_effect = sm_stats_counter(st, "cpu.tlbi.no_effect");
 	cpu->st_fault_translation =
 	    sm_stats_counter(st, "cpu.faults.translation");
 	cpu->st_fault_permission =
@@ -76,7 +133,8 @@ int sm_cpu_init(struct sm_cpu *cpu, const struct smmusim_allocator *a,
 	cpu->st_fault_af = sm_stats_counter(st, "cpu.faults.access_flag");
 	cpu->st_fault_addr = sm_stats_counter(st, "cpu.faults.address_size");
 	cpu->h_dsb_wait = sm_stats_hist(st, "cpu.dsb.wait_cycles");
-	if (!cpu->st_fault_addr || !cpu->h_dsb_wait) {
+	cpu->h_dvm_queue = sm_stats_hist(st, "cpu.dvm.queue_cycles");
+	if (!cpu->st_fault_addr || !cpu->h_dsb_wait || !cpu->h_dvm_queue) {
 		sm_cpu_fini(cpu);
 		return sm_err(eb, SMMUSIM_ENOMEM, "cpu: out of memory");
 	}
@@ -87,8 +145,8 @@ void sm_cpu_fini(struct sm_cpu *cpu)
 {
 	if (!cpu->pe)
 		return;
-	for (unsigned i = 0; i < cpu->n_tlbs; i++)
-		sm_tc_fini(&cpu->pe[i].tlb);
+	for (unsigned i = 0; i < cpu->n_init; i++)
+		fini_pe(&cpu->pe[i]);
 	sm_free(cpu->alloc, cpu->pe, cpu->n * sizeof(*cpu->pe));
 	cpu->pe = NULL;
 }
@@ -101,26 +159,36 @@ int sm_cpu_add_receiver(struct sm_cpu *cpu, const struct sm_dvm_receiver *r)
 	return 0;
 }
 
-/* Apply one TLBI to one PE's TLB (Arm ARM D8.16.2: VA forms match the ASID
- * or global entries; ASID forms only non-global entries of that ASID;
- * VMALLE1 everything of the current VMID).  The TLB holds leaf entries only
- * in this model, so the last-level forms remove the same entries as the
- * all-level forms. */
-static unsigned apply_to_tlb(struct sm_tcache *tlb, const struct sm_tlbi *t)
+/* Apply one TLBI to one PE's caches; returns the entries removed. */
+static unsigned apply_to_pe(struct sm_cpu *cpu, struct sm_pe *p,
+			    const struct sm_tlbi *t)
 {
-	switch (t->op) {
-	case SM_TLBI_VAE1:
-	case SM_TLBI_VALE1:
-		return sm_tc_inv_va(tlb, t->vmid, t->asid, SM_TC_ASID_OR_GLOBAL,
-				    t->va);
-	case SM_TLBI_ASIDE1:
-		return sm_tc_inv_asid(tlb, t->vmid, t->asid);
-	case SM_TLBI_VMALLE1:
-		return sm_tc_inv_vmid(tlb, t->vmid);
-	case SM_TLBI_OP_COUNT_:
-		break;
+	struct sm_tcache *leaf[3] = {&p->l1i, &p->l1d, &p->tlb};
+	unsigned n = 0;
+	if (t->no_effect) {
+		(*cpu->st_no_effect)++;
+		return 0;
 	}
-	return 0;
+	if (t->op == SM_TLBI_ASIDE1) {
+		for (int i = 0; i < 3; i++)
+			n += sm_tc_inv_asid(leaf[i], t->vmid, t->asid);
+		return n + sm_tc_inv_asid(&p->walk, t->vmid, t->asid);
+	}
+	if (t->op == SM_TLBI_VMALLE1) {
+		for (int i = 0; i < 3; i++)
+			n += sm_tc_inv_vmid(leaf[i], t->vmid);
+		return n + sm_tc_inv_vmid(&p->walk, t->vmid);
+	}
+	enum sm_tc_asid_match m =
+	    sm_tlbi_all_asid(t->op) ? SM_TC_ASID_ANY : SM_TC_ASID_OR_GLOBAL;
+	for (int i = 0; i < 3; i++)
+		n += sm_tc_inv_range(leaf[i], t->vmid, t->asid, m, t->va,
+				     t->pages, (int)t->level);
+	/* Last-level forms leave cached table descriptors alone. */
+	if (!sm_tlbi_last_level(t->op))
+		n += sm_tc_inv_range(&p->walk, t->vmid, t->asid, m, t->va,
+				     t->pages, 0);
+	return n;
 }
 
 uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
@@ -134,7 +202,7 @@ uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 	if (!is) {
 		/* A local TLBI: the issuer is its only receiver. */
 		(*cpu->st_received[op][0])++;
-		*cpu->st_invalidated += apply_to_tlb(&issuer->tlb, &t);
+		*cpu->st_invalidated += apply_to_pe(cpu, issuer, &t);
 		uint64_t done =
 		    max_u64(now, issuer->rx_busy_until) + cpu->lat_apply;
 		issuer->rx_busy_until = done;
@@ -142,21 +210,27 @@ uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 		return now + cpu->lat_tlbi;
 	}
 
+	/* The interconnect carries one broadcast per dvm_occ cycles. */
+	uint64_t slot = max_u64(now, cpu->dvm_busy_until);
+	(*cpu->st_broadcasts)++;
+	*cpu->st_dvm_queue += slot - now;
+	sm_hist_record(cpu->h_dvm_queue, slot - now);
+	cpu->dvm_busy_until = slot + cpu->dvm_occ;
+	uint64_t arrive = slot + cpu->lat_dvm;
+
 	for (unsigned i = 0; i < cpu->n; i++) {
 		struct sm_pe *rx = &cpu->pe[i];
-		uint64_t arrive = i == pe ? now : now + cpu->lat_dvm;
-		uint64_t start = max_u64(arrive, rx->rx_busy_until);
-		uint64_t done = start + cpu->lat_apply;
-		*cpu->st_invalidated += apply_to_tlb(&rx->tlb, &t);
-		(*cpu->st_received[op][is])++;
+		uint64_t at = i == pe ? now : arrive;
+		uint64_t done = max_u64(at, rx->rx_busy_until) + cpu->lat_apply;
+		*cpu->st_invalidated += apply_to_pe(cpu, rx, &t);
+		(*cpu->st_received[op][1])++;
 		if (i != pe)
 			*cpu->st_bystander += cpu->lat_apply;
 		rx->rx_busy_until = done;
 		issuer->pending_done = max_u64(issuer->pending_done, done);
 	}
 	for (unsigned i = 0; i < cpu->n_ext; i++) {
-		uint64_t done =
-		    cpu->ext[i].apply(cpu->ext[i].ctx, &t, now + cpu->lat_dvm);
+		uint64_t done = cpu->ext[i].apply(cpu->ext[i].ctx, &t, arrive);
 		issuer->pending_done = max_u64(issuer->pending_done, done);
 	}
 	return now + cpu->lat_tlbi;
@@ -215,12 +289,58 @@ static void count_fault(struct sm_cpu *cpu, enum sm_xlate_outcome o)
 	}
 }
 
-void sm_cpu_access(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
-		   uint64_t root, uint64_t va, bool write, uint64_t now,
-		   uint32_t tag, struct sm_cpu_access *out)
+/*
+ * A walk that starts from the deepest table the walk cache remembers for
+ * (asid, va), then remembers the tables it went through.  Walk-cache
+ * entries are the table descriptors of levels 0-2: entry (level L, va) holds
+ * the address of the level L+1 table.
+ */
+static void walk(struct sm_cpu *cpu, struct sm_pe *p, uint16_t asid,
+		 uint64_t root, uint64_t va, uint64_t *t, struct sm_walk *w)
+{
+	uint64_t table = root;
+	int start = 0;
+	(*cpu->st_walks)++;
+	for (int lv = 2; lv >= 0; lv--) {
+		*t += cpu->lat_wc;
+		struct sm_tc_entry *e =
+		    sm_tc_lookup_level(&p->walk, 0, asid, va, lv);
+		/* Tagged by ASID like the TLB: a stale entry is used as
+		 * real hardware would (the oracle then sees the result). */
+		if (e) {
+			table = e->pa;
+			start = lv + 1;
+			break;
+		}
+	}
+	(*(start ? cpu->st_wc_hits : cpu->st_wc_misses))++;
+	sm_pgt_walk_from(cpu->pm, table, start, va, w);
+	*cpu->st_walk_reads += w->reads;
+	*t += w->reads * cpu->lat_walk;
+	/* Remember every table descriptor followed (levels start..leaf-1). */
+	int last = w->level; /* level of the leaf or of the fault */
+	for (int lv = start; lv < last && lv < 3; lv++) {
+		struct sm_tc_entry ne = {
+		    .va = va,
+		    .pa = w->table[lv + 1],
+		    .root = root,
+		    .asid = asid,
+		    .level = (uint8_t)lv,
+		};
+		sm_tc_fill(&p->walk, &ne);
+	}
+}
+
+void sm_cpu_access_kind(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
+			uint64_t root, uint64_t va, enum smmusim_access acc,
+			uint64_t now, uint32_t tag, struct sm_cpu_access *out)
 {
 	struct sm_pe *p = &cpu->pe[pe];
-	unsigned need = write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
+	bool fetch = acc == SMMUSIM_ACC_EXEC;
+	struct sm_tcache *l1 = fetch ? &p->l1i : &p->l1d;
+	unsigned need = acc == SMMUSIM_ACC_WRITE  ? SMMUSIM_PROT_W
+			: acc == SMMUSIM_ACC_EXEC ? SMMUSIM_PROT_X
+						  : SMMUSIM_PROT_R;
 	struct sm_xlate_report r = {
 	    .agent_kind = SMMUSIM_AGENT_CPU,
 	    .cpu = pe,
@@ -229,15 +349,28 @@ void sm_cpu_access(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
 	    .root = root,
 	    .asid = asid,
 	    .va = va,
-	    .write = write,
+	    .write = acc == SMMUSIM_ACC_WRITE,
 	};
-	uint64_t t = now + cpu->lat_hit;
-	struct sm_tc_entry *e = sm_tc_lookup(&p->tlb, 0, asid, va);
+	uint64_t t = now + cpu->lat_l1;
 
 	*out = (struct sm_cpu_access){0};
+	struct sm_tc_entry *e = sm_tc_lookup(l1, 0, asid, va);
 	if (e) {
-		(*cpu->st_hits)++;
-		r.cache = p->tlb_name;
+		(*(fetch ? cpu->st_l1i_hits : cpu->st_l1d_hits))++;
+		r.cache = fetch ? p->l1i_name : p->l1d_name;
+	} else {
+		(*(fetch ? cpu->st_l1i_misses : cpu->st_l1d_misses))++;
+		t += cpu->lat_tlb;
+		e = sm_tc_lookup(&p->tlb, 0, asid, va);
+		if (e) {
+			(*cpu->st_hits)++;
+			r.cache = p->tlb_name;
+			sm_tc_fill(l1, e);
+		} else {
+			(*cpu->st_misses)++;
+		}
+	}
+	if (e) {
 		r.from_cache = true;
 		r.root = e->root;
 		sm_xlate_report_entry(&r, e);
@@ -252,17 +385,14 @@ void sm_cpu_access(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
 		}
 	} else {
 		struct sm_walk w;
-		(*cpu->st_misses)++;
-		(*cpu->st_walks)++;
-		sm_pgt_walk(cpu->pm, root, va, &w);
-		*cpu->st_walk_reads += w.reads;
-		t += w.reads * cpu->lat_mem;
+		walk(cpu, p, asid, root, va, &t, &w);
 		r.outcome = walk_outcome(w.fault);
 		if (w.fault == SM_WALK_OK) {
 			struct sm_tc_entry ne =
 			    sm_xlate_entry(&w, va, root, asid, 0);
 			if (sm_tc_fill(&p->tlb, &ne))
 				(*cpu->st_evictions)++;
+			sm_tc_fill(l1, &ne);
 			sm_xlate_report_entry(&r, &ne);
 			if (w.perm & need)
 				out->pa = w.pa;
@@ -274,4 +404,30 @@ void sm_cpu_access(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
 	out->outcome = r.outcome;
 	out->done = t;
 	sm_observe(&cpu->obs, &r);
+}
+
+struct holds_ctx {
+	uint16_t asid;
+	uint64_t start, end;
+	bool found;
+};
+
+static void holds_one(void *ctx, const struct sm_tc_entry *e)
+{
+	struct holds_ctx *c = ctx;
+	if ((e->global || e->asid == c->asid) && e->va < c->end &&
+	    e->va + sm_tc_size(e) > c->start)
+		c->found = true;
+}
+
+bool sm_cpu_holds(const struct sm_cpu *cpu, uint16_t asid, uint64_t start,
+		  uint64_t end)
+{
+	struct holds_ctx c = {asid, start, end, false};
+	for (unsigned i = 0; i < cpu->n && !c.found; i++) {
+		sm_tc_for_each(&cpu->pe[i].l1i, holds_one, &c);
+		sm_tc_for_each(&cpu->pe[i].l1d, holds_one, &c);
+		sm_tc_for_each(&cpu->pe[i].tlb, holds_one, &c);
+	}
+	return c.found;
 }

@@ -109,10 +109,18 @@ static int pa_in_ram(const struct sm_physmem *pm, uint64_t pa)
 enum sm_walk_fault sm_pgt_walk(const struct sm_physmem *pm, uint64_t root_pa,
 			       uint64_t va, struct sm_walk *out)
 {
+	return sm_pgt_walk_from(pm, root_pa, 0, va, out);
+}
+
+enum sm_walk_fault sm_pgt_walk_from(const struct sm_physmem *pm,
+				    uint64_t root_pa, int start_level,
+				    uint64_t va, struct sm_walk *out)
+{
 	uint64_t table = root_pa;
 	int level;
 
 	*out = (struct sm_walk){0};
+	out->start_level = start_level;
 	if (va >= SM_VA_LIMIT) {
 		out->fault = SM_WALK_FAULT_ADDR_SIZE;
 		return out->fault;
@@ -123,8 +131,9 @@ enum sm_walk_fault sm_pgt_walk(const struct sm_physmem *pm, uint64_t root_pa,
 		return out->fault;
 	}
 
-	for (level = 0; level <= 3; level++) {
+	for (level = start_level; level <= 3; level++) {
 		uint64_t dpa = slot_pa(table, va, level);
+		out->table[level] = table;
 		uint64_t desc = sm_physmem_read64(pm, dpa);
 		uint64_t size;
 

@@ -74,6 +74,8 @@ struct sm_walk {
 	uint64_t page_size; /* 4 KiB, 2 MiB or 1 GiB (OK only) */
 	unsigned perm;	    /* SMMUSIM_PROT_* for EL0 accesses (OK only) */
 	unsigned reads;	    /* descriptors read, 1..4 */
+	int start_level;    /* level the walk started at (walk caches) */
+	uint64_t table[4];  /* table read at each level from start_level */
 };
 
 /* EL0 permissions of a leaf descriptor: R when AP[1], W when AP[1] and
@@ -84,6 +86,12 @@ unsigned sm_pte_perm(uint64_t desc);
  * out->fault for convenience.  Permission checking is the caller's. */
 enum sm_walk_fault sm_pgt_walk(const struct sm_physmem *pm, uint64_t root_pa,
 			       uint64_t va, struct sm_walk *out);
+
+/* The same walk, starting at `start_level` (0..3) from the table at
+ * table_pa that a walk cache remembered for va. */
+enum sm_walk_fault sm_pgt_walk_from(const struct sm_physmem *pm,
+				    uint64_t table_pa, int start_level,
+				    uint64_t va, struct sm_walk *out);
 
 /* A zeroed level-0 table. */
 int sm_pgt_new_root(struct sm_physmem *pm, uint64_t *root_pa,

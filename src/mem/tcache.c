@@ -24,13 +24,27 @@ int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
 			      what, (unsigned long long)entries);
 	tc->sets = (uint32_t)(entries / ways);
 	tc->ways = (uint32_t)ways;
+	tc->min_level = 1;
 	return 0;
+}
+
+void sm_tc_set_repl(struct sm_tcache *tc, enum sm_tc_repl repl,
+		    struct sm_rng *rng)
+{
+	tc->repl = repl;
+	tc->rng = rng;
+	if (repl == SM_TC_RR && !tc->rr)
+		tc->rr = sm_calloc(tc->alloc, tc->sets * sizeof(*tc->rr));
+	if ((repl == SM_TC_RR && !tc->rr) || (repl == SM_TC_RANDOM && !rng))
+		tc->repl = SM_TC_LRU; /* degrade, never crash */
 }
 
 void sm_tc_fini(struct sm_tcache *tc)
 {
 	sm_free(tc->alloc, tc->e, (size_t)tc->sets * tc->ways * sizeof(*tc->e));
+	sm_free(tc->alloc, tc->rr, tc->sets * sizeof(*tc->rr));
 	tc->e = NULL;
+	tc->rr = NULL;
 }
 
 static unsigned shift_of(int level)
@@ -63,10 +77,27 @@ static bool tags_match(const struct sm_tc_entry *t, uint16_t vmid,
 	return false;
 }
 
+struct sm_tc_entry *sm_tc_lookup_level(struct sm_tcache *tc, uint16_t vmid,
+				       uint32_t asid, uint64_t va, int level)
+{
+	uint64_t base = va & ~((1ull << shift_of(level)) - 1);
+	struct sm_tc_entry *set =
+	    &tc->e[(size_t)set_of(tc, base, level) * tc->ways];
+	for (uint32_t w = 0; w < tc->ways; w++) {
+		struct sm_tc_entry *t = &set[w];
+		if (t->level == level && t->va == base &&
+		    tags_match(t, vmid, asid, SM_TC_ASID_OR_GLOBAL)) {
+			t->stamp = ++tc->tick;
+			return t;
+		}
+	}
+	return NULL;
+}
+
 struct sm_tc_entry *sm_tc_lookup(struct sm_tcache *tc, uint16_t vmid,
 				 uint32_t asid, uint64_t va)
 {
-	for (int level = 3; level >= 1; level--) {
+	for (int level = 3; level >= tc->min_level; level--) {
 		uint64_t base = va & ~((1ull << shift_of(level)) - 1);
 		struct sm_tc_entry *set =
 		    &tc->e[(size_t)set_of(tc, base, level) * tc->ways];
@@ -107,7 +138,15 @@ bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in)
 				break;
 			}
 			if (!victim || t->stamp < victim->stamp)
-				victim = t;
+				victim = t; /* LRU candidate */
+		}
+		if (victim->valid && tc->repl == SM_TC_RR) {
+			uint32_t si =
+			    (uint32_t)((size_t)(set - tc->e) / tc->ways);
+			victim = &set[tc->rr[si]];
+			tc->rr[si] = (tc->rr[si] + 1) % tc->ways;
+		} else if (victim->valid && tc->repl == SM_TC_RANDOM) {
+			victim = &set[sm_rng_below(tc->rng, tc->ways)];
 		}
 		evicted = victim->valid;
 		if (!victim->valid)
@@ -130,7 +169,7 @@ unsigned sm_tc_inv_va(struct sm_tcache *tc, uint16_t vmid, uint32_t asid,
 		      enum sm_tc_asid_match m, uint64_t va)
 {
 	unsigned n = 0;
-	for (int level = 3; level >= 1; level--) {
+	for (int level = 3; level >= tc->min_level; level--) {
 		uint64_t base = va & ~((1ull << shift_of(level)) - 1);
 		struct sm_tc_entry *set =
 		    &tc->e[(size_t)set_of(tc, base, level) * tc->ways];
@@ -143,6 +182,53 @@ unsigned sm_tc_inv_va(struct sm_tcache *tc, uint16_t vmid, uint32_t asid,
 			}
 		}
 	}
+	return n;
+}
+
+struct range_ctx {
+	uint16_t vmid;
+	uint32_t asid;
+	enum sm_tc_asid_match m;
+	uint64_t start, end;
+	int level;
+};
+
+static bool match_range(void *ctx, const struct sm_tc_entry *t)
+{
+	const struct range_ctx *c = ctx;
+	return tags_match(t, c->vmid, c->asid, c->m) &&
+	       (!c->level || t->level == c->level) && t->va < c->end &&
+	       t->va + sm_tc_size(t) > c->start;
+}
+
+unsigned sm_tc_inv_range(struct sm_tcache *tc, uint16_t vmid, uint32_t asid,
+			 enum sm_tc_asid_match m, uint64_t start,
+			 uint64_t pages, int level)
+{
+	struct range_ctx c = {vmid, asid, m, start, start + pages * 4096,
+			      level};
+	unsigned n = 0;
+	if (!tc->live || !pages)
+		return 0;
+	if (pages * 3 > tc->sets)
+		return sm_tc_inv_if(tc, match_range, &c);
+	/* Few pages: probe each page's set at each size. */
+	for (uint64_t va = start; va < c.end; va += 4096)
+		for (int lv = 3; lv >= tc->min_level; lv--) {
+			if (level && lv != level)
+				continue;
+			uint64_t base = va & ~((1ull << shift_of(lv)) - 1);
+			struct sm_tc_entry *set =
+			    &tc->e[(size_t)set_of(tc, base, lv) * tc->ways];
+			for (uint32_t w = 0; w < tc->ways; w++) {
+				struct sm_tc_entry *t = &set[w];
+				if (t->level == lv && t->va == base &&
+				    tags_match(t, vmid, asid, m)) {
+					drop(tc, t);
+					n++;
+				}
+			}
+		}
 	return n;
 }
 

@@ -26,6 +26,7 @@
 #include <smmusim/alloc.h>
 
 #include "core/errbuf.h"
+#include "core/rng.h"
 
 struct sm_tc_entry {
 	uint64_t va;   /* base of the page/block */
@@ -41,12 +42,22 @@ struct sm_tc_entry {
 	uint8_t flags; /* owner-defined (IOTLB: SM_IOTLB_F_*) */
 };
 
+enum sm_tc_repl {
+	SM_TC_LRU = 0,	  /* least recently used (per-cache use stamp) */
+	SM_TC_RR = 1,	  /* round robin per set */
+	SM_TC_RANDOM = 2, /* uniform over the set, from the simulator's PRNG */
+};
+
 struct sm_tcache {
 	const struct smmusim_allocator *alloc;
 	struct sm_tc_entry *e;
 	uint32_t sets, ways;
 	uint64_t tick;
 	uint64_t live;
+	enum sm_tc_repl repl;
+	struct sm_rng *rng; /* SM_TC_RANDOM */
+	uint32_t *rr;	    /* SM_TC_RR: next victim way per set */
+	int min_level;	    /* smallest level held: 1 (TLBs), 0 (walk caches) */
 };
 
 static inline uint64_t sm_tc_size(const struct sm_tc_entry *t)
@@ -59,10 +70,16 @@ int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
 	       uint64_t entries, uint64_t ways, const char *what,
 	       struct sm_errbuf *eb);
 void sm_tc_fini(struct sm_tcache *tc);
+/* Replacement policy (default LRU); rng is needed for SM_TC_RANDOM. */
+void sm_tc_set_repl(struct sm_tcache *tc, enum sm_tc_repl repl,
+		    struct sm_rng *rng);
 
 /* Entry covering va for (vmid, asid), NULL on miss.  Updates LRU. */
 struct sm_tc_entry *sm_tc_lookup(struct sm_tcache *tc, uint16_t vmid,
 				 uint32_t asid, uint64_t va);
+/* The entry of exactly `level` covering va (walk caches). */
+struct sm_tc_entry *sm_tc_lookup_level(struct sm_tcache *tc, uint16_t vmid,
+				       uint32_t asid, uint64_t va, int level);
 /* Insert (replacing any entry for the same page and tags).  Returns true
  * if a valid entry was evicted to make room. */
 bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in);
@@ -75,6 +92,12 @@ enum sm_tc_asid_match {
 };
 unsigned sm_tc_inv_va(struct sm_tcache *tc, uint16_t vmid, uint32_t asid,
 		      enum sm_tc_asid_match m, uint64_t va);
+/* Entries overlapping [start, start + pages * 4K) with matching tags; with
+ * level (1..3) non-zero only entries of that level (a TTL hint).  Probes the
+ * sets of each page when the range is small, scans the cache otherwise. */
+unsigned sm_tc_inv_range(struct sm_tcache *tc, uint16_t vmid, uint32_t asid,
+			 enum sm_tc_asid_match m, uint64_t start,
+			 uint64_t pages, int level);
 unsigned sm_tc_inv_asid(struct sm_tcache *tc, uint16_t vmid, uint32_t asid);
 unsigned sm_tc_inv_vmid(struct sm_tcache *tc, uint16_t vmid);
 unsigned sm_tc_inv_all(struct sm_tcache *tc);

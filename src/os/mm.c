@@ -254,6 +254,9 @@ int sm_os_init(struct sm_os *os, const struct smmusim_allocator *a,
 	    .alloc = a, .pm = pm, .cpu = cpu, .smmu = smmu, .eb = eb};
 	os->placement = sm_cfg_enum(cfg, SM_K_POLICY_NOTIFIER_PLACEMENT);
 	os->cpu_max_tlbi_ops = sm_cfg_u64(cfg, SM_K_POLICY_CPU_MAX_TLBI_OPS);
+	os->range_split = sm_cfg_enum(cfg, SM_K_POLICY_CPU_RANGE_SPLIT);
+	os->range_start_bug =
+	    sm_cfg_bool(cfg, SM_K_POLICY_NOTIFIER_RANGE_START_BUG);
 	os->lat_fault = sm_cfg_u64(cfg, SM_K_OS_LAT_FAULT);
 	os->lat_pte = sm_cfg_u64(cfg, SM_K_OS_LAT_PTE);
 	os->lat_syscall = sm_cfg_u64(cfg, SM_K_OS_LAT_SYSCALL);
@@ -266,7 +269,7 @@ int sm_os_init(struct sm_os *os, const struct smmusim_allocator *a,
 		return sm_err(eb, SMMUSIM_ENOMEM, "out of memory");
 	ck_bitmap_init((ck_bitmap_t *)os->asid_used, os->asid_count, false);
 	ck_bitmap_set((ck_bitmap_t *)os->asid_used, 0);
-	os->asid_next = 1;
+	os->asid_next = os->cpu->kpti ? 2 : 1;
 
 	os->st_mn_calls = sm_stats_counter(st, "os.notifier.calls");
 	os->st_mn_start = sm_stats_counter(st, "os.notifier.range_start");
@@ -281,6 +284,14 @@ int sm_os_init(struct sm_os *os, const struct smmusim_allocator *a,
 	    sm_stats_counter(st, "os.flush.flush_tlb_page.cycles");
 	os->st_flush_range_cyc =
 	    sm_stats_counter(st, "os.flush.flush_tlb_range.cycles");
+	os->st_batch_add =
+	    sm_stats_counter(st, "os.flush.arch_tlbbatch_add_pending");
+	os->st_batch_add_cyc =
+	    sm_stats_counter(st, "os.flush.arch_tlbbatch_add_pending.cycles");
+	os->st_batch_flush =
+	    sm_stats_counter(st, "os.flush.arch_tlbbatch_flush");
+	os->st_batch_flush_cyc =
+	    sm_stats_counter(st, "os.flush.arch_tlbbatch_flush.cycles");
 	os->st_faults_cpu = sm_stats_counter(st, "os.faults.cpu");
 	os->st_faults_dev = sm_stats_counter(st, "os.faults.device");
 	os->st_faults_bad = sm_stats_counter(st, "os.faults.unresolved");
@@ -324,9 +335,14 @@ void sm_os_fini(struct sm_os *os)
 static int asid_alloc(struct sm_os *os, uint16_t *asid)
 {
 	ck_bitmap_t *bm = (ck_bitmap_t *)os->asid_used;
+	/* With KPTI ASIDs come in pairs: the kernel one even, the user one
+	 * odd (asid | 1, USER_ASID_BIT); only even ones are handed out. */
+	uint32_t step = os->cpu->kpti ? 2 : 1;
 	for (uint32_t n = 0; n < os->asid_count; n++) {
 		uint32_t a = os->asid_next;
-		os->asid_next = a + 1 < os->asid_count ? a + 1 : 1;
+		os->asid_next = a + step < os->asid_count ? a + step : step;
+		if (a % step)
+			continue;
 		if (!ck_bitmap_test(bm, a)) {
 			ck_bitmap_set(bm, a);
 			*asid = (uint16_t)a;
@@ -483,7 +499,8 @@ static int do_munmap(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 	/* tlb_finish_mmu: flush what was cleared (page-table pages are not
 	 * freed before exit in this model, so last-level ops suffice). */
 	if (rc == 0 && c.sp.ptes)
-		rc = sm_flush_tlb_range(os, mm, pe, c.sp.lo, c.sp.hi, true, t);
+		rc = sm_flush_tlb_range_ex(os, mm, pe, c.sp.lo, c.sp.hi, true,
+					   3, t);
 	if (rc == 0 && c.sp.ptes)
 		window_close(os, mm, c.sp.lo, c.sp.hi, *t);
 	finish_unmap(os, &c);
@@ -626,7 +643,8 @@ int sm_os_mprotect(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 	/* change_protection's mmu_gather flushes every changed PTE with
 	 * last-level TLBIs. */
 	if (rc == 0 && c.sp.ptes)
-		rc = sm_flush_tlb_range(os, mm, pe, c.sp.lo, c.sp.hi, true, t);
+		rc = sm_flush_tlb_range_ex(os, mm, pe, c.sp.lo, c.sp.hi, true,
+					   3, t);
 	if (rc == 0 && c.narrowed)
 		window_close(os, mm, c.sp.lo, c.sp.hi, *t);
 	return rc;
@@ -813,4 +831,141 @@ int sm_os_handle_mm_fault(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 out:
 	sm_hist_record(os->h_fault, *t - t0);
 	return rc;
+}
+
+/* ---- madvise(MADV_DONTNEED) ---- */
+
+/* The range must be mapped (madvise returns ENOMEM otherwise). */
+static int need_mapped(struct sm_os *os, struct sm_mm *mm, uint64_t va,
+		       uint64_t end, const char *what)
+{
+	for (uint64_t a = va; a < end;) {
+		struct sm_vma *v = find_vma(mm, a);
+		if (!v)
+			return sm_err(os->eb, SMMUSIM_EINVAL,
+				      "%s: 0x%" PRIx64
+				      " is not mapped in mm=%" PRIu32
+				      " (Linux returns ENOMEM)",
+				      what, a, mm->id);
+		a = v->end;
+	}
+	return 0;
+}
+
+int sm_os_madvise_dontneed(struct sm_os *os, uint32_t id, unsigned pe,
+			   uint64_t va, uint64_t len, uint64_t *t)
+{
+	struct sm_mm *mm;
+	uint64_t end;
+	int rc;
+	if ((rc = syscall_enter(os, id, pe, va, len, &mm, &end)) < 0 ||
+	    (rc = need_mapped(os, mm, va, end, "madvise")) < 0)
+		return rc;
+	syscall_cost(os, t);
+	/* madvise_dontneed_single_vma -> zap_page_range_single: the PTEs go,
+	 * the VMA stays; mmu_gather flushes the cleared span, last level. */
+	struct unmap_ctx c;
+	sm_mn_invalidate_range_start(os, mm, SM_MN_CLEAR, va, end, t);
+	rc = zap_range(os, mm, va, end, &c, t);
+	if (rc == 0 && c.sp.ptes)
+		window_open(os, mm, c.sp.lo, c.sp.hi, *t);
+	if (rc == 0)
+		rc = sm_mn_invalidate_range_end(os, mm, va, end, false, t);
+	if (rc == 0 && c.sp.ptes)
+		rc = sm_flush_tlb_range_ex(os, mm, pe, c.sp.lo, c.sp.hi, true,
+					   3, t);
+	if (rc == 0 && c.sp.ptes)
+		window_close(os, mm, c.sp.lo, c.sp.hi, *t);
+	finish_unmap(os, &c);
+	return rc;
+}
+
+/* ---- page reclaim ---- */
+
+struct reclaim_ctx {
+	struct sm_os *os;
+	struct sm_mm *mm;
+	unsigned pe;
+	uint64_t *t;
+	struct span sp;
+	uint64_t *free_pa;
+	size_t nfree, capfree;
+	int rc;
+};
+
+static int reclaim_leaf(void *vctx, uint64_t va, int level, uint64_t desc,
+			uint64_t desc_pa)
+{
+	struct reclaim_ctx *c = vctx;
+	struct sm_os *os = c->os;
+	struct sm_mm *mm = c->mm;
+	uint64_t end = va + SM_PAGE_SIZE;
+	(void)level;
+	if (!(desc & PTE_VALID))
+		return 0;
+	uint64_t pa = desc & PTE_ADDR_MASK;
+	if (pa == os->zero_page)
+		return 0; /* nothing to reclaim */
+	/* try_to_unmap_one(): a notifier bracket per folio; the PTE cleared;
+	 * the TLBI queued without waiting (set_tlb_ubc_flush_pending ->
+	 * arch_tlbbatch_add_pending), which with the 6.6 placement also
+	 * calls the secondary-TLB hook, per page. */
+	sm_mn_invalidate_range_start(os, mm, SM_MN_CLEAR, va, end, c->t);
+	sm_physmem_write64(os->pm, desc_pa, 0);
+	*c->t += os->lat_pte;
+	span_add(&c->sp, va);
+	window_open(os, mm, va, end, *c->t);
+	int rc = sm_tlbbatch_add_pending(os, mm, c->pe, va, c->t);
+	if (rc == 0)
+		rc = sm_mn_invalidate_range_end(os, mm, va, end, false, c->t);
+	if (rc < 0)
+		return c->rc = rc;
+	/* The page leaves memory: an anonymous page is swapped out (swap
+	 * is not modelled: a later fault gets a fresh page), a file page is
+	 * dropped from the page cache. */
+	struct sm_vma *v = find_vma(mm, va);
+	if (v && v->shared) {
+		uint64_t idx = v->pgoff + ((va - v->start) >> SM_PAGE_SHIFT);
+		v->file->pages[idx] = 0;
+	} else if (mm->rss) {
+		mm->rss--;
+	}
+	if (c->nfree == c->capfree) {
+		size_t ncap = c->capfree ? c->capfree * 2 : 64;
+		void *p = sm_realloc(os->alloc, c->free_pa,
+				     c->capfree * sizeof(*c->free_pa),
+				     ncap * sizeof(*c->free_pa));
+		if (!p)
+			return c->rc = sm_err(os->eb, SMMUSIM_ENOMEM,
+					      "out of memory");
+		c->free_pa = p;
+		c->capfree = ncap;
+	}
+	c->free_pa[c->nfree++] = pa;
+	return 0;
+}
+
+int sm_os_reclaim(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
+		  uint64_t len, uint64_t *t)
+{
+	struct sm_mm *mm;
+	uint64_t end;
+	int rc;
+	if ((rc = syscall_enter(os, id, pe, va, len, &mm, &end)) < 0)
+		return rc;
+	struct reclaim_ctx c = {
+	    .os = os, .mm = mm, .pe = pe, .t = t, .sp.lo = UINT64_MAX};
+	rc = sm_pgt_for_each_leaf(os->pm, mm->pgd, va, end, reclaim_leaf, &c);
+	if (rc >= 0 && c.rc < 0)
+		rc = c.rc;
+	/* try_to_unmap_flush(): one DSB for the whole batch, then the
+	 * pages may be freed. */
+	if (c.sp.ptes)
+		sm_tlbbatch_flush(os, pe, t);
+	for (uint64_t a = c.sp.lo; c.sp.ptes && a < c.sp.hi; a += SM_PAGE_SIZE)
+		window_close(os, mm, a, a + SM_PAGE_SIZE, *t);
+	for (size_t i = 0; i < c.nfree; i++)
+		free_data_page(os, c.free_pa[i]);
+	sm_free(os->alloc, c.free_pa, c.capfree * sizeof(*c.free_pa));
+	return rc < 0 ? rc : 0;
 }

@@ -157,6 +157,8 @@ struct sm_os {
 
 	unsigned placement; /* SM_PLACEMENT_* */
 	uint64_t cpu_max_tlbi_ops;
+	unsigned range_split; /* SM_RANGE_SPLIT_* */
+	bool range_start_bug; /* policy.notifier.range_start_bug */
 	uint64_t lat_fault, lat_pte, lat_syscall;
 
 	struct sm_smmu_drv drv;
@@ -164,6 +166,8 @@ struct sm_os {
 	uint64_t *st_mn_calls, *st_mn_start, *st_mn_end, *st_mn_release;
 	uint64_t *st_flush_mm, *st_flush_page, *st_flush_range;
 	uint64_t *st_flush_mm_cyc, *st_flush_page_cyc, *st_flush_range_cyc;
+	uint64_t *st_batch_add, *st_batch_add_cyc, *st_batch_flush,
+	    *st_batch_flush_cyc;
 	uint64_t *st_faults_cpu, *st_faults_dev, *st_faults_bad, *st_cow,
 	    *st_upgrades, *st_spurious, *st_pages_alloc, *st_pages_freed,
 	    *st_syscalls;
@@ -189,6 +193,13 @@ int sm_os_munmap(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 int sm_os_mprotect(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 		   uint64_t len, unsigned prot, uint64_t *t);
 int sm_os_mm_exit(struct sm_os *os, uint32_t id, unsigned pe, uint64_t *t);
+/* madvise(MADV_DONTNEED): drop the pages of a mapped range. */
+int sm_os_madvise_dontneed(struct sm_os *os, uint32_t id, unsigned pe,
+			   uint64_t va, uint64_t len, uint64_t *t);
+/* Page reclaim of the present pages of [va, va+len) with the batched,
+ * deferred TLB flush (try_to_unmap + try_to_unmap_flush). */
+int sm_os_reclaim(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
+		  uint64_t len, uint64_t *t);
 
 /* handle_mm_fault (mm/memory.c) for a CPU fault or a device page request.
  * *ok says whether the fault was resolved (false: SIGSEGV for a CPU, a
@@ -222,9 +233,18 @@ int sm_flush_tlb_mm(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 		    uint64_t *t);
 int sm_flush_tlb_page(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 		      uint64_t va, uint64_t *t);
+/* flush_tlb_range(): all levels, no level hint. */
 int sm_flush_tlb_range(struct sm_os *os, struct sm_mm *mm, unsigned pe,
-		       uint64_t start, uint64_t end, bool last_level,
-		       uint64_t *t);
+		       uint64_t start, uint64_t end, uint64_t *t);
+/* __flush_tlb_range(vma, start, end, PAGE_SIZE, last_level, tlb_level), as
+ * mmu_gather's tlb_flush calls it (tlb_level 3: only PTEs changed). */
+int sm_flush_tlb_range_ex(struct sm_os *os, struct sm_mm *mm, unsigned pe,
+			  uint64_t start, uint64_t end, bool last_level,
+			  unsigned tlb_level, uint64_t *t);
+/* Batched (deferred) flush of reclaim and migration. */
+int sm_tlbbatch_add_pending(struct sm_os *os, struct sm_mm *mm, unsigned pe,
+			    uint64_t va, uint64_t *t);
+void sm_tlbbatch_flush(struct sm_os *os, unsigned pe, uint64_t *t);
 
 /* ---- SMMU driver and SVA (src/os/smmu_drv.c) ---- */
 int sm_drv_init(struct sm_os *os, const smmusim_config_t *cfg,

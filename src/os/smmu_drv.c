@@ -279,8 +279,11 @@ static int sva_invalidate(struct sm_mn_sub *sub, struct sm_mm *mm,
 		(*d->st_sva_inv_skipped)++;
 		return 0;
 	}
+	/* arm_smmu_mm_arch_invalidate_secondary_tlbs: size = end - start;
+	 * too many pages, (0, -1UL), or an empty range mean "the whole
+	 * ASID". */
 	uint64_t size = end - start;
-	if (size / SM_PAGE_SIZE >= d->max_tlbi_ops)
+	if (!size || size / SM_PAGE_SIZE >= d->max_tlbi_ops)
 		return inv_asid(os, mm->asid, t);
 	(*d->st_sva_inv_range)++;
 	for (uint64_t va = start & SM_PAGE_MASK; va < end; va += SM_PAGE_SIZE) {

@@ -58,6 +58,7 @@ static const struct enum_word map_words[] = {
 static const struct enum_word op_words[] = {
     {"r", SMMUSIM_ACC_READ},
     {"w", SMMUSIM_ACC_WRITE},
+    {"x", SMMUSIM_ACC_EXEC},
     {NULL, 0},
 };
 

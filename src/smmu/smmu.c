@@ -459,30 +459,28 @@ static void cfg_inv(struct sm_smmu *s, uint32_t sid, bool any_ssid,
 	}
 }
 
-struct btm_match {
-	const struct sm_tlbi *t;
-};
-
 /* BTM applies only to entries whose CD had ASET = 0 (spec 3.17 "TLB
  * maintenance": ASET=1 excludes a context from broadcast invalidation). */
+struct btm_match {
+	const struct sm_tlbi *t;
+	uint64_t end;
+};
+
 static bool btm_pred(void *ctx, const struct sm_tc_entry *e)
 {
-	const struct sm_tlbi *t = ctx;
+	const struct btm_match *c = ctx;
+	const struct sm_tlbi *t = c->t;
 	if (!(e->flags & SM_IOTLB_F_BTM) || e->vmid != t->vmid)
 		return false;
-	switch (t->op) {
-	case SM_TLBI_VAE1:
-	case SM_TLBI_VALE1:
-		return (e->global || e->asid == t->asid) && t->va >= e->va &&
-		       t->va < e->va + sm_tc_size(e);
-	case SM_TLBI_ASIDE1:
-		return !e->global && e->asid == t->asid;
-	case SM_TLBI_VMALLE1:
+	if (t->op == SM_TLBI_VMALLE1)
 		return true;
-	case SM_TLBI_OP_COUNT_:
-		break;
-	}
-	return false;
+	if (t->op == SM_TLBI_ASIDE1)
+		return !e->global && e->asid == t->asid;
+	if (!sm_tlbi_all_asid(t->op) && !e->global && e->asid != t->asid)
+		return false;
+	if (t->level && e->level != t->level)
+		return false;
+	return e->va < c->end && e->va + sm_tc_size(e) > t->va;
 }
 
 uint64_t sm_smmu_dvm_apply(void *smmu, const struct sm_tlbi *t, uint64_t arrive)
@@ -491,25 +489,14 @@ uint64_t sm_smmu_dvm_apply(void *smmu, const struct sm_tlbi *t, uint64_t arrive)
 	if (!s->btm)
 		return arrive;
 	(*s->st_btm_received)++;
-	*s->st_iotlb_invalidated +=
-	    sm_tc_inv_if(&s->iotlb, btm_pred, (void *)t);
+	if (!t->no_effect) {
+		struct btm_match m = {t, t->va + t->pages * SM_PAGE_SIZE};
+		*s->st_iotlb_invalidated +=
+		    sm_tc_inv_if(&s->iotlb, btm_pred, &m);
+	}
 	uint64_t done = max_u64(arrive, s->rx_busy_until) + s->lat_cmd;
 	s->rx_busy_until = done;
 	return done;
-}
-
-struct range_inv {
-	uint16_t asid;
-	bool any_asid;
-	uint64_t start, end;
-};
-
-static bool range_pred(void *ctx, const struct sm_tc_entry *e)
-{
-	const struct range_inv *r = ctx;
-	if (!r->any_asid && !e->global && e->asid != r->asid)
-		return false;
-	return e->va < r->end && e->va + sm_tc_size(e) > r->start;
 }
 
 /* Execute one command; returns false if it is illegal (CERROR_ILL). */
@@ -568,25 +555,14 @@ static bool exec_cmd(struct sm_smmu *s, uint64_t c0, uint64_t c1)
 				return false;
 			pages = (uint64_t)(num + 1) << scale;
 		}
-		struct range_inv ri = {
-		    .asid = (uint16_t)sm_field_get(CMDQ_TLBI_0_ASID, c0),
-		    .any_asid = op == CMDQ_OP_TLBI_NH_VAA,
-		    .start = c1 & CMDQ_TLBI_1_VA_MASK,
-		};
-		ri.end = ri.start + pages * SM_PAGE_SIZE;
-		if (pages * 3 <= s->iotlb.sets) {
-			/* Few pages: probe each page's sets (every page
-			 * size) instead of scanning the whole IOTLB. */
-			enum sm_tc_asid_match m =
-			    ri.any_asid ? SM_TC_ASID_ANY : SM_TC_ASID_OR_GLOBAL;
-			for (uint64_t va = ri.start; va < ri.end;
-			     va += SM_PAGE_SIZE)
-				*s->st_iotlb_invalidated +=
-				    sm_tc_inv_va(&s->iotlb, 0, ri.asid, m, va);
-		} else {
-			*s->st_iotlb_invalidated +=
-			    sm_tc_inv_if(&s->iotlb, range_pred, &ri);
-		}
+		uint16_t asid = (uint16_t)sm_field_get(CMDQ_TLBI_0_ASID, c0);
+		/* The IOTLB holds leaves only, so LEAF changes nothing;
+		 * TTL (range form) limits the level. */
+		*s->st_iotlb_invalidated += sm_tc_inv_range(
+		    &s->iotlb, 0, asid,
+		    op == CMDQ_OP_TLBI_NH_VAA ? SM_TC_ASID_ANY
+					      : SM_TC_ASID_OR_GLOBAL,
+		    c1 & CMDQ_TLBI_1_VA_MASK, pages, tg ? (int)ttl : 0);
 		break;
 	}
 	default:
