@@ -110,6 +110,7 @@ int sm_cpu_init(struct sm_cpu *cpu, const struct smmusim_allocator *a,
 		}
 	cpu->st_dsb_ish = sm_stats_counter(st, "cpu.dsb.ish");
 	cpu->st_dsb_ishst = sm_stats_counter(st, "cpu.dsb.ishst");
+	cpu->st_dsb_wait = sm_stats_counter(st, "cpu.dsb.wait_cycles");
 	cpu->st_l1i_hits = sm_stats_counter(st, "cpu.l1i.hits");
 	cpu->st_l1i_misses = sm_stats_counter(st, "cpu.l1i.misses");
 	cpu->st_l1d_hits = sm_stats_counter(st, "cpu.l1d.hits");
@@ -241,6 +242,7 @@ uint64_t sm_cpu_dsb_ish(struct sm_cpu *cpu, unsigned pe, uint64_t now)
 	struct sm_pe *p = &cpu->pe[pe];
 	uint64_t done = max_u64(now + cpu->lat_dsb, p->pending_done);
 	(*cpu->st_dsb_ish)++;
+	*cpu->st_dsb_wait += done - now;
 	sm_hist_record(cpu->h_dsb_wait, done - now);
 	p->pending_done = 0;
 	return done;

@@ -84,7 +84,7 @@ struct sm_cpu {
 	uint64_t *st_received[SM_TLBI_OP_COUNT_][2];
 	uint64_t *st_dsb_ish, *st_dsb_ishst, *st_walks, *st_walk_reads,
 	    *st_bystander, *st_invalidated, *st_evictions, *st_dvm_queue,
-	    *st_no_effect, *st_broadcasts;
+	    *st_no_effect, *st_broadcasts, *st_dsb_wait;
 	uint64_t *st_l1i_hits, *st_l1i_misses, *st_l1d_hits, *st_l1d_misses,
 	    *st_hits, *st_misses, *st_wc_hits, *st_wc_misses;
 	uint64_t *st_fault_translation, *st_fault_permission, *st_fault_af,
