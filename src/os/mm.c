@@ -914,7 +914,6 @@ static int reclaim_leaf(void *vctx, uint64_t va, int level, uint64_t desc,
 	sm_physmem_write64(os->pm, desc_pa, 0);
 	*c->t += os->lat_pte;
 	span_add(&c->sp, va);
-	window_open(os, mm, va, end, *c->t);
 	int rc = sm_tlbbatch_add_pending(os, mm, c->pe, va, c->t);
 	if (rc == 0)
 		rc = sm_mn_invalidate_range_end(os, mm, va, end, false, c->t);
@@ -955,6 +954,9 @@ int sm_os_reclaim(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 		return rc;
 	struct reclaim_ctx c = {
 	    .os = os, .mm = mm, .pe = pe, .t = t, .sp.lo = UINT64_MAX};
+	/* One window over the range: each page's PTE is cleared inside it,
+	 * and it closes when the batch's DSB has completed. */
+	window_open(os, mm, va, end, *t);
 	rc = sm_pgt_for_each_leaf(os->pm, mm->pgd, va, end, reclaim_leaf, &c);
 	if (rc >= 0 && c.rc < 0)
 		rc = c.rc;
@@ -962,8 +964,7 @@ int sm_os_reclaim(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 	 * pages may be freed. */
 	if (c.sp.ptes)
 		sm_tlbbatch_flush(os, pe, t);
-	for (uint64_t a = c.sp.lo; c.sp.ptes && a < c.sp.hi; a += SM_PAGE_SIZE)
-		window_close(os, mm, a, a + SM_PAGE_SIZE, *t);
+	window_close(os, mm, va, end, *t);
 	for (size_t i = 0; i < c.nfree; i++)
 		free_data_page(os, c.free_pa[i]);
 	sm_free(os->alloc, c.free_pa, c.capfree * sizeof(*c.free_pa));
