@@ -337,8 +337,7 @@ static int cpu_access_one(struct smmusim *s, struct sm_mm *mm, uint32_t cpu,
 			(*s->st_segv)++;
 			break;
 		}
-		int rc = sm_os_handle_mm_fault(&s->os, mm, cpu, va,
-					       acc == SMMUSIM_ACC_WRITE, false,
+		int rc = sm_os_handle_mm_fault(&s->os, mm, cpu, va, acc, false,
 					       &ok, t);
 		if (rc < 0)
 			return rc;

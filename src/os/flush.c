@@ -101,11 +101,17 @@ static void emit_op(void *ctx, bool range, uint64_t va, unsigned scale,
 	}
 }
 
-/* __flush_tlb_range's test for "too many ops: flush the whole ASID". */
+/* __flush_tlb_range's test for "too many ops: flush the whole ASID".  6.6
+ * stops range ops at MAX_TLBI_RANGE_PAGES; the kernels with the descending
+ * split also take "arm64: tlb: Allow range operation for
+ * MAX_TLBI_RANGE_PAGES" (73301e464a72, 6.10), which covers exactly that
+ * many with one op. */
 static bool range_too_big(const struct sm_os *os, uint64_t pages)
 {
 	if (!os->cpu->feat_range && pages >= os->cpu_max_tlbi_ops)
 		return true;
+	if (os->range_split == SM_RANGE_SPLIT_DESCENDING)
+		return pages > SM_MAX_TLBI_RANGE_PAGES;
 	return pages >= SM_MAX_TLBI_RANGE_PAGES;
 }
 

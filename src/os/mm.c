@@ -561,6 +561,24 @@ int sm_os_mmap(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 	return rc;
 }
 
+/* The whole range must be mapped: mprotect and madvise return ENOMEM
+ * otherwise. */
+static int need_mapped(struct sm_os *os, struct sm_mm *mm, uint64_t va,
+		       uint64_t end)
+{
+	for (uint64_t a = va; a < end;) {
+		struct sm_vma *v = find_vma(mm, a);
+		if (!v)
+			return sm_err(os->eb, SMMUSIM_EINVAL,
+				      "0x%" PRIx64
+				      " is not mapped in mm=%" PRIu32
+				      " (Linux returns ENOMEM)",
+				      a, mm->id);
+		a = v->end;
+	}
+	return 0;
+}
+
 /* ---- mprotect ---- */
 
 struct prot_ctx {
@@ -612,17 +630,8 @@ int sm_os_mprotect(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 	int rc;
 	if ((rc = syscall_enter(os, id, pe, va, len, &mm, &end)) < 0)
 		return rc;
-	/* Linux fails with ENOMEM unless the whole range is mapped. */
-	for (uint64_t a = va; a < end;) {
-		struct sm_vma *v = find_vma(mm, a);
-		if (!v)
-			return sm_err(os->eb, SMMUSIM_EINVAL,
-				      "mprotect: 0x%" PRIx64
-				      " is not mapped in mm=%" PRIu32
-				      " (Linux returns ENOMEM)",
-				      a, id);
-		a = v->end;
-	}
+	if ((rc = need_mapped(os, mm, va, end)) < 0)
+		return rc;
 	syscall_cost(os, t);
 	if ((rc = vma_split(os, mm, va)) < 0 ||
 	    (rc = vma_split(os, mm, end)) < 0)
@@ -718,11 +727,16 @@ static int ptep_set_access_flags(struct sm_os *os, struct sm_mm *mm,
 }
 
 int sm_os_handle_mm_fault(struct sm_os *os, struct sm_mm *mm, unsigned pe,
-			  uint64_t va, bool write, bool remote, bool *ok,
-			  uint64_t *t)
+			  uint64_t va, enum smmusim_access acc, bool remote,
+			  bool *ok, uint64_t *t)
 {
 	uint64_t t0 = *t, page = va & SM_PAGE_MASK;
-	unsigned need = write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
+	bool write = acc == SMMUSIM_ACC_WRITE;
+	/* An instruction fetch needs VM_EXEC; a fetch from a mapping without
+	 * it is a SIGSEGV at once, never a "spurious" fault. */
+	unsigned need = acc == SMMUSIM_ACC_EXEC ? SMMUSIM_PROT_X
+			: write			? SMMUSIM_PROT_W
+						: SMMUSIM_PROT_R;
 	int rc = 0;
 
 	(*(remote ? os->st_faults_dev : os->st_faults_cpu))++;
@@ -835,23 +849,6 @@ out:
 
 /* ---- madvise(MADV_DONTNEED) ---- */
 
-/* The range must be mapped (madvise returns ENOMEM otherwise). */
-static int need_mapped(struct sm_os *os, struct sm_mm *mm, uint64_t va,
-		       uint64_t end, const char *what)
-{
-	for (uint64_t a = va; a < end;) {
-		struct sm_vma *v = find_vma(mm, a);
-		if (!v)
-			return sm_err(os->eb, SMMUSIM_EINVAL,
-				      "%s: 0x%" PRIx64
-				      " is not mapped in mm=%" PRIu32
-				      " (Linux returns ENOMEM)",
-				      what, a, mm->id);
-		a = v->end;
-	}
-	return 0;
-}
-
 int sm_os_madvise_dontneed(struct sm_os *os, uint32_t id, unsigned pe,
 			   uint64_t va, uint64_t len, uint64_t *t)
 {
@@ -859,7 +856,7 @@ int sm_os_madvise_dontneed(struct sm_os *os, uint32_t id, unsigned pe,
 	uint64_t end;
 	int rc;
 	if ((rc = syscall_enter(os, id, pe, va, len, &mm, &end)) < 0 ||
-	    (rc = need_mapped(os, mm, va, end, "madvise")) < 0)
+	    (rc = need_mapped(os, mm, va, end)) < 0)
 		return rc;
 	syscall_cost(os, t);
 	/* madvise_dontneed_single_vma -> zap_page_range_single: the PTEs go,

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include <smmusim/config.h>
+#include <smmusim/event.h>
 
 #include "core/errbuf.h"
 #include "core/stats.h"
@@ -205,8 +206,8 @@ int sm_os_reclaim(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
  * *ok says whether the fault was resolved (false: SIGSEGV for a CPU, a
  * failure response for a device). */
 int sm_os_handle_mm_fault(struct sm_os *os, struct sm_mm *mm, unsigned pe,
-			  uint64_t va, bool write, bool remote, bool *ok,
-			  uint64_t *t);
+			  uint64_t va, enum smmusim_access acc, bool remote,
+			  bool *ok, uint64_t *t);
 
 /* ---- notifier chain (src/os/notifier.c) ---- */
 void sm_mn_register(struct sm_mm *mm, struct sm_mn_sub *sub);

@@ -495,8 +495,9 @@ int sm_drv_page_request(struct sm_os *os, uint32_t sid, uint32_t ssid,
 	/* iommu_sva_handle_iopf(): handle_mm_fault on the bound mm, run by
 	 * a kernel worker (on PE 0 in this model). */
 	if (b && b->mm->live)
-		rc =
-		    sm_os_handle_mm_fault(os, b->mm, 0, va, write, true, ok, t);
+		rc = sm_os_handle_mm_fault(
+		    os, b->mm, 0, va,
+		    write ? SMMUSIM_ACC_WRITE : SMMUSIM_ACC_READ, true, ok, t);
 	if (rc < 0)
 		return rc;
 	/* The page response goes back through the command queue, without a
