@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests for the CPU side: TLBI operands, PE TLBs (through sm_cpu_access),
- * TLBI scope and broadcast, DSB completion, and the translation cache. */
+/* Tests for the CPU side: TLBI operands, the PE TLB hierarchy (L1 I/D
+ * micro-TLBs, main TLB, walk cache) through sm_cpu_access, TLBI scope,
+ * FEAT_TTL hints and range forms, replacement policies, broadcast over the
+ * DVM interconnect, DSB completion, KPTI through the simulator object, and
+ * the translation cache. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,9 +16,12 @@
 #include <smmusim/config.h>
 #include <smmusim/error.h>
 #include <smmusim/event.h>
+#include <smmusim/smmusim.h>
 
 #include "core/alloc.h"
 #include "core/errbuf.h"
+#include "core/rng.h"
+#include "core/sim_internal.h"
 #include "core/stats.h"
 #include "cpu/cpu.h"
 #include "cpu/tlbi.h"
@@ -25,16 +31,27 @@
 
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)
+#define GiB (1ull << 30)
+#define PAGE 0x1000ull
 #define RAM_BASE 0x40000000ull
 #define ALLOC sm_default_allocator()
 
 /* Default latencies (config_keys.h); the world uses them unless told. */
-#define LAT_HIT 1
-#define LAT_TLBI 10
-#define LAT_DVM 200
-#define LAT_APPLY 20
-#define LAT_DSB 30
-#define LAT_MEM 100
+#define LAT_L1 1     /* cpu.lat.l1_hit */
+#define LAT_TLB 5    /* cpu.lat.tlb_hit */
+#define LAT_WC 2     /* cpu.lat.walkcache */
+#define LAT_WALK 30  /* cpu.lat.walk_level */
+#define LAT_TLBI 10  /* cpu.lat.tlbi */
+#define LAT_DVM 200  /* cpu.lat.dvm */
+#define DVM_OCC 40   /* cpu.dvm.occupancy */
+#define LAT_APPLY 20 /* cpu.lat.tlbi_apply */
+#define LAT_DSB 30   /* cpu.lat.dsb */
+
+/* An access that misses L1 and the main TLB and walks `reads` levels after
+ * `wc` walk-cache lookups (3 when the walk cache has nothing). */
+#define WALK_COST(wc, reads) (LAT_L1 + LAT_TLB + (wc)*LAT_WC + (reads)*LAT_WALK)
+/* A full miss: three walk-cache lookups, four descriptor reads. */
+#define MISS_COST WALK_COST(3, 4)
 
 /* ---- a tiny world: config, stats, RAM, one page table, the PEs ---- */
 
@@ -48,8 +65,9 @@ struct world {
 	uint64_t root;
 };
 
-/* `sets` is a NULL-terminated list of "key=value" (may be NULL). */
-static struct world *world_new(const char *const *sets)
+/* `sets` is a NULL-terminated list of "key=value" (may be NULL); `seed`
+ * seeds the PRNG that random replacement draws from. */
+static struct world *world_new_seed(const char *const *sets, uint64_t seed)
 {
 	struct world *w = test_calloc(1, sizeof(*w));
 	assert_non_null(w);
@@ -64,12 +82,17 @@ static struct world *world_new(const char *const *sets)
 	assert_int_equal(
 	    sm_physmem_new(&w->pm, ALLOC, RAM_BASE, 64 * MiB, &w->eb), 0);
 	assert_int_equal(sm_pgt_new_root(w->pm, &w->root, &w->eb), 0);
-	sm_rng_seed(&w->rng, 1);
+	sm_rng_seed(&w->rng, seed);
 	int rc =
 	    sm_cpu_init(&w->cpu, ALLOC, w->cfg, w->pm, w->st, &w->rng, &w->eb);
 	if (rc)
 		fail_msg("sm_cpu_init: %d %s", rc, w->eb.msg);
 	return w;
+}
+
+static struct world *world_new(const char *const *sets)
+{
+	return world_new_seed(sets, 1);
 }
 
 static struct world *world_n(unsigned ncpu)
@@ -125,15 +148,41 @@ static uint64_t page_desc(uint64_t pa, int ro, int global)
 	       (ro ? PTE_RDONLY : 0) | pa;
 }
 
-static void map(struct world *w, uint64_t va, uint64_t pa, int ro, int global)
+static void map_desc(struct world *w, uint64_t va, int level, uint64_t desc)
 {
-	int rc = sm_pgt_set(w->pm, w->root, va, 3, page_desc(pa, ro, global),
-			    NULL, &w->eb);
+	int rc = sm_pgt_set(w->pm, w->root, va, level, desc, NULL, &w->eb);
 	if (rc)
 		fail_msg("sm_pgt_set: %d %s", rc, w->eb.msg);
 }
 
-/* One access; returns the whole result. */
+static void map(struct world *w, uint64_t va, uint64_t pa, int ro, int global)
+{
+	map_desc(w, va, 3, page_desc(pa, ro, global));
+}
+
+/* A 2 MiB block of fresh RAM at va (2 MiB aligned), nG, RW. */
+static uint64_t map_block(struct world *w, uint64_t va)
+{
+	uint64_t pa;
+	assert_int_equal(
+	    sm_physmem_alloc_contig(w->pm, 512, 512, SM_PAGE_DATA, &pa, &w->eb),
+	    0);
+	assert_int_equal(pa % (2 * MiB), 0);
+	map_desc(w, va, 2, PMD_TYPE_SECT | PTE_USER | PTE_AF | PTE_NG | pa);
+	return pa;
+}
+
+/* One access of any kind at cycle 1000; returns the whole result. */
+static struct sm_cpu_access acc_kind(struct world *w, unsigned pe,
+				     uint16_t asid, uint64_t va,
+				     enum smmusim_access kind)
+{
+	struct sm_cpu_access out;
+	memset(&out, 0xa5, sizeof(out));
+	sm_cpu_access_kind(&w->cpu, pe, asid, w->root, va, kind, 1000, 0, &out);
+	return out;
+}
+
 static struct sm_cpu_access acc(struct world *w, unsigned pe, uint16_t asid,
 				uint64_t va, bool write)
 {
@@ -143,12 +192,22 @@ static struct sm_cpu_access acc(struct world *w, unsigned pe, uint16_t asid,
 	return out;
 }
 
-/* True if the access hit in the TLB (and succeeded). */
+/* True if the access hit in a TLB (L1 or main) and succeeded. */
 static bool hits(struct world *w, unsigned pe, uint16_t asid, uint64_t va)
 {
 	struct sm_cpu_access a = acc(w, pe, asid, va, false);
 	assert_int_equal(a.outcome, SM_XLATE_OK);
 	return a.hit;
+}
+
+/* Descriptor reads of one access (0 when a TLB answered). */
+static uint64_t reads_of(struct world *w, unsigned pe, uint16_t asid,
+			 uint64_t va)
+{
+	uint64_t before = stat(w, "cpu.walk.reads");
+	struct sm_cpu_access a = acc(w, pe, asid, va, false);
+	assert_int_equal(a.outcome, SM_XLATE_OK);
+	return stat(w, "cpu.walk.reads") - before;
 }
 
 static void tlbi_va(struct world *w, unsigned pe, enum sm_tlbi_op op, bool is,
@@ -157,10 +216,85 @@ static void tlbi_va(struct world *w, unsigned pe, enum sm_tlbi_op op, bool is,
 	sm_cpu_tlbi(&w->cpu, pe, op, is, sm_tlbi_operand_va(asid, va, 0), 0);
 }
 
+static void tlbi_ttl(struct world *w, unsigned pe, enum sm_tlbi_op op, bool is,
+		     uint16_t asid, uint64_t va, unsigned ttl)
+{
+	sm_cpu_tlbi(&w->cpu, pe, op, is, sm_tlbi_operand_va(asid, va, ttl), 0);
+}
+
 static void tlbi_asid(struct world *w, unsigned pe, enum sm_tlbi_op op, bool is,
 		      uint16_t asid)
 {
 	sm_cpu_tlbi(&w->cpu, pe, op, is, sm_tlbi_operand_asid(asid), 0);
+}
+
+static void tlbi_range(struct world *w, unsigned pe, enum sm_tlbi_op op,
+		       bool is, uint16_t asid, unsigned scale, unsigned num,
+		       unsigned ttl, uint64_t base)
+{
+	sm_cpu_tlbi(
+	    &w->cpu, pe, op, is,
+	    sm_tlbi_operand_range(asid, SM_TLBI_TG_4K, scale, num, ttl, base),
+	    0);
+}
+
+/* Inspecting a cache without touching its LRU state. */
+struct find_ctx {
+	uint32_t asid;
+	uint64_t va;
+	int level; /* -1: any */
+	unsigned n;
+};
+
+static void find_fn(void *ctx, const struct sm_tc_entry *e)
+{
+	struct find_ctx *c = ctx;
+	if ((e->global || e->asid == c->asid) && e->va <= c->va &&
+	    c->va < e->va + sm_tc_size(e) &&
+	    (c->level < 0 || e->level == c->level))
+		c->n++;
+}
+
+/* Does tc hold an entry covering va for asid (or a global one)? */
+static bool tc_has(const struct sm_tcache *tc, uint32_t asid, uint64_t va)
+{
+	struct find_ctx c = {asid, va, -1, 0};
+	sm_tc_for_each(tc, find_fn, &c);
+	return c.n > 0;
+}
+
+static void count_fn(void *ctx, const struct sm_tc_entry *e)
+{
+	(void)e;
+	(*(unsigned *)ctx)++;
+}
+
+static unsigned count_valid(const struct sm_tcache *tc)
+{
+	unsigned n = 0;
+	sm_tc_for_each(tc, count_fn, &n);
+	return n;
+}
+
+/* Walk-cache entries of `level` covering va for asid. */
+static unsigned wc_at(const struct sm_tcache *tc, uint32_t asid, uint64_t va,
+		      int level)
+{
+	struct find_ctx c = {asid, va, level, 0};
+	sm_tc_for_each(tc, find_fn, &c);
+	return c.n;
+}
+
+struct obs_log {
+	unsigned n;
+	struct sm_xlate_report last;
+};
+
+static void obs_fn(void *ctx, const struct sm_xlate_report *r)
+{
+	struct obs_log *l = ctx;
+	l->n++;
+	l->last = *r;
 }
 
 /* ---- operands and names ---- */
@@ -278,7 +412,7 @@ static void test_tlbi_names(void **state)
 	assert_false(sm_tlbi_last_level(SM_TLBI_VMALLE1));
 }
 
-/* ---- accesses ---- */
+/* ---- accesses: L1 -> main TLB -> walk ---- */
 
 static void test_miss_then_hit(void **state)
 {
@@ -290,19 +424,29 @@ static void test_miss_then_hit(void **state)
 	assert_int_equal(a.outcome, SM_XLATE_OK);
 	assert_false(a.hit);
 	assert_int_equal(a.pa, pa + 0x123);
-	/* Four descriptor reads for a 4K page. */
-	assert_int_equal(a.done, 1000 + LAT_HIT + 4 * LAT_MEM);
+	/* L1 miss, main TLB miss, three walk-cache misses, four reads. */
+	assert_int_equal(a.done, 1000 + MISS_COST);
+	assert_int_equal(stat(w, "cpu.l1d.misses"), 1);
+	assert_int_equal(stat(w, "cpu.l1d.hits"), 0);
 	assert_int_equal(stat(w, "cpu.tlb.misses"), 1);
 	assert_int_equal(stat(w, "cpu.tlb.hits"), 0);
+	assert_int_equal(stat(w, "cpu.walkcache.misses"), 1);
+	assert_int_equal(stat(w, "cpu.walkcache.hits"), 0);
 	assert_int_equal(stat(w, "cpu.walks"), 1);
 	assert_int_equal(stat(w, "cpu.walk.reads"), 4);
+	/* The walk filled the data L1 and the main TLB, not the L1i. */
+	assert_true(tc_has(&w->cpu.pe[0].l1d, 7, va));
+	assert_true(tc_has(&w->cpu.pe[0].tlb, 7, va));
+	assert_false(tc_has(&w->cpu.pe[0].l1i, 7, va));
 
+	/* The second access is answered by the L1. */
 	a = acc(w, 0, 7, va + 0xff8, true);
 	assert_int_equal(a.outcome, SM_XLATE_OK);
 	assert_true(a.hit);
 	assert_int_equal(a.pa, pa + 0xff8);
-	assert_int_equal(a.done, 1000 + LAT_HIT);
-	assert_int_equal(stat(w, "cpu.tlb.hits"), 1);
+	assert_int_equal(a.done, 1000 + LAT_L1);
+	assert_int_equal(stat(w, "cpu.l1d.hits"), 1);
+	assert_int_equal(stat(w, "cpu.tlb.hits"), 0);
 	assert_int_equal(stat(w, "cpu.tlb.misses"), 1);
 	assert_int_equal(stat(w, "cpu.walks"), 1);
 
@@ -313,7 +457,13 @@ static void test_miss_then_hit(void **state)
 	assert_false(hits(w, 0, 8, va));
 	assert_true(hits(w, 0, 8, va));
 	assert_int_equal(stat(w, "cpu.tlb.misses"), 3);
-	assert_int_equal(stat(w, "cpu.tlb.hits"), 3);
+	assert_int_equal(stat(w, "cpu.tlb.hits"), 0);
+	assert_int_equal(stat(w, "cpu.l1d.misses"), 3);
+	assert_int_equal(stat(w, "cpu.l1d.hits"), 3);
+	/* Walk-cache entries are per PE and ASID-tagged too: full walks. */
+	assert_int_equal(stat(w, "cpu.walk.reads"), 12);
+	assert_int_equal(stat(w, "cpu.walkcache.misses"), 3);
+	assert_int_equal(stat(w, "cpu.walkcache.hits"), 0);
 
 	/* A global entry matches every ASID. */
 	uint64_t gva = 0x800000;
@@ -338,18 +488,16 @@ static void test_unmapped_faults_not_cached(void **state)
 	assert_int_equal(a.outcome, SM_XLATE_OK);
 	assert_false(a.hit);
 	assert_int_equal(a.pa, pa);
-}
 
-struct obs_log {
-	unsigned n;
-	struct sm_xlate_report last;
-};
-
-static void obs_fn(void *ctx, const struct sm_xlate_report *r)
-{
-	struct obs_log *l = ctx;
-	l->n++;
-	l->last = *r;
+	/* A fault at level 3 (tables present, PTE invalid) is not cached in
+	 * any TLB either; the table descriptors it followed are, and stay
+	 * right: mapping the page needs one read. */
+	a = acc(w, 0, 1, 0x11000, false);
+	assert_int_equal(a.outcome, SM_XLATE_FAULT_TRANSLATION);
+	assert_false(a.hit);
+	assert_false(sm_cpu_holds(&w->cpu, 1, 0x11000, 0x12000));
+	map(w, 0x11000, pa, RW, NG);
+	assert_int_equal(reads_of(w, 0, 1, 0x11000), 1);
 }
 
 static void test_permission_cached_and_broadcast(void **state)
@@ -374,7 +522,7 @@ static void test_permission_cached_and_broadcast(void **state)
 	assert_int_equal(stat(w, "cpu.faults.permission"), 1);
 	assert_int_equal(ol.n, 3);
 	assert_true(ol.last.from_cache);
-	assert_string_equal(ol.last.cache, "cpu0.tlb");
+	assert_string_equal(ol.last.cache, "cpu0.l1d");
 	assert_int_equal(ol.last.outcome, SM_XLATE_FAULT_PERMISSION);
 	assert_int_equal(ol.last.entry_perm & (SMMUSIM_PROT_R | SMMUSIM_PROT_W),
 			 SMMUSIM_PROT_R);
@@ -395,7 +543,7 @@ static void test_permission_cached_and_broadcast(void **state)
 	a = acc(w, 2, asid, va, true);
 	assert_int_equal(a.outcome, SM_XLATE_FAULT_PERMISSION);
 	assert_true(a.hit);
-	assert_string_equal(ol.last.cache, "cpu2.tlb");
+	assert_string_equal(ol.last.cache, "cpu2.l1d");
 	assert_int_equal(stat(w, "cpu.walks"), walks);
 	assert_int_equal(stat(w, "cpu.faults.permission"), 3);
 
@@ -427,6 +575,315 @@ static void test_write_miss_on_ro_caches_entry(void **state)
 	assert_int_equal(stat(w, "cpu.walks"), 1);
 }
 
+static void test_l1_miss_tlb_hit_refills_l1(void **state)
+{
+	(void)state;
+	/* A one-entry data L1 so that the main TLB has to answer. */
+	const char *sets[] = {"cpu.l1d.entries=1", "cpu.l1d.ways=1", NULL};
+	struct world *w = world_new(sets);
+	struct obs_log ol = {0};
+	w->cpu.obs = (struct sm_xlate_observer){obs_fn, &ol};
+	const uint64_t va_a = 0x500000, va_b = 0x501000;
+	uint64_t pa_a = data_page(w);
+	map(w, va_a, pa_a, RO, NG);
+	map(w, va_b, data_page(w), RW, NG);
+	struct sm_pe *p = &w->cpu.pe[0];
+
+	struct sm_cpu_access a = acc(w, 0, 1, va_a, false);
+	assert_false(a.hit);
+	assert_int_equal(a.done, 1000 + MISS_COST);
+	a = acc(w, 0, 1, va_b, false);
+	assert_false(a.hit);
+	/* Its neighbour's level-2 table descriptor is in the walk cache. */
+	assert_int_equal(a.done, 1000 + WALK_COST(1, 1));
+	/* The L1 holds B only; the main TLB both. */
+	assert_int_equal(count_valid(&p->l1d), 1);
+	assert_true(tc_has(&p->l1d, 1, va_b));
+	assert_false(tc_has(&p->l1d, 1, va_a));
+	assert_true(tc_has(&p->tlb, 1, va_a));
+	assert_true(tc_has(&p->tlb, 1, va_b));
+
+	/* A: L1 miss, main TLB hit, no walk; the L1 is refilled. */
+	uint64_t walks = stat(w, "cpu.walks");
+	a = acc(w, 0, 1, va_a + 0x10, false);
+	assert_int_equal(a.outcome, SM_XLATE_OK);
+	assert_true(a.hit);
+	assert_int_equal(a.pa, pa_a + 0x10);
+	assert_int_equal(a.done, 1000 + LAT_L1 + LAT_TLB);
+	assert_true(ol.last.from_cache);
+	assert_string_equal(ol.last.cache, "cpu0.tlb");
+	assert_int_equal(stat(w, "cpu.tlb.hits"), 1);
+	assert_int_equal(stat(w, "cpu.tlb.misses"), 2);
+	assert_int_equal(stat(w, "cpu.l1d.misses"), 3);
+	assert_int_equal(stat(w, "cpu.l1d.hits"), 0);
+	assert_int_equal(stat(w, "cpu.walks"), walks);
+	assert_true(tc_has(&p->l1d, 1, va_a));
+	assert_false(tc_has(&p->l1d, 1, va_b));
+
+	/* Now the L1 answers. */
+	a = acc(w, 0, 1, va_a, false);
+	assert_true(a.hit);
+	assert_int_equal(a.done, 1000 + LAT_L1);
+	assert_string_equal(ol.last.cache, "cpu0.l1d");
+	assert_int_equal(stat(w, "cpu.l1d.hits"), 1);
+	assert_int_equal(stat(w, "cpu.tlb.hits"), 1);
+
+	/* Permissions are checked on a main-TLB hit too: a store to the
+	 * read-only A, after B displaced it from the L1, faults without a
+	 * walk. */
+	assert_true(hits(w, 0, 1, va_b));
+	assert_false(tc_has(&p->l1d, 1, va_a));
+	a = acc(w, 0, 1, va_a, true);
+	assert_int_equal(a.outcome, SM_XLATE_FAULT_PERMISSION);
+	assert_true(a.hit);
+	assert_string_equal(ol.last.cache, "cpu0.tlb");
+	assert_int_equal(stat(w, "cpu.walks"), walks);
+	assert_int_equal(stat(w, "cpu.faults.permission"), 1);
+	world_free(w);
+}
+
+static void test_fetch_uses_l1i_and_needs_x(void **state)
+{
+	struct world *w = *state;
+	struct obs_log ol = {0};
+	w->cpu.obs = (struct sm_xlate_observer){obs_fn, &ol};
+	const uint64_t va_x = 0x600000, va_nx = 0x601000;
+	uint64_t pa_x = data_page(w);
+	map(w, va_x, pa_x, RO, NG); /* r-x */
+	map_desc(w, va_nx, 3,
+		 page_desc(data_page(w), RW, NG) | PTE_UXN); /* rw- */
+	struct sm_pe *p = &w->cpu.pe[0];
+
+	struct sm_cpu_access a = acc_kind(w, 0, 1, va_x + 4, SMMUSIM_ACC_EXEC);
+	assert_int_equal(a.outcome, SM_XLATE_OK);
+	assert_false(a.hit);
+	assert_int_equal(a.pa, pa_x + 4);
+	assert_int_equal(a.done, 1000 + MISS_COST);
+	assert_int_equal(stat(w, "cpu.l1i.misses"), 1);
+	assert_int_equal(stat(w, "cpu.l1d.misses"), 0);
+	assert_int_equal(stat(w, "cpu.tlb.misses"), 1);
+	assert_true(tc_has(&p->l1i, 1, va_x));
+	assert_false(tc_has(&p->l1d, 1, va_x));
+	assert_true(tc_has(&p->tlb, 1, va_x));
+	assert_false(ol.last.write);
+
+	/* The next fetch hits the instruction L1. */
+	a = acc_kind(w, 0, 1, va_x + 8, SMMUSIM_ACC_EXEC);
+	assert_int_equal(a.outcome, SM_XLATE_OK);
+	assert_true(a.hit);
+	assert_int_equal(a.done, 1000 + LAT_L1);
+	assert_string_equal(ol.last.cache, "cpu0.l1i");
+	assert_int_equal(stat(w, "cpu.l1i.hits"), 1);
+	assert_int_equal(stat(w, "cpu.l1d.hits"), 0);
+
+	/* A load of the same page misses the data L1, hits the main TLB. */
+	a = acc(w, 0, 1, va_x, false);
+	assert_int_equal(a.outcome, SM_XLATE_OK);
+	assert_true(a.hit);
+	assert_int_equal(a.done, 1000 + LAT_L1 + LAT_TLB);
+	assert_string_equal(ol.last.cache, "cpu0.tlb");
+	assert_int_equal(stat(w, "cpu.l1d.misses"), 1);
+	assert_int_equal(stat(w, "cpu.tlb.hits"), 1);
+	assert_true(tc_has(&p->l1d, 1, va_x));
+	assert_int_equal(stat(w, "cpu.l1i.hits"), 1);
+
+	/* A fetch from an execute-never page faults on permission; the
+	 * entry is cached in the L1i all the same, so the next one faults
+	 * without a walk, while loads and stores to the page succeed. */
+	uint64_t walks = stat(w, "cpu.walks");
+	a = acc_kind(w, 0, 1, va_nx, SMMUSIM_ACC_EXEC);
+	assert_int_equal(a.outcome, SM_XLATE_FAULT_PERMISSION);
+	assert_false(a.hit);
+	assert_int_equal(stat(w, "cpu.walks"), walks + 1);
+	assert_int_equal(ol.last.entry_perm & SMMUSIM_PROT_X, 0);
+	assert_true(tc_has(&p->l1i, 1, va_nx));
+	a = acc_kind(w, 0, 1, va_nx, SMMUSIM_ACC_EXEC);
+	assert_int_equal(a.outcome, SM_XLATE_FAULT_PERMISSION);
+	assert_true(a.hit);
+	assert_string_equal(ol.last.cache, "cpu0.l1i");
+	assert_int_equal(stat(w, "cpu.walks"), walks + 1);
+	assert_int_equal(stat(w, "cpu.faults.permission"), 2);
+	assert_int_equal(acc(w, 0, 1, va_nx, false).outcome, SM_XLATE_OK);
+	assert_int_equal(acc(w, 0, 1, va_nx, true).outcome, SM_XLATE_OK);
+	/* X does not imply W. */
+	assert_int_equal(acc(w, 0, 1, va_x, true).outcome,
+			 SM_XLATE_FAULT_PERMISSION);
+
+	/* A TLBI removes the instruction-side entry too. */
+	tlbi_va(w, 0, SM_TLBI_VAE1, false, 1, va_x);
+	assert_false(tc_has(&p->l1i, 1, va_x));
+	assert_false(tc_has(&p->l1d, 1, va_x));
+	assert_false(tc_has(&p->tlb, 1, va_x));
+	a = acc_kind(w, 0, 1, va_x, SMMUSIM_ACC_EXEC);
+	assert_int_equal(a.outcome, SM_XLATE_OK);
+	assert_false(a.hit);
+}
+
+/* ---- the walk cache ---- */
+
+static void test_walk_cache_starts_deeper(void **state)
+{
+	struct world *w = *state;
+	const uint64_t p0 = 0x400000, p1 = 0x401000; /* one 2 MiB region */
+	const uint64_t p2 = 0x600000;		     /* next 2 MiB, same GiB */
+	const uint64_t p3 = 2 * GiB + 0x400000;	     /* another GiB */
+	uint64_t pa = data_page(w);
+	map(w, p0, pa, RW, NG);
+	map(w, p1, pa, RW, NG);
+	map(w, p2, pa, RW, NG);
+	map(w, p3, pa, RW, NG);
+	struct sm_tcache *wc = &w->cpu.pe[0].walk;
+
+	struct sm_cpu_access a = acc(w, 0, 1, p0, false);
+	assert_int_equal(a.done, 1000 + MISS_COST);
+	assert_int_equal(stat(w, "cpu.walk.reads"), 4);
+	assert_int_equal(stat(w, "cpu.walkcache.misses"), 1);
+	assert_int_equal(stat(w, "cpu.walkcache.hits"), 0);
+	/* The walk remembered its level 0, 1 and 2 table descriptors. */
+	assert_int_equal(count_valid(wc), 3);
+	for (int lv = 0; lv <= 2; lv++)
+		assert_int_equal(wc_at(wc, 1, p0, lv), 1);
+
+	/* The neighbour's walk starts at level 3: one read. */
+	a = acc(w, 0, 1, p1, false);
+	assert_int_equal(a.outcome, SM_XLATE_OK);
+	assert_false(a.hit);
+	assert_int_equal(a.pa, pa);
+	assert_int_equal(a.done, 1000 + WALK_COST(1, 1));
+	assert_int_equal(stat(w, "cpu.walk.reads"), 4 + 1);
+	assert_int_equal(stat(w, "cpu.walkcache.hits"), 1);
+	assert_int_equal(stat(w, "cpu.walkcache.misses"), 1);
+	assert_int_equal(stat(w, "cpu.walks"), 2);
+	assert_int_equal(count_valid(wc), 3);
+
+	/* Next 2 MiB region: from the level-1 entry, two reads, and its
+	 * level-2 table descriptor is remembered. */
+	a = acc(w, 0, 1, p2, false);
+	assert_int_equal(a.outcome, SM_XLATE_OK);
+	assert_int_equal(a.done, 1000 + WALK_COST(2, 2));
+	assert_int_equal(stat(w, "cpu.walk.reads"), 4 + 1 + 2);
+	assert_int_equal(stat(w, "cpu.walkcache.hits"), 2);
+	assert_int_equal(count_valid(wc), 4);
+	assert_int_equal(wc_at(wc, 1, p2, 2), 1);
+
+	/* Another GiB: from the level-0 entry, three reads. */
+	a = acc(w, 0, 1, p3, false);
+	assert_int_equal(a.outcome, SM_XLATE_OK);
+	assert_int_equal(a.done, 1000 + WALK_COST(3, 3));
+	assert_int_equal(stat(w, "cpu.walk.reads"), 4 + 1 + 2 + 3);
+	assert_int_equal(stat(w, "cpu.walkcache.hits"), 3);
+	assert_int_equal(count_valid(wc), 6);
+
+	/* Tagged by ASID and private to the PE: full walks. */
+	assert_int_equal(reads_of(w, 0, 2, p1), 4);
+	assert_int_equal(reads_of(w, 1, 1, p1), 4);
+	assert_int_equal(stat(w, "cpu.walkcache.misses"), 3);
+	/* Every walk is one or the other. */
+	assert_int_equal(stat(w, "cpu.walkcache.hits") +
+			     stat(w, "cpu.walkcache.misses"),
+			 stat(w, "cpu.walks"));
+	assert_int_equal(stat(w, "cpu.walks"), 6);
+}
+
+static void test_walk_cache_vale1_keeps_vae1_removes(void **state)
+{
+	struct world *w = *state;
+	const uint64_t p0 = 0x400000, p1 = 0x401000;
+	uint64_t pa = data_page(w);
+	map(w, p0, pa, RW, NG);
+	map(w, p1, pa, RW, NG);
+	struct sm_pe *p = &w->cpu.pe[0];
+	assert_int_equal(reads_of(w, 0, 1, p0), 4);
+	assert_int_equal(count_valid(&p->walk), 3);
+
+	/* VALE1IS (from another PE): the leaf goes from every level, the
+	 * table descriptors stay: the next walk reads one level. */
+	uint64_t inv = stat(w, "cpu.tlb.invalidated");
+	tlbi_va(w, 1, SM_TLBI_VALE1, true, 1, p0);
+	assert_false(tc_has(&p->l1d, 1, p0));
+	assert_false(tc_has(&p->tlb, 1, p0));
+	assert_int_equal(count_valid(&p->walk), 3);
+	assert_int_equal(stat(w, "cpu.tlb.invalidated"), inv + 2);
+	assert_int_equal(reads_of(w, 0, 1, p0), 1);
+
+	/* So does the last-level range form. */
+	tlbi_range(w, 1, SM_TLBI_RVALE1, true, 1, 0, 0, 0, p0);
+	assert_false(tc_has(&p->tlb, 1, p0));
+	assert_int_equal(count_valid(&p->walk), 3);
+	assert_int_equal(reads_of(w, 0, 1, p0), 1);
+
+	/* VAE1IS removes them: four reads again. */
+	inv = stat(w, "cpu.tlb.invalidated");
+	tlbi_va(w, 1, SM_TLBI_VAE1, true, 1, p0);
+	assert_int_equal(count_valid(&p->walk), 0);
+	/* L1, main TLB and the three table descriptors. */
+	assert_int_equal(stat(w, "cpu.tlb.invalidated"), inv + 5);
+	assert_int_equal(reads_of(w, 0, 1, p0), 4);
+
+	/* A VAE1 of the neighbour removes the shared tables, not p0. */
+	tlbi_va(w, 1, SM_TLBI_VAE1, true, 1, p1);
+	assert_int_equal(count_valid(&p->walk), 0);
+	assert_true(hits(w, 0, 1, p0));
+	assert_int_equal(reads_of(w, 0, 1, p1), 4);
+
+	/* RVAE1 removes those covering its range. */
+	tlbi_range(w, 1, SM_TLBI_RVAE1, true, 1, 0, 0, 0, p0);
+	assert_int_equal(count_valid(&p->walk), 0);
+	assert_int_equal(reads_of(w, 0, 1, p1), 4);
+
+	/* Another ASID's VAE1 leaves them. */
+	tlbi_va(w, 1, SM_TLBI_VAE1, true, 2, p1);
+	assert_int_equal(count_valid(&p->walk), 3);
+	assert_true(hits(w, 0, 1, p1));
+}
+
+static void test_walk_cache_aside1_vmalle1(void **state)
+{
+	struct world *w = *state;
+	const uint64_t p0 = 0x400000;
+	map(w, p0, data_page(w), RW, NG);
+	struct sm_tcache *wc = &w->cpu.pe[0].walk;
+	assert_int_equal(reads_of(w, 0, 1, p0), 4);
+	assert_int_equal(reads_of(w, 0, 2, p0), 4);
+	assert_int_equal(count_valid(wc), 6);
+
+	/* ASIDE1 of an unrelated ASID keeps them. */
+	tlbi_asid(w, 1, SM_TLBI_ASIDE1, true, 3);
+	assert_int_equal(count_valid(wc), 6);
+
+	/* ASIDE1 of ASID 1 removes exactly its three. */
+	tlbi_asid(w, 1, SM_TLBI_ASIDE1, true, 1);
+	assert_int_equal(count_valid(wc), 3);
+	for (int lv = 0; lv <= 2; lv++) {
+		assert_int_equal(wc_at(wc, 1, p0, lv), 0);
+		assert_int_equal(wc_at(wc, 2, p0, lv), 1);
+	}
+	assert_int_equal(reads_of(w, 0, 1, p0), 4);
+	assert_int_equal(count_valid(wc), 6);
+
+	/* A local ASIDE1 on another PE does not reach PE 0. */
+	tlbi_asid(w, 1, SM_TLBI_ASIDE1, false, 2);
+	assert_int_equal(count_valid(wc), 6);
+
+	/* VMALLE1IS clears every cache of every PE. */
+	assert_int_equal(reads_of(w, 3, 2, p0), 4);
+	sm_cpu_tlbi(&w->cpu, 1, SM_TLBI_VMALLE1, true, 0, 0);
+	for (unsigned pe = 0; pe < 4; pe++) {
+		assert_int_equal(count_valid(&w->cpu.pe[pe].walk), 0);
+		assert_int_equal(count_valid(&w->cpu.pe[pe].tlb), 0);
+		assert_int_equal(count_valid(&w->cpu.pe[pe].l1d), 0);
+	}
+	assert_int_equal(reads_of(w, 0, 2, p0), 4);
+
+	/* Local VMALLE1: only the issuer. */
+	assert_int_equal(reads_of(w, 2, 2, p0), 4);
+	sm_cpu_tlbi(&w->cpu, 2, SM_TLBI_VMALLE1, false, 0, 0);
+	assert_int_equal(count_valid(&w->cpu.pe[2].walk), 0);
+	assert_int_equal(count_valid(wc), 3);
+}
+
+/* ---- TLBI scope ---- */
+
 static void test_non_is_tlbi_local_only(void **state)
 {
 	struct world *w = *state;
@@ -435,21 +892,34 @@ static void test_non_is_tlbi_local_only(void **state)
 	for (unsigned pe = 0; pe < 4; pe++)
 		assert_false(hits(w, pe, 1, va));
 
-	/* Wrong ASID or wrong page: nothing removed. */
+	/* Wrong ASID, or a last-level op on the wrong page: nothing
+	 * removed. */
 	tlbi_va(w, 1, SM_TLBI_VAE1, false, 2, va);
-	tlbi_va(w, 1, SM_TLBI_VAE1, false, 1, va + 0x1000);
+	tlbi_va(w, 1, SM_TLBI_VALE1, false, 1, va + 0x1000);
 	assert_int_equal(stat(w, "cpu.tlb.invalidated"), 0);
 	assert_true(hits(w, 1, 1, va));
 
+	/* A VAE1 of the neighbouring page removes the table descriptors
+	 * that cover both (three walk-cache entries), not the leaf. */
+	tlbi_va(w, 1, SM_TLBI_VAE1, false, 1, va + 0x1000);
+	assert_int_equal(stat(w, "cpu.tlb.invalidated"), 3);
+	assert_int_equal(count_valid(&w->cpu.pe[1].walk), 0);
+	assert_int_equal(count_valid(&w->cpu.pe[0].walk), 3);
+	assert_true(hits(w, 1, 1, va));
+
+	/* The page itself: its L1 and main-TLB entries. */
 	tlbi_va(w, 1, SM_TLBI_VAE1, false, 1, va);
-	assert_int_equal(stat(w, "cpu.tlb.invalidated"), 1);
+	assert_int_equal(stat(w, "cpu.tlb.invalidated"), 3 + 2);
 	assert_true(hits(w, 0, 1, va));
 	assert_false(hits(w, 1, 1, va));
 	assert_true(hits(w, 2, 1, va));
 	assert_true(hits(w, 3, 1, va));
 	assert_int_equal(stat(w, "cpu.tlbi.issued.vae1"), 3);
+	assert_int_equal(stat(w, "cpu.tlbi.issued.vale1"), 1);
+	assert_int_equal(stat(w, "cpu.tlbi.received.vae1"), 3);
 	assert_int_equal(stat(w, "cpu.tlbi.issued.vae1is"), 0);
 	assert_int_equal(stat(w, "cpu.tlbi.received.vae1is"), 0);
+	assert_int_equal(stat(w, "cpu.dvm.broadcasts"), 0);
 
 	/* Local ASIDE1 and VMALLE1 too. */
 	tlbi_asid(w, 2, SM_TLBI_ASIDE1, false, 1);
@@ -467,6 +937,7 @@ static void test_aside1_and_global(void **state)
 	map(w, va_a, data_page(w), RW, NG);
 	map(w, va_b, data_page(w), RW, NG);
 	map(w, va_g, data_page(w), RW, GLOBAL);
+	struct sm_pe *p = &w->cpu.pe[3];
 
 	/* Fill on PE 3: ASID 5 (A, B, G) and ASID 6 (A). */
 	assert_false(hits(w, 3, 5, va_a));
@@ -474,11 +945,16 @@ static void test_aside1_and_global(void **state)
 	assert_false(hits(w, 3, 5, va_g));
 	assert_false(hits(w, 3, 6, va_a));
 	assert_true(hits(w, 3, 6, va_g)); /* global */
+	/* Walk cache: ASID 5 has levels 0-2 for A's region plus the level-2
+	 * table of G's region (B reused A's); ASID 6 levels 0-2. */
+	assert_int_equal(count_valid(&p->walk), 4 + 3);
 
 	uint64_t inv = stat(w, "cpu.tlb.invalidated");
 	tlbi_asid(w, 0, SM_TLBI_ASIDE1, true, 5);
-	/* Exactly ASID 5's two non-global entries went. */
-	assert_int_equal(stat(w, "cpu.tlb.invalidated"), inv + 2);
+	/* Exactly ASID 5's non-global entries went: A and B from the L1
+	 * and the main TLB, and its four walk-cache entries. */
+	assert_int_equal(stat(w, "cpu.tlb.invalidated"), inv + 2 + 2 + 4);
+	assert_int_equal(count_valid(&p->walk), 3);
 	assert_true(hits(w, 3, 5, va_g));
 	assert_true(hits(w, 3, 6, va_g));
 	assert_true(hits(w, 3, 6, va_a));
@@ -512,7 +988,9 @@ static void test_vmalle1_removes_all(void **state)
 		assert_false(hits(w, pe, 1, va_g));
 	}
 	sm_cpu_tlbi(&w->cpu, 1, SM_TLBI_VMALLE1, true, 0, 0);
-	assert_int_equal(stat(w, "cpu.tlb.invalidated"), 4 * 3);
+	/* Per PE: three L1 and three main-TLB entries, and the walk cache's
+	 * levels 0-2 for ASIDs 1 and 2 (va_g reused ASID 1's). */
+	assert_int_equal(stat(w, "cpu.tlb.invalidated"), 4 * (3 + 3 + 6));
 	for (unsigned pe = 0; pe < 4; pe++) {
 		assert_false(hits(w, pe, 1, va_n));
 		assert_false(hits(w, pe, 2, va_n));
@@ -525,21 +1003,16 @@ static void test_block_entry(void **state)
 {
 	struct world *w = *state;
 	const uint64_t blk_va = 0x40000000ull; /* 1 GiB: 2 MiB aligned */
-	uint64_t blk_pa;
-	assert_int_equal(sm_physmem_alloc_contig(w->pm, 512, 512, SM_PAGE_DATA,
-						 &blk_pa, &w->eb),
-			 0);
-	assert_int_equal(blk_pa % (2 * MiB), 0);
-	uint64_t desc = PMD_TYPE_SECT | PTE_USER | PTE_AF | PTE_NG | blk_pa;
-	int rc = sm_pgt_set(w->pm, w->root, blk_va, 2, desc, NULL, &w->eb);
-	if (rc)
-		fail_msg("sm_pgt_set block: %s", w->eb.msg);
+	uint64_t blk_pa = map_block(w, blk_va);
 
 	struct sm_cpu_access a = acc(w, 0, 4, blk_va + 0x7000, false);
 	assert_int_equal(a.outcome, SM_XLATE_OK);
 	assert_false(a.hit);
 	assert_int_equal(a.pa, blk_pa + 0x7000);
 	assert_int_equal(stat(w, "cpu.walk.reads"), 3);
+	assert_int_equal(a.done, 1000 + WALK_COST(3, 3));
+	/* Only levels 0 and 1 are table descriptors. */
+	assert_int_equal(count_valid(&w->cpu.pe[0].walk), 2);
 
 	/* Any 4K inside the block hits the one entry. */
 	static const uint64_t offs[] = {0,	  0x1000,   0x100008,
@@ -572,31 +1045,511 @@ static void test_block_entry(void **state)
 	assert_false(hits(w, 0, 4, blk_va));
 }
 
+static void test_vaae1_all_asids(void **state)
+{
+	struct world *w = *state;
+	const uint64_t va = 0xa00000, va2 = 0xa01000;
+	uint64_t pa = data_page(w);
+	map(w, va, pa, RW, NG);
+	map(w, va2, pa, RW, NG);
+	for (uint16_t asid = 1; asid <= 3; asid++) {
+		assert_false(hits(w, 0, asid, va));
+		assert_false(hits(w, 2, asid, va));
+	}
+	assert_false(hits(w, 0, 1, va2));
+
+	/* VAE1IS is ASID-scoped: ASIDs 2 and 3 keep the page. */
+	tlbi_va(w, 1, SM_TLBI_VAE1, true, 1, va);
+	assert_false(sm_cpu_holds(&w->cpu, 1, va, va + PAGE));
+	assert_true(sm_cpu_holds(&w->cpu, 2, va, va + PAGE));
+	assert_true(sm_cpu_holds(&w->cpu, 3, va, va + PAGE));
+
+	/* VAAE1IS ignores the operand's ASID: every ASID's entry goes,
+	 * on every PE, and the walk cache of every ASID too. */
+	assert_false(hits(w, 0, 1, va));
+	tlbi_va(w, 1, SM_TLBI_VAAE1, true, 0x99, va);
+	for (uint16_t asid = 1; asid <= 3; asid++)
+		assert_false(sm_cpu_holds(&w->cpu, asid, va, va + PAGE));
+	assert_true(sm_cpu_holds(&w->cpu, 1, va2, va2 + PAGE));
+	assert_int_equal(count_valid(&w->cpu.pe[0].walk), 0);
+	assert_int_equal(count_valid(&w->cpu.pe[2].walk), 0);
+	assert_int_equal(stat(w, "cpu.tlbi.received.vaae1is"), 4);
+
+	/* VAALE1 (local): every ASID on the issuer, walk cache kept. */
+	for (uint16_t asid = 1; asid <= 3; asid++)
+		assert_false(hits(w, 0, asid, va));
+	assert_false(hits(w, 2, 3, va));
+	unsigned wc = count_valid(&w->cpu.pe[0].walk);
+	assert_true(wc > 0);
+	tlbi_va(w, 0, SM_TLBI_VAALE1, false, 0, va);
+	for (uint16_t asid = 1; asid <= 3; asid++) {
+		assert_false(tc_has(&w->cpu.pe[0].tlb, asid, va));
+		assert_false(tc_has(&w->cpu.pe[0].l1d, asid, va));
+	}
+	assert_int_equal(count_valid(&w->cpu.pe[0].walk), wc);
+	assert_true(tc_has(&w->cpu.pe[2].tlb, 3, va));
+}
+
+/* ---- FEAT_TTL level hints ---- */
+
+#define TTL(tg, lv) (((unsigned)(tg) << 2) | (unsigned)(lv))
+
+static bool held(struct world *w, uint16_t asid, uint64_t va)
+{
+	return sm_cpu_holds(&w->cpu, asid, va, va + PAGE);
+}
+
+static void test_ttl_hint(void **state)
+{
+	struct world *w = *state;
+	const uint64_t pg = 0x700000, blk = 0x40000000ull;
+	const uint16_t asid = 1;
+	map(w, pg, data_page(w), RW, NG);
+	map_block(w, blk);
+	struct sm_pe *p = &w->cpu.pe[0];
+	assert_false(hits(w, 0, asid, pg));
+	assert_false(hits(w, 0, asid, blk));
+
+	/* A hint naming level 2 or 1 leaves the level-3 page entry. */
+	tlbi_ttl(w, 0, SM_TLBI_VAE1, false, asid, pg, TTL(1, 2));
+	tlbi_ttl(w, 0, SM_TLBI_VAE1, false, asid, pg, TTL(1, 1));
+	assert_true(tc_has(&p->l1d, asid, pg));
+	assert_true(tc_has(&p->tlb, asid, pg));
+	assert_true(hits(w, 0, asid, pg));
+
+	/* Level 3: removed from the L1 and the main TLB. */
+	tlbi_ttl(w, 0, SM_TLBI_VAE1, false, asid, pg, TTL(1, 3));
+	assert_false(held(w, asid, pg));
+	assert_false(hits(w, 0, asid, pg));
+
+	/* 4K with level 0 is reserved: no hint, removed. */
+	tlbi_ttl(w, 0, SM_TLBI_VAE1, false, asid, pg, TTL(1, 0));
+	assert_false(held(w, asid, pg));
+	assert_false(hits(w, 0, asid, pg));
+
+	/* TG = 0: no hint, whatever the level bits say. */
+	tlbi_ttl(w, 0, SM_TLBI_VAE1, false, asid, pg, TTL(0, 2));
+	assert_false(held(w, asid, pg));
+	assert_false(hits(w, 0, asid, pg));
+
+	/* A hint for the 16K or 64K granule: no 4K entry needs to go, not
+	 * even a walk-cache one; counted. */
+	uint64_t inv = stat(w, "cpu.tlb.invalidated");
+	uint64_t ne = stat(w, "cpu.tlbi.no_effect");
+	unsigned wc = count_valid(&p->walk);
+	tlbi_ttl(w, 0, SM_TLBI_VAE1, false, asid, pg, TTL(2, 3));
+	assert_true(held(w, asid, pg));
+	assert_int_equal(stat(w, "cpu.tlbi.no_effect"), ne + 1);
+	tlbi_ttl(w, 0, SM_TLBI_VAE1, false, asid, pg, TTL(3, 3));
+	tlbi_ttl(w, 0, SM_TLBI_VAE1, false, asid, pg, TTL(2, 0));
+	assert_true(held(w, asid, pg));
+	assert_int_equal(stat(w, "cpu.tlbi.no_effect"), ne + 3);
+	assert_int_equal(stat(w, "cpu.tlb.invalidated"), inv);
+	assert_int_equal(count_valid(&p->walk), wc);
+	/* Broadcast: every receiver counts it. */
+	tlbi_ttl(w, 1, SM_TLBI_VAE1, true, asid, pg, TTL(2, 3));
+	assert_true(held(w, asid, pg));
+	assert_int_equal(stat(w, "cpu.tlbi.no_effect"), ne + 3 + 4);
+
+	/* The 2 MiB block: a level-3 hint leaves it, level 2 removes it. */
+	tlbi_ttl(w, 0, SM_TLBI_VAE1, false, asid, blk + 0x5000, TTL(1, 3));
+	assert_true(held(w, asid, blk));
+	tlbi_ttl(w, 0, SM_TLBI_VAE1, false, asid, blk + 0x5000, TTL(1, 2));
+	assert_false(held(w, asid, blk));
+
+	/* VALE1 honours the hint the same way. */
+	tlbi_ttl(w, 0, SM_TLBI_VALE1, false, asid, pg, TTL(1, 2));
+	assert_true(held(w, asid, pg));
+	tlbi_ttl(w, 0, SM_TLBI_VALE1, false, asid, pg, TTL(1, 3));
+	assert_false(held(w, asid, pg));
+}
+
+/* ---- range TLBIs ---- */
+
+/* Fill pages [base - 1 page, base + pages + 1 page) on PE 0 for ASID 1, run
+ * `op` on (scale, num) and check exactly the range went. */
+static void range_case(enum sm_tlbi_op op, bool is, unsigned scale,
+		       unsigned num)
+{
+	struct world *w = world_n(2);
+	const uint64_t pages = SM_TLBI_RANGE_PAGES(num, scale);
+	const uint64_t base = 0x10000000ull, end = base + pages * PAGE;
+	assert_int_equal(pages, (uint64_t)(num + 1) << (5 * scale + 1));
+	uint64_t pa = data_page(w);
+	for (uint64_t va = base - PAGE; va <= end; va += PAGE)
+		map(w, va, pa, RW, NG);
+	for (uint64_t va = base - PAGE; va <= end; va += PAGE)
+		assert_int_equal(acc(w, 0, 1, va, false).outcome, SM_XLATE_OK);
+	/* The pages just inside and just outside, most recently used. */
+	const uint64_t probe[] = {base - PAGE, base, end - PAGE, end};
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(acc(w, 0, 1, probe[i], false).outcome,
+				 SM_XLATE_OK);
+		assert_true(held(w, 1, probe[i]));
+	}
+
+	tlbi_range(w, 0, op, is, 1, scale, num, 0, base);
+	if (!held(w, 1, base - PAGE) || !held(w, 1, end))
+		fail_msg("%s scale=%u num=%u: a page outside went",
+			 sm_tlbi_name(op, is), scale, num);
+	for (uint64_t va = base; va < end; va += PAGE)
+		if (held(w, 1, va))
+			fail_msg("%s scale=%u num=%u: page 0x%llx of "
+				 "[0x%llx, 0x%llx) kept",
+				 sm_tlbi_name(op, is), scale, num,
+				 (unsigned long long)va,
+				 (unsigned long long)base,
+				 (unsigned long long)end);
+	assert_false(sm_cpu_holds(&w->cpu, 1, base, end));
+	assert_int_equal(stat(w, "cpu.dvm.broadcasts"), is ? 1 : 0);
+	world_free(w);
+}
+
+static void test_range_exact_pages(void **state)
+{
+	(void)state;
+	static const unsigned cases[][2] = {
+	    {0, 0}, {0, 1}, {0, 3}, {0, 31}, {1, 0}, {1, 2}, {2, 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		range_case(SM_TLBI_RVAE1, false, cases[i][0], cases[i][1]);
+		range_case(SM_TLBI_RVALE1, false, cases[i][0], cases[i][1]);
+	}
+	range_case(SM_TLBI_RVAE1, true, 0, 5);
+	range_case(SM_TLBI_RVALE1, true, 1, 1);
+}
+
+static void test_range_asid_scope(void **state)
+{
+	struct world *w = *state;
+	const uint64_t base = 0x20000000ull;
+	uint64_t pa = data_page(w);
+	for (unsigned i = 0; i < 4; i++)
+		map(w, base + i * PAGE, pa, RW, NG);
+	for (unsigned i = 0; i < 4; i++)
+		for (uint16_t asid = 1; asid <= 2; asid++)
+			assert_false(hits(w, 0, asid, base + i * PAGE));
+	/* RVAE1IS ASID 1, 4 pages: ASID 2 keeps them. */
+	tlbi_range(w, 1, SM_TLBI_RVAE1, true, 1, 0, 1, 0, base);
+	assert_false(sm_cpu_holds(&w->cpu, 1, base, base + 4 * PAGE));
+	for (unsigned i = 0; i < 4; i++)
+		assert_true(held(w, 2, base + i * PAGE));
+	/* RVAAE1IS: every ASID. */
+	tlbi_range(w, 1, SM_TLBI_RVAAE1, true, 7, 0, 1, 0, base);
+	assert_false(sm_cpu_holds(&w->cpu, 2, base, base + 4 * PAGE));
+	assert_int_equal(stat(w, "cpu.tlbi.received.rvae1is"), 4);
+	assert_int_equal(stat(w, "cpu.tlbi.received.rvaae1is"), 4);
+	/* A range operand with another granule removes nothing. */
+	for (unsigned i = 0; i < 4; i++)
+		assert_false(hits(w, 0, 1, base + i * PAGE));
+	uint64_t ne = stat(w, "cpu.tlbi.no_effect");
+	sm_cpu_tlbi(&w->cpu, 0, SM_TLBI_RVAE1, false,
+		    sm_tlbi_operand_range(1, 2, 0, 1, 0, base), 0);
+	assert_true(sm_cpu_holds(&w->cpu, 1, base, base + PAGE));
+	assert_int_equal(stat(w, "cpu.tlbi.no_effect"), ne + 1);
+}
+
+static void test_range_ttl_level(void **state)
+{
+	struct world *w = *state;
+	/* A 2 MiB block, then 4K pages from the next 2 MiB on; the range
+	 * [0x401fe000, +8 pages) overlaps the block and six pages. */
+	const uint64_t blk = 0x40000000ull, pg0 = blk + 2 * MiB;
+	const uint64_t base = pg0 - 2 * PAGE, outside = pg0 + 6 * PAGE;
+	map_block(w, blk);
+	uint64_t pa = data_page(w);
+	for (unsigned i = 0; i <= 6; i++)
+		map(w, pg0 + i * PAGE, pa, RW, NG);
+	const uint16_t asid = 1;
+#define FILL_ALL()                                                             \
+	do {                                                                   \
+		assert_int_equal(acc(w, 0, asid, blk, false).outcome,          \
+				 SM_XLATE_OK);                                 \
+		for (unsigned i = 0; i <= 6; i++)                              \
+			assert_int_equal(                                      \
+			    acc(w, 0, asid, pg0 + i * PAGE, false).outcome,    \
+			    SM_XLATE_OK);                                      \
+	} while (0)
+#define PAGES_HELD(yes)                                                        \
+	do {                                                                   \
+		for (unsigned i = 0; i < 6; i++)                               \
+			assert_int_equal(held(w, asid, pg0 + i * PAGE),        \
+					 (yes));                               \
+		assert_true(held(w, asid, outside));                           \
+	} while (0)
+
+	FILL_ALL();
+	/* TTL level 3: the pages, not the block. */
+	tlbi_range(w, 0, SM_TLBI_RVALE1, false, asid, 0, 3, 3, base);
+	assert_true(held(w, asid, blk));
+	PAGES_HELD(false);
+	FILL_ALL();
+	/* TTL level 2: the block, not the pages. */
+	tlbi_range(w, 0, SM_TLBI_RVALE1, false, asid, 0, 3, 2, base);
+	assert_false(held(w, asid, blk));
+	PAGES_HELD(true);
+	FILL_ALL();
+	/* TTL level 1: nothing at level 1 here. */
+	uint64_t inv = stat(w, "cpu.tlb.invalidated");
+	tlbi_range(w, 0, SM_TLBI_RVALE1, false, asid, 0, 3, 1, base);
+	assert_int_equal(stat(w, "cpu.tlb.invalidated"), inv);
+	assert_true(held(w, asid, blk));
+	PAGES_HELD(true);
+	/* TTL 0: no hint, everything in the range. */
+	tlbi_range(w, 0, SM_TLBI_RVAE1, false, asid, 0, 3, 0, base);
+	assert_false(held(w, asid, blk));
+	PAGES_HELD(false);
+#undef FILL_ALL
+#undef PAGES_HELD
+}
+
+/* ---- sm_cpu_holds ---- */
+
+static void test_cpu_holds(void **state)
+{
+	struct world *w = *state;
+	const uint64_t va = 0x900000, gva = 0x902000, blk = 0x40000000ull;
+	map(w, va, data_page(w), RW, NG);
+	map(w, gva, data_page(w), RW, GLOBAL);
+	map_block(w, blk);
+	/* Nothing cached yet. */
+	assert_false(sm_cpu_holds(&w->cpu, 1, 0, 1ull << 48));
+
+	assert_false(hits(w, 2, 1, va));
+	assert_true(sm_cpu_holds(&w->cpu, 1, va, va + PAGE));
+	assert_true(sm_cpu_holds(&w->cpu, 1, va + 0xfff, va + 0x1000));
+	assert_true(sm_cpu_holds(&w->cpu, 1, 0, 1ull << 48));
+	/* [start, end): the end is exclusive, the neighbours are not held. */
+	assert_false(sm_cpu_holds(&w->cpu, 1, va - PAGE, va));
+	assert_false(sm_cpu_holds(&w->cpu, 1, va + PAGE, va + 2 * PAGE));
+	/* A non-global entry is held for its ASID only. */
+	assert_false(sm_cpu_holds(&w->cpu, 2, va, va + PAGE));
+	/* A global one for every ASID. */
+	assert_false(hits(w, 1, 1, gva));
+	assert_true(sm_cpu_holds(&w->cpu, 0x1234, gva, gva + PAGE));
+	/* A block for any overlap with its 2 MiB. */
+	assert_false(hits(w, 3, 3, blk + 0x3000));
+	assert_true(sm_cpu_holds(&w->cpu, 3, blk + 0x1ff000, blk + 2 * MiB));
+	assert_true(sm_cpu_holds(&w->cpu, 3, blk - PAGE, blk + 1));
+	assert_false(sm_cpu_holds(&w->cpu, 3, blk + 2 * MiB, blk + 4 * MiB));
+	assert_false(sm_cpu_holds(&w->cpu, 3, blk - PAGE, blk));
+
+	/* Every leaf level counts: the L1 alone... */
+	struct sm_pe *p = &w->cpu.pe[2];
+	sm_tc_inv_all(&p->tlb);
+	assert_true(sm_cpu_holds(&w->cpu, 1, va, va + PAGE));
+	sm_tc_inv_all(&p->l1d);
+	assert_false(sm_cpu_holds(&w->cpu, 1, va, va + PAGE));
+	/* ...the instruction L1 alone... */
+	assert_int_equal(acc_kind(w, 0, 1, va, SMMUSIM_ACC_EXEC).outcome,
+			 SM_XLATE_OK);
+	sm_tc_inv_all(&w->cpu.pe[0].tlb);
+	assert_true(sm_cpu_holds(&w->cpu, 1, va, va + PAGE));
+	sm_tc_inv_all(&w->cpu.pe[0].l1i);
+	assert_false(sm_cpu_holds(&w->cpu, 1, va, va + PAGE));
+	/* ...and the main TLB alone. */
+	assert_false(hits(w, 0, 1, va));
+	sm_tc_inv_all(&w->cpu.pe[0].l1d);
+	assert_true(sm_cpu_holds(&w->cpu, 1, va, va + PAGE));
+	/* Walk-cache entries are not leaf entries. */
+	tlbi_va(w, 0, SM_TLBI_VALE1, false, 1, va);
+	assert_true(count_valid(&w->cpu.pe[0].walk) > 0);
+	assert_false(sm_cpu_holds(&w->cpu, 1, va, va + PAGE));
+}
+
+/* ---- replacement ---- */
+
+/* One PE, a one-entry data L1 (so the main TLB sees every access), and a
+ * one-set main TLB of `ways` ways with replacement `repl`. */
+static struct world *one_set_world(unsigned ways, const char *repl,
+				   uint64_t seed)
+{
+	char e[40], wy[40], r[48];
+	snprintf(e, sizeof(e), "cpu.tlb.entries=%u", ways);
+	snprintf(wy, sizeof(wy), "cpu.tlb.ways=%u", ways);
+	snprintf(r, sizeof(r), "cpu.tlb.replacement=%s", repl);
+	const char *sets[] = {
+	    "cpu.count=1", "cpu.l1d.entries=1", "cpu.l1d.ways=1", e, wy, r,
+	    NULL};
+	return world_new_seed(sets, seed);
+}
+
 static void test_tlb_lru_eviction(void **state)
 {
 	(void)state;
-	/* One set of 4 ways. */
-	const char *sets[] = {"cpu.count=1", "cpu.tlb.entries=4",
-			      "cpu.tlb.ways=4", NULL};
-	struct world *w = world_new(sets);
-	uint64_t va[5];
-	for (int i = 0; i < 5; i++) {
-		va[i] = 0x1000000 + (uint64_t)i * 0x1000;
-		map(w, va[i], data_page(w), RW, NG);
+	/* One set of 4 ways; the default (LRU) and lru spelled out. */
+	for (int spelled = 0; spelled < 2; spelled++) {
+		struct world *w;
+		if (spelled) {
+			w = one_set_world(4, "lru", 1);
+		} else {
+			const char *sets[] = {
+			    "cpu.count=1",    "cpu.tlb.entries=4",
+			    "cpu.tlb.ways=4", "cpu.l1d.entries=1",
+			    "cpu.l1d.ways=1", NULL};
+			w = world_new(sets);
+		}
+		assert_int_equal(w->cpu.pe[0].tlb.repl, SM_TC_LRU);
+		uint64_t va[5];
+		for (int i = 0; i < 5; i++) {
+			va[i] = 0x1000000 + (uint64_t)i * 0x1000;
+			map(w, va[i], data_page(w), RW, NG);
+		}
+		for (int i = 0; i < 4; i++)
+			assert_false(hits(w, 0, 1, va[i]));
+		assert_int_equal(stat(w, "cpu.tlb.evictions"), 0);
+		assert_true(hits(w, 0, 1, va[0])); /* va[1] is now LRU */
+		assert_false(hits(w, 0, 1, va[4]));
+		assert_int_equal(stat(w, "cpu.tlb.evictions"), 1);
+		assert_false(tc_has(&w->cpu.pe[0].tlb, 1, va[1]));
+		assert_true(hits(w, 0, 1, va[0]));
+		assert_true(hits(w, 0, 1, va[2]));
+		assert_true(hits(w, 0, 1, va[3]));
+		assert_true(hits(w, 0, 1, va[4]));
+		assert_false(hits(w, 0, 1, va[1]));
+		assert_int_equal(stat(w, "cpu.tlb.evictions"), 2);
+		/* The LRU victim was va[0] (va[2..4] were used after it). */
+		assert_false(tc_has(&w->cpu.pe[0].tlb, 1, va[0]));
+		world_free(w);
+	}
+}
+
+static void test_tlb_rr_rotates(void **state)
+{
+	(void)state;
+	struct world *w = one_set_world(4, "rr", 1);
+	struct sm_tcache *tlb = &w->cpu.pe[0].tlb;
+	assert_int_equal(tlb->repl, SM_TC_RR);
+	uint64_t va[12];
+	uint64_t pa = data_page(w);
+	for (int i = 0; i < 12; i++) {
+		va[i] = 0x2000000 + (uint64_t)i * PAGE;
+		map(w, va[i], pa, RW, NG);
 	}
 	for (int i = 0; i < 4; i++)
 		assert_false(hits(w, 0, 1, va[i]));
-	assert_int_equal(stat(w, "cpu.tlb.evictions"), 0);
-	assert_true(hits(w, 0, 1, va[0])); /* va[1] is now LRU */
-	assert_false(hits(w, 0, 1, va[4]));
-	assert_int_equal(stat(w, "cpu.tlb.evictions"), 1);
-	assert_true(hits(w, 0, 1, va[0]));
-	assert_true(hits(w, 0, 1, va[2]));
-	assert_true(hits(w, 0, 1, va[3]));
-	assert_true(hits(w, 0, 1, va[4]));
-	assert_false(hits(w, 0, 1, va[1]));
-	assert_int_equal(stat(w, "cpu.tlb.evictions"), 2);
+	/* va[0] is the most recently used; round robin evicts it anyway,
+	 * then va[1], va[2], ... in fill order whatever the use. */
+	for (int k = 0; k < 3; k++) {
+		assert_true(hits(w, 0, 1, va[0]));
+		assert_true(hits(w, 0, 1, va[1]));
+	}
+	for (int k = 4; k < 12; k++) {
+		assert_false(hits(w, 0, 1, va[k]));
+		assert_false(tc_has(tlb, 1, va[k - 4]));
+		for (int j = k - 3; j <= k; j++)
+			assert_true(tc_has(tlb, 1, va[j]));
+		assert_int_equal(count_valid(tlb), 4);
+		assert_int_equal(stat(w, "cpu.tlb.evictions"),
+				 (uint64_t)(k - 3));
+		/* Using the oldest survivor does not save it. */
+		assert_true(hits(w, 0, 1, va[k - 3]));
+	}
+	/* LRU would have kept va[0] for the same start. */
+	struct world *l = one_set_world(4, "lru", 1);
+	for (int i = 0; i < 5; i++)
+		map(l, va[i], pa, RW, NG);
+	for (int i = 0; i < 4; i++)
+		assert_false(hits(l, 0, 1, va[i]));
+	assert_true(hits(l, 0, 1, va[0]));
+	assert_false(hits(l, 0, 1, va[4]));
+	assert_true(tc_has(&l->cpu.pe[0].tlb, 1, va[0]));
+	assert_false(tc_has(&l->cpu.pe[0].tlb, 1, va[1]));
+	world_free(l);
 	world_free(w);
+}
+
+#define RANDOM_RUN 256
+
+/* Hit (1) or miss (0) of each of RANDOM_RUN accesses over 12 pages in an
+ * 8-way one-set TLB; returns whether the PRNG was drawn from. */
+static bool replacement_run(const char *repl, uint64_t seed,
+			    unsigned char out[RANDOM_RUN])
+{
+	struct world *w = one_set_world(8, repl, seed);
+	uint64_t pa = data_page(w);
+	for (int i = 0; i < 12; i++)
+		map(w, 0x3000000 + (uint64_t)i * PAGE, pa, RW, NG);
+	uint32_t x = 12345; /* the access pattern: a fixed LCG */
+	for (int i = 0; i < RANDOM_RUN; i++) {
+		x = x * 1103515245u + 12345u;
+		uint64_t va = 0x3000000 + (uint64_t)((x >> 16) % 12) * PAGE;
+		out[i] = hits(w, 0, 1, va);
+	}
+	struct sm_rng fresh;
+	sm_rng_seed(&fresh, seed);
+	bool drawn = memcmp(&fresh, &w->rng, sizeof(fresh)) != 0;
+	world_free(w);
+	return drawn;
+}
+
+static void test_tlb_random_seeded(void **state)
+{
+	(void)state;
+	unsigned char a[RANDOM_RUN], b[RANDOM_RUN], c[RANDOM_RUN];
+	assert_true(replacement_run("random", 1, a));
+	assert_true(replacement_run("random", 1, b));
+	assert_memory_equal(a, b, RANDOM_RUN);
+	assert_true(replacement_run("random", 2, c));
+	assert_memory_not_equal(a, c, RANDOM_RUN);
+	/* LRU and round robin never draw. */
+	assert_false(replacement_run("lru", 1, b));
+	assert_false(replacement_run("rr", 1, b));
+}
+
+/* The same through the simulator: sim.seed decides. Touches 24 pages
+ * three times; returns the cpu.tlb.hits after each touch. */
+static smmusim_t *sim_new(const char *const *sets);
+static void submit_ok(smmusim_t *sim, const struct smmusim_event *ev);
+static uint64_t sim_stat(const smmusim_t *sim, const char *name);
+
+static void sim_random_run(uint64_t seed, uint64_t out[24])
+{
+	char sd[40];
+	snprintf(sd, sizeof(sd), "sim.seed=%llu", (unsigned long long)seed);
+	const char *sets[] = {sd,
+			      "cpu.count=1",
+			      "cpu.l1d.entries=1",
+			      "cpu.l1d.ways=1",
+			      "cpu.tlb.entries=8",
+			      "cpu.tlb.ways=8",
+			      "cpu.tlb.replacement=random",
+			      NULL};
+	smmusim_t *sim = sim_new(sets);
+	const uint64_t va = 0x400000, len = 12 * PAGE;
+	submit_ok(sim, &(struct smmusim_event){.type = SMMUSIM_EV_MM_CREATE,
+					       .mm = 1});
+	submit_ok(sim, &(struct smmusim_event){.type = SMMUSIM_EV_MMAP,
+					       .mm = 1,
+					       .va = va,
+					       .len = len,
+					       .prot = SMMUSIM_PROT_R |
+						       SMMUSIM_PROT_W});
+	for (int i = 0; i < 24; i++) {
+		submit_ok(sim,
+			  &(struct smmusim_event){.type = SMMUSIM_EV_TOUCH,
+						  .mm = 1,
+						  .va = va,
+						  .len = len,
+						  .op = SMMUSIM_ACC_WRITE});
+		out[i] = sim_stat(sim, "cpu.tlb.hits");
+	}
+	assert_int_equal(smmusim_finish(sim), 0);
+	smmusim_free(sim);
+}
+
+static void test_tlb_random_sim_seed(void **state)
+{
+	(void)state;
+	uint64_t a[24], b[24], c[24];
+	sim_random_run(7, a);
+	sim_random_run(7, b);
+	sim_random_run(8, c);
+	assert_memory_equal(a, b, sizeof(a));
+	assert_memory_not_equal(a, c, sizeof(a));
+	/* 12 pages cycling through 8 ways: LRU would never hit; random
+	 * replacement keeps some. */
+	assert_true(a[23] > 0);
 }
 
 /* ---- allocation: everything given back, with the sizes it was taken ---- */
@@ -652,10 +1605,45 @@ static void test_cpu_init_fini_accounting(void **state)
 
 	assert_int_equal(sm_cpu_init(&cpu, &ca, cfg, pm, st, &rng, &eb), 0);
 	assert_int_equal(cpu.n, 4);
-	assert_true(cnt.blocks >= 5); /* the PE array and four TLBs */
+	/* The PE array and, per PE, the L1i, L1d, main TLB and walk cache. */
+	assert_int_equal(cnt.blocks, 1 + 4 * 4);
 	sm_cpu_fini(&cpu);
 	assert_int_equal(cnt.blocks, 0);
 	assert_int_equal(cnt.bytes, 0);
+
+	/* Round robin adds a victim pointer array per cache. */
+	static const char *const rr[] = {
+	    "cpu.l1i.replacement", "cpu.l1d.replacement", "cpu.tlb.replacement",
+	    "cpu.walkcache.replacement"};
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(smmusim_config_set(cfg, rr[i], "rr"), 0);
+	assert_int_equal(sm_cpu_init(&cpu, &ca, cfg, pm, st, &rng, &eb), 0);
+	assert_int_equal(cnt.blocks, 1 + 4 * 8);
+	assert_int_equal(cpu.pe[3].walk.repl, SM_TC_RR);
+	assert_int_equal(cpu.pe[3].walk.min_level, 0);
+	assert_int_equal(cpu.pe[3].tlb.min_level, 1);
+	sm_cpu_fini(&cpu);
+	assert_int_equal(cnt.blocks, 0);
+	assert_int_equal(cnt.bytes, 0);
+
+	/* Each level's geometry is checked, naming its keys, and a
+	 * failure part-way frees what was built. */
+	assert_int_equal(smmusim_config_set(cfg, "cpu.walkcache.entries", "10"),
+			 0);
+	assert_int_equal(sm_cpu_init(&cpu, &ca, cfg, pm, st, &rng, &eb),
+			 SMMUSIM_ERANGE);
+	assert_non_null(strstr(eb.msg, "cpu.walkcache.entries"));
+	assert_int_equal(cnt.blocks, 0);
+	assert_int_equal(cnt.bytes, 0);
+	assert_int_equal(smmusim_config_set(cfg, "cpu.walkcache.entries", "64"),
+			 0);
+	assert_int_equal(smmusim_config_set(cfg, "cpu.l1i.entries", "50"), 0);
+	assert_int_equal(sm_cpu_init(&cpu, &ca, cfg, pm, st, &rng, &eb),
+			 SMMUSIM_ERANGE);
+	assert_non_null(strstr(eb.msg, "cpu.l1i.entries"));
+	assert_int_equal(cnt.blocks, 0);
+	assert_int_equal(cnt.bytes, 0);
+	assert_int_equal(smmusim_config_set(cfg, "cpu.l1i.entries", "48"), 0);
 
 	/* A TLB geometry that does not divide: the error names the keys and
 	 * everything is freed. */
@@ -719,6 +1707,9 @@ static void test_dsb_waits_for_broadcast(void **state)
 	assert_int_equal(stat(w, "cpu.tlbi.received.aside1is"), 4);
 	assert_int_equal(stat(w, "cpu.tlbi.issued.vae1is"), 2);
 	assert_int_equal(stat(w, "cpu.bystander_cycles"), 3 * 3 * LAT_APPLY);
+	/* Far apart: nobody queued on the interconnect. */
+	assert_int_equal(stat(w, "cpu.dvm.broadcasts"), 3);
+	assert_int_equal(stat(w, "cpu.dvm.queue_cycles"), 0);
 }
 
 static void test_dsb_after_local_tlbi(void **state)
@@ -730,12 +1721,26 @@ static void test_dsb_after_local_tlbi(void **state)
 	/* Local apply (20) is below the DSB base (30). */
 	assert_int_equal(sm_cpu_dsb_ish(&w->cpu, 1, t1), t1 + LAT_DSB);
 	assert_int_equal(stat(w, "cpu.tlbi.received.vae1is"), 0);
+	/* A local TLBI does not use the interconnect. */
+	assert_int_equal(stat(w, "cpu.dvm.broadcasts"), 0);
 }
 
-/* DSB completion after `k` back-to-back IS TLBIs on PE 0 with `n` PEs. */
-static uint64_t dsb_after(unsigned n, unsigned k, uint64_t *received)
+/* A world of n PEs with cpu.dvm.occupancy = occ. */
+static struct world *world_occ(unsigned n, unsigned occ)
 {
-	struct world *w = world_n(n);
+	char c[32], o[40];
+	snprintf(c, sizeof(c), "cpu.count=%u", n);
+	snprintf(o, sizeof(o), "cpu.dvm.occupancy=%u", occ);
+	const char *sets[] = {c, o, NULL};
+	return world_new(sets);
+}
+
+/* DSB completion after `k` back-to-back IS TLBIs on PE 0 with `n` PEs and
+ * an interconnect busy `occ` cycles per broadcast. */
+static uint64_t dsb_after(unsigned n, unsigned k, unsigned occ,
+			  uint64_t *received)
+{
+	struct world *w = world_occ(n, occ);
 	uint64_t t = 0;
 	for (unsigned i = 0; i < k; i++)
 		t = sm_cpu_tlbi(&w->cpu, 0, SM_TLBI_VALE1, true,
@@ -751,36 +1756,54 @@ static void test_dsb_monotonic(void **state)
 	(void)state;
 	uint64_t rx;
 
-	/* More TLBIs in a row: receivers fall behind, the DSB is later. */
+	/* More TLBIs in a row: receivers fall behind, the DSB is later.
+	 * With a free interconnect TLBIs arrive every LAT_TLBI but take
+	 * LAT_APPLY each... */
 	uint64_t prev = 0;
 	for (unsigned k = 1; k <= 16; k++) {
-		uint64_t d = dsb_after(4, k, &rx);
+		uint64_t d = dsb_after(4, k, 0, &rx);
 		assert_true(d > prev);
-		/* TLBIs arrive every LAT_TLBI but take LAT_APPLY each. */
 		assert_int_equal(d, LAT_DVM + (uint64_t)k * LAT_APPLY);
+		assert_int_equal(rx, 4ull * k);
+		prev = d;
+	}
+	/* ...and with the default one they leave every DVM_OCC (> APPLY):
+	 * the interconnect is the bottleneck. */
+	prev = 0;
+	for (unsigned k = 1; k <= 16; k++) {
+		uint64_t d = dsb_after(4, k, DVM_OCC, &rx);
+		assert_true(d > prev);
+		assert_int_equal(d, (uint64_t)(k - 1) * DVM_OCC + LAT_DVM +
+					LAT_APPLY);
 		assert_int_equal(rx, 4ull * k);
 		prev = d;
 	}
 
 	/* More PEs: never earlier, and a single PE needs no DVM trip. */
 	static const unsigned pes[] = {1, 2, 3, 4, 8, 32, 256};
-	prev = 0;
-	for (size_t i = 0; i < sizeof(pes) / sizeof(pes[0]); i++) {
-		uint64_t d = dsb_after(pes[i], 4, &rx);
-		assert_true(d >= prev);
-		assert_int_equal(rx, 4ull * pes[i]);
-		if (pes[i] == 1)
-			assert_true(d < LAT_DVM);
-		else
-			assert_true(d >= 3 * LAT_TLBI + LAT_DVM + LAT_APPLY);
-		prev = d;
+	for (unsigned occ = 0; occ <= DVM_OCC; occ += DVM_OCC) {
+		prev = 0;
+		for (size_t i = 0; i < sizeof(pes) / sizeof(pes[0]); i++) {
+			uint64_t d = dsb_after(pes[i], 4, occ, &rx);
+			assert_true(d >= prev);
+			assert_int_equal(rx, 4ull * pes[i]);
+			if (pes[i] == 1)
+				assert_true(d < LAT_DVM);
+			else
+				assert_true(d >=
+					    3 * LAT_TLBI + LAT_DVM + LAT_APPLY);
+			prev = d;
+		}
+		assert_true(dsb_after(1, 4, occ, &rx) <
+			    dsb_after(2, 4, occ, &rx));
 	}
-	assert_true(dsb_after(1, 4, &rx) < dsb_after(2, 4, &rx));
 }
 
 static void test_bystander_delays_other_issuer(void **state)
 {
-	struct world *w = *state;
+	(void)state;
+	/* Receivers busy, interconnect free (occupancy 0). */
+	struct world *w = world_occ(4, 0);
 	/* PE 0 floods the domain with 8 TLBIs... */
 	uint64_t t = 0;
 	for (unsigned i = 0; i < 8; i++)
@@ -797,6 +1820,226 @@ static void test_bystander_delays_other_issuer(void **state)
 	assert_int_equal(sm_cpu_dsb_ish(&w->cpu, 0, t1),
 			 LAT_DVM + 8 * LAT_APPLY);
 	assert_int_equal(stat(w, "cpu.bystander_cycles"), 9 * 3 * LAT_APPLY);
+	assert_int_equal(stat(w, "cpu.dvm.queue_cycles"), 0);
+	world_free(w);
+
+	/* Default occupancy: PE 1's broadcast waits for the interconnect
+	 * to carry PE 0's eight (one per DVM_OCC from cycle 0). */
+	w = world_occ(4, DVM_OCC);
+	t = 0;
+	for (unsigned i = 0; i < 8; i++)
+		t = sm_cpu_tlbi(&w->cpu, 0, SM_TLBI_VALE1, true,
+				sm_tlbi_operand_va(1, 0x1000ull * i, 0), t);
+	uint64_t q = stat(w, "cpu.dvm.queue_cycles");
+	/* TLBI i is issued at i * LAT_TLBI and leaves at i * DVM_OCC. */
+	uint64_t want_q = 0;
+	for (unsigned i = 0; i < 8; i++)
+		want_q += (uint64_t)i * (DVM_OCC - LAT_TLBI);
+	assert_int_equal(q, want_q);
+	t1 = sm_cpu_tlbi(&w->cpu, 1, SM_TLBI_VALE1, true,
+			 sm_tlbi_operand_va(2, 0x9000, 0), t);
+	assert_int_equal(stat(w, "cpu.dvm.queue_cycles"),
+			 want_q + 8 * DVM_OCC - t);
+	assert_int_equal(sm_cpu_dsb_ish(&w->cpu, 1, t1),
+			 8 * DVM_OCC + LAT_DVM + LAT_APPLY);
+	assert_int_equal(sm_cpu_dsb_ish(&w->cpu, 0, t1),
+			 7 * DVM_OCC + LAT_DVM + LAT_APPLY);
+	world_free(w);
+}
+
+/* ---- the DVM interconnect ---- */
+
+static void test_dvm_same_cycle_queues(void **state)
+{
+	(void)state;
+	static const unsigned occs[] = {0, 10, DVM_OCC, 100, 300};
+	for (size_t i = 0; i < sizeof(occs) / sizeof(occs[0]); i++) {
+		unsigned occ = occs[i];
+		struct world *w = world_occ(4, occ);
+		/* PE 0 and PE 1 broadcast at cycle 1000. */
+		uint64_t t0 =
+		    sm_cpu_tlbi(&w->cpu, 0, SM_TLBI_VAE1, true,
+				sm_tlbi_operand_va(1, 0x1000, 0), 1000);
+		uint64_t t1 =
+		    sm_cpu_tlbi(&w->cpu, 1, SM_TLBI_VAE1, true,
+				sm_tlbi_operand_va(2, 0x2000, 0), 1000);
+		/* Neither issuer is held up by the queue itself... */
+		assert_int_equal(t0, 1000 + LAT_TLBI);
+		assert_int_equal(t1, 1000 + LAT_TLBI);
+		/* ...the second broadcast waits `occ` for the interconnect. */
+		assert_int_equal(stat(w, "cpu.dvm.queue_cycles"), occ);
+		assert_int_equal(stat(w, "cpu.dvm.broadcasts"), 2);
+		uint64_t d0 = sm_cpu_dsb_ish(&w->cpu, 0, t0);
+		uint64_t d1 = sm_cpu_dsb_ish(&w->cpu, 1, t1);
+		assert_int_equal(d0, 1000 + LAT_DVM + LAT_APPLY);
+		assert_true(d1 > d0);
+		/* Later by the interconnect wait, or at least by one apply
+		 * when the receivers are the bottleneck. */
+		assert_int_equal(d1 - d0, occ > LAT_APPLY ? occ : LAT_APPLY);
+		/* Once the interconnect is idle again, no waiting. */
+		sm_cpu_tlbi(&w->cpu, 2, SM_TLBI_VAE1, true,
+			    sm_tlbi_operand_va(1, 0x1000, 0), 100000);
+		assert_int_equal(stat(w, "cpu.dvm.queue_cycles"), occ);
+		world_free(w);
+	}
+}
+
+static void test_dvm_more_broadcasters_later(void **state)
+{
+	(void)state;
+	uint64_t prev = 0;
+	for (unsigned k = 1; k <= 8; k++) {
+		struct world *w = world_occ(8, DVM_OCC);
+		uint64_t t[8];
+		/* PEs 0..k-1 each broadcast one TLBI at cycle 1000. */
+		for (unsigned pe = 0; pe < k; pe++)
+			t[pe] =
+			    sm_cpu_tlbi(&w->cpu, pe, SM_TLBI_VALE1, true,
+					sm_tlbi_operand_va(1, 0x1000, 0), 1000);
+		uint64_t latest = 0;
+		for (unsigned pe = 0; pe < k; pe++) {
+			uint64_t d = sm_cpu_dsb_ish(&w->cpu, pe, t[pe]);
+			/* The pe-th in line leaves after pe slots. */
+			assert_int_equal(d, 1000 + (uint64_t)pe * DVM_OCC +
+						LAT_DVM + LAT_APPLY);
+			if (d > latest)
+				latest = d;
+		}
+		assert_true(latest > prev);
+		assert_int_equal(stat(w, "cpu.dvm.queue_cycles"),
+				 (uint64_t)DVM_OCC * k * (k - 1) / 2);
+		assert_int_equal(stat(w, "cpu.dvm.broadcasts"), k);
+		assert_int_equal(stat(w, "cpu.tlbi.received.vale1is"), 8 * k);
+		prev = latest;
+		world_free(w);
+	}
+}
+
+/* ---- through the simulator object: KPTI ---- */
+
+static smmusim_t *sim_new(const char *const *sets)
+{
+	smmusim_config_t *cfg;
+	smmusim_t *sim;
+	char err[256];
+	assert_int_equal(smmusim_config_new(&cfg, NULL), 0);
+	for (size_t i = 0; sets && sets[i]; i++)
+		if (smmusim_config_set_assignment(cfg, sets[i]))
+			fail_msg("%s: %s", sets[i], smmusim_config_error(cfg));
+	int rc = smmusim_new_ex(&sim, cfg, NULL, err, sizeof(err));
+	smmusim_config_free(cfg);
+	if (rc)
+		fail_msg("smmusim_new_ex: %d %s", rc, err);
+	return sim;
+}
+
+static void submit_ok(smmusim_t *sim, const struct smmusim_event *ev)
+{
+	int rc = smmusim_submit(sim, ev);
+	if (rc)
+		fail_msg("submit: %d %s", rc, smmusim_last_error(sim));
+}
+
+static uint64_t sim_stat(const smmusim_t *sim, const char *name)
+{
+	uint64_t v = 0;
+	if (smmusim_stat_get(sim, name, &v))
+		fail_msg("no stat %s", name);
+	return v;
+}
+
+struct kpti_result {
+	uint16_t asid, asid2;
+	bool user_held, kernel_held, user_l1d, held_after_munmap;
+	uint64_t vale1is, aside1is, inv_munmap;
+};
+
+/* mm 1 maps and touches 4 pages on PE 0, munmaps them, exits. */
+static void kpti_run(bool kpti, struct kpti_result *r)
+{
+	const char *sets[] = {kpti ? "cpu.kpti=on" : "cpu.kpti=off", NULL};
+	smmusim_t *sim = sim_new(sets);
+	struct smmusim *s = sim;
+	const uint64_t va = 0x400000, len = 4 * PAGE;
+	assert_int_equal(s->cpu.kpti, kpti);
+	*r = (struct kpti_result){0};
+	submit_ok(sim, &(struct smmusim_event){.type = SMMUSIM_EV_MM_CREATE,
+					       .mm = 1});
+	submit_ok(sim, &(struct smmusim_event){.type = SMMUSIM_EV_MM_CREATE,
+					       .mm = 2});
+	submit_ok(sim, &(struct smmusim_event){.type = SMMUSIM_EV_MMAP,
+					       .mm = 1,
+					       .va = va,
+					       .len = len,
+					       .prot = SMMUSIM_PROT_R |
+						       SMMUSIM_PROT_W});
+	submit_ok(sim, &(struct smmusim_event){.type = SMMUSIM_EV_TOUCH,
+					       .mm = 1,
+					       .va = va,
+					       .len = len,
+					       .op = SMMUSIM_ACC_WRITE});
+	submit_ok(sim, &(struct smmusim_event){.type = SMMUSIM_EV_CPU_ACCESS,
+					       .mm = 1,
+					       .va = va + 0x10,
+					       .op = SMMUSIM_ACC_READ});
+	struct sm_mm *mm = sm_os_find_mm(&s->os, 1);
+	assert_non_null(mm);
+	r->asid = mm->asid;
+	r->asid2 = sm_os_find_mm(&s->os, 2)->asid;
+	uint16_t user = (uint16_t)(r->asid | 1);
+	r->user_held = sm_cpu_holds(&s->cpu, user, va, va + len);
+	r->kernel_held = sm_cpu_holds(&s->cpu, r->asid, va, va + len);
+	r->user_l1d = tc_has(&s->cpu.pe[0].l1d, user, va);
+
+	uint64_t v0 = sim_stat(sim, "cpu.tlbi.issued.vale1is");
+	uint64_t i0 = sim_stat(sim, "cpu.tlb.invalidated");
+	submit_ok(
+	    sim, &(struct smmusim_event){
+		     .type = SMMUSIM_EV_MUNMAP, .mm = 1, .va = va, .len = len});
+	r->vale1is = sim_stat(sim, "cpu.tlbi.issued.vale1is") - v0;
+	r->inv_munmap = sim_stat(sim, "cpu.tlb.invalidated") - i0;
+	r->held_after_munmap = sm_cpu_holds(&s->cpu, user, va, va + len);
+
+	uint64_t a0 = sim_stat(sim, "cpu.tlbi.issued.aside1is");
+	submit_ok(sim,
+		  &(struct smmusim_event){.type = SMMUSIM_EV_MM_EXIT, .mm = 1});
+	r->aside1is = sim_stat(sim, "cpu.tlbi.issued.aside1is") - a0;
+	assert_int_equal(smmusim_finish(sim), 0);
+	assert_int_equal(smmusim_violation_total(sim), 0);
+	smmusim_free(sim);
+}
+
+static void test_kpti_through_sim(void **state)
+{
+	(void)state;
+	struct kpti_result off, on;
+	kpti_run(false, &off);
+	kpti_run(true, &on);
+
+	/* Without KPTI the user mappings are tagged with the mm's ASID. */
+	assert_true(off.user_held);
+	assert_true(off.kernel_held);
+	assert_true(off.user_l1d);
+	assert_false(off.held_after_munmap);
+	assert_true(off.vale1is > 0);
+	assert_true(off.aside1is > 0);
+
+	/* With KPTI every mm gets an even ASID; user entries carry the odd
+	 * user ASID (asid | 1), none the kernel one. */
+	assert_int_not_equal(on.asid, 0);
+	assert_int_equal(on.asid % 2, 0);
+	assert_int_equal(on.asid2 % 2, 0);
+	assert_int_not_equal(on.asid, on.asid2);
+	assert_true(on.user_held);
+	assert_true(on.user_l1d);
+	assert_false(on.kernel_held);
+	/* Every flush TLBI is issued twice (kernel then user ASID), and
+	 * the user one removes the entries. */
+	assert_int_equal(on.vale1is, 2 * off.vale1is);
+	assert_int_equal(on.aside1is, 2 * off.aside1is);
+	assert_false(on.held_after_munmap);
+	/* The kernel-ASID TLBIs find nothing: the same entries went. */
+	assert_int_equal(on.inv_munmap, off.inv_munmap);
 }
 
 /* ---- the translation cache directly ---- */
@@ -810,19 +2053,6 @@ static struct sm_tc_entry ent(uint64_t va, uint64_t pa, uint32_t asid,
 				    .level = (uint8_t)level,
 				    .perm = SMMUSIM_PROT_R,
 				    .global = global};
-}
-
-static void count_fn(void *ctx, const struct sm_tc_entry *e)
-{
-	(void)e;
-	(*(unsigned *)ctx)++;
-}
-
-static unsigned count_valid(const struct sm_tcache *tc)
-{
-	unsigned n = 0;
-	sm_tc_for_each(tc, count_fn, &n);
-	return n;
 }
 
 static void test_tc_init_errors(void **state)
@@ -1059,17 +2289,34 @@ int main(void)
 	    W4(test_unmapped_faults_not_cached),
 	    W4(test_permission_cached_and_broadcast),
 	    W4(test_write_miss_on_ro_caches_entry),
+	    cmocka_unit_test(test_l1_miss_tlb_hit_refills_l1),
+	    W4(test_fetch_uses_l1i_and_needs_x),
+	    W4(test_walk_cache_starts_deeper),
+	    W4(test_walk_cache_vale1_keeps_vae1_removes),
+	    W4(test_walk_cache_aside1_vmalle1),
 	    W4(test_non_is_tlbi_local_only),
 	    W4(test_aside1_and_global),
 	    W4(test_vmalle1_removes_all),
 	    W4(test_block_entry),
+	    W4(test_vaae1_all_asids),
+	    W4(test_ttl_hint),
+	    cmocka_unit_test(test_range_exact_pages),
+	    W4(test_range_asid_scope),
+	    W4(test_range_ttl_level),
+	    W4(test_cpu_holds),
 	    cmocka_unit_test(test_tlb_lru_eviction),
+	    cmocka_unit_test(test_tlb_rr_rotates),
+	    cmocka_unit_test(test_tlb_random_seeded),
+	    cmocka_unit_test(test_tlb_random_sim_seed),
 	    cmocka_unit_test(test_cpu_init_fini_accounting),
 	    W4(test_dsb_nothing_outstanding),
 	    W4(test_dsb_waits_for_broadcast),
 	    W4(test_dsb_after_local_tlbi),
 	    cmocka_unit_test(test_dsb_monotonic),
-	    W4(test_bystander_delays_other_issuer),
+	    cmocka_unit_test(test_bystander_delays_other_issuer),
+	    cmocka_unit_test(test_dvm_same_cycle_queues),
+	    cmocka_unit_test(test_dvm_more_broadcasters_later),
+	    cmocka_unit_test(test_kpti_through_sim),
 	    cmocka_unit_test(test_tc_init_errors),
 	    cmocka_unit_test(test_tc_lru_within_set),
 	    cmocka_unit_test(test_tc_refill_replaces),
