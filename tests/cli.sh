@@ -77,6 +77,25 @@ PY
 n=$((n + 1))
 if cmp -s "$tmp/a" "$tmp/b"; then echo "ok $n - deterministic"; else echo "not ok $n - deterministic"; failed=$((failed + 1)); fi
 
+# The CPU-events sample of docs/trace-format.md and the counters it quotes.
+expect "cpu-events sample" 0 "" -- "$S" replay "$2/samples/cpu-events.trace" \
+	-o cpu.feat_tlbirange=on -o cpu.feat_ttl=on --format json --out "$tmp/ce.json"
+n=$((n + 1))
+if python3 - "$tmp/ce.json" <<'PY'; then echo "ok $n - cpu-events counters"; else echo "not ok $n - cpu-events counters"; failed=$((failed + 1)); fi
+import json, sys
+r = json.load(open(sys.argv[1]))["runs"][0]
+s = r["stats"]
+want = {"cpu.accesses": 26, "cpu.l1i.hits": 1, "cpu.l1i.misses": 1,
+        "os.flush.arch_tlbbatch_add_pending": 8,
+        "os.flush.arch_tlbbatch_flush": 1, "cpu.tlbi.no_effect": 4,
+        "cpu.tlbi.issued.aside1": 1, "cpu.tlbi.received.aside1": 1,
+        "cpu.tlbi.received.vmalle1is": 4, "cpu.dsb.ish": 8}
+bad = {k: (s[k], v) for k, v in want.items() if s[k] != v}
+assert not bad and r["violations_total"] == 0, bad
+PY
+expect "range tlbi without FEAT_TLBIRANGE" 2 "cpu.feat_tlbirange=on" -- \
+	"$S" replay "$2/samples/cpu-events.trace" -o cpu.feat_ttl=on
+
 # Bad input: exit 2 with the place named.
 printf 'smmusim-trace 1\nmm_create mm=1\nmmap mm=1 va=0x400000 len=4K prot=rq\n' >"$tmp/bad1.trace"
 expect "bad value names file:line:column" 2 "bad1.trace:3:35:" -- \

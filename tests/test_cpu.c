@@ -72,6 +72,9 @@ static struct world *world_new_seed(const char *const *sets, uint64_t seed)
 	struct world *w = test_calloc(1, sizeof(*w));
 	assert_non_null(w);
 	assert_int_equal(smmusim_config_new(&w->cfg, NULL), 0);
+	/* The CPU honours TTL hints only with FEAT_TTL; these worlds have it
+	 * unless a test says otherwise. */
+	assert_int_equal(smmusim_config_set(w->cfg, "cpu.feat_ttl", "on"), 0);
 	for (size_t i = 0; sets && sets[i]; i++) {
 		int rc = smmusim_config_set_assignment(w->cfg, sets[i]);
 		if (rc)
@@ -1097,6 +1100,29 @@ static void test_vaae1_all_asids(void **state)
 static bool held(struct world *w, uint16_t asid, uint64_t va)
 {
 	return sm_cpu_holds(&w->cpu, asid, va, va + PAGE);
+}
+
+/* Without FEAT_TTL bits [47:44] are RES0: a level-2 hint still removes the
+ * level-3 entry, and a 16K hint is not "no effect". */
+static void test_ttl_ignored_without_feat_ttl(void **state)
+{
+	(void)state;
+	const char *sets[] = {"cpu.feat_ttl=off", NULL};
+	struct world *w = world_new(sets);
+	const uint64_t pg = 0x700000;
+	const uint16_t asid = 1;
+	map(w, pg, data_page(w), RW, NG);
+	assert_false(hits(w, 0, asid, pg));
+	struct sm_pe *p = &w->cpu.pe[0];
+	assert_true(tc_has(&p->tlb, asid, pg));
+	tlbi_ttl(w, 0, SM_TLBI_VAE1, false, asid, pg, TTL(1, 2));
+	assert_false(tc_has(&p->tlb, asid, pg));
+	assert_false(tc_has(&p->l1d, asid, pg));
+	assert_false(hits(w, 0, asid, pg));
+	tlbi_ttl(w, 0, SM_TLBI_VAE1, false, asid, pg, TTL(2, 3));
+	assert_false(tc_has(&p->tlb, asid, pg));
+	assert_int_equal(stat(w, "cpu.tlbi.no_effect"), 0);
+	world_free(w);
 }
 
 static void test_ttl_hint(void **state)
@@ -2300,6 +2326,7 @@ int main(void)
 	    W4(test_block_entry),
 	    W4(test_vaae1_all_asids),
 	    W4(test_ttl_hint),
+	    cmocka_unit_test(test_ttl_ignored_without_feat_ttl),
 	    cmocka_unit_test(test_range_exact_pages),
 	    W4(test_range_asid_scope),
 	    W4(test_range_ttl_level),

@@ -548,6 +548,11 @@ static smmusim_t *sim_new(const char *const *sets)
 	smmusim_t *sim;
 	char err[256];
 	assert_int_equal(smmusim_config_new(&cfg, NULL), 0);
+	/* Range TLBIs need FEAT_TLBIRANGE and TTL hints FEAT_TTL; tests that
+	 * want them off say so. */
+	assert_int_equal(smmusim_config_set(cfg, "cpu.feat_tlbirange", "on"),
+			 0);
+	assert_int_equal(smmusim_config_set(cfg, "cpu.feat_ttl", "on"), 0);
 	for (size_t i = 0; sets && sets[i]; i++)
 		if (smmusim_config_set_assignment(cfg, sets[i]))
 			fail_msg("%s: %s", sets[i], smmusim_config_error(cfg));
@@ -796,6 +801,29 @@ static smmusim_t *replay_text(const char *text, int *rc)
 	return sim;
 }
 
+/* Without FEAT_TLBIRANGE a range op is undefined: refused, naming the key. */
+static void test_raw_range_needs_feature(void **state)
+{
+	(void)state;
+	const char *sets[] = {"cpu.feat_tlbirange=off", NULL};
+	smmusim_t *sim = sim_new(sets);
+	struct smmusim_event ev = {.type = SMMUSIM_EV_MM_CREATE, .mm = 1};
+	assert_int_equal(smmusim_submit(sim, &ev), 0);
+	ev = (struct smmusim_event){.type = SMMUSIM_EV_TLBI,
+				    .tlbi = SMMUSIM_TLBI_RVAE1IS,
+				    .asid = 1,
+				    .va = 0x400000,
+				    .tg = 1};
+	assert_int_equal(smmusim_submit(sim, &ev), SMMUSIM_EINVAL);
+	assert_non_null(
+	    strstr(smmusim_last_error(sim), "cpu.feat_tlbirange=on"));
+	uint64_t v = 1;
+	assert_int_equal(smmusim_stat_get(sim, "cpu.tlbi.issued.rvae1is", &v),
+			 0);
+	assert_int_equal(v, 0);
+	smmusim_free(sim);
+}
+
 static void test_raw_tlbi_trace(void **state)
 {
 	(void)state;
@@ -857,6 +885,7 @@ int main(void)
 	    cmocka_unit_test(test_split_without_range),
 	    cmocka_unit_test(test_raw_tlbi_refused),
 	    cmocka_unit_test(test_raw_tlbi_and_dsb),
+	    cmocka_unit_test(test_raw_range_needs_feature),
 	    cmocka_unit_test(test_raw_tlbi_trace),
 	};
 	return cmocka_run_group_tests_name("tlbi", tests, NULL, NULL);

@@ -429,6 +429,11 @@ static int raw_tlbi(struct smmusim *s, const struct smmusim_event *ev,
 	if (op == SM_TLBI_VMALLE1 && ev->asid)
 		return sm_err(&s->err, SMMUSIM_EINVAL, "%s takes no asid",
 			      name);
+	if (sm_tlbi_is_range(op) && !s->cpu.feat_range)
+		return sm_err(&s->err, SMMUSIM_EINVAL,
+			      "%s needs cpu.feat_tlbirange=on (FEAT_TLBIRANGE; "
+			      "the instruction is undefined without it)",
+			      name);
 	if (!sm_tlbi_is_range(op) && (ev->tg || ev->scale || ev->num))
 		return sm_err(
 		    &s->err, SMMUSIM_EINVAL,
@@ -649,8 +654,11 @@ int smmusim_finish(smmusim_t *s)
 	if (s->eng.now > s->last_cycle)
 		s->last_cycle = s->eng.now;
 	*s->st_cycles = s->last_cycle;
-	for (unsigned i = 0; i < s->cpu.n; i++)
+	for (unsigned i = 0; i < s->cpu.n; i++) {
+		sm_oracle_scan_cache(&s->oracle, &s->cpu.pe[i].l1i);
+		sm_oracle_scan_cache(&s->oracle, &s->cpu.pe[i].l1d);
 		sm_oracle_scan_cache(&s->oracle, &s->cpu.pe[i].tlb);
+	}
 	sm_oracle_scan_cache(&s->oracle, &s->smmu.iotlb);
 	return 0;
 }
