@@ -133,6 +133,10 @@ int sm_cpu_init(struct sm_cpu *cpu, const struct smmusim_allocator *a,
 	    sm_stats_counter(st, "cpu.faults.permission");
 	cpu->st_fault_af = sm_stats_counter(st, "cpu.faults.access_flag");
 	cpu->st_fault_addr = sm_stats_counter(st, "cpu.faults.address_size");
+	for (unsigned i = 0; i < cpu->n; i++)
+		if (!(cpu->pe[i].st_bystander = sm_stats_counterf(
+			  st, "cpu.pe%u.bystander_cycles", i)))
+			cpu->st_fault_addr = NULL; /* reported below */
 	cpu->h_dsb_wait = sm_stats_hist(st, "cpu.dsb.wait_cycles");
 	cpu->h_dvm_queue = sm_stats_hist(st, "cpu.dvm.queue_cycles");
 	if (!cpu->st_fault_addr || !cpu->h_dsb_wait || !cpu->h_dvm_queue) {
@@ -230,8 +234,10 @@ uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 		uint64_t done = max_u64(at, rx->rx_busy_until) + cpu->lat_apply;
 		*cpu->st_invalidated += apply_to_pe(cpu, rx, &t);
 		(*cpu->st_received[op][1])++;
-		if (i != pe)
+		if (i != pe) {
 			*cpu->st_bystander += cpu->lat_apply;
+			*rx->st_bystander += cpu->lat_apply;
+		}
 		rx->rx_busy_until = done;
 		issuer->pending_done = max_u64(issuer->pending_done, done);
 	}

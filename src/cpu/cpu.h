@@ -62,6 +62,7 @@ struct sm_pe {
 	struct sm_tcache l1i, l1d, tlb, walk;
 	uint64_t rx_busy_until; /* as a receiver: applying TLBIs until */
 	uint64_t pending_done;	/* as an issuer: completion of its TLBIs */
+	uint64_t *st_bystander; /* cycles applying other PEs' TLBIs */
 	char l1i_name[24], l1d_name[24], tlb_name[24];
 };
 
