@@ -463,12 +463,15 @@ static void test_unknown_preset(void **state)
 	assert_int_equal(smmusim_config_apply_preset(cfg, "policy", NULL),
 			 SMMUSIM_EINVAL);
 
-	/* hw presets exist as a kind, with none defined yet. */
-	assert_int_equal(smmusim_preset_count("hw"), 0);
+	/* hw presets: qemu-7.2 and gem5-default; a near miss lists them. */
+	assert_int_equal(smmusim_preset_count("hw"), 2);
 	assert_int_equal(smmusim_config_apply_preset(cfg, "hw", "gem5"),
 			 SMMUSIM_EINVAL);
-	assert_err_has(cfg, "gem5");
-	assert_err_has(cfg, "none");
+	assert_err_has(cfg, "gem5-default");
+	assert_err_has(cfg, "qemu-7.2");
+	assert_int_equal(smmusim_config_apply_preset(cfg, "hw", "qemu-7.2"), 0);
+	assert_get(cfg, "smmu.iotlb.entries", "256");
+	assert_get(cfg, "smmu.iotlb.replacement", "flushall");
 }
 
 static void test_unknown_preset_kind(void **state)
@@ -555,8 +558,11 @@ static void test_preset_info(void **state)
 	    smmusim_preset_info("policy", n, &name, NULL, NULL, NULL),
 	    SMMUSIM_EINVAL);
 	assert_string_equal(name, "untouched");
-	assert_int_equal(smmusim_preset_info("hw", 0, &name, NULL, NULL, NULL),
+	assert_int_equal(smmusim_preset_info("hw", 2, &name, NULL, NULL, NULL),
 			 SMMUSIM_EINVAL);
+	assert_int_equal(smmusim_preset_info("hw", 0, &name, NULL, NULL, NULL),
+			 0);
+	assert_string_equal(name, "qemu-7.2");
 }
 
 /* ---- copy ---- */

@@ -62,7 +62,7 @@ static struct fx *fx_new(const char *const *kv)
 	assert_int_equal(
 	    sm_physmem_new(&f->pm, NULL, RAM_BASE, RAM_SIZE, &f->eb), 0);
 	assert_int_equal(sm_smmu_init(&f->s, sm_default_allocator(), f->cfg,
-				      f->pm, f->st, &f->eb),
+				      f->pm, f->st, NULL, &f->eb),
 			 0);
 	f->smmu_ok = true;
 

@@ -37,7 +37,12 @@ extern "C" {
 	X(MADVISE, "madvise")                                                  \
 	X(RECLAIM, "reclaim")                                                  \
 	X(TLBI, "tlbi")                                                        \
-	X(DSB, "dsb")
+	X(DSB, "dsb")                                                          \
+	X(DOMAIN_CREATE, "domain_create")                                      \
+	X(ATTACH, "attach")                                                    \
+	X(IOMMU_MAP, "iommu_map")                                              \
+	X(IOMMU_UNMAP, "iommu_unmap")                                          \
+	X(CMD, "cmd")
 
 enum smmusim_event_type {
 #define SMMUSIM_EV_ENUM_(name, kw) SMMUSIM_EV_##name,
@@ -136,7 +141,20 @@ struct smmusim_event {
 	/* tlbi, range ops only: TG (1 = 4K, 2 = 16K, 3 = 64K; 0 reserved),
 	 * SCALE (0..3), NUM (0..31): (NUM+1) << (5*SCALE+1) pages. */
 	unsigned tg, scale, num;
+
+	/* Added with the SMMU events (still format 1). */
+	uint32_t dom;	 /* DMA domain id chosen by the trace */
+	uint64_t pa;	 /* iommu_map: output address (0: fresh pages) */
+	bool cmds;	 /* attach: the driver issues its CFGI/SYNC commands
+			  * (off: the trace carries them, as an import does) */
+	unsigned opcode; /* cmd: SMMU command opcode (CMDQ_0_OP) */
+	uint32_t vmid;	 /* cmd: VMID field */
+	unsigned leaf;	 /* cmd: LEAF bit */
+	unsigned range;	 /* cmd: CFGI_STE_RANGE Range field */
 };
+
+/* dev_access without a substream (DMA through a domain): ssid value. */
+#define SMMUSIM_NO_SSID 0xffffffffu
 
 /* Trace keyword of an event type, or NULL if out of range. */
 const char *smmusim_event_name(enum smmusim_event_type type);

@@ -165,6 +165,8 @@ static void emit(struct sm_oracle *o, enum smmusim_violation_kind kind,
 		 r->entry_size && (unsigned)pk < 5 ? kinds[pk] : "");
 	if (r->agent_kind == SMMUSIM_AGENT_CPU)
 		snprintf(v.agent, sizeof(v.agent), "cpu%u", r->cpu);
+	else if (r->ssid == SMMUSIM_NO_SSID)
+		snprintf(v.agent, sizeof(v.agent), "sid=0x%x", r->sid);
 	else
 		snprintf(v.agent, sizeof(v.agent), "sid=0x%x ssid=%u", r->sid,
 			 r->ssid);

@@ -94,6 +94,51 @@ static const struct preset policy_presets[] = {
      linux_6_14, sizeof(linux_6_14) / sizeof(linux_6_14[0])},
 };
 
+/* Hardware presets: what other simulators model, so their numbers can be
+ * reproduced (docs/validation.md) and compared with ours. */
+static const char *const hw_qemu_7_2[] = {
+    /* hw/arm/smmu-common.c: one hash table of SMMU_IOTLB_MAX_SIZE (256)
+     * entries, emptied when an insert finds it full; no micro-TLB; the
+     * configuration cache is unbounded; commands take no time. */
+    "smmu.iotlb.entries=256",
+    "smmu.iotlb.ways=256",
+    "smmu.iotlb.replacement=flushall",
+    "smmu.iotlb.perm_fault_from_cache=on",
+    "smmu.cfgcache.entries=4096",
+    "smmu.cfgcache.ways=16",
+    "smmu.lat.iotlb_hit=0",
+    "smmu.lat.cfg=0",
+    "smmu.lat.cmd=0",
+    "smmu.btm=off",
+};
+static const char *const hw_gem5[] = {
+    /* src/dev/arm/SMMUv3.py defaults: main TLB 2048 x 4 (round robin),
+     * config cache 64 x 4, tlb/cfg lookup 3 cycles; cached read-only
+     * entries do not make writes fault (a re-walk decides). */
+    "smmu.iotlb.entries=2048",
+    "smmu.iotlb.ways=4",
+    "smmu.iotlb.replacement=rr",
+    "smmu.iotlb.perm_fault_from_cache=off",
+    "smmu.cfgcache.entries=64",
+    "smmu.cfgcache.ways=4",
+    "smmu.lat.iotlb_hit=3",
+    "smmu.lat.cfg=3",
+    "smmu.lat.cmd=0",
+    "smmu.btm=off",
+};
+
+static const struct preset hw_presets[] = {
+    {"qemu-7.2",
+     "QEMU 7.2's SMMUv3: 256-entry IOTLB flushed whole when full, no "
+     "micro-TLB, unbounded config cache, zero-time commands",
+     hw_qemu_7_2, sizeof(hw_qemu_7_2) / sizeof(hw_qemu_7_2[0])},
+    {"gem5-default",
+     "gem5's SMMUv3 defaults: 2048x4 main TLB (rr), 64x4 config cache, "
+     "3-cycle lookups, zero-time invalidations, cached RO entries never "
+     "fault a write",
+     hw_gem5, sizeof(hw_gem5) / sizeof(hw_gem5[0])},
+};
+
 static int preset_table(const char *kind, const struct preset **tab, size_t *n)
 {
 	if (kind && strcmp(kind, "policy") == 0) {
@@ -102,9 +147,8 @@ static int preset_table(const char *kind, const struct preset **tab, size_t *n)
 		return 0;
 	}
 	if (kind && strcmp(kind, "hw") == 0) {
-		/* Hardware presets arrive with the full SMMU model. */
-		*tab = NULL;
-		*n = 0;
+		*tab = hw_presets;
+		*n = sizeof(hw_presets) / sizeof(hw_presets[0]);
 		return 0;
 	}
 	return SMMUSIM_EINVAL;

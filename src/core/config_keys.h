@@ -84,6 +84,9 @@
     "IOTLB entries (gem5 default main TLB: 2048)")                             \
   U(SMMU_IOTLB_WAYS, "smmu.iotlb.ways", 4, 1, 1024,                            \
     "IOTLB associativity (gem5 default: 4)")                                   \
+  E(SMMU_IOTLB_REPL, "smmu.iotlb.replacement", 0, "lru|rr|random|flushall",  \
+    "IOTLB replacement; flushall: empty the whole IOTLB when an insert finds "  \
+    "it full (QEMU 7.2's smmu_iotlb_insert)")                                  \
   B(SMMU_IOTLB_PERM_FAULT_FROM_CACHE, "smmu.iotlb.perm_fault_from_cache", 1,   \
     "a write hitting a cached read-only entry faults without a walk, as the "  \
     "architecture permits (off: re-walk first, as gem5 does)")                 \

@@ -66,6 +66,8 @@ static void json_violation(FILE *f, const struct smmusim_violation *v)
 	sm_json_string(f, v->agent);
 	if (v->agent_kind == SMMUSIM_AGENT_CPU)
 		fprintf(f, ",\"cpu\":%" PRIu32, v->cpu);
+	else if (v->ssid == SMMUSIM_NO_SSID)
+		fprintf(f, ",\"sid\":%" PRIu32, v->sid);
 	else
 		fprintf(f, ",\"sid\":%" PRIu32 ",\"ssid\":%" PRIu32, v->sid,
 			v->ssid);

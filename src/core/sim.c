@@ -139,7 +139,7 @@ int smmusim_new_ex(smmusim_t **out, const smmusim_config_t *cfg,
 			      &s->err)) < 0)
 		goto fail;
 	s->cpu_ok = true;
-	if ((rc = sm_smmu_init(&s->smmu, alloc, cfg, s->pm, s->stats,
+	if ((rc = sm_smmu_init(&s->smmu, alloc, cfg, s->pm, s->stats, &s->rng,
 			       &s->err)) < 0)
 		goto fail;
 	s->smmu_ok = true;
@@ -534,6 +534,44 @@ static int run_event(struct smmusim *s, const struct smmusim_event *ev,
 	case SMMUSIM_EV_TLBI:
 		rc = raw_tlbi(s, ev, &t);
 		break;
+	case SMMUSIM_EV_DOMAIN_CREATE:
+		rc = sm_drv_domain_create(&s->os, ev->dom, ev->asid, &t);
+		break;
+	case SMMUSIM_EV_ATTACH:
+		rc = sm_drv_attach(&s->os, ev->sid, ev->dom, ev->cmds, &t);
+		break;
+	case SMMUSIM_EV_IOMMU_MAP:
+		rc = sm_drv_iommu_map(&s->os, ev->dom, ev->va, ev->len, ev->pa,
+				      ev->prot, &t);
+		break;
+	case SMMUSIM_EV_IOMMU_UNMAP:
+		rc = sm_drv_iommu_unmap(&s->os, ev->dom, ev->va, ev->len, &t);
+		break;
+	case SMMUSIM_EV_CMD: {
+		struct sm_cmd_fields f = {
+		    .opcode = ev->opcode,
+		    .sid = ev->sid,
+		    .ssid = ev->ssid,
+		    .asid = ev->asid,
+		    .vmid = ev->vmid,
+		    .addr = ev->va,
+		    .tg = ev->tg,
+		    .num = ev->num,
+		    .scale = ev->scale,
+		    .ttl = ev->ttl,
+		    .leaf = ev->leaf,
+		    .range = ev->range,
+		};
+		uint64_t c[2];
+		const char *field = "";
+		if ((rc = sm_smmu_cmd_encode(&f, c, &field)) < 0)
+			return sm_err(&s->err, rc,
+				      "%s is out of range for its command "
+				      "field (docs/trace-format.md)",
+				      field);
+		rc = sm_drv_raw_cmd(&s->os, c, &t);
+		break;
+	}
 	case SMMUSIM_EV_DSB:
 		if (ev->cpu >= s->cpu.n)
 			return sm_err(&s->err, SMMUSIM_ERANGE,

@@ -130,6 +130,12 @@ bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in)
 			break;
 		}
 	}
+	if (!victim && tc->repl == SM_TC_FLUSHALL &&
+	    tc->live >= (uint64_t)tc->sets * tc->ways) {
+		sm_tc_inv_all(tc);
+		tc->flushes++;
+		evicted = true;
+	}
 	if (!victim) {
 		for (uint32_t w = 0; w < tc->ways; w++) {
 			struct sm_tc_entry *t = &set[w];

@@ -46,6 +46,9 @@ enum sm_tc_repl {
 	SM_TC_LRU = 0,	  /* least recently used (per-cache use stamp) */
 	SM_TC_RR = 1,	  /* round robin per set */
 	SM_TC_RANDOM = 2, /* uniform over the set, from the simulator's PRNG */
+	/* QEMU 7.2's IOTLB: no replacement at all; inserting into a full
+	 * cache first empties it (smmu_iotlb_insert -> smmu_iotlb_inv_all). */
+	SM_TC_FLUSHALL = 3,
 };
 
 struct sm_tcache {
@@ -58,6 +61,7 @@ struct sm_tcache {
 	struct sm_rng *rng; /* SM_TC_RANDOM */
 	uint32_t *rr;	    /* SM_TC_RR: next victim way per set */
 	int min_level;	    /* smallest level held: 1 (TLBs), 0 (walk caches) */
+	uint64_t flushes;   /* SM_TC_FLUSHALL: times a full cache was emptied */
 };
 
 static inline uint64_t sm_tc_size(const struct sm_tc_entry *t)

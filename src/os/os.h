@@ -122,6 +122,15 @@ struct sm_smmu_sva_mn {
 	struct sm_smmu_sva_mn *next;
 };
 
+/* An IOMMU domain for DMA: its own stage-1 io-pgtable and SMMU ASID
+ * (drivers/iommu/io-pgtable-arm.c, arm_smmu_domain). */
+struct sm_domain {
+	uint32_t id;
+	uint16_t asid;
+	uint64_t pgd;
+	struct sm_domain *next;
+};
+
 struct sm_smmu_drv {
 	struct sm_smmu *smmu;
 	uint64_t strtab;
@@ -137,6 +146,13 @@ struct sm_smmu_drv {
 	uint64_t lat_cmd_write, lat_sync_poll;
 	struct sm_bond *bonds;
 	struct sm_smmu_sva_mn *mns;
+	struct sm_domain *domains;
+	bool raw; /* submitting a trace's own commands */
+	struct sm_window_rec {
+		uint64_t root, start, end;
+	} * win; /* unmapped IOVA ranges awaiting a CMD_SYNC */
+	size_t nwin, capwin;
+	uint64_t *st_cerror_ill, *st_raw_cmds, *st_dma_maps, *st_dma_unmaps;
 	uint64_t *st_submits, *st_sva_inv_range, *st_sva_inv_asid,
 	    *st_sva_inv_skipped, *st_full_stalls, *st_pri_requests;
 	struct sm_hist *h_sync_wait;
@@ -256,6 +272,19 @@ int sm_drv_sva_bind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 int sm_drv_sva_unbind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 		      uint64_t *t);
 struct sm_bond *sm_drv_find_bond(struct sm_os *os, uint32_t sid, uint32_t ssid);
+/* DMA domains and a trace's raw commands. */
+int sm_drv_domain_create(struct sm_os *os, uint32_t id, uint32_t asid,
+			 uint64_t *t);
+int sm_drv_attach(struct sm_os *os, uint32_t sid, uint32_t dom, bool cmds,
+		  uint64_t *t);
+int sm_drv_iommu_map(struct sm_os *os, uint32_t dom, uint64_t va, uint64_t len,
+		     uint64_t pa, unsigned prot, uint64_t *t);
+int sm_drv_iommu_unmap(struct sm_os *os, uint32_t dom, uint64_t va,
+		       uint64_t len, uint64_t *t);
+/* Write one command into the queue and publish it; a CMD_SYNC is waited
+ * for.  An illegal command halts the SMMU (CERROR_ILL); the driver
+ * acknowledges it and goes on. */
+int sm_drv_raw_cmd(struct sm_os *os, const uint64_t cmd[2], uint64_t *t);
 /* iommu_sva_handle_iopf + page response: resolve a device page request. */
 int sm_drv_page_request(struct sm_os *os, uint32_t sid, uint32_t ssid,
 			uint64_t va, bool write, bool *ok, uint64_t *t);

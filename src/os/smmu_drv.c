@@ -83,10 +83,33 @@ static uint32_t q_used(const struct sm_smmu_drv *d)
 	return (d->prod - d->smmu->cmdq_cons + n2) & (n2 - 1);
 }
 
+/* The windows of unmapped IOVAs close when a CMD_SYNC has completed after
+ * the unmap: by then the driver has issued whatever invalidation it was
+ * going to (docs/model.md, oracle). */
+static void dma_windows_close(struct sm_os *os, uint64_t t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	for (size_t i = 0; i < d->nwin; i++)
+		if (os->hooks.window_close)
+			os->hooks.window_close(os->hooks.ctx, d->win[i].root,
+					       d->win[i].start, d->win[i].end,
+					       t);
+	d->nwin = 0;
+}
+
 static int publish(struct sm_os *os, uint64_t *t, uint64_t *done)
 {
 	struct sm_smmu_drv *d = &os->drv;
 	*done = sm_smmu_write_prod(d->smmu, d->prod, *t);
+	if (d->smmu->cmdq_halted && d->raw) {
+		/* A trace's illegal command: acknowledge as Linux does
+		 * (arm_smmu_cmdq_skip_err) and let the queue go on. */
+		while (d->smmu->cmdq_halted) {
+			(*d->st_cerror_ill)++;
+			sm_smmu_ack_cmdq_error(d->smmu);
+			*done = sm_smmu_write_prod(d->smmu, d->prod, *done);
+		}
+	}
 	if (d->smmu->cmdq_halted) {
 		sm_smmu_ack_cmdq_error(d->smmu);
 		return sm_err(os->eb, SMMUSIM_EINTERNAL,
@@ -139,6 +162,7 @@ static int issue(struct sm_os *os, uint64_t (*cmds)[2], uint32_t n, bool sync,
 	if (sync) {
 		*t = max_u64(*t, done) + d->lat_sync_poll;
 		sm_hist_record(d->h_sync_wait, *t - t_pub);
+		dma_windows_close(os, *t);
 	}
 	return 0;
 }
@@ -194,6 +218,10 @@ int sm_drv_init(struct sm_os *os, const smmusim_config_t *cfg,
 	d->st_sva_inv_skipped = sm_stats_counter(st, "os.smmu.sva_inv.skipped");
 	d->st_full_stalls = sm_stats_counter(st, "smmu.cmdq.full_stalls");
 	d->st_pri_requests = sm_stats_counter(st, "smmu.pri.requests");
+	d->st_cerror_ill = sm_stats_counter(st, "os.smmu.cerror_ill_acks");
+	d->st_raw_cmds = sm_stats_counter(st, "os.smmu.trace_commands");
+	d->st_dma_maps = sm_stats_counter(st, "os.iommu.map");
+	d->st_dma_unmaps = sm_stats_counter(st, "os.iommu.unmap");
 	d->h_sync_wait = sm_stats_hist(st, "smmu.sync.wait_cycles");
 	if (!d->h_sync_wait)
 		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
@@ -248,6 +276,13 @@ void sm_drv_fini(struct sm_os *os)
 		n = m->next;
 		sm_free(os->alloc, m, sizeof(*m));
 	}
+	for (struct sm_domain *m = d->domains, *n; m; m = n) {
+		n = m->next;
+		sm_free(os->alloc, m, sizeof(*m));
+	}
+	sm_free(os->alloc, d->win, d->capwin * sizeof(*d->win));
+	d->domains = NULL;
+	d->win = NULL;
 	if (d->batch)
 		sm_free(os->alloc, d->batch, d->batch_max * sizeof(*d->batch));
 	if (d->cdtab)
@@ -345,7 +380,15 @@ struct sm_bond *sm_drv_find_bond(struct sm_os *os, uint32_t sid, uint32_t ssid)
 	return NULL;
 }
 
-static int ensure_cd_table(struct sm_os *os, uint32_t sid, uint64_t *t)
+/* CFGI + CMD_SYNC, unless the trace carries the commands itself. */
+static int cfgi_sync(struct sm_os *os, const uint64_t c[2], bool cmds,
+		     uint64_t *t)
+{
+	return cmds ? issue_one_sync(os, c, t) : 0;
+}
+
+static int ensure_cd_table(struct sm_os *os, uint32_t sid, bool cmds,
+			   uint64_t *t)
 {
 	struct sm_smmu_drv *d = &os->drv;
 	if (d->cdtab[sid])
@@ -359,12 +402,15 @@ static int ensure_cd_table(struct sm_os *os, uint32_t sid, uint64_t *t)
 	/* arm_smmu_write_strtab_ent(): the STE is live (abort), so write
 	 * words 1.. first, sync, then word 0, sync. */
 	uint64_t ste = d->strtab + (uint64_t)sid * 64, c[2];
+	/* S1DSS = SSID0: traffic without a substream uses CD 0 (a DMA
+	 * domain's), as Linux sets it up. */
 	sm_physmem_write64(os->pm, ste + 8,
-			   sm_field_prep(STRTAB_STE_1_S1CIR, 1) |
+			   sm_field_prep(STRTAB_STE_1_S1DSS, 2) |
+			       sm_field_prep(STRTAB_STE_1_S1CIR, 1) |
 			       sm_field_prep(STRTAB_STE_1_S1COR, 1) |
 			       sm_field_prep(STRTAB_STE_1_S1CSH, 3));
 	cmd_cfgi_ste(c, sid);
-	if ((rc = issue_one_sync(os, c, t)) < 0)
+	if ((rc = cfgi_sync(os, c, cmds, t)) < 0)
 		return rc;
 	sm_physmem_write64(
 	    os->pm, ste,
@@ -373,7 +419,7 @@ static int ensure_cd_table(struct sm_os *os, uint32_t sid, uint64_t *t)
 		sm_field_prep(STRTAB_STE_0_S1FMT, STRTAB_STE_0_S1FMT_LINEAR) |
 		(d->cdtab[sid] & STRTAB_STE_0_S1CTXPTR_MASK) |
 		sm_field_prep(STRTAB_STE_0_S1CDMAX, d->ssid_bits));
-	return issue_one_sync(os, c, t);
+	return cfgi_sync(os, c, cmds, t);
 }
 
 int sm_drv_sva_bind(struct sm_os *os, uint32_t sid, uint32_t ssid,
@@ -397,7 +443,7 @@ int sm_drv_sva_bind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 			      "sid=0x%" PRIx32 " ssid=%" PRIu32
 			      " is already bound",
 			      sid, ssid);
-	if ((rc = ensure_cd_table(os, sid, t)) < 0)
+	if ((rc = ensure_cd_table(os, sid, true, t)) < 0)
 		return rc;
 
 	struct sm_bond *b = sm_calloc(os->alloc, sizeof(*b));
@@ -514,4 +560,228 @@ int sm_drv_page_request(struct sm_os *os, uint32_t sid, uint32_t ssid,
 		return rc;
 	*t = max_u64(*t, done);
 	return 0;
+}
+
+/* ---- DMA domains (iommu_domain_alloc, attach, iommu_map/unmap) ---- */
+
+static struct sm_domain *find_domain(struct sm_os *os, uint32_t id)
+{
+	for (struct sm_domain *d = os->drv.domains; d; d = d->next)
+		if (d->id == id)
+			return d;
+	return NULL;
+}
+
+static int need_domain(struct sm_os *os, uint32_t id, struct sm_domain **out)
+{
+	*out = find_domain(os, id);
+	if (!*out)
+		return sm_err(os->eb, SMMUSIM_ENOENT,
+			      "dom=%" PRIu32 " does not exist (domain_create "
+			      "it first)",
+			      id);
+	return 0;
+}
+
+int sm_drv_domain_create(struct sm_os *os, uint32_t id, uint32_t asid,
+			 uint64_t *t)
+{
+	(void)t;
+	if (find_domain(os, id))
+		return sm_err(os->eb, SMMUSIM_EEXIST,
+			      "dom=%" PRIu32 " already exists", id);
+	if (asid > 0xffff)
+		return sm_err(os->eb, SMMUSIM_ERANGE,
+			      "asid=%" PRIu32 " is out of range (1..65535)",
+			      asid);
+	if (!asid) {
+		/* arm_smmu_domain_finalise_s1: the lowest ASID no domain
+		 * uses (SVA's mm ASIDs share the space: see docs/model.md). */
+		for (asid = 1; asid <= 0xffff; asid++) {
+			bool used = false;
+			for (struct sm_domain *d = os->drv.domains; d;
+			     d = d->next)
+				used |= d->asid == asid;
+			if (!used)
+				break;
+		}
+	} else {
+		for (struct sm_domain *d = os->drv.domains; d; d = d->next)
+			if (d->asid == asid)
+				return sm_err(os->eb, SMMUSIM_EEXIST,
+					      "asid=%" PRIu32 " is used by "
+					      "dom=%" PRIu32,
+					      asid, d->id);
+	}
+	struct sm_domain *d = sm_calloc(os->alloc, sizeof(*d));
+	if (!d)
+		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+	int rc = sm_pgt_new_root(os->pm, &d->pgd, os->eb);
+	if (rc < 0) {
+		sm_free(os->alloc, d, sizeof(*d));
+		return rc;
+	}
+	d->id = id;
+	d->asid = (uint16_t)asid;
+	d->next = os->drv.domains;
+	os->drv.domains = d;
+	return 0;
+}
+
+int sm_drv_attach(struct sm_os *os, uint32_t sid, uint32_t dom, bool cmds,
+		  uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	struct sm_domain *dm;
+	int rc;
+	if ((rc = need_domain(os, dom, &dm)) < 0)
+		return rc;
+	if (sid >> d->sid_bits)
+		return sm_err(os->eb, SMMUSIM_ERANGE,
+			      "sid=0x%" PRIx32 " is outside the stream table "
+			      "(smmu.sid_bits=%u: 0..0x%x)",
+			      sid, d->sid_bits, (1u << d->sid_bits) - 1);
+	if ((rc = ensure_cd_table(os, sid, cmds, t)) < 0)
+		return rc;
+	/* CD 0 of the stream: the domain's table and ASID.  A private
+	 * ASID: ASET = 1, out of reach of broadcast TLBIs. */
+	uint64_t cd = d->cdtab[sid], c[2];
+	sm_physmem_write64(os->pm, cd, 0); /* V=0 while it changes */
+	sm_physmem_write64(os->pm, cd + 8, dm->pgd & CTXDESC_CD_1_TTB0_MASK);
+	sm_physmem_write64(os->pm, cd + 16, 0);
+	sm_physmem_write64(os->pm, cd + 24, 0x000000000044ff04ull); /* MAIR */
+	cmd_cfgi_cd(c, sid, 0);
+	if ((rc = cfgi_sync(os, c, cmds, t)) < 0)
+		return rc;
+	sm_physmem_write64(
+	    os->pm, cd,
+	    sm_field_prep(CTXDESC_CD_0_TCR_T0SZ, 64 - SM_VA_BITS) |
+		sm_field_prep(CTXDESC_CD_0_TCR_IRGN0, 1) |
+		sm_field_prep(CTXDESC_CD_0_TCR_ORGN0, 1) |
+		sm_field_prep(CTXDESC_CD_0_TCR_SH0, 3) | CTXDESC_CD_0_TCR_EPD1 |
+		CTXDESC_CD_0_V | sm_field_prep(CTXDESC_CD_0_TCR_IPS, 5) |
+		CTXDESC_CD_0_AA64 | CTXDESC_CD_0_R | CTXDESC_CD_0_A |
+		CTXDESC_CD_0_ASET | sm_field_prep(CTXDESC_CD_0_ASID, dm->asid));
+	return cfgi_sync(os, c, cmds, t);
+}
+
+static int check_iova(struct sm_os *os, uint64_t va, uint64_t len,
+		      uint64_t *end)
+{
+	if (va & (SM_PAGE_SIZE - 1))
+		return sm_err(os->eb, SMMUSIM_EINVAL,
+			      "va=0x%" PRIx64 " is not page aligned (4K)", va);
+	uint64_t n = (len + SM_PAGE_SIZE - 1) & SM_PAGE_MASK;
+	if (!len || n < len || va + n < va || va + n > (1ull << SM_VA_BITS))
+		return sm_err(os->eb, SMMUSIM_ERANGE,
+			      "[0x%" PRIx64 ", +0x%" PRIx64
+			      ") is not a non-empty range below 2^48",
+			      va, len);
+	*end = va + n;
+	return 0;
+}
+
+int sm_drv_iommu_map(struct sm_os *os, uint32_t dom, uint64_t va, uint64_t len,
+		     uint64_t pa, unsigned prot, uint64_t *t)
+{
+	struct sm_domain *dm;
+	uint64_t end;
+	int rc;
+	if ((rc = need_domain(os, dom, &dm)) < 0 ||
+	    (rc = check_iova(os, va, len, &end)) < 0)
+		return rc;
+	if (pa & (SM_PAGE_SIZE - 1))
+		return sm_err(os->eb, SMMUSIM_EINVAL,
+			      "pa=0x%" PRIx64 " is not page aligned", pa);
+	uint64_t ram = sm_physmem_base(os->pm),
+		 ram_end = ram + sm_physmem_size(os->pm);
+	if (pa && (pa < ram || pa + (end - va) > ram_end))
+		return sm_err(os->eb, SMMUSIM_ERANGE,
+			      "pa=0x%" PRIx64 " is outside simulated RAM "
+			      "[0x%" PRIx64 ", 0x%" PRIx64 ") (mem.size)",
+			      pa, ram, ram_end);
+	if (!(prot & SMMUSIM_PROT_R))
+		return sm_err(
+		    os->eb, SMMUSIM_EINVAL,
+		    "prot must include r (io-pgtable has no write-only "
+		    "stage-1 mapping)");
+	(*os->drv.st_dma_maps)++;
+	/* arm_lpae_map: a leaf per page; existing leaves are replaced (an
+	 * import rebuilds mappings as the walker saw them). */
+	for (uint64_t a = va; a < end; a += SM_PAGE_SIZE) {
+		uint64_t page = pa ? pa + (a - va) : 0;
+		if (!page && (rc = sm_physmem_alloc(os->pm, SM_PAGE_DATA, &page,
+						    os->eb)) < 0)
+			return rc;
+		uint64_t desc = (page & PTE_ADDR_MASK) | PTE_TYPE_PAGE |
+				PTE_USER | PTE_AF | PTE_NG | PTE_SHARED |
+				PTE_PXN | PTE_UXN;
+		if (!(prot & SMMUSIM_PROT_W))
+			desc |= PTE_RDONLY;
+		if ((rc = sm_pgt_set(os->pm, dm->pgd, a, 3, desc, NULL,
+				     os->eb)) < 0)
+			return rc;
+		*t += os->lat_pte;
+	}
+	return 0;
+}
+
+int sm_drv_iommu_unmap(struct sm_os *os, uint32_t dom, uint64_t va,
+		       uint64_t len, uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	struct sm_domain *dm;
+	uint64_t end;
+	int rc;
+	if ((rc = need_domain(os, dom, &dm)) < 0 ||
+	    (rc = check_iova(os, va, len, &end)) < 0)
+		return rc;
+	(*d->st_dma_unmaps)++;
+	for (uint64_t a = va; a < end; a += SM_PAGE_SIZE) {
+		int level;
+		uint64_t dpa;
+		sm_pgt_get(os->pm, dm->pgd, a, &level, &dpa);
+		if (dpa && level == 3) {
+			sm_physmem_write64(os->pm, dpa, 0);
+			*t += os->lat_pte;
+		}
+	}
+	/* The window stays open until a CMD_SYNC completes. */
+	if (d->nwin == d->capwin) {
+		size_t ncap = d->capwin ? d->capwin * 2 : 16;
+		void *p =
+		    sm_realloc(os->alloc, d->win, d->capwin * sizeof(*d->win),
+			       ncap * sizeof(*d->win));
+		if (!p)
+			return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+		d->win = p;
+		d->capwin = ncap;
+	}
+	d->win[d->nwin++] = (struct sm_window_rec){dm->pgd, va, end};
+	if (os->hooks.window_open)
+		os->hooks.window_open(os->hooks.ctx, dm->pgd, va, end, *t);
+	return 0;
+}
+
+int sm_drv_raw_cmd(struct sm_os *os, const uint64_t cmd[2], uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	bool sync = sm_field_get(CMDQ_0_OP, cmd[0]) == CMDQ_OP_CMD_SYNC;
+	uint64_t done, t_pub;
+	int rc;
+	(*d->st_raw_cmds)++;
+	d->raw = true;
+	if ((rc = q_write(os, cmd, t)) < 0)
+		goto out;
+	t_pub = *t;
+	if ((rc = publish(os, t, &done)) < 0)
+		goto out;
+	if (sync) {
+		*t = max_u64(*t, done) + d->lat_sync_poll;
+		sm_hist_record(d->h_sync_wait, *t - t_pub);
+		dma_windows_close(os, *t);
+	}
+out:
+	d->raw = false;
+	return rc;
 }

@@ -80,6 +80,42 @@ static const struct enum_word tlbi_words[] = {
 	{NULL, 0},
 };
 
+/* SMMU command names (opcode values: spec 4, FACTS.md 2). */
+static const struct enum_word cmd_words[] = {
+    {"prefetch_config", 0x01},
+    {"prefetch_addr", 0x02},
+    {"cfgi_ste", 0x03},
+    {"cfgi_ste_range", 0x04},
+    {"cfgi_all", 0x04},
+    {"cfgi_cd", 0x05},
+    {"cfgi_cd_all", 0x06},
+    {"tlbi_nh_all", 0x10},
+    {"tlbi_nh_asid", 0x11},
+    {"tlbi_nh_va", 0x12},
+    {"tlbi_nh_vaa", 0x13},
+    {"tlbi_el3_all", 0x18},
+    {"tlbi_el3_va", 0x1a},
+    {"tlbi_el2_all", 0x20},
+    {"tlbi_el2_asid", 0x21},
+    {"tlbi_el2_va", 0x22},
+    {"tlbi_el2_vaa", 0x23},
+    {"tlbi_s12_vmall", 0x28},
+    {"tlbi_s2_ipa", 0x2a},
+    {"tlbi_nsnh_all", 0x30},
+    {"atc_inv", 0x40},
+    {"pri_resp", 0x41},
+    {"resume", 0x44},
+    {"stall_term", 0x45},
+    {"sync", 0x46},
+    {NULL, 0},
+};
+
+static const struct enum_word onoff_words[] = {
+    {"on", 1},
+    {"off", 0},
+    {NULL, 0},
+};
+
 static const struct enum_word pri_words[] = {
     {"on", 1},
     {"off", 0},
@@ -87,10 +123,11 @@ static const struct enum_word pri_words[] = {
 };
 
 enum key_kind {
-	KK_U32, /* number, 0..UINT32_MAX */
-	KK_U64, /* number, 0..UINT64_MAX */
-	KK_LEN, /* number with optional K/M/G suffix, 1..UINT64_MAX */
-	KK_ENUM /* one of `words` */
+	KK_U32,	    /* number, 0..UINT32_MAX */
+	KK_U64,	    /* number, 0..UINT64_MAX */
+	KK_LEN,	    /* number with optional K/M/G suffix, 1..UINT64_MAX */
+	KK_ENUM,    /* one of `words` */
+	KK_ENUM_NUM /* one of `words`, or a number 0..255 (opcodes) */
 };
 
 enum key_id {
@@ -113,6 +150,16 @@ enum key_id {
 	K_TG,
 	K_SCALE,
 	K_NUM,
+	K_DOM,
+	K_PA,
+	K_CMDS,
+	K_IOPROT,   /* "prot" of iommu_map: default rw */
+	K_DEV_SSID, /* "ssid" of dev_access: optional (no substream) */
+	K_CMD_OP,   /* "op" of cmd: a command name or opcode */
+	K_ADDR,
+	K_VMID,
+	K_LEAF,
+	K_RANGE,
 	K_COUNT_
 };
 
@@ -142,9 +189,19 @@ static const struct key_def key_defs[K_COUNT_] = {
     [K_TG] = {"tg", KK_U32, NULL, 0},
     [K_SCALE] = {"scale", KK_U32, NULL, 0},
     [K_NUM] = {"num", KK_U32, NULL, 0},
+    [K_DOM] = {"dom", KK_U32, NULL, 0},
+    [K_PA] = {"pa", KK_U64, NULL, 0},
+    [K_CMDS] = {"cmds", KK_ENUM, onoff_words, 1},
+    [K_IOPROT] = {"prot", KK_ENUM, prot_words, SMMUSIM_PROT_R | SMMUSIM_PROT_W},
+    [K_DEV_SSID] = {"ssid", KK_U32, NULL, SMMUSIM_NO_SSID},
+    [K_CMD_OP] = {"op", KK_ENUM_NUM, cmd_words, 0},
+    [K_ADDR] = {"addr", KK_U64, NULL, 0},
+    [K_VMID] = {"vmid", KK_U32, NULL, 0},
+    [K_LEAF] = {"leaf", KK_U32, NULL, 0},
+    [K_RANGE] = {"range", KK_U32, NULL, 0},
 };
 
-#define MAX_EV_KEYS 10
+#define MAX_EV_KEYS 16
 
 struct ev_key {
 	unsigned char key; /* enum key_id */
@@ -170,7 +227,7 @@ static const struct event_def event_defs[] = {
     {SMMUSIM_EV_MM_EXIT, {REQ(MM), OPT(CPU)}},
     {SMMUSIM_EV_BIND, {REQ(SID), REQ(SSID), REQ(MM), OPT(PRI)}},
     {SMMUSIM_EV_UNBIND, {REQ(SID), REQ(SSID)}},
-    {SMMUSIM_EV_DEV_ACCESS, {REQ(SID), REQ(SSID), REQ(VA), REQ(OP)}},
+    {SMMUSIM_EV_DEV_ACCESS, {REQ(SID), OPT(DEV_SSID), REQ(VA), REQ(OP)}},
     {SMMUSIM_EV_CPU_ACCESS, {REQ(CPU), REQ(MM), REQ(VA), REQ(OP)}},
     {SMMUSIM_EV_TOUCH, {REQ(MM), REQ(VA), REQ(LEN), OPT(TOUCH_OP), OPT(CPU)}},
     {SMMUSIM_EV_MADVISE, {REQ(MM), REQ(VA), REQ(LEN), REQ(ADVICE), OPT(CPU)}},
@@ -179,6 +236,13 @@ static const struct event_def event_defs[] = {
      {REQ(CPU), REQ(TLBI_OP), OPT(ASID), OPT(VA), OPT(TTL), OPT(TG), OPT(SCALE),
       OPT(NUM)}},
     {SMMUSIM_EV_DSB, {REQ(CPU)}},
+    {SMMUSIM_EV_DOMAIN_CREATE, {REQ(DOM), OPT(ASID)}},
+    {SMMUSIM_EV_ATTACH, {REQ(SID), REQ(DOM), OPT(CMDS)}},
+    {SMMUSIM_EV_IOMMU_MAP, {REQ(DOM), REQ(VA), REQ(LEN), OPT(PA), OPT(IOPROT)}},
+    {SMMUSIM_EV_IOMMU_UNMAP, {REQ(DOM), REQ(VA), REQ(LEN)}},
+    {SMMUSIM_EV_CMD,
+     {REQ(CMD_OP), OPT(ASID), OPT(VMID), OPT(ADDR), OPT(TG), OPT(NUM),
+      OPT(SCALE), OPT(TTL), OPT(LEAF), OPT(SID), OPT(SSID), OPT(RANGE)}},
 };
 
 #undef REQ
@@ -245,6 +309,36 @@ static void set_field(struct smmusim_event *ev, enum key_id k, uint64_t v)
 		break;
 	case K_NUM:
 		ev->num = (unsigned)v;
+		break;
+	case K_DOM:
+		ev->dom = (uint32_t)v;
+		break;
+	case K_PA:
+		ev->pa = v;
+		break;
+	case K_CMDS:
+		ev->cmds = v != 0;
+		break;
+	case K_IOPROT:
+		ev->prot = (unsigned)v;
+		break;
+	case K_DEV_SSID:
+		ev->ssid = (uint32_t)v;
+		break;
+	case K_CMD_OP:
+		ev->opcode = (unsigned)v;
+		break;
+	case K_ADDR:
+		ev->va = v;
+		break;
+	case K_VMID:
+		ev->vmid = (uint32_t)v;
+		break;
+	case K_LEAF:
+		ev->leaf = (unsigned)v;
+		break;
+	case K_RANGE:
+		ev->range = (unsigned)v;
 		break;
 	case K_NONE:
 	case K_COUNT_:
@@ -630,17 +724,23 @@ static int parse_value(struct sm_trace_reader *r, enum key_id k,
 	size_t bad = 0;
 	uint64_t max;
 
-	if (kd->kind == KK_ENUM) {
+	if (kd->kind == KK_ENUM || kd->kind == KK_ENUM_NUM) {
 		for (size_t i = 0; kd->words[i].word; i++) {
 			if (tok_eq(v->s, v->len, kd->words[i].word)) {
 				*out = kd->words[i].val;
 				return 0;
 			}
 		}
+		if (kd->kind == KK_ENUM_NUM &&
+		    parse_u64(v->s, v->len, false, out, &bad) == NUM_OK &&
+		    *out <= 255)
+			return 0;
 		list_words(kd->words, list, sizeof(list));
-		return rerr(r, eb, SMMUSIM_EPARSE, v->col,
-			    "bad value for key '%s': '" TOKF "' (allowed: %s)",
-			    kd->name, TOKA(v->s, v->len), list);
+		return rerr(
+		    r, eb, SMMUSIM_EPARSE, v->col,
+		    "bad value for key '%s': '" TOKF "' (allowed: %s%s)",
+		    kd->name, TOKA(v->s, v->len), list,
+		    kd->kind == KK_ENUM_NUM ? ", or an opcode 0..255" : "");
 	}
 
 	max = kd->kind == KK_U32 ? UINT32_MAX : UINT64_MAX;

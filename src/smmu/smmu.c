@@ -96,7 +96,7 @@ const char *sm_smmu_cmd_name(unsigned op)
 
 int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
 		 const smmusim_config_t *cfg, struct sm_physmem *pm,
-		 struct sm_stats *st, struct sm_errbuf *eb)
+		 struct sm_stats *st, struct sm_rng *rng, struct sm_errbuf *eb)
 {
 	static const char *const evt_names[] = {"none",
 #define SM_EVT_NAME_(n, id, str) str,
@@ -132,6 +132,9 @@ int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
 		sm_smmu_fini(s);
 		return rc;
 	}
+	sm_tc_set_repl(&s->iotlb,
+		       (enum sm_tc_repl)sm_cfg_enum(cfg, SM_K_SMMU_IOTLB_REPL),
+		       rng);
 
 	for (unsigned op = 0; op < 256; op++) {
 		const char *nm = sm_smmu_cmd_name(op);
@@ -142,6 +145,7 @@ int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
 	s->st_iotlb_hits = sm_stats_counter(st, "smmu.iotlb.hits");
 	s->st_iotlb_misses = sm_stats_counter(st, "smmu.iotlb.misses");
 	s->st_iotlb_fills = sm_stats_counter(st, "smmu.iotlb.fills");
+	s->st_iotlb_flush_full = sm_stats_counter(st, "smmu.iotlb.flush_full");
 	s->st_iotlb_evictions = sm_stats_counter(st, "smmu.iotlb.evictions");
 	s->st_iotlb_invalidated =
 	    sm_stats_counter(st, "smmu.iotlb.invalidated");
@@ -236,7 +240,21 @@ static void fetch_ctx(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		return;
 	}
 	unsigned cdmax = (unsigned)sm_field_get(STRTAB_STE_0_S1CDMAX, ste0);
-	if (ssid >> cdmax) {
+	if (ssid == SMMUSIM_NO_SSID) {
+		/* No substream: with one CD it is used; otherwise STE.S1DSS
+		 * says (spec 5.2: terminate, bypass, or use substream 0). */
+		uint64_t ste1 = sm_physmem_read64(s->pm, ste_pa + 8);
+		unsigned dss = (unsigned)sm_field_get(STRTAB_STE_1_S1DSS, ste1);
+		if (cdmax && dss == 0) {
+			c->abort = true;
+			return;
+		}
+		if (cdmax && dss == 1) {
+			c->bypass = true;
+			return;
+		}
+		ssid = 0;
+	} else if (ssid >> cdmax) {
 		c->error = SM_EVT_C_BAD_SUBSTREAMID;
 		return;
 	}
@@ -413,8 +431,10 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 			    sm_xlate_entry(&w, va, c->ttb0, c->asid,
 					   c->aset ? 0 : SM_IOTLB_F_BTM);
 			(*s->st_iotlb_fills)++;
+			uint64_t fl = s->iotlb.flushes;
 			if (sm_tc_fill(&s->iotlb, &ne))
 				(*s->st_iotlb_evictions)++;
+			*s->st_iotlb_flush_full += s->iotlb.flushes - fl;
 			sm_xlate_report_entry(&r, &ne);
 			if (w.perm & need)
 				out->pa = w.pa;
@@ -452,7 +472,10 @@ static void cfg_inv(struct sm_smmu *s, uint32_t sid, bool any_ssid,
 		struct sm_smmu_ctx *c = &s->cfg[i];
 		if (!c->valid)
 			continue;
-		if (all || (c->sid == sid && (any_ssid || c->ssid == ssid))) {
+		/* A context cached for "no substream" uses CD 0. */
+		bool ssid_match = c->ssid == ssid ||
+				  (ssid == 0 && c->ssid == SMMUSIM_NO_SSID);
+		if (all || (c->sid == sid && (any_ssid || ssid_match))) {
 			c->valid = false;
 			(*s->st_cfg_invalidated)++;
 		}
@@ -614,4 +637,61 @@ void sm_smmu_ack_cmdq_error(struct sm_smmu *s)
 	s->cmdq_cons = (s->cmdq_cons + 1) & ((n << 1) - 1);
 	s->cmdq_halted = false;
 	s->cmdq_cerror = 0;
+}
+
+int sm_smmu_cmd_encode(const struct sm_cmd_fields *f, uint64_t c[2],
+		       const char **field)
+{
+	/* Field widths of spec 4.x's command layouts. */
+	if (f->opcode > 0xff)
+		return *field = "op", SMMUSIM_ERANGE;
+	if (f->asid > 0xffff)
+		return *field = "asid", SMMUSIM_ERANGE;
+	if (f->vmid > 0xffff)
+		return *field = "vmid", SMMUSIM_ERANGE;
+	if (f->tg > 3)
+		return *field = "tg", SMMUSIM_ERANGE;
+	if (f->num > 31)
+		return *field = "num", SMMUSIM_ERANGE;
+	if (f->scale > 31)
+		return *field = "scale", SMMUSIM_ERANGE;
+	if (f->ttl > 3)
+		return *field = "ttl", SMMUSIM_ERANGE;
+	if (f->leaf > 1)
+		return *field = "leaf", SMMUSIM_ERANGE;
+	if (f->range > 31)
+		return *field = "range", SMMUSIM_ERANGE;
+	if (f->ssid != SMMUSIM_NO_SSID && f->ssid >> 20)
+		return *field = "ssid", SMMUSIM_ERANGE;
+	if (f->addr & 0xfff)
+		return *field = "addr", SMMUSIM_EINVAL;
+	uint64_t ssid = f->ssid == SMMUSIM_NO_SSID ? 0 : f->ssid;
+	uint64_t ssv = f->ssid == SMMUSIM_NO_SSID ? 0 : CMDQ_0_SSV;
+	c[0] = sm_field_prep(CMDQ_0_OP, f->opcode);
+	c[1] = 0;
+	if (f->opcode >= CMDQ_OP_CFGI_STE && f->opcode <= CMDQ_OP_CFGI_CD_ALL) {
+		/* CFGI commands carry an SSID field but no SSV. */
+		c[0] |= sm_field_prep(CMDQ_CFGI_0_SID, f->sid) |
+			sm_field_prep(CMDQ_CFGI_0_SSID, ssid);
+		c[1] = (f->leaf ? CMDQ_CFGI_1_LEAF : 0) |
+		       (f->opcode == CMDQ_OP_CFGI_ALL
+			    ? sm_field_prep(CMDQ_CFGI_1_RANGE, f->range)
+			    : 0);
+	} else if (f->opcode >= CMDQ_OP_TLBI_NH_ALL &&
+		   f->opcode < CMDQ_OP_ATC_INV) {
+		c[0] |= sm_field_prep(CMDQ_TLBI_0_NUM, f->num) |
+			sm_field_prep(CMDQ_TLBI_0_SCALE, f->scale) |
+			sm_field_prep(CMDQ_TLBI_0_VMID, f->vmid) |
+			sm_field_prep(CMDQ_TLBI_0_ASID, f->asid);
+		c[1] = (f->leaf ? CMDQ_TLBI_1_LEAF : 0) |
+		       sm_field_prep(CMDQ_TLBI_1_TTL, f->ttl) |
+		       sm_field_prep(CMDQ_TLBI_1_TG, f->tg) |
+		       (f->addr & CMDQ_TLBI_1_VA_MASK);
+	} else if (f->opcode == CMDQ_OP_CMD_SYNC) {
+		c[0] |= sm_field_prep(CMDQ_SYNC_0_CS, CMDQ_SYNC_0_CS_SEV);
+	} else if (f->opcode >= CMDQ_OP_ATC_INV) {
+		c[0] |= sm_field_prep(CMDQ_PRI_0_SID, f->sid) |
+			sm_field_prep(CMDQ_PRI_0_SSID, ssid) | ssv;
+	}
+	return 0;
 }

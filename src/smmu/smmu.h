@@ -18,6 +18,7 @@
 #include <smmusim/config.h>
 
 #include "core/errbuf.h"
+#include "core/rng.h"
 #include "core/stats.h"
 #include "cpu/tlbi.h"
 #include "mem/observe.h"
@@ -100,7 +101,7 @@ struct sm_smmu {
 
 	uint64_t *st_cmd[256];
 	uint64_t *st_iotlb_hits, *st_iotlb_misses, *st_iotlb_fills,
-	    *st_iotlb_evictions, *st_iotlb_invalidated;
+	    *st_iotlb_flush_full, *st_iotlb_evictions, *st_iotlb_invalidated;
 	uint64_t *st_cfg_hits, *st_cfg_misses, *st_cfg_invalidated;
 	uint64_t *st_walks, *st_walk_reads, *st_evtq_records, *st_btm_received,
 	    *st_cmdq_errors, *st_translations, *st_aborted;
@@ -110,7 +111,8 @@ struct sm_smmu {
 
 int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
 		 const smmusim_config_t *cfg, struct sm_physmem *pm,
-		 struct sm_stats *stats, struct sm_errbuf *eb);
+		 struct sm_stats *stats, struct sm_rng *rng,
+		 struct sm_errbuf *eb);
 void sm_smmu_fini(struct sm_smmu *s);
 
 /* Register writes (STRTAB_BASE + STRTAB_BASE_CFG, CMDQ_BASE). */
@@ -142,5 +144,19 @@ uint64_t sm_smmu_dvm_apply(void *smmu, const struct sm_tlbi *t,
 			   uint64_t arrive);
 
 const char *sm_smmu_cmd_name(unsigned opcode);
+
+/* A command given field by field (a trace's `cmd` event). */
+struct sm_cmd_fields {
+	unsigned opcode;
+	uint32_t sid, ssid; /* ssid SMMUSIM_NO_SSID: SSV = 0 */
+	uint32_t asid, vmid;
+	uint64_t addr;
+	unsigned tg, num, scale, ttl, leaf, range;
+};
+/* Encode into two command words; a field out of its width names itself in
+ * *field and fails (the opcode itself may be anything: an unknown one is
+ * the SMMU's to reject with CERROR_ILL). */
+int sm_smmu_cmd_encode(const struct sm_cmd_fields *f, uint64_t c[2],
+		       const char **field);
 
 #endif
