@@ -29,6 +29,7 @@
 #include "core/config.h"
 #include "mem/pgtable.h"
 #include "os/os.h"
+#include "smmu/entry.h"
 #include "smmu/regs.h"
 
 static uint64_t max_u64(uint64_t a, uint64_t b)
@@ -219,6 +220,8 @@ int sm_drv_init(struct sm_os *os, const smmusim_config_t *cfg,
 	d->st_full_stalls = sm_stats_counter(st, "smmu.cmdq.full_stalls");
 	d->st_pri_requests = sm_stats_counter(st, "smmu.pri.requests");
 	d->st_cerror_ill = sm_stats_counter(st, "os.smmu.cerror_ill_acks");
+	d->st_entry_syncs = sm_stats_counter(st, "os.smmu.entry_syncs");
+	d->st_entry_breaking = sm_stats_counter(st, "os.smmu.entry_breaking");
 	d->st_raw_cmds = sm_stats_counter(st, "os.smmu.trace_commands");
 	d->st_dma_maps = sm_stats_counter(st, "os.iommu.map");
 	d->st_dma_unmaps = sm_stats_counter(st, "os.iommu.unmap");
@@ -246,7 +249,7 @@ int sm_drv_init(struct sm_os *os, const smmusim_config_t *cfg,
 					  SM_PAGE_SMMU, &d->cmdq, os->eb)) < 0)
 		return rc;
 	for (uint64_t sid = 0; sid < (1ull << d->sid_bits); sid++)
-		sm_physmem_write64(os->pm, d->strtab + sid * 64,
+		sm_physmem_write64(os->pm, d->strtab + sid * 64, /* abort */
 				   STRTAB_STE_0_V |
 				       sm_field_prep(STRTAB_STE_0_CFG,
 						     STRTAB_STE_0_CFG_ABORT));
@@ -331,15 +334,71 @@ static int sva_invalidate(struct sm_mn_sub *sub, struct sm_mm *mm,
 	return batch_submit(os, t);
 }
 
-static int write_cd0_and_sync(struct sm_os *os, struct sm_bond *b, uint64_t cd0,
-			      uint64_t *t)
+/* CFGI + CMD_SYNC, unless the trace carries the commands itself. */
+static int cfgi_sync(struct sm_os *os, const uint64_t c[2], bool cmds,
+		     uint64_t *t)
+{
+	return cmds ? issue_one_sync(os, c, t) : 0;
+}
+
+/*
+ * Every STE and CD update goes through the driver's entry writer
+ * (src/smmu/entry.c, arm_smmu_write_entry): it rewrites the live entry in
+ * steps and asks for a CFGI + CMD_SYNC after each, so that the SMMU only
+ * ever sees the old or the new configuration on the bits it uses.
+ */
+struct entry_ctx {
+	struct sm_os *os;
+	uint64_t pa;
+	const uint64_t *entry;
+	uint64_t cmd[2];
+	bool cmds;
+	uint64_t *t;
+	int rc;
+};
+
+static void entry_sync(void *vctx)
+{
+	struct entry_ctx *c = vctx;
+	for (int i = 0; i < SM_ENTRY_QWORDS; i++)
+		sm_physmem_write64(c->os->pm, c->pa + 8 * (uint64_t)i,
+				   c->entry[i]);
+	if (c->rc == 0)
+		c->rc = cfgi_sync(c->os, c->cmd, c->cmds, c->t);
+}
+
+static int write_entry(struct sm_os *os, uint64_t pa,
+		       const uint64_t target[SM_ENTRY_QWORDS], bool ste,
+		       const uint64_t cmd[2], bool cmds, uint64_t *t)
+{
+	uint64_t cur[SM_ENTRY_QWORDS];
+	bool broke = false;
+	for (int i = 0; i < SM_ENTRY_QWORDS; i++)
+		cur[i] = sm_physmem_read64(os->pm, pa + 8 * (uint64_t)i);
+	struct entry_ctx c = {os, pa, cur, {cmd[0], cmd[1]}, cmds, t, 0};
+	const struct sm_entry_writer_ops ops = {
+	    .used = ste ? sm_ste_used : sm_cd_used,
+	    .sync = entry_sync,
+	    .safe = ste ? sm_ste_update_safe : NULL,
+	};
+	*os->drv.st_entry_syncs +=
+	    sm_entry_write(cur, target, &ops, &c, &broke);
+	if (broke)
+		(*os->drv.st_entry_breaking)++;
+	return c.rc;
+}
+
+static int write_cd(struct sm_os *os, uint32_t sid, uint32_t ssid,
+		    const uint64_t cd[SM_ENTRY_QWORDS], bool cmds, uint64_t *t)
 {
 	uint64_t c[2];
-	uint64_t cd_pa = os->drv.cdtab[b->sid] + (uint64_t)b->ssid * 64;
-	sm_physmem_write64(os->pm, cd_pa, cd0);
-	cmd_cfgi_cd(c, b->sid, b->ssid);
-	return issue_one_sync(os, c, t);
+	cmd_cfgi_cd(c, sid, ssid);
+	return write_entry(os, os->drv.cdtab[sid] + (uint64_t)ssid * 64, cd,
+			   false, c, cmds, t);
 }
+
+#define SM_MAIR 0x000000000044ff04ull
+#define SM_IPS_48 5
 
 static int sva_release(struct sm_mn_sub *sub, struct sm_mm *mm, uint64_t *t)
 {
@@ -352,10 +411,10 @@ static int sva_release(struct sm_mn_sub *sub, struct sm_mm *mm, uint64_t *t)
 	for (struct sm_bond *b = os->drv.bonds; b; b = b->next) {
 		if (b->mm != mm)
 			continue;
-		uint64_t cd_pa = os->drv.cdtab[b->sid] + (uint64_t)b->ssid * 64;
-		uint64_t cd0 = sm_physmem_read64(os->pm, cd_pa);
-		if ((rc = write_cd0_and_sync(os, b, cd0 | CTXDESC_CD_0_TCR_EPD0,
-					     t)) < 0)
+		uint64_t cd[SM_ENTRY_QWORDS];
+		sm_cd_make_sva_release(cd, mm->asid, SM_IPS_48, SM_MAIR,
+				       os->smmu->btm ? SM_ENTRY_F_BTM : 0);
+		if ((rc = write_cd(os, b->sid, b->ssid, cd, true, t)) < 0)
 			return rc;
 	}
 	if (os->drv.skip_inv) {
@@ -380,13 +439,6 @@ struct sm_bond *sm_drv_find_bond(struct sm_os *os, uint32_t sid, uint32_t ssid)
 	return NULL;
 }
 
-/* CFGI + CMD_SYNC, unless the trace carries the commands itself. */
-static int cfgi_sync(struct sm_os *os, const uint64_t c[2], bool cmds,
-		     uint64_t *t)
-{
-	return cmds ? issue_one_sync(os, c, t) : 0;
-}
-
 static int ensure_cd_table(struct sm_os *os, uint32_t sid, bool cmds,
 			   uint64_t *t)
 {
@@ -399,27 +451,15 @@ static int ensure_cd_table(struct sm_os *os, uint32_t sid, bool cmds,
 					 &d->cdtab[sid], os->eb);
 	if (rc < 0)
 		return rc;
-	/* arm_smmu_write_strtab_ent(): the STE is live (abort), so write
-	 * words 1.. first, sync, then word 0, sync. */
-	uint64_t ste = d->strtab + (uint64_t)sid * 64, c[2];
-	/* S1DSS = SSID0: traffic without a substream uses CD 0 (a DMA
+	/* The STE goes from abort to "translate through this CD table";
+	 * S1DSS = SSID0: traffic without a substream uses CD 0 (a DMA
 	 * domain's), as Linux sets it up. */
-	sm_physmem_write64(os->pm, ste + 8,
-			   sm_field_prep(STRTAB_STE_1_S1DSS, 2) |
-			       sm_field_prep(STRTAB_STE_1_S1CIR, 1) |
-			       sm_field_prep(STRTAB_STE_1_S1COR, 1) |
-			       sm_field_prep(STRTAB_STE_1_S1CSH, 3));
+	uint64_t ste[SM_ENTRY_QWORDS], c[2];
+	sm_ste_make_cdtable(ste, d->cdtab[sid], STRTAB_STE_0_S1FMT_LINEAR,
+			    d->ssid_bits, STRTAB_STE_1_S1DSS_SSID0, 0);
 	cmd_cfgi_ste(c, sid);
-	if ((rc = cfgi_sync(os, c, cmds, t)) < 0)
-		return rc;
-	sm_physmem_write64(
-	    os->pm, ste,
-	    STRTAB_STE_0_V |
-		sm_field_prep(STRTAB_STE_0_CFG, STRTAB_STE_0_CFG_S1_TRANS) |
-		sm_field_prep(STRTAB_STE_0_S1FMT, STRTAB_STE_0_S1FMT_LINEAR) |
-		(d->cdtab[sid] & STRTAB_STE_0_S1CTXPTR_MASK) |
-		sm_field_prep(STRTAB_STE_0_S1CDMAX, d->ssid_bits));
-	return cfgi_sync(os, c, cmds, t);
+	return write_entry(os, d->strtab + (uint64_t)sid * 64, ste, true, c,
+			   cmds, t);
 }
 
 int sm_drv_sva_bind(struct sm_os *os, uint32_t sid, uint32_t ssid,
@@ -471,26 +511,12 @@ int sm_drv_sva_bind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 	}
 	m->bonds++;
 
-	/* arm_smmu_write_ctx_desc() for a new CD: words 1..3, sync, then
-	 * word 0 with V=1, sync.  A shared (SVA) CD has ASET = 0 so that
-	 * broadcast TLBIs for the mm's ASID reach it (BTM). */
-	uint64_t cd = d->cdtab[sid] + (uint64_t)ssid * 64, c[2];
-	sm_physmem_write64(os->pm, cd + 8, mm->pgd & CTXDESC_CD_1_TTB0_MASK);
-	sm_physmem_write64(os->pm, cd + 16, 0);
-	sm_physmem_write64(os->pm, cd + 24, 0x000000000044ff04ull); /* MAIR */
-	cmd_cfgi_cd(c, sid, ssid);
-	if ((rc = issue_one_sync(os, c, t)) < 0)
-		return rc;
-	uint64_t cd0 = sm_field_prep(CTXDESC_CD_0_TCR_T0SZ, 64 - SM_VA_BITS) |
-		       sm_field_prep(CTXDESC_CD_0_TCR_TG0, 0) |
-		       sm_field_prep(CTXDESC_CD_0_TCR_IRGN0, 1) |
-		       sm_field_prep(CTXDESC_CD_0_TCR_ORGN0, 1) |
-		       sm_field_prep(CTXDESC_CD_0_TCR_SH0, 3) |
-		       CTXDESC_CD_0_TCR_EPD1 | CTXDESC_CD_0_V |
-		       sm_field_prep(CTXDESC_CD_0_TCR_IPS, 5) |
-		       CTXDESC_CD_0_AA64 | CTXDESC_CD_0_R | CTXDESC_CD_0_A |
-		       sm_field_prep(CTXDESC_CD_0_ASID, mm->asid);
-	return write_cd0_and_sync(os, b, cd0, t);
+	/* The SVA CD: the mm's page table and ASID; ASET = 0 only with BTM,
+	 * so that broadcast TLBIs for the mm's ASID reach it. */
+	uint64_t cd[SM_ENTRY_QWORDS];
+	sm_cd_make_sva(cd, mm->asid, mm->pgd, SM_VA_BITS, SM_IPS_48, SM_MAIR,
+		       d->smmu->btm ? SM_ENTRY_F_BTM : 0);
+	return write_cd(os, sid, ssid, cd, true, t);
 }
 
 int sm_drv_sva_unbind(struct sm_os *os, uint32_t sid, uint32_t ssid,
@@ -507,7 +533,9 @@ int sm_drv_sva_unbind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 	struct sm_bond *b = *pb;
 	struct sm_mm *mm = b->mm;
 	/* Clear the CD (V=0), sync. */
-	int rc = write_cd0_and_sync(os, b, 0, t);
+	uint64_t cd[SM_ENTRY_QWORDS];
+	sm_cd_clear(cd);
+	int rc = write_cd(os, b->sid, b->ssid, cd, true, t);
 	*pb = b->next;
 	sm_free(os->alloc, b, sizeof(*b));
 	if (rc < 0)
@@ -645,24 +673,11 @@ int sm_drv_attach(struct sm_os *os, uint32_t sid, uint32_t dom, bool cmds,
 		return rc;
 	/* CD 0 of the stream: the domain's table and ASID.  A private
 	 * ASID: ASET = 1, out of reach of broadcast TLBIs. */
-	uint64_t cd = d->cdtab[sid], c[2];
-	sm_physmem_write64(os->pm, cd, 0); /* V=0 while it changes */
-	sm_physmem_write64(os->pm, cd + 8, dm->pgd & CTXDESC_CD_1_TTB0_MASK);
-	sm_physmem_write64(os->pm, cd + 16, 0);
-	sm_physmem_write64(os->pm, cd + 24, 0x000000000044ff04ull); /* MAIR */
-	cmd_cfgi_cd(c, sid, 0);
-	if ((rc = cfgi_sync(os, c, cmds, t)) < 0)
-		return rc;
-	sm_physmem_write64(
-	    os->pm, cd,
-	    sm_field_prep(CTXDESC_CD_0_TCR_T0SZ, 64 - SM_VA_BITS) |
-		sm_field_prep(CTXDESC_CD_0_TCR_IRGN0, 1) |
-		sm_field_prep(CTXDESC_CD_0_TCR_ORGN0, 1) |
-		sm_field_prep(CTXDESC_CD_0_TCR_SH0, 3) | CTXDESC_CD_0_TCR_EPD1 |
-		CTXDESC_CD_0_V | sm_field_prep(CTXDESC_CD_0_TCR_IPS, 5) |
-		CTXDESC_CD_0_AA64 | CTXDESC_CD_0_R | CTXDESC_CD_0_A |
-		CTXDESC_CD_0_ASET | sm_field_prep(CTXDESC_CD_0_ASID, dm->asid));
-	return cfgi_sync(os, c, cmds, t);
+	uint64_t cd[SM_ENTRY_QWORDS];
+	sm_cd_make_s1(cd, dm->asid, dm->pgd,
+		      sm_cd_tcr(64 - SM_VA_BITS, 0, 1, 1, 3, SM_IPS_48),
+		      SM_MAIR, 0);
+	return write_cd(os, sid, 0, cd, cmds, t);
 }
 
 static int check_iova(struct sm_os *os, uint64_t va, uint64_t len,
