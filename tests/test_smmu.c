@@ -56,6 +56,12 @@ static struct fx *fx_new(const char *const *kv)
 	struct fx *f = calloc(1, sizeof(*f));
 	assert_non_null(f);
 	assert_int_equal(smmusim_config_new(&f->cfg, NULL), 0);
+	/* These tests are about the IOTLB: no micro-TLB or walk cache in
+	 * front of it unless a test asks for one. */
+	assert_int_equal(smmusim_config_set(f->cfg, "smmu.utlb.entries", "0"),
+			 0);
+	assert_int_equal(
+	    smmusim_config_set(f->cfg, "smmu.walkcache.entries", "0"), 0);
 	for (; kv && kv[0]; kv += 2)
 		assert_int_equal(smmusim_config_set(f->cfg, kv[0], kv[1]), 0);
 	assert_int_equal(sm_stats_new(&f->st, NULL), 0);

@@ -84,6 +84,23 @@
     "IOTLB entries (gem5 default main TLB: 2048)")                             \
   U(SMMU_IOTLB_WAYS, "smmu.iotlb.ways", 4, 1, 1024,                            \
     "IOTLB associativity (gem5 default: 4)")                                   \
+  U(SMMU_UTLB_ENTRIES, "smmu.utlb.entries", 32, 0, 1u << 16,                  \
+    "entries of the per-stream micro-TLB in front of the IOTLB; 0 = none "     \
+    "(gem5 default: 32, fully associative)")                                   \
+  U(SMMU_UTLB_WAYS, "smmu.utlb.ways", 32, 1, 1u << 16,                         \
+    "micro-TLB associativity (gem5: fully associative)")                       \
+  U(SMMU_WALKCACHE_ENTRIES, "smmu.walkcache.entries", 64, 0, 1u << 16,         \
+    "SMMU walk cache of table descriptors, levels 0-2; 0 = none (assumed)")   \
+  U(SMMU_WALKCACHE_WAYS, "smmu.walkcache.ways", 4, 1, 1024,                    \
+    "SMMU walk cache associativity (assumed)")                                 \
+  B(SMMU_IOTLB_CACHE_TRANSLATION_FAULTS,                                       \
+    "smmu.iotlb.cache_translation_faults", 0,                                  \
+    "negative caching: a translation fault is cached, so a later map needs "   \
+    "an invalidation (as AMD NpCache or VT-d caching mode)")                   \
+  U(SMMU_LAT_UTLB_HIT, "smmu.lat.utlb_hit", 1, 0, 100000,                      \
+    "cycles of a micro-TLB lookup (gem5 default: 1)")                          \
+  U(SMMU_LAT_WALKCACHE, "smmu.lat.walkcache", 1, 0, 100000,                    \
+    "cycles of an SMMU walk cache lookup (assumed)")                           \
   E(SMMU_IOTLB_REPL, "smmu.iotlb.replacement", 0, "lru|rr|random|flushall",  \
     "IOTLB replacement; flushall: empty the whole IOTLB when an insert finds "  \
     "it full (QEMU 7.2's smmu_iotlb_insert)")                                  \

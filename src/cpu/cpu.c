@@ -302,46 +302,16 @@ static void count_fault(struct sm_cpu *cpu, enum sm_xlate_outcome o)
 	}
 }
 
-/*
- * A walk that starts from the deepest table the walk cache remembers for
- * (asid, va), then remembers the tables it went through.  Walk-cache
- * entries are the table descriptors of levels 0-2: entry (level L, va) holds
- * the address of the level L+1 table.
- */
 static void walk(struct sm_cpu *cpu, struct sm_pe *p, uint16_t asid,
 		 uint64_t root, uint64_t va, uint64_t *t, struct sm_walk *w)
 {
-	uint64_t table = root;
-	int start = 0;
+	bool hit;
 	(*cpu->st_walks)++;
-	for (int lv = 2; lv >= 0; lv--) {
-		*t += cpu->lat_wc;
-		struct sm_tc_entry *e =
-		    sm_tc_lookup_level(&p->walk, 0, asid, va, lv);
-		/* Tagged by ASID like the TLB: a stale entry is used as
-		 * real hardware would (the oracle then sees the result). */
-		if (e) {
-			table = e->pa;
-			start = lv + 1;
-			break;
-		}
-	}
-	(*(start ? cpu->st_wc_hits : cpu->st_wc_misses))++;
-	sm_pgt_walk_from(cpu->pm, table, start, va, w);
+	*t += sm_xlate_walk(cpu->pm, &p->walk, 0, asid, root, va, w, &hit) *
+	      cpu->lat_wc;
+	(*(hit ? cpu->st_wc_hits : cpu->st_wc_misses))++;
 	*cpu->st_walk_reads += w->reads;
 	*t += w->reads * cpu->lat_walk;
-	/* Remember every table descriptor followed (levels start..leaf-1). */
-	int last = w->level; /* level of the leaf or of the fault */
-	for (int lv = start; lv < last && lv < 3; lv++) {
-		struct sm_tc_entry ne = {
-		    .va = va,
-		    .pa = w->table[lv + 1],
-		    .root = root,
-		    .asid = asid,
-		    .level = (uint8_t)lv,
-		};
-		sm_tc_fill(&p->walk, &ne);
-	}
 }
 
 void sm_cpu_access_kind(struct sm_cpu *cpu, unsigned pe, uint16_t asid,

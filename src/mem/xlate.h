@@ -40,4 +40,11 @@ static inline void sm_xlate_report_entry(struct sm_xlate_report *r,
 	r->entry_perm = e->perm;
 }
 
+/* Walk va from `root`, starting at the deepest table the walk cache `wc`
+ * (NULL: none) holds for (vmid, asid), and fill it.  Returns the number of
+ * walk-cache lookups made; *wc_hit says whether one hit. */
+unsigned sm_xlate_walk(const struct sm_physmem *pm, struct sm_tcache *wc,
+		       uint16_t vmid, uint32_t asid, uint64_t root, uint64_t va,
+		       struct sm_walk *w, bool *wc_hit);
+
 #endif

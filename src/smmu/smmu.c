@@ -31,6 +31,7 @@
 #include "core/config.h"
 #include "mem/pgtable.h"
 #include "mem/xlate.h"
+#include "mem/xlate.h"
 #include "smmu/regs.h"
 
 static uint64_t max_u64(uint64_t a, uint64_t b)
@@ -135,6 +136,33 @@ int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
 	sm_tc_set_repl(&s->iotlb,
 		       (enum sm_tc_repl)sm_cfg_enum(cfg, SM_K_SMMU_IOTLB_REPL),
 		       rng);
+	s->neg_cache =
+	    sm_cfg_bool(cfg, SM_K_SMMU_IOTLB_CACHE_TRANSLATION_FAULTS);
+	s->lat_utlb = sm_cfg_u64(cfg, SM_K_SMMU_LAT_UTLB_HIT);
+	s->lat_wc = sm_cfg_u64(cfg, SM_K_SMMU_LAT_WALKCACHE);
+	if (sm_cfg_u64(cfg, SM_K_SMMU_UTLB_ENTRIES)) {
+		rc = sm_tc_init(&s->utlb, a,
+				sm_cfg_u64(cfg, SM_K_SMMU_UTLB_ENTRIES),
+				sm_cfg_u64(cfg, SM_K_SMMU_UTLB_WAYS),
+				"smmu.utlb.entries/smmu.utlb.ways", eb);
+		if (rc < 0) {
+			sm_smmu_fini(s);
+			return rc;
+		}
+		s->has_utlb = true;
+	}
+	if (sm_cfg_u64(cfg, SM_K_SMMU_WALKCACHE_ENTRIES)) {
+		rc = sm_tc_init(
+		    &s->walk, a, sm_cfg_u64(cfg, SM_K_SMMU_WALKCACHE_ENTRIES),
+		    sm_cfg_u64(cfg, SM_K_SMMU_WALKCACHE_WAYS),
+		    "smmu.walkcache.entries/smmu.walkcache.ways", eb);
+		if (rc < 0) {
+			sm_smmu_fini(s);
+			return rc;
+		}
+		s->walk.min_level = 0;
+		s->has_walk = true;
+	}
 
 	for (unsigned op = 0; op < 256; op++) {
 		const char *nm = sm_smmu_cmd_name(op);
@@ -149,6 +177,12 @@ int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
 	s->st_iotlb_evictions = sm_stats_counter(st, "smmu.iotlb.evictions");
 	s->st_iotlb_invalidated =
 	    sm_stats_counter(st, "smmu.iotlb.invalidated");
+	s->st_utlb_hits = sm_stats_counter(st, "smmu.utlb.hits");
+	s->st_utlb_misses = sm_stats_counter(st, "smmu.utlb.misses");
+	s->st_wc_hits = sm_stats_counter(st, "smmu.walkcache.hits");
+	s->st_wc_misses = sm_stats_counter(st, "smmu.walkcache.misses");
+	s->st_neg_fills = sm_stats_counter(st, "smmu.iotlb.negative_fills");
+	s->st_neg_hits = sm_stats_counter(st, "smmu.iotlb.negative_hits");
 	s->st_cfg_hits = sm_stats_counter(st, "smmu.cfgcache.hits");
 	s->st_cfg_misses = sm_stats_counter(st, "smmu.cfgcache.misses");
 	s->st_cfg_invalidated =
@@ -179,6 +213,11 @@ void sm_smmu_fini(struct sm_smmu *s)
 	s->cfg = NULL;
 	if (s->iotlb.e)
 		sm_tc_fini(&s->iotlb);
+	if (s->has_utlb)
+		sm_tc_fini(&s->utlb);
+	if (s->has_walk)
+		sm_tc_fini(&s->walk);
+	s->has_utlb = s->has_walk = false;
 }
 
 void sm_smmu_set_strtab(struct sm_smmu *s, uint64_t base, unsigned log2size)
@@ -348,6 +387,15 @@ static enum sm_xlate_outcome event_outcome(enum sm_smmu_event e)
 	}
 }
 
+static void fill_iotlb(struct sm_smmu *s, const struct sm_tc_entry *ne)
+{
+	uint64_t fl = s->iotlb.flushes;
+	(*s->st_iotlb_fills)++;
+	if (sm_tc_fill(&s->iotlb, ne))
+		(*s->st_iotlb_evictions)++;
+	*s->st_iotlb_flush_full += s->iotlb.flushes - fl;
+}
+
 void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		       uint64_t va, bool write, uint64_t now, uint32_t tag,
 		       struct sm_smmu_xlate *out)
@@ -398,31 +446,65 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		goto fault;
 	}
 
-	t += s->lat_iotlb;
-	struct sm_tc_entry *e = sm_tc_lookup(&s->iotlb, 0, c->asid, va);
-	if (e && !(e->perm & need) && !s->perm_fault_from_cache) {
+	/* Micro-TLB (per stream: its entries are tagged with the StreamID
+	 * in the VMID field), then the IOTLB, then a walk. */
+	struct sm_tc_entry *e = NULL;
+	uint16_t utag = (uint16_t)sid;
+	if (s->has_utlb) {
+		t += s->lat_utlb;
+		e = sm_tc_lookup(&s->utlb, utag, c->asid, va);
+		(*(e ? s->st_utlb_hits : s->st_utlb_misses))++;
+		if (e)
+			r.cache = "smmu.utlb";
+	}
+	if (!e) {
+		t += s->lat_iotlb;
+		e = sm_tc_lookup(&s->iotlb, 0, c->asid, va);
+		if (e) {
+			(*s->st_iotlb_hits)++;
+			r.cache = "smmu.iotlb";
+			if (s->has_utlb) {
+				struct sm_tc_entry ue = *e;
+				ue.vmid = utag;
+				sm_tc_fill(&s->utlb, &ue);
+			}
+		} else {
+			(*s->st_iotlb_misses)++;
+		}
+	}
+	if (e && !(e->flags & SM_IOTLB_F_NEG) && !(e->perm & need) &&
+	    !s->perm_fault_from_cache) {
 		/* gem5-like: a cached entry that would fault is dropped and
 		 * the walk decides. */
 		*s->st_iotlb_invalidated += sm_tc_inv_va(
 		    &s->iotlb, 0, c->asid, SM_TC_ASID_OR_GLOBAL, va);
+		if (s->has_utlb)
+			sm_tc_inv_all(&s->utlb);
 		e = NULL;
 	}
 	if (e) {
-		(*s->st_iotlb_hits)++;
 		out->hit = true;
-		r.cache = "smmu.iotlb";
 		r.from_cache = true;
 		r.root = e->root;
 		sm_xlate_report_entry(&r, e);
-		if (e->perm & need)
+		if (e->flags & SM_IOTLB_F_NEG) {
+			/* A cached translation fault: no walk. */
+			(*s->st_neg_hits)++;
+			ev = SM_EVT_F_TRANSLATION;
+		} else if (e->perm & need) {
 			out->pa = e->pa + (va - e->va);
-		else
+		} else {
 			ev = SM_EVT_F_PERMISSION;
+		}
 	} else {
 		struct sm_walk w;
-		(*s->st_iotlb_misses)++;
+		bool wc_hit;
 		(*s->st_walks)++;
-		sm_pgt_walk(s->pm, c->ttb0, va, &w);
+		t += sm_xlate_walk(s->pm, s->has_walk ? &s->walk : NULL, 0,
+				   c->asid, c->ttb0, va, &w, &wc_hit) *
+		     s->lat_wc;
+		if (s->has_walk)
+			(*(wc_hit ? s->st_wc_hits : s->st_wc_misses))++;
 		*s->st_walk_reads += w.reads;
 		t += w.reads * s->lat_mem;
 		ev = walk_event(w.fault);
@@ -430,16 +512,31 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 			struct sm_tc_entry ne =
 			    sm_xlate_entry(&w, va, c->ttb0, c->asid,
 					   c->aset ? 0 : SM_IOTLB_F_BTM);
-			(*s->st_iotlb_fills)++;
-			uint64_t fl = s->iotlb.flushes;
-			if (sm_tc_fill(&s->iotlb, &ne))
-				(*s->st_iotlb_evictions)++;
-			*s->st_iotlb_flush_full += s->iotlb.flushes - fl;
+			fill_iotlb(s, &ne);
+			if (s->has_utlb) {
+				ne.vmid = utag;
+				sm_tc_fill(&s->utlb, &ne);
+				ne.vmid = 0;
+			}
 			sm_xlate_report_entry(&r, &ne);
 			if (w.perm & need)
 				out->pa = w.pa;
 			else
 				ev = SM_EVT_F_PERMISSION;
+		} else if (w.fault == SM_WALK_FAULT_TRANSLATION &&
+			   s->neg_cache) {
+			/* Negative caching: remember that the page did not
+			 * translate (perm 0, the page as a 4K entry). */
+			struct sm_tc_entry ne = {
+			    .va = va & SM_PAGE_MASK,
+			    .root = c->ttb0,
+			    .asid = c->asid,
+			    .level = 3,
+			    .flags =
+				SM_IOTLB_F_NEG | (c->aset ? 0 : SM_IOTLB_F_BTM),
+			};
+			(*s->st_neg_fills)++;
+			fill_iotlb(s, &ne);
 		}
 	}
 fault:
@@ -460,6 +557,15 @@ done_norecord:
 	r.cycle = now;
 	sm_hist_record(s->h_xlate, t - now);
 	sm_observe(&s->obs, &r);
+}
+
+/* Micro-TLBs are emptied by any TLB invalidation that reaches the SMMU: a
+ * conservative assumption about how a TCU forwards invalidations to the
+ * TBUs (docs/model.md). */
+static void flush_utlb(struct sm_smmu *s)
+{
+	if (s->has_utlb)
+		sm_tc_inv_all(&s->utlb);
 }
 
 /* ---- commands ---- */
@@ -516,6 +622,21 @@ uint64_t sm_smmu_dvm_apply(void *smmu, const struct sm_tlbi *t, uint64_t arrive)
 		struct btm_match m = {t, t->va + t->pages * SM_PAGE_SIZE};
 		*s->st_iotlb_invalidated +=
 		    sm_tc_inv_if(&s->iotlb, btm_pred, &m);
+		/* Walk-cache entries carry no ASET flag: non-leaf ops of
+		 * the ASID drop them (a superset, never stale). */
+		if (s->has_walk && !sm_tlbi_last_level(t->op)) {
+			if (t->op == SM_TLBI_VMALLE1)
+				sm_tc_inv_all(&s->walk);
+			else if (t->op == SM_TLBI_ASIDE1)
+				sm_tc_inv_asid(&s->walk, 0, t->asid);
+			else
+				sm_tc_inv_range(&s->walk, 0, t->asid,
+						sm_tlbi_all_asid(t->op)
+						    ? SM_TC_ASID_ANY
+						    : SM_TC_ASID_OR_GLOBAL,
+						t->va, t->pages, 0);
+		}
+		flush_utlb(s);
 	}
 	uint64_t done = max_u64(arrive, s->rx_busy_until) + s->lat_cmd;
 	s->rx_busy_until = done;
@@ -557,12 +678,20 @@ static bool exec_cmd(struct sm_smmu *s, uint64_t c0, uint64_t c1)
 	case CMDQ_OP_TLBI_NSNH_ALL:
 	case CMDQ_OP_TLBI_S12_VMALL:
 		*s->st_iotlb_invalidated += sm_tc_inv_all(&s->iotlb);
+		if (s->has_walk)
+			sm_tc_inv_all(&s->walk);
+		flush_utlb(s);
 		break;
-	case CMDQ_OP_TLBI_NH_ASID:
-		*s->st_iotlb_invalidated += sm_tc_inv_asid(
-		    &s->iotlb, (uint16_t)sm_field_get(CMDQ_TLBI_0_VMID, c0),
-		    (uint16_t)sm_field_get(CMDQ_TLBI_0_ASID, c0));
+	case CMDQ_OP_TLBI_NH_ASID: {
+		uint16_t vmid = (uint16_t)sm_field_get(CMDQ_TLBI_0_VMID, c0);
+		uint16_t asid = (uint16_t)sm_field_get(CMDQ_TLBI_0_ASID, c0);
+		*s->st_iotlb_invalidated +=
+		    sm_tc_inv_asid(&s->iotlb, vmid, asid);
+		if (s->has_walk)
+			sm_tc_inv_asid(&s->walk, vmid, asid);
+		flush_utlb(s);
 		break;
+	}
 	case CMDQ_OP_TLBI_NH_VA:
 	case CMDQ_OP_TLBI_NH_VAA: {
 		unsigned tg = (unsigned)sm_field_get(CMDQ_TLBI_1_TG, c1);
@@ -586,6 +715,14 @@ static bool exec_cmd(struct sm_smmu *s, uint64_t c0, uint64_t c1)
 		    op == CMDQ_OP_TLBI_NH_VAA ? SM_TC_ASID_ANY
 					      : SM_TC_ASID_OR_GLOBAL,
 		    c1 & CMDQ_TLBI_1_VA_MASK, pages, tg ? (int)ttl : 0);
+		/* LEAF = 0 also drops the cached table descriptors. */
+		if (s->has_walk && !(c1 & CMDQ_TLBI_1_LEAF))
+			sm_tc_inv_range(&s->walk, 0, asid,
+					op == CMDQ_OP_TLBI_NH_VAA
+					    ? SM_TC_ASID_ANY
+					    : SM_TC_ASID_OR_GLOBAL,
+					c1 & CMDQ_TLBI_1_VA_MASK, pages, 0);
+		flush_utlb(s);
 		break;
 	}
 	default:

@@ -49,6 +49,7 @@ enum sm_smmu_event {
 
 /* IOTLB entry flags. */
 #define SM_IOTLB_F_BTM 0x1 /* filled through a CD with ASET = 0 */
+#define SM_IOTLB_F_NEG 0x2 /* a cached translation fault (negative entry) */
 
 /* A decoded (STE, CD) pair, as the configuration cache holds it. */
 struct sm_smmu_ctx {
@@ -92,10 +93,13 @@ struct sm_smmu {
 	uint32_t cfg_sets, cfg_ways;
 	uint64_t cfg_tick;
 	struct sm_tcache iotlb;
+	struct sm_tcache utlb; /* per-stream micro-TLB: entries tagged by sid */
+	struct sm_tcache walk; /* table descriptors, levels 0-2 */
+	bool has_utlb, has_walk, neg_cache;
 
 	bool btm;
 	bool perm_fault_from_cache;
-	uint64_t lat_iotlb, lat_cfg, lat_cmd, lat_mem;
+	uint64_t lat_iotlb, lat_cfg, lat_cmd, lat_mem, lat_utlb, lat_wc;
 	uint64_t rx_busy_until; /* BTM: applying broadcast TLBIs until */
 	struct sm_xlate_observer obs;
 
@@ -103,6 +107,8 @@ struct sm_smmu {
 	uint64_t *st_iotlb_hits, *st_iotlb_misses, *st_iotlb_fills,
 	    *st_iotlb_flush_full, *st_iotlb_evictions, *st_iotlb_invalidated;
 	uint64_t *st_cfg_hits, *st_cfg_misses, *st_cfg_invalidated;
+	uint64_t *st_utlb_hits, *st_utlb_misses, *st_wc_hits, *st_wc_misses,
+	    *st_neg_fills, *st_neg_hits;
 	uint64_t *st_walks, *st_walk_reads, *st_evtq_records, *st_btm_received,
 	    *st_cmdq_errors, *st_translations, *st_aborted;
 	uint64_t *st_faults[SM_EVT_COUNT_];
