@@ -115,6 +115,15 @@
     "broadcast TLB maintenance: the SMMU applies CPU TLBIs to CDs with ASET=0")\
   U(SMMU_CMDQ_LOG2SIZE, "smmu.cmdq.log2size", 8, 1, 19,                        \
     "log2 of command queue entries (CMDQ_BASE.LOG2SIZE; Linux asks up to 19)") \
+  U(SMMU_EVTQ_LOG2SIZE, "smmu.evtq.log2size", 7, 1, 19,                        \
+    "log2 of event queue entries (EVTQ_BASE.LOG2SIZE); records beyond a full " \
+    "queue are lost and EVTQ_PROD.OVFLG toggles")                              \
+  U(SMMU_PRIQ_LOG2SIZE, "smmu.priq.log2size", 7, 1, 19,                        \
+    "log2 of PRI queue entries (PRIQ_BASE.LOG2SIZE); a page request that "     \
+    "finds it full is lost (PRIQ_PROD.OVFLG), its access fails")               \
+  U(OS_LAT_EVTQ_IRQ, "os.lat.evtq_irq", 5000, 0, 100000000,                   \
+    "cycles from an event record to the kernel's event-queue IRQ thread "      \
+    "draining the queue (assumed)")                                            \
   U(SMMU_LAT_IOTLB_HIT, "smmu.lat.iotlb_hit", 3, 0, 100000,                    \
     "cycles of an IOTLB lookup (gem5 default tlb latency: 3)")                 \
   U(SMMU_LAT_CFG, "smmu.lat.cfg", 3, 0, 100000,                                \

@@ -34,6 +34,8 @@ struct sm_dev_task {
 	struct sm_dev_task *next;
 };
 
+static void smmu_irq(void *ctx, int queue, uint64_t cycle);
+
 const char *smmusim_version(void)
 {
 	return SMMUSIM_VERSION_STRING;
@@ -61,6 +63,8 @@ static int register_stats(struct smmusim *s)
 	s->st_dev_retries = sm_stats_counter(st, "dev.retries");
 	s->st_cpu_accesses = sm_stats_counter(st, "cpu.accesses");
 	s->st_segv = sm_stats_counter(st, "cpu.access.segv");
+	s->st_evtq_drains = sm_stats_counter(st, "os.smmu.evtq_drains");
+	s->st_dev_pri_lost = sm_stats_counter(st, "dev.pri_lost");
 	s->h_dev_access = sm_stats_hist(st, "dev.access.latency");
 	s->h_cpu_access = sm_stats_hist(st, "cpu.access.latency");
 	return s->h_cpu_access ? 0 : SMMUSIM_ENOMEM;
@@ -128,6 +132,7 @@ int smmusim_new_ex(smmusim_t **out, const smmusim_config_t *cfg,
 	s->retry_limit = (uint32_t)sm_cfg_u64(cfg, SM_K_DEV_RETRY_LIMIT);
 	s->lat_pri = sm_cfg_u64(cfg, SM_K_DEV_LAT_PRI);
 	s->lat_retry = sm_cfg_u64(cfg, SM_K_DEV_LAT_RETRY);
+	s->lat_evtq_irq = sm_cfg_u64(cfg, SM_K_OS_LAT_EVTQ_IRQ);
 	s->prev_done = true;
 
 	uint64_t t = 0;
@@ -151,6 +156,7 @@ int smmusim_new_ex(smmusim_t **out, const smmusim_config_t *cfg,
 	s->oracle_ok = true;
 	s->cpu.obs = (struct sm_xlate_observer){sm_oracle_observe, &s->oracle};
 	s->smmu.obs = (struct sm_xlate_observer){sm_oracle_observe, &s->oracle};
+	s->smmu.irq = (struct sm_smmu_irq){smmu_irq, s};
 	if (s->smmu.btm) {
 		struct sm_dvm_receiver r = {sm_smmu_dvm_apply, &s->smmu};
 		if ((rc = sm_cpu_add_receiver(&s->cpu, &r)) < 0)
@@ -212,6 +218,33 @@ const smmusim_config_t *smmusim_config(const smmusim_t *s)
 	return s->cfg;
 }
 
+/* ---- the SMMU's event-queue interrupt: the kernel drains it ---- */
+
+static int evtq_drain(void *ctx, uint64_t arg)
+{
+	struct smmusim *s = ctx;
+	(void)arg;
+	s->evtq_drain_pending = false;
+	sm_smmu_evtq_drain(&s->smmu);
+	(*s->st_evtq_drains)++;
+	return 0;
+}
+
+static void smmu_irq(void *ctx, int queue, uint64_t cycle)
+{
+	struct smmusim *s = ctx;
+	(void)queue;
+	/* arm_smmu_evtq_thread runs os.lat.evtq_irq after the first record
+	 * of a burst and drains everything there is by then. */
+	if (s->evtq_drain_pending)
+		return;
+	if (cycle < s->eng.now)
+		cycle = s->eng.now;
+	if (sm_engine_at(&s->eng, cycle + s->lat_evtq_irq, evtq_drain, s, 0) ==
+	    0)
+		s->evtq_drain_pending = true;
+}
+
 /* ---- device accesses: translate, page request, retry ---- */
 
 static int dev_attempt(void *ctx, uint64_t arg);
@@ -244,6 +277,12 @@ static int dev_page_request(void *ctx, uint64_t arg)
 	uint64_t t = s->eng.now;
 	bool ok;
 	(void)arg;
+	/* The kernel's PRI thread takes the oldest record off the queue
+	 * (requests of equal latency arrive in order: it is this one). */
+	uint32_t psid, pssid;
+	uint64_t pva;
+	bool pwrite;
+	sm_smmu_priq_pop(&s->smmu, &psid, &pssid, &pva, &pwrite);
 	int rc = sm_drv_page_request(&s->os, k->sid, k->ssid, k->va, k->write,
 				     &ok, &t);
 	if (rc < 0)
@@ -281,6 +320,13 @@ static int dev_attempt(void *ctx, uint64_t arg)
 		/* The device gives up (a real one may retry forever: that
 		 * is what the fault-livelock check is for). */
 		(*s->st_dev_aborted)++;
+		task_done(k, x.done, false);
+		return 0;
+	}
+	if (!sm_smmu_page_request(&s->smmu, k->sid, k->ssid, k->va, k->write)) {
+		/* PRIQ full: the request is lost and never answered; the
+		 * device's access fails (its PRI timeout). */
+		(*s->st_dev_pri_lost)++;
 		task_done(k, x.done, false);
 		return 0;
 	}

@@ -41,13 +41,14 @@ struct smmusim {
 	uint64_t last_cycle;
 
 	uint32_t retry_limit;
-	uint64_t lat_pri, lat_retry;
+	uint64_t lat_pri, lat_retry, lat_evtq_irq;
+	bool evtq_drain_pending;
 	struct sm_dev_task *free_tasks;
 	size_t live_tasks;
 
 	uint64_t *st_events, *st_dev_accesses, *st_dev_ok, *st_dev_failed,
 	    *st_dev_aborted, *st_dev_retries, *st_cpu_accesses, *st_segv,
-	    *st_cycles;
+	    *st_cycles, *st_evtq_drains, *st_dev_pri_lost;
 	struct sm_hist *h_dev_access, *h_cpu_access;
 };
 

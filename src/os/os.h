@@ -155,7 +155,7 @@ struct sm_smmu_drv {
 	uint64_t *st_cerror_ill, *st_raw_cmds, *st_dma_maps, *st_dma_unmaps,
 	    *st_entry_syncs, *st_entry_breaking;
 	uint64_t *st_submits, *st_sva_inv_range, *st_sva_inv_asid,
-	    *st_sva_inv_skipped, *st_full_stalls, *st_pri_requests;
+	    *st_sva_inv_skipped, *st_full_stalls;
 	struct sm_hist *h_sync_wait;
 };
 

@@ -218,7 +218,6 @@ int sm_drv_init(struct sm_os *os, const smmusim_config_t *cfg,
 	d->st_sva_inv_asid = sm_stats_counter(st, "os.smmu.sva_inv.asid");
 	d->st_sva_inv_skipped = sm_stats_counter(st, "os.smmu.sva_inv.skipped");
 	d->st_full_stalls = sm_stats_counter(st, "smmu.cmdq.full_stalls");
-	d->st_pri_requests = sm_stats_counter(st, "smmu.pri.requests");
 	d->st_cerror_ill = sm_stats_counter(st, "os.smmu.cerror_ill_acks");
 	d->st_entry_syncs = sm_stats_counter(st, "os.smmu.entry_syncs");
 	d->st_entry_breaking = sm_stats_counter(st, "os.smmu.entry_breaking");
@@ -255,6 +254,19 @@ int sm_drv_init(struct sm_os *os, const smmusim_config_t *cfg,
 						     STRTAB_STE_0_CFG_ABORT));
 	sm_smmu_set_strtab(d->smmu, d->strtab, d->sid_bits);
 	sm_smmu_set_cmdq(d->smmu, d->cmdq, d->cmdq_log2size);
+	/* The event and PRI queues the SMMU writes records into. */
+	unsigned elog = (unsigned)sm_cfg_u64(cfg, SM_K_SMMU_EVTQ_LOG2SIZE);
+	unsigned plog = (unsigned)sm_cfg_u64(cfg, SM_K_SMMU_PRIQ_LOG2SIZE);
+	uint64_t eq, pq;
+	uint64_t epages = ((32ull << elog) + SM_PAGE_SIZE - 1) >> SM_PAGE_SHIFT;
+	uint64_t ppages = ((16ull << plog) + SM_PAGE_SIZE - 1) >> SM_PAGE_SHIFT;
+	if ((rc = sm_physmem_alloc_contig(os->pm, epages, epages, SM_PAGE_SMMU,
+					  &eq, os->eb)) < 0 ||
+	    (rc = sm_physmem_alloc_contig(os->pm, ppages, ppages, SM_PAGE_SMMU,
+					  &pq, os->eb)) < 0)
+		return rc;
+	sm_smmu_set_evtq(d->smmu, eq, elog);
+	sm_smmu_set_priq(d->smmu, pq, plog);
 
 	/* arm_smmu_device_reset(): invalidate cached configuration and any
 	 * stale TLB entries, each followed by a sync. */
@@ -565,7 +577,6 @@ int sm_drv_page_request(struct sm_os *os, uint32_t sid, uint32_t ssid,
 	struct sm_bond *b = sm_drv_find_bond(os, sid, ssid);
 	int rc = 0;
 	*ok = false;
-	(*os->drv.st_pri_requests)++;
 	/* iommu_sva_handle_iopf(): handle_mm_fault on the bound mm, run by
 	 * a kernel worker (on PE 0 in this model). */
 	if (b && b->mm->live)

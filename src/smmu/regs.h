@@ -160,6 +160,26 @@ static inline uint64_t sm_field_prep(uint64_t mask, uint64_t v)
 #define CMDQ_SYNC_0_CS_IRQ 1
 #define CMDQ_SYNC_0_CS_SEV 2
 
+/* Event queue records (spec 7.3), 4 x 64-bit words. */
+#define EVTQ_ENT_DWORDS 4
+#define EVTQ_0_ID SM_GENMASK(7, 0)
+#define EVTQ_0_SSV SM_BIT(11)
+#define EVTQ_0_SSID SM_GENMASK(31, 12)
+#define EVTQ_0_SID SM_GENMASK(63, 32)
+#define EVTQ_1_RNW SM_BIT(35)
+#define EVTQ_2_ADDR SM_GENMASK(63, 0)
+
+/* PRI queue records (spec 8.1, page request), 2 x 64-bit words. */
+#define PRIQ_ENT_DWORDS 2
+#define PRIQ_0_SID SM_GENMASK(31, 0)
+#define PRIQ_0_SSID SM_GENMASK(51, 32)
+#define PRIQ_0_PERM_READ SM_BIT(60)
+#define PRIQ_0_PERM_WRITE SM_BIT(61)
+#define PRIQ_0_PRG_LAST SM_BIT(62)
+#define PRIQ_0_SSID_V SM_BIT(63)
+#define PRIQ_1_PRG_IDX SM_GENMASK(8, 0)
+#define PRIQ_1_ADDR_MASK SM_GENMASK(63, 12)
+
 /* CMDQ_CONS.ERR values (spec 7.1, "Command queue errors"). */
 #define CMDQ_ERR_CERROR_NONE_IDX 0
 #define CMDQ_ERR_CERROR_ILL_IDX 1

@@ -190,6 +190,10 @@ int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
 	s->st_walks = sm_stats_counter(st, "smmu.walks");
 	s->st_walk_reads = sm_stats_counter(st, "smmu.walk.reads");
 	s->st_evtq_records = sm_stats_counter(st, "smmu.evtq.records");
+	s->st_evtq_overflows = sm_stats_counter(st, "smmu.evtq.overflows");
+	s->st_priq_requests = sm_stats_counter(st, "smmu.priq.requests");
+	s->st_priq_overflows = sm_stats_counter(st, "smmu.priq.overflows");
+	s->st_pri_requests = sm_stats_counter(st, "smmu.pri.requests");
 	s->st_btm_received = sm_stats_counter(st, "smmu.btm.received");
 	s->st_cmdq_errors = sm_stats_counter(st, "smmu.cmdq.errors");
 	s->st_translations = sm_stats_counter(st, "smmu.translations");
@@ -350,6 +354,110 @@ static const struct sm_smmu_ctx *get_ctx(struct sm_smmu *s, uint32_t sid,
 		victim->valid = false;
 	}
 	return victim;
+}
+
+/* ---- event and PRI queues ---- */
+
+void sm_smmu_set_evtq(struct sm_smmu *s, uint64_t base, unsigned log2size)
+{
+	s->evtq = (struct sm_smmu_queue){base, log2size, EVTQ_ENT_DWORDS,
+					 0,    0,	 false};
+}
+
+void sm_smmu_set_priq(struct sm_smmu *s, uint64_t base, unsigned log2size)
+{
+	s->priq = (struct sm_smmu_queue){base, log2size, PRIQ_ENT_DWORDS,
+					 0,    0,	 false};
+}
+
+/* Write one record at PROD; false (and OVFLG toggled) if the queue is
+ * full: the record is lost (spec 7.4 "Event queue overflow", 8.2). */
+static bool q_push(struct sm_smmu *s, struct sm_smmu_queue *q,
+		   const uint64_t *words)
+{
+	uint32_t n = 1u << q->log2size;
+	if (!q->base)
+		return false;
+	if (sm_smmu_queue_used(q) >= n) {
+		q->ovflg = !q->ovflg;
+		return false;
+	}
+	uint64_t pa = q->base + (uint64_t)(q->prod & (n - 1)) * q->dwords * 8;
+	for (unsigned i = 0; i < q->dwords; i++)
+		sm_physmem_write64(s->pm, pa + 8 * i, words[i]);
+	q->prod = (q->prod + 1) & ((n << 1) - 1);
+	return true;
+}
+
+static const uint8_t evt_ids[SM_EVT_COUNT_] = {
+#define SM_EVT_ID_(n, id, str) [SM_EVT_##n] = id,
+    SM_SMMU_EVENTS(SM_EVT_ID_)
+#undef SM_EVT_ID_
+};
+
+static void record_event(struct sm_smmu *s, enum sm_smmu_event ev, uint32_t sid,
+			 uint32_t ssid, uint64_t va, bool write, uint64_t cycle)
+{
+	uint64_t w[EVTQ_ENT_DWORDS] = {0};
+	w[0] = sm_field_prep(EVTQ_0_ID, evt_ids[ev]) |
+	       sm_field_prep(EVTQ_0_SID, sid);
+	if (ssid != SMMUSIM_NO_SSID)
+		w[0] |= EVTQ_0_SSV | sm_field_prep(EVTQ_0_SSID, ssid);
+	w[1] = write ? 0 : EVTQ_1_RNW;
+	w[2] = va;
+	/* records: every record the SMMU generated; overflows: those lost
+	 * to a full (or not configured) queue. */
+	(*s->st_evtq_records)++;
+	if (!q_push(s, &s->evtq, w)) {
+		(*s->st_evtq_overflows)++;
+		return;
+	}
+	if (s->irq.raise)
+		s->irq.raise(s->irq.ctx, SM_SMMU_IRQ_EVTQ, cycle);
+}
+
+uint32_t sm_smmu_evtq_drain(struct sm_smmu *s)
+{
+	uint32_t n = sm_smmu_queue_used(&s->evtq);
+	s->evtq.cons = s->evtq.prod;
+	return n;
+}
+
+bool sm_smmu_page_request(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
+			  uint64_t va, bool write)
+{
+	uint64_t w[PRIQ_ENT_DWORDS];
+	(*s->st_pri_requests)++;
+	w[0] = sm_field_prep(PRIQ_0_SID, sid) | PRIQ_0_PRG_LAST |
+	       (write ? PRIQ_0_PERM_WRITE : PRIQ_0_PERM_READ);
+	if (ssid != SMMUSIM_NO_SSID)
+		w[0] |= PRIQ_0_SSID_V | sm_field_prep(PRIQ_0_SSID, ssid);
+	w[1] = va & PRIQ_1_ADDR_MASK;
+	if (!q_push(s, &s->priq, w)) {
+		(*s->st_priq_overflows)++;
+		return false;
+	}
+	(*s->st_priq_requests)++;
+	return true;
+}
+
+bool sm_smmu_priq_pop(struct sm_smmu *s, uint32_t *sid, uint32_t *ssid,
+		      uint64_t *va, bool *write)
+{
+	struct sm_smmu_queue *q = &s->priq;
+	uint32_t n = 1u << q->log2size;
+	if (!sm_smmu_queue_used(q))
+		return false;
+	uint64_t pa = q->base + (uint64_t)(q->cons & (n - 1)) * q->dwords * 8;
+	uint64_t w0 = sm_physmem_read64(s->pm, pa);
+	uint64_t w1 = sm_physmem_read64(s->pm, pa + 8);
+	*sid = (uint32_t)sm_field_get(PRIQ_0_SID, w0);
+	*ssid = (w0 & PRIQ_0_SSID_V) ? (uint32_t)sm_field_get(PRIQ_0_SSID, w0)
+				     : SMMUSIM_NO_SSID;
+	*va = w1 & PRIQ_1_ADDR_MASK;
+	*write = w0 & PRIQ_0_PERM_WRITE;
+	q->cons = (q->cons + 1) & ((n << 1) - 1);
+	return true;
 }
 
 /* ---- translation ---- */
@@ -547,7 +655,7 @@ fault:
 done:
 done_norecord:
 	if (out->recorded)
-		(*s->st_evtq_records)++;
+		record_event(s, ev, sid, ssid, va, write, t);
 	if (ev != SM_EVT_NONE)
 		(*s->st_faults[ev])++;
 	out->event = ev;

@@ -74,6 +74,23 @@ struct sm_smmu_xlate {
 	uint16_t asid;
 };
 
+/* A queue the SMMU produces into (event queue, PRI queue): a ring of
+ * 2^log2size records in memory; PROD/CONS carry a wrap bit above the index
+ * (spec 3.5.2); OVFLG toggles when a record is lost to a full queue. */
+struct sm_smmu_queue {
+	uint64_t base;
+	unsigned log2size, dwords;
+	uint32_t prod, cons;
+	bool ovflg;
+};
+
+/* The SMMU raises an interrupt for a queue that received records. */
+struct sm_smmu_irq {
+	void (*raise)(void *ctx, int queue, uint64_t cycle);
+	void *ctx;
+};
+#define SM_SMMU_IRQ_EVTQ 0
+
 struct sm_smmu {
 	const struct smmusim_allocator *alloc;
 	struct sm_physmem *pm;
@@ -87,6 +104,8 @@ struct sm_smmu {
 	unsigned cmdq_cerror;	       /* CMDQ_CONS.ERR while halted */
 	bool cmdq_halted;	       /* GERROR.CMDQ_ERR not acknowledged */
 	uint64_t cmdq_busy_until;
+	struct sm_smmu_queue evtq, priq;
+	struct sm_smmu_irq irq;
 
 	/* Caches. */
 	struct sm_smmu_ctx *cfg;
@@ -109,6 +128,8 @@ struct sm_smmu {
 	uint64_t *st_cfg_hits, *st_cfg_misses, *st_cfg_invalidated;
 	uint64_t *st_utlb_hits, *st_utlb_misses, *st_wc_hits, *st_wc_misses,
 	    *st_neg_fills, *st_neg_hits;
+	uint64_t *st_evtq_overflows, *st_priq_requests, *st_priq_overflows,
+	    *st_pri_requests;
 	uint64_t *st_walks, *st_walk_reads, *st_evtq_records, *st_btm_received,
 	    *st_cmdq_errors, *st_translations, *st_aborted;
 	uint64_t *st_faults[SM_EVT_COUNT_];
@@ -143,6 +164,24 @@ void sm_smmu_ack_cmdq_error(struct sm_smmu *s);
 static inline uint32_t sm_smmu_cmdq_entries(const struct sm_smmu *s)
 {
 	return 1u << s->cmdq_log2size;
+}
+
+/* EVTQ_BASE / PRIQ_BASE register writes. */
+void sm_smmu_set_evtq(struct sm_smmu *s, uint64_t base, unsigned log2size);
+void sm_smmu_set_priq(struct sm_smmu *s, uint64_t base, unsigned log2size);
+/* A device's page request (PCIe PRI) for (sid, ssid, va): a PRIQ record.
+ * Returns false if the queue was full and the request is lost. */
+bool sm_smmu_page_request(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
+			  uint64_t va, bool write);
+/* Software consumed records: CONS catches up with PROD (EVTQ) or by one
+ * (PRIQ); returns how many records were consumed. */
+uint32_t sm_smmu_evtq_drain(struct sm_smmu *s);
+bool sm_smmu_priq_pop(struct sm_smmu *s, uint32_t *sid, uint32_t *ssid,
+		      uint64_t *va, bool *write);
+static inline uint32_t sm_smmu_queue_used(const struct sm_smmu_queue *q)
+{
+	uint32_t n2 = 2u << q->log2size;
+	return (q->prod - q->cons + n2) & (n2 - 1);
 }
 
 /* BTM: a broadcast TLBI from a PE, arriving at `arrive`. */
