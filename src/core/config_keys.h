@@ -134,6 +134,18 @@
     "cycles the driver spends writing one command into the queue (assumed)")   \
   U(SMMU_LAT_SYNC_POLL, "smmu.lat.sync_poll", 50, 0, 1000000,                  \
     "cycles from CMD_SYNC completion to the polling CPU seeing it (assumed)")  \
+  B(DEV_ATS, "dev.ats", 0,                                                     \
+    "devices support ATS: the driver sets STE.EATS, devices cache "            \
+    "translations in their ATC and the driver sends ATC_INV")                  \
+  U(DEV_ATC_ENTRIES, "dev.atc.entries", 64, 1, 1u << 16,                       \
+    "entries of each device's ATC (assumed)")                                  \
+  U(DEV_ATC_WAYS, "dev.atc.ways", 64, 1, 1u << 16,                             \
+    "ATC associativity (assumed: fully associative)")                          \
+  U(DEV_LAT_ATS, "dev.lat.ats", 1000, 0, 100000000,                            \
+    "cycles of a PCIe ATS translation request round trip, excluding the "      \
+    "SMMU's translation (assumed)")                                            \
+  U(DEV_LAT_ATC_HIT, "dev.lat.atc_hit", 1, 0, 100000,                          \
+    "cycles of an ATC lookup in the device (assumed)")                         \
   U(DEV_RETRY_LIMIT, "dev.retry_limit", 64, 1, 1000000,                        \
     "faults after which a device gives up on one access (bounds livelocks)")   \
   U(DEV_LAT_PRI, "dev.lat.pri", 2000, 0, 100000000,                            \

@@ -301,8 +301,8 @@ static int dev_attempt(void *ctx, uint64_t arg)
 	struct smmusim *s = k->sim;
 	struct sm_smmu_xlate x;
 	(void)arg;
-	sm_smmu_translate(&s->smmu, k->sid, k->ssid, k->va, k->write,
-			  s->eng.now, k->line, &x);
+	sm_smmu_device_access(&s->smmu, k->sid, k->ssid, k->va, k->write,
+			      s->eng.now, k->line, &x);
 	if (x.outcome == SM_XLATE_OK) {
 		task_done(k, x.done, true);
 		return 0;
@@ -723,6 +723,11 @@ int smmusim_run_until(smmusim_t *s, uint64_t cycle)
 	return sm_engine_run_until(&s->eng, cycle);
 }
 
+static void scan_atc(void *ctx, const struct sm_tcache *tc)
+{
+	sm_oracle_scan_cache(ctx, tc);
+}
+
 int smmusim_finish(smmusim_t *s)
 {
 	int rc;
@@ -744,6 +749,9 @@ int smmusim_finish(smmusim_t *s)
 		sm_oracle_scan_cache(&s->oracle, &s->cpu.pe[i].tlb);
 	}
 	sm_oracle_scan_cache(&s->oracle, &s->smmu.iotlb);
+	if (s->smmu.has_utlb)
+		sm_oracle_scan_cache(&s->oracle, &s->smmu.utlb);
+	sm_smmu_atc_for_each(&s->smmu, scan_atc, &s->oracle);
 	return 0;
 }
 

@@ -148,6 +148,7 @@ struct sm_smmu_drv {
 	struct sm_smmu_sva_mn *mns;
 	struct sm_domain *domains;
 	bool raw; /* submitting a trace's own commands */
+	bool ats; /* devices have ATS: STEs get EATS, ATC_INV follows TLBIs */
 	struct sm_window_rec {
 		uint64_t root, start, end;
 	} * win; /* unmapped IOVA ranges awaiting a CMD_SYNC */

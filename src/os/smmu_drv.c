@@ -211,6 +211,7 @@ int sm_drv_init(struct sm_os *os, const smmusim_config_t *cfg,
 	d->batch_max = (uint32_t)sm_cfg_u64(cfg, SM_K_POLICY_SMMU_BATCH);
 	d->max_tlbi_ops = sm_cfg_u64(cfg, SM_K_POLICY_SMMU_MAX_TLBI_OPS);
 	d->skip_inv = sm_cfg_bool(cfg, SM_K_POLICY_SMMU_SKIP_INVALIDATION);
+	d->ats = sm_cfg_bool(cfg, SM_K_DEV_ATS);
 	d->lat_cmd_write = sm_cfg_u64(cfg, SM_K_SMMU_LAT_CMD_WRITE);
 	d->lat_sync_poll = sm_cfg_u64(cfg, SM_K_SMMU_LAT_SYNC_POLL);
 	d->st_submits = sm_stats_counter(st, "os.smmu.submissions");
@@ -319,31 +320,59 @@ static int inv_asid(struct sm_os *os, uint16_t asid, uint64_t *t)
 	return issue_one_sync(os, c, t);
 }
 
+/* arm_smmu_atc_inv_domain: an ATC_INV for every ATS-enabled bond of the
+ * mm, then one CMD_SYNC.  size 0 = everything.  (BTM does not reach ATCs,
+ * so this is issued with BTM too.) */
+static int atc_inv_mm(struct sm_os *os, struct sm_mm *mm, uint64_t start,
+		      uint64_t size, uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	bool any = false;
+	if (!d->ats || d->skip_inv)
+		return 0;
+	for (struct sm_bond *b = d->bonds; b; b = b->next) {
+		if (b->mm != mm)
+			continue;
+		uint64_t c[2];
+		sm_smmu_atc_inv_cmd(c, b->sid, b->ssid, start, size);
+		int rc = batch_add(os, c, t);
+		if (rc < 0)
+			return rc;
+		any = true;
+	}
+	return any ? batch_submit(os, t) : 0;
+}
+
 static int sva_invalidate(struct sm_mn_sub *sub, struct sm_mm *mm,
 			  uint64_t start, uint64_t end, uint64_t *t)
 {
 	struct sm_smmu_sva_mn *m = sub->ctx;
 	struct sm_os *os = m->os;
 	struct sm_smmu_drv *d = &os->drv;
-	if (d->skip_inv || d->smmu->btm) {
-		(*d->st_sva_inv_skipped)++;
-		return 0;
-	}
 	/* arm_smmu_mm_arch_invalidate_secondary_tlbs: size = end - start;
 	 * too many pages, (0, -1UL), or an empty range mean "the whole
 	 * ASID". */
 	uint64_t size = end - start;
-	if (!size || size / SM_PAGE_SIZE >= d->max_tlbi_ops)
-		return inv_asid(os, mm->asid, t);
-	(*d->st_sva_inv_range)++;
-	for (uint64_t va = start & SM_PAGE_MASK; va < end; va += SM_PAGE_SIZE) {
-		uint64_t c[2];
-		cmd_tlbi_nh_va(c, mm->asid, va, false);
-		int rc = batch_add(os, c, t);
-		if (rc < 0)
-			return rc;
+	bool all = !size || size / SM_PAGE_SIZE >= d->max_tlbi_ops;
+	int rc = 0;
+	if (d->skip_inv || d->smmu->btm) {
+		(*d->st_sva_inv_skipped)++;
+	} else if (all) {
+		rc = inv_asid(os, mm->asid, t);
+	} else {
+		(*d->st_sva_inv_range)++;
+		for (uint64_t va = start & SM_PAGE_MASK; va < end && rc == 0;
+		     va += SM_PAGE_SIZE) {
+			uint64_t c[2];
+			cmd_tlbi_nh_va(c, mm->asid, va, false);
+			rc = batch_add(os, c, t);
+		}
+		if (rc == 0)
+			rc = batch_submit(os, t);
 	}
-	return batch_submit(os, t);
+	if (rc < 0)
+		return rc;
+	return atc_inv_mm(os, mm, start, all ? 0 : size, t);
 }
 
 /* CFGI + CMD_SYNC, unless the trace carries the commands itself. */
@@ -433,7 +462,9 @@ static int sva_release(struct sm_mn_sub *sub, struct sm_mm *mm, uint64_t *t)
 		(*os->drv.st_sva_inv_skipped)++;
 		return 0;
 	}
-	return inv_asid(os, mm->asid, t);
+	if ((rc = inv_asid(os, mm->asid, t)) < 0)
+		return rc;
+	return atc_inv_mm(os, mm, 0, 0, t);
 }
 
 static const struct sm_mn_ops sva_mn_ops = {
@@ -468,7 +499,8 @@ static int ensure_cd_table(struct sm_os *os, uint32_t sid, bool cmds,
 	 * domain's), as Linux sets it up. */
 	uint64_t ste[SM_ENTRY_QWORDS], c[2];
 	sm_ste_make_cdtable(ste, d->cdtab[sid], STRTAB_STE_0_S1FMT_LINEAR,
-			    d->ssid_bits, STRTAB_STE_1_S1DSS_SSID0, 0);
+			    d->ssid_bits, STRTAB_STE_1_S1DSS_SSID0,
+			    d->ats ? SM_ENTRY_F_ATS : 0);
 	cmd_cfgi_ste(c, sid);
 	return write_entry(os, d->strtab + (uint64_t)sid * 64, ste, true, c,
 			   cmds, t);
@@ -548,6 +580,12 @@ int sm_drv_sva_unbind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 	uint64_t cd[SM_ENTRY_QWORDS];
 	sm_cd_clear(cd);
 	int rc = write_cd(os, b->sid, b->ssid, cd, true, t);
+	/* The device's ATC may still hold the PASID's translations. */
+	if (rc == 0 && d->ats && !d->skip_inv) {
+		uint64_t c[2];
+		sm_smmu_atc_inv_cmd(c, b->sid, b->ssid, 0, 0);
+		rc = issue_one_sync(os, c, t);
+	}
 	*pb = b->next;
 	sm_free(os->alloc, b, sizeof(*b));
 	if (rc < 0)

@@ -155,6 +155,13 @@ static inline uint64_t sm_field_prep(uint64_t mask, uint64_t v)
 #define CMDQ_PRI_1_RESP_FAIL 1
 #define CMDQ_PRI_1_RESP_SUCC 2
 
+#define CMDQ_ATC_0_SSID SM_GENMASK(31, 12)
+#define CMDQ_ATC_0_SID SM_GENMASK(63, 32)
+#define CMDQ_ATC_0_GLOBAL SM_BIT(9)
+#define CMDQ_ATC_1_SIZE SM_GENMASK(5, 0)
+#define CMDQ_ATC_1_ADDR_MASK SM_GENMASK(63, 12)
+#define ATC_INV_SIZE_ALL 52
+
 #define CMDQ_SYNC_0_CS SM_GENMASK(13, 12)
 #define CMDQ_SYNC_0_CS_NONE 0
 #define CMDQ_SYNC_0_CS_IRQ 1

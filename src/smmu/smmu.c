@@ -138,6 +138,19 @@ int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
 		       rng);
 	s->neg_cache =
 	    sm_cfg_bool(cfg, SM_K_SMMU_IOTLB_CACHE_TRANSLATION_FAULTS);
+	s->ats = sm_cfg_bool(cfg, SM_K_DEV_ATS);
+	s->atc_entries = sm_cfg_u64(cfg, SM_K_DEV_ATC_ENTRIES);
+	s->atc_ways = sm_cfg_u64(cfg, SM_K_DEV_ATC_WAYS);
+	s->lat_ats = sm_cfg_u64(cfg, SM_K_DEV_LAT_ATS);
+	s->lat_atc = sm_cfg_u64(cfg, SM_K_DEV_LAT_ATC_HIT);
+	if (s->ats && s->atc_entries % s->atc_ways) {
+		sm_smmu_fini(s);
+		return sm_err(eb, SMMUSIM_ERANGE,
+			      "dev.atc.entries: %llu is not a multiple of "
+			      "dev.atc.ways (%llu)",
+			      (unsigned long long)s->atc_entries,
+			      (unsigned long long)s->atc_ways);
+	}
 	s->lat_utlb = sm_cfg_u64(cfg, SM_K_SMMU_LAT_UTLB_HIT);
 	s->lat_wc = sm_cfg_u64(cfg, SM_K_SMMU_LAT_WALKCACHE);
 	if (sm_cfg_u64(cfg, SM_K_SMMU_UTLB_ENTRIES)) {
@@ -177,6 +190,11 @@ int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
 	s->st_iotlb_evictions = sm_stats_counter(st, "smmu.iotlb.evictions");
 	s->st_iotlb_invalidated =
 	    sm_stats_counter(st, "smmu.iotlb.invalidated");
+	s->st_atc_hits = sm_stats_counter(st, "smmu.atc.hits");
+	s->st_atc_misses = sm_stats_counter(st, "smmu.atc.misses");
+	s->st_ats_requests =
+	    sm_stats_counter(st, "smmu.atc.translation_requests");
+	s->st_atc_invalidated = sm_stats_counter(st, "smmu.atc.invalidated");
 	s->st_utlb_hits = sm_stats_counter(st, "smmu.utlb.hits");
 	s->st_utlb_misses = sm_stats_counter(st, "smmu.utlb.misses");
 	s->st_wc_hits = sm_stats_counter(st, "smmu.walkcache.hits");
@@ -222,6 +240,7 @@ void sm_smmu_fini(struct sm_smmu *s)
 	if (s->has_walk)
 		sm_tc_fini(&s->walk);
 	s->has_utlb = s->has_walk = false;
+	sm_smmu_atc_fini(s);
 }
 
 void sm_smmu_set_strtab(struct sm_smmu *s, uint64_t base, unsigned log2size)
@@ -324,6 +343,8 @@ static void fetch_ctx(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 	c->ttb0 = cd1 & CTXDESC_CD_1_TTB0_MASK & ~0xfffull;
 	c->aset = cd0 & CTXDESC_CD_0_ASET;
 	c->record = cd0 & CTXDESC_CD_0_R;
+	c->eats = sm_field_get(STRTAB_STE_1_EATS,
+			       sm_physmem_read64(s->pm, ste_pa + 8)) == 1;
 	c->stall = cd0 & CTXDESC_CD_0_S;
 }
 
@@ -458,6 +479,25 @@ bool sm_smmu_priq_pop(struct sm_smmu *s, uint32_t *sid, uint32_t *ssid,
 	*write = w0 & PRIQ_0_PERM_WRITE;
 	q->cons = (q->cons + 1) & ((n << 1) - 1);
 	return true;
+}
+
+/* Does the stream's configuration allow ATS?  The device learns this when
+ * the driver enables ATS in its PCIe capability; the model reads the STE
+ * (through the configuration cache, without counting a lookup). */
+bool sm_smmu_eats(struct sm_smmu *s, uint32_t sid, uint32_t ssid)
+{
+	struct sm_smmu_ctx tmp;
+	const struct sm_smmu_ctx *c = NULL;
+	struct sm_smmu_ctx *set = cfg_set(s, sid, ssid);
+	for (uint32_t w = 0; w < s->cfg_ways; w++)
+		if (set[w].valid && set[w].sid == sid && set[w].ssid == ssid)
+			c = &set[w];
+	if (!c) {
+		unsigned reads = 0;
+		fetch_ctx(s, sid, ssid, &tmp, &reads);
+		c = &tmp;
+	}
+	return c->error == SM_EVT_NONE && !c->abort && !c->bypass && c->eats;
 }
 
 /* ---- translation ---- */
@@ -601,6 +641,9 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 			ev = SM_EVT_F_TRANSLATION;
 		} else if (e->perm & need) {
 			out->pa = e->pa + (va - e->va);
+			out->perm = e->perm;
+			out->page_size = sm_tc_size(e);
+			out->root = e->root;
 		} else {
 			ev = SM_EVT_F_PERMISSION;
 		}
@@ -627,10 +670,14 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 				ne.vmid = 0;
 			}
 			sm_xlate_report_entry(&r, &ne);
-			if (w.perm & need)
+			if (w.perm & need) {
 				out->pa = w.pa;
-			else
+				out->perm = w.perm;
+				out->page_size = w.page_size;
+				out->root = c->ttb0;
+			} else {
 				ev = SM_EVT_F_PERMISSION;
+			}
 		} else if (w.fault == SM_WALK_FAULT_TRANSLATION &&
 			   s->neg_cache) {
 			/* Negative caching: remember that the page did not
@@ -833,6 +880,9 @@ static bool exec_cmd(struct sm_smmu *s, uint64_t c0, uint64_t c1)
 		flush_utlb(s);
 		break;
 	}
+	case CMDQ_OP_ATC_INV:
+		sm_smmu_atc_inv(s, c0, c1);
+		break;
 	default:
 		/* SYNC completes in order below; PRI_RESP, prefetches and
 		 * the EL2/EL3/stage-2/ATC commands are counted and have no

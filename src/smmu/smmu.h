@@ -62,6 +62,7 @@ struct sm_smmu_ctx {
 	uint64_t ttb0;
 	unsigned t0sz;
 	bool epd0, aset, record, stall;
+	bool eats; /* STE.EATS = translate: the device may use ATS */
 };
 
 struct sm_smmu_xlate {
@@ -72,6 +73,9 @@ struct sm_smmu_xlate {
 	uint64_t pa;
 	uint64_t done;
 	uint16_t asid;
+	/* The translation behind an OK outcome (what an ATC caches). */
+	unsigned perm;
+	uint64_t page_size, root;
 };
 
 /* A queue the SMMU produces into (event queue, PRI queue): a ring of
@@ -115,6 +119,11 @@ struct sm_smmu {
 	struct sm_tcache utlb; /* per-stream micro-TLB: entries tagged by sid */
 	struct sm_tcache walk; /* table descriptors, levels 0-2 */
 	bool has_utlb, has_walk, neg_cache;
+	/* ATS: the ATCs of the devices behind this SMMU, per StreamID. */
+	bool ats;
+	struct sm_tcache **atc;
+	uint32_t atc_slots;
+	uint64_t atc_entries, atc_ways, lat_ats, lat_atc;
 
 	bool btm;
 	bool perm_fault_from_cache;
@@ -128,6 +137,8 @@ struct sm_smmu {
 	uint64_t *st_cfg_hits, *st_cfg_misses, *st_cfg_invalidated;
 	uint64_t *st_utlb_hits, *st_utlb_misses, *st_wc_hits, *st_wc_misses,
 	    *st_neg_fills, *st_neg_hits;
+	uint64_t *st_atc_hits, *st_atc_misses, *st_ats_requests,
+	    *st_atc_invalidated;
 	uint64_t *st_evtq_overflows, *st_priq_requests, *st_priq_overflows,
 	    *st_pri_requests;
 	uint64_t *st_walks, *st_walk_reads, *st_evtq_records, *st_btm_received,
@@ -183,6 +194,22 @@ static inline uint32_t sm_smmu_queue_used(const struct sm_smmu_queue *q)
 	uint32_t n2 = 2u << q->log2size;
 	return (q->prod - q->cons + n2) & (n2 - 1);
 }
+
+/* ATS (src/smmu/atc.c).  A device access: through the device's ATC when
+ * its STE allows ATS and dev.ats is on, else an ordinary translation. */
+void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
+			   uint64_t va, bool write, uint64_t now, uint32_t tag,
+			   struct sm_smmu_xlate *out);
+bool sm_smmu_eats(struct sm_smmu *s, uint32_t sid, uint32_t ssid);
+void sm_smmu_atc_inv(struct sm_smmu *s, uint64_t c0, uint64_t c1);
+void sm_smmu_atc_fini(struct sm_smmu *s);
+void sm_smmu_atc_for_each(const struct sm_smmu *s,
+			  void (*fn)(void *ctx, const struct sm_tcache *tc),
+			  void *ctx);
+/* CMD_ATC_INV for [iova, iova + size) of (sid, ssid); size 0 = all
+ * (arm_smmu_atc_inv_to_cmd's aligned power-of-two span). */
+void sm_smmu_atc_inv_cmd(uint64_t c[2], uint32_t sid, uint32_t ssid,
+			 uint64_t iova, uint64_t size);
 
 /* BTM: a broadcast TLBI from a PE, arriving at `arrive`. */
 uint64_t sm_smmu_dvm_apply(void *smmu, const struct sm_tlbi *t,
