@@ -132,6 +132,16 @@
     "cycles the SMMU takes to consume one command (assumed)")                  \
   U(SMMU_LAT_CMD_WRITE, "smmu.lat.cmd_write", 10, 0, 1000000,                  \
     "cycles the driver spends writing one command into the queue (assumed)")   \
+  E(POLICY_SMMU_SYNC_WAIT, "policy.smmu.sync_wait", 0, "msi|cons",            \
+    "how the driver learns a CMD_SYNC completed: msi (CS=SIG_NONE with an "    \
+    "MSI write it polls in memory, Linux's default) or cons (polling "         \
+    "CMDQ_CONS over MMIO)")                                                    \
+  U(SMMU_LAT_MSI, "smmu.lat.msi", 100, 0, 1000000,                             \
+    "cycles for a CMD_SYNC's MSI write to reach memory (assumed)")             \
+  U(SMMU_LAT_MMIO_READ, "smmu.lat.mmio_read", 300, 1, 1000000,                 \
+    "cycles of one CMDQ_CONS register read while polling (assumed)")           \
+  U(SMMU_XLATE_SLOTS, "smmu.xlate_slots", 8, 1, 1024,                          \
+    "translations the SMMU works on at once; more wait for a slot (assumed)") \
   U(SMMU_LAT_SYNC_POLL, "smmu.lat.sync_poll", 50, 0, 1000000,                  \
     "cycles from CMD_SYNC completion to the polling CPU seeing it (assumed)")  \
   B(DEV_ATS, "dev.ats", 0,                                                     \

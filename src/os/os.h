@@ -143,7 +143,8 @@ struct sm_smmu_drv {
 	uint32_t nbatch, batch_max;
 	uint64_t max_tlbi_ops;
 	bool skip_inv;
-	uint64_t lat_cmd_write, lat_sync_poll;
+	uint64_t lat_cmd_write, lat_sync_poll, lat_msi, lat_mmio;
+	bool sync_msi;
 	struct sm_bond *bonds;
 	struct sm_smmu_sva_mn *mns;
 	struct sm_domain *domains;
@@ -154,7 +155,8 @@ struct sm_smmu_drv {
 	} * win; /* unmapped IOVA ranges awaiting a CMD_SYNC */
 	size_t nwin, capwin;
 	uint64_t *st_cerror_ill, *st_raw_cmds, *st_dma_maps, *st_dma_unmaps,
-	    *st_entry_syncs, *st_entry_breaking;
+	    *st_entry_syncs, *st_entry_breaking, *st_full_stall_cycles,
+	    *st_sync_polls;
 	uint64_t *st_submits, *st_sva_inv_range, *st_sva_inv_asid,
 	    *st_sva_inv_skipped, *st_full_stalls;
 	struct sm_hist *h_sync_wait;

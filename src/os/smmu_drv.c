@@ -131,6 +131,8 @@ static int q_write(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 		if (rc < 0)
 			return rc;
 		(*d->st_full_stalls)++;
+		if (done > *t)
+			*d->st_full_stall_cycles += done - *t;
 		*t = max_u64(*t, done);
 	}
 	uint64_t pa = d->cmdq + (uint64_t)(d->prod & (n - 1)) * 16;
@@ -139,6 +141,23 @@ static int q_write(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 	d->prod = (d->prod + 1) & ((n << 1) - 1);
 	*t += d->lat_cmd_write;
 	return 0;
+}
+
+/* When does the CPU see a CMD_SYNC that the SMMU completes at `done`,
+ * having published it at `t_pub`?  MSI: the SMMU writes the MSI payload to
+ * memory and the CPU, spinning on that cache line, sees it at once after;
+ * CONS: the CPU reads CMDQ_CONS over MMIO again and again until it has
+ * moved past the sync (arm_smmu_cmdq_poll_until_sync). */
+static uint64_t sync_seen(struct sm_os *os, uint64_t t_pub, uint64_t done)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	if (d->sync_msi)
+		return max_u64(t_pub, done + d->lat_msi) + d->lat_sync_poll;
+	uint64_t polls = 1;
+	if (done > t_pub)
+		polls = (done - t_pub + d->lat_mmio - 1) / d->lat_mmio;
+	*d->st_sync_polls += polls;
+	return t_pub + polls * d->lat_mmio;
 }
 
 /* Issue cmds[0..n) and, with `sync`, a CMD_SYNC, then wait for it. */
@@ -161,7 +180,7 @@ static int issue(struct sm_os *os, uint64_t (*cmds)[2], uint32_t n, bool sync,
 	if ((rc = publish(os, t, &done)) < 0)
 		return rc;
 	if (sync) {
-		*t = max_u64(*t, done) + d->lat_sync_poll;
+		*t = sync_seen(os, t_pub, done);
 		sm_hist_record(d->h_sync_wait, *t - t_pub);
 		dma_windows_close(os, *t);
 	}
@@ -214,11 +233,17 @@ int sm_drv_init(struct sm_os *os, const smmusim_config_t *cfg,
 	d->ats = sm_cfg_bool(cfg, SM_K_DEV_ATS);
 	d->lat_cmd_write = sm_cfg_u64(cfg, SM_K_SMMU_LAT_CMD_WRITE);
 	d->lat_sync_poll = sm_cfg_u64(cfg, SM_K_SMMU_LAT_SYNC_POLL);
+	d->lat_msi = sm_cfg_u64(cfg, SM_K_SMMU_LAT_MSI);
+	d->lat_mmio = sm_cfg_u64(cfg, SM_K_SMMU_LAT_MMIO_READ);
+	d->sync_msi = sm_cfg_enum(cfg, SM_K_POLICY_SMMU_SYNC_WAIT) == 0;
 	d->st_submits = sm_stats_counter(st, "os.smmu.submissions");
 	d->st_sva_inv_range = sm_stats_counter(st, "os.smmu.sva_inv.range");
 	d->st_sva_inv_asid = sm_stats_counter(st, "os.smmu.sva_inv.asid");
 	d->st_sva_inv_skipped = sm_stats_counter(st, "os.smmu.sva_inv.skipped");
 	d->st_full_stalls = sm_stats_counter(st, "smmu.cmdq.full_stalls");
+	d->st_full_stall_cycles =
+	    sm_stats_counter(st, "smmu.cmdq.full_stall_cycles");
+	d->st_sync_polls = sm_stats_counter(st, "os.smmu.cons_polls");
 	d->st_cerror_ill = sm_stats_counter(st, "os.smmu.cerror_ill_acks");
 	d->st_entry_syncs = sm_stats_counter(st, "os.smmu.entry_syncs");
 	d->st_entry_breaking = sm_stats_counter(st, "os.smmu.entry_breaking");
@@ -841,7 +866,7 @@ int sm_drv_raw_cmd(struct sm_os *os, const uint64_t cmd[2], uint64_t *t)
 	if ((rc = publish(os, t, &done)) < 0)
 		goto out;
 	if (sync) {
-		*t = max_u64(*t, done) + d->lat_sync_poll;
+		*t = sync_seen(os, t_pub, done);
 		sm_hist_record(d->h_sync_wait, *t - t_pub);
 		dma_windows_close(os, *t);
 	}

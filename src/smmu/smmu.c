@@ -190,6 +190,13 @@ int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
 	s->st_iotlb_evictions = sm_stats_counter(st, "smmu.iotlb.evictions");
 	s->st_iotlb_invalidated =
 	    sm_stats_counter(st, "smmu.iotlb.invalidated");
+	s->nslots = (unsigned)sm_cfg_u64(cfg, SM_K_SMMU_XLATE_SLOTS);
+	s->slot_free = sm_calloc(a, s->nslots * sizeof(*s->slot_free));
+	s->st_xlate_queue = sm_stats_counter(st, "smmu.xlate.queue_cycles");
+	if (!s->slot_free) {
+		sm_smmu_fini(s);
+		return sm_err(eb, SMMUSIM_ENOMEM, "smmu: out of memory");
+	}
 	s->st_atc_hits = sm_stats_counter(st, "smmu.atc.hits");
 	s->st_atc_misses = sm_stats_counter(st, "smmu.atc.misses");
 	s->st_ats_requests =
@@ -241,6 +248,10 @@ void sm_smmu_fini(struct sm_smmu *s)
 		sm_tc_fini(&s->walk);
 	s->has_utlb = s->has_walk = false;
 	sm_smmu_atc_fini(s);
+	if (s->slot_free)
+		sm_free(s->alloc, s->slot_free,
+			s->nslots * sizeof(*s->slot_free));
+	s->slot_free = NULL;
 }
 
 void sm_smmu_set_strtab(struct sm_smmu *s, uint64_t base, unsigned log2size)
@@ -563,6 +574,16 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 
 	*out = (struct sm_smmu_xlate){0};
 	(*s->st_translations)++;
+	/* A translation needs one of smmu.xlate_slots: it waits for the one
+	 * that frees first.  (Its functional effects still happen now.) */
+	uint64_t *slot = &s->slot_free[0];
+	for (unsigned i = 1; i < s->nslots; i++)
+		if (s->slot_free[i] < *slot)
+			slot = &s->slot_free[i];
+	if (*slot > t) {
+		*s->st_xlate_queue += *slot - t;
+		t = *slot;
+	}
 	const struct sm_smmu_ctx *c = get_ctx(s, sid, ssid, &t);
 	if (c->error != SM_EVT_NONE) {
 		ev = c->error;
@@ -708,6 +729,7 @@ done_norecord:
 	out->event = ev;
 	out->outcome = event_outcome(ev);
 	out->done = t;
+	*slot = t;
 	r.outcome = out->outcome;
 	r.cycle = now;
 	sm_hist_record(s->h_xlate, t - now);

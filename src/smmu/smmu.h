@@ -129,6 +129,8 @@ struct sm_smmu {
 	bool perm_fault_from_cache;
 	uint64_t lat_iotlb, lat_cfg, lat_cmd, lat_mem, lat_utlb, lat_wc;
 	uint64_t rx_busy_until; /* BTM: applying broadcast TLBIs until */
+	uint64_t *slot_free;	/* smmu.xlate_slots: each busy until */
+	unsigned nslots;
 	struct sm_xlate_observer obs;
 
 	uint64_t *st_cmd[256];
@@ -140,7 +142,7 @@ struct sm_smmu {
 	uint64_t *st_atc_hits, *st_atc_misses, *st_ats_requests,
 	    *st_atc_invalidated;
 	uint64_t *st_evtq_overflows, *st_priq_requests, *st_priq_overflows,
-	    *st_pri_requests;
+	    *st_pri_requests, *st_xlate_queue;
 	uint64_t *st_walks, *st_walk_reads, *st_evtq_records, *st_btm_received,
 	    *st_cmdq_errors, *st_translations, *st_aborted;
 	uint64_t *st_faults[SM_EVT_COUNT_];
