@@ -99,13 +99,6 @@ static uint64_t leaf_oa(uint64_t desc, int level)
 	return desc & PTE_ADDR_MASK & ~(sm_level_size(level) - 1);
 }
 
-static int pa_in_ram(const struct sm_physmem *pm, uint64_t pa)
-{
-	uint64_t base = sm_physmem_base(pm);
-
-	return pa >= base && pa - base < sm_physmem_size(pm);
-}
-
 enum sm_walk_fault sm_pgt_walk(const struct sm_physmem *pm, uint64_t root_pa,
 			       uint64_t va, struct sm_walk *out)
 {
@@ -167,9 +160,11 @@ enum sm_walk_fault sm_pgt_walk_from(const struct sm_physmem *pm,
 		out->page_size = size;
 		out->pa = leaf_oa(desc, level) | (va & (size - 1));
 		out->perm = sm_pte_perm(desc);
-		if (!pa_in_ram(pm, out->pa))
-			out->fault = SM_WALK_FAULT_ADDR_SIZE;
-		else if (!(desc & PTE_AF))
+		/* The OA field is 48 bits wide, the physical address size
+		 * modelled, so a leaf never raises an address size fault; its
+		 * OA may be RAM or device memory (an MSI doorbell mapped for a
+		 * device, say). */
+		if (!(desc & PTE_AF))
 			out->fault = SM_WALK_FAULT_ACCESS_FLAG;
 		else
 			out->fault = SM_WALK_OK;
