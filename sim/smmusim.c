@@ -47,6 +47,11 @@ static const char usage_text[] =
     "  config --get KEY        print the effective value of KEY under the\n"
     "                          given --policy/--hw/-c/-o options\n"
     "  policies                list the policy and hardware presets\n"
+    "  import qemu LOG -o TRACE\n"
+    "                          convert a QEMU 7.2 SMMUv3 trace log (plain\n"
+    "                          or .xz; QEMU run with -trace 'smmuv3_*'\n"
+    "                          -trace 'smmu_*' -D LOG) into a trace; '-o -'\n"
+    "                          writes stdout; a summary goes to stderr\n"
     "  help                    this text (also -h, --help)\n"
     "  version                 print the version (also --version)\n"
     "\n"
@@ -776,6 +781,86 @@ static int cmd_policies(int argc, char **argv)
 	return EXIT_CLEAN;
 }
 
+/*
+ * smmusim import qemu LOG -o TRACE.  Its own small parser: -o names the
+ * output here, not a KEY=VALUE setting as for replay.
+ */
+static int cmd_import(int argc, char **argv)
+{
+	struct smmusim_import_stats st;
+	const char *args[3] = {NULL, NULL, NULL};
+	const char *out_path = NULL;
+	char msg[512];
+	size_t n_args = 0;
+	bool dashdash = false;
+	int rc;
+
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = NULL;
+		int m;
+
+		if (dashdash || a[0] != '-' || a[1] == '\0') {
+			if (n_args == 2)
+				return fail("import: unexpected argument '%s' "
+					    "(see 'smmusim --help')",
+					    a);
+			args[n_args++] = a;
+			continue;
+		}
+		if (opt_flag(a, "--")) {
+			dashdash = true;
+			continue;
+		}
+		if (opt_flag(a, "-h") || opt_flag(a, "--help")) {
+			fputs(usage_text, stdout);
+			return EXIT_CLEAN;
+		}
+		if ((m = opt_value(argc, argv, &i, "-o", &v)) == 0)
+			m = opt_value(argc, argv, &i, "--out", &v);
+		if (m < 0)
+			return EXIT_USAGE;
+		if (m == 0)
+			return fail("import: unknown option '%s' (see 'smmusim "
+				    "--help')",
+				    a);
+		if (!*v)
+			return fail("import: option '%s' needs a file name", a);
+		if (out_path)
+			return fail("import: only one -o TRACE");
+		out_path = v;
+	}
+	if (n_args == 0)
+		return fail("import: missing the log format (usage: smmusim "
+			    "import qemu LOG -o TRACE)");
+	if (strcmp(args[0], "qemu") != 0)
+		return fail("import: unknown log format '%s' (known: qemu)",
+			    args[0]);
+	if (n_args < 2)
+		return fail("import qemu: missing LOG (usage: smmusim import "
+			    "qemu LOG -o TRACE)");
+	if (!out_path)
+		return fail("import qemu: missing -o TRACE ('-o -' writes "
+			    "standard output)");
+
+	rc =
+	    smmusim_import_qemu(args[1], out_path, NULL, &st, msg, sizeof(msg));
+	if (rc < 0)
+		return fail("%s", msg_or(msg, rc));
+	fprintf(stderr,
+		"smmusim: imported %s: %llu lines, %llu translations "
+		"(QEMU IOTLB: %llu hits, %llu misses), %llu commands, "
+		"%llu mappings, %llu lines skipped\n",
+		args[1], (unsigned long long)st.lines,
+		(unsigned long long)st.translations,
+		(unsigned long long)st.iotlb_hits,
+		(unsigned long long)st.iotlb_misses,
+		(unsigned long long)st.commands,
+		(unsigned long long)st.mappings,
+		(unsigned long long)st.skipped);
+	return EXIT_CLEAN;
+}
+
 static int cmd_version(void)
 {
 	const char *lib = smmusim_version();
@@ -804,6 +889,8 @@ int main(int argc, char **argv)
 		status = cmd_config(argc, argv);
 	else if (!strcmp(cmd, "policies"))
 		status = cmd_policies(argc, argv);
+	else if (!strcmp(cmd, "import"))
+		status = cmd_import(argc, argv);
 	else if (!strcmp(cmd, "help") || !strcmp(cmd, "-h") ||
 		 !strcmp(cmd, "--help")) {
 		fputs(usage_text, stdout);
@@ -812,7 +899,7 @@ int main(int argc, char **argv)
 		status = cmd_version();
 	else
 		status = fail("unknown command '%s' (commands: replay, config, "
-			      "policies, help, version)",
+			      "policies, import, help, version)",
 			      cmd);
 
 	/* Output to stdout that could not be written is an error too, and the

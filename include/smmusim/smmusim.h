@@ -29,6 +29,7 @@
 #include <smmusim/error.h>
 #include <smmusim/event.h>
 #include <smmusim/hooks.h>
+#include <smmusim/import.h>
 #include <smmusim/stats.h>
 
 #ifdef __cplusplus
