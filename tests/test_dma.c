@@ -538,14 +538,6 @@ static void raw_cmd_field_out_of_range(void **state)
 
 /* ============================== qemu-7.2 ============================== */
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-	assert_non_null(fp);
-	assert_true(fputs(text, fp) >= 0);
-	assert_int_equal(fclose(fp), 0);
-}
-
 static void replay_trace_qemu_7_2(void **state)
 {
 	(void)state;
@@ -566,12 +558,6 @@ static void replay_trace_qemu_7_2(void **state)
 	    "dev_access sid=0x10 va=0xffffb000 op=r  # miss 4\n"
 	    "dev_access sid=0x10 va=0xffffd000 op=r  # hit 3\n"
 	    "dev_access sid=0x10 va=0xffffc000 op=r  # hit 4\n";
-	char path[] = "/tmp/smmusim-test-dma-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	write_file(path, trace);
-
 	smmusim_t *sim = sim_new("qemu-7.2", NULL);
 	char buf[64];
 	assert_int_equal(smmusim_config_get(smmusim_config(sim),
@@ -580,8 +566,19 @@ static void replay_trace_qemu_7_2(void **state)
 			 0);
 	assert_string_equal(buf, "flushall");
 	uint64_t sync0 = stat(sim, "smmu.cmd.sync");
-	int rc = smmusim_replay_file(sim, path);
+
+	/* Nothing may fail between creating the file and removing it. */
+	char path[] = "/tmp/smmusim-test-dma-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *fp = fdopen(fd, "w");
+	if (!fp)
+		close(fd);
+	bool written = fp && fputs(trace, fp) >= 0;
+	written = fp && fclose(fp) == 0 && written;
+	int rc = written ? smmusim_replay_file(sim, path) : SMMUSIM_EIO;
 	unlink(path);
+	assert_true(written);
 	if (rc)
 		fail_msg("%s", smmusim_last_error(sim));
 
