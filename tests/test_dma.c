@@ -284,16 +284,9 @@ static void iommu_map_checks(void **state)
 	/* Starts below 2^48, ends beyond it. */
 	refused(sim, ev_map(1, IOVA, 0x2000, (1ull << 48) - 0x1000, rw),
 		SMMUSIM_ERANGE, "pa=0xfffffffff000", "48-bit");
-	/*
-	 * LIBRARY BUG (src/os/smmu_drv.c, sm_drv_iommu_map): the bound is
-	 * checked as `pa + (end - va) > (1ull << 48)`, which wraps for a PA
-	 * near 2^64: pa=0xfffffffffffff000 len=4K gives 0 and is accepted;
-	 * the leaf then holds `pa & PTE_ADDR_MASK` = 0xfffffffff000, an
-	 * address the trace never named.  Kept disabled until fixed:
-	 *
-	 *   refused(sim, ev_map(1, IOVA, 0x1000, 0xfffffffffffff000ull, rw),
-	 *           SMMUSIM_ERANGE, "pa=0xfffffffffffff000", "48-bit");
-	 */
+	/* A PA near 2^64 must not wrap the bound check. */
+	refused(sim, ev_map(1, IOVA, 0x1000, 0xfffffffffffff000ull, rw),
+		SMMUSIM_ERANGE, "pa=0xfffffffffffff000", "48-bit");
 	refused(sim, ev_map(1, IOVA, 0x1000, 0x48023800, rw), SMMUSIM_EINVAL,
 		"pa=0x48023800", "aligned");
 	refused(sim, ev_map(1, IOVA + 0x800, 0x1000, 0x48023000, rw),

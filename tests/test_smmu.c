@@ -1285,18 +1285,9 @@ static void test_iotlb_repl_policies_differ(void **state)
 	run_repl(state, "lru", "mmmmhmhhhm", 0, 2);
 	/* Round robin: P4 replaces way 0 (P0), then P0 replaces P1. */
 	run_repl(state, "rr", "mmmmhmhhmm", 0, 3);
-	/* Flush-all: P4 empties the cache, P1 at the end again.
-	 *
-	 * LIBRARY BUG (src/mem/tcache.c, sm_tc_fill): the flush-all branch
-	 * sets `evicted = true`, but the victim search that follows
-	 * overwrites it with `victim->valid`, which is false in the cache
-	 * just emptied.  So sm_tc_fill returns false although valid entries
-	 * were dropped to make room, and smmu.iotlb.evictions stays 0 where
-	 * it should count both flushes (2).  Kept disabled until fixed:
-	 *
-	 *   run_repl(state, "flushall", "mmmmhmmmmm", 2, 2);
-	 */
-	run_repl(state, "flushall", "mmmmhmmmmm", 2, UINT64_MAX);
+	/* Flush-all: P4 empties the cache, P1 at the end again; each flush
+	 * counts as an eviction. */
+	run_repl(state, "flushall", "mmmmhmmmmm", 2, 2);
 }
 
 /* ======================= command encoding ======================= */

@@ -119,7 +119,7 @@ bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in)
 	struct sm_tc_entry *set =
 	    &tc->e[(size_t)set_of(tc, base, in->level) * tc->ways];
 	struct sm_tc_entry *victim = NULL;
-	bool evicted = false;
+	bool evicted = false, flushed = false;
 
 	for (uint32_t w = 0; w < tc->ways; w++) {
 		struct sm_tc_entry *t = &set[w];
@@ -134,7 +134,7 @@ bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in)
 	    tc->live >= (uint64_t)tc->sets * tc->ways) {
 		sm_tc_inv_all(tc);
 		tc->flushes++;
-		evicted = true;
+		flushed = true;
 	}
 	if (!victim) {
 		for (uint32_t w = 0; w < tc->ways; w++) {
@@ -154,7 +154,7 @@ bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in)
 		} else if (victim->valid && tc->repl == SM_TC_RANDOM) {
 			victim = &set[sm_rng_below(tc->rng, tc->ways)];
 		}
-		evicted = victim->valid;
+		evicted = flushed || victim->valid;
 		if (!victim->valid)
 			tc->live++;
 	}

@@ -784,7 +784,7 @@ int sm_drv_iommu_map(struct sm_os *os, uint32_t dom, uint64_t va, uint64_t len,
 			      "pa=0x%" PRIx64 " is not page aligned", pa);
 	/* RAM or device memory (an imported log maps the GIC's MSI frame);
 	 * only the 48-bit physical address space bounds it. */
-	if (pa && pa + (end - va) > (1ull << 48))
+	if (pa && (pa >= (1ull << 48) || end - va > (1ull << 48) - pa))
 		return sm_err(os->eb, SMMUSIM_ERANGE,
 			      "pa=0x%" PRIx64 " is beyond the 48-bit physical "
 			      "address space",
