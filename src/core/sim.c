@@ -611,10 +611,15 @@ static int run_event(struct smmusim *s, const struct smmusim_event *ev,
 		uint64_t c[2];
 		const char *field = "";
 		if ((rc = sm_smmu_cmd_encode(&f, c, &field)) < 0)
-			return sm_err(&s->err, rc,
-				      "%s is out of range for its command "
-				      "field (docs/trace-format.md)",
-				      field);
+			return sm_err(
+			    &s->err, rc,
+			    rc == SMMUSIM_EINVAL
+				? "%s must be 4K aligned (the "
+				  "command's address field starts at "
+				  "bit 12)"
+				: "%s is out of range for its command "
+				  "field (docs/trace-format.md)",
+			    field);
 		rc = sm_drv_raw_cmd(&s->os, c, &t);
 		break;
 	}

@@ -86,7 +86,6 @@ static const struct enum_word cmd_words[] = {
     {"prefetch_addr", 0x02},
     {"cfgi_ste", 0x03},
     {"cfgi_ste_range", 0x04},
-    {"cfgi_all", 0x04},
     {"cfgi_cd", 0x05},
     {"cfgi_cd_all", 0x06},
     {"tlbi_nh_all", 0x10},
@@ -242,7 +241,7 @@ static const struct event_def event_defs[] = {
     {SMMUSIM_EV_IOMMU_UNMAP, {REQ(DOM), REQ(VA), REQ(LEN)}},
     {SMMUSIM_EV_CMD,
      {REQ(CMD_OP), OPT(ASID), OPT(VMID), OPT(ADDR), OPT(TG), OPT(NUM),
-      OPT(SCALE), OPT(TTL), OPT(LEAF), OPT(SID), OPT(SSID), OPT(RANGE)}},
+      OPT(SCALE), OPT(TTL), OPT(LEAF), OPT(SID), OPT(DEV_SSID), OPT(RANGE)}},
 };
 
 #undef REQ
@@ -720,7 +719,7 @@ static int parse_value(struct sm_trace_reader *r, enum key_id k,
 		       const struct tok *v, uint64_t *out, struct sm_errbuf *eb)
 {
 	const struct key_def *kd = &key_defs[k];
-	char list[256];
+	char list[1024];
 	size_t bad = 0;
 	uint64_t max;
 
@@ -816,7 +815,7 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 	const struct event_def *d;
 	struct tok t, kw;
 	size_t pos = 0;
-	char list[256];
+	char list[1024];
 	int rc;
 
 	memset(ev, 0, sizeof(*ev));

@@ -976,7 +976,7 @@ int sm_smmu_cmd_encode(const struct sm_cmd_fields *f, uint64_t c[2],
 		return *field = "ttl", SMMUSIM_ERANGE;
 	if (f->leaf > 1)
 		return *field = "leaf", SMMUSIM_ERANGE;
-	if (f->range > 31)
+	if (f->range > 31 && f->opcode != CMDQ_OP_ATC_INV)
 		return *field = "range", SMMUSIM_ERANGE;
 	if (f->ssid != SMMUSIM_NO_SSID && f->ssid >> 20)
 		return *field = "ssid", SMMUSIM_ERANGE;
@@ -1006,6 +1006,15 @@ int sm_smmu_cmd_encode(const struct sm_cmd_fields *f, uint64_t c[2],
 		       (f->addr & CMDQ_TLBI_1_VA_MASK);
 	} else if (f->opcode == CMDQ_OP_CMD_SYNC) {
 		c[0] |= sm_field_prep(CMDQ_SYNC_0_CS, CMDQ_SYNC_0_CS_SEV);
+	} else if (f->opcode == CMDQ_OP_ATC_INV) {
+		/* ATC_INV: `range` carries SIZE, log2 of the span in pages
+		 * (52 = everything), addr its aligned base. */
+		if (f->range > ATC_INV_SIZE_ALL)
+			return *field = "range", SMMUSIM_ERANGE;
+		c[0] |= sm_field_prep(CMDQ_ATC_0_SID, f->sid) |
+			sm_field_prep(CMDQ_ATC_0_SSID, ssid) | ssv;
+		c[1] = sm_field_prep(CMDQ_ATC_1_SIZE, f->range) |
+		       (f->addr & CMDQ_ATC_1_ADDR_MASK);
 	} else if (f->opcode >= CMDQ_OP_ATC_INV) {
 		c[0] |= sm_field_prep(CMDQ_PRI_0_SID, f->sid) |
 			sm_field_prep(CMDQ_PRI_0_SSID, ssid) | ssv;
