@@ -9,6 +9,7 @@
 
 #include "core/alloc.h"
 #include "mem/pgtable.h"
+#include "mem/xlate.h"
 
 int sm_oracle_init(struct sm_oracle *o, const struct smmusim_allocator *a,
 		   const struct sm_physmem *pm, bool enabled,
@@ -211,10 +212,12 @@ void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 		struct sm_streak *s = streak_find(o, k1, k2, false);
 		if (s)
 			s->count = 0, s->reported = false;
-		if (!r->from_cache || !r->root)
+		if (!r->from_cache || (!r->root && !r->root2))
 			return; /* a walk agrees with the tables by definition
 				 */
-		sm_pgt_walk(o->pm, r->root, r->va, &w);
+		struct sm_regime rg =
+		    sm_regime_of(r->regime, r->root, r->root2, r->s2_level);
+		sm_pgt_translate(o->pm, &rg, r->va, &w);
 		uint64_t served = r->entry_pa + (r->va - r->entry_va);
 		if (w.fault != SM_WALK_OK || w.pa != served) {
 			if (in_window(o, r->root, page))
@@ -234,8 +237,10 @@ void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 
 	/* A fault.  Does the page table permit the access right now? */
 	bool permits = false;
-	if (r->root) {
-		sm_pgt_walk(o->pm, r->root, r->va, &w);
+	if (r->root || r->root2) {
+		struct sm_regime rg =
+		    sm_regime_of(r->regime, r->root, r->root2, r->s2_level);
+		sm_pgt_translate(o->pm, &rg, r->va, &w);
 		permits = w.fault == SM_WALK_OK && (w.perm & need);
 	} else {
 		memset(&w, 0, sizeof(w));
@@ -259,7 +264,15 @@ static void lingering_one(void *ctx, const struct sm_tc_entry *e)
 {
 	struct sm_oracle *o = ctx;
 	struct sm_walk w;
-	sm_pgt_walk(o->pm, e->root, e->va, &w);
+	struct sm_regime rg =
+	    sm_regime_of(e->regime, e->root, e->root2, e->s2_level);
+	sm_pgt_translate(o->pm, &rg, e->va, &w);
+	if (e->flags & SM_TC_F_NEGATIVE) {
+		/* A cached translation fault disagrees once it translates. */
+		if (w.fault == SM_WALK_OK)
+			(*o->st_lingering)++;
+		return;
+	}
 	if (w.fault != SM_WALK_OK || (w.pa & ~(sm_tc_size(e) - 1)) != e->pa ||
 	    w.perm != e->perm)
 		(*o->st_lingering)++;

@@ -277,6 +277,8 @@ static enum sm_xlate_outcome walk_outcome(enum sm_walk_fault f)
 		return SM_XLATE_FAULT_ACCESS_FLAG;
 	case SM_WALK_FAULT_ADDR_SIZE:
 		return SM_XLATE_FAULT_ADDR_SIZE;
+	case SM_WALK_FAULT_STAGE2: /* no stage 2 on the CPU side */
+		break;
 	}
 	return SM_XLATE_FAULT_TRANSLATION;
 }

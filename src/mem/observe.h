@@ -28,7 +28,10 @@ struct sm_xlate_report {
 	const char *cache; /* name of the cache that answered, or NULL */
 	uint32_t tag;	   /* trace line of the access */
 	uint64_t cycle;
-	uint64_t root; /* table walked (or the entry's recorded root) */
+	uint64_t root;	 /* table walked (or the entry's recorded root) */
+	uint64_t root2;	 /* stage-2 table (S2 and nested regimes) */
+	uint8_t regime;	 /* enum sm_regime_kind */
+	int8_t s2_level; /* stage-2 starting level */
 	uint32_t asid;
 	uint64_t va;
 	bool write;

@@ -105,9 +105,48 @@ enum sm_walk_fault sm_pgt_walk(const struct sm_physmem *pm, uint64_t root_pa,
 	return sm_pgt_walk_from(pm, root_pa, 0, va, out);
 }
 
+/* Translate a table address before it is read: identity, or (nested) a
+ * stage-2 walk.  Returns false if that translation failed. */
+struct table_xlat {
+	const struct sm_physmem *pm;
+	const struct sm_regime *rg; /* NULL: identity */
+	unsigned reads;
+};
+
+static unsigned s2_perm(uint64_t desc)
+{
+	return ((desc & PTE_S2_HAP_READ) ? SMMUSIM_PROT_R : 0) |
+	       ((desc & PTE_S2_HAP_WRITE) ? SMMUSIM_PROT_W : 0) |
+	       ((desc & PTE_S2_XN) ? 0 : SMMUSIM_PROT_X);
+}
+
+static enum sm_walk_fault walk(const struct sm_physmem *pm, uint64_t root_pa,
+			       int start_level, uint64_t va, bool stage2,
+			       struct table_xlat *tx, struct sm_walk *out);
+
+static bool xlat_table(struct table_xlat *tx, uint64_t *addr)
+{
+	if (!tx || !tx->rg)
+		return true;
+	struct sm_walk w;
+	walk(tx->pm, tx->rg->root2, tx->rg->s2_level, *addr, true, NULL, &w);
+	tx->reads += w.reads;
+	if (w.fault != SM_WALK_OK || !(w.perm & SMMUSIM_PROT_R))
+		return false;
+	*addr = w.pa;
+	return true;
+}
+
 enum sm_walk_fault sm_pgt_walk_from(const struct sm_physmem *pm,
 				    uint64_t root_pa, int start_level,
 				    uint64_t va, struct sm_walk *out)
+{
+	return walk(pm, root_pa, start_level, va, false, NULL, out);
+}
+
+static enum sm_walk_fault walk(const struct sm_physmem *pm, uint64_t root_pa,
+			       int start_level, uint64_t va, bool stage2,
+			       struct table_xlat *tx, struct sm_walk *out)
 {
 	uint64_t table = root_pa;
 	int level;
@@ -118,7 +157,11 @@ enum sm_walk_fault sm_pgt_walk_from(const struct sm_physmem *pm,
 		out->fault = SM_WALK_FAULT_ADDR_SIZE;
 		return out->fault;
 	}
-	if (!is_table_frame(pm, root_pa)) {
+	if (!xlat_table(tx, &table)) {
+		out->fault = SM_WALK_FAULT_STAGE2;
+		return out->fault;
+	}
+	if (!is_table_frame(pm, table)) {
 		out->fault = SM_WALK_FAULT_ADDR_SIZE;
 		out->desc_pa = root_pa;
 		return out->fault;
@@ -142,6 +185,10 @@ enum sm_walk_fault sm_pgt_walk_from(const struct sm_physmem *pm,
 		if (is_table_desc(desc, level)) {
 			uint64_t next = desc & PTE_ADDR_MASK;
 
+			if (!xlat_table(tx, &next)) {
+				out->fault = SM_WALK_FAULT_STAGE2;
+				return out->fault;
+			}
 			if (!is_table_frame(pm, next)) {
 				out->fault = SM_WALK_FAULT_ADDR_SIZE;
 				return out->fault;
@@ -159,7 +206,7 @@ enum sm_walk_fault sm_pgt_walk_from(const struct sm_physmem *pm,
 		size = sm_level_size(level);
 		out->page_size = size;
 		out->pa = leaf_oa(desc, level) | (va & (size - 1));
-		out->perm = sm_pte_perm(desc);
+		out->perm = stage2 ? s2_perm(desc) : sm_pte_perm(desc);
 		/* The OA field is 48 bits wide, the physical address size
 		 * modelled, so a leaf never raises an address size fault; its
 		 * OA may be RAM or device memory (an MSI doorbell mapped for a
@@ -383,4 +430,39 @@ void sm_pgt_free_tables(struct sm_physmem *pm, uint64_t root_pa)
 	if (!is_table_frame(pm, root_pa))
 		return;
 	free_table(pm, root_pa, 0);
+}
+
+enum sm_walk_fault sm_pgt_translate(const struct sm_physmem *pm,
+				    const struct sm_regime *rg, uint64_t va,
+				    struct sm_walk *out)
+{
+	switch (rg->kind) {
+	case SM_REGIME_S1:
+		return walk(pm, rg->root, 0, va, false, NULL, out);
+	case SM_REGIME_S2:
+		return walk(pm, rg->root2, rg->s2_level, va, true, NULL, out);
+	case SM_REGIME_NESTED:
+		break;
+	}
+	/* Stage 1 with its tables read through stage 2, then the output
+	 * IPA through stage 2 (Arm ARM D8.2.5 "Combined stage 1 and stage 2
+	 * translation": up to 24 reads with 4 levels each). */
+	struct table_xlat tx = {pm, rg, 0};
+	walk(pm, rg->root, 0, va, false, &tx, out);
+	out->reads += tx.reads;
+	if (out->fault != SM_WALK_OK)
+		return out->fault;
+	struct sm_walk w2;
+	walk(pm, rg->root2, rg->s2_level, out->pa, true, NULL, &w2);
+	out->reads += w2.reads;
+	if (w2.fault != SM_WALK_OK) {
+		out->fault = SM_WALK_FAULT_STAGE2;
+		return out->fault;
+	}
+	/* The combined page is the smaller of the two. */
+	if (w2.page_size < out->page_size)
+		out->page_size = w2.page_size;
+	out->pa = w2.pa;
+	out->perm &= w2.perm;
+	return out->fault;
 }

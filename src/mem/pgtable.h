@@ -58,6 +58,28 @@ enum sm_walk_fault {
 	SM_WALK_FAULT_TRANSLATION, /* invalid or reserved descriptor */
 	SM_WALK_FAULT_ACCESS_FLAG, /* valid leaf with AF = 0 */
 	SM_WALK_FAULT_ADDR_SIZE,   /* va beyond 48 bits, or OA outside RAM */
+	SM_WALK_FAULT_STAGE2,	   /* nested: a stage-2 translation failed */
+};
+
+/* Stage-2 descriptor permission bits (Arm ARM D8.4.2, S2AP[1:0]; Linux
+ * io-pgtable's ARM_LPAE_PTE_HAP_READ / _WRITE) and XN[1]. */
+#define PTE_S2_HAP_READ (1ull << 6)
+#define PTE_S2_HAP_WRITE (1ull << 7)
+#define PTE_S2_XN (1ull << 54)
+
+/* A translation regime: what a walker starts from. */
+enum sm_regime_kind {
+	SM_REGIME_S1 = 0,     /* stage 1 from root (PAs throughout) */
+	SM_REGIME_S2 = 1,     /* stage 2 from root2 at s2_level */
+	SM_REGIME_NESTED = 2, /* stage 1 from root (an IPA), every table
+			       * address and the output through stage 2 */
+};
+
+struct sm_regime {
+	enum sm_regime_kind kind;
+	uint64_t root;	/* stage-1 table (IPA when nested) */
+	uint64_t root2; /* stage-2 table (PA) */
+	int s2_level;	/* stage-2 starting level (VTCR.SL0) */
 };
 /* Model choices (details in pgtable.c): va >= 2^48 gives ADDR_SIZE with
  * reads = 0; a root, or a table descriptor's next-level address, that is not
@@ -92,6 +114,14 @@ enum sm_walk_fault sm_pgt_walk(const struct sm_physmem *pm, uint64_t root_pa,
 enum sm_walk_fault sm_pgt_walk_from(const struct sm_physmem *pm,
 				    uint64_t table_pa, int start_level,
 				    uint64_t va, struct sm_walk *out);
+
+/* Walk va under a regime.  Stage 2 reports S2AP permissions; nested
+ * reports the intersection of both stages, counts every descriptor read of
+ * both, and fails with SM_WALK_FAULT_STAGE2 when a stage-2 walk (of a table
+ * address or of the output) fails.  out->pa is the final PA. */
+enum sm_walk_fault sm_pgt_translate(const struct sm_physmem *pm,
+				    const struct sm_regime *rg, uint64_t va,
+				    struct sm_walk *out);
 
 /* A zeroed level-0 table. */
 int sm_pgt_new_root(struct sm_physmem *pm, uint64_t *root_pa,

@@ -29,9 +29,12 @@
 #include "core/rng.h"
 
 struct sm_tc_entry {
-	uint64_t va;   /* base of the page/block */
-	uint64_t pa;   /* base output address */
-	uint64_t root; /* oracle metadata: table root it was walked from */
+	uint64_t va;	 /* base of the page/block */
+	uint64_t pa;	 /* base output address */
+	uint64_t root;	 /* oracle metadata: table root it was walked from */
+	uint64_t root2;	 /* ... and the stage-2 root (S2, nested) */
+	uint8_t regime;	 /* enum sm_regime_kind of that walk */
+	int8_t s2_level; /* stage-2 starting level */
 	uint64_t stamp;
 	uint32_t asid;
 	uint16_t vmid;
@@ -50,6 +53,10 @@ enum sm_tc_repl {
 	 * cache first empties it (smmu_iotlb_insert -> smmu_iotlb_inv_all). */
 	SM_TC_FLUSHALL = 3,
 };
+
+/* Flag values shared by every owner: a negative entry (a cached
+ * translation fault; the IOTLB's SM_IOTLB_F_NEG). */
+#define SM_TC_F_NEGATIVE 0x2
 
 struct sm_tcache {
 	const struct smmusim_allocator *alloc;

@@ -31,9 +31,20 @@ static inline struct sm_tc_entry sm_xlate_entry(const struct sm_walk *w,
 	};
 }
 
+/* The regime an entry or a report was walked under. */
+static inline struct sm_regime sm_regime_of(uint8_t kind, uint64_t root,
+					    uint64_t root2, int s2_level)
+{
+	return (struct sm_regime){(enum sm_regime_kind)kind, root, root2,
+				  s2_level};
+}
+
 static inline void sm_xlate_report_entry(struct sm_xlate_report *r,
 					 const struct sm_tc_entry *e)
 {
+	r->root2 = e->root2;
+	r->regime = e->regime;
+	r->s2_level = e->s2_level;
 	r->entry_va = e->va;
 	r->entry_pa = e->pa;
 	r->entry_size = sm_tc_size(e);

@@ -111,6 +111,9 @@ void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		    .va = va & ~(out->page_size - 1),
 		    .pa = out->pa & ~(out->page_size - 1),
 		    .root = out->root,
+		    .root2 = out->root2,
+		    .regime = out->regime,
+		    .s2_level = out->s2_level,
 		    .asid = ssid,
 		    .level = (uint8_t)(out->page_size == (1ull << 30)	? 1
 				       : out->page_size == (1ull << 21) ? 2

@@ -79,6 +79,13 @@ static inline uint64_t sm_field_prep(uint64_t mask, uint64_t v)
 #define STRTAB_STE_2_S2R SM_BIT(58)
 #define STRTAB_STE_3_S2TTB_MASK SM_GENMASK(51, 4)
 
+/* Level-1 stream table descriptor (spec 5.1). */
+#define STRTAB_L1_DESC_SPAN SM_GENMASK(4, 0)
+#define STRTAB_L1_DESC_L2PTR_MASK SM_GENMASK(51, 6)
+/* Level-1 CD table descriptor (spec 5.3). */
+#define CTXDESC_L1_DESC_V SM_BIT(0)
+#define CTXDESC_L1_DESC_L2PTR_MASK SM_GENMASK(51, 12)
+
 /* Context descriptor (spec 5.4), 8 x 64-bit words. */
 #define CTXDESC_CD_DWORDS 8
 #define CTXDESC_CD_0_TCR_T0SZ SM_GENMASK(5, 0)

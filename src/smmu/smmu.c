@@ -223,6 +223,7 @@ int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
 	s->st_cmdq_errors = sm_stats_counter(st, "smmu.cmdq.errors");
 	s->st_translations = sm_stats_counter(st, "smmu.translations");
 	s->st_aborted = sm_stats_counter(st, "smmu.aborted");
+	s->st_faults_stage2 = sm_stats_counter(st, "smmu.faults.stage2");
 	for (int i = 1; i < SM_EVT_COUNT_; i++)
 		s->st_faults[i] =
 		    sm_stats_counterf(st, "smmu.faults.%s", evt_names[i]);
@@ -258,6 +259,15 @@ void sm_smmu_set_strtab(struct sm_smmu *s, uint64_t base, unsigned log2size)
 {
 	s->strtab_base = base;
 	s->strtab_log2size = log2size;
+	s->strtab_split = 0;
+}
+
+void sm_smmu_set_strtab_2lvl(struct sm_smmu *s, uint64_t base,
+			     unsigned log2size, unsigned split)
+{
+	s->strtab_base = base;
+	s->strtab_log2size = log2size;
+	s->strtab_split = split;
 }
 
 void sm_smmu_set_cmdq(struct sm_smmu *s, uint64_t base, unsigned log2size)
@@ -276,24 +286,80 @@ static struct sm_smmu_ctx *cfg_set(struct sm_smmu *s, uint32_t sid,
 	return &s->cfg[(size_t)((key >> 32) % s->cfg_sets) * s->cfg_ways];
 }
 
+/* Is a structure fetch from pa going to memory?  Outside RAM the fetch
+ * aborts: F_STE_FETCH / F_CD_FETCH (spec 7.3.4 and 7.3.10). */
+static bool fetchable(const struct sm_smmu *s, uint64_t pa)
+{
+	uint64_t base = sm_physmem_base(s->pm);
+	return pa >= base && pa - base + 64 <= sm_physmem_size(s->pm);
+}
+
+/* The STE of sid: linear, or through a level-1 descriptor (spec 3.3.2:
+ * L1STD.Span = 0 means no level-2 table -> C_BAD_STREAMID; an index
+ * beyond 2^(Span-1) STEs -> C_BAD_STE). */
+static enum sm_smmu_event ste_addr(struct sm_smmu *s, uint32_t sid,
+				   uint64_t *pa, unsigned *reads)
+{
+	if (sid >> s->strtab_log2size || !s->strtab_base)
+		return SM_EVT_C_BAD_STREAMID;
+	if (!s->strtab_split) {
+		*pa = s->strtab_base + (uint64_t)sid * 64;
+		return SM_EVT_NONE;
+	}
+	uint64_t l1 = s->strtab_base + (uint64_t)(sid >> s->strtab_split) * 8;
+	if (!fetchable(s, l1))
+		return SM_EVT_F_STE_FETCH;
+	uint64_t d = sm_physmem_read64(s->pm, l1);
+	(*reads)++;
+	unsigned span = (unsigned)sm_field_get(STRTAB_L1_DESC_SPAN, d);
+	if (!span)
+		return SM_EVT_C_BAD_STREAMID;
+	uint32_t idx = sid & ((1u << s->strtab_split) - 1);
+	if (span > 12 || idx >= (1u << (span - 1)))
+		return SM_EVT_C_BAD_STE;
+	*pa = (d & STRTAB_L1_DESC_L2PTR_MASK) + (uint64_t)idx * 64;
+	return SM_EVT_NONE;
+}
+
+/* Translate a stage-1 structure address (CD table, CD) through stage 2
+ * when the stream is nested. */
+static bool ipa_to_pa(struct sm_smmu *s, const struct sm_smmu_ctx *c,
+		      uint64_t ipa, uint64_t *pa, unsigned *reads)
+{
+	if (!c->s2) {
+		*pa = ipa;
+		return true;
+	}
+	struct sm_regime rg = {SM_REGIME_S2, 0, c->s2ttb, c->s2_level};
+	struct sm_walk w;
+	sm_pgt_translate(s->pm, &rg, ipa, &w);
+	*reads += w.reads;
+	*pa = w.pa;
+	return w.fault == SM_WALK_OK && (w.perm & SMMUSIM_PROT_R);
+}
+
 /* Fetch and check the STE and CD of (sid, ssid) (spec 5.2 and 5.4; the
  * checks that make an entry ILLEGAL raise C_BAD_STE / C_BAD_CD). */
 static void fetch_ctx(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		      struct sm_smmu_ctx *c, unsigned *reads)
 {
+	uint64_t ste_pa;
 	*c = (struct sm_smmu_ctx){.valid = true, .sid = sid, .ssid = ssid};
-	if (sid >> s->strtab_log2size || !s->strtab_base) {
-		c->error = SM_EVT_C_BAD_STREAMID;
+	if ((c->error = ste_addr(s, sid, &ste_pa, reads)) != SM_EVT_NONE)
+		return;
+	if (!fetchable(s, ste_pa)) {
+		c->error = SM_EVT_F_STE_FETCH;
 		return;
 	}
-	uint64_t ste_pa = s->strtab_base + (uint64_t)sid * 64;
-	uint64_t ste0 = sm_physmem_read64(s->pm, ste_pa);
+	uint64_t ste[4];
+	for (int i = 0; i < 4; i++)
+		ste[i] = sm_physmem_read64(s->pm, ste_pa + 8 * (uint64_t)i);
 	(*reads)++;
-	if (!(ste0 & STRTAB_STE_0_V)) {
+	if (!(ste[0] & STRTAB_STE_0_V)) {
 		c->error = SM_EVT_C_BAD_STE;
 		return;
 	}
-	switch (sm_field_get(STRTAB_STE_0_CFG, ste0)) {
+	switch (sm_field_get(STRTAB_STE_0_CFG, ste[0])) {
 	case STRTAB_STE_0_CFG_ABORT:
 		c->abort = true;
 		return;
@@ -301,23 +367,55 @@ static void fetch_ctx(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		c->bypass = true;
 		return;
 	case STRTAB_STE_0_CFG_S1_TRANS:
+		c->s1 = true;
+		break;
+	case STRTAB_STE_0_CFG_S2_TRANS:
+		c->s2 = true;
+		break;
+	case STRTAB_STE_0_CFG_NESTED:
+		c->s1 = c->s2 = true;
 		break;
 	default:
-		/* Stage 2 and nested arrive with the full SMMU model. */
+		c->error = SM_EVT_C_BAD_STE; /* reserved Config */
+		return;
+	}
+	c->eats = sm_field_get(STRTAB_STE_1_EATS, ste[1]) == 1;
+	if (c->s2) {
+		/* Stage 2: AArch64, 4K granule, the starting level from
+		 * VTCR.SL0 (0: level 2, 1: level 1, 2: level 0). */
+		uint64_t vtcr = sm_field_get(STRTAB_STE_2_VTCR, ste[2]);
+		unsigned sl0 =
+		    (unsigned)sm_field_get(STRTAB_STE_2_VTCR_S2SL0, vtcr);
+		c->vmid = (uint16_t)sm_field_get(STRTAB_STE_2_S2VMID, ste[2]);
+		c->s2t0sz =
+		    (unsigned)sm_field_get(STRTAB_STE_2_VTCR_S2T0SZ, vtcr);
+		c->s2ttb = ste[3] & STRTAB_STE_3_S2TTB_MASK & ~0xfffull;
+		c->s2_level = 2 - (int)sl0;
+		c->s2record = ste[2] & STRTAB_STE_2_S2R;
+		if (!(ste[2] & STRTAB_STE_2_S2AA64) || sl0 > 2 ||
+		    sm_field_get(STRTAB_STE_2_VTCR_S2TG, vtcr) != 0 ||
+		    c->s2t0sz < 16 || c->s2t0sz > 39) {
+			c->error = SM_EVT_C_BAD_STE;
+			return;
+		}
+		if (!c->s1) {
+			c->record = c->s2record;
+			return;
+		}
+	}
+	/* Stage 1: the CD table, linear or two-level (S1Fmt 4K_L2: 64 CDs
+	 * per leaf table, 64K_L2: 1024). */
+	unsigned fmt = (unsigned)sm_field_get(STRTAB_STE_0_S1FMT, ste[0]);
+	unsigned cdmax = (unsigned)sm_field_get(STRTAB_STE_0_S1CDMAX, ste[0]);
+	if (fmt > STRTAB_STE_0_S1FMT_64K_L2) {
 		c->error = SM_EVT_C_BAD_STE;
 		return;
 	}
-	if (sm_field_get(STRTAB_STE_0_S1FMT, ste0) !=
-	    STRTAB_STE_0_S1FMT_LINEAR) {
-		c->error = SM_EVT_C_BAD_STE;
-		return;
-	}
-	unsigned cdmax = (unsigned)sm_field_get(STRTAB_STE_0_S1CDMAX, ste0);
 	if (ssid == SMMUSIM_NO_SSID) {
 		/* No substream: with one CD it is used; otherwise STE.S1DSS
 		 * says (spec 5.2: terminate, bypass, or use substream 0). */
-		uint64_t ste1 = sm_physmem_read64(s->pm, ste_pa + 8);
-		unsigned dss = (unsigned)sm_field_get(STRTAB_STE_1_S1DSS, ste1);
+		unsigned dss =
+		    (unsigned)sm_field_get(STRTAB_STE_1_S1DSS, ste[1]);
 		if (cdmax && dss == 0) {
 			c->abort = true;
 			return;
@@ -331,8 +429,30 @@ static void fetch_ctx(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		c->error = SM_EVT_C_BAD_SUBSTREAMID;
 		return;
 	}
-	uint64_t cd_pa =
-	    (ste0 & STRTAB_STE_0_S1CTXPTR_MASK) + (uint64_t)ssid * 64;
+	uint64_t ctx_ipa = ste[0] & STRTAB_STE_0_S1CTXPTR_MASK, cd_ipa;
+	if (fmt == STRTAB_STE_0_S1FMT_LINEAR || !cdmax) {
+		cd_ipa = ctx_ipa + (uint64_t)ssid * 64;
+	} else {
+		unsigned split = fmt == STRTAB_STE_0_S1FMT_4K_L2 ? 6 : 10;
+		uint64_t l1_ipa = ctx_ipa + (uint64_t)(ssid >> split) * 8, l1;
+		if (!ipa_to_pa(s, c, l1_ipa, &l1, reads) || !fetchable(s, l1)) {
+			c->error = SM_EVT_F_CD_FETCH;
+			return;
+		}
+		uint64_t d = sm_physmem_read64(s->pm, l1);
+		(*reads)++;
+		if (!(d & CTXDESC_L1_DESC_V)) {
+			c->error = SM_EVT_C_BAD_CD;
+			return;
+		}
+		cd_ipa = (d & CTXDESC_L1_DESC_L2PTR_MASK) +
+			 (uint64_t)(ssid & ((1u << split) - 1)) * 64;
+	}
+	uint64_t cd_pa;
+	if (!ipa_to_pa(s, c, cd_ipa, &cd_pa, reads) || !fetchable(s, cd_pa)) {
+		c->error = SM_EVT_F_CD_FETCH;
+		return;
+	}
 	uint64_t cd0 = sm_physmem_read64(s->pm, cd_pa);
 	uint64_t cd1 = sm_physmem_read64(s->pm, cd_pa + 8);
 	(*reads)++;
@@ -353,9 +473,7 @@ static void fetch_ctx(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 	c->asid = (uint16_t)sm_field_get(CTXDESC_CD_0_ASID, cd0);
 	c->ttb0 = cd1 & CTXDESC_CD_1_TTB0_MASK & ~0xfffull;
 	c->aset = cd0 & CTXDESC_CD_0_ASET;
-	c->record = cd0 & CTXDESC_CD_0_R;
-	c->eats = sm_field_get(STRTAB_STE_1_EATS,
-			       sm_physmem_read64(s->pm, ste_pa + 8)) == 1;
+	c->record = (cd0 & CTXDESC_CD_0_R) || c->s2record;
 	c->stall = cd0 & CTXDESC_CD_0_S;
 }
 
@@ -516,6 +634,7 @@ bool sm_smmu_eats(struct sm_smmu *s, uint32_t sid, uint32_t ssid)
 static enum sm_smmu_event walk_event(enum sm_walk_fault f)
 {
 	switch (f) {
+	case SM_WALK_FAULT_STAGE2: /* a stage-2 translation fault (S2) */
 	case SM_WALK_FAULT_TRANSLATION:
 		return SM_EVT_F_TRANSLATION;
 	case SM_WALK_FAULT_ACCESS_FLAG:
@@ -605,13 +724,32 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		out->pa = va;
 		goto done;
 	}
-	r.asid = c->asid;
-	r.root = c->ttb0;
-	out->asid = c->asid;
-	if (c->epd0 || va >> (64 - c->t0sz)) {
+	/* The regime: stage 1 (tagged by ASID), stage 2 only (tagged by
+	 * VMID, entries global), or nested (VMID and ASID, combined). */
+	struct sm_regime rg = {
+	    .kind = c->s1 && c->s2 ? SM_REGIME_NESTED
+		    : c->s2	   ? SM_REGIME_S2
+				   : SM_REGIME_S1,
+	    .root = c->ttb0,
+	    .root2 = c->s2ttb,
+	    .s2_level = c->s2_level,
+	};
+	uint16_t vmid = c->s2 ? c->vmid : 0;
+	uint16_t asid = c->s1 ? c->asid : 0;
+	r.asid = asid;
+	r.root = rg.root;
+	r.root2 = rg.root2;
+	r.regime = (uint8_t)rg.kind;
+	r.s2_level = (int8_t)rg.s2_level;
+	out->asid = asid;
+	if (c->s1 && (c->epd0 || va >> (64 - c->t0sz))) {
 		/* EPD0 disables walks of TTB0: a translation fault without a
 		 * walk (how Linux quiets a CD whose mm has gone). */
 		ev = SM_EVT_F_TRANSLATION;
+		goto fault;
+	}
+	if (!c->s1 && va >> (64 - c->s2t0sz)) {
+		ev = SM_EVT_F_TRANSLATION; /* IPA beyond VTCR.T0SZ */
 		goto fault;
 	}
 
@@ -621,14 +759,14 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 	uint16_t utag = (uint16_t)sid;
 	if (s->has_utlb) {
 		t += s->lat_utlb;
-		e = sm_tc_lookup(&s->utlb, utag, c->asid, va);
+		e = sm_tc_lookup(&s->utlb, utag, asid, va);
 		(*(e ? s->st_utlb_hits : s->st_utlb_misses))++;
 		if (e)
 			r.cache = "smmu.utlb";
 	}
 	if (!e) {
 		t += s->lat_iotlb;
-		e = sm_tc_lookup(&s->iotlb, 0, c->asid, va);
+		e = sm_tc_lookup(&s->iotlb, vmid, asid, va);
 		if (e) {
 			(*s->st_iotlb_hits)++;
 			r.cache = "smmu.iotlb";
@@ -646,7 +784,7 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		/* gem5-like: a cached entry that would fault is dropped and
 		 * the walk decides. */
 		*s->st_iotlb_invalidated += sm_tc_inv_va(
-		    &s->iotlb, 0, c->asid, SM_TC_ASID_OR_GLOBAL, va);
+		    &s->iotlb, vmid, asid, SM_TC_ASID_OR_GLOBAL, va);
 		if (s->has_utlb)
 			sm_tc_inv_all(&s->utlb);
 		e = NULL;
@@ -665,6 +803,9 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 			out->perm = e->perm;
 			out->page_size = sm_tc_size(e);
 			out->root = e->root;
+			out->root2 = e->root2;
+			out->regime = e->regime;
+			out->s2_level = e->s2_level;
 		} else {
 			ev = SM_EVT_F_PERMISSION;
 		}
@@ -672,18 +813,31 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		struct sm_walk w;
 		bool wc_hit;
 		(*s->st_walks)++;
-		t += sm_xlate_walk(s->pm, s->has_walk ? &s->walk : NULL, 0,
-				   c->asid, c->ttb0, va, &w, &wc_hit) *
-		     s->lat_wc;
-		if (s->has_walk)
-			(*(wc_hit ? s->st_wc_hits : s->st_wc_misses))++;
+		if (rg.kind == SM_REGIME_S1) {
+			/* The walk cache holds stage-1 table descriptors. */
+			t += sm_xlate_walk(s->pm, s->has_walk ? &s->walk : NULL,
+					   0, asid, c->ttb0, va, &w, &wc_hit) *
+			     s->lat_wc;
+			if (s->has_walk)
+				(*(wc_hit ? s->st_wc_hits : s->st_wc_misses))++;
+		} else {
+			sm_pgt_translate(s->pm, &rg, va, &w);
+			if (w.fault == SM_WALK_FAULT_STAGE2)
+				(*s->st_faults_stage2)++;
+		}
 		*s->st_walk_reads += w.reads;
 		t += w.reads * s->lat_mem;
 		ev = walk_event(w.fault);
 		if (w.fault == SM_WALK_OK) {
-			struct sm_tc_entry ne =
-			    sm_xlate_entry(&w, va, c->ttb0, c->asid,
-					   c->aset ? 0 : SM_IOTLB_F_BTM);
+			struct sm_tc_entry ne = sm_xlate_entry(
+			    &w, va, c->ttb0, asid,
+			    c->aset || !c->s1 ? 0 : SM_IOTLB_F_BTM);
+			ne.vmid = vmid;
+			ne.root2 = rg.root2;
+			ne.regime = (uint8_t)rg.kind;
+			ne.s2_level = (int8_t)rg.s2_level;
+			if (!c->s1)
+				ne.global = true; /* stage 2: no ASID */
 			fill_iotlb(s, &ne);
 			if (s->has_utlb) {
 				ne.vmid = utag;
@@ -696,6 +850,9 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 				out->perm = w.perm;
 				out->page_size = w.page_size;
 				out->root = c->ttb0;
+				out->root2 = rg.root2;
+				out->regime = (uint8_t)rg.kind;
+				out->s2_level = (int8_t)rg.s2_level;
 			} else {
 				ev = SM_EVT_F_PERMISSION;
 			}
@@ -706,7 +863,12 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 			struct sm_tc_entry ne = {
 			    .va = va & SM_PAGE_MASK,
 			    .root = c->ttb0,
-			    .asid = c->asid,
+			    .root2 = rg.root2,
+			    .regime = (uint8_t)rg.kind,
+			    .s2_level = (int8_t)rg.s2_level,
+			    .asid = asid,
+			    .vmid = vmid,
+			    .global = !c->s1,
 			    .level = 3,
 			    .flags =
 				SM_IOTLB_F_NEG | (c->aset ? 0 : SM_IOTLB_F_BTM),
@@ -820,6 +982,22 @@ uint64_t sm_smmu_dvm_apply(void *smmu, const struct sm_tlbi *t, uint64_t arrive)
 	return done;
 }
 
+struct s2ipa {
+	uint16_t vmid;
+	uint64_t start, end;
+};
+
+static bool s2ipa_match(void *ctx, const struct sm_tc_entry *e)
+{
+	const struct s2ipa *m = ctx;
+	if (e->vmid != m->vmid)
+		return false;
+	if (e->regime == SM_REGIME_NESTED)
+		return true;
+	return e->regime == SM_REGIME_S2 && e->va < m->end &&
+	       e->va + sm_tc_size(e) > m->start;
+}
+
 /* Execute one command; returns false if it is illegal (CERROR_ILL). */
 static bool exec_cmd(struct sm_smmu *s, uint64_t c0, uint64_t c1)
 {
@@ -851,9 +1029,33 @@ static bool exec_cmd(struct sm_smmu *s, uint64_t c0, uint64_t c1)
 		cfg_inv(s, (uint32_t)sm_field_get(CMDQ_CFGI_0_SID, c0), true, 0,
 			false);
 		break;
+	case CMDQ_OP_TLBI_S12_VMALL:
+		/* Every stage-1, stage-2 and combined entry of the VMID. */
+		*s->st_iotlb_invalidated += sm_tc_inv_vmid(
+		    &s->iotlb, (uint16_t)sm_field_get(CMDQ_TLBI_0_VMID, c0));
+		if (s->has_walk)
+			sm_tc_inv_all(&s->walk);
+		flush_utlb(s);
+		break;
+	case CMDQ_OP_TLBI_S2_IPA: {
+		/* Stage-2 entries of the VMID over the IPA range; combined
+		 * (nested) entries do not record their IPA, so all of the
+		 * VMID's go (a superset the spec allows). */
+		struct s2ipa m = {(uint16_t)sm_field_get(CMDQ_TLBI_0_VMID, c0),
+				  c1 & CMDQ_TLBI_1_VA_MASK, 0};
+		unsigned tgi = (unsigned)sm_field_get(CMDQ_TLBI_1_TG, c1);
+		uint64_t np =
+		    tgi ? (uint64_t)(sm_field_get(CMDQ_TLBI_0_NUM, c0) + 1)
+			      << sm_field_get(CMDQ_TLBI_0_SCALE, c0)
+			: 1;
+		m.end = m.start + np * SM_PAGE_SIZE;
+		*s->st_iotlb_invalidated +=
+		    sm_tc_inv_if(&s->iotlb, s2ipa_match, &m);
+		flush_utlb(s);
+		break;
+	}
 	case CMDQ_OP_TLBI_NH_ALL:
 	case CMDQ_OP_TLBI_NSNH_ALL:
-	case CMDQ_OP_TLBI_S12_VMALL:
 		*s->st_iotlb_invalidated += sm_tc_inv_all(&s->iotlb);
 		if (s->has_walk)
 			sm_tc_inv_all(&s->walk);
@@ -885,10 +1087,11 @@ static bool exec_cmd(struct sm_smmu *s, uint64_t c0, uint64_t c1)
 			pages = (uint64_t)(num + 1) << scale;
 		}
 		uint16_t asid = (uint16_t)sm_field_get(CMDQ_TLBI_0_ASID, c0);
+		uint16_t tvmid = (uint16_t)sm_field_get(CMDQ_TLBI_0_VMID, c0);
 		/* The IOTLB holds leaves only, so LEAF changes nothing;
 		 * TTL (range form) limits the level. */
 		*s->st_iotlb_invalidated += sm_tc_inv_range(
-		    &s->iotlb, 0, asid,
+		    &s->iotlb, tvmid, asid,
 		    op == CMDQ_OP_TLBI_NH_VAA ? SM_TC_ASID_ANY
 					      : SM_TC_ASID_OR_GLOBAL,
 		    c1 & CMDQ_TLBI_1_VA_MASK, pages, tg ? (int)ttl : 0);

@@ -62,7 +62,13 @@ struct sm_smmu_ctx {
 	uint64_t ttb0;
 	unsigned t0sz;
 	bool epd0, aset, record, stall;
-	bool eats; /* STE.EATS = translate: the device may use ATS */
+	bool eats;   /* STE.EATS = translate: the device may use ATS */
+	bool s1, s2; /* stages enabled (both: nested) */
+	uint16_t vmid;
+	uint64_t s2ttb;
+	unsigned s2t0sz;
+	int s2_level;
+	bool s2record;
 };
 
 struct sm_smmu_xlate {
@@ -75,7 +81,9 @@ struct sm_smmu_xlate {
 	uint16_t asid;
 	/* The translation behind an OK outcome (what an ATC caches). */
 	unsigned perm;
-	uint64_t page_size, root;
+	uint64_t page_size, root, root2;
+	uint8_t regime;
+	int8_t s2_level;
 };
 
 /* A queue the SMMU produces into (event queue, PRI queue): a ring of
@@ -102,6 +110,7 @@ struct sm_smmu {
 	/* "Registers" the driver programs. */
 	uint64_t strtab_base;
 	unsigned strtab_log2size;
+	unsigned strtab_split; /* 0: linear; else 2-level with this SPLIT */
 	uint64_t cmdq_base;
 	unsigned cmdq_log2size;
 	uint32_t cmdq_prod, cmdq_cons; /* index | wrap bit << log2size */
@@ -142,7 +151,7 @@ struct sm_smmu {
 	uint64_t *st_atc_hits, *st_atc_misses, *st_ats_requests,
 	    *st_atc_invalidated;
 	uint64_t *st_evtq_overflows, *st_priq_requests, *st_priq_overflows,
-	    *st_pri_requests, *st_xlate_queue;
+	    *st_pri_requests, *st_xlate_queue, *st_faults_stage2;
 	uint64_t *st_walks, *st_walk_reads, *st_evtq_records, *st_btm_received,
 	    *st_cmdq_errors, *st_translations, *st_aborted;
 	uint64_t *st_faults[SM_EVT_COUNT_];
@@ -157,6 +166,9 @@ void sm_smmu_fini(struct sm_smmu *s);
 
 /* Register writes (STRTAB_BASE + STRTAB_BASE_CFG, CMDQ_BASE). */
 void sm_smmu_set_strtab(struct sm_smmu *s, uint64_t base, unsigned log2size);
+/* STRTAB_BASE_CFG.FMT = 2-level with SPLIT `split`. */
+void sm_smmu_set_strtab_2lvl(struct sm_smmu *s, uint64_t base,
+			     unsigned log2size, unsigned split);
 void sm_smmu_set_cmdq(struct sm_smmu *s, uint64_t base, unsigned log2size);
 
 /* Translate one access of stream (sid, ssid) at `now`. */
