@@ -633,7 +633,7 @@ static void test_mm_exit_quiets_cd(void **state)
 	/* SVA CD -> release CD: hitless, 2 syncs (KUnit "CD SVA release"). */
 	assert_int_equal(stat(sim, "smmu.cmd.cfgi_cd") - cd0, 2);
 	assert_int_equal(stat(sim, "smmu.cmd.tlbi_nh_asid") - as0, 1);
-	uint64_t cd_pa = sim->os.drv.cdtab[5] + 3 * 64;
+	uint64_t cd_pa = sim->os.drv.sids[5].cdtab + 3 * 64;
 	uint64_t cd = sm_physmem_read64(sim->pm, cd_pa);
 	assert_true(cd & CTXDESC_CD_0_V);
 	assert_true(cd & CTXDESC_CD_0_TCR_EPD0);

@@ -148,9 +148,15 @@ struct smmusim_event {
 	bool cmds;	 /* attach: the driver issues its CFGI/SYNC commands
 			  * (off: the trace carries them, as an import does) */
 	unsigned opcode; /* cmd: SMMU command opcode (CMDQ_0_OP) */
-	uint32_t vmid;	 /* cmd: VMID field */
+	uint32_t vmid;	 /* cmd: VMID field; domain_create: stage-2 VMID */
 	unsigned leaf;	 /* cmd: LEAF bit */
 	unsigned range;	 /* cmd: CFGI_STE_RANGE Range field */
+
+	/* Added with stage 2 and nesting (still format 1). */
+	unsigned stage;	 /* domain_create: 1 or 2; 0 means 1 */
+	bool nested;	 /* domain_create: nest over domain `parent` */
+	uint32_t parent; /* domain_create: the stage-2 domain (when nested) */
+	/* domain_create also reads vmid (stage 2; 0 picks the lowest free) */
 };
 
 /* dev_access without a substream (DMA through a domain): ssid value. */

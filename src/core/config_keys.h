@@ -76,10 +76,15 @@
     "cycles a receiver spends applying one TLBI (assumed)")                    \
   U(CPU_LAT_DSB, "cpu.lat.dsb", 30, 0, 100000,                                 \
     "base cycles of a DSB with nothing outstanding (assumed)")                 \
-  U(SMMU_SID_BITS, "smmu.sid_bits", 8, 1, 16,                                  \
-    "log2 of the linear stream table size (STRTAB_BASE_CFG.LOG2SIZE)")         \
-  U(SMMU_SSID_BITS, "smmu.ssid_bits", 8, 1, 12,                                \
-    "substream ID bits; linear CD tables of 2^ssid_bits entries (S1CDMax)")    \
+  U(SMMU_SID_BITS, "smmu.sid_bits", 8, 1, 20,                                  \
+    "StreamID bits (STRTAB_BASE_CFG.LOG2SIZE); above 16 needs "                \
+    "smmu.strtab.format=2lvl")                                                 \
+  E(SMMU_STRTAB_FORMAT, "smmu.strtab.format", 0, "linear|2lvl",               \
+    "stream table: one linear table, or 2-level with 256-STE L2 tables "      \
+    "made as devices appear (STRTAB_BASE_CFG.FMT, Linux STRTAB_SPLIT 8)")     \
+  U(SMMU_SSID_BITS, "smmu.ssid_bits", 8, 1, 20,                                \
+    "substream ID bits (S1CDMax); up to 10 a linear CD table, above 10 a "     \
+    "2-level one with 1024-CD leaves (Linux CTXDESC_LINEAR_CDMAX)")            \
   U(SMMU_IOTLB_ENTRIES, "smmu.iotlb.entries", 2048, 1, 1u << 20,               \
     "IOTLB entries (gem5 default main TLB: 2048)")                             \
   U(SMMU_IOTLB_WAYS, "smmu.iotlb.ways", 4, 1, 1024,                            \

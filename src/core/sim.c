@@ -581,7 +581,8 @@ static int run_event(struct smmusim *s, const struct smmusim_event *ev,
 		rc = raw_tlbi(s, ev, &t);
 		break;
 	case SMMUSIM_EV_DOMAIN_CREATE:
-		rc = sm_drv_domain_create(&s->os, ev->dom, ev->asid, &t);
+		rc = sm_drv_domain_create(&s->os, ev->dom, ev->stage, ev->asid,
+					  ev->vmid, ev->nested, ev->parent, &t);
 		break;
 	case SMMUSIM_EV_ATTACH:
 		rc = sm_drv_attach(&s->os, ev->sid, ev->dom, ev->cmds, &t);

@@ -111,6 +111,7 @@ struct table_xlat {
 	const struct sm_physmem *pm;
 	const struct sm_regime *rg; /* NULL: identity */
 	unsigned reads;
+	uint64_t failed_ipa; /* table address stage 2 failed on */
 };
 
 static unsigned s2_perm(uint64_t desc)
@@ -131,8 +132,10 @@ static bool xlat_table(struct table_xlat *tx, uint64_t *addr)
 	struct sm_walk w;
 	walk(tx->pm, tx->rg->root2, tx->rg->s2_level, *addr, true, NULL, &w);
 	tx->reads += w.reads;
-	if (w.fault != SM_WALK_OK || !(w.perm & SMMUSIM_PROT_R))
+	if (w.fault != SM_WALK_OK || !(w.perm & SMMUSIM_PROT_R)) {
+		tx->failed_ipa = *addr;
 		return false;
+	}
 	*addr = w.pa;
 	return true;
 }
@@ -438,20 +441,26 @@ enum sm_walk_fault sm_pgt_translate(const struct sm_physmem *pm,
 {
 	switch (rg->kind) {
 	case SM_REGIME_S1:
-		return walk(pm, rg->root, 0, va, false, NULL, out);
+		walk(pm, rg->root, 0, va, false, NULL, out);
+		out->ipa = SM_NO_IPA;
+		return out->fault;
 	case SM_REGIME_S2:
-		return walk(pm, rg->root2, rg->s2_level, va, true, NULL, out);
+		walk(pm, rg->root2, rg->s2_level, va, true, NULL, out);
+		out->ipa = va;
+		return out->fault;
 	case SM_REGIME_NESTED:
 		break;
 	}
 	/* Stage 1 with its tables read through stage 2, then the output
 	 * IPA through stage 2 (Arm ARM D8.2.5 "Combined stage 1 and stage 2
 	 * translation": up to 24 reads with 4 levels each). */
-	struct table_xlat tx = {pm, rg, 0};
+	struct table_xlat tx = {pm, rg, 0, SM_NO_IPA};
 	walk(pm, rg->root, 0, va, false, &tx, out);
 	out->reads += tx.reads;
+	out->ipa = tx.failed_ipa;
 	if (out->fault != SM_WALK_OK)
 		return out->fault;
+	out->ipa = out->pa;
 	struct sm_walk w2;
 	walk(pm, rg->root2, rg->s2_level, out->pa, true, NULL, &w2);
 	out->reads += w2.reads;

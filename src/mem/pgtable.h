@@ -98,7 +98,12 @@ struct sm_walk {
 	unsigned reads;	    /* descriptors read, 1..4 */
 	int start_level;    /* level the walk started at (walk caches) */
 	uint64_t table[4];  /* table read at each level from start_level */
+	/* sm_pgt_translate only: the IPA whose stage-2 translation decided
+	 * the outcome: va for stage 2; nested: stage 1's output, or the table
+	 * address stage 2 failed on; SM_NO_IPA if none. */
+	uint64_t ipa;
 };
+#define SM_NO_IPA UINT64_MAX
 
 /* EL0 permissions of a leaf descriptor: R when AP[1], W when AP[1] and
  * !AP[2], X when !UXN. */

@@ -122,20 +122,45 @@ struct sm_smmu_sva_mn {
 	struct sm_smmu_sva_mn *next;
 };
 
-/* An IOMMU domain for DMA: its own stage-1 io-pgtable and SMMU ASID
- * (drivers/iommu/io-pgtable-arm.c, arm_smmu_domain). */
+/* An IOMMU domain for DMA: its own io-pgtable (drivers/iommu/
+ * io-pgtable-arm.c) and an SMMU ASID (stage 1) or VMID (stage 2); a nested
+ * domain is a stage-1 domain whose tables are read through its parent's
+ * stage 2 (arm_smmu_domain, IOMMU_DOMAIN_NESTED). */
 struct sm_domain {
 	uint32_t id;
-	uint16_t asid;
+	uint8_t stage; /* 1 or 2 */
+	uint16_t asid; /* stage 1 */
+	uint16_t vmid; /* stage 2 */
 	uint64_t pgd;
+	struct sm_domain *parent; /* nested: the stage-2 domain */
 	struct sm_domain *next;
+};
+
+/* What the driver set up for one StreamID. */
+enum sm_sid_mode {
+	SM_SID_NONE = 0, /* abort STE */
+	SM_SID_CDTAB,	 /* stage 1 through the CD table */
+	SM_SID_S2,	 /* stage 2 only */
+	SM_SID_NESTED,	 /* the CD table's stage 1 over a stage 2 */
+};
+
+struct sm_sid_cfg {
+	uint8_t mode;	 /* enum sm_sid_mode */
+	uint64_t cdtab;	 /* CD table (linear) or its L1 table, 0 = none */
+	uint64_t *cdl2;	 /* 2-level CD table: leaf table PA per L1 index */
+	uint32_t dom_s2; /* S2 / nested: the stage-2 domain's id */
+	bool has_dom;	 /* CD 0 holds domain dom_s1's context */
+	uint32_t dom_s1;
 };
 
 struct sm_smmu_drv {
 	struct sm_smmu *smmu;
-	uint64_t strtab;
+	uint64_t strtab; /* linear table, or the L1 table when strtab_2lvl */
 	unsigned sid_bits, ssid_bits;
-	uint64_t *cdtab; /* per StreamID: CD table PA, 0 = none */
+	bool strtab_2lvl;    /* STRTAB_BASE_CFG.FMT = 2-level, SPLIT 8 */
+	uint64_t *strtab_l2; /* 2-level: L2 table PA per L1 index, 0 = none */
+	bool cd_2lvl;	     /* ssid_bits > 10: 2-level CD tables, 64K leaves */
+	struct sm_sid_cfg *sids; /* per StreamID */
 	uint64_t cmdq;
 	unsigned cmdq_log2size;
 	uint32_t prod; /* shadow of CMDQ_PROD */
@@ -156,7 +181,7 @@ struct sm_smmu_drv {
 	size_t nwin, capwin;
 	uint64_t *st_cerror_ill, *st_raw_cmds, *st_dma_maps, *st_dma_unmaps,
 	    *st_entry_syncs, *st_entry_breaking, *st_full_stall_cycles,
-	    *st_sync_polls;
+	    *st_sync_polls, *st_l2_tables, *st_asid_moves;
 	uint64_t *st_submits, *st_sva_inv_range, *st_sva_inv_asid,
 	    *st_sva_inv_skipped, *st_full_stalls;
 	struct sm_hist *h_sync_wait;
@@ -277,8 +302,12 @@ int sm_drv_sva_unbind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 		      uint64_t *t);
 struct sm_bond *sm_drv_find_bond(struct sm_os *os, uint32_t sid, uint32_t ssid);
 /* DMA domains and a trace's raw commands. */
-int sm_drv_domain_create(struct sm_os *os, uint32_t id, uint32_t asid,
-			 uint64_t *t);
+/* stage: 1 or 2 (0 means 1); asid (stage 1) or vmid (stage 2): 0 picks
+ * the lowest unused; nested: this stage-1 domain is nested over the
+ * stage-2 domain `parent`. */
+int sm_drv_domain_create(struct sm_os *os, uint32_t id, unsigned stage,
+			 uint32_t asid, uint32_t vmid, bool nested,
+			 uint32_t parent, uint64_t *t);
 int sm_drv_attach(struct sm_os *os, uint32_t sid, uint32_t dom, bool cmds,
 		  uint64_t *t);
 int sm_drv_iommu_map(struct sm_os *os, uint32_t dom, uint64_t va, uint64_t len,

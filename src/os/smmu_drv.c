@@ -218,6 +218,53 @@ static int issue_one_sync(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 
 /* ---- init ---- */
 
+/* Linux's table geometry: STRTAB_SPLIT (256 STEs per L2 table, L1 Span
+ * 9), CTXDESC_LINEAR_CDMAX (linear CD tables up to 2^10 CDs) and
+ * CTXDESC_SPLIT (64 KiB leaves of 1024 CDs, S1Fmt 64K_L2). */
+#define STRTAB_SPLIT 8
+#define SM_CTXDESC_LINEAR_CDMAX 10
+#define SM_CTXDESC_SPLIT_64K 10
+
+static void write_abort_ste(struct sm_os *os, uint64_t pa)
+{
+	sm_physmem_write64(
+	    os->pm, pa,
+	    STRTAB_STE_0_V |
+		sm_field_prep(STRTAB_STE_0_CFG, STRTAB_STE_0_CFG_ABORT));
+}
+
+/* Where the STE of `sid` is; with a 2-level table, the L2 table of its
+ * range is made first (arm_smmu_init_l2_strtab: abort STEs, then the L1
+ * descriptor; an L1 descriptor with Span 0 is never cached, so no CFGI). */
+static int ste_pa(struct sm_os *os, uint32_t sid, uint64_t *pa)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	if (!d->strtab_2lvl) {
+		*pa = d->strtab + (uint64_t)sid * 64;
+		return 0;
+	}
+	uint32_t i1 = sid >> STRTAB_SPLIT;
+	if (!d->strtab_l2[i1]) {
+		uint64_t l2;
+		uint64_t pages = (64ull << STRTAB_SPLIT) >> SM_PAGE_SHIFT;
+		int rc = sm_physmem_alloc_contig(os->pm, pages, pages,
+						 SM_PAGE_SMMU, &l2, os->eb);
+		if (rc < 0)
+			return rc;
+		for (uint32_t i = 0; i < (1u << STRTAB_SPLIT); i++)
+			write_abort_ste(os, l2 + (uint64_t)i * 64);
+		sm_physmem_write64(
+		    os->pm, d->strtab + (uint64_t)i1 * 8,
+		    (l2 & STRTAB_L1_DESC_L2PTR_MASK) |
+			sm_field_prep(STRTAB_L1_DESC_SPAN, STRTAB_SPLIT + 1));
+		d->strtab_l2[i1] = l2;
+		(*d->st_l2_tables)++;
+	}
+	*pa = d->strtab_l2[i1] +
+	      (uint64_t)(sid & ((1u << STRTAB_SPLIT) - 1)) * 64;
+	return 0;
+}
+
 int sm_drv_init(struct sm_os *os, const smmusim_config_t *cfg,
 		struct sm_stats *st, uint64_t *t)
 {
@@ -254,31 +301,59 @@ int sm_drv_init(struct sm_os *os, const smmusim_config_t *cfg,
 	if (!d->h_sync_wait)
 		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
 
+	d->strtab_2lvl = sm_cfg_enum(cfg, SM_K_SMMU_STRTAB_FORMAT) == 1;
+	d->cd_2lvl = d->ssid_bits > SM_CTXDESC_LINEAR_CDMAX;
+	d->st_l2_tables = sm_stats_counter(st, "os.smmu.l2_tables");
+	d->st_asid_moves = sm_stats_counter(st, "os.smmu.asid_moves");
+	if (d->sid_bits > 16 && !d->strtab_2lvl)
+		return sm_err(os->eb, SMMUSIM_EINVAL,
+			      "smmu.sid_bits=%u needs smmu.strtab.format=2lvl "
+			      "(a linear stream table is limited to 16 bits, "
+			      "4 MiB)",
+			      d->sid_bits);
 	d->batch = sm_calloc(os->alloc, d->batch_max * sizeof(*d->batch));
-	d->cdtab = sm_calloc(os->alloc,
-			     ((size_t)1 << d->sid_bits) * sizeof(*d->cdtab));
-	if (!d->batch || !d->cdtab)
+	d->sids =
+	    sm_calloc(os->alloc, ((size_t)1 << d->sid_bits) * sizeof(*d->sids));
+	if (!d->batch || !d->sids)
 		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
 
-	/* Linear stream table of 2^sid_bits STEs; every STE starts as
-	 * "abort" (arm_smmu_init_bypass_stes with disable_bypass). */
-	uint64_t st_pages =
-	    (((uint64_t)64 << d->sid_bits) + SM_PAGE_SIZE - 1) >> SM_PAGE_SHIFT;
+	if (d->strtab_2lvl) {
+		/* arm_smmu_init_strtab_2lvl: an L1 table of 2^(sid_bits -
+		 * STRTAB_SPLIT) descriptors, all invalid (Span 0); the L2
+		 * tables come with the first device of their range. */
+		uint64_t n1 = 1ull << (d->sid_bits > STRTAB_SPLIT
+					   ? d->sid_bits - STRTAB_SPLIT
+					   : 0);
+		uint64_t pages = (n1 * 8 + SM_PAGE_SIZE - 1) >> SM_PAGE_SHIFT;
+		d->strtab_l2 = sm_calloc(os->alloc, n1 * sizeof(uint64_t));
+		if (!d->strtab_l2)
+			return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+		if ((rc = sm_physmem_alloc_contig(os->pm, pages, pages,
+						  SM_PAGE_SMMU, &d->strtab,
+						  os->eb)) < 0)
+			return rc;
+		sm_smmu_set_strtab_2lvl(d->smmu, d->strtab, d->sid_bits,
+					STRTAB_SPLIT);
+	} else {
+		/* Linear stream table of 2^sid_bits STEs; every STE starts
+		 * as "abort" (arm_smmu_init_bypass_stes, disable_bypass). */
+		uint64_t st_pages =
+		    (((uint64_t)64 << d->sid_bits) + SM_PAGE_SIZE - 1) >>
+		    SM_PAGE_SHIFT;
+		if ((rc = sm_physmem_alloc_contig(os->pm, st_pages, st_pages,
+						  SM_PAGE_SMMU, &d->strtab,
+						  os->eb)) < 0)
+			return rc;
+		for (uint64_t sid = 0; sid < (1ull << d->sid_bits); sid++)
+			write_abort_ste(os, d->strtab + sid * 64);
+		sm_smmu_set_strtab(d->smmu, d->strtab, d->sid_bits);
+	}
 	uint64_t q_pages =
 	    (((uint64_t)16 << d->cmdq_log2size) + SM_PAGE_SIZE - 1) >>
 	    SM_PAGE_SHIFT;
-	if ((rc = sm_physmem_alloc_contig(os->pm, st_pages, st_pages,
-					  SM_PAGE_SMMU, &d->strtab, os->eb)) <
-		0 ||
-	    (rc = sm_physmem_alloc_contig(os->pm, q_pages, q_pages,
+	if ((rc = sm_physmem_alloc_contig(os->pm, q_pages, q_pages,
 					  SM_PAGE_SMMU, &d->cmdq, os->eb)) < 0)
 		return rc;
-	for (uint64_t sid = 0; sid < (1ull << d->sid_bits); sid++)
-		sm_physmem_write64(os->pm, d->strtab + sid * 64, /* abort */
-				   STRTAB_STE_0_V |
-				       sm_field_prep(STRTAB_STE_0_CFG,
-						     STRTAB_STE_0_CFG_ABORT));
-	sm_smmu_set_strtab(d->smmu, d->strtab, d->sid_bits);
 	sm_smmu_set_cmdq(d->smmu, d->cmdq, d->cmdq_log2size);
 	/* The event and PRI queues the SMMU writes records into. */
 	unsigned elog = (unsigned)sm_cfg_u64(cfg, SM_K_SMMU_EVTQ_LOG2SIZE);
@@ -326,13 +401,27 @@ void sm_drv_fini(struct sm_os *os)
 	d->win = NULL;
 	if (d->batch)
 		sm_free(os->alloc, d->batch, d->batch_max * sizeof(*d->batch));
-	if (d->cdtab)
-		sm_free(os->alloc, d->cdtab,
-			((size_t)1 << d->sid_bits) * sizeof(*d->cdtab));
+	if (d->sids) {
+		size_t nl = (size_t)1 << (d->ssid_bits -
+					  SM_CTXDESC_SPLIT_64K * d->cd_2lvl);
+		for (size_t i = 0; i < ((size_t)1 << d->sid_bits); i++)
+			if (d->sids[i].cdl2)
+				sm_free(os->alloc, d->sids[i].cdl2,
+					nl * sizeof(uint64_t));
+		sm_free(os->alloc, d->sids,
+			((size_t)1 << d->sid_bits) * sizeof(*d->sids));
+	}
+	if (d->strtab_l2)
+		sm_free(os->alloc, d->strtab_l2,
+			((size_t)1 << (d->sid_bits > STRTAB_SPLIT
+					   ? d->sid_bits - STRTAB_SPLIT
+					   : 0)) *
+			    sizeof(uint64_t));
 	d->bonds = NULL;
 	d->mns = NULL;
 	d->batch = NULL;
-	d->cdtab = NULL;
+	d->sids = NULL;
+	d->strtab_l2 = NULL;
 }
 
 /* ---- SVA invalidation (the notifier) ---- */
@@ -454,13 +543,64 @@ static int write_entry(struct sm_os *os, uint64_t pa,
 	return c.rc;
 }
 
+static int write_ste(struct sm_os *os, uint32_t sid,
+		     const uint64_t ste[SM_ENTRY_QWORDS], bool cmds,
+		     uint64_t *t)
+{
+	uint64_t pa, c[2];
+	int rc = ste_pa(os, sid, &pa);
+	if (rc < 0)
+		return rc;
+	cmd_cfgi_ste(c, sid);
+	return write_entry(os, pa, ste, true, c, cmds, t);
+}
+
+/* Where CD `ssid` of `sid` is.  A 2-level CD table gets the leaf of the
+ * SSID's range on first use (arm_smmu_alloc_cd_ptr): 1024 zeroed CDs, the
+ * L1 descriptor, then CFGI_CD with Leaf = 0 and a sync, since an invalid
+ * L1 descriptor may have been cached. */
+static int cd_pa(struct sm_os *os, uint32_t sid, uint32_t ssid, bool cmds,
+		 uint64_t *t, uint64_t *pa)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	struct sm_sid_cfg *sc = &d->sids[sid];
+	if (!d->cd_2lvl) {
+		*pa = sc->cdtab + (uint64_t)ssid * 64;
+		return 0;
+	}
+	uint32_t i1 = ssid >> SM_CTXDESC_SPLIT_64K;
+	if (!sc->cdl2[i1]) {
+		uint64_t leaf, c[2];
+		uint64_t pages =
+		    (64ull << SM_CTXDESC_SPLIT_64K) >> SM_PAGE_SHIFT;
+		int rc = sm_physmem_alloc_contig(os->pm, pages, pages,
+						 SM_PAGE_SMMU, &leaf, os->eb);
+		if (rc < 0)
+			return rc;
+		sm_physmem_write64(os->pm, sc->cdtab + (uint64_t)i1 * 8,
+				   (leaf & CTXDESC_L1_DESC_L2PTR_MASK) |
+				       CTXDESC_L1_DESC_V);
+		sc->cdl2[i1] = leaf;
+		(*d->st_l2_tables)++;
+		cmd_cfgi_cd(c, sid, ssid);
+		c[1] &= ~CMDQ_CFGI_1_LEAF;
+		if ((rc = cfgi_sync(os, c, cmds, t)) < 0)
+			return rc;
+	}
+	*pa = sc->cdl2[i1] +
+	      (uint64_t)(ssid & ((1u << SM_CTXDESC_SPLIT_64K) - 1)) * 64;
+	return 0;
+}
+
 static int write_cd(struct sm_os *os, uint32_t sid, uint32_t ssid,
 		    const uint64_t cd[SM_ENTRY_QWORDS], bool cmds, uint64_t *t)
 {
-	uint64_t c[2];
+	uint64_t c[2], pa;
+	int rc = cd_pa(os, sid, ssid, cmds, t, &pa);
+	if (rc < 0)
+		return rc;
 	cmd_cfgi_cd(c, sid, ssid);
-	return write_entry(os, os->drv.cdtab[sid] + (uint64_t)ssid * 64, cd,
-			   false, c, cmds, t);
+	return write_entry(os, pa, cd, false, c, cmds, t);
 }
 
 #define SM_MAIR 0x000000000044ff04ull
@@ -507,29 +647,64 @@ struct sm_bond *sm_drv_find_bond(struct sm_os *os, uint32_t sid, uint32_t ssid)
 	return NULL;
 }
 
+/* The stage-1 STE of `sid` over its CD table, nested over stage-2 domain
+ * `s2` when non-NULL.  S1DSS = SSID0: traffic without a substream uses CD
+ * 0 (a DMA domain's), as Linux sets it up. */
+static void make_cdtable_ste(struct sm_os *os, uint32_t sid,
+			     const struct sm_domain *s2,
+			     uint64_t ste[SM_ENTRY_QWORDS]);
+
+/* The CD table of `sid`, allocated on first use. */
+static int alloc_cd_table(struct sm_os *os, uint32_t sid)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	struct sm_sid_cfg *sc = &d->sids[sid];
+	int rc;
+	if (!sc->cdtab) {
+		/* Linear: 2^ssid_bits CDs; 2-level: the L1 table of
+		 * 2^(ssid_bits - 10) descriptors (arm_smmu_alloc_cd_tables).
+		 */
+		uint64_t bytes =
+		    d->cd_2lvl ? 8ull << (d->ssid_bits - SM_CTXDESC_SPLIT_64K)
+			       : 64ull << d->ssid_bits;
+		uint64_t pages = (bytes + SM_PAGE_SIZE - 1) >> SM_PAGE_SHIFT;
+		if (d->cd_2lvl) {
+			sc->cdl2 = sm_calloc(
+			    os->alloc, ((size_t)1 << (d->ssid_bits -
+						      SM_CTXDESC_SPLIT_64K)) *
+					   sizeof(uint64_t));
+			if (!sc->cdl2)
+				return sm_err(os->eb, SMMUSIM_ENOMEM,
+					      "out of memory");
+		}
+		if ((rc = sm_physmem_alloc_contig(os->pm, pages, pages,
+						  SM_PAGE_SMMU, &sc->cdtab,
+						  os->eb)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Make sure `sid` translates through its CD table: a stream in another
+ * mode goes to plain stage 1, except that nesting stays. */
 static int ensure_cd_table(struct sm_os *os, uint32_t sid, bool cmds,
 			   uint64_t *t)
 {
-	struct sm_smmu_drv *d = &os->drv;
-	if (d->cdtab[sid])
-		return 0;
-	uint64_t pages = (((uint64_t)64 << d->ssid_bits) + SM_PAGE_SIZE - 1) >>
-			 SM_PAGE_SHIFT;
-	int rc = sm_physmem_alloc_contig(os->pm, pages, pages, SM_PAGE_SMMU,
-					 &d->cdtab[sid], os->eb);
-	if (rc < 0)
+	struct sm_sid_cfg *sc = &os->drv.sids[sid];
+	int rc;
+	if ((rc = alloc_cd_table(os, sid)) < 0)
 		return rc;
-	/* The STE goes from abort to "translate through this CD table";
-	 * S1DSS = SSID0: traffic without a substream uses CD 0 (a DMA
-	 * domain's), as Linux sets it up. */
-	uint64_t ste[SM_ENTRY_QWORDS], c[2];
-	sm_ste_make_cdtable(ste, d->cdtab[sid], STRTAB_STE_0_S1FMT_LINEAR,
-			    d->ssid_bits, STRTAB_STE_1_S1DSS_SSID0,
-			    d->ats ? SM_ENTRY_F_ATS : 0);
-	cmd_cfgi_ste(c, sid);
-	return write_entry(os, d->strtab + (uint64_t)sid * 64, ste, true, c,
-			   cmds, t);
+	if (sc->mode == SM_SID_CDTAB || sc->mode == SM_SID_NESTED)
+		return 0;
+	uint64_t ste[SM_ENTRY_QWORDS];
+	make_cdtable_ste(os, sid, NULL, ste);
+	if ((rc = write_ste(os, sid, ste, cmds, t)) < 0)
+		return rc;
+	sc->mode = SM_SID_CDTAB;
+	return 0;
 }
+
+static int share_asid(struct sm_os *os, uint16_t asid, uint64_t *t);
 
 int sm_drv_sva_bind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 		    struct sm_mm *mm, bool pri, uint64_t *t)
@@ -552,6 +727,12 @@ int sm_drv_sva_bind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 			      "sid=0x%" PRIx32 " ssid=%" PRIu32
 			      " is already bound",
 			      sid, ssid);
+	if (d->sids[sid].mode == SM_SID_S2)
+		return sm_err(os->eb, SMMUSIM_EINVAL,
+			      "sid=0x%" PRIx32
+			      " is attached to stage-2 dom=%" PRIu32
+			      "; SVA needs a stage-1 (or nested) stream",
+			      sid, d->sids[sid].dom_s2);
 	if ((rc = ensure_cd_table(os, sid, true, t)) < 0)
 		return rc;
 
@@ -567,6 +748,8 @@ int sm_drv_sva_bind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 	while (m && m->mm != mm)
 		m = m->next;
 	if (!m) {
+		if ((rc = share_asid(os, mm->asid, t)) < 0)
+			return rc;
 		m = sm_calloc(os->alloc, sizeof(*m));
 		if (!m)
 			return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
@@ -685,48 +868,175 @@ static int need_domain(struct sm_os *os, uint32_t id, struct sm_domain **out)
 	return 0;
 }
 
-int sm_drv_domain_create(struct sm_os *os, uint32_t id, uint32_t asid,
-			 uint64_t *t)
+/* The lowest id in 1..65535 that no domain of `stage` uses (arm_smmu_
+ * domain_finalise_s1's ASID, _s2's VMID allocators). */
+static uint32_t lowest_free(const struct sm_os *os, unsigned stage)
 {
+	for (uint32_t v = 1; v <= 0xffff; v++) {
+		bool used = false;
+		for (const struct sm_domain *d = os->drv.domains; d && !used;
+		     d = d->next)
+			used = d->stage == stage &&
+			       (stage == 2 ? d->vmid : d->asid) == v;
+		for (const struct sm_smmu_sva_mn *m = os->drv.mns;
+		     m && !used && stage == 1; m = m->next)
+			used = m->mm->asid == v;
+		if (!used)
+			return v;
+	}
+	return 0;
+}
+
+int sm_drv_domain_create(struct sm_os *os, uint32_t id, unsigned stage,
+			 uint32_t asid, uint32_t vmid, bool nested,
+			 uint32_t parent, uint64_t *t)
+{
+	struct sm_domain *par = NULL;
+	int rc;
 	(void)t;
+	if (!stage)
+		stage = 1;
 	if (find_domain(os, id))
 		return sm_err(os->eb, SMMUSIM_EEXIST,
 			      "dom=%" PRIu32 " already exists", id);
-	if (asid > 0xffff)
+	if (stage > 2)
 		return sm_err(os->eb, SMMUSIM_ERANGE,
-			      "asid=%" PRIu32 " is out of range (1..65535)",
-			      asid);
-	if (!asid) {
-		/* arm_smmu_domain_finalise_s1: the lowest ASID no domain
-		 * uses (SVA's mm ASIDs share the space: see docs/model.md). */
-		for (asid = 1; asid <= 0xffff; asid++) {
-			bool used = false;
-			for (struct sm_domain *d = os->drv.domains; d;
-			     d = d->next)
-				used |= d->asid == asid;
-			if (!used)
-				break;
-		}
+			      "stage=%u is out of range (1 or 2)", stage);
+	if (stage == 1 && vmid)
+		return sm_err(os->eb, SMMUSIM_EINVAL,
+			      "vmid= is for stage=2 domains (a nested "
+			      "domain uses its parent's VMID)");
+	if (stage == 2 && (asid || nested))
+		return sm_err(os->eb, SMMUSIM_EINVAL,
+			      "a stage=2 domain takes vmid=, not %s",
+			      asid ? "asid=" : "parent=");
+	if (nested) {
+		if ((rc = need_domain(os, parent, &par)) < 0)
+			return rc;
+		if (par->stage != 2)
+			return sm_err(os->eb, SMMUSIM_EINVAL,
+				      "parent=%" PRIu32 " is a stage-1 domain; "
+				      "nesting needs a stage=2 parent",
+				      parent);
+	}
+	uint32_t tag = stage == 2 ? vmid : asid;
+	const char *tname = stage == 2 ? "vmid" : "asid";
+	if (tag > 0xffff)
+		return sm_err(os->eb, SMMUSIM_ERANGE,
+			      "%s=%" PRIu32 " is out of range (1..65535)",
+			      tname, tag);
+	if (!tag) {
+		if (!(tag = lowest_free(os, stage)))
+			return sm_err(os->eb, SMMUSIM_ERANGE, "no free %s left",
+				      tname);
 	} else {
 		for (struct sm_domain *d = os->drv.domains; d; d = d->next)
-			if (d->asid == asid)
+			if (d->stage == stage &&
+			    (stage == 2 ? d->vmid : d->asid) == tag)
 				return sm_err(os->eb, SMMUSIM_EEXIST,
-					      "asid=%" PRIu32 " is used by "
-					      "dom=%" PRIu32,
-					      asid, d->id);
+					      "%s=%" PRIu32
+					      " is used by dom=%" PRIu32,
+					      tname, tag, d->id);
+		for (struct sm_smmu_sva_mn *m = os->drv.mns; m && stage == 1;
+		     m = m->next)
+			if (m->mm->asid == tag)
+				return sm_err(os->eb, SMMUSIM_EEXIST,
+					      "asid=%" PRIu32 " is used by SVA "
+					      "(mm=%" PRIu32 " is bound)",
+					      tag, m->mm->id);
 	}
 	struct sm_domain *d = sm_calloc(os->alloc, sizeof(*d));
 	if (!d)
 		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
-	int rc = sm_pgt_new_root(os->pm, &d->pgd, os->eb);
-	if (rc < 0) {
+	if ((rc = sm_pgt_new_root(os->pm, &d->pgd, os->eb)) < 0) {
 		sm_free(os->alloc, d, sizeof(*d));
 		return rc;
 	}
 	d->id = id;
-	d->asid = (uint16_t)asid;
+	d->stage = (uint8_t)stage;
+	if (stage == 2)
+		d->vmid = (uint16_t)tag;
+	else
+		d->asid = (uint16_t)tag;
+	d->parent = par;
 	d->next = os->drv.domains;
 	os->drv.domains = d;
+	return 0;
+}
+
+/* Stage 2 as arm_smmu_make_s2_domain_ste sets it for 48-bit IPAs with a
+ * 4K granule: T0SZ 16, SL0 2 (walks start at level 0), WBWA inner
+ * shareable, PS 48 bits. */
+static void make_s2_ste(const struct sm_domain *s2,
+			uint64_t ste[SM_ENTRY_QWORDS])
+{
+	sm_ste_make_s2(ste, s2->vmid, s2->pgd,
+		       sm_ste_vtcr(64 - SM_VA_BITS, 2, 1, 1, 3, 0, SM_IPS_48),
+		       0);
+}
+
+static void make_cdtable_ste(struct sm_os *os, uint32_t sid,
+			     const struct sm_domain *s2,
+			     uint64_t ste[SM_ENTRY_QWORDS])
+{
+	struct sm_smmu_drv *d = &os->drv;
+	sm_ste_make_cdtable(ste, d->sids[sid].cdtab,
+			    d->cd_2lvl ? STRTAB_STE_0_S1FMT_64K_L2
+				       : STRTAB_STE_0_S1FMT_LINEAR,
+			    d->ssid_bits, STRTAB_STE_1_S1DSS_SSID0,
+			    d->ats ? SM_ENTRY_F_ATS : 0);
+	if (s2) {
+		/* arm_smmu_make_nested_domain_ste: the (guest's) CD-table
+		 * words over the parent's stage-2 words; the CD table
+		 * address is an IPA, equal to its PA here (docs/model.md:
+		 * the parent identity-maps what the driver allocates). */
+		uint64_t s1[SM_ENTRY_QWORDS], st2[SM_ENTRY_QWORDS];
+		memcpy(s1, ste, sizeof(s1));
+		make_s2_ste(s2, st2);
+		sm_ste_make_nested(ste, s1, st2);
+	}
+}
+
+/* CD 0 of a stream attached to stage-1 domain dm: its table and ASID.  A
+ * private ASID: ASET = 1, out of reach of broadcast TLBIs. */
+static int write_domain_cd(struct sm_os *os, uint32_t sid,
+			   const struct sm_domain *dm, bool cmds, uint64_t *t)
+{
+	uint64_t cd[SM_ENTRY_QWORDS];
+	sm_cd_make_s1(cd, dm->asid, dm->pgd,
+		      sm_cd_tcr(64 - SM_VA_BITS, 0, 1, 1, 3, SM_IPS_48),
+		      SM_MAIR, 0);
+	return write_cd(os, sid, 0, cd, cmds, t);
+}
+
+/* arm_smmu_share_asid (Linux 6.1-6.12): SVA pins the mm's CPU ASID in the
+ * SMMU's ASID space; a stage-1 DMA domain holding that ASID moves to a free
+ * one: its CDs are rewritten, then the old ASID is invalidated.  The
+ * window in which the old ASID is still live (FACTS 4.3, BTM) is not
+ * modelled: commands take effect at their PROD write. */
+static int share_asid(struct sm_os *os, uint16_t asid, uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	for (struct sm_domain *dm = d->domains; dm; dm = dm->next) {
+		if (dm->stage != 1 || dm->asid != asid)
+			continue;
+		uint32_t na = lowest_free(os, 1);
+		if (!na || na == asid)
+			return sm_err(os->eb, SMMUSIM_ERANGE,
+				      "no free ASID to move dom=%" PRIu32
+				      " off asid=%u",
+				      dm->id, asid);
+		dm->asid = (uint16_t)na;
+		(*d->st_asid_moves)++;
+		int rc;
+		for (uint32_t sid = 0; sid < (1u << d->sid_bits); sid++)
+			if (d->sids[sid].has_dom &&
+			    d->sids[sid].dom_s1 == dm->id &&
+			    (rc = write_domain_cd(os, sid, dm, true, t)) < 0)
+				return rc;
+		if (!d->skip_inv && (rc = inv_asid(os, asid, t)) < 0)
+			return rc;
+	}
 	return 0;
 }
 
@@ -735,6 +1045,7 @@ int sm_drv_attach(struct sm_os *os, uint32_t sid, uint32_t dom, bool cmds,
 {
 	struct sm_smmu_drv *d = &os->drv;
 	struct sm_domain *dm;
+	uint64_t ste[SM_ENTRY_QWORDS];
 	int rc;
 	if ((rc = need_domain(os, dom, &dm)) < 0)
 		return rc;
@@ -743,15 +1054,36 @@ int sm_drv_attach(struct sm_os *os, uint32_t sid, uint32_t dom, bool cmds,
 			      "sid=0x%" PRIx32 " is outside the stream table "
 			      "(smmu.sid_bits=%u: 0..0x%x)",
 			      sid, d->sid_bits, (1u << d->sid_bits) - 1);
-	if ((rc = ensure_cd_table(os, sid, cmds, t)) < 0)
-		return rc;
-	/* CD 0 of the stream: the domain's table and ASID.  A private
-	 * ASID: ASET = 1, out of reach of broadcast TLBIs. */
-	uint64_t cd[SM_ENTRY_QWORDS];
-	sm_cd_make_s1(cd, dm->asid, dm->pgd,
-		      sm_cd_tcr(64 - SM_VA_BITS, 0, 1, 1, 3, SM_IPS_48),
-		      SM_MAIR, 0);
-	return write_cd(os, sid, 0, cd, cmds, t);
+	struct sm_sid_cfg *sc = &d->sids[sid];
+	sc->has_dom = false;
+	if (dm->stage == 2) {
+		/* arm_smmu_attach_dev of an S2 domain: the STE alone. */
+		make_s2_ste(dm, ste);
+		if ((rc = write_ste(os, sid, ste, cmds, t)) < 0)
+			return rc;
+		sc->mode = SM_SID_S2;
+		sc->dom_s2 = dm->id;
+		return 0;
+	}
+	if (dm->parent) {
+		/* Nested: the CD table (made if need be) under the parent's
+		 * stage 2; switching from another STE kind is breaking. */
+		if ((rc = alloc_cd_table(os, sid)) < 0)
+			return rc;
+		make_cdtable_ste(os, sid, dm->parent, ste);
+		if ((rc = write_ste(os, sid, ste, cmds, t)) < 0)
+			return rc;
+		sc->mode = SM_SID_NESTED;
+		sc->dom_s2 = dm->parent->id;
+	} else {
+		if (sc->mode == SM_SID_NESTED)
+			sc->mode = SM_SID_S2; /* leave nesting: rewrite */
+		if ((rc = ensure_cd_table(os, sid, cmds, t)) < 0)
+			return rc;
+	}
+	sc->has_dom = true;
+	sc->dom_s1 = dm->id;
+	return write_domain_cd(os, sid, dm, cmds, t);
 }
 
 static int check_iova(struct sm_os *os, uint64_t va, uint64_t len,
@@ -768,6 +1100,12 @@ static int check_iova(struct sm_os *os, uint64_t va, uint64_t len,
 			      va, len);
 	*end = va + n;
 	return 0;
+}
+
+/* Bytes a leaf at `level` maps (4K granule). */
+static uint64_t level_size(int level)
+{
+	return 1ull << (SM_PAGE_SHIFT + 9 * (3 - level));
 }
 
 int sm_drv_iommu_map(struct sm_os *os, uint32_t dom, uint64_t va, uint64_t len,
@@ -789,28 +1127,54 @@ int sm_drv_iommu_map(struct sm_os *os, uint32_t dom, uint64_t va, uint64_t len,
 			      "pa=0x%" PRIx64 " is beyond the 48-bit physical "
 			      "address space",
 			      pa);
-	if (!(prot & SMMUSIM_PROT_R))
+	if (dm->stage == 1 && !(prot & SMMUSIM_PROT_R))
 		return sm_err(
 		    os->eb, SMMUSIM_EINVAL,
 		    "prot must include r (io-pgtable has no write-only "
 		    "stage-1 mapping)");
+	if (dm->stage == 2 && !(prot & (SMMUSIM_PROT_R | SMMUSIM_PROT_W)))
+		return sm_err(os->eb, SMMUSIM_EINVAL,
+			      "prot must include r or w");
 	(*os->drv.st_dma_maps)++;
-	/* arm_lpae_map: a leaf per page; existing leaves are replaced (an
-	 * import rebuilds mappings as the walker saw them). */
-	for (uint64_t a = va; a < end; a += SM_PAGE_SIZE) {
+	/* arm_lpae_map: existing leaves are replaced (an import rebuilds
+	 * mappings as the walker saw them).  Stage 1 maps a leaf per page;
+	 * stage 2 with a given pa takes 1 GiB / 2 MiB blocks where va, pa
+	 * and the remaining length allow (iommu_pgsize), so that a VMM's
+	 * identity map of guest RAM stays small. */
+	for (uint64_t a = va; a < end;) {
+		int level = 3;
+		if (dm->stage == 2 && pa) {
+			uint64_t p = pa + (a - va);
+			for (int l = 1; l <= 2 && level == 3; l++) {
+				uint64_t sz = level_size(l);
+				if (!((a | p) & (sz - 1)) && end - a >= sz)
+					level = l;
+			}
+		}
 		uint64_t page = pa ? pa + (a - va) : 0;
 		if (!page && (rc = sm_physmem_alloc(os->pm, SM_PAGE_DATA, &page,
 						    os->eb)) < 0)
 			return rc;
-		uint64_t desc = (page & PTE_ADDR_MASK) | PTE_TYPE_PAGE |
-				PTE_USER | PTE_AF | PTE_NG | PTE_SHARED |
-				PTE_PXN | PTE_UXN;
-		if (!(prot & SMMUSIM_PROT_W))
-			desc |= PTE_RDONLY;
-		if ((rc = sm_pgt_set(os->pm, dm->pgd, a, 3, desc, NULL,
+		uint64_t desc = (page & PTE_ADDR_MASK) | PTE_AF | PTE_SHARED |
+				(level == 3 ? PTE_TYPE_PAGE : PMD_TYPE_SECT);
+		if (dm->stage == 2) {
+			/* ARM_LPAE_PTE_HAP_READ / _WRITE, and XN: devices do
+			 * not fetch instructions. */
+			desc |= PTE_S2_XN;
+			if (prot & SMMUSIM_PROT_R)
+				desc |= PTE_S2_HAP_READ;
+			if (prot & SMMUSIM_PROT_W)
+				desc |= PTE_S2_HAP_WRITE;
+		} else {
+			desc |= PTE_USER | PTE_NG | PTE_PXN | PTE_UXN;
+			if (!(prot & SMMUSIM_PROT_W))
+				desc |= PTE_RDONLY;
+		}
+		if ((rc = sm_pgt_set(os->pm, dm->pgd, a, level, desc, NULL,
 				     os->eb)) < 0)
 			return rc;
 		*t += os->lat_pte;
+		a += level_size(level);
 	}
 	return 0;
 }
@@ -825,15 +1189,34 @@ int sm_drv_iommu_unmap(struct sm_os *os, uint32_t dom, uint64_t va,
 	if ((rc = need_domain(os, dom, &dm)) < 0 ||
 	    (rc = check_iova(os, va, len, &end)) < 0)
 		return rc;
+	/* A block is unmapped whole or not at all: io-pgtable would split
+	 * it (arm_lpae_split_blk_unmap), which is not modelled. */
+	for (uint64_t a = va; a < end;) {
+		int level = 3;
+		uint64_t dpa = 0;
+		uint64_t desc = sm_pgt_get(os->pm, dm->pgd, a, &level, &dpa);
+		uint64_t sz = level_size(level);
+		if (level < 3 && (desc & PTE_VALID) &&
+		    ((a & (sz - 1)) || end - a < sz))
+			return sm_err(
+			    os->eb, SMMUSIM_EINVAL,
+			    "[0x%" PRIx64 ", 0x%" PRIx64
+			    ") unmaps part of the %s block at 0x%" PRIx64
+			    " (splitting blocks is not modelled)",
+			    va, end, level == 1 ? "1 GiB" : "2 MiB",
+			    a & ~(sz - 1));
+		a = (a & ~(sz - 1)) + sz;
+	}
 	(*d->st_dma_unmaps)++;
-	for (uint64_t a = va; a < end; a += SM_PAGE_SIZE) {
-		int level;
-		uint64_t dpa;
-		sm_pgt_get(os->pm, dm->pgd, a, &level, &dpa);
-		if (dpa && level == 3) {
+	for (uint64_t a = va; a < end;) {
+		int level = 3;
+		uint64_t dpa = 0;
+		uint64_t desc = sm_pgt_get(os->pm, dm->pgd, a, &level, &dpa);
+		if (dpa && (desc & PTE_VALID)) {
 			sm_physmem_write64(os->pm, dpa, 0);
 			*t += os->lat_pte;
 		}
+		a = (a & ~(level_size(level) - 1)) + level_size(level);
 	}
 	/* The window stays open until a CMD_SYNC completes. */
 	if (d->nwin == d->capwin) {

@@ -109,6 +109,12 @@ static const struct enum_word cmd_words[] = {
     {NULL, 0},
 };
 
+static const struct enum_word stage_words[] = {
+    {"1", 1},
+    {"2", 2},
+    {NULL, 0},
+};
+
 static const struct enum_word onoff_words[] = {
     {"on", 1},
     {"off", 0},
@@ -159,6 +165,9 @@ enum key_id {
 	K_VMID,
 	K_LEAF,
 	K_RANGE,
+	K_STAGE,
+	K_PARENT,
+	K_DOM_VMID, /* "vmid" of domain_create: 0 picks the lowest free */
 	K_COUNT_
 };
 
@@ -198,6 +207,9 @@ static const struct key_def key_defs[K_COUNT_] = {
     [K_VMID] = {"vmid", KK_U32, NULL, 0},
     [K_LEAF] = {"leaf", KK_U32, NULL, 0},
     [K_RANGE] = {"range", KK_U32, NULL, 0},
+    [K_STAGE] = {"stage", KK_ENUM, stage_words, 1},
+    [K_PARENT] = {"parent", KK_U32, NULL, UINT64_MAX},
+    [K_DOM_VMID] = {"vmid", KK_U32, NULL, 0},
 };
 
 #define MAX_EV_KEYS 16
@@ -235,7 +247,8 @@ static const struct event_def event_defs[] = {
      {REQ(CPU), REQ(TLBI_OP), OPT(ASID), OPT(VA), OPT(TTL), OPT(TG), OPT(SCALE),
       OPT(NUM)}},
     {SMMUSIM_EV_DSB, {REQ(CPU)}},
-    {SMMUSIM_EV_DOMAIN_CREATE, {REQ(DOM), OPT(ASID)}},
+    {SMMUSIM_EV_DOMAIN_CREATE,
+     {REQ(DOM), OPT(STAGE), OPT(ASID), OPT(DOM_VMID), OPT(PARENT)}},
     {SMMUSIM_EV_ATTACH, {REQ(SID), REQ(DOM), OPT(CMDS)}},
     {SMMUSIM_EV_IOMMU_MAP, {REQ(DOM), REQ(VA), REQ(LEN), OPT(PA), OPT(IOPROT)}},
     {SMMUSIM_EV_IOMMU_UNMAP, {REQ(DOM), REQ(VA), REQ(LEN)}},
@@ -338,6 +351,16 @@ static void set_field(struct smmusim_event *ev, enum key_id k, uint64_t v)
 		break;
 	case K_RANGE:
 		ev->range = (unsigned)v;
+		break;
+	case K_STAGE:
+		ev->stage = (unsigned)v;
+		break;
+	case K_PARENT:
+		ev->nested = v != UINT64_MAX;
+		ev->parent = (uint32_t)v;
+		break;
+	case K_DOM_VMID:
+		ev->vmid = (uint32_t)v;
 		break;
 	case K_NONE:
 	case K_COUNT_:

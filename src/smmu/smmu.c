@@ -680,6 +680,7 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 {
 	unsigned need = write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
 	uint64_t t = now;
+	bool s2fault = false; /* a fault of stage 2 (counted, S2R) */
 	struct sm_xlate_report r = {
 	    .agent_kind = SMMUSIM_AGENT_DEVICE,
 	    .sid = sid,
@@ -736,6 +737,7 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 	};
 	uint16_t vmid = c->s2 ? c->vmid : 0;
 	uint16_t asid = c->s1 ? c->asid : 0;
+	s2fault = rg.kind == SM_REGIME_S2;
 	r.asid = asid;
 	r.root = rg.root;
 	r.root2 = rg.root2;
@@ -822,8 +824,7 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 				(*(wc_hit ? s->st_wc_hits : s->st_wc_misses))++;
 		} else {
 			sm_pgt_translate(s->pm, &rg, va, &w);
-			if (w.fault == SM_WALK_FAULT_STAGE2)
-				(*s->st_faults_stage2)++;
+			s2fault |= w.fault == SM_WALK_FAULT_STAGE2;
 		}
 		*s->st_walk_reads += w.reads;
 		t += w.reads * s->lat_mem;
@@ -878,9 +879,12 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		}
 	}
 fault:
-	/* Stage-1 faults are recorded when the CD asks for it (CD.R). */
-	if (ev != SM_EVT_NONE && c->record)
+	/* Stage-1 faults are recorded when the CD asks for it (CD.R), those
+	 * of the stage-2 part when the STE does (STE.S2R). */
+	if (ev != SM_EVT_NONE && (s2fault ? c->s2record : c->record))
 		out->recorded = true;
+	if (ev != SM_EVT_NONE && s2fault)
+		(*s->st_faults_stage2)++;
 	goto done_norecord;
 done:
 done_norecord:
