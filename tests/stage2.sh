@@ -1,0 +1,211 @@
+#!/bin/sh
+# Stage 2, nesting, 2-level stream and CD tables and the SVA/DMA ASID move,
+# end to end through the CLI's JSON stats (issue 4).  Each case is a small
+# trace, the exit code it must give, and the counters it must produce; the
+# "no invalidation" twins show that the oracle sees what a missing TLBI
+# leaves behind.  TAP output.
+# usage: stage2.sh SMMUSIM
+set -u
+S=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0
+failed=0
+
+# run NAME RC "OPTS" "key=value ..." < trace
+# A key "violations" checks violations_total.
+run() {
+	name=$1 want_rc=$2 opts=$3 want=$4
+	n=$((n + 1))
+	cat >"$tmp/t.trace"
+	# shellcheck disable=SC2086
+	"$S" replay "$tmp/t.trace" --format json $opts >"$tmp/r.json" 2>"$tmp/err"
+	rc=$?
+	if python3 - "$tmp/r.json" "$rc" "$want_rc" $want <<'PY'; then
+import json, sys
+path, rc, want_rc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+bad = []
+if rc != want_rc:
+    bad.append("rc=%d (want %d)" % (rc, want_rc))
+try:
+    run = json.load(open(path))["runs"][0]
+except Exception as e:
+    run = None
+    bad.append("no JSON: %s" % e)
+for kv in sys.argv[4:]:
+    if run is None:
+        break
+    k, v = kv.split("=")
+    got = run["violations_total"] if k == "violations" else run["stats"].get(k)
+    if got != int(v):
+        bad.append("%s=%s (want %s)" % (k, got, v))
+if bad:
+    print("# " + "; ".join(bad))
+sys.exit(1 if bad else 0)
+PY
+		echo "ok $n - $name"
+	else
+		echo "not ok $n - $name"
+		sed 's/^/# /' "$tmp/err"
+		failed=$((failed + 1))
+	fi
+}
+
+# fails NAME "OPTS" "message part" < trace: exit 2 and the message.
+fails() {
+	name=$1 opts=$2 msg=$3
+	n=$((n + 1))
+	cat >"$tmp/t.trace"
+	# shellcheck disable=SC2086
+	"$S" replay "$tmp/t.trace" $opts >/dev/null 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" -eq 2 ] && grep -qF -- "$msg" "$tmp/err"; then
+		echo "ok $n - $name"
+	else
+		echo "not ok $n - $name (rc=$rc)"
+		sed 's/^/# /' "$tmp/err"
+		failed=$((failed + 1))
+	fi
+}
+
+s2_trace() {
+	cat <<EOF
+smmusim-trace 1
+domain_create dom=2 stage=2 vmid=7
+attach sid=0x10 dom=2
+iommu_map dom=2 va=0x100000 len=8K
+dev_access sid=0x10 va=0x100000 op=w
+dev_access sid=0x10 va=0x101000 op=r
+iommu_unmap dom=2 va=0x100000 len=4K
+dev_access sid=0x10 va=0x100000 op=r
+$1
+cmd op=sync
+dev_access sid=0x10 va=0x100000 op=r
+iommu_map dom=2 va=0x200000 len=4K prot=r
+dev_access sid=0x10 va=0x200000 op=r
+dev_access sid=0x10 va=0x200000 op=w
+EOF
+}
+
+# Stage 2 only: a walk from VTTB at level 0 (4 reads), S2AP permissions,
+# the unmapped IPA is tolerated until the sync, then faults (recorded:
+# STE.S2R); a write to a read-only IPA is a permission fault.
+s2_trace "cmd op=tlbi_s2_ipa vmid=7 addr=0x100000 leaf=1" >"$tmp/in"
+run <"$tmp/in" "stage 2: walk, S2AP, unmap window, TLBI_S2_IPA" 0 "" \
+		"violations=0 dev.access.ok=4 dev.access.failed=2 smmu.walks=4 smmu.walk.reads=16 smmu.faults.stage2=2 smmu.faults.permission=1 smmu.faults.translation=1 check.tolerated_in_window=1 smmu.iotlb.invalidated=1 smmu.evtq.records=2"
+# Without the TLBI the IPA stays cached after the sync: stale.
+s2_trace "" >"$tmp/in"
+run <"$tmp/in" "stage 2 without TLBI_S2_IPA: stale-translation" 1 "" \
+		"violations=1 check.violations.stale-translation=1"
+# The wrong VMID does not reach the entry.
+s2_trace "cmd op=tlbi_s2_ipa vmid=8 addr=0x100000 leaf=1" >"$tmp/in"
+run <"$tmp/in" "stage 2: TLBI_S2_IPA of another VMID: stale" 1 "" \
+		"violations=1 check.violations.stale-translation=1"
+
+nested_trace() {
+	cat <<EOF
+smmusim-trace 1
+domain_create dom=1 stage=2
+iommu_map dom=1 va=0x40000000 len=1G pa=0x40000000
+domain_create dom=2 parent=1 asid=5
+attach sid=3 dom=2
+iommu_map dom=2 va=0x10000 len=8K
+dev_access sid=3 va=0x10000 op=w
+dev_access sid=3 va=0x11000 op=r
+dev_access sid=3 va=0x12000 op=r
+iommu_unmap dom=1 va=0x40000000 len=1G
+dev_access sid=3 va=0x10000 op=r
+$1
+cmd op=sync
+dev_access sid=3 va=0x10000 op=r
+EOF
+}
+
+# Nested: the parent identity-maps RAM with one 1 GiB block; stage 1's
+# tables are read through it (each S1 read costs a 2-read S2 walk of the
+# block, and the output one more: 4 + 4*2 + 2 = 14 reads per walk).
+# Unmapping the parent's block leaves the combined entry stale until
+# S12_VMALL; the walk after it fails in stage 2 (an S1 table's IPA).
+nested_trace "cmd op=tlbi_s12_vmall vmid=1" >"$tmp/in"
+run <"$tmp/in" "nested: combined walk, stage-2 unmap window, S12_VMALL" 0 "" \
+		"violations=0 dev.access.ok=3 dev.access.failed=2 smmu.walks=4 smmu.walk.reads=42 smmu.faults.stage2=1 check.tolerated_in_window=1 smmu.iotlb.invalidated=2"
+nested_trace "" >"$tmp/in"
+run <"$tmp/in" "nested without S12_VMALL: stale-translation" 1 "" \
+		"violations=1 check.violations.stale-translation=1"
+# TLBI_NH_ASID of the nested domain's ASID in VMID 1 also drops the combined
+# entry (a stage-1 entry of that ASID and VMID): no violation.
+nested_trace "cmd op=tlbi_nh_asid asid=5 vmid=1" >"$tmp/in"
+run <"$tmp/in" "nested: TLBI_NH_ASID with the VMID drops combined entries" 0 "" \
+		"violations=0 check.tolerated_in_window=1"
+# No stage-2 mapping of the CD table: the CD fetch fails (F_CD_FETCH).
+run "nested: CD table not mapped by stage 2: F_CD_FETCH" 0 "" \
+	"dev.access.failed=1 smmu.faults.f_cd_fetch=1" <<'EOF'
+smmusim-trace 1
+domain_create dom=1 stage=2
+domain_create dom=2 parent=1
+attach sid=3 dom=2
+iommu_map dom=2 va=0x10000 len=4K
+dev_access sid=3 va=0x10000 op=r
+EOF
+
+l2_trace() {
+	cat <<'EOF'
+smmusim-trace 1
+mm_create mm=1
+mmap mm=1 va=0x400000 len=64K prot=rw
+touch mm=1 va=0x400000 len=64K
+bind sid=0xabcde ssid=2000 mm=1
+bind sid=0xabcdf ssid=5 mm=1
+dev_access sid=0xabcde ssid=2000 va=0x400000 op=w
+dev_access sid=0xabcdf ssid=5 va=0x401000 op=r
+domain_create dom=1
+attach sid=0x100 dom=1
+iommu_map dom=1 va=0x10000 len=4K
+dev_access sid=0x100 va=0x10000 op=r
+dev_access sid=0x101 va=0x10000 op=r
+dev_access sid=0xfffff va=0x10000 op=r
+EOF
+}
+# 2-level tables: L2 stream tables for 0xabc.. and 0x1.. (2), CD leaves for
+# (0xabcde, leaf 1), (0xabcdf, leaf 0), (0x100, leaf 0) (3).  0x101 is in a
+# made L2 table (abort STE); 0xfffff's L1 descriptor is invalid.
+l2_trace >"$tmp/in"
+run <"$tmp/in" "2-level stream and CD tables" 0 \
+	"--set smmu.sid_bits=20 --set smmu.strtab.format=2lvl --set smmu.ssid_bits=16" \
+	"violations=0 os.smmu.l2_tables=5 dev.access.ok=3 smmu.aborted=1 smmu.faults.c_bad_streamid=1"
+fails <"$tmp/in" "sid_bits above 16 needs the 2-level format" \
+	"--set smmu.sid_bits=20" "needs smmu.strtab.format=2lvl"
+
+# SVA pins the mm's ASID; the DMA domain that held it moves (CD rewritten,
+# old ASID invalidated), so the two never share IOTLB or walk-cache entries.
+run "SVA bind moves a DMA domain off the mm's ASID" 0 "" \
+	"violations=0 dev.access.ok=3 os.smmu.asid_moves=1 smmu.cmd.tlbi_nh_asid=1" <<'EOF'
+smmusim-trace 1
+domain_create dom=1
+attach sid=0x10 dom=1
+iommu_map dom=1 va=0x10000 len=4K
+dev_access sid=0x10 va=0x10000 op=r
+mm_create mm=1
+mmap mm=1 va=0x10000 len=4K prot=rw
+touch mm=1 va=0x10000 len=4K
+bind sid=0x20 ssid=1 mm=1
+dev_access sid=0x20 ssid=1 va=0x10000 op=r
+dev_access sid=0x10 va=0x10000 op=r
+EOF
+
+# Bad input names the line and the rule.
+printf 'smmusim-trace 1\ndomain_create dom=1 stage=3\n' >"$tmp/in"
+fails "stage=3" "" "t.trace:2:27: bad value for key 'stage'" <"$tmp/in"
+printf 'smmusim-trace 1\ndomain_create dom=1\ndomain_create dom=2 parent=1\n' >"$tmp/in"
+fails "parent must be stage 2" "" "nesting needs a stage=2 parent" <"$tmp/in"
+printf 'smmusim-trace 1\ndomain_create dom=1 vmid=3\n' >"$tmp/in"
+fails "vmid on a stage-1 domain" "" "vmid= is for stage=2 domains" <"$tmp/in"
+printf 'smmusim-trace 1\ndomain_create dom=1 stage=2 asid=3\n' >"$tmp/in"
+fails "asid on a stage-2 domain" "" "a stage=2 domain takes vmid=" <"$tmp/in"
+printf 'smmusim-trace 1\ndomain_create dom=1 stage=2\niommu_map dom=1 va=0x200000 len=2M pa=0x40200000\niommu_unmap dom=1 va=0x200000 len=4K\n' >"$tmp/in"
+fails "partial unmap of a 2 MiB block" "" "unmaps part of the 2 MiB block at 0x200000" <"$tmp/in"
+printf 'smmusim-trace 1\ndomain_create dom=1 stage=2\nattach sid=1 dom=1\nmm_create mm=1\nbind sid=1 ssid=1 mm=1\n' >"$tmp/in"
+fails "SVA on a stage-2 stream" "" "SVA needs a stage-1 (or nested) stream" <"$tmp/in"
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
