@@ -137,6 +137,13 @@ run <"$tmp/in" "nested without S12_VMALL: stale-translation" 1 "" \
 nested_trace "cmd op=tlbi_nh_asid asid=5 vmid=1" >"$tmp/in"
 run <"$tmp/in" "nested: TLBI_NH_ASID with the VMID drops combined entries" 0 "" \
 		"violations=0 check.tolerated_in_window=1"
+# TLBI_NH_ALL acts on its VMID only.
+nested_trace "cmd op=tlbi_nh_all vmid=1" >"$tmp/in"
+run <"$tmp/in" "nested: TLBI_NH_ALL of the VMID" 0 "" \
+	"violations=0 check.tolerated_in_window=1"
+nested_trace "cmd op=tlbi_nh_all vmid=0" >"$tmp/in"
+run <"$tmp/in" "nested: TLBI_NH_ALL of VMID 0 leaves VMID 1: stale" 1 "" \
+	"violations=1 check.violations.stale-translation=1"
 # No stage-2 mapping of the CD table: the CD fetch fails (F_CD_FETCH).
 run "nested: CD table not mapped by stage 2: F_CD_FETCH" 0 "" \
 	"dev.access.failed=1 smmu.faults.f_cd_fetch=1" <<'EOF'

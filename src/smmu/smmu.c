@@ -1059,6 +1059,14 @@ static bool exec_cmd(struct sm_smmu *s, uint64_t c0, uint64_t c1)
 		break;
 	}
 	case CMDQ_OP_TLBI_NH_ALL:
+		/* Stage-1 entries of the command's VMID; its stage-2 entries
+		 * go too (more than asked, which the spec permits). */
+		*s->st_iotlb_invalidated += sm_tc_inv_vmid(
+		    &s->iotlb, (uint16_t)sm_field_get(CMDQ_TLBI_0_VMID, c0));
+		if (s->has_walk)
+			sm_tc_inv_all(&s->walk);
+		flush_utlb(s);
+		break;
 	case CMDQ_OP_TLBI_NSNH_ALL:
 		*s->st_iotlb_invalidated += sm_tc_inv_all(&s->iotlb);
 		if (s->has_walk)
@@ -1113,9 +1121,9 @@ static bool exec_cmd(struct sm_smmu *s, uint64_t c0, uint64_t c1)
 		sm_smmu_atc_inv(s, c0, c1);
 		break;
 	default:
-		/* SYNC completes in order below; PRI_RESP, prefetches and
-		 * the EL2/EL3/stage-2/ATC commands are counted and have no
-		 * effect on what this model caches. */
+		/* SYNC completes in order below; PRI_RESP, RESUME,
+		 * STALL_TERM, prefetches and the EL2/EL3 TLBIs are counted
+		 * and have no effect on what this model caches. */
 		break;
 	}
 	/* Counted once executed: an illegal command is in
