@@ -23,6 +23,7 @@
 #include "cpu/tlbi.h"
 #include "mem/pgtable.h"
 #include "mem/physmem.h"
+#include "smmu/entry.h"
 #include "smmu/regs.h"
 #include "smmu/smmu.h"
 
@@ -1458,6 +1459,158 @@ static void test_cmd_encode_positions(void **state)
 	assert_true(hit_page(f, 3));
 }
 
+/* ===================== 2-level tables, stage 2 ====================== */
+
+/* A 2-level stream table with SPLIT 4 (16 STEs per L2 table) over 2^8
+ * StreamIDs: L1 descriptors at f->strtab. */
+static uint64_t l2_strtab(struct fx *f, uint32_t l1_index, unsigned span)
+{
+	uint64_t l2 = alloc_page(f, SM_PAGE_SMMU);
+	sm_physmem_write64(f->pm, f->strtab + (uint64_t)l1_index * 8,
+			   (l2 & STRTAB_L1_DESC_L2PTR_MASK) |
+			       sm_field_prep(STRTAB_L1_DESC_SPAN, span));
+	return l2;
+}
+
+static void test_strtab_2lvl(void **state)
+{
+	struct fx *f = *state;
+	map(f, VA0, true);
+	sm_smmu_set_strtab_2lvl(&f->s, f->strtab, 8, 4);
+	uint64_t l2 = l2_strtab(f, 1, 5);
+	uint64_t cdt = alloc_page(f, SM_PAGE_SMMU);
+	/* sid 0x13: L1 index 1, STE 3 of its L2 table. */
+	sm_physmem_write64(
+	    f->pm, l2 + 3 * 64,
+	    STRTAB_STE_0_V |
+		sm_field_prep(STRTAB_STE_0_CFG, STRTAB_STE_0_CFG_S1_TRANS) |
+		(cdt & STRTAB_STE_0_S1CTXPTR_MASK) |
+		sm_field_prep(STRTAB_STE_0_S1CDMAX, 2));
+	f->cdtab[0] = cdt; /* cd_write() through slot 0 */
+	cd_write(f, 0, 1, 1, f->root, 0);
+	struct sm_smmu_xlate x = xl(f, 0x13, 1, VA0, false);
+	assert_int_equal(x.outcome, SM_XLATE_OK);
+	/* The walk reads 4 levels (the L1 descriptor, STE and CD are
+	 * configuration fetches, not walk reads). */
+	assert_int_equal(stat(f, "smmu.walk.reads"), 4);
+
+	/* An invalid L1 descriptor (Span 0): C_BAD_STREAMID. */
+	x = xl(f, 0x23, 1, VA0, false);
+	assert_int_equal(x.event, SM_EVT_C_BAD_STREAMID);
+	/* A Span that does not reach the StreamID: C_BAD_STE (Span 2 covers
+	 * 2 STEs). */
+	l2_strtab(f, 3, 2);
+	x = xl(f, 0x35, 1, VA0, false);
+	assert_int_equal(x.event, SM_EVT_C_BAD_STE);
+	/* An L2 table outside RAM: F_STE_FETCH. */
+	sm_physmem_write64(f->pm, f->strtab + 4 * 8,
+			   (0x1000000000ull & STRTAB_L1_DESC_L2PTR_MASK) |
+			       sm_field_prep(STRTAB_L1_DESC_SPAN, 5));
+	x = xl(f, 0x41, 1, VA0, false);
+	assert_int_equal(x.event, SM_EVT_F_STE_FETCH);
+	assert_int_equal(stat(f, "smmu.faults.f_ste_fetch"), 1);
+	/* Beyond LOG2SIZE 8. */
+	x = xl(f, 0x100, 1, VA0, false);
+	assert_int_equal(x.event, SM_EVT_C_BAD_STREAMID);
+}
+
+static void test_cd_table_2lvl(void **state)
+{
+	struct fx *f = *state;
+	map(f, VA0, true);
+	/* S1Fmt 4K_L2: 64 CDs per leaf; SSID 70 is CD 6 of leaf 1. */
+	uint64_t l1 = alloc_page(f, SM_PAGE_SMMU);
+	uint64_t leaf = alloc_page(f, SM_PAGE_SMMU);
+	ste_write0(
+	    f, 1,
+	    STRTAB_STE_0_V |
+		sm_field_prep(STRTAB_STE_0_CFG, STRTAB_STE_0_CFG_S1_TRANS) |
+		sm_field_prep(STRTAB_STE_0_S1FMT, STRTAB_STE_0_S1FMT_4K_L2) |
+		(l1 & STRTAB_STE_0_S1CTXPTR_MASK) |
+		sm_field_prep(STRTAB_STE_0_S1CDMAX, 8));
+	f->cdtab[2] = leaf;
+	cd_write(f, 2, 6, 1, f->root, 0);
+	/* Leaf 1 not there yet (L1 descriptor V=0): C_BAD_CD. */
+	struct sm_smmu_xlate x = xl(f, 1, 70, VA0, false);
+	assert_int_equal(x.event, SM_EVT_C_BAD_CD);
+	sm_physmem_write64(f->pm, l1 + 8,
+			   (leaf & CTXDESC_L1_DESC_L2PTR_MASK) |
+			       CTXDESC_L1_DESC_V);
+	x = xl(f, 1, 70, VA0, false);
+	assert_int_equal(x.outcome, SM_XLATE_OK);
+	/* A leaf outside RAM: F_CD_FETCH. */
+	sm_physmem_write64(f->pm, l1 + 16,
+			   (0x1000000000ull & CTXDESC_L1_DESC_L2PTR_MASK) |
+			       CTXDESC_L1_DESC_V);
+	x = xl(f, 1, 130, VA0, false);
+	assert_int_equal(x.event, SM_EVT_F_CD_FETCH);
+	assert_int_equal(stat(f, "smmu.faults.f_cd_fetch"), 1);
+}
+
+static void s2_ste(struct fx *f, uint32_t sid, uint16_t vmid, uint64_t root,
+		   uint64_t vtcr)
+{
+	uint64_t ste[SM_ENTRY_QWORDS];
+	sm_ste_make_s2(ste, vmid, root, vtcr, 0);
+	for (int i = 0; i < SM_ENTRY_QWORDS; i++)
+		sm_physmem_write64(f->pm, ste_pa(f, sid) + 8 * (uint64_t)i,
+				   ste[i]);
+}
+
+static void test_stage2_ste_checks_and_vmid(void **state)
+{
+	struct fx *f = *state;
+	uint64_t s2 = f->root;
+	uint64_t pa = alloc_page(f, SM_PAGE_DATA);
+	assert_int_equal(sm_pgt_set(f->pm, s2, VA0, 3,
+				    (pa & PTE_ADDR_MASK) | PTE_TYPE_PAGE |
+					PTE_AF | PTE_SHARED | PTE_S2_HAP_READ,
+				    NULL, &f->eb),
+			 0);
+	uint64_t good = sm_ste_vtcr(16, 2, 1, 1, 3, 0, 5);
+	s2_ste(f, 2, 9, s2, good);
+	s2_ste(f, 3, 9, s2, sm_ste_vtcr(16, 2, 1, 1, 3, 1, 5)); /* 64K */
+	s2_ste(f, 4, 9, s2, sm_ste_vtcr(16, 3, 1, 1, 3, 0, 5)); /* SL0 3 */
+	s2_ste(f, 5, 9, s2, sm_ste_vtcr(12, 2, 1, 1, 3, 0, 5)); /* T0SZ */
+	assert_int_equal(xl(f, 3, SMMUSIM_NO_SSID, VA0, false).event,
+			 SM_EVT_C_BAD_STE);
+	assert_int_equal(xl(f, 4, SMMUSIM_NO_SSID, VA0, false).event,
+			 SM_EVT_C_BAD_STE);
+	assert_int_equal(xl(f, 5, SMMUSIM_NO_SSID, VA0, false).event,
+			 SM_EVT_C_BAD_STE);
+
+	/* Read-only IPA: read OK, write a permission fault of stage 2. */
+	struct sm_smmu_xlate x = xl(f, 2, SMMUSIM_NO_SSID, VA0, false);
+	assert_int_equal(x.outcome, SM_XLATE_OK);
+	assert_int_equal(x.pa, pa);
+	x = xl(f, 2, SMMUSIM_NO_SSID, VA0, true);
+	assert_int_equal(x.event, SM_EVT_F_PERMISSION);
+	assert_true(x.recorded); /* STE.S2R */
+	assert_int_equal(stat(f, "smmu.faults.stage2"), 1);
+
+	/* The entry is VMID 9's: TLBI_NH_ASID / S12_VMALL of VMID 8 leave it,
+	 * S12_VMALL of VMID 9 removes it. */
+	uint64_t walks = stat(f, "smmu.walks");
+	cmd(f, op(CMDQ_OP_TLBI_S12_VMALL) | sm_field_prep(CMDQ_TLBI_0_VMID, 8),
+	    0);
+	publish(f);
+	assert_int_equal(xl(f, 2, SMMUSIM_NO_SSID, VA0, false).outcome,
+			 SM_XLATE_OK);
+	assert_int_equal(stat(f, "smmu.walks"), walks);
+	cmd(f, op(CMDQ_OP_TLBI_S2_IPA) | sm_field_prep(CMDQ_TLBI_0_VMID, 9),
+	    (VA0 + 0x1000) & CMDQ_TLBI_1_VA_MASK);
+	publish(f);
+	assert_int_equal(xl(f, 2, SMMUSIM_NO_SSID, VA0, false).outcome,
+			 SM_XLATE_OK);
+	assert_int_equal(stat(f, "smmu.walks"), walks); /* other IPA */
+	cmd(f, op(CMDQ_OP_TLBI_S2_IPA) | sm_field_prep(CMDQ_TLBI_0_VMID, 9),
+	    VA0 & CMDQ_TLBI_1_VA_MASK);
+	publish(f);
+	assert_int_equal(xl(f, 2, SMMUSIM_NO_SSID, VA0, false).outcome,
+			 SM_XLATE_OK);
+	assert_int_equal(stat(f, "smmu.walks"), walks + 1);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1495,6 +1648,9 @@ int main(void)
 	    T(test_iotlb_repl_policies_differ),
 	    T(test_cmd_encode_range_checks),
 	    T(test_cmd_encode_positions),
+	    T(test_strtab_2lvl),
+	    T(test_cd_table_2lvl),
+	    T(test_stage2_ste_checks_and_vmid),
 	};
 #undef T
 	return cmocka_run_group_tests_name("smmu", tests, NULL, NULL);
