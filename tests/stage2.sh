@@ -4,9 +4,10 @@
 # trace, the exit code it must give, and the counters it must produce; the
 # "no invalidation" twins show that the oracle sees what a missing TLBI
 # leaves behind.  TAP output.
-# usage: stage2.sh SMMUSIM
+# usage: stage2.sh SMMUSIM TRACES_DIR
 set -u
 S=$1
+T=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 n=0
@@ -199,6 +200,10 @@ bind sid=0x20 ssid=1 mm=1
 dev_access sid=0x20 ssid=1 va=0x10000 op=r
 dev_access sid=0x10 va=0x10000 op=r
 EOF
+
+# The bundled sample.
+run <"$T/samples/nested.trace" "samples/nested.trace" 0 "" \
+	"violations=0 dev.access.ok=3 dev.access.failed=3 smmu.faults.stage2=2 smmu.faults.permission=1 smmu.walks=5 smmu.walk.reads=48"
 
 # Bad input names the line and the rule.
 printf 'smmusim-trace 1\ndomain_create dom=1 stage=3\n' >"$tmp/in"
