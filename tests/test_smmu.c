@@ -1611,6 +1611,42 @@ static void test_stage2_ste_checks_and_vmid(void **state)
 	assert_int_equal(stat(f, "smmu.walks"), walks + 1);
 }
 
+static void test_cmd_service_times(void **state)
+{
+	/* 16 sets x 4 ways; lat.cmd 20 (default) + class extras + scan. */
+	const char *kv[] = {"smmu.iotlb.entries",
+			    "64",
+			    "smmu.iotlb.ways",
+			    "4",
+			    "smmu.lat.cmd_tlbi",
+			    "100",
+			    "smmu.lat.inv_scan",
+			    "10",
+			    "smmu.lat.cmd_sync",
+			    "7",
+			    "smmu.lat.cmd_cfgi",
+			    "3",
+			    NULL};
+	struct fx *f = fx_reinit(state, kv);
+	uint64_t t0 = f->now;
+	cmd_tlbi_va(f, 1, VA0, 1, 3, 0, 3); /* 4 pages: 4 sets */
+	publish(f);
+	assert_int_equal(f->now - t0, 20 + 100 + 4 * 10);
+	t0 = f->now;
+	cmd_tlbi_va(f, 1, VA0, 1, 31, 3, 3); /* 256 pages: all 16 sets */
+	publish(f);
+	assert_int_equal(f->now - t0, 20 + 100 + 16 * 10);
+	t0 = f->now;
+	cmd_tlbi_asid(f, 1);
+	publish(f);
+	assert_int_equal(f->now - t0, 20 + 100 + 16 * 10);
+	t0 = f->now;
+	cmd_cfgi_ste(f, 1);
+	cmd_sync(f);
+	publish(f);
+	assert_int_equal(f->now - t0, 20 + 3 + 20 + 7);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1651,6 +1687,7 @@ int main(void)
 	    T(test_strtab_2lvl),
 	    T(test_cd_table_2lvl),
 	    T(test_stage2_ste_checks_and_vmid),
+	    T(test_cmd_service_times),
 	};
 #undef T
 	return cmocka_run_group_tests_name("smmu", tests, NULL, NULL);

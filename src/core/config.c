@@ -112,6 +112,10 @@ static const char *const hw_qemu_7_2[] = {
     "smmu.lat.iotlb_hit=0",
     "smmu.lat.cfg=0",
     "smmu.lat.cmd=0",
+    "smmu.lat.cmd_cfgi=0",
+    "smmu.lat.cmd_tlbi=0",
+    "smmu.lat.cmd_sync=0",
+    "smmu.lat.inv_scan=0",
     "smmu.btm=off",
 };
 static const char *const hw_gem5[] = {
@@ -131,6 +135,10 @@ static const char *const hw_gem5[] = {
     "smmu.lat.iotlb_hit=3",
     "smmu.lat.cfg=3",
     "smmu.lat.cmd=0",
+    "smmu.lat.cmd_cfgi=0",
+    "smmu.lat.cmd_tlbi=0",
+    "smmu.lat.cmd_sync=0",
+    "smmu.lat.inv_scan=0",
     "smmu.btm=off",
 };
 

@@ -135,6 +135,16 @@
     "cycles of a configuration cache lookup (gem5 default: 3)")                \
   U(SMMU_LAT_CMD, "smmu.lat.cmd", 20, 0, 1000000,                              \
     "cycles the SMMU takes to consume one command (assumed)")                  \
+  U(SMMU_LAT_CMD_CFGI, "smmu.lat.cmd_cfgi", 0, 0, 1000000,                    \
+    "extra cycles of a CFGI_* command on top of smmu.lat.cmd (assumed)")      \
+  U(SMMU_LAT_CMD_TLBI, "smmu.lat.cmd_tlbi", 0, 0, 1000000,                    \
+    "extra cycles of a TLBI_* command, or a BTM broadcast TLBI, on top of "    \
+    "smmu.lat.cmd (assumed; see docs/model.md for a published calibration)")  \
+  U(SMMU_LAT_CMD_SYNC, "smmu.lat.cmd_sync", 0, 0, 1000000,                    \
+    "extra cycles of a CMD_SYNC on top of smmu.lat.cmd (assumed)")            \
+  U(SMMU_LAT_INV_SCAN, "smmu.lat.inv_scan", 0, 0, 100000,                      \
+    "cycles per IOTLB set an invalidation visits: one per page of a VA "       \
+    "or range TLBI, every set for ASID, VMID and ALL forms (assumed)")         \
   U(SMMU_LAT_CMD_WRITE, "smmu.lat.cmd_write", 10, 0, 1000000,                  \
     "cycles the driver spends writing one command into the queue (assumed)")   \
   E(POLICY_SMMU_SYNC_WAIT, "policy.smmu.sync_wait", 0, "msi|cons",            \

@@ -111,6 +111,10 @@ int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
 	s->lat_iotlb = sm_cfg_u64(cfg, SM_K_SMMU_LAT_IOTLB_HIT);
 	s->lat_cfg = sm_cfg_u64(cfg, SM_K_SMMU_LAT_CFG);
 	s->lat_cmd = sm_cfg_u64(cfg, SM_K_SMMU_LAT_CMD);
+	s->lat_cmd_cfgi = sm_cfg_u64(cfg, SM_K_SMMU_LAT_CMD_CFGI);
+	s->lat_cmd_tlbi = sm_cfg_u64(cfg, SM_K_SMMU_LAT_CMD_TLBI);
+	s->lat_cmd_sync = sm_cfg_u64(cfg, SM_K_SMMU_LAT_CMD_SYNC);
+	s->lat_inv_scan = sm_cfg_u64(cfg, SM_K_SMMU_LAT_INV_SCAN);
 	s->lat_mem = sm_cfg_u64(cfg, SM_K_MEM_LATENCY);
 
 	uint64_t ce = sm_cfg_u64(cfg, SM_K_SMMU_CFGCACHE_ENTRIES);
@@ -913,8 +917,11 @@ static void flush_utlb(struct sm_smmu *s)
 
 /* ---- commands ---- */
 
-static void cfg_inv(struct sm_smmu *s, uint32_t sid, bool any_ssid,
-		    uint32_t ssid, bool all)
+/* Drop cached configurations of StreamIDs [sid, sid + nsid): of every
+ * substream, or of `ssid` only.  One pass over the cache whatever the span
+ * (CFGI_STE_RANGE may name 2^31 StreamIDs). */
+static void cfg_inv(struct sm_smmu *s, uint32_t sid, uint64_t nsid,
+		    bool any_ssid, uint32_t ssid)
 {
 	size_t n = (size_t)s->cfg_sets * s->cfg_ways;
 	for (size_t i = 0; i < n; i++) {
@@ -924,7 +931,7 @@ static void cfg_inv(struct sm_smmu *s, uint32_t sid, bool any_ssid,
 		/* A context cached for "no substream" uses CD 0. */
 		bool ssid_match = c->ssid == ssid ||
 				  (ssid == 0 && c->ssid == SMMUSIM_NO_SSID);
-		if (all || (c->sid == sid && (any_ssid || ssid_match))) {
+		if ((uint64_t)c->sid - sid < nsid && (any_ssid || ssid_match)) {
 			c->valid = false;
 			(*s->st_cfg_invalidated)++;
 		}
@@ -955,6 +962,15 @@ static bool btm_pred(void *ctx, const struct sm_tc_entry *e)
 	return e->va < c->end && e->va + sm_tc_size(e) > t->va;
 }
 
+/* Service time of a TLB invalidation that visits `sets` IOTLB sets: a
+ * lookup per page up to a whole scan (smmu.lat.inv_scan per set). */
+static uint64_t inv_cost(const struct sm_smmu *s, uint64_t pages)
+{
+	uint64_t sets = s->iotlb.sets;
+	return s->lat_cmd_tlbi +
+	       s->lat_inv_scan * (pages < sets ? pages : sets);
+}
+
 uint64_t sm_smmu_dvm_apply(void *smmu, const struct sm_tlbi *t, uint64_t arrive)
 {
 	struct sm_smmu *s = smmu;
@@ -981,7 +997,9 @@ uint64_t sm_smmu_dvm_apply(void *smmu, const struct sm_tlbi *t, uint64_t arrive)
 		}
 		flush_utlb(s);
 	}
-	uint64_t done = max_u64(arrive, s->rx_busy_until) + s->lat_cmd;
+	bool by_va = t->op != SM_TLBI_VMALLE1 && t->op != SM_TLBI_ASIDE1;
+	uint64_t done = max_u64(arrive, s->rx_busy_until) + s->lat_cmd +
+			inv_cost(s, by_va ? t->pages : UINT64_MAX);
 	s->rx_busy_until = done;
 	return done;
 }
@@ -1003,35 +1021,52 @@ static bool s2ipa_match(void *ctx, const struct sm_tc_entry *e)
 }
 
 /* Execute one command; returns false if it is illegal (CERROR_ILL). */
-static bool exec_cmd(struct sm_smmu *s, uint64_t c0, uint64_t c1)
+/* Execute one command; *cost gets its service time: smmu.lat.cmd, plus
+ * the class's (CFGI, TLBI, SYNC) and, for TLBIs, the IOTLB scan. */
+static bool exec_cmd(struct sm_smmu *s, uint64_t c0, uint64_t c1,
+		     uint64_t *cost)
 {
 	unsigned op = (unsigned)sm_field_get(CMDQ_0_OP, c0);
+	*cost = s->lat_cmd;
 	if (!sm_smmu_cmd_name(op))
 		return false;
+	if (op >= CMDQ_OP_CFGI_STE && op <= CMDQ_OP_CFGI_CD_ALL)
+		*cost += s->lat_cmd_cfgi;
+	else if (op == CMDQ_OP_CMD_SYNC)
+		*cost += s->lat_cmd_sync;
+	else if (op == CMDQ_OP_TLBI_NH_VA || op == CMDQ_OP_TLBI_NH_VAA)
+		*cost += inv_cost(
+		    s, sm_field_get(CMDQ_TLBI_1_TG, c1)
+			   ? (uint64_t)(sm_field_get(CMDQ_TLBI_0_NUM, c0) + 1)
+				 << sm_field_get(CMDQ_TLBI_0_SCALE, c0)
+			   : 1);
+	else if (op >= CMDQ_OP_TLBI_NH_ALL && op <= CMDQ_OP_TLBI_NSNH_ALL)
+		/* By ASID or VMID, ALL, and TLBI_S2_IPA (which drops every
+		 * nested entry of its VMID): a whole scan. */
+		*cost += inv_cost(s, UINT64_MAX);
 	switch (op) {
 	case CMDQ_OP_CFGI_STE:
-		cfg_inv(s, (uint32_t)sm_field_get(CMDQ_CFGI_0_SID, c0), true, 0,
-			false);
+		cfg_inv(s, (uint32_t)sm_field_get(CMDQ_CFGI_0_SID, c0), 1, true,
+			0);
 		break;
 	case CMDQ_OP_CFGI_ALL: {
 		unsigned range = (unsigned)sm_field_get(CMDQ_CFGI_1_RANGE, c1);
 		uint32_t sid = (uint32_t)sm_field_get(CMDQ_CFGI_0_SID, c0);
 		if (range >= 31) {
-			cfg_inv(s, 0, true, 0, true);
+			cfg_inv(s, 0, 1ull << 32, true, 0);
 		} else {
 			uint32_t base = sid & ~((1u << (range + 1)) - 1);
-			for (uint64_t i = 0; i < (1ull << (range + 1)); i++)
-				cfg_inv(s, base + (uint32_t)i, true, 0, false);
+			cfg_inv(s, base, 1ull << (range + 1), true, 0);
 		}
 		break;
 	}
 	case CMDQ_OP_CFGI_CD:
-		cfg_inv(s, (uint32_t)sm_field_get(CMDQ_CFGI_0_SID, c0), false,
-			(uint32_t)sm_field_get(CMDQ_CFGI_0_SSID, c0), false);
+		cfg_inv(s, (uint32_t)sm_field_get(CMDQ_CFGI_0_SID, c0), 1,
+			false, (uint32_t)sm_field_get(CMDQ_CFGI_0_SSID, c0));
 		break;
 	case CMDQ_OP_CFGI_CD_ALL:
-		cfg_inv(s, (uint32_t)sm_field_get(CMDQ_CFGI_0_SID, c0), true, 0,
-			false);
+		cfg_inv(s, (uint32_t)sm_field_get(CMDQ_CFGI_0_SID, c0), 1, true,
+			0);
 		break;
 	case CMDQ_OP_TLBI_S12_VMALL:
 		/* Every stage-1, stage-2 and combined entry of the VMID. */
@@ -1144,8 +1179,10 @@ uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now)
 		uint64_t pa = s->cmdq_base + (uint64_t)idx * 16;
 		uint64_t c0 = sm_physmem_read64(s->pm, pa);
 		uint64_t c1 = sm_physmem_read64(s->pm, pa + 8);
-		t += s->lat_cmd;
-		if (!exec_cmd(s, c0, c1)) {
+		uint64_t cost;
+		bool ok = exec_cmd(s, c0, c1, &cost);
+		t += cost;
+		if (!ok) {
 			/* CONS stays on the bad command; GERROR.CMDQ_ERR set
 			 * until software acknowledges (spec 7.1). */
 			s->cmdq_halted = true;

@@ -137,6 +137,7 @@ struct sm_smmu {
 	bool btm;
 	bool perm_fault_from_cache;
 	uint64_t lat_iotlb, lat_cfg, lat_cmd, lat_mem, lat_utlb, lat_wc;
+	uint64_t lat_cmd_cfgi, lat_cmd_tlbi, lat_cmd_sync, lat_inv_scan;
 	uint64_t rx_busy_until; /* BTM: applying broadcast TLBIs until */
 	uint64_t *slot_free;	/* smmu.xlate_slots: each busy until */
 	unsigned nslots;
