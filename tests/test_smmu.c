@@ -1579,13 +1579,21 @@ static void test_stage2_ste_checks_and_vmid(void **state)
 	assert_int_equal(xl(f, 5, SMMUSIM_NO_SSID, VA0, false).event,
 			 SM_EVT_C_BAD_STE);
 
-	/* Read-only IPA: read OK, write a permission fault of stage 2. */
+	/* Read-only IPA: read OK, write a permission fault of stage 2,
+	 * recorded (STE.S2R) with S2 = 1, CLASS = IN and the IPA. */
+	uint64_t evtq = alloc_page(f, SM_PAGE_SMMU);
+	sm_smmu_set_evtq(&f->s, evtq, 3);
 	struct sm_smmu_xlate x = xl(f, 2, SMMUSIM_NO_SSID, VA0, false);
 	assert_int_equal(x.outcome, SM_XLATE_OK);
 	assert_int_equal(x.pa, pa);
 	x = xl(f, 2, SMMUSIM_NO_SSID, VA0, true);
 	assert_int_equal(x.event, SM_EVT_F_PERMISSION);
-	assert_true(x.recorded); /* STE.S2R */
+	assert_true(x.recorded);
+	uint64_t r1 = sm_physmem_read64(f->pm, evtq + 8);
+	assert_true(r1 & EVTQ_1_S2);
+	assert_false(r1 & EVTQ_1_RNW);
+	assert_int_equal(sm_field_get(EVTQ_1_CLASS, r1), EVTQ_1_CLASS_IN);
+	assert_int_equal(sm_physmem_read64(f->pm, evtq + 24), VA0);
 	assert_int_equal(stat(f, "smmu.faults.stage2"), 1);
 
 	/* The entry is VMID 9's: TLBI_NH_ASID / S12_VMALL of VMID 8 leave it,

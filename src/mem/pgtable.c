@@ -458,6 +458,7 @@ enum sm_walk_fault sm_pgt_translate(const struct sm_physmem *pm,
 	walk(pm, rg->root, 0, va, false, &tx, out);
 	out->reads += tx.reads;
 	out->ipa = tx.failed_ipa;
+	out->s2_table = tx.failed_ipa != SM_NO_IPA;
 	if (out->fault != SM_WALK_OK)
 		return out->fault;
 	out->ipa = out->pa;

@@ -12,6 +12,7 @@
 #ifndef SM_MEM_PGTABLE_H
 #define SM_MEM_PGTABLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mem/physmem.h"
@@ -102,6 +103,7 @@ struct sm_walk {
 	 * the outcome: va for stage 2; nested: stage 1's output, or the table
 	 * address stage 2 failed on; SM_NO_IPA if none. */
 	uint64_t ipa;
+	bool s2_table; /* nested: stage 2 failed on a stage-1 table's IPA */
 };
 #define SM_NO_IPA UINT64_MAX
 

@@ -181,6 +181,12 @@ static inline uint64_t sm_field_prep(uint64_t mask, uint64_t v)
 #define EVTQ_0_SSID SM_GENMASK(31, 12)
 #define EVTQ_0_SID SM_GENMASK(63, 32)
 #define EVTQ_1_RNW SM_BIT(35)
+#define EVTQ_1_S2 SM_BIT(39)
+#define EVTQ_1_CLASS SM_GENMASK(41, 40)
+#define EVTQ_1_CLASS_CD 0
+#define EVTQ_1_CLASS_TT 1
+#define EVTQ_1_CLASS_IN 2
+#define EVTQ_3_IPA SM_GENMASK(51, 12)
 #define EVTQ_2_ADDR SM_GENMASK(63, 0)
 
 /* PRI queue records (spec 8.1, page request), 2 x 64-bit words. */

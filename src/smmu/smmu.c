@@ -549,8 +549,16 @@ static const uint8_t evt_ids[SM_EVT_COUNT_] = {
 #undef SM_EVT_ID_
 };
 
+/* Stage-2 part of a fault record (spec 7.3: S2, CLASS, IPA). */
+struct evt_s2 {
+	bool s2;
+	unsigned cls; /* EVTQ_1_CLASS_* */
+	uint64_t ipa;
+};
+
 static void record_event(struct sm_smmu *s, enum sm_smmu_event ev, uint32_t sid,
-			 uint32_t ssid, uint64_t va, bool write, uint64_t cycle)
+			 uint32_t ssid, uint64_t va, bool write,
+			 const struct evt_s2 *x, uint64_t cycle)
 {
 	uint64_t w[EVTQ_ENT_DWORDS] = {0};
 	w[0] = sm_field_prep(EVTQ_0_ID, evt_ids[ev]) |
@@ -559,6 +567,10 @@ static void record_event(struct sm_smmu *s, enum sm_smmu_event ev, uint32_t sid,
 		w[0] |= EVTQ_0_SSV | sm_field_prep(EVTQ_0_SSID, ssid);
 	w[1] = write ? 0 : EVTQ_1_RNW;
 	w[2] = va;
+	if (x->s2) {
+		w[1] |= EVTQ_1_S2 | sm_field_prep(EVTQ_1_CLASS, x->cls);
+		w[3] = x->ipa & EVTQ_3_IPA;
+	}
 	/* records: every record the SMMU generated; overflows: those lost
 	 * to a full (or not configured) queue. */
 	(*s->st_evtq_records)++;
@@ -685,6 +697,7 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 	unsigned need = write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
 	uint64_t t = now;
 	bool s2fault = false; /* a fault of stage 2 (counted, S2R) */
+	struct evt_s2 ex = {false, EVTQ_1_CLASS_IN, 0};
 	struct sm_xlate_report r = {
 	    .agent_kind = SMMUSIM_AGENT_DEVICE,
 	    .sid = sid,
@@ -742,6 +755,7 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 	uint16_t vmid = c->s2 ? c->vmid : 0;
 	uint16_t asid = c->s1 ? c->asid : 0;
 	s2fault = rg.kind == SM_REGIME_S2;
+	ex.ipa = va; /* stage 2 only: the input is the IPA */
 	r.asid = asid;
 	r.root = rg.root;
 	r.root2 = rg.root2;
@@ -829,6 +843,10 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		} else {
 			sm_pgt_translate(s->pm, &rg, va, &w);
 			s2fault |= w.fault == SM_WALK_FAULT_STAGE2;
+			if (w.ipa != SM_NO_IPA)
+				ex.ipa = w.ipa;
+			if (w.s2_table)
+				ex.cls = EVTQ_1_CLASS_TT;
 		}
 		*s->st_walk_reads += w.reads;
 		t += w.reads * s->lat_mem;
@@ -889,11 +907,12 @@ fault:
 		out->recorded = true;
 	if (ev != SM_EVT_NONE && s2fault)
 		(*s->st_faults_stage2)++;
+	ex.s2 = s2fault;
 	goto done_norecord;
 done:
 done_norecord:
 	if (out->recorded)
-		record_event(s, ev, sid, ssid, va, write, t);
+		record_event(s, ev, sid, ssid, va, write, &ex, t);
 	if (ev != SM_EVT_NONE)
 		(*s->st_faults[ev])++;
 	out->event = ev;
