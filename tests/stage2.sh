@@ -217,7 +217,11 @@ fails "asid on a stage-2 domain" "" "a stage=2 domain takes vmid=" <"$tmp/in"
 printf 'smmusim-trace 1\ndomain_create dom=1 stage=2\niommu_map dom=1 va=0x200000 len=2M pa=0x40200000\niommu_unmap dom=1 va=0x200000 len=4K\n' >"$tmp/in"
 fails "partial unmap of a 2 MiB block" "" "unmaps part of the 2 MiB block at 0x200000" <"$tmp/in"
 printf 'smmusim-trace 1\ndomain_create dom=1 stage=2\nattach sid=1 dom=1\nmm_create mm=1\nbind sid=1 ssid=1 mm=1\n' >"$tmp/in"
-fails "SVA on a stage-2 stream" "" "SVA needs a stage-1 (or nested) stream" <"$tmp/in"
+fails "SVA on a stage-2 stream" "" "is attached to stage-2 dom=1; SVA needs a stage-1 stream" <"$tmp/in"
+printf 'smmusim-trace 1\ndomain_create dom=1 stage=2\ndomain_create dom=2 parent=1\nattach sid=1 dom=2\nmm_create mm=1\nbind sid=1 ssid=1 mm=1\n' >"$tmp/in"
+fails "SVA on a nested stream" "" "is attached to nested dom=2; SVA needs a stage-1 stream" <"$tmp/in"
+printf 'smmusim-trace 1\nmm_create mm=1\nbind sid=1 ssid=3 mm=1\ndomain_create dom=1 stage=2\nattach sid=1 dom=1\n' >"$tmp/in"
+fails "stage-2 attach over SVA bonds" "" "sid=0x1 has SVA bonds (ssid=3); a stage-2 domain needs them unbound first" <"$tmp/in"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

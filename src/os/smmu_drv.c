@@ -727,12 +727,18 @@ int sm_drv_sva_bind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 			      "sid=0x%" PRIx32 " ssid=%" PRIu32
 			      " is already bound",
 			      sid, ssid);
-	if (d->sids[sid].mode == SM_SID_S2)
-		return sm_err(os->eb, SMMUSIM_EINVAL,
-			      "sid=0x%" PRIx32
-			      " is attached to stage-2 dom=%" PRIu32
-			      "; SVA needs a stage-1 (or nested) stream",
-			      sid, d->sids[sid].dom_s2);
+	/* The host's SVA shares a CPU page table with the device: a
+	 * stage-1-only stream.  Under stage 2 (alone or nested) the host's
+	 * notifier invalidations (VMID 0) would miss what the SMMU caches. */
+	if (d->sids[sid].mode == SM_SID_S2 ||
+	    d->sids[sid].mode == SM_SID_NESTED)
+		return sm_err(
+		    os->eb, SMMUSIM_EINVAL,
+		    "sid=0x%" PRIx32 " is attached to %s dom=%" PRIu32
+		    "; SVA needs a stage-1 stream",
+		    sid, d->sids[sid].mode == SM_SID_S2 ? "stage-2" : "nested",
+		    d->sids[sid].mode == SM_SID_S2 ? d->sids[sid].dom_s2
+						   : d->sids[sid].dom_s1);
 	if ((rc = ensure_cd_table(os, sid, true, t)) < 0)
 		return rc;
 
@@ -1055,6 +1061,18 @@ int sm_drv_attach(struct sm_os *os, uint32_t sid, uint32_t dom, bool cmds,
 			      "(smmu.sid_bits=%u: 0..0x%x)",
 			      sid, d->sid_bits, (1u << d->sid_bits) - 1);
 	struct sm_sid_cfg *sc = &d->sids[sid];
+	if (dm->stage == 2 || dm->parent) {
+		/* The reverse of sm_drv_sva_bind's rule. */
+		for (struct sm_bond *b = d->bonds; b; b = b->next)
+			if (b->sid == sid)
+				return sm_err(
+				    os->eb, SMMUSIM_EINVAL,
+				    "sid=0x%" PRIx32
+				    " has SVA bonds (ssid=%" PRIu32
+				    "); a %s domain needs them unbound first",
+				    sid, b->ssid,
+				    dm->stage == 2 ? "stage-2" : "nested");
+	}
 	sc->has_dom = false;
 	if (dm->stage == 2) {
 		/* arm_smmu_attach_dev of an S2 domain: the STE alone. */
