@@ -201,6 +201,115 @@ dev_access sid=0x20 ssid=1 va=0x10000 op=r
 dev_access sid=0x10 va=0x10000 op=r
 EOF
 
+# Regressions (found by an adversarial pass).
+# A nested stream must not hit the stage-2-only entry of its parent's VMID.
+run "nested lookup never hits a stage-2-only entry" 0 "" \
+	"dev.access.ok=1 dev.access.failed=1" <<'EOF'
+smmusim-trace 1
+domain_create dom=1 stage=2 vmid=1
+iommu_map dom=1 va=0x40000000 len=1G pa=0x40000000
+attach sid=1 dom=1
+domain_create dom=2 parent=1 asid=5
+attach sid=2 dom=2
+iommu_map dom=2 va=0x10000 len=4K
+dev_access sid=1 va=0x40000000 op=r
+dev_access sid=2 va=0x40000000 op=r
+EOF
+# Re-attaching a stream among stage-1, stage-2 and nested domains, each
+# mapping one page: 9 of the 27 accesses translate (micro-TLB included).
+{
+	cat <<'EOF'
+smmusim-trace 1
+domain_create dom=1 stage=2 vmid=1
+iommu_map dom=1 va=0x40000000 len=1G pa=0x40000000
+domain_create dom=2
+iommu_map dom=2 va=0x10000 len=4K
+domain_create dom=3 stage=2
+iommu_map dom=3 va=0x20000 len=4K
+domain_create dom=4 parent=1
+iommu_map dom=4 va=0x30000 len=4K
+EOF
+	for d in 2 3 4 2 4 3 2 3 4; do
+		echo "attach sid=5 dom=$d"
+		for a in 0x10000 0x20000 0x30000; do
+			echo "dev_access sid=5 va=$a op=r"
+		done
+	done
+} >"$tmp/in"
+run <"$tmp/in" "re-attach: the micro-TLB keeps nothing of the old domain" 0 "" \
+	"violations=0 dev.access.ok=9 dev.access.failed=18"
+run <"$tmp/in" "re-attach without a micro-TLB: the same" 0 "--set smmu.utlb.entries=0" \
+	"violations=0 dev.access.ok=9 dev.access.failed=18"
+# A SubstreamID on a stage-2-only stream: C_BAD_SUBSTREAMID.
+run "stage 2 with a SubstreamID: C_BAD_SUBSTREAMID" 0 "" \
+	"dev.access.ok=1 dev.access.failed=1 smmu.faults.c_bad_substreamid=1" <<'EOF'
+smmusim-trace 1
+domain_create dom=1 stage=2 vmid=1
+iommu_map dom=1 va=0x10000 len=4K
+attach sid=1 dom=1
+dev_access sid=1 ssid=3 va=0x10000 op=r
+dev_access sid=1 va=0x10000 op=r
+EOF
+# Stage-1 TLBIs do not reach stage-2 entries; an illegal TLBI_S2_IPA range
+# is CERROR_ILL; its TTL limits the level.
+s2_trace "cmd op=tlbi_nh_va asid=0 vmid=7 addr=0x100000" >"$tmp/in"
+run <"$tmp/in" "TLBI_NH_VA does not remove a stage-2 entry: stale" 1 "" \
+	"violations=1 check.violations.stale-translation=1"
+s2_trace "cmd op=tlbi_nh_vaa vmid=7 addr=0x100000" >"$tmp/in"
+run <"$tmp/in" "TLBI_NH_VAA does not remove a stage-2 entry: stale" 1 "" \
+	"violations=1 check.violations.stale-translation=1"
+s2_trace "cmd op=tlbi_s2_ipa vmid=7 addr=0x100000 tg=2 num=0 ttl=1" >"$tmp/in"
+run <"$tmp/in" "TLBI_S2_IPA with TG=2: CERROR_ILL, the entry stays" 1 "" \
+	"violations=1 smmu.cmdq.errors=1 os.smmu.cerror_ill_acks=1"
+block_trace() {
+	cat <<EOF
+smmusim-trace 1
+domain_create dom=1 stage=2 vmid=1
+attach sid=1 dom=1
+iommu_map dom=1 va=0x200000 len=2M pa=0x40200000
+dev_access sid=1 va=0x300000 op=w
+iommu_map dom=1 va=0x200000 len=2M pa=0x40200000 prot=r
+cmd op=tlbi_s2_ipa vmid=1 addr=0x200000 tg=1 num=1 ttl=$1
+cmd op=sync
+dev_access sid=1 va=0x300000 op=w
+EOF
+}
+block_trace 2 >"$tmp/in"
+run <"$tmp/in" "TLBI_S2_IPA TTL=2 removes the 2 MiB block entry" 0 "" \
+	"violations=0 smmu.faults.permission=1"
+block_trace 3 >"$tmp/in"
+run <"$tmp/in" "TLBI_S2_IPA TTL=3 leaves it: stale-permission" 1 "" \
+	"violations=1 check.violations.stale-permission=1"
+# SVA does not move a nested domain's ASID (another VMID's space).
+run "SVA leaves nested ASIDs alone" 0 "" \
+	"violations=0 os.smmu.asid_moves=0 dev.access.ok=1 dev.access.failed=1" <<'EOF'
+smmusim-trace 1
+domain_create dom=1 stage=2 vmid=1
+iommu_map dom=1 va=0x40000000 len=1G pa=0x40000000
+domain_create dom=2 parent=1
+attach sid=2 dom=2
+iommu_map dom=2 va=0x10000 len=4K
+dev_access sid=2 va=0x10000 op=r
+mm_create mm=1
+bind sid=5 ssid=1 mm=1
+unbind sid=5 ssid=1
+mm_exit mm=1
+domain_create dom=3 parent=1
+attach sid=3 dom=3
+dev_access sid=3 va=0x10000 op=r
+EOF
+# Thousands of domains with chosen ids stay fast (a linear allocator).
+{
+	echo "smmusim-trace 1"
+	i=1
+	while [ $i -le 3000 ]; do
+		echo "domain_create dom=$i"
+		echo "domain_create dom=$((i + 100000)) stage=2"
+		i=$((i + 1))
+	done
+} >"$tmp/in"
+run <"$tmp/in" "6000 domains" 0 "" "violations=0"
+
 # The bundled sample.
 run <"$T/samples/nested.trace" "samples/nested.trace" 0 "" \
 	"violations=0 dev.access.ok=3 dev.access.failed=3 smmu.faults.stage2=2 smmu.faults.permission=1 smmu.walks=5 smmu.walk.reads=48"

@@ -61,14 +61,14 @@ static uint32_t set_of(const struct sm_tcache *tc, uint64_t va, int level)
 	return (uint32_t)((key >> 32) % tc->sets);
 }
 
-static bool tags_match(const struct sm_tc_entry *t, uint16_t vmid,
+static bool tags_match(const struct sm_tc_entry *t, uint32_t vmid,
 		       uint32_t asid, enum sm_tc_asid_match m)
 {
 	if (!t->valid || t->vmid != vmid)
 		return false;
 	switch (m) {
 	case SM_TC_ASID_ANY:
-		return true;
+		return t->asid != SM_TC_ASID_STAGE2;
 	case SM_TC_ASID_OR_GLOBAL:
 		return t->global || t->asid == asid;
 	case SM_TC_ASID_ONLY:
@@ -77,7 +77,7 @@ static bool tags_match(const struct sm_tc_entry *t, uint16_t vmid,
 	return false;
 }
 
-struct sm_tc_entry *sm_tc_lookup_level(struct sm_tcache *tc, uint16_t vmid,
+struct sm_tc_entry *sm_tc_lookup_level(struct sm_tcache *tc, uint32_t vmid,
 				       uint32_t asid, uint64_t va, int level)
 {
 	uint64_t base = va & ~((1ull << shift_of(level)) - 1);
@@ -94,7 +94,7 @@ struct sm_tc_entry *sm_tc_lookup_level(struct sm_tcache *tc, uint16_t vmid,
 	return NULL;
 }
 
-struct sm_tc_entry *sm_tc_lookup(struct sm_tcache *tc, uint16_t vmid,
+struct sm_tc_entry *sm_tc_lookup(struct sm_tcache *tc, uint32_t vmid,
 				 uint32_t asid, uint64_t va)
 {
 	for (int level = 3; level >= tc->min_level; level--) {
@@ -171,7 +171,7 @@ static void drop(struct sm_tcache *tc, struct sm_tc_entry *t)
 	tc->live--;
 }
 
-unsigned sm_tc_inv_va(struct sm_tcache *tc, uint16_t vmid, uint32_t asid,
+unsigned sm_tc_inv_va(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
 		      enum sm_tc_asid_match m, uint64_t va)
 {
 	unsigned n = 0;
@@ -192,7 +192,7 @@ unsigned sm_tc_inv_va(struct sm_tcache *tc, uint16_t vmid, uint32_t asid,
 }
 
 struct range_ctx {
-	uint16_t vmid;
+	uint32_t vmid;
 	uint32_t asid;
 	enum sm_tc_asid_match m;
 	uint64_t start, end;
@@ -207,7 +207,7 @@ static bool match_range(void *ctx, const struct sm_tc_entry *t)
 	       t->va + sm_tc_size(t) > c->start;
 }
 
-unsigned sm_tc_inv_range(struct sm_tcache *tc, uint16_t vmid, uint32_t asid,
+unsigned sm_tc_inv_range(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
 			 enum sm_tc_asid_match m, uint64_t start,
 			 uint64_t pages, int level)
 {
@@ -257,7 +257,7 @@ unsigned sm_tc_inv_if(struct sm_tcache *tc,
 }
 
 struct tag_ctx {
-	uint16_t vmid;
+	uint32_t vmid;
 	uint32_t asid;
 };
 
@@ -280,13 +280,13 @@ static bool match_all(void *ctx, const struct sm_tc_entry *t)
 	return true;
 }
 
-unsigned sm_tc_inv_asid(struct sm_tcache *tc, uint16_t vmid, uint32_t asid)
+unsigned sm_tc_inv_asid(struct sm_tcache *tc, uint32_t vmid, uint32_t asid)
 {
 	struct tag_ctx c = {vmid, asid};
 	return sm_tc_inv_if(tc, match_asid, &c);
 }
 
-unsigned sm_tc_inv_vmid(struct sm_tcache *tc, uint16_t vmid)
+unsigned sm_tc_inv_vmid(struct sm_tcache *tc, uint32_t vmid)
 {
 	struct tag_ctx c = {vmid, 0};
 	return sm_tc_inv_if(tc, match_vmid, &c);

@@ -37,7 +37,7 @@ struct sm_tc_entry {
 	int8_t s2_level; /* stage-2 starting level */
 	uint64_t stamp;
 	uint32_t asid;
-	uint16_t vmid;
+	uint32_t vmid;
 	uint8_t level; /* 1, 2, 3 */
 	uint8_t perm;  /* SMMUSIM_PROT_* */
 	bool valid;
@@ -53,6 +53,11 @@ enum sm_tc_repl {
 	 * cache first empties it (smmu_iotlb_insert -> smmu_iotlb_inv_all). */
 	SM_TC_FLUSHALL = 3,
 };
+
+/* ASID tag of stage-2-only entries (SMMU): outside every 16-bit ASID and
+ * never global, so no stage-1 operation (by VA, VAA, ASID) matches them;
+ * VMID-wide ones and predicates do. */
+#define SM_TC_ASID_STAGE2 0x10000u
 
 /* Flag values shared by every owner: a negative entry (a cached
  * translation fault; the IOTLB's SM_IOTLB_F_NEG). */
@@ -86,10 +91,10 @@ void sm_tc_set_repl(struct sm_tcache *tc, enum sm_tc_repl repl,
 		    struct sm_rng *rng);
 
 /* Entry covering va for (vmid, asid), NULL on miss.  Updates LRU. */
-struct sm_tc_entry *sm_tc_lookup(struct sm_tcache *tc, uint16_t vmid,
+struct sm_tc_entry *sm_tc_lookup(struct sm_tcache *tc, uint32_t vmid,
 				 uint32_t asid, uint64_t va);
 /* The entry of exactly `level` covering va (walk caches). */
-struct sm_tc_entry *sm_tc_lookup_level(struct sm_tcache *tc, uint16_t vmid,
+struct sm_tc_entry *sm_tc_lookup_level(struct sm_tcache *tc, uint32_t vmid,
 				       uint32_t asid, uint64_t va, int level);
 /* Insert (replacing any entry for the same page and tags).  Returns true
  * if a valid entry was evicted to make room. */
@@ -101,16 +106,16 @@ enum sm_tc_asid_match {
 	SM_TC_ASID_OR_GLOBAL, /* this ASID, and global entries (VA forms) */
 	SM_TC_ASID_ONLY,      /* this ASID, not global entries (ASID forms) */
 };
-unsigned sm_tc_inv_va(struct sm_tcache *tc, uint16_t vmid, uint32_t asid,
+unsigned sm_tc_inv_va(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
 		      enum sm_tc_asid_match m, uint64_t va);
 /* Entries overlapping [start, start + pages * 4K) with matching tags; with
  * level (1..3) non-zero only entries of that level (a TTL hint).  Probes the
  * sets of each page when the range is small, scans the cache otherwise. */
-unsigned sm_tc_inv_range(struct sm_tcache *tc, uint16_t vmid, uint32_t asid,
+unsigned sm_tc_inv_range(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
 			 enum sm_tc_asid_match m, uint64_t start,
 			 uint64_t pages, int level);
-unsigned sm_tc_inv_asid(struct sm_tcache *tc, uint16_t vmid, uint32_t asid);
-unsigned sm_tc_inv_vmid(struct sm_tcache *tc, uint16_t vmid);
+unsigned sm_tc_inv_asid(struct sm_tcache *tc, uint32_t vmid, uint32_t asid);
+unsigned sm_tc_inv_vmid(struct sm_tcache *tc, uint32_t vmid);
 unsigned sm_tc_inv_all(struct sm_tcache *tc);
 /* Remove entries for which fn returns true. */
 unsigned sm_tc_inv_if(struct sm_tcache *tc,

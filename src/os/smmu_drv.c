@@ -878,18 +878,24 @@ static int need_domain(struct sm_os *os, uint32_t id, struct sm_domain **out)
  * domain_finalise_s1's ASID, _s2's VMID allocators). */
 static uint32_t lowest_free(const struct sm_os *os, unsigned stage)
 {
-	for (uint32_t v = 1; v <= 0xffff; v++) {
-		bool used = false;
-		for (const struct sm_domain *d = os->drv.domains; d && !used;
-		     d = d->next)
-			used = d->stage == stage &&
-			       (stage == 2 ? d->vmid : d->asid) == v;
-		for (const struct sm_smmu_sva_mn *m = os->drv.mns;
-		     m && !used && stage == 1; m = m->next)
-			used = m->mm->asid == v;
-		if (!used)
-			return v;
-	}
+	/* One pass to mark the ids in use, one to find the first free: a
+	 * trace with thousands of domains must stay linear. */
+	uint64_t used[(0xffff + 64) / 64] = {0};
+	for (const struct sm_domain *d = os->drv.domains; d; d = d->next)
+		if (d->stage == stage) {
+			uint32_t v = stage == 2 ? d->vmid : d->asid;
+			used[v / 64] |= 1ull << (v % 64);
+		}
+	for (const struct sm_smmu_sva_mn *m = os->drv.mns; m && stage == 1;
+	     m = m->next)
+		used[m->mm->asid / 64] |= 1ull << (m->mm->asid % 64);
+	used[0] |= 1; /* 0 is "choose one", never an id */
+	for (uint32_t w = 0; w < sizeof(used) / sizeof(used[0]); w++)
+		if (~used[w]) {
+			uint32_t v =
+			    w * 64 + (uint32_t)__builtin_ctzll(~used[w]);
+			return v <= 0xffff ? v : 0;
+		}
 	return 0;
 }
 
@@ -943,8 +949,8 @@ int sm_drv_domain_create(struct sm_os *os, uint32_t id, unsigned stage,
 					      "%s=%" PRIu32
 					      " is used by dom=%" PRIu32,
 					      tname, tag, d->id);
-		for (struct sm_smmu_sva_mn *m = os->drv.mns; m && stage == 1;
-		     m = m->next)
+		for (struct sm_smmu_sva_mn *m = os->drv.mns;
+		     m && stage == 1 && !nested; m = m->next)
 			if (m->mm->asid == tag)
 				return sm_err(os->eb, SMMUSIM_EEXIST,
 					      "asid=%" PRIu32 " is used by SVA "
@@ -1024,7 +1030,9 @@ static int share_asid(struct sm_os *os, uint16_t asid, uint64_t *t)
 {
 	struct sm_smmu_drv *d = &os->drv;
 	for (struct sm_domain *dm = d->domains; dm; dm = dm->next) {
-		if (dm->stage != 1 || dm->asid != asid)
+		/* A nested domain's ASID lives in its VMID's space, apart
+		 * from the host's (VMID 0): no conflict. */
+		if (dm->stage != 1 || dm->parent || dm->asid != asid)
 			continue;
 		uint32_t na = lowest_free(os, 1);
 		if (!na || na == asid)

@@ -404,6 +404,10 @@ static void fetch_ctx(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		}
 		if (!c->s1) {
 			c->record = c->s2record;
+			/* A SubstreamID needs stage 1 (spec 3.9: with stage
+			 * 1 not enabled, SSV = 1 is C_BAD_SUBSTREAMID). */
+			if (ssid != SMMUSIM_NO_SSID)
+				c->error = SM_EVT_C_BAD_SUBSTREAMID;
 			return;
 		}
 	}
@@ -754,6 +758,10 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 	};
 	uint16_t vmid = c->s2 ? c->vmid : 0;
 	uint16_t asid = c->s1 ? c->asid : 0;
+	/* The ASID tag of cached entries: stage-2-only entries get one no
+	 * stage-1 lookup or TLBI can match (a nested stream of the same
+	 * VMID must not hit an IPA entry). */
+	uint32_t atag = c->s1 ? asid : SM_TC_ASID_STAGE2;
 	s2fault = rg.kind == SM_REGIME_S2;
 	ex.ipa = va; /* stage 2 only: the input is the IPA */
 	r.asid = asid;
@@ -774,19 +782,21 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 	}
 
 	/* Micro-TLB (per stream: its entries are tagged with the StreamID
-	 * in the VMID field), then the IOTLB, then a walk. */
+	 * in the VMID field; it is emptied by every TLBI and CFGI, so the
+	 * stream's VMID cannot change under an entry), then the IOTLB, then
+	 * a walk. */
 	struct sm_tc_entry *e = NULL;
-	uint16_t utag = (uint16_t)sid;
+	uint32_t utag = sid;
 	if (s->has_utlb) {
 		t += s->lat_utlb;
-		e = sm_tc_lookup(&s->utlb, utag, asid, va);
+		e = sm_tc_lookup(&s->utlb, utag, atag, va);
 		(*(e ? s->st_utlb_hits : s->st_utlb_misses))++;
 		if (e)
 			r.cache = "smmu.utlb";
 	}
 	if (!e) {
 		t += s->lat_iotlb;
-		e = sm_tc_lookup(&s->iotlb, vmid, asid, va);
+		e = sm_tc_lookup(&s->iotlb, vmid, atag, va);
 		if (e) {
 			(*s->st_iotlb_hits)++;
 			r.cache = "smmu.iotlb";
@@ -804,7 +814,7 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		/* gem5-like: a cached entry that would fault is dropped and
 		 * the walk decides. */
 		*s->st_iotlb_invalidated += sm_tc_inv_va(
-		    &s->iotlb, vmid, asid, SM_TC_ASID_OR_GLOBAL, va);
+		    &s->iotlb, vmid, atag, SM_TC_ASID_OR_GLOBAL, va);
 		if (s->has_utlb)
 			sm_tc_inv_all(&s->utlb);
 		e = NULL;
@@ -859,8 +869,10 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 			ne.root2 = rg.root2;
 			ne.regime = (uint8_t)rg.kind;
 			ne.s2_level = (int8_t)rg.s2_level;
-			if (!c->s1)
-				ne.global = true; /* stage 2: no ASID */
+			if (!c->s1) {
+				ne.global = false; /* stage 2: no ASID */
+				ne.asid = SM_TC_ASID_STAGE2;
+			}
 			fill_iotlb(s, &ne);
 			if (s->has_utlb) {
 				ne.vmid = utag;
@@ -889,9 +901,8 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 			    .root2 = rg.root2,
 			    .regime = (uint8_t)rg.kind,
 			    .s2_level = (int8_t)rg.s2_level,
-			    .asid = asid,
+			    .asid = atag,
 			    .vmid = vmid,
-			    .global = !c->s1,
 			    .level = 3,
 			    .flags =
 				SM_IOTLB_F_NEG | (c->aset ? 0 : SM_IOTLB_F_BTM),
@@ -943,6 +954,10 @@ static void cfg_inv(struct sm_smmu *s, uint32_t sid, uint64_t nsid,
 		    bool any_ssid, uint32_t ssid)
 {
 	size_t n = (size_t)s->cfg_sets * s->cfg_ways;
+	/* The micro-TLBs are tagged by StreamID alone: a stream whose
+	 * configuration may have changed loses them (assumed, as for
+	 * TLBIs: docs/model.md). */
+	flush_utlb(s);
 	for (size_t i = 0; i < n; i++) {
 		struct sm_smmu_ctx *c = &s->cfg[i];
 		if (!c->valid)
@@ -1026,6 +1041,7 @@ uint64_t sm_smmu_dvm_apply(void *smmu, const struct sm_tlbi *t, uint64_t arrive)
 struct s2ipa {
 	uint16_t vmid;
 	uint64_t start, end;
+	int level; /* TTL of the range form; 0 = any */
 };
 
 static bool s2ipa_match(void *ctx, const struct sm_tc_entry *e)
@@ -1036,12 +1052,13 @@ static bool s2ipa_match(void *ctx, const struct sm_tc_entry *e)
 	if (e->regime == SM_REGIME_NESTED)
 		return true;
 	return e->regime == SM_REGIME_S2 && e->va < m->end &&
-	       e->va + sm_tc_size(e) > m->start;
+	       e->va + sm_tc_size(e) > m->start &&
+	       (!m->level || e->level == m->level);
 }
 
-/* Execute one command; returns false if it is illegal (CERROR_ILL). */
-/* Execute one command; *cost gets its service time: smmu.lat.cmd, plus
- * the class's (CFGI, TLBI, SYNC) and, for TLBIs, the IOTLB scan. */
+/* Execute one command (false if it is illegal: CERROR_ILL); *cost gets its
+ * service time: smmu.lat.cmd, plus the class's (CFGI, TLBI, SYNC) and, for
+ * TLBIs, the IOTLB scan. */
 static bool exec_cmd(struct sm_smmu *s, uint64_t c0, uint64_t c1,
 		     uint64_t *cost)
 {
@@ -1100,12 +1117,20 @@ static bool exec_cmd(struct sm_smmu *s, uint64_t c0, uint64_t c1,
 		 * (nested) entries do not record their IPA, so all of the
 		 * VMID's go (a superset the spec allows). */
 		struct s2ipa m = {(uint16_t)sm_field_get(CMDQ_TLBI_0_VMID, c0),
-				  c1 & CMDQ_TLBI_1_VA_MASK, 0};
+				  c1 & CMDQ_TLBI_1_VA_MASK, 0, 0};
 		unsigned tgi = (unsigned)sm_field_get(CMDQ_TLBI_1_TG, c1);
-		uint64_t np =
-		    tgi ? (uint64_t)(sm_field_get(CMDQ_TLBI_0_NUM, c0) + 1)
-			      << sm_field_get(CMDQ_TLBI_0_SCALE, c0)
-			: 1;
+		unsigned num = (unsigned)sm_field_get(CMDQ_TLBI_0_NUM, c0);
+		unsigned scale = (unsigned)sm_field_get(CMDQ_TLBI_0_SCALE, c0);
+		unsigned ttl = (unsigned)sm_field_get(CMDQ_TLBI_1_TTL, c1);
+		uint64_t np = 1;
+		if (tgi) {
+			/* The range encoding and its illegal cases are those
+			 * of TLBI_NH_VA (spec 4.4.1); 4K granule only. */
+			if (tgi != 1 || (!ttl && !num && !scale))
+				return false;
+			np = (uint64_t)(num + 1) << scale;
+			m.level = (int)ttl;
+		}
 		m.end = m.start + np * SM_PAGE_SIZE;
 		*s->st_iotlb_invalidated +=
 		    sm_tc_inv_if(&s->iotlb, s2ipa_match, &m);
