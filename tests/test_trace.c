@@ -326,10 +326,12 @@ static void test_numbers(void **state)
 	struct smmusim_event ev;
 	(void)state;
 
-	ev = one_event(HDR "dev_access sid=4294967295 ssid=0xFFFFFFFF "
+	/* A SubstreamID is 20 bits: its largest value is 0xFFFFF (a larger
+	 * one could alias SMMUSIM_NO_SSID). */
+	ev = one_event(HDR "dev_access sid=4294967295 ssid=0xFFFFF "
 			   "va=0xffffffffffffffff op=w\n");
 	assert_int_equal(ev.sid, UINT32_MAX);
-	assert_int_equal(ev.ssid, UINT32_MAX);
+	assert_int_equal(ev.ssid, 0xfffff);
 	assert_true(ev.va == UINT64_MAX);
 	ev = one_event(HDR "cpu_access cpu=012 mm=0X1aBc "
 			   "va=18446744073709551615 op=r\n");
@@ -395,6 +397,10 @@ static void test_event_errors(void **state)
 	PARSE_ERR(HDR "@7 dev_access sid=1 ssid=1 va=0\n",
 		  "t:2:4: ", "missing required key 'op' for dev_access");
 	PARSE_ERR(HDR "mm_create\n", "t:2:1: ", "missing required key 'mm'");
+	/* a SubstreamID beyond 20 bits */
+	PARSE_ERR(HDR "dev_access sid=1 ssid=0x100000 va=0 op=r\n", "t:2:23: ",
+		  "value out of range for key 'ssid': 0x100000 (allowed "
+		  "0..1048575)");
 	/* duplicate key: column of the second one */
 	PARSE_ERR(HDR "mm_create mm=1 mm=2\n",
 		  "t:2:16: ", "duplicate key 'mm' (first given at column 11)");

@@ -23,6 +23,7 @@
 #include "core/config.h"
 #include "mem/pgtable.h"
 #include "replay/trace_reader.h"
+#include "smmu/regs.h"
 
 struct sm_dev_task {
 	struct smmusim *sim;
@@ -528,6 +529,31 @@ static int raw_tlbi(struct smmusim *s, const struct smmusim_event *ev,
 
 /* ---- submission ---- */
 
+/* The value and width limit of the command field sm_smmu_cmd_encode()
+ * refused, for the error message. */
+static void cmd_field_limit(const struct sm_cmd_fields *f, const char *field,
+			    uint64_t *v, uint64_t *max)
+{
+	static const struct {
+		const char *name;
+		uint64_t max;
+	} lim[] = {{"op", 0xff},     {"asid", 0xffff}, {"vmid", 0xffff},
+		   {"tg", 3},	     {"num", 31},      {"scale", 31},
+		   {"ttl", 3},	     {"leaf", 1},      {"range", 31},
+		   {"ssid", 0xfffff}};
+	const uint64_t val[] = {f->opcode, f->asid, f->vmid, f->tg,    f->num,
+				f->scale,  f->ttl,  f->leaf, f->range, f->ssid};
+	*v = 0;
+	*max = 0;
+	for (size_t i = 0; i < sizeof(lim) / sizeof(lim[0]); i++)
+		if (!strcmp(lim[i].name, field)) {
+			*v = val[i];
+			*max = lim[i].max;
+		}
+	if (!strcmp(field, "range") && f->opcode == CMDQ_OP_ATC_INV)
+		*max = ATC_INV_SIZE_ALL; /* ATC_INV's SIZE */
+}
+
 static int run_event(struct smmusim *s, const struct smmusim_event *ev,
 		     uint64_t start)
 {
@@ -611,16 +637,21 @@ static int run_event(struct smmusim *s, const struct smmusim_event *ev,
 		};
 		uint64_t c[2];
 		const char *field = "";
-		if ((rc = sm_smmu_cmd_encode(&f, c, &field)) < 0)
-			return sm_err(
-			    &s->err, rc,
-			    rc == SMMUSIM_EINVAL
-				? "%s must be 4K aligned (the "
-				  "command's address field starts at "
-				  "bit 12)"
-				: "%s is out of range for its command "
-				  "field (docs/trace-format.md)",
-			    field);
+		if ((rc = sm_smmu_cmd_encode(&f, c, &field)) < 0) {
+			uint64_t v, max;
+			if (rc == SMMUSIM_EINVAL)
+				return sm_err(&s->err, rc,
+					      "addr=0x%" PRIx64
+					      " must be 4K aligned (the "
+					      "command's address field "
+					      "starts at bit 12)",
+					      f.addr);
+			cmd_field_limit(&f, field, &v, &max);
+			return sm_err(&s->err, rc,
+				      "%s=%" PRIu64 " is out of range for "
+				      "its command field (0..%" PRIu64 ")",
+				      field, v, max);
+		}
 		rc = sm_drv_raw_cmd(&s->os, c, &t);
 		break;
 	}

@@ -129,6 +129,7 @@ static const struct enum_word pri_words[] = {
 
 enum key_kind {
 	KK_U32,	    /* number, 0..UINT32_MAX */
+	KK_SSID,    /* number, 0..2^20-1: a SubstreamID (PASID) */
 	KK_U64,	    /* number, 0..UINT64_MAX */
 	KK_LEN,	    /* number with optional K/M/G suffix, 1..UINT64_MAX */
 	KK_ENUM,    /* one of `words` */
@@ -201,7 +202,7 @@ static const struct key_def key_defs[K_COUNT_] = {
     [K_PA] = {"pa", KK_U64, NULL, 0},
     [K_CMDS] = {"cmds", KK_ENUM, onoff_words, 1},
     [K_IOPROT] = {"prot", KK_ENUM, prot_words, SMMUSIM_PROT_R | SMMUSIM_PROT_W},
-    [K_DEV_SSID] = {"ssid", KK_U32, NULL, SMMUSIM_NO_SSID},
+    [K_DEV_SSID] = {"ssid", KK_SSID, NULL, SMMUSIM_NO_SSID},
     [K_CMD_OP] = {"op", KK_ENUM_NUM, cmd_words, 0},
     [K_ADDR] = {"addr", KK_U64, NULL, 0},
     [K_VMID] = {"vmid", KK_U32, NULL, 0},
@@ -765,7 +766,9 @@ static int parse_value(struct sm_trace_reader *r, enum key_id k,
 		    kd->kind == KK_ENUM_NUM ? ", or an opcode 0..255" : "");
 	}
 
-	max = kd->kind == KK_U32 ? UINT32_MAX : UINT64_MAX;
+	max = kd->kind == KK_U32    ? UINT32_MAX
+	      : kd->kind == KK_SSID ? 0xfffff
+				    : UINT64_MAX;
 	switch (parse_u64(v->s, v->len, kd->kind == KK_LEN, out, &bad)) {
 	case NUM_NODIGITS:
 		return rerr(r, eb, SMMUSIM_EPARSE, v->col,
