@@ -1196,8 +1196,19 @@ int sm_drv_iommu_map(struct sm_os *os, uint32_t dom, uint64_t va, uint64_t len,
 			if (!(prot & SMMUSIM_PROT_W))
 				desc |= PTE_RDONLY;
 		}
-		if ((rc = sm_pgt_set(os->pm, dm->pgd, a, level, desc, NULL,
-				     os->eb)) < 0)
+		rc = sm_pgt_set(os->pm, dm->pgd, a, level, desc, NULL, os->eb);
+		if (rc == SMMUSIM_EEXIST)
+			/* Leaves are replaced; a leaf at another level is
+			 * not (io-pgtable would return -EEXIST too). */
+			return sm_err(
+			    os->eb, rc,
+			    "[0x%" PRIx64 ", 0x%" PRIx64 ") of dom=%" PRIu32
+			    " overlaps a mapping of another size (%s); "
+			    "iommu_unmap it first",
+			    a, a + level_size(level), dom,
+			    level == 3 ? "a 2 MiB or 1 GiB block covers it"
+				       : "a table for smaller mappings is there");
+		if (rc < 0)
 			return rc;
 		*t += os->lat_pte;
 		a += level_size(level);
