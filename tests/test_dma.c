@@ -22,6 +22,7 @@
 
 #include "core/sim_internal.h"
 #include "mem/pgtable.h"
+#include "smmu/regs.h"
 
 #define SID 0x10u
 #define IOVA 0xffffb000ull
@@ -658,10 +659,49 @@ static void default_hw_no_flush(void **state)
 	smmusim_free(sim);
 }
 
+/* Two streams whose CDs carry the same ASID over different tables (what a
+ * driver that reuses an ASID without invalidating it leaves behind): the
+ * second stream hits the first one's IOTLB entry.  The oracle judges a hit
+ * against the tables the stream's configuration names now, so this is a
+ * stale translation, not a hit that "agrees with its own table". */
+static void asid_alias_hit_is_stale(void **state)
+{
+	(void)state;
+	smmusim_t *sim = sim_new(NULL, "smmu.utlb.entries=0", NULL);
+	ok(sim, ev_domain(1, 5));
+	ok(sim, ev_domain(2, 6));
+	ok(sim, ev_attach(0x1, 1, true));
+	ok(sim, ev_attach(0x2, 2, true));
+	ok(sim, ev_map(1, IOVA, 0x1000, 0, SMMUSIM_PROT_R | SMMUSIM_PROT_W));
+	ok(sim, ev_map(2, IOVA, 0x1000, 0, SMMUSIM_PROT_R | SMMUSIM_PROT_W));
+	assert_true(dev(sim, 0x1, IOVA, false));
+	/* Stream 2's CD 0 now says ASID 5 (its table unchanged), and the
+	 * SMMU is told about the CD, not about the ASID. */
+	uint64_t cd = sim->os.drv.sids[2].cdtab;
+	uint64_t w0 = sm_physmem_read64(sim->pm, cd);
+	w0 = (w0 & ~CTXDESC_CD_0_ASID) | sm_field_prep(CTXDESC_CD_0_ASID, 5);
+	sm_physmem_write64(sim->pm, cd, w0);
+	struct smmusim_event c = ev_cmd(OP_CFGI_CD);
+	c.sid = 0x2;
+	c.ssid = 0;
+	c.leaf = 1;
+	ok(sim, c);
+	ok(sim, ev_cmd(OP_SYNC));
+	uint64_t walks = stat(sim, "smmu.walks");
+	assert_true(dev(sim, 0x2, IOVA, false));
+	assert_int_equal(stat(sim, "smmu.walks"), walks); /* an IOTLB hit */
+	assert_int_equal(smmusim_violation_total(sim), 1);
+	const struct smmusim_violation *v = smmusim_violation_at(sim, 0);
+	assert_int_equal(v->kind, SMMUSIM_VIOLATION_STALE_TRANSLATION);
+	assert_int_equal(v->sid, 0x2);
+	smmusim_free(sim);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(domain_create_and_duplicates),
+	    cmocka_unit_test(asid_alias_hit_is_stale),
 	    cmocka_unit_test(attach_cmds_on_and_off),
 	    cmocka_unit_test(iommu_map_checks),
 	    cmocka_unit_test(unmap_stale_tolerated_then_tlbi_sync),

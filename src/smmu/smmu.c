@@ -822,8 +822,15 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 	if (e) {
 		out->hit = true;
 		r.from_cache = true;
-		r.root = e->root;
 		sm_xlate_report_entry(&r, e);
+		/* The oracle judges a hit against the tables the stream's
+		 * configuration names now, not those the entry was walked
+		 * from: an entry of another context (a reused ASID or VMID
+		 * that was never invalidated) is then a stale translation. */
+		r.root = rg.root;
+		r.root2 = rg.root2;
+		r.regime = (uint8_t)rg.kind;
+		r.s2_level = (int8_t)rg.s2_level;
 		if (e->flags & SM_IOTLB_F_NEG) {
 			/* A cached translation fault: no walk. */
 			(*s->st_neg_hits)++;
