@@ -357,8 +357,12 @@ void sm_cpu_access_kind(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
 	}
 	if (e) {
 		r.from_cache = true;
-		r.root = e->root;
 		sm_xlate_report_entry(&r, e);
+		/* Judged against the running mm's table (not the one the
+		 * entry came from): an entry of a reused ASID is stale. */
+		r.root = root;
+		r.root2 = 0;
+		r.regime = SM_REGIME_S1;
 		out->hit = true;
 		/* Permissions are checked on every hit: a store through a
 		 * cached read-only entry faults without a walk. */
