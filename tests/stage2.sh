@@ -310,6 +310,42 @@ EOF
 } >"$tmp/in"
 run <"$tmp/in" "6000 domains" 0 "" "violations=0"
 
+# ATS: a re-attached stream's ATC is invalidated (arm_smmu_atc_inv_master);
+# without it (fault injection) the ATC hit is judged against the new
+# domain's table and is stale; the same for an SVA rebind.
+cat >"$tmp/in" <<'EOF'
+smmusim-trace 1
+domain_create dom=10 asid=100
+domain_create dom=11 asid=101
+attach sid=0x23 dom=10
+iommu_map dom=10 va=0x109000 len=16K prot=rw
+dev_access sid=0x23 va=0x10b000 op=r
+attach sid=0x23 dom=11
+dev_access sid=0x23 va=0x10b000 op=w
+EOF
+run <"$tmp/in" "ATS: attach invalidates the device's ATC" 0 "--set dev.ats=on" \
+	"violations=0 dev.access.ok=1 dev.access.failed=1 smmu.cmd.atc_inv=2"
+run <"$tmp/in" "ATS: stale ATC entry of the old domain is caught" 1 \
+	"--set dev.ats=on --set policy.smmu.skip_invalidation=on" \
+	"violations=1 check.violations.stale-translation=1 smmu.atc.hits=1"
+cat >"$tmp/in" <<'EOF'
+smmusim-trace 1
+mm_create mm=1
+mm_create mm=2
+mmap mm=1 va=0x400000 len=4K prot=rw
+touch mm=1 va=0x400000 len=4K
+bind sid=0x10 ssid=1 mm=1
+dev_access sid=0x10 ssid=1 va=0x400000 op=r
+unbind sid=0x10 ssid=1
+bind sid=0x10 ssid=1 mm=2
+dev_access sid=0x10 ssid=1 va=0x400000 op=w
+EOF
+run <"$tmp/in" "ATS: SVA rebind, ATC invalidated at unbind" 0 "--set dev.ats=on" \
+	"violations=0 smmu.atc.hits=0"
+run <"$tmp/in" "ATS: SVA rebind without invalidation: stale ATC entry" 1 \
+	"--set dev.ats=on --set policy.smmu.skip_invalidation=on" \
+	"violations=1 check.violations.stale-translation=1"
+
 # The bundled sample.
 run <"$T/samples/nested.trace" "samples/nested.trace" 0 "" \
 	"violations=0 dev.access.ok=3 dev.access.failed=3 smmu.faults.stage2=2 smmu.faults.permission=1 smmu.walks=5 smmu.walk.reads=48"

@@ -227,6 +227,19 @@ void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 		struct sm_streak *s = streak_find(o, k1, k2, false);
 		if (s)
 			s->count = 0, s->reported = false;
+		if (r->from_cache && r->no_context) {
+			/* A cached translation used by an agent whose
+			 * configuration now translates nothing. */
+			memset(&w, 0, sizeof(w));
+			w.fault = SM_WALK_FAULT_TRANSLATION;
+			w.ipa = SM_NO_IPA;
+			if (in_any_window(o, r, page, &w))
+				(*o->st_tolerated)++;
+			else
+				emit(o, SMMUSIM_VIOLATION_STALE_TRANSLATION, r,
+				     &w, 0);
+			return;
+		}
 		if (!r->from_cache || (!r->root && !r->root2))
 			return; /* a walk agrees with the tables by definition
 				 */

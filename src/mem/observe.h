@@ -37,6 +37,8 @@ struct sm_xlate_report {
 	bool write;
 	enum sm_xlate_outcome outcome;
 	bool from_cache; /* a cached entry decided the outcome */
+	bool no_context; /* from_cache, but the agent's configuration now
+			  * translates nothing (e.g. a released SVA CD) */
 	uint64_t entry_va, entry_pa, entry_size;
 	unsigned entry_perm;
 };

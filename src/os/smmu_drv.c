@@ -1054,6 +1054,19 @@ static int share_asid(struct sm_os *os, uint16_t asid, uint64_t *t)
 	return 0;
 }
 
+/* A device with ATS may still hold translations of the stream's previous
+ * domain: arm_smmu_attach_dev invalidates its ATC (arm_smmu_atc_inv_master)
+ * once the new configuration is in place. */
+static int atc_flush_stream(struct sm_os *os, uint32_t sid, bool cmds,
+			    uint64_t *t)
+{
+	if (!os->drv.ats || !cmds || os->drv.skip_inv)
+		return 0;
+	uint64_t c[2];
+	sm_smmu_atc_inv_cmd(c, sid, SMMUSIM_NO_SSID, 0, 0);
+	return issue_one_sync(os, c, t);
+}
+
 int sm_drv_attach(struct sm_os *os, uint32_t sid, uint32_t dom, bool cmds,
 		  uint64_t *t)
 {
@@ -1089,7 +1102,7 @@ int sm_drv_attach(struct sm_os *os, uint32_t sid, uint32_t dom, bool cmds,
 			return rc;
 		sc->mode = SM_SID_S2;
 		sc->dom_s2 = dm->id;
-		return 0;
+		return atc_flush_stream(os, sid, cmds, t);
 	}
 	if (dm->parent) {
 		/* Nested: the CD table (made if need be) under the parent's
@@ -1109,7 +1122,9 @@ int sm_drv_attach(struct sm_os *os, uint32_t sid, uint32_t dom, bool cmds,
 	}
 	sc->has_dom = true;
 	sc->dom_s1 = dm->id;
-	return write_domain_cd(os, sid, dm, cmds, t);
+	if ((rc = write_domain_cd(os, sid, dm, cmds, t)) < 0)
+		return rc;
+	return atc_flush_stream(os, sid, cmds, t);
 }
 
 static int check_iova(struct sm_os *os, uint64_t va, uint64_t len,
@@ -1206,8 +1221,9 @@ int sm_drv_iommu_map(struct sm_os *os, uint32_t dom, uint64_t va, uint64_t len,
 			    " overlaps a mapping of another size (%s); "
 			    "iommu_unmap it first",
 			    a, a + level_size(level), dom,
-			    level == 3 ? "a 2 MiB or 1 GiB block covers it"
-				       : "a table for smaller mappings is there");
+			    level == 3
+				? "a 2 MiB or 1 GiB block covers it"
+				: "a table for smaller mappings is there");
 		if (rc < 0)
 			return rc;
 		*t += os->lat_pte;

@@ -67,7 +67,8 @@ void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 			   struct sm_smmu_xlate *out)
 {
 	unsigned need = write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
-	if (!s->ats || !sm_smmu_eats(s, sid, ssid)) {
+	struct sm_regime cur;
+	if (!s->ats || !sm_smmu_eats(s, sid, ssid, &cur)) {
 		sm_smmu_translate(s, sid, ssid, va, write, now, tag, out);
 		return;
 	}
@@ -89,13 +90,20 @@ void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		    .cache = "dev.atc",
 		    .tag = tag,
 		    .cycle = now,
-		    .root = e->root,
 		    .va = va,
 		    .write = write,
 		    .outcome = SM_XLATE_OK,
 		    .from_cache = true,
 		};
 		sm_xlate_report_entry(&r, e);
+		/* Judged against what the stream's configuration names now
+		 * (as IOTLB hits are): an ATC entry of a previous domain or
+		 * address space is stale. */
+		r.root = cur.root;
+		r.root2 = cur.root2;
+		r.regime = (uint8_t)cur.kind;
+		r.s2_level = (int8_t)cur.s2_level;
+		r.no_context = !cur.root && !cur.root2;
 		sm_observe(&s->obs, &r);
 		return;
 	}

@@ -633,20 +633,42 @@ bool sm_smmu_priq_pop(struct sm_smmu *s, uint32_t *sid, uint32_t *ssid,
 /* Does the stream's configuration allow ATS?  The device learns this when
  * the driver enables ATS in its PCIe capability; the model reads the STE
  * (through the configuration cache, without counting a lookup). */
-bool sm_smmu_eats(struct sm_smmu *s, uint32_t sid, uint32_t ssid)
+/* The configuration the SMMU would use for (sid, ssid) now: its cached
+ * one, else the tables in memory.  No statistics, no cache fill. */
+static const struct sm_smmu_ctx *peek_ctx(struct sm_smmu *s, uint32_t sid,
+					  uint32_t ssid,
+					  struct sm_smmu_ctx *tmp)
 {
-	struct sm_smmu_ctx tmp;
-	const struct sm_smmu_ctx *c = NULL;
 	struct sm_smmu_ctx *set = cfg_set(s, sid, ssid);
 	for (uint32_t w = 0; w < s->cfg_ways; w++)
 		if (set[w].valid && set[w].sid == sid && set[w].ssid == ssid)
-			c = &set[w];
-	if (!c) {
-		unsigned reads = 0;
-		fetch_ctx(s, sid, ssid, &tmp, &reads);
-		c = &tmp;
+			return &set[w];
+	unsigned reads = 0;
+	fetch_ctx(s, sid, ssid, tmp, &reads);
+	return tmp;
+}
+
+bool sm_smmu_eats(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
+		  struct sm_regime *now)
+{
+	struct sm_smmu_ctx tmp;
+	const struct sm_smmu_ctx *c = peek_ctx(s, sid, ssid, &tmp);
+	bool ok = c->error == SM_EVT_NONE && !c->abort && !c->bypass && c->eats;
+	if (now) {
+		/* What the stream translates through now; an SVA CD quieted
+		 * with EPD0 translates nothing (root and root2 0). */
+		*now = (struct sm_regime){0};
+		if (ok && !(c->s1 && c->epd0))
+			*now = (struct sm_regime){
+			    .kind = c->s1 && c->s2 ? SM_REGIME_NESTED
+				    : c->s2	   ? SM_REGIME_S2
+						   : SM_REGIME_S1,
+			    .root = c->s1 ? c->ttb0 : 0,
+			    .root2 = c->s2 ? c->s2ttb : 0,
+			    .s2_level = c->s2_level,
+			};
 	}
-	return c->error == SM_EVT_NONE && !c->abort && !c->bypass && c->eats;
+	return ok;
 }
 
 /* ---- translation ---- */

@@ -22,6 +22,7 @@
 #include "core/stats.h"
 #include "cpu/tlbi.h"
 #include "mem/observe.h"
+#include "mem/pgtable.h"
 #include "mem/physmem.h"
 #include "mem/tcache.h"
 
@@ -215,7 +216,10 @@ static inline uint32_t sm_smmu_queue_used(const struct sm_smmu_queue *q)
 void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 			   uint64_t va, bool write, uint64_t now, uint32_t tag,
 			   struct sm_smmu_xlate *out);
-bool sm_smmu_eats(struct sm_smmu *s, uint32_t sid, uint32_t ssid);
+/* Whether (sid, ssid) may use ATS now (a valid translating STE with
+ * EATS); *now (if non-NULL) gets the regime its configuration names. */
+bool sm_smmu_eats(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
+		  struct sm_regime *now);
 void sm_smmu_atc_inv(struct sm_smmu *s, uint64_t c0, uint64_t c1);
 void sm_smmu_atc_fini(struct sm_smmu *s);
 void sm_smmu_atc_for_each(const struct sm_smmu *s,
