@@ -171,6 +171,13 @@
     "SMMU's translation (assumed)")                                            \
   U(DEV_LAT_ATC_HIT, "dev.lat.atc_hit", 1, 0, 100000,                          \
     "cycles of an ATC lookup in the device (assumed)")                         \
+  E(DEV_FAULT_MODE, "dev.fault_mode", 0, "pri|stall",                          \
+    "how a device bound with pri=on recovers a fault: pri (PCIe page "         \
+    "requests, PRI_RESP) or stall (a platform device: CD.S=1, the SMMU "      \
+    "holds the transaction, the kernel answers with CMD_RESUME)")              \
+  U(SMMU_STALL_SLOTS, "smmu.stall.slots", 64, 1, 65536,                        \
+    "stalled transactions the SMMU can hold; a fault finding none free is "   \
+    "terminated (assumed)")                                                    \
   U(DEV_RETRY_LIMIT, "dev.retry_limit", 64, 1, 1000000,                        \
     "faults after which a device gives up on one access (bounds livelocks)")   \
   U(DEV_LAT_PRI, "dev.lat.pri", 2000, 0, 100000000,                            \

@@ -32,6 +32,7 @@ struct sm_dev_task {
 	bool write;
 	uint64_t start, seq;
 	uint32_t faults;
+	uint16_t stag; /* stall model: the held transaction's tag */
 	struct sm_dev_task *next;
 };
 
@@ -296,6 +297,30 @@ static int dev_page_request(void *ctx, uint64_t arg)
 	return sm_engine_at(&s->eng, t + s->lat_retry, dev_attempt, k, 0);
 }
 
+/* The kernel's event thread takes a stalled fault (os.lat.evtq_irq after
+ * the record) and answers it; RETRY replays the transaction in the SMMU. */
+static int dev_stall(void *ctx, uint64_t arg)
+{
+	struct sm_dev_task *k = ctx;
+	struct smmusim *s = k->sim;
+	uint64_t t = s->eng.now;
+	bool ok;
+	(void)arg;
+	bool give_up = k->faults >= s->retry_limit;
+	int rc = sm_drv_stall_resume(&s->os, k->sid, k->ssid, k->va, k->write,
+				     k->stag, give_up, &ok, &t);
+	if (rc < 0)
+		return rc;
+	if (!ok) {
+		if (give_up)
+			(*s->st_dev_aborted)++;
+		task_done(k, t, false);
+		return 0;
+	}
+	(*s->st_dev_retries)++;
+	return sm_engine_at(&s->eng, t, dev_attempt, k, 0);
+}
+
 static int dev_attempt(void *ctx, uint64_t arg)
 {
 	struct sm_dev_task *k = ctx;
@@ -309,11 +334,18 @@ static int dev_attempt(void *ctx, uint64_t arg)
 		return 0;
 	}
 	k->faults++;
+	if (x.stalled) {
+		k->stag = x.stag;
+		return sm_engine_at(&s->eng, x.done + s->lat_evtq_irq,
+				    dev_stall, k, 0);
+	}
 	struct sm_bond *b = sm_drv_find_bond(&s->os, k->sid, k->ssid);
 	bool recoverable = x.outcome == SM_XLATE_FAULT_TRANSLATION ||
 			   x.outcome == SM_XLATE_FAULT_PERMISSION ||
 			   x.outcome == SM_XLATE_FAULT_ACCESS_FLAG;
-	if (!b || !b->pri || !recoverable) {
+	/* A stall-mode device sends no page requests: a fault that did not
+	 * stall (no free slot) terminates. */
+	if (!b || !b->pri || !recoverable || s->os.drv.stall) {
 		task_done(k, x.done, false);
 		return 0;
 	}

@@ -173,8 +173,9 @@ struct sm_smmu_drv {
 	struct sm_bond *bonds;
 	struct sm_smmu_sva_mn *mns;
 	struct sm_domain *domains;
-	bool raw; /* submitting a trace's own commands */
-	bool ats; /* devices have ATS: STEs get EATS, ATC_INV follows TLBIs */
+	bool raw;   /* submitting a trace's own commands */
+	bool ats;   /* devices have ATS: STEs get EATS, ATC_INV follows TLBIs */
+	bool stall; /* dev.fault_mode=stall: SVA CDs get S = 1 */
 	struct sm_window_rec {
 		uint64_t root, start, end;
 	} * win; /* unmapped IOVA ranges awaiting a CMD_SYNC */
@@ -321,5 +322,11 @@ int sm_drv_raw_cmd(struct sm_os *os, const uint64_t cmd[2], uint64_t *t);
 /* iommu_sva_handle_iopf + page response: resolve a device page request. */
 int sm_drv_page_request(struct sm_os *os, uint32_t sid, uint32_t ssid,
 			uint64_t va, bool write, bool *ok, uint64_t *t);
+/* The stall model's counterpart: the event thread resolves a stalled
+ * fault (handle_mm_fault unless give_up) and answers CMD_RESUME with
+ * RETRY or ABORT for `stag`; *t is when the SMMU has consumed it. */
+int sm_drv_stall_resume(struct sm_os *os, uint32_t sid, uint32_t ssid,
+			uint64_t va, bool write, uint16_t stag, bool give_up,
+			bool *ok, uint64_t *t);
 
 #endif

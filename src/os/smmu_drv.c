@@ -278,6 +278,7 @@ int sm_drv_init(struct sm_os *os, const smmusim_config_t *cfg,
 	d->max_tlbi_ops = sm_cfg_u64(cfg, SM_K_POLICY_SMMU_MAX_TLBI_OPS);
 	d->skip_inv = sm_cfg_bool(cfg, SM_K_POLICY_SMMU_SKIP_INVALIDATION);
 	d->ats = sm_cfg_bool(cfg, SM_K_DEV_ATS);
+	d->stall = sm_cfg_enum(cfg, SM_K_DEV_FAULT_MODE) == 1;
 	d->lat_cmd_write = sm_cfg_u64(cfg, SM_K_SMMU_LAT_CMD_WRITE);
 	d->lat_sync_poll = sm_cfg_u64(cfg, SM_K_SMMU_LAT_SYNC_POLL);
 	d->lat_msi = sm_cfg_u64(cfg, SM_K_SMMU_LAT_MSI);
@@ -772,8 +773,11 @@ int sm_drv_sva_bind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 	/* The SVA CD: the mm's page table and ASID; ASET = 0 only with BTM,
 	 * so that broadcast TLBIs for the mm's ASID reach it. */
 	uint64_t cd[SM_ENTRY_QWORDS];
+	/* A stall-capable device that recovers faults gets CD.S = 1
+	 * (arm_smmu_make_sva_cd with master->stall_enabled). */
 	sm_cd_make_sva(cd, mm->asid, mm->pgd, SM_VA_BITS, SM_IPS_48, SM_MAIR,
-		       d->smmu->btm ? SM_ENTRY_F_BTM : 0);
+		       (d->smmu->btm ? SM_ENTRY_F_BTM : 0) |
+			   (d->stall && pri ? SM_ENTRY_F_STALL : 0));
 	return write_cd(os, sid, ssid, cd, true, t);
 }
 
@@ -845,6 +849,37 @@ int sm_drv_page_request(struct sm_os *os, uint32_t sid, uint32_t ssid,
 	       sm_field_prep(CMDQ_PRI_0_SID, sid);
 	c[1] = sm_field_prep(CMDQ_PRI_1_RESP,
 			     *ok ? CMDQ_PRI_1_RESP_SUCC : CMDQ_PRI_1_RESP_FAIL);
+	if ((rc = q_write(os, c, t)) < 0)
+		return rc;
+	if ((rc = publish(os, t, &done)) < 0)
+		return rc;
+	*t = max_u64(*t, done);
+	return 0;
+}
+
+int sm_drv_stall_resume(struct sm_os *os, uint32_t sid, uint32_t ssid,
+			uint64_t va, bool write, uint16_t stag, bool give_up,
+			bool *ok, uint64_t *t)
+{
+	struct sm_bond *b = sm_drv_find_bond(os, sid, ssid);
+	int rc = 0;
+	*ok = false;
+	/* arm_smmu_handle_evt -> iommu_report_device_fault -> the iopf
+	 * handler (handle_mm_fault on PE 0 in this model), then
+	 * arm_smmu_page_response: CMD_RESUME, no sync. */
+	if (b && b->mm->live && !give_up)
+		rc = sm_os_handle_mm_fault(
+		    os, b->mm, 0, va,
+		    write ? SMMUSIM_ACC_WRITE : SMMUSIM_ACC_READ, true, ok, t);
+	if (rc < 0)
+		return rc;
+	uint64_t c[2], done;
+	c[0] =
+	    sm_field_prep(CMDQ_0_OP, CMDQ_OP_RESUME) |
+	    sm_field_prep(CMDQ_RESUME_0_SID, sid) |
+	    sm_field_prep(CMDQ_RESUME_0_RESP, *ok ? CMDQ_RESUME_0_RESP_RETRY
+						  : CMDQ_RESUME_0_RESP_ABORT);
+	c[1] = sm_field_prep(CMDQ_RESUME_1_STAG, stag);
 	if ((rc = q_write(os, c, t)) < 0)
 		return rc;
 	if ((rc = publish(os, t, &done)) < 0)

@@ -162,6 +162,14 @@ static inline uint64_t sm_field_prep(uint64_t mask, uint64_t v)
 #define CMDQ_PRI_1_RESP_FAIL 1
 #define CMDQ_PRI_1_RESP_SUCC 2
 
+#define CMDQ_RESUME_0_RESP SM_GENMASK(13, 12)
+#define CMDQ_RESUME_0_RESP_TERM 0
+#define CMDQ_RESUME_0_RESP_RETRY 1
+#define CMDQ_RESUME_0_RESP_ABORT 2
+#define CMDQ_RESUME_0_SID SM_GENMASK(63, 32)
+#define CMDQ_RESUME_1_STAG SM_GENMASK(15, 0)
+#define CMDQ_STALL_TERM_0_SID SM_GENMASK(63, 32)
+
 #define CMDQ_ATC_0_SSID SM_GENMASK(31, 12)
 #define CMDQ_ATC_0_SID SM_GENMASK(63, 32)
 #define CMDQ_ATC_0_GLOBAL SM_BIT(9)
@@ -181,6 +189,8 @@ static inline uint64_t sm_field_prep(uint64_t mask, uint64_t v)
 #define EVTQ_0_SSID SM_GENMASK(31, 12)
 #define EVTQ_0_SID SM_GENMASK(63, 32)
 #define EVTQ_1_RNW SM_BIT(35)
+#define EVTQ_1_STAG SM_GENMASK(15, 0)
+#define EVTQ_1_STALL SM_BIT(31)
 #define EVTQ_1_S2 SM_BIT(39)
 #define EVTQ_1_CLASS SM_GENMASK(41, 40)
 #define EVTQ_1_CLASS_CD 0

@@ -197,7 +197,15 @@ int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
 	s->nslots = (unsigned)sm_cfg_u64(cfg, SM_K_SMMU_XLATE_SLOTS);
 	s->slot_free = sm_calloc(a, s->nslots * sizeof(*s->slot_free));
 	s->st_xlate_queue = sm_stats_counter(st, "smmu.xlate.queue_cycles");
-	if (!s->slot_free) {
+	s->nstall_slots = (unsigned)sm_cfg_u64(cfg, SM_K_SMMU_STALL_SLOTS);
+	s->stalls = sm_calloc(a, s->nstall_slots * sizeof(*s->stalls));
+	s->st_stalls = sm_stats_counter(st, "smmu.stall.stalled");
+	s->st_stall_full = sm_stats_counter(st, "smmu.stall.no_slot");
+	s->st_stall_resumed = sm_stats_counter(st, "smmu.stall.resumed");
+	s->st_stall_terminated = sm_stats_counter(st, "smmu.stall.terminated");
+	s->st_stall_bad_resume =
+	    sm_stats_counter(st, "smmu.stall.unmatched_resumes");
+	if (!s->slot_free || !s->stalls) {
 		sm_smmu_fini(s);
 		return sm_err(eb, SMMUSIM_ENOMEM, "smmu: out of memory");
 	}
@@ -257,6 +265,10 @@ void sm_smmu_fini(struct sm_smmu *s)
 		sm_free(s->alloc, s->slot_free,
 			s->nslots * sizeof(*s->slot_free));
 	s->slot_free = NULL;
+	if (s->stalls)
+		sm_free(s->alloc, s->stalls,
+			s->nstall_slots * sizeof(*s->stalls));
+	s->stalls = NULL;
 }
 
 void sm_smmu_set_strtab(struct sm_smmu *s, uint64_t base, unsigned log2size)
@@ -553,14 +565,18 @@ static const uint8_t evt_ids[SM_EVT_COUNT_] = {
 #undef SM_EVT_ID_
 };
 
-/* Stage-2 part of a fault record (spec 7.3: S2, CLASS, IPA). */
+/* Stage-2 part of a fault record (spec 7.3: S2, CLASS, IPA), and the
+ * stall tag when the fault stalled the transaction. */
 struct evt_s2 {
 	bool s2;
 	unsigned cls; /* EVTQ_1_CLASS_* */
 	uint64_t ipa;
+	bool stall;
+	uint16_t stag;
 };
 
-static void record_event(struct sm_smmu *s, enum sm_smmu_event ev, uint32_t sid,
+/* Write a fault record; false if it was lost to a full queue. */
+static bool record_event(struct sm_smmu *s, enum sm_smmu_event ev, uint32_t sid,
 			 uint32_t ssid, uint64_t va, bool write,
 			 const struct evt_s2 *x, uint64_t cycle)
 {
@@ -575,15 +591,18 @@ static void record_event(struct sm_smmu *s, enum sm_smmu_event ev, uint32_t sid,
 		w[1] |= EVTQ_1_S2 | sm_field_prep(EVTQ_1_CLASS, x->cls);
 		w[3] = x->ipa & EVTQ_3_IPA;
 	}
+	if (x->stall)
+		w[1] |= EVTQ_1_STALL | sm_field_prep(EVTQ_1_STAG, x->stag);
 	/* records: every record the SMMU generated; overflows: those lost
 	 * to a full (or not configured) queue. */
 	(*s->st_evtq_records)++;
 	if (!q_push(s, &s->evtq, w)) {
 		(*s->st_evtq_overflows)++;
-		return;
+		return false;
 	}
 	if (s->irq.raise)
 		s->irq.raise(s->irq.ctx, SM_SMMU_IRQ_EVTQ, cycle);
+	return true;
 }
 
 uint32_t sm_smmu_evtq_drain(struct sm_smmu *s)
@@ -723,7 +742,8 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 	unsigned need = write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
 	uint64_t t = now;
 	bool s2fault = false; /* a fault of stage 2 (counted, S2R) */
-	struct evt_s2 ex = {false, EVTQ_1_CLASS_IN, 0};
+	struct evt_s2 ex = {false, EVTQ_1_CLASS_IN, 0, false, 0};
+	struct sm_stall *held = NULL; /* the slot of a stalled transaction */
 	struct sm_xlate_report r = {
 	    .agent_kind = SMMUSIM_AGENT_DEVICE,
 	    .sid = sid,
@@ -948,11 +968,39 @@ fault:
 	if (ev != SM_EVT_NONE && s2fault)
 		(*s->st_faults_stage2)++;
 	ex.s2 = s2fault;
+	/* Stall model (spec 3.12.2): a recoverable stage-1 fault under a CD
+	 * with S = 1 holds the transaction and is always recorded, with
+	 * STALL and a STAG, for software to answer with CMD_RESUME.  With
+	 * every stall slot busy it is terminated instead. */
+	if ((ev == SM_EVT_F_TRANSLATION || ev == SM_EVT_F_PERMISSION ||
+	     ev == SM_EVT_F_ACCESS) &&
+	    c->s1 && c->stall && !s2fault) {
+		for (unsigned i = 0; i < s->nstall_slots && !held; i++)
+			if (!s->stalls[i].used)
+				held = &s->stalls[i];
+		if (held) {
+			*held = (struct sm_stall){sid, s->stag_next++, true};
+			ex.stall = true;
+			ex.stag = held->stag;
+			out->recorded = true;
+		} else {
+			(*s->st_stall_full)++;
+		}
+	}
 	goto done_norecord;
 done:
 done_norecord:
-	if (out->recorded)
-		record_event(s, ev, sid, ssid, va, write, &ex, t);
+	if (out->recorded &&
+	    !record_event(s, ev, sid, ssid, va, write, &ex, t) && held) {
+		/* The record is lost: nobody will resume it. */
+		held->used = false;
+		held = NULL;
+	}
+	if (held) {
+		(*s->st_stalls)++;
+		out->stalled = true;
+		out->stag = held->stag;
+	}
 	if (ev != SM_EVT_NONE)
 		(*s->st_faults[ev])++;
 	out->event = ev;
@@ -1228,10 +1276,43 @@ static bool exec_cmd(struct sm_smmu *s, uint64_t c0, uint64_t c1,
 	case CMDQ_OP_ATC_INV:
 		sm_smmu_atc_inv(s, c0, c1);
 		break;
+	case CMDQ_OP_RESUME: {
+		/* Retry or terminate the stalled transaction (sid, STAG); a
+		 * RESUME that matches none is ignored (spec 4.7.2). */
+		uint32_t rsid = (uint32_t)sm_field_get(CMDQ_RESUME_0_SID, c0);
+		uint16_t stag = (uint16_t)sm_field_get(CMDQ_RESUME_1_STAG, c1);
+		struct sm_stall *h = NULL;
+		for (unsigned i = 0; i < s->nstall_slots && !h; i++)
+			if (s->stalls[i].used && s->stalls[i].sid == rsid &&
+			    s->stalls[i].stag == stag)
+				h = &s->stalls[i];
+		if (!h) {
+			(*s->st_stall_bad_resume)++;
+			break;
+		}
+		h->used = false;
+		if (sm_field_get(CMDQ_RESUME_0_RESP, c0) ==
+		    CMDQ_RESUME_0_RESP_RETRY)
+			(*s->st_stall_resumed)++;
+		else
+			(*s->st_stall_terminated)++;
+		break;
+	}
+	case CMDQ_OP_STALL_TERM: {
+		/* Terminate every stalled transaction of the StreamID. */
+		uint32_t tsid =
+		    (uint32_t)sm_field_get(CMDQ_STALL_TERM_0_SID, c0);
+		for (unsigned i = 0; i < s->nstall_slots; i++)
+			if (s->stalls[i].used && s->stalls[i].sid == tsid) {
+				s->stalls[i].used = false;
+				(*s->st_stall_terminated)++;
+			}
+		break;
+	}
 	default:
-		/* SYNC completes in order below; PRI_RESP, RESUME,
-		 * STALL_TERM, prefetches and the EL2/EL3 TLBIs are counted
-		 * and have no effect on what this model caches. */
+		/* SYNC completes in order below; PRI_RESP, prefetches and
+		 * the EL2/EL3 TLBIs are counted and have no effect on what
+		 * this model caches. */
 		break;
 	}
 	/* Counted once executed: an illegal command is in

@@ -85,6 +85,10 @@ struct sm_smmu_xlate {
 	uint64_t page_size, root, root2;
 	uint8_t regime;
 	int8_t s2_level;
+	/* Stall model (CD.S): the fault held the transaction; the kernel
+	 * answers with CMD_RESUME of this tag. */
+	bool stalled;
+	uint16_t stag;
 };
 
 /* A queue the SMMU produces into (event queue, PRI queue): a ring of
@@ -143,6 +147,15 @@ struct sm_smmu {
 	uint64_t *slot_free;	/* smmu.xlate_slots: each busy until */
 	unsigned nslots;
 	struct sm_xlate_observer obs;
+	/* Stalled transactions (smmu.stall.slots): StreamID and STAG of
+	 * each held one; stag_next numbers them. */
+	struct sm_stall {
+		uint32_t sid;
+		uint16_t stag;
+		bool used;
+	} * stalls;
+	unsigned nstall_slots;
+	uint16_t stag_next;
 
 	uint64_t *st_cmd[256];
 	uint64_t *st_iotlb_hits, *st_iotlb_misses, *st_iotlb_fills,
@@ -156,6 +169,8 @@ struct sm_smmu {
 	    *st_pri_requests, *st_xlate_queue, *st_faults_stage2;
 	uint64_t *st_walks, *st_walk_reads, *st_evtq_records, *st_btm_received,
 	    *st_cmdq_errors, *st_translations, *st_aborted;
+	uint64_t *st_stalls, *st_stall_full, *st_stall_resumed,
+	    *st_stall_terminated, *st_stall_bad_resume;
 	uint64_t *st_faults[SM_EVT_COUNT_];
 	struct sm_hist *h_xlate;
 };

@@ -1,10 +1,11 @@
 #!/bin/sh
-# Stage 2, nesting, 2-level stream and CD tables and the SVA/DMA ASID move,
-# end to end through the CLI's JSON stats (issue 4).  Each case is a small
+# SMMU features end to end through the CLI's JSON stats (issue 4): stage 2,
+# nesting, 2-level stream and CD tables, the SVA/DMA ASID move, ATS
+# re-attach, the stall model.  Each case is a small
 # trace, the exit code it must give, and the counters it must produce; the
 # "no invalidation" twins show that the oracle sees what a missing TLBI
 # leaves behind.  TAP output.
-# usage: stage2.sh SMMUSIM TRACES_DIR
+# usage: smmu_features.sh SMMUSIM TRACES_DIR
 set -u
 S=$1
 T=$2
@@ -345,6 +346,42 @@ run <"$tmp/in" "ATS: SVA rebind, ATC invalidated at unbind" 0 "--set dev.ats=on"
 run <"$tmp/in" "ATS: SVA rebind without invalidation: stale ATC entry" 1 \
 	"--set dev.ats=on --set policy.smmu.skip_invalidation=on" \
 	"violations=1 check.violations.stale-translation=1"
+
+# Stall model (dev.fault_mode=stall): the perm-upgrade bug of issue 2 with
+# a stall-capable platform device instead of PRI: 6.5 livelocks (every
+# stalled write is resumed, re-faults on the cached read-only entry), 6.6
+# resolves it; no page request is sent.
+run <"$T/scenarios/perm-upgrade.trace" "stall: 6.5 perm-upgrade livelocks" 1 \
+	"--policy linux-6.5 --set dev.fault_mode=stall" \
+	"violations=1 check.violations.fault-livelock=1 smmu.pri.requests=0 smmu.stall.stalled=65 smmu.stall.resumed=64 smmu.stall.terminated=1 smmu.cmd.resume=65 dev.access.gave_up=1"
+run <"$T/scenarios/perm-upgrade.trace" "stall: 6.6 resolves it" 0 \
+	"--policy linux-6.6 --set dev.fault_mode=stall" \
+	"violations=0 dev.access.ok=2 smmu.pri.requests=0 smmu.stall.stalled=2 smmu.stall.resumed=2"
+# Slots: with one slot a second stalled fault at the same time is
+# terminated; an unbound SSID's stall is aborted by the kernel.
+cat >"$tmp/in" <<'EOF'
+smmusim-trace 1
+mm_create mm=1
+mmap mm=1 va=0x400000 len=16K prot=rw
+bind sid=1 ssid=1 mm=1
+@100000 dev_access sid=1 ssid=1 va=0x400000 op=w
+@100000 dev_access sid=1 ssid=1 va=0x401000 op=w
+EOF
+run <"$tmp/in" "stall: one slot, two concurrent faults" 0 \
+	"--set dev.fault_mode=stall --set smmu.stall.slots=1" \
+	"violations=0 dev.access.ok=1 dev.access.failed=1 smmu.stall.stalled=1 smmu.stall.no_slot=1 smmu.pri.requests=0"
+run <"$tmp/in" "stall: enough slots" 0 "--set dev.fault_mode=stall" \
+	"violations=0 dev.access.ok=2 smmu.stall.stalled=2 smmu.stall.no_slot=0"
+cat >"$tmp/in" <<'EOF'
+smmusim-trace 1
+mm_create mm=1
+mmap mm=1 va=0x400000 len=16K prot=rw
+bind sid=1 ssid=1 mm=1 pri=off
+dev_access sid=1 ssid=1 va=0x400000 op=w
+EOF
+run <"$tmp/in" "stall: pri=off makes CD.S = 0: the fault terminates" 0 \
+	"--set dev.fault_mode=stall" \
+	"dev.access.failed=1 smmu.stall.stalled=0 smmu.faults.translation=1"
 
 # The bundled sample.
 run <"$T/samples/nested.trace" "samples/nested.trace" 0 "" \
