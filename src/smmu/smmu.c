@@ -408,9 +408,15 @@ static void fetch_ctx(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		c->s2ttb = ste[3] & STRTAB_STE_3_S2TTB_MASK & ~0xfffull;
 		c->s2_level = 2 - (int)sl0;
 		c->s2record = ste[2] & STRTAB_STE_2_S2R;
+		/* The starting level must resolve exactly the input size:
+		 * more than the next level covers, no more than its own
+		 * (concatenated starting tables are not modelled). */
+		unsigned in_bits = 64 - c->s2t0sz;
+		unsigned cover = 12 + 9 * (4 - (unsigned)(2 - (int)sl0));
 		if (!(ste[2] & STRTAB_STE_2_S2AA64) || sl0 > 2 ||
 		    sm_field_get(STRTAB_STE_2_VTCR_S2TG, vtcr) != 0 ||
-		    c->s2t0sz < 16 || c->s2t0sz > 39) {
+		    c->s2t0sz < 16 || c->s2t0sz > 39 || in_bits > cover ||
+		    in_bits <= cover - 9) {
 			c->error = SM_EVT_C_BAD_STE;
 			return;
 		}
