@@ -669,7 +669,7 @@ static int alloc_cd_table(struct sm_os *os, uint32_t sid)
 		    d->cd_2lvl ? 8ull << (d->ssid_bits - SM_CTXDESC_SPLIT_64K)
 			       : 64ull << d->ssid_bits;
 		uint64_t pages = (bytes + SM_PAGE_SIZE - 1) >> SM_PAGE_SHIFT;
-		if (d->cd_2lvl) {
+		if (d->cd_2lvl && !sc->cdl2) {
 			sc->cdl2 = sm_calloc(
 			    os->alloc, ((size_t)1 << (d->ssid_bits -
 						      SM_CTXDESC_SPLIT_64K)) *
