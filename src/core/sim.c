@@ -34,6 +34,7 @@ struct sm_dev_task {
 	uint32_t faults;
 	uint16_t stag; /* stall model: the held transaction's tag */
 	struct sm_dev_task *next;
+	struct sm_dev_task *all_next; /* smmusim->all_tasks */
 };
 
 static void smmu_irq(void *ctx, int queue, uint64_t cycle);
@@ -85,8 +86,10 @@ void smmusim_free(smmusim_t *s)
 	if (s->cpu_ok)
 		sm_cpu_fini(&s->cpu);
 	sm_engine_fini(&s->eng);
-	for (struct sm_dev_task *t = s->free_tasks, *n; t; t = n) {
-		n = t->next;
+	/* Every task, also those still in flight when a replay stopped on
+	 * an error. */
+	for (struct sm_dev_task *t = s->all_tasks, *n; t; t = n) {
+		n = t->all_next;
 		sm_free(s->alloc, t, sizeof(*t));
 	}
 	if (s->pm)
@@ -307,11 +310,15 @@ static int dev_stall(void *ctx, uint64_t arg)
 	bool ok;
 	(void)arg;
 	bool give_up = k->faults >= s->retry_limit;
+	/* A trace's own CMD_RESUME or CMD_STALL_TERM may have ended the
+	 * transaction already: the kernel still answers (its RESUME then
+	 * matches nothing), but there is nothing left to retry. */
+	bool held = sm_smmu_stall_held(&s->smmu, k->sid, k->stag);
 	int rc = sm_drv_stall_resume(&s->os, k->sid, k->ssid, k->va, k->write,
 				     k->stag, give_up, &ok, &t);
 	if (rc < 0)
 		return rc;
-	if (!ok) {
+	if (!ok || !held) {
 		if (give_up)
 			(*s->st_dev_aborted)++;
 		task_done(k, t, false);
@@ -377,8 +384,11 @@ static int start_dev_access(struct smmusim *s, const struct smmusim_event *ev,
 		k = sm_malloc(s->alloc, sizeof(*k));
 		if (!k)
 			return sm_err(&s->err, SMMUSIM_ENOMEM, "out of memory");
+		k->all_next = s->all_tasks;
+		s->all_tasks = k;
 	}
 	*k = (struct sm_dev_task){.sim = s,
+				  .all_next = k->all_next,
 				  .sid = ev->sid,
 				  .ssid = ev->ssid,
 				  .line = ev->line,

@@ -44,6 +44,8 @@ struct smmusim {
 	uint64_t lat_pri, lat_retry, lat_evtq_irq;
 	bool evtq_drain_pending;
 	struct sm_dev_task *free_tasks;
+	struct sm_dev_task *all_tasks; /* every task allocated (freed at
+					* smmusim_free, also in flight) */
 	size_t live_tasks;
 
 	uint64_t *st_events, *st_dev_accesses, *st_dev_ok, *st_dev_failed,

@@ -111,8 +111,10 @@ void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 	 * travels to the SMMU and back. */
 	(*s->st_atc_misses)++;
 	(*s->st_ats_requests)++;
+	s->ats_request = true;
 	sm_smmu_translate(s, sid, ssid, va, write, t + s->lat_ats / 2, tag,
 			  out);
+	s->ats_request = false;
 	out->done += s->lat_ats - s->lat_ats / 2;
 	if (out->outcome == SM_XLATE_OK && atc && out->page_size) {
 		struct sm_tc_entry ne = {

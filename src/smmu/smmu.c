@@ -658,6 +658,15 @@ bool sm_smmu_priq_pop(struct sm_smmu *s, uint32_t *sid, uint32_t *ssid,
 /* Does the stream's configuration allow ATS?  The device learns this when
  * the driver enables ATS in its PCIe capability; the model reads the STE
  * (through the configuration cache, without counting a lookup). */
+bool sm_smmu_stall_held(const struct sm_smmu *s, uint32_t sid, uint16_t stag)
+{
+	for (unsigned i = 0; i < s->nstall_slots; i++)
+		if (s->stalls[i].used && s->stalls[i].sid == sid &&
+		    s->stalls[i].stag == stag)
+			return true;
+	return false;
+}
+
 /* The configuration the SMMU would use for (sid, ssid) now: its cached
  * one, else the tables in memory.  No statistics, no cache fill. */
 static const struct sm_smmu_ctx *peek_ctx(struct sm_smmu *s, uint32_t sid,
@@ -678,12 +687,20 @@ bool sm_smmu_eats(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 {
 	struct sm_smmu_ctx tmp;
 	const struct sm_smmu_ctx *c = peek_ctx(s, sid, ssid, &tmp);
-	bool ok = c->error == SM_EVT_NONE && !c->abort && !c->bypass && c->eats;
+	/* EATS is the STE's: a substream whose CD is invalid still has
+	 * translated traffic let through (the device uses its ATC whatever
+	 * the CD says). */
+	bool cd_error = c->error == SM_EVT_C_BAD_CD ||
+			c->error == SM_EVT_C_BAD_SUBSTREAMID ||
+			c->error == SM_EVT_F_CD_FETCH;
+	bool ok = (c->error == SM_EVT_NONE || cd_error) && !c->abort &&
+		  !c->bypass && c->eats;
 	if (now) {
-		/* What the stream translates through now; an SVA CD quieted
-		 * with EPD0 translates nothing (root and root2 0). */
+		/* What the stream translates through now; an invalid CD, or
+		 * an SVA CD quieted with EPD0, translates nothing (root and
+		 * root2 0). */
 		*now = (struct sm_regime){0};
-		if (ok && !(c->s1 && c->epd0))
+		if (ok && c->error == SM_EVT_NONE && !(c->s1 && c->epd0))
 			*now = (struct sm_regime){
 			    .kind = c->s1 && c->s2 ? SM_REGIME_NESTED
 				    : c->s2	   ? SM_REGIME_S2
@@ -975,12 +992,13 @@ fault:
 		(*s->st_faults_stage2)++;
 	ex.s2 = s2fault;
 	/* Stall model (spec 3.12.2): a recoverable stage-1 fault under a CD
-	 * with S = 1 holds the transaction and is always recorded, with
-	 * STALL and a STAG, for software to answer with CMD_RESUME.  With
-	 * every stall slot busy it is terminated instead. */
+	 * with S = 1 (of a transaction, not an ATS translation request,
+	 * which gets its failure answered instead) holds the transaction and is
+	 * always recorded, with STALL and a STAG, for software to answer with
+	 * CMD_RESUME.  With every stall slot busy it is terminated instead. */
 	if ((ev == SM_EVT_F_TRANSLATION || ev == SM_EVT_F_PERMISSION ||
 	     ev == SM_EVT_F_ACCESS) &&
-	    c->s1 && c->stall && !s2fault) {
+	    c->s1 && c->stall && !s2fault && !s->ats_request) {
 		for (unsigned i = 0; i < s->nstall_slots && !held; i++)
 			if (!s->stalls[i].used)
 				held = &s->stalls[i];

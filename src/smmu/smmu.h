@@ -156,6 +156,7 @@ struct sm_smmu {
 	} * stalls;
 	unsigned nstall_slots;
 	uint16_t stag_next;
+	bool ats_request; /* translating an ATS request: never stalls */
 
 	uint64_t *st_cmd[256];
 	uint64_t *st_iotlb_hits, *st_iotlb_misses, *st_iotlb_fills,
@@ -231,6 +232,8 @@ static inline uint32_t sm_smmu_queue_used(const struct sm_smmu_queue *q)
 void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 			   uint64_t va, bool write, uint64_t now, uint32_t tag,
 			   struct sm_smmu_xlate *out);
+/* Is the stalled transaction (sid, stag) still held? */
+bool sm_smmu_stall_held(const struct sm_smmu *s, uint32_t sid, uint16_t stag);
 /* Whether (sid, ssid) may use ATS now (a valid translating STE with
  * EATS); *now (if non-NULL) gets the regime its configuration names. */
 bool sm_smmu_eats(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
