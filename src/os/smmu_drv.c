@@ -827,65 +827,65 @@ int sm_drv_sva_unbind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 	return rc;
 }
 
-int sm_drv_page_request(struct sm_os *os, uint32_t sid, uint32_t ssid,
-			uint64_t va, bool write, bool *ok, uint64_t *t)
+/* iommu_sva_handle_iopf(): handle_mm_fault on the bound mm, run by a
+ * kernel worker (on PE 0 in this model); *ok says whether it resolved. */
+static int iopf_handle(struct sm_os *os, uint32_t sid, uint32_t ssid,
+		       uint64_t va, bool write, bool *ok, uint64_t *t)
 {
 	struct sm_bond *b = sm_drv_find_bond(os, sid, ssid);
-	int rc = 0;
 	*ok = false;
-	/* iommu_sva_handle_iopf(): handle_mm_fault on the bound mm, run by
-	 * a kernel worker (on PE 0 in this model). */
-	if (b && b->mm->live)
-		rc = sm_os_handle_mm_fault(
-		    os, b->mm, 0, va,
-		    write ? SMMUSIM_ACC_WRITE : SMMUSIM_ACC_READ, true, ok, t);
-	if (rc < 0)
-		return rc;
-	/* The page response goes back through the command queue, without a
-	 * sync (arm_smmu_page_response). */
-	uint64_t c[2], done;
-	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_PRI_RESP) | CMDQ_0_SSV |
-	       sm_field_prep(CMDQ_PRI_0_SSID, ssid) |
-	       sm_field_prep(CMDQ_PRI_0_SID, sid);
-	c[1] = sm_field_prep(CMDQ_PRI_1_RESP,
-			     *ok ? CMDQ_PRI_1_RESP_SUCC : CMDQ_PRI_1_RESP_FAIL);
-	if ((rc = q_write(os, c, t)) < 0)
-		return rc;
-	if ((rc = publish(os, t, &done)) < 0)
+	if (!b || !b->mm->live)
+		return 0;
+	return sm_os_handle_mm_fault(
+	    os, b->mm, 0, va, write ? SMMUSIM_ACC_WRITE : SMMUSIM_ACC_READ,
+	    true, ok, t);
+}
+
+/* A fault response goes back through the command queue, without a sync
+ * (arm_smmu_page_response); *t becomes when the SMMU has consumed it. */
+static int respond(struct sm_os *os, const uint64_t c[2], uint64_t *t)
+{
+	uint64_t done;
+	int rc;
+	if ((rc = q_write(os, c, t)) < 0 || (rc = publish(os, t, &done)) < 0)
 		return rc;
 	*t = max_u64(*t, done);
 	return 0;
 }
 
+int sm_drv_page_request(struct sm_os *os, uint32_t sid, uint32_t ssid,
+			uint64_t va, bool write, bool *ok, uint64_t *t)
+{
+	int rc = iopf_handle(os, sid, ssid, va, write, ok, t);
+	if (rc < 0)
+		return rc;
+	uint64_t c[2];
+	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_PRI_RESP) | CMDQ_0_SSV |
+	       sm_field_prep(CMDQ_PRI_0_SSID, ssid) |
+	       sm_field_prep(CMDQ_PRI_0_SID, sid);
+	c[1] = sm_field_prep(CMDQ_PRI_1_RESP,
+			     *ok ? CMDQ_PRI_1_RESP_SUCC : CMDQ_PRI_1_RESP_FAIL);
+	return respond(os, c, t);
+}
+
+/* The stall model's answer (arm_smmu_handle_evt -> iopf -> page
+ * response): CMD_RESUME with RETRY or ABORT. */
 int sm_drv_stall_resume(struct sm_os *os, uint32_t sid, uint32_t ssid,
 			uint64_t va, bool write, uint16_t stag, bool give_up,
 			bool *ok, uint64_t *t)
 {
-	struct sm_bond *b = sm_drv_find_bond(os, sid, ssid);
 	int rc = 0;
 	*ok = false;
-	/* arm_smmu_handle_evt -> iommu_report_device_fault -> the iopf
-	 * handler (handle_mm_fault on PE 0 in this model), then
-	 * arm_smmu_page_response: CMD_RESUME, no sync. */
-	if (b && b->mm->live && !give_up)
-		rc = sm_os_handle_mm_fault(
-		    os, b->mm, 0, va,
-		    write ? SMMUSIM_ACC_WRITE : SMMUSIM_ACC_READ, true, ok, t);
-	if (rc < 0)
+	if (!give_up && (rc = iopf_handle(os, sid, ssid, va, write, ok, t)) < 0)
 		return rc;
-	uint64_t c[2], done;
+	uint64_t c[2];
 	c[0] =
 	    sm_field_prep(CMDQ_0_OP, CMDQ_OP_RESUME) |
 	    sm_field_prep(CMDQ_RESUME_0_SID, sid) |
 	    sm_field_prep(CMDQ_RESUME_0_RESP, *ok ? CMDQ_RESUME_0_RESP_RETRY
 						  : CMDQ_RESUME_0_RESP_ABORT);
 	c[1] = sm_field_prep(CMDQ_RESUME_1_STAG, stag);
-	if ((rc = q_write(os, c, t)) < 0)
-		return rc;
-	if ((rc = publish(os, t, &done)) < 0)
-		return rc;
-	*t = max_u64(*t, done);
-	return 0;
+	return respond(os, c, t);
 }
 
 /* ---- DMA domains (iommu_domain_alloc, attach, iommu_map/unmap) ---- */
