@@ -171,23 +171,32 @@ static void drop(struct sm_tcache *tc, struct sm_tc_entry *t)
 	tc->live--;
 }
 
+/* Drop the entries of exactly `level` for the page or block at `base`
+ * with matching tags: one set probe. */
+static unsigned inv_at(struct sm_tcache *tc, uint64_t base, int level,
+		       uint32_t vmid, uint32_t asid, enum sm_tc_asid_match m)
+{
+	unsigned n = 0;
+	struct sm_tc_entry *set =
+	    &tc->e[(size_t)set_of(tc, base, level) * tc->ways];
+	for (uint32_t w = 0; w < tc->ways; w++) {
+		struct sm_tc_entry *t = &set[w];
+		if (t->level == level && t->va == base &&
+		    tags_match(t, vmid, asid, m)) {
+			drop(tc, t);
+			n++;
+		}
+	}
+	return n;
+}
+
 unsigned sm_tc_inv_va(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
 		      enum sm_tc_asid_match m, uint64_t va)
 {
 	unsigned n = 0;
-	for (int level = 3; level >= tc->min_level; level--) {
-		uint64_t base = va & ~((1ull << shift_of(level)) - 1);
-		struct sm_tc_entry *set =
-		    &tc->e[(size_t)set_of(tc, base, level) * tc->ways];
-		for (uint32_t w = 0; w < tc->ways; w++) {
-			struct sm_tc_entry *t = &set[w];
-			if (t->level == level && t->va == base &&
-			    tags_match(t, vmid, asid, m)) {
-				drop(tc, t);
-				n++;
-			}
-		}
-	}
+	for (int level = 3; level >= tc->min_level; level--)
+		n += inv_at(tc, va & ~((1ull << shift_of(level)) - 1), level,
+			    vmid, asid, m);
 	return n;
 }
 
@@ -223,17 +232,8 @@ unsigned sm_tc_inv_range(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
 		for (int lv = 3; lv >= tc->min_level; lv--) {
 			if (level && lv != level)
 				continue;
-			uint64_t base = va & ~((1ull << shift_of(lv)) - 1);
-			struct sm_tc_entry *set =
-			    &tc->e[(size_t)set_of(tc, base, lv) * tc->ways];
-			for (uint32_t w = 0; w < tc->ways; w++) {
-				struct sm_tc_entry *t = &set[w];
-				if (t->level == lv && t->va == base &&
-				    tags_match(t, vmid, asid, m)) {
-					drop(tc, t);
-					n++;
-				}
-			}
+			n += inv_at(tc, va & ~((1ull << shift_of(lv)) - 1), lv,
+				    vmid, asid, m);
 		}
 	return n;
 }
