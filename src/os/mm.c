@@ -480,30 +480,41 @@ static void finish_unmap(struct sm_os *os, struct unmap_ctx *c)
 	c->free_pa = NULL;
 }
 
-static int do_munmap(struct sm_os *os, struct sm_mm *mm, unsigned pe,
-		     uint64_t start, uint64_t end, uint64_t *t)
+/* The mmu_gather sequence munmap and madvise(MADV_DONTNEED) share: notify
+ * the range start, clear the PTEs (the oracle's window opens), notify the
+ * end, then tlb_finish_mmu flushes what was cleared, last level only
+ * (page-table pages are not freed before exit in this model), and the
+ * window closes. */
+static int zap_and_flush(struct sm_os *os, struct sm_mm *mm, unsigned pe,
+			 enum sm_mn_event ev, uint64_t start, uint64_t end,
+			 uint64_t *t)
 {
 	struct unmap_ctx c;
-	int rc;
-	if (!range_overlaps(mm, start, end))
-		return 0;
-	if ((rc = vma_split(os, mm, start)) < 0 ||
-	    (rc = vma_split(os, mm, end)) < 0)
-		return rc;
-	sm_mn_invalidate_range_start(os, mm, SM_MN_UNMAP, start, end, t);
-	rc = zap_range(os, mm, start, end, &c, t);
+	sm_mn_invalidate_range_start(os, mm, ev, start, end, t);
+	int rc = zap_range(os, mm, start, end, &c, t);
 	if (rc == 0 && c.sp.ptes)
 		window_open(os, mm, c.sp.lo, c.sp.hi, *t);
 	if (rc == 0)
 		rc = sm_mn_invalidate_range_end(os, mm, start, end, false, t);
-	/* tlb_finish_mmu: flush what was cleared (page-table pages are not
-	 * freed before exit in this model, so last-level ops suffice). */
 	if (rc == 0 && c.sp.ptes)
 		rc = sm_flush_tlb_range_ex(os, mm, pe, c.sp.lo, c.sp.hi, true,
 					   3, t);
 	if (rc == 0 && c.sp.ptes)
 		window_close(os, mm, c.sp.lo, c.sp.hi, *t);
 	finish_unmap(os, &c);
+	return rc;
+}
+
+static int do_munmap(struct sm_os *os, struct sm_mm *mm, unsigned pe,
+		     uint64_t start, uint64_t end, uint64_t *t)
+{
+	int rc;
+	if (!range_overlaps(mm, start, end))
+		return 0;
+	if ((rc = vma_split(os, mm, start)) < 0 ||
+	    (rc = vma_split(os, mm, end)) < 0)
+		return rc;
+	rc = zap_and_flush(os, mm, pe, SM_MN_UNMAP, start, end, t);
 	if (rc == 0)
 		vma_remove_range(os, mm, start, end);
 	return rc;
@@ -861,20 +872,7 @@ int sm_os_madvise_dontneed(struct sm_os *os, uint32_t id, unsigned pe,
 	syscall_cost(os, t);
 	/* madvise_dontneed_single_vma -> zap_page_range_single: the PTEs go,
 	 * the VMA stays; mmu_gather flushes the cleared span, last level. */
-	struct unmap_ctx c;
-	sm_mn_invalidate_range_start(os, mm, SM_MN_CLEAR, va, end, t);
-	rc = zap_range(os, mm, va, end, &c, t);
-	if (rc == 0 && c.sp.ptes)
-		window_open(os, mm, c.sp.lo, c.sp.hi, *t);
-	if (rc == 0)
-		rc = sm_mn_invalidate_range_end(os, mm, va, end, false, t);
-	if (rc == 0 && c.sp.ptes)
-		rc = sm_flush_tlb_range_ex(os, mm, pe, c.sp.lo, c.sp.hi, true,
-					   3, t);
-	if (rc == 0 && c.sp.ptes)
-		window_close(os, mm, c.sp.lo, c.sp.hi, *t);
-	finish_unmap(os, &c);
-	return rc;
+	return zap_and_flush(os, mm, pe, SM_MN_CLEAR, va, end, t);
 }
 
 /* ---- page reclaim ---- */
