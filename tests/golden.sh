@@ -1,0 +1,103 @@
+#!/bin/sh
+# Golden outputs (issue 7): the JSON reports of the scenarios and samples
+# under every preset, of the imported QEMU traces (and the imported traces
+# themselves, by sha256) under --hw qemu-7.2 and the default hardware, and
+# of bench/replay-speed --events 20000, compared byte for byte with the
+# files in tests/golden/.  Volatile fields (wall time, events/s, host
+# memory) are never in them.  A refactoring that claims "behaviour
+# unchanged" keeps every file identical; a change of behaviour regenerates
+# them with --update and says why in its commit.  TAP output.
+# usage: golden.sh SMMUSIM REPLAY_SPEED SRCDIR QEMU_LOG_DIR [--update]
+set -u
+S=$1
+R=$2
+SRC=$3
+Q=$4
+UPDATE=${5:-}
+G="$SRC/tests/golden"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$SRC" || exit 1
+n=0
+failed=0
+
+# NAME, then the command; its stdout is the golden output.
+check() {
+	name=$1
+	shift
+	n=$((n + 1))
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	echo "exit $rc" >>"$tmp/out"
+	if [ "$UPDATE" = "--update" ]; then
+		cp "$tmp/out" "$G/$name"
+		echo "ok $n - $name (updated)"
+	elif [ ! -f "$G/$name" ]; then
+		echo "not ok $n - $name: no golden file $G/$name (run with --update)"
+		failed=$((failed + 1))
+	elif cmp -s "$tmp/out" "$G/$name"; then
+		echo "ok $n - $name"
+	else
+		echo "not ok $n - $name differs from tests/golden/$name"
+		diff "$G/$name" "$tmp/out" | head -c 2000 | sed 's/^/# /'
+		head -3 "$tmp/err" | sed 's/^/# stderr: /'
+		failed=$((failed + 1))
+	fi
+}
+
+# Pretty-print one JSON document per line so a diff names the field.
+pretty() {
+	python3 -c 'import json,sys
+for line in sys.stdin:
+    line = line.strip()
+    if line.startswith("{"):
+        print(json.dumps(json.loads(line), indent=1, sort_keys=False))
+    elif line.split(":")[0] in ("events", "simulated cycles", "violations total"):
+        print(line)'
+}
+
+replay_json() { # TRACE ARGS...
+	t=$1
+	shift
+	"$S" replay "$t" --format json "$@" --out "$tmp/r.json"
+	rc=$?
+	# a trace made in the scratch folder is named without that folder
+	pretty <"$tmp/r.json" | sed "s#$tmp/##"
+	return $rc
+}
+
+POL="--policy linux-6.5 --policy linux-6.6 --policy linux-6.14"
+for t in traces/scenarios/*.trace traces/samples/*.trace; do
+	b=$(basename "$t" .trace)
+	# shellcheck disable=SC2086
+	check "$b.default.json" replay_json "$t" $POL
+	# shellcheck disable=SC2086
+	check "$b.qemu-7.2.json" replay_json "$t" $POL --hw qemu-7.2
+	# shellcheck disable=SC2086
+	check "$b.gem5-default.json" replay_json "$t" $POL --hw gem5-default
+done
+
+speed() {
+	"$R" --events 20000 --report json | pretty
+}
+check "replay-speed-20000.json" speed
+
+if [ -d "$Q" ]; then
+	for m in strict lazy; do
+		log="$Q/linux61-virtio-blk-$m.log.xz"
+		imp() {
+			"$S" import qemu "$log" -o "$tmp/$m.trace" &&
+				sha256sum <"$tmp/$m.trace" | cut -d' ' -f1 &&
+				wc -l <"$tmp/$m.trace"
+		}
+		check "qemu-$m.import.txt" imp
+		check "qemu-$m.qemu-7.2.json" replay_json "$tmp/$m.trace" --hw qemu-7.2
+		check "qemu-$m.default.json" replay_json "$tmp/$m.trace"
+	done
+else
+	n=$((n + 1))
+	echo "ok $n - # SKIP QEMU logs not found at $Q"
+fi
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
