@@ -9,8 +9,8 @@
 # them with --update and says why in its commit.  TAP output.
 # usage: golden.sh SMMUSIM REPLAY_SPEED SRCDIR QEMU_LOG_DIR [--update]
 set -u
-S=$1
-R=$2
+S=$(realpath "$1")
+R=$(realpath "$2")
 SRC=$3
 Q=$4
 UPDATE=${5:-}
@@ -85,8 +85,9 @@ check "replay-speed-20000.json" speed
 if [ -d "$Q" ]; then
 	for m in strict lazy; do
 		log="$Q/linux61-virtio-blk-$m.log.xz"
-		imp() {
-			"$S" import qemu "$log" -o "$tmp/$m.trace" &&
+		imp() { # from the log's folder: the trace names its source
+			(cd "$Q" && "$S" import qemu "$(basename "$log")" \
+				-o "$tmp/$m.trace") &&
 				sha256sum <"$tmp/$m.trace" | cut -d' ' -f1 &&
 				wc -l <"$tmp/$m.trace"
 		}

@@ -15,8 +15,8 @@
 #include <smmusim/error.h>
 #include <smmusim/smmusim.h>
 
-#include "core/config.h"
-#include "core/config_keys.h"
+#include "engine/config.h"
+#include "engine/config_keys.h"
 
 static int setup_cfg(void **state)
 {

@@ -18,16 +18,16 @@
 #include <smmusim/event.h>
 #include <smmusim/smmusim.h>
 
-#include "core/alloc.h"
-#include "core/errbuf.h"
-#include "core/rng.h"
-#include "core/sim_internal.h"
-#include "core/stats.h"
-#include "cpu/cpu.h"
-#include "cpu/tlbi.h"
-#include "mem/pgtable.h"
-#include "mem/physmem.h"
-#include "mem/tcache.h"
+#include "base/alloc.h"
+#include "base/errbuf.h"
+#include "base/rng.h"
+#include "sim/sim_internal.h"
+#include "engine/stats.h"
+#include "hw/cpu/cpu.h"
+#include "arch/tlbi.h"
+#include "hw/mem/pgtable.h"
+#include "hw/mem/physmem.h"
+#include "hw/mem/tcache.h"
 
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)

@@ -20,9 +20,9 @@
 
 #include <smmusim/smmusim.h>
 
-#include "core/sim_internal.h"
-#include "mem/pgtable.h"
-#include "smmu/regs.h"
+#include "sim/sim_internal.h"
+#include "hw/mem/pgtable.h"
+#include "arch/smmu_regs.h"
 
 #define SID 0x10u
 #define IOVA 0xffffb000ull

@@ -11,9 +11,9 @@
 
 #include <smmusim/error.h>
 
-#include "core/alloc.h"
-#include "core/engine.h"
-#include "core/rng.h"
+#include "base/alloc.h"
+#include "engine/engine.h"
+#include "base/rng.h"
 
 /* Internal modules take a real allocator (no NULL default). */
 #define ALLOC sm_default_allocator()

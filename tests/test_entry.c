@@ -25,8 +25,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "smmu/entry.h"
-#include "smmu/regs.h"
+#include "kernel/iommu/arm-smmu-v3/entry.h"
+#include "arch/smmu_regs.h"
 
 #define Q SM_ENTRY_QWORDS
 

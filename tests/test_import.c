@@ -21,8 +21,8 @@
 #include <smmusim/event.h>
 #include <smmusim/import.h>
 
-#include "core/errbuf.h"
-#include "replay/trace_reader.h"
+#include "base/errbuf.h"
+#include "trace/trace_reader.h"
 
 /* ---- QEMU 7.2 log lines ---- */
 

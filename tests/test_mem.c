@@ -12,8 +12,8 @@
 #include <smmusim/error.h>
 #include <smmusim/event.h>
 
-#include "mem/pgtable.h"
-#include "mem/physmem.h"
+#include "hw/mem/pgtable.h"
+#include "hw/mem/physmem.h"
 
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)

@@ -17,10 +17,10 @@
 
 #include <smmusim/smmusim.h>
 
-#include "core/config_keys.h"
-#include "core/sim_internal.h"
-#include "mem/pgtable.h"
-#include "smmu/regs.h"
+#include "engine/config_keys.h"
+#include "sim/sim_internal.h"
+#include "hw/mem/pgtable.h"
+#include "arch/smmu_regs.h"
 
 #define BASE 0x10000000ull
 #define PG 0x1000ull

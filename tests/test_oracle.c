@@ -17,12 +17,12 @@
 #include <smmusim/hooks.h>
 
 #include "check/oracle.h"
-#include "core/alloc.h"
-#include "core/stats.h"
-#include "mem/observe.h"
-#include "mem/pgtable.h"
-#include "mem/physmem.h"
-#include "mem/tcache.h"
+#include "base/alloc.h"
+#include "engine/stats.h"
+#include "hw/mem/observe.h"
+#include "hw/mem/pgtable.h"
+#include "hw/mem/physmem.h"
+#include "hw/mem/tcache.h"
 
 #define RAM_BASE 0x40000000ull
 #define RAM_SIZE (64ull << 20)

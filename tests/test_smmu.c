@@ -18,14 +18,14 @@
 #include <smmusim/error.h>
 #include <smmusim/event.h>
 
-#include "core/alloc.h"
-#include "core/stats.h"
-#include "cpu/tlbi.h"
-#include "mem/pgtable.h"
-#include "mem/physmem.h"
-#include "smmu/entry.h"
-#include "smmu/regs.h"
-#include "smmu/smmu.h"
+#include "base/alloc.h"
+#include "engine/stats.h"
+#include "arch/tlbi.h"
+#include "hw/mem/pgtable.h"
+#include "hw/mem/physmem.h"
+#include "kernel/iommu/arm-smmu-v3/entry.h"
+#include "arch/smmu_regs.h"
+#include "hw/smmu/smmu.h"
 
 #define RAM_BASE 0x40000000ull
 #define RAM_SIZE (64ull << 20)

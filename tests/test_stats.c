@@ -12,8 +12,8 @@
 
 #include <smmusim/error.h>
 
-#include "core/json.h"
-#include "core/stats.h"
+#include "base/json.h"
+#include "engine/stats.h"
 
 /* ---- counting allocator: checks that frees carry the allocation size ---- */
 

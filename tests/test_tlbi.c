@@ -18,9 +18,9 @@
 #include <smmusim/event.h>
 #include <smmusim/smmusim.h>
 
-#include "core/sim_internal.h"
-#include "cpu/cpu.h"
-#include "cpu/tlbi.h"
+#include "sim/sim_internal.h"
+#include "hw/cpu/cpu.h"
+#include "arch/tlbi.h"
 
 #define PAGE 0x1000ull
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

@@ -14,8 +14,8 @@
 #include <smmusim/error.h>
 #include <smmusim/event.h>
 
-#include "core/errbuf.h"
-#include "replay/trace_reader.h"
+#include "base/errbuf.h"
+#include "trace/trace_reader.h"
 
 #define HDR "smmusim-trace 1\n"
 

@@ -7,9 +7,9 @@
 #include <smmusim/error.h>
 #include <smmusim/event.h>
 
-#include "core/alloc.h"
-#include "mem/pgtable.h"
-#include "mem/xlate.h"
+#include "base/alloc.h"
+#include "hw/mem/pgtable.h"
+#include "hw/mem/xlate.h"
 
 int sm_oracle_init(struct sm_oracle *o, const struct smmusim_allocator *a,
 		   const struct sm_physmem *pm, bool enabled,

@@ -29,10 +29,10 @@
 
 #include <smmusim/hooks.h>
 
-#include "core/stats.h"
-#include "mem/observe.h"
-#include "mem/physmem.h"
-#include "mem/tcache.h"
+#include "engine/stats.h"
+#include "hw/mem/observe.h"
+#include "hw/mem/physmem.h"
+#include "hw/mem/tcache.h"
 
 struct sm_window {
 	uint64_t root, start, end, opened;

@@ -1,0 +1,473 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Config registry.
+ *
+ * The key table (config_keys.h) is constant data; a config object is just one
+ * uint64_t per key (booleans 0/1, enums the index of their word), so copying
+ * a config is a memcpy and reading a key on the model side is an array load.
+ * Every setter validates against the table and, on failure, leaves a message
+ * that names the key and what it allows: "cpu.count: 0 is out of range
+ * 1..256".
+ */
+#include "engine/config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <smmusim/error.h>
+
+#include "base/alloc.h"
+#include "base/errbuf.h"
+#include "base/parse.h"
+
+struct key_def {
+	const char *name;
+	enum smmusim_key_type type;
+	uint64_t def, min, max;
+	const char *words; /* enum: "a|b|c" */
+	const char *desc;
+};
+
+static const struct key_def keys[SM_K_COUNT_] = {
+#define KB(id, nm, d, ds)                                                      \
+	[SM_K_##id] = {nm, SMMUSIM_KEY_BOOL, d, 0, 1, NULL, ds},
+#define KU(id, nm, d, lo, hi, ds)                                              \
+	[SM_K_##id] = {nm, SMMUSIM_KEY_U64, d, lo, hi, NULL, ds},
+#define KE(id, nm, d, w, ds)                                                   \
+	[SM_K_##id] = {nm, SMMUSIM_KEY_ENUM, d, 0, 0, w, ds},
+    SM_CONFIG_KEYS(KB, KU, KE)
+#undef KB
+#undef KU
+#undef KE
+};
+
+#define PRESETS_LEN 128
+
+struct smmusim_config {
+	const struct smmusim_allocator *alloc;
+	uint64_t val[SM_K_COUNT_];
+	char presets[PRESETS_LEN];
+	struct sm_errbuf err;
+};
+
+/* Presets: named sets of assignments.  docs/policies.md says which kernel
+ * behaviour each key of a policy preset reproduces. */
+struct preset {
+	const char *name;
+	const char *desc;
+	const char *const *set;
+	size_t n;
+};
+
+static const char *const linux_6_5[] = {
+    "policy.notifier.placement=range_end",
+    "policy.cpu.range_split=ascending",
+    "policy.notifier.range_start_bug=off",
+};
+static const char *const linux_6_6[] = {
+    "policy.notifier.placement=arch_flush",
+    "policy.cpu.range_split=ascending",
+    "policy.notifier.range_start_bug=on",
+};
+static const char *const linux_6_14[] = {
+    "policy.notifier.placement=arch_flush",
+    "policy.cpu.range_split=descending",
+    "policy.notifier.range_start_bug=off",
+};
+
+static const struct preset policy_presets[] = {
+    {"linux-6.5",
+     "before 6.6: secondary-TLB hook from invalidate_range_end and "
+     "ptep_clear_flush_notify; the permission-upgrade flush misses it",
+     linux_6_5, sizeof(linux_6_5) / sizeof(linux_6_5[0])},
+    {"linux-6.6",
+     "6.6+: secondary-TLB hook called from the arm64 TLB flush routines "
+     "(commit 'mmu_notifiers: Call invalidate_range() when invalidating "
+     "TLBs'); v6.6.0's ascending range split and its empty notifier "
+     "range",
+     linux_6_6, sizeof(linux_6_6) / sizeof(linux_6_6[0])},
+    {"linux-6.14",
+     "6.14+: descending range split ('arm64/mm: Modify range-based tlbi "
+     "to decrement scale') and the real range for the notifier again "
+     "(f7edb07ad7c6)",
+     linux_6_14, sizeof(linux_6_14) / sizeof(linux_6_14[0])},
+};
+
+/* Hardware presets: what other simulators model, so their numbers can be
+ * reproduced (docs/validation.md) and compared with ours. */
+static const char *const hw_qemu_7_2[] = {
+    /* hw/arm/smmu-common.c: one hash table of SMMU_IOTLB_MAX_SIZE (256)
+     * entries, emptied when an insert finds it full; no micro-TLB; the
+     * configuration cache is unbounded; commands take no time. */
+    "smmu.iotlb.entries=256",
+    "smmu.iotlb.ways=256",
+    "smmu.iotlb.replacement=flushall",
+    "smmu.iotlb.perm_fault_from_cache=on",
+    "smmu.iotlb.cache_translation_faults=off",
+    "smmu.utlb.entries=0",
+    "smmu.walkcache.entries=0",
+    "smmu.cfgcache.entries=4096",
+    "smmu.cfgcache.ways=16",
+    "smmu.lat.iotlb_hit=0",
+    "smmu.lat.cfg=0",
+    "smmu.lat.cmd=0",
+    "smmu.lat.cmd_cfgi=0",
+    "smmu.lat.cmd_tlbi=0",
+    "smmu.lat.cmd_sync=0",
+    "smmu.lat.inv_scan=0",
+    "smmu.btm=off",
+};
+static const char *const hw_gem5[] = {
+    /* src/dev/arm/SMMUv3.py defaults: main TLB 2048 x 4 (round robin),
+     * config cache 64 x 4, tlb/cfg lookup 3 cycles; cached read-only
+     * entries do not make writes fault (a re-walk decides). */
+    "smmu.iotlb.entries=2048",
+    "smmu.iotlb.ways=4",
+    "smmu.iotlb.replacement=rr",
+    "smmu.iotlb.perm_fault_from_cache=off",
+    "smmu.iotlb.cache_translation_faults=off",
+    "smmu.utlb.entries=32",
+    "smmu.utlb.ways=32",
+    "smmu.lat.utlb_hit=1",
+    "smmu.cfgcache.entries=64",
+    "smmu.cfgcache.ways=4",
+    "smmu.lat.iotlb_hit=3",
+    "smmu.lat.cfg=3",
+    "smmu.lat.cmd=0",
+    "smmu.lat.cmd_cfgi=0",
+    "smmu.lat.cmd_tlbi=0",
+    "smmu.lat.cmd_sync=0",
+    "smmu.lat.inv_scan=0",
+    "smmu.btm=off",
+};
+
+static const struct preset hw_presets[] = {
+    {"qemu-7.2",
+     "QEMU 7.2's SMMUv3: 256-entry IOTLB flushed whole when full, no "
+     "micro-TLB, unbounded config cache, zero-time commands",
+     hw_qemu_7_2, sizeof(hw_qemu_7_2) / sizeof(hw_qemu_7_2[0])},
+    {"gem5-default",
+     "gem5's SMMUv3 defaults: 2048x4 main TLB (rr), 64x4 config cache, "
+     "3-cycle lookups, zero-time invalidations, cached RO entries never "
+     "fault a write",
+     hw_gem5, sizeof(hw_gem5) / sizeof(hw_gem5[0])},
+};
+
+static int preset_table(const char *kind, const struct preset **tab, size_t *n)
+{
+	if (kind && strcmp(kind, "policy") == 0) {
+		*tab = policy_presets;
+		*n = sizeof(policy_presets) / sizeof(policy_presets[0]);
+		return 0;
+	}
+	if (kind && strcmp(kind, "hw") == 0) {
+		*tab = hw_presets;
+		*n = sizeof(hw_presets) / sizeof(hw_presets[0]);
+		return 0;
+	}
+	return SMMUSIM_EINVAL;
+}
+
+static int find_key(const char *name, size_t n)
+{
+	for (int i = 0; i < SM_K_COUNT_; i++)
+		if (strlen(keys[i].name) == n &&
+		    strncmp(keys[i].name, name, n) == 0)
+			return i;
+	return -1;
+}
+
+static void allowed_text(const struct key_def *k, char *buf, size_t len)
+{
+	switch (k->type) {
+	case SMMUSIM_KEY_BOOL:
+		snprintf(buf, len, "on|off");
+		break;
+	case SMMUSIM_KEY_U64:
+		snprintf(buf, len, "%" PRIu64 "..%" PRIu64, k->min, k->max);
+		break;
+	case SMMUSIM_KEY_ENUM:
+		snprintf(buf, len, "%s", k->words);
+		break;
+	}
+}
+
+/* Index of word w[0..n) in "a|b|c", or -1. */
+static int enum_index(const char *words, const char *w, size_t n)
+{
+	int idx = 0;
+	const char *p = words;
+	for (;;) {
+		const char *bar = strchr(p, '|');
+		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+		if (len == n && strncmp(p, w, n) == 0)
+			return idx;
+		if (!bar)
+			return -1;
+		p = bar + 1;
+		idx++;
+	}
+}
+
+static void enum_word(const char *words, uint64_t idx, char *buf, size_t len)
+{
+	const char *p = words;
+	for (uint64_t i = 0; i < idx && p; i++) {
+		p = strchr(p, '|');
+		if (p)
+			p++;
+	}
+	if (!p) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	const char *bar = strchr(p, '|');
+	size_t n = bar ? (size_t)(bar - p) : strlen(p);
+	snprintf(buf, len, "%.*s", (int)n, p);
+}
+
+static void format_value(const struct key_def *k, uint64_t v, char *buf,
+			 size_t len)
+{
+	switch (k->type) {
+	case SMMUSIM_KEY_BOOL:
+		snprintf(buf, len, "%s", v ? "on" : "off");
+		break;
+	case SMMUSIM_KEY_U64:
+		snprintf(buf, len, "%" PRIu64, v);
+		break;
+	case SMMUSIM_KEY_ENUM:
+		enum_word(k->words, v, buf, len);
+		break;
+	}
+}
+
+int smmusim_config_new(smmusim_config_t **out,
+		       const struct smmusim_allocator *alloc)
+{
+	if (!out)
+		return SMMUSIM_EINVAL;
+	alloc = sm_alloc_or_default(alloc);
+	smmusim_config_t *c = sm_calloc(alloc, sizeof(*c));
+	if (!c)
+		return SMMUSIM_ENOMEM;
+	c->alloc = alloc;
+	for (int i = 0; i < SM_K_COUNT_; i++)
+		c->val[i] = keys[i].def;
+	*out = c;
+	return 0;
+}
+
+void smmusim_config_free(smmusim_config_t *cfg)
+{
+	if (cfg)
+		sm_free(cfg->alloc, cfg, sizeof(*cfg));
+}
+
+int smmusim_config_copy(smmusim_config_t *dst, const smmusim_config_t *src)
+{
+	if (!dst || !src)
+		return SMMUSIM_EINVAL;
+	memcpy(dst->val, src->val, sizeof(dst->val));
+	memcpy(dst->presets, src->presets, sizeof(dst->presets));
+	return 0;
+}
+
+static int set_n(smmusim_config_t *cfg, const char *key, size_t klen,
+		 const char *value)
+{
+	int id = find_key(key, klen);
+	if (id < 0)
+		return sm_err(&cfg->err, SMMUSIM_ENOKEY,
+			      "unknown config key '%.*s' (smmusim config "
+			      "--list shows them all)",
+			      (int)klen, key);
+	const struct key_def *k = &keys[id];
+	char allowed[160];
+	allowed_text(k, allowed, sizeof(allowed));
+	size_t vlen = strlen(value);
+	uint64_t v = 0;
+
+	switch (k->type) {
+	case SMMUSIM_KEY_BOOL: {
+		int b = sm_parse_bool(value, vlen);
+		if (b < 0)
+			return sm_err(&cfg->err, SMMUSIM_EINVAL,
+				      "%s: '%s' is not a boolean (allowed: %s)",
+				      k->name, value, allowed);
+		v = (uint64_t)b;
+		break;
+	}
+	case SMMUSIM_KEY_U64: {
+		enum sm_parse_status st =
+		    sm_parse_u64(value, vlen, true, &v, NULL);
+		if (st == SM_PARSE_OVERFLOW)
+			return sm_err(&cfg->err, SMMUSIM_ERANGE,
+				      "%s: '%s' does not fit in 64 bits "
+				      "(allowed: %s)",
+				      k->name, value, allowed);
+		if (st != SM_PARSE_OK)
+			return sm_err(&cfg->err, SMMUSIM_EINVAL,
+				      "%s: '%s' is not a number (allowed: %s; "
+				      "decimal or 0x hex, K/M/G suffix)",
+				      k->name, value, allowed);
+		if (v < k->min || v > k->max)
+			return sm_err(&cfg->err, SMMUSIM_ERANGE,
+				      "%s: %s is out of range (allowed: %s)",
+				      k->name, value, allowed);
+		break;
+	}
+	case SMMUSIM_KEY_ENUM: {
+		int idx = enum_index(k->words, value, vlen);
+		if (idx < 0)
+			return sm_err(&cfg->err, SMMUSIM_EINVAL,
+				      "%s: '%s' is not allowed (allowed: %s)",
+				      k->name, value, allowed);
+		v = (uint64_t)idx;
+		break;
+	}
+	}
+	cfg->val[id] = v;
+	return 0;
+}
+
+int smmusim_config_set(smmusim_config_t *cfg, const char *key,
+		       const char *value)
+{
+	if (!cfg || !key || !value)
+		return SMMUSIM_EINVAL;
+	return set_n(cfg, key, strlen(key), value);
+}
+
+int smmusim_config_set_assignment(smmusim_config_t *cfg, const char *kv)
+{
+	if (!cfg || !kv)
+		return SMMUSIM_EINVAL;
+	const char *eq = strchr(kv, '=');
+	if (!eq || eq == kv)
+		return sm_err(&cfg->err, SMMUSIM_EINVAL,
+			      "'%s': expected key=value", kv);
+	return set_n(cfg, kv, (size_t)(eq - kv), eq + 1);
+}
+
+int smmusim_config_get(const smmusim_config_t *cfg, const char *key, char *buf,
+		       size_t len)
+{
+	if (!cfg || !key || !buf)
+		return SMMUSIM_EINVAL;
+	int id = find_key(key, strlen(key));
+	if (id < 0)
+		return SMMUSIM_ENOKEY;
+	format_value(&keys[id], cfg->val[id], buf, len);
+	return 0;
+}
+
+const char *smmusim_config_error(const smmusim_config_t *cfg)
+{
+	return cfg ? cfg->err.msg : "";
+}
+
+size_t smmusim_config_key_count(void)
+{
+	return SM_K_COUNT_;
+}
+
+int smmusim_config_key_info(size_t i, struct smmusim_key_info *out)
+{
+	static const char *const type_names[] = {"bool", "u64", "enum"};
+	if (i >= SM_K_COUNT_ || !out)
+		return SMMUSIM_EINVAL;
+	const struct key_def *k = &keys[i];
+	out->name = k->name;
+	out->type = k->type;
+	out->type_name = type_names[k->type];
+	out->description = k->desc;
+	format_value(k, k->def, out->def, sizeof(out->def));
+	allowed_text(k, out->allowed, sizeof(out->allowed));
+	return 0;
+}
+
+uint64_t sm_cfg_u64(const smmusim_config_t *cfg, enum sm_key_id id)
+{
+	return cfg->val[id];
+}
+
+const char *sm_cfg_key_name(enum sm_key_id id)
+{
+	return keys[id].name;
+}
+
+void sm_cfg_format(const smmusim_config_t *cfg, enum sm_key_id id, char *buf,
+		   size_t len)
+{
+	format_value(&keys[id], cfg->val[id], buf, len);
+}
+
+const char *sm_cfg_presets(const smmusim_config_t *cfg)
+{
+	return cfg->presets;
+}
+
+int smmusim_config_apply_preset(smmusim_config_t *cfg, const char *kind,
+				const char *name)
+{
+	const struct preset *tab;
+	size_t n;
+	if (!cfg || !name)
+		return SMMUSIM_EINVAL;
+	if (preset_table(kind, &tab, &n) < 0)
+		return sm_err(&cfg->err, SMMUSIM_EINVAL,
+			      "unknown preset kind '%s' (allowed: policy, hw)",
+			      kind ? kind : "(null)");
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(tab[i].name, name) != 0)
+			continue;
+		for (size_t j = 0; j < tab[i].n; j++) {
+			int rc =
+			    smmusim_config_set_assignment(cfg, tab[i].set[j]);
+			if (rc < 0)
+				return rc;
+		}
+		size_t used = strlen(cfg->presets);
+		snprintf(cfg->presets + used, sizeof(cfg->presets) - used,
+			 "%s%s", used ? "+" : "", name);
+		return 0;
+	}
+	char list[256] = "";
+	size_t used = 0;
+	for (size_t i = 0; i < n && used < sizeof(list); i++)
+		used += (size_t)snprintf(list + used, sizeof(list) - used,
+					 "%s%s", i ? ", " : "", tab[i].name);
+	return sm_err(&cfg->err, SMMUSIM_EINVAL,
+		      "unknown %s preset '%s' (allowed: %s)", kind, name,
+		      n ? list : "none yet");
+}
+
+size_t smmusim_preset_count(const char *kind)
+{
+	const struct preset *tab;
+	size_t n;
+	if (preset_table(kind, &tab, &n) < 0)
+		return 0;
+	return n;
+}
+
+int smmusim_preset_info(const char *kind, size_t i, const char **name,
+			const char **description,
+			const char *const **assignments, size_t *n_assignments)
+{
+	const struct preset *tab;
+	size_t n;
+	if (preset_table(kind, &tab, &n) < 0 || i >= n)
+		return SMMUSIM_EINVAL;
+	if (name)
+		*name = tab[i].name;
+	if (description)
+		*description = tab[i].desc;
+	if (assignments)
+		*assignments = tab[i].set;
+	if (n_assignments)
+		*n_assignments = tab[i].n;
+	return 0;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal typed access to a config: models read their keys once, when the
+ * simulator is built, never by name on a hot path. */
+#ifndef SM_ENGINE_CONFIG_H
+#define SM_ENGINE_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <smmusim/config.h>
+
+#include "engine/config_keys.h"
+
+uint64_t sm_cfg_u64(const smmusim_config_t *cfg, enum sm_key_id id);
+static inline bool sm_cfg_bool(const smmusim_config_t *cfg, enum sm_key_id id)
+{
+	return sm_cfg_u64(cfg, id) != 0;
+}
+/* Enum keys: index of the word in the key's allowed list. */
+static inline unsigned sm_cfg_enum(const smmusim_config_t *cfg,
+				   enum sm_key_id id)
+{
+	return (unsigned)sm_cfg_u64(cfg, id);
+}
+/* Name of key id, and its current value as text (buf of >= 64 bytes). */
+const char *sm_cfg_key_name(enum sm_key_id id);
+void sm_cfg_format(const smmusim_config_t *cfg, enum sm_key_id id, char *buf,
+		   size_t len);
+/* Names of presets applied, in order, "+"-joined ("" if none). */
+const char *sm_cfg_presets(const smmusim_config_t *cfg);
+
+#endif

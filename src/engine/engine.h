@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Deterministic discrete-event engine.
+ *
+ * One simulated clock in cycles.  Events are kept in a binary min-heap
+ * ordered by (cycle, sequence number): two events due in the same cycle run
+ * in the order they were scheduled, so a run never depends on heap layout or
+ * on anything outside the simulator.  Callbacks may schedule further events
+ * (at the current cycle or later) and may fail: the first error stops the
+ * run and is returned to whoever drove the engine.
+ */
+#ifndef SM_ENGINE_ENGINE_H
+#define SM_ENGINE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <smmusim/alloc.h>
+
+typedef int (*sm_event_fn)(void *ctx, uint64_t arg);
+
+struct sm_event_slot {
+	uint64_t cycle;
+	uint64_t seq;
+	sm_event_fn fn;
+	void *ctx;
+	uint64_t arg;
+};
+
+struct sm_engine {
+	const struct smmusim_allocator *alloc;
+	struct sm_event_slot *heap;
+	size_t n, cap;
+	uint64_t now;
+	uint64_t seq;
+	uint64_t executed;
+};
+
+void sm_engine_init(struct sm_engine *e, const struct smmusim_allocator *a);
+void sm_engine_fini(struct sm_engine *e);
+/* Schedule fn(ctx, arg) at `cycle` (>= now, else SMMUSIM_EINVAL). */
+int sm_engine_at(struct sm_engine *e, uint64_t cycle, sm_event_fn fn, void *ctx,
+		 uint64_t arg);
+/* Run every event due at or before `cycle`, then set now = cycle (if later).
+ * Returns the first callback error. */
+int sm_engine_run_until(struct sm_engine *e, uint64_t cycle);
+/* Run one event (advancing now to it).  1 = ran, 0 = queue empty, <0 error. */
+int sm_engine_step(struct sm_engine *e);
+static inline bool sm_engine_empty(const struct sm_engine *e)
+{
+	return e->n == 0;
+}
+static inline uint64_t sm_engine_next(const struct sm_engine *e)
+{
+	return e->n ? e->heap[0].cycle : UINT64_MAX;
+}
+
+#endif

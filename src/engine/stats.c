@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Stats registry: named counters and latency histograms.
+ *
+ * Registry
+ * --------
+ * Counters and histograms live in two independent registries (a counter and
+ * a histogram may share a name).  Each registered object is allocated on its
+ * own, together with its name (flexible array member), and is never moved or
+ * freed before sm_stats_free(): that is what lets models keep a plain
+ * `uint64_t *` and do `(*ctr)++` on the hot path.  Lookup by name goes
+ * through a small open-addressing hash table (FNV-1a, linear probing, load
+ * factor <= 1/2, power-of-two capacity) whose slots only hold pointers, so
+ * rehashing never moves the objects themselves.
+ *
+ * Iteration is in strcmp order of the names, which makes reports stable
+ * across runs regardless of registration order.  The sorted index is built
+ * lazily: registration only marks it stale, and the first iteration call
+ * after that rebuilds it (collect + qsort, O(n log n)).  The index array is
+ * grown at registration time, so the rebuild itself never allocates and the
+ * iteration functions cannot fail.  Because they take a const registry, the
+ * rebuild writes through a cast; the registry is always heap-allocated as a
+ * non-const object, so this is well defined, but it does mean that iterating
+ * is a write and two threads must not iterate the same registry concurrently
+ * without a lock (nothing in the simulator does).
+ *
+ * Histogram buckets
+ * -----------------
+ * Latencies span many orders of magnitude: an IOTLB hit costs a few cycles,
+ * a full two-stage walk that misses in every cache costs thousands, and a
+ * faulting access waiting for software can cost millions.  Linear buckets
+ * either waste memory on the tail or smear all the interesting short
+ * latencies into one bucket; pure power-of-two buckets are cheap but only
+ * accurate to a factor of 2, which is useless for telling 600 from 1000.
+ *
+ * So we use the log-linear scheme of HdrHistogram: split the range into
+ * power-of-two "octaves" [2^e, 2^(e+1)) and each octave into 16 linear
+ * sub-buckets of width 2^(e-4).  Concretely:
+ *
+ *   v <  16 : bucket v (exact; the octaves 1..8 have fewer than 16 values)
+ *   v >= 16 : e = 63 - clz(v)               (e in 4..63)
+ *             sub = (v >> (e - 4)) & 15     (the 4 bits below the top one)
+ *             bucket = 16 * (e - 3) + sub
+ *
+ * For e = 4 this gives bucket = v, so values 0..31 are in fact all exact.
+ * The last bucket is 16 * 60 + 15 = 975, so 976 buckets (7.8 KiB of counts
+ * per histogram) cover the whole uint64_t range, and recording is O(1): one
+ * clz, two shifts, an add.
+ *
+ * Bucket (e, sub) holds [(16 + sub) << (e - 4), (17 + sub) << (e - 4) - 1].
+ * Its width is 2^(e-4) and its smallest member is at least 16 * 2^(e-4), so
+ * any value in it differs from the bucket's upper bound by less than 1/16
+ * of the value (relative error < 6.25%).  Percentiles are reported as that
+ * upper bound, i.e. they never under-estimate, and are then clamped to the
+ * exact [min, max] recorded, so p100-like tails and single-sample histograms
+ * come out exact.
+ *
+ * Percentile p is the upper bound of the first bucket at which the
+ * cumulative count reaches ceil(p * count), computed in integers
+ * (p = k / 100) so that it stays exact for any count.  The sum saturates at
+ * UINT64_MAX rather than wrapping.
+ */
+#include "engine/stats.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <smmusim/error.h>
+
+#include "base/alloc.h"
+
+/* Longest name accepted by sm_stats_counterf() (excluding the NUL). */
+#define SM_STATS_NAME_MAX 255
+
+#define SM_HIST_SUB_BITS 4
+#define SM_HIST_SUB (1u << SM_HIST_SUB_BITS)			    /* 16 */
+#define SM_HIST_BUCKETS (SM_HIST_SUB * (64 - SM_HIST_SUB_BITS + 1)) /* 976 */
+
+struct sm_counter_item {
+	uint64_t value; /* first member: the item pointer is the counter */
+	char name[];
+};
+
+struct sm_hist {
+	uint64_t count;
+	uint64_t sum;
+	uint64_t min;
+	uint64_t max;
+	uint64_t buckets[SM_HIST_BUCKETS];
+	char name[];
+};
+
+struct sm_reg_slot {
+	uint64_t hash;
+	void *obj; /* NULL: empty */
+};
+
+struct sm_reg_ent {
+	const char *name;
+	void *obj;
+};
+
+struct sm_reg {
+	size_t hdr; /* offsetof(item, name) */
+	struct sm_reg_slot *slots;
+	size_t cap; /* 0 or a power of two */
+	size_t n;
+	struct sm_reg_ent *sorted; /* capacity sorted_cap >= n */
+	size_t sorted_cap;
+	bool dirty; /* sorted[] is stale */
+};
+
+struct sm_stats {
+	const struct smmusim_allocator *a;
+	struct sm_reg ctrs;
+	struct sm_reg hists;
+};
+
+/* ---- generic name registry -------------------------------------------- */
+
+static uint64_t sm_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ull;
+	}
+	/* Mix the high bits down: we index with the low bits. */
+	h ^= h >> 32;
+	return h;
+}
+
+static const char *reg_name(const struct sm_reg *r, const void *obj)
+{
+	return (const char *)obj + r->hdr;
+}
+
+static void *reg_find(const struct sm_reg *r, const char *name, uint64_t h)
+{
+	if (!r->cap)
+		return NULL;
+	size_t mask = r->cap - 1;
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		const struct sm_reg_slot *sl = &r->slots[i];
+		if (!sl->obj)
+			return NULL;
+		if (sl->hash == h && !strcmp(reg_name(r, sl->obj), name))
+			return sl->obj;
+	}
+}
+
+static void reg_place(struct sm_reg_slot *slots, size_t cap, uint64_t h,
+		      void *obj)
+{
+	size_t mask = cap - 1;
+	size_t i = h & mask;
+	while (slots[i].obj)
+		i = (i + 1) & mask;
+	slots[i].hash = h;
+	slots[i].obj = obj;
+}
+
+/* Make room for one more entry; on failure nothing changes. */
+static int reg_reserve(struct sm_reg *r, const struct smmusim_allocator *a)
+{
+	if ((r->n + 1) * 2 > r->cap) {
+		size_t ncap = r->cap ? r->cap * 2 : 64;
+		struct sm_reg_slot *ns = sm_calloc(a, ncap * sizeof(*ns));
+		if (!ns)
+			return SMMUSIM_ENOMEM;
+		for (size_t i = 0; i < r->cap; i++)
+			if (r->slots[i].obj)
+				reg_place(ns, ncap, r->slots[i].hash,
+					  r->slots[i].obj);
+		sm_free(a, r->slots, r->cap * sizeof(*r->slots));
+		r->slots = ns;
+		r->cap = ncap;
+	}
+	if (r->n + 1 > r->sorted_cap) {
+		size_t ncap = r->sorted_cap ? r->sorted_cap * 2 : 32;
+		struct sm_reg_ent *ne =
+		    sm_realloc(a, r->sorted, r->sorted_cap * sizeof(*ne),
+			       ncap * sizeof(*ne));
+		if (!ne)
+			return SMMUSIM_ENOMEM;
+		r->sorted = ne;
+		r->sorted_cap = ncap;
+	}
+	return 0;
+}
+
+/*
+ * Find or create the object named `name`; `size` is the size of the item
+ * without its name.  New items are zeroed.  NULL only when out of memory.
+ */
+static void *reg_get(struct sm_reg *r, const struct smmusim_allocator *a,
+		     const char *name, size_t size, bool *created)
+{
+	uint64_t h = sm_hash(name);
+	void *obj = reg_find(r, name, h);
+	*created = false;
+	if (obj)
+		return obj;
+	if (reg_reserve(r, a))
+		return NULL;
+	size_t len = strlen(name);
+	obj = sm_calloc(a, size + len + 1);
+	if (!obj)
+		return NULL;
+	memcpy((char *)obj + r->hdr, name, len + 1);
+	reg_place(r->slots, r->cap, h, obj);
+	r->n++;
+	r->dirty = true;
+	*created = true;
+	return obj;
+}
+
+static void reg_free(struct sm_reg *r, const struct smmusim_allocator *a,
+		     size_t size)
+{
+	for (size_t i = 0; i < r->cap; i++) {
+		void *obj = r->slots[i].obj;
+		if (obj)
+			sm_free(a, obj, size + strlen(reg_name(r, obj)) + 1);
+	}
+	sm_free(a, r->slots, r->cap * sizeof(*r->slots));
+	sm_free(a, r->sorted, r->sorted_cap * sizeof(*r->sorted));
+}
+
+static int ent_cmp(const void *x, const void *y)
+{
+	const struct sm_reg_ent *a = x, *b = y;
+	return strcmp(a->name, b->name);
+}
+
+/* The sorted index, rebuilt if a registration happened since last time. */
+static const struct sm_reg_ent *reg_sorted(const struct sm_reg *cr)
+{
+	struct sm_reg *r = (struct sm_reg *)cr; /* lazily maintained cache */
+	if (r->dirty) {
+		size_t k = 0;
+		for (size_t i = 0; i < r->cap; i++) {
+			if (r->slots[i].obj) {
+				r->sorted[k].obj = r->slots[i].obj;
+				r->sorted[k].name =
+				    reg_name(r, r->slots[i].obj);
+				k++;
+			}
+		}
+		if (k > 1)
+			qsort(r->sorted, k, sizeof(*r->sorted), ent_cmp);
+		r->dirty = false;
+	}
+	return r->sorted;
+}
+
+/* ---- registry API ------------------------------------------------------- */
+
+int sm_stats_new(struct sm_stats **out, const struct smmusim_allocator *a)
+{
+	if (!out)
+		return SMMUSIM_EINVAL;
+	*out = NULL;
+	a = sm_alloc_or_default(a);
+	struct sm_stats *s = sm_calloc(a, sizeof(*s));
+	if (!s)
+		return SMMUSIM_ENOMEM;
+	s->a = a;
+	s->ctrs.hdr = offsetof(struct sm_counter_item, name);
+	s->hists.hdr = offsetof(struct sm_hist, name);
+	*out = s;
+	return 0;
+}
+
+void sm_stats_free(struct sm_stats *s)
+{
+	if (!s)
+		return;
+	const struct smmusim_allocator *a = s->a;
+	reg_free(&s->ctrs, a, sizeof(struct sm_counter_item));
+	reg_free(&s->hists, a, sizeof(struct sm_hist));
+	sm_free(a, s, sizeof(*s));
+}
+
+uint64_t *sm_stats_counter(struct sm_stats *s, const char *name)
+{
+	bool created;
+	struct sm_counter_item *c = reg_get(
+	    &s->ctrs, s->a, name, sizeof(struct sm_counter_item), &created);
+	return c ? &c->value : NULL;
+}
+
+/* Names longer than SM_STATS_NAME_MAX (255) characters, or a formatting
+ * error, give NULL like out-of-memory does. */
+uint64_t *sm_stats_counterf(struct sm_stats *s, const char *fmt, ...)
+{
+	char buf[SM_STATS_NAME_MAX + 1];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return NULL;
+	return sm_stats_counter(s, buf);
+}
+
+const uint64_t *sm_stats_find(const struct sm_stats *s, const char *name)
+{
+	const struct sm_counter_item *c =
+	    reg_find(&s->ctrs, name, sm_hash(name));
+	return c ? &c->value : NULL;
+}
+
+struct sm_hist *sm_stats_hist(struct sm_stats *s, const char *name)
+{
+	bool created;
+	return reg_get(&s->hists, s->a, name, sizeof(struct sm_hist), &created);
+}
+
+const struct sm_hist *sm_stats_find_hist(const struct sm_stats *s,
+					 const char *name)
+{
+	return reg_find(&s->hists, name, sm_hash(name));
+}
+
+size_t sm_stats_counter_count(const struct sm_stats *s)
+{
+	return s->ctrs.n;
+}
+
+void sm_stats_counter_at(const struct sm_stats *s, size_t i, const char **name,
+			 uint64_t *value)
+{
+	if (i >= s->ctrs.n) {
+		if (name)
+			*name = NULL;
+		if (value)
+			*value = 0;
+		return;
+	}
+	const struct sm_reg_ent *e = &reg_sorted(&s->ctrs)[i];
+	if (name)
+		*name = e->name;
+	if (value)
+		*value = ((const struct sm_counter_item *)e->obj)->value;
+}
+
+size_t sm_stats_hist_count(const struct sm_stats *s)
+{
+	return s->hists.n;
+}
+
+void sm_stats_hist_at(const struct sm_stats *s, size_t i, const char **name,
+		      struct smmusim_hist_summary *summary)
+{
+	if (i >= s->hists.n) {
+		if (name)
+			*name = NULL;
+		if (summary)
+			memset(summary, 0, sizeof(*summary));
+		return;
+	}
+	const struct sm_reg_ent *e = &reg_sorted(&s->hists)[i];
+	if (name)
+		*name = e->name;
+	if (summary)
+		sm_hist_summary(e->obj, summary);
+}
+
+/* ---- histograms --------------------------------------------------------- */
+
+static inline unsigned hist_bucket(uint64_t v)
+{
+	if (v < SM_HIST_SUB)
+		return (unsigned)v;
+	unsigned e = 63u - (unsigned)__builtin_clzll(v);
+	unsigned sub =
+	    (unsigned)(v >> (e - SM_HIST_SUB_BITS)) & (SM_HIST_SUB - 1);
+	return SM_HIST_SUB * (e - SM_HIST_SUB_BITS + 1) + sub;
+}
+
+/* Largest value that falls in bucket b. */
+static uint64_t hist_upper(unsigned b)
+{
+	if (b < SM_HIST_SUB)
+		return b;
+	unsigned e = b / SM_HIST_SUB + SM_HIST_SUB_BITS - 1;
+	unsigned sub = b % SM_HIST_SUB;
+	unsigned shift = e - SM_HIST_SUB_BITS;
+	uint64_t lo = (uint64_t)(SM_HIST_SUB + sub) << shift;
+	return lo + ((UINT64_C(1) << shift) - 1);
+}
+
+void sm_hist_record(struct sm_hist *h, uint64_t value)
+{
+	if (h->count == 0 || value < h->min)
+		h->min = value;
+	if (value > h->max)
+		h->max = value;
+	h->count++;
+	if (__builtin_add_overflow(h->sum, value, &h->sum))
+		h->sum = UINT64_MAX;
+	h->buckets[hist_bucket(value)]++;
+}
+
+/* ceil(count * k / 100) without overflow. */
+static uint64_t rank(uint64_t count, unsigned k)
+{
+	return count / 100 * k + ((count % 100) * k + 99) / 100;
+}
+
+void sm_hist_summary(const struct sm_hist *h, struct smmusim_hist_summary *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!h || h->count == 0)
+		return;
+	out->count = h->count;
+	out->sum = h->sum;
+	out->min = h->min;
+	out->max = h->max;
+
+	static const unsigned pct[3] = {50, 90, 99};
+	uint64_t *dst[3] = {&out->p50, &out->p90, &out->p99};
+	uint64_t cum = 0;
+	unsigned j = 0;
+	for (unsigned b = 0; b < SM_HIST_BUCKETS && j < 3; b++) {
+		cum += h->buckets[b];
+		while (j < 3 && cum >= rank(h->count, pct[j])) {
+			uint64_t v = hist_upper(b);
+			if (v < h->min)
+				v = h->min;
+			if (v > h->max)
+				v = h->max;
+			*dst[j++] = v;
+		}
+	}
+	/* Unreachable unless the counts wrapped: report max. */
+	for (; j < 3; j++)
+		*dst[j] = h->max;
+}

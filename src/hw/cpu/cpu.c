@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: MIT */
+#include "hw/cpu/cpu.h"
+
+#include <stdio.h>
+
+#include <smmusim/error.h>
+
+#include "base/alloc.h"
+#include "engine/config.h"
+#include "hw/mem/pgtable.h"
+#include "hw/mem/xlate.h"
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+struct level_cfg {
+	enum sm_key_id entries, ways, repl;
+	const char *what;
+};
+
+static int init_pe(struct sm_cpu *cpu, struct sm_pe *p, unsigned idx,
+		   const smmusim_config_t *cfg, struct sm_rng *rng,
+		   struct sm_errbuf *eb)
+{
+	const struct level_cfg lv[4] = {
+	    {SM_K_CPU_L1I_ENTRIES, SM_K_CPU_L1I_WAYS, SM_K_CPU_L1I_REPL,
+	     "cpu.l1i.entries/cpu.l1i.ways"},
+	    {SM_K_CPU_L1D_ENTRIES, SM_K_CPU_L1D_WAYS, SM_K_CPU_L1D_REPL,
+	     "cpu.l1d.entries/cpu.l1d.ways"},
+	    {SM_K_CPU_TLB_ENTRIES, SM_K_CPU_TLB_WAYS, SM_K_CPU_TLB_REPL,
+	     "cpu.tlb.entries/cpu.tlb.ways"},
+	    {SM_K_CPU_WALKCACHE_ENTRIES, SM_K_CPU_WALKCACHE_WAYS,
+	     SM_K_CPU_WALKCACHE_REPL,
+	     "cpu.walkcache.entries/cpu.walkcache.ways"},
+	};
+	struct sm_tcache *tc[4] = {&p->l1i, &p->l1d, &p->tlb, &p->walk};
+	for (int i = 0; i < 4; i++) {
+		int rc = sm_tc_init(
+		    tc[i], cpu->alloc, sm_cfg_u64(cfg, lv[i].entries),
+		    sm_cfg_u64(cfg, lv[i].ways), lv[i].what, eb);
+		if (rc < 0) {
+			for (int j = 0; j < i; j++)
+				sm_tc_fini(tc[j]);
+			return rc;
+		}
+		sm_tc_set_repl(
+		    tc[i], (enum sm_tc_repl)sm_cfg_enum(cfg, lv[i].repl), rng);
+	}
+	p->walk.min_level = 0; /* table descriptors from level 0 down */
+	snprintf(p->l1i_name, sizeof(p->l1i_name), "cpu%u.l1i", idx);
+	snprintf(p->l1d_name, sizeof(p->l1d_name), "cpu%u.l1d", idx);
+	snprintf(p->tlb_name, sizeof(p->tlb_name), "cpu%u.tlb", idx);
+	return 0;
+}
+
+static void fini_pe(struct sm_pe *p)
+{
+	sm_tc_fini(&p->l1i);
+	sm_tc_fini(&p->l1d);
+	sm_tc_fini(&p->tlb);
+	sm_tc_fini(&p->walk);
+}
+
+int sm_cpu_init(struct sm_cpu *cpu, const struct smmusim_allocator *a,
+		const smmusim_config_t *cfg, const struct sm_physmem *pm,
+		struct sm_stats *st, struct sm_rng *rng, struct sm_errbuf *eb)
+{
+	*cpu = (struct sm_cpu){.alloc = a, .pm = pm};
+	cpu->n = (unsigned)sm_cfg_u64(cfg, SM_K_CPU_COUNT);
+	cpu->kpti = sm_cfg_bool(cfg, SM_K_CPU_KPTI);
+	cpu->feat_range = sm_cfg_bool(cfg, SM_K_CPU_FEAT_TLBIRANGE);
+	cpu->feat_ttl = sm_cfg_bool(cfg, SM_K_CPU_FEAT_TTL);
+	cpu->lat_l1 = sm_cfg_u64(cfg, SM_K_CPU_LAT_L1_HIT);
+	cpu->lat_tlb = sm_cfg_u64(cfg, SM_K_CPU_LAT_TLB_HIT);
+	cpu->lat_wc = sm_cfg_u64(cfg, SM_K_CPU_LAT_WALKCACHE);
+	cpu->lat_walk = sm_cfg_u64(cfg, SM_K_CPU_LAT_WALK_LEVEL);
+	cpu->lat_tlbi = sm_cfg_u64(cfg, SM_K_CPU_LAT_TLBI);
+	cpu->lat_dvm = sm_cfg_u64(cfg, SM_K_CPU_LAT_DVM);
+	cpu->dvm_occ = sm_cfg_u64(cfg, SM_K_CPU_DVM_OCCUPANCY);
+	cpu->lat_apply = sm_cfg_u64(cfg, SM_K_CPU_LAT_TLBI_APPLY);
+	cpu->lat_dsb = sm_cfg_u64(cfg, SM_K_CPU_LAT_DSB);
+
+	uint64_t asid_bits = sm_cfg_u64(cfg, SM_K_CPU_ASID_BITS);
+	if (asid_bits != 8 && asid_bits != 16)
+		return sm_err(eb, SMMUSIM_ERANGE,
+			      "cpu.asid_bits: %llu is neither 8 nor 16 "
+			      "(ID_AA64MMFR0_EL1.ASIDBits)",
+			      (unsigned long long)asid_bits);
+	cpu->pe = sm_calloc(a, cpu->n * sizeof(*cpu->pe));
+	if (!cpu->pe)
+		return sm_err(eb, SMMUSIM_ENOMEM, "cpu: out of memory");
+	for (unsigned i = 0; i < cpu->n; i++) {
+		int rc = init_pe(cpu, &cpu->pe[i], i, cfg, rng, eb);
+		if (rc < 0) {
+			sm_cpu_fini(cpu);
+			return rc;
+		}
+		cpu->n_init = i + 1;
+	}
+
+	for (int op = 0; op < SM_TLBI_OP_COUNT_; op++)
+		for (int is = 0; is < 2; is++) {
+			const char *nm = sm_tlbi_name((enum sm_tlbi_op)op, is);
+			cpu->st_issued[op][is] =
+			    sm_stats_counterf(st, "cpu.tlbi.issued.%s", nm);
+			cpu->st_received[op][is] =
+			    sm_stats_counterf(st, "cpu.tlbi.received.%s", nm);
+		}
+	cpu->st_dsb_ish = sm_stats_counter(st, "cpu.dsb.ish");
+	cpu->st_dsb_ishst = sm_stats_counter(st, "cpu.dsb.ishst");
+	cpu->st_dsb_wait = sm_stats_counter(st, "cpu.dsb.wait_cycles");
+	cpu->st_l1i_hits = sm_stats_counter(st, "cpu.l1i.hits");
+	cpu->st_l1i_misses = sm_stats_counter(st, "cpu.l1i.misses");
+	cpu->st_l1d_hits = sm_stats_counter(st, "cpu.l1d.hits");
+	cpu->st_l1d_misses = sm_stats_counter(st, "cpu.l1d.misses");
+	cpu->st_hits = sm_stats_counter(st, "cpu.tlb.hits");
+	cpu->st_misses = sm_stats_counter(st, "cpu.tlb.misses");
+	cpu->st_wc_hits = sm_stats_counter(st, "cpu.walkcache.hits");
+	cpu->st_wc_misses = sm_stats_counter(st, "cpu.walkcache.misses");
+	cpu->st_walks = sm_stats_counter(st, "cpu.walks");
+	cpu->st_walk_reads = sm_stats_counter(st, "cpu.walk.reads");
+	cpu->st_bystander = sm_stats_counter(st, "cpu.bystander_cycles");
+	cpu->st_invalidated = sm_stats_counter(st, "cpu.tlb.invalidated");
+	cpu->st_evictions = sm_stats_counter(st, "cpu.tlb.evictions");
+	cpu->st_dvm_queue = sm_stats_counter(st, "cpu.dvm.queue_cycles");
+	cpu->st_broadcasts = sm_stats_counter(st, "cpu.dvm.broadcasts");
+	cpu->st_no_effect = sm_stats_counter(st, "cpu.tlbi.no_effect");
+	cpu->st_fault_translation =
+	    sm_stats_counter(st, "cpu.faults.translation");
+	cpu->st_fault_permission =
+	    sm_stats_counter(st, "cpu.faults.permission");
+	cpu->st_fault_af = sm_stats_counter(st, "cpu.faults.access_flag");
+	cpu->st_fault_addr = sm_stats_counter(st, "cpu.faults.address_size");
+	for (unsigned i = 0; i < cpu->n; i++)
+		if (!(cpu->pe[i].st_bystander = sm_stats_counterf(
+			  st, "cpu.pe%u.bystander_cycles", i)))
+			cpu->st_fault_addr = NULL; /* reported below */
+	cpu->h_dsb_wait = sm_stats_hist(st, "cpu.dsb.wait_cycles");
+	cpu->h_dvm_queue = sm_stats_hist(st, "cpu.dvm.queue_cycles");
+	if (!cpu->st_fault_addr || !cpu->h_dsb_wait || !cpu->h_dvm_queue) {
+		sm_cpu_fini(cpu);
+		return sm_err(eb, SMMUSIM_ENOMEM, "cpu: out of memory");
+	}
+	return 0;
+}
+
+void sm_cpu_fini(struct sm_cpu *cpu)
+{
+	if (!cpu->pe)
+		return;
+	for (unsigned i = 0; i < cpu->n_init; i++)
+		fini_pe(&cpu->pe[i]);
+	sm_free(cpu->alloc, cpu->pe, cpu->n * sizeof(*cpu->pe));
+	cpu->pe = NULL;
+}
+
+int sm_cpu_add_receiver(struct sm_cpu *cpu, const struct sm_dvm_receiver *r)
+{
+	if (cpu->n_ext >= SM_CPU_MAX_EXT_RECEIVERS)
+		return SMMUSIM_ERANGE;
+	cpu->ext[cpu->n_ext++] = *r;
+	return 0;
+}
+
+/* Apply one TLBI to one PE's caches; returns the entries removed. */
+static unsigned apply_to_pe(struct sm_cpu *cpu, struct sm_pe *p,
+			    const struct sm_tlbi *t)
+{
+	struct sm_tcache *leaf[3] = {&p->l1i, &p->l1d, &p->tlb};
+	unsigned n = 0;
+	if (t->no_effect) {
+		(*cpu->st_no_effect)++;
+		return 0;
+	}
+	if (t->op == SM_TLBI_ASIDE1) {
+		for (int i = 0; i < 3; i++)
+			n += sm_tc_inv_asid(leaf[i], t->vmid, t->asid);
+		return n + sm_tc_inv_asid(&p->walk, t->vmid, t->asid);
+	}
+	if (t->op == SM_TLBI_VMALLE1) {
+		for (int i = 0; i < 3; i++)
+			n += sm_tc_inv_vmid(leaf[i], t->vmid);
+		return n + sm_tc_inv_vmid(&p->walk, t->vmid);
+	}
+	enum sm_tc_asid_match m =
+	    sm_tlbi_all_asid(t->op) ? SM_TC_ASID_ANY : SM_TC_ASID_OR_GLOBAL;
+	for (int i = 0; i < 3; i++)
+		n += sm_tc_inv_range(leaf[i], t->vmid, t->asid, m, t->va,
+				     t->pages, (int)t->level);
+	/* Last-level forms leave cached table descriptors alone. */
+	if (!sm_tlbi_last_level(t->op))
+		n += sm_tc_inv_range(&p->walk, t->vmid, t->asid, m, t->va,
+				     t->pages, 0);
+	return n;
+}
+
+uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
+		     bool is, uint64_t operand, uint64_t now)
+{
+	struct sm_tlbi t;
+	struct sm_pe *issuer = &cpu->pe[pe];
+	sm_tlbi_decode(op, is, operand, &t);
+	if (!cpu->feat_ttl && !sm_tlbi_is_range(op)) {
+		/* Without FEAT_TTL bits [47:44] are RES0: no hint. */
+		t.level = 0;
+		t.no_effect = false;
+	}
+	(*cpu->st_issued[op][is])++;
+
+	if (!is) {
+		/* A local TLBI: the issuer is its only receiver. */
+		(*cpu->st_received[op][0])++;
+		*cpu->st_invalidated += apply_to_pe(cpu, issuer, &t);
+		uint64_t done =
+		    max_u64(now, issuer->rx_busy_until) + cpu->lat_apply;
+		issuer->rx_busy_until = done;
+		issuer->pending_done = max_u64(issuer->pending_done, done);
+		return now + cpu->lat_tlbi;
+	}
+
+	/* The interconnect carries one broadcast per dvm_occ cycles. */
+	uint64_t slot = max_u64(now, cpu->dvm_busy_until);
+	(*cpu->st_broadcasts)++;
+	*cpu->st_dvm_queue += slot - now;
+	sm_hist_record(cpu->h_dvm_queue, slot - now);
+	cpu->dvm_busy_until = slot + cpu->dvm_occ;
+	uint64_t arrive = slot + cpu->lat_dvm;
+
+	for (unsigned i = 0; i < cpu->n; i++) {
+		struct sm_pe *rx = &cpu->pe[i];
+		uint64_t at = i == pe ? now : arrive;
+		uint64_t done = max_u64(at, rx->rx_busy_until) + cpu->lat_apply;
+		*cpu->st_invalidated += apply_to_pe(cpu, rx, &t);
+		(*cpu->st_received[op][1])++;
+		if (i != pe) {
+			*cpu->st_bystander += cpu->lat_apply;
+			*rx->st_bystander += cpu->lat_apply;
+		}
+		rx->rx_busy_until = done;
+		issuer->pending_done = max_u64(issuer->pending_done, done);
+	}
+	for (unsigned i = 0; i < cpu->n_ext; i++) {
+		uint64_t done = cpu->ext[i].apply(cpu->ext[i].ctx, &t, arrive);
+		issuer->pending_done = max_u64(issuer->pending_done, done);
+	}
+	return now + cpu->lat_tlbi;
+}
+
+uint64_t sm_cpu_dsb_ish(struct sm_cpu *cpu, unsigned pe, uint64_t now)
+{
+	struct sm_pe *p = &cpu->pe[pe];
+	uint64_t done = max_u64(now + cpu->lat_dsb, p->pending_done);
+	(*cpu->st_dsb_ish)++;
+	*cpu->st_dsb_wait += done - now;
+	sm_hist_record(cpu->h_dsb_wait, done - now);
+	p->pending_done = 0;
+	return done;
+}
+
+uint64_t sm_cpu_dsb_ishst(struct sm_cpu *cpu, unsigned pe, uint64_t now)
+{
+	(void)pe;
+	(*cpu->st_dsb_ishst)++;
+	return now + cpu->lat_dsb;
+}
+
+static enum sm_xlate_outcome walk_outcome(enum sm_walk_fault f)
+{
+	switch (f) {
+	case SM_WALK_OK:
+		return SM_XLATE_OK;
+	case SM_WALK_FAULT_TRANSLATION:
+		return SM_XLATE_FAULT_TRANSLATION;
+	case SM_WALK_FAULT_ACCESS_FLAG:
+		return SM_XLATE_FAULT_ACCESS_FLAG;
+	case SM_WALK_FAULT_ADDR_SIZE:
+		return SM_XLATE_FAULT_ADDR_SIZE;
+	case SM_WALK_FAULT_STAGE2: /* no stage 2 on the CPU side */
+		break;
+	}
+	return SM_XLATE_FAULT_TRANSLATION;
+}
+
+static void count_fault(struct sm_cpu *cpu, enum sm_xlate_outcome o)
+{
+	switch (o) {
+	case SM_XLATE_FAULT_TRANSLATION:
+		(*cpu->st_fault_translation)++;
+		break;
+	case SM_XLATE_FAULT_PERMISSION:
+		(*cpu->st_fault_permission)++;
+		break;
+	case SM_XLATE_FAULT_ACCESS_FLAG:
+		(*cpu->st_fault_af)++;
+		break;
+	case SM_XLATE_FAULT_ADDR_SIZE:
+	case SM_XLATE_FAULT_CONFIG:
+		(*cpu->st_fault_addr)++;
+		break;
+	case SM_XLATE_OK:
+		break;
+	}
+}
+
+static void walk(struct sm_cpu *cpu, struct sm_pe *p, uint16_t asid,
+		 uint64_t root, uint64_t va, uint64_t *t, struct sm_walk *w)
+{
+	bool hit;
+	(*cpu->st_walks)++;
+	*t += sm_xlate_walk(cpu->pm, &p->walk, 0, asid, root, va, w, &hit) *
+	      cpu->lat_wc;
+	(*(hit ? cpu->st_wc_hits : cpu->st_wc_misses))++;
+	*cpu->st_walk_reads += w->reads;
+	*t += w->reads * cpu->lat_walk;
+}
+
+void sm_cpu_access_kind(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
+			uint64_t root, uint64_t va, enum smmusim_access acc,
+			uint64_t now, uint32_t tag, struct sm_cpu_access *out)
+{
+	struct sm_pe *p = &cpu->pe[pe];
+	bool fetch = acc == SMMUSIM_ACC_EXEC;
+	struct sm_tcache *l1 = fetch ? &p->l1i : &p->l1d;
+	unsigned need = acc == SMMUSIM_ACC_WRITE  ? SMMUSIM_PROT_W
+			: acc == SMMUSIM_ACC_EXEC ? SMMUSIM_PROT_X
+						  : SMMUSIM_PROT_R;
+	struct sm_xlate_report r = {
+	    .agent_kind = SMMUSIM_AGENT_CPU,
+	    .cpu = pe,
+	    .tag = tag,
+	    .cycle = now,
+	    .root = root,
+	    .asid = asid,
+	    .va = va,
+	    .write = acc == SMMUSIM_ACC_WRITE,
+	};
+	uint64_t t = now + cpu->lat_l1;
+
+	*out = (struct sm_cpu_access){0};
+	struct sm_tc_entry *e = sm_tc_lookup(l1, 0, asid, va);
+	if (e) {
+		(*(fetch ? cpu->st_l1i_hits : cpu->st_l1d_hits))++;
+		r.cache = fetch ? p->l1i_name : p->l1d_name;
+	} else {
+		(*(fetch ? cpu->st_l1i_misses : cpu->st_l1d_misses))++;
+		t += cpu->lat_tlb;
+		e = sm_tc_lookup(&p->tlb, 0, asid, va);
+		if (e) {
+			(*cpu->st_hits)++;
+			r.cache = p->tlb_name;
+			sm_tc_fill(l1, e);
+		} else {
+			(*cpu->st_misses)++;
+		}
+	}
+	if (e) {
+		r.from_cache = true;
+		sm_xlate_report_entry(&r, e);
+		/* Judged against the running mm's table (not the one the
+		 * entry came from): an entry of a reused ASID is stale. */
+		r.root = root;
+		r.root2 = 0;
+		r.regime = SM_REGIME_S1;
+		out->hit = true;
+		/* Permissions are checked on every hit: a store through a
+		 * cached read-only entry faults without a walk. */
+		if (e->perm & need) {
+			r.outcome = SM_XLATE_OK;
+			out->pa = e->pa + (va - e->va);
+		} else {
+			r.outcome = SM_XLATE_FAULT_PERMISSION;
+		}
+	} else {
+		struct sm_walk w;
+		walk(cpu, p, asid, root, va, &t, &w);
+		r.outcome = walk_outcome(w.fault);
+		if (w.fault == SM_WALK_OK) {
+			struct sm_tc_entry ne =
+			    sm_xlate_entry(&w, va, root, asid, 0);
+			if (sm_tc_fill(&p->tlb, &ne))
+				(*cpu->st_evictions)++;
+			sm_tc_fill(l1, &ne);
+			sm_xlate_report_entry(&r, &ne);
+			if (w.perm & need)
+				out->pa = w.pa;
+			else
+				r.outcome = SM_XLATE_FAULT_PERMISSION;
+		}
+	}
+	count_fault(cpu, r.outcome);
+	out->outcome = r.outcome;
+	out->done = t;
+	sm_observe(&cpu->obs, &r);
+}
+
+struct holds_ctx {
+	uint16_t asid;
+	uint64_t start, end;
+	bool found;
+};
+
+static void holds_one(void *ctx, const struct sm_tc_entry *e)
+{
+	struct holds_ctx *c = ctx;
+	if ((e->global || e->asid == c->asid) && e->va < c->end &&
+	    e->va + sm_tc_size(e) > c->start)
+		c->found = true;
+}
+
+bool sm_cpu_holds(const struct sm_cpu *cpu, uint16_t asid, uint64_t start,
+		  uint64_t end)
+{
+	struct holds_ctx c = {asid, start, end, false};
+	for (unsigned i = 0; i < cpu->n && !c.found; i++) {
+		sm_tc_for_each(&cpu->pe[i].l1i, holds_one, &c);
+		sm_tc_for_each(&cpu->pe[i].l1d, holds_one, &c);
+		sm_tc_for_each(&cpu->pe[i].tlb, holds_one, &c);
+	}
+	return c.found;
+}

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The CPU side: processing elements (PEs) with their TLB hierarchy, TLBI
+ * execution, broadcast over the inner-shareable domain (DVM), and DSB
+ * completion.
+ *
+ * TLB hierarchy per PE: L1 instruction and data micro-TLBs, a unified main
+ * TLB, and a walk cache of table descriptors, each a set-associative
+ * translation cache (src/mem/tcache.c) with its own size, ways and
+ * replacement.  A lookup goes L1 -> main TLB -> walk (starting from the
+ * deepest table the walk cache remembers); a walk fills the walk cache, the
+ * main TLB and the L1; a main-TLB hit refills the L1.  Permissions are
+ * cached at every level and checked on every hit.
+ *
+ * TLBIs (Arm ARM C5.5, D8.16 "Translation Lookaside Buffers"): VA forms
+ * match the ASID or global entries, VAA forms every ASID, ASID forms only
+ * non-global entries of that ASID, VMALLE1 everything of the VMID; range
+ * forms cover (NUM+1) << (5*SCALE+1) pages; a TTL level hint limits which
+ * leaf entries must go (an entry cached at another level survives); the
+ * last-level forms (VALE1, VAALE1, RVALE1, RVAALE1) leave the walk cache
+ * alone, the others remove walk-cache entries covering the address.
+ *
+ * Timing.  A TLBI costs its issuer `cpu.lat.tlbi`.  A broadcast (IS) TLBI
+ * first waits for the interconnect, which carries one broadcast every
+ * `cpu.dvm.occupancy` cycles (so concurrent broadcasters queue: the
+ * cpu.dvm.queue_cycles stat), then reaches every other receiver
+ * `cpu.lat.dvm` later; receivers apply TLBIs one after another,
+ * `cpu.lat.tlbi_apply` each (bystander cycles).  DSB ISH on the issuer
+ * completes when every receiver has completed every TLBI it sent before
+ * (Arm ARM B2.3.12 "DSB"), or after `cpu.lat.dsb` if nothing is
+ * outstanding.  Functional state changes when the TLBI is executed; the
+ * receivers' completion times decide the DSB (docs/model.md).
+ */
+#ifndef SM_HW_CPU_CPU_H
+#define SM_HW_CPU_CPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <smmusim/config.h>
+#include <smmusim/event.h>
+
+#include "base/errbuf.h"
+#include "base/rng.h"
+#include "engine/stats.h"
+#include "arch/tlbi.h"
+#include "hw/mem/observe.h"
+#include "hw/mem/physmem.h"
+#include "hw/mem/tcache.h"
+
+/* Something other than a PE that receives broadcast TLBIs (an SMMU with
+ * BTM).  apply() performs the invalidation that arrives at `arrive` and
+ * returns the cycle at which it is complete. */
+struct sm_dvm_receiver {
+	uint64_t (*apply)(void *ctx, const struct sm_tlbi *t, uint64_t arrive);
+	void *ctx;
+};
+
+#define SM_CPU_MAX_EXT_RECEIVERS 4
+
+struct sm_pe {
+	struct sm_tcache l1i, l1d, tlb, walk;
+	uint64_t rx_busy_until; /* as a receiver: applying TLBIs until */
+	uint64_t pending_done;	/* as an issuer: completion of its TLBIs */
+	uint64_t *st_bystander; /* cycles applying other PEs' TLBIs */
+	char l1i_name[24], l1d_name[24], tlb_name[24];
+};
+
+struct sm_cpu {
+	const struct smmusim_allocator *alloc;
+	const struct sm_physmem *pm;
+	unsigned n;	 /* PEs */
+	unsigned n_init; /* PEs whose caches are initialised */
+	struct sm_pe *pe;
+	struct sm_dvm_receiver ext[SM_CPU_MAX_EXT_RECEIVERS];
+	unsigned n_ext;
+	struct sm_xlate_observer obs;
+
+	bool kpti, feat_range, feat_ttl;
+	uint64_t lat_l1, lat_tlb, lat_wc, lat_walk, lat_tlbi, lat_dvm, dvm_occ,
+	    lat_apply, lat_dsb;
+	uint64_t dvm_busy_until; /* the interconnect carries a broadcast */
+
+	uint64_t *st_issued[SM_TLBI_OP_COUNT_][2];
+	uint64_t *st_received[SM_TLBI_OP_COUNT_][2];
+	uint64_t *st_dsb_ish, *st_dsb_ishst, *st_walks, *st_walk_reads,
+	    *st_bystander, *st_invalidated, *st_evictions, *st_dvm_queue,
+	    *st_no_effect, *st_broadcasts, *st_dsb_wait;
+	uint64_t *st_l1i_hits, *st_l1i_misses, *st_l1d_hits, *st_l1d_misses,
+	    *st_hits, *st_misses, *st_wc_hits, *st_wc_misses;
+	uint64_t *st_fault_translation, *st_fault_permission, *st_fault_af,
+	    *st_fault_addr;
+	struct sm_hist *h_dsb_wait, *h_dvm_queue;
+};
+
+int sm_cpu_init(struct sm_cpu *cpu, const struct smmusim_allocator *a,
+		const smmusim_config_t *cfg, const struct sm_physmem *pm,
+		struct sm_stats *stats, struct sm_rng *rng,
+		struct sm_errbuf *eb);
+void sm_cpu_fini(struct sm_cpu *cpu);
+int sm_cpu_add_receiver(struct sm_cpu *cpu, const struct sm_dvm_receiver *r);
+
+/* Execute a TLBI on PE `pe` at `now`; returns when the issuer may go on. */
+uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
+		     bool is, uint64_t operand, uint64_t now);
+/* DSB ISH: returns the cycle at which it completes. */
+uint64_t sm_cpu_dsb_ish(struct sm_cpu *cpu, unsigned pe, uint64_t now);
+/* DSB ISHST before TLBIs (makes PTE stores visible): a fixed cost. */
+uint64_t sm_cpu_dsb_ishst(struct sm_cpu *cpu, unsigned pe, uint64_t now);
+
+struct sm_cpu_access {
+	enum sm_xlate_outcome outcome;
+	uint64_t pa;
+	uint64_t done; /* cycle the access completes (or faults) */
+	bool hit;      /* a TLB (L1 or main) answered */
+};
+
+/* A load, store or instruction fetch by `pe` at `now` through the table at
+ * `root`, tagged with `asid`.  `tag` is the trace line. */
+void sm_cpu_access_kind(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
+			uint64_t root, uint64_t va, enum smmusim_access acc,
+			uint64_t now, uint32_t tag, struct sm_cpu_access *out);
+static inline void sm_cpu_access(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
+				 uint64_t root, uint64_t va, bool write,
+				 uint64_t now, uint32_t tag,
+				 struct sm_cpu_access *out)
+{
+	sm_cpu_access_kind(cpu, pe, asid, root, va,
+			   write ? SMMUSIM_ACC_WRITE : SMMUSIM_ACC_READ, now,
+			   tag, out);
+}
+
+/* Does any TLB level of any PE hold a leaf entry overlapping
+ * [start, end) for asid?  (Tests and checks.) */
+bool sm_cpu_holds(const struct sm_cpu *cpu, uint16_t asid, uint64_t start,
+		  uint64_t end);
+
+#endif

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What a translating agent (a PE's MMU, the SMMU) reports up after every
+ * translation attempt.  The hardware models fill this in and call an
+ * observer if one is installed; they do not know who listens (in practice,
+ * the coherence oracle in src/check).
+ */
+#ifndef SM_HW_MEM_OBSERVE_H
+#define SM_HW_MEM_OBSERVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <smmusim/hooks.h>
+
+enum sm_xlate_outcome {
+	SM_XLATE_OK = 0,
+	SM_XLATE_FAULT_TRANSLATION,
+	SM_XLATE_FAULT_PERMISSION,
+	SM_XLATE_FAULT_ACCESS_FLAG,
+	SM_XLATE_FAULT_ADDR_SIZE,
+	SM_XLATE_FAULT_CONFIG, /* SMMU: bad STE/CD, stream aborted, ... */
+};
+
+struct sm_xlate_report {
+	enum smmusim_agent_kind agent_kind;
+	uint32_t cpu, sid, ssid;
+	const char *cache; /* name of the cache that answered, or NULL */
+	uint32_t tag;	   /* trace line of the access */
+	uint64_t cycle;
+	uint64_t root;	 /* table walked (or the entry's recorded root) */
+	uint64_t root2;	 /* stage-2 table (S2 and nested regimes) */
+	uint8_t regime;	 /* enum sm_regime_kind */
+	int8_t s2_level; /* stage-2 starting level */
+	uint32_t asid;
+	uint64_t va;
+	bool write;
+	enum sm_xlate_outcome outcome;
+	bool from_cache; /* a cached entry decided the outcome */
+	bool no_context; /* from_cache, but the agent's configuration now
+			  * translates nothing (e.g. a released SVA CD) */
+	uint64_t entry_va, entry_pa, entry_size;
+	unsigned entry_perm;
+};
+
+struct sm_xlate_observer {
+	void (*report)(void *ctx, const struct sm_xlate_report *r);
+	void *ctx;
+};
+
+static inline void sm_observe(const struct sm_xlate_observer *o,
+			      const struct sm_xlate_report *r)
+{
+	if (o && o->report)
+		o->report(o->ctx, r);
+}
+
+#endif

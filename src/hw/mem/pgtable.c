@@ -1,0 +1,478 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * VMSAv8-64 stage-1 translation tables, 4 KiB granule, 48-bit VA, starting
+ * at level 0 (TCR_ELx.T0SZ = 16).
+ *
+ * Descriptor decoding follows Arm ARM D8.3 "Translation table descriptor
+ * formats":
+ *  - bit[0] = 0: invalid; the other bits are ignored by hardware (software
+ *    may keep its own information there, e.g. Linux's PTE_PROT_NONE).
+ *  - Levels 0..2, bits[1:0] = 0b11: table descriptor, next-level table
+ *    address in bits[47:12].
+ *  - Levels 1..2, bits[1:0] = 0b01: block descriptor (1 GiB at level 1,
+ *    2 MiB at level 2), OA in bits[47:n] with n = 30 or 21; the bits below n
+ *    are RES0 and ignored here.
+ *  - Level 0, bits[1:0] = 0b01: a block is not permitted with the 4 KiB
+ *    granule unless FEAT_LPA2 (52-bit OA) is implemented, which is not
+ *    modelled, so the descriptor is reserved: translation fault.
+ *  - Level 3, bits[1:0] = 0b11: page descriptor; 0b01 is reserved and
+ *    behaves as invalid: translation fault.
+ *
+ * Fault model choices (documented for callers):
+ *  - va >= 2^48: SM_WALK_FAULT_ADDR_SIZE with reads = 0.  On hardware a VA
+ *    outside the TTBR0 range gives a level-0 translation fault (the input
+ *    address size check of the translation process), but the simulator's single
+ * address space is TTBR0-only and an out-of-range VA is always a caller error,
+ * so it is reported distinctly.
+ *  - A table descriptor whose next-level address is outside RAM, or names a
+ *    frame that is not SM_PAGE_PGTABLE, gives SM_WALK_FAULT_ADDR_SIZE at the
+ *    level of that table descriptor (desc/desc_pa are the table descriptor).
+ *    Hardware would only raise an address size fault for an address beyond
+ *    the configured PA size and would otherwise read whatever is there; the
+ *    model refuses to interpret non-table memory as a table so that a
+ *    simulator bug cannot masquerade as a translation.  A root that is not a
+ *    SM_PAGE_PGTABLE frame gives the same fault at level 0 with reads = 0.
+ *  - A valid leaf whose output address (of the accessed va) is outside RAM
+ *    gives SM_WALK_FAULT_ADDR_SIZE.  This is checked before the access flag,
+ *    as in the Arm ARM fault prioritization (an address size fault takes
+ *    priority over an access flag fault).
+ *  - A valid leaf with AF = 0 gives SM_WALK_FAULT_ACCESS_FLAG (hardware
+ *    access-flag update, FEAT_HAFDBS, is not modelled; see the Arm ARM
+ *    "Hardware updates to the translation tables").
+ * For the two leaf faults above, pa, page_size and perm are still filled in
+ * for information.
+ */
+#include "hw/mem/pgtable.h"
+
+#include <inttypes.h>
+#include <stddef.h>
+
+#include <smmusim/error.h>
+#include <smmusim/event.h>
+
+#define SM_VA_LIMIT (1ull << SM_VA_BITS)
+
+/*
+ * Arm ARM D8.4 "Memory access control", stage-1 data access permissions for
+ * the EL1&0 regime: AP[2:1] = 0b01 gives EL0 read/write, 0b11 gives EL0
+ * read-only, AP[1] = 0 gives EL0 no data access.  Instruction execution at
+ * EL0 is governed by UXN alone: the architecture does not tie it to AP[1]
+ * (a mapping with AP[1] = 0 and UXN = 0 is executable at EL0 but neither
+ * readable nor writable there), so X is independent of R here.  PXN only
+ * concerns EL1 and is ignored.  WXN is not modelled.
+ */
+unsigned sm_pte_perm(uint64_t desc)
+{
+	unsigned perm = 0;
+
+	if (desc & PTE_USER) {
+		perm |= SMMUSIM_PROT_R;
+		if (!(desc & PTE_RDONLY))
+			perm |= SMMUSIM_PROT_W;
+	}
+	if (!(desc & PTE_UXN))
+		perm |= SMMUSIM_PROT_X;
+	return perm;
+}
+
+static int is_table_frame(const struct sm_physmem *pm, uint64_t pa)
+{
+	return (pa & ~SM_PAGE_MASK) == 0 &&
+	       sm_physmem_kind(pm, pa) == SM_PAGE_PGTABLE;
+}
+
+static uint64_t slot_pa(uint64_t table_pa, uint64_t va, int level)
+{
+	return table_pa + 8ull * sm_level_index(va, level);
+}
+
+/* Table descriptor: valid, bit[1] set, at a level that has tables. */
+static int is_table_desc(uint64_t desc, int level)
+{
+	return level < 3 && (desc & PTE_TYPE_MASK) == PMD_TYPE_TABLE;
+}
+
+/* Output address of a block or page descriptor at level: OA[47:n] with the
+ * RES0 bits below the block size ignored. */
+static uint64_t leaf_oa(uint64_t desc, int level)
+{
+	return desc & PTE_ADDR_MASK & ~(sm_level_size(level) - 1);
+}
+
+enum sm_walk_fault sm_pgt_walk(const struct sm_physmem *pm, uint64_t root_pa,
+			       uint64_t va, struct sm_walk *out)
+{
+	return sm_pgt_walk_from(pm, root_pa, 0, va, out);
+}
+
+/* Translate a table address before it is read: identity, or (nested) a
+ * stage-2 walk.  Returns false if that translation failed. */
+struct table_xlat {
+	const struct sm_physmem *pm;
+	const struct sm_regime *rg; /* NULL: identity */
+	unsigned reads;
+	uint64_t failed_ipa; /* table address stage 2 failed on */
+};
+
+static unsigned s2_perm(uint64_t desc)
+{
+	return ((desc & PTE_S2_HAP_READ) ? SMMUSIM_PROT_R : 0) |
+	       ((desc & PTE_S2_HAP_WRITE) ? SMMUSIM_PROT_W : 0) |
+	       ((desc & PTE_S2_XN) ? 0 : SMMUSIM_PROT_X);
+}
+
+static enum sm_walk_fault walk(const struct sm_physmem *pm, uint64_t root_pa,
+			       int start_level, uint64_t va, bool stage2,
+			       struct table_xlat *tx, struct sm_walk *out);
+
+static bool xlat_table(struct table_xlat *tx, uint64_t *addr)
+{
+	if (!tx || !tx->rg)
+		return true;
+	struct sm_walk w;
+	walk(tx->pm, tx->rg->root2, tx->rg->s2_level, *addr, true, NULL, &w);
+	tx->reads += w.reads;
+	if (w.fault != SM_WALK_OK || !(w.perm & SMMUSIM_PROT_R)) {
+		tx->failed_ipa = *addr;
+		return false;
+	}
+	*addr = w.pa;
+	return true;
+}
+
+enum sm_walk_fault sm_pgt_walk_from(const struct sm_physmem *pm,
+				    uint64_t root_pa, int start_level,
+				    uint64_t va, struct sm_walk *out)
+{
+	return walk(pm, root_pa, start_level, va, false, NULL, out);
+}
+
+static enum sm_walk_fault walk(const struct sm_physmem *pm, uint64_t root_pa,
+			       int start_level, uint64_t va, bool stage2,
+			       struct table_xlat *tx, struct sm_walk *out)
+{
+	uint64_t table = root_pa;
+	int level;
+
+	*out = (struct sm_walk){0};
+	out->start_level = start_level;
+	if (va >= SM_VA_LIMIT) {
+		out->fault = SM_WALK_FAULT_ADDR_SIZE;
+		return out->fault;
+	}
+	if (!xlat_table(tx, &table)) {
+		out->fault = SM_WALK_FAULT_STAGE2;
+		return out->fault;
+	}
+	if (!is_table_frame(pm, table)) {
+		out->fault = SM_WALK_FAULT_ADDR_SIZE;
+		out->desc_pa = root_pa;
+		return out->fault;
+	}
+
+	for (level = start_level; level <= 3; level++) {
+		uint64_t dpa = slot_pa(table, va, level);
+		out->table[level] = table;
+		uint64_t desc = sm_physmem_read64(pm, dpa);
+		uint64_t size;
+
+		out->reads++;
+		out->level = level;
+		out->desc = desc;
+		out->desc_pa = dpa;
+
+		if (!(desc & PTE_VALID)) {
+			out->fault = SM_WALK_FAULT_TRANSLATION;
+			return out->fault;
+		}
+		if (is_table_desc(desc, level)) {
+			uint64_t next = desc & PTE_ADDR_MASK;
+
+			if (!xlat_table(tx, &next)) {
+				out->fault = SM_WALK_FAULT_STAGE2;
+				return out->fault;
+			}
+			if (!is_table_frame(pm, next)) {
+				out->fault = SM_WALK_FAULT_ADDR_SIZE;
+				return out->fault;
+			}
+			table = next;
+			continue;
+		}
+		/* Block at level 0, or type 0b01 at level 3: reserved. */
+		if (level == 0 ||
+		    (level == 3 && (desc & PTE_TYPE_MASK) != PTE_TYPE_PAGE)) {
+			out->fault = SM_WALK_FAULT_TRANSLATION;
+			return out->fault;
+		}
+
+		size = sm_level_size(level);
+		out->page_size = size;
+		out->pa = leaf_oa(desc, level) | (va & (size - 1));
+		out->perm = stage2 ? s2_perm(desc) : sm_pte_perm(desc);
+		/* The OA field is 48 bits wide, the physical address size
+		 * modelled, so a leaf never raises an address size fault; its
+		 * OA may be RAM or device memory (an MSI doorbell mapped for a
+		 * device, say). */
+		if (!(desc & PTE_AF))
+			out->fault = SM_WALK_FAULT_ACCESS_FLAG;
+		else
+			out->fault = SM_WALK_OK;
+		return out->fault;
+	}
+	/* Not reached: level 3 never holds a table descriptor. */
+	out->fault = SM_WALK_FAULT_TRANSLATION;
+	return out->fault;
+}
+
+int sm_pgt_new_root(struct sm_physmem *pm, uint64_t *root_pa,
+		    struct sm_errbuf *eb)
+{
+	return sm_physmem_alloc(pm, SM_PAGE_PGTABLE, root_pa, eb);
+}
+
+/*
+ * sm_pgt_set only writes leaf descriptors: a valid descriptor must have the
+ * leaf type of its level (page at 3, block at 1-2) and a block must be
+ * aligned to its size.  Invalid descriptors (0 to clear, or software
+ * markers) are written as given.  Intermediate tables are allocated as
+ * needed and left in place (empty) if the call then fails; they are
+ * reclaimed by sm_pgt_free_tables.  Intermediate table descriptors carry no
+ * hierarchical attributes (APTable/UXNTable/PXNTable = 0, Arm ARM D8.4
+ * hierarchical permissions): all
+ * permissions come from the leaf.
+ */
+int sm_pgt_set(struct sm_physmem *pm, uint64_t root_pa, uint64_t va, int level,
+	       uint64_t desc, uint64_t *old, struct sm_errbuf *eb)
+{
+	uint64_t table = root_pa;
+	uint64_t dpa, cur;
+	int l, rc;
+
+	if (level < 1 || level > 3)
+		return sm_err(eb, SMMUSIM_EINVAL,
+			      "pgtable: leaf level %d (must be 1, 2 or 3)",
+			      level);
+	if (va >= SM_VA_LIMIT)
+		return sm_err(eb, SMMUSIM_EINVAL,
+			      "pgtable: va 0x%" PRIx64 " beyond %d bits", va,
+			      SM_VA_BITS);
+	if (desc & PTE_VALID) {
+		uint64_t want = level == 3 ? PTE_TYPE_PAGE : PMD_TYPE_SECT;
+
+		if ((desc & PTE_TYPE_MASK) != want)
+			return sm_err(eb, SMMUSIM_EINVAL,
+				      "pgtable: descriptor 0x%" PRIx64
+				      " is not a %s descriptor",
+				      desc, level == 3 ? "page" : "block");
+		if ((desc & PTE_ADDR_MASK) != leaf_oa(desc, level))
+			return sm_err(eb, SMMUSIM_EINVAL,
+				      "pgtable: level-%d block output address "
+				      "0x%" PRIx64
+				      " is not aligned to 0x%" PRIx64,
+				      level, (uint64_t)(desc & PTE_ADDR_MASK),
+				      sm_level_size(level));
+	}
+	if (!is_table_frame(pm, root_pa))
+		return sm_err(eb, SMMUSIM_EINVAL,
+			      "pgtable: root 0x%" PRIx64
+			      " is not a translation table page",
+			      root_pa);
+
+	for (l = 0; l < level; l++) {
+		dpa = slot_pa(table, va, l);
+		cur = sm_physmem_read64(pm, dpa);
+		if (cur & PTE_VALID) {
+			if (!is_table_desc(cur, l))
+				return sm_err(eb, SMMUSIM_EEXIST,
+					      "pgtable: va 0x%" PRIx64
+					      " is covered by level-%d "
+					      "descriptor 0x%" PRIx64,
+					      va, l, cur);
+			table = cur & PTE_ADDR_MASK;
+			if (!is_table_frame(pm, table))
+				return sm_err(eb, SMMUSIM_EINTERNAL,
+					      "pgtable: level-%d table "
+					      "descriptor 0x%" PRIx64
+					      " at 0x%" PRIx64
+					      " does not point to a table",
+					      l, cur, dpa);
+			continue;
+		}
+		/* A non-zero invalid entry is software state (e.g. a
+		 * PROT_NONE block); replacing it with a table would lose it. */
+		if (cur != 0)
+			return sm_err(eb, SMMUSIM_EEXIST,
+				      "pgtable: va 0x%" PRIx64
+				      " is covered by invalid level-%d "
+				      "descriptor 0x%" PRIx64,
+				      va, l, cur);
+		rc = sm_physmem_alloc(pm, SM_PAGE_PGTABLE, &table, eb);
+		if (rc)
+			return rc;
+		sm_physmem_write64(pm, dpa, PMD_TYPE_TABLE | table);
+	}
+
+	dpa = slot_pa(table, va, level);
+	cur = sm_physmem_read64(pm, dpa);
+	if (is_table_desc(cur, level))
+		return sm_err(
+		    eb, SMMUSIM_EEXIST,
+		    "pgtable: a level-%d table exists at va 0x%" PRIx64
+		    " where a block is asked for",
+		    level + 1, va & ~(sm_level_size(level) - 1));
+	if (old)
+		*old = cur;
+	sm_physmem_write64(pm, dpa, desc);
+	return 0;
+}
+
+uint64_t sm_pgt_get(const struct sm_physmem *pm, uint64_t root_pa, uint64_t va,
+		    int *level, uint64_t *desc_pa)
+{
+	uint64_t table = root_pa;
+	int l;
+
+	if (level)
+		*level = 0;
+	if (desc_pa)
+		*desc_pa = 0;
+	if (va >= SM_VA_LIMIT || !is_table_frame(pm, root_pa))
+		return 0;
+
+	for (l = 0; l <= 3; l++) {
+		uint64_t dpa = slot_pa(table, va, l);
+		uint64_t desc = sm_physmem_read64(pm, dpa);
+
+		if (level)
+			*level = l;
+		if (!is_table_desc(desc, l)) {
+			if (desc_pa)
+				*desc_pa = dpa;
+			return desc;
+		}
+		table = desc & PTE_ADDR_MASK;
+		/* A table descriptor to a non-table frame: no slot below. */
+		if (!is_table_frame(pm, table))
+			return 0;
+	}
+	return 0; /* not reached */
+}
+
+static int leaf_walk(const struct sm_physmem *pm, uint64_t table, int level,
+		     uint64_t table_va, uint64_t start, uint64_t end,
+		     sm_pgt_leaf_fn fn, void *ctx)
+{
+	uint64_t size = sm_level_size(level);
+	unsigned first = 0, last = SM_PTRS_PER_TABLE - 1, i;
+
+	/* Only the slots overlapping [start, end); end > table_va holds. */
+	if (start > table_va)
+		first = (unsigned)((start - table_va) / size);
+	if ((end - 1 - table_va) / size < last)
+		last = (unsigned)((end - 1 - table_va) / size);
+
+	for (i = first; i <= last; i++) {
+		uint64_t va = table_va + (uint64_t)i * size;
+		uint64_t dpa = table + 8ull * i;
+		uint64_t desc = sm_physmem_read64(pm, dpa);
+		int rc;
+
+		if (desc == 0)
+			continue;
+		if (is_table_desc(desc, level)) {
+			uint64_t next = desc & PTE_ADDR_MASK;
+
+			/* Never read a non-table frame as a table. */
+			if (!is_table_frame(pm, next))
+				continue;
+			rc = leaf_walk(pm, next, level + 1, va, start, end, fn,
+				       ctx);
+		} else {
+			rc = fn(ctx, va, level, desc, dpa);
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* A root that is not a table page visits nothing (returns 0). */
+int sm_pgt_for_each_leaf(const struct sm_physmem *pm, uint64_t root_pa,
+			 uint64_t start, uint64_t end, sm_pgt_leaf_fn fn,
+			 void *ctx)
+{
+	if (end > SM_VA_LIMIT)
+		end = SM_VA_LIMIT;
+	if (start >= end || !is_table_frame(pm, root_pa))
+		return 0;
+	return leaf_walk(pm, root_pa, 0, 0, start, end, fn, ctx);
+}
+
+static void free_table(struct sm_physmem *pm, uint64_t table, int level)
+{
+	unsigned i;
+
+	if (level < 3) {
+		for (i = 0; i < SM_PTRS_PER_TABLE; i++) {
+			uint64_t desc = sm_physmem_read64(pm, table + 8ull * i);
+			uint64_t next = desc & PTE_ADDR_MASK;
+
+			if (is_table_desc(desc, level) &&
+			    is_table_frame(pm, next))
+				free_table(pm, next, level + 1);
+		}
+	}
+	sm_physmem_free_page(pm, table);
+}
+
+/* Only SM_PAGE_PGTABLE frames are freed: a root or table descriptor naming
+ * any other frame is left alone, so data pages are never freed here. */
+void sm_pgt_free_tables(struct sm_physmem *pm, uint64_t root_pa)
+{
+	if (!is_table_frame(pm, root_pa))
+		return;
+	free_table(pm, root_pa, 0);
+}
+
+enum sm_walk_fault sm_pgt_translate(const struct sm_physmem *pm,
+				    const struct sm_regime *rg, uint64_t va,
+				    struct sm_walk *out)
+{
+	switch (rg->kind) {
+	case SM_REGIME_S1:
+		walk(pm, rg->root, 0, va, false, NULL, out);
+		out->ipa = SM_NO_IPA;
+		return out->fault;
+	case SM_REGIME_S2:
+		walk(pm, rg->root2, rg->s2_level, va, true, NULL, out);
+		out->ipa = va;
+		return out->fault;
+	case SM_REGIME_NESTED:
+		break;
+	}
+	/* Stage 1 with its tables read through stage 2, then the output
+	 * IPA through stage 2 (Arm ARM D8.2.5 "Combined stage 1 and stage 2
+	 * translation": up to 24 reads with 4 levels each). */
+	struct table_xlat tx = {pm, rg, 0, SM_NO_IPA};
+	walk(pm, rg->root, 0, va, false, &tx, out);
+	out->reads += tx.reads;
+	out->ipa = tx.failed_ipa;
+	out->s2_table = tx.failed_ipa != SM_NO_IPA;
+	if (out->fault != SM_WALK_OK)
+		return out->fault;
+	out->ipa = out->pa;
+	struct sm_walk w2;
+	walk(pm, rg->root2, rg->s2_level, out->pa, true, NULL, &w2);
+	out->reads += w2.reads;
+	if (w2.fault != SM_WALK_OK) {
+		out->fault = SM_WALK_FAULT_STAGE2;
+		return out->fault;
+	}
+	/* The combined page is the smaller of the two. */
+	if (w2.page_size < out->page_size)
+		out->page_size = w2.page_size;
+	out->pa = w2.pa;
+	out->perm &= w2.perm;
+	return out->fault;
+}

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * arm64 VMSAv8-64 stage-1 translation tables: 4 KiB granule, 48-bit VA,
+ * four levels (0..3), real descriptor bits (Arm ARM D8.3 "Translation table
+ * descriptor formats"; names as Linux arch/arm64/include/asm/pgtable-hwdef.h
+ * and pgtable-prot.h).  Blocks: 2 MiB at level 2, 1 GiB at level 1.
+ *
+ * One walker serves the CPU MMU, the SMMU and the oracle: one truth, many
+ * caches.  Permissions are reported for unprivileged (EL0) accesses, which is
+ * what user processes and SVA devices use.
+ */
+#ifndef SM_HW_MEM_PGTABLE_H
+#define SM_HW_MEM_PGTABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hw/mem/physmem.h"
+
+/* Descriptor bits. */
+#define PTE_VALID (1ull << 0)
+#define PTE_TABLE_BIT (1ull << 1) /* L0-L2: 1 = table, 0 = block */
+#define PTE_TYPE_MASK 3ull
+#define PTE_TYPE_PAGE 3ull /* level 3 */
+#define PMD_TYPE_TABLE 3ull
+#define PMD_TYPE_SECT 1ull     /* block */
+#define PTE_USER (1ull << 6)   /* AP[1]: EL0 access */
+#define PTE_RDONLY (1ull << 7) /* AP[2]: read-only */
+#define PTE_SHARED (3ull << 8) /* SH[1:0] inner shareable */
+#define PTE_AF (1ull << 10)    /* access flag */
+#define PTE_NG (1ull << 11)    /* not global: tagged with ASID */
+#define PTE_DBM (1ull << 51)   /* dirty bit modifier (HW DBM not modelled) */
+#define PTE_PXN (1ull << 53)
+#define PTE_UXN (1ull << 54)
+/* Linux software bits (ignored by the hardware). */
+#define PTE_WRITE PTE_DBM      /* Linux: logically writable */
+#define PTE_DIRTY (1ull << 55) /* Linux: software dirty */
+#define PTE_SPECIAL (1ull << 56)
+#define PTE_PROT_NONE (1ull << 58) /* Linux: PROT_NONE, only when !VALID */
+#define PTE_ADDR_MASK 0x0000fffffffff000ull /* OA[47:12] */
+
+#define SM_VA_BITS 48
+#define SM_PTRS_PER_TABLE 512
+
+/* Bytes mapped by one descriptor at `level` (0: 512 GiB ... 3: 4 KiB). */
+static inline uint64_t sm_level_size(int level)
+{
+	return 1ull << (12 + 9 * (3 - level));
+}
+
+/* Index of va in a table of `level`. */
+static inline unsigned sm_level_index(uint64_t va, int level)
+{
+	return (unsigned)((va >> (12 + 9 * (3 - level))) & 511);
+}
+
+enum sm_walk_fault {
+	SM_WALK_OK = 0,
+	SM_WALK_FAULT_TRANSLATION, /* invalid or reserved descriptor */
+	SM_WALK_FAULT_ACCESS_FLAG, /* valid leaf with AF = 0 */
+	SM_WALK_FAULT_ADDR_SIZE,   /* va beyond 48 bits, or OA outside RAM */
+	SM_WALK_FAULT_STAGE2,	   /* nested: a stage-2 translation failed */
+};
+
+/* Stage-2 descriptor permission bits (Arm ARM D8.4.2, S2AP[1:0]; Linux
+ * io-pgtable's ARM_LPAE_PTE_HAP_READ / _WRITE) and XN[1]. */
+#define PTE_S2_HAP_READ (1ull << 6)
+#define PTE_S2_HAP_WRITE (1ull << 7)
+#define PTE_S2_XN (1ull << 54)
+
+/* A translation regime: what a walker starts from. */
+enum sm_regime_kind {
+	SM_REGIME_S1 = 0,     /* stage 1 from root (PAs throughout) */
+	SM_REGIME_S2 = 1,     /* stage 2 from root2 at s2_level */
+	SM_REGIME_NESTED = 2, /* stage 1 from root (an IPA), every table
+			       * address and the output through stage 2 */
+};
+
+struct sm_regime {
+	enum sm_regime_kind kind;
+	uint64_t root;	/* stage-1 table (IPA when nested) */
+	uint64_t root2; /* stage-2 table (PA) */
+	int s2_level;	/* stage-2 starting level (VTCR.SL0) */
+};
+/* Model choices (details in pgtable.c): va >= 2^48 gives ADDR_SIZE with
+ * reads = 0; a root, or a table descriptor's next-level address, that is not
+ * a SM_PAGE_PGTABLE frame gives ADDR_SIZE at the level of that descriptor;
+ * a leaf whose OA is outside RAM gives ADDR_SIZE (before the AF check).  For
+ * leaf ADDR_SIZE and ACCESS_FLAG faults pa, page_size and perm are filled. */
+
+struct sm_walk {
+	enum sm_walk_fault fault;
+	int level;	    /* leaf level, or level of the faulting read */
+	uint64_t desc;	    /* leaf (or faulting) descriptor */
+	uint64_t desc_pa;   /* where it was read */
+	uint64_t pa;	    /* output address of va (OK only) */
+	uint64_t page_size; /* 4 KiB, 2 MiB or 1 GiB (OK only) */
+	unsigned perm;	    /* SMMUSIM_PROT_* for EL0 accesses (OK only) */
+	unsigned reads;	    /* descriptors read, 1..4 */
+	int start_level;    /* level the walk started at (walk caches) */
+	uint64_t table[4];  /* table read at each level from start_level */
+	/* sm_pgt_translate only: the IPA whose stage-2 translation decided
+	 * the outcome: va for stage 2; nested: stage 1's output, or the table
+	 * address stage 2 failed on; SM_NO_IPA if none. */
+	uint64_t ipa;
+	bool s2_table; /* nested: stage 2 failed on a stage-1 table's IPA */
+};
+#define SM_NO_IPA UINT64_MAX
+
+/* EL0 permissions of a leaf descriptor: R when AP[1], W when AP[1] and
+ * !AP[2], X when !UXN. */
+unsigned sm_pte_perm(uint64_t desc);
+
+/* Walk va from the level-0 table at root_pa.  Always fills *out; returns
+ * out->fault for convenience.  Permission checking is the caller's. */
+enum sm_walk_fault sm_pgt_walk(const struct sm_physmem *pm, uint64_t root_pa,
+			       uint64_t va, struct sm_walk *out);
+
+/* The same walk, starting at `start_level` (0..3) from the table at
+ * table_pa that a walk cache remembered for va. */
+enum sm_walk_fault sm_pgt_walk_from(const struct sm_physmem *pm,
+				    uint64_t table_pa, int start_level,
+				    uint64_t va, struct sm_walk *out);
+
+/* Walk va under a regime.  Stage 2 reports S2AP permissions; nested
+ * reports the intersection of both stages, counts every descriptor read of
+ * both, and fails with SM_WALK_FAULT_STAGE2 when a stage-2 walk (of a table
+ * address or of the output) fails.  out->pa is the final PA. */
+enum sm_walk_fault sm_pgt_translate(const struct sm_physmem *pm,
+				    const struct sm_regime *rg, uint64_t va,
+				    struct sm_walk *out);
+
+/* A zeroed level-0 table. */
+int sm_pgt_new_root(struct sm_physmem *pm, uint64_t *root_pa,
+		    struct sm_errbuf *eb);
+
+/*
+ * Write the leaf descriptor for va at `level` (3: page, 2: 2 MiB block,
+ * 1: 1 GiB block), allocating intermediate tables.  va is aligned down to the
+ * level size.  *old (if non-NULL) receives the previous descriptor.  Fails
+ * with SMMUSIM_EEXIST if a block (or a non-zero invalid descriptor) already
+ * covers va at a higher level, or a table exists where a block is asked for.
+ * A valid desc must be a page (level 3) or block (levels 1-2) descriptor with
+ * a size-aligned OA, else SMMUSIM_EINVAL; invalid descs are written as given.
+ */
+int sm_pgt_set(struct sm_physmem *pm, uint64_t root_pa, uint64_t va, int level,
+	       uint64_t desc, uint64_t *old, struct sm_errbuf *eb);
+
+/*
+ * Find the leaf slot for va without checking validity: descends through
+ * valid table descriptors and stops at the first non-table descriptor
+ * (invalid, block or page).  *level and *desc_pa say where that is; returns
+ * the descriptor (0 when no table exists down to the slot, *desc_pa = 0).
+ * An empty slot at level L < 3 is returned as (0, L, its address); the
+ * "no slot" case (desc_pa = 0) is va >= 2^48, a root that is not a table
+ * page, or a table descriptor to a non-table frame.  level/desc_pa may be
+ * NULL.
+ */
+uint64_t sm_pgt_get(const struct sm_physmem *pm, uint64_t root_pa, uint64_t va,
+		    int *level, uint64_t *desc_pa);
+
+/* Call fn for every non-zero leaf descriptor (valid or not) mapping an
+ * address in [start, end), in ascending va order, skipping absent subtrees.
+ * va passed to fn is the base of the page/block, even if below start.
+ * fn returns 0 to go on, non-zero to stop (that value is returned). */
+typedef int (*sm_pgt_leaf_fn)(void *ctx, uint64_t va, int level, uint64_t desc,
+			      uint64_t desc_pa);
+int sm_pgt_for_each_leaf(const struct sm_physmem *pm, uint64_t root_pa,
+			 uint64_t start, uint64_t end, sm_pgt_leaf_fn fn,
+			 void *ctx);
+
+/* Free every table page below and including root (not the data pages). */
+void sm_pgt_free_tables(struct sm_physmem *pm, uint64_t root_pa);
+
+#endif

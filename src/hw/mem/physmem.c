@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Simulated physical memory: per-frame metadata plus a two-part page
+ * allocator.
+ *
+ * Allocation policy (what callers may rely on):
+ *  - Single frames come first from a LIFO free list (the most recently freed
+ *    frame is handed out first, like the kernel's per-CPU page lists), then
+ *    from a bump pointer over frames that have never been allocated.
+ *  - Contiguous runs (sm_physmem_alloc_contig) come ONLY from the never-used
+ *    bump region, aligned up as requested.  The free list is not searched for
+ *    runs: once a run's frames are freed they go back as single frames.
+ *    Frames skipped to reach the alignment are put on the free list, so they
+ *    are not lost.
+ *  - Every allocated frame reads as zero: content is dropped on free and a
+ *    never-used frame has none.
+ *
+ * Content is materialised lazily: a 4 KiB buffer is allocated on the first
+ * write of a non-zero value to an allocated frame.  Writes to free frames or
+ * outside RAM are dropped (free frames hold no content by definition), and so
+ * is a write whose content buffer cannot be allocated (write64 cannot fail).
+ */
+#include "hw/mem/physmem.h"
+
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <smmusim/error.h>
+
+#include "base/alloc.h"
+
+/* Free-list link meaning "none".  Frame indices are kept below it. */
+#define SM_FRAME_NIL UINT32_MAX
+
+/* Highest physical address + 1 that a descriptor can express: OA[47:12]
+ * (Arm ARM D8.3, 48-bit output address without FEAT_LPA). */
+#define SM_PA_LIMIT (1ull << 48)
+
+struct sm_frame {
+	uint64_t *content; /* SM_PAGE_SIZE bytes, or NULL: reads as zero */
+	uint32_t next;	   /* free-list link, valid while on the free list */
+	uint8_t kind;	   /* enum sm_page_kind */
+};
+
+struct sm_physmem {
+	const struct smmusim_allocator *a;
+	uint64_t base;
+	uint64_t size;
+	uint64_t nframes;
+	struct sm_frame *frames;
+	uint32_t free_head; /* LIFO of freed single frames */
+	uint64_t bump;	    /* frames [bump, nframes) were never allocated */
+	uint64_t in_use;
+	uint64_t peak;
+	uint64_t bad_frees;
+};
+
+/* Frame index of pa, or -1 when pa is outside RAM. */
+static int64_t frame_index(const struct sm_physmem *pm, uint64_t pa)
+{
+	if (pa < pm->base || pa - pm->base >= pm->size)
+		return -1;
+	return (int64_t)((pa - pm->base) >> SM_PAGE_SHIFT);
+}
+
+static uint64_t frame_pa(const struct sm_physmem *pm, uint64_t idx)
+{
+	return pm->base + (idx << SM_PAGE_SHIFT);
+}
+
+static int valid_alloc_kind(enum sm_page_kind kind)
+{
+	return kind == SM_PAGE_DATA || kind == SM_PAGE_ZERO ||
+	       kind == SM_PAGE_PGTABLE || kind == SM_PAGE_SMMU;
+}
+
+static void drop_content(struct sm_physmem *pm, struct sm_frame *f)
+{
+	if (f->content) {
+		sm_free(pm->a, f->content, SM_PAGE_SIZE);
+		f->content = NULL;
+	}
+}
+
+static void push_free(struct sm_physmem *pm, uint64_t idx)
+{
+	pm->frames[idx].kind = SM_PAGE_FREE;
+	pm->frames[idx].next = pm->free_head;
+	pm->free_head = (uint32_t)idx;
+}
+
+static void mark_used(struct sm_physmem *pm, uint64_t idx,
+		      enum sm_page_kind kind)
+{
+	struct sm_frame *f = &pm->frames[idx];
+
+	/* Content of a free frame is always dropped, but be defensive: an
+	 * allocated frame must read as zero. */
+	drop_content(pm, f);
+	f->kind = (uint8_t)kind;
+	f->next = SM_FRAME_NIL;
+	pm->in_use++;
+	if (pm->in_use > pm->peak)
+		pm->peak = pm->in_use;
+}
+
+int sm_physmem_new(struct sm_physmem **out, const struct smmusim_allocator *a,
+		   uint64_t base, uint64_t size, struct sm_errbuf *eb)
+{
+	struct sm_physmem *pm;
+	uint64_t nframes;
+
+	if (!out)
+		return sm_err(eb, SMMUSIM_EINVAL,
+			      "physmem: NULL output pointer");
+	*out = NULL;
+	a = sm_alloc_or_default(a);
+
+	if (size == 0)
+		return sm_err(eb, SMMUSIM_EINVAL, "physmem: RAM size is 0");
+	if (base & ~SM_PAGE_MASK)
+		return sm_err(eb, SMMUSIM_EINVAL,
+			      "physmem: RAM base 0x%" PRIx64
+			      " is not 4 KiB aligned",
+			      base);
+	if (size & ~SM_PAGE_MASK)
+		return sm_err(eb, SMMUSIM_EINVAL,
+			      "physmem: RAM size 0x%" PRIx64
+			      " is not a multiple of 4 KiB",
+			      size);
+	/* base + size must neither wrap nor exceed what a 48-bit output
+	 * address can name, or the tables could not map all of RAM. */
+	if (base >= SM_PA_LIMIT || size > SM_PA_LIMIT - base)
+		return sm_err(eb, SMMUSIM_EINVAL,
+			      "physmem: RAM [0x%" PRIx64 ", +0x%" PRIx64
+			      ") does not fit in a 48-bit physical address "
+			      "space",
+			      base, size);
+
+	nframes = size >> SM_PAGE_SHIFT;
+	/* Frame indices live in 32-bit free-list links (16 TiB of RAM). */
+	if (nframes >= SM_FRAME_NIL)
+		return sm_err(eb, SMMUSIM_EINVAL,
+			      "physmem: RAM of %" PRIu64
+			      " pages exceeds the model limit of %" PRIu32
+			      " pages",
+			      nframes, SM_FRAME_NIL - 1);
+	if (nframes > SIZE_MAX / sizeof(struct sm_frame))
+		return sm_err(eb, SMMUSIM_EINVAL,
+			      "physmem: RAM of %" PRIu64
+			      " pages is too large for this host",
+			      nframes);
+
+	pm = sm_calloc(a, sizeof(*pm));
+	if (!pm)
+		return sm_err(eb, SMMUSIM_ENOMEM,
+			      "physmem: cannot allocate the memory object");
+	/* calloc leaves every frame SM_PAGE_FREE with no content. */
+	pm->frames = sm_calloc(a, (size_t)nframes * sizeof(struct sm_frame));
+	if (!pm->frames) {
+		sm_free(a, pm, sizeof(*pm));
+		return sm_err(eb, SMMUSIM_ENOMEM,
+			      "physmem: cannot allocate metadata for %" PRIu64
+			      " frames (%" PRIu64 " MiB of simulated RAM)",
+			      nframes, size >> 20);
+	}
+	pm->a = a;
+	pm->base = base;
+	pm->size = size;
+	pm->nframes = nframes;
+	pm->free_head = SM_FRAME_NIL;
+	pm->bump = 0;
+	*out = pm;
+	return 0;
+}
+
+void sm_physmem_free(struct sm_physmem *pm)
+{
+	uint64_t i;
+
+	if (!pm)
+		return;
+	/* Only frames below the bump pointer can have content. */
+	for (i = 0; i < pm->bump; i++)
+		drop_content(pm, &pm->frames[i]);
+	sm_free(pm->a, pm->frames,
+		(size_t)pm->nframes * sizeof(struct sm_frame));
+	sm_free(pm->a, pm, sizeof(*pm));
+}
+
+static int enomem(const struct sm_physmem *pm, struct sm_errbuf *eb,
+		  uint64_t npages, uint64_t align_pages)
+{
+	/* Say how much RAM is configured, in the largest exact unit, so the
+	 * user knows which knob to turn. */
+	int mib = (pm->size & ((1ull << 20) - 1)) == 0;
+
+	return sm_err(eb, SMMUSIM_ENOMEM,
+		      "simulated RAM exhausted: no %" PRIu64
+		      " page(s) aligned to %" PRIu64 " page(s) left; %" PRIu64
+		      " %s (%" PRIu64 " pages) of RAM configured at 0x%" PRIx64
+		      ", %" PRIu64 " in use%s",
+		      npages, align_pages, pm->size >> (mib ? 20 : 10),
+		      mib ? "MiB" : "KiB", pm->nframes, pm->base, pm->in_use,
+		      npages > 1 ? " (contiguous runs come only from "
+				   "never-used RAM)"
+				 : "");
+}
+
+int sm_physmem_alloc(struct sm_physmem *pm, enum sm_page_kind kind,
+		     uint64_t *pa, struct sm_errbuf *eb)
+{
+	uint64_t idx;
+
+	if (!pm || !pa)
+		return sm_err(eb, SMMUSIM_EINVAL, "physmem: NULL argument");
+	if (!valid_alloc_kind(kind))
+		return sm_err(eb, SMMUSIM_EINVAL,
+			      "physmem: cannot allocate a page of kind %d",
+			      (int)kind);
+
+	if (pm->free_head != SM_FRAME_NIL) {
+		idx = pm->free_head;
+		pm->free_head = pm->frames[idx].next;
+	} else if (pm->bump < pm->nframes) {
+		idx = pm->bump++;
+	} else {
+		return enomem(pm, eb, 1, 1);
+	}
+	mark_used(pm, idx, kind);
+	*pa = frame_pa(pm, idx);
+	return 0;
+}
+
+int sm_physmem_alloc_contig(struct sm_physmem *pm, uint64_t npages,
+			    uint64_t align_pages, enum sm_page_kind kind,
+			    uint64_t *pa, struct sm_errbuf *eb)
+{
+	uint64_t base_pfn, pfn, start, i;
+
+	if (!pm || !pa)
+		return sm_err(eb, SMMUSIM_EINVAL, "physmem: NULL argument");
+	if (!valid_alloc_kind(kind))
+		return sm_err(eb, SMMUSIM_EINVAL,
+			      "physmem: cannot allocate pages of kind %d",
+			      (int)kind);
+	if (npages == 0)
+		return sm_err(eb, SMMUSIM_EINVAL,
+			      "physmem: contiguous allocation of 0 pages");
+	if (align_pages == 0 || (align_pages & (align_pages - 1)))
+		return sm_err(eb, SMMUSIM_EINVAL,
+			      "physmem: alignment of %" PRIu64
+			      " pages is not a power of 2",
+			      align_pages);
+	if (npages > pm->nframes ||
+	    align_pages > (SM_PA_LIMIT >> SM_PAGE_SHIFT))
+		return enomem(pm, eb, npages, align_pages);
+
+	/* Align the physical address (not the frame index): RAM need not
+	 * start on a block boundary.  pfn + align_pages cannot overflow since
+	 * both are at most 2^36 (48-bit PA, 4 KiB frames). */
+	base_pfn = pm->base >> SM_PAGE_SHIFT;
+	pfn = base_pfn + pm->bump;
+	pfn = (pfn + align_pages - 1) & ~(align_pages - 1);
+	start = pfn - base_pfn;
+	if (start > pm->nframes || npages > pm->nframes - start)
+		return enomem(pm, eb, npages, align_pages);
+
+	/* Frames skipped for alignment go to the free list, highest first, so
+	 * the lowest of them is handed out first. */
+	for (i = start; i > pm->bump; i--)
+		push_free(pm, i - 1);
+	for (i = 0; i < npages; i++)
+		mark_used(pm, start + i, kind);
+	pm->bump = start + npages;
+	*pa = frame_pa(pm, start);
+	return 0;
+}
+
+void sm_physmem_free_page(struct sm_physmem *pm, uint64_t pa)
+{
+	int64_t idx;
+
+	if (!pm)
+		return;
+	idx = frame_index(pm, pa);
+	/* An unaligned address is a caller bug as much as a double free. */
+	if (idx < 0 || (pa & ~SM_PAGE_MASK) ||
+	    pm->frames[idx].kind == SM_PAGE_FREE) {
+		pm->bad_frees++;
+		return;
+	}
+	drop_content(pm, &pm->frames[idx]);
+	push_free(pm, (uint64_t)idx);
+	pm->in_use--;
+}
+
+enum sm_page_kind sm_physmem_kind(const struct sm_physmem *pm, uint64_t pa)
+{
+	int64_t idx = frame_index(pm, pa);
+
+	if (idx < 0)
+		return SM_PAGE_FREE;
+	return (enum sm_page_kind)pm->frames[idx].kind;
+}
+
+/* The low 3 bits of pa are ignored: accesses are to the aligned 64-bit word
+ * containing pa. */
+uint64_t sm_physmem_read64(const struct sm_physmem *pm, uint64_t pa)
+{
+	int64_t idx = frame_index(pm, pa);
+	const uint64_t *c;
+
+	if (idx < 0)
+		return 0;
+	c = pm->frames[idx].content;
+	if (!c)
+		return 0;
+	return c[(pa & (SM_PAGE_SIZE - 1)) >> 3];
+}
+
+void sm_physmem_write64(struct sm_physmem *pm, uint64_t pa, uint64_t val)
+{
+	int64_t idx = frame_index(pm, pa);
+	struct sm_frame *f;
+
+	if (idx < 0)
+		return;
+	f = &pm->frames[idx];
+	if (f->kind == SM_PAGE_FREE)
+		return;
+	if (!f->content) {
+		/* A zero write to an unmaterialised frame changes nothing. */
+		if (val == 0)
+			return;
+		f->content = sm_calloc(pm->a, SM_PAGE_SIZE);
+		if (!f->content)
+			return;
+	}
+	f->content[(pa & (SM_PAGE_SIZE - 1)) >> 3] = val;
+}
+
+uint64_t sm_physmem_base(const struct sm_physmem *pm)
+{
+	return pm->base;
+}
+
+uint64_t sm_physmem_size(const struct sm_physmem *pm)
+{
+	return pm->size;
+}
+
+uint64_t sm_physmem_pages_in_use(const struct sm_physmem *pm)
+{
+	return pm->in_use;
+}
+
+uint64_t sm_physmem_pages_peak(const struct sm_physmem *pm)
+{
+	return pm->peak;
+}
+
+uint64_t sm_physmem_bad_frees(const struct sm_physmem *pm)
+{
+	return pm->bad_frees;
+}

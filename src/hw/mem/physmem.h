@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Simulated physical memory and its page allocator.
+ *
+ * RAM is [base, base + size) in 4 KiB frames.  Only frames that hold
+ * structures the hardware reads (page tables, stream/CD tables, queues) need
+ * content; data frames are tracked for identity and reuse but their bytes are
+ * never materialised.  A frame's content buffer is allocated on its first
+ * 64-bit write; an unwritten frame reads as zero.
+ *
+ * Freed frames are reused last-in first-out, like the kernel's per-CPU page
+ * lists, so a page freed by munmap is the next one handed out: that is what
+ * makes a stale DMA translation observable (it lands in somebody else's page).
+ */
+#ifndef SM_HW_MEM_PHYSMEM_H
+#define SM_HW_MEM_PHYSMEM_H
+
+#include <stdint.h>
+
+#include <smmusim/alloc.h>
+
+#include "base/errbuf.h"
+
+#define SM_PAGE_SHIFT 12
+#define SM_PAGE_SIZE (1ull << SM_PAGE_SHIFT)
+#define SM_PAGE_MASK (~(SM_PAGE_SIZE - 1))
+
+enum sm_page_kind {
+	SM_PAGE_FREE = 0, /* not allocated (also: outside RAM) */
+	SM_PAGE_DATA,	  /* user data page */
+	SM_PAGE_ZERO,	  /* the shared zero page */
+	SM_PAGE_PGTABLE,  /* translation table (any level) */
+	SM_PAGE_SMMU,	  /* stream table, CD table, queue memory */
+};
+
+struct sm_physmem;
+
+/* base and size must be 4 KiB aligned, size > 0. */
+int sm_physmem_new(struct sm_physmem **out, const struct smmusim_allocator *a,
+		   uint64_t base, uint64_t size, struct sm_errbuf *eb);
+void sm_physmem_free(struct sm_physmem *pm);
+
+/* One zeroed frame.  SMMUSIM_ENOMEM (with message) when RAM is exhausted. */
+int sm_physmem_alloc(struct sm_physmem *pm, enum sm_page_kind kind,
+		     uint64_t *pa, struct sm_errbuf *eb);
+/* `npages` contiguous zeroed frames aligned to `align_pages` (a power of 2),
+ * e.g. a 2 MiB block (512, 512) or an 8 KiB CD table (2, 2).
+ * Runs come only from never-used RAM (the free list is not searched), so
+ * this can fail with ENOMEM while single frames are still free; frames of a
+ * run are freed one by one and go back as single frames. */
+int sm_physmem_alloc_contig(struct sm_physmem *pm, uint64_t npages,
+			    uint64_t align_pages, enum sm_page_kind kind,
+			    uint64_t *pa, struct sm_errbuf *eb);
+/* Return a frame (its content is dropped).  Freeing a free frame, an
+ * address outside RAM or an address that is not 4 KiB aligned is ignored and
+ * counted in `bad_frees`. */
+void sm_physmem_free_page(struct sm_physmem *pm, uint64_t pa);
+
+enum sm_page_kind sm_physmem_kind(const struct sm_physmem *pm, uint64_t pa);
+/* Aligned 64-bit access (pa's low 3 bits are ignored); outside RAM reads 0
+ * and writes are dropped.  Writes to a free frame are dropped too. */
+uint64_t sm_physmem_read64(const struct sm_physmem *pm, uint64_t pa);
+void sm_physmem_write64(struct sm_physmem *pm, uint64_t pa, uint64_t val);
+
+uint64_t sm_physmem_base(const struct sm_physmem *pm);
+uint64_t sm_physmem_size(const struct sm_physmem *pm);
+uint64_t sm_physmem_pages_in_use(const struct sm_physmem *pm);
+uint64_t sm_physmem_pages_peak(const struct sm_physmem *pm);
+uint64_t sm_physmem_bad_frees(const struct sm_physmem *pm);
+
+#endif

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Set-associative translation cache: the structure behind every PE's TLB and
+ * the SMMU's IOTLB.
+ *
+ * An entry maps one page or block (level 3: 4 KiB, level 2: 2 MiB, level 1:
+ * 1 GiB) and caches the permissions the walk found, as the Arm ARM allows
+ * (D8.16 "Translation Lookaside Buffers": permissions are part of the cached
+ * translation, so raising them needs TLB maintenance).  Entries are placed
+ * by their own size: the set of an entry is a hash of va >> its size shift,
+ * so fill, lookup and invalidation use the same set function, and a lookup
+ * probes once per page size ("probe per size", as most real designs with a
+ * unified TLB do).
+ *
+ * Tags: VMID, ASID and nG (a global entry matches every ASID).  Replacement
+ * is LRU by a per-cache use stamp.  `root` is not architectural: it records
+ * which table the entry was walked from, so the oracle can compare an entry
+ * with the truth it came from.
+ */
+#ifndef SM_HW_MEM_TCACHE_H
+#define SM_HW_MEM_TCACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <smmusim/alloc.h>
+
+#include "base/errbuf.h"
+#include "base/rng.h"
+
+struct sm_tc_entry {
+	uint64_t va;	 /* base of the page/block */
+	uint64_t pa;	 /* base output address */
+	uint64_t root;	 /* oracle metadata: table root it was walked from */
+	uint64_t root2;	 /* ... and the stage-2 root (S2, nested) */
+	uint8_t regime;	 /* enum sm_regime_kind of that walk */
+	int8_t s2_level; /* stage-2 starting level */
+	uint64_t stamp;
+	uint32_t asid;
+	uint32_t vmid;
+	uint8_t level; /* 1, 2, 3 */
+	uint8_t perm;  /* SMMUSIM_PROT_* */
+	bool valid;
+	bool global;   /* nG == 0 */
+	uint8_t flags; /* owner-defined (IOTLB: SM_IOTLB_F_*) */
+};
+
+enum sm_tc_repl {
+	SM_TC_LRU = 0,	  /* least recently used (per-cache use stamp) */
+	SM_TC_RR = 1,	  /* round robin per set */
+	SM_TC_RANDOM = 2, /* uniform over the set, from the simulator's PRNG */
+	/* QEMU 7.2's IOTLB: no replacement at all; inserting into a full
+	 * cache first empties it (smmu_iotlb_insert -> smmu_iotlb_inv_all). */
+	SM_TC_FLUSHALL = 3,
+};
+
+/* ASID tag of stage-2-only entries (SMMU): outside every 16-bit ASID and
+ * never global, so no stage-1 operation (by VA, VAA, ASID) matches them;
+ * VMID-wide ones and predicates do. */
+#define SM_TC_ASID_STAGE2 0x10000u
+
+/* Flag values shared by every owner: a negative entry (a cached
+ * translation fault; the IOTLB's SM_IOTLB_F_NEG). */
+#define SM_TC_F_NEGATIVE 0x2
+
+struct sm_tcache {
+	const struct smmusim_allocator *alloc;
+	struct sm_tc_entry *e;
+	uint32_t sets, ways;
+	uint64_t tick;
+	uint64_t live;
+	enum sm_tc_repl repl;
+	struct sm_rng *rng; /* SM_TC_RANDOM */
+	uint32_t *rr;	    /* SM_TC_RR: next victim way per set */
+	int min_level;	    /* smallest level held: 1 (TLBs), 0 (walk caches) */
+	uint64_t flushes;   /* SM_TC_FLUSHALL: times a full cache was emptied */
+};
+
+static inline uint64_t sm_tc_size(const struct sm_tc_entry *t)
+{
+	return 1ull << (12 + 9 * (3 - t->level));
+}
+
+/* entries must be a non-zero multiple of ways. */
+int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
+	       uint64_t entries, uint64_t ways, const char *what,
+	       struct sm_errbuf *eb);
+void sm_tc_fini(struct sm_tcache *tc);
+/* Replacement policy (default LRU); rng is needed for SM_TC_RANDOM. */
+void sm_tc_set_repl(struct sm_tcache *tc, enum sm_tc_repl repl,
+		    struct sm_rng *rng);
+
+/* Entry covering va for (vmid, asid), NULL on miss.  Updates LRU. */
+struct sm_tc_entry *sm_tc_lookup(struct sm_tcache *tc, uint32_t vmid,
+				 uint32_t asid, uint64_t va);
+/* The entry of exactly `level` covering va (walk caches). */
+struct sm_tc_entry *sm_tc_lookup_level(struct sm_tcache *tc, uint32_t vmid,
+				       uint32_t asid, uint64_t va, int level);
+/* Insert (replacing any entry for the same page and tags).  Returns true
+ * if a valid entry was evicted to make room. */
+bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in);
+
+/* Invalidation predicates; each returns how many entries it removed. */
+enum sm_tc_asid_match {
+	SM_TC_ASID_ANY,	      /* every ASID (VAA forms) */
+	SM_TC_ASID_OR_GLOBAL, /* this ASID, and global entries (VA forms) */
+	SM_TC_ASID_ONLY,      /* this ASID, not global entries (ASID forms) */
+};
+unsigned sm_tc_inv_va(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
+		      enum sm_tc_asid_match m, uint64_t va);
+/* Entries overlapping [start, start + pages * 4K) with matching tags; with
+ * level (1..3) non-zero only entries of that level (a TTL hint).  Probes the
+ * sets of each page when the range is small, scans the cache otherwise. */
+unsigned sm_tc_inv_range(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
+			 enum sm_tc_asid_match m, uint64_t start,
+			 uint64_t pages, int level);
+unsigned sm_tc_inv_asid(struct sm_tcache *tc, uint32_t vmid, uint32_t asid);
+unsigned sm_tc_inv_vmid(struct sm_tcache *tc, uint32_t vmid);
+unsigned sm_tc_inv_all(struct sm_tcache *tc);
+/* Remove entries for which fn returns true. */
+unsigned sm_tc_inv_if(struct sm_tcache *tc,
+		      bool (*fn)(void *ctx, const struct sm_tc_entry *e),
+		      void *ctx);
+void sm_tc_for_each(const struct sm_tcache *tc,
+		    void (*fn)(void *ctx, const struct sm_tc_entry *e),
+		    void *ctx);
+
+#endif

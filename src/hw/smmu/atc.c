@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ATS and the devices' Address Translation Caches (PCIe ATS; SMMUv3 spec
+ * 3.9 "Support for PCI Express, ATS and PRI").
+ *
+ * A device whose STE has EATS = translate (set by the driver when the
+ * device supports ATS, dev.ats) keeps its own ATC.  An access that hits it
+ * is a "translated" transaction: it uses the cached physical address and the
+ * SMMU does not translate it again.  A miss sends a translation request to
+ * the SMMU, which translates as for any access (its caches, its walk, its
+ * faults) and returns the result, which the device caches.  CMD_ATC_INV
+ * removes entries of one device (and PASID) over an aligned power-of-two
+ * span; the CMD_SYNC after it completes when the device has done so.
+ *
+ * The ATCs live here, behind the SMMU, because the SMMU is what forwards
+ * invalidations to them; each is a translation cache tagged with the
+ * substream in the ASID field (ATCs are tagged by PASID, not ASID).
+ */
+#include <smmusim/error.h>
+#include <smmusim/event.h>
+
+#include "base/alloc.h"
+#include "hw/mem/xlate.h"
+#include "arch/smmu_regs.h"
+#include "hw/smmu/smmu.h"
+
+static struct sm_tcache *atc_of(struct sm_smmu *s, uint32_t sid, bool create)
+{
+	uint32_t n = 1u << s->strtab_log2size;
+	if (sid >= n)
+		return NULL;
+	if (!s->atc) {
+		if (!create)
+			return NULL;
+		s->atc = sm_calloc(s->alloc, n * sizeof(*s->atc));
+		if (!s->atc)
+			return NULL;
+		s->atc_slots = n;
+	}
+	if (!s->atc[sid] && create) {
+		struct sm_tcache *tc = sm_calloc(s->alloc, sizeof(*tc));
+		if (!tc || sm_tc_init(tc, s->alloc, s->atc_entries, s->atc_ways,
+				      "dev.atc", NULL) < 0) {
+			sm_free(s->alloc, tc, sizeof(*tc));
+			return NULL;
+		}
+		s->atc[sid] = tc;
+	}
+	return s->atc[sid];
+}
+
+void sm_smmu_atc_fini(struct sm_smmu *s)
+{
+	if (!s->atc)
+		return;
+	for (uint32_t i = 0; i < s->atc_slots; i++)
+		if (s->atc[i]) {
+			sm_tc_fini(s->atc[i]);
+			sm_free(s->alloc, s->atc[i], sizeof(*s->atc[i]));
+		}
+	sm_free(s->alloc, s->atc, s->atc_slots * sizeof(*s->atc));
+	s->atc = NULL;
+}
+
+void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
+			   uint64_t va, bool write, uint64_t now, uint32_t tag,
+			   struct sm_smmu_xlate *out)
+{
+	unsigned need = write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
+	struct sm_regime cur;
+	if (!s->ats || !sm_smmu_eats(s, sid, ssid, &cur)) {
+		sm_smmu_translate(s, sid, ssid, va, write, now, tag, out);
+		return;
+	}
+	struct sm_tcache *atc = atc_of(s, sid, true);
+	uint64_t t = now + s->lat_atc;
+	struct sm_tc_entry *e = atc ? sm_tc_lookup(atc, 0, ssid, va) : NULL;
+	if (e && (e->perm & need)) {
+		/* A translated transaction: the SMMU is not consulted. */
+		(*s->st_atc_hits)++;
+		*out = (struct sm_smmu_xlate){.outcome = SM_XLATE_OK,
+					      .hit = true,
+					      .pa = e->pa + (va - e->va),
+					      .done = t,
+					      .asid = (uint16_t)e->asid};
+		struct sm_xlate_report r = {
+		    .agent_kind = SMMUSIM_AGENT_DEVICE,
+		    .sid = sid,
+		    .ssid = ssid,
+		    .cache = "dev.atc",
+		    .tag = tag,
+		    .cycle = now,
+		    .va = va,
+		    .write = write,
+		    .outcome = SM_XLATE_OK,
+		    .from_cache = true,
+		};
+		sm_xlate_report_entry(&r, e);
+		/* Judged against what the stream's configuration names now
+		 * (as IOTLB hits are): an ATC entry of a previous domain or
+		 * address space is stale. */
+		r.root = cur.root;
+		r.root2 = cur.root2;
+		r.regime = (uint8_t)cur.kind;
+		r.s2_level = (int8_t)cur.s2_level;
+		r.no_context = !cur.root && !cur.root2;
+		sm_observe(&s->obs, &r);
+		return;
+	}
+	/* Miss (or not enough permission cached): a translation request
+	 * travels to the SMMU and back. */
+	(*s->st_atc_misses)++;
+	(*s->st_ats_requests)++;
+	s->ats_request = true;
+	sm_smmu_translate(s, sid, ssid, va, write, t + s->lat_ats / 2, tag,
+			  out);
+	s->ats_request = false;
+	out->done += s->lat_ats - s->lat_ats / 2;
+	if (out->outcome == SM_XLATE_OK && atc && out->page_size) {
+		struct sm_tc_entry ne = {
+		    .va = va & ~(out->page_size - 1),
+		    .pa = out->pa & ~(out->page_size - 1),
+		    .root = out->root,
+		    .root2 = out->root2,
+		    .regime = out->regime,
+		    .s2_level = out->s2_level,
+		    .asid = ssid,
+		    .level = (uint8_t)(out->page_size == (1ull << 30)	? 1
+				       : out->page_size == (1ull << 21) ? 2
+									: 3),
+		    .perm = (uint8_t)out->perm,
+		    .global = false,
+		};
+		sm_tc_fill(atc, &ne);
+	}
+}
+
+struct atc_inv {
+	uint32_t ssid; /* SMMUSIM_NO_SSID: every PASID */
+	uint64_t start, end;
+};
+
+static bool atc_match(void *ctx, const struct sm_tc_entry *e)
+{
+	const struct atc_inv *c = ctx;
+	if (c->ssid != SMMUSIM_NO_SSID && e->asid != c->ssid)
+		return false;
+	return e->va < c->end && e->va + sm_tc_size(e) > c->start;
+}
+
+void sm_smmu_atc_inv(struct sm_smmu *s, uint64_t c0, uint64_t c1)
+{
+	uint32_t sid = (uint32_t)sm_field_get(CMDQ_ATC_0_SID, c0);
+	unsigned size = (unsigned)sm_field_get(CMDQ_ATC_1_SIZE, c1);
+	struct atc_inv c = {.ssid = (c0 & CMDQ_0_SSV) ? (uint32_t)sm_field_get(
+							    CMDQ_ATC_0_SSID, c0)
+						      : SMMUSIM_NO_SSID};
+	struct sm_tcache *atc = atc_of(s, sid, false);
+	if (!atc)
+		return;
+	if (size >= ATC_INV_SIZE_ALL) {
+		c.start = 0;
+		c.end = UINT64_MAX;
+	} else {
+		/* An aligned span of 2^SIZE pages (spec 4.5.1). */
+		uint64_t span = 1ull << (size + 12);
+		c.start = (c1 & CMDQ_ATC_1_ADDR_MASK) & ~(span - 1);
+		c.end = c.start + span;
+	}
+	*s->st_atc_invalidated += sm_tc_inv_if(atc, atc_match, &c);
+}
+
+void sm_smmu_atc_for_each(const struct sm_smmu *s,
+			  void (*fn)(void *ctx, const struct sm_tcache *tc),
+			  void *ctx)
+{
+	for (uint32_t i = 0; s->atc && i < s->atc_slots; i++)
+		if (s->atc[i])
+			fn(ctx, s->atc[i]);
+}
+
+void sm_smmu_atc_inv_cmd(uint64_t c[2], uint32_t sid, uint32_t ssid,
+			 uint64_t iova, uint64_t size)
+{
+	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_ATC_INV) |
+	       sm_field_prep(CMDQ_ATC_0_SID, sid);
+	if (ssid != SMMUSIM_NO_SSID)
+		c[0] |= CMDQ_0_SSV | sm_field_prep(CMDQ_ATC_0_SSID, ssid);
+	if (!size || iova + size < iova) {
+		c[1] = sm_field_prep(CMDQ_ATC_1_SIZE, ATC_INV_SIZE_ALL);
+		return;
+	}
+	/* arm_smmu_atc_inv_to_cmd: the smallest aligned power-of-two span
+	 * of pages covering [iova, iova + size). */
+	uint64_t ps = iova >> 12, pe = (iova + size - 1) >> 12;
+	unsigned log2 = ps == pe ? 0 : 64 - (unsigned)__builtin_clzll(ps ^ pe);
+	uint64_t mask = (1ull << log2) - 1;
+	c[1] = sm_field_prep(CMDQ_ATC_1_SIZE, log2) |
+	       (((ps & ~mask) << 12) & CMDQ_ATC_1_ADDR_MASK);
+}

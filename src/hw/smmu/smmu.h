@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SMMUv3 model: stream table and CD walk, configuration cache, IOTLB,
+ * table walker, command queue, event records, and broadcast TLB maintenance
+ * (BTM).
+ *
+ * The driver (src/os/smmu_drv.c) talks to it as software talks to a real
+ * SMMU: it writes STEs, CDs and commands into simulated memory and "writes
+ * registers" (strtab base, CMDQ base, CMDQ_PROD).  Devices call
+ * sm_smmu_translate().  The SMMU never sees a VMA or a notifier.
+ */
+#ifndef SM_HW_SMMU_SMMU_H
+#define SM_HW_SMMU_SMMU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <smmusim/config.h>
+
+#include "base/errbuf.h"
+#include "base/rng.h"
+#include "engine/stats.h"
+#include "arch/tlbi.h"
+#include "hw/mem/observe.h"
+#include "hw/mem/pgtable.h"
+#include "hw/mem/physmem.h"
+#include "hw/mem/tcache.h"
+
+/* Event record types (spec 7.3 "Event records"). */
+#define SM_SMMU_EVENTS(X)                                                      \
+	X(C_BAD_STREAMID, 0x02, "c_bad_streamid")                              \
+	X(F_STE_FETCH, 0x03, "f_ste_fetch")                                    \
+	X(C_BAD_STE, 0x04, "c_bad_ste")                                        \
+	X(F_STREAM_DISABLED, 0x06, "f_stream_disabled")                        \
+	X(C_BAD_SUBSTREAMID, 0x08, "c_bad_substreamid")                        \
+	X(F_CD_FETCH, 0x09, "f_cd_fetch")                                      \
+	X(C_BAD_CD, 0x0a, "c_bad_cd")                                          \
+	X(F_TRANSLATION, 0x10, "translation")                                  \
+	X(F_ADDR_SIZE, 0x11, "address_size")                                   \
+	X(F_ACCESS, 0x12, "access_flag")                                       \
+	X(F_PERMISSION, 0x13, "permission")
+
+enum sm_smmu_event {
+	SM_EVT_NONE = 0,
+#define SM_EVT_ENUM_(n, id, s) SM_EVT_##n,
+	SM_SMMU_EVENTS(SM_EVT_ENUM_)
+#undef SM_EVT_ENUM_
+	    SM_EVT_COUNT_
+};
+
+/* IOTLB entry flags. */
+#define SM_IOTLB_F_BTM 0x1 /* filled through a CD with ASET = 0 */
+#define SM_IOTLB_F_NEG 0x2 /* a cached translation fault (negative entry) */
+
+/* A decoded (STE, CD) pair, as the configuration cache holds it. */
+struct sm_smmu_ctx {
+	bool valid;
+	uint32_t sid, ssid;
+	uint64_t stamp;
+	enum sm_smmu_event error; /* config error, or NONE */
+	bool bypass, abort;
+	uint16_t asid;
+	uint64_t ttb0;
+	unsigned t0sz;
+	bool epd0, aset, record, stall;
+	bool eats;   /* STE.EATS = translate: the device may use ATS */
+	bool s1, s2; /* stages enabled (both: nested) */
+	uint16_t vmid;
+	uint64_t s2ttb;
+	unsigned s2t0sz;
+	int s2_level;
+	bool s2record;
+};
+
+struct sm_smmu_xlate {
+	enum sm_xlate_outcome outcome;
+	enum sm_smmu_event event; /* why it failed */
+	bool recorded;		  /* an event record was written */
+	bool hit;
+	uint64_t pa;
+	uint64_t done;
+	uint16_t asid;
+	/* The translation behind an OK outcome (what an ATC caches). */
+	unsigned perm;
+	uint64_t page_size, root, root2;
+	uint8_t regime;
+	int8_t s2_level;
+	/* Stall model (CD.S): the fault held the transaction; the kernel
+	 * answers with CMD_RESUME of this tag. */
+	bool stalled;
+	uint16_t stag;
+};
+
+/* A queue the SMMU produces into (event queue, PRI queue): a ring of
+ * 2^log2size records in memory; PROD/CONS carry a wrap bit above the index
+ * (spec 3.5.2); OVFLG toggles when a record is lost to a full queue. */
+struct sm_smmu_queue {
+	uint64_t base;
+	unsigned log2size, dwords;
+	uint32_t prod, cons;
+	bool ovflg;
+};
+
+/* The SMMU raises an interrupt for a queue that received records. */
+struct sm_smmu_irq {
+	void (*raise)(void *ctx, int queue, uint64_t cycle);
+	void *ctx;
+};
+#define SM_SMMU_IRQ_EVTQ 0
+
+struct sm_smmu {
+	const struct smmusim_allocator *alloc;
+	struct sm_physmem *pm;
+
+	/* "Registers" the driver programs. */
+	uint64_t strtab_base;
+	unsigned strtab_log2size;
+	unsigned strtab_split; /* 0: linear; else 2-level with this SPLIT */
+	uint64_t cmdq_base;
+	unsigned cmdq_log2size;
+	uint32_t cmdq_prod, cmdq_cons; /* index | wrap bit << log2size */
+	unsigned cmdq_cerror;	       /* CMDQ_CONS.ERR while halted */
+	bool cmdq_halted;	       /* GERROR.CMDQ_ERR not acknowledged */
+	uint64_t cmdq_busy_until;
+	struct sm_smmu_queue evtq, priq;
+	struct sm_smmu_irq irq;
+
+	/* Caches. */
+	struct sm_smmu_ctx *cfg;
+	uint32_t cfg_sets, cfg_ways;
+	uint64_t cfg_tick;
+	struct sm_tcache iotlb;
+	struct sm_tcache utlb; /* per-stream micro-TLB: entries tagged by sid */
+	struct sm_tcache walk; /* table descriptors, levels 0-2 */
+	bool has_utlb, has_walk, neg_cache;
+	/* ATS: the ATCs of the devices behind this SMMU, per StreamID. */
+	bool ats;
+	struct sm_tcache **atc;
+	uint32_t atc_slots;
+	uint64_t atc_entries, atc_ways, lat_ats, lat_atc;
+
+	bool btm;
+	bool perm_fault_from_cache;
+	uint64_t lat_iotlb, lat_cfg, lat_cmd, lat_mem, lat_utlb, lat_wc;
+	uint64_t lat_cmd_cfgi, lat_cmd_tlbi, lat_cmd_sync, lat_inv_scan;
+	uint64_t rx_busy_until; /* BTM: applying broadcast TLBIs until */
+	uint64_t *slot_free;	/* smmu.xlate_slots: each busy until */
+	unsigned nslots;
+	struct sm_xlate_observer obs;
+	/* Stalled transactions (smmu.stall.slots): StreamID and STAG of
+	 * each held one; stag_next numbers them. */
+	struct sm_stall {
+		uint32_t sid;
+		uint16_t stag;
+		bool used;
+	} * stalls;
+	unsigned nstall_slots;
+	uint16_t stag_next;
+	bool ats_request; /* translating an ATS request: never stalls */
+
+	uint64_t *st_cmd[256];
+	uint64_t *st_iotlb_hits, *st_iotlb_misses, *st_iotlb_fills,
+	    *st_iotlb_flush_full, *st_iotlb_evictions, *st_iotlb_invalidated;
+	uint64_t *st_cfg_hits, *st_cfg_misses, *st_cfg_invalidated;
+	uint64_t *st_utlb_hits, *st_utlb_misses, *st_wc_hits, *st_wc_misses,
+	    *st_neg_fills, *st_neg_hits;
+	uint64_t *st_atc_hits, *st_atc_misses, *st_ats_requests,
+	    *st_atc_invalidated;
+	uint64_t *st_evtq_overflows, *st_priq_requests, *st_priq_overflows,
+	    *st_pri_requests, *st_xlate_queue, *st_faults_stage2;
+	uint64_t *st_walks, *st_walk_reads, *st_evtq_records, *st_btm_received,
+	    *st_cmdq_errors, *st_translations, *st_aborted;
+	uint64_t *st_stalls, *st_stall_full, *st_stall_resumed,
+	    *st_stall_terminated, *st_stall_bad_resume;
+	uint64_t *st_faults[SM_EVT_COUNT_];
+	struct sm_hist *h_xlate;
+};
+
+int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
+		 const smmusim_config_t *cfg, struct sm_physmem *pm,
+		 struct sm_stats *stats, struct sm_rng *rng,
+		 struct sm_errbuf *eb);
+void sm_smmu_fini(struct sm_smmu *s);
+
+/* Register writes (STRTAB_BASE + STRTAB_BASE_CFG, CMDQ_BASE). */
+void sm_smmu_set_strtab(struct sm_smmu *s, uint64_t base, unsigned log2size);
+/* STRTAB_BASE_CFG.FMT = 2-level with SPLIT `split`. */
+void sm_smmu_set_strtab_2lvl(struct sm_smmu *s, uint64_t base,
+			     unsigned log2size, unsigned split);
+void sm_smmu_set_cmdq(struct sm_smmu *s, uint64_t base, unsigned log2size);
+
+/* Translate one access of stream (sid, ssid) at `now`. */
+void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
+		       uint64_t va, bool write, uint64_t now, uint32_t tag,
+		       struct sm_smmu_xlate *out);
+
+/*
+ * CMDQ_PROD write: the SMMU consumes commands from CONS up to `prod`, one
+ * after another, each `smmu.lat.cmd` cycles, starting no earlier than `now`
+ * and than the end of earlier work.  Returns the cycle at which CONS has
+ * caught up (or halted on an illegal command).  Effects are applied as each
+ * command is consumed.
+ */
+uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now);
+/* GERROR acknowledged by software: resume after the faulting command. */
+void sm_smmu_ack_cmdq_error(struct sm_smmu *s);
+static inline uint32_t sm_smmu_cmdq_entries(const struct sm_smmu *s)
+{
+	return 1u << s->cmdq_log2size;
+}
+
+/* EVTQ_BASE / PRIQ_BASE register writes. */
+void sm_smmu_set_evtq(struct sm_smmu *s, uint64_t base, unsigned log2size);
+void sm_smmu_set_priq(struct sm_smmu *s, uint64_t base, unsigned log2size);
+/* A device's page request (PCIe PRI) for (sid, ssid, va): a PRIQ record.
+ * Returns false if the queue was full and the request is lost. */
+bool sm_smmu_page_request(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
+			  uint64_t va, bool write);
+/* Software consumed records: CONS catches up with PROD (EVTQ) or by one
+ * (PRIQ); returns how many records were consumed. */
+uint32_t sm_smmu_evtq_drain(struct sm_smmu *s);
+bool sm_smmu_priq_pop(struct sm_smmu *s, uint32_t *sid, uint32_t *ssid,
+		      uint64_t *va, bool *write);
+static inline uint32_t sm_smmu_queue_used(const struct sm_smmu_queue *q)
+{
+	uint32_t n2 = 2u << q->log2size;
+	return (q->prod - q->cons + n2) & (n2 - 1);
+}
+
+/* ATS (src/smmu/atc.c).  A device access: through the device's ATC when
+ * its STE allows ATS and dev.ats is on, else an ordinary translation. */
+void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
+			   uint64_t va, bool write, uint64_t now, uint32_t tag,
+			   struct sm_smmu_xlate *out);
+/* Is the stalled transaction (sid, stag) still held? */
+bool sm_smmu_stall_held(const struct sm_smmu *s, uint32_t sid, uint16_t stag);
+/* Whether (sid, ssid) may use ATS now (a valid translating STE with
+ * EATS); *now (if non-NULL) gets the regime its configuration names. */
+bool sm_smmu_eats(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
+		  struct sm_regime *now);
+void sm_smmu_atc_inv(struct sm_smmu *s, uint64_t c0, uint64_t c1);
+void sm_smmu_atc_fini(struct sm_smmu *s);
+void sm_smmu_atc_for_each(const struct sm_smmu *s,
+			  void (*fn)(void *ctx, const struct sm_tcache *tc),
+			  void *ctx);
+/* CMD_ATC_INV for [iova, iova + size) of (sid, ssid); size 0 = all
+ * (arm_smmu_atc_inv_to_cmd's aligned power-of-two span). */
+void sm_smmu_atc_inv_cmd(uint64_t c[2], uint32_t sid, uint32_t ssid,
+			 uint64_t iova, uint64_t size);
+
+/* BTM: a broadcast TLBI from a PE, arriving at `arrive`. */
+uint64_t sm_smmu_dvm_apply(void *smmu, const struct sm_tlbi *t,
+			   uint64_t arrive);
+
+const char *sm_smmu_cmd_name(unsigned opcode);
+
+/* A command given field by field (a trace's `cmd` event). */
+struct sm_cmd_fields {
+	unsigned opcode;
+	uint32_t sid, ssid; /* ssid SMMUSIM_NO_SSID: SSV = 0 */
+	uint32_t asid, vmid;
+	uint64_t addr;
+	unsigned tg, num, scale, ttl, leaf, range;
+};
+/* Encode into two command words; a field out of its width names itself in
+ * *field and fails (the opcode itself may be anything: an unknown one is
+ * the SMMU's to reject with CERROR_ILL). */
+int sm_smmu_cmd_encode(const struct sm_cmd_fields *f, uint64_t c[2],
+		       const char **field);
+
+#endif

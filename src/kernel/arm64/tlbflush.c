@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The arm64 TLB flush routines (arch/arm64/include/asm/tlbflush.h), as the
+ * kernel model uses them.
+ *
+ * Every flush is DSB ISHST (make the PTE stores visible to walkers), the
+ * TLBIs, DSB ISH (wait until every receiver has completed them).  With KPTI
+ * every user TLBI is issued twice, the second for the user ASID
+ * (__tlbi_user: operand | USER_ASID_FLAG).  With the 6.6 notifier placement
+ * the secondary-TLB hook runs from here: flush_tlb_page calls it between the
+ * TLBI and the DSB (__flush_tlb_page_nosync), flush_tlb_mm and
+ * __flush_tlb_range after the DSB.
+ *
+ * __flush_tlb_range: without FEAT_TLBIRANGE a range of
+ * policy.cpu.max_tlbi_ops (MAX_TLBI_OPS = PTRS_PER_PTE) pages or more, and
+ * with it a range of MAX_TLBI_RANGE_PAGES or more, becomes flush_tlb_mm;
+ * otherwise __flush_tlb_range_op covers it with single-page and range ops,
+ * split as policy.cpu.range_split says (cpu/tlbi.c).
+ */
+#include "kernel/kernel.h"
+
+#include "engine/config.h"
+#include "arch/tlbi.h"
+
+/* __tlbi + __tlbi_user. */
+static uint64_t tlbi_user(struct sm_os *os, unsigned pe, enum sm_tlbi_op op,
+			  uint64_t operand, uint64_t t)
+{
+	t = sm_cpu_tlbi(os->cpu, pe, op, true, operand, t);
+	if (os->cpu->kpti)
+		t = sm_cpu_tlbi(os->cpu, pe, op, true,
+				operand | TLBI_USER_ASID_FLAG, t);
+	return t;
+}
+
+static void account(uint64_t *count, uint64_t *cycles, uint64_t t0, uint64_t t)
+{
+	(*count)++;
+	*cycles += t - t0;
+}
+
+int sm_flush_tlb_mm(struct sm_os *os, struct sm_mm *mm, unsigned pe,
+		    uint64_t *t)
+{
+	uint64_t t0 = *t;
+	*t = sm_cpu_dsb_ishst(os->cpu, pe, *t);
+	*t = tlbi_user(os, pe, SM_TLBI_ASIDE1, sm_tlbi_operand_asid(mm->asid),
+		       *t);
+	*t = sm_cpu_dsb_ish(os->cpu, pe, *t);
+	/* flush_tlb_mm passes (0, -1UL): "everything". */
+	int rc = sm_mn_arch_invalidate_secondary_tlbs(os, mm, 0, UINT64_MAX, t);
+	account(os->st_flush_mm, os->st_flush_mm_cyc, t0, *t);
+	return rc;
+}
+
+/* __flush_tlb_page_nosync: DSB ISHST, VALE1IS (no level hint), hook. */
+static int flush_page_nosync(struct sm_os *os, struct sm_mm *mm, unsigned pe,
+			     uint64_t va, uint64_t *t)
+{
+	uint64_t page = va & SM_PAGE_MASK;
+	*t = sm_cpu_dsb_ishst(os->cpu, pe, *t);
+	*t = tlbi_user(os, pe, SM_TLBI_VALE1,
+		       sm_tlbi_operand_va(mm->asid, page, 0), *t);
+	return sm_mn_arch_invalidate_secondary_tlbs(os, mm, page,
+						    page + SM_PAGE_SIZE, t);
+}
+
+int sm_flush_tlb_page(struct sm_os *os, struct sm_mm *mm, unsigned pe,
+		      uint64_t va, uint64_t *t)
+{
+	uint64_t t0 = *t;
+	int rc = flush_page_nosync(os, mm, pe, va, t);
+	*t = sm_cpu_dsb_ish(os->cpu, pe, *t);
+	account(os->st_flush_page, os->st_flush_page_cyc, t0, *t);
+	return rc;
+}
+
+struct range_emit {
+	struct sm_os *os;
+	struct sm_mm *mm;
+	unsigned pe;
+	enum sm_tlbi_op single, range;
+	unsigned level;
+	uint64_t t;
+};
+
+static void emit_op(void *ctx, bool range, uint64_t va, unsigned scale,
+		    unsigned num)
+{
+	struct range_emit *e = ctx;
+	struct sm_os *os = e->os;
+	uint64_t operand;
+	if (range) {
+		operand = sm_tlbi_operand_range(e->mm->asid, SM_TLBI_TG_4K,
+						scale, num, e->level, va);
+		e->t = tlbi_user(os, e->pe, e->range, operand, e->t);
+	} else {
+		unsigned ttl = os->cpu->feat_ttl ? sm_tlbi_ttl_4k(e->level) : 0;
+		operand = sm_tlbi_operand_va(e->mm->asid, va, ttl);
+		e->t = tlbi_user(os, e->pe, e->single, operand, e->t);
+	}
+}
+
+/* __flush_tlb_range's test for "too many ops: flush the whole ASID".  6.6
+ * stops range ops at MAX_TLBI_RANGE_PAGES; the kernels with the descending
+ * split also take "arm64: tlb: Allow range operation for
+ * MAX_TLBI_RANGE_PAGES" (73301e464a72, 6.10), which covers exactly that
+ * many with one op. */
+static bool range_too_big(const struct sm_os *os, uint64_t pages)
+{
+	if (!os->cpu->feat_range && pages >= os->cpu_max_tlbi_ops)
+		return true;
+	if (os->range_split == SM_RANGE_SPLIT_DESCENDING)
+		return pages > SM_MAX_TLBI_RANGE_PAGES;
+	return pages >= SM_MAX_TLBI_RANGE_PAGES;
+}
+
+/* The TLBIs of __flush_tlb_range_op, without barriers. */
+static void range_ops(struct sm_os *os, struct sm_mm *mm, unsigned pe,
+		      uint64_t start, uint64_t pages, bool last_level,
+		      unsigned tlb_level, uint64_t *t)
+{
+	struct range_emit e = {
+	    .os = os,
+	    .mm = mm,
+	    .pe = pe,
+	    .single = last_level ? SM_TLBI_VALE1 : SM_TLBI_VAE1,
+	    .range = last_level ? SM_TLBI_RVALE1 : SM_TLBI_RVAE1,
+	    .level = tlb_level <= 3 ? tlb_level : 0,
+	    .t = *t,
+	};
+	sm_tlbi_split_range(start, pages, os->cpu->feat_range,
+			    os->range_split == SM_RANGE_SPLIT_DESCENDING,
+			    emit_op, &e);
+	*t = e.t;
+}
+
+static void round_range(uint64_t *start, uint64_t *end)
+{
+	*start &= SM_PAGE_MASK;
+	*end = (*end + SM_PAGE_SIZE - 1) & SM_PAGE_MASK;
+}
+
+int sm_flush_tlb_range_ex(struct sm_os *os, struct sm_mm *mm, unsigned pe,
+			  uint64_t start, uint64_t end, bool last_level,
+			  unsigned tlb_level, uint64_t *t)
+{
+	uint64_t t0 = *t;
+	round_range(&start, &end);
+	uint64_t pages = (end - start) >> SM_PAGE_SHIFT;
+	if (range_too_big(os, pages))
+		return sm_flush_tlb_mm(os, mm, pe, t);
+	*t = sm_cpu_dsb_ishst(os->cpu, pe, *t);
+	range_ops(os, mm, pe, start, pages, last_level, tlb_level, t);
+	*t = sm_cpu_dsb_ish(os->cpu, pe, *t);
+	/* 6.6.0-6.13: __flush_tlb_range_op advanced the caller's `start`, so
+	 * the hook saw an empty range (fixed by "arm64/mm: Fix mmu notifiers
+	 * for range-based invalidates", f7edb07ad7c6, 2025). */
+	if (os->range_start_bug)
+		start = end;
+	int rc = sm_mn_arch_invalidate_secondary_tlbs(os, mm, start, end, t);
+	account(os->st_flush_range, os->st_flush_range_cyc, t0, *t);
+	return rc;
+}
+
+int sm_flush_tlb_range(struct sm_os *os, struct sm_mm *mm, unsigned pe,
+		       uint64_t start, uint64_t end, uint64_t *t)
+{
+	/* flush_tlb_range(): all levels, no level hint. */
+	return sm_flush_tlb_range_ex(os, mm, pe, start, end, false, 0, t);
+}
+
+int sm_tlbbatch_add_pending(struct sm_os *os, struct sm_mm *mm, unsigned pe,
+			    uint64_t va, uint64_t *t)
+{
+	/* arch_tlbbatch_add_pending (6.6): the page's TLBI without waiting;
+	 * the hook runs here, per page. */
+	uint64_t t0 = *t;
+	int rc = flush_page_nosync(os, mm, pe, va, t);
+	account(os->st_batch_add, os->st_batch_add_cyc, t0, *t);
+	return rc;
+}
+
+void sm_tlbbatch_flush(struct sm_os *os, unsigned pe, uint64_t *t)
+{
+	/* arch_tlbbatch_flush: just the DSB ISH that waits for them all. */
+	uint64_t t0 = *t;
+	*t = sm_cpu_dsb_ish(os->cpu, pe, *t);
+	account(os->st_batch_flush, os->st_batch_flush_cyc, t0, *t);
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The mmu-notifier chain (mm/mmu_notifier.c), reduced to what decides which
+ * secondary TLB invalidations happen and when.
+ *
+ * Placement of the secondary-TLB hook (policy.notifier.placement):
+ *
+ *   range_end  (Linux before 6.6).  The hook was ->invalidate_range().  It
+ *              ran from mmu_notifier_invalidate_range_end() (for every
+ *              subscriber, over the whole range, populated or not) and from
+ *              the *_clear_flush_notify() helpers next to a PTE clear.  The
+ *              arch flush routines did not call it, so the flush that
+ *              ptep_set_access_flags() does after a permission upgrade never
+ *              reached the SMMU: the bug of Alistair Popple's series
+ *              "Invalidate secondary IOMMU TLB on permission upgrade".
+ *
+ *   arch_flush (6.6 and later).  The hook is
+ *              ->arch_invalidate_secondary_tlbs() and runs from the arm64
+ *              flush routines (flush_tlb_mm, flush_tlb_page,
+ *              __flush_tlb_range and the batched variants); range_end no
+ *              longer calls it.
+ */
+#include "kernel/kernel.h"
+
+#include "engine/config.h"
+
+void sm_mn_register(struct sm_mm *mm, struct sm_mn_sub *sub)
+{
+	sub->next = mm->subs;
+	mm->subs = sub;
+}
+
+void sm_mn_unregister(struct sm_mm *mm, struct sm_mn_sub *sub)
+{
+	for (struct sm_mn_sub **p = &mm->subs; *p; p = &(*p)->next)
+		if (*p == sub) {
+			*p = sub->next;
+			sub->next = NULL;
+			return;
+		}
+}
+
+static int call_secondary(struct sm_os *os, struct sm_mm *mm, uint64_t start,
+			  uint64_t end, uint64_t *t)
+{
+	for (struct sm_mn_sub *s = mm->subs; s; s = s->next) {
+		if (!s->ops->arch_invalidate_secondary_tlbs)
+			continue;
+		(*os->st_mn_calls)++;
+		int rc = s->ops->arch_invalidate_secondary_tlbs(s, mm, start,
+								end, t);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+void sm_mn_invalidate_range_start(struct sm_os *os, struct sm_mm *mm,
+				  enum sm_mn_event ev, uint64_t start,
+				  uint64_t end, uint64_t *t)
+{
+	(void)ev;
+	(*os->st_mn_start)++;
+	for (struct sm_mn_sub *s = mm->subs; s; s = s->next)
+		if (s->ops->invalidate_range_start)
+			s->ops->invalidate_range_start(s, mm, start, end, t);
+}
+
+int sm_mn_invalidate_range_end(struct sm_os *os, struct sm_mm *mm,
+			       uint64_t start, uint64_t end, bool only_end,
+			       uint64_t *t)
+{
+	(*os->st_mn_end)++;
+	if (os->placement == SM_PLACEMENT_RANGE_END && !only_end) {
+		int rc = call_secondary(os, mm, start, end, t);
+		if (rc < 0)
+			return rc;
+	}
+	for (struct sm_mn_sub *s = mm->subs; s; s = s->next)
+		if (s->ops->invalidate_range_end)
+			s->ops->invalidate_range_end(s, mm, start, end, t);
+	return 0;
+}
+
+int sm_mn_arch_invalidate_secondary_tlbs(struct sm_os *os, struct sm_mm *mm,
+					 uint64_t start, uint64_t end,
+					 uint64_t *t)
+{
+	if (os->placement != SM_PLACEMENT_ARCH_FLUSH)
+		return 0;
+	return call_secondary(os, mm, start, end, t);
+}
+
+int sm_mn_clear_flush_notify(struct sm_os *os, struct sm_mm *mm, uint64_t start,
+			     uint64_t end, uint64_t *t)
+{
+	/* 6.6 turned ptep_clear_flush_notify() into ptep_clear_flush(),
+	 * whose flush_tlb_page() reaches the hook through the arch path. */
+	if (os->placement != SM_PLACEMENT_RANGE_END)
+		return 0;
+	return call_secondary(os, mm, start, end, t);
+}
+
+int sm_mn_release(struct sm_os *os, struct sm_mm *mm, uint64_t *t)
+{
+	/* mmu_notifier_release(): every subscriber's ->release, then the
+	 * subscriptions are unhooked so exit_mmap's unmapping notifies no
+	 * one. */
+	struct sm_mn_sub *s = mm->subs;
+	mm->subs = NULL;
+	while (s) {
+		struct sm_mn_sub *next = s->next;
+		(*os->st_mn_release)++;
+		s->next = NULL;
+		if (s->ops->release) {
+			int rc = s->ops->release(s, mm, t);
+			if (rc < 0)
+				return rc;
+		}
+		s = next;
+	}
+	return 0;
+}

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Report writers: the results of one or more runs as JSON (one object,
+ * {"runs": [RUN, ...]}, for pandas and friends) or as a side-by-side text
+ * table.  Output depends only on the runs' results, never on addresses or
+ * time of day, so the same trace, config and seed give the same bytes.
+ */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include <smmusim/smmusim.h>
+
+#include "engine/config.h"
+#include "base/json.h"
+#include "sim/sim_internal.h"
+
+static const char *perm_text(unsigned p)
+{
+	static const char *const t[] = {"none", "r",  "w",  "rw",
+					"x",	"rx", "wx", "rwx"};
+	return t[p & 7];
+}
+
+static void json_key(FILE *f, const char *k)
+{
+	sm_json_string(f, k);
+	fputc(':', f);
+}
+
+static void json_config(FILE *f, const struct smmusim *s)
+{
+	fputc('{', f);
+	for (size_t i = 0; i < smmusim_config_key_count(); i++) {
+		struct smmusim_key_info ki;
+		char val[64];
+		smmusim_config_key_info(i, &ki);
+		sm_cfg_format(s->cfg, (enum sm_key_id)i, val, sizeof(val));
+		if (i)
+			fputc(',', f);
+		json_key(f, ki.name);
+		switch (ki.type) {
+		case SMMUSIM_KEY_U64:
+			fputs(val, f);
+			break;
+		case SMMUSIM_KEY_BOOL:
+			fputs(strcmp(val, "on") == 0 ? "true" : "false", f);
+			break;
+		case SMMUSIM_KEY_ENUM:
+			sm_json_string(f, val);
+			break;
+		}
+	}
+	fputc('}', f);
+}
+
+static void json_violation(FILE *f, const struct smmusim_violation *v)
+{
+	fputc('{', f);
+	json_key(f, "kind");
+	sm_json_string(f, smmusim_violation_name(v->kind));
+	fprintf(f, ",\"line\":%" PRIu32 ",\"cycle\":%" PRIu64, v->line,
+		v->cycle);
+	fputc(',', f);
+	json_key(f, "agent");
+	sm_json_string(f, v->agent);
+	if (v->agent_kind == SMMUSIM_AGENT_CPU)
+		fprintf(f, ",\"cpu\":%" PRIu32, v->cpu);
+	else if (v->ssid == SMMUSIM_NO_SSID)
+		fprintf(f, ",\"sid\":%" PRIu32, v->sid);
+	else
+		fprintf(f, ",\"sid\":%" PRIu32 ",\"ssid\":%" PRIu32, v->sid,
+			v->ssid);
+	fputc(',', f);
+	json_key(f, "cache");
+	sm_json_string(f, v->cache);
+	fprintf(f, ",\"va\":%" PRIu64 ",\"access\":\"%s\",\"asid\":%" PRIu32,
+		v->va, v->write ? "w" : "r", v->asid);
+	fprintf(f, ",\"entry\":{\"pa\":%" PRIu64 ",\"perm\":\"%s\"",
+		v->entry_pa, perm_text(v->entry_perm));
+	if (v->entry_page[0]) {
+		fputs(",\"page_now\":", f);
+		sm_json_string(f, v->entry_page);
+	}
+	fputc('}', f);
+	if (v->truth_valid)
+		fprintf(f,
+			",\"page_table\":{\"pa\":%" PRIu64 ",\"perm\":\"%s\"}",
+			v->truth_pa, perm_text(v->truth_perm));
+	else
+		fputs(",\"page_table\":null", f);
+	if (v->kind == SMMUSIM_VIOLATION_FAULT_LIVELOCK)
+		fprintf(f, ",\"faults\":%" PRIu32, v->faults);
+	fputc('}', f);
+}
+
+static void json_run(FILE *f, const struct smmusim *s)
+{
+	fputc('{', f);
+	json_key(f, "policy");
+	sm_json_string(f, s->policy ? s->policy : "default");
+	fputc(',', f);
+	json_key(f, "presets");
+	sm_json_string(f, sm_cfg_presets(s->cfg));
+	fputc(',', f);
+	json_key(f, "trace");
+	sm_json_string(f, s->trace ? s->trace : "");
+	fprintf(f, ",\"seed\":%" PRIu64 ",\"cycles\":%" PRIu64,
+		sm_cfg_u64(s->cfg, SM_K_SIM_SEED), s->last_cycle);
+	fputs(",\"config\":", f);
+	json_config(f, s);
+
+	fputs(",\"stats\":{", f);
+	for (size_t i = 0; i < sm_stats_counter_count(s->stats); i++) {
+		const char *name;
+		uint64_t v;
+		sm_stats_counter_at(s->stats, i, &name, &v);
+		if (i)
+			fputc(',', f);
+		json_key(f, name);
+		sm_json_u64(f, v);
+	}
+	fputs("},\"latency\":{", f);
+	for (size_t i = 0; i < sm_stats_hist_count(s->stats); i++) {
+		const char *name;
+		struct smmusim_hist_summary h;
+		sm_stats_hist_at(s->stats, i, &name, &h);
+		if (i)
+			fputc(',', f);
+		json_key(f, name);
+		fprintf(f,
+			"{\"count\":%" PRIu64 ",\"sum\":%" PRIu64
+			",\"min\":%" PRIu64 ",\"p50\":%" PRIu64
+			",\"p90\":%" PRIu64 ",\"p99\":%" PRIu64
+			",\"max\":%" PRIu64 "}",
+			h.count, h.sum, h.min, h.p50, h.p90, h.p99, h.max);
+	}
+	fprintf(f, "},\"violations_total\":%" PRIu64 ",\"violations\":[",
+		s->oracle.total);
+	for (size_t i = 0; i < s->oracle.nkept; i++) {
+		if (i)
+			fputc(',', f);
+		json_violation(f, &s->oracle.kept[i]);
+	}
+	fputs("]}", f);
+}
+
+/* ---- text ---- */
+
+static const char *run_label(const struct smmusim *s)
+{
+	return s->policy ? s->policy : "default";
+}
+
+static void text_violation(FILE *f, const struct smmusim_violation *v)
+{
+	fprintf(f,
+		"    %s: line %" PRIu32 ", cycle %" PRIu64
+		", %s, %s va=0x%" PRIx64,
+		smmusim_violation_name(v->kind), v->line, v->cycle, v->agent,
+		v->write ? "write" : "read", v->va);
+	if (v->cache[0])
+		fprintf(
+		    f, ", %s entry asid=%" PRIu32 " pa=0x%" PRIx64 " perm=%s",
+		    v->cache, v->asid, v->entry_pa, perm_text(v->entry_perm));
+	if (v->cache[0] && v->entry_page[0])
+		fprintf(f, " (page now: %s)", v->entry_page);
+	if (v->truth_valid)
+		fprintf(f, "; page table: pa=0x%" PRIx64 " perm=%s",
+			v->truth_pa, perm_text(v->truth_perm));
+	else
+		fputs("; page table: not mapped", f);
+	if (v->kind == SMMUSIM_VIOLATION_FAULT_LIVELOCK)
+		fprintf(f, "; %" PRIu32 " faults in a row", v->faults);
+	fputc('\n', f);
+}
+
+static void text_report(FILE *f, smmusim_t *const *runs, size_t n)
+{
+	const int w0 = 40, w = 16;
+	const struct smmusim *s0 = runs[0];
+
+	fprintf(f, "trace: %s   seed: %" PRIu64 "\n",
+		s0->trace ? s0->trace : "(api)",
+		sm_cfg_u64(s0->cfg, SM_K_SIM_SEED));
+
+	/* Config keys that differ between runs. */
+	bool any = false;
+	for (size_t k = 0; k < smmusim_config_key_count() && n > 1; k++) {
+		char a[64], b[64];
+		sm_cfg_format(runs[0]->cfg, (enum sm_key_id)k, a, sizeof(a));
+		for (size_t r = 1; r < n; r++) {
+			sm_cfg_format(runs[r]->cfg, (enum sm_key_id)k, b,
+				      sizeof(b));
+			if (strcmp(a, b) != 0) {
+				any = true;
+				break;
+			}
+		}
+	}
+	fprintf(f, "\n%-*s", w0, "");
+	for (size_t r = 0; r < n; r++)
+		fprintf(f, " %*s", w, run_label(runs[r]));
+	fputc('\n', f);
+	if (any) {
+		for (size_t k = 0; k < smmusim_config_key_count(); k++) {
+			enum sm_key_id id = (enum sm_key_id)k;
+			char first[64], val[64];
+			bool differ = false;
+			sm_cfg_format(runs[0]->cfg, id, first, sizeof(first));
+			for (size_t r = 1; r < n && !differ; r++) {
+				sm_cfg_format(runs[r]->cfg, id, val,
+					      sizeof(val));
+				differ = strcmp(val, first) != 0;
+			}
+			if (!differ)
+				continue;
+			fprintf(f, "%-*s", w0, sm_cfg_key_name(id));
+			for (size_t r = 0; r < n; r++) {
+				sm_cfg_format(runs[r]->cfg, id, val,
+					      sizeof(val));
+				fprintf(f, " %*s", w, val);
+			}
+			fputc('\n', f);
+		}
+		fputc('\n', f);
+	}
+
+	/* Counters: the first run's names (every run registers the same
+	 * set), rows where some run is non-zero. */
+	size_t nc = sm_stats_counter_count(s0->stats), hidden = 0;
+	for (size_t i = 0; i < nc; i++) {
+		const char *name;
+		uint64_t v;
+		bool nonzero = false;
+		sm_stats_counter_at(s0->stats, i, &name, &v);
+		for (size_t r = 0; r < n; r++) {
+			uint64_t x = 0;
+			smmusim_stat_get(runs[r], name, &x);
+			nonzero |= x != 0;
+		}
+		if (!nonzero) {
+			hidden++;
+			continue;
+		}
+		fprintf(f, "%-*s", w0, name);
+		for (size_t r = 0; r < n; r++) {
+			uint64_t x = 0;
+			smmusim_stat_get(runs[r], name, &x);
+			fprintf(f, " %*" PRIu64, w, x);
+		}
+		fputc('\n', f);
+	}
+	if (hidden)
+		fprintf(f,
+			"(%zu counters are 0 in every run; --format json "
+			"lists them all)\n",
+			hidden);
+
+	fprintf(f, "\n%-*s", w0, "latency p50/p99/max (cycles)");
+	fputc('\n', f);
+	size_t nh = sm_stats_hist_count(s0->stats);
+	for (size_t i = 0; i < nh; i++) {
+		const char *name;
+		struct smmusim_hist_summary h;
+		bool used = false;
+		sm_stats_hist_at(s0->stats, i, &name, &h);
+		for (size_t r = 0; r < n; r++) {
+			struct smmusim_hist_summary hr;
+			if (smmusim_hist_get(runs[r], name, &hr) == 0 &&
+			    hr.count)
+				used = true;
+		}
+		if (!used)
+			continue;
+		fprintf(f, "%-*s", w0, name);
+		for (size_t r = 0; r < n; r++) {
+			struct smmusim_hist_summary hr = {0};
+			char cell[64];
+			smmusim_hist_get(runs[r], name, &hr);
+			snprintf(cell, sizeof(cell),
+				 "%" PRIu64 "/%" PRIu64 "/%" PRIu64, hr.p50,
+				 hr.p99, hr.max);
+			fprintf(f, " %*s", w, cell);
+		}
+		fputc('\n', f);
+	}
+
+	fputs("\nviolations\n", f);
+	for (size_t r = 0; r < n; r++) {
+		const struct smmusim *s = runs[r];
+		if (!s->oracle.enabled) {
+			fprintf(f, "  %s: not checked (check.enable=off)\n",
+				run_label(s));
+			continue;
+		}
+		if (!s->oracle.total) {
+			fprintf(f, "  %s: none\n", run_label(s));
+			continue;
+		}
+		fprintf(f, "  %s: %" PRIu64 "\n", run_label(s),
+			s->oracle.total);
+		for (size_t i = 0; i < s->oracle.nkept; i++)
+			text_violation(f, &s->oracle.kept[i]);
+		if (s->oracle.total > s->oracle.nkept)
+			fprintf(f, "    (%" PRIu64 " more not kept)\n",
+				s->oracle.total - s->oracle.nkept);
+	}
+}
+
+int smmusim_write_report(FILE *out, smmusim_t *const *runs, size_t n,
+			 enum smmusim_format format)
+{
+	if (!out || !runs || !n)
+		return SMMUSIM_EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (!runs[i])
+			return SMMUSIM_EINVAL;
+	if (format == SMMUSIM_FORMAT_JSON) {
+		fputs("{\"runs\":[", out);
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				fputc(',', out);
+			json_run(out, runs[i]);
+		}
+		fputs("]}\n", out);
+	} else if (format == SMMUSIM_FORMAT_TEXT) {
+		text_report(out, runs, n);
+	} else {
+		return SMMUSIM_EINVAL;
+	}
+	return ferror(out) ? SMMUSIM_EIO : 0;
+}
