@@ -47,16 +47,11 @@ void sm_tc_fini(struct sm_tcache *tc)
 	tc->rr = NULL;
 }
 
-static unsigned shift_of(int level)
-{
-	return 12 + 9 * (3 - (unsigned)level);
-}
-
 /* Set of a page number at a level: a multiplicative hash so that strided
  * pages and different page sizes spread over the sets. */
 static uint32_t set_of(const struct sm_tcache *tc, uint64_t va, int level)
 {
-	uint64_t key = ((va >> shift_of(level)) << 2) | (uint64_t)level;
+	uint64_t key = ((va >> sm_level_shift(level)) << 2) | (uint64_t)level;
 	key *= 0x9e3779b97f4a7c15ull;
 	return (uint32_t)((key >> 32) % tc->sets);
 }
@@ -80,7 +75,7 @@ static bool tags_match(const struct sm_tc_entry *t, uint32_t vmid,
 struct sm_tc_entry *sm_tc_lookup_level(struct sm_tcache *tc, uint32_t vmid,
 				       uint32_t asid, uint64_t va, int level)
 {
-	uint64_t base = va & ~((1ull << shift_of(level)) - 1);
+	uint64_t base = va & ~((1ull << sm_level_shift(level)) - 1);
 	struct sm_tc_entry *set =
 	    &tc->e[(size_t)set_of(tc, base, level) * tc->ways];
 	for (uint32_t w = 0; w < tc->ways; w++) {
@@ -98,7 +93,7 @@ struct sm_tc_entry *sm_tc_lookup(struct sm_tcache *tc, uint32_t vmid,
 				 uint32_t asid, uint64_t va)
 {
 	for (int level = 3; level >= tc->min_level; level--) {
-		uint64_t base = va & ~((1ull << shift_of(level)) - 1);
+		uint64_t base = va & ~((1ull << sm_level_shift(level)) - 1);
 		struct sm_tc_entry *set =
 		    &tc->e[(size_t)set_of(tc, base, level) * tc->ways];
 		for (uint32_t w = 0; w < tc->ways; w++) {
@@ -115,7 +110,7 @@ struct sm_tc_entry *sm_tc_lookup(struct sm_tcache *tc, uint32_t vmid,
 
 bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in)
 {
-	uint64_t base = in->va & ~((1ull << shift_of(in->level)) - 1);
+	uint64_t base = in->va & ~((1ull << sm_level_shift(in->level)) - 1);
 	struct sm_tc_entry *set =
 	    &tc->e[(size_t)set_of(tc, base, in->level) * tc->ways];
 	struct sm_tc_entry *victim = NULL;
@@ -195,7 +190,7 @@ unsigned sm_tc_inv_va(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
 {
 	unsigned n = 0;
 	for (int level = 3; level >= tc->min_level; level--)
-		n += inv_at(tc, va & ~((1ull << shift_of(level)) - 1), level,
+		n += inv_at(tc, va & ~((1ull << sm_level_shift(level)) - 1), level,
 			    vmid, asid, m);
 	return n;
 }
@@ -232,7 +227,7 @@ unsigned sm_tc_inv_range(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
 		for (int lv = 3; lv >= tc->min_level; lv--) {
 			if (level && lv != level)
 				continue;
-			n += inv_at(tc, va & ~((1ull << shift_of(lv)) - 1), lv,
+			n += inv_at(tc, va & ~((1ull << sm_level_shift(lv)) - 1), lv,
 				    vmid, asid, m);
 		}
 	return n;

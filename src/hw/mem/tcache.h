@@ -27,6 +27,7 @@
 
 #include "base/errbuf.h"
 #include "base/rng.h"
+#include "arch/vmsa.h"
 
 struct sm_tc_entry {
 	uint64_t va;	 /* base of the page/block */
@@ -78,7 +79,7 @@ struct sm_tcache {
 
 static inline uint64_t sm_tc_size(const struct sm_tc_entry *t)
 {
-	return 1ull << (12 + 9 * (3 - t->level));
+	return sm_level_size(t->level);
 }
 
 /* entries must be a non-zero multiple of ways. */

@@ -1178,12 +1178,6 @@ static int check_iova(struct sm_os *os, uint64_t va, uint64_t len,
 	return 0;
 }
 
-/* Bytes a leaf at `level` maps (4K granule). */
-static uint64_t level_size(int level)
-{
-	return 1ull << (SM_PAGE_SHIFT + 9 * (3 - level));
-}
-
 int sm_drv_iommu_map(struct sm_os *os, uint32_t dom, uint64_t va, uint64_t len,
 		     uint64_t pa, unsigned prot, uint64_t *t)
 {
@@ -1222,7 +1216,7 @@ int sm_drv_iommu_map(struct sm_os *os, uint32_t dom, uint64_t va, uint64_t len,
 		if (dm->stage == 2 && pa) {
 			uint64_t p = pa + (a - va);
 			for (int l = 1; l <= 2 && level == 3; l++) {
-				uint64_t sz = level_size(l);
+				uint64_t sz = sm_level_size(l);
 				if (!((a | p) & (sz - 1)) && end - a >= sz)
 					level = l;
 			}
@@ -1255,14 +1249,14 @@ int sm_drv_iommu_map(struct sm_os *os, uint32_t dom, uint64_t va, uint64_t len,
 			    "[0x%" PRIx64 ", 0x%" PRIx64 ") of dom=%" PRIu32
 			    " overlaps a mapping of another size (%s); "
 			    "iommu_unmap it first",
-			    a, a + level_size(level), dom,
+			    a, a + sm_level_size(level), dom,
 			    level == 3
 				? "a 2 MiB or 1 GiB block covers it"
 				: "a table for smaller mappings is there");
 		if (rc < 0)
 			return rc;
 		*t += os->lat_pte;
-		a += level_size(level);
+		a += sm_level_size(level);
 	}
 	return 0;
 }
@@ -1283,7 +1277,7 @@ int sm_drv_iommu_unmap(struct sm_os *os, uint32_t dom, uint64_t va,
 		int level = 3;
 		uint64_t dpa = 0;
 		uint64_t desc = sm_pgt_get(os->pm, dm->pgd, a, &level, &dpa);
-		uint64_t sz = level_size(level);
+		uint64_t sz = sm_level_size(level);
 		if (level < 3 && (desc & PTE_VALID) &&
 		    ((a & (sz - 1)) || end - a < sz))
 			return sm_err(
@@ -1304,7 +1298,7 @@ int sm_drv_iommu_unmap(struct sm_os *os, uint32_t dom, uint64_t va,
 			sm_physmem_write64(os->pm, dpa, 0);
 			*t += os->lat_pte;
 		}
-		a = (a & ~(level_size(level) - 1)) + level_size(level);
+		a = (a & ~(sm_level_size(level) - 1)) + sm_level_size(level);
 	}
 	/* The window stays open until a CMD_SYNC completes. */
 	if (d->nwin == d->capwin) {
