@@ -24,13 +24,13 @@ int sm_vec_reserve(const struct smmusim_allocator *a, void **arr, size_t *cap,
 		   size_t need, size_t elem, size_t first);
 
 /* Typed form: SM_VEC_RESERVE(alloc, obj->items, obj->cap, obj->n + 1, 16). */
-#define SM_VEC_RESERVE(a, arr, cap, need, first)                              \
-	__extension__({                                                       \
-		void *sm_vec_p_ = (arr);                                      \
-		int sm_vec_r_ = sm_vec_reserve((a), &sm_vec_p_, &(cap),       \
-					       (need), sizeof(*(arr)), (first)); \
-		(arr) = sm_vec_p_;                                            \
-		sm_vec_r_;                                                    \
+#define SM_VEC_RESERVE(a, arr, cap, need, first)                               \
+	__extension__({                                                        \
+		void *sm_vec_p_ = (arr);                                       \
+		int sm_vec_r_ = sm_vec_reserve(                                \
+		    (a), &sm_vec_p_, &(cap), (need), sizeof(*(arr)), (first)); \
+		(arr) = sm_vec_p_;                                             \
+		sm_vec_r_;                                                     \
 	})
 
 #endif

@@ -190,8 +190,8 @@ unsigned sm_tc_inv_va(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
 {
 	unsigned n = 0;
 	for (int level = 3; level >= tc->min_level; level--)
-		n += inv_at(tc, va & ~((1ull << sm_level_shift(level)) - 1), level,
-			    vmid, asid, m);
+		n += inv_at(tc, va & ~((1ull << sm_level_shift(level)) - 1),
+			    level, vmid, asid, m);
 	return n;
 }
 
@@ -227,8 +227,9 @@ unsigned sm_tc_inv_range(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
 		for (int lv = 3; lv >= tc->min_level; lv--) {
 			if (level && lv != level)
 				continue;
-			n += inv_at(tc, va & ~((1ull << sm_level_shift(lv)) - 1), lv,
-				    vmid, asid, m);
+			n +=
+			    inv_at(tc, va & ~((1ull << sm_level_shift(lv)) - 1),
+				   lv, vmid, asid, m);
 		}
 	return n;
 }
