@@ -25,19 +25,55 @@
 #include "trace/trace_reader.h"
 #include "arch/smmu_regs.h"
 
-struct sm_dev_task {
-	struct smmusim *sim;
-	uint32_t sid, ssid, line;
-	uint64_t va;
-	bool write;
-	uint64_t start, seq;
-	uint32_t faults;
-	uint16_t stag; /* stall model: the held transaction's tag */
-	struct sm_dev_task *next;
-	struct sm_dev_task *all_next; /* smmusim->all_tasks */
-};
-
 static void smmu_irq(void *ctx, int queue, uint64_t cycle);
+
+/* ---- sequencing: an event has finished ---- */
+
+static void note_finish(struct smmusim *s, uint64_t seq, uint64_t t)
+{
+	if (t > s->last_cycle)
+		s->last_cycle = t;
+	if (seq == s->seq) {
+		s->prev_done = true;
+		s->prev_finish = t;
+	}
+}
+
+/* ---- the devices' upcalls: the kernel answers ---- */
+
+/* The kernel's PRI thread takes the oldest record off the queue (requests
+ * of equal latency arrive in order: it is this one) and resolves it. */
+static int dev_page_request(void *ctx, uint32_t sid, uint32_t ssid, uint64_t va,
+			    bool write, bool *ok, uint64_t *t)
+{
+	struct smmusim *s = ctx;
+	uint32_t psid, pssid;
+	uint64_t pva;
+	bool pwrite;
+	sm_smmu_priq_pop(&s->smmu, &psid, &pssid, &pva, &pwrite);
+	return sm_drv_page_request(&s->os, sid, ssid, va, write, ok, t);
+}
+
+static int dev_stall_resume(void *ctx, uint32_t sid, uint32_t ssid, uint64_t va,
+			    bool write, uint16_t stag, bool give_up, bool *ok,
+			    uint64_t *t)
+{
+	struct smmusim *s = ctx;
+	return sm_drv_stall_resume(&s->os, sid, ssid, va, write, stag, give_up,
+				   ok, t);
+}
+
+static bool dev_pri_enabled(void *ctx, uint32_t sid, uint32_t ssid)
+{
+	struct smmusim *s = ctx;
+	const struct sm_bond *b = sm_drv_find_bond(&s->os, sid, ssid);
+	return b && b->pri;
+}
+
+static void dev_done(void *ctx, uint64_t seq, uint64_t t)
+{
+	note_finish(ctx, seq, t);
+}
 
 const char *smmusim_version(void)
 {
@@ -59,16 +95,9 @@ static int register_stats(struct smmusim *s)
 	struct sm_stats *st = s->stats;
 	s->st_events = sm_stats_counter(st, "sim.events");
 	s->st_cycles = sm_stats_counter(st, "sim.cycles");
-	s->st_dev_accesses = sm_stats_counter(st, "dev.accesses");
-	s->st_dev_ok = sm_stats_counter(st, "dev.access.ok");
-	s->st_dev_failed = sm_stats_counter(st, "dev.access.failed");
-	s->st_dev_aborted = sm_stats_counter(st, "dev.access.gave_up");
-	s->st_dev_retries = sm_stats_counter(st, "dev.retries");
 	s->st_cpu_accesses = sm_stats_counter(st, "cpu.accesses");
 	s->st_segv = sm_stats_counter(st, "cpu.access.segv");
 	s->st_evtq_drains = sm_stats_counter(st, "os.smmu.evtq_drains");
-	s->st_dev_pri_lost = sm_stats_counter(st, "dev.pri_lost");
-	s->h_dev_access = sm_stats_hist(st, "dev.access.latency");
 	s->h_cpu_access = sm_stats_hist(st, "cpu.access.latency");
 	return s->h_cpu_access ? 0 : SMMUSIM_ENOMEM;
 }
@@ -85,13 +114,8 @@ void smmusim_free(smmusim_t *s)
 		sm_smmu_fini(&s->smmu);
 	if (s->cpu_ok)
 		sm_cpu_fini(&s->cpu);
+	sm_device_fini(&s->dev);
 	sm_engine_fini(&s->eng);
-	/* Every task, also those still in flight when a replay stopped on
-	 * an error. */
-	for (struct sm_dev_task *t = s->all_tasks, *n; t; t = n) {
-		n = t->all_next;
-		sm_free(s->alloc, t, sizeof(*t));
-	}
 	if (s->pm)
 		sm_physmem_free(s->pm);
 	if (s->stats)
@@ -135,8 +159,6 @@ int smmusim_new_ex(smmusim_t **out, const smmusim_config_t *cfg,
 	sm_engine_init(&s->eng, alloc);
 	sm_rng_seed(&s->rng, sm_cfg_u64(cfg, SM_K_SIM_SEED));
 	s->retry_limit = (uint32_t)sm_cfg_u64(cfg, SM_K_DEV_RETRY_LIMIT);
-	s->lat_pri = sm_cfg_u64(cfg, SM_K_DEV_LAT_PRI);
-	s->lat_retry = sm_cfg_u64(cfg, SM_K_DEV_LAT_RETRY);
 	s->lat_evtq_irq = sm_cfg_u64(cfg, SM_K_OS_LAT_EVTQ_IRQ);
 	s->prev_done = true;
 
@@ -153,6 +175,11 @@ int smmusim_new_ex(smmusim_t **out, const smmusim_config_t *cfg,
 			       &s->err)) < 0)
 		goto fail;
 	s->smmu_ok = true;
+	if ((rc = sm_device_init(&s->dev, alloc, cfg, &s->eng, &s->smmu,
+				 s->stats, &s->err)) < 0)
+		goto fail;
+	s->dev.ops = (struct sm_device_ops){dev_page_request, dev_stall_resume,
+					    dev_pri_enabled, dev_done, s};
 	if ((rc = sm_oracle_init(
 		 &s->oracle, alloc, s->pm, sm_cfg_bool(cfg, SM_K_CHECK_ENABLE),
 		 (uint32_t)sm_cfg_u64(cfg, SM_K_CHECK_LIVELOCK_FAULTS),
@@ -248,158 +275,6 @@ static void smmu_irq(void *ctx, int queue, uint64_t cycle)
 	if (sm_engine_at(&s->eng, cycle + s->lat_evtq_irq, evtq_drain, s, 0) ==
 	    0)
 		s->evtq_drain_pending = true;
-}
-
-/* ---- device accesses: translate, page request, retry ---- */
-
-static int dev_attempt(void *ctx, uint64_t arg);
-
-static void note_finish(struct smmusim *s, uint64_t seq, uint64_t t)
-{
-	if (t > s->last_cycle)
-		s->last_cycle = t;
-	if (seq == s->seq) {
-		s->prev_done = true;
-		s->prev_finish = t;
-	}
-}
-
-static void task_done(struct sm_dev_task *k, uint64_t t, bool ok)
-{
-	struct smmusim *s = k->sim;
-	(*(ok ? s->st_dev_ok : s->st_dev_failed))++;
-	sm_hist_record(s->h_dev_access, t - k->start);
-	note_finish(s, k->seq, t);
-	k->next = s->free_tasks;
-	s->free_tasks = k;
-	s->live_tasks--;
-}
-
-static int dev_page_request(void *ctx, uint64_t arg)
-{
-	struct sm_dev_task *k = ctx;
-	struct smmusim *s = k->sim;
-	uint64_t t = s->eng.now;
-	bool ok;
-	(void)arg;
-	/* The kernel's PRI thread takes the oldest record off the queue
-	 * (requests of equal latency arrive in order: it is this one). */
-	uint32_t psid, pssid;
-	uint64_t pva;
-	bool pwrite;
-	sm_smmu_priq_pop(&s->smmu, &psid, &pssid, &pva, &pwrite);
-	int rc = sm_drv_page_request(&s->os, k->sid, k->ssid, k->va, k->write,
-				     &ok, &t);
-	if (rc < 0)
-		return rc;
-	if (!ok) {
-		task_done(k, t, false);
-		return 0;
-	}
-	(*s->st_dev_retries)++;
-	return sm_engine_at(&s->eng, t + s->lat_retry, dev_attempt, k, 0);
-}
-
-/* The kernel's event thread takes a stalled fault (os.lat.evtq_irq after
- * the record) and answers it; RETRY replays the transaction in the SMMU. */
-static int dev_stall(void *ctx, uint64_t arg)
-{
-	struct sm_dev_task *k = ctx;
-	struct smmusim *s = k->sim;
-	uint64_t t = s->eng.now;
-	bool ok;
-	(void)arg;
-	bool give_up = k->faults >= s->retry_limit;
-	/* A trace's own CMD_RESUME or CMD_STALL_TERM may have ended the
-	 * transaction already: the kernel still answers (its RESUME then
-	 * matches nothing), but there is nothing left to retry. */
-	bool held = sm_smmu_stall_held(&s->smmu, k->sid, k->stag);
-	int rc = sm_drv_stall_resume(&s->os, k->sid, k->ssid, k->va, k->write,
-				     k->stag, give_up, &ok, &t);
-	if (rc < 0)
-		return rc;
-	if (!ok || !held) {
-		if (give_up)
-			(*s->st_dev_aborted)++;
-		task_done(k, t, false);
-		return 0;
-	}
-	(*s->st_dev_retries)++;
-	return sm_engine_at(&s->eng, t, dev_attempt, k, 0);
-}
-
-static int dev_attempt(void *ctx, uint64_t arg)
-{
-	struct sm_dev_task *k = ctx;
-	struct smmusim *s = k->sim;
-	struct sm_smmu_xlate x;
-	(void)arg;
-	sm_smmu_device_access(&s->smmu, k->sid, k->ssid, k->va, k->write,
-			      s->eng.now, k->line, &x);
-	if (x.outcome == SM_XLATE_OK) {
-		task_done(k, x.done, true);
-		return 0;
-	}
-	k->faults++;
-	if (x.stalled) {
-		k->stag = x.stag;
-		return sm_engine_at(&s->eng, x.done + s->lat_evtq_irq,
-				    dev_stall, k, 0);
-	}
-	struct sm_bond *b = sm_drv_find_bond(&s->os, k->sid, k->ssid);
-	bool recoverable = x.outcome == SM_XLATE_FAULT_TRANSLATION ||
-			   x.outcome == SM_XLATE_FAULT_PERMISSION ||
-			   x.outcome == SM_XLATE_FAULT_ACCESS_FLAG;
-	/* A stall-mode device sends no page requests: a fault that did not
-	 * stall (no free slot) terminates. */
-	if (!b || !b->pri || !recoverable || s->os.drv.stall) {
-		task_done(k, x.done, false);
-		return 0;
-	}
-	if (k->faults >= s->retry_limit) {
-		/* The device gives up (a real one may retry forever: that
-		 * is what the fault-livelock check is for). */
-		(*s->st_dev_aborted)++;
-		task_done(k, x.done, false);
-		return 0;
-	}
-	if (!sm_smmu_page_request(&s->smmu, k->sid, k->ssid, k->va, k->write)) {
-		/* PRIQ full: the request is lost and never answered; the
-		 * device's access fails (its PRI timeout). */
-		(*s->st_dev_pri_lost)++;
-		task_done(k, x.done, false);
-		return 0;
-	}
-	return sm_engine_at(&s->eng, x.done + s->lat_pri, dev_page_request, k,
-			    0);
-}
-
-static int start_dev_access(struct smmusim *s, const struct smmusim_event *ev,
-			    uint64_t start)
-{
-	struct sm_dev_task *k = s->free_tasks;
-	if (k) {
-		s->free_tasks = k->next;
-	} else {
-		k = sm_malloc(s->alloc, sizeof(*k));
-		if (!k)
-			return sm_err(&s->err, SMMUSIM_ENOMEM, "out of memory");
-		k->all_next = s->all_tasks;
-		s->all_tasks = k;
-	}
-	*k = (struct sm_dev_task){.sim = s,
-				  .all_next = k->all_next,
-				  .sid = ev->sid,
-				  .ssid = ev->ssid,
-				  .line = ev->line,
-				  .va = ev->va,
-				  .write = ev->op == SMMUSIM_ACC_WRITE,
-				  .start = start,
-				  .seq = s->seq};
-	s->live_tasks++;
-	(*s->st_dev_accesses)++;
-	s->prev_done = false;
-	return dev_attempt(k, 0);
 }
 
 /* ---- CPU accesses ---- */
@@ -714,7 +589,10 @@ static int run_event(struct smmusim *s, const struct smmusim_event *ev,
 			return sm_err(&s->err, SMMUSIM_ERANGE,
 				      "va=0x%" PRIx64 " is beyond 48 bits",
 				      ev->va);
-		return start_dev_access(s, ev, start);
+		s->prev_done = false;
+		return sm_device_access(&s->dev, ev->sid, ev->ssid, ev->va,
+					ev->op == SMMUSIM_ACC_WRITE, ev->line,
+					start, s->seq);
 	default:
 		return sm_err(&s->err, SMMUSIM_EINVAL, "unknown event type %d",
 			      (int)ev->type);

@@ -12,11 +12,10 @@
 #include "base/rng.h"
 #include "engine/stats.h"
 #include "hw/cpu/cpu.h"
+#include "hw/device/device.h"
 #include "hw/mem/physmem.h"
 #include "kernel/kernel.h"
 #include "hw/smmu/smmu.h"
-
-struct sm_dev_task;
 
 struct smmusim {
 	const struct smmusim_allocator *alloc;
@@ -30,6 +29,7 @@ struct smmusim {
 	struct sm_physmem *pm;
 	struct sm_cpu cpu;
 	struct sm_smmu smmu;
+	struct sm_device dev;
 	struct sm_os os;
 	struct sm_oracle oracle;
 	bool cpu_ok, smmu_ok, os_ok, oracle_ok;
@@ -40,18 +40,13 @@ struct smmusim {
 	bool prev_done;
 	uint64_t last_cycle;
 
-	uint32_t retry_limit;
-	uint64_t lat_pri, lat_retry, lat_evtq_irq;
+	uint32_t retry_limit; /* dev.retry_limit: also a CPU's faults */
+	uint64_t lat_evtq_irq;
 	bool evtq_drain_pending;
-	struct sm_dev_task *free_tasks;
-	struct sm_dev_task *all_tasks; /* every task allocated (freed at
-					* smmusim_free, also in flight) */
-	size_t live_tasks;
 
-	uint64_t *st_events, *st_dev_accesses, *st_dev_ok, *st_dev_failed,
-	    *st_dev_aborted, *st_dev_retries, *st_cpu_accesses, *st_segv,
-	    *st_cycles, *st_evtq_drains, *st_dev_pri_lost;
-	struct sm_hist *h_dev_access, *h_cpu_access;
+	uint64_t *st_events, *st_cpu_accesses, *st_segv, *st_cycles,
+	    *st_evtq_drains;
+	struct sm_hist *h_cpu_access;
 };
 
 #endif

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * DMA masters: one access is a chain of engine events.
+ *
+ *   attempt   the SMMU translates (sm_smmu_device_access: ATC or IOTLB or
+ *             walk).  Success ends the access.
+ *   stall     the fault was held (CD.S = 1, SMMUv3 3.12.2): the kernel's
+ *             event thread answers os.lat.evtq_irq after the record with
+ *             CMD_RESUME; RETRY replays the transaction, ABORT ends it.
+ *   page      otherwise a recoverable fault (translation, permission,
+ *   request   access flag) of a stream with PRI enabled becomes a page
+ *             request (PCIe PRI, a PRIQ record); the kernel's PRI thread
+ *             takes it dev.lat.pri later and answers with a page response;
+ *             on Success the device retries dev.lat.retry after it.
+ *
+ * A device that faulted dev.retry_limit times gives up (a real one may
+ * retry forever: that is what the oracle's fault-livelock check is for); a
+ * stall-mode device (dev.fault_mode=stall) sends no page requests; a
+ * request that finds the PRI queue full is lost and the access fails at
+ * the device's PRI timeout.  Tasks are recycled through a free list.
+ */
+#include "hw/device/device.h"
+
+#include <smmusim/error.h>
+
+#include "base/alloc.h"
+#include "engine/config.h"
+
+struct sm_dev_task {
+	struct sm_device *dev;
+	uint32_t sid, ssid, line;
+	uint64_t va;
+	bool write;
+	uint64_t start, tag;
+	uint32_t faults;
+	uint16_t stag; /* stall model: the held transaction's tag */
+	struct sm_dev_task *next;
+	struct sm_dev_task *all_next; /* sm_device.all_tasks */
+};
+
+int sm_device_init(struct sm_device *d, const struct smmusim_allocator *a,
+		   const smmusim_config_t *cfg, struct sm_engine *eng,
+		   struct sm_smmu *smmu, struct sm_stats *st,
+		   struct sm_errbuf *eb)
+{
+	*d = (struct sm_device){
+	    .alloc = a,
+	    .eng = eng,
+	    .smmu = smmu,
+	    .eb = eb,
+	    .retry_limit = (uint32_t)sm_cfg_u64(cfg, SM_K_DEV_RETRY_LIMIT),
+	    .lat_pri = sm_cfg_u64(cfg, SM_K_DEV_LAT_PRI),
+	    .lat_retry = sm_cfg_u64(cfg, SM_K_DEV_LAT_RETRY),
+	    .lat_evtq_irq = sm_cfg_u64(cfg, SM_K_OS_LAT_EVTQ_IRQ),
+	    .stall_mode = sm_cfg_enum(cfg, SM_K_DEV_FAULT_MODE) == 1,
+	};
+	d->st_accesses = sm_stats_counter(st, "dev.accesses");
+	d->st_ok = sm_stats_counter(st, "dev.access.ok");
+	d->st_failed = sm_stats_counter(st, "dev.access.failed");
+	d->st_aborted = sm_stats_counter(st, "dev.access.gave_up");
+	d->st_retries = sm_stats_counter(st, "dev.retries");
+	d->st_pri_lost = sm_stats_counter(st, "dev.pri_lost");
+	d->h_access = sm_stats_hist(st, "dev.access.latency");
+	if (!d->st_accesses || !d->st_ok || !d->st_failed || !d->st_aborted ||
+	    !d->st_retries || !d->st_pri_lost || !d->h_access)
+		return sm_err(eb, SMMUSIM_ENOMEM, "out of memory");
+	return 0;
+}
+
+void sm_device_fini(struct sm_device *d)
+{
+	/* Every task, also those still in flight when a replay stopped on
+	 * an error. */
+	for (struct sm_dev_task *t = d->all_tasks, *n; t; t = n) {
+		n = t->all_next;
+		sm_free(d->alloc, t, sizeof(*t));
+	}
+	d->all_tasks = d->free_tasks = NULL;
+}
+
+static int dev_attempt(void *ctx, uint64_t arg);
+
+static void task_done(struct sm_dev_task *k, uint64_t t, bool ok)
+{
+	struct sm_device *d = k->dev;
+	(*(ok ? d->st_ok : d->st_failed))++;
+	sm_hist_record(d->h_access, t - k->start);
+	d->ops.done(d->ops.ctx, k->tag, t);
+	k->next = d->free_tasks;
+	d->free_tasks = k;
+	d->live_tasks--;
+}
+
+static int dev_page_request(void *ctx, uint64_t arg)
+{
+	struct sm_dev_task *k = ctx;
+	struct sm_device *d = k->dev;
+	uint64_t t = d->eng->now;
+	bool ok;
+	(void)arg;
+	int rc = d->ops.page_request(d->ops.ctx, k->sid, k->ssid, k->va,
+				     k->write, &ok, &t);
+	if (rc < 0)
+		return rc;
+	if (!ok) {
+		task_done(k, t, false);
+		return 0;
+	}
+	(*d->st_retries)++;
+	return sm_engine_at(d->eng, t + d->lat_retry, dev_attempt, k, 0);
+}
+
+/* The kernel's event thread takes a stalled fault (os.lat.evtq_irq after
+ * the record) and answers it; RETRY replays the transaction in the SMMU. */
+static int dev_stall(void *ctx, uint64_t arg)
+{
+	struct sm_dev_task *k = ctx;
+	struct sm_device *d = k->dev;
+	uint64_t t = d->eng->now;
+	bool ok;
+	(void)arg;
+	bool give_up = k->faults >= d->retry_limit;
+	/* A trace's own CMD_RESUME or CMD_STALL_TERM may have ended the
+	 * transaction already: the kernel still answers (its RESUME then
+	 * matches nothing), but there is nothing left to retry. */
+	bool held = sm_smmu_stall_held(d->smmu, k->sid, k->stag);
+	int rc = d->ops.stall_resume(d->ops.ctx, k->sid, k->ssid, k->va,
+				     k->write, k->stag, give_up, &ok, &t);
+	if (rc < 0)
+		return rc;
+	if (!ok || !held) {
+		if (give_up)
+			(*d->st_aborted)++;
+		task_done(k, t, false);
+		return 0;
+	}
+	(*d->st_retries)++;
+	return sm_engine_at(d->eng, t, dev_attempt, k, 0);
+}
+
+/* A fault the device may recover from with a page request. */
+static bool may_request_page(struct sm_device *d, const struct sm_dev_task *k,
+			     enum sm_xlate_outcome outcome)
+{
+	bool recoverable = outcome == SM_XLATE_FAULT_TRANSLATION ||
+			   outcome == SM_XLATE_FAULT_PERMISSION ||
+			   outcome == SM_XLATE_FAULT_ACCESS_FLAG;
+	/* A stall-mode device sends no page requests: a fault that did not
+	 * stall (no free slot) terminates. */
+	return recoverable && !d->stall_mode &&
+	       d->ops.pri_enabled(d->ops.ctx, k->sid, k->ssid);
+}
+
+static int dev_attempt(void *ctx, uint64_t arg)
+{
+	struct sm_dev_task *k = ctx;
+	struct sm_device *d = k->dev;
+	struct sm_smmu_xlate x;
+	(void)arg;
+	sm_smmu_device_access(d->smmu, k->sid, k->ssid, k->va, k->write,
+			      d->eng->now, k->line, &x);
+	if (x.outcome == SM_XLATE_OK) {
+		task_done(k, x.done, true);
+		return 0;
+	}
+	k->faults++;
+	if (x.stalled) {
+		k->stag = x.stag;
+		return sm_engine_at(d->eng, x.done + d->lat_evtq_irq, dev_stall,
+				    k, 0);
+	}
+	if (!may_request_page(d, k, x.outcome)) {
+		task_done(k, x.done, false);
+		return 0;
+	}
+	if (k->faults >= d->retry_limit) {
+		/* The device gives up (a real one may retry forever: that
+		 * is what the fault-livelock check is for). */
+		(*d->st_aborted)++;
+		task_done(k, x.done, false);
+		return 0;
+	}
+	if (!sm_smmu_page_request(d->smmu, k->sid, k->ssid, k->va, k->write)) {
+		/* PRIQ full: the request is lost and never answered; the
+		 * device's access fails (its PRI timeout). */
+		(*d->st_pri_lost)++;
+		task_done(k, x.done, false);
+		return 0;
+	}
+	return sm_engine_at(d->eng, x.done + d->lat_pri, dev_page_request, k,
+			    0);
+}
+
+static struct sm_dev_task *task_get(struct sm_device *d)
+{
+	struct sm_dev_task *k = d->free_tasks;
+	if (k) {
+		d->free_tasks = k->next;
+		return k;
+	}
+	k = sm_malloc(d->alloc, sizeof(*k));
+	if (!k)
+		return NULL;
+	k->all_next = d->all_tasks;
+	d->all_tasks = k;
+	return k;
+}
+
+int sm_device_access(struct sm_device *d, uint32_t sid, uint32_t ssid,
+		     uint64_t va, bool write, uint32_t line, uint64_t start,
+		     uint64_t tag)
+{
+	struct sm_dev_task *k = task_get(d);
+	if (!k)
+		return sm_err(d->eb, SMMUSIM_ENOMEM, "out of memory");
+	*k = (struct sm_dev_task){.dev = d,
+				  .all_next = k->all_next,
+				  .sid = sid,
+				  .ssid = ssid,
+				  .line = line,
+				  .va = va,
+				  .write = write,
+				  .start = start,
+				  .tag = tag};
+	d->live_tasks++;
+	(*d->st_accesses)++;
+	return dev_attempt(k, 0);
+}
