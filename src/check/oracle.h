@@ -81,4 +81,30 @@ void sm_oracle_window_close(void *oracle, uint64_t root, uint64_t start,
 /* End of run: count cached entries that disagree with the tables. */
 void sm_oracle_scan_cache(struct sm_oracle *o, const struct sm_tcache *tc);
 
+/* Read-only views and the hook, for the composition root (src/sim). */
+static inline bool sm_oracle_enabled(const struct sm_oracle *o)
+{
+	return o->enabled;
+}
+static inline uint64_t sm_oracle_total(const struct sm_oracle *o)
+{
+	return o->total;
+}
+/* The violations kept (the first SMMUSIM_MAX_KEPT_VIOLATIONS). */
+static inline size_t sm_oracle_kept_count(const struct sm_oracle *o)
+{
+	return o->nkept;
+}
+static inline const struct smmusim_violation *
+sm_oracle_kept_at(const struct sm_oracle *o, size_t i)
+{
+	return i < o->nkept ? &o->kept[i] : NULL;
+}
+static inline void sm_oracle_set_hook(struct sm_oracle *o,
+				      smmusim_violation_fn fn, void *ctx)
+{
+	o->hook = fn;
+	o->hook_ctx = ctx;
+}
+
 #endif

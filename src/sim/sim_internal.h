@@ -1,21 +1,37 @@
 /* SPDX-License-Identifier: MIT */
-/* The simulator object: one of each model, wired together (src/core/sim.c).
- * Shared with the report writers; not installed. */
+/*
+ * The simulator object: one of each model, wired together.  Built in
+ * sim_build.c; the files of src/sim each do one job on it:
+ *
+ *   sim_build.c     build the models from a config and wire them
+ *   sim_upcalls.c   the hardware's interrupts and page requests, answered
+ *                   by the kernel model
+ *   sim_submit.c    submit: when an event starts, and when it has finished
+ *   sim_checks.c    the checks of an event's arguments
+ *   sim_dispatch.c  one handler per event type, calling the model
+ *   sim_cpu.c       a CPU access and its page-fault loop
+ *   sim_run.c       run the clock, finish, replay a trace file
+ *   sim_results.c   counters, histograms, violations
+ *   presets.c       the preset tables of kernel/ and hw/ behind the API
+ *   report.c        the report writers
+ *
+ * Shared by these files and the white-box tests; not installed.
+ */
 #ifndef SM_SIM_SIM_INTERNAL_H
 #define SM_SIM_SIM_INTERNAL_H
 
 #include <smmusim/smmusim.h>
 
-#include "check/oracle.h"
-#include "engine/engine.h"
 #include "base/errbuf.h"
 #include "base/rng.h"
+#include "check/oracle.h"
+#include "engine/engine.h"
 #include "engine/stats.h"
 #include "hw/cpu/cpu.h"
 #include "hw/device/device.h"
 #include "hw/mem/physmem.h"
-#include "kernel/kernel.h"
 #include "hw/smmu/smmu.h"
+#include "kernel/kernel.h"
 
 struct smmusim {
 	const struct smmusim_allocator *alloc;
@@ -48,5 +64,40 @@ struct smmusim {
 	    *st_evtq_drains;
 	struct sm_hist *h_cpu_access;
 };
+
+/* sim_upcalls.c: point the SMMU's interrupt and the devices' requests at
+ * the kernel model. */
+void sm_sim_wire_upcalls(struct smmusim *s);
+
+/* sim_submit.c: event `seq` has finished at cycle t. */
+void sm_sim_note_finish(struct smmusim *s, uint64_t seq, uint64_t t);
+/* Prefix the current error message ("PREFIX: message"); returns rc. */
+int sm_sim_prefix_error(struct smmusim *s, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* sim_dispatch.c: run event ev from cycle `start`. */
+int sm_sim_dispatch(struct smmusim *s, const struct smmusim_event *ev,
+		    uint64_t start);
+
+/* sim_checks.c: each returns 0 or an error with its message in s->err. */
+int sm_sim_find_mm(struct smmusim *s, uint32_t id, struct sm_mm **mm);
+int sm_sim_check_cpu(struct smmusim *s, uint32_t cpu);
+/* A CPU event's mm (found), cpu and user va. */
+int sm_sim_check_cpu_event(struct smmusim *s, const struct smmusim_event *ev,
+			   struct sm_mm **mm);
+int sm_sim_check_touch_range(struct smmusim *s, const struct smmusim_event *ev);
+int sm_sim_check_dev_access(struct smmusim *s, const struct smmusim_event *ev);
+/* A raw TLBI's operand from the event's fields, each checked. */
+int sm_sim_tlbi_operand(struct smmusim *s, const struct smmusim_event *ev,
+			enum sm_tlbi_op *op, bool *is, uint64_t *operand);
+/* A raw command's two words from the event's fields, each checked. */
+int sm_sim_cmd_words(struct smmusim *s, const struct smmusim_event *ev,
+		     uint64_t c[2]);
+
+/* sim_cpu.c: a cpu_access or touch event on the CPU, faulting pages in. */
+int sm_sim_cpu_access(struct smmusim *s, const struct smmusim_event *ev,
+		      uint64_t *t);
+int sm_sim_touch(struct smmusim *s, const struct smmusim_event *ev,
+		 uint64_t *t);
 
 #endif

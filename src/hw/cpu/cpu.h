@@ -135,4 +135,30 @@ static inline void sm_cpu_access(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
 bool sm_cpu_holds(const struct sm_cpu *cpu, uint16_t asid, uint64_t start,
 		  uint64_t end);
 
+/* Read-only views for the composition root (src/sim). */
+static inline unsigned sm_cpu_count(const struct sm_cpu *cpu)
+{
+	return cpu->n;
+}
+static inline bool sm_cpu_kpti(const struct sm_cpu *cpu)
+{
+	return cpu->kpti;
+}
+static inline bool sm_cpu_has_tlbirange(const struct sm_cpu *cpu)
+{
+	return cpu->feat_range;
+}
+/* Each PE's TLBs that hold leaf translations: L1 I, L1 D, main TLB. */
+static inline void sm_cpu_for_each_tlb(const struct sm_cpu *cpu,
+				       void (*fn)(void *ctx,
+						  const struct sm_tcache *tc),
+				       void *ctx)
+{
+	for (unsigned i = 0; i < cpu->n; i++) {
+		fn(ctx, &cpu->pe[i].l1i);
+		fn(ctx, &cpu->pe[i].l1d);
+		fn(ctx, &cpu->pe[i].tlb);
+	}
+}
+
 #endif

@@ -268,4 +268,21 @@ struct sm_cmd_fields {
 int sm_smmu_cmd_encode(const struct sm_cmd_fields *f, uint64_t c[2],
 		       const char **field);
 
+/* Read-only views for the composition root (src/sim). */
+static inline bool sm_smmu_has_btm(const struct sm_smmu *s)
+{
+	return s->btm;
+}
+/* The TLBs that hold leaf translations: IOTLB, micro-TLB, then each ATC. */
+static inline void sm_smmu_for_each_tlb(const struct sm_smmu *s,
+					void (*fn)(void *ctx,
+						   const struct sm_tcache *tc),
+					void *ctx)
+{
+	fn(ctx, &s->iotlb);
+	if (s->has_utlb)
+		fn(ctx, &s->utlb);
+	sm_smmu_atc_for_each(s, fn, ctx);
+}
+
 #endif

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A user program's memory accesses on a PE: the CPU translates (TLBs, then
+ * a walk); a fault enters the kernel's handle_mm_fault, which maps the page
+ * or refuses (SIGSEGV), and the access is tried again (arm64's
+ * do_page_fault: return to user space and re-execute the instruction).  A
+ * `touch` is a memset of a range: one access per page.
+ */
+#include "sim/sim_internal.h"
+
+#include "hw/mem/physmem.h"
+
+/* One load/store/fetch by process mm on PE `cpu`, faulting pages in through
+ * handle_mm_fault like a user program. */
+static int cpu_access_one(struct smmusim *s, struct sm_mm *mm, uint32_t cpu,
+			  uint64_t va, enum smmusim_access acc, uint32_t line,
+			  uint64_t *t)
+{
+	/* With KPTI user mappings are tagged with the odd user ASID. */
+	uint16_t asid = (uint16_t)(mm->asid | (sm_cpu_kpti(&s->cpu) ? 1 : 0));
+	uint64_t t0 = *t;
+	(*s->st_cpu_accesses)++;
+	for (uint32_t tries = 0;; tries++) {
+		struct sm_cpu_access a;
+		sm_cpu_access_kind(&s->cpu, cpu, asid, mm->pgd, va, acc, *t,
+				   line, &a);
+		*t = a.done;
+		if (a.outcome == SM_XLATE_OK)
+			break;
+		bool ok;
+		if (tries >= s->retry_limit) {
+			(*s->st_segv)++;
+			break;
+		}
+		int rc = sm_os_handle_mm_fault(&s->os, mm, cpu, va, acc, false,
+					       &ok, t);
+		if (rc < 0)
+			return rc;
+		if (!ok) {
+			/* SIGSEGV: the process would die; the trace goes on. */
+			(*s->st_segv)++;
+			break;
+		}
+	}
+	sm_hist_record(s->h_cpu_access, *t - t0);
+	return 0;
+}
+
+int sm_sim_cpu_access(struct smmusim *s, const struct smmusim_event *ev,
+		      uint64_t *t)
+{
+	struct sm_mm *mm;
+	int rc = sm_sim_check_cpu_event(s, ev, &mm);
+	if (rc < 0)
+		return rc;
+	return cpu_access_one(s, mm, ev->cpu, ev->va, ev->op, ev->line, t);
+}
+
+int sm_sim_touch(struct smmusim *s, const struct smmusim_event *ev, uint64_t *t)
+{
+	struct sm_mm *mm;
+	int rc;
+	if ((rc = sm_sim_check_cpu_event(s, ev, &mm)) < 0 ||
+	    (rc = sm_sim_check_touch_range(s, ev)) < 0)
+		return rc;
+	uint64_t end = ev->va + ev->len;
+	for (uint64_t va = ev->va & SM_PAGE_MASK; va < end; va += SM_PAGE_SIZE)
+		if ((rc = cpu_access_one(s, mm, ev->cpu, va, ev->op, ev->line,
+					 t)) < 0)
+			return rc;
+	return 0;
+}

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Dispatch: one handler per event type (include/smmusim/event.h), each
+ * calling the model that executes it -- the kernel model for system calls,
+ * the SVA and DMA API, the CPU for raw TLBIs, DSBs and user accesses, the
+ * driver's command queue for a raw SMMU command, the devices for a DMA
+ * access.  A handler advances *t to when the event has finished.  All but a
+ * device access finish inside the call; a device access finishes when the
+ * device says so (sm_device_ops.done), possibly many engine events later.
+ */
+#include "sim/sim_internal.h"
+
+#include <inttypes.h>
+
+typedef int sm_ev_handler(struct smmusim *s, const struct smmusim_event *ev,
+			  uint64_t *t);
+
+static int ev_mm_create(struct smmusim *s, const struct smmusim_event *ev,
+			uint64_t *t)
+{
+	return sm_os_mm_create(&s->os, ev->mm, t);
+}
+
+static int ev_mmap(struct smmusim *s, const struct smmusim_event *ev,
+		   uint64_t *t)
+{
+	return sm_os_mmap(&s->os, ev->mm, ev->cpu, ev->va, ev->len, ev->prot,
+			  ev->map == SMMUSIM_MAP_SHARED, t);
+}
+
+static int ev_munmap(struct smmusim *s, const struct smmusim_event *ev,
+		     uint64_t *t)
+{
+	return sm_os_munmap(&s->os, ev->mm, ev->cpu, ev->va, ev->len, t);
+}
+
+static int ev_mprotect(struct smmusim *s, const struct smmusim_event *ev,
+		       uint64_t *t)
+{
+	return sm_os_mprotect(&s->os, ev->mm, ev->cpu, ev->va, ev->len,
+			      ev->prot, t);
+}
+
+static int ev_mm_exit(struct smmusim *s, const struct smmusim_event *ev,
+		      uint64_t *t)
+{
+	return sm_os_mm_exit(&s->os, ev->mm, ev->cpu, t);
+}
+
+static int ev_bind(struct smmusim *s, const struct smmusim_event *ev,
+		   uint64_t *t)
+{
+	struct sm_mm *mm;
+	int rc = sm_sim_find_mm(s, ev->mm, &mm);
+	if (rc < 0)
+		return rc;
+	return sm_drv_sva_bind(&s->os, ev->sid, ev->ssid, mm, ev->pri, t);
+}
+
+static int ev_unbind(struct smmusim *s, const struct smmusim_event *ev,
+		     uint64_t *t)
+{
+	return sm_drv_sva_unbind(&s->os, ev->sid, ev->ssid, t);
+}
+
+static int ev_dev_access(struct smmusim *s, const struct smmusim_event *ev,
+			 uint64_t *t)
+{
+	int rc = sm_sim_check_dev_access(s, ev);
+	if (rc < 0)
+		return rc;
+	s->prev_done = false;
+	return sm_device_access(&s->dev, ev->sid, ev->ssid, ev->va,
+				ev->op == SMMUSIM_ACC_WRITE, ev->line, *t,
+				s->seq);
+}
+
+static int ev_madvise(struct smmusim *s, const struct smmusim_event *ev,
+		      uint64_t *t)
+{
+	return sm_os_madvise_dontneed(&s->os, ev->mm, ev->cpu, ev->va, ev->len,
+				      t);
+}
+
+static int ev_reclaim(struct smmusim *s, const struct smmusim_event *ev,
+		      uint64_t *t)
+{
+	return sm_os_reclaim(&s->os, ev->mm, ev->cpu, ev->va, ev->len, t);
+}
+
+static int ev_tlbi(struct smmusim *s, const struct smmusim_event *ev,
+		   uint64_t *t)
+{
+	enum sm_tlbi_op op;
+	bool is;
+	uint64_t operand;
+	int rc = sm_sim_tlbi_operand(s, ev, &op, &is, &operand);
+	if (rc < 0)
+		return rc;
+	*t = sm_cpu_tlbi(&s->cpu, ev->cpu, op, is, operand, *t);
+	return 0;
+}
+
+static int ev_dsb(struct smmusim *s, const struct smmusim_event *ev,
+		  uint64_t *t)
+{
+	int rc = sm_sim_check_cpu(s, ev->cpu);
+	if (rc < 0)
+		return rc;
+	*t = sm_cpu_dsb_ish(&s->cpu, ev->cpu, *t);
+	return 0;
+}
+
+static int ev_domain_create(struct smmusim *s, const struct smmusim_event *ev,
+			    uint64_t *t)
+{
+	return sm_drv_domain_create(&s->os, ev->dom, ev->stage, ev->asid,
+				    ev->vmid, ev->nested, ev->parent, t);
+}
+
+static int ev_attach(struct smmusim *s, const struct smmusim_event *ev,
+		     uint64_t *t)
+{
+	return sm_drv_attach(&s->os, ev->sid, ev->dom, ev->cmds, t);
+}
+
+static int ev_iommu_map(struct smmusim *s, const struct smmusim_event *ev,
+			uint64_t *t)
+{
+	return sm_drv_iommu_map(&s->os, ev->dom, ev->va, ev->len, ev->pa,
+				ev->prot, t);
+}
+
+static int ev_iommu_unmap(struct smmusim *s, const struct smmusim_event *ev,
+			  uint64_t *t)
+{
+	return sm_drv_iommu_unmap(&s->os, ev->dom, ev->va, ev->len, t);
+}
+
+static int ev_cmd(struct smmusim *s, const struct smmusim_event *ev,
+		  uint64_t *t)
+{
+	uint64_t c[2];
+	int rc = sm_sim_cmd_words(s, ev, c);
+	if (rc < 0)
+		return rc;
+	return sm_drv_raw_cmd(&s->os, c, t);
+}
+
+static const struct {
+	sm_ev_handler *run;
+	bool async; /* finishes on the device's completion, not on return */
+} handlers[SMMUSIM_EV_COUNT_] = {
+    [SMMUSIM_EV_MM_CREATE] = {ev_mm_create, false},
+    [SMMUSIM_EV_MMAP] = {ev_mmap, false},
+    [SMMUSIM_EV_MUNMAP] = {ev_munmap, false},
+    [SMMUSIM_EV_MPROTECT] = {ev_mprotect, false},
+    [SMMUSIM_EV_MM_EXIT] = {ev_mm_exit, false},
+    [SMMUSIM_EV_BIND] = {ev_bind, false},
+    [SMMUSIM_EV_UNBIND] = {ev_unbind, false},
+    [SMMUSIM_EV_DEV_ACCESS] = {ev_dev_access, true},
+    [SMMUSIM_EV_CPU_ACCESS] = {sm_sim_cpu_access, false},
+    [SMMUSIM_EV_TOUCH] = {sm_sim_touch, false},
+    [SMMUSIM_EV_MADVISE] = {ev_madvise, false},
+    [SMMUSIM_EV_RECLAIM] = {ev_reclaim, false},
+    [SMMUSIM_EV_TLBI] = {ev_tlbi, false},
+    [SMMUSIM_EV_DSB] = {ev_dsb, false},
+    [SMMUSIM_EV_DOMAIN_CREATE] = {ev_domain_create, false},
+    [SMMUSIM_EV_ATTACH] = {ev_attach, false},
+    [SMMUSIM_EV_IOMMU_MAP] = {ev_iommu_map, false},
+    [SMMUSIM_EV_IOMMU_UNMAP] = {ev_iommu_unmap, false},
+    [SMMUSIM_EV_CMD] = {ev_cmd, false},
+};
+
+int sm_sim_dispatch(struct smmusim *s, const struct smmusim_event *ev,
+		    uint64_t start)
+{
+	uint64_t t = start;
+	if ((unsigned)ev->type >= SMMUSIM_EV_COUNT_ || !handlers[ev->type].run)
+		return sm_err(&s->err, SMMUSIM_EINVAL, "unknown event type %d",
+			      (int)ev->type);
+	int rc = handlers[ev->type].run(s, ev, &t);
+	if (rc < 0 || handlers[ev->type].async)
+		return rc;
+	sm_sim_note_finish(s, s->seq, t);
+	return 0;
+}

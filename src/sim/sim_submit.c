@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Submitting an event: when it starts, and when it has finished.
+ *
+ * An event without a time stamp starts when the previous one has finished;
+ * "+N" starts N cycles after that; "@N" at cycle N, which may overlap an
+ * event still in progress (a device retrying after a page request).  Kernel
+ * operations and CPU accesses complete in the call that starts them (their
+ * duration is accounted); a device access is a chain of engine events
+ * (src/hw/device) that ends with sm_sim_note_finish().  Before the event
+ * runs, the clock runs up to its start.  An event its checks refuse took no
+ * time: the next one may start where it would have.
+ */
+#include "sim/sim_internal.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+void sm_sim_note_finish(struct smmusim *s, uint64_t seq, uint64_t t)
+{
+	if (t > s->last_cycle)
+		s->last_cycle = t;
+	if (seq == s->seq) {
+		s->prev_done = true;
+		s->prev_finish = t;
+	}
+}
+
+int sm_sim_prefix_error(struct smmusim *s, int rc, const char *fmt, ...)
+{
+	char msg[SM_ERRBUF_LEN], prefix[SM_ERRBUF_LEN];
+	va_list ap;
+	snprintf(msg, sizeof(msg), "%s", s->err.msg);
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	sm_err(&s->err, rc, "%s: %s", prefix, msg);
+	return rc;
+}
+
+/* "+N": wait until the previous event has finished (a device access may
+ * still be retrying), then N cycles more. */
+static int start_after_prev(struct smmusim *s, const struct smmusim_event *ev,
+			    uint64_t *start)
+{
+	while (!s->prev_done) {
+		int rc = sm_engine_step(&s->eng);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			return sm_err(&s->err, SMMUSIM_EINTERNAL,
+				      "previous event never finished");
+	}
+	*start = s->prev_finish + ev->time;
+	if (*start < s->prev_finish)
+		return sm_err(&s->err, SMMUSIM_ERANGE,
+			      "+%" PRIu64 " overflows the clock", ev->time);
+	return 0;
+}
+
+/* The cycle at which ev starts. */
+static int event_start(struct smmusim *s, const struct smmusim_event *ev,
+		       uint64_t *start)
+{
+	if (ev->timing == SMMUSIM_AFTER_PREV)
+		return start_after_prev(s, ev, start);
+	if (ev->timing != SMMUSIM_AT)
+		return sm_err(&s->err, SMMUSIM_EINVAL, "unknown timing %d",
+			      (int)ev->timing);
+	if (s->started && ev->time < s->prev_start)
+		return sm_err(&s->err, SMMUSIM_EINVAL,
+			      "out-of-order time stamp: @%" PRIu64
+			      " is earlier than the start of the "
+			      "previous event (cycle %" PRIu64 ")",
+			      ev->time, s->prev_start);
+	*start = ev->time;
+	return 0;
+}
+
+int smmusim_submit(smmusim_t *s, const struct smmusim_event *ev)
+{
+	uint64_t start = 0;
+	int rc;
+	if (!s || !ev)
+		return SMMUSIM_EINVAL;
+	sm_err_clear(&s->err);
+	if (s->finished)
+		return sm_err(&s->err, SMMUSIM_ESTATE,
+			      "submit after smmusim_finish()");
+	if ((unsigned)ev->type >= SMMUSIM_EV_COUNT_)
+		return sm_err(&s->err, SMMUSIM_EINVAL, "unknown event type %d",
+			      (int)ev->type);
+	if ((rc = event_start(s, ev, &start)) < 0)
+		return rc;
+	if (start < s->eng.now)
+		start = s->eng.now; /* @N before driver probe finished */
+	if ((rc = sm_engine_run_until(&s->eng, start)) < 0)
+		return rc;
+	s->started = true;
+	s->prev_start = start;
+	s->prev_done = false;
+	s->seq++;
+	(*s->st_events)++;
+	rc = sm_sim_dispatch(s, ev, start);
+	if (rc < 0) {
+		/* A refused event took no time: the next one may start. */
+		sm_sim_note_finish(s, s->seq, start);
+		const char *kw = smmusim_event_name(ev->type);
+		return sm_sim_prefix_error(s, rc, "%s", kw ? kw : "event");
+	}
+	return 0;
+}
