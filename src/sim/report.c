@@ -136,11 +136,11 @@ static void json_run(FILE *f, const struct smmusim *s)
 			h.count, h.sum, h.min, h.p50, h.p90, h.p99, h.max);
 	}
 	fprintf(f, "},\"violations_total\":%" PRIu64 ",\"violations\":[",
-		s->oracle.total);
-	for (size_t i = 0; i < s->oracle.nkept; i++) {
+		sm_oracle_total(&s->oracle));
+	for (size_t i = 0; i < sm_oracle_kept_count(&s->oracle); i++) {
 		if (i)
 			fputc(',', f);
-		json_violation(f, &s->oracle.kept[i]);
+		json_violation(f, sm_oracle_kept_at(&s->oracle, i));
 	}
 	fputs("]}", f);
 }
@@ -175,59 +175,66 @@ static void text_violation(FILE *f, const struct smmusim_violation *v)
 	fputc('\n', f);
 }
 
-static void text_report(FILE *f, smmusim_t *const *runs, size_t n)
-{
-	const int w0 = 40, w = 16;
-	const struct smmusim *s0 = runs[0];
+enum { W0 = 40, W = 16 }; /* widths: row names, one run's column */
 
+static void text_header(FILE *f, const struct smmusim *s0)
+{
 	fprintf(f, "trace: %s   seed: %" PRIu64 "\n",
 		s0->trace ? s0->trace : "(api)",
 		sm_cfg_u64(s0->cfg, SM_K_SIM_SEED));
+}
 
-	/* Config keys that differ between runs. */
-	bool any = false;
-	for (size_t k = 0; k < smmusim_config_key_count() && n > 1; k++) {
-		char a[64], b[64];
-		sm_cfg_format(runs[0]->cfg, (enum sm_key_id)k, a, sizeof(a));
-		for (size_t r = 1; r < n; r++) {
-			sm_cfg_format(runs[r]->cfg, (enum sm_key_id)k, b,
-				      sizeof(b));
-			if (strcmp(a, b) != 0) {
-				any = true;
-				break;
-			}
-		}
+/* Whether config key id has different values in the runs. */
+static bool key_differs(smmusim_t *const *runs, size_t n, enum sm_key_id id)
+{
+	char first[64], val[64];
+	sm_cfg_format(runs[0]->cfg, id, first, sizeof(first));
+	for (size_t r = 1; r < n; r++) {
+		sm_cfg_format(runs[r]->cfg, id, val, sizeof(val));
+		if (strcmp(val, first) != 0)
+			return true;
 	}
-	fprintf(f, "\n%-*s", w0, "");
+	return false;
+}
+
+static void text_column_heads(FILE *f, smmusim_t *const *runs, size_t n)
+{
+	fprintf(f, "\n%-*s", W0, "");
 	for (size_t r = 0; r < n; r++)
-		fprintf(f, " %*s", w, run_label(runs[r]));
+		fprintf(f, " %*s", W, run_label(runs[r]));
 	fputc('\n', f);
-	if (any) {
-		for (size_t k = 0; k < smmusim_config_key_count(); k++) {
-			enum sm_key_id id = (enum sm_key_id)k;
-			char first[64], val[64];
-			bool differ = false;
-			sm_cfg_format(runs[0]->cfg, id, first, sizeof(first));
-			for (size_t r = 1; r < n && !differ; r++) {
-				sm_cfg_format(runs[r]->cfg, id, val,
-					      sizeof(val));
-				differ = strcmp(val, first) != 0;
-			}
-			if (!differ)
-				continue;
-			fprintf(f, "%-*s", w0, sm_cfg_key_name(id));
-			for (size_t r = 0; r < n; r++) {
-				sm_cfg_format(runs[r]->cfg, id, val,
-					      sizeof(val));
-				fprintf(f, " %*s", w, val);
-			}
-			fputc('\n', f);
+}
+
+/* The config keys that differ between runs, one row each, then a blank
+ * line; nothing when every run has the same config. */
+static void text_config_diff(FILE *f, smmusim_t *const *runs, size_t n)
+{
+	size_t nk = smmusim_config_key_count();
+	bool any = false;
+	for (size_t k = 0; k < nk && n > 1 && !any; k++)
+		any = key_differs(runs, n, (enum sm_key_id)k);
+	if (!any)
+		return;
+	for (size_t k = 0; k < nk; k++) {
+		enum sm_key_id id = (enum sm_key_id)k;
+		char val[64];
+		if (!key_differs(runs, n, id))
+			continue;
+		fprintf(f, "%-*s", W0, sm_cfg_key_name(id));
+		for (size_t r = 0; r < n; r++) {
+			sm_cfg_format(runs[r]->cfg, id, val, sizeof(val));
+			fprintf(f, " %*s", W, val);
 		}
 		fputc('\n', f);
 	}
+	fputc('\n', f);
+}
 
-	/* Counters: the first run's names (every run registers the same
-	 * set), rows where some run is non-zero. */
+/* Counters: the first run's names (every run registers the same set),
+ * rows where some run is non-zero. */
+static void text_counters(FILE *f, smmusim_t *const *runs, size_t n)
+{
+	const struct smmusim *s0 = runs[0];
 	size_t nc = sm_stats_counter_count(s0->stats), hidden = 0;
 	for (size_t i = 0; i < nc; i++) {
 		const char *name;
@@ -243,11 +250,11 @@ static void text_report(FILE *f, smmusim_t *const *runs, size_t n)
 			hidden++;
 			continue;
 		}
-		fprintf(f, "%-*s", w0, name);
+		fprintf(f, "%-*s", W0, name);
 		for (size_t r = 0; r < n; r++) {
 			uint64_t x = 0;
 			smmusim_stat_get(runs[r], name, &x);
-			fprintf(f, " %*" PRIu64, w, x);
+			fprintf(f, " %*" PRIu64, W, x);
 		}
 		fputc('\n', f);
 	}
@@ -256,8 +263,13 @@ static void text_report(FILE *f, smmusim_t *const *runs, size_t n)
 			"(%zu counters are 0 in every run; --format json "
 			"lists them all)\n",
 			hidden);
+}
 
-	fprintf(f, "\n%-*s", w0, "latency p50/p99/max (cycles)");
+/* Latency histograms some run recorded into: p50/p99/max per run. */
+static void text_latency(FILE *f, smmusim_t *const *runs, size_t n)
+{
+	const struct smmusim *s0 = runs[0];
+	fprintf(f, "\n%-*s", W0, "latency p50/p99/max (cycles)");
 	fputc('\n', f);
 	size_t nh = sm_stats_hist_count(s0->stats);
 	for (size_t i = 0; i < nh; i++) {
@@ -273,7 +285,7 @@ static void text_report(FILE *f, smmusim_t *const *runs, size_t n)
 		}
 		if (!used)
 			continue;
-		fprintf(f, "%-*s", w0, name);
+		fprintf(f, "%-*s", W0, name);
 		for (size_t r = 0; r < n; r++) {
 			struct smmusim_hist_summary hr = {0};
 			char cell[64];
@@ -281,31 +293,47 @@ static void text_report(FILE *f, smmusim_t *const *runs, size_t n)
 			snprintf(cell, sizeof(cell),
 				 "%" PRIu64 "/%" PRIu64 "/%" PRIu64, hr.p50,
 				 hr.p99, hr.max);
-			fprintf(f, " %*s", w, cell);
+			fprintf(f, " %*s", W, cell);
 		}
 		fputc('\n', f);
 	}
+}
 
+static void text_violations(FILE *f, smmusim_t *const *runs, size_t n)
+{
 	fputs("\nviolations\n", f);
 	for (size_t r = 0; r < n; r++) {
-		const struct smmusim *s = runs[r];
-		if (!s->oracle.enabled) {
+		const struct sm_oracle *o = &runs[r]->oracle;
+		const char *label = run_label(runs[r]);
+		uint64_t total = sm_oracle_total(o);
+		size_t kept = sm_oracle_kept_count(o);
+		if (!sm_oracle_enabled(o)) {
 			fprintf(f, "  %s: not checked (check.enable=off)\n",
-				run_label(s));
+				label);
 			continue;
 		}
-		if (!s->oracle.total) {
-			fprintf(f, "  %s: none\n", run_label(s));
+		if (!total) {
+			fprintf(f, "  %s: none\n", label);
 			continue;
 		}
-		fprintf(f, "  %s: %" PRIu64 "\n", run_label(s),
-			s->oracle.total);
-		for (size_t i = 0; i < s->oracle.nkept; i++)
-			text_violation(f, &s->oracle.kept[i]);
-		if (s->oracle.total > s->oracle.nkept)
+		fprintf(f, "  %s: %" PRIu64 "\n", label, total);
+		for (size_t i = 0; i < kept; i++)
+			text_violation(f, sm_oracle_kept_at(o, i));
+		if (total > kept)
 			fprintf(f, "    (%" PRIu64 " more not kept)\n",
-				s->oracle.total - s->oracle.nkept);
+				total - kept);
 	}
+}
+
+/* The side-by-side table: one column per run. */
+static void text_report(FILE *f, smmusim_t *const *runs, size_t n)
+{
+	text_header(f, runs[0]);
+	text_column_heads(f, runs, n);
+	text_config_diff(f, runs, n);
+	text_counters(f, runs, n);
+	text_latency(f, runs, n);
+	text_violations(f, runs, n);
 }
 
 int smmusim_write_report(FILE *out, smmusim_t *const *runs, size_t n,
