@@ -12,6 +12,7 @@
 #include "engine/config.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,124 +51,6 @@ struct smmusim_config {
 	char presets[PRESETS_LEN];
 	struct sm_errbuf err;
 };
-
-/* Presets: named sets of assignments.  docs/policies.md says which kernel
- * behaviour each key of a policy preset reproduces. */
-struct preset {
-	const char *name;
-	const char *desc;
-	const char *const *set;
-	size_t n;
-};
-
-static const char *const linux_6_5[] = {
-    "policy.notifier.placement=range_end",
-    "policy.cpu.range_split=ascending",
-    "policy.notifier.range_start_bug=off",
-};
-static const char *const linux_6_6[] = {
-    "policy.notifier.placement=arch_flush",
-    "policy.cpu.range_split=ascending",
-    "policy.notifier.range_start_bug=on",
-};
-static const char *const linux_6_14[] = {
-    "policy.notifier.placement=arch_flush",
-    "policy.cpu.range_split=descending",
-    "policy.notifier.range_start_bug=off",
-};
-
-static const struct preset policy_presets[] = {
-    {"linux-6.5",
-     "before 6.6: secondary-TLB hook from invalidate_range_end and "
-     "ptep_clear_flush_notify; the permission-upgrade flush misses it",
-     linux_6_5, sizeof(linux_6_5) / sizeof(linux_6_5[0])},
-    {"linux-6.6",
-     "6.6+: secondary-TLB hook called from the arm64 TLB flush routines "
-     "(commit 'mmu_notifiers: Call invalidate_range() when invalidating "
-     "TLBs'); v6.6.0's ascending range split and its empty notifier "
-     "range",
-     linux_6_6, sizeof(linux_6_6) / sizeof(linux_6_6[0])},
-    {"linux-6.14",
-     "6.14+: descending range split ('arm64/mm: Modify range-based tlbi "
-     "to decrement scale') and the real range for the notifier again "
-     "(f7edb07ad7c6)",
-     linux_6_14, sizeof(linux_6_14) / sizeof(linux_6_14[0])},
-};
-
-/* Hardware presets: what other simulators model, so their numbers can be
- * reproduced (docs/validation.md) and compared with ours. */
-static const char *const hw_qemu_7_2[] = {
-    /* hw/arm/smmu-common.c: one hash table of SMMU_IOTLB_MAX_SIZE (256)
-     * entries, emptied when an insert finds it full; no micro-TLB; the
-     * configuration cache is unbounded; commands take no time. */
-    "smmu.iotlb.entries=256",
-    "smmu.iotlb.ways=256",
-    "smmu.iotlb.replacement=flushall",
-    "smmu.iotlb.perm_fault_from_cache=on",
-    "smmu.iotlb.cache_translation_faults=off",
-    "smmu.utlb.entries=0",
-    "smmu.walkcache.entries=0",
-    "smmu.cfgcache.entries=4096",
-    "smmu.cfgcache.ways=16",
-    "smmu.lat.iotlb_hit=0",
-    "smmu.lat.cfg=0",
-    "smmu.lat.cmd=0",
-    "smmu.lat.cmd_cfgi=0",
-    "smmu.lat.cmd_tlbi=0",
-    "smmu.lat.cmd_sync=0",
-    "smmu.lat.inv_scan=0",
-    "smmu.btm=off",
-};
-static const char *const hw_gem5[] = {
-    /* src/dev/arm/SMMUv3.py defaults: main TLB 2048 x 4 (round robin),
-     * config cache 64 x 4, tlb/cfg lookup 3 cycles; cached read-only
-     * entries do not make writes fault (a re-walk decides). */
-    "smmu.iotlb.entries=2048",
-    "smmu.iotlb.ways=4",
-    "smmu.iotlb.replacement=rr",
-    "smmu.iotlb.perm_fault_from_cache=off",
-    "smmu.iotlb.cache_translation_faults=off",
-    "smmu.utlb.entries=32",
-    "smmu.utlb.ways=32",
-    "smmu.lat.utlb_hit=1",
-    "smmu.cfgcache.entries=64",
-    "smmu.cfgcache.ways=4",
-    "smmu.lat.iotlb_hit=3",
-    "smmu.lat.cfg=3",
-    "smmu.lat.cmd=0",
-    "smmu.lat.cmd_cfgi=0",
-    "smmu.lat.cmd_tlbi=0",
-    "smmu.lat.cmd_sync=0",
-    "smmu.lat.inv_scan=0",
-    "smmu.btm=off",
-};
-
-static const struct preset hw_presets[] = {
-    {"qemu-7.2",
-     "QEMU 7.2's SMMUv3: 256-entry IOTLB flushed whole when full, no "
-     "micro-TLB, unbounded config cache, zero-time commands",
-     hw_qemu_7_2, sizeof(hw_qemu_7_2) / sizeof(hw_qemu_7_2[0])},
-    {"gem5-default",
-     "gem5's SMMUv3 defaults: 2048x4 main TLB (rr), 64x4 config cache, "
-     "3-cycle lookups, zero-time invalidations, cached RO entries never "
-     "fault a write",
-     hw_gem5, sizeof(hw_gem5) / sizeof(hw_gem5[0])},
-};
-
-static int preset_table(const char *kind, const struct preset **tab, size_t *n)
-{
-	if (kind && strcmp(kind, "policy") == 0) {
-		*tab = policy_presets;
-		*n = sizeof(policy_presets) / sizeof(policy_presets[0]);
-		return 0;
-	}
-	if (kind && strcmp(kind, "hw") == 0) {
-		*tab = hw_presets;
-		*n = sizeof(hw_presets) / sizeof(hw_presets[0]);
-		return 0;
-	}
-	return SMMUSIM_EINVAL;
-}
 
 static int find_key(const char *name, size_t n)
 {
@@ -409,17 +292,18 @@ const char *sm_cfg_presets(const smmusim_config_t *cfg)
 	return cfg->presets;
 }
 
-int smmusim_config_apply_preset(smmusim_config_t *cfg, const char *kind,
-				const char *name)
+int sm_cfg_error(smmusim_config_t *cfg, int code, const char *fmt, ...)
 {
-	const struct preset *tab;
-	size_t n;
-	if (!cfg || !name)
-		return SMMUSIM_EINVAL;
-	if (preset_table(kind, &tab, &n) < 0)
-		return sm_err(&cfg->err, SMMUSIM_EINVAL,
-			      "unknown preset kind '%s' (allowed: policy, hw)",
-			      kind ? kind : "(null)");
+	va_list ap;
+	va_start(ap, fmt);
+	sm_verr(&cfg->err, code, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int sm_cfg_apply_preset(smmusim_config_t *cfg, const char *kind,
+			const struct sm_preset *tab, size_t n, const char *name)
+{
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(tab[i].name, name) != 0)
 			continue;
@@ -442,32 +326,4 @@ int smmusim_config_apply_preset(smmusim_config_t *cfg, const char *kind,
 	return sm_err(&cfg->err, SMMUSIM_EINVAL,
 		      "unknown %s preset '%s' (allowed: %s)", kind, name,
 		      n ? list : "none yet");
-}
-
-size_t smmusim_preset_count(const char *kind)
-{
-	const struct preset *tab;
-	size_t n;
-	if (preset_table(kind, &tab, &n) < 0)
-		return 0;
-	return n;
-}
-
-int smmusim_preset_info(const char *kind, size_t i, const char **name,
-			const char **description,
-			const char *const **assignments, size_t *n_assignments)
-{
-	const struct preset *tab;
-	size_t n;
-	if (preset_table(kind, &tab, &n) < 0 || i >= n)
-		return SMMUSIM_EINVAL;
-	if (name)
-		*name = tab[i].name;
-	if (description)
-		*description = tab[i].desc;
-	if (assignments)
-		*assignments = tab[i].set;
-	if (n_assignments)
-		*n_assignments = tab[i].n;
-	return 0;
 }

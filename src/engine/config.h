@@ -29,4 +29,28 @@ void sm_cfg_format(const smmusim_config_t *cfg, enum sm_key_id id, char *buf,
 /* Names of presets applied, in order, "+"-joined ("" if none). */
 const char *sm_cfg_presets(const smmusim_config_t *cfg);
 
+/* A preset: a named list of "key=value" assignments.  The tables live with
+ * what they model (kernel/policies.c, hw/presets.c); the composition root
+ * hands one to sm_cfg_apply_preset. */
+struct sm_preset {
+	const char *name;
+	const char *desc;
+	const char *const *set;
+	size_t n;
+};
+#define SM_PRESET(name, desc, set)                                             \
+	{                                                                      \
+		(name), (desc), (set), sizeof(set) / sizeof((set)[0])          \
+	}
+
+/* Apply preset `name` of tab[0..n), a table of `kind` ("policy", "hw":
+ * for messages), and add its name to the config's list of presets.  An
+ * unknown name fails with a message listing the table's names. */
+int sm_cfg_apply_preset(smmusim_config_t *cfg, const char *kind,
+			const struct sm_preset *tab, size_t n,
+			const char *name);
+/* Leave a message in cfg (see smmusim_config_error); returns code. */
+int sm_cfg_error(smmusim_config_t *cfg, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif
