@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests for the config registry: key table, typed setters and their error
- * messages, presets, copying, and smmusim_new_ex's validation. */
+ * messages, presets, copying, config files and layers, and
+ * smmusim_new_ex's validation. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <smmusim/config.h>
 #include <smmusim/error.h>
@@ -759,6 +761,183 @@ static void test_new_ex_ok_copies_config(void **state)
 			 SMMUSIM_EINVAL);
 }
 
+/* ---- config files and layers ---- */
+
+static void test_load_string(void **state)
+{
+	smmusim_config_t *cfg = *state;
+	/* Comments, blank lines, trimming, CRLF, no final newline; a later
+	 * line wins. */
+	assert_int_equal(smmusim_config_load_string(cfg, "t.conf",
+						    "# a comment\n"
+						    "\n"
+						    "  cpu.count = 2  # two\n"
+						    "\tsmmu.btm=on\r\n"
+						    "cpu.count = 8"),
+			 0);
+	assert_get(cfg, "cpu.count", "8");
+	assert_get(cfg, "smmu.btm", "on");
+	assert_string_equal(sm_cfg_presets(cfg), "");
+	assert_int_equal(smmusim_config_load_string(cfg, "t.conf", ""), 0);
+	assert_int_equal(smmusim_config_load_string(cfg, NULL, "# only\n"), 0);
+	assert_int_equal(smmusim_config_load_string(NULL, "x", "a = b"),
+			 SMMUSIM_EINVAL);
+	assert_int_equal(smmusim_config_load_string(cfg, "x", NULL),
+			 SMMUSIM_EINVAL);
+}
+
+static void test_load_syntax_errors(void **state)
+{
+	smmusim_config_t *cfg = *state;
+	/* FILE:LINE:COLUMN, the column of the line's first character; the
+	 * valid line before the error is not applied. */
+	assert_int_equal(smmusim_config_load_string(cfg, "s.conf",
+						    "cpu.count = 2\n"
+						    "   bogus line\n"),
+			 SMMUSIM_EINVAL);
+	assert_string_equal(smmusim_config_error(cfg),
+			    "s.conf:2:4: expected 'key = value'");
+	assert_get(cfg, "cpu.count", "4");
+	assert_int_equal(smmusim_config_load_string(cfg, "s.conf", " = 1\n"),
+			 SMMUSIM_EINVAL);
+	assert_string_equal(smmusim_config_error(cfg),
+			    "s.conf:1:2: expected 'key = value'");
+	assert_int_equal(
+	    smmusim_config_load_string(cfg, NULL, "cpu.count =  # none\n"),
+	    SMMUSIM_EINVAL);
+	assert_string_equal(smmusim_config_error(cfg),
+			    "(string):1:1: expected 'key = value'");
+	/* A syntax error anywhere stops the file before any setting. */
+	assert_int_equal(smmusim_config_load_string(cfg, "s.conf",
+						    "cpu.count = 999\n"
+						    "oops\n"),
+			 SMMUSIM_EINVAL);
+	assert_string_equal(smmusim_config_error(cfg),
+			    "s.conf:2:1: expected 'key = value'");
+}
+
+static void test_load_value_errors(void **state)
+{
+	smmusim_config_t *cfg = *state;
+	/* A bad value points at the value, an unknown key at the key; the
+	 * library's own message follows; nothing of the file applies. */
+	assert_int_equal(smmusim_config_load_string(cfg, "v.conf",
+						    "smmu.btm = on\n"
+						    "cpu.count =   999\n"),
+			 SMMUSIM_ERANGE);
+	assert_string_equal(smmusim_config_error(cfg),
+			    "v.conf:2:15: cpu.count: 999 is out of range "
+			    "(allowed: 1..256)");
+	assert_get(cfg, "smmu.btm", "off");
+	assert_int_equal(
+	    smmusim_config_load_string(cfg, "v.conf", "\n  nokey.x = 1\n"),
+	    SMMUSIM_ENOKEY);
+	assert_string_equal(smmusim_config_error(cfg),
+			    "v.conf:2:3: unknown config key 'nokey.x' "
+			    "(smmusim config --list shows them all)");
+	/* Only the first '=' separates: the rest is the value. */
+	assert_int_equal(
+	    smmusim_config_load_string(cfg, "v.conf", "smmu.btm = on=off\n"),
+	    SMMUSIM_EINVAL);
+	assert_err_has(cfg, "v.conf:1:12: smmu.btm: 'on=off'");
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_load_file(void **state)
+{
+	smmusim_config_t *cfg = *state;
+	char path[] = "/tmp/smmusim-test-config-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	write_file(path, "cpu.count = 2\nsmmu.btm = on\n");
+	assert_int_equal(smmusim_config_load_file(cfg, path), 0);
+	assert_get(cfg, "cpu.count", "2");
+	assert_get(cfg, "smmu.btm", "on");
+
+	/* Errors name the file. */
+	write_file(path, "\n\ncpu.count = 0\n");
+	assert_int_equal(smmusim_config_load_file(cfg, path), SMMUSIM_ERANGE);
+	char want[128];
+	snprintf(want, sizeof(want), "%s:3:13: cpu.count: 0", path);
+	assert_err_has(cfg, want);
+	assert_get(cfg, "cpu.count", "2");
+	unlink(path);
+
+	assert_int_equal(smmusim_config_load_file(cfg, path), SMMUSIM_EIO);
+	snprintf(want, sizeof(want), "cannot open config file '%s': ", path);
+	assert_err_has(cfg, want);
+	assert_int_equal(smmusim_config_load_file(cfg, NULL), SMMUSIM_EINVAL);
+	assert_int_equal(smmusim_config_load_file(NULL, path), SMMUSIM_EINVAL);
+}
+
+static void test_apply_layers(void **state)
+{
+	smmusim_config_t *cfg = *state;
+	char path[] = "/tmp/smmusim-test-layers-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	/* The file overrides both presets; -o overrides the file. */
+	write_file(path, "smmu.iotlb.entries = 512\n"
+			 "policy.cpu.range_split = descending\n"
+			 "cpu.count = 2\n");
+	const char *hw[] = {"qemu-7.2"}, *files[] = {path},
+		   *sets[] = {"cpu.count=3", "cpu.count=6"};
+	struct smmusim_config_layers l = {
+	    .hw = hw,
+	    .n_hw = 1,
+	    .policy = "linux-6.5",
+	    .files = files,
+	    .n_files = 1,
+	    .sets = sets,
+	    .n_sets = 2,
+	};
+	assert_int_equal(smmusim_config_apply_layers(cfg, &l), 0);
+	assert_string_equal(sm_cfg_presets(cfg), "qemu-7.2+linux-6.5");
+	assert_get(cfg, "smmu.iotlb.replacement", "flushall"); /* hw */
+	assert_get(cfg, "policy.notifier.placement", "range_end");
+	assert_get(cfg, "smmu.iotlb.entries", "512");		 /* file */
+	assert_get(cfg, "policy.cpu.range_split", "descending"); /* file */
+	assert_get(cfg, "cpu.count", "6");			 /* -o */
+
+	/* A failing layer leaves the config as it was. */
+	smmusim_config_t *fresh = NULL;
+	assert_int_equal(smmusim_config_new(&fresh, NULL), 0);
+	const char *bad[] = {"cpu.count=0"};
+	l.sets = bad;
+	l.n_sets = 1;
+	assert_int_equal(smmusim_config_apply_layers(fresh, &l),
+			 SMMUSIM_ERANGE);
+	assert_err_has(fresh, "cpu.count: 0 is out of range");
+	assert_string_equal(sm_cfg_presets(fresh), "");
+	assert_get(fresh, "smmu.iotlb.entries", "2048"); /* default */
+	l.policy = "linux-9";
+	assert_int_equal(smmusim_config_apply_layers(fresh, &l),
+			 SMMUSIM_EINVAL);
+	assert_err_has(fresh, "unknown policy preset 'linux-9'");
+	assert_string_equal(sm_cfg_presets(fresh), "");
+	smmusim_config_free(fresh);
+	unlink(path);
+
+	/* Nothing but defaults; NULL arrays with counts are refused. */
+	struct smmusim_config_layers none = {0};
+	assert_int_equal(smmusim_config_apply_layers(cfg, &none), 0);
+	none.n_files = 1;
+	assert_int_equal(smmusim_config_apply_layers(cfg, &none),
+			 SMMUSIM_EINVAL);
+	assert_int_equal(smmusim_config_apply_layers(cfg, NULL),
+			 SMMUSIM_EINVAL);
+	assert_int_equal(smmusim_config_apply_layers(NULL, &l), SMMUSIM_EINVAL);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup_cfg, teardown_cfg)
 
 int main(void)
@@ -784,6 +963,11 @@ int main(void)
 	    T(test_new_ex_bad_tlb_geometry),
 	    T(test_new_ex_failure_frees),
 	    T(test_new_ex_ok_copies_config),
+	    T(test_load_string),
+	    T(test_load_syntax_errors),
+	    T(test_load_value_errors),
+	    T(test_load_file),
+	    T(test_apply_layers),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -4,7 +4,8 @@
  * a config file, and smmusim_config_set() here.  Every key has a type, a
  * default, an allowed range or set of values, and a one-line description;
  * `smmusim config --list` prints them all.  Presets ("--policy linux-6.6")
- * are named sets of keys applied in order.
+ * are named sets of keys applied in order; smmusim_config_apply_layers()
+ * is the rule for which of presets, files and single keys wins.
  */
 #ifndef SMMUSIM_CONFIG_H
 #define SMMUSIM_CONFIG_H
@@ -59,6 +60,42 @@ const char *smmusim_config_error(const smmusim_config_t *cfg);
 /* The static key table. */
 size_t smmusim_config_key_count(void);
 int smmusim_config_key_info(size_t i, struct smmusim_key_info *out);
+
+/*
+ * Config files: one "key = value" a line; '#' starts a comment; blank lines
+ * are skipped; spaces and tabs around key and value are trimmed.  The whole
+ * file is read and its syntax checked, then its settings apply in order (a
+ * later line wins).  On any error cfg is left as it was and
+ * smmusim_config_error() says "FILE:LINE:COLUMN: message" (or why the file
+ * could not be read: SMMUSIM_EIO).
+ */
+int smmusim_config_load_file(smmusim_config_t *cfg, const char *path);
+/* The same from memory; `name` stands for FILE in messages (NULL:
+ * "(string)"). */
+int smmusim_config_load_string(smmusim_config_t *cfg, const char *name,
+			       const char *text);
+
+/*
+ * Which setting wins.  A configuration is built from layers applied in this
+ * fixed order, so that the more specific setting always wins: the key's
+ * default, then hardware presets (in order), then the policy preset, then
+ * config files (in order), then single "key=value" assignments (in order).
+ * Any pointer may be NULL when its count is 0.
+ */
+struct smmusim_config_layers {
+	const char *const *hw; /* hardware preset names */
+	size_t n_hw;
+	const char *policy;	  /* a policy preset name, or NULL */
+	const char *const *files; /* config file paths */
+	size_t n_files;
+	const char *const *sets; /* "key=value" */
+	size_t n_sets;
+};
+/* Apply the layers to cfg (usually fresh from smmusim_config_new()).  On
+ * error cfg is left as it was; smmusim_config_error() says which layer
+ * failed and why. */
+int smmusim_config_apply_layers(smmusim_config_t *cfg,
+				const struct smmusim_config_layers *layers);
 
 /* Presets.  kind is "policy" (kernel behaviour) or "hw" (hardware). */
 int smmusim_config_apply_preset(smmusim_config_t *cfg, const char *kind,

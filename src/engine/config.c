@@ -43,12 +43,10 @@ static const struct key_def keys[SM_K_COUNT_] = {
 #undef KE
 };
 
-#define PRESETS_LEN 128
-
 struct smmusim_config {
 	const struct smmusim_allocator *alloc;
 	uint64_t val[SM_K_COUNT_];
-	char presets[PRESETS_LEN];
+	char presets[SM_CFG_PRESETS_LEN];
 	struct sm_errbuf err;
 };
 
@@ -290,6 +288,23 @@ void sm_cfg_format(const smmusim_config_t *cfg, enum sm_key_id id, char *buf,
 const char *sm_cfg_presets(const smmusim_config_t *cfg)
 {
 	return cfg->presets;
+}
+
+const struct smmusim_allocator *sm_cfg_alloc(const smmusim_config_t *cfg)
+{
+	return cfg->alloc;
+}
+
+void sm_cfg_save(const smmusim_config_t *cfg, struct sm_cfg_saved *out)
+{
+	memcpy(out->val, cfg->val, sizeof(out->val));
+	memcpy(out->presets, cfg->presets, sizeof(out->presets));
+}
+
+void sm_cfg_restore(smmusim_config_t *cfg, const struct sm_cfg_saved *in)
+{
+	memcpy(cfg->val, in->val, sizeof(cfg->val));
+	memcpy(cfg->presets, in->presets, sizeof(cfg->presets));
 }
 
 int sm_cfg_error(smmusim_config_t *cfg, int code, const char *fmt, ...)

@@ -28,6 +28,18 @@ void sm_cfg_format(const smmusim_config_t *cfg, enum sm_key_id id, char *buf,
 		   size_t len);
 /* Names of presets applied, in order, "+"-joined ("" if none). */
 const char *sm_cfg_presets(const smmusim_config_t *cfg);
+#define SM_CFG_PRESETS_LEN 128
+/* The allocator the config was created with. */
+const struct smmusim_allocator *sm_cfg_alloc(const smmusim_config_t *cfg);
+
+/* Every value and the list of presets, saved to undo a group of settings
+ * that failed half-way (a config file, a set of layers). */
+struct sm_cfg_saved {
+	uint64_t val[SM_K_COUNT_];
+	char presets[SM_CFG_PRESETS_LEN];
+};
+void sm_cfg_save(const smmusim_config_t *cfg, struct sm_cfg_saved *out);
+void sm_cfg_restore(smmusim_config_t *cfg, const struct sm_cfg_saved *in);
 
 /* A preset: a named list of "key=value" assignments.  The tables live with
  * what they model (kernel/policies.c, hw/presets.c); the composition root

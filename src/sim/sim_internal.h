@@ -13,6 +13,7 @@
  *   sim_run.c       run the clock, finish, replay a trace file
  *   sim_results.c   counters, histograms, violations
  *   presets.c       the preset tables of kernel/ and hw/ behind the API
+ *   config_layers.c which setting wins: presets, files, single keys
  *   report.c        the report writers
  *
  * Shared by these files and the white-box tests; not installed.
