@@ -117,6 +117,21 @@ expect "unknown policy" 2 "linux-6.6" -- \
 	"$S" replay "$T/perm-upgrade.trace" --policy linux-2.4
 expect "inconsistent keys" 2 "cpu.tlb.entries" -- \
 	"$S" replay "$T/perm-upgrade.trace" -o cpu.tlb.entries=1000 -o cpu.tlb.ways=3
+# -c FILE: the library's config files (smmusim_config_load_file); the file
+# overrides the presets, -o overrides the file.
+printf '# two PEs\ncpu.count = 2\n  smmu.btm=on  # trailing\n' >"$tmp/good.conf"
+expect "-c file applies" 0 "^2$" -- \
+	"$S" config --get cpu.count -c "$tmp/good.conf"
+expect "-o overrides -c" 0 "^off$" -- \
+	"$S" config --get smmu.btm -c "$tmp/good.conf" -o smmu.btm=off
+printf 'cpu.count = 2\ncpu.count =  999\n' >"$tmp/bad.conf"
+expect "-c bad value names file:line:column" 2 "bad.conf:2:14: cpu.count" -- \
+	"$S" replay "$T/perm-upgrade.trace" -c "$tmp/bad.conf"
+printf 'cpu.count = 2\n  oops\n' >"$tmp/syntax.conf"
+expect "-c syntax error" 2 "syntax.conf:2:3: expected 'key = value'" -- \
+	"$S" config --get cpu.count -c "$tmp/syntax.conf"
+expect "-c missing file" 2 "cannot open config file" -- \
+	"$S" config --get cpu.count -c "$tmp/none.conf"
 expect "no arguments" 2 "" -- "$S"
 expect "unknown flag" 2 "" -- "$S" replay "$T/perm-upgrade.trace" --frob
 expect "config --list" 0 "policy.notifier.placement" -- "$S" config --list

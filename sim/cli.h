@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the subcommands of the smmusim command share: exit codes, messages,
+ * the usage text, and the options parser.  The command includes only the
+ * public headers <smmusim/...> and system headers: everything that decides
+ * behaviour is the library's.
+ */
+#ifndef SMMUSIM_CLI_H
+#define SMMUSIM_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <smmusim/smmusim.h>
+
+enum {
+	EXIT_CLEAN = 0,
+	EXIT_VIOLATIONS = 1,
+	EXIT_USAGE = 2,
+};
+
+extern const char cli_usage_text[];
+
+/* Print "smmusim: MESSAGE" on stderr; returns EXIT_USAGE for `return
+ * fail()`. */
+int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The library leaves its messages in per-object buffers; fall back to the
+ * generic text of the code if a failing call left none. */
+const char *msg_or(const char *msg, int rc);
+
+/* Options of every command; each command accepts a subset (`allowed`). */
+struct opts {
+	const char *cmd;
+	unsigned allowed;
+	const char **policies;
+	size_t n_policies;
+	const char **hws;
+	size_t n_hws;
+	const char **sets; /* -o / --set, in order */
+	size_t n_sets;
+	const char **files; /* -c / --config, in order */
+	size_t n_files;
+	const char **args; /* positional arguments */
+	size_t n_args;
+	const char *out_path;
+	enum smmusim_format format;
+	const char *get_key;
+	bool no_check;
+	bool stats_memory;
+	bool list;
+	bool help;
+};
+
+enum {
+	O_POLICY = 1u << 0,
+	O_HW = 1u << 1,
+	O_SET = 1u << 2,
+	O_CFILE = 1u << 3,
+	O_FORMAT = 1u << 4,
+	O_OUT = 1u << 5,
+	O_NOCHECK = 1u << 6,
+	O_STATSMEM = 1u << 7,
+	O_LIST = 1u << 8,
+	O_GET = 1u << 9,
+};
+
+/* Parse a command's options (argv[2..]); on -h/--help print the usage.
+ * Returns true when the command is done (*status says how), false when it
+ * should go on. */
+bool cli_parse_command(struct opts *o, int argc, char **argv, int *status);
+void opts_free(struct opts *o);
+
+/* Match argv[*i] against an option that takes a value ("--name VALUE",
+ * "--name=VALUE", "-x VALUE", "-xVALUE"): 1 with *val set, 0 when it is
+ * something else, -1 (reported) when the value is missing. */
+int opt_value(int argc, char **argv, int *i, const char *name,
+	      const char **val);
+bool opt_flag(const char *a, const char *name);
+
+/* The configuration of one run under `policy` (NULL: none), built by the
+ * library's rule (smmusim_config_apply_layers), then --no-check. */
+int build_config(const struct opts *o, const char *policy,
+		 smmusim_config_t **out);
+
+int cmd_replay(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_policies(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+
+#endif

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * smmusim replay FILE [options]: replay a trace once per --policy (or once
+ * with the defaults) and print one report with a column per run.  Every
+ * configuration is built and the output opened before anything runs, so a
+ * bad key, policy name or output path fails at once instead of after the
+ * first replays.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#if defined(SMMUSIM_HAVE_JEMALLOC) && SMMUSIM_HAVE_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#define CLI_HAVE_JEMALLOC 1
+#else
+#define CLI_HAVE_JEMALLOC 0
+#endif
+
+/* The runs of one replay, one per policy. */
+struct replay {
+	struct opts o;
+	const char *trace;
+	size_t n_runs;
+	smmusim_config_t **cfgs;
+	smmusim_t **sims;
+	FILE *out;
+};
+
+/* Whether the coherence oracle ran, read back from the simulator's own copy
+ * of its configuration so that -c files and -o spellings are all honoured. */
+static bool checking_enabled(const smmusim_t *sim, bool no_check)
+{
+	char buf[32];
+
+	if (smmusim_config_get(smmusim_config(sim), "check.enable", buf,
+			       sizeof(buf)) < 0)
+		return !no_check;
+	return strcmp(buf, "off") != 0 && strcmp(buf, "0") != 0 &&
+	       strcmp(buf, "false") != 0 && strcmp(buf, "no") != 0;
+}
+
+/*
+ * Memory use as jemalloc sees it.  jemalloc's counters are cached and only
+ * refreshed when "epoch" is written.  "thread.peak.read" (jemalloc >= 5.3) is
+ * a true high-water mark for this single-threaded program; without it fall
+ * back to "stats.allocated", sampled by the caller while every simulator is
+ * still alive.
+ */
+static void print_memory(void)
+{
+#if CLI_HAVE_JEMALLOC
+	uint64_t epoch = 1, peak;
+	size_t allocated, sz = sizeof(epoch);
+
+	mallctl("epoch", &epoch, &sz, &epoch, sz);
+	sz = sizeof(peak);
+	if (mallctl("thread.peak.read", &peak, &sz, NULL, 0) == 0 && peak) {
+		fprintf(stderr, "peak memory: %llu bytes\n",
+			(unsigned long long)peak);
+		return;
+	}
+	sz = sizeof(allocated);
+	if (mallctl("stats.allocated", &allocated, &sz, NULL, 0) == 0)
+		fprintf(stderr, "peak memory: %zu bytes\n", allocated);
+	else
+		fputs("peak memory: unavailable (jemalloc without stats)\n",
+		      stderr);
+#else
+	fputs("peak memory: unavailable (built without jemalloc)\n", stderr);
+#endif
+}
+
+static const char *run_policy(const struct replay *r, size_t i)
+{
+	return r->o.n_policies ? r->o.policies[i] : NULL;
+}
+
+/* The one trace FILE, and a configuration for every run. */
+static int prepare_runs(struct replay *r)
+{
+	if (r->o.n_args == 0)
+		return fail(
+		    "replay: missing trace FILE (see 'smmusim --help')");
+	if (r->o.n_args > 1)
+		return fail(
+		    "replay: one trace FILE expected, got '%s' and '%s'",
+		    r->o.args[0], r->o.args[1]);
+	r->trace = r->o.args[0];
+	r->n_runs = r->o.n_policies ? r->o.n_policies : 1;
+	r->cfgs = calloc(r->n_runs, sizeof(*r->cfgs));
+	r->sims = calloc(r->n_runs, sizeof(*r->sims));
+	if (!r->cfgs || !r->sims)
+		return fail("out of memory");
+	for (size_t i = 0; i < r->n_runs; i++)
+		if (build_config(&r->o, run_policy(r, i), &r->cfgs[i]))
+			return EXIT_USAGE;
+	return 0;
+}
+
+/* Open the output before replaying.  Truncating it now means a failed
+ * replay leaves an empty file rather than a stale report. */
+static int open_output(struct replay *r)
+{
+	if (!r->o.out_path) {
+		r->out = stdout;
+		return 0;
+	}
+	r->out = fopen(r->o.out_path, "w");
+	if (!r->out)
+		return fail("cannot open '%s': %s", r->o.out_path,
+			    strerror(errno));
+	return 0;
+}
+
+/* Create simulator i, label it, replay the trace into it. */
+static int run_one(struct replay *r, size_t i)
+{
+	const char *label = r->o.n_policies ? r->o.policies[i] : "default";
+	char msg[512];
+	int rc;
+
+	/* The _ex form says which key combination the model refuses (e.g. a
+	 * TLB size that is not a multiple of its ways). */
+	rc = smmusim_new_ex(&r->sims[i], r->cfgs[i], NULL, msg, sizeof(msg));
+	if (rc < 0) {
+		r->sims[i] = NULL;
+		if (r->o.n_policies > 1)
+			return fail("--policy %s: %s", label, msg_or(msg, rc));
+		return fail("%s", msg_or(msg, rc));
+	}
+	rc = smmusim_set_labels(r->sims[i], label, r->trace);
+	if (rc >= 0)
+		rc = smmusim_replay_file(r->sims[i], r->trace);
+	if (rc < 0)
+		return fail("%s", msg_or(smmusim_last_error(r->sims[i]), rc));
+	return 0;
+}
+
+static int write_report(struct replay *r)
+{
+	int rc = smmusim_write_report(r->out, r->sims, r->n_runs, r->o.format);
+
+	if (rc < 0)
+		return fail("cannot write the report: %s",
+			    smmusim_strerror(rc));
+	/* A full disk or a closed pipe shows up only at flush time. */
+	if (fflush(r->out) != 0 || ferror(r->out))
+		return fail("cannot write the report to %s: %s",
+			    r->o.out_path ? r->o.out_path : "standard output",
+			    strerror(errno ? errno : EIO));
+	return 0;
+}
+
+/* Clean, or violations when a checked run reported some. */
+static int run_status(const struct replay *r)
+{
+	for (size_t i = 0; i < r->n_runs; i++)
+		if (checking_enabled(r->sims[i], r->o.no_check) &&
+		    smmusim_violation_total(r->sims[i]) > 0)
+			return EXIT_VIOLATIONS;
+	return EXIT_CLEAN;
+}
+
+static int replay_close(struct replay *r, int status)
+{
+	if (r->out && r->out != stdout && fclose(r->out) != 0 &&
+	    status != EXIT_USAGE)
+		status = fail("cannot write '%s': %s", r->o.out_path,
+			      strerror(errno));
+	for (size_t i = 0; r->sims && i < r->n_runs; i++)
+		smmusim_free(r->sims[i]);
+	for (size_t i = 0; r->cfgs && i < r->n_runs; i++)
+		smmusim_config_free(r->cfgs[i]);
+	free(r->sims);
+	free(r->cfgs);
+	opts_free(&r->o);
+	return status;
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	struct replay r = {
+	    .o = {.cmd = "replay",
+		  .allowed = O_POLICY | O_HW | O_SET | O_CFILE | O_FORMAT |
+			     O_OUT | O_NOCHECK | O_STATSMEM,
+		  .format = SMMUSIM_FORMAT_TEXT},
+	};
+	int status;
+
+	if (cli_parse_command(&r.o, argc, argv, &status))
+		return replay_close(&r, status);
+	if (prepare_runs(&r) || open_output(&r))
+		return replay_close(&r, EXIT_USAGE);
+	for (size_t i = 0; i < r.n_runs; i++)
+		if (run_one(&r, i))
+			return replay_close(&r, EXIT_USAGE);
+	if (write_report(&r))
+		return replay_close(&r, EXIT_USAGE);
+	status = run_status(&r);
+	if (r.o.stats_memory)
+		print_memory();
+	return replay_close(&r, status);
+}

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * smmusim: the command-line front end of libsmmusim.
+ *
+ * Deliberately thin.  Everything that decides behaviour -- key names, their
+ * allowed values, presets, the trace format, the report layout, the wording
+ * of errors -- lives in the library, so a program that links libsmmusim and
+ * this tool can never disagree.  These files only turn argv into calls of
+ * the public API (include/smmusim/) and print what comes back; they include
+ * nothing from src/.  One file per subcommand (cmd_*.c); options.c parses
+ * the options they share; this one holds the usage text and dispatches.
+ *
+ * Exit status: 0 clean, 1 when a checked run reported coherence violations,
+ * 2 for bad usage or bad input (the message is on stderr).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+const char cli_usage_text[] =
+    "usage: smmusim COMMAND [OPTIONS]\n"
+    "\n"
+    "commands:\n"
+    "  replay FILE [options]   replay a trace (docs/trace-format.md; '-'\n"
+    "                          reads stdin) and print a report; one run\n"
+    "                          per --policy\n"
+    "  config --list           list every configuration key:\n"
+    "                          name, type, default, allowed, description\n"
+    "  config --get KEY        print the effective value of KEY under the\n"
+    "                          given --policy/--hw/-c/-o options\n"
+    "  policies                list the policy and hardware presets\n"
+    "  import qemu LOG -o TRACE\n"
+    "                          convert a QEMU 7.2 SMMUv3 trace log (plain\n"
+    "                          or .xz; QEMU run with -trace 'smmuv3_*'\n"
+    "                          -trace 'smmu_*' -D LOG) into a trace; '-o -'\n"
+    "                          writes stdout; a summary goes to stderr\n"
+    "  help                    this text (also -h, --help)\n"
+    "  version                 print the version (also --version)\n"
+    "\n"
+    "replay options (may come before or after FILE; -- ends options):\n"
+    "  --policy NAME           replay under kernel policy preset NAME;\n"
+    "                          repeat to compare several policies side by\n"
+    "                          side (default: one run, 'default')\n"
+    "  --hw NAME               apply hardware preset NAME to every run\n"
+    "  -c FILE                 read settings from FILE: 'key = value'\n"
+    "                          lines, '#' comments\n"
+    "  -o KEY=VALUE            set a key (also --set KEY=VALUE); applied\n"
+    "                          to every run after the presets and -c files,\n"
+    "                          in command-line order\n"
+    "  --no-check              disable the coherence oracle\n"
+    "                          (same as -o check.enable=off)\n"
+    "  --format text|json      report format (default: text)\n"
+    "  --out FILE              write the report to FILE instead of stdout\n"
+    "  --stats-memory          print the allocator's peak memory to stderr\n"
+    "\n"
+    "Options taking a value also accept --name=VALUE.\n"
+    "\n"
+    "exit status:\n"
+    "  0  success, no coherence violation\n"
+    "  1  a run reported coherence violations (checking on)\n"
+    "  2  bad usage or bad input (unknown option or key, bad value,\n"
+    "     malformed trace, unreadable file); the reason is on stderr\n";
+
+static int cmd_version(void)
+{
+	const char *lib = smmusim_version();
+
+	if (lib && strcmp(lib, SMMUSIM_VERSION_STRING) != 0)
+		printf("smmusim %s (libsmmusim %s)\n", SMMUSIM_VERSION_STRING,
+		       lib);
+	else
+		printf("smmusim %s\n", SMMUSIM_VERSION_STRING);
+	return EXIT_CLEAN;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+	int status;
+
+	if (argc < 2 || !argv[1]) {
+		fputs(cli_usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (!strcmp(cmd, "replay"))
+		status = cmd_replay(argc, argv);
+	else if (!strcmp(cmd, "config"))
+		status = cmd_config(argc, argv);
+	else if (!strcmp(cmd, "policies"))
+		status = cmd_policies(argc, argv);
+	else if (!strcmp(cmd, "import"))
+		status = cmd_import(argc, argv);
+	else if (!strcmp(cmd, "help") || !strcmp(cmd, "-h") ||
+		 !strcmp(cmd, "--help")) {
+		fputs(cli_usage_text, stdout);
+		status = EXIT_CLEAN;
+	} else if (!strcmp(cmd, "version") || !strcmp(cmd, "--version"))
+		status = cmd_version();
+	else
+		status = fail("unknown command '%s' (commands: replay, config, "
+			      "policies, import, help, version)",
+			      cmd);
+
+	/* Output to stdout that could not be written is an error too, and the
+	 * exit status is the only way a script learns about it. */
+	if (fflush(stdout) != 0 && status == EXIT_CLEAN)
+		status = fail("cannot write to standard output: %s",
+			      strerror(errno));
+	return status;
+}
