@@ -8,6 +8,7 @@
  *     smmusim_config_t *cfg;  smmusim_t *sim;
  *     smmusim_config_new(&cfg, NULL);
  *     smmusim_config_apply_preset(cfg, "policy", "linux-6.6");
+ *     smmusim_config_load_file(cfg, "my.conf");   (optional: config.h)
  *     smmusim_new(&sim, cfg, NULL);
  *     smmusim_submit(sim, &event);  ...  or smmusim_replay_file(sim, path);
  *     smmusim_finish(sim);
