@@ -4,7 +4,8 @@
  * docs/trace-format.md lists them ("Keys", "Events"): for each key its
  * name, the kind of value it takes (which sets its range), its words and
  * its default; for each event its keys in documented order, required or
- * optional.  The tables live in trace_keys.c.
+ * optional.  The tables live in trace_keys.c.  Also the header line, which
+ * the importers write too.
  */
 #ifndef SM_TRACE_TRACE_KEYS_H
 #define SM_TRACE_TRACE_KEYS_H
@@ -14,6 +15,10 @@
 #include <stdint.h>
 
 #include <smmusim/event.h>
+
+/* The header line: "smmusim-trace 1" (the reader and the importers). */
+#define SM_TRACE_MAGIC "smmusim-trace"
+#define SM_TRACE_VERSION "1"
 
 struct sm_trace_word {
 	const char *word;

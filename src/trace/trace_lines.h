@@ -20,9 +20,6 @@
 
 #include "base/errbuf.h"
 
-#define SM_TRACE_MAGIC "smmusim-trace"
-#define SM_TRACE_VERSION "1"
-
 struct sm_trace_reader {
 	struct smmusim_allocator alloc;
 	FILE *f;
