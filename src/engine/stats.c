@@ -71,6 +71,7 @@
 #include <smmusim/error.h>
 
 #include "base/alloc.h"
+#include "base/vec.h"
 
 /* Longest name accepted by sm_stats_counterf() (excluding the NUL). */
 #define SM_STATS_NAME_MAX 255
@@ -179,17 +180,7 @@ static int reg_reserve(struct sm_reg *r, const struct smmusim_allocator *a)
 		r->slots = ns;
 		r->cap = ncap;
 	}
-	if (r->n + 1 > r->sorted_cap) {
-		size_t ncap = r->sorted_cap ? r->sorted_cap * 2 : 32;
-		struct sm_reg_ent *ne =
-		    sm_realloc(a, r->sorted, r->sorted_cap * sizeof(*ne),
-			       ncap * sizeof(*ne));
-		if (!ne)
-			return SMMUSIM_ENOMEM;
-		r->sorted = ne;
-		r->sorted_cap = ncap;
-	}
-	return 0;
+	return SM_VEC_RESERVE(a, r->sorted, r->sorted_cap, r->n + 1, 32);
 }
 
 /*
