@@ -12,28 +12,35 @@
 #include "hw/mem/pgtable.h"
 #include "hw/mem/xlate.h"
 
+/* The oracle's counters: rows of src/engine/stat_defs/check.def.  Each
+ * violation kind counts in the row named after it. */
+static const struct sm_stat_bind oracle_stats[] = {
+    SM_STAT_BIND(struct sm_oracle, st_checked, CHECK_TRANSLATIONS_CHECKED),
+    SM_STAT_BIND(struct sm_oracle, st_kind[SMMUSIM_VIOLATION_STALE_TRANSLATION],
+		 CHECK_VIOLATIONS_STALE_TRANSLATION),
+    SM_STAT_BIND(struct sm_oracle, st_kind[SMMUSIM_VIOLATION_STALE_PERMISSION],
+		 CHECK_VIOLATIONS_STALE_PERMISSION),
+    SM_STAT_BIND(struct sm_oracle, st_kind[SMMUSIM_VIOLATION_FAULT_LIVELOCK],
+		 CHECK_VIOLATIONS_FAULT_LIVELOCK),
+    SM_STAT_BIND(struct sm_oracle, st_tolerated, CHECK_TOLERATED_IN_WINDOW),
+    SM_STAT_BIND(struct sm_oracle, st_lingering, CHECK_LINGERING),
+};
+
 int sm_oracle_init(struct sm_oracle *o, const struct smmusim_allocator *a,
 		   const struct sm_physmem *pm, bool enabled,
 		   uint32_t livelock_faults, struct sm_stats *st)
 {
-	static const char *const kind_names[] = {
-#define SM_VK_NAME_(n, s) s,
-	    SMMUSIM_VIOLATION_KINDS(SM_VK_NAME_)
-#undef SM_VK_NAME_
-	};
 	*o = (struct sm_oracle){.alloc = a,
 				.pm = pm,
 				.enabled = enabled,
 				.livelock_faults = livelock_faults};
-	for (int k = 0; k < SMMUSIM_VIOLATION_COUNT_; k++)
-		o->st_kind[k] =
-		    sm_stats_counterf(st, "check.violations.%s", kind_names[k]);
-	o->st_checked = sm_stats_counter(st, "check.translations_checked");
-	o->st_tolerated = sm_stats_counter(st, "check.tolerated_in_window");
-	o->st_lingering = sm_stats_counter(st, "check.lingering");
+	int rc = sm_stats_bind(st, o, oracle_stats,
+			       sizeof(oracle_stats) / sizeof(oracle_stats[0]));
+	if (rc < 0)
+		return rc;
 	o->capstreak = 64;
 	o->streak = sm_calloc(a, o->capstreak * sizeof(*o->streak));
-	if (!o->streak || !o->st_lingering)
+	if (!o->streak)
 		return SMMUSIM_ENOMEM;
 	return 0;
 }
