@@ -60,9 +60,9 @@ struct smmusim_stat_def {
 	const char *description; /* one paragraph, Markdown */
 };
 
-/* Every stat the library can register, in the order of docs/stats.md's
- * sections (sim., cpu., smmu., os., dev., check.; each part's histograms
- * after its counters).  smmusim_stat_def_at() gives NULL past the end. */
+/* Every stat the library can register, part by part (sim., cpu., smmu.,
+ * os., dev., check.), each part's counters in the order of docs/stats.md,
+ * then its histograms.  smmusim_stat_def_at() gives NULL past the end. */
 size_t smmusim_stat_def_count(void);
 const struct smmusim_stat_def *smmusim_stat_def_at(size_t i);
 /* The definition of a stat as a run reports it (a counter and a histogram

@@ -13,6 +13,12 @@
  * factor <= 1/2, power-of-two capacity) whose slots only hold pointers, so
  * rehashing never moves the objects themselves.
  *
+ * Every new name is first checked against the registry's table of stat
+ * definitions (engine/stat_defs.h; a linear scan, done once per name when
+ * the simulator is built, never on the hot path); a name the table lacks is
+ * refused and the first such error is kept with its message.  Each item
+ * keeps a pointer to its row.
+ *
  * Iteration is in strcmp order of the names, which makes reports stable
  * across runs regardless of registration order.  The sorted index is built
  * lazily: registration only marks it stale, and the first iteration call
