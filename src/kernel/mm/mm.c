@@ -18,7 +18,6 @@
  * is exclusive.  Shared mappings are backed by a per-mapping "file" whose
  * pages stay in the page cache until the last VMA using it goes.
  */
-#include <ck_bitmap.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -76,9 +75,9 @@ static uint64_t mk_prot_none(uint64_t old)
 
 struct sm_mm *sm_os_find_mm(struct sm_os *os, uint32_t id)
 {
-	for (size_t i = 0; i < os->nmm; i++)
-		if (os->mm[i]->live && os->mm[i]->id == id)
-			return os->mm[i];
+	for (size_t i = 0; i < os->mm.nmm; i++)
+		if (os->mm.mms[i]->live && os->mm.mms[i]->id == id)
+			return os->mm.mms[i];
 	return NULL;
 }
 
@@ -124,14 +123,14 @@ static int alloc_page(struct sm_os *os, enum sm_page_kind kind, uint64_t *pa)
 {
 	int rc = sm_physmem_alloc(os->pm, kind, pa, os->eb);
 	if (rc == 0 && kind == SM_PAGE_DATA)
-		(*os->st_pages_alloc)++;
+		(*os->mm.st_pages_alloc)++;
 	return rc;
 }
 
 static void free_data_page(struct sm_os *os, uint64_t pa)
 {
 	sm_physmem_free_page(os->pm, pa);
-	(*os->st_pages_freed)++;
+	(*os->mm.st_pages_freed)++;
 }
 
 static void file_put(struct sm_os *os, struct sm_file *f)
@@ -239,76 +238,32 @@ static void window_close(struct sm_os *os, struct sm_mm *mm, uint64_t start,
 
 static void syscall_cost(struct sm_os *os, uint64_t *t)
 {
-	(*os->st_syscalls)++;
-	*t += os->lat_syscall;
+	(*os->mm.st_syscalls)++;
+	*t += os->mm.lat_syscall;
 }
 
 /* ---- init ---- */
 
-int sm_os_init(struct sm_os *os, const struct smmusim_allocator *a,
-	       const smmusim_config_t *cfg, struct sm_physmem *pm,
-	       struct sm_cpu *cpu, struct sm_smmu *smmu, struct sm_stats *st,
-	       struct sm_errbuf *eb, uint64_t *t)
+int sm_mm_init(struct sm_os *os, const smmusim_config_t *cfg,
+	       struct sm_stats *st)
 {
-	*os = (struct sm_os){
-	    .alloc = a, .pm = pm, .cpu = cpu, .smmu = smmu, .eb = eb};
-	os->placement = sm_cfg_enum(cfg, SM_K_POLICY_NOTIFIER_PLACEMENT);
-	os->cpu_max_tlbi_ops = sm_cfg_u64(cfg, SM_K_POLICY_CPU_MAX_TLBI_OPS);
-	os->range_split = sm_cfg_enum(cfg, SM_K_POLICY_CPU_RANGE_SPLIT);
-	os->range_start_bug =
-	    sm_cfg_bool(cfg, SM_K_POLICY_NOTIFIER_RANGE_START_BUG);
-	os->lat_fault = sm_cfg_u64(cfg, SM_K_OS_LAT_FAULT);
-	os->lat_pte = sm_cfg_u64(cfg, SM_K_OS_LAT_PTE);
-	os->lat_syscall = sm_cfg_u64(cfg, SM_K_OS_LAT_SYSCALL);
-
-	/* ASIDs 1 .. 2^bits - 1; ASID 0 is reserved (Linux arm64 keeps it
-	 * for init_mm and the reserved TTBR0). */
-	os->asid_count = 1u << sm_cfg_u64(cfg, SM_K_CPU_ASID_BITS);
-	os->asid_used = sm_calloc(a, ck_bitmap_size(os->asid_count));
-	if (!os->asid_used)
-		return sm_err(eb, SMMUSIM_ENOMEM, "out of memory");
-	ck_bitmap_init((ck_bitmap_t *)os->asid_used, os->asid_count, false);
-	ck_bitmap_set((ck_bitmap_t *)os->asid_used, 0);
-	os->asid_next = os->cpu->kpti ? 2 : 1;
-
-	os->st_mn_calls = sm_stats_counter(st, "os.notifier.calls");
-	os->st_mn_start = sm_stats_counter(st, "os.notifier.range_start");
-	os->st_mn_end = sm_stats_counter(st, "os.notifier.range_end");
-	os->st_mn_release = sm_stats_counter(st, "os.notifier.release");
-	os->st_flush_mm = sm_stats_counter(st, "os.flush.flush_tlb_mm");
-	os->st_flush_page = sm_stats_counter(st, "os.flush.flush_tlb_page");
-	os->st_flush_range = sm_stats_counter(st, "os.flush.flush_tlb_range");
-	os->st_flush_mm_cyc =
-	    sm_stats_counter(st, "os.flush.flush_tlb_mm.cycles");
-	os->st_flush_page_cyc =
-	    sm_stats_counter(st, "os.flush.flush_tlb_page.cycles");
-	os->st_flush_range_cyc =
-	    sm_stats_counter(st, "os.flush.flush_tlb_range.cycles");
-	os->st_batch_add =
-	    sm_stats_counter(st, "os.flush.arch_tlbbatch_add_pending");
-	os->st_batch_add_cyc =
-	    sm_stats_counter(st, "os.flush.arch_tlbbatch_add_pending.cycles");
-	os->st_batch_flush =
-	    sm_stats_counter(st, "os.flush.arch_tlbbatch_flush");
-	os->st_batch_flush_cyc =
-	    sm_stats_counter(st, "os.flush.arch_tlbbatch_flush.cycles");
-	os->st_faults_cpu = sm_stats_counter(st, "os.faults.cpu");
-	os->st_faults_dev = sm_stats_counter(st, "os.faults.device");
-	os->st_faults_bad = sm_stats_counter(st, "os.faults.unresolved");
-	os->st_cow = sm_stats_counter(st, "os.faults.cow");
-	os->st_upgrades = sm_stats_counter(st, "os.faults.upgrade");
-	os->st_spurious = sm_stats_counter(st, "os.faults.spurious");
-	os->st_pages_alloc = sm_stats_counter(st, "os.pages.allocated");
-	os->st_pages_freed = sm_stats_counter(st, "os.pages.freed");
-	os->st_syscalls = sm_stats_counter(st, "os.syscalls");
-	os->h_fault = sm_stats_hist(st, "os.fault.latency");
-	if (!os->h_fault)
-		return sm_err(eb, SMMUSIM_ENOMEM, "out of memory");
-
-	int rc = sm_physmem_alloc(pm, SM_PAGE_ZERO, &os->zero_page, eb);
-	if (rc < 0)
-		return rc;
-	return sm_drv_init(os, cfg, st, t);
+	struct sm_mm_state *ms = &os->mm;
+	ms->lat_fault = sm_cfg_u64(cfg, SM_K_OS_LAT_FAULT);
+	ms->lat_pte = sm_cfg_u64(cfg, SM_K_OS_LAT_PTE);
+	ms->lat_syscall = sm_cfg_u64(cfg, SM_K_OS_LAT_SYSCALL);
+	ms->st_faults_cpu = sm_stats_counter(st, "os.faults.cpu");
+	ms->st_faults_dev = sm_stats_counter(st, "os.faults.device");
+	ms->st_faults_bad = sm_stats_counter(st, "os.faults.unresolved");
+	ms->st_cow = sm_stats_counter(st, "os.faults.cow");
+	ms->st_upgrades = sm_stats_counter(st, "os.faults.upgrade");
+	ms->st_spurious = sm_stats_counter(st, "os.faults.spurious");
+	ms->st_pages_alloc = sm_stats_counter(st, "os.pages.allocated");
+	ms->st_pages_freed = sm_stats_counter(st, "os.pages.freed");
+	ms->st_syscalls = sm_stats_counter(st, "os.syscalls");
+	ms->h_fault = sm_stats_hist(st, "os.fault.latency");
+	if (!ms->h_fault)
+		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+	return sm_physmem_alloc(os->pm, SM_PAGE_ZERO, &ms->zero_page, os->eb);
 }
 
 static void mm_destroy(struct sm_os *os, struct sm_mm *mm)
@@ -319,40 +274,13 @@ static void mm_destroy(struct sm_os *os, struct sm_mm *mm)
 	sm_free(os->alloc, mm, sizeof(*mm));
 }
 
-void sm_os_fini(struct sm_os *os)
+void sm_mm_fini(struct sm_os *os)
 {
-	sm_drv_fini(os);
-	for (size_t i = 0; i < os->nmm; i++)
-		mm_destroy(os, os->mm[i]);
-	sm_free(os->alloc, os->mm, os->capmm * sizeof(*os->mm));
-	if (os->asid_used)
-		sm_free(os->alloc, os->asid_used,
-			ck_bitmap_size(os->asid_count));
-	os->mm = NULL;
-	os->asid_used = NULL;
-}
-
-static int asid_alloc(struct sm_os *os, uint16_t *asid)
-{
-	ck_bitmap_t *bm = (ck_bitmap_t *)os->asid_used;
-	/* With KPTI ASIDs come in pairs: the kernel one even, the user one
-	 * odd (asid | 1, USER_ASID_BIT); only even ones are handed out. */
-	uint32_t step = os->cpu->kpti ? 2 : 1;
-	for (uint32_t n = 0; n < os->asid_count; n++) {
-		uint32_t a = os->asid_next;
-		os->asid_next = a + step < os->asid_count ? a + step : step;
-		if (a % step)
-			continue;
-		if (!ck_bitmap_test(bm, a)) {
-			ck_bitmap_set(bm, a);
-			*asid = (uint16_t)a;
-			return 0;
-		}
-	}
-	return sm_err(os->eb, SMMUSIM_ERANGE,
-		      "out of ASIDs (cpu.asid_bits gives %u); rollover is not "
-		      "modelled",
-		      os->asid_count - 1);
+	struct sm_mm_state *ms = &os->mm;
+	for (size_t i = 0; i < ms->nmm; i++)
+		mm_destroy(os, ms->mms[i]);
+	sm_free(os->alloc, ms->mms, ms->capmm * sizeof(*ms->mms));
+	ms->mms = NULL;
 }
 
 int sm_os_mm_create(struct sm_os *os, uint32_t id, uint64_t *t)
@@ -360,31 +288,31 @@ int sm_os_mm_create(struct sm_os *os, uint32_t id, uint64_t *t)
 	if (sm_os_find_mm(os, id))
 		return sm_err(os->eb, SMMUSIM_EEXIST,
 			      "mm=%" PRIu32 " already exists", id);
-	if (os->nmm == os->capmm) {
-		size_t ncap = os->capmm ? os->capmm * 2 : 8;
-		void *p =
-		    sm_realloc(os->alloc, os->mm, os->capmm * sizeof(*os->mm),
-			       ncap * sizeof(*os->mm));
+	if (os->mm.nmm == os->mm.capmm) {
+		size_t ncap = os->mm.capmm ? os->mm.capmm * 2 : 8;
+		void *p = sm_realloc(os->alloc, os->mm.mms,
+				     os->mm.capmm * sizeof(*os->mm.mms),
+				     ncap * sizeof(*os->mm.mms));
 		if (!p)
 			return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
-		os->mm = p;
-		os->capmm = ncap;
+		os->mm.mms = p;
+		os->mm.capmm = ncap;
 	}
 	struct sm_mm *mm = sm_calloc(os->alloc, sizeof(*mm));
 	if (!mm)
 		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
 	mm->id = id;
-	int rc = asid_alloc(os, &mm->asid);
+	int rc = sm_asid_alloc(os, &mm->asid);
 	if (rc == 0)
 		rc = sm_pgt_new_root(os->pm, &mm->pgd, os->eb);
 	if (rc < 0) {
 		if (mm->asid)
-			ck_bitmap_reset((ck_bitmap_t *)os->asid_used, mm->asid);
+			sm_asid_free(os, mm->asid);
 		sm_free(os->alloc, mm, sizeof(*mm));
 		return rc;
 	}
 	mm->live = true;
-	os->mm[os->nmm++] = mm;
+	os->mm.mms[os->mm.nmm++] = mm;
 	syscall_cost(os, t);
 	return 0;
 }
@@ -440,7 +368,7 @@ static int unmap_leaf(void *vctx, uint64_t va, int level, uint64_t desc,
 	struct sm_vma *v = find_vma(c->mm, va);
 	/* Private pages are freed once the TLBs are flushed; shared pages
 	 * stay in their file's page cache; the zero page is never freed. */
-	if (pa == os->zero_page || (v && v->shared))
+	if (pa == os->mm.zero_page || (v && v->shared))
 		return 0;
 	if (c->nfree == c->capfree) {
 		size_t ncap = c->capfree ? c->capfree * 2 : 64;
@@ -466,7 +394,7 @@ static int zap_range(struct sm_os *os, struct sm_mm *mm, uint64_t start,
 	*c = (struct unmap_ctx){.os = os, .mm = mm, .sp.lo = UINT64_MAX};
 	int rc =
 	    sm_pgt_for_each_leaf(os->pm, mm->pgd, start, end, unmap_leaf, c);
-	*t += c->sp.ptes * os->lat_pte;
+	*t += c->sp.ptes * os->mm.lat_pte;
 	return rc < 0 ? rc : c->rc;
 }
 
@@ -616,7 +544,7 @@ static int prot_leaf(void *vctx, uint64_t va, int level, uint64_t desc,
 		/* can_change_pte_writable(): an exclusive anonymous page
 		 * may become writable at once; a shared page only if it is
 		 * already dirty (write-notify); the zero page never. */
-		bool w = (v->prot & SMMUSIM_PROT_W) && pa != os->zero_page &&
+		bool w = (v->prot & SMMUSIM_PROT_W) && pa != os->mm.zero_page &&
 			 (!v->shared || pte_dirty(desc));
 		nd = mk_user_pte(pa, v->prot, w);
 		if (!w && pte_dirty(desc))
@@ -656,7 +584,7 @@ int sm_os_mprotect(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 	rc = sm_pgt_for_each_leaf(os->pm, mm->pgd, va, end, prot_leaf, &c);
 	if (rc < 0)
 		return rc;
-	*t += c.sp.ptes * os->lat_pte;
+	*t += c.sp.ptes * os->mm.lat_pte;
 	if (c.narrowed)
 		window_open(os, mm, c.sp.lo, c.sp.hi, *t);
 	rc = sm_mn_invalidate_range_end(os, mm, va, end, false, t);
@@ -706,14 +634,6 @@ int sm_os_mm_exit(struct sm_os *os, uint32_t id, unsigned pe, uint64_t *t)
 	return 0;
 }
 
-void sm_os_put_asid(struct sm_os *os, struct sm_mm *mm)
-{
-	if (!mm->live && !mm->asid_pins && mm->asid) {
-		ck_bitmap_reset((ck_bitmap_t *)os->asid_used, mm->asid);
-		mm->asid = 0;
-	}
-}
-
 /* ---- page faults ---- */
 
 /* ptep_set_access_flags() (arch/arm64/mm/fault.c): only ever relaxes
@@ -731,7 +651,7 @@ static int ptep_set_access_flags(struct sm_os *os, struct sm_mm *mm,
 	if (!*changed)
 		return 0;
 	sm_physmem_write64(os->pm, desc_pa, nv);
-	*t += os->lat_pte;
+	*t += os->mm.lat_pte;
 	if (dirty)
 		return sm_flush_tlb_page(os, mm, pe, va, t);
 	return 0;
@@ -750,12 +670,12 @@ int sm_os_handle_mm_fault(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 						: SMMUSIM_PROT_R;
 	int rc = 0;
 
-	(*(remote ? os->st_faults_dev : os->st_faults_cpu))++;
-	*t += os->lat_fault;
+	(*(remote ? os->mm.st_faults_dev : os->mm.st_faults_cpu))++;
+	*t += os->mm.lat_fault;
 	*ok = false;
 	struct sm_vma *v = mm && mm->live ? find_vma(mm, va) : NULL;
 	if (!v || !(v->prot & need)) {
-		(*os->st_faults_bad)++;
+		(*os->mm.st_faults_bad)++;
 		goto out;
 	}
 
@@ -779,7 +699,7 @@ int sm_os_handle_mm_fault(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 			}
 			pa = v->file->pages[idx];
 		} else if (!write) {
-			pa = os->zero_page;
+			pa = os->mm.zero_page;
 		} else {
 			rc = alloc_page(os, SM_PAGE_DATA, &pa);
 			if (rc < 0)
@@ -789,17 +709,17 @@ int sm_os_handle_mm_fault(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 		rc = sm_pgt_set(os->pm, mm->pgd, page, 3,
 				mk_user_pte(pa, v->prot, writable), NULL,
 				os->eb);
-		*t += os->lat_pte;
+		*t += os->mm.lat_pte;
 		*ok = rc == 0;
 		goto out;
 	}
 
 	if (write && !pte_hw_writable(desc)) {
 		uint64_t pa = desc & PTE_ADDR_MASK;
-		if (!v->shared && pa == os->zero_page) {
+		if (!v->shared && pa == os->mm.zero_page) {
 			/* wp_page_copy(): COW of the zero page. */
 			uint64_t npa;
-			(*os->st_cow)++;
+			(*os->mm.st_cow)++;
 			rc = alloc_page(os, SM_PAGE_DATA, &npa);
 			if (rc < 0)
 				goto out;
@@ -808,7 +728,7 @@ int sm_os_handle_mm_fault(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 						     page + SM_PAGE_SIZE, t);
 			/* ptep_clear_flush_notify(): clear, flush, notify. */
 			sm_physmem_write64(os->pm, desc_pa, 0);
-			*t += os->lat_pte;
+			*t += os->mm.lat_pte;
 			window_open(os, mm, page, page + SM_PAGE_SIZE, *t);
 			rc = sm_flush_tlb_page(os, mm, pe, page, t);
 			if (rc == 0)
@@ -819,7 +739,7 @@ int sm_os_handle_mm_fault(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 				sm_physmem_write64(
 				    os->pm, desc_pa,
 				    mk_user_pte(npa, v->prot, true));
-				*t += os->lat_pte;
+				*t += os->mm.lat_pte;
 				rc = sm_mn_invalidate_range_end(
 				    os, mm, page, page + SM_PAGE_SIZE, true, t);
 			}
@@ -829,7 +749,7 @@ int sm_os_handle_mm_fault(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 		/* wp_page_reuse() (exclusive anonymous page, or a shared
 		 * page after page_mkwrite): make it writable and dirty. */
 		bool changed;
-		(*os->st_upgrades)++;
+		(*os->mm.st_upgrades)++;
 		uint64_t entry = desc | PTE_AF | PTE_WRITE | PTE_DIRTY;
 		entry &= ~PTE_RDONLY;
 		rc = ptep_set_access_flags(os, mm, pe, page, desc_pa, desc,
@@ -845,7 +765,7 @@ int sm_os_handle_mm_fault(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 	 * flush_tlb_fix_spurious_fault() is empty. */
 	{
 		bool changed;
-		(*os->st_spurious)++;
+		(*os->mm.st_spurious)++;
 		uint64_t entry = desc | PTE_AF;
 		if (write)
 			entry |= PTE_DIRTY;
@@ -854,7 +774,7 @@ int sm_os_handle_mm_fault(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 		*ok = rc == 0;
 	}
 out:
-	sm_hist_record(os->h_fault, *t - t0);
+	sm_hist_record(os->mm.h_fault, *t - t0);
 	return rc;
 }
 
@@ -899,7 +819,7 @@ static int reclaim_leaf(void *vctx, uint64_t va, int level, uint64_t desc,
 	if (!(desc & PTE_VALID))
 		return 0;
 	uint64_t pa = desc & PTE_ADDR_MASK;
-	if (pa == os->zero_page)
+	if (pa == os->mm.zero_page)
 		return 0; /* nothing to reclaim */
 	/* try_to_unmap_one(): a notifier bracket per folio; the PTE cleared;
 	 * the TLBI queued without waiting (set_tlb_ubc_flush_pending ->
@@ -907,7 +827,7 @@ static int reclaim_leaf(void *vctx, uint64_t va, int level, uint64_t desc,
 	 * calls the secondary-TLB hook, per page. */
 	sm_mn_invalidate_range_start(os, mm, SM_MN_CLEAR, va, end, c->t);
 	sm_physmem_write64(os->pm, desc_pa, 0);
-	*c->t += os->lat_pte;
+	*c->t += os->mm.lat_pte;
 	span_add(&c->sp, va);
 	int rc = sm_tlbbatch_add_pending(os, mm, c->pe, va, c->t);
 	if (rc == 0)

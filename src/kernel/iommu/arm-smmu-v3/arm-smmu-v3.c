@@ -766,7 +766,7 @@ int sm_drv_sva_bind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 		m->sub.ctx = m;
 		d->mns = m;
 		sm_mn_register(mm, &m->sub);
-		mm->asid_pins++;
+		sm_mm_context_get(mm);
 	}
 	m->bonds++;
 
@@ -821,8 +821,7 @@ int sm_drv_sva_unbind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 		sm_mn_unregister(mm, &m->sub);
 		*pm = m->next;
 		sm_free(os->alloc, m, sizeof(*m));
-		mm->asid_pins--;
-		sm_os_put_asid(os, mm);
+		sm_mm_context_put(os, mm);
 	}
 	return rc;
 }
@@ -1255,7 +1254,7 @@ int sm_drv_iommu_map(struct sm_os *os, uint32_t dom, uint64_t va, uint64_t len,
 				: "a table for smaller mappings is there");
 		if (rc < 0)
 			return rc;
-		*t += os->lat_pte;
+		*t += os->mm.lat_pte;
 		a += sm_level_size(level);
 	}
 	return 0;
@@ -1296,7 +1295,7 @@ int sm_drv_iommu_unmap(struct sm_os *os, uint32_t dom, uint64_t va,
 		uint64_t desc = sm_pgt_get(os->pm, dm->pgd, a, &level, &dpa);
 		if (dpa && (desc & PTE_VALID)) {
 			sm_physmem_write64(os->pm, dpa, 0);
-			*t += os->lat_pte;
+			*t += os->mm.lat_pte;
 		}
 		a = (a & ~(sm_level_size(level) - 1)) + sm_level_size(level);
 	}
