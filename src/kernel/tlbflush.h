@@ -47,4 +47,19 @@ int sm_tlbbatch_add_pending(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 			    uint64_t va, uint64_t *t);
 void sm_tlbbatch_flush(struct sm_os *os, unsigned pe, uint64_t *t);
 
+/*
+ * The op loop of __flush_tlb_range_op: how to cover `pages` pages from
+ * `start` with range ops and single-page ops.  Calls emit() for each op, in
+ * order: range = false for a single-page op (va, 1 page), true for a range
+ * op (va, scale, num).  `descending` selects the newer algorithm (scale from
+ * 3 down, single op only when one page is left) over 6.6's (odd page first,
+ * scale rising from 0).  Without range support every page is a single op.
+ * Returns the number of ops.
+ */
+typedef void (*sm_tlb_range_emit_fn)(void *ctx, bool range, uint64_t va,
+				     unsigned scale, unsigned num);
+uint64_t sm_flush_tlb_range_op(uint64_t start, uint64_t pages, bool range_ok,
+			       bool descending, sm_tlb_range_emit_fn emit,
+			       void *ctx);
+
 #endif

@@ -15,7 +15,7 @@
  * policy.cpu.max_tlbi_ops (MAX_TLBI_OPS = PTRS_PER_PTE) pages or more, and
  * with it a range of MAX_TLBI_RANGE_PAGES or more, becomes flush_tlb_mm;
  * otherwise __flush_tlb_range_op covers it with single-page and range ops,
- * split as policy.cpu.range_split says (cpu/tlbi.c).
+ * split as policy.cpu.range_split says (sm_flush_tlb_range_op, below).
  */
 #include "kernel/kernel.h"
 
@@ -143,6 +143,50 @@ static bool range_too_big(const struct sm_os *os, uint64_t pages)
 	return pages >= SM_MAX_TLBI_RANGE_PAGES;
 }
 
+/* __TLBI_RANGE_NUM: the NUM field for `pages` at `scale`, -1 if none.
+ * Newer kernels first clamp to the most one op can cover; 6.6 masked the
+ * shifted count to five bits, which gives the same ops for the ascending
+ * walk it was used with. */
+static int range_num(uint64_t pages, unsigned scale, bool descending)
+{
+	if (descending) {
+		uint64_t max = SM_TLBI_RANGE_PAGES(31, scale);
+		if (pages > max)
+			pages = max;
+		return (int)(pages >> (5 * scale + 1)) - 1;
+	}
+	return (int)((pages >> (5 * scale + 1)) & 31) - 1;
+}
+
+uint64_t sm_flush_tlb_range_op(uint64_t start, uint64_t pages, bool range_ok,
+			       bool descending, sm_tlb_range_emit_fn emit,
+			       void *ctx)
+{
+	uint64_t ops = 0;
+	int scale = descending ? 3 : 0;
+	while (pages > 0) {
+		bool single =
+		    !range_ok || (descending ? pages == 1 : (pages & 1) != 0);
+		if (single || scale < 0 || scale > 3) {
+			emit(ctx, false, start, 0, 0);
+			start += 4096;
+			pages--;
+			ops++;
+			continue;
+		}
+		int num = range_num(pages, (unsigned)scale, descending);
+		if (num >= 0) {
+			uint64_t n = SM_TLBI_RANGE_PAGES(num, scale);
+			emit(ctx, true, start, (unsigned)scale, (unsigned)num);
+			start += n << 12;
+			pages -= n;
+			ops++;
+		}
+		scale += descending ? -1 : 1;
+	}
+	return ops;
+}
+
 /* The TLBIs of __flush_tlb_range_op, without barriers. */
 static void range_ops(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 		      uint64_t start, uint64_t pages, bool last_level,
@@ -157,9 +201,9 @@ static void range_ops(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 	    .level = tlb_level <= 3 ? tlb_level : 0,
 	    .t = *t,
 	};
-	sm_tlbi_split_range(start, pages, os->cpu->feat_range,
-			    os->tlb.range_split == SM_RANGE_SPLIT_DESCENDING,
-			    emit_op, &e);
+	sm_flush_tlb_range_op(start, pages, os->cpu->feat_range,
+			      os->tlb.range_split == SM_RANGE_SPLIT_DESCENDING,
+			      emit_op, &e);
 	*t = e.t;
 }
 
