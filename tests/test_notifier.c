@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests for the kernel model (src/os): page faults, the arm64 flush
+ * Tests for the kernel model (src/kernel): page faults, the arm64 flush
  * routines, the mmu-notifier chain and its placement per Linux version, and
  * the SMMU driver's SVA notifier, driven through the simulator object so
  * that every model is wired as in a real run.

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The arm64 TLB flush routines (arch/arm64/include/asm/tlbflush.h), as the
- * kernel model uses them.
+ * The arm64 TLB flush routines, modelled on arch/arm64/include/asm/
+ * tlbflush.h (flush_tlb_mm, flush_tlb_page / __flush_tlb_page_nosync,
+ * __flush_tlb_range and the op loop of __flush_tlb_range_op,
+ * arch_tlbbatch_add_pending, arch_tlbbatch_flush) as of v6.6, with the
+ * later range-split changes policy.cpu.range_split selects.
  *
  * Every flush is DSB ISHST (make the PTE stores visible to walkers), the
  * TLBIs, DSB ISH (wait until every receiver has completed them).  With KPTI

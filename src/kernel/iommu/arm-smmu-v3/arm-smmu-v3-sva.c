@@ -151,7 +151,7 @@ struct sm_bond *sm_drv_find_bond(struct sm_os *os, uint32_t sid, uint32_t ssid)
 /* arm_smmu_share_asid (Linux 6.1-6.12): SVA pins the mm's CPU ASID in the
  * SMMU's ASID space; a stage-1 DMA domain holding that ASID moves to a free
  * one: its CDs are rewritten, then the old ASID is invalidated.  The
- * window in which the old ASID is still live (FACTS 4.3, BTM) is not
+ * window in which the old ASID is still live (FACTS.md 4.3, BTM) is not
  * modelled: commands take effect at their PROD write. */
 static int share_asid(struct sm_os *os, uint16_t asid, uint64_t *t)
 {
