@@ -37,6 +37,7 @@ TEST_LAYERS = {
     "test_stats": {"engine"},
     "test_arch": {"arch"},
     "test_tlbi": {"arch"},
+    "test_tlbflush": {"kernel"},
     "test_mem": {"hw"},
     "test_cpu": {"hw"},
     "test_smmu": {"hw"},

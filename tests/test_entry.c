@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests for src/smmu/entry.c: STE / CD used bits and the hitless / breaking
- * entry writer.
+ * Tests for src/kernel/iommu/arm-smmu-v3/entry.c: STE / CD used bits and the
+ * hitless / breaking entry writer.
  *
  * The 24 transition tests reproduce Linux's KUnit suite
  * drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3-test.c as of v6.19 / v7.0-rc

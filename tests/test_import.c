@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests of the QEMU 7.2 SMMUv3 log importer (src/replay/import_qemu.c). */
+/* Tests of the QEMU 7.2 SMMUv3 log importer (src/trace/import_qemu.c and
+ * the files it names in import_qemu.h). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

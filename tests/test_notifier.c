@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests for the kernel model (src/os): page faults, the arm64 flush
+ * Tests for the kernel model (src/kernel): page faults, the arm64 flush
  * routines, the mmu-notifier chain and its placement per Linux version, and
  * the SMMU driver's SVA notifier, driven through the simulator object so
  * that every model is wired as in a real run.
@@ -212,8 +212,8 @@ static void test_private_read_zero_page_then_cow(void **state)
 	uint64_t d = pte(sim, 1, BASE);
 	assert_true(d & PTE_VALID);
 	assert_true(d & PTE_RDONLY);
-	assert_int_equal(pte_pa(d), sim->os.zero_page);
-	assert_int_equal(sm_physmem_kind(sim->pm, sim->os.zero_page),
+	assert_int_equal(pte_pa(d), sim->os.mm.zero_page);
+	assert_int_equal(sm_physmem_kind(sim->pm, sim->os.mm.zero_page),
 			 SM_PAGE_ZERO);
 	assert_int_equal(stat(sim, "os.faults.cpu"), 1);
 	assert_int_equal(stat(sim, "os.faults.cow"), 0);
@@ -226,7 +226,7 @@ static void test_private_read_zero_page_then_cow(void **state)
 	assert_true(d & PTE_VALID);
 	assert_false(d & PTE_RDONLY);
 	assert_true(d & PTE_DIRTY);
-	assert_int_not_equal(pte_pa(d), sim->os.zero_page);
+	assert_int_not_equal(pte_pa(d), sim->os.mm.zero_page);
 	assert_int_equal(sm_physmem_kind(sim->pm, pte_pa(d)), SM_PAGE_DATA);
 	/* The CPU cached the read-only zero-page entry: COW flushed it. */
 	assert_int_equal(stat(sim, "os.flush.flush_tlb_page"), 1);
@@ -250,7 +250,7 @@ static void test_shared_read_then_upgrade(void **state)
 	assert_true(d & PTE_VALID);
 	assert_true(d & PTE_RDONLY); /* clean: read-only to the hardware */
 	assert_false(d & PTE_DIRTY);
-	assert_int_not_equal(pte_pa(d), sim->os.zero_page);
+	assert_int_not_equal(pte_pa(d), sim->os.mm.zero_page);
 	uint64_t pa = pte_pa(d);
 	uint64_t flushes = stat(sim, "os.flush.flush_tlb_page");
 
@@ -294,14 +294,14 @@ static void placement(smmusim_t *sim, bool upgrade_notifies)
 static void test_placement_linux_6_5(void **state)
 {
 	smmusim_t *sim = *state = mk("linux-6.5", NULL);
-	assert_int_equal(sim->os.placement, SM_PLACEMENT_RANGE_END);
+	assert_int_equal(sim->os.mn.placement, SM_PLACEMENT_RANGE_END);
 	placement(sim, false);
 }
 
 static void test_placement_linux_6_6(void **state)
 {
 	smmusim_t *sim = *state = mk("linux-6.6", NULL);
-	assert_int_equal(sim->os.placement, SM_PLACEMENT_ARCH_FLUSH);
+	assert_int_equal(sim->os.mn.placement, SM_PLACEMENT_ARCH_FLUSH);
 	placement(sim, true);
 }
 
@@ -322,7 +322,7 @@ static void sva_munmap(void **state, const struct munmap_case *c)
 					    "off", NULL};
 	smmusim_t *sim = *state = mk(c->policy, fixed);
 	assert_int_equal(sim->os.drv.max_tlbi_ops, 512);
-	assert_int_equal(sim->os.cpu_max_tlbi_ops, 512);
+	assert_int_equal(sim->os.tlb.max_tlbi_ops, 512);
 	mm_with_vma(sim, c->pages, RW, false);
 	must(sim, ev_bind(sim, 1, 3, 1, false));
 	touch(sim, 0, c->pages, true);

@@ -653,6 +653,41 @@ static void test_scan_cache_lingering(void **state)
 	sm_tc_fini(&tc);
 }
 
+/* The oracle registers its counters from the stats table; a registry whose
+ * table lacks them refuses, and oracle init fails with the registry's
+ * error naming the counter. */
+static void test_counters_from_the_table(void **state)
+{
+	struct fx *f = *state;
+	static const char *const names[] = {
+	    "check.translations_checked",
+	    "check.tolerated_in_window",
+	    "check.lingering",
+	    "check.violations.stale-translation",
+	    "check.violations.stale-permission",
+	    "check.violations.fault-livelock"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		assert_int_equal(stat(f, names[i]), 0);
+		assert_non_null(
+		    sm_stats_def(f->st, SMMUSIM_STAT_COUNTER, names[i]));
+	}
+	assert_int_equal(sm_stats_counter_count(f->st), 6);
+	assert_int_equal(sm_stats_error(f->st), 0);
+
+	static const struct smmusim_stat_def other[] = {
+	    {"check.lingering", SMMUSIM_STAT_COUNTER, "count", "", "."}};
+	struct sm_stats *st;
+	assert_int_equal(sm_stats_new_table(&st, NULL, other, 1), 0);
+	struct sm_oracle o;
+	assert_int_equal(
+	    sm_oracle_init(&o, sm_default_allocator(), f->pm, true, K, st),
+	    SMMUSIM_EINTERNAL);
+	assert_non_null(
+	    strstr(sm_stats_errmsg(st), "\"check.translations_checked\""));
+	sm_oracle_fini(&o);
+	sm_stats_free(st);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -672,6 +707,7 @@ int main(void)
 	    T(test_hook_called_with_each_violation),
 	    T(test_kept_is_bounded),
 	    T(test_scan_cache_lingering),
+	    T(test_counters_from_the_table),
 	};
 #undef T
 	return cmocka_run_group_tests_name("oracle", tests, NULL, NULL);

@@ -13,7 +13,29 @@
 #include <smmusim/error.h>
 
 #include "base/json.h"
+#include "engine/stat_defs.h"
 #include "engine/stats.h"
+
+/* Tables of the registry's own tests: the mechanics (growth, order, OOM)
+ * with names of their own, checked like the real table's. */
+#define CTR(nm)                                                                \
+	{                                                                      \
+		nm, SMMUSIM_STAT_COUNTER, "count", "", "test."                 \
+	}
+#define HIST(nm)                                                               \
+	{                                                                      \
+		nm, SMMUSIM_STAT_HISTOGRAM, "cycles", "sample", "test."        \
+	}
+static const struct smmusim_stat_def many_defs[] = {CTR("ctr.<n>"),
+						    HIST("lat")};
+static const struct smmusim_stat_def oom_defs[] = {CTR("c<n>"), HIST("h")};
+static const struct smmusim_stat_def long_defs[] = {CTR("cpu.tlbi.issued.<op>"),
+						    CTR("<any>")};
+static const struct smmusim_stat_def order_defs[] = {
+    CTR("smmu.walk"), CTR("cpu.tlb.hits"), CTR("a"),
+    CTR("smmu.a"),    CTR("cpu.tlb"),	   CTR("B"),
+    CTR("0first"),    HIST("z.lat"),	   HIST("m.lat")};
+#define NDEFS(d) (sizeof(d) / sizeof((d)[0]))
 
 /* ---- counting allocator: checks that frees carry the allocation size ---- */
 
@@ -117,7 +139,8 @@ static void test_counter_many_stable(void **state)
 	struct counting c;
 	struct smmusim_allocator al = counting_allocator(&c);
 	struct sm_stats *s;
-	assert_int_equal(sm_stats_new(&s, &al), 0);
+	assert_int_equal(
+	    sm_stats_new_table(&s, &al, many_defs, NDEFS(many_defs)), 0);
 
 	static uint64_t *ptrs[N];
 	char name[64];
@@ -167,7 +190,7 @@ static void test_oom_no_leak(void **state)
 		counting_allocator(&c);
 		c.fail_after = k;
 		struct sm_stats *s;
-		int rc = sm_stats_new(&s, &al);
+		int rc = sm_stats_new_table(&s, &al, oom_defs, NDEFS(oom_defs));
 		bool ok = rc == 0;
 		if (ok) {
 			char name[32];
@@ -177,6 +200,8 @@ static void test_oom_no_leak(void **state)
 			}
 			if (ok)
 				ok = sm_stats_hist(s, "h") != NULL;
+			assert_int_equal(sm_stats_error(s),
+					 ok ? 0 : SMMUSIM_ENOMEM);
 			sm_stats_free(s);
 		} else {
 			assert_int_equal(rc, SMMUSIM_ENOMEM);
@@ -193,7 +218,8 @@ static void test_counterf(void **state)
 {
 	(void)state;
 	struct sm_stats *s;
-	assert_int_equal(sm_stats_new(&s, NULL), 0);
+	assert_int_equal(
+	    sm_stats_new_table(&s, NULL, long_defs, NDEFS(long_defs)), 0);
 	uint64_t *p = sm_stats_counterf(s, "cpu.tlbi.issued.%s", "vae1is");
 	assert_non_null(p);
 	assert_ptr_equal(sm_stats_find(s, "cpu.tlbi.issued.vae1is"), p);
@@ -204,6 +230,7 @@ static void test_counterf(void **state)
 	memset(longname, 'x', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = 0;
 	assert_null(sm_stats_counterf(s, "%s", longname));
+	assert_int_equal(sm_stats_error(s), SMMUSIM_EINTERNAL);
 	longname[255] = 0; /* exactly 255 chars: accepted */
 	assert_non_null(sm_stats_counterf(s, "%s", longname));
 	assert_int_equal(sm_stats_counter_count(s), 2);
@@ -214,7 +241,8 @@ static void test_sorted_order(void **state)
 {
 	(void)state;
 	struct sm_stats *s;
-	assert_int_equal(sm_stats_new(&s, NULL), 0);
+	assert_int_equal(
+	    sm_stats_new_table(&s, NULL, order_defs, NDEFS(order_defs)), 0);
 	const char *names[] = {"smmu.walk", "cpu.tlb.hits", "a",
 			       "smmu.a",    "cpu.tlb",	    "B"};
 	for (size_t i = 0; i < 6; i++)
@@ -257,13 +285,243 @@ static void test_sorted_order(void **state)
 	sm_stats_free(s);
 }
 
+/* ---- the stats table ---------------------------------------------------- */
+
+static void test_unknown_name_fails(void **state)
+{
+	(void)state;
+	struct sm_stats *s;
+	assert_int_equal(sm_stats_new(&s, NULL), 0);
+	assert_int_equal(sm_stats_error(s), 0);
+	assert_string_equal(sm_stats_errmsg(s), "");
+	assert_non_null(sm_stats_counter(s, "smmu.iotlb.hits"));
+	/* A name the table does not have: NULL, an error naming it. */
+	assert_null(sm_stats_counter(s, "smmu.iotlb.hitz"));
+	assert_int_equal(sm_stats_error(s), SMMUSIM_EINTERNAL);
+	assert_non_null(strstr(sm_stats_errmsg(s), "\"smmu.iotlb.hitz\""));
+	assert_non_null(strstr(sm_stats_errmsg(s), "not in the stats table"));
+	assert_null(sm_stats_find(s, "smmu.iotlb.hitz"));
+	/* The first error is kept. */
+	assert_null(sm_stats_hist(s, "smmu.iotlb.hits")); /* a counter */
+	assert_non_null(strstr(sm_stats_errmsg(s), "\"smmu.iotlb.hitz\""));
+	sm_stats_free(s);
+
+	/* A histogram name is no counter name, and a family pattern is no
+	 * member of itself; a counter and a histogram may share a name. */
+	assert_int_equal(sm_stats_new(&s, NULL), 0);
+	assert_null(sm_stats_counter(s, "smmu.translation.latency"));
+	assert_null(sm_stats_counter(s, "smmu.cmd.<op>"));
+	assert_null(sm_stats_counter(s, "smmu.cmd."));
+	assert_null(sm_stats_counter(s, "smmu.cmd.Sync"));
+	assert_null(sm_stats_counter(s, "smmu.cmd.a.b"));
+	assert_non_null(sm_stats_counter(s, "smmu.cmd.sync"));
+	assert_non_null(sm_stats_counter(s, "cpu.dsb.wait_cycles"));
+	assert_non_null(sm_stats_hist(s, "cpu.dsb.wait_cycles"));
+	assert_int_equal(sm_stats_counter_count(s), 2);
+	sm_stats_free(s);
+}
+
+static void test_register_by_id(void **state)
+{
+	(void)state;
+	struct sm_stats *s;
+	assert_int_equal(sm_stats_new(&s, NULL), 0);
+	uint64_t *c = sm_stats_counter_id(s, SM_STAT_SMMU_IOTLB_HITS);
+	assert_non_null(c);
+	assert_ptr_equal(sm_stats_counter(s, "smmu.iotlb.hits"), c);
+	assert_ptr_equal(
+	    sm_stats_def(s, SMMUSIM_STAT_COUNTER, "smmu.iotlb.hits"),
+	    &sm_stat_defs[SM_STAT_SMMU_IOTLB_HITS]);
+	struct sm_hist *h = sm_stats_hist_id(s, SM_HIST_CPU_DSB_WAIT_CYCLES);
+	assert_ptr_equal(sm_stats_find_hist(s, "cpu.dsb.wait_cycles"), h);
+	assert_null(sm_stats_find(s, "cpu.dsb.wait_cycles"));
+	assert_ptr_equal(
+	    sm_stats_def(s, SMMUSIM_STAT_HISTOGRAM, "cpu.dsb.wait_cycles"),
+	    &sm_stat_defs[SM_HIST_CPU_DSB_WAIT_CYCLES]);
+	assert_null(sm_stats_def(s, SMMUSIM_STAT_COUNTER, "smmu.walks"));
+
+	/* Families: one member at a time; the row is kept for each. */
+	c = sm_stats_family_counter(s, SM_STAT_SMMU_CMD_OP, "%s", "sync");
+	assert_ptr_equal(sm_stats_find(s, "smmu.cmd.sync"), c);
+	c = sm_stats_family_counter(s, SM_STAT_CPU_PEN_BYSTANDER_CYCLES, "%u",
+				    3u);
+	assert_ptr_equal(sm_stats_find(s, "cpu.pe3.bystander_cycles"), c);
+	assert_ptr_equal(
+	    sm_stats_def(s, SMMUSIM_STAT_COUNTER, "cpu.pe3.bystander_cycles"),
+	    &sm_stat_defs[SM_STAT_CPU_PEN_BYSTANDER_CYCLES]);
+	c = sm_stats_family_counter(s, SM_STAT_OS_FLUSH_ROUTINE_CYCLES, "%s",
+				    "flush_tlb_mm");
+	assert_ptr_equal(sm_stats_find(s, "os.flush.flush_tlb_mm.cycles"), c);
+	assert_int_equal(sm_stats_error(s), 0);
+
+	/* Misuse: each is refused with an error. */
+	static const struct {
+		enum sm_stat_id id;
+		int how; /* 0 counter_id, 1 hist_id, 2 family "%s" member */
+		const char *member;
+	} bad[] = {
+	    {SM_STAT_SMMU_CMD_OP, 0, NULL},	    /* a family */
+	    {SM_HIST_CPU_DSB_WAIT_CYCLES, 0, NULL}, /* a histogram */
+	    {SM_STAT_CPU_DSB_WAIT_CYCLES, 1, NULL}, /* a counter */
+	    {SM_STAT_SMMU_IOTLB_HITS, 2, "x"},	    /* no family */
+	    {SM_STAT_SMMU_CMD_OP, 2, ""},	    /* empty member */
+	    {SM_STAT_SMMU_CMD_OP, 2, "Sync"},	    /* not [a-z0-9_-] */
+	    {SM_STAT_SMMU_CMD_OP, 2, "a.b"},
+	    {SM_STAT_COUNT_, 0, NULL}, /* out of range */
+	};
+	for (size_t i = 0; i < NDEFS(bad); i++) {
+		struct sm_stats *t;
+		assert_int_equal(sm_stats_new(&t, NULL), 0);
+		void *p =
+		    bad[i].how == 0 ? (void *)sm_stats_counter_id(t, bad[i].id)
+		    : bad[i].how == 1 ? (void *)sm_stats_hist_id(t, bad[i].id)
+				      : (void *)sm_stats_family_counter(
+					    t, bad[i].id, "%s", bad[i].member);
+		assert_null(p);
+		assert_int_equal(sm_stats_error(t), SMMUSIM_EINTERNAL);
+		assert_true(sm_stats_errmsg(t)[0] != '\0');
+		assert_int_equal(sm_stats_counter_count(t), 0);
+		assert_int_equal(sm_stats_hist_count(t), 0);
+		sm_stats_free(t);
+	}
+	sm_stats_free(s);
+}
+
+struct model {
+	uint64_t *st_hits, *st_misses[2];
+	struct sm_hist *h_lat;
+};
+
+static void test_bind(void **state)
+{
+	(void)state;
+	static const struct sm_stat_bind binds[] = {
+	    SM_STAT_BIND(struct model, st_hits, SMMU_IOTLB_HITS),
+	    SM_STAT_BIND(struct model, st_misses[0], SMMU_IOTLB_MISSES),
+	    SM_STAT_BIND(struct model, st_misses[1], SMMU_UTLB_MISSES),
+	    SM_HIST_BIND(struct model, h_lat, SMMU_TRANSLATION_LATENCY),
+	};
+	struct sm_stats *s;
+	assert_int_equal(sm_stats_new(&s, NULL), 0);
+	struct model m = {0};
+	assert_int_equal(sm_stats_bind(s, &m, binds, NDEFS(binds)), 0);
+	assert_ptr_equal(m.st_hits, sm_stats_find(s, "smmu.iotlb.hits"));
+	assert_ptr_equal(m.st_misses[0], sm_stats_find(s, "smmu.iotlb.misses"));
+	assert_ptr_equal(m.st_misses[1], sm_stats_find(s, "smmu.utlb.misses"));
+	assert_ptr_equal(m.h_lat,
+			 sm_stats_find_hist(s, "smmu.translation.latency"));
+	sm_stats_free(s);
+
+	/* A family row cannot be bound: the error, and the other fields
+	 * filled all the same. */
+	static const struct sm_stat_bind fam[] = {
+	    SM_STAT_BIND(struct model, st_misses[0], SMMU_CMD_OP),
+	    SM_STAT_BIND(struct model, st_hits, SMMU_IOTLB_HITS),
+	};
+	assert_int_equal(sm_stats_new(&s, NULL), 0);
+	m = (struct model){0};
+	assert_int_equal(sm_stats_bind(s, &m, fam, NDEFS(fam)),
+			 SMMUSIM_EINTERNAL);
+	assert_null(m.st_misses[0]);
+	assert_non_null(m.st_hits);
+	assert_non_null(strstr(sm_stats_errmsg(s), "smmu.cmd.<op>"));
+	sm_stats_free(s);
+}
+
+/* "smmu.cmd.<op>" -> "SM_STAT_SMMU_CMD_OP" */
+static void id_of(const struct smmusim_stat_def *d, char *out, size_t len)
+{
+	size_t k = (size_t)snprintf(
+	    out, len, "%s",
+	    d->kind == SMMUSIM_STAT_COUNTER ? "SM_STAT_" : "SM_HIST_");
+	for (const char *p = d->name; *p && k + 1 < len; p++) {
+		if (*p == '<' || *p == '>')
+			continue;
+		out[k++] = *p == '.' || *p == '-'   ? '_'
+			   : *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A')
+						    : *p;
+	}
+	out[k] = 0;
+}
+
+/* A name of the row: itself, or its family's member "x". */
+static void instance_of(const struct smmusim_stat_def *d, char *out, size_t len)
+{
+	const char *lt = strchr(d->name, '<');
+	if (!lt)
+		snprintf(out, len, "%s", d->name);
+	else
+		snprintf(out, len, "%.*sx%s", (int)(lt - d->name), d->name,
+			 strchr(lt, '>') + 1);
+}
+
+static void test_table_rows(void **state)
+{
+	(void)state;
+	assert_int_equal(smmusim_stat_def_count(), SM_STAT_COUNT_);
+	for (size_t i = 0; i < SM_STAT_COUNT_; i++) {
+		const struct smmusim_stat_def *d = smmusim_stat_def_at(i);
+		assert_ptr_equal(d, &sm_stat_defs[i]);
+		char id[128], inst[128];
+		id_of(d, id, sizeof(id));
+		assert_string_equal(sm_stat_id_name((enum sm_stat_id)i), id);
+		/* A family has one placeholder of lower-case letters. */
+		const char *lt = strchr(d->name, '<');
+		if (lt) {
+			const char *gt = strchr(lt, '>');
+			assert_non_null(gt);
+			assert_true(gt > lt + 1);
+			for (const char *p = lt + 1; p < gt; p++)
+				assert_true(*p >= 'a' && *p <= 'z');
+			assert_null(strchr(gt, '<'));
+		}
+		/* A paragraph: one or more sentences. */
+		size_t dl = strlen(d->description);
+		assert_true(dl > 1);
+		assert_true(d->description[dl - 1] == '.' ||
+			    !strcmp(d->description + dl - 2, ".)"));
+		size_t n = strlen(d->name);
+		bool cyc = n >= 6 && !strcmp(d->name + n - 6, "cycles");
+		if (d->kind == SMMUSIM_STAT_COUNTER) {
+			assert_string_equal(d->unit, cyc ? "cycles" : "count");
+			assert_string_equal(d->sample, "");
+		} else {
+			assert_int_equal(d->kind, SMMUSIM_STAT_HISTOGRAM);
+			assert_string_equal(d->unit, "cycles");
+			assert_true(d->sample[0] != '\0');
+		}
+		/* Each name (or member) belongs to its row alone. */
+		instance_of(d, inst, sizeof(inst));
+		assert_ptr_equal(smmusim_stat_def_find(d->kind, inst), d);
+		for (size_t j = 0; j < SM_STAT_COUNT_; j++)
+			if (j != i && sm_stat_defs[j].kind == d->kind)
+				assert_false(sm_stat_def_matches(
+				    &sm_stat_defs[j], inst));
+	}
+	assert_null(smmusim_stat_def_at(SM_STAT_COUNT_));
+	assert_ptr_equal(
+	    smmusim_stat_def_find(SMMUSIM_STAT_COUNTER, "smmu.cmd.sync"),
+	    &sm_stat_defs[SM_STAT_SMMU_CMD_OP]);
+	assert_ptr_equal(smmusim_stat_def_find(SMMUSIM_STAT_COUNTER,
+					       "cpu.tlbi.received.vale1is"),
+			 &sm_stat_defs[SM_STAT_CPU_TLBI_RECEIVED_OP]);
+	assert_null(smmusim_stat_def_find(SMMUSIM_STAT_COUNTER, "nope"));
+	assert_null(smmusim_stat_def_find(SMMUSIM_STAT_COUNTER, NULL));
+	assert_string_equal(smmusim_stat_kind_name(SMMUSIM_STAT_COUNTER),
+			    "counter");
+	assert_string_equal(smmusim_stat_kind_name(SMMUSIM_STAT_HISTOGRAM),
+			    "histogram");
+	assert_string_equal(smmusim_stat_kind_name((enum smmusim_stat_kind)7),
+			    "?");
+}
+
 /* ---- histograms --------------------------------------------------------- */
 
 static struct sm_stats *hist_fixture(struct sm_hist **h)
 {
 	struct sm_stats *s;
 	assert_int_equal(sm_stats_new(&s, NULL), 0);
-	*h = sm_stats_hist(s, "lat");
+	*h = sm_stats_hist_id(s, SM_HIST_SMMU_TRANSLATION_LATENCY);
 	assert_non_null(*h);
 	return s;
 }
@@ -445,6 +703,10 @@ int main(void)
 	    cmocka_unit_test(test_oom_no_leak),
 	    cmocka_unit_test(test_counterf),
 	    cmocka_unit_test(test_sorted_order),
+	    cmocka_unit_test(test_unknown_name_fails),
+	    cmocka_unit_test(test_register_by_id),
+	    cmocka_unit_test(test_bind),
+	    cmocka_unit_test(test_table_rows),
 	    cmocka_unit_test(test_hist_small_exact),
 	    cmocka_unit_test(test_hist_uniform),
 	    cmocka_unit_test(test_hist_error_bound),

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests of the trace format v1 reader (src/replay/trace_reader.c). */
+/* Tests of the trace format v1 reader (src/trace/trace_*.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -7,6 +7,12 @@
  * "cpu.tlbi.issued.vae1is"); docs/stats.md lists them.  Every counter a model
  * can produce is registered when the simulator is created, so a counter that
  * stayed 0 is still reported and columns of different runs line up.
+ *
+ * The definitions of every stat (name, kind, unit, description) are one table
+ * in the library, which smmusim_stat_def_at() lists without a simulator (for
+ * `smmusim stats --list`) and from which docs/stats.md is generated.  A
+ * family of names that differ in one part, such as one counter per SMMU
+ * command, is one definition whose name is a pattern: "smmu.cmd.<op>".
  */
 #ifndef SMMUSIM_STATS_H
 #define SMMUSIM_STATS_H
@@ -34,6 +40,38 @@ struct smmusim_hist_summary {
 	uint64_t p90; /* holds them (relative error <= 1/16), clamped to */
 	uint64_t p99; /* [min, max] */
 };
+
+enum smmusim_stat_kind {
+	SMMUSIM_STAT_COUNTER = 0,
+	SMMUSIM_STAT_HISTOGRAM = 1,
+};
+
+/* One row of the stats table.  The strings are static. */
+struct smmusim_stat_def {
+	/* A name ("smmu.iotlb.hits"), or a family's pattern with one
+	 * placeholder in angle brackets ("smmu.cmd.<op>",
+	 * "cpu.pe<n>.bystander_cycles") standing for one or more of
+	 * [a-z0-9_-]. */
+	const char *name;
+	enum smmusim_stat_kind kind;
+	const char *unit; /* "count" or "cycles" */
+	const char
+	    *sample; /* histograms: what one sample is; "" for counters */
+	const char *description; /* one paragraph, Markdown */
+};
+
+/* Every stat the library can register, part by part (sim., cpu., smmu.,
+ * os., dev., check.), each part's counters in the order of docs/stats.md,
+ * then its histograms.  smmusim_stat_def_at() gives NULL past the end. */
+size_t smmusim_stat_def_count(void);
+const struct smmusim_stat_def *smmusim_stat_def_at(size_t i);
+/* The definition of a stat as a run reports it (a counter and a histogram
+ * may share a name), e.g. "smmu.cmd.sync" -> the row "smmu.cmd.<op>";
+ * NULL if the table has no such stat. */
+const struct smmusim_stat_def *
+smmusim_stat_def_find(enum smmusim_stat_kind kind, const char *name);
+/* "counter" or "histogram" ("?" for anything else). */
+const char *smmusim_stat_kind_name(enum smmusim_stat_kind kind);
 
 /* Value of counter `name`; SMMUSIM_ENOENT if no such counter. */
 int smmusim_stat_get(const smmusim_t *sim, const char *name, uint64_t *value);

@@ -121,18 +121,4 @@ int sm_tlbi_check(enum sm_tlbi_op op, uint64_t operand, const char **field,
 /* "vae1is", "rvaale1", ... (static strings). */
 const char *sm_tlbi_name(enum sm_tlbi_op op, bool is);
 
-/*
- * Linux's range splitting (__flush_tlb_range_op): how to cover `pages`
- * pages from `start` with range ops and single-page ops.  Calls emit() for
- * each op, in order: range = false for a single-page op (va, 1 page), true
- * for a range op (va, scale, num).  `descending` selects the newer algorithm
- * (scale from 3 down, single op only when one page is left) over 6.6's
- * (odd page first, scale rising from 0).  Without range support every page
- * is a single op.  Returns the number of ops.
- */
-typedef void (*sm_tlbi_emit_fn)(void *ctx, bool range, uint64_t va,
-				unsigned scale, unsigned num);
-uint64_t sm_tlbi_split_range(uint64_t start, uint64_t pages, bool range_ok,
-			     bool descending, sm_tlbi_emit_fn emit, void *ctx);
-
 #endif

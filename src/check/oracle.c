@@ -8,31 +8,39 @@
 #include <smmusim/event.h>
 
 #include "base/alloc.h"
+#include "base/vec.h"
 #include "hw/mem/pgtable.h"
 #include "hw/mem/xlate.h"
+
+/* The oracle's counters: rows of src/engine/stat_defs/check.def.  Each
+ * violation kind counts in the row named after it. */
+static const struct sm_stat_bind oracle_stats[] = {
+    SM_STAT_BIND(struct sm_oracle, st_checked, CHECK_TRANSLATIONS_CHECKED),
+    SM_STAT_BIND(struct sm_oracle, st_kind[SMMUSIM_VIOLATION_STALE_TRANSLATION],
+		 CHECK_VIOLATIONS_STALE_TRANSLATION),
+    SM_STAT_BIND(struct sm_oracle, st_kind[SMMUSIM_VIOLATION_STALE_PERMISSION],
+		 CHECK_VIOLATIONS_STALE_PERMISSION),
+    SM_STAT_BIND(struct sm_oracle, st_kind[SMMUSIM_VIOLATION_FAULT_LIVELOCK],
+		 CHECK_VIOLATIONS_FAULT_LIVELOCK),
+    SM_STAT_BIND(struct sm_oracle, st_tolerated, CHECK_TOLERATED_IN_WINDOW),
+    SM_STAT_BIND(struct sm_oracle, st_lingering, CHECK_LINGERING),
+};
 
 int sm_oracle_init(struct sm_oracle *o, const struct smmusim_allocator *a,
 		   const struct sm_physmem *pm, bool enabled,
 		   uint32_t livelock_faults, struct sm_stats *st)
 {
-	static const char *const kind_names[] = {
-#define SM_VK_NAME_(n, s) s,
-	    SMMUSIM_VIOLATION_KINDS(SM_VK_NAME_)
-#undef SM_VK_NAME_
-	};
 	*o = (struct sm_oracle){.alloc = a,
 				.pm = pm,
 				.enabled = enabled,
 				.livelock_faults = livelock_faults};
-	for (int k = 0; k < SMMUSIM_VIOLATION_COUNT_; k++)
-		o->st_kind[k] =
-		    sm_stats_counterf(st, "check.violations.%s", kind_names[k]);
-	o->st_checked = sm_stats_counter(st, "check.translations_checked");
-	o->st_tolerated = sm_stats_counter(st, "check.tolerated_in_window");
-	o->st_lingering = sm_stats_counter(st, "check.lingering");
+	int rc = sm_stats_bind(st, o, oracle_stats,
+			       sizeof(oracle_stats) / sizeof(oracle_stats[0]));
+	if (rc < 0)
+		return rc;
 	o->capstreak = 64;
 	o->streak = sm_calloc(a, o->capstreak * sizeof(*o->streak));
-	if (!o->streak || !o->st_lingering)
+	if (!o->streak)
 		return SMMUSIM_ENOMEM;
 	return 0;
 }
@@ -53,16 +61,8 @@ void sm_oracle_window_open(void *oracle, uint64_t root, uint64_t start,
 			   uint64_t end, uint64_t cycle)
 {
 	struct sm_oracle *o = oracle;
-	if (o->nwin == o->capwin) {
-		size_t ncap = o->capwin ? o->capwin * 2 : 8;
-		void *p =
-		    sm_realloc(o->alloc, o->win, o->capwin * sizeof(*o->win),
-			       ncap * sizeof(*o->win));
-		if (!p)
-			return; /* no window: stricter, never hides a bug */
-		o->win = p;
-		o->capwin = ncap;
-	}
+	if (SM_VEC_RESERVE(o->alloc, o->win, o->capwin, o->nwin + 1, 8))
+		return; /* no window: stricter, never hides a bug */
 	o->win[o->nwin++] = (struct sm_window){root, start, end, cycle};
 }
 
@@ -189,22 +189,27 @@ static void emit(struct sm_oracle *o, enum smmusim_violation_kind kind,
 	snprintf(v.cache, sizeof(v.cache), "%s", r->cache ? r->cache : "");
 	o->total++;
 	(*o->st_kind[kind])++;
-	if (o->nkept < SMMUSIM_MAX_KEPT_VIOLATIONS) {
-		if (o->nkept == o->capkept) {
-			size_t ncap = o->capkept ? o->capkept * 2 : 16;
-			void *p = sm_realloc(o->alloc, o->kept,
-					     o->capkept * sizeof(*o->kept),
-					     ncap * sizeof(*o->kept));
-			if (p) {
-				o->kept = p;
-				o->capkept = ncap;
-			}
-		}
-		if (o->nkept < o->capkept)
-			o->kept[o->nkept++] = v;
-	}
+	if (o->nkept < SMMUSIM_MAX_KEPT_VIOLATIONS &&
+	    !SM_VEC_RESERVE(o->alloc, o->kept, o->capkept, o->nkept + 1, 16))
+		o->kept[o->nkept++] = v;
 	if (o->hook)
 		o->hook(o->hook_ctx, &v);
+}
+
+/*
+ * A cached entry served what the page tables no longer give.  Inside an
+ * open invalidation window the kernel is still within its rights (the PTE
+ * changed, its flush has not completed): count it as tolerated; outside any
+ * window it is a violation of kind `kind`.
+ */
+static void stale_use(struct sm_oracle *o, enum smmusim_violation_kind kind,
+		      const struct sm_xlate_report *r, uint64_t page,
+		      const struct sm_walk *w)
+{
+	if (in_any_window(o, r, page, w))
+		(*o->st_tolerated)++;
+	else
+		emit(o, kind, r, w, 0);
 }
 
 void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
@@ -233,11 +238,8 @@ void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 			memset(&w, 0, sizeof(w));
 			w.fault = SM_WALK_FAULT_TRANSLATION;
 			w.ipa = SM_NO_IPA;
-			if (in_any_window(o, r, page, &w))
-				(*o->st_tolerated)++;
-			else
-				emit(o, SMMUSIM_VIOLATION_STALE_TRANSLATION, r,
-				     &w, 0);
+			stale_use(o, SMMUSIM_VIOLATION_STALE_TRANSLATION, r,
+				  page, &w);
 			return;
 		}
 		if (!r->from_cache || (!r->root && !r->root2))
@@ -248,17 +250,11 @@ void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 		sm_pgt_translate(o->pm, &rg, r->va, &w);
 		uint64_t served = r->entry_pa + (r->va - r->entry_va);
 		if (w.fault != SM_WALK_OK || w.pa != served) {
-			if (in_any_window(o, r, page, &w))
-				(*o->st_tolerated)++;
-			else
-				emit(o, SMMUSIM_VIOLATION_STALE_TRANSLATION, r,
-				     &w, 0);
+			stale_use(o, SMMUSIM_VIOLATION_STALE_TRANSLATION, r,
+				  page, &w);
 		} else if (!(w.perm & need)) {
-			if (in_any_window(o, r, page, &w))
-				(*o->st_tolerated)++;
-			else
-				emit(o, SMMUSIM_VIOLATION_STALE_PERMISSION, r,
-				     &w, 0);
+			stale_use(o, SMMUSIM_VIOLATION_STALE_PERMISSION, r,
+				  page, &w);
 		}
 		return;
 	}

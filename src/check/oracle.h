@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The coherence oracle (docs/architecture.md, "The oracle, precisely").
+ * The coherence oracle (docs/model.md, "Oracle (src/check)").
  *
  * It sees every translation a PE or the SMMU serves (through the
  * sm_xlate_observer the hardware models call) and compares the ones a cached

@@ -4,6 +4,7 @@
 #include <smmusim/error.h>
 
 #include "base/alloc.h"
+#include "base/vec.h"
 
 void sm_engine_init(struct sm_engine *e, const struct smmusim_allocator *a)
 {
@@ -27,16 +28,8 @@ int sm_engine_at(struct sm_engine *e, uint64_t cycle, sm_event_fn fn, void *ctx,
 {
 	if (cycle < e->now || !fn)
 		return SMMUSIM_EINVAL;
-	if (e->n == e->cap) {
-		size_t ncap = e->cap ? e->cap * 2 : 64;
-		void *p =
-		    sm_realloc(e->alloc, e->heap, e->cap * sizeof(*e->heap),
-			       ncap * sizeof(*e->heap));
-		if (!p)
-			return SMMUSIM_ENOMEM;
-		e->heap = p;
-		e->cap = ncap;
-	}
+	if (SM_VEC_RESERVE(e->alloc, e->heap, e->cap, e->n + 1, 64))
+		return SMMUSIM_ENOMEM;
 	struct sm_event_slot s = {cycle, e->seq++, fn, ctx, arg};
 	size_t i = e->n++;
 	while (i > 0) {

@@ -13,6 +13,12 @@
  * factor <= 1/2, power-of-two capacity) whose slots only hold pointers, so
  * rehashing never moves the objects themselves.
  *
+ * Every new name is first checked against the registry's table of stat
+ * definitions (engine/stat_defs.h; a linear scan, done once per name when
+ * the simulator is built, never on the hot path); a name the table lacks is
+ * refused and the first such error is kept with its message.  Each item
+ * keeps a pointer to its row.
+ *
  * Iteration is in strcmp order of the names, which makes reports stable
  * across runs regardless of registration order.  The sorted index is built
  * lazily: registration only marks it stale, and the first iteration call
@@ -71,8 +77,11 @@
 #include <smmusim/error.h>
 
 #include "base/alloc.h"
+#include "base/errbuf.h"
+#include "base/vec.h"
 
-/* Longest name accepted by sm_stats_counterf() (excluding the NUL). */
+/* Longest name accepted by sm_stats_counterf() and
+ * sm_stats_family_counter() (excluding the NUL). */
 #define SM_STATS_NAME_MAX 255
 
 #define SM_HIST_SUB_BITS 4
@@ -81,6 +90,7 @@
 
 struct sm_counter_item {
 	uint64_t value; /* first member: the item pointer is the counter */
+	const struct smmusim_stat_def *def;
 	char name[];
 };
 
@@ -90,6 +100,7 @@ struct sm_hist {
 	uint64_t min;
 	uint64_t max;
 	uint64_t buckets[SM_HIST_BUCKETS];
+	const struct smmusim_stat_def *def;
 	char name[];
 };
 
@@ -104,7 +115,9 @@ struct sm_reg_ent {
 };
 
 struct sm_reg {
-	size_t hdr; /* offsetof(item, name) */
+	size_t size;   /* of an item without its name */
+	size_t hdr;    /* offsetof(item, name) */
+	size_t defoff; /* offsetof(item, def) */
 	struct sm_reg_slot *slots;
 	size_t cap; /* 0 or a power of two */
 	size_t n;
@@ -115,8 +128,13 @@ struct sm_reg {
 
 struct sm_stats {
 	const struct smmusim_allocator *a;
+	const struct smmusim_stat_def
+	    *defs; /* the table names are checked in */
+	size_t ndefs;
 	struct sm_reg ctrs;
 	struct sm_reg hists;
+	int err; /* the first registration error, 0 if none */
+	struct sm_errbuf eb;
 };
 
 /* ---- generic name registry -------------------------------------------- */
@@ -179,52 +197,33 @@ static int reg_reserve(struct sm_reg *r, const struct smmusim_allocator *a)
 		r->slots = ns;
 		r->cap = ncap;
 	}
-	if (r->n + 1 > r->sorted_cap) {
-		size_t ncap = r->sorted_cap ? r->sorted_cap * 2 : 32;
-		struct sm_reg_ent *ne =
-		    sm_realloc(a, r->sorted, r->sorted_cap * sizeof(*ne),
-			       ncap * sizeof(*ne));
-		if (!ne)
-			return SMMUSIM_ENOMEM;
-		r->sorted = ne;
-		r->sorted_cap = ncap;
-	}
-	return 0;
+	return SM_VEC_RESERVE(a, r->sorted, r->sorted_cap, r->n + 1, 32);
 }
 
-/*
- * Find or create the object named `name`; `size` is the size of the item
- * without its name.  New items are zeroed.  NULL only when out of memory.
- */
-static void *reg_get(struct sm_reg *r, const struct smmusim_allocator *a,
-		     const char *name, size_t size, bool *created)
+/* Add the object named `name` (hash h, not registered yet), zeroed; NULL
+ * only when out of memory, with nothing changed. */
+static void *reg_add(struct sm_reg *r, const struct smmusim_allocator *a,
+		     const char *name, uint64_t h)
 {
-	uint64_t h = sm_hash(name);
-	void *obj = reg_find(r, name, h);
-	*created = false;
-	if (obj)
-		return obj;
 	if (reg_reserve(r, a))
 		return NULL;
 	size_t len = strlen(name);
-	obj = sm_calloc(a, size + len + 1);
+	void *obj = sm_calloc(a, r->size + len + 1);
 	if (!obj)
 		return NULL;
 	memcpy((char *)obj + r->hdr, name, len + 1);
 	reg_place(r->slots, r->cap, h, obj);
 	r->n++;
 	r->dirty = true;
-	*created = true;
 	return obj;
 }
 
-static void reg_free(struct sm_reg *r, const struct smmusim_allocator *a,
-		     size_t size)
+static void reg_free(struct sm_reg *r, const struct smmusim_allocator *a)
 {
 	for (size_t i = 0; i < r->cap; i++) {
 		void *obj = r->slots[i].obj;
 		if (obj)
-			sm_free(a, obj, size + strlen(reg_name(r, obj)) + 1);
+			sm_free(a, obj, r->size + strlen(reg_name(r, obj)) + 1);
 	}
 	sm_free(a, r->slots, r->cap * sizeof(*r->slots));
 	sm_free(a, r->sorted, r->sorted_cap * sizeof(*r->sorted));
@@ -259,9 +258,10 @@ static const struct sm_reg_ent *reg_sorted(const struct sm_reg *cr)
 
 /* ---- registry API ------------------------------------------------------- */
 
-int sm_stats_new(struct sm_stats **out, const struct smmusim_allocator *a)
+int sm_stats_new_table(struct sm_stats **out, const struct smmusim_allocator *a,
+		       const struct smmusim_stat_def *defs, size_t n)
 {
-	if (!out)
+	if (!out || (!defs && n))
 		return SMMUSIM_EINVAL;
 	*out = NULL;
 	a = sm_alloc_or_default(a);
@@ -269,10 +269,21 @@ int sm_stats_new(struct sm_stats **out, const struct smmusim_allocator *a)
 	if (!s)
 		return SMMUSIM_ENOMEM;
 	s->a = a;
+	s->defs = defs;
+	s->ndefs = n;
+	s->ctrs.size = sizeof(struct sm_counter_item);
 	s->ctrs.hdr = offsetof(struct sm_counter_item, name);
+	s->ctrs.defoff = offsetof(struct sm_counter_item, def);
+	s->hists.size = sizeof(struct sm_hist);
 	s->hists.hdr = offsetof(struct sm_hist, name);
+	s->hists.defoff = offsetof(struct sm_hist, def);
 	*out = s;
 	return 0;
+}
+
+int sm_stats_new(struct sm_stats **out, const struct smmusim_allocator *a)
+{
+	return sm_stats_new_table(out, a, sm_stat_defs, SM_STAT_COUNT_);
 }
 
 void sm_stats_free(struct sm_stats *s)
@@ -280,21 +291,173 @@ void sm_stats_free(struct sm_stats *s)
 	if (!s)
 		return;
 	const struct smmusim_allocator *a = s->a;
-	reg_free(&s->ctrs, a, sizeof(struct sm_counter_item));
-	reg_free(&s->hists, a, sizeof(struct sm_hist));
+	reg_free(&s->ctrs, a);
+	reg_free(&s->hists, a);
 	sm_free(a, s, sizeof(*s));
+}
+
+int sm_stats_error(const struct sm_stats *s)
+{
+	return s->err;
+}
+
+const char *sm_stats_errmsg(const struct sm_stats *s)
+{
+	return s->eb.msg;
+}
+
+/* Record the registry's first error (later ones are consequences, or at
+ * least not news); NULL, for the caller to return. */
+static void *stat_fail(struct sm_stats *s, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void *stat_fail(struct sm_stats *s, int code, const char *fmt, ...)
+{
+	if (!s->err) {
+		va_list ap;
+		va_start(ap, fmt);
+		s->err = sm_verr(&s->eb, code, fmt, ap);
+		va_end(ap);
+	}
+	return NULL;
+}
+
+static struct sm_reg *reg_of(struct sm_stats *s, enum smmusim_stat_kind kind)
+{
+	return kind == SMMUSIM_STAT_HISTOGRAM ? &s->hists : &s->ctrs;
+}
+
+/*
+ * Find, or register, the stat `name` of `kind`.  A new one is checked
+ * against row `def`, or, when def is NULL, looked up in the registry's
+ * table; a name the table does not have is refused.
+ */
+static void *stat_get(struct sm_stats *s, enum smmusim_stat_kind kind,
+		      const struct smmusim_stat_def *def, const char *name)
+{
+	struct sm_reg *r = reg_of(s, kind);
+	uint64_t h = sm_hash(name);
+	void *obj = reg_find(r, name, h);
+	if (obj)
+		return obj;
+	if (!def)
+		def = sm_stat_def_lookup(s->defs, s->ndefs, kind, name);
+	if (!def)
+		return stat_fail(s, SMMUSIM_EINTERNAL,
+				 "%s \"%s\" is not in the stats table "
+				 "(src/engine/stat_defs/)",
+				 smmusim_stat_kind_name(kind), name);
+	obj = reg_add(r, s->a, name, h);
+	if (!obj)
+		return stat_fail(s, SMMUSIM_ENOMEM,
+				 "out of memory registering %s \"%s\"",
+				 smmusim_stat_kind_name(kind), name);
+	*(const struct smmusim_stat_def **)((char *)obj + r->defoff) = def;
+	return obj;
+}
+
+/*
+ * Row `id` of the built-in table, if it is of `kind` and is (or is not) a
+ * family.  A registry checked against another table is given NULL in *d,
+ * so that stat_get() looks the name up in that table.
+ */
+static bool id_row(struct sm_stats *s, enum sm_stat_id id,
+		   enum smmusim_stat_kind kind, bool family,
+		   const struct smmusim_stat_def **d)
+{
+	*d = NULL;
+	if ((unsigned)id >= SM_STAT_COUNT_) {
+		stat_fail(s, SMMUSIM_EINTERNAL, "stat ID %d is out of range",
+			  (int)id);
+		return false;
+	}
+	const struct smmusim_stat_def *row = &sm_stat_defs[id];
+	if (row->kind != kind || sm_stat_def_is_family(row) != family) {
+		stat_fail(s, SMMUSIM_EINTERNAL, "%s \"%s\" is %s %s%s",
+			  smmusim_stat_kind_name(row->kind), row->name,
+			  family ? "no family" : "a family", "registered as a ",
+			  smmusim_stat_kind_name(kind));
+		return false;
+	}
+	if (s->defs == sm_stat_defs)
+		*d = row;
+	return true;
+}
+
+uint64_t *sm_stats_counter_id(struct sm_stats *s, enum sm_stat_id id)
+{
+	const struct smmusim_stat_def *d;
+	if (!id_row(s, id, SMMUSIM_STAT_COUNTER, false, &d))
+		return NULL;
+	struct sm_counter_item *c =
+	    stat_get(s, SMMUSIM_STAT_COUNTER, d, sm_stat_defs[id].name);
+	return c ? &c->value : NULL;
+}
+
+struct sm_hist *sm_stats_hist_id(struct sm_stats *s, enum sm_stat_id id)
+{
+	const struct smmusim_stat_def *d;
+	if (!id_row(s, id, SMMUSIM_STAT_HISTOGRAM, false, &d))
+		return NULL;
+	return stat_get(s, SMMUSIM_STAT_HISTOGRAM, d, sm_stat_defs[id].name);
+}
+
+uint64_t *sm_stats_family_counter(struct sm_stats *s, enum sm_stat_id id,
+				  const char *fmt, ...)
+{
+	const struct smmusim_stat_def *d;
+	if (!id_row(s, id, SMMUSIM_STAT_COUNTER, true, &d))
+		return NULL;
+	const struct smmusim_stat_def *row = &sm_stat_defs[id];
+	char member[SM_STATS_NAME_MAX + 1], name[SM_STATS_NAME_MAX + 1];
+	va_list ap;
+	va_start(ap, fmt);
+	int m = vsnprintf(member, sizeof(member), fmt, ap);
+	va_end(ap);
+	const char *lt = strchr(row->name, '<');
+	int n = snprintf(name, sizeof(name), "%.*s%s%s", (int)(lt - row->name),
+			 row->name, m < 0 ? "" : member, strchr(lt, '>') + 1);
+	if (m < 0 || n < 0 || (size_t)n >= sizeof(name) ||
+	    !sm_stat_def_matches(row, name))
+		return stat_fail(s, SMMUSIM_EINTERNAL,
+				 "\"%s\" is no member of the family %s (a "
+				 "member is one or more of [a-z0-9_-], a name "
+				 "at most %d characters)",
+				 member, row->name, SM_STATS_NAME_MAX);
+	struct sm_counter_item *c = stat_get(s, SMMUSIM_STAT_COUNTER, d, name);
+	return c ? &c->value : NULL;
+}
+
+int sm_stats_bind(struct sm_stats *s, void *obj, const struct sm_stat_bind *b,
+		  size_t n)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		char *field = (char *)obj + b[i].offset;
+		bool hist =
+		    (unsigned)b[i].id < SM_STAT_COUNT_ &&
+		    sm_stat_defs[b[i].id].kind == SMMUSIM_STAT_HISTOGRAM;
+		bool ok;
+		if (hist)
+			ok = (*(struct sm_hist **)field =
+				  sm_stats_hist_id(s, b[i].id)) != NULL;
+		else
+			ok = (*(uint64_t **)field =
+				  sm_stats_counter_id(s, b[i].id)) != NULL;
+		if (!ok && !rc)
+			rc = s->err;
+	}
+	return rc;
 }
 
 uint64_t *sm_stats_counter(struct sm_stats *s, const char *name)
 {
-	bool created;
-	struct sm_counter_item *c = reg_get(
-	    &s->ctrs, s->a, name, sizeof(struct sm_counter_item), &created);
+	struct sm_counter_item *c =
+	    stat_get(s, SMMUSIM_STAT_COUNTER, NULL, name);
 	return c ? &c->value : NULL;
 }
 
 /* Names longer than SM_STATS_NAME_MAX (255) characters, or a formatting
- * error, give NULL like out-of-memory does. */
+ * error, give NULL and an error like a name not in the table. */
 uint64_t *sm_stats_counterf(struct sm_stats *s, const char *fmt, ...)
 {
 	char buf[SM_STATS_NAME_MAX + 1];
@@ -303,8 +466,24 @@ uint64_t *sm_stats_counterf(struct sm_stats *s, const char *fmt, ...)
 	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(buf))
-		return NULL;
+		return stat_fail(s, SMMUSIM_EINTERNAL,
+				 "counter name \"%.40s...\" is longer than %d "
+				 "characters",
+				 buf, SM_STATS_NAME_MAX);
 	return sm_stats_counter(s, buf);
+}
+
+const struct smmusim_stat_def *sm_stats_def(const struct sm_stats *s,
+					    enum smmusim_stat_kind kind,
+					    const char *name)
+{
+	const struct sm_reg *r =
+	    kind == SMMUSIM_STAT_HISTOGRAM ? &s->hists : &s->ctrs;
+	const void *obj = reg_find(r, name, sm_hash(name));
+	return obj ? *(const struct smmusim_stat_def *const *)((const char *)
+								   obj +
+							       r->defoff)
+		   : NULL;
 }
 
 const uint64_t *sm_stats_find(const struct sm_stats *s, const char *name)
@@ -316,8 +495,7 @@ const uint64_t *sm_stats_find(const struct sm_stats *s, const char *name)
 
 struct sm_hist *sm_stats_hist(struct sm_stats *s, const char *name)
 {
-	bool created;
-	return reg_get(&s->hists, s->a, name, sizeof(struct sm_hist), &created);
+	return stat_get(s, SMMUSIM_STAT_HISTOGRAM, NULL, name);
 }
 
 const struct sm_hist *sm_stats_find_hist(const struct sm_stats *s,

@@ -1,4 +1,11 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * Words of trace format 1 that the public API names too
+ * (include/smmusim/event.h): each event type's keyword and each TLBI
+ * instruction's word, made from the X-macro lists there, so that the
+ * reader, the simulator's messages and library users spell them alike
+ * (docs/trace-format.md, "Events").
+ */
 #include <stddef.h>
 
 #include <smmusim/event.h>

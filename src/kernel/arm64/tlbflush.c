@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The arm64 TLB flush routines (arch/arm64/include/asm/tlbflush.h), as the
- * kernel model uses them.
+ * The arm64 TLB flush routines, modelled on arch/arm64/include/asm/
+ * tlbflush.h (flush_tlb_mm, flush_tlb_page / __flush_tlb_page_nosync,
+ * __flush_tlb_range and the op loop of __flush_tlb_range_op,
+ * arch_tlbbatch_add_pending, arch_tlbbatch_flush) as of v6.6, with the
+ * later range-split changes policy.cpu.range_split selects.
  *
  * Every flush is DSB ISHST (make the PTE stores visible to walkers), the
  * TLBIs, DSB ISH (wait until every receiver has completed them).  With KPTI
@@ -15,12 +18,40 @@
  * policy.cpu.max_tlbi_ops (MAX_TLBI_OPS = PTRS_PER_PTE) pages or more, and
  * with it a range of MAX_TLBI_RANGE_PAGES or more, becomes flush_tlb_mm;
  * otherwise __flush_tlb_range_op covers it with single-page and range ops,
- * split as policy.cpu.range_split says (cpu/tlbi.c).
+ * split as policy.cpu.range_split says (sm_flush_tlb_range_op, below).
  */
 #include "kernel/kernel.h"
 
 #include "engine/config.h"
 #include "arch/tlbi.h"
+
+int sm_tlbflush_init(struct sm_os *os, const smmusim_config_t *cfg,
+		     struct sm_stats *st)
+{
+	struct sm_tlb_state *tlb = &os->tlb;
+	tlb->max_tlbi_ops = sm_cfg_u64(cfg, SM_K_POLICY_CPU_MAX_TLBI_OPS);
+	tlb->range_split = sm_cfg_enum(cfg, SM_K_POLICY_CPU_RANGE_SPLIT);
+	tlb->range_start_bug =
+	    sm_cfg_bool(cfg, SM_K_POLICY_NOTIFIER_RANGE_START_BUG);
+	tlb->st_flush_mm = sm_stats_counter(st, "os.flush.flush_tlb_mm");
+	tlb->st_flush_page = sm_stats_counter(st, "os.flush.flush_tlb_page");
+	tlb->st_flush_range = sm_stats_counter(st, "os.flush.flush_tlb_range");
+	tlb->st_flush_mm_cyc =
+	    sm_stats_counter(st, "os.flush.flush_tlb_mm.cycles");
+	tlb->st_flush_page_cyc =
+	    sm_stats_counter(st, "os.flush.flush_tlb_page.cycles");
+	tlb->st_flush_range_cyc =
+	    sm_stats_counter(st, "os.flush.flush_tlb_range.cycles");
+	tlb->st_batch_add =
+	    sm_stats_counter(st, "os.flush.arch_tlbbatch_add_pending");
+	tlb->st_batch_add_cyc =
+	    sm_stats_counter(st, "os.flush.arch_tlbbatch_add_pending.cycles");
+	tlb->st_batch_flush =
+	    sm_stats_counter(st, "os.flush.arch_tlbbatch_flush");
+	tlb->st_batch_flush_cyc =
+	    sm_stats_counter(st, "os.flush.arch_tlbbatch_flush.cycles");
+	return 0;
+}
 
 /* __tlbi + __tlbi_user. */
 static uint64_t tlbi_user(struct sm_os *os, unsigned pe, enum sm_tlbi_op op,
@@ -49,7 +80,7 @@ int sm_flush_tlb_mm(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 	*t = sm_cpu_dsb_ish(os->cpu, pe, *t);
 	/* flush_tlb_mm passes (0, -1UL): "everything". */
 	int rc = sm_mn_arch_invalidate_secondary_tlbs(os, mm, 0, UINT64_MAX, t);
-	account(os->st_flush_mm, os->st_flush_mm_cyc, t0, *t);
+	account(os->tlb.st_flush_mm, os->tlb.st_flush_mm_cyc, t0, *t);
 	return rc;
 }
 
@@ -71,7 +102,7 @@ int sm_flush_tlb_page(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 	uint64_t t0 = *t;
 	int rc = flush_page_nosync(os, mm, pe, va, t);
 	*t = sm_cpu_dsb_ish(os->cpu, pe, *t);
-	account(os->st_flush_page, os->st_flush_page_cyc, t0, *t);
+	account(os->tlb.st_flush_page, os->tlb.st_flush_page_cyc, t0, *t);
 	return rc;
 }
 
@@ -108,11 +139,55 @@ static void emit_op(void *ctx, bool range, uint64_t va, unsigned scale,
  * many with one op. */
 static bool range_too_big(const struct sm_os *os, uint64_t pages)
 {
-	if (!os->cpu->feat_range && pages >= os->cpu_max_tlbi_ops)
+	if (!os->cpu->feat_range && pages >= os->tlb.max_tlbi_ops)
 		return true;
-	if (os->range_split == SM_RANGE_SPLIT_DESCENDING)
+	if (os->tlb.range_split == SM_RANGE_SPLIT_DESCENDING)
 		return pages > SM_MAX_TLBI_RANGE_PAGES;
 	return pages >= SM_MAX_TLBI_RANGE_PAGES;
+}
+
+/* __TLBI_RANGE_NUM: the NUM field for `pages` at `scale`, -1 if none.
+ * Newer kernels first clamp to the most one op can cover; 6.6 masked the
+ * shifted count to five bits, which gives the same ops for the ascending
+ * walk it was used with. */
+static int range_num(uint64_t pages, unsigned scale, bool descending)
+{
+	if (descending) {
+		uint64_t max = SM_TLBI_RANGE_PAGES(31, scale);
+		if (pages > max)
+			pages = max;
+		return (int)(pages >> (5 * scale + 1)) - 1;
+	}
+	return (int)((pages >> (5 * scale + 1)) & 31) - 1;
+}
+
+uint64_t sm_flush_tlb_range_op(uint64_t start, uint64_t pages, bool range_ok,
+			       bool descending, sm_tlb_range_emit_fn emit,
+			       void *ctx)
+{
+	uint64_t ops = 0;
+	int scale = descending ? 3 : 0;
+	while (pages > 0) {
+		bool single =
+		    !range_ok || (descending ? pages == 1 : (pages & 1) != 0);
+		if (single || scale < 0 || scale > 3) {
+			emit(ctx, false, start, 0, 0);
+			start += 4096;
+			pages--;
+			ops++;
+			continue;
+		}
+		int num = range_num(pages, (unsigned)scale, descending);
+		if (num >= 0) {
+			uint64_t n = SM_TLBI_RANGE_PAGES(num, scale);
+			emit(ctx, true, start, (unsigned)scale, (unsigned)num);
+			start += n << 12;
+			pages -= n;
+			ops++;
+		}
+		scale += descending ? -1 : 1;
+	}
+	return ops;
 }
 
 /* The TLBIs of __flush_tlb_range_op, without barriers. */
@@ -129,9 +204,9 @@ static void range_ops(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 	    .level = tlb_level <= 3 ? tlb_level : 0,
 	    .t = *t,
 	};
-	sm_tlbi_split_range(start, pages, os->cpu->feat_range,
-			    os->range_split == SM_RANGE_SPLIT_DESCENDING,
-			    emit_op, &e);
+	sm_flush_tlb_range_op(start, pages, os->cpu->feat_range,
+			      os->tlb.range_split == SM_RANGE_SPLIT_DESCENDING,
+			      emit_op, &e);
 	*t = e.t;
 }
 
@@ -156,10 +231,10 @@ int sm_flush_tlb_range_ex(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 	/* 6.6.0-6.13: __flush_tlb_range_op advanced the caller's `start`, so
 	 * the hook saw an empty range (fixed by "arm64/mm: Fix mmu notifiers
 	 * for range-based invalidates", f7edb07ad7c6, 2025). */
-	if (os->range_start_bug)
+	if (os->tlb.range_start_bug)
 		start = end;
 	int rc = sm_mn_arch_invalidate_secondary_tlbs(os, mm, start, end, t);
-	account(os->st_flush_range, os->st_flush_range_cyc, t0, *t);
+	account(os->tlb.st_flush_range, os->tlb.st_flush_range_cyc, t0, *t);
 	return rc;
 }
 
@@ -177,7 +252,7 @@ int sm_tlbbatch_add_pending(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 	 * the hook runs here, per page. */
 	uint64_t t0 = *t;
 	int rc = flush_page_nosync(os, mm, pe, va, t);
-	account(os->st_batch_add, os->st_batch_add_cyc, t0, *t);
+	account(os->tlb.st_batch_add, os->tlb.st_batch_add_cyc, t0, *t);
 	return rc;
 }
 
@@ -186,5 +261,5 @@ void sm_tlbbatch_flush(struct sm_os *os, unsigned pe, uint64_t *t)
 	/* arch_tlbbatch_flush: just the DSB ISH that waits for them all. */
 	uint64_t t0 = *t;
 	*t = sm_cpu_dsb_ish(os->cpu, pe, *t);
-	account(os->st_batch_flush, os->st_batch_flush_cyc, t0, *t);
+	account(os->tlb.st_batch_flush, os->tlb.st_batch_flush_cyc, t0, *t);
 }

@@ -24,6 +24,18 @@
 
 #include "engine/config.h"
 
+int sm_mn_init(struct sm_os *os, const smmusim_config_t *cfg,
+	       struct sm_stats *st)
+{
+	struct sm_mn_state *mn = &os->mn;
+	mn->placement = sm_cfg_enum(cfg, SM_K_POLICY_NOTIFIER_PLACEMENT);
+	mn->st_calls = sm_stats_counter(st, "os.notifier.calls");
+	mn->st_start = sm_stats_counter(st, "os.notifier.range_start");
+	mn->st_end = sm_stats_counter(st, "os.notifier.range_end");
+	mn->st_release = sm_stats_counter(st, "os.notifier.release");
+	return 0;
+}
+
 void sm_mn_register(struct sm_mm *mm, struct sm_mn_sub *sub)
 {
 	sub->next = mm->subs;
@@ -46,7 +58,7 @@ static int call_secondary(struct sm_os *os, struct sm_mm *mm, uint64_t start,
 	for (struct sm_mn_sub *s = mm->subs; s; s = s->next) {
 		if (!s->ops->arch_invalidate_secondary_tlbs)
 			continue;
-		(*os->st_mn_calls)++;
+		(*os->mn.st_calls)++;
 		int rc = s->ops->arch_invalidate_secondary_tlbs(s, mm, start,
 								end, t);
 		if (rc < 0)
@@ -60,7 +72,7 @@ void sm_mn_invalidate_range_start(struct sm_os *os, struct sm_mm *mm,
 				  uint64_t end, uint64_t *t)
 {
 	(void)ev;
-	(*os->st_mn_start)++;
+	(*os->mn.st_start)++;
 	for (struct sm_mn_sub *s = mm->subs; s; s = s->next)
 		if (s->ops->invalidate_range_start)
 			s->ops->invalidate_range_start(s, mm, start, end, t);
@@ -70,8 +82,8 @@ int sm_mn_invalidate_range_end(struct sm_os *os, struct sm_mm *mm,
 			       uint64_t start, uint64_t end, bool only_end,
 			       uint64_t *t)
 {
-	(*os->st_mn_end)++;
-	if (os->placement == SM_PLACEMENT_RANGE_END && !only_end) {
+	(*os->mn.st_end)++;
+	if (os->mn.placement == SM_PLACEMENT_RANGE_END && !only_end) {
 		int rc = call_secondary(os, mm, start, end, t);
 		if (rc < 0)
 			return rc;
@@ -86,7 +98,7 @@ int sm_mn_arch_invalidate_secondary_tlbs(struct sm_os *os, struct sm_mm *mm,
 					 uint64_t start, uint64_t end,
 					 uint64_t *t)
 {
-	if (os->placement != SM_PLACEMENT_ARCH_FLUSH)
+	if (os->mn.placement != SM_PLACEMENT_ARCH_FLUSH)
 		return 0;
 	return call_secondary(os, mm, start, end, t);
 }
@@ -96,7 +108,7 @@ int sm_mn_clear_flush_notify(struct sm_os *os, struct sm_mm *mm, uint64_t start,
 {
 	/* 6.6 turned ptep_clear_flush_notify() into ptep_clear_flush(),
 	 * whose flush_tlb_page() reaches the hook through the arch path. */
-	if (os->placement != SM_PLACEMENT_RANGE_END)
+	if (os->mn.placement != SM_PLACEMENT_RANGE_END)
 		return 0;
 	return call_secondary(os, mm, start, end, t);
 }
@@ -110,7 +122,7 @@ int sm_mn_release(struct sm_os *os, struct sm_mm *mm, uint64_t *t)
 	mm->subs = NULL;
 	while (s) {
 		struct sm_mn_sub *next = s->next;
-		(*os->st_mn_release)++;
+		(*os->mn.st_release)++;
 		s->next = NULL;
 		if (s->ops->release) {
 			int rc = s->ops->release(s, mm, t);

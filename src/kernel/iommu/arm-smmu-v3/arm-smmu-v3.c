@@ -1,24 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The Linux SMMUv3 driver as the kernel model needs it
- * (drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c and arm-smmu-v3-sva.c, 6.1
- * era): device reset, command submission in batches with CMD_SYNC, stream
- * table and CD writes, SVA bind/unbind with its mmu notifier, and the page
- * fault path that resolves a device's page request.
+ * The Linux SMMUv3 driver's core, modelled on drivers/iommu/arm/arm-smmu-v3/
+ * arm-smmu-v3.c as of v6.6 (with the entry writer of later kernels,
+ * entry.c): probe and device reset (arm_smmu_device_probe,
+ * arm_smmu_init_strtab, arm_smmu_init_queues, arm_smmu_device_reset), the
+ * stream table and CD tables with their 2-level forms
+ * (arm_smmu_init_l2_strtab, arm_smmu_alloc_cd_tables,
+ * arm_smmu_alloc_cd_ptr), STE and CD writes through the entry writer, DMA
+ * domains and their ASID / VMID (arm_smmu_domain_finalise), attach
+ * (arm_smmu_attach_dev, with the ATC invalidation a device with ATS needs),
+ * and the answers to device page faults (arm_smmu_page_response, the
+ * evtq / priq threads' iopf path).
  *
- * Command submission (arm_smmu_cmdq_issue_cmdlist): commands are written
- * into the queue memory at the shadow PROD, a CMD_SYNC is appended when the
- * caller waits, PROD is written, and the CPU polls until the SYNC has
- * completed.  A full batch of policy.smmu.batch commands (CMDQ_BATCH_ENTRIES)
- * is issued without a sync.  A full queue makes the producer wait for the
- * SMMU to consume.
- *
- * The SVA notifier (arm_smmu_mm_invalidate_range in 6.1, backported fix for
- * the 26 s soft lockup): without range invalidation, a range of
- * policy.smmu.max_tlbi_ops pages or more (and (0, -1UL)) becomes one
- * TLBI_NH_ASID; otherwise one TLBI_NH_VA per page with leaf=0.  With BTM the
- * explicit invalidation is skipped (6.6-6.9 behaviour), since the SMMU snoops
- * the CPU's TLBIs.  ATC invalidation is not issued: ATS is not modelled yet.
+ * Elsewhere: command submission in arm-smmu-v3-cmdq.c, SVA and its mm
+ * notifier in arm-smmu-v3-sva.c, iommu_map / unmap in ../io-pgtable-arm.c.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -28,14 +23,8 @@
 #include "base/alloc.h"
 #include "engine/config.h"
 #include "hw/mem/pgtable.h"
-#include "kernel/kernel.h"
-#include "kernel/iommu/arm-smmu-v3/entry.h"
 #include "arch/smmu_regs.h"
-
-static uint64_t max_u64(uint64_t a, uint64_t b)
-{
-	return a > b ? a : b;
-}
+#include "kernel/iommu/arm-smmu-v3/internal.h"
 
 /* ---- command builders (one 16-byte command each) ---- */
 
@@ -46,177 +35,46 @@ static void cmd_cfgi_ste(uint64_t c[2], uint32_t sid)
 	c[1] = CMDQ_CFGI_1_LEAF;
 }
 
-static void cmd_cfgi_cd(uint64_t c[2], uint32_t sid, uint32_t ssid)
+static void cmd_cfgi_cd(uint64_t c[2], uint32_t sid, uint32_t ssid, bool leaf)
 {
 	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_CFGI_CD) |
 	       sm_field_prep(CMDQ_CFGI_0_SSID, ssid) |
 	       sm_field_prep(CMDQ_CFGI_0_SID, sid);
-	c[1] = CMDQ_CFGI_1_LEAF;
+	c[1] = leaf ? CMDQ_CFGI_1_LEAF : 0;
 }
 
-static void cmd_tlbi_nh_asid(uint64_t c[2], uint16_t asid)
+static void cmd_cfgi_all(uint64_t c[2])
 {
-	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_TLBI_NH_ASID) |
-	       sm_field_prep(CMDQ_TLBI_0_ASID, asid);
+	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_CFGI_ALL);
+	c[1] = sm_field_prep(CMDQ_CFGI_1_RANGE, 31);
+}
+
+static void cmd_tlbi_nsnh_all(uint64_t c[2])
+{
+	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_TLBI_NSNH_ALL);
 	c[1] = 0;
 }
 
-static void cmd_tlbi_nh_va(uint64_t c[2], uint16_t asid, uint64_t va, bool leaf)
+static void cmd_pri_resp(uint64_t c[2], uint32_t sid, uint32_t ssid, bool ok)
 {
-	/* TG = 0: the single-granule form (no range invalidation). */
-	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_TLBI_NH_VA) |
-	       sm_field_prep(CMDQ_TLBI_0_ASID, asid);
-	c[1] = (va & CMDQ_TLBI_1_VA_MASK) | (leaf ? CMDQ_TLBI_1_LEAF : 0);
+	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_PRI_RESP) | CMDQ_0_SSV |
+	       sm_field_prep(CMDQ_PRI_0_SSID, ssid) |
+	       sm_field_prep(CMDQ_PRI_0_SID, sid);
+	c[1] = sm_field_prep(CMDQ_PRI_1_RESP,
+			     ok ? CMDQ_PRI_1_RESP_SUCC : CMDQ_PRI_1_RESP_FAIL);
 }
 
-static void cmd_sync(uint64_t c[2])
+static void cmd_resume(uint64_t c[2], uint32_t sid, uint16_t stag, bool retry)
 {
-	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_CMD_SYNC) |
-	       sm_field_prep(CMDQ_SYNC_0_CS, CMDQ_SYNC_0_CS_SEV);
-	c[1] = 0;
+	c[0] =
+	    sm_field_prep(CMDQ_0_OP, CMDQ_OP_RESUME) |
+	    sm_field_prep(CMDQ_RESUME_0_SID, sid) |
+	    sm_field_prep(CMDQ_RESUME_0_RESP, retry ? CMDQ_RESUME_0_RESP_RETRY
+						    : CMDQ_RESUME_0_RESP_ABORT);
+	c[1] = sm_field_prep(CMDQ_RESUME_1_STAG, stag);
 }
 
-/* ---- queue ---- */
-
-static uint32_t q_used(const struct sm_smmu_drv *d)
-{
-	uint32_t n2 = 2u << d->cmdq_log2size;
-	return (d->prod - d->smmu->cmdq_cons + n2) & (n2 - 1);
-}
-
-/* The windows of unmapped IOVAs close when a CMD_SYNC has completed after
- * the unmap: by then the driver has issued whatever invalidation it was
- * going to (docs/model.md, oracle). */
-static void dma_windows_close(struct sm_os *os, uint64_t t)
-{
-	struct sm_smmu_drv *d = &os->drv;
-	for (size_t i = 0; i < d->nwin; i++)
-		if (os->hooks.window_close)
-			os->hooks.window_close(os->hooks.ctx, d->win[i].root,
-					       d->win[i].start, d->win[i].end,
-					       t);
-	d->nwin = 0;
-}
-
-static int publish(struct sm_os *os, uint64_t *t, uint64_t *done)
-{
-	struct sm_smmu_drv *d = &os->drv;
-	*done = sm_smmu_write_prod(d->smmu, d->prod, *t);
-	if (d->smmu->cmdq_halted && d->raw) {
-		/* A trace's illegal command: acknowledge as Linux does
-		 * (arm_smmu_cmdq_skip_err) and let the queue go on. */
-		while (d->smmu->cmdq_halted) {
-			(*d->st_cerror_ill)++;
-			sm_smmu_ack_cmdq_error(d->smmu);
-			*done = sm_smmu_write_prod(d->smmu, d->prod, *done);
-		}
-	}
-	if (d->smmu->cmdq_halted) {
-		sm_smmu_ack_cmdq_error(d->smmu);
-		return sm_err(os->eb, SMMUSIM_EINTERNAL,
-			      "SMMU stopped on a command the driver model "
-			      "wrote (CERROR_ILL): model bug");
-	}
-	return 0;
-}
-
-static int q_write(struct sm_os *os, const uint64_t c[2], uint64_t *t)
-{
-	struct sm_smmu_drv *d = &os->drv;
-	uint32_t n = 1u << d->cmdq_log2size;
-	if (q_used(d) >= n) {
-		/* Queue full: publish what is there and wait for space. */
-		uint64_t done;
-		int rc = publish(os, t, &done);
-		if (rc < 0)
-			return rc;
-		(*d->st_full_stalls)++;
-		if (done > *t)
-			*d->st_full_stall_cycles += done - *t;
-		*t = max_u64(*t, done);
-	}
-	uint64_t pa = d->cmdq + (uint64_t)(d->prod & (n - 1)) * 16;
-	sm_physmem_write64(os->pm, pa, c[0]);
-	sm_physmem_write64(os->pm, pa + 8, c[1]);
-	d->prod = (d->prod + 1) & ((n << 1) - 1);
-	*t += d->lat_cmd_write;
-	return 0;
-}
-
-/* When does the CPU see a CMD_SYNC that the SMMU completes at `done`,
- * having published it at `t_pub`?  MSI: the SMMU writes the MSI payload to
- * memory and the CPU, spinning on that cache line, sees it at once after;
- * CONS: the CPU reads CMDQ_CONS over MMIO again and again until it has
- * moved past the sync (arm_smmu_cmdq_poll_until_sync). */
-static uint64_t sync_seen(struct sm_os *os, uint64_t t_pub, uint64_t done)
-{
-	struct sm_smmu_drv *d = &os->drv;
-	if (d->sync_msi)
-		return max_u64(t_pub, done + d->lat_msi) + d->lat_sync_poll;
-	uint64_t polls = 1;
-	if (done > t_pub)
-		polls = (done - t_pub + d->lat_mmio - 1) / d->lat_mmio;
-	*d->st_sync_polls += polls;
-	return t_pub + polls * d->lat_mmio;
-}
-
-/* Issue cmds[0..n) and, with `sync`, a CMD_SYNC, then wait for it. */
-static int issue(struct sm_os *os, uint64_t (*cmds)[2], uint32_t n, bool sync,
-		 uint64_t *t)
-{
-	struct sm_smmu_drv *d = &os->drv;
-	int rc;
-	(*d->st_submits)++;
-	for (uint32_t i = 0; i < n; i++)
-		if ((rc = q_write(os, cmds[i], t)) < 0)
-			return rc;
-	if (sync) {
-		uint64_t c[2];
-		cmd_sync(c);
-		if ((rc = q_write(os, c, t)) < 0)
-			return rc;
-	}
-	uint64_t done, t_pub = *t;
-	if ((rc = publish(os, t, &done)) < 0)
-		return rc;
-	if (sync) {
-		*t = sync_seen(os, t_pub, done);
-		sm_hist_record(d->h_sync_wait, *t - t_pub);
-		dma_windows_close(os, *t);
-	}
-	return 0;
-}
-
-static int batch_add(struct sm_os *os, const uint64_t c[2], uint64_t *t)
-{
-	struct sm_smmu_drv *d = &os->drv;
-	if (d->nbatch == d->batch_max) {
-		int rc = issue(os, d->batch, d->nbatch, false, t);
-		d->nbatch = 0;
-		if (rc < 0)
-			return rc;
-	}
-	d->batch[d->nbatch][0] = c[0];
-	d->batch[d->nbatch][1] = c[1];
-	d->nbatch++;
-	return 0;
-}
-
-static int batch_submit(struct sm_os *os, uint64_t *t)
-{
-	struct sm_smmu_drv *d = &os->drv;
-	int rc = issue(os, d->batch, d->nbatch, true, t);
-	d->nbatch = 0;
-	return rc;
-}
-
-static int issue_one_sync(struct sm_os *os, const uint64_t c[2], uint64_t *t)
-{
-	uint64_t cmds[1][2] = {{c[0], c[1]}};
-	return issue(os, cmds, 1, true, t);
-}
-
-/* ---- init ---- */
+/* ---- stream table ---- */
 
 /* Linux's table geometry: STRTAB_SPLIT (256 STEs per L2 table, L1 Span
  * 9), CTXDESC_LINEAR_CDMAX (linear CD tables up to 2^10 CDs) and
@@ -265,12 +123,32 @@ static int ste_pa(struct sm_os *os, uint32_t sid, uint64_t *pa)
 	return 0;
 }
 
-int sm_drv_init(struct sm_os *os, const smmusim_config_t *cfg,
-		struct sm_stats *st, uint64_t *t)
+/* ---- probe ---- */
+
+/* dmam_alloc_coherent for the SMMU's tables and queues: whole pages,
+ * aligned to their own size. */
+static int alloc_coherent(struct sm_os *os, uint64_t bytes, uint64_t *pa)
 {
-	struct sm_smmu_drv *d = &os->drv;
-	int rc;
-	*d = (struct sm_smmu_drv){.smmu = os->smmu};
+	uint64_t pages = (bytes + SM_PAGE_SIZE - 1) >> SM_PAGE_SHIFT;
+	return sm_physmem_alloc_contig(os->pm, pages, pages, SM_PAGE_SMMU, pa,
+				       os->eb);
+}
+
+static size_t strtab_l1_entries(const struct sm_smmu_drv *d)
+{
+	return (size_t)1 << (d->sid_bits > STRTAB_SPLIT
+				 ? d->sid_bits - STRTAB_SPLIT
+				 : 0);
+}
+
+/* A 2-level CD table's L1 descriptors (leaves of 1024 CDs). */
+static size_t cd_l1_entries(const struct sm_smmu_drv *d)
+{
+	return (size_t)1 << (d->ssid_bits - SM_CTXDESC_SPLIT_64K);
+}
+
+static void read_config(struct sm_smmu_drv *d, const smmusim_config_t *cfg)
+{
 	d->sid_bits = (unsigned)sm_cfg_u64(cfg, SM_K_SMMU_SID_BITS);
 	d->ssid_bits = (unsigned)sm_cfg_u64(cfg, SM_K_SMMU_SSID_BITS);
 	d->cmdq_log2size = (unsigned)sm_cfg_u64(cfg, SM_K_SMMU_CMDQ_LOG2SIZE);
@@ -284,6 +162,13 @@ int sm_drv_init(struct sm_os *os, const smmusim_config_t *cfg,
 	d->lat_msi = sm_cfg_u64(cfg, SM_K_SMMU_LAT_MSI);
 	d->lat_mmio = sm_cfg_u64(cfg, SM_K_SMMU_LAT_MMIO_READ);
 	d->sync_msi = sm_cfg_enum(cfg, SM_K_POLICY_SMMU_SYNC_WAIT) == 0;
+	d->strtab_2lvl = sm_cfg_enum(cfg, SM_K_SMMU_STRTAB_FORMAT) == 1;
+	d->cd_2lvl = d->ssid_bits > SM_CTXDESC_LINEAR_CDMAX;
+}
+
+static int register_stats(struct sm_os *os, struct sm_stats *st)
+{
+	struct sm_smmu_drv *d = &os->drv;
 	d->st_submits = sm_stats_counter(st, "os.smmu.submissions");
 	d->st_sva_inv_range = sm_stats_counter(st, "os.smmu.sva_inv.range");
 	d->st_sva_inv_asid = sm_stats_counter(st, "os.smmu.sva_inv.asid");
@@ -298,14 +183,86 @@ int sm_drv_init(struct sm_os *os, const smmusim_config_t *cfg,
 	d->st_raw_cmds = sm_stats_counter(st, "os.smmu.trace_commands");
 	d->st_dma_maps = sm_stats_counter(st, "os.iommu.map");
 	d->st_dma_unmaps = sm_stats_counter(st, "os.iommu.unmap");
+	d->st_l2_tables = sm_stats_counter(st, "os.smmu.l2_tables");
+	d->st_asid_moves = sm_stats_counter(st, "os.smmu.asid_moves");
 	d->h_sync_wait = sm_stats_hist(st, "smmu.sync.wait_cycles");
 	if (!d->h_sync_wait)
 		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+	return 0;
+}
 
-	d->strtab_2lvl = sm_cfg_enum(cfg, SM_K_SMMU_STRTAB_FORMAT) == 1;
-	d->cd_2lvl = d->ssid_bits > SM_CTXDESC_LINEAR_CDMAX;
-	d->st_l2_tables = sm_stats_counter(st, "os.smmu.l2_tables");
-	d->st_asid_moves = sm_stats_counter(st, "os.smmu.asid_moves");
+/* arm_smmu_init_strtab */
+static int init_strtab(struct sm_os *os)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	int rc;
+	if (d->strtab_2lvl) {
+		/* arm_smmu_init_strtab_2lvl: an L1 table of 2^(sid_bits -
+		 * STRTAB_SPLIT) descriptors, all invalid (Span 0); the L2
+		 * tables come with the first device of their range. */
+		size_t n1 = strtab_l1_entries(d);
+		d->strtab_l2 = sm_calloc(os->alloc, n1 * sizeof(uint64_t));
+		if (!d->strtab_l2)
+			return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+		if ((rc = alloc_coherent(os, n1 * 8, &d->strtab)) < 0)
+			return rc;
+		sm_smmu_set_strtab_2lvl(d->smmu, d->strtab, d->sid_bits,
+					STRTAB_SPLIT);
+		return 0;
+	}
+	/* Linear stream table of 2^sid_bits STEs; every STE starts as
+	 * "abort" (arm_smmu_init_bypass_stes, disable_bypass). */
+	if ((rc = alloc_coherent(os, (uint64_t)64 << d->sid_bits, &d->strtab)) <
+	    0)
+		return rc;
+	for (uint64_t sid = 0; sid < (1ull << d->sid_bits); sid++)
+		write_abort_ste(os, d->strtab + sid * 64);
+	sm_smmu_set_strtab(d->smmu, d->strtab, d->sid_bits);
+	return 0;
+}
+
+/* arm_smmu_init_queues: the command queue the driver writes, the event and
+ * PRI queues the SMMU writes records into. */
+static int init_queues(struct sm_os *os, const smmusim_config_t *cfg)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	unsigned elog = (unsigned)sm_cfg_u64(cfg, SM_K_SMMU_EVTQ_LOG2SIZE);
+	unsigned plog = (unsigned)sm_cfg_u64(cfg, SM_K_SMMU_PRIQ_LOG2SIZE);
+	uint64_t eq, pq;
+	int rc;
+	if ((rc = alloc_coherent(os, 16ull << d->cmdq_log2size, &d->cmdq)) < 0)
+		return rc;
+	sm_smmu_set_cmdq(d->smmu, d->cmdq, d->cmdq_log2size);
+	if ((rc = alloc_coherent(os, 32ull << elog, &eq)) < 0 ||
+	    (rc = alloc_coherent(os, 16ull << plog, &pq)) < 0)
+		return rc;
+	sm_smmu_set_evtq(d->smmu, eq, elog);
+	sm_smmu_set_priq(d->smmu, pq, plog);
+	return 0;
+}
+
+/* arm_smmu_device_reset(): invalidate cached configuration and any stale
+ * TLB entries, each followed by a sync. */
+static int device_reset(struct sm_os *os, uint64_t *t)
+{
+	uint64_t c[2];
+	int rc;
+	cmd_cfgi_all(c);
+	if ((rc = sm_drv_cmdq_issue_sync(os, c, t)) < 0)
+		return rc;
+	cmd_tlbi_nsnh_all(c);
+	return sm_drv_cmdq_issue_sync(os, c, t);
+}
+
+int sm_drv_init(struct sm_os *os, const smmusim_config_t *cfg,
+		struct sm_stats *st, uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	int rc;
+	*d = (struct sm_smmu_drv){.smmu = os->smmu};
+	read_config(d, cfg);
+	if ((rc = register_stats(os, st)) < 0)
+		return rc;
 	if (d->sid_bits > 16 && !d->strtab_2lvl)
 		return sm_err(os->eb, SMMUSIM_EINVAL,
 			      "smmu.sid_bits=%u needs smmu.strtab.format=2lvl "
@@ -317,69 +274,9 @@ int sm_drv_init(struct sm_os *os, const smmusim_config_t *cfg,
 	    sm_calloc(os->alloc, ((size_t)1 << d->sid_bits) * sizeof(*d->sids));
 	if (!d->batch || !d->sids)
 		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
-
-	if (d->strtab_2lvl) {
-		/* arm_smmu_init_strtab_2lvl: an L1 table of 2^(sid_bits -
-		 * STRTAB_SPLIT) descriptors, all invalid (Span 0); the L2
-		 * tables come with the first device of their range. */
-		uint64_t n1 = 1ull << (d->sid_bits > STRTAB_SPLIT
-					   ? d->sid_bits - STRTAB_SPLIT
-					   : 0);
-		uint64_t pages = (n1 * 8 + SM_PAGE_SIZE - 1) >> SM_PAGE_SHIFT;
-		d->strtab_l2 = sm_calloc(os->alloc, n1 * sizeof(uint64_t));
-		if (!d->strtab_l2)
-			return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
-		if ((rc = sm_physmem_alloc_contig(os->pm, pages, pages,
-						  SM_PAGE_SMMU, &d->strtab,
-						  os->eb)) < 0)
-			return rc;
-		sm_smmu_set_strtab_2lvl(d->smmu, d->strtab, d->sid_bits,
-					STRTAB_SPLIT);
-	} else {
-		/* Linear stream table of 2^sid_bits STEs; every STE starts
-		 * as "abort" (arm_smmu_init_bypass_stes, disable_bypass). */
-		uint64_t st_pages =
-		    (((uint64_t)64 << d->sid_bits) + SM_PAGE_SIZE - 1) >>
-		    SM_PAGE_SHIFT;
-		if ((rc = sm_physmem_alloc_contig(os->pm, st_pages, st_pages,
-						  SM_PAGE_SMMU, &d->strtab,
-						  os->eb)) < 0)
-			return rc;
-		for (uint64_t sid = 0; sid < (1ull << d->sid_bits); sid++)
-			write_abort_ste(os, d->strtab + sid * 64);
-		sm_smmu_set_strtab(d->smmu, d->strtab, d->sid_bits);
-	}
-	uint64_t q_pages =
-	    (((uint64_t)16 << d->cmdq_log2size) + SM_PAGE_SIZE - 1) >>
-	    SM_PAGE_SHIFT;
-	if ((rc = sm_physmem_alloc_contig(os->pm, q_pages, q_pages,
-					  SM_PAGE_SMMU, &d->cmdq, os->eb)) < 0)
+	if ((rc = init_strtab(os)) < 0 || (rc = init_queues(os, cfg)) < 0)
 		return rc;
-	sm_smmu_set_cmdq(d->smmu, d->cmdq, d->cmdq_log2size);
-	/* The event and PRI queues the SMMU writes records into. */
-	unsigned elog = (unsigned)sm_cfg_u64(cfg, SM_K_SMMU_EVTQ_LOG2SIZE);
-	unsigned plog = (unsigned)sm_cfg_u64(cfg, SM_K_SMMU_PRIQ_LOG2SIZE);
-	uint64_t eq, pq;
-	uint64_t epages = ((32ull << elog) + SM_PAGE_SIZE - 1) >> SM_PAGE_SHIFT;
-	uint64_t ppages = ((16ull << plog) + SM_PAGE_SIZE - 1) >> SM_PAGE_SHIFT;
-	if ((rc = sm_physmem_alloc_contig(os->pm, epages, epages, SM_PAGE_SMMU,
-					  &eq, os->eb)) < 0 ||
-	    (rc = sm_physmem_alloc_contig(os->pm, ppages, ppages, SM_PAGE_SMMU,
-					  &pq, os->eb)) < 0)
-		return rc;
-	sm_smmu_set_evtq(d->smmu, eq, elog);
-	sm_smmu_set_priq(d->smmu, pq, plog);
-
-	/* arm_smmu_device_reset(): invalidate cached configuration and any
-	 * stale TLB entries, each followed by a sync. */
-	uint64_t c[2];
-	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_CFGI_ALL);
-	c[1] = sm_field_prep(CMDQ_CFGI_1_RANGE, 31);
-	if ((rc = issue_one_sync(os, c, t)) < 0)
-		return rc;
-	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_TLBI_NSNH_ALL);
-	c[1] = 0;
-	return issue_one_sync(os, c, t);
+	return device_reset(os, t);
 }
 
 void sm_drv_fini(struct sm_os *os)
@@ -403,21 +300,16 @@ void sm_drv_fini(struct sm_os *os)
 	if (d->batch)
 		sm_free(os->alloc, d->batch, d->batch_max * sizeof(*d->batch));
 	if (d->sids) {
-		size_t nl = (size_t)1 << (d->ssid_bits -
-					  SM_CTXDESC_SPLIT_64K * d->cd_2lvl);
 		for (size_t i = 0; i < ((size_t)1 << d->sid_bits); i++)
 			if (d->sids[i].cdl2)
 				sm_free(os->alloc, d->sids[i].cdl2,
-					nl * sizeof(uint64_t));
+					cd_l1_entries(d) * sizeof(uint64_t));
 		sm_free(os->alloc, d->sids,
 			((size_t)1 << d->sid_bits) * sizeof(*d->sids));
 	}
 	if (d->strtab_l2)
 		sm_free(os->alloc, d->strtab_l2,
-			((size_t)1 << (d->sid_bits > STRTAB_SPLIT
-					   ? d->sid_bits - STRTAB_SPLIT
-					   : 0)) *
-			    sizeof(uint64_t));
+			strtab_l1_entries(d) * sizeof(uint64_t));
 	d->bonds = NULL;
 	d->mns = NULL;
 	d->batch = NULL;
@@ -425,81 +317,18 @@ void sm_drv_fini(struct sm_os *os)
 	d->strtab_l2 = NULL;
 }
 
-/* ---- SVA invalidation (the notifier) ---- */
-
-static int inv_asid(struct sm_os *os, uint16_t asid, uint64_t *t)
-{
-	uint64_t c[2];
-	cmd_tlbi_nh_asid(c, asid);
-	(*os->drv.st_sva_inv_asid)++;
-	return issue_one_sync(os, c, t);
-}
-
-/* arm_smmu_atc_inv_domain: an ATC_INV for every ATS-enabled bond of the
- * mm, then one CMD_SYNC.  size 0 = everything.  (BTM does not reach ATCs,
- * so this is issued with BTM too.) */
-static int atc_inv_mm(struct sm_os *os, struct sm_mm *mm, uint64_t start,
-		      uint64_t size, uint64_t *t)
-{
-	struct sm_smmu_drv *d = &os->drv;
-	bool any = false;
-	if (!d->ats || d->skip_inv)
-		return 0;
-	for (struct sm_bond *b = d->bonds; b; b = b->next) {
-		if (b->mm != mm)
-			continue;
-		uint64_t c[2];
-		sm_smmu_atc_inv_cmd(c, b->sid, b->ssid, start, size);
-		int rc = batch_add(os, c, t);
-		if (rc < 0)
-			return rc;
-		any = true;
-	}
-	return any ? batch_submit(os, t) : 0;
-}
-
-static int sva_invalidate(struct sm_mn_sub *sub, struct sm_mm *mm,
-			  uint64_t start, uint64_t end, uint64_t *t)
-{
-	struct sm_smmu_sva_mn *m = sub->ctx;
-	struct sm_os *os = m->os;
-	struct sm_smmu_drv *d = &os->drv;
-	/* arm_smmu_mm_arch_invalidate_secondary_tlbs: size = end - start;
-	 * too many pages, (0, -1UL), or an empty range mean "the whole
-	 * ASID". */
-	uint64_t size = end - start;
-	bool all = !size || size / SM_PAGE_SIZE >= d->max_tlbi_ops;
-	int rc = 0;
-	if (d->skip_inv || d->smmu->btm) {
-		(*d->st_sva_inv_skipped)++;
-	} else if (all) {
-		rc = inv_asid(os, mm->asid, t);
-	} else {
-		(*d->st_sva_inv_range)++;
-		for (uint64_t va = start & SM_PAGE_MASK; va < end && rc == 0;
-		     va += SM_PAGE_SIZE) {
-			uint64_t c[2];
-			cmd_tlbi_nh_va(c, mm->asid, va, false);
-			rc = batch_add(os, c, t);
-		}
-		if (rc == 0)
-			rc = batch_submit(os, t);
-	}
-	if (rc < 0)
-		return rc;
-	return atc_inv_mm(os, mm, start, all ? 0 : size, t);
-}
+/* ---- STE and CD writes ---- */
 
 /* CFGI + CMD_SYNC, unless the trace carries the commands itself. */
 static int cfgi_sync(struct sm_os *os, const uint64_t c[2], bool cmds,
 		     uint64_t *t)
 {
-	return cmds ? issue_one_sync(os, c, t) : 0;
+	return cmds ? sm_drv_cmdq_issue_sync(os, c, t) : 0;
 }
 
 /*
  * Every STE and CD update goes through the driver's entry writer
- * (src/smmu/entry.c, arm_smmu_write_entry): it rewrites the live entry in
+ * (entry.c, arm_smmu_write_entry): it rewrites the live entry in
  * steps and asks for a CFGI + CMD_SYNC after each, so that the SMMU only
  * ever sees the old or the new configuration on the bits it uses.
  */
@@ -572,10 +401,8 @@ static int cd_pa(struct sm_os *os, uint32_t sid, uint32_t ssid, bool cmds,
 	uint32_t i1 = ssid >> SM_CTXDESC_SPLIT_64K;
 	if (!sc->cdl2[i1]) {
 		uint64_t leaf, c[2];
-		uint64_t pages =
-		    (64ull << SM_CTXDESC_SPLIT_64K) >> SM_PAGE_SHIFT;
-		int rc = sm_physmem_alloc_contig(os->pm, pages, pages,
-						 SM_PAGE_SMMU, &leaf, os->eb);
+		int rc =
+		    alloc_coherent(os, 64ull << SM_CTXDESC_SPLIT_64K, &leaf);
 		if (rc < 0)
 			return rc;
 		sm_physmem_write64(os->pm, sc->cdtab + (uint64_t)i1 * 8,
@@ -583,8 +410,7 @@ static int cd_pa(struct sm_os *os, uint32_t sid, uint32_t ssid, bool cmds,
 				       CTXDESC_L1_DESC_V);
 		sc->cdl2[i1] = leaf;
 		(*d->st_l2_tables)++;
-		cmd_cfgi_cd(c, sid, ssid);
-		c[1] &= ~CMDQ_CFGI_1_LEAF;
+		cmd_cfgi_cd(c, sid, ssid, false);
 		if ((rc = cfgi_sync(os, c, cmds, t)) < 0)
 			return rc;
 	}
@@ -593,59 +419,28 @@ static int cd_pa(struct sm_os *os, uint32_t sid, uint32_t ssid, bool cmds,
 	return 0;
 }
 
-static int write_cd(struct sm_os *os, uint32_t sid, uint32_t ssid,
+int sm_drv_write_cd(struct sm_os *os, uint32_t sid, uint32_t ssid,
 		    const uint64_t cd[SM_ENTRY_QWORDS], bool cmds, uint64_t *t)
 {
 	uint64_t c[2], pa;
 	int rc = cd_pa(os, sid, ssid, cmds, t, &pa);
 	if (rc < 0)
 		return rc;
-	cmd_cfgi_cd(c, sid, ssid);
+	cmd_cfgi_cd(c, sid, ssid, true);
 	return write_entry(os, pa, cd, false, c, cmds, t);
 }
 
-#define SM_MAIR 0x000000000044ff04ull
-#define SM_IPS_48 5
+/* ---- STEs over CD tables or stage 2; CD tables ---- */
 
-static int sva_release(struct sm_mn_sub *sub, struct sm_mm *mm, uint64_t *t)
+/* Stage 2 as arm_smmu_make_s2_domain_ste sets it for 48-bit IPAs with a
+ * 4K granule: T0SZ 16, SL0 2 (walks start at level 0), WBWA inner
+ * shareable, PS 48 bits. */
+static void make_s2_ste(const struct sm_domain *s2,
+			uint64_t ste[SM_ENTRY_QWORDS])
 {
-	struct sm_smmu_sva_mn *m = sub->ctx;
-	struct sm_os *os = m->os;
-	int rc;
-	/* arm_smmu_mm_release(): the process is exiting but devices may
-	 * still use the PASID; make the CD fault quietly (EPD0: no walks)
-	 * and drop what the SMMU cached for the ASID. */
-	for (struct sm_bond *b = os->drv.bonds; b; b = b->next) {
-		if (b->mm != mm)
-			continue;
-		uint64_t cd[SM_ENTRY_QWORDS];
-		sm_cd_make_sva_release(cd, mm->asid, SM_IPS_48, SM_MAIR,
-				       os->smmu->btm ? SM_ENTRY_F_BTM : 0);
-		if ((rc = write_cd(os, b->sid, b->ssid, cd, true, t)) < 0)
-			return rc;
-	}
-	if (os->drv.skip_inv) {
-		(*os->drv.st_sva_inv_skipped)++;
-		return 0;
-	}
-	if ((rc = inv_asid(os, mm->asid, t)) < 0)
-		return rc;
-	return atc_inv_mm(os, mm, 0, 0, t);
-}
-
-static const struct sm_mn_ops sva_mn_ops = {
-    .arch_invalidate_secondary_tlbs = sva_invalidate,
-    .release = sva_release,
-};
-
-/* ---- bind / unbind ---- */
-
-struct sm_bond *sm_drv_find_bond(struct sm_os *os, uint32_t sid, uint32_t ssid)
-{
-	for (struct sm_bond *b = os->drv.bonds; b; b = b->next)
-		if (b->sid == sid && b->ssid == ssid)
-			return b;
-	return NULL;
+	sm_ste_make_s2(ste, s2->vmid, s2->pgd,
+		       sm_ste_vtcr(64 - SM_VA_BITS, 2, 1, 1, 3, 0, SM_IPS_48),
+		       0);
 }
 
 /* The stage-1 STE of `sid` over its CD table, nested over stage-2 domain
@@ -653,7 +448,25 @@ struct sm_bond *sm_drv_find_bond(struct sm_os *os, uint32_t sid, uint32_t ssid)
  * 0 (a DMA domain's), as Linux sets it up. */
 static void make_cdtable_ste(struct sm_os *os, uint32_t sid,
 			     const struct sm_domain *s2,
-			     uint64_t ste[SM_ENTRY_QWORDS]);
+			     uint64_t ste[SM_ENTRY_QWORDS])
+{
+	struct sm_smmu_drv *d = &os->drv;
+	sm_ste_make_cdtable(ste, d->sids[sid].cdtab,
+			    d->cd_2lvl ? STRTAB_STE_0_S1FMT_64K_L2
+				       : STRTAB_STE_0_S1FMT_LINEAR,
+			    d->ssid_bits, STRTAB_STE_1_S1DSS_SSID0,
+			    d->ats ? SM_ENTRY_F_ATS : 0);
+	if (s2) {
+		/* arm_smmu_make_nested_domain_ste: the (guest's) CD-table
+		 * words over the parent's stage-2 words; the CD table
+		 * address is an IPA, equal to its PA here (docs/model.md:
+		 * the parent identity-maps what the driver allocates). */
+		uint64_t s1[SM_ENTRY_QWORDS], st2[SM_ENTRY_QWORDS];
+		memcpy(s1, ste, sizeof(s1));
+		make_s2_ste(s2, st2);
+		sm_ste_make_nested(ste, s1, st2);
+	}
+}
 
 /* The CD table of `sid`, allocated on first use. */
 static int alloc_cd_table(struct sm_os *os, uint32_t sid)
@@ -665,22 +478,16 @@ static int alloc_cd_table(struct sm_os *os, uint32_t sid)
 		/* Linear: 2^ssid_bits CDs; 2-level: the L1 table of
 		 * 2^(ssid_bits - 10) descriptors (arm_smmu_alloc_cd_tables).
 		 */
-		uint64_t bytes =
-		    d->cd_2lvl ? 8ull << (d->ssid_bits - SM_CTXDESC_SPLIT_64K)
-			       : 64ull << d->ssid_bits;
-		uint64_t pages = (bytes + SM_PAGE_SIZE - 1) >> SM_PAGE_SHIFT;
+		uint64_t bytes = d->cd_2lvl ? 8ull * cd_l1_entries(d)
+					    : 64ull << d->ssid_bits;
 		if (d->cd_2lvl && !sc->cdl2) {
-			sc->cdl2 = sm_calloc(
-			    os->alloc, ((size_t)1 << (d->ssid_bits -
-						      SM_CTXDESC_SPLIT_64K)) *
-					   sizeof(uint64_t));
+			sc->cdl2 = sm_calloc(os->alloc, cd_l1_entries(d) *
+							    sizeof(uint64_t));
 			if (!sc->cdl2)
 				return sm_err(os->eb, SMMUSIM_ENOMEM,
 					      "out of memory");
 		}
-		if ((rc = sm_physmem_alloc_contig(os->pm, pages, pages,
-						  SM_PAGE_SMMU, &sc->cdtab,
-						  os->eb)) < 0)
+		if ((rc = alloc_coherent(os, bytes, &sc->cdtab)) < 0)
 			return rc;
 	}
 	return 0;
@@ -688,7 +495,7 @@ static int alloc_cd_table(struct sm_os *os, uint32_t sid)
 
 /* Make sure `sid` translates through its CD table: a stream in another
  * mode goes to plain stage 1, except that nesting stays. */
-static int ensure_cd_table(struct sm_os *os, uint32_t sid, bool cmds,
+int sm_drv_ensure_cd_table(struct sm_os *os, uint32_t sid, bool cmds,
 			   uint64_t *t)
 {
 	struct sm_sid_cfg *sc = &os->drv.sids[sid];
@@ -705,190 +512,7 @@ static int ensure_cd_table(struct sm_os *os, uint32_t sid, bool cmds,
 	return 0;
 }
 
-static int share_asid(struct sm_os *os, uint16_t asid, uint64_t *t);
-
-int sm_drv_sva_bind(struct sm_os *os, uint32_t sid, uint32_t ssid,
-		    struct sm_mm *mm, bool pri, uint64_t *t)
-{
-	struct sm_smmu_drv *d = &os->drv;
-	int rc;
-	if (sid >> d->sid_bits)
-		return sm_err(os->eb, SMMUSIM_ERANGE,
-			      "sid=0x%" PRIx32 " is outside the stream table "
-			      "(smmu.sid_bits=%u: 0..0x%x)",
-			      sid, d->sid_bits, (1u << d->sid_bits) - 1);
-	if (ssid == 0 || ssid >> d->ssid_bits)
-		return sm_err(os->eb, SMMUSIM_ERANGE,
-			      "ssid=%" PRIu32 " is out of range (1..%u; "
-			      "smmu.ssid_bits=%u; SSID 0 is kept for DMA "
-			      "without PASID, Linux IOMMU_NO_PASID)",
-			      ssid, (1u << d->ssid_bits) - 1, d->ssid_bits);
-	if (sm_drv_find_bond(os, sid, ssid))
-		return sm_err(os->eb, SMMUSIM_EEXIST,
-			      "sid=0x%" PRIx32 " ssid=%" PRIu32
-			      " is already bound",
-			      sid, ssid);
-	/* The host's SVA shares a CPU page table with the device: a
-	 * stage-1-only stream.  Under stage 2 (alone or nested) the host's
-	 * notifier invalidations (VMID 0) would miss what the SMMU caches. */
-	if (d->sids[sid].mode == SM_SID_S2 ||
-	    d->sids[sid].mode == SM_SID_NESTED)
-		return sm_err(
-		    os->eb, SMMUSIM_EINVAL,
-		    "sid=0x%" PRIx32 " is attached to %s dom=%" PRIu32
-		    "; SVA needs a stage-1 stream",
-		    sid, d->sids[sid].mode == SM_SID_S2 ? "stage-2" : "nested",
-		    d->sids[sid].mode == SM_SID_S2 ? d->sids[sid].dom_s2
-						   : d->sids[sid].dom_s1);
-	if ((rc = ensure_cd_table(os, sid, true, t)) < 0)
-		return rc;
-
-	struct sm_bond *b = sm_calloc(os->alloc, sizeof(*b));
-	if (!b)
-		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
-	*b = (struct sm_bond){
-	    .sid = sid, .ssid = ssid, .mm = mm, .pri = pri, .next = d->bonds};
-	d->bonds = b;
-
-	/* One notifier per mm (arm_smmu_mmu_notifier_get). */
-	struct sm_smmu_sva_mn *m = d->mns;
-	while (m && m->mm != mm)
-		m = m->next;
-	if (!m) {
-		if ((rc = share_asid(os, mm->asid, t)) < 0)
-			return rc;
-		m = sm_calloc(os->alloc, sizeof(*m));
-		if (!m)
-			return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
-		*m =
-		    (struct sm_smmu_sva_mn){.os = os, .mm = mm, .next = d->mns};
-		m->sub.ops = &sva_mn_ops;
-		m->sub.ctx = m;
-		d->mns = m;
-		sm_mn_register(mm, &m->sub);
-		mm->asid_pins++;
-	}
-	m->bonds++;
-
-	/* The SVA CD: the mm's page table and ASID; ASET = 0 only with BTM,
-	 * so that broadcast TLBIs for the mm's ASID reach it. */
-	uint64_t cd[SM_ENTRY_QWORDS];
-	/* A stall-capable device that recovers faults gets CD.S = 1
-	 * (arm_smmu_make_sva_cd with master->stall_enabled). */
-	sm_cd_make_sva(cd, mm->asid, mm->pgd, SM_VA_BITS, SM_IPS_48, SM_MAIR,
-		       (d->smmu->btm ? SM_ENTRY_F_BTM : 0) |
-			   (d->stall && pri ? SM_ENTRY_F_STALL : 0));
-	return write_cd(os, sid, ssid, cd, true, t);
-}
-
-int sm_drv_sva_unbind(struct sm_os *os, uint32_t sid, uint32_t ssid,
-		      uint64_t *t)
-{
-	struct sm_smmu_drv *d = &os->drv;
-	struct sm_bond **pb = &d->bonds;
-	while (*pb && ((*pb)->sid != sid || (*pb)->ssid != ssid))
-		pb = &(*pb)->next;
-	if (!*pb)
-		return sm_err(os->eb, SMMUSIM_ENOENT,
-			      "sid=0x%" PRIx32 " ssid=%" PRIu32 " is not bound",
-			      sid, ssid);
-	struct sm_bond *b = *pb;
-	struct sm_mm *mm = b->mm;
-	/* Clear the CD (V=0), sync. */
-	uint64_t cd[SM_ENTRY_QWORDS];
-	sm_cd_clear(cd);
-	int rc = write_cd(os, b->sid, b->ssid, cd, true, t);
-	/* The device's ATC may still hold the PASID's translations. */
-	if (rc == 0 && d->ats && !d->skip_inv) {
-		uint64_t c[2];
-		sm_smmu_atc_inv_cmd(c, b->sid, b->ssid, 0, 0);
-		rc = issue_one_sync(os, c, t);
-	}
-	*pb = b->next;
-	sm_free(os->alloc, b, sizeof(*b));
-	if (rc < 0)
-		return rc;
-
-	struct sm_smmu_sva_mn **pm = &d->mns;
-	while (*pm && (*pm)->mm != mm)
-		pm = &(*pm)->next;
-	if (*pm && --(*pm)->bonds == 0) {
-		struct sm_smmu_sva_mn *m = *pm;
-		/* Last bond of this mm: invalidate its ASID, drop the
-		 * notifier (arm_smmu_mmu_notifier_put). */
-		if (!d->skip_inv)
-			rc = inv_asid(os, mm->asid, t);
-		sm_mn_unregister(mm, &m->sub);
-		*pm = m->next;
-		sm_free(os->alloc, m, sizeof(*m));
-		mm->asid_pins--;
-		sm_os_put_asid(os, mm);
-	}
-	return rc;
-}
-
-/* iommu_sva_handle_iopf(): handle_mm_fault on the bound mm, run by a
- * kernel worker (on PE 0 in this model); *ok says whether it resolved. */
-static int iopf_handle(struct sm_os *os, uint32_t sid, uint32_t ssid,
-		       uint64_t va, bool write, bool *ok, uint64_t *t)
-{
-	struct sm_bond *b = sm_drv_find_bond(os, sid, ssid);
-	*ok = false;
-	if (!b || !b->mm->live)
-		return 0;
-	return sm_os_handle_mm_fault(
-	    os, b->mm, 0, va, write ? SMMUSIM_ACC_WRITE : SMMUSIM_ACC_READ,
-	    true, ok, t);
-}
-
-/* A fault response goes back through the command queue, without a sync
- * (arm_smmu_page_response); *t becomes when the SMMU has consumed it. */
-static int respond(struct sm_os *os, const uint64_t c[2], uint64_t *t)
-{
-	uint64_t done;
-	int rc;
-	if ((rc = q_write(os, c, t)) < 0 || (rc = publish(os, t, &done)) < 0)
-		return rc;
-	*t = max_u64(*t, done);
-	return 0;
-}
-
-int sm_drv_page_request(struct sm_os *os, uint32_t sid, uint32_t ssid,
-			uint64_t va, bool write, bool *ok, uint64_t *t)
-{
-	int rc = iopf_handle(os, sid, ssid, va, write, ok, t);
-	if (rc < 0)
-		return rc;
-	uint64_t c[2];
-	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_PRI_RESP) | CMDQ_0_SSV |
-	       sm_field_prep(CMDQ_PRI_0_SSID, ssid) |
-	       sm_field_prep(CMDQ_PRI_0_SID, sid);
-	c[1] = sm_field_prep(CMDQ_PRI_1_RESP,
-			     *ok ? CMDQ_PRI_1_RESP_SUCC : CMDQ_PRI_1_RESP_FAIL);
-	return respond(os, c, t);
-}
-
-/* The stall model's answer (arm_smmu_handle_evt -> iopf -> page
- * response): CMD_RESUME with RETRY or ABORT. */
-int sm_drv_stall_resume(struct sm_os *os, uint32_t sid, uint32_t ssid,
-			uint64_t va, bool write, uint16_t stag, bool give_up,
-			bool *ok, uint64_t *t)
-{
-	int rc = 0;
-	*ok = false;
-	if (!give_up && (rc = iopf_handle(os, sid, ssid, va, write, ok, t)) < 0)
-		return rc;
-	uint64_t c[2];
-	c[0] =
-	    sm_field_prep(CMDQ_0_OP, CMDQ_OP_RESUME) |
-	    sm_field_prep(CMDQ_RESUME_0_SID, sid) |
-	    sm_field_prep(CMDQ_RESUME_0_RESP, *ok ? CMDQ_RESUME_0_RESP_RETRY
-						  : CMDQ_RESUME_0_RESP_ABORT);
-	c[1] = sm_field_prep(CMDQ_RESUME_1_STAG, stag);
-	return respond(os, c, t);
-}
-
-/* ---- DMA domains (iommu_domain_alloc, attach, iommu_map/unmap) ---- */
+/* ---- DMA domains and attach ---- */
 
 static struct sm_domain *find_domain(struct sm_os *os, uint32_t id)
 {
@@ -898,7 +522,7 @@ static struct sm_domain *find_domain(struct sm_os *os, uint32_t id)
 	return NULL;
 }
 
-static int need_domain(struct sm_os *os, uint32_t id, struct sm_domain **out)
+int sm_drv_need_domain(struct sm_os *os, uint32_t id, struct sm_domain **out)
 {
 	*out = find_domain(os, id);
 	if (!*out)
@@ -911,7 +535,7 @@ static int need_domain(struct sm_os *os, uint32_t id, struct sm_domain **out)
 
 /* The lowest id in 1..65535 that no domain of `stage` uses (arm_smmu_
  * domain_finalise_s1's ASID, _s2's VMID allocators). */
-static uint32_t lowest_free(const struct sm_os *os, unsigned stage)
+uint32_t sm_drv_lowest_free_tag(const struct sm_os *os, unsigned stage)
 {
 	/* One pass to mark the ids in use, one to find the first free: a
 	 * trace with thousands of domains must stay linear. */
@@ -958,7 +582,7 @@ int sm_drv_domain_create(struct sm_os *os, uint32_t id, unsigned stage,
 			      "a stage=2 domain takes vmid=, not %s",
 			      asid ? "asid=" : "parent=");
 	if (nested) {
-		if ((rc = need_domain(os, parent, &par)) < 0)
+		if ((rc = sm_drv_need_domain(os, parent, &par)) < 0)
 			return rc;
 		if (par->stage != 2)
 			return sm_err(os->eb, SMMUSIM_EINVAL,
@@ -973,7 +597,7 @@ int sm_drv_domain_create(struct sm_os *os, uint32_t id, unsigned stage,
 			      "%s=%" PRIu32 " is out of range (1..65535)",
 			      tname, tag);
 	if (!tag) {
-		if (!(tag = lowest_free(os, stage)))
+		if (!(tag = sm_drv_lowest_free_tag(os, stage)))
 			return sm_err(os->eb, SMMUSIM_ERANGE, "no free %s left",
 				      tname);
 	} else {
@@ -1011,82 +635,16 @@ int sm_drv_domain_create(struct sm_os *os, uint32_t id, unsigned stage,
 	return 0;
 }
 
-/* Stage 2 as arm_smmu_make_s2_domain_ste sets it for 48-bit IPAs with a
- * 4K granule: T0SZ 16, SL0 2 (walks start at level 0), WBWA inner
- * shareable, PS 48 bits. */
-static void make_s2_ste(const struct sm_domain *s2,
-			uint64_t ste[SM_ENTRY_QWORDS])
-{
-	sm_ste_make_s2(ste, s2->vmid, s2->pgd,
-		       sm_ste_vtcr(64 - SM_VA_BITS, 2, 1, 1, 3, 0, SM_IPS_48),
-		       0);
-}
-
-static void make_cdtable_ste(struct sm_os *os, uint32_t sid,
-			     const struct sm_domain *s2,
-			     uint64_t ste[SM_ENTRY_QWORDS])
-{
-	struct sm_smmu_drv *d = &os->drv;
-	sm_ste_make_cdtable(ste, d->sids[sid].cdtab,
-			    d->cd_2lvl ? STRTAB_STE_0_S1FMT_64K_L2
-				       : STRTAB_STE_0_S1FMT_LINEAR,
-			    d->ssid_bits, STRTAB_STE_1_S1DSS_SSID0,
-			    d->ats ? SM_ENTRY_F_ATS : 0);
-	if (s2) {
-		/* arm_smmu_make_nested_domain_ste: the (guest's) CD-table
-		 * words over the parent's stage-2 words; the CD table
-		 * address is an IPA, equal to its PA here (docs/model.md:
-		 * the parent identity-maps what the driver allocates). */
-		uint64_t s1[SM_ENTRY_QWORDS], st2[SM_ENTRY_QWORDS];
-		memcpy(s1, ste, sizeof(s1));
-		make_s2_ste(s2, st2);
-		sm_ste_make_nested(ste, s1, st2);
-	}
-}
-
 /* CD 0 of a stream attached to stage-1 domain dm: its table and ASID.  A
  * private ASID: ASET = 1, out of reach of broadcast TLBIs. */
-static int write_domain_cd(struct sm_os *os, uint32_t sid,
+int sm_drv_write_domain_cd(struct sm_os *os, uint32_t sid,
 			   const struct sm_domain *dm, bool cmds, uint64_t *t)
 {
 	uint64_t cd[SM_ENTRY_QWORDS];
 	sm_cd_make_s1(cd, dm->asid, dm->pgd,
 		      sm_cd_tcr(64 - SM_VA_BITS, 0, 1, 1, 3, SM_IPS_48),
 		      SM_MAIR, 0);
-	return write_cd(os, sid, 0, cd, cmds, t);
-}
-
-/* arm_smmu_share_asid (Linux 6.1-6.12): SVA pins the mm's CPU ASID in the
- * SMMU's ASID space; a stage-1 DMA domain holding that ASID moves to a free
- * one: its CDs are rewritten, then the old ASID is invalidated.  The
- * window in which the old ASID is still live (FACTS 4.3, BTM) is not
- * modelled: commands take effect at their PROD write. */
-static int share_asid(struct sm_os *os, uint16_t asid, uint64_t *t)
-{
-	struct sm_smmu_drv *d = &os->drv;
-	for (struct sm_domain *dm = d->domains; dm; dm = dm->next) {
-		/* A nested domain's ASID lives in its VMID's space, apart
-		 * from the host's (VMID 0): no conflict. */
-		if (dm->stage != 1 || dm->parent || dm->asid != asid)
-			continue;
-		uint32_t na = lowest_free(os, 1);
-		if (!na || na == asid)
-			return sm_err(os->eb, SMMUSIM_ERANGE,
-				      "no free ASID to move dom=%" PRIu32
-				      " off asid=%u",
-				      dm->id, asid);
-		dm->asid = (uint16_t)na;
-		(*d->st_asid_moves)++;
-		int rc;
-		for (uint32_t sid = 0; sid < (1u << d->sid_bits); sid++)
-			if (d->sids[sid].has_dom &&
-			    d->sids[sid].dom_s1 == dm->id &&
-			    (rc = write_domain_cd(os, sid, dm, true, t)) < 0)
-				return rc;
-		if (!d->skip_inv && (rc = inv_asid(os, asid, t)) < 0)
-			return rc;
-	}
-	return 0;
+	return sm_drv_write_cd(os, sid, 0, cd, cmds, t);
 }
 
 /* A device with ATS may still hold translations of the stream's previous
@@ -1099,7 +657,18 @@ static int atc_flush_stream(struct sm_os *os, uint32_t sid, bool cmds,
 		return 0;
 	uint64_t c[2];
 	sm_smmu_atc_inv_cmd(c, sid, SMMUSIM_NO_SSID, 0, 0);
-	return issue_one_sync(os, c, t);
+	return sm_drv_cmdq_issue_sync(os, c, t);
+}
+
+int sm_drv_check_sid(struct sm_os *os, uint32_t sid)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	if (sid >> d->sid_bits)
+		return sm_err(os->eb, SMMUSIM_ERANGE,
+			      "sid=0x%" PRIx32 " is outside the stream table "
+			      "(smmu.sid_bits=%u: 0..0x%x)",
+			      sid, d->sid_bits, (1u << d->sid_bits) - 1);
+	return 0;
 }
 
 int sm_drv_attach(struct sm_os *os, uint32_t sid, uint32_t dom, bool cmds,
@@ -1109,13 +678,9 @@ int sm_drv_attach(struct sm_os *os, uint32_t sid, uint32_t dom, bool cmds,
 	struct sm_domain *dm;
 	uint64_t ste[SM_ENTRY_QWORDS];
 	int rc;
-	if ((rc = need_domain(os, dom, &dm)) < 0)
+	if ((rc = sm_drv_need_domain(os, dom, &dm)) < 0 ||
+	    (rc = sm_drv_check_sid(os, sid)) < 0)
 		return rc;
-	if (sid >> d->sid_bits)
-		return sm_err(os->eb, SMMUSIM_ERANGE,
-			      "sid=0x%" PRIx32 " is outside the stream table "
-			      "(smmu.sid_bits=%u: 0..0x%x)",
-			      sid, d->sid_bits, (1u << d->sid_bits) - 1);
 	struct sm_sid_cfg *sc = &d->sids[sid];
 	if (dm->stage == 2 || dm->parent) {
 		/* The reverse of sm_drv_sva_bind's rule. */
@@ -1152,190 +717,54 @@ int sm_drv_attach(struct sm_os *os, uint32_t sid, uint32_t dom, bool cmds,
 	} else {
 		if (sc->mode == SM_SID_NESTED)
 			sc->mode = SM_SID_S2; /* leave nesting: rewrite */
-		if ((rc = ensure_cd_table(os, sid, cmds, t)) < 0)
+		if ((rc = sm_drv_ensure_cd_table(os, sid, cmds, t)) < 0)
 			return rc;
 	}
 	sc->has_dom = true;
 	sc->dom_s1 = dm->id;
-	if ((rc = write_domain_cd(os, sid, dm, cmds, t)) < 0)
+	if ((rc = sm_drv_write_domain_cd(os, sid, dm, cmds, t)) < 0)
 		return rc;
 	return atc_flush_stream(os, sid, cmds, t);
 }
 
-static int check_iova(struct sm_os *os, uint64_t va, uint64_t len,
-		      uint64_t *end)
+/* ---- device page faults ---- */
+
+/* iommu_sva_handle_iopf(): handle_mm_fault on the bound mm, run by a
+ * kernel worker (on PE 0 in this model); *ok says whether it resolved. */
+static int iopf_handle(struct sm_os *os, uint32_t sid, uint32_t ssid,
+		       uint64_t va, bool write, bool *ok, uint64_t *t)
 {
-	if (va & (SM_PAGE_SIZE - 1))
-		return sm_err(os->eb, SMMUSIM_EINVAL,
-			      "va=0x%" PRIx64 " is not page aligned (4K)", va);
-	uint64_t n = (len + SM_PAGE_SIZE - 1) & SM_PAGE_MASK;
-	if (!len || n < len || va + n < va || va + n > (1ull << SM_VA_BITS))
-		return sm_err(os->eb, SMMUSIM_ERANGE,
-			      "[0x%" PRIx64 ", +0x%" PRIx64
-			      ") is not a non-empty range below 2^48",
-			      va, len);
-	*end = va + n;
-	return 0;
+	struct sm_bond *b = sm_drv_find_bond(os, sid, ssid);
+	*ok = false;
+	if (!b || !b->mm->live)
+		return 0;
+	return sm_os_handle_mm_fault(
+	    os, b->mm, 0, va, write ? SMMUSIM_ACC_WRITE : SMMUSIM_ACC_READ,
+	    true, ok, t);
 }
 
-int sm_drv_iommu_map(struct sm_os *os, uint32_t dom, uint64_t va, uint64_t len,
-		     uint64_t pa, unsigned prot, uint64_t *t)
+int sm_drv_page_request(struct sm_os *os, uint32_t sid, uint32_t ssid,
+			uint64_t va, bool write, bool *ok, uint64_t *t)
 {
-	struct sm_domain *dm;
-	uint64_t end;
-	int rc;
-	if ((rc = need_domain(os, dom, &dm)) < 0 ||
-	    (rc = check_iova(os, va, len, &end)) < 0)
+	int rc = iopf_handle(os, sid, ssid, va, write, ok, t);
+	if (rc < 0)
 		return rc;
-	if (pa & (SM_PAGE_SIZE - 1))
-		return sm_err(os->eb, SMMUSIM_EINVAL,
-			      "pa=0x%" PRIx64 " is not page aligned", pa);
-	/* RAM or device memory (an imported log maps the GIC's MSI frame);
-	 * only the 48-bit physical address space bounds it. */
-	if (pa && (pa >= (1ull << 48) || end - va > (1ull << 48) - pa))
-		return sm_err(os->eb, SMMUSIM_ERANGE,
-			      "pa=0x%" PRIx64 " is beyond the 48-bit physical "
-			      "address space",
-			      pa);
-	if (dm->stage == 1 && !(prot & SMMUSIM_PROT_R))
-		return sm_err(
-		    os->eb, SMMUSIM_EINVAL,
-		    "prot must include r (io-pgtable has no write-only "
-		    "stage-1 mapping)");
-	if (dm->stage == 2 && !(prot & (SMMUSIM_PROT_R | SMMUSIM_PROT_W)))
-		return sm_err(os->eb, SMMUSIM_EINVAL,
-			      "prot must include r or w");
-	(*os->drv.st_dma_maps)++;
-	/* arm_lpae_map: existing leaves are replaced (an import rebuilds
-	 * mappings as the walker saw them).  Stage 1 maps a leaf per page;
-	 * stage 2 with a given pa takes 1 GiB / 2 MiB blocks where va, pa
-	 * and the remaining length allow (iommu_pgsize), so that a VMM's
-	 * identity map of guest RAM stays small. */
-	for (uint64_t a = va; a < end;) {
-		int level = 3;
-		if (dm->stage == 2 && pa) {
-			uint64_t p = pa + (a - va);
-			for (int l = 1; l <= 2 && level == 3; l++) {
-				uint64_t sz = sm_level_size(l);
-				if (!((a | p) & (sz - 1)) && end - a >= sz)
-					level = l;
-			}
-		}
-		uint64_t page = pa ? pa + (a - va) : 0;
-		if (!page && (rc = sm_physmem_alloc(os->pm, SM_PAGE_DATA, &page,
-						    os->eb)) < 0)
-			return rc;
-		uint64_t desc = (page & PTE_ADDR_MASK) | PTE_AF | PTE_SHARED |
-				(level == 3 ? PTE_TYPE_PAGE : PMD_TYPE_SECT);
-		if (dm->stage == 2) {
-			/* ARM_LPAE_PTE_HAP_READ / _WRITE, and XN: devices do
-			 * not fetch instructions. */
-			desc |= PTE_S2_XN;
-			if (prot & SMMUSIM_PROT_R)
-				desc |= PTE_S2_HAP_READ;
-			if (prot & SMMUSIM_PROT_W)
-				desc |= PTE_S2_HAP_WRITE;
-		} else {
-			desc |= PTE_USER | PTE_NG | PTE_PXN | PTE_UXN;
-			if (!(prot & SMMUSIM_PROT_W))
-				desc |= PTE_RDONLY;
-		}
-		rc = sm_pgt_set(os->pm, dm->pgd, a, level, desc, NULL, os->eb);
-		if (rc == SMMUSIM_EEXIST)
-			/* Leaves are replaced; a leaf at another level is
-			 * not (io-pgtable would return -EEXIST too). */
-			return sm_err(
-			    os->eb, rc,
-			    "[0x%" PRIx64 ", 0x%" PRIx64 ") of dom=%" PRIu32
-			    " overlaps a mapping of another size (%s); "
-			    "iommu_unmap it first",
-			    a, a + sm_level_size(level), dom,
-			    level == 3
-				? "a 2 MiB or 1 GiB block covers it"
-				: "a table for smaller mappings is there");
-		if (rc < 0)
-			return rc;
-		*t += os->lat_pte;
-		a += sm_level_size(level);
-	}
-	return 0;
+	uint64_t c[2];
+	cmd_pri_resp(c, sid, ssid, *ok);
+	return sm_drv_cmdq_issue_nosync(os, c, t);
 }
 
-int sm_drv_iommu_unmap(struct sm_os *os, uint32_t dom, uint64_t va,
-		       uint64_t len, uint64_t *t)
+/* The stall model's answer (arm_smmu_handle_evt -> iopf -> page
+ * response): CMD_RESUME with RETRY or ABORT. */
+int sm_drv_stall_resume(struct sm_os *os, uint32_t sid, uint32_t ssid,
+			uint64_t va, bool write, uint16_t stag, bool give_up,
+			bool *ok, uint64_t *t)
 {
-	struct sm_smmu_drv *d = &os->drv;
-	struct sm_domain *dm;
-	uint64_t end;
-	int rc;
-	if ((rc = need_domain(os, dom, &dm)) < 0 ||
-	    (rc = check_iova(os, va, len, &end)) < 0)
+	int rc = 0;
+	*ok = false;
+	if (!give_up && (rc = iopf_handle(os, sid, ssid, va, write, ok, t)) < 0)
 		return rc;
-	/* A block is unmapped whole or not at all: io-pgtable would split
-	 * it (arm_lpae_split_blk_unmap), which is not modelled. */
-	for (uint64_t a = va; a < end;) {
-		int level = 3;
-		uint64_t dpa = 0;
-		uint64_t desc = sm_pgt_get(os->pm, dm->pgd, a, &level, &dpa);
-		uint64_t sz = sm_level_size(level);
-		if (level < 3 && (desc & PTE_VALID) &&
-		    ((a & (sz - 1)) || end - a < sz))
-			return sm_err(
-			    os->eb, SMMUSIM_EINVAL,
-			    "[0x%" PRIx64 ", 0x%" PRIx64
-			    ") unmaps part of the %s block at 0x%" PRIx64
-			    " (splitting blocks is not modelled)",
-			    va, end, level == 1 ? "1 GiB" : "2 MiB",
-			    a & ~(sz - 1));
-		a = (a & ~(sz - 1)) + sz;
-	}
-	(*d->st_dma_unmaps)++;
-	for (uint64_t a = va; a < end;) {
-		int level = 3;
-		uint64_t dpa = 0;
-		uint64_t desc = sm_pgt_get(os->pm, dm->pgd, a, &level, &dpa);
-		if (dpa && (desc & PTE_VALID)) {
-			sm_physmem_write64(os->pm, dpa, 0);
-			*t += os->lat_pte;
-		}
-		a = (a & ~(sm_level_size(level) - 1)) + sm_level_size(level);
-	}
-	/* The window stays open until a CMD_SYNC completes. */
-	if (d->nwin == d->capwin) {
-		size_t ncap = d->capwin ? d->capwin * 2 : 16;
-		void *p =
-		    sm_realloc(os->alloc, d->win, d->capwin * sizeof(*d->win),
-			       ncap * sizeof(*d->win));
-		if (!p)
-			return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
-		d->win = p;
-		d->capwin = ncap;
-	}
-	d->win[d->nwin++] = (struct sm_window_rec){dm->pgd, va, end};
-	if (os->hooks.window_open)
-		os->hooks.window_open(os->hooks.ctx, dm->pgd, va, end, *t);
-	return 0;
-}
-
-int sm_drv_raw_cmd(struct sm_os *os, const uint64_t cmd[2], uint64_t *t)
-{
-	struct sm_smmu_drv *d = &os->drv;
-	bool sync = sm_field_get(CMDQ_0_OP, cmd[0]) == CMDQ_OP_CMD_SYNC;
-	uint64_t done, t_pub;
-	int rc;
-	(*d->st_raw_cmds)++;
-	d->raw = true;
-	if ((rc = q_write(os, cmd, t)) < 0)
-		goto out;
-	t_pub = *t;
-	if ((rc = publish(os, t, &done)) < 0)
-		goto out;
-	if (sync) {
-		*t = sync_seen(os, t_pub, done);
-		sm_hist_record(d->h_sync_wait, *t - t_pub);
-		dma_windows_close(os, *t);
-	}
-out:
-	d->raw = false;
-	return rc;
+	uint64_t c[2];
+	cmd_resume(c, sid, stag, *ok);
+	return sm_drv_cmdq_issue_nosync(os, c, t);
 }

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Linux SMMUv3 driver (drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.h):
+ * its state and what the rest of the kernel model and the simulator call.
+ *
+ * The code is in iommu/arm-smmu-v3/, as in Linux's drivers/iommu/arm/
+ * arm-smmu-v3/:
+ *   arm-smmu-v3.c      probe and reset, command submission, STE and CD
+ *                      writes, domains and attach
+ *   arm-smmu-v3-sva.c  SVA bind/unbind, the mm notifier (range vs ASID
+ *                      invalidation), ASID sharing with DMA domains
+ *   entry.c            the entry writer (arm_smmu_write_entry)
+ * and iommu/io-pgtable-arm.c holds iommu_map/unmap of DMA domains.
+ */
+#ifndef SM_KERNEL_ARM_SMMU_V3_H
+#define SM_KERNEL_ARM_SMMU_V3_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <smmusim/config.h>
+
+#include "kernel/mmu_notifier.h"
+
+struct sm_os;
+struct sm_mm;
+struct sm_smmu;
+struct sm_stats;
+struct sm_hist;
+
+/* An SVA bond: a (StreamID, SubstreamID) bound to an mm (iommu_sva). */
+struct sm_bond {
+	uint32_t sid, ssid;
+	struct sm_mm *mm;
+	bool pri;
+	struct sm_bond *next;
+};
+
+/* The driver's notifier on one mm, shared by all its bonds
+ * (arm_smmu_mmu_notifier). */
+struct sm_smmu_sva_mn {
+	struct sm_mn_sub sub;
+	struct sm_os *os;
+	struct sm_mm *mm;
+	uint32_t bonds;
+	struct sm_smmu_sva_mn *next;
+};
+
+/* An IOMMU domain for DMA: its own io-pgtable (drivers/iommu/
+ * io-pgtable-arm.c) and an SMMU ASID (stage 1) or VMID (stage 2); a nested
+ * domain is a stage-1 domain whose tables are read through its parent's
+ * stage 2 (arm_smmu_domain, IOMMU_DOMAIN_NESTED). */
+struct sm_domain {
+	uint32_t id;
+	uint8_t stage; /* 1 or 2 */
+	uint16_t asid; /* stage 1 */
+	uint16_t vmid; /* stage 2 */
+	uint64_t pgd;
+	struct sm_domain *parent; /* nested: the stage-2 domain */
+	struct sm_domain *next;
+};
+
+/* What the driver set up for one StreamID. */
+enum sm_sid_mode {
+	SM_SID_NONE = 0, /* abort STE */
+	SM_SID_CDTAB,	 /* stage 1 through the CD table */
+	SM_SID_S2,	 /* stage 2 only */
+	SM_SID_NESTED,	 /* the CD table's stage 1 over a stage 2 */
+};
+
+struct sm_sid_cfg {
+	uint8_t mode;	 /* enum sm_sid_mode */
+	uint64_t cdtab;	 /* CD table (linear) or its L1 table, 0 = none */
+	uint64_t *cdl2;	 /* 2-level CD table: leaf table PA per L1 index */
+	uint32_t dom_s2; /* S2 / nested: the stage-2 domain's id */
+	bool has_dom;	 /* CD 0 holds domain dom_s1's context */
+	uint32_t dom_s1;
+};
+
+/* An IOVA range unmapped from a DMA domain, awaiting a CMD_SYNC. */
+struct sm_window_rec {
+	uint64_t root, start, end;
+};
+
+/* struct arm_smmu_device, with the master and domain state the model needs
+ * (struct sm_os.drv). */
+struct sm_smmu_drv {
+	struct sm_smmu *smmu;
+	uint64_t strtab; /* linear table, or the L1 table when strtab_2lvl */
+	unsigned sid_bits, ssid_bits;
+	bool strtab_2lvl;    /* STRTAB_BASE_CFG.FMT = 2-level, SPLIT 8 */
+	uint64_t *strtab_l2; /* 2-level: L2 table PA per L1 index, 0 = none */
+	bool cd_2lvl;	     /* ssid_bits > 10: 2-level CD tables, 64K leaves */
+	struct sm_sid_cfg *sids; /* per StreamID */
+	uint64_t cmdq;
+	unsigned cmdq_log2size;
+	uint32_t prod; /* shadow of CMDQ_PROD */
+	uint64_t (*batch)[2];
+	uint32_t nbatch, batch_max;
+	uint64_t max_tlbi_ops;
+	bool skip_inv;
+	uint64_t lat_cmd_write, lat_sync_poll, lat_msi, lat_mmio;
+	bool sync_msi;
+	struct sm_bond *bonds;
+	struct sm_smmu_sva_mn *mns;
+	struct sm_domain *domains;
+	bool raw;   /* submitting a trace's own commands */
+	bool ats;   /* devices have ATS: STEs get EATS, ATC_INV follows TLBIs */
+	bool stall; /* dev.fault_mode=stall: SVA CDs get S = 1 */
+	struct sm_window_rec *win; /* unmapped IOVA ranges */
+	size_t nwin, capwin;
+	uint64_t *st_cerror_ill, *st_raw_cmds, *st_dma_maps, *st_dma_unmaps,
+	    *st_entry_syncs, *st_entry_breaking, *st_full_stall_cycles,
+	    *st_sync_polls, *st_l2_tables, *st_asid_moves;
+	uint64_t *st_submits, *st_sva_inv_range, *st_sva_inv_asid,
+	    *st_sva_inv_skipped, *st_full_stalls;
+	struct sm_hist *h_sync_wait;
+};
+
+/* Probe: tables and queues in simulated memory, then the device reset's
+ * invalidations. */
+int sm_drv_init(struct sm_os *os, const smmusim_config_t *cfg,
+		struct sm_stats *st, uint64_t *t);
+void sm_drv_fini(struct sm_os *os);
+
+/* SVA (arm-smmu-v3-sva.c). */
+int sm_drv_sva_bind(struct sm_os *os, uint32_t sid, uint32_t ssid,
+		    struct sm_mm *mm, bool pri, uint64_t *t);
+int sm_drv_sva_unbind(struct sm_os *os, uint32_t sid, uint32_t ssid,
+		      uint64_t *t);
+struct sm_bond *sm_drv_find_bond(struct sm_os *os, uint32_t sid, uint32_t ssid);
+
+/* DMA domains.  stage: 1 or 2 (0 means 1); asid (stage 1) or vmid (stage
+ * 2): 0 picks the lowest unused; nested: this stage-1 domain is nested over
+ * the stage-2 domain `parent`. */
+int sm_drv_domain_create(struct sm_os *os, uint32_t id, unsigned stage,
+			 uint32_t asid, uint32_t vmid, bool nested,
+			 uint32_t parent, uint64_t *t);
+int sm_drv_attach(struct sm_os *os, uint32_t sid, uint32_t dom, bool cmds,
+		  uint64_t *t);
+
+/* Write one command into the queue and publish it; a CMD_SYNC is waited
+ * for.  An illegal command halts the SMMU (CERROR_ILL); the driver
+ * acknowledges it and goes on. */
+int sm_drv_raw_cmd(struct sm_os *os, const uint64_t cmd[2], uint64_t *t);
+
+/* Page faults of devices. */
+/* iommu_sva_handle_iopf + page response: resolve a device page request. */
+int sm_drv_page_request(struct sm_os *os, uint32_t sid, uint32_t ssid,
+			uint64_t va, bool write, bool *ok, uint64_t *t);
+/* The stall model's counterpart: the event thread resolves a stalled
+ * fault (handle_mm_fault unless give_up) and answers CMD_RESUME with
+ * RETRY or ABORT for `stag`; *t is when the SMMU has consumed it. */
+int sm_drv_stall_resume(struct sm_os *os, uint32_t sid, uint32_t ssid,
+			uint64_t va, bool write, uint16_t stag, bool give_up,
+			bool *ok, uint64_t *t);
+
+#endif

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The driver's command queue, modelled on the cmdq half of
+ * drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c (arm_smmu_cmdq_issue_cmdlist,
+ * arm_smmu_cmdq_batch_add / _submit, arm_smmu_cmdq_poll_until_sync,
+ * arm_smmu_cmdq_skip_err) as of v6.6, for a single CPU: no lock-free
+ * shared ownership of the queue.
+ *
+ * Commands are written into the queue memory at the shadow PROD, a CMD_SYNC
+ * is appended when the caller waits, PROD is written, and the CPU polls
+ * until the SYNC has completed (MSI or CMDQ_CONS polling, as
+ * policy.smmu.sync_wait says).  A full batch of policy.smmu.batch commands
+ * (CMDQ_BATCH_ENTRIES) is issued without a sync.  A full queue makes the
+ * producer wait for the SMMU to consume.  A trace's own commands come in
+ * one at a time (sm_drv_raw_cmd), illegal ones included.
+ */
+#include <smmusim/error.h>
+
+#include "base/vec.h"
+#include "arch/smmu_regs.h"
+#include "kernel/iommu/arm-smmu-v3/internal.h"
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+static void cmd_sync(uint64_t c[2])
+{
+	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_CMD_SYNC) |
+	       sm_field_prep(CMDQ_SYNC_0_CS, CMDQ_SYNC_0_CS_SEV);
+	c[1] = 0;
+}
+
+static uint32_t q_used(const struct sm_smmu_drv *d)
+{
+	uint32_t n2 = 2u << d->cmdq_log2size;
+	return (d->prod - d->smmu->cmdq_cons + n2) & (n2 - 1);
+}
+
+/* ---- the windows of unmapped IOVAs ---- */
+
+int sm_drv_dma_window_add(struct sm_os *os, uint64_t root, uint64_t start,
+			  uint64_t end, uint64_t t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	if (SM_VEC_RESERVE(os->alloc, d->win, d->capwin, d->nwin + 1, 16))
+		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+	d->win[d->nwin++] = (struct sm_window_rec){root, start, end};
+	sm_os_window_open(os, root, start, end, t);
+	return 0;
+}
+
+/* The windows close when a CMD_SYNC has completed after the unmap: by then
+ * the driver has issued whatever invalidation it was going to
+ * (docs/model.md, oracle). */
+static void dma_windows_close(struct sm_os *os, uint64_t t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	for (size_t i = 0; i < d->nwin; i++)
+		sm_os_window_close(os, d->win[i].root, d->win[i].start,
+				   d->win[i].end, t);
+	d->nwin = 0;
+}
+
+/* ---- writing and publishing ---- */
+
+static int publish(struct sm_os *os, uint64_t *t, uint64_t *done)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	*done = sm_smmu_write_prod(d->smmu, d->prod, *t);
+	if (d->smmu->cmdq_halted && d->raw) {
+		/* A trace's illegal command: acknowledge as Linux does
+		 * (arm_smmu_cmdq_skip_err) and let the queue go on. */
+		while (d->smmu->cmdq_halted) {
+			(*d->st_cerror_ill)++;
+			sm_smmu_ack_cmdq_error(d->smmu);
+			*done = sm_smmu_write_prod(d->smmu, d->prod, *done);
+		}
+	}
+	if (d->smmu->cmdq_halted) {
+		sm_smmu_ack_cmdq_error(d->smmu);
+		return sm_err(os->eb, SMMUSIM_EINTERNAL,
+			      "SMMU stopped on a command the driver model "
+			      "wrote (CERROR_ILL): model bug");
+	}
+	return 0;
+}
+
+static int q_write(struct sm_os *os, const uint64_t c[2], uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	uint32_t n = 1u << d->cmdq_log2size;
+	if (q_used(d) >= n) {
+		/* Queue full: publish what is there and wait for space. */
+		uint64_t done;
+		int rc = publish(os, t, &done);
+		if (rc < 0)
+			return rc;
+		(*d->st_full_stalls)++;
+		if (done > *t)
+			*d->st_full_stall_cycles += done - *t;
+		*t = max_u64(*t, done);
+	}
+	uint64_t pa = d->cmdq + (uint64_t)(d->prod & (n - 1)) * 16;
+	sm_physmem_write64(os->pm, pa, c[0]);
+	sm_physmem_write64(os->pm, pa + 8, c[1]);
+	d->prod = (d->prod + 1) & ((n << 1) - 1);
+	*t += d->lat_cmd_write;
+	return 0;
+}
+
+/* When does the CPU see a CMD_SYNC that the SMMU completes at `done`,
+ * having published it at `t_pub`?  MSI: the SMMU writes the MSI payload to
+ * memory and the CPU, spinning on that cache line, sees it at once after;
+ * CONS: the CPU reads CMDQ_CONS over MMIO again and again until it has
+ * moved past the sync (arm_smmu_cmdq_poll_until_sync). */
+static uint64_t sync_seen(struct sm_os *os, uint64_t t_pub, uint64_t done)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	if (d->sync_msi)
+		return max_u64(t_pub, done + d->lat_msi) + d->lat_sync_poll;
+	uint64_t polls = 1;
+	if (done > t_pub)
+		polls = (done - t_pub + d->lat_mmio - 1) / d->lat_mmio;
+	*d->st_sync_polls += polls;
+	return t_pub + polls * d->lat_mmio;
+}
+
+/* The CPU has seen the CMD_SYNC published at t_pub complete: the windows
+ * of earlier unmaps close. */
+static void sync_wait(struct sm_os *os, uint64_t t_pub, uint64_t done,
+		      uint64_t *t)
+{
+	*t = sync_seen(os, t_pub, done);
+	sm_hist_record(os->drv.h_sync_wait, *t - t_pub);
+	dma_windows_close(os, *t);
+}
+
+/* Issue cmds[0..n) and, with `sync`, a CMD_SYNC, then wait for it. */
+static int issue(struct sm_os *os, uint64_t (*cmds)[2], uint32_t n, bool sync,
+		 uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	int rc;
+	(*d->st_submits)++;
+	for (uint32_t i = 0; i < n; i++)
+		if ((rc = q_write(os, cmds[i], t)) < 0)
+			return rc;
+	if (sync) {
+		uint64_t c[2];
+		cmd_sync(c);
+		if ((rc = q_write(os, c, t)) < 0)
+			return rc;
+	}
+	uint64_t done, t_pub = *t;
+	if ((rc = publish(os, t, &done)) < 0)
+		return rc;
+	if (sync)
+		sync_wait(os, t_pub, done, t);
+	return 0;
+}
+
+/* ---- what the rest of the driver calls ---- */
+
+int sm_drv_cmdq_batch_add(struct sm_os *os, const uint64_t c[2], uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	if (d->nbatch == d->batch_max) {
+		int rc = issue(os, d->batch, d->nbatch, false, t);
+		d->nbatch = 0;
+		if (rc < 0)
+			return rc;
+	}
+	d->batch[d->nbatch][0] = c[0];
+	d->batch[d->nbatch][1] = c[1];
+	d->nbatch++;
+	return 0;
+}
+
+int sm_drv_cmdq_batch_submit(struct sm_os *os, uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	int rc = issue(os, d->batch, d->nbatch, true, t);
+	d->nbatch = 0;
+	return rc;
+}
+
+int sm_drv_cmdq_issue_sync(struct sm_os *os, const uint64_t c[2], uint64_t *t)
+{
+	uint64_t cmds[1][2] = {{c[0], c[1]}};
+	return issue(os, cmds, 1, true, t);
+}
+
+int sm_drv_cmdq_issue_nosync(struct sm_os *os, const uint64_t c[2], uint64_t *t)
+{
+	uint64_t done;
+	int rc;
+	if ((rc = q_write(os, c, t)) < 0 || (rc = publish(os, t, &done)) < 0)
+		return rc;
+	*t = max_u64(*t, done);
+	return 0;
+}
+
+int sm_drv_raw_cmd(struct sm_os *os, const uint64_t cmd[2], uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	bool sync = sm_field_get(CMDQ_0_OP, cmd[0]) == CMDQ_OP_CMD_SYNC;
+	uint64_t done, t_pub;
+	int rc;
+	(*d->st_raw_cmds)++;
+	d->raw = true;
+	if ((rc = q_write(os, cmd, t)) < 0)
+		goto out;
+	t_pub = *t;
+	if ((rc = publish(os, t, &done)) < 0)
+		goto out;
+	if (sync)
+		sync_wait(os, t_pub, done, t);
+out:
+	d->raw = false;
+	return rc;
+}

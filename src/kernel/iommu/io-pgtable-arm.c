@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * iommu_map / iommu_unmap of a DMA domain, modelled on drivers/iommu/
+ * iommu.c (iommu_map, iommu_unmap, iommu_pgsize) and drivers/iommu/
+ * io-pgtable-arm.c (arm_lpae_map, arm_lpae_prot_to_pte, arm_lpae_unmap) as
+ * of v6.6, over the domain's own LPAE table in simulated memory (the same
+ * descriptor format as the CPU's; one walker reads both).
+ *
+ * Stage-1 leaves are user pages (nG, AP[1], RDONLY for read-only); stage-2
+ * leaves carry HAP and XN.  Unmapping clears the leaves and leaves the IOTLB
+ * invalidation to the caller: in this model a trace's own commands, as an
+ * imported log carries them.  The unmapped range stays in the oracle's
+ * window until the next CMD_SYNC completes (arm-smmu-v3-cmdq.c).
+ */
+#include <inttypes.h>
+
+#include <smmusim/error.h>
+
+#include "hw/mem/pgtable.h"
+#include "kernel/iommu/arm-smmu-v3/internal.h"
+
+static int check_iova(struct sm_os *os, uint64_t va, uint64_t len,
+		      uint64_t *end)
+{
+	if (va & (SM_PAGE_SIZE - 1))
+		return sm_err(os->eb, SMMUSIM_EINVAL,
+			      "va=0x%" PRIx64 " is not page aligned (4K)", va);
+	uint64_t n = (len + SM_PAGE_SIZE - 1) & SM_PAGE_MASK;
+	if (!len || n < len || va + n < va || va + n > (1ull << SM_VA_BITS))
+		return sm_err(os->eb, SMMUSIM_ERANGE,
+			      "[0x%" PRIx64 ", +0x%" PRIx64
+			      ") is not a non-empty range below 2^48",
+			      va, len);
+	*end = va + n;
+	return 0;
+}
+
+/* What iommu_map and io-pgtable refuse before touching the table. */
+static int check_map(struct sm_os *os, const struct sm_domain *dm, uint64_t va,
+		     uint64_t end, uint64_t pa, unsigned prot)
+{
+	if (pa & (SM_PAGE_SIZE - 1))
+		return sm_err(os->eb, SMMUSIM_EINVAL,
+			      "pa=0x%" PRIx64 " is not page aligned", pa);
+	/* RAM or device memory (an imported log maps the GIC's MSI frame);
+	 * only the 48-bit physical address space bounds it. */
+	if (pa && (pa >= (1ull << 48) || end - va > (1ull << 48) - pa))
+		return sm_err(os->eb, SMMUSIM_ERANGE,
+			      "pa=0x%" PRIx64 " is beyond the 48-bit physical "
+			      "address space",
+			      pa);
+	if (dm->stage == 1 && !(prot & SMMUSIM_PROT_R))
+		return sm_err(
+		    os->eb, SMMUSIM_EINVAL,
+		    "prot must include r (io-pgtable has no write-only "
+		    "stage-1 mapping)");
+	if (dm->stage == 2 && !(prot & (SMMUSIM_PROT_R | SMMUSIM_PROT_W)))
+		return sm_err(os->eb, SMMUSIM_EINVAL,
+			      "prot must include r or w");
+	return 0;
+}
+
+/* iommu_pgsize(): stage 2 with a given pa takes a 1 GiB or 2 MiB block
+ * where va, pa and the remaining length allow, so that a VMM's identity map
+ * of guest RAM stays small; everything else maps a leaf per page. */
+static int map_level(const struct sm_domain *dm, uint64_t a, uint64_t va,
+		     uint64_t end, uint64_t pa)
+{
+	int level = 3;
+	if (dm->stage == 2 && pa) {
+		uint64_t p = pa + (a - va);
+		for (int l = 1; l <= 2 && level == 3; l++) {
+			uint64_t sz = sm_level_size(l);
+			if (!((a | p) & (sz - 1)) && end - a >= sz)
+				level = l;
+		}
+	}
+	return level;
+}
+
+/* arm_lpae_prot_to_pte() and the leaf's type for `level`. */
+static uint64_t prot_to_pte(const struct sm_domain *dm, uint64_t page,
+			    int level, unsigned prot)
+{
+	uint64_t desc = (page & PTE_ADDR_MASK) | PTE_AF | PTE_SHARED |
+			(level == 3 ? PTE_TYPE_PAGE : PMD_TYPE_SECT);
+	if (dm->stage == 2) {
+		/* ARM_LPAE_PTE_HAP_READ / _WRITE, and XN: devices do not
+		 * fetch instructions. */
+		desc |= PTE_S2_XN;
+		if (prot & SMMUSIM_PROT_R)
+			desc |= PTE_S2_HAP_READ;
+		if (prot & SMMUSIM_PROT_W)
+			desc |= PTE_S2_HAP_WRITE;
+	} else {
+		desc |= PTE_USER | PTE_NG | PTE_PXN | PTE_UXN;
+		if (!(prot & SMMUSIM_PROT_W))
+			desc |= PTE_RDONLY;
+	}
+	return desc;
+}
+
+int sm_drv_iommu_map(struct sm_os *os, uint32_t dom, uint64_t va, uint64_t len,
+		     uint64_t pa, unsigned prot, uint64_t *t)
+{
+	struct sm_domain *dm;
+	uint64_t end;
+	int rc;
+	if ((rc = sm_drv_need_domain(os, dom, &dm)) < 0 ||
+	    (rc = check_iova(os, va, len, &end)) < 0 ||
+	    (rc = check_map(os, dm, va, end, pa, prot)) < 0)
+		return rc;
+	(*os->drv.st_dma_maps)++;
+	/* arm_lpae_map: existing leaves are replaced (an import rebuilds
+	 * mappings as the walker saw them). */
+	for (uint64_t a = va; a < end;) {
+		int level = map_level(dm, a, va, end, pa);
+		uint64_t page = pa ? pa + (a - va) : 0;
+		if (!page && (rc = sm_physmem_alloc(os->pm, SM_PAGE_DATA, &page,
+						    os->eb)) < 0)
+			return rc;
+		rc = sm_pgt_set(os->pm, dm->pgd, a, level,
+				prot_to_pte(dm, page, level, prot), NULL,
+				os->eb);
+		if (rc == SMMUSIM_EEXIST)
+			/* Leaves are replaced; a leaf at another level is
+			 * not (io-pgtable would return -EEXIST too). */
+			return sm_err(
+			    os->eb, rc,
+			    "[0x%" PRIx64 ", 0x%" PRIx64 ") of dom=%" PRIu32
+			    " overlaps a mapping of another size (%s); "
+			    "iommu_unmap it first",
+			    a, a + sm_level_size(level), dom,
+			    level == 3
+				? "a 2 MiB or 1 GiB block covers it"
+				: "a table for smaller mappings is there");
+		if (rc < 0)
+			return rc;
+		*t += os->mm.lat_pte;
+		a += sm_level_size(level);
+	}
+	return 0;
+}
+
+int sm_drv_iommu_unmap(struct sm_os *os, uint32_t dom, uint64_t va,
+		       uint64_t len, uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	struct sm_domain *dm;
+	uint64_t end;
+	int rc;
+	if ((rc = sm_drv_need_domain(os, dom, &dm)) < 0 ||
+	    (rc = check_iova(os, va, len, &end)) < 0)
+		return rc;
+	/* A block is unmapped whole or not at all: io-pgtable would split
+	 * it (arm_lpae_split_blk_unmap), which is not modelled. */
+	for (uint64_t a = va; a < end;) {
+		int level = 3;
+		uint64_t dpa = 0;
+		uint64_t desc = sm_pgt_get(os->pm, dm->pgd, a, &level, &dpa);
+		uint64_t sz = sm_level_size(level);
+		if (level < 3 && (desc & PTE_VALID) &&
+		    ((a & (sz - 1)) || end - a < sz))
+			return sm_err(
+			    os->eb, SMMUSIM_EINVAL,
+			    "[0x%" PRIx64 ", 0x%" PRIx64
+			    ") unmaps part of the %s block at 0x%" PRIx64
+			    " (splitting blocks is not modelled)",
+			    va, end, level == 1 ? "1 GiB" : "2 MiB",
+			    a & ~(sz - 1));
+		a = (a & ~(sz - 1)) + sz;
+	}
+	(*d->st_dma_unmaps)++;
+	for (uint64_t a = va; a < end;) {
+		int level = 3;
+		uint64_t dpa = 0;
+		uint64_t desc = sm_pgt_get(os->pm, dm->pgd, a, &level, &dpa);
+		if (dpa && (desc & PTE_VALID)) {
+			sm_physmem_write64(os->pm, dpa, 0);
+			*t += os->mm.lat_pte;
+		}
+		a = (a & ~(sm_level_size(level) - 1)) + sm_level_size(level);
+	}
+	/* The window stays open until a CMD_SYNC completes. */
+	return sm_drv_dma_window_add(os, dm->pgd, va, end, *t);
+}

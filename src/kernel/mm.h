@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Process address spaces (include/linux/mm_types.h, include/linux/mm.h):
+ * the mm_struct, its VMAs, the syscalls that change them and the page
+ * fault handler.
+ *
+ * The code is in mm/, split as Linux's mm/ is:
+ *   mmap.c      mm lifetime (create, exit_mmap), VMAs, mmap and munmap
+ *   mprotect.c  change_protection
+ *   memory.c    handle_mm_fault, zapping page ranges, the mmu_gather
+ *               sequence that unmapping shares
+ *   madvise.c   madvise(MADV_DONTNEED)
+ *   vmscan.c    page reclaim with the batched, deferred TLB flush
+ *   internal.h  what those files share (mm/internal.h)
+ */
+#ifndef SM_KERNEL_MM_H
+#define SM_KERNEL_MM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <smmusim/config.h>
+#include <smmusim/event.h>
+
+struct sm_os;
+struct sm_stats;
+struct sm_hist;
+struct sm_mn_sub;
+
+/* A shared mapping's backing "file": its pages stay in the page cache
+ * until the last VMA using it goes. */
+struct sm_file {
+	uint32_t refs;
+	uint64_t npages;
+	uint64_t *pages; /* PA per page, 0 = not in the page cache yet */
+};
+
+/* vm_area_struct */
+struct sm_vma {
+	uint64_t start, end;
+	unsigned prot; /* SMMUSIM_PROT_* */
+	bool shared;
+	struct sm_file *file; /* shared mappings */
+	uint64_t pgoff;	      /* page index of start in file */
+};
+
+/* mm_struct */
+struct sm_mm {
+	uint32_t id;
+	bool live;
+	uint16_t asid;
+	uint64_t pgd;
+	struct sm_vma *vma; /* sorted by address */
+	size_t nvma, cap;
+	struct sm_mn_sub *subs;
+	uint64_t rss;
+	/* SVA pins the ASID (arm64_mm_context_get) so that it is not reused
+	 * while a CD still names it; freed at exit or last unpin. */
+	uint32_t asid_pins;
+};
+
+/* The memory-management side of the kernel object (struct sm_os.mm). */
+struct sm_mm_state {
+	struct sm_mm **mms; /* every mm created, exited ones too */
+	size_t nmm, capmm;
+	uint64_t zero_page;
+	uint64_t lat_fault, lat_pte, lat_syscall;
+	uint64_t *st_faults_cpu, *st_faults_dev, *st_faults_bad, *st_cow,
+	    *st_upgrades, *st_spurious, *st_pages_alloc, *st_pages_freed,
+	    *st_syscalls;
+	struct sm_hist *h_fault;
+};
+
+/* Counters, latencies and the shared zero page; sm_mm_fini frees every
+ * mm. */
+int sm_mm_init(struct sm_os *os, const smmusim_config_t *cfg,
+	       struct sm_stats *st);
+void sm_mm_fini(struct sm_os *os);
+
+struct sm_mm *sm_os_find_mm(struct sm_os *os, uint32_t id);
+
+/* Syscalls and process lifetime.  `pe` is the PE the call runs on.
+ * Failures (an unknown mm, an unaligned address) return a negative code
+ * with a message in os->eb. */
+int sm_os_mm_create(struct sm_os *os, uint32_t id, uint64_t *t);
+int sm_os_mmap(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
+	       uint64_t len, unsigned prot, bool shared, uint64_t *t);
+int sm_os_munmap(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
+		 uint64_t len, uint64_t *t);
+int sm_os_mprotect(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
+		   uint64_t len, unsigned prot, uint64_t *t);
+int sm_os_mm_exit(struct sm_os *os, uint32_t id, unsigned pe, uint64_t *t);
+/* madvise(MADV_DONTNEED): drop the pages of a mapped range. */
+int sm_os_madvise_dontneed(struct sm_os *os, uint32_t id, unsigned pe,
+			   uint64_t va, uint64_t len, uint64_t *t);
+/* Page reclaim of the present pages of [va, va+len) with the batched,
+ * deferred TLB flush (try_to_unmap + try_to_unmap_flush). */
+int sm_os_reclaim(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
+		  uint64_t len, uint64_t *t);
+
+/* handle_mm_fault (mm/memory.c) for a CPU fault or a device page request.
+ * *ok says whether the fault was resolved (false: SIGSEGV for a CPU, a
+ * failure response for a device). */
+int sm_os_handle_mm_fault(struct sm_os *os, struct sm_mm *mm, unsigned pe,
+			  uint64_t va, enum smmusim_access acc, bool remote,
+			  bool *ok, uint64_t *t);
+
+#endif

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the files of mm/ share and nobody else needs, as Linux's
+ * mm/internal.h: VMA lookup and splitting, the checks every range syscall
+ * starts with, page allocation counted as the kernel counts it, and the
+ * mmu_gather sequence (zap the PTEs, flush, then free the pages) that
+ * munmap, madvise(MADV_DONTNEED) and exit share.
+ */
+#ifndef SM_KERNEL_MM_INTERNAL_H
+#define SM_KERNEL_MM_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/vmsa.h"
+#include "hw/mem/physmem.h"
+#include "kernel/kernel.h"
+
+#define SM_USER_VA_END (1ull << SM_VA_BITS)
+
+/* ---- mmap.c: VMAs and syscall entry ---- */
+
+/* find_vma, but only a VMA that contains va. */
+struct sm_vma *sm_find_vma(struct sm_mm *mm, uint64_t va);
+/* Make `addr` a VMA boundary (split_vma). */
+int sm_split_vma(struct sm_os *os, struct sm_mm *mm, uint64_t addr);
+/* The checks every range syscall starts with: mm `id` exists, `pe` is a
+ * PE, [va, va + len) is a page-aligned user range ending at *end. */
+int sm_syscall_enter(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
+		     uint64_t len, struct sm_mm **mm, uint64_t *end);
+/* A syscall's fixed cost. */
+void sm_syscall_cost(struct sm_os *os, uint64_t *t);
+/* The whole range must be mapped: mprotect and madvise return ENOMEM
+ * otherwise. */
+int sm_need_mapped(struct sm_os *os, struct sm_mm *mm, uint64_t va,
+		   uint64_t end);
+
+/* ---- memory.c: pages, zapping, mmu_gather ---- */
+
+int sm_alloc_page(struct sm_os *os, enum sm_page_kind kind, uint64_t *pa);
+void sm_free_data_page(struct sm_os *os, uint64_t pa);
+
+/* Pages to free once the TLBs no longer hold them (mmu_gather's batch,
+ * reclaim's free list). */
+struct sm_page_list {
+	uint64_t *pa;
+	size_t n, cap;
+};
+int sm_page_list_add(struct sm_os *os, struct sm_page_list *l, uint64_t pa);
+/* Free every page of the list, and the list. */
+void sm_page_list_release(struct sm_os *os, struct sm_page_list *l);
+
+/* The span [lo, hi) of PTEs an operation changed: what mmu_gather flushes.
+ * Start with lo = UINT64_MAX. */
+struct sm_span {
+	uint64_t lo, hi, ptes;
+};
+
+static inline void sm_span_add(struct sm_span *sp, uint64_t va)
+{
+	if (va < sp->lo)
+		sp->lo = va;
+	if (va + SM_PAGE_SIZE > sp->hi)
+		sp->hi = va + SM_PAGE_SIZE;
+	sp->ptes++;
+}
+
+/* One zap of a range: the PTEs it cleared, the pages it will free. */
+struct sm_zap {
+	struct sm_os *os;
+	struct sm_mm *mm;
+	struct sm_page_list free;
+	struct sm_span sp; /* cleared PTEs */
+	int rc;
+};
+
+/* zap_page_range over [start, end): clears the PTEs; the caller flushes,
+ * then sm_zap_finish() frees the pages. */
+int sm_zap_range(struct sm_os *os, struct sm_mm *mm, uint64_t start,
+		 uint64_t end, struct sm_zap *z, uint64_t *t);
+void sm_zap_finish(struct sm_os *os, struct sm_zap *z);
+/* The mmu_gather sequence of munmap and madvise(MADV_DONTNEED). */
+int sm_zap_and_flush(struct sm_os *os, struct sm_mm *mm, unsigned pe,
+		     enum sm_mn_event ev, uint64_t start, uint64_t end,
+		     uint64_t *t);
+
+/* The oracle's window over [start, end) of mm's page table. */
+static inline void sm_mm_window_open(struct sm_os *os, struct sm_mm *mm,
+				     uint64_t start, uint64_t end, uint64_t t)
+{
+	sm_os_window_open(os, mm->pgd, start, end, t);
+}
+
+static inline void sm_mm_window_close(struct sm_os *os, struct sm_mm *mm,
+				      uint64_t start, uint64_t end, uint64_t t)
+{
+	sm_os_window_close(os, mm->pgd, start, end, t);
+}
+
+#endif

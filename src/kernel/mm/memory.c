@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Page faults and the zapping of page ranges, modelled on mm/memory.c
+ * (handle_mm_fault -> handle_pte_fault, do_anonymous_page, do_read_fault /
+ * do_shared_fault, do_wp_page with wp_page_copy and wp_page_reuse,
+ * zap_pte_range), mm/mmu_gather.c (the gather, flush, free order of
+ * tlb_finish_mmu) and arch/arm64/mm/fault.c (ptep_set_access_flags) as of
+ * v6.6.  PTE bits: arm64/pgtable.h.
+ *
+ * A clean page of a shared file mapping is read-only to every walker until
+ * the first write fault upgrades it through ptep_set_access_flags() and
+ * flush_tlb_page(): the flush the SMMU must hear about.
+ *
+ * Private anonymous memory: a read fault maps the shared zero page
+ * read-only; a write fault allocates a page, or copies the zero page (COW,
+ * through ptep_clear_flush).  There is no fork, so every other private page
+ * is exclusive.
+ */
+#include <smmusim/error.h>
+
+#include "base/alloc.h"
+#include "base/vec.h"
+#include "hw/mem/pgtable.h"
+#include "kernel/arm64/pgtable.h"
+#include "kernel/mm/internal.h"
+
+/* ---- pages ---- */
+
+int sm_alloc_page(struct sm_os *os, enum sm_page_kind kind, uint64_t *pa)
+{
+	int rc = sm_physmem_alloc(os->pm, kind, pa, os->eb);
+	if (rc == 0 && kind == SM_PAGE_DATA)
+		(*os->mm.st_pages_alloc)++;
+	return rc;
+}
+
+void sm_free_data_page(struct sm_os *os, uint64_t pa)
+{
+	sm_physmem_free_page(os->pm, pa);
+	(*os->mm.st_pages_freed)++;
+}
+
+int sm_page_list_add(struct sm_os *os, struct sm_page_list *l, uint64_t pa)
+{
+	if (SM_VEC_RESERVE(os->alloc, l->pa, l->cap, l->n + 1, 64))
+		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+	l->pa[l->n++] = pa;
+	return 0;
+}
+
+void sm_page_list_release(struct sm_os *os, struct sm_page_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		sm_free_data_page(os, l->pa[i]);
+	sm_free(os->alloc, l->pa, l->cap * sizeof(*l->pa));
+	*l = (struct sm_page_list){0};
+}
+
+/* ---- zapping: unmap, madvise(DONTNEED), exit ---- */
+
+static int zap_pte(void *vctx, uint64_t va, int level, uint64_t desc,
+		   uint64_t desc_pa)
+{
+	struct sm_zap *z = vctx;
+	struct sm_os *os = z->os;
+	(void)level;
+	sm_physmem_write64(os->pm, desc_pa, 0);
+	sm_span_add(&z->sp, va);
+	if (!sm_pte_present(desc))
+		return 0;
+	uint64_t pa = desc & PTE_ADDR_MASK;
+	struct sm_vma *v = sm_find_vma(z->mm, va);
+	/* Private pages are freed once the TLBs are flushed; shared pages
+	 * stay in their file's page cache; the zero page is never freed. */
+	if (pa == os->mm.zero_page || (v && v->shared))
+		return 0;
+	if ((z->rc = sm_page_list_add(os, &z->free, pa)) < 0)
+		return z->rc;
+	return 0;
+}
+
+int sm_zap_range(struct sm_os *os, struct sm_mm *mm, uint64_t start,
+		 uint64_t end, struct sm_zap *z, uint64_t *t)
+{
+	*z = (struct sm_zap){.os = os, .mm = mm, .sp.lo = UINT64_MAX};
+	int rc = sm_pgt_for_each_leaf(os->pm, mm->pgd, start, end, zap_pte, z);
+	*t += z->sp.ptes * os->mm.lat_pte;
+	return rc < 0 ? rc : z->rc;
+}
+
+void sm_zap_finish(struct sm_os *os, struct sm_zap *z)
+{
+	if (z->mm->rss >= z->free.n)
+		z->mm->rss -= z->free.n;
+	sm_page_list_release(os, &z->free);
+}
+
+/* Notify the range start, clear the PTEs (the oracle's window opens),
+ * notify the end, then tlb_finish_mmu flushes what was cleared, last level
+ * only (page-table pages are not freed before exit in this model), the
+ * window closes, and the pages are freed. */
+int sm_zap_and_flush(struct sm_os *os, struct sm_mm *mm, unsigned pe,
+		     enum sm_mn_event ev, uint64_t start, uint64_t end,
+		     uint64_t *t)
+{
+	struct sm_zap z;
+	sm_mn_invalidate_range_start(os, mm, ev, start, end, t);
+	int rc = sm_zap_range(os, mm, start, end, &z, t);
+	if (rc == 0 && z.sp.ptes)
+		sm_mm_window_open(os, mm, z.sp.lo, z.sp.hi, *t);
+	if (rc == 0)
+		rc = sm_mn_invalidate_range_end(os, mm, start, end, false, t);
+	if (rc == 0 && z.sp.ptes)
+		rc = sm_flush_tlb_range_ex(os, mm, pe, z.sp.lo, z.sp.hi, true,
+					   3, t);
+	if (rc == 0 && z.sp.ptes)
+		sm_mm_window_close(os, mm, z.sp.lo, z.sp.hi, *t);
+	sm_zap_finish(os, &z);
+	return rc;
+}
+
+/* ---- page faults ---- */
+
+/* ptep_set_access_flags() (arch/arm64/mm/fault.c): only ever relaxes
+ * RDONLY/AF/WRITE/DIRTY; if the PTE changed and `dirty`, flush_tlb_page()
+ * "to invalidate a stale read-only entry".  Returns whether it changed. */
+static int ptep_set_access_flags(struct sm_os *os, struct sm_mm *mm,
+				 unsigned pe, uint64_t va, uint64_t desc_pa,
+				 uint64_t old, uint64_t entry, bool dirty,
+				 bool *changed, uint64_t *t)
+{
+	uint64_t nv = old | (entry & (PTE_AF | PTE_WRITE | PTE_DIRTY));
+	if (!(entry & PTE_RDONLY))
+		nv &= ~PTE_RDONLY;
+	*changed = nv != old;
+	if (!*changed)
+		return 0;
+	sm_physmem_write64(os->pm, desc_pa, nv);
+	*t += os->mm.lat_pte;
+	if (dirty)
+		return sm_flush_tlb_page(os, mm, pe, va, t);
+	return 0;
+}
+
+/* do_anonymous_page / do_read_fault / do_shared_fault: an empty PTE
+ * becomes valid; nothing to flush (no agent caches an invalid entry in this
+ * slice). */
+static int do_pte_missing(struct sm_os *os, struct sm_mm *mm, struct sm_vma *v,
+			  uint64_t page, bool write, bool *ok, uint64_t *t)
+{
+	uint64_t pa;
+	int rc;
+	if (v->shared) {
+		uint64_t idx = v->pgoff + ((page - v->start) >> SM_PAGE_SHIFT);
+		if (!v->file->pages[idx] &&
+		    (rc = sm_alloc_page(os, SM_PAGE_DATA,
+					&v->file->pages[idx])) < 0)
+			return rc;
+		pa = v->file->pages[idx];
+	} else if (!write) {
+		pa = os->mm.zero_page;
+	} else {
+		if ((rc = sm_alloc_page(os, SM_PAGE_DATA, &pa)) < 0)
+			return rc;
+		mm->rss++;
+	}
+	rc = sm_pgt_set(os->pm, mm->pgd, page, 3,
+			sm_mk_user_pte(pa, v->prot, write), NULL, os->eb);
+	*t += os->mm.lat_pte;
+	*ok = rc == 0;
+	return rc;
+}
+
+/* wp_page_copy(): COW of the zero page, through ptep_clear_flush_notify
+ * (clear, flush, notify), then the new page's PTE. */
+static int wp_page_copy(struct sm_os *os, struct sm_mm *mm, struct sm_vma *v,
+			unsigned pe, uint64_t page, uint64_t desc_pa, bool *ok,
+			uint64_t *t)
+{
+	uint64_t npa, end = page + SM_PAGE_SIZE;
+	(*os->mm.st_cow)++;
+	int rc = sm_alloc_page(os, SM_PAGE_DATA, &npa);
+	if (rc < 0)
+		return rc;
+	mm->rss++;
+	sm_mn_invalidate_range_start(os, mm, SM_MN_CLEAR, page, end, t);
+	sm_physmem_write64(os->pm, desc_pa, 0);
+	*t += os->mm.lat_pte;
+	sm_mm_window_open(os, mm, page, end, *t);
+	rc = sm_flush_tlb_page(os, mm, pe, page, t);
+	if (rc == 0)
+		rc = sm_mn_clear_flush_notify(os, mm, page, end, t);
+	sm_mm_window_close(os, mm, page, end, *t);
+	if (rc == 0) {
+		sm_physmem_write64(os->pm, desc_pa,
+				   sm_mk_user_pte(npa, v->prot, true));
+		*t += os->mm.lat_pte;
+		rc = sm_mn_invalidate_range_end(os, mm, page, end, true, t);
+	}
+	*ok = rc == 0;
+	return rc;
+}
+
+/* do_wp_page: a write to a present, hardware read-only PTE. */
+static int do_wp_page(struct sm_os *os, struct sm_mm *mm, struct sm_vma *v,
+		      unsigned pe, uint64_t page, uint64_t desc,
+		      uint64_t desc_pa, bool *ok, uint64_t *t)
+{
+	uint64_t pa = desc & PTE_ADDR_MASK;
+	if (!v->shared && pa == os->mm.zero_page)
+		return wp_page_copy(os, mm, v, pe, page, desc_pa, ok, t);
+	/* wp_page_reuse() (exclusive anonymous page, or a shared page after
+	 * page_mkwrite): make it writable and dirty. */
+	bool changed;
+	(*os->mm.st_upgrades)++;
+	uint64_t entry = desc | PTE_AF | PTE_WRITE | PTE_DIRTY;
+	entry &= ~PTE_RDONLY;
+	int rc = ptep_set_access_flags(os, mm, pe, page, desc_pa, desc, entry,
+				       true, &changed, t);
+	*ok = rc == 0;
+	return rc;
+}
+
+/* The PTE already allows the access: a spurious fault (a stale TLB entry
+ * somewhere).  handle_pte_fault() marks it young (and dirty for a write)
+ * through ptep_set_access_flags(); when nothing changes it does nothing
+ * more, because arm64's flush_tlb_fix_spurious_fault() is empty. */
+static int spurious_fault(struct sm_os *os, struct sm_mm *mm, unsigned pe,
+			  uint64_t page, uint64_t desc, uint64_t desc_pa,
+			  bool write, bool *ok, uint64_t *t)
+{
+	bool changed;
+	(*os->mm.st_spurious)++;
+	uint64_t entry = desc | PTE_AF;
+	if (write)
+		entry |= PTE_DIRTY;
+	int rc = ptep_set_access_flags(os, mm, pe, page, desc_pa, desc, entry,
+				       write, &changed, t);
+	*ok = rc == 0;
+	return rc;
+}
+
+static int handle_pte_fault(struct sm_os *os, struct sm_mm *mm,
+			    struct sm_vma *v, unsigned pe, uint64_t page,
+			    bool write, bool *ok, uint64_t *t)
+{
+	int level;
+	uint64_t desc_pa;
+	uint64_t desc = sm_pgt_get(os->pm, mm->pgd, page, &level, &desc_pa);
+	if (!sm_pte_present(desc) || !desc_pa)
+		return do_pte_missing(os, mm, v, page, write, ok, t);
+	if (write && !sm_pte_hw_writable(desc))
+		return do_wp_page(os, mm, v, pe, page, desc, desc_pa, ok, t);
+	return spurious_fault(os, mm, pe, page, desc, desc_pa, write, ok, t);
+}
+
+int sm_os_handle_mm_fault(struct sm_os *os, struct sm_mm *mm, unsigned pe,
+			  uint64_t va, enum smmusim_access acc, bool remote,
+			  bool *ok, uint64_t *t)
+{
+	uint64_t t0 = *t;
+	bool write = acc == SMMUSIM_ACC_WRITE;
+	/* An instruction fetch needs VM_EXEC; a fetch from a mapping without
+	 * it is a SIGSEGV at once, never a "spurious" fault. */
+	unsigned need = acc == SMMUSIM_ACC_EXEC ? SMMUSIM_PROT_X
+			: write			? SMMUSIM_PROT_W
+						: SMMUSIM_PROT_R;
+	int rc = 0;
+
+	(*(remote ? os->mm.st_faults_dev : os->mm.st_faults_cpu))++;
+	*t += os->mm.lat_fault;
+	*ok = false;
+	struct sm_vma *v = mm && mm->live ? sm_find_vma(mm, va) : NULL;
+	if (!v || !(v->prot & need))
+		(*os->mm.st_faults_bad)++;
+	else
+		rc = handle_pte_fault(os, mm, v, pe, va & SM_PAGE_MASK, write,
+				      ok, t);
+	sm_hist_record(os->mm.h_fault, *t - t0);
+	return rc;
+}

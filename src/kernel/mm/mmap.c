@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Address spaces and their VMAs, modelled on mm/mmap.c (do_mmap with
+ * MAP_FIXED, do_vmi_munmap, split_vma, find_vma, exit_mmap) and
+ * kernel/fork.c (mm_alloc) as of v6.6.
+ *
+ * VMAs are a sorted array per mm rather than a maple tree.  Shared mappings
+ * are backed by a per-mapping "file" whose pages stay in the page cache
+ * until the last VMA using it goes.  There is no fork, so every private
+ * page is exclusive to its mm.  An exited mm stays allocated (SVA bonds may
+ * still point at it) but is no longer found by id.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include <smmusim/error.h>
+
+#include "base/alloc.h"
+#include "base/vec.h"
+#include "engine/config.h"
+#include "hw/mem/pgtable.h"
+#include "kernel/mm/internal.h"
+
+/* ---- the mms ---- */
+
+int sm_mm_init(struct sm_os *os, const smmusim_config_t *cfg,
+	       struct sm_stats *st)
+{
+	struct sm_mm_state *ms = &os->mm;
+	ms->lat_fault = sm_cfg_u64(cfg, SM_K_OS_LAT_FAULT);
+	ms->lat_pte = sm_cfg_u64(cfg, SM_K_OS_LAT_PTE);
+	ms->lat_syscall = sm_cfg_u64(cfg, SM_K_OS_LAT_SYSCALL);
+	ms->st_faults_cpu = sm_stats_counter(st, "os.faults.cpu");
+	ms->st_faults_dev = sm_stats_counter(st, "os.faults.device");
+	ms->st_faults_bad = sm_stats_counter(st, "os.faults.unresolved");
+	ms->st_cow = sm_stats_counter(st, "os.faults.cow");
+	ms->st_upgrades = sm_stats_counter(st, "os.faults.upgrade");
+	ms->st_spurious = sm_stats_counter(st, "os.faults.spurious");
+	ms->st_pages_alloc = sm_stats_counter(st, "os.pages.allocated");
+	ms->st_pages_freed = sm_stats_counter(st, "os.pages.freed");
+	ms->st_syscalls = sm_stats_counter(st, "os.syscalls");
+	ms->h_fault = sm_stats_hist(st, "os.fault.latency");
+	if (!ms->h_fault)
+		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+	return sm_physmem_alloc(os->pm, SM_PAGE_ZERO, &ms->zero_page, os->eb);
+}
+
+static void file_put(struct sm_os *os, struct sm_file *f)
+{
+	if (!f || --f->refs)
+		return;
+	for (uint64_t i = 0; i < f->npages; i++)
+		if (f->pages[i])
+			sm_free_data_page(os, f->pages[i]);
+	sm_free(os->alloc, f->pages, f->npages * sizeof(*f->pages));
+	sm_free(os->alloc, f, sizeof(*f));
+}
+
+static void mm_destroy(struct sm_os *os, struct sm_mm *mm)
+{
+	for (size_t i = 0; i < mm->nvma; i++)
+		file_put(os, mm->vma[i].file);
+	sm_free(os->alloc, mm->vma, mm->cap * sizeof(*mm->vma));
+	sm_free(os->alloc, mm, sizeof(*mm));
+}
+
+void sm_mm_fini(struct sm_os *os)
+{
+	struct sm_mm_state *ms = &os->mm;
+	for (size_t i = 0; i < ms->nmm; i++)
+		mm_destroy(os, ms->mms[i]);
+	sm_free(os->alloc, ms->mms, ms->capmm * sizeof(*ms->mms));
+	ms->mms = NULL;
+}
+
+struct sm_mm *sm_os_find_mm(struct sm_os *os, uint32_t id)
+{
+	for (size_t i = 0; i < os->mm.nmm; i++)
+		if (os->mm.mms[i]->live && os->mm.mms[i]->id == id)
+			return os->mm.mms[i];
+	return NULL;
+}
+
+/* ---- syscall entry ---- */
+
+static int need_mm(struct sm_os *os, uint32_t id, struct sm_mm **out)
+{
+	*out = sm_os_find_mm(os, id);
+	if (!*out)
+		return sm_err(os->eb, SMMUSIM_ENOENT,
+			      "mm=%" PRIu32 " does not exist (mm_create it "
+			      "first; exited mms are gone)",
+			      id);
+	return 0;
+}
+
+static int check_pe(struct sm_os *os, unsigned pe)
+{
+	if (pe >= os->cpu->n)
+		return sm_err(os->eb, SMMUSIM_ERANGE,
+			      "cpu=%u is out of range (cpu.count=%u: 0..%u)",
+			      pe, os->cpu->n, os->cpu->n - 1);
+	return 0;
+}
+
+static int check_range(struct sm_os *os, uint64_t va, uint64_t len,
+		       uint64_t *end)
+{
+	if (va & (SM_PAGE_SIZE - 1))
+		return sm_err(os->eb, SMMUSIM_EINVAL,
+			      "va=0x%" PRIx64 " is not page aligned (4K)", va);
+	if (!len)
+		return sm_err(os->eb, SMMUSIM_EINVAL, "len must be > 0");
+	uint64_t rounded = (len + SM_PAGE_SIZE - 1) & SM_PAGE_MASK;
+	if (rounded < len || va + rounded < va || va + rounded > SM_USER_VA_END)
+		return sm_err(os->eb, SMMUSIM_ERANGE,
+			      "[0x%" PRIx64 ", +0x%" PRIx64
+			      ") goes beyond the 48-bit user address space",
+			      va, len);
+	*end = va + rounded;
+	return 0;
+}
+
+int sm_syscall_enter(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
+		     uint64_t len, struct sm_mm **mm, uint64_t *end)
+{
+	int rc;
+	if ((rc = need_mm(os, id, mm)) < 0 || (rc = check_pe(os, pe)) < 0 ||
+	    (rc = check_range(os, va, len, end)) < 0)
+		return rc;
+	return 0;
+}
+
+void sm_syscall_cost(struct sm_os *os, uint64_t *t)
+{
+	(*os->mm.st_syscalls)++;
+	*t += os->mm.lat_syscall;
+}
+
+int sm_need_mapped(struct sm_os *os, struct sm_mm *mm, uint64_t va,
+		   uint64_t end)
+{
+	for (uint64_t a = va; a < end;) {
+		struct sm_vma *v = sm_find_vma(mm, a);
+		if (!v)
+			return sm_err(os->eb, SMMUSIM_EINVAL,
+				      "0x%" PRIx64
+				      " is not mapped in mm=%" PRIu32
+				      " (Linux returns ENOMEM)",
+				      a, mm->id);
+		a = v->end;
+	}
+	return 0;
+}
+
+/* ---- VMAs ---- */
+
+struct sm_vma *sm_find_vma(struct sm_mm *mm, uint64_t va)
+{
+	size_t lo = 0, hi = mm->nvma;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (mm->vma[mid].end <= va)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < mm->nvma && mm->vma[lo].start <= va)
+		return &mm->vma[lo];
+	return NULL;
+}
+
+static int vma_insert_at(struct sm_os *os, struct sm_mm *mm, size_t i,
+			 const struct sm_vma *v)
+{
+	if (SM_VEC_RESERVE(os->alloc, mm->vma, mm->cap, mm->nvma + 1, 8))
+		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory for VMAs");
+	memmove(&mm->vma[i + 1], &mm->vma[i],
+		(mm->nvma - i) * sizeof(*mm->vma));
+	mm->vma[i] = *v;
+	mm->nvma++;
+	return 0;
+}
+
+int sm_split_vma(struct sm_os *os, struct sm_mm *mm, uint64_t addr)
+{
+	for (size_t i = 0; i < mm->nvma; i++) {
+		struct sm_vma *v = &mm->vma[i];
+		if (v->start < addr && addr < v->end) {
+			struct sm_vma tail = *v;
+			tail.start = addr;
+			tail.pgoff += (addr - v->start) >> SM_PAGE_SHIFT;
+			if (tail.file)
+				tail.file->refs++;
+			mm->vma[i].end = addr;
+			return vma_insert_at(os, mm, i + 1, &tail);
+		}
+	}
+	return 0;
+}
+
+/* Remove VMAs inside [start, end) (boundaries already split). */
+static void vma_remove_range(struct sm_os *os, struct sm_mm *mm, uint64_t start,
+			     uint64_t end)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < mm->nvma; i++) {
+		struct sm_vma *v = &mm->vma[i];
+		if (v->start >= start && v->end <= end) {
+			file_put(os, v->file);
+			continue;
+		}
+		mm->vma[w++] = *v;
+	}
+	mm->nvma = w;
+}
+
+static bool range_overlaps(const struct sm_mm *mm, uint64_t start, uint64_t end)
+{
+	for (size_t i = 0; i < mm->nvma; i++)
+		if (mm->vma[i].start < end && mm->vma[i].end > start)
+			return true;
+	return false;
+}
+
+/* ---- mm_create, mmap, munmap ---- */
+
+int sm_os_mm_create(struct sm_os *os, uint32_t id, uint64_t *t)
+{
+	struct sm_mm_state *ms = &os->mm;
+	if (sm_os_find_mm(os, id))
+		return sm_err(os->eb, SMMUSIM_EEXIST,
+			      "mm=%" PRIu32 " already exists", id);
+	if (SM_VEC_RESERVE(os->alloc, ms->mms, ms->capmm, ms->nmm + 1, 8))
+		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+	struct sm_mm *mm = sm_calloc(os->alloc, sizeof(*mm));
+	if (!mm)
+		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+	mm->id = id;
+	int rc = sm_asid_alloc(os, &mm->asid);
+	if (rc == 0)
+		rc = sm_pgt_new_root(os->pm, &mm->pgd, os->eb);
+	if (rc < 0) {
+		if (mm->asid)
+			sm_asid_free(os, mm->asid);
+		sm_free(os->alloc, mm, sizeof(*mm));
+		return rc;
+	}
+	mm->live = true;
+	ms->mms[ms->nmm++] = mm;
+	sm_syscall_cost(os, t);
+	return 0;
+}
+
+static int do_munmap(struct sm_os *os, struct sm_mm *mm, unsigned pe,
+		     uint64_t start, uint64_t end, uint64_t *t)
+{
+	int rc;
+	if (!range_overlaps(mm, start, end))
+		return 0;
+	if ((rc = sm_split_vma(os, mm, start)) < 0 ||
+	    (rc = sm_split_vma(os, mm, end)) < 0)
+		return rc;
+	rc = sm_zap_and_flush(os, mm, pe, SM_MN_UNMAP, start, end, t);
+	if (rc == 0)
+		vma_remove_range(os, mm, start, end);
+	return rc;
+}
+
+int sm_os_munmap(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
+		 uint64_t len, uint64_t *t)
+{
+	struct sm_mm *mm;
+	uint64_t end;
+	int rc;
+	if ((rc = sm_syscall_enter(os, id, pe, va, len, &mm, &end)) < 0)
+		return rc;
+	sm_syscall_cost(os, t);
+	return do_munmap(os, mm, pe, va, end, t);
+}
+
+/* The page-cache "file" behind a new shared mapping of npages. */
+static int file_new(struct sm_os *os, uint64_t npages, struct sm_file **out)
+{
+	struct sm_file *f = sm_calloc(os->alloc, sizeof(*f));
+	if (!f)
+		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+	f->refs = 1;
+	f->npages = npages;
+	f->pages = sm_calloc(os->alloc, npages * sizeof(*f->pages));
+	if (!f->pages) {
+		sm_free(os->alloc, f, sizeof(*f));
+		return sm_err(os->eb, SMMUSIM_ENOMEM,
+			      "out of memory for a %" PRIu64
+			      "-page shared mapping",
+			      npages);
+	}
+	*out = f;
+	return 0;
+}
+
+int sm_os_mmap(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
+	       uint64_t len, unsigned prot, bool shared, uint64_t *t)
+{
+	struct sm_mm *mm;
+	uint64_t end;
+	int rc;
+	if ((rc = sm_syscall_enter(os, id, pe, va, len, &mm, &end)) < 0)
+		return rc;
+	sm_syscall_cost(os, t);
+	/* MAP_FIXED semantics: whatever was mapped there goes first. */
+	if ((rc = do_munmap(os, mm, pe, va, end, t)) < 0)
+		return rc;
+
+	struct sm_vma v = {
+	    .start = va, .end = end, .prot = prot, .shared = shared};
+	if (shared &&
+	    (rc = file_new(os, (end - va) >> SM_PAGE_SHIFT, &v.file)) < 0)
+		return rc;
+	size_t i = 0;
+	while (i < mm->nvma && mm->vma[i].start < va)
+		i++;
+	rc = vma_insert_at(os, mm, i, &v);
+	if (rc < 0)
+		file_put(os, v.file);
+	return rc;
+}
+
+/* ---- exit ---- */
+
+int sm_os_mm_exit(struct sm_os *os, uint32_t id, unsigned pe, uint64_t *t)
+{
+	struct sm_mm *mm;
+	int rc;
+	if ((rc = need_mm(os, id, &mm)) < 0 || (rc = check_pe(os, pe)) < 0)
+		return rc;
+	sm_syscall_cost(os, t);
+	/* exit_mmap(): release the notifiers (the SVA one quiets its CDs and
+	 * invalidates the ASID), unmap everything, flush the whole ASID
+	 * (fullmm), free pages and page tables. */
+	if ((rc = sm_mn_release(os, mm, t)) < 0)
+		return rc;
+	struct sm_zap z;
+	rc = sm_zap_range(os, mm, 0, SM_USER_VA_END, &z, t);
+	if (rc == 0 && z.sp.ptes)
+		sm_mm_window_open(os, mm, z.sp.lo, z.sp.hi, *t);
+	if (rc == 0)
+		rc = sm_flush_tlb_mm(os, mm, pe, t);
+	if (rc == 0 && z.sp.ptes)
+		sm_mm_window_close(os, mm, z.sp.lo, z.sp.hi, *t);
+	sm_zap_finish(os, &z);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < mm->nvma; i++)
+		file_put(os, mm->vma[i].file);
+	mm->nvma = 0;
+	sm_pgt_free_tables(os->pm, mm->pgd);
+	/* The struct stays (bonds may still point at it) but is no longer
+	 * found by id; the id may be created again. */
+	mm->live = false;
+	sm_os_put_asid(os, mm);
+	return 0;
+}

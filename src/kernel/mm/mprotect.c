@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mprotect(), modelled on mm/mprotect.c (mprotect_fixup, change_protection,
+ * change_pte_range, can_change_pte_writable) as of v6.6: split the VMAs at
+ * the range's ends, set their protection, rewrite every present PTE in the
+ * range, and flush what changed through the mmu_gather, last level only.
+ */
+#include "hw/mem/pgtable.h"
+#include "kernel/arm64/pgtable.h"
+#include "kernel/mm/internal.h"
+
+struct prot_ctx {
+	struct sm_os *os;
+	struct sm_mm *mm;
+	struct sm_span sp; /* changed PTEs */
+	bool narrowed;
+};
+
+/* change_pte_range() for one PTE. */
+static int prot_leaf(void *vctx, uint64_t va, int level, uint64_t desc,
+		     uint64_t desc_pa)
+{
+	struct prot_ctx *c = vctx;
+	struct sm_os *os = c->os;
+	(void)level;
+	if (!sm_pte_present(desc))
+		return 0;
+	struct sm_vma *v = sm_find_vma(c->mm, va);
+	uint64_t pa = desc & PTE_ADDR_MASK;
+	uint64_t nd;
+	if (!v->prot) {
+		nd = sm_mk_prot_none(desc);
+	} else {
+		/* can_change_pte_writable(): an exclusive anonymous page
+		 * may become writable at once; a shared page only if it is
+		 * already dirty (write-notify); the zero page never. */
+		bool w = (v->prot & SMMUSIM_PROT_W) && pa != os->mm.zero_page &&
+			 (!v->shared || sm_pte_dirty(desc));
+		nd = sm_mk_user_pte(pa, v->prot, w);
+		if (!w && sm_pte_dirty(desc))
+			nd |= PTE_DIRTY;
+	}
+	if (nd == desc)
+		return 0;
+	unsigned old_perm = (desc & PTE_VALID) ? sm_pte_perm(desc) : 0;
+	unsigned new_perm = (nd & PTE_VALID) ? sm_pte_perm(nd) : 0;
+	if (old_perm & ~new_perm)
+		c->narrowed = true;
+	sm_physmem_write64(os->pm, desc_pa, nd);
+	sm_span_add(&c->sp, va);
+	return 0;
+}
+
+int sm_os_mprotect(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
+		   uint64_t len, unsigned prot, uint64_t *t)
+{
+	struct sm_mm *mm;
+	uint64_t end;
+	int rc;
+	if ((rc = sm_syscall_enter(os, id, pe, va, len, &mm, &end)) < 0)
+		return rc;
+	if ((rc = sm_need_mapped(os, mm, va, end)) < 0)
+		return rc;
+	sm_syscall_cost(os, t);
+	if ((rc = sm_split_vma(os, mm, va)) < 0 ||
+	    (rc = sm_split_vma(os, mm, end)) < 0)
+		return rc;
+	for (size_t i = 0; i < mm->nvma; i++)
+		if (mm->vma[i].start >= va && mm->vma[i].end <= end)
+			mm->vma[i].prot = prot;
+
+	struct prot_ctx c = {.os = os, .mm = mm, .sp.lo = UINT64_MAX};
+	sm_mn_invalidate_range_start(os, mm, SM_MN_PROTECTION_VMA, va, end, t);
+	rc = sm_pgt_for_each_leaf(os->pm, mm->pgd, va, end, prot_leaf, &c);
+	if (rc < 0)
+		return rc;
+	*t += c.sp.ptes * os->mm.lat_pte;
+	if (c.narrowed)
+		sm_mm_window_open(os, mm, c.sp.lo, c.sp.hi, *t);
+	rc = sm_mn_invalidate_range_end(os, mm, va, end, false, t);
+	/* change_protection's mmu_gather flushes every changed PTE with
+	 * last-level TLBIs. */
+	if (rc == 0 && c.sp.ptes)
+		rc = sm_flush_tlb_range_ex(os, mm, pe, c.sp.lo, c.sp.hi, true,
+					   3, t);
+	if (rc == 0 && c.narrowed)
+		sm_mm_window_close(os, mm, c.sp.lo, c.sp.hi, *t);
+	return rc;
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The mmu-notifier chain (include/linux/mmu_notifier.h): subscribers of an
+ * mm hear about changes to its page table.  The SMMU driver's SVA notifier
+ * is the one subscriber in this model (iommu/arm-smmu-v3/arm-smmu-v3-sva.c).
+ * The chain itself is mm/mmu_notifier.c.
+ */
+#ifndef SM_KERNEL_MMU_NOTIFIER_H
+#define SM_KERNEL_MMU_NOTIFIER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <smmusim/config.h>
+
+struct sm_os;
+struct sm_mm;
+struct sm_stats;
+
+/* enum mmu_notifier_event */
+enum sm_mn_event {
+	SM_MN_UNMAP,
+	SM_MN_CLEAR,
+	SM_MN_PROTECTION_VMA,
+	SM_MN_PROTECTION_PAGE,
+	SM_MN_RELEASE,
+};
+
+struct sm_mn_sub;
+/* struct mmu_notifier_ops */
+struct sm_mn_ops {
+	void (*invalidate_range_start)(struct sm_mn_sub *sub, struct sm_mm *mm,
+				       uint64_t start, uint64_t end,
+				       uint64_t *t);
+	void (*invalidate_range_end)(struct sm_mn_sub *sub, struct sm_mm *mm,
+				     uint64_t start, uint64_t end, uint64_t *t);
+	/* Before 6.6 this op was ->invalidate_range(); where it is called
+	 * from is policy.notifier.placement. */
+	int (*arch_invalidate_secondary_tlbs)(struct sm_mn_sub *sub,
+					      struct sm_mm *mm, uint64_t start,
+					      uint64_t end, uint64_t *t);
+	int (*release)(struct sm_mn_sub *sub, struct sm_mm *mm, uint64_t *t);
+};
+
+/* struct mmu_notifier: one subscription to one mm. */
+struct sm_mn_sub {
+	const struct sm_mn_ops *ops;
+	void *ctx;
+	struct sm_mn_sub *next;
+};
+
+/* The notifier side of the kernel object (struct sm_os.mn). */
+struct sm_mn_state {
+	unsigned placement; /* SM_PLACEMENT_* */
+	uint64_t *st_calls, *st_start, *st_end, *st_release;
+};
+
+int sm_mn_init(struct sm_os *os, const smmusim_config_t *cfg,
+	       struct sm_stats *st);
+
+void sm_mn_register(struct sm_mm *mm, struct sm_mn_sub *sub);
+void sm_mn_unregister(struct sm_mm *mm, struct sm_mn_sub *sub);
+void sm_mn_invalidate_range_start(struct sm_os *os, struct sm_mm *mm,
+				  enum sm_mn_event ev, uint64_t start,
+				  uint64_t end, uint64_t *t);
+/* only_end: mmu_notifier_invalidate_range_only_end(), which never called
+ * ->invalidate_range() (the caller already did, next to the PTE clear). */
+int sm_mn_invalidate_range_end(struct sm_os *os, struct sm_mm *mm,
+			       uint64_t start, uint64_t end, bool only_end,
+			       uint64_t *t);
+/* Called by the arm64 flush routines (6.6+ placement). */
+int sm_mn_arch_invalidate_secondary_tlbs(struct sm_os *os, struct sm_mm *mm,
+					 uint64_t start, uint64_t end,
+					 uint64_t *t);
+/* ptep_clear_flush_notify(): the pre-6.6 call site next to a PTE clear. */
+int sm_mn_clear_flush_notify(struct sm_os *os, struct sm_mm *mm, uint64_t start,
+			     uint64_t end, uint64_t *t);
+int sm_mn_release(struct sm_os *os, struct sm_mm *mm, uint64_t *t);
+
+#endif

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The smmusim trace written by the QEMU importer (docs/trace-format.md,
+ * "SMMU events: DMA domains and raw commands" and "Traces imported from
+ * QEMU"): the only part of the importer that knows the trace's syntax.
+ *
+ * Streams are attached with cmds=off, since the guest driver's own
+ * commands follow in the log as `cmd` lines.  What the log holds but the
+ * trace cannot replay (an aborted translation, a command QEMU did not
+ * execute or refused) becomes a comment naming the log line, and the
+ * counts of the import and QEMU's own IOTLB counts close the trace as
+ * comments.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include <smmusim/error.h>
+
+#include "trace/import_qemu.h"
+#include "trace/trace_keys.h"
+
+static int emit(struct sm_importer *im, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int emit(struct sm_importer *im, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vfprintf(im->out, fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		return sm_import_err(im, SMMUSIM_EIO, "%s: write error: %s",
+				     im->trace_name,
+				     strerror(errno ? errno : EIO));
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Header and footer                                                      */
+/* ---------------------------------------------------------------------- */
+
+int sm_import_emit_header(struct sm_importer *im, const char *log_path)
+{
+	return emit(im,
+		    SM_TRACE_MAGIC
+		    " " SM_TRACE_VERSION "\n"
+		    "# source: %s\n"
+		    "# imported from a QEMU 7.2 SMMUv3 trace log "
+		    "(smmusim import qemu)\n"
+		    "# streams are attached with cmds=off: the SMMU commands "
+		    "below are the guest driver's own\n",
+		    log_path);
+}
+
+int sm_import_emit_footer(struct sm_importer *im)
+{
+	int rc = 0;
+
+	if (im->n_pend)
+		rc = emit(im,
+			  "# %zu mapping(s) of a walk without a "
+			  "translation: not imported\n",
+			  im->n_pend);
+	if (!rc)
+		rc = emit(im,
+			  "# import: lines=%" PRIu64 " commands=%" PRIu64
+			  " mappings=%" PRIu64 " skipped=%" PRIu64
+			  " aborts=%" PRIu64 " bypassed=%" PRIu64 "\n",
+			  im->st.lines, im->st.commands, im->st.mappings,
+			  im->st.skipped, im->aborts, im->bypassed);
+	if (!rc)
+		rc = emit(im,
+			  "# qemu: opcodes=%" PRIu64 " range_invals=%" PRIu64
+			  " iotlb_inserts=%" PRIu64 " iotlb_inv_all=%" PRIu64
+			  " iotlb_inv_asid=%" PRIu64 "\n",
+			  im->opcodes, im->range_invals, im->inserts,
+			  im->inv_all, im->inv_asid);
+	if (!rc)
+		rc = emit(im,
+			  "# qemu: translations=%" PRIu64 " iotlb_hits=%" PRIu64
+			  " iotlb_misses=%" PRIu64 "\n",
+			  im->st.translations, im->st.iotlb_hits,
+			  im->st.iotlb_misses);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Domains, mappings, accesses                                            */
+/* ---------------------------------------------------------------------- */
+
+int sm_import_emit_domain_create(struct sm_importer *im, uint32_t dom,
+				 uint32_t asid)
+{
+	return emit(im, "domain_create dom=%" PRIu32 " asid=%" PRIu32 "\n", dom,
+		    asid);
+}
+
+int sm_import_emit_attach(struct sm_importer *im, uint32_t sid, uint32_t dom)
+{
+	return emit(im,
+		    "attach sid=0x%" PRIx32 " dom=%" PRIu32
+		    " cmds=off  # log line %" PRIu64 "\n",
+		    sid, dom, im->lineno);
+}
+
+int sm_import_emit_iommu_map(struct sm_importer *im, uint32_t dom, uint64_t va,
+			     unsigned shift, uint64_t pa, bool ro)
+{
+	return emit(im,
+		    "iommu_map dom=%" PRIu32 " va=0x%" PRIx64
+		    " len=%s pa=0x%" PRIx64 " prot=%s\n",
+		    dom, va,
+		    shift == 30	  ? "1G"
+		    : shift == 21 ? "2M"
+				  : "4K",
+		    pa, ro ? "r" : "rw");
+}
+
+int sm_import_emit_dev_access(struct sm_importer *im, uint32_t sid, uint64_t va,
+			      bool write)
+{
+	return emit(im, "dev_access sid=0x%" PRIx32 " va=0x%" PRIx64 " op=%s\n",
+		    sid, va, write ? "w" : "r");
+}
+
+int sm_import_emit_abort(struct sm_importer *im, uint64_t sid, uint64_t iova)
+{
+	return emit(im,
+		    "# line %" PRIu64 ": translation abort sid=0x%" PRIx64
+		    " iova=0x%" PRIx64 ": not imported\n",
+		    im->lineno, sid, iova);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Commands                                                               */
+/* ---------------------------------------------------------------------- */
+
+int sm_import_emit_cmd(struct sm_importer *im, const char *op)
+{
+	return emit(im, "cmd op=%s\n", op);
+}
+
+int sm_import_emit_cmd_sid(struct sm_importer *im, const char *op, uint64_t sid)
+{
+	return emit(im, "cmd op=%s sid=0x%" PRIx64 "\n", op, sid);
+}
+
+int sm_import_emit_cfgi_ste_range(struct sm_importer *im, uint64_t sid,
+				  unsigned range)
+{
+	return emit(im, "cmd op=cfgi_ste_range sid=0x%" PRIx64 " range=%u\n",
+		    sid, range);
+}
+
+int sm_import_emit_tlbi_nh_asid(struct sm_importer *im, int64_t asid)
+{
+	return emit(im, "cmd op=tlbi_nh_asid asid=%" PRId64 "\n", asid);
+}
+
+int sm_import_emit_tlbi_nh_va(struct sm_importer *im, bool vaa, int64_t vmid,
+			      int64_t asid, uint64_t addr, int64_t tg,
+			      uint64_t num, unsigned scale, int64_t ttl,
+			      int64_t leaf)
+{
+	if (vaa)
+		return emit(im,
+			    "cmd op=tlbi_nh_vaa vmid=%" PRId64
+			    " addr=0x%" PRIx64 " tg=%" PRId64 " num=%" PRIu64
+			    " scale=%u ttl=%" PRId64 " leaf=%" PRId64 "\n",
+			    vmid, addr, tg, num, scale, ttl, leaf);
+	return emit(im,
+		    "cmd op=tlbi_nh_va vmid=%" PRId64 " asid=%" PRId64
+		    " addr=0x%" PRIx64 " tg=%" PRId64 " num=%" PRIu64
+		    " scale=%u ttl=%" PRId64 " leaf=%" PRId64 "\n",
+		    vmid, asid, addr, tg, num, scale, ttl, leaf);
+}
+
+int sm_import_emit_no_detail(struct sm_importer *im, uint64_t line,
+			     const char *op)
+{
+	return emit(im,
+		    "# line %" PRIu64 ": cmd %s without its detail line: "
+		    "not executed by QEMU, not imported\n",
+		    line, op);
+}
+
+int sm_import_emit_illegal(struct sm_importer *im, const char *s, size_t n)
+{
+	return emit(im,
+		    "# line %" PRIu64 ": illegal command (%.*s): "
+		    "refused by QEMU, not imported\n",
+		    im->lineno, (int)n, s);
+}

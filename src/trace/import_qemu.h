@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The QEMU 7.2 log importer's parts (private to src/trace; the entry point
+ * is smmusim_import_qemu() of include/smmusim/import.h).
+ *
+ *   import_qemu.c      the entry point, errors, one line to its handler
+ *   qemu_log_line.c    QEMU 7.2's SMMU trace events (hw/arm/trace-events)
+ *                      and the strict match of a log line against them
+ *   import_input.c     the log, plain or .xz, read in chunks and cut into
+ *                      lines
+ *   import_walks.c     the state rebuilt from translations: streams,
+ *                      domains, and each page's mapping as the walker saw
+ *                      it (a hash table)
+ *   import_commands.c  SMMU command lines (an opcode line, then the line
+ *                      that prints its fields)
+ *   import_emit.c      the smmusim trace written (docs/trace-format.md)
+ */
+#ifndef SM_TRACE_IMPORT_QEMU_H
+#define SM_TRACE_IMPORT_QEMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <lzma.h>
+
+#include <smmusim/alloc.h>
+#include <smmusim/import.h>
+
+#include "base/errbuf.h"
+
+#define SM_QEMU_MAX_CAPS 10
+#define SM_QEMU_NAME_SHOWN 64 /* longest event name quoted in a message */
+
+/* ---------------------------------------------------------------------- */
+/* QEMU 7.2's SMMU trace events (qemu_log_line.c)                         */
+/* ---------------------------------------------------------------------- */
+
+/* What a line of each event does: each kind has its handler. */
+enum sm_qemu_kind {
+	EK_IGNORE,	 /* validated, nothing to write */
+	EK_CONFIG,	 /* config cache hit/miss: StreamID */
+	EK_LOOKUP_HIT,	 /* IOTLB lookup: ASID */
+	EK_LOOKUP_MISS,	 /* */
+	EK_INSERT,	 /* counted only */
+	EK_INV_ALL,	 /* counted only */
+	EK_INV_ASID,	 /* counted only */
+	EK_DECODE_TT,	 /* granule check */
+	EK_PAGE_PTE,	 /* leaf descriptor of a walk */
+	EK_BLOCK_PTE,	 /* */
+	EK_XLATE_OK,	 /* translate_success */
+	EK_XLATE_FAIL,	 /* translate_abort: a walk that failed */
+	EK_XLATE_BYPASS, /* translate_bypass/disable: no IOTLB involved */
+	EK_OPCODE,	 /* cmdq_opcode */
+	EK_CFGI_STE,
+	EK_CFGI_STE_RANGE,
+	EK_CFGI_CD,
+	EK_TLBI_NH,
+	EK_TLBI_NH_ASID,
+	EK_RANGE_INVAL,
+};
+
+struct sm_qemu_event {
+	const char *name;
+	const char *fmt; /* arguments after "NAME " */
+	enum sm_qemu_kind kind;
+};
+
+/* One argument of a matched line, in format order. */
+struct sm_qemu_cap {
+	uint64_t u;    /* %x, or %d when not negative */
+	int64_t i;     /* %d */
+	const char *s; /* %s */
+	size_t n;      /* %s length */
+};
+
+/* ---------------------------------------------------------------------- */
+/* The importer                                                           */
+/* ---------------------------------------------------------------------- */
+
+struct sm_qemu_cmd; /* an SMMU command as QEMU 7.2 names it */
+
+/* The state rebuilt from translations (import_walks.c). */
+struct sm_import_stream;
+struct sm_import_domain;
+struct sm_import_pending_map;
+struct sm_import_page;
+
+struct sm_importer {
+	const struct smmusim_allocator *a;
+	const char *log_name;
+	const char *trace_name;
+	struct sm_errbuf *eb;
+
+	/* input */
+	FILE *in;
+	bool own_in;
+	bool xz;
+	bool xz_init;
+	bool in_eof;	 /* no more bytes from the file */
+	bool xz_end;	 /* decoder reached LZMA_STREAM_END */
+	lzma_ret xz_err; /* error seen after the last bytes handed out */
+	lzma_stream strm;
+	lzma_allocator lza;
+	uint8_t *inbuf;
+	uint8_t *outbuf;
+	size_t pre_n; /* bytes of outbuf read ahead (plain files) */
+	char *line;   /* a line split across chunks */
+	size_t line_len, line_cap;
+	uint64_t lineno;
+
+	/* output */
+	FILE *out;
+	bool own_out;
+
+	/* translation in progress */
+	int64_t walk_sid;  /* from the config cache line, -1 if none */
+	int64_t walk_asid; /* from the IOTLB lookup line, -1 if none */
+	struct sm_import_pending_map *pend;
+	size_t n_pend, cap_pend;
+
+	/* command in progress */
+	const struct sm_qemu_cmd *cmd; /* awaiting its detail line, or NULL */
+	uint64_t cmd_line;
+	const struct sm_qemu_cmd *range_cmd; /* TLBI_NH_VA(A) taking pieces */
+	unsigned range_pieces;
+
+	struct sm_import_stream *streams;
+	size_t n_streams, cap_streams;
+	struct sm_import_domain *domains;
+	size_t n_domains, cap_domains;
+
+	struct sm_import_page *pages;
+	size_t n_pages, cap_pages; /* cap: power of 2 */
+
+	/* counts */
+	struct smmusim_import_stats st;
+	uint64_t smmu_lines;
+	uint64_t inserts, inv_all, inv_asid, range_invals, opcodes;
+	uint64_t aborts, bypassed, no_detail, illegal;
+};
+
+/* Errors (import_qemu.c): "code" with a whole message, and "LOG:LINE: "
+ * errors about the current line (SMMUSIM_EPARSE). */
+int sm_import_err(struct sm_importer *im, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int sm_import_line_err(struct sm_importer *im, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* "LOG: out of memory". */
+int sm_import_nomem(struct sm_importer *im);
+
+/* One log line (import_qemu.c). */
+int sm_import_line(struct sm_importer *im, const char *s, size_t len);
+
+/*
+ * Parse one log line (qemu_log_line.c): 0 with *evp and caps filled for an
+ * SMMU event of QEMU 7.2, 0 with *evp NULL for another QEMU event (counted
+ * in st.skipped), < 0 for a line that is not QEMU 7.2's.
+ */
+int sm_qemu_parse_line(struct sm_importer *im, const char *s, size_t len,
+		       const struct sm_qemu_event **evp,
+		       struct sm_qemu_cap *caps);
+
+/* Input (import_input.c). */
+int sm_import_open_input(struct sm_importer *im, const char *path);
+/* Read the whole log, handing each line to sm_import_line(). */
+int sm_import_run(struct sm_importer *im);
+void sm_import_close_input(struct sm_importer *im);
+
+/* Translations (import_walks.c). */
+int sm_import_on_config(struct sm_importer *im, const struct sm_qemu_cap *c);
+int sm_import_on_lookup(struct sm_importer *im, bool hit,
+			const struct sm_qemu_cap *c);
+int sm_import_on_decode_tt(struct sm_importer *im, const struct sm_qemu_cap *c);
+int sm_import_on_page_pte(struct sm_importer *im, const struct sm_qemu_cap *c);
+int sm_import_on_block_pte(struct sm_importer *im, const struct sm_qemu_cap *c);
+int sm_import_on_translate(struct sm_importer *im, const struct sm_qemu_cap *c);
+int sm_import_on_abort(struct sm_importer *im, const struct sm_qemu_cap *c);
+void sm_import_free_walks(struct sm_importer *im);
+
+/* Commands (import_commands.c). */
+int sm_import_on_opcode(struct sm_importer *im, const struct sm_qemu_cap *c);
+int sm_import_on_cfgi_ste(struct sm_importer *im, const struct sm_qemu_cap *c);
+int sm_import_on_cfgi_ste_range(struct sm_importer *im,
+				const struct sm_qemu_cap *c);
+int sm_import_on_cfgi_cd(struct sm_importer *im, const struct sm_qemu_cap *c);
+int sm_import_on_tlbi_nh(struct sm_importer *im, const struct sm_qemu_cap *c);
+int sm_import_on_tlbi_nh_asid(struct sm_importer *im,
+			      const struct sm_qemu_cap *c);
+int sm_import_on_range_inval(struct sm_importer *im,
+			     const struct sm_qemu_cap *c);
+/* A command still waiting for its detail line: noted, not imported. */
+int sm_import_close_cmd(struct sm_importer *im);
+
+/* The trace written (import_emit.c). */
+int sm_import_emit_header(struct sm_importer *im, const char *log_path);
+int sm_import_emit_footer(struct sm_importer *im);
+int sm_import_emit_domain_create(struct sm_importer *im, uint32_t dom,
+				 uint32_t asid);
+int sm_import_emit_attach(struct sm_importer *im, uint32_t sid, uint32_t dom);
+int sm_import_emit_iommu_map(struct sm_importer *im, uint32_t dom, uint64_t va,
+			     unsigned shift, uint64_t pa, bool ro);
+int sm_import_emit_dev_access(struct sm_importer *im, uint32_t sid, uint64_t va,
+			      bool write);
+int sm_import_emit_abort(struct sm_importer *im, uint64_t sid, uint64_t iova);
+/* "cmd op=NAME" with no field. */
+int sm_import_emit_cmd(struct sm_importer *im, const char *op);
+/* "cmd op=NAME sid=S" (CFGI_STE, CFGI_CD, CFGI_CD_ALL). */
+int sm_import_emit_cmd_sid(struct sm_importer *im, const char *op,
+			   uint64_t sid);
+int sm_import_emit_cfgi_ste_range(struct sm_importer *im, uint64_t sid,
+				  unsigned range);
+int sm_import_emit_tlbi_nh_asid(struct sm_importer *im, int64_t asid);
+/* TLBI_NH_VA (with asid) or, with vaa, TLBI_NH_VAA (without). */
+int sm_import_emit_tlbi_nh_va(struct sm_importer *im, bool vaa, int64_t vmid,
+			      int64_t asid, uint64_t addr, int64_t tg,
+			      uint64_t num, unsigned scale, int64_t ttl,
+			      int64_t leaf);
+int sm_import_emit_no_detail(struct sm_importer *im, uint64_t line,
+			     const char *op);
+int sm_import_emit_illegal(struct sm_importer *im, const char *s, size_t n);
+
+#endif

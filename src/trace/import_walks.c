@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The state the QEMU importer rebuilds from translations: which StreamID
+ * and ASID a walk belongs to, the domains and streams written to the trace,
+ * and each page's mapping as QEMU's walker saw it.
+ *
+ * A translation in QEMU 7.2's log (hw/arm/trace-events) is a run of lines:
+ * smmuv3_config_cache_hit/miss names the StreamID, smmu_iotlb_lookup_hit/
+ * miss the ASID (and counts), on a miss the walk's leaf descriptor comes as
+ * smmu_ptw_page_pte or smmu_ptw_block_pte, and smmuv3_translate_success
+ * ends it.  Each (StreamID, ASID) becomes a stage-1 domain attached to the
+ * stream (one domain per ASID: streams with the same ASID share it), each
+ * leaf an iommu_map when its output address or permission is new to the
+ * page hash (an open-addressing table keyed by domain, page and size), and
+ * each success a dev_access.  Only stage-1 walks with the 4K granule can be
+ * imported.
+ */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <smmusim/error.h>
+
+#include "arch/vmsa.h"
+#include "base/alloc.h"
+#include "base/vec.h"
+#include "trace/import_qemu.h"
+
+struct sm_import_stream {
+	uint32_t sid;
+	uint32_t dom;
+};
+
+struct sm_import_domain {
+	uint32_t dom;
+	uint32_t asid;
+};
+
+struct sm_import_pending_map {
+	uint64_t va, len, pa;
+	bool ro;
+};
+
+struct sm_import_page { /* one slot of the mapping view (open addressing) */
+	uint64_t va;	/* aligned to 1 << shift */
+	uint64_t pa;
+	uint32_t dom;  /* 0: empty slot (domains are numbered from 1) */
+	uint8_t shift; /* 12, 21 or 30 */
+	bool ro;
+};
+
+void sm_import_free_walks(struct sm_importer *im)
+{
+	sm_free(im->a, im->pend, im->cap_pend * sizeof(*im->pend));
+	sm_free(im->a, im->streams, im->cap_streams * sizeof(*im->streams));
+	sm_free(im->a, im->domains, im->cap_domains * sizeof(*im->domains));
+	sm_free(im->a, im->pages, im->cap_pages * sizeof(*im->pages));
+}
+
+/* ---------------------------------------------------------------------- */
+/* Streams and domains                                                    */
+/* ---------------------------------------------------------------------- */
+
+/* The domain stream `sid` translates through with ASID `asid`: created and
+ * attached (in the trace) the first time. */
+static int stream_domain(struct sm_importer *im, uint32_t sid, uint32_t asid,
+			 uint32_t *dom_out)
+{
+	struct sm_import_stream *st = NULL;
+	uint32_t dom = 0;
+	int rc;
+
+	for (size_t i = 0; i < im->n_streams; i++)
+		if (im->streams[i].sid == sid)
+			st = &im->streams[i];
+	if (st) {
+		for (size_t i = 0; i < im->n_domains; i++)
+			if (im->domains[i].dom == st->dom &&
+			    im->domains[i].asid == asid) {
+				*dom_out = st->dom;
+				return 0;
+			}
+	}
+	/* One domain per ASID: streams with the same ASID share it. */
+	for (size_t i = 0; i < im->n_domains; i++)
+		if (im->domains[i].asid == asid)
+			dom = im->domains[i].dom;
+	if (!dom) {
+		if (SM_VEC_RESERVE(im->a, im->domains, im->cap_domains,
+				   im->n_domains + 1, 8))
+			return sm_import_nomem(im);
+		dom = (uint32_t)im->n_domains + 1;
+		im->domains[im->n_domains++] =
+		    (struct sm_import_domain){.dom = dom, .asid = asid};
+		rc = sm_import_emit_domain_create(im, dom, asid);
+		if (rc)
+			return rc;
+	}
+	if (!st) {
+		if (SM_VEC_RESERVE(im->a, im->streams, im->cap_streams,
+				   im->n_streams + 1, 8))
+			return sm_import_nomem(im);
+		st = &im->streams[im->n_streams++];
+		st->sid = sid;
+	}
+	st->dom = dom;
+	*dom_out = dom;
+	return sm_import_emit_attach(im, sid, dom);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The page hash                                                          */
+/* ---------------------------------------------------------------------- */
+
+static size_t page_hash(uint32_t dom, uint64_t va, unsigned shift)
+{
+	uint64_t h = (va >> shift) * 0x9e3779b97f4a7c15ull;
+
+	h ^= ((uint64_t)dom << 8 | shift) * 0xc2b2ae3d27d4eb4full;
+	return (size_t)(h ^ (h >> 29));
+}
+
+static int pages_grow(struct sm_importer *im)
+{
+	size_t new_cap = im->cap_pages ? im->cap_pages * 2 : 1024;
+	struct sm_import_page *np = sm_calloc(im->a, new_cap * sizeof(*np));
+
+	if (!np)
+		return sm_import_nomem(im);
+	for (size_t i = 0; i < im->cap_pages; i++) {
+		const struct sm_import_page *o = &im->pages[i];
+		size_t j;
+
+		if (!o->dom)
+			continue;
+		j = page_hash(o->dom, o->va, o->shift) & (new_cap - 1);
+		while (np[j].dom)
+			j = (j + 1) & (new_cap - 1);
+		np[j] = *o;
+	}
+	sm_free(im->a, im->pages, im->cap_pages * sizeof(*im->pages));
+	im->pages = np;
+	im->cap_pages = new_cap;
+	return 0;
+}
+
+/* Record (dom, va) -> (pa, ro); *changed tells whether it is new. */
+static int page_update(struct sm_importer *im, uint32_t dom, uint64_t va,
+		       unsigned shift, uint64_t pa, bool ro, bool *changed)
+{
+	size_t j;
+	int rc;
+
+	if ((im->n_pages + 1) * 2 > im->cap_pages) {
+		rc = pages_grow(im);
+		if (rc)
+			return rc;
+	}
+	j = page_hash(dom, va, shift) & (im->cap_pages - 1);
+	while (im->pages[j].dom) {
+		struct sm_import_page *p = &im->pages[j];
+
+		if (p->dom == dom && p->va == va && p->shift == shift) {
+			*changed = p->pa != pa || p->ro != ro;
+			p->pa = pa;
+			p->ro = ro;
+			return 0;
+		}
+		j = (j + 1) & (im->cap_pages - 1);
+	}
+	im->pages[j] = (struct sm_import_page){
+	    .va = va, .pa = pa, .dom = dom, .shift = (uint8_t)shift, .ro = ro};
+	im->n_pages++;
+	*changed = true;
+	return 0;
+}
+
+static int map_page(struct sm_importer *im, uint32_t dom, uint64_t va,
+		    uint64_t len, uint64_t pa, bool ro)
+{
+	unsigned shift = len == (1ull << 30)   ? 30
+			 : len == (1ull << 21) ? 21
+					       : 12;
+	bool changed;
+	int rc;
+
+	rc = page_update(im, dom, va, shift, pa, ro, &changed);
+	if (rc || !changed)
+		return rc;
+	im->st.mappings++;
+	return sm_import_emit_iommu_map(im, dom, va, shift, pa, ro);
+}
+
+/* Maps of a walk whose stream was not known yet (no config cache line),
+ * written once the translation names it. */
+static int flush_pending(struct sm_importer *im, uint32_t dom)
+{
+	for (size_t i = 0; i < im->n_pend; i++) {
+		const struct sm_import_pending_map *m = &im->pend[i];
+		int rc = map_page(im, dom, m->va, m->len, m->pa, m->ro);
+
+		if (rc)
+			return rc;
+	}
+	im->n_pend = 0;
+	return 0;
+}
+
+/* A leaf descriptor seen by the walker (stage 1, 4K granule). */
+static int on_leaf(struct sm_importer *im, int64_t stage, int64_t level,
+		   uint64_t iova, uint64_t pte, uint64_t addr)
+{
+	uint64_t len;
+	bool ro = (pte & PTE_RDONLY) != 0;
+	uint32_t dom;
+	int rc;
+
+	if (stage != 1)
+		return sm_import_line_err(im,
+					  "stage=%" PRId64
+					  ": only stage-1 walks can be "
+					  "imported",
+					  stage);
+	if (level < 1 || level > 3)
+		return sm_import_line_err(im,
+					  "level=%" PRId64
+					  ": a leaf is at level 1, 2 or 3 "
+					  "(4K granule)",
+					  level);
+	len = sm_level_size((int)level);
+	iova &= ~(len - 1);
+	addr &= ~(len - 1);
+	if (im->walk_sid >= 0 && im->walk_asid >= 0) {
+		rc = stream_domain(im, (uint32_t)im->walk_sid,
+				   (uint32_t)im->walk_asid, &dom);
+		if (rc)
+			return rc;
+		return map_page(im, dom, iova, len, addr, ro);
+	}
+	if (SM_VEC_RESERVE(im->a, im->pend, im->cap_pend, im->n_pend + 1, 8))
+		return sm_import_nomem(im);
+	im->pend[im->n_pend++] = (struct sm_import_pending_map){
+	    .va = iova, .len = len, .pa = addr, .ro = ro};
+	return 0;
+}
+
+int sm_import_on_translate(struct sm_importer *im, const struct sm_qemu_cap *c)
+{
+	uint32_t sid = (uint32_t)c[1].u, dom;
+	uint64_t perm = c[4].u;
+	int rc;
+
+	if (perm < 1 || perm > 3)
+		return sm_import_line_err(im,
+					  "perm=0x%" PRIx64
+					  ": expected a read (0x1) or a "
+					  "write (0x2, 0x3)",
+					  perm);
+	if (im->walk_asid < 0)
+		return sm_import_line_err(
+		    im,
+		    "translation of sid=0x%" PRIx32
+		    " without a preceding smmu_iotlb_lookup_hit or "
+		    "smmu_iotlb_lookup_miss (was QEMU run with "
+		    "-trace 'smmu_*'?)",
+		    sid);
+	if (im->walk_sid >= 0 && (uint64_t)im->walk_sid != sid)
+		return sm_import_line_err(
+		    im,
+		    "translation of sid=0x%" PRIx32
+		    " after a config cache lookup of sid=0x%" PRIx64,
+		    sid, (uint64_t)im->walk_sid);
+	rc = stream_domain(im, sid, (uint32_t)im->walk_asid, &dom);
+	if (!rc)
+		rc = flush_pending(im, dom);
+	if (rc)
+		return rc;
+	im->st.translations++;
+	im->walk_sid = -1;
+	im->walk_asid = -1;
+	return sm_import_emit_dev_access(im, sid, c[2].u, perm != 1);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The lines of a translation                                             */
+/* ---------------------------------------------------------------------- */
+
+/* smmuv3_config_cache_hit/miss: the StreamID of the translation to come. */
+int sm_import_on_config(struct sm_importer *im, const struct sm_qemu_cap *c)
+{
+	im->walk_sid = (int64_t)(c[0].u & 0xffffffffu);
+	return 0;
+}
+
+/* smmu_iotlb_lookup_hit/miss: its ASID, and QEMU's own IOTLB counts. */
+int sm_import_on_lookup(struct sm_importer *im, bool hit,
+			const struct sm_qemu_cap *c)
+{
+	if (c[0].i < 0 || c[0].i > 0xffff)
+		return sm_import_line_err(
+		    im, "asid=%" PRId64 " is out of range", c[0].i);
+	im->walk_asid = c[0].i;
+	if (hit)
+		im->st.iotlb_hits++;
+	else
+		im->st.iotlb_misses++;
+	return 0;
+}
+
+/* smmuv3_decode_cd_tt: the granule of a CD's table. */
+int sm_import_on_decode_tt(struct sm_importer *im, const struct sm_qemu_cap *c)
+{
+	if (c[3].i != 12)
+		return sm_import_line_err(
+		    im,
+		    "granule_sz:%" PRId64
+		    ": only the 4K granule (12) can be imported",
+		    c[3].i);
+	return 0;
+}
+
+/* smmu_ptw_page_pte: stage, level, iova, pte, page address. */
+int sm_import_on_page_pte(struct sm_importer *im, const struct sm_qemu_cap *c)
+{
+	return on_leaf(im, c[0].i, c[1].i, c[2].u, c[5].u, c[6].u);
+}
+
+/* smmu_ptw_block_pte: its size must be the level's block size. */
+int sm_import_on_block_pte(struct sm_importer *im, const struct sm_qemu_cap *c)
+{
+	int64_t mib = c[1].i == 1 ? 1024 : c[1].i == 2 ? 2 : -1;
+
+	if (c[7].i != mib)
+		return sm_import_line_err(
+		    im,
+		    "level=%" PRId64 " block of %" PRId64
+		    " MiB (4K granule: level 1 is 1024 MiB, level 2 is 2 MiB)",
+		    c[1].i, c[7].i);
+	return on_leaf(im, c[0].i, c[1].i, c[5].u, c[4].u, c[6].u);
+}
+
+/* smmuv3_translate_abort: the lookup (a miss) and the walk happened, the
+ * access did not: nothing to replay. */
+int sm_import_on_abort(struct sm_importer *im, const struct sm_qemu_cap *c)
+{
+	im->aborts++;
+	im->n_pend = 0;
+	im->walk_sid = -1;
+	im->walk_asid = -1;
+	return sm_import_emit_abort(im, c[1].u, c[2].u);
+}

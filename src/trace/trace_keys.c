@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The events of smmusim trace format 1 and their keys, as tables
+ * (docs/trace-format.md, "Values", "Keys" and "Events").
+ *
+ * key_defs[] gives each key its name, the kind of value it takes (number
+ * ranges follow from the kind: see trace_values.c), its words and the value
+ * of the key when an optional one is absent; event_defs[] gives each event
+ * its keys in documented order.  Adding an event type that uses existing
+ * keys is one row of event_defs[]; sm_trace_set_field() says which field of
+ * struct smmusim_event each key fills.
+ */
+#include "trace/trace_keys.h"
+
+#include <string.h>
+
+#include "trace/trace_lines.h"
+
+/* ---------------------------------------------------------------------- */
+/* Words                                                                  */
+/* ---------------------------------------------------------------------- */
+
+static const struct sm_trace_word prot_words[] = {
+    {"none", 0},
+    {"r", SMMUSIM_PROT_R},
+    {"rw", SMMUSIM_PROT_R | SMMUSIM_PROT_W},
+    {"rx", SMMUSIM_PROT_R | SMMUSIM_PROT_X},
+    {"rwx", SMMUSIM_PROT_R | SMMUSIM_PROT_W | SMMUSIM_PROT_X},
+    {NULL, 0},
+};
+
+static const struct sm_trace_word map_words[] = {
+    {"private", SMMUSIM_MAP_PRIVATE},
+    {"shared", SMMUSIM_MAP_SHARED},
+    {NULL, 0},
+};
+
+static const struct sm_trace_word op_words[] = {
+    {"r", SMMUSIM_ACC_READ},
+    {"w", SMMUSIM_ACC_WRITE},
+    {"x", SMMUSIM_ACC_EXEC},
+    {NULL, 0},
+};
+
+static const struct sm_trace_word touch_op_words[] = {
+    {"r", SMMUSIM_ACC_READ},
+    {"w", SMMUSIM_ACC_WRITE},
+    {NULL, 0},
+};
+
+static const struct sm_trace_word advice_words[] = {
+    {"dontneed", SMMUSIM_MADV_DONTNEED},
+    {NULL, 0},
+};
+
+static const struct sm_trace_word tlbi_words[] = {
+#define SM_TLBI_WORD_(name, word) {word, SMMUSIM_TLBI_##name},
+    SMMUSIM_TLBI_OPS(SM_TLBI_WORD_)
+#undef SM_TLBI_WORD_
+	{NULL, 0},
+};
+
+static const struct sm_trace_word stage_words[] = {
+    {"1", 1},
+    {"2", 2},
+    {NULL, 0},
+};
+
+/* cmds= of attach and pri= of bind. */
+static const struct sm_trace_word onoff_words[] = {
+    {"on", 1},
+    {"off", 0},
+    {NULL, 0},
+};
+
+/* clang-format off */
+#define REQ(k) {K_##k, true}
+#define OPT(k) {K_##k, false}
+/* clang-format on */
+
+/* ---------------------------------------------------------------------- */
+/* The cmd event: SMMU command names and fields                           */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * The only place of the reader that knows SMMU commands: the words of
+ * `cmd op=` with their opcodes (SMMUv3 spec chapter 4, FACTS.md 2) and the
+ * keys a cmd line may carry.  Both are to come from the one table of SMMU
+ * commands (src/arch/smmu_cmd.h) once it exists.
+ */
+static const struct sm_trace_word cmd_words[] = {
+    {"prefetch_config", 0x01},
+    {"prefetch_addr", 0x02},
+    {"cfgi_ste", 0x03},
+    {"cfgi_ste_range", 0x04},
+    {"cfgi_cd", 0x05},
+    {"cfgi_cd_all", 0x06},
+    {"tlbi_nh_all", 0x10},
+    {"tlbi_nh_asid", 0x11},
+    {"tlbi_nh_va", 0x12},
+    {"tlbi_nh_vaa", 0x13},
+    {"tlbi_el3_all", 0x18},
+    {"tlbi_el3_va", 0x1a},
+    {"tlbi_el2_all", 0x20},
+    {"tlbi_el2_asid", 0x21},
+    {"tlbi_el2_va", 0x22},
+    {"tlbi_el2_vaa", 0x23},
+    {"tlbi_s12_vmall", 0x28},
+    {"tlbi_s2_ipa", 0x2a},
+    {"tlbi_nsnh_all", 0x30},
+    {"atc_inv", 0x40},
+    {"pri_resp", 0x41},
+    {"resume", 0x44},
+    {"stall_term", 0x45},
+    {"sync", 0x46},
+    {NULL, 0},
+};
+
+#define CMD_KEYS                                                               \
+	{                                                                      \
+		REQ(CMD_OP), OPT(ASID), OPT(VMID), OPT(ADDR), OPT(TG),         \
+		    OPT(NUM), OPT(SCALE), OPT(TTL), OPT(LEAF), OPT(SID),       \
+		    OPT(DEV_SSID), OPT(RANGE)                                  \
+	}
+
+/* ---------------------------------------------------------------------- */
+/* Keys and events                                                        */
+/* ---------------------------------------------------------------------- */
+
+const struct sm_trace_key_def sm_trace_key_defs[K_COUNT_] = {
+    [K_MM] = {"mm", KK_U32, NULL, 0},
+    [K_CPU] = {"cpu", KK_U32, NULL, 0},
+    [K_SID] = {"sid", KK_U32, NULL, 0},
+    [K_SSID] = {"ssid", KK_U32, NULL, 0},
+    [K_VA] = {"va", KK_U64, NULL, 0},
+    [K_LEN] = {"len", KK_LEN, NULL, 0},
+    [K_PROT] = {"prot", KK_ENUM, prot_words, 0},
+    [K_MAP] = {"map", KK_ENUM, map_words, SMMUSIM_MAP_PRIVATE},
+    [K_OP] = {"op", KK_ENUM, op_words, SMMUSIM_ACC_READ},
+    [K_PRI] = {"pri", KK_ENUM, onoff_words, 1},
+    [K_TOUCH_OP] = {"op", KK_ENUM, touch_op_words, SMMUSIM_ACC_WRITE},
+    [K_ADVICE] = {"advice", KK_ENUM, advice_words, 0},
+    [K_TLBI_OP] = {"op", KK_ENUM, tlbi_words, 0},
+    [K_ASID] = {"asid", KK_U32, NULL, 0},
+    [K_TTL] = {"ttl", KK_U32, NULL, 0},
+    [K_TG] = {"tg", KK_U32, NULL, 0},
+    [K_SCALE] = {"scale", KK_U32, NULL, 0},
+    [K_NUM] = {"num", KK_U32, NULL, 0},
+    [K_DOM] = {"dom", KK_U32, NULL, 0},
+    [K_PA] = {"pa", KK_U64, NULL, 0},
+    [K_CMDS] = {"cmds", KK_ENUM, onoff_words, 1},
+    [K_IOPROT] = {"prot", KK_ENUM, prot_words, SMMUSIM_PROT_R | SMMUSIM_PROT_W},
+    [K_DEV_SSID] = {"ssid", KK_SSID, NULL, SMMUSIM_NO_SSID},
+    [K_CMD_OP] = {"op", KK_ENUM_NUM, cmd_words, 0},
+    [K_ADDR] = {"addr", KK_U64, NULL, 0},
+    [K_VMID] = {"vmid", KK_U32, NULL, 0},
+    [K_LEAF] = {"leaf", KK_U32, NULL, 0},
+    [K_RANGE] = {"range", KK_U32, NULL, 0},
+    [K_STAGE] = {"stage", KK_ENUM, stage_words, 1},
+    [K_PARENT] = {"parent", KK_U32, NULL, UINT64_MAX},
+    [K_DOM_VMID] = {"vmid", KK_U32, NULL, 0},
+};
+
+static const struct sm_trace_event_def event_defs[] = {
+    {SMMUSIM_EV_MM_CREATE, {REQ(MM)}},
+    {SMMUSIM_EV_MMAP,
+     {REQ(MM), REQ(VA), REQ(LEN), REQ(PROT), OPT(MAP), OPT(CPU)}},
+    {SMMUSIM_EV_MUNMAP, {REQ(MM), REQ(VA), REQ(LEN), OPT(CPU)}},
+    {SMMUSIM_EV_MPROTECT, {REQ(MM), REQ(VA), REQ(LEN), REQ(PROT), OPT(CPU)}},
+    {SMMUSIM_EV_MM_EXIT, {REQ(MM), OPT(CPU)}},
+    {SMMUSIM_EV_BIND, {REQ(SID), REQ(SSID), REQ(MM), OPT(PRI)}},
+    {SMMUSIM_EV_UNBIND, {REQ(SID), REQ(SSID)}},
+    {SMMUSIM_EV_DEV_ACCESS, {REQ(SID), OPT(DEV_SSID), REQ(VA), REQ(OP)}},
+    {SMMUSIM_EV_CPU_ACCESS, {REQ(CPU), REQ(MM), REQ(VA), REQ(OP)}},
+    {SMMUSIM_EV_TOUCH, {REQ(MM), REQ(VA), REQ(LEN), OPT(TOUCH_OP), OPT(CPU)}},
+    {SMMUSIM_EV_MADVISE, {REQ(MM), REQ(VA), REQ(LEN), REQ(ADVICE), OPT(CPU)}},
+    {SMMUSIM_EV_RECLAIM, {REQ(MM), REQ(VA), REQ(LEN), OPT(CPU)}},
+    {SMMUSIM_EV_TLBI,
+     {REQ(CPU), REQ(TLBI_OP), OPT(ASID), OPT(VA), OPT(TTL), OPT(TG), OPT(SCALE),
+      OPT(NUM)}},
+    {SMMUSIM_EV_DSB, {REQ(CPU)}},
+    {SMMUSIM_EV_DOMAIN_CREATE,
+     {REQ(DOM), OPT(STAGE), OPT(ASID), OPT(DOM_VMID), OPT(PARENT)}},
+    {SMMUSIM_EV_ATTACH, {REQ(SID), REQ(DOM), OPT(CMDS)}},
+    {SMMUSIM_EV_IOMMU_MAP, {REQ(DOM), REQ(VA), REQ(LEN), OPT(PA), OPT(IOPROT)}},
+    {SMMUSIM_EV_IOMMU_UNMAP, {REQ(DOM), REQ(VA), REQ(LEN)}},
+    {SMMUSIM_EV_CMD, CMD_KEYS},
+};
+
+#undef REQ
+#undef OPT
+
+#define N_EVENT_DEFS (sizeof(event_defs) / sizeof(event_defs[0]))
+
+_Static_assert(N_EVENT_DEFS == SMMUSIM_EV_COUNT_,
+	       "every event type needs a row in event_defs[]");
+
+const struct sm_trace_event_def *sm_trace_find_event(const char *s, size_t n)
+{
+	for (size_t i = 0; i < N_EVENT_DEFS; i++)
+		if (sm_trace_tok_eq(s, n,
+				    smmusim_event_name(event_defs[i].type)))
+			return &event_defs[i];
+	return NULL;
+}
+
+/* Several keys fill one field: the same field under another key name or
+ * with another default (ssid of bind and of dev_access, prot of mmap and of
+ * iommu_map, op of the access events and of touch, vmid of cmd and of
+ * domain_create, va and cmd's addr). */
+void sm_trace_set_field(struct smmusim_event *ev, enum sm_trace_key k,
+			uint64_t v)
+{
+	switch (k) {
+	case K_MM:
+		ev->mm = (uint32_t)v;
+		break;
+	case K_CPU:
+		ev->cpu = (uint32_t)v;
+		break;
+	case K_SID:
+		ev->sid = (uint32_t)v;
+		break;
+	case K_SSID:
+	case K_DEV_SSID:
+		ev->ssid = (uint32_t)v;
+		break;
+	case K_VA:
+	case K_ADDR:
+		ev->va = v;
+		break;
+	case K_LEN:
+		ev->len = v;
+		break;
+	case K_PROT:
+	case K_IOPROT:
+		ev->prot = (unsigned)v;
+		break;
+	case K_MAP:
+		ev->map = (enum smmusim_map)v;
+		break;
+	case K_OP:
+	case K_TOUCH_OP:
+		ev->op = (enum smmusim_access)v;
+		break;
+	case K_PRI:
+		ev->pri = v != 0;
+		break;
+	case K_ADVICE:
+		ev->advice = (enum smmusim_advice)v;
+		break;
+	case K_TLBI_OP:
+		ev->tlbi = (enum smmusim_tlbi_op)v;
+		break;
+	case K_ASID:
+		ev->asid = (uint32_t)v;
+		break;
+	case K_TTL:
+		ev->ttl = (unsigned)v;
+		break;
+	case K_TG:
+		ev->tg = (unsigned)v;
+		break;
+	case K_SCALE:
+		ev->scale = (unsigned)v;
+		break;
+	case K_NUM:
+		ev->num = (unsigned)v;
+		break;
+	case K_DOM:
+		ev->dom = (uint32_t)v;
+		break;
+	case K_PA:
+		ev->pa = v;
+		break;
+	case K_CMDS:
+		ev->cmds = v != 0;
+		break;
+	case K_CMD_OP:
+		ev->opcode = (unsigned)v;
+		break;
+	case K_VMID:
+	case K_DOM_VMID:
+		ev->vmid = (uint32_t)v;
+		break;
+	case K_LEAF:
+		ev->leaf = (unsigned)v;
+		break;
+	case K_RANGE:
+		ev->range = (unsigned)v;
+		break;
+	case K_STAGE:
+		ev->stage = (unsigned)v;
+		break;
+	case K_PARENT:
+		ev->nested = v != UINT64_MAX;
+		ev->parent = (uint32_t)v;
+		break;
+	case K_NONE:
+	case K_COUNT_:
+		break;
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Lists for messages                                                     */
+/* ---------------------------------------------------------------------- */
+
+static void append(char *dst, size_t size, size_t *pos, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (*pos >= size)
+		return;
+	if (n > size - 1 - *pos)
+		n = size - 1 - *pos;
+	memcpy(dst + *pos, s, n);
+	*pos += n;
+	dst[*pos] = '\0';
+}
+
+void sm_trace_list_events(char *dst, size_t size)
+{
+	size_t pos = 0;
+
+	dst[0] = '\0';
+	for (size_t i = 0; i < N_EVENT_DEFS; i++) {
+		if (i)
+			append(dst, size, &pos, ", ");
+		append(dst, size, &pos, smmusim_event_name(event_defs[i].type));
+	}
+}
+
+void sm_trace_list_keys(const struct sm_trace_event_def *d, bool required_only,
+			char *dst, size_t size)
+{
+	size_t pos = 0;
+	bool first = true;
+
+	dst[0] = '\0';
+	for (const struct sm_trace_ev_key *k = d->keys; k->key != K_NONE; k++) {
+		if (required_only && !k->required)
+			continue;
+		if (!first)
+			append(dst, size, &pos, ", ");
+		append(dst, size, &pos, sm_trace_key_defs[k->key].name);
+		first = false;
+	}
+}
+
+void sm_trace_list_words(const struct sm_trace_word *w, char *dst, size_t size)
+{
+	size_t pos = 0;
+
+	dst[0] = '\0';
+	for (size_t i = 0; w[i].word; i++) {
+		if (i)
+			append(dst, size, &pos, ", ");
+		append(dst, size, &pos, w[i].word);
+	}
+}

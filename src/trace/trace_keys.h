@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The events of trace format 1 and their keys (private to src/trace), as
+ * docs/trace-format.md lists them ("Keys", "Events"): for each key its
+ * name, the kind of value it takes (which sets its range), its words and
+ * its default; for each event its keys in documented order, required or
+ * optional.  The tables live in trace_keys.c.  Also the header line, which
+ * the importers write too.
+ */
+#ifndef SM_TRACE_TRACE_KEYS_H
+#define SM_TRACE_TRACE_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <smmusim/event.h>
+
+/* The header line: "smmusim-trace 1" (the reader and the importers). */
+#define SM_TRACE_MAGIC "smmusim-trace"
+#define SM_TRACE_VERSION "1"
+
+struct sm_trace_word {
+	const char *word;
+	unsigned val;
+};
+
+enum sm_trace_key_kind {
+	KK_U32,	    /* number, 0..UINT32_MAX */
+	KK_SSID,    /* number, 0..2^20-1: a SubstreamID (PASID) */
+	KK_U64,	    /* number, 0..UINT64_MAX */
+	KK_LEN,	    /* number with optional K/M/G suffix, 1..UINT64_MAX */
+	KK_ENUM,    /* one of `words` */
+	KK_ENUM_NUM /* one of `words`, or a number 0..255 (opcodes) */
+};
+
+enum sm_trace_key {
+	K_NONE = 0, /* terminates a key list */
+	K_MM,
+	K_CPU,
+	K_SID,
+	K_SSID,
+	K_VA,
+	K_LEN,
+	K_PROT,
+	K_MAP,
+	K_OP,
+	K_PRI,
+	K_TOUCH_OP, /* "op" of touch: r|w, default w */
+	K_ADVICE,
+	K_TLBI_OP, /* "op" of tlbi: the instruction */
+	K_ASID,
+	K_TTL,
+	K_TG,
+	K_SCALE,
+	K_NUM,
+	K_DOM,
+	K_PA,
+	K_CMDS,
+	K_IOPROT,   /* "prot" of iommu_map: default rw */
+	K_DEV_SSID, /* "ssid" of dev_access: optional (no substream) */
+	K_CMD_OP,   /* "op" of cmd: a command name or opcode */
+	K_ADDR,
+	K_VMID,
+	K_LEAF,
+	K_RANGE,
+	K_STAGE,
+	K_PARENT,
+	K_DOM_VMID, /* "vmid" of domain_create: 0 picks the lowest free */
+	K_COUNT_
+};
+
+struct sm_trace_key_def {
+	const char *name;
+	enum sm_trace_key_kind kind;
+	const struct sm_trace_word *words; /* KK_ENUM, KK_ENUM_NUM */
+	uint64_t dflt;			   /* value of an absent optional key */
+};
+
+extern const struct sm_trace_key_def sm_trace_key_defs[K_COUNT_];
+
+#define SM_TRACE_MAX_EV_KEYS 16
+
+struct sm_trace_ev_key {
+	unsigned char key; /* enum sm_trace_key */
+	bool required;
+};
+
+struct sm_trace_event_def {
+	enum smmusim_event_type type; /* keyword: smmusim_event_name(type) */
+	/* in documented order, K_NONE ends */
+	struct sm_trace_ev_key keys[SM_TRACE_MAX_EV_KEYS];
+};
+
+/* The event whose keyword is s[0..n), or NULL. */
+const struct sm_trace_event_def *sm_trace_find_event(const char *s, size_t n);
+
+/* Store the value `v` of key `k` in its field of *ev. */
+void sm_trace_set_field(struct smmusim_event *ev, enum sm_trace_key k,
+			uint64_t v);
+
+/* Comma-separated lists for messages (cut to `size`). */
+void sm_trace_list_events(char *dst, size_t size);
+/* The keys of `d`; only the required ones with `required_only`. */
+void sm_trace_list_keys(const struct sm_trace_event_def *d, bool required_only,
+			char *dst, size_t size);
+void sm_trace_list_words(const struct sm_trace_word *w, char *dst, size_t size);
+
+#endif
