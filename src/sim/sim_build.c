@@ -23,12 +23,13 @@ const char *smmusim_version(void)
 static int register_stats(struct smmusim *s)
 {
 	struct sm_stats *st = s->stats;
-	s->st_events = sm_stats_counter(st, "sim.events");
-	s->st_cycles = sm_stats_counter(st, "sim.cycles");
-	s->st_cpu_accesses = sm_stats_counter(st, "cpu.accesses");
-	s->st_segv = sm_stats_counter(st, "cpu.access.segv");
-	s->st_evtq_drains = sm_stats_counter(st, "os.smmu.evtq_drains");
-	s->h_cpu_access = sm_stats_hist(st, "cpu.access.latency");
+	s->st_events = sm_stats_counter_id(st, SM_STAT_SIM_EVENTS);
+	s->st_cycles = sm_stats_counter_id(st, SM_STAT_SIM_CYCLES);
+	s->st_cpu_accesses = sm_stats_counter_id(st, SM_STAT_CPU_ACCESSES);
+	s->st_segv = sm_stats_counter_id(st, SM_STAT_CPU_ACCESS_SEGV);
+	s->st_evtq_drains =
+	    sm_stats_counter_id(st, SM_STAT_OS_SMMU_EVTQ_DRAINS);
+	s->h_cpu_access = sm_stats_hist_id(st, SM_HIST_CPU_ACCESS_LATENCY);
 	return s->h_cpu_access ? 0 : SMMUSIM_ENOMEM;
 }
 
@@ -167,6 +168,10 @@ int smmusim_new_ex(smmusim_t **out, const smmusim_config_t *cfg,
 		return rc;
 	if ((rc = build_hardware(s)) < 0 || (rc = wire_hardware(s)) < 0 ||
 	    (rc = boot_kernel(s)) < 0) {
+		/* a stat the table does not have is named by the registry */
+		if (sm_stats_error(s->stats) < 0 && !s->err.msg[0])
+			sm_err(&s->err, sm_stats_error(s->stats), "%s",
+			       sm_stats_errmsg(s->stats));
 		if (errmsg && errlen)
 			snprintf(errmsg, errlen, "%s",
 				 s->err.msg[0] ? s->err.msg

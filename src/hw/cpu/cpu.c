@@ -103,42 +103,49 @@ int sm_cpu_init(struct sm_cpu *cpu, const struct smmusim_allocator *a,
 	for (int op = 0; op < SM_TLBI_OP_COUNT_; op++)
 		for (int is = 0; is < 2; is++) {
 			const char *nm = sm_tlbi_name((enum sm_tlbi_op)op, is);
-			cpu->st_issued[op][is] =
-			    sm_stats_counterf(st, "cpu.tlbi.issued.%s", nm);
-			cpu->st_received[op][is] =
-			    sm_stats_counterf(st, "cpu.tlbi.received.%s", nm);
+			cpu->st_issued[op][is] = sm_stats_family_counter(
+			    st, SM_STAT_CPU_TLBI_ISSUED_OP, "%s", nm);
+			cpu->st_received[op][is] = sm_stats_family_counter(
+			    st, SM_STAT_CPU_TLBI_RECEIVED_OP, "%s", nm);
 		}
-	cpu->st_dsb_ish = sm_stats_counter(st, "cpu.dsb.ish");
-	cpu->st_dsb_ishst = sm_stats_counter(st, "cpu.dsb.ishst");
-	cpu->st_dsb_wait = sm_stats_counter(st, "cpu.dsb.wait_cycles");
-	cpu->st_l1i_hits = sm_stats_counter(st, "cpu.l1i.hits");
-	cpu->st_l1i_misses = sm_stats_counter(st, "cpu.l1i.misses");
-	cpu->st_l1d_hits = sm_stats_counter(st, "cpu.l1d.hits");
-	cpu->st_l1d_misses = sm_stats_counter(st, "cpu.l1d.misses");
-	cpu->st_hits = sm_stats_counter(st, "cpu.tlb.hits");
-	cpu->st_misses = sm_stats_counter(st, "cpu.tlb.misses");
-	cpu->st_wc_hits = sm_stats_counter(st, "cpu.walkcache.hits");
-	cpu->st_wc_misses = sm_stats_counter(st, "cpu.walkcache.misses");
-	cpu->st_walks = sm_stats_counter(st, "cpu.walks");
-	cpu->st_walk_reads = sm_stats_counter(st, "cpu.walk.reads");
-	cpu->st_bystander = sm_stats_counter(st, "cpu.bystander_cycles");
-	cpu->st_invalidated = sm_stats_counter(st, "cpu.tlb.invalidated");
-	cpu->st_evictions = sm_stats_counter(st, "cpu.tlb.evictions");
-	cpu->st_dvm_queue = sm_stats_counter(st, "cpu.dvm.queue_cycles");
-	cpu->st_broadcasts = sm_stats_counter(st, "cpu.dvm.broadcasts");
-	cpu->st_no_effect = sm_stats_counter(st, "cpu.tlbi.no_effect");
+	cpu->st_dsb_ish = sm_stats_counter_id(st, SM_STAT_CPU_DSB_ISH);
+	cpu->st_dsb_ishst = sm_stats_counter_id(st, SM_STAT_CPU_DSB_ISHST);
+	cpu->st_dsb_wait = sm_stats_counter_id(st, SM_STAT_CPU_DSB_WAIT_CYCLES);
+	cpu->st_l1i_hits = sm_stats_counter_id(st, SM_STAT_CPU_L1I_HITS);
+	cpu->st_l1i_misses = sm_stats_counter_id(st, SM_STAT_CPU_L1I_MISSES);
+	cpu->st_l1d_hits = sm_stats_counter_id(st, SM_STAT_CPU_L1D_HITS);
+	cpu->st_l1d_misses = sm_stats_counter_id(st, SM_STAT_CPU_L1D_MISSES);
+	cpu->st_hits = sm_stats_counter_id(st, SM_STAT_CPU_TLB_HITS);
+	cpu->st_misses = sm_stats_counter_id(st, SM_STAT_CPU_TLB_MISSES);
+	cpu->st_wc_hits = sm_stats_counter_id(st, SM_STAT_CPU_WALKCACHE_HITS);
+	cpu->st_wc_misses =
+	    sm_stats_counter_id(st, SM_STAT_CPU_WALKCACHE_MISSES);
+	cpu->st_walks = sm_stats_counter_id(st, SM_STAT_CPU_WALKS);
+	cpu->st_walk_reads = sm_stats_counter_id(st, SM_STAT_CPU_WALK_READS);
+	cpu->st_bystander =
+	    sm_stats_counter_id(st, SM_STAT_CPU_BYSTANDER_CYCLES);
+	cpu->st_invalidated =
+	    sm_stats_counter_id(st, SM_STAT_CPU_TLB_INVALIDATED);
+	cpu->st_evictions = sm_stats_counter_id(st, SM_STAT_CPU_TLB_EVICTIONS);
+	cpu->st_dvm_queue =
+	    sm_stats_counter_id(st, SM_STAT_CPU_DVM_QUEUE_CYCLES);
+	cpu->st_broadcasts =
+	    sm_stats_counter_id(st, SM_STAT_CPU_DVM_BROADCASTS);
+	cpu->st_no_effect = sm_stats_counter_id(st, SM_STAT_CPU_TLBI_NO_EFFECT);
 	cpu->st_fault_translation =
-	    sm_stats_counter(st, "cpu.faults.translation");
+	    sm_stats_counter_id(st, SM_STAT_CPU_FAULTS_TRANSLATION);
 	cpu->st_fault_permission =
-	    sm_stats_counter(st, "cpu.faults.permission");
-	cpu->st_fault_af = sm_stats_counter(st, "cpu.faults.access_flag");
-	cpu->st_fault_addr = sm_stats_counter(st, "cpu.faults.address_size");
+	    sm_stats_counter_id(st, SM_STAT_CPU_FAULTS_PERMISSION);
+	cpu->st_fault_af =
+	    sm_stats_counter_id(st, SM_STAT_CPU_FAULTS_ACCESS_FLAG);
+	cpu->st_fault_addr =
+	    sm_stats_counter_id(st, SM_STAT_CPU_FAULTS_ADDRESS_SIZE);
 	for (unsigned i = 0; i < cpu->n; i++)
-		if (!(cpu->pe[i].st_bystander = sm_stats_counterf(
-			  st, "cpu.pe%u.bystander_cycles", i)))
+		if (!(cpu->pe[i].st_bystander = sm_stats_family_counter(
+			  st, SM_STAT_CPU_PEN_BYSTANDER_CYCLES, "%u", i)))
 			cpu->st_fault_addr = NULL; /* reported below */
-	cpu->h_dsb_wait = sm_stats_hist(st, "cpu.dsb.wait_cycles");
-	cpu->h_dvm_queue = sm_stats_hist(st, "cpu.dvm.queue_cycles");
+	cpu->h_dsb_wait = sm_stats_hist_id(st, SM_HIST_CPU_DSB_WAIT_CYCLES);
+	cpu->h_dvm_queue = sm_stats_hist_id(st, SM_HIST_CPU_DVM_QUEUE_CYCLES);
 	if (!cpu->st_fault_addr || !cpu->h_dsb_wait || !cpu->h_dvm_queue) {
 		sm_cpu_fini(cpu);
 		return sm_err(eb, SMMUSIM_ENOMEM, "cpu: out of memory");

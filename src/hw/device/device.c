@@ -54,13 +54,13 @@ int sm_device_init(struct sm_device *d, const struct smmusim_allocator *a,
 	    .lat_evtq_irq = sm_cfg_u64(cfg, SM_K_OS_LAT_EVTQ_IRQ),
 	    .stall_mode = sm_cfg_enum(cfg, SM_K_DEV_FAULT_MODE) == 1,
 	};
-	d->st_accesses = sm_stats_counter(st, "dev.accesses");
-	d->st_ok = sm_stats_counter(st, "dev.access.ok");
-	d->st_failed = sm_stats_counter(st, "dev.access.failed");
-	d->st_aborted = sm_stats_counter(st, "dev.access.gave_up");
-	d->st_retries = sm_stats_counter(st, "dev.retries");
-	d->st_pri_lost = sm_stats_counter(st, "dev.pri_lost");
-	d->h_access = sm_stats_hist(st, "dev.access.latency");
+	d->st_accesses = sm_stats_counter_id(st, SM_STAT_DEV_ACCESSES);
+	d->st_ok = sm_stats_counter_id(st, SM_STAT_DEV_ACCESS_OK);
+	d->st_failed = sm_stats_counter_id(st, SM_STAT_DEV_ACCESS_FAILED);
+	d->st_aborted = sm_stats_counter_id(st, SM_STAT_DEV_ACCESS_GAVE_UP);
+	d->st_retries = sm_stats_counter_id(st, SM_STAT_DEV_RETRIES);
+	d->st_pri_lost = sm_stats_counter_id(st, SM_STAT_DEV_PRI_LOST);
+	d->h_access = sm_stats_hist_id(st, SM_HIST_DEV_ACCESS_LATENCY);
 	if (!d->st_accesses || !d->st_ok || !d->st_failed || !d->st_aborted ||
 	    !d->st_retries || !d->st_pri_lost || !d->h_access)
 		return sm_err(eb, SMMUSIM_ENOMEM, "out of memory");

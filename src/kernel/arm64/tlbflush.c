@@ -33,23 +33,27 @@ int sm_tlbflush_init(struct sm_os *os, const smmusim_config_t *cfg,
 	tlb->range_split = sm_cfg_enum(cfg, SM_K_POLICY_CPU_RANGE_SPLIT);
 	tlb->range_start_bug =
 	    sm_cfg_bool(cfg, SM_K_POLICY_NOTIFIER_RANGE_START_BUG);
-	tlb->st_flush_mm = sm_stats_counter(st, "os.flush.flush_tlb_mm");
-	tlb->st_flush_page = sm_stats_counter(st, "os.flush.flush_tlb_page");
-	tlb->st_flush_range = sm_stats_counter(st, "os.flush.flush_tlb_range");
-	tlb->st_flush_mm_cyc =
-	    sm_stats_counter(st, "os.flush.flush_tlb_mm.cycles");
-	tlb->st_flush_page_cyc =
-	    sm_stats_counter(st, "os.flush.flush_tlb_page.cycles");
-	tlb->st_flush_range_cyc =
-	    sm_stats_counter(st, "os.flush.flush_tlb_range.cycles");
+	tlb->st_flush_mm =
+	    sm_stats_counter_id(st, SM_STAT_OS_FLUSH_FLUSH_TLB_MM);
+	tlb->st_flush_page =
+	    sm_stats_counter_id(st, SM_STAT_OS_FLUSH_FLUSH_TLB_PAGE);
+	tlb->st_flush_range =
+	    sm_stats_counter_id(st, SM_STAT_OS_FLUSH_FLUSH_TLB_RANGE);
+	tlb->st_flush_mm_cyc = sm_stats_family_counter(
+	    st, SM_STAT_OS_FLUSH_ROUTINE_CYCLES, "%s", "flush_tlb_mm");
+	tlb->st_flush_page_cyc = sm_stats_family_counter(
+	    st, SM_STAT_OS_FLUSH_ROUTINE_CYCLES, "%s", "flush_tlb_page");
+	tlb->st_flush_range_cyc = sm_stats_family_counter(
+	    st, SM_STAT_OS_FLUSH_ROUTINE_CYCLES, "%s", "flush_tlb_range");
 	tlb->st_batch_add =
-	    sm_stats_counter(st, "os.flush.arch_tlbbatch_add_pending");
+	    sm_stats_counter_id(st, SM_STAT_OS_FLUSH_ARCH_TLBBATCH_ADD_PENDING);
 	tlb->st_batch_add_cyc =
-	    sm_stats_counter(st, "os.flush.arch_tlbbatch_add_pending.cycles");
+	    sm_stats_family_counter(st, SM_STAT_OS_FLUSH_ROUTINE_CYCLES, "%s",
+				    "arch_tlbbatch_add_pending");
 	tlb->st_batch_flush =
-	    sm_stats_counter(st, "os.flush.arch_tlbbatch_flush");
-	tlb->st_batch_flush_cyc =
-	    sm_stats_counter(st, "os.flush.arch_tlbbatch_flush.cycles");
+	    sm_stats_counter_id(st, SM_STAT_OS_FLUSH_ARCH_TLBBATCH_FLUSH);
+	tlb->st_batch_flush_cyc = sm_stats_family_counter(
+	    st, SM_STAT_OS_FLUSH_ROUTINE_CYCLES, "%s", "arch_tlbbatch_flush");
 	return 0;
 }
 

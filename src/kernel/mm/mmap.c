@@ -30,16 +30,18 @@ int sm_mm_init(struct sm_os *os, const smmusim_config_t *cfg,
 	ms->lat_fault = sm_cfg_u64(cfg, SM_K_OS_LAT_FAULT);
 	ms->lat_pte = sm_cfg_u64(cfg, SM_K_OS_LAT_PTE);
 	ms->lat_syscall = sm_cfg_u64(cfg, SM_K_OS_LAT_SYSCALL);
-	ms->st_faults_cpu = sm_stats_counter(st, "os.faults.cpu");
-	ms->st_faults_dev = sm_stats_counter(st, "os.faults.device");
-	ms->st_faults_bad = sm_stats_counter(st, "os.faults.unresolved");
-	ms->st_cow = sm_stats_counter(st, "os.faults.cow");
-	ms->st_upgrades = sm_stats_counter(st, "os.faults.upgrade");
-	ms->st_spurious = sm_stats_counter(st, "os.faults.spurious");
-	ms->st_pages_alloc = sm_stats_counter(st, "os.pages.allocated");
-	ms->st_pages_freed = sm_stats_counter(st, "os.pages.freed");
-	ms->st_syscalls = sm_stats_counter(st, "os.syscalls");
-	ms->h_fault = sm_stats_hist(st, "os.fault.latency");
+	ms->st_faults_cpu = sm_stats_counter_id(st, SM_STAT_OS_FAULTS_CPU);
+	ms->st_faults_dev = sm_stats_counter_id(st, SM_STAT_OS_FAULTS_DEVICE);
+	ms->st_faults_bad =
+	    sm_stats_counter_id(st, SM_STAT_OS_FAULTS_UNRESOLVED);
+	ms->st_cow = sm_stats_counter_id(st, SM_STAT_OS_FAULTS_COW);
+	ms->st_upgrades = sm_stats_counter_id(st, SM_STAT_OS_FAULTS_UPGRADE);
+	ms->st_spurious = sm_stats_counter_id(st, SM_STAT_OS_FAULTS_SPURIOUS);
+	ms->st_pages_alloc =
+	    sm_stats_counter_id(st, SM_STAT_OS_PAGES_ALLOCATED);
+	ms->st_pages_freed = sm_stats_counter_id(st, SM_STAT_OS_PAGES_FREED);
+	ms->st_syscalls = sm_stats_counter_id(st, SM_STAT_OS_SYSCALLS);
+	ms->h_fault = sm_stats_hist_id(st, SM_HIST_OS_FAULT_LATENCY);
 	if (!ms->h_fault)
 		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
 	return sm_physmem_alloc(os->pm, SM_PAGE_ZERO, &ms->zero_page, os->eb);

@@ -29,10 +29,10 @@ int sm_mn_init(struct sm_os *os, const smmusim_config_t *cfg,
 {
 	struct sm_mn_state *mn = &os->mn;
 	mn->placement = sm_cfg_enum(cfg, SM_K_POLICY_NOTIFIER_PLACEMENT);
-	mn->st_calls = sm_stats_counter(st, "os.notifier.calls");
-	mn->st_start = sm_stats_counter(st, "os.notifier.range_start");
-	mn->st_end = sm_stats_counter(st, "os.notifier.range_end");
-	mn->st_release = sm_stats_counter(st, "os.notifier.release");
+	mn->st_calls = sm_stats_counter_id(st, SM_STAT_OS_NOTIFIER_CALLS);
+	mn->st_start = sm_stats_counter_id(st, SM_STAT_OS_NOTIFIER_RANGE_START);
+	mn->st_end = sm_stats_counter_id(st, SM_STAT_OS_NOTIFIER_RANGE_END);
+	mn->st_release = sm_stats_counter_id(st, SM_STAT_OS_NOTIFIER_RELEASE);
 	return 0;
 }
 

@@ -169,23 +169,31 @@ static void read_config(struct sm_smmu_drv *d, const smmusim_config_t *cfg)
 static int register_stats(struct sm_os *os, struct sm_stats *st)
 {
 	struct sm_smmu_drv *d = &os->drv;
-	d->st_submits = sm_stats_counter(st, "os.smmu.submissions");
-	d->st_sva_inv_range = sm_stats_counter(st, "os.smmu.sva_inv.range");
-	d->st_sva_inv_asid = sm_stats_counter(st, "os.smmu.sva_inv.asid");
-	d->st_sva_inv_skipped = sm_stats_counter(st, "os.smmu.sva_inv.skipped");
-	d->st_full_stalls = sm_stats_counter(st, "smmu.cmdq.full_stalls");
+	d->st_submits = sm_stats_counter_id(st, SM_STAT_OS_SMMU_SUBMISSIONS);
+	d->st_sva_inv_range =
+	    sm_stats_counter_id(st, SM_STAT_OS_SMMU_SVA_INV_RANGE);
+	d->st_sva_inv_asid =
+	    sm_stats_counter_id(st, SM_STAT_OS_SMMU_SVA_INV_ASID);
+	d->st_sva_inv_skipped =
+	    sm_stats_counter_id(st, SM_STAT_OS_SMMU_SVA_INV_SKIPPED);
+	d->st_full_stalls =
+	    sm_stats_counter_id(st, SM_STAT_SMMU_CMDQ_FULL_STALLS);
 	d->st_full_stall_cycles =
-	    sm_stats_counter(st, "smmu.cmdq.full_stall_cycles");
-	d->st_sync_polls = sm_stats_counter(st, "os.smmu.cons_polls");
-	d->st_cerror_ill = sm_stats_counter(st, "os.smmu.cerror_ill_acks");
-	d->st_entry_syncs = sm_stats_counter(st, "os.smmu.entry_syncs");
-	d->st_entry_breaking = sm_stats_counter(st, "os.smmu.entry_breaking");
-	d->st_raw_cmds = sm_stats_counter(st, "os.smmu.trace_commands");
-	d->st_dma_maps = sm_stats_counter(st, "os.iommu.map");
-	d->st_dma_unmaps = sm_stats_counter(st, "os.iommu.unmap");
-	d->st_l2_tables = sm_stats_counter(st, "os.smmu.l2_tables");
-	d->st_asid_moves = sm_stats_counter(st, "os.smmu.asid_moves");
-	d->h_sync_wait = sm_stats_hist(st, "smmu.sync.wait_cycles");
+	    sm_stats_counter_id(st, SM_STAT_SMMU_CMDQ_FULL_STALL_CYCLES);
+	d->st_sync_polls = sm_stats_counter_id(st, SM_STAT_OS_SMMU_CONS_POLLS);
+	d->st_cerror_ill =
+	    sm_stats_counter_id(st, SM_STAT_OS_SMMU_CERROR_ILL_ACKS);
+	d->st_entry_syncs =
+	    sm_stats_counter_id(st, SM_STAT_OS_SMMU_ENTRY_SYNCS);
+	d->st_entry_breaking =
+	    sm_stats_counter_id(st, SM_STAT_OS_SMMU_ENTRY_BREAKING);
+	d->st_raw_cmds =
+	    sm_stats_counter_id(st, SM_STAT_OS_SMMU_TRACE_COMMANDS);
+	d->st_dma_maps = sm_stats_counter_id(st, SM_STAT_OS_IOMMU_MAP);
+	d->st_dma_unmaps = sm_stats_counter_id(st, SM_STAT_OS_IOMMU_UNMAP);
+	d->st_l2_tables = sm_stats_counter_id(st, SM_STAT_OS_SMMU_L2_TABLES);
+	d->st_asid_moves = sm_stats_counter_id(st, SM_STAT_OS_SMMU_ASID_MOVES);
+	d->h_sync_wait = sm_stats_hist_id(st, SM_HIST_SMMU_SYNC_WAIT_CYCLES);
 	if (!d->h_sync_wait)
 		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
 	return 0;
