@@ -31,6 +31,8 @@ const char cli_usage_text[] =
     "  config --get KEY        print the effective value of KEY under the\n"
     "                          given --policy/--hw/-c/-o options\n"
     "  policies                list the policy and hardware presets\n"
+    "  stats --list            list every stat: name, kind, unit,\n"
+    "                          description (docs/stats.md)\n"
     "  import qemu LOG -o TRACE\n"
     "                          convert a QEMU 7.2 SMMUv3 trace log (plain\n"
     "                          or .xz; QEMU run with -trace 'smmuv3_*'\n"
@@ -93,6 +95,8 @@ int main(int argc, char **argv)
 		status = cmd_policies(argc, argv);
 	else if (!strcmp(cmd, "import"))
 		status = cmd_import(argc, argv);
+	else if (!strcmp(cmd, "stats"))
+		status = cmd_stats(argc, argv);
 	else if (!strcmp(cmd, "help") || !strcmp(cmd, "-h") ||
 		 !strcmp(cmd, "--help")) {
 		fputs(cli_usage_text, stdout);
@@ -101,7 +105,7 @@ int main(int argc, char **argv)
 		status = cmd_version();
 	else
 		status = fail("unknown command '%s' (commands: replay, config, "
-			      "policies, import, help, version)",
+			      "policies, stats, import, help, version)",
 			      cmd);
 
 	/* Output to stdout that could not be written is an error too, and the
