@@ -182,19 +182,20 @@ void sm_smmu_atc_for_each(const struct sm_smmu *s,
 void sm_smmu_atc_inv_cmd(uint64_t c[2], uint32_t sid, uint32_t ssid,
 			 uint64_t iova, uint64_t size)
 {
-	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_ATC_INV) |
-	       sm_field_prep(CMDQ_ATC_0_SID, sid);
-	if (ssid != SMMUSIM_NO_SSID)
-		c[0] |= CMDQ_0_SSV | sm_field_prep(CMDQ_ATC_0_SSID, ssid);
-	if (!size || iova + size < iova) {
-		c[1] = sm_field_prep(CMDQ_ATC_1_SIZE, ATC_INV_SIZE_ALL);
-		return;
+	struct sm_smmu_cmd cmd = {.op = CMDQ_OP_ATC_INV,
+				  .sid = sid,
+				  .ssv = ssid != SMMUSIM_NO_SSID,
+				  .ssid = ssid != SMMUSIM_NO_SSID ? ssid : 0,
+				  .range = ATC_INV_SIZE_ALL};
+	if (size && iova + size >= iova) {
+		/* arm_smmu_atc_inv_to_cmd: the smallest aligned power-of-two
+		 * span of pages covering [iova, iova + size). */
+		uint64_t ps = iova >> 12, pe = (iova + size - 1) >> 12;
+		unsigned log2 =
+		    ps == pe ? 0 : 64 - (unsigned)__builtin_clzll(ps ^ pe);
+		cmd.range = log2;
+		cmd.addr = (ps & ~((1ull << log2) - 1)) << 12;
 	}
-	/* arm_smmu_atc_inv_to_cmd: the smallest aligned power-of-two span
-	 * of pages covering [iova, iova + size). */
-	uint64_t ps = iova >> 12, pe = (iova + size - 1) >> 12;
-	unsigned log2 = ps == pe ? 0 : 64 - (unsigned)__builtin_clzll(ps ^ pe);
-	uint64_t mask = (1ull << log2) - 1;
-	c[1] = sm_field_prep(CMDQ_ATC_1_SIZE, log2) |
-	       (((ps & ~mask) << 12) & CMDQ_ATC_1_ADDR_MASK);
+	/* Every field fits by construction. */
+	sm_smmu_cmd_build(&cmd, c, NULL);
 }

@@ -39,62 +39,6 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
-const char *sm_smmu_cmd_name(unsigned op)
-{
-	switch (op) {
-	case CMDQ_OP_PREFETCH_CFG:
-		return "prefetch_config";
-	case CMDQ_OP_PREFETCH_ADDR:
-		return "prefetch_addr";
-	case CMDQ_OP_CFGI_STE:
-		return "cfgi_ste";
-	case CMDQ_OP_CFGI_ALL:
-		return "cfgi_ste_range";
-	case CMDQ_OP_CFGI_CD:
-		return "cfgi_cd";
-	case CMDQ_OP_CFGI_CD_ALL:
-		return "cfgi_cd_all";
-	case CMDQ_OP_TLBI_NH_ALL:
-		return "tlbi_nh_all";
-	case CMDQ_OP_TLBI_NH_ASID:
-		return "tlbi_nh_asid";
-	case CMDQ_OP_TLBI_NH_VA:
-		return "tlbi_nh_va";
-	case CMDQ_OP_TLBI_NH_VAA:
-		return "tlbi_nh_vaa";
-	case CMDQ_OP_TLBI_EL3_ALL:
-		return "tlbi_el3_all";
-	case CMDQ_OP_TLBI_EL3_VA:
-		return "tlbi_el3_va";
-	case CMDQ_OP_TLBI_EL2_ALL:
-		return "tlbi_el2_all";
-	case CMDQ_OP_TLBI_EL2_ASID:
-		return "tlbi_el2_asid";
-	case CMDQ_OP_TLBI_EL2_VA:
-		return "tlbi_el2_va";
-	case CMDQ_OP_TLBI_EL2_VAA:
-		return "tlbi_el2_vaa";
-	case CMDQ_OP_TLBI_S12_VMALL:
-		return "tlbi_s12_vmall";
-	case CMDQ_OP_TLBI_S2_IPA:
-		return "tlbi_s2_ipa";
-	case CMDQ_OP_TLBI_NSNH_ALL:
-		return "tlbi_nsnh_all";
-	case CMDQ_OP_ATC_INV:
-		return "atc_inv";
-	case CMDQ_OP_PRI_RESP:
-		return "pri_resp";
-	case CMDQ_OP_RESUME:
-		return "resume";
-	case CMDQ_OP_STALL_TERM:
-		return "stall_term";
-	case CMDQ_OP_CMD_SYNC:
-		return "sync";
-	default:
-		return NULL;
-	}
-}
-
 int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
 		 const smmusim_config_t *cfg, struct sm_physmem *pm,
 		 struct sm_stats *st, struct sm_rng *rng, struct sm_errbuf *eb)
@@ -181,12 +125,9 @@ int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
 		s->has_walk = true;
 	}
 
-	for (unsigned op = 0; op < 256; op++) {
-		const char *nm = sm_smmu_cmd_name(op);
-		if (nm)
-			s->st_cmd[op] =
-			    sm_stats_counterf(st, "smmu.cmd.%s", nm);
-	}
+	for (unsigned i = 0; i < SM_SMMU_CMD_COUNT; i++)
+		s->st_cmd[sm_smmu_cmd_defs[i].op] = sm_stats_counterf(
+		    st, "smmu.cmd.%s", sm_smmu_cmd_defs[i].name);
 	s->st_iotlb_hits = sm_stats_counter(st, "smmu.iotlb.hits");
 	s->st_iotlb_misses = sm_stats_counter(st, "smmu.iotlb.misses");
 	s->st_iotlb_fills = sm_stats_counter(st, "smmu.iotlb.fills");
@@ -1389,65 +1330,33 @@ void sm_smmu_ack_cmdq_error(struct sm_smmu *s)
 int sm_smmu_cmd_encode(const struct sm_cmd_fields *f, uint64_t c[2],
 		       const char **field)
 {
-	/* Field widths of spec 4.x's command layouts. */
-	if (f->opcode > 0xff)
-		return *field = "op", SMMUSIM_ERANGE;
-	if (f->asid > 0xffff)
-		return *field = "asid", SMMUSIM_ERANGE;
-	if (f->vmid > 0xffff)
-		return *field = "vmid", SMMUSIM_ERANGE;
-	if (f->tg > 3)
-		return *field = "tg", SMMUSIM_ERANGE;
-	if (f->num > 31)
-		return *field = "num", SMMUSIM_ERANGE;
-	if (f->scale > 31)
-		return *field = "scale", SMMUSIM_ERANGE;
-	if (f->ttl > 3)
-		return *field = "ttl", SMMUSIM_ERANGE;
-	if (f->leaf > 1)
-		return *field = "leaf", SMMUSIM_ERANGE;
-	if (f->range > 31 && f->opcode != CMDQ_OP_ATC_INV)
-		return *field = "range", SMMUSIM_ERANGE;
-	if (f->ssid != SMMUSIM_NO_SSID && f->ssid >> 20)
-		return *field = "ssid", SMMUSIM_ERANGE;
-	if (f->addr & 0xfff)
-		return *field = "addr", SMMUSIM_EINVAL;
-	uint64_t ssid = f->ssid == SMMUSIM_NO_SSID ? 0 : f->ssid;
-	uint64_t ssv = f->ssid == SMMUSIM_NO_SSID ? 0 : CMDQ_0_SSV;
-	c[0] = sm_field_prep(CMDQ_0_OP, f->opcode);
-	c[1] = 0;
-	if (f->opcode >= CMDQ_OP_CFGI_STE && f->opcode <= CMDQ_OP_CFGI_CD_ALL) {
-		/* CFGI commands carry an SSID field but no SSV. */
-		c[0] |= sm_field_prep(CMDQ_CFGI_0_SID, f->sid) |
-			sm_field_prep(CMDQ_CFGI_0_SSID, ssid);
-		c[1] = (f->leaf ? CMDQ_CFGI_1_LEAF : 0) |
-		       (f->opcode == CMDQ_OP_CFGI_ALL
-			    ? sm_field_prep(CMDQ_CFGI_1_RANGE, f->range)
-			    : 0);
-	} else if (f->opcode >= CMDQ_OP_TLBI_NH_ALL &&
-		   f->opcode < CMDQ_OP_ATC_INV) {
-		c[0] |= sm_field_prep(CMDQ_TLBI_0_NUM, f->num) |
-			sm_field_prep(CMDQ_TLBI_0_SCALE, f->scale) |
-			sm_field_prep(CMDQ_TLBI_0_VMID, f->vmid) |
-			sm_field_prep(CMDQ_TLBI_0_ASID, f->asid);
-		c[1] = (f->leaf ? CMDQ_TLBI_1_LEAF : 0) |
-		       sm_field_prep(CMDQ_TLBI_1_TTL, f->ttl) |
-		       sm_field_prep(CMDQ_TLBI_1_TG, f->tg) |
-		       (f->addr & CMDQ_TLBI_1_VA_MASK);
-	} else if (f->opcode == CMDQ_OP_CMD_SYNC) {
-		c[0] |= sm_field_prep(CMDQ_SYNC_0_CS, CMDQ_SYNC_0_CS_SEV);
-	} else if (f->opcode == CMDQ_OP_ATC_INV) {
-		/* ATC_INV: `range` carries SIZE, log2 of the span in pages
-		 * (52 = everything), addr its aligned base. */
-		if (f->range > ATC_INV_SIZE_ALL)
-			return *field = "range", SMMUSIM_ERANGE;
-		c[0] |= sm_field_prep(CMDQ_ATC_0_SID, f->sid) |
-			sm_field_prep(CMDQ_ATC_0_SSID, ssid) | ssv;
-		c[1] = sm_field_prep(CMDQ_ATC_1_SIZE, f->range) |
-		       (f->addr & CMDQ_ATC_1_ADDR_MASK);
-	} else if (f->opcode >= CMDQ_OP_ATC_INV) {
-		c[0] |= sm_field_prep(CMDQ_PRI_0_SID, f->sid) |
-			sm_field_prep(CMDQ_PRI_0_SSID, ssid) | ssv;
+	bool ssv = f->ssid != SMMUSIM_NO_SSID;
+	struct sm_smmu_cmd cmd = {
+	    .op = f->opcode,
+	    .sid = f->sid,
+	    .ssv = ssv,
+	    .ssid = ssv ? f->ssid : 0,
+	    .asid = f->asid,
+	    .vmid = f->vmid,
+	    .addr = f->addr,
+	    .tg = f->tg,
+	    .num = f->num,
+	    .scale = f->scale,
+	    .ttl = f->ttl,
+	    .leaf = f->leaf,
+	    .range = f->range,
+	    /* A trace's sync waits for completion: CS = SEV. */
+	    .cs = CMDQ_SYNC_0_CS_SEV,
+	    /* A cmd line has no resp key: RESUME takes its response from
+	     * the ssid's low bits (docs/trace-format.md). */
+	    .resp = f->opcode == CMDQ_OP_RESUME && ssv ? f->ssid & 3 : 0,
+	};
+	enum sm_smmu_cmd_key bad;
+	uint64_t max;
+	int rc = sm_smmu_cmd_check(&cmd, &bad, &max);
+	if (rc) {
+		*field = sm_smmu_cmd_key_name(bad);
+		return rc;
 	}
-	return 0;
+	return sm_smmu_cmd_build(&cmd, c, NULL);
 }

@@ -20,6 +20,7 @@
 #include "base/errbuf.h"
 #include "base/rng.h"
 #include "engine/stats.h"
+#include "arch/smmu_cmd.h"
 #include "arch/tlbi.h"
 #include "hw/mem/observe.h"
 #include "hw/mem/pgtable.h"
@@ -251,8 +252,6 @@ void sm_smmu_atc_inv_cmd(uint64_t c[2], uint32_t sid, uint32_t ssid,
 /* BTM: a broadcast TLBI from a PE, arriving at `arrive`. */
 uint64_t sm_smmu_dvm_apply(void *smmu, const struct sm_tlbi *t,
 			   uint64_t arrive);
-
-const char *sm_smmu_cmd_name(unsigned opcode);
 
 /* A command given field by field (a trace's `cmd` event). */
 struct sm_cmd_fields {
