@@ -97,7 +97,7 @@ struct sm_smmu_xlate {
 
 /* A queue the SMMU produces into (event queue, PRI queue): a ring of
  * 2^log2size records in memory; PROD/CONS carry a wrap bit above the index
- * (spec 3.5.2); OVFLG toggles when a record is lost to a full queue. */
+ * (spec 3.5); OVFLG toggles when a record is lost to a full queue. */
 struct sm_smmu_queue {
 	uint64_t base;
 	unsigned log2size, dwords;
@@ -250,7 +250,9 @@ void sm_smmu_atc_inv_cmd(uint64_t c[2], uint32_t sid, uint32_t ssid,
 uint64_t sm_smmu_dvm_apply(void *smmu, const struct sm_tlbi *t,
 			   uint64_t arrive);
 
-/* A command given field by field (a trace's `cmd` event). */
+/* A trace's `cmd` event field by field.  Kept for the simulator until it
+ * fills a struct sm_smmu_cmd and calls sm_smmu_cmd_build() (arch/smmu_cmd.h,
+ * the one builder this goes through). */
 struct sm_cmd_fields {
 	unsigned opcode;
 	uint32_t sid, ssid; /* ssid SMMUSIM_NO_SSID: SSV = 0 */
@@ -258,9 +260,10 @@ struct sm_cmd_fields {
 	uint64_t addr;
 	unsigned tg, num, scale, ttl, leaf, range;
 };
-/* Encode into two command words; a field out of its width names itself in
+/* Encode into two command words; a field out of its range names itself in
  * *field and fails (the opcode itself may be anything: an unknown one is
- * the SMMU's to reject with CERROR_ILL). */
+ * the SMMU's to reject with CERROR_ILL).  SSV = 1 when ssid is given, CMD_SYNC
+ * gets CS = SEV, RESUME its response from the ssid's low bits. */
 int sm_smmu_cmd_encode(const struct sm_cmd_fields *f, uint64_t c[2],
 		       const char **field);
 
