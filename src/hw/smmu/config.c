@@ -103,23 +103,24 @@ static bool ste_config(struct sm_smmu_ctx *c, const uint64_t *ste)
 	switch (sm_field_get(STRTAB_STE_0_CFG, ste[0])) {
 	case STRTAB_STE_0_CFG_ABORT:
 		c->abort = true;
-		return false;
+		break;
 	case STRTAB_STE_0_CFG_BYPASS:
 		c->bypass = true;
-		return false;
+		break;
 	case STRTAB_STE_0_CFG_S1_TRANS:
 		c->s1 = true;
-		return true;
+		break;
 	case STRTAB_STE_0_CFG_S2_TRANS:
 		c->s2 = true;
-		return true;
+		break;
 	case STRTAB_STE_0_CFG_NESTED:
 		c->s1 = c->s2 = true;
-		return true;
+		break;
 	default:
 		c->error = SM_EVT_C_BAD_STE; /* reserved Config */
-		return false;
+		break;
 	}
+	return c->s1 || c->s2;
 }
 
 /* Stage 2 from STE words 2 and 3.  False when the configuration is
