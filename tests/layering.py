@@ -41,6 +41,7 @@ TEST_LAYERS = {
     "test_mem": {"hw"},
     "test_cpu": {"hw"},
     "test_smmu": {"hw"},
+    "test_smmu_cmd": {"arch"},
     "test_oracle": {"check"},
     "test_trace": {"trace"},
     "test_import": {"trace"},

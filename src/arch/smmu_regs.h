@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SMMUv3 in-memory structures and command layout: field masks named as the
- * Arm SMMUv3 specification (IHI 0070, chapters 4 "Commands" and 5 "Data
- * structure formats") names the fields and as Linux's arm-smmu-v3.h spells
- * them, so a kernel developer can grep both code bases.  Values are our own
- * transcription of the spec's bit positions.
+ * SMMUv3 in-memory structures, command fields, event and PRI queue
+ * records: field masks named as the Arm SMMUv3 specification (IHI 0070:
+ * chapter 4 "Commands", chapter 5 "Data structure formats", chapter 7
+ * "Faults, errors and Event queue", chapter 8 on the PRI queue) names
+ * the fields and as Linux's arm-smmu-v3.h spells them, so a kernel
+ * developer can grep both code bases.  Values are our own transcription of
+ * the spec's bit positions.  The opcodes (CMDQ_OP_*) and which fields each
+ * command carries are in the command table, arch/smmu_cmd.h.
  */
 #ifndef SM_ARCH_SMMU_REGS_H
 #define SM_ARCH_SMMU_REGS_H
 
 #include <stdint.h>
+
+#include "arch/smmu_cmd.h"
 
 #define SM_GENMASK(h, l) ((~0ull >> (63 - (h))) & (~0ull << (l)))
 #define SM_BIT(n) (1ull << (n))
@@ -110,35 +115,14 @@ static inline uint64_t sm_field_prep(uint64_t mask, uint64_t v)
 #define CTXDESC_CD_1_TTB0_MASK SM_GENMASK(51, 4)
 #define CTXDESC_CD_3_MAIR SM_GENMASK(63, 0)
 
-/* Commands (spec 4), 2 x 64-bit words. */
+/* Command fields (spec chapter 4), 2 x 64-bit words; the opcodes and the
+ * fields of each command are in arch/smmu_cmd.h. */
 #define CMDQ_ENT_DWORDS 2
 #define CMDQ_0_OP SM_GENMASK(7, 0)
 #define CMDQ_0_SSV SM_BIT(11)
 
-#define CMDQ_OP_PREFETCH_CFG 0x01
-#define CMDQ_OP_PREFETCH_ADDR 0x02
-#define CMDQ_OP_CFGI_STE 0x03
-#define CMDQ_OP_CFGI_ALL 0x04 /* CFGI_STE_RANGE; Range = 31 means all */
-#define CMDQ_OP_CFGI_CD 0x05
-#define CMDQ_OP_CFGI_CD_ALL 0x06
-#define CMDQ_OP_TLBI_NH_ALL 0x10
-#define CMDQ_OP_TLBI_NH_ASID 0x11
-#define CMDQ_OP_TLBI_NH_VA 0x12
-#define CMDQ_OP_TLBI_NH_VAA 0x13
-#define CMDQ_OP_TLBI_EL3_ALL 0x18
-#define CMDQ_OP_TLBI_EL3_VA 0x1a
-#define CMDQ_OP_TLBI_EL2_ALL 0x20
-#define CMDQ_OP_TLBI_EL2_ASID 0x21
-#define CMDQ_OP_TLBI_EL2_VA 0x22
-#define CMDQ_OP_TLBI_EL2_VAA 0x23
-#define CMDQ_OP_TLBI_S12_VMALL 0x28
-#define CMDQ_OP_TLBI_S2_IPA 0x2a
-#define CMDQ_OP_TLBI_NSNH_ALL 0x30
-#define CMDQ_OP_ATC_INV 0x40
-#define CMDQ_OP_PRI_RESP 0x41
-#define CMDQ_OP_RESUME 0x44
-#define CMDQ_OP_STALL_TERM 0x45
-#define CMDQ_OP_CMD_SYNC 0x46
+#define CMDQ_PREFETCH_0_SID SM_GENMASK(63, 32)
+#define CMDQ_PREFETCH_1_ADDR_MASK SM_GENMASK(63, 12)
 
 #define CMDQ_CFGI_0_SSID SM_GENMASK(31, 12)
 #define CMDQ_CFGI_0_SID SM_GENMASK(63, 32)
@@ -153,6 +137,7 @@ static inline uint64_t sm_field_prep(uint64_t mask, uint64_t v)
 #define CMDQ_TLBI_1_TTL SM_GENMASK(9, 8)
 #define CMDQ_TLBI_1_TG SM_GENMASK(11, 10)
 #define CMDQ_TLBI_1_VA_MASK SM_GENMASK(63, 12)
+#define CMDQ_TLBI_1_IPA_MASK SM_GENMASK(51, 12)
 
 #define CMDQ_PRI_0_SSID SM_GENMASK(31, 12)
 #define CMDQ_PRI_0_SID SM_GENMASK(63, 32)
@@ -182,7 +167,7 @@ static inline uint64_t sm_field_prep(uint64_t mask, uint64_t v)
 #define CMDQ_SYNC_0_CS_IRQ 1
 #define CMDQ_SYNC_0_CS_SEV 2
 
-/* Event queue records (spec 7.3), 4 x 64-bit words. */
+/* Event queue records (spec 7.3 "Event records"), 4 x 64-bit words. */
 #define EVTQ_ENT_DWORDS 4
 #define EVTQ_0_ID SM_GENMASK(7, 0)
 #define EVTQ_0_SSV SM_BIT(11)
@@ -199,7 +184,7 @@ static inline uint64_t sm_field_prep(uint64_t mask, uint64_t v)
 #define EVTQ_3_IPA SM_GENMASK(51, 12)
 #define EVTQ_2_ADDR SM_GENMASK(63, 0)
 
-/* PRI queue records (spec 8.1, page request), 2 x 64-bit words. */
+/* PRI queue records (spec chapter 8, a page request), 2 x 64-bit words. */
 #define PRIQ_ENT_DWORDS 2
 #define PRIQ_0_SID SM_GENMASK(31, 0)
 #define PRIQ_0_SSID SM_GENMASK(51, 32)

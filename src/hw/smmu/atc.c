@@ -19,10 +19,10 @@
 #include <smmusim/error.h>
 #include <smmusim/event.h>
 
+#include "arch/smmu_regs.h"
 #include "base/alloc.h"
 #include "hw/mem/xlate.h"
-#include "arch/smmu_regs.h"
-#include "hw/smmu/smmu.h"
+#include "hw/smmu/smmu_internal.h"
 
 static struct sm_tcache *atc_of(struct sm_smmu *s, uint32_t sid, bool create)
 {
@@ -62,6 +62,15 @@ void sm_smmu_atc_fini(struct sm_smmu *s)
 	s->atc = NULL;
 }
 
+/* The level of a page or block of `size` bytes (4K granule). */
+static uint8_t level_of_size(uint64_t size)
+{
+	int level = 1;
+	while (level < 3 && sm_level_size(level) != size)
+		level++;
+	return (uint8_t)level;
+}
+
 void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 			   uint64_t va, bool write, uint64_t now, uint32_t tag,
 			   struct sm_smmu_xlate *out)
@@ -83,26 +92,16 @@ void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 					      .pa = e->pa + (va - e->va),
 					      .done = t,
 					      .asid = (uint16_t)e->asid};
-		struct sm_xlate_report r = {
-		    .agent_kind = SMMUSIM_AGENT_DEVICE,
-		    .sid = sid,
-		    .ssid = ssid,
-		    .cache = "dev.atc",
-		    .tag = tag,
-		    .cycle = now,
-		    .va = va,
-		    .write = write,
-		    .outcome = SM_XLATE_OK,
-		    .from_cache = true,
-		};
+		struct sm_xlate_report r =
+		    sm_smmu_device_report(sid, ssid, va, write, now, tag);
+		r.cache = "dev.atc";
+		r.outcome = SM_XLATE_OK;
+		r.from_cache = true;
 		sm_xlate_report_entry(&r, e);
 		/* Judged against what the stream's configuration names now
 		 * (as IOTLB hits are): an ATC entry of a previous domain or
 		 * address space is stale. */
-		r.root = cur.root;
-		r.root2 = cur.root2;
-		r.regime = (uint8_t)cur.kind;
-		r.s2_level = (int8_t)cur.s2_level;
+		sm_smmu_report_regime(&r, &cur);
 		r.no_context = !cur.root && !cur.root2;
 		sm_observe(&s->obs, &r);
 		return;
@@ -125,9 +124,7 @@ void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		    .regime = out->regime,
 		    .s2_level = out->s2_level,
 		    .asid = ssid,
-		    .level = (uint8_t)(out->page_size == (1ull << 30)	? 1
-				       : out->page_size == (1ull << 21) ? 2
-									: 3),
+		    .level = level_of_size(out->page_size),
 		    .perm = (uint8_t)out->perm,
 		    .global = false,
 		};
@@ -148,23 +145,20 @@ static bool atc_match(void *ctx, const struct sm_tc_entry *e)
 	return e->va < c->end && e->va + sm_tc_size(e) > c->start;
 }
 
-void sm_smmu_atc_inv(struct sm_smmu *s, uint64_t c0, uint64_t c1)
+void sm_smmu_atc_inv(struct sm_smmu *s, const struct sm_smmu_cmd *cmd)
 {
-	uint32_t sid = (uint32_t)sm_field_get(CMDQ_ATC_0_SID, c0);
-	unsigned size = (unsigned)sm_field_get(CMDQ_ATC_1_SIZE, c1);
-	struct atc_inv c = {.ssid = (c0 & CMDQ_0_SSV) ? (uint32_t)sm_field_get(
-							    CMDQ_ATC_0_SSID, c0)
-						      : SMMUSIM_NO_SSID};
-	struct sm_tcache *atc = atc_of(s, sid, false);
+	struct atc_inv c = {.ssid = cmd->ssv ? (uint32_t)cmd->ssid
+					     : SMMUSIM_NO_SSID};
+	struct sm_tcache *atc = atc_of(s, (uint32_t)cmd->sid, false);
 	if (!atc)
 		return;
-	if (size >= ATC_INV_SIZE_ALL) {
+	if (cmd->range >= ATC_INV_SIZE_ALL) {
 		c.start = 0;
 		c.end = UINT64_MAX;
 	} else {
-		/* An aligned span of 2^SIZE pages (spec 4.5.1). */
-		uint64_t span = 1ull << (size + 12);
-		c.start = (c1 & CMDQ_ATC_1_ADDR_MASK) & ~(span - 1);
+		/* An aligned span of 2^Size pages (CMD_ATC_INV). */
+		uint64_t span = 1ull << (cmd->range + 12);
+		c.start = cmd->addr & ~(span - 1);
 		c.end = c.start + span;
 	}
 	*s->st_atc_invalidated += sm_tc_inv_if(atc, atc_match, &c);
@@ -182,19 +176,20 @@ void sm_smmu_atc_for_each(const struct sm_smmu *s,
 void sm_smmu_atc_inv_cmd(uint64_t c[2], uint32_t sid, uint32_t ssid,
 			 uint64_t iova, uint64_t size)
 {
-	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_ATC_INV) |
-	       sm_field_prep(CMDQ_ATC_0_SID, sid);
-	if (ssid != SMMUSIM_NO_SSID)
-		c[0] |= CMDQ_0_SSV | sm_field_prep(CMDQ_ATC_0_SSID, ssid);
-	if (!size || iova + size < iova) {
-		c[1] = sm_field_prep(CMDQ_ATC_1_SIZE, ATC_INV_SIZE_ALL);
-		return;
+	struct sm_smmu_cmd cmd = {.op = CMDQ_OP_ATC_INV,
+				  .sid = sid,
+				  .ssv = ssid != SMMUSIM_NO_SSID,
+				  .ssid = ssid != SMMUSIM_NO_SSID ? ssid : 0,
+				  .range = ATC_INV_SIZE_ALL};
+	if (size && iova + size >= iova) {
+		/* arm_smmu_atc_inv_to_cmd: the smallest aligned power-of-two
+		 * span of pages covering [iova, iova + size). */
+		uint64_t ps = iova >> 12, pe = (iova + size - 1) >> 12;
+		unsigned log2 =
+		    ps == pe ? 0 : 64 - (unsigned)__builtin_clzll(ps ^ pe);
+		cmd.range = log2;
+		cmd.addr = (ps & ~((1ull << log2) - 1)) << 12;
 	}
-	/* arm_smmu_atc_inv_to_cmd: the smallest aligned power-of-two span
-	 * of pages covering [iova, iova + size). */
-	uint64_t ps = iova >> 12, pe = (iova + size - 1) >> 12;
-	unsigned log2 = ps == pe ? 0 : 64 - (unsigned)__builtin_clzll(ps ^ pe);
-	uint64_t mask = (1ull << log2) - 1;
-	c[1] = sm_field_prep(CMDQ_ATC_1_SIZE, log2) |
-	       (((ps & ~mask) << 12) & CMDQ_ATC_1_ADDR_MASK);
+	/* Every field fits by construction. */
+	sm_smmu_cmd_build(&cmd, c, NULL);
 }

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The SMMUv3 model: stream table and CD walk, configuration cache, IOTLB,
- * table walker, command queue, event records, and broadcast TLB maintenance
- * (BTM).
+ * The SMMUv3 model: stream table and CD fetch, configuration cache,
+ * micro-TLB, IOTLB, walk cache and table walker (stage 1, stage 2,
+ * nested), command queue, event and PRI queues, the stall model, the
+ * devices' ATCs (ATS), and broadcast TLB maintenance (BTM).  What each
+ * file of src/hw/smmu/ holds is listed at the top of smmu.c.
  *
- * The driver (src/os/smmu_drv.c) talks to it as software talks to a real
- * SMMU: it writes STEs, CDs and commands into simulated memory and "writes
- * registers" (strtab base, CMDQ base, CMDQ_PROD).  Devices call
+ * The driver (src/kernel/iommu/arm-smmu-v3/arm-smmu-v3.c) talks to it as
+ * software talks to a real SMMU: it writes STEs, CDs and commands into
+ * simulated memory and "writes registers" (strtab base, CMDQ base,
+ * CMDQ_PROD).  Devices call sm_smmu_device_access() or
  * sm_smmu_translate().  The SMMU never sees a VMA or a notifier.
  */
 #ifndef SM_HW_SMMU_SMMU_H
@@ -20,6 +23,7 @@
 #include "base/errbuf.h"
 #include "base/rng.h"
 #include "engine/stats.h"
+#include "arch/smmu_cmd.h"
 #include "arch/tlbi.h"
 #include "hw/mem/observe.h"
 #include "hw/mem/pgtable.h"
@@ -93,7 +97,7 @@ struct sm_smmu_xlate {
 
 /* A queue the SMMU produces into (event queue, PRI queue): a ring of
  * 2^log2size records in memory; PROD/CONS carry a wrap bit above the index
- * (spec 3.5.2); OVFLG toggles when a record is lost to a full queue. */
+ * (spec 3.5); OVFLG toggles when a record is lost to a full queue. */
 struct sm_smmu_queue {
 	uint64_t base;
 	unsigned log2size, dwords;
@@ -227,19 +231,13 @@ static inline uint32_t sm_smmu_queue_used(const struct sm_smmu_queue *q)
 	return (q->prod - q->cons + n2) & (n2 - 1);
 }
 
-/* ATS (src/smmu/atc.c).  A device access: through the device's ATC when
- * its STE allows ATS and dev.ats is on, else an ordinary translation. */
+/* ATS (atc.c).  A device access: through the device's ATC when its STE
+ * allows ATS and dev.ats is on, else an ordinary translation. */
 void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 			   uint64_t va, bool write, uint64_t now, uint32_t tag,
 			   struct sm_smmu_xlate *out);
 /* Is the stalled transaction (sid, stag) still held? */
 bool sm_smmu_stall_held(const struct sm_smmu *s, uint32_t sid, uint16_t stag);
-/* Whether (sid, ssid) may use ATS now (a valid translating STE with
- * EATS); *now (if non-NULL) gets the regime its configuration names. */
-bool sm_smmu_eats(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
-		  struct sm_regime *now);
-void sm_smmu_atc_inv(struct sm_smmu *s, uint64_t c0, uint64_t c1);
-void sm_smmu_atc_fini(struct sm_smmu *s);
 void sm_smmu_atc_for_each(const struct sm_smmu *s,
 			  void (*fn)(void *ctx, const struct sm_tcache *tc),
 			  void *ctx);
@@ -252,9 +250,9 @@ void sm_smmu_atc_inv_cmd(uint64_t c[2], uint32_t sid, uint32_t ssid,
 uint64_t sm_smmu_dvm_apply(void *smmu, const struct sm_tlbi *t,
 			   uint64_t arrive);
 
-const char *sm_smmu_cmd_name(unsigned opcode);
-
-/* A command given field by field (a trace's `cmd` event). */
+/* A trace's `cmd` event field by field.  Kept for the simulator until it
+ * fills a struct sm_smmu_cmd and calls sm_smmu_cmd_build() (arch/smmu_cmd.h,
+ * the one builder this goes through). */
 struct sm_cmd_fields {
 	unsigned opcode;
 	uint32_t sid, ssid; /* ssid SMMUSIM_NO_SSID: SSV = 0 */
@@ -262,9 +260,10 @@ struct sm_cmd_fields {
 	uint64_t addr;
 	unsigned tg, num, scale, ttl, leaf, range;
 };
-/* Encode into two command words; a field out of its width names itself in
+/* Encode into two command words; a field out of its range names itself in
  * *field and fails (the opcode itself may be anything: an unknown one is
- * the SMMU's to reject with CERROR_ILL). */
+ * the SMMU's to reject with CERROR_ILL).  SSV = 1 when ssid is given, CMD_SYNC
+ * gets CS = SEV, RESUME its response from the ssid's low bits. */
 int sm_smmu_cmd_encode(const struct sm_cmd_fields *f, uint64_t c[2],
 		       const char **field);
 

@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SMMU's command queue (SMMUv3 spec 3.5 and chapter 4 "Commands"):
+ * consuming commands from CMDQ_CONS up to CMDQ_PROD and executing each by
+ * its class, as the command table (arch/smmu_cmd.h) decodes it.
+ *
+ * Commands are consumed in order, each taking smmu.lat.cmd cycles plus its
+ * class's (smmu.lat.cmd_cfgi, _tlbi, _sync) and, for TLB invalidations, a
+ * lookup per page up to a whole IOTLB scan; their effects on the caches
+ * are applied as each is consumed.  An opcode outside the table, or an
+ * illegal encoding, stops the queue with CMDQ_CONS.ERR = CERROR_ILL and
+ * GERROR.CMDQ_ERR until software acknowledges it (spec 7.1 "Command queue
+ * errors").
+ */
+#include <smmusim/error.h>
+#include <smmusim/event.h>
+
+#include "arch/smmu_regs.h"
+#include "hw/smmu/smmu_internal.h"
+
+void sm_smmu_set_cmdq(struct sm_smmu *s, uint64_t base, unsigned log2size)
+{
+	s->cmdq_base = base;
+	s->cmdq_log2size = log2size;
+	s->cmdq_prod = s->cmdq_cons = 0;
+}
+
+/* ---- per class ---- */
+
+static void exec_cfgi(struct sm_smmu *s, const struct sm_smmu_cmd *c)
+{
+	uint32_t sid = (uint32_t)c->sid;
+	switch (c->op) {
+	case CMDQ_OP_CFGI_STE:
+	case CMDQ_OP_CFGI_CD_ALL:
+		sm_smmu_cfg_inv(s, sid, 1, true, 0);
+		break;
+	case CMDQ_OP_CFGI_ALL:
+		/* CFGI_STE_RANGE: the aligned 2^(Range+1) StreamIDs holding
+		 * sid; Range = 31 is CFGI_ALL. */
+		if (c->range >= 31)
+			sm_smmu_cfg_inv(s, 0, 1ull << 32, true, 0);
+		else
+			sm_smmu_cfg_inv(s, sid & ~((1u << (c->range + 1)) - 1),
+					1ull << (c->range + 1), true, 0);
+		break;
+	case CMDQ_OP_CFGI_CD:
+		sm_smmu_cfg_inv(s, sid, 1, false, (uint32_t)c->ssid);
+		break;
+	}
+}
+
+/* The pages of a TLBI's address range: one with TG = 0, else the range
+ * form (IDR3.RIL) of (NUM+1) * 2^SCALE granules.  False for an illegal
+ * encoding: TTL = NUM = SCALE = 0 with TG != 0 (spec chapter 4,
+ * CMD_TLBI_NH_VA), or a granule other than 4K (the only one modelled). */
+static bool tlbi_pages(const struct sm_smmu_cmd *c, uint64_t *pages)
+{
+	*pages = 1;
+	if (!c->tg)
+		return true;
+	if (c->tg != 1 || (!c->ttl && !c->num && !c->scale))
+		return false;
+	*pages = (c->num + 1) << c->scale;
+	return true;
+}
+
+struct s2ipa {
+	uint16_t vmid;
+	uint64_t start, end;
+	int level; /* TTL of the range form; 0 = any */
+};
+
+static bool s2ipa_match(void *ctx, const struct sm_tc_entry *e)
+{
+	const struct s2ipa *m = ctx;
+	if (e->vmid != m->vmid)
+		return false;
+	if (e->regime == SM_REGIME_NESTED)
+		return true;
+	return e->regime == SM_REGIME_S2 && e->va < m->end &&
+	       e->va + sm_tc_size(e) > m->start &&
+	       (!m->level || e->level == m->level);
+}
+
+/* Stage-2 entries of the VMID over the IPA range; combined (nested)
+ * entries do not record their IPA, so all of the VMID's go (a superset
+ * the spec allows). */
+static bool tlbi_s2_ipa(struct sm_smmu *s, const struct sm_smmu_cmd *c)
+{
+	uint64_t pages;
+	if (!tlbi_pages(c, &pages))
+		return false;
+	struct s2ipa m = {(uint16_t)c->vmid, c->addr, c->addr, 0};
+	if (c->tg)
+		m.level = (int)c->ttl;
+	m.end = m.start + pages * SM_PAGE_SIZE;
+	*s->st_iotlb_invalidated += sm_tc_inv_if(&s->iotlb, s2ipa_match, &m);
+	sm_smmu_flush_utlb(s);
+	return true;
+}
+
+/* TLBI_NH_VA / TLBI_NH_VAA: stage-1 (and nested) entries of the VMID over
+ * the VA range, of the ASID or global (VAA: of any ASID). */
+static bool tlbi_nh_va(struct sm_smmu *s, const struct sm_smmu_cmd *c)
+{
+	uint64_t pages;
+	if (!tlbi_pages(c, &pages))
+		return false;
+	enum sm_tc_asid_match m = c->op == CMDQ_OP_TLBI_NH_VAA
+				      ? SM_TC_ASID_ANY
+				      : SM_TC_ASID_OR_GLOBAL;
+	uint16_t asid = (uint16_t)c->asid;
+	/* The IOTLB holds leaves only, so LEAF changes nothing; TTL (range
+	 * form) limits the level. */
+	*s->st_iotlb_invalidated +=
+	    sm_tc_inv_range(&s->iotlb, (uint16_t)c->vmid, asid, m, c->addr,
+			    pages, c->tg ? (int)c->ttl : 0);
+	/* LEAF = 0 also drops the cached table descriptors. */
+	if (s->has_walk && !c->leaf)
+		sm_tc_inv_range(&s->walk, 0, asid, m, c->addr, pages, 0);
+	sm_smmu_flush_utlb(s);
+	return true;
+}
+
+/* A TLB invalidation; false if its encoding is illegal. */
+static bool exec_tlbi(struct sm_smmu *s, const struct sm_smmu_cmd *c)
+{
+	uint16_t vmid = (uint16_t)c->vmid;
+	switch (c->op) {
+	case CMDQ_OP_TLBI_S12_VMALL:
+	case CMDQ_OP_TLBI_NH_ALL:
+		/* S12_VMALL: every stage-1, stage-2 and combined entry of the
+		 * VMID.  NH_ALL: its stage-1 entries; its stage-2 entries go
+		 * too (more than asked, which the spec permits). */
+		*s->st_iotlb_invalidated += sm_tc_inv_vmid(&s->iotlb, vmid);
+		if (s->has_walk)
+			sm_tc_inv_all(&s->walk);
+		break;
+	case CMDQ_OP_TLBI_S2_IPA:
+		return tlbi_s2_ipa(s, c);
+	case CMDQ_OP_TLBI_NSNH_ALL:
+		*s->st_iotlb_invalidated += sm_tc_inv_all(&s->iotlb);
+		if (s->has_walk)
+			sm_tc_inv_all(&s->walk);
+		break;
+	case CMDQ_OP_TLBI_NH_ASID:
+		*s->st_iotlb_invalidated +=
+		    sm_tc_inv_asid(&s->iotlb, vmid, (uint16_t)c->asid);
+		if (s->has_walk)
+			sm_tc_inv_asid(&s->walk, vmid, (uint16_t)c->asid);
+		break;
+	case CMDQ_OP_TLBI_NH_VA:
+	case CMDQ_OP_TLBI_NH_VAA:
+		return tlbi_nh_va(s, c);
+	default:
+		/* The EL2 and EL3 TLBIs have no effect on what this model
+		 * caches (it has no EL2 or EL3 regime). */
+		return true;
+	}
+	sm_smmu_flush_utlb(s);
+	return true;
+}
+
+/* Service time beyond smmu.lat.cmd: the class's, and for TLBIs the IOTLB
+ * scan (by VA: a lookup per page; by ASID or VMID, ALL, and TLBI_S2_IPA,
+ * which drops every nested entry of its VMID: a whole scan). */
+static uint64_t class_cost(const struct sm_smmu *s,
+			   const struct sm_smmu_cmd_def *d,
+			   const struct sm_smmu_cmd *c)
+{
+	switch (d->cls) {
+	case SM_SMMU_CMD_CFGI:
+		return s->lat_cmd_cfgi;
+	case SM_SMMU_CMD_SYNC:
+		return s->lat_cmd_sync;
+	case SM_SMMU_CMD_TLBI:
+		if (c->op == CMDQ_OP_TLBI_NH_VA || c->op == CMDQ_OP_TLBI_NH_VAA)
+			return sm_smmu_inv_cost(
+			    s, c->tg ? (c->num + 1) << c->scale : 1);
+		return sm_smmu_inv_cost(s, UINT64_MAX);
+	default:
+		return 0;
+	}
+}
+
+/* Execute one command (false if it is illegal: CERROR_ILL); *cost gets its
+ * service time. */
+static bool exec_cmd(struct sm_smmu *s, uint64_t c0, uint64_t c1,
+		     uint64_t *cost)
+{
+	const uint64_t w[2] = {c0, c1};
+	struct sm_smmu_cmd c;
+	const struct sm_smmu_cmd_def *d = sm_smmu_cmd_decode(w, &c);
+	*cost = s->lat_cmd;
+	if (!d)
+		return false;
+	*cost += class_cost(s, d, &c);
+	switch (d->cls) {
+	case SM_SMMU_CMD_CFGI:
+		exec_cfgi(s, &c);
+		break;
+	case SM_SMMU_CMD_TLBI:
+		if (!exec_tlbi(s, &c))
+			return false;
+		break;
+	case SM_SMMU_CMD_ATC:
+		sm_smmu_atc_inv(s, &c);
+		break;
+	case SM_SMMU_CMD_STALL:
+		if (c.op == CMDQ_OP_RESUME)
+			sm_smmu_stall_resume(s, &c);
+		else
+			sm_smmu_stall_term(s, &c);
+		break;
+	default:
+		/* SYNC completes in order (sm_smmu_write_prod); PRI_RESP and
+		 * the prefetches are counted and have no effect on what this
+		 * model caches. */
+		break;
+	}
+	/* Counted once executed: an illegal command is in
+	 * smmu.cmdq.errors only. */
+	(*s->st_cmd[c.op])++;
+	return true;
+}
+
+uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now)
+{
+	uint32_t n = 1u << s->cmdq_log2size;
+	uint32_t mask = (n << 1) - 1; /* index + wrap bit */
+	uint64_t t = sm_smmu_max_u64(now, s->cmdq_busy_until);
+
+	s->cmdq_prod = prod & mask;
+	while (!s->cmdq_halted && s->cmdq_cons != s->cmdq_prod) {
+		uint32_t idx = s->cmdq_cons & (n - 1);
+		uint64_t pa = s->cmdq_base + (uint64_t)idx * 16;
+		uint64_t c0 = sm_physmem_read64(s->pm, pa);
+		uint64_t c1 = sm_physmem_read64(s->pm, pa + 8);
+		uint64_t cost;
+		bool ok = exec_cmd(s, c0, c1, &cost);
+		t += cost;
+		if (!ok) {
+			/* CONS stays on the bad command; GERROR.CMDQ_ERR set
+			 * until software acknowledges (spec 7.1). */
+			s->cmdq_halted = true;
+			s->cmdq_cerror = CMDQ_ERR_CERROR_ILL_IDX;
+			(*s->st_cmdq_errors)++;
+			break;
+		}
+		s->cmdq_cons = (s->cmdq_cons + 1) & mask;
+	}
+	s->cmdq_busy_until = t;
+	return t;
+}
+
+void sm_smmu_ack_cmdq_error(struct sm_smmu *s)
+{
+	uint32_t n = 1u << s->cmdq_log2size;
+	if (!s->cmdq_halted)
+		return;
+	/* Linux replaces the faulting command with a CMD_SYNC and moves on
+	 * (arm_smmu_cmdq_skip_err); to the model that is skipping it. */
+	s->cmdq_cons = (s->cmdq_cons + 1) & ((n << 1) - 1);
+	s->cmdq_halted = false;
+	s->cmdq_cerror = 0;
+}
+
+/* A trace's `cmd` line, field by field, into command words (until the
+ * simulator builds struct sm_smmu_cmd itself). */
+int sm_smmu_cmd_encode(const struct sm_cmd_fields *f, uint64_t c[2],
+		       const char **field)
+{
+	bool ssv = f->ssid != SMMUSIM_NO_SSID;
+	struct sm_smmu_cmd cmd = {
+	    .op = f->opcode,
+	    .sid = f->sid,
+	    .ssv = ssv,
+	    .ssid = ssv ? f->ssid : 0,
+	    .asid = f->asid,
+	    .vmid = f->vmid,
+	    .addr = f->addr,
+	    .tg = f->tg,
+	    .num = f->num,
+	    .scale = f->scale,
+	    .ttl = f->ttl,
+	    .leaf = f->leaf,
+	    .range = f->range,
+	    /* A trace's sync waits for completion: CS = SEV. */
+	    .cs = CMDQ_SYNC_0_CS_SEV,
+	    /* A cmd line has no resp key: RESUME takes its response from
+	     * the ssid's low bits (docs/trace-format.md). */
+	    .resp = f->opcode == CMDQ_OP_RESUME && ssv ? f->ssid & 3 : 0,
+	};
+	enum sm_smmu_cmd_key bad;
+	uint64_t max;
+	int rc = sm_smmu_cmd_check(&cmd, &bad, &max);
+	if (rc) {
+		*field = sm_smmu_cmd_key_name(bad);
+		return rc;
+	}
+	return sm_smmu_cmd_build(&cmd, c, NULL);
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The stall model (SMMUv3 spec 3.12, "Fault models, recording and
+ * reporting"): under a CD with S = 1 a recoverable stage-1 fault does not
+ * terminate the transaction; the SMMU holds it and writes an event record
+ * with STALL = 1 and a stall tag (STAG).  Software fixes the fault and
+ * answers with CMD_RESUME (StreamID, STAG, RETRY or ABORT), or gives up on
+ * every held transaction of a stream with CMD_STALL_TERM.
+ *
+ * The SMMU has smmu.stall.slots places to hold transactions; a fault that
+ * finds them all busy is terminated instead (smmu.stall.no_slot).  The
+ * translation flow decides when to stall (translate.c); this file keeps
+ * the slots and executes the two commands.
+ */
+#include "hw/smmu/smmu_internal.h"
+
+#include "arch/smmu_regs.h"
+
+static struct sm_stall *find_stall(const struct sm_smmu *s, uint32_t sid,
+				   uint16_t stag)
+{
+	for (unsigned i = 0; i < s->nstall_slots; i++)
+		if (s->stalls[i].used && s->stalls[i].sid == sid &&
+		    s->stalls[i].stag == stag)
+			return &s->stalls[i];
+	return NULL;
+}
+
+bool sm_smmu_stall_held(const struct sm_smmu *s, uint32_t sid, uint16_t stag)
+{
+	return find_stall(s, sid, stag) != NULL;
+}
+
+struct sm_stall *sm_smmu_stall_hold(struct sm_smmu *s, uint32_t sid)
+{
+	for (unsigned i = 0; i < s->nstall_slots; i++)
+		if (!s->stalls[i].used) {
+			s->stalls[i] =
+			    (struct sm_stall){sid, s->stag_next++, true};
+			return &s->stalls[i];
+		}
+	(*s->st_stall_full)++;
+	return NULL;
+}
+
+/* CMD_RESUME: retry or terminate the stalled transaction (SID, STAG); a
+ * RESUME that matches none is ignored. */
+void sm_smmu_stall_resume(struct sm_smmu *s, const struct sm_smmu_cmd *c)
+{
+	struct sm_stall *h = find_stall(s, (uint32_t)c->sid, (uint16_t)c->stag);
+	if (!h) {
+		(*s->st_stall_bad_resume)++;
+		return;
+	}
+	h->used = false;
+	if (c->resp == CMDQ_RESUME_0_RESP_RETRY)
+		(*s->st_stall_resumed)++;
+	else
+		(*s->st_stall_terminated)++;
+}
+
+/* CMD_STALL_TERM: terminate every stalled transaction of the StreamID. */
+void sm_smmu_stall_term(struct sm_smmu *s, const struct sm_smmu_cmd *c)
+{
+	for (unsigned i = 0; i < s->nstall_slots; i++)
+		if (s->stalls[i].used && s->stalls[i].sid == c->sid) {
+			s->stalls[i].used = false;
+			(*s->st_stall_terminated)++;
+		}
+}

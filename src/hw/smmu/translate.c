@@ -1,0 +1,436 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SMMU's translation of one transaction, in the order of the SMMUv3
+ * spec's translation procedure (3.3 "Data structures and translation
+ * procedure"):
+ *
+ *   1. wait for one of smmu.xlate_slots (translations in flight);
+ *   2. configuration: the (STE, CD) pair of (StreamID, SubstreamID) from
+ *      the configuration cache, else fetched and checked (config.c); a
+ *      configuration error is recorded and ends the translation, an
+ *      aborting STE terminates it without a record, a bypassing one passes
+ *      the address through;
+ *   3. the regime the configuration names: stage 1 (entries tagged by
+ *      ASID), stage 2 only (tagged by VMID) or nested (both);
+ *   4. the micro-TLB of the stream, then the IOTLB (a hit may be a cached
+ *      translation fault: a negative entry);
+ *   5. on a miss, the table walk (stage-1 walks through the walk cache),
+ *      whose result fills the IOTLB and micro-TLB;
+ *   6. a fault is recorded in the event queue when the CD (stage 1) or the
+ *      STE (stage 2) asks for it, and, under a CD with S = 1, stalls the
+ *      transaction (stall.c).
+ *
+ * Permissions are cached with the translation (like a PE's TLB, an SMMU
+ * may cache the permissions of a walk).  With
+ * smmu.iotlb.perm_fault_from_cache on, a write that hits a read-only entry
+ * faults without a walk: that is what QEMU's IOTLB does and what real
+ * implementations may do, and it is why a permission upgrade must be
+ * followed by an invalidation that reaches the SMMU.  gem5 re-walks in
+ * that case; smmu.iotlb.perm_fault_from_cache=off models that.
+ *
+ * Walks happen at the cycle of the call; the latency is returned in
+ * out->done for the caller to account (docs/model.md).
+ */
+#include <smmusim/error.h>
+#include <smmusim/event.h>
+
+#include "arch/smmu_regs.h"
+#include "hw/mem/pgtable.h"
+#include "hw/mem/xlate.h"
+#include "hw/smmu/smmu_internal.h"
+
+/* One translation in flight: what the steps share. */
+struct xlate {
+	struct sm_smmu *s;
+	uint32_t sid, ssid;
+	uint64_t va;
+	bool write;
+	unsigned need; /* SMMUSIM_PROT_R or _W */
+	uint64_t now, t;
+	struct sm_smmu_xlate *out;
+	struct sm_xlate_report r;
+	enum sm_smmu_event ev;
+	struct sm_smmu_evt_s2 ex;
+	bool s2fault;	       /* a fault of stage 2 (counted, S2R) */
+	struct sm_stall *held; /* the slot of a stalled transaction */
+	const struct sm_smmu_ctx *c;
+	struct sm_regime rg;
+	uint16_t vmid, asid;
+	uint32_t atag; /* ASID tag of cached entries */
+};
+
+static enum sm_smmu_event walk_event(enum sm_walk_fault f)
+{
+	switch (f) {
+	case SM_WALK_FAULT_STAGE2: /* a stage-2 translation fault (S2) */
+	case SM_WALK_FAULT_TRANSLATION:
+		return SM_EVT_F_TRANSLATION;
+	case SM_WALK_FAULT_ACCESS_FLAG:
+		return SM_EVT_F_ACCESS;
+	case SM_WALK_FAULT_ADDR_SIZE:
+		return SM_EVT_F_ADDR_SIZE;
+	case SM_WALK_OK:
+		break;
+	}
+	return SM_EVT_NONE;
+}
+
+static enum sm_xlate_outcome event_outcome(enum sm_smmu_event e)
+{
+	switch (e) {
+	case SM_EVT_NONE:
+		return SM_XLATE_OK;
+	case SM_EVT_F_TRANSLATION:
+		return SM_XLATE_FAULT_TRANSLATION;
+	case SM_EVT_F_PERMISSION:
+		return SM_XLATE_FAULT_PERMISSION;
+	case SM_EVT_F_ACCESS:
+		return SM_XLATE_FAULT_ACCESS_FLAG;
+	case SM_EVT_F_ADDR_SIZE:
+		return SM_XLATE_FAULT_ADDR_SIZE;
+	default:
+		return SM_XLATE_FAULT_CONFIG;
+	}
+}
+
+static void fill_iotlb(struct sm_smmu *s, const struct sm_tc_entry *ne)
+{
+	uint64_t fl = s->iotlb.flushes;
+	(*s->st_iotlb_fills)++;
+	if (sm_tc_fill(&s->iotlb, ne))
+		(*s->st_iotlb_evictions)++;
+	*s->st_iotlb_flush_full += s->iotlb.flushes - fl;
+}
+
+/* 1. A translation needs one of smmu.xlate_slots: it waits for the one
+ * that frees first.  (Its functional effects still happen now.) */
+static uint64_t *wait_for_slot(struct sm_smmu *s, uint64_t *t)
+{
+	uint64_t *slot = &s->slot_free[0];
+	for (unsigned i = 1; i < s->nslots; i++)
+		if (s->slot_free[i] < *slot)
+			slot = &s->slot_free[i];
+	if (*slot > *t) {
+		*s->st_xlate_queue += *slot - *t;
+		*t = *slot;
+	}
+	return slot;
+}
+
+/* STE.Config = abort: terminated, no event (spec 5.2). */
+static void terminate_aborted(struct xlate *x)
+{
+	struct sm_smmu *s = x->s;
+	(*s->st_aborted)++;
+	x->out->outcome = SM_XLATE_FAULT_CONFIG;
+	x->out->done = x->t;
+	x->r.outcome = x->out->outcome;
+	sm_hist_record(s->h_xlate, x->t - x->now);
+	sm_observe(&s->obs, &x->r);
+}
+
+/* 3. The regime and the tags of its cached entries. */
+static void select_regime(struct xlate *x)
+{
+	const struct sm_smmu_ctx *c = x->c;
+	x->rg = sm_smmu_ctx_regime(c);
+	x->vmid = c->s2 ? c->vmid : 0;
+	x->asid = c->s1 ? c->asid : 0;
+	/* Stage-2-only entries get an ASID tag no stage-1 lookup or TLBI
+	 * can match (a nested stream of the same VMID must not hit an IPA
+	 * entry). */
+	x->atag = c->s1 ? x->asid : SM_TC_ASID_STAGE2;
+	x->s2fault = x->rg.kind == SM_REGIME_S2;
+	x->ex.ipa = x->va; /* stage 2 only: the input is the IPA */
+	x->r.asid = x->asid;
+	sm_smmu_report_regime(&x->r, &x->rg);
+	x->out->asid = x->asid;
+}
+
+/* An input address the configuration cannot translate: a translation
+ * fault without a walk. */
+static bool input_out_of_range(const struct xlate *x)
+{
+	const struct sm_smmu_ctx *c = x->c;
+	/* EPD0 disables walks of TTB0 (how Linux quiets a CD whose mm has
+	 * gone); stage 2 only: an IPA beyond VTCR.T0SZ. */
+	if (c->s1)
+		return c->epd0 || x->va >> (64 - c->t0sz);
+	return x->va >> (64 - c->s2t0sz);
+}
+
+/* 4. Micro-TLB (per stream: its entries are tagged with the StreamID in
+ * the VMID field; it is emptied by every TLBI and CFGI, so the stream's
+ * VMID cannot change under an entry), then the IOTLB. */
+static struct sm_tc_entry *tlb_lookup(struct xlate *x)
+{
+	struct sm_smmu *s = x->s;
+	struct sm_tc_entry *e = NULL;
+	if (s->has_utlb) {
+		x->t += s->lat_utlb;
+		e = sm_tc_lookup(&s->utlb, x->sid, x->atag, x->va);
+		(*(e ? s->st_utlb_hits : s->st_utlb_misses))++;
+		if (e)
+			x->r.cache = "smmu.utlb";
+	}
+	if (!e) {
+		x->t += s->lat_iotlb;
+		e = sm_tc_lookup(&s->iotlb, x->vmid, x->atag, x->va);
+		if (e) {
+			(*s->st_iotlb_hits)++;
+			x->r.cache = "smmu.iotlb";
+			if (s->has_utlb) {
+				struct sm_tc_entry ue = *e;
+				ue.vmid = x->sid;
+				sm_tc_fill(&s->utlb, &ue);
+			}
+		} else {
+			(*s->st_iotlb_misses)++;
+		}
+	}
+	if (e && !(e->flags & SM_IOTLB_F_NEG) && !(e->perm & x->need) &&
+	    !s->perm_fault_from_cache) {
+		/* gem5-like: a cached entry that would fault is dropped and
+		 * the walk decides. */
+		*s->st_iotlb_invalidated += sm_tc_inv_va(
+		    &s->iotlb, x->vmid, x->atag, SM_TC_ASID_OR_GLOBAL, x->va);
+		if (s->has_utlb)
+			sm_tc_inv_all(&s->utlb);
+		e = NULL;
+	}
+	return e;
+}
+
+/* The translation behind an OK outcome (what an ATC caches). */
+static void translated(struct xlate *x, uint64_t pa, unsigned perm,
+		       uint64_t page_size, const struct sm_tc_entry *e)
+{
+	struct sm_smmu_xlate *out = x->out;
+	out->pa = pa;
+	out->perm = perm;
+	out->page_size = page_size;
+	out->root = e->root;
+	out->root2 = e->root2;
+	out->regime = e->regime;
+	out->s2_level = e->s2_level;
+}
+
+/* 4'. A TLB hit decides the outcome. */
+static void use_cached(struct xlate *x, const struct sm_tc_entry *e)
+{
+	x->out->hit = true;
+	x->r.from_cache = true;
+	sm_xlate_report_entry(&x->r, e);
+	/* The oracle judges a hit against the tables the stream's
+	 * configuration names now, not those the entry was walked from: an
+	 * entry of another context (a reused ASID or VMID that was never
+	 * invalidated) is then a stale translation. */
+	sm_smmu_report_regime(&x->r, &x->rg);
+	if (e->flags & SM_IOTLB_F_NEG) {
+		/* A cached translation fault: no walk. */
+		(*x->s->st_neg_hits)++;
+		x->ev = SM_EVT_F_TRANSLATION;
+	} else if (e->perm & x->need) {
+		translated(x, e->pa + (x->va - e->va), e->perm, sm_tc_size(e),
+			   e);
+	} else {
+		x->ev = SM_EVT_F_PERMISSION;
+	}
+}
+
+/* 5. The walk itself: stage 1 through the walk cache (it holds stage-1
+ * table descriptors), stage 2 and nested with the page-table walker. */
+static void walk_tables(struct xlate *x, struct sm_walk *w)
+{
+	struct sm_smmu *s = x->s;
+	(*s->st_walks)++;
+	if (x->rg.kind == SM_REGIME_S1) {
+		bool wc_hit;
+		x->t += sm_xlate_walk(s->pm, s->has_walk ? &s->walk : NULL, 0,
+				      x->asid, x->c->ttb0, x->va, w, &wc_hit) *
+			s->lat_wc;
+		if (s->has_walk)
+			(*(wc_hit ? s->st_wc_hits : s->st_wc_misses))++;
+	} else {
+		sm_pgt_translate(s->pm, &x->rg, x->va, w);
+		x->s2fault |= w->fault == SM_WALK_FAULT_STAGE2;
+		if (w->ipa != SM_NO_IPA)
+			x->ex.ipa = w->ipa;
+		if (w->s2_table)
+			x->ex.cls = EVTQ_1_CLASS_TT;
+	}
+	*s->st_walk_reads += w->reads;
+	x->t += w->reads * s->lat_mem;
+}
+
+/* 5'. A walk that translated fills the IOTLB and the micro-TLB, even
+ * when the access then faults on permission. */
+static void fill_walked(struct xlate *x, const struct sm_walk *w)
+{
+	struct sm_smmu *s = x->s;
+	const struct sm_smmu_ctx *c = x->c;
+	struct sm_tc_entry ne = sm_xlate_entry(
+	    w, x->va, c->ttb0, x->asid, c->aset || !c->s1 ? 0 : SM_IOTLB_F_BTM);
+	ne.vmid = x->vmid;
+	ne.root2 = x->rg.root2;
+	ne.regime = (uint8_t)x->rg.kind;
+	ne.s2_level = (int8_t)x->rg.s2_level;
+	if (!c->s1) {
+		ne.global = false; /* stage 2: no ASID */
+		ne.asid = SM_TC_ASID_STAGE2;
+	}
+	fill_iotlb(s, &ne);
+	if (s->has_utlb) {
+		ne.vmid = x->sid;
+		sm_tc_fill(&s->utlb, &ne);
+		ne.vmid = 0;
+	}
+	sm_xlate_report_entry(&x->r, &ne);
+	if (w->perm & x->need)
+		translated(x, w->pa, w->perm, w->page_size, &ne);
+	else
+		x->ev = SM_EVT_F_PERMISSION;
+}
+
+/* 5''. Negative caching: remember that the page did not translate (perm
+ * 0, the page as a 4K entry). */
+static void fill_negative(struct xlate *x)
+{
+	struct sm_tc_entry ne = {
+	    .va = x->va & SM_PAGE_MASK,
+	    .root = x->c->ttb0,
+	    .root2 = x->rg.root2,
+	    .regime = (uint8_t)x->rg.kind,
+	    .s2_level = (int8_t)x->rg.s2_level,
+	    .asid = x->atag,
+	    .vmid = x->vmid,
+	    .level = 3,
+	    .flags = SM_IOTLB_F_NEG | (x->c->aset ? 0 : SM_IOTLB_F_BTM),
+	};
+	(*x->s->st_neg_fills)++;
+	fill_iotlb(x->s, &ne);
+}
+
+static void walk(struct xlate *x)
+{
+	struct sm_walk w;
+	walk_tables(x, &w);
+	x->ev = walk_event(w.fault);
+	if (w.fault == SM_WALK_OK)
+		fill_walked(x, &w);
+	else if (w.fault == SM_WALK_FAULT_TRANSLATION && x->s->neg_cache)
+		fill_negative(x);
+}
+
+/* 6. Whether a fault is recorded, and whether it stalls. */
+static void fault_policy(struct xlate *x)
+{
+	const struct sm_smmu_ctx *c = x->c;
+	enum sm_smmu_event ev = x->ev;
+	/* Stage-1 faults are recorded when the CD asks for it (CD.R), those
+	 * of the stage-2 part when the STE does (STE.S2R). */
+	if (ev != SM_EVT_NONE && (x->s2fault ? c->s2record : c->record))
+		x->out->recorded = true;
+	if (ev != SM_EVT_NONE && x->s2fault)
+		(*x->s->st_faults_stage2)++;
+	x->ex.s2 = x->s2fault;
+	/* Stall model (spec 3.12): a recoverable stage-1 fault under a CD
+	 * with S = 1 (of a transaction, not an ATS translation request,
+	 * which gets its failure answered instead) holds the transaction and
+	 * is always recorded, with STALL and a STAG, for software to answer
+	 * with CMD_RESUME.  With every stall slot busy it is terminated
+	 * instead. */
+	if ((ev == SM_EVT_F_TRANSLATION || ev == SM_EVT_F_PERMISSION ||
+	     ev == SM_EVT_F_ACCESS) &&
+	    c->s1 && c->stall && !x->s2fault && !x->s->ats_request) {
+		x->held = sm_smmu_stall_hold(x->s, x->sid);
+		if (x->held) {
+			x->ex.stall = true;
+			x->ex.stag = x->held->stag;
+			x->out->recorded = true;
+		}
+	}
+}
+
+/* Steps 3 to 6 for a stream that translates. */
+static void translate_stream(struct xlate *x)
+{
+	select_regime(x);
+	if (input_out_of_range(x)) {
+		x->ev = SM_EVT_F_TRANSLATION;
+	} else {
+		struct sm_tc_entry *e = tlb_lookup(x);
+		if (e)
+			use_cached(x, e);
+		else
+			walk(x);
+	}
+	fault_policy(x);
+}
+
+/* The event record, the outcome, and the report to the observer. */
+static void finish(struct xlate *x, uint64_t *slot)
+{
+	struct sm_smmu *s = x->s;
+	struct sm_smmu_xlate *out = x->out;
+	if (out->recorded &&
+	    !sm_smmu_record_event(s, x->ev, x->sid, x->ssid, x->va, x->write,
+				  &x->ex, x->t) &&
+	    x->held) {
+		/* The record is lost: nobody will resume it. */
+		x->held->used = false;
+		x->held = NULL;
+	}
+	if (x->held) {
+		(*s->st_stalls)++;
+		out->stalled = true;
+		out->stag = x->held->stag;
+	}
+	if (x->ev != SM_EVT_NONE)
+		(*s->st_faults[x->ev])++;
+	out->event = x->ev;
+	out->outcome = event_outcome(x->ev);
+	out->done = x->t;
+	*slot = x->t;
+	x->r.outcome = out->outcome;
+	x->r.cycle = x->now;
+	sm_hist_record(s->h_xlate, x->t - x->now);
+	sm_observe(&s->obs, &x->r);
+}
+
+void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
+		       uint64_t va, bool write, uint64_t now, uint32_t tag,
+		       struct sm_smmu_xlate *out)
+{
+	struct xlate x = {
+	    .s = s,
+	    .sid = sid,
+	    .ssid = ssid,
+	    .va = va,
+	    .write = write,
+	    .need = write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R,
+	    .now = now,
+	    .t = now,
+	    .out = out,
+	    .r = sm_smmu_device_report(sid, ssid, va, write, now, tag),
+	    .ev = SM_EVT_NONE,
+	    .ex = {false, EVTQ_1_CLASS_IN, 0, false, 0},
+	};
+	*out = (struct sm_smmu_xlate){0};
+	(*s->st_translations)++;
+	uint64_t *slot = wait_for_slot(s, &x.t);
+	x.c = sm_smmu_cfg_get(s, sid, ssid, &x.t);
+	if (x.c->error != SM_EVT_NONE) {
+		/* Configuration errors are always recorded (spec 7.3). */
+		x.ev = x.c->error;
+		out->recorded = true;
+	} else if (x.c->abort) {
+		terminate_aborted(&x);
+		return;
+	} else if (x.c->bypass) {
+		out->pa = va;
+	} else {
+		translate_stream(&x);
+	}
+	finish(&x, slot);
+}

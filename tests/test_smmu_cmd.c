@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests for the SMMU command table (src/arch/smmu_cmd.c): the table itself
+ * (opcode order, the names stats and traces use, field positions against
+ * Linux's masks), build/decode round trips of every opcode with every
+ * field at its largest value, refusal of a value one past it (and of a
+ * misaligned address) with the field named, and known encodings. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include <smmusim/error.h>
+
+#include "arch/smmu_cmd.h"
+#include "arch/smmu_regs.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The opcodes and names of spec 4.1 the model knows: stats are
+ * smmu.cmd.<name>, trace lines cmd op=<name>; these must never change. */
+static const struct {
+	unsigned op;
+	const char *name;
+} known[] = {
+    {0x01, "prefetch_config"}, {0x02, "prefetch_addr"},	 {0x03, "cfgi_ste"},
+    {0x04, "cfgi_ste_range"},  {0x05, "cfgi_cd"},	 {0x06, "cfgi_cd_all"},
+    {0x10, "tlbi_nh_all"},     {0x11, "tlbi_nh_asid"},	 {0x12, "tlbi_nh_va"},
+    {0x13, "tlbi_nh_vaa"},     {0x18, "tlbi_el3_all"},	 {0x1a, "tlbi_el3_va"},
+    {0x20, "tlbi_el2_all"},    {0x21, "tlbi_el2_asid"},	 {0x22, "tlbi_el2_va"},
+    {0x23, "tlbi_el2_vaa"},    {0x28, "tlbi_s12_vmall"}, {0x2a, "tlbi_s2_ipa"},
+    {0x30, "tlbi_nsnh_all"},   {0x40, "atc_inv"},	 {0x41, "pri_resp"},
+    {0x44, "resume"},	       {0x45, "stall_term"},	 {0x46, "sync"},
+};
+
+static void test_table(void **state)
+{
+	(void)state;
+	assert_int_equal(SM_SMMU_CMD_COUNT, ARRAY_LEN(known));
+	for (unsigned i = 0; i < SM_SMMU_CMD_COUNT; i++) {
+		const struct sm_smmu_cmd_def *d = &sm_smmu_cmd_defs[i];
+		assert_int_equal(d->op, known[i].op);
+		assert_string_equal(d->name, known[i].name);
+		assert_ptr_equal(sm_smmu_cmd_def(d->op), d);
+		assert_ptr_equal(sm_smmu_cmd_lookup(d->name), d);
+		assert_string_equal(sm_smmu_cmd_name(d->op), d->name);
+		assert_non_null(sm_smmu_cmd_class_name(d->cls));
+	}
+	unsigned n = 0;
+	for (unsigned op = 0; op < 512; op++)
+		n += sm_smmu_cmd_def(op) != NULL;
+	assert_int_equal(n, SM_SMMU_CMD_COUNT);
+	assert_null(sm_smmu_cmd_def(0x00));
+	assert_null(sm_smmu_cmd_def(0x07));
+	assert_null(sm_smmu_cmd_name(0x7f));
+	assert_null(sm_smmu_cmd_lookup("cfgi_all"));
+	/* The enum is the table's: Linux's names for the opcodes. */
+	assert_int_equal(CMDQ_OP_CFGI_ALL, 0x04);
+	assert_int_equal(CMDQ_OP_TLBI_S2_IPA, 0x2a);
+	assert_int_equal(CMDQ_OP_CMD_SYNC, 0x46);
+	assert_int_equal(sm_smmu_cmd_def(CMDQ_OP_CFGI_CD)->cls,
+			 SM_SMMU_CMD_CFGI);
+	assert_int_equal(sm_smmu_cmd_def(CMDQ_OP_TLBI_EL2_VA)->cls,
+			 SM_SMMU_CMD_TLBI);
+	assert_int_equal(sm_smmu_cmd_def(CMDQ_OP_RESUME)->cls,
+			 SM_SMMU_CMD_STALL);
+}
+
+static uint64_t field_mask(const struct sm_smmu_cmd_field *f)
+{
+	return (~0ull >> (64 - f->width)) << f->shift;
+}
+
+/* Each field sits in the word its Linux name says (CMDQ_<X>_<word>_...),
+ * fits its width, and overlaps neither the opcode nor another field. */
+static void test_fields(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < SM_SMMU_CMD_COUNT; i++) {
+		const struct sm_smmu_cmd_def *d = &sm_smmu_cmd_defs[i];
+		uint64_t used[2] = {CMDQ_0_OP, 0};
+		for (unsigned j = 0; j < d->nfields; j++) {
+			const struct sm_smmu_cmd_field *f = &d->fields[j];
+			char word[8];
+			snprintf(word, sizeof(word), "_%u_", f->word);
+			assert_true(f->word < 2);
+			assert_non_null(strstr(f->name, word));
+			assert_true(f->shift + f->width <= 64);
+			assert_int_equal(used[f->word] & field_mask(f), 0);
+			used[f->word] |= field_mask(f);
+			if (f->key == SM_SMMU_CMD_ADDR)
+				assert_true(f->max == field_mask(f));
+			else
+				assert_true(f->max <= field_mask(f) >>
+					    f->shift);
+			assert_ptr_equal(sm_smmu_cmd_field(d, f->key), f);
+			assert_non_null(sm_smmu_cmd_key_name(f->key));
+		}
+	}
+}
+
+/* Every opcode with every field at its largest value: one at a time (so
+ * a field that leaks into a neighbour shows) and all together. */
+static void test_roundtrip_max(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < SM_SMMU_CMD_COUNT; i++) {
+		const struct sm_smmu_cmd_def *d = &sm_smmu_cmd_defs[i];
+		struct sm_smmu_cmd all = {.op = d->op}, back;
+		uint64_t w[2];
+		for (unsigned j = 0; j < d->nfields; j++) {
+			const struct sm_smmu_cmd_field *f = &d->fields[j];
+			struct sm_smmu_cmd one = {.op = d->op};
+			sm_smmu_cmd_set(&one, f->key, f->max);
+			sm_smmu_cmd_set(&all, f->key, f->max);
+			assert_int_equal(sm_smmu_cmd_build(&one, w, NULL), 0);
+			assert_ptr_equal(sm_smmu_cmd_decode(w, &back), d);
+			assert_memory_equal(&back, &one, sizeof(one));
+		}
+		assert_int_equal(sm_smmu_cmd_build(&all, w, NULL), 0);
+		assert_int_equal(sm_field_get(CMDQ_0_OP, w[0]), d->op);
+		assert_ptr_equal(sm_smmu_cmd_decode(w, &back), d);
+		assert_memory_equal(&back, &all, sizeof(all));
+		/* The fields of the row are the only bits set. */
+		uint64_t used[2] = {CMDQ_0_OP, 0};
+		for (unsigned j = 0; j < d->nfields; j++)
+			used[d->fields[j].word] |= field_mask(&d->fields[j]);
+		assert_int_equal(w[0] & ~used[0], 0);
+		assert_int_equal(w[1] & ~used[1], 0);
+	}
+}
+
+static void expect_refused(const struct sm_smmu_cmd *c, int rc, const char *key,
+			   const char *text)
+{
+	struct sm_errbuf eb;
+	uint64_t w[2] = {0x1111, 0x2222};
+	char prefix[32];
+	enum sm_smmu_cmd_key bad;
+	uint64_t max;
+	sm_err_clear(&eb);
+	assert_int_equal(sm_smmu_cmd_build(c, w, &eb), rc);
+	snprintf(prefix, sizeof(prefix), "%s=", key);
+	assert_int_equal(strncmp(eb.msg, prefix, strlen(prefix)), 0);
+	assert_non_null(strstr(eb.msg, text));
+	assert_int_equal(sm_smmu_cmd_check(c, &bad, &max), rc);
+	assert_string_equal(sm_smmu_cmd_key_name(bad), key);
+	/* Nothing written on failure. */
+	assert_int_equal(w[0], 0x1111);
+	assert_int_equal(w[1], 0x2222);
+}
+
+/* One past each field's largest value is refused, naming the field and
+ * its range; an address with bits below its field is refused too. */
+static void test_out_of_range(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < SM_SMMU_CMD_COUNT; i++) {
+		const struct sm_smmu_cmd_def *d = &sm_smmu_cmd_defs[i];
+		for (unsigned j = 0; j < d->nfields; j++) {
+			const struct sm_smmu_cmd_field *f = &d->fields[j];
+			const char *key = sm_smmu_cmd_key_name(f->key);
+			struct sm_smmu_cmd c = {.op = d->op};
+			char range[64];
+			if (f->key == SM_SMMU_CMD_ADDR) {
+				sm_smmu_cmd_set(&c, f->key, 0x1001);
+				expect_refused(&c, SMMUSIM_EINVAL, key,
+					       "must be 4K aligned");
+				if (f->max == ~0xfffull)
+					continue;
+				sm_smmu_cmd_set(&c, f->key, f->max + 0x1000);
+				snprintf(range, sizeof(range), "(0x0..0x%llx)",
+					 (unsigned long long)f->max);
+				expect_refused(&c, SMMUSIM_ERANGE, key, range);
+				continue;
+			}
+			sm_smmu_cmd_set(&c, f->key, f->max + 1);
+			snprintf(range, sizeof(range), "(0..%llu)",
+				 (unsigned long long)f->max);
+			expect_refused(&c, SMMUSIM_ERANGE, key, range);
+		}
+	}
+	/* A key the command does not carry is still checked, against the
+	 * field it fills elsewhere (a trace line's stray key). */
+	struct sm_smmu_cmd c = {.op = CMDQ_OP_TLBI_NH_VA, .range = 32};
+	expect_refused(&c, SMMUSIM_ERANGE, "range", "(0..31)");
+	c = (struct sm_smmu_cmd){.op = CMDQ_OP_CFGI_STE, .vmid = 0x10000};
+	expect_refused(&c, SMMUSIM_ERANGE, "vmid",
+		       "vmid=65536 is out of range for its command field "
+		       "(0..65535)");
+	c = (struct sm_smmu_cmd){.op = CMDQ_OP_CMD_SYNC, .addr = 0x1001};
+	expect_refused(&c, SMMUSIM_EINVAL, "addr",
+		       "addr=0x1001 must be 4K aligned (the command's address "
+		       "field starts at bit 12)");
+	c = (struct sm_smmu_cmd){.op = CMDQ_OP_CFGI_STE, .ssid = 1u << 20};
+	expect_refused(&c, SMMUSIM_ERANGE, "ssid", "(0..1048575)");
+	/* The first bad one in key order. */
+	c = (struct sm_smmu_cmd){
+	    .op = CMDQ_OP_TLBI_NH_VA, .asid = 0x10000, .tg = 4};
+	expect_refused(&c, SMMUSIM_ERANGE, "asid", "(0..65535)");
+	c = (struct sm_smmu_cmd){.op = 0x100};
+	expect_refused(&c, SMMUSIM_ERANGE, "op", "(0..255)");
+}
+
+/* An opcode outside the table: the opcode alone, and no row decoded. */
+static void test_unknown_opcode(void **state)
+{
+	(void)state;
+	struct sm_smmu_cmd c = {.op = 0x07, .sid = 5, .asid = 3}, back;
+	uint64_t w[2];
+	assert_int_equal(sm_smmu_cmd_build(&c, w, NULL), 0);
+	assert_int_equal(w[0], 0x07);
+	assert_int_equal(w[1], 0);
+	assert_null(sm_smmu_cmd_decode(w, &back));
+	assert_int_equal(back.op, 0x07);
+	assert_int_equal(back.sid, 0);
+}
+
+/* Words as Linux's arm_smmu_cmdq_build_cmd would write them. */
+static void test_known_words(void **state)
+{
+	(void)state;
+	uint64_t w[2];
+	struct sm_smmu_cmd c;
+
+	c = (struct sm_smmu_cmd){.op = CMDQ_OP_CMD_SYNC,
+				 .cs = CMDQ_SYNC_0_CS_SEV};
+	assert_int_equal(sm_smmu_cmd_build(&c, w, NULL), 0);
+	assert_int_equal(w[0], 0x46 | 2ull << 12);
+	assert_int_equal(w[1], 0);
+
+	c = (struct sm_smmu_cmd){.op = CMDQ_OP_TLBI_NH_VA,
+				 .vmid = 0x1234,
+				 .asid = 0xabcd,
+				 .addr = 0xffffb000,
+				 .tg = 1,
+				 .num = 0x15,
+				 .scale = 0x1a,
+				 .ttl = 3,
+				 .leaf = 1};
+	assert_int_equal(sm_smmu_cmd_build(&c, w, NULL), 0);
+	assert_int_equal(w[0], 0x12 | 0x15ull << 12 | 0x1aull << 20 |
+				   0x1234ull << 32 | 0xabcdull << 48);
+	assert_int_equal(w[1], 0xffffb000ull | 1ull << 10 | 3ull << 8 | 1);
+
+	c = (struct sm_smmu_cmd){
+	    .op = CMDQ_OP_CFGI_CD, .sid = 0x12345, .ssid = 0xfffff, .leaf = 1};
+	assert_int_equal(sm_smmu_cmd_build(&c, w, NULL), 0);
+	assert_int_equal(w[0], 0x05 | 0xfffffull << 12 | 0x12345ull << 32);
+	assert_int_equal(w[1], CMDQ_CFGI_1_LEAF);
+
+	c = (struct sm_smmu_cmd){.op = CMDQ_OP_CFGI_ALL, .range = 31};
+	assert_int_equal(sm_smmu_cmd_build(&c, w, NULL), 0);
+	assert_int_equal(w[0], 0x04);
+	assert_int_equal(w[1], 31);
+
+	c = (struct sm_smmu_cmd){.op = CMDQ_OP_ATC_INV,
+				 .sid = 0x10,
+				 .ssv = 1,
+				 .ssid = 1,
+				 .range = 4,
+				 .addr = 0x400000};
+	assert_int_equal(sm_smmu_cmd_build(&c, w, NULL), 0);
+	assert_int_equal(w[0], 0x40 | CMDQ_0_SSV | 1ull << 12 | 0x10ull << 32);
+	assert_int_equal(w[1], 0x400000 | 4);
+
+	c = (struct sm_smmu_cmd){.op = CMDQ_OP_RESUME,
+				 .sid = 7,
+				 .resp = CMDQ_RESUME_0_RESP_RETRY,
+				 .stag = 0xbeef};
+	assert_int_equal(sm_smmu_cmd_build(&c, w, NULL), 0);
+	assert_int_equal(w[0], 0x44 | 1ull << 12 | 7ull << 32);
+	assert_int_equal(w[1], 0xbeef);
+
+	c = (struct sm_smmu_cmd){.op = CMDQ_OP_PRI_RESP,
+				 .sid = 3,
+				 .ssv = 1,
+				 .ssid = 9,
+				 .resp = CMDQ_PRI_1_RESP_SUCC};
+	assert_int_equal(sm_smmu_cmd_build(&c, w, NULL), 0);
+	assert_int_equal(w[0], 0x41 | CMDQ_0_SSV | 9ull << 12 | 3ull << 32);
+	assert_int_equal(w[1], 2ull << 12);
+
+	/* A key the command does not carry is left out. */
+	c = (struct sm_smmu_cmd){
+	    .op = CMDQ_OP_TLBI_NH_ALL, .vmid = 2, .asid = 9, .addr = 0x5000};
+	assert_int_equal(sm_smmu_cmd_build(&c, w, NULL), 0);
+	assert_int_equal(w[0], 0x10 | 2ull << 32);
+	assert_int_equal(w[1], 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_fields),
+	    cmocka_unit_test(test_roundtrip_max),
+	    cmocka_unit_test(test_out_of_range),
+	    cmocka_unit_test(test_unknown_opcode),
+	    cmocka_unit_test(test_known_words),
+	};
+	return cmocka_run_group_tests_name("smmu_cmd", tests, NULL, NULL);
+}
