@@ -65,7 +65,7 @@ static bool q_push(struct sm_smmu *s, struct sm_smmu_queue *q,
 }
 
 static const uint8_t evt_ids[SM_EVT_COUNT_] = {
-#define SM_EVT_ID_(n, id, str) [SM_EVT_##n] = id,
+#define SM_EVT_ID_(n, id, stat) [SM_EVT_##n] = id,
     SM_SMMU_EVENTS(SM_EVT_ID_)
 #undef SM_EVT_ID_
 };

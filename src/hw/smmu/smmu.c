@@ -121,59 +121,72 @@ static int init_caches(struct sm_smmu *s, const struct smmusim_allocator *a,
 
 static void register_stats(struct sm_smmu *s, struct sm_stats *st)
 {
-	static const char *const evt_names[] = {"none",
-#define SM_EVT_NAME_(n, id, str) str,
-						SM_SMMU_EVENTS(SM_EVT_NAME_)
-#undef SM_EVT_NAME_
+	static const enum sm_stat_id fault_stat[SM_EVT_COUNT_] = {
+#define SM_EVT_STAT_(n, id, stat) [SM_EVT_##n] = SM_STAT_##stat,
+	    SM_SMMU_EVENTS(SM_EVT_STAT_)
+#undef SM_EVT_STAT_
 	};
 	for (unsigned i = 0; i < SM_SMMU_CMD_COUNT; i++)
-		s->st_cmd[sm_smmu_cmd_defs[i].op] = sm_stats_counterf(
-		    st, "smmu.cmd.%s", sm_smmu_cmd_defs[i].name);
-	s->st_iotlb_hits = sm_stats_counter(st, "smmu.iotlb.hits");
-	s->st_iotlb_misses = sm_stats_counter(st, "smmu.iotlb.misses");
-	s->st_iotlb_fills = sm_stats_counter(st, "smmu.iotlb.fills");
-	s->st_iotlb_flush_full = sm_stats_counter(st, "smmu.iotlb.flush_full");
-	s->st_iotlb_evictions = sm_stats_counter(st, "smmu.iotlb.evictions");
+		s->st_cmd[sm_smmu_cmd_defs[i].op] = sm_stats_family_counter(
+		    st, SM_STAT_SMMU_CMD_OP, "%s", sm_smmu_cmd_defs[i].name);
+	s->st_iotlb_hits = sm_stats_counter_id(st, SM_STAT_SMMU_IOTLB_HITS);
+	s->st_iotlb_misses = sm_stats_counter_id(st, SM_STAT_SMMU_IOTLB_MISSES);
+	s->st_iotlb_fills = sm_stats_counter_id(st, SM_STAT_SMMU_IOTLB_FILLS);
+	s->st_iotlb_flush_full =
+	    sm_stats_counter_id(st, SM_STAT_SMMU_IOTLB_FLUSH_FULL);
+	s->st_iotlb_evictions =
+	    sm_stats_counter_id(st, SM_STAT_SMMU_IOTLB_EVICTIONS);
 	s->st_iotlb_invalidated =
-	    sm_stats_counter(st, "smmu.iotlb.invalidated");
-	s->st_xlate_queue = sm_stats_counter(st, "smmu.xlate.queue_cycles");
-	s->st_stalls = sm_stats_counter(st, "smmu.stall.stalled");
-	s->st_stall_full = sm_stats_counter(st, "smmu.stall.no_slot");
-	s->st_stall_resumed = sm_stats_counter(st, "smmu.stall.resumed");
-	s->st_stall_terminated = sm_stats_counter(st, "smmu.stall.terminated");
+	    sm_stats_counter_id(st, SM_STAT_SMMU_IOTLB_INVALIDATED);
+	s->st_xlate_queue =
+	    sm_stats_counter_id(st, SM_STAT_SMMU_XLATE_QUEUE_CYCLES);
+	s->st_stalls = sm_stats_counter_id(st, SM_STAT_SMMU_STALL_STALLED);
+	s->st_stall_full = sm_stats_counter_id(st, SM_STAT_SMMU_STALL_NO_SLOT);
+	s->st_stall_resumed =
+	    sm_stats_counter_id(st, SM_STAT_SMMU_STALL_RESUMED);
+	s->st_stall_terminated =
+	    sm_stats_counter_id(st, SM_STAT_SMMU_STALL_TERMINATED);
 	s->st_stall_bad_resume =
-	    sm_stats_counter(st, "smmu.stall.unmatched_resumes");
-	s->st_atc_hits = sm_stats_counter(st, "smmu.atc.hits");
-	s->st_atc_misses = sm_stats_counter(st, "smmu.atc.misses");
+	    sm_stats_counter_id(st, SM_STAT_SMMU_STALL_UNMATCHED_RESUMES);
+	s->st_atc_hits = sm_stats_counter_id(st, SM_STAT_SMMU_ATC_HITS);
+	s->st_atc_misses = sm_stats_counter_id(st, SM_STAT_SMMU_ATC_MISSES);
 	s->st_ats_requests =
-	    sm_stats_counter(st, "smmu.atc.translation_requests");
-	s->st_atc_invalidated = sm_stats_counter(st, "smmu.atc.invalidated");
-	s->st_utlb_hits = sm_stats_counter(st, "smmu.utlb.hits");
-	s->st_utlb_misses = sm_stats_counter(st, "smmu.utlb.misses");
-	s->st_wc_hits = sm_stats_counter(st, "smmu.walkcache.hits");
-	s->st_wc_misses = sm_stats_counter(st, "smmu.walkcache.misses");
-	s->st_neg_fills = sm_stats_counter(st, "smmu.iotlb.negative_fills");
-	s->st_neg_hits = sm_stats_counter(st, "smmu.iotlb.negative_hits");
-	s->st_cfg_hits = sm_stats_counter(st, "smmu.cfgcache.hits");
-	s->st_cfg_misses = sm_stats_counter(st, "smmu.cfgcache.misses");
+	    sm_stats_counter_id(st, SM_STAT_SMMU_ATC_TRANSLATION_REQUESTS);
+	s->st_atc_invalidated =
+	    sm_stats_counter_id(st, SM_STAT_SMMU_ATC_INVALIDATED);
+	s->st_utlb_hits = sm_stats_counter_id(st, SM_STAT_SMMU_UTLB_HITS);
+	s->st_utlb_misses = sm_stats_counter_id(st, SM_STAT_SMMU_UTLB_MISSES);
+	s->st_wc_hits = sm_stats_counter_id(st, SM_STAT_SMMU_WALKCACHE_HITS);
+	s->st_wc_misses =
+	    sm_stats_counter_id(st, SM_STAT_SMMU_WALKCACHE_MISSES);
+	s->st_neg_fills =
+	    sm_stats_counter_id(st, SM_STAT_SMMU_IOTLB_NEGATIVE_FILLS);
+	s->st_neg_hits =
+	    sm_stats_counter_id(st, SM_STAT_SMMU_IOTLB_NEGATIVE_HITS);
+	s->st_cfg_hits = sm_stats_counter_id(st, SM_STAT_SMMU_CFGCACHE_HITS);
+	s->st_cfg_misses =
+	    sm_stats_counter_id(st, SM_STAT_SMMU_CFGCACHE_MISSES);
 	s->st_cfg_invalidated =
-	    sm_stats_counter(st, "smmu.cfgcache.invalidated");
-	s->st_walks = sm_stats_counter(st, "smmu.walks");
-	s->st_walk_reads = sm_stats_counter(st, "smmu.walk.reads");
-	s->st_evtq_records = sm_stats_counter(st, "smmu.evtq.records");
-	s->st_evtq_overflows = sm_stats_counter(st, "smmu.evtq.overflows");
-	s->st_priq_requests = sm_stats_counter(st, "smmu.priq.requests");
-	s->st_priq_overflows = sm_stats_counter(st, "smmu.priq.overflows");
-	s->st_pri_requests = sm_stats_counter(st, "smmu.pri.requests");
-	s->st_btm_received = sm_stats_counter(st, "smmu.btm.received");
-	s->st_cmdq_errors = sm_stats_counter(st, "smmu.cmdq.errors");
-	s->st_translations = sm_stats_counter(st, "smmu.translations");
-	s->st_aborted = sm_stats_counter(st, "smmu.aborted");
-	s->st_faults_stage2 = sm_stats_counter(st, "smmu.faults.stage2");
+	    sm_stats_counter_id(st, SM_STAT_SMMU_CFGCACHE_INVALIDATED);
+	s->st_walks = sm_stats_counter_id(st, SM_STAT_SMMU_WALKS);
+	s->st_walk_reads = sm_stats_counter_id(st, SM_STAT_SMMU_WALK_READS);
+	s->st_evtq_records = sm_stats_counter_id(st, SM_STAT_SMMU_EVTQ_RECORDS);
+	s->st_evtq_overflows =
+	    sm_stats_counter_id(st, SM_STAT_SMMU_EVTQ_OVERFLOWS);
+	s->st_priq_requests =
+	    sm_stats_counter_id(st, SM_STAT_SMMU_PRIQ_REQUESTS);
+	s->st_priq_overflows =
+	    sm_stats_counter_id(st, SM_STAT_SMMU_PRIQ_OVERFLOWS);
+	s->st_pri_requests = sm_stats_counter_id(st, SM_STAT_SMMU_PRI_REQUESTS);
+	s->st_btm_received = sm_stats_counter_id(st, SM_STAT_SMMU_BTM_RECEIVED);
+	s->st_cmdq_errors = sm_stats_counter_id(st, SM_STAT_SMMU_CMDQ_ERRORS);
+	s->st_translations = sm_stats_counter_id(st, SM_STAT_SMMU_TRANSLATIONS);
+	s->st_aborted = sm_stats_counter_id(st, SM_STAT_SMMU_ABORTED);
+	s->st_faults_stage2 =
+	    sm_stats_counter_id(st, SM_STAT_SMMU_FAULTS_STAGE2);
 	for (int i = 1; i < SM_EVT_COUNT_; i++)
-		s->st_faults[i] =
-		    sm_stats_counterf(st, "smmu.faults.%s", evt_names[i]);
-	s->h_xlate = sm_stats_hist(st, "smmu.translation.latency");
+		s->st_faults[i] = sm_stats_counter_id(st, fault_stat[i]);
+	s->h_xlate = sm_stats_hist_id(st, SM_HIST_SMMU_TRANSLATION_LATENCY);
 }
 
 int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,

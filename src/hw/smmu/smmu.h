@@ -30,23 +30,24 @@
 #include "hw/mem/physmem.h"
 #include "hw/mem/tcache.h"
 
-/* Event record types (spec 7.3 "Event records"). */
+/* Event record types (spec 7.3 "Event records"): name, type code, and the
+ * stat (src/engine/stat_defs/smmu.def) that counts the faults recorded. */
 #define SM_SMMU_EVENTS(X)                                                      \
-	X(C_BAD_STREAMID, 0x02, "c_bad_streamid")                              \
-	X(F_STE_FETCH, 0x03, "f_ste_fetch")                                    \
-	X(C_BAD_STE, 0x04, "c_bad_ste")                                        \
-	X(F_STREAM_DISABLED, 0x06, "f_stream_disabled")                        \
-	X(C_BAD_SUBSTREAMID, 0x08, "c_bad_substreamid")                        \
-	X(F_CD_FETCH, 0x09, "f_cd_fetch")                                      \
-	X(C_BAD_CD, 0x0a, "c_bad_cd")                                          \
-	X(F_TRANSLATION, 0x10, "translation")                                  \
-	X(F_ADDR_SIZE, 0x11, "address_size")                                   \
-	X(F_ACCESS, 0x12, "access_flag")                                       \
-	X(F_PERMISSION, 0x13, "permission")
+	X(C_BAD_STREAMID, 0x02, SMMU_FAULTS_C_BAD_STREAMID)                    \
+	X(F_STE_FETCH, 0x03, SMMU_FAULTS_F_STE_FETCH)                          \
+	X(C_BAD_STE, 0x04, SMMU_FAULTS_C_BAD_STE)                              \
+	X(F_STREAM_DISABLED, 0x06, SMMU_FAULTS_F_STREAM_DISABLED)              \
+	X(C_BAD_SUBSTREAMID, 0x08, SMMU_FAULTS_C_BAD_SUBSTREAMID)              \
+	X(F_CD_FETCH, 0x09, SMMU_FAULTS_F_CD_FETCH)                            \
+	X(C_BAD_CD, 0x0a, SMMU_FAULTS_C_BAD_CD)                                \
+	X(F_TRANSLATION, 0x10, SMMU_FAULTS_TRANSLATION)                        \
+	X(F_ADDR_SIZE, 0x11, SMMU_FAULTS_ADDRESS_SIZE)                         \
+	X(F_ACCESS, 0x12, SMMU_FAULTS_ACCESS_FLAG)                             \
+	X(F_PERMISSION, 0x13, SMMU_FAULTS_PERMISSION)
 
 enum sm_smmu_event {
 	SM_EVT_NONE = 0,
-#define SM_EVT_ENUM_(n, id, s) SM_EVT_##n,
+#define SM_EVT_ENUM_(n, id, stat) SM_EVT_##n,
 	SM_SMMU_EVENTS(SM_EVT_ENUM_)
 #undef SM_EVT_ENUM_
 	    SM_EVT_COUNT_
