@@ -3,6 +3,13 @@
 
 #include <inttypes.h>
 
+/* The two-character escapes of RFC 8259 section 7; other control bytes are
+ * written as \u00XX. */
+static const char json_escape[128] = {
+    ['"'] = '"',  ['\\'] = '\\', ['\b'] = 'b', ['\f'] = 'f',
+    ['\n'] = 'n', ['\r'] = 'r',	 ['\t'] = 't',
+};
+
 void sm_json_string(FILE *f, const char *s)
 {
 	if (!s) {
@@ -12,34 +19,14 @@ void sm_json_string(FILE *f, const char *s)
 	putc('"', f);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		unsigned char c = *p;
-		switch (c) {
-		case '"':
-			fputs("\\\"", f);
-			break;
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\b':
-			fputs("\\b", f);
-			break;
-		case '\f':
-			fputs("\\f", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '\r':
-			fputs("\\r", f);
-			break;
-		case '\t':
-			fputs("\\t", f);
-			break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				fprintf(f, "\\u%04x", (unsigned)c);
-			else
-				putc(c, f);
-			break;
+
+		if (c < 128 && json_escape[c]) {
+			putc('\\', f);
+			putc(json_escape[c], f);
+		} else if (c < 0x20 || c == 0x7f) {
+			fprintf(f, "\\u%04x", (unsigned)c);
+		} else {
+			putc(c, f);
 		}
 	}
 	putc('"', f);

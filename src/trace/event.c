@@ -16,11 +16,15 @@ static const char *const event_names[SMMUSIM_EV_COUNT_] = {
 #undef SM_EV_NAME_
 };
 
+/* names[i], or NULL when i is out of the list (an enum from a caller). */
+static const char *name_at(const char *const *names, unsigned n, unsigned i)
+{
+	return i < n ? names[i] : NULL;
+}
+
 const char *smmusim_event_name(enum smmusim_event_type type)
 {
-	if ((unsigned)type >= (unsigned)SMMUSIM_EV_COUNT_)
-		return NULL;
-	return event_names[type];
+	return name_at(event_names, SMMUSIM_EV_COUNT_, (unsigned)type);
 }
 
 static const char *const tlbi_names[SMMUSIM_TLBI_COUNT_] = {
@@ -31,7 +35,5 @@ static const char *const tlbi_names[SMMUSIM_TLBI_COUNT_] = {
 
 const char *smmusim_tlbi_name(enum smmusim_tlbi_op op)
 {
-	if ((unsigned)op >= (unsigned)SMMUSIM_TLBI_COUNT_)
-		return NULL;
-	return tlbi_names[op];
+	return name_at(tlbi_names, SMMUSIM_TLBI_COUNT_, (unsigned)op);
 }
