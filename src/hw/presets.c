@@ -8,6 +8,13 @@
  */
 #include "hw/presets.h"
 
+/* Neither QEMU nor gem5 gives SMMU commands a duration: both execute a
+ * command, invalidations included, in the same instant it is read; neither
+ * models BTM. */
+#define SM_ZERO_TIME_COMMANDS                                                  \
+	"smmu.lat.cmd=0", "smmu.lat.cmd_cfgi=0", "smmu.lat.cmd_tlbi=0",        \
+	    "smmu.lat.cmd_sync=0", "smmu.lat.inv_scan=0", "smmu.btm=off"
+
 static const char *const hw_qemu_7_2[] = {
     /* hw/arm/smmu-common.c: one hash table of SMMU_IOTLB_MAX_SIZE (256)
      * entries, emptied when an insert finds it full; no micro-TLB; the
@@ -23,12 +30,7 @@ static const char *const hw_qemu_7_2[] = {
     "smmu.cfgcache.ways=16",
     "smmu.lat.iotlb_hit=0",
     "smmu.lat.cfg=0",
-    "smmu.lat.cmd=0",
-    "smmu.lat.cmd_cfgi=0",
-    "smmu.lat.cmd_tlbi=0",
-    "smmu.lat.cmd_sync=0",
-    "smmu.lat.inv_scan=0",
-    "smmu.btm=off",
+    SM_ZERO_TIME_COMMANDS,
 };
 
 static const char *const hw_gem5[] = {
@@ -47,12 +49,7 @@ static const char *const hw_gem5[] = {
     "smmu.cfgcache.ways=4",
     "smmu.lat.iotlb_hit=3",
     "smmu.lat.cfg=3",
-    "smmu.lat.cmd=0",
-    "smmu.lat.cmd_cfgi=0",
-    "smmu.lat.cmd_tlbi=0",
-    "smmu.lat.cmd_sync=0",
-    "smmu.lat.inv_scan=0",
-    "smmu.btm=off",
+    SM_ZERO_TIME_COMMANDS,
 };
 
 const struct sm_preset sm_hw_presets[] = {

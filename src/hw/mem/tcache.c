@@ -92,18 +92,12 @@ struct sm_tc_entry *sm_tc_lookup_level(struct sm_tcache *tc, uint32_t vmid,
 struct sm_tc_entry *sm_tc_lookup(struct sm_tcache *tc, uint32_t vmid,
 				 uint32_t asid, uint64_t va)
 {
+	/* smallest page size first: each size lives in its own set */
 	for (int level = 3; level >= tc->min_level; level--) {
-		uint64_t base = va & ~((1ull << sm_level_shift(level)) - 1);
-		struct sm_tc_entry *set =
-		    &tc->e[(size_t)set_of(tc, base, level) * tc->ways];
-		for (uint32_t w = 0; w < tc->ways; w++) {
-			struct sm_tc_entry *t = &set[w];
-			if (t->level == level && t->va == base &&
-			    tags_match(t, vmid, asid, SM_TC_ASID_OR_GLOBAL)) {
-				t->stamp = ++tc->tick;
-				return t;
-			}
-		}
+		struct sm_tc_entry *t =
+		    sm_tc_lookup_level(tc, vmid, asid, va, level);
+		if (t)
+			return t;
 	}
 	return NULL;
 }
