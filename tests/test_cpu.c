@@ -18,6 +18,8 @@
 #include <smmusim/event.h>
 #include <smmusim/smmusim.h>
 
+#include "helpers.h"
+
 #include "base/alloc.h"
 #include "base/errbuf.h"
 #include "base/rng.h"
@@ -127,14 +129,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static uint64_t stat(const struct world *w, const char *name)
-{
-	const uint64_t *p = sm_stats_find(w->st, name);
-	if (!p)
-		fail_msg("no counter '%s'", name);
-	return *p;
-}
-
 static uint64_t data_page(struct world *w)
 {
 	uint64_t pa;
@@ -207,10 +201,10 @@ static bool hits(struct world *w, unsigned pe, uint16_t asid, uint64_t va)
 static uint64_t reads_of(struct world *w, unsigned pe, uint16_t asid,
 			 uint64_t va)
 {
-	uint64_t before = stat(w, "cpu.walk.reads");
+	uint64_t before = counter(w->st, "cpu.walk.reads");
 	struct sm_cpu_access a = acc(w, pe, asid, va, false);
 	assert_int_equal(a.outcome, SM_XLATE_OK);
-	return stat(w, "cpu.walk.reads") - before;
+	return counter(w->st, "cpu.walk.reads") - before;
 }
 
 static void tlbi_va(struct world *w, unsigned pe, enum sm_tlbi_op op, bool is,
@@ -429,14 +423,14 @@ static void test_miss_then_hit(void **state)
 	assert_int_equal(a.pa, pa + 0x123);
 	/* L1 miss, main TLB miss, three walk-cache misses, four reads. */
 	assert_int_equal(a.done, 1000 + MISS_COST);
-	assert_int_equal(stat(w, "cpu.l1d.misses"), 1);
-	assert_int_equal(stat(w, "cpu.l1d.hits"), 0);
-	assert_int_equal(stat(w, "cpu.tlb.misses"), 1);
-	assert_int_equal(stat(w, "cpu.tlb.hits"), 0);
-	assert_int_equal(stat(w, "cpu.walkcache.misses"), 1);
-	assert_int_equal(stat(w, "cpu.walkcache.hits"), 0);
-	assert_int_equal(stat(w, "cpu.walks"), 1);
-	assert_int_equal(stat(w, "cpu.walk.reads"), 4);
+	assert_int_equal(counter(w->st, "cpu.l1d.misses"), 1);
+	assert_int_equal(counter(w->st, "cpu.l1d.hits"), 0);
+	assert_int_equal(counter(w->st, "cpu.tlb.misses"), 1);
+	assert_int_equal(counter(w->st, "cpu.tlb.hits"), 0);
+	assert_int_equal(counter(w->st, "cpu.walkcache.misses"), 1);
+	assert_int_equal(counter(w->st, "cpu.walkcache.hits"), 0);
+	assert_int_equal(counter(w->st, "cpu.walks"), 1);
+	assert_int_equal(counter(w->st, "cpu.walk.reads"), 4);
 	/* The walk filled the data L1 and the main TLB, not the L1i. */
 	assert_true(tc_has(&w->cpu.pe[0].l1d, 7, va));
 	assert_true(tc_has(&w->cpu.pe[0].tlb, 7, va));
@@ -448,10 +442,10 @@ static void test_miss_then_hit(void **state)
 	assert_true(a.hit);
 	assert_int_equal(a.pa, pa + 0xff8);
 	assert_int_equal(a.done, 1000 + LAT_L1);
-	assert_int_equal(stat(w, "cpu.l1d.hits"), 1);
-	assert_int_equal(stat(w, "cpu.tlb.hits"), 0);
-	assert_int_equal(stat(w, "cpu.tlb.misses"), 1);
-	assert_int_equal(stat(w, "cpu.walks"), 1);
+	assert_int_equal(counter(w->st, "cpu.l1d.hits"), 1);
+	assert_int_equal(counter(w->st, "cpu.tlb.hits"), 0);
+	assert_int_equal(counter(w->st, "cpu.tlb.misses"), 1);
+	assert_int_equal(counter(w->st, "cpu.walks"), 1);
 
 	/* TLBs are per PE. */
 	assert_false(hits(w, 1, 7, va));
@@ -459,14 +453,14 @@ static void test_miss_then_hit(void **state)
 	/* A non-global entry is tagged with its ASID. */
 	assert_false(hits(w, 0, 8, va));
 	assert_true(hits(w, 0, 8, va));
-	assert_int_equal(stat(w, "cpu.tlb.misses"), 3);
-	assert_int_equal(stat(w, "cpu.tlb.hits"), 0);
-	assert_int_equal(stat(w, "cpu.l1d.misses"), 3);
-	assert_int_equal(stat(w, "cpu.l1d.hits"), 3);
+	assert_int_equal(counter(w->st, "cpu.tlb.misses"), 3);
+	assert_int_equal(counter(w->st, "cpu.tlb.hits"), 0);
+	assert_int_equal(counter(w->st, "cpu.l1d.misses"), 3);
+	assert_int_equal(counter(w->st, "cpu.l1d.hits"), 3);
 	/* Walk-cache entries are per PE and ASID-tagged too: full walks. */
-	assert_int_equal(stat(w, "cpu.walk.reads"), 12);
-	assert_int_equal(stat(w, "cpu.walkcache.misses"), 3);
-	assert_int_equal(stat(w, "cpu.walkcache.hits"), 0);
+	assert_int_equal(counter(w->st, "cpu.walk.reads"), 12);
+	assert_int_equal(counter(w->st, "cpu.walkcache.misses"), 3);
+	assert_int_equal(counter(w->st, "cpu.walkcache.hits"), 0);
 
 	/* A global entry matches every ASID. */
 	uint64_t gva = 0x800000;
@@ -482,7 +476,7 @@ static void test_unmapped_faults_not_cached(void **state)
 	struct sm_cpu_access a = acc(w, 0, 1, 0x10000, false);
 	assert_int_equal(a.outcome, SM_XLATE_FAULT_TRANSLATION);
 	assert_false(a.hit);
-	assert_int_equal(stat(w, "cpu.faults.translation"), 1);
+	assert_int_equal(counter(w->st, "cpu.faults.translation"), 1);
 	/* Nothing was cached: mapping it now makes the next access work
 	 * without a TLBI. */
 	uint64_t pa = data_page(w);
@@ -515,14 +509,14 @@ static void test_permission_cached_and_broadcast(void **state)
 	/* PE 0 and PE 2 both cache the read-only translation. */
 	assert_false(hits(w, 0, asid, va));
 	assert_false(hits(w, 2, asid, va));
-	uint64_t walks = stat(w, "cpu.walks");
+	uint64_t walks = counter(w->st, "cpu.walks");
 
 	/* A store through the cached entry faults without a walk. */
 	struct sm_cpu_access a = acc(w, 0, asid, va, true);
 	assert_int_equal(a.outcome, SM_XLATE_FAULT_PERMISSION);
 	assert_true(a.hit);
-	assert_int_equal(stat(w, "cpu.walks"), walks);
-	assert_int_equal(stat(w, "cpu.faults.permission"), 1);
+	assert_int_equal(counter(w->st, "cpu.walks"), walks);
+	assert_int_equal(counter(w->st, "cpu.faults.permission"), 1);
 	assert_int_equal(ol.n, 3);
 	assert_true(ol.last.from_cache);
 	assert_string_equal(ol.last.cache, "cpu0.l1d");
@@ -547,8 +541,8 @@ static void test_permission_cached_and_broadcast(void **state)
 	assert_int_equal(a.outcome, SM_XLATE_FAULT_PERMISSION);
 	assert_true(a.hit);
 	assert_string_equal(ol.last.cache, "cpu2.l1d");
-	assert_int_equal(stat(w, "cpu.walks"), walks);
-	assert_int_equal(stat(w, "cpu.faults.permission"), 3);
+	assert_int_equal(counter(w->st, "cpu.walks"), walks);
+	assert_int_equal(counter(w->st, "cpu.faults.permission"), 3);
 
 	/* TLBI VALE1IS on PE 0 reaches PE 2. */
 	sm_cpu_tlbi(&w->cpu, 0, SM_TLBI_VALE1, true,
@@ -557,11 +551,11 @@ static void test_permission_cached_and_broadcast(void **state)
 	assert_int_equal(a.outcome, SM_XLATE_OK);
 	assert_false(a.hit);
 	assert_int_equal(a.pa, pa + 8);
-	assert_int_equal(stat(w, "cpu.walks"), walks + 1);
+	assert_int_equal(counter(w->st, "cpu.walks"), walks + 1);
 	a = acc(w, 0, asid, va, true);
 	assert_int_equal(a.outcome, SM_XLATE_OK);
-	assert_int_equal(stat(w, "cpu.tlbi.issued.vale1is"), 1);
-	assert_int_equal(stat(w, "cpu.tlbi.received.vale1is"), 4);
+	assert_int_equal(counter(w->st, "cpu.tlbi.issued.vale1is"), 1);
+	assert_int_equal(counter(w->st, "cpu.tlbi.received.vale1is"), 4);
 }
 
 static void test_write_miss_on_ro_caches_entry(void **state)
@@ -575,7 +569,7 @@ static void test_write_miss_on_ro_caches_entry(void **state)
 	assert_int_equal(a.outcome, SM_XLATE_FAULT_PERMISSION);
 	assert_false(a.hit);
 	assert_true(hits(w, 1, 9, va));
-	assert_int_equal(stat(w, "cpu.walks"), 1);
+	assert_int_equal(counter(w->st, "cpu.walks"), 1);
 }
 
 static void test_l1_miss_tlb_hit_refills_l1(void **state)
@@ -607,7 +601,7 @@ static void test_l1_miss_tlb_hit_refills_l1(void **state)
 	assert_true(tc_has(&p->tlb, 1, va_b));
 
 	/* A: L1 miss, main TLB hit, no walk; the L1 is refilled. */
-	uint64_t walks = stat(w, "cpu.walks");
+	uint64_t walks = counter(w->st, "cpu.walks");
 	a = acc(w, 0, 1, va_a + 0x10, false);
 	assert_int_equal(a.outcome, SM_XLATE_OK);
 	assert_true(a.hit);
@@ -615,11 +609,11 @@ static void test_l1_miss_tlb_hit_refills_l1(void **state)
 	assert_int_equal(a.done, 1000 + LAT_L1 + LAT_TLB);
 	assert_true(ol.last.from_cache);
 	assert_string_equal(ol.last.cache, "cpu0.tlb");
-	assert_int_equal(stat(w, "cpu.tlb.hits"), 1);
-	assert_int_equal(stat(w, "cpu.tlb.misses"), 2);
-	assert_int_equal(stat(w, "cpu.l1d.misses"), 3);
-	assert_int_equal(stat(w, "cpu.l1d.hits"), 0);
-	assert_int_equal(stat(w, "cpu.walks"), walks);
+	assert_int_equal(counter(w->st, "cpu.tlb.hits"), 1);
+	assert_int_equal(counter(w->st, "cpu.tlb.misses"), 2);
+	assert_int_equal(counter(w->st, "cpu.l1d.misses"), 3);
+	assert_int_equal(counter(w->st, "cpu.l1d.hits"), 0);
+	assert_int_equal(counter(w->st, "cpu.walks"), walks);
 	assert_true(tc_has(&p->l1d, 1, va_a));
 	assert_false(tc_has(&p->l1d, 1, va_b));
 
@@ -628,8 +622,8 @@ static void test_l1_miss_tlb_hit_refills_l1(void **state)
 	assert_true(a.hit);
 	assert_int_equal(a.done, 1000 + LAT_L1);
 	assert_string_equal(ol.last.cache, "cpu0.l1d");
-	assert_int_equal(stat(w, "cpu.l1d.hits"), 1);
-	assert_int_equal(stat(w, "cpu.tlb.hits"), 1);
+	assert_int_equal(counter(w->st, "cpu.l1d.hits"), 1);
+	assert_int_equal(counter(w->st, "cpu.tlb.hits"), 1);
 
 	/* Permissions are checked on a main-TLB hit too: a store to the
 	 * read-only A, after B displaced it from the L1, faults without a
@@ -640,8 +634,8 @@ static void test_l1_miss_tlb_hit_refills_l1(void **state)
 	assert_int_equal(a.outcome, SM_XLATE_FAULT_PERMISSION);
 	assert_true(a.hit);
 	assert_string_equal(ol.last.cache, "cpu0.tlb");
-	assert_int_equal(stat(w, "cpu.walks"), walks);
-	assert_int_equal(stat(w, "cpu.faults.permission"), 1);
+	assert_int_equal(counter(w->st, "cpu.walks"), walks);
+	assert_int_equal(counter(w->st, "cpu.faults.permission"), 1);
 	world_free(w);
 }
 
@@ -662,9 +656,9 @@ static void test_fetch_uses_l1i_and_needs_x(void **state)
 	assert_false(a.hit);
 	assert_int_equal(a.pa, pa_x + 4);
 	assert_int_equal(a.done, 1000 + MISS_COST);
-	assert_int_equal(stat(w, "cpu.l1i.misses"), 1);
-	assert_int_equal(stat(w, "cpu.l1d.misses"), 0);
-	assert_int_equal(stat(w, "cpu.tlb.misses"), 1);
+	assert_int_equal(counter(w->st, "cpu.l1i.misses"), 1);
+	assert_int_equal(counter(w->st, "cpu.l1d.misses"), 0);
+	assert_int_equal(counter(w->st, "cpu.tlb.misses"), 1);
 	assert_true(tc_has(&p->l1i, 1, va_x));
 	assert_false(tc_has(&p->l1d, 1, va_x));
 	assert_true(tc_has(&p->tlb, 1, va_x));
@@ -676,8 +670,8 @@ static void test_fetch_uses_l1i_and_needs_x(void **state)
 	assert_true(a.hit);
 	assert_int_equal(a.done, 1000 + LAT_L1);
 	assert_string_equal(ol.last.cache, "cpu0.l1i");
-	assert_int_equal(stat(w, "cpu.l1i.hits"), 1);
-	assert_int_equal(stat(w, "cpu.l1d.hits"), 0);
+	assert_int_equal(counter(w->st, "cpu.l1i.hits"), 1);
+	assert_int_equal(counter(w->st, "cpu.l1d.hits"), 0);
 
 	/* A load of the same page misses the data L1, hits the main TLB. */
 	a = acc(w, 0, 1, va_x, false);
@@ -685,27 +679,27 @@ static void test_fetch_uses_l1i_and_needs_x(void **state)
 	assert_true(a.hit);
 	assert_int_equal(a.done, 1000 + LAT_L1 + LAT_TLB);
 	assert_string_equal(ol.last.cache, "cpu0.tlb");
-	assert_int_equal(stat(w, "cpu.l1d.misses"), 1);
-	assert_int_equal(stat(w, "cpu.tlb.hits"), 1);
+	assert_int_equal(counter(w->st, "cpu.l1d.misses"), 1);
+	assert_int_equal(counter(w->st, "cpu.tlb.hits"), 1);
 	assert_true(tc_has(&p->l1d, 1, va_x));
-	assert_int_equal(stat(w, "cpu.l1i.hits"), 1);
+	assert_int_equal(counter(w->st, "cpu.l1i.hits"), 1);
 
 	/* A fetch from an execute-never page faults on permission; the
 	 * entry is cached in the L1i all the same, so the next one faults
 	 * without a walk, while loads and stores to the page succeed. */
-	uint64_t walks = stat(w, "cpu.walks");
+	uint64_t walks = counter(w->st, "cpu.walks");
 	a = acc_kind(w, 0, 1, va_nx, SMMUSIM_ACC_EXEC);
 	assert_int_equal(a.outcome, SM_XLATE_FAULT_PERMISSION);
 	assert_false(a.hit);
-	assert_int_equal(stat(w, "cpu.walks"), walks + 1);
+	assert_int_equal(counter(w->st, "cpu.walks"), walks + 1);
 	assert_int_equal(ol.last.entry_perm & SMMUSIM_PROT_X, 0);
 	assert_true(tc_has(&p->l1i, 1, va_nx));
 	a = acc_kind(w, 0, 1, va_nx, SMMUSIM_ACC_EXEC);
 	assert_int_equal(a.outcome, SM_XLATE_FAULT_PERMISSION);
 	assert_true(a.hit);
 	assert_string_equal(ol.last.cache, "cpu0.l1i");
-	assert_int_equal(stat(w, "cpu.walks"), walks + 1);
-	assert_int_equal(stat(w, "cpu.faults.permission"), 2);
+	assert_int_equal(counter(w->st, "cpu.walks"), walks + 1);
+	assert_int_equal(counter(w->st, "cpu.faults.permission"), 2);
 	assert_int_equal(acc(w, 0, 1, va_nx, false).outcome, SM_XLATE_OK);
 	assert_int_equal(acc(w, 0, 1, va_nx, true).outcome, SM_XLATE_OK);
 	/* X does not imply W. */
@@ -739,9 +733,9 @@ static void test_walk_cache_starts_deeper(void **state)
 
 	struct sm_cpu_access a = acc(w, 0, 1, p0, false);
 	assert_int_equal(a.done, 1000 + MISS_COST);
-	assert_int_equal(stat(w, "cpu.walk.reads"), 4);
-	assert_int_equal(stat(w, "cpu.walkcache.misses"), 1);
-	assert_int_equal(stat(w, "cpu.walkcache.hits"), 0);
+	assert_int_equal(counter(w->st, "cpu.walk.reads"), 4);
+	assert_int_equal(counter(w->st, "cpu.walkcache.misses"), 1);
+	assert_int_equal(counter(w->st, "cpu.walkcache.hits"), 0);
 	/* The walk remembered its level 0, 1 and 2 table descriptors. */
 	assert_int_equal(count_valid(wc), 3);
 	for (int lv = 0; lv <= 2; lv++)
@@ -753,10 +747,10 @@ static void test_walk_cache_starts_deeper(void **state)
 	assert_false(a.hit);
 	assert_int_equal(a.pa, pa);
 	assert_int_equal(a.done, 1000 + WALK_COST(1, 1));
-	assert_int_equal(stat(w, "cpu.walk.reads"), 4 + 1);
-	assert_int_equal(stat(w, "cpu.walkcache.hits"), 1);
-	assert_int_equal(stat(w, "cpu.walkcache.misses"), 1);
-	assert_int_equal(stat(w, "cpu.walks"), 2);
+	assert_int_equal(counter(w->st, "cpu.walk.reads"), 4 + 1);
+	assert_int_equal(counter(w->st, "cpu.walkcache.hits"), 1);
+	assert_int_equal(counter(w->st, "cpu.walkcache.misses"), 1);
+	assert_int_equal(counter(w->st, "cpu.walks"), 2);
 	assert_int_equal(count_valid(wc), 3);
 
 	/* Next 2 MiB region: from the level-1 entry, two reads, and its
@@ -764,8 +758,8 @@ static void test_walk_cache_starts_deeper(void **state)
 	a = acc(w, 0, 1, p2, false);
 	assert_int_equal(a.outcome, SM_XLATE_OK);
 	assert_int_equal(a.done, 1000 + WALK_COST(2, 2));
-	assert_int_equal(stat(w, "cpu.walk.reads"), 4 + 1 + 2);
-	assert_int_equal(stat(w, "cpu.walkcache.hits"), 2);
+	assert_int_equal(counter(w->st, "cpu.walk.reads"), 4 + 1 + 2);
+	assert_int_equal(counter(w->st, "cpu.walkcache.hits"), 2);
 	assert_int_equal(count_valid(wc), 4);
 	assert_int_equal(wc_at(wc, 1, p2, 2), 1);
 
@@ -773,19 +767,19 @@ static void test_walk_cache_starts_deeper(void **state)
 	a = acc(w, 0, 1, p3, false);
 	assert_int_equal(a.outcome, SM_XLATE_OK);
 	assert_int_equal(a.done, 1000 + WALK_COST(3, 3));
-	assert_int_equal(stat(w, "cpu.walk.reads"), 4 + 1 + 2 + 3);
-	assert_int_equal(stat(w, "cpu.walkcache.hits"), 3);
+	assert_int_equal(counter(w->st, "cpu.walk.reads"), 4 + 1 + 2 + 3);
+	assert_int_equal(counter(w->st, "cpu.walkcache.hits"), 3);
 	assert_int_equal(count_valid(wc), 6);
 
 	/* Tagged by ASID and private to the PE: full walks. */
 	assert_int_equal(reads_of(w, 0, 2, p1), 4);
 	assert_int_equal(reads_of(w, 1, 1, p1), 4);
-	assert_int_equal(stat(w, "cpu.walkcache.misses"), 3);
+	assert_int_equal(counter(w->st, "cpu.walkcache.misses"), 3);
 	/* Every walk is one or the other. */
-	assert_int_equal(stat(w, "cpu.walkcache.hits") +
-			     stat(w, "cpu.walkcache.misses"),
-			 stat(w, "cpu.walks"));
-	assert_int_equal(stat(w, "cpu.walks"), 6);
+	assert_int_equal(counter(w->st, "cpu.walkcache.hits") +
+			     counter(w->st, "cpu.walkcache.misses"),
+			 counter(w->st, "cpu.walks"));
+	assert_int_equal(counter(w->st, "cpu.walks"), 6);
 }
 
 static void test_walk_cache_vale1_keeps_vae1_removes(void **state)
@@ -801,12 +795,12 @@ static void test_walk_cache_vale1_keeps_vae1_removes(void **state)
 
 	/* VALE1IS (from another PE): the leaf goes from every level, the
 	 * table descriptors stay: the next walk reads one level. */
-	uint64_t inv = stat(w, "cpu.tlb.invalidated");
+	uint64_t inv = counter(w->st, "cpu.tlb.invalidated");
 	tlbi_va(w, 1, SM_TLBI_VALE1, true, 1, p0);
 	assert_false(tc_has(&p->l1d, 1, p0));
 	assert_false(tc_has(&p->tlb, 1, p0));
 	assert_int_equal(count_valid(&p->walk), 3);
-	assert_int_equal(stat(w, "cpu.tlb.invalidated"), inv + 2);
+	assert_int_equal(counter(w->st, "cpu.tlb.invalidated"), inv + 2);
 	assert_int_equal(reads_of(w, 0, 1, p0), 1);
 
 	/* So does the last-level range form. */
@@ -816,11 +810,11 @@ static void test_walk_cache_vale1_keeps_vae1_removes(void **state)
 	assert_int_equal(reads_of(w, 0, 1, p0), 1);
 
 	/* VAE1IS removes them: four reads again. */
-	inv = stat(w, "cpu.tlb.invalidated");
+	inv = counter(w->st, "cpu.tlb.invalidated");
 	tlbi_va(w, 1, SM_TLBI_VAE1, true, 1, p0);
 	assert_int_equal(count_valid(&p->walk), 0);
 	/* L1, main TLB and the three table descriptors. */
-	assert_int_equal(stat(w, "cpu.tlb.invalidated"), inv + 5);
+	assert_int_equal(counter(w->st, "cpu.tlb.invalidated"), inv + 5);
 	assert_int_equal(reads_of(w, 0, 1, p0), 4);
 
 	/* A VAE1 of the neighbour removes the shared tables, not p0. */
@@ -899,30 +893,30 @@ static void test_non_is_tlbi_local_only(void **state)
 	 * removed. */
 	tlbi_va(w, 1, SM_TLBI_VAE1, false, 2, va);
 	tlbi_va(w, 1, SM_TLBI_VALE1, false, 1, va + 0x1000);
-	assert_int_equal(stat(w, "cpu.tlb.invalidated"), 0);
+	assert_int_equal(counter(w->st, "cpu.tlb.invalidated"), 0);
 	assert_true(hits(w, 1, 1, va));
 
 	/* A VAE1 of the neighbouring page removes the table descriptors
 	 * that cover both (three walk-cache entries), not the leaf. */
 	tlbi_va(w, 1, SM_TLBI_VAE1, false, 1, va + 0x1000);
-	assert_int_equal(stat(w, "cpu.tlb.invalidated"), 3);
+	assert_int_equal(counter(w->st, "cpu.tlb.invalidated"), 3);
 	assert_int_equal(count_valid(&w->cpu.pe[1].walk), 0);
 	assert_int_equal(count_valid(&w->cpu.pe[0].walk), 3);
 	assert_true(hits(w, 1, 1, va));
 
 	/* The page itself: its L1 and main-TLB entries. */
 	tlbi_va(w, 1, SM_TLBI_VAE1, false, 1, va);
-	assert_int_equal(stat(w, "cpu.tlb.invalidated"), 3 + 2);
+	assert_int_equal(counter(w->st, "cpu.tlb.invalidated"), 3 + 2);
 	assert_true(hits(w, 0, 1, va));
 	assert_false(hits(w, 1, 1, va));
 	assert_true(hits(w, 2, 1, va));
 	assert_true(hits(w, 3, 1, va));
-	assert_int_equal(stat(w, "cpu.tlbi.issued.vae1"), 3);
-	assert_int_equal(stat(w, "cpu.tlbi.issued.vale1"), 1);
-	assert_int_equal(stat(w, "cpu.tlbi.received.vae1"), 3);
-	assert_int_equal(stat(w, "cpu.tlbi.issued.vae1is"), 0);
-	assert_int_equal(stat(w, "cpu.tlbi.received.vae1is"), 0);
-	assert_int_equal(stat(w, "cpu.dvm.broadcasts"), 0);
+	assert_int_equal(counter(w->st, "cpu.tlbi.issued.vae1"), 3);
+	assert_int_equal(counter(w->st, "cpu.tlbi.issued.vale1"), 1);
+	assert_int_equal(counter(w->st, "cpu.tlbi.received.vae1"), 3);
+	assert_int_equal(counter(w->st, "cpu.tlbi.issued.vae1is"), 0);
+	assert_int_equal(counter(w->st, "cpu.tlbi.received.vae1is"), 0);
+	assert_int_equal(counter(w->st, "cpu.dvm.broadcasts"), 0);
 
 	/* Local ASIDE1 and VMALLE1 too. */
 	tlbi_asid(w, 2, SM_TLBI_ASIDE1, false, 1);
@@ -952,11 +946,12 @@ static void test_aside1_and_global(void **state)
 	 * table of G's region (B reused A's); ASID 6 levels 0-2. */
 	assert_int_equal(count_valid(&p->walk), 4 + 3);
 
-	uint64_t inv = stat(w, "cpu.tlb.invalidated");
+	uint64_t inv = counter(w->st, "cpu.tlb.invalidated");
 	tlbi_asid(w, 0, SM_TLBI_ASIDE1, true, 5);
 	/* Exactly ASID 5's non-global entries went: A and B from the L1
 	 * and the main TLB, and its four walk-cache entries. */
-	assert_int_equal(stat(w, "cpu.tlb.invalidated"), inv + 2 + 2 + 4);
+	assert_int_equal(counter(w->st, "cpu.tlb.invalidated"),
+			 inv + 2 + 2 + 4);
 	assert_int_equal(count_valid(&p->walk), 3);
 	assert_true(hits(w, 3, 5, va_g));
 	assert_true(hits(w, 3, 6, va_g));
@@ -975,8 +970,8 @@ static void test_aside1_and_global(void **state)
 	assert_true(hits(w, 3, 5, va_g));
 	/* Other pages are untouched. */
 	assert_true(hits(w, 3, 5, va_a));
-	assert_int_equal(stat(w, "cpu.tlbi.received.aside1is"), 8);
-	assert_int_equal(stat(w, "cpu.tlbi.received.vae1is"), 4);
+	assert_int_equal(counter(w->st, "cpu.tlbi.received.aside1is"), 8);
+	assert_int_equal(counter(w->st, "cpu.tlbi.received.vae1is"), 4);
 }
 
 static void test_vmalle1_removes_all(void **state)
@@ -993,13 +988,14 @@ static void test_vmalle1_removes_all(void **state)
 	sm_cpu_tlbi(&w->cpu, 1, SM_TLBI_VMALLE1, true, 0, 0);
 	/* Per PE: three L1 and three main-TLB entries, and the walk cache's
 	 * levels 0-2 for ASIDs 1 and 2 (va_g reused ASID 1's). */
-	assert_int_equal(stat(w, "cpu.tlb.invalidated"), 4 * (3 + 3 + 6));
+	assert_int_equal(counter(w->st, "cpu.tlb.invalidated"),
+			 4 * (3 + 3 + 6));
 	for (unsigned pe = 0; pe < 4; pe++) {
 		assert_false(hits(w, pe, 1, va_n));
 		assert_false(hits(w, pe, 2, va_n));
 		assert_false(hits(w, pe, 7, va_g));
 	}
-	assert_int_equal(stat(w, "cpu.tlbi.received.vmalle1is"), 4);
+	assert_int_equal(counter(w->st, "cpu.tlbi.received.vmalle1is"), 4);
 }
 
 static void test_block_entry(void **state)
@@ -1012,7 +1008,7 @@ static void test_block_entry(void **state)
 	assert_int_equal(a.outcome, SM_XLATE_OK);
 	assert_false(a.hit);
 	assert_int_equal(a.pa, blk_pa + 0x7000);
-	assert_int_equal(stat(w, "cpu.walk.reads"), 3);
+	assert_int_equal(counter(w->st, "cpu.walk.reads"), 3);
 	assert_int_equal(a.done, 1000 + WALK_COST(3, 3));
 	/* Only levels 0 and 1 are table descriptors. */
 	assert_int_equal(count_valid(&w->cpu.pe[0].walk), 2);
@@ -1026,7 +1022,7 @@ static void test_block_entry(void **state)
 		assert_true(a.hit);
 		assert_int_equal(a.pa, blk_pa + offs[i]);
 	}
-	assert_int_equal(stat(w, "cpu.walks"), 1);
+	assert_int_equal(counter(w->st, "cpu.walks"), 1);
 
 	/* Invalidating a neighbouring 4K page or the next block: kept. */
 	tlbi_va(w, 0, SM_TLBI_VAE1, false, 4, blk_va + 2 * MiB);
@@ -1076,7 +1072,7 @@ static void test_vaae1_all_asids(void **state)
 	assert_true(sm_cpu_holds(&w->cpu, 1, va2, va2 + PAGE));
 	assert_int_equal(count_valid(&w->cpu.pe[0].walk), 0);
 	assert_int_equal(count_valid(&w->cpu.pe[2].walk), 0);
-	assert_int_equal(stat(w, "cpu.tlbi.received.vaae1is"), 4);
+	assert_int_equal(counter(w->st, "cpu.tlbi.received.vaae1is"), 4);
 
 	/* VAALE1 (local): every ASID on the issuer, walk cache kept. */
 	for (uint16_t asid = 1; asid <= 3; asid++)
@@ -1121,7 +1117,7 @@ static void test_ttl_ignored_without_feat_ttl(void **state)
 	assert_false(hits(w, 0, asid, pg));
 	tlbi_ttl(w, 0, SM_TLBI_VAE1, false, asid, pg, TTL(2, 3));
 	assert_false(tc_has(&p->tlb, asid, pg));
-	assert_int_equal(stat(w, "cpu.tlbi.no_effect"), 0);
+	assert_int_equal(counter(w->st, "cpu.tlbi.no_effect"), 0);
 	world_free(w);
 }
 
@@ -1160,22 +1156,22 @@ static void test_ttl_hint(void **state)
 
 	/* A hint for the 16K or 64K granule: no 4K entry needs to go, not
 	 * even a walk-cache one; counted. */
-	uint64_t inv = stat(w, "cpu.tlb.invalidated");
-	uint64_t ne = stat(w, "cpu.tlbi.no_effect");
+	uint64_t inv = counter(w->st, "cpu.tlb.invalidated");
+	uint64_t ne = counter(w->st, "cpu.tlbi.no_effect");
 	unsigned wc = count_valid(&p->walk);
 	tlbi_ttl(w, 0, SM_TLBI_VAE1, false, asid, pg, TTL(2, 3));
 	assert_true(held(w, asid, pg));
-	assert_int_equal(stat(w, "cpu.tlbi.no_effect"), ne + 1);
+	assert_int_equal(counter(w->st, "cpu.tlbi.no_effect"), ne + 1);
 	tlbi_ttl(w, 0, SM_TLBI_VAE1, false, asid, pg, TTL(3, 3));
 	tlbi_ttl(w, 0, SM_TLBI_VAE1, false, asid, pg, TTL(2, 0));
 	assert_true(held(w, asid, pg));
-	assert_int_equal(stat(w, "cpu.tlbi.no_effect"), ne + 3);
-	assert_int_equal(stat(w, "cpu.tlb.invalidated"), inv);
+	assert_int_equal(counter(w->st, "cpu.tlbi.no_effect"), ne + 3);
+	assert_int_equal(counter(w->st, "cpu.tlb.invalidated"), inv);
 	assert_int_equal(count_valid(&p->walk), wc);
 	/* Broadcast: every receiver counts it. */
 	tlbi_ttl(w, 1, SM_TLBI_VAE1, true, asid, pg, TTL(2, 3));
 	assert_true(held(w, asid, pg));
-	assert_int_equal(stat(w, "cpu.tlbi.no_effect"), ne + 3 + 4);
+	assert_int_equal(counter(w->st, "cpu.tlbi.no_effect"), ne + 3 + 4);
 
 	/* The 2 MiB block: a level-3 hint leaves it, level 2 removes it. */
 	tlbi_ttl(w, 0, SM_TLBI_VAE1, false, asid, blk + 0x5000, TTL(1, 3));
@@ -1227,7 +1223,7 @@ static void range_case(enum sm_tlbi_op op, bool is, unsigned scale,
 				 (unsigned long long)base,
 				 (unsigned long long)end);
 	assert_false(sm_cpu_holds(&w->cpu, 1, base, end));
-	assert_int_equal(stat(w, "cpu.dvm.broadcasts"), is ? 1 : 0);
+	assert_int_equal(counter(w->st, "cpu.dvm.broadcasts"), is ? 1 : 0);
 	world_free(w);
 }
 
@@ -1263,16 +1259,16 @@ static void test_range_asid_scope(void **state)
 	/* RVAAE1IS: every ASID. */
 	tlbi_range(w, 1, SM_TLBI_RVAAE1, true, 7, 0, 1, 0, base);
 	assert_false(sm_cpu_holds(&w->cpu, 2, base, base + 4 * PAGE));
-	assert_int_equal(stat(w, "cpu.tlbi.received.rvae1is"), 4);
-	assert_int_equal(stat(w, "cpu.tlbi.received.rvaae1is"), 4);
+	assert_int_equal(counter(w->st, "cpu.tlbi.received.rvae1is"), 4);
+	assert_int_equal(counter(w->st, "cpu.tlbi.received.rvaae1is"), 4);
 	/* A range operand with another granule removes nothing. */
 	for (unsigned i = 0; i < 4; i++)
 		assert_false(hits(w, 0, 1, base + i * PAGE));
-	uint64_t ne = stat(w, "cpu.tlbi.no_effect");
+	uint64_t ne = counter(w->st, "cpu.tlbi.no_effect");
 	sm_cpu_tlbi(&w->cpu, 0, SM_TLBI_RVAE1, false,
 		    sm_tlbi_operand_range(1, 2, 0, 1, 0, base), 0);
 	assert_true(sm_cpu_holds(&w->cpu, 1, base, base + PAGE));
-	assert_int_equal(stat(w, "cpu.tlbi.no_effect"), ne + 1);
+	assert_int_equal(counter(w->st, "cpu.tlbi.no_effect"), ne + 1);
 }
 
 static void test_range_ttl_level(void **state)
@@ -1316,9 +1312,9 @@ static void test_range_ttl_level(void **state)
 	PAGES_HELD(true);
 	FILL_ALL();
 	/* TTL level 1: nothing at level 1 here. */
-	uint64_t inv = stat(w, "cpu.tlb.invalidated");
+	uint64_t inv = counter(w->st, "cpu.tlb.invalidated");
 	tlbi_range(w, 0, SM_TLBI_RVALE1, false, asid, 0, 3, 1, base);
-	assert_int_equal(stat(w, "cpu.tlb.invalidated"), inv);
+	assert_int_equal(counter(w->st, "cpu.tlb.invalidated"), inv);
 	assert_true(held(w, asid, blk));
 	PAGES_HELD(true);
 	/* TTL 0: no hint, everything in the range. */
@@ -1423,17 +1419,17 @@ static void test_tlb_lru_eviction(void **state)
 		}
 		for (int i = 0; i < 4; i++)
 			assert_false(hits(w, 0, 1, va[i]));
-		assert_int_equal(stat(w, "cpu.tlb.evictions"), 0);
+		assert_int_equal(counter(w->st, "cpu.tlb.evictions"), 0);
 		assert_true(hits(w, 0, 1, va[0])); /* va[1] is now LRU */
 		assert_false(hits(w, 0, 1, va[4]));
-		assert_int_equal(stat(w, "cpu.tlb.evictions"), 1);
+		assert_int_equal(counter(w->st, "cpu.tlb.evictions"), 1);
 		assert_false(tc_has(&w->cpu.pe[0].tlb, 1, va[1]));
 		assert_true(hits(w, 0, 1, va[0]));
 		assert_true(hits(w, 0, 1, va[2]));
 		assert_true(hits(w, 0, 1, va[3]));
 		assert_true(hits(w, 0, 1, va[4]));
 		assert_false(hits(w, 0, 1, va[1]));
-		assert_int_equal(stat(w, "cpu.tlb.evictions"), 2);
+		assert_int_equal(counter(w->st, "cpu.tlb.evictions"), 2);
 		/* The LRU victim was va[0] (va[2..4] were used after it). */
 		assert_false(tc_has(&w->cpu.pe[0].tlb, 1, va[0]));
 		world_free(w);
@@ -1466,7 +1462,7 @@ static void test_tlb_rr_rotates(void **state)
 		for (int j = k - 3; j <= k; j++)
 			assert_true(tc_has(tlb, 1, va[j]));
 		assert_int_equal(count_valid(tlb), 4);
-		assert_int_equal(stat(w, "cpu.tlb.evictions"),
+		assert_int_equal(counter(w->st, "cpu.tlb.evictions"),
 				 (uint64_t)(k - 3));
 		/* Using the oldest survivor does not save it. */
 		assert_true(hits(w, 0, 1, va[k - 3]));
@@ -1525,10 +1521,6 @@ static void test_tlb_random_seeded(void **state)
 
 /* The same through the simulator: sim.seed decides. Touches 24 pages
  * three times; returns the cpu.tlb.hits after each touch. */
-static smmusim_t *sim_new(const char *const *sets);
-static void submit_ok(smmusim_t *sim, const struct smmusim_event *ev);
-static uint64_t sim_stat(const smmusim_t *sim, const char *name);
-
 static void sim_random_run(uint64_t seed, uint64_t out[24])
 {
 	char sd[40];
@@ -1541,23 +1533,22 @@ static void sim_random_run(uint64_t seed, uint64_t out[24])
 			      "cpu.tlb.ways=8",
 			      "cpu.tlb.replacement=random",
 			      NULL};
-	smmusim_t *sim = sim_new(sets);
+	smmusim_t *sim = sim_new(NULL, sets);
 	const uint64_t va = 0x400000, len = 12 * PAGE;
-	submit_ok(sim, &(struct smmusim_event){.type = SMMUSIM_EV_MM_CREATE,
-					       .mm = 1});
-	submit_ok(sim, &(struct smmusim_event){.type = SMMUSIM_EV_MMAP,
-					       .mm = 1,
-					       .va = va,
-					       .len = len,
-					       .prot = SMMUSIM_PROT_R |
-						       SMMUSIM_PROT_W});
+	submit_ok(
+	    sim, (struct smmusim_event){.type = SMMUSIM_EV_MM_CREATE, .mm = 1});
+	submit_ok(sim, (struct smmusim_event){.type = SMMUSIM_EV_MMAP,
+					      .mm = 1,
+					      .va = va,
+					      .len = len,
+					      .prot = SMMUSIM_PROT_R |
+						      SMMUSIM_PROT_W});
 	for (int i = 0; i < 24; i++) {
-		submit_ok(sim,
-			  &(struct smmusim_event){.type = SMMUSIM_EV_TOUCH,
-						  .mm = 1,
-						  .va = va,
-						  .len = len,
-						  .op = SMMUSIM_ACC_WRITE});
+		submit_ok(sim, (struct smmusim_event){.type = SMMUSIM_EV_TOUCH,
+						      .mm = 1,
+						      .va = va,
+						      .len = len,
+						      .op = SMMUSIM_ACC_WRITE});
 		out[i] = sim_stat(sim, "cpu.tlb.hits");
 	}
 	assert_int_equal(smmusim_finish(sim), 0);
@@ -1580,43 +1571,11 @@ static void test_tlb_random_sim_seed(void **state)
 
 /* ---- allocation: everything given back, with the sizes it was taken ---- */
 
-struct counting {
-	long long bytes, blocks;
-};
-
-static void *cnt_malloc(size_t n, void *ctx)
-{
-	struct counting *c = ctx;
-	c->bytes += (long long)n;
-	c->blocks++;
-	return test_malloc(n ? n : 1);
-}
-
-static void *cnt_realloc(void *p, size_t old_n, size_t new_n, void *ctx)
-{
-	struct counting *c = ctx;
-	void *q = test_realloc(p, new_n ? new_n : 1);
-	if (q) {
-		c->bytes += (long long)new_n - (long long)old_n;
-		if (!p)
-			c->blocks++;
-	}
-	return q;
-}
-
-static void cnt_free(void *p, size_t n, void *ctx)
-{
-	struct counting *c = ctx;
-	c->bytes -= (long long)n;
-	c->blocks--;
-	test_free(p);
-}
-
 static void test_cpu_init_fini_accounting(void **state)
 {
 	(void)state;
-	struct counting cnt = {0};
-	struct smmusim_allocator ca = {cnt_malloc, cnt_realloc, cnt_free, &cnt};
+	struct counting cnt;
+	struct smmusim_allocator ca = counting_allocator(&cnt);
 	smmusim_config_t *cfg;
 	struct sm_stats *st;
 	struct sm_physmem *pm;
@@ -1696,8 +1655,8 @@ static void test_dsb_nothing_outstanding(void **state)
 	assert_int_equal(sm_cpu_dsb_ish(&w->cpu, 0, 1000), 1000 + LAT_DSB);
 	assert_int_equal(sm_cpu_dsb_ish(&w->cpu, 3, 5), 5 + LAT_DSB);
 	assert_int_equal(sm_cpu_dsb_ishst(&w->cpu, 1, 77), 77 + LAT_DSB);
-	assert_int_equal(stat(w, "cpu.dsb.ish"), 2);
-	assert_int_equal(stat(w, "cpu.dsb.ishst"), 1);
+	assert_int_equal(counter(w->st, "cpu.dsb.ish"), 2);
+	assert_int_equal(counter(w->st, "cpu.dsb.ishst"), 1);
 
 	const char *sets[] = {"cpu.lat.dsb=7", NULL};
 	struct world *w2 = world_new(sets);
@@ -1729,13 +1688,14 @@ static void test_dsb_waits_for_broadcast(void **state)
 	sm_cpu_tlbi(&w->cpu, 2, SM_TLBI_ASIDE1, true, sm_tlbi_operand_asid(1),
 		    9000);
 	assert_int_equal(sm_cpu_dsb_ish(&w->cpu, 2, 20000), 20000 + LAT_DSB);
-	assert_int_equal(stat(w, "cpu.tlbi.received.vae1is"), 8);
-	assert_int_equal(stat(w, "cpu.tlbi.received.aside1is"), 4);
-	assert_int_equal(stat(w, "cpu.tlbi.issued.vae1is"), 2);
-	assert_int_equal(stat(w, "cpu.bystander_cycles"), 3 * 3 * LAT_APPLY);
+	assert_int_equal(counter(w->st, "cpu.tlbi.received.vae1is"), 8);
+	assert_int_equal(counter(w->st, "cpu.tlbi.received.aside1is"), 4);
+	assert_int_equal(counter(w->st, "cpu.tlbi.issued.vae1is"), 2);
+	assert_int_equal(counter(w->st, "cpu.bystander_cycles"),
+			 3 * 3 * LAT_APPLY);
 	/* Far apart: nobody queued on the interconnect. */
-	assert_int_equal(stat(w, "cpu.dvm.broadcasts"), 3);
-	assert_int_equal(stat(w, "cpu.dvm.queue_cycles"), 0);
+	assert_int_equal(counter(w->st, "cpu.dvm.broadcasts"), 3);
+	assert_int_equal(counter(w->st, "cpu.dvm.queue_cycles"), 0);
 }
 
 static void test_dsb_after_local_tlbi(void **state)
@@ -1746,9 +1706,9 @@ static void test_dsb_after_local_tlbi(void **state)
 	assert_int_equal(t1, 100 + LAT_TLBI);
 	/* Local apply (20) is below the DSB base (30). */
 	assert_int_equal(sm_cpu_dsb_ish(&w->cpu, 1, t1), t1 + LAT_DSB);
-	assert_int_equal(stat(w, "cpu.tlbi.received.vae1is"), 0);
+	assert_int_equal(counter(w->st, "cpu.tlbi.received.vae1is"), 0);
 	/* A local TLBI does not use the interconnect. */
-	assert_int_equal(stat(w, "cpu.dvm.broadcasts"), 0);
+	assert_int_equal(counter(w->st, "cpu.dvm.broadcasts"), 0);
 }
 
 /* A world of n PEs with cpu.dvm.occupancy = occ. */
@@ -1772,7 +1732,7 @@ static uint64_t dsb_after(unsigned n, unsigned k, unsigned occ,
 		t = sm_cpu_tlbi(&w->cpu, 0, SM_TLBI_VALE1, true,
 				sm_tlbi_operand_va(1, 0x1000ull * i, 0), t);
 	uint64_t d = sm_cpu_dsb_ish(&w->cpu, 0, t);
-	*received = stat(w, "cpu.tlbi.received.vale1is");
+	*received = counter(w->st, "cpu.tlbi.received.vale1is");
 	world_free(w);
 	return d;
 }
@@ -1845,8 +1805,9 @@ static void test_bystander_delays_other_issuer(void **state)
 	assert_int_equal(d1, LAT_DVM + 9 * LAT_APPLY);
 	assert_int_equal(sm_cpu_dsb_ish(&w->cpu, 0, t1),
 			 LAT_DVM + 8 * LAT_APPLY);
-	assert_int_equal(stat(w, "cpu.bystander_cycles"), 9 * 3 * LAT_APPLY);
-	assert_int_equal(stat(w, "cpu.dvm.queue_cycles"), 0);
+	assert_int_equal(counter(w->st, "cpu.bystander_cycles"),
+			 9 * 3 * LAT_APPLY);
+	assert_int_equal(counter(w->st, "cpu.dvm.queue_cycles"), 0);
 	world_free(w);
 
 	/* Default occupancy: PE 1's broadcast waits for the interconnect
@@ -1856,7 +1817,7 @@ static void test_bystander_delays_other_issuer(void **state)
 	for (unsigned i = 0; i < 8; i++)
 		t = sm_cpu_tlbi(&w->cpu, 0, SM_TLBI_VALE1, true,
 				sm_tlbi_operand_va(1, 0x1000ull * i, 0), t);
-	uint64_t q = stat(w, "cpu.dvm.queue_cycles");
+	uint64_t q = counter(w->st, "cpu.dvm.queue_cycles");
 	/* TLBI i is issued at i * LAT_TLBI and leaves at i * DVM_OCC. */
 	uint64_t want_q = 0;
 	for (unsigned i = 0; i < 8; i++)
@@ -1864,7 +1825,7 @@ static void test_bystander_delays_other_issuer(void **state)
 	assert_int_equal(q, want_q);
 	t1 = sm_cpu_tlbi(&w->cpu, 1, SM_TLBI_VALE1, true,
 			 sm_tlbi_operand_va(2, 0x9000, 0), t);
-	assert_int_equal(stat(w, "cpu.dvm.queue_cycles"),
+	assert_int_equal(counter(w->st, "cpu.dvm.queue_cycles"),
 			 want_q + 8 * DVM_OCC - t);
 	assert_int_equal(sm_cpu_dsb_ish(&w->cpu, 1, t1),
 			 8 * DVM_OCC + LAT_DVM + LAT_APPLY);
@@ -1893,8 +1854,8 @@ static void test_dvm_same_cycle_queues(void **state)
 		assert_int_equal(t0, 1000 + LAT_TLBI);
 		assert_int_equal(t1, 1000 + LAT_TLBI);
 		/* ...the second broadcast waits `occ` for the interconnect. */
-		assert_int_equal(stat(w, "cpu.dvm.queue_cycles"), occ);
-		assert_int_equal(stat(w, "cpu.dvm.broadcasts"), 2);
+		assert_int_equal(counter(w->st, "cpu.dvm.queue_cycles"), occ);
+		assert_int_equal(counter(w->st, "cpu.dvm.broadcasts"), 2);
 		uint64_t d0 = sm_cpu_dsb_ish(&w->cpu, 0, t0);
 		uint64_t d1 = sm_cpu_dsb_ish(&w->cpu, 1, t1);
 		assert_int_equal(d0, 1000 + LAT_DVM + LAT_APPLY);
@@ -1905,7 +1866,7 @@ static void test_dvm_same_cycle_queues(void **state)
 		/* Once the interconnect is idle again, no waiting. */
 		sm_cpu_tlbi(&w->cpu, 2, SM_TLBI_VAE1, true,
 			    sm_tlbi_operand_va(1, 0x1000, 0), 100000);
-		assert_int_equal(stat(w, "cpu.dvm.queue_cycles"), occ);
+		assert_int_equal(counter(w->st, "cpu.dvm.queue_cycles"), occ);
 		world_free(w);
 	}
 }
@@ -1932,47 +1893,17 @@ static void test_dvm_more_broadcasters_later(void **state)
 				latest = d;
 		}
 		assert_true(latest > prev);
-		assert_int_equal(stat(w, "cpu.dvm.queue_cycles"),
+		assert_int_equal(counter(w->st, "cpu.dvm.queue_cycles"),
 				 (uint64_t)DVM_OCC * k * (k - 1) / 2);
-		assert_int_equal(stat(w, "cpu.dvm.broadcasts"), k);
-		assert_int_equal(stat(w, "cpu.tlbi.received.vale1is"), 8 * k);
+		assert_int_equal(counter(w->st, "cpu.dvm.broadcasts"), k);
+		assert_int_equal(counter(w->st, "cpu.tlbi.received.vale1is"),
+				 8 * k);
 		prev = latest;
 		world_free(w);
 	}
 }
 
 /* ---- through the simulator object: KPTI ---- */
-
-static smmusim_t *sim_new(const char *const *sets)
-{
-	smmusim_config_t *cfg;
-	smmusim_t *sim;
-	char err[256];
-	assert_int_equal(smmusim_config_new(&cfg, NULL), 0);
-	for (size_t i = 0; sets && sets[i]; i++)
-		if (smmusim_config_set_assignment(cfg, sets[i]))
-			fail_msg("%s: %s", sets[i], smmusim_config_error(cfg));
-	int rc = smmusim_new_ex(&sim, cfg, NULL, err, sizeof(err));
-	smmusim_config_free(cfg);
-	if (rc)
-		fail_msg("smmusim_new_ex: %d %s", rc, err);
-	return sim;
-}
-
-static void submit_ok(smmusim_t *sim, const struct smmusim_event *ev)
-{
-	int rc = smmusim_submit(sim, ev);
-	if (rc)
-		fail_msg("submit: %d %s", rc, smmusim_last_error(sim));
-}
-
-static uint64_t sim_stat(const smmusim_t *sim, const char *name)
-{
-	uint64_t v = 0;
-	if (smmusim_stat_get(sim, name, &v))
-		fail_msg("no stat %s", name);
-	return v;
-}
 
 struct kpti_result {
 	uint16_t asid, asid2;
@@ -1984,30 +1915,30 @@ struct kpti_result {
 static void kpti_run(bool kpti, struct kpti_result *r)
 {
 	const char *sets[] = {kpti ? "cpu.kpti=on" : "cpu.kpti=off", NULL};
-	smmusim_t *sim = sim_new(sets);
+	smmusim_t *sim = sim_new(NULL, sets);
 	struct smmusim *s = sim;
 	const uint64_t va = 0x400000, len = 4 * PAGE;
 	assert_int_equal(s->cpu.kpti, kpti);
 	*r = (struct kpti_result){0};
-	submit_ok(sim, &(struct smmusim_event){.type = SMMUSIM_EV_MM_CREATE,
-					       .mm = 1});
-	submit_ok(sim, &(struct smmusim_event){.type = SMMUSIM_EV_MM_CREATE,
-					       .mm = 2});
-	submit_ok(sim, &(struct smmusim_event){.type = SMMUSIM_EV_MMAP,
-					       .mm = 1,
-					       .va = va,
-					       .len = len,
-					       .prot = SMMUSIM_PROT_R |
-						       SMMUSIM_PROT_W});
-	submit_ok(sim, &(struct smmusim_event){.type = SMMUSIM_EV_TOUCH,
-					       .mm = 1,
-					       .va = va,
-					       .len = len,
-					       .op = SMMUSIM_ACC_WRITE});
-	submit_ok(sim, &(struct smmusim_event){.type = SMMUSIM_EV_CPU_ACCESS,
-					       .mm = 1,
-					       .va = va + 0x10,
-					       .op = SMMUSIM_ACC_READ});
+	submit_ok(
+	    sim, (struct smmusim_event){.type = SMMUSIM_EV_MM_CREATE, .mm = 1});
+	submit_ok(
+	    sim, (struct smmusim_event){.type = SMMUSIM_EV_MM_CREATE, .mm = 2});
+	submit_ok(sim, (struct smmusim_event){.type = SMMUSIM_EV_MMAP,
+					      .mm = 1,
+					      .va = va,
+					      .len = len,
+					      .prot = SMMUSIM_PROT_R |
+						      SMMUSIM_PROT_W});
+	submit_ok(sim, (struct smmusim_event){.type = SMMUSIM_EV_TOUCH,
+					      .mm = 1,
+					      .va = va,
+					      .len = len,
+					      .op = SMMUSIM_ACC_WRITE});
+	submit_ok(sim, (struct smmusim_event){.type = SMMUSIM_EV_CPU_ACCESS,
+					      .mm = 1,
+					      .va = va + 0x10,
+					      .op = SMMUSIM_ACC_READ});
 	struct sm_mm *mm = sm_os_find_mm(&s->os, 1);
 	assert_non_null(mm);
 	r->asid = mm->asid;
@@ -2020,7 +1951,7 @@ static void kpti_run(bool kpti, struct kpti_result *r)
 	uint64_t v0 = sim_stat(sim, "cpu.tlbi.issued.vale1is");
 	uint64_t i0 = sim_stat(sim, "cpu.tlb.invalidated");
 	submit_ok(
-	    sim, &(struct smmusim_event){
+	    sim, (struct smmusim_event){
 		     .type = SMMUSIM_EV_MUNMAP, .mm = 1, .va = va, .len = len});
 	r->vale1is = sim_stat(sim, "cpu.tlbi.issued.vale1is") - v0;
 	r->inv_munmap = sim_stat(sim, "cpu.tlb.invalidated") - i0;
@@ -2028,7 +1959,7 @@ static void kpti_run(bool kpti, struct kpti_result *r)
 
 	uint64_t a0 = sim_stat(sim, "cpu.tlbi.issued.aside1is");
 	submit_ok(sim,
-		  &(struct smmusim_event){.type = SMMUSIM_EV_MM_EXIT, .mm = 1});
+		  (struct smmusim_event){.type = SMMUSIM_EV_MM_EXIT, .mm = 1});
 	r->aside1is = sim_stat(sim, "cpu.tlbi.issued.aside1is") - a0;
 	assert_int_equal(smmusim_finish(sim), 0);
 	assert_int_equal(smmusim_violation_total(sim), 0);

@@ -11,44 +11,14 @@
 
 #include <smmusim/error.h>
 
+#include "helpers.h"
+
 #include "base/alloc.h"
 #include "engine/engine.h"
 #include "base/rng.h"
 
 /* Internal modules take a real allocator (no NULL default). */
 #define ALLOC sm_default_allocator()
-
-/* ---- a counting allocator: the heap must be given back by fini ---- */
-
-struct counting {
-	long long live_bytes;
-	unsigned reallocs;
-};
-
-static void *cnt_malloc(size_t n, void *ctx)
-{
-	struct counting *c = ctx;
-	c->live_bytes += (long long)n;
-	return malloc(n);
-}
-
-static void *cnt_realloc(void *p, size_t old_n, size_t new_n, void *ctx)
-{
-	struct counting *c = ctx;
-	void *q = realloc(p, new_n);
-	if (q) {
-		c->live_bytes += (long long)new_n - (long long)old_n;
-		c->reallocs++;
-	}
-	return q;
-}
-
-static void cnt_free(void *p, size_t n, void *ctx)
-{
-	struct counting *c = ctx;
-	c->live_bytes -= (long long)n;
-	free(p);
-}
 
 /* ---- a log of executed events ---- */
 
@@ -338,8 +308,8 @@ static void test_many_events_random_order(void **state)
 	uint64_t *cyc = calloc(N, sizeof(*cyc));
 	assert_non_null(cyc);
 
-	struct counting cnt = {0};
-	struct smmusim_allocator ca = {cnt_malloc, cnt_realloc, cnt_free, &cnt};
+	struct counting cnt;
+	struct smmusim_allocator ca = counting_allocator(&cnt);
 	sm_engine_init(&e, &ca);
 	log_init(&l, &e, N);
 	sm_rng_seed(&rng, 12345);
@@ -353,8 +323,7 @@ static void test_many_events_random_order(void **state)
 	assert_int_equal(e.n, N);
 	/* The heap grew several times, through the caller's allocator. */
 	assert_true(cnt.reallocs >= 5);
-	assert_true(cnt.live_bytes >=
-		    (long long)(N * sizeof(struct sm_event_slot)));
+	assert_true(cnt.bytes >= (long long)(N * sizeof(struct sm_event_slot)));
 
 	assert_int_equal(sm_engine_run_until(&e, UINT64_MAX - 1), 0);
 	assert_int_equal(l.n, N);
@@ -381,7 +350,7 @@ static void test_many_events_random_order(void **state)
 	free(cyc);
 	log_fini(&l);
 	sm_engine_fini(&e);
-	assert_int_equal(cnt.live_bytes, 0);
+	assert_int_equal(cnt.bytes, 0);
 	assert_null(e.heap);
 }
 

@@ -12,6 +12,8 @@
 #include <smmusim/error.h>
 #include <smmusim/event.h>
 
+#include "helpers.h"
+
 #include "hw/mem/pgtable.h"
 #include "hw/mem/physmem.h"
 
@@ -22,41 +24,6 @@
 #define R SMMUSIM_PROT_R
 #define W SMMUSIM_PROT_W
 #define X SMMUSIM_PROT_X
-
-/* ---- a counting allocator, to check that everything is given back ---- */
-
-struct counting {
-	size_t live_bytes;
-	size_t live_blocks;
-	int fail_after; /* fail the n-th malloc from now; <0: never */
-};
-
-static void *cnt_malloc(size_t n, void *ctx)
-{
-	struct counting *c = ctx;
-	if (c->fail_after == 0)
-		return NULL;
-	if (c->fail_after > 0)
-		c->fail_after--;
-	c->live_bytes += n;
-	c->live_blocks++;
-	return malloc(n);
-}
-
-static void *cnt_realloc(void *p, size_t old_n, size_t new_n, void *ctx)
-{
-	struct counting *c = ctx;
-	c->live_bytes += new_n - old_n;
-	return realloc(p, new_n);
-}
-
-static void cnt_free(void *p, size_t n, void *ctx)
-{
-	struct counting *c = ctx;
-	c->live_bytes -= n;
-	c->live_blocks--;
-	free(p);
-}
 
 static struct physmem_fixture {
 	struct sm_physmem *pm;
@@ -119,8 +86,8 @@ static void test_physmem_new_validation(void **state)
 
 static void test_physmem_injected_allocator(void **state)
 {
-	struct counting c = {0, 0, -1};
-	struct smmusim_allocator a = {cnt_malloc, cnt_realloc, cnt_free, &c};
+	struct counting c;
+	struct smmusim_allocator a = counting_allocator(&c);
 	struct sm_physmem *pm;
 	struct sm_errbuf eb;
 	uint64_t pa;
@@ -129,16 +96,16 @@ static void test_physmem_injected_allocator(void **state)
 	assert_int_equal(sm_physmem_new(&pm, &a, 0, 1 * MiB, &eb), 0);
 	assert_int_equal(sm_physmem_alloc(pm, SM_PAGE_PGTABLE, &pa, &eb), 0);
 	sm_physmem_write64(pm, pa + 8, 42);
-	assert_true(c.live_blocks >= 3); /* object, frames, one content */
+	assert_true(c.blocks >= 3); /* object, frames, one content */
 	sm_physmem_free(pm);
-	assert_int_equal(c.live_blocks, 0);
-	assert_int_equal(c.live_bytes, 0);
+	assert_int_equal(c.blocks, 0);
+	assert_int_equal(c.bytes, 0);
 
 	/* Host allocation failure is reported, nothing leaks. */
 	c.fail_after = 1; /* object ok, frame array fails */
 	assert_int_equal(sm_physmem_new(&pm, &a, 0, 1 * MiB, &eb),
 			 SMMUSIM_ENOMEM);
-	assert_int_equal(c.live_blocks, 0);
+	assert_int_equal(c.blocks, 0);
 }
 
 static void test_physmem_lifo_reuse(void **state)
