@@ -714,5 +714,5 @@ int main(void)
 	    cmocka_unit_test(qemu_7_2_flushes_at_257th_page),
 	    cmocka_unit_test(default_hw_no_flush),
 	};
-	return cmocka_run_group_tests_name("dma", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("sim", tests, NULL, NULL);
 }
