@@ -16,6 +16,7 @@
 
 #include "arch/vmsa.h"
 #include "engine/stats.h"
+#include "hw/mem/tcache.h"
 
 /* ---- a counting allocator ---- */
 
@@ -148,6 +149,48 @@ uint64_t counter(const struct sm_stats *st, const char *name)
 	if (!c)
 		fail_msg("no counter %s", name);
 	return *c;
+}
+
+struct covering {
+	uint32_t asid;
+	uint64_t va;
+	int level; /* -1: any */
+	unsigned n;
+};
+
+static void count_covering(void *ctx, const struct sm_tc_entry *e)
+{
+	struct covering *c = ctx;
+	if ((e->global || e->asid == c->asid) && e->va <= c->va &&
+	    c->va < e->va + sm_tc_size(e) &&
+	    (c->level < 0 || e->level == c->level))
+		c->n++;
+}
+
+unsigned tc_covering(const struct sm_tcache *tc, uint32_t asid, uint64_t va,
+		     int level)
+{
+	struct covering c = {asid, va, level, 0};
+	sm_tc_for_each(tc, count_covering, &c);
+	return c.n;
+}
+
+bool tc_has(const struct sm_tcache *tc, uint32_t asid, uint64_t va)
+{
+	return tc_covering(tc, asid, va, -1) > 0;
+}
+
+static void count_one(void *ctx, const struct sm_tc_entry *e)
+{
+	(void)e;
+	(*(unsigned *)ctx)++;
+}
+
+unsigned tc_count(const struct sm_tcache *tc)
+{
+	unsigned n = 0;
+	sm_tc_for_each(tc, count_one, &n);
+	return n;
 }
 
 uint64_t mk_pte(uint64_t pa, bool rw)

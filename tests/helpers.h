@@ -59,9 +59,18 @@ uint64_t sim_stat(const smmusim_t *sim, const char *name);
 /* ---- inside: the registry and page tables of the models under test ---- */
 
 struct sm_stats;
+struct sm_tcache;
 
 /* The counter `name` of a stats registry; an unknown name fails the test. */
 uint64_t counter(const struct sm_stats *st, const char *name);
+
+/* Valid entries of a translation cache, counted without touching its
+ * replacement state: all of them; those covering va for asid (or global)
+ * at `level` (-1: any); whether there is one at any level. */
+unsigned tc_count(const struct sm_tcache *tc);
+unsigned tc_covering(const struct sm_tcache *tc, uint32_t asid, uint64_t va,
+		     int level);
+bool tc_has(const struct sm_tcache *tc, uint32_t asid, uint64_t va);
 
 /* A user page of stage 1 at `pa` as Linux maps one (AF, nG, inner
  * shareable, never executable), read-only unless rw. */

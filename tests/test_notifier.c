@@ -105,16 +105,6 @@ static int ev_munmap(smmusim_t *sim, uint32_t mm, uint64_t va, uint64_t len)
 						  .len = len});
 }
 
-static int ev_mprotect(smmusim_t *sim, uint32_t mm, uint64_t va, uint64_t len,
-		       unsigned prot)
-{
-	return submit(sim, (struct smmusim_event){.type = SMMUSIM_EV_MPROTECT,
-						  .mm = mm,
-						  .va = va,
-						  .len = len,
-						  .prot = prot});
-}
-
 static int ev_mm_exit(smmusim_t *sim, uint32_t mm)
 {
 	return submit(
@@ -483,63 +473,6 @@ static void test_munmap_frees_after_flush_and_reuses(void **state)
 
 /* ============================== errors ============================== */
 
-static void test_mprotect_partial_range_fails(void **state)
-{
-	smmusim_t *sim = *state = mk(NULL, NULL);
-	mm_with_vma(sim, 2, RW, false);
-	uint64_t sys = stat(sim, "os.syscalls");
-	int rc = ev_mprotect(sim, 1, BASE, 4 * PG, SMMUSIM_PROT_R);
-	assert_true(rc < 0);
-	const char *msg = smmusim_last_error(sim);
-	assert_non_null(strstr(msg, "mprotect"));
-	assert_non_null(strstr(msg, "not mapped"));
-	assert_non_null(strstr(msg, "mm=1"));
-	assert_int_equal(stat(sim, "os.syscalls"), sys);
-
-	/* The fully mapped part works, and the error message is cleared. */
-	must(sim, ev_mprotect(sim, 1, BASE, 2 * PG, SMMUSIM_PROT_R));
-	assert_string_equal(smmusim_last_error(sim), "");
-}
-
-static void test_unknown_mm(void **state)
-{
-	smmusim_t *sim = *state = mk(NULL, NULL);
-	must(sim, ev_mm_create(sim, 1));
-	int rc = ev_munmap(sim, 42, BASE, PG);
-	assert_int_equal(rc, SMMUSIM_ENOENT);
-	assert_non_null(strstr(smmusim_last_error(sim), "mm=42"));
-	rc = ev_mmap(sim, 43, BASE, PG, RW, false);
-	assert_int_equal(rc, SMMUSIM_ENOENT);
-	assert_non_null(strstr(smmusim_last_error(sim), "mm=43"));
-	rc = ev_cpu(sim, 44, 0, BASE, false);
-	assert_int_equal(rc, SMMUSIM_ENOENT);
-	assert_non_null(strstr(smmusim_last_error(sim), "mm=44"));
-	rc = ev_bind(sim, 45, 1, 1, false);
-	assert_int_equal(rc, SMMUSIM_ENOENT);
-	assert_non_null(strstr(smmusim_last_error(sim), "mm=45"));
-	rc = ev_mm_exit(sim, 46);
-	assert_int_equal(rc, SMMUSIM_ENOENT);
-	assert_non_null(strstr(smmusim_last_error(sim), "mm=46"));
-	/* An exited mm is gone too. */
-	must(sim, ev_mm_exit(sim, 1));
-	rc = ev_mmap(sim, 1, BASE, PG, RW, false);
-	assert_int_equal(rc, SMMUSIM_ENOENT);
-	assert_non_null(strstr(smmusim_last_error(sim), "mm=1"));
-}
-
-static void test_failed_event_takes_no_time(void **state)
-{
-	smmusim_t *sim = *state = mk(NULL, NULL);
-	must(sim, ev_mm_create(sim, 1));
-	assert_int_equal(ev_munmap(sim, 42, BASE, PG), SMMUSIM_ENOENT);
-	struct smmusim_event ev = {.type = SMMUSIM_EV_MM_CREATE,
-				   .timing = SMMUSIM_AFTER_PREV,
-				   .mm = 2};
-	/* A refused event takes no time; the next one starts normally. */
-	int rc = smmusim_submit(sim, &ev);
-	assert_int_equal(rc, 0);
-}
-
 static void test_bind_range_errors(void **state)
 {
 	smmusim_t *sim = *state = mk(NULL, NULL);
@@ -668,9 +601,6 @@ int main(void)
 	    T(test_cpu_flush_per_populated_page),
 	    T(test_btm_skips_sva_invalidation),
 	    T(test_munmap_frees_after_flush_and_reuses),
-	    T(test_mprotect_partial_range_fails),
-	    T(test_unknown_mm),
-	    T(test_failed_event_takes_no_time),
 	    T(test_bind_range_errors),
 	    T(test_double_bind_fails),
 	    T(test_unbind),
