@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests for simulated physical memory (physmem) and stage-1 page tables. */
+/* Tests for the memory side of the hardware (src/hw/mem): simulated
+ * physical memory (physmem.c), stage-1 page tables and their walker
+ * (pgtable.c), and the set-associative translation cache every TLB and walk
+ * cache is made of (tcache.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,8 +17,10 @@
 
 #include "helpers.h"
 
+#include "base/alloc.h"
 #include "hw/mem/pgtable.h"
 #include "hw/mem/physmem.h"
+#include "hw/mem/tcache.h"
 
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)
@@ -24,6 +29,8 @@
 #define R SMMUSIM_PROT_R
 #define W SMMUSIM_PROT_W
 #define X SMMUSIM_PROT_X
+
+#define ALLOC sm_default_allocator()
 
 static struct physmem_fixture {
 	struct sm_physmem *pm;
@@ -936,6 +943,241 @@ static void test_free_tables(void **state)
 	assert_int_equal(sm_physmem_read64(t->pm, t->root), 0);
 }
 
+/* ---- the translation cache (tcache.c) ---- */
+
+static struct sm_tc_entry ent(uint64_t va, uint64_t pa, uint32_t asid,
+			      int level, bool global)
+{
+	return (struct sm_tc_entry){.va = va,
+				    .pa = pa,
+				    .asid = asid,
+				    .level = (uint8_t)level,
+				    .perm = SMMUSIM_PROT_R,
+				    .global = global};
+}
+
+static void test_tc_init_errors(void **state)
+{
+	(void)state;
+	struct sm_tcache tc;
+	struct sm_errbuf eb = {{0}};
+	assert_int_equal(sm_tc_init(&tc, ALLOC, 10, 4, "x.entries", &eb),
+			 SMMUSIM_ERANGE);
+	assert_non_null(strstr(eb.msg, "x.entries"));
+	assert_non_null(strstr(eb.msg, "10"));
+	assert_int_equal(sm_tc_init(&tc, ALLOC, 0, 4, "x", &eb),
+			 SMMUSIM_ERANGE);
+	assert_int_equal(sm_tc_init(&tc, ALLOC, 4, 0, "x", &eb),
+			 SMMUSIM_ERANGE);
+	assert_int_equal(sm_tc_init(&tc, ALLOC, 12, 4, "x", &eb), 0);
+	assert_int_equal(tc.sets, 3);
+	assert_int_equal(tc.ways, 4);
+	assert_int_equal(tc.live, 0);
+	sm_tc_fini(&tc);
+}
+
+static void test_tc_lru_within_set(void **state)
+{
+	(void)state;
+	struct sm_tcache tc;
+	struct sm_errbuf eb;
+	assert_int_equal(sm_tc_init(&tc, ALLOC, 4, 4, "t", &eb), 0);
+	/* A..D fill the set. */
+	for (int i = 0; i < 4; i++) {
+		struct sm_tc_entry e =
+		    ent(0x1000ull * (i + 1), 0x80000000ull + 0x1000ull * i, 1,
+			3, false);
+		assert_false(sm_tc_fill(&tc, &e));
+	}
+	assert_int_equal(tc.live, 4);
+	/* Touch A, so B is least recently used. */
+	assert_non_null(sm_tc_lookup(&tc, 0, 1, 0x1000));
+	struct sm_tc_entry e = ent(0x5000, 0x90000000ull, 1, 3, false);
+	assert_true(sm_tc_fill(&tc, &e)); /* E evicts B */
+	assert_null(sm_tc_lookup(&tc, 0, 1, 0x2000));
+	e = ent(0x6000, 0x90001000ull, 1, 3, false);
+	assert_true(sm_tc_fill(&tc, &e)); /* F evicts C */
+	assert_null(sm_tc_lookup(&tc, 0, 1, 0x3000));
+	assert_non_null(sm_tc_lookup(&tc, 0, 1, 0x4000)); /* touch D */
+	e = ent(0x7000, 0x90002000ull, 1, 3, false);
+	assert_true(sm_tc_fill(&tc, &e)); /* G evicts A (E, F, D newer) */
+	assert_null(sm_tc_lookup(&tc, 0, 1, 0x1000));
+	static const uint64_t present[] = {0x4000, 0x5000, 0x6000, 0x7000};
+	for (size_t i = 0; i < 4; i++) {
+		struct sm_tc_entry *h =
+		    sm_tc_lookup(&tc, 0, 1, present[i] + 0x10);
+		assert_non_null(h);
+		assert_int_equal(h->va, present[i]);
+	}
+	assert_int_equal(tc.live, 4);
+	assert_int_equal(tc_count(&tc), 4);
+	sm_tc_fini(&tc);
+}
+
+static void test_tc_refill_replaces(void **state)
+{
+	(void)state;
+	struct sm_tcache tc;
+	struct sm_errbuf eb;
+	assert_int_equal(sm_tc_init(&tc, ALLOC, 4, 4, "t", &eb), 0);
+	struct sm_tc_entry e = ent(0x1000, 0x80000000ull, 1, 3, false);
+	assert_false(sm_tc_fill(&tc, &e));
+	e = ent(0x2000, 0x80001000ull, 1, 3, false);
+	assert_false(sm_tc_fill(&tc, &e));
+
+	/* Same page and tags, new output and permissions, unaligned va. */
+	e = ent(0x1abc, 0x88000000ull, 1, 3, false);
+	e.perm = SMMUSIM_PROT_R | SMMUSIM_PROT_W;
+	assert_false(sm_tc_fill(&tc, &e));
+	assert_int_equal(tc.live, 2);
+	assert_int_equal(tc_count(&tc), 2);
+	struct sm_tc_entry *h = sm_tc_lookup(&tc, 0, 1, 0x1000);
+	assert_non_null(h);
+	assert_int_equal(h->va, 0x1000);
+	assert_int_equal(h->pa, 0x88000000ull);
+	assert_int_equal(h->perm, SMMUSIM_PROT_R | SMMUSIM_PROT_W);
+	assert_true(h->valid);
+
+	/* A refill never evicts, even in a full set. */
+	for (int i = 3; i <= 4; i++) {
+		e = ent(0x1000ull * i, 0x80000000ull, 1, 3, false);
+		assert_false(sm_tc_fill(&tc, &e));
+	}
+	assert_int_equal(tc.live, 4);
+	e = ent(0x2000, 0x70000000ull, 1, 3, false);
+	assert_false(sm_tc_fill(&tc, &e));
+	assert_int_equal(tc_count(&tc), 4);
+	assert_non_null(sm_tc_lookup(&tc, 0, 1, 0x1000));
+
+	/* Another ASID for the same page is a different entry. */
+	e = ent(0x2000, 0x71000000ull, 2, 3, false);
+	assert_true(sm_tc_fill(&tc, &e));
+	assert_int_equal(sm_tc_lookup(&tc, 0, 2, 0x2000)->pa, 0x71000000ull);
+	assert_int_equal(sm_tc_lookup(&tc, 0, 1, 0x2000)->pa, 0x70000000ull);
+	sm_tc_fini(&tc);
+}
+
+static void test_tc_tags(void **state)
+{
+	(void)state;
+	struct sm_tcache tc;
+	struct sm_errbuf eb;
+	assert_int_equal(sm_tc_init(&tc, ALLOC, 64, 4, "t", &eb), 0);
+	struct sm_tc_entry g = ent(0x10000, 0x80000000ull, 1, 3, true);
+	struct sm_tc_entry n = ent(0x20000, 0x80001000ull, 1, 3, false);
+	struct sm_tc_entry v = ent(0x30000, 0x80002000ull, 1, 3, false);
+	v.vmid = 5;
+	sm_tc_fill(&tc, &g);
+	sm_tc_fill(&tc, &n);
+	sm_tc_fill(&tc, &v);
+
+	assert_non_null(sm_tc_lookup(&tc, 0, 99, 0x10000)); /* global */
+	assert_null(sm_tc_lookup(&tc, 0, 99, 0x20000));	    /* nG, other ASID */
+	assert_null(sm_tc_lookup(&tc, 0, 1, 0x30000));	    /* other VMID */
+	assert_non_null(sm_tc_lookup(&tc, 5, 1, 0x30000));
+	assert_null(sm_tc_lookup(&tc, 5, 1, 0x10000)); /* global, other VMID */
+
+	/* ASID-only invalidation spares the global entry. */
+	assert_int_equal(sm_tc_inv_asid(&tc, 0, 1), 1);
+	assert_null(sm_tc_lookup(&tc, 0, 1, 0x20000));
+	assert_non_null(sm_tc_lookup(&tc, 0, 1, 0x10000));
+	assert_int_equal(sm_tc_inv_va(&tc, 0, 7, SM_TC_ASID_ONLY, 0x10000), 0);
+	assert_int_equal(sm_tc_inv_va(&tc, 0, 7, SM_TC_ASID_OR_GLOBAL, 0x10000),
+			 1);
+	assert_null(sm_tc_lookup(&tc, 0, 1, 0x10000));
+	/* VMID-scoped. */
+	assert_int_equal(sm_tc_inv_vmid(&tc, 0), 0);
+	assert_int_equal(sm_tc_inv_vmid(&tc, 5), 1);
+	assert_int_equal(tc.live, 0);
+
+	/* ANY matches every ASID of the VA. */
+	for (uint32_t a = 1; a <= 3; a++) {
+		struct sm_tc_entry e =
+		    ent(0x40000, 0x80000000ull + a * 0x1000, a, 3, false);
+		sm_tc_fill(&tc, &e);
+	}
+	assert_int_equal(tc.live, 3);
+	assert_int_equal(sm_tc_inv_va(&tc, 0, 1, SM_TC_ASID_ANY, 0x40fff), 3);
+	assert_int_equal(sm_tc_inv_all(&tc), 0);
+	sm_tc_fini(&tc);
+}
+
+static void test_tc_block_sizes(void **state)
+{
+	(void)state;
+	struct sm_tcache tc;
+	struct sm_errbuf eb;
+	assert_int_equal(sm_tc_init(&tc, ALLOC, 64, 4, "t", &eb), 0);
+	struct sm_tc_entry b2 =
+	    ent(0x40000000ull + 0x123456, 0x80000000ull, 1, 2, false);
+	struct sm_tc_entry b1 = ent(0x80000000ull, 0xc0000000ull, 1, 1, false);
+	sm_tc_fill(&tc, &b2);
+	sm_tc_fill(&tc, &b1);
+	struct sm_tc_entry *h = sm_tc_lookup(&tc, 0, 1, 0x401ff000ull);
+	assert_non_null(h);
+	assert_int_equal(h->va, 0x40000000ull); /* aligned down on fill */
+	assert_int_equal(sm_tc_size(h), 2 * MiB);
+	assert_null(sm_tc_lookup(&tc, 0, 1, 0x40200000ull));
+	h = sm_tc_lookup(&tc, 0, 1, 0xbffff000ull);
+	assert_non_null(h);
+	assert_int_equal(sm_tc_size(h), 1ull << 30);
+	assert_int_equal(sm_tc_inv_va(&tc, 0, 1, SM_TC_ASID_OR_GLOBAL,
+				      0x80000000ull + 0x3ff00000ull),
+			 1);
+	assert_null(sm_tc_lookup(&tc, 0, 1, 0x80000000ull));
+	assert_non_null(sm_tc_lookup(&tc, 0, 1, 0x40000000ull));
+	sm_tc_fini(&tc);
+}
+
+static bool pa_at_least(void *ctx, const struct sm_tc_entry *e)
+{
+	return e->pa >= *(const uint64_t *)ctx;
+}
+
+static bool never(void *ctx, const struct sm_tc_entry *e)
+{
+	(void)ctx;
+	(void)e;
+	return false;
+}
+
+static void test_tc_inv_if(void **state)
+{
+	(void)state;
+	struct sm_tcache tc;
+	struct sm_errbuf eb;
+	assert_int_equal(sm_tc_init(&tc, ALLOC, 256, 4, "t", &eb), 0);
+	/* 8 pages across sets: 64 sets of 4 ways, far from full. */
+	unsigned filled = 0;
+	for (unsigned i = 0; i < 8; i++) {
+		struct sm_tc_entry e =
+		    ent(0x100000ull + i * 0x1000ull,
+			0x80000000ull + i * 0x1000ull, 1, 3, false);
+		assert_false(sm_tc_fill(&tc, &e));
+		filled++;
+	}
+	assert_int_equal(tc.live, filled);
+	uint64_t limit = 0x80005000ull;
+	assert_int_equal(sm_tc_inv_if(&tc, never, NULL), 0);
+	assert_int_equal(sm_tc_inv_if(&tc, pa_at_least, &limit), 3);
+	assert_int_equal(tc.live, 5);
+	assert_int_equal(tc_count(&tc), 5);
+	for (unsigned i = 0; i < 8; i++) {
+		struct sm_tc_entry *h =
+		    sm_tc_lookup(&tc, 0, 1, 0x100000ull + i * 0x1000ull);
+		if (i < 5)
+			assert_non_null(h);
+		else
+			assert_null(h);
+	}
+	/* Predicates see only valid entries: a second pass removes none. */
+	assert_int_equal(sm_tc_inv_if(&tc, pa_at_least, &limit), 0);
+	assert_int_equal(sm_tc_inv_all(&tc), 5);
+	assert_int_equal(tc.live, 0);
+	assert_int_equal(tc_count(&tc), 0);
+	sm_tc_fini(&tc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -969,6 +1211,12 @@ int main(void)
 					    pt_teardown),
 	    cmocka_unit_test_setup_teardown(test_free_tables, pt_setup,
 					    pt_teardown),
+	    cmocka_unit_test(test_tc_init_errors),
+	    cmocka_unit_test(test_tc_lru_within_set),
+	    cmocka_unit_test(test_tc_refill_replaces),
+	    cmocka_unit_test(test_tc_tags),
+	    cmocka_unit_test(test_tc_block_sizes),
+	    cmocka_unit_test(test_tc_inv_if),
 	};
 	return cmocka_run_group_tests_name("mem", tests, NULL, NULL);
 }

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <smmusim/event.h>
+
 #include "helpers.h"
 
 #include "arch/tlbi.h"
@@ -265,6 +267,101 @@ static void test_va_roundtrip(void **state)
 	assert_int_equal(sm_tlbi_ttl_4k(4), 0);
 }
 
+static void test_operand_roundtrip(void **state)
+{
+	(void)state;
+	static const enum sm_tlbi_op ops[] = {SM_TLBI_VAE1, SM_TLBI_VALE1};
+	for (size_t a = 0; a < ARRAY_LEN(asids); a++)
+		for (size_t v = 0; v < ARRAY_LEN(vas); v++)
+			for (unsigned ttl = 0; ttl < 16; ttl++) {
+				uint64_t op =
+				    sm_tlbi_operand_va(asids[a], vas[v], ttl);
+				/* Field layout (Linux __TLBI_VADDR). */
+				assert_int_equal(op & TLBI_VADDR_MASK,
+						 vas[v] >> 12);
+				assert_int_equal((op & TLBI_TTL_MASK) >>
+						     TLBI_TTL_SHIFT,
+						 ttl);
+				assert_int_equal(op >> TLBI_ASID_SHIFT,
+						 asids[a]);
+				for (int o = 0; o < 2; o++)
+					for (int is = 0; is < 2; is++) {
+						struct sm_tlbi t;
+						memset(&t, 0xa5, sizeof(t));
+						sm_tlbi_decode(ops[o], is, op,
+							       &t);
+						assert_int_equal(t.op, ops[o]);
+						assert_int_equal(t.is, is);
+						assert_int_equal(t.asid,
+								 asids[a]);
+						assert_int_equal(t.va, vas[v]);
+						assert_int_equal(t.ttl, ttl);
+						assert_int_equal(t.vmid, 0);
+					}
+			}
+}
+
+static void test_operand_edges(void **state)
+{
+	(void)state;
+	struct sm_tlbi t;
+
+	/* The page offset is dropped. */
+	sm_tlbi_decode(SM_TLBI_VAE1, true,
+		       sm_tlbi_operand_va(5, 0x12345abcull, 0), &t);
+	assert_int_equal(t.va, 0x12345000ull);
+	assert_int_equal(t.asid, 5);
+
+	/* An oversized TTL hint cannot leak into the ASID field. */
+	uint64_t op = sm_tlbi_operand_va(0x1234, 0x5000, 0x1f);
+	sm_tlbi_decode(SM_TLBI_VALE1, false, op, &t);
+	assert_int_equal(t.asid, 0x1234);
+	assert_int_equal(t.ttl, 0xf);
+	assert_int_equal(t.va, 0x5000);
+
+	/* ASID operand. */
+	for (size_t a = 0; a < ARRAY_LEN(asids); a++) {
+		op = sm_tlbi_operand_asid(asids[a]);
+		assert_int_equal(op, (uint64_t)asids[a] << 48);
+		memset(&t, 0xa5, sizeof(t));
+		sm_tlbi_decode(SM_TLBI_ASIDE1, true, op, &t);
+		assert_int_equal(t.op, SM_TLBI_ASIDE1);
+		assert_true(t.is);
+		assert_int_equal(t.asid, asids[a]);
+		assert_int_equal(t.va, 0);
+		assert_int_equal(t.ttl, 0);
+	}
+	/* ASIDE1 ignores the VA bits; VMALLE1 ignores everything. */
+	op = sm_tlbi_operand_va(0x42, 0xfffffffff000ull, 7);
+	sm_tlbi_decode(SM_TLBI_ASIDE1, false, op, &t);
+	assert_int_equal(t.asid, 0x42);
+	assert_int_equal(t.va, 0);
+	assert_int_equal(t.ttl, 0);
+	sm_tlbi_decode(SM_TLBI_VMALLE1, true, op, &t);
+	assert_int_equal(t.op, SM_TLBI_VMALLE1);
+	assert_true(t.is);
+	assert_int_equal(t.asid, 0);
+	assert_int_equal(t.va, 0);
+}
+
+static void test_tlbi_names(void **state)
+{
+	(void)state;
+	assert_string_equal(sm_tlbi_name(SM_TLBI_VAE1, true), "vae1is");
+	assert_string_equal(sm_tlbi_name(SM_TLBI_VAE1, false), "vae1");
+	assert_string_equal(sm_tlbi_name(SM_TLBI_VALE1, false), "vale1");
+	assert_string_equal(sm_tlbi_name(SM_TLBI_VALE1, true), "vale1is");
+	assert_string_equal(sm_tlbi_name(SM_TLBI_ASIDE1, true), "aside1is");
+	assert_string_equal(sm_tlbi_name(SM_TLBI_ASIDE1, false), "aside1");
+	assert_string_equal(sm_tlbi_name(SM_TLBI_VMALLE1, true), "vmalle1is");
+	assert_string_equal(sm_tlbi_name(SM_TLBI_VMALLE1, false), "vmalle1");
+	assert_string_equal(sm_tlbi_name(SM_TLBI_OP_COUNT_, true), "?");
+	assert_true(sm_tlbi_last_level(SM_TLBI_VALE1));
+	assert_false(sm_tlbi_last_level(SM_TLBI_VAE1));
+	assert_false(sm_tlbi_last_level(SM_TLBI_ASIDE1));
+	assert_false(sm_tlbi_last_level(SM_TLBI_VMALLE1));
+}
+
 static void test_op_properties(void **state)
 {
 	(void)state;
@@ -316,6 +413,9 @@ int main(void)
 	    cmocka_unit_test(test_range_fields_masked),
 	    cmocka_unit_test(test_tlbi_check),
 	    cmocka_unit_test(test_va_roundtrip),
+	    cmocka_unit_test(test_operand_roundtrip),
+	    cmocka_unit_test(test_operand_edges),
+	    cmocka_unit_test(test_tlbi_names),
 	    cmocka_unit_test(test_op_properties),
 	};
 	return cmocka_run_group_tests_name("tlbi", tests, NULL, NULL);
