@@ -15,7 +15,9 @@
 #include <smmusim/config.h>
 
 #include "arch/vmsa.h"
+#include "base/errbuf.h"
 #include "engine/stats.h"
+#include "hw/mem/physmem.h"
 #include "hw/mem/tcache.h"
 
 /* ---- a counting allocator ---- */
@@ -142,6 +144,15 @@ uint64_t sim_stat(const smmusim_t *sim, const char *name)
 }
 
 /* ---- inside ---- */
+
+uint64_t page_alloc(struct sm_physmem *pm, unsigned kind)
+{
+	struct sm_errbuf eb = {{0}};
+	uint64_t pa = 0;
+	if (sm_physmem_alloc(pm, (enum sm_page_kind)kind, &pa, &eb))
+		fail_msg("sm_physmem_alloc: %s", eb.msg);
+	return pa;
+}
 
 uint64_t counter(const struct sm_stats *st, const char *name)
 {

@@ -58,8 +58,13 @@ uint64_t sim_stat(const smmusim_t *sim, const char *name);
 
 /* ---- inside: the registry and page tables of the models under test ---- */
 
+struct sm_physmem;
 struct sm_stats;
 struct sm_tcache;
+
+/* A free page of simulated memory, marked `kind` (enum sm_page_kind);
+ * running out fails the test. */
+uint64_t page_alloc(struct sm_physmem *pm, unsigned kind);
 
 /* The counter `name` of a stats registry; an unknown name fails the test. */
 uint64_t counter(const struct sm_stats *st, const char *name);

@@ -130,13 +130,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static uint64_t data_page(struct world *w)
-{
-	uint64_t pa;
-	assert_int_equal(sm_physmem_alloc(w->pm, SM_PAGE_DATA, &pa, &w->eb), 0);
-	return pa;
-}
-
 enum { RW = 0, RO = 1 };
 enum { NG = 0, GLOBAL = 1 };
 
@@ -253,7 +246,7 @@ static void obs_fn(void *ctx, const struct sm_xlate_report *r)
 static void test_miss_then_hit(void **state)
 {
 	struct world *w = *state;
-	uint64_t pa = data_page(w), va = 0x400000;
+	uint64_t pa = page_alloc(w->pm, SM_PAGE_DATA), va = 0x400000;
 	map(w, va, pa, RW, NG);
 
 	struct sm_cpu_access a = acc(w, 0, 7, va + 0x123, false);
@@ -303,7 +296,7 @@ static void test_miss_then_hit(void **state)
 
 	/* A global entry matches every ASID. */
 	uint64_t gva = 0x800000;
-	map(w, gva, data_page(w), RW, GLOBAL);
+	map(w, gva, page_alloc(w->pm, SM_PAGE_DATA), RW, GLOBAL);
 	assert_false(hits(w, 0, 1, gva));
 	assert_true(hits(w, 0, 2, gva));
 	assert_true(hits(w, 0, 0xffff, gva));
@@ -318,7 +311,7 @@ static void test_unmapped_faults_not_cached(void **state)
 	assert_int_equal(counter(w->st, "cpu.faults.translation"), 1);
 	/* Nothing was cached: mapping it now makes the next access work
 	 * without a TLBI. */
-	uint64_t pa = data_page(w);
+	uint64_t pa = page_alloc(w->pm, SM_PAGE_DATA);
 	map(w, 0x10000, pa, RW, NG);
 	a = acc(w, 0, 1, 0x10000, false);
 	assert_int_equal(a.outcome, SM_XLATE_OK);
@@ -341,7 +334,7 @@ static void test_permission_cached_and_broadcast(void **state)
 	struct world *w = *state;
 	struct obs_log ol = {0};
 	w->cpu.obs = (struct sm_xlate_observer){obs_fn, &ol};
-	uint64_t pa = data_page(w), va = 0x7f0000001000ull;
+	uint64_t pa = page_alloc(w->pm, SM_PAGE_DATA), va = 0x7f0000001000ull;
 	const uint16_t asid = 3;
 	map(w, va, pa, RO, NG);
 
@@ -400,7 +393,7 @@ static void test_permission_cached_and_broadcast(void **state)
 static void test_write_miss_on_ro_caches_entry(void **state)
 {
 	struct world *w = *state;
-	uint64_t pa = data_page(w), va = 0x3000;
+	uint64_t pa = page_alloc(w->pm, SM_PAGE_DATA), va = 0x3000;
 	map(w, va, pa, RO, NG);
 	/* A store that walks and finds RO faults, and the translation is
 	 * cached anyway: the following read hits. */
@@ -420,9 +413,9 @@ static void test_l1_miss_tlb_hit_refills_l1(void **state)
 	struct obs_log ol = {0};
 	w->cpu.obs = (struct sm_xlate_observer){obs_fn, &ol};
 	const uint64_t va_a = 0x500000, va_b = 0x501000;
-	uint64_t pa_a = data_page(w);
+	uint64_t pa_a = page_alloc(w->pm, SM_PAGE_DATA);
 	map(w, va_a, pa_a, RO, NG);
-	map(w, va_b, data_page(w), RW, NG);
+	map(w, va_b, page_alloc(w->pm, SM_PAGE_DATA), RW, NG);
 	struct sm_pe *p = &w->cpu.pe[0];
 
 	struct sm_cpu_access a = acc(w, 0, 1, va_a, false);
@@ -484,10 +477,11 @@ static void test_fetch_uses_l1i_and_needs_x(void **state)
 	struct obs_log ol = {0};
 	w->cpu.obs = (struct sm_xlate_observer){obs_fn, &ol};
 	const uint64_t va_x = 0x600000, va_nx = 0x601000;
-	uint64_t pa_x = data_page(w);
+	uint64_t pa_x = page_alloc(w->pm, SM_PAGE_DATA);
 	map(w, va_x, pa_x, RO, NG); /* r-x */
 	map_desc(w, va_nx, 3,
-		 page_desc(data_page(w), RW, NG) | PTE_UXN); /* rw- */
+		 page_desc(page_alloc(w->pm, SM_PAGE_DATA), RW, NG) |
+		     PTE_UXN); /* rw- */
 	struct sm_pe *p = &w->cpu.pe[0];
 
 	struct sm_cpu_access a = acc_kind(w, 0, 1, va_x + 4, SMMUSIM_ACC_EXEC);
@@ -563,7 +557,7 @@ static void test_walk_cache_starts_deeper(void **state)
 	const uint64_t p0 = 0x400000, p1 = 0x401000; /* one 2 MiB region */
 	const uint64_t p2 = 0x600000;		     /* next 2 MiB, same GiB */
 	const uint64_t p3 = 2 * GiB + 0x400000;	     /* another GiB */
-	uint64_t pa = data_page(w);
+	uint64_t pa = page_alloc(w->pm, SM_PAGE_DATA);
 	map(w, p0, pa, RW, NG);
 	map(w, p1, pa, RW, NG);
 	map(w, p2, pa, RW, NG);
@@ -625,7 +619,7 @@ static void test_walk_cache_vale1_keeps_vae1_removes(void **state)
 {
 	struct world *w = *state;
 	const uint64_t p0 = 0x400000, p1 = 0x401000;
-	uint64_t pa = data_page(w);
+	uint64_t pa = page_alloc(w->pm, SM_PAGE_DATA);
 	map(w, p0, pa, RW, NG);
 	map(w, p1, pa, RW, NG);
 	struct sm_pe *p = &w->cpu.pe[0];
@@ -677,7 +671,7 @@ static void test_walk_cache_aside1_vmalle1(void **state)
 {
 	struct world *w = *state;
 	const uint64_t p0 = 0x400000;
-	map(w, p0, data_page(w), RW, NG);
+	map(w, p0, page_alloc(w->pm, SM_PAGE_DATA), RW, NG);
 	struct sm_tcache *wc = &w->cpu.pe[0].walk;
 	assert_int_equal(reads_of(w, 0, 1, p0), 4);
 	assert_int_equal(reads_of(w, 0, 2, p0), 4);
@@ -724,7 +718,7 @@ static void test_non_is_tlbi_local_only(void **state)
 {
 	struct world *w = *state;
 	uint64_t va = 0x10000;
-	map(w, va, data_page(w), RW, NG);
+	map(w, va, page_alloc(w->pm, SM_PAGE_DATA), RW, NG);
 	for (unsigned pe = 0; pe < 4; pe++)
 		assert_false(hits(w, pe, 1, va));
 
@@ -770,9 +764,9 @@ static void test_aside1_and_global(void **state)
 {
 	struct world *w = *state;
 	const uint64_t va_a = 0x100000, va_b = 0x101000, va_g = 0x200000;
-	map(w, va_a, data_page(w), RW, NG);
-	map(w, va_b, data_page(w), RW, NG);
-	map(w, va_g, data_page(w), RW, GLOBAL);
+	map(w, va_a, page_alloc(w->pm, SM_PAGE_DATA), RW, NG);
+	map(w, va_b, page_alloc(w->pm, SM_PAGE_DATA), RW, NG);
+	map(w, va_g, page_alloc(w->pm, SM_PAGE_DATA), RW, GLOBAL);
 	struct sm_pe *p = &w->cpu.pe[3];
 
 	/* Fill on PE 3: ASID 5 (A, B, G) and ASID 6 (A). */
@@ -817,8 +811,8 @@ static void test_vmalle1_removes_all(void **state)
 {
 	struct world *w = *state;
 	const uint64_t va_n = 0x30000000, va_g = 0x30001000;
-	map(w, va_n, data_page(w), RW, NG);
-	map(w, va_g, data_page(w), RO, GLOBAL);
+	map(w, va_n, page_alloc(w->pm, SM_PAGE_DATA), RW, NG);
+	map(w, va_g, page_alloc(w->pm, SM_PAGE_DATA), RO, GLOBAL);
 	for (unsigned pe = 0; pe < 4; pe++) {
 		assert_false(hits(w, pe, 1, va_n));
 		assert_false(hits(w, pe, 2, va_n));
@@ -887,7 +881,7 @@ static void test_vaae1_all_asids(void **state)
 {
 	struct world *w = *state;
 	const uint64_t va = 0xa00000, va2 = 0xa01000;
-	uint64_t pa = data_page(w);
+	uint64_t pa = page_alloc(w->pm, SM_PAGE_DATA);
 	map(w, va, pa, RW, NG);
 	map(w, va2, pa, RW, NG);
 	for (uint16_t asid = 1; asid <= 3; asid++) {
@@ -946,7 +940,7 @@ static void test_ttl_ignored_without_feat_ttl(void **state)
 	struct world *w = world_new(sets);
 	const uint64_t pg = 0x700000;
 	const uint16_t asid = 1;
-	map(w, pg, data_page(w), RW, NG);
+	map(w, pg, page_alloc(w->pm, SM_PAGE_DATA), RW, NG);
 	assert_false(hits(w, 0, asid, pg));
 	struct sm_pe *p = &w->cpu.pe[0];
 	assert_true(tc_has(&p->tlb, asid, pg));
@@ -965,7 +959,7 @@ static void test_ttl_hint(void **state)
 	struct world *w = *state;
 	const uint64_t pg = 0x700000, blk = 0x40000000ull;
 	const uint16_t asid = 1;
-	map(w, pg, data_page(w), RW, NG);
+	map(w, pg, page_alloc(w->pm, SM_PAGE_DATA), RW, NG);
 	map_block(w, blk);
 	struct sm_pe *p = &w->cpu.pe[0];
 	assert_false(hits(w, 0, asid, pg));
@@ -1036,7 +1030,7 @@ static void range_case(enum sm_tlbi_op op, bool is, unsigned scale,
 	const uint64_t pages = SM_TLBI_RANGE_PAGES(num, scale);
 	const uint64_t base = 0x10000000ull, end = base + pages * PAGE;
 	assert_int_equal(pages, (uint64_t)(num + 1) << (5 * scale + 1));
-	uint64_t pa = data_page(w);
+	uint64_t pa = page_alloc(w->pm, SM_PAGE_DATA);
 	for (uint64_t va = base - PAGE; va <= end; va += PAGE)
 		map(w, va, pa, RW, NG);
 	for (uint64_t va = base - PAGE; va <= end; va += PAGE)
@@ -1084,7 +1078,7 @@ static void test_range_asid_scope(void **state)
 {
 	struct world *w = *state;
 	const uint64_t base = 0x20000000ull;
-	uint64_t pa = data_page(w);
+	uint64_t pa = page_alloc(w->pm, SM_PAGE_DATA);
 	for (unsigned i = 0; i < 4; i++)
 		map(w, base + i * PAGE, pa, RW, NG);
 	for (unsigned i = 0; i < 4; i++)
@@ -1118,7 +1112,7 @@ static void test_range_ttl_level(void **state)
 	const uint64_t blk = 0x40000000ull, pg0 = blk + 2 * MiB;
 	const uint64_t base = pg0 - 2 * PAGE, outside = pg0 + 6 * PAGE;
 	map_block(w, blk);
-	uint64_t pa = data_page(w);
+	uint64_t pa = page_alloc(w->pm, SM_PAGE_DATA);
 	for (unsigned i = 0; i <= 6; i++)
 		map(w, pg0 + i * PAGE, pa, RW, NG);
 	const uint16_t asid = 1;
@@ -1170,8 +1164,8 @@ static void test_cpu_holds(void **state)
 {
 	struct world *w = *state;
 	const uint64_t va = 0x900000, gva = 0x902000, blk = 0x40000000ull;
-	map(w, va, data_page(w), RW, NG);
-	map(w, gva, data_page(w), RW, GLOBAL);
+	map(w, va, page_alloc(w->pm, SM_PAGE_DATA), RW, NG);
+	map(w, gva, page_alloc(w->pm, SM_PAGE_DATA), RW, GLOBAL);
 	map_block(w, blk);
 	/* Nothing cached yet. */
 	assert_false(sm_cpu_holds(&w->cpu, 1, 0, 1ull << 48));
@@ -1254,7 +1248,7 @@ static void test_tlb_lru_eviction(void **state)
 		uint64_t va[5];
 		for (int i = 0; i < 5; i++) {
 			va[i] = 0x1000000 + (uint64_t)i * 0x1000;
-			map(w, va[i], data_page(w), RW, NG);
+			map(w, va[i], page_alloc(w->pm, SM_PAGE_DATA), RW, NG);
 		}
 		for (int i = 0; i < 4; i++)
 			assert_false(hits(w, 0, 1, va[i]));
@@ -1282,7 +1276,7 @@ static void test_tlb_rr_rotates(void **state)
 	struct sm_tcache *tlb = &w->cpu.pe[0].tlb;
 	assert_int_equal(tlb->repl, SM_TC_RR);
 	uint64_t va[12];
-	uint64_t pa = data_page(w);
+	uint64_t pa = page_alloc(w->pm, SM_PAGE_DATA);
 	for (int i = 0; i < 12; i++) {
 		va[i] = 0x2000000 + (uint64_t)i * PAGE;
 		map(w, va[i], pa, RW, NG);
@@ -1328,7 +1322,7 @@ static bool replacement_run(const char *repl, uint64_t seed,
 			    unsigned char out[RANDOM_RUN])
 {
 	struct world *w = one_set_world(8, repl, seed);
-	uint64_t pa = data_page(w);
+	uint64_t pa = page_alloc(w->pm, SM_PAGE_DATA);
 	for (int i = 0; i < 12; i++)
 		map(w, 0x3000000 + (uint64_t)i * PAGE, pa, RW, NG);
 	uint32_t x = 12345; /* the access pattern: a fixed LCG */

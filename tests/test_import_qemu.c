@@ -911,5 +911,6 @@ int main(void)
 	    cmocka_unit_test(test_real_lazy),
 	};
 
-	return cmocka_run_group_tests_name("import_qemu", tests, setup, teardown);
+	return cmocka_run_group_tests_name("import_qemu", tests, setup,
+					   teardown);
 }

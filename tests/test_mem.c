@@ -49,14 +49,6 @@ static void fx_free(struct physmem_fixture *f)
 	free(f);
 }
 
-static uint64_t must_alloc(struct sm_physmem *pm, enum sm_page_kind kind)
-{
-	struct sm_errbuf eb;
-	uint64_t pa = 0;
-	assert_int_equal(sm_physmem_alloc(pm, kind, &pa, &eb), 0);
-	return pa;
-}
-
 /* ============================== physmem ============================== */
 
 static void test_physmem_new_validation(void **state)
@@ -121,9 +113,9 @@ static void test_physmem_lifo_reuse(void **state)
 	uint64_t a, b, c, d;
 	(void)state;
 
-	a = must_alloc(f->pm, SM_PAGE_DATA);
-	b = must_alloc(f->pm, SM_PAGE_DATA);
-	c = must_alloc(f->pm, SM_PAGE_DATA);
+	a = page_alloc(f->pm, SM_PAGE_DATA);
+	b = page_alloc(f->pm, SM_PAGE_DATA);
+	c = page_alloc(f->pm, SM_PAGE_DATA);
 	/* Never-used frames come out of the bump region in order. */
 	assert_int_equal(a, 0x40000000);
 	assert_int_equal(b, 0x40001000);
@@ -134,9 +126,9 @@ static void test_physmem_lifo_reuse(void **state)
 	sm_physmem_free_page(f->pm, c);
 	assert_int_equal(sm_physmem_pages_in_use(f->pm), 1);
 	/* Most recently freed first, then the older one, then fresh. */
-	assert_int_equal(must_alloc(f->pm, SM_PAGE_DATA), c);
-	assert_int_equal(must_alloc(f->pm, SM_PAGE_DATA), a);
-	d = must_alloc(f->pm, SM_PAGE_DATA);
+	assert_int_equal(page_alloc(f->pm, SM_PAGE_DATA), c);
+	assert_int_equal(page_alloc(f->pm, SM_PAGE_DATA), a);
+	d = page_alloc(f->pm, SM_PAGE_DATA);
 	assert_int_equal(d, 0x40003000);
 	assert_int_equal(sm_physmem_pages_in_use(f->pm), 4);
 	assert_int_equal(sm_physmem_pages_peak(f->pm), 4);
@@ -152,10 +144,10 @@ static void test_physmem_peak(void **state)
 	(void)state;
 
 	for (i = 0; i < 5; i++)
-		p[i] = must_alloc(f->pm, SM_PAGE_DATA);
+		p[i] = page_alloc(f->pm, SM_PAGE_DATA);
 	for (i = 0; i < 5; i++)
 		sm_physmem_free_page(f->pm, p[i]);
-	(void)must_alloc(f->pm, SM_PAGE_DATA);
+	(void)page_alloc(f->pm, SM_PAGE_DATA);
 	assert_int_equal(sm_physmem_pages_in_use(f->pm), 1);
 	assert_int_equal(sm_physmem_pages_peak(f->pm), 5);
 	fx_free(f);
@@ -169,7 +161,7 @@ static void test_physmem_contig_alignment(void **state)
 	uint64_t first, blk, cd, i;
 	(void)state;
 
-	first = must_alloc(f->pm, SM_PAGE_DATA);
+	first = page_alloc(f->pm, SM_PAGE_DATA);
 	assert_int_equal(first, 0x40001000);
 
 	assert_int_equal(
@@ -184,8 +176,8 @@ static void test_physmem_contig_alignment(void **state)
 	assert_int_equal(sm_physmem_kind(f->pm, blk + 2 * MiB), SM_PAGE_FREE);
 
 	/* The frames skipped for alignment are reused, lowest first. */
-	assert_int_equal(must_alloc(f->pm, SM_PAGE_DATA), 0x40002000);
-	assert_int_equal(must_alloc(f->pm, SM_PAGE_DATA), 0x40003000);
+	assert_int_equal(page_alloc(f->pm, SM_PAGE_DATA), 0x40002000);
+	assert_int_equal(page_alloc(f->pm, SM_PAGE_DATA), 0x40003000);
 
 	/* An 8 KiB CD table: 2 pages aligned to 2 pages, after the block. */
 	assert_int_equal(
@@ -196,7 +188,7 @@ static void test_physmem_contig_alignment(void **state)
 	/* Freed run frames come back as single frames (LIFO). */
 	sm_physmem_free_page(f->pm, cd);
 	sm_physmem_free_page(f->pm, cd + 4 * KiB);
-	assert_int_equal(must_alloc(f->pm, SM_PAGE_DATA), cd + 4 * KiB);
+	assert_int_equal(page_alloc(f->pm, SM_PAGE_DATA), cd + 4 * KiB);
 
 	/* Bad arguments. */
 	assert_int_equal(
@@ -223,7 +215,7 @@ static void test_physmem_enomem(void **state)
 	(void)state;
 
 	for (i = 0; i < 4; i++)
-		p[i] = must_alloc(f->pm, SM_PAGE_DATA);
+		p[i] = page_alloc(f->pm, SM_PAGE_DATA);
 	assert_int_equal(sm_physmem_alloc(f->pm, SM_PAGE_DATA, &pa, &eb),
 			 SMMUSIM_ENOMEM);
 	assert_int_equal(pa, 0xdead);
@@ -258,8 +250,8 @@ static void test_physmem_rw_and_zero_on_reuse(void **state)
 	uint64_t a, b;
 	(void)state;
 
-	a = must_alloc(f->pm, SM_PAGE_PGTABLE);
-	b = must_alloc(f->pm, SM_PAGE_PGTABLE);
+	a = page_alloc(f->pm, SM_PAGE_PGTABLE);
+	b = page_alloc(f->pm, SM_PAGE_PGTABLE);
 	/* Unwritten frames read as zero. */
 	assert_int_equal(sm_physmem_read64(f->pm, a), 0);
 	assert_int_equal(sm_physmem_read64(f->pm, a + 4088), 0);
@@ -281,7 +273,7 @@ static void test_physmem_rw_and_zero_on_reuse(void **state)
 	assert_int_equal(sm_physmem_read64(f->pm, a), 0);
 	/* A write to a free frame is dropped. */
 	sm_physmem_write64(f->pm, a + 16, 5);
-	assert_int_equal(must_alloc(f->pm, SM_PAGE_DATA), a);
+	assert_int_equal(page_alloc(f->pm, SM_PAGE_DATA), a);
 	assert_int_equal(sm_physmem_read64(f->pm, a), 0);
 	assert_int_equal(sm_physmem_read64(f->pm, a + 16), 0);
 	assert_int_equal(sm_physmem_read64(f->pm, b + 8), 9);
@@ -300,10 +292,10 @@ static void test_physmem_kind_tracking(void **state)
 	uint64_t d, z, t, s;
 	(void)state;
 
-	d = must_alloc(f->pm, SM_PAGE_DATA);
-	z = must_alloc(f->pm, SM_PAGE_ZERO);
-	t = must_alloc(f->pm, SM_PAGE_PGTABLE);
-	s = must_alloc(f->pm, SM_PAGE_SMMU);
+	d = page_alloc(f->pm, SM_PAGE_DATA);
+	z = page_alloc(f->pm, SM_PAGE_ZERO);
+	t = page_alloc(f->pm, SM_PAGE_PGTABLE);
+	s = page_alloc(f->pm, SM_PAGE_SMMU);
 	assert_int_equal(sm_physmem_kind(f->pm, d), SM_PAGE_DATA);
 	assert_int_equal(sm_physmem_kind(f->pm, z), SM_PAGE_ZERO);
 	assert_int_equal(sm_physmem_kind(f->pm, t), SM_PAGE_PGTABLE);
@@ -316,7 +308,7 @@ static void test_physmem_kind_tracking(void **state)
 	sm_physmem_free_page(f->pm, t);
 	assert_int_equal(sm_physmem_kind(f->pm, t), SM_PAGE_FREE);
 	/* A reused frame takes its new kind. */
-	assert_int_equal(must_alloc(f->pm, SM_PAGE_SMMU), t);
+	assert_int_equal(page_alloc(f->pm, SM_PAGE_SMMU), t);
 	assert_int_equal(sm_physmem_kind(f->pm, t), SM_PAGE_SMMU);
 
 	{
@@ -338,8 +330,8 @@ static void test_physmem_bad_frees(void **state)
 	uint64_t a, b;
 	(void)state;
 
-	a = must_alloc(f->pm, SM_PAGE_DATA);
-	b = must_alloc(f->pm, SM_PAGE_DATA);
+	a = page_alloc(f->pm, SM_PAGE_DATA);
+	b = page_alloc(f->pm, SM_PAGE_DATA);
 	sm_physmem_free_page(f->pm, a);
 	assert_int_equal(sm_physmem_bad_frees(f->pm), 0);
 	sm_physmem_free_page(f->pm, a); /* double free */
@@ -354,8 +346,8 @@ static void test_physmem_bad_frees(void **state)
 	assert_int_equal(sm_physmem_pages_in_use(f->pm), 1);
 	assert_int_equal(sm_physmem_kind(f->pm, b), SM_PAGE_DATA);
 	/* The double free did not put a twice on the free list. */
-	assert_int_equal(must_alloc(f->pm, SM_PAGE_DATA), a);
-	assert_int_not_equal(must_alloc(f->pm, SM_PAGE_DATA), a);
+	assert_int_equal(page_alloc(f->pm, SM_PAGE_DATA), a);
+	assert_int_not_equal(page_alloc(f->pm, SM_PAGE_DATA), a);
 	fx_free(f);
 }
 
@@ -442,7 +434,7 @@ static void test_walk_page_perms(void **state)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint64_t va = 0x0000aaaa00000000ull + i * 0x1000 + 0x10;
-		uint64_t pa = must_alloc(t->pm, SM_PAGE_DATA);
+		uint64_t pa = page_alloc(t->pm, SM_PAGE_DATA);
 		struct sm_walk w;
 
 		set_ok(t, va, 3, leaf(pa, 3, cases[i].bits));
@@ -463,7 +455,7 @@ static void test_walk_page_perms(void **state)
 static void test_walk_access_flag(void **state)
 {
 	struct pt *t = *state;
-	uint64_t va = 0x400000, pa = must_alloc(t->pm, SM_PAGE_DATA);
+	uint64_t va = 0x400000, pa = page_alloc(t->pm, SM_PAGE_DATA);
 	struct sm_walk w;
 
 	set_ok(t, va, 3, leaf(pa, 3, PTE_USER | PTE_UXN) & ~PTE_AF);
@@ -487,7 +479,7 @@ static void test_walk_unmapped_levels(void **state)
 {
 	struct pt *t = *state;
 	uint64_t va = 0x0000123456789000ull;
-	uint64_t pa = must_alloc(t->pm, SM_PAGE_DATA);
+	uint64_t pa = page_alloc(t->pm, SM_PAGE_DATA);
 	struct sm_walk w;
 
 	/* Empty root: level-0 fault after one read. */
@@ -591,7 +583,7 @@ static void test_walk_1g_block(void **state)
 static void test_walk_reserved_and_addr_size(void **state)
 {
 	struct pt *t = *state;
-	uint64_t pa = must_alloc(t->pm, SM_PAGE_DATA);
+	uint64_t pa = page_alloc(t->pm, SM_PAGE_DATA);
 	uint64_t va = 0x10000000, dpa;
 	int lvl;
 	struct sm_walk w;
@@ -654,7 +646,7 @@ static void test_walk_reserved_and_addr_size(void **state)
 static void test_pgt_set_errors(void **state)
 {
 	struct pt *t = *state;
-	uint64_t pa = must_alloc(t->pm, SM_PAGE_DATA), old = 0xdead;
+	uint64_t pa = page_alloc(t->pm, SM_PAGE_DATA), old = 0xdead;
 	uint64_t va2m = 0x0000000200000000ull, va1g = 0x0000008000000000ull;
 	uint64_t vap = 0x0000010000000000ull;
 	uint64_t in_use;
@@ -738,7 +730,7 @@ static void test_pgt_set_errors(void **state)
 static void test_pgt_get(void **state)
 {
 	struct pt *t = *state;
-	uint64_t pa = must_alloc(t->pm, SM_PAGE_DATA), dpa = 1;
+	uint64_t pa = page_alloc(t->pm, SM_PAGE_DATA), dpa = 1;
 	uint64_t va = 0x0000555500000000ull;
 	int lvl = -1;
 	struct sm_walk w;
@@ -813,7 +805,7 @@ static void test_for_each_leaf(void **state)
 	int i;
 
 	for (i = 0; i < 4; i++)
-		p[i] = must_alloc(t->pm, SM_PAGE_DATA);
+		p[i] = page_alloc(t->pm, SM_PAGE_DATA);
 	/* Pages at +0, +0x2000 (hole at +0x1000), +0x1ff000, a 2 MiB block
 	 * at +4 MiB, an invalid PROT_NONE page at +8 MiB, a page in another
 	 * L0 slot, and one below the range. */
@@ -901,7 +893,7 @@ static void test_free_tables(void **state)
 	int i;
 
 	for (i = 0; i < 3; i++)
-		data[i] = must_alloc(t->pm, SM_PAGE_DATA);
+		data[i] = page_alloc(t->pm, SM_PAGE_DATA);
 	assert_int_equal(
 	    sm_physmem_alloc_contig(t->pm, 512, 512, SM_PAGE_DATA, &blk, &eb),
 	    0);

@@ -53,13 +53,6 @@ struct fx {
 	struct hook_log log;
 };
 
-static uint64_t data_page(struct fx *f)
-{
-	uint64_t pa;
-	assert_int_equal(sm_physmem_alloc(f->pm, SM_PAGE_DATA, &pa, &f->eb), 0);
-	return pa;
-}
-
 static struct fx *fx_new(bool enabled)
 {
 	struct fx *f = calloc(1, sizeof(*f));
@@ -73,9 +66,9 @@ static struct fx *fx_new(bool enabled)
 	f->oracle_ok = true;
 	assert_int_equal(sm_pgt_new_root(f->pm, &f->root, &f->eb), 0);
 	assert_int_equal(sm_pgt_new_root(f->pm, &f->root2, &f->eb), 0);
-	f->pa_ro = data_page(f);
-	f->pa_rw = data_page(f);
-	f->pa_other = data_page(f);
+	f->pa_ro = page_alloc(f->pm, SM_PAGE_DATA);
+	f->pa_rw = page_alloc(f->pm, SM_PAGE_DATA);
+	f->pa_other = page_alloc(f->pm, SM_PAGE_DATA);
 	assert_int_equal(sm_pgt_set(f->pm, f->root, VA_RO, 3,
 				    mk_pte(f->pa_ro, false), NULL, &f->eb),
 			 0);

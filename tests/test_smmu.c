@@ -119,13 +119,6 @@ static struct fx *fx_reinit(void **state, const char *const *kv)
 
 /* ---- stream table, CDs, page tables ---- */
 
-static uint64_t alloc_page(struct fx *f, enum sm_page_kind kind)
-{
-	uint64_t pa;
-	assert_int_equal(sm_physmem_alloc(f->pm, kind, &pa, &f->eb), 0);
-	return pa;
-}
-
 static uint64_t ste_pa(const struct fx *f, uint32_t sid)
 {
 	return f->strtab + (uint64_t)sid * 64;
@@ -193,7 +186,7 @@ static void cd_write(struct fx *f, uint32_t sid, uint32_t ssid, uint16_t asid,
 
 static uint64_t map(struct fx *f, uint64_t va, bool rw)
 {
-	uint64_t pa = alloc_page(f, SM_PAGE_DATA);
+	uint64_t pa = page_alloc(f->pm, SM_PAGE_DATA);
 	assert_int_equal(
 	    sm_pgt_set(f->pm, f->root, va, 3, mk_pte(pa, rw), NULL, &f->eb), 0);
 	return pa;
@@ -1453,7 +1446,7 @@ static void test_cmd_encode_positions(void **state)
  * StreamIDs: L1 descriptors at f->strtab. */
 static uint64_t l2_strtab(struct fx *f, uint32_t l1_index, unsigned span)
 {
-	uint64_t l2 = alloc_page(f, SM_PAGE_SMMU);
+	uint64_t l2 = page_alloc(f->pm, SM_PAGE_SMMU);
 	sm_physmem_write64(f->pm, f->strtab + (uint64_t)l1_index * 8,
 			   (l2 & STRTAB_L1_DESC_L2PTR_MASK) |
 			       sm_field_prep(STRTAB_L1_DESC_SPAN, span));
@@ -1466,7 +1459,7 @@ static void test_strtab_2lvl(void **state)
 	map(f, VA0, true);
 	sm_smmu_set_strtab_2lvl(&f->s, f->strtab, 8, 4);
 	uint64_t l2 = l2_strtab(f, 1, 5);
-	uint64_t cdt = alloc_page(f, SM_PAGE_SMMU);
+	uint64_t cdt = page_alloc(f->pm, SM_PAGE_SMMU);
 	/* sid 0x13: L1 index 1, STE 3 of its L2 table. */
 	sm_physmem_write64(
 	    f->pm, l2 + 3 * 64,
@@ -1507,8 +1500,8 @@ static void test_cd_table_2lvl(void **state)
 	struct fx *f = *state;
 	map(f, VA0, true);
 	/* S1Fmt 4K_L2: 64 CDs per leaf; SSID 70 is CD 6 of leaf 1. */
-	uint64_t l1 = alloc_page(f, SM_PAGE_SMMU);
-	uint64_t leaf = alloc_page(f, SM_PAGE_SMMU);
+	uint64_t l1 = page_alloc(f->pm, SM_PAGE_SMMU);
+	uint64_t leaf = page_alloc(f->pm, SM_PAGE_SMMU);
 	ste_write0(
 	    f, 1,
 	    STRTAB_STE_0_V |
@@ -1572,7 +1565,7 @@ static void test_stage2_ste_checks_and_vmid(void **state)
 {
 	struct fx *f = *state;
 	uint64_t s2 = f->root;
-	uint64_t pa = alloc_page(f, SM_PAGE_DATA);
+	uint64_t pa = page_alloc(f->pm, SM_PAGE_DATA);
 	assert_int_equal(sm_pgt_set(f->pm, s2, VA0, 3,
 				    (pa & PTE_ADDR_MASK) | PTE_TYPE_PAGE |
 					PTE_AF | PTE_SHARED | PTE_S2_HAP_READ,
@@ -1597,7 +1590,7 @@ static void test_stage2_ste_checks_and_vmid(void **state)
 
 	/* Read-only IPA: read OK, write a permission fault of stage 2,
 	 * recorded (STE.S2R) with S2 = 1, CLASS = IN and the IPA. */
-	uint64_t evtq = alloc_page(f, SM_PAGE_SMMU);
+	uint64_t evtq = page_alloc(f->pm, SM_PAGE_SMMU);
 	sm_smmu_set_evtq(&f->s, evtq, 3);
 	struct sm_smmu_xlate x = xl(f, 2, SMMUSIM_NO_SSID, VA0, false);
 	assert_int_equal(x.outcome, SM_XLATE_OK);
