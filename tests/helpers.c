@@ -143,6 +143,76 @@ uint64_t sim_stat(const smmusim_t *sim, const char *name)
 	return v;
 }
 
+/* ---- events of processes ---- */
+
+struct smmusim_event ev_mm_create(uint32_t mm)
+{
+	return (struct smmusim_event){.type = SMMUSIM_EV_MM_CREATE, .mm = mm};
+}
+
+struct smmusim_event ev_mmap(uint32_t mm, uint64_t va, uint64_t len,
+			     unsigned prot, bool shared)
+{
+	return (struct smmusim_event){.type = SMMUSIM_EV_MMAP,
+				      .mm = mm,
+				      .va = va,
+				      .len = len,
+				      .prot = prot,
+				      .map = shared ? SMMUSIM_MAP_SHARED
+						    : SMMUSIM_MAP_PRIVATE};
+}
+
+struct smmusim_event ev_munmap(uint32_t mm, uint64_t va, uint64_t len)
+{
+	return (struct smmusim_event){
+	    .type = SMMUSIM_EV_MUNMAP, .mm = mm, .va = va, .len = len};
+}
+
+struct smmusim_event ev_mprotect(uint32_t mm, uint64_t va, uint64_t len,
+				 unsigned prot)
+{
+	return (struct smmusim_event){.type = SMMUSIM_EV_MPROTECT,
+				      .mm = mm,
+				      .va = va,
+				      .len = len,
+				      .prot = prot};
+}
+
+struct smmusim_event ev_mm_exit(uint32_t mm)
+{
+	return (struct smmusim_event){.type = SMMUSIM_EV_MM_EXIT, .mm = mm};
+}
+
+struct smmusim_event ev_touch(uint32_t mm, uint32_t cpu, uint64_t va,
+			      uint64_t len)
+{
+	return (struct smmusim_event){.type = SMMUSIM_EV_TOUCH,
+				      .mm = mm,
+				      .cpu = cpu,
+				      .va = va,
+				      .len = len,
+				      .op = SMMUSIM_ACC_WRITE};
+}
+
+struct smmusim_event ev_cpu(uint32_t mm, uint32_t cpu, uint64_t va, bool write)
+{
+	return (struct smmusim_event){.type = SMMUSIM_EV_CPU_ACCESS,
+				      .mm = mm,
+				      .cpu = cpu,
+				      .va = va,
+				      .op = write ? SMMUSIM_ACC_WRITE
+						  : SMMUSIM_ACC_READ};
+}
+
+struct smmusim_event ev_bind(uint32_t mm, uint32_t sid, uint32_t ssid, bool pri)
+{
+	return (struct smmusim_event){.type = SMMUSIM_EV_BIND,
+				      .mm = mm,
+				      .sid = sid,
+				      .ssid = ssid,
+				      .pri = pri};
+}
+
 /* ---- inside ---- */
 
 uint64_t page_alloc(struct sm_physmem *pm, unsigned kind)

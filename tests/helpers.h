@@ -56,6 +56,22 @@ void submit_ok(smmusim_t *sim, struct smmusim_event ev);
 /* The counter `name`; an unknown name fails the test. */
 uint64_t sim_stat(const smmusim_t *sim, const char *name);
 
+/* Events of processes (all without a time stamp: each starts when the
+ * previous one has finished).  ev_touch writes [va, va + len) page by page
+ * from PE `cpu`; ev_cpu is one load or store. */
+struct smmusim_event ev_mm_create(uint32_t mm);
+struct smmusim_event ev_mmap(uint32_t mm, uint64_t va, uint64_t len,
+			     unsigned prot, bool shared);
+struct smmusim_event ev_munmap(uint32_t mm, uint64_t va, uint64_t len);
+struct smmusim_event ev_mprotect(uint32_t mm, uint64_t va, uint64_t len,
+				 unsigned prot);
+struct smmusim_event ev_mm_exit(uint32_t mm);
+struct smmusim_event ev_touch(uint32_t mm, uint32_t cpu, uint64_t va,
+			      uint64_t len);
+struct smmusim_event ev_cpu(uint32_t mm, uint32_t cpu, uint64_t va, bool write);
+struct smmusim_event ev_bind(uint32_t mm, uint32_t sid, uint32_t ssid,
+			     bool pri);
+
 /* ---- inside: the registry and page tables of the models under test ---- */
 
 struct sm_physmem;

@@ -1368,20 +1368,11 @@ static void sim_random_run(uint64_t seed, uint64_t out[24])
 			      NULL};
 	smmusim_t *sim = sim_new(NULL, sets);
 	const uint64_t va = 0x400000, len = 12 * PAGE;
-	submit_ok(
-	    sim, (struct smmusim_event){.type = SMMUSIM_EV_MM_CREATE, .mm = 1});
-	submit_ok(sim, (struct smmusim_event){.type = SMMUSIM_EV_MMAP,
-					      .mm = 1,
-					      .va = va,
-					      .len = len,
-					      .prot = SMMUSIM_PROT_R |
-						      SMMUSIM_PROT_W});
+	submit_ok(sim, ev_mm_create(1));
+	submit_ok(sim,
+		  ev_mmap(1, va, len, SMMUSIM_PROT_R | SMMUSIM_PROT_W, false));
 	for (int i = 0; i < 24; i++) {
-		submit_ok(sim, (struct smmusim_event){.type = SMMUSIM_EV_TOUCH,
-						      .mm = 1,
-						      .va = va,
-						      .len = len,
-						      .op = SMMUSIM_ACC_WRITE});
+		submit_ok(sim, ev_touch(1, 0, va, len));
 		out[i] = sim_stat(sim, "cpu.tlb.hits");
 	}
 	assert_int_equal(smmusim_finish(sim), 0);

@@ -159,65 +159,6 @@ static struct smmusim_event ev_tlbi_va(uint32_t asid, uint64_t va)
 	return ev;
 }
 
-static struct smmusim_event ev_mm_create(uint32_t mm)
-{
-	return (struct smmusim_event){.type = SMMUSIM_EV_MM_CREATE, .mm = mm};
-}
-
-static struct smmusim_event ev_mmap(uint32_t mm, uint64_t va, uint64_t len,
-				    unsigned prot, bool shared)
-{
-	return (struct smmusim_event){.type = SMMUSIM_EV_MMAP,
-				      .mm = mm,
-				      .va = va,
-				      .len = len,
-				      .prot = prot,
-				      .map = shared ? SMMUSIM_MAP_SHARED
-						    : SMMUSIM_MAP_PRIVATE};
-}
-
-static struct smmusim_event ev_munmap(uint32_t mm, uint64_t va, uint64_t len)
-{
-	return (struct smmusim_event){
-	    .type = SMMUSIM_EV_MUNMAP, .mm = mm, .va = va, .len = len};
-}
-
-static struct smmusim_event ev_mprotect(uint32_t mm, uint64_t va, uint64_t len,
-					unsigned prot)
-{
-	return (struct smmusim_event){.type = SMMUSIM_EV_MPROTECT,
-				      .mm = mm,
-				      .va = va,
-				      .len = len,
-				      .prot = prot};
-}
-
-static struct smmusim_event ev_mm_exit(uint32_t mm)
-{
-	return (struct smmusim_event){.type = SMMUSIM_EV_MM_EXIT, .mm = mm};
-}
-
-static struct smmusim_event ev_cpu(uint32_t mm, uint32_t cpu, uint64_t va,
-				   bool write)
-{
-	return (struct smmusim_event){.type = SMMUSIM_EV_CPU_ACCESS,
-				      .mm = mm,
-				      .cpu = cpu,
-				      .va = va,
-				      .op = write ? SMMUSIM_ACC_WRITE
-						  : SMMUSIM_ACC_READ};
-}
-
-static struct smmusim_event ev_bind(uint32_t mm, uint32_t sid, uint32_t ssid,
-				    bool pri)
-{
-	return (struct smmusim_event){.type = SMMUSIM_EV_BIND,
-				      .mm = mm,
-				      .sid = sid,
-				      .ssid = ssid,
-				      .pri = pri};
-}
-
 /* Submit a device access; returns whether it completed successfully. */
 static bool dev(smmusim_t *sim, uint32_t sid, uint64_t va, bool write)
 {
@@ -882,20 +823,9 @@ static void test_raw_tlbi_and_dsb(void **state)
 	smmusim_t *sim = sim_new(NULL, feat_tlbi);
 	struct smmusim *s = sim;
 	const uint64_t va = 0x400000, len = 8 * PAGE;
-	submit_ok(
-	    sim, (struct smmusim_event){.type = SMMUSIM_EV_MM_CREATE, .mm = 1});
-	submit_ok(sim, (struct smmusim_event){.type = SMMUSIM_EV_MMAP,
-					      .mm = 1,
-					      .va = va,
-					      .len = len,
-					      .prot = SMMUSIM_PROT_R |
-						      SMMUSIM_PROT_W});
-	submit_ok(sim, (struct smmusim_event){.type = SMMUSIM_EV_TOUCH,
-					      .mm = 1,
-					      .cpu = 2,
-					      .va = va,
-					      .len = len,
-					      .op = SMMUSIM_ACC_WRITE});
+	submit_ok(sim, ev_mm_create(1));
+	submit_ok(sim, ev_mmap(1, va, len, RW, false));
+	submit_ok(sim, ev_touch(1, 2, va, len));
 	const uint16_t asid = sm_os_find_mm(&s->os, 1)->asid;
 	assert_int_equal(asid, 1);
 	assert_true(sm_cpu_holds(&s->cpu, asid, va, va + len));
@@ -1061,25 +991,11 @@ static void kpti_run(bool kpti, struct kpti_result *r)
 	const uint64_t va = 0x400000, len = 4 * PAGE;
 	assert_int_equal(s->cpu.kpti, kpti);
 	*r = (struct kpti_result){0};
-	submit_ok(
-	    sim, (struct smmusim_event){.type = SMMUSIM_EV_MM_CREATE, .mm = 1});
-	submit_ok(
-	    sim, (struct smmusim_event){.type = SMMUSIM_EV_MM_CREATE, .mm = 2});
-	submit_ok(sim, (struct smmusim_event){.type = SMMUSIM_EV_MMAP,
-					      .mm = 1,
-					      .va = va,
-					      .len = len,
-					      .prot = SMMUSIM_PROT_R |
-						      SMMUSIM_PROT_W});
-	submit_ok(sim, (struct smmusim_event){.type = SMMUSIM_EV_TOUCH,
-					      .mm = 1,
-					      .va = va,
-					      .len = len,
-					      .op = SMMUSIM_ACC_WRITE});
-	submit_ok(sim, (struct smmusim_event){.type = SMMUSIM_EV_CPU_ACCESS,
-					      .mm = 1,
-					      .va = va + 0x10,
-					      .op = SMMUSIM_ACC_READ});
+	submit_ok(sim, ev_mm_create(1));
+	submit_ok(sim, ev_mm_create(2));
+	submit_ok(sim, ev_mmap(1, va, len, RW, false));
+	submit_ok(sim, ev_touch(1, 0, va, len));
+	submit_ok(sim, ev_cpu(1, 0, va + 0x10, false));
 	struct sm_mm *mm = sm_os_find_mm(&s->os, 1);
 	assert_non_null(mm);
 	r->asid = mm->asid;
@@ -1091,16 +1007,13 @@ static void kpti_run(bool kpti, struct kpti_result *r)
 
 	uint64_t v0 = sim_stat(sim, "cpu.tlbi.issued.vale1is");
 	uint64_t i0 = sim_stat(sim, "cpu.tlb.invalidated");
-	submit_ok(
-	    sim, (struct smmusim_event){
-		     .type = SMMUSIM_EV_MUNMAP, .mm = 1, .va = va, .len = len});
+	submit_ok(sim, ev_munmap(1, va, len));
 	r->vale1is = sim_stat(sim, "cpu.tlbi.issued.vale1is") - v0;
 	r->inv_munmap = sim_stat(sim, "cpu.tlb.invalidated") - i0;
 	r->held_after_munmap = sm_cpu_holds(&s->cpu, user, va, va + len);
 
 	uint64_t a0 = sim_stat(sim, "cpu.tlbi.issued.aside1is");
-	submit_ok(sim,
-		  (struct smmusim_event){.type = SMMUSIM_EV_MM_EXIT, .mm = 1});
+	submit_ok(sim, ev_mm_exit(1));
 	r->aside1is = sim_stat(sim, "cpu.tlbi.issued.aside1is") - a0;
 	assert_int_equal(smmusim_finish(sim), 0);
 	assert_int_equal(smmusim_violation_total(sim), 0);
