@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests for the config registry: key table, typed setters and their error
- * messages, presets, copying, config files and layers, and
+/* Tests for the config registry (src/engine/config.c): key table, typed
+ * setters and their error messages, presets, copying, config files
+ * (config_file.c) and layers (src/sim/config_layers.c), and
  * smmusim_new_ex's validation. */
 #include <stdarg.h>
 #include <stddef.h>

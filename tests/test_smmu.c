@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests for the SMMUv3 model alone (src/smmu): the test plays the driver,
+ * Tests for the SMMUv3 model alone (src/hw/smmu): the test plays the driver,
  * writing STEs, CDs, page tables and commands into simulated memory and
  * "writing registers", and checks translations, events, caches, the command
  * queue and broadcast TLB maintenance.

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: MIT */
+/* Tests for the stats registry (src/engine/stats.c): counters, histograms
+ * and their error bound, sorted iteration, allocation failures; and the JSON
+ * writer (src/base/json.c) the reports use. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
