@@ -45,9 +45,9 @@ TEST_LAYERS = {
     "test_oracle": {"check"},
     "test_trace": {"trace"},
     "test_import_qemu": {"trace"},
+    "test_mm": {"kernel"},
     "test_mmu_notifier": {"kernel"},
     "test_entry": {"kernel"},
-    "test_mm": {"kernel"},
     "test_sim": {"sim"},
     "test_scenarios": set(),
 }
