@@ -17,15 +17,71 @@
 
 #define RAM_BASE 0x40000000ull /* where smmusim_new() puts RAM */
 
-/* The SMMU's interrupt: the kernel's event thread drains the event queue
- * once the access that raised it is over. */
-static void evtq_irq(void *ctx, int queue, uint64_t cycle)
+/* ---- the upcalls, wired as the composition root wires them ---- */
+
+static int evtq_drain(void *ctx, uint64_t arg)
+{
+	struct kworld *k = ctx;
+	(void)arg;
+	k->evtq_drain_pending = false;
+	sm_smmu_evtq_drain(&k->smmu);
+	return 0;
+}
+
+/* arm_smmu_evtq_thread runs os.lat.evtq_irq after the first record of a
+ * burst and drains everything there is by then. */
+static void smmu_irq(void *ctx, int queue, uint64_t cycle)
 {
 	struct kworld *k = ctx;
 	(void)queue;
-	(void)cycle;
-	k->evtq_irq = true;
+	if (k->evtq_drain_pending)
+		return;
+	if (cycle < k->eng.now)
+		cycle = k->eng.now;
+	if (sm_engine_at(&k->eng, cycle + k->lat_evtq_irq, evtq_drain, k, 0) ==
+	    0)
+		k->evtq_drain_pending = true;
 }
+
+/* The PRI thread takes the oldest page request off the queue and has the
+ * driver resolve it. */
+static int dev_page_request(void *ctx, uint32_t sid, uint32_t ssid, uint64_t va,
+			    bool write, bool *ok, uint64_t *t)
+{
+	struct kworld *k = ctx;
+	uint32_t psid, pssid;
+	uint64_t pva;
+	bool pwrite;
+	sm_smmu_priq_pop(&k->smmu, &psid, &pssid, &pva, &pwrite);
+	return sm_drv_page_request(&k->os, sid, ssid, va, write, ok, t);
+}
+
+static int dev_stall_resume(void *ctx, uint32_t sid, uint32_t ssid, uint64_t va,
+			    bool write, uint16_t stag, bool give_up, bool *ok,
+			    uint64_t *t)
+{
+	struct kworld *k = ctx;
+	return sm_drv_stall_resume(&k->os, sid, ssid, va, write, stag, give_up,
+				   ok, t);
+}
+
+static bool dev_pri_enabled(void *ctx, uint32_t sid, uint32_t ssid)
+{
+	struct kworld *k = ctx;
+	const struct sm_bond *b = sm_drv_find_bond(&k->os, sid, ssid);
+	return b && b->pri;
+}
+
+static void dev_done(void *ctx, uint64_t tag, uint64_t t)
+{
+	struct kworld *k = ctx;
+	(void)tag;
+	k->dev_busy = false;
+	if (t > k->now)
+		k->now = t;
+}
+
+/* ---- building ---- */
 
 static void build(struct kworld *k)
 {
@@ -34,12 +90,12 @@ static void build(struct kworld *k)
 	uint64_t t = 0;
 	int rc;
 	assert_int_equal(sm_stats_new(&k->st, a), 0);
-	k->st_dev_ok = sm_stats_counter(k->st, "dev.access.ok");
-	k->st_dev_failed = sm_stats_counter(k->st, "dev.access.failed");
-	k->st_segv = sm_stats_counter(k->st, "cpu.access.segv");
+	k->st_segv = sm_stats_counter_id(k->st, SM_STAT_CPU_ACCESS_SEGV);
 	assert_non_null(k->st_segv);
+	sm_engine_init(&k->eng, a);
 	sm_rng_seed(&k->rng, sm_cfg_u64(cfg, SM_K_SIM_SEED));
 	k->retry_limit = (uint32_t)sm_cfg_u64(cfg, SM_K_DEV_RETRY_LIMIT);
+	k->lat_evtq_irq = sm_cfg_u64(cfg, SM_K_OS_LAT_EVTQ_IRQ);
 	assert_int_equal(sm_physmem_new(&k->pm, a, RAM_BASE,
 					sm_cfg_u64(cfg, SM_K_MEM_SIZE), &k->eb),
 			 0);
@@ -51,8 +107,13 @@ static void build(struct kworld *k)
 	if (rc)
 		fail_msg("sm_smmu_init: %d %s", rc, k->eb.msg);
 	k->smmu_ok = true;
-	k->smmu.irq = (struct sm_smmu_irq){evtq_irq, k};
-	if (k->smmu.btm) {
+	rc = sm_device_init(&k->dev, a, cfg, &k->eng, &k->smmu, k->st, &k->eb);
+	if (rc)
+		fail_msg("sm_device_init: %d %s", rc, k->eb.msg);
+	k->smmu.irq = (struct sm_smmu_irq){smmu_irq, k};
+	k->dev.ops = (struct sm_device_ops){dev_page_request, dev_stall_resume,
+					    dev_pri_enabled, dev_done, k};
+	if (sm_smmu_has_btm(&k->smmu)) {
 		struct sm_dvm_receiver r = {sm_smmu_dvm_apply, &k->smmu};
 		assert_int_equal(sm_cpu_add_receiver(&k->cpu, &r), 0);
 	}
@@ -88,6 +149,8 @@ void kworld_free(struct kworld *k)
 		sm_smmu_fini(&k->smmu);
 	if (k->cpu_ok)
 		sm_cpu_fini(&k->cpu);
+	sm_device_fini(&k->dev);
+	sm_engine_fini(&k->eng);
 	sm_physmem_free(k->pm);
 	sm_stats_free(k->st);
 	smmusim_config_free(k->cfg);
@@ -102,35 +165,52 @@ struct sm_mm *kw_mm(struct kworld *k, uint32_t id)
 	return mm;
 }
 
+/* The clock to when the previous operation finished (interrupt handlers
+ * due by then run first), as the simulator starts an event. */
+static void start(struct kworld *k)
+{
+	if (k->now < k->eng.now)
+		k->now = k->eng.now;
+	int rc = sm_engine_run_until(&k->eng, k->now);
+	if (rc < 0)
+		fail_msg("engine: %d %s", rc, k->eb.msg);
+}
+
 int kw_mm_create(struct kworld *k, uint32_t mm)
 {
+	start(k);
 	return sm_os_mm_create(&k->os, mm, &k->now);
 }
 
 int kw_mmap(struct kworld *k, uint32_t mm, uint64_t va, uint64_t len,
 	    unsigned prot, bool shared)
 {
+	start(k);
 	return sm_os_mmap(&k->os, mm, 0, va, len, prot, shared, &k->now);
 }
 
 int kw_munmap(struct kworld *k, uint32_t mm, uint64_t va, uint64_t len)
 {
+	start(k);
 	return sm_os_munmap(&k->os, mm, 0, va, len, &k->now);
 }
 
 int kw_mm_exit(struct kworld *k, uint32_t mm)
 {
+	start(k);
 	return sm_os_mm_exit(&k->os, mm, 0, &k->now);
 }
 
 int kw_bind(struct kworld *k, uint32_t mm, uint32_t sid, uint32_t ssid,
 	    bool pri)
 {
+	start(k);
 	return sm_drv_sva_bind(&k->os, sid, ssid, kw_mm(k, mm), pri, &k->now);
 }
 
 int kw_unbind(struct kworld *k, uint32_t sid, uint32_t ssid)
 {
+	start(k);
 	return sm_drv_sva_unbind(&k->os, sid, ssid, &k->now);
 }
 
@@ -140,7 +220,8 @@ int kw_unbind(struct kworld *k, uint32_t sid, uint32_t ssid)
 int kw_cpu(struct kworld *k, uint32_t id, unsigned pe, uint64_t va, bool write)
 {
 	struct sm_mm *mm = kw_mm(k, id);
-	uint16_t asid = (uint16_t)(mm->asid | (k->cpu.kpti ? 1 : 0));
+	start(k);
+	uint16_t asid = (uint16_t)(mm->asid | (sm_cpu_kpti(&k->cpu) ? 1 : 0));
 	enum smmusim_access acc = write ? SMMUSIM_ACC_WRITE : SMMUSIM_ACC_READ;
 	for (uint32_t tries = 0;; tries++) {
 		struct sm_cpu_access a;
@@ -163,60 +244,21 @@ int kw_cpu(struct kworld *k, uint32_t id, unsigned pe, uint64_t va, bool write)
 	return 0;
 }
 
-/* Whether a failed translation may be retried after a page request: a
- * recoverable fault of a PRI-capable bond, with room in the PRI queue. */
-static bool page_request(struct kworld *k, uint32_t sid, uint32_t ssid,
-			 uint64_t va, bool write, const struct sm_smmu_xlate *x,
-			 uint32_t faults)
-{
-	struct sm_bond *b = sm_drv_find_bond(&k->os, sid, ssid);
-	bool recoverable = x->outcome == SM_XLATE_FAULT_TRANSLATION ||
-			   x->outcome == SM_XLATE_FAULT_PERMISSION ||
-			   x->outcome == SM_XLATE_FAULT_ACCESS_FLAG;
-	if (!b || !b->pri || !recoverable || k->os.drv.stall ||
-	    faults >= k->retry_limit)
-		return false;
-	return sm_smmu_page_request(&k->smmu, sid, ssid, va, write);
-}
-
-/* A device access: translate; on a fault send a page request, let the
- * kernel's PRI handler resolve it, retry. */
+/* A device access through hw/device; the engine runs until the device
+ * says it is done (after page requests, stalls and retries). */
 int kw_dev(struct kworld *k, uint32_t sid, uint32_t ssid, uint64_t va,
 	   bool write)
 {
-	for (uint32_t faults = 1;; faults++) {
-		struct sm_smmu_xlate x;
-		sm_smmu_device_access(&k->smmu, sid, ssid, va, write, k->now, 0,
-				      &x);
-		k->now = x.done;
-		if (k->evtq_irq) {
-			sm_smmu_evtq_drain(&k->smmu);
-			k->evtq_irq = false;
-		}
-		if (x.outcome == SM_XLATE_OK) {
-			(*k->st_dev_ok)++;
-			return 0;
-		}
-		if (x.stalled)
-			fail_msg("a stalled transaction: the stall model needs "
-				 "the simulator");
-		if (!page_request(k, sid, ssid, va, write, &x, faults))
-			break;
-		uint32_t psid, pssid;
-		uint64_t pva;
-		bool pwrite, ok;
-		sm_smmu_priq_pop(&k->smmu, &psid, &pssid, &pva, &pwrite);
-		k->now += sm_cfg_u64(k->cfg, SM_K_DEV_LAT_PRI);
-		int rc = sm_drv_page_request(&k->os, sid, ssid, va, write, &ok,
-					     &k->now);
-		if (rc < 0)
-			return rc;
-		if (!ok)
-			break;
-		k->now += sm_cfg_u64(k->cfg, SM_K_DEV_LAT_RETRY);
+	start(k);
+	k->dev_busy = true;
+	int rc = sm_device_access(&k->dev, sid, ssid, va, write, 0, k->now, 0);
+	while (rc >= 0 && k->dev_busy) {
+		rc = sm_engine_step(&k->eng);
+		if (rc == 0)
+			fail_msg("sid=0x%x: the device access never finished",
+				 (unsigned)sid);
 	}
-	(*k->st_dev_failed)++;
-	return 0;
+	return rc < 0 ? rc : 0;
 }
 
 /* ---- for the tests' bodies ---- */

@@ -6,18 +6,19 @@
  *
  * kworld_new() makes the models smmusim_new() makes below the kernel --
  * physical memory, the PEs, the SMMU (a DVM receiver of the PEs when
- * smmu.btm is on) -- and the kernel over them, with the same config.  No
- * oracle watches, and there is no event queue: every operation runs to its
- * end in the call, starting when the previous one finished (as events
- * without a time stamp do in the simulator).
+ * smmu.btm is on), the devices (hw/device) on the engine's clock -- and the
+ * kernel over them, with the same config, and wires them as the
+ * composition root does (src/sim/sim_upcalls.c): the SMMU's event-queue
+ * interrupt and the devices' page requests and stalls reach the kernel's
+ * SMMU driver.  No oracle watches.  Every operation starts when the
+ * previous one has finished (as events without a time stamp do in the
+ * simulator) and returns when it is over; a device access runs the engine
+ * until the device says it is done.
  *
- * Two things a process and a device do live in the simulator today, so the
- * world plays them in a few lines each: a user access that faults pages in
- * through handle_mm_fault until it succeeds or gets SIGSEGV, and a device
- * access that, on a recoverable fault of a PRI-capable SVA bond, sends a
- * page request, has the kernel answer it and retries.  Their outcomes are
- * counted under the simulator's names (cpu.access.segv, dev.access.ok,
- * dev.access.failed).  The stall model is not played: use the simulator.
+ * A user program's access lives in the simulator (src/sim/sim_cpu.c), so
+ * the world plays it in a few lines: fault the page in through
+ * handle_mm_fault until the access succeeds or gets SIGSEGV, counted under
+ * the simulator's name (cpu.access.segv).
  */
 #ifndef SM_TESTS_KERNEL_WORLD_H
 #define SM_TESTS_KERNEL_WORLD_H
@@ -31,7 +32,9 @@
 #include "base/errbuf.h"
 #include "base/rng.h"
 #include "engine/stats.h"
+#include "engine/engine.h"
 #include "hw/cpu/cpu.h"
+#include "hw/device/device.h"
 #include "hw/mem/physmem.h"
 #include "hw/smmu/smmu.h"
 #include "kernel/kernel.h"
@@ -42,14 +45,18 @@ struct kworld {
 	struct sm_physmem *pm;
 	struct sm_rng rng;
 	struct sm_errbuf eb;
+	struct sm_engine eng;
 	struct sm_cpu cpu;
 	struct sm_smmu smmu;
+	struct sm_device dev;
 	struct sm_os os;
 	bool cpu_ok, smmu_ok, os_ok;
-	bool evtq_irq; /* the SMMU raised its event-queue interrupt */
-	uint64_t now;  /* when the previous operation finished */
+	uint64_t now; /* when the previous operation finished */
 	uint32_t retry_limit;
-	uint64_t *st_dev_ok, *st_dev_failed, *st_segv;
+	uint64_t lat_evtq_irq;
+	bool evtq_drain_pending;
+	bool dev_busy; /* a device access has not finished yet */
+	uint64_t *st_segv;
 };
 
 /* policy: a policy preset ("linux-6.5") or NULL; kv: key, value pairs
