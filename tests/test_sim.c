@@ -840,7 +840,7 @@ static void test_raw_tlbi_and_dsb(void **state)
 	assert_true(sm_cpu_holds(&s->cpu, asid, va + PAGE, va + 2 * PAGE));
 	assert_int_equal(sim_stat(sim, "cpu.tlbi.issued.vale1is"), 1);
 	assert_int_equal(sim_stat(sim, "cpu.tlbi.received.vale1is") - rx0,
-			 s->cpu.n);
+			 sm_cpu_count(&s->cpu));
 	/* A range op: 4 pages from va + 4K (scale 0, num 1). */
 	ev = raw(SMMUSIM_TLBI_RVAE1IS, asid, va + PAGE);
 	ev.tg = 1;
@@ -863,7 +863,8 @@ static void test_raw_tlbi_and_dsb(void **state)
 	ev.ttl = 0xb;
 	submit_ok(sim, ev);
 	assert_true(sm_cpu_holds(&s->cpu, asid, va + 6 * PAGE, va + 7 * PAGE));
-	assert_int_equal(sim_stat(sim, "cpu.tlbi.no_effect") - ne, s->cpu.n);
+	assert_int_equal(sim_stat(sim, "cpu.tlbi.no_effect") - ne,
+			 sm_cpu_count(&s->cpu));
 	assert_int_equal(sim_stat(sim, "cpu.tlbi.issued.vae1is"), 1);
 
 	/* DSB on PE 0 waits for its broadcasts. */
@@ -989,7 +990,7 @@ static void kpti_run(bool kpti, struct kpti_result *r)
 	smmusim_t *sim = sim_new(NULL, sets);
 	struct smmusim *s = sim;
 	const uint64_t va = 0x400000, len = 4 * PAGE;
-	assert_int_equal(s->cpu.kpti, kpti);
+	assert_int_equal(sm_cpu_kpti(&s->cpu), kpti);
 	*r = (struct kpti_result){0};
 	submit_ok(sim, ev_mm_create(1));
 	submit_ok(sim, ev_mm_create(2));
