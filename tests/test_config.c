@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests for the config registry: key table, typed setters and their error
- * messages, presets, copying, config files and layers, and
+/* Tests for the config registry (src/engine/config.c): key table, typed
+ * setters and their error messages, presets, copying, config files
+ * (config_file.c) and layers (src/sim/config_layers.c), and
  * smmusim_new_ex's validation. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,8 @@
 #include <smmusim/config.h>
 #include <smmusim/error.h>
 #include <smmusim/smmusim.h>
+
+#include "helpers.h"
 
 #include "engine/config.h"
 #include "engine/config_keys.h"
@@ -659,45 +662,13 @@ static void test_new_ex_bad_tlb_geometry(void **state)
 	assert_null(strstr(msg, "cpu.tlb"));
 }
 
-struct counting {
-	long long bytes, blocks;
-};
-
-static void *cnt_malloc(size_t n, void *ctx)
-{
-	struct counting *c = ctx;
-	c->bytes += (long long)n;
-	c->blocks++;
-	return malloc(n ? n : 1);
-}
-
-static void *cnt_realloc(void *p, size_t old_n, size_t new_n, void *ctx)
-{
-	struct counting *c = ctx;
-	void *q = realloc(p, new_n ? new_n : 1);
-	if (q) {
-		c->bytes += (long long)new_n - (long long)old_n;
-		if (!p)
-			c->blocks++;
-	}
-	return q;
-}
-
-static void cnt_free(void *p, size_t n, void *ctx)
-{
-	struct counting *c = ctx;
-	c->bytes -= (long long)n;
-	c->blocks--;
-	free(p);
-}
-
 /* A failed smmusim_new_ex gives back everything it took from the caller's
  * allocator. */
 static void test_new_ex_failure_frees(void **state)
 {
 	smmusim_config_t *cfg = *state;
-	struct counting cnt = {0};
-	struct smmusim_allocator ca = {cnt_malloc, cnt_realloc, cnt_free, &cnt};
+	struct counting cnt;
+	struct smmusim_allocator ca = counting_allocator(&cnt);
 	smmusim_t *sim;
 	char msg[256];
 

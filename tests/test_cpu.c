@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests for the CPU side: TLBI operands, the PE TLB hierarchy (L1 I/D
- * micro-TLBs, main TLB, walk cache) through sm_cpu_access, TLBI scope,
- * FEAT_TTL hints and range forms, replacement policies, broadcast over the
- * DVM interconnect, DSB completion, KPTI through the simulator object, and
- * the translation cache. */
+/* Tests for the PEs (src/hw/cpu): the TLB hierarchy (L1 I/D micro-TLBs,
+ * main TLB, walk cache) through sm_cpu_access, TLBI scope, FEAT_TTL hints
+ * and range forms, replacement policies, broadcast over the DVM
+ * interconnect, and DSB completion.  The TLBI operands are tested with
+ * their encoders (test_tlbi), the translation cache with the rest of
+ * hw/mem (test_mem), and KPTI, which needs the kernel's ASIDs, through the
+ * simulator (test_sim). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,10 +20,11 @@
 #include <smmusim/event.h>
 #include <smmusim/smmusim.h>
 
+#include "helpers.h"
+
 #include "base/alloc.h"
 #include "base/errbuf.h"
 #include "base/rng.h"
-#include "sim/sim_internal.h"
 #include "engine/stats.h"
 #include "hw/cpu/cpu.h"
 #include "arch/tlbi.h"
@@ -127,21 +130,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static uint64_t stat(const struct world *w, const char *name)
-{
-	const uint64_t *p = sm_stats_find(w->st, name);
-	if (!p)
-		fail_msg("no counter '%s'", name);
-	return *p;
-}
-
-static uint64_t data_page(struct world *w)
-{
-	uint64_t pa;
-	assert_int_equal(sm_physmem_alloc(w->pm, SM_PAGE_DATA, &pa, &w->eb), 0);
-	return pa;
-}
-
 enum { RW = 0, RO = 1 };
 enum { NG = 0, GLOBAL = 1 };
 
@@ -207,10 +195,10 @@ static bool hits(struct world *w, unsigned pe, uint16_t asid, uint64_t va)
 static uint64_t reads_of(struct world *w, unsigned pe, uint16_t asid,
 			 uint64_t va)
 {
-	uint64_t before = stat(w, "cpu.walk.reads");
+	uint64_t before = counter(w->st, "cpu.walk.reads");
 	struct sm_cpu_access a = acc(w, pe, asid, va, false);
 	assert_int_equal(a.outcome, SM_XLATE_OK);
-	return stat(w, "cpu.walk.reads") - before;
+	return counter(w->st, "cpu.walk.reads") - before;
 }
 
 static void tlbi_va(struct world *w, unsigned pe, enum sm_tlbi_op op, bool is,
@@ -241,53 +229,6 @@ static void tlbi_range(struct world *w, unsigned pe, enum sm_tlbi_op op,
 	    0);
 }
 
-/* Inspecting a cache without touching its LRU state. */
-struct find_ctx {
-	uint32_t asid;
-	uint64_t va;
-	int level; /* -1: any */
-	unsigned n;
-};
-
-static void find_fn(void *ctx, const struct sm_tc_entry *e)
-{
-	struct find_ctx *c = ctx;
-	if ((e->global || e->asid == c->asid) && e->va <= c->va &&
-	    c->va < e->va + sm_tc_size(e) &&
-	    (c->level < 0 || e->level == c->level))
-		c->n++;
-}
-
-/* Does tc hold an entry covering va for asid (or a global one)? */
-static bool tc_has(const struct sm_tcache *tc, uint32_t asid, uint64_t va)
-{
-	struct find_ctx c = {asid, va, -1, 0};
-	sm_tc_for_each(tc, find_fn, &c);
-	return c.n > 0;
-}
-
-static void count_fn(void *ctx, const struct sm_tc_entry *e)
-{
-	(void)e;
-	(*(unsigned *)ctx)++;
-}
-
-static unsigned count_valid(const struct sm_tcache *tc)
-{
-	unsigned n = 0;
-	sm_tc_for_each(tc, count_fn, &n);
-	return n;
-}
-
-/* Walk-cache entries of `level` covering va for asid. */
-static unsigned wc_at(const struct sm_tcache *tc, uint32_t asid, uint64_t va,
-		      int level)
-{
-	struct find_ctx c = {asid, va, level, 0};
-	sm_tc_for_each(tc, find_fn, &c);
-	return c.n;
-}
-
 struct obs_log {
 	unsigned n;
 	struct sm_xlate_report last;
@@ -300,127 +241,12 @@ static void obs_fn(void *ctx, const struct sm_xlate_report *r)
 	l->last = *r;
 }
 
-/* ---- operands and names ---- */
-
-static const uint16_t asids[] = {0,	1,	2,	0x7f,	0x80,	0xff,
-				 0x100, 0x1234, 0x7fff, 0x8000, 0xfffe, 0xffff};
-static const uint64_t vas[] = {
-    0,
-    0x1000,
-    0x2000,
-    0x200000,
-    0x1234000,
-    0x40000000,
-    0x7ffff000,
-    0xaaaaaaaaa000ull,
-    0x555555555000ull,
-    0x7ffffffff000ull,
-    0x800000000000ull,
-    0xfffffffff000ull, /* 2^48 - 4K */
-};
-
-static void test_operand_roundtrip(void **state)
-{
-	(void)state;
-	static const enum sm_tlbi_op va_ops[] = {SM_TLBI_VAE1, SM_TLBI_VALE1};
-	for (size_t a = 0; a < sizeof(asids) / sizeof(asids[0]); a++)
-		for (size_t v = 0; v < sizeof(vas) / sizeof(vas[0]); v++)
-			for (unsigned ttl = 0; ttl < 16; ttl++) {
-				uint64_t op =
-				    sm_tlbi_operand_va(asids[a], vas[v], ttl);
-				/* Field layout (Linux __TLBI_VADDR). */
-				assert_int_equal(op & TLBI_VADDR_MASK,
-						 vas[v] >> 12);
-				assert_int_equal((op & TLBI_TTL_MASK) >>
-						     TLBI_TTL_SHIFT,
-						 ttl);
-				assert_int_equal(op >> TLBI_ASID_SHIFT,
-						 asids[a]);
-				for (int o = 0; o < 2; o++)
-					for (int is = 0; is < 2; is++) {
-						struct sm_tlbi t;
-						memset(&t, 0xa5, sizeof(t));
-						sm_tlbi_decode(va_ops[o], is,
-							       op, &t);
-						assert_int_equal(t.op,
-								 va_ops[o]);
-						assert_int_equal(t.is, is);
-						assert_int_equal(t.asid,
-								 asids[a]);
-						assert_int_equal(t.va, vas[v]);
-						assert_int_equal(t.ttl, ttl);
-						assert_int_equal(t.vmid, 0);
-					}
-			}
-}
-
-static void test_operand_edges(void **state)
-{
-	(void)state;
-	struct sm_tlbi t;
-
-	/* The page offset is dropped. */
-	sm_tlbi_decode(SM_TLBI_VAE1, true,
-		       sm_tlbi_operand_va(5, 0x12345abcull, 0), &t);
-	assert_int_equal(t.va, 0x12345000ull);
-	assert_int_equal(t.asid, 5);
-
-	/* An oversized TTL hint cannot leak into the ASID field. */
-	uint64_t op = sm_tlbi_operand_va(0x1234, 0x5000, 0x1f);
-	sm_tlbi_decode(SM_TLBI_VALE1, false, op, &t);
-	assert_int_equal(t.asid, 0x1234);
-	assert_int_equal(t.ttl, 0xf);
-	assert_int_equal(t.va, 0x5000);
-
-	/* ASID operand. */
-	for (size_t a = 0; a < sizeof(asids) / sizeof(asids[0]); a++) {
-		op = sm_tlbi_operand_asid(asids[a]);
-		assert_int_equal(op, (uint64_t)asids[a] << 48);
-		memset(&t, 0xa5, sizeof(t));
-		sm_tlbi_decode(SM_TLBI_ASIDE1, true, op, &t);
-		assert_int_equal(t.op, SM_TLBI_ASIDE1);
-		assert_true(t.is);
-		assert_int_equal(t.asid, asids[a]);
-		assert_int_equal(t.va, 0);
-		assert_int_equal(t.ttl, 0);
-	}
-	/* ASIDE1 ignores the VA bits; VMALLE1 ignores everything. */
-	op = sm_tlbi_operand_va(0x42, 0xfffffffff000ull, 7);
-	sm_tlbi_decode(SM_TLBI_ASIDE1, false, op, &t);
-	assert_int_equal(t.asid, 0x42);
-	assert_int_equal(t.va, 0);
-	assert_int_equal(t.ttl, 0);
-	sm_tlbi_decode(SM_TLBI_VMALLE1, true, op, &t);
-	assert_int_equal(t.op, SM_TLBI_VMALLE1);
-	assert_true(t.is);
-	assert_int_equal(t.asid, 0);
-	assert_int_equal(t.va, 0);
-}
-
-static void test_tlbi_names(void **state)
-{
-	(void)state;
-	assert_string_equal(sm_tlbi_name(SM_TLBI_VAE1, true), "vae1is");
-	assert_string_equal(sm_tlbi_name(SM_TLBI_VAE1, false), "vae1");
-	assert_string_equal(sm_tlbi_name(SM_TLBI_VALE1, false), "vale1");
-	assert_string_equal(sm_tlbi_name(SM_TLBI_VALE1, true), "vale1is");
-	assert_string_equal(sm_tlbi_name(SM_TLBI_ASIDE1, true), "aside1is");
-	assert_string_equal(sm_tlbi_name(SM_TLBI_ASIDE1, false), "aside1");
-	assert_string_equal(sm_tlbi_name(SM_TLBI_VMALLE1, true), "vmalle1is");
-	assert_string_equal(sm_tlbi_name(SM_TLBI_VMALLE1, false), "vmalle1");
-	assert_string_equal(sm_tlbi_name(SM_TLBI_OP_COUNT_, true), "?");
-	assert_true(sm_tlbi_last_level(SM_TLBI_VALE1));
-	assert_false(sm_tlbi_last_level(SM_TLBI_VAE1));
-	assert_false(sm_tlbi_last_level(SM_TLBI_ASIDE1));
-	assert_false(sm_tlbi_last_level(SM_TLBI_VMALLE1));
-}
-
 /* ---- accesses: L1 -> main TLB -> walk ---- */
 
 static void test_miss_then_hit(void **state)
 {
 	struct world *w = *state;
-	uint64_t pa = data_page(w), va = 0x400000;
+	uint64_t pa = page_alloc(w->pm, SM_PAGE_DATA), va = 0x400000;
 	map(w, va, pa, RW, NG);
 
 	struct sm_cpu_access a = acc(w, 0, 7, va + 0x123, false);
@@ -429,14 +255,14 @@ static void test_miss_then_hit(void **state)
 	assert_int_equal(a.pa, pa + 0x123);
 	/* L1 miss, main TLB miss, three walk-cache misses, four reads. */
 	assert_int_equal(a.done, 1000 + MISS_COST);
-	assert_int_equal(stat(w, "cpu.l1d.misses"), 1);
-	assert_int_equal(stat(w, "cpu.l1d.hits"), 0);
-	assert_int_equal(stat(w, "cpu.tlb.misses"), 1);
-	assert_int_equal(stat(w, "cpu.tlb.hits"), 0);
-	assert_int_equal(stat(w, "cpu.walkcache.misses"), 1);
-	assert_int_equal(stat(w, "cpu.walkcache.hits"), 0);
-	assert_int_equal(stat(w, "cpu.walks"), 1);
-	assert_int_equal(stat(w, "cpu.walk.reads"), 4);
+	assert_int_equal(counter(w->st, "cpu.l1d.misses"), 1);
+	assert_int_equal(counter(w->st, "cpu.l1d.hits"), 0);
+	assert_int_equal(counter(w->st, "cpu.tlb.misses"), 1);
+	assert_int_equal(counter(w->st, "cpu.tlb.hits"), 0);
+	assert_int_equal(counter(w->st, "cpu.walkcache.misses"), 1);
+	assert_int_equal(counter(w->st, "cpu.walkcache.hits"), 0);
+	assert_int_equal(counter(w->st, "cpu.walks"), 1);
+	assert_int_equal(counter(w->st, "cpu.walk.reads"), 4);
 	/* The walk filled the data L1 and the main TLB, not the L1i. */
 	assert_true(tc_has(&w->cpu.pe[0].l1d, 7, va));
 	assert_true(tc_has(&w->cpu.pe[0].tlb, 7, va));
@@ -448,10 +274,10 @@ static void test_miss_then_hit(void **state)
 	assert_true(a.hit);
 	assert_int_equal(a.pa, pa + 0xff8);
 	assert_int_equal(a.done, 1000 + LAT_L1);
-	assert_int_equal(stat(w, "cpu.l1d.hits"), 1);
-	assert_int_equal(stat(w, "cpu.tlb.hits"), 0);
-	assert_int_equal(stat(w, "cpu.tlb.misses"), 1);
-	assert_int_equal(stat(w, "cpu.walks"), 1);
+	assert_int_equal(counter(w->st, "cpu.l1d.hits"), 1);
+	assert_int_equal(counter(w->st, "cpu.tlb.hits"), 0);
+	assert_int_equal(counter(w->st, "cpu.tlb.misses"), 1);
+	assert_int_equal(counter(w->st, "cpu.walks"), 1);
 
 	/* TLBs are per PE. */
 	assert_false(hits(w, 1, 7, va));
@@ -459,18 +285,18 @@ static void test_miss_then_hit(void **state)
 	/* A non-global entry is tagged with its ASID. */
 	assert_false(hits(w, 0, 8, va));
 	assert_true(hits(w, 0, 8, va));
-	assert_int_equal(stat(w, "cpu.tlb.misses"), 3);
-	assert_int_equal(stat(w, "cpu.tlb.hits"), 0);
-	assert_int_equal(stat(w, "cpu.l1d.misses"), 3);
-	assert_int_equal(stat(w, "cpu.l1d.hits"), 3);
+	assert_int_equal(counter(w->st, "cpu.tlb.misses"), 3);
+	assert_int_equal(counter(w->st, "cpu.tlb.hits"), 0);
+	assert_int_equal(counter(w->st, "cpu.l1d.misses"), 3);
+	assert_int_equal(counter(w->st, "cpu.l1d.hits"), 3);
 	/* Walk-cache entries are per PE and ASID-tagged too: full walks. */
-	assert_int_equal(stat(w, "cpu.walk.reads"), 12);
-	assert_int_equal(stat(w, "cpu.walkcache.misses"), 3);
-	assert_int_equal(stat(w, "cpu.walkcache.hits"), 0);
+	assert_int_equal(counter(w->st, "cpu.walk.reads"), 12);
+	assert_int_equal(counter(w->st, "cpu.walkcache.misses"), 3);
+	assert_int_equal(counter(w->st, "cpu.walkcache.hits"), 0);
 
 	/* A global entry matches every ASID. */
 	uint64_t gva = 0x800000;
-	map(w, gva, data_page(w), RW, GLOBAL);
+	map(w, gva, page_alloc(w->pm, SM_PAGE_DATA), RW, GLOBAL);
 	assert_false(hits(w, 0, 1, gva));
 	assert_true(hits(w, 0, 2, gva));
 	assert_true(hits(w, 0, 0xffff, gva));
@@ -482,10 +308,10 @@ static void test_unmapped_faults_not_cached(void **state)
 	struct sm_cpu_access a = acc(w, 0, 1, 0x10000, false);
 	assert_int_equal(a.outcome, SM_XLATE_FAULT_TRANSLATION);
 	assert_false(a.hit);
-	assert_int_equal(stat(w, "cpu.faults.translation"), 1);
+	assert_int_equal(counter(w->st, "cpu.faults.translation"), 1);
 	/* Nothing was cached: mapping it now makes the next access work
 	 * without a TLBI. */
-	uint64_t pa = data_page(w);
+	uint64_t pa = page_alloc(w->pm, SM_PAGE_DATA);
 	map(w, 0x10000, pa, RW, NG);
 	a = acc(w, 0, 1, 0x10000, false);
 	assert_int_equal(a.outcome, SM_XLATE_OK);
@@ -508,21 +334,21 @@ static void test_permission_cached_and_broadcast(void **state)
 	struct world *w = *state;
 	struct obs_log ol = {0};
 	w->cpu.obs = (struct sm_xlate_observer){obs_fn, &ol};
-	uint64_t pa = data_page(w), va = 0x7f0000001000ull;
+	uint64_t pa = page_alloc(w->pm, SM_PAGE_DATA), va = 0x7f0000001000ull;
 	const uint16_t asid = 3;
 	map(w, va, pa, RO, NG);
 
 	/* PE 0 and PE 2 both cache the read-only translation. */
 	assert_false(hits(w, 0, asid, va));
 	assert_false(hits(w, 2, asid, va));
-	uint64_t walks = stat(w, "cpu.walks");
+	uint64_t walks = counter(w->st, "cpu.walks");
 
 	/* A store through the cached entry faults without a walk. */
 	struct sm_cpu_access a = acc(w, 0, asid, va, true);
 	assert_int_equal(a.outcome, SM_XLATE_FAULT_PERMISSION);
 	assert_true(a.hit);
-	assert_int_equal(stat(w, "cpu.walks"), walks);
-	assert_int_equal(stat(w, "cpu.faults.permission"), 1);
+	assert_int_equal(counter(w->st, "cpu.walks"), walks);
+	assert_int_equal(counter(w->st, "cpu.faults.permission"), 1);
 	assert_int_equal(ol.n, 3);
 	assert_true(ol.last.from_cache);
 	assert_string_equal(ol.last.cache, "cpu0.l1d");
@@ -547,8 +373,8 @@ static void test_permission_cached_and_broadcast(void **state)
 	assert_int_equal(a.outcome, SM_XLATE_FAULT_PERMISSION);
 	assert_true(a.hit);
 	assert_string_equal(ol.last.cache, "cpu2.l1d");
-	assert_int_equal(stat(w, "cpu.walks"), walks);
-	assert_int_equal(stat(w, "cpu.faults.permission"), 3);
+	assert_int_equal(counter(w->st, "cpu.walks"), walks);
+	assert_int_equal(counter(w->st, "cpu.faults.permission"), 3);
 
 	/* TLBI VALE1IS on PE 0 reaches PE 2. */
 	sm_cpu_tlbi(&w->cpu, 0, SM_TLBI_VALE1, true,
@@ -557,17 +383,17 @@ static void test_permission_cached_and_broadcast(void **state)
 	assert_int_equal(a.outcome, SM_XLATE_OK);
 	assert_false(a.hit);
 	assert_int_equal(a.pa, pa + 8);
-	assert_int_equal(stat(w, "cpu.walks"), walks + 1);
+	assert_int_equal(counter(w->st, "cpu.walks"), walks + 1);
 	a = acc(w, 0, asid, va, true);
 	assert_int_equal(a.outcome, SM_XLATE_OK);
-	assert_int_equal(stat(w, "cpu.tlbi.issued.vale1is"), 1);
-	assert_int_equal(stat(w, "cpu.tlbi.received.vale1is"), 4);
+	assert_int_equal(counter(w->st, "cpu.tlbi.issued.vale1is"), 1);
+	assert_int_equal(counter(w->st, "cpu.tlbi.received.vale1is"), 4);
 }
 
 static void test_write_miss_on_ro_caches_entry(void **state)
 {
 	struct world *w = *state;
-	uint64_t pa = data_page(w), va = 0x3000;
+	uint64_t pa = page_alloc(w->pm, SM_PAGE_DATA), va = 0x3000;
 	map(w, va, pa, RO, NG);
 	/* A store that walks and finds RO faults, and the translation is
 	 * cached anyway: the following read hits. */
@@ -575,7 +401,7 @@ static void test_write_miss_on_ro_caches_entry(void **state)
 	assert_int_equal(a.outcome, SM_XLATE_FAULT_PERMISSION);
 	assert_false(a.hit);
 	assert_true(hits(w, 1, 9, va));
-	assert_int_equal(stat(w, "cpu.walks"), 1);
+	assert_int_equal(counter(w->st, "cpu.walks"), 1);
 }
 
 static void test_l1_miss_tlb_hit_refills_l1(void **state)
@@ -587,9 +413,9 @@ static void test_l1_miss_tlb_hit_refills_l1(void **state)
 	struct obs_log ol = {0};
 	w->cpu.obs = (struct sm_xlate_observer){obs_fn, &ol};
 	const uint64_t va_a = 0x500000, va_b = 0x501000;
-	uint64_t pa_a = data_page(w);
+	uint64_t pa_a = page_alloc(w->pm, SM_PAGE_DATA);
 	map(w, va_a, pa_a, RO, NG);
-	map(w, va_b, data_page(w), RW, NG);
+	map(w, va_b, page_alloc(w->pm, SM_PAGE_DATA), RW, NG);
 	struct sm_pe *p = &w->cpu.pe[0];
 
 	struct sm_cpu_access a = acc(w, 0, 1, va_a, false);
@@ -600,14 +426,14 @@ static void test_l1_miss_tlb_hit_refills_l1(void **state)
 	/* Its neighbour's level-2 table descriptor is in the walk cache. */
 	assert_int_equal(a.done, 1000 + WALK_COST(1, 1));
 	/* The L1 holds B only; the main TLB both. */
-	assert_int_equal(count_valid(&p->l1d), 1);
+	assert_int_equal(tc_count(&p->l1d), 1);
 	assert_true(tc_has(&p->l1d, 1, va_b));
 	assert_false(tc_has(&p->l1d, 1, va_a));
 	assert_true(tc_has(&p->tlb, 1, va_a));
 	assert_true(tc_has(&p->tlb, 1, va_b));
 
 	/* A: L1 miss, main TLB hit, no walk; the L1 is refilled. */
-	uint64_t walks = stat(w, "cpu.walks");
+	uint64_t walks = counter(w->st, "cpu.walks");
 	a = acc(w, 0, 1, va_a + 0x10, false);
 	assert_int_equal(a.outcome, SM_XLATE_OK);
 	assert_true(a.hit);
@@ -615,11 +441,11 @@ static void test_l1_miss_tlb_hit_refills_l1(void **state)
 	assert_int_equal(a.done, 1000 + LAT_L1 + LAT_TLB);
 	assert_true(ol.last.from_cache);
 	assert_string_equal(ol.last.cache, "cpu0.tlb");
-	assert_int_equal(stat(w, "cpu.tlb.hits"), 1);
-	assert_int_equal(stat(w, "cpu.tlb.misses"), 2);
-	assert_int_equal(stat(w, "cpu.l1d.misses"), 3);
-	assert_int_equal(stat(w, "cpu.l1d.hits"), 0);
-	assert_int_equal(stat(w, "cpu.walks"), walks);
+	assert_int_equal(counter(w->st, "cpu.tlb.hits"), 1);
+	assert_int_equal(counter(w->st, "cpu.tlb.misses"), 2);
+	assert_int_equal(counter(w->st, "cpu.l1d.misses"), 3);
+	assert_int_equal(counter(w->st, "cpu.l1d.hits"), 0);
+	assert_int_equal(counter(w->st, "cpu.walks"), walks);
 	assert_true(tc_has(&p->l1d, 1, va_a));
 	assert_false(tc_has(&p->l1d, 1, va_b));
 
@@ -628,8 +454,8 @@ static void test_l1_miss_tlb_hit_refills_l1(void **state)
 	assert_true(a.hit);
 	assert_int_equal(a.done, 1000 + LAT_L1);
 	assert_string_equal(ol.last.cache, "cpu0.l1d");
-	assert_int_equal(stat(w, "cpu.l1d.hits"), 1);
-	assert_int_equal(stat(w, "cpu.tlb.hits"), 1);
+	assert_int_equal(counter(w->st, "cpu.l1d.hits"), 1);
+	assert_int_equal(counter(w->st, "cpu.tlb.hits"), 1);
 
 	/* Permissions are checked on a main-TLB hit too: a store to the
 	 * read-only A, after B displaced it from the L1, faults without a
@@ -640,8 +466,8 @@ static void test_l1_miss_tlb_hit_refills_l1(void **state)
 	assert_int_equal(a.outcome, SM_XLATE_FAULT_PERMISSION);
 	assert_true(a.hit);
 	assert_string_equal(ol.last.cache, "cpu0.tlb");
-	assert_int_equal(stat(w, "cpu.walks"), walks);
-	assert_int_equal(stat(w, "cpu.faults.permission"), 1);
+	assert_int_equal(counter(w->st, "cpu.walks"), walks);
+	assert_int_equal(counter(w->st, "cpu.faults.permission"), 1);
 	world_free(w);
 }
 
@@ -651,10 +477,11 @@ static void test_fetch_uses_l1i_and_needs_x(void **state)
 	struct obs_log ol = {0};
 	w->cpu.obs = (struct sm_xlate_observer){obs_fn, &ol};
 	const uint64_t va_x = 0x600000, va_nx = 0x601000;
-	uint64_t pa_x = data_page(w);
+	uint64_t pa_x = page_alloc(w->pm, SM_PAGE_DATA);
 	map(w, va_x, pa_x, RO, NG); /* r-x */
 	map_desc(w, va_nx, 3,
-		 page_desc(data_page(w), RW, NG) | PTE_UXN); /* rw- */
+		 page_desc(page_alloc(w->pm, SM_PAGE_DATA), RW, NG) |
+		     PTE_UXN); /* rw- */
 	struct sm_pe *p = &w->cpu.pe[0];
 
 	struct sm_cpu_access a = acc_kind(w, 0, 1, va_x + 4, SMMUSIM_ACC_EXEC);
@@ -662,9 +489,9 @@ static void test_fetch_uses_l1i_and_needs_x(void **state)
 	assert_false(a.hit);
 	assert_int_equal(a.pa, pa_x + 4);
 	assert_int_equal(a.done, 1000 + MISS_COST);
-	assert_int_equal(stat(w, "cpu.l1i.misses"), 1);
-	assert_int_equal(stat(w, "cpu.l1d.misses"), 0);
-	assert_int_equal(stat(w, "cpu.tlb.misses"), 1);
+	assert_int_equal(counter(w->st, "cpu.l1i.misses"), 1);
+	assert_int_equal(counter(w->st, "cpu.l1d.misses"), 0);
+	assert_int_equal(counter(w->st, "cpu.tlb.misses"), 1);
 	assert_true(tc_has(&p->l1i, 1, va_x));
 	assert_false(tc_has(&p->l1d, 1, va_x));
 	assert_true(tc_has(&p->tlb, 1, va_x));
@@ -676,8 +503,8 @@ static void test_fetch_uses_l1i_and_needs_x(void **state)
 	assert_true(a.hit);
 	assert_int_equal(a.done, 1000 + LAT_L1);
 	assert_string_equal(ol.last.cache, "cpu0.l1i");
-	assert_int_equal(stat(w, "cpu.l1i.hits"), 1);
-	assert_int_equal(stat(w, "cpu.l1d.hits"), 0);
+	assert_int_equal(counter(w->st, "cpu.l1i.hits"), 1);
+	assert_int_equal(counter(w->st, "cpu.l1d.hits"), 0);
 
 	/* A load of the same page misses the data L1, hits the main TLB. */
 	a = acc(w, 0, 1, va_x, false);
@@ -685,27 +512,27 @@ static void test_fetch_uses_l1i_and_needs_x(void **state)
 	assert_true(a.hit);
 	assert_int_equal(a.done, 1000 + LAT_L1 + LAT_TLB);
 	assert_string_equal(ol.last.cache, "cpu0.tlb");
-	assert_int_equal(stat(w, "cpu.l1d.misses"), 1);
-	assert_int_equal(stat(w, "cpu.tlb.hits"), 1);
+	assert_int_equal(counter(w->st, "cpu.l1d.misses"), 1);
+	assert_int_equal(counter(w->st, "cpu.tlb.hits"), 1);
 	assert_true(tc_has(&p->l1d, 1, va_x));
-	assert_int_equal(stat(w, "cpu.l1i.hits"), 1);
+	assert_int_equal(counter(w->st, "cpu.l1i.hits"), 1);
 
 	/* A fetch from an execute-never page faults on permission; the
 	 * entry is cached in the L1i all the same, so the next one faults
 	 * without a walk, while loads and stores to the page succeed. */
-	uint64_t walks = stat(w, "cpu.walks");
+	uint64_t walks = counter(w->st, "cpu.walks");
 	a = acc_kind(w, 0, 1, va_nx, SMMUSIM_ACC_EXEC);
 	assert_int_equal(a.outcome, SM_XLATE_FAULT_PERMISSION);
 	assert_false(a.hit);
-	assert_int_equal(stat(w, "cpu.walks"), walks + 1);
+	assert_int_equal(counter(w->st, "cpu.walks"), walks + 1);
 	assert_int_equal(ol.last.entry_perm & SMMUSIM_PROT_X, 0);
 	assert_true(tc_has(&p->l1i, 1, va_nx));
 	a = acc_kind(w, 0, 1, va_nx, SMMUSIM_ACC_EXEC);
 	assert_int_equal(a.outcome, SM_XLATE_FAULT_PERMISSION);
 	assert_true(a.hit);
 	assert_string_equal(ol.last.cache, "cpu0.l1i");
-	assert_int_equal(stat(w, "cpu.walks"), walks + 1);
-	assert_int_equal(stat(w, "cpu.faults.permission"), 2);
+	assert_int_equal(counter(w->st, "cpu.walks"), walks + 1);
+	assert_int_equal(counter(w->st, "cpu.faults.permission"), 2);
 	assert_int_equal(acc(w, 0, 1, va_nx, false).outcome, SM_XLATE_OK);
 	assert_int_equal(acc(w, 0, 1, va_nx, true).outcome, SM_XLATE_OK);
 	/* X does not imply W. */
@@ -730,7 +557,7 @@ static void test_walk_cache_starts_deeper(void **state)
 	const uint64_t p0 = 0x400000, p1 = 0x401000; /* one 2 MiB region */
 	const uint64_t p2 = 0x600000;		     /* next 2 MiB, same GiB */
 	const uint64_t p3 = 2 * GiB + 0x400000;	     /* another GiB */
-	uint64_t pa = data_page(w);
+	uint64_t pa = page_alloc(w->pm, SM_PAGE_DATA);
 	map(w, p0, pa, RW, NG);
 	map(w, p1, pa, RW, NG);
 	map(w, p2, pa, RW, NG);
@@ -739,13 +566,13 @@ static void test_walk_cache_starts_deeper(void **state)
 
 	struct sm_cpu_access a = acc(w, 0, 1, p0, false);
 	assert_int_equal(a.done, 1000 + MISS_COST);
-	assert_int_equal(stat(w, "cpu.walk.reads"), 4);
-	assert_int_equal(stat(w, "cpu.walkcache.misses"), 1);
-	assert_int_equal(stat(w, "cpu.walkcache.hits"), 0);
+	assert_int_equal(counter(w->st, "cpu.walk.reads"), 4);
+	assert_int_equal(counter(w->st, "cpu.walkcache.misses"), 1);
+	assert_int_equal(counter(w->st, "cpu.walkcache.hits"), 0);
 	/* The walk remembered its level 0, 1 and 2 table descriptors. */
-	assert_int_equal(count_valid(wc), 3);
+	assert_int_equal(tc_count(wc), 3);
 	for (int lv = 0; lv <= 2; lv++)
-		assert_int_equal(wc_at(wc, 1, p0, lv), 1);
+		assert_int_equal(tc_covering(wc, 1, p0, lv), 1);
 
 	/* The neighbour's walk starts at level 3: one read. */
 	a = acc(w, 0, 1, p1, false);
@@ -753,90 +580,90 @@ static void test_walk_cache_starts_deeper(void **state)
 	assert_false(a.hit);
 	assert_int_equal(a.pa, pa);
 	assert_int_equal(a.done, 1000 + WALK_COST(1, 1));
-	assert_int_equal(stat(w, "cpu.walk.reads"), 4 + 1);
-	assert_int_equal(stat(w, "cpu.walkcache.hits"), 1);
-	assert_int_equal(stat(w, "cpu.walkcache.misses"), 1);
-	assert_int_equal(stat(w, "cpu.walks"), 2);
-	assert_int_equal(count_valid(wc), 3);
+	assert_int_equal(counter(w->st, "cpu.walk.reads"), 4 + 1);
+	assert_int_equal(counter(w->st, "cpu.walkcache.hits"), 1);
+	assert_int_equal(counter(w->st, "cpu.walkcache.misses"), 1);
+	assert_int_equal(counter(w->st, "cpu.walks"), 2);
+	assert_int_equal(tc_count(wc), 3);
 
 	/* Next 2 MiB region: from the level-1 entry, two reads, and its
 	 * level-2 table descriptor is remembered. */
 	a = acc(w, 0, 1, p2, false);
 	assert_int_equal(a.outcome, SM_XLATE_OK);
 	assert_int_equal(a.done, 1000 + WALK_COST(2, 2));
-	assert_int_equal(stat(w, "cpu.walk.reads"), 4 + 1 + 2);
-	assert_int_equal(stat(w, "cpu.walkcache.hits"), 2);
-	assert_int_equal(count_valid(wc), 4);
-	assert_int_equal(wc_at(wc, 1, p2, 2), 1);
+	assert_int_equal(counter(w->st, "cpu.walk.reads"), 4 + 1 + 2);
+	assert_int_equal(counter(w->st, "cpu.walkcache.hits"), 2);
+	assert_int_equal(tc_count(wc), 4);
+	assert_int_equal(tc_covering(wc, 1, p2, 2), 1);
 
 	/* Another GiB: from the level-0 entry, three reads. */
 	a = acc(w, 0, 1, p3, false);
 	assert_int_equal(a.outcome, SM_XLATE_OK);
 	assert_int_equal(a.done, 1000 + WALK_COST(3, 3));
-	assert_int_equal(stat(w, "cpu.walk.reads"), 4 + 1 + 2 + 3);
-	assert_int_equal(stat(w, "cpu.walkcache.hits"), 3);
-	assert_int_equal(count_valid(wc), 6);
+	assert_int_equal(counter(w->st, "cpu.walk.reads"), 4 + 1 + 2 + 3);
+	assert_int_equal(counter(w->st, "cpu.walkcache.hits"), 3);
+	assert_int_equal(tc_count(wc), 6);
 
 	/* Tagged by ASID and private to the PE: full walks. */
 	assert_int_equal(reads_of(w, 0, 2, p1), 4);
 	assert_int_equal(reads_of(w, 1, 1, p1), 4);
-	assert_int_equal(stat(w, "cpu.walkcache.misses"), 3);
+	assert_int_equal(counter(w->st, "cpu.walkcache.misses"), 3);
 	/* Every walk is one or the other. */
-	assert_int_equal(stat(w, "cpu.walkcache.hits") +
-			     stat(w, "cpu.walkcache.misses"),
-			 stat(w, "cpu.walks"));
-	assert_int_equal(stat(w, "cpu.walks"), 6);
+	assert_int_equal(counter(w->st, "cpu.walkcache.hits") +
+			     counter(w->st, "cpu.walkcache.misses"),
+			 counter(w->st, "cpu.walks"));
+	assert_int_equal(counter(w->st, "cpu.walks"), 6);
 }
 
 static void test_walk_cache_vale1_keeps_vae1_removes(void **state)
 {
 	struct world *w = *state;
 	const uint64_t p0 = 0x400000, p1 = 0x401000;
-	uint64_t pa = data_page(w);
+	uint64_t pa = page_alloc(w->pm, SM_PAGE_DATA);
 	map(w, p0, pa, RW, NG);
 	map(w, p1, pa, RW, NG);
 	struct sm_pe *p = &w->cpu.pe[0];
 	assert_int_equal(reads_of(w, 0, 1, p0), 4);
-	assert_int_equal(count_valid(&p->walk), 3);
+	assert_int_equal(tc_count(&p->walk), 3);
 
 	/* VALE1IS (from another PE): the leaf goes from every level, the
 	 * table descriptors stay: the next walk reads one level. */
-	uint64_t inv = stat(w, "cpu.tlb.invalidated");
+	uint64_t inv = counter(w->st, "cpu.tlb.invalidated");
 	tlbi_va(w, 1, SM_TLBI_VALE1, true, 1, p0);
 	assert_false(tc_has(&p->l1d, 1, p0));
 	assert_false(tc_has(&p->tlb, 1, p0));
-	assert_int_equal(count_valid(&p->walk), 3);
-	assert_int_equal(stat(w, "cpu.tlb.invalidated"), inv + 2);
+	assert_int_equal(tc_count(&p->walk), 3);
+	assert_int_equal(counter(w->st, "cpu.tlb.invalidated"), inv + 2);
 	assert_int_equal(reads_of(w, 0, 1, p0), 1);
 
 	/* So does the last-level range form. */
 	tlbi_range(w, 1, SM_TLBI_RVALE1, true, 1, 0, 0, 0, p0);
 	assert_false(tc_has(&p->tlb, 1, p0));
-	assert_int_equal(count_valid(&p->walk), 3);
+	assert_int_equal(tc_count(&p->walk), 3);
 	assert_int_equal(reads_of(w, 0, 1, p0), 1);
 
 	/* VAE1IS removes them: four reads again. */
-	inv = stat(w, "cpu.tlb.invalidated");
+	inv = counter(w->st, "cpu.tlb.invalidated");
 	tlbi_va(w, 1, SM_TLBI_VAE1, true, 1, p0);
-	assert_int_equal(count_valid(&p->walk), 0);
+	assert_int_equal(tc_count(&p->walk), 0);
 	/* L1, main TLB and the three table descriptors. */
-	assert_int_equal(stat(w, "cpu.tlb.invalidated"), inv + 5);
+	assert_int_equal(counter(w->st, "cpu.tlb.invalidated"), inv + 5);
 	assert_int_equal(reads_of(w, 0, 1, p0), 4);
 
 	/* A VAE1 of the neighbour removes the shared tables, not p0. */
 	tlbi_va(w, 1, SM_TLBI_VAE1, true, 1, p1);
-	assert_int_equal(count_valid(&p->walk), 0);
+	assert_int_equal(tc_count(&p->walk), 0);
 	assert_true(hits(w, 0, 1, p0));
 	assert_int_equal(reads_of(w, 0, 1, p1), 4);
 
 	/* RVAE1 removes those covering its range. */
 	tlbi_range(w, 1, SM_TLBI_RVAE1, true, 1, 0, 0, 0, p0);
-	assert_int_equal(count_valid(&p->walk), 0);
+	assert_int_equal(tc_count(&p->walk), 0);
 	assert_int_equal(reads_of(w, 0, 1, p1), 4);
 
 	/* Another ASID's VAE1 leaves them. */
 	tlbi_va(w, 1, SM_TLBI_VAE1, true, 2, p1);
-	assert_int_equal(count_valid(&p->walk), 3);
+	assert_int_equal(tc_count(&p->walk), 3);
 	assert_true(hits(w, 0, 1, p1));
 }
 
@@ -844,45 +671,45 @@ static void test_walk_cache_aside1_vmalle1(void **state)
 {
 	struct world *w = *state;
 	const uint64_t p0 = 0x400000;
-	map(w, p0, data_page(w), RW, NG);
+	map(w, p0, page_alloc(w->pm, SM_PAGE_DATA), RW, NG);
 	struct sm_tcache *wc = &w->cpu.pe[0].walk;
 	assert_int_equal(reads_of(w, 0, 1, p0), 4);
 	assert_int_equal(reads_of(w, 0, 2, p0), 4);
-	assert_int_equal(count_valid(wc), 6);
+	assert_int_equal(tc_count(wc), 6);
 
 	/* ASIDE1 of an unrelated ASID keeps them. */
 	tlbi_asid(w, 1, SM_TLBI_ASIDE1, true, 3);
-	assert_int_equal(count_valid(wc), 6);
+	assert_int_equal(tc_count(wc), 6);
 
 	/* ASIDE1 of ASID 1 removes exactly its three. */
 	tlbi_asid(w, 1, SM_TLBI_ASIDE1, true, 1);
-	assert_int_equal(count_valid(wc), 3);
+	assert_int_equal(tc_count(wc), 3);
 	for (int lv = 0; lv <= 2; lv++) {
-		assert_int_equal(wc_at(wc, 1, p0, lv), 0);
-		assert_int_equal(wc_at(wc, 2, p0, lv), 1);
+		assert_int_equal(tc_covering(wc, 1, p0, lv), 0);
+		assert_int_equal(tc_covering(wc, 2, p0, lv), 1);
 	}
 	assert_int_equal(reads_of(w, 0, 1, p0), 4);
-	assert_int_equal(count_valid(wc), 6);
+	assert_int_equal(tc_count(wc), 6);
 
 	/* A local ASIDE1 on another PE does not reach PE 0. */
 	tlbi_asid(w, 1, SM_TLBI_ASIDE1, false, 2);
-	assert_int_equal(count_valid(wc), 6);
+	assert_int_equal(tc_count(wc), 6);
 
 	/* VMALLE1IS clears every cache of every PE. */
 	assert_int_equal(reads_of(w, 3, 2, p0), 4);
 	sm_cpu_tlbi(&w->cpu, 1, SM_TLBI_VMALLE1, true, 0, 0);
 	for (unsigned pe = 0; pe < 4; pe++) {
-		assert_int_equal(count_valid(&w->cpu.pe[pe].walk), 0);
-		assert_int_equal(count_valid(&w->cpu.pe[pe].tlb), 0);
-		assert_int_equal(count_valid(&w->cpu.pe[pe].l1d), 0);
+		assert_int_equal(tc_count(&w->cpu.pe[pe].walk), 0);
+		assert_int_equal(tc_count(&w->cpu.pe[pe].tlb), 0);
+		assert_int_equal(tc_count(&w->cpu.pe[pe].l1d), 0);
 	}
 	assert_int_equal(reads_of(w, 0, 2, p0), 4);
 
 	/* Local VMALLE1: only the issuer. */
 	assert_int_equal(reads_of(w, 2, 2, p0), 4);
 	sm_cpu_tlbi(&w->cpu, 2, SM_TLBI_VMALLE1, false, 0, 0);
-	assert_int_equal(count_valid(&w->cpu.pe[2].walk), 0);
-	assert_int_equal(count_valid(wc), 3);
+	assert_int_equal(tc_count(&w->cpu.pe[2].walk), 0);
+	assert_int_equal(tc_count(wc), 3);
 }
 
 /* ---- TLBI scope ---- */
@@ -891,7 +718,7 @@ static void test_non_is_tlbi_local_only(void **state)
 {
 	struct world *w = *state;
 	uint64_t va = 0x10000;
-	map(w, va, data_page(w), RW, NG);
+	map(w, va, page_alloc(w->pm, SM_PAGE_DATA), RW, NG);
 	for (unsigned pe = 0; pe < 4; pe++)
 		assert_false(hits(w, pe, 1, va));
 
@@ -899,30 +726,30 @@ static void test_non_is_tlbi_local_only(void **state)
 	 * removed. */
 	tlbi_va(w, 1, SM_TLBI_VAE1, false, 2, va);
 	tlbi_va(w, 1, SM_TLBI_VALE1, false, 1, va + 0x1000);
-	assert_int_equal(stat(w, "cpu.tlb.invalidated"), 0);
+	assert_int_equal(counter(w->st, "cpu.tlb.invalidated"), 0);
 	assert_true(hits(w, 1, 1, va));
 
 	/* A VAE1 of the neighbouring page removes the table descriptors
 	 * that cover both (three walk-cache entries), not the leaf. */
 	tlbi_va(w, 1, SM_TLBI_VAE1, false, 1, va + 0x1000);
-	assert_int_equal(stat(w, "cpu.tlb.invalidated"), 3);
-	assert_int_equal(count_valid(&w->cpu.pe[1].walk), 0);
-	assert_int_equal(count_valid(&w->cpu.pe[0].walk), 3);
+	assert_int_equal(counter(w->st, "cpu.tlb.invalidated"), 3);
+	assert_int_equal(tc_count(&w->cpu.pe[1].walk), 0);
+	assert_int_equal(tc_count(&w->cpu.pe[0].walk), 3);
 	assert_true(hits(w, 1, 1, va));
 
 	/* The page itself: its L1 and main-TLB entries. */
 	tlbi_va(w, 1, SM_TLBI_VAE1, false, 1, va);
-	assert_int_equal(stat(w, "cpu.tlb.invalidated"), 3 + 2);
+	assert_int_equal(counter(w->st, "cpu.tlb.invalidated"), 3 + 2);
 	assert_true(hits(w, 0, 1, va));
 	assert_false(hits(w, 1, 1, va));
 	assert_true(hits(w, 2, 1, va));
 	assert_true(hits(w, 3, 1, va));
-	assert_int_equal(stat(w, "cpu.tlbi.issued.vae1"), 3);
-	assert_int_equal(stat(w, "cpu.tlbi.issued.vale1"), 1);
-	assert_int_equal(stat(w, "cpu.tlbi.received.vae1"), 3);
-	assert_int_equal(stat(w, "cpu.tlbi.issued.vae1is"), 0);
-	assert_int_equal(stat(w, "cpu.tlbi.received.vae1is"), 0);
-	assert_int_equal(stat(w, "cpu.dvm.broadcasts"), 0);
+	assert_int_equal(counter(w->st, "cpu.tlbi.issued.vae1"), 3);
+	assert_int_equal(counter(w->st, "cpu.tlbi.issued.vale1"), 1);
+	assert_int_equal(counter(w->st, "cpu.tlbi.received.vae1"), 3);
+	assert_int_equal(counter(w->st, "cpu.tlbi.issued.vae1is"), 0);
+	assert_int_equal(counter(w->st, "cpu.tlbi.received.vae1is"), 0);
+	assert_int_equal(counter(w->st, "cpu.dvm.broadcasts"), 0);
 
 	/* Local ASIDE1 and VMALLE1 too. */
 	tlbi_asid(w, 2, SM_TLBI_ASIDE1, false, 1);
@@ -937,9 +764,9 @@ static void test_aside1_and_global(void **state)
 {
 	struct world *w = *state;
 	const uint64_t va_a = 0x100000, va_b = 0x101000, va_g = 0x200000;
-	map(w, va_a, data_page(w), RW, NG);
-	map(w, va_b, data_page(w), RW, NG);
-	map(w, va_g, data_page(w), RW, GLOBAL);
+	map(w, va_a, page_alloc(w->pm, SM_PAGE_DATA), RW, NG);
+	map(w, va_b, page_alloc(w->pm, SM_PAGE_DATA), RW, NG);
+	map(w, va_g, page_alloc(w->pm, SM_PAGE_DATA), RW, GLOBAL);
 	struct sm_pe *p = &w->cpu.pe[3];
 
 	/* Fill on PE 3: ASID 5 (A, B, G) and ASID 6 (A). */
@@ -950,14 +777,15 @@ static void test_aside1_and_global(void **state)
 	assert_true(hits(w, 3, 6, va_g)); /* global */
 	/* Walk cache: ASID 5 has levels 0-2 for A's region plus the level-2
 	 * table of G's region (B reused A's); ASID 6 levels 0-2. */
-	assert_int_equal(count_valid(&p->walk), 4 + 3);
+	assert_int_equal(tc_count(&p->walk), 4 + 3);
 
-	uint64_t inv = stat(w, "cpu.tlb.invalidated");
+	uint64_t inv = counter(w->st, "cpu.tlb.invalidated");
 	tlbi_asid(w, 0, SM_TLBI_ASIDE1, true, 5);
 	/* Exactly ASID 5's non-global entries went: A and B from the L1
 	 * and the main TLB, and its four walk-cache entries. */
-	assert_int_equal(stat(w, "cpu.tlb.invalidated"), inv + 2 + 2 + 4);
-	assert_int_equal(count_valid(&p->walk), 3);
+	assert_int_equal(counter(w->st, "cpu.tlb.invalidated"),
+			 inv + 2 + 2 + 4);
+	assert_int_equal(tc_count(&p->walk), 3);
 	assert_true(hits(w, 3, 5, va_g));
 	assert_true(hits(w, 3, 6, va_g));
 	assert_true(hits(w, 3, 6, va_a));
@@ -975,16 +803,16 @@ static void test_aside1_and_global(void **state)
 	assert_true(hits(w, 3, 5, va_g));
 	/* Other pages are untouched. */
 	assert_true(hits(w, 3, 5, va_a));
-	assert_int_equal(stat(w, "cpu.tlbi.received.aside1is"), 8);
-	assert_int_equal(stat(w, "cpu.tlbi.received.vae1is"), 4);
+	assert_int_equal(counter(w->st, "cpu.tlbi.received.aside1is"), 8);
+	assert_int_equal(counter(w->st, "cpu.tlbi.received.vae1is"), 4);
 }
 
 static void test_vmalle1_removes_all(void **state)
 {
 	struct world *w = *state;
 	const uint64_t va_n = 0x30000000, va_g = 0x30001000;
-	map(w, va_n, data_page(w), RW, NG);
-	map(w, va_g, data_page(w), RO, GLOBAL);
+	map(w, va_n, page_alloc(w->pm, SM_PAGE_DATA), RW, NG);
+	map(w, va_g, page_alloc(w->pm, SM_PAGE_DATA), RO, GLOBAL);
 	for (unsigned pe = 0; pe < 4; pe++) {
 		assert_false(hits(w, pe, 1, va_n));
 		assert_false(hits(w, pe, 2, va_n));
@@ -993,13 +821,14 @@ static void test_vmalle1_removes_all(void **state)
 	sm_cpu_tlbi(&w->cpu, 1, SM_TLBI_VMALLE1, true, 0, 0);
 	/* Per PE: three L1 and three main-TLB entries, and the walk cache's
 	 * levels 0-2 for ASIDs 1 and 2 (va_g reused ASID 1's). */
-	assert_int_equal(stat(w, "cpu.tlb.invalidated"), 4 * (3 + 3 + 6));
+	assert_int_equal(counter(w->st, "cpu.tlb.invalidated"),
+			 4 * (3 + 3 + 6));
 	for (unsigned pe = 0; pe < 4; pe++) {
 		assert_false(hits(w, pe, 1, va_n));
 		assert_false(hits(w, pe, 2, va_n));
 		assert_false(hits(w, pe, 7, va_g));
 	}
-	assert_int_equal(stat(w, "cpu.tlbi.received.vmalle1is"), 4);
+	assert_int_equal(counter(w->st, "cpu.tlbi.received.vmalle1is"), 4);
 }
 
 static void test_block_entry(void **state)
@@ -1012,10 +841,10 @@ static void test_block_entry(void **state)
 	assert_int_equal(a.outcome, SM_XLATE_OK);
 	assert_false(a.hit);
 	assert_int_equal(a.pa, blk_pa + 0x7000);
-	assert_int_equal(stat(w, "cpu.walk.reads"), 3);
+	assert_int_equal(counter(w->st, "cpu.walk.reads"), 3);
 	assert_int_equal(a.done, 1000 + WALK_COST(3, 3));
 	/* Only levels 0 and 1 are table descriptors. */
-	assert_int_equal(count_valid(&w->cpu.pe[0].walk), 2);
+	assert_int_equal(tc_count(&w->cpu.pe[0].walk), 2);
 
 	/* Any 4K inside the block hits the one entry. */
 	static const uint64_t offs[] = {0,	  0x1000,   0x100008,
@@ -1026,7 +855,7 @@ static void test_block_entry(void **state)
 		assert_true(a.hit);
 		assert_int_equal(a.pa, blk_pa + offs[i]);
 	}
-	assert_int_equal(stat(w, "cpu.walks"), 1);
+	assert_int_equal(counter(w->st, "cpu.walks"), 1);
 
 	/* Invalidating a neighbouring 4K page or the next block: kept. */
 	tlbi_va(w, 0, SM_TLBI_VAE1, false, 4, blk_va + 2 * MiB);
@@ -1052,7 +881,7 @@ static void test_vaae1_all_asids(void **state)
 {
 	struct world *w = *state;
 	const uint64_t va = 0xa00000, va2 = 0xa01000;
-	uint64_t pa = data_page(w);
+	uint64_t pa = page_alloc(w->pm, SM_PAGE_DATA);
 	map(w, va, pa, RW, NG);
 	map(w, va2, pa, RW, NG);
 	for (uint16_t asid = 1; asid <= 3; asid++) {
@@ -1074,22 +903,22 @@ static void test_vaae1_all_asids(void **state)
 	for (uint16_t asid = 1; asid <= 3; asid++)
 		assert_false(sm_cpu_holds(&w->cpu, asid, va, va + PAGE));
 	assert_true(sm_cpu_holds(&w->cpu, 1, va2, va2 + PAGE));
-	assert_int_equal(count_valid(&w->cpu.pe[0].walk), 0);
-	assert_int_equal(count_valid(&w->cpu.pe[2].walk), 0);
-	assert_int_equal(stat(w, "cpu.tlbi.received.vaae1is"), 4);
+	assert_int_equal(tc_count(&w->cpu.pe[0].walk), 0);
+	assert_int_equal(tc_count(&w->cpu.pe[2].walk), 0);
+	assert_int_equal(counter(w->st, "cpu.tlbi.received.vaae1is"), 4);
 
 	/* VAALE1 (local): every ASID on the issuer, walk cache kept. */
 	for (uint16_t asid = 1; asid <= 3; asid++)
 		assert_false(hits(w, 0, asid, va));
 	assert_false(hits(w, 2, 3, va));
-	unsigned wc = count_valid(&w->cpu.pe[0].walk);
+	unsigned wc = tc_count(&w->cpu.pe[0].walk);
 	assert_true(wc > 0);
 	tlbi_va(w, 0, SM_TLBI_VAALE1, false, 0, va);
 	for (uint16_t asid = 1; asid <= 3; asid++) {
 		assert_false(tc_has(&w->cpu.pe[0].tlb, asid, va));
 		assert_false(tc_has(&w->cpu.pe[0].l1d, asid, va));
 	}
-	assert_int_equal(count_valid(&w->cpu.pe[0].walk), wc);
+	assert_int_equal(tc_count(&w->cpu.pe[0].walk), wc);
 	assert_true(tc_has(&w->cpu.pe[2].tlb, 3, va));
 }
 
@@ -1111,7 +940,7 @@ static void test_ttl_ignored_without_feat_ttl(void **state)
 	struct world *w = world_new(sets);
 	const uint64_t pg = 0x700000;
 	const uint16_t asid = 1;
-	map(w, pg, data_page(w), RW, NG);
+	map(w, pg, page_alloc(w->pm, SM_PAGE_DATA), RW, NG);
 	assert_false(hits(w, 0, asid, pg));
 	struct sm_pe *p = &w->cpu.pe[0];
 	assert_true(tc_has(&p->tlb, asid, pg));
@@ -1121,7 +950,7 @@ static void test_ttl_ignored_without_feat_ttl(void **state)
 	assert_false(hits(w, 0, asid, pg));
 	tlbi_ttl(w, 0, SM_TLBI_VAE1, false, asid, pg, TTL(2, 3));
 	assert_false(tc_has(&p->tlb, asid, pg));
-	assert_int_equal(stat(w, "cpu.tlbi.no_effect"), 0);
+	assert_int_equal(counter(w->st, "cpu.tlbi.no_effect"), 0);
 	world_free(w);
 }
 
@@ -1130,7 +959,7 @@ static void test_ttl_hint(void **state)
 	struct world *w = *state;
 	const uint64_t pg = 0x700000, blk = 0x40000000ull;
 	const uint16_t asid = 1;
-	map(w, pg, data_page(w), RW, NG);
+	map(w, pg, page_alloc(w->pm, SM_PAGE_DATA), RW, NG);
 	map_block(w, blk);
 	struct sm_pe *p = &w->cpu.pe[0];
 	assert_false(hits(w, 0, asid, pg));
@@ -1160,22 +989,22 @@ static void test_ttl_hint(void **state)
 
 	/* A hint for the 16K or 64K granule: no 4K entry needs to go, not
 	 * even a walk-cache one; counted. */
-	uint64_t inv = stat(w, "cpu.tlb.invalidated");
-	uint64_t ne = stat(w, "cpu.tlbi.no_effect");
-	unsigned wc = count_valid(&p->walk);
+	uint64_t inv = counter(w->st, "cpu.tlb.invalidated");
+	uint64_t ne = counter(w->st, "cpu.tlbi.no_effect");
+	unsigned wc = tc_count(&p->walk);
 	tlbi_ttl(w, 0, SM_TLBI_VAE1, false, asid, pg, TTL(2, 3));
 	assert_true(held(w, asid, pg));
-	assert_int_equal(stat(w, "cpu.tlbi.no_effect"), ne + 1);
+	assert_int_equal(counter(w->st, "cpu.tlbi.no_effect"), ne + 1);
 	tlbi_ttl(w, 0, SM_TLBI_VAE1, false, asid, pg, TTL(3, 3));
 	tlbi_ttl(w, 0, SM_TLBI_VAE1, false, asid, pg, TTL(2, 0));
 	assert_true(held(w, asid, pg));
-	assert_int_equal(stat(w, "cpu.tlbi.no_effect"), ne + 3);
-	assert_int_equal(stat(w, "cpu.tlb.invalidated"), inv);
-	assert_int_equal(count_valid(&p->walk), wc);
+	assert_int_equal(counter(w->st, "cpu.tlbi.no_effect"), ne + 3);
+	assert_int_equal(counter(w->st, "cpu.tlb.invalidated"), inv);
+	assert_int_equal(tc_count(&p->walk), wc);
 	/* Broadcast: every receiver counts it. */
 	tlbi_ttl(w, 1, SM_TLBI_VAE1, true, asid, pg, TTL(2, 3));
 	assert_true(held(w, asid, pg));
-	assert_int_equal(stat(w, "cpu.tlbi.no_effect"), ne + 3 + 4);
+	assert_int_equal(counter(w->st, "cpu.tlbi.no_effect"), ne + 3 + 4);
 
 	/* The 2 MiB block: a level-3 hint leaves it, level 2 removes it. */
 	tlbi_ttl(w, 0, SM_TLBI_VAE1, false, asid, blk + 0x5000, TTL(1, 3));
@@ -1201,7 +1030,7 @@ static void range_case(enum sm_tlbi_op op, bool is, unsigned scale,
 	const uint64_t pages = SM_TLBI_RANGE_PAGES(num, scale);
 	const uint64_t base = 0x10000000ull, end = base + pages * PAGE;
 	assert_int_equal(pages, (uint64_t)(num + 1) << (5 * scale + 1));
-	uint64_t pa = data_page(w);
+	uint64_t pa = page_alloc(w->pm, SM_PAGE_DATA);
 	for (uint64_t va = base - PAGE; va <= end; va += PAGE)
 		map(w, va, pa, RW, NG);
 	for (uint64_t va = base - PAGE; va <= end; va += PAGE)
@@ -1227,7 +1056,7 @@ static void range_case(enum sm_tlbi_op op, bool is, unsigned scale,
 				 (unsigned long long)base,
 				 (unsigned long long)end);
 	assert_false(sm_cpu_holds(&w->cpu, 1, base, end));
-	assert_int_equal(stat(w, "cpu.dvm.broadcasts"), is ? 1 : 0);
+	assert_int_equal(counter(w->st, "cpu.dvm.broadcasts"), is ? 1 : 0);
 	world_free(w);
 }
 
@@ -1249,7 +1078,7 @@ static void test_range_asid_scope(void **state)
 {
 	struct world *w = *state;
 	const uint64_t base = 0x20000000ull;
-	uint64_t pa = data_page(w);
+	uint64_t pa = page_alloc(w->pm, SM_PAGE_DATA);
 	for (unsigned i = 0; i < 4; i++)
 		map(w, base + i * PAGE, pa, RW, NG);
 	for (unsigned i = 0; i < 4; i++)
@@ -1263,16 +1092,16 @@ static void test_range_asid_scope(void **state)
 	/* RVAAE1IS: every ASID. */
 	tlbi_range(w, 1, SM_TLBI_RVAAE1, true, 7, 0, 1, 0, base);
 	assert_false(sm_cpu_holds(&w->cpu, 2, base, base + 4 * PAGE));
-	assert_int_equal(stat(w, "cpu.tlbi.received.rvae1is"), 4);
-	assert_int_equal(stat(w, "cpu.tlbi.received.rvaae1is"), 4);
+	assert_int_equal(counter(w->st, "cpu.tlbi.received.rvae1is"), 4);
+	assert_int_equal(counter(w->st, "cpu.tlbi.received.rvaae1is"), 4);
 	/* A range operand with another granule removes nothing. */
 	for (unsigned i = 0; i < 4; i++)
 		assert_false(hits(w, 0, 1, base + i * PAGE));
-	uint64_t ne = stat(w, "cpu.tlbi.no_effect");
+	uint64_t ne = counter(w->st, "cpu.tlbi.no_effect");
 	sm_cpu_tlbi(&w->cpu, 0, SM_TLBI_RVAE1, false,
 		    sm_tlbi_operand_range(1, 2, 0, 1, 0, base), 0);
 	assert_true(sm_cpu_holds(&w->cpu, 1, base, base + PAGE));
-	assert_int_equal(stat(w, "cpu.tlbi.no_effect"), ne + 1);
+	assert_int_equal(counter(w->st, "cpu.tlbi.no_effect"), ne + 1);
 }
 
 static void test_range_ttl_level(void **state)
@@ -1283,7 +1112,7 @@ static void test_range_ttl_level(void **state)
 	const uint64_t blk = 0x40000000ull, pg0 = blk + 2 * MiB;
 	const uint64_t base = pg0 - 2 * PAGE, outside = pg0 + 6 * PAGE;
 	map_block(w, blk);
-	uint64_t pa = data_page(w);
+	uint64_t pa = page_alloc(w->pm, SM_PAGE_DATA);
 	for (unsigned i = 0; i <= 6; i++)
 		map(w, pg0 + i * PAGE, pa, RW, NG);
 	const uint16_t asid = 1;
@@ -1316,9 +1145,9 @@ static void test_range_ttl_level(void **state)
 	PAGES_HELD(true);
 	FILL_ALL();
 	/* TTL level 1: nothing at level 1 here. */
-	uint64_t inv = stat(w, "cpu.tlb.invalidated");
+	uint64_t inv = counter(w->st, "cpu.tlb.invalidated");
 	tlbi_range(w, 0, SM_TLBI_RVALE1, false, asid, 0, 3, 1, base);
-	assert_int_equal(stat(w, "cpu.tlb.invalidated"), inv);
+	assert_int_equal(counter(w->st, "cpu.tlb.invalidated"), inv);
 	assert_true(held(w, asid, blk));
 	PAGES_HELD(true);
 	/* TTL 0: no hint, everything in the range. */
@@ -1335,8 +1164,8 @@ static void test_cpu_holds(void **state)
 {
 	struct world *w = *state;
 	const uint64_t va = 0x900000, gva = 0x902000, blk = 0x40000000ull;
-	map(w, va, data_page(w), RW, NG);
-	map(w, gva, data_page(w), RW, GLOBAL);
+	map(w, va, page_alloc(w->pm, SM_PAGE_DATA), RW, NG);
+	map(w, gva, page_alloc(w->pm, SM_PAGE_DATA), RW, GLOBAL);
 	map_block(w, blk);
 	/* Nothing cached yet. */
 	assert_false(sm_cpu_holds(&w->cpu, 1, 0, 1ull << 48));
@@ -1379,7 +1208,7 @@ static void test_cpu_holds(void **state)
 	assert_true(sm_cpu_holds(&w->cpu, 1, va, va + PAGE));
 	/* Walk-cache entries are not leaf entries. */
 	tlbi_va(w, 0, SM_TLBI_VALE1, false, 1, va);
-	assert_true(count_valid(&w->cpu.pe[0].walk) > 0);
+	assert_true(tc_count(&w->cpu.pe[0].walk) > 0);
 	assert_false(sm_cpu_holds(&w->cpu, 1, va, va + PAGE));
 }
 
@@ -1419,21 +1248,21 @@ static void test_tlb_lru_eviction(void **state)
 		uint64_t va[5];
 		for (int i = 0; i < 5; i++) {
 			va[i] = 0x1000000 + (uint64_t)i * 0x1000;
-			map(w, va[i], data_page(w), RW, NG);
+			map(w, va[i], page_alloc(w->pm, SM_PAGE_DATA), RW, NG);
 		}
 		for (int i = 0; i < 4; i++)
 			assert_false(hits(w, 0, 1, va[i]));
-		assert_int_equal(stat(w, "cpu.tlb.evictions"), 0);
+		assert_int_equal(counter(w->st, "cpu.tlb.evictions"), 0);
 		assert_true(hits(w, 0, 1, va[0])); /* va[1] is now LRU */
 		assert_false(hits(w, 0, 1, va[4]));
-		assert_int_equal(stat(w, "cpu.tlb.evictions"), 1);
+		assert_int_equal(counter(w->st, "cpu.tlb.evictions"), 1);
 		assert_false(tc_has(&w->cpu.pe[0].tlb, 1, va[1]));
 		assert_true(hits(w, 0, 1, va[0]));
 		assert_true(hits(w, 0, 1, va[2]));
 		assert_true(hits(w, 0, 1, va[3]));
 		assert_true(hits(w, 0, 1, va[4]));
 		assert_false(hits(w, 0, 1, va[1]));
-		assert_int_equal(stat(w, "cpu.tlb.evictions"), 2);
+		assert_int_equal(counter(w->st, "cpu.tlb.evictions"), 2);
 		/* The LRU victim was va[0] (va[2..4] were used after it). */
 		assert_false(tc_has(&w->cpu.pe[0].tlb, 1, va[0]));
 		world_free(w);
@@ -1447,7 +1276,7 @@ static void test_tlb_rr_rotates(void **state)
 	struct sm_tcache *tlb = &w->cpu.pe[0].tlb;
 	assert_int_equal(tlb->repl, SM_TC_RR);
 	uint64_t va[12];
-	uint64_t pa = data_page(w);
+	uint64_t pa = page_alloc(w->pm, SM_PAGE_DATA);
 	for (int i = 0; i < 12; i++) {
 		va[i] = 0x2000000 + (uint64_t)i * PAGE;
 		map(w, va[i], pa, RW, NG);
@@ -1465,8 +1294,8 @@ static void test_tlb_rr_rotates(void **state)
 		assert_false(tc_has(tlb, 1, va[k - 4]));
 		for (int j = k - 3; j <= k; j++)
 			assert_true(tc_has(tlb, 1, va[j]));
-		assert_int_equal(count_valid(tlb), 4);
-		assert_int_equal(stat(w, "cpu.tlb.evictions"),
+		assert_int_equal(tc_count(tlb), 4);
+		assert_int_equal(counter(w->st, "cpu.tlb.evictions"),
 				 (uint64_t)(k - 3));
 		/* Using the oldest survivor does not save it. */
 		assert_true(hits(w, 0, 1, va[k - 3]));
@@ -1493,7 +1322,7 @@ static bool replacement_run(const char *repl, uint64_t seed,
 			    unsigned char out[RANDOM_RUN])
 {
 	struct world *w = one_set_world(8, repl, seed);
-	uint64_t pa = data_page(w);
+	uint64_t pa = page_alloc(w->pm, SM_PAGE_DATA);
 	for (int i = 0; i < 12; i++)
 		map(w, 0x3000000 + (uint64_t)i * PAGE, pa, RW, NG);
 	uint32_t x = 12345; /* the access pattern: a fixed LCG */
@@ -1525,10 +1354,6 @@ static void test_tlb_random_seeded(void **state)
 
 /* The same through the simulator: sim.seed decides. Touches 24 pages
  * three times; returns the cpu.tlb.hits after each touch. */
-static smmusim_t *sim_new(const char *const *sets);
-static void submit_ok(smmusim_t *sim, const struct smmusim_event *ev);
-static uint64_t sim_stat(const smmusim_t *sim, const char *name);
-
 static void sim_random_run(uint64_t seed, uint64_t out[24])
 {
 	char sd[40];
@@ -1541,23 +1366,13 @@ static void sim_random_run(uint64_t seed, uint64_t out[24])
 			      "cpu.tlb.ways=8",
 			      "cpu.tlb.replacement=random",
 			      NULL};
-	smmusim_t *sim = sim_new(sets);
+	smmusim_t *sim = sim_new(NULL, sets);
 	const uint64_t va = 0x400000, len = 12 * PAGE;
-	submit_ok(sim, &(struct smmusim_event){.type = SMMUSIM_EV_MM_CREATE,
-					       .mm = 1});
-	submit_ok(sim, &(struct smmusim_event){.type = SMMUSIM_EV_MMAP,
-					       .mm = 1,
-					       .va = va,
-					       .len = len,
-					       .prot = SMMUSIM_PROT_R |
-						       SMMUSIM_PROT_W});
+	submit_ok(sim, ev_mm_create(1));
+	submit_ok(sim,
+		  ev_mmap(1, va, len, SMMUSIM_PROT_R | SMMUSIM_PROT_W, false));
 	for (int i = 0; i < 24; i++) {
-		submit_ok(sim,
-			  &(struct smmusim_event){.type = SMMUSIM_EV_TOUCH,
-						  .mm = 1,
-						  .va = va,
-						  .len = len,
-						  .op = SMMUSIM_ACC_WRITE});
+		submit_ok(sim, ev_touch(1, 0, va, len));
 		out[i] = sim_stat(sim, "cpu.tlb.hits");
 	}
 	assert_int_equal(smmusim_finish(sim), 0);
@@ -1580,43 +1395,11 @@ static void test_tlb_random_sim_seed(void **state)
 
 /* ---- allocation: everything given back, with the sizes it was taken ---- */
 
-struct counting {
-	long long bytes, blocks;
-};
-
-static void *cnt_malloc(size_t n, void *ctx)
-{
-	struct counting *c = ctx;
-	c->bytes += (long long)n;
-	c->blocks++;
-	return test_malloc(n ? n : 1);
-}
-
-static void *cnt_realloc(void *p, size_t old_n, size_t new_n, void *ctx)
-{
-	struct counting *c = ctx;
-	void *q = test_realloc(p, new_n ? new_n : 1);
-	if (q) {
-		c->bytes += (long long)new_n - (long long)old_n;
-		if (!p)
-			c->blocks++;
-	}
-	return q;
-}
-
-static void cnt_free(void *p, size_t n, void *ctx)
-{
-	struct counting *c = ctx;
-	c->bytes -= (long long)n;
-	c->blocks--;
-	test_free(p);
-}
-
 static void test_cpu_init_fini_accounting(void **state)
 {
 	(void)state;
-	struct counting cnt = {0};
-	struct smmusim_allocator ca = {cnt_malloc, cnt_realloc, cnt_free, &cnt};
+	struct counting cnt;
+	struct smmusim_allocator ca = counting_allocator(&cnt);
 	smmusim_config_t *cfg;
 	struct sm_stats *st;
 	struct sm_physmem *pm;
@@ -1696,8 +1479,8 @@ static void test_dsb_nothing_outstanding(void **state)
 	assert_int_equal(sm_cpu_dsb_ish(&w->cpu, 0, 1000), 1000 + LAT_DSB);
 	assert_int_equal(sm_cpu_dsb_ish(&w->cpu, 3, 5), 5 + LAT_DSB);
 	assert_int_equal(sm_cpu_dsb_ishst(&w->cpu, 1, 77), 77 + LAT_DSB);
-	assert_int_equal(stat(w, "cpu.dsb.ish"), 2);
-	assert_int_equal(stat(w, "cpu.dsb.ishst"), 1);
+	assert_int_equal(counter(w->st, "cpu.dsb.ish"), 2);
+	assert_int_equal(counter(w->st, "cpu.dsb.ishst"), 1);
 
 	const char *sets[] = {"cpu.lat.dsb=7", NULL};
 	struct world *w2 = world_new(sets);
@@ -1729,13 +1512,14 @@ static void test_dsb_waits_for_broadcast(void **state)
 	sm_cpu_tlbi(&w->cpu, 2, SM_TLBI_ASIDE1, true, sm_tlbi_operand_asid(1),
 		    9000);
 	assert_int_equal(sm_cpu_dsb_ish(&w->cpu, 2, 20000), 20000 + LAT_DSB);
-	assert_int_equal(stat(w, "cpu.tlbi.received.vae1is"), 8);
-	assert_int_equal(stat(w, "cpu.tlbi.received.aside1is"), 4);
-	assert_int_equal(stat(w, "cpu.tlbi.issued.vae1is"), 2);
-	assert_int_equal(stat(w, "cpu.bystander_cycles"), 3 * 3 * LAT_APPLY);
+	assert_int_equal(counter(w->st, "cpu.tlbi.received.vae1is"), 8);
+	assert_int_equal(counter(w->st, "cpu.tlbi.received.aside1is"), 4);
+	assert_int_equal(counter(w->st, "cpu.tlbi.issued.vae1is"), 2);
+	assert_int_equal(counter(w->st, "cpu.bystander_cycles"),
+			 3 * 3 * LAT_APPLY);
 	/* Far apart: nobody queued on the interconnect. */
-	assert_int_equal(stat(w, "cpu.dvm.broadcasts"), 3);
-	assert_int_equal(stat(w, "cpu.dvm.queue_cycles"), 0);
+	assert_int_equal(counter(w->st, "cpu.dvm.broadcasts"), 3);
+	assert_int_equal(counter(w->st, "cpu.dvm.queue_cycles"), 0);
 }
 
 static void test_dsb_after_local_tlbi(void **state)
@@ -1746,9 +1530,9 @@ static void test_dsb_after_local_tlbi(void **state)
 	assert_int_equal(t1, 100 + LAT_TLBI);
 	/* Local apply (20) is below the DSB base (30). */
 	assert_int_equal(sm_cpu_dsb_ish(&w->cpu, 1, t1), t1 + LAT_DSB);
-	assert_int_equal(stat(w, "cpu.tlbi.received.vae1is"), 0);
+	assert_int_equal(counter(w->st, "cpu.tlbi.received.vae1is"), 0);
 	/* A local TLBI does not use the interconnect. */
-	assert_int_equal(stat(w, "cpu.dvm.broadcasts"), 0);
+	assert_int_equal(counter(w->st, "cpu.dvm.broadcasts"), 0);
 }
 
 /* A world of n PEs with cpu.dvm.occupancy = occ. */
@@ -1772,7 +1556,7 @@ static uint64_t dsb_after(unsigned n, unsigned k, unsigned occ,
 		t = sm_cpu_tlbi(&w->cpu, 0, SM_TLBI_VALE1, true,
 				sm_tlbi_operand_va(1, 0x1000ull * i, 0), t);
 	uint64_t d = sm_cpu_dsb_ish(&w->cpu, 0, t);
-	*received = stat(w, "cpu.tlbi.received.vale1is");
+	*received = counter(w->st, "cpu.tlbi.received.vale1is");
 	world_free(w);
 	return d;
 }
@@ -1845,8 +1629,9 @@ static void test_bystander_delays_other_issuer(void **state)
 	assert_int_equal(d1, LAT_DVM + 9 * LAT_APPLY);
 	assert_int_equal(sm_cpu_dsb_ish(&w->cpu, 0, t1),
 			 LAT_DVM + 8 * LAT_APPLY);
-	assert_int_equal(stat(w, "cpu.bystander_cycles"), 9 * 3 * LAT_APPLY);
-	assert_int_equal(stat(w, "cpu.dvm.queue_cycles"), 0);
+	assert_int_equal(counter(w->st, "cpu.bystander_cycles"),
+			 9 * 3 * LAT_APPLY);
+	assert_int_equal(counter(w->st, "cpu.dvm.queue_cycles"), 0);
 	world_free(w);
 
 	/* Default occupancy: PE 1's broadcast waits for the interconnect
@@ -1856,7 +1641,7 @@ static void test_bystander_delays_other_issuer(void **state)
 	for (unsigned i = 0; i < 8; i++)
 		t = sm_cpu_tlbi(&w->cpu, 0, SM_TLBI_VALE1, true,
 				sm_tlbi_operand_va(1, 0x1000ull * i, 0), t);
-	uint64_t q = stat(w, "cpu.dvm.queue_cycles");
+	uint64_t q = counter(w->st, "cpu.dvm.queue_cycles");
 	/* TLBI i is issued at i * LAT_TLBI and leaves at i * DVM_OCC. */
 	uint64_t want_q = 0;
 	for (unsigned i = 0; i < 8; i++)
@@ -1864,7 +1649,7 @@ static void test_bystander_delays_other_issuer(void **state)
 	assert_int_equal(q, want_q);
 	t1 = sm_cpu_tlbi(&w->cpu, 1, SM_TLBI_VALE1, true,
 			 sm_tlbi_operand_va(2, 0x9000, 0), t);
-	assert_int_equal(stat(w, "cpu.dvm.queue_cycles"),
+	assert_int_equal(counter(w->st, "cpu.dvm.queue_cycles"),
 			 want_q + 8 * DVM_OCC - t);
 	assert_int_equal(sm_cpu_dsb_ish(&w->cpu, 1, t1),
 			 8 * DVM_OCC + LAT_DVM + LAT_APPLY);
@@ -1893,8 +1678,8 @@ static void test_dvm_same_cycle_queues(void **state)
 		assert_int_equal(t0, 1000 + LAT_TLBI);
 		assert_int_equal(t1, 1000 + LAT_TLBI);
 		/* ...the second broadcast waits `occ` for the interconnect. */
-		assert_int_equal(stat(w, "cpu.dvm.queue_cycles"), occ);
-		assert_int_equal(stat(w, "cpu.dvm.broadcasts"), 2);
+		assert_int_equal(counter(w->st, "cpu.dvm.queue_cycles"), occ);
+		assert_int_equal(counter(w->st, "cpu.dvm.broadcasts"), 2);
 		uint64_t d0 = sm_cpu_dsb_ish(&w->cpu, 0, t0);
 		uint64_t d1 = sm_cpu_dsb_ish(&w->cpu, 1, t1);
 		assert_int_equal(d0, 1000 + LAT_DVM + LAT_APPLY);
@@ -1905,7 +1690,7 @@ static void test_dvm_same_cycle_queues(void **state)
 		/* Once the interconnect is idle again, no waiting. */
 		sm_cpu_tlbi(&w->cpu, 2, SM_TLBI_VAE1, true,
 			    sm_tlbi_operand_va(1, 0x1000, 0), 100000);
-		assert_int_equal(stat(w, "cpu.dvm.queue_cycles"), occ);
+		assert_int_equal(counter(w->st, "cpu.dvm.queue_cycles"), occ);
 		world_free(w);
 	}
 }
@@ -1932,375 +1717,14 @@ static void test_dvm_more_broadcasters_later(void **state)
 				latest = d;
 		}
 		assert_true(latest > prev);
-		assert_int_equal(stat(w, "cpu.dvm.queue_cycles"),
+		assert_int_equal(counter(w->st, "cpu.dvm.queue_cycles"),
 				 (uint64_t)DVM_OCC * k * (k - 1) / 2);
-		assert_int_equal(stat(w, "cpu.dvm.broadcasts"), k);
-		assert_int_equal(stat(w, "cpu.tlbi.received.vale1is"), 8 * k);
+		assert_int_equal(counter(w->st, "cpu.dvm.broadcasts"), k);
+		assert_int_equal(counter(w->st, "cpu.tlbi.received.vale1is"),
+				 8 * k);
 		prev = latest;
 		world_free(w);
 	}
-}
-
-/* ---- through the simulator object: KPTI ---- */
-
-static smmusim_t *sim_new(const char *const *sets)
-{
-	smmusim_config_t *cfg;
-	smmusim_t *sim;
-	char err[256];
-	assert_int_equal(smmusim_config_new(&cfg, NULL), 0);
-	for (size_t i = 0; sets && sets[i]; i++)
-		if (smmusim_config_set_assignment(cfg, sets[i]))
-			fail_msg("%s: %s", sets[i], smmusim_config_error(cfg));
-	int rc = smmusim_new_ex(&sim, cfg, NULL, err, sizeof(err));
-	smmusim_config_free(cfg);
-	if (rc)
-		fail_msg("smmusim_new_ex: %d %s", rc, err);
-	return sim;
-}
-
-static void submit_ok(smmusim_t *sim, const struct smmusim_event *ev)
-{
-	int rc = smmusim_submit(sim, ev);
-	if (rc)
-		fail_msg("submit: %d %s", rc, smmusim_last_error(sim));
-}
-
-static uint64_t sim_stat(const smmusim_t *sim, const char *name)
-{
-	uint64_t v = 0;
-	if (smmusim_stat_get(sim, name, &v))
-		fail_msg("no stat %s", name);
-	return v;
-}
-
-struct kpti_result {
-	uint16_t asid, asid2;
-	bool user_held, kernel_held, user_l1d, held_after_munmap;
-	uint64_t vale1is, aside1is, inv_munmap;
-};
-
-/* mm 1 maps and touches 4 pages on PE 0, munmaps them, exits. */
-static void kpti_run(bool kpti, struct kpti_result *r)
-{
-	const char *sets[] = {kpti ? "cpu.kpti=on" : "cpu.kpti=off", NULL};
-	smmusim_t *sim = sim_new(sets);
-	struct smmusim *s = sim;
-	const uint64_t va = 0x400000, len = 4 * PAGE;
-	assert_int_equal(s->cpu.kpti, kpti);
-	*r = (struct kpti_result){0};
-	submit_ok(sim, &(struct smmusim_event){.type = SMMUSIM_EV_MM_CREATE,
-					       .mm = 1});
-	submit_ok(sim, &(struct smmusim_event){.type = SMMUSIM_EV_MM_CREATE,
-					       .mm = 2});
-	submit_ok(sim, &(struct smmusim_event){.type = SMMUSIM_EV_MMAP,
-					       .mm = 1,
-					       .va = va,
-					       .len = len,
-					       .prot = SMMUSIM_PROT_R |
-						       SMMUSIM_PROT_W});
-	submit_ok(sim, &(struct smmusim_event){.type = SMMUSIM_EV_TOUCH,
-					       .mm = 1,
-					       .va = va,
-					       .len = len,
-					       .op = SMMUSIM_ACC_WRITE});
-	submit_ok(sim, &(struct smmusim_event){.type = SMMUSIM_EV_CPU_ACCESS,
-					       .mm = 1,
-					       .va = va + 0x10,
-					       .op = SMMUSIM_ACC_READ});
-	struct sm_mm *mm = sm_os_find_mm(&s->os, 1);
-	assert_non_null(mm);
-	r->asid = mm->asid;
-	r->asid2 = sm_os_find_mm(&s->os, 2)->asid;
-	uint16_t user = (uint16_t)(r->asid | 1);
-	r->user_held = sm_cpu_holds(&s->cpu, user, va, va + len);
-	r->kernel_held = sm_cpu_holds(&s->cpu, r->asid, va, va + len);
-	r->user_l1d = tc_has(&s->cpu.pe[0].l1d, user, va);
-
-	uint64_t v0 = sim_stat(sim, "cpu.tlbi.issued.vale1is");
-	uint64_t i0 = sim_stat(sim, "cpu.tlb.invalidated");
-	submit_ok(
-	    sim, &(struct smmusim_event){
-		     .type = SMMUSIM_EV_MUNMAP, .mm = 1, .va = va, .len = len});
-	r->vale1is = sim_stat(sim, "cpu.tlbi.issued.vale1is") - v0;
-	r->inv_munmap = sim_stat(sim, "cpu.tlb.invalidated") - i0;
-	r->held_after_munmap = sm_cpu_holds(&s->cpu, user, va, va + len);
-
-	uint64_t a0 = sim_stat(sim, "cpu.tlbi.issued.aside1is");
-	submit_ok(sim,
-		  &(struct smmusim_event){.type = SMMUSIM_EV_MM_EXIT, .mm = 1});
-	r->aside1is = sim_stat(sim, "cpu.tlbi.issued.aside1is") - a0;
-	assert_int_equal(smmusim_finish(sim), 0);
-	assert_int_equal(smmusim_violation_total(sim), 0);
-	smmusim_free(sim);
-}
-
-static void test_kpti_through_sim(void **state)
-{
-	(void)state;
-	struct kpti_result off, on;
-	kpti_run(false, &off);
-	kpti_run(true, &on);
-
-	/* Without KPTI the user mappings are tagged with the mm's ASID. */
-	assert_true(off.user_held);
-	assert_true(off.kernel_held);
-	assert_true(off.user_l1d);
-	assert_false(off.held_after_munmap);
-	assert_true(off.vale1is > 0);
-	assert_true(off.aside1is > 0);
-
-	/* With KPTI every mm gets an even ASID; user entries carry the odd
-	 * user ASID (asid | 1), none the kernel one. */
-	assert_int_not_equal(on.asid, 0);
-	assert_int_equal(on.asid % 2, 0);
-	assert_int_equal(on.asid2 % 2, 0);
-	assert_int_not_equal(on.asid, on.asid2);
-	assert_true(on.user_held);
-	assert_true(on.user_l1d);
-	assert_false(on.kernel_held);
-	/* Every flush TLBI is issued twice (kernel then user ASID), and
-	 * the user one removes the entries. */
-	assert_int_equal(on.vale1is, 2 * off.vale1is);
-	assert_int_equal(on.aside1is, 2 * off.aside1is);
-	assert_false(on.held_after_munmap);
-	/* The kernel-ASID TLBIs find nothing: the same entries went. */
-	assert_int_equal(on.inv_munmap, off.inv_munmap);
-}
-
-/* ---- the translation cache directly ---- */
-
-static struct sm_tc_entry ent(uint64_t va, uint64_t pa, uint32_t asid,
-			      int level, bool global)
-{
-	return (struct sm_tc_entry){.va = va,
-				    .pa = pa,
-				    .asid = asid,
-				    .level = (uint8_t)level,
-				    .perm = SMMUSIM_PROT_R,
-				    .global = global};
-}
-
-static void test_tc_init_errors(void **state)
-{
-	(void)state;
-	struct sm_tcache tc;
-	struct sm_errbuf eb = {{0}};
-	assert_int_equal(sm_tc_init(&tc, ALLOC, 10, 4, "x.entries", &eb),
-			 SMMUSIM_ERANGE);
-	assert_non_null(strstr(eb.msg, "x.entries"));
-	assert_non_null(strstr(eb.msg, "10"));
-	assert_int_equal(sm_tc_init(&tc, ALLOC, 0, 4, "x", &eb),
-			 SMMUSIM_ERANGE);
-	assert_int_equal(sm_tc_init(&tc, ALLOC, 4, 0, "x", &eb),
-			 SMMUSIM_ERANGE);
-	assert_int_equal(sm_tc_init(&tc, ALLOC, 12, 4, "x", &eb), 0);
-	assert_int_equal(tc.sets, 3);
-	assert_int_equal(tc.ways, 4);
-	assert_int_equal(tc.live, 0);
-	sm_tc_fini(&tc);
-}
-
-static void test_tc_lru_within_set(void **state)
-{
-	(void)state;
-	struct sm_tcache tc;
-	struct sm_errbuf eb;
-	assert_int_equal(sm_tc_init(&tc, ALLOC, 4, 4, "t", &eb), 0);
-	/* A..D fill the set. */
-	for (int i = 0; i < 4; i++) {
-		struct sm_tc_entry e =
-		    ent(0x1000ull * (i + 1), 0x80000000ull + 0x1000ull * i, 1,
-			3, false);
-		assert_false(sm_tc_fill(&tc, &e));
-	}
-	assert_int_equal(tc.live, 4);
-	/* Touch A, so B is least recently used. */
-	assert_non_null(sm_tc_lookup(&tc, 0, 1, 0x1000));
-	struct sm_tc_entry e = ent(0x5000, 0x90000000ull, 1, 3, false);
-	assert_true(sm_tc_fill(&tc, &e)); /* E evicts B */
-	assert_null(sm_tc_lookup(&tc, 0, 1, 0x2000));
-	e = ent(0x6000, 0x90001000ull, 1, 3, false);
-	assert_true(sm_tc_fill(&tc, &e)); /* F evicts C */
-	assert_null(sm_tc_lookup(&tc, 0, 1, 0x3000));
-	assert_non_null(sm_tc_lookup(&tc, 0, 1, 0x4000)); /* touch D */
-	e = ent(0x7000, 0x90002000ull, 1, 3, false);
-	assert_true(sm_tc_fill(&tc, &e)); /* G evicts A (E, F, D newer) */
-	assert_null(sm_tc_lookup(&tc, 0, 1, 0x1000));
-	static const uint64_t present[] = {0x4000, 0x5000, 0x6000, 0x7000};
-	for (size_t i = 0; i < 4; i++) {
-		struct sm_tc_entry *h =
-		    sm_tc_lookup(&tc, 0, 1, present[i] + 0x10);
-		assert_non_null(h);
-		assert_int_equal(h->va, present[i]);
-	}
-	assert_int_equal(tc.live, 4);
-	assert_int_equal(count_valid(&tc), 4);
-	sm_tc_fini(&tc);
-}
-
-static void test_tc_refill_replaces(void **state)
-{
-	(void)state;
-	struct sm_tcache tc;
-	struct sm_errbuf eb;
-	assert_int_equal(sm_tc_init(&tc, ALLOC, 4, 4, "t", &eb), 0);
-	struct sm_tc_entry e = ent(0x1000, 0x80000000ull, 1, 3, false);
-	assert_false(sm_tc_fill(&tc, &e));
-	e = ent(0x2000, 0x80001000ull, 1, 3, false);
-	assert_false(sm_tc_fill(&tc, &e));
-
-	/* Same page and tags, new output and permissions, unaligned va. */
-	e = ent(0x1abc, 0x88000000ull, 1, 3, false);
-	e.perm = SMMUSIM_PROT_R | SMMUSIM_PROT_W;
-	assert_false(sm_tc_fill(&tc, &e));
-	assert_int_equal(tc.live, 2);
-	assert_int_equal(count_valid(&tc), 2);
-	struct sm_tc_entry *h = sm_tc_lookup(&tc, 0, 1, 0x1000);
-	assert_non_null(h);
-	assert_int_equal(h->va, 0x1000);
-	assert_int_equal(h->pa, 0x88000000ull);
-	assert_int_equal(h->perm, SMMUSIM_PROT_R | SMMUSIM_PROT_W);
-	assert_true(h->valid);
-
-	/* A refill never evicts, even in a full set. */
-	for (int i = 3; i <= 4; i++) {
-		e = ent(0x1000ull * i, 0x80000000ull, 1, 3, false);
-		assert_false(sm_tc_fill(&tc, &e));
-	}
-	assert_int_equal(tc.live, 4);
-	e = ent(0x2000, 0x70000000ull, 1, 3, false);
-	assert_false(sm_tc_fill(&tc, &e));
-	assert_int_equal(count_valid(&tc), 4);
-	assert_non_null(sm_tc_lookup(&tc, 0, 1, 0x1000));
-
-	/* Another ASID for the same page is a different entry. */
-	e = ent(0x2000, 0x71000000ull, 2, 3, false);
-	assert_true(sm_tc_fill(&tc, &e));
-	assert_int_equal(sm_tc_lookup(&tc, 0, 2, 0x2000)->pa, 0x71000000ull);
-	assert_int_equal(sm_tc_lookup(&tc, 0, 1, 0x2000)->pa, 0x70000000ull);
-	sm_tc_fini(&tc);
-}
-
-static void test_tc_tags(void **state)
-{
-	(void)state;
-	struct sm_tcache tc;
-	struct sm_errbuf eb;
-	assert_int_equal(sm_tc_init(&tc, ALLOC, 64, 4, "t", &eb), 0);
-	struct sm_tc_entry g = ent(0x10000, 0x80000000ull, 1, 3, true);
-	struct sm_tc_entry n = ent(0x20000, 0x80001000ull, 1, 3, false);
-	struct sm_tc_entry v = ent(0x30000, 0x80002000ull, 1, 3, false);
-	v.vmid = 5;
-	sm_tc_fill(&tc, &g);
-	sm_tc_fill(&tc, &n);
-	sm_tc_fill(&tc, &v);
-
-	assert_non_null(sm_tc_lookup(&tc, 0, 99, 0x10000)); /* global */
-	assert_null(sm_tc_lookup(&tc, 0, 99, 0x20000));	    /* nG, other ASID */
-	assert_null(sm_tc_lookup(&tc, 0, 1, 0x30000));	    /* other VMID */
-	assert_non_null(sm_tc_lookup(&tc, 5, 1, 0x30000));
-	assert_null(sm_tc_lookup(&tc, 5, 1, 0x10000)); /* global, other VMID */
-
-	/* ASID-only invalidation spares the global entry. */
-	assert_int_equal(sm_tc_inv_asid(&tc, 0, 1), 1);
-	assert_null(sm_tc_lookup(&tc, 0, 1, 0x20000));
-	assert_non_null(sm_tc_lookup(&tc, 0, 1, 0x10000));
-	assert_int_equal(sm_tc_inv_va(&tc, 0, 7, SM_TC_ASID_ONLY, 0x10000), 0);
-	assert_int_equal(sm_tc_inv_va(&tc, 0, 7, SM_TC_ASID_OR_GLOBAL, 0x10000),
-			 1);
-	assert_null(sm_tc_lookup(&tc, 0, 1, 0x10000));
-	/* VMID-scoped. */
-	assert_int_equal(sm_tc_inv_vmid(&tc, 0), 0);
-	assert_int_equal(sm_tc_inv_vmid(&tc, 5), 1);
-	assert_int_equal(tc.live, 0);
-
-	/* ANY matches every ASID of the VA. */
-	for (uint32_t a = 1; a <= 3; a++) {
-		struct sm_tc_entry e =
-		    ent(0x40000, 0x80000000ull + a * 0x1000, a, 3, false);
-		sm_tc_fill(&tc, &e);
-	}
-	assert_int_equal(tc.live, 3);
-	assert_int_equal(sm_tc_inv_va(&tc, 0, 1, SM_TC_ASID_ANY, 0x40fff), 3);
-	assert_int_equal(sm_tc_inv_all(&tc), 0);
-	sm_tc_fini(&tc);
-}
-
-static void test_tc_block_sizes(void **state)
-{
-	(void)state;
-	struct sm_tcache tc;
-	struct sm_errbuf eb;
-	assert_int_equal(sm_tc_init(&tc, ALLOC, 64, 4, "t", &eb), 0);
-	struct sm_tc_entry b2 =
-	    ent(0x40000000ull + 0x123456, 0x80000000ull, 1, 2, false);
-	struct sm_tc_entry b1 = ent(0x80000000ull, 0xc0000000ull, 1, 1, false);
-	sm_tc_fill(&tc, &b2);
-	sm_tc_fill(&tc, &b1);
-	struct sm_tc_entry *h = sm_tc_lookup(&tc, 0, 1, 0x401ff000ull);
-	assert_non_null(h);
-	assert_int_equal(h->va, 0x40000000ull); /* aligned down on fill */
-	assert_int_equal(sm_tc_size(h), 2 * MiB);
-	assert_null(sm_tc_lookup(&tc, 0, 1, 0x40200000ull));
-	h = sm_tc_lookup(&tc, 0, 1, 0xbffff000ull);
-	assert_non_null(h);
-	assert_int_equal(sm_tc_size(h), 1ull << 30);
-	assert_int_equal(sm_tc_inv_va(&tc, 0, 1, SM_TC_ASID_OR_GLOBAL,
-				      0x80000000ull + 0x3ff00000ull),
-			 1);
-	assert_null(sm_tc_lookup(&tc, 0, 1, 0x80000000ull));
-	assert_non_null(sm_tc_lookup(&tc, 0, 1, 0x40000000ull));
-	sm_tc_fini(&tc);
-}
-
-static bool pa_at_least(void *ctx, const struct sm_tc_entry *e)
-{
-	return e->pa >= *(const uint64_t *)ctx;
-}
-
-static bool never(void *ctx, const struct sm_tc_entry *e)
-{
-	(void)ctx;
-	(void)e;
-	return false;
-}
-
-static void test_tc_inv_if(void **state)
-{
-	(void)state;
-	struct sm_tcache tc;
-	struct sm_errbuf eb;
-	assert_int_equal(sm_tc_init(&tc, ALLOC, 256, 4, "t", &eb), 0);
-	/* 8 pages across sets: 64 sets of 4 ways, far from full. */
-	unsigned filled = 0;
-	for (unsigned i = 0; i < 8; i++) {
-		struct sm_tc_entry e =
-		    ent(0x100000ull + i * 0x1000ull,
-			0x80000000ull + i * 0x1000ull, 1, 3, false);
-		assert_false(sm_tc_fill(&tc, &e));
-		filled++;
-	}
-	assert_int_equal(tc.live, filled);
-	uint64_t limit = 0x80005000ull;
-	assert_int_equal(sm_tc_inv_if(&tc, never, NULL), 0);
-	assert_int_equal(sm_tc_inv_if(&tc, pa_at_least, &limit), 3);
-	assert_int_equal(tc.live, 5);
-	assert_int_equal(count_valid(&tc), 5);
-	for (unsigned i = 0; i < 8; i++) {
-		struct sm_tc_entry *h =
-		    sm_tc_lookup(&tc, 0, 1, 0x100000ull + i * 0x1000ull);
-		if (i < 5)
-			assert_non_null(h);
-		else
-			assert_null(h);
-	}
-	/* Predicates see only valid entries: a second pass removes none. */
-	assert_int_equal(sm_tc_inv_if(&tc, pa_at_least, &limit), 0);
-	assert_int_equal(sm_tc_inv_all(&tc), 5);
-	assert_int_equal(tc.live, 0);
-	assert_int_equal(count_valid(&tc), 0);
-	sm_tc_fini(&tc);
 }
 
 #define W4(fn) cmocka_unit_test_setup_teardown(fn, setup4, teardown)
@@ -2308,9 +1732,6 @@ static void test_tc_inv_if(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_operand_roundtrip),
-	    cmocka_unit_test(test_operand_edges),
-	    cmocka_unit_test(test_tlbi_names),
 	    W4(test_miss_then_hit),
 	    W4(test_unmapped_faults_not_cached),
 	    W4(test_permission_cached_and_broadcast),
@@ -2343,13 +1764,6 @@ int main(void)
 	    cmocka_unit_test(test_bystander_delays_other_issuer),
 	    cmocka_unit_test(test_dvm_same_cycle_queues),
 	    cmocka_unit_test(test_dvm_more_broadcasters_later),
-	    cmocka_unit_test(test_kpti_through_sim),
-	    cmocka_unit_test(test_tc_init_errors),
-	    cmocka_unit_test(test_tc_lru_within_set),
-	    cmocka_unit_test(test_tc_refill_replaces),
-	    cmocka_unit_test(test_tc_tags),
-	    cmocka_unit_test(test_tc_block_sizes),
-	    cmocka_unit_test(test_tc_inv_if),
 	};
 	return cmocka_run_group_tests_name("cpu", tests, NULL, NULL);
 }

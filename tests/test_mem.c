@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests for simulated physical memory (physmem) and stage-1 page tables. */
+/* Tests for the memory side of the hardware (src/hw/mem): simulated
+ * physical memory (physmem.c), stage-1 page tables and their walker
+ * (pgtable.c), and the set-associative translation cache every TLB and walk
+ * cache is made of (tcache.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,8 +15,12 @@
 #include <smmusim/error.h>
 #include <smmusim/event.h>
 
+#include "helpers.h"
+
+#include "base/alloc.h"
 #include "hw/mem/pgtable.h"
 #include "hw/mem/physmem.h"
+#include "hw/mem/tcache.h"
 
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)
@@ -23,40 +30,7 @@
 #define W SMMUSIM_PROT_W
 #define X SMMUSIM_PROT_X
 
-/* ---- a counting allocator, to check that everything is given back ---- */
-
-struct counting {
-	size_t live_bytes;
-	size_t live_blocks;
-	int fail_after; /* fail the n-th malloc from now; <0: never */
-};
-
-static void *cnt_malloc(size_t n, void *ctx)
-{
-	struct counting *c = ctx;
-	if (c->fail_after == 0)
-		return NULL;
-	if (c->fail_after > 0)
-		c->fail_after--;
-	c->live_bytes += n;
-	c->live_blocks++;
-	return malloc(n);
-}
-
-static void *cnt_realloc(void *p, size_t old_n, size_t new_n, void *ctx)
-{
-	struct counting *c = ctx;
-	c->live_bytes += new_n - old_n;
-	return realloc(p, new_n);
-}
-
-static void cnt_free(void *p, size_t n, void *ctx)
-{
-	struct counting *c = ctx;
-	c->live_bytes -= n;
-	c->live_blocks--;
-	free(p);
-}
+#define ALLOC sm_default_allocator()
 
 static struct physmem_fixture {
 	struct sm_physmem *pm;
@@ -73,14 +47,6 @@ static void fx_free(struct physmem_fixture *f)
 {
 	sm_physmem_free(f->pm);
 	free(f);
-}
-
-static uint64_t must_alloc(struct sm_physmem *pm, enum sm_page_kind kind)
-{
-	struct sm_errbuf eb;
-	uint64_t pa = 0;
-	assert_int_equal(sm_physmem_alloc(pm, kind, &pa, &eb), 0);
-	return pa;
 }
 
 /* ============================== physmem ============================== */
@@ -119,8 +85,8 @@ static void test_physmem_new_validation(void **state)
 
 static void test_physmem_injected_allocator(void **state)
 {
-	struct counting c = {0, 0, -1};
-	struct smmusim_allocator a = {cnt_malloc, cnt_realloc, cnt_free, &c};
+	struct counting c;
+	struct smmusim_allocator a = counting_allocator(&c);
 	struct sm_physmem *pm;
 	struct sm_errbuf eb;
 	uint64_t pa;
@@ -129,16 +95,16 @@ static void test_physmem_injected_allocator(void **state)
 	assert_int_equal(sm_physmem_new(&pm, &a, 0, 1 * MiB, &eb), 0);
 	assert_int_equal(sm_physmem_alloc(pm, SM_PAGE_PGTABLE, &pa, &eb), 0);
 	sm_physmem_write64(pm, pa + 8, 42);
-	assert_true(c.live_blocks >= 3); /* object, frames, one content */
+	assert_true(c.blocks >= 3); /* object, frames, one content */
 	sm_physmem_free(pm);
-	assert_int_equal(c.live_blocks, 0);
-	assert_int_equal(c.live_bytes, 0);
+	assert_int_equal(c.blocks, 0);
+	assert_int_equal(c.bytes, 0);
 
 	/* Host allocation failure is reported, nothing leaks. */
 	c.fail_after = 1; /* object ok, frame array fails */
 	assert_int_equal(sm_physmem_new(&pm, &a, 0, 1 * MiB, &eb),
 			 SMMUSIM_ENOMEM);
-	assert_int_equal(c.live_blocks, 0);
+	assert_int_equal(c.blocks, 0);
 }
 
 static void test_physmem_lifo_reuse(void **state)
@@ -147,9 +113,9 @@ static void test_physmem_lifo_reuse(void **state)
 	uint64_t a, b, c, d;
 	(void)state;
 
-	a = must_alloc(f->pm, SM_PAGE_DATA);
-	b = must_alloc(f->pm, SM_PAGE_DATA);
-	c = must_alloc(f->pm, SM_PAGE_DATA);
+	a = page_alloc(f->pm, SM_PAGE_DATA);
+	b = page_alloc(f->pm, SM_PAGE_DATA);
+	c = page_alloc(f->pm, SM_PAGE_DATA);
 	/* Never-used frames come out of the bump region in order. */
 	assert_int_equal(a, 0x40000000);
 	assert_int_equal(b, 0x40001000);
@@ -160,9 +126,9 @@ static void test_physmem_lifo_reuse(void **state)
 	sm_physmem_free_page(f->pm, c);
 	assert_int_equal(sm_physmem_pages_in_use(f->pm), 1);
 	/* Most recently freed first, then the older one, then fresh. */
-	assert_int_equal(must_alloc(f->pm, SM_PAGE_DATA), c);
-	assert_int_equal(must_alloc(f->pm, SM_PAGE_DATA), a);
-	d = must_alloc(f->pm, SM_PAGE_DATA);
+	assert_int_equal(page_alloc(f->pm, SM_PAGE_DATA), c);
+	assert_int_equal(page_alloc(f->pm, SM_PAGE_DATA), a);
+	d = page_alloc(f->pm, SM_PAGE_DATA);
 	assert_int_equal(d, 0x40003000);
 	assert_int_equal(sm_physmem_pages_in_use(f->pm), 4);
 	assert_int_equal(sm_physmem_pages_peak(f->pm), 4);
@@ -178,10 +144,10 @@ static void test_physmem_peak(void **state)
 	(void)state;
 
 	for (i = 0; i < 5; i++)
-		p[i] = must_alloc(f->pm, SM_PAGE_DATA);
+		p[i] = page_alloc(f->pm, SM_PAGE_DATA);
 	for (i = 0; i < 5; i++)
 		sm_physmem_free_page(f->pm, p[i]);
-	(void)must_alloc(f->pm, SM_PAGE_DATA);
+	(void)page_alloc(f->pm, SM_PAGE_DATA);
 	assert_int_equal(sm_physmem_pages_in_use(f->pm), 1);
 	assert_int_equal(sm_physmem_pages_peak(f->pm), 5);
 	fx_free(f);
@@ -195,7 +161,7 @@ static void test_physmem_contig_alignment(void **state)
 	uint64_t first, blk, cd, i;
 	(void)state;
 
-	first = must_alloc(f->pm, SM_PAGE_DATA);
+	first = page_alloc(f->pm, SM_PAGE_DATA);
 	assert_int_equal(first, 0x40001000);
 
 	assert_int_equal(
@@ -210,8 +176,8 @@ static void test_physmem_contig_alignment(void **state)
 	assert_int_equal(sm_physmem_kind(f->pm, blk + 2 * MiB), SM_PAGE_FREE);
 
 	/* The frames skipped for alignment are reused, lowest first. */
-	assert_int_equal(must_alloc(f->pm, SM_PAGE_DATA), 0x40002000);
-	assert_int_equal(must_alloc(f->pm, SM_PAGE_DATA), 0x40003000);
+	assert_int_equal(page_alloc(f->pm, SM_PAGE_DATA), 0x40002000);
+	assert_int_equal(page_alloc(f->pm, SM_PAGE_DATA), 0x40003000);
 
 	/* An 8 KiB CD table: 2 pages aligned to 2 pages, after the block. */
 	assert_int_equal(
@@ -222,7 +188,7 @@ static void test_physmem_contig_alignment(void **state)
 	/* Freed run frames come back as single frames (LIFO). */
 	sm_physmem_free_page(f->pm, cd);
 	sm_physmem_free_page(f->pm, cd + 4 * KiB);
-	assert_int_equal(must_alloc(f->pm, SM_PAGE_DATA), cd + 4 * KiB);
+	assert_int_equal(page_alloc(f->pm, SM_PAGE_DATA), cd + 4 * KiB);
 
 	/* Bad arguments. */
 	assert_int_equal(
@@ -249,7 +215,7 @@ static void test_physmem_enomem(void **state)
 	(void)state;
 
 	for (i = 0; i < 4; i++)
-		p[i] = must_alloc(f->pm, SM_PAGE_DATA);
+		p[i] = page_alloc(f->pm, SM_PAGE_DATA);
 	assert_int_equal(sm_physmem_alloc(f->pm, SM_PAGE_DATA, &pa, &eb),
 			 SMMUSIM_ENOMEM);
 	assert_int_equal(pa, 0xdead);
@@ -284,8 +250,8 @@ static void test_physmem_rw_and_zero_on_reuse(void **state)
 	uint64_t a, b;
 	(void)state;
 
-	a = must_alloc(f->pm, SM_PAGE_PGTABLE);
-	b = must_alloc(f->pm, SM_PAGE_PGTABLE);
+	a = page_alloc(f->pm, SM_PAGE_PGTABLE);
+	b = page_alloc(f->pm, SM_PAGE_PGTABLE);
 	/* Unwritten frames read as zero. */
 	assert_int_equal(sm_physmem_read64(f->pm, a), 0);
 	assert_int_equal(sm_physmem_read64(f->pm, a + 4088), 0);
@@ -307,7 +273,7 @@ static void test_physmem_rw_and_zero_on_reuse(void **state)
 	assert_int_equal(sm_physmem_read64(f->pm, a), 0);
 	/* A write to a free frame is dropped. */
 	sm_physmem_write64(f->pm, a + 16, 5);
-	assert_int_equal(must_alloc(f->pm, SM_PAGE_DATA), a);
+	assert_int_equal(page_alloc(f->pm, SM_PAGE_DATA), a);
 	assert_int_equal(sm_physmem_read64(f->pm, a), 0);
 	assert_int_equal(sm_physmem_read64(f->pm, a + 16), 0);
 	assert_int_equal(sm_physmem_read64(f->pm, b + 8), 9);
@@ -326,10 +292,10 @@ static void test_physmem_kind_tracking(void **state)
 	uint64_t d, z, t, s;
 	(void)state;
 
-	d = must_alloc(f->pm, SM_PAGE_DATA);
-	z = must_alloc(f->pm, SM_PAGE_ZERO);
-	t = must_alloc(f->pm, SM_PAGE_PGTABLE);
-	s = must_alloc(f->pm, SM_PAGE_SMMU);
+	d = page_alloc(f->pm, SM_PAGE_DATA);
+	z = page_alloc(f->pm, SM_PAGE_ZERO);
+	t = page_alloc(f->pm, SM_PAGE_PGTABLE);
+	s = page_alloc(f->pm, SM_PAGE_SMMU);
 	assert_int_equal(sm_physmem_kind(f->pm, d), SM_PAGE_DATA);
 	assert_int_equal(sm_physmem_kind(f->pm, z), SM_PAGE_ZERO);
 	assert_int_equal(sm_physmem_kind(f->pm, t), SM_PAGE_PGTABLE);
@@ -342,7 +308,7 @@ static void test_physmem_kind_tracking(void **state)
 	sm_physmem_free_page(f->pm, t);
 	assert_int_equal(sm_physmem_kind(f->pm, t), SM_PAGE_FREE);
 	/* A reused frame takes its new kind. */
-	assert_int_equal(must_alloc(f->pm, SM_PAGE_SMMU), t);
+	assert_int_equal(page_alloc(f->pm, SM_PAGE_SMMU), t);
 	assert_int_equal(sm_physmem_kind(f->pm, t), SM_PAGE_SMMU);
 
 	{
@@ -364,8 +330,8 @@ static void test_physmem_bad_frees(void **state)
 	uint64_t a, b;
 	(void)state;
 
-	a = must_alloc(f->pm, SM_PAGE_DATA);
-	b = must_alloc(f->pm, SM_PAGE_DATA);
+	a = page_alloc(f->pm, SM_PAGE_DATA);
+	b = page_alloc(f->pm, SM_PAGE_DATA);
 	sm_physmem_free_page(f->pm, a);
 	assert_int_equal(sm_physmem_bad_frees(f->pm), 0);
 	sm_physmem_free_page(f->pm, a); /* double free */
@@ -380,8 +346,8 @@ static void test_physmem_bad_frees(void **state)
 	assert_int_equal(sm_physmem_pages_in_use(f->pm), 1);
 	assert_int_equal(sm_physmem_kind(f->pm, b), SM_PAGE_DATA);
 	/* The double free did not put a twice on the free list. */
-	assert_int_equal(must_alloc(f->pm, SM_PAGE_DATA), a);
-	assert_int_not_equal(must_alloc(f->pm, SM_PAGE_DATA), a);
+	assert_int_equal(page_alloc(f->pm, SM_PAGE_DATA), a);
+	assert_int_not_equal(page_alloc(f->pm, SM_PAGE_DATA), a);
 	fx_free(f);
 }
 
@@ -468,7 +434,7 @@ static void test_walk_page_perms(void **state)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint64_t va = 0x0000aaaa00000000ull + i * 0x1000 + 0x10;
-		uint64_t pa = must_alloc(t->pm, SM_PAGE_DATA);
+		uint64_t pa = page_alloc(t->pm, SM_PAGE_DATA);
 		struct sm_walk w;
 
 		set_ok(t, va, 3, leaf(pa, 3, cases[i].bits));
@@ -489,7 +455,7 @@ static void test_walk_page_perms(void **state)
 static void test_walk_access_flag(void **state)
 {
 	struct pt *t = *state;
-	uint64_t va = 0x400000, pa = must_alloc(t->pm, SM_PAGE_DATA);
+	uint64_t va = 0x400000, pa = page_alloc(t->pm, SM_PAGE_DATA);
 	struct sm_walk w;
 
 	set_ok(t, va, 3, leaf(pa, 3, PTE_USER | PTE_UXN) & ~PTE_AF);
@@ -513,7 +479,7 @@ static void test_walk_unmapped_levels(void **state)
 {
 	struct pt *t = *state;
 	uint64_t va = 0x0000123456789000ull;
-	uint64_t pa = must_alloc(t->pm, SM_PAGE_DATA);
+	uint64_t pa = page_alloc(t->pm, SM_PAGE_DATA);
 	struct sm_walk w;
 
 	/* Empty root: level-0 fault after one read. */
@@ -617,7 +583,7 @@ static void test_walk_1g_block(void **state)
 static void test_walk_reserved_and_addr_size(void **state)
 {
 	struct pt *t = *state;
-	uint64_t pa = must_alloc(t->pm, SM_PAGE_DATA);
+	uint64_t pa = page_alloc(t->pm, SM_PAGE_DATA);
 	uint64_t va = 0x10000000, dpa;
 	int lvl;
 	struct sm_walk w;
@@ -680,7 +646,7 @@ static void test_walk_reserved_and_addr_size(void **state)
 static void test_pgt_set_errors(void **state)
 {
 	struct pt *t = *state;
-	uint64_t pa = must_alloc(t->pm, SM_PAGE_DATA), old = 0xdead;
+	uint64_t pa = page_alloc(t->pm, SM_PAGE_DATA), old = 0xdead;
 	uint64_t va2m = 0x0000000200000000ull, va1g = 0x0000008000000000ull;
 	uint64_t vap = 0x0000010000000000ull;
 	uint64_t in_use;
@@ -764,7 +730,7 @@ static void test_pgt_set_errors(void **state)
 static void test_pgt_get(void **state)
 {
 	struct pt *t = *state;
-	uint64_t pa = must_alloc(t->pm, SM_PAGE_DATA), dpa = 1;
+	uint64_t pa = page_alloc(t->pm, SM_PAGE_DATA), dpa = 1;
 	uint64_t va = 0x0000555500000000ull;
 	int lvl = -1;
 	struct sm_walk w;
@@ -839,7 +805,7 @@ static void test_for_each_leaf(void **state)
 	int i;
 
 	for (i = 0; i < 4; i++)
-		p[i] = must_alloc(t->pm, SM_PAGE_DATA);
+		p[i] = page_alloc(t->pm, SM_PAGE_DATA);
 	/* Pages at +0, +0x2000 (hole at +0x1000), +0x1ff000, a 2 MiB block
 	 * at +4 MiB, an invalid PROT_NONE page at +8 MiB, a page in another
 	 * L0 slot, and one below the range. */
@@ -927,7 +893,7 @@ static void test_free_tables(void **state)
 	int i;
 
 	for (i = 0; i < 3; i++)
-		data[i] = must_alloc(t->pm, SM_PAGE_DATA);
+		data[i] = page_alloc(t->pm, SM_PAGE_DATA);
 	assert_int_equal(
 	    sm_physmem_alloc_contig(t->pm, 512, 512, SM_PAGE_DATA, &blk, &eb),
 	    0);
@@ -969,6 +935,241 @@ static void test_free_tables(void **state)
 	assert_int_equal(sm_physmem_read64(t->pm, t->root), 0);
 }
 
+/* ---- the translation cache (tcache.c) ---- */
+
+static struct sm_tc_entry ent(uint64_t va, uint64_t pa, uint32_t asid,
+			      int level, bool global)
+{
+	return (struct sm_tc_entry){.va = va,
+				    .pa = pa,
+				    .asid = asid,
+				    .level = (uint8_t)level,
+				    .perm = SMMUSIM_PROT_R,
+				    .global = global};
+}
+
+static void test_tc_init_errors(void **state)
+{
+	(void)state;
+	struct sm_tcache tc;
+	struct sm_errbuf eb = {{0}};
+	assert_int_equal(sm_tc_init(&tc, ALLOC, 10, 4, "x.entries", &eb),
+			 SMMUSIM_ERANGE);
+	assert_non_null(strstr(eb.msg, "x.entries"));
+	assert_non_null(strstr(eb.msg, "10"));
+	assert_int_equal(sm_tc_init(&tc, ALLOC, 0, 4, "x", &eb),
+			 SMMUSIM_ERANGE);
+	assert_int_equal(sm_tc_init(&tc, ALLOC, 4, 0, "x", &eb),
+			 SMMUSIM_ERANGE);
+	assert_int_equal(sm_tc_init(&tc, ALLOC, 12, 4, "x", &eb), 0);
+	assert_int_equal(tc.sets, 3);
+	assert_int_equal(tc.ways, 4);
+	assert_int_equal(tc.live, 0);
+	sm_tc_fini(&tc);
+}
+
+static void test_tc_lru_within_set(void **state)
+{
+	(void)state;
+	struct sm_tcache tc;
+	struct sm_errbuf eb;
+	assert_int_equal(sm_tc_init(&tc, ALLOC, 4, 4, "t", &eb), 0);
+	/* A..D fill the set. */
+	for (int i = 0; i < 4; i++) {
+		struct sm_tc_entry e =
+		    ent(0x1000ull * (i + 1), 0x80000000ull + 0x1000ull * i, 1,
+			3, false);
+		assert_false(sm_tc_fill(&tc, &e));
+	}
+	assert_int_equal(tc.live, 4);
+	/* Touch A, so B is least recently used. */
+	assert_non_null(sm_tc_lookup(&tc, 0, 1, 0x1000));
+	struct sm_tc_entry e = ent(0x5000, 0x90000000ull, 1, 3, false);
+	assert_true(sm_tc_fill(&tc, &e)); /* E evicts B */
+	assert_null(sm_tc_lookup(&tc, 0, 1, 0x2000));
+	e = ent(0x6000, 0x90001000ull, 1, 3, false);
+	assert_true(sm_tc_fill(&tc, &e)); /* F evicts C */
+	assert_null(sm_tc_lookup(&tc, 0, 1, 0x3000));
+	assert_non_null(sm_tc_lookup(&tc, 0, 1, 0x4000)); /* touch D */
+	e = ent(0x7000, 0x90002000ull, 1, 3, false);
+	assert_true(sm_tc_fill(&tc, &e)); /* G evicts A (E, F, D newer) */
+	assert_null(sm_tc_lookup(&tc, 0, 1, 0x1000));
+	static const uint64_t present[] = {0x4000, 0x5000, 0x6000, 0x7000};
+	for (size_t i = 0; i < 4; i++) {
+		struct sm_tc_entry *h =
+		    sm_tc_lookup(&tc, 0, 1, present[i] + 0x10);
+		assert_non_null(h);
+		assert_int_equal(h->va, present[i]);
+	}
+	assert_int_equal(tc.live, 4);
+	assert_int_equal(tc_count(&tc), 4);
+	sm_tc_fini(&tc);
+}
+
+static void test_tc_refill_replaces(void **state)
+{
+	(void)state;
+	struct sm_tcache tc;
+	struct sm_errbuf eb;
+	assert_int_equal(sm_tc_init(&tc, ALLOC, 4, 4, "t", &eb), 0);
+	struct sm_tc_entry e = ent(0x1000, 0x80000000ull, 1, 3, false);
+	assert_false(sm_tc_fill(&tc, &e));
+	e = ent(0x2000, 0x80001000ull, 1, 3, false);
+	assert_false(sm_tc_fill(&tc, &e));
+
+	/* Same page and tags, new output and permissions, unaligned va. */
+	e = ent(0x1abc, 0x88000000ull, 1, 3, false);
+	e.perm = SMMUSIM_PROT_R | SMMUSIM_PROT_W;
+	assert_false(sm_tc_fill(&tc, &e));
+	assert_int_equal(tc.live, 2);
+	assert_int_equal(tc_count(&tc), 2);
+	struct sm_tc_entry *h = sm_tc_lookup(&tc, 0, 1, 0x1000);
+	assert_non_null(h);
+	assert_int_equal(h->va, 0x1000);
+	assert_int_equal(h->pa, 0x88000000ull);
+	assert_int_equal(h->perm, SMMUSIM_PROT_R | SMMUSIM_PROT_W);
+	assert_true(h->valid);
+
+	/* A refill never evicts, even in a full set. */
+	for (int i = 3; i <= 4; i++) {
+		e = ent(0x1000ull * i, 0x80000000ull, 1, 3, false);
+		assert_false(sm_tc_fill(&tc, &e));
+	}
+	assert_int_equal(tc.live, 4);
+	e = ent(0x2000, 0x70000000ull, 1, 3, false);
+	assert_false(sm_tc_fill(&tc, &e));
+	assert_int_equal(tc_count(&tc), 4);
+	assert_non_null(sm_tc_lookup(&tc, 0, 1, 0x1000));
+
+	/* Another ASID for the same page is a different entry. */
+	e = ent(0x2000, 0x71000000ull, 2, 3, false);
+	assert_true(sm_tc_fill(&tc, &e));
+	assert_int_equal(sm_tc_lookup(&tc, 0, 2, 0x2000)->pa, 0x71000000ull);
+	assert_int_equal(sm_tc_lookup(&tc, 0, 1, 0x2000)->pa, 0x70000000ull);
+	sm_tc_fini(&tc);
+}
+
+static void test_tc_tags(void **state)
+{
+	(void)state;
+	struct sm_tcache tc;
+	struct sm_errbuf eb;
+	assert_int_equal(sm_tc_init(&tc, ALLOC, 64, 4, "t", &eb), 0);
+	struct sm_tc_entry g = ent(0x10000, 0x80000000ull, 1, 3, true);
+	struct sm_tc_entry n = ent(0x20000, 0x80001000ull, 1, 3, false);
+	struct sm_tc_entry v = ent(0x30000, 0x80002000ull, 1, 3, false);
+	v.vmid = 5;
+	sm_tc_fill(&tc, &g);
+	sm_tc_fill(&tc, &n);
+	sm_tc_fill(&tc, &v);
+
+	assert_non_null(sm_tc_lookup(&tc, 0, 99, 0x10000)); /* global */
+	assert_null(sm_tc_lookup(&tc, 0, 99, 0x20000));	    /* nG, other ASID */
+	assert_null(sm_tc_lookup(&tc, 0, 1, 0x30000));	    /* other VMID */
+	assert_non_null(sm_tc_lookup(&tc, 5, 1, 0x30000));
+	assert_null(sm_tc_lookup(&tc, 5, 1, 0x10000)); /* global, other VMID */
+
+	/* ASID-only invalidation spares the global entry. */
+	assert_int_equal(sm_tc_inv_asid(&tc, 0, 1), 1);
+	assert_null(sm_tc_lookup(&tc, 0, 1, 0x20000));
+	assert_non_null(sm_tc_lookup(&tc, 0, 1, 0x10000));
+	assert_int_equal(sm_tc_inv_va(&tc, 0, 7, SM_TC_ASID_ONLY, 0x10000), 0);
+	assert_int_equal(sm_tc_inv_va(&tc, 0, 7, SM_TC_ASID_OR_GLOBAL, 0x10000),
+			 1);
+	assert_null(sm_tc_lookup(&tc, 0, 1, 0x10000));
+	/* VMID-scoped. */
+	assert_int_equal(sm_tc_inv_vmid(&tc, 0), 0);
+	assert_int_equal(sm_tc_inv_vmid(&tc, 5), 1);
+	assert_int_equal(tc.live, 0);
+
+	/* ANY matches every ASID of the VA. */
+	for (uint32_t a = 1; a <= 3; a++) {
+		struct sm_tc_entry e =
+		    ent(0x40000, 0x80000000ull + a * 0x1000, a, 3, false);
+		sm_tc_fill(&tc, &e);
+	}
+	assert_int_equal(tc.live, 3);
+	assert_int_equal(sm_tc_inv_va(&tc, 0, 1, SM_TC_ASID_ANY, 0x40fff), 3);
+	assert_int_equal(sm_tc_inv_all(&tc), 0);
+	sm_tc_fini(&tc);
+}
+
+static void test_tc_block_sizes(void **state)
+{
+	(void)state;
+	struct sm_tcache tc;
+	struct sm_errbuf eb;
+	assert_int_equal(sm_tc_init(&tc, ALLOC, 64, 4, "t", &eb), 0);
+	struct sm_tc_entry b2 =
+	    ent(0x40000000ull + 0x123456, 0x80000000ull, 1, 2, false);
+	struct sm_tc_entry b1 = ent(0x80000000ull, 0xc0000000ull, 1, 1, false);
+	sm_tc_fill(&tc, &b2);
+	sm_tc_fill(&tc, &b1);
+	struct sm_tc_entry *h = sm_tc_lookup(&tc, 0, 1, 0x401ff000ull);
+	assert_non_null(h);
+	assert_int_equal(h->va, 0x40000000ull); /* aligned down on fill */
+	assert_int_equal(sm_tc_size(h), 2 * MiB);
+	assert_null(sm_tc_lookup(&tc, 0, 1, 0x40200000ull));
+	h = sm_tc_lookup(&tc, 0, 1, 0xbffff000ull);
+	assert_non_null(h);
+	assert_int_equal(sm_tc_size(h), 1ull << 30);
+	assert_int_equal(sm_tc_inv_va(&tc, 0, 1, SM_TC_ASID_OR_GLOBAL,
+				      0x80000000ull + 0x3ff00000ull),
+			 1);
+	assert_null(sm_tc_lookup(&tc, 0, 1, 0x80000000ull));
+	assert_non_null(sm_tc_lookup(&tc, 0, 1, 0x40000000ull));
+	sm_tc_fini(&tc);
+}
+
+static bool pa_at_least(void *ctx, const struct sm_tc_entry *e)
+{
+	return e->pa >= *(const uint64_t *)ctx;
+}
+
+static bool never(void *ctx, const struct sm_tc_entry *e)
+{
+	(void)ctx;
+	(void)e;
+	return false;
+}
+
+static void test_tc_inv_if(void **state)
+{
+	(void)state;
+	struct sm_tcache tc;
+	struct sm_errbuf eb;
+	assert_int_equal(sm_tc_init(&tc, ALLOC, 256, 4, "t", &eb), 0);
+	/* 8 pages across sets: 64 sets of 4 ways, far from full. */
+	unsigned filled = 0;
+	for (unsigned i = 0; i < 8; i++) {
+		struct sm_tc_entry e =
+		    ent(0x100000ull + i * 0x1000ull,
+			0x80000000ull + i * 0x1000ull, 1, 3, false);
+		assert_false(sm_tc_fill(&tc, &e));
+		filled++;
+	}
+	assert_int_equal(tc.live, filled);
+	uint64_t limit = 0x80005000ull;
+	assert_int_equal(sm_tc_inv_if(&tc, never, NULL), 0);
+	assert_int_equal(sm_tc_inv_if(&tc, pa_at_least, &limit), 3);
+	assert_int_equal(tc.live, 5);
+	assert_int_equal(tc_count(&tc), 5);
+	for (unsigned i = 0; i < 8; i++) {
+		struct sm_tc_entry *h =
+		    sm_tc_lookup(&tc, 0, 1, 0x100000ull + i * 0x1000ull);
+		if (i < 5)
+			assert_non_null(h);
+		else
+			assert_null(h);
+	}
+	/* Predicates see only valid entries: a second pass removes none. */
+	assert_int_equal(sm_tc_inv_if(&tc, pa_at_least, &limit), 0);
+	assert_int_equal(sm_tc_inv_all(&tc), 5);
+	assert_int_equal(tc.live, 0);
+	assert_int_equal(tc_count(&tc), 0);
+	sm_tc_fini(&tc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1002,6 +1203,12 @@ int main(void)
 					    pt_teardown),
 	    cmocka_unit_test_setup_teardown(test_free_tables, pt_setup,
 					    pt_teardown),
+	    cmocka_unit_test(test_tc_init_errors),
+	    cmocka_unit_test(test_tc_lru_within_set),
+	    cmocka_unit_test(test_tc_refill_replaces),
+	    cmocka_unit_test(test_tc_tags),
+	    cmocka_unit_test(test_tc_block_sizes),
+	    cmocka_unit_test(test_tc_inv_if),
 	};
 	return cmocka_run_group_tests_name("mem", tests, NULL, NULL);
 }

@@ -16,6 +16,8 @@
 #include <smmusim/event.h>
 #include <smmusim/hooks.h>
 
+#include "helpers.h"
+
 #include "check/oracle.h"
 #include "base/alloc.h"
 #include "engine/stats.h"
@@ -51,19 +53,6 @@ struct fx {
 	struct hook_log log;
 };
 
-static uint64_t mk_pte(uint64_t pa, bool rw)
-{
-	return (pa & PTE_ADDR_MASK) | PTE_TYPE_PAGE | PTE_USER | PTE_AF |
-	       PTE_NG | PTE_SHARED | PTE_UXN | PTE_PXN | (rw ? 0 : PTE_RDONLY);
-}
-
-static uint64_t data_page(struct fx *f)
-{
-	uint64_t pa;
-	assert_int_equal(sm_physmem_alloc(f->pm, SM_PAGE_DATA, &pa, &f->eb), 0);
-	return pa;
-}
-
 static struct fx *fx_new(bool enabled)
 {
 	struct fx *f = calloc(1, sizeof(*f));
@@ -77,9 +66,9 @@ static struct fx *fx_new(bool enabled)
 	f->oracle_ok = true;
 	assert_int_equal(sm_pgt_new_root(f->pm, &f->root, &f->eb), 0);
 	assert_int_equal(sm_pgt_new_root(f->pm, &f->root2, &f->eb), 0);
-	f->pa_ro = data_page(f);
-	f->pa_rw = data_page(f);
-	f->pa_other = data_page(f);
+	f->pa_ro = page_alloc(f->pm, SM_PAGE_DATA);
+	f->pa_rw = page_alloc(f->pm, SM_PAGE_DATA);
+	f->pa_other = page_alloc(f->pm, SM_PAGE_DATA);
 	assert_int_equal(sm_pgt_set(f->pm, f->root, VA_RO, 3,
 				    mk_pte(f->pa_ro, false), NULL, &f->eb),
 			 0);
@@ -106,27 +95,19 @@ static int teardown(void **state)
 	return 0;
 }
 
-static uint64_t stat(const struct fx *f, const char *name)
-{
-	const uint64_t *c = sm_stats_find(f->st, name);
-	if (!c)
-		fail_msg("no counter %s", name);
-	return *c;
-}
-
 static uint64_t n_stale_tr(const struct fx *f)
 {
-	return stat(f, "check.violations.stale-translation");
+	return counter(f->st, "check.violations.stale-translation");
 }
 
 static uint64_t n_stale_perm(const struct fx *f)
 {
-	return stat(f, "check.violations.stale-permission");
+	return counter(f->st, "check.violations.stale-permission");
 }
 
 static uint64_t n_livelock(const struct fx *f)
 {
-	return stat(f, "check.violations.fault-livelock");
+	return counter(f->st, "check.violations.fault-livelock");
 }
 
 /* ---- reports ---- */
@@ -199,7 +180,7 @@ static void test_stale_translation_reported_and_kept(void **state)
 	/* Agreeing hit: nothing. */
 	observe(f, dev_hit(f, VA_RO + 0x10, false, f->pa_ro, R));
 	assert_int_equal(n_stale_tr(f), 0);
-	assert_int_equal(stat(f, "check.translations_checked"), 1);
+	assert_int_equal(counter(f->st, "check.translations_checked"), 1);
 	assert_int_equal(f->o.nkept, 0);
 
 	/* The entry points elsewhere than the table. */
@@ -273,25 +254,25 @@ static void test_window_tolerates(void **state)
 			      VA_RO + 2 * SM_PAGE_SIZE, 1);
 	observe(f, dev_hit(f, VA_RO, false, f->pa_other, R));
 	assert_int_equal(n_stale_tr(f), 2);
-	assert_int_equal(stat(f, "check.tolerated_in_window"), 0);
+	assert_int_equal(counter(f->st, "check.tolerated_in_window"), 0);
 
 	sm_oracle_window_open(&f->o, f->root, VA_RO - SM_PAGE_SIZE,
 			      VA_RO + SM_PAGE_SIZE, 2);
 	observe(f, dev_hit(f, VA_RO + 0x40, false, f->pa_other, R));
 	observe(f, cpu_hit(f, VA_RO, false, f->pa_other, R));
-	assert_int_equal(stat(f, "check.tolerated_in_window"), 2);
+	assert_int_equal(counter(f->st, "check.tolerated_in_window"), 2);
 	assert_int_equal(n_stale_tr(f), 2);
 	assert_int_equal(f->o.total, 2);
 	/* A stale permission inside the window is tolerated too. */
 	observe(f, dev_hit(f, VA_RO, true, f->pa_ro, R | W));
-	assert_int_equal(stat(f, "check.tolerated_in_window"), 3);
+	assert_int_equal(counter(f->st, "check.tolerated_in_window"), 3);
 	assert_int_equal(n_stale_perm(f), 0);
 
 	sm_oracle_window_close(&f->o, f->root, VA_RO - SM_PAGE_SIZE,
 			       VA_RO + SM_PAGE_SIZE, 3);
 	observe(f, dev_hit(f, VA_RO, false, f->pa_other, R));
 	assert_int_equal(n_stale_tr(f), 3);
-	assert_int_equal(stat(f, "check.tolerated_in_window"), 3);
+	assert_int_equal(counter(f->st, "check.tolerated_in_window"), 3);
 
 	/* Closing a window that is not open changes nothing. */
 	sm_oracle_window_close(&f->o, f->root, VA_RO, VA_RO + 7, 4);
@@ -307,7 +288,7 @@ static void test_nested_windows(void **state)
 	sm_oracle_window_close(&f->o, f->root, VA_RO, VA_RO + SM_PAGE_SIZE, 3);
 	observe(f, dev_hit(f, VA_RO, false, f->pa_other, R));
 	assert_int_equal(n_stale_tr(f), 0);
-	assert_int_equal(stat(f, "check.tolerated_in_window"), 1);
+	assert_int_equal(counter(f->st, "check.tolerated_in_window"), 1);
 	sm_oracle_window_close(&f->o, f->root, 0, 1ull << 40, 4);
 	observe(f, dev_hit(f, VA_RO, false, f->pa_other, R));
 	assert_int_equal(n_stale_tr(f), 1);
@@ -357,7 +338,7 @@ static void test_walks_never_violate(void **state)
 	observe(f, r);
 	assert_int_equal(f->o.total, 0);
 	assert_int_equal(n_stale_tr(f) + n_stale_perm(f), 0);
-	assert_int_equal(stat(f, "check.translations_checked"), 3);
+	assert_int_equal(counter(f->st, "check.translations_checked"), 3);
 }
 
 /* ============================== fault livelock ==============================
@@ -534,7 +515,7 @@ static void test_disabled_reports_nothing(void **state)
 	assert_int_equal(f->o.total, 0);
 	assert_int_equal(f->o.nkept, 0);
 	assert_int_equal(f->log.calls, 0);
-	assert_int_equal(stat(f, "check.translations_checked"), 0);
+	assert_int_equal(counter(f->st, "check.translations_checked"), 0);
 	assert_int_equal(n_stale_tr(f) + n_stale_perm(f) + n_livelock(f), 0);
 
 	struct sm_tcache tc;
@@ -547,7 +528,7 @@ static void test_disabled_reports_nothing(void **state)
 				.perm = R};
 	sm_tc_fill(&tc, &e);
 	sm_oracle_scan_cache(&f->o, &tc);
-	assert_int_equal(stat(f, "check.lingering"), 0);
+	assert_int_equal(counter(f->st, "check.lingering"), 0);
 	sm_tc_fini(&tc);
 }
 
@@ -616,7 +597,7 @@ static void test_scan_cache_lingering(void **state)
 				.perm = (uint8_t)w.perm};
 	sm_tc_fill(&tc, &e);
 	sm_oracle_scan_cache(&f->o, &tc);
-	assert_int_equal(stat(f, "check.lingering"), 0);
+	assert_int_equal(counter(f->st, "check.lingering"), 0);
 
 	/* Wrong pa. */
 	e = (struct sm_tc_entry){.va = VA_RO,
@@ -635,7 +616,7 @@ static void test_scan_cache_lingering(void **state)
 				 .perm = R | W};
 	sm_tc_fill(&tc, &e);
 	sm_oracle_scan_cache(&f->o, &tc);
-	assert_int_equal(stat(f, "check.lingering"), 2);
+	assert_int_equal(counter(f->st, "check.lingering"), 2);
 	/* Lingering entries are a count, not violations. */
 	assert_int_equal(f->o.total, 0);
 
@@ -649,7 +630,7 @@ static void test_scan_cache_lingering(void **state)
 				 .perm = R};
 	sm_tc_fill(&tc, &e);
 	sm_oracle_scan_cache(&f->o, &tc);
-	assert_int_equal(stat(f, "check.lingering"), 3);
+	assert_int_equal(counter(f->st, "check.lingering"), 3);
 	sm_tc_fini(&tc);
 }
 
@@ -667,7 +648,7 @@ static void test_counters_from_the_table(void **state)
 	    "check.violations.stale-permission",
 	    "check.violations.fault-livelock"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		assert_int_equal(stat(f, names[i]), 0);
+		assert_int_equal(counter(f->st, names[i]), 0);
 		assert_non_null(
 		    sm_stats_def(f->st, SMMUSIM_STAT_COUNTER, names[i]));
 	}

@@ -17,6 +17,8 @@
 
 #include <smmusim/smmusim.h>
 
+#include "helpers.h"
+
 static char trace_path[512];
 
 static const char *trace(const char *name)
@@ -31,33 +33,22 @@ static const char *trace(const char *name)
  * terminated); returns the finished simulator. */
 static smmusim_t *replay(const char *name, const char *policy, ...)
 {
-	smmusim_config_t *cfg;
-	smmusim_t *sim;
-	char err[512];
+	const char *sets[8];
+	char preset[64];
+	size_t n = 0;
 	va_list ap;
-	assert_int_equal(smmusim_config_new(&cfg, NULL), 0);
-	if (policy)
-		assert_int_equal(
-		    smmusim_config_apply_preset(cfg, "policy", policy), 0);
 	va_start(ap, policy);
-	for (const char *kv; (kv = va_arg(ap, const char *));)
-		assert_int_equal(smmusim_config_set_assignment(cfg, kv), 0);
+	while ((sets[n] = va_arg(ap, const char *)))
+		assert_true(++n < ARRAY_LEN(sets));
 	va_end(ap);
-	assert_int_equal(smmusim_new_ex(&sim, cfg, NULL, err, sizeof(err)), 0);
-	smmusim_config_free(cfg);
+	if (policy)
+		snprintf(preset, sizeof(preset), "policy=%s", policy);
+	smmusim_t *sim = sim_new(policy ? preset : NULL, sets);
 	assert_int_equal(smmusim_set_labels(sim, policy, name), 0);
 	int rc = smmusim_replay_file(sim, trace(name));
 	if (rc)
 		fail_msg("%s", smmusim_last_error(sim));
 	return sim;
-}
-
-static uint64_t stat(const smmusim_t *sim, const char *name)
-{
-	uint64_t v = 0;
-	if (smmusim_stat_get(sim, name, &v))
-		fail_msg("no stat %s", name);
-	return v;
 }
 
 static size_t count_kind(const smmusim_t *sim, enum smmusim_violation_kind k)
@@ -89,12 +80,12 @@ static void perm_upgrade_6_5_livelocks(void **state)
 	assert_int_equal(v->line, 20);
 	/* The upgrade flushed the CPU only: no secondary-TLB call, no
 	 * TLBI_NH_VA; the device gave up after dev.retry_limit faults. */
-	assert_int_equal(stat(sim, "os.faults.upgrade"), 1);
-	assert_int_equal(stat(sim, "os.flush.flush_tlb_page"), 1);
-	assert_int_equal(stat(sim, "os.notifier.calls"), 0);
-	assert_int_equal(stat(sim, "smmu.cmd.tlbi_nh_va"), 0);
-	assert_int_equal(stat(sim, "dev.access.gave_up"), 1);
-	assert_int_equal(stat(sim, "smmu.faults.permission"), 64);
+	assert_int_equal(sim_stat(sim, "os.faults.upgrade"), 1);
+	assert_int_equal(sim_stat(sim, "os.flush.flush_tlb_page"), 1);
+	assert_int_equal(sim_stat(sim, "os.notifier.calls"), 0);
+	assert_int_equal(sim_stat(sim, "smmu.cmd.tlbi_nh_va"), 0);
+	assert_int_equal(sim_stat(sim, "dev.access.gave_up"), 1);
+	assert_int_equal(sim_stat(sim, "smmu.faults.permission"), 64);
 	smmusim_free(sim);
 }
 
@@ -105,11 +96,11 @@ static void perm_upgrade_6_6_clean(void **state)
 	assert_int_equal(smmusim_violation_total(sim), 0);
 	/* flush_tlb_page reaches the SVA notifier: one TLBI_NH_VA + SYNC,
 	 * and the retry walks and succeeds. */
-	assert_int_equal(stat(sim, "os.notifier.calls"), 1);
-	assert_int_equal(stat(sim, "smmu.cmd.tlbi_nh_va"), 1);
-	assert_int_equal(stat(sim, "smmu.faults.permission"), 1);
-	assert_int_equal(stat(sim, "dev.access.ok"), 2);
-	assert_int_equal(stat(sim, "dev.access.failed"), 0);
+	assert_int_equal(sim_stat(sim, "os.notifier.calls"), 1);
+	assert_int_equal(sim_stat(sim, "smmu.cmd.tlbi_nh_va"), 1);
+	assert_int_equal(sim_stat(sim, "smmu.faults.permission"), 1);
+	assert_int_equal(sim_stat(sim, "dev.access.ok"), 2);
+	assert_int_equal(sim_stat(sim, "dev.access.failed"), 0);
 	smmusim_free(sim);
 }
 
@@ -121,9 +112,9 @@ static void perm_upgrade_6_5_btm_clean(void **state)
 	assert_int_equal(smmusim_violation_total(sim), 0);
 	/* No command invalidated the page: the SMMU applied the CPU's
 	 * broadcast VALE1IS itself. */
-	assert_int_equal(stat(sim, "smmu.cmd.tlbi_nh_va"), 0);
-	assert_true(stat(sim, "smmu.btm.received") >= 1);
-	assert_int_equal(stat(sim, "dev.access.ok"), 2);
+	assert_int_equal(sim_stat(sim, "smmu.cmd.tlbi_nh_va"), 0);
+	assert_true(sim_stat(sim, "smmu.btm.received") >= 1);
+	assert_int_equal(sim_stat(sim, "dev.access.ok"), 2);
 	smmusim_free(sim);
 }
 
@@ -147,8 +138,8 @@ static void munmap_dma(void **state)
 		smmusim_t *sim = replay("munmap-dma.trace", pol[i], NULL);
 		assert_int_equal(smmusim_violation_total(sim), 0);
 		/* The late reads fault and their page requests fail. */
-		assert_int_equal(stat(sim, "dev.access.failed"), 2);
-		assert_int_equal(stat(sim, "os.faults.unresolved"), 2);
+		assert_int_equal(sim_stat(sim, "dev.access.failed"), 2);
+		assert_int_equal(sim_stat(sim, "os.faults.unresolved"), 2);
 		smmusim_free(sim);
 
 		sim = replay("munmap-dma.trace", pol[i],
@@ -175,7 +166,7 @@ static void mprotect_dma(void **state)
 	for (int i = 0; i < 2; i++) {
 		smmusim_t *sim = replay("mprotect-dma.trace", pol[i], NULL);
 		assert_int_equal(smmusim_violation_total(sim), 0);
-		assert_int_equal(stat(sim, "dev.access.failed"), 1);
+		assert_int_equal(sim_stat(sim, "dev.access.failed"), 1);
 		smmusim_free(sim);
 
 		sim = replay("mprotect-dma.trace", pol[i],

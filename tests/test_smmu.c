@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests for the SMMUv3 model alone (src/smmu): the test plays the driver,
+ * Tests for the SMMUv3 model alone (src/hw/smmu): the test plays the driver,
  * writing STEs, CDs, page tables and commands into simulated memory and
  * "writing registers", and checks translations, events, caches, the command
  * queue and broadcast TLB maintenance.
@@ -18,12 +18,13 @@
 #include <smmusim/error.h>
 #include <smmusim/event.h>
 
+#include "helpers.h"
+
 #include "base/alloc.h"
 #include "engine/stats.h"
 #include "arch/tlbi.h"
 #include "hw/mem/pgtable.h"
 #include "hw/mem/physmem.h"
-#include "kernel/iommu/arm-smmu-v3/entry.h"
 #include "arch/smmu_regs.h"
 #include "hw/smmu/smmu.h"
 
@@ -116,22 +117,7 @@ static struct fx *fx_reinit(void **state, const char *const *kv)
 	return *state;
 }
 
-static uint64_t stat(const struct fx *f, const char *name)
-{
-	const uint64_t *c = sm_stats_find(f->st, name);
-	if (!c)
-		fail_msg("no counter %s", name);
-	return *c;
-}
-
 /* ---- stream table, CDs, page tables ---- */
-
-static uint64_t alloc_page(struct fx *f, enum sm_page_kind kind)
-{
-	uint64_t pa;
-	assert_int_equal(sm_physmem_alloc(f->pm, kind, &pa, &f->eb), 0);
-	return pa;
-}
 
 static uint64_t ste_pa(const struct fx *f, uint32_t sid)
 {
@@ -198,16 +184,9 @@ static void cd_write(struct fx *f, uint32_t sid, uint32_t ssid, uint16_t asid,
 	sm_physmem_write64(f->pm, cd_pa(f, sid, ssid), mk_cd0(asid, flags));
 }
 
-/* A user page, nG, read-only unless rw. */
-static uint64_t mk_pte(uint64_t pa, bool rw)
-{
-	return (pa & PTE_ADDR_MASK) | PTE_TYPE_PAGE | PTE_USER | PTE_AF |
-	       PTE_NG | PTE_SHARED | PTE_UXN | PTE_PXN | (rw ? 0 : PTE_RDONLY);
-}
-
 static uint64_t map(struct fx *f, uint64_t va, bool rw)
 {
-	uint64_t pa = alloc_page(f, SM_PAGE_DATA);
+	uint64_t pa = page_alloc(f->pm, SM_PAGE_DATA);
 	assert_int_equal(
 	    sm_pgt_set(f->pm, f->root, va, 3, mk_pte(pa, rw), NULL, &f->eb), 0);
 	return pa;
@@ -312,32 +291,32 @@ static void test_translate_ok_then_iotlb_hit(void **state)
 	assert_int_equal(x.pa, pa + 0x123);
 	assert_int_equal(x.asid, 1);
 	assert_true(x.done > f->now);
-	assert_int_equal(stat(f, "smmu.iotlb.misses"), 1);
-	assert_int_equal(stat(f, "smmu.iotlb.hits"), 0);
-	assert_int_equal(stat(f, "smmu.iotlb.fills"), 1);
-	assert_int_equal(stat(f, "smmu.walks"), 1);
-	assert_int_equal(stat(f, "smmu.walk.reads"), 4);
-	assert_int_equal(stat(f, "smmu.cfgcache.misses"), 1);
+	assert_int_equal(counter(f->st, "smmu.iotlb.misses"), 1);
+	assert_int_equal(counter(f->st, "smmu.iotlb.hits"), 0);
+	assert_int_equal(counter(f->st, "smmu.iotlb.fills"), 1);
+	assert_int_equal(counter(f->st, "smmu.walks"), 1);
+	assert_int_equal(counter(f->st, "smmu.walk.reads"), 4);
+	assert_int_equal(counter(f->st, "smmu.cfgcache.misses"), 1);
 
 	x = xl(f, 1, 1, VA0 + 0x456, true);
 	assert_int_equal(x.outcome, SM_XLATE_OK);
 	assert_true(x.hit);
 	assert_int_equal(x.pa, pa + 0x456);
-	assert_int_equal(stat(f, "smmu.iotlb.hits"), 1);
-	assert_int_equal(stat(f, "smmu.iotlb.misses"), 1);
-	assert_int_equal(stat(f, "smmu.walks"), 1);
-	assert_int_equal(stat(f, "smmu.cfgcache.hits"), 1);
-	assert_int_equal(stat(f, "smmu.cfgcache.misses"), 1);
-	assert_int_equal(stat(f, "smmu.translations"), 2);
+	assert_int_equal(counter(f->st, "smmu.iotlb.hits"), 1);
+	assert_int_equal(counter(f->st, "smmu.iotlb.misses"), 1);
+	assert_int_equal(counter(f->st, "smmu.walks"), 1);
+	assert_int_equal(counter(f->st, "smmu.cfgcache.hits"), 1);
+	assert_int_equal(counter(f->st, "smmu.cfgcache.misses"), 1);
+	assert_int_equal(counter(f->st, "smmu.translations"), 2);
 
 	/* An unmapped page: translation fault after a walk, recorded (CD.R). */
 	x = xl(f, 1, 1, VA0 + 0x100000, false);
 	assert_int_equal(x.outcome, SM_XLATE_FAULT_TRANSLATION);
 	assert_int_equal(x.event, SM_EVT_F_TRANSLATION);
 	assert_true(x.recorded);
-	assert_int_equal(stat(f, "smmu.walks"), 2);
-	assert_int_equal(stat(f, "smmu.faults.translation"), 1);
-	assert_int_equal(stat(f, "smmu.evtq.records"), 1);
+	assert_int_equal(counter(f->st, "smmu.walks"), 2);
+	assert_int_equal(counter(f->st, "smmu.faults.translation"), 1);
+	assert_int_equal(counter(f->st, "smmu.evtq.records"), 1);
 }
 
 static void test_bad_streamid(void **state)
@@ -353,9 +332,9 @@ static void test_bad_streamid(void **state)
 	assert_true(x.recorded);
 	x = xl(f, 0x12345, 1, VA0, false);
 	assert_int_equal(x.event, SM_EVT_C_BAD_STREAMID);
-	assert_int_equal(stat(f, "smmu.faults.c_bad_streamid"), 2);
-	assert_int_equal(stat(f, "smmu.evtq.records"), 2);
-	assert_int_equal(stat(f, "smmu.walks"), 0);
+	assert_int_equal(counter(f->st, "smmu.faults.c_bad_streamid"), 2);
+	assert_int_equal(counter(f->st, "smmu.evtq.records"), 2);
+	assert_int_equal(counter(f->st, "smmu.walks"), 0);
 
 	/* The last STE of the table is fine. */
 	x = xl(f, 15, 1, VA0, false);
@@ -372,15 +351,15 @@ static void test_ste_invalid(void **state)
 	assert_int_equal(x.outcome, SM_XLATE_FAULT_CONFIG);
 	assert_int_equal(x.event, SM_EVT_C_BAD_STE);
 	assert_true(x.recorded);
-	assert_int_equal(stat(f, "smmu.faults.c_bad_ste"), 1);
-	assert_int_equal(stat(f, "smmu.walks"), 0);
+	assert_int_equal(counter(f->st, "smmu.faults.c_bad_ste"), 1);
+	assert_int_equal(counter(f->st, "smmu.walks"), 0);
 
 	/* Illegal configurations are not cached: once the STE is written,
 	 * the next access fetches it again without any CFGI. */
 	stream(f, 2, 1, 1, 0);
 	x = xl(f, 2, 1, VA0, false);
 	assert_int_equal(x.outcome, SM_XLATE_OK);
-	assert_int_equal(stat(f, "smmu.cfgcache.misses"), 2);
+	assert_int_equal(counter(f->st, "smmu.cfgcache.misses"), 2);
 }
 
 static void test_cd_invalid(void **state)
@@ -393,8 +372,8 @@ static void test_cd_invalid(void **state)
 	assert_int_equal(x.outcome, SM_XLATE_FAULT_CONFIG);
 	assert_int_equal(x.event, SM_EVT_C_BAD_CD);
 	assert_true(x.recorded);
-	assert_int_equal(stat(f, "smmu.faults.c_bad_cd"), 1);
-	assert_int_equal(stat(f, "smmu.walks"), 0);
+	assert_int_equal(counter(f->st, "smmu.faults.c_bad_cd"), 1);
+	assert_int_equal(counter(f->st, "smmu.walks"), 0);
 
 	/* A 64K granule CD is unusable too. */
 	cd_write(f, 1, 2, 2, f->root, 0);
@@ -419,7 +398,7 @@ static void test_bad_substreamid(void **state)
 	assert_true(x.recorded);
 	x = xl(f, 1, 0x80, VA0, false);
 	assert_int_equal(x.event, SM_EVT_C_BAD_SUBSTREAMID);
-	assert_int_equal(stat(f, "smmu.faults.c_bad_substreamid"), 2);
+	assert_int_equal(counter(f->st, "smmu.faults.c_bad_substreamid"), 2);
 }
 
 static void test_abort_and_bypass(void **state)
@@ -432,7 +411,7 @@ static void test_abort_and_bypass(void **state)
 	struct sm_smmu_xlate x = xl(f, 3, 0, VA0, false);
 	assert_int_equal(x.outcome, SM_XLATE_FAULT_CONFIG);
 	assert_false(x.recorded); /* abort records no event */
-	assert_int_equal(stat(f, "smmu.evtq.records"), 0);
+	assert_int_equal(counter(f->st, "smmu.evtq.records"), 0);
 
 	x = xl(f, 4, 0, 0x7654321ull, true);
 	assert_int_equal(x.outcome, SM_XLATE_OK);
@@ -440,8 +419,8 @@ static void test_abort_and_bypass(void **state)
 	assert_int_equal(x.pa, 0x7654321ull);
 	x = xl(f, 4, 0, VA0 + 8, false);
 	assert_int_equal(x.pa, VA0 + 8);
-	assert_int_equal(stat(f, "smmu.walks"), 0);
-	assert_int_equal(stat(f, "smmu.iotlb.fills"), 0);
+	assert_int_equal(counter(f->st, "smmu.walks"), 0);
+	assert_int_equal(counter(f->st, "smmu.iotlb.fills"), 0);
 }
 
 static void test_epd0_faults_without_walk(void **state)
@@ -455,8 +434,8 @@ static void test_epd0_faults_without_walk(void **state)
 	assert_int_equal(x.event, SM_EVT_F_TRANSLATION);
 	assert_true(x.recorded);
 	assert_false(x.hit);
-	assert_int_equal(stat(f, "smmu.walks"), 0);
-	assert_int_equal(stat(f, "smmu.iotlb.fills"), 0);
+	assert_int_equal(counter(f->st, "smmu.walks"), 0);
+	assert_int_equal(counter(f->st, "smmu.iotlb.fills"), 0);
 
 	/* Without EPD0 the same CD walks and succeeds (after CFGI_CD). */
 	cd_write(f, 1, 1, 1, f->root, 0);
@@ -464,7 +443,7 @@ static void test_epd0_faults_without_walk(void **state)
 	publish(f);
 	x = xl(f, 1, 1, VA0, false);
 	assert_int_equal(x.outcome, SM_XLATE_OK);
-	assert_int_equal(stat(f, "smmu.walks"), 1);
+	assert_int_equal(counter(f->st, "smmu.walks"), 1);
 }
 
 static void test_perm_fault_from_cache(void **state)
@@ -475,13 +454,13 @@ static void test_perm_fault_from_cache(void **state)
 
 	struct sm_smmu_xlate x = xl(f, 1, 1, VA0, false);
 	assert_int_equal(x.outcome, SM_XLATE_OK);
-	assert_int_equal(stat(f, "smmu.walks"), 1);
+	assert_int_equal(counter(f->st, "smmu.walks"), 1);
 
 	x = xl(f, 1, 1, VA0, true);
 	assert_int_equal(x.outcome, SM_XLATE_FAULT_PERMISSION);
 	assert_int_equal(x.event, SM_EVT_F_PERMISSION);
 	assert_true(x.hit);
-	assert_int_equal(stat(f, "smmu.walks"), 1);
+	assert_int_equal(counter(f->st, "smmu.walks"), 1);
 
 	/* The PTE becomes writable without an invalidation: the cached
 	 * read-only entry still decides. */
@@ -489,8 +468,8 @@ static void test_perm_fault_from_cache(void **state)
 	x = xl(f, 1, 1, VA0, true);
 	assert_int_equal(x.outcome, SM_XLATE_FAULT_PERMISSION);
 	assert_true(x.hit);
-	assert_int_equal(stat(f, "smmu.walks"), 1);
-	assert_int_equal(stat(f, "smmu.faults.permission"), 2);
+	assert_int_equal(counter(f->st, "smmu.walks"), 1);
+	assert_int_equal(counter(f->st, "smmu.faults.permission"), 2);
 
 	/* After TLBI_NH_VA the write walks and succeeds. */
 	cmd_tlbi_va(f, 1, VA0, 0, 0, 0, 0);
@@ -500,7 +479,7 @@ static void test_perm_fault_from_cache(void **state)
 	assert_int_equal(x.outcome, SM_XLATE_OK);
 	assert_false(x.hit);
 	assert_int_equal(x.pa, pa);
-	assert_int_equal(stat(f, "smmu.walks"), 2);
+	assert_int_equal(counter(f->st, "smmu.walks"), 2);
 }
 
 static void test_perm_rewalk_when_off(void **state)
@@ -513,13 +492,13 @@ static void test_perm_rewalk_when_off(void **state)
 
 	struct sm_smmu_xlate x = xl(f, 1, 1, VA0, false);
 	assert_int_equal(x.outcome, SM_XLATE_OK);
-	assert_int_equal(stat(f, "smmu.walks"), 1);
+	assert_int_equal(counter(f->st, "smmu.walks"), 1);
 
 	/* Still read-only: the write re-walks, then faults. */
 	x = xl(f, 1, 1, VA0, true);
 	assert_int_equal(x.outcome, SM_XLATE_FAULT_PERMISSION);
 	assert_false(x.hit);
-	assert_int_equal(stat(f, "smmu.walks"), 2);
+	assert_int_equal(counter(f->st, "smmu.walks"), 2);
 
 	/* The PTE became RW meanwhile: the re-walk finds it. */
 	remap(f, VA0, pa, true);
@@ -527,13 +506,13 @@ static void test_perm_rewalk_when_off(void **state)
 	assert_int_equal(x.outcome, SM_XLATE_OK);
 	assert_false(x.hit);
 	assert_int_equal(x.pa, pa);
-	assert_int_equal(stat(f, "smmu.walks"), 3);
+	assert_int_equal(counter(f->st, "smmu.walks"), 3);
 
 	/* And the new entry is writable. */
 	x = xl(f, 1, 1, VA0, true);
 	assert_int_equal(x.outcome, SM_XLATE_OK);
 	assert_true(x.hit);
-	assert_int_equal(stat(f, "smmu.walks"), 3);
+	assert_int_equal(counter(f->st, "smmu.walks"), 3);
 }
 
 /* ============================== config cache ============================== */
@@ -564,7 +543,7 @@ static void test_cfgcache_stale_until_cfgi_cd(void **state)
 	cmd_sync(f);
 	publish(f);
 	assert_int_equal(xl(f, 1, 1, VA0, false).asid, 5);
-	assert_int_equal(stat(f, "smmu.cmd.cfgi_cd"), 3);
+	assert_int_equal(counter(f->st, "smmu.cmd.cfgi_cd"), 3);
 }
 
 static void test_cfgcache_cfgi_ste(void **state)
@@ -589,7 +568,7 @@ static void test_cfgcache_cfgi_ste(void **state)
 	assert_int_equal(xl(f, 1, 1, VA0, false).asid, 11);
 	assert_int_equal(xl(f, 1, 2, VA0, false).asid, 12);
 	assert_int_equal(xl(f, 3, 1, VA0, false).asid, 3);
-	assert_int_equal(stat(f, "smmu.cmd.cfgi_ste"), 1);
+	assert_int_equal(counter(f->st, "smmu.cmd.cfgi_ste"), 1);
 }
 
 static void test_cfgi_ste_range_all(void **state)
@@ -612,14 +591,14 @@ static void test_cfgi_ste_range_all(void **state)
 	assert_int_equal(xl(f, 9, 1, VA0, false).asid, 29);
 
 	sm_physmem_write64(f->pm, cd_pa(f, 9, 1), mk_cd0(39, 0));
-	uint64_t inv0 = stat(f, "smmu.cfgcache.invalidated");
+	uint64_t inv0 = counter(f->st, "smmu.cfgcache.invalidated");
 	cmd(f, op(CMDQ_OP_CFGI_ALL), sm_field_prep(CMDQ_CFGI_1_RANGE, 31));
 	cmd_sync(f);
 	publish(f);
-	assert_int_equal(stat(f, "smmu.cfgcache.invalidated") - inv0, 2);
+	assert_int_equal(counter(f->st, "smmu.cfgcache.invalidated") - inv0, 2);
 	assert_int_equal(xl(f, 1, 1, VA0, false).asid, 21);
 	assert_int_equal(xl(f, 9, 1, VA0, false).asid, 39);
-	assert_int_equal(stat(f, "smmu.cmd.cfgi_ste_range"), 2);
+	assert_int_equal(counter(f->st, "smmu.cmd.cfgi_ste_range"), 2);
 }
 
 /* ============================== TLB invalidation
@@ -647,13 +626,13 @@ static void test_tlbi_nh_va_single(void **state)
 			assert_true(
 			    xl(f, 1, ssid, VA0 + p * 0x1000, false).hit);
 
-	uint64_t inv0 = stat(f, "smmu.iotlb.invalidated");
+	uint64_t inv0 = counter(f->st, "smmu.iotlb.invalidated");
 	cmd_tlbi_va(f, 1, VA0 + 0x10, 0, 0, 0, 0);
 	cmd_sync(f);
 	publish(f);
-	assert_int_equal(stat(f, "smmu.iotlb.invalidated") - inv0, 1);
-	assert_int_equal(stat(f, "smmu.cmd.tlbi_nh_va"), 1);
-	assert_int_equal(stat(f, "smmu.cmd.sync"), 1);
+	assert_int_equal(counter(f->st, "smmu.iotlb.invalidated") - inv0, 1);
+	assert_int_equal(counter(f->st, "smmu.cmd.tlbi_nh_va"), 1);
+	assert_int_equal(counter(f->st, "smmu.cmd.sync"), 1);
 
 	/* Other ASID, same VA: stays.  Same ASID, next page: stays. */
 	assert_true(xl(f, 1, 2, VA0, false).hit);
@@ -673,12 +652,12 @@ static void test_tlbi_nh_asid(void **state)
 		for (uint64_t p = 0; p < 4; p++)
 			xl(f, 1, ssid, VA0 + p * 0x1000, false);
 
-	uint64_t inv0 = stat(f, "smmu.iotlb.invalidated");
+	uint64_t inv0 = counter(f->st, "smmu.iotlb.invalidated");
 	cmd_tlbi_asid(f, 1);
 	cmd_sync(f);
 	publish(f);
-	assert_int_equal(stat(f, "smmu.iotlb.invalidated") - inv0, 4);
-	assert_int_equal(stat(f, "smmu.cmd.tlbi_nh_asid"), 1);
+	assert_int_equal(counter(f->st, "smmu.iotlb.invalidated") - inv0, 4);
+	assert_int_equal(counter(f->st, "smmu.cmd.tlbi_nh_asid"), 1);
 	for (uint64_t p = 0; p < 4; p++)
 		assert_true(xl(f, 1, 2, VA0 + p * 0x1000, false).hit);
 	for (uint64_t p = 0; p < 4; p++)
@@ -698,12 +677,12 @@ static void test_tlbi_nh_va_range(void **state)
 	}
 
 	/* TG = 1 (4K), NUM = 3, SCALE = 1: (3 + 1) * 2^1 = 8 pages. */
-	uint64_t inv0 = stat(f, "smmu.iotlb.invalidated");
+	uint64_t inv0 = counter(f->st, "smmu.iotlb.invalidated");
 	cmd_tlbi_va(f, 1, VA0, 1, 3, 1, 0);
 	cmd_sync(f);
 	publish(f);
 	assert_false(f->s.cmdq_halted);
-	assert_int_equal(stat(f, "smmu.iotlb.invalidated") - inv0, 8);
+	assert_int_equal(counter(f->st, "smmu.iotlb.invalidated") - inv0, 8);
 	for (uint64_t p = 0; p < npages; p++) {
 		bool hit = xl(f, 1, 1, VA0 + p * 0x1000, false).hit;
 		if (p < 8)
@@ -732,11 +711,11 @@ static void test_illegal_range_halts_queue(void **state)
 	assert_int_equal(f->s.cmdq_cerror, CMDQ_ERR_CERROR_ILL_IDX);
 	assert_int_equal(f->s.cmdq_cons, 1);
 	assert_int_equal(f->s.cmdq_prod, 4);
-	assert_int_equal(stat(f, "smmu.cmdq.errors"), 1);
-	assert_int_equal(stat(f, "smmu.cmd.tlbi_nh_asid"), 1);
+	assert_int_equal(counter(f->st, "smmu.cmdq.errors"), 1);
+	assert_int_equal(counter(f->st, "smmu.cmd.tlbi_nh_asid"), 1);
 	/* The illegal command is counted as an error, not as executed. */
-	assert_int_equal(stat(f, "smmu.cmd.tlbi_nh_va"), 0);
-	assert_int_equal(stat(f, "smmu.cmd.sync"), 0);
+	assert_int_equal(counter(f->st, "smmu.cmd.tlbi_nh_va"), 0);
+	assert_int_equal(counter(f->st, "smmu.cmd.sync"), 0);
 	/* The command before it ran, the ones after it did not. */
 	assert_true(xl(f, 1, 1, VA0, false).hit);
 	assert_false(xl(f, 1, 2, VA0, false).hit);
@@ -745,7 +724,7 @@ static void test_illegal_range_halts_queue(void **state)
 	publish(f);
 	assert_true(f->s.cmdq_halted);
 	assert_int_equal(f->s.cmdq_cons, 1);
-	assert_int_equal(stat(f, "smmu.cmdq.errors"), 1);
+	assert_int_equal(counter(f->st, "smmu.cmdq.errors"), 1);
 	assert_true(xl(f, 1, 1, VA0, false).hit);
 
 	sm_smmu_ack_cmdq_error(&f->s);
@@ -757,8 +736,8 @@ static void test_illegal_range_halts_queue(void **state)
 	publish(f);
 	assert_false(f->s.cmdq_halted);
 	assert_int_equal(f->s.cmdq_cons, 4);
-	assert_int_equal(stat(f, "smmu.cmd.tlbi_nh_asid"), 2);
-	assert_int_equal(stat(f, "smmu.cmd.sync"), 1);
+	assert_int_equal(counter(f->st, "smmu.cmd.tlbi_nh_asid"), 2);
+	assert_int_equal(counter(f->st, "smmu.cmd.sync"), 1);
 	assert_false(xl(f, 1, 1, VA0, false).hit);
 	/* A second ack with nothing pending changes nothing. */
 	sm_smmu_ack_cmdq_error(&f->s);
@@ -778,18 +757,18 @@ static void test_unknown_opcode_illegal(void **state)
 	assert_true(f->s.cmdq_halted);
 	assert_int_equal(f->s.cmdq_cerror, CMDQ_ERR_CERROR_ILL_IDX);
 	assert_int_equal(f->s.cmdq_cons, 1);
-	assert_int_equal(stat(f, "smmu.cmd.sync"), 1);
-	assert_int_equal(stat(f, "smmu.cmdq.errors"), 1);
+	assert_int_equal(counter(f->st, "smmu.cmd.sync"), 1);
+	assert_int_equal(counter(f->st, "smmu.cmdq.errors"), 1);
 	sm_smmu_ack_cmdq_error(&f->s);
 	publish(f);
 	assert_int_equal(f->s.cmdq_cons, 3);
-	assert_int_equal(stat(f, "smmu.cmd.sync"), 2);
+	assert_int_equal(counter(f->st, "smmu.cmd.sync"), 2);
 
 	/* Opcode 0 is not a command either. */
 	cmd(f, 0, 0);
 	publish(f);
 	assert_true(f->s.cmdq_halted);
-	assert_int_equal(stat(f, "smmu.cmdq.errors"), 2);
+	assert_int_equal(counter(f->st, "smmu.cmdq.errors"), 2);
 }
 
 static void test_cmd_counters(void **state)
@@ -805,15 +784,15 @@ static void test_cmd_counters(void **state)
 	cmd_sync(f);
 	publish(f);
 	assert_false(f->s.cmdq_halted);
-	assert_int_equal(stat(f, "smmu.cmd.sync"), 2);
-	assert_int_equal(stat(f, "smmu.cmd.tlbi_nh_va"), 2);
-	assert_int_equal(stat(f, "smmu.cmd.tlbi_nh_asid"), 1);
-	assert_int_equal(stat(f, "smmu.cmd.cfgi_cd"), 1);
-	assert_int_equal(stat(f, "smmu.cmd.prefetch_config"), 1);
-	assert_int_equal(stat(f, "smmu.cmd.tlbi_nsnh_all"), 1);
-	assert_int_equal(stat(f, "smmu.cmd.cfgi_ste"), 0);
-	assert_int_equal(stat(f, "smmu.cmd.pri_resp"), 0);
-	assert_int_equal(stat(f, "smmu.cmdq.errors"), 0);
+	assert_int_equal(counter(f->st, "smmu.cmd.sync"), 2);
+	assert_int_equal(counter(f->st, "smmu.cmd.tlbi_nh_va"), 2);
+	assert_int_equal(counter(f->st, "smmu.cmd.tlbi_nh_asid"), 1);
+	assert_int_equal(counter(f->st, "smmu.cmd.cfgi_cd"), 1);
+	assert_int_equal(counter(f->st, "smmu.cmd.prefetch_config"), 1);
+	assert_int_equal(counter(f->st, "smmu.cmd.tlbi_nsnh_all"), 1);
+	assert_int_equal(counter(f->st, "smmu.cmd.cfgi_ste"), 0);
+	assert_int_equal(counter(f->st, "smmu.cmd.pri_resp"), 0);
+	assert_int_equal(counter(f->st, "smmu.cmdq.errors"), 0);
 }
 
 static void test_cmdq_wrap(void **state)
@@ -835,7 +814,7 @@ static void test_cmdq_wrap(void **state)
 		assert_false(f->s.cmdq_halted);
 		assert_int_equal(f->s.cmdq_cons, f->prod);
 		assert_int_equal(f->s.cmdq_cons, total & (2 * n - 1));
-		assert_int_equal(stat(f, "smmu.cmd.sync"), total);
+		assert_int_equal(counter(f->st, "smmu.cmd.sync"), total);
 	}
 	/* 20 = 2 * 8 + 4: the wrap bit is clear again, index 4. */
 	assert_int_equal(f->s.cmdq_cons, 4);
@@ -850,7 +829,7 @@ static void test_cmdq_wrap(void **state)
 	assert_int_equal(f->prod, (4 + n) & (2 * n - 1)); /* wrap bit set */
 	publish(f);
 	assert_int_equal(f->s.cmdq_cons, 12);
-	assert_int_equal(stat(f, "smmu.cmd.tlbi_nh_asid"), 1);
+	assert_int_equal(counter(f->st, "smmu.cmd.tlbi_nh_asid"), 1);
 	assert_false(xl(f, 1, 1, VA0, false).hit);
 }
 
@@ -883,16 +862,16 @@ static void test_btm_on(void **state)
 	    .op = SM_TLBI_VALE1, .is = true, .asid = 5, .va = b, .pages = 1};
 	uint64_t done = sm_smmu_dvm_apply(&f->s, &t, f->now);
 	assert_true(done >= f->now);
-	assert_int_equal(stat(f, "smmu.btm.received"), 1);
+	assert_int_equal(counter(f->st, "smmu.btm.received"), 1);
 	assert_true(xl(f, 1, 2, b, false).hit);
 
 	/* ASIDE1IS 5: removes A of ASID 5 (ASET=0), not B (ASET=1), not A of
 	 * ASID 6. */
 	t = (struct sm_tlbi){.op = SM_TLBI_ASIDE1, .is = true, .asid = 5};
-	uint64_t inv0 = stat(f, "smmu.iotlb.invalidated");
+	uint64_t inv0 = counter(f->st, "smmu.iotlb.invalidated");
 	sm_smmu_dvm_apply(&f->s, &t, f->now);
-	assert_int_equal(stat(f, "smmu.btm.received"), 2);
-	assert_int_equal(stat(f, "smmu.iotlb.invalidated") - inv0, 1);
+	assert_int_equal(counter(f->st, "smmu.btm.received"), 2);
+	assert_int_equal(counter(f->st, "smmu.iotlb.invalidated") - inv0, 1);
 	assert_true(xl(f, 1, 2, b, false).hit);
 	assert_true(xl(f, 1, 3, a, false).hit);
 	assert_false(xl(f, 1, 1, a, false).hit);
@@ -909,7 +888,7 @@ static void test_btm_on(void **state)
 	sm_smmu_dvm_apply(&f->s, &t, f->now);
 	assert_true(xl(f, 1, 2, b, false).hit);
 	assert_false(xl(f, 1, 3, a, false).hit);
-	assert_int_equal(stat(f, "smmu.btm.received"), 4);
+	assert_int_equal(counter(f->st, "smmu.btm.received"), 4);
 }
 
 static void test_btm_off(void **state)
@@ -924,7 +903,7 @@ static void test_btm_off(void **state)
 	assert_int_equal(done, 12345);
 	t = (struct sm_tlbi){.op = SM_TLBI_VMALLE1, .is = true};
 	sm_smmu_dvm_apply(&f->s, &t, 12345);
-	assert_int_equal(stat(f, "smmu.btm.received"), 0);
+	assert_int_equal(counter(f->st, "smmu.btm.received"), 0);
 	assert_true(xl(f, 1, 1, a, false).hit);
 	assert_true(xl(f, 1, 2, b, false).hit);
 	assert_true(xl(f, 1, 3, a, false).hit);
@@ -945,10 +924,10 @@ static void test_utlb_second_access_hits(void **state)
 	struct sm_smmu_xlate x = xl(f, 1, 1, VA0 + 0x10, false);
 	assert_int_equal(x.outcome, SM_XLATE_OK);
 	assert_false(x.hit);
-	assert_int_equal(stat(f, "smmu.utlb.misses"), 1);
-	assert_int_equal(stat(f, "smmu.utlb.hits"), 0);
-	assert_int_equal(stat(f, "smmu.iotlb.misses"), 1);
-	assert_int_equal(stat(f, "smmu.walks"), 1);
+	assert_int_equal(counter(f->st, "smmu.utlb.misses"), 1);
+	assert_int_equal(counter(f->st, "smmu.utlb.hits"), 0);
+	assert_int_equal(counter(f->st, "smmu.iotlb.misses"), 1);
+	assert_int_equal(counter(f->st, "smmu.walks"), 1);
 
 	/* The second access is served by the micro-TLB: the IOTLB is not
 	 * even looked up. */
@@ -956,11 +935,11 @@ static void test_utlb_second_access_hits(void **state)
 	assert_int_equal(x.outcome, SM_XLATE_OK);
 	assert_true(x.hit);
 	assert_int_equal(x.pa, pa + 0x20);
-	assert_int_equal(stat(f, "smmu.utlb.hits"), 1);
-	assert_int_equal(stat(f, "smmu.utlb.misses"), 1);
-	assert_int_equal(stat(f, "smmu.iotlb.hits"), 0);
-	assert_int_equal(stat(f, "smmu.iotlb.misses"), 1);
-	assert_int_equal(stat(f, "smmu.walks"), 1);
+	assert_int_equal(counter(f->st, "smmu.utlb.hits"), 1);
+	assert_int_equal(counter(f->st, "smmu.utlb.misses"), 1);
+	assert_int_equal(counter(f->st, "smmu.iotlb.hits"), 0);
+	assert_int_equal(counter(f->st, "smmu.iotlb.misses"), 1);
+	assert_int_equal(counter(f->st, "smmu.walks"), 1);
 }
 
 static void test_utlb_tagged_by_streamid(void **state)
@@ -973,7 +952,7 @@ static void test_utlb_tagged_by_streamid(void **state)
 
 	assert_false(xl(f, 1, 1, VA0, false).hit);
 	assert_true(xl(f, 1, 1, VA0, false).hit);
-	assert_int_equal(stat(f, "smmu.utlb.hits"), 1);
+	assert_int_equal(counter(f->st, "smmu.utlb.hits"), 1);
 
 	/* sid 2 misses in the micro-TLB (its tag is the StreamID) and hits
 	 * the shared IOTLB. */
@@ -981,16 +960,16 @@ static void test_utlb_tagged_by_streamid(void **state)
 	assert_int_equal(x.outcome, SM_XLATE_OK);
 	assert_true(x.hit);
 	assert_int_equal(x.pa, pa);
-	assert_int_equal(stat(f, "smmu.utlb.hits"), 1);
-	assert_int_equal(stat(f, "smmu.utlb.misses"), 2);
-	assert_int_equal(stat(f, "smmu.iotlb.hits"), 1);
-	assert_int_equal(stat(f, "smmu.walks"), 1);
+	assert_int_equal(counter(f->st, "smmu.utlb.hits"), 1);
+	assert_int_equal(counter(f->st, "smmu.utlb.misses"), 2);
+	assert_int_equal(counter(f->st, "smmu.iotlb.hits"), 1);
+	assert_int_equal(counter(f->st, "smmu.walks"), 1);
 
 	/* From then on each stream hits its own copy. */
 	assert_true(xl(f, 2, 1, VA0, false).hit);
 	assert_true(xl(f, 1, 1, VA0, false).hit);
-	assert_int_equal(stat(f, "smmu.utlb.hits"), 3);
-	assert_int_equal(stat(f, "smmu.iotlb.hits"), 1);
+	assert_int_equal(counter(f->st, "smmu.utlb.hits"), 3);
+	assert_int_equal(counter(f->st, "smmu.iotlb.hits"), 1);
 }
 
 static void test_utlb_emptied_by_any_tlbi(void **state)
@@ -1005,9 +984,9 @@ static void test_utlb_emptied_by_any_tlbi(void **state)
 	 * micro-TLB; the IOTLB entry survives all but TLBI_NH_ALL. */
 	for (int i = 0; i < 4; i++) {
 		assert_true(xl(f, 1, 1, VA0, false).hit);
-		uint64_t um = stat(f, "smmu.utlb.misses");
-		uint64_t ih = stat(f, "smmu.iotlb.hits");
-		uint64_t w = stat(f, "smmu.walks");
+		uint64_t um = counter(f->st, "smmu.utlb.misses");
+		uint64_t ih = counter(f->st, "smmu.iotlb.hits");
+		uint64_t w = counter(f->st, "smmu.walks");
 		switch (i) {
 		case 0: /* another ASID */
 			cmd_tlbi_va(f, 9, VA0, 0, 0, 0, 0);
@@ -1026,24 +1005,25 @@ static void test_utlb_emptied_by_any_tlbi(void **state)
 		publish(f);
 		struct sm_smmu_xlate x = xl(f, 1, 1, VA0, false);
 		assert_int_equal(x.outcome, SM_XLATE_OK);
-		assert_int_equal(stat(f, "smmu.utlb.misses"), um + 1);
+		assert_int_equal(counter(f->st, "smmu.utlb.misses"), um + 1);
 		if (i < 3) {
 			assert_true(x.hit);
-			assert_int_equal(stat(f, "smmu.iotlb.hits"), ih + 1);
-			assert_int_equal(stat(f, "smmu.walks"), w);
+			assert_int_equal(counter(f->st, "smmu.iotlb.hits"),
+					 ih + 1);
+			assert_int_equal(counter(f->st, "smmu.walks"), w);
 		} else {
 			assert_false(x.hit);
-			assert_int_equal(stat(f, "smmu.walks"), w + 1);
+			assert_int_equal(counter(f->st, "smmu.walks"), w + 1);
 		}
 	}
 
 	/* A CMD_SYNC alone is not an invalidation: the micro-TLB stays. */
 	assert_true(xl(f, 1, 1, VA0, false).hit);
-	uint64_t uh = stat(f, "smmu.utlb.hits");
+	uint64_t uh = counter(f->st, "smmu.utlb.hits");
 	cmd_sync(f);
 	publish(f);
 	assert_true(xl(f, 1, 1, VA0, false).hit);
-	assert_int_equal(stat(f, "smmu.utlb.hits"), uh + 1);
+	assert_int_equal(counter(f->st, "smmu.utlb.hits"), uh + 1);
 }
 
 /* ============================== walk cache ============================== */
@@ -1061,13 +1041,13 @@ static void map_pages(struct fx *f, unsigned n)
 /* Translate a page not in the IOTLB; returns the descriptor reads. */
 static uint64_t walk_reads(struct fx *f, uint32_t ssid, uint64_t va)
 {
-	uint64_t r0 = stat(f, "smmu.walk.reads");
-	uint64_t w0 = stat(f, "smmu.walks");
+	uint64_t r0 = counter(f->st, "smmu.walk.reads");
+	uint64_t w0 = counter(f->st, "smmu.walks");
 	struct sm_smmu_xlate x = xl(f, 1, ssid, va, false);
 	assert_int_equal(x.outcome, SM_XLATE_OK);
 	assert_false(x.hit);
-	assert_int_equal(stat(f, "smmu.walks"), w0 + 1);
-	return stat(f, "smmu.walk.reads") - r0;
+	assert_int_equal(counter(f->st, "smmu.walks"), w0 + 1);
+	return counter(f->st, "smmu.walk.reads") - r0;
 }
 
 static void test_walkcache_neighbour_one_read(void **state)
@@ -1078,14 +1058,14 @@ static void test_walkcache_neighbour_one_read(void **state)
 	stream(f, 1, 1, 1, 0);
 
 	assert_int_equal(walk_reads(f, 1, VA0), 4);
-	assert_int_equal(stat(f, "smmu.walkcache.misses"), 1);
-	assert_int_equal(stat(f, "smmu.walkcache.hits"), 0);
+	assert_int_equal(counter(f->st, "smmu.walkcache.misses"), 1);
+	assert_int_equal(counter(f->st, "smmu.walkcache.hits"), 0);
 	/* The next page of the same 2 MiB region: only the leaf is read. */
 	assert_int_equal(walk_reads(f, 1, VA0 + 0x1000), 1);
-	assert_int_equal(stat(f, "smmu.walkcache.hits"), 1);
-	assert_int_equal(stat(f, "smmu.walkcache.misses"), 1);
+	assert_int_equal(counter(f->st, "smmu.walkcache.hits"), 1);
+	assert_int_equal(counter(f->st, "smmu.walkcache.misses"), 1);
 	assert_int_equal(walk_reads(f, 1, VA0 + 0x2000), 1);
-	assert_int_equal(stat(f, "smmu.walkcache.hits"), 2);
+	assert_int_equal(counter(f->st, "smmu.walkcache.hits"), 2);
 
 	/* The walk cache is tagged by ASID: another ASID over the same
 	 * table walks in full. */
@@ -1141,7 +1121,7 @@ static void test_walkcache_tlbi_asid_and_all(void **state)
 	cmd_sync(f);
 	publish(f);
 	assert_int_equal(walk_reads(f, 1, VA0 + 0x4000), 4);
-	assert_int_equal(stat(f, "smmu.cmd.tlbi_nh_all"), 1);
+	assert_int_equal(counter(f->st, "smmu.cmd.tlbi_nh_all"), 1);
 }
 
 /* ======================= negative caching ======================= */
@@ -1157,9 +1137,9 @@ static void test_negative_cache_on(void **state)
 	struct sm_smmu_xlate x = xl(f, 1, 1, VA0, false);
 	assert_int_equal(x.outcome, SM_XLATE_FAULT_TRANSLATION);
 	assert_false(x.hit);
-	assert_int_equal(stat(f, "smmu.walks"), 1);
-	assert_int_equal(stat(f, "smmu.iotlb.negative_fills"), 1);
-	assert_int_equal(stat(f, "smmu.iotlb.negative_hits"), 0);
+	assert_int_equal(counter(f->st, "smmu.walks"), 1);
+	assert_int_equal(counter(f->st, "smmu.iotlb.negative_fills"), 1);
+	assert_int_equal(counter(f->st, "smmu.iotlb.negative_hits"), 0);
 
 	/* The page is mapped without any invalidation: the cached fault
 	 * still answers, without a walk. */
@@ -1168,10 +1148,10 @@ static void test_negative_cache_on(void **state)
 	assert_int_equal(x.outcome, SM_XLATE_FAULT_TRANSLATION);
 	assert_int_equal(x.event, SM_EVT_F_TRANSLATION);
 	assert_true(x.hit);
-	assert_int_equal(stat(f, "smmu.walks"), 1);
-	assert_int_equal(stat(f, "smmu.iotlb.negative_hits"), 1);
-	assert_int_equal(stat(f, "smmu.iotlb.negative_fills"), 1);
-	assert_int_equal(stat(f, "smmu.faults.translation"), 2);
+	assert_int_equal(counter(f->st, "smmu.walks"), 1);
+	assert_int_equal(counter(f->st, "smmu.iotlb.negative_hits"), 1);
+	assert_int_equal(counter(f->st, "smmu.iotlb.negative_fills"), 1);
+	assert_int_equal(counter(f->st, "smmu.faults.translation"), 2);
 
 	/* A TLBI for another page leaves the negative entry. */
 	cmd_tlbi_va(f, 1, VA0 + 0x1000, 0, 0, 0, 0);
@@ -1179,7 +1159,7 @@ static void test_negative_cache_on(void **state)
 	publish(f);
 	assert_int_equal(xl(f, 1, 1, VA0, false).outcome,
 			 SM_XLATE_FAULT_TRANSLATION);
-	assert_int_equal(stat(f, "smmu.iotlb.negative_hits"), 2);
+	assert_int_equal(counter(f->st, "smmu.iotlb.negative_hits"), 2);
 
 	/* TLBI_NH_VA for the page: the access walks and translates. */
 	cmd_tlbi_va(f, 1, VA0, 0, 0, 0, 0);
@@ -1189,8 +1169,8 @@ static void test_negative_cache_on(void **state)
 	assert_int_equal(x.outcome, SM_XLATE_OK);
 	assert_false(x.hit);
 	assert_int_equal(x.pa, pa + 0x8);
-	assert_int_equal(stat(f, "smmu.walks"), 2);
-	assert_int_equal(stat(f, "smmu.iotlb.negative_hits"), 2);
+	assert_int_equal(counter(f->st, "smmu.walks"), 2);
+	assert_int_equal(counter(f->st, "smmu.iotlb.negative_hits"), 2);
 	assert_true(xl(f, 1, 1, VA0, false).hit);
 }
 
@@ -1202,16 +1182,16 @@ static void test_negative_cache_off(void **state)
 
 	struct sm_smmu_xlate x = xl(f, 1, 1, VA0, false);
 	assert_int_equal(x.outcome, SM_XLATE_FAULT_TRANSLATION);
-	assert_int_equal(stat(f, "smmu.iotlb.negative_fills"), 0);
-	assert_int_equal(stat(f, "smmu.iotlb.fills"), 0);
+	assert_int_equal(counter(f->st, "smmu.iotlb.negative_fills"), 0);
+	assert_int_equal(counter(f->st, "smmu.iotlb.fills"), 0);
 
 	uint64_t pa = map(f, VA0, true);
 	x = xl(f, 1, 1, VA0 + 0x8, true);
 	assert_int_equal(x.outcome, SM_XLATE_OK);
 	assert_false(x.hit);
 	assert_int_equal(x.pa, pa + 0x8);
-	assert_int_equal(stat(f, "smmu.walks"), 2);
-	assert_int_equal(stat(f, "smmu.iotlb.negative_hits"), 0);
+	assert_int_equal(counter(f->st, "smmu.walks"), 2);
+	assert_int_equal(counter(f->st, "smmu.iotlb.negative_hits"), 0);
 }
 
 /* ======================= IOTLB replacement ======================= */
@@ -1246,22 +1226,22 @@ static void test_iotlb_flushall(void **state)
 		assert_false(hit_page(f, i));
 	for (unsigned i = 0; i < 4; i++)
 		assert_true(hit_page(f, i));
-	assert_int_equal(stat(f, "smmu.iotlb.fills"), 4);
-	assert_int_equal(stat(f, "smmu.iotlb.flush_full"), 0);
-	assert_int_equal(stat(f, "smmu.iotlb.evictions"), 0);
+	assert_int_equal(counter(f->st, "smmu.iotlb.fills"), 4);
+	assert_int_equal(counter(f->st, "smmu.iotlb.flush_full"), 0);
+	assert_int_equal(counter(f->st, "smmu.iotlb.evictions"), 0);
 
 	/* The fifth page finds the cache full: it is emptied first. */
 	assert_false(hit_page(f, 4));
-	assert_int_equal(stat(f, "smmu.iotlb.fills"), 5);
-	assert_int_equal(stat(f, "smmu.iotlb.flush_full"), 1);
+	assert_int_equal(counter(f->st, "smmu.iotlb.fills"), 5);
+	assert_int_equal(counter(f->st, "smmu.iotlb.flush_full"), 1);
 	assert_true(hit_page(f, 4));
 	for (unsigned i = 1; i < 4; i++)
 		assert_false(hit_page(f, i));
 	/* P4, P1, P2, P3: full again, without another flush yet. */
-	assert_int_equal(stat(f, "smmu.iotlb.flush_full"), 1);
+	assert_int_equal(counter(f->st, "smmu.iotlb.flush_full"), 1);
 	assert_true(hit_page(f, 4));
 	assert_false(hit_page(f, 0));
-	assert_int_equal(stat(f, "smmu.iotlb.flush_full"), 2);
+	assert_int_equal(counter(f->st, "smmu.iotlb.flush_full"), 2);
 	assert_false(hit_page(f, 1));
 }
 
@@ -1275,9 +1255,10 @@ static void run_repl(void **state, const char *repl, const char *expect,
 	for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++)
 		got[i] = hit_page(f, seq[i]) ? 'h' : 'm';
 	assert_string_equal(got, expect);
-	assert_int_equal(stat(f, "smmu.iotlb.flush_full"), flushes);
+	assert_int_equal(counter(f->st, "smmu.iotlb.flush_full"), flushes);
 	if (evictions != UINT64_MAX)
-		assert_int_equal(stat(f, "smmu.iotlb.evictions"), evictions);
+		assert_int_equal(counter(f->st, "smmu.iotlb.evictions"),
+				 evictions);
 }
 
 static void test_iotlb_repl_policies_differ(void **state)
@@ -1451,8 +1432,8 @@ static void test_cmd_encode_positions(void **state)
 	cmd(f, c[0], c[1]);
 	publish(f);
 	assert_false(f->s.cmdq_halted);
-	assert_int_equal(stat(f, "smmu.cmd.tlbi_nh_va"), 1);
-	assert_int_equal(stat(f, "smmu.cmd.sync"), 1);
+	assert_int_equal(counter(f->st, "smmu.cmd.tlbi_nh_va"), 1);
+	assert_int_equal(counter(f->st, "smmu.cmd.sync"), 1);
 	assert_true(hit_page(f, 0));
 	assert_false(hit_page(f, 1));
 	assert_false(hit_page(f, 2));
@@ -1465,7 +1446,7 @@ static void test_cmd_encode_positions(void **state)
  * StreamIDs: L1 descriptors at f->strtab. */
 static uint64_t l2_strtab(struct fx *f, uint32_t l1_index, unsigned span)
 {
-	uint64_t l2 = alloc_page(f, SM_PAGE_SMMU);
+	uint64_t l2 = page_alloc(f->pm, SM_PAGE_SMMU);
 	sm_physmem_write64(f->pm, f->strtab + (uint64_t)l1_index * 8,
 			   (l2 & STRTAB_L1_DESC_L2PTR_MASK) |
 			       sm_field_prep(STRTAB_L1_DESC_SPAN, span));
@@ -1478,7 +1459,7 @@ static void test_strtab_2lvl(void **state)
 	map(f, VA0, true);
 	sm_smmu_set_strtab_2lvl(&f->s, f->strtab, 8, 4);
 	uint64_t l2 = l2_strtab(f, 1, 5);
-	uint64_t cdt = alloc_page(f, SM_PAGE_SMMU);
+	uint64_t cdt = page_alloc(f->pm, SM_PAGE_SMMU);
 	/* sid 0x13: L1 index 1, STE 3 of its L2 table. */
 	sm_physmem_write64(
 	    f->pm, l2 + 3 * 64,
@@ -1492,7 +1473,7 @@ static void test_strtab_2lvl(void **state)
 	assert_int_equal(x.outcome, SM_XLATE_OK);
 	/* The walk reads 4 levels (the L1 descriptor, STE and CD are
 	 * configuration fetches, not walk reads). */
-	assert_int_equal(stat(f, "smmu.walk.reads"), 4);
+	assert_int_equal(counter(f->st, "smmu.walk.reads"), 4);
 
 	/* An invalid L1 descriptor (Span 0): C_BAD_STREAMID. */
 	x = xl(f, 0x23, 1, VA0, false);
@@ -1508,7 +1489,7 @@ static void test_strtab_2lvl(void **state)
 			       sm_field_prep(STRTAB_L1_DESC_SPAN, 5));
 	x = xl(f, 0x41, 1, VA0, false);
 	assert_int_equal(x.event, SM_EVT_F_STE_FETCH);
-	assert_int_equal(stat(f, "smmu.faults.f_ste_fetch"), 1);
+	assert_int_equal(counter(f->st, "smmu.faults.f_ste_fetch"), 1);
 	/* Beyond LOG2SIZE 8. */
 	x = xl(f, 0x100, 1, VA0, false);
 	assert_int_equal(x.event, SM_EVT_C_BAD_STREAMID);
@@ -1519,8 +1500,8 @@ static void test_cd_table_2lvl(void **state)
 	struct fx *f = *state;
 	map(f, VA0, true);
 	/* S1Fmt 4K_L2: 64 CDs per leaf; SSID 70 is CD 6 of leaf 1. */
-	uint64_t l1 = alloc_page(f, SM_PAGE_SMMU);
-	uint64_t leaf = alloc_page(f, SM_PAGE_SMMU);
+	uint64_t l1 = page_alloc(f->pm, SM_PAGE_SMMU);
+	uint64_t leaf = page_alloc(f->pm, SM_PAGE_SMMU);
 	ste_write0(
 	    f, 1,
 	    STRTAB_STE_0_V |
@@ -1544,15 +1525,38 @@ static void test_cd_table_2lvl(void **state)
 			       CTXDESC_L1_DESC_V);
 	x = xl(f, 1, 130, VA0, false);
 	assert_int_equal(x.event, SM_EVT_F_CD_FETCH);
-	assert_int_equal(stat(f, "smmu.faults.f_cd_fetch"), 1);
+	assert_int_equal(counter(f->st, "smmu.faults.f_cd_fetch"), 1);
 }
 
+/* STE.S2T0SZ ... S2PS, packed as STRTAB_STE_2_VTCR (spec 5.2). */
+static uint64_t s2_vtcr(unsigned t0sz, unsigned sl0, unsigned irgn,
+			unsigned orgn, unsigned sh, unsigned tg, unsigned ps)
+{
+	return sm_field_prep(STRTAB_STE_2_VTCR_S2T0SZ, t0sz) |
+	       sm_field_prep(STRTAB_STE_2_VTCR_S2SL0, sl0) |
+	       sm_field_prep(STRTAB_STE_2_VTCR_S2IR0, irgn) |
+	       sm_field_prep(STRTAB_STE_2_VTCR_S2OR0, orgn) |
+	       sm_field_prep(STRTAB_STE_2_VTCR_S2SH0, sh) |
+	       sm_field_prep(STRTAB_STE_2_VTCR_S2TG, tg) |
+	       sm_field_prep(STRTAB_STE_2_VTCR_S2PS, ps);
+}
+
+/* A stage-2-only STE (Config = S2 translate) for VMID vmid over the table
+ * at root: AArch64 tables, S2PTW, S2R (faults recorded), no ATS, SHCFG
+ * incoming -- the fields Linux's arm_smmu_make_s2_domain_ste() sets. */
 static void s2_ste(struct fx *f, uint32_t sid, uint16_t vmid, uint64_t root,
 		   uint64_t vtcr)
 {
-	uint64_t ste[SM_ENTRY_QWORDS];
-	sm_ste_make_s2(ste, vmid, root, vtcr, 0);
-	for (int i = 0; i < SM_ENTRY_QWORDS; i++)
+	uint64_t ste[STRTAB_STE_DWORDS] = {0};
+	ste[0] = STRTAB_STE_0_V |
+		 sm_field_prep(STRTAB_STE_0_CFG, STRTAB_STE_0_CFG_S2_TRANS);
+	ste[1] = sm_field_prep(STRTAB_STE_1_EATS, STRTAB_STE_1_EATS_ABT) |
+		 sm_field_prep(STRTAB_STE_1_SHCFG, STRTAB_STE_1_SHCFG_INCOMING);
+	ste[2] = sm_field_prep(STRTAB_STE_2_S2VMID, vmid) |
+		 sm_field_prep(STRTAB_STE_2_VTCR, vtcr) | STRTAB_STE_2_S2AA64 |
+		 STRTAB_STE_2_S2PTW | STRTAB_STE_2_S2R;
+	ste[3] = root & STRTAB_STE_3_S2TTB_MASK;
+	for (int i = 0; i < STRTAB_STE_DWORDS; i++)
 		sm_physmem_write64(f->pm, ste_pa(f, sid) + 8 * (uint64_t)i,
 				   ste[i]);
 }
@@ -1561,17 +1565,17 @@ static void test_stage2_ste_checks_and_vmid(void **state)
 {
 	struct fx *f = *state;
 	uint64_t s2 = f->root;
-	uint64_t pa = alloc_page(f, SM_PAGE_DATA);
+	uint64_t pa = page_alloc(f->pm, SM_PAGE_DATA);
 	assert_int_equal(sm_pgt_set(f->pm, s2, VA0, 3,
 				    (pa & PTE_ADDR_MASK) | PTE_TYPE_PAGE |
 					PTE_AF | PTE_SHARED | PTE_S2_HAP_READ,
 				    NULL, &f->eb),
 			 0);
-	uint64_t good = sm_ste_vtcr(16, 2, 1, 1, 3, 0, 5);
+	uint64_t good = s2_vtcr(16, 2, 1, 1, 3, 0, 5);
 	s2_ste(f, 2, 9, s2, good);
-	s2_ste(f, 3, 9, s2, sm_ste_vtcr(16, 2, 1, 1, 3, 1, 5)); /* 64K */
-	s2_ste(f, 4, 9, s2, sm_ste_vtcr(16, 3, 1, 1, 3, 0, 5)); /* SL0 3 */
-	s2_ste(f, 5, 9, s2, sm_ste_vtcr(12, 2, 1, 1, 3, 0, 5)); /* T0SZ */
+	s2_ste(f, 3, 9, s2, s2_vtcr(16, 2, 1, 1, 3, 1, 5)); /* 64K */
+	s2_ste(f, 4, 9, s2, s2_vtcr(16, 3, 1, 1, 3, 0, 5)); /* SL0 3 */
+	s2_ste(f, 5, 9, s2, s2_vtcr(12, 2, 1, 1, 3, 0, 5)); /* T0SZ */
 	assert_int_equal(xl(f, 3, SMMUSIM_NO_SSID, VA0, false).event,
 			 SM_EVT_C_BAD_STE);
 	assert_int_equal(xl(f, 4, SMMUSIM_NO_SSID, VA0, false).event,
@@ -1580,13 +1584,13 @@ static void test_stage2_ste_checks_and_vmid(void **state)
 			 SM_EVT_C_BAD_STE);
 	/* T0SZ 16 (48 bits) needs a level-0 start: SL0 1 (level 1, 39 bits)
 	 * would need concatenated tables, not modelled. */
-	s2_ste(f, 6, 9, s2, sm_ste_vtcr(16, 1, 1, 1, 3, 0, 5));
+	s2_ste(f, 6, 9, s2, s2_vtcr(16, 1, 1, 1, 3, 0, 5));
 	assert_int_equal(xl(f, 6, SMMUSIM_NO_SSID, VA0, false).event,
 			 SM_EVT_C_BAD_STE);
 
 	/* Read-only IPA: read OK, write a permission fault of stage 2,
 	 * recorded (STE.S2R) with S2 = 1, CLASS = IN and the IPA. */
-	uint64_t evtq = alloc_page(f, SM_PAGE_SMMU);
+	uint64_t evtq = page_alloc(f->pm, SM_PAGE_SMMU);
 	sm_smmu_set_evtq(&f->s, evtq, 3);
 	struct sm_smmu_xlate x = xl(f, 2, SMMUSIM_NO_SSID, VA0, false);
 	assert_int_equal(x.outcome, SM_XLATE_OK);
@@ -1599,29 +1603,29 @@ static void test_stage2_ste_checks_and_vmid(void **state)
 	assert_false(r1 & EVTQ_1_RNW);
 	assert_int_equal(sm_field_get(EVTQ_1_CLASS, r1), EVTQ_1_CLASS_IN);
 	assert_int_equal(sm_physmem_read64(f->pm, evtq + 24), VA0);
-	assert_int_equal(stat(f, "smmu.faults.stage2"), 1);
+	assert_int_equal(counter(f->st, "smmu.faults.stage2"), 1);
 
 	/* The entry is VMID 9's: TLBI_NH_ASID / S12_VMALL of VMID 8 leave it,
 	 * S12_VMALL of VMID 9 removes it. */
-	uint64_t walks = stat(f, "smmu.walks");
+	uint64_t walks = counter(f->st, "smmu.walks");
 	cmd(f, op(CMDQ_OP_TLBI_S12_VMALL) | sm_field_prep(CMDQ_TLBI_0_VMID, 8),
 	    0);
 	publish(f);
 	assert_int_equal(xl(f, 2, SMMUSIM_NO_SSID, VA0, false).outcome,
 			 SM_XLATE_OK);
-	assert_int_equal(stat(f, "smmu.walks"), walks);
+	assert_int_equal(counter(f->st, "smmu.walks"), walks);
 	cmd(f, op(CMDQ_OP_TLBI_S2_IPA) | sm_field_prep(CMDQ_TLBI_0_VMID, 9),
 	    (VA0 + 0x1000) & CMDQ_TLBI_1_VA_MASK);
 	publish(f);
 	assert_int_equal(xl(f, 2, SMMUSIM_NO_SSID, VA0, false).outcome,
 			 SM_XLATE_OK);
-	assert_int_equal(stat(f, "smmu.walks"), walks); /* other IPA */
+	assert_int_equal(counter(f->st, "smmu.walks"), walks); /* other IPA */
 	cmd(f, op(CMDQ_OP_TLBI_S2_IPA) | sm_field_prep(CMDQ_TLBI_0_VMID, 9),
 	    VA0 & CMDQ_TLBI_1_VA_MASK);
 	publish(f);
 	assert_int_equal(xl(f, 2, SMMUSIM_NO_SSID, VA0, false).outcome,
 			 SM_XLATE_OK);
-	assert_int_equal(stat(f, "smmu.walks"), walks + 1);
+	assert_int_equal(counter(f->st, "smmu.walks"), walks + 1);
 }
 
 static void test_cmd_service_times(void **state)

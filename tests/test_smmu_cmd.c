@@ -15,10 +15,10 @@
 
 #include <smmusim/error.h>
 
+#include "helpers.h"
+
 #include "arch/smmu_cmd.h"
 #include "arch/smmu_regs.h"
-
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The opcodes and names of spec 4.1 the model knows: stats are
  * smmu.cmd.<name>, trace lines cmd op=<name>; these must never change. */

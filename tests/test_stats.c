@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: MIT */
+/* Tests for the stats registry (src/engine/stats.c): counters, histograms
+ * and their error bound, sorted iteration, allocation failures; and the JSON
+ * writer (src/base/json.c) the reports use. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,6 +14,8 @@
 #include <string.h>
 
 #include <smmusim/error.h>
+
+#include "helpers.h"
 
 #include "base/json.h"
 #include "engine/stat_defs.h"
@@ -36,76 +41,6 @@ static const struct smmusim_stat_def order_defs[] = {
     CTR("smmu.a"),    CTR("cpu.tlb"),	   CTR("B"),
     CTR("0first"),    HIST("z.lat"),	   HIST("m.lat")};
 #define NDEFS(d) (sizeof(d) / sizeof((d)[0]))
-
-/* ---- counting allocator: checks that frees carry the allocation size ---- */
-
-struct counting {
-	size_t live_blocks;
-	size_t live_bytes;
-	size_t allocs;
-	long fail_after; /* < 0: never fail */
-	int size_mismatch;
-};
-
-struct hdr {
-	size_t size;
-	size_t pad; /* keep 16-byte alignment */
-};
-
-static void *cnt_malloc(size_t n, void *ctx)
-{
-	struct counting *c = ctx;
-	if (c->fail_after >= 0 && (long)c->allocs >= c->fail_after)
-		return NULL;
-	struct hdr *h = malloc(sizeof(*h) + n);
-	if (!h)
-		return NULL;
-	h->size = n;
-	c->allocs++;
-	c->live_blocks++;
-	c->live_bytes += n;
-	return h + 1;
-}
-
-static void cnt_free(void *p, size_t n, void *ctx)
-{
-	struct counting *c = ctx;
-	if (!p)
-		return;
-	struct hdr *h = (struct hdr *)p - 1;
-	if (h->size != n)
-		c->size_mismatch++;
-	c->live_blocks--;
-	c->live_bytes -= h->size;
-	free(h);
-}
-
-static void *cnt_realloc(void *p, size_t old_n, size_t new_n, void *ctx)
-{
-	struct counting *c = ctx;
-	if (!p)
-		return cnt_malloc(new_n, ctx);
-	struct hdr *h = (struct hdr *)p - 1;
-	if (h->size != old_n)
-		c->size_mismatch++;
-	if (c->fail_after >= 0 && (long)c->allocs >= c->fail_after)
-		return NULL;
-	struct hdr *nh = realloc(h, sizeof(*nh) + new_n);
-	if (!nh)
-		return NULL;
-	c->allocs++;
-	c->live_bytes = c->live_bytes - nh->size + new_n;
-	nh->size = new_n;
-	return nh + 1;
-}
-
-static struct smmusim_allocator counting_allocator(struct counting *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->fail_after = -1;
-	struct smmusim_allocator a = {cnt_malloc, cnt_realloc, cnt_free, c};
-	return a;
-}
 
 /* ---- counters ----------------------------------------------------------- */
 
@@ -175,8 +110,8 @@ static void test_counter_many_stable(void **state)
 	struct sm_hist *h = sm_stats_hist(s, "lat");
 	sm_hist_record(h, 5);
 	sm_stats_free(s);
-	assert_int_equal(c.live_blocks, 0);
-	assert_int_equal(c.live_bytes, 0);
+	assert_int_equal(c.blocks, 0);
+	assert_int_equal(c.bytes, 0);
 	assert_int_equal(c.size_mismatch, 0);
 }
 
@@ -206,7 +141,7 @@ static void test_oom_no_leak(void **state)
 		} else {
 			assert_int_equal(rc, SMMUSIM_ENOMEM);
 		}
-		assert_int_equal(c.live_blocks, 0);
+		assert_int_equal(c.blocks, 0);
 		assert_int_equal(c.size_mismatch, 0);
 		if (ok)
 			break;

@@ -11,11 +11,12 @@
 
 #include <string.h>
 
+#include "helpers.h"
+
 #include "arch/tlbi.h"
 #include "kernel/tlbflush.h"
 
 #define PAGE 0x1000ull
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #define SPLIT_KEEP 16
 

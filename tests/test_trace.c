@@ -14,52 +14,12 @@
 #include <smmusim/error.h>
 #include <smmusim/event.h>
 
+#include "helpers.h"
+
 #include "base/errbuf.h"
 #include "trace/trace_reader.h"
 
 #define HDR "smmusim-trace 1\n"
-
-/* ---- a counting allocator: every block must come back with its size ---- */
-
-struct counting {
-	long blocks;
-	long bytes;
-	long fail_after; /* allocations allowed before failing; < 0 = never */
-};
-
-static void *c_malloc(size_t n, void *ctx)
-{
-	struct counting *c = ctx;
-	if (c->fail_after == 0)
-		return NULL;
-	if (c->fail_after > 0)
-		c->fail_after--;
-	c->blocks++;
-	c->bytes += (long)n;
-	return malloc(n ? n : 1);
-}
-
-static void *c_realloc(void *p, size_t old_n, size_t new_n, void *ctx)
-{
-	struct counting *c = ctx;
-	void *q;
-	if (c->fail_after == 0)
-		return NULL;
-	if (c->fail_after > 0)
-		c->fail_after--;
-	q = realloc(p, new_n ? new_n : 1);
-	if (q)
-		c->bytes += (long)new_n - (long)old_n;
-	return q;
-}
-
-static void c_free(void *p, size_t n, void *ctx)
-{
-	struct counting *c = ctx;
-	c->blocks--;
-	c->bytes -= (long)n;
-	free(p);
-}
 
 /* ---- helpers ---- */
 
@@ -77,9 +37,7 @@ static struct fixture *fx_open(const char *text)
 	size_t n = strlen(text);
 
 	assert_non_null(fx);
-	fx->cnt.fail_after = -1;
-	fx->alloc =
-	    (struct smmusim_allocator){c_malloc, c_realloc, c_free, &fx->cnt};
+	fx->alloc = counting_allocator(&fx->cnt);
 	/* fmemopen of a zero-sized buffer is not portable: use a tmpfile. */
 	if (n)
 		fx->f = fmemopen((void *)text, n, "r");
@@ -728,8 +686,8 @@ static void test_open_path(void **state)
 
 static void test_out_of_memory(void **state)
 {
-	struct counting cnt = {0, 0, 0};
-	struct smmusim_allocator a = {c_malloc, c_realloc, c_free, &cnt};
+	struct counting cnt;
+	struct smmusim_allocator a = counting_allocator(&cnt);
 	struct sm_trace_reader *r;
 	struct sm_errbuf eb;
 	struct smmusim_event ev;

@@ -22,6 +22,8 @@
 #include <smmusim/event.h>
 #include <smmusim/import.h>
 
+#include "helpers.h"
+
 #include "base/errbuf.h"
 #include "trace/trace_reader.h"
 
@@ -63,50 +65,6 @@
 	LK_MISS(asid, page)                                                    \
 	WALK PTE("3", page, "0x0", pa) INSERT(asid, page)                      \
 	    XLATE(sid, iova, "0x3")
-
-/* ---- a counting allocator: every block must come back with its size ---- */
-
-struct counting {
-	long blocks;
-	long bytes;
-	long fail_after; /* allocations allowed before failing; < 0 = never */
-};
-
-static void *c_malloc(size_t n, void *ctx)
-{
-	struct counting *c = ctx;
-	if (c->fail_after == 0)
-		return NULL;
-	if (c->fail_after > 0)
-		c->fail_after--;
-	c->blocks++;
-	c->bytes += (long)n;
-	return malloc(n ? n : 1);
-}
-
-static void *c_realloc(void *p, size_t old_n, size_t new_n, void *ctx)
-{
-	struct counting *c = ctx;
-	void *q;
-	if (c->fail_after == 0)
-		return NULL;
-	if (c->fail_after > 0)
-		c->fail_after--;
-	if (!p)
-		c->blocks++;
-	q = realloc(p, new_n ? new_n : 1);
-	if (q)
-		c->bytes += (long)new_n - (long)old_n;
-	return q;
-}
-
-static void c_free(void *p, size_t n, void *ctx)
-{
-	struct counting *c = ctx;
-	c->blocks--;
-	c->bytes -= (long)n;
-	free(p);
-}
 
 /* ---- helpers ---- */
 
@@ -834,8 +792,8 @@ static void test_err_io(void **state)
  * comes back; running out of memory fails cleanly at every point. */
 static void test_allocator(void **state)
 {
-	struct counting c = {.fail_after = -1};
-	struct smmusim_allocator a = {c_malloc, c_realloc, c_free, &c};
+	struct counting c;
+	struct smmusim_allocator a = counting_allocator(&c);
 	struct smmusim_import_stats st;
 	char msg[512];
 	uint8_t *data;
@@ -854,7 +812,8 @@ static void test_allocator(void **state)
 	assert_int_equal(c.bytes, 0);
 
 	for (long k = 0; k < 40; k++) {
-		c = (struct counting){.fail_after = k};
+		counting_allocator(&c);
+		c.fail_after = k;
 		rc = smmusim_import_qemu(xz_path, out_path, &a, &st, msg,
 					 sizeof(msg));
 		assert_true(rc == 0 || rc == SMMUSIM_ENOMEM);
@@ -952,5 +911,6 @@ int main(void)
 	    cmocka_unit_test(test_real_lazy),
 	};
 
-	return cmocka_run_group_tests_name("import", tests, setup, teardown);
+	return cmocka_run_group_tests_name("import_qemu", tests, setup,
+					   teardown);
 }

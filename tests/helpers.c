@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT */
+/* The test programs' shared helpers (helpers.h). */
+#include "helpers.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <smmusim/config.h>
+
+#include "arch/vmsa.h"
+#include "base/errbuf.h"
+#include "engine/stats.h"
+#include "hw/mem/physmem.h"
+#include "hw/mem/tcache.h"
+
+/* ---- a counting allocator ---- */
+
+/* Each block carries the size it was allocated with: the library hands the
+ * size back on every free and realloc (struct smmusim_allocator), and one
+ * that differs is counted. */
+struct block_hdr {
+	size_t size;
+	size_t pad; /* keep the caller's block 16-byte aligned */
+};
+
+/* Whether the next allocation may succeed; counts it down. */
+static bool may_allocate(struct counting *c)
+{
+	if (c->fail_after == 0)
+		return false;
+	if (c->fail_after > 0)
+		c->fail_after--;
+	return true;
+}
+
+static void *cnt_malloc(size_t n, void *ctx)
+{
+	struct counting *c = ctx;
+	if (!may_allocate(c))
+		return NULL;
+	struct block_hdr *h = malloc(sizeof(*h) + n);
+	if (!h)
+		return NULL;
+	h->size = n;
+	c->allocs++;
+	c->blocks++;
+	c->bytes += (long long)n;
+	return h + 1;
+}
+
+static void cnt_free(void *p, size_t n, void *ctx)
+{
+	struct counting *c = ctx;
+	if (!p)
+		return;
+	struct block_hdr *h = (struct block_hdr *)p - 1;
+	if (h->size != n)
+		c->size_mismatch++;
+	c->blocks--;
+	c->bytes -= (long long)n;
+	free(h);
+}
+
+static void *cnt_realloc(void *p, size_t old_n, size_t new_n, void *ctx)
+{
+	struct counting *c = ctx;
+	if (!p) {
+		void *q = cnt_malloc(new_n, ctx);
+		if (q)
+			c->reallocs++;
+		return q;
+	}
+	struct block_hdr *h = (struct block_hdr *)p - 1;
+	if (h->size != old_n)
+		c->size_mismatch++;
+	if (!may_allocate(c))
+		return NULL;
+	struct block_hdr *nh = realloc(h, sizeof(*nh) + new_n);
+	if (!nh)
+		return NULL;
+	nh->size = new_n;
+	c->allocs++;
+	c->reallocs++;
+	c->bytes += (long long)new_n - (long long)old_n;
+	return nh + 1;
+}
+
+struct smmusim_allocator counting_allocator(struct counting *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->fail_after = -1;
+	return (struct smmusim_allocator){cnt_malloc, cnt_realloc, cnt_free, c};
+}
+
+/* ---- the simulator through the public API ---- */
+
+smmusim_t *sim_new(const char *preset, const char *const *sets)
+{
+	smmusim_config_t *cfg;
+	smmusim_t *sim;
+	char err[512];
+	assert_int_equal(smmusim_config_new(&cfg, NULL), 0);
+	if (preset) {
+		char kind[32];
+		const char *eq = strchr(preset, '=');
+		assert_non_null(eq);
+		assert_true((size_t)(eq - preset) < sizeof(kind));
+		snprintf(kind, sizeof(kind), "%.*s", (int)(eq - preset),
+			 preset);
+		if (smmusim_config_apply_preset(cfg, kind, eq + 1))
+			fail_msg("%s: %s", preset, smmusim_config_error(cfg));
+	}
+	for (size_t i = 0; sets && sets[i]; i++)
+		if (smmusim_config_set_assignment(cfg, sets[i]))
+			fail_msg("%s: %s", sets[i], smmusim_config_error(cfg));
+	int rc = smmusim_new_ex(&sim, cfg, NULL, err, sizeof(err));
+	smmusim_config_free(cfg);
+	if (rc)
+		fail_msg("smmusim_new_ex: %d %s", rc, err);
+	return sim;
+}
+
+void submit_ok(smmusim_t *sim, struct smmusim_event ev)
+{
+	int rc = smmusim_submit(sim, &ev);
+	if (rc)
+		fail_msg("%s: %d: %s", smmusim_event_name(ev.type), rc,
+			 smmusim_last_error(sim));
+}
+
+uint64_t sim_stat(const smmusim_t *sim, const char *name)
+{
+	uint64_t v = 0;
+	if (smmusim_stat_get(sim, name, &v))
+		fail_msg("no counter %s", name);
+	return v;
+}
+
+/* ---- events of processes ---- */
+
+struct smmusim_event ev_mm_create(uint32_t mm)
+{
+	return (struct smmusim_event){.type = SMMUSIM_EV_MM_CREATE, .mm = mm};
+}
+
+struct smmusim_event ev_mmap(uint32_t mm, uint64_t va, uint64_t len,
+			     unsigned prot, bool shared)
+{
+	return (struct smmusim_event){.type = SMMUSIM_EV_MMAP,
+				      .mm = mm,
+				      .va = va,
+				      .len = len,
+				      .prot = prot,
+				      .map = shared ? SMMUSIM_MAP_SHARED
+						    : SMMUSIM_MAP_PRIVATE};
+}
+
+struct smmusim_event ev_munmap(uint32_t mm, uint64_t va, uint64_t len)
+{
+	return (struct smmusim_event){
+	    .type = SMMUSIM_EV_MUNMAP, .mm = mm, .va = va, .len = len};
+}
+
+struct smmusim_event ev_mprotect(uint32_t mm, uint64_t va, uint64_t len,
+				 unsigned prot)
+{
+	return (struct smmusim_event){.type = SMMUSIM_EV_MPROTECT,
+				      .mm = mm,
+				      .va = va,
+				      .len = len,
+				      .prot = prot};
+}
+
+struct smmusim_event ev_mm_exit(uint32_t mm)
+{
+	return (struct smmusim_event){.type = SMMUSIM_EV_MM_EXIT, .mm = mm};
+}
+
+struct smmusim_event ev_touch(uint32_t mm, uint32_t cpu, uint64_t va,
+			      uint64_t len)
+{
+	return (struct smmusim_event){.type = SMMUSIM_EV_TOUCH,
+				      .mm = mm,
+				      .cpu = cpu,
+				      .va = va,
+				      .len = len,
+				      .op = SMMUSIM_ACC_WRITE};
+}
+
+struct smmusim_event ev_cpu(uint32_t mm, uint32_t cpu, uint64_t va, bool write)
+{
+	return (struct smmusim_event){.type = SMMUSIM_EV_CPU_ACCESS,
+				      .mm = mm,
+				      .cpu = cpu,
+				      .va = va,
+				      .op = write ? SMMUSIM_ACC_WRITE
+						  : SMMUSIM_ACC_READ};
+}
+
+struct smmusim_event ev_bind(uint32_t mm, uint32_t sid, uint32_t ssid, bool pri)
+{
+	return (struct smmusim_event){.type = SMMUSIM_EV_BIND,
+				      .mm = mm,
+				      .sid = sid,
+				      .ssid = ssid,
+				      .pri = pri};
+}
+
+/* ---- inside ---- */
+
+uint64_t page_alloc(struct sm_physmem *pm, unsigned kind)
+{
+	struct sm_errbuf eb = {{0}};
+	uint64_t pa = 0;
+	if (sm_physmem_alloc(pm, (enum sm_page_kind)kind, &pa, &eb))
+		fail_msg("sm_physmem_alloc: %s", eb.msg);
+	return pa;
+}
+
+uint64_t counter(const struct sm_stats *st, const char *name)
+{
+	const uint64_t *c = sm_stats_find(st, name);
+	if (!c)
+		fail_msg("no counter %s", name);
+	return *c;
+}
+
+struct covering {
+	uint32_t asid;
+	uint64_t va;
+	int level; /* -1: any */
+	unsigned n;
+};
+
+static void count_covering(void *ctx, const struct sm_tc_entry *e)
+{
+	struct covering *c = ctx;
+	if ((e->global || e->asid == c->asid) && e->va <= c->va &&
+	    c->va < e->va + sm_tc_size(e) &&
+	    (c->level < 0 || e->level == c->level))
+		c->n++;
+}
+
+unsigned tc_covering(const struct sm_tcache *tc, uint32_t asid, uint64_t va,
+		     int level)
+{
+	struct covering c = {asid, va, level, 0};
+	sm_tc_for_each(tc, count_covering, &c);
+	return c.n;
+}
+
+bool tc_has(const struct sm_tcache *tc, uint32_t asid, uint64_t va)
+{
+	return tc_covering(tc, asid, va, -1) > 0;
+}
+
+static void count_one(void *ctx, const struct sm_tc_entry *e)
+{
+	(void)e;
+	(*(unsigned *)ctx)++;
+}
+
+unsigned tc_count(const struct sm_tcache *tc)
+{
+	unsigned n = 0;
+	sm_tc_for_each(tc, count_one, &n);
+	return n;
+}
+
+uint64_t mk_pte(uint64_t pa, bool rw)
+{
+	return (pa & PTE_ADDR_MASK) | PTE_TYPE_PAGE | PTE_USER | PTE_AF |
+	       PTE_NG | PTE_SHARED | PTE_UXN | PTE_PXN | (rw ? 0 : PTE_RDONLY);
+}

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tests for the kernel's memory management (src/kernel/mm): page faults
+ * (memory.c: the zero page and copy-on-write of a private mapping, the
+ * write-permission upgrade of a shared one), and munmap's flush and page
+ * freeing (mmap.c: a TLBI per populated page, pages freed only after the
+ * flush and reused first).  Built on the kernel model over the hardware models
+ * (tests/kernel_world.h), no simulator.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <smmusim/event.h>
+
+#include "helpers.h"
+#include "kernel_world.h"
+
+#define BASE 0x10000000ull
+#define PG 0x1000ull
+
+#define RW (SMMUSIM_PROT_R | SMMUSIM_PROT_W)
+
+/* ============================== faults ============================== */
+
+static void test_private_read_zero_page_then_cow(void **state)
+{
+	struct kworld *k = *state = kworld_new(NULL, NULL);
+	kw_mm_with_vma(k, BASE, 4, RW, false);
+
+	kw_must(k, kw_cpu(k, 1, 0, BASE + 0x10, false));
+	uint64_t d = kw_pte(k, 1, BASE);
+	assert_true(d & PTE_VALID);
+	assert_true(d & PTE_RDONLY);
+	assert_int_equal(pte_pa(d), k->os.mm.zero_page);
+	assert_int_equal(sm_physmem_kind(k->pm, k->os.mm.zero_page),
+			 SM_PAGE_ZERO);
+	assert_int_equal(counter(k->st, "os.faults.cpu"), 1);
+	assert_int_equal(counter(k->st, "os.faults.cow"), 0);
+	assert_int_equal(counter(k->st, "os.pages.allocated"), 0);
+
+	kw_must(k, kw_cpu(k, 1, 0, BASE + 0x20, true));
+	d = kw_pte(k, 1, BASE);
+	assert_int_equal(counter(k->st, "os.faults.cow"), 1);
+	assert_int_equal(counter(k->st, "os.pages.allocated"), 1);
+	assert_true(d & PTE_VALID);
+	assert_false(d & PTE_RDONLY);
+	assert_true(d & PTE_DIRTY);
+	assert_int_not_equal(pte_pa(d), k->os.mm.zero_page);
+	assert_int_equal(sm_physmem_kind(k->pm, pte_pa(d)), SM_PAGE_DATA);
+	/* The CPU cached the read-only zero-page entry: COW flushed it. */
+	assert_int_equal(counter(k->st, "os.flush.flush_tlb_page"), 1);
+	assert_int_equal(counter(k->st, "cpu.access.segv"), 0);
+
+	/* A write to a fresh page allocates at once, no COW. */
+	kw_must(k, kw_cpu(k, 1, 1, BASE + PG, true));
+	d = kw_pte(k, 1, BASE + PG);
+	assert_false(d & PTE_RDONLY);
+	assert_int_equal(counter(k->st, "os.faults.cow"), 1);
+	assert_int_equal(counter(k->st, "os.pages.allocated"), 2);
+}
+
+static void test_shared_read_then_upgrade(void **state)
+{
+	struct kworld *k = *state = kworld_new(NULL, NULL);
+	kw_mm_with_vma(k, BASE, 4, RW, true);
+
+	kw_must(k, kw_cpu(k, 1, 0, BASE, false));
+	uint64_t d = kw_pte(k, 1, BASE);
+	assert_true(d & PTE_VALID);
+	assert_true(d & PTE_RDONLY); /* clean: read-only to the hardware */
+	assert_false(d & PTE_DIRTY);
+	assert_int_not_equal(pte_pa(d), k->os.mm.zero_page);
+	uint64_t pa = pte_pa(d);
+	uint64_t flushes = counter(k->st, "os.flush.flush_tlb_page");
+
+	kw_must(k, kw_cpu(k, 1, 0, BASE, true));
+	d = kw_pte(k, 1, BASE);
+	assert_int_equal(counter(k->st, "os.faults.upgrade"), 1);
+	assert_int_equal(counter(k->st, "os.faults.cow"), 0);
+	assert_false(d & PTE_RDONLY);
+	assert_true(d & PTE_DIRTY);
+	assert_true(d & PTE_WRITE);
+	assert_int_equal(pte_pa(d), pa); /* same page-cache page */
+	assert_int_equal(counter(k->st, "os.flush.flush_tlb_page"),
+			 flushes + 1);
+	assert_int_equal(counter(k->st, "cpu.access.segv"), 0);
+}
+
+/* ============================== munmap ============================== */
+
+static void test_cpu_flush_per_populated_page(void **state)
+{
+	struct kworld *k = *state = kworld_new("linux-6.6", NULL);
+	kw_mm_with_vma(k, BASE, 100, RW, false);
+	kw_touch(k, BASE, 10, 10, true); /* pages 10..19 */
+	uint64_t vale0 = counter(k->st, "cpu.tlbi.issued.vale1is");
+	uint64_t range0 = counter(k->st, "os.flush.flush_tlb_range");
+	kw_must(k, kw_munmap(k, 1, BASE, 100 * PG));
+	assert_int_equal(counter(k->st, "cpu.tlbi.issued.vale1is") - vale0, 10);
+	assert_int_equal(counter(k->st, "os.flush.flush_tlb_range") - range0,
+			 1);
+	assert_int_equal(counter(k->st, "cpu.tlbi.issued.aside1is"), 0);
+
+	/* Nothing populated: nothing to flush. */
+	kw_must(k, kw_mmap(k, 1, BASE, 8 * PG, RW, false));
+	vale0 = counter(k->st, "cpu.tlbi.issued.vale1is");
+	kw_must(k, kw_munmap(k, 1, BASE, 8 * PG));
+	assert_int_equal(counter(k->st, "cpu.tlbi.issued.vale1is"), vale0);
+}
+
+struct free_probe {
+	struct kworld *k;
+	uint64_t pa;
+	unsigned calls;
+	unsigned seen_allocated;
+};
+
+/* A DVM receiver: at each broadcast TLBI, is the page still allocated? */
+static uint64_t probe_apply(void *ctx, const struct sm_tlbi *t, uint64_t arrive)
+{
+	struct free_probe *p = ctx;
+	(void)t;
+	p->calls++;
+	if (sm_physmem_kind(p->k->pm, p->pa) == SM_PAGE_DATA)
+		p->seen_allocated++;
+	return arrive;
+}
+
+static void test_munmap_frees_after_flush_and_reuses(void **state)
+{
+	struct kworld *k = *state = kworld_new(NULL, NULL);
+	kw_mm_with_vma(k, BASE, 2, RW, false);
+	kw_must(k, kw_cpu(k, 1, 0, BASE, true));
+	uint64_t pa = pte_pa(kw_pte(k, 1, BASE));
+	assert_int_equal(sm_physmem_kind(k->pm, pa), SM_PAGE_DATA);
+
+	struct free_probe probe = {.k = k, .pa = pa};
+	struct sm_dvm_receiver r = {probe_apply, &probe};
+	assert_int_equal(sm_cpu_add_receiver(&k->cpu, &r), 0);
+
+	uint64_t freed = counter(k->st, "os.pages.freed");
+	kw_must(k, kw_munmap(k, 1, BASE, 2 * PG));
+	assert_int_equal(counter(k->st, "os.pages.freed"), freed + 1);
+	assert_int_equal(sm_physmem_kind(k->pm, pa), SM_PAGE_FREE);
+	assert_int_equal(kw_pte(k, 1, BASE), 0);
+	/* The flush's TLBI saw the page still allocated. */
+	assert_int_equal(probe.calls, 1);
+	assert_int_equal(probe.seen_allocated, 1);
+
+	/* LIFO reuse: the next page handed out is the one just freed. */
+	kw_must(k, kw_mmap(k, 1, BASE + 64 * PG, PG, RW, false));
+	kw_must(k, kw_cpu(k, 1, 2, BASE + 64 * PG, true));
+	assert_int_equal(pte_pa(kw_pte(k, 1, BASE + 64 * PG)), pa);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_teardown(fn, kworld_teardown)
+	const struct CMUnitTest tests[] = {
+	    T(test_private_read_zero_page_then_cow),
+	    T(test_shared_read_then_upgrade),
+	    T(test_cpu_flush_per_populated_page),
+	    T(test_munmap_frees_after_flush_and_reuses),
+	};
+#undef T
+	return cmocka_run_group_tests_name("mm", tests, NULL, NULL);
+}

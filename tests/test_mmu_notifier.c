@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tests for the mmu-notifier chain (src/kernel/mm/mmu_notifier.c) and its
+ * subscriber, the SMMUv3 driver's SVA notifier
+ * (src/kernel/iommu/arm-smmu-v3/arm-smmu-v3-sva.c): where the secondary-TLB
+ * invalidation is called from in each Linux version (placement), when the
+ * driver invalidates per page and when the whole ASID
+ * (arm_smmu_mm_arch_invalidate_secondary_tlbs), the BTM shortcut, and the
+ * bond's lifetime (bind, unbind, release at exit).  Built on the kernel
+ * model over the hardware models (tests/kernel_world.h), no simulator.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include <smmusim/error.h>
+#include <smmusim/event.h>
+
+#include "helpers.h"
+#include "kernel_world.h"
+
+#include "arch/smmu_regs.h"
+#include "engine/config_keys.h"
+
+#define BASE 0x10000000ull
+#define PG 0x1000ull
+
+#define RW (SMMUSIM_PROT_R | SMMUSIM_PROT_W)
+
+/* ============================== placement ============================== */
+
+static void placement(struct kworld *k, bool upgrade_notifies)
+{
+	kw_mm_with_vma(k, BASE, 4, RW, true);
+	kw_must(k, kw_bind(k, 1, 1, 1, true));
+	kw_must(k, kw_cpu(k, 1, 0, BASE, false));
+	uint64_t calls = counter(k->st, "os.notifier.calls");
+	uint64_t va_cmds = counter(k->st, "smmu.cmd.tlbi_nh_va");
+
+	/* Permission upgrade through ptep_set_access_flags +
+	 * flush_tlb_page. */
+	kw_must(k, kw_cpu(k, 1, 0, BASE, true));
+	assert_int_equal(counter(k->st, "os.faults.upgrade"), 1);
+	assert_int_equal(counter(k->st, "os.notifier.calls"),
+			 calls + (upgrade_notifies ? 1 : 0));
+	assert_int_equal(counter(k->st, "smmu.cmd.tlbi_nh_va"),
+			 va_cmds + (upgrade_notifies ? 1 : 0));
+
+	/* munmap reaches the hook either way. */
+	calls = counter(k->st, "os.notifier.calls");
+	kw_must(k, kw_munmap(k, 1, BASE, PG));
+	assert_int_equal(counter(k->st, "os.notifier.calls"), calls + 1);
+}
+
+static void test_placement_linux_6_5(void **state)
+{
+	struct kworld *k = *state = kworld_new("linux-6.5", NULL);
+	assert_int_equal(k->os.mn.placement, SM_PLACEMENT_RANGE_END);
+	placement(k, false);
+}
+
+static void test_placement_linux_6_6(void **state)
+{
+	struct kworld *k = *state = kworld_new("linux-6.6", NULL);
+	assert_int_equal(k->os.mn.placement, SM_PLACEMENT_ARCH_FLUSH);
+	placement(k, true);
+}
+
+/* =========================== SVA invalidation =========================== */
+
+struct munmap_case {
+	const char *policy;
+	uint64_t pages;
+};
+
+/* Populate `pages` pages, munmap them all, check the invalidations. */
+static void sva_munmap(void **state, const struct munmap_case *c)
+{
+	/* v6.6.0 hands the notifier an empty range (range_start_bug, tested
+	 * separately); these cases check the per-page/ASID switch itself. */
+	static const char *const fixed[] = {"policy.notifier.range_start_bug",
+					    "off", NULL};
+	struct kworld *k = *state = kworld_new(c->policy, fixed);
+	assert_int_equal(k->os.drv.max_tlbi_ops, 512);
+	assert_int_equal(k->os.tlb.max_tlbi_ops, 512);
+	kw_mm_with_vma(k, BASE, c->pages, RW, false);
+	kw_must(k, kw_bind(k, 1, 3, 1, false));
+	kw_touch(k, BASE, 0, c->pages, true);
+
+	uint64_t va0 = counter(k->st, "smmu.cmd.tlbi_nh_va");
+	uint64_t as0 = counter(k->st, "smmu.cmd.tlbi_nh_asid");
+	uint64_t vale0 = counter(k->st, "cpu.tlbi.issued.vale1is");
+	uint64_t aside0 = counter(k->st, "cpu.tlbi.issued.aside1is");
+	kw_must(k, kw_munmap(k, 1, BASE, c->pages * PG));
+	uint64_t dva = counter(k->st, "smmu.cmd.tlbi_nh_va") - va0;
+	uint64_t das = counter(k->st, "smmu.cmd.tlbi_nh_asid") - as0;
+	uint64_t dvale = counter(k->st, "cpu.tlbi.issued.vale1is") - vale0;
+	uint64_t daside = counter(k->st, "cpu.tlbi.issued.aside1is") - aside0;
+	if (c->pages < 512) {
+		assert_int_equal(dva, c->pages);
+		assert_int_equal(das, 0);
+		assert_int_equal(dvale, c->pages);
+		assert_int_equal(daside, 0);
+	} else {
+		assert_int_equal(dva, 0);
+		assert_int_equal(das, 1);
+		assert_int_equal(dvale, 0);
+		assert_int_equal(daside, 1);
+	}
+	assert_int_equal(counter(k->st, "smmu.cmdq.errors"), 0);
+}
+
+static void test_sva_511_pages_6_5(void **state)
+{
+	sva_munmap(state, &(struct munmap_case){"linux-6.5", 511});
+}
+
+static void test_sva_512_pages_6_5(void **state)
+{
+	sva_munmap(state, &(struct munmap_case){"linux-6.5", 512});
+}
+
+static void test_sva_511_pages_6_6(void **state)
+{
+	sva_munmap(state, &(struct munmap_case){"linux-6.6", 511});
+}
+
+static void test_sva_512_pages_6_6(void **state)
+{
+	sva_munmap(state, &(struct munmap_case){"linux-6.6", 512});
+}
+
+static void test_sva_max_tlbi_ops_knob(void **state)
+{
+	static const char *const kv[] = {"policy.smmu.max_tlbi_ops", "4", NULL};
+	struct kworld *k = *state = kworld_new("linux-6.5", kv);
+	kw_mm_with_vma(k, BASE, 8, RW, false);
+	kw_must(k, kw_bind(k, 1, 3, 1, false));
+	uint64_t va0 = counter(k->st, "smmu.cmd.tlbi_nh_va");
+	uint64_t as0 = counter(k->st, "smmu.cmd.tlbi_nh_asid");
+	kw_must(k, kw_munmap(k, 1, BASE, 3 * PG));
+	assert_int_equal(counter(k->st, "smmu.cmd.tlbi_nh_va") - va0, 3);
+	kw_must(k, kw_munmap(k, 1, BASE + 3 * PG, 4 * PG));
+	assert_int_equal(counter(k->st, "smmu.cmd.tlbi_nh_va") - va0, 3);
+	assert_int_equal(counter(k->st, "smmu.cmd.tlbi_nh_asid") - as0, 1);
+}
+
+static void test_btm_skips_sva_invalidation(void **state)
+{
+	static const char *const kv[] = {"smmu.btm", "on", NULL};
+	struct kworld *k = *state = kworld_new("linux-6.6", kv);
+	kw_mm_with_vma(k, BASE, 4, RW, false);
+	kw_must(k, kw_bind(k, 1, 1, 1, true));
+	kw_touch(k, BASE, 0, 4, true);
+	/* The device caches the pages. */
+	for (uint64_t p = 0; p < 4; p++)
+		kw_must(k, kw_dev(k, 1, 1, BASE + p * PG, false));
+	assert_int_equal(counter(k->st, "dev.access.ok"), 4);
+
+	uint64_t skipped = counter(k->st, "os.smmu.sva_inv.skipped");
+	uint64_t rx0 = counter(k->st, "smmu.btm.received");
+	uint64_t vale0 = counter(k->st, "cpu.tlbi.issued.vale1is");
+	uint64_t va0 = counter(k->st, "smmu.cmd.tlbi_nh_va");
+	uint64_t as0 = counter(k->st, "smmu.cmd.tlbi_nh_asid");
+	uint64_t inv0 = counter(k->st, "smmu.iotlb.invalidated");
+	kw_must(k, kw_munmap(k, 1, BASE, 4 * PG));
+	assert_true(counter(k->st, "os.smmu.sva_inv.skipped") > skipped);
+	assert_int_equal(counter(k->st, "smmu.cmd.tlbi_nh_va"), va0);
+	assert_int_equal(counter(k->st, "smmu.cmd.tlbi_nh_asid"), as0);
+	uint64_t dvale = counter(k->st, "cpu.tlbi.issued.vale1is") - vale0;
+	assert_int_equal(dvale, 4);
+	assert_int_equal(counter(k->st, "smmu.btm.received") - rx0, dvale);
+	/* The snooped TLBIs removed the device's entries. */
+	assert_int_equal(counter(k->st, "smmu.iotlb.invalidated") - inv0, 4);
+}
+
+/* ============================== bonds ============================== */
+
+static void test_bind_range_errors(void **state)
+{
+	struct kworld *k = *state = kworld_new(NULL, NULL);
+	assert_int_equal(k->os.drv.sid_bits, 8);
+	kw_must(k, kw_mm_create(k, 1));
+
+	int rc = kw_bind(k, 1, 1, 0, false);
+	assert_int_equal(rc, SMMUSIM_ERANGE);
+	const char *msg = k->eb.msg;
+	assert_non_null(strstr(msg, "ssid=0"));
+	assert_non_null(strstr(msg, "1..255"));
+
+	rc = kw_bind(k, 1, 1, 256, false);
+	assert_int_equal(rc, SMMUSIM_ERANGE);
+	assert_non_null(strstr(k->eb.msg, "1..255"));
+
+	rc = kw_bind(k, 1, 0x100, 1, false);
+	assert_int_equal(rc, SMMUSIM_ERANGE);
+	msg = k->eb.msg;
+	assert_non_null(strstr(msg, "sid=0x100"));
+	assert_non_null(strstr(msg, "0..0xff"));
+
+	/* Limits: sid 0xff and ssid 255 are fine. */
+	kw_must(k, kw_bind(k, 1, 0xff, 255, false));
+}
+
+static void test_double_bind_fails(void **state)
+{
+	struct kworld *k = *state = kworld_new(NULL, NULL);
+	kw_must(k, kw_mm_create(k, 1));
+	kw_must(k, kw_mm_create(k, 2));
+	kw_must(k, kw_bind(k, 1, 4, 1, false));
+	int rc = kw_bind(k, 2, 4, 1, false);
+	assert_int_equal(rc, SMMUSIM_EEXIST);
+	assert_non_null(strstr(k->eb.msg, "already bound"));
+	/* Another ssid of the same stream is fine. */
+	kw_must(k, kw_bind(k, 2, 4, 2, false));
+	assert_non_null(sm_drv_find_bond(&k->os, 4, 1));
+	assert_ptr_equal(sm_drv_find_bond(&k->os, 4, 1)->mm, kw_mm(k, 1));
+	assert_ptr_equal(sm_drv_find_bond(&k->os, 4, 2)->mm, kw_mm(k, 2));
+}
+
+static void test_unbind(void **state)
+{
+	struct kworld *k = *state = kworld_new(NULL, NULL);
+	kw_mm_with_vma(k, BASE, 1, RW, false);
+	kw_must(k, kw_bind(k, 1, 2, 1, true));
+	kw_must(k, kw_cpu(k, 1, 0, BASE, true));
+	kw_must(k, kw_dev(k, 2, 1, BASE, false));
+	assert_int_equal(counter(k->st, "dev.access.ok"), 1);
+
+	uint64_t cd0 = counter(k->st, "smmu.cmd.cfgi_cd");
+	uint64_t as0 = counter(k->st, "smmu.cmd.tlbi_nh_asid");
+	kw_must(k, kw_unbind(k, 2, 1));
+	/* Clearing a live SVA CD is a breaking update: 2 syncs (Linux's
+	 * KUnit "CD SVA clear"). */
+	assert_int_equal(counter(k->st, "smmu.cmd.cfgi_cd") - cd0, 2);
+	assert_int_equal(counter(k->st, "smmu.cmd.tlbi_nh_asid") - as0, 1);
+	assert_null(sm_drv_find_bond(&k->os, 2, 1));
+	assert_null(kw_mm(k, 1)->subs); /* notifier dropped */
+
+	/* The CD is invalid now: a device access fails on configuration. */
+	uint64_t bad_cd = counter(k->st, "smmu.faults.c_bad_cd");
+	kw_must(k, kw_dev(k, 2, 1, BASE, false));
+	assert_int_equal(counter(k->st, "smmu.faults.c_bad_cd"), bad_cd + 1);
+	assert_int_equal(counter(k->st, "dev.access.failed"), 1);
+
+	/* Unbinding again fails. */
+	int rc = kw_unbind(k, 2, 1);
+	assert_int_equal(rc, SMMUSIM_ENOENT);
+	assert_non_null(strstr(k->eb.msg, "not bound"));
+}
+
+static void test_mm_exit_quiets_cd(void **state)
+{
+	struct kworld *k = *state = kworld_new(NULL, NULL);
+	kw_mm_with_vma(k, BASE, 2, RW, false);
+	kw_must(k, kw_bind(k, 1, 5, 3, true));
+	kw_must(k, kw_cpu(k, 1, 0, BASE, true));
+	kw_must(k, kw_dev(k, 5, 3, BASE, true));
+	assert_int_equal(counter(k->st, "dev.access.ok"), 1);
+	assert_int_equal(counter(k->st, "os.notifier.release"), 0);
+
+	uint64_t as0 = counter(k->st, "smmu.cmd.tlbi_nh_asid");
+	uint64_t cd0 = counter(k->st, "smmu.cmd.cfgi_cd");
+	kw_must(k, kw_mm_exit(k, 1));
+	assert_int_equal(counter(k->st, "os.notifier.release"), 1);
+	/* SVA CD -> release CD: hitless, 2 syncs (KUnit "CD SVA release"). */
+	assert_int_equal(counter(k->st, "smmu.cmd.cfgi_cd") - cd0, 2);
+	assert_int_equal(counter(k->st, "smmu.cmd.tlbi_nh_asid") - as0, 1);
+	uint64_t cd_pa = k->os.drv.sids[5].cdtab + 3 * 64;
+	uint64_t cd = sm_physmem_read64(k->pm, cd_pa);
+	assert_true(cd & CTXDESC_CD_0_V);
+	assert_true(cd & CTXDESC_CD_0_TCR_EPD0);
+
+	/* The device faults (EPD0: no walk), its page request fails. */
+	uint64_t walks = counter(k->st, "smmu.walks");
+	uint64_t prq = counter(k->st, "smmu.pri.requests");
+	uint64_t tf = counter(k->st, "smmu.faults.translation");
+	kw_must(k, kw_dev(k, 5, 3, BASE, false));
+	assert_int_equal(counter(k->st, "dev.access.failed"), 1);
+	assert_int_equal(counter(k->st, "dev.access.ok"), 1);
+	assert_int_equal(counter(k->st, "smmu.walks"), walks);
+	assert_int_equal(counter(k->st, "smmu.faults.translation"), tf + 1);
+	assert_int_equal(counter(k->st, "smmu.pri.requests"), prq + 1);
+	assert_int_equal(counter(k->st, "os.notifier.release"), 1);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_teardown(fn, kworld_teardown)
+	const struct CMUnitTest tests[] = {
+	    T(test_placement_linux_6_5),
+	    T(test_placement_linux_6_6),
+	    T(test_sva_511_pages_6_5),
+	    T(test_sva_512_pages_6_5),
+	    T(test_sva_511_pages_6_6),
+	    T(test_sva_512_pages_6_6),
+	    T(test_sva_max_tlbi_ops_knob),
+	    T(test_btm_skips_sva_invalidation),
+	    T(test_bind_range_errors),
+	    T(test_double_bind_fails),
+	    T(test_unbind),
+	    T(test_mm_exit_quiets_cd),
+	};
+#undef T
+	return cmocka_run_group_tests_name("mmu_notifier", tests, NULL, NULL);
+}
