@@ -1528,19 +1528,6 @@ static void test_cd_table_2lvl(void **state)
 	assert_int_equal(counter(f->st, "smmu.faults.f_cd_fetch"), 1);
 }
 
-/* STE.S2T0SZ ... S2PS, packed as STRTAB_STE_2_VTCR (spec 5.2). */
-static uint64_t s2_vtcr(unsigned t0sz, unsigned sl0, unsigned irgn,
-			unsigned orgn, unsigned sh, unsigned tg, unsigned ps)
-{
-	return sm_field_prep(STRTAB_STE_2_VTCR_S2T0SZ, t0sz) |
-	       sm_field_prep(STRTAB_STE_2_VTCR_S2SL0, sl0) |
-	       sm_field_prep(STRTAB_STE_2_VTCR_S2IR0, irgn) |
-	       sm_field_prep(STRTAB_STE_2_VTCR_S2OR0, orgn) |
-	       sm_field_prep(STRTAB_STE_2_VTCR_S2SH0, sh) |
-	       sm_field_prep(STRTAB_STE_2_VTCR_S2TG, tg) |
-	       sm_field_prep(STRTAB_STE_2_VTCR_S2PS, ps);
-}
-
 /* A stage-2-only STE (Config = S2 translate) for VMID vmid over the table
  * at root: AArch64 tables, S2PTW, S2R (faults recorded), no ATS, SHCFG
  * incoming -- the fields Linux's arm_smmu_make_s2_domain_ste() sets. */
@@ -1571,11 +1558,11 @@ static void test_stage2_ste_checks_and_vmid(void **state)
 					PTE_AF | PTE_SHARED | PTE_S2_HAP_READ,
 				    NULL, &f->eb),
 			 0);
-	uint64_t good = s2_vtcr(16, 2, 1, 1, 3, 0, 5);
+	uint64_t good = sm_ste_vtcr(16, 2, 1, 1, 3, 0, 5);
 	s2_ste(f, 2, 9, s2, good);
-	s2_ste(f, 3, 9, s2, s2_vtcr(16, 2, 1, 1, 3, 1, 5)); /* 64K */
-	s2_ste(f, 4, 9, s2, s2_vtcr(16, 3, 1, 1, 3, 0, 5)); /* SL0 3 */
-	s2_ste(f, 5, 9, s2, s2_vtcr(12, 2, 1, 1, 3, 0, 5)); /* T0SZ */
+	s2_ste(f, 3, 9, s2, sm_ste_vtcr(16, 2, 1, 1, 3, 1, 5)); /* 64K */
+	s2_ste(f, 4, 9, s2, sm_ste_vtcr(16, 3, 1, 1, 3, 0, 5)); /* SL0 3 */
+	s2_ste(f, 5, 9, s2, sm_ste_vtcr(12, 2, 1, 1, 3, 0, 5)); /* T0SZ */
 	assert_int_equal(xl(f, 3, SMMUSIM_NO_SSID, VA0, false).event,
 			 SM_EVT_C_BAD_STE);
 	assert_int_equal(xl(f, 4, SMMUSIM_NO_SSID, VA0, false).event,
@@ -1584,7 +1571,7 @@ static void test_stage2_ste_checks_and_vmid(void **state)
 			 SM_EVT_C_BAD_STE);
 	/* T0SZ 16 (48 bits) needs a level-0 start: SL0 1 (level 1, 39 bits)
 	 * would need concatenated tables, not modelled. */
-	s2_ste(f, 6, 9, s2, s2_vtcr(16, 1, 1, 1, 3, 0, 5));
+	s2_ste(f, 6, 9, s2, sm_ste_vtcr(16, 1, 1, 1, 3, 0, 5));
 	assert_int_equal(xl(f, 6, SMMUSIM_NO_SSID, VA0, false).event,
 			 SM_EVT_C_BAD_STE);
 

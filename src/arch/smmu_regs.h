@@ -200,4 +200,33 @@ static inline uint64_t sm_field_prep(uint64_t mask, uint64_t v)
 #define CMDQ_ERR_CERROR_ILL_IDX 1
 #define CMDQ_ERR_CERROR_ABT_IDX 2
 
+/* The STE's stage-2 translation controls, packed as STRTAB_STE_2_VTCR
+ * (S2T0SZ, S2SL0, S2IR0, S2OR0, S2SH0, S2TG, S2PS: spec 5.2, "Stream Table
+ * Entry"; Linux packs the same fields in arm_smmu_make_s2_domain_ste). */
+static inline uint64_t sm_ste_vtcr(unsigned t0sz, unsigned sl0, unsigned irgn,
+				   unsigned orgn, unsigned sh, unsigned tg,
+				   unsigned ps)
+{
+	return sm_field_prep(STRTAB_STE_2_VTCR_S2T0SZ, t0sz) |
+	       sm_field_prep(STRTAB_STE_2_VTCR_S2SL0, sl0) |
+	       sm_field_prep(STRTAB_STE_2_VTCR_S2IR0, irgn) |
+	       sm_field_prep(STRTAB_STE_2_VTCR_S2OR0, orgn) |
+	       sm_field_prep(STRTAB_STE_2_VTCR_S2SH0, sh) |
+	       sm_field_prep(STRTAB_STE_2_VTCR_S2TG, tg) |
+	       sm_field_prep(STRTAB_STE_2_VTCR_S2PS, ps);
+}
+
+/* The CD's word-0 translation controls for TTB0 and the output size (T0SZ,
+ * TG0, IRGN0, ORGN0, SH0, IPS: spec 5.4, "Context Descriptor"). */
+static inline uint64_t sm_cd_tcr(unsigned t0sz, unsigned tg0, unsigned irgn0,
+				 unsigned orgn0, unsigned sh0, unsigned ips)
+{
+	return sm_field_prep(CTXDESC_CD_0_TCR_T0SZ, t0sz) |
+	       sm_field_prep(CTXDESC_CD_0_TCR_TG0, tg0) |
+	       sm_field_prep(CTXDESC_CD_0_TCR_IRGN0, irgn0) |
+	       sm_field_prep(CTXDESC_CD_0_TCR_ORGN0, orgn0) |
+	       sm_field_prep(CTXDESC_CD_0_TCR_SH0, sh0) |
+	       sm_field_prep(CTXDESC_CD_0_TCR_IPS, ips);
+}
+
 #endif

@@ -249,18 +249,6 @@ void sm_ste_make_cdtable(uint64_t ste[SM_ENTRY_QWORDS], uint64_t cdtab_pa,
 	}
 }
 
-uint64_t sm_ste_vtcr(unsigned t0sz, unsigned sl0, unsigned irgn, unsigned orgn,
-		     unsigned sh, unsigned tg, unsigned ps)
-{
-	return sm_field_prep(STRTAB_STE_2_VTCR_S2T0SZ, t0sz) |
-	       sm_field_prep(STRTAB_STE_2_VTCR_S2SL0, sl0) |
-	       sm_field_prep(STRTAB_STE_2_VTCR_S2IR0, irgn) |
-	       sm_field_prep(STRTAB_STE_2_VTCR_S2OR0, orgn) |
-	       sm_field_prep(STRTAB_STE_2_VTCR_S2SH0, sh) |
-	       sm_field_prep(STRTAB_STE_2_VTCR_S2TG, tg) |
-	       sm_field_prep(STRTAB_STE_2_VTCR_S2PS, ps);
-}
-
 void sm_ste_make_s2(uint64_t ste[SM_ENTRY_QWORDS], uint16_t vmid,
 		    uint64_t s2ttb, uint64_t vtcr, unsigned flags)
 {
@@ -292,17 +280,6 @@ void sm_ste_make_nested(uint64_t ste[SM_ENTRY_QWORDS],
 	ste[1] = w1 | STRTAB_STE_1_MEV;
 	for (unsigned i = 2; i < SM_ENTRY_QWORDS; i++)
 		ste[i] = s2[i];
-}
-
-uint64_t sm_cd_tcr(unsigned t0sz, unsigned tg0, unsigned irgn0, unsigned orgn0,
-		   unsigned sh0, unsigned ips)
-{
-	return sm_field_prep(CTXDESC_CD_0_TCR_T0SZ, t0sz) |
-	       sm_field_prep(CTXDESC_CD_0_TCR_TG0, tg0) |
-	       sm_field_prep(CTXDESC_CD_0_TCR_IRGN0, irgn0) |
-	       sm_field_prep(CTXDESC_CD_0_TCR_ORGN0, orgn0) |
-	       sm_field_prep(CTXDESC_CD_0_TCR_SH0, sh0) |
-	       sm_field_prep(CTXDESC_CD_0_TCR_IPS, ips);
 }
 
 static uint64_t cd_word0_common(uint16_t asid, unsigned flags)

@@ -110,9 +110,6 @@ void sm_ste_make_bypass(uint64_t ste[SM_ENTRY_QWORDS]);
 void sm_ste_make_cdtable(uint64_t ste[SM_ENTRY_QWORDS], uint64_t cdtab_pa,
 			 unsigned s1fmt, unsigned s1cdmax, unsigned s1dss,
 			 unsigned flags);
-/* Packed STRTAB_STE_2_VTCR value. */
-uint64_t sm_ste_vtcr(unsigned t0sz, unsigned sl0, unsigned irgn, unsigned orgn,
-		     unsigned sh, unsigned tg, unsigned ps);
 /* Stage-2 translate: VMID @vmid, S2TTB @s2ttb, VTCR @vtcr (sm_ste_vtcr),
  * AArch64, S2PTW, S2R, SHCFG=incoming; flags SM_ENTRY_F_ATS / _STALL (S2S). */
 void sm_ste_make_s2(uint64_t ste[SM_ENTRY_QWORDS], uint16_t vmid,
@@ -123,9 +120,6 @@ void sm_ste_make_nested(uint64_t ste[SM_ENTRY_QWORDS],
 			const uint64_t s1[SM_ENTRY_QWORDS],
 			const uint64_t s2[SM_ENTRY_QWORDS]);
 
-/* CD word-0 translation-control fields for TTB0 (and IPS). */
-uint64_t sm_cd_tcr(unsigned t0sz, unsigned tg0, unsigned irgn0, unsigned orgn0,
-		   unsigned sh0, unsigned ips);
 /* A DMA-API / unmanaged stage-1 domain's CD: @tcr (sm_cd_tcr), EPD1, V,
  * AA64, R, A, ASET, ASID; TTB0 @ttb0; MAIR @mair.  Flags SM_ENTRY_F_STALL
  * (S), SM_ENTRY_F_HTTU (HA, HD). */
