@@ -208,17 +208,29 @@ static int enomem(const struct sm_physmem *pm, struct sm_errbuf *eb,
 				 : "");
 }
 
-int sm_physmem_alloc(struct sm_physmem *pm, enum sm_page_kind kind,
-		     uint64_t *pa, struct sm_errbuf *eb)
+/* The arguments every allocation checks: a memory, somewhere to put the
+ * address, and a kind of page that can be allocated (`what`: "a page" or
+ * "pages", for the message). */
+static int check_alloc(const struct sm_physmem *pm, const uint64_t *pa,
+		       enum sm_page_kind kind, const char *what,
+		       struct sm_errbuf *eb)
 {
-	uint64_t idx;
-
 	if (!pm || !pa)
 		return sm_err(eb, SMMUSIM_EINVAL, "physmem: NULL argument");
 	if (!valid_alloc_kind(kind))
 		return sm_err(eb, SMMUSIM_EINVAL,
-			      "physmem: cannot allocate a page of kind %d",
+			      "physmem: cannot allocate %s of kind %d", what,
 			      (int)kind);
+	return 0;
+}
+
+int sm_physmem_alloc(struct sm_physmem *pm, enum sm_page_kind kind,
+		     uint64_t *pa, struct sm_errbuf *eb)
+{
+	uint64_t idx;
+	int rc = check_alloc(pm, pa, kind, "a page", eb);
+	if (rc < 0)
+		return rc;
 
 	if (pm->free_head != SM_FRAME_NIL) {
 		idx = pm->free_head;
@@ -238,13 +250,9 @@ int sm_physmem_alloc_contig(struct sm_physmem *pm, uint64_t npages,
 			    uint64_t *pa, struct sm_errbuf *eb)
 {
 	uint64_t base_pfn, pfn, start, i;
-
-	if (!pm || !pa)
-		return sm_err(eb, SMMUSIM_EINVAL, "physmem: NULL argument");
-	if (!valid_alloc_kind(kind))
-		return sm_err(eb, SMMUSIM_EINVAL,
-			      "physmem: cannot allocate pages of kind %d",
-			      (int)kind);
+	int rc = check_alloc(pm, pa, kind, "pages", eb);
+	if (rc < 0)
+		return rc;
 	if (npages == 0)
 		return sm_err(eb, SMMUSIM_EINVAL,
 			      "physmem: contiguous allocation of 0 pages");

@@ -72,21 +72,35 @@ static bool tags_match(const struct sm_tc_entry *t, uint32_t vmid,
 	return false;
 }
 
+/* The next way, from `*w` on, of the set of the page or block at `base`
+ * that holds an entry of exactly `level` with matching tags; NULL when
+ * none is left.  Every exact lookup and per-page invalidation is this one
+ * set probe. */
+static inline struct sm_tc_entry *probe(struct sm_tcache *tc, uint64_t base,
+					int level, uint32_t vmid, uint32_t asid,
+					enum sm_tc_asid_match m, uint32_t *w)
+{
+	struct sm_tc_entry *set =
+	    &tc->e[(size_t)set_of(tc, base, level) * tc->ways];
+	for (; *w < tc->ways; (*w)++) {
+		struct sm_tc_entry *t = &set[*w];
+		if (t->level == level && t->va == base &&
+		    tags_match(t, vmid, asid, m))
+			return t;
+	}
+	return NULL;
+}
+
 struct sm_tc_entry *sm_tc_lookup_level(struct sm_tcache *tc, uint32_t vmid,
 				       uint32_t asid, uint64_t va, int level)
 {
 	uint64_t base = va & ~((1ull << sm_level_shift(level)) - 1);
-	struct sm_tc_entry *set =
-	    &tc->e[(size_t)set_of(tc, base, level) * tc->ways];
-	for (uint32_t w = 0; w < tc->ways; w++) {
-		struct sm_tc_entry *t = &set[w];
-		if (t->level == level && t->va == base &&
-		    tags_match(t, vmid, asid, SM_TC_ASID_OR_GLOBAL)) {
-			t->stamp = ++tc->tick;
-			return t;
-		}
-	}
-	return NULL;
+	uint32_t w = 0;
+	struct sm_tc_entry *t =
+	    probe(tc, base, level, vmid, asid, SM_TC_ASID_OR_GLOBAL, &w);
+	if (t)
+		t->stamp = ++tc->tick;
+	return t;
 }
 
 struct sm_tc_entry *sm_tc_lookup(struct sm_tcache *tc, uint32_t vmid,
@@ -166,15 +180,11 @@ static unsigned inv_at(struct sm_tcache *tc, uint64_t base, int level,
 		       uint32_t vmid, uint32_t asid, enum sm_tc_asid_match m)
 {
 	unsigned n = 0;
-	struct sm_tc_entry *set =
-	    &tc->e[(size_t)set_of(tc, base, level) * tc->ways];
-	for (uint32_t w = 0; w < tc->ways; w++) {
-		struct sm_tc_entry *t = &set[w];
-		if (t->level == level && t->va == base &&
-		    tags_match(t, vmid, asid, m)) {
-			drop(tc, t);
-			n++;
-		}
+	struct sm_tc_entry *t;
+	for (uint32_t w = 0;
+	     (t = probe(tc, base, level, vmid, asid, m, &w)) != NULL; w++) {
+		drop(tc, t);
+		n++;
 	}
 	return n;
 }
