@@ -8,6 +8,7 @@
 #include <smmusim/event.h>
 
 #include "base/alloc.h"
+#include "base/oatable.h"
 #include "base/vec.h"
 #include "hw/mem/pgtable.h"
 #include "hw/mem/xlate.h"
@@ -114,26 +115,29 @@ static uint64_t hash2(uint64_t a, uint64_t b)
 	return h ^ (h >> 32);
 }
 
+static bool streak_used(const void *slot)
+{
+	return ((const struct sm_streak *)slot)->used;
+}
+
+static uint64_t streak_hash(const void *slot)
+{
+	const struct sm_streak *s = slot;
+	return hash2(s->k1, s->k2);
+}
+
+static const struct sm_oa_ops streak_ops = {sizeof(struct sm_streak),
+					    streak_used, streak_hash};
+
 static struct sm_streak *streak_find(struct sm_oracle *o, uint64_t k1,
 				     uint64_t k2, bool create)
 {
 	if (create && (o->nstreak + 1) * 2 > o->capstreak) {
-		size_t ncap = o->capstreak * 2;
-		struct sm_streak *nt = sm_calloc(o->alloc, ncap * sizeof(*nt));
-		if (!nt)
+		void *slots = o->streak;
+		if (sm_oa_grow(o->alloc, &slots, &o->capstreak, 64,
+			       &streak_ops) < 0)
 			return NULL;
-		for (size_t i = 0; i < o->capstreak; i++) {
-			struct sm_streak *s = &o->streak[i];
-			if (!s->used)
-				continue;
-			size_t j = hash2(s->k1, s->k2) & (ncap - 1);
-			while (nt[j].used)
-				j = (j + 1) & (ncap - 1);
-			nt[j] = *s;
-		}
-		sm_free(o->alloc, o->streak, o->capstreak * sizeof(*o->streak));
-		o->streak = nt;
-		o->capstreak = ncap;
+		o->streak = slots;
 	}
 	size_t j = hash2(k1, k2) & (o->capstreak - 1);
 	while (o->streak[j].used) {

@@ -23,6 +23,7 @@
 
 #include "arch/vmsa.h"
 #include "base/alloc.h"
+#include "base/oatable.h"
 #include "base/vec.h"
 #include "trace/import_qemu.h"
 
@@ -120,27 +121,26 @@ static size_t page_hash(uint32_t dom, uint64_t va, unsigned shift)
 	return (size_t)(h ^ (h >> 29));
 }
 
+static bool page_used(const void *slot)
+{
+	return ((const struct sm_import_page *)slot)->dom != 0;
+}
+
+static uint64_t page_slot_hash(const void *slot)
+{
+	const struct sm_import_page *p = slot;
+	return page_hash(p->dom, p->va, p->shift);
+}
+
 static int pages_grow(struct sm_importer *im)
 {
-	size_t new_cap = im->cap_pages ? im->cap_pages * 2 : 1024;
-	struct sm_import_page *np = sm_calloc(im->a, new_cap * sizeof(*np));
+	static const struct sm_oa_ops ops = {sizeof(struct sm_import_page),
+					     page_used, page_slot_hash};
+	void *slots = im->pages;
 
-	if (!np)
+	if (sm_oa_grow(im->a, &slots, &im->cap_pages, 1024, &ops) < 0)
 		return sm_import_nomem(im);
-	for (size_t i = 0; i < im->cap_pages; i++) {
-		const struct sm_import_page *o = &im->pages[i];
-		size_t j;
-
-		if (!o->dom)
-			continue;
-		j = page_hash(o->dom, o->va, o->shift) & (new_cap - 1);
-		while (np[j].dom)
-			j = (j + 1) & (new_cap - 1);
-		np[j] = *o;
-	}
-	sm_free(im->a, im->pages, im->cap_pages * sizeof(*im->pages));
-	im->pages = np;
-	im->cap_pages = new_cap;
+	im->pages = slots;
 	return 0;
 }
 
