@@ -13,8 +13,8 @@
 #include "sim/sim_internal.h"
 
 #include <inttypes.h>
-#include <string.h>
 
+#include "arch/smmu_cmd.h"
 #include "arch/smmu_regs.h"
 #include "arch/tlbi.h"
 #include "arch/vmsa.h"
@@ -173,61 +173,32 @@ int sm_sim_tlbi_operand(struct smmusim *s, const struct smmusim_event *ev,
 
 /* ---- raw SMMU command ---- */
 
-/* The value and width limit of the command field sm_smmu_cmd_encode()
- * refused, for the error message. */
-static void cmd_field_limit(const struct sm_cmd_fields *f, const char *field,
-			    uint64_t *v, uint64_t *max)
-{
-	static const struct {
-		const char *name;
-		uint64_t max;
-	} lim[] = {{"op", 0xff},     {"asid", 0xffff}, {"vmid", 0xffff},
-		   {"tg", 3},	     {"num", 31},      {"scale", 31},
-		   {"ttl", 3},	     {"leaf", 1},      {"range", 31},
-		   {"ssid", 0xfffff}};
-	const uint64_t val[] = {f->opcode, f->asid, f->vmid, f->tg,    f->num,
-				f->scale,  f->ttl,  f->leaf, f->range, f->ssid};
-	*v = 0;
-	*max = 0;
-	for (size_t i = 0; i < sizeof(lim) / sizeof(lim[0]); i++)
-		if (!strcmp(lim[i].name, field)) {
-			*v = val[i];
-			*max = lim[i].max;
-		}
-	if (!strcmp(field, "range") && f->opcode == CMDQ_OP_ATC_INV)
-		*max = ATC_INV_SIZE_ALL; /* ATC_INV's SIZE */
-}
-
+/* A trace's `cmd` line, or a library user's cmd event, built by the one
+ * command builder (arch/smmu_cmd.h), which checks every field against its
+ * range and names the first that does not fit.  SSV = 1 when ssid is given;
+ * a trace's sync waits for completion (CS = SEV); a cmd line has no resp
+ * key, so RESUME takes its response from the ssid's low bits
+ * (docs/trace-format.md, "cmd"). */
 int sm_sim_cmd_words(struct smmusim *s, const struct smmusim_event *ev,
 		     uint64_t c[2])
 {
-	struct sm_cmd_fields f = {
-	    .opcode = ev->opcode,
+	bool ssv = ev->ssid != SMMUSIM_NO_SSID;
+	struct sm_smmu_cmd cmd = {
+	    .op = ev->opcode,
+	    .ssv = ssv,
+	    .ssid = ssv ? ev->ssid : 0,
 	    .sid = ev->sid,
-	    .ssid = ev->ssid,
 	    .asid = ev->asid,
 	    .vmid = ev->vmid,
-	    .addr = ev->va,
 	    .tg = ev->tg,
 	    .num = ev->num,
 	    .scale = ev->scale,
 	    .ttl = ev->ttl,
 	    .leaf = ev->leaf,
 	    .range = ev->range,
+	    .addr = ev->va,
+	    .cs = CMDQ_SYNC_0_CS_SEV,
+	    .resp = ev->opcode == CMDQ_OP_RESUME && ssv ? ev->ssid & 3 : 0,
 	};
-	const char *field = "";
-	uint64_t v, max;
-	int rc = sm_smmu_cmd_encode(&f, c, &field);
-	if (rc >= 0)
-		return 0;
-	if (rc == SMMUSIM_EINVAL)
-		return sm_err(&s->err, rc,
-			      "addr=0x%" PRIx64 " must be 4K aligned (the "
-			      "command's address field starts at bit 12)",
-			      f.addr);
-	cmd_field_limit(&f, field, &v, &max);
-	return sm_err(&s->err, rc,
-		      "%s=%" PRIu64 " is out of range for its command field "
-		      "(0..%" PRIu64 ")",
-		      field, v, max);
+	return sm_smmu_cmd_build(&cmd, c, &s->err);
 }

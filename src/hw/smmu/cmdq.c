@@ -265,39 +265,3 @@ void sm_smmu_ack_cmdq_error(struct sm_smmu *s)
 	s->cmdq_halted = false;
 	s->cmdq_cerror = 0;
 }
-
-/* A trace's `cmd` line, field by field, into command words (until the
- * simulator builds struct sm_smmu_cmd itself). */
-int sm_smmu_cmd_encode(const struct sm_cmd_fields *f, uint64_t c[2],
-		       const char **field)
-{
-	bool ssv = f->ssid != SMMUSIM_NO_SSID;
-	struct sm_smmu_cmd cmd = {
-	    .op = f->opcode,
-	    .sid = f->sid,
-	    .ssv = ssv,
-	    .ssid = ssv ? f->ssid : 0,
-	    .asid = f->asid,
-	    .vmid = f->vmid,
-	    .addr = f->addr,
-	    .tg = f->tg,
-	    .num = f->num,
-	    .scale = f->scale,
-	    .ttl = f->ttl,
-	    .leaf = f->leaf,
-	    .range = f->range,
-	    /* A trace's sync waits for completion: CS = SEV. */
-	    .cs = CMDQ_SYNC_0_CS_SEV,
-	    /* A cmd line has no resp key: RESUME takes its response from
-	     * the ssid's low bits (docs/trace-format.md). */
-	    .resp = f->opcode == CMDQ_OP_RESUME && ssv ? f->ssid & 3 : 0,
-	};
-	enum sm_smmu_cmd_key bad;
-	uint64_t max;
-	int rc = sm_smmu_cmd_check(&cmd, &bad, &max);
-	if (rc) {
-		*field = sm_smmu_cmd_key_name(bad);
-		return rc;
-	}
-	return sm_smmu_cmd_build(&cmd, c, NULL);
-}

@@ -251,23 +251,6 @@ void sm_smmu_atc_inv_cmd(uint64_t c[2], uint32_t sid, uint32_t ssid,
 uint64_t sm_smmu_dvm_apply(void *smmu, const struct sm_tlbi *t,
 			   uint64_t arrive);
 
-/* A trace's `cmd` event field by field.  Kept for the simulator until it
- * fills a struct sm_smmu_cmd and calls sm_smmu_cmd_build() (arch/smmu_cmd.h,
- * the one builder this goes through). */
-struct sm_cmd_fields {
-	unsigned opcode;
-	uint32_t sid, ssid; /* ssid SMMUSIM_NO_SSID: SSV = 0 */
-	uint32_t asid, vmid;
-	uint64_t addr;
-	unsigned tg, num, scale, ttl, leaf, range;
-};
-/* Encode into two command words; a field out of its range names itself in
- * *field and fails (the opcode itself may be anything: an unknown one is
- * the SMMU's to reject with CERROR_ILL).  SSV = 1 when ssid is given, CMD_SYNC
- * gets CS = SEV, RESUME its response from the ssid's low bits. */
-int sm_smmu_cmd_encode(const struct sm_cmd_fields *f, uint64_t c[2],
-		       const char **field);
-
 /* Read-only views for the composition root (src/sim). */
 static inline bool sm_smmu_has_btm(const struct sm_smmu *s)
 {
