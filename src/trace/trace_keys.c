@@ -14,6 +14,7 @@
 
 #include <string.h>
 
+#include "arch/smmu_cmd.h"
 #include "trace/trace_lines.h"
 
 /* ---------------------------------------------------------------------- */
@@ -83,37 +84,18 @@ static const struct sm_trace_word onoff_words[] = {
 /* ---------------------------------------------------------------------- */
 
 /*
- * The only place of the reader that knows SMMU commands: the words of
- * `cmd op=` with their opcodes (SMMUv3 spec chapter 4, FACTS.md 2) and the
- * keys a cmd line may carry.  Both are to come from the one table of SMMU
- * commands (src/arch/smmu_cmd.h) once it exists.
+ * The only place of the reader that knows SMMU commands, and all it knows
+ * comes from the one table of them (arch/smmu_cmd.h, SMMUv3 spec chapter
+ * 4): the words of `cmd op=` with their opcodes, in the table's (opcode)
+ * order, and which keys each command has a field for.  CMD_KEYS are the
+ * keys a cmd line may carry at all, in documented order; their names are
+ * those of the table's members (sm_smmu_cmd_key_name).
  */
 static const struct sm_trace_word cmd_words[] = {
-    {"prefetch_config", 0x01},
-    {"prefetch_addr", 0x02},
-    {"cfgi_ste", 0x03},
-    {"cfgi_ste_range", 0x04},
-    {"cfgi_cd", 0x05},
-    {"cfgi_cd_all", 0x06},
-    {"tlbi_nh_all", 0x10},
-    {"tlbi_nh_asid", 0x11},
-    {"tlbi_nh_va", 0x12},
-    {"tlbi_nh_vaa", 0x13},
-    {"tlbi_el3_all", 0x18},
-    {"tlbi_el3_va", 0x1a},
-    {"tlbi_el2_all", 0x20},
-    {"tlbi_el2_asid", 0x21},
-    {"tlbi_el2_va", 0x22},
-    {"tlbi_el2_vaa", 0x23},
-    {"tlbi_s12_vmall", 0x28},
-    {"tlbi_s2_ipa", 0x2a},
-    {"tlbi_nsnh_all", 0x30},
-    {"atc_inv", 0x40},
-    {"pri_resp", 0x41},
-    {"resume", 0x44},
-    {"stall_term", 0x45},
-    {"sync", 0x46},
-    {NULL, 0},
+#define SM_CMD_WORD_(id, op, name, cls, lay) {name, CMDQ_OP_##id},
+    SM_SMMU_CMDS(SM_CMD_WORD_)
+#undef SM_CMD_WORD_
+	{NULL, 0},
 };
 
 #define CMD_KEYS                                                               \
