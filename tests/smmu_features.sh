@@ -462,6 +462,10 @@ printf 'smmusim-trace 1\ndomain_create dom=1 stage=2\ndomain_create dom=2 parent
 fails "SVA on a nested stream" "" "is attached to nested dom=2; SVA needs a stage-1 stream" <"$tmp/in"
 printf 'smmusim-trace 1\nmm_create mm=1\nbind sid=1 ssid=3 mm=1\ndomain_create dom=1 stage=2\nattach sid=1 dom=1\n' >"$tmp/in"
 fails "stage-2 attach over SVA bonds" "" "sid=0x1 has SVA bonds (ssid=3); a stage-2 domain needs them unbound first" <"$tmp/in"
+printf 'smmusim-trace 1\ncmd op=cfgi_ste_range sid=0 range=0 leaf=1\n' >"$tmp/in"
+fails "a cmd key its command has no field for" "" "t.trace:2:37: cfgi_ste_range has no field for key 'leaf' (its keys: op, sid, range)" <"$tmp/in"
+printf 'smmusim-trace 1\ncmd op=tlbi_s2_ipa vmid=1 addr=0x10000000000000\n' >"$tmp/in"
+fails "a cmd address beyond its field" "" "cmd: addr=0x10000000000000 is out of range for its command field (0x0..0xffffffffff000)" <"$tmp/in"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -105,6 +105,25 @@ static const struct sm_trace_word cmd_words[] = {
 		    OPT(DEV_SSID), OPT(RANGE)                                  \
 	}
 
+/* Does command `op` have a field for cmd key `k`?  A cmd line has no resp
+ * key: RESUME takes its response from ssid's low bits (docs/trace-format.md,
+ * "cmd"), so ssid is RESUME's too.  An opcode outside the table has every
+ * key: the SMMU refuses it (CERROR_ILL), its keys are only range-checked. */
+static bool cmd_has_key(unsigned op, enum sm_trace_key k)
+{
+	const struct sm_smmu_cmd_def *def = sm_smmu_cmd_def(op);
+
+	if (!def || k == K_CMD_OP)
+		return true;
+	if (op == CMDQ_OP_RESUME && k == K_DEV_SSID)
+		return true;
+	for (unsigned i = 0; i < def->nfields; i++)
+		if (!strcmp(sm_smmu_cmd_key_name(def->fields[i].key),
+			    sm_trace_key_defs[k].name))
+			return true;
+	return false;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Keys and events                                                        */
 /* ---------------------------------------------------------------------- */
@@ -184,6 +203,18 @@ const struct sm_trace_event_def *sm_trace_find_event(const char *s, size_t n)
 				    smmusim_event_name(event_defs[i].type)))
 			return &event_defs[i];
 	return NULL;
+}
+
+enum sm_trace_key sm_trace_cmd_stray_key(const struct sm_trace_event_def *d,
+					 unsigned op, const size_t *seen)
+{
+	enum sm_trace_key stray = K_NONE;
+
+	for (const struct sm_trace_ev_key *k = d->keys; k->key != K_NONE; k++)
+		if (seen[k->key] && !cmd_has_key(op, k->key) &&
+		    (stray == K_NONE || seen[k->key] < seen[stray]))
+			stray = k->key;
+	return stray;
 }
 
 /* Several keys fill one field: the same field under another key name or
@@ -340,4 +371,24 @@ void sm_trace_list_words(const struct sm_trace_word *w, char *dst, size_t size)
 			append(dst, size, &pos, ", ");
 		append(dst, size, &pos, w[i].word);
 	}
+}
+
+void sm_trace_list_cmd_keys(const struct sm_trace_event_def *d, unsigned op,
+			    char *dst, size_t size)
+{
+	size_t pos = 0;
+
+	dst[0] = '\0';
+	for (const struct sm_trace_ev_key *k = d->keys; k->key != K_NONE; k++) {
+		if (!cmd_has_key(op, k->key))
+			continue;
+		if (pos)
+			append(dst, size, &pos, ", ");
+		append(dst, size, &pos, sm_trace_key_defs[k->key].name);
+	}
+}
+
+const char *sm_trace_cmd_name(unsigned op)
+{
+	return sm_smmu_cmd_name(op);
 }

@@ -95,6 +95,15 @@ struct sm_trace_event_def {
 /* The event whose keyword is s[0..n), or NULL. */
 const struct sm_trace_event_def *sm_trace_find_event(const char *s, size_t n);
 
+/* A cmd line (event `d`, opcode `op`; seen[]: the column of each key
+ * given, 0 = none): its leftmost key that the command has no field for
+ * (SMMUv3 chapter 4 layouts, arch/smmu_cmd.h), or K_NONE. */
+enum sm_trace_key sm_trace_cmd_stray_key(const struct sm_trace_event_def *d,
+					 unsigned op, const size_t *seen);
+/* The command's name ("cfgi_ste_range"), NULL for an opcode outside the
+ * table. */
+const char *sm_trace_cmd_name(unsigned op);
+
 /* Store the value `v` of key `k` in its field of *ev. */
 void sm_trace_set_field(struct smmusim_event *ev, enum sm_trace_key k,
 			uint64_t v);
@@ -104,6 +113,9 @@ void sm_trace_list_events(char *dst, size_t size);
 /* The keys of `d`; only the required ones with `required_only`. */
 void sm_trace_list_keys(const struct sm_trace_event_def *d, bool required_only,
 			char *dst, size_t size);
+/* The keys command `op` has a field for, op included, in documented order. */
+void sm_trace_list_cmd_keys(const struct sm_trace_event_def *d, unsigned op,
+			    char *dst, size_t size);
 void sm_trace_list_words(const struct sm_trace_word *w, char *dst, size_t size);
 
 #endif

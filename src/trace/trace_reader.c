@@ -180,6 +180,26 @@ static int fill_defaults(struct sm_trace_reader *r,
 	return 0;
 }
 
+/* A cmd line's keys must be fields of its command: leaf=1 on
+ * cfgi_ste_range names a bit that command does not have (its word 1 bit 0
+ * is Range's), so it is refused rather than dropped. */
+static int check_cmd_keys(struct sm_trace_reader *r,
+			  const struct sm_trace_event_def *d,
+			  const size_t *seen, const struct smmusim_event *ev,
+			  struct sm_errbuf *eb)
+{
+	enum sm_trace_key k = sm_trace_cmd_stray_key(d, ev->opcode, seen);
+	char list[256];
+
+	if (k == K_NONE)
+		return 0;
+	sm_trace_list_cmd_keys(d, ev->opcode, list, sizeof(list));
+	return sm_trace_err(r, eb, SMMUSIM_EPARSE, seen[k],
+			    "%s has no field for key '%s' (its keys: %s)",
+			    sm_trace_cmd_name(ev->opcode),
+			    sm_trace_key_defs[k].name, list);
+}
+
 static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 		       struct smmusim_event *ev, struct sm_errbuf *eb)
 {
@@ -204,6 +224,11 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 	rc = fill_defaults(r, d, &kw, seen, ev, eb);
 	if (rc < 0)
 		return rc;
+	if (ev->type == SMMUSIM_EV_CMD) {
+		rc = check_cmd_keys(r, d, seen, ev, eb);
+		if (rc < 0)
+			return rc;
+	}
 
 	if (ev->timing == SMMUSIM_AT) {
 		r->have_at = true;

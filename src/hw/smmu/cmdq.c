@@ -13,7 +13,6 @@
  * errors").
  */
 #include <smmusim/error.h>
-#include <smmusim/event.h>
 
 #include "arch/smmu_regs.h"
 #include "hw/smmu/smmu_internal.h"
