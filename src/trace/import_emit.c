@@ -18,6 +18,7 @@
 
 #include <smmusim/error.h>
 
+#include "arch/smmu_cmd.h"
 #include "trace/import_qemu.h"
 #include "trace/trace_keys.h"
 
@@ -139,44 +140,25 @@ int sm_import_emit_abort(struct sm_importer *im, uint64_t sid, uint64_t iova)
 /* Commands                                                               */
 /* ---------------------------------------------------------------------- */
 
-int sm_import_emit_cmd(struct sm_importer *im, const char *op)
+/* "cmd op=NAME key=value ...": the fields of `keys` that the command has,
+ * in the order of its row of the command table, which is the order of the
+ * trace format's keys.  StreamIDs and addresses in hex. */
+int sm_import_emit_cmd(struct sm_importer *im, const struct sm_smmu_cmd *cmd,
+		       unsigned keys)
 {
-	return emit(im, "cmd op=%s\n", op);
-}
+	const struct sm_smmu_cmd_def *def = sm_smmu_cmd_def((unsigned)cmd->op);
+	int rc = emit(im, "cmd op=%s", def->name);
 
-int sm_import_emit_cmd_sid(struct sm_importer *im, const char *op, uint64_t sid)
-{
-	return emit(im, "cmd op=%s sid=0x%" PRIx64 "\n", op, sid);
-}
+	for (unsigned i = 0; !rc && i < def->nfields; i++) {
+		enum sm_smmu_cmd_key k = def->fields[i].key;
+		bool hex = k == SM_SMMU_CMD_SID || k == SM_SMMU_CMD_ADDR;
 
-int sm_import_emit_cfgi_ste_range(struct sm_importer *im, uint64_t sid,
-				  unsigned range)
-{
-	return emit(im, "cmd op=cfgi_ste_range sid=0x%" PRIx64 " range=%u\n",
-		    sid, range);
-}
-
-int sm_import_emit_tlbi_nh_asid(struct sm_importer *im, int64_t asid)
-{
-	return emit(im, "cmd op=tlbi_nh_asid asid=%" PRId64 "\n", asid);
-}
-
-int sm_import_emit_tlbi_nh_va(struct sm_importer *im, bool vaa, int64_t vmid,
-			      int64_t asid, uint64_t addr, int64_t tg,
-			      uint64_t num, unsigned scale, int64_t ttl,
-			      int64_t leaf)
-{
-	if (vaa)
-		return emit(im,
-			    "cmd op=tlbi_nh_vaa vmid=%" PRId64
-			    " addr=0x%" PRIx64 " tg=%" PRId64 " num=%" PRIu64
-			    " scale=%u ttl=%" PRId64 " leaf=%" PRId64 "\n",
-			    vmid, addr, tg, num, scale, ttl, leaf);
-	return emit(im,
-		    "cmd op=tlbi_nh_va vmid=%" PRId64 " asid=%" PRId64
-		    " addr=0x%" PRIx64 " tg=%" PRId64 " num=%" PRIu64
-		    " scale=%u ttl=%" PRId64 " leaf=%" PRId64 "\n",
-		    vmid, asid, addr, tg, num, scale, ttl, leaf);
+		if (keys & (1u << k))
+			rc = emit(im, hex ? " %s=0x%" PRIx64 : " %s=%" PRIu64,
+				  sm_smmu_cmd_key_name(k),
+				  sm_smmu_cmd_get(cmd, k));
+	}
+	return rc ? rc : emit(im, "\n");
 }
 
 int sm_import_emit_no_detail(struct sm_importer *im, uint64_t line,

@@ -79,7 +79,8 @@ struct sm_qemu_cap {
 /* The importer                                                           */
 /* ---------------------------------------------------------------------- */
 
-struct sm_qemu_cmd; /* an SMMU command as QEMU 7.2 names it */
+struct sm_smmu_cmd;	/* arch/smmu_cmd.h */
+struct sm_smmu_cmd_def; /* a row of the SMMU command table */
 
 /* The state rebuilt from translations (import_walks.c). */
 struct sm_import_stream;
@@ -120,10 +121,11 @@ struct sm_importer {
 	struct sm_import_pending_map *pend;
 	size_t n_pend, cap_pend;
 
-	/* command in progress */
-	const struct sm_qemu_cmd *cmd; /* awaiting its detail line, or NULL */
+	/* command in progress: one awaiting its detail line (or NULL), and
+	 * the TLBI_NH_VA(A) taking range pieces */
+	const struct sm_smmu_cmd_def *cmd;
 	uint64_t cmd_line;
-	const struct sm_qemu_cmd *range_cmd; /* TLBI_NH_VA(A) taking pieces */
+	const struct sm_smmu_cmd_def *range_cmd;
 	unsigned range_pieces;
 
 	struct sm_import_stream *streams;
@@ -204,19 +206,10 @@ int sm_import_emit_iommu_map(struct sm_importer *im, uint32_t dom, uint64_t va,
 int sm_import_emit_dev_access(struct sm_importer *im, uint32_t sid, uint64_t va,
 			      bool write);
 int sm_import_emit_abort(struct sm_importer *im, uint64_t sid, uint64_t iova);
-/* "cmd op=NAME" with no field. */
-int sm_import_emit_cmd(struct sm_importer *im, const char *op);
-/* "cmd op=NAME sid=S" (CFGI_STE, CFGI_CD, CFGI_CD_ALL). */
-int sm_import_emit_cmd_sid(struct sm_importer *im, const char *op,
-			   uint64_t sid);
-int sm_import_emit_cfgi_ste_range(struct sm_importer *im, uint64_t sid,
-				  unsigned range);
-int sm_import_emit_tlbi_nh_asid(struct sm_importer *im, int64_t asid);
-/* TLBI_NH_VA (with asid) or, with vaa, TLBI_NH_VAA (without). */
-int sm_import_emit_tlbi_nh_va(struct sm_importer *im, bool vaa, int64_t vmid,
-			      int64_t asid, uint64_t addr, int64_t tg,
-			      uint64_t num, unsigned scale, int64_t ttl,
-			      int64_t leaf);
+/* "cmd op=NAME key=value ...": the fields of cmd that are in `keys` (a mask
+ * of 1 << enum sm_smmu_cmd_key) and in the command. */
+int sm_import_emit_cmd(struct sm_importer *im, const struct sm_smmu_cmd *cmd,
+		       unsigned keys);
 int sm_import_emit_no_detail(struct sm_importer *im, uint64_t line,
 			     const char *op);
 int sm_import_emit_illegal(struct sm_importer *im, const char *s, size_t n);
