@@ -17,6 +17,7 @@
 #include <smmusim/error.h>
 
 #include "base/vec.h"
+#include "arch/smmu_cmd.h"
 #include "arch/smmu_regs.h"
 #include "kernel/iommu/arm-smmu-v3/internal.h"
 
@@ -25,11 +26,12 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
+/* CMD_SYNC with CS = SEV, as arm_smmu_cmdq_build_sync_cmd without MSI. */
 static void cmd_sync(uint64_t c[2])
 {
-	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_CMD_SYNC) |
-	       sm_field_prep(CMDQ_SYNC_0_CS, CMDQ_SYNC_0_CS_SEV);
-	c[1] = 0;
+	sm_smmu_cmd_build(&(struct sm_smmu_cmd){.op = CMDQ_OP_CMD_SYNC,
+						.cs = CMDQ_SYNC_0_CS_SEV},
+			  c, NULL);
 }
 
 static uint32_t q_used(const struct sm_smmu_drv *d)

@@ -23,6 +23,7 @@
 #include <smmusim/error.h>
 
 #include "base/alloc.h"
+#include "arch/smmu_cmd.h"
 #include "arch/smmu_regs.h"
 #include "kernel/iommu/arm-smmu-v3/internal.h"
 
@@ -30,17 +31,20 @@
 
 static void cmd_tlbi_nh_asid(uint64_t c[2], uint16_t asid)
 {
-	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_TLBI_NH_ASID) |
-	       sm_field_prep(CMDQ_TLBI_0_ASID, asid);
-	c[1] = 0;
+	sm_smmu_cmd_build(
+	    &(struct sm_smmu_cmd){.op = CMDQ_OP_TLBI_NH_ASID, .asid = asid}, c,
+	    NULL);
 }
 
+/* TG = 0: the single-granule form (no range invalidation). */
 static void cmd_tlbi_nh_va(uint64_t c[2], uint16_t asid, uint64_t va, bool leaf)
 {
-	/* TG = 0: the single-granule form (no range invalidation). */
-	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_TLBI_NH_VA) |
-	       sm_field_prep(CMDQ_TLBI_0_ASID, asid);
-	c[1] = (va & CMDQ_TLBI_1_VA_MASK) | (leaf ? CMDQ_TLBI_1_LEAF : 0);
+	sm_smmu_cmd_build(
+	    &(struct sm_smmu_cmd){.op = CMDQ_OP_TLBI_NH_VA,
+				  .asid = asid,
+				  .addr = va & CMDQ_TLBI_1_VA_MASK,
+				  .leaf = leaf},
+	    c, NULL);
 }
 
 static int inv_asid(struct sm_os *os, uint16_t asid, uint64_t *t)

@@ -23,55 +23,65 @@
 #include "base/alloc.h"
 #include "engine/config.h"
 #include "hw/mem/pgtable.h"
+#include "arch/smmu_cmd.h"
 #include "arch/smmu_regs.h"
 #include "kernel/iommu/arm-smmu-v3/internal.h"
 
-/* ---- command builders (one 16-byte command each) ---- */
+/* ---- commands, by the one builder (arch/smmu_cmd.h) ---- */
 
 static void cmd_cfgi_ste(uint64_t c[2], uint32_t sid)
 {
-	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_CFGI_STE) |
-	       sm_field_prep(CMDQ_CFGI_0_SID, sid);
-	c[1] = CMDQ_CFGI_1_LEAF;
+	sm_smmu_cmd_build(&(struct sm_smmu_cmd){.op = CMDQ_OP_CFGI_STE,
+						.sid = sid,
+						.leaf = 1},
+			  c, NULL);
 }
 
 static void cmd_cfgi_cd(uint64_t c[2], uint32_t sid, uint32_t ssid, bool leaf)
 {
-	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_CFGI_CD) |
-	       sm_field_prep(CMDQ_CFGI_0_SSID, ssid) |
-	       sm_field_prep(CMDQ_CFGI_0_SID, sid);
-	c[1] = leaf ? CMDQ_CFGI_1_LEAF : 0;
+	sm_smmu_cmd_build(
+	    &(struct sm_smmu_cmd){
+		.op = CMDQ_OP_CFGI_CD, .sid = sid, .ssid = ssid, .leaf = leaf},
+	    c, NULL);
 }
 
+/* CMD_CFGI_ALL: CFGI_STE_RANGE with Range = 31. */
 static void cmd_cfgi_all(uint64_t c[2])
 {
-	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_CFGI_ALL);
-	c[1] = sm_field_prep(CMDQ_CFGI_1_RANGE, 31);
+	sm_smmu_cmd_build(
+	    &(struct sm_smmu_cmd){.op = CMDQ_OP_CFGI_ALL, .range = 31}, c,
+	    NULL);
 }
 
 static void cmd_tlbi_nsnh_all(uint64_t c[2])
 {
-	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_TLBI_NSNH_ALL);
-	c[1] = 0;
+	sm_smmu_cmd_build(&(struct sm_smmu_cmd){.op = CMDQ_OP_TLBI_NSNH_ALL}, c,
+			  NULL);
 }
 
+/* arm_smmu_page_response: SSV only when the request had a PASID. */
 static void cmd_pri_resp(uint64_t c[2], uint32_t sid, uint32_t ssid, bool ok)
 {
-	c[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_PRI_RESP) | CMDQ_0_SSV |
-	       sm_field_prep(CMDQ_PRI_0_SSID, ssid) |
-	       sm_field_prep(CMDQ_PRI_0_SID, sid);
-	c[1] = sm_field_prep(CMDQ_PRI_1_RESP,
-			     ok ? CMDQ_PRI_1_RESP_SUCC : CMDQ_PRI_1_RESP_FAIL);
+	bool ssv = ssid != SMMUSIM_NO_SSID;
+	sm_smmu_cmd_build(
+	    &(struct sm_smmu_cmd){.op = CMDQ_OP_PRI_RESP,
+				  .sid = sid,
+				  .ssv = ssv,
+				  .ssid = ssv ? ssid : 0,
+				  .resp = ok ? CMDQ_PRI_1_RESP_SUCC
+					     : CMDQ_PRI_1_RESP_FAIL},
+	    c, NULL);
 }
 
 static void cmd_resume(uint64_t c[2], uint32_t sid, uint16_t stag, bool retry)
 {
-	c[0] =
-	    sm_field_prep(CMDQ_0_OP, CMDQ_OP_RESUME) |
-	    sm_field_prep(CMDQ_RESUME_0_SID, sid) |
-	    sm_field_prep(CMDQ_RESUME_0_RESP, retry ? CMDQ_RESUME_0_RESP_RETRY
-						    : CMDQ_RESUME_0_RESP_ABORT);
-	c[1] = sm_field_prep(CMDQ_RESUME_1_STAG, stag);
+	sm_smmu_cmd_build(
+	    &(struct sm_smmu_cmd){.op = CMDQ_OP_RESUME,
+				  .sid = sid,
+				  .resp = retry ? CMDQ_RESUME_0_RESP_RETRY
+						: CMDQ_RESUME_0_RESP_ABORT,
+				  .stag = stag},
+	    c, NULL);
 }
 
 /* ---- stream table ---- */
