@@ -158,44 +158,41 @@ static const struct sm_smmu_cmd_def *want_cmd(struct sm_importer *im,
 	return NULL;
 }
 
-/* smmuv3_cmdq_cfgi_ste: the StreamID of CMD_CFGI_STE. */
-int sm_import_on_cfgi_ste(struct sm_importer *im, const struct sm_qemu_cap *c)
+/* The pending command's detail line `ev` (kind `d`) gave the fields of
+ * `cmd` in `keys`: the command, written. */
+static int write_detail(struct sm_importer *im, enum cmd_detail d,
+			const char *ev, struct sm_smmu_cmd cmd, unsigned keys)
 {
-	const struct sm_smmu_cmd_def *def =
-	    want_cmd(im, CD_STE, "smmuv3_cmdq_cfgi_ste");
+	const struct sm_smmu_cmd_def *def = want_cmd(im, d, ev);
 
 	if (!def)
 		return SMMUSIM_EPARSE;
+	cmd.op = def->op;
 	im->st.commands++;
-	return sm_import_emit_cmd(
-	    im, &(struct sm_smmu_cmd){.op = def->op, .sid = c[0].u}, KEY(SID));
+	return sm_import_emit_cmd(im, &cmd, keys);
+}
+
+/* smmuv3_cmdq_cfgi_ste: the StreamID of CMD_CFGI_STE. */
+int sm_import_on_cfgi_ste(struct sm_importer *im, const struct sm_qemu_cap *c)
+{
+	return write_detail(im, CD_STE, "smmuv3_cmdq_cfgi_ste",
+			    (struct sm_smmu_cmd){.sid = c[0].u}, KEY(SID));
 }
 
 /* smmuv3_cmdq_cfgi_cd: CMD_CFGI_CD(_ALL).  QEMU 7.2 prints the StreamID
  * only, not the SubstreamID. */
 int sm_import_on_cfgi_cd(struct sm_importer *im, const struct sm_qemu_cap *c)
 {
-	const struct sm_smmu_cmd_def *def =
-	    want_cmd(im, CD_CD, "smmuv3_cmdq_cfgi_cd");
-
-	if (!def)
-		return SMMUSIM_EPARSE;
-	im->st.commands++;
-	return sm_import_emit_cmd(
-	    im, &(struct sm_smmu_cmd){.op = def->op, .sid = c[0].u}, KEY(SID));
+	return write_detail(im, CD_CD, "smmuv3_cmdq_cfgi_cd",
+			    (struct sm_smmu_cmd){.sid = c[0].u}, KEY(SID));
 }
 
-/* smmuv3_cmdq_tlbi_nh: CMD_TLBI_NH_ALL or CMD_TLBI_NSNH_ALL. */
+/* smmuv3_cmdq_tlbi_nh: CMD_TLBI_NH_ALL or CMD_TLBI_NSNH_ALL, no field. */
 int sm_import_on_tlbi_nh(struct sm_importer *im, const struct sm_qemu_cap *c)
 {
-	const struct sm_smmu_cmd_def *def =
-	    want_cmd(im, CD_NH, "smmuv3_cmdq_tlbi_nh");
-
 	(void)c;
-	if (!def)
-		return SMMUSIM_EPARSE;
-	im->st.commands++;
-	return sm_import_emit_cmd(im, &(struct sm_smmu_cmd){.op = def->op}, 0);
+	return write_detail(im, CD_NH, "smmuv3_cmdq_tlbi_nh",
+			    (struct sm_smmu_cmd){0}, 0);
 }
 
 /* smmuv3_cmdq_tlbi_nh_asid: the ASID of CMD_TLBI_NH_ASID. */
