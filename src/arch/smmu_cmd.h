@@ -34,8 +34,9 @@
  *   Building.  sm_smmu_cmd_build(&cmd, w, eb) writes w[0] and w[1].  Every
  *   member is range-checked first, in enum sm_smmu_cmd_key order, against
  *   its field in this command or, for a member the command does not have,
- *   against the field it fills in the commands that do (a trace line's key
- *   is checked even when its opcode ignores it).  The first one that does
+ *   against the field it fills in the commands that do (an event submitted
+ *   through the API carries every member; the trace reader refuses a key its
+ *   command has no field for before it gets here).  The first one that does
  *   not fit fails the build with SMMUSIM_ERANGE and "vmid=65536 is out of
  *   range for its command field (0..65535)" in eb, or, for an address with
  *   bits below its field, SMMUSIM_EINVAL and "addr=0x1001 must be 4K aligned
