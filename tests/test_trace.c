@@ -17,6 +17,8 @@
 #include "helpers.h"
 
 #include "base/errbuf.h"
+#include "arch/smmu_cmd.h"
+#include "trace/trace_keys.h"
 #include "trace/trace_reader.h"
 
 #define HDR "smmusim-trace 1\n"
@@ -765,6 +767,56 @@ static void test_event_names(void **state)
 	assert_null(smmusim_event_name((enum smmusim_event_type) - 1));
 }
 
+/* docs/trace-format.md's table of cmd ops is the command table's: one row
+ * per command, in table order, with its opcode and exactly the keys the
+ * reader takes for it (src/arch/smmu_cmd.h is the one place; this keeps the
+ * docs from drifting). */
+static void test_cmd_docs_follow_table(void **state)
+{
+	(void)state;
+	const char *dir = getenv("SMMUSIM_DOCS");
+	char path[4096], line[1024];
+	if (!dir) {
+		skip();
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/trace-format.md", dir);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	const struct sm_trace_event_def *cmd = sm_trace_find_event("cmd", 3);
+	assert_non_null(cmd);
+	unsigned row = 0;
+	while (fgets(line, sizeof(line), f)) {
+		char name[64];
+		unsigned op;
+		if (sscanf(line, "| `%63[a-z0-9_]` | 0x%x |", name, &op) != 2)
+			continue;
+		assert_true(row < SM_SMMU_CMD_COUNT);
+		const struct sm_smmu_cmd_def *d = &sm_smmu_cmd_defs[row++];
+		assert_string_equal(name, d->name);
+		assert_int_equal(op, d->op);
+		const char *keys = strchr(strchr(line + 1, '|') + 1, '|');
+		for (unsigned i = 0; cmd->keys[i].key != K_NONE; i++) {
+			enum sm_trace_key k = cmd->keys[i].key;
+			char want[32];
+			if (k == K_CMD_OP)
+				continue;
+			snprintf(want, sizeof(want), "`%s`",
+				 sm_trace_key_defs[k].name);
+			if ((strstr(keys, want) != NULL) !=
+			    sm_trace_cmd_has_key(d->op, k))
+				fail_msg("docs/trace-format.md: %s %s key %s",
+					 d->name,
+					 sm_trace_cmd_has_key(d->op, k)
+					     ? "lacks"
+					     : "lists a stray",
+					 want);
+		}
+	}
+	fclose(f);
+	assert_int_equal(row, SM_SMMU_CMD_COUNT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -782,6 +834,7 @@ int main(void)
 	    cmocka_unit_test(test_out_of_memory),
 	    cmocka_unit_test(test_nul_byte),
 	    cmocka_unit_test(test_event_names),
+	    cmocka_unit_test(test_cmd_docs_follow_table),
 	};
 	return cmocka_run_group_tests_name("trace_reader", tests, NULL, NULL);
 }

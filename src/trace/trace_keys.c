@@ -109,7 +109,7 @@ static const struct sm_trace_word cmd_words[] = {
  * key: RESUME takes its response from ssid's low bits (docs/trace-format.md,
  * "cmd"), so ssid is RESUME's too.  An opcode outside the table has every
  * key: the SMMU refuses it (CERROR_ILL), its keys are only range-checked. */
-static bool cmd_has_key(unsigned op, enum sm_trace_key k)
+bool sm_trace_cmd_has_key(unsigned op, enum sm_trace_key k)
 {
 	const struct sm_smmu_cmd_def *def = sm_smmu_cmd_def(op);
 
@@ -211,7 +211,7 @@ enum sm_trace_key sm_trace_cmd_stray_key(const struct sm_trace_event_def *d,
 	enum sm_trace_key stray = K_NONE;
 
 	for (const struct sm_trace_ev_key *k = d->keys; k->key != K_NONE; k++)
-		if (seen[k->key] && !cmd_has_key(op, k->key) &&
+		if (seen[k->key] && !sm_trace_cmd_has_key(op, k->key) &&
 		    (stray == K_NONE || seen[k->key] < seen[stray]))
 			stray = k->key;
 	return stray;
@@ -380,7 +380,7 @@ void sm_trace_list_cmd_keys(const struct sm_trace_event_def *d, unsigned op,
 
 	dst[0] = '\0';
 	for (const struct sm_trace_ev_key *k = d->keys; k->key != K_NONE; k++) {
-		if (!cmd_has_key(op, k->key))
+		if (!sm_trace_cmd_has_key(op, k->key))
 			continue;
 		if (pos)
 			append(dst, size, &pos, ", ");

@@ -104,6 +104,11 @@ enum sm_trace_key sm_trace_cmd_stray_key(const struct sm_trace_event_def *d,
  * table. */
 const char *sm_trace_cmd_name(unsigned op);
 
+/* Does command `op` take the cmd line's key `k` (its field in the SMMU
+ * command table, src/arch/smmu_cmd.h)?  Every key for an opcode outside
+ * the table. */
+bool sm_trace_cmd_has_key(unsigned op, enum sm_trace_key k);
+
 /* Store the value `v` of key `k` in its field of *ev. */
 void sm_trace_set_field(struct smmusim_event *ev, enum sm_trace_key k,
 			uint64_t v);
