@@ -4,20 +4,24 @@
  *
  * Registry
  * --------
- * Counters and histograms live in two independent registries (a counter and
- * a histogram may share a name).  Each registered object is allocated on its
- * own, together with its name (flexible array member), and is never moved or
- * freed before sm_stats_free(): that is what lets models keep a plain
- * `uint64_t *` and do `(*ctr)++` on the hot path.  Lookup by name goes
- * through a small open-addressing hash table (FNV-1a, linear probing, load
- * factor <= 1/2, power-of-two capacity) whose slots only hold pointers, so
- * rehashing never moves the objects themselves.
+ * Every row of the stats table (engine/stat_defs.h) that is one name is
+ * registered when the registry is created: a counter row's value is slot ID
+ * of the array ctr[], inside struct sm_stats, and a histogram row's
+ * histogram is allocated then and pointed to by slot ID of hist[].  Models
+ * keep the two arrays (sm_stats_ctrs(), sm_stats_hists()) and count by ID,
+ * so the table is the only place a stat is written; a family row's members
+ * are registered later, one by one, by the models that know them (the TLBI
+ * operands, the SMMU commands, the PEs, the flush routines).
  *
- * Every new name is first checked against the registry's table of stat
- * definitions (engine/stat_defs.h; a linear scan, done once per name when
- * the simulator is built, never on the hot path); a name the table lacks is
- * refused and the first such error is kept with its message.  Each item
- * keeps a pointer to its row.
+ * Counters and histograms have two independent name indexes (a counter and
+ * a histogram may share a name), for the reports and sm_stats_find().  An
+ * index item holds the name (flexible array member), its row and where the
+ * value is: ctr[ID] for a row, the item itself for a family member, which
+ * is allocated on its own and never moved or freed before sm_stats_free(),
+ * so a member's `uint64_t *` stays valid.  Lookup by name goes through a
+ * small open-addressing hash table (FNV-1a, linear probing, load factor <=
+ * 1/2, power-of-two capacity) whose slots only hold pointers, so rehashing
+ * never moves the items themselves.
  *
  * Iteration is in strcmp order of the names, which makes reports stable
  * across runs regardless of registration order.  The sorted index is built
@@ -80,8 +84,7 @@
 #include "base/errbuf.h"
 #include "base/vec.h"
 
-/* Longest name accepted by sm_stats_counterf() and
- * sm_stats_family_counter() (excluding the NUL). */
+/* Longest family member name accepted (excluding the NUL). */
 #define SM_STATS_NAME_MAX 255
 
 #define SM_HIST_SUB_BITS 4
@@ -89,7 +92,8 @@
 #define SM_HIST_BUCKETS (SM_HIST_SUB * (64 - SM_HIST_SUB_BITS + 1)) /* 976 */
 
 struct sm_counter_item {
-	uint64_t value; /* first member: the item pointer is the counter */
+	uint64_t *value; /* &ctr[ID] for a row, &own for a family member */
+	uint64_t own;
 	const struct smmusim_stat_def *def;
 	char name[];
 };
@@ -128,13 +132,12 @@ struct sm_reg {
 
 struct sm_stats {
 	const struct smmusim_allocator *a;
-	const struct smmusim_stat_def
-	    *defs; /* the table names are checked in */
-	size_t ndefs;
 	struct sm_reg ctrs;
 	struct sm_reg hists;
 	int err; /* the first registration error, 0 if none */
 	struct sm_errbuf eb;
+	struct sm_hist *hist[SM_STAT_COUNT_]; /* by ID; NULL: no histogram */
+	uint64_t ctr[SM_STAT_COUNT_];	      /* by ID */
 };
 
 /* ---- generic name registry -------------------------------------------- */
@@ -200,10 +203,11 @@ static int reg_reserve(struct sm_reg *r, const struct smmusim_allocator *a)
 	return SM_VEC_RESERVE(a, r->sorted, r->sorted_cap, r->n + 1, 32);
 }
 
-/* Add the object named `name` (hash h, not registered yet), zeroed; NULL
- * only when out of memory, with nothing changed. */
+/* Add the item named `name` (hash h, not registered yet) of row `def`,
+ * zeroed otherwise; NULL only when out of memory, with nothing changed. */
 static void *reg_add(struct sm_reg *r, const struct smmusim_allocator *a,
-		     const char *name, uint64_t h)
+		     const char *name, uint64_t h,
+		     const struct smmusim_stat_def *def)
 {
 	if (reg_reserve(r, a))
 		return NULL;
@@ -212,6 +216,7 @@ static void *reg_add(struct sm_reg *r, const struct smmusim_allocator *a,
 	if (!obj)
 		return NULL;
 	memcpy((char *)obj + r->hdr, name, len + 1);
+	*(const struct smmusim_stat_def **)((char *)obj + r->defoff) = def;
 	reg_place(r->slots, r->cap, h, obj);
 	r->n++;
 	r->dirty = true;
@@ -258,10 +263,29 @@ static const struct sm_reg_ent *reg_sorted(const struct sm_reg *cr)
 
 /* ---- registry API ------------------------------------------------------- */
 
-int sm_stats_new_table(struct sm_stats **out, const struct smmusim_allocator *a,
-		       const struct smmusim_stat_def *defs, size_t n)
+/* Register every row of the table that is one name, under its ID. */
+static int register_rows(struct sm_stats *s)
 {
-	if (!out || (!defs && n))
+	for (size_t id = 0; id < SM_STAT_COUNT_; id++) {
+		const struct smmusim_stat_def *d = &sm_stat_defs[id];
+		if (sm_stat_def_is_family(d))
+			continue;
+		bool hist = d->kind == SMMUSIM_STAT_HISTOGRAM;
+		struct sm_reg *r = hist ? &s->hists : &s->ctrs;
+		void *obj = reg_add(r, s->a, d->name, sm_hash(d->name), d);
+		if (!obj)
+			return SMMUSIM_ENOMEM;
+		if (hist)
+			s->hist[id] = obj;
+		else
+			((struct sm_counter_item *)obj)->value = &s->ctr[id];
+	}
+	return 0;
+}
+
+int sm_stats_new(struct sm_stats **out, const struct smmusim_allocator *a)
+{
+	if (!out)
 		return SMMUSIM_EINVAL;
 	*out = NULL;
 	a = sm_alloc_or_default(a);
@@ -269,21 +293,19 @@ int sm_stats_new_table(struct sm_stats **out, const struct smmusim_allocator *a,
 	if (!s)
 		return SMMUSIM_ENOMEM;
 	s->a = a;
-	s->defs = defs;
-	s->ndefs = n;
 	s->ctrs.size = sizeof(struct sm_counter_item);
 	s->ctrs.hdr = offsetof(struct sm_counter_item, name);
 	s->ctrs.defoff = offsetof(struct sm_counter_item, def);
 	s->hists.size = sizeof(struct sm_hist);
 	s->hists.hdr = offsetof(struct sm_hist, name);
 	s->hists.defoff = offsetof(struct sm_hist, def);
+	int rc = register_rows(s);
+	if (rc) {
+		sm_stats_free(s);
+		return rc;
+	}
 	*out = s;
 	return 0;
-}
-
-int sm_stats_new(struct sm_stats **out, const struct smmusim_allocator *a)
-{
-	return sm_stats_new_table(out, a, sm_stat_defs, SM_STAT_COUNT_);
 }
 
 void sm_stats_free(struct sm_stats *s)
@@ -294,6 +316,16 @@ void sm_stats_free(struct sm_stats *s)
 	reg_free(&s->ctrs, a);
 	reg_free(&s->hists, a);
 	sm_free(a, s, sizeof(*s));
+}
+
+uint64_t *sm_stats_ctrs(struct sm_stats *s)
+{
+	return s->ctr;
+}
+
+struct sm_hist *const *sm_stats_hists(struct sm_stats *s)
+{
+	return s->hist;
 }
 
 int sm_stats_error(const struct sm_stats *s)
@@ -321,157 +353,77 @@ static void *stat_fail(struct sm_stats *s, int code, const char *fmt, ...)
 	return NULL;
 }
 
-static struct sm_reg *reg_of(struct sm_stats *s, enum smmusim_stat_kind kind)
+/* "smmu.cmd.<op>" with the placeholder replaced by `member` in `name`;
+ * false if the result is no member of the row (or too long). */
+static bool member_name(const struct smmusim_stat_def *row, const char *member,
+			char name[SM_STATS_NAME_MAX + 1])
 {
-	return kind == SMMUSIM_STAT_HISTOGRAM ? &s->hists : &s->ctrs;
-}
-
-/*
- * Find, or register, the stat `name` of `kind`.  A new one is checked
- * against row `def`, or, when def is NULL, looked up in the registry's
- * table; a name the table does not have is refused.
- */
-static void *stat_get(struct sm_stats *s, enum smmusim_stat_kind kind,
-		      const struct smmusim_stat_def *def, const char *name)
-{
-	struct sm_reg *r = reg_of(s, kind);
-	uint64_t h = sm_hash(name);
-	void *obj = reg_find(r, name, h);
-	if (obj)
-		return obj;
-	if (!def)
-		def = sm_stat_def_lookup(s->defs, s->ndefs, kind, name);
-	if (!def)
-		return stat_fail(s, SMMUSIM_EINTERNAL,
-				 "%s \"%s\" is not in the stats table "
-				 "(src/engine/stat_defs/)",
-				 smmusim_stat_kind_name(kind), name);
-	obj = reg_add(r, s->a, name, h);
-	if (!obj)
-		return stat_fail(s, SMMUSIM_ENOMEM,
-				 "out of memory registering %s \"%s\"",
-				 smmusim_stat_kind_name(kind), name);
-	*(const struct smmusim_stat_def **)((char *)obj + r->defoff) = def;
-	return obj;
-}
-
-/*
- * Row `id` of the built-in table, if it is of `kind` and is (or is not) a
- * family.  A registry checked against another table is given NULL in *d,
- * so that stat_get() looks the name up in that table.
- */
-static bool id_row(struct sm_stats *s, enum sm_stat_id id,
-		   enum smmusim_stat_kind kind, bool family,
-		   const struct smmusim_stat_def **d)
-{
-	*d = NULL;
-	if ((unsigned)id >= SM_STAT_COUNT_) {
-		stat_fail(s, SMMUSIM_EINTERNAL, "stat ID %d is out of range",
-			  (int)id);
-		return false;
-	}
-	const struct smmusim_stat_def *row = &sm_stat_defs[id];
-	if (row->kind != kind || sm_stat_def_is_family(row) != family) {
-		stat_fail(s, SMMUSIM_EINTERNAL, "%s \"%s\" is %s %s%s",
-			  smmusim_stat_kind_name(row->kind), row->name,
-			  family ? "no family" : "a family", "registered as a ",
-			  smmusim_stat_kind_name(kind));
-		return false;
-	}
-	if (s->defs == sm_stat_defs)
-		*d = row;
-	return true;
-}
-
-uint64_t *sm_stats_counter_id(struct sm_stats *s, enum sm_stat_id id)
-{
-	const struct smmusim_stat_def *d;
-	if (!id_row(s, id, SMMUSIM_STAT_COUNTER, false, &d))
-		return NULL;
-	struct sm_counter_item *c =
-	    stat_get(s, SMMUSIM_STAT_COUNTER, d, sm_stat_defs[id].name);
-	return c ? &c->value : NULL;
-}
-
-struct sm_hist *sm_stats_hist_id(struct sm_stats *s, enum sm_stat_id id)
-{
-	const struct smmusim_stat_def *d;
-	if (!id_row(s, id, SMMUSIM_STAT_HISTOGRAM, false, &d))
-		return NULL;
-	return stat_get(s, SMMUSIM_STAT_HISTOGRAM, d, sm_stat_defs[id].name);
+	const char *lt = strchr(row->name, '<');
+	int n = snprintf(name, SM_STATS_NAME_MAX + 1, "%.*s%s%s",
+			 (int)(lt - row->name), row->name, member,
+			 strchr(lt, '>') + 1);
+	return n >= 0 && n <= SM_STATS_NAME_MAX &&
+	       sm_stat_def_matches(row, name);
 }
 
 uint64_t *sm_stats_family_counter(struct sm_stats *s, enum sm_stat_id id,
 				  const char *fmt, ...)
 {
-	const struct smmusim_stat_def *d;
-	if (!id_row(s, id, SMMUSIM_STAT_COUNTER, true, &d))
-		return NULL;
+	if ((unsigned)id >= SM_STAT_COUNT_)
+		return stat_fail(s, SMMUSIM_EINTERNAL,
+				 "stat ID %d is out of range", (int)id);
 	const struct smmusim_stat_def *row = &sm_stat_defs[id];
+	if (row->kind != SMMUSIM_STAT_COUNTER || !sm_stat_def_is_family(row))
+		return stat_fail(s, SMMUSIM_EINTERNAL,
+				 "%s \"%s\" is no family of counters",
+				 smmusim_stat_kind_name(row->kind), row->name);
 	char member[SM_STATS_NAME_MAX + 1], name[SM_STATS_NAME_MAX + 1];
 	va_list ap;
 	va_start(ap, fmt);
 	int m = vsnprintf(member, sizeof(member), fmt, ap);
 	va_end(ap);
-	const char *lt = strchr(row->name, '<');
-	int n = snprintf(name, sizeof(name), "%.*s%s%s", (int)(lt - row->name),
-			 row->name, m < 0 ? "" : member, strchr(lt, '>') + 1);
-	if (m < 0 || n < 0 || (size_t)n >= sizeof(name) ||
-	    !sm_stat_def_matches(row, name))
+	if (m < 0 || !member_name(row, member, name))
 		return stat_fail(s, SMMUSIM_EINTERNAL,
 				 "\"%s\" is no member of the family %s (a "
 				 "member is one or more of [a-z0-9_-], a name "
 				 "at most %d characters)",
-				 member, row->name, SM_STATS_NAME_MAX);
-	struct sm_counter_item *c = stat_get(s, SMMUSIM_STAT_COUNTER, d, name);
-	return c ? &c->value : NULL;
+				 m < 0 ? "" : member, row->name,
+				 SM_STATS_NAME_MAX);
+	uint64_t h = sm_hash(name);
+	struct sm_counter_item *c = reg_find(&s->ctrs, name, h);
+	if (!c) {
+		c = reg_add(&s->ctrs, s->a, name, h, row);
+		if (!c)
+			return stat_fail(s, SMMUSIM_ENOMEM,
+					 "out of memory registering counter "
+					 "\"%s\"",
+					 name);
+		c->value = &c->own;
+	}
+	return c->value;
+}
+
+/* ---- being removed: registration by pointer field ---- */
+
+uint64_t *sm_stats_counter_id(struct sm_stats *s, enum sm_stat_id id)
+{
+	return &s->ctr[id];
+}
+
+struct sm_hist *sm_stats_hist_id(struct sm_stats *s, enum sm_stat_id id)
+{
+	return s->hist[id];
 }
 
 int sm_stats_bind(struct sm_stats *s, void *obj, const struct sm_stat_bind *b,
 		  size_t n)
 {
-	int rc = 0;
-	for (size_t i = 0; i < n; i++) {
-		char *field = (char *)obj + b[i].offset;
-		bool hist =
-		    (unsigned)b[i].id < SM_STAT_COUNT_ &&
-		    sm_stat_defs[b[i].id].kind == SMMUSIM_STAT_HISTOGRAM;
-		bool ok;
-		if (hist)
-			ok = (*(struct sm_hist **)field =
-				  sm_stats_hist_id(s, b[i].id)) != NULL;
-		else
-			ok = (*(uint64_t **)field =
-				  sm_stats_counter_id(s, b[i].id)) != NULL;
-		if (!ok && !rc)
-			rc = s->err;
-	}
-	return rc;
+	for (size_t i = 0; i < n; i++)
+		*(uint64_t **)((char *)obj + b[i].offset) = &s->ctr[b[i].id];
+	return 0;
 }
 
-uint64_t *sm_stats_counter(struct sm_stats *s, const char *name)
-{
-	struct sm_counter_item *c =
-	    stat_get(s, SMMUSIM_STAT_COUNTER, NULL, name);
-	return c ? &c->value : NULL;
-}
-
-/* Names longer than SM_STATS_NAME_MAX (255) characters, or a formatting
- * error, give NULL and an error like a name not in the table. */
-uint64_t *sm_stats_counterf(struct sm_stats *s, const char *fmt, ...)
-{
-	char buf[SM_STATS_NAME_MAX + 1];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		return stat_fail(s, SMMUSIM_EINTERNAL,
-				 "counter name \"%.40s...\" is longer than %d "
-				 "characters",
-				 buf, SM_STATS_NAME_MAX);
-	return sm_stats_counter(s, buf);
-}
+/* ---- lookup and iteration ----------------------------------------------- */
 
 const struct smmusim_stat_def *sm_stats_def(const struct sm_stats *s,
 					    enum smmusim_stat_kind kind,
@@ -490,12 +442,7 @@ const uint64_t *sm_stats_find(const struct sm_stats *s, const char *name)
 {
 	const struct sm_counter_item *c =
 	    reg_find(&s->ctrs, name, sm_hash(name));
-	return c ? &c->value : NULL;
-}
-
-struct sm_hist *sm_stats_hist(struct sm_stats *s, const char *name)
-{
-	return stat_get(s, SMMUSIM_STAT_HISTOGRAM, NULL, name);
+	return c ? c->value : NULL;
 }
 
 const struct sm_hist *sm_stats_find_hist(const struct sm_stats *s,
@@ -523,7 +470,7 @@ void sm_stats_counter_at(const struct sm_stats *s, size_t i, const char **name,
 	if (name)
 		*name = e->name;
 	if (value)
-		*value = ((const struct sm_counter_item *)e->obj)->value;
+		*value = *((const struct sm_counter_item *)e->obj)->value;
 }
 
 size_t sm_stats_hist_count(const struct sm_stats *s)
