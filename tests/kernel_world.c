@@ -90,7 +90,7 @@ static void build(struct kworld *k)
 	uint64_t t = 0;
 	int rc;
 	assert_int_equal(sm_stats_new(&k->st, a), 0);
-	k->st_segv = sm_stats_counter_id(k->st, SM_STAT_CPU_ACCESS_SEGV);
+	k->st_segv = &sm_stats_ctrs(k->st)[SM_STAT_CPU_ACCESS_SEGV];
 	assert_non_null(k->st_segv);
 	sm_engine_init(&k->eng, a);
 	sm_rng_seed(&k->rng, sm_cfg_u64(cfg, SM_K_SIM_SEED));

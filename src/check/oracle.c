@@ -13,18 +13,15 @@
 #include "hw/mem/pgtable.h"
 #include "hw/mem/xlate.h"
 
-/* The oracle's counters: rows of src/engine/stat_defs/check.def.  Each
+/* The oracle's counters are rows of src/engine/stat_defs/check.def; each
  * violation kind counts in the row named after it. */
-static const struct sm_stat_bind oracle_stats[] = {
-    SM_STAT_BIND(struct sm_oracle, st_checked, CHECK_TRANSLATIONS_CHECKED),
-    SM_STAT_BIND(struct sm_oracle, st_kind[SMMUSIM_VIOLATION_STALE_TRANSLATION],
-		 CHECK_VIOLATIONS_STALE_TRANSLATION),
-    SM_STAT_BIND(struct sm_oracle, st_kind[SMMUSIM_VIOLATION_STALE_PERMISSION],
-		 CHECK_VIOLATIONS_STALE_PERMISSION),
-    SM_STAT_BIND(struct sm_oracle, st_kind[SMMUSIM_VIOLATION_FAULT_LIVELOCK],
-		 CHECK_VIOLATIONS_FAULT_LIVELOCK),
-    SM_STAT_BIND(struct sm_oracle, st_tolerated, CHECK_TOLERATED_IN_WINDOW),
-    SM_STAT_BIND(struct sm_oracle, st_lingering, CHECK_LINGERING),
+static const enum sm_stat_id kind_stat[SMMUSIM_VIOLATION_COUNT_] = {
+    [SMMUSIM_VIOLATION_STALE_TRANSLATION] =
+	SM_STAT_CHECK_VIOLATIONS_STALE_TRANSLATION,
+    [SMMUSIM_VIOLATION_STALE_PERMISSION] =
+	SM_STAT_CHECK_VIOLATIONS_STALE_PERMISSION,
+    [SMMUSIM_VIOLATION_FAULT_LIVELOCK] =
+	SM_STAT_CHECK_VIOLATIONS_FAULT_LIVELOCK,
 };
 
 int sm_oracle_init(struct sm_oracle *o, const struct smmusim_allocator *a,
@@ -34,11 +31,8 @@ int sm_oracle_init(struct sm_oracle *o, const struct smmusim_allocator *a,
 	*o = (struct sm_oracle){.alloc = a,
 				.pm = pm,
 				.enabled = enabled,
-				.livelock_faults = livelock_faults};
-	int rc = sm_stats_bind(st, o, oracle_stats,
-			       sizeof(oracle_stats) / sizeof(oracle_stats[0]));
-	if (rc < 0)
-		return rc;
+				.livelock_faults = livelock_faults,
+				.ctr = sm_stats_ctrs(st)};
 	o->capstreak = 64;
 	o->streak = sm_calloc(a, o->capstreak * sizeof(*o->streak));
 	if (!o->streak)
@@ -192,7 +186,7 @@ static void emit(struct sm_oracle *o, enum smmusim_violation_kind kind,
 			 r->ssid);
 	snprintf(v.cache, sizeof(v.cache), "%s", r->cache ? r->cache : "");
 	o->total++;
-	(*o->st_kind[kind])++;
+	o->ctr[kind_stat[kind]]++;
 	if (o->nkept < SMMUSIM_MAX_KEPT_VIOLATIONS &&
 	    !SM_VEC_RESERVE(o->alloc, o->kept, o->capkept, o->nkept + 1, 16))
 		o->kept[o->nkept++] = v;
@@ -211,7 +205,7 @@ static void stale_use(struct sm_oracle *o, enum smmusim_violation_kind kind,
 		      const struct sm_walk *w)
 {
 	if (in_any_window(o, r, page, w))
-		(*o->st_tolerated)++;
+		SM_INC(o->ctr, CHECK_TOLERATED_IN_WINDOW);
 	else
 		emit(o, kind, r, w, 0);
 }
@@ -221,7 +215,7 @@ void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 	struct sm_oracle *o = oracle;
 	if (!o->enabled)
 		return;
-	(*o->st_checked)++;
+	SM_INC(o->ctr, CHECK_TRANSLATIONS_CHECKED);
 	unsigned need = r->write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
 	uint64_t page = r->va & SM_PAGE_MASK;
 	uint64_t k1 =
@@ -298,12 +292,12 @@ static void lingering_one(void *ctx, const struct sm_tc_entry *e)
 	if (e->flags & SM_TC_F_NEGATIVE) {
 		/* A cached translation fault disagrees once it translates. */
 		if (w.fault == SM_WALK_OK)
-			(*o->st_lingering)++;
+			SM_INC(o->ctr, CHECK_LINGERING);
 		return;
 	}
 	if (w.fault != SM_WALK_OK || (w.pa & ~(sm_tc_size(e) - 1)) != e->pa ||
 	    w.perm != e->perm)
-		(*o->st_lingering)++;
+		SM_INC(o->ctr, CHECK_LINGERING);
 }
 
 void sm_oracle_scan_cache(struct sm_oracle *o, const struct sm_tcache *tc)

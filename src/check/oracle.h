@@ -62,8 +62,7 @@ struct sm_oracle {
 	smmusim_violation_fn hook;
 	void *hook_ctx;
 
-	uint64_t *st_kind[SMMUSIM_VIOLATION_COUNT_];
-	uint64_t *st_checked, *st_tolerated, *st_lingering;
+	uint64_t *ctr; /* the stats by ID (engine/stats.h) */
 };
 
 int sm_oracle_init(struct sm_oracle *o, const struct smmusim_allocator *a,

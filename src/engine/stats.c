@@ -403,26 +403,6 @@ uint64_t *sm_stats_family_counter(struct sm_stats *s, enum sm_stat_id id,
 	return c->value;
 }
 
-/* ---- being removed: registration by pointer field ---- */
-
-uint64_t *sm_stats_counter_id(struct sm_stats *s, enum sm_stat_id id)
-{
-	return &s->ctr[id];
-}
-
-struct sm_hist *sm_stats_hist_id(struct sm_stats *s, enum sm_stat_id id)
-{
-	return s->hist[id];
-}
-
-int sm_stats_bind(struct sm_stats *s, void *obj, const struct sm_stat_bind *b,
-		  size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		*(uint64_t **)((char *)obj + b[i].offset) = &s->ctr[b[i].id];
-	return 0;
-}
-
 /* ---- lookup and iteration ----------------------------------------------- */
 
 const struct smmusim_stat_def *sm_stats_def(const struct sm_stats *s,

@@ -97,18 +97,4 @@ size_t sm_stats_hist_count(const struct sm_stats *s);
 void sm_stats_hist_at(const struct sm_stats *s, size_t i, const char **name,
 		      struct smmusim_hist_summary *summary);
 
-/* ---- being removed: registration by pointer field ---- */
-uint64_t *sm_stats_counter_id(struct sm_stats *s, enum sm_stat_id id);
-struct sm_hist *sm_stats_hist_id(struct sm_stats *s, enum sm_stat_id id);
-struct sm_stat_bind {
-	enum sm_stat_id id;
-	size_t offset; /* of the pointer field in the model's struct */
-};
-#define SM_STAT_BIND(type, field, id)                                          \
-	{                                                                      \
-		SM_STAT_##id, offsetof(type, field)                            \
-	}
-int sm_stats_bind(struct sm_stats *s, void *obj, const struct sm_stat_bind *b,
-		  size_t n);
-
 #endif

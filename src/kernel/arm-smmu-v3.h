@@ -110,12 +110,8 @@ struct sm_smmu_drv {
 	bool stall; /* dev.fault_mode=stall: SVA CDs get S = 1 */
 	struct sm_window_rec *win; /* unmapped IOVA ranges */
 	size_t nwin, capwin;
-	uint64_t *st_cerror_ill, *st_raw_cmds, *st_dma_maps, *st_dma_unmaps,
-	    *st_entry_syncs, *st_entry_breaking, *st_full_stall_cycles,
-	    *st_sync_polls, *st_l2_tables, *st_asid_moves;
-	uint64_t *st_submits, *st_sva_inv_range, *st_sva_inv_asid,
-	    *st_sva_inv_skipped, *st_full_stalls;
-	struct sm_hist *h_sync_wait;
+	uint64_t *ctr;		     /* the stats by ID (engine/stats.h) */
+	struct sm_hist *const *hist; /* the histograms by ID */
 };
 
 /* Probe: tables and queues in simulated memory, then the device reset's

@@ -66,10 +66,8 @@ struct sm_mm_state {
 	size_t nmm, capmm;
 	uint64_t zero_page;
 	uint64_t lat_fault, lat_pte, lat_syscall;
-	uint64_t *st_faults_cpu, *st_faults_dev, *st_faults_bad, *st_cow,
-	    *st_upgrades, *st_spurious, *st_pages_alloc, *st_pages_freed,
-	    *st_syscalls;
-	struct sm_hist *h_fault;
+	uint64_t *ctr;		     /* the stats by ID (engine/stats.h) */
+	struct sm_hist *const *hist; /* the histograms by ID */
 };
 
 /* Counters, latencies and the shared zero page; sm_mm_fini frees every

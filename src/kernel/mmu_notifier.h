@@ -52,7 +52,7 @@ struct sm_mn_sub {
 /* The notifier side of the kernel object (struct sm_os.mn). */
 struct sm_mn_state {
 	unsigned placement; /* SM_PLACEMENT_* */
-	uint64_t *st_calls, *st_start, *st_end, *st_release;
+	uint64_t *ctr;	    /* the stats by ID (engine/stats.h) */
 };
 
 int sm_mn_init(struct sm_os *os, const smmusim_config_t *cfg,

@@ -16,15 +16,24 @@ struct sm_os;
 struct sm_mm;
 struct sm_stats;
 
+/* The flush routines the stats count (os.flush.<routine> and
+ * os.flush.<routine>.cycles). */
+enum sm_flush_routine {
+	SM_FLUSH_TLB_MM,
+	SM_FLUSH_TLB_PAGE,
+	SM_FLUSH_TLB_RANGE,
+	SM_TLBBATCH_ADD_PENDING,
+	SM_TLBBATCH_FLUSH,
+	SM_FLUSH_ROUTINE_COUNT_
+};
+
 /* The flush side of the kernel object (struct sm_os.tlb). */
 struct sm_tlb_state {
 	uint64_t max_tlbi_ops; /* policy.cpu.max_tlbi_ops (MAX_TLBI_OPS) */
 	unsigned range_split;  /* SM_RANGE_SPLIT_* */
 	bool range_start_bug;  /* policy.notifier.range_start_bug */
-	uint64_t *st_flush_mm, *st_flush_page, *st_flush_range;
-	uint64_t *st_flush_mm_cyc, *st_flush_page_cyc, *st_flush_range_cyc;
-	uint64_t *st_batch_add, *st_batch_add_cyc, *st_batch_flush,
-	    *st_batch_flush_cyc;
+	uint64_t *ctr;	       /* the stats by ID (engine/stats.h) */
+	uint64_t *st_cycles[SM_FLUSH_ROUTINE_COUNT_]; /* ...<routine>.cycles */
 };
 
 int sm_tlbflush_init(struct sm_os *os, const smmusim_config_t *cfg,

@@ -20,19 +20,6 @@ const char *smmusim_version(void)
 	return SMMUSIM_VERSION_STRING;
 }
 
-static int register_stats(struct smmusim *s)
-{
-	struct sm_stats *st = s->stats;
-	s->st_events = sm_stats_counter_id(st, SM_STAT_SIM_EVENTS);
-	s->st_cycles = sm_stats_counter_id(st, SM_STAT_SIM_CYCLES);
-	s->st_cpu_accesses = sm_stats_counter_id(st, SM_STAT_CPU_ACCESSES);
-	s->st_segv = sm_stats_counter_id(st, SM_STAT_CPU_ACCESS_SEGV);
-	s->st_evtq_drains =
-	    sm_stats_counter_id(st, SM_STAT_OS_SMMU_EVTQ_DRAINS);
-	s->h_cpu_access = sm_stats_hist_id(st, SM_HIST_CPU_ACCESS_LATENCY);
-	return s->h_cpu_access ? 0 : SMMUSIM_ENOMEM;
-}
-
 void smmusim_free(smmusim_t *s)
 {
 	if (!s)
@@ -90,8 +77,9 @@ static int build_hardware(struct smmusim *s)
 {
 	const smmusim_config_t *cfg = s->cfg;
 	int rc;
-	if ((rc = register_stats(s)) < 0 ||
-	    (rc = sm_physmem_new(&s->pm, s->alloc, 0x40000000ull,
+	s->ctr = sm_stats_ctrs(s->stats);
+	s->hist = sm_stats_hists(s->stats);
+	if ((rc = sm_physmem_new(&s->pm, s->alloc, 0x40000000ull,
 				 sm_cfg_u64(cfg, SM_K_MEM_SIZE), &s->err)) < 0)
 		return rc;
 	if ((rc = sm_cpu_init(&s->cpu, s->alloc, cfg, s->pm, s->stats, &s->rng,

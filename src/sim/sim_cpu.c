@@ -19,7 +19,7 @@ static int cpu_access_one(struct smmusim *s, struct sm_mm *mm, uint32_t cpu,
 	/* With KPTI user mappings are tagged with the odd user ASID. */
 	uint16_t asid = (uint16_t)(mm->asid | (sm_cpu_kpti(&s->cpu) ? 1 : 0));
 	uint64_t t0 = *t;
-	(*s->st_cpu_accesses)++;
+	SM_INC(s->ctr, CPU_ACCESSES);
 	for (uint32_t tries = 0;; tries++) {
 		struct sm_cpu_access a;
 		sm_cpu_access_kind(&s->cpu, cpu, asid, mm->pgd, va, acc, *t,
@@ -29,7 +29,7 @@ static int cpu_access_one(struct smmusim *s, struct sm_mm *mm, uint32_t cpu,
 			break;
 		bool ok;
 		if (tries >= s->retry_limit) {
-			(*s->st_segv)++;
+			SM_INC(s->ctr, CPU_ACCESS_SEGV);
 			break;
 		}
 		int rc = sm_os_handle_mm_fault(&s->os, mm, cpu, va, acc, false,
@@ -38,11 +38,11 @@ static int cpu_access_one(struct smmusim *s, struct sm_mm *mm, uint32_t cpu,
 			return rc;
 		if (!ok) {
 			/* SIGSEGV: the process would die; the trace goes on. */
-			(*s->st_segv)++;
+			SM_INC(s->ctr, CPU_ACCESS_SEGV);
 			break;
 		}
 	}
-	sm_hist_record(s->h_cpu_access, *t - t0);
+	SM_HIST_REC(s->hist, CPU_ACCESS_LATENCY, *t - t0);
 	return 0;
 }
 

@@ -61,9 +61,8 @@ struct smmusim {
 	uint64_t lat_evtq_irq;
 	bool evtq_drain_pending;
 
-	uint64_t *st_events, *st_cpu_accesses, *st_segv, *st_cycles,
-	    *st_evtq_drains;
-	struct sm_hist *h_cpu_access;
+	uint64_t *ctr;		     /* the stats by ID (engine/stats.h) */
+	struct sm_hist *const *hist; /* the histograms by ID */
 };
 
 /* sim_upcalls.c: point the SMMU's interrupt and the devices' requests at

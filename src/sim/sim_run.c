@@ -46,7 +46,7 @@ int smmusim_finish(smmusim_t *s)
 	s->finished = true;
 	if (s->eng.now > s->last_cycle)
 		s->last_cycle = s->eng.now;
-	*s->st_cycles = s->last_cycle;
+	SM_CTR(s->ctr, SIM_CYCLES) = s->last_cycle;
 	scan_caches(s);
 	return 0;
 }

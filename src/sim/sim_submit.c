@@ -101,7 +101,7 @@ int smmusim_submit(smmusim_t *s, const struct smmusim_event *ev)
 	s->prev_start = start;
 	s->prev_done = false;
 	s->seq++;
-	(*s->st_events)++;
+	SM_INC(s->ctr, SIM_EVENTS);
 	rc = sm_sim_dispatch(s, ev, start);
 	if (rc < 0) {
 		/* A refused event took no time: the next one may start. */

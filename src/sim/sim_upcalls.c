@@ -22,7 +22,7 @@ static int evtq_drain(void *ctx, uint64_t arg)
 	(void)arg;
 	s->evtq_drain_pending = false;
 	sm_smmu_evtq_drain(&s->smmu);
-	(*s->st_evtq_drains)++;
+	SM_INC(s->ctr, OS_SMMU_EVTQ_DRAINS);
 	return 0;
 }
 

@@ -63,6 +63,31 @@ static void fini_pe(struct sm_pe *p)
 	sm_tc_fini(&p->walk);
 }
 
+/* The stats are the registry's, by ID; three families have a member per
+ * TLBI form (issued, received) and per PE.  False when out of memory. */
+static bool register_stats(struct sm_cpu *cpu, struct sm_stats *st)
+{
+	bool ok = true;
+	cpu->ctr = sm_stats_ctrs(st);
+	cpu->hist = sm_stats_hists(st);
+	for (int op = 0; op < SM_TLBI_OP_COUNT_; op++)
+		for (int is = 0; is < 2; is++) {
+			const char *nm = sm_tlbi_name((enum sm_tlbi_op)op, is);
+			cpu->st_issued[op][is] = sm_stats_family_counter(
+			    st, SM_STAT_CPU_TLBI_ISSUED_OP, "%s", nm);
+			cpu->st_received[op][is] = sm_stats_family_counter(
+			    st, SM_STAT_CPU_TLBI_RECEIVED_OP, "%s", nm);
+			ok &=
+			    cpu->st_issued[op][is] && cpu->st_received[op][is];
+		}
+	for (unsigned i = 0; i < cpu->n; i++) {
+		cpu->pe[i].st_bystander = sm_stats_family_counter(
+		    st, SM_STAT_CPU_PEN_BYSTANDER_CYCLES, "%u", i);
+		ok &= cpu->pe[i].st_bystander != NULL;
+	}
+	return ok;
+}
+
 int sm_cpu_init(struct sm_cpu *cpu, const struct smmusim_allocator *a,
 		const smmusim_config_t *cfg, const struct sm_physmem *pm,
 		struct sm_stats *st, struct sm_rng *rng, struct sm_errbuf *eb)
@@ -100,53 +125,7 @@ int sm_cpu_init(struct sm_cpu *cpu, const struct smmusim_allocator *a,
 		cpu->n_init = i + 1;
 	}
 
-	for (int op = 0; op < SM_TLBI_OP_COUNT_; op++)
-		for (int is = 0; is < 2; is++) {
-			const char *nm = sm_tlbi_name((enum sm_tlbi_op)op, is);
-			cpu->st_issued[op][is] = sm_stats_family_counter(
-			    st, SM_STAT_CPU_TLBI_ISSUED_OP, "%s", nm);
-			cpu->st_received[op][is] = sm_stats_family_counter(
-			    st, SM_STAT_CPU_TLBI_RECEIVED_OP, "%s", nm);
-		}
-	cpu->st_dsb_ish = sm_stats_counter_id(st, SM_STAT_CPU_DSB_ISH);
-	cpu->st_dsb_ishst = sm_stats_counter_id(st, SM_STAT_CPU_DSB_ISHST);
-	cpu->st_dsb_wait = sm_stats_counter_id(st, SM_STAT_CPU_DSB_WAIT_CYCLES);
-	cpu->st_l1i_hits = sm_stats_counter_id(st, SM_STAT_CPU_L1I_HITS);
-	cpu->st_l1i_misses = sm_stats_counter_id(st, SM_STAT_CPU_L1I_MISSES);
-	cpu->st_l1d_hits = sm_stats_counter_id(st, SM_STAT_CPU_L1D_HITS);
-	cpu->st_l1d_misses = sm_stats_counter_id(st, SM_STAT_CPU_L1D_MISSES);
-	cpu->st_hits = sm_stats_counter_id(st, SM_STAT_CPU_TLB_HITS);
-	cpu->st_misses = sm_stats_counter_id(st, SM_STAT_CPU_TLB_MISSES);
-	cpu->st_wc_hits = sm_stats_counter_id(st, SM_STAT_CPU_WALKCACHE_HITS);
-	cpu->st_wc_misses =
-	    sm_stats_counter_id(st, SM_STAT_CPU_WALKCACHE_MISSES);
-	cpu->st_walks = sm_stats_counter_id(st, SM_STAT_CPU_WALKS);
-	cpu->st_walk_reads = sm_stats_counter_id(st, SM_STAT_CPU_WALK_READS);
-	cpu->st_bystander =
-	    sm_stats_counter_id(st, SM_STAT_CPU_BYSTANDER_CYCLES);
-	cpu->st_invalidated =
-	    sm_stats_counter_id(st, SM_STAT_CPU_TLB_INVALIDATED);
-	cpu->st_evictions = sm_stats_counter_id(st, SM_STAT_CPU_TLB_EVICTIONS);
-	cpu->st_dvm_queue =
-	    sm_stats_counter_id(st, SM_STAT_CPU_DVM_QUEUE_CYCLES);
-	cpu->st_broadcasts =
-	    sm_stats_counter_id(st, SM_STAT_CPU_DVM_BROADCASTS);
-	cpu->st_no_effect = sm_stats_counter_id(st, SM_STAT_CPU_TLBI_NO_EFFECT);
-	cpu->st_fault_translation =
-	    sm_stats_counter_id(st, SM_STAT_CPU_FAULTS_TRANSLATION);
-	cpu->st_fault_permission =
-	    sm_stats_counter_id(st, SM_STAT_CPU_FAULTS_PERMISSION);
-	cpu->st_fault_af =
-	    sm_stats_counter_id(st, SM_STAT_CPU_FAULTS_ACCESS_FLAG);
-	cpu->st_fault_addr =
-	    sm_stats_counter_id(st, SM_STAT_CPU_FAULTS_ADDRESS_SIZE);
-	for (unsigned i = 0; i < cpu->n; i++)
-		if (!(cpu->pe[i].st_bystander = sm_stats_family_counter(
-			  st, SM_STAT_CPU_PEN_BYSTANDER_CYCLES, "%u", i)))
-			cpu->st_fault_addr = NULL; /* reported below */
-	cpu->h_dsb_wait = sm_stats_hist_id(st, SM_HIST_CPU_DSB_WAIT_CYCLES);
-	cpu->h_dvm_queue = sm_stats_hist_id(st, SM_HIST_CPU_DVM_QUEUE_CYCLES);
-	if (!cpu->st_fault_addr || !cpu->h_dsb_wait || !cpu->h_dvm_queue) {
+	if (!register_stats(cpu, st)) {
 		sm_cpu_fini(cpu);
 		return sm_err(eb, SMMUSIM_ENOMEM, "cpu: out of memory");
 	}
@@ -178,7 +157,7 @@ static unsigned apply_to_pe(struct sm_cpu *cpu, struct sm_pe *p,
 	struct sm_tcache *leaf[3] = {&p->l1i, &p->l1d, &p->tlb};
 	unsigned n = 0;
 	if (t->no_effect) {
-		(*cpu->st_no_effect)++;
+		SM_INC(cpu->ctr, CPU_TLBI_NO_EFFECT);
 		return 0;
 	}
 	if (t->op == SM_TLBI_ASIDE1) {
@@ -219,7 +198,8 @@ uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 	if (!is) {
 		/* A local TLBI: the issuer is its only receiver. */
 		(*cpu->st_received[op][0])++;
-		*cpu->st_invalidated += apply_to_pe(cpu, issuer, &t);
+		SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
+		       apply_to_pe(cpu, issuer, &t));
 		uint64_t done =
 		    max_u64(now, issuer->rx_busy_until) + cpu->lat_apply;
 		issuer->rx_busy_until = done;
@@ -229,9 +209,9 @@ uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 
 	/* The interconnect carries one broadcast per dvm_occ cycles. */
 	uint64_t slot = max_u64(now, cpu->dvm_busy_until);
-	(*cpu->st_broadcasts)++;
-	*cpu->st_dvm_queue += slot - now;
-	sm_hist_record(cpu->h_dvm_queue, slot - now);
+	SM_INC(cpu->ctr, CPU_DVM_BROADCASTS);
+	SM_ADD(cpu->ctr, CPU_DVM_QUEUE_CYCLES, slot - now);
+	SM_HIST_REC(cpu->hist, CPU_DVM_QUEUE_CYCLES, slot - now);
 	cpu->dvm_busy_until = slot + cpu->dvm_occ;
 	uint64_t arrive = slot + cpu->lat_dvm;
 
@@ -239,10 +219,10 @@ uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 		struct sm_pe *rx = &cpu->pe[i];
 		uint64_t at = i == pe ? now : arrive;
 		uint64_t done = max_u64(at, rx->rx_busy_until) + cpu->lat_apply;
-		*cpu->st_invalidated += apply_to_pe(cpu, rx, &t);
+		SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED, apply_to_pe(cpu, rx, &t));
 		(*cpu->st_received[op][1])++;
 		if (i != pe) {
-			*cpu->st_bystander += cpu->lat_apply;
+			SM_ADD(cpu->ctr, CPU_BYSTANDER_CYCLES, cpu->lat_apply);
 			*rx->st_bystander += cpu->lat_apply;
 		}
 		rx->rx_busy_until = done;
@@ -259,9 +239,9 @@ uint64_t sm_cpu_dsb_ish(struct sm_cpu *cpu, unsigned pe, uint64_t now)
 {
 	struct sm_pe *p = &cpu->pe[pe];
 	uint64_t done = max_u64(now + cpu->lat_dsb, p->pending_done);
-	(*cpu->st_dsb_ish)++;
-	*cpu->st_dsb_wait += done - now;
-	sm_hist_record(cpu->h_dsb_wait, done - now);
+	SM_INC(cpu->ctr, CPU_DSB_ISH);
+	SM_ADD(cpu->ctr, CPU_DSB_WAIT_CYCLES, done - now);
+	SM_HIST_REC(cpu->hist, CPU_DSB_WAIT_CYCLES, done - now);
 	p->pending_done = 0;
 	return done;
 }
@@ -269,7 +249,7 @@ uint64_t sm_cpu_dsb_ish(struct sm_cpu *cpu, unsigned pe, uint64_t now)
 uint64_t sm_cpu_dsb_ishst(struct sm_cpu *cpu, unsigned pe, uint64_t now)
 {
 	(void)pe;
-	(*cpu->st_dsb_ishst)++;
+	SM_INC(cpu->ctr, CPU_DSB_ISHST);
 	return now + cpu->lat_dsb;
 }
 
@@ -294,17 +274,17 @@ static void count_fault(struct sm_cpu *cpu, enum sm_xlate_outcome o)
 {
 	switch (o) {
 	case SM_XLATE_FAULT_TRANSLATION:
-		(*cpu->st_fault_translation)++;
+		SM_INC(cpu->ctr, CPU_FAULTS_TRANSLATION);
 		break;
 	case SM_XLATE_FAULT_PERMISSION:
-		(*cpu->st_fault_permission)++;
+		SM_INC(cpu->ctr, CPU_FAULTS_PERMISSION);
 		break;
 	case SM_XLATE_FAULT_ACCESS_FLAG:
-		(*cpu->st_fault_af)++;
+		SM_INC(cpu->ctr, CPU_FAULTS_ACCESS_FLAG);
 		break;
 	case SM_XLATE_FAULT_ADDR_SIZE:
 	case SM_XLATE_FAULT_CONFIG:
-		(*cpu->st_fault_addr)++;
+		SM_INC(cpu->ctr, CPU_FAULTS_ADDRESS_SIZE);
 		break;
 	case SM_XLATE_OK:
 		break;
@@ -315,11 +295,12 @@ static void walk(struct sm_cpu *cpu, struct sm_pe *p, uint16_t asid,
 		 uint64_t root, uint64_t va, uint64_t *t, struct sm_walk *w)
 {
 	bool hit;
-	(*cpu->st_walks)++;
+	SM_INC(cpu->ctr, CPU_WALKS);
 	*t += sm_xlate_walk(cpu->pm, &p->walk, 0, asid, root, va, w, &hit) *
 	      cpu->lat_wc;
-	(*(hit ? cpu->st_wc_hits : cpu->st_wc_misses))++;
-	*cpu->st_walk_reads += w->reads;
+	cpu->ctr[hit ? SM_STAT_CPU_WALKCACHE_HITS
+		     : SM_STAT_CPU_WALKCACHE_MISSES]++;
+	SM_ADD(cpu->ctr, CPU_WALK_READS, w->reads);
 	*t += w->reads * cpu->lat_walk;
 }
 
@@ -348,18 +329,19 @@ void sm_cpu_access_kind(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
 	*out = (struct sm_cpu_access){0};
 	struct sm_tc_entry *e = sm_tc_lookup(l1, 0, asid, va);
 	if (e) {
-		(*(fetch ? cpu->st_l1i_hits : cpu->st_l1d_hits))++;
+		cpu->ctr[fetch ? SM_STAT_CPU_L1I_HITS : SM_STAT_CPU_L1D_HITS]++;
 		r.cache = fetch ? p->l1i_name : p->l1d_name;
 	} else {
-		(*(fetch ? cpu->st_l1i_misses : cpu->st_l1d_misses))++;
+		cpu->ctr[fetch ? SM_STAT_CPU_L1I_MISSES
+			       : SM_STAT_CPU_L1D_MISSES]++;
 		t += cpu->lat_tlb;
 		e = sm_tc_lookup(&p->tlb, 0, asid, va);
 		if (e) {
-			(*cpu->st_hits)++;
+			SM_INC(cpu->ctr, CPU_TLB_HITS);
 			r.cache = p->tlb_name;
 			sm_tc_fill(l1, e);
 		} else {
-			(*cpu->st_misses)++;
+			SM_INC(cpu->ctr, CPU_TLB_MISSES);
 		}
 	}
 	if (e) {
@@ -387,7 +369,7 @@ void sm_cpu_access_kind(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
 			struct sm_tc_entry ne =
 			    sm_xlate_entry(&w, va, root, asid, 0);
 			if (sm_tc_fill(&p->tlb, &ne))
-				(*cpu->st_evictions)++;
+				SM_INC(cpu->ctr, CPU_TLB_EVICTIONS);
 			sm_tc_fill(l1, &ne);
 			sm_xlate_report_entry(&r, &ne);
 			if (w.perm & need)

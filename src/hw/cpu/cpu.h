@@ -81,16 +81,10 @@ struct sm_cpu {
 	    lat_apply, lat_dsb;
 	uint64_t dvm_busy_until; /* the interconnect carries a broadcast */
 
-	uint64_t *st_issued[SM_TLBI_OP_COUNT_][2];
-	uint64_t *st_received[SM_TLBI_OP_COUNT_][2];
-	uint64_t *st_dsb_ish, *st_dsb_ishst, *st_walks, *st_walk_reads,
-	    *st_bystander, *st_invalidated, *st_evictions, *st_dvm_queue,
-	    *st_no_effect, *st_broadcasts, *st_dsb_wait;
-	uint64_t *st_l1i_hits, *st_l1i_misses, *st_l1d_hits, *st_l1d_misses,
-	    *st_hits, *st_misses, *st_wc_hits, *st_wc_misses;
-	uint64_t *st_fault_translation, *st_fault_permission, *st_fault_af,
-	    *st_fault_addr;
-	struct sm_hist *h_dsb_wait, *h_dvm_queue;
+	uint64_t *ctr;		     /* the stats by ID (engine/stats.h) */
+	struct sm_hist *const *hist; /* the histograms by ID */
+	uint64_t *st_issued[SM_TLBI_OP_COUNT_][2];   /* cpu.tlbi.issued.<op> */
+	uint64_t *st_received[SM_TLBI_OP_COUNT_][2]; /* ...received.<op> */
 };
 
 int sm_cpu_init(struct sm_cpu *cpu, const struct smmusim_allocator *a,

@@ -53,17 +53,9 @@ int sm_device_init(struct sm_device *d, const struct smmusim_allocator *a,
 	    .lat_retry = sm_cfg_u64(cfg, SM_K_DEV_LAT_RETRY),
 	    .lat_evtq_irq = sm_cfg_u64(cfg, SM_K_OS_LAT_EVTQ_IRQ),
 	    .stall_mode = sm_cfg_enum(cfg, SM_K_DEV_FAULT_MODE) == 1,
+	    .ctr = sm_stats_ctrs(st),
+	    .hist = sm_stats_hists(st),
 	};
-	d->st_accesses = sm_stats_counter_id(st, SM_STAT_DEV_ACCESSES);
-	d->st_ok = sm_stats_counter_id(st, SM_STAT_DEV_ACCESS_OK);
-	d->st_failed = sm_stats_counter_id(st, SM_STAT_DEV_ACCESS_FAILED);
-	d->st_aborted = sm_stats_counter_id(st, SM_STAT_DEV_ACCESS_GAVE_UP);
-	d->st_retries = sm_stats_counter_id(st, SM_STAT_DEV_RETRIES);
-	d->st_pri_lost = sm_stats_counter_id(st, SM_STAT_DEV_PRI_LOST);
-	d->h_access = sm_stats_hist_id(st, SM_HIST_DEV_ACCESS_LATENCY);
-	if (!d->st_accesses || !d->st_ok || !d->st_failed || !d->st_aborted ||
-	    !d->st_retries || !d->st_pri_lost || !d->h_access)
-		return sm_err(eb, SMMUSIM_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -83,8 +75,8 @@ static int dev_attempt(void *ctx, uint64_t arg);
 static void task_done(struct sm_dev_task *k, uint64_t t, bool ok)
 {
 	struct sm_device *d = k->dev;
-	(*(ok ? d->st_ok : d->st_failed))++;
-	sm_hist_record(d->h_access, t - k->start);
+	d->ctr[ok ? SM_STAT_DEV_ACCESS_OK : SM_STAT_DEV_ACCESS_FAILED]++;
+	SM_HIST_REC(d->hist, DEV_ACCESS_LATENCY, t - k->start);
 	d->ops.done(d->ops.ctx, k->tag, t);
 	k->next = d->free_tasks;
 	d->free_tasks = k;
@@ -106,7 +98,7 @@ static int dev_page_request(void *ctx, uint64_t arg)
 		task_done(k, t, false);
 		return 0;
 	}
-	(*d->st_retries)++;
+	SM_INC(d->ctr, DEV_RETRIES);
 	return sm_engine_at(d->eng, t + d->lat_retry, dev_attempt, k, 0);
 }
 
@@ -130,11 +122,11 @@ static int dev_stall(void *ctx, uint64_t arg)
 		return rc;
 	if (!ok || !held) {
 		if (give_up)
-			(*d->st_aborted)++;
+			SM_INC(d->ctr, DEV_ACCESS_GAVE_UP);
 		task_done(k, t, false);
 		return 0;
 	}
-	(*d->st_retries)++;
+	SM_INC(d->ctr, DEV_RETRIES);
 	return sm_engine_at(d->eng, t, dev_attempt, k, 0);
 }
 
@@ -176,14 +168,14 @@ static int dev_attempt(void *ctx, uint64_t arg)
 	if (k->faults >= d->retry_limit) {
 		/* The device gives up (a real one may retry forever: that
 		 * is what the fault-livelock check is for). */
-		(*d->st_aborted)++;
+		SM_INC(d->ctr, DEV_ACCESS_GAVE_UP);
 		task_done(k, x.done, false);
 		return 0;
 	}
 	if (!sm_smmu_page_request(d->smmu, k->sid, k->ssid, k->va, k->write)) {
 		/* PRIQ full: the request is lost and never answered; the
 		 * device's access fails (its PRI timeout). */
-		(*d->st_pri_lost)++;
+		SM_INC(d->ctr, DEV_PRI_LOST);
 		task_done(k, x.done, false);
 		return 0;
 	}
@@ -223,6 +215,6 @@ int sm_device_access(struct sm_device *d, uint32_t sid, uint32_t ssid,
 				  .start = start,
 				  .tag = tag};
 	d->live_tasks++;
-	(*d->st_accesses)++;
+	SM_INC(d->ctr, DEV_ACCESSES);
 	return dev_attempt(k, 0);
 }

@@ -64,9 +64,8 @@ struct sm_device {
 					* fini, also those in flight) */
 	size_t live_tasks;
 
-	uint64_t *st_accesses, *st_ok, *st_failed, *st_aborted, *st_retries,
-	    *st_pri_lost;
-	struct sm_hist *h_access;
+	uint64_t *ctr;		     /* the stats by ID (engine/stats.h) */
+	struct sm_hist *const *hist; /* the histograms by ID */
 };
 
 int sm_device_init(struct sm_device *d, const struct smmusim_allocator *a,

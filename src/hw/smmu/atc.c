@@ -86,7 +86,7 @@ void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 	struct sm_tc_entry *e = atc ? sm_tc_lookup(atc, 0, ssid, va) : NULL;
 	if (e && (e->perm & need)) {
 		/* A translated transaction: the SMMU is not consulted. */
-		(*s->st_atc_hits)++;
+		SM_INC(s->ctr, SMMU_ATC_HITS);
 		*out = (struct sm_smmu_xlate){.outcome = SM_XLATE_OK,
 					      .hit = true,
 					      .pa = e->pa + (va - e->va),
@@ -108,8 +108,8 @@ void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 	}
 	/* Miss (or not enough permission cached): a translation request
 	 * travels to the SMMU and back. */
-	(*s->st_atc_misses)++;
-	(*s->st_ats_requests)++;
+	SM_INC(s->ctr, SMMU_ATC_MISSES);
+	SM_INC(s->ctr, SMMU_ATC_TRANSLATION_REQUESTS);
 	s->ats_request = true;
 	sm_smmu_translate(s, sid, ssid, va, write, t + s->lat_ats / 2, tag,
 			  out);
@@ -161,7 +161,7 @@ void sm_smmu_atc_inv(struct sm_smmu *s, const struct sm_smmu_cmd *cmd)
 		c.start = cmd->addr & ~(span - 1);
 		c.end = c.start + span;
 	}
-	*s->st_atc_invalidated += sm_tc_inv_if(atc, atc_match, &c);
+	SM_ADD(s->ctr, SMMU_ATC_INVALIDATED, sm_tc_inv_if(atc, atc_match, &c));
 }
 
 void sm_smmu_atc_for_each(const struct sm_smmu *s,

@@ -94,7 +94,8 @@ static bool tlbi_s2_ipa(struct sm_smmu *s, const struct sm_smmu_cmd *c)
 	if (c->tg)
 		m.level = (int)c->ttl;
 	m.end = m.start + pages * SM_PAGE_SIZE;
-	*s->st_iotlb_invalidated += sm_tc_inv_if(&s->iotlb, s2ipa_match, &m);
+	SM_ADD(s->ctr, SMMU_IOTLB_INVALIDATED,
+	       sm_tc_inv_if(&s->iotlb, s2ipa_match, &m));
 	sm_smmu_flush_utlb(s);
 	return true;
 }
@@ -112,9 +113,9 @@ static bool tlbi_nh_va(struct sm_smmu *s, const struct sm_smmu_cmd *c)
 	uint16_t asid = (uint16_t)c->asid;
 	/* The IOTLB holds leaves only, so LEAF changes nothing; TTL (range
 	 * form) limits the level. */
-	*s->st_iotlb_invalidated +=
-	    sm_tc_inv_range(&s->iotlb, (uint16_t)c->vmid, asid, m, c->addr,
-			    pages, c->tg ? (int)c->ttl : 0);
+	SM_ADD(s->ctr, SMMU_IOTLB_INVALIDATED,
+	       sm_tc_inv_range(&s->iotlb, (uint16_t)c->vmid, asid, m, c->addr,
+			       pages, c->tg ? (int)c->ttl : 0));
 	/* LEAF = 0 also drops the cached table descriptors. */
 	if (s->has_walk && !c->leaf)
 		sm_tc_inv_range(&s->walk, 0, asid, m, c->addr, pages, 0);
@@ -132,20 +133,22 @@ static bool exec_tlbi(struct sm_smmu *s, const struct sm_smmu_cmd *c)
 		/* S12_VMALL: every stage-1, stage-2 and combined entry of the
 		 * VMID.  NH_ALL: its stage-1 entries; its stage-2 entries go
 		 * too (more than asked, which the spec permits). */
-		*s->st_iotlb_invalidated += sm_tc_inv_vmid(&s->iotlb, vmid);
+		SM_ADD(s->ctr, SMMU_IOTLB_INVALIDATED,
+		       sm_tc_inv_vmid(&s->iotlb, vmid));
 		if (s->has_walk)
 			sm_tc_inv_all(&s->walk);
 		break;
 	case CMDQ_OP_TLBI_S2_IPA:
 		return tlbi_s2_ipa(s, c);
 	case CMDQ_OP_TLBI_NSNH_ALL:
-		*s->st_iotlb_invalidated += sm_tc_inv_all(&s->iotlb);
+		SM_ADD(s->ctr, SMMU_IOTLB_INVALIDATED,
+		       sm_tc_inv_all(&s->iotlb));
 		if (s->has_walk)
 			sm_tc_inv_all(&s->walk);
 		break;
 	case CMDQ_OP_TLBI_NH_ASID:
-		*s->st_iotlb_invalidated +=
-		    sm_tc_inv_asid(&s->iotlb, vmid, (uint16_t)c->asid);
+		SM_ADD(s->ctr, SMMU_IOTLB_INVALIDATED,
+		       sm_tc_inv_asid(&s->iotlb, vmid, (uint16_t)c->asid));
 		if (s->has_walk)
 			sm_tc_inv_asid(&s->walk, vmid, (uint16_t)c->asid);
 		break;
@@ -244,7 +247,7 @@ uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now)
 			 * until software acknowledges (spec 7.1). */
 			s->cmdq_halted = true;
 			s->cmdq_cerror = CMDQ_ERR_CERROR_ILL_IDX;
-			(*s->st_cmdq_errors)++;
+			SM_INC(s->ctr, SMMU_CMDQ_ERRORS);
 			break;
 		}
 		s->cmdq_cons = (s->cmdq_cons + 1) & mask;

@@ -266,7 +266,7 @@ const struct sm_smmu_ctx *sm_smmu_cfg_get(struct sm_smmu *s, uint32_t sid,
 	for (uint32_t w = 0; w < s->cfg_ways; w++) {
 		struct sm_smmu_ctx *c = &set[w];
 		if (c->valid && c->sid == sid && c->ssid == ssid) {
-			(*s->st_cfg_hits)++;
+			SM_INC(s->ctr, SMMU_CFGCACHE_HITS);
 			c->stamp = ++s->cfg_tick;
 			return c;
 		}
@@ -274,7 +274,7 @@ const struct sm_smmu_ctx *sm_smmu_cfg_get(struct sm_smmu *s, uint32_t sid,
 		    (victim->valid && c->stamp < victim->stamp))
 			victim = c;
 	}
-	(*s->st_cfg_misses)++;
+	SM_INC(s->ctr, SMMU_CFGCACHE_MISSES);
 	unsigned reads = 0;
 	fetch_ctx(s, sid, ssid, victim, &reads);
 	*t += reads * s->lat_mem;
@@ -360,7 +360,7 @@ void sm_smmu_cfg_inv(struct sm_smmu *s, uint32_t sid, uint64_t nsid,
 				  (ssid == 0 && c->ssid == SMMUSIM_NO_SSID);
 		if ((uint64_t)c->sid - sid < nsid && (any_ssid || ssid_match)) {
 			c->valid = false;
-			(*s->st_cfg_invalidated)++;
+			SM_INC(s->ctr, SMMU_CFGCACHE_INVALIDATED);
 		}
 	}
 }

@@ -89,9 +89,9 @@ bool sm_smmu_record_event(struct sm_smmu *s, enum sm_smmu_event ev,
 		w[1] |= EVTQ_1_STALL | sm_field_prep(EVTQ_1_STAG, x->stag);
 	/* records: every record the SMMU generated; overflows: those lost
 	 * to a full (or not configured) queue. */
-	(*s->st_evtq_records)++;
+	SM_INC(s->ctr, SMMU_EVTQ_RECORDS);
 	if (!q_push(s, &s->evtq, w)) {
-		(*s->st_evtq_overflows)++;
+		SM_INC(s->ctr, SMMU_EVTQ_OVERFLOWS);
 		return false;
 	}
 	if (s->irq.raise)
@@ -110,17 +110,17 @@ bool sm_smmu_page_request(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 			  uint64_t va, bool write)
 {
 	uint64_t w[PRIQ_ENT_DWORDS];
-	(*s->st_pri_requests)++;
+	SM_INC(s->ctr, SMMU_PRI_REQUESTS);
 	w[0] = sm_field_prep(PRIQ_0_SID, sid) | PRIQ_0_PRG_LAST |
 	       (write ? PRIQ_0_PERM_WRITE : PRIQ_0_PERM_READ);
 	if (ssid != SMMUSIM_NO_SSID)
 		w[0] |= PRIQ_0_SSID_V | sm_field_prep(PRIQ_0_SSID, ssid);
 	w[1] = va & PRIQ_1_ADDR_MASK;
 	if (!q_push(s, &s->priq, w)) {
-		(*s->st_priq_overflows)++;
+		SM_INC(s->ctr, SMMU_PRIQ_OVERFLOWS);
 		return false;
 	}
-	(*s->st_priq_requests)++;
+	SM_INC(s->ctr, SMMU_PRIQ_REQUESTS);
 	return true;
 }
 

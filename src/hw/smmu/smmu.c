@@ -119,74 +119,20 @@ static int init_caches(struct sm_smmu *s, const struct smmusim_allocator *a,
 	return 0;
 }
 
-static void register_stats(struct sm_smmu *s, struct sm_stats *st)
+/* The stats are the registry's, by ID; the one family, smmu.cmd.<op>, has
+ * a member per command of the table.  False when out of memory. */
+static bool register_stats(struct sm_smmu *s, struct sm_stats *st)
 {
-	static const enum sm_stat_id fault_stat[SM_EVT_COUNT_] = {
-#define SM_EVT_STAT_(n, id, stat) [SM_EVT_##n] = SM_STAT_##stat,
-	    SM_SMMU_EVENTS(SM_EVT_STAT_)
-#undef SM_EVT_STAT_
-	};
-	for (unsigned i = 0; i < SM_SMMU_CMD_COUNT; i++)
-		s->st_cmd[sm_smmu_cmd_defs[i].op] = sm_stats_family_counter(
-		    st, SM_STAT_SMMU_CMD_OP, "%s", sm_smmu_cmd_defs[i].name);
-	s->st_iotlb_hits = sm_stats_counter_id(st, SM_STAT_SMMU_IOTLB_HITS);
-	s->st_iotlb_misses = sm_stats_counter_id(st, SM_STAT_SMMU_IOTLB_MISSES);
-	s->st_iotlb_fills = sm_stats_counter_id(st, SM_STAT_SMMU_IOTLB_FILLS);
-	s->st_iotlb_flush_full =
-	    sm_stats_counter_id(st, SM_STAT_SMMU_IOTLB_FLUSH_FULL);
-	s->st_iotlb_evictions =
-	    sm_stats_counter_id(st, SM_STAT_SMMU_IOTLB_EVICTIONS);
-	s->st_iotlb_invalidated =
-	    sm_stats_counter_id(st, SM_STAT_SMMU_IOTLB_INVALIDATED);
-	s->st_xlate_queue =
-	    sm_stats_counter_id(st, SM_STAT_SMMU_XLATE_QUEUE_CYCLES);
-	s->st_stalls = sm_stats_counter_id(st, SM_STAT_SMMU_STALL_STALLED);
-	s->st_stall_full = sm_stats_counter_id(st, SM_STAT_SMMU_STALL_NO_SLOT);
-	s->st_stall_resumed =
-	    sm_stats_counter_id(st, SM_STAT_SMMU_STALL_RESUMED);
-	s->st_stall_terminated =
-	    sm_stats_counter_id(st, SM_STAT_SMMU_STALL_TERMINATED);
-	s->st_stall_bad_resume =
-	    sm_stats_counter_id(st, SM_STAT_SMMU_STALL_UNMATCHED_RESUMES);
-	s->st_atc_hits = sm_stats_counter_id(st, SM_STAT_SMMU_ATC_HITS);
-	s->st_atc_misses = sm_stats_counter_id(st, SM_STAT_SMMU_ATC_MISSES);
-	s->st_ats_requests =
-	    sm_stats_counter_id(st, SM_STAT_SMMU_ATC_TRANSLATION_REQUESTS);
-	s->st_atc_invalidated =
-	    sm_stats_counter_id(st, SM_STAT_SMMU_ATC_INVALIDATED);
-	s->st_utlb_hits = sm_stats_counter_id(st, SM_STAT_SMMU_UTLB_HITS);
-	s->st_utlb_misses = sm_stats_counter_id(st, SM_STAT_SMMU_UTLB_MISSES);
-	s->st_wc_hits = sm_stats_counter_id(st, SM_STAT_SMMU_WALKCACHE_HITS);
-	s->st_wc_misses =
-	    sm_stats_counter_id(st, SM_STAT_SMMU_WALKCACHE_MISSES);
-	s->st_neg_fills =
-	    sm_stats_counter_id(st, SM_STAT_SMMU_IOTLB_NEGATIVE_FILLS);
-	s->st_neg_hits =
-	    sm_stats_counter_id(st, SM_STAT_SMMU_IOTLB_NEGATIVE_HITS);
-	s->st_cfg_hits = sm_stats_counter_id(st, SM_STAT_SMMU_CFGCACHE_HITS);
-	s->st_cfg_misses =
-	    sm_stats_counter_id(st, SM_STAT_SMMU_CFGCACHE_MISSES);
-	s->st_cfg_invalidated =
-	    sm_stats_counter_id(st, SM_STAT_SMMU_CFGCACHE_INVALIDATED);
-	s->st_walks = sm_stats_counter_id(st, SM_STAT_SMMU_WALKS);
-	s->st_walk_reads = sm_stats_counter_id(st, SM_STAT_SMMU_WALK_READS);
-	s->st_evtq_records = sm_stats_counter_id(st, SM_STAT_SMMU_EVTQ_RECORDS);
-	s->st_evtq_overflows =
-	    sm_stats_counter_id(st, SM_STAT_SMMU_EVTQ_OVERFLOWS);
-	s->st_priq_requests =
-	    sm_stats_counter_id(st, SM_STAT_SMMU_PRIQ_REQUESTS);
-	s->st_priq_overflows =
-	    sm_stats_counter_id(st, SM_STAT_SMMU_PRIQ_OVERFLOWS);
-	s->st_pri_requests = sm_stats_counter_id(st, SM_STAT_SMMU_PRI_REQUESTS);
-	s->st_btm_received = sm_stats_counter_id(st, SM_STAT_SMMU_BTM_RECEIVED);
-	s->st_cmdq_errors = sm_stats_counter_id(st, SM_STAT_SMMU_CMDQ_ERRORS);
-	s->st_translations = sm_stats_counter_id(st, SM_STAT_SMMU_TRANSLATIONS);
-	s->st_aborted = sm_stats_counter_id(st, SM_STAT_SMMU_ABORTED);
-	s->st_faults_stage2 =
-	    sm_stats_counter_id(st, SM_STAT_SMMU_FAULTS_STAGE2);
-	for (int i = 1; i < SM_EVT_COUNT_; i++)
-		s->st_faults[i] = sm_stats_counter_id(st, fault_stat[i]);
-	s->h_xlate = sm_stats_hist_id(st, SM_HIST_SMMU_TRANSLATION_LATENCY);
+	bool ok = true;
+	s->ctr = sm_stats_ctrs(st);
+	s->hist = sm_stats_hists(st);
+	for (unsigned i = 0; i < SM_SMMU_CMD_COUNT; i++) {
+		const struct sm_smmu_cmd_def *c = &sm_smmu_cmd_defs[i];
+		s->st_cmd[c->op] = sm_stats_family_counter(
+		    st, SM_STAT_SMMU_CMD_OP, "%s", c->name);
+		ok &= s->st_cmd[c->op] != NULL;
+	}
+	return ok;
 }
 
 int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
@@ -202,9 +148,7 @@ int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
 	}
 	s->slot_free = sm_calloc(a, s->nslots * sizeof(*s->slot_free));
 	s->stalls = sm_calloc(a, s->nstall_slots * sizeof(*s->stalls));
-	register_stats(s, st);
-	if (!s->slot_free || !s->stalls || !s->h_xlate ||
-	    !s->st_faults[SM_EVT_COUNT_ - 1]) {
+	if (!register_stats(s, st) || !s->slot_free || !s->stalls) {
 		sm_smmu_fini(s);
 		return sm_err(eb, SMMUSIM_ENOMEM, "smmu: out of memory");
 	}
@@ -299,11 +243,11 @@ uint64_t sm_smmu_dvm_apply(void *smmu, const struct sm_tlbi *t, uint64_t arrive)
 	struct sm_smmu *s = smmu;
 	if (!s->btm)
 		return arrive;
-	(*s->st_btm_received)++;
+	SM_INC(s->ctr, SMMU_BTM_RECEIVED);
 	if (!t->no_effect) {
 		struct btm_match m = {t, t->va + t->pages * SM_PAGE_SIZE};
-		*s->st_iotlb_invalidated +=
-		    sm_tc_inv_if(&s->iotlb, btm_pred, &m);
+		SM_ADD(s->ctr, SMMU_IOTLB_INVALIDATED,
+		       sm_tc_inv_if(&s->iotlb, btm_pred, &m));
 		/* Walk-cache entries carry no ASET flag: non-leaf ops of
 		 * the ASID drop them (a superset, never stale). */
 		if (s->has_walk && !sm_tlbi_last_level(t->op)) {

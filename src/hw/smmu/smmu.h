@@ -33,17 +33,17 @@
 /* Event record types (spec 7.3 "Event records"): name, type code, and the
  * stat (src/engine/stat_defs/smmu.def) that counts the faults recorded. */
 #define SM_SMMU_EVENTS(X)                                                      \
-	X(C_BAD_STREAMID, 0x02, SMMU_FAULTS_C_BAD_STREAMID)                    \
-	X(F_STE_FETCH, 0x03, SMMU_FAULTS_F_STE_FETCH)                          \
-	X(C_BAD_STE, 0x04, SMMU_FAULTS_C_BAD_STE)                              \
-	X(F_STREAM_DISABLED, 0x06, SMMU_FAULTS_F_STREAM_DISABLED)              \
-	X(C_BAD_SUBSTREAMID, 0x08, SMMU_FAULTS_C_BAD_SUBSTREAMID)              \
-	X(F_CD_FETCH, 0x09, SMMU_FAULTS_F_CD_FETCH)                            \
-	X(C_BAD_CD, 0x0a, SMMU_FAULTS_C_BAD_CD)                                \
-	X(F_TRANSLATION, 0x10, SMMU_FAULTS_TRANSLATION)                        \
-	X(F_ADDR_SIZE, 0x11, SMMU_FAULTS_ADDRESS_SIZE)                         \
-	X(F_ACCESS, 0x12, SMMU_FAULTS_ACCESS_FLAG)                             \
-	X(F_PERMISSION, 0x13, SMMU_FAULTS_PERMISSION)
+	X(C_BAD_STREAMID, 0x02, SM_STAT_SMMU_FAULTS_C_BAD_STREAMID)            \
+	X(F_STE_FETCH, 0x03, SM_STAT_SMMU_FAULTS_F_STE_FETCH)                  \
+	X(C_BAD_STE, 0x04, SM_STAT_SMMU_FAULTS_C_BAD_STE)                      \
+	X(F_STREAM_DISABLED, 0x06, SM_STAT_SMMU_FAULTS_F_STREAM_DISABLED)      \
+	X(C_BAD_SUBSTREAMID, 0x08, SM_STAT_SMMU_FAULTS_C_BAD_SUBSTREAMID)      \
+	X(F_CD_FETCH, 0x09, SM_STAT_SMMU_FAULTS_F_CD_FETCH)                    \
+	X(C_BAD_CD, 0x0a, SM_STAT_SMMU_FAULTS_C_BAD_CD)                        \
+	X(F_TRANSLATION, 0x10, SM_STAT_SMMU_FAULTS_TRANSLATION)                \
+	X(F_ADDR_SIZE, 0x11, SM_STAT_SMMU_FAULTS_ADDRESS_SIZE)                 \
+	X(F_ACCESS, 0x12, SM_STAT_SMMU_FAULTS_ACCESS_FLAG)                     \
+	X(F_PERMISSION, 0x13, SM_STAT_SMMU_FAULTS_PERMISSION)
 
 enum sm_smmu_event {
 	SM_EVT_NONE = 0,
@@ -163,22 +163,9 @@ struct sm_smmu {
 	uint16_t stag_next;
 	bool ats_request; /* translating an ATS request: never stalls */
 
-	uint64_t *st_cmd[256];
-	uint64_t *st_iotlb_hits, *st_iotlb_misses, *st_iotlb_fills,
-	    *st_iotlb_flush_full, *st_iotlb_evictions, *st_iotlb_invalidated;
-	uint64_t *st_cfg_hits, *st_cfg_misses, *st_cfg_invalidated;
-	uint64_t *st_utlb_hits, *st_utlb_misses, *st_wc_hits, *st_wc_misses,
-	    *st_neg_fills, *st_neg_hits;
-	uint64_t *st_atc_hits, *st_atc_misses, *st_ats_requests,
-	    *st_atc_invalidated;
-	uint64_t *st_evtq_overflows, *st_priq_requests, *st_priq_overflows,
-	    *st_pri_requests, *st_xlate_queue, *st_faults_stage2;
-	uint64_t *st_walks, *st_walk_reads, *st_evtq_records, *st_btm_received,
-	    *st_cmdq_errors, *st_translations, *st_aborted;
-	uint64_t *st_stalls, *st_stall_full, *st_stall_resumed,
-	    *st_stall_terminated, *st_stall_bad_resume;
-	uint64_t *st_faults[SM_EVT_COUNT_];
-	struct sm_hist *h_xlate;
+	uint64_t *ctr;		     /* the stats by ID (engine/stats.h) */
+	struct sm_hist *const *hist; /* the histograms by ID */
+	uint64_t *st_cmd[256];	     /* smmu.cmd.<op>, by opcode */
 };
 
 int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,

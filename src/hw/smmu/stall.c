@@ -39,7 +39,7 @@ struct sm_stall *sm_smmu_stall_hold(struct sm_smmu *s, uint32_t sid)
 			    (struct sm_stall){sid, s->stag_next++, true};
 			return &s->stalls[i];
 		}
-	(*s->st_stall_full)++;
+	SM_INC(s->ctr, SMMU_STALL_NO_SLOT);
 	return NULL;
 }
 
@@ -49,14 +49,14 @@ void sm_smmu_stall_resume(struct sm_smmu *s, const struct sm_smmu_cmd *c)
 {
 	struct sm_stall *h = find_stall(s, (uint32_t)c->sid, (uint16_t)c->stag);
 	if (!h) {
-		(*s->st_stall_bad_resume)++;
+		SM_INC(s->ctr, SMMU_STALL_UNMATCHED_RESUMES);
 		return;
 	}
 	h->used = false;
 	if (c->resp == CMDQ_RESUME_0_RESP_RETRY)
-		(*s->st_stall_resumed)++;
+		SM_INC(s->ctr, SMMU_STALL_RESUMED);
 	else
-		(*s->st_stall_terminated)++;
+		SM_INC(s->ctr, SMMU_STALL_TERMINATED);
 }
 
 /* CMD_STALL_TERM: terminate every stalled transaction of the StreamID. */
@@ -65,6 +65,6 @@ void sm_smmu_stall_term(struct sm_smmu *s, const struct sm_smmu_cmd *c)
 	for (unsigned i = 0; i < s->nstall_slots; i++)
 		if (s->stalls[i].used && s->stalls[i].sid == c->sid) {
 			s->stalls[i].used = false;
-			(*s->st_stall_terminated)++;
+			SM_INC(s->ctr, SMMU_STALL_TERMINATED);
 		}
 }

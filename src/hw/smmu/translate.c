@@ -59,6 +59,13 @@ struct xlate {
 	uint32_t atag; /* ASID tag of cached entries */
 };
 
+/* The counter of each event record type (smmu.faults.*). */
+static const enum sm_stat_id evt_stat[SM_EVT_COUNT_] = {
+#define SM_EVT_STAT_(n, id, stat) [SM_EVT_##n] = stat,
+    SM_SMMU_EVENTS(SM_EVT_STAT_)
+#undef SM_EVT_STAT_
+};
+
 static enum sm_smmu_event walk_event(enum sm_walk_fault f)
 {
 	switch (f) {
@@ -96,10 +103,10 @@ static enum sm_xlate_outcome event_outcome(enum sm_smmu_event e)
 static void fill_iotlb(struct sm_smmu *s, const struct sm_tc_entry *ne)
 {
 	uint64_t fl = s->iotlb.flushes;
-	(*s->st_iotlb_fills)++;
+	SM_INC(s->ctr, SMMU_IOTLB_FILLS);
 	if (sm_tc_fill(&s->iotlb, ne))
-		(*s->st_iotlb_evictions)++;
-	*s->st_iotlb_flush_full += s->iotlb.flushes - fl;
+		SM_INC(s->ctr, SMMU_IOTLB_EVICTIONS);
+	SM_ADD(s->ctr, SMMU_IOTLB_FLUSH_FULL, s->iotlb.flushes - fl);
 }
 
 /* 1. A translation needs one of smmu.xlate_slots: it waits for the one
@@ -111,7 +118,7 @@ static uint64_t *wait_for_slot(struct sm_smmu *s, uint64_t *t)
 		if (s->slot_free[i] < *slot)
 			slot = &s->slot_free[i];
 	if (*slot > *t) {
-		*s->st_xlate_queue += *slot - *t;
+		SM_ADD(s->ctr, SMMU_XLATE_QUEUE_CYCLES, *slot - *t);
 		*t = *slot;
 	}
 	return slot;
@@ -121,11 +128,11 @@ static uint64_t *wait_for_slot(struct sm_smmu *s, uint64_t *t)
 static void terminate_aborted(struct xlate *x)
 {
 	struct sm_smmu *s = x->s;
-	(*s->st_aborted)++;
+	SM_INC(s->ctr, SMMU_ABORTED);
 	x->out->outcome = SM_XLATE_FAULT_CONFIG;
 	x->out->done = x->t;
 	x->r.outcome = x->out->outcome;
-	sm_hist_record(s->h_xlate, x->t - x->now);
+	SM_HIST_REC(s->hist, SMMU_TRANSLATION_LATENCY, x->t - x->now);
 	sm_observe(&s->obs, &x->r);
 }
 
@@ -169,7 +176,7 @@ static struct sm_tc_entry *tlb_lookup(struct xlate *x)
 	if (s->has_utlb) {
 		x->t += s->lat_utlb;
 		e = sm_tc_lookup(&s->utlb, x->sid, x->atag, x->va);
-		(*(e ? s->st_utlb_hits : s->st_utlb_misses))++;
+		s->ctr[e ? SM_STAT_SMMU_UTLB_HITS : SM_STAT_SMMU_UTLB_MISSES]++;
 		if (e)
 			x->r.cache = "smmu.utlb";
 	}
@@ -177,7 +184,7 @@ static struct sm_tc_entry *tlb_lookup(struct xlate *x)
 		x->t += s->lat_iotlb;
 		e = sm_tc_lookup(&s->iotlb, x->vmid, x->atag, x->va);
 		if (e) {
-			(*s->st_iotlb_hits)++;
+			SM_INC(s->ctr, SMMU_IOTLB_HITS);
 			x->r.cache = "smmu.iotlb";
 			if (s->has_utlb) {
 				struct sm_tc_entry ue = *e;
@@ -185,15 +192,16 @@ static struct sm_tc_entry *tlb_lookup(struct xlate *x)
 				sm_tc_fill(&s->utlb, &ue);
 			}
 		} else {
-			(*s->st_iotlb_misses)++;
+			SM_INC(s->ctr, SMMU_IOTLB_MISSES);
 		}
 	}
 	if (e && !(e->flags & SM_IOTLB_F_NEG) && !(e->perm & x->need) &&
 	    !s->perm_fault_from_cache) {
 		/* gem5-like: a cached entry that would fault is dropped and
 		 * the walk decides. */
-		*s->st_iotlb_invalidated += sm_tc_inv_va(
-		    &s->iotlb, x->vmid, x->atag, SM_TC_ASID_OR_GLOBAL, x->va);
+		SM_ADD(s->ctr, SMMU_IOTLB_INVALIDATED,
+		       sm_tc_inv_va(&s->iotlb, x->vmid, x->atag,
+				    SM_TC_ASID_OR_GLOBAL, x->va));
 		if (s->has_utlb)
 			sm_tc_inv_all(&s->utlb);
 		e = NULL;
@@ -228,7 +236,7 @@ static void use_cached(struct xlate *x, const struct sm_tc_entry *e)
 	sm_smmu_report_regime(&x->r, &x->rg);
 	if (e->flags & SM_IOTLB_F_NEG) {
 		/* A cached translation fault: no walk. */
-		(*x->s->st_neg_hits)++;
+		SM_INC(x->s->ctr, SMMU_IOTLB_NEGATIVE_HITS);
 		x->ev = SM_EVT_F_TRANSLATION;
 	} else if (e->perm & x->need) {
 		translated(x, e->pa + (x->va - e->va), e->perm, sm_tc_size(e),
@@ -243,14 +251,15 @@ static void use_cached(struct xlate *x, const struct sm_tc_entry *e)
 static void walk_tables(struct xlate *x, struct sm_walk *w)
 {
 	struct sm_smmu *s = x->s;
-	(*s->st_walks)++;
+	SM_INC(s->ctr, SMMU_WALKS);
 	if (x->rg.kind == SM_REGIME_S1) {
 		bool wc_hit;
 		x->t += sm_xlate_walk(s->pm, s->has_walk ? &s->walk : NULL, 0,
 				      x->asid, x->c->ttb0, x->va, w, &wc_hit) *
 			s->lat_wc;
 		if (s->has_walk)
-			(*(wc_hit ? s->st_wc_hits : s->st_wc_misses))++;
+			s->ctr[wc_hit ? SM_STAT_SMMU_WALKCACHE_HITS
+				      : SM_STAT_SMMU_WALKCACHE_MISSES]++;
 	} else {
 		sm_pgt_translate(s->pm, &x->rg, x->va, w);
 		x->s2fault |= w->fault == SM_WALK_FAULT_STAGE2;
@@ -259,7 +268,7 @@ static void walk_tables(struct xlate *x, struct sm_walk *w)
 		if (w->s2_table)
 			x->ex.cls = EVTQ_1_CLASS_TT;
 	}
-	*s->st_walk_reads += w->reads;
+	SM_ADD(s->ctr, SMMU_WALK_READS, w->reads);
 	x->t += w->reads * s->lat_mem;
 }
 
@@ -307,7 +316,7 @@ static void fill_negative(struct xlate *x)
 	    .level = 3,
 	    .flags = SM_IOTLB_F_NEG | (x->c->aset ? 0 : SM_IOTLB_F_BTM),
 	};
-	(*x->s->st_neg_fills)++;
+	SM_INC(x->s->ctr, SMMU_IOTLB_NEGATIVE_FILLS);
 	fill_iotlb(x->s, &ne);
 }
 
@@ -332,7 +341,7 @@ static void fault_policy(struct xlate *x)
 	if (ev != SM_EVT_NONE && (x->s2fault ? c->s2record : c->record))
 		x->out->recorded = true;
 	if (ev != SM_EVT_NONE && x->s2fault)
-		(*x->s->st_faults_stage2)++;
+		SM_INC(x->s->ctr, SMMU_FAULTS_STAGE2);
 	x->ex.s2 = x->s2fault;
 	/* Stall model (spec 3.12): a recoverable stage-1 fault under a CD
 	 * with S = 1 (of a transaction, not an ATS translation request,
@@ -382,19 +391,19 @@ static void finish(struct xlate *x, uint64_t *slot)
 		x->held = NULL;
 	}
 	if (x->held) {
-		(*s->st_stalls)++;
+		SM_INC(s->ctr, SMMU_STALL_STALLED);
 		out->stalled = true;
 		out->stag = x->held->stag;
 	}
 	if (x->ev != SM_EVT_NONE)
-		(*s->st_faults[x->ev])++;
+		s->ctr[evt_stat[x->ev]]++;
 	out->event = x->ev;
 	out->outcome = event_outcome(x->ev);
 	out->done = x->t;
 	*slot = x->t;
 	x->r.outcome = out->outcome;
 	x->r.cycle = x->now;
-	sm_hist_record(s->h_xlate, x->t - x->now);
+	SM_HIST_REC(s->hist, SMMU_TRANSLATION_LATENCY, x->t - x->now);
 	sm_observe(&s->obs, &x->r);
 }
 
@@ -417,7 +426,7 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 	    .ex = {false, EVTQ_1_CLASS_IN, 0, false, 0},
 	};
 	*out = (struct sm_smmu_xlate){0};
-	(*s->st_translations)++;
+	SM_INC(s->ctr, SMMU_TRANSLATIONS);
 	uint64_t *slot = wait_for_slot(s, &x.t);
 	x.c = sm_smmu_cfg_get(s, sid, ssid, &x.t);
 	if (x.c->error != SM_EVT_NONE) {

@@ -22,8 +22,26 @@
  */
 #include "kernel/kernel.h"
 
+#include <smmusim/error.h>
+
 #include "engine/config.h"
 #include "arch/tlbi.h"
+
+/* Each routine is counted twice: its calls, a row of the stats table, and
+ * its cycles, a member of the family os.flush.<routine>.cycles. */
+static const struct {
+	const char *name;
+	enum sm_stat_id calls;
+} routines[SM_FLUSH_ROUTINE_COUNT_] = {
+    [SM_FLUSH_TLB_MM] = {"flush_tlb_mm", SM_STAT_OS_FLUSH_FLUSH_TLB_MM},
+    [SM_FLUSH_TLB_PAGE] = {"flush_tlb_page", SM_STAT_OS_FLUSH_FLUSH_TLB_PAGE},
+    [SM_FLUSH_TLB_RANGE] = {"flush_tlb_range",
+			    SM_STAT_OS_FLUSH_FLUSH_TLB_RANGE},
+    [SM_TLBBATCH_ADD_PENDING] = {"arch_tlbbatch_add_pending",
+				 SM_STAT_OS_FLUSH_ARCH_TLBBATCH_ADD_PENDING},
+    [SM_TLBBATCH_FLUSH] = {"arch_tlbbatch_flush",
+			   SM_STAT_OS_FLUSH_ARCH_TLBBATCH_FLUSH},
+};
 
 int sm_tlbflush_init(struct sm_os *os, const smmusim_config_t *cfg,
 		     struct sm_stats *st)
@@ -33,27 +51,12 @@ int sm_tlbflush_init(struct sm_os *os, const smmusim_config_t *cfg,
 	tlb->range_split = sm_cfg_enum(cfg, SM_K_POLICY_CPU_RANGE_SPLIT);
 	tlb->range_start_bug =
 	    sm_cfg_bool(cfg, SM_K_POLICY_NOTIFIER_RANGE_START_BUG);
-	tlb->st_flush_mm =
-	    sm_stats_counter_id(st, SM_STAT_OS_FLUSH_FLUSH_TLB_MM);
-	tlb->st_flush_page =
-	    sm_stats_counter_id(st, SM_STAT_OS_FLUSH_FLUSH_TLB_PAGE);
-	tlb->st_flush_range =
-	    sm_stats_counter_id(st, SM_STAT_OS_FLUSH_FLUSH_TLB_RANGE);
-	tlb->st_flush_mm_cyc = sm_stats_family_counter(
-	    st, SM_STAT_OS_FLUSH_ROUTINE_CYCLES, "%s", "flush_tlb_mm");
-	tlb->st_flush_page_cyc = sm_stats_family_counter(
-	    st, SM_STAT_OS_FLUSH_ROUTINE_CYCLES, "%s", "flush_tlb_page");
-	tlb->st_flush_range_cyc = sm_stats_family_counter(
-	    st, SM_STAT_OS_FLUSH_ROUTINE_CYCLES, "%s", "flush_tlb_range");
-	tlb->st_batch_add =
-	    sm_stats_counter_id(st, SM_STAT_OS_FLUSH_ARCH_TLBBATCH_ADD_PENDING);
-	tlb->st_batch_add_cyc =
-	    sm_stats_family_counter(st, SM_STAT_OS_FLUSH_ROUTINE_CYCLES, "%s",
-				    "arch_tlbbatch_add_pending");
-	tlb->st_batch_flush =
-	    sm_stats_counter_id(st, SM_STAT_OS_FLUSH_ARCH_TLBBATCH_FLUSH);
-	tlb->st_batch_flush_cyc = sm_stats_family_counter(
-	    st, SM_STAT_OS_FLUSH_ROUTINE_CYCLES, "%s", "arch_tlbbatch_flush");
+	tlb->ctr = sm_stats_ctrs(st);
+	for (int r = 0; r < SM_FLUSH_ROUTINE_COUNT_; r++)
+		if (!(tlb->st_cycles[r] = sm_stats_family_counter(
+			  st, SM_STAT_OS_FLUSH_ROUTINE_CYCLES, "%s",
+			  routines[r].name)))
+			return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -68,10 +71,11 @@ static uint64_t tlbi_user(struct sm_os *os, unsigned pe, enum sm_tlbi_op op,
 	return t;
 }
 
-static void account(uint64_t *count, uint64_t *cycles, uint64_t t0, uint64_t t)
+static void account(struct sm_os *os, enum sm_flush_routine r, uint64_t t0,
+		    uint64_t t)
 {
-	(*count)++;
-	*cycles += t - t0;
+	os->tlb.ctr[routines[r].calls]++;
+	*os->tlb.st_cycles[r] += t - t0;
 }
 
 int sm_flush_tlb_mm(struct sm_os *os, struct sm_mm *mm, unsigned pe,
@@ -84,7 +88,7 @@ int sm_flush_tlb_mm(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 	*t = sm_cpu_dsb_ish(os->cpu, pe, *t);
 	/* flush_tlb_mm passes (0, -1UL): "everything". */
 	int rc = sm_mn_arch_invalidate_secondary_tlbs(os, mm, 0, UINT64_MAX, t);
-	account(os->tlb.st_flush_mm, os->tlb.st_flush_mm_cyc, t0, *t);
+	account(os, SM_FLUSH_TLB_MM, t0, *t);
 	return rc;
 }
 
@@ -106,7 +110,7 @@ int sm_flush_tlb_page(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 	uint64_t t0 = *t;
 	int rc = flush_page_nosync(os, mm, pe, va, t);
 	*t = sm_cpu_dsb_ish(os->cpu, pe, *t);
-	account(os->tlb.st_flush_page, os->tlb.st_flush_page_cyc, t0, *t);
+	account(os, SM_FLUSH_TLB_PAGE, t0, *t);
 	return rc;
 }
 
@@ -238,7 +242,7 @@ int sm_flush_tlb_range_ex(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 	if (os->tlb.range_start_bug)
 		start = end;
 	int rc = sm_mn_arch_invalidate_secondary_tlbs(os, mm, start, end, t);
-	account(os->tlb.st_flush_range, os->tlb.st_flush_range_cyc, t0, *t);
+	account(os, SM_FLUSH_TLB_RANGE, t0, *t);
 	return rc;
 }
 
@@ -256,7 +260,7 @@ int sm_tlbbatch_add_pending(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 	 * the hook runs here, per page. */
 	uint64_t t0 = *t;
 	int rc = flush_page_nosync(os, mm, pe, va, t);
-	account(os->tlb.st_batch_add, os->tlb.st_batch_add_cyc, t0, *t);
+	account(os, SM_TLBBATCH_ADD_PENDING, t0, *t);
 	return rc;
 }
 
@@ -265,5 +269,5 @@ void sm_tlbbatch_flush(struct sm_os *os, unsigned pe, uint64_t *t)
 	/* arch_tlbbatch_flush: just the DSB ISH that waits for them all. */
 	uint64_t t0 = *t;
 	*t = sm_cpu_dsb_ish(os->cpu, pe, *t);
-	account(os->tlb.st_batch_flush, os->tlb.st_batch_flush_cyc, t0, *t);
+	account(os, SM_TLBBATCH_FLUSH, t0, *t);
 }

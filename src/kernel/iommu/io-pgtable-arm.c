@@ -110,7 +110,7 @@ int sm_drv_iommu_map(struct sm_os *os, uint32_t dom, uint64_t va, uint64_t len,
 	    (rc = check_iova(os, va, len, &end)) < 0 ||
 	    (rc = check_map(os, dm, va, end, pa, prot)) < 0)
 		return rc;
-	(*os->drv.st_dma_maps)++;
+	SM_INC(os->drv.ctr, OS_IOMMU_MAP);
 	/* arm_lpae_map: existing leaves are replaced (an import rebuilds
 	 * mappings as the walker saw them). */
 	for (uint64_t a = va; a < end;) {
@@ -170,7 +170,7 @@ int sm_drv_iommu_unmap(struct sm_os *os, uint32_t dom, uint64_t va,
 			    a & ~(sz - 1));
 		a = (a & ~(sz - 1)) + sz;
 	}
-	(*d->st_dma_unmaps)++;
+	SM_INC(d->ctr, OS_IOMMU_UNMAP);
 	for (uint64_t a = va; a < end;) {
 		int level = 3;
 		uint64_t dpa = 0;

@@ -30,14 +30,14 @@ int sm_alloc_page(struct sm_os *os, enum sm_page_kind kind, uint64_t *pa)
 {
 	int rc = sm_physmem_alloc(os->pm, kind, pa, os->eb);
 	if (rc == 0 && kind == SM_PAGE_DATA)
-		(*os->mm.st_pages_alloc)++;
+		SM_INC(os->mm.ctr, OS_PAGES_ALLOCATED);
 	return rc;
 }
 
 void sm_free_data_page(struct sm_os *os, uint64_t pa)
 {
 	sm_physmem_free_page(os->pm, pa);
-	(*os->mm.st_pages_freed)++;
+	SM_INC(os->mm.ctr, OS_PAGES_FREED);
 }
 
 int sm_page_list_add(struct sm_os *os, struct sm_page_list *l, uint64_t pa)
@@ -178,7 +178,7 @@ static int wp_page_copy(struct sm_os *os, struct sm_mm *mm, struct sm_vma *v,
 			uint64_t *t)
 {
 	uint64_t npa, end = page + SM_PAGE_SIZE;
-	(*os->mm.st_cow)++;
+	SM_INC(os->mm.ctr, OS_FAULTS_COW);
 	int rc = sm_alloc_page(os, SM_PAGE_DATA, &npa);
 	if (rc < 0)
 		return rc;
@@ -212,7 +212,7 @@ static int do_wp_page(struct sm_os *os, struct sm_mm *mm, struct sm_vma *v,
 	/* wp_page_reuse() (exclusive anonymous page, or a shared page after
 	 * page_mkwrite): make it writable and dirty. */
 	bool changed;
-	(*os->mm.st_upgrades)++;
+	SM_INC(os->mm.ctr, OS_FAULTS_UPGRADE);
 	uint64_t entry = desc | PTE_AF | PTE_WRITE | PTE_DIRTY;
 	entry &= ~PTE_RDONLY;
 	int rc = ptep_set_access_flags(os, mm, pe, page, desc_pa, desc, entry,
@@ -230,7 +230,7 @@ static int spurious_fault(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 			  bool write, bool *ok, uint64_t *t)
 {
 	bool changed;
-	(*os->mm.st_spurious)++;
+	SM_INC(os->mm.ctr, OS_FAULTS_SPURIOUS);
 	uint64_t entry = desc | PTE_AF;
 	if (write)
 		entry |= PTE_DIRTY;
@@ -267,15 +267,15 @@ int sm_os_handle_mm_fault(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 						: SMMUSIM_PROT_R;
 	int rc = 0;
 
-	(*(remote ? os->mm.st_faults_dev : os->mm.st_faults_cpu))++;
+	os->mm.ctr[remote ? SM_STAT_OS_FAULTS_DEVICE : SM_STAT_OS_FAULTS_CPU]++;
 	*t += os->mm.lat_fault;
 	*ok = false;
 	struct sm_vma *v = mm && mm->live ? sm_find_vma(mm, va) : NULL;
 	if (!v || !(v->prot & need))
-		(*os->mm.st_faults_bad)++;
+		SM_INC(os->mm.ctr, OS_FAULTS_UNRESOLVED);
 	else
 		rc = handle_pte_fault(os, mm, v, pe, va & SM_PAGE_MASK, write,
 				      ok, t);
-	sm_hist_record(os->mm.h_fault, *t - t0);
+	SM_HIST_REC(os->mm.hist, OS_FAULT_LATENCY, *t - t0);
 	return rc;
 }

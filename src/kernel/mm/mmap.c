@@ -30,20 +30,8 @@ int sm_mm_init(struct sm_os *os, const smmusim_config_t *cfg,
 	ms->lat_fault = sm_cfg_u64(cfg, SM_K_OS_LAT_FAULT);
 	ms->lat_pte = sm_cfg_u64(cfg, SM_K_OS_LAT_PTE);
 	ms->lat_syscall = sm_cfg_u64(cfg, SM_K_OS_LAT_SYSCALL);
-	ms->st_faults_cpu = sm_stats_counter_id(st, SM_STAT_OS_FAULTS_CPU);
-	ms->st_faults_dev = sm_stats_counter_id(st, SM_STAT_OS_FAULTS_DEVICE);
-	ms->st_faults_bad =
-	    sm_stats_counter_id(st, SM_STAT_OS_FAULTS_UNRESOLVED);
-	ms->st_cow = sm_stats_counter_id(st, SM_STAT_OS_FAULTS_COW);
-	ms->st_upgrades = sm_stats_counter_id(st, SM_STAT_OS_FAULTS_UPGRADE);
-	ms->st_spurious = sm_stats_counter_id(st, SM_STAT_OS_FAULTS_SPURIOUS);
-	ms->st_pages_alloc =
-	    sm_stats_counter_id(st, SM_STAT_OS_PAGES_ALLOCATED);
-	ms->st_pages_freed = sm_stats_counter_id(st, SM_STAT_OS_PAGES_FREED);
-	ms->st_syscalls = sm_stats_counter_id(st, SM_STAT_OS_SYSCALLS);
-	ms->h_fault = sm_stats_hist_id(st, SM_HIST_OS_FAULT_LATENCY);
-	if (!ms->h_fault)
-		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+	ms->ctr = sm_stats_ctrs(st);
+	ms->hist = sm_stats_hists(st);
 	return sm_physmem_alloc(os->pm, SM_PAGE_ZERO, &ms->zero_page, os->eb);
 }
 
@@ -135,7 +123,7 @@ int sm_syscall_enter(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 
 void sm_syscall_cost(struct sm_os *os, uint64_t *t)
 {
-	(*os->mm.st_syscalls)++;
+	SM_INC(os->mm.ctr, OS_SYSCALLS);
 	*t += os->mm.lat_syscall;
 }
 

@@ -29,10 +29,7 @@ int sm_mn_init(struct sm_os *os, const smmusim_config_t *cfg,
 {
 	struct sm_mn_state *mn = &os->mn;
 	mn->placement = sm_cfg_enum(cfg, SM_K_POLICY_NOTIFIER_PLACEMENT);
-	mn->st_calls = sm_stats_counter_id(st, SM_STAT_OS_NOTIFIER_CALLS);
-	mn->st_start = sm_stats_counter_id(st, SM_STAT_OS_NOTIFIER_RANGE_START);
-	mn->st_end = sm_stats_counter_id(st, SM_STAT_OS_NOTIFIER_RANGE_END);
-	mn->st_release = sm_stats_counter_id(st, SM_STAT_OS_NOTIFIER_RELEASE);
+	mn->ctr = sm_stats_ctrs(st);
 	return 0;
 }
 
@@ -58,7 +55,7 @@ static int call_secondary(struct sm_os *os, struct sm_mm *mm, uint64_t start,
 	for (struct sm_mn_sub *s = mm->subs; s; s = s->next) {
 		if (!s->ops->arch_invalidate_secondary_tlbs)
 			continue;
-		(*os->mn.st_calls)++;
+		SM_INC(os->mn.ctr, OS_NOTIFIER_CALLS);
 		int rc = s->ops->arch_invalidate_secondary_tlbs(s, mm, start,
 								end, t);
 		if (rc < 0)
@@ -72,7 +69,7 @@ void sm_mn_invalidate_range_start(struct sm_os *os, struct sm_mm *mm,
 				  uint64_t end, uint64_t *t)
 {
 	(void)ev;
-	(*os->mn.st_start)++;
+	SM_INC(os->mn.ctr, OS_NOTIFIER_RANGE_START);
 	for (struct sm_mn_sub *s = mm->subs; s; s = s->next)
 		if (s->ops->invalidate_range_start)
 			s->ops->invalidate_range_start(s, mm, start, end, t);
@@ -82,7 +79,7 @@ int sm_mn_invalidate_range_end(struct sm_os *os, struct sm_mm *mm,
 			       uint64_t start, uint64_t end, bool only_end,
 			       uint64_t *t)
 {
-	(*os->mn.st_end)++;
+	SM_INC(os->mn.ctr, OS_NOTIFIER_RANGE_END);
 	if (os->mn.placement == SM_PLACEMENT_RANGE_END && !only_end) {
 		int rc = call_secondary(os, mm, start, end, t);
 		if (rc < 0)
@@ -122,7 +119,7 @@ int sm_mn_release(struct sm_os *os, struct sm_mm *mm, uint64_t *t)
 	mm->subs = NULL;
 	while (s) {
 		struct sm_mn_sub *next = s->next;
-		(*os->mn.st_release)++;
+		SM_INC(os->mn.ctr, OS_NOTIFIER_RELEASE);
 		s->next = NULL;
 		if (s->ops->release) {
 			int rc = s->ops->release(s, mm, t);

@@ -75,7 +75,7 @@ static int publish(struct sm_os *os, uint64_t *t, uint64_t *done)
 		/* A trace's illegal command: acknowledge as Linux does
 		 * (arm_smmu_cmdq_skip_err) and let the queue go on. */
 		while (d->smmu->cmdq_halted) {
-			(*d->st_cerror_ill)++;
+			SM_INC(d->ctr, OS_SMMU_CERROR_ILL_ACKS);
 			sm_smmu_ack_cmdq_error(d->smmu);
 			*done = sm_smmu_write_prod(d->smmu, d->prod, *done);
 		}
@@ -99,9 +99,9 @@ static int q_write(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 		int rc = publish(os, t, &done);
 		if (rc < 0)
 			return rc;
-		(*d->st_full_stalls)++;
+		SM_INC(d->ctr, SMMU_CMDQ_FULL_STALLS);
 		if (done > *t)
-			*d->st_full_stall_cycles += done - *t;
+			SM_ADD(d->ctr, SMMU_CMDQ_FULL_STALL_CYCLES, done - *t);
 		*t = max_u64(*t, done);
 	}
 	uint64_t pa = d->cmdq + (uint64_t)(d->prod & (n - 1)) * 16;
@@ -125,7 +125,7 @@ static uint64_t sync_seen(struct sm_os *os, uint64_t t_pub, uint64_t done)
 	uint64_t polls = 1;
 	if (done > t_pub)
 		polls = (done - t_pub + d->lat_mmio - 1) / d->lat_mmio;
-	*d->st_sync_polls += polls;
+	SM_ADD(d->ctr, OS_SMMU_CONS_POLLS, polls);
 	return t_pub + polls * d->lat_mmio;
 }
 
@@ -135,7 +135,7 @@ static void sync_wait(struct sm_os *os, uint64_t t_pub, uint64_t done,
 		      uint64_t *t)
 {
 	*t = sync_seen(os, t_pub, done);
-	sm_hist_record(os->drv.h_sync_wait, *t - t_pub);
+	SM_HIST_REC(os->drv.hist, SMMU_SYNC_WAIT_CYCLES, *t - t_pub);
 	dma_windows_close(os, *t);
 }
 
@@ -145,7 +145,7 @@ static int issue(struct sm_os *os, uint64_t (*cmds)[2], uint32_t n, bool sync,
 {
 	struct sm_smmu_drv *d = &os->drv;
 	int rc;
-	(*d->st_submits)++;
+	SM_INC(d->ctr, OS_SMMU_SUBMISSIONS);
 	for (uint32_t i = 0; i < n; i++)
 		if ((rc = q_write(os, cmds[i], t)) < 0)
 			return rc;
@@ -210,7 +210,7 @@ int sm_drv_raw_cmd(struct sm_os *os, const uint64_t cmd[2], uint64_t *t)
 	bool sync = sm_field_get(CMDQ_0_OP, cmd[0]) == CMDQ_OP_CMD_SYNC;
 	uint64_t done, t_pub;
 	int rc;
-	(*d->st_raw_cmds)++;
+	SM_INC(d->ctr, OS_SMMU_TRACE_COMMANDS);
 	d->raw = true;
 	if ((rc = q_write(os, cmd, t)) < 0)
 		goto out;

@@ -51,7 +51,7 @@ static int inv_asid(struct sm_os *os, uint16_t asid, uint64_t *t)
 {
 	uint64_t c[2];
 	cmd_tlbi_nh_asid(c, asid);
-	(*os->drv.st_sva_inv_asid)++;
+	SM_INC(os->drv.ctr, OS_SMMU_SVA_INV_ASID);
 	return sm_drv_cmdq_issue_sync(os, c, t);
 }
 
@@ -91,11 +91,11 @@ static int sva_invalidate(struct sm_mn_sub *sub, struct sm_mm *mm,
 	bool all = !size || size / SM_PAGE_SIZE >= d->max_tlbi_ops;
 	int rc = 0;
 	if (d->skip_inv || d->smmu->btm) {
-		(*d->st_sva_inv_skipped)++;
+		SM_INC(d->ctr, OS_SMMU_SVA_INV_SKIPPED);
 	} else if (all) {
 		rc = inv_asid(os, mm->asid, t);
 	} else {
-		(*d->st_sva_inv_range)++;
+		SM_INC(d->ctr, OS_SMMU_SVA_INV_RANGE);
 		for (uint64_t va = start & SM_PAGE_MASK; va < end && rc == 0;
 		     va += SM_PAGE_SIZE) {
 			uint64_t c[2];
@@ -129,7 +129,7 @@ static int sva_release(struct sm_mn_sub *sub, struct sm_mm *mm, uint64_t *t)
 			return rc;
 	}
 	if (os->drv.skip_inv) {
-		(*os->drv.st_sva_inv_skipped)++;
+		SM_INC(os->drv.ctr, OS_SMMU_SVA_INV_SKIPPED);
 		return 0;
 	}
 	if ((rc = inv_asid(os, mm->asid, t)) < 0)
@@ -172,7 +172,7 @@ static int share_asid(struct sm_os *os, uint16_t asid, uint64_t *t)
 				      " off asid=%u",
 				      dm->id, asid);
 		dm->asid = (uint16_t)na;
-		(*d->st_asid_moves)++;
+		SM_INC(d->ctr, OS_SMMU_ASID_MOVES);
 		int rc;
 		for (uint32_t sid = 0; sid < (1u << d->sid_bits); sid++)
 			if (d->sids[sid].has_dom &&

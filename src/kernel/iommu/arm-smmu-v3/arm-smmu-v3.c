@@ -126,7 +126,7 @@ static int ste_pa(struct sm_os *os, uint32_t sid, uint64_t *pa)
 		    (l2 & STRTAB_L1_DESC_L2PTR_MASK) |
 			sm_field_prep(STRTAB_L1_DESC_SPAN, STRTAB_SPLIT + 1));
 		d->strtab_l2[i1] = l2;
-		(*d->st_l2_tables)++;
+		SM_INC(d->ctr, OS_SMMU_L2_TABLES);
 	}
 	*pa = d->strtab_l2[i1] +
 	      (uint64_t)(sid & ((1u << STRTAB_SPLIT) - 1)) * 64;
@@ -174,39 +174,6 @@ static void read_config(struct sm_smmu_drv *d, const smmusim_config_t *cfg)
 	d->sync_msi = sm_cfg_enum(cfg, SM_K_POLICY_SMMU_SYNC_WAIT) == 0;
 	d->strtab_2lvl = sm_cfg_enum(cfg, SM_K_SMMU_STRTAB_FORMAT) == 1;
 	d->cd_2lvl = d->ssid_bits > SM_CTXDESC_LINEAR_CDMAX;
-}
-
-static int register_stats(struct sm_os *os, struct sm_stats *st)
-{
-	struct sm_smmu_drv *d = &os->drv;
-	d->st_submits = sm_stats_counter_id(st, SM_STAT_OS_SMMU_SUBMISSIONS);
-	d->st_sva_inv_range =
-	    sm_stats_counter_id(st, SM_STAT_OS_SMMU_SVA_INV_RANGE);
-	d->st_sva_inv_asid =
-	    sm_stats_counter_id(st, SM_STAT_OS_SMMU_SVA_INV_ASID);
-	d->st_sva_inv_skipped =
-	    sm_stats_counter_id(st, SM_STAT_OS_SMMU_SVA_INV_SKIPPED);
-	d->st_full_stalls =
-	    sm_stats_counter_id(st, SM_STAT_SMMU_CMDQ_FULL_STALLS);
-	d->st_full_stall_cycles =
-	    sm_stats_counter_id(st, SM_STAT_SMMU_CMDQ_FULL_STALL_CYCLES);
-	d->st_sync_polls = sm_stats_counter_id(st, SM_STAT_OS_SMMU_CONS_POLLS);
-	d->st_cerror_ill =
-	    sm_stats_counter_id(st, SM_STAT_OS_SMMU_CERROR_ILL_ACKS);
-	d->st_entry_syncs =
-	    sm_stats_counter_id(st, SM_STAT_OS_SMMU_ENTRY_SYNCS);
-	d->st_entry_breaking =
-	    sm_stats_counter_id(st, SM_STAT_OS_SMMU_ENTRY_BREAKING);
-	d->st_raw_cmds =
-	    sm_stats_counter_id(st, SM_STAT_OS_SMMU_TRACE_COMMANDS);
-	d->st_dma_maps = sm_stats_counter_id(st, SM_STAT_OS_IOMMU_MAP);
-	d->st_dma_unmaps = sm_stats_counter_id(st, SM_STAT_OS_IOMMU_UNMAP);
-	d->st_l2_tables = sm_stats_counter_id(st, SM_STAT_OS_SMMU_L2_TABLES);
-	d->st_asid_moves = sm_stats_counter_id(st, SM_STAT_OS_SMMU_ASID_MOVES);
-	d->h_sync_wait = sm_stats_hist_id(st, SM_HIST_SMMU_SYNC_WAIT_CYCLES);
-	if (!d->h_sync_wait)
-		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
-	return 0;
 }
 
 /* arm_smmu_init_strtab */
@@ -277,10 +244,10 @@ int sm_drv_init(struct sm_os *os, const smmusim_config_t *cfg,
 {
 	struct sm_smmu_drv *d = &os->drv;
 	int rc;
-	*d = (struct sm_smmu_drv){.smmu = os->smmu};
+	*d = (struct sm_smmu_drv){.smmu = os->smmu,
+				  .ctr = sm_stats_ctrs(st),
+				  .hist = sm_stats_hists(st)};
 	read_config(d, cfg);
-	if ((rc = register_stats(os, st)) < 0)
-		return rc;
 	if (d->sid_bits > 16 && !d->strtab_2lvl)
 		return sm_err(os->eb, SMMUSIM_EINVAL,
 			      "smmu.sid_bits=%u needs smmu.strtab.format=2lvl "
@@ -384,10 +351,10 @@ static int write_entry(struct sm_os *os, uint64_t pa,
 	    .sync = entry_sync,
 	    .safe = ste ? sm_ste_update_safe : NULL,
 	};
-	*os->drv.st_entry_syncs +=
-	    sm_entry_write(cur, target, &ops, &c, &broke);
+	SM_ADD(os->drv.ctr, OS_SMMU_ENTRY_SYNCS,
+	       sm_entry_write(cur, target, &ops, &c, &broke));
 	if (broke)
-		(*os->drv.st_entry_breaking)++;
+		SM_INC(os->drv.ctr, OS_SMMU_ENTRY_BREAKING);
 	return c.rc;
 }
 
@@ -427,7 +394,7 @@ static int cd_pa(struct sm_os *os, uint32_t sid, uint32_t ssid, bool cmds,
 				   (leaf & CTXDESC_L1_DESC_L2PTR_MASK) |
 				       CTXDESC_L1_DESC_V);
 		sc->cdl2[i1] = leaf;
-		(*d->st_l2_tables)++;
+		SM_INC(d->ctr, OS_SMMU_L2_TABLES);
 		cmd_cfgi_cd(c, sid, ssid, false);
 		if ((rc = cfgi_sync(os, c, cmds, t)) < 0)
 			return rc;
