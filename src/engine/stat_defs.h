@@ -11,15 +11,17 @@
  * or a new one could silently leave the docs behind.  Now the table is the
  * only place that spells a name or describes it:
  *
- *  - the registry (engine/stats.c) refuses a name that is not in the table,
- *    with SMMUSIM_EINTERNAL and a message naming it, and keeps each
- *    registered stat's definition;
- *  - models register by ID, sm_stats_counter_id(st, SM_STAT_SMMU_IOTLB_HITS)
- *    or a sm_stat_bind table (engine/stats.h), without repeating the string;
+ *  - the registry (engine/stats.c) registers every row that is one name
+ *    when it is created, stored by ID, and a family's members are checked
+ *    against their row;
+ *  - models count by ID, SM_INC(s->ctr, SMMU_IOTLB_HITS) (engine/stats.h),
+ *    with no field and no registration line of their own per stat;
  *  - smmusim_stat_def_at() (<smmusim/stats.h>) lists it for
  *    `smmusim stats --list`;
  *  - docs/stats.md's per-part tables are generated from it, and the test
- *    `stats-doc` fails when they differ (tests/stats_doc.c).
+ *    `stats-doc` fails when they differ (tests/stats_doc.c);
+ *  - the test `stats-used` fails when a row that is one name is counted
+ *    nowhere in src/ (tests/stats_used.py): a row nobody counts is stale.
  *
  * Shape
  * -----
@@ -47,9 +49,8 @@
  * layers and are not repeated here.
  *
  * The table lives in the engine layer although it describes every model:
- * the registry must check each name, and the engine is below the models, so
- * it cannot include a table kept beside them.  The registry also accepts
- * another table (sm_stats_new_table()), which its unit tests use.
+ * the registry registers its rows, and the engine is below the models, so
+ * it cannot include a table kept beside them.
  */
 #ifndef SM_ENGINE_STAT_DEFS_H
 #define SM_ENGINE_STAT_DEFS_H
