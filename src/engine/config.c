@@ -31,16 +31,16 @@ struct key_def {
 };
 
 static const struct key_def keys[SM_K_COUNT_] = {
-#define KB(id, nm, d, ds)                                                      \
+#define B(id, nm, d, ds)                                                       \
 	[SM_K_##id] = {nm, SMMUSIM_KEY_BOOL, d, 0, 1, NULL, ds},
-#define KU(id, nm, d, lo, hi, ds)                                              \
+#define U(id, nm, d, lo, hi, ds)                                               \
 	[SM_K_##id] = {nm, SMMUSIM_KEY_U64, d, lo, hi, NULL, ds},
-#define KE(id, nm, d, w, ds)                                                   \
+#define E(id, nm, d, w, ds)                                                    \
 	[SM_K_##id] = {nm, SMMUSIM_KEY_ENUM, d, 0, 0, w, ds},
-    SM_CONFIG_KEYS(KB, KU, KE)
-#undef KB
-#undef KU
-#undef KE
+#include "engine/config_keys.def"
+#undef B
+#undef U
+#undef E
 };
 
 struct smmusim_config {
