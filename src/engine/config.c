@@ -2,7 +2,7 @@
 /*
  * Config registry.
  *
- * The key table (config_keys.h) is constant data; a config object is just one
+ * The key table (config_keys.def) is constant data; a config object is just one
  * uint64_t per key (booleans 0/1, enums the index of their word), so copying
  * a config is a memcpy and reading a key on the model side is an array load.
  * Every setter validates against the table and, on failure, leaves a message
