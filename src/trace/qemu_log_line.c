@@ -6,7 +6,7 @@
  * "PID@SEC.USEC:NAME ARGS\n" with -msg timestamp=on), ARGS being the event's
  * printf format from hw/arm/trace-events.  Every SMMU event of QEMU 7.2
  * (the smmu-common.c and smmuv3.c sections of hw/arm/trace-events) is
- * listed in qemu72_events[] below with that format, written in a small
+ * listed in qemu72_events.def with that format, written in a small
  * notation of our own (%d signed decimal, %x lower-case hex digits, %s a
  * word without spaces, everything else literal), and each line is matched
  * against it exactly: a field added, renamed or reordered by another QEMU
@@ -23,92 +23,11 @@
 /* QEMU 7.2's SMMU trace events                                           */
 /* ---------------------------------------------------------------------- */
 
-/* hw/arm/trace-events of QEMU 7.2 (smmu-common.c and smmuv3.c sections). */
+/* hw/arm/trace-events of QEMU 7.2: the table is qemu72_events.def. */
 static const struct sm_qemu_event qemu72_events[] = {
-    /* smmu-common.c */
-    {"smmu_add_mr", "%s", EK_IGNORE},
-    {"smmu_ptw_level",
-     "level=%d iova=0x%x subpage_sz=0x%x baseaddr=0x%x offset=%d => pte=0x%x",
-     EK_IGNORE},
-    {"smmu_ptw_invalid_pte",
-     "stage=%d level=%d base@=0x%x pte@=0x%x offset=%d pte=0x%x", EK_IGNORE},
-    {"smmu_ptw_page_pte",
-     "stage=%d level=%d iova=0x%x base@=0x%x pte@=0x%x pte=0x%x "
-     "page address = 0x%x",
-     EK_PAGE_PTE},
-    {"smmu_ptw_block_pte",
-     "stage=%d level=%d base@=0x%x pte@=0x%x pte=0x%x iova=0x%x "
-     "block address = 0x%x block size = %d MiB",
-     EK_BLOCK_PTE},
-    {"smmu_get_pte", "baseaddr=0x%x index=0x%x, pteaddr=0x%x, pte=0x%x",
-     EK_IGNORE},
-    {"smmu_iotlb_inv_all", "IOTLB invalidate all", EK_INV_ALL},
-    {"smmu_iotlb_inv_asid", "IOTLB invalidate asid=%d", EK_INV_ASID},
-    {"smmu_iotlb_inv_iova", "IOTLB invalidate asid=%d addr=0x%x", EK_IGNORE},
-    {"smmu_inv_notifiers_mr", "iommu mr=%s", EK_IGNORE},
-    {"smmu_iotlb_lookup_hit",
-     "IOTLB cache HIT asid=%d addr=0x%x hit=%d miss=%d hit rate=%d",
-     EK_LOOKUP_HIT},
-    {"smmu_iotlb_lookup_miss",
-     "IOTLB cache MISS asid=%d addr=0x%x hit=%d miss=%d hit rate=%d",
-     EK_LOOKUP_MISS},
-    {"smmu_iotlb_insert", "IOTLB ++ asid=%d addr=0x%x tg=%d level=%d",
-     EK_INSERT},
-    /* smmuv3.c */
-    {"smmuv3_read_mmio", "addr: 0x%x val:0x%x size: 0x%x(%d)", EK_IGNORE},
-    {"smmuv3_trigger_irq", "irq=%d", EK_IGNORE},
-    {"smmuv3_write_gerror", "toggled=0x%x, new GERROR=0x%x", EK_IGNORE},
-    {"smmuv3_write_gerrorn", "acked=0x%x, new GERRORN=0x%x", EK_IGNORE},
-    {"smmuv3_unhandled_cmd", "Unhandled command type=%d", EK_IGNORE},
-    {"smmuv3_cmdq_consume", "prod=%d cons=%d prod.wrap=%d cons.wrap=%d",
-     EK_IGNORE},
-    {"smmuv3_cmdq_opcode", "<--- %s", EK_OPCODE},
-    {"smmuv3_cmdq_consume_out", "prod:%d, cons:%d, prod_wrap:%d, cons_wrap:%d ",
-     EK_IGNORE},
-    {"smmuv3_cmdq_consume_error", "Error on %s command execution: %d",
-     EK_IGNORE},
-    {"smmuv3_write_mmio", "addr: 0x%x val:0x%x size: 0x%x(%d)", EK_IGNORE},
-    {"smmuv3_record_event", "%s sid=0x%x", EK_IGNORE},
-    {"smmuv3_find_ste", "sid=0x%x features:0x%x, sid_split:0x%x", EK_IGNORE},
-    {"smmuv3_find_ste_2lvl",
-     "strtab_base:0x%x l1ptr:0x%x l1_off:0x%x, l2ptr:0x%x l2_off:0x%x "
-     "max_l2_ste:%d",
-     EK_IGNORE},
-    {"smmuv3_get_ste", "STE addr: 0x%x", EK_IGNORE},
-    {"smmuv3_translate_disable",
-     "%s sid=0x%x bypass (smmu disabled) iova:0x%x is_write=%d",
-     EK_XLATE_BYPASS},
-    {"smmuv3_translate_bypass", "%s sid=0x%x STE bypass iova:0x%x is_write=%d",
-     EK_XLATE_BYPASS},
-    {"smmuv3_translate_abort", "%s sid=0x%x abort on iova:0x%x is_write=%d",
-     EK_XLATE_FAIL},
-    {"smmuv3_translate_success",
-     "%s sid=0x%x iova=0x%x translated=0x%x perm=0x%x", EK_XLATE_OK},
-    {"smmuv3_get_cd", "CD addr: 0x%x", EK_IGNORE},
-    {"smmuv3_decode_cd", "oas=%d", EK_IGNORE},
-    {"smmuv3_decode_cd_tt", "TT[%d]:tsz:%d ttb:0x%x granule_sz:%d had:%d",
-     EK_DECODE_TT},
-    {"smmuv3_cmdq_cfgi_ste", "streamid= 0x%x", EK_CFGI_STE},
-    {"smmuv3_cmdq_cfgi_ste_range", "start=0x%x - end=0x%x", EK_CFGI_STE_RANGE},
-    {"smmuv3_cmdq_cfgi_cd", "sid=0x%x", EK_CFGI_CD},
-    {"smmuv3_config_cache_hit",
-     "Config cache HIT for sid=0x%x (hits=%d, misses=%d, hit rate=%d)",
-     EK_CONFIG},
-    {"smmuv3_config_cache_miss",
-     "Config cache MISS for sid=0x%x (hits=%d, misses=%d, hit rate=%d)",
-     EK_CONFIG},
-    {"smmuv3_s1_range_inval",
-     "vmid=%d asid=%d addr=0x%x tg=%d num_pages=0x%x ttl=%d leaf=%d",
-     EK_RANGE_INVAL},
-    {"smmuv3_cmdq_tlbi_nh", "", EK_TLBI_NH},
-    {"smmuv3_cmdq_tlbi_nh_asid", "asid=%d", EK_TLBI_NH_ASID},
-    {"smmuv3_config_cache_inv", "Config cache INV for sid=0x%x", EK_IGNORE},
-    {"smmuv3_notify_flag_add", "ADD SMMUNotifier node for iommu mr=%s",
-     EK_IGNORE},
-    {"smmuv3_notify_flag_del", "DEL SMMUNotifier node for iommu mr=%s",
-     EK_IGNORE},
-    {"smmuv3_inv_notifiers_iova",
-     "iommu mr=%s asid=%d iova=0x%x tg=%d num_pages=0x%x", EK_IGNORE},
+#define Q(name, fmt, kind) {name, fmt, kind},
+#include "trace/qemu72_events.def"
+#undef Q
 };
 
 #define N_QEMU_EVENTS (sizeof(qemu72_events) / sizeof(qemu72_events[0]))
