@@ -25,10 +25,19 @@
 struct sm_vma *sm_find_vma(struct sm_mm *mm, uint64_t va);
 /* Make `addr` a VMA boundary (split_vma). */
 int sm_split_vma(struct sm_os *os, struct sm_mm *mm, uint64_t addr);
+/* How a range syscall enters (sm_syscall_enter's flags). */
+enum {
+	SM_SYS_MAPPED = 1u << 0, /* every page must be mapped (mprotect,
+				  * madvise: ENOMEM otherwise) */
+	SM_SYS_COST = 1u << 1,	 /* charge the syscall's fixed cost to *t */
+};
+
 /* The checks every range syscall starts with: mm `id` exists, `pe` is a
- * PE, [va, va + len) is a page-aligned user range ending at *end. */
+ * PE, [va, va + len) is a page-aligned user range ending at *end; then what
+ * `flags` ask for, in that order.  Nothing is charged when a check fails. */
 int sm_syscall_enter(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
-		     uint64_t len, struct sm_mm **mm, uint64_t *end);
+		     uint64_t len, unsigned flags, struct sm_mm **mm,
+		     uint64_t *end, uint64_t *t);
 /* A syscall's fixed cost. */
 void sm_syscall_cost(struct sm_os *os, uint64_t *t);
 /* The whole range must be mapped: mprotect and madvise return ENOMEM

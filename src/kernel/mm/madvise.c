@@ -12,10 +12,8 @@ int sm_os_madvise_dontneed(struct sm_os *os, uint32_t id, unsigned pe,
 {
 	struct sm_mm *mm;
 	uint64_t end;
-	int rc;
-	if ((rc = sm_syscall_enter(os, id, pe, va, len, &mm, &end)) < 0 ||
-	    (rc = sm_need_mapped(os, mm, va, end)) < 0)
-		return rc;
-	sm_syscall_cost(os, t);
-	return sm_zap_and_flush(os, mm, pe, SM_MN_CLEAR, va, end, t);
+	int rc = sm_syscall_enter(os, id, pe, va, len,
+				  SM_SYS_MAPPED | SM_SYS_COST, &mm, &end, t);
+	return rc < 0 ? rc
+		      : sm_zap_and_flush(os, mm, pe, SM_MN_CLEAR, va, end, t);
 }

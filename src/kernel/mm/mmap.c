@@ -112,12 +112,18 @@ static int check_range(struct sm_os *os, uint64_t va, uint64_t len,
 }
 
 int sm_syscall_enter(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
-		     uint64_t len, struct sm_mm **mm, uint64_t *end)
+		     uint64_t len, unsigned flags, struct sm_mm **mm,
+		     uint64_t *end, uint64_t *t)
 {
 	int rc;
 	if ((rc = need_mm(os, id, mm)) < 0 || (rc = check_pe(os, pe)) < 0 ||
 	    (rc = check_range(os, va, len, end)) < 0)
 		return rc;
+	if ((flags & SM_SYS_MAPPED) &&
+	    (rc = sm_need_mapped(os, *mm, va, *end)) < 0)
+		return rc;
+	if (flags & SM_SYS_COST)
+		sm_syscall_cost(os, t);
 	return 0;
 }
 
@@ -262,11 +268,9 @@ int sm_os_munmap(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 {
 	struct sm_mm *mm;
 	uint64_t end;
-	int rc;
-	if ((rc = sm_syscall_enter(os, id, pe, va, len, &mm, &end)) < 0)
-		return rc;
-	sm_syscall_cost(os, t);
-	return do_munmap(os, mm, pe, va, end, t);
+	int rc =
+	    sm_syscall_enter(os, id, pe, va, len, SM_SYS_COST, &mm, &end, t);
+	return rc < 0 ? rc : do_munmap(os, mm, pe, va, end, t);
 }
 
 /* The page-cache "file" behind a new shared mapping of npages. */
@@ -295,11 +299,10 @@ int sm_os_mmap(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 	struct sm_mm *mm;
 	uint64_t end;
 	int rc;
-	if ((rc = sm_syscall_enter(os, id, pe, va, len, &mm, &end)) < 0)
-		return rc;
-	sm_syscall_cost(os, t);
 	/* MAP_FIXED semantics: whatever was mapped there goes first. */
-	if ((rc = do_munmap(os, mm, pe, va, end, t)) < 0)
+	if ((rc = sm_syscall_enter(os, id, pe, va, len, SM_SYS_COST, &mm, &end,
+				   t)) < 0 ||
+	    (rc = do_munmap(os, mm, pe, va, end, t)) < 0)
 		return rc;
 
 	struct sm_vma v = {

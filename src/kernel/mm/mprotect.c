@@ -56,13 +56,9 @@ int sm_os_mprotect(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 {
 	struct sm_mm *mm;
 	uint64_t end;
-	int rc;
-	if ((rc = sm_syscall_enter(os, id, pe, va, len, &mm, &end)) < 0)
-		return rc;
-	if ((rc = sm_need_mapped(os, mm, va, end)) < 0)
-		return rc;
-	sm_syscall_cost(os, t);
-	if ((rc = sm_split_vma(os, mm, va)) < 0 ||
+	int rc = sm_syscall_enter(os, id, pe, va, len,
+				  SM_SYS_MAPPED | SM_SYS_COST, &mm, &end, t);
+	if (rc < 0 || (rc = sm_split_vma(os, mm, va)) < 0 ||
 	    (rc = sm_split_vma(os, mm, end)) < 0)
 		return rc;
 	for (size_t i = 0; i < mm->nvma; i++)

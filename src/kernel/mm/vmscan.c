@@ -67,8 +67,9 @@ int sm_os_reclaim(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 {
 	struct sm_mm *mm;
 	uint64_t end;
-	int rc;
-	if ((rc = sm_syscall_enter(os, id, pe, va, len, &mm, &end)) < 0)
+	/* reclaim is the kernel's own work, not a syscall: no syscall cost */
+	int rc = sm_syscall_enter(os, id, pe, va, len, 0, &mm, &end, t);
+	if (rc < 0)
 		return rc;
 	struct reclaim_ctx c = {
 	    .os = os, .mm = mm, .pe = pe, .t = t, .sp.lo = UINT64_MAX};
