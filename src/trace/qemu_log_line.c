@@ -58,30 +58,29 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+/* Past one or more digits at s[p] and the separator `sep` after them;
+ * 0 when the text there is not that. */
+static size_t digits_then(const char *s, size_t len, size_t p, char sep)
+{
+	size_t q = p;
+
+	while (q < len && is_digit(s[q]))
+		q++;
+	if (q == p || q >= len || s[q] != sep)
+		return 0;
+	return q + 1;
+}
+
 /* Length of a "PID@SEC.USEC:" prefix (-msg timestamp=on), or 0. */
 static size_t timestamp_len(const char *s, size_t len)
 {
-	size_t p = 0;
+	size_t p = digits_then(s, len, 0, '@');
 
-	while (p < len && is_digit(s[p]))
-		p++;
-	if (p == 0 || p >= len || s[p] != '@')
-		return 0;
-	p++;
-	if (p >= len || !is_digit(s[p]))
-		return 0;
-	while (p < len && is_digit(s[p]))
-		p++;
-	if (p >= len || s[p] != '.')
-		return 0;
-	p++;
-	if (p >= len || !is_digit(s[p]))
-		return 0;
-	while (p < len && is_digit(s[p]))
-		p++;
-	if (p >= len || s[p] != ':')
-		return 0;
-	return p + 1;
+	if (p)
+		p = digits_then(s, len, p, '.');
+	if (p)
+		p = digits_then(s, len, p, ':');
+	return p;
 }
 
 /* Length of the event name that starts s[0..len). */
