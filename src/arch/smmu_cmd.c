@@ -226,6 +226,8 @@ int sm_smmu_cmd_check(const struct sm_smmu_cmd *cmd, enum sm_smmu_cmd_key *bad,
 	for (int k = 0; k < SM_SMMU_CMD_KEY_COUNT_; k++) {
 		unsigned shift;
 		uint64_t v = sm_smmu_cmd_get(cmd, k);
+		if (v == 0) /* fits every field, aligned: most members */
+			continue;
 		*max = key_max(def, k, &shift);
 		*bad = k;
 		if (k == SM_SMMU_CMD_ADDR && (v & ((1ull << shift) - 1)))

@@ -76,9 +76,9 @@ static bool tags_match(const struct sm_tc_entry *t, uint32_t vmid,
  * that holds an entry of exactly `level` with matching tags; NULL when
  * none is left.  Every exact lookup and per-page invalidation is this one
  * set probe. */
-static inline struct sm_tc_entry *probe(struct sm_tcache *tc, uint64_t base,
-					int level, uint32_t vmid, uint32_t asid,
-					enum sm_tc_asid_match m, uint32_t *w)
+static inline __attribute__((always_inline)) struct sm_tc_entry *
+probe(struct sm_tcache *tc, uint64_t base, int level, uint32_t vmid,
+      uint32_t asid, enum sm_tc_asid_match m, uint32_t *w)
 {
 	struct sm_tc_entry *set =
 	    &tc->e[(size_t)set_of(tc, base, level) * tc->ways];
@@ -91,8 +91,10 @@ static inline struct sm_tc_entry *probe(struct sm_tcache *tc, uint64_t base,
 	return NULL;
 }
 
-struct sm_tc_entry *sm_tc_lookup_level(struct sm_tcache *tc, uint32_t vmid,
-				       uint32_t asid, uint64_t va, int level)
+/* An exact lookup at one level; a hit becomes the most recently used. */
+static inline __attribute__((always_inline)) struct sm_tc_entry *
+lookup_at(struct sm_tcache *tc, uint32_t vmid, uint32_t asid, uint64_t va,
+	  int level)
 {
 	uint64_t base = va & ~((1ull << sm_level_shift(level)) - 1);
 	uint32_t w = 0;
@@ -103,13 +105,18 @@ struct sm_tc_entry *sm_tc_lookup_level(struct sm_tcache *tc, uint32_t vmid,
 	return t;
 }
 
+struct sm_tc_entry *sm_tc_lookup_level(struct sm_tcache *tc, uint32_t vmid,
+				       uint32_t asid, uint64_t va, int level)
+{
+	return lookup_at(tc, vmid, asid, va, level);
+}
+
 struct sm_tc_entry *sm_tc_lookup(struct sm_tcache *tc, uint32_t vmid,
 				 uint32_t asid, uint64_t va)
 {
 	/* smallest page size first: each size lives in its own set */
 	for (int level = 3; level >= tc->min_level; level--) {
-		struct sm_tc_entry *t =
-		    sm_tc_lookup_level(tc, vmid, asid, va, level);
+		struct sm_tc_entry *t = lookup_at(tc, vmid, asid, va, level);
 		if (t)
 			return t;
 	}
@@ -176,8 +183,9 @@ static void drop(struct sm_tcache *tc, struct sm_tc_entry *t)
 
 /* Drop the entries of exactly `level` for the page or block at `base`
  * with matching tags: one set probe. */
-static unsigned inv_at(struct sm_tcache *tc, uint64_t base, int level,
-		       uint32_t vmid, uint32_t asid, enum sm_tc_asid_match m)
+static inline __attribute__((always_inline)) unsigned
+inv_at(struct sm_tcache *tc, uint64_t base, int level, uint32_t vmid,
+       uint32_t asid, enum sm_tc_asid_match m)
 {
 	unsigned n = 0;
 	struct sm_tc_entry *t;
