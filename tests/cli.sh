@@ -136,6 +136,33 @@ expect "no arguments" 2 "" -- "$S"
 expect "unknown flag" 2 "" -- "$S" replay "$T/perm-upgrade.trace" --frob
 expect "config --list" 0 "policy.notifier.placement" -- "$S" config --list
 expect "policies" 0 "linux-6.5" -- "$S" policies
+expect "stats --list" 0 "^smmu.iotlb.hits	counter	count	" -- \
+	"$S" stats --list
+expect "stats --list names a family by its pattern" 0 \
+	"^smmu.cmd.<op>	counter	" -- "$S" stats --list
+expect "stats without --list" 2 "stats: use --list" -- "$S" stats
+# every counter a run reports has its row in the table stats --list prints
+n=$((n + 1))
+"$S" stats --list | cut -f1 >"$tmp/defs"
+"$S" replay "$T/perm-upgrade.trace" --format json --out "$tmp/r.json"
+if python3 - "$tmp/defs" "$tmp/r.json" <<'PY'; then
+import json, re, sys
+pats = [re.compile("^" + re.sub(r"<[a-z]+>", "[a-z0-9_-]+",
+                                 re.escape(l.strip()).replace(r"\<", "<")
+                                 .replace(r"\>", ">")) + "$")
+        for l in open(sys.argv[1]) if l.strip()]
+run = json.load(open(sys.argv[2]))["runs"][0]
+names = list(run["stats"]) + list(run["latency"])
+missing = [n for n in names if not any(p.match(n) for p in pats)]
+if missing:
+    print("# not in stats --list:", missing[:5])
+    sys.exit(1)
+PY
+	echo "ok $n - every reported stat is listed by stats --list"
+else
+	echo "not ok $n - every reported stat is listed by stats --list"
+	failed=$((failed + 1))
+fi
 expect "--version" 0 "smmusim 0.1.0" -- "$S" --version
 
 echo "1..$n"
