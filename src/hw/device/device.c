@@ -83,6 +83,22 @@ static void task_done(struct sm_dev_task *k, uint64_t t, bool ok)
 	d->live_tasks--;
 }
 
+/* The kernel answered at t: a refusal ends the access (failed), anything
+ * else replays it `delay` cycles later (dev.lat.retry after a page
+ * response; at once after a RESUME, the SMMU retries the transaction). */
+static int answered(struct sm_dev_task *k, uint64_t t, bool retry,
+		    uint64_t delay)
+{
+	struct sm_device *d = k->dev;
+
+	if (!retry) {
+		task_done(k, t, false);
+		return 0;
+	}
+	SM_INC(d->ctr, DEV_RETRIES);
+	return sm_engine_at(d->eng, t + delay, dev_attempt, k, 0);
+}
+
 static int dev_page_request(void *ctx, uint64_t arg)
 {
 	struct sm_dev_task *k = ctx;
@@ -92,14 +108,7 @@ static int dev_page_request(void *ctx, uint64_t arg)
 	(void)arg;
 	int rc = d->ops.page_request(d->ops.ctx, k->sid, k->ssid, k->va,
 				     k->write, &ok, &t);
-	if (rc < 0)
-		return rc;
-	if (!ok) {
-		task_done(k, t, false);
-		return 0;
-	}
-	SM_INC(d->ctr, DEV_RETRIES);
-	return sm_engine_at(d->eng, t + d->lat_retry, dev_attempt, k, 0);
+	return rc < 0 ? rc : answered(k, t, ok, d->lat_retry);
 }
 
 /* The kernel's event thread takes a stalled fault (os.lat.evtq_irq after
@@ -120,14 +129,9 @@ static int dev_stall(void *ctx, uint64_t arg)
 				     k->write, k->stag, give_up, &ok, &t);
 	if (rc < 0)
 		return rc;
-	if (!ok || !held) {
-		if (give_up)
-			SM_INC(d->ctr, DEV_ACCESS_GAVE_UP);
-		task_done(k, t, false);
-		return 0;
-	}
-	SM_INC(d->ctr, DEV_RETRIES);
-	return sm_engine_at(d->eng, t, dev_attempt, k, 0);
+	if (!(ok && held) && give_up)
+		SM_INC(d->ctr, DEV_ACCESS_GAVE_UP);
+	return answered(k, t, ok && held, 0);
 }
 
 /* A fault the device may recover from with a page request. */
