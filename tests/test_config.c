@@ -187,12 +187,22 @@ static void test_get_errors(void **state)
 			 SMMUSIM_EINVAL);
 	assert_int_equal(smmusim_config_get(cfg, "cpu.count", NULL, 8),
 			 SMMUSIM_EINVAL);
-	/* A short buffer gets a truncated, terminated value. */
+	/* A short buffer gets "" and SMMUSIM_ERANGE, never a truncated
+	 * value; SMMUSIM_CONFIG_VALUE_MAX is enough for any key. */
 	char small[4];
 	assert_int_equal(smmusim_config_get(cfg, "policy.notifier.placement",
 					    small, sizeof(small)),
-			 0);
-	assert_string_equal(small, "arc");
+			 SMMUSIM_ERANGE);
+	assert_string_equal(small, "");
+	assert_int_equal(smmusim_config_get(cfg, "cpu.count", small, 0),
+			 SMMUSIM_ERANGE);
+	for (size_t i = 0; i < smmusim_config_key_count(); i++) {
+		struct smmusim_key_info ki;
+		char max[SMMUSIM_CONFIG_VALUE_MAX];
+		assert_int_equal(smmusim_config_key_info(i, &ki), 0);
+		assert_int_equal(
+		    smmusim_config_get(cfg, ki.name, max, sizeof(max)), 0);
+	}
 }
 
 /* ---- setters ---- */

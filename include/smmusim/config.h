@@ -52,7 +52,12 @@ int smmusim_config_set(smmusim_config_t *cfg, const char *key,
 		       const char *value);
 /* Parse "key=value". */
 int smmusim_config_set_assignment(smmusim_config_t *cfg, const char *kv);
-/* Current value of a key as text. */
+/* Current value of a key as text, NUL-terminated in buf[0..len).  A value
+ * never needs more than SMMUSIM_CONFIG_VALUE_MAX bytes (with its NUL); into
+ * a shorter buffer that cannot hold it, buf gets "" (never a truncated
+ * value) and the call returns SMMUSIM_ERANGE.  SMMUSIM_ENOKEY for an
+ * unknown key, SMMUSIM_EINVAL for a NULL argument. */
+#define SMMUSIM_CONFIG_VALUE_MAX 32
 int smmusim_config_get(const smmusim_config_t *cfg, const char *key, char *buf,
 		       size_t len);
 const char *smmusim_config_error(const smmusim_config_t *cfg);

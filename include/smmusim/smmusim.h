@@ -24,6 +24,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <smmusim/alloc.h>
 #include <smmusim/config.h>
@@ -32,6 +33,7 @@
 #include <smmusim/hooks.h>
 #include <smmusim/import.h>
 #include <smmusim/stats.h>
+#include <smmusim/trace.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -78,8 +80,21 @@ int smmusim_submit(smmusim_t *sim, const struct smmusim_event *ev);
 int smmusim_run_until(smmusim_t *sim, uint64_t cycle);
 /* Run to quiescence and perform end-of-run checks.  No submit afterwards. */
 int smmusim_finish(smmusim_t *sim);
-/* Replay a trace file (format: docs/trace-format.md) then finish. */
+/*
+ * Replay a trace (format: docs/trace-format.md) then finish: from a file
+ * ("-" reads standard input), from an open stream (read from where it is,
+ * not closed; `name` stands for FILE in messages, NULL: "<stream>"), or
+ * from `len` bytes in memory (no NUL terminator needed; NULL name:
+ * "<buffer>").  The first bad line or refused event stops the replay with
+ * "FILE:LINE:COLUMN: message" in smmusim_last_error(); to go on past a
+ * refused event, read the trace with smmusim_trace_next() (trace.h) and
+ * submit each event.  Unless set already, the trace label of the report
+ * becomes the path or name.
+ */
 int smmusim_replay_file(smmusim_t *sim, const char *path);
+int smmusim_replay_stream(smmusim_t *sim, const char *name, FILE *f);
+int smmusim_replay_buffer(smmusim_t *sim, const char *name, const char *data,
+			  size_t len);
 
 uint64_t smmusim_now(const smmusim_t *sim);
 const smmusim_config_t *smmusim_config(const smmusim_t *sim);

@@ -240,7 +240,17 @@ int smmusim_config_get(const smmusim_config_t *cfg, const char *key, char *buf,
 	int id = find_key(key, strlen(key));
 	if (id < 0)
 		return SMMUSIM_ENOKEY;
-	format_value(&keys[id], cfg->val[id], buf, len);
+	/* Never hand back a silently truncated value: a short buffer gets ""
+	 * and SMMUSIM_ERANGE (SMMUSIM_CONFIG_VALUE_MAX always suffices). */
+	char text[SMMUSIM_CONFIG_VALUE_MAX];
+	format_value(&keys[id], cfg->val[id], text, sizeof(text));
+	size_t need = strlen(text) + 1;
+	if (need > len) {
+		if (len)
+			buf[0] = '\0';
+		return SMMUSIM_ERANGE;
+	}
+	memcpy(buf, text, need);
 	return 0;
 }
 

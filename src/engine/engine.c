@@ -1,5 +1,11 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The clock and its event heap (see engine.h for the ordering rule).
+ */
 #include "engine/engine.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
 
 #include <smmusim/error.h>
 
@@ -18,6 +24,17 @@ void sm_engine_fini(struct sm_engine *e)
 	e->n = e->cap = 0;
 }
 
+/* The code, with a message in the owner's buffer when it has one. */
+__attribute__((format(printf, 3, 4))) static int
+engine_err(struct sm_engine *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	sm_verr(e->eb, code, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
 static bool before(const struct sm_event_slot *a, const struct sm_event_slot *b)
 {
 	return a->cycle < b->cycle || (a->cycle == b->cycle && a->seq < b->seq);
@@ -26,10 +43,19 @@ static bool before(const struct sm_event_slot *a, const struct sm_event_slot *b)
 int sm_engine_at(struct sm_engine *e, uint64_t cycle, sm_event_fn fn, void *ctx,
 		 uint64_t arg)
 {
-	if (cycle < e->now || !fn)
-		return SMMUSIM_EINVAL;
+	if (!fn)
+		return engine_err(e, SMMUSIM_EINVAL,
+				  "engine: event without a callback");
+	if (cycle < e->now)
+		return engine_err(e, SMMUSIM_EINVAL,
+				  "engine: event scheduled at cycle %" PRIu64
+				  ", in the past (now %" PRIu64 ")",
+				  cycle, e->now);
 	if (SM_VEC_RESERVE(e->alloc, e->heap, e->cap, e->n + 1, 64))
-		return SMMUSIM_ENOMEM;
+		return engine_err(e, SMMUSIM_ENOMEM,
+				  "engine: out of memory growing the event "
+				  "queue beyond %zu events",
+				  e->n);
 	struct sm_event_slot s = {cycle, e->seq++, fn, ctx, arg};
 	size_t i = e->n++;
 	while (i > 0) {

@@ -18,6 +18,8 @@
 
 #include <smmusim/alloc.h>
 
+#include "base/errbuf.h"
+
 typedef int (*sm_event_fn)(void *ctx, uint64_t arg);
 
 struct sm_event_slot {
@@ -35,11 +37,15 @@ struct sm_engine {
 	uint64_t now;
 	uint64_t seq;
 	uint64_t executed;
+	/* Where a refused schedule says why (the owner's last-error buffer,
+	 * so the message reaches smmusim_last_error()); NULL: no message. */
+	struct sm_errbuf *eb;
 };
 
 void sm_engine_init(struct sm_engine *e, const struct smmusim_allocator *a);
 void sm_engine_fini(struct sm_engine *e);
-/* Schedule fn(ctx, arg) at `cycle` (>= now, else SMMUSIM_EINVAL). */
+/* Schedule fn(ctx, arg) at `cycle` (>= now, else SMMUSIM_EINVAL); out of
+ * memory growing the queue: SMMUSIM_ENOMEM.  Both with a message in eb. */
 int sm_engine_at(struct sm_engine *e, uint64_t cycle, sm_event_fn fn, void *ctx,
 		 uint64_t arg);
 /* Run every event due at or before `cycle`, then set now = cycle (if later).

@@ -10,6 +10,7 @@
  */
 #include "sim/sim_internal.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "base/alloc.h"
@@ -63,6 +64,7 @@ static int sim_alloc(struct smmusim **out, const smmusim_config_t *cfg,
 	}
 	cfg = s->cfg;
 	sm_engine_init(&s->eng, alloc);
+	s->eng.eb = &s->err;
 	sm_rng_seed(&s->rng, sm_cfg_u64(cfg, SM_K_SIM_SEED));
 	s->retry_limit = (uint32_t)sm_cfg_u64(cfg, SM_K_DEV_RETRY_LIMIT);
 	s->lat_evtq_irq = sm_cfg_u64(cfg, SM_K_OS_LAT_EVTQ_IRQ);
@@ -135,6 +137,19 @@ static int boot_kernel(struct smmusim *s)
 	return 0;
 }
 
+/* A failed smmusim_new_ex() always leaves a message (when asked for one). */
+__attribute__((format(printf, 4, 5))) static int
+new_failed(char *errmsg, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	if (!errmsg || !errlen)
+		return rc;
+	va_start(ap, fmt);
+	vsnprintf(errmsg, errlen, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
 int smmusim_new(smmusim_t **out, const smmusim_config_t *cfg,
 		const struct smmusim_allocator *alloc)
 {
@@ -150,20 +165,23 @@ int smmusim_new_ex(smmusim_t **out, const smmusim_config_t *cfg,
 	if (errmsg && errlen)
 		errmsg[0] = '\0';
 	if (!out || !cfg)
-		return SMMUSIM_EINVAL;
+		return new_failed(errmsg, errlen, SMMUSIM_EINVAL,
+				  "smmusim_new: NULL %s",
+				  out ? "config" : "result pointer");
 	*out = NULL;
 	if ((rc = sim_alloc(&s, cfg, sm_alloc_or_default(alloc))) < 0)
-		return rc;
+		return new_failed(errmsg, errlen, rc,
+				  "smmusim_new: %s allocating the simulator "
+				  "and its config copy",
+				  smmusim_strerror(rc));
 	if ((rc = build_hardware(s)) < 0 || (rc = wire_hardware(s)) < 0 ||
 	    (rc = boot_kernel(s)) < 0) {
 		/* a stat the table does not have is named by the registry */
 		if (sm_stats_error(s->stats) < 0 && !s->err.msg[0])
 			sm_err(&s->err, sm_stats_error(s->stats), "%s",
 			       sm_stats_errmsg(s->stats));
-		if (errmsg && errlen)
-			snprintf(errmsg, errlen, "%s",
-				 s->err.msg[0] ? s->err.msg
-					       : smmusim_strerror(rc));
+		new_failed(errmsg, errlen, rc, "%s",
+			   s->err.msg[0] ? s->err.msg : smmusim_strerror(rc));
 		smmusim_free(s);
 		return rc;
 	}
@@ -199,10 +217,10 @@ const char *smmusim_last_error(const smmusim_t *s)
 
 uint64_t smmusim_now(const smmusim_t *s)
 {
-	return s->eng.now;
+	return s ? s->eng.now : 0;
 }
 
 const smmusim_config_t *smmusim_config(const smmusim_t *s)
 {
-	return s->cfg;
+	return s ? s->cfg : NULL;
 }

@@ -61,7 +61,8 @@ int smmusim_hist_get(const smmusim_t *s, const char *name,
 	    s && name ? sm_stats_find_hist(s->stats, name) : NULL;
 	if (!h)
 		return SMMUSIM_ENOENT;
-	sm_hist_summary(h, summary);
+	if (summary)
+		sm_hist_summary(h, summary);
 	return 0;
 }
 

@@ -2,21 +2,31 @@
 /*
  * Running the clock: up to a cycle, to the end (finish: every device access
  * in flight completes, then the end-of-run checks), or through a trace file
- * (docs/trace-format.md), one submitted event per line.
+ * (docs/trace-format.md: a file, a stream or bytes in memory), one
+ * submitted event per line.
  */
 #include "sim/sim_internal.h"
 
 #include <inttypes.h>
 
-#include "trace/trace_reader.h"
+/* A failing call always leaves a message: the models and the engine write
+ * theirs into s->err; a code that came back without one gets its name. */
+static int run_failed(struct smmusim *s, int rc)
+{
+	if (!s->err.msg[0])
+		sm_err(&s->err, rc, "%s", smmusim_strerror(rc));
+	return rc;
+}
 
 int smmusim_run_until(smmusim_t *s, uint64_t cycle)
 {
 	if (!s)
 		return SMMUSIM_EINVAL;
+	sm_err_clear(&s->err);
 	if (s->finished)
 		return sm_err(&s->err, SMMUSIM_ESTATE, "run after finish");
-	return sm_engine_run_until(&s->eng, cycle);
+	int rc = sm_engine_run_until(&s->eng, cycle);
+	return rc < 0 ? run_failed(s, rc) : 0;
 }
 
 static void scan_cache(void *oracle, const struct sm_tcache *tc)
@@ -39,10 +49,11 @@ int smmusim_finish(smmusim_t *s)
 		return SMMUSIM_EINVAL;
 	if (s->finished)
 		return 0;
+	sm_err_clear(&s->err);
 	while ((rc = sm_engine_step(&s->eng)) > 0)
 		;
 	if (rc < 0)
-		return rc;
+		return run_failed(s, rc);
 	s->finished = true;
 	if (s->eng.now > s->last_cycle)
 		s->last_cycle = s->eng.now;
@@ -51,28 +62,73 @@ int smmusim_finish(smmusim_t *s)
 	return 0;
 }
 
-int smmusim_replay_file(smmusim_t *s, const char *path)
+/* Every event of an open trace, then finish; the trace is closed.  The
+ * first reader error or refused event stops the replay (a program that
+ * wants to go on past a refused event reads the trace itself:
+ * smmusim_trace_next()). */
+static int replay(struct smmusim *s, smmusim_trace_t *t, const char *label)
 {
-	struct sm_trace_reader *r;
 	struct smmusim_event ev;
-	int rc;
-	if (!s || !path)
-		return SMMUSIM_EINVAL;
-	if ((rc = sm_trace_open(&r, path, s->alloc, &s->err)) < 0)
-		return rc;
-	if (!s->trace)
-		smmusim_set_labels(s, NULL, path);
-	while ((rc = sm_trace_next(r, &ev, &s->err)) > 0) {
+	int rc = 0;
+	if (!s->trace && (rc = smmusim_set_labels(s, NULL, label)) < 0)
+		sm_err(&s->err, rc, "%s: out of memory", label);
+	while (rc == 0 && (rc = smmusim_trace_next(t, &ev)) > 0) {
 		rc = smmusim_submit(s, &ev);
 		if (rc < 0) {
+			run_failed(s, rc);
 			sm_sim_prefix_error(s, rc, "%s:%" PRIu32 ":%" PRIu32,
-					    sm_trace_name(r), ev.line,
+					    smmusim_trace_name(t), ev.line,
 					    ev.column);
 			break;
 		}
 	}
-	sm_trace_close(r);
+	if (rc < 0 && smmusim_trace_error(t)[0])
+		sm_err(&s->err, rc, "%s", smmusim_trace_error(t));
+	smmusim_trace_close(t);
 	if (rc < 0)
 		return rc;
 	return smmusim_finish(s);
+}
+
+/* The open of a replay: its message goes to the simulator's last error. */
+static int replay_open(struct smmusim *s, int rc, smmusim_trace_t *t,
+		       const char *label)
+{
+	if (rc < 0)
+		return run_failed(s, rc);
+	return replay(s, t, label);
+}
+
+int smmusim_replay_file(smmusim_t *s, const char *path)
+{
+	smmusim_trace_t *t = NULL;
+	if (!s)
+		return SMMUSIM_EINVAL;
+	sm_err_clear(&s->err);
+	int rc = smmusim_trace_open_file(&t, path, s->alloc, s->err.msg,
+					 sizeof(s->err.msg));
+	return replay_open(s, rc, t, path);
+}
+
+int smmusim_replay_stream(smmusim_t *s, const char *name, FILE *f)
+{
+	smmusim_trace_t *t = NULL;
+	if (!s)
+		return SMMUSIM_EINVAL;
+	sm_err_clear(&s->err);
+	int rc = smmusim_trace_open_stream(&t, name, f, s->alloc, s->err.msg,
+					   sizeof(s->err.msg));
+	return replay_open(s, rc, t, smmusim_trace_name(t));
+}
+
+int smmusim_replay_buffer(smmusim_t *s, const char *name, const char *data,
+			  size_t len)
+{
+	smmusim_trace_t *t = NULL;
+	if (!s)
+		return SMMUSIM_EINVAL;
+	sm_err_clear(&s->err);
+	int rc = smmusim_trace_open_buffer(&t, name, data, len, s->alloc,
+					   s->err.msg, sizeof(s->err.msg));
+	return replay_open(s, rc, t, smmusim_trace_name(t));
 }
