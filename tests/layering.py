@@ -50,6 +50,7 @@ TEST_LAYERS = {
     "test_entry": {"kernel"},
     "test_sim": {"sim"},
     "test_scenarios": set(),
+    "test_api": set(),
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^">]+)[">]', re.M)

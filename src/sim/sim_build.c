@@ -164,6 +164,8 @@ int smmusim_new_ex(smmusim_t **out, const smmusim_config_t *cfg,
 	int rc;
 	if (errmsg && errlen)
 		errmsg[0] = '\0';
+	if (out)
+		*out = NULL;
 	if (!out || !cfg)
 		return new_failed(errmsg, errlen, SMMUSIM_EINVAL,
 				  "smmusim_new: NULL %s",
@@ -175,7 +177,7 @@ int smmusim_new_ex(smmusim_t **out, const smmusim_config_t *cfg,
 				  "and its config copy",
 				  smmusim_strerror(rc));
 	if ((rc = build_hardware(s)) < 0 || (rc = wire_hardware(s)) < 0 ||
-	    (rc = boot_kernel(s)) < 0) {
+	    (rc = sm_sim_check_host_memory(s, boot_kernel(s))) < 0) {
 		/* a stat the table does not have is named by the registry */
 		if (sm_stats_error(s->stats) < 0 && !s->err.msg[0])
 			sm_err(&s->err, sm_stats_error(s->stats), "%s",

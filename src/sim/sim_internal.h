@@ -75,6 +75,12 @@ void sm_sim_note_finish(struct smmusim *s, uint64_t seq, uint64_t t);
 int sm_sim_prefix_error(struct smmusim *s, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* sim_run.c: rc, or SMMUSIM_ENOMEM once the host failed an allocation a
+ * model could not report (a write to simulated memory lost, a device's ATC
+ * missing): the run can no longer be trusted, so every call from then on
+ * refuses to go on. */
+int sm_sim_check_host_memory(struct smmusim *s, int rc);
+
 /* sim_dispatch.c: run event ev from cycle `start`. */
 int sm_sim_dispatch(struct smmusim *s, const struct smmusim_event *ev,
 		    uint64_t start);

@@ -18,6 +18,19 @@ static int run_failed(struct smmusim *s, int rc)
 	return rc;
 }
 
+int sm_sim_check_host_memory(struct smmusim *s, int rc)
+{
+	if (s->pm && sm_physmem_lost_write(s->pm))
+		return sm_err(&s->err, SMMUSIM_ENOMEM,
+			      "out of host memory: a write to simulated "
+			      "memory was lost, the simulation cannot go on");
+	if (s->smmu_ok && s->smmu.host_oom)
+		return sm_err(&s->err, SMMUSIM_ENOMEM,
+			      "out of host memory: a device's ATC could not "
+			      "be allocated, the simulation cannot go on");
+	return rc;
+}
+
 int smmusim_run_until(smmusim_t *s, uint64_t cycle)
 {
 	if (!s)
@@ -25,7 +38,10 @@ int smmusim_run_until(smmusim_t *s, uint64_t cycle)
 	sm_err_clear(&s->err);
 	if (s->finished)
 		return sm_err(&s->err, SMMUSIM_ESTATE, "run after finish");
-	int rc = sm_engine_run_until(&s->eng, cycle);
+	int rc = sm_sim_check_host_memory(s, 0);
+	if (rc == 0)
+		rc = sm_sim_check_host_memory(
+		    s, sm_engine_run_until(&s->eng, cycle));
 	return rc < 0 ? run_failed(s, rc) : 0;
 }
 
@@ -50,9 +66,11 @@ int smmusim_finish(smmusim_t *s)
 	if (s->finished)
 		return 0;
 	sm_err_clear(&s->err);
+	if ((rc = sm_sim_check_host_memory(s, 0)) < 0)
+		return rc;
 	while ((rc = sm_engine_step(&s->eng)) > 0)
 		;
-	if (rc < 0)
+	if ((rc = sm_sim_check_host_memory(s, rc)) < 0)
 		return run_failed(s, rc);
 	s->finished = true;
 	if (s->eng.now > s->last_cycle)

@@ -88,6 +88,8 @@ int smmusim_submit(smmusim_t *s, const struct smmusim_event *ev)
 	if (s->finished)
 		return sm_err(&s->err, SMMUSIM_ESTATE,
 			      "submit after smmusim_finish()");
+	if ((rc = sm_sim_check_host_memory(s, 0)) < 0)
+		return rc;
 	if ((unsigned)ev->type >= SMMUSIM_EV_COUNT_)
 		return sm_err(&s->err, SMMUSIM_EINVAL, "unknown event type %d",
 			      (int)ev->type);
@@ -102,7 +104,7 @@ int smmusim_submit(smmusim_t *s, const struct smmusim_event *ev)
 	s->prev_done = false;
 	s->seq++;
 	SM_INC(s->ctr, SIM_EVENTS);
-	rc = sm_sim_dispatch(s, ev, start);
+	rc = sm_sim_check_host_memory(s, sm_sim_dispatch(s, ev, start));
 	if (rc < 0) {
 		/* A refused event took no time: the next one may start. */
 		sm_sim_note_finish(s, s->seq, start);

@@ -40,13 +40,19 @@ static int init_pe(struct sm_cpu *cpu, struct sm_pe *p, unsigned idx,
 		int rc = sm_tc_init(
 		    tc[i], cpu->alloc, sm_cfg_u64(cfg, lv[i].entries),
 		    sm_cfg_u64(cfg, lv[i].ways), lv[i].what, eb);
+		if (rc == 0 &&
+		    sm_tc_set_repl(
+			tc[i], (enum sm_tc_repl)sm_cfg_enum(cfg, lv[i].repl),
+			rng) < 0) {
+			sm_tc_fini(tc[i]);
+			rc = sm_err(eb, SMMUSIM_ENOMEM, "%s: out of memory",
+				    lv[i].what);
+		}
 		if (rc < 0) {
 			for (int j = 0; j < i; j++)
 				sm_tc_fini(tc[j]);
 			return rc;
 		}
-		sm_tc_set_repl(
-		    tc[i], (enum sm_tc_repl)sm_cfg_enum(cfg, lv[i].repl), rng);
 	}
 	p->walk.min_level = 0; /* table descriptors from level 0 down */
 	snprintf(p->l1i_name, sizeof(p->l1i_name), "cpu%u.l1i", idx);

@@ -54,6 +54,9 @@ struct sm_physmem {
 	uint64_t in_use;
 	uint64_t peak;
 	uint64_t bad_frees;
+	/* A write lost because the host could not back its frame: the
+	 * simulated memory no longer says what the model wrote. */
+	bool lost_write;
 };
 
 /* Frame index of pa, or -1 when pa is outside RAM. */
@@ -343,10 +346,17 @@ void sm_physmem_write64(struct sm_physmem *pm, uint64_t pa, uint64_t val)
 		if (val == 0)
 			return;
 		f->content = sm_calloc(pm->a, SM_PAGE_SIZE);
-		if (!f->content)
+		if (!f->content) {
+			pm->lost_write = true;
 			return;
+		}
 	}
 	f->content[(pa & (SM_PAGE_SIZE - 1)) >> 3] = val;
+}
+
+bool sm_physmem_lost_write(const struct sm_physmem *pm)
+{
+	return pm->lost_write;
 }
 
 uint64_t sm_physmem_base(const struct sm_physmem *pm)

@@ -15,6 +15,7 @@
 #ifndef SM_HW_MEM_PHYSMEM_H
 #define SM_HW_MEM_PHYSMEM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <smmusim/alloc.h>
@@ -61,6 +62,10 @@ enum sm_page_kind sm_physmem_kind(const struct sm_physmem *pm, uint64_t pa);
  * and writes are dropped.  Writes to a free frame are dropped too. */
 uint64_t sm_physmem_read64(const struct sm_physmem *pm, uint64_t pa);
 void sm_physmem_write64(struct sm_physmem *pm, uint64_t pa, uint64_t val);
+/* Whether a write was ever dropped because the host could not allocate the
+ * frame's contents (out of memory): from then on the simulated memory is
+ * wrong, and the simulator refuses to go on (SMMUSIM_ENOMEM). */
+bool sm_physmem_lost_write(const struct sm_physmem *pm);
 
 uint64_t sm_physmem_base(const struct sm_physmem *pm);
 uint64_t sm_physmem_size(const struct sm_physmem *pm);

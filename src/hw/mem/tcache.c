@@ -28,15 +28,20 @@ int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
 	return 0;
 }
 
-void sm_tc_set_repl(struct sm_tcache *tc, enum sm_tc_repl repl,
-		    struct sm_rng *rng)
+int sm_tc_set_repl(struct sm_tcache *tc, enum sm_tc_repl repl,
+		   struct sm_rng *rng)
 {
 	tc->repl = repl;
 	tc->rng = rng;
 	if (repl == SM_TC_RR && !tc->rr)
 		tc->rr = sm_calloc(tc->alloc, tc->sets * sizeof(*tc->rr));
-	if ((repl == SM_TC_RR && !tc->rr) || (repl == SM_TC_RANDOM && !rng))
+	if (repl == SM_TC_RR && !tc->rr) {
+		tc->repl = SM_TC_LRU;
+		return SMMUSIM_ENOMEM;
+	}
+	if (repl == SM_TC_RANDOM && !rng)
 		tc->repl = SM_TC_LRU; /* degrade, never crash */
+	return 0;
 }
 
 void sm_tc_fini(struct sm_tcache *tc)

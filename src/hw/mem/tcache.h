@@ -87,9 +87,12 @@ int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
 	       uint64_t entries, uint64_t ways, const char *what,
 	       struct sm_errbuf *eb);
 void sm_tc_fini(struct sm_tcache *tc);
-/* Replacement policy (default LRU); rng is needed for SM_TC_RANDOM. */
-void sm_tc_set_repl(struct sm_tcache *tc, enum sm_tc_repl repl,
-		    struct sm_rng *rng);
+/* Replacement policy (default LRU); rng is needed for SM_TC_RANDOM.
+ * SMMUSIM_ENOMEM if round-robin's per-set pointers cannot be allocated (the
+ * cache is left LRU; the caller must fail rather than run a different
+ * policy than configured). */
+int sm_tc_set_repl(struct sm_tcache *tc, enum sm_tc_repl repl,
+		   struct sm_rng *rng);
 
 /* Entry covering va for (vmid, asid), NULL on miss.  Updates LRU. */
 struct sm_tc_entry *sm_tc_lookup(struct sm_tcache *tc, uint32_t vmid,

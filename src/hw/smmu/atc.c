@@ -33,8 +33,10 @@ static struct sm_tcache *atc_of(struct sm_smmu *s, uint32_t sid, bool create)
 		if (!create)
 			return NULL;
 		s->atc = sm_calloc(s->alloc, n * sizeof(*s->atc));
-		if (!s->atc)
+		if (!s->atc) {
+			s->host_oom = true;
 			return NULL;
+		}
 		s->atc_slots = n;
 	}
 	if (!s->atc[sid] && create) {
@@ -42,6 +44,7 @@ static struct sm_tcache *atc_of(struct sm_smmu *s, uint32_t sid, bool create)
 		if (!tc || sm_tc_init(tc, s->alloc, s->atc_entries, s->atc_ways,
 				      "dev.atc", NULL) < 0) {
 			sm_free(s->alloc, tc, sizeof(*tc));
+			s->host_oom = true;
 			return NULL;
 		}
 		s->atc[sid] = tc;

@@ -95,9 +95,11 @@ static int init_caches(struct sm_smmu *s, const struct smmusim_allocator *a,
 		       "smmu.iotlb.entries/smmu.iotlb.ways", eb);
 	if (rc < 0)
 		return rc;
-	sm_tc_set_repl(&s->iotlb,
-		       (enum sm_tc_repl)sm_cfg_enum(cfg, SM_K_SMMU_IOTLB_REPL),
-		       rng);
+	if (sm_tc_set_repl(
+		&s->iotlb,
+		(enum sm_tc_repl)sm_cfg_enum(cfg, SM_K_SMMU_IOTLB_REPL),
+		rng) < 0)
+		return sm_err(eb, SMMUSIM_ENOMEM, "smmu.iotlb: out of memory");
 	if (s->ats && s->atc_entries % s->atc_ways)
 		return sm_err(eb, SMMUSIM_ERANGE,
 			      "dev.atc.entries: %llu is not a multiple of "

@@ -142,6 +142,10 @@ struct sm_smmu {
 	bool ats;
 	struct sm_tcache **atc;
 	uint32_t atc_slots;
+	/* A device's ATC could not be allocated (host out of memory): the
+	 * access went on without it, so the run is no longer the model's
+	 * and the simulator stops it (SMMUSIM_ENOMEM). */
+	bool host_oom;
 	uint64_t atc_entries, atc_ways, lat_ats, lat_atc;
 
 	bool btm;
