@@ -297,6 +297,36 @@ static void test_step(void **state)
 	sm_engine_fini(&e);
 }
 
+/* ---- errors carry a message (issue 8) ---- */
+
+static void test_errors_have_messages(void **state)
+{
+	(void)state;
+	struct sm_engine e;
+	struct sm_errbuf eb = {{0}};
+	struct counting cnt;
+	struct log l;
+	struct smmusim_allocator ca = counting_allocator(&cnt);
+	sm_engine_init(&e, &ca);
+	e.eb = &eb;
+	log_init(&l, &e, 4);
+	assert_int_equal(sm_engine_run_until(&e, 50), 0);
+	assert_int_equal(sm_engine_at(&e, 10, record, &l, 0), SMMUSIM_EINVAL);
+	assert_string_equal(eb.msg, "engine: event scheduled at cycle 10, in "
+				    "the past (now 50)");
+	assert_int_equal(sm_engine_at(&e, 60, NULL, &l, 0), SMMUSIM_EINVAL);
+	assert_non_null(strstr(eb.msg, "callback"));
+	cnt.fail_after = 0;
+	assert_int_equal(sm_engine_at(&e, 60, record, &l, 0), SMMUSIM_ENOMEM);
+	assert_non_null(strstr(eb.msg, "out of memory"));
+	cnt.fail_after = -1;
+	/* Without a buffer the codes are the same. */
+	e.eb = NULL;
+	assert_int_equal(sm_engine_at(&e, 10, record, &l, 0), SMMUSIM_EINVAL);
+	log_fini(&l);
+	sm_engine_fini(&e);
+}
+
 /* ---- heap growth, random order ---- */
 
 static void test_many_events_random_order(void **state)
@@ -419,6 +449,7 @@ int main(void)
 	    cmocka_unit_test(test_step),
 	    cmocka_unit_test(test_many_events_random_order),
 	    cmocka_unit_test(test_interleaved_push_pop),
+	    cmocka_unit_test(test_errors_have_messages),
 	};
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }
