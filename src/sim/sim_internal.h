@@ -10,7 +10,8 @@
  *   sim_checks.c    the checks of an event's arguments
  *   sim_dispatch.c  one handler per event type, calling the model
  *   sim_cpu.c       a CPU access and its page-fault loop
- *   sim_run.c       run the clock, finish, replay a trace file
+ *   sim_run.c       run the clock, finish, replay a trace (file, stream,
+ *                   memory)
  *   sim_results.c   counters, histograms, violations
  *   presets.c       the preset tables of kernel/ and hw/ behind the API
  *   config_layers.c which setting wins: presets, files, single keys
