@@ -65,6 +65,7 @@ static int sim_alloc(struct smmusim **out, const smmusim_config_t *cfg,
 	sm_engine_init(&s->eng, alloc);
 	sm_rng_seed(&s->rng, sm_cfg_u64(cfg, SM_K_SIM_SEED));
 	s->retry_limit = (uint32_t)sm_cfg_u64(cfg, SM_K_DEV_RETRY_LIMIT);
+	s->max_event_pages = sm_cfg_u64(cfg, SM_K_SIM_MAX_EVENT_PAGES);
 	s->lat_evtq_irq = sm_cfg_u64(cfg, SM_K_OS_LAT_EVTQ_IRQ);
 	s->prev_done = true;
 	*out = s;

@@ -57,7 +57,8 @@ struct smmusim {
 	bool prev_done;
 	uint64_t last_cycle;
 
-	uint32_t retry_limit; /* dev.retry_limit: also a CPU's faults */
+	uint32_t retry_limit;	  /* dev.retry_limit: also a CPU's faults */
+	uint64_t max_event_pages; /* sim.max_event_pages */
 	uint64_t lat_evtq_irq;
 	bool evtq_drain_pending;
 
