@@ -28,6 +28,8 @@ int sm_engine_at(struct sm_engine *e, uint64_t cycle, sm_event_fn fn, void *ctx,
 {
 	if (cycle < e->now || !fn)
 		return SMMUSIM_EINVAL;
+	if (cycle > SM_ENGINE_CYCLE_LIMIT)
+		return SMMUSIM_ERANGE;
 	if (SM_VEC_RESERVE(e->alloc, e->heap, e->cap, e->n + 1, 64))
 		return SMMUSIM_ENOMEM;
 	struct sm_event_slot s = {cycle, e->seq++, fn, ctx, arg};

@@ -16,6 +16,11 @@ int smmusim_run_until(smmusim_t *s, uint64_t cycle)
 		return SMMUSIM_EINVAL;
 	if (s->finished)
 		return sm_err(&s->err, SMMUSIM_ESTATE, "run after finish");
+	if (cycle > SM_CYCLE_MAX)
+		return sm_err(&s->err, SMMUSIM_ERANGE,
+			      "cycle=%" PRIu64 " is out of range (0..%" PRIu64
+			      ": the last start cycle, 2^62)",
+			      cycle, SM_CYCLE_MAX);
 	return sm_engine_run_until(&s->eng, cycle);
 }
 
