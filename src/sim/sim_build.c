@@ -41,7 +41,7 @@ void smmusim_free(smmusim_t *s)
 	smmusim_config_free(s->cfg);
 	sm_strfree(s->alloc, s->policy);
 	sm_strfree(s->alloc, s->trace);
-	sm_free(s->alloc, s, sizeof(*s));
+	sm_free(s->mem.host, s, sizeof(*s));
 }
 
 /* The object, its own copy of the config, its stats registry and clock. */
@@ -51,7 +51,10 @@ static int sim_alloc(struct smmusim **out, const smmusim_config_t *cfg,
 	struct smmusim *s = sm_calloc(alloc, sizeof(*s));
 	if (!s)
 		return SMMUSIM_ENOMEM;
-	s->alloc = alloc;
+	/* Everything but this struct is counted (sim_memory.c). */
+	sm_sim_mem_init(&s->mem, alloc,
+			sm_cfg_u64(cfg, SM_K_SIM_MAX_HOST_MEMORY));
+	s->alloc = alloc = &s->mem.self;
 	int rc = smmusim_config_new(&s->cfg, alloc);
 	if (rc == 0)
 		rc = smmusim_config_copy(s->cfg, cfg);
@@ -157,6 +160,7 @@ int smmusim_new_ex(smmusim_t **out, const smmusim_config_t *cfg,
 		return rc;
 	if ((rc = build_hardware(s)) < 0 || (rc = wire_hardware(s)) < 0 ||
 	    (rc = boot_kernel(s)) < 0) {
+		rc = sm_sim_mem_check(s, rc); /* sim.max_host_memory */
 		/* a stat the table does not have is named by the registry */
 		if (sm_stats_error(s->stats) < 0 && !s->err.msg[0])
 			sm_err(&s->err, sm_stats_error(s->stats), "%s",

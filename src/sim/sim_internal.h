@@ -34,8 +34,20 @@
 #include "hw/smmu/smmu.h"
 #include "kernel/kernel.h"
 
+/* sim_memory.c: the allocator the models get, counting what they hold
+ * against sim.max_host_memory. */
+struct sm_sim_mem {
+	struct smmusim_allocator self;
+	const struct smmusim_allocator *host; /* the caller's, or libc's */
+	size_t used, peak, limit;
+	size_t asked;	  /* the refused allocation's size */
+	bool refused;	  /* an allocation failed: sticky */
+	bool host_failed; /* ... because the host said no */
+};
+
 struct smmusim {
-	const struct smmusim_allocator *alloc;
+	const struct smmusim_allocator *alloc; /* &mem.self */
+	struct sm_sim_mem mem;
 	smmusim_config_t *cfg;
 	struct sm_errbuf err;
 	char *policy, *trace;
@@ -65,6 +77,12 @@ struct smmusim {
 	uint64_t *ctr;		     /* the stats by ID (engine/stats.h) */
 	struct sm_hist *const *hist; /* the histograms by ID */
 };
+
+void sm_sim_mem_init(struct sm_sim_mem *m, const struct smmusim_allocator *host,
+		     uint64_t limit);
+/* rc, or SMMUSIM_ENOMEM with a message naming sim.max_host_memory when an
+ * allocation has been refused (then every later event is refused too). */
+int sm_sim_mem_check(struct smmusim *s, int rc);
 
 /* sim_upcalls.c: point the SMMU's interrupt and the devices' requests at
  * the kernel model. */

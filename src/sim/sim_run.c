@@ -21,7 +21,7 @@ int smmusim_run_until(smmusim_t *s, uint64_t cycle)
 			      "cycle=%" PRIu64 " is out of range (0..%" PRIu64
 			      ": the last start cycle, 2^62)",
 			      cycle, SM_CYCLE_MAX);
-	return sm_engine_run_until(&s->eng, cycle);
+	return sm_sim_mem_check(s, sm_engine_run_until(&s->eng, cycle));
 }
 
 static void scan_cache(void *oracle, const struct sm_tcache *tc)
@@ -46,7 +46,7 @@ int smmusim_finish(smmusim_t *s)
 		return 0;
 	while ((rc = sm_engine_step(&s->eng)) > 0)
 		;
-	if (rc < 0)
+	if ((rc = sm_sim_mem_check(s, rc)) < 0)
 		return rc;
 	s->finished = true;
 	if (s->eng.now > s->last_cycle)

@@ -121,19 +121,21 @@ int smmusim_submit(smmusim_t *s, const struct smmusim_event *ev)
 	if (s->finished)
 		return sm_err(&s->err, SMMUSIM_ESTATE,
 			      "submit after smmusim_finish()");
+	if (s->mem.refused) /* the state may have drifted: refuse */
+		return sm_sim_mem_check(s, SMMUSIM_ENOMEM);
 	if ((unsigned)ev->type >= SMMUSIM_EV_COUNT_)
 		return sm_err(&s->err, SMMUSIM_EINVAL, "unknown event type %d",
 			      (int)ev->type);
-	if ((rc = event_start(s, ev, &start)) < 0)
+	if ((rc = sm_sim_mem_check(s, event_start(s, ev, &start))) < 0)
 		return rc;
-	if ((rc = sm_engine_run_until(&s->eng, start)) < 0)
+	if ((rc = sm_sim_mem_check(s, sm_engine_run_until(&s->eng, start))) < 0)
 		return rc;
 	s->started = true;
 	s->prev_start = start;
 	s->prev_done = false;
 	s->seq++;
 	SM_INC(s->ctr, SIM_EVENTS);
-	rc = sm_sim_dispatch(s, ev, start);
+	rc = sm_sim_mem_check(s, sm_sim_dispatch(s, ev, start));
 	if (rc < 0) {
 		/* A refused event took no time: the next one may start. */
 		sm_sim_note_finish(s, s->seq, start);
