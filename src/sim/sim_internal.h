@@ -12,6 +12,7 @@
  *   sim_cpu.c       a CPU access and its page-fault loop
  *   sim_run.c       run the clock, finish, replay a trace file
  *   sim_results.c   counters, histograms, violations
+ *   sim_memory.c    the models' allocator, capped by sim.max_host_memory
  *   presets.c       the preset tables of kernel/ and hw/ behind the API
  *   config_layers.c which setting wins: presets, files, single keys
  *   report.c        the report writers
