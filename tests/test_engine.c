@@ -223,6 +223,12 @@ static void test_at_in_past_is_einval(void **state)
 	assert_int_equal(sm_engine_at(&e, 100, record, &l, 1), 0);
 	/* A NULL callback is rejected. */
 	assert_int_equal(sm_engine_at(&e, 200, NULL, &l, 0), SMMUSIM_EINVAL);
+	/* Past the engine's cycle limit (2^63): refused, never wrapped. */
+	assert_int_equal(
+	    sm_engine_at(&e, SM_ENGINE_CYCLE_LIMIT + 1, record, &l, 0),
+	    SMMUSIM_ERANGE);
+	assert_int_equal(sm_engine_at(&e, UINT64_MAX, record, &l, 0),
+			 SMMUSIM_ERANGE);
 	/* From inside a callback, too. */
 	assert_int_equal(sm_engine_at(&e, 150, schedule_in_past, &e, 0), 0);
 

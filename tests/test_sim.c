@@ -1121,6 +1121,98 @@ static void test_failed_event_takes_no_time(void **state)
 	smmusim_free(sim);
 }
 
+/* ---- issue 8: the clock, the work of one event, host memory ---- */
+
+static struct smmusim_event ev_at(struct smmusim_event ev, uint64_t cycle)
+{
+	ev.timing = SMMUSIM_AT;
+	ev.time = cycle;
+	return ev;
+}
+
+static void clock_never_wraps(void **state)
+{
+	(void)state;
+	smmusim_t *sim = sim_new(NULL, NULL);
+	/* @2^64-1 is refused with a message, before anything runs. */
+	assert_int_equal(submit(sim, ev_at(ev_mm_create(1), UINT64_MAX)),
+			 SMMUSIM_ERANGE);
+	assert_non_null(strstr(smmusim_last_error(sim), "2^62"));
+	/* The clock cannot be run there either. */
+	assert_int_equal(smmusim_run_until(sim, UINT64_MAX), SMMUSIM_ERANGE);
+	assert_non_null(strstr(smmusim_last_error(sim), "cycle="));
+	/* +N that would pass 2^62 (or wrap) is refused the same way. */
+	struct smmusim_event ev = ev_mm_create(1);
+	ev.time = UINT64_MAX - 10;
+	assert_int_equal(submit(sim, ev), SMMUSIM_ERANGE);
+	assert_true(smmusim_last_error(sim)[0] != '\0');
+	/* The last start cycle itself is fine; the event after it is not. */
+	submit_ok(sim, ev_at(ev_mm_create(1), SM_CYCLE_MAX));
+	assert_int_equal(submit(sim, ev_mm_create(2)), SMMUSIM_ERANGE);
+	assert_non_null(strstr(smmusim_last_error(sim), "last start cycle"));
+	assert_true(smmusim_now(sim) <= SM_ENGINE_CYCLE_LIMIT);
+	assert_int_equal(smmusim_finish(sim), 0);
+	smmusim_free(sim);
+}
+
+static void event_pages_bounded(void **state)
+{
+	(void)state;
+	static const char *const sets[] = {"sim.max_event_pages=4", NULL};
+	smmusim_t *sim = sim_new(NULL, sets);
+	submit_ok(sim, ev_mm_create(1));
+	submit_ok(sim, ev_mmap(1, BASE, 8 * PG, RW, false));
+	submit_ok(sim, ev_touch(1, 0, BASE, 4 * PG));
+	uint64_t faults = sim_stat(sim, "os.faults.cpu");
+	assert_int_equal(submit(sim, ev_touch(1, 0, BASE, 5 * PG)),
+			 SMMUSIM_ERANGE);
+	assert_non_null(
+	    strstr(smmusim_last_error(sim), "1..4 (sim.max_event_pages)"));
+	/* A shared mmap too large for the bound is refused before its
+	 * MAP_FIXED unmaps the private pages below it. */
+	assert_int_equal(submit(sim, ev_mmap(1, BASE, 8 * PG, RW, true)),
+			 SMMUSIM_ERANGE);
+	assert_non_null(strstr(smmusim_last_error(sim), "map=shared"));
+	submit_ok(sim, ev_touch(1, 0, BASE, 4 * PG));
+	assert_int_equal(sim_stat(sim, "os.faults.cpu"), faults);
+	/* iommu_map counts what it would write, and writes nothing. */
+	submit_ok(sim, ev_domain(1, 0));
+	assert_int_equal(submit(sim, ev_map(1, IOVA, 5 * PG, 0, RW)),
+			 SMMUSIM_ERANGE);
+	assert_non_null(strstr(smmusim_last_error(sim), "descriptors"));
+	assert_int_equal(sim_stat(sim, "os.iommu.map"), 0);
+	smmusim_free(sim);
+}
+
+static void host_memory_capped(void **state)
+{
+	(void)state;
+	struct counting c;
+	struct smmusim_allocator a = counting_allocator(&c);
+	smmusim_config_t *cfg;
+	smmusim_t *sim;
+	char err[512];
+	assert_int_equal(smmusim_config_new(&cfg, NULL), 0);
+	assert_int_equal(
+	    smmusim_config_set_assignment(cfg, "sim.max_host_memory=1M"), 0);
+	assert_int_equal(smmusim_new_ex(&sim, cfg, &a, err, sizeof(err)), 0);
+	smmusim_config_free(cfg);
+	submit_ok(sim, ev_mm_create(1));
+	submit_ok(sim, ev_mmap(1, BASE, 256ull << 20, RW, false));
+	/* 65536 frames: 16 chunks of frame table pass 1 MiB. */
+	assert_int_equal(submit(sim, ev_touch(1, 0, BASE, 256ull << 20)),
+			 SMMUSIM_ENOMEM);
+	assert_non_null(
+	    strstr(smmusim_last_error(sim), "sim.max_host_memory=1048576"));
+	assert_true(sim->mem.peak <= (1u << 20));
+	/* The state may have drifted: every later event is refused. */
+	assert_int_equal(submit(sim, ev_mm_create(2)), SMMUSIM_ENOMEM);
+	assert_non_null(strstr(smmusim_last_error(sim), "sim.max_host_memory"));
+	smmusim_free(sim);
+	assert_int_equal(c.blocks, 0);
+	assert_int_equal(c.size_mismatch, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1145,6 +1237,9 @@ int main(void)
 	    cmocka_unit_test(test_mprotect_partial_range_fails),
 	    cmocka_unit_test(test_unknown_mm),
 	    cmocka_unit_test(test_failed_event_takes_no_time),
+	    cmocka_unit_test(clock_never_wraps),
+	    cmocka_unit_test(event_pages_bounded),
+	    cmocka_unit_test(host_memory_capped),
 	};
 	return cmocka_run_group_tests_name("sim", tests, NULL, NULL);
 }

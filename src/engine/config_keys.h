@@ -18,6 +18,10 @@ enum sm_key_id {
 	SM_K_COUNT_
 };
 
+/* The keys from here to the end bound the host's work and memory, not the
+ * model (config_keys.def, "Host limits"): reports leave them out. */
+#define SM_K_FIRST_HOST_LIMIT SM_K_SIM_MAX_EVENT_PAGES
+
 /* Enum values (index into the allowed words). */
 enum { SM_PLACEMENT_RANGE_END = 0, SM_PLACEMENT_ARCH_FLUSH = 1 };
 enum { SM_RANGE_SPLIT_ASCENDING = 0, SM_RANGE_SPLIT_DESCENDING = 1 };

@@ -51,6 +51,12 @@ int sm_engine_at(struct sm_engine *e, uint64_t cycle, sm_event_fn fn, void *ctx,
 				  "engine: event scheduled at cycle %" PRIu64
 				  ", in the past (now %" PRIu64 ")",
 				  cycle, e->now);
+	if (cycle > SM_ENGINE_CYCLE_LIMIT)
+		return engine_err(e, SMMUSIM_ERANGE,
+				  "engine: event scheduled at cycle %" PRIu64
+				  ", past the last cycle the clock may reach "
+				  "(%" PRIu64 ")",
+				  cycle, SM_ENGINE_CYCLE_LIMIT);
 	if (SM_VEC_RESERVE(e->alloc, e->heap, e->cap, e->n + 1, 64))
 		return engine_err(e, SMMUSIM_ENOMEM,
 				  "engine: out of memory growing the event "

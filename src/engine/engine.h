@@ -20,6 +20,13 @@
 
 #include "base/errbuf.h"
 
+/* The last cycle at which an event may start (2^62).  No event lasts
+ * anywhere near 2^62 cycles (latencies are at most 10^8 cycles and the work
+ * of one event is bounded), so a clock that starts events no later than
+ * this never wraps.  The engine refuses to schedule past twice this. */
+#define SM_CYCLE_MAX ((uint64_t)1 << 62)
+#define SM_ENGINE_CYCLE_LIMIT (SM_CYCLE_MAX * 2)
+
 typedef int (*sm_event_fn)(void *ctx, uint64_t arg);
 
 struct sm_event_slot {
@@ -44,8 +51,9 @@ struct sm_engine {
 
 void sm_engine_init(struct sm_engine *e, const struct smmusim_allocator *a);
 void sm_engine_fini(struct sm_engine *e);
-/* Schedule fn(ctx, arg) at `cycle` (>= now, else SMMUSIM_EINVAL); out of
- * memory growing the queue: SMMUSIM_ENOMEM.  Both with a message in eb. */
+/* Schedule fn(ctx, arg) at `cycle` (>= now, else SMMUSIM_EINVAL; past
+ * SM_ENGINE_CYCLE_LIMIT, SMMUSIM_ERANGE); out of memory growing the queue:
+ * SMMUSIM_ENOMEM.  Each with a message in eb. */
 int sm_engine_at(struct sm_engine *e, uint64_t cycle, sm_event_fn fn, void *ctx,
 		 uint64_t arg);
 /* Run every event due at or before `cycle`, then set now = cycle (if later).

@@ -66,6 +66,7 @@ struct sm_mm_state {
 	size_t nmm, capmm;
 	uint64_t zero_page;
 	uint64_t lat_fault, lat_pte, lat_syscall;
+	uint64_t max_event_pages;    /* sim.max_event_pages */
 	uint64_t *ctr;		     /* the stats by ID (engine/stats.h) */
 	struct sm_hist *const *hist; /* the histograms by ID */
 };

@@ -31,7 +31,8 @@ static void json_key(FILE *f, const char *k)
 static void json_config(FILE *f, const struct smmusim *s)
 {
 	fputc('{', f);
-	for (size_t i = 0; i < smmusim_config_key_count(); i++) {
+	/* the host limits are not the model's: not reported */
+	for (size_t i = 0; i < SM_K_FIRST_HOST_LIMIT; i++) {
 		struct smmusim_key_info ki;
 		char val[64];
 		smmusim_config_key_info(i, &ki);

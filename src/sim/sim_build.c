@@ -42,7 +42,7 @@ void smmusim_free(smmusim_t *s)
 	smmusim_config_free(s->cfg);
 	sm_strfree(s->alloc, s->policy);
 	sm_strfree(s->alloc, s->trace);
-	sm_free(s->alloc, s, sizeof(*s));
+	sm_free(s->mem.host, s, sizeof(*s));
 }
 
 /* The object, its own copy of the config, its stats registry and clock. */
@@ -52,7 +52,10 @@ static int sim_alloc(struct smmusim **out, const smmusim_config_t *cfg,
 	struct smmusim *s = sm_calloc(alloc, sizeof(*s));
 	if (!s)
 		return SMMUSIM_ENOMEM;
-	s->alloc = alloc;
+	/* Everything but this struct is counted (sim_memory.c). */
+	sm_sim_mem_init(&s->mem, alloc,
+			sm_cfg_u64(cfg, SM_K_SIM_MAX_HOST_MEMORY));
+	s->alloc = alloc = &s->mem.self;
 	int rc = smmusim_config_new(&s->cfg, alloc);
 	if (rc == 0)
 		rc = smmusim_config_copy(s->cfg, cfg);
@@ -67,6 +70,7 @@ static int sim_alloc(struct smmusim **out, const smmusim_config_t *cfg,
 	s->eng.eb = &s->err;
 	sm_rng_seed(&s->rng, sm_cfg_u64(cfg, SM_K_SIM_SEED));
 	s->retry_limit = (uint32_t)sm_cfg_u64(cfg, SM_K_DEV_RETRY_LIMIT);
+	s->max_event_pages = sm_cfg_u64(cfg, SM_K_SIM_MAX_EVENT_PAGES);
 	s->lat_evtq_irq = sm_cfg_u64(cfg, SM_K_OS_LAT_EVTQ_IRQ);
 	s->prev_done = true;
 	*out = s;
@@ -178,6 +182,7 @@ int smmusim_new_ex(smmusim_t **out, const smmusim_config_t *cfg,
 				  smmusim_strerror(rc));
 	if ((rc = build_hardware(s)) < 0 || (rc = wire_hardware(s)) < 0 ||
 	    (rc = sm_sim_check_host_memory(s, boot_kernel(s))) < 0) {
+		rc = sm_sim_check_host_memory(s, rc); /* the cap, named */
 		/* a stat the table does not have is named by the registry */
 		if (sm_stats_error(s->stats) < 0 && !s->err.msg[0])
 			sm_err(&s->err, sm_stats_error(s->stats), "%s",

@@ -64,6 +64,15 @@ int sm_sim_check_touch_range(struct smmusim *s, const struct smmusim_event *ev)
 			      "[0x%" PRIx64 ", +0x%" PRIx64
 			      ") goes beyond the 48-bit user address space",
 			      ev->va, ev->len);
+	/* One access per page: the work is bounded before it starts. */
+	uint64_t pages = ((end + SM_PAGE_SIZE - 1) >> SM_PAGE_SHIFT) -
+			 (ev->va >> SM_PAGE_SHIFT);
+	if (pages > s->max_event_pages)
+		return sm_err(&s->err, SMMUSIM_ERANGE,
+			      "len=0x%" PRIx64 " touches %" PRIu64
+			      " pages; one event may touch 1..%" PRIu64
+			      " (sim.max_event_pages)",
+			      ev->len, pages, s->max_event_pages);
 	return 0;
 }
 

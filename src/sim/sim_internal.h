@@ -13,6 +13,7 @@
  *   sim_run.c       run the clock, finish, replay a trace (file, stream,
  *                   memory)
  *   sim_results.c   counters, histograms, violations
+ *   sim_memory.c    the models' allocator, capped by sim.max_host_memory
  *   presets.c       the preset tables of kernel/ and hw/ behind the API
  *   config_layers.c which setting wins: presets, files, single keys
  *   report.c        the report writers
@@ -35,8 +36,20 @@
 #include "hw/smmu/smmu.h"
 #include "kernel/kernel.h"
 
+/* sim_memory.c: the allocator the models get, counting what they hold
+ * against sim.max_host_memory. */
+struct sm_sim_mem {
+	struct smmusim_allocator self;
+	const struct smmusim_allocator *host; /* the caller's, or libc's */
+	size_t used, peak, limit;
+	size_t asked;	  /* the refused allocation's size */
+	bool refused;	  /* an allocation failed: sticky */
+	bool host_failed; /* ... because the host said no */
+};
+
 struct smmusim {
-	const struct smmusim_allocator *alloc;
+	const struct smmusim_allocator *alloc; /* &mem.self */
+	struct sm_sim_mem mem;
 	smmusim_config_t *cfg;
 	struct sm_errbuf err;
 	char *policy, *trace;
@@ -58,13 +71,20 @@ struct smmusim {
 	bool prev_done;
 	uint64_t last_cycle;
 
-	uint32_t retry_limit; /* dev.retry_limit: also a CPU's faults */
+	uint32_t retry_limit;	  /* dev.retry_limit: also a CPU's faults */
+	uint64_t max_event_pages; /* sim.max_event_pages */
 	uint64_t lat_evtq_irq;
 	bool evtq_drain_pending;
 
 	uint64_t *ctr;		     /* the stats by ID (engine/stats.h) */
 	struct sm_hist *const *hist; /* the histograms by ID */
 };
+
+void sm_sim_mem_init(struct sm_sim_mem *m, const struct smmusim_allocator *host,
+		     uint64_t limit);
+/* rc, or SMMUSIM_ENOMEM with a message naming sim.max_host_memory when an
+ * allocation has been refused (then every later event is refused too). */
+int sm_sim_mem_check(struct smmusim *s, int rc);
 
 /* sim_upcalls.c: point the SMMU's interrupt and the devices' requests at
  * the kernel model. */

@@ -20,6 +20,9 @@ static int run_failed(struct smmusim *s, int rc)
 
 int sm_sim_check_host_memory(struct smmusim *s, int rc)
 {
+	/* sim.max_host_memory reached, or the host refused: named first */
+	if ((rc = sm_sim_mem_check(s, rc)) < 0 && s->mem.refused)
+		return rc;
 	if (s->pm && sm_physmem_lost_write(s->pm))
 		return sm_err(&s->err, SMMUSIM_ENOMEM,
 			      "out of host memory: a write to simulated "
@@ -38,6 +41,11 @@ int smmusim_run_until(smmusim_t *s, uint64_t cycle)
 	sm_err_clear(&s->err);
 	if (s->finished)
 		return sm_err(&s->err, SMMUSIM_ESTATE, "run after finish");
+	if (cycle > SM_CYCLE_MAX)
+		return sm_err(&s->err, SMMUSIM_ERANGE,
+			      "cycle=%" PRIu64 " is out of range (0..%" PRIu64
+			      ": the last start cycle, 2^62)",
+			      cycle, SM_CYCLE_MAX);
 	int rc = sm_sim_check_host_memory(s, 0);
 	if (rc == 0)
 		rc = sm_sim_check_host_memory(

@@ -52,29 +52,62 @@ static int start_after_prev(struct smmusim *s, const struct smmusim_event *ev,
 			return sm_err(&s->err, SMMUSIM_EINTERNAL,
 				      "previous event never finished");
 	}
-	*start = s->prev_finish + ev->time;
-	if (*start < s->prev_finish)
+	/* Checked: prev_finish + N must not wrap, nor pass SM_CYCLE_MAX. */
+	if (s->prev_finish > SM_CYCLE_MAX ||
+	    ev->time > SM_CYCLE_MAX - s->prev_finish)
 		return sm_err(&s->err, SMMUSIM_ERANGE,
-			      "+%" PRIu64 " overflows the clock", ev->time);
+			      "+%" PRIu64 " after the previous event's end "
+			      "(cycle %" PRIu64 ") is past the last start "
+			      "cycle %" PRIu64 " (2^62)%s",
+			      ev->time, s->prev_finish, SM_CYCLE_MAX,
+			      ev->time ? ""
+				       : " (an event without time stamp "
+					 "starts at +0)");
+	*start = s->prev_finish + ev->time;
 	return 0;
 }
 
-/* The cycle at which ev starts. */
-static int event_start(struct smmusim *s, const struct smmusim_event *ev,
-		       uint64_t *start)
+/* "@N": at cycle N, no earlier than the previous event started. */
+static int start_at(struct smmusim *s, const struct smmusim_event *ev,
+		    uint64_t *start)
 {
-	if (ev->timing == SMMUSIM_AFTER_PREV)
-		return start_after_prev(s, ev, start);
-	if (ev->timing != SMMUSIM_AT)
-		return sm_err(&s->err, SMMUSIM_EINVAL, "unknown timing %d",
-			      (int)ev->timing);
 	if (s->started && ev->time < s->prev_start)
 		return sm_err(&s->err, SMMUSIM_EINVAL,
 			      "out-of-order time stamp: @%" PRIu64
 			      " is earlier than the start of the "
 			      "previous event (cycle %" PRIu64 ")",
 			      ev->time, s->prev_start);
+	if (ev->time > SM_CYCLE_MAX)
+		return sm_err(&s->err, SMMUSIM_ERANGE,
+			      "@%" PRIu64 " is out of range (0..%" PRIu64
+			      ": the last start cycle, 2^62)",
+			      ev->time, SM_CYCLE_MAX);
 	*start = ev->time;
+	return 0;
+}
+
+/* The cycle at which ev starts: never past SM_CYCLE_MAX, so that what
+ * the event adds to it cannot wrap the clock. */
+static int event_start(struct smmusim *s, const struct smmusim_event *ev,
+		       uint64_t *start)
+{
+	int rc;
+	if (ev->timing == SMMUSIM_AFTER_PREV)
+		rc = start_after_prev(s, ev, start);
+	else if (ev->timing == SMMUSIM_AT)
+		rc = start_at(s, ev, start);
+	else
+		rc = sm_err(&s->err, SMMUSIM_EINVAL, "unknown timing %d",
+			    (int)ev->timing);
+	if (rc < 0)
+		return rc;
+	if (*start < s->eng.now)
+		*start = s->eng.now; /* @N before driver probe finished */
+	if (*start > SM_CYCLE_MAX)
+		return sm_err(&s->err, SMMUSIM_ERANGE,
+			      "the clock is at cycle %" PRIu64
+			      ", past the last start cycle %" PRIu64 " (2^62)",
+			      *start, SM_CYCLE_MAX);
 	return 0;
 }
 
@@ -93,11 +126,9 @@ int smmusim_submit(smmusim_t *s, const struct smmusim_event *ev)
 	if ((unsigned)ev->type >= SMMUSIM_EV_COUNT_)
 		return sm_err(&s->err, SMMUSIM_EINVAL, "unknown event type %d",
 			      (int)ev->type);
-	if ((rc = event_start(s, ev, &start)) < 0)
+	if ((rc = sm_sim_mem_check(s, event_start(s, ev, &start))) < 0)
 		return rc;
-	if (start < s->eng.now)
-		start = s->eng.now; /* @N before driver probe finished */
-	if ((rc = sm_engine_run_until(&s->eng, start)) < 0)
+	if ((rc = sm_sim_mem_check(s, sm_engine_run_until(&s->eng, start))) < 0)
 		return rc;
 	s->started = true;
 	s->prev_start = start;

@@ -16,9 +16,13 @@
  *    never-used frame has none.
  *
  * Content is materialised lazily: a 4 KiB buffer is allocated on the first
- * write of a non-zero value to an allocated frame.  Writes to free frames or
- * outside RAM are dropped (free frames hold no content by definition), and so
- * is a write whose content buffer cannot be allocated (write64 cannot fail).
+ * write of a non-zero value to an allocated frame.  So is the frame table
+ * itself, in chunks of SM_CHUNK_FRAMES frames as the bump pointer reaches
+ * them: a terabyte of simulated RAM costs the host what is in use, not 16
+ * bytes for every frame (a never-used frame is free with no content).  Writes
+ * to free frames or outside RAM are dropped (free frames hold no content by
+ * definition), and so is a write whose content buffer cannot be allocated
+ * (write64 cannot fail).
  */
 #include "hw/mem/physmem.h"
 
@@ -43,12 +47,17 @@ struct sm_frame {
 	uint8_t kind;	   /* enum sm_page_kind */
 };
 
+/* Frames per chunk of the frame table: 16 MiB of RAM, 64 KiB of table. */
+#define SM_CHUNK_SHIFT 12
+#define SM_CHUNK_FRAMES (1ull << SM_CHUNK_SHIFT)
+
 struct sm_physmem {
 	const struct smmusim_allocator *a;
 	uint64_t base;
 	uint64_t size;
 	uint64_t nframes;
-	struct sm_frame *frames;
+	struct sm_frame **chunks; /* every chunk below the bump pointer */
+	uint64_t nchunks;
 	uint32_t free_head; /* LIFO of freed single frames */
 	uint64_t bump;	    /* frames [bump, nframes) were never allocated */
 	uint64_t in_use;
@@ -65,6 +74,35 @@ static int64_t frame_index(const struct sm_physmem *pm, uint64_t pa)
 	if (pa < pm->base || pa - pm->base >= pm->size)
 		return -1;
 	return (int64_t)((pa - pm->base) >> SM_PAGE_SHIFT);
+}
+
+/* Frame idx's metadata, or NULL when its chunk was never reached (then
+ * the frame is free and has no content). */
+static struct sm_frame *frame(const struct sm_physmem *pm, uint64_t idx)
+{
+	struct sm_frame *c = pm->chunks[idx >> SM_CHUNK_SHIFT];
+	return c ? &c[idx & (SM_CHUNK_FRAMES - 1)] : NULL;
+}
+
+/* Make the chunks of frames [from, to) before the bump pointer passes
+ * them. */
+static int reach_frames(struct sm_physmem *pm, uint64_t from, uint64_t to,
+			struct sm_errbuf *eb)
+{
+	for (uint64_t c = from >> SM_CHUNK_SHIFT;
+	     from < to && c <= (to - 1) >> SM_CHUNK_SHIFT; c++) {
+		if (pm->chunks[c])
+			continue;
+		pm->chunks[c] =
+		    sm_calloc(pm->a, SM_CHUNK_FRAMES * sizeof(struct sm_frame));
+		if (!pm->chunks[c])
+			return sm_err(eb, SMMUSIM_ENOMEM,
+				      "physmem: cannot allocate the metadata "
+				      "of frames %" PRIu64 "..%" PRIu64,
+				      c << SM_CHUNK_SHIFT,
+				      ((c + 1) << SM_CHUNK_SHIFT) - 1);
+	}
+	return 0;
 }
 
 static uint64_t frame_pa(const struct sm_physmem *pm, uint64_t idx)
@@ -88,15 +126,16 @@ static void drop_content(struct sm_physmem *pm, struct sm_frame *f)
 
 static void push_free(struct sm_physmem *pm, uint64_t idx)
 {
-	pm->frames[idx].kind = SM_PAGE_FREE;
-	pm->frames[idx].next = pm->free_head;
+	struct sm_frame *f = frame(pm, idx);
+	f->kind = SM_PAGE_FREE;
+	f->next = pm->free_head;
 	pm->free_head = (uint32_t)idx;
 }
 
 static void mark_used(struct sm_physmem *pm, uint64_t idx,
 		      enum sm_page_kind kind)
 {
-	struct sm_frame *f = &pm->frames[idx];
+	struct sm_frame *f = frame(pm, idx);
 
 	/* Content of a free frame is always dropped, but be defensive: an
 	 * allocated frame must read as zero. */
@@ -159,14 +198,17 @@ int sm_physmem_new(struct sm_physmem **out, const struct smmusim_allocator *a,
 	if (!pm)
 		return sm_err(eb, SMMUSIM_ENOMEM,
 			      "physmem: cannot allocate the memory object");
-	/* calloc leaves every frame SM_PAGE_FREE with no content. */
-	pm->frames = sm_calloc(a, (size_t)nframes * sizeof(struct sm_frame));
-	if (!pm->frames) {
+	/* No chunk yet; calloc makes each one's frames SM_PAGE_FREE with no
+	 * content when it is reached. */
+	pm->nchunks = (nframes + SM_CHUNK_FRAMES - 1) >> SM_CHUNK_SHIFT;
+	pm->chunks = sm_calloc(a, (size_t)pm->nchunks * sizeof(*pm->chunks));
+	if (!pm->chunks) {
 		sm_free(a, pm, sizeof(*pm));
-		return sm_err(eb, SMMUSIM_ENOMEM,
-			      "physmem: cannot allocate metadata for %" PRIu64
-			      " frames (%" PRIu64 " MiB of simulated RAM)",
-			      nframes, size >> 20);
+		return sm_err(
+		    eb, SMMUSIM_ENOMEM,
+		    "physmem: cannot allocate the frame table of %" PRIu64
+		    " frames (%" PRIu64 " MiB of simulated RAM)",
+		    nframes, size >> 20);
 	}
 	pm->a = a;
 	pm->base = base;
@@ -186,9 +228,11 @@ void sm_physmem_free(struct sm_physmem *pm)
 		return;
 	/* Only frames below the bump pointer can have content. */
 	for (i = 0; i < pm->bump; i++)
-		drop_content(pm, &pm->frames[i]);
-	sm_free(pm->a, pm->frames,
-		(size_t)pm->nframes * sizeof(struct sm_frame));
+		drop_content(pm, frame(pm, i));
+	for (i = 0; i < pm->nchunks; i++)
+		sm_free(pm->a, pm->chunks[i],
+			SM_CHUNK_FRAMES * sizeof(struct sm_frame));
+	sm_free(pm->a, pm->chunks, (size_t)pm->nchunks * sizeof(*pm->chunks));
 	sm_free(pm->a, pm, sizeof(*pm));
 }
 
@@ -237,8 +281,10 @@ int sm_physmem_alloc(struct sm_physmem *pm, enum sm_page_kind kind,
 
 	if (pm->free_head != SM_FRAME_NIL) {
 		idx = pm->free_head;
-		pm->free_head = pm->frames[idx].next;
+		pm->free_head = frame(pm, idx)->next;
 	} else if (pm->bump < pm->nframes) {
+		if ((rc = reach_frames(pm, pm->bump, pm->bump + 1, eb)) < 0)
+			return rc;
 		idx = pm->bump++;
 	} else {
 		return enomem(pm, eb, 1, 1);
@@ -277,6 +323,8 @@ int sm_physmem_alloc_contig(struct sm_physmem *pm, uint64_t npages,
 	start = pfn - base_pfn;
 	if (start > pm->nframes || npages > pm->nframes - start)
 		return enomem(pm, eb, npages, align_pages);
+	if ((rc = reach_frames(pm, pm->bump, start + npages, eb)) < 0)
+		return rc;
 
 	/* Frames skipped for alignment go to the free list, highest first, so
 	 * the lowest of them is handed out first. */
@@ -292,17 +340,18 @@ int sm_physmem_alloc_contig(struct sm_physmem *pm, uint64_t npages,
 void sm_physmem_free_page(struct sm_physmem *pm, uint64_t pa)
 {
 	int64_t idx;
+	struct sm_frame *f;
 
 	if (!pm)
 		return;
 	idx = frame_index(pm, pa);
+	f = idx < 0 ? NULL : frame(pm, (uint64_t)idx);
 	/* An unaligned address is a caller bug as much as a double free. */
-	if (idx < 0 || (pa & ~SM_PAGE_MASK) ||
-	    pm->frames[idx].kind == SM_PAGE_FREE) {
+	if (!f || (pa & ~SM_PAGE_MASK) || f->kind == SM_PAGE_FREE) {
 		pm->bad_frees++;
 		return;
 	}
-	drop_content(pm, &pm->frames[idx]);
+	drop_content(pm, f);
 	push_free(pm, (uint64_t)idx);
 	pm->in_use--;
 }
@@ -310,10 +359,9 @@ void sm_physmem_free_page(struct sm_physmem *pm, uint64_t pa)
 enum sm_page_kind sm_physmem_kind(const struct sm_physmem *pm, uint64_t pa)
 {
 	int64_t idx = frame_index(pm, pa);
+	const struct sm_frame *f = idx < 0 ? NULL : frame(pm, (uint64_t)idx);
 
-	if (idx < 0)
-		return SM_PAGE_FREE;
-	return (enum sm_page_kind)pm->frames[idx].kind;
+	return f ? (enum sm_page_kind)f->kind : SM_PAGE_FREE;
 }
 
 /* The low 3 bits of pa are ignored: accesses are to the aligned 64-bit word
@@ -321,11 +369,9 @@ enum sm_page_kind sm_physmem_kind(const struct sm_physmem *pm, uint64_t pa)
 uint64_t sm_physmem_read64(const struct sm_physmem *pm, uint64_t pa)
 {
 	int64_t idx = frame_index(pm, pa);
-	const uint64_t *c;
+	const struct sm_frame *f = idx < 0 ? NULL : frame(pm, (uint64_t)idx);
+	const uint64_t *c = f ? f->content : NULL;
 
-	if (idx < 0)
-		return 0;
-	c = pm->frames[idx].content;
 	if (!c)
 		return 0;
 	return c[(pa & (SM_PAGE_SIZE - 1)) >> 3];
@@ -336,10 +382,8 @@ void sm_physmem_write64(struct sm_physmem *pm, uint64_t pa, uint64_t val)
 	int64_t idx = frame_index(pm, pa);
 	struct sm_frame *f;
 
-	if (idx < 0)
-		return;
-	f = &pm->frames[idx];
-	if (f->kind == SM_PAGE_FREE)
+	f = idx < 0 ? NULL : frame(pm, (uint64_t)idx);
+	if (!f || f->kind == SM_PAGE_FREE)
 		return;
 	if (!f->content) {
 		/* A zero write to an unmaterialised frame changes nothing. */

@@ -78,6 +78,24 @@ static int map_level(const struct sm_domain *dm, uint64_t a, uint64_t va,
 	return level;
 }
 
+/* The descriptors a map of [va, end) writes, a leaf per page or a block,
+ * are bounded by sim.max_event_pages before any is written (counting
+ * stops past the bound, so the count itself is bounded too). */
+static int check_map_work(struct sm_os *os, const struct sm_domain *dm,
+			  uint64_t va, uint64_t len, uint64_t end, uint64_t pa)
+{
+	uint64_t max = os->mm.max_event_pages, n = 0;
+	for (uint64_t a = va; a < end && n <= max; n++)
+		a += sm_level_size(map_level(dm, a, va, end, pa));
+	if (n > max)
+		return sm_err(os->eb, SMMUSIM_ERANGE,
+			      "len=0x%" PRIx64 " needs more than %" PRIu64
+			      " descriptors; one event may write 1..%" PRIu64
+			      " (sim.max_event_pages)",
+			      len, max, max);
+	return 0;
+}
+
 /* arm_lpae_prot_to_pte() and the leaf's type for `level`. */
 static uint64_t prot_to_pte(const struct sm_domain *dm, uint64_t page,
 			    int level, unsigned prot)
@@ -108,7 +126,8 @@ int sm_drv_iommu_map(struct sm_os *os, uint32_t dom, uint64_t va, uint64_t len,
 	int rc;
 	if ((rc = sm_drv_need_domain(os, dom, &dm)) < 0 ||
 	    (rc = check_iova(os, va, len, &end)) < 0 ||
-	    (rc = check_map(os, dm, va, end, pa, prot)) < 0)
+	    (rc = check_map(os, dm, va, end, pa, prot)) < 0 ||
+	    (rc = check_map_work(os, dm, va, len, end, pa)) < 0)
 		return rc;
 	SM_INC(os->drv.ctr, OS_IOMMU_MAP);
 	/* arm_lpae_map: existing leaves are replaced (an import rebuilds
@@ -142,6 +161,43 @@ int sm_drv_iommu_map(struct sm_os *os, uint32_t dom, uint64_t va, uint64_t len,
 	return 0;
 }
 
+/* An unmap walks only the tables that exist (sm_pgt_for_each_leaf), so
+ * its work is bounded by what earlier maps wrote, whatever its length. */
+struct unmap_walk {
+	struct sm_os *os;
+	uint64_t va, end; /* the range asked */
+	uint64_t block;	  /* check: base of a block partly covered */
+	int block_level;
+	uint64_t cleared; /* leaves cleared */
+};
+
+/* A valid block must lie wholly inside the range. */
+static int unmap_check_leaf(void *ctx, uint64_t va, int level, uint64_t desc,
+			    uint64_t desc_pa)
+{
+	struct unmap_walk *w = ctx;
+	(void)desc_pa;
+	if (level == 3 || !(desc & PTE_VALID) ||
+	    (va >= w->va && w->end - va >= sm_level_size(level)))
+		return 0;
+	w->block = va;
+	w->block_level = level;
+	return 1;
+}
+
+static int unmap_clear_leaf(void *ctx, uint64_t va, int level, uint64_t desc,
+			    uint64_t desc_pa)
+{
+	struct unmap_walk *w = ctx;
+	(void)va;
+	(void)level;
+	if (desc & PTE_VALID) {
+		sm_physmem_write64(w->os->pm, desc_pa, 0);
+		w->cleared++;
+	}
+	return 0;
+}
+
 int sm_drv_iommu_unmap(struct sm_os *os, uint32_t dom, uint64_t va,
 		       uint64_t len, uint64_t *t)
 {
@@ -154,33 +210,18 @@ int sm_drv_iommu_unmap(struct sm_os *os, uint32_t dom, uint64_t va,
 		return rc;
 	/* A block is unmapped whole or not at all: io-pgtable would split
 	 * it (arm_lpae_split_blk_unmap), which is not modelled. */
-	for (uint64_t a = va; a < end;) {
-		int level = 3;
-		uint64_t dpa = 0;
-		uint64_t desc = sm_pgt_get(os->pm, dm->pgd, a, &level, &dpa);
-		uint64_t sz = sm_level_size(level);
-		if (level < 3 && (desc & PTE_VALID) &&
-		    ((a & (sz - 1)) || end - a < sz))
-			return sm_err(
-			    os->eb, SMMUSIM_EINVAL,
-			    "[0x%" PRIx64 ", 0x%" PRIx64
-			    ") unmaps part of the %s block at 0x%" PRIx64
-			    " (splitting blocks is not modelled)",
-			    va, end, level == 1 ? "1 GiB" : "2 MiB",
-			    a & ~(sz - 1));
-		a = (a & ~(sz - 1)) + sz;
-	}
+	struct unmap_walk w = {.os = os, .va = va, .end = end};
+	if (sm_pgt_for_each_leaf(os->pm, dm->pgd, va, end, unmap_check_leaf,
+				 &w))
+		return sm_err(os->eb, SMMUSIM_EINVAL,
+			      "[0x%" PRIx64 ", 0x%" PRIx64
+			      ") unmaps part of the %s block at 0x%" PRIx64
+			      " (splitting blocks is not modelled)",
+			      va, end, w.block_level == 1 ? "1 GiB" : "2 MiB",
+			      w.block);
 	SM_INC(d->ctr, OS_IOMMU_UNMAP);
-	for (uint64_t a = va; a < end;) {
-		int level = 3;
-		uint64_t dpa = 0;
-		uint64_t desc = sm_pgt_get(os->pm, dm->pgd, a, &level, &dpa);
-		if (dpa && (desc & PTE_VALID)) {
-			sm_physmem_write64(os->pm, dpa, 0);
-			*t += os->mm.lat_pte;
-		}
-		a = (a & ~(sm_level_size(level) - 1)) + sm_level_size(level);
-	}
+	sm_pgt_for_each_leaf(os->pm, dm->pgd, va, end, unmap_clear_leaf, &w);
+	*t += w.cleared * os->mm.lat_pte;
 	/* The window stays open until a CMD_SYNC completes. */
 	return sm_drv_dma_window_add(os, dm->pgd, va, end, *t);
 }

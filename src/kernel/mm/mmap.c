@@ -30,6 +30,7 @@ int sm_mm_init(struct sm_os *os, const smmusim_config_t *cfg,
 	ms->lat_fault = sm_cfg_u64(cfg, SM_K_OS_LAT_FAULT);
 	ms->lat_pte = sm_cfg_u64(cfg, SM_K_OS_LAT_PTE);
 	ms->lat_syscall = sm_cfg_u64(cfg, SM_K_OS_LAT_SYSCALL);
+	ms->max_event_pages = sm_cfg_u64(cfg, SM_K_SIM_MAX_EVENT_PAGES);
 	ms->ctr = sm_stats_ctrs(st);
 	ms->hist = sm_stats_hists(st);
 	return sm_physmem_alloc(os->pm, SM_PAGE_ZERO, &ms->zero_page, os->eb);
@@ -273,6 +274,20 @@ int sm_os_munmap(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 	return rc < 0 ? rc : do_munmap(os, mm, pe, va, end, t);
 }
 
+/* A shared mapping's page cache is an array of its pages: its size is
+ * bounded like any event's work, before MAP_FIXED unmaps anything. */
+static int check_shared_pages(struct sm_os *os, uint64_t npages)
+{
+	if (npages > os->mm.max_event_pages)
+		return sm_err(os->eb, SMMUSIM_ERANGE,
+			      "map=shared over %" PRIu64
+			      " pages; a shared mapping may have 1..%" PRIu64
+			      " pages (sim.max_event_pages: its page cache is "
+			      "an array of its pages)",
+			      npages, os->mm.max_event_pages);
+	return 0;
+}
+
 /* The page-cache "file" behind a new shared mapping of npages. */
 static int file_new(struct sm_os *os, uint64_t npages, struct sm_file **out)
 {
@@ -302,6 +317,8 @@ int sm_os_mmap(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 	/* MAP_FIXED semantics: whatever was mapped there goes first. */
 	if ((rc = sm_syscall_enter(os, id, pe, va, len, SM_SYS_COST, &mm, &end,
 				   t)) < 0 ||
+	    (shared &&
+	     (rc = check_shared_pages(os, (end - va) >> SM_PAGE_SHIFT)) < 0) ||
 	    (rc = do_munmap(os, mm, pe, va, end, t)) < 0)
 		return rc;
 

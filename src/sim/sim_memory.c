@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The host memory one simulator may use (sim.max_host_memory).
+ *
+ * Every model allocates through the struct smmusim_allocator it was built
+ * with, and that interface tells free() and realloc() the size of the
+ * block, so the composition root can count: the simulator hands its models
+ * this wrapper around the caller's allocator (or the C library's), which
+ * keeps the bytes in use and refuses an allocation that would pass the
+ * limit, as the host would when it runs out.  The models see a NULL like
+ * any failed allocation and return SMMUSIM_ENOMEM; a few cannot fail (a
+ * descriptor write whose frame content cannot be allocated is dropped), so
+ * the refusal is also remembered here and the simulator reports it after
+ * the event, naming the key, and refuses every later event: its state may
+ * no longer be what the trace says.
+ *
+ * What is counted: everything the simulator allocates after its own struct
+ * -- its config copy, stats, TLBs and caches, the kernel's structures, the
+ * frame table of simulated RAM (in chunks, as frames come into use) and the
+ * content of every frame that holds a table or a queue, the engine's heap,
+ * a replayed trace's line buffer.
+ */
+#include "sim/sim_internal.h"
+
+#include <inttypes.h>
+
+#include "base/alloc.h"
+#include "engine/config.h"
+
+static void *mem_malloc(size_t n, void *ctx)
+{
+	struct sm_sim_mem *m = ctx;
+	if (n > m->limit - m->used) {
+		m->refused = true;
+		m->asked = n;
+		return NULL;
+	}
+	void *p = sm_malloc(m->host, n);
+	if (!p) {
+		m->refused = m->host_failed = true;
+		m->asked = n;
+		return NULL;
+	}
+	m->used += n;
+	if (m->used > m->peak)
+		m->peak = m->used;
+	return p;
+}
+
+static void *mem_realloc(void *p, size_t old_n, size_t new_n, void *ctx)
+{
+	struct sm_sim_mem *m = ctx;
+	size_t base = m->used > old_n ? m->used - old_n : 0;
+	if (new_n > m->limit - base) {
+		m->refused = true;
+		m->asked = new_n;
+		return NULL;
+	}
+	void *q = sm_realloc(m->host, p, old_n, new_n);
+	if (!q) {
+		m->refused = m->host_failed = true;
+		m->asked = new_n;
+		return NULL;
+	}
+	m->used = base + new_n;
+	if (m->used > m->peak)
+		m->peak = m->used;
+	return q;
+}
+
+static void mem_free(void *p, size_t n, void *ctx)
+{
+	struct sm_sim_mem *m = ctx;
+	m->used = m->used > n ? m->used - n : 0;
+	sm_free(m->host, p, n);
+}
+
+void sm_sim_mem_init(struct sm_sim_mem *m, const struct smmusim_allocator *host,
+		     uint64_t limit)
+{
+	*m = (struct sm_sim_mem){
+	    .self = {mem_malloc, mem_realloc, mem_free, m},
+	    .host = host,
+	    .limit = limit > SIZE_MAX ? SIZE_MAX : (size_t)limit,
+	};
+}
+
+int sm_sim_mem_check(struct smmusim *s, int rc)
+{
+	struct sm_sim_mem *m = &s->mem;
+	if (!m->refused)
+		return rc;
+	if (m->host_failed)
+		return sm_err(&s->err, SMMUSIM_ENOMEM,
+			      "the host refused %zu bytes (%zu in use by this "
+			      "simulator)",
+			      m->asked, m->used);
+	struct smmusim_key_info ki;
+	smmusim_config_key_info(SM_K_SIM_MAX_HOST_MEMORY, &ki);
+	return sm_err(&s->err, SMMUSIM_ENOMEM,
+		      "host memory limit reached: %zu bytes more with %zu "
+		      "in use would pass sim.max_host_memory=%zu (allowed "
+		      "%s bytes)",
+		      m->asked, m->used, m->limit, ki.allowed);
+}
