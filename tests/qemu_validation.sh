@@ -65,7 +65,7 @@ done
 xz -dc "$Q/linux61-virtio-blk-strict.log.xz" | head -c 200000 >"$tmp/cut.log"
 "$S" import qemu "$tmp/cut.log" -o "$tmp/cut.trace" 2>"$tmp/err"
 rc=$?
-if [ $rc -eq 2 ] && grep -q "cut.log:[0-9][0-9]*: truncated" "$tmp/err"; then
+if [ $rc -eq 2 ] && grep -q "cut.log:[0-9][0-9]*:[0-9][0-9]*: truncated" "$tmp/err"; then
 	ok "truncated log: exit 2 with the line"
 else
 	bad "truncated log: exit $rc: $(head -1 "$tmp/err")"

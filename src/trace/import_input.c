@@ -229,8 +229,9 @@ int sm_import_run(struct sm_importer *im)
 	if (im->line_len) {
 		im->lineno++;
 		return sm_import_line_err(
-		    im, "truncated line (no newline at the end of "
-			"the log)");
+		    im, im->line_len + 1,
+		    "truncated line (no newline at the end of "
+		    "the log)");
 	}
 	return 0;
 }

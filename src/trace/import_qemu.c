@@ -53,7 +53,7 @@ int sm_import_err(struct sm_importer *im, int code, const char *fmt, ...)
 	return code;
 }
 
-int sm_import_line_err(struct sm_importer *im, const char *fmt, ...)
+int sm_import_line_err(struct sm_importer *im, size_t col, const char *fmt, ...)
 {
 	char msg[SM_ERRBUF_LEN];
 	va_list ap;
@@ -61,8 +61,8 @@ int sm_import_line_err(struct sm_importer *im, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return sm_import_err(im, SMMUSIM_EPARSE, "%s:%" PRIu64 ": %s",
-			     im->log_name, im->lineno, msg);
+	return sm_import_err(im, SMMUSIM_EPARSE, "%s:%" PRIu64 ":%zu: %s",
+			     im->log_name, im->lineno, col ? col : 1, msg);
 }
 
 int sm_import_nomem(struct sm_importer *im)

@@ -73,6 +73,7 @@ struct sm_qemu_cap {
 	int64_t i;     /* %d */
 	const char *s; /* %s */
 	size_t n;      /* %s length */
+	size_t col;    /* 1-based column of the field in the log line */
 };
 
 /* ---------------------------------------------------------------------- */
@@ -143,12 +144,14 @@ struct sm_importer {
 	uint64_t aborts, bypassed, no_detail, illegal;
 };
 
-/* Errors (import_qemu.c): "code" with a whole message, and "LOG:LINE: "
- * errors about the current line (SMMUSIM_EPARSE). */
+/* Errors (import_qemu.c): "code" with a whole message, and
+ * "LOG:LINE:COLUMN: " errors about the current line (SMMUSIM_EPARSE), the
+ * column (1-based, in bytes) of the field that is wrong, 1 for a problem
+ * of the whole line. */
 int sm_import_err(struct sm_importer *im, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-int sm_import_line_err(struct sm_importer *im, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int sm_import_line_err(struct sm_importer *im, size_t col, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* "LOG: out of memory". */
 int sm_import_nomem(struct sm_importer *im);
 
