@@ -728,7 +728,7 @@ static void test_err_semantics(void **state)
 		     "smmu_iotlb_lookup_hit");
 	expect_error(CFG_HIT("0x10") LK_HIT("2", "0x1000")
 			 XLATE("0x10", "0x1000", "0x1000", "0x0"),
-		     SMMUSIM_EPARSE, "3:104: perm=0x0: expected a read");
+		     SMMUSIM_EPARSE, "3:102: perm=0x0: expected a read");
 	/* a stage-2 walk, a 16K granule */
 	expect_error(
 	    LK_MISS("2",
@@ -738,16 +738,151 @@ static void test_err_semantics(void **state)
 	    SMMUSIM_EPARSE, "2:25: stage=2: only stage-1 walks");
 	expect_error(OPC("SYNC") "smmuv3_decode_cd_tt TT[0]:tsz:16 "
 				 "ttb:0x48039000 granule_sz:14 had:0\n",
-		     SMMUSIM_EPARSE, "2:60: granule_sz:14: only the 4K granule");
+		     SMMUSIM_EPARSE,
+		     "2:60: granule_sz:14: only the 4K granule");
 	/* a STE range that is not a power of two */
 	expect_error(OPC("CFGI_STE_RANGE") "smmuv3_cmdq_cfgi_ste_range "
 					   "start=0x0 - end=0x2\n",
-		     SMMUSIM_EPARSE, "2:36: start=0x0 - end=0x2 is not");
+		     SMMUSIM_EPARSE, "2:34: start=0x0 - end=0x2 is not");
 	/* NH_VA with a negative ASID */
 	expect_error(OPC("TLBI_NH_VA") "smmuv3_s1_range_inval vmid=0 asid=-1 "
 				       "addr=0x0 tg=1 num_pages=0x1 ttl=0 "
 				       "leaf=0\n",
-		     SMMUSIM_EPARSE, "2:35: asid=-1 is out of range (0..65535)");
+		     SMMUSIM_EPARSE,
+		     "2:35: asid=-1 is out of range (0..65535)");
+}
+
+/* Foreign but well-formed logs: everything the replay would not do as
+ * QEMU did is refused at the line and column of the field (issue 8). */
+static void test_err_drift(void **state)
+{
+	(void)state;
+	/* asid=0: domain_create would pick another ASID */
+	expect_error(LK_MISS("0", "0x1000"), SMMUSIM_EPARSE,
+		     "1:46: asid=0 is out of range (1..65535");
+	/* pa=0 means fresh pages; an unaligned or too high address */
+	expect_error(LK_MISS("2", "0x1000") PTE("3", "0x1000", "0x3", "0x0"),
+		     SMMUSIM_EPARSE,
+		     "2:103: address 0x0 cannot be written as iommu_map pa=");
+	expect_error(LK_MISS("2", "0x1000") PTE("3", "0x1000", "0x3", "0x5001"),
+		     SMMUSIM_EPARSE,
+		     "2:103: address 0x5001 is not aligned to its leaf (4K)");
+	expect_error(LK_MISS("2", "0x1000")
+			 PTE("3", "0x1000", "0x3", "0x1000000000000"),
+		     SMMUSIM_EPARSE, "2:103: address 0x1000000000000 cannot");
+	/* an IOVA beyond the 48-bit input range */
+	expect_error(
+	    LK_MISS("2", "0x1000") PTE("3", "0x1000000000000", "0x3", "0x5000"),
+	    SMMUSIM_EPARSE, "2:40: iova=0x1000000000000 is beyond the 48-bit");
+	expect_error(MISS_RW("0x10", "2", "0x1000", "0x1000", "0x5000",
+			     "0x5000") CFG_HIT("0x10") LK_HIT("2", "0x1000")
+			 XLATE("0x10", "0x1000000001000", "0x5000", "0x1"),
+		     SMMUSIM_EPARSE,
+		     "10:72: iova=0x1000000001000 is beyond the 48-bit");
+	/* blocks: the replay makes 4K leaves in a stage-1 domain */
+	expect_error(
+	    LK_MISS("2",
+		    "0x40212000") "smmu_ptw_block_pte stage=1 level=2 "
+				  "base@=0x48048000 "
+				  "pte@=0x48048008 pte=0x80200f45 "
+				  "iova=0x40212345 block "
+				  "address = 0x80200000 block size = 2 MiB\n",
+	    SMMUSIM_EPARSE, "2:34: level=2: only level-3 (4K page) leaves");
+	expect_error(LK_MISS("2", "0x60212000")
+			 PTE("2", "0x60212000", "0x80400f45", "0x80400000"),
+		     SMMUSIM_EPARSE, "2:33: level=2: only level-3");
+	/* a translation the replay would fault, or map elsewhere */
+	expect_error(CFG_HIT("0x10") LK_HIT("2", "0x1000")
+			 XLATE("0x10", "0x1000", "0x5000", "0x1"),
+		     SMMUSIM_EPARSE,
+		     "3:72: iova=0x1000 translated without a walk of its page");
+	expect_error(
+	    MISS_RW("0x10", "2", "0x1000", "0x1004", "0x5000", "0x6004"),
+	    SMMUSIM_EPARSE,
+	    "7:90: translated=0x6004 differs from the page the log's "
+	    "walk mapped (0x5004)");
+	expect_error(CFG_HIT("0x10") LK_MISS("2", "0x1000")
+			 PTE("3", "0x1000", "0x83", "0x5000")
+			     XLATE("0x10", "0x1000", "0x5000", "0x2"),
+		     SMMUSIM_EPARSE,
+		     "4:102: a write to iova=0x1000 that the log's walk mapped "
+		     "read-only");
+	/* StreamIDs: QEMU 7.2 has 16 bits; a CFGI beyond the 32-bit field */
+	expect_error(CFG_HIT("0x10000"), SMMUSIM_EPARSE,
+		     "1:50: sid=0x10000 is out of range (QEMU 7.2's");
+	expect_error(OPC("CFGI_STE") "smmuv3_cmdq_cfgi_ste streamid= "
+				     "0x100000000\n",
+		     SMMUSIM_EPARSE,
+		     "2:32: sid=4294967296 is out of range (0..4294967295)");
+	/* TLBI range pieces the replay would not execute as QEMU did */
+	expect_error(OPC("TLBI_NH_VA") "smmuv3_s1_range_inval vmid=0 asid=2 "
+				       "addr=0x1001 tg=1 num_pages=0x1 ttl=3 "
+				       "leaf=1\n",
+		     SMMUSIM_EPARSE,
+		     "2:42: addr=0x1001 is not aligned to its command field");
+	expect_error(OPC("TLBI_NH_VA") "smmuv3_s1_range_inval vmid=1 asid=2 "
+				       "addr=0x1000 tg=1 num_pages=0x1 ttl=3 "
+				       "leaf=1\n",
+		     SMMUSIM_EPARSE, "2:28: vmid=1: QEMU 7.2 ignores the VMID");
+	expect_error(OPC("TLBI_NH_VA") "smmuv3_s1_range_inval vmid=0 asid=2 "
+				       "addr=0x1000 tg=2 num_pages=0x1 ttl=3 "
+				       "leaf=1\n",
+		     SMMUSIM_EPARSE, "2:52: tg=2: only the 4K granule");
+	expect_error(OPC("TLBI_NH_VA") "smmuv3_s1_range_inval vmid=0 asid=2 "
+				       "addr=0x1000 tg=1 num_pages=0x1 ttl=0 "
+				       "leaf=1\n",
+		     SMMUSIM_EPARSE,
+		     "2:72: tg=1 with ttl=0 and num_pages=0x1: illegal");
+}
+
+/* Control bytes: a NUL in a command name ("SMMU_CMD_SYNC\0junk" once read
+ * as CMD_SYNC), a tab, a CR. */
+static void test_err_control_bytes(void **state)
+{
+	static const char nul[] = "smmuv3_cmdq_opcode <--- SMMU_CMD_SYNC\0x\n";
+	static const char *other[] = {
+	    "smmuv3_cmdq_opcode <--- SMMU_CMD_SYNC\r\n",
+	    "smmuv3_cmdq_opcode\t<--- SMMU_CMD_SYNC\n",
+	    "virtio_notify vdev 0x5581\x1b[0m\n",
+	};
+	static const unsigned cols[] = {38, 19, 26};
+	struct result r;
+	char want[512];
+
+	(void)state;
+	write_bytes(log_path, nul, sizeof(nul) - 1);
+	import_file(log_path, &r);
+	snprintf(want, sizeof(want), "%s:1:38: control byte 0x00 in a log line",
+		 log_path);
+	assert_int_equal(r.rc, SMMUSIM_EPARSE);
+	if (strncmp(r.msg, want, strlen(want)))
+		fail_msg("'%s'", r.msg);
+	result_free(&r);
+	for (size_t i = 0; i < 3; i++) {
+		char rest[64];
+
+		snprintf(rest, sizeof(rest), "1:%u: control byte", cols[i]);
+		expect_error(other[i], SMMUSIM_EPARSE, rest);
+	}
+}
+
+/* A log path with a newline must not inject a line into the trace. */
+static void test_path_in_header(void **state)
+{
+	char path[300];
+	struct result r;
+
+	(void)state;
+	tmp_path(path, sizeof(path), "a\nmm_create mm=1\n#");
+	write_text(path, OPC("SYNC"));
+	import_file(path, &r);
+	unlink(path);
+	if (r.rc)
+		fail_msg("%s", r.msg);
+	assert_string_equal(r.events, "cmd op=sync\n");
+	assert_non_null(strstr(r.trace, "a\\x0amm_create mm=1\\x0a#\n"));
+	assert_true(read_all(out_path) == 1);
+	result_free(&r);
 }
 
 static void test_err_io(void **state)
@@ -894,6 +1029,9 @@ int main(void)
 	    cmocka_unit_test(test_err_no_smmu_events),
 	    cmocka_unit_test(test_err_xz_truncated),
 	    cmocka_unit_test(test_err_semantics),
+	    cmocka_unit_test(test_err_drift),
+	    cmocka_unit_test(test_err_control_bytes),
+	    cmocka_unit_test(test_path_in_header),
 	    cmocka_unit_test(test_err_io),
 	    cmocka_unit_test(test_allocator),
 	    cmocka_unit_test(test_real_strict),

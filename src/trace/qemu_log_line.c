@@ -190,7 +190,10 @@ static bool match_fmt(const char *fmt, const char *s, size_t len, size_t col0,
 		}
 		if (nc >= SM_QEMU_MAX_CAPS)
 			return false;
+		/* A hex field's column is that of its "0x". */
 		caps[nc].col = col0 + p;
+		if (p >= 2 && s[p - 2] == '0' && s[p - 1] == 'x')
+			caps[nc].col -= 2;
 		switch (fmt[1]) {
 		case 'd':
 			ok = match_dec(s, len, &p, &caps[nc]);
