@@ -135,12 +135,22 @@ int sm_trace_err(struct sm_trace_reader *r, struct sm_errbuf *eb, int code,
 /* Lines and tokens                                                       */
 /* ---------------------------------------------------------------------- */
 
+/* A byte a line may not hold: C0 controls but tab, and DEL.  A NUL would
+ * end the line early for the C string functions behind the reader (a
+ * comment hiding what follows), the others are invisible in an editor. */
+static bool is_control(int c)
+{
+	return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
 /* getline-like: stdio does the buffering, the line buffer grows by
- * doubling (base/vec.h). */
+ * doubling (base/vec.h).  A control byte anywhere in the line, comments
+ * included, is an error at its column (docs/trace-format.md, "Lexical
+ * rules"); the CR of a CRLF line end is not part of the line. */
 int sm_trace_read_line(struct sm_trace_reader *r, size_t *lenp,
 		       struct sm_errbuf *eb)
 {
-	size_t n = 0;
+	size_t n = 0, bad = 0;
 	int c;
 
 	for (;;) {
@@ -158,6 +168,8 @@ int sm_trace_read_line(struct sm_trace_reader *r, size_t *lenp,
 					    "longer than %zu bytes",
 					    n);
 		}
+		if (!bad && is_control(c))
+			bad = n + 1;
 		r->buf[n++] = (char)c;
 	}
 	if (c == EOF) {
@@ -177,10 +189,21 @@ int sm_trace_read_line(struct sm_trace_reader *r, size_t *lenp,
 	}
 	if (r->line < UINT32_MAX)
 		r->line++;
-	if (n > 0 && r->buf[n - 1] == '\r')
+	if (n > 0 && r->buf[n - 1] == '\r') {
+		if (bad == n)
+			bad = 0; /* the CR of "\r\n" */
 		n--;
+	}
 	r->buf[n] = '\0';
 	*lenp = n;
+	if (bad && r->buf[bad - 1] == '\0')
+		return sm_trace_err(r, eb, SMMUSIM_EPARSE, bad,
+				    "NUL byte in line");
+	if (bad)
+		return sm_trace_err(r, eb, SMMUSIM_EPARSE, bad,
+				    "control byte 0x%02x in line (only tab; "
+				    "lines end with \\n or \\r\\n)",
+				    (unsigned char)r->buf[bad - 1]);
 	return 1;
 }
 
