@@ -96,15 +96,53 @@ static int cmd_fits(struct sm_importer *im, const struct sm_smmu_cmd *cmd,
 	return 0;
 }
 
+/* A command without fields, once the next SMMU line shows QEMU did not
+ * leave it unhandled. */
+int sm_import_write_plain(struct sm_importer *im)
+{
+	const struct sm_smmu_cmd_def *def = im->plain_cmd;
+
+	im->plain_cmd = NULL;
+	if (!def)
+		return 0;
+	im->st.commands++;
+	return sm_import_emit_cmd(im, &(struct sm_smmu_cmd){.op = def->op}, 0);
+}
+
+/*
+ * smmuv3_unhandled_cmd: QEMU 7.2 consumed the command of the line before
+ * but did nothing (smmuv3_cmdq_consume's default cases: TLBI_S12_VMALL,
+ * TLBI_S2_IPA, the EL2/EL3 TLBIs, ATC_INV, PRI_RESP, RESUME, ...).  The
+ * replay would execute it (a TLBI_S12_VMALL of VMID 0 empties the stage-1
+ * entries), so it becomes a comment.
+ */
+int sm_import_on_unhandled(struct sm_importer *im, const struct sm_qemu_cap *c)
+{
+	const struct sm_smmu_cmd_def *def = im->plain_cmd;
+
+	if (!def)
+		return sm_import_line_err(im, 1,
+					  "'smmuv3_unhandled_cmd' without the "
+					  "SMMU command it follows");
+	if (c[0].i != (int64_t)def->op)
+		return sm_import_line_err(im, c[0].col,
+					  "type=%" PRId64 " is not the opcode "
+					  "of the command before (%s: %u)",
+					  c[0].i, def->name, def->op);
+	im->plain_cmd = NULL;
+	return sm_import_emit_unhandled(im, im->plain_line, def->name);
+}
+
 /* A command whose detail line never came: QEMU did not execute it (a
  * CFGI for a StreamID without a device, or a command error). */
 int sm_import_close_cmd(struct sm_importer *im)
 {
 	const struct sm_smmu_cmd_def *c = im->cmd;
+	int rc = sm_import_write_plain(im);
 
 	im->cmd = NULL;
-	if (!c)
-		return 0;
+	if (rc || !c)
+		return rc;
 	im->no_detail++;
 	return sm_import_emit_no_detail(im, im->cmd_line, c->name);
 }
@@ -150,9 +188,9 @@ int sm_import_on_opcode(struct sm_importer *im, const struct sm_qemu_cap *c)
 		    "(cmd op words: see docs/trace-format.md)",
 		    (int)n, s);
 	if (detail_of(def) == CD_NONE) {
-		im->st.commands++;
-		return sm_import_emit_cmd(
-		    im, &(struct sm_smmu_cmd){.op = def->op}, 0);
+		im->plain_cmd = def;
+		im->plain_line = im->lineno;
+		return 0;
 	}
 	im->cmd = def;
 	im->cmd_line = im->lineno;

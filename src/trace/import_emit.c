@@ -191,6 +191,15 @@ int sm_import_emit_no_detail(struct sm_importer *im, uint64_t line,
 		    line, op);
 }
 
+int sm_import_emit_unhandled(struct sm_importer *im, uint64_t line,
+			     const char *op)
+{
+	return emit(im,
+		    "# line %" PRIu64 ": cmd %s unhandled by QEMU 7.2 "
+		    "(smmuv3_unhandled_cmd): not imported\n",
+		    line, op);
+}
+
 int sm_import_emit_illegal(struct sm_importer *im, const char *s, size_t n)
 {
 	return emit(im,

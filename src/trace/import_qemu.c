@@ -134,6 +134,8 @@ static int handle_event(struct sm_importer *im, const struct sm_qemu_event *ev,
 		return 0;
 	case EK_OPCODE:
 		return sm_import_on_opcode(im, c);
+	case EK_UNHANDLED:
+		return sm_import_on_unhandled(im, c);
 	case EK_CFGI_STE:
 		return sm_import_on_cfgi_ste(im, c);
 	case EK_CFGI_STE_RANGE:
@@ -159,6 +161,11 @@ int sm_import_line(struct sm_importer *im, const char *s, size_t len)
 	rc = sm_qemu_parse_line(im, s, len, &ev, caps);
 	if (rc || !ev)
 		return rc;
+	if (im->plain_cmd && ev->kind != EK_UNHANDLED) {
+		rc = sm_import_write_plain(im);
+		if (rc)
+			return rc;
+	}
 	if (!writes_trace(ev->kind))
 		im->st.skipped++;
 	return handle_event(im, ev, caps);
