@@ -879,6 +879,27 @@ static void test_err_control_bytes(void **state)
 	}
 }
 
+/* A line longer than 64 KiB is refused, whether it fits a read chunk or
+ * not, and its bytes past the limit are not kept. */
+static void test_err_long_line(void **state)
+{
+	static const size_t lens[] = {70000, 600000};
+
+	(void)state;
+	for (size_t k = 0; k < 2; k++) {
+		size_t n = lens[k];
+		char *text = malloc(n + 64);
+
+		assert_non_null(text);
+		strcpy(text, OPC("SYNC") "virtio_x ");
+		memset(text + strlen(text), 'a', n);
+		strcpy(text + strlen(OPC("SYNC")) + 9 + n, "\n");
+		expect_error(text, SMMUSIM_EPARSE,
+			     "2:65537: line longer than 65536 bytes");
+		free(text);
+	}
+}
+
 /* A log path with a newline must not inject a line into the trace. */
 static void test_path_in_header(void **state)
 {
@@ -1044,6 +1065,7 @@ int main(void)
 	    cmocka_unit_test(test_err_semantics),
 	    cmocka_unit_test(test_err_drift),
 	    cmocka_unit_test(test_err_control_bytes),
+	    cmocka_unit_test(test_err_long_line),
 	    cmocka_unit_test(test_path_in_header),
 	    cmocka_unit_test(test_err_io),
 	    cmocka_unit_test(test_allocator),
