@@ -901,6 +901,13 @@ static void test_load_control_bytes(void **state)
 	    0);
 	assert_get(cfg, "cpu.count", "2");
 	assert_get(cfg, "smmu.btm", "on");
+
+	/* A file is read whole: over 1 MiB is refused (--config /dev/zero). */
+	assert_int_equal(smmusim_config_load_file(cfg, "/dev/zero"),
+			 SMMUSIM_ERANGE);
+	assert_string_equal(smmusim_config_error(cfg),
+			    "/dev/zero: config file larger than 1048576 bytes "
+			    "(the largest allowed)");
 }
 
 static void test_apply_layers(void **state)

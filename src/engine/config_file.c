@@ -156,7 +156,12 @@ static int load_text(smmusim_config_t *cfg, const char *name, char *text,
 	return rc;
 }
 
-/* The whole of f into *buf (NUL-terminated), through the allocator. */
+/* The largest config file: a setting of every key is a few KiB, and the
+ * file is read whole, so `--config /dev/zero` must stop somewhere. */
+#define SM_CONFIG_FILE_MAX (1u << 20)
+
+/* The whole of f into *buf (NUL-terminated), through the allocator;
+ * SMMUSIM_ERANGE past SM_CONFIG_FILE_MAX bytes. */
 static int read_all(const struct smmusim_allocator *a, FILE *f, char **buf,
 		    size_t *cap, size_t *len)
 {
@@ -166,6 +171,8 @@ static int read_all(const struct smmusim_allocator *a, FILE *f, char **buf,
 			return SMMUSIM_ENOMEM;
 		size_t got = fread(*buf + *len, 1, 4096, f);
 		*len += got;
+		if (*len > SM_CONFIG_FILE_MAX)
+			return SMMUSIM_ERANGE;
 		if (got < 4096)
 			break;
 	}
@@ -190,6 +197,11 @@ int smmusim_config_load_file(smmusim_config_t *cfg, const char *path)
 	if (rc == SMMUSIM_EIO)
 		sm_cfg_error(cfg, rc, "cannot read config file '%s': %s", path,
 			     strerror(errno ? errno : EIO));
+	else if (rc == SMMUSIM_ERANGE)
+		sm_cfg_error(cfg, rc,
+			     "%s: config file larger than %u bytes (the "
+			     "largest allowed)",
+			     path, SM_CONFIG_FILE_MAX);
 	else if (rc < 0)
 		sm_cfg_error(cfg, rc, "%s: out of memory", path);
 	fclose(f);
