@@ -800,6 +800,19 @@ static void test_control_bytes(void **state)
 	expect_stream_err(vt, sizeof(vt) - 1,
 			  "s:2:10: control byte 0x0b in line (only tab; lines "
 			  "end with \\n or \\r\\n)");
+	/* a stream of NULs stops at the first, without reading on */
+	{
+		size_t n = 1u << 20;
+		char *zeros = calloc(1, n);
+
+		assert_non_null(zeros);
+		memcpy(zeros, HDR, strlen(HDR));
+		expect_stream_err(zeros, n, "s:2:1: NUL byte in line");
+		free(zeros);
+	}
+	expect_stream_err(HDR "mm_create mm=1\r\r\n", strlen(HDR) + 17,
+			  "s:2:15: control byte 0x0d in line (only tab; lines "
+			  "end with \\n or \\r\\n)");
 	/* CRLF line ends and tabs are accepted */
 	f = fmemopen((void *)crlf, sizeof(crlf) - 1, "r");
 	assert_non_null(f);

@@ -143,20 +143,44 @@ static bool is_control(int c)
 	return (c < 0x20 && c != '\t') || c == 0x7f;
 }
 
+/* The control byte c at column col of the line being read. */
+static int control_err(struct sm_trace_reader *r, struct sm_errbuf *eb,
+		       size_t col, int c)
+{
+	if (r->line < UINT32_MAX)
+		r->line++;
+	if (c == '\0')
+		return sm_trace_err(r, eb, SMMUSIM_EPARSE, col,
+				    "NUL byte in line");
+	return sm_trace_err(r, eb, SMMUSIM_EPARSE, col,
+			    "control byte 0x%02x in line (only tab; lines end "
+			    "with \\n or \\r\\n)",
+			    (unsigned)c);
+}
+
 /* getline-like: stdio does the buffering, the line buffer grows by
  * doubling (base/vec.h).  A control byte anywhere in the line, comments
  * included, is an error at its column (docs/trace-format.md, "Lexical
- * rules"); the CR of a CRLF line end is not part of the line. */
+ * rules"), found as the line is read, so a file of NULs is not read into
+ * memory whole; a CR ends the line when "\n" or the end of the file comes
+ * right after it. */
 int sm_trace_read_line(struct sm_trace_reader *r, size_t *lenp,
 		       struct sm_errbuf *eb)
 {
-	size_t n = 0, bad = 0;
+	size_t n = 0;
 	int c;
 
 	for (;;) {
 		c = getc(r->f);
+		if (c == '\r') {
+			c = getc(r->f);
+			if (c != '\n' && c != EOF)
+				return control_err(r, eb, n + 1, '\r');
+		}
 		if (c == EOF || c == '\n')
 			break;
+		if (is_control(c))
+			return control_err(r, eb, n + 1, c);
 		/* Room for this byte and the final NUL. */
 		if (SM_VEC_RESERVE(&r->alloc, r->buf, r->cap, n + 2,
 				   SM_TRACE_INITIAL_BUF)) {
@@ -168,8 +192,6 @@ int sm_trace_read_line(struct sm_trace_reader *r, size_t *lenp,
 					    "longer than %zu bytes",
 					    n);
 		}
-		if (!bad && is_control(c))
-			bad = n + 1;
 		r->buf[n++] = (char)c;
 	}
 	if (c == EOF) {
@@ -189,21 +211,8 @@ int sm_trace_read_line(struct sm_trace_reader *r, size_t *lenp,
 	}
 	if (r->line < UINT32_MAX)
 		r->line++;
-	if (n > 0 && r->buf[n - 1] == '\r') {
-		if (bad == n)
-			bad = 0; /* the CR of "\r\n" */
-		n--;
-	}
 	r->buf[n] = '\0';
 	*lenp = n;
-	if (bad && r->buf[bad - 1] == '\0')
-		return sm_trace_err(r, eb, SMMUSIM_EPARSE, bad,
-				    "NUL byte in line");
-	if (bad)
-		return sm_trace_err(r, eb, SMMUSIM_EPARSE, bad,
-				    "control byte 0x%02x in line (only tab; "
-				    "lines end with \\n or \\r\\n)",
-				    (unsigned char)r->buf[bad - 1]);
 	return 1;
 }
 
