@@ -223,8 +223,15 @@ int sm_import_run(struct sm_importer *im)
 			int rc;
 
 			if (!nl) {
-				/* The rest of the line is in the next chunk. */
+				/* The rest of the line is in the next chunk;
+				 * a line already too long fails now, not at
+				 * its end. */
 				rc = line_append(im, p, (size_t)(end - p));
+				if (!rc && im->line_len > MAX_LINE) {
+					im->lineno++;
+					rc = one_line(im, im->line,
+						      im->line_len);
+				}
 				if (rc)
 					return rc;
 				break;
