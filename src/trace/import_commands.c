@@ -34,7 +34,8 @@
  * (arch/smmu_cmd.h), which gives the opcode, the trace word and the
  * fields.  What is QEMU's and only written here: which detail line carries
  * the fields of which command, and which fields that line gives.  A
- * command not listed is written at its opcode line, without fields.
+ * command not listed has no fields: it is written at the next SMMU line,
+ * unless that line is smmuv3_unhandled_cmd (QEMU did nothing).
  */
 enum cmd_detail {
 	CD_NONE,      /* written at the opcode line */

@@ -15,13 +15,23 @@
  * What a line becomes:
  *   smmuv3_config_cache_hit/miss  the StreamID of the translation to come
  *   smmu_iotlb_lookup_hit/miss    its ASID (and QEMU's hit/miss counts)
- *   smmu_ptw_page_pte/block_pte   iommu_map, if the mapping is new
+ *   smmu_ptw_page_pte             iommu_map of a 4K leaf, if the mapping is
+ *                                 new (smmu_ptw_block_pte: refused)
  *   smmuv3_translate_success      domain_create + attach the first time,
  *                                 then dev_access
  *   smmuv3_cmdq_opcode + detail   cmd (a command whose detail line carries
- *                                 its fields is written at the detail line:
+ *                                 its fields is written at the detail line,
+ *                                 one without fields at the next SMMU line
+ *                                 unless it is smmuv3_unhandled_cmd:
  *                                 import_commands.c)
  *   anything else                 nothing (counted in stats->skipped)
+ *
+ * The trace must replay what the log did: a line whose fields the trace
+ * cannot carry with the same meaning (ASID 0, an output address 0, an
+ * address beyond 48 bits, a block leaf, a TLBI the replay would execute
+ * differently, a control byte, ...) is refused with "LOG:LINE:COLUMN:" at
+ * the field, never written approximately (docs/trace-format.md, "Traces
+ * imported from QEMU").
  */
 #include <errno.h>
 #include <inttypes.h>

@@ -12,8 +12,10 @@
  * stream (one domain per ASID: streams with the same ASID share it), each
  * leaf an iommu_map when its output address or permission is new to the
  * page hash (an open-addressing table keyed by domain, page and size), and
- * each success a dev_access.  Only stage-1 walks with the 4K granule can be
- * imported.
+ * each success a dev_access.  Only stage-1 walks with the 4K granule and
+ * level-3 leaves can be imported (the trace's stage-1 iommu_map writes 4K
+ * leaves), with IOVAs and output addresses the trace's 48-bit domains
+ * take; each translation must be one the replay makes the same way.
  */
 #include <inttypes.h>
 #include <stdbool.h>
