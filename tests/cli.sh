@@ -164,6 +164,28 @@ else
 	failed=$((failed + 1))
 fi
 expect "--version" 0 "smmusim 0.1.0" -- "$S" --version
+# A trace path that is not UTF-8 (an invalid byte, a truncated sequence, a
+# surrogate, an overlong form) next to valid UTF-8 and a control byte: the
+# JSON report is still valid UTF-8 JSON, each bad byte as \u00XX (issue 8).
+n=$((n + 1))
+bad="$tmp/$(printf 'bad\377-\303-\355\240\200-\300\257-\303\251-\001.trace')"
+cp "$T/perm-upgrade.trace" "$bad"
+"$S" replay "$bad" --format json --out "$tmp/u.json" >/dev/null 2>&1
+if python3 - "$tmp/u.json" "$tmp" <<'PY'; then
+import json, sys
+raw = open(sys.argv[1], "rb").read()
+run = json.loads(raw.decode("utf-8"))["runs"][0]
+want = (sys.argv[2] + "/bad\u00ff-\u00c3-\u00ed\u00a0\u0080-\u00c0\u00af-"
+        "\u00e9-\u0001.trace")
+if run["trace"] != want:
+    print("# trace:", ascii(run["trace"]))
+    sys.exit(1)
+PY
+	echo "ok $n - json report of a non-UTF-8 trace path is valid UTF-8 JSON"
+else
+	echo "not ok $n - json report of a non-UTF-8 trace path is valid UTF-8 JSON"
+	failed=$((failed + 1))
+fi
 
 echo "1..$n"
 [ $failed -eq 0 ]

@@ -65,10 +65,23 @@ done
 xz -dc "$Q/linux61-virtio-blk-strict.log.xz" | head -c 200000 >"$tmp/cut.log"
 "$S" import qemu "$tmp/cut.log" -o "$tmp/cut.trace" 2>"$tmp/err"
 rc=$?
-if [ $rc -eq 2 ] && grep -q "cut.log:[0-9][0-9]*: truncated" "$tmp/err"; then
+if [ $rc -eq 2 ] && grep -q "cut.log:[0-9][0-9]*:[0-9][0-9]*: truncated" "$tmp/err"; then
 	ok "truncated log: exit 2 with the line"
 else
 	bad "truncated log: exit $rc: $(head -1 "$tmp/err")"
+fi
+# The real log with one foreign but well-formed line: ASID 0 would become
+# a domain_create that picks another ASID, so the import stops there with
+# LOG:LINE:COLUMN and exit 2 (issue 8).
+{ xz -dc "$Q/linux61-virtio-blk-strict.log.xz" | head -n 1000
+  printf 'smmu_iotlb_lookup_miss IOTLB cache MISS asid=0 addr=0x1000 hit=0 miss=1 hit rate=0\n'
+} >"$tmp/asid0.log"
+"$S" import qemu "$tmp/asid0.log" -o "$tmp/asid0.trace" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q "asid0.log:1001:46: asid=0 is out of range" "$tmp/err"; then
+	ok "ASID 0: exit 2 at LOG:LINE:COLUMN"
+else
+	bad "ASID 0: exit $rc: $(head -1 "$tmp/err")"
 fi
 # A truncated .xz stream.
 head -c 30000 "$Q/linux61-virtio-blk-strict.log.xz" >"$tmp/cut.log.xz"

@@ -859,6 +859,67 @@ static void test_load_file(void **state)
 	assert_int_equal(smmusim_config_load_file(NULL, path), SMMUSIM_EINVAL);
 }
 
+/* A NUL (in a file) or another control byte is refused at its column,
+ * before any setting applies, instead of cutting the line short (issue
+ * 8); tabs and CRLF line ends are fine. */
+static void test_load_control_bytes(void **state)
+{
+	smmusim_config_t *cfg = *state;
+	char path[] = "/tmp/smmusim-test-config-XXXXXX";
+	static const char nul[] = "smmu.btm = on\ncpu.count = 2\0junk\n";
+	int fd = mkstemp(path);
+	char want[160];
+	FILE *f;
+
+	assert_true(fd >= 0);
+	close(fd);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fwrite(nul, 1, sizeof(nul) - 1, f);
+	fclose(f);
+	assert_int_equal(smmusim_config_load_file(cfg, path), SMMUSIM_EINVAL);
+	snprintf(want, sizeof(want),
+		 "%s:2:14: NUL byte in a config line (only tab; lines end "
+		 "with \\n or \\r\\n)",
+		 path);
+	assert_string_equal(smmusim_config_error(cfg), want);
+	assert_get(cfg, "smmu.btm", "off"); /* nothing applied */
+	/* a NUL in a comment too */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fwrite("cpu.count = 2 # a\0b\n", 1, 20, f);
+	fclose(f);
+	assert_int_equal(smmusim_config_load_file(cfg, path), SMMUSIM_EINVAL);
+	snprintf(want, sizeof(want), "%s:1:18: NUL byte", path);
+	assert_err_has(cfg, want);
+	unlink(path);
+
+	assert_int_equal(
+	    smmusim_config_load_string(cfg, "c.conf", "cpu.count = 2\r# x\n"),
+	    SMMUSIM_EINVAL);
+	assert_string_equal(smmusim_config_error(cfg),
+			    "c.conf:1:14: control byte in a config line (only "
+			    "tab; lines end with \\n or \\r\\n)");
+	assert_int_equal(smmusim_config_load_string(
+			     cfg, "c.conf", "# \x1b[0m\ncpu.count = 2\n"),
+			 SMMUSIM_EINVAL);
+	assert_err_has(cfg, "c.conf:1:3: control byte");
+	assert_get(cfg, "cpu.count", "4");
+	assert_int_equal(
+	    smmusim_config_load_string(cfg, "c.conf",
+				       "cpu.count\t=\t2\r\nsmmu.btm = on\r"),
+	    0);
+	assert_get(cfg, "cpu.count", "2");
+	assert_get(cfg, "smmu.btm", "on");
+
+	/* A file is read whole: over 1 MiB is refused (--config /dev/zero). */
+	assert_int_equal(smmusim_config_load_file(cfg, "/dev/zero"),
+			 SMMUSIM_ERANGE);
+	assert_string_equal(smmusim_config_error(cfg),
+			    "/dev/zero: config file larger than 1048576 bytes "
+			    "(the largest allowed)");
+}
+
 static void test_apply_layers(void **state)
 {
 	smmusim_config_t *cfg = *state;
@@ -948,6 +1009,7 @@ int main(void)
 	    T(test_load_syntax_errors),
 	    T(test_load_value_errors),
 	    T(test_load_file),
+	    T(test_load_control_bytes),
 	    T(test_apply_layers),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -747,6 +747,85 @@ static void test_nul_byte(void **state)
 	free(fx);
 }
 
+/* The first error of text[0..n) read as a stream named "s". */
+static void expect_stream_err(const char *text, size_t n, const char *want)
+{
+	struct sm_trace_reader *r = NULL;
+	struct smmusim_event ev;
+	struct sm_errbuf eb;
+	FILE *f = fmemopen((void *)text, n, "r");
+	int rc;
+
+	assert_non_null(f);
+	assert_int_equal(sm_trace_open_stream(&r, f, "s", NULL, &eb), 0);
+	while ((rc = sm_trace_next(r, &ev, &eb)) > 0)
+		;
+	assert_int_equal(rc, SMMUSIM_EPARSE);
+	assert_string_equal(eb.msg, want);
+	sm_trace_close(r);
+	fclose(f);
+}
+
+/* Control bytes anywhere, comments included, are refused at their column
+ * instead of hiding what follows (issue 8); the CR of CRLF is fine. */
+static void test_control_bytes(void **state)
+{
+	static const char nul_comment[] = HDR "mm_create mm=1 # a\0b\n";
+	static const char nul_header[] = "smmusim-trace 1 #\0\n";
+	static const char esc[] = HDR "# \x1b[31m red\nmm_create mm=1\n";
+	static const char cr_mid[] = HDR "mm_create mm=1\rmm_exit mm=1\n";
+	static const char del[] = HDR "mm_create mm=1\x7f\n";
+	static const char vt[] = HDR "mm_create\vmm=1\n";
+	static const char crlf[] = "smmusim-trace 1\r\nmm_create\tmm=1\r\n"
+				   "mm_exit mm=1\r";
+	struct sm_trace_reader *r = NULL;
+	struct smmusim_event ev;
+	struct sm_errbuf eb;
+	FILE *f;
+
+	(void)state;
+	expect_stream_err(nul_comment, sizeof(nul_comment) - 1,
+			  "s:2:19: NUL byte in line");
+	expect_stream_err(nul_header, sizeof(nul_header) - 1,
+			  "s:1:18: NUL byte in line");
+	expect_stream_err(esc, sizeof(esc) - 1,
+			  "s:2:3: control byte 0x1b in line (only tab; lines "
+			  "end with \\n or \\r\\n)");
+	expect_stream_err(cr_mid, sizeof(cr_mid) - 1,
+			  "s:2:15: control byte 0x0d in line (only tab; lines "
+			  "end with \\n or \\r\\n)");
+	expect_stream_err(del, sizeof(del) - 1,
+			  "s:2:15: control byte 0x7f in line (only tab; lines "
+			  "end with \\n or \\r\\n)");
+	expect_stream_err(vt, sizeof(vt) - 1,
+			  "s:2:10: control byte 0x0b in line (only tab; lines "
+			  "end with \\n or \\r\\n)");
+	/* a stream of NULs stops at the first, without reading on */
+	{
+		size_t n = 1u << 20;
+		char *zeros = calloc(1, n);
+
+		assert_non_null(zeros);
+		memcpy(zeros, HDR, strlen(HDR));
+		expect_stream_err(zeros, n, "s:2:1: NUL byte in line");
+		free(zeros);
+	}
+	expect_stream_err(HDR "mm_create mm=1\r\r\n", strlen(HDR) + 17,
+			  "s:2:15: control byte 0x0d in line (only tab; lines "
+			  "end with \\n or \\r\\n)");
+	/* CRLF line ends and tabs are accepted */
+	f = fmemopen((void *)crlf, sizeof(crlf) - 1, "r");
+	assert_non_null(f);
+	assert_int_equal(sm_trace_open_stream(&r, f, "s", NULL, &eb), 0);
+	assert_int_equal(sm_trace_next(r, &ev, &eb), 1);
+	assert_int_equal(ev.type, SMMUSIM_EV_MM_CREATE);
+	assert_int_equal(sm_trace_next(r, &ev, &eb), 1);
+	assert_int_equal(ev.type, SMMUSIM_EV_MM_EXIT);
+	assert_int_equal(sm_trace_next(r, &ev, &eb), 0);
+	sm_trace_close(r);
+	fclose(f);
+}
+
 static void test_event_names(void **state)
 {
 	(void)state;
@@ -833,6 +912,7 @@ int main(void)
 	    cmocka_unit_test(test_open_path),
 	    cmocka_unit_test(test_out_of_memory),
 	    cmocka_unit_test(test_nul_byte),
+	    cmocka_unit_test(test_control_bytes),
 	    cmocka_unit_test(test_event_names),
 	    cmocka_unit_test(test_cmd_docs_follow_table),
 	};

@@ -72,7 +72,9 @@ int smmusim_config_key_info(size_t i, struct smmusim_key_info *out);
  * file is read and its syntax checked, then its settings apply in order (a
  * later line wins).  On any error cfg is left as it was and
  * smmusim_config_error() says "FILE:LINE:COLUMN: message" (or why the file
- * could not be read: SMMUSIM_EIO).
+ * could not be read: SMMUSIM_EIO; SMMUSIM_ERANGE for a file over 1 MiB).
+ * A control byte (a NUL included; tab and the CR of CRLF are fine) is an
+ * error at its column.
  */
 int smmusim_config_load_file(smmusim_config_t *cfg, const char *path);
 /* The same from memory; `name` stands for FILE in messages (NULL:

@@ -55,10 +55,12 @@ struct smmusim_import_stats {
  * streamed: memory use does not grow with the log.  `alloc` may be NULL;
  * `stats` and `errmsg` are optional.
  *
- * Returns 0, or SMMUSIM_EPARSE (a line that is not QEMU 7.2's, a truncated
- * line or .xz stream, a log without SMMU events), SMMUSIM_EIO (cannot open,
- * read or write), SMMUSIM_ENOMEM, SMMUSIM_EINVAL (NULL path).  The message
- * in errmsg is "LOG:LINE: message" (lines numbered from 1).  On error the
+ * Returns 0, or SMMUSIM_EPARSE (a line that is not QEMU 7.2's, or that
+ * the trace could not reproduce exactly, a truncated line or .xz stream, a
+ * log without SMMU events), SMMUSIM_EIO (cannot open, read or write),
+ * SMMUSIM_ENOMEM, SMMUSIM_EINVAL (NULL path).  The message in errmsg is
+ * "LOG:LINE:COLUMN: message" (lines and byte columns numbered from 1).
+ * On error the
  * trace written so far is left in place, incomplete.
  */
 int smmusim_import_qemu(const char *log_path, const char *trace_path,

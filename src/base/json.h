@@ -13,8 +13,9 @@
 /*
  * Write `s` as a quoted JSON string.  '"' and '\\' are backslash-escaped,
  * \b \f \n \r \t use their short forms, other control characters (< 0x20 and
- * 0x7f) become \u00XX.  Bytes >= 0x80 are copied unchanged (names are
- * expected to be ASCII or UTF-8).  A NULL `s` writes `null`.
+ * 0x7f) become \u00XX.  Well-formed UTF-8 is copied unchanged; each byte of
+ * an ill-formed sequence becomes \u00XX of its value, so the output is
+ * valid JSON for any bytes.  A NULL `s` writes `null`.
  */
 void sm_json_string(FILE *f, const char *s);
 

@@ -12,7 +12,8 @@
  * later line wins).  Any error leaves the config as it was, with a message
  * "FILE:LINE:COLUMN: ..." in smmusim_config_error(): the column of the
  * line's first character for a syntax error, of the key for an unknown
- * key, of the value for a value the key does not allow.
+ * key, of the value for a value the key does not allow, of the byte for a
+ * control byte (a NUL included; only tab is allowed, and the CR of CRLF).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -50,12 +51,39 @@ static void trim(char **b, char **e)
 }
 
 /*
+ * The column of the first control byte of line [line, end) (C0 but tab,
+ * or DEL; the CR of a "\r\n" line end excepted), 0 if none.  A NUL would
+ * otherwise cut the value short when it is handed on as a C string, and
+ * the rest of the line would be ignored without a word.
+ */
+static unsigned control_col(const char *line, const char *end)
+{
+	if (end > line && end[-1] == '\r')
+		end--;
+	for (const char *p = line; p < end; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return (unsigned)(p - line) + 1;
+	}
+	return 0;
+}
+
+/*
  * Split line [line, end) (no '\n') into key and value.  Returns 1 for a
  * setting, 0 for a blank or comment line, or a syntax error (message left).
  */
 static int split_line(smmusim_config_t *cfg, const char *name, unsigned lineno,
 		      char *line, char *end, struct setting *out)
 {
+	unsigned bad = control_col(line, end);
+	if (bad)
+		return sm_cfg_error(cfg, SMMUSIM_EINVAL,
+				    "%s:%u:%u: %s in a config line (only tab; "
+				    "lines end with \\n or \\r\\n)",
+				    name, lineno, bad,
+				    line[bad - 1] ? "control byte"
+						  : "NUL byte");
 	char *hash = memchr(line, '#', (size_t)(end - line));
 	char *b = line, *e = hash ? hash : end;
 	trim(&b, &e);
@@ -128,7 +156,12 @@ static int load_text(smmusim_config_t *cfg, const char *name, char *text,
 	return rc;
 }
 
-/* The whole of f into *buf (NUL-terminated), through the allocator. */
+/* The largest config file: a setting of every key is a few KiB, and the
+ * file is read whole, so `--config /dev/zero` must stop somewhere. */
+#define SM_CONFIG_FILE_MAX (1u << 20)
+
+/* The whole of f into *buf (NUL-terminated), through the allocator;
+ * SMMUSIM_ERANGE past SM_CONFIG_FILE_MAX bytes. */
 static int read_all(const struct smmusim_allocator *a, FILE *f, char **buf,
 		    size_t *cap, size_t *len)
 {
@@ -138,6 +171,8 @@ static int read_all(const struct smmusim_allocator *a, FILE *f, char **buf,
 			return SMMUSIM_ENOMEM;
 		size_t got = fread(*buf + *len, 1, 4096, f);
 		*len += got;
+		if (*len > SM_CONFIG_FILE_MAX)
+			return SMMUSIM_ERANGE;
 		if (got < 4096)
 			break;
 	}
@@ -162,6 +197,11 @@ int smmusim_config_load_file(smmusim_config_t *cfg, const char *path)
 	if (rc == SMMUSIM_EIO)
 		sm_cfg_error(cfg, rc, "cannot read config file '%s': %s", path,
 			     strerror(errno ? errno : EIO));
+	else if (rc == SMMUSIM_ERANGE)
+		sm_cfg_error(cfg, rc,
+			     "%s: config file larger than %u bytes (the "
+			     "largest allowed)",
+			     path, SM_CONFIG_FILE_MAX);
 	else if (rc < 0)
 		sm_cfg_error(cfg, rc, "%s: out of memory", path);
 	fclose(f);

@@ -44,17 +44,38 @@ static int emit(struct sm_importer *im, const char *fmt, ...)
 /* Header and footer                                                      */
 /* ---------------------------------------------------------------------- */
 
+/* The log's path in the header comment, with its control bytes (a newline
+ * would end the comment and start a trace line; the trace reader refuses
+ * the others) written as \xNN. */
+static int emit_path(struct sm_importer *im, const char *path)
+{
+	int rc = 0;
+
+	for (const unsigned char *p = (const unsigned char *)path; !rc && *p;
+	     p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			rc = emit(im, "\\x%02x", *p);
+		else
+			rc = emit(im, "%c", *p);
+	}
+	return rc;
+}
+
 int sm_import_emit_header(struct sm_importer *im, const char *log_path)
 {
+	int rc = emit(im, SM_TRACE_MAGIC " " SM_TRACE_VERSION "\n"
+					 "# source: ");
+
+	if (!rc)
+		rc = emit_path(im, log_path);
+	if (rc)
+		return rc;
 	return emit(im,
-		    SM_TRACE_MAGIC
-		    " " SM_TRACE_VERSION "\n"
-		    "# source: %s\n"
+		    "\n"
 		    "# imported from a QEMU 7.2 SMMUv3 trace log "
 		    "(smmusim import qemu)\n"
 		    "# streams are attached with cmds=off: the SMMU commands "
-		    "below are the guest driver's own\n",
-		    log_path);
+		    "below are the guest driver's own\n");
 }
 
 int sm_import_emit_footer(struct sm_importer *im)
@@ -167,6 +188,15 @@ int sm_import_emit_no_detail(struct sm_importer *im, uint64_t line,
 	return emit(im,
 		    "# line %" PRIu64 ": cmd %s without its detail line: "
 		    "not executed by QEMU, not imported\n",
+		    line, op);
+}
+
+int sm_import_emit_unhandled(struct sm_importer *im, uint64_t line,
+			     const char *op)
+{
+	return emit(im,
+		    "# line %" PRIu64 ": cmd %s unhandled by QEMU 7.2 "
+		    "(smmuv3_unhandled_cmd): not imported\n",
 		    line, op);
 }
 

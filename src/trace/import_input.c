@@ -24,6 +24,10 @@
 
 #define IN_CHUNK (64u * 1024u)	 /* compressed bytes read at a time */
 #define OUT_CHUNK (256u * 1024u) /* log bytes handled at a time */
+/* The longest log line: QEMU 7.2's SMMU lines are under 300 bytes, and
+ * without a bound a small .xz file could expand into one line that fills
+ * the host's memory. */
+#define MAX_LINE (64u * 1024u)
 
 /* liblzma allocates through the injected allocator too; its free does not
  * give the size, so each block carries it in a header. */
@@ -179,12 +183,27 @@ static long fill(struct sm_importer *im)
 /* Add s[0..n) to the line split across chunks. */
 static int line_append(struct sm_importer *im, const char *s, size_t n)
 {
+	/* Past MAX_LINE + 1 bytes the rest is dropped: the line is refused
+	 * when it ends (one_line). */
+	if (n > MAX_LINE + 1 - im->line_len)
+		n = MAX_LINE + 1 - im->line_len;
 	if (SM_VEC_RESERVE(im->a, im->line, im->line_cap, im->line_len + n,
 			   256))
 		return sm_import_nomem(im);
 	memcpy(im->line + im->line_len, s, n);
 	im->line_len += n;
 	return 0;
+}
+
+/* One complete line of the log. */
+static int one_line(struct sm_importer *im, const char *s, size_t n)
+{
+	if (n > MAX_LINE)
+		return sm_import_line_err(im, MAX_LINE + 1,
+					  "line longer than %u bytes (QEMU "
+					  "7.2's SMMU trace lines are short)",
+					  MAX_LINE);
+	return sm_import_line(im, s, n);
 }
 
 int sm_import_run(struct sm_importer *im)
@@ -204,8 +223,15 @@ int sm_import_run(struct sm_importer *im)
 			int rc;
 
 			if (!nl) {
-				/* The rest of the line is in the next chunk. */
+				/* The rest of the line is in the next chunk;
+				 * a line already too long fails now, not at
+				 * its end. */
 				rc = line_append(im, p, (size_t)(end - p));
+				if (!rc && im->line_len > MAX_LINE) {
+					im->lineno++;
+					rc = one_line(im, im->line,
+						      im->line_len);
+				}
 				if (rc)
 					return rc;
 				break;
@@ -215,11 +241,11 @@ int sm_import_run(struct sm_importer *im)
 			if (im->line_len) {
 				rc = line_append(im, p, (size_t)(nl - p));
 				if (!rc)
-					rc = sm_import_line(im, im->line,
-							    im->line_len);
+					rc = one_line(im, im->line,
+						      im->line_len);
 				im->line_len = 0;
 			} else {
-				rc = sm_import_line(im, p, (size_t)(nl - p));
+				rc = one_line(im, p, (size_t)(nl - p));
 			}
 			if (rc)
 				return rc;
@@ -229,8 +255,9 @@ int sm_import_run(struct sm_importer *im)
 	if (im->line_len) {
 		im->lineno++;
 		return sm_import_line_err(
-		    im, "truncated line (no newline at the end of "
-			"the log)");
+		    im, im->line_len + 1,
+		    "truncated line (no newline at the end of "
+		    "the log)");
 	}
 	return 0;
 }

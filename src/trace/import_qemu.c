@@ -15,13 +15,23 @@
  * What a line becomes:
  *   smmuv3_config_cache_hit/miss  the StreamID of the translation to come
  *   smmu_iotlb_lookup_hit/miss    its ASID (and QEMU's hit/miss counts)
- *   smmu_ptw_page_pte/block_pte   iommu_map, if the mapping is new
+ *   smmu_ptw_page_pte             iommu_map of a 4K leaf, if the mapping is
+ *                                 new (smmu_ptw_block_pte: refused)
  *   smmuv3_translate_success      domain_create + attach the first time,
  *                                 then dev_access
  *   smmuv3_cmdq_opcode + detail   cmd (a command whose detail line carries
- *                                 its fields is written at the detail line:
+ *                                 its fields is written at the detail line,
+ *                                 one without fields at the next SMMU line
+ *                                 unless it is smmuv3_unhandled_cmd:
  *                                 import_commands.c)
  *   anything else                 nothing (counted in stats->skipped)
+ *
+ * The trace must replay what the log did: a line whose fields the trace
+ * cannot carry with the same meaning (ASID 0, an output address 0, an
+ * address beyond 48 bits, a block leaf, a TLBI the replay would execute
+ * differently, a control byte, ...) is refused with "LOG:LINE:COLUMN:" at
+ * the field, never written approximately (docs/trace-format.md, "Traces
+ * imported from QEMU").
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -53,7 +63,7 @@ int sm_import_err(struct sm_importer *im, int code, const char *fmt, ...)
 	return code;
 }
 
-int sm_import_line_err(struct sm_importer *im, const char *fmt, ...)
+int sm_import_line_err(struct sm_importer *im, size_t col, const char *fmt, ...)
 {
 	char msg[SM_ERRBUF_LEN];
 	va_list ap;
@@ -61,8 +71,8 @@ int sm_import_line_err(struct sm_importer *im, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return sm_import_err(im, SMMUSIM_EPARSE, "%s:%" PRIu64 ": %s",
-			     im->log_name, im->lineno, msg);
+	return sm_import_err(im, SMMUSIM_EPARSE, "%s:%" PRIu64 ":%zu: %s",
+			     im->log_name, im->lineno, col ? col : 1, msg);
 }
 
 int sm_import_nomem(struct sm_importer *im)
@@ -134,6 +144,8 @@ static int handle_event(struct sm_importer *im, const struct sm_qemu_event *ev,
 		return 0;
 	case EK_OPCODE:
 		return sm_import_on_opcode(im, c);
+	case EK_UNHANDLED:
+		return sm_import_on_unhandled(im, c);
 	case EK_CFGI_STE:
 		return sm_import_on_cfgi_ste(im, c);
 	case EK_CFGI_STE_RANGE:
@@ -159,6 +171,11 @@ int sm_import_line(struct sm_importer *im, const char *s, size_t len)
 	rc = sm_qemu_parse_line(im, s, len, &ev, caps);
 	if (rc || !ev)
 		return rc;
+	if (im->plain_cmd && ev->kind != EK_UNHANDLED) {
+		rc = sm_import_write_plain(im);
+		if (rc)
+			return rc;
+	}
 	if (!writes_trace(ev->kind))
 		im->st.skipped++;
 	return handle_event(im, ev, caps);

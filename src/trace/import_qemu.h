@@ -53,6 +53,7 @@ enum sm_qemu_kind {
 	EK_XLATE_FAIL,	 /* translate_abort: a walk that failed */
 	EK_XLATE_BYPASS, /* translate_bypass/disable: no IOTLB involved */
 	EK_OPCODE,	 /* cmdq_opcode */
+	EK_UNHANDLED,	 /* cmdq_opcode's command not executed by QEMU */
 	EK_CFGI_STE,
 	EK_CFGI_STE_RANGE,
 	EK_CFGI_CD,
@@ -73,6 +74,7 @@ struct sm_qemu_cap {
 	int64_t i;     /* %d */
 	const char *s; /* %s */
 	size_t n;      /* %s length */
+	size_t col;    /* 1-based column of the field in the log line */
 };
 
 /* ---------------------------------------------------------------------- */
@@ -125,6 +127,10 @@ struct sm_importer {
 	 * the TLBI_NH_VA(A) taking range pieces */
 	const struct sm_smmu_cmd_def *cmd;
 	uint64_t cmd_line;
+	/* a command without fields, written at the next SMMU line unless
+	 * that line says QEMU left it unhandled (or NULL) */
+	const struct sm_smmu_cmd_def *plain_cmd;
+	uint64_t plain_line;
 	const struct sm_smmu_cmd_def *range_cmd;
 	unsigned range_pieces;
 
@@ -143,12 +149,14 @@ struct sm_importer {
 	uint64_t aborts, bypassed, no_detail, illegal;
 };
 
-/* Errors (import_qemu.c): "code" with a whole message, and "LOG:LINE: "
- * errors about the current line (SMMUSIM_EPARSE). */
+/* Errors (import_qemu.c): "code" with a whole message, and
+ * "LOG:LINE:COLUMN: " errors about the current line (SMMUSIM_EPARSE), the
+ * column (1-based, in bytes) of the field that is wrong, 1 for a problem
+ * of the whole line. */
 int sm_import_err(struct sm_importer *im, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-int sm_import_line_err(struct sm_importer *im, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int sm_import_line_err(struct sm_importer *im, size_t col, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* "LOG: out of memory". */
 int sm_import_nomem(struct sm_importer *im);
 
@@ -192,7 +200,12 @@ int sm_import_on_tlbi_nh_asid(struct sm_importer *im,
 			      const struct sm_qemu_cap *c);
 int sm_import_on_range_inval(struct sm_importer *im,
 			     const struct sm_qemu_cap *c);
-/* A command still waiting for its detail line: noted, not imported. */
+/* smmuv3_unhandled_cmd: the command before it was not executed. */
+int sm_import_on_unhandled(struct sm_importer *im, const struct sm_qemu_cap *c);
+/* The command without fields of the line before, written now. */
+int sm_import_write_plain(struct sm_importer *im);
+/* A command still waiting for its detail line: noted, not imported; one
+ * without fields: written. */
 int sm_import_close_cmd(struct sm_importer *im);
 
 /* The trace written (import_emit.c). */
@@ -213,5 +226,7 @@ int sm_import_emit_cmd(struct sm_importer *im, const struct sm_smmu_cmd *cmd,
 int sm_import_emit_no_detail(struct sm_importer *im, uint64_t line,
 			     const char *op);
 int sm_import_emit_illegal(struct sm_importer *im, const char *s, size_t n);
+int sm_import_emit_unhandled(struct sm_importer *im, uint64_t line,
+			     const char *op);
 
 #endif

@@ -12,8 +12,10 @@
  * stream (one domain per ASID: streams with the same ASID share it), each
  * leaf an iommu_map when its output address or permission is new to the
  * page hash (an open-addressing table keyed by domain, page and size), and
- * each success a dev_access.  Only stage-1 walks with the 4K granule can be
- * imported.
+ * each success a dev_access.  Only stage-1 walks with the 4K granule and
+ * level-3 leaves can be imported (the trace's stage-1 iommu_map writes 4K
+ * leaves), with IOVAs and output addresses the trace's 48-bit domains
+ * take; each translation must be one the replay makes the same way.
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -26,6 +28,10 @@
 #include "base/oatable.h"
 #include "base/vec.h"
 #include "trace/import_qemu.h"
+
+/* The trace's DMA domains have 48-bit input addresses (T0SZ 16) and
+ * iommu_map's output range ends at or below 2^48 (docs/trace-format.md). */
+#define SM_IMPORT_VA_LIMIT (1ull << 48)
 
 struct sm_import_stream {
 	uint32_t sid;
@@ -175,6 +181,26 @@ static int page_update(struct sm_importer *im, uint32_t dom, uint64_t va,
 	return 0;
 }
 
+/* The page of the mapping view that holds (dom, va), or NULL. */
+static const struct sm_import_page *page_find(const struct sm_importer *im,
+					      uint32_t dom, uint64_t va,
+					      unsigned shift)
+{
+	size_t j;
+
+	if (!im->cap_pages)
+		return NULL;
+	va &= ~((1ull << shift) - 1);
+	j = page_hash(dom, va, shift) & (im->cap_pages - 1);
+	for (; im->pages[j].dom; j = (j + 1) & (im->cap_pages - 1)) {
+		const struct sm_import_page *p = &im->pages[j];
+
+		if (p->dom == dom && p->va == va && p->shift == shift)
+			return p;
+	}
+	return NULL;
+}
+
 static int map_page(struct sm_importer *im, uint32_t dom, uint64_t va,
 		    uint64_t len, uint64_t pa, bool ro)
 {
@@ -206,30 +232,71 @@ static int flush_pending(struct sm_importer *im, uint32_t dom)
 	return 0;
 }
 
+/*
+ * The columns of a leaf line's fields, for messages.  The replay's
+ * iommu_map takes a 4K-aligned IOVA and output address whose range ends
+ * at or below 2^48, and reads pa=0 as "fresh pages": a leaf outside that
+ * would be refused at replay time or mapped elsewhere.
+ */
+struct leaf_cols {
+	size_t stage, level, iova, addr;
+};
+
+static int check_leaf(struct sm_importer *im, const struct leaf_cols *col,
+		      int64_t stage, int64_t level, uint64_t iova,
+		      uint64_t addr)
+{
+	uint64_t len;
+
+	if (stage != 1)
+		return sm_import_line_err(im, col->stage,
+					  "stage=%" PRId64
+					  ": only stage-1 walks can be "
+					  "imported",
+					  stage);
+	if (level != 3)
+		return sm_import_line_err(
+		    im, col->level,
+		    "level=%" PRId64 ": only level-3 (4K page) leaves can be "
+		    "imported (the trace's iommu_map makes 4K leaves in a "
+		    "stage-1 domain, so a block would not be cached as one)",
+		    level);
+	len = sm_level_size((int)level);
+	if (iova >= SM_IMPORT_VA_LIMIT)
+		return sm_import_line_err(im, col->iova,
+					  "iova=0x%" PRIx64
+					  " is beyond the 48-bit input range "
+					  "of the trace's DMA domains",
+					  iova);
+	if (addr & (len - 1))
+		return sm_import_line_err(im, col->addr,
+					  "address 0x%" PRIx64
+					  " is not aligned to its leaf (4K)",
+					  addr);
+	if (addr == 0 || addr > SM_IMPORT_VA_LIMIT - len)
+		return sm_import_line_err(
+		    im, col->addr,
+		    "address 0x%" PRIx64 " cannot be written as iommu_map "
+		    "pa= (1..2^48-4K; pa=0 means fresh pages)",
+		    addr);
+	return 0;
+}
+
 /* A leaf descriptor seen by the walker (stage 1, 4K granule). */
-static int on_leaf(struct sm_importer *im, int64_t stage, int64_t level,
-		   uint64_t iova, uint64_t pte, uint64_t addr)
+static int on_leaf(struct sm_importer *im, const struct leaf_cols *col,
+		   int64_t stage, int64_t level, uint64_t iova, uint64_t pte,
+		   uint64_t addr)
 {
 	uint64_t len;
 	bool ro = (pte & PTE_RDONLY) != 0;
 	uint32_t dom;
 	int rc;
 
-	if (stage != 1)
-		return sm_import_line_err(im,
-					  "stage=%" PRId64
-					  ": only stage-1 walks can be "
-					  "imported",
-					  stage);
-	if (level < 1 || level > 3)
-		return sm_import_line_err(im,
-					  "level=%" PRId64
-					  ": a leaf is at level 1, 2 or 3 "
-					  "(4K granule)",
-					  level);
+	rc = check_leaf(im, col, stage, level, iova, addr);
+	if (rc)
+		return rc;
 	len = sm_level_size((int)level);
 	iova &= ~(len - 1);
-	addr &= ~(len - 1);
 	if (im->walk_sid >= 0 && im->walk_asid >= 0) {
 		rc = stream_domain(im, (uint32_t)im->walk_sid,
 				   (uint32_t)im->walk_asid, &dom);
@@ -244,21 +311,79 @@ static int on_leaf(struct sm_importer *im, int64_t stage, int64_t level,
 	return 0;
 }
 
+/* A StreamID of QEMU 7.2's SMMUv3, which has 16 bits of them
+ * (SMMU_IDR1_SIDSIZE). */
+static int check_sid(struct sm_importer *im, const struct sm_qemu_cap *c)
+{
+	if (c->u > 0xffff)
+		return sm_import_line_err(im, c->col,
+					  "sid=0x%" PRIx64
+					  " is out of range (QEMU 7.2's "
+					  "SMMUv3 has 16-bit StreamIDs: "
+					  "0..0xffff)",
+					  c->u);
+	return 0;
+}
+
+/*
+ * The replay translates the access through the mappings written so far:
+ * it must find the page QEMU translated, to the same address, with the
+ * permission the access needs.  Otherwise (a translation whose walk is not
+ * in the log, an IOTLB hit on an entry the log never showed being filled)
+ * the replay would fault where QEMU did not.
+ */
+static int check_translation(struct sm_importer *im,
+			     const struct sm_qemu_cap *c, uint32_t dom)
+{
+	uint64_t iova = c[2].u, out = c[3].u;
+	const struct sm_import_page *p = page_find(im, dom, iova, 12);
+
+	if (!p)
+		return sm_import_line_err(im, c[2].col,
+					  "iova=0x%" PRIx64
+					  " translated without a walk of its "
+					  "page in the log: the replay would "
+					  "fault",
+					  iova);
+	if (p->pa + (iova & 0xfff) != out)
+		return sm_import_line_err(im, c[3].col,
+					  "translated=0x%" PRIx64
+					  " differs from the page the log's "
+					  "walk mapped (0x%" PRIx64 ")",
+					  out, p->pa + (iova & 0xfff));
+	if (p->ro && c[4].u != 1)
+		return sm_import_line_err(im, c[4].col,
+					  "a write to iova=0x%" PRIx64
+					  " that the log's walk mapped "
+					  "read-only: the replay would fault",
+					  iova);
+	return 0;
+}
+
 int sm_import_on_translate(struct sm_importer *im, const struct sm_qemu_cap *c)
 {
 	uint32_t sid = (uint32_t)c[1].u, dom;
 	uint64_t perm = c[4].u;
 	int rc;
 
+	rc = check_sid(im, &c[1]);
+	if (rc)
+		return rc;
 	if (perm < 1 || perm > 3)
-		return sm_import_line_err(im,
+		return sm_import_line_err(im, c[4].col,
 					  "perm=0x%" PRIx64
 					  ": expected a read (0x1) or a "
 					  "write (0x2, 0x3)",
 					  perm);
+	if (c[2].u >= SM_IMPORT_VA_LIMIT)
+		return sm_import_line_err(im, c[2].col,
+					  "iova=0x%" PRIx64
+					  " is beyond the 48-bit input range "
+					  "of the trace's DMA domains",
+					  c[2].u);
 	if (im->walk_asid < 0)
 		return sm_import_line_err(
-		    im,
+		    im, 1,
 		    "translation of sid=0x%" PRIx32
 		    " without a preceding smmu_iotlb_lookup_hit or "
 		    "smmu_iotlb_lookup_miss (was QEMU run with "
@@ -266,13 +391,15 @@ int sm_import_on_translate(struct sm_importer *im, const struct sm_qemu_cap *c)
 		    sid);
 	if (im->walk_sid >= 0 && (uint64_t)im->walk_sid != sid)
 		return sm_import_line_err(
-		    im,
+		    im, c[1].col,
 		    "translation of sid=0x%" PRIx32
 		    " after a config cache lookup of sid=0x%" PRIx64,
 		    sid, (uint64_t)im->walk_sid);
 	rc = stream_domain(im, sid, (uint32_t)im->walk_asid, &dom);
 	if (!rc)
 		rc = flush_pending(im, dom);
+	if (!rc)
+		rc = check_translation(im, c, dom);
 	if (rc)
 		return rc;
 	im->st.translations++;
@@ -288,7 +415,11 @@ int sm_import_on_translate(struct sm_importer *im, const struct sm_qemu_cap *c)
 /* smmuv3_config_cache_hit/miss: the StreamID of the translation to come. */
 int sm_import_on_config(struct sm_importer *im, const struct sm_qemu_cap *c)
 {
-	im->walk_sid = (int64_t)(c[0].u & 0xffffffffu);
+	int rc = check_sid(im, &c[0]);
+
+	if (rc)
+		return rc;
+	im->walk_sid = (int64_t)c[0].u;
 	return 0;
 }
 
@@ -296,9 +427,15 @@ int sm_import_on_config(struct sm_importer *im, const struct sm_qemu_cap *c)
 int sm_import_on_lookup(struct sm_importer *im, bool hit,
 			const struct sm_qemu_cap *c)
 {
-	if (c[0].i < 0 || c[0].i > 0xffff)
-		return sm_import_line_err(
-		    im, "asid=%" PRId64 " is out of range", c[0].i);
+	/* The trace's domain_create reads asid=0 as "the lowest free ASID":
+	 * only 1..65535 is written as it is. */
+	if (c[0].i < 1 || c[0].i > 0xffff)
+		return sm_import_line_err(im, c[0].col,
+					  "asid=%" PRId64
+					  " is out of range (1..65535: a "
+					  "domain_create with asid=0 gets "
+					  "another ASID)",
+					  c[0].i);
 	im->walk_asid = c[0].i;
 	if (hit)
 		im->st.iotlb_hits++;
@@ -312,7 +449,7 @@ int sm_import_on_decode_tt(struct sm_importer *im, const struct sm_qemu_cap *c)
 {
 	if (c[3].i != 12)
 		return sm_import_line_err(
-		    im,
+		    im, c[3].col,
 		    "granule_sz:%" PRId64
 		    ": only the 4K granule (12) can be imported",
 		    c[3].i);
@@ -322,21 +459,24 @@ int sm_import_on_decode_tt(struct sm_importer *im, const struct sm_qemu_cap *c)
 /* smmu_ptw_page_pte: stage, level, iova, pte, page address. */
 int sm_import_on_page_pte(struct sm_importer *im, const struct sm_qemu_cap *c)
 {
-	return on_leaf(im, c[0].i, c[1].i, c[2].u, c[5].u, c[6].u);
+	const struct leaf_cols col = {c[0].col, c[1].col, c[2].col, c[6].col};
+
+	return on_leaf(im, &col, c[0].i, c[1].i, c[2].u, c[5].u, c[6].u);
 }
 
 /* smmu_ptw_block_pte: its size must be the level's block size. */
 int sm_import_on_block_pte(struct sm_importer *im, const struct sm_qemu_cap *c)
 {
+	const struct leaf_cols col = {c[0].col, c[1].col, c[5].col, c[6].col};
 	int64_t mib = c[1].i == 1 ? 1024 : c[1].i == 2 ? 2 : -1;
 
 	if (c[7].i != mib)
 		return sm_import_line_err(
-		    im,
+		    im, c[7].col,
 		    "level=%" PRId64 " block of %" PRId64
 		    " MiB (4K granule: level 1 is 1024 MiB, level 2 is 2 MiB)",
 		    c[1].i, c[7].i);
-	return on_leaf(im, c[0].i, c[1].i, c[5].u, c[4].u, c[6].u);
+	return on_leaf(im, &col, c[0].i, c[1].i, c[5].u, c[4].u, c[6].u);
 }
 
 /* smmuv3_translate_abort: the lookup (a miss) and the walk happened, the

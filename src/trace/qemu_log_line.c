@@ -167,10 +167,12 @@ static bool match_word(const char *s, size_t len, size_t *pp,
 	return true;
 }
 
-/* Match s[0..len) against fmt exactly; fills caps in order.  False on any
- * difference, including text left over on either side. */
-static bool match_fmt(const char *fmt, const char *s, size_t len,
-		      struct sm_qemu_cap *caps)
+/* Match s[0..len) against fmt exactly; fills caps in order, each with its
+ * column (`col0` is the column of s[0]).  False on any difference,
+ * including text left over on either side, with *badp the offset in s of
+ * the first byte that does not match. */
+static bool match_fmt(const char *fmt, const char *s, size_t len, size_t col0,
+		      struct sm_qemu_cap *caps, size_t *badp)
 {
 	size_t p = 0;
 	int nc = 0;
@@ -178,6 +180,7 @@ static bool match_fmt(const char *fmt, const char *s, size_t len,
 	while (*fmt) {
 		bool ok;
 
+		*badp = p;
 		if (fmt[0] != '%') {
 			if (p >= len || s[p] != *fmt)
 				return false;
@@ -187,6 +190,10 @@ static bool match_fmt(const char *fmt, const char *s, size_t len,
 		}
 		if (nc >= SM_QEMU_MAX_CAPS)
 			return false;
+		/* A hex field's column is that of its "0x". */
+		caps[nc].col = col0 + p;
+		if (p >= 2 && s[p - 2] == '0' && s[p - 1] == 'x')
+			caps[nc].col -= 2;
 		switch (fmt[1]) {
 		case 'd':
 			ok = match_dec(s, len, &p, &caps[nc]);
@@ -206,7 +213,26 @@ static bool match_fmt(const char *fmt, const char *s, size_t len,
 		nc++;
 		fmt += 2;
 	}
+	*badp = p;
 	return p == len;
+}
+
+/*
+ * A control byte (C0 or DEL; a tab included, since no QEMU 7.2 SMMU event
+ * prints one) anywhere in the line: 0 if none, else its 1-based column.
+ * A NUL would otherwise end a %s field early for the C string functions
+ * behind it (an opcode "SMMU_CMD_SYNC\0junk" read as CMD_SYNC), and a
+ * newline or CR cannot be part of a line of the log backend.
+ */
+static size_t control_byte_col(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f)
+			return i + 1;
+	}
+	return 0;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -221,17 +247,25 @@ int sm_qemu_parse_line(struct sm_importer *im, const char *s, size_t len,
 		       struct sm_qemu_cap *caps)
 {
 	const struct sm_qemu_event *ev;
-	size_t n, ts;
+	size_t n, ts, bad;
 	bool smmu;
 
 	*evp = NULL;
+	bad = control_byte_col(s, len);
+	if (bad)
+		return sm_import_line_err(
+		    im, bad,
+		    "control byte 0x%02x in a log line (QEMU's log "
+		    "backend writes text)",
+		    (unsigned char)s[bad - 1]);
 	ts = timestamp_len(s, len);
 	s += ts;
 	len -= ts;
 	n = name_len(s, len);
 	if (n == 0 || (n < len && s[n] != ' '))
-		return sm_import_line_err(im, "not a QEMU trace log line "
-					      "(expected 'EVENTNAME ARGS')");
+		return sm_import_line_err(im, ts + n + 1,
+					  "not a QEMU trace log line "
+					  "(expected 'EVENTNAME ARGS')");
 	smmu = (n > 5 && !memcmp(s, "smmu_", 5)) ||
 	       (n > 7 && !memcmp(s, "smmuv3_", 7));
 	if (!smmu) {
@@ -243,15 +277,18 @@ int sm_qemu_parse_line(struct sm_importer *im, const char *s, size_t len,
 	ev = find_event(s, n);
 	if (!ev)
 		return sm_import_line_err(
-		    im, "unknown SMMU trace event '%.*s' for QEMU 7.2%s",
+		    im, ts + 1,
+		    "unknown SMMU trace event '%.*s' for QEMU 7.2%s",
 		    (int)(n > SM_QEMU_NAME_SHOWN ? SM_QEMU_NAME_SHOWN : n), s,
 		    expect_tail);
-	if (n >= len || !match_fmt(ev->fmt, s + n + 1, len - n - 1, caps))
-		return sm_import_line_err(im,
-					  "event '%s' does not have QEMU 7.2's "
-					  "format (expected: '%s %s')%s",
-					  ev->name, ev->name, ev->fmt,
-					  expect_tail);
+	bad = 0;
+	if (n >= len ||
+	    !match_fmt(ev->fmt, s + n + 1, len - n - 1, ts + n + 2, caps, &bad))
+		return sm_import_line_err(
+		    im, n >= len ? ts + n + 1 : ts + n + 2 + bad,
+		    "event '%s' does not have QEMU 7.2's "
+		    "format (expected: '%s %s')%s",
+		    ev->name, ev->name, ev->fmt, expect_tail);
 	*evp = ev;
 	return 0;
 }

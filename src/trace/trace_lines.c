@@ -135,8 +135,35 @@ int sm_trace_err(struct sm_trace_reader *r, struct sm_errbuf *eb, int code,
 /* Lines and tokens                                                       */
 /* ---------------------------------------------------------------------- */
 
+/* A byte a line may not hold: C0 controls but tab, and DEL.  A NUL would
+ * end the line early for the C string functions behind the reader (a
+ * comment hiding what follows), the others are invisible in an editor. */
+static bool is_control(int c)
+{
+	return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
+/* The control byte c at column col of the line being read. */
+static int control_err(struct sm_trace_reader *r, struct sm_errbuf *eb,
+		       size_t col, int c)
+{
+	if (r->line < UINT32_MAX)
+		r->line++;
+	if (c == '\0')
+		return sm_trace_err(r, eb, SMMUSIM_EPARSE, col,
+				    "NUL byte in line");
+	return sm_trace_err(r, eb, SMMUSIM_EPARSE, col,
+			    "control byte 0x%02x in line (only tab; lines end "
+			    "with \\n or \\r\\n)",
+			    (unsigned)c);
+}
+
 /* getline-like: stdio does the buffering, the line buffer grows by
- * doubling (base/vec.h). */
+ * doubling (base/vec.h).  A control byte anywhere in the line, comments
+ * included, is an error at its column (docs/trace-format.md, "Lexical
+ * rules"), found as the line is read, so a file of NULs is not read into
+ * memory whole; a CR ends the line when "\n" or the end of the file comes
+ * right after it. */
 int sm_trace_read_line(struct sm_trace_reader *r, size_t *lenp,
 		       struct sm_errbuf *eb)
 {
@@ -145,8 +172,15 @@ int sm_trace_read_line(struct sm_trace_reader *r, size_t *lenp,
 
 	for (;;) {
 		c = getc(r->f);
+		if (c == '\r') {
+			c = getc(r->f);
+			if (c != '\n' && c != EOF)
+				return control_err(r, eb, n + 1, '\r');
+		}
 		if (c == EOF || c == '\n')
 			break;
+		if (is_control(c))
+			return control_err(r, eb, n + 1, c);
 		/* Room for this byte and the final NUL. */
 		if (SM_VEC_RESERVE(&r->alloc, r->buf, r->cap, n + 2,
 				   SM_TRACE_INITIAL_BUF)) {
@@ -177,8 +211,6 @@ int sm_trace_read_line(struct sm_trace_reader *r, size_t *lenp,
 	}
 	if (r->line < UINT32_MAX)
 		r->line++;
-	if (n > 0 && r->buf[n - 1] == '\r')
-		n--;
 	r->buf[n] = '\0';
 	*lenp = n;
 	return 1;

@@ -243,20 +243,16 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 /* ---------------------------------------------------------------------- */
 
 /* Drop the comment and the blanks around what is left: the text is then
- * buf[*startp..*lenp), empty for a blank or comment-only line.  < 0 on a
- * NUL byte. */
+ * buf[*startp..*lenp), empty for a blank or comment-only line.  (The line
+ * holds no control byte: sm_trace_read_line() refused it.) */
 static int strip_line(struct sm_trace_reader *r, size_t *lenp, size_t *startp,
 		      struct sm_errbuf *eb)
 {
 	size_t len = *lenp, i;
 
-	for (i = 0; i < len; i++) {
-		if (r->buf[i] == '\0')
-			return sm_trace_err(r, eb, SMMUSIM_EPARSE, i + 1,
-					    "NUL byte in line");
-		if (r->buf[i] == '#')
-			break;
-	}
+	(void)eb;
+	for (i = 0; i < len && r->buf[i] != '#'; i++)
+		;
 	len = i; /* drop the comment */
 	while (len > 0 && sm_trace_is_blank(r->buf[len - 1]))
 		len--;
