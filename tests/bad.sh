@@ -70,6 +70,7 @@ while IFS= read -r line; do
 	if [ -n "$todo" ]; then
 		if [ -n "$why" ]; then
 			echo "not ok $n - $desc # TODO $todo"
+			echo "# $why; stderr: $(head -c 300 "$tmp/err")"
 		else
 			echo "ok $n - $desc # TODO $todo (passes now: empty its TODO)"
 		fi
