@@ -1,0 +1,99 @@
+#!/bin/sh
+# The corpus of malformed inputs (issue 8): every file of tests/bad/ given
+# to the CLI as its MANIFEST line says, asserting the exit status, the
+# "FILE:LINE:COL: " position and a part of the message.  Entries with a
+# TODO reason are reported as TAP "# TODO" (listed, not failed) until the
+# fix lands.  Each case runs under `timeout`, so a hang is a failure (exit
+# 124), not a stuck suite.  TAP output.
+#
+#   bad.sh SMMUSIM BADDIR TRACESDIR
+set -u
+S=$1
+D=$2
+T=$3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0
+failed=0
+fields() { printf '%s' "$1" | cut -d'|' -f"$2" | sed 's/^ *//; s/ *$//'; }
+
+# Run one case; the exit status of the CLI (or of timeout) in $rc,
+# stderr in $tmp/err.
+run_case() {
+	file=$1
+	cmd=$2
+	set -- $cmd
+	verb=$1
+	shift
+	case $verb in
+	replay)
+		timeout -k 5 20 "$S" replay "$@" "$D/$file" >/dev/null 2>"$tmp/err" ;;
+	config)
+		timeout -k 5 20 "$S" replay -c "$D/$file" \
+			"$T/scenarios/perm-upgrade.trace" >/dev/null 2>"$tmp/err" ;;
+	import-qemu)
+		timeout -k 5 20 "$S" import qemu "$D/$file" -o "$tmp/out.trace" \
+			>/dev/null 2>"$tmp/err" ;;
+	*)
+		echo "bad MANIFEST command '$verb'" >"$tmp/err"
+		return 99 ;;
+	esac
+}
+
+while IFS= read -r line; do
+	case $line in '' | '#'*) continue ;; esac
+	file=$(fields "$line" 1)
+	cmd=$(fields "$line" 2)
+	want_rc=$(fields "$line" 3)
+	pos=$(fields "$line" 4)
+	msg=$(fields "$line" 5)
+	todo=$(fields "$line" 6)
+	n=$((n + 1))
+	run_case "$file" "$cmd"
+	rc=$?
+	if [ "$pos" = "-" ]; then
+		prefix="$D/$file: "
+	else
+		prefix="$D/$file:$pos: "
+	fi
+	why=""
+	if [ ! -f "$D/$file" ]; then
+		why="no such file"
+	elif [ "$rc" -ne "$want_rc" ]; then
+		why="exit $rc, expected $want_rc"
+	elif ! grep -qF -- "$prefix" "$tmp/err"; then
+		why="no '$prefix'"
+	elif ! grep -qF -- "$msg" "$tmp/err"; then
+		why="no '$msg'"
+	fi
+	desc="$file ($cmd): exit $want_rc, $pos, $msg"
+	if [ -n "$todo" ]; then
+		if [ -n "$why" ]; then
+			echo "not ok $n - $desc # TODO $todo"
+			echo "# $why; stderr: $(head -c 300 "$tmp/err")"
+		else
+			echo "ok $n - $desc # TODO $todo (passes now: empty its TODO)"
+		fi
+	elif [ -n "$why" ]; then
+		echo "not ok $n - $desc"
+		echo "# $why; stderr: $(head -c 400 "$tmp/err")"
+		failed=$((failed + 1))
+	else
+		echo "ok $n - $desc"
+	fi
+done <"$D/MANIFEST"
+
+# Every file of the corpus has its line.
+for f in "$D"/*; do
+	b=${f##*/}
+	[ "$b" = MANIFEST ] && continue
+	n=$((n + 1))
+	if grep -q "^$b *|" "$D/MANIFEST"; then
+		echo "ok $n - $b is in MANIFEST"
+	else
+		echo "not ok $n - $b is in MANIFEST"
+		failed=$((failed + 1))
+	fi
+done
+echo "1..$n"
+[ "$failed" -eq 0 ]
