@@ -96,8 +96,10 @@ smmusim_config_t *fz_config(uint8_t sel, const struct smmusim_allocator *a)
 	if (rc >= 0 && pi < np &&
 	    !smmusim_preset_info("policy", pi, &name, NULL, NULL, NULL))
 		rc = smmusim_config_apply_preset(cfg, "policy", name);
-	/* 16 MiB, the smallest RAM allowed: a replay stays small. */
-	if (rc >= 0)
+	/* Mostly 16 MiB, the smallest RAM allowed, so that a replay stays
+	 * small; bit 4 keeps the default (1 GiB), under which the work and
+	 * host memory of one event must stay bounded too (issue 8). */
+	if (rc >= 0 && !(sel & 0x10))
 		rc = smmusim_config_set(cfg, "mem.size", "16M");
 	fz_expect(rc, smmusim_config_error(cfg), "fz_config");
 	if (rc < 0) {

@@ -38,7 +38,8 @@ void fz_expect(int rc, const char *msg, const char *what);
 int fz_memfile(const void *data, size_t size, char path[64]);
 
 /* A config with the presets chosen by `sel` (bits 0-1: policy preset or
- * none, bits 2-3: hw preset or none) and a small mem.size.  NULL when an
+ * none, bits 2-3: hw preset or none, bit 4: the default mem.size rather
+ * than 16 MiB).  NULL when an
  * injected allocator failed (the failure is checked). */
 smmusim_config_t *fz_config(uint8_t sel, const struct smmusim_allocator *a);
 
