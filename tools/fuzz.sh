@@ -41,13 +41,16 @@ if ! command -v clang >/dev/null; then
 	exit 2
 fi
 if [ ! -f build-fuzz/build.ninja ]; then
+	log=$(mktemp)
 	CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=false \
 		-Djemalloc=disabled -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dc_args=-fsanitize=fuzzer-no-link \
-		>build-fuzz.log 2>&1 || {
-		cat build-fuzz.log >&2
+		>"$log" 2>&1 || {
+		cat "$log" >&2
+		rm -f "$log"
 		exit 2
 	}
+	rm -f "$log"
 fi
 ninja -C build-fuzz >/dev/null || exit 2
 

@@ -18,6 +18,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fuzz_common.h"
@@ -180,6 +181,25 @@ static void decode_event(struct fz_in *in, struct smmusim_event *ev,
 	ev->advice = SMMUSIM_MADV_DONTNEED;
 }
 
+/* FZ_PRINT=1 in the environment: each event on stderr, to read a
+ * reproducer. */
+static void print_event(const struct smmusim_event *ev)
+{
+	fprintf(
+	    stderr,
+	    "%u: %s %s%" PRIu64 " mm=%u cpu=%u sid=%#x ssid=%#x va=%#" PRIx64
+	    " len=%#" PRIx64 " prot=%u map=%u op=%u pri=%d tlbi=%s asid=%u"
+	    " ttl=%u tg=%u scale=%u num=%u dom=%u pa=%#" PRIx64
+	    " cmds=%d opcode=%#x vmid=%u leaf=%u range=%u stage=%u"
+	    " nested=%d parent=%u\n",
+	    ev->line, smmusim_event_name(ev->type),
+	    ev->timing == SMMUSIM_AT ? "@" : "+", ev->time, ev->mm, ev->cpu,
+	    ev->sid, ev->ssid, ev->va, ev->len, ev->prot, ev->map, ev->op,
+	    ev->pri, smmusim_tlbi_name(ev->tlbi), ev->asid, ev->ttl, ev->tg,
+	    ev->scale, ev->num, ev->dom, ev->pa, ev->cmds, ev->opcode, ev->vmid,
+	    ev->leaf, ev->range, ev->stage, ev->nested, ev->parent);
+}
+
 void fz_run_events(const uint8_t *data, size_t size,
 		   const struct smmusim_allocator *a)
 {
@@ -188,6 +208,7 @@ void fz_run_events(const uint8_t *data, size_t size,
 	smmusim_t *sim = NULL;
 	char err[256] = "";
 	uint32_t line = 1;
+	int print = getenv("FZ_PRINT") != NULL;
 	int rc;
 
 	if (!cfg)
@@ -201,7 +222,11 @@ void fz_run_events(const uint8_t *data, size_t size,
 		struct smmusim_event ev;
 
 		decode_event(&in, &ev, line++);
+		if (print)
+			print_event(&ev);
 		rc = smmusim_submit(sim, &ev);
+		if (print && rc < 0)
+			fprintf(stderr, "  -> %s\n", smmusim_last_error(sim));
 		fz_expect(rc, smmusim_last_error(sim), "smmusim_submit");
 		if (rc == SMMUSIM_ENOMEM || rc == SMMUSIM_EINTERNAL)
 			goto out;
