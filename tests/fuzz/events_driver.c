@@ -12,6 +12,9 @@
  * byte to 2^64 - 4K, time stamps near 2^64.  So that mappings overlap,
  * ranges wrap and the clock reaches its end, which is where a model breaks.
  *
+ * The simulated clock must never go back (smmusim_now() after each event):
+ * a clock that wraps past 2^64 - 1 is a finding, as an error is expected.
+ *
  * A refused event is expected and the sequence goes on (docs/api.md: the
  * event changed nothing); after SMMUSIM_ENOMEM or SMMUSIM_EINTERNAL the
  * simulator is freed, as docs/api.md asks.
@@ -209,6 +212,7 @@ void fz_run_events(const uint8_t *data, size_t size,
 	char err[256] = "";
 	uint32_t line = 1;
 	int print = getenv("FZ_PRINT") != NULL;
+	uint64_t now = 0;
 	int rc;
 
 	if (!cfg)
@@ -230,6 +234,16 @@ void fz_run_events(const uint8_t *data, size_t size,
 		fz_expect(rc, smmusim_last_error(sim), "smmusim_submit");
 		if (rc == SMMUSIM_ENOMEM || rc == SMMUSIM_EINTERNAL)
 			goto out;
+		/* The simulated clock never goes back: if it does, it
+		 * wrapped past 2^64 - 1 without an error (issue 8). */
+		if (smmusim_now(sim) < now) {
+			fprintf(stderr,
+				"fuzz: clock went back from %" PRIu64
+				" to %" PRIu64 " at event %u\n",
+				now, smmusim_now(sim), line - 1);
+			abort();
+		}
+		now = smmusim_now(sim);
 	}
 	rc = smmusim_finish(sim);
 	fz_expect(rc, smmusim_last_error(sim), "smmusim_finish");

@@ -59,6 +59,14 @@ void fz_expect(int rc, const char *msg, const char *what)
 	}
 }
 
+void fz_refuse_nul(int rc, const void *data, size_t size, const char *what)
+{
+	if (rc >= 0 && memchr(data, 0, size) && !getenv("FZ_ALLOW_NUL")) {
+		fprintf(stderr, "fuzz: %s accepted a NUL byte\n", what);
+		abort();
+	}
+}
+
 int fz_memfile(const void *data, size_t size, char path[64])
 {
 	int fd = memfd_create("fuzz", MFD_CLOEXEC);

@@ -33,6 +33,11 @@ uint64_t fz_u64(struct fz_in *in);
  * message is non-empty.  `what` names the call for the report. */
 void fz_expect(int rc, const char *msg, const char *what);
 
+/* Abort if a file holding a NUL byte was accepted (rc >= 0): NUL and
+ * other control bytes must be refused with their position (issue 8), not
+ * end a line early.  FZ_ALLOW_NUL=1 in the environment lets it pass. */
+void fz_refuse_nul(int rc, const void *data, size_t size, const char *what);
+
 /* A temporary file in memory (memfd) holding `data`; its /proc path in
  * path[].  Returns the descriptor (close it when done) or -1. */
 int fz_memfile(const void *data, size_t size, char path[64]);

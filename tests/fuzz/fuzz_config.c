@@ -12,7 +12,8 @@
  * size the second byte picks, and, when bit 7 of the first byte is set, a
  * simulator is built from the config (with 16 MiB of RAM), which checks
  * the keys against each other.  A refused setting is expected; an error
- * without a message, a crash, a leak or UB is a finding.
+ * without a message, a crash, a leak, UB or a file with a NUL byte that is
+ * accepted is a finding.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	smmusim_config_t *cfg = NULL;
 	char *text, path[64];
 	uint8_t mode, len;
-	int fd;
+	int fd, rc;
 
 	if (size < 2)
 		return 0;
@@ -114,9 +115,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	default:
 		fd = fz_memfile(data, size, path);
 		if (fd >= 0) {
-			fz_expect(smmusim_config_load_file(cfg, path),
-				  smmusim_config_error(cfg),
+			rc = smmusim_config_load_file(cfg, path);
+			fz_expect(rc, smmusim_config_error(cfg),
 				  "smmusim_config_load_file");
+			fz_refuse_nul(rc, data, size,
+				      "smmusim_config_load_file");
 			close(fd);
 		}
 		break;

@@ -5,7 +5,8 @@
  * that the first byte picks, with 16 MiB of RAM, then reported as JSON (to
  * /dev/null, so that the report writer sees every string the trace can
  * put into a result).  A refused trace is expected; an empty message, a
- * crash, a hang or a leak is a finding.
+ * crash, a hang, a leak or a trace with a NUL byte that is accepted is a
+ * finding.
  */
 #include <stdio.h>
 #include <unistd.h>
@@ -37,6 +38,7 @@ void fz_run_trace(const uint8_t *data, size_t size,
 	}
 	rc = smmusim_replay_file(sim, path);
 	fz_expect(rc, smmusim_last_error(sim), "smmusim_replay_file");
+	fz_refuse_nul(rc, data + 1, size - 1, "smmusim_replay_file");
 	close(fd);
 	if (rc >= 0) {
 		FILE *out = fopen("/dev/null", "w");
