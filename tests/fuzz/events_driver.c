@@ -222,6 +222,7 @@ void fz_run_events(const uint8_t *data, size_t size,
 	fz_expect(rc, err, "smmusim_new_ex");
 	if (rc < 0)
 		return;
+	fz_alloc_arm(a);
 	while (in.n) {
 		struct smmusim_event ev;
 

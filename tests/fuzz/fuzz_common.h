@@ -30,7 +30,9 @@ uint16_t fz_u16(struct fz_in *in);
 uint64_t fz_u64(struct fz_in *in);
 
 /* Abort (a finding) unless rc is 0 or a known SMMUSIM_E... code whose
- * message is non-empty.  `what` names the call for the report. */
+ * message is non-empty.  `what` names the call for the report.
+ * FZ_ALLOW_EMPTY=1 in the environment lets an empty message pass (to look
+ * past a known finding); FZ_ALLOW_INTERNAL=1 lets SMMUSIM_EINTERNAL pass. */
 void fz_expect(int rc, const char *msg, const char *what);
 
 /* Abort if a file holding a NUL byte was accepted (rc >= 0): NUL and
@@ -55,8 +57,14 @@ struct fz_alloc {
 	struct smmusim_allocator a;
 	uint64_t calls, fail_at, live, failed;
 	int sticky;
+	int armed; /* 0: allocations are not counted (nor failed) yet */
 };
-void fz_alloc_init(struct fz_alloc *fa, uint64_t fail_at, int sticky);
+void fz_alloc_init(struct fz_alloc *fa, uint64_t fail_at, int sticky,
+		   int armed);
+/* The drivers call this once the simulator is built: an allocator made
+ * with armed = 0 starts counting there, so that N reaches the allocations
+ * of the events rather than only those of smmusim_new_ex(). */
+void fz_alloc_arm(const struct smmusim_allocator *a);
 /* Abort if blocks allocated through fa are still live (a leak). */
 void fz_alloc_check_empty(const struct fz_alloc *fa, const char *what);
 

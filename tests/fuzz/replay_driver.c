@@ -31,6 +31,7 @@ void fz_run_trace(const uint8_t *data, size_t size,
 	fz_expect(rc, err, "smmusim_new_ex");
 	if (rc < 0)
 		return;
+	fz_alloc_arm(a);
 	fd = fz_memfile(data + 1, size - 1, path);
 	if (fd < 0) {
 		smmusim_free(sim);
