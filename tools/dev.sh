@@ -58,6 +58,9 @@ example_check() {
 }
 
 cmd=${1:-demo}
+# The fuzz step needs clang and its libFuzzer runtime (Debian's clang
+# brings libclang-common-*-dev, which has it).
+[ "$cmd" = fuzz ] && PKGS="$PKGS clang"
 install_missing
 case "$cmd" in
 demo)
@@ -85,8 +88,23 @@ asan)
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		meson test -C build-asan --print-errorlogs
 	;;
+fuzz)
+	# Every fuzz target for 20 s over its seed corpus and every past
+	# finding's reproducer (tests/fuzz/, docs/fuzzing.md): a regression
+	# run, not a search; long runs: tools/fuzz.sh TARGET SECONDS.
+	if [ ! -f build-fuzz/build.ninja ]; then
+		CC=clang meson setup build-fuzz --werror -Dfuzz=true \
+			-Dtests=false -Djemalloc=disabled \
+			-Db_sanitize=address,undefined -Db_lundef=false \
+			-Dc_args=-fsanitize=fuzzer-no-link >/dev/null
+	fi
+	ninja -C build-fuzz >/dev/null
+	ASAN_OPTIONS=quarantine_size_mb=16:detect_leaks=1 \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		meson test -C build-fuzz --suite fuzz --print-errorlogs
+	;;
 *)
-	echo "usage: tools/dev.sh [demo|test|asan]" >&2
+	echo "usage: tools/dev.sh [demo|test|asan|fuzz]" >&2
 	exit 2
 	;;
 esac
