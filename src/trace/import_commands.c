@@ -131,7 +131,9 @@ int sm_import_on_unhandled(struct sm_importer *im, const struct sm_qemu_cap *c)
 					  "of the command before (%s: %u)",
 					  c[0].i, def->name, def->op);
 	im->plain_cmd = NULL;
-	return sm_import_emit_unhandled(im, im->plain_line, def->name);
+	return sm_import_emit_skipped_cmd(
+	    im, im->plain_line, def->name,
+	    "unhandled by QEMU 7.2 (smmuv3_unhandled_cmd): not imported");
 }
 
 /* A command whose detail line never came: QEMU did not execute it (a
@@ -145,7 +147,9 @@ int sm_import_close_cmd(struct sm_importer *im)
 	if (rc || !c)
 		return rc;
 	im->no_detail++;
-	return sm_import_emit_no_detail(im, im->cmd_line, c->name);
+	return sm_import_emit_skipped_cmd(
+	    im, im->cmd_line, c->name,
+	    "without its detail line: not executed by QEMU, not imported");
 }
 
 /* smmuv3_cmdq_opcode: a command consumed, written now or at its detail

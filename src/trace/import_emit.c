@@ -182,22 +182,10 @@ int sm_import_emit_cmd(struct sm_importer *im, const struct sm_smmu_cmd *cmd,
 	return rc ? rc : emit(im, "\n");
 }
 
-int sm_import_emit_no_detail(struct sm_importer *im, uint64_t line,
-			     const char *op)
+int sm_import_emit_skipped_cmd(struct sm_importer *im, uint64_t line,
+			       const char *op, const char *why)
 {
-	return emit(im,
-		    "# line %" PRIu64 ": cmd %s without its detail line: "
-		    "not executed by QEMU, not imported\n",
-		    line, op);
-}
-
-int sm_import_emit_unhandled(struct sm_importer *im, uint64_t line,
-			     const char *op)
-{
-	return emit(im,
-		    "# line %" PRIu64 ": cmd %s unhandled by QEMU 7.2 "
-		    "(smmuv3_unhandled_cmd): not imported\n",
-		    line, op);
+	return emit(im, "# line %" PRIu64 ": cmd %s %s\n", line, op, why);
 }
 
 int sm_import_emit_illegal(struct sm_importer *im, const char *s, size_t n)

@@ -223,10 +223,9 @@ int sm_import_emit_abort(struct sm_importer *im, uint64_t sid, uint64_t iova);
  * of 1 << enum sm_smmu_cmd_key) and in the command. */
 int sm_import_emit_cmd(struct sm_importer *im, const struct sm_smmu_cmd *cmd,
 		       unsigned keys);
-int sm_import_emit_no_detail(struct sm_importer *im, uint64_t line,
-			     const char *op);
+/* "# line N: cmd OP WHY": a command QEMU did not execute, not imported. */
+int sm_import_emit_skipped_cmd(struct sm_importer *im, uint64_t line,
+			       const char *op, const char *why);
 int sm_import_emit_illegal(struct sm_importer *im, const char *s, size_t n);
-int sm_import_emit_unhandled(struct sm_importer *im, uint64_t line,
-			     const char *op);
 
 #endif

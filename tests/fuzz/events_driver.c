@@ -217,6 +217,11 @@ void fz_run_events(const uint8_t *data, size_t size,
 
 	if (!cfg)
 		return;
+	if (smmusim_config_set(cfg, "sim.max_host_memory", FZ_MAX_HOST_MEMORY) <
+	    0) {
+		smmusim_config_free(cfg);
+		return;
+	}
 	rc = smmusim_new_ex(&sim, cfg, a, err, sizeof(err));
 	smmusim_config_free(cfg);
 	fz_expect(rc, err, "smmusim_new_ex");

@@ -109,6 +109,9 @@ smmusim_config_t *fz_config(uint8_t sel, const struct smmusim_allocator *a)
 	 * host memory of one event must stay bounded too (issue 8). */
 	if (rc >= 0 && !(sel & 0x10))
 		rc = smmusim_config_set(cfg, "mem.size", "16M");
+	if (rc >= 0)
+		rc = smmusim_config_set(cfg, "sim.max_host_memory",
+					FZ_MAX_HOST_MEMORY);
 	fz_expect(rc, smmusim_config_error(cfg), "fz_config");
 	if (rc < 0) {
 		smmusim_config_free(cfg);

@@ -74,4 +74,11 @@ void fz_run_trace(const uint8_t *data, size_t size,
 void fz_run_events(const uint8_t *data, size_t size,
 		   const struct smmusim_allocator *a);
 
+/* The host-memory cap every harness holds its simulators to, whatever the
+ * input set: the library's default (256 MiB) plus libFuzzer's corpus and
+ * ASan's shadow and quarantine would pass the runs' -rss_limit_mb=256, and
+ * an input may itself raise sim.max_host_memory.  What the cap refuses is
+ * an expected SMMUSIM_ENOMEM with a message, as in a real run. */
+#define FZ_MAX_HOST_MEMORY "96M"
+
 #endif

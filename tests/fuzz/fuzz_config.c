@@ -73,7 +73,9 @@ static void build(const smmusim_config_t *cfg)
 	if (smmusim_config_new(&c, NULL) < 0)
 		return;
 	if (smmusim_config_copy(c, cfg) < 0 ||
-	    smmusim_config_set(c, "mem.size", "16M") < 0) {
+	    smmusim_config_set(c, "mem.size", "16M") < 0 ||
+	    smmusim_config_set(c, "sim.max_host_memory", FZ_MAX_HOST_MEMORY) <
+		0) {
 		smmusim_config_free(c);
 		return;
 	}
