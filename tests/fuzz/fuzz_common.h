@@ -79,6 +79,6 @@ void fz_run_events(const uint8_t *data, size_t size,
  * ASan's shadow and quarantine would pass the runs' -rss_limit_mb=256, and
  * an input may itself raise sim.max_host_memory.  What the cap refuses is
  * an expected SMMUSIM_ENOMEM with a message, as in a real run. */
-#define FZ_MAX_HOST_MEMORY "96M"
+#define FZ_MAX_HOST_MEMORY "64M"
 
 #endif
