@@ -49,6 +49,8 @@
 
 #include <smmusim/smmusim.h>
 
+#include "bench_util.h"
+
 #define PAGE 4096ull
 #define MAX_PAGES (1ull << 21) /* MAX_TLBI_RANGE_PAGES */
 /* 64 GiB: room for 8 GiB of mapping, far from 0. */
@@ -267,30 +269,6 @@ static size_t sweep_points(uint64_t max, uint64_t *pts)
 	return n;
 }
 
-static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
-		     uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (!*s || *end || errno || s[0] == '-' || v < min || v > max) {
-		fprintf(stderr,
-			"cpu-flush-cost: %s: bad value '%s' (allowed %" PRIu64
-			"..%" PRIu64 ")\n",
-			opt, s, min, max);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Smallest point where config `a` is strictly cheaper than config `b`,
  * 0 if none. */
 static uint64_t first_cheaper(const uint64_t *pts, size_t n,
@@ -367,9 +345,11 @@ int main(int argc, char **argv)
 		if (!strcmp(a, "--csv"))
 			csv_path = v;
 		else if (!strcmp(a, "--max-pages"))
-			rc = parse_u64(a, v, 1, MAX_PAGES, &max_pages);
+			rc = bench_parse_u64("cpu-flush-cost", a, v, 1,
+					     MAX_PAGES, &max_pages);
 		else if (!strcmp(a, "--verify-max"))
-			rc = parse_u64(a, v, 1, MAX_PAGES, &verify_max);
+			rc = bench_parse_u64("cpu-flush-cost", a, v, 1,
+					     MAX_PAGES, &verify_max);
 		else if (!strcmp(a, "--policy"))
 			o.policy = v;
 		else if (!strcmp(a, "-o") && o.nassign < MAX_O)
@@ -398,7 +378,7 @@ int main(int argc, char **argv)
 	size_t ncfg = ascending ? N_CONFIGS : N_CONFIGS - 1;
 	int status = 0;
 	uint64_t verified = 0, sims = 0;
-	double t0 = now_seconds();
+	double t0 = bench_now_seconds();
 
 	fprintf(csv, "pages,config,per_page_ops,range_ops,asid_ops,dsb,"
 		     "flush_cycles\n");
@@ -464,7 +444,7 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	double secs = now_seconds() - t0;
+	double secs = bench_now_seconds() - t0;
 	if (csv != stdout && fclose(csv) != 0) {
 		fprintf(stderr, "cpu-flush-cost: %s: write error\n", csv_path);
 		status = 1;

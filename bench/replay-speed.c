@@ -45,6 +45,8 @@
 
 #if defined(SMMUSIM_HAVE_JEMALLOC) && SMMUSIM_HAVE_JEMALLOC
 #include <jemalloc/jemalloc.h>
+
+#include "bench_util.h"
 #define BENCH_HAVE_JEMALLOC 1
 #else
 #define BENCH_HAVE_JEMALLOC 0
@@ -64,23 +66,6 @@ struct bench {
 	unsigned procs;
 	unsigned cpus;
 };
-
-/* xorshift64 (Marsaglia 2003): small, fast, the same on every libc. */
-static uint64_t next_rand(struct bench *b)
-{
-	uint64_t x = b->rng;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	b->rng = x;
-	return x;
-}
-
-/* Uniform enough in [0, n) for a workload mix (n is small). */
-static uint32_t rand_below(struct bench *b, uint32_t n)
-{
-	return (uint32_t)((next_rand(b) >> 32) % n);
-}
 
 static int submit(struct bench *b, struct smmusim_event *ev)
 {
@@ -144,42 +129,43 @@ static int teardown(struct bench *b)
 /* One step of the mix: one event, or two for munmap + mmap. */
 static int step(struct bench *b)
 {
-	uint32_t r = rand_below(b, 100);
-	uint32_t p = rand_below(b, b->procs);
+	uint32_t r = bench_rand_below(&b->rng, 100);
+	uint32_t p = bench_rand_below(&b->rng, b->procs);
 	struct smmusim_event ev = {
 	    .timing = SMMUSIM_AFTER_PREV,
-	    .time = next_rand(b) & 63,
+	    .time = bench_rand(&b->rng) & 63,
 	    .mm = p + 1,
-	    .cpu = rand_below(b, b->cpus),
+	    .cpu = bench_rand_below(&b->rng, b->cpus),
 	};
 
 	if (r < 86) {
-		ev.va = BUF_VA + rand_below(b, BUF_PAGES) * PAGE;
+		ev.va = BUF_VA + bench_rand_below(&b->rng, BUF_PAGES) * PAGE;
 		if (r < 43) {
 			ev.type = SMMUSIM_EV_DEV_ACCESS;
 			ev.sid = p;
 			ev.ssid = 1;
-			ev.op = rand_below(b, 2) ? SMMUSIM_ACC_WRITE
-						 : SMMUSIM_ACC_READ;
+			ev.op = bench_rand_below(&b->rng, 2) ? SMMUSIM_ACC_WRITE
+							     : SMMUSIM_ACC_READ;
 		} else {
 			ev.type = SMMUSIM_EV_CPU_ACCESS;
-			ev.op = rand_below(b, 4) ? SMMUSIM_ACC_WRITE
-						 : SMMUSIM_ACC_READ;
+			ev.op = bench_rand_below(&b->rng, 4) ? SMMUSIM_ACC_WRITE
+							     : SMMUSIM_ACC_READ;
 		}
 		return submit(b, &ev);
 	}
 
-	uint32_t sub = rand_below(b, BUF_PAGES / SUB_PAGES);
+	uint32_t sub = bench_rand_below(&b->rng, BUF_PAGES / SUB_PAGES);
 	ev.va = BUF_VA + (uint64_t)sub * SUB_PAGES * PAGE;
 	ev.len = SUB_PAGES * PAGE;
 	if (r < 94) {
 		ev.type = SMMUSIM_EV_MPROTECT;
-		if (rand_below(b, 8) == 0) {
+		if (bench_rand_below(&b->rng, 8) == 0) {
 			ev.va = BUF_VA;
 			ev.len = BUF_PAGES * PAGE;
 		}
-		ev.prot = rand_below(b, 2) ? SMMUSIM_PROT_R | SMMUSIM_PROT_W
-					   : SMMUSIM_PROT_R;
+		ev.prot = bench_rand_below(&b->rng, 2)
+			      ? SMMUSIM_PROT_R | SMMUSIM_PROT_W
+			      : SMMUSIM_PROT_R;
 		return submit(b, &ev);
 	}
 	ev.type = SMMUSIM_EV_MUNMAP;
@@ -191,13 +177,6 @@ static int step(struct bench *b)
 	ev.prot = SMMUSIM_PROT_R | SMMUSIM_PROT_W;
 	ev.map = SMMUSIM_MAP_PRIVATE;
 	return submit(b, &ev);
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void peak_reset(void)
@@ -232,23 +211,6 @@ static void print_peak(void)
 #else
 	printf("peak memory:        unavailable (built without jemalloc)\n");
 #endif
-}
-
-static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
-		     uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (!*s || *end || errno || s[0] == '-' || v < min || v > max) {
-		fprintf(stderr,
-			"replay-speed: %s: bad value '%s' (allowed %" PRIu64
-			"..%" PRIu64 ")\n",
-			opt, s, min, max);
-		return -1;
-	}
-	*out = v;
-	return 0;
 }
 
 static const char usage[] =
@@ -291,11 +253,14 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		if (!strcmp(a, "--events"))
-			rc = parse_u64(a, v, 1, UINT64_MAX, &events);
+			rc = bench_parse_u64("replay-speed", a, v, 1,
+					     UINT64_MAX, &events);
 		else if (!strcmp(a, "--procs"))
-			rc = parse_u64(a, v, 1, 256, &procs);
+			rc = bench_parse_u64("replay-speed", a, v, 1, 256,
+					     &procs);
 		else if (!strcmp(a, "--seed"))
-			rc = parse_u64(a, v, 0, UINT64_MAX, &seed);
+			rc = bench_parse_u64("replay-speed", a, v, 0,
+					     UINT64_MAX, &seed);
 		else if (!strcmp(a, "--policy"))
 			policy = v;
 		else if (!strcmp(a, "-o") && nassign < MAX_O)
@@ -362,7 +327,7 @@ int main(int argc, char **argv)
 
 	uint64_t fixed = 5 * procs;
 	uint64_t loop_events = events > fixed ? events - fixed : 0;
-	double t0 = now_seconds();
+	double t0 = bench_now_seconds();
 	rc = setup(&b);
 	while (rc == 0 && b.submitted < 3 * procs + loop_events)
 		rc = step(&b);
@@ -371,7 +336,7 @@ int main(int argc, char **argv)
 	if (rc == 0 && (rc = smmusim_finish(b.sim)) < 0)
 		fprintf(stderr, "replay-speed: finish: %s (%s)\n",
 			smmusim_last_error(b.sim), smmusim_errname(rc));
-	double secs = now_seconds() - t0;
+	double secs = bench_now_seconds() - t0;
 	if (rc < 0) {
 		smmusim_free(b.sim);
 		return 1;

@@ -60,6 +60,8 @@
 
 #if defined(SMMUSIM_HAVE_JEMALLOC) && SMMUSIM_HAVE_JEMALLOC
 #include <jemalloc/jemalloc.h>
+
+#include "bench_util.h"
 #define BENCH_HAVE_JEMALLOC 1
 #else
 #define BENCH_HAVE_JEMALLOC 0
@@ -102,22 +104,6 @@ struct sample {
 	uint64_t rss_kb, hwm_kb;
 	uint64_t allocated, resident; /* jemalloc, 0 without it */
 };
-
-/* xorshift64 (Marsaglia 2003), as replay-speed. */
-static uint64_t next_rand(struct soak *s)
-{
-	uint64_t x = s->rng;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	s->rng = x;
-	return x;
-}
-
-static uint32_t rand_below(struct soak *s, uint32_t n)
-{
-	return (uint32_t)((next_rand(s) >> 32) % n);
-}
 
 static int submit(struct soak *s, struct smmusim_event *ev)
 {
@@ -210,17 +196,17 @@ static int teardown(struct soak *s)
 static int step_access(struct soak *s, struct smmusim_event *ev, unsigned p,
 		       int dev)
 {
-	ev->va = BUF_VA + rand_below(s, BUF_PAGES) * PAGE;
+	ev->va = BUF_VA + bench_rand_below(&s->rng, BUF_PAGES) * PAGE;
 	if (dev) {
 		ev->type = SMMUSIM_EV_DEV_ACCESS;
 		ev->sid = p;
 		ev->ssid = 1;
-		ev->op =
-		    rand_below(s, 2) ? SMMUSIM_ACC_WRITE : SMMUSIM_ACC_READ;
+		ev->op = bench_rand_below(&s->rng, 2) ? SMMUSIM_ACC_WRITE
+						      : SMMUSIM_ACC_READ;
 	} else {
 		ev->type = SMMUSIM_EV_CPU_ACCESS;
-		ev->op =
-		    rand_below(s, 4) ? SMMUSIM_ACC_WRITE : SMMUSIM_ACC_READ;
+		ev->op = bench_rand_below(&s->rng, 4) ? SMMUSIM_ACC_WRITE
+						      : SMMUSIM_ACC_READ;
 	}
 	return submit(s, ev);
 }
@@ -228,17 +214,18 @@ static int step_access(struct soak *s, struct smmusim_event *ev, unsigned p,
 /* mprotect, or munmap + mmap, of a 64 KiB sub-range of a buffer. */
 static int step_vma(struct soak *s, struct smmusim_event *ev, int protect)
 {
-	uint32_t sub = rand_below(s, BUF_PAGES / SUB_PAGES);
+	uint32_t sub = bench_rand_below(&s->rng, BUF_PAGES / SUB_PAGES);
 	ev->va = BUF_VA + (uint64_t)sub * SUB_PAGES * PAGE;
 	ev->len = SUB_PAGES * PAGE;
 	if (protect) {
 		ev->type = SMMUSIM_EV_MPROTECT;
-		if (rand_below(s, 8) == 0) {
+		if (bench_rand_below(&s->rng, 8) == 0) {
 			ev->va = BUF_VA;
 			ev->len = BUF_PAGES * PAGE;
 		}
-		ev->prot = rand_below(s, 2) ? SMMUSIM_PROT_R | SMMUSIM_PROT_W
-					    : SMMUSIM_PROT_R;
+		ev->prot = bench_rand_below(&s->rng, 2)
+			       ? SMMUSIM_PROT_R | SMMUSIM_PROT_W
+			       : SMMUSIM_PROT_R;
 		return submit(s, ev);
 	}
 	ev->type = SMMUSIM_EV_MUNMAP;
@@ -259,12 +246,12 @@ static int step_dma(struct soak *s, struct smmusim_event *ev, int remap)
 		ev->type = SMMUSIM_EV_DEV_ACCESS;
 		ev->sid = s->procs;
 		ev->ssid = SMMUSIM_NO_SSID;
-		ev->va = IOVA + rand_below(s, BUF_PAGES) * PAGE;
-		ev->op =
-		    rand_below(s, 2) ? SMMUSIM_ACC_WRITE : SMMUSIM_ACC_READ;
+		ev->va = IOVA + bench_rand_below(&s->rng, BUF_PAGES) * PAGE;
+		ev->op = bench_rand_below(&s->rng, 2) ? SMMUSIM_ACC_WRITE
+						      : SMMUSIM_ACC_READ;
 		return submit(s, ev);
 	}
-	uint32_t sub = rand_below(s, BUF_PAGES / SUB_PAGES);
+	uint32_t sub = bench_rand_below(&s->rng, BUF_PAGES / SUB_PAGES);
 	ev->type = SMMUSIM_EV_IOMMU_UNMAP;
 	ev->dom = DMA_DOM;
 	ev->va = IOVA + (uint64_t)sub * SUB_PAGES * PAGE;
@@ -287,13 +274,13 @@ static int step_dma(struct soak *s, struct smmusim_event *ev, int remap)
 /* One step of the mix: one to five events. */
 static int step(struct soak *s)
 {
-	uint32_t r = rand_below(s, 100);
-	uint32_t p = rand_below(s, s->procs);
+	uint32_t r = bench_rand_below(&s->rng, 100);
+	uint32_t p = bench_rand_below(&s->rng, s->procs);
 	struct smmusim_event ev = {
 	    .timing = SMMUSIM_AFTER_PREV,
-	    .time = next_rand(s) & 63,
+	    .time = bench_rand(&s->rng) & 63,
 	    .mm = s->mm_of[p],
-	    .cpu = rand_below(s, s->cpus),
+	    .cpu = bench_rand_below(&s->rng, s->cpus),
 	};
 
 	if (r < 84 || (r < 96 && (s->without & WITHOUT_VMA)) ||
@@ -307,13 +294,6 @@ static int step(struct soak *s)
 		return step_dma(s, &ev, r == 98);
 	int rc = proc_end(s, p);
 	return rc < 0 ? rc : proc_start(s, p);
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* "VmRSS:     1234 kB" lines of /proc/self/status (Linux only; 0 else). */
@@ -352,7 +332,7 @@ static void read_jemalloc(uint64_t *allocated, uint64_t *resident)
 static void take_sample(struct soak *s, double t0, struct sample *out)
 {
 	out->events = s->submitted;
-	out->seconds = now_seconds() - t0;
+	out->seconds = bench_now_seconds() - t0;
 	read_status(&out->rss_kb, &out->hwm_kb);
 	read_jemalloc(&out->allocated, &out->resident);
 }
@@ -369,23 +349,6 @@ static void print_sample(const struct sample *cur, const struct sample *prev)
 		       cur->resident / 1024);
 	printf("\n");
 	fflush(stdout);
-}
-
-static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
-		     uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (!*s || *end || errno || s[0] == '-' || v < min || v > max) {
-		fprintf(stderr,
-			"soak: %s: bad value '%s' (allowed %" PRIu64
-			"..%" PRIu64 ")\n",
-			opt, s, min, max);
-		return -1;
-	}
-	*out = v;
-	return 0;
 }
 
 static const char usage[] =
@@ -451,11 +414,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 			return 2;
 		}
 		if (!strcmp(a, "--events"))
-			rc = parse_u64(a, v, 1, UINT64_MAX, &o->events);
+			rc = bench_parse_u64("soak", a, v, 1, UINT64_MAX,
+					     &o->events);
 		else if (!strcmp(a, "--procs"))
-			rc = parse_u64(a, v, 1, 256, &o->procs);
+			rc = bench_parse_u64("soak", a, v, 1, 256, &o->procs);
 		else if (!strcmp(a, "--seed"))
-			rc = parse_u64(a, v, 0, UINT64_MAX, &o->seed);
+			rc = bench_parse_u64("soak", a, v, 0, UINT64_MAX,
+					     &o->seed);
 		else if (!strcmp(a, "--policy"))
 			o->policy = v;
 		else if (!strcmp(a, "--without"))
@@ -537,7 +502,7 @@ static int run(struct soak *s, uint64_t events)
 	if (BENCH_HAVE_JEMALLOC)
 		printf(" %12s %12s", "alloc kB", "resident kB");
 	printf("\n");
-	double t0 = now_seconds();
+	double t0 = bench_now_seconds();
 	rc = setup(s);
 	while (rc == 0 && s->submitted < events) {
 		rc = step(s);
