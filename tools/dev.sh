@@ -31,13 +31,29 @@ install_missing() {
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 }
 
+# Run a command quietly; on failure show what it printed, so a CI log says
+# why a set-up or build step failed instead of ending silently.
+quiet() {
+	out=$(mktemp)
+	rc=0
+	"$@" >"$out" 2>&1 || rc=$?
+	if [ "$rc" -eq 0 ]; then
+		rm -f "$out"
+		return 0
+	fi
+	cat "$out" >&2
+	rm -f "$out"
+	echo "dev.sh: failed (exit $rc): $*" >&2
+	return "$rc"
+}
+
 build() {
 	dir=$1
 	shift
 	if [ ! -f "$dir/build.ninja" ]; then
-		meson setup "$dir" --werror "$@" >/dev/null
+		quiet meson setup "$dir" --werror "$@"
 	fi
-	ninja -C "$dir" >/dev/null
+	quiet ninja -C "$dir"
 }
 
 # Install into a scratch root and build docs/examples/example.c against the
@@ -58,9 +74,10 @@ example_check() {
 }
 
 cmd=${1:-demo}
-# The fuzz step needs clang and its libFuzzer runtime (Debian's clang
-# brings libclang-common-*-dev, which has it).
-[ "$cmd" = fuzz ] && PKGS="$PKGS clang"
+# The fuzz step needs clang and its libFuzzer runtime.  On Debian 12 the
+# runtime (libclang_rt.fuzzer*.a) is in libclang-rt-14-dev, which clang-14
+# only recommends: a machine with clang but without recommends lacks it.
+[ "$cmd" = fuzz ] && PKGS="$PKGS clang libclang-rt-14-dev"
 install_missing
 case "$cmd" in
 demo)
@@ -92,13 +109,11 @@ fuzz)
 	# Every fuzz target for 20 s over its seed corpus and every past
 	# finding's reproducer (tests/fuzz/, docs/fuzzing.md): a regression
 	# run, not a search; long runs: tools/fuzz.sh TARGET SECONDS.
-	if [ ! -f build-fuzz/build.ninja ]; then
-		CC=clang meson setup build-fuzz --werror -Dfuzz=true \
-			-Dtests=false -Djemalloc=disabled \
-			-Db_sanitize=address,undefined -Db_lundef=false \
-			-Dc_args=-fsanitize=fuzzer-no-link >/dev/null
-	fi
-	ninja -C build-fuzz >/dev/null
+	export CC=clang
+	build build-fuzz -Dfuzz=true \
+		-Dtests=false -Djemalloc=disabled \
+		-Db_sanitize=address,undefined -Db_lundef=false \
+		-Dc_args=-fsanitize=fuzzer-no-link
 	ASAN_OPTIONS=quarantine_size_mb=16:detect_leaks=1 \
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		meson test -C build-fuzz --suite fuzz --print-errorlogs
