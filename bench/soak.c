@@ -58,10 +58,10 @@
 
 #include <smmusim/smmusim.h>
 
+#include "bench_util.h"
+
 #if defined(SMMUSIM_HAVE_JEMALLOC) && SMMUSIM_HAVE_JEMALLOC
 #include <jemalloc/jemalloc.h>
-
-#include "bench_util.h"
 #define BENCH_HAVE_JEMALLOC 1
 #else
 #define BENCH_HAVE_JEMALLOC 0
