@@ -98,6 +98,20 @@ case_ "the same under the default cap" 0 "" "$BIG"
 case_ "tables too large for the cap are refused, not allocated" 2 \
 	"sim.max_host_memory=268435456" "$MM" \
 	-o cpu.tlb.entries=1048576 -o cpu.tlb.ways=1
+# A comment line of 2 MiB under a 1 MiB cap: the reader's line buffer is
+# refused, and the message names the line and then the cap.
+awk 'BEGIN { printf "smmusim-trace 1\n#"; for (i = 0; i < 2097152; i++) printf "x"; printf "\n" }' >"$tmp/long.trace"
+n=$((n + 1))
+"$S" replay "$tmp/long.trace" -o sim.max_host_memory=1M >/dev/null 2>"$tmp/err"
+rc=$?
+if [ "$rc" -eq 2 ] && grep -qF "long.trace:2:1: out of memory reading a line" "$tmp/err" &&
+	grep -qF "would pass sim.max_host_memory=1048576" "$tmp/err"; then
+	echo "ok $n - a line longer than the cap allows names the cap"
+else
+	echo "not ok $n - a line longer than the cap allows names the cap (exit $rc)"
+	sed 's/^/# /' "$tmp/err" | head -3
+	failed=$((failed + 1))
+fi
 case_ "1 TiB of simulated RAM costs only what is used" 0 "" \
 	"$MM\nmmap mm=1 va=0x400000 len=64K prot=rw\ntouch mm=1 va=0x400000 len=64K" \
 	-o mem.size=1099511627776 -o sim.max_host_memory=16M

@@ -88,6 +88,23 @@ int smmusim_finish(smmusim_t *s)
 	return 0;
 }
 
+/* A reader error becomes the simulator's; when the reader ran out of memory
+ * because this simulator's cap refused it (a line longer than what
+ * sim.max_host_memory leaves), the message names the cap after the line. */
+static void trace_failed(struct smmusim *s, int rc, const char *msg)
+{
+	char line[sizeof(s->err.msg)];
+	snprintf(line, sizeof(line), "%s", msg);
+	if (rc == SMMUSIM_ENOMEM && s->mem.refused) {
+		sm_sim_mem_check(s, rc);
+		char cap[sizeof(s->err.msg)];
+		snprintf(cap, sizeof(cap), "%s", s->err.msg);
+		sm_err(&s->err, rc, "%s: %s", line, cap);
+		return;
+	}
+	sm_err(&s->err, rc, "%s", line);
+}
+
 /* Every event of an open trace, then finish; the trace is closed.  The
  * first reader error or refused event stops the replay (a program that
  * wants to go on past a refused event reads the trace itself:
@@ -109,7 +126,7 @@ static int replay(struct smmusim *s, smmusim_trace_t *t, const char *label)
 		}
 	}
 	if (rc < 0 && smmusim_trace_error(t)[0])
-		sm_err(&s->err, rc, "%s", smmusim_trace_error(t));
+		trace_failed(s, rc, smmusim_trace_error(t));
 	smmusim_trace_close(t);
 	if (rc < 0)
 		return rc;
