@@ -167,9 +167,7 @@ void sm_smmu_atc_inv(struct sm_smmu *s, const struct sm_smmu_cmd *cmd)
 	SM_ADD(s->ctr, SMMU_ATC_INVALIDATED, sm_tc_inv_if(atc, atc_match, &c));
 }
 
-void sm_smmu_atc_for_each(const struct sm_smmu *s,
-			  void (*fn)(void *ctx, const struct sm_tcache *tc),
-			  void *ctx)
+void sm_smmu_atc_for_each(const struct sm_smmu *s, sm_tc_visit_fn fn, void *ctx)
 {
 	for (uint32_t i = 0; s->atc && i < s->atc_slots; i++)
 		if (s->atc[i])
