@@ -320,16 +320,11 @@ void sm_cpu_access_kind(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
 	unsigned need = acc == SMMUSIM_ACC_WRITE  ? SMMUSIM_PROT_W
 			: acc == SMMUSIM_ACC_EXEC ? SMMUSIM_PROT_X
 						  : SMMUSIM_PROT_R;
-	struct sm_xlate_report r = {
-	    .agent_kind = SMMUSIM_AGENT_CPU,
-	    .cpu = pe,
-	    .tag = tag,
-	    .cycle = now,
-	    .root = root,
-	    .asid = asid,
-	    .va = va,
-	    .write = acc == SMMUSIM_ACC_WRITE,
-	};
+	struct sm_xlate_report r = sm_xlate_report_start(
+	    SMMUSIM_AGENT_CPU, va, acc == SMMUSIM_ACC_WRITE, now, tag);
+	r.cpu = pe;
+	r.root = root;
+	r.asid = asid;
 	uint64_t t = now + cpu->lat_l1;
 
 	*out = (struct sm_cpu_access){0};

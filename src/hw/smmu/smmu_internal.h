@@ -79,13 +79,11 @@ static inline struct sm_xlate_report
 sm_smmu_device_report(uint32_t sid, uint32_t ssid, uint64_t va, bool write,
 		      uint64_t now, uint32_t tag)
 {
-	return (struct sm_xlate_report){.agent_kind = SMMUSIM_AGENT_DEVICE,
-					.sid = sid,
-					.ssid = ssid,
-					.tag = tag,
-					.cycle = now,
-					.va = va,
-					.write = write};
+	struct sm_xlate_report r =
+	    sm_xlate_report_start(SMMUSIM_AGENT_DEVICE, va, write, now, tag);
+	r.sid = sid;
+	r.ssid = ssid;
+	return r;
 }
 
 /* The regime the oracle judges a cached translation against (what the
