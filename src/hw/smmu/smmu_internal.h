@@ -71,6 +71,8 @@ uint64_t sm_smmu_inv_cost(const struct sm_smmu *s, uint64_t pages);
 
 /* ---- atc.c ---- */
 
+int sm_smmu_atc_init(struct sm_smmu *s, const smmusim_config_t *cfg,
+		     struct sm_errbuf *eb);
 void sm_smmu_atc_inv(struct sm_smmu *s, const struct sm_smmu_cmd *c);
 void sm_smmu_atc_fini(struct sm_smmu *s);
 
