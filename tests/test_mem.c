@@ -79,7 +79,7 @@ static void test_physmem_new_validation(void **state)
 	assert_non_null(pm);
 	assert_int_equal(sm_physmem_base(pm), 0x80000000);
 	assert_int_equal(sm_physmem_size(pm), 64 * KiB);
-	assert_int_equal(sm_physmem_pages_in_use(pm), 0);
+	assert_int_equal(sm_physmem_usage(pm).in_use, 0);
 	sm_physmem_free(pm);
 }
 
@@ -120,19 +120,19 @@ static void test_physmem_lifo_reuse(void **state)
 	assert_int_equal(a, 0x40000000);
 	assert_int_equal(b, 0x40001000);
 	assert_int_equal(c, 0x40002000);
-	assert_int_equal(sm_physmem_pages_in_use(f->pm), 3);
+	assert_int_equal(sm_physmem_usage(f->pm).in_use, 3);
 
 	sm_physmem_free_page(f->pm, a);
 	sm_physmem_free_page(f->pm, c);
-	assert_int_equal(sm_physmem_pages_in_use(f->pm), 1);
+	assert_int_equal(sm_physmem_usage(f->pm).in_use, 1);
 	/* Most recently freed first, then the older one, then fresh. */
 	assert_int_equal(page_alloc(f->pm, SM_PAGE_DATA), c);
 	assert_int_equal(page_alloc(f->pm, SM_PAGE_DATA), a);
 	d = page_alloc(f->pm, SM_PAGE_DATA);
 	assert_int_equal(d, 0x40003000);
-	assert_int_equal(sm_physmem_pages_in_use(f->pm), 4);
-	assert_int_equal(sm_physmem_pages_peak(f->pm), 4);
-	assert_int_equal(sm_physmem_bad_frees(f->pm), 0);
+	assert_int_equal(sm_physmem_usage(f->pm).in_use, 4);
+	assert_int_equal(sm_physmem_usage(f->pm).peak, 4);
+	assert_int_equal(sm_physmem_usage(f->pm).bad_frees, 0);
 	fx_free(f);
 }
 
@@ -148,8 +148,8 @@ static void test_physmem_peak(void **state)
 	for (i = 0; i < 5; i++)
 		sm_physmem_free_page(f->pm, p[i]);
 	(void)page_alloc(f->pm, SM_PAGE_DATA);
-	assert_int_equal(sm_physmem_pages_in_use(f->pm), 1);
-	assert_int_equal(sm_physmem_pages_peak(f->pm), 5);
+	assert_int_equal(sm_physmem_usage(f->pm).in_use, 1);
+	assert_int_equal(sm_physmem_usage(f->pm).peak, 5);
 	fx_free(f);
 }
 
@@ -169,7 +169,7 @@ static void test_physmem_contig_alignment(void **state)
 	    0);
 	assert_int_equal(blk, 0x40200000);
 	assert_int_equal(blk & (2 * MiB - 1), 0);
-	assert_int_equal(sm_physmem_pages_in_use(f->pm), 513);
+	assert_int_equal(sm_physmem_usage(f->pm).in_use, 513);
 	for (i = 0; i < 512; i++)
 		assert_int_equal(sm_physmem_kind(f->pm, blk + i * 4 * KiB),
 				 SM_PAGE_DATA);
@@ -221,7 +221,7 @@ static void test_physmem_enomem(void **state)
 	assert_int_equal(pa, 0xdead);
 	/* The message says how much RAM is configured. */
 	assert_non_null(strstr(eb.msg, "16 KiB"));
-	assert_int_equal(sm_physmem_pages_in_use(f->pm), 4);
+	assert_int_equal(sm_physmem_usage(f->pm).in_use, 4);
 
 	/* A freed frame satisfies a single allocation again ... */
 	sm_physmem_free_page(f->pm, p[1]);
@@ -333,17 +333,17 @@ static void test_physmem_bad_frees(void **state)
 	a = page_alloc(f->pm, SM_PAGE_DATA);
 	b = page_alloc(f->pm, SM_PAGE_DATA);
 	sm_physmem_free_page(f->pm, a);
-	assert_int_equal(sm_physmem_bad_frees(f->pm), 0);
+	assert_int_equal(sm_physmem_usage(f->pm).bad_frees, 0);
 	sm_physmem_free_page(f->pm, a); /* double free */
-	assert_int_equal(sm_physmem_bad_frees(f->pm), 1);
+	assert_int_equal(sm_physmem_usage(f->pm).bad_frees, 1);
 	sm_physmem_free_page(f->pm, 0x0);		  /* below RAM */
 	sm_physmem_free_page(f->pm, 0x100000 + 64 * KiB); /* above RAM */
-	assert_int_equal(sm_physmem_bad_frees(f->pm), 3);
+	assert_int_equal(sm_physmem_usage(f->pm).bad_frees, 3);
 	sm_physmem_free_page(f->pm, b + 8); /* not a frame address */
-	assert_int_equal(sm_physmem_bad_frees(f->pm), 4);
+	assert_int_equal(sm_physmem_usage(f->pm).bad_frees, 4);
 	sm_physmem_free_page(f->pm, 0x100000 + 32 * KiB); /* never used */
-	assert_int_equal(sm_physmem_bad_frees(f->pm), 5);
-	assert_int_equal(sm_physmem_pages_in_use(f->pm), 1);
+	assert_int_equal(sm_physmem_usage(f->pm).bad_frees, 5);
+	assert_int_equal(sm_physmem_usage(f->pm).in_use, 1);
 	assert_int_equal(sm_physmem_kind(f->pm, b), SM_PAGE_DATA);
 	/* The double free did not put a twice on the free list. */
 	assert_int_equal(page_alloc(f->pm, SM_PAGE_DATA), a);
@@ -696,9 +696,9 @@ static void test_pgt_set_errors(void **state)
 			 0);
 	assert_int_equal(old, leaf(2 * GiB, 2, PTE_USER));
 	/* With the block gone, a page fits there (a new L3 table). */
-	in_use = sm_physmem_pages_in_use(t->pm);
+	in_use = sm_physmem_usage(t->pm).in_use;
 	set_ok(t, va2m + 0x3000, 3, leaf(pa, 3, PTE_USER));
-	assert_int_equal(sm_physmem_pages_in_use(t->pm), in_use + 1);
+	assert_int_equal(sm_physmem_usage(t->pm).in_use, in_use + 1);
 
 	/* Bad arguments. */
 	assert_int_equal(
@@ -897,26 +897,26 @@ static void test_free_tables(void **state)
 	assert_int_equal(
 	    sm_physmem_alloc_contig(t->pm, 512, 512, SM_PAGE_DATA, &blk, &eb),
 	    0);
-	before = sm_physmem_pages_in_use(t->pm); /* root + data */
+	before = sm_physmem_usage(t->pm).in_use; /* root + data */
 
 	/* Two pages in one L3 table: L1 + L2 + L3 = 3 tables. */
 	set_ok(t, 0x1000, 3, leaf(data[0], 3, PTE_USER));
 	set_ok(t, 0x2000, 3, leaf(data[1], 3, PTE_USER));
-	assert_int_equal(sm_physmem_pages_in_use(t->pm), before + 3);
+	assert_int_equal(sm_physmem_usage(t->pm).in_use, before + 3);
 	/* Another L0 slot: L1 + L2 + L3 = 3 more. */
 	set_ok(t, 512 * GiB, 3, leaf(data[2], 3, PTE_USER));
-	assert_int_equal(sm_physmem_pages_in_use(t->pm), before + 6);
+	assert_int_equal(sm_physmem_usage(t->pm).in_use, before + 6);
 	/* A 2 MiB block in a fresh L1 slot: one more L2 table. */
 	set_ok(t, 1 * GiB, 2, leaf(blk, 2, PTE_USER));
-	assert_int_equal(sm_physmem_pages_in_use(t->pm), before + 7);
+	assert_int_equal(sm_physmem_usage(t->pm).in_use, before + 7);
 	/* A 1 GiB block in the first L1 table: no new table. */
 	set_ok(t, 2 * GiB, 1, leaf(2 * GiB, 1, PTE_USER));
-	assert_int_equal(sm_physmem_pages_in_use(t->pm), before + 7);
+	assert_int_equal(sm_physmem_usage(t->pm).in_use, before + 7);
 
 	sm_pgt_free_tables(t->pm, t->root);
 	/* The 7 intermediate tables and the root are gone, data stays. */
-	assert_int_equal(sm_physmem_pages_in_use(t->pm), before - 1);
-	assert_int_equal(sm_physmem_bad_frees(t->pm), 0);
+	assert_int_equal(sm_physmem_usage(t->pm).in_use, before - 1);
+	assert_int_equal(sm_physmem_usage(t->pm).bad_frees, 0);
 	assert_int_equal(sm_physmem_kind(t->pm, t->root), SM_PAGE_FREE);
 	for (i = 0; i < 3; i++)
 		assert_int_equal(sm_physmem_kind(t->pm, data[i]), SM_PAGE_DATA);
@@ -927,7 +927,7 @@ static void test_free_tables(void **state)
 	/* Freeing a data page as a root does nothing. */
 	sm_pgt_free_tables(t->pm, data[0]);
 	assert_int_equal(sm_physmem_kind(t->pm, data[0]), SM_PAGE_DATA);
-	assert_int_equal(sm_physmem_bad_frees(t->pm), 0);
+	assert_int_equal(sm_physmem_usage(t->pm).bad_frees, 0);
 
 	/* A new root is a zeroed table frame again. */
 	assert_int_equal(sm_pgt_new_root(t->pm, &t->root, &eb), 0);

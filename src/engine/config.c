@@ -155,6 +155,19 @@ int smmusim_config_copy(smmusim_config_t *dst, const smmusim_config_t *src)
 	return 0;
 }
 
+/* A value its key does not take: "KEY: 'VALUE' WHY (allowed: ...HINT)",
+ * the value unquoted where it parsed (out of range). */
+static int reject(smmusim_config_t *cfg, int code, const struct key_def *k,
+		  const char *value, bool quote, const char *why,
+		  const char *hint)
+{
+	const char *q = quote ? "'" : "";
+	char allowed[160];
+	allowed_text(k, allowed, sizeof(allowed));
+	return sm_err(&cfg->err, code, "%s: %s%s%s %s (allowed: %s%s)", k->name,
+		      q, value, q, why, allowed, hint);
+}
+
 static int set_n(smmusim_config_t *cfg, const char *key, size_t klen,
 		 const char *value)
 {
@@ -165,8 +178,6 @@ static int set_n(smmusim_config_t *cfg, const char *key, size_t klen,
 			      "--list shows them all)",
 			      (int)klen, key);
 	const struct key_def *k = &keys[id];
-	char allowed[160];
-	allowed_text(k, allowed, sizeof(allowed));
 	size_t vlen = strlen(value);
 	uint64_t v = 0;
 
@@ -174,9 +185,8 @@ static int set_n(smmusim_config_t *cfg, const char *key, size_t klen,
 	case SMMUSIM_KEY_BOOL: {
 		int b = sm_parse_bool(value, vlen);
 		if (b < 0)
-			return sm_err(&cfg->err, SMMUSIM_EINVAL,
-				      "%s: '%s' is not a boolean (allowed: %s)",
-				      k->name, value, allowed);
+			return reject(cfg, SMMUSIM_EINVAL, k, value, true,
+				      "is not a boolean", "");
 		v = (uint64_t)b;
 		break;
 	}
@@ -184,27 +194,22 @@ static int set_n(smmusim_config_t *cfg, const char *key, size_t klen,
 		enum sm_parse_status st =
 		    sm_parse_u64(value, vlen, true, &v, NULL);
 		if (st == SM_PARSE_OVERFLOW)
-			return sm_err(&cfg->err, SMMUSIM_ERANGE,
-				      "%s: '%s' does not fit in 64 bits "
-				      "(allowed: %s)",
-				      k->name, value, allowed);
+			return reject(cfg, SMMUSIM_ERANGE, k, value, true,
+				      "does not fit in 64 bits", "");
 		if (st != SM_PARSE_OK)
-			return sm_err(&cfg->err, SMMUSIM_EINVAL,
-				      "%s: '%s' is not a number (allowed: %s; "
-				      "decimal or 0x hex, K/M/G suffix)",
-				      k->name, value, allowed);
+			return reject(cfg, SMMUSIM_EINVAL, k, value, true,
+				      "is not a number",
+				      "; decimal or 0x hex, K/M/G suffix");
 		if (v < k->min || v > k->max)
-			return sm_err(&cfg->err, SMMUSIM_ERANGE,
-				      "%s: %s is out of range (allowed: %s)",
-				      k->name, value, allowed);
+			return reject(cfg, SMMUSIM_ERANGE, k, value, false,
+				      "is out of range", "");
 		break;
 	}
 	case SMMUSIM_KEY_ENUM: {
 		int idx = enum_index(k->words, value, vlen);
 		if (idx < 0)
-			return sm_err(&cfg->err, SMMUSIM_EINVAL,
-				      "%s: '%s' is not allowed (allowed: %s)",
-				      k->name, value, allowed);
+			return reject(cfg, SMMUSIM_EINVAL, k, value, true,
+				      "is not allowed", "");
 		v = (uint64_t)idx;
 		break;
 	}

@@ -259,22 +259,14 @@ uint64_t sm_cpu_dsb_ishst(struct sm_cpu *cpu, unsigned pe, uint64_t now)
 	return now + cpu->lat_dsb;
 }
 
-static enum sm_xlate_outcome walk_outcome(enum sm_walk_fault f)
-{
-	switch (f) {
-	case SM_WALK_OK:
-		return SM_XLATE_OK;
-	case SM_WALK_FAULT_TRANSLATION:
-		return SM_XLATE_FAULT_TRANSLATION;
-	case SM_WALK_FAULT_ACCESS_FLAG:
-		return SM_XLATE_FAULT_ACCESS_FLAG;
-	case SM_WALK_FAULT_ADDR_SIZE:
-		return SM_XLATE_FAULT_ADDR_SIZE;
-	case SM_WALK_FAULT_STAGE2: /* no stage 2 on the CPU side */
-		break;
-	}
-	return SM_XLATE_FAULT_TRANSLATION;
-}
+/* What each walk fault reports (a PE's walk has no stage 2). */
+static const enum sm_xlate_outcome walk_outcome[] = {
+    [SM_WALK_OK] = SM_XLATE_OK,
+    [SM_WALK_FAULT_TRANSLATION] = SM_XLATE_FAULT_TRANSLATION,
+    [SM_WALK_FAULT_ACCESS_FLAG] = SM_XLATE_FAULT_ACCESS_FLAG,
+    [SM_WALK_FAULT_ADDR_SIZE] = SM_XLATE_FAULT_ADDR_SIZE,
+    [SM_WALK_FAULT_STAGE2] = SM_XLATE_FAULT_TRANSLATION,
+};
 
 static void count_fault(struct sm_cpu *cpu, enum sm_xlate_outcome o)
 {
@@ -320,16 +312,11 @@ void sm_cpu_access_kind(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
 	unsigned need = acc == SMMUSIM_ACC_WRITE  ? SMMUSIM_PROT_W
 			: acc == SMMUSIM_ACC_EXEC ? SMMUSIM_PROT_X
 						  : SMMUSIM_PROT_R;
-	struct sm_xlate_report r = {
-	    .agent_kind = SMMUSIM_AGENT_CPU,
-	    .cpu = pe,
-	    .tag = tag,
-	    .cycle = now,
-	    .root = root,
-	    .asid = asid,
-	    .va = va,
-	    .write = acc == SMMUSIM_ACC_WRITE,
-	};
+	struct sm_xlate_report r = sm_xlate_report_start(
+	    SMMUSIM_AGENT_CPU, va, acc == SMMUSIM_ACC_WRITE, now, tag);
+	r.cpu = pe;
+	r.root = root;
+	r.asid = asid;
 	uint64_t t = now + cpu->lat_l1;
 
 	*out = (struct sm_cpu_access){0};
@@ -370,7 +357,7 @@ void sm_cpu_access_kind(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
 	} else {
 		struct sm_walk w;
 		walk(cpu, p, asid, root, va, &t, &w);
-		r.outcome = walk_outcome(w.fault);
+		r.outcome = walk_outcome[w.fault];
 		if (w.fault == SM_WALK_OK) {
 			struct sm_tc_entry ne =
 			    sm_xlate_entry(&w, va, root, asid, 0);

@@ -144,9 +144,7 @@ static inline bool sm_cpu_has_tlbirange(const struct sm_cpu *cpu)
 }
 /* Each PE's TLBs that hold leaf translations: L1 I, L1 D, main TLB. */
 static inline void sm_cpu_for_each_tlb(const struct sm_cpu *cpu,
-				       void (*fn)(void *ctx,
-						  const struct sm_tcache *tc),
-				       void *ctx)
+				       sm_tc_visit_fn fn, void *ctx)
 {
 	for (unsigned i = 0; i < cpu->n; i++) {
 		fn(ctx, &cpu->pe[i].l1i);

@@ -43,6 +43,20 @@ struct sm_xlate_report {
 	unsigned entry_perm;
 };
 
+/* What every agent's report starts with: the access (trace line `tag`) at
+ * cycle `now`.  The agent adds who it is (cpu, or sid and ssid) and what it
+ * found. */
+static inline struct sm_xlate_report
+sm_xlate_report_start(enum smmusim_agent_kind kind, uint64_t va, bool write,
+		      uint64_t now, uint32_t tag)
+{
+	return (struct sm_xlate_report){.agent_kind = kind,
+					.tag = tag,
+					.cycle = now,
+					.va = va,
+					.write = write};
+}
+
 struct sm_xlate_observer {
 	void (*report)(void *ctx, const struct sm_xlate_report *r);
 	void *ctx;

@@ -413,17 +413,8 @@ uint64_t sm_physmem_size(const struct sm_physmem *pm)
 	return pm->size;
 }
 
-uint64_t sm_physmem_pages_in_use(const struct sm_physmem *pm)
+struct sm_physmem_usage sm_physmem_usage(const struct sm_physmem *pm)
 {
-	return pm->in_use;
-}
-
-uint64_t sm_physmem_pages_peak(const struct sm_physmem *pm)
-{
-	return pm->peak;
-}
-
-uint64_t sm_physmem_bad_frees(const struct sm_physmem *pm)
-{
-	return pm->bad_frees;
+	return (struct sm_physmem_usage){
+	    .in_use = pm->in_use, .peak = pm->peak, .bad_frees = pm->bad_frees};
 }

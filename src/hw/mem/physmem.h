@@ -69,8 +69,13 @@ bool sm_physmem_lost_write(const struct sm_physmem *pm);
 
 uint64_t sm_physmem_base(const struct sm_physmem *pm);
 uint64_t sm_physmem_size(const struct sm_physmem *pm);
-uint64_t sm_physmem_pages_in_use(const struct sm_physmem *pm);
-uint64_t sm_physmem_pages_peak(const struct sm_physmem *pm);
-uint64_t sm_physmem_bad_frees(const struct sm_physmem *pm);
+
+/* The allocator's page accounting. */
+struct sm_physmem_usage {
+	uint64_t in_use;    /* frames allocated now */
+	uint64_t peak;	    /* the most ever allocated at once */
+	uint64_t bad_frees; /* frees ignored (see sm_physmem_free_page) */
+};
+struct sm_physmem_usage sm_physmem_usage(const struct sm_physmem *pm);
 
 #endif

@@ -77,6 +77,10 @@ struct sm_tcache {
 	uint64_t flushes;   /* SM_TC_FLUSHALL: times a full cache was emptied */
 };
 
+/* Called once for each cache of a model (sm_cpu_for_each_tlb,
+ * sm_smmu_for_each_tlb): the end-of-run oracle scan. */
+typedef void (*sm_tc_visit_fn)(void *ctx, const struct sm_tcache *tc);
+
 static inline uint64_t sm_tc_size(const struct sm_tc_entry *t)
 {
 	return sm_level_size(t->level);

@@ -21,8 +21,28 @@
 
 #include "arch/smmu_regs.h"
 #include "base/alloc.h"
+#include "engine/config.h"
 #include "hw/mem/xlate.h"
 #include "hw/smmu/smmu_internal.h"
+
+/* The ATS settings (dev.ats, dev.atc.*, dev.lat.ats, dev.lat.atc_hit).  A
+ * device's ATC is made at its first access that uses ATS. */
+int sm_smmu_atc_init(struct sm_smmu *s, const smmusim_config_t *cfg,
+		     struct sm_errbuf *eb)
+{
+	s->ats = sm_cfg_bool(cfg, SM_K_DEV_ATS);
+	s->atc_entries = sm_cfg_u64(cfg, SM_K_DEV_ATC_ENTRIES);
+	s->atc_ways = sm_cfg_u64(cfg, SM_K_DEV_ATC_WAYS);
+	s->lat_ats = sm_cfg_u64(cfg, SM_K_DEV_LAT_ATS);
+	s->lat_atc = sm_cfg_u64(cfg, SM_K_DEV_LAT_ATC_HIT);
+	if (s->ats && s->atc_entries % s->atc_ways)
+		return sm_err(eb, SMMUSIM_ERANGE,
+			      "dev.atc.entries: %llu is not a multiple of "
+			      "dev.atc.ways (%llu)",
+			      (unsigned long long)s->atc_entries,
+			      (unsigned long long)s->atc_ways);
+	return 0;
+}
 
 static struct sm_tcache *atc_of(struct sm_smmu *s, uint32_t sid, bool create)
 {
@@ -167,9 +187,7 @@ void sm_smmu_atc_inv(struct sm_smmu *s, const struct sm_smmu_cmd *cmd)
 	SM_ADD(s->ctr, SMMU_ATC_INVALIDATED, sm_tc_inv_if(atc, atc_match, &c));
 }
 
-void sm_smmu_atc_for_each(const struct sm_smmu *s,
-			  void (*fn)(void *ctx, const struct sm_tcache *tc),
-			  void *ctx)
+void sm_smmu_atc_for_each(const struct sm_smmu *s, sm_tc_visit_fn fn, void *ctx)
 {
 	for (uint32_t i = 0; s->atc && i < s->atc_slots; i++)
 		if (s->atc[i])

@@ -96,30 +96,29 @@ static enum sm_smmu_event fetch_ste(struct sm_smmu *s, uint32_t sid,
 	return ste[0] & STRTAB_STE_0_V ? SM_EVT_NONE : SM_EVT_C_BAD_STE;
 }
 
+/* STE.Config (spec 5.2, STE word 0 bits [3:1]): what each value does.
+ * 0b001 to 0b011 are reserved and leave every flag clear. */
+static const struct {
+	bool abort, bypass, s1, s2;
+} ste_cfg[8] = {
+    [STRTAB_STE_0_CFG_ABORT] = {.abort = true},
+    [STRTAB_STE_0_CFG_BYPASS] = {.bypass = true},
+    [STRTAB_STE_0_CFG_S1_TRANS] = {.s1 = true},
+    [STRTAB_STE_0_CFG_S2_TRANS] = {.s2 = true},
+    [STRTAB_STE_0_CFG_NESTED] = {.s1 = true, .s2 = true},
+};
+
 /* STE.Config: the stages that translate.  False when the stream does not
  * translate: abort, bypass, or a reserved Config (C_BAD_STE). */
 static bool ste_config(struct sm_smmu_ctx *c, const uint64_t *ste)
 {
-	switch (sm_field_get(STRTAB_STE_0_CFG, ste[0])) {
-	case STRTAB_STE_0_CFG_ABORT:
-		c->abort = true;
-		break;
-	case STRTAB_STE_0_CFG_BYPASS:
-		c->bypass = true;
-		break;
-	case STRTAB_STE_0_CFG_S1_TRANS:
-		c->s1 = true;
-		break;
-	case STRTAB_STE_0_CFG_S2_TRANS:
-		c->s2 = true;
-		break;
-	case STRTAB_STE_0_CFG_NESTED:
-		c->s1 = c->s2 = true;
-		break;
-	default:
+	unsigned cfg = (unsigned)sm_field_get(STRTAB_STE_0_CFG, ste[0]);
+	c->abort = ste_cfg[cfg].abort;
+	c->bypass = ste_cfg[cfg].bypass;
+	c->s1 = ste_cfg[cfg].s1;
+	c->s2 = ste_cfg[cfg].s2;
+	if (!(c->abort || c->bypass || c->s1 || c->s2))
 		c->error = SM_EVT_C_BAD_STE; /* reserved Config */
-		break;
-	}
 	return c->s1 || c->s2;
 }
 

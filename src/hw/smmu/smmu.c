@@ -43,11 +43,6 @@ static void read_config(struct sm_smmu *s, const smmusim_config_t *cfg)
 	s->lat_mem = sm_cfg_u64(cfg, SM_K_MEM_LATENCY);
 	s->neg_cache =
 	    sm_cfg_bool(cfg, SM_K_SMMU_IOTLB_CACHE_TRANSLATION_FAULTS);
-	s->ats = sm_cfg_bool(cfg, SM_K_DEV_ATS);
-	s->atc_entries = sm_cfg_u64(cfg, SM_K_DEV_ATC_ENTRIES);
-	s->atc_ways = sm_cfg_u64(cfg, SM_K_DEV_ATC_WAYS);
-	s->lat_ats = sm_cfg_u64(cfg, SM_K_DEV_LAT_ATS);
-	s->lat_atc = sm_cfg_u64(cfg, SM_K_DEV_LAT_ATC_HIT);
 	s->lat_utlb = sm_cfg_u64(cfg, SM_K_SMMU_LAT_UTLB_HIT);
 	s->lat_wc = sm_cfg_u64(cfg, SM_K_SMMU_LAT_WALKCACHE);
 	s->nslots = (unsigned)sm_cfg_u64(cfg, SM_K_SMMU_XLATE_SLOTS);
@@ -72,7 +67,8 @@ static int optional_tc(struct sm_tcache *tc, bool *has,
 	return 0;
 }
 
-/* The configuration cache, the IOTLB, the micro-TLB and the walk cache. */
+/* The configuration cache, the IOTLB, the ATCs' settings, the micro-TLB
+ * and the walk cache. */
 static int init_caches(struct sm_smmu *s, const struct smmusim_allocator *a,
 		       const smmusim_config_t *cfg, struct sm_rng *rng,
 		       struct sm_errbuf *eb)
@@ -100,12 +96,8 @@ static int init_caches(struct sm_smmu *s, const struct smmusim_allocator *a,
 		(enum sm_tc_repl)sm_cfg_enum(cfg, SM_K_SMMU_IOTLB_REPL),
 		rng) < 0)
 		return sm_err(eb, SMMUSIM_ENOMEM, "smmu.iotlb: out of memory");
-	if (s->ats && s->atc_entries % s->atc_ways)
-		return sm_err(eb, SMMUSIM_ERANGE,
-			      "dev.atc.entries: %llu is not a multiple of "
-			      "dev.atc.ways (%llu)",
-			      (unsigned long long)s->atc_entries,
-			      (unsigned long long)s->atc_ways);
+	if ((rc = sm_smmu_atc_init(s, cfg, eb)) < 0)
+		return rc;
 	rc = optional_tc(&s->utlb, &s->has_utlb, a, cfg, SM_K_SMMU_UTLB_ENTRIES,
 			 SM_K_SMMU_UTLB_WAYS,
 			 "smmu.utlb.entries/smmu.utlb.ways", eb);

@@ -230,8 +230,7 @@ void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 			   struct sm_smmu_xlate *out);
 /* Is the stalled transaction (sid, stag) still held? */
 bool sm_smmu_stall_held(const struct sm_smmu *s, uint32_t sid, uint16_t stag);
-void sm_smmu_atc_for_each(const struct sm_smmu *s,
-			  void (*fn)(void *ctx, const struct sm_tcache *tc),
+void sm_smmu_atc_for_each(const struct sm_smmu *s, sm_tc_visit_fn fn,
 			  void *ctx);
 /* CMD_ATC_INV for [iova, iova + size) of (sid, ssid); size 0 = all
  * (arm_smmu_atc_inv_to_cmd's aligned power-of-two span). */
@@ -249,9 +248,7 @@ static inline bool sm_smmu_has_btm(const struct sm_smmu *s)
 }
 /* The TLBs that hold leaf translations: IOTLB, micro-TLB, then each ATC. */
 static inline void sm_smmu_for_each_tlb(const struct sm_smmu *s,
-					void (*fn)(void *ctx,
-						   const struct sm_tcache *tc),
-					void *ctx)
+					sm_tc_visit_fn fn, void *ctx)
 {
 	fn(ctx, &s->iotlb);
 	if (s->has_utlb)

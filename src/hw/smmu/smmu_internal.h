@@ -71,6 +71,8 @@ uint64_t sm_smmu_inv_cost(const struct sm_smmu *s, uint64_t pages);
 
 /* ---- atc.c ---- */
 
+int sm_smmu_atc_init(struct sm_smmu *s, const smmusim_config_t *cfg,
+		     struct sm_errbuf *eb);
 void sm_smmu_atc_inv(struct sm_smmu *s, const struct sm_smmu_cmd *c);
 void sm_smmu_atc_fini(struct sm_smmu *s);
 
@@ -79,13 +81,11 @@ static inline struct sm_xlate_report
 sm_smmu_device_report(uint32_t sid, uint32_t ssid, uint64_t va, bool write,
 		      uint64_t now, uint32_t tag)
 {
-	return (struct sm_xlate_report){.agent_kind = SMMUSIM_AGENT_DEVICE,
-					.sid = sid,
-					.ssid = ssid,
-					.tag = tag,
-					.cycle = now,
-					.va = va,
-					.write = write};
+	struct sm_xlate_report r =
+	    sm_xlate_report_start(SMMUSIM_AGENT_DEVICE, va, write, now, tag);
+	r.sid = sid;
+	r.ssid = ssid;
+	return r;
 }
 
 /* The regime the oracle judges a cached translation against (what the
