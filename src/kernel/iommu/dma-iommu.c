@@ -35,10 +35,11 @@
  *   unmap until the flush that covers it completes.
  *
  * The timer is an engine event at the cycle of the jiffy boundary where it
- * expires: jiffies count policy.dma.hz ticks a second from cycle 0 at
- * sim.clock_hz cycles a second; a timer armed at jiffy j for n jiffies
- * fires at the first cycle of jiffy j + n.  It fires whether or not a
- * later trace event comes (the end of the run runs it too).
+ * runs: jiffies count policy.dma.hz ticks a second from cycle 0 at
+ * sim.clock_hz cycles a second; a timer armed in jiffy j for n jiffies
+ * runs at the first cycle of jiffy j + n + 1 (the timer wheel's round-up).  It
+ * fires whether or not a later trace event comes (the end of the run runs it
+ * too).
  *
  * policy.dma.fq=single is the single queue Linux 6.7 added for IOMMUs
  * that ask for it (iommu_dma_init_fq_single, IOVA_SINGLE_FQ_SIZE 32768,
@@ -339,13 +340,17 @@ static int fq_timer_fire(void *ctx, uint64_t arg)
 }
 
 /* mod_timer(jiffies + timeout): the cycle of the jiffy boundary at which
- * it expires. */
+ * it runs.  The timer wheel files a level-0 timer one bucket later than
+ * its expiry so that it never fires early (kernel/time/timer.c
+ * calc_index, "Round up with level granularity", since 4.8's
+ * non-cascading wheel): armed in jiffy j for n jiffies, it runs when
+ * jiffy j + n + 1 begins (10 ms at HZ 250: 12 to 16 ms later). */
 static int fq_timer_arm(struct sm_dma_cookie *c, uint64_t t)
 {
 	struct sm_os *os = c->os;
 	const struct sm_dma_state *s = &os->dma;
 	unsigned __int128 j = (unsigned __int128)t * s->hz / s->clock_hz;
-	j += s->timeout_jiffies;
+	j += s->timeout_jiffies + 1;
 	unsigned __int128 at = (j * s->clock_hz + s->hz - 1) / s->hz;
 	if (at > SM_CYCLE_MAX)
 		return sm_err(os->eb, SMMUSIM_ERANGE,
