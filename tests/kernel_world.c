@@ -122,6 +122,7 @@ static void build(struct kworld *k)
 	k->os_ok = true; /* fini copes with a partial init */
 	if (rc)
 		fail_msg("sm_os_init: %d %s", rc, k->eb.msg);
+	k->os.eng = &k->eng;
 	k->now = t; /* the driver's probe */
 }
 

@@ -341,7 +341,7 @@ static void test_event_errors(void **state)
 		  "unknown event 'foo' (known events: mm_create, mmap, "
 		  "munmap, mprotect, mm_exit, bind, unbind, dev_access, "
 		  "cpu_access, touch, madvise, reclaim, tlbi, dsb, "
-		  "domain_create, attach, iommu_map, iommu_unmap, cmd)");
+		  "domain_create, attach, iommu_map, iommu_unmap, cmd, dma_map, dma_unmap)");
 	PARSE_ERR(HDR "  +5 MMAP mm=1\n", "t:2:6: ", "unknown event 'MMAP'");
 	/* unknown key for this event, listing the allowed keys */
 	PARSE_ERR(HDR "mmap mm=1 va=0 len=1 prot=r sid=1\n", "t:2:29: ",

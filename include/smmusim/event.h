@@ -42,7 +42,9 @@ extern "C" {
 	X(ATTACH, "attach")                                                    \
 	X(IOMMU_MAP, "iommu_map")                                              \
 	X(IOMMU_UNMAP, "iommu_unmap")                                          \
-	X(CMD, "cmd")
+	X(CMD, "cmd")                                                          \
+	X(DMA_MAP, "dma_map")                                                  \
+	X(DMA_UNMAP, "dma_unmap")
 
 enum smmusim_event_type {
 #define SMMUSIM_EV_ENUM_(name, kw) SMMUSIM_EV_##name,

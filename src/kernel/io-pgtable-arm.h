@@ -21,4 +21,15 @@ int sm_drv_iommu_map(struct sm_os *os, uint32_t dom, uint64_t va, uint64_t len,
 int sm_drv_iommu_unmap(struct sm_os *os, uint32_t dom, uint64_t va,
 		       uint64_t len, uint64_t *t);
 
+/* The DMA API's unmap (dma-iommu.c): sm_drv_iommu_unmap's checks and leaf
+ * clearing, with fn called after each valid leaf is cleared, with its va
+ * and size (io_pgtable_tlb_add_page -> the iotlb gather), and no oracle
+ * window (the caller opens its own).  A negative return of fn stops the
+ * walk and is returned. */
+typedef int (*sm_unmap_leaf_fn)(void *ctx, uint64_t va, uint64_t size,
+				uint64_t *t);
+int sm_io_pgtable_unmap(struct sm_os *os, uint32_t dom, uint64_t va,
+			uint64_t len, sm_unmap_leaf_fn fn, void *ctx,
+			uint64_t *t);
+
 #endif

@@ -18,13 +18,15 @@ int sm_os_init(struct sm_os *os, const struct smmusim_allocator *a,
 	if ((rc = sm_asid_init(os, cfg)) < 0 ||
 	    (rc = sm_mn_init(os, cfg, st)) < 0 ||
 	    (rc = sm_tlbflush_init(os, cfg, st)) < 0 ||
-	    (rc = sm_mm_init(os, cfg, st)) < 0)
+	    (rc = sm_mm_init(os, cfg, st)) < 0 ||
+	    (rc = sm_dma_init(os, cfg, st)) < 0)
 		return rc;
 	return sm_drv_init(os, cfg, st, t);
 }
 
 void sm_os_fini(struct sm_os *os)
 {
+	sm_dma_fini(os);
 	sm_drv_fini(os);
 	sm_mm_fini(os);
 	sm_asid_fini(os);

@@ -22,6 +22,7 @@
  *   mmu_context.h     asm/mmu_context.h            arm64/context.c
  *   tlbflush.h        asm/tlbflush.h               arm64/tlbflush.c
  *   io-pgtable-arm.h  linux/iommu.h, io-pgtable.h  iommu/io-pgtable-arm.c
+ *   dma-iommu.h       linux/dma-iommu.h            iommu/dma-iommu.c
  *   arm-smmu-v3.h     arm-smmu-v3/arm-smmu-v3.h    iommu/arm-smmu-v3/
  *
  * Headers here never include the code's folders, and each folder's private
@@ -40,11 +41,13 @@
 #include <smmusim/event.h>
 
 #include "base/errbuf.h"
+#include "engine/engine.h"
 #include "engine/stats.h"
 #include "hw/cpu/cpu.h"
 #include "hw/mem/physmem.h"
 #include "hw/smmu/smmu.h"
 #include "kernel/arm-smmu-v3.h"
+#include "kernel/dma-iommu.h"
 #include "kernel/io-pgtable-arm.h"
 #include "kernel/mm.h"
 #include "kernel/mmu_context.h"
@@ -75,6 +78,10 @@ struct sm_os {
 	struct sm_asid_state asid; /* arm64/context.c */
 	struct sm_tlb_state tlb;   /* arm64/tlbflush.c */
 	struct sm_smmu_drv drv;	   /* iommu/arm-smmu-v3/ */
+	struct sm_dma_state dma;   /* iommu/dma-iommu.c */
+	/* The clock's event queue, for the kernel's timers (the DMA flush
+	 * queue's); set by whoever runs the clock, NULL: no timers. */
+	struct sm_engine *eng;
 };
 
 int sm_os_init(struct sm_os *os, const struct smmusim_allocator *a,

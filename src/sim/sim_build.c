@@ -133,6 +133,7 @@ static int boot_kernel(struct smmusim *s)
 	s->os_ok = true; /* fini copes with a partial init */
 	if (rc < 0)
 		return rc;
+	s->os.eng = &s->eng;
 	s->os.hooks = (struct sm_os_hooks){sm_oracle_window_open,
 					   sm_oracle_window_close, &s->oracle};
 	/* Driver probe ran at cycle 0; the trace starts when it is done. */

@@ -2,11 +2,13 @@
 /*
  * Dispatch: one handler per event type (include/smmusim/event.h), each
  * calling the model that executes it -- the kernel model for system calls,
- * the SVA and DMA API, the CPU for raw TLBIs, DSBs and user accesses, the
- * driver's command queue for a raw SMMU command, the devices for a DMA
- * access.  A handler advances *t to when the event has finished.  All but a
- * device access finish inside the call; a device access finishes when the
- * device says so (sm_device_ops.done), possibly many engine events later.
+ * SVA, raw iommu_map/unmap and the DMA API (dma_map/unmap: the unmap's
+ * invalidation is the kernel's policy.dma.* choice), the CPU for raw TLBIs,
+ * DSBs and user accesses, the driver's command queue for a raw SMMU command,
+ * the devices for a DMA access.  A handler advances *t to when the event has
+ * finished.  All but a device access finish inside the call; a device access
+ * finishes when the device says so (sm_device_ops.done), possibly many engine
+ * events later.
  */
 #include "sim/sim_internal.h"
 
@@ -137,6 +139,25 @@ static int ev_iommu_unmap(struct smmusim *s, const struct smmusim_event *ev,
 	return sm_drv_iommu_unmap(&s->os, ev->dom, ev->va, ev->len, t);
 }
 
+static int ev_dma_map(struct smmusim *s, const struct smmusim_event *ev,
+		      uint64_t *t)
+{
+	int rc = sm_sim_check_cpu(s, ev->cpu);
+	if (rc < 0)
+		return rc;
+	return sm_dma_map(&s->os, ev->dom, ev->va, ev->len, ev->pa, ev->prot,
+			  t);
+}
+
+static int ev_dma_unmap(struct smmusim *s, const struct smmusim_event *ev,
+			uint64_t *t)
+{
+	int rc = sm_sim_check_cpu(s, ev->cpu);
+	if (rc < 0)
+		return rc;
+	return sm_dma_unmap(&s->os, ev->dom, ev->va, ev->len, ev->cpu, t);
+}
+
 static int ev_cmd(struct smmusim *s, const struct smmusim_event *ev,
 		  uint64_t *t)
 {
@@ -170,6 +191,8 @@ static const struct {
     [SMMUSIM_EV_IOMMU_MAP] = {ev_iommu_map, false},
     [SMMUSIM_EV_IOMMU_UNMAP] = {ev_iommu_unmap, false},
     [SMMUSIM_EV_CMD] = {ev_cmd, false},
+    [SMMUSIM_EV_DMA_MAP] = {ev_dma_map, false},
+    [SMMUSIM_EV_DMA_UNMAP] = {ev_dma_unmap, false},
 };
 
 int sm_sim_dispatch(struct smmusim *s, const struct smmusim_event *ev,

@@ -186,6 +186,9 @@ static const struct sm_trace_event_def event_defs[] = {
     {SMMUSIM_EV_IOMMU_MAP, {REQ(DOM), REQ(VA), REQ(LEN), OPT(PA), OPT(IOPROT)}},
     {SMMUSIM_EV_IOMMU_UNMAP, {REQ(DOM), REQ(VA), REQ(LEN)}},
     {SMMUSIM_EV_CMD, CMD_KEYS},
+    {SMMUSIM_EV_DMA_MAP,
+     {REQ(DOM), REQ(VA), REQ(LEN), OPT(PA), OPT(IOPROT), OPT(CPU)}},
+    {SMMUSIM_EV_DMA_UNMAP, {REQ(DOM), REQ(VA), REQ(LEN), OPT(CPU)}},
 };
 
 #undef REQ

@@ -225,3 +225,54 @@ int sm_drv_iommu_unmap(struct sm_os *os, uint32_t dom, uint64_t va,
 	/* The window stays open until a CMD_SYNC completes. */
 	return sm_drv_dma_window_add(os, dm->pgd, va, end, *t);
 }
+
+/* ---- the DMA API's unmap (dma-iommu.c): leaves into an iotlb gather ---- */
+
+struct gather_walk {
+	struct unmap_walk w;
+	sm_unmap_leaf_fn fn;
+	void *ctx;
+	uint64_t *t;
+};
+
+/* __arm_lpae_unmap: clear the leaf, then io_pgtable_tlb_add_page (the
+ * driver's arm_smmu_tlb_inv_page_nosync, iommu_iotlb_gather_add_page). */
+static int gather_clear_leaf(void *ctx, uint64_t va, int level, uint64_t desc,
+			     uint64_t desc_pa)
+{
+	struct gather_walk *g = ctx;
+	if (!(desc & PTE_VALID))
+		return 0;
+	sm_physmem_write64(g->w.os->pm, desc_pa, 0);
+	g->w.cleared++;
+	*g->t += g->w.os->mm.lat_pte;
+	int rc = g->fn(g->ctx, va, sm_level_size(level), g->t);
+	return rc < 0 ? rc : 0;
+}
+
+int sm_io_pgtable_unmap(struct sm_os *os, uint32_t dom, uint64_t va,
+			uint64_t len, sm_unmap_leaf_fn fn, void *ctx,
+			uint64_t *t)
+{
+	struct sm_domain *dm;
+	uint64_t end;
+	int rc;
+	if ((rc = sm_drv_need_domain(os, dom, &dm)) < 0 ||
+	    (rc = check_iova(os, va, len, &end)) < 0)
+		return rc;
+	struct gather_walk g = {.w = {.os = os, .va = va, .end = end},
+				.fn = fn,
+				.ctx = ctx,
+				.t = t};
+	if (sm_pgt_for_each_leaf(os->pm, dm->pgd, va, end, unmap_check_leaf,
+				 &g.w))
+		return sm_err(os->eb, SMMUSIM_EINVAL,
+			      "[0x%" PRIx64 ", 0x%" PRIx64
+			      ") unmaps part of the %s block at 0x%" PRIx64
+			      " (splitting blocks is not modelled)",
+			      va, end, g.w.block_level == 1 ? "1 GiB" : "2 MiB",
+			      g.w.block);
+	rc = sm_pgt_for_each_leaf(os->pm, dm->pgd, va, end, gather_clear_leaf,
+				  &g);
+	return rc < 0 ? rc : 0;
+}
