@@ -1,85 +1,155 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * smmusim import qemu LOG -o TRACE: the library's importer of QEMU 7.2
- * SMMUv3 trace logs (include/smmusim/import.h), and its summary on stderr.
+ * smmusim import qemu LOG -o TRACE and smmusim import ftrace FILE -o TRACE
+ * [--clock-hz N] [--sid DEVICE=SID]... [--dma-device DEVICE]
+ * [--qemu-log LOG]: the library's importers (include/smmusim/import.h),
+ * and their summaries on stderr.
  */
+#include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
-/*
- * smmusim import qemu LOG -o TRACE.  Its own small parser: -o names the
- * output here, not a KEY=VALUE setting as for replay.
- */
-int cmd_import(int argc, char **argv)
+#define MAX_SIDS 64
+
+struct import_args {
+	const char *args[3];
+	size_t n_args;
+	const char *out_path;
+	const char *clock_hz, *dma_device, *qemu_log;
+	struct smmusim_import_sid sids[MAX_SIDS];
+	char *sid_names[MAX_SIDS];
+	size_t n_sids;
+	bool ftrace_opts; /* an option only `import ftrace` takes */
+};
+
+/* A decimal or 0x hex number within max, or false. */
+static bool parse_num(const char *s, uint64_t max, uint64_t *v)
 {
-	struct smmusim_import_stats st;
-	const char *args[3] = {NULL, NULL, NULL};
-	const char *out_path = NULL;
-	char msg[512];
-	size_t n_args = 0;
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return !errno && !*end && *v <= max;
+}
+
+/* --sid DEVICE=SID */
+static int add_sid(struct import_args *ia, const char *v)
+{
+	const char *eq = strrchr(v, '=');
+	uint64_t sid;
+	char *name;
+
+	if (!eq || eq == v || !parse_num(eq + 1, UINT32_MAX, &sid))
+		return fail("import ftrace: --sid '%s': expected DEVICE=SID, "
+			    "SID 0..0xffffffff (e.g. 0000:00:02.0=0x10)",
+			    v);
+	if (ia->n_sids == MAX_SIDS)
+		return fail("import ftrace: at most %d --sid options",
+			    MAX_SIDS);
+	name = strndup(v, (size_t)(eq - v));
+	if (!name)
+		return fail("import ftrace: out of memory");
+	ia->sid_names[ia->n_sids] = name;
+	ia->sids[ia->n_sids].device = name;
+	ia->sids[ia->n_sids++].sid = (uint32_t)sid;
+	return EXIT_CLEAN;
+}
+
+/* One option at argv[*i]: EXIT_CLEAN, or a failure status (reported);
+ * *help for -h. */
+static int one_option(struct import_args *ia, int argc, char **argv, int *i,
+		      bool *help)
+{
+	static const char *const named[] = {"--clock-hz", "--dma-device",
+					    "--qemu-log", "--sid"};
+	const char *a = argv[*i], *v = NULL;
+	int m;
+
+	if (opt_flag(a, "-h") || opt_flag(a, "--help")) {
+		*help = true;
+		return EXIT_CLEAN;
+	}
+	if ((m = opt_value(argc, argv, i, "-o", &v)) == 0)
+		m = opt_value(argc, argv, i, "--out", &v);
+	if (m > 0) {
+		if (!*v)
+			return fail("import: option '%s' needs a file name", a);
+		if (ia->out_path)
+			return fail("import: only one -o TRACE");
+		ia->out_path = v;
+		return EXIT_CLEAN;
+	}
+	for (size_t k = 0; m == 0 && k < sizeof(named) / sizeof(*named); k++) {
+		m = opt_value(argc, argv, i, named[k], &v);
+		if (m <= 0)
+			continue;
+		ia->ftrace_opts = true;
+		if (k == 3)
+			return add_sid(ia, v);
+		if (!*v)
+			return fail("import: option '%s' needs a value", a);
+		*(k == 0   ? &ia->clock_hz
+		  : k == 1 ? &ia->dma_device
+			   : &ia->qemu_log) = v;
+		return EXIT_CLEAN;
+	}
+	if (m < 0)
+		return EXIT_USAGE;
+	return fail("import: unknown option '%s' (see 'smmusim --help')", a);
+}
+
+static int parse_args(struct import_args *ia, int argc, char **argv, bool *help)
+{
 	bool dashdash = false;
-	int rc;
 
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
-		const char *v = NULL;
-		int m;
+		int rc;
 
 		if (dashdash || a[0] != '-' || a[1] == '\0') {
-			if (n_args == 2)
+			if (ia->n_args == 2)
 				return fail("import: unexpected argument '%s' "
 					    "(see 'smmusim --help')",
 					    a);
-			args[n_args++] = a;
+			ia->args[ia->n_args++] = a;
 			continue;
 		}
 		if (opt_flag(a, "--")) {
 			dashdash = true;
 			continue;
 		}
-		if (opt_flag(a, "-h") || opt_flag(a, "--help")) {
-			fputs(cli_usage_text, stdout);
-			return EXIT_CLEAN;
-		}
-		if ((m = opt_value(argc, argv, &i, "-o", &v)) == 0)
-			m = opt_value(argc, argv, &i, "--out", &v);
-		if (m < 0)
-			return EXIT_USAGE;
-		if (m == 0)
-			return fail("import: unknown option '%s' (see 'smmusim "
-				    "--help')",
-				    a);
-		if (!*v)
-			return fail("import: option '%s' needs a file name", a);
-		if (out_path)
-			return fail("import: only one -o TRACE");
-		out_path = v;
+		rc = one_option(ia, argc, argv, &i, help);
+		if (rc != EXIT_CLEAN || *help)
+			return rc;
 	}
-	if (n_args == 0)
-		return fail("import: missing the log format (usage: smmusim "
-			    "import qemu LOG -o TRACE)");
-	if (strcmp(args[0], "qemu") != 0)
-		return fail("import: unknown log format '%s' (known: qemu)",
-			    args[0]);
-	if (n_args < 2)
-		return fail("import qemu: missing LOG (usage: smmusim import "
-			    "qemu LOG -o TRACE)");
-	if (!out_path)
-		return fail("import qemu: missing -o TRACE ('-o -' writes "
-			    "standard output)");
+	return EXIT_CLEAN;
+}
 
-	rc =
-	    smmusim_import_qemu(args[1], out_path, NULL, &st, msg, sizeof(msg));
+static int import_qemu(const struct import_args *ia)
+{
+	struct smmusim_import_stats st;
+	char msg[512];
+	int rc;
+
+	if (ia->ftrace_opts)
+		return fail("import qemu: --clock-hz, --sid, --dma-device and "
+			    "--qemu-log are options of 'import ftrace'");
+	rc = smmusim_import_qemu(ia->args[1], ia->out_path, NULL, &st, msg,
+				 sizeof(msg));
 	if (rc < 0)
 		return fail("%s", msg_or(msg, rc));
 	fprintf(stderr,
 		"smmusim: imported %s: %llu lines, %llu translations "
 		"(QEMU IOTLB: %llu hits, %llu misses), %llu commands, "
 		"%llu mappings, %llu lines skipped\n",
-		args[1], (unsigned long long)st.lines,
+		ia->args[1], (unsigned long long)st.lines,
 		(unsigned long long)st.translations,
 		(unsigned long long)st.iotlb_hits,
 		(unsigned long long)st.iotlb_misses,
@@ -87,4 +157,85 @@ int cmd_import(int argc, char **argv)
 		(unsigned long long)st.mappings,
 		(unsigned long long)st.skipped);
 	return EXIT_CLEAN;
+}
+
+static int import_ftrace(const struct import_args *ia)
+{
+	struct smmusim_import_ftrace_opts o = {0};
+	struct smmusim_import_ftrace_stats st;
+	char msg[1024];
+	int rc;
+
+	if (ia->clock_hz &&
+	    (!parse_num(ia->clock_hz, SMMUSIM_IMPORT_CLOCK_HZ_MAX,
+			&o.clock_hz) ||
+	     o.clock_hz == 0))
+		return fail("import ftrace: --clock-hz '%s' is out of range "
+			    "(1..%llu cycles per second)",
+			    ia->clock_hz, SMMUSIM_IMPORT_CLOCK_HZ_MAX);
+	o.sids = ia->sids;
+	o.n_sids = ia->n_sids;
+	o.dma_device = ia->dma_device;
+	o.qemu_log = ia->qemu_log;
+	rc = smmusim_import_ftrace(ia->args[1], ia->out_path, &o, NULL, &st,
+				   msg, sizeof(msg));
+	if (rc < 0)
+		return fail("%s", msg_or(msg, rc));
+	fprintf(stderr,
+		"smmusim: imported %s: %" PRIu64 " lines, %" PRIu64
+		" devices, %" PRIu64 " maps (%" PRIu64 " pages), %" PRIu64
+		" unmaps (%" PRIu64 " pages), %" PRIu64 " markers, %" PRIu64
+		" faults",
+		ia->args[1], st.lines, st.devices, st.maps, st.map_pages,
+		st.unmaps, st.unmap_pages, st.markers, st.faults);
+	if (ia->qemu_log)
+		fprintf(stderr,
+			"; %s: %" PRIu64 " translations (QEMU IOTLB: %" PRIu64
+			" hits, %" PRIu64 " misses), %" PRIu64
+			" invalidation points paired",
+			ia->qemu_log, st.translations, st.iotlb_hits,
+			st.iotlb_misses, st.points);
+	fputc('\n', stderr);
+	return EXIT_CLEAN;
+}
+
+/*
+ * smmusim import FORMAT INPUT -o TRACE [options].  Its own small parser:
+ * -o names the output here, not a KEY=VALUE setting as for replay.
+ */
+int cmd_import(int argc, char **argv)
+{
+	struct import_args ia;
+	bool help = false, ftrace;
+	int rc;
+
+	memset(&ia, 0, sizeof(ia));
+	rc = parse_args(&ia, argc, argv, &help);
+	if (rc == EXIT_CLEAN && help)
+		fputs(cli_usage_text, stdout);
+	if (rc != EXIT_CLEAN || help)
+		goto out;
+	ftrace = ia.n_args && strcmp(ia.args[0], "ftrace") == 0;
+	if (ia.n_args == 0)
+		rc = fail("import: missing the log format (usage: smmusim "
+			  "import qemu|ftrace FILE -o TRACE)");
+	else if (!ftrace && strcmp(ia.args[0], "qemu") != 0)
+		rc = fail("import: unknown log format '%s' (known: qemu, "
+			  "ftrace)",
+			  ia.args[0]);
+	else if (ia.n_args < 2)
+		rc = fail("import %s: missing %s (usage: smmusim import %s "
+			  "%s -o TRACE)",
+			  ia.args[0], ftrace ? "FILE" : "LOG", ia.args[0],
+			  ftrace ? "FILE" : "LOG");
+	else if (!ia.out_path)
+		rc = fail("import %s: missing -o TRACE ('-o -' writes "
+			  "standard output)",
+			  ia.args[0]);
+	else
+		rc = ftrace ? import_ftrace(&ia) : import_qemu(&ia);
+out:
+	for (size_t i = 0; i < ia.n_sids; i++)
+		free(ia.sid_names[i]);
+	return rc;
 }

@@ -34,6 +34,9 @@ run_case() {
 	import-qemu)
 		timeout -k 5 20 "$S" import qemu "$D/$file" -o "$tmp/out.trace" \
 			>/dev/null 2>"$tmp/err" ;;
+	import-ftrace)
+		timeout -k 5 20 "$S" import ftrace "$D/$file" -o "$tmp/out.trace" \
+			>/dev/null 2>"$tmp/err" ;;
 	*)
 		echo "bad MANIFEST command '$verb'" >"$tmp/err"
 		return 99 ;;

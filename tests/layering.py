@@ -45,6 +45,7 @@ TEST_LAYERS = {
     "test_oracle": {"check"},
     "test_trace": {"trace"},
     "test_import_qemu": {"trace"},
+    "test_import_ftrace": {"trace"},
     "test_mm": {"kernel"},
     "test_mmu_notifier": {"kernel"},
     "test_tlb_inv": {"kernel"},

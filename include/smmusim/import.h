@@ -68,6 +68,87 @@ int smmusim_import_qemu(const char *log_path, const char *trace_path,
 			struct smmusim_import_stats *stats, char *errmsg,
 			size_t errlen);
 
+/*
+ * smmusim_import_ftrace() reads the text of a Linux ftrace ring buffer
+ * (tracefs's `trace` file, as `cat /sys/kernel/tracing/trace` or
+ * `trace-cmd show` print it), plain or .xz, holding the iommu tracepoints
+ * (include/trace/events/iommu.h of Linux 6.1 to 6.12: add_device_to_group,
+ * attach_device_to_domain, map, unmap, io_page_fault), function-tracer
+ * lines and tracing_mark_write markers, and writes a trace of the DMA API
+ * calls it saw (docs/trace-format.md, "Traces imported from ftrace"):
+ *
+ *   domain_create / attach   one DMA domain per IOMMU group (dom = the
+ *                            groupID), at the device's attach line
+ *   dma_map / dma_unmap      each iommu:map / iommu:unmap, with its CPU and
+ *                            the time in cycles (@N = seconds * clock_hz)
+ *   dev_access               with `qemu_log`: each translation of the
+ *                            device in QEMU's log of the same run, placed
+ *                            between the same invalidation points
+ *   comments                 markers, flush-alls, io_page_fault
+ */
+
+/* Cycles per second when the options give none: the default of the
+ * simulator's sim.clock_hz. */
+#define SMMUSIM_IMPORT_CLOCK_HZ_DEFAULT 2000000000ull
+/* The largest clock_hz accepted (1 THz). */
+#define SMMUSIM_IMPORT_CLOCK_HZ_MAX 1000000000000ull
+
+/* A device name as ftrace prints it (a PCI BDF "0000:00:02.0", or any
+ * other dev_name()) and the StreamID it gets. */
+struct smmusim_import_sid {
+	const char *device;
+	uint32_t sid;
+};
+
+struct smmusim_import_ftrace_opts {
+	uint64_t clock_hz; /* 0: SMMUSIM_IMPORT_CLOCK_HZ_DEFAULT */
+	/* StreamIDs of devices; a PCI device not listed gets its Requester
+	 * ID (bus << 8 | device << 3 | function), as QEMU virt's identity
+	 * iommu-map gives it. */
+	const struct smmusim_import_sid *sids;
+	size_t n_sids;
+	/* The device whose domain every map and unmap goes to (ftrace's
+	 * iommu:map/unmap name no device); NULL: the device attached last
+	 * before the map or unmap. */
+	const char *dma_device;
+	/* QEMU 7.2's SMMU trace log of the same run (or NULL): its
+	 * translations are merged in as dev_access lines. */
+	const char *qemu_log;
+};
+
+struct smmusim_import_ftrace_stats {
+	uint64_t lines;	       /* lines of the ftrace file */
+	uint64_t devices;      /* attach lines */
+	uint64_t maps;	       /* dma_map written */
+	uint64_t map_pages;    /* their 4K pages */
+	uint64_t unmaps;       /* dma_unmap written */
+	uint64_t unmap_pages;  /* their 4K pages */
+	uint64_t functions;    /* function-tracer lines (checked) */
+	uint64_t markers;      /* tracing_mark_write lines (comments) */
+	uint64_t faults;       /* io_page_fault lines (comments) */
+	uint64_t points;       /* invalidation points paired (qemu_log) */
+	uint64_t translations; /* dev_access written (qemu_log) */
+	uint64_t iotlb_hits;   /* QEMU's smmu_iotlb_lookup_hit (qemu_log) */
+	uint64_t iotlb_misses; /* QEMU's smmu_iotlb_lookup_miss (qemu_log) */
+};
+
+/*
+ * Import the ftrace text `ftrace_path` (".xz" or xz magic: decompressed on
+ * the fly) into the trace `trace_path` ("-": standard output), both
+ * streamed.  `opts`, `alloc`, `stats` and `errmsg` may be NULL.
+ *
+ * Returns 0, or SMMUSIM_EPARSE (a line that is not ftrace's or not one the
+ * importer knows, a value the trace cannot reproduce, time going
+ * backwards, lost events, a QEMU log that does not pair with the ftrace
+ * file), SMMUSIM_EINVAL (bad options), SMMUSIM_EIO, SMMUSIM_ENOMEM.  The
+ * message is "FILE:LINE:COLUMN: message" for a line of either file.
+ */
+int smmusim_import_ftrace(const char *ftrace_path, const char *trace_path,
+			  const struct smmusim_import_ftrace_opts *opts,
+			  const struct smmusim_allocator *alloc,
+			  struct smmusim_import_ftrace_stats *stats,
+			  char *errmsg, size_t errlen);
+
 #pragma GCC visibility pop
 
 #ifdef __cplusplus

@@ -184,7 +184,7 @@ static long fill(struct sm_importer *im)
 static int line_append(struct sm_importer *im, const char *s, size_t n)
 {
 	/* Past MAX_LINE + 1 bytes the rest is dropped: the line is refused
-	 * when it ends (one_line). */
+	 * when it ends (check_length). */
 	if (n > MAX_LINE + 1 - im->line_len)
 		n = MAX_LINE + 1 - im->line_len;
 	if (SM_VEC_RESERVE(im->a, im->line, im->line_cap, im->line_len + n,
@@ -195,62 +195,77 @@ static int line_append(struct sm_importer *im, const char *s, size_t n)
 	return 0;
 }
 
-/* One complete line of the log. */
-static int one_line(struct sm_importer *im, const char *s, size_t n)
+/* A line too long to be a line of the log (`long_line_why` says why, or
+ * QEMU's reason when it is NULL). */
+static int check_length(struct sm_importer *im, size_t n)
 {
 	if (n > MAX_LINE)
-		return sm_import_line_err(im, MAX_LINE + 1,
-					  "line longer than %u bytes (QEMU "
-					  "7.2's SMMU trace lines are short)",
-					  MAX_LINE);
-	return sm_import_line(im, s, n);
+		return sm_import_line_err(
+		    im, MAX_LINE + 1, "line longer than %u bytes (%s)",
+		    MAX_LINE,
+		    im->long_line_why
+			? im->long_line_why
+			: "QEMU 7.2's SMMU trace lines are short");
+	return 0;
 }
 
-int sm_import_run(struct sm_importer *im)
+/*
+ * The next line of the log in *s, *n (without its newline; valid until the
+ * next call): 1, or 0 at the end of the log, or < 0 on error.  Only a line
+ * split across two chunks is copied.
+ */
+int sm_import_next_line(struct sm_importer *im, const char **s, size_t *n)
 {
 	for (;;) {
-		long got = fill(im);
-		const char *p, *end;
+		const char *nl;
+		long got;
+		int rc;
 
-		if (got < 0)
-			return (int)got;
-		if (got == 0)
-			break;
-		p = (const char *)im->outbuf;
-		end = p + got;
-		while (p < end) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			int rc;
-
+		if (im->cur < im->cur_end) {
+			nl = memchr(im->cur, '\n',
+				    (size_t)(im->cur_end - im->cur));
 			if (!nl) {
 				/* The rest of the line is in the next chunk;
 				 * a line already too long fails now, not at
 				 * its end. */
-				rc = line_append(im, p, (size_t)(end - p));
+				rc = line_append(
+				    im, im->cur,
+				    (size_t)(im->cur_end - im->cur));
+				im->cur = im->cur_end;
 				if (!rc && im->line_len > MAX_LINE) {
 					im->lineno++;
-					rc = one_line(im, im->line,
-						      im->line_len);
+					rc = check_length(im, im->line_len);
 				}
 				if (rc)
 					return rc;
-				break;
+				continue;
 			}
 			im->lineno++;
 			im->st.lines++;
 			if (im->line_len) {
-				rc = line_append(im, p, (size_t)(nl - p));
-				if (!rc)
-					rc = one_line(im, im->line,
-						      im->line_len);
+				rc = line_append(im, im->cur,
+						 (size_t)(nl - im->cur));
+				im->cur = nl + 1;
+				*s = im->line;
+				*n = im->line_len;
 				im->line_len = 0;
+				if (rc)
+					return rc;
 			} else {
-				rc = one_line(im, p, (size_t)(nl - p));
+				*s = im->cur;
+				*n = (size_t)(nl - im->cur);
+				im->cur = nl + 1;
 			}
-			if (rc)
-				return rc;
-			p = nl + 1;
+			rc = check_length(im, *n);
+			return rc ? rc : 1;
 		}
+		got = fill(im);
+		if (got < 0)
+			return (int)got;
+		if (got == 0)
+			break;
+		im->cur = (const char *)im->outbuf;
+		im->cur_end = im->cur + got;
 	}
 	if (im->line_len) {
 		im->lineno++;
@@ -260,6 +275,20 @@ int sm_import_run(struct sm_importer *im)
 		    "the log)");
 	}
 	return 0;
+}
+
+int sm_import_run(struct sm_importer *im)
+{
+	const char *s;
+	size_t n;
+	int rc;
+
+	while ((rc = sm_import_next_line(im, &s, &n)) > 0) {
+		rc = sm_import_line(im, s, n);
+		if (rc)
+			return rc;
+	}
+	return rc;
 }
 
 void sm_import_close_input(struct sm_importer *im)

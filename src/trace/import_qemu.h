@@ -109,8 +109,11 @@ struct sm_importer {
 	uint8_t *inbuf;
 	uint8_t *outbuf;
 	size_t pre_n; /* bytes of outbuf read ahead (plain files) */
-	char *line;   /* a line split across chunks */
+	const char *cur, *cur_end; /* the rest of outbuf to cut into lines */
+	char *line;		   /* a line split across chunks */
 	size_t line_len, line_cap;
+	const char *long_line_why; /* why a line over 64 KiB is refused (NULL:
+				    * QEMU's) */
 	uint64_t lineno;
 
 	/* output */
@@ -172,8 +175,25 @@ int sm_qemu_parse_line(struct sm_importer *im, const char *s, size_t len,
 		       const struct sm_qemu_event **evp,
 		       struct sm_qemu_cap *caps);
 
+/*
+ * Match s[0..len) exactly against a format of qemu72_events.def's notation
+ * (%d signed decimal, %x 1 to 16 lower-case hex digits, %s a word, the rest
+ * literal), filling caps in order with their columns (col0: the column of
+ * s[0]); false on any difference, *badp the offset of the first byte that
+ * does not match.  The ftrace importer reads the kernel's tracepoint
+ * formats with it too.
+ */
+bool sm_qemu_match_fmt(const char *fmt, const char *s, size_t len, size_t col0,
+		       struct sm_qemu_cap *caps, size_t *badp);
+/* The 1-based column of the first control byte (C0, DEL) in s, or 0. */
+size_t sm_qemu_control_byte_col(const char *s, size_t len);
+
 /* Input (import_input.c). */
 int sm_import_open_input(struct sm_importer *im, const char *path);
+/* The next line in *s, *n (no newline; valid until the next call): 1, or 0
+ * at the end of the log, or < 0 on error (a line too long, a truncated
+ * last line, a read or xz error). */
+int sm_import_next_line(struct sm_importer *im, const char **s, size_t *n);
 /* Read the whole log, handing each line to sm_import_line(). */
 int sm_import_run(struct sm_importer *im);
 void sm_import_close_input(struct sm_importer *im);

@@ -171,8 +171,8 @@ static bool match_word(const char *s, size_t len, size_t *pp,
  * column (`col0` is the column of s[0]).  False on any difference,
  * including text left over on either side, with *badp the offset in s of
  * the first byte that does not match. */
-static bool match_fmt(const char *fmt, const char *s, size_t len, size_t col0,
-		      struct sm_qemu_cap *caps, size_t *badp)
+bool sm_qemu_match_fmt(const char *fmt, const char *s, size_t len, size_t col0,
+		       struct sm_qemu_cap *caps, size_t *badp)
 {
 	size_t p = 0;
 	int nc = 0;
@@ -224,7 +224,7 @@ static bool match_fmt(const char *fmt, const char *s, size_t len, size_t col0,
  * behind it (an opcode "SMMU_CMD_SYNC\0junk" read as CMD_SYNC), and a
  * newline or CR cannot be part of a line of the log backend.
  */
-static size_t control_byte_col(const char *s, size_t len)
+size_t sm_qemu_control_byte_col(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -251,7 +251,7 @@ int sm_qemu_parse_line(struct sm_importer *im, const char *s, size_t len,
 	bool smmu;
 
 	*evp = NULL;
-	bad = control_byte_col(s, len);
+	bad = sm_qemu_control_byte_col(s, len);
 	if (bad)
 		return sm_import_line_err(
 		    im, bad,
@@ -282,8 +282,8 @@ int sm_qemu_parse_line(struct sm_importer *im, const char *s, size_t len,
 		    (int)(n > SM_QEMU_NAME_SHOWN ? SM_QEMU_NAME_SHOWN : n), s,
 		    expect_tail);
 	bad = 0;
-	if (n >= len ||
-	    !match_fmt(ev->fmt, s + n + 1, len - n - 1, ts + n + 2, caps, &bad))
+	if (n >= len || !sm_qemu_match_fmt(ev->fmt, s + n + 1, len - n - 1,
+					   ts + n + 2, caps, &bad))
 		return sm_import_line_err(
 		    im, n >= len ? ts + n + 1 : ts + n + 2 + bad,
 		    "event '%s' does not have QEMU 7.2's "
