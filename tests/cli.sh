@@ -31,12 +31,41 @@ expect() {
 	fi
 }
 
+# The device recovers faults by stall (Linux denies page requests).
+ST="-o dev.fault_mode=stall"
 expect "perm-upgrade linux-6.5 livelocks" 1 "fault-livelock" -- \
-	"$S" replay "$T/perm-upgrade.trace" --policy linux-6.5
+	"$S" replay "$T/perm-upgrade.trace" --policy linux-6.5 $ST
 expect "perm-upgrade linux-6.6 clean" 0 "linux-6.6: none" -- \
-	"$S" replay "$T/perm-upgrade.trace" --policy linux-6.6
-expect "perm-upgrade linux-6.5 + BTM clean" 0 "linux-6.5: none" -- \
-	"$S" replay "$T/perm-upgrade.trace" --policy linux-6.5 -o smmu.btm=on
+	"$S" replay "$T/perm-upgrade.trace" --policy linux-6.6 $ST
+expect "perm-upgrade linux-6.5 + hw BTM, CR2.PTM: livelocks" 1 \
+	"fault-livelock" -- "$S" replay "$T/perm-upgrade.trace" \
+	--policy linux-6.5 $ST -o smmu.btm=on
+expect "perm-upgrade linux-6.5 + BTM what-if clean" 0 "linux-6.5: none" -- \
+	"$S" replay "$T/perm-upgrade.trace" --policy linux-6.5 $ST \
+	-o smmu.btm=on -o policy.smmu.btm=on
+expect "perm-upgrade research-btm clean" 0 "research-btm: none" -- \
+	"$S" replay "$T/perm-upgrade.trace" --policy research-btm $ST \
+	-o smmu.btm=on
+expect "perm-upgrade linux-6.5 PRI denied: no livelock" 0 "linux-6.5: none" \
+	-- "$S" replay "$T/perm-upgrade.trace" --policy linux-6.5
+expect "perm-upgrade linux-6.5 PRI service what-if livelocks" 1 \
+	"fault-livelock" -- "$S" replay "$T/perm-upgrade.trace" \
+	--policy linux-6.5 -o policy.smmu.pri=service
+# The two flush-all scenarios: the bug switch must matter.
+F="$T/flushall-overflow.trace"
+expect "flushall-overflow fixed clean" 0 "linux-6.14: none" -- \
+	"$S" replay "$F" --policy linux-6.14
+expect "flushall-overflow bug: stale IOTLB" 1 "stale-translation" -- \
+	"$S" replay "$F" --policy linux-6.14 \
+	-o policy.smmu.flushall_overflow_bug=on
+expect "flushall-overflow bug, x86 batch: stale" 1 "stale-translation" -- \
+	"$S" replay "$F" --policy linux-6.14 -o policy.cpu.batch_flush=x86 \
+	-o policy.smmu.flushall_overflow_bug=on
+expect "flushall-per-page x86 clean" 0 "linux-6.14: none" -- \
+	"$S" replay "$T/flushall-per-page.trace" --policy linux-6.14 \
+	-o policy.cpu.batch_flush=x86
+expect "policies lists research presets as what-ifs" 0 \
+	"what-if, not mainline" -- "$S" policies
 for p in linux-6.5 linux-6.6; do
 	expect "munmap-dma $p clean" 0 "" -- \
 		"$S" replay "$T/munmap-dma.trace" --policy $p
@@ -52,7 +81,8 @@ done
 
 # Side by side, JSON: parses, has the effective config, seed, stats.
 expect "json side by side" 1 "" -- "$S" replay "$T/perm-upgrade.trace" \
-	--policy linux-6.5 --policy linux-6.6 --format json --out "$tmp/r.json"
+	--policy linux-6.5 --policy linux-6.6 $ST --format json \
+	--out "$tmp/r.json"
 n=$((n + 1))
 if python3 - "$tmp/r.json" <<'PY'; then echo "ok $n - json content"; else echo "not ok $n - json content"; failed=$((failed + 1)); fi
 import json, sys

@@ -149,9 +149,13 @@ static void test_sva_max_tlbi_ops_knob(void **state)
 	assert_int_equal(counter(k->st, "smmu.cmd.tlbi_nh_asid") - as0, 1);
 }
 
+/* The BTM what-if (policy.smmu.btm=on over an SMMU with IDR0.BTM): the
+ * driver clears CR2.PTM and skips the SVA TLBIs; the SMMU applies the
+ * CPU's broadcast TLBIs. */
 static void test_btm_skips_sva_invalidation(void **state)
 {
-	static const char *const kv[] = {"smmu.btm", "on", NULL};
+	static const char *const kv[] = {"smmu.btm", "on", "policy.smmu.btm",
+					 "on", NULL};
 	struct kworld *k = *state = kworld_new("linux-6.6", kv);
 	kw_mm_with_vma(k, BASE, 4, RW, false);
 	kw_must(k, kw_bind(k, 1, 1, 1, true));
@@ -176,6 +180,159 @@ static void test_btm_skips_sva_invalidation(void **state)
 	assert_int_equal(counter(k->st, "smmu.btm.received") - rx0, dvale);
 	/* The snooped TLBIs removed the device's entries. */
 	assert_int_equal(counter(k->st, "smmu.iotlb.invalidated") - inv0, 4);
+}
+
+/* Linux: IDR0.BTM alone changes nothing.  arm_smmu_device_reset sets
+ * CR2.PTM, so the SMMU ignores the broadcast TLBIs and the SVA notifier
+ * invalidates with commands. */
+static void test_btm_hw_only_linux_sets_ptm(void **state)
+{
+	static const char *const kv[] = {"smmu.btm", "on", NULL};
+	struct kworld *k = *state = kworld_new("linux-6.14", kv);
+	assert_true(k->smmu.btm);
+	assert_true(k->smmu.ptm);
+	assert_false(k->os.drv.btm);
+	kw_mm_with_vma(k, BASE, 4, RW, false);
+	kw_must(k, kw_bind(k, 1, 1, 1, true));
+	kw_touch(k, BASE, 0, 4, true);
+	for (uint64_t p = 0; p < 4; p++)
+		kw_must(k, kw_dev(k, 1, 1, BASE + p * PG, false));
+	uint64_t va0 = counter(k->st, "smmu.cmd.tlbi_nh_va");
+	uint64_t inv0 = counter(k->st, "smmu.iotlb.invalidated");
+	kw_must(k, kw_munmap(k, 1, BASE, 4 * PG));
+	assert_int_equal(counter(k->st, "smmu.btm.received"), 0);
+	assert_int_equal(counter(k->st, "os.smmu.sva_inv.skipped"), 0);
+	assert_int_equal(counter(k->st, "smmu.cmd.tlbi_nh_va") - va0, 4);
+	assert_int_equal(counter(k->st, "smmu.iotlb.invalidated") - inv0, 4);
+}
+
+/* ==================== flush-all (0, -1UL) and its sources ====================
+ */
+
+/* mm 1 with 4 pages the device has cached, bound to (1, 1). */
+static struct kworld *cached_world(const char *policy, const char *const *kv)
+{
+	struct kworld *k = kworld_new(policy, kv);
+	kw_mm_with_vma(k, BASE, 4, RW, false);
+	kw_must(k, kw_bind(k, 1, 1, 1, true));
+	kw_touch(k, BASE, 0, 4, true);
+	for (uint64_t p = 0; p < 4; p++)
+		kw_must(k, kw_dev(k, 1, 1, BASE + p * PG, false));
+	return k;
+}
+
+/* flush_tlb_mm hands the hook (0, -1UL): fixed, one TLBI_NH_ASID (and the
+ * ATC invalidated whole); with the overflow bug, 0 pages: nothing. */
+static void flush_tlb_mm_case(void **state, bool bug)
+{
+	static const char *const fixed[] = {"dev.ats", "on", NULL};
+	static const char *const buggy[] = {
+	    "dev.ats", "on", "policy.smmu.flushall_overflow_bug", "on", NULL};
+	struct kworld *k = *state =
+	    cached_world("linux-6.14", bug ? buggy : fixed);
+	uint64_t as0 = counter(k->st, "smmu.cmd.tlbi_nh_asid");
+	uint64_t atc0 = counter(k->st, "smmu.cmd.atc_inv");
+	uint64_t inv0 = counter(k->st, "smmu.iotlb.invalidated");
+	uint64_t ainv0 = counter(k->st, "smmu.atc.invalidated");
+	kw_must(k, sm_flush_tlb_mm(&k->os, kw_mm(k, 1), 0, &k->now));
+	assert_int_equal(counter(k->st, "os.notifier.calls") > 0, 1);
+	assert_int_equal(counter(k->st, "smmu.cmd.tlbi_nh_asid") - as0,
+			 bug ? 0 : 1);
+	assert_int_equal(counter(k->st, "smmu.cmd.atc_inv") - atc0,
+			 bug ? 0 : 1);
+	if (bug) {
+		assert_int_equal(counter(k->st, "smmu.iotlb.invalidated"),
+				 inv0);
+		assert_int_equal(counter(k->st, "smmu.atc.invalidated"), ainv0);
+		assert_int_equal(counter(k->st, "os.smmu.sva_inv.skipped"), 1);
+	} else {
+		assert_true(counter(k->st, "smmu.atc.invalidated") - ainv0 >=
+			    4);
+	}
+}
+
+static void test_flush_tlb_mm_flushall_fixed(void **state)
+{
+	flush_tlb_mm_case(state, false);
+}
+
+static void test_flush_tlb_mm_flushall_overflow_bug(void **state)
+{
+	flush_tlb_mm_case(state, true);
+}
+
+/* A page range is unaffected by the bug: (end - start + 4095) >> 12 = 1. */
+static void test_overflow_bug_spares_page_ranges(void **state)
+{
+	static const char *const kv[] = {"policy.smmu.flushall_overflow_bug",
+					 "on", NULL};
+	struct kworld *k = *state = cached_world("linux-6.14", kv);
+	uint64_t va0 = counter(k->st, "smmu.cmd.tlbi_nh_va");
+	kw_must(k, kw_munmap(k, 1, BASE, 2 * PG));
+	assert_int_equal(counter(k->st, "smmu.cmd.tlbi_nh_va") - va0, 2);
+}
+
+/* Reclaim of 4 pages: arm64's arch_tlbbatch_add_pending hands the hook
+ * each page (TLBI_NH_VA each); the x86 style hands it (0, -1UL) per page
+ * (TLBI_NH_ASID each), and with the overflow bug nothing at all. */
+static void reclaim_case(void **state, const char *batch, bool bug,
+			 uint64_t want_va, uint64_t want_asid)
+{
+	const char *const kv[] = {"policy.cpu.batch_flush", batch,
+				  "policy.smmu.flushall_overflow_bug",
+				  bug ? "on" : "off", NULL};
+	struct kworld *k = *state = cached_world("linux-6.14", kv);
+	uint64_t va0 = counter(k->st, "smmu.cmd.tlbi_nh_va");
+	uint64_t as0 = counter(k->st, "smmu.cmd.tlbi_nh_asid");
+	uint64_t calls0 = counter(k->st, "os.notifier.calls");
+	kw_must(k, sm_os_reclaim(&k->os, 1, 0, BASE, 4 * PG, &k->now));
+	assert_int_equal(counter(k->st, "os.flush.arch_tlbbatch_add_pending"),
+			 4);
+	assert_int_equal(counter(k->st, "os.notifier.calls") - calls0, 4);
+	assert_int_equal(counter(k->st, "smmu.cmd.tlbi_nh_va") - va0, want_va);
+	assert_int_equal(counter(k->st, "smmu.cmd.tlbi_nh_asid") - as0,
+			 want_asid);
+}
+
+static void test_reclaim_batch_arm64(void **state)
+{
+	reclaim_case(state, "arm64", false, 4, 0);
+}
+
+static void test_reclaim_batch_x86_flush_all_per_page(void **state)
+{
+	reclaim_case(state, "x86", false, 0, 4);
+}
+
+static void test_reclaim_batch_x86_overflow_bug(void **state)
+{
+	reclaim_case(state, "x86", true, 0, 0);
+}
+
+/* Page requests: Linux denies them (arm_smmu_handle_ppr), no fault
+ * handling; the service what-if resolves them. */
+static void pri_case(void **state, const char *mode, bool want_ok)
+{
+	const char *const kv[] = {"policy.smmu.pri", mode, NULL};
+	struct kworld *k = *state = kworld_new("linux-6.14", kv);
+	kw_mm_with_vma(k, BASE, 4, RW, false);
+	kw_must(k, kw_bind(k, 1, 1, 1, true));
+	kw_must(k, kw_dev(k, 1, 1, BASE, true)); /* not faulted in yet */
+	assert_int_equal(counter(k->st, "smmu.pri.requests"), 1);
+	assert_int_equal(counter(k->st, "smmu.cmd.pri_resp"), 1);
+	assert_int_equal(counter(k->st, "dev.access.ok"), want_ok ? 1 : 0);
+	assert_int_equal(counter(k->st, "dev.access.failed"), want_ok ? 0 : 1);
+	assert_int_equal(kw_pte(k, 1, BASE) != 0, want_ok);
+}
+
+static void test_pri_deny_is_linux(void **state)
+{
+	pri_case(state, "deny", false);
+}
+
+static void test_pri_service_what_if(void **state)
+{
+	pri_case(state, "service", true);
 }
 
 /* ============================== bonds ============================== */
@@ -300,6 +457,15 @@ int main(void)
 	    T(test_sva_512_pages_6_6),
 	    T(test_sva_max_tlbi_ops_knob),
 	    T(test_btm_skips_sva_invalidation),
+	    T(test_btm_hw_only_linux_sets_ptm),
+	    T(test_flush_tlb_mm_flushall_fixed),
+	    T(test_flush_tlb_mm_flushall_overflow_bug),
+	    T(test_overflow_bug_spares_page_ranges),
+	    T(test_reclaim_batch_arm64),
+	    T(test_reclaim_batch_x86_flush_all_per_page),
+	    T(test_reclaim_batch_x86_overflow_bug),
+	    T(test_pri_deny_is_linux),
+	    T(test_pri_service_what_if),
 	    T(test_bind_range_errors),
 	    T(test_double_bind_fails),
 	    T(test_unbind),

@@ -111,6 +111,13 @@ struct sm_smmu_drv {
 	bool raw;   /* submitting a trace's own commands */
 	bool ats;   /* devices have ATS: STEs get EATS, ATC_INV follows TLBIs */
 	bool stall; /* dev.fault_mode=stall: SVA CDs get S = 1 */
+	/* What-ifs (docs/policies.md): ARM_SMMU_FEAT_BTM as the unmerged BTM
+	 * series would set it (IDR0.BTM and policy.smmu.btm; Linux: never),
+	 * page requests serviced (policy.smmu.pri=service; Linux: denied),
+	 * and the flush-all page-count overflow bug switch. */
+	bool btm;
+	bool pri_service;
+	bool flushall_overflow_bug;
 	struct sm_window_rec *win; /* unmapped IOVA ranges */
 	size_t nwin, capwin;
 	uint64_t *ctr;		     /* the stats by ID (engine/stats.h) */
@@ -155,7 +162,9 @@ int sm_drv_tlb_inv_asid(struct sm_os *os, uint16_t asid, uint64_t *t);
 int sm_drv_raw_cmd(struct sm_os *os, const uint64_t cmd[2], uint64_t *t);
 
 /* Page faults of devices. */
-/* iommu_sva_handle_iopf + page response: resolve a device page request. */
+/* The PRI thread's answer to a device page request: Linux's
+ * arm_smmu_handle_ppr denies it (PRI_RESP DENY, *ok false); with
+ * policy.smmu.pri=service, iommu_sva_handle_iopf resolves it first. */
 int sm_drv_page_request(struct sm_os *os, uint32_t sid, uint32_t ssid,
 			uint64_t va, bool write, bool *ok, uint64_t *t);
 /* The stall model's counterpart: the event thread resolves a stalled

@@ -3,7 +3,13 @@
  * Kernel policy presets: named sets of policy.* keys, each reproducing what
  * one Linux release does where the releases differ -- where the secondary-
  * TLB (mmu_notifier) hook runs, which range it is given, and how arm64
- * splits a range TLBI.  docs/policies.md says which kernel behaviour each
+ * splits a range TLBI -- and, in every linux-* preset, the paths mainline
+ * arm-smmu-v3 takes where this model also knows a what-if: no BTM
+ * (arm_smmu_device_reset sets CR2.PTM), page requests denied
+ * (arm_smmu_handle_ppr), the fixed flush-all page count, arm64's batched
+ * flush.  The research-* presets turn one what-if on over the newest
+ * linux preset; they are not Linux.  docs/policies.md says which kernel
+ * behaviour each
  * key reproduces; `smmusim policies` prints this table.  Data only: the
  * engine applies a preset (sm_cfg_apply_preset), the composition root
  * (src/sim/presets.c) puts it behind smmusim_config_apply_preset().
@@ -18,6 +24,10 @@ static const char *const linux_6_5[] = {
     "policy.notifier.placement=range_end",
     "policy.cpu.range_split=ascending",
     "policy.notifier.range_start_bug=off",
+    "policy.smmu.btm=off",
+    "policy.smmu.pri=deny",
+    "policy.smmu.flushall_overflow_bug=off",
+    "policy.cpu.batch_flush=arm64",
 };
 
 /* v6.6.0: "mmu_notifiers: Call invalidate_range() when invalidating TLBs"
@@ -29,6 +39,10 @@ static const char *const linux_6_6[] = {
     "policy.notifier.placement=arch_flush",
     "policy.cpu.range_split=ascending",
     "policy.notifier.range_start_bug=on",
+    "policy.smmu.btm=off",
+    "policy.smmu.pri=deny",
+    "policy.smmu.flushall_overflow_bug=off",
+    "policy.cpu.batch_flush=arm64",
 };
 
 /* 6.14: the descending range split (e2768b798a19, "arm64/mm: Modify
@@ -39,6 +53,39 @@ static const char *const linux_6_14[] = {
     "policy.notifier.placement=arch_flush",
     "policy.cpu.range_split=descending",
     "policy.notifier.range_start_bug=off",
+    "policy.smmu.btm=off",
+    "policy.smmu.pri=deny",
+    "policy.smmu.flushall_overflow_bug=off",
+    "policy.cpu.batch_flush=arm64",
+};
+
+/* What-ifs over the newest linux preset; not mainline.  research-btm: the
+ * driver uses BTM as "iommu/arm-smmu-v3: Bring back SVA BTM support"
+ * (J. Gunthorpe, v3 24/27, Dec 2023, never merged) would: CR2.PTM = 0,
+ * SVA CDs with ASET = 0, no explicit SVA TLBIs.  It needs an SMMU with
+ * IDR0.BTM (-o smmu.btm=on). */
+static const char *const research_btm[] = {
+    "policy.notifier.placement=arch_flush",
+    "policy.cpu.range_split=descending",
+    "policy.notifier.range_start_bug=off",
+    "policy.smmu.btm=on",
+    "policy.smmu.pri=deny",
+    "policy.smmu.flushall_overflow_bug=off",
+    "policy.cpu.batch_flush=arm64",
+};
+
+/* research-pri: page requests serviced (handle_mm_fault, then PRI_RESP
+ * SUCCESS or FAILURE), as Intel VT-d's prq_event_thread ->
+ * iommu_report_device_fault -> iommu_sva_handle_iopf does; mainline
+ * arm-smmu-v3 denies them and recovers SVA faults by stall. */
+static const char *const research_pri[] = {
+    "policy.notifier.placement=arch_flush",
+    "policy.cpu.range_split=descending",
+    "policy.notifier.range_start_bug=off",
+    "policy.smmu.btm=off",
+    "policy.smmu.pri=service",
+    "policy.smmu.flushall_overflow_bug=off",
+    "policy.cpu.batch_flush=arm64",
 };
 
 const struct sm_preset sm_policy_presets[] = {
@@ -59,6 +106,16 @@ const struct sm_preset sm_policy_presets[] = {
 	"to decrement scale') and the real range for the notifier again "
 	"(f7edb07ad7c6)",
 	linux_6_14),
+    SM_PRESET("research-btm",
+	      "what-if, not mainline: linux-6.14 with the SVA BTM of the "
+	      "unmerged 'Bring back SVA BTM support' series (CR2.PTM=0, "
+	      "ASET=0, no SVA TLBIs); needs -o smmu.btm=on",
+	      research_btm),
+    SM_PRESET("research-pri",
+	      "what-if, not mainline: linux-6.14 servicing PRI page requests "
+	      "(handle_mm_fault, PRI_RESP SUCCESS/FAILURE) as Intel VT-d's "
+	      "prq handling does; mainline denies them (arm_smmu_handle_ppr)",
+	      research_pri),
 };
 
 const size_t sm_policy_preset_count =

@@ -32,6 +32,7 @@ struct sm_tlb_state {
 	uint64_t max_tlbi_ops; /* policy.cpu.max_tlbi_ops (MAX_TLBI_OPS) */
 	unsigned range_split;  /* SM_RANGE_SPLIT_* */
 	bool range_start_bug;  /* policy.notifier.range_start_bug */
+	bool batch_x86;	       /* policy.cpu.batch_flush=x86 */
 	uint64_t *ctr;	       /* the stats by ID (engine/stats.h) */
 	uint64_t *st_cycles[SM_FLUSH_ROUTINE_COUNT_]; /* ...<routine>.cycles */
 };

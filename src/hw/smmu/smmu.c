@@ -236,7 +236,9 @@ uint64_t sm_smmu_inv_cost(const struct sm_smmu *s, uint64_t pages)
 uint64_t sm_smmu_dvm_apply(void *smmu, const struct sm_tlbi *t, uint64_t arrive)
 {
 	struct sm_smmu *s = smmu;
-	if (!s->btm)
+	/* No BTM, or CR2.PTM = 1 (Linux): the broadcast is acknowledged and
+	 * ignored; it costs the issuer's DSB nothing here. */
+	if (!s->btm || s->ptm)
 		return arrive;
 	SM_INC(s->ctr, SMMU_BTM_RECEIVED);
 	if (!t->no_effect) {

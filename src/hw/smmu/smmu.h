@@ -148,7 +148,8 @@ struct sm_smmu {
 	bool host_oom;
 	uint64_t atc_entries, atc_ways, lat_ats, lat_atc;
 
-	bool btm;
+	bool btm; /* IDR0.BTM: the SMMU can take part in broadcast TLBIs */
+	bool ptm; /* CR2.PTM: software asked it to ignore them */
 	bool ril; /* IDR3.RIL: range invalidation and TTL hints */
 	bool perm_fault_from_cache;
 	uint64_t lat_iotlb, lat_cfg, lat_cmd, lat_mem, lat_utlb, lat_wc;
@@ -206,6 +207,16 @@ static inline uint32_t sm_smmu_cmdq_entries(const struct sm_smmu *s)
 	return 1u << s->cmdq_log2size;
 }
 
+/* SMMU_CR2 write, the PTM field (Private TLB Maintenance, spec 6.3 SMMU_CR2):
+ * with PTM = 1 the SMMU applies no broadcast TLB invalidation, even if it
+ * implements BTM.  Linux's arm_smmu_device_reset always sets it.  The model
+ * starts with PTM = 0, so an SMMU driven without the driver model (unit
+ * tests, raw traces) takes part in BTM when smmu.btm is on. */
+static inline void sm_smmu_write_cr2_ptm(struct sm_smmu *s, bool ptm)
+{
+	s->ptm = ptm;
+}
+
 /* EVTQ_BASE / PRIQ_BASE register writes. */
 void sm_smmu_set_evtq(struct sm_smmu *s, uint64_t base, unsigned log2size);
 void sm_smmu_set_priq(struct sm_smmu *s, uint64_t base, unsigned log2size);
@@ -242,7 +253,9 @@ void sm_smmu_atc_inv_cmd(uint64_t c[2], uint32_t sid, uint32_t ssid,
 uint64_t sm_smmu_dvm_apply(void *smmu, const struct sm_tlbi *t,
 			   uint64_t arrive);
 
-/* Read-only views for the composition root (src/sim). */
+/* Read-only views for the composition root (src/sim) and the driver.
+ * IDR0.BTM: the SMMU is wired as a DVM receiver; whether it applies what it
+ * receives is CR2.PTM's business (sm_smmu_dvm_apply). */
 static inline bool sm_smmu_has_btm(const struct sm_smmu *s)
 {
 	return s->btm;

@@ -19,6 +19,17 @@
  * with it a range of MAX_TLBI_RANGE_PAGES or more, becomes flush_tlb_mm;
  * otherwise __flush_tlb_range_op covers it with single-page and range ops,
  * split as policy.cpu.range_split says (sm_flush_tlb_range_op, below).
+ *
+ * Where the flush-all range (0, -1UL) reaches the hook: flush_tlb_mm (6.6+,
+ * also when __flush_tlb_range gives up on a large range); reclaim's
+ * arch_tlbbatch_add_pending passes the page's range on arm64 (6.6-6.14),
+ * and (0, -1UL) per batched page with policy.cpu.batch_flush=x86, as
+ * x86's arch_tlbbatch_add_pending does from 6.6 ("mmu_notifiers: Call
+ * invalidate_range() when invalidating TLBs"; A. Popple, "Re: [PATCH 1/1]
+ * iommu/vt-d: Fix incorrect cache invalidation for mm notification", Nov
+ * 2023: "an invalidate all for every page unmap").  Before 6.6 (range_end
+ * placement) reclaim reaches the hook only from invalidate_range_end, with
+ * the page's range, whichever batch_flush is chosen.
  */
 #include "kernel/kernel.h"
 
@@ -51,6 +62,7 @@ int sm_tlbflush_init(struct sm_os *os, const smmusim_config_t *cfg,
 	tlb->range_split = sm_cfg_enum(cfg, SM_K_POLICY_CPU_RANGE_SPLIT);
 	tlb->range_start_bug =
 	    sm_cfg_bool(cfg, SM_K_POLICY_NOTIFIER_RANGE_START_BUG);
+	tlb->batch_x86 = sm_cfg_enum(cfg, SM_K_POLICY_CPU_BATCH_FLUSH) == 1;
 	tlb->ctr = sm_stats_ctrs(st);
 	for (int r = 0; r < SM_FLUSH_ROUTINE_COUNT_; r++)
 		if (!(tlb->st_cycles[r] = sm_stats_family_counter(
@@ -92,14 +104,22 @@ int sm_flush_tlb_mm(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 	return rc;
 }
 
-/* __flush_tlb_page_nosync: DSB ISHST, VALE1IS (no level hint), hook. */
+/* The CPU half of __flush_tlb_page_nosync: DSB ISHST, VALE1IS (no level
+ * hint). */
+static void tlbi_page_nosync(struct sm_os *os, struct sm_mm *mm, unsigned pe,
+			     uint64_t page, uint64_t *t)
+{
+	*t = sm_cpu_dsb_ishst(os->cpu, pe, *t);
+	*t = tlbi_user(os, pe, SM_TLBI_VALE1,
+		       sm_tlbi_operand_va(mm->asid, page, 0), *t);
+}
+
+/* __flush_tlb_page_nosync: the TLBI, then the hook for the page. */
 static int flush_page_nosync(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 			     uint64_t va, uint64_t *t)
 {
 	uint64_t page = va & SM_PAGE_MASK;
-	*t = sm_cpu_dsb_ishst(os->cpu, pe, *t);
-	*t = tlbi_user(os, pe, SM_TLBI_VALE1,
-		       sm_tlbi_operand_va(mm->asid, page, 0), *t);
+	tlbi_page_nosync(os, mm, pe, page, t);
 	return sm_mn_arch_invalidate_secondary_tlbs(os, mm, page,
 						    page + SM_PAGE_SIZE, t);
 }
@@ -257,9 +277,18 @@ int sm_tlbbatch_add_pending(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 			    uint64_t va, uint64_t *t)
 {
 	/* arch_tlbbatch_add_pending (6.6): the page's TLBI without waiting;
-	 * the hook runs here, per page. */
+	 * the hook runs here, per page: for the page on arm64
+	 * (__flush_tlb_page_nosync), for everything, (0, -1UL), in the x86
+	 * style (what-if: the TLBI stays arm64's). */
 	uint64_t t0 = *t;
-	int rc = flush_page_nosync(os, mm, pe, va, t);
+	int rc;
+	if (os->tlb.batch_x86) {
+		tlbi_page_nosync(os, mm, pe, va & SM_PAGE_MASK, t);
+		rc = sm_mn_arch_invalidate_secondary_tlbs(os, mm, 0, UINT64_MAX,
+							  t);
+	} else {
+		rc = flush_page_nosync(os, mm, pe, va, t);
+	}
 	account(os, SM_TLBBATCH_ADD_PENDING, t0, *t);
 	return rc;
 }

@@ -6,6 +6,15 @@
  * own notifier bracket with its TLBI queued but not waited for
  * (arch_tlbbatch_add_pending), then one DSB completes the whole batch
  * (arch_tlbbatch_flush) before the pages are freed.
+ *
+ * Where the secondary-TLB hook runs for a reclaimed page: before 6.6
+ * (range_end placement) from the bracket's invalidate_range_end, with the
+ * page's range; from 6.6 inside arch_tlbbatch_add_pending, with the page's
+ * range on arm64 and (0, -1UL) with policy.cpu.batch_flush=x86 (x86's
+ * arch_tlbbatch_add_pending; arm64/tlbflush.c).  arch_tlbbatch_flush never
+ * calls it.  Not modelled: the folio ranges of 6.15's range-based
+ * arch_tlbbatch_add_pending, and kernels whose arm64 reclaim is not
+ * batched (ptep_clear_flush per page).
  */
 #include "hw/mem/pgtable.h"
 #include "kernel/mm/internal.h"

@@ -12,11 +12,23 @@
  * (sva_invalidate): without range invalidation, a range of
  * policy.smmu.max_tlbi_ops pages or more (and (0, -1UL), or an empty range)
  * becomes one TLBI_NH_ASID, the 6.1 backport of the fix for the 26 s soft
- * lockup; otherwise one TLBI_NH_VA per page with leaf=0.  With BTM the
- * explicit TLB invalidation is skipped (6.6-6.9 behaviour), since the SMMU
- * snoops the CPU's TLBIs.  With ATS the ATCs of the mm's bonds are
- * invalidated after it either way (arm_smmu_atc_inv_domain), because BTM
- * does not reach them.
+ * lockup; otherwise one TLBI_NH_VA per page with leaf=0.  With ATS the
+ * ATCs of the mm's bonds are invalidated after it (arm_smmu_atc_inv_domain).
+ *
+ * Two switches that are not mainline behaviour (docs/policies.md):
+ * - BTM (d->btm: IDR0.BTM and policy.smmu.btm).  Mainline never sets
+ *   ARM_SMMU_FEAT_BTM (6.1's notifier tests it as dead code; 6.12's no
+ *   longer does).  The what-if follows the unmerged "iommu/arm-smmu-v3:
+ *   Bring back SVA BTM support" (J. Gunthorpe, v3 24/27, Dec 2023):
+ *   btm_invalidation skips the explicit TLBIs, the SVA CD has ASET = 0;
+ *   the ATC invalidation stays, since BTM does not reach ATCs.
+ * - policy.smmu.flushall_overflow_bug: the page count computed as
+ *   (end - start + PAGE_SIZE - 1) >> PAGE_SHIFT, as intel/svm.c did before
+ *   "iommu/vt-d: Fix incorrect cache invalidation for mm notification"
+ *   (v6.7): for the flush-all range (0, -1UL) it wraps to 0 pages, and
+ *   nothing, IOTLB or ATC, is invalidated.  The fixed form (this driver's
+ *   size = end - start, and VT-d's explicit start == 0 && end == -1UL
+ *   test) flushes the whole ASID.
  */
 #include <inttypes.h>
 
@@ -90,7 +102,13 @@ static int sva_invalidate(struct sm_mn_sub *sub, struct sm_mm *mm,
 	uint64_t size = end - start;
 	bool all = !size || size / SM_PAGE_SIZE >= d->max_tlbi_ops;
 	int rc = 0;
-	if (d->skip_inv || d->smmu->btm) {
+	if (d->flushall_overflow_bug &&
+	    ((end - start + SM_PAGE_SIZE - 1) >> SM_PAGE_SHIFT) == 0) {
+		/* The bug: 0 pages to invalidate, so nothing at all. */
+		SM_INC(d->ctr, OS_SMMU_SVA_INV_SKIPPED);
+		return 0;
+	}
+	if (d->skip_inv || d->btm) {
 		SM_INC(d->ctr, OS_SMMU_SVA_INV_SKIPPED);
 	} else if (all) {
 		rc = inv_asid(os, mm->asid, t);
@@ -123,7 +141,7 @@ static int sva_release(struct sm_mn_sub *sub, struct sm_mm *mm, uint64_t *t)
 			continue;
 		uint64_t cd[SM_ENTRY_QWORDS];
 		sm_cd_make_sva_release(cd, mm->asid, SM_IPS_48, SM_MAIR,
-				       os->smmu->btm ? SM_ENTRY_F_BTM : 0);
+				       os->drv.btm ? SM_ENTRY_F_BTM : 0);
 		if ((rc = sm_drv_write_cd(os, b->sid, b->ssid, cd, true, t)) <
 		    0)
 			return rc;
@@ -246,13 +264,13 @@ int sm_drv_sva_bind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 	}
 	m->bonds++;
 
-	/* The SVA CD: the mm's page table and ASID; ASET = 0 only with BTM,
-	 * so that broadcast TLBIs for the mm's ASID reach it. */
+	/* The SVA CD: the mm's page table and ASID; ASET = 0 only with the
+	 * BTM what-if, so that broadcast TLBIs for the mm's ASID reach it. */
 	uint64_t cd[SM_ENTRY_QWORDS];
 	/* A stall-capable device that recovers faults gets CD.S = 1
 	 * (arm_smmu_make_sva_cd with master->stall_enabled). */
 	sm_cd_make_sva(cd, mm->asid, mm->pgd, SM_VA_BITS, SM_IPS_48, SM_MAIR,
-		       (d->smmu->btm ? SM_ENTRY_F_BTM : 0) |
+		       (d->btm ? SM_ENTRY_F_BTM : 0) |
 			   (d->stall && pri ? SM_ENTRY_F_STALL : 0));
 	return sm_drv_write_cd(os, sid, ssid, cd, true, t);
 }

@@ -59,18 +59,18 @@ static void cmd_tlbi_nsnh_all(uint64_t c[2])
 			  NULL);
 }
 
-/* arm_smmu_page_response: SSV only when the request had a PASID. */
-static void cmd_pri_resp(uint64_t c[2], uint32_t sid, uint32_t ssid, bool ok)
+/* CMD_PRI_RESP with `resp` (CMDQ_PRI_1_RESP_*): SSV only when the request
+ * had a PASID, as arm_smmu_handle_ppr builds it. */
+static void cmd_pri_resp(uint64_t c[2], uint32_t sid, uint32_t ssid,
+			 unsigned resp)
 {
 	bool ssv = ssid != SMMUSIM_NO_SSID;
-	sm_smmu_cmd_build(
-	    &(struct sm_smmu_cmd){.op = CMDQ_OP_PRI_RESP,
-				  .sid = sid,
-				  .ssv = ssv,
-				  .ssid = ssv ? ssid : 0,
-				  .resp = ok ? CMDQ_PRI_1_RESP_SUCC
-					     : CMDQ_PRI_1_RESP_FAIL},
-	    c, NULL);
+	sm_smmu_cmd_build(&(struct sm_smmu_cmd){.op = CMDQ_OP_PRI_RESP,
+						.sid = sid,
+						.ssv = ssv,
+						.ssid = ssv ? ssid : 0,
+						.resp = resp},
+			  c, NULL);
 }
 
 static void cmd_resume(uint64_t c[2], uint32_t sid, uint16_t stag, bool retry)
@@ -157,6 +157,17 @@ static size_t cd_l1_entries(const struct sm_smmu_drv *d)
 	return (size_t)1 << (d->ssid_bits - SM_CTXDESC_SPLIT_64K);
 }
 
+/* The research what-ifs and the bug switch (docs/policies.md, "What we
+ * know is not Linux").  ARM_SMMU_FEAT_BTM needs IDR0.BTM too. */
+static void read_whatifs(struct sm_smmu_drv *d, const smmusim_config_t *cfg)
+{
+	d->btm =
+	    sm_smmu_has_btm(d->smmu) && sm_cfg_bool(cfg, SM_K_POLICY_SMMU_BTM);
+	d->pri_service = sm_cfg_enum(cfg, SM_K_POLICY_SMMU_PRI) == 1;
+	d->flushall_overflow_bug =
+	    sm_cfg_bool(cfg, SM_K_POLICY_SMMU_FLUSHALL_OVERFLOW_BUG);
+}
+
 static void read_config(struct sm_smmu_drv *d, const smmusim_config_t *cfg)
 {
 	d->sid_bits = (unsigned)sm_cfg_u64(cfg, SM_K_SMMU_SID_BITS);
@@ -167,6 +178,7 @@ static void read_config(struct sm_smmu_drv *d, const smmusim_config_t *cfg)
 	d->skip_inv = sm_cfg_bool(cfg, SM_K_POLICY_SMMU_SKIP_INVALIDATION);
 	d->ats = sm_cfg_bool(cfg, SM_K_DEV_ATS);
 	d->stall = sm_cfg_enum(cfg, SM_K_DEV_FAULT_MODE) == 1;
+	read_whatifs(d, cfg);
 	d->lat_cmd_write = sm_cfg_u64(cfg, SM_K_SMMU_LAT_CMD_WRITE);
 	d->lat_sync_poll = sm_cfg_u64(cfg, SM_K_SMMU_LAT_SYNC_POLL);
 	d->lat_msi = sm_cfg_u64(cfg, SM_K_SMMU_LAT_MSI);
@@ -226,12 +238,16 @@ static int init_queues(struct sm_os *os, const smmusim_config_t *cfg)
 	return 0;
 }
 
-/* arm_smmu_device_reset(): invalidate cached configuration and any stale
- * TLB entries, each followed by a sync. */
+/* arm_smmu_device_reset(): CR2 (PTM), then invalidate cached
+ * configuration and any stale TLB entries, each followed by a sync. */
 static int device_reset(struct sm_os *os, uint64_t *t)
 {
 	uint64_t c[2];
 	int rc;
+	/* Linux writes CR2_PTM | CR2_RECINVSID (arm_smmu_device_reset, 6.1
+	 * and 6.12 alike): the SMMU ignores broadcast TLBIs whatever IDR0.BTM
+	 * says.  Only the BTM what-if clears PTM. */
+	sm_smmu_write_cr2_ptm(os->smmu, !os->drv.btm);
 	cmd_cfgi_all(c);
 	if ((rc = sm_drv_cmdq_issue_sync(os, c, t)) < 0)
 		return rc;
@@ -730,14 +746,29 @@ static int iopf_handle(struct sm_os *os, uint32_t sid, uint32_t ssid,
 	    true, ok, t);
 }
 
+/* The PRI thread (arm_smmu_priq_thread -> arm_smmu_handle_ppr).  Mainline
+ * arm-smmu-v3 never services page requests (6.1 and 6.12 alike: it never
+ * enables PRI in a device, logs "unexpected PRI request received" and
+ * answers the last request of the group with PRI_RESP DENY; SVA recovers
+ * faults through stall only, arm_smmu_master_iopf_supported).  The
+ * service what-if does what other IOMMUs do: Intel VT-d's prq_event_thread
+ * reports the request to iommu_report_device_fault, whose iopf worker
+ * (iommu_sva_handle_iopf) runs handle_mm_fault and answers SUCCESS or
+ * FAILURE.  The model's page requests are single-page groups, each the
+ * last of its group. */
 int sm_drv_page_request(struct sm_os *os, uint32_t sid, uint32_t ssid,
 			uint64_t va, bool write, bool *ok, uint64_t *t)
 {
-	int rc = iopf_handle(os, sid, ssid, va, write, ok, t);
-	if (rc < 0)
-		return rc;
+	unsigned resp = CMDQ_PRI_1_RESP_DENY;
+	*ok = false;
+	if (os->drv.pri_service) {
+		int rc = iopf_handle(os, sid, ssid, va, write, ok, t);
+		if (rc < 0)
+			return rc;
+		resp = *ok ? CMDQ_PRI_1_RESP_SUCC : CMDQ_PRI_1_RESP_FAIL;
+	}
 	uint64_t c[2];
-	cmd_pri_resp(c, sid, ssid, *ok);
+	cmd_pri_resp(c, sid, ssid, resp);
 	return sm_drv_cmdq_issue_nosync(os, c, t);
 }
 
