@@ -47,6 +47,7 @@ TEST_LAYERS = {
     "test_import_qemu": {"trace"},
     "test_mm": {"kernel"},
     "test_mmu_notifier": {"kernel"},
+    "test_tlb_inv": {"kernel"},
     "test_entry": {"kernel"},
     "test_sim": {"sim"},
     "test_scenarios": set(),

@@ -30,6 +30,8 @@ static const char *const hw_qemu_7_2[] = {
     "smmu.cfgcache.ways=16",
     "smmu.lat.iotlb_hit=0",
     "smmu.lat.cfg=0",
+    /* hw/arm/smmuv3.c smmuv3_init_regs sets IDR3.RIL (range invalidation). */
+    "smmu.ril=on",
     SM_ZERO_TIME_COMMANDS,
 };
 

@@ -9,6 +9,8 @@
  *                      writes, domains and attach
  *   arm-smmu-v3-sva.c  SVA bind/unbind, the mm notifier (range vs ASID
  *                      invalidation), ASID sharing with DMA domains
+ *   arm-smmu-v3-tlb.c  TLB invalidation: range (RIL windows or per
+ *                      granule) and whole-ASID
  *   entry.c            the entry writer (arm_smmu_write_entry)
  * and iommu/io-pgtable-arm.c holds iommu_map/unmap of DMA domains.
  */
@@ -100,6 +102,7 @@ struct sm_smmu_drv {
 	uint32_t nbatch, batch_max;
 	uint64_t max_tlbi_ops;
 	bool skip_inv;
+	bool ril; /* ARM_SMMU_FEAT_RANGE_INV, from IDR3.RIL */
 	uint64_t lat_cmd_write, lat_sync_poll, lat_msi, lat_mmio;
 	bool sync_msi;
 	struct sm_bond *bonds;
@@ -135,6 +138,16 @@ int sm_drv_domain_create(struct sm_os *os, uint32_t id, unsigned stage,
 			 uint32_t parent, uint64_t *t);
 int sm_drv_attach(struct sm_os *os, uint32_t sid, uint32_t dom, bool cmds,
 		  uint64_t *t);
+
+/* TLB invalidation (arm-smmu-v3-tlb.c).  [iova, iova + size) of `asid`,
+ * as __arm_smmu_tlb_inv_range: range commands (smmu.ril) or one per
+ * `granule`, leaf-only or not, added to the batch and submitted with one
+ * CMD_SYNC; size 0 issues nothing.  inv_asid: TLBI_NH_ASID + CMD_SYNC
+ * (arm_smmu_tlb_inv_asid). */
+int sm_drv_tlb_inv_range(struct sm_os *os, uint16_t asid, uint64_t iova,
+			 uint64_t size, uint64_t granule, bool leaf,
+			 uint64_t *t);
+int sm_drv_tlb_inv_asid(struct sm_os *os, uint16_t asid, uint64_t *t);
 
 /* Write one command into the queue and publish it; a CMD_SYNC is waited
  * for.  An illegal command halts the SMMU (CERROR_ILL); the driver

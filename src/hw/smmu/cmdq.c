@@ -49,6 +49,18 @@ static void exec_cfgi(struct sm_smmu *s, const struct sm_smmu_cmd *c)
 	}
 }
 
+/* An SMMU without IDR3.RIL: TG, TTL, NUM and SCALE are RES0 (spec 4.4.1.1)
+ * and an implementation either refuses a non-zero RES0 field (CERROR_ILL)
+ * or ignores it (spec 4.1.5).  The model ignores them, so a range-form
+ * command from software that did not check IDR3.RIL invalidates the one
+ * granule at its address, TTL unused: the quieter of the two permitted
+ * outcomes, under-invalidation that the oracle then reports. */
+static void ril_fields(const struct sm_smmu *s, struct sm_smmu_cmd *c)
+{
+	if (!s->ril)
+		c->tg = c->ttl = c->num = c->scale = 0;
+}
+
 /* The pages of a TLBI's address range: one with TG = 0, else the range
  * form (IDR3.RIL) of (NUM+1) * 2^SCALE granules.  False for an illegal
  * encoding: TTL = NUM = SCALE = 0 with TG != 0 (spec chapter 4,
@@ -197,6 +209,8 @@ static bool exec_cmd(struct sm_smmu *s, uint64_t c0, uint64_t c1,
 	*cost = s->lat_cmd;
 	if (!d)
 		return false;
+	if (d->cls == SM_SMMU_CMD_TLBI)
+		ril_fields(s, &c);
 	*cost += class_cost(s, d, &c);
 	switch (d->cls) {
 	case SM_SMMU_CMD_CFGI:

@@ -31,6 +31,7 @@
 static void read_config(struct sm_smmu *s, const smmusim_config_t *cfg)
 {
 	s->btm = sm_cfg_bool(cfg, SM_K_SMMU_BTM);
+	s->ril = sm_cfg_bool(cfg, SM_K_SMMU_RIL);
 	s->perm_fault_from_cache =
 	    sm_cfg_bool(cfg, SM_K_SMMU_IOTLB_PERM_FAULT_FROM_CACHE);
 	s->lat_iotlb = sm_cfg_u64(cfg, SM_K_SMMU_LAT_IOTLB_HIT);

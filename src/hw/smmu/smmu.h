@@ -149,6 +149,7 @@ struct sm_smmu {
 	uint64_t atc_entries, atc_ways, lat_ats, lat_atc;
 
 	bool btm;
+	bool ril; /* IDR3.RIL: range invalidation and TTL hints */
 	bool perm_fault_from_cache;
 	uint64_t lat_iotlb, lat_cfg, lat_cmd, lat_mem, lat_utlb, lat_wc;
 	uint64_t lat_cmd_cfgi, lat_cmd_tlbi, lat_cmd_sync, lat_inv_scan;

@@ -248,6 +248,8 @@ int sm_drv_init(struct sm_os *os, const smmusim_config_t *cfg,
 				  .ctr = sm_stats_ctrs(st),
 				  .hist = sm_stats_hists(st)};
 	read_config(d, cfg);
+	/* arm_smmu_device_hw_probe: IDR3.RIL -> ARM_SMMU_FEAT_RANGE_INV. */
+	d->ril = d->smmu->ril;
 	if (d->sid_bits > 16 && !d->strtab_2lvl)
 		return sm_err(os->eb, SMMUSIM_EINVAL,
 			      "smmu.sid_bits=%u needs smmu.strtab.format=2lvl "
