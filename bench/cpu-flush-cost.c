@@ -305,7 +305,7 @@ static const char usage[] =
     "  --csv FILE      write the CSV there (default stdout)\n"
     "  --max-pages N   largest N of the sweep (default 2097152 = 2^21)\n"
     "  --policy P      policy preset under the configs (default "
-    "linux-6.14)\n"
+    "linux-6.15)\n"
     "  --no-ascending  skip the range-asc config\n"
     "  --verify        also compare, for N up to --verify-max, against a\n"
     "                  run with every page touched (same numbers "
@@ -316,7 +316,7 @@ static const char usage[] =
 
 int main(int argc, char **argv)
 {
-	struct opts o = {.policy = "linux-6.14"};
+	struct opts o = {.policy = "linux-6.15"};
 	uint64_t max_pages = MAX_PAGES, verify_max = 4097;
 	const char *csv_path = NULL;
 	bool verify = false, ascending = true;

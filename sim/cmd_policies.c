@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * smmusim policies: the library's policy and hardware presets, each with
- * its description and the -o settings it stands for.
+ * its description and the -o settings it stands for; under each setting of
+ * a kernel preset, the kernel file, function and commit or release it
+ * comes from (smmusim_preset_source).
  */
 #include <stdio.h>
 #include <string.h>
@@ -51,8 +53,12 @@ static void list_presets(const char *kind, const char *option)
 		printf("  %s\n", name ? name : "?");
 		if (desc && *desc)
 			print_wrapped(desc, 6);
-		for (size_t j = 0; j < n_set; j++)
+		for (size_t j = 0; j < n_set; j++) {
+			const char *src = smmusim_preset_source(kind, i, j);
 			printf("      -o %s\n", set[j]);
+			if (src)
+				print_wrapped(src, 11);
+		}
 	}
 }
 

@@ -186,10 +186,11 @@ run <"$tmp/in" "2-level stream and CD tables" 0 \
 fails <"$tmp/in" "sid_bits above 16 needs the 2-level format" \
 	"--set smmu.sid_bits=20" "needs smmu.strtab.format=2lvl"
 
-# SVA pins the mm's ASID; the DMA domain that held it moves (CD rewritten,
-# old ASID invalidated), so the two never share IOTLB or walk-cache entries.
-run "SVA bind moves a DMA domain off the mm's ASID" 0 "" \
-	"violations=0 dev.access.ok=3 os.smmu.asid_moves=1 smmu.cmd.tlbi_nh_asid=1" <<'EOF'
+# 6.1-6.10 (policy.smmu.sva_asid=shared): SVA pins the mm's ASID; the DMA
+# domain that held it moves (CD word 0 + CFGI_CD + sync, then the old ASID
+# invalidated), so the two never share IOTLB or walk-cache entries.
+sva_asid_trace() {
+	cat <<'EOF'
 smmusim-trace 1
 domain_create dom=1
 attach sid=0x10 dom=1
@@ -202,6 +203,15 @@ bind sid=0x20 ssid=1 mm=1
 dev_access sid=0x20 ssid=1 va=0x10000 op=r
 dev_access sid=0x10 va=0x10000 op=r
 EOF
+}
+sva_asid_trace >"$tmp/sva"
+run <"$tmp/sva" "SVA bind moves a DMA domain off the mm's ASID (linux-6.1)" 0 \
+	"--policy linux-6.1" \
+	"violations=0 dev.access.ok=3 os.smmu.asid_moves=1 smmu.cmd.tlbi_nh_asid=1"
+# v6.11+ (sva_asid=own): the SVA domain takes the lowest free ASID; no move.
+run <"$tmp/sva" "SVA domain with its own ASID (linux-6.12)" 0 \
+	"--policy linux-6.12" \
+	"violations=0 dev.access.ok=3 os.smmu.asid_moves=0 smmu.cmd.tlbi_nh_asid=0"
 
 # Regressions (found by an adversarial pass).
 # A nested stream must not hit the stage-2-only entry of its parent's VMID.

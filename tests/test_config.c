@@ -439,8 +439,8 @@ static void test_policy_presets(void **state)
 {
 	smmusim_config_t *cfg = *state;
 	const char *key = "policy.notifier.placement";
-	/* The linux-* presets and the research-* what-ifs. */
-	assert_true(smmusim_preset_count("policy") >= 5);
+	/* Five linux-* presets and two research-* what-ifs. */
+	assert_int_equal(smmusim_preset_count("policy"), 7);
 
 	assert_int_equal(
 	    smmusim_config_apply_preset(cfg, "policy", "linux-6.5"), 0);
@@ -470,6 +470,13 @@ static void test_unknown_preset(void **state)
 	assert_err_has(cfg, "linux-6.6");
 	assert_string_equal(sm_cfg_presets(cfg), "");
 	assert_get(cfg, "policy.notifier.placement", "arch_flush");
+
+	/* A retired name says which preset replaces it. */
+	assert_int_equal(
+	    smmusim_config_apply_preset(cfg, "policy", "linux-6.14"),
+	    SMMUSIM_EINVAL);
+	assert_err_has(cfg, "'linux-6.14' was removed: use 'linux-6.15'");
+	assert_string_equal(sm_cfg_presets(cfg), "");
 
 	/* Exact match only. */
 	assert_int_equal(smmusim_config_apply_preset(cfg, "policy", "linux-6"),
@@ -529,6 +536,13 @@ static void test_preset_info(void **state)
 		assert_true(strlen(desc) > 0);
 		assert_non_null(as);
 		assert_true(nas >= 1);
+		/* Every assignment of a kernel preset cites its source. */
+		for (size_t j = 0; j < nas; j++) {
+			const char *src = smmusim_preset_source("policy", i, j);
+			assert_non_null(src);
+			assert_true(strlen(src) > 10);
+		}
+		assert_null(smmusim_preset_source("policy", i, nas));
 
 		/* Each assignment is valid, and applying the preset gives the
 		 * same config as applying its assignments one by one. */

@@ -112,6 +112,10 @@ size_t smmusim_preset_count(const char *kind);
 int smmusim_preset_info(const char *kind, size_t i, const char **name,
 			const char **description,
 			const char *const **assignments, size_t *n_assignments);
+/* Where assignment j of preset i comes from (for kernel presets: the
+ * kernel file, function and commit or release), or NULL if the preset does
+ * not say. */
+const char *smmusim_preset_source(const char *kind, size_t i, size_t j);
 
 #pragma GCC visibility pop
 

@@ -49,10 +49,22 @@ struct sm_preset {
 	const char *desc;
 	const char *const *set;
 	size_t n;
+	/* Per assignment, where its value comes from (kernel file, function,
+	 * commit or release), or NULL for a preset without sources. */
+	const char *const *why;
 };
 #define SM_PRESET(name, desc, set)                                             \
 	{                                                                      \
-		(name), (desc), (set), sizeof(set) / sizeof((set)[0])          \
+		(name), (desc), (set), sizeof(set) / sizeof((set)[0]), NULL    \
+	}
+/* A preset whose every assignment cites its source: `why` has one entry
+ * per entry of `set` (checked at compile time). */
+#define SM_PRESET_CITED(name, desc, set, why)                                  \
+	{                                                                      \
+		(name), (desc), (set),                                         \
+		    sizeof(set) / sizeof((set)[0]) +                           \
+			0 * sizeof(char[sizeof(set) == sizeof(why) ? 1 : -1]), \
+		    (why)                                                      \
 	}
 
 /* Apply preset `name` of tab[0..n), a table of `kind` ("policy", "hw":

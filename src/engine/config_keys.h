@@ -25,6 +25,7 @@ enum sm_key_id {
 /* Enum values (index into the allowed words). */
 enum { SM_PLACEMENT_RANGE_END = 0, SM_PLACEMENT_ARCH_FLUSH = 1 };
 enum { SM_RANGE_SPLIT_ASCENDING = 0, SM_RANGE_SPLIT_DESCENDING = 1 };
+enum { SM_SVA_ASID_SHARED = 0, SM_SVA_ASID_OWN = 1 };
 /* Replacement keys' words are in enum sm_tc_repl order (lru, rr, random). */
 
 #endif

@@ -45,6 +45,7 @@ struct sm_smmu_sva_mn {
 	struct sm_mn_sub sub;
 	struct sm_os *os;
 	struct sm_mm *mm;
+	uint16_t asid; /* the mm's CPU ASID, or the SVA domain's own */
 	uint32_t bonds;
 	struct sm_smmu_sva_mn *next;
 };
@@ -100,7 +101,10 @@ struct sm_smmu_drv {
 	uint32_t prod; /* shadow of CMDQ_PROD */
 	uint64_t (*batch)[2];
 	uint32_t nbatch, batch_max;
-	uint64_t max_tlbi_ops;
+	uint64_t max_tlbi_ops; /* SVA, without RIL; 0 = no fallback */
+	bool sva_flush_all;    /* (0, -1UL) -> TLBI_NH_ASID with RIL */
+	bool sva_own_asid;     /* policy.smmu.sva_asid=own */
+	char presets[64];      /* for the kernel-lockup message */
 	bool skip_inv;
 	bool ril; /* ARM_SMMU_FEAT_RANGE_INV, from IDR3.RIL */
 	uint64_t lat_cmd_write, lat_sync_poll, lat_msi, lat_mmio;

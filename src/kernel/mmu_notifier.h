@@ -35,7 +35,8 @@ struct sm_mn_ops {
 	void (*invalidate_range_end)(struct sm_mn_sub *sub, struct sm_mm *mm,
 				     uint64_t start, uint64_t end, uint64_t *t);
 	/* Before 6.6 this op was ->invalidate_range(); where it is called
-	 * from is policy.notifier.placement. */
+	 * from is policy.notifier.placement (and, before 6.6, also
+	 * policy.notifier.mmu_gather_hook). */
 	int (*arch_invalidate_secondary_tlbs)(struct sm_mn_sub *sub,
 					      struct sm_mm *mm, uint64_t start,
 					      uint64_t end, uint64_t *t);
@@ -51,8 +52,9 @@ struct sm_mn_sub {
 
 /* The notifier side of the kernel object (struct sm_os.mn). */
 struct sm_mn_state {
-	unsigned placement; /* SM_PLACEMENT_* */
-	uint64_t *ctr;	    /* the stats by ID (engine/stats.h) */
+	unsigned placement;   /* SM_PLACEMENT_* */
+	bool mmu_gather_hook; /* policy.notifier.mmu_gather_hook */
+	uint64_t *ctr;	      /* the stats by ID (engine/stats.h) */
 };
 
 int sm_mn_init(struct sm_os *os, const smmusim_config_t *cfg,
@@ -72,6 +74,11 @@ int sm_mn_invalidate_range_end(struct sm_os *os, struct sm_mm *mm,
 int sm_mn_arch_invalidate_secondary_tlbs(struct sm_os *os, struct sm_mm *mm,
 					 uint64_t start, uint64_t end,
 					 uint64_t *t);
+/* tlb_flush_mmu_tlbonly() after the CPU flush of an mmu_gather: before 6.6
+ * it called mmu_notifier_invalidate_range() over the gathered range
+ * (policy.notifier.mmu_gather_hook, with range_end placement). */
+int sm_mn_tlb_flush_mmu_tlbonly(struct sm_os *os, struct sm_mm *mm,
+				uint64_t start, uint64_t end, uint64_t *t);
 /* ptep_clear_flush_notify(): the pre-6.6 call site next to a PTE clear. */
 int sm_mn_clear_flush_notify(struct sm_os *os, struct sm_mm *mm, uint64_t start,
 			     uint64_t end, uint64_t *t);

@@ -43,6 +43,15 @@ int smmusim_config_apply_preset(smmusim_config_t *cfg, const char *kind,
 		    cfg, SMMUSIM_EINVAL,
 		    "unknown preset kind '%s' (allowed: policy, hw)",
 		    kind ? kind : "(null)");
+	if (strcmp(kind, "policy") == 0)
+		for (size_t i = 0; i < sm_policy_retired_count; i++)
+			if (strcmp(name, sm_policy_retired[i].name) == 0)
+				return sm_cfg_error(
+				    cfg, SMMUSIM_EINVAL,
+				    "policy preset '%s' was removed: use "
+				    "'%s' (%s)",
+				    name, sm_policy_retired[i].use,
+				    sm_policy_retired[i].why);
 	return sm_cfg_apply_preset(cfg, kind, tab, n, name);
 }
 
@@ -72,4 +81,14 @@ int smmusim_preset_info(const char *kind, size_t i, const char **name,
 	if (n_assignments)
 		*n_assignments = tab[i].n;
 	return 0;
+}
+
+const char *smmusim_preset_source(const char *kind, size_t i, size_t j)
+{
+	const struct sm_preset *tab;
+	size_t n;
+	if (preset_table(kind, &tab, &n) < 0 || i >= n || j >= tab[i].n ||
+	    !tab[i].why)
+		return NULL;
+	return tab[i].why[j];
 }

@@ -84,6 +84,10 @@ struct sm_zap {
 	int rc;
 };
 
+/* An mmu_gather's flush of the changed PTEs [lo, hi) (memory.c). */
+int sm_tlb_flush_mmu_tlbonly(struct sm_os *os, struct sm_mm *mm, unsigned pe,
+			     uint64_t lo, uint64_t hi, uint64_t *t);
+
 /* zap_page_range over [start, end): clears the PTEs; the caller flushes,
  * then sm_zap_finish() frees the pages. */
 int sm_zap_range(struct sm_os *os, struct sm_mm *mm, uint64_t start,

@@ -4,8 +4,9 @@
  * (handle_mm_fault -> handle_pte_fault, do_anonymous_page, do_read_fault /
  * do_shared_fault, do_wp_page with wp_page_copy and wp_page_reuse,
  * zap_pte_range), mm/mmu_gather.c (the gather, flush, free order of
- * tlb_finish_mmu) and arch/arm64/mm/fault.c (ptep_set_access_flags) as of
- * v6.6.  PTE bits: arm64/pgtable.h.
+ * tlb_finish_mmu; tlb_flush_mmu_tlbonly of include/asm-generic/tlb.h, with
+ * its pre-6.6 secondary-TLB call) and arch/arm64/mm/fault.c
+ * (ptep_set_access_flags) as of v6.6.  PTE bits: arm64/pgtable.h.
  *
  * A clean page of a shared file mapping is read-only to every walker until
  * the first write fault upgrades it through ptep_set_access_flags() and
@@ -95,6 +96,18 @@ void sm_zap_finish(struct sm_os *os, struct sm_zap *z)
 	sm_page_list_release(os, &z->free);
 }
 
+/* tlb_flush_mmu_tlbonly() (include/asm-generic/tlb.h) of an mmu_gather
+ * over the changed PTEs [lo, hi): the CPU flush, last level only (tlb_flush
+ * -> __flush_tlb_range with level 3), then, before 6.6, the secondary-TLB
+ * hook over the same range (mmu_notifier_invalidate_range, removed by
+ * 6bbd42e2df8f in v6.6-rc1). */
+int sm_tlb_flush_mmu_tlbonly(struct sm_os *os, struct sm_mm *mm, unsigned pe,
+			     uint64_t lo, uint64_t hi, uint64_t *t)
+{
+	int rc = sm_flush_tlb_range_ex(os, mm, pe, lo, hi, true, 3, t);
+	return rc < 0 ? rc : sm_mn_tlb_flush_mmu_tlbonly(os, mm, lo, hi, t);
+}
+
 /* Notify the range start, clear the PTEs (the oracle's window opens),
  * notify the end, then tlb_finish_mmu flushes what was cleared, last level
  * only (page-table pages are not freed before exit in this model), the
@@ -111,8 +124,7 @@ int sm_zap_and_flush(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 	if (rc == 0)
 		rc = sm_mn_invalidate_range_end(os, mm, start, end, false, t);
 	if (rc == 0 && z.sp.ptes)
-		rc = sm_flush_tlb_range_ex(os, mm, pe, z.sp.lo, z.sp.hi, true,
-					   3, t);
+		rc = sm_tlb_flush_mmu_tlbonly(os, mm, pe, z.sp.lo, z.sp.hi, t);
 	if (rc == 0 && z.sp.ptes)
 		sm_mm_window_close(os, mm, z.sp.lo, z.sp.hi, *t);
 	sm_zap_finish(os, &z);

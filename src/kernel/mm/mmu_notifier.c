@@ -5,20 +5,28 @@
  *
  * Placement of the secondary-TLB hook (policy.notifier.placement):
  *
- *   range_end  (Linux before 6.6).  The hook was ->invalidate_range().  It
- *              ran from mmu_notifier_invalidate_range_end() (for every
- *              subscriber, over the whole range, populated or not) and from
- *              the *_clear_flush_notify() helpers next to a PTE clear.  The
- *              arch flush routines did not call it, so the flush that
- *              ptep_set_access_flags() does after a permission upgrade never
- *              reached the SMMU: the bug of Alistair Popple's series
+ *   range_end  (Linux before 6.6: 6.1, 6.5).  The hook was
+ *              ->invalidate_range().  It ran from
+ *              mmu_notifier_invalidate_range_end() (mn_hlist_invalidate_end:
+ *              for every subscriber, over the whole range, populated or
+ *              not), from the *_clear_flush_notify() helpers next to a PTE
+ *              clear, and from tlb_flush_mmu_tlbonly()
+ *              (include/asm-generic/tlb.h) right after the CPU flush of an
+ *              mmu_gather, over the gathered range
+ *              (policy.notifier.mmu_gather_hook): so a munmap invalidates
+ *              the SMMU twice, first before the CPU (range_end), then after
+ *              it.  The arch flush routines did not call it, so the flush
+ *              that ptep_set_access_flags() does after a permission upgrade
+ *              never reached the SMMU: the bug of Alistair Popple's series
  *              "Invalidate secondary IOMMU TLB on permission upgrade".
  *
  *   arch_flush (6.6 and later).  The hook is
  *              ->arch_invalidate_secondary_tlbs() and runs from the arm64
  *              flush routines (flush_tlb_mm, flush_tlb_page,
  *              __flush_tlb_range and the batched variants); range_end no
- *              longer calls it.
+ *              longer calls it, nor tlb_flush_mmu_tlbonly (6bbd42e2df8f,
+ *              "mmu_notifiers: call invalidate_range() when invalidating
+ *              TLBs", v6.6-rc1).
  */
 #include "kernel/kernel.h"
 
@@ -29,6 +37,8 @@ int sm_mn_init(struct sm_os *os, const smmusim_config_t *cfg,
 {
 	struct sm_mn_state *mn = &os->mn;
 	mn->placement = sm_cfg_enum(cfg, SM_K_POLICY_NOTIFIER_PLACEMENT);
+	mn->mmu_gather_hook =
+	    sm_cfg_bool(cfg, SM_K_POLICY_NOTIFIER_MMU_GATHER_HOOK);
 	mn->ctr = sm_stats_ctrs(st);
 	return 0;
 }
@@ -96,6 +106,17 @@ int sm_mn_arch_invalidate_secondary_tlbs(struct sm_os *os, struct sm_mm *mm,
 					 uint64_t *t)
 {
 	if (os->mn.placement != SM_PLACEMENT_ARCH_FLUSH)
+		return 0;
+	return call_secondary(os, mm, start, end, t);
+}
+
+int sm_mn_tlb_flush_mmu_tlbonly(struct sm_os *os, struct sm_mm *mm,
+				uint64_t start, uint64_t end, uint64_t *t)
+{
+	/* Pre-6.6 tlb_flush_mmu_tlbonly: tlb_flush(), then
+	 * mmu_notifier_invalidate_range(tlb->mm, tlb->start, tlb->end). */
+	if (os->mn.placement != SM_PLACEMENT_RANGE_END ||
+	    !os->mn.mmu_gather_hook)
 		return 0;
 	return call_secondary(os, mm, start, end, t);
 }

@@ -77,8 +77,7 @@ int sm_os_mprotect(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 	/* change_protection's mmu_gather flushes every changed PTE with
 	 * last-level TLBIs. */
 	if (rc == 0 && c.sp.ptes)
-		rc = sm_flush_tlb_range_ex(os, mm, pe, c.sp.lo, c.sp.hi, true,
-					   3, t);
+		rc = sm_tlb_flush_mmu_tlbonly(os, mm, pe, c.sp.lo, c.sp.hi, t);
 	if (rc == 0 && c.narrowed)
 		sm_mm_window_close(os, mm, c.sp.lo, c.sp.hi, *t);
 	return rc;

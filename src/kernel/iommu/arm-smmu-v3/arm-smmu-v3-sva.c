@@ -4,16 +4,30 @@
  * arm-smmu-v3-sva.c: binding a (StreamID, SubstreamID) to a process's mm
  * (arm_smmu_sva_bind, arm_smmu_mmu_notifier_get / _put), the mm notifier
  * that keeps the SMMU's TLB in step with the CPU's page table
- * (arm_smmu_mm_arch_invalidate_secondary_tlbs, arm_smmu_mm_invalidate_range
- * before 6.6; arm_smmu_mm_release), and the ASID sharing that moves a DMA
- * domain off the mm's CPU ASID (arm_smmu_share_asid, 6.1-6.12).
+ * (arm_smmu_mm_invalidate_range in 6.1 and 6.5,
+ * arm_smmu_mm_arch_invalidate_secondary_tlbs from 6.6; arm_smmu_mm_release)
+ * and the SVA ASID: shared with the CPU, moving a DMA domain off it
+ * (arm_smmu_share_asid, 6.1-6.10), or the SVA domain's own
+ * (arm_smmu_sva_domain_alloc, d7b2d2ba1b84, v6.11; policy.smmu.sva_asid).
  *
- * Where the notifier decides between per-page and whole-ASID invalidation
- * (sva_invalidate): without range invalidation, a range of
- * policy.smmu.max_tlbi_ops pages or more (and (0, -1UL), or an empty range)
- * becomes one TLBI_NH_ASID, the 6.1 backport of the fix for the 26 s soft
- * lockup; otherwise one TLBI_NH_VA per page with leaf=0.  With ATS the
- * ATCs of the mm's bonds are invalidated after it (arm_smmu_atc_inv_domain).
+ * The notifier (sva_invalidate), per version (docs/linux-versions.md 3):
+ * size = end - start; without range invalidation (smmu.ril off) a range of
+ * policy.smmu.max_tlbi_ops pages or more becomes size 0 (CMDQ_MAX_TLBI_OPS:
+ * d5afb4b47e13 in v6.6 and its 6.1.y backport; v6.5.0 has no fallback,
+ * max_tlbi_ops = 0); with it, the full range (0, -1UL) becomes size 0 from
+ * v6.6 (policy.smmu.sva_flush_all).  Size 0 is one TLBI_NH_ASID +
+ * CMD_SYNC; anything else is the driver's range invalidation
+ * (sm_drv_tlb_inv_range: non-leaf, 4K granule, so range commands with the
+ * one-page overshoot under RIL, one TLBI_NH_VA per page without).  Where
+ * the real kernel would never return -- (0, -1UL) with RIL before 6.6
+ * (__arm_smmu_tlb_inv_range ends its windows short of `end` and loops with
+ * num_pages = 0), or 2^52 per-page commands in v6.5.0 -- the model stops
+ * with a "kernel-lockup" error naming the presets and the call, instead
+ * of hanging.  With BTM (a research what-if: mainline never sets
+ * ARM_SMMU_FEAT_BTM, d38c28dbefee removed the branch in v6.11) the
+ * explicit TLB invalidation is skipped, since the SMMU snoops the CPU's
+ * TLBIs.  With ATS the ATCs of the mm's bonds are invalidated after it
+ * either way (arm_smmu_atc_inv_domain), because BTM does not reach them.
  *
  * Two switches that are not mainline behaviour (docs/policies.md):
  * - BTM (d->btm: IDR0.BTM and policy.smmu.btm).  Mainline never sets
@@ -37,7 +51,12 @@
 #include "base/alloc.h"
 #include "arch/smmu_cmd.h"
 #include "arch/smmu_regs.h"
+#include "engine/config_keys.h"
 #include "kernel/iommu/arm-smmu-v3/internal.h"
+
+/* Per-page commands the model issues before it calls a range a kernel
+ * lockup (the real loop would take hours of host time). */
+#define SM_SVA_MAX_PAGE_OPS (1ull << 24)
 
 /* ---- invalidation ---- */
 
@@ -46,17 +65,6 @@ static void cmd_tlbi_nh_asid(uint64_t c[2], uint16_t asid)
 	sm_smmu_cmd_build(
 	    &(struct sm_smmu_cmd){.op = CMDQ_OP_TLBI_NH_ASID, .asid = asid}, c,
 	    NULL);
-}
-
-/* TG = 0: the single-granule form (no range invalidation). */
-static void cmd_tlbi_nh_va(uint64_t c[2], uint16_t asid, uint64_t va, bool leaf)
-{
-	sm_smmu_cmd_build(
-	    &(struct sm_smmu_cmd){.op = CMDQ_OP_TLBI_NH_VA,
-				  .asid = asid,
-				  .addr = va & CMDQ_TLBI_1_VA_MASK,
-				  .leaf = leaf},
-	    c, NULL);
 }
 
 static int inv_asid(struct sm_os *os, uint16_t asid, uint64_t *t)
@@ -90,17 +98,57 @@ static int atc_inv_mm(struct sm_os *os, struct sm_mm *mm, uint64_t start,
 	return any ? sm_drv_cmdq_batch_submit(os, t) : 0;
 }
 
+/* The real kernel never returns from __arm_smmu_tlb_inv_range over
+ * [start, start + size) (non-leaf, 4K): with RIL when the windows of
+ * size >> 12 pages (one more when the lowest is 1) end short of the range,
+ * as for size = ULONG_MAX; without RIL when the per-page loop is longer
+ * than the model issues (2^52 pages for (0, -1UL)).  Reported, not hung. */
+static int check_lockup(struct sm_os *os, uint64_t start, uint64_t end,
+			uint64_t size)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	uint64_t pages = size >> SM_PAGE_SHIFT;
+	bool hang;
+	if (d->ril) {
+		if ((pages & 31) == 1)
+			pages++;
+		hang = pages < (1ull << (64 - SM_PAGE_SHIFT)) &&
+		       pages << SM_PAGE_SHIFT < size;
+	} else {
+		hang = pages > SM_SVA_MAX_PAGE_OPS;
+	}
+	if (!hang)
+		return 0;
+	return sm_err(
+	    os->eb, SMMUSIM_ESTATE,
+	    "kernel-lockup: under presets '%s' (smmu.ril=%s, "
+	    "policy.smmu.max_tlbi_ops=%" PRIu64
+	    ", policy.smmu.sva_flush_all=%s) %s(start=0x%" PRIx64
+	    ", end=0x%" PRIx64 ") never returns in the real kernel: %s; the "
+	    "model stops here",
+	    d->presets[0] ? d->presets : "(none)", d->ril ? "on" : "off",
+	    d->max_tlbi_ops, d->sva_flush_all ? "on" : "off",
+	    os->mn.placement == SM_PLACEMENT_RANGE_END
+		? "arm_smmu_mm_invalidate_range"
+		: "arm_smmu_mm_arch_invalidate_secondary_tlbs",
+	    start, end,
+	    d->ril ? "__arm_smmu_tlb_inv_range's range commands stop short of "
+		     "the end and it loops with num_pages = 0"
+		   : "__arm_smmu_tlb_inv_range would issue one TLBI_NH_VA per "
+		     "page, more than 2^24");
+}
+
 static int sva_invalidate(struct sm_mn_sub *sub, struct sm_mm *mm,
 			  uint64_t start, uint64_t end, uint64_t *t)
 {
 	struct sm_smmu_sva_mn *m = sub->ctx;
 	struct sm_os *os = m->os;
 	struct sm_smmu_drv *d = &os->drv;
-	/* arm_smmu_mm_arch_invalidate_secondary_tlbs: size = end - start;
-	 * too many pages, (0, -1UL), or an empty range mean "the whole
-	 * ASID". */
+	/* arm_smmu_mm_arch_invalidate_secondary_tlbs (6.6+; 6.1/6.5:
+	 * arm_smmu_mm_invalidate_range): size = end - start; size 0 means
+	 * "the whole ASID". */
 	uint64_t size = end - start;
-	bool all = !size || size / SM_PAGE_SIZE >= d->max_tlbi_ops;
+	bool empty = !size;
 	int rc = 0;
 	if (d->flushall_overflow_bug &&
 	    ((end - start + SM_PAGE_SIZE - 1) >> SM_PAGE_SHIFT) == 0) {
@@ -108,24 +156,27 @@ static int sva_invalidate(struct sm_mn_sub *sub, struct sm_mm *mm,
 		SM_INC(d->ctr, OS_SMMU_SVA_INV_SKIPPED);
 		return 0;
 	}
+	if (!d->ril) {
+		if (d->max_tlbi_ops && size / SM_PAGE_SIZE >= d->max_tlbi_ops)
+			size = 0; /* CMDQ_MAX_TLBI_OPS */
+	} else if (d->sva_flush_all && size == UINT64_MAX) {
+		size = 0; /* (0, -1UL), v6.6 */
+	}
 	if (d->skip_inv || d->btm) {
 		SM_INC(d->ctr, OS_SMMU_SVA_INV_SKIPPED);
-	} else if (all) {
-		rc = inv_asid(os, mm->asid, t);
-	} else {
+	} else if (!size) {
+		/* v6.5.0 has no size-0 branch: an empty range reaches
+		 * __arm_smmu_tlb_inv_range, which returns at once. */
+		if (!(empty && !d->max_tlbi_ops))
+			rc = inv_asid(os, m->asid, t);
+	} else if ((rc = check_lockup(os, start, end, size)) == 0) {
 		SM_INC(d->ctr, OS_SMMU_SVA_INV_RANGE);
-		for (uint64_t va = start & SM_PAGE_MASK; va < end && rc == 0;
-		     va += SM_PAGE_SIZE) {
-			uint64_t c[2];
-			cmd_tlbi_nh_va(c, mm->asid, va, false);
-			rc = sm_drv_cmdq_batch_add(os, c, t);
-		}
-		if (rc == 0)
-			rc = sm_drv_cmdq_batch_submit(os, t);
+		rc = sm_drv_tlb_inv_range(os, m->asid, start, size,
+					  SM_PAGE_SIZE, false, t);
 	}
 	if (rc < 0)
 		return rc;
-	return atc_inv_mm(os, mm, start, all ? 0 : size, t);
+	return atc_inv_mm(os, mm, start, size, t);
 }
 
 static int sva_release(struct sm_mn_sub *sub, struct sm_mm *mm, uint64_t *t)
@@ -140,7 +191,7 @@ static int sva_release(struct sm_mn_sub *sub, struct sm_mm *mm, uint64_t *t)
 		if (b->mm != mm)
 			continue;
 		uint64_t cd[SM_ENTRY_QWORDS];
-		sm_cd_make_sva_release(cd, mm->asid, SM_IPS_48, SM_MAIR,
+		sm_cd_make_sva_release(cd, m->asid, SM_IPS_48, SM_MAIR,
 				       os->drv.btm ? SM_ENTRY_F_BTM : 0);
 		if ((rc = sm_drv_write_cd(os, b->sid, b->ssid, cd, true, t)) <
 		    0)
@@ -150,7 +201,7 @@ static int sva_release(struct sm_mn_sub *sub, struct sm_mm *mm, uint64_t *t)
 		SM_INC(os->drv.ctr, OS_SMMU_SVA_INV_SKIPPED);
 		return 0;
 	}
-	if ((rc = inv_asid(os, mm->asid, t)) < 0)
+	if ((rc = inv_asid(os, m->asid, t)) < 0)
 		return rc;
 	return atc_inv_mm(os, mm, 0, 0, t);
 }
@@ -170,11 +221,34 @@ struct sm_bond *sm_drv_find_bond(struct sm_os *os, uint32_t sid, uint32_t ssid)
 	return NULL;
 }
 
-/* arm_smmu_share_asid (Linux 6.1-6.12): SVA pins the mm's CPU ASID in the
- * SMMU's ASID space; a stage-1 DMA domain holding that ASID moves to a free
- * one: its CDs are rewritten, then the old ASID is invalidated.  The
- * window in which the old ASID is still live (FACTS.md 4.3, BTM) is not
- * modelled: commands take effect at their PROD write. */
+/* arm_smmu_write_ctx_desc's case (3), "update ASID of a live CD": one
+ * 64-bit write of word 0 of CD 0 (the domain's) with the new ASID, V
+ * staying 1; arm_smmu_sync_cd then adds a CFGI_CD (leaf) per stream to the
+ * batch. */
+static int move_cd0_asid(struct sm_os *os, uint32_t sid, uint16_t asid,
+			 uint64_t *t)
+{
+	struct sm_sid_cfg *sc = &os->drv.sids[sid];
+	uint64_t pa = os->drv.cd_2lvl ? sc->cdl2[0] : sc->cdtab, c[2];
+	uint64_t w0 = sm_physmem_read64(os->pm, pa);
+	w0 = (w0 & ~CTXDESC_CD_0_ASID) | sm_field_prep(CTXDESC_CD_0_ASID, asid);
+	sm_physmem_write64(os->pm, pa, w0);
+	sm_smmu_cmd_build(
+	    &(struct sm_smmu_cmd){
+		.op = CMDQ_OP_CFGI_CD, .sid = sid, .ssid = 0, .leaf = true},
+	    c, NULL);
+	return sm_drv_cmdq_batch_add(os, c, t);
+}
+
+/* arm_smmu_share_asid (6.1-6.10, policy.smmu.sva_asid=shared): SVA pins
+ * the mm's CPU ASID in the SMMU's ASID space; a stage-1 DMA domain holding
+ * it moves to the lowest free one (xa_alloc), in Linux's order
+ * (docs/linux-versions.md 3): the domain's ASID changes first (from here
+ * its unmaps invalidate the new ASID), then word 0 of its CD 0 with one
+ * CFGI_CD per stream and one CMD_SYNC, then TLBI_NH_ASID of the old ASID +
+ * CMD_SYNC (the new ASID is never invalidated).  The window in which the
+ * old ASID is still live (FACTS.md 4.3, BTM) is not modelled: commands
+ * take effect at their PROD write. */
 static int share_asid(struct sm_os *os, uint16_t asid, uint64_t *t)
 {
 	struct sm_smmu_drv *d = &os->drv;
@@ -195,12 +269,33 @@ static int share_asid(struct sm_os *os, uint16_t asid, uint64_t *t)
 		for (uint32_t sid = 0; sid < (1u << d->sid_bits); sid++)
 			if (d->sids[sid].has_dom &&
 			    d->sids[sid].dom_s1 == dm->id &&
-			    (rc = sm_drv_write_domain_cd(os, sid, dm, true,
-							 t)) < 0)
+			    (rc = move_cd0_asid(os, sid, dm->asid, t)) < 0)
 				return rc;
+		SM_INC(d->ctr, OS_SMMU_ENTRY_SYNCS);
+		if ((rc = sm_drv_cmdq_batch_submit(os, t)) < 0)
+			return rc;
 		if (!d->skip_inv && (rc = inv_asid(os, asid, t)) < 0)
 			return rc;
 	}
+	return 0;
+}
+
+/* The ASID of a new SVA notifier: the mm's CPU ASID, moving a DMA domain
+ * off it (shared, 6.1-6.10), or the lowest free one in [1, 2^16 - 1]
+ * (own: arm_smmu_sva_domain_alloc's xa_alloc, v6.11+). */
+static int sva_asid(struct sm_os *os, struct sm_mm *mm, uint16_t *asid,
+		    uint64_t *t)
+{
+	if (!os->drv.sva_own_asid) {
+		*asid = mm->asid;
+		return share_asid(os, mm->asid, t);
+	}
+	uint32_t a = sm_drv_lowest_free_tag(os, 1);
+	if (!a)
+		return sm_err(os->eb, SMMUSIM_ERANGE,
+			      "no free ASID for the SVA domain of mm=%" PRIu32,
+			      mm->id);
+	*asid = (uint16_t)a;
 	return 0;
 }
 
@@ -249,13 +344,14 @@ int sm_drv_sva_bind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 	while (m && m->mm != mm)
 		m = m->next;
 	if (!m) {
-		if ((rc = share_asid(os, mm->asid, t)) < 0)
+		uint16_t asid = 0;
+		if ((rc = sva_asid(os, mm, &asid, t)) < 0)
 			return rc;
 		m = sm_calloc(os->alloc, sizeof(*m));
 		if (!m)
 			return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
-		*m =
-		    (struct sm_smmu_sva_mn){.os = os, .mm = mm, .next = d->mns};
+		*m = (struct sm_smmu_sva_mn){
+		    .os = os, .mm = mm, .asid = asid, .next = d->mns};
 		m->sub.ops = &sva_mn_ops;
 		m->sub.ctx = m;
 		d->mns = m;
@@ -269,7 +365,7 @@ int sm_drv_sva_bind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 	uint64_t cd[SM_ENTRY_QWORDS];
 	/* A stall-capable device that recovers faults gets CD.S = 1
 	 * (arm_smmu_make_sva_cd with master->stall_enabled). */
-	sm_cd_make_sva(cd, mm->asid, mm->pgd, SM_VA_BITS, SM_IPS_48, SM_MAIR,
+	sm_cd_make_sva(cd, m->asid, mm->pgd, SM_VA_BITS, SM_IPS_48, SM_MAIR,
 		       (d->btm ? SM_ENTRY_F_BTM : 0) |
 			   (d->stall && pri ? SM_ENTRY_F_STALL : 0));
 	return sm_drv_write_cd(os, sid, ssid, cd, true, t);
@@ -311,7 +407,7 @@ int sm_drv_sva_unbind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 		/* Last bond of this mm: invalidate its ASID, drop the
 		 * notifier (arm_smmu_mmu_notifier_put). */
 		if (!d->skip_inv)
-			rc = inv_asid(os, mm->asid, t);
+			rc = inv_asid(os, m->asid, t);
 		sm_mn_unregister(mm, &m->sub);
 		*pm = m->next;
 		sm_free(os->alloc, m, sizeof(*m));

@@ -16,6 +16,7 @@
  * notifier in arm-smmu-v3-sva.c, iommu_map / unmap in ../io-pgtable-arm.c.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <smmusim/error.h>
@@ -175,6 +176,10 @@ static void read_config(struct sm_smmu_drv *d, const smmusim_config_t *cfg)
 	d->cmdq_log2size = (unsigned)sm_cfg_u64(cfg, SM_K_SMMU_CMDQ_LOG2SIZE);
 	d->batch_max = (uint32_t)sm_cfg_u64(cfg, SM_K_POLICY_SMMU_BATCH);
 	d->max_tlbi_ops = sm_cfg_u64(cfg, SM_K_POLICY_SMMU_MAX_TLBI_OPS);
+	d->sva_flush_all = sm_cfg_bool(cfg, SM_K_POLICY_SMMU_SVA_FLUSH_ALL);
+	d->sva_own_asid =
+	    sm_cfg_enum(cfg, SM_K_POLICY_SMMU_SVA_ASID) == SM_SVA_ASID_OWN;
+	snprintf(d->presets, sizeof(d->presets), "%s", sm_cfg_presets(cfg));
 	d->skip_inv = sm_cfg_bool(cfg, SM_K_POLICY_SMMU_SKIP_INVALIDATION);
 	d->ats = sm_cfg_bool(cfg, SM_K_DEV_ATS);
 	d->stall = sm_cfg_enum(cfg, SM_K_DEV_FAULT_MODE) == 1;
@@ -550,7 +555,7 @@ uint32_t sm_drv_lowest_free_tag(const struct sm_os *os, unsigned stage)
 		}
 	for (const struct sm_smmu_sva_mn *m = os->drv.mns; m && stage == 1;
 	     m = m->next)
-		used[m->mm->asid / 64] |= 1ull << (m->mm->asid % 64);
+		used[m->asid / 64] |= 1ull << (m->asid % 64);
 	used[0] |= 1; /* 0 is "choose one", never an id */
 	for (uint32_t w = 0; w < sizeof(used) / sizeof(used[0]); w++)
 		if (~used[w]) {
@@ -613,7 +618,7 @@ int sm_drv_domain_create(struct sm_os *os, uint32_t id, unsigned stage,
 					      tname, tag, d->id);
 		for (struct sm_smmu_sva_mn *m = os->drv.mns;
 		     m && stage == 1 && !nested; m = m->next)
-			if (m->mm->asid == tag)
+			if (m->asid == tag)
 				return sm_err(os->eb, SMMUSIM_EEXIST,
 					      "asid=%" PRIu32 " is used by SVA "
 					      "(mm=%" PRIu32 " is bound)",
