@@ -53,16 +53,16 @@ expect "perm-upgrade linux-6.5 PRI service what-if livelocks" 1 \
 	--policy linux-6.5 -o policy.smmu.pri=service
 # The two flush-all scenarios: the bug switch must matter.
 F="$T/flushall-overflow.trace"
-expect "flushall-overflow fixed clean" 0 "linux-6.14: none" -- \
-	"$S" replay "$F" --policy linux-6.14
+expect "flushall-overflow fixed clean" 0 "linux-6.15: none" -- \
+	"$S" replay "$F" --policy linux-6.15
 expect "flushall-overflow bug: stale IOTLB" 1 "stale-translation" -- \
-	"$S" replay "$F" --policy linux-6.14 \
+	"$S" replay "$F" --policy linux-6.15 \
 	-o policy.smmu.flushall_overflow_bug=on
 expect "flushall-overflow bug, x86 batch: stale" 1 "stale-translation" -- \
-	"$S" replay "$F" --policy linux-6.14 -o policy.cpu.batch_flush=x86 \
+	"$S" replay "$F" --policy linux-6.15 -o policy.cpu.batch_flush=x86 \
 	-o policy.smmu.flushall_overflow_bug=on
-expect "flushall-per-page x86 clean" 0 "linux-6.14: none" -- \
-	"$S" replay "$T/flushall-per-page.trace" --policy linux-6.14 \
+expect "flushall-per-page x86 clean" 0 "linux-6.15: none" -- \
+	"$S" replay "$T/flushall-per-page.trace" --policy linux-6.15 \
 	-o policy.cpu.batch_flush=x86
 expect "policies lists research presets as what-ifs" 0 \
 	"what-if, not mainline" -- "$S" policies

@@ -194,8 +194,10 @@ static void test_btm_skips_sva_invalidation(void **state)
  * invalidates with commands. */
 static void test_btm_hw_only_linux_sets_ptm(void **state)
 {
-	static const char *const kv[] = {"smmu.btm", "on", NULL};
-	struct kworld *k = *state = kworld_new("linux-6.14", kv);
+	/* Without RIL: one TLBI_NH_VA per page, easy to count. */
+	static const char *const kv[] = {"smmu.btm", "on", "smmu.ril", "off",
+					 NULL};
+	struct kworld *k = *state = kworld_new("linux-6.15", kv);
 	assert_true(k->smmu.btm);
 	assert_true(k->smmu.ptm);
 	assert_false(k->os.drv.btm);
@@ -236,7 +238,7 @@ static void flush_tlb_mm_case(void **state, bool bug)
 	static const char *const buggy[] = {
 	    "dev.ats", "on", "policy.smmu.flushall_overflow_bug", "on", NULL};
 	struct kworld *k = *state =
-	    cached_world("linux-6.14", bug ? buggy : fixed);
+	    cached_world("linux-6.15", bug ? buggy : fixed);
 	uint64_t as0 = counter(k->st, "smmu.cmd.tlbi_nh_asid");
 	uint64_t atc0 = counter(k->st, "smmu.cmd.atc_inv");
 	uint64_t inv0 = counter(k->st, "smmu.iotlb.invalidated");
@@ -272,8 +274,8 @@ static void test_flush_tlb_mm_flushall_overflow_bug(void **state)
 static void test_overflow_bug_spares_page_ranges(void **state)
 {
 	static const char *const kv[] = {"policy.smmu.flushall_overflow_bug",
-					 "on", NULL};
-	struct kworld *k = *state = cached_world("linux-6.14", kv);
+					 "on", "smmu.ril", "off", NULL};
+	struct kworld *k = *state = cached_world("linux-6.15", kv);
 	uint64_t va0 = counter(k->st, "smmu.cmd.tlbi_nh_va");
 	kw_must(k, kw_munmap(k, 1, BASE, 2 * PG));
 	assert_int_equal(counter(k->st, "smmu.cmd.tlbi_nh_va") - va0, 2);
@@ -288,7 +290,7 @@ static void reclaim_case(void **state, const char *batch, bool bug,
 	const char *const kv[] = {"policy.cpu.batch_flush", batch,
 				  "policy.smmu.flushall_overflow_bug",
 				  bug ? "on" : "off", NULL};
-	struct kworld *k = *state = cached_world("linux-6.14", kv);
+	struct kworld *k = *state = cached_world("linux-6.15", kv);
 	uint64_t va0 = counter(k->st, "smmu.cmd.tlbi_nh_va");
 	uint64_t as0 = counter(k->st, "smmu.cmd.tlbi_nh_asid");
 	uint64_t calls0 = counter(k->st, "os.notifier.calls");
@@ -321,7 +323,7 @@ static void test_reclaim_batch_x86_overflow_bug(void **state)
 static void pri_case(void **state, const char *mode, bool want_ok)
 {
 	const char *const kv[] = {"policy.smmu.pri", mode, NULL};
-	struct kworld *k = *state = kworld_new("linux-6.14", kv);
+	struct kworld *k = *state = kworld_new("linux-6.15", kv);
 	kw_mm_with_vma(k, BASE, 4, RW, false);
 	kw_must(k, kw_bind(k, 1, 1, 1, true));
 	kw_must(k, kw_dev(k, 1, 1, BASE, true)); /* not faulted in yet */

@@ -216,24 +216,51 @@ static const char *const linux_6_15_why[] = {
  * (handle_mm_fault, then PRI_RESP SUCCESS or FAILURE), as Intel VT-d's
  * prq_event_thread -> iommu_sva_handle_iopf does; mainline arm-smmu-v3
  * denies them and recovers SVA faults by stall. */
-#define LINUX_6_15_BASE                                                        \
-	"policy.notifier.placement=arch_flush",                                \
-	    "policy.notifier.mmu_gather_hook=off",                             \
-	    "policy.cpu.range_split=descending",                               \
-	    "policy.notifier.range_start_bug=off",                             \
-	    "policy.smmu.max_tlbi_ops=512", "policy.smmu.sva_flush_all=on",    \
-	    "policy.smmu.sva_asid=own",                                        \
-	    "policy.smmu.flushall_overflow_bug=off",                           \
-	    "policy.cpu.batch_flush=arm64"
 static const char *const research_btm[] = {
-    LINUX_6_15_BASE,
+    "policy.notifier.placement=arch_flush",
+    "policy.notifier.mmu_gather_hook=off",
+    "policy.cpu.range_split=descending",
+    "policy.notifier.range_start_bug=off",
+    "policy.smmu.max_tlbi_ops=512",
+    "policy.smmu.sva_flush_all=on",
+    "policy.smmu.sva_asid=own",
+    "policy.smmu.flushall_overflow_bug=off",
+    "policy.cpu.batch_flush=arm64",
     "policy.smmu.btm=on",
     "policy.smmu.pri=deny",
 };
+#define RESEARCH_WHY_BASE                                                      \
+	"as linux-6.15", "as linux-6.15", "as linux-6.15", "as linux-6.15",    \
+	    "as linux-6.15", "as linux-6.15", "as linux-6.15",                 \
+	    "as linux-6.15", "as linux-6.15"
+#define WHY_BTM_ON                                                             \
+	"what-if: 'iommu/arm-smmu-v3: Bring back SVA BTM support' (J. "        \
+	"Gunthorpe, v3 24/27, Dec 2023, not merged): CR2.PTM clear, ASET=0"
+#define WHY_PRI_SERVICE                                                        \
+	"what-if: VT-d's prq_event_thread -> iommu_sva_handle_iopf "           \
+	"(drivers/iommu/intel/prq.c, 6.12); arm-smmu-v3 denies"
+static const char *const research_btm_why[] = {
+    RESEARCH_WHY_BASE,
+    WHY_BTM_ON,
+    "arm-smmu-v3.c arm_smmu_handle_ppr: PRI_RESP_DENY (6.12.118)",
+};
 static const char *const research_pri[] = {
-    LINUX_6_15_BASE,
+    "policy.notifier.placement=arch_flush",
+    "policy.notifier.mmu_gather_hook=off",
+    "policy.cpu.range_split=descending",
+    "policy.notifier.range_start_bug=off",
+    "policy.smmu.max_tlbi_ops=512",
+    "policy.smmu.sva_flush_all=on",
+    "policy.smmu.sva_asid=own",
+    "policy.smmu.flushall_overflow_bug=off",
+    "policy.cpu.batch_flush=arm64",
     "policy.smmu.btm=off",
     "policy.smmu.pri=service",
+};
+static const char *const research_pri_why[] = {
+    RESEARCH_WHY_BASE,
+    "arm-smmu-v3.c arm_smmu_device_reset: CR2_PTM set (6.12.118)",
+    WHY_PRI_SERVICE,
 };
 
 const struct sm_preset sm_policy_presets[] = {
@@ -269,16 +296,17 @@ const struct sm_preset sm_policy_presets[] = {
 	"newest mainline the research establishes (v6.14's f7edb07ad7c6, "
 	"6.15-rc's 12f78021973a): the same modelled behaviour as 6.12.20+",
 	linux_6_15, linux_6_15_why),
-    SM_PRESET("research-btm",
-	      "what-if, not mainline: linux-6.15 with the SVA BTM of the "
-	      "unmerged 'Bring back SVA BTM support' series (CR2.PTM=0, "
-	      "ASET=0, no SVA TLBIs); needs -o smmu.btm=on",
-	      research_btm),
-    SM_PRESET("research-pri",
-	      "what-if, not mainline: linux-6.15 servicing PRI page requests "
-	      "(handle_mm_fault, PRI_RESP SUCCESS/FAILURE) as Intel VT-d's "
-	      "prq handling does; mainline denies them (arm_smmu_handle_ppr)",
-	      research_pri),
+    SM_PRESET_CITED("research-btm",
+		    "what-if, not mainline: linux-6.15 with the SVA BTM of the "
+		    "unmerged 'Bring back SVA BTM support' series (CR2.PTM=0, "
+		    "ASET=0, no SVA TLBIs); needs -o smmu.btm=on",
+		    research_btm, research_btm_why),
+    SM_PRESET_CITED(
+	"research-pri",
+	"what-if, not mainline: linux-6.15 servicing PRI page requests "
+	"(handle_mm_fault, PRI_RESP SUCCESS/FAILURE) as Intel VT-d's "
+	"prq handling does; mainline denies them (arm_smmu_handle_ppr)",
+	research_pri, research_pri_why),
 };
 
 const size_t sm_policy_preset_count =
