@@ -454,6 +454,32 @@ static void test_mm_exit_quiets_cd(void **state)
 	assert_int_equal(counter(k->st, "os.notifier.release"), 1);
 }
 
+/* An exited mm leaves the live list at once; while the SVA notifier still
+ * holds it (mmgrab) it is kept, and the last unbind frees it. */
+static void test_exited_mm_freed_at_last_unbind(void **state)
+{
+	struct kworld *k = *state = kworld_new(NULL, NULL);
+	kw_mm_with_vma(k, BASE, 2, RW, false);
+	kw_must(k, kw_bind(k, 1, 5, 3, true));
+	kw_must(k, kw_bind(k, 1, 6, 3, true));
+	assert_int_equal(k->os.mm.nmm, 1);
+	kw_must(k, kw_mm_exit(k, 1));
+	assert_null(sm_os_find_mm(&k->os, 1));
+	assert_int_equal(k->os.mm.nmm, 0);
+	assert_int_equal(k->os.mm.ndead, 1);
+	/* The id may be created again while the old mm is still held. */
+	kw_mm_with_vma(k, BASE, 2, RW, false);
+	assert_int_equal(k->os.mm.nmm, 1);
+	kw_must(k, kw_unbind(k, 5, 3));
+	assert_int_equal(k->os.mm.ndead, 1);
+	kw_must(k, kw_unbind(k, 6, 3));
+	assert_int_equal(k->os.mm.ndead, 0);
+	/* Without a bond the struct goes at exit. */
+	kw_must(k, kw_mm_exit(k, 1));
+	assert_int_equal(k->os.mm.nmm, 0);
+	assert_int_equal(k->os.mm.ndead, 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_teardown(fn, kworld_teardown)
@@ -479,6 +505,7 @@ int main(void)
 	    T(test_double_bind_fails),
 	    T(test_unbind),
 	    T(test_mm_exit_quiets_cd),
+	    T(test_exited_mm_freed_at_last_unbind),
 	};
 #undef T
 	return cmocka_run_group_tests_name("mmu_notifier", tests, NULL, NULL);

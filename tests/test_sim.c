@@ -408,6 +408,61 @@ static void unmap_stale_tolerated_then_tlbi_sync(void **state)
 	smmusim_free(sim);
 }
 
+/* iommu_map with pa=0: the model owns the pages and frees them once their
+ * leaves are unmapped and a CMD_SYNC has closed the window, not before;
+ * a page given by pa= is never freed. */
+static void unmap_frees_fresh_pages_at_sync(void **state)
+{
+	(void)state;
+	smmusim_t *sim = dma_setup();
+	const struct sm_domain *d = find_dom(sim, 1);
+	struct sm_walk w;
+	assert_int_equal(sm_pgt_walk(sim->pm, d->pgd, IOVA, &w), SM_WALK_OK);
+	uint64_t fresh = w.pa & SM_PAGE_MASK;
+	submit_ok(sim, ev_map(1, IOVA + 0x1000, 0x1000, fresh, RW));
+	submit_ok(sim, ev_unmap(1, IOVA + 0x1000, 0x1000));
+	submit_ok(sim, ev_unmap(1, IOVA, 0x1000));
+	/* The window is open: the page stays allocated. */
+	assert_int_equal(sm_physmem_kind(sim->pm, fresh), SM_PAGE_DATA);
+	submit_ok(sim, ev_tlbi_va(2, IOVA));
+	assert_int_equal(sm_physmem_kind(sim->pm, fresh), SM_PAGE_DATA);
+	submit_ok(sim, ev_cmd(OP_SYNC));
+	assert_int_equal(sm_physmem_kind(sim->pm, fresh), SM_PAGE_FREE);
+	assert_int_equal(sm_physmem_usage(sim->pm).bad_frees, 0);
+	/* Freed frames are reused first (LIFO). */
+	submit_ok(sim, ev_map(1, IOVA, 0x1000, 0, RW));
+	assert_int_equal(sm_pgt_walk(sim->pm, d->pgd, IOVA, &w), SM_WALK_OK);
+	assert_int_equal(w.pa & SM_PAGE_MASK, fresh);
+
+	/* A page given by pa= stays allocated after unmap and sync. */
+	uint64_t given = RAM_END - 0x1000;
+	submit_ok(sim, ev_map(1, 0x200000, 0x1000, given, RW));
+	submit_ok(sim, ev_unmap(1, 0x200000, 0x1000));
+	submit_ok(sim, ev_cmd(OP_SYNC));
+	assert_int_equal(sm_physmem_usage(sim->pm).bad_frees, 0);
+	assert_int_equal(smmusim_finish(sim), 0);
+	assert_int_equal(smmusim_violation_total(sim), 0);
+	smmusim_free(sim);
+}
+
+/* Remapping fresh pages again and again does not exhaust RAM (16 MiB:
+ * 4096 frames; 20,000 maps of 64 KiB would need 320,000). */
+static void remap_fresh_pages_does_not_leak(void **state)
+{
+	(void)state;
+	static const char *const small[] = {"mem.size=16M", NULL};
+	smmusim_t *sim = sim_new(NULL, small);
+	submit_ok(sim, ev_domain(1, 2));
+	submit_ok(sim, ev_attach(SID, 1, true));
+	for (int i = 0; i < 20000; i++) {
+		submit_ok(sim, ev_map(1, IOVA, 0x10000, 0, RW));
+		submit_ok(sim, ev_unmap(1, IOVA, 0x10000));
+		submit_ok(sim, ev_cmd(OP_SYNC));
+	}
+	assert_int_equal(smmusim_finish(sim), 0);
+	smmusim_free(sim);
+}
+
 static void check_stale_violation(const smmusim_t *sim)
 {
 	assert_int_equal(smmusim_violation_total(sim), 1);
@@ -1220,6 +1275,8 @@ int main(void)
 	    cmocka_unit_test(asid_alias_hit_is_stale),
 	    cmocka_unit_test(attach_cmds_on_and_off),
 	    cmocka_unit_test(iommu_map_checks),
+	    cmocka_unit_test(unmap_frees_fresh_pages_at_sync),
+	    cmocka_unit_test(remap_fresh_pages_does_not_leak),
 	    cmocka_unit_test(unmap_stale_tolerated_then_tlbi_sync),
 	    cmocka_unit_test(unmap_sync_without_tlbi_is_violation),
 	    cmocka_unit_test(driver_sync_closes_window_too),

@@ -124,6 +124,8 @@ struct sm_smmu_drv {
 	bool flushall_overflow_bug;
 	struct sm_window_rec *win; /* unmapped IOVA ranges */
 	size_t nwin, capwin;
+	uint64_t *frames; /* pa=0 pages unmapped, freed when windows close */
+	size_t nframes, capframes;
 	uint64_t *ctr;		     /* the stats by ID (engine/stats.h) */
 	struct sm_hist *const *hist; /* the histograms by ID */
 };

@@ -58,12 +58,17 @@ struct sm_mm {
 	/* SVA pins the ASID (arm64_mm_context_get) so that it is not reused
 	 * while a CD still names it; freed at exit or last unpin. */
 	uint32_t asid_pins;
+	/* mm_count: holders of the struct besides the process itself (an
+	 * mmu notifier's mmgrab); an exited mm is freed when it drops to 0. */
+	uint32_t mm_count;
 };
 
 /* The memory-management side of the kernel object (struct sm_os.mm). */
 struct sm_mm_state {
-	struct sm_mm **mms; /* every mm created, exited ones too */
+	struct sm_mm **mms; /* the live mms, found by id */
 	size_t nmm, capmm;
+	struct sm_mm **dead; /* exited mms still grabbed (mm_count > 0) */
+	size_t ndead, capdead;
 	uint64_t zero_page;
 	uint64_t lat_fault, lat_pte, lat_syscall;
 	uint64_t max_event_pages;    /* sim.max_event_pages */
@@ -78,6 +83,10 @@ int sm_mm_init(struct sm_os *os, const smmusim_config_t *cfg,
 void sm_mm_fini(struct sm_os *os);
 
 struct sm_mm *sm_os_find_mm(struct sm_os *os, uint32_t id);
+/* mmgrab / mmdrop (include/linux/sched/mm.h): keep the struct of an mm
+ * that may exit meanwhile; the last drop after exit frees it. */
+void sm_mmgrab(struct sm_mm *mm);
+void sm_mmdrop(struct sm_os *os, struct sm_mm *mm);
 
 /* Syscalls and process lifetime.  `pe` is the PE the call runs on.
  * Failures (an unknown mm, an unaligned address) return a negative code

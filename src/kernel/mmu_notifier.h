@@ -60,8 +60,11 @@ struct sm_mn_state {
 int sm_mn_init(struct sm_os *os, const smmusim_config_t *cfg,
 	       struct sm_stats *st);
 
+/* Subscribe / unsubscribe; a subscription holds the mm (mmgrab), so
+ * unregistering may free an exited mm: mm must not be used after. */
 void sm_mn_register(struct sm_mm *mm, struct sm_mn_sub *sub);
-void sm_mn_unregister(struct sm_mm *mm, struct sm_mn_sub *sub);
+void sm_mn_unregister(struct sm_os *os, struct sm_mm *mm,
+		      struct sm_mn_sub *sub);
 void sm_mn_invalidate_range_start(struct sm_os *os, struct sm_mm *mm,
 				  enum sm_mn_event ev, uint64_t start,
 				  uint64_t end, uint64_t *t);

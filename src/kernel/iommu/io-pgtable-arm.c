@@ -11,6 +11,15 @@
  * invalidation to the caller: in this model a trace's own commands, as an
  * imported log carries them.  The unmapped range stays in the oracle's
  * window until the next CMD_SYNC completes (arm-smmu-v3-cmdq.c).
+ *
+ * Who owns the pages: with Linux's DMA API the caller does (iommu_unmap
+ * never frees what it maps; dma_free_* or the caller frees after the
+ * unmap's iotlb_sync).  A map with pa=0 has no caller to own them, so the
+ * model does: such a leaf carries SM_IOPTE_FRESH, and its page is freed
+ * when the leaf is unmapped and the CMD_SYNC that closes the unmap's window
+ * has completed (sm_drv_dma_frame_defer), never before: a page freed while
+ * the IOTLB may still hold it is the use-after-free the oracle looks for.
+ * Pages given by pa= are never freed here.
  */
 #include <inttypes.h>
 
@@ -18,6 +27,12 @@
 
 #include "hw/mem/pgtable.h"
 #include "kernel/iommu/arm-smmu-v3/internal.h"
+
+/* A software bit of the leaf (Arm ARM D8.3: descriptor bits [58:55] are
+ * reserved for software use, in stage-1 and stage-2 descriptors alike,
+ * and ignored by the walk): the model allocated this leaf's page (pa=0)
+ * and frees it after the unmap's CMD_SYNC. */
+#define SM_IOPTE_FRESH (1ull << 55)
 
 static int check_iova(struct sm_os *os, uint64_t va, uint64_t len,
 		      uint64_t *end)
@@ -139,8 +154,9 @@ int sm_drv_iommu_map(struct sm_os *os, uint32_t dom, uint64_t va, uint64_t len,
 						    os->eb)) < 0)
 			return rc;
 		rc = sm_pgt_set(os->pm, dm->pgd, a, level,
-				prot_to_pte(dm, page, level, prot), NULL,
-				os->eb);
+				prot_to_pte(dm, page, level, prot) |
+				    (pa ? 0 : SM_IOPTE_FRESH),
+				NULL, os->eb);
 		if (rc == SMMUSIM_EEXIST)
 			/* Leaves are replaced; a leaf at another level is
 			 * not (io-pgtable would return -EEXIST too). */
@@ -169,6 +185,7 @@ struct unmap_walk {
 	uint64_t block;	  /* check: base of a block partly covered */
 	int block_level;
 	uint64_t cleared; /* leaves cleared */
+	int rc;		  /* clear: an error deferring a page's free */
 };
 
 /* A valid block must lie wholly inside the range. */
@@ -191,11 +208,13 @@ static int unmap_clear_leaf(void *ctx, uint64_t va, int level, uint64_t desc,
 	struct unmap_walk *w = ctx;
 	(void)va;
 	(void)level;
-	if (desc & PTE_VALID) {
-		sm_physmem_write64(w->os->pm, desc_pa, 0);
-		w->cleared++;
-	}
-	return 0;
+	if (!(desc & PTE_VALID))
+		return 0;
+	sm_physmem_write64(w->os->pm, desc_pa, 0);
+	w->cleared++;
+	if (desc & SM_IOPTE_FRESH)
+		w->rc = sm_drv_dma_frame_defer(w->os, desc & PTE_ADDR_MASK);
+	return w->rc < 0;
 }
 
 int sm_drv_iommu_unmap(struct sm_os *os, uint32_t dom, uint64_t va,
@@ -222,6 +241,8 @@ int sm_drv_iommu_unmap(struct sm_os *os, uint32_t dom, uint64_t va,
 	SM_INC(d->ctr, OS_IOMMU_UNMAP);
 	sm_pgt_for_each_leaf(os->pm, dm->pgd, va, end, unmap_clear_leaf, &w);
 	*t += w.cleared * os->mm.lat_pte;
+	if (w.rc < 0)
+		return w.rc;
 	/* The window stays open until a CMD_SYNC completes. */
 	return sm_drv_dma_window_add(os, dm->pgd, va, end, *t);
 }

@@ -7,8 +7,10 @@
  * VMAs are a sorted array per mm rather than a maple tree.  Shared mappings
  * are backed by a per-mapping "file" whose pages stay in the page cache
  * until the last VMA using it goes.  There is no fork, so every private
- * page is exclusive to its mm.  An exited mm stays allocated (SVA bonds may
- * still point at it) but is no longer found by id.
+ * page is exclusive to its mm.  An exited mm leaves the list of live mms
+ * at once; its struct is freed then, or, while an mmu notifier still
+ * holds it (mmgrab by __mmu_notifier_register, mm/mmu_notifier.c), at the
+ * last mmdrop (kernel/fork.c, __mmdrop).
  */
 #include <inttypes.h>
 #include <string.h>
@@ -60,16 +62,43 @@ void sm_mm_fini(struct sm_os *os)
 	struct sm_mm_state *ms = &os->mm;
 	for (size_t i = 0; i < ms->nmm; i++)
 		mm_destroy(os, ms->mms[i]);
+	for (size_t i = 0; i < ms->ndead; i++)
+		mm_destroy(os, ms->dead[i]);
 	sm_free(os->alloc, ms->mms, ms->capmm * sizeof(*ms->mms));
+	sm_free(os->alloc, ms->dead, ms->capdead * sizeof(*ms->dead));
 	ms->mms = NULL;
+	ms->dead = NULL;
 }
 
 struct sm_mm *sm_os_find_mm(struct sm_os *os, uint32_t id)
 {
 	for (size_t i = 0; i < os->mm.nmm; i++)
-		if (os->mm.mms[i]->live && os->mm.mms[i]->id == id)
+		if (os->mm.mms[i]->id == id)
 			return os->mm.mms[i];
 	return NULL;
+}
+
+/* Take mm out of list[0..*n) (it is there), keeping the order. */
+static void mm_list_remove(struct sm_mm **list, size_t *n, struct sm_mm *mm)
+{
+	size_t i = 0;
+	while (list[i] != mm)
+		i++;
+	memmove(&list[i], &list[i + 1], (*n - i - 1) * sizeof(*list));
+	(*n)--;
+}
+
+void sm_mmgrab(struct sm_mm *mm)
+{
+	mm->mm_count++;
+}
+
+void sm_mmdrop(struct sm_os *os, struct sm_mm *mm)
+{
+	if (--mm->mm_count || mm->live)
+		return;
+	mm_list_remove(os->mm.dead, &os->mm.ndead, mm);
+	mm_destroy(os, mm);
 }
 
 /* ---- syscall entry ---- */
@@ -340,10 +369,15 @@ int sm_os_mmap(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 
 int sm_os_mm_exit(struct sm_os *os, uint32_t id, unsigned pe, uint64_t *t)
 {
+	struct sm_mm_state *ms = &os->mm;
 	struct sm_mm *mm;
 	int rc;
 	if ((rc = need_mm(os, id, &mm)) < 0 || (rc = check_pe(os, pe)) < 0)
 		return rc;
+	/* Room to keep the struct if it is still grabbed once exited. */
+	if (mm->mm_count &&
+	    SM_VEC_RESERVE(os->alloc, ms->dead, ms->capdead, ms->ndead + 1, 8))
+		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
 	sm_syscall_cost(os, t);
 	/* exit_mmap(): release the notifiers (the SVA one quiets its CDs and
 	 * invalidates the ASID), unmap everything, flush the whole ASID
@@ -365,9 +399,14 @@ int sm_os_mm_exit(struct sm_os *os, uint32_t id, unsigned pe, uint64_t *t)
 		file_put(os, mm->vma[i].file);
 	mm->nvma = 0;
 	sm_pgt_free_tables(os->pm, mm->pgd);
-	/* The struct stays (bonds may still point at it) but is no longer
-	 * found by id; the id may be created again. */
+	/* No longer found by id (the id may be created again); the struct
+	 * goes now or at the last mmdrop. */
 	mm->live = false;
 	sm_os_put_asid(os, mm);
+	mm_list_remove(ms->mms, &ms->nmm, mm);
+	if (mm->mm_count)
+		ms->dead[ms->ndead++] = mm;
+	else
+		mm_destroy(os, mm);
 	return 0;
 }

@@ -43,20 +43,26 @@ int sm_mn_init(struct sm_os *os, const smmusim_config_t *cfg,
 	return 0;
 }
 
+/* __mmu_notifier_register grabs the mm (mmgrab) so that the struct
+ * outlives an exit; mmu_notifier_unregister / _put drop it (mmdrop),
+ * mm/mmu_notifier.c, v6.12. */
 void sm_mn_register(struct sm_mm *mm, struct sm_mn_sub *sub)
 {
 	sub->next = mm->subs;
 	mm->subs = sub;
+	sm_mmgrab(mm);
 }
 
-void sm_mn_unregister(struct sm_mm *mm, struct sm_mn_sub *sub)
+void sm_mn_unregister(struct sm_os *os, struct sm_mm *mm, struct sm_mn_sub *sub)
 {
+	/* After exit the subscription is already unhooked (release). */
 	for (struct sm_mn_sub **p = &mm->subs; *p; p = &(*p)->next)
 		if (*p == sub) {
 			*p = sub->next;
 			sub->next = NULL;
-			return;
+			break;
 		}
+	sm_mmdrop(os, mm);
 }
 
 static int call_secondary(struct sm_os *os, struct sm_mm *mm, uint64_t start,

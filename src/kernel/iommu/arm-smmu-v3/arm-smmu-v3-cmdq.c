@@ -53,9 +53,21 @@ int sm_drv_dma_window_add(struct sm_os *os, uint64_t root, uint64_t start,
 	return 0;
 }
 
+int sm_drv_dma_frame_defer(struct sm_os *os, uint64_t pa)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	if (SM_VEC_RESERVE(os->alloc, d->frames, d->capframes, d->nframes + 1,
+			   64))
+		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+	d->frames[d->nframes++] = pa;
+	return 0;
+}
+
 /* The windows close when a CMD_SYNC has completed after the unmap: by then
  * the driver has issued whatever invalidation it was going to
- * (docs/model.md, oracle). */
+ * (docs/model.md, oracle).  The pages the model allocated for the
+ * unmapped leaves (iommu_map with pa=0) are freed now: as a DMA API user
+ * frees its buffer only after iommu_unmap's iotlb_sync. */
 static void dma_windows_close(struct sm_os *os, uint64_t t)
 {
 	struct sm_smmu_drv *d = &os->drv;
@@ -63,6 +75,9 @@ static void dma_windows_close(struct sm_os *os, uint64_t t)
 		sm_os_window_close(os, d->win[i].root, d->win[i].start,
 				   d->win[i].end, t);
 	d->nwin = 0;
+	for (size_t i = 0; i < d->nframes; i++)
+		sm_physmem_free_page(os->pm, d->frames[i]);
+	d->nframes = 0;
 }
 
 /* ---- writing and publishing ---- */

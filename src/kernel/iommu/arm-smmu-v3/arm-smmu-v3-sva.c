@@ -408,10 +408,11 @@ int sm_drv_sva_unbind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 		 * notifier (arm_smmu_mmu_notifier_put). */
 		if (!d->skip_inv)
 			rc = inv_asid(os, m->asid, t);
-		sm_mn_unregister(mm, &m->sub);
 		*pm = m->next;
-		sm_free(os->alloc, m, sizeof(*m));
 		sm_mm_context_put(os, mm);
+		/* Last use of mm: this may free an exited one. */
+		sm_mn_unregister(os, mm, &m->sub);
+		sm_free(os->alloc, m, sizeof(*m));
 	}
 	return rc;
 }

@@ -303,8 +303,10 @@ void sm_drv_fini(struct sm_os *os)
 		sm_free(os->alloc, m, sizeof(*m));
 	}
 	sm_free(os->alloc, d->win, d->capwin * sizeof(*d->win));
+	sm_free(os->alloc, d->frames, d->capframes * sizeof(*d->frames));
 	d->domains = NULL;
 	d->win = NULL;
+	d->frames = NULL;
 	if (d->batch)
 		sm_free(os->alloc, d->batch, d->batch_max * sizeof(*d->batch));
 	if (d->sids) {

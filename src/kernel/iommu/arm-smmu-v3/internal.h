@@ -36,6 +36,10 @@ int sm_drv_cmdq_batch_submit(struct sm_os *os, uint64_t *t);
  * opens now and closes when the next CMD_SYNC has completed. */
 int sm_drv_dma_window_add(struct sm_os *os, uint64_t root, uint64_t start,
 			  uint64_t end, uint64_t t);
+/* The page at pa, which the model allocated for a map with pa=0, has just
+ * been unmapped: it is freed when the windows close (the next CMD_SYNC
+ * has completed), not before. */
+int sm_drv_dma_frame_defer(struct sm_os *os, uint64_t pa);
 
 /* ---- arm-smmu-v3.c ---- */
 
