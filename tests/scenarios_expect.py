@@ -139,18 +139,19 @@ def check_file(smmusim, path):
     return out
 
 
-# Wrong expectations for the self-check: each must make its line fail.
+# Wrong expectations for the self-check: each must make its line fail
+# (perm-upgrade on the stall path, as Linux recovers SVA faults).
 WRONG = [
-    ("a wrong exit status", "exit=0 -- --policy linux-6.5"),
+    ("a wrong exit status", "exit=0 -- --policy linux-6.5 -o dev.fault_mode=stall"),
     ("a missing violation kind",
-     "exit=1 -- --policy linux-6.5"),
+     "exit=1 -- --policy linux-6.5 -o dev.fault_mode=stall"),
     ("a wrong violation kind",
-     "exit=1 violation=stale-translation -- --policy linux-6.5"),
+     "exit=1 violation=stale-translation -- --policy linux-6.5 -o dev.fault_mode=stall"),
     ("a wrong stat value",
-     "exit=0 stat:smmu.cmd.tlbi_nh_va=2 -- --policy linux-6.6"),
+     "exit=0 stat:smmu.cmd.tlbi_nh_va=2 -- --policy linux-6.6 -o dev.fault_mode=stall"),
     ("a wrong stat bound",
-     "exit=0 stat:dev.access.ok<2 -- --policy linux-6.6"),
-    ("an unknown stat", "exit=0 stat:no.such.stat=0 -- --policy linux-6.6"),
+     "exit=0 stat:dev.access.ok<2 -- --policy linux-6.6 -o dev.fault_mode=stall"),
+    ("an unknown stat", "exit=0 stat:no.such.stat=0 -- --policy linux-6.6 -o dev.fault_mode=stall"),
     ("a malformed line", "exit=0 --policy linux-6.6"),
 ]
 
