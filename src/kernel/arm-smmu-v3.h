@@ -5,8 +5,9 @@
  *
  * The code is in iommu/arm-smmu-v3/, as in Linux's drivers/iommu/arm/
  * arm-smmu-v3/:
- *   arm-smmu-v3.c      probe and reset, command submission, STE and CD
- *                      writes, domains and attach
+ *   arm-smmu-v3.c      probe and reset, STE and CD writes, attach
+ *   arm-smmu-v3-cmdq.c command submission and batches
+ *   arm-smmu-v3-domain.c  DMA domains, their ASID / VMID
  *   arm-smmu-v3-sva.c  SVA bind/unbind, the mm notifier (range vs ASID
  *                      invalidation), ASID sharing with DMA domains
  *   arm-smmu-v3-tlb.c  TLB invalidation: range (RIL windows or per
