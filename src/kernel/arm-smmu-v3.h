@@ -61,6 +61,7 @@ struct sm_domain {
 	uint16_t vmid; /* stage 2 */
 	uint64_t pgd;
 	struct sm_domain *parent; /* nested: the stage-2 domain */
+	bool finalised; /* attached once (arm_smmu_domain_finalise ran) */
 	struct sm_domain *next;
 };
 
@@ -103,7 +104,9 @@ struct sm_smmu_drv {
 	uint32_t nbatch, batch_max;
 	uint64_t max_tlbi_ops;
 	bool skip_inv;
-	bool ril; /* ARM_SMMU_FEAT_RANGE_INV, from IDR3.RIL */
+	bool ril;	 /* ARM_SMMU_FEAT_RANGE_INV, from IDR3.RIL */
+	bool writer_v61; /* policy.smmu.entry_writer=v6.1 */
+	bool prefetch;	 /* policy.smmu.prefetch_cfg */
 	uint64_t lat_cmd_write, lat_sync_poll, lat_msi, lat_mmio;
 	bool sync_msi;
 	struct sm_bond *bonds;

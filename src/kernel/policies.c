@@ -18,6 +18,15 @@ static const char *const linux_6_5[] = {
     "policy.notifier.placement=range_end",
     "policy.cpu.range_split=ascending",
     "policy.notifier.range_start_bug=off",
+    /* arm-smmu-v3.c: arm_smmu_write_strtab_ent / arm_smmu_write_ctx_desc
+     * until the hitless arm_smmu_write_entry (v6.9 STE, v6.10 CD);
+     * PREFETCH_CONFIG after a translating STE.  The direct-mapping flush
+     * runs before the attach since iommu_setup_default_domain (v6.5), on
+     * a domain arm-smmu-v3 finalises only at attach: arm_smmu_flush_iotlb_all
+     * skips it (smmu_domain->smmu is NULL) -- inferred, not read. */
+    "policy.smmu.entry_writer=v6.1",
+    "policy.smmu.prefetch_cfg=on",
+    "policy.iommu.direct_map_flush=none",
 };
 
 /* v6.6.0: "mmu_notifiers: Call invalidate_range() when invalidating TLBs"
@@ -29,6 +38,15 @@ static const char *const linux_6_6[] = {
     "policy.notifier.placement=arch_flush",
     "policy.cpu.range_split=ascending",
     "policy.notifier.range_start_bug=on",
+    /* arm-smmu-v3.c: arm_smmu_write_strtab_ent / arm_smmu_write_ctx_desc
+     * until the hitless arm_smmu_write_entry (v6.9 STE, v6.10 CD);
+     * PREFETCH_CONFIG after a translating STE.  The direct-mapping flush
+     * runs before the attach since iommu_setup_default_domain (v6.5), on
+     * a domain arm-smmu-v3 finalises only at attach: arm_smmu_flush_iotlb_all
+     * skips it (smmu_domain->smmu is NULL) -- inferred, not read. */
+    "policy.smmu.entry_writer=v6.1",
+    "policy.smmu.prefetch_cfg=on",
+    "policy.iommu.direct_map_flush=none",
 };
 
 /* 6.14: the descending range split (e2768b798a19, "arm64/mm: Modify
@@ -39,6 +57,13 @@ static const char *const linux_6_14[] = {
     "policy.notifier.placement=arch_flush",
     "policy.cpu.range_split=descending",
     "policy.notifier.range_start_bug=off",
+    /* The hitless arm_smmu_write_entry and arm_smmu_write_ste's
+     * PREFETCH_CONFIG after every STE (as read in 6.12.118); the
+     * direct-mapping flush before the attach on a domain finalised at
+     * allocation (6.12 iommu_setup_default_domain). */
+    "policy.smmu.entry_writer=hitless",
+    "policy.smmu.prefetch_cfg=on",
+    "policy.iommu.direct_map_flush=before_attach",
 };
 
 const struct sm_preset sm_policy_presets[] = {

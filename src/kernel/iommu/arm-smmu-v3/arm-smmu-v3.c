@@ -46,6 +46,13 @@ static void cmd_cfgi_cd(uint64_t c[2], uint32_t sid, uint32_t ssid, bool leaf)
 	    c, NULL);
 }
 
+static void cmd_prefetch_cfg(uint64_t c[2], uint32_t sid)
+{
+	sm_smmu_cmd_build(
+	    &(struct sm_smmu_cmd){.op = CMDQ_OP_PREFETCH_CFG, .sid = sid}, c,
+	    NULL);
+}
+
 /* CMD_CFGI_ALL: CFGI_STE_RANGE with Range = 31. */
 static void cmd_cfgi_all(uint64_t c[2])
 {
@@ -166,6 +173,8 @@ static void read_config(struct sm_smmu_drv *d, const smmusim_config_t *cfg)
 	d->batch_max = (uint32_t)sm_cfg_u64(cfg, SM_K_POLICY_SMMU_BATCH);
 	d->max_tlbi_ops = sm_cfg_u64(cfg, SM_K_POLICY_SMMU_MAX_TLBI_OPS);
 	d->skip_inv = sm_cfg_bool(cfg, SM_K_POLICY_SMMU_SKIP_INVALIDATION);
+	d->writer_v61 = sm_cfg_enum(cfg, SM_K_POLICY_SMMU_ENTRY_WRITER) == 1;
+	d->prefetch = sm_cfg_bool(cfg, SM_K_POLICY_SMMU_PREFETCH_CFG);
 	d->ats = sm_cfg_bool(cfg, SM_K_DEV_ATS);
 	d->stall = sm_cfg_enum(cfg, SM_K_DEV_FAULT_MODE) == 1;
 	d->lat_cmd_write = sm_cfg_u64(cfg, SM_K_SMMU_LAT_CMD_WRITE);
@@ -314,18 +323,41 @@ static int cfgi_sync(struct sm_os *os, const uint64_t c[2], bool cmds,
 	return cmds ? sm_drv_cmdq_issue_sync(os, c, t) : 0;
 }
 
+/* arm_smmu_sync_cd: CFGI_CD for the streams that may have cached the CD,
+ * in one batch with a CMD_SYNC.  6.12 names the master's own streams; 6.1
+ * (policy.smmu.entry_writer=v6.1) the masters on the domain's device list,
+ * which the stream joins only once its STE is installed: until then the
+ * batch is empty and the driver sends a bare CMD_SYNC (6.1's
+ * arm_smmu_domain_finalise_s1: "this will end up calling
+ * arm_smmu_sync_cd() before the master has been added to the devices
+ * list"). */
+static int cd_sync(struct sm_os *os, uint32_t sid, const uint64_t c[2],
+		   bool cmds, uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	uint8_t mode = d->sids[sid].mode;
+	if (!cmds)
+		return 0;
+	if (d->writer_v61 && mode != SM_SID_CDTAB && mode != SM_SID_NESTED)
+		return sm_drv_cmdq_batch_submit(os, t);
+	return sm_drv_cmdq_issue_sync(os, c, t);
+}
+
 /*
- * Every STE and CD update goes through the driver's entry writer
- * (entry.c, arm_smmu_write_entry): it rewrites the live entry in
- * steps and asks for a CFGI + CMD_SYNC after each, so that the SMMU only
- * ever sees the old or the new configuration on the bits it uses.
+ * Every STE and CD update goes through the driver's entry writer: the
+ * hitless one of 6.9+ (entry.c, arm_smmu_write_entry), or 6.1's fixed
+ * order (policy.smmu.entry_writer=v6.1, sm_ste_write_v61 /
+ * sm_cd_write_v61).  Either rewrites the live entry in steps and asks for
+ * a CFGI + CMD_SYNC after each, so that the SMMU only ever sees the old or
+ * the new configuration on the bits it uses.
  */
 struct entry_ctx {
 	struct sm_os *os;
 	uint64_t pa;
 	const uint64_t *entry;
 	uint64_t cmd[2];
-	bool cmds;
+	uint32_t sid;
+	bool cmds, ste;
 	uint64_t *t;
 	int rc;
 };
@@ -337,40 +369,59 @@ static void entry_sync(void *vctx)
 		sm_physmem_write64(c->os->pm, c->pa + 8 * (uint64_t)i,
 				   c->entry[i]);
 	if (c->rc == 0)
-		c->rc = cfgi_sync(c->os, c->cmd, c->cmds, c->t);
+		c->rc = c->ste ? cfgi_sync(c->os, c->cmd, c->cmds, c->t)
+			       : cd_sync(c->os, c->sid, c->cmd, c->cmds, c->t);
 }
 
-static int write_entry(struct sm_os *os, uint64_t pa,
+static int write_entry(struct sm_os *os, uint64_t pa, uint32_t sid,
 		       const uint64_t target[SM_ENTRY_QWORDS], bool ste,
 		       const uint64_t cmd[2], bool cmds, uint64_t *t)
 {
 	uint64_t cur[SM_ENTRY_QWORDS];
 	bool broke = false;
+	unsigned syncs;
 	for (int i = 0; i < SM_ENTRY_QWORDS; i++)
 		cur[i] = sm_physmem_read64(os->pm, pa + 8 * (uint64_t)i);
-	struct entry_ctx c = {os, pa, cur, {cmd[0], cmd[1]}, cmds, t, 0};
+	struct entry_ctx c = {os,  pa, cur, {cmd[0], cmd[1]}, sid, cmds,
+			      ste, t,  0};
 	const struct sm_entry_writer_ops ops = {
 	    .used = ste ? sm_ste_used : sm_cd_used,
 	    .sync = entry_sync,
 	    .safe = ste ? sm_ste_update_safe : NULL,
 	};
-	SM_ADD(os->drv.ctr, OS_SMMU_ENTRY_SYNCS,
-	       sm_entry_write(cur, target, &ops, &c, &broke));
+	if (!os->drv.writer_v61)
+		syncs = sm_entry_write(cur, target, &ops, &c, &broke);
+	else if (ste)
+		syncs = sm_ste_write_v61(cur, target, &ops, &c, &broke);
+	else
+		syncs = sm_cd_write_v61(cur, target, &ops, &c, &broke);
+	SM_ADD(os->drv.ctr, OS_SMMU_ENTRY_SYNCS, syncs);
 	if (broke)
 		SM_INC(os->drv.ctr, OS_SMMU_ENTRY_BREAKING);
 	return c.rc;
 }
 
+/* The STE write, then PREFETCH_CONFIG without a sync ("It's likely that
+ * we'll want to use the new STE soon"; policy.smmu.prefetch_cfg): 6.12's
+ * arm_smmu_write_ste after every STE, 6.1's arm_smmu_write_strtab_ent
+ * only after a translating one (its abort / bypass path returns first). */
 static int write_ste(struct sm_os *os, uint32_t sid,
 		     const uint64_t ste[SM_ENTRY_QWORDS], bool cmds,
 		     uint64_t *t)
 {
+	struct sm_smmu_drv *d = &os->drv;
 	uint64_t pa, c[2];
 	int rc = ste_pa(os, sid, &pa);
 	if (rc < 0)
 		return rc;
 	cmd_cfgi_ste(c, sid);
-	return write_entry(os, pa, ste, true, c, cmds, t);
+	if ((rc = write_entry(os, pa, sid, ste, true, c, cmds, t)) < 0)
+		return rc;
+	bool translates = sm_field_get(STRTAB_STE_0_CFG, ste[0]) & 3;
+	if (!cmds || !d->prefetch || (d->writer_v61 && !translates))
+		return 0;
+	cmd_prefetch_cfg(c, sid);
+	return sm_drv_cmdq_issue_nosync(os, c, t);
 }
 
 /* Where CD `ssid` of `sid` is.  A 2-level CD table gets the leaf of the
@@ -399,7 +450,7 @@ static int cd_pa(struct sm_os *os, uint32_t sid, uint32_t ssid, bool cmds,
 		sc->cdl2[i1] = leaf;
 		SM_INC(d->ctr, OS_SMMU_L2_TABLES);
 		cmd_cfgi_cd(c, sid, ssid, false);
-		if ((rc = cfgi_sync(os, c, cmds, t)) < 0)
+		if ((rc = cd_sync(os, sid, c, cmds, t)) < 0)
 			return rc;
 	}
 	*pa = sc->cdl2[i1] +
@@ -415,7 +466,7 @@ int sm_drv_write_cd(struct sm_os *os, uint32_t sid, uint32_t ssid,
 	if (rc < 0)
 		return rc;
 	cmd_cfgi_cd(c, sid, ssid, true);
-	return write_entry(os, pa, cd, false, c, cmds, t);
+	return write_entry(os, pa, sid, cd, false, c, cmds, t);
 }
 
 /* ---- STEs over CD tables or stage 2; CD tables ---- */
@@ -538,6 +589,53 @@ int sm_drv_check_sid(struct sm_os *os, uint32_t sid)
 	return 0;
 }
 
+/*
+ * 6.1's order for a stage-1 (or nested) domain (arm_smmu_attach_dev of
+ * 6.1.192): arm_smmu_detach_dev makes a translating STE abort (one
+ * CFGI_STE + sync: 6.1's writer never rewrites a live STE); on the
+ * domain's first attach arm_smmu_domain_finalise_s1 writes CD 0
+ * (arm_smmu_write_ctx_desc) while the stream is on no device list, so its
+ * two syncs are bare CMD_SYNCs; then arm_smmu_install_ste_for_dev (two
+ * steps and PREFETCH_CONFIG), and only then list_add.  In 6.1 the CD table
+ * belongs to the domain: a later stream of the same domain sends no CD
+ * command (here each stream has its own table, written without commands).
+ */
+static int detach_v61(struct sm_os *os, uint32_t sid, bool cmds, uint64_t *t)
+{
+	struct sm_sid_cfg *sc = &os->drv.sids[sid];
+	uint64_t ste[SM_ENTRY_QWORDS];
+	int rc = 0;
+	if (sc->mode != SM_SID_NONE) {
+		sm_ste_make_abort(ste);
+		rc = write_ste(os, sid, ste, cmds, t);
+		sc->mode = SM_SID_NONE;
+	}
+	return rc;
+}
+
+static int attach_s1_v61(struct sm_os *os, uint32_t sid, struct sm_domain *dm,
+			 bool cmds, uint64_t *t)
+{
+	struct sm_sid_cfg *sc = &os->drv.sids[sid];
+	uint64_t ste[SM_ENTRY_QWORDS];
+	int rc;
+	if ((rc = detach_v61(os, sid, cmds, t)) < 0 ||
+	    (rc = alloc_cd_table(os, sid)) < 0 ||
+	    (rc = sm_drv_write_domain_cd(os, sid, dm, cmds && !dm->finalised,
+					 t)) < 0)
+		return rc;
+	make_cdtable_ste(os, sid, dm->parent, ste);
+	if ((rc = write_ste(os, sid, ste, cmds, t)) < 0)
+		return rc;
+	sc->mode = dm->parent ? SM_SID_NESTED : SM_SID_CDTAB;
+	if (dm->parent)
+		sc->dom_s2 = dm->parent->id;
+	sc->has_dom = true;
+	sc->dom_s1 = dm->id;
+	dm->finalised = true;
+	return atc_flush_stream(os, sid, cmds, t);
+}
+
 int sm_drv_attach(struct sm_os *os, uint32_t sid, uint32_t dom, bool cmds,
 		  uint64_t *t)
 {
@@ -562,6 +660,11 @@ int sm_drv_attach(struct sm_os *os, uint32_t sid, uint32_t dom, bool cmds,
 				    dm->stage == 2 ? "stage-2" : "nested");
 	}
 	sc->has_dom = false;
+	if (d->writer_v61 && dm->stage == 1)
+		return attach_s1_v61(os, sid, dm, cmds, t);
+	if (d->writer_v61 && (rc = detach_v61(os, sid, cmds, t)) < 0)
+		return rc;
+	dm->finalised = true;
 	if (dm->stage == 2) {
 		/* arm_smmu_attach_dev of an S2 domain: the STE alone. */
 		make_s2_ste(dm, ste);
