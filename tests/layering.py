@@ -50,6 +50,7 @@ TEST_LAYERS = {
     "test_mmu_notifier": {"kernel"},
     "test_tlb_inv": {"kernel"},
     "test_dma_iommu": {"kernel"},
+    "test_attach": {"kernel"},
     "test_entry": {"kernel"},
     "test_sim": {"sim"},
     "test_scenarios": set(),

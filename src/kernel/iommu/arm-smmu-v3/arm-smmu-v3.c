@@ -685,10 +685,17 @@ int sm_drv_attach(struct sm_os *os, uint32_t sid, uint32_t dom, bool cmds,
 		sc->mode = SM_SID_NESTED;
 		sc->dom_s2 = dm->parent->id;
 	} else {
+		/* 6.12 arm_smmu_attach_dev: CD 0 (arm_smmu_write_cd_entry)
+		 * before the STE (arm_smmu_install_ste_for_dev). */
 		if (sc->mode == SM_SID_NESTED)
 			sc->mode = SM_SID_S2; /* leave nesting: rewrite */
-		if ((rc = sm_drv_ensure_cd_table(os, sid, cmds, t)) < 0)
+		if ((rc = alloc_cd_table(os, sid)) < 0 ||
+		    (rc = sm_drv_write_domain_cd(os, sid, dm, cmds, t)) < 0 ||
+		    (rc = sm_drv_ensure_cd_table(os, sid, cmds, t)) < 0)
 			return rc;
+		sc->has_dom = true;
+		sc->dom_s1 = dm->id;
+		return atc_flush_stream(os, sid, cmds, t);
 	}
 	sc->has_dom = true;
 	sc->dom_s1 = dm->id;
