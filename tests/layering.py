@@ -51,6 +51,7 @@ TEST_LAYERS = {
     "test_tlb_inv": {"kernel"},
     "test_dma_iommu": {"kernel"},
     "test_sva_table": {"kernel"},
+    "test_attach": {"kernel"},
     "test_entry": {"kernel"},
     "test_sim": {"sim"},
     "test_scenarios": set(),

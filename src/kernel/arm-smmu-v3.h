@@ -5,8 +5,9 @@
  *
  * The code is in iommu/arm-smmu-v3/, as in Linux's drivers/iommu/arm/
  * arm-smmu-v3/:
- *   arm-smmu-v3.c      probe and reset, command submission, STE and CD
- *                      writes, domains and attach
+ *   arm-smmu-v3.c      probe and reset, STE and CD writes, attach
+ *   arm-smmu-v3-cmdq.c command submission and batches
+ *   arm-smmu-v3-domain.c  DMA domains, their ASID / VMID
  *   arm-smmu-v3-sva.c  SVA bind/unbind, the mm notifier (range vs ASID
  *                      invalidation), ASID sharing with DMA domains
  *   arm-smmu-v3-tlb.c  TLB invalidation: range (RIL windows or per
@@ -61,6 +62,7 @@ struct sm_domain {
 	uint16_t vmid; /* stage 2 */
 	uint64_t pgd;
 	struct sm_domain *parent; /* nested: the stage-2 domain */
+	bool finalised; /* attached once (arm_smmu_domain_finalise ran) */
 	struct sm_domain *next;
 };
 
@@ -106,7 +108,9 @@ struct sm_smmu_drv {
 	bool sva_own_asid;     /* policy.smmu.sva_asid=own */
 	char presets[64];      /* for the kernel-lockup message */
 	bool skip_inv;
-	bool ril; /* ARM_SMMU_FEAT_RANGE_INV, from IDR3.RIL */
+	bool ril;	 /* ARM_SMMU_FEAT_RANGE_INV, from IDR3.RIL */
+	bool writer_v61; /* policy.smmu.entry_writer=v6.1 */
+	bool prefetch;	 /* policy.smmu.prefetch_cfg */
 	uint64_t lat_cmd_write, lat_sync_poll, lat_msi, lat_mmio;
 	bool sync_msi;
 	struct sm_bond *bonds;

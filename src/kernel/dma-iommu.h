@@ -27,6 +27,7 @@ struct sm_dma_state {
 	uint64_t hz;		  /* policy.dma.hz (CONFIG_HZ) */
 	uint64_t clock_hz;	  /* sim.clock_hz: cycles per second */
 	unsigned ncpu;		  /* cpu.count: per-CPU queues */
+	uint8_t direct_map_flush; /* policy.iommu.direct_map_flush */
 	struct sm_dma_cookie *cookies;
 };
 
@@ -34,6 +35,12 @@ int sm_dma_init(struct sm_os *os, const smmusim_config_t *cfg,
 		struct sm_stats *st);
 void sm_dma_fini(struct sm_os *os);
 
+/* The iommu core's attach of stream `sid` to `dom` as its default domain,
+ * with iommu_create_device_direct_mappings' flush_iotlb_all before or
+ * after the driver's attach (policy.iommu.direct_map_flush; stage-1
+ * domains with cmds=on only). */
+int sm_dma_attach(struct sm_os *os, uint32_t sid, uint32_t dom, bool cmds,
+		  uint64_t *t);
 /* iommu_dma_map_page at an IOVA the caller chose: the page-table work of
  * iommu_map on stage-1 domain `dom` (pa 0: fresh pages). */
 int sm_dma_map(struct sm_os *os, uint32_t dom, uint64_t iova, uint64_t len,

@@ -83,6 +83,29 @@
 	    "arch/arm64 arch_tlbbatch_add_pending: the range, never a "        \
 	    "flush-all per page (x86's flush_tlb_multi is the what-if)"
 
+#define SRC_WRITER_V61                                                         \
+	"drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c "                         \
+	"arm_smmu_write_strtab_ent "                                           \
+	"(two-step STE, CFGI_STE + sync each) and arm_smmu_write_ctx_desc "    \
+	"(syncs to the domain's streams); 6.1.192; hitless writer v6.9/v6.10"
+#define SRC_WRITER_HITLESS                                                     \
+	"arm-smmu-v3.c arm_smmu_write_entry (used-bits hitless update, "       \
+	"CFGI_CD / CFGI_STE + sync per step), v6.9 (STE) and v6.10 (CD); "     \
+	"6.12.118"
+#define SRC_PREFETCH                                                           \
+	"arm-smmu-v3.c: CMDQ_OP_PREFETCH_CFG after an STE write unless "       \
+	"ARM_SMMU_OPT_SKIP_PREFETCH (6.1.192, 6.12.118; QEMU logs)"
+#define SRC_DMF_AFTER                                                          \
+	"drivers/iommu/iommu.c iommu_create_device_direct_mappings -> "        \
+	"iommu_flush_iotlb_all after the attach (6.1.192; QEMU log)"
+#define SRC_DMF_NONE                                                           \
+	"iommu.c: the direct-mapping flush runs before the domain is "         \
+	"finalised, so arm_smmu_flush_iotlb_all sends nothing (inferred for "  \
+	"v6.5.0 / v6.6.0, not read as trees)"
+#define SRC_DMF_BEFORE                                                         \
+	"iommu.c iommu_create_device_direct_mappings before "                  \
+	"__iommu_attach_device (6.12.118; QEMU log: TLBI_NH_ASID first)"
+
 /* Debian 6.1.192 (linux-source-6.1). */
 static const char *const linux_6_1[] = {
     "policy.notifier.placement=range_end",
@@ -93,6 +116,9 @@ static const char *const linux_6_1[] = {
     "policy.smmu.sva_flush_all=off",
     "policy.smmu.sva_asid=shared",
     WHATIF_KEYS_LINUX,
+    "policy.smmu.entry_writer=v6.1",
+    "policy.smmu.prefetch_cfg=on",
+    "policy.iommu.direct_map_flush=after_attach",
 };
 static const char *const linux_6_1_why[] = {
     SRC_RANGE_END,
@@ -106,6 +132,9 @@ static const char *const linux_6_1_why[] = {
     "ULONG_MAX' branch in 6.1.192 (with RIL, (0, -1UL) never ends)",
     SRC_SHARED_ASID,
     WHATIF_WHY_LINUX,
+    SRC_WRITER_V61,
+    SRC_PREFETCH,
+    SRC_DMF_AFTER,
 };
 
 /* v6.5.0: no CMDQ_MAX_TLBI_OPS yet (the 26 s soft lockup). */
@@ -118,6 +147,9 @@ static const char *const linux_6_5[] = {
     "policy.smmu.sva_flush_all=off",
     "policy.smmu.sva_asid=shared",
     WHATIF_KEYS_LINUX,
+    "policy.smmu.entry_writer=v6.1",
+    "policy.smmu.prefetch_cfg=on",
+    "policy.iommu.direct_map_flush=none",
 };
 static const char *const linux_6_5_why[] = {
     SRC_RANGE_END,
@@ -131,6 +163,9 @@ static const char *const linux_6_5_why[] = {
     "ULONG_MAX' branch in v6.5.0",
     SRC_SHARED_ASID,
     WHATIF_WHY_LINUX,
+    SRC_WRITER_V61,
+    SRC_PREFETCH,
+    SRC_DMF_NONE,
 };
 
 /* v6.6.0: the hook in the arm64 flush routines, with the empty range. */
@@ -143,6 +178,9 @@ static const char *const linux_6_6[] = {
     "policy.smmu.sva_flush_all=on",
     "policy.smmu.sva_asid=shared",
     WHATIF_KEYS_LINUX,
+    "policy.smmu.entry_writer=v6.1",
+    "policy.smmu.prefetch_cfg=on",
+    "policy.iommu.direct_map_flush=none",
 };
 static const char *const linux_6_6_why[] = {
     SRC_ARCH_FLUSH,
@@ -157,6 +195,9 @@ static const char *const linux_6_6_why[] = {
     SRC_FLUSH_ALL,
     SRC_SHARED_ASID,
     WHATIF_WHY_LINUX,
+    SRC_WRITER_V61,
+    SRC_PREFETCH,
+    SRC_DMF_NONE,
 };
 
 /* Debian 6.12.118 (linux-source-6.12). */
@@ -169,6 +210,9 @@ static const char *const linux_6_12[] = {
     "policy.smmu.sva_flush_all=on",
     "policy.smmu.sva_asid=own",
     WHATIF_KEYS_LINUX,
+    "policy.smmu.entry_writer=hitless",
+    "policy.smmu.prefetch_cfg=on",
+    "policy.iommu.direct_map_flush=before_attach",
 };
 static const char *const linux_6_12_why[] = {
     SRC_ARCH_FLUSH,
@@ -181,6 +225,9 @@ static const char *const linux_6_12_why[] = {
     SRC_FLUSH_ALL,
     SRC_OWN_ASID,
     WHATIF_WHY_LINUX,
+    SRC_WRITER_HITLESS,
+    SRC_PREFETCH,
+    SRC_DMF_BEFORE,
 };
 
 /* Mainline as of v6.14 + 12f78021973a (6.15-rc). */
@@ -193,6 +240,9 @@ static const char *const linux_6_15[] = {
     "policy.smmu.sva_flush_all=on",
     "policy.smmu.sva_asid=own",
     WHATIF_KEYS_LINUX,
+    "policy.smmu.entry_writer=hitless",
+    "policy.smmu.prefetch_cfg=on",
+    "policy.iommu.direct_map_flush=before_attach",
 };
 static const char *const linux_6_15_why[] = {
     SRC_ARCH_FLUSH,
@@ -206,6 +256,9 @@ static const char *const linux_6_15_why[] = {
     SRC_OWN_ASID " (SVA domain pgsize_bitmap = PAGE_SIZE: 12f78021973a, "
 		 "6.15-rc)",
     WHATIF_WHY_LINUX,
+    SRC_WRITER_HITLESS,
+    SRC_PREFETCH,
+    SRC_DMF_BEFORE,
 };
 
 /* What-ifs over the newest linux preset; not mainline.  research-btm: the
@@ -228,6 +281,9 @@ static const char *const research_btm[] = {
     "policy.cpu.batch_flush=arm64",
     "policy.smmu.btm=on",
     "policy.smmu.pri=deny",
+    "policy.smmu.entry_writer=hitless",
+    "policy.smmu.prefetch_cfg=on",
+    "policy.iommu.direct_map_flush=before_attach",
 };
 #define RESEARCH_WHY_BASE                                                      \
 	"as linux-6.15", "as linux-6.15", "as linux-6.15", "as linux-6.15",    \
@@ -243,6 +299,9 @@ static const char *const research_btm_why[] = {
     RESEARCH_WHY_BASE,
     WHY_BTM_ON,
     "arm-smmu-v3.c arm_smmu_handle_ppr: PRI_RESP_DENY (6.12.118)",
+    "as linux-6.15",
+    "as linux-6.15",
+    "as linux-6.15",
 };
 static const char *const research_pri[] = {
     "policy.notifier.placement=arch_flush",
@@ -256,11 +315,17 @@ static const char *const research_pri[] = {
     "policy.cpu.batch_flush=arm64",
     "policy.smmu.btm=off",
     "policy.smmu.pri=service",
+    "policy.smmu.entry_writer=hitless",
+    "policy.smmu.prefetch_cfg=on",
+    "policy.iommu.direct_map_flush=before_attach",
 };
 static const char *const research_pri_why[] = {
     RESEARCH_WHY_BASE,
     "arm-smmu-v3.c arm_smmu_device_reset: CR2_PTM set (6.12.118)",
     WHY_PRI_SERVICE,
+    "as linux-6.15",
+    "as linux-6.15",
+    "as linux-6.15",
 };
 
 const struct sm_preset sm_policy_presets[] = {

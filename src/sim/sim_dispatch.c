@@ -123,7 +123,7 @@ static int ev_domain_create(struct smmusim *s, const struct smmusim_event *ev,
 static int ev_attach(struct smmusim *s, const struct smmusim_event *ev,
 		     uint64_t *t)
 {
-	return sm_drv_attach(&s->os, ev->sid, ev->dom, ev->cmds, t);
+	return sm_dma_attach(&s->os, ev->sid, ev->dom, ev->cmds, t);
 }
 
 static int ev_iommu_map(struct smmusim *s, const struct smmusim_event *ev,

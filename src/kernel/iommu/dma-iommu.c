@@ -113,6 +113,8 @@ int sm_dma_init(struct sm_os *os, const smmusim_config_t *cfg,
 	s->timeout_jiffies = (ms * s->hz + 999) / 1000;
 	s->clock_hz = sm_cfg_u64(cfg, SM_K_SIM_CLOCK_HZ);
 	s->ncpu = (unsigned)sm_cfg_u64(cfg, SM_K_CPU_COUNT);
+	s->direct_map_flush =
+	    (uint8_t)sm_cfg_enum(cfg, SM_K_POLICY_IOMMU_DIRECT_MAP_FLUSH);
 	return 0;
 }
 
@@ -222,6 +224,39 @@ static int flush_iotlb_all(struct sm_os *os, uint32_t dom, uint16_t asid,
 	if ((rc = sm_drv_tlb_inv_asid(os, asid, t)) < 0)
 		return rc;
 	return atc_inv_domain(os, dom, 0, 0, t);
+}
+
+/* ---- the default domain's attach ---- */
+
+enum { DIRECT_MAP_NONE, DIRECT_MAP_AFTER, DIRECT_MAP_BEFORE };
+
+/*
+ * iommu_create_device_direct_mappings ends with iommu_flush_iotlb_all of
+ * the default DMA domain: arm_smmu_flush_iotlb_all -> TLBI_NH_ASID + sync.
+ * 6.1 (drivers/iommu/iommu.c, iommu_probe_device) calls it after
+ * __iommu_attach_device; 6.12 (iommu_setup_default_domain) before the
+ * attach, "in order to guarantee continuity with any FW activity", on a
+ * domain the driver finalised (gave its ASID) at allocation, and only when
+ * the device has reserved regions (an arm-smmu-v3 PCI device always has
+ * its MSI window).  The trace's domains are DMA domains when stage 1.
+ */
+int sm_dma_attach(struct sm_os *os, uint32_t sid, uint32_t dom, bool cmds,
+		  uint64_t *t)
+{
+	uint8_t when = os->dma.direct_map_flush;
+	struct sm_domain *dm;
+	int rc;
+	if ((rc = sm_drv_need_domain(os, dom, &dm)) < 0)
+		return rc;
+	bool flush = cmds && dm->stage == 1 && !dm->parent;
+	if (flush && when == DIRECT_MAP_BEFORE &&
+	    (rc = flush_iotlb_all(os, dom, dm->asid, t)) < 0)
+		return rc;
+	if ((rc = sm_drv_attach(os, sid, dom, cmds, t)) < 0)
+		return rc;
+	if (flush && when == DIRECT_MAP_AFTER)
+		return flush_iotlb_all(os, dom, dm->asid, t);
+	return 0;
 }
 
 /* ---- strict: the iotlb gather ---- */

@@ -6,14 +6,15 @@
  * arm_smmu_init_strtab, arm_smmu_init_queues, arm_smmu_device_reset), the
  * stream table and CD tables with their 2-level forms
  * (arm_smmu_init_l2_strtab, arm_smmu_alloc_cd_tables,
- * arm_smmu_alloc_cd_ptr), STE and CD writes through the entry writer, DMA
- * domains and their ASID / VMID (arm_smmu_domain_finalise), attach
- * (arm_smmu_attach_dev, with the ATC invalidation a device with ATS needs),
+ * arm_smmu_alloc_cd_ptr), STE and CD writes through the entry writer,
+ * attach (arm_smmu_attach_dev, with the ATC invalidation a device with ATS
+ * needs),
  * and the answers to device page faults (arm_smmu_page_response, the
  * evtq / priq threads' iopf path).
  *
- * Elsewhere: command submission in arm-smmu-v3-cmdq.c, SVA and its mm
- * notifier in arm-smmu-v3-sva.c, iommu_map / unmap in ../io-pgtable-arm.c.
+ * Elsewhere: command submission in arm-smmu-v3-cmdq.c, DMA domains and
+ * their ASID / VMID in arm-smmu-v3-domain.c, SVA and its mm notifier in
+ * arm-smmu-v3-sva.c, iommu_map / unmap in ../io-pgtable-arm.c.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -44,6 +45,13 @@ static void cmd_cfgi_cd(uint64_t c[2], uint32_t sid, uint32_t ssid, bool leaf)
 	    &(struct sm_smmu_cmd){
 		.op = CMDQ_OP_CFGI_CD, .sid = sid, .ssid = ssid, .leaf = leaf},
 	    c, NULL);
+}
+
+static void cmd_prefetch_cfg(uint64_t c[2], uint32_t sid)
+{
+	sm_smmu_cmd_build(
+	    &(struct sm_smmu_cmd){.op = CMDQ_OP_PREFETCH_CFG, .sid = sid}, c,
+	    NULL);
 }
 
 /* CMD_CFGI_ALL: CFGI_STE_RANGE with Range = 31. */
@@ -181,6 +189,8 @@ static void read_config(struct sm_smmu_drv *d, const smmusim_config_t *cfg)
 	    sm_cfg_enum(cfg, SM_K_POLICY_SMMU_SVA_ASID) == SM_SVA_ASID_OWN;
 	snprintf(d->presets, sizeof(d->presets), "%s", sm_cfg_presets(cfg));
 	d->skip_inv = sm_cfg_bool(cfg, SM_K_POLICY_SMMU_SKIP_INVALIDATION);
+	d->writer_v61 = sm_cfg_enum(cfg, SM_K_POLICY_SMMU_ENTRY_WRITER) == 1;
+	d->prefetch = sm_cfg_bool(cfg, SM_K_POLICY_SMMU_PREFETCH_CFG);
 	d->ats = sm_cfg_bool(cfg, SM_K_DEV_ATS);
 	d->stall = sm_cfg_enum(cfg, SM_K_DEV_FAULT_MODE) == 1;
 	read_whatifs(d, cfg);
@@ -336,18 +346,41 @@ static int cfgi_sync(struct sm_os *os, const uint64_t c[2], bool cmds,
 	return cmds ? sm_drv_cmdq_issue_sync(os, c, t) : 0;
 }
 
+/* arm_smmu_sync_cd: CFGI_CD for the streams that may have cached the CD,
+ * in one batch with a CMD_SYNC.  6.12 names the master's own streams; 6.1
+ * (policy.smmu.entry_writer=v6.1) the masters on the domain's device list,
+ * which the stream joins only once its STE is installed: until then the
+ * batch is empty and the driver sends a bare CMD_SYNC (6.1's
+ * arm_smmu_domain_finalise_s1: "this will end up calling
+ * arm_smmu_sync_cd() before the master has been added to the devices
+ * list"). */
+static int cd_sync(struct sm_os *os, uint32_t sid, const uint64_t c[2],
+		   bool cmds, uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	uint8_t mode = d->sids[sid].mode;
+	if (!cmds)
+		return 0;
+	if (d->writer_v61 && mode != SM_SID_CDTAB && mode != SM_SID_NESTED)
+		return sm_drv_cmdq_batch_submit(os, t);
+	return sm_drv_cmdq_issue_sync(os, c, t);
+}
+
 /*
- * Every STE and CD update goes through the driver's entry writer
- * (entry.c, arm_smmu_write_entry): it rewrites the live entry in
- * steps and asks for a CFGI + CMD_SYNC after each, so that the SMMU only
- * ever sees the old or the new configuration on the bits it uses.
+ * Every STE and CD update goes through the driver's entry writer: the
+ * hitless one of 6.9+ (entry.c, arm_smmu_write_entry), or 6.1's fixed
+ * order (policy.smmu.entry_writer=v6.1, sm_ste_write_v61 /
+ * sm_cd_write_v61).  Either rewrites the live entry in steps and asks for
+ * a CFGI + CMD_SYNC after each, so that the SMMU only ever sees the old or
+ * the new configuration on the bits it uses.
  */
 struct entry_ctx {
 	struct sm_os *os;
 	uint64_t pa;
 	const uint64_t *entry;
 	uint64_t cmd[2];
-	bool cmds;
+	uint32_t sid;
+	bool cmds, ste;
 	uint64_t *t;
 	int rc;
 };
@@ -359,40 +392,59 @@ static void entry_sync(void *vctx)
 		sm_physmem_write64(c->os->pm, c->pa + 8 * (uint64_t)i,
 				   c->entry[i]);
 	if (c->rc == 0)
-		c->rc = cfgi_sync(c->os, c->cmd, c->cmds, c->t);
+		c->rc = c->ste ? cfgi_sync(c->os, c->cmd, c->cmds, c->t)
+			       : cd_sync(c->os, c->sid, c->cmd, c->cmds, c->t);
 }
 
-static int write_entry(struct sm_os *os, uint64_t pa,
+static int write_entry(struct sm_os *os, uint64_t pa, uint32_t sid,
 		       const uint64_t target[SM_ENTRY_QWORDS], bool ste,
 		       const uint64_t cmd[2], bool cmds, uint64_t *t)
 {
 	uint64_t cur[SM_ENTRY_QWORDS];
 	bool broke = false;
+	unsigned syncs;
 	for (int i = 0; i < SM_ENTRY_QWORDS; i++)
 		cur[i] = sm_physmem_read64(os->pm, pa + 8 * (uint64_t)i);
-	struct entry_ctx c = {os, pa, cur, {cmd[0], cmd[1]}, cmds, t, 0};
+	struct entry_ctx c = {os,  pa, cur, {cmd[0], cmd[1]}, sid, cmds,
+			      ste, t,  0};
 	const struct sm_entry_writer_ops ops = {
 	    .used = ste ? sm_ste_used : sm_cd_used,
 	    .sync = entry_sync,
 	    .safe = ste ? sm_ste_update_safe : NULL,
 	};
-	SM_ADD(os->drv.ctr, OS_SMMU_ENTRY_SYNCS,
-	       sm_entry_write(cur, target, &ops, &c, &broke));
+	if (!os->drv.writer_v61)
+		syncs = sm_entry_write(cur, target, &ops, &c, &broke);
+	else if (ste)
+		syncs = sm_ste_write_v61(cur, target, &ops, &c, &broke);
+	else
+		syncs = sm_cd_write_v61(cur, target, &ops, &c, &broke);
+	SM_ADD(os->drv.ctr, OS_SMMU_ENTRY_SYNCS, syncs);
 	if (broke)
 		SM_INC(os->drv.ctr, OS_SMMU_ENTRY_BREAKING);
 	return c.rc;
 }
 
+/* The STE write, then PREFETCH_CONFIG without a sync ("It's likely that
+ * we'll want to use the new STE soon"; policy.smmu.prefetch_cfg): 6.12's
+ * arm_smmu_write_ste after every STE, 6.1's arm_smmu_write_strtab_ent
+ * only after a translating one (its abort / bypass path returns first). */
 static int write_ste(struct sm_os *os, uint32_t sid,
 		     const uint64_t ste[SM_ENTRY_QWORDS], bool cmds,
 		     uint64_t *t)
 {
+	struct sm_smmu_drv *d = &os->drv;
 	uint64_t pa, c[2];
 	int rc = ste_pa(os, sid, &pa);
 	if (rc < 0)
 		return rc;
 	cmd_cfgi_ste(c, sid);
-	return write_entry(os, pa, ste, true, c, cmds, t);
+	if ((rc = write_entry(os, pa, sid, ste, true, c, cmds, t)) < 0)
+		return rc;
+	bool translates = sm_field_get(STRTAB_STE_0_CFG, ste[0]) & 3;
+	if (!cmds || !d->prefetch || (d->writer_v61 && !translates))
+		return 0;
+	cmd_prefetch_cfg(c, sid);
+	return sm_drv_cmdq_issue_nosync(os, c, t);
 }
 
 /* Where CD `ssid` of `sid` is.  A 2-level CD table gets the leaf of the
@@ -421,7 +473,7 @@ static int cd_pa(struct sm_os *os, uint32_t sid, uint32_t ssid, bool cmds,
 		sc->cdl2[i1] = leaf;
 		SM_INC(d->ctr, OS_SMMU_L2_TABLES);
 		cmd_cfgi_cd(c, sid, ssid, false);
-		if ((rc = cfgi_sync(os, c, cmds, t)) < 0)
+		if ((rc = cd_sync(os, sid, c, cmds, t)) < 0)
 			return rc;
 	}
 	*pa = sc->cdl2[i1] +
@@ -437,7 +489,7 @@ int sm_drv_write_cd(struct sm_os *os, uint32_t sid, uint32_t ssid,
 	if (rc < 0)
 		return rc;
 	cmd_cfgi_cd(c, sid, ssid, true);
-	return write_entry(os, pa, cd, false, c, cmds, t);
+	return write_entry(os, pa, sid, cd, false, c, cmds, t);
 }
 
 /* ---- STEs over CD tables or stage 2; CD tables ---- */
@@ -522,128 +574,7 @@ int sm_drv_ensure_cd_table(struct sm_os *os, uint32_t sid, bool cmds,
 	return 0;
 }
 
-/* ---- DMA domains and attach ---- */
-
-static struct sm_domain *find_domain(struct sm_os *os, uint32_t id)
-{
-	for (struct sm_domain *d = os->drv.domains; d; d = d->next)
-		if (d->id == id)
-			return d;
-	return NULL;
-}
-
-int sm_drv_need_domain(struct sm_os *os, uint32_t id, struct sm_domain **out)
-{
-	*out = find_domain(os, id);
-	if (!*out)
-		return sm_err(os->eb, SMMUSIM_ENOENT,
-			      "dom=%" PRIu32 " does not exist (domain_create "
-			      "it first)",
-			      id);
-	return 0;
-}
-
-/* The lowest id in 1..65535 that no domain of `stage` uses (arm_smmu_
- * domain_finalise_s1's ASID, _s2's VMID allocators). */
-uint32_t sm_drv_lowest_free_tag(const struct sm_os *os, unsigned stage)
-{
-	/* One pass to mark the ids in use, one to find the first free: a
-	 * trace with thousands of domains must stay linear. */
-	uint64_t used[(0xffff + 64) / 64] = {0};
-	for (const struct sm_domain *d = os->drv.domains; d; d = d->next)
-		if (d->stage == stage) {
-			uint32_t v = stage == 2 ? d->vmid : d->asid;
-			used[v / 64] |= 1ull << (v % 64);
-		}
-	for (const struct sm_smmu_sva_mn *m = os->drv.mns; m && stage == 1;
-	     m = m->next)
-		used[m->asid / 64] |= 1ull << (m->asid % 64);
-	used[0] |= 1; /* 0 is "choose one", never an id */
-	for (uint32_t w = 0; w < sizeof(used) / sizeof(used[0]); w++)
-		if (~used[w]) {
-			uint32_t v =
-			    w * 64 + (uint32_t)__builtin_ctzll(~used[w]);
-			return v <= 0xffff ? v : 0;
-		}
-	return 0;
-}
-
-int sm_drv_domain_create(struct sm_os *os, uint32_t id, unsigned stage,
-			 uint32_t asid, uint32_t vmid, bool nested,
-			 uint32_t parent, uint64_t *t)
-{
-	struct sm_domain *par = NULL;
-	int rc;
-	(void)t;
-	if (!stage)
-		stage = 1;
-	if (find_domain(os, id))
-		return sm_err(os->eb, SMMUSIM_EEXIST,
-			      "dom=%" PRIu32 " already exists", id);
-	if (stage > 2)
-		return sm_err(os->eb, SMMUSIM_ERANGE,
-			      "stage=%u is out of range (1 or 2)", stage);
-	if (stage == 1 && vmid)
-		return sm_err(os->eb, SMMUSIM_EINVAL,
-			      "vmid= is for stage=2 domains (a nested "
-			      "domain uses its parent's VMID)");
-	if (stage == 2 && (asid || nested))
-		return sm_err(os->eb, SMMUSIM_EINVAL,
-			      "a stage=2 domain takes vmid=, not %s",
-			      asid ? "asid=" : "parent=");
-	if (nested) {
-		if ((rc = sm_drv_need_domain(os, parent, &par)) < 0)
-			return rc;
-		if (par->stage != 2)
-			return sm_err(os->eb, SMMUSIM_EINVAL,
-				      "parent=%" PRIu32 " is a stage-1 domain; "
-				      "nesting needs a stage=2 parent",
-				      parent);
-	}
-	uint32_t tag = stage == 2 ? vmid : asid;
-	const char *tname = stage == 2 ? "vmid" : "asid";
-	if (tag > 0xffff)
-		return sm_err(os->eb, SMMUSIM_ERANGE,
-			      "%s=%" PRIu32 " is out of range (1..65535)",
-			      tname, tag);
-	if (!tag) {
-		if (!(tag = sm_drv_lowest_free_tag(os, stage)))
-			return sm_err(os->eb, SMMUSIM_ERANGE, "no free %s left",
-				      tname);
-	} else {
-		for (struct sm_domain *d = os->drv.domains; d; d = d->next)
-			if (d->stage == stage &&
-			    (stage == 2 ? d->vmid : d->asid) == tag)
-				return sm_err(os->eb, SMMUSIM_EEXIST,
-					      "%s=%" PRIu32
-					      " is used by dom=%" PRIu32,
-					      tname, tag, d->id);
-		for (struct sm_smmu_sva_mn *m = os->drv.mns;
-		     m && stage == 1 && !nested; m = m->next)
-			if (m->asid == tag)
-				return sm_err(os->eb, SMMUSIM_EEXIST,
-					      "asid=%" PRIu32 " is used by SVA "
-					      "(mm=%" PRIu32 " is bound)",
-					      tag, m->mm->id);
-	}
-	struct sm_domain *d = sm_calloc(os->alloc, sizeof(*d));
-	if (!d)
-		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
-	if ((rc = sm_pgt_new_root(os->pm, &d->pgd, os->eb)) < 0) {
-		sm_free(os->alloc, d, sizeof(*d));
-		return rc;
-	}
-	d->id = id;
-	d->stage = (uint8_t)stage;
-	if (stage == 2)
-		d->vmid = (uint16_t)tag;
-	else
-		d->asid = (uint16_t)tag;
-	d->parent = par;
-	d->next = os->drv.domains;
-	os->drv.domains = d;
-	return 0;
-}
+/* ---- attach (domains: arm-smmu-v3-domain.c) ---- */
 
 /* CD 0 of a stream attached to stage-1 domain dm: its table and ASID.  A
  * private ASID: ASET = 1, out of reach of broadcast TLBIs. */
@@ -681,6 +612,53 @@ int sm_drv_check_sid(struct sm_os *os, uint32_t sid)
 	return 0;
 }
 
+/*
+ * 6.1's order for a stage-1 (or nested) domain (arm_smmu_attach_dev of
+ * 6.1.192): arm_smmu_detach_dev makes a translating STE abort (one
+ * CFGI_STE + sync: 6.1's writer never rewrites a live STE); on the
+ * domain's first attach arm_smmu_domain_finalise_s1 writes CD 0
+ * (arm_smmu_write_ctx_desc) while the stream is on no device list, so its
+ * two syncs are bare CMD_SYNCs; then arm_smmu_install_ste_for_dev (two
+ * steps and PREFETCH_CONFIG), and only then list_add.  In 6.1 the CD table
+ * belongs to the domain: a later stream of the same domain sends no CD
+ * command (here each stream has its own table, written without commands).
+ */
+static int detach_v61(struct sm_os *os, uint32_t sid, bool cmds, uint64_t *t)
+{
+	struct sm_sid_cfg *sc = &os->drv.sids[sid];
+	uint64_t ste[SM_ENTRY_QWORDS];
+	int rc = 0;
+	if (sc->mode != SM_SID_NONE) {
+		sm_ste_make_abort(ste);
+		rc = write_ste(os, sid, ste, cmds, t);
+		sc->mode = SM_SID_NONE;
+	}
+	return rc;
+}
+
+static int attach_s1_v61(struct sm_os *os, uint32_t sid, struct sm_domain *dm,
+			 bool cmds, uint64_t *t)
+{
+	struct sm_sid_cfg *sc = &os->drv.sids[sid];
+	uint64_t ste[SM_ENTRY_QWORDS];
+	int rc;
+	if ((rc = detach_v61(os, sid, cmds, t)) < 0 ||
+	    (rc = alloc_cd_table(os, sid)) < 0 ||
+	    (rc = sm_drv_write_domain_cd(os, sid, dm, cmds && !dm->finalised,
+					 t)) < 0)
+		return rc;
+	make_cdtable_ste(os, sid, dm->parent, ste);
+	if ((rc = write_ste(os, sid, ste, cmds, t)) < 0)
+		return rc;
+	sc->mode = dm->parent ? SM_SID_NESTED : SM_SID_CDTAB;
+	if (dm->parent)
+		sc->dom_s2 = dm->parent->id;
+	sc->has_dom = true;
+	sc->dom_s1 = dm->id;
+	dm->finalised = true;
+	return atc_flush_stream(os, sid, cmds, t);
+}
+
 int sm_drv_attach(struct sm_os *os, uint32_t sid, uint32_t dom, bool cmds,
 		  uint64_t *t)
 {
@@ -705,6 +683,11 @@ int sm_drv_attach(struct sm_os *os, uint32_t sid, uint32_t dom, bool cmds,
 				    dm->stage == 2 ? "stage-2" : "nested");
 	}
 	sc->has_dom = false;
+	if (d->writer_v61 && dm->stage == 1)
+		return attach_s1_v61(os, sid, dm, cmds, t);
+	if (d->writer_v61 && (rc = detach_v61(os, sid, cmds, t)) < 0)
+		return rc;
+	dm->finalised = true;
 	if (dm->stage == 2) {
 		/* arm_smmu_attach_dev of an S2 domain: the STE alone. */
 		make_s2_ste(dm, ste);
@@ -725,10 +708,17 @@ int sm_drv_attach(struct sm_os *os, uint32_t sid, uint32_t dom, bool cmds,
 		sc->mode = SM_SID_NESTED;
 		sc->dom_s2 = dm->parent->id;
 	} else {
+		/* 6.12 arm_smmu_attach_dev: CD 0 (arm_smmu_write_cd_entry)
+		 * before the STE (arm_smmu_install_ste_for_dev). */
 		if (sc->mode == SM_SID_NESTED)
 			sc->mode = SM_SID_S2; /* leave nesting: rewrite */
-		if ((rc = sm_drv_ensure_cd_table(os, sid, cmds, t)) < 0)
+		if ((rc = alloc_cd_table(os, sid)) < 0 ||
+		    (rc = sm_drv_write_domain_cd(os, sid, dm, cmds, t)) < 0 ||
+		    (rc = sm_drv_ensure_cd_table(os, sid, cmds, t)) < 0)
 			return rc;
+		sc->has_dom = true;
+		sc->dom_s1 = dm->id;
+		return atc_flush_stream(os, sid, cmds, t);
 	}
 	sc->has_dom = true;
 	sc->dom_s1 = dm->id;

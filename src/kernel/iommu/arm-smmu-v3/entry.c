@@ -195,6 +195,63 @@ unsigned sm_entry_write(uint64_t entry[SM_ENTRY_QWORDS],
 	return w.syncs;
 }
 
+/*
+ * Linux 6.1's writers (drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c of
+ * 6.1.192; the same through 6.8): no used-bit analysis, one fixed order.
+ * A translating target over an entry the SMMU does not translate with
+ * (arm_smmu_write_strtab_ent's "bypass/fault -> translation": dwords 1-3,
+ * sync, dword 0, sync; arm_smmu_write_ctx_desc's new CD: dwords 1-3, sync,
+ * dword 0 with V, sync) takes two steps; anything else is written at once
+ * with one sync (an abort or bypass STE, arm_smmu_write_ctx_desc's cases
+ * 3-5 on a live CD: only dword 0 changes there).  6.1 never rewrites a
+ * translating STE in place (BUG_ON(ste_live)): its attach makes the STE
+ * abort first (arm_smmu_detach_dev), so the caller does too.
+ */
+static unsigned write_v61(uint64_t entry[SM_ENTRY_QWORDS],
+			  const uint64_t target[SM_ENTRY_QWORDS], bool cur_live,
+			  bool target_live,
+			  const struct sm_entry_writer_ops *ops, void *ctx,
+			  bool *broke)
+{
+	struct writer w = {.entry = entry, .ops = ops, .ctx = ctx};
+
+	if (target_live && !cur_live) {
+		entry_set(&w, target, 1, SM_ENTRY_QWORDS - 1);
+		entry_set(&w, target, 0, 1);
+	} else {
+		entry_set(&w, target, 0, SM_ENTRY_QWORDS);
+	}
+	if (broke)
+		*broke = w.broke;
+	return w.syncs;
+}
+
+/* An STE the SMMU translates with: stage 1, stage 2 or nested (Config
+ * 0b101, 0b110, 0b111; 6.1's ste_live). */
+static bool ste_translates(const uint64_t ste[SM_ENTRY_QWORDS])
+{
+	return (ste[0] & STRTAB_STE_0_V) &&
+	       (sm_field_get(STRTAB_STE_0_CFG, ste[0]) & 3);
+}
+
+unsigned sm_ste_write_v61(uint64_t entry[SM_ENTRY_QWORDS],
+			  const uint64_t target[SM_ENTRY_QWORDS],
+			  const struct sm_entry_writer_ops *ops, void *ctx,
+			  bool *broke)
+{
+	return write_v61(entry, target, ste_translates(entry),
+			 ste_translates(target), ops, ctx, broke);
+}
+
+unsigned sm_cd_write_v61(uint64_t entry[SM_ENTRY_QWORDS],
+			 const uint64_t target[SM_ENTRY_QWORDS],
+			 const struct sm_entry_writer_ops *ops, void *ctx,
+			 bool *broke)
+{
+	return write_v61(entry, target, entry[0] & CTXDESC_CD_0_V,
+			 target[0] & CTXDESC_CD_0_V, ops, ctx, broke);
+}
+
 /* Builders. */
 
 void sm_ste_make_abort(uint64_t ste[SM_ENTRY_QWORDS])

@@ -79,6 +79,21 @@ unsigned sm_entry_write(uint64_t entry[SM_ENTRY_QWORDS],
 			const struct sm_entry_writer_ops *ops, void *ctx,
 			bool *broke);
 
+/* Linux 6.1's fixed-order writers (arm_smmu_write_strtab_ent,
+ * arm_smmu_write_ctx_desc; used through 6.8): a translating STE over one
+ * that is not, or a valid CD over an invalid one, in two steps (dwords
+ * 1-7, sync, dword 0, sync); anything else in one.  Same contract as
+ * sm_entry_write; ops->safe is not used.  A translating STE is never
+ * rewritten in place by 6.1: callers make it abort first. */
+unsigned sm_ste_write_v61(uint64_t entry[SM_ENTRY_QWORDS],
+			  const uint64_t target[SM_ENTRY_QWORDS],
+			  const struct sm_entry_writer_ops *ops, void *ctx,
+			  bool *broke);
+unsigned sm_cd_write_v61(uint64_t entry[SM_ENTRY_QWORDS],
+			 const uint64_t target[SM_ENTRY_QWORDS],
+			 const struct sm_entry_writer_ops *ops, void *ctx,
+			 bool *broke);
+
 /* Master / SMMU properties the builders need (Linux: master->ats_enabled,
  * master->stall_enabled, smmu->features). */
 enum {
