@@ -293,7 +293,9 @@ static int next_segment(struct sm_ftrace_importer *ft)
 {
 	size_t keep = ft->n_xl - ft->qpt.seg_end;
 
-	memmove(ft->xl, ft->xl + ft->qpt.seg_end, keep * sizeof(*ft->xl));
+	if (keep) /* xl may still be NULL: memmove's pointers must not be */
+		memmove(ft->xl, ft->xl + ft->qpt.seg_end,
+			keep * sizeof(*ft->xl));
 	if (ft->batch_open)
 		ft->batch.seg_end -= ft->qpt.seg_end;
 	ft->n_xl = keep;
