@@ -372,40 +372,57 @@ static void reclaim_version_case(void **state, const char *policy,
 	assert_int_equal(counter(k->st, "smmu.cmdq.errors"), 0);
 }
 
-/* 6.1 (and 6.5): arm64 reclaim is not batched.  Per page ptep_clear_flush
+/* 6.1 and 6.5: arm64 reclaim is not batched.  Per page ptep_clear_flush
  * = flush_tlb_page (DSB ISHST, TLBI, DSB ISH), then the hook twice:
  * try_to_unmap_one's explicit mmu_notifier_invalidate_range and the
  * bracket's invalidate_range_end; each call is one TLBI_NH_VA (RIL: the
  * page, rounded up to 2 by the non-leaf overshoot) + CMD_SYNC. */
-static void test_reclaim_unbatched_linux_6_1(void **state)
-{
-	reclaim_version_case(state, "linux-6.1",
-			     &(struct reclaim_want){
-				 .dsb_ishst = 4,
-				 .dsb_ish = 4,
-				 .vale1is = 4,
-				 .flush_tlb_page = 4,
-				 .hooks = 8,
-				 .tlbi_nh_va = 8,
-				 .sync = 8,
-			     });
-}
+static const struct reclaim_want reclaim_unbatched = {
+    .dsb_ishst = 4,
+    .dsb_ish = 4,
+    .vale1is = 4,
+    .flush_tlb_page = 4,
+    .hooks = 8,
+    .tlbi_nh_va = 8,
+    .sync = 8,
+};
 
 /* 6.6+: arch_tlbbatch_add_pending per page (DSB ISHST, TLBI, the hook for
  * the page), one DSB ISH in arch_tlbbatch_flush. */
+static const struct reclaim_want reclaim_batched = {
+    .dsb_ishst = 4,
+    .dsb_ish = 1,
+    .vale1is = 4,
+    .add_pending = 4,
+    .batch_flush = 1,
+    .hooks = 4,
+    .tlbi_nh_va = 4,
+    .sync = 4,
+};
+
+static void test_reclaim_unbatched_linux_6_1(void **state)
+{
+	reclaim_version_case(state, "linux-6.1", &reclaim_unbatched);
+}
+
+static void test_reclaim_unbatched_linux_6_5(void **state)
+{
+	reclaim_version_case(state, "linux-6.5", &reclaim_unbatched);
+}
+
 static void test_reclaim_batched_linux_6_6(void **state)
 {
-	reclaim_version_case(state, "linux-6.6",
-			     &(struct reclaim_want){
-				 .dsb_ishst = 4,
-				 .dsb_ish = 1,
-				 .vale1is = 4,
-				 .add_pending = 4,
-				 .batch_flush = 1,
-				 .hooks = 4,
-				 .tlbi_nh_va = 4,
-				 .sync = 4,
-			     });
+	reclaim_version_case(state, "linux-6.6", &reclaim_batched);
+}
+
+static void test_reclaim_batched_linux_6_12(void **state)
+{
+	reclaim_version_case(state, "linux-6.12", &reclaim_batched);
+}
+
+static void test_reclaim_batched_linux_6_15(void **state)
+{
+	reclaim_version_case(state, "linux-6.15", &reclaim_batched);
 }
 
 /* A file page gets no explicit call in 6.1's try_to_unmap_one: the hook
@@ -605,7 +622,10 @@ int main(void)
 	    T(test_reclaim_batch_x86_flush_all_per_page),
 	    T(test_reclaim_batch_x86_overflow_bug),
 	    T(test_reclaim_unbatched_linux_6_1),
+	    T(test_reclaim_unbatched_linux_6_5),
 	    T(test_reclaim_batched_linux_6_6),
+	    T(test_reclaim_batched_linux_6_12),
+	    T(test_reclaim_batched_linux_6_15),
 	    T(test_reclaim_unbatched_file_page_linux_6_1),
 	    T(test_pri_deny_is_linux),
 	    T(test_pri_service_what_if),
