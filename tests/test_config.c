@@ -581,12 +581,12 @@ static void test_preset_info(void **state)
 		}
 		if (strcmp(name, "linux-6.5") == 0) {
 			seen65 = true;
-			assert_int_equal(nas, 14);
+			assert_int_equal(nas, 15);
 			assert_string_equal(
 			    as[0], "policy.notifier.placement=range_end");
 		} else if (strcmp(name, "linux-6.6") == 0) {
 			seen66 = true;
-			assert_int_equal(nas, 14);
+			assert_int_equal(nas, 15);
 			assert_string_equal(
 			    as[0], "policy.notifier.placement=arch_flush");
 		}

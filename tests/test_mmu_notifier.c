@@ -318,6 +318,128 @@ static void test_reclaim_batch_x86_overflow_bug(void **state)
 	reclaim_case(state, "x86", true, 0, 0);
 }
 
+/* What a 4-page reclaim of anonymous pages the device has cached costs,
+ * per kernel (no KPTI, SMMU without ATS). */
+struct reclaim_want {
+	uint64_t dsb_ishst, dsb_ish, vale1is;
+	uint64_t flush_tlb_page, add_pending, batch_flush;
+	uint64_t hooks, tlbi_nh_va, sync;
+};
+
+static void reclaim_version_case(void **state, const char *policy,
+				 const struct reclaim_want *w)
+{
+	struct kworld *k = *state = cached_world(policy, NULL);
+	static const char *const names[] = {
+	    "cpu.dsb.ishst",
+	    "cpu.dsb.ish",
+	    "cpu.tlbi.issued.vale1is",
+	    "os.flush.flush_tlb_page",
+	    "os.flush.arch_tlbbatch_add_pending",
+	    "os.flush.arch_tlbbatch_flush",
+	    "os.notifier.calls",
+	    "smmu.cmd.tlbi_nh_va",
+	    "smmu.cmd.sync",
+	    "smmu.cmd.tlbi_nh_asid",
+	    "smmu.iotlb.invalidated",
+	};
+	enum { N = ARRAY_LEN(names) };
+	uint64_t before[N];
+	for (size_t i = 0; i < N; i++)
+		before[i] = counter(k->st, names[i]);
+	kw_must(k, sm_os_reclaim(&k->os, 1, 0, BASE, 4 * PG, &k->now));
+	uint64_t d[N];
+	for (size_t i = 0; i < N; i++)
+		d[i] = counter(k->st, names[i]) - before[i];
+	assert_int_equal(d[0], w->dsb_ishst);
+	assert_int_equal(d[1], w->dsb_ish);
+	assert_int_equal(d[2], w->vale1is);
+	assert_int_equal(d[3], w->flush_tlb_page);
+	assert_int_equal(d[4], w->add_pending);
+	assert_int_equal(d[5], w->batch_flush);
+	assert_int_equal(d[6], w->hooks);
+	assert_int_equal(d[7], w->tlbi_nh_va);
+	assert_int_equal(d[8], w->sync);
+	assert_int_equal(d[9], 0);
+	/* Clean: every page the device cached left the IOTLB, and the
+	 * device's reads of the reclaimed pages fault instead of hitting a
+	 * stale entry (Linux denies the page requests). */
+	assert_true(d[10] >= 4);
+	uint64_t failed0 = counter(k->st, "dev.access.failed");
+	for (uint64_t p = 0; p < 4; p++)
+		kw_must(k, kw_dev(k, 1, 1, BASE + p * PG, false));
+	assert_int_equal(counter(k->st, "dev.access.failed") - failed0, 4);
+	assert_int_equal(counter(k->st, "smmu.cmdq.errors"), 0);
+}
+
+/* 6.1 and 6.5: arm64 reclaim is not batched.  Per page ptep_clear_flush
+ * = flush_tlb_page (DSB ISHST, TLBI, DSB ISH), then the hook twice:
+ * try_to_unmap_one's explicit mmu_notifier_invalidate_range and the
+ * bracket's invalidate_range_end; each call is one TLBI_NH_VA (RIL: the
+ * page, rounded up to 2 by the non-leaf overshoot) + CMD_SYNC. */
+static const struct reclaim_want reclaim_unbatched = {
+    .dsb_ishst = 4,
+    .dsb_ish = 4,
+    .vale1is = 4,
+    .flush_tlb_page = 4,
+    .hooks = 8,
+    .tlbi_nh_va = 8,
+    .sync = 8,
+};
+
+/* 6.6+: arch_tlbbatch_add_pending per page (DSB ISHST, TLBI, the hook for
+ * the page), one DSB ISH in arch_tlbbatch_flush. */
+static const struct reclaim_want reclaim_batched = {
+    .dsb_ishst = 4,
+    .dsb_ish = 1,
+    .vale1is = 4,
+    .add_pending = 4,
+    .batch_flush = 1,
+    .hooks = 4,
+    .tlbi_nh_va = 4,
+    .sync = 4,
+};
+
+static void test_reclaim_unbatched_linux_6_1(void **state)
+{
+	reclaim_version_case(state, "linux-6.1", &reclaim_unbatched);
+}
+
+static void test_reclaim_unbatched_linux_6_5(void **state)
+{
+	reclaim_version_case(state, "linux-6.5", &reclaim_unbatched);
+}
+
+static void test_reclaim_batched_linux_6_6(void **state)
+{
+	reclaim_version_case(state, "linux-6.6", &reclaim_batched);
+}
+
+static void test_reclaim_batched_linux_6_12(void **state)
+{
+	reclaim_version_case(state, "linux-6.12", &reclaim_batched);
+}
+
+static void test_reclaim_batched_linux_6_15(void **state)
+{
+	reclaim_version_case(state, "linux-6.15", &reclaim_batched);
+}
+
+/* A file page gets no explicit call in 6.1's try_to_unmap_one: the hook
+ * runs from invalidate_range_end only. */
+static void test_reclaim_unbatched_file_page_linux_6_1(void **state)
+{
+	struct kworld *k = *state = kworld_new("linux-6.1", NULL);
+	kw_mm_with_vma(k, BASE, 4, RW, true);
+	kw_must(k, kw_bind(k, 1, 1, 1, true));
+	kw_touch(k, BASE, 0, 4, true);
+	uint64_t calls0 = counter(k->st, "os.notifier.calls");
+	uint64_t page0 = counter(k->st, "os.flush.flush_tlb_page");
+	kw_must(k, sm_os_reclaim(&k->os, 1, 0, BASE, 4 * PG, &k->now));
+	assert_int_equal(counter(k->st, "os.notifier.calls") - calls0, 4);
+	assert_int_equal(counter(k->st, "os.flush.flush_tlb_page") - page0, 4);
+}
+
 /* Page requests: Linux denies them (arm_smmu_handle_ppr), no fault
  * handling; the service what-if resolves them. */
 static void pri_case(void **state, const char *mode, bool want_ok)
@@ -499,6 +621,12 @@ int main(void)
 	    T(test_reclaim_batch_arm64),
 	    T(test_reclaim_batch_x86_flush_all_per_page),
 	    T(test_reclaim_batch_x86_overflow_bug),
+	    T(test_reclaim_unbatched_linux_6_1),
+	    T(test_reclaim_unbatched_linux_6_5),
+	    T(test_reclaim_batched_linux_6_6),
+	    T(test_reclaim_batched_linux_6_12),
+	    T(test_reclaim_batched_linux_6_15),
+	    T(test_reclaim_unbatched_file_page_linux_6_1),
 	    T(test_pri_deny_is_linux),
 	    T(test_pri_service_what_if),
 	    T(test_bind_range_errors),

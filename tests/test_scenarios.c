@@ -203,6 +203,40 @@ static void mprotect_dma(void **state)
 	}
 }
 
+/* Reclaim of 4 pages the device cached, whose frames the CPU then reuses:
+ * clean under 6.1's unbatched reclaim (flush_tlb_page per page, the hook
+ * twice per anonymous page) and 6.6's batched one; without invalidation
+ * the oracle sees the device read the reused frames. */
+static void reclaim_unbatched_and_batched_clean(void **state)
+{
+	(void)state;
+	const struct {
+		const char *policy;
+		uint64_t flush_page, add_pending, hooks;
+	} c[] = {{"linux-6.1", 4, 0, 8 + 2}, {"linux-6.6", 0, 4, 4 + 1}};
+	for (size_t i = 0; i < ARRAY_LEN(c); i++) {
+		smmusim_t *sim =
+		    replay("flushall-overflow.trace", c[i].policy, NULL);
+		assert_int_equal(smmusim_violation_total(sim), 0);
+		assert_int_equal(sim_stat(sim, "os.flush.flush_tlb_page"),
+				 c[i].flush_page);
+		assert_int_equal(
+		    sim_stat(sim, "os.flush.arch_tlbbatch_add_pending"),
+		    c[i].add_pending);
+		/* reclaim's calls, then the munmap's (twice before 6.6) */
+		assert_int_equal(sim_stat(sim, "os.notifier.calls"),
+				 c[i].hooks);
+		assert_int_equal(sim_stat(sim, "dev.access.failed"), 2);
+		smmusim_free(sim);
+
+		sim = replay("flushall-overflow.trace", c[i].policy,
+			     "policy.smmu.skip_invalidation=on", NULL);
+		assert_int_equal(
+		    count_kind(sim, SMMUSIM_VIOLATION_STALE_TRANSLATION), 2);
+		smmusim_free(sim);
+	}
+}
+
 static char *report(smmusim_t *sim, enum smmusim_format fmt, size_t *len)
 {
 	char *buf = NULL;
@@ -274,6 +308,7 @@ int main(void)
 	    cmocka_unit_test(perm_fault_from_cache_off_hides_bug),
 	    cmocka_unit_test(munmap_dma),
 	    cmocka_unit_test(mprotect_dma),
+	    cmocka_unit_test(reclaim_unbatched_and_batched_clean),
 	    cmocka_unit_test(deterministic_output),
 	    cmocka_unit_test(bad_trace_reports_position),
 	};

@@ -82,6 +82,12 @@ int sm_mn_arch_invalidate_secondary_tlbs(struct sm_os *os, struct sm_mm *mm,
  * (policy.notifier.mmu_gather_hook, with range_end placement). */
 int sm_mn_tlb_flush_mmu_tlbonly(struct sm_os *os, struct sm_mm *mm,
 				uint64_t start, uint64_t end, uint64_t *t);
+/* mmu_notifier_invalidate_range(): before 6.6 (range_end placement) an
+ * explicit call of the hook, as try_to_unmap_one makes after clearing an
+ * anonymous page's PTE ("Invalidate as we cleared the pte", mm/rmap.c,
+ * 6.1.192); no-op with the 6.6+ placement. */
+int sm_mn_invalidate_range(struct sm_os *os, struct sm_mm *mm, uint64_t start,
+			   uint64_t end, uint64_t *t);
 /* ptep_clear_flush_notify(): the pre-6.6 call site next to a PTE clear. */
 int sm_mn_clear_flush_notify(struct sm_os *os, struct sm_mm *mm, uint64_t start,
 			     uint64_t end, uint64_t *t);

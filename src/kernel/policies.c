@@ -67,6 +67,14 @@
 #define SRC_OWN_ASID                                                           \
 	"arm-smmu-v3-sva.c arm_smmu_sva_domain_alloc: xa_alloc of its own "    \
 	"ASID, no arm_smmu_share_asid; d7b2d2ba1b84 (v6.11)"
+#define SRC_RECLAIM_UNBATCHED                                                  \
+	"arch/arm64/Kconfig: no ARCH_WANT_BATCHED_UNMAP_TLB_FLUSH, so "        \
+	"mm/rmap.c try_to_unmap_one -> should_defer_flush (stub: false) -> "   \
+	"ptep_clear_flush = flush_tlb_page per page; 43b3dfdd0455 is v6.6-rc1"
+#define SRC_RECLAIM_BATCHED                                                    \
+	"arch/arm64/Kconfig selects ARCH_WANT_BATCHED_UNMAP_TLB_FLUSH: "       \
+	"arch_tlbbatch_add_pending per page, arch_tlbbatch_flush once; "       \
+	"43b3dfdd0455 (v6.6-rc1)"
 
 /* The four what-if keys: every kernel takes mainline's path. */
 #define WHATIF_KEYS_LINUX                                                      \
@@ -119,6 +127,7 @@ static const char *const linux_6_1[] = {
     "policy.smmu.entry_writer=v6.1",
     "policy.smmu.prefetch_cfg=on",
     "policy.iommu.direct_map_flush=after_attach",
+    "policy.cpu.reclaim_batch=off",
 };
 static const char *const linux_6_1_why[] = {
     SRC_RANGE_END,
@@ -135,6 +144,7 @@ static const char *const linux_6_1_why[] = {
     SRC_WRITER_V61,
     SRC_PREFETCH,
     SRC_DMF_AFTER,
+    SRC_RECLAIM_UNBATCHED " (6.1.192)",
 };
 
 /* v6.5.0: no CMDQ_MAX_TLBI_OPS yet (the 26 s soft lockup). */
@@ -150,6 +160,7 @@ static const char *const linux_6_5[] = {
     "policy.smmu.entry_writer=v6.1",
     "policy.smmu.prefetch_cfg=on",
     "policy.iommu.direct_map_flush=none",
+    "policy.cpu.reclaim_batch=off",
 };
 static const char *const linux_6_5_why[] = {
     SRC_RANGE_END,
@@ -166,6 +177,7 @@ static const char *const linux_6_5_why[] = {
     SRC_WRITER_V61,
     SRC_PREFETCH,
     SRC_DMF_NONE,
+    SRC_RECLAIM_UNBATCHED,
 };
 
 /* v6.6.0: the hook in the arm64 flush routines, with the empty range. */
@@ -181,6 +193,7 @@ static const char *const linux_6_6[] = {
     "policy.smmu.entry_writer=v6.1",
     "policy.smmu.prefetch_cfg=on",
     "policy.iommu.direct_map_flush=none",
+    "policy.cpu.reclaim_batch=on",
 };
 static const char *const linux_6_6_why[] = {
     SRC_ARCH_FLUSH,
@@ -198,6 +211,7 @@ static const char *const linux_6_6_why[] = {
     SRC_WRITER_V61,
     SRC_PREFETCH,
     SRC_DMF_NONE,
+    SRC_RECLAIM_BATCHED,
 };
 
 /* Debian 6.12.118 (linux-source-6.12). */
@@ -213,6 +227,7 @@ static const char *const linux_6_12[] = {
     "policy.smmu.entry_writer=hitless",
     "policy.smmu.prefetch_cfg=on",
     "policy.iommu.direct_map_flush=before_attach",
+    "policy.cpu.reclaim_batch=on",
 };
 static const char *const linux_6_12_why[] = {
     SRC_ARCH_FLUSH,
@@ -228,6 +243,7 @@ static const char *const linux_6_12_why[] = {
     SRC_WRITER_HITLESS,
     SRC_PREFETCH,
     SRC_DMF_BEFORE,
+    SRC_RECLAIM_BATCHED " (6.12.118)",
 };
 
 /* Mainline as of v6.14 + 12f78021973a (6.15-rc). */
@@ -243,6 +259,7 @@ static const char *const linux_6_15[] = {
     "policy.smmu.entry_writer=hitless",
     "policy.smmu.prefetch_cfg=on",
     "policy.iommu.direct_map_flush=before_attach",
+    "policy.cpu.reclaim_batch=on",
 };
 static const char *const linux_6_15_why[] = {
     SRC_ARCH_FLUSH,
@@ -259,6 +276,7 @@ static const char *const linux_6_15_why[] = {
     SRC_WRITER_HITLESS,
     SRC_PREFETCH,
     SRC_DMF_BEFORE,
+    SRC_RECLAIM_BATCHED,
 };
 
 /* What-ifs over the newest linux preset; not mainline.  research-btm: the
@@ -284,6 +302,7 @@ static const char *const research_btm[] = {
     "policy.smmu.entry_writer=hitless",
     "policy.smmu.prefetch_cfg=on",
     "policy.iommu.direct_map_flush=before_attach",
+    "policy.cpu.reclaim_batch=on",
 };
 #define RESEARCH_WHY_BASE                                                      \
 	"as linux-6.15", "as linux-6.15", "as linux-6.15", "as linux-6.15",    \
@@ -299,6 +318,7 @@ static const char *const research_btm_why[] = {
     RESEARCH_WHY_BASE,
     WHY_BTM_ON,
     "arm-smmu-v3.c arm_smmu_handle_ppr: PRI_RESP_DENY (6.12.118)",
+    "as linux-6.15",
     "as linux-6.15",
     "as linux-6.15",
     "as linux-6.15",
@@ -318,11 +338,13 @@ static const char *const research_pri[] = {
     "policy.smmu.entry_writer=hitless",
     "policy.smmu.prefetch_cfg=on",
     "policy.iommu.direct_map_flush=before_attach",
+    "policy.cpu.reclaim_batch=on",
 };
 static const char *const research_pri_why[] = {
     RESEARCH_WHY_BASE,
     "arm-smmu-v3.c arm_smmu_device_reset: CR2_PTM set (6.12.118)",
     WHY_PRI_SERVICE,
+    "as linux-6.15",
     "as linux-6.15",
     "as linux-6.15",
     "as linux-6.15",

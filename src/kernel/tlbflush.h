@@ -33,6 +33,7 @@ struct sm_tlb_state {
 	unsigned range_split;  /* SM_RANGE_SPLIT_* */
 	bool range_start_bug;  /* policy.notifier.range_start_bug */
 	bool batch_x86;	       /* policy.cpu.batch_flush=x86 */
+	bool reclaim_batch;    /* policy.cpu.reclaim_batch */
 	uint64_t *ctr;	       /* the stats by ID (engine/stats.h) */
 	uint64_t *st_cycles[SM_FLUSH_ROUTINE_COUNT_]; /* ...<routine>.cycles */
 };
@@ -52,7 +53,8 @@ int sm_flush_tlb_range(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 int sm_flush_tlb_range_ex(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 			  uint64_t start, uint64_t end, bool last_level,
 			  unsigned tlb_level, uint64_t *t);
-/* Batched (deferred) flush of reclaim and migration. */
+/* Batched (deferred) flush of reclaim and migration, used when
+ * os->tlb.reclaim_batch (ARCH_WANT_BATCHED_UNMAP_TLB_FLUSH, v6.6-rc1). */
 int sm_tlbbatch_add_pending(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 			    uint64_t va, uint64_t *t);
 void sm_tlbbatch_flush(struct sm_os *os, unsigned pe, uint64_t *t);

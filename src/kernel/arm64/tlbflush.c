@@ -30,6 +30,11 @@
  * 2023: "an invalidate all for every page unmap").  Before 6.6 (range_end
  * placement) reclaim reaches the hook only from invalidate_range_end, with
  * the page's range, whichever batch_flush is chosen.
+ *
+ * The batched routines exist only from v6.6 on arm64 ("arm64: support
+ * batched/deferred tlb shootdown during page reclamation/migration",
+ * 43b3dfdd0455, v6.6-rc1); with policy.cpu.reclaim_batch=off (6.1, 6.5)
+ * reclaim calls flush_tlb_page per page instead (kernel/mm/vmscan.c).
  */
 #include "kernel/kernel.h"
 
@@ -63,6 +68,7 @@ int sm_tlbflush_init(struct sm_os *os, const smmusim_config_t *cfg,
 	tlb->range_start_bug =
 	    sm_cfg_bool(cfg, SM_K_POLICY_NOTIFIER_RANGE_START_BUG);
 	tlb->batch_x86 = sm_cfg_enum(cfg, SM_K_POLICY_CPU_BATCH_FLUSH) == 1;
+	tlb->reclaim_batch = sm_cfg_bool(cfg, SM_K_POLICY_CPU_RECLAIM_BATCH);
 	tlb->ctr = sm_stats_ctrs(st);
 	for (int r = 0; r < SM_FLUSH_ROUTINE_COUNT_; r++)
 		if (!(tlb->st_cycles[r] = sm_stats_family_counter(

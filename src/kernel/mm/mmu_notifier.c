@@ -127,14 +127,27 @@ int sm_mn_tlb_flush_mmu_tlbonly(struct sm_os *os, struct sm_mm *mm,
 	return call_secondary(os, mm, start, end, t);
 }
 
-int sm_mn_clear_flush_notify(struct sm_os *os, struct sm_mm *mm, uint64_t start,
-			     uint64_t end, uint64_t *t)
+int sm_mn_invalidate_range(struct sm_os *os, struct sm_mm *mm, uint64_t start,
+			   uint64_t end, uint64_t *t)
 {
-	/* 6.6 turned ptep_clear_flush_notify() into ptep_clear_flush(),
-	 * whose flush_tlb_page() reaches the hook through the arch path. */
+	/* Before 6.6, mmu_notifier_invalidate_range() called
+	 * ->invalidate_range() at once (__mmu_notifier_invalidate_range,
+	 * mm/mmu_notifier.c, 6.1.192).  6.6-rc1's notifier series removed
+	 * the explicit calls: the flush routines call the hook instead. */
 	if (os->mn.placement != SM_PLACEMENT_RANGE_END)
 		return 0;
 	return call_secondary(os, mm, start, end, t);
+}
+
+int sm_mn_clear_flush_notify(struct sm_os *os, struct sm_mm *mm, uint64_t start,
+			     uint64_t end, uint64_t *t)
+{
+	/* ptep_clear_flush_notify() = ptep_clear_flush() then
+	 * mmu_notifier_invalidate_range() for the page
+	 * (include/linux/mmu_notifier.h, 6.1.192).  6.6 turned it into
+	 * ptep_clear_flush(), whose flush_tlb_page() reaches the hook through
+	 * the arch path. */
+	return sm_mn_invalidate_range(os, mm, start, end, t);
 }
 
 int sm_mn_release(struct sm_os *os, struct sm_mm *mm, uint64_t *t)
