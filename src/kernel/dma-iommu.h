@@ -26,6 +26,7 @@ struct sm_dma_state {
 	uint64_t timeout_jiffies; /* msecs_to_jiffies(fq_timeout_ms) */
 	uint64_t hz;		  /* policy.dma.hz (CONFIG_HZ) */
 	uint64_t clock_hz;	  /* sim.clock_hz: cycles per second */
+	uint64_t phase;		  /* policy.dma.jiffies_phase_ns in cycles */
 	unsigned ncpu;		  /* cpu.count: per-CPU queues */
 	uint8_t direct_map_flush; /* policy.iommu.direct_map_flush */
 	struct sm_dma_cookie *cookies;

@@ -35,11 +35,18 @@
  *   unmap until the flush that covers it completes.
  *
  * The timer is an engine event at the cycle of the jiffy boundary where it
- * runs: jiffies count policy.dma.hz ticks a second from cycle 0 at
- * sim.clock_hz cycles a second; a timer armed in jiffy j for n jiffies
- * runs at the first cycle of jiffy j + n + 1 (the timer wheel's round-up).  It
- * fires whether or not a later trace event comes (the end of the run runs it
- * too).
+ * runs: jiffies count policy.dma.hz ticks a second at sim.clock_hz cycles a
+ * second, the first boundary policy.dma.jiffies_phase_ns after cycle 0 (a
+ * run's tick device sets its grid at boot, kernel/time/tick-sched.c
+ * tick_init_jiffy_update; nothing in an ftrace of the iommu events says
+ * where, so it is a key); a timer armed in jiffy j for n jiffies runs at
+ * the first cycle of jiffy j + n + 1 (the timer wheel's round-up).  It
+ * fires whether or not a later trace event comes (the end of the run runs
+ * it too).  A real run's timer sometimes runs one or more ticks after that
+ * (its softirq is raised by the tick of the timer's CPU only once that CPU
+ * sees the new jiffies, kernel/time/timer.c run_local_timers, and the
+ * jiffies are advanced by whichever CPU holds the do_timer duty): not
+ * modelled, measured in docs/validation.md.
  *
  * policy.dma.fq=single is the single queue Linux 6.7 added for IOMMUs
  * that ask for it (iommu_dma_init_fq_single, IOVA_SINGLE_FQ_SIZE 32768,
@@ -112,6 +119,16 @@ int sm_dma_init(struct sm_os *os, const smmusim_config_t *cfg,
 	/* msecs_to_jiffies rounds up. */
 	s->timeout_jiffies = (ms * s->hz + 999) / 1000;
 	s->clock_hz = sm_cfg_u64(cfg, SM_K_SIM_CLOCK_HZ);
+	uint64_t phase_ns = sm_cfg_u64(cfg, SM_K_POLICY_DMA_JIFFIES_PHASE_NS);
+	if (phase_ns * s->hz >= 1000000000u)
+		return sm_err(os->eb, SMMUSIM_ERANGE,
+			      "policy.dma.jiffies_phase_ns=%" PRIu64
+			      " is not below one tick (0..%" PRIu64
+			      " at policy.dma.hz=%" PRIu64 ")",
+			      phase_ns, (1000000000u - 1) / s->hz, s->hz);
+	/* phase_ns * hz < 1e9, so phase * hz < clock_hz: below one tick. */
+	s->phase =
+	    (uint64_t)((unsigned __int128)phase_ns * s->clock_hz / 1000000000u);
 	s->ncpu = (unsigned)sm_cfg_u64(cfg, SM_K_CPU_COUNT);
 	s->direct_map_flush =
 	    (uint8_t)sm_cfg_enum(cfg, SM_K_POLICY_IOMMU_DIRECT_MAP_FLUSH);
@@ -374,19 +391,36 @@ static int fq_timer_fire(void *ctx, uint64_t arg)
 	return 0;
 }
 
+/* The jiffy of cycle t, counted from 0 for the one that began before
+ * cycle 0: jiffy j >= 1 begins policy.dma.jiffies_phase_ns after cycle 0
+ * plus j - 1 ticks.  Only differences of jiffies matter here: the wheel
+ * files a level-0 timer by its expiry alone, whatever INITIAL_JIFFIES. */
+static unsigned __int128 jiffy_of(const struct sm_dma_state *s, uint64_t t)
+{
+	return ((unsigned __int128)t * s->hz + s->clock_hz - s->phase * s->hz) /
+	       s->clock_hz;
+}
+
+/* The first cycle of jiffy j (j >= 1). */
+static unsigned __int128 jiffy_start(const struct sm_dma_state *s,
+				     unsigned __int128 j)
+{
+	return s->phase + ((j - 1) * s->clock_hz + s->hz - 1) / s->hz;
+}
+
 /* mod_timer(jiffies + timeout): the cycle of the jiffy boundary at which
  * it runs.  The timer wheel files a level-0 timer one bucket later than
  * its expiry so that it never fires early (kernel/time/timer.c
  * calc_index, "Round up with level granularity", since 4.8's
- * non-cascading wheel): armed in jiffy j for n jiffies, it runs when
- * jiffy j + n + 1 begins (10 ms at HZ 250: 12 to 16 ms later). */
+ * non-cascading wheel; 6.1 and 6.12 alike): armed in jiffy j for n
+ * jiffies, it runs when jiffy j + n + 1 begins (10 ms at HZ 250: 12 to
+ * 16 ms later). */
 static int fq_timer_arm(struct sm_dma_cookie *c, uint64_t t)
 {
 	struct sm_os *os = c->os;
 	const struct sm_dma_state *s = &os->dma;
-	unsigned __int128 j = (unsigned __int128)t * s->hz / s->clock_hz;
-	j += s->timeout_jiffies + 1;
-	unsigned __int128 at = (j * s->clock_hz + s->hz - 1) / s->hz;
+	unsigned __int128 at =
+	    jiffy_start(s, jiffy_of(s, t) + s->timeout_jiffies + 1);
 	if (at > SM_CYCLE_MAX)
 		return sm_err(os->eb, SMMUSIM_ERANGE,
 			      "the flush-queue timer would fire past the last "
