@@ -17,61 +17,7 @@
 
 #define RAM_BASE 0x40000000ull /* where smmusim_new() puts RAM */
 
-/* ---- the upcalls, wired as the composition root wires them ---- */
-
-static int evtq_drain(void *ctx, uint64_t arg)
-{
-	struct kworld *k = ctx;
-	(void)arg;
-	k->evtq_drain_pending = false;
-	sm_smmu_evtq_drain(&k->smmu);
-	return 0;
-}
-
-/* arm_smmu_evtq_thread runs os.lat.evtq_irq after the first record of a
- * burst and drains everything there is by then. */
-static void smmu_irq(void *ctx, int queue, uint64_t cycle)
-{
-	struct kworld *k = ctx;
-	(void)queue;
-	if (k->evtq_drain_pending)
-		return;
-	if (cycle < k->eng.now)
-		cycle = k->eng.now;
-	if (sm_engine_at(&k->eng, cycle + k->lat_evtq_irq, evtq_drain, k, 0) ==
-	    0)
-		k->evtq_drain_pending = true;
-}
-
-/* The PRI thread takes the oldest page request off the queue and has the
- * driver resolve it. */
-static int dev_page_request(void *ctx, uint32_t sid, uint32_t ssid, uint64_t va,
-			    bool write, bool *ok, uint64_t *t)
-{
-	struct kworld *k = ctx;
-	uint32_t psid, pssid;
-	uint64_t pva;
-	bool pwrite;
-	sm_smmu_priq_pop(&k->smmu, &psid, &pssid, &pva, &pwrite);
-	return sm_drv_page_request(&k->os, sid, ssid, va, write, ok, t);
-}
-
-static int dev_stall_resume(void *ctx, uint32_t sid, uint32_t ssid, uint64_t va,
-			    bool write, uint16_t stag, bool give_up, bool *ok,
-			    uint64_t *t)
-{
-	struct kworld *k = ctx;
-	return sm_drv_stall_resume(&k->os, sid, ssid, va, write, stag, give_up,
-				   ok, t);
-}
-
-static bool dev_pri_enabled(void *ctx, uint32_t sid, uint32_t ssid)
-{
-	struct kworld *k = ctx;
-	const struct sm_bond *b = sm_drv_find_bond(&k->os, sid, ssid);
-	return b && b->pri;
-}
-
+/* A device access finished: the next operation may start. */
 static void dev_done(void *ctx, uint64_t tag, uint64_t t)
 {
 	struct kworld *k = ctx;
@@ -95,7 +41,6 @@ static void build(struct kworld *k)
 	sm_engine_init(&k->eng, a);
 	sm_rng_seed(&k->rng, sm_cfg_u64(cfg, SM_K_SIM_SEED));
 	k->retry_limit = (uint32_t)sm_cfg_u64(cfg, SM_K_DEV_RETRY_LIMIT);
-	k->lat_evtq_irq = sm_cfg_u64(cfg, SM_K_OS_LAT_EVTQ_IRQ);
 	assert_int_equal(sm_physmem_new(&k->pm, a, RAM_BASE,
 					sm_cfg_u64(cfg, SM_K_MEM_SIZE), &k->eb),
 			 0);
@@ -110,9 +55,6 @@ static void build(struct kworld *k)
 	rc = sm_device_init(&k->dev, a, cfg, &k->eng, &k->smmu, k->st, &k->eb);
 	if (rc)
 		fail_msg("sm_device_init: %d %s", rc, k->eb.msg);
-	k->smmu.irq = (struct sm_smmu_irq){smmu_irq, k};
-	k->dev.ops = (struct sm_device_ops){dev_page_request, dev_stall_resume,
-					    dev_pri_enabled, dev_done, k};
 	if (sm_smmu_has_btm(&k->smmu)) {
 		struct sm_dvm_receiver r = {sm_smmu_dvm_apply, &k->smmu};
 		assert_int_equal(sm_cpu_add_receiver(&k->cpu, &r), 0);
@@ -123,6 +65,10 @@ static void build(struct kworld *k)
 	if (rc)
 		fail_msg("sm_os_init: %d %s", rc, k->eb.msg);
 	k->os.eng = &k->eng;
+	/* The upcalls, wired as the composition root wires them. */
+	sm_drv_wire_upcalls(&k->os, &k->dev);
+	k->dev.ops.done = dev_done;
+	k->dev.ops.done_ctx = k;
 	k->now = t; /* the driver's probe */
 }
 

@@ -7,11 +7,11 @@
  * kworld_new() makes the models smmusim_new() makes below the kernel --
  * physical memory, the PEs, the SMMU (a DVM receiver of the PEs when
  * smmu.btm is on), the devices (hw/device) on the engine's clock -- and the
- * kernel over them, with the same config, and wires them as the
- * composition root does (src/sim/sim_upcalls.c): the SMMU's event-queue
- * interrupt and the devices' page requests and stalls reach the kernel's
- * SMMU driver.  No oracle watches.  Every operation starts when the
- * previous one has finished (as events without a time stamp do in the
+ * kernel over them, with the same config, and wires them with the
+ * library's sm_drv_wire_upcalls, as the composition root does: the SMMU's
+ * event-queue interrupt and the devices' page requests and stalls reach
+ * the kernel's SMMU driver.  No oracle watches.  Every operation starts when
+ * the previous one has finished (as events without a time stamp do in the
  * simulator) and returns when it is over; a device access runs the engine
  * until the device says it is done.
  *
@@ -53,8 +53,6 @@ struct kworld {
 	bool cpu_ok, smmu_ok, os_ok;
 	uint64_t now; /* when the previous operation finished */
 	uint32_t retry_limit;
-	uint64_t lat_evtq_irq;
-	bool evtq_drain_pending;
 	bool dev_busy; /* a device access has not finished yet */
 	uint64_t *st_segv;
 };

@@ -8,6 +8,7 @@
  *   arm-smmu-v3.c      probe and reset, STE and CD writes, attach
  *   arm-smmu-v3-cmdq.c command submission and batches
  *   arm-smmu-v3-domain.c  DMA domains, their ASID / VMID
+ *   arm-smmu-v3-irq.c  the interrupt threads: the hardware's upcalls
  *   arm-smmu-v3-sva.c  SVA bind/unbind, the mm notifier (range vs ASID
  *                      invalidation), ASID sharing with DMA domains
  *   arm-smmu-v3-tlb.c  TLB invalidation: range (RIL windows or per
@@ -27,6 +28,7 @@
 #include "kernel/mmu_notifier.h"
 
 struct sm_os;
+struct sm_device;
 struct sm_mm;
 struct sm_smmu;
 struct sm_stats;
@@ -113,6 +115,8 @@ struct sm_smmu_drv {
 	bool prefetch;	 /* policy.smmu.prefetch_cfg */
 	uint64_t lat_cmd_write, lat_sync_poll, lat_msi, lat_mmio;
 	bool sync_msi;
+	uint64_t lat_evtq_irq;	 /* os.lat.evtq_irq */
+	bool evtq_drain_pending; /* the event thread is due */
 	struct sm_bond *bonds;
 	struct sm_smmu_sva_mn *mns;
 	struct sm_domain *domains;
@@ -183,5 +187,11 @@ int sm_drv_page_request(struct sm_os *os, uint32_t sid, uint32_t ssid,
 int sm_drv_stall_resume(struct sm_os *os, uint32_t sid, uint32_t ssid,
 			uint64_t va, bool write, uint16_t stag, bool give_up,
 			bool *ok, uint64_t *t);
+
+/* The hardware's upcalls to the driver (arm-smmu-v3-irq.c): the SMMU's
+ * event-queue interrupt runs the event thread on os->eng's clock (set it
+ * first), and dev's page requests, stalls and PRI question reach the
+ * driver.  dev->ops.done, the caller's, is left alone. */
+void sm_drv_wire_upcalls(struct sm_os *os, struct sm_device *dev);
 
 #endif

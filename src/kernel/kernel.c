@@ -7,6 +7,10 @@
  */
 #include "kernel/kernel.h"
 
+#include <inttypes.h>
+
+#include <smmusim/error.h>
+
 int sm_os_init(struct sm_os *os, const struct smmusim_allocator *a,
 	       const smmusim_config_t *cfg, struct sm_physmem *pm,
 	       struct sm_cpu *cpu, struct sm_smmu *smmu, struct sm_stats *st,
@@ -30,4 +34,11 @@ void sm_os_fini(struct sm_os *os)
 	sm_drv_fini(os);
 	sm_mm_fini(os);
 	sm_asid_fini(os);
+}
+
+int sm_os_no_such(struct sm_os *os, const char *what, uint32_t id,
+		  const char *hint)
+{
+	return sm_err(os->eb, SMMUSIM_ENOENT,
+		      "%s=%" PRIu32 " does not exist (%s)", what, id, hint);
 }

@@ -90,6 +90,11 @@ int sm_os_init(struct sm_os *os, const struct smmusim_allocator *a,
 	       struct sm_errbuf *eb, uint64_t *t);
 void sm_os_fini(struct sm_os *os);
 
+/* The error of a call naming an object (a process, a domain) that does
+ * not exist: "WHAT=ID does not exist (HINT)", SMMUSIM_ENOENT. */
+int sm_os_no_such(struct sm_os *os, const char *what, uint32_t id,
+		  const char *hint);
+
 static inline void sm_os_window_open(struct sm_os *os, uint64_t root,
 				     uint64_t start, uint64_t end, uint64_t t)
 {

@@ -214,70 +214,42 @@ static const char *const linux_6_6_why[] = {
     SRC_RECLAIM_BATCHED,
 };
 
-/* Debian 6.12.118 (linux-source-6.12). */
-static const char *const linux_6_12[] = {
-    "policy.notifier.placement=arch_flush",
-    "policy.notifier.mmu_gather_hook=off",
-    "policy.cpu.range_split=descending",
-    "policy.notifier.range_start_bug=off",
-    "policy.smmu.max_tlbi_ops=512",
-    "policy.smmu.sva_flush_all=on",
-    "policy.smmu.sva_asid=own",
-    WHATIF_KEYS_LINUX,
-    "policy.smmu.entry_writer=hitless",
-    "policy.smmu.prefetch_cfg=on",
-    "policy.iommu.direct_map_flush=before_attach",
-    "policy.cpu.reclaim_batch=on",
-};
-static const char *const linux_6_12_why[] = {
-    SRC_ARCH_FLUSH,
-    SRC_GATHER_OFF,
-    SRC_DESCENDING,
-    "arch/arm64/include/asm/tlbflush.h __flush_tlb_range_nosync: "
-    "__flush_start/__flush_pages locals, f7edb07ad7c6 backported in "
-    "6.12.20 (6.12.0-6.12.19 had (end, end))",
-    SRC_MAX_TLBI_OPS,
-    SRC_FLUSH_ALL,
-    SRC_OWN_ASID,
-    WHATIF_WHY_LINUX,
-    SRC_WRITER_HITLESS,
-    SRC_PREFETCH,
-    SRC_DMF_BEFORE,
-    SRC_RECLAIM_BATCHED " (6.12.118)",
-};
+/* 6.12.20+ and mainline set the same keys (linux-6.12, linux-6.15 and the
+ * research presets over them); the argument is the four what-if keys. */
+#define KEYS_6_12(...)                                                         \
+	"policy.notifier.placement=arch_flush",                                \
+	    "policy.notifier.mmu_gather_hook=off",                             \
+	    "policy.cpu.range_split=descending",                               \
+	    "policy.notifier.range_start_bug=off",                             \
+	    "policy.smmu.max_tlbi_ops=512", "policy.smmu.sva_flush_all=on",    \
+	    "policy.smmu.sva_asid=own", __VA_ARGS__,                           \
+	    "policy.smmu.entry_writer=hitless", "policy.smmu.prefetch_cfg=on", \
+	    "policy.iommu.direct_map_flush=before_attach",                     \
+	    "policy.cpu.reclaim_batch=on"
+/* Their sources; the two that differ between 6.12.118 and mainline are
+ * the arguments: why the hook gets the real range, and the SVA ASID. */
+#define WHY_6_12(start_bug, asid)                                              \
+	SRC_ARCH_FLUSH, SRC_GATHER_OFF, SRC_DESCENDING, start_bug,             \
+	    SRC_MAX_TLBI_OPS, SRC_FLUSH_ALL, asid, WHATIF_WHY_LINUX,           \
+	    SRC_WRITER_HITLESS, SRC_PREFETCH, SRC_DMF_BEFORE,                  \
+	    SRC_RECLAIM_BATCHED
 
-/* Mainline as of v6.14 + 12f78021973a (6.15-rc). */
-static const char *const linux_6_15[] = {
-    "policy.notifier.placement=arch_flush",
-    "policy.notifier.mmu_gather_hook=off",
-    "policy.cpu.range_split=descending",
-    "policy.notifier.range_start_bug=off",
-    "policy.smmu.max_tlbi_ops=512",
-    "policy.smmu.sva_flush_all=on",
-    "policy.smmu.sva_asid=own",
-    WHATIF_KEYS_LINUX,
-    "policy.smmu.entry_writer=hitless",
-    "policy.smmu.prefetch_cfg=on",
-    "policy.iommu.direct_map_flush=before_attach",
-    "policy.cpu.reclaim_batch=on",
-};
-static const char *const linux_6_15_why[] = {
-    SRC_ARCH_FLUSH,
-    SRC_GATHER_OFF,
-    SRC_DESCENDING,
+/* Debian 6.12.118 (linux-source-6.12). */
+static const char *const linux_6_12[] = {KEYS_6_12(WHATIF_KEYS_LINUX)};
+static const char *const linux_6_12_why[] = {
+    WHY_6_12("arch/arm64/include/asm/tlbflush.h __flush_tlb_range_nosync: "
+	     "__flush_start/__flush_pages locals, f7edb07ad7c6 backported in "
+	     "6.12.20 (6.12.0-6.12.19 had (end, end))",
+	     SRC_OWN_ASID)};
+
+/* Mainline as of v6.14 + 12f78021973a (6.15-rc): the keys of 6.12.20+. */
+static const char *const linux_6_15[] = {KEYS_6_12(WHATIF_KEYS_LINUX)};
+static const char *const linux_6_15_why[] = {WHY_6_12(
     "arch/arm64/include/asm/tlbflush.h __flush_tlb_range_nosync: the "
     "real range, f7edb07ad7c6 'arm64/mm: Fix mmu notifiers for "
     "range-based invalidates' (v6.14)",
-    SRC_MAX_TLBI_OPS,
-    SRC_FLUSH_ALL,
     SRC_OWN_ASID " (SVA domain pgsize_bitmap = PAGE_SIZE: 12f78021973a, "
-		 "6.15-rc)",
-    WHATIF_WHY_LINUX,
-    SRC_WRITER_HITLESS,
-    SRC_PREFETCH,
-    SRC_DMF_BEFORE,
-    SRC_RECLAIM_BATCHED,
-};
+		 "6.15-rc)")};
 
 /* What-ifs over the newest linux preset; not mainline.  research-btm: the
  * driver uses BTM as "iommu/arm-smmu-v3: Bring back SVA BTM support"
@@ -286,69 +258,27 @@ static const char *const linux_6_15_why[] = {
  * IDR0.BTM (-o smmu.btm=on).  research-pri: page requests serviced
  * (handle_mm_fault, then PRI_RESP SUCCESS or FAILURE), as Intel VT-d's
  * prq_event_thread -> iommu_sva_handle_iopf does; mainline arm-smmu-v3
- * denies them and recovers SVA faults by stall. */
+ * denies them and recovers SVA faults by stall.  Each sets policy.smmu.btm
+ * and policy.smmu.pri and cites them; every other key is linux-6.15's. */
+#define KEYS_RESEARCH(btm, pri)                                                \
+	KEYS_6_12("policy.smmu.flushall_overflow_bug=off",                     \
+		  "policy.cpu.batch_flush=arm64", btm, pri)
+#define AS_6_15 "as linux-6.15"
+#define WHY_RESEARCH(btm, pri)                                                 \
+	AS_6_15, AS_6_15, AS_6_15, AS_6_15, AS_6_15, AS_6_15, AS_6_15,         \
+	    AS_6_15, AS_6_15, btm, pri, AS_6_15, AS_6_15, AS_6_15, AS_6_15
 static const char *const research_btm[] = {
-    "policy.notifier.placement=arch_flush",
-    "policy.notifier.mmu_gather_hook=off",
-    "policy.cpu.range_split=descending",
-    "policy.notifier.range_start_bug=off",
-    "policy.smmu.max_tlbi_ops=512",
-    "policy.smmu.sva_flush_all=on",
-    "policy.smmu.sva_asid=own",
-    "policy.smmu.flushall_overflow_bug=off",
-    "policy.cpu.batch_flush=arm64",
-    "policy.smmu.btm=on",
-    "policy.smmu.pri=deny",
-    "policy.smmu.entry_writer=hitless",
-    "policy.smmu.prefetch_cfg=on",
-    "policy.iommu.direct_map_flush=before_attach",
-    "policy.cpu.reclaim_batch=on",
-};
-#define RESEARCH_WHY_BASE                                                      \
-	"as linux-6.15", "as linux-6.15", "as linux-6.15", "as linux-6.15",    \
-	    "as linux-6.15", "as linux-6.15", "as linux-6.15",                 \
-	    "as linux-6.15", "as linux-6.15"
-#define WHY_BTM_ON                                                             \
-	"what-if: 'iommu/arm-smmu-v3: Bring back SVA BTM support' (J. "        \
-	"Gunthorpe, v3 24/27, Dec 2023, not merged): CR2.PTM clear, ASET=0"
-#define WHY_PRI_SERVICE                                                        \
-	"what-if: VT-d's prq_event_thread -> iommu_sva_handle_iopf "           \
-	"(drivers/iommu/intel/prq.c, 6.12); arm-smmu-v3 denies"
-static const char *const research_btm_why[] = {
-    RESEARCH_WHY_BASE,
-    WHY_BTM_ON,
-    "arm-smmu-v3.c arm_smmu_handle_ppr: PRI_RESP_DENY (6.12.118)",
-    "as linux-6.15",
-    "as linux-6.15",
-    "as linux-6.15",
-    "as linux-6.15",
-};
+    KEYS_RESEARCH("policy.smmu.btm=on", "policy.smmu.pri=deny")};
+static const char *const research_btm_why[] = {WHY_RESEARCH(
+    "what-if: 'iommu/arm-smmu-v3: Bring back SVA BTM support' (J. "
+    "Gunthorpe, v3 24/27, Dec 2023, not merged): CR2.PTM clear, ASET=0",
+    "arm-smmu-v3.c arm_smmu_handle_ppr: PRI_RESP_DENY (6.12.118)")};
 static const char *const research_pri[] = {
-    "policy.notifier.placement=arch_flush",
-    "policy.notifier.mmu_gather_hook=off",
-    "policy.cpu.range_split=descending",
-    "policy.notifier.range_start_bug=off",
-    "policy.smmu.max_tlbi_ops=512",
-    "policy.smmu.sva_flush_all=on",
-    "policy.smmu.sva_asid=own",
-    "policy.smmu.flushall_overflow_bug=off",
-    "policy.cpu.batch_flush=arm64",
-    "policy.smmu.btm=off",
-    "policy.smmu.pri=service",
-    "policy.smmu.entry_writer=hitless",
-    "policy.smmu.prefetch_cfg=on",
-    "policy.iommu.direct_map_flush=before_attach",
-    "policy.cpu.reclaim_batch=on",
-};
+    KEYS_RESEARCH("policy.smmu.btm=off", "policy.smmu.pri=service")};
 static const char *const research_pri_why[] = {
-    RESEARCH_WHY_BASE,
-    "arm-smmu-v3.c arm_smmu_device_reset: CR2_PTM set (6.12.118)",
-    WHY_PRI_SERVICE,
-    "as linux-6.15",
-    "as linux-6.15",
-    "as linux-6.15",
-    "as linux-6.15",
-};
+    WHY_RESEARCH("arm-smmu-v3.c arm_smmu_device_reset: CR2_PTM set (6.12.118)",
+		 "what-if: VT-d's prq_event_thread -> iommu_sva_handle_iopf "
+		 "(drivers/iommu/intel/prq.c, 6.12); arm-smmu-v3 denies")};
 
 const struct sm_preset sm_policy_presets[] = {
     SM_PRESET_CITED(

@@ -3,10 +3,11 @@
  * Building the simulator: one of each model from the config, wired the way
  * the system is -- the oracle observes every translation of the CPUs and
  * the SMMU and is told the kernel's invalidation windows; the SMMU receives
- * the CPUs' broadcast TLBIs when it has BTM (DVM); the SMMU's interrupts
- * and the devices' page requests reach the kernel model (sim_upcalls.c).
- * Then the kernel boots: the SMMU driver's probe runs at cycle 0, and the
- * first event starts when it has finished.
+ * the CPUs' broadcast TLBIs when it has BTM (DVM).  Then the kernel boots:
+ * the SMMU driver's probe runs at cycle 0, and the first event starts when
+ * it has finished; the SMMU's interrupts and the devices' page requests
+ * reach the kernel's driver (sm_drv_wire_upcalls), and a device's finished
+ * access the sequencing of events (sim_submit.c).
  */
 #include "sim/sim_internal.h"
 
@@ -71,7 +72,6 @@ static int sim_alloc(struct smmusim **out, const smmusim_config_t *cfg,
 	sm_rng_seed(&s->rng, sm_cfg_u64(cfg, SM_K_SIM_SEED));
 	s->retry_limit = (uint32_t)sm_cfg_u64(cfg, SM_K_DEV_RETRY_LIMIT);
 	s->max_event_pages = sm_cfg_u64(cfg, SM_K_SIM_MAX_EVENT_PAGES);
-	s->lat_evtq_irq = sm_cfg_u64(cfg, SM_K_OS_LAT_EVTQ_IRQ);
 	s->prev_done = true;
 	*out = s;
 	return 0;
@@ -109,13 +109,12 @@ static int build_hardware(struct smmusim *s)
 	return 0;
 }
 
-/* The oracle observes both translating agents; the SMMU's interrupts and
- * the devices reach the kernel; with BTM the SMMU is a DVM receiver. */
+/* The oracle observes both translating agents; with BTM the SMMU is a DVM
+ * receiver. */
 static int wire_hardware(struct smmusim *s)
 {
 	s->cpu.obs = (struct sm_xlate_observer){sm_oracle_observe, &s->oracle};
 	s->smmu.obs = (struct sm_xlate_observer){sm_oracle_observe, &s->oracle};
-	sm_sim_wire_upcalls(s);
 	if (sm_smmu_has_btm(&s->smmu)) {
 		struct sm_dvm_receiver r = {sm_smmu_dvm_apply, &s->smmu};
 		return sm_cpu_add_receiver(&s->cpu, &r);
@@ -123,8 +122,15 @@ static int wire_hardware(struct smmusim *s)
 	return 0;
 }
 
+/* A device access finished: the sequencing of events learns it. */
+static void dev_done(void *ctx, uint64_t seq, uint64_t t)
+{
+	sm_sim_note_finish(ctx, seq, t);
+}
+
 /* The kernel on top: its init probes the SMMU driver at cycle 0; the
- * oracle is told its invalidation windows. */
+ * hardware's upcalls reach its driver; the oracle is told its
+ * invalidation windows. */
 static int boot_kernel(struct smmusim *s)
 {
 	uint64_t t = 0;
@@ -134,6 +140,9 @@ static int boot_kernel(struct smmusim *s)
 	if (rc < 0)
 		return rc;
 	s->os.eng = &s->eng;
+	sm_drv_wire_upcalls(&s->os, &s->dev);
+	s->dev.ops.done = dev_done;
+	s->dev.ops.done_ctx = s;
 	s->os.hooks = (struct sm_os_hooks){sm_oracle_window_open,
 					   sm_oracle_window_close, &s->oracle};
 	/* Driver probe ran at cycle 0; the trace starts when it is done. */

@@ -4,8 +4,6 @@
  * sim_build.c; the files of src/sim each do one job on it:
  *
  *   sim_build.c     build the models from a config and wire them
- *   sim_upcalls.c   the hardware's interrupts and page requests, answered
- *                   by the kernel model
  *   sim_submit.c    submit: when an event starts, and when it has finished
  *   sim_checks.c    the checks of an event's arguments
  *   sim_dispatch.c  one handler per event type, calling the model
@@ -73,8 +71,6 @@ struct smmusim {
 
 	uint32_t retry_limit;	  /* dev.retry_limit: also a CPU's faults */
 	uint64_t max_event_pages; /* sim.max_event_pages */
-	uint64_t lat_evtq_irq;
-	bool evtq_drain_pending;
 
 	uint64_t *ctr;		     /* the stats by ID (engine/stats.h) */
 	struct sm_hist *const *hist; /* the histograms by ID */
@@ -85,10 +81,6 @@ void sm_sim_mem_init(struct sm_sim_mem *m, const struct smmusim_allocator *host,
 /* rc, or SMMUSIM_ENOMEM with a message naming sim.max_host_memory when an
  * allocation has been refused (then every later event is refused too). */
 int sm_sim_mem_check(struct smmusim *s, int rc);
-
-/* sim_upcalls.c: point the SMMU's interrupt and the devices' requests at
- * the kernel model. */
-void sm_sim_wire_upcalls(struct smmusim *s);
 
 /* sim_submit.c: event `seq` has finished at cycle t. */
 void sm_sim_note_finish(struct smmusim *s, uint64_t seq, uint64_t t);

@@ -10,6 +10,9 @@
  * execute or refused) becomes a comment naming the log line, and the
  * counts of the import and QEMU's own IOTLB counts close the trace as
  * comments.
+ *
+ * The output file itself (open, printf, text in a comment, close, with
+ * "TRACE: write error" messages) is here for the ftrace importer too.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -22,44 +25,79 @@
 #include "trace/import_qemu.h"
 #include "trace/trace_keys.h"
 
-static int emit(struct sm_importer *im, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* ---------------------------------------------------------------------- */
+/* The output file (both importers)                                       */
+/* ---------------------------------------------------------------------- */
 
-static int emit(struct sm_importer *im, const char *fmt, ...)
+int sm_import_out_open(struct sm_import_out *o, struct sm_errbuf *eb,
+		       const char *trace_path)
+{
+	if (strcmp(trace_path, "-") == 0) {
+		o->f = stdout;
+		o->name = "<stdout>";
+		return 0;
+	}
+	o->name = trace_path;
+	o->f = fopen(trace_path, "w");
+	if (!o->f)
+		return sm_err(eb, SMMUSIM_EIO, "%s: cannot open: %s",
+			      trace_path, strerror(errno));
+	o->own = true;
+	return 0;
+}
+
+static int write_error(const struct sm_import_out *o, struct sm_errbuf *eb)
+{
+	return sm_err(eb, SMMUSIM_EIO, "%s: write error: %s", o->name,
+		      strerror(errno ? errno : EIO));
+}
+
+int sm_import_out_printf(struct sm_import_out *o, struct sm_errbuf *eb,
+			 const char *fmt, ...)
 {
 	va_list ap;
 	int rc;
 
 	va_start(ap, fmt);
-	rc = vfprintf(im->out, fmt, ap);
+	rc = vfprintf(o->f, fmt, ap);
 	va_end(ap);
-	if (rc < 0)
-		return sm_import_err(im, SMMUSIM_EIO, "%s: write error: %s",
-				     im->trace_name,
-				     strerror(errno ? errno : EIO));
-	return 0;
+	return rc < 0 ? write_error(o, eb) : 0;
+}
+
+int sm_import_out_text(struct sm_import_out *o, struct sm_errbuf *eb,
+		       const char *s, size_t n)
+{
+	int rc = 0;
+
+	for (size_t i = 0; !rc && i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		rc = c < 0x20 || c == 0x7f
+			 ? sm_import_out_printf(o, eb, "\\x%02x", c)
+			 : sm_import_out_printf(o, eb, "%c", c);
+	}
+	return rc;
+}
+
+int sm_import_out_close(struct sm_import_out *o, struct sm_errbuf *eb, int rc)
+{
+	if (!o->f)
+		return rc;
+	errno = 0;
+	if ((fflush(o->f) != 0 || ferror(o->f)) && !rc)
+		rc = write_error(o, eb);
+	if (o->own && fclose(o->f) != 0 && !rc)
+		rc = write_error(o, eb);
+	o->f = NULL;
+	return rc;
 }
 
 /* ---------------------------------------------------------------------- */
 /* Header and footer                                                      */
 /* ---------------------------------------------------------------------- */
 
-/* The log's path in the header comment, with its control bytes (a newline
- * would end the comment and start a trace line; the trace reader refuses
- * the others) written as \xNN. */
-static int emit_path(struct sm_importer *im, const char *path)
-{
-	int rc = 0;
-
-	for (const unsigned char *p = (const unsigned char *)path; !rc && *p;
-	     p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			rc = emit(im, "\\x%02x", *p);
-		else
-			rc = emit(im, "%c", *p);
-	}
-	return rc;
-}
+/* Everything below writes through the QEMU importer's output. */
+#define emit(im, ...) sm_import_out_printf(&(im)->out, (im)->eb, __VA_ARGS__)
 
 int sm_import_emit_header(struct sm_importer *im, const char *log_path)
 {
@@ -67,7 +105,8 @@ int sm_import_emit_header(struct sm_importer *im, const char *log_path)
 					 "# source: ");
 
 	if (!rc)
-		rc = emit_path(im, log_path);
+		rc = sm_import_out_text(&im->out, im->eb, log_path,
+					strlen(log_path));
 	if (rc)
 		return rc;
 	return emit(im,

@@ -30,9 +30,7 @@
  * file (the tracepoints are the same; the invalidations are the model's to
  * choose): the replay's -o policy.dma.mode= says it.
  */
-#include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <string.h>
 
 #include <smmusim/error.h>
@@ -47,20 +45,6 @@
 /* Output                                                                 */
 /* ---------------------------------------------------------------------- */
 
-int sm_ft_emit(struct sm_ftrace_importer *ft, const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = vfprintf(ft->out, fmt, ap);
-	va_end(ap);
-	if (rc < 0)
-		return sm_err(ft->eb, SMMUSIM_EIO, "%s: write error: %s",
-			      ft->trace_name, strerror(errno ? errno : EIO));
-	return 0;
-}
-
 int sm_ft_emit_time(struct sm_ftrace_importer *ft, uint64_t cycles)
 {
 	if (cycles < ft->last_out)
@@ -69,27 +53,13 @@ int sm_ft_emit_time(struct sm_ftrace_importer *ft, uint64_t cycles)
 	return sm_ft_emit(ft, "@%" PRIu64 " ", cycles);
 }
 
-/* Text in a comment: control bytes as \xNN (a newline would end it). */
-static int emit_text(struct sm_ftrace_importer *ft, const char *s, size_t n)
-{
-	int rc = 0;
-
-	for (size_t i = 0; !rc && i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		rc = c < 0x20 || c == 0x7f ? sm_ft_emit(ft, "\\x%02x", c)
-					   : sm_ft_emit(ft, "%c", c);
-	}
-	return rc;
-}
-
 int sm_ft_emit_note(struct sm_ftrace_importer *ft, const char *what,
 		    const char *s, size_t n)
 {
 	int rc = sm_ft_emit(ft, "# %" PRIu64 ": %s: ", ft->fin.lineno, what);
 
 	if (!rc)
-		rc = emit_text(ft, s, n);
+		rc = sm_import_out_text(&ft->out, ft->eb, s, n);
 	return rc ? rc : sm_ft_emit(ft, "\n");
 }
 
@@ -100,7 +70,7 @@ static int emit_header(struct sm_ftrace_importer *ft, const char *path)
 	    sm_ft_emit(ft, SM_TRACE_MAGIC " " SM_TRACE_VERSION "\n# source: ");
 
 	if (!rc)
-		rc = emit_text(ft, path, strlen(path));
+		rc = sm_import_out_text(&ft->out, ft->eb, path, strlen(path));
 	if (!rc)
 		rc = sm_ft_emit(
 		    ft,
@@ -115,22 +85,25 @@ static int emit_header(struct sm_ftrace_importer *ft, const char *path)
 	for (size_t i = 0; !rc && o && i < o->n_sids; i++) {
 		rc = sm_ft_emit(ft, i ? ", " : "; --sid ");
 		if (!rc)
-			rc = emit_text(ft, o->sids[i].device,
-				       strlen(o->sids[i].device));
+			rc = sm_import_out_text(&ft->out, ft->eb,
+						o->sids[i].device,
+						strlen(o->sids[i].device));
 		if (!rc)
 			rc = sm_ft_emit(ft, "=0x%" PRIx32, o->sids[i].sid);
 	}
 	if (!rc)
 		rc = sm_ft_emit(ft, "\n# dma device: ");
 	if (!rc && o && o->dma_device)
-		rc = emit_text(ft, o->dma_device, strlen(o->dma_device));
+		rc = sm_import_out_text(&ft->out, ft->eb, o->dma_device,
+					strlen(o->dma_device));
 	else if (!rc)
 		rc = sm_ft_emit(ft, "the device attached last before each "
 				    "map/unmap");
 	if (!rc && o && o->qemu_log) {
 		rc = sm_ft_emit(ft, "\n# qemu-log: ");
 		if (!rc)
-			rc = emit_text(ft, o->qemu_log, strlen(o->qemu_log));
+			rc = sm_import_out_text(&ft->out, ft->eb, o->qemu_log,
+						strlen(o->qemu_log));
 		if (!rc)
 			rc = sm_ft_emit(ft, " (its translations: dev_access)");
 	}
@@ -309,40 +282,14 @@ static int open_files(struct sm_ftrace_importer *ft, const char *in_path,
 {
 	int rc;
 
-	ft->fin.a = ft->a;
-	ft->fin.eb = ft->eb;
-	ft->fin.log_name = in_path;
+	sm_import_init(&ft->fin, ft->a, ft->eb, in_path);
 	ft->fin.long_line_why = "ftrace lines are short";
 	rc = sm_import_open_input(&ft->fin, in_path);
 	if (!rc && ft->opts && ft->opts->qemu_log)
 		rc = sm_ftq_open(ft, ft->opts->qemu_log);
 	if (rc)
 		return rc;
-	ft->trace_name = strcmp(trace_path, "-") == 0 ? "<stdout>" : trace_path;
-	if (strcmp(trace_path, "-") == 0) {
-		ft->out = stdout;
-		return 0;
-	}
-	ft->out = fopen(trace_path, "w");
-	if (!ft->out)
-		return sm_err(ft->eb, SMMUSIM_EIO, "%s: cannot open: %s",
-			      trace_path, strerror(errno));
-	ft->own_out = true;
-	return 0;
-}
-
-static int close_output(struct sm_ftrace_importer *ft, int rc)
-{
-	if (!ft->out)
-		return rc;
-	errno = 0;
-	if ((fflush(ft->out) != 0 || ferror(ft->out)) && !rc)
-		rc = sm_err(ft->eb, SMMUSIM_EIO, "%s: write error: %s",
-			    ft->trace_name, strerror(errno ? errno : EIO));
-	if (ft->own_out && fclose(ft->out) != 0 && !rc)
-		rc = sm_err(ft->eb, SMMUSIM_EIO, "%s: write error: %s",
-			    ft->trace_name, strerror(errno ? errno : EIO));
-	return rc;
+	return sm_import_out_open(&ft->out, ft->eb, trace_path);
 }
 
 int smmusim_import_ftrace(const char *ftrace_path, const char *trace_path,
@@ -356,16 +303,13 @@ int smmusim_import_ftrace(const char *ftrace_path, const char *trace_path,
 	int rc;
 
 	memset(&ft, 0, sizeof(ft));
-	sm_err_clear(&eb);
 	ft.a = sm_alloc_or_default(alloc);
 	ft.eb = &eb;
 	ft.opts = opts;
 	ft.last_attached = -1;
-	if (!ftrace_path || !trace_path)
-		rc = sm_err(&eb, SMMUSIM_EINVAL,
-			    "smmusim_import_ftrace: NULL %s path",
-			    ftrace_path ? "trace" : "ftrace");
-	else
+	rc = sm_import_begin(&eb, "smmusim_import_ftrace", "ftrace",
+			     ftrace_path, trace_path);
+	if (!rc)
 		rc = check_opts(&ft, opts);
 	if (!rc)
 		rc = open_files(&ft, ftrace_path, trace_path);
@@ -375,14 +319,12 @@ int smmusim_import_ftrace(const char *ftrace_path, const char *trace_path,
 		rc = run(&ft);
 	if (!rc)
 		rc = emit_footer(&ft);
-	rc = close_output(&ft, rc);
+	rc = sm_import_out_close(&ft.out, &eb, rc);
 	sm_import_close_input(&ft.fin);
 	if (ft.have_qemu)
 		sm_ftq_close(&ft);
 	sm_ft_free_dma(&ft);
 	if (stats)
 		*stats = ft.st;
-	if (errmsg && errlen)
-		snprintf(errmsg, errlen, "%s", rc ? eb.msg : "");
-	return rc;
+	return sm_import_end(&eb, rc, errmsg, errlen);
 }

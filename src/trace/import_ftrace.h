@@ -16,7 +16,9 @@
  *
  * Both files are read through the QEMU importer's input (import_input.c),
  * one struct sm_importer each: it streams plain or .xz files and gives
- * "FILE:LINE:COLUMN: " errors for the line it handed out last.
+ * "FILE:LINE:COLUMN: " errors for the line it handed out last.  The trace
+ * is written through the QEMU importer's output (import_emit.c), and
+ * lines are matched with its sm_qemu_match_fmt (qemu_log_line.c).
  */
 #ifndef SM_TRACE_IMPORT_FTRACE_H
 #define SM_TRACE_IMPORT_FTRACE_H
@@ -114,9 +116,7 @@ struct sm_ftrace_importer {
 	struct sm_importer qin; /* the QEMU log (qemu_log) */
 	bool have_qemu;
 
-	FILE *out;
-	bool own_out;
-	const char *trace_name;
+	struct sm_import_out out;
 
 	/* header */
 	uint32_t ncpus; /* from "#P:N", 0 if not seen */
@@ -154,8 +154,8 @@ struct sm_ftrace_importer {
 };
 
 /* Output (import_ftrace.c). */
-int sm_ft_emit(struct sm_ftrace_importer *ft, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+#define sm_ft_emit(ft, ...)                                                    \
+	sm_import_out_printf(&(ft)->out, (ft)->eb, __VA_ARGS__)
 /* "@N " for an event at `cycles` (never before the last one written). */
 int sm_ft_emit_time(struct sm_ftrace_importer *ft, uint64_t cycles);
 /* A comment "# FTRACE:LINE: TEXT" with control bytes as \xNN. */

@@ -49,16 +49,11 @@ static int64_t pci_rid(const char *s, size_t n)
 
 	for (int f = 0; f < 4; f++) {
 		for (unsigned i = 0; i < width[f]; i++, p++) {
-			char c = p < n ? s[p] : '\0';
-			unsigned d;
+			int d = p < n ? sm_qemu_hex_digit(s[p]) : -1;
 
-			if (c >= '0' && c <= '9')
-				d = (unsigned)(c - '0');
-			else if (c >= 'a' && c <= 'f')
-				d = (unsigned)(c - 'a' + 10);
-			else
+			if (d < 0)
 				return -1;
-			v[f] = v[f] << 4 | d;
+			v[f] = v[f] << 4 | (unsigned)d;
 		}
 		if (sep[f] ? (p >= n || s[p++] != sep[f]) : p != n)
 			return -1;

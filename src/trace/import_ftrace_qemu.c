@@ -199,11 +199,7 @@ int sm_ftq_open(struct sm_ftrace_importer *ft, const char *path)
 {
 	int rc;
 
-	ft->qin.a = ft->a;
-	ft->qin.eb = ft->eb;
-	ft->qin.log_name = path;
-	ft->qin.walk_sid = -1;
-	ft->qin.walk_asid = -1;
+	sm_import_init(&ft->qin, ft->a, ft->eb, path);
 	ft->have_qemu = true;
 	rc = sm_import_open_input(&ft->qin, path);
 	return rc ? rc : read_segment(ft);

@@ -87,6 +87,17 @@ static int read_error(struct sm_importer *im)
 			     strerror(errno ? errno : EIO));
 }
 
+void sm_import_init(struct sm_importer *im, const struct smmusim_allocator *a,
+		    struct sm_errbuf *eb, const char *log_name)
+{
+	memset(im, 0, sizeof(*im));
+	im->a = a;
+	im->eb = eb;
+	im->log_name = log_name;
+	im->walk_sid = -1;
+	im->walk_asid = -1;
+}
+
 int sm_import_open_input(struct sm_importer *im, const char *path)
 {
 	static const uint8_t magic[6] = {0xfd, '7', 'z', 'X', 'Z', 0x00};

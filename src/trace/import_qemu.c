@@ -33,7 +33,6 @@
  * the field, never written approximately (docs/trace-format.md, "Traces
  * imported from QEMU").
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -79,6 +78,25 @@ int sm_import_nomem(struct sm_importer *im)
 {
 	return sm_import_err(im, SMMUSIM_ENOMEM, "%s: out of memory",
 			     im->log_name);
+}
+
+int sm_import_begin(struct sm_errbuf *eb, const char *entry,
+		    const char *in_kind, const char *in_path,
+		    const char *trace_path)
+{
+	sm_err_clear(eb);
+	if (!in_path || !trace_path)
+		return sm_err(eb, SMMUSIM_EINVAL, "%s: NULL %s path", entry,
+			      in_path ? "trace" : in_kind);
+	return 0;
+}
+
+int sm_import_end(const struct sm_errbuf *eb, int rc, char *errmsg,
+		  size_t errlen)
+{
+	if (errmsg && errlen)
+		snprintf(errmsg, errlen, "%s", rc ? eb->msg : "");
+	return rc;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -200,35 +218,15 @@ int smmusim_import_qemu(const char *log_path, const char *trace_path,
 	struct sm_importer im;
 	int rc;
 
-	memset(&im, 0, sizeof(im));
-	sm_err_clear(&eb);
-	im.a = sm_alloc_or_default(alloc);
-	im.eb = &eb;
-	im.walk_sid = -1;
-	im.walk_asid = -1;
-	if (!log_path || !trace_path) {
-		rc = sm_err(&eb, SMMUSIM_EINVAL,
-			    "smmusim_import_qemu: NULL %s path",
-			    log_path ? "trace" : "log");
-		goto out;
-	}
-	im.log_name = log_path;
-	im.trace_name = strcmp(trace_path, "-") == 0 ? "<stdout>" : trace_path;
-
-	rc = sm_import_open_input(&im, log_path);
+	sm_import_init(&im, sm_alloc_or_default(alloc), &eb, log_path);
+	rc = sm_import_begin(&eb, "smmusim_import_qemu", "log", log_path,
+			     trace_path);
+	if (!rc)
+		rc = sm_import_open_input(&im, log_path);
+	if (!rc)
+		rc = sm_import_out_open(&im.out, &eb, trace_path);
 	if (rc)
 		goto out;
-	if (strcmp(trace_path, "-") == 0) {
-		im.out = stdout;
-	} else {
-		im.out = fopen(trace_path, "w");
-		if (!im.out) {
-			rc = sm_err(&eb, SMMUSIM_EIO, "%s: cannot open: %s",
-				    trace_path, strerror(errno));
-			goto out;
-		}
-		im.own_out = true;
-	}
 	rc = sm_import_emit_header(&im, log_path);
 	if (!rc)
 		rc = sm_import_run(&im);
@@ -244,21 +242,9 @@ int smmusim_import_qemu(const char *log_path, const char *trace_path,
 	if (!rc)
 		rc = sm_import_emit_footer(&im);
 out:
-	if (im.out) {
-		errno = 0;
-		if ((fflush(im.out) != 0 || ferror(im.out)) && !rc)
-			rc = sm_err(&eb, SMMUSIM_EIO, "%s: write error: %s",
-				    im.trace_name,
-				    strerror(errno ? errno : EIO));
-		if (im.own_out && fclose(im.out) != 0 && !rc)
-			rc = sm_err(&eb, SMMUSIM_EIO, "%s: write error: %s",
-				    im.trace_name,
-				    strerror(errno ? errno : EIO));
-	}
+	rc = sm_import_out_close(&im.out, &eb, rc);
 	cleanup(&im);
 	if (stats)
 		*stats = im.st;
-	if (errmsg && errlen)
-		snprintf(errmsg, errlen, "%s", rc ? eb.msg : "");
-	return rc;
+	return sm_import_end(&eb, rc, errmsg, errlen);
 }

@@ -13,7 +13,8 @@
  *                      it (a hash table)
  *   import_commands.c  SMMU command lines (an opcode line, then the line
  *                      that prints its fields)
- *   import_emit.c      the smmusim trace written (docs/trace-format.md)
+ *   import_emit.c      the smmusim trace written (docs/trace-format.md),
+ *                      and the output file of both importers
  */
 #ifndef SM_TRACE_IMPORT_QEMU_H
 #define SM_TRACE_IMPORT_QEMU_H
@@ -90,10 +91,16 @@ struct sm_import_domain;
 struct sm_import_pending_map;
 struct sm_import_page;
 
+/* The trace an importer writes (import_emit.c): a file, or stdout. */
+struct sm_import_out {
+	FILE *f;
+	bool own;	  /* opened here: closed here */
+	const char *name; /* for messages: the path, or "<stdout>" */
+};
+
 struct sm_importer {
 	const struct smmusim_allocator *a;
 	const char *log_name;
-	const char *trace_name;
 	struct sm_errbuf *eb;
 
 	/* input */
@@ -117,8 +124,7 @@ struct sm_importer {
 	uint64_t lineno;
 
 	/* output */
-	FILE *out;
-	bool own_out;
+	struct sm_import_out out;
 
 	/* translation in progress */
 	int64_t walk_sid;  /* from the config cache line, -1 if none */
@@ -152,7 +158,7 @@ struct sm_importer {
 	uint64_t aborts, bypassed, no_detail, illegal;
 };
 
-/* Errors (import_qemu.c): "code" with a whole message, and
+/* Errors (import_qemu.c, both importers): "code" with a whole message, and
  * "LOG:LINE:COLUMN: " errors about the current line (SMMUSIM_EPARSE), the
  * column (1-based, in bytes) of the field that is wrong, 1 for a problem
  * of the whole line. */
@@ -162,6 +168,14 @@ int sm_import_line_err(struct sm_importer *im, size_t col, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* "LOG: out of memory". */
 int sm_import_nomem(struct sm_importer *im);
+/* The ends of both importers' entry points (`entry`, its name): begin
+ * clears eb and refuses a NULL path (the input is a `in_kind` file); end
+ * copies eb's message to errmsg (or "" on success) and returns rc. */
+int sm_import_begin(struct sm_errbuf *eb, const char *entry,
+		    const char *in_kind, const char *in_path,
+		    const char *trace_path);
+int sm_import_end(const struct sm_errbuf *eb, int rc, char *errmsg,
+		  size_t errlen);
 
 /* One log line (import_qemu.c). */
 int sm_import_line(struct sm_importer *im, const char *s, size_t len);
@@ -185,10 +199,16 @@ int sm_qemu_parse_line(struct sm_importer *im, const char *s, size_t len,
  */
 bool sm_qemu_match_fmt(const char *fmt, const char *s, size_t len, size_t col0,
 		       struct sm_qemu_cap *caps, size_t *badp);
+/* The value of a lower-case hex digit (as QEMU's and the kernel's %x
+ * print them), or -1. */
+int sm_qemu_hex_digit(char c);
 /* The 1-based column of the first control byte (C0, DEL) in s, or 0. */
 size_t sm_qemu_control_byte_col(const char *s, size_t len);
 
 /* Input (import_input.c). */
+/* A zeroed importer of the log `log_name`, no translation in progress. */
+void sm_import_init(struct sm_importer *im, const struct smmusim_allocator *a,
+		    struct sm_errbuf *eb, const char *log_name);
 int sm_import_open_input(struct sm_importer *im, const char *path);
 /* The next line in *s, *n (no newline; valid until the next call): 1, or 0
  * at the end of the log, or < 0 on error (a line too long, a truncated
@@ -227,6 +247,21 @@ int sm_import_write_plain(struct sm_importer *im);
 /* A command still waiting for its detail line: noted, not imported; one
  * without fields: written. */
 int sm_import_close_cmd(struct sm_importer *im);
+
+/*
+ * The output of both importers (import_emit.c), errors into eb: open
+ * trace_path ("-": stdout); printf to it ("TRACE: write error: ..."); text
+ * with its control bytes as \xNN, for a comment (a newline would end it);
+ * flush and close, returning rc, or the write error if rc is 0.
+ */
+int sm_import_out_open(struct sm_import_out *o, struct sm_errbuf *eb,
+		       const char *trace_path);
+int sm_import_out_printf(struct sm_import_out *o, struct sm_errbuf *eb,
+			 const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int sm_import_out_text(struct sm_import_out *o, struct sm_errbuf *eb,
+		       const char *s, size_t n);
+int sm_import_out_close(struct sm_import_out *o, struct sm_errbuf *eb, int rc);
 
 /* The trace written (import_emit.c). */
 int sm_import_emit_header(struct sm_importer *im, const char *log_path);

@@ -121,6 +121,15 @@ static bool match_dec(const char *s, size_t len, size_t *pp,
 	return true;
 }
 
+int sm_qemu_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
 /* %x: 1 to 16 lower-case hex digits. */
 static bool match_hex(const char *s, size_t len, size_t *pp,
 		      struct sm_qemu_cap *cap)
@@ -129,18 +138,13 @@ static bool match_hex(const char *s, size_t len, size_t *pp,
 	uint64_t v = 0;
 
 	while (p < len) {
-		char c = s[p];
-		unsigned d;
+		int d = sm_qemu_hex_digit(s[p]);
 
-		if (c >= '0' && c <= '9')
-			d = (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			d = (unsigned)(c - 'a' + 10);
-		else
+		if (d < 0)
 			break;
 		if (p - start >= 16)
 			return false;
-		v = v << 4 | d;
+		v = v << 4 | (unsigned)d;
 		p++;
 	}
 	if (p == start)

@@ -77,7 +77,7 @@ static void task_done(struct sm_dev_task *k, uint64_t t, bool ok)
 	struct sm_device *d = k->dev;
 	d->ctr[ok ? SM_STAT_DEV_ACCESS_OK : SM_STAT_DEV_ACCESS_FAILED]++;
 	SM_HIST_REC(d->hist, DEV_ACCESS_LATENCY, t - k->start);
-	d->ops.done(d->ops.ctx, k->tag, t);
+	d->ops.done(d->ops.done_ctx, k->tag, t);
 	k->next = d->free_tasks;
 	d->free_tasks = k;
 	d->live_tasks--;

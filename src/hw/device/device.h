@@ -7,8 +7,9 @@
  *
  * This is hardware: it knows the SMMU and the clock, not the kernel.  What
  * the kernel does in answer (its PRI and event threads) is reached through
- * struct sm_device_ops, filled by whoever builds the system (src/sim), as a
- * device raises an interrupt without knowing the handler.
+ * struct sm_device_ops, filled by the kernel's SMMU driver
+ * (sm_drv_wire_upcalls) when whoever builds the system asks, as a device
+ * raises an interrupt without knowing the handler.
  */
 #ifndef SM_HW_DEVICE_DEVICE_H
 #define SM_HW_DEVICE_DEVICE_H
@@ -43,9 +44,11 @@ struct sm_device_ops {
 	/* Whether software enabled page requests for (sid, ssid): an SVA
 	 * bond with PRI (the PRI capability's Enable, per PASID). */
 	bool (*pri_enabled)(void *ctx, uint32_t sid, uint32_t ssid);
-	/* The access started with `tag` completed at cycle t. */
-	void (*done)(void *ctx, uint64_t tag, uint64_t t);
-	void *ctx;
+	/* The access started with `tag` completed at cycle t: for whoever
+	 * sequences the accesses, not the kernel, so with its own ctx. */
+	void (*done)(void *done_ctx, uint64_t tag, uint64_t t);
+	void *ctx; /* the kernel's: page_request, stall_resume, pri_enabled */
+	void *done_ctx; /* done's */
 };
 
 struct sm_device {

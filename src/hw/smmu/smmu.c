@@ -30,22 +30,31 @@
 
 static void read_config(struct sm_smmu *s, const smmusim_config_t *cfg)
 {
+	/* The latencies (docs/model.md), each with the key it comes from. */
+	const struct {
+		uint64_t *field;
+		enum sm_key_id key;
+	} lat[] = {
+	    {&s->lat_iotlb, SM_K_SMMU_LAT_IOTLB_HIT},
+	    {&s->lat_cfg, SM_K_SMMU_LAT_CFG},
+	    {&s->lat_cmd, SM_K_SMMU_LAT_CMD},
+	    {&s->lat_cmd_cfgi, SM_K_SMMU_LAT_CMD_CFGI},
+	    {&s->lat_cmd_tlbi, SM_K_SMMU_LAT_CMD_TLBI},
+	    {&s->lat_cmd_sync, SM_K_SMMU_LAT_CMD_SYNC},
+	    {&s->lat_inv_scan, SM_K_SMMU_LAT_INV_SCAN},
+	    {&s->lat_mem, SM_K_MEM_LATENCY},
+	    {&s->lat_utlb, SM_K_SMMU_LAT_UTLB_HIT},
+	    {&s->lat_wc, SM_K_SMMU_LAT_WALKCACHE},
+	};
+
 	s->btm = sm_cfg_bool(cfg, SM_K_SMMU_BTM);
 	s->ril = sm_cfg_bool(cfg, SM_K_SMMU_RIL);
 	s->perm_fault_from_cache =
 	    sm_cfg_bool(cfg, SM_K_SMMU_IOTLB_PERM_FAULT_FROM_CACHE);
-	s->lat_iotlb = sm_cfg_u64(cfg, SM_K_SMMU_LAT_IOTLB_HIT);
-	s->lat_cfg = sm_cfg_u64(cfg, SM_K_SMMU_LAT_CFG);
-	s->lat_cmd = sm_cfg_u64(cfg, SM_K_SMMU_LAT_CMD);
-	s->lat_cmd_cfgi = sm_cfg_u64(cfg, SM_K_SMMU_LAT_CMD_CFGI);
-	s->lat_cmd_tlbi = sm_cfg_u64(cfg, SM_K_SMMU_LAT_CMD_TLBI);
-	s->lat_cmd_sync = sm_cfg_u64(cfg, SM_K_SMMU_LAT_CMD_SYNC);
-	s->lat_inv_scan = sm_cfg_u64(cfg, SM_K_SMMU_LAT_INV_SCAN);
-	s->lat_mem = sm_cfg_u64(cfg, SM_K_MEM_LATENCY);
 	s->neg_cache =
 	    sm_cfg_bool(cfg, SM_K_SMMU_IOTLB_CACHE_TRANSLATION_FAULTS);
-	s->lat_utlb = sm_cfg_u64(cfg, SM_K_SMMU_LAT_UTLB_HIT);
-	s->lat_wc = sm_cfg_u64(cfg, SM_K_SMMU_LAT_WALKCACHE);
+	for (size_t i = 0; i < sizeof(lat) / sizeof(lat[0]); i++)
+		*lat[i].field = sm_cfg_u64(cfg, lat[i].key);
 	s->nslots = (unsigned)sm_cfg_u64(cfg, SM_K_SMMU_XLATE_SLOTS);
 	s->nstall_slots = (unsigned)sm_cfg_u64(cfg, SM_K_SMMU_STALL_SLOTS);
 }

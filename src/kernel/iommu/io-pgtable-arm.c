@@ -217,34 +217,47 @@ static int unmap_clear_leaf(void *ctx, uint64_t va, int level, uint64_t desc,
 	return w->rc < 0;
 }
 
+/* The first step of both unmaps: the domain, the IOVA range checked, and
+ * a block unmapped whole or not at all (io-pgtable would split it,
+ * arm_lpae_split_blk_unmap, which is not modelled).  *w is ready for the
+ * walk that clears the leaves. */
+static int unmap_prepare(struct sm_os *os, uint32_t dom, uint64_t va,
+			 uint64_t len, struct sm_domain **dm,
+			 struct unmap_walk *w)
+{
+	uint64_t end;
+	int rc;
+	if ((rc = sm_drv_need_domain(os, dom, dm)) < 0 ||
+	    (rc = check_iova(os, va, len, &end)) < 0)
+		return rc;
+	*w = (struct unmap_walk){.os = os, .va = va, .end = end};
+	if (sm_pgt_for_each_leaf(os->pm, (*dm)->pgd, va, end, unmap_check_leaf,
+				 w))
+		return sm_err(os->eb, SMMUSIM_EINVAL,
+			      "[0x%" PRIx64 ", 0x%" PRIx64
+			      ") unmaps part of the %s block at 0x%" PRIx64
+			      " (splitting blocks is not modelled)",
+			      va, end, w->block_level == 1 ? "1 GiB" : "2 MiB",
+			      w->block);
+	return 0;
+}
+
 int sm_drv_iommu_unmap(struct sm_os *os, uint32_t dom, uint64_t va,
 		       uint64_t len, uint64_t *t)
 {
 	struct sm_smmu_drv *d = &os->drv;
 	struct sm_domain *dm;
-	uint64_t end;
-	int rc;
-	if ((rc = sm_drv_need_domain(os, dom, &dm)) < 0 ||
-	    (rc = check_iova(os, va, len, &end)) < 0)
+	struct unmap_walk w;
+	int rc = unmap_prepare(os, dom, va, len, &dm, &w);
+	if (rc < 0)
 		return rc;
-	/* A block is unmapped whole or not at all: io-pgtable would split
-	 * it (arm_lpae_split_blk_unmap), which is not modelled. */
-	struct unmap_walk w = {.os = os, .va = va, .end = end};
-	if (sm_pgt_for_each_leaf(os->pm, dm->pgd, va, end, unmap_check_leaf,
-				 &w))
-		return sm_err(os->eb, SMMUSIM_EINVAL,
-			      "[0x%" PRIx64 ", 0x%" PRIx64
-			      ") unmaps part of the %s block at 0x%" PRIx64
-			      " (splitting blocks is not modelled)",
-			      va, end, w.block_level == 1 ? "1 GiB" : "2 MiB",
-			      w.block);
 	SM_INC(d->ctr, OS_IOMMU_UNMAP);
-	sm_pgt_for_each_leaf(os->pm, dm->pgd, va, end, unmap_clear_leaf, &w);
+	sm_pgt_for_each_leaf(os->pm, dm->pgd, va, w.end, unmap_clear_leaf, &w);
 	*t += w.cleared * os->mm.lat_pte;
 	if (w.rc < 0)
 		return w.rc;
 	/* The window stays open until a CMD_SYNC completes. */
-	return sm_drv_dma_window_add(os, dm->pgd, va, end, *t);
+	return sm_drv_dma_window_add(os, dm->pgd, va, w.end, *t);
 }
 
 /* ---- the DMA API's unmap (dma-iommu.c): leaves into an iotlb gather ---- */
@@ -276,24 +289,11 @@ int sm_io_pgtable_unmap(struct sm_os *os, uint32_t dom, uint64_t va,
 			uint64_t *t)
 {
 	struct sm_domain *dm;
-	uint64_t end;
-	int rc;
-	if ((rc = sm_drv_need_domain(os, dom, &dm)) < 0 ||
-	    (rc = check_iova(os, va, len, &end)) < 0)
+	struct gather_walk g = {.fn = fn, .ctx = ctx, .t = t};
+	int rc = unmap_prepare(os, dom, va, len, &dm, &g.w);
+	if (rc < 0)
 		return rc;
-	struct gather_walk g = {.w = {.os = os, .va = va, .end = end},
-				.fn = fn,
-				.ctx = ctx,
-				.t = t};
-	if (sm_pgt_for_each_leaf(os->pm, dm->pgd, va, end, unmap_check_leaf,
-				 &g.w))
-		return sm_err(os->eb, SMMUSIM_EINVAL,
-			      "[0x%" PRIx64 ", 0x%" PRIx64
-			      ") unmaps part of the %s block at 0x%" PRIx64
-			      " (splitting blocks is not modelled)",
-			      va, end, g.w.block_level == 1 ? "1 GiB" : "2 MiB",
-			      g.w.block);
-	rc = sm_pgt_for_each_leaf(os->pm, dm->pgd, va, end, gather_clear_leaf,
-				  &g);
+	rc = sm_pgt_for_each_leaf(os->pm, dm->pgd, va, g.w.end,
+				  gather_clear_leaf, &g);
 	return rc < 0 ? rc : 0;
 }

@@ -106,12 +106,9 @@ void sm_mmdrop(struct sm_os *os, struct sm_mm *mm)
 static int need_mm(struct sm_os *os, uint32_t id, struct sm_mm **out)
 {
 	*out = sm_os_find_mm(os, id);
-	if (!*out)
-		return sm_err(os->eb, SMMUSIM_ENOENT,
-			      "mm=%" PRIu32 " does not exist (mm_create it "
-			      "first; exited mms are gone)",
-			      id);
-	return 0;
+	return *out ? 0
+		    : sm_os_no_such(os, "mm", id,
+				    "mm_create it first; exited mms are gone");
 }
 
 static int check_pe(struct sm_os *os, unsigned pe)

@@ -25,12 +25,8 @@ static struct sm_domain *find_domain(struct sm_os *os, uint32_t id)
 int sm_drv_need_domain(struct sm_os *os, uint32_t id, struct sm_domain **out)
 {
 	*out = find_domain(os, id);
-	if (!*out)
-		return sm_err(os->eb, SMMUSIM_ENOENT,
-			      "dom=%" PRIu32 " does not exist (domain_create "
-			      "it first)",
-			      id);
-	return 0;
+	return *out ? 0
+		    : sm_os_no_such(os, "dom", id, "domain_create it first");
 }
 
 /* The lowest id in 1..65535 that no domain of `stage` uses (arm_smmu_

@@ -198,6 +198,7 @@ static void read_config(struct sm_smmu_drv *d, const smmusim_config_t *cfg)
 	d->lat_sync_poll = sm_cfg_u64(cfg, SM_K_SMMU_LAT_SYNC_POLL);
 	d->lat_msi = sm_cfg_u64(cfg, SM_K_SMMU_LAT_MSI);
 	d->lat_mmio = sm_cfg_u64(cfg, SM_K_SMMU_LAT_MMIO_READ);
+	d->lat_evtq_irq = sm_cfg_u64(cfg, SM_K_OS_LAT_EVTQ_IRQ);
 	d->sync_msi = sm_cfg_enum(cfg, SM_K_POLICY_SMMU_SYNC_WAIT) == 0;
 	d->strtab_2lvl = sm_cfg_enum(cfg, SM_K_SMMU_STRTAB_FORMAT) == 1;
 	d->cd_2lvl = d->ssid_bits > SM_CTXDESC_LINEAR_CDMAX;

@@ -160,6 +160,25 @@ static void entry_set(struct writer *w, const uint64_t *val, unsigned start,
 	w->ops->sync(w->ctx);
 }
 
+/* Words 1.. first, then word 0 with V: what the SMMU may fetch between
+ * the two syncs is the old (or invalid) word 0 over complete other words.
+ * Linux's breaking update and 6.1's "bypass/fault -> translation" STE
+ * and new CD both end this way. */
+static void entry_set_rest_then_word0(struct writer *w, const uint64_t *target)
+{
+	entry_set(w, target, 1, SM_ENTRY_QWORDS - 1);
+	entry_set(w, target, 0, 1);
+}
+
+/* The writer's result: how many syncs, and whether the entry was invalid
+ * in between. */
+static unsigned writer_done(const struct writer *w, bool *broke)
+{
+	if (broke)
+		*broke = w->broke;
+	return w->syncs;
+}
+
 unsigned sm_entry_write(uint64_t entry[SM_ENTRY_QWORDS],
 			const uint64_t target[SM_ENTRY_QWORDS],
 			const struct sm_entry_writer_ops *ops, void *ctx,
@@ -184,15 +203,12 @@ unsigned sm_entry_write(uint64_t entry[SM_ENTRY_QWORDS],
 		 * other words, then word 0. */
 		unused_update[0] = 0;
 		entry_set(&w, unused_update, 0, 1);
-		entry_set(&w, target, 1, SM_ENTRY_QWORDS - 1);
-		entry_set(&w, target, 0, 1);
+		entry_set_rest_then_word0(&w, target);
 	} else {
 		/* No used bit changes; only ignored or safe bits may. */
 		entry_set(&w, target, 0, SM_ENTRY_QWORDS);
 	}
-	if (broke)
-		*broke = w.broke;
-	return w.syncs;
+	return writer_done(&w, broke);
 }
 
 /*
@@ -215,15 +231,11 @@ static unsigned write_v61(uint64_t entry[SM_ENTRY_QWORDS],
 {
 	struct writer w = {.entry = entry, .ops = ops, .ctx = ctx};
 
-	if (target_live && !cur_live) {
-		entry_set(&w, target, 1, SM_ENTRY_QWORDS - 1);
-		entry_set(&w, target, 0, 1);
-	} else {
+	if (target_live && !cur_live)
+		entry_set_rest_then_word0(&w, target);
+	else
 		entry_set(&w, target, 0, SM_ENTRY_QWORDS);
-	}
-	if (broke)
-		*broke = w.broke;
-	return w.syncs;
+	return writer_done(&w, broke);
 }
 
 /* An STE the SMMU translates with: stage 1, stage 2 or nested (Config
