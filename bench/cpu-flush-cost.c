@@ -325,8 +325,7 @@ int main(int argc, char **argv)
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		int rc = 0;
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			fputs(usage, stdout);
+		if (bench_help(a, usage)) {
 			return 0;
 		} else if (!strcmp(a, "--verify")) {
 			verify = true;
@@ -335,13 +334,8 @@ int main(int argc, char **argv)
 			ascending = false;
 			continue;
 		}
-		if (!v) {
-			fprintf(stderr,
-				"cpu-flush-cost: unknown option or missing "
-				"value: %s\n%s",
-				a, usage);
-			return 2;
-		}
+		if (!v)
+			return bench_bad_option("cpu-flush-cost", a, v, usage);
 		if (!strcmp(a, "--csv"))
 			csv_path = v;
 		else if (!strcmp(a, "--max-pages"))
@@ -354,12 +348,8 @@ int main(int argc, char **argv)
 			o.policy = v;
 		else if (!strcmp(a, "-o") && o.nassign < MAX_O)
 			o.assign[o.nassign++] = v;
-		else {
-			fprintf(stderr,
-				"cpu-flush-cost: unknown option: %s\n%s", a,
-				usage);
-			return 2;
-		}
+		else
+			return bench_bad_option("cpu-flush-cost", a, v, usage);
 		if (rc < 0)
 			return 2;
 		i++;

@@ -45,13 +45,6 @@
 
 #include "bench_util.h"
 
-#if defined(SMMUSIM_HAVE_JEMALLOC) && SMMUSIM_HAVE_JEMALLOC
-#include <jemalloc/jemalloc.h>
-#define BENCH_HAVE_JEMALLOC 1
-#else
-#define BENCH_HAVE_JEMALLOC 0
-#endif
-
 #define DEFAULT_EVENTS 1000000ull
 #define BUF_VA 0x40000000ull
 #define BUF_PAGES 512u /* 2 MiB */
@@ -69,41 +62,21 @@ struct bench {
 
 static int submit(struct bench *b, struct smmusim_event *ev)
 {
-	int rc = smmusim_submit(b->sim, ev);
-	if (rc < 0) {
-		fprintf(stderr,
-			"replay-speed: event %" PRIu64 " (%s): %s (%s)\n",
-			b->submitted + 1, smmusim_event_name(ev->type),
-			smmusim_last_error(b->sim), smmusim_errname(rc));
-		return rc;
-	}
-	b->submitted++;
-	return 0;
+	return bench_submit("replay-speed", b->sim, &b->submitted, ev);
 }
 
 static int setup(struct bench *b)
 {
 	for (unsigned i = 0; i < b->procs; i++) {
-		struct smmusim_event evs[3] = {
-		    {.type = SMMUSIM_EV_MM_CREATE, .mm = i + 1},
-		    {.type = SMMUSIM_EV_MMAP,
-		     .mm = i + 1,
-		     .va = BUF_VA,
-		     .len = BUF_PAGES * PAGE,
-		     .prot = SMMUSIM_PROT_R | SMMUSIM_PROT_W,
-		     .map = SMMUSIM_MAP_PRIVATE,
-		     .cpu = i % b->cpus},
-		    {.type = SMMUSIM_EV_BIND,
-		     .sid = i,
-		     .ssid = 1,
-		     .mm = i + 1,
-		     .pri = true},
-		};
-		for (int k = 0; k < 3; k++) {
-			int rc = submit(b, &evs[k]);
-			if (rc < 0)
-				return rc;
-		}
+		struct smmusim_event evs[3];
+		int rc;
+
+		bench_proc_start(evs, i + 1, i, i % b->cpus, BUF_VA,
+				 BUF_PAGES * PAGE);
+		rc = bench_submit_all("replay-speed", b->sim, &b->submitted,
+				      evs, 3);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -111,17 +84,14 @@ static int setup(struct bench *b)
 static int teardown(struct bench *b)
 {
 	for (unsigned i = 0; i < b->procs; i++) {
-		struct smmusim_event evs[2] = {
-		    {.type = SMMUSIM_EV_UNBIND, .sid = i, .ssid = 1},
-		    {.type = SMMUSIM_EV_MM_EXIT,
-		     .mm = i + 1,
-		     .cpu = i % b->cpus},
-		};
-		for (int k = 0; k < 2; k++) {
-			int rc = submit(b, &evs[k]);
-			if (rc < 0)
-				return rc;
-		}
+		struct smmusim_event evs[2];
+		int rc;
+
+		bench_proc_end(evs, i + 1, i, i % b->cpus);
+		rc = bench_submit_all("replay-speed", b->sim, &b->submitted,
+				      evs, 2);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -238,20 +208,14 @@ int main(int argc, char **argv)
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		int rc = 0;
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			fputs(usage, stdout);
+		if (bench_help(a, usage)) {
 			return 0;
 		} else if (!strcmp(a, "--no-check")) {
 			no_check = 1;
 			continue;
 		}
-		if (!v) {
-			fprintf(stderr,
-				"replay-speed: unknown option or "
-				"missing value: %s\n%s",
-				a, usage);
-			return 2;
-		}
+		if (!v)
+			return bench_bad_option("replay-speed", a, v, usage);
 		if (!strcmp(a, "--events"))
 			rc = bench_parse_u64("replay-speed", a, v, 1,
 					     UINT64_MAX, &events);
@@ -278,9 +242,7 @@ int main(int argc, char **argv)
 				return 2;
 			}
 		} else {
-			fprintf(stderr, "replay-speed: unknown option: %s\n%s",
-				a, usage);
-			return 2;
+			return bench_bad_option("replay-speed", a, v, usage);
 		}
 		if (rc < 0)
 			return 2;
@@ -288,22 +250,10 @@ int main(int argc, char **argv)
 	}
 
 	smmusim_config_t *cfg;
-	int rc = smmusim_config_new(&cfg, NULL);
-	if (rc < 0) {
-		fprintf(stderr, "replay-speed: %s\n", smmusim_strerror(rc));
-		return 1;
-	}
-	rc = smmusim_config_apply_preset(cfg, "policy", policy);
-	for (int i = 0; rc == 0 && i < nassign; i++)
-		rc = smmusim_config_set_assignment(cfg, assign[i]);
-	if (rc == 0 && no_check)
-		rc = smmusim_config_set(cfg, "check.enable", "off");
-	if (rc < 0) {
-		fprintf(stderr, "replay-speed: %s\n",
-			smmusim_config_error(cfg));
-		smmusim_config_free(cfg);
-		return 2;
-	}
+	int rc = bench_config("replay-speed", policy, assign, nassign, no_check,
+			      &cfg);
+	if (rc)
+		return rc;
 	char cpus_text[32], check_text[8];
 	smmusim_config_get(cfg, "cpu.count", cpus_text, sizeof(cpus_text));
 	smmusim_config_get(cfg, "check.enable", check_text, sizeof(check_text));

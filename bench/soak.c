@@ -60,13 +60,6 @@
 
 #include "bench_util.h"
 
-#if defined(SMMUSIM_HAVE_JEMALLOC) && SMMUSIM_HAVE_JEMALLOC
-#include <jemalloc/jemalloc.h>
-#define BENCH_HAVE_JEMALLOC 1
-#else
-#define BENCH_HAVE_JEMALLOC 0
-#endif
-
 #define DEFAULT_EVENTS 100000000ull
 #define BUF_VA 0x40000000ull
 #define IOVA 0x80000000ull
@@ -107,58 +100,30 @@ struct sample {
 
 static int submit(struct soak *s, struct smmusim_event *ev)
 {
-	int rc = smmusim_submit(s->sim, ev);
-	if (rc < 0) {
-		fprintf(stderr, "soak: event %" PRIu64 " (%s): %s (%s)\n",
-			s->submitted + 1, smmusim_event_name(ev->type),
-			smmusim_last_error(s->sim), smmusim_errname(rc));
-		return rc;
-	}
-	s->submitted++;
-	return 0;
+	return bench_submit("soak", s->sim, &s->submitted, ev);
 }
 
 static int submit_all(struct soak *s, struct smmusim_event *evs, int n)
 {
-	for (int k = 0; k < n; k++) {
-		int rc = submit(s, &evs[k]);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
+	return bench_submit_all("soak", s->sim, &s->submitted, evs, n);
 }
 
 /* mm_create, a 2 MiB buffer, an SVA stream bound to it (sid = slot). */
 static int proc_start(struct soak *s, unsigned slot)
 {
-	uint32_t mm = s->next_mm++;
-	struct smmusim_event evs[3] = {
-	    {.type = SMMUSIM_EV_MM_CREATE, .mm = mm},
-	    {.type = SMMUSIM_EV_MMAP,
-	     .mm = mm,
-	     .va = BUF_VA,
-	     .len = BUF_PAGES * PAGE,
-	     .prot = SMMUSIM_PROT_R | SMMUSIM_PROT_W,
-	     .map = SMMUSIM_MAP_PRIVATE,
-	     .cpu = slot % s->cpus},
-	    {.type = SMMUSIM_EV_BIND,
-	     .sid = slot,
-	     .ssid = 1,
-	     .mm = mm,
-	     .pri = true},
-	};
-	s->mm_of[slot] = mm;
+	struct smmusim_event evs[3];
+
+	s->mm_of[slot] = s->next_mm++;
+	bench_proc_start(evs, s->mm_of[slot], slot, slot % s->cpus, BUF_VA,
+			 BUF_PAGES * PAGE);
 	return submit_all(s, evs, 3);
 }
 
 static int proc_end(struct soak *s, unsigned slot)
 {
-	struct smmusim_event evs[2] = {
-	    {.type = SMMUSIM_EV_UNBIND, .sid = slot, .ssid = 1},
-	    {.type = SMMUSIM_EV_MM_EXIT,
-	     .mm = s->mm_of[slot],
-	     .cpu = slot % s->cpus},
-	};
+	struct smmusim_event evs[2];
+
+	bench_proc_end(evs, s->mm_of[slot], slot, slot % s->cpus);
 	return submit_all(s, evs, 2);
 }
 
@@ -315,18 +280,8 @@ static void read_status(uint64_t *rss_kb, uint64_t *hwm_kb)
 
 static void read_jemalloc(uint64_t *allocated, uint64_t *resident)
 {
-	*allocated = *resident = 0;
-#if BENCH_HAVE_JEMALLOC
-	uint64_t epoch = 1;
-	size_t v, sz = sizeof(epoch);
-	mallctl("epoch", &epoch, &sz, &epoch, sz);
-	sz = sizeof(v);
-	if (mallctl("stats.allocated", &v, &sz, NULL, 0) == 0)
-		*allocated = v;
-	sz = sizeof(v);
-	if (mallctl("stats.resident", &v, &sz, NULL, 0) == 0)
-		*resident = v;
-#endif
+	*allocated = bench_jemalloc_stat("stats.allocated");
+	*resident = bench_jemalloc_stat("stats.resident");
 }
 
 static void take_sample(struct soak *s, double t0, struct sample *out)
@@ -399,20 +354,14 @@ static int parse_args(int argc, char **argv, struct options *o)
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		int rc = 0;
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			fputs(usage, stdout);
+		if (bench_help(a, usage)) {
 			return 1;
 		} else if (!strcmp(a, "--no-check")) {
 			o->no_check = 1;
 			continue;
 		}
-		if (!v) {
-			fprintf(stderr,
-				"soak: unknown option or missing value: "
-				"%s\n%s",
-				a, usage);
-			return 2;
-		}
+		if (!v)
+			return bench_bad_option("soak", a, v, usage);
 		if (!strcmp(a, "--events"))
 			rc = bench_parse_u64("soak", a, v, 1, UINT64_MAX,
 					     &o->events);
@@ -427,11 +376,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			rc = parse_without(v, &o->without);
 		else if (!strcmp(a, "-o") && o->nassign < MAX_O)
 			o->assign[o->nassign++] = v;
-		else {
-			fprintf(stderr, "soak: unknown option: %s\n%s", a,
-				usage);
-			return 2;
-		}
+		else
+			return bench_bad_option("soak", a, v, usage);
 		if (rc < 0)
 			return 2;
 		i++;
@@ -445,23 +391,13 @@ static smmusim_t *make_sim(const struct options *o, unsigned *cpus, int *status)
 	smmusim_config_t *cfg;
 	smmusim_t *sim = NULL;
 	char text[32], err[256];
-	int rc = smmusim_config_new(&cfg, NULL);
+	int rc;
+
+	*status = bench_config("soak", o->policy, o->assign, o->nassign,
+			       o->no_check, &cfg);
+	if (*status)
+		return NULL;
 	*status = 1;
-	if (rc < 0) {
-		fprintf(stderr, "soak: %s\n", smmusim_strerror(rc));
-		return NULL;
-	}
-	rc = smmusim_config_apply_preset(cfg, "policy", o->policy);
-	for (int i = 0; rc == 0 && i < o->nassign; i++)
-		rc = smmusim_config_set_assignment(cfg, o->assign[i]);
-	if (rc == 0 && o->no_check)
-		rc = smmusim_config_set(cfg, "check.enable", "off");
-	if (rc < 0) {
-		fprintf(stderr, "soak: %s\n", smmusim_config_error(cfg));
-		smmusim_config_free(cfg);
-		*status = 2;
-		return NULL;
-	}
 	smmusim_config_get(cfg, "cpu.count", text, sizeof(text));
 	*cpus = (unsigned)strtoul(text, NULL, 10);
 	smmusim_config_get(cfg, "check.enable", text, sizeof(text));

@@ -8,13 +8,11 @@
 #
 #   bad.sh SMMUSIM BADDIR TRACESDIR
 set -u
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/tap.sh"
 S=$1
 D=$2
 T=$3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
 fields() { printf '%s' "$1" | cut -d'|' -f"$2" | sed 's/^ *//; s/ *$//'; }
 
 # Run one case; the exit status of the CLI (or of timeout) in $rc,
@@ -51,7 +49,6 @@ while IFS= read -r line; do
 	pos=$(fields "$line" 4)
 	msg=$(fields "$line" 5)
 	todo=$(fields "$line" 6)
-	n=$((n + 1))
 	run_case "$file" "$cmd"
 	rc=$?
 	if [ "$pos" = "-" ]; then
@@ -72,17 +69,18 @@ while IFS= read -r line; do
 	desc="$file ($cmd): exit $want_rc, $pos, $msg"
 	if [ -n "$todo" ]; then
 		if [ -n "$why" ]; then
+			# a TAP TODO: listed, not counted as failed
+			n=$((n + 1))
 			echo "not ok $n - $desc # TODO $todo"
 			echo "# $why; stderr: $(head -c 300 "$tmp/err")"
 		else
-			echo "ok $n - $desc # TODO $todo (passes now: empty its TODO)"
+			ok "$desc # TODO $todo (passes now: empty its TODO)"
 		fi
 	elif [ -n "$why" ]; then
-		echo "not ok $n - $desc"
+		bad "$desc"
 		echo "# $why; stderr: $(head -c 400 "$tmp/err")"
-		failed=$((failed + 1))
 	else
-		echo "ok $n - $desc"
+		ok "$desc"
 	fi
 done <"$D/MANIFEST"
 
@@ -90,13 +88,10 @@ done <"$D/MANIFEST"
 for f in "$D"/*; do
 	b=${f##*/}
 	[ "$b" = MANIFEST ] && continue
-	n=$((n + 1))
 	if grep -q "^$b *|" "$D/MANIFEST"; then
-		echo "ok $n - $b is in MANIFEST"
+		ok "$b is in MANIFEST"
 	else
-		echo "not ok $n - $b is in MANIFEST"
-		failed=$((failed + 1))
+		bad "$b is in MANIFEST"
 	fi
 done
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

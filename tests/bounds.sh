@@ -7,11 +7,9 @@
 # away shows up as the suite's timeout, not as a flaky threshold.  TAP.
 # usage: bounds.sh SMMUSIM
 set -u
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/tap.sh"
 S=$1
-n=0
-failed=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
 # case NAME WANT_EXIT PATTERN TRACE_BODY [smmusim options...]: the trace is
 # the header then TRACE_BODY (printf escapes); PATTERN is a fixed string
@@ -19,23 +17,11 @@ trap 'rm -rf "$tmp"' EXIT
 case_() {
 	name=$1 want=$2 pat=$3 body=$4
 	shift 4
-	n=$((n + 1))
 	# shellcheck disable=SC2059
 	printf "smmusim-trace 1\n$body\n" >"$tmp/t.trace"
 	"$S" replay "$tmp/t.trace" "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
-	ok=1
-	[ "$rc" -eq "$want" ] || ok=0
-	if [ -n "$pat" ] && ! grep -qF -- "$pat" "$tmp/err"; then
-		ok=0
-	fi
-	if [ $ok -eq 1 ]; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name (exit $rc, want $want; pattern '$pat')"
-		sed 's/^/# /' "$tmp/err" | head -5
-		failed=$((failed + 1))
-	fi
+	check_exit "$name" "$want" "$pat" -F "$tmp/err"
 }
 
 MM='mm_create mm=1'
@@ -101,20 +87,16 @@ case_ "tables too large for the cap are refused, not allocated" 2 \
 # A comment line of 2 MiB under a 1 MiB cap: the reader's line buffer is
 # refused, and the message names the line and then the cap.
 awk 'BEGIN { printf "smmusim-trace 1\n#"; for (i = 0; i < 2097152; i++) printf "x"; printf "\n" }' >"$tmp/long.trace"
-n=$((n + 1))
 "$S" replay "$tmp/long.trace" -o sim.max_host_memory=1M >/dev/null 2>"$tmp/err"
 rc=$?
 if [ "$rc" -eq 2 ] && grep -qF "long.trace:2:1: out of memory reading a line" "$tmp/err" &&
 	grep -qF "would pass sim.max_host_memory=1048576" "$tmp/err"; then
-	echo "ok $n - a line longer than the cap allows names the cap"
+	ok "a line longer than the cap allows names the cap"
 else
-	echo "not ok $n - a line longer than the cap allows names the cap (exit $rc)"
-	sed 's/^/# /' "$tmp/err" | head -3
-	failed=$((failed + 1))
+	bad_err "a line longer than the cap allows names the cap (exit $rc)" 3
 fi
 case_ "1 TiB of simulated RAM costs only what is used" 0 "" \
 	"$MM\nmmap mm=1 va=0x400000 len=64K prot=rw\ntouch mm=1 va=0x400000 len=64K" \
 	-o mem.size=1099511627776 -o sim.max_host_memory=16M
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

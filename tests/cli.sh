@@ -3,32 +3,18 @@
 # JSON validity and error messages.  TAP output.
 # usage: cli.sh SMMUSIM TRACES_DIR
 set -u
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/tap.sh"
 S=$1
 T=$2/scenarios
-n=0
-failed=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
 # expect NAME WANT_EXIT [grep-pattern-on-stderr] -- command...
 expect() {
 	name=$1 want=$2 pat=$3
 	shift 4
-	n=$((n + 1))
 	"$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
-	ok=1
-	[ "$rc" -eq "$want" ] || ok=0
-	if [ -n "$pat" ] && ! grep -q -- "$pat" "$tmp/err" "$tmp/out"; then
-		ok=0
-	fi
-	if [ $ok -eq 1 ]; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name (exit $rc, want $want; pattern '$pat')"
-		sed 's/^/# /' "$tmp/err" | head -5
-		failed=$((failed + 1))
-	fi
+	check_exit "$name" "$want" "$pat" "" "$tmp/err" "$tmp/out"
 }
 
 # The device recovers faults by stall (Linux denies page requests).
@@ -83,8 +69,7 @@ done
 expect "json side by side" 1 "" -- "$S" replay "$T/perm-upgrade.trace" \
 	--policy linux-6.5 --policy linux-6.6 $ST --format json \
 	--out "$tmp/r.json"
-n=$((n + 1))
-if python3 - "$tmp/r.json" <<'PY'; then echo "ok $n - json content"; else echo "not ok $n - json content"; failed=$((failed + 1)); fi
+if python3 - "$tmp/r.json" <<'PY'; then ok "json content"; else bad "json content"; fi
 import json, sys
 d = json.load(open(sys.argv[1]))
 runs = d["runs"]
@@ -104,14 +89,12 @@ PY
 # Same trace + config + seed = byte-identical output.
 "$S" replay "$T/munmap-dma.trace" --format json -o sim.seed=9 >"$tmp/a" 2>&1
 "$S" replay "$T/munmap-dma.trace" --format json -o sim.seed=9 >"$tmp/b" 2>&1
-n=$((n + 1))
-if cmp -s "$tmp/a" "$tmp/b"; then echo "ok $n - deterministic"; else echo "not ok $n - deterministic"; failed=$((failed + 1)); fi
+if cmp -s "$tmp/a" "$tmp/b"; then ok "deterministic"; else bad "deterministic"; fi
 
 # The CPU-events sample of docs/trace-format.md and the counters it quotes.
 expect "cpu-events sample" 0 "" -- "$S" replay "$2/samples/cpu-events.trace" \
 	-o cpu.feat_tlbirange=on -o cpu.feat_ttl=on --format json --out "$tmp/ce.json"
-n=$((n + 1))
-if python3 - "$tmp/ce.json" <<'PY'; then echo "ok $n - cpu-events counters"; else echo "not ok $n - cpu-events counters"; failed=$((failed + 1)); fi
+if python3 - "$tmp/ce.json" <<'PY'; then ok "cpu-events counters"; else bad "cpu-events counters"; fi
 import json, sys
 r = json.load(open(sys.argv[1]))["runs"][0]
 s = r["stats"]
@@ -172,7 +155,6 @@ expect "stats --list names a family by its pattern" 0 \
 	"^smmu.cmd.<op>	counter	" -- "$S" stats --list
 expect "stats without --list" 2 "stats: use --list" -- "$S" stats
 # every counter a run reports has its row in the table stats --list prints
-n=$((n + 1))
 "$S" stats --list | cut -f1 >"$tmp/defs"
 "$S" replay "$T/perm-upgrade.trace" --format json --out "$tmp/r.json"
 if python3 - "$tmp/defs" "$tmp/r.json" <<'PY'; then
@@ -188,16 +170,14 @@ if missing:
     print("# not in stats --list:", missing[:5])
     sys.exit(1)
 PY
-	echo "ok $n - every reported stat is listed by stats --list"
+	ok "every reported stat is listed by stats --list"
 else
-	echo "not ok $n - every reported stat is listed by stats --list"
-	failed=$((failed + 1))
+	bad "every reported stat is listed by stats --list"
 fi
 expect "--version" 0 "smmusim 0.1.0" -- "$S" --version
 # A trace path that is not UTF-8 (an invalid byte, a truncated sequence, a
 # surrogate, an overlong form) next to valid UTF-8 and a control byte: the
 # JSON report is still valid UTF-8 JSON, each bad byte as \u00XX (issue 8).
-n=$((n + 1))
 bad="$tmp/$(printf 'bad\377-\303-\355\240\200-\300\257-\303\251-\001.trace')"
 cp "$T/perm-upgrade.trace" "$bad"
 "$S" replay "$bad" --format json --out "$tmp/u.json" >/dev/null 2>&1
@@ -211,11 +191,9 @@ if run["trace"] != want:
     print("# trace:", ascii(run["trace"]))
     sys.exit(1)
 PY
-	echo "ok $n - json report of a non-UTF-8 trace path is valid UTF-8 JSON"
+	ok "json report of a non-UTF-8 trace path is valid UTF-8 JSON"
 else
-	echo "not ok $n - json report of a non-UTF-8 trace path is valid UTF-8 JSON"
-	failed=$((failed + 1))
+	bad "json report of a non-UTF-8 trace path is valid UTF-8 JSON"
 fi
 
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done

@@ -6,16 +6,13 @@
 # would report a stale-permission).  TAP output.
 # usage: cpu_flush.sh SMMUSIM
 set -u
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/tap.sh"
 S=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
 
 # check PAGES "-o k=v ..." PER_PAGE RANGE ASIDE1IS
 check() {
 	pages=$1 opts=$2 want_pp=$3 want_r=$4 want_a=$5
-	n=$((n + 1))
 	len=$((pages * 4096))
 	last=$((0x10000000 + len - 4096))
 	{
@@ -55,11 +52,9 @@ if not ok:
              run["violations_total"], s["cpu.access.segv"]))
 sys.exit(0 if ok else 1)
 PY
-		echo "ok $n - $pages pages $opts"
+		ok "$pages pages $opts"
 	else
-		echo "not ok $n - $pages pages $opts (want $want_pp per-page, $want_r range, $want_a aside1is)"
-		sed 's/^/# /' "$tmp/err" | head -3
-		failed=$((failed + 1))
+		bad_err "$pages pages $opts (want $want_pp per-page, $want_r range, $want_a aside1is)" 3
 	fi
 }
 
@@ -86,5 +81,4 @@ check 2097152 "$range $big" 0 1 0
 check 2097152 "$base -o cpu.feat_tlbirange=on -o policy.cpu.range_split=ascending $big" 0 0 1
 check 2097153 "$range $big" 0 0 1
 
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done

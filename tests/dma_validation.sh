@@ -9,44 +9,19 @@
 # iommu.strict is.  TAP output.
 # usage: dma_validation.sh SMMUSIM FTRACE_DIR
 set -u
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/tap.sh"
 S=$1
 D=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-bad() { n=$((n + 1)); echo "not ok $n - $1"; failed=$((failed + 1)); }
 
-if [ ! -d "$D" ]; then
-	echo "1..0 # SKIP ftrace captures not found at $D (shared/traces/linux-ftrace)"
-	exit 0
-fi
+skip_all_unless_dir "$D" "ftrace captures (shared/traces/linux-ftrace)"
 
-# check RUN JSON CONDITION...: each CONDITION is STAT=V (exact),
-# STAT~V:PCT (within PCT percent of V) or STAT=0.
+# check RUN JSON CONDITION...: each CONDITION is STAT=V (exact) or
+# STAT~V:PCT (within PCT percent of V), as stats_check reads them.
 check() {
 	run=$1 json=$2
 	shift 2
-	python3 - "$json" "$@" <<'PY' >"$tmp/why"
-import json, sys
-st = json.load(open(sys.argv[1]))["runs"][0]["stats"]
-bad = []
-for c in sys.argv[2:]:
-    if "~" in c:
-        k, v = c.split("~")
-        want, pct = v.split(":")
-        got, want, pct = st[k], int(want), float(pct)
-        if abs(got - want) > want * pct / 100:
-            bad.append(f"{k}={got} (want {want} +-{pct}%)")
-    else:
-        k, v = c.split("=")
-        if st[k] != int(v):
-            bad.append(f"{k}={st[k]} (want {v})")
-print("; ".join(bad))
-sys.exit(1 if bad else 0)
-PY
-	if [ $? -eq 0 ]; then
+	if stats_check "$json" "$@" >"$tmp/why"; then
 		ok "$run: $*"
 	else
 		bad "$run: $(cat "$tmp/why")"
@@ -98,5 +73,4 @@ run linux612-ddmix-lazy linux-6.12 lazy \
 	smmu.iotlb.hits~20351:1 smmu.iotlb.misses~26778:1 \
 	check.violations.stale-translation=0
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

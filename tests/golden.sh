@@ -9,39 +9,34 @@
 # them with --update and says why in its commit.  TAP output.
 # usage: golden.sh SMMUSIM REPLAY_SPEED SRCDIR QEMU_LOG_DIR [--update]
 set -u
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/tap.sh"
 S=$(realpath "$1")
 R=$(realpath "$2")
 SRC=$3
 Q=$4
 UPDATE=${5:-}
 G="$SRC/tests/golden"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 cd "$SRC" || exit 1
-n=0
-failed=0
 
 # NAME, then the command; its stdout is the golden output.
 check() {
 	name=$1
 	shift
-	n=$((n + 1))
 	"$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	echo "exit $rc" >>"$tmp/out"
 	if [ "$UPDATE" = "--update" ]; then
 		cp "$tmp/out" "$G/$name"
-		echo "ok $n - $name (updated)"
+		ok "$name (updated)"
 	elif [ ! -f "$G/$name" ]; then
-		echo "not ok $n - $name: no golden file $G/$name (run with --update)"
-		failed=$((failed + 1))
+		bad "$name: no golden file $G/$name (run with --update)"
 	elif cmp -s "$tmp/out" "$G/$name"; then
-		echo "ok $n - $name"
+		ok "$name"
 	else
-		echo "not ok $n - $name differs from tests/golden/$name"
+		bad "$name differs from tests/golden/$name"
 		diff "$G/$name" "$tmp/out" | head -c 2000 | sed 's/^/# /'
 		head -3 "$tmp/err" | sed 's/^/# stderr: /'
-		failed=$((failed + 1))
 	fi
 }
 
@@ -96,9 +91,7 @@ if [ -d "$Q" ]; then
 		check "qemu-$m.default.json" replay_json "$tmp/$m.trace"
 	done
 else
-	n=$((n + 1))
-	echo "ok $n - # SKIP QEMU logs not found at $Q"
+	ok "# SKIP QEMU logs not found at $Q"
 fi
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <lzma.h>
 
 #include <smmusim/config.h>
 
@@ -213,6 +216,99 @@ struct smmusim_event ev_bind(uint32_t mm, uint32_t sid, uint32_t ssid, bool pri)
 				      .pri = pri};
 }
 
+/* ---- scratch files ---- */
+
+void tmp_path(char *buf, size_t n, const char *test, const char *name)
+{
+	snprintf(buf, n, "/tmp/smmusim-test-%s-%ld-%s", test, (long)getpid(),
+		 name);
+}
+
+void write_bytes(const char *path, const void *data, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, n, f), n);
+	assert_int_equal(fclose(f), 0);
+}
+
+void write_text(const char *path, const char *text)
+{
+	write_bytes(path, text, strlen(text));
+}
+
+char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n >= 0);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	if (len)
+		*len = (size_t)n;
+	return buf;
+}
+
+char *trace_events(const char *trace, bool cut_comments)
+{
+	char *out = malloc(strlen(trace) + 1);
+	char *o = out;
+	const char *p = trace;
+
+	assert_non_null(out);
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		size_t keep = n;
+		const char *hash = memchr(p, '#', n);
+
+		if (hash && (cut_comments || hash == p))
+			keep = (size_t)(hash - p);
+		while (cut_comments && keep && p[keep - 1] == ' ')
+			keep--;
+		if (keep && strncmp(p, "smmusim-trace", 13) != 0) {
+			memcpy(o, p, keep);
+			o += keep;
+			*o++ = '\n';
+		}
+		p += nl ? n + 1 : n;
+	}
+	*o = '\0';
+	return out;
+}
+
+uint8_t *xz_encode(const char *text, size_t *n)
+{
+	lzma_stream s = LZMA_STREAM_INIT;
+	size_t len = strlen(text), cap = len + len / 2 + 4096;
+	uint8_t *buf = malloc(cap);
+	lzma_ret r;
+
+	assert_non_null(buf);
+	assert_int_equal(lzma_easy_encoder(&s, 6, LZMA_CHECK_CRC64), LZMA_OK);
+	s.next_in = (const uint8_t *)text;
+	s.avail_in = len;
+	s.next_out = buf;
+	s.avail_out = cap;
+	do
+		r = lzma_code(&s, LZMA_FINISH);
+	while (r == LZMA_OK);
+	assert_int_equal(r, LZMA_STREAM_END);
+	*n = cap - s.avail_out;
+	lzma_end(&s);
+	return buf;
+}
+
 /* ---- inside ---- */
 
 uint64_t page_alloc(struct sm_physmem *pm, unsigned kind)
@@ -232,28 +328,36 @@ uint64_t counter(const struct sm_stats *st, const char *name)
 	return *c;
 }
 
+/* Which entries to count: all of them, or those covering va for asid (or
+ * global) at `level` (-1: any). */
 struct covering {
+	bool all;
 	uint32_t asid;
 	uint64_t va;
-	int level; /* -1: any */
+	int level;
 	unsigned n;
 };
 
 static void count_covering(void *ctx, const struct sm_tc_entry *e)
 {
 	struct covering *c = ctx;
-	if ((e->global || e->asid == c->asid) && e->va <= c->va &&
-	    c->va < e->va + sm_tc_size(e) &&
-	    (c->level < 0 || e->level == c->level))
+	if (c->all || ((e->global || e->asid == c->asid) && e->va <= c->va &&
+		       c->va < e->va + sm_tc_size(e) &&
+		       (c->level < 0 || e->level == c->level)))
 		c->n++;
+}
+
+static unsigned count_entries(const struct sm_tcache *tc, struct covering c)
+{
+	sm_tc_for_each(tc, count_covering, &c);
+	return c.n;
 }
 
 unsigned tc_covering(const struct sm_tcache *tc, uint32_t asid, uint64_t va,
 		     int level)
 {
-	struct covering c = {asid, va, level, 0};
-	sm_tc_for_each(tc, count_covering, &c);
-	return c.n;
+	return count_entries(
+	    tc, (struct covering){.asid = asid, .va = va, .level = level});
 }
 
 bool tc_has(const struct sm_tcache *tc, uint32_t asid, uint64_t va)
@@ -261,17 +365,9 @@ bool tc_has(const struct sm_tcache *tc, uint32_t asid, uint64_t va)
 	return tc_covering(tc, asid, va, -1) > 0;
 }
 
-static void count_one(void *ctx, const struct sm_tc_entry *e)
-{
-	(void)e;
-	(*(unsigned *)ctx)++;
-}
-
 unsigned tc_count(const struct sm_tcache *tc)
 {
-	unsigned n = 0;
-	sm_tc_for_each(tc, count_one, &n);
-	return n;
+	return count_entries(tc, (struct covering){.all = true});
 }
 
 uint64_t mk_pte(uint64_t pa, bool rw)

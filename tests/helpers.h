@@ -4,8 +4,8 @@
  * checks every block comes back with the size it was taken with (and can
  * fail the n-th allocation), a simulator built from presets and "key=value"
  * settings, event submission and counters that fail the test with the
- * library's own message, and the page-table entry the hardware tests map
- * their pages with.
+ * library's own message, the scratch files of the importer tests, and the
+ * page-table entry the hardware tests map their pages with.
  *
  * Linked into every test program (tests/meson.build).  This header names
  * only the public API (<smmusim/...>) and the C library, so that including
@@ -71,6 +71,27 @@ struct smmusim_event ev_touch(uint32_t mm, uint32_t cpu, uint64_t va,
 struct smmusim_event ev_cpu(uint32_t mm, uint32_t cpu, uint64_t va, bool write);
 struct smmusim_event ev_bind(uint32_t mm, uint32_t sid, uint32_t ssid,
 			     bool pri);
+
+/* ---- scratch files (the importer tests) ---- */
+
+/* "/tmp/smmusim-test-TEST-PID-NAME" into buf. */
+void tmp_path(char *buf, size_t n, const char *test, const char *name);
+
+/* Write n bytes (write_text: the string) to path; an error fails the test. */
+void write_bytes(const char *path, const void *data, size_t n);
+void write_text(const char *path, const char *text);
+
+/* The whole file, NUL-terminated (caller frees); *len gets its size
+ * without the NUL (len may be NULL). */
+char *slurp(const char *path, size_t *len);
+
+/* The event lines of a trace, each ending in '\n' (caller frees): no
+ * header line, no blank or comment line; with cut_comments, a trailing
+ * "# ..." comment and the spaces before it are cut from each line too. */
+char *trace_events(const char *trace, bool cut_comments);
+
+/* `text` xz-compressed with liblzma; *n gets the size (caller frees). */
+uint8_t *xz_encode(const char *text, size_t *n);
 
 /* ---- inside: the registry and page tables of the models under test ---- */
 

@@ -7,20 +7,13 @@
 # options, a cut file and a pairing that does not hold.  TAP output.
 # usage: import_ftrace.sh SMMUSIM FTRACE_DIR
 set -u
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/tap.sh"
 S=$1
 D=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-bad() { n=$((n + 1)); echo "not ok $n - $1"; failed=$((failed + 1)); }
 count() { grep -c "$1" "$2"; }
 
-if [ ! -d "$D" ]; then
-	echo "1..0 # SKIP ftrace files not found at $D (shared/traces/linux-ftrace)"
-	exit 0
-fi
+skip_all_unless_dir "$D" "ftrace files (shared/traces/linux-ftrace)"
 
 # run:maps:map_pages:unmaps:unmap_pages:translations:hits:misses:points
 for row in \
@@ -78,14 +71,10 @@ ok "6.1 strict import with the QEMU log: $ms ms # (measured, not asserted)"
 # A pairing that does not hold: one TLBI_NH_VA batch fewer in the log.
 xz -dc "$D/linux61-ddmix-strict.qemu.log.xz" | head -n 300 >"$tmp/cut.log"
 xz -dc "$D/linux61-ddmix-strict.qemu.log.xz" | sed -n '309,$p' >>"$tmp/cut.log"
-"$S" import ftrace "$D/linux61-ddmix-strict.ftrace.xz" --qemu-log "$tmp/cut.log" \
-	-o "$tmp/x.trace" 2>"$tmp/err"
-rc=$?
-if [ $rc -eq 2 ] && grep -q "linux61-ddmix-strict.ftrace.xz:[0-9]*:[0-9]*: .*cut.log" "$tmp/err"; then
-	ok "a batch missing from the log: exit 2 naming both files' lines"
-else
-	bad "a batch missing: exit $rc: $(head -1 "$tmp/err")"
-fi
+refused "a batch missing from the log: exit 2 naming both files' lines" \
+	"linux61-ddmix-strict.ftrace.xz:[0-9]*:[0-9]*: .*cut.log" \
+	"$S" import ftrace "$D/linux61-ddmix-strict.ftrace.xz" \
+	--qemu-log "$tmp/cut.log" -o "$tmp/x.trace"
 # The lazy log with the strict ftrace: the kinds differ.
 "$S" import ftrace "$D/linux61-ddmix-strict.ftrace.xz" \
 	--qemu-log "$D/linux61-ddmix-lazy.qemu.log.xz" -o "$tmp/x.trace" 2>"$tmp/err"
@@ -97,33 +86,21 @@ else
 fi
 # A cut ftrace file: its last line is truncated.
 xz -dc "$D/linux61-ddmix-strict.ftrace.xz" | head -c 100000 >"$tmp/cut.ftrace"
-"$S" import ftrace "$tmp/cut.ftrace" -o "$tmp/x.trace" 2>"$tmp/err"
-rc=$?
-if [ $rc -eq 2 ] && grep -q "cut.ftrace:[0-9]*:[0-9]*: truncated line" "$tmp/err"; then
-	ok "a cut ftrace file: exit 2 at its last line"
-else
-	bad "cut ftrace: exit $rc: $(head -1 "$tmp/err")"
-fi
+refused "a cut ftrace file: exit 2 at its last line" \
+	"cut.ftrace:[0-9]*:[0-9]*: truncated line" \
+	"$S" import ftrace "$tmp/cut.ftrace" -o "$tmp/x.trace"
 
 # Options.
 for args in "--clock-hz 0" "--clock-hz 1000000000001" "--clock-hz x" \
 	"--sid 0000:00:02.0" "--sid =5" "--sid a=0x100000000"; do
 	# shellcheck disable=SC2086
-	"$S" import ftrace "$D/linux61-ddmix-lazy.ftrace.xz" $args -o "$tmp/x.trace" 2>"$tmp/err"
-	rc=$?
-	if [ $rc -eq 2 ] && grep -q "import ftrace: --" "$tmp/err"; then
-		ok "bad option '$args': exit 2"
-	else
-		bad "bad option '$args': exit $rc"
-	fi
+	refused "bad option '$args': exit 2" "import ftrace: --" \
+		"$S" import ftrace "$D/linux61-ddmix-lazy.ftrace.xz" $args \
+		-o "$tmp/x.trace"
 done
-"$S" import qemu "$D/linux61-ddmix-lazy.qemu.log.xz" --qemu-log x -o "$tmp/x.trace" 2>"$tmp/err"
-rc=$?
-if [ $rc -eq 2 ] && grep -q "options of 'import ftrace'" "$tmp/err"; then
-	ok "import qemu refuses the ftrace options"
-else
-	bad "import qemu --qemu-log: exit $rc"
-fi
+refused "import qemu refuses the ftrace options" "options of 'import ftrace'" \
+	"$S" import qemu "$D/linux61-ddmix-lazy.qemu.log.xz" --qemu-log x \
+	-o "$tmp/x.trace"
 "$S" import ftrace "$D/linux61-ddmix-lazy.ftrace.xz" --clock-hz 1000000 \
 	--sid 0000:00:02.0=0x20 --dma-device 0000:00:02.0 -o "$tmp/o.trace" 2>"$tmp/err"
 if [ $? -eq 0 ] && grep -q '^# clock_hz: 1000000 ' "$tmp/o.trace" &&
@@ -133,14 +110,9 @@ if [ $? -eq 0 ] && grep -q '^# clock_hz: 1000000 ' "$tmp/o.trace" &&
 else
 	bad "--clock-hz, --sid, --dma-device: $(head -1 "$tmp/err")"
 fi
-"$S" import ftrace "$D/linux61-ddmix-lazy.ftrace.xz" --dma-device 0000:00:09.0 \
-	-o "$tmp/o.trace" 2>"$tmp/err"
-rc=$?
-if [ $rc -eq 2 ] && grep -q "ftrace.xz:[0-9]*:1: iommu:map before the attach of the DMA device 0000:00:09.0" "$tmp/err"; then
-	ok "--dma-device of a device never attached: exit 2 at the first map"
-else
-	bad "--dma-device unknown: exit $rc: $(head -1 "$tmp/err")"
-fi
+refused "--dma-device of a device never attached: exit 2 at the first map" \
+	"ftrace.xz:[0-9]*:1: iommu:map before the attach of the DMA device 0000:00:09.0" \
+	"$S" import ftrace "$D/linux61-ddmix-lazy.ftrace.xz" \
+	--dma-device 0000:00:09.0 -o "$tmp/o.trace"
 
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done

@@ -5,23 +5,12 @@
 # simulator's answers to bad input.  TAP output.
 # usage: qemu_validation.sh SMMUSIM QEMU_LOG_DIR
 set -u
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/tap.sh"
 S=$1
 Q=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-bad() { n=$((n + 1)); echo "not ok $n - $1"; failed=$((failed + 1)); }
 
-if [ ! -d "$Q" ]; then
-	echo "1..0 # SKIP QEMU logs not found at $Q (shared/traces/qemu)"
-	exit 0
-fi
-
-stat_of() { # FILE NAME
-	python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['runs'][0]['stats'][sys.argv[2]])" "$1" "$2"
-}
+skip_all_unless_dir "$Q" "QEMU logs (shared/traces/qemu)"
 
 for mode in strict:2192:7154 lazy:1938:7238; do
 	m=${mode%%:*}
@@ -63,35 +52,22 @@ done
 
 # A truncated log: exit 2 naming the line.
 xz -dc "$Q/linux61-virtio-blk-strict.log.xz" | head -c 200000 >"$tmp/cut.log"
-"$S" import qemu "$tmp/cut.log" -o "$tmp/cut.trace" 2>"$tmp/err"
-rc=$?
-if [ $rc -eq 2 ] && grep -q "cut.log:[0-9][0-9]*:[0-9][0-9]*: truncated" "$tmp/err"; then
-	ok "truncated log: exit 2 with the line"
-else
-	bad "truncated log: exit $rc: $(head -1 "$tmp/err")"
-fi
+refused "truncated log: exit 2 with the line" \
+	"cut.log:[0-9][0-9]*:[0-9][0-9]*: truncated" \
+	"$S" import qemu "$tmp/cut.log" -o "$tmp/cut.trace"
 # The real log with one foreign but well-formed line: ASID 0 would become
 # a domain_create that picks another ASID, so the import stops there with
 # LOG:LINE:COLUMN and exit 2 (issue 8).
 { xz -dc "$Q/linux61-virtio-blk-strict.log.xz" | head -n 1000
   printf 'smmu_iotlb_lookup_miss IOTLB cache MISS asid=0 addr=0x1000 hit=0 miss=1 hit rate=0\n'
 } >"$tmp/asid0.log"
-"$S" import qemu "$tmp/asid0.log" -o "$tmp/asid0.trace" 2>"$tmp/err"
-rc=$?
-if [ $rc -eq 2 ] && grep -q "asid0.log:1001:46: asid=0 is out of range" "$tmp/err"; then
-	ok "ASID 0: exit 2 at LOG:LINE:COLUMN"
-else
-	bad "ASID 0: exit $rc: $(head -1 "$tmp/err")"
-fi
+refused "ASID 0: exit 2 at LOG:LINE:COLUMN" \
+	"asid0.log:1001:46: asid=0 is out of range" \
+	"$S" import qemu "$tmp/asid0.log" -o "$tmp/asid0.trace"
 # A truncated .xz stream.
 head -c 30000 "$Q/linux61-virtio-blk-strict.log.xz" >"$tmp/cut.log.xz"
-"$S" import qemu "$tmp/cut.log.xz" -o "$tmp/cut2.trace" 2>"$tmp/err"
-rc=$?
-if [ $rc -eq 2 ] && grep -q "truncated or corrupt" "$tmp/err"; then
-	ok "truncated .xz: exit 2"
-else
-	bad "truncated .xz: exit $rc: $(head -1 "$tmp/err")"
-fi
+refused "truncated .xz: exit 2" "truncated or corrupt" \
+	"$S" import qemu "$tmp/cut.log.xz" -o "$tmp/cut2.trace"
 # A QEMU 8-style event format is refused, naming the event and the version.
 printf 'smmu_iotlb_lookup_hit IOTLB cache HIT asid=2 vmid=0 addr=0xffffb000 hit=1 miss=1 hit rate=50\n' >"$tmp/q8.log"
 "$S" import qemu "$tmp/q8.log" -o "$tmp/q8.trace" 2>"$tmp/err"
@@ -112,5 +88,4 @@ else
 	bad "illegal commands: $(head -1 "$tmp/err")"
 fi
 
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done

@@ -7,68 +7,41 @@
 # leaves behind.  TAP output.
 # usage: smmu_features.sh SMMUSIM TRACES_DIR
 set -u
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/tap.sh"
 S=$1
 T=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
 
-# run NAME RC "OPTS" "key=value ..." < trace
-# A key "violations" checks violations_total.
+# run NAME RC "OPTS" "STAT=V ..." < trace: the exit code and the stats of
+# the JSON report (stats_check; the STAT "violations" is violations_total).
 run() {
 	name=$1 want_rc=$2 opts=$3 want=$4
-	n=$((n + 1))
 	cat >"$tmp/t.trace"
 	# shellcheck disable=SC2086
 	"$S" replay "$tmp/t.trace" --format json $opts >"$tmp/r.json" 2>"$tmp/err"
 	rc=$?
-	if python3 - "$tmp/r.json" "$rc" "$want_rc" $want <<'PY'; then
-import json, sys
-path, rc, want_rc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-bad = []
-if rc != want_rc:
-    bad.append("rc=%d (want %d)" % (rc, want_rc))
-try:
-    run = json.load(open(path))["runs"][0]
-except Exception as e:
-    run = None
-    if sys.argv[4:]:
-        bad.append("no JSON: %s" % e)
-for kv in sys.argv[4:]:
-    if run is None:
-        break
-    k, v = kv.split("=")
-    got = run["violations_total"] if k == "violations" else run["stats"].get(k)
-    if got != int(v):
-        bad.append("%s=%s (want %s)" % (k, got, v))
-if bad:
-    print("# " + "; ".join(bad))
-sys.exit(1 if bad else 0)
-PY
-		echo "ok $n - $name"
+	why=
+	[ "$rc" -eq "$want_rc" ] || why="rc=$rc (want $want_rc)"
+	# shellcheck disable=SC2086
+	if [ -n "$want" ] && ! stats_check "$tmp/r.json" $want >"$tmp/why"; then
+		why="${why:+$why; }$(cat "$tmp/why")"
+	fi
+	if [ -z "$why" ]; then
+		ok "$name"
 	else
-		echo "not ok $n - $name"
-		sed 's/^/# /' "$tmp/err"
-		failed=$((failed + 1))
+		bad_err "$name"
+		echo "# $why"
 	fi
 }
 
 # fails NAME "OPTS" "message part" < trace: exit 2 and the message.
 fails() {
 	name=$1 opts=$2 msg=$3
-	n=$((n + 1))
 	cat >"$tmp/t.trace"
 	# shellcheck disable=SC2086
 	"$S" replay "$tmp/t.trace" $opts >/dev/null 2>"$tmp/err"
 	rc=$?
-	if [ "$rc" -eq 2 ] && grep -qF -- "$msg" "$tmp/err"; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name (rc=$rc)"
-		sed 's/^/# /' "$tmp/err"
-		failed=$((failed + 1))
-	fi
+	check_exit "$name" 2 "$msg" -F "$tmp/err"
 }
 
 s2_trace() {
@@ -479,5 +452,4 @@ fails "a cmd key its command has no field for" "" "t.trace:2:37: cfgi_ste_range 
 printf 'smmusim-trace 1\ncmd op=tlbi_s2_ipa vmid=1 addr=0x10000000000000\n' >"$tmp/in"
 fails "a cmd address beyond its field" "" "cmd: addr=0x10000000000000 is out of range for its command field (0x0..0xffffffffff000)" <"$tmp/in"
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

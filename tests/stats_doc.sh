@@ -4,31 +4,27 @@
 # generated tables, an unknown region; and --update puts the file back.
 # TAP output.  usage: stats_doc.sh STATS_DOC DOCS_STATS_MD
 set -u
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/tap.sh"
 X=$1
 DOC=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
 
 # NAME, EXPECTED "not ok" test number of stats_doc (0: all ok), sed script
 case_() {
 	name=$1
 	want=$2
 	shift 2
-	n=$((n + 1))
 	sed "$@" "$DOC" >"$tmp/stats.md"
 	"$X" --check "$tmp/stats.md" >"$tmp/out" 2>&1
 	rc=$?
 	got=$(sed -n 's/^not ok \([0-9]*\) .*/\1/p' "$tmp/out" | head -1)
 	if [ "$want" = 0 ] && [ $rc = 0 ] && [ -z "$got" ]; then
-		echo "ok $n - $name"
+		ok "$name"
 	elif [ "$want" != 0 ] && [ $rc != 0 ] && [ "$got" = "$want" ]; then
-		echo "ok $n - $name"
+		ok "$name"
 	else
-		echo "not ok $n - $name (exit $rc, first failure '$got', want '$want')"
+		bad "$name (exit $rc, first failure '$got', want '$want')"
 		sed 's/^/# /' "$tmp/out"
-		failed=$((failed + 1))
 	fi
 }
 
@@ -43,14 +39,11 @@ case_ "a whole part missing (region removed)" 2 \
 case_ "an unknown region" 1 \
 	-e 's/^<!-- stats-doc: counters dev. -->$/<!-- stats-doc: counters nope -->/'
 
-n=$((n + 1))
 sed -e '/^| `dev.retries` |/d' -e 's/^\(| `smmu.walks` | Stage-1\) page/\1 X/' \
 	"$DOC" >"$tmp/stats.md"
 if "$X" --update "$tmp/stats.md" >/dev/null && cmp -s "$tmp/stats.md" "$DOC"; then
-	echo "ok $n - --update restores the generated tables"
+	ok "--update restores the generated tables"
 else
-	echo "not ok $n - --update restores the generated tables"
-	failed=$((failed + 1))
+	bad "--update restores the generated tables"
 fi
-echo "1..$n"
-[ $failed = 0 ]
+tap_done

@@ -33,23 +33,6 @@ static const char *trace(int slot, const char *name)
 	return path_buf[slot];
 }
 
-/* The whole file, NUL-terminated; *len without the NUL. */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 static smmusim_t *new_sim(const char *policy)
 {
 	smmusim_config_t *cfg;

@@ -13,8 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <lzma.h>
-
 #include <smmusim/error.h>
 #include <smmusim/import.h>
 
@@ -71,60 +69,6 @@
 
 static char in_path[256], q_path[256], out_path[256];
 
-static void tmp_path(char *buf, size_t n, const char *name)
-{
-	snprintf(buf, n, "/tmp/smmusim-test-ftrace-%ld-%s", (long)getpid(),
-		 name);
-}
-
-static void write_bytes(const char *path, const void *data, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, n, f), n);
-	assert_int_equal(fclose(f), 0);
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-/* The event lines of a trace (no header, no comments). */
-static char *events_of(const char *trace)
-{
-	char *out = malloc(strlen(trace) + 1), *o = out;
-
-	assert_non_null(out);
-	for (const char *p = trace; *p;) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-
-		if (n && p[0] != '#' && strncmp(p, "smmusim-trace", 13)) {
-			memcpy(o, p, n);
-			o += n;
-			*o++ = '\n';
-		}
-		p += nl ? n + 1 : n;
-	}
-	*o = '\0';
-	return out;
-}
-
 struct result {
 	int rc;
 	char msg[1024];
@@ -142,17 +86,17 @@ static void run(const char *ftrace, const char *qlog,
 	memset(r, 0, sizeof(*r));
 	if (!o)
 		o = &none;
-	write_bytes(in_path, ftrace, strlen(ftrace));
+	write_text(in_path, ftrace);
 	if (qlog) {
-		write_bytes(q_path, qlog, strlen(qlog));
+		write_text(q_path, qlog);
 		o->qemu_log = q_path;
 	}
 	r->rc = smmusim_import_ftrace(in_path, out_path, o, &a, &r->st, r->msg,
 				      sizeof(r->msg));
 	assert_int_equal(c.blocks, 0);
 	assert_int_equal(c.size_mismatch, 0);
-	r->trace = slurp(out_path);
-	r->events = events_of(r->trace);
+	r->trace = slurp(out_path, NULL);
+	r->events = trace_events(r->trace, false);
 }
 
 static void result_free(struct result *r)
@@ -199,9 +143,9 @@ static void expect_err(const struct result *r, const char *path,
 static int setup(void **state)
 {
 	(void)state;
-	tmp_path(in_path, sizeof(in_path), "in.ftrace");
-	tmp_path(q_path, sizeof(q_path), "qemu.log");
-	tmp_path(out_path, sizeof(out_path), "out.trace");
+	tmp_path(in_path, sizeof(in_path), "ftrace", "in.ftrace");
+	tmp_path(q_path, sizeof(q_path), "ftrace", "qemu.log");
+	tmp_path(out_path, sizeof(out_path), "ftrace", "out.trace");
 	return 0;
 }
 
@@ -262,32 +206,12 @@ static void test_basic(void **state)
 /* seconds * clock_hz, to the nearest cycle, halves up; no flags column. */
 static void test_time_rounding(void **state)
 {
-	static const char in[] = HDR LN(
-	    "0", "0.100000",
-	    GROUP("3", "0000:00:02.0")) "            init-1     [001]     "
-					"0.5: " ATTACH("0000:00:02.0") "\n" LN(
-					    "0",
-					    "0."
-					    "83333"
-					    "3",
-					    MAP("00"
-						"00"
-						"10"
-						"0"
-						"0",
-						"00"
-						"00"
-						"20"
-						"0"
-						"0",
-						"00"
-						"00"
-						"50"
-						"0"
-						"0",
-						"40"
-						"9"
-						"6"));
+	/* clang-format off */
+	static const char in[] = HDR
+	    LN("0", "0.100000", GROUP("3", "0000:00:02.0"))
+	    "            init-1     [001]     0.5: " ATTACH("0000:00:02.0") "\n"
+	    LN("0", "0.833333", MAP("00001000", "00002000", "00005000", "4096"));
+	/* clang-format on */
 	struct smmusim_import_ftrace_opts o = {.clock_hz = 3};
 	struct result r;
 
@@ -329,20 +253,14 @@ static void test_options(void **state)
 static void test_xz(void **state)
 {
 	static const char in[] = SETUP;
-	lzma_stream s = LZMA_STREAM_INIT;
-	uint8_t buf[4096];
 	struct smmusim_import_ftrace_stats st;
 	char msg[256];
+	size_t n;
+	uint8_t *data = xz_encode(in, &n);
 
 	(void)state;
-	assert_int_equal(lzma_easy_encoder(&s, 1, LZMA_CHECK_CRC64), LZMA_OK);
-	s.next_in = (const uint8_t *)in;
-	s.avail_in = strlen(in);
-	s.next_out = buf;
-	s.avail_out = sizeof(buf);
-	assert_int_equal(lzma_code(&s, LZMA_FINISH), LZMA_STREAM_END);
-	write_bytes(in_path, buf, sizeof(buf) - s.avail_out);
-	lzma_end(&s);
+	write_bytes(in_path, data, n);
+	free(data);
 	assert_int_equal(smmusim_import_ftrace(in_path, out_path, NULL, NULL,
 					       &st, msg, sizeof(msg)),
 			 0);
@@ -514,6 +432,33 @@ static void test_bad_ftrace(void **state)
 	}
 }
 
+/* An import that fails: the ftrace file, the QEMU log (NULL: none) and
+ * the --dma-device (NULL: none); the error at `line` (and the column of
+ * `at`, NULL: 1) of the ftrace file or, with in_log, of the QEMU log. */
+struct bad_import {
+	const char *name;
+	const char *ftrace, *qlog, *dma_device;
+	bool in_log;
+	int line;
+	const char *at, *msg;
+};
+
+static void expect_bad_imports(const struct bad_import *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++, b++) {
+		struct smmusim_import_ftrace_opts o = {.dma_device =
+							   b->dma_device};
+		struct result r;
+
+		print_message("# %s\n", b->name);
+		run(b->ftrace, b->qlog, &o, &r);
+		expect_err(&r, b->in_log ? q_path : in_path,
+			   b->in_log ? b->qlog : b->ftrace, b->line, b->at,
+			   b->msg);
+		result_free(&r);
+	}
+}
+
 /* Errors of the header and before any device. */
 static void test_bad_header(void **state)
 {
@@ -522,26 +467,19 @@ static void test_bad_header(void **state)
 	    "# entries-in-buffer/entries-written: 9/10   #P:2\n";
 	static const char nodev[] =
 	    HDR LN("1", "5.0", MAP("00001000", "00002000", "00005000", "4096"));
-	struct smmusim_import_ftrace_opts o = {.dma_device = "0000:00:02.0"};
-	struct result r;
+	static const struct bad_import bad[] = {
+	    {"tracer", tracer, NULL, NULL, false, 1, "function_graph",
+	     "tracer 'function_graph'"},
+	    {"lost", lost, NULL, NULL, false, 1, "9/10",
+	     "lost events (9 in the buffer"},
+	    {"no device", nodev, NULL, NULL, false, 5, NULL,
+	     "iommu:map before any attach_device_to_domain"},
+	    {"no DMA device", nodev, NULL, "0000:00:02.0", false, 5, NULL,
+	     "before the attach of the DMA device 0000:00:02.0"},
+	};
 
 	(void)state;
-	run(tracer, NULL, NULL, &r);
-	expect_err(&r, in_path, tracer, 1, "function_graph",
-		   "tracer 'function_graph'");
-	result_free(&r);
-	run(lost, NULL, NULL, &r);
-	expect_err(&r, in_path, lost, 1, "9/10",
-		   "lost events (9 in the buffer");
-	result_free(&r);
-	run(nodev, NULL, NULL, &r);
-	expect_err(&r, in_path, nodev, 5, NULL,
-		   "iommu:map before any attach_device_to_domain");
-	result_free(&r);
-	run(nodev, NULL, &o, &r);
-	expect_err(&r, in_path, nodev, 5, NULL,
-		   "before the attach of the DMA device 0000:00:02.0");
-	result_free(&r);
+	expect_bad_imports(bad, ARRAY_LEN(bad));
 }
 
 /* ---- errors of the pairing ---- */
@@ -570,48 +508,33 @@ static void test_bad_pairing(void **state)
 	static const char nosync[] = SETUP MAP1 LN(
 	    "1", "5.1", UNMAP("00001000", "00002000", "4096", "4096"))
 	    LN("0", "5.1", SYNC);
-	struct result r;
+	static const struct bad_import bad[] = {
+	    {"range", one, q_range, NULL, false, 14, NULL,
+	     "the unmap of line 13 is [0x1000, 0x2000) but the "
+	     "TLBI_NH_VA batch at"},
+	    {"kind", one, q_kind, NULL, false, 14, NULL,
+	     "invalidation point 3 is a TLBI_NH_VA batch + CMD_SYNC here "
+	     "but a TLBI_NH_ASID in"},
+	    {"short log", one, q_short, NULL, false, 14, NULL,
+	     "but the end of the log in"},
+	    {"long log", one, q_long, NULL, true, 10, NULL,
+	     "invalidation point 4 (a TLBI_NH_ASID) has no counterpart"},
+	    {"unmapped", one, q_unmapped, NULL, true, 8, NULL,
+	     "iova=0x8000 is not mapped in"},
+	    {"pa", one, q_pa, NULL, true, 8, "0x6000",
+	     "translated=0x6000, but"},
+	    {"sid", one, q_sid, NULL, true, 8, "0x8 ",
+	     "a translation of sid=0x8, but the maps of"},
+	    {"perm", one, q_perm, NULL, true, 8, "0x0", "perm=0x0: expected"},
+	    {"ASID in a batch", one, q_asid_in_batch, NULL, true, 8,
+	     "SMMU_CMD_TLBI_NH_ASID",
+	     "TLBI_NH_ASID inside the TLBI_NH_VA batch of line 7"},
+	    {"no sync", nosync, q_long, NULL, false, 14, NULL,
+	     "not right after the iommu:unmap of its CPU"},
+	};
 
 	(void)state;
-	run(one, q_range, NULL, &r);
-	expect_err(&r, in_path, one, 14, NULL,
-		   "the unmap of line 13 is [0x1000, 0x2000) but the "
-		   "TLBI_NH_VA batch at");
-	result_free(&r);
-	run(one, q_kind, NULL, &r);
-	expect_err(&r, in_path, one, 14, NULL,
-		   "invalidation point 3 is a TLBI_NH_VA batch + CMD_SYNC here "
-		   "but a TLBI_NH_ASID in");
-	result_free(&r);
-	run(one, q_short, NULL, &r);
-	expect_err(&r, in_path, one, 14, NULL, "but the end of the log in");
-	result_free(&r);
-	run(one, q_long, NULL, &r);
-	expect_err(&r, q_path, q_long, 10, NULL,
-		   "invalidation point 4 (a TLBI_NH_ASID) has no counterpart");
-	result_free(&r);
-	run(one, q_unmapped, NULL, &r);
-	expect_err(&r, q_path, q_unmapped, 8, NULL,
-		   "iova=0x8000 is not mapped in");
-	result_free(&r);
-	run(one, q_pa, NULL, &r);
-	expect_err(&r, q_path, q_pa, 8, "0x6000", "translated=0x6000, but");
-	result_free(&r);
-	run(one, q_sid, NULL, &r);
-	expect_err(&r, q_path, q_sid, 8, "0x8 ",
-		   "a translation of sid=0x8, but the maps of");
-	result_free(&r);
-	run(one, q_perm, NULL, &r);
-	expect_err(&r, q_path, q_perm, 8, "0x0", "perm=0x0: expected");
-	result_free(&r);
-	run(one, q_asid_in_batch, NULL, &r);
-	expect_err(&r, q_path, q_asid_in_batch, 8, "SMMU_CMD_TLBI_NH_ASID",
-		   "TLBI_NH_ASID inside the TLBI_NH_VA batch of line 7");
-	result_free(&r);
-	run(nosync, q_long, NULL, &r);
-	expect_err(&r, in_path, nosync, 14, NULL,
-		   "not right after the iommu:unmap of its CPU");
-	result_free(&r);
+	expect_bad_imports(bad, ARRAY_LEN(bad));
 }
 
 int main(void)

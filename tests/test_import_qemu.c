@@ -16,8 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <lzma.h>
-
 #include <smmusim/error.h>
 #include <smmusim/event.h>
 #include <smmusim/import.h>
@@ -59,6 +57,15 @@
 	"smmu_ptw_level level=0 iova=0xffffb000 subpage_sz=0x8000000000 "      \
 	"baseaddr=0x48039000 offset=0 => pte=0x48042003\n"
 
+/* One translation of stream `sid` in ASID `asid` at `iova` (in `page`),
+ * after the config cache line `cfg` (CFG_HIT or CFG_MISS): an IOTLB hit,
+ * or a miss that reads the leaf `pte` of the page at `pa`. */
+#define T_HIT(cfg, sid, asid, page, iova, out, perm)                           \
+	cfg(sid) LK_HIT(asid, page) XLATE(sid, iova, out, perm)
+#define T_LEAF(cfg, sid, asid, page, pte, pa, iova, out, perm)                 \
+	cfg(sid) LK_MISS(asid, page) PTE("3", page, pte, pa)                   \
+	    XLATE(sid, iova, out, perm)
+
 /* A translation that misses and walks (4K page, rw). */
 #define MISS_RW(sid, asid, page, iova, pa, out)                                \
 	CFG_HIT(sid)                                                           \
@@ -69,97 +76,6 @@
 /* ---- helpers ---- */
 
 static char log_path[256], xz_path[256], out_path[256];
-
-static void tmp_path(char *buf, size_t n, const char *name)
-{
-	snprintf(buf, n, "/tmp/smmusim-test-import-%ld-%s", (long)getpid(),
-		 name);
-}
-
-static void write_bytes(const char *path, const void *data, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, n, f), n);
-	assert_int_equal(fclose(f), 0);
-}
-
-static void write_text(const char *path, const char *text)
-{
-	write_bytes(path, text, strlen(text));
-}
-
-/* xz-compress `text` with liblzma; *n gets the size (caller frees). */
-static uint8_t *xz_encode(const char *text, size_t *n)
-{
-	lzma_stream s = LZMA_STREAM_INIT;
-	size_t len = strlen(text), cap = len + len / 2 + 4096;
-	uint8_t *buf = malloc(cap);
-	lzma_ret r;
-
-	assert_non_null(buf);
-	assert_int_equal(lzma_easy_encoder(&s, 6, LZMA_CHECK_CRC64), LZMA_OK);
-	s.next_in = (const uint8_t *)text;
-	s.avail_in = len;
-	s.next_out = buf;
-	s.avail_out = cap;
-	do
-		r = lzma_code(&s, LZMA_FINISH);
-	while (r == LZMA_OK);
-	assert_int_equal(r, LZMA_STREAM_END);
-	*n = cap - s.avail_out;
-	lzma_end(&s);
-	return buf;
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-/* The event lines of a trace: no header, no comments, no trailing
- * comments or spaces. */
-static char *events_of(const char *trace)
-{
-	char *out = malloc(strlen(trace) + 1);
-	char *o = out;
-	const char *p = trace;
-
-	assert_non_null(out);
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		const char *hash = memchr(p, '#', n);
-
-		if (hash)
-			n = (size_t)(hash - p);
-		while (n && p[n - 1] == ' ')
-			n--;
-		if (n && strncmp(p, "smmusim-trace", 13) != 0) {
-			memcpy(o, p, n);
-			o += n;
-			*o++ = '\n';
-		}
-		p += nl ? (size_t)(nl - p) + 1 : strlen(p);
-	}
-	*o = '\0';
-	return out;
-}
 
 /* Read a trace to the end with the trace reader; returns the events. */
 static long read_all(const char *path)
@@ -199,8 +115,8 @@ static void import_file(const char *path, struct result *r)
 	memset(r, 0, sizeof(*r));
 	r->rc = smmusim_import_qemu(path, out_path, NULL, &r->st, r->msg,
 				    sizeof(r->msg));
-	r->trace = slurp(out_path);
-	r->events = events_of(r->trace);
+	r->trace = slurp(out_path, NULL);
+	r->events = trace_events(r->trace, true);
 }
 
 /* Import `text` from a plain file; on success the trace must also pass
@@ -231,9 +147,9 @@ static void expect_error(const char *text, int code, const char *rest)
 static int setup(void **state)
 {
 	(void)state;
-	tmp_path(log_path, sizeof(log_path), "log");
-	tmp_path(xz_path, sizeof(xz_path), "log.xz");
-	tmp_path(out_path, sizeof(out_path), "out.trace");
+	tmp_path(log_path, sizeof(log_path), "import", "log");
+	tmp_path(xz_path, sizeof(xz_path), "import", "log.xz");
+	tmp_path(out_path, sizeof(out_path), "import", "out.trace");
 	return 0;
 }
 
@@ -259,31 +175,23 @@ static const char translations_log[] = "smmu_add_mr " MR "\n"
     INSERT("2", "0xffffb000")
     XLATE("0x10", "0xffffb002", "0x48023002", "0x3")
     /* a hit, read: no map */
-    CFG_HIT("0x10") LK_HIT("2", "0xffffb000")
-    XLATE("0x10", "0xffffb010", "0x48023010", "0x1")
+    T_HIT(CFG_HIT, "0x10", "2", "0xffffb000", "0xffffb010", "0x48023010", "0x1")
     /* AP[2] set: read-only page, read (perm=0x1) */
-    CFG_HIT("0x10") LK_MISS("2", "0xffff6000")
-    PTE("3", "0xffff6000", "0x48008fc7", "0x48008000")
-    XLATE("0x10", "0xffff6380", "0x48008380", "0x1")
+    T_LEAF(CFG_HIT, "0x10", "2", "0xffff6000", "0x48008fc7", "0x48008000",
+           "0xffff6380", "0x48008380", "0x1")
     /* the same page again: nothing new to map */
-    CFG_HIT("0x10") LK_MISS("2", "0xffffb000")
-    PTE("3", "0xffffb000", "0x48023f47", "0x48023000")
-    XLATE("0x10", "0xffffb002", "0x48023002", "0x3")
+    T_LEAF(CFG_HIT, "0x10", "2", "0xffffb000", "0x48023f47", "0x48023000",
+           "0xffffb002", "0x48023002", "0x3")
     /* the same IOVA remapped to another page */
-    CFG_HIT("0x10") LK_MISS("2", "0xffffb000")
-    PTE("3", "0xffffb000", "0x48099f47", "0x48099000")
-    XLATE("0x10", "0xffffb002", "0x48099002", "0x3")
+    T_LEAF(CFG_HIT, "0x10", "2", "0xffffb000", "0x48099f47", "0x48099000",
+           "0xffffb002", "0x48099002", "0x3")
     /* another stream, another ASID; then a stream sharing ASID 2 */
-    CFG_MISS("0x8") LK_MISS("3", "0x1000")
-    PTE("3", "0x1000", "0x5f47", "0x5000")
-    XLATE("0x8", "0x1000", "0x5000", "0x3")
-    CFG_MISS("0x18") LK_HIT("2", "0xffffb000")
-    XLATE("0x18", "0xffffb002", "0x48099002", "0x1")
+    T_LEAF(CFG_MISS, "0x8", "3", "0x1000", "0x5f47", "0x5000",
+           "0x1000", "0x5000", "0x3")
+    T_HIT(CFG_MISS, "0x18", "2", "0xffffb000", "0xffffb002", "0x48099002", "0x1")
     /* stream 0x8 changes ASID, then goes back to the first one */
-    CFG_HIT("0x8") LK_HIT("2", "0xffffb000")
-    XLATE("0x8", "0xffffb002", "0x48099002", "0x1")
-    CFG_HIT("0x8") LK_HIT("3", "0x1000")
-    XLATE("0x8", "0x1000", "0x5000", "0x1");
+    T_HIT(CFG_HIT, "0x8", "2", "0xffffb000", "0xffffb002", "0x48099002", "0x1")
+    T_HIT(CFG_HIT, "0x8", "3", "0x1000", "0x1000", "0x5000", "0x1");
 /* clang-format on */
 
 static void test_translations(void **state)
@@ -357,57 +265,43 @@ static void test_map_before_stream_known(void **state)
 	result_free(&r);
 }
 
-static const char
-    commands_log
-	[] =
-	    "smmuv3_cmdq_consume prod=2 cons=0 prod.wrap=0 cons.wrap=0\n" OPC(
-		"CFGI_STE_RANGE") "smmuv3_cmdq_cfgi_ste_range start=0x0 - "
-				  "end=0xffffffff\n" OPC("CFGI_STE_RANGE") "smm"
-									   "uv3"
-									   "_cm"
-									   "dq_"
-									   "cfg"
-									   "i_"
-									   "ste"
-									   "_ra"
-									   "nge"
-									   " st"
-									   "art"
-									   "=0x"
-									   "10 "
-									   "- "
-									   "end"
-									   "=0x"
-									   "1f"
-									   "\n" OPC(
-									       "CFGI_STE") "smmuv3_cmdq_cfgi_ste streamid= 0x10\n"
-											   "smmuv3_config_cache_inv Config cache INV for sid=0x10\n" OPC("CFGI_CD") "smmuv3_cmdq_cfgi_cd sid=0x10\n" OPC("CFGI_CD_ALL") "smmuv3_cmdq_cfgi_cd sid=0x11\n" OPC("TLBI_NH_ASID") "smmuv3_cmdq_tlbi_nh_asid asid=2\n"
-																																	     "smmu_iotlb_inv_asid IOTLB invalidate asid=2\n" OPC("TLBI_NH_VA") "smmuv3_s1_range_inval vmid=0 asid=2 addr=0xffff6000 "
-																																									       "tg=1 num_pages=0x1 ttl=3 leaf=1\n" OPC(
-																																										   "TLBI_NH_VA") "smmuv3_s1_range_inval vmid=0 asid=2 addr=0x10000 "
-																																												 "tg=1 num_pages=0x10 ttl=0 leaf=0\n"
-																																												 "smmuv3_s1_range_inval vmid=0 asid=2 addr=0x20000 "
-																																												 "tg=1 num_pages=0x20 ttl=0 leaf=0\n"
-																																												 "smmuv3_s1_range_inval vmid=0 asid=2 addr=0x40000 "
-																																												 "tg=1 num_pages=0x6 ttl=0 leaf=0\n" OPC("TLBI_NH_VA") "smmuv3_s1_range_inval vmid=0 asid=7 "
-																																																		       "addr=0x7000 tg=0 num_pages=0x1 ttl=0 "
-																																																		       "leaf=1\n" OPC(
-																																																			   "TLBI_NH_VAA") "smmuv3_s1_range_inval vmid=0 asid=-1 "
-																																																					  "addr=0x5000 tg=1 num_pages=0x2 ttl=3 "
-																																																					  "leaf=1\n" OPC(
-																																																					      "TLBI_NH_ALL") "smmuv3_cmdq_tlbi_nh \n"
-																																																							     "smmu_iotlb_inv_all IOTLB invalidate "
-																																																							     "all\n" OPC(
-																																																								 "TLBI_NSNH_ALL") "smmuv3_cmdq_tlbi_nh \n" OPC("SYNC")
-																																																								 OPC("PREFETCH_CONFIG")
-																																																								     OPC("PREFETCH_ADDR")
-																																																									 OPC("TLBI_EL2_ALL") "smmuv3_unhandled_cmd Unhandled command type=32\n"
+/* clang-format off */
+static const char commands_log[] =
+    "smmuv3_cmdq_consume prod=2 cons=0 prod.wrap=0 cons.wrap=0\n"
+    OPC("CFGI_STE_RANGE")
+    "smmuv3_cmdq_cfgi_ste_range start=0x0 - end=0xffffffff\n"
+    OPC("CFGI_STE_RANGE")
+    "smmuv3_cmdq_cfgi_ste_range start=0x10 - end=0x1f\n"
+    OPC("CFGI_STE") "smmuv3_cmdq_cfgi_ste streamid= 0x10\n"
+    "smmuv3_config_cache_inv Config cache INV for sid=0x10\n"
+    OPC("CFGI_CD") "smmuv3_cmdq_cfgi_cd sid=0x10\n"
+    OPC("CFGI_CD_ALL") "smmuv3_cmdq_cfgi_cd sid=0x11\n"
+    OPC("TLBI_NH_ASID") "smmuv3_cmdq_tlbi_nh_asid asid=2\n"
+    "smmu_iotlb_inv_asid IOTLB invalidate asid=2\n"
+    OPC("TLBI_NH_VA")
+    "smmuv3_s1_range_inval vmid=0 asid=2 addr=0xffff6000 tg=1 num_pages=0x1 ttl=3 leaf=1\n"
+    OPC("TLBI_NH_VA")
+    "smmuv3_s1_range_inval vmid=0 asid=2 addr=0x10000 tg=1 num_pages=0x10 ttl=0 leaf=0\n"
+    "smmuv3_s1_range_inval vmid=0 asid=2 addr=0x20000 tg=1 num_pages=0x20 ttl=0 leaf=0\n"
+    "smmuv3_s1_range_inval vmid=0 asid=2 addr=0x40000 tg=1 num_pages=0x6 ttl=0 leaf=0\n"
+    OPC("TLBI_NH_VA")
+    "smmuv3_s1_range_inval vmid=0 asid=7 addr=0x7000 tg=0 num_pages=0x1 ttl=0 leaf=1\n"
+    OPC("TLBI_NH_VAA")
+    "smmuv3_s1_range_inval vmid=0 asid=-1 addr=0x5000 tg=1 num_pages=0x2 ttl=3 leaf=1\n"
+    OPC("TLBI_NH_ALL") "smmuv3_cmdq_tlbi_nh \n"
+    "smmu_iotlb_inv_all IOTLB invalidate all\n"
+    OPC("TLBI_NSNH_ALL") "smmuv3_cmdq_tlbi_nh \n"
+    OPC("SYNC")
+    OPC("PREFETCH_CONFIG")
+    OPC("PREFETCH_ADDR")
+    OPC("TLBI_EL2_ALL") "smmuv3_unhandled_cmd Unhandled command type=32\n"
     /* no detail: a StreamID without a device, QEMU did nothing */
     OPC("CFGI_STE") OPC("SYNC")
     /* an illegal opcode stops the queue */
     "smmuv3_cmdq_opcode <--- UNKNOWN\n"
     "smmuv3_cmdq_consume_error Error on UNKNOWN command execution: 1\n"
     "smmuv3_cmdq_consume_out prod:2, cons:2, prod_wrap:0, cons_wrap:0 \n";
+/* clang-format on */
 
 static void test_commands(void **state)
 {
@@ -495,7 +389,7 @@ static void test_xz(void **state)
 	assert_string_equal(plain.events, xz.events);
 	assert_memory_equal(&plain.st, &xz.st, sizeof(plain.st));
 
-	tmp_path(nosuffix, sizeof(nosuffix), "compressed-log");
+	tmp_path(nosuffix, sizeof(nosuffix), "import", "compressed-log");
 	write_bytes(nosuffix, data, n);
 	import_file(nosuffix, &magic);
 	if (magic.rc)
@@ -907,7 +801,7 @@ static void test_path_in_header(void **state)
 	struct result r;
 
 	(void)state;
-	tmp_path(path, sizeof(path), "a\nmm_create mm=1\n#");
+	tmp_path(path, sizeof(path), "import", "a\nmm_create mm=1\n#");
 	write_text(path, OPC("SYNC"));
 	import_file(path, &r);
 	unlink(path);
@@ -1024,7 +918,7 @@ static void import_real(const char *name, uint64_t translations, uint64_t hits,
 	/* every translation, command and mapping, one domain + attach */
 	assert_int_equal(
 	    events, (long)(st.translations + st.commands + st.mappings + 2));
-	trace = slurp(out_path);
+	trace = slurp(out_path, NULL);
 	snprintf(want, sizeof(want),
 		 "# qemu: translations=%" PRIu64 " iotlb_hits=%" PRIu64
 		 " iotlb_misses=%" PRIu64 "\n",

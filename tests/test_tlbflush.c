@@ -136,6 +136,27 @@ static void test_split_beyond_max(void **state)
 	assert_int_equal(l.op[0].num, 31);
 }
 
+/* Op i of a split: a single op, or a range op of `scale` and `num`, at
+ * `va` (ANY_VA: not checked). */
+#define ANY_VA UINT64_MAX
+
+static void expect_single(const struct split_log *l, unsigned i, uint64_t va)
+{
+	assert_false(l->op[i].range);
+	if (va != ANY_VA)
+		assert_int_equal(l->op[i].va, va);
+}
+
+static void expect_range(const struct split_log *l, unsigned i, uint64_t va,
+			 unsigned scale, unsigned num)
+{
+	assert_true(l->op[i].range);
+	if (va != ANY_VA)
+		assert_int_equal(l->op[i].va, va);
+	assert_int_equal(l->op[i].scale, scale);
+	assert_int_equal(l->op[i].num, num);
+}
+
 static void test_split_known_cases(void **state)
 {
 	(void)state;
@@ -146,33 +167,22 @@ static void test_split_known_cases(void **state)
 	 * single for the last page. */
 	l = split(s, 513, true, true);
 	assert_int_equal(l.ops, 2);
-	assert_true(l.op[0].range);
-	assert_int_equal(l.op[0].va, s);
-	assert_int_equal(l.op[0].scale, 1);
-	assert_int_equal(l.op[0].num, 7);
-	assert_false(l.op[1].range);
-	assert_int_equal(l.op[1].va, s + 512 * PAGE);
+	expect_range(&l, 0, s, 1, 7);
+	expect_single(&l, 1, s + 512 * PAGE);
 
 	/* Descending 511: 448 (scale 1, num 6) + 62 (scale 0, num 30) + 1. */
 	l = split(s, 511, true, true);
 	assert_int_equal(l.ops, 3);
 	assert_int_equal(l.ranges, 2);
 	assert_int_equal(l.singles, 1);
-	assert_true(l.op[0].range);
-	assert_int_equal(l.op[0].scale, 1);
-	assert_int_equal(l.op[0].num, 6);
-	assert_true(l.op[1].range);
-	assert_int_equal(l.op[1].va, s + 448 * PAGE);
-	assert_int_equal(l.op[1].scale, 0);
-	assert_int_equal(l.op[1].num, 30);
-	assert_false(l.op[2].range);
-	assert_int_equal(l.op[2].va, s + 510 * PAGE);
+	expect_range(&l, 0, ANY_VA, 1, 6);
+	expect_range(&l, 1, s + 448 * PAGE, 0, 30);
+	expect_single(&l, 2, s + 510 * PAGE);
 
 	/* Descending 1: one single. */
 	l = split(s, 1, true, true);
 	assert_int_equal(l.ops, 1);
-	assert_false(l.op[0].range);
-	assert_int_equal(l.op[0].va, s);
+	expect_single(&l, 0, s);
 
 	/* Ascending 511 (6.6): the odd page first, then scale rising:
 	 * 62 (scale 0, num 30), 448 (scale 1, num 6). */
@@ -180,35 +190,23 @@ static void test_split_known_cases(void **state)
 	assert_int_equal(l.ops, 3);
 	assert_int_equal(l.singles, 1);
 	assert_int_equal(l.ranges, 2);
-	assert_false(l.op[0].range);
-	assert_int_equal(l.op[0].va, s);
-	assert_true(l.op[1].range);
-	assert_int_equal(l.op[1].va, s + PAGE);
-	assert_int_equal(l.op[1].scale, 0);
-	assert_int_equal(l.op[1].num, 30);
-	assert_true(l.op[2].range);
-	assert_int_equal(l.op[2].va, s + 63 * PAGE);
-	assert_int_equal(l.op[2].scale, 1);
-	assert_int_equal(l.op[2].num, 6);
+	expect_single(&l, 0, s);
+	expect_range(&l, 1, s + PAGE, 0, 30);
+	expect_range(&l, 2, s + 63 * PAGE, 1, 6);
 
 	/* Ascending 513: single, then 512 as scale 1, num 7. */
 	l = split(s, 513, true, false);
 	assert_int_equal(l.ops, 2);
-	assert_false(l.op[0].range);
-	assert_true(l.op[1].range);
-	assert_int_equal(l.op[1].va, s + PAGE);
-	assert_int_equal(l.op[1].scale, 1);
-	assert_int_equal(l.op[1].num, 7);
+	expect_single(&l, 0, ANY_VA);
+	expect_range(&l, 1, s + PAGE, 1, 7);
 
 	/* Ascending 1 and even counts. */
 	l = split(s, 1, true, false);
 	assert_int_equal(l.ops, 1);
-	assert_false(l.op[0].range);
+	expect_single(&l, 0, ANY_VA);
 	l = split(s, 2, true, false);
 	assert_int_equal(l.ops, 1);
-	assert_true(l.op[0].range);
-	assert_int_equal(l.op[0].scale, 0);
-	assert_int_equal(l.op[0].num, 0);
+	expect_range(&l, 0, ANY_VA, 0, 0);
 	/* The largest one op covers: descending uses scale 3, num 31 for
 	 * 2^21 - 2^16 ... and 2^21 - 1 pages take five ops. */
 	l = split(s, (1u << 21) - 1, true, true);

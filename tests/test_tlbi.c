@@ -19,7 +19,6 @@
 
 #include "arch/tlbi.h"
 
-
 static const uint16_t asids[] = {0,	1,	2,	0x7f,	0x80,	0xff,
 				 0x100, 0x1234, 0x7fff, 0x8000, 0xfffe, 0xffff};
 
@@ -198,21 +197,40 @@ static void test_tlbi_check(void **state)
 
 /* ---- VA operands ---- */
 
+/* sm_tlbi_operand_va(asid, va, ttl), its fields checked where Linux's
+ * __TLBI_VADDR puts them. */
+static uint64_t va_operand(uint16_t asid, uint64_t va, unsigned ttl)
+{
+	uint64_t op = sm_tlbi_operand_va(asid, va, ttl);
+
+	assert_int_equal(op & TLBI_VADDR_MASK, va >> 12);
+	assert_int_equal((op & TLBI_TTL_MASK) >> TLBI_TTL_SHIFT, ttl);
+	assert_int_equal(op >> TLBI_ASID_SHIFT, asid);
+	return op;
+}
+
+/* The VA operand `op` of asid, va and ttl decoded for TLBI `o` (IS or
+ * not) into *t, poisoned first: the same op, ASID, VA and TTL, VMID 0. */
+static void decode_va(enum sm_tlbi_op o, int is, uint64_t op, uint16_t asid,
+		      uint64_t va, unsigned ttl, struct sm_tlbi *t)
+{
+	memset(t, 0xa5, sizeof(*t));
+	sm_tlbi_decode(o, is, op, t);
+	assert_int_equal(t->op, o);
+	assert_int_equal(t->is, is);
+	assert_int_equal(t->asid, asid);
+	assert_int_equal(t->va, va);
+	assert_int_equal(t->ttl, ttl);
+	assert_int_equal(t->vmid, 0);
+}
+
 static void test_va_roundtrip(void **state)
 {
 	(void)state;
 	for (size_t a = 0; a < ARRAY_LEN(asids); a++)
 		for (size_t v = 0; v < ARRAY_LEN(vas); v++)
 			for (unsigned ttl = 0; ttl < 16; ttl++) {
-				uint64_t op =
-				    sm_tlbi_operand_va(asids[a], vas[v], ttl);
-				assert_int_equal(op & TLBI_VADDR_MASK,
-						 vas[v] >> 12);
-				assert_int_equal((op & TLBI_TTL_MASK) >>
-						     TLBI_TTL_SHIFT,
-						 ttl);
-				assert_int_equal(op >> TLBI_ASID_SHIFT,
-						 asids[a]);
+				uint64_t op = va_operand(asids[a], vas[v], ttl);
 				unsigned tg = ttl >> 2, lv = ttl & 3;
 				unsigned want_level =
 				    tg == SM_TLBI_TG_4K && lv >= 1 ? lv : 0;
@@ -220,18 +238,10 @@ static void test_va_roundtrip(void **state)
 				for (size_t o = 0; o < ARRAY_LEN(va_ops); o++)
 					for (int is = 0; is < 2; is++) {
 						struct sm_tlbi t;
-						memset(&t, 0xa5, sizeof(t));
-						sm_tlbi_decode(va_ops[o], is,
-							       op, &t);
-						assert_int_equal(t.op,
-								 va_ops[o]);
-						assert_int_equal(t.is, is);
-						assert_int_equal(t.asid,
-								 asids[a]);
-						assert_int_equal(t.va, vas[v]);
-						assert_int_equal(t.ttl, ttl);
+						decode_va(va_ops[o], is, op,
+							  asids[a], vas[v], ttl,
+							  &t);
 						assert_int_equal(t.pages, 1);
-						assert_int_equal(t.vmid, 0);
 						assert_int_equal(t.level,
 								 want_level);
 						assert_int_equal(t.no_effect,
@@ -274,29 +284,14 @@ static void test_operand_roundtrip(void **state)
 	for (size_t a = 0; a < ARRAY_LEN(asids); a++)
 		for (size_t v = 0; v < ARRAY_LEN(vas); v++)
 			for (unsigned ttl = 0; ttl < 16; ttl++) {
-				uint64_t op =
-				    sm_tlbi_operand_va(asids[a], vas[v], ttl);
 				/* Field layout (Linux __TLBI_VADDR). */
-				assert_int_equal(op & TLBI_VADDR_MASK,
-						 vas[v] >> 12);
-				assert_int_equal((op & TLBI_TTL_MASK) >>
-						     TLBI_TTL_SHIFT,
-						 ttl);
-				assert_int_equal(op >> TLBI_ASID_SHIFT,
-						 asids[a]);
+				uint64_t op = va_operand(asids[a], vas[v], ttl);
 				for (int o = 0; o < 2; o++)
 					for (int is = 0; is < 2; is++) {
 						struct sm_tlbi t;
-						memset(&t, 0xa5, sizeof(t));
-						sm_tlbi_decode(ops[o], is, op,
-							       &t);
-						assert_int_equal(t.op, ops[o]);
-						assert_int_equal(t.is, is);
-						assert_int_equal(t.asid,
-								 asids[a]);
-						assert_int_equal(t.va, vas[v]);
-						assert_int_equal(t.ttl, ttl);
-						assert_int_equal(t.vmid, 0);
+						decode_va(ops[o], is, op,
+							  asids[a], vas[v], ttl,
+							  &t);
 					}
 			}
 }

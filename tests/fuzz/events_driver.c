@@ -209,7 +209,6 @@ void fz_run_events(const uint8_t *data, size_t size,
 	struct fz_in in = {data, size};
 	smmusim_config_t *cfg = events_config(&in, a);
 	smmusim_t *sim = NULL;
-	char err[256] = "";
 	uint32_t line = 1;
 	int print = getenv("FZ_PRINT") != NULL;
 	uint64_t now = 0;
@@ -222,12 +221,9 @@ void fz_run_events(const uint8_t *data, size_t size,
 		smmusim_config_free(cfg);
 		return;
 	}
-	rc = smmusim_new_ex(&sim, cfg, a, err, sizeof(err));
-	smmusim_config_free(cfg);
-	fz_expect(rc, err, "smmusim_new_ex");
-	if (rc < 0)
+	sim = fz_sim_new(cfg, a);
+	if (!sim)
 		return;
-	fz_alloc_arm(a);
 	while (in.n) {
 		struct smmusim_event ev;
 

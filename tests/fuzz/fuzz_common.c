@@ -202,6 +202,20 @@ void fz_alloc_arm(const struct smmusim_allocator *a)
 		((struct fz_alloc *)a->ctx)->armed = 1;
 }
 
+smmusim_t *fz_sim_new(smmusim_config_t *cfg, const struct smmusim_allocator *a)
+{
+	smmusim_t *sim = NULL;
+	char err[256] = "";
+	int rc = smmusim_new_ex(&sim, cfg, a, err, sizeof(err));
+
+	smmusim_config_free(cfg);
+	fz_expect(rc, err, "smmusim_new_ex");
+	if (rc < 0)
+		return NULL;
+	fz_alloc_arm(a);
+	return sim;
+}
+
 void fz_alloc_init(struct fz_alloc *fa, uint64_t fail_at, int sticky, int armed)
 {
 	memset(fa, 0, sizeof(*fa));

@@ -65,6 +65,9 @@ void fz_alloc_init(struct fz_alloc *fa, uint64_t fail_at, int sticky,
  * with armed = 0 starts counting there, so that N reaches the allocations
  * of the events rather than only those of smmusim_new_ex(). */
 void fz_alloc_arm(const struct smmusim_allocator *a);
+/* The simulator of cfg (freed here) on allocator a, which is then armed;
+ * NULL when smmusim_new_ex() refused (its error checked by fz_expect). */
+smmusim_t *fz_sim_new(smmusim_config_t *cfg, const struct smmusim_allocator *a);
 /* Abort if blocks allocated through fa are still live (a leak). */
 void fz_alloc_check_empty(const struct fz_alloc *fa, const char *what);
 

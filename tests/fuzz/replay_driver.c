@@ -17,8 +17,8 @@ void fz_run_trace(const uint8_t *data, size_t size,
 		  const struct smmusim_allocator *a)
 {
 	smmusim_config_t *cfg;
-	smmusim_t *sim = NULL;
-	char path[64], err[256] = "";
+	smmusim_t *sim;
+	char path[64];
 	int fd, rc;
 
 	if (!size)
@@ -26,12 +26,9 @@ void fz_run_trace(const uint8_t *data, size_t size,
 	cfg = fz_config(data[0], a);
 	if (!cfg)
 		return;
-	rc = smmusim_new_ex(&sim, cfg, a, err, sizeof(err));
-	smmusim_config_free(cfg);
-	fz_expect(rc, err, "smmusim_new_ex");
-	if (rc < 0)
+	sim = fz_sim_new(cfg, a);
+	if (!sim)
 		return;
-	fz_alloc_arm(a);
 	fd = fz_memfile(data + 1, size - 1, path);
 	if (fd < 0) {
 		smmusim_free(sim);
