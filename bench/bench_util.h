@@ -155,10 +155,10 @@ static inline void bench_proc_end(struct smmusim_event evs[2], uint32_t mm,
 	    .type = SMMUSIM_EV_MM_EXIT, .mm = mm, .cpu = cpu};
 }
 
-/* The configuration of a run: the policy preset, the -o assignments in
- * order, then check.enable=off with no_check.  Returns 0, or the exit
- * status with its message printed: 1 (the library failed), 2 (a bad key
- * or value). */
+/* The configuration of a run: the policy preset, dev.fault_mode=stall, the -o
+ * assignments in order, then check.enable=off with no_check.  Returns 0, or the
+ * exit status with its message printed: 1 (the library failed), 2 (a bad key or
+ * value). */
 static inline int bench_config(const char *prog, const char *policy,
 			       const char *const *assign, int nassign,
 			       bool no_check, smmusim_config_t **out)
@@ -170,6 +170,10 @@ static inline int bench_config(const char *prog, const char *policy,
 		return 1;
 	}
 	rc = smmusim_config_apply_preset(cfg, "policy", policy);
+	/* The bound devices recover their faults as Linux's SVA does: by stall
+	 * (mainline arm-smmu-v3 denies page requests; -o may say otherwise). */
+	if (rc == 0)
+		rc = smmusim_config_set(cfg, "dev.fault_mode", "stall");
 	for (int i = 0; rc == 0 && i < nassign; i++)
 		rc = smmusim_config_set_assignment(cfg, assign[i]);
 	if (rc == 0 && no_check)

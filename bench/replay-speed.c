@@ -9,8 +9,9 @@
  * fixed-seed xorshift generator:
  *
  *   43%  dev_access  a device reads or writes a page of its buffer
- *        (first touches fault through PRI; writes to a read-only range
- *        are refused)
+ *        (first touches fault and are recovered by stall, as Linux's
+ *        SVA does: dev.fault_mode=stall; writes to a read-only range are
+ *        refused)
  *   43%  cpu_access  a CPU writes (3/4) or reads a page of a buffer
  *        (first touches fault the page in)
  *    8%  mprotect    a 64 KiB sub-range (1 time in 8 the whole buffer)
