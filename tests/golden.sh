@@ -61,7 +61,7 @@ replay_json() { # TRACE ARGS...
 	return $rc
 }
 
-POL="--policy linux-6.5 --policy linux-6.6 --policy linux-6.15"
+POL="--policy linux-6.1 --policy linux-6.5 --policy linux-6.6 --policy linux-6.12 --policy linux-6.15"
 for t in traces/scenarios/*.trace traces/samples/*.trace; do
 	b=$(basename "$t" .trace)
 	# shellcheck disable=SC2086
