@@ -287,7 +287,8 @@ const struct sm_preset sm_policy_presets[] = {
 	"invalidate_range_end and again from tlb_flush_mmu_tlbonly (a munmap "
 	"invalidates the SMMU twice); the permission-upgrade flush misses "
 	"it; the SVA notifier's 512-page ASID fallback without RIL, but "
-	"(0, -1UL) with RIL never ends; SVA shares the CPU ASID",
+	"(0, -1UL) with RIL never ends; SVA shares the CPU ASID; reclaim "
+	"flushes page by page (no arm64 batched reclaim before 6.6)",
 	linux_6_1, linux_6_1_why),
     SM_PRESET_CITED(
 	"linux-6.5",
