@@ -169,10 +169,11 @@ static int import_ftrace(const struct import_args *ia)
 	if (ia->clock_hz &&
 	    (!parse_num(ia->clock_hz, SMMUSIM_IMPORT_CLOCK_HZ_MAX,
 			&o.clock_hz) ||
-	     o.clock_hz == 0))
+	     o.clock_hz < SMMUSIM_IMPORT_CLOCK_HZ_MIN))
 		return fail("import ftrace: --clock-hz '%s' is out of range "
-			    "(1..%llu cycles per second)",
-			    ia->clock_hz, SMMUSIM_IMPORT_CLOCK_HZ_MAX);
+			    "(%llu..%llu cycles per second, as sim.clock_hz)",
+			    ia->clock_hz, SMMUSIM_IMPORT_CLOCK_HZ_MIN,
+			    SMMUSIM_IMPORT_CLOCK_HZ_MAX);
 	o.sids = ia->sids;
 	o.n_sids = ia->n_sids;
 	o.dma_device = ia->dma_device;

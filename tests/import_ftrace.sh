@@ -91,7 +91,7 @@ refused "a cut ftrace file: exit 2 at its last line" \
 	"$S" import ftrace "$tmp/cut.ftrace" -o "$tmp/x.trace"
 
 # Options.
-for args in "--clock-hz 0" "--clock-hz 1000000000001" "--clock-hz x" \
+for args in "--clock-hz 0" "--clock-hz 999" "--clock-hz 1000000000001" "--clock-hz x" \
 	"--sid 0000:00:02.0" "--sid =5" "--sid a=0x100000000"; do
 	# shellcheck disable=SC2086
 	refused "bad option '$args': exit 2" "import ftrace: --" \

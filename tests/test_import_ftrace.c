@@ -208,17 +208,17 @@ static void test_time_rounding(void **state)
 {
 	/* clang-format off */
 	static const char in[] = HDR
-	    LN("0", "0.100000", GROUP("3", "0000:00:02.0"))
-	    "            init-1     [001]     0.5: " ATTACH("0000:00:02.0") "\n"
-	    LN("0", "0.833333", MAP("00001000", "00002000", "00005000", "4096"));
+	    LN("0", "0.001000", GROUP("3", "0000:00:02.0"))
+	    "            init-1     [001]     0.0015: " ATTACH("0000:00:02.0") "\n"
+	    LN("0", "0.002499999", MAP("00001000", "00002000", "00005000", "4096"));
 	/* clang-format on */
-	struct smmusim_import_ftrace_opts o = {.clock_hz = 3};
+	struct smmusim_import_ftrace_opts o = {.clock_hz = 1000};
 	struct result r;
 
 	(void)state;
 	run(in, NULL, &o, &r);
 	expect_ok(&r);
-	/* 0.5 * 3 = 1.5 -> 2; 0.833333 * 3 = 2.499999 -> 2 */
+	/* 0.0015 * 1000 = 1.5 -> 2; 0.002499999 * 1000 = 2.499999 -> 2 */
 	assert_string_equal(r.events, "@2 domain_create dom=3\n"
 				      "@2 attach sid=0x10 dom=3\n"
 				      "@2 dma_map dom=3 va=0x1000 len=0x1000 "
@@ -246,6 +246,18 @@ static void test_options(void **state)
 	run(in, NULL, &o, &r);
 	assert_int_equal(r.rc, SMMUSIM_EINVAL);
 	assert_non_null(strstr(r.msg, "clock_hz="));
+	result_free(&r);
+	/* Below sim.clock_hz's 1000, the trace could not replay at the
+	 * clock its header names (tests/fuzz/findings/
+	 * import_ftrace-clock-below-sim). */
+	o.clock_hz = SMMUSIM_IMPORT_CLOCK_HZ_MIN - 1;
+	run(in, NULL, &o, &r);
+	assert_int_equal(r.rc, SMMUSIM_EINVAL);
+	assert_non_null(strstr(r.msg, "clock_hz=999 is out of range (1000.."));
+	result_free(&r);
+	o.clock_hz = SMMUSIM_IMPORT_CLOCK_HZ_MIN;
+	run(in, NULL, &o, &r);
+	expect_ok(&r);
 	result_free(&r);
 }
 
@@ -289,24 +301,24 @@ static void test_qemu_strict(void **state)
 			Q_VA("0x1000", "0x2")
 			    Q_XLATE("0x10", "0x9008", "0x7008", "0x1")
 				Q_VA("0x9000", "0x1");
-	struct smmusim_import_ftrace_opts o = {.clock_hz = 10};
+	struct smmusim_import_ftrace_opts o = {.clock_hz = 1000};
 	struct result r;
 
 	(void)state;
 	run(in, q, &o, &r);
 	expect_ok(&r);
 	assert_non_null(strstr(r.events,
-			       "@50 dma_map dom=1 va=0x1000 len=0x2000 "
+			       "@5000 dma_map dom=1 va=0x1000 len=0x2000 "
 			       "pa=0x5000 prot=rw cpu=1\n"
-			       "@50 dev_access sid=0x10 va=0x1004 op=r\n"
-			       "@51 dma_map dom=1 va=0x9000 len=0x1000 "
+			       "@5099 dev_access sid=0x10 va=0x1004 op=r\n"
+			       "@5100 dma_map dom=1 va=0x9000 len=0x1000 "
 			       "pa=0x7000 prot=rw cpu=1\n"
-			       "@51 dev_access sid=0x10 va=0x9000 op=w\n"
-			       "@51 dev_access sid=0x10 va=0x2000 op=w\n"
-			       "@52 dma_unmap dom=1 va=0x1000 len=0x2000 "
+			       "@5199 dev_access sid=0x10 va=0x9000 op=w\n"
+			       "@5199 dev_access sid=0x10 va=0x2000 op=w\n"
+			       "@5200 dma_unmap dom=1 va=0x1000 len=0x2000 "
 			       "cpu=1\n"
-			       "@52 dev_access sid=0x10 va=0x9008 op=r\n"
-			       "@53 dma_unmap dom=1 va=0x9000"));
+			       "@5299 dev_access sid=0x10 va=0x9008 op=r\n"
+			       "@5300 dma_unmap dom=1 va=0x9000"));
 	assert_int_equal(r.st.translations, 4);
 	assert_int_equal(r.st.points, 4);
 	assert_int_equal(r.st.iotlb_misses, 4);
@@ -329,15 +341,15 @@ static void test_qemu_lazy(void **state)
 	static const char q[] =
 	    Q_SETUP Q_XLATE("0x10", "0x1000", "0x5000", "0x1") Q_ASID("2");
 	struct result r;
-	struct smmusim_import_ftrace_opts o = {.clock_hz = 10};
+	struct smmusim_import_ftrace_opts o = {.clock_hz = 1000};
 
 	(void)state;
 	run(in, q, &o, &r);
 	expect_ok(&r);
-	assert_non_null(strstr(r.events, "@50 dma_map dom=1 va=0x1000 "
+	assert_non_null(strstr(r.events, "@5000 dma_map dom=1 va=0x1000 "
 					 "len=0x1000 pa=0x5000 prot=rw cpu=1\n"
-					 "@51 dev_access sid=0x10 va=0x1000 "
-					 "op=r\n@52 dma_unmap"));
+					 "@5199 dev_access sid=0x10 va=0x1000 "
+					 "op=r\n@5200 dma_unmap"));
 	assert_int_equal(r.st.points, 3);
 	assert_non_null(strstr(r.trace, "flush: fq_flush_iotlb "
 					"<-fq_flush_timeout\n"));
@@ -459,6 +471,46 @@ static void expect_bad_imports(const struct bad_import *b, size_t n)
 	}
 }
 
+/* A machine of 512 CPUs: a map on CPU 255 imports, on CPU 256 (or an
+ * unmap on 300) it is refused, as no cpu.count (1..256) replays it
+ * (tests/fuzz/findings/import_ftrace-cpu-beyond-256). */
+static void test_bad_dma_cpu(void **state)
+{
+	/* clang-format off */
+#define HDR512 "# tracer: function\n" \
+	"# entries-in-buffer/entries-written: 9/9   #P:512\n"
+#define ON(cpu, body) "  insmod-110 [" cpu "] ..... 5.0: " body "\n"
+#define DEV ON("001", GROUP("1", "0000:00:02.0")) \
+	ON("001", ATTACH("0000:00:02.0"))
+	static const char ok[] = HDR512 DEV
+	    ON("255", MAP("00001000", "00002000", "00005000", "4096"))
+	    ON("255", UNMAP("00001000", "00002000", "4096", "4096"));
+	static const char map[] = HDR512 DEV
+	    ON("256", MAP("00001000", "00002000", "00005000", "4096"));
+	static const char unmap[] = HDR512 DEV
+	    ON("001", MAP("00001000", "00002000", "00005000", "4096"))
+	    ON("300", UNMAP("00001000", "00002000", "4096", "4096"));
+	/* clang-format on */
+	static const struct bad_import bad[] = {
+	    {"map on CPU 256", map, NULL, NULL, false, 5, "256]",
+	     "CPU 256 of an iommu:map: the replay's CPUs are 0..255 "
+	     "(cpu.count is at most 256)"},
+	    {"unmap on CPU 300", unmap, NULL, NULL, false, 6, "300]",
+	     "CPU 300 of an iommu:unmap"},
+	};
+	struct result r;
+
+	(void)state;
+	run(ok, NULL, NULL, &r);
+	expect_ok(&r);
+	assert_non_null(strstr(r.events, "prot=rw cpu=255\n"));
+	result_free(&r);
+	expect_bad_imports(bad, ARRAY_LEN(bad));
+#undef HDR512
+#undef ON
+#undef DEV
+}
+
 /* Errors of the header and before any device. */
 static void test_bad_header(void **state)
 {
@@ -547,6 +599,7 @@ int main(void)
 	    cmocka_unit_test(test_qemu_strict),
 	    cmocka_unit_test(test_qemu_lazy),
 	    cmocka_unit_test(test_bad_ftrace),
+	    cmocka_unit_test(test_bad_dma_cpu),
 	    cmocka_unit_test(test_bad_header),
 	    cmocka_unit_test(test_bad_pairing),
 	};

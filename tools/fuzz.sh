@@ -3,8 +3,9 @@
 #
 #   sh tools/fuzz.sh [TARGET|all] [SECONDS] [-- LIBFUZZER-FLAGS...]
 #
-# TARGET is one of replay, config, import_qemu, events, alloc (default: all,
-# one after the other); SECONDS is each target's run time (default 60).  The
+# TARGET is one of replay, config, import_qemu, import_ftrace, events, alloc
+# (default: all, one after the other); SECONDS is each target's run time
+# (default 60).  The
 # build is build-fuzz/ (clang, ASan+UBSan, -fsanitize=fuzzer-no-link on the
 # library), separate from the normal gcc build, which does not change.
 # Inputs the fuzzer finds go to $FUZZ_OUT/TARGET/corpus (default
@@ -14,7 +15,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-TARGETS="replay config import_qemu events alloc"
+TARGETS="replay config import_qemu import_ftrace events alloc"
 target=${1:-all}
 secs=${2:-60}
 [ $# -gt 0 ] && shift
@@ -23,9 +24,9 @@ secs=${2:-60}
 
 case $target in
 all) ;;
-replay | config | import_qemu | events | alloc) TARGETS=$target ;;
+replay | config | import_qemu | import_ftrace | events | alloc) TARGETS=$target ;;
 *)
-	echo "usage: tools/fuzz.sh [replay|config|import_qemu|events|alloc|all] [SECONDS] [-- FLAGS]" >&2
+	echo "usage: tools/fuzz.sh [replay|config|import_qemu|import_ftrace|events|alloc|all] [SECONDS] [-- FLAGS]" >&2
 	exit 2
 	;;
 esac
@@ -63,13 +64,14 @@ status=0
 for t in $TARGETS; do
 	case $t in
 	import_qemu) max_len=8192 ;;
+	import_ftrace) max_len=32768 ;;
 	events) max_len=2048 ;;
 	*) max_len=1024 ;;
 	esac
 	dict=""
 	case $t in
 	replay | alloc) dict=-dict=tests/fuzz/replay.dict ;;
-	config | import_qemu) dict=-dict=tests/fuzz/$t.dict ;;
+	config | import_qemu | import_ftrace) dict=-dict=tests/fuzz/$t.dict ;;
 	esac
 	mkdir -p "$out/$t/corpus"
 	echo "fuzz.sh: $t for ${secs}s (inputs: $out/$t)" >&2

@@ -90,7 +90,9 @@ int smmusim_import_qemu(const char *log_path, const char *trace_path,
 /* Cycles per second when the options give none: the default of the
  * simulator's sim.clock_hz. */
 #define SMMUSIM_IMPORT_CLOCK_HZ_DEFAULT 2000000000ull
-/* The largest clock_hz accepted (1 THz). */
+/* The clock_hz accepted: sim.clock_hz's range (1 kHz..1 THz), so that the
+ * trace replays at the clock it was written with. */
+#define SMMUSIM_IMPORT_CLOCK_HZ_MIN 1000ull
 #define SMMUSIM_IMPORT_CLOCK_HZ_MAX 1000000000000ull
 
 /* A device name as ftrace prints it (a PCI BDF "0000:00:02.0", or any
@@ -101,7 +103,8 @@ struct smmusim_import_sid {
 };
 
 struct smmusim_import_ftrace_opts {
-	uint64_t clock_hz; /* 0: SMMUSIM_IMPORT_CLOCK_HZ_DEFAULT */
+	uint64_t
+	    clock_hz; /* 0: SMMUSIM_IMPORT_CLOCK_HZ_DEFAULT; else MIN..MAX */
 	/* StreamIDs of devices; a PCI device not listed gets its Requester
 	 * ID (bus << 8 | device << 3 | function), as QEMU virt's identity
 	 * iommu-map gives it. */

@@ -254,11 +254,15 @@ static int check_opts(struct sm_ftrace_importer *ft,
 	ft->clock_hz = SMMUSIM_IMPORT_CLOCK_HZ_DEFAULT;
 	if (!o)
 		return 0;
-	if (o->clock_hz > SMMUSIM_IMPORT_CLOCK_HZ_MAX)
+	/* sim.clock_hz's range: the trace's header says "replay with -o
+	 * sim.clock_hz=N", which must then be accepted. */
+	if (o->clock_hz && (o->clock_hz < SMMUSIM_IMPORT_CLOCK_HZ_MIN ||
+			    o->clock_hz > SMMUSIM_IMPORT_CLOCK_HZ_MAX))
 		return sm_err(ft->eb, SMMUSIM_EINVAL,
 			      "clock_hz=%" PRIu64 " is out of range "
-			      "(1..%llu cycles per second)",
-			      o->clock_hz, SMMUSIM_IMPORT_CLOCK_HZ_MAX);
+			      "(%llu..%llu cycles per second, as sim.clock_hz)",
+			      o->clock_hz, SMMUSIM_IMPORT_CLOCK_HZ_MIN,
+			      SMMUSIM_IMPORT_CLOCK_HZ_MAX);
 	if (o->clock_hz)
 		ft->clock_hz = o->clock_hz;
 	for (size_t i = 0; i < o->n_sids; i++)

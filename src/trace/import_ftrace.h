@@ -42,6 +42,9 @@
 #define SM_FT_LIVE_PAGES (1u << 20) /* pages mapped at once (4 GiB) */
 #define SM_FT_NAME_MAX 64	    /* longest device name */
 #define SM_FT_MAX_DEVICES 256
+/* CPUs a dma_map/dma_unmap may name: cpu.count's largest (engine/
+ * config_keys.def), or no configuration could replay the trace. */
+#define SM_FT_MAX_CPUS 256u
 
 /* What an ftrace line is. */
 enum sm_ft_kind {
@@ -59,6 +62,7 @@ enum sm_ft_kind {
 struct sm_ft_line {
 	enum sm_ft_kind kind;
 	uint32_t cpu;
+	size_t cpu_col; /* column of the CPU number */
 	uint64_t cycles;
 	size_t ts_col;
 	const char *text; /* FT_MARK: the marker; FT_FUNC: "func <-parent" */

@@ -360,6 +360,20 @@ static int check_range(struct sm_ftrace_importer *ft,
 	return 0;
 }
 
+/* The CPU a dma_map or dma_unmap runs on must be a PE the replay can
+ * have (cpu.count is at most SM_FT_MAX_CPUS). */
+static int check_cpu(struct sm_ftrace_importer *ft, const struct sm_ft_line *l,
+		     const char *what)
+{
+	if (l->cpu < SM_FT_MAX_CPUS)
+		return 0;
+	return sm_import_line_err(&ft->fin, l->cpu_col,
+				  "CPU %" PRIu32 " of an %s: the replay's "
+				  "CPUs are 0..%u (cpu.count is at most %u)",
+				  l->cpu, what, SM_FT_MAX_CPUS - 1,
+				  SM_FT_MAX_CPUS);
+}
+
 int sm_ft_on_map(struct sm_ftrace_importer *ft, const struct sm_ft_line *l)
 {
 	const struct sm_qemu_cap *c = l->c;
@@ -368,7 +382,9 @@ int sm_ft_on_map(struct sm_ftrace_importer *ft, const struct sm_ft_line *l)
 	uint32_t dom;
 	int rc;
 
-	rc = check_range(ft, c, &c[3]);
+	rc = check_cpu(ft, l, "iommu:map");
+	if (!rc)
+		rc = check_range(ft, c, &c[3]);
 	if (!rc)
 		rc = sm_ft_dma_device(ft, 1, "iommu:map", &dev);
 	if (rc)
@@ -430,7 +446,9 @@ int sm_ft_on_unmap(struct sm_ftrace_importer *ft, const struct sm_ft_line *l)
 	size_t dev;
 	int rc;
 
-	rc = check_range(ft, c, &c[2]);
+	rc = check_cpu(ft, l, "iommu:unmap");
+	if (!rc)
+		rc = check_range(ft, c, &c[2]);
 	if (!rc)
 		rc = sm_ft_dma_device(ft, 1, "iommu:unmap", &dev);
 	if (rc)

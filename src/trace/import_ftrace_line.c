@@ -173,6 +173,7 @@ static size_t task_cpu(struct sm_ftrace_importer *ft, const char *s, size_t n,
 			return 0;
 		}
 		l->cpu = (uint32_t)cpu;
+		l->cpu_col = p + 2;
 		return q + 1;
 	}
 	return 0;

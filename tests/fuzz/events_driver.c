@@ -2,9 +2,13 @@
 /*
  * Driver (d) of docs/fuzzing.md, structure-aware: the fuzzer's bytes decode
  * into a config (presets, then up to 7 keys of the key table set to one of
- * their edge values, as `-o key=value` would) and a sequence of struct
- * smmusim_event of all 19 types, submitted with smmusim_submit() and ended
- * by smmusim_finish().
+ * their edge values, as `-o key=value` would: every key, so the DMA API's
+ * policy.dma.* and sim.clock_hz too) and a sequence of struct
+ * smmusim_event of every type (SMMUSIM_EV_COUNT_: with dma_map and
+ * dma_unmap, the DMA API of src/kernel/iommu/dma-iommu.c), submitted with
+ * smmusim_submit() and ended by smmusim_finish().  The seeds
+ * corpus/events/dma-* (events_seeds.py) start from DMA API sequences under
+ * strict and lazy flush queues.
  *
  * Every field is drawn from a small set of values that collide: three
  * address spaces, three domains, four streams, addresses a page, a block or
