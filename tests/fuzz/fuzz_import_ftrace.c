@@ -88,8 +88,8 @@ static void replay(const char *trace, const char *policy, const char **keys,
 		   uint64_t clock_hz, long long cpu)
 {
 	smmusim_config_t *cfg = NULL;
-	smmusim_t *sim = NULL;
-	char v[32], err[256] = "";
+	smmusim_t *sim;
+	char v[32];
 	int rc;
 
 	if (smmusim_config_new(&cfg, NULL) < 0)
@@ -115,10 +115,8 @@ static void replay(const char *trace, const char *policy, const char **keys,
 		smmusim_config_free(cfg);
 		return;
 	}
-	rc = smmusim_new_ex(&sim, cfg, NULL, err, sizeof(err));
-	smmusim_config_free(cfg);
-	fz_expect(rc, err, "smmusim_new_ex");
-	if (rc < 0)
+	sim = fz_sim_new(cfg, NULL);
+	if (!sim)
 		return; /* e.g. the host-memory cap: not the importer's */
 	rc = smmusim_replay_file(sim, trace);
 	fz_expect(rc, smmusim_last_error(sim), "replay of an ftrace import");
