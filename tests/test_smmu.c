@@ -83,7 +83,7 @@ static struct fx *fx_new(const char *const *kv)
 	assert_int_equal(sm_physmem_alloc_contig(f->pm, 1, 1, SM_PAGE_SMMU,
 						 &f->cmdq, &f->eb),
 			 0);
-	sm_smmu_set_cmdq(&f->s, f->cmdq, CMDQ_LOG2);
+	assert_int_equal(sm_smmu_set_cmdq(&f->s, f->cmdq, CMDQ_LOG2), 0);
 	assert_int_equal(sm_pgt_new_root(f->pm, &f->root, &f->eb), 0);
 	f->now = 1000;
 	return f;

@@ -150,11 +150,69 @@ static void test_table_covers_presets(void **state)
 	}
 }
 
+/*
+ * The command queue fills (issue 10, "Must hold"): a sparse 1 GiB SVA
+ * munmap on linux-6.5 without range invalidation issues one TLBI_NH_VA per
+ * page (262,144, and again from the second invalidation, as the table's
+ * linux-6.5 row; no 512-page fallback before 6.6), in batches of 64
+ * without a sync.  The SMMU consumes each in smmu.lat.cmd + lat.cmd_tlbi +
+ * a lookup, slower than the CPU writes one (smmu.lat.cmd_write), so a
+ * 128-entry queue (smmu.cmdq.log2size=7) fills and the driver waits for
+ * the slots to free: smmu.cmdq.full_stalls and the wait histogram.
+ */
+static void test_sparse_munmap_fills_cmdq(void **state)
+{
+	(void)state;
+	const char *const kv[] = {
+	    "smmu.ril", "off", "cpu.feat_tlbirange", "on", "smmu.cmdq.log2size",
+	    "7",	NULL};
+	const uint64_t pages = (1ull << 30) / PG;
+	struct kworld *k = kworld_new("linux-6.5", kv);
+	kw_mm_with_vma(k, BASE, pages + 1, RW, false);
+	kw_must(k, kw_bind(k, 1, 3, 1, false));
+	kw_touch(k, BASE, 0, 1, true);
+	kw_touch(k, BASE, pages - 1, 1, true);
+	kw_must(k, kw_munmap(k, 1, BASE, pages * PG));
+	/* Twice per page, as the table's linux-6.5 row (1022 for 511). */
+	assert_int_equal(counter(k->st, "smmu.cmd.tlbi_nh_va"), 2 * pages);
+	uint64_t stalls = counter(k->st, "smmu.cmdq.full_stalls");
+	assert_true(stalls > 0);
+	assert_true(counter(k->st, "smmu.cmdq.full_stall_cycles") > 0);
+	const struct sm_hist *h =
+	    sm_stats_find_hist(k->st, "smmu.cmdq.full_wait_cycles");
+	assert_non_null(h);
+	struct smmusim_hist_summary sum;
+	sm_hist_summary(h, &sum);
+	assert_int_equal(sum.count, stalls);
+	assert_int_equal(sum.sum,
+			 counter(k->st, "smmu.cmdq.full_stall_cycles"));
+	assert_true(sum.max > 0);
+	kworld_free(k);
+}
+
+/* A munmap that never fills the queue reports no wait histogram. */
+static void test_small_munmap_no_wait_row(void **state)
+{
+	(void)state;
+	const char *const kv[] = {"smmu.ril", "off", "smmu.cmdq.log2size", "7",
+				  NULL};
+	struct kworld *k = kworld_new("linux-6.5", kv);
+	kw_mm_with_vma(k, BASE, 9, RW, false);
+	kw_must(k, kw_bind(k, 1, 3, 1, false));
+	kw_touch(k, BASE, 0, 8, true);
+	kw_must(k, kw_munmap(k, 1, BASE, 8 * PG));
+	assert_int_equal(counter(k->st, "smmu.cmdq.full_stalls"), 0);
+	assert_null(sm_stats_find_hist(k->st, "smmu.cmdq.full_wait_cycles"));
+	kworld_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_table),
 	    cmocka_unit_test(test_table_covers_presets),
+	    cmocka_unit_test(test_sparse_munmap_fills_cmdq),
+	    cmocka_unit_test(test_small_munmap_no_wait_row),
 	};
 	return cmocka_run_group_tests_name("sva_table", tests, NULL, NULL);
 }

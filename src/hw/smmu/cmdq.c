@@ -15,13 +15,27 @@
 #include <smmusim/error.h>
 
 #include "arch/smmu_regs.h"
+#include "base/alloc.h"
 #include "hw/smmu/smmu_internal.h"
 
-void sm_smmu_set_cmdq(struct sm_smmu *s, uint64_t base, unsigned log2size)
+int sm_smmu_set_cmdq(struct sm_smmu *s, uint64_t base, unsigned log2size)
 {
+	sm_smmu_cmdq_fini(s);
+	s->cmdq_due = sm_calloc(s->alloc, sizeof(*s->cmdq_due) << log2size);
+	if (!s->cmdq_due)
+		return SMMUSIM_ENOMEM;
 	s->cmdq_base = base;
 	s->cmdq_log2size = log2size;
-	s->cmdq_prod = s->cmdq_cons = 0;
+	s->cmdq_prod = s->cmdq_cons = s->cmdq_seen = 0;
+	return 0;
+}
+
+void sm_smmu_cmdq_fini(struct sm_smmu *s)
+{
+	if (s->cmdq_due)
+		sm_free(s->alloc, s->cmdq_due,
+			sizeof(*s->cmdq_due) << s->cmdq_log2size);
+	s->cmdq_due = NULL;
 }
 
 /* ---- per class ---- */
@@ -256,6 +270,7 @@ uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now)
 		uint64_t cost;
 		bool ok = exec_cmd(s, c0, c1, &cost);
 		t += cost;
+		s->cmdq_due[idx] = t;
 		if (!ok) {
 			/* CONS stays on the bad command; GERROR.CMDQ_ERR set
 			 * until software acknowledges (spec 7.1). */
@@ -268,6 +283,15 @@ uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now)
 	}
 	s->cmdq_busy_until = t;
 	return t;
+}
+
+uint32_t sm_smmu_cmdq_cons_at(struct sm_smmu *s, uint64_t now)
+{
+	uint32_t mask = (2u << s->cmdq_log2size) - 1;
+	while (s->cmdq_seen != s->cmdq_cons &&
+	       sm_smmu_cmdq_due(s, s->cmdq_seen) <= now)
+		s->cmdq_seen = (s->cmdq_seen + 1) & mask;
+	return s->cmdq_seen;
 }
 
 void sm_smmu_ack_cmdq_error(struct sm_smmu *s)

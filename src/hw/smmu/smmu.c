@@ -173,6 +173,7 @@ void sm_smmu_fini(struct sm_smmu *s)
 		sm_tc_fini(&s->walk);
 	s->has_utlb = s->has_walk = false;
 	sm_smmu_atc_fini(s);
+	sm_smmu_cmdq_fini(s);
 	if (s->slot_free)
 		sm_free(s->alloc, s->slot_free,
 			s->nslots * sizeof(*s->slot_free));

@@ -127,6 +127,12 @@ struct sm_smmu {
 	unsigned cmdq_cerror;	       /* CMDQ_CONS.ERR while halted */
 	bool cmdq_halted;	       /* GERROR.CMDQ_ERR not acknowledged */
 	uint64_t cmdq_busy_until;
+	/* The consumption schedule: cmdq_due[slot] is the cycle the command in
+	 * that slot is consumed (CONS moves past it); cmdq_cons is the last
+	 * command scheduled, cmdq_seen the first not consumed by the latest
+	 * cycle software read CONS at (sm_smmu_cmdq_cons_at). */
+	uint64_t *cmdq_due;
+	uint32_t cmdq_seen;
 	struct sm_smmu_queue evtq, priq;
 	struct sm_smmu_irq irq;
 
@@ -185,7 +191,8 @@ void sm_smmu_set_strtab(struct sm_smmu *s, uint64_t base, unsigned log2size);
 /* STRTAB_BASE_CFG.FMT = 2-level with SPLIT `split`. */
 void sm_smmu_set_strtab_2lvl(struct sm_smmu *s, uint64_t base,
 			     unsigned log2size, unsigned split);
-void sm_smmu_set_cmdq(struct sm_smmu *s, uint64_t base, unsigned log2size);
+/* CMDQ_BASE write; allocates the consumption schedule (SMMUSIM_ENOMEM). */
+int sm_smmu_set_cmdq(struct sm_smmu *s, uint64_t base, unsigned log2size);
 
 /* Translate one access of stream (sid, ssid) at `now`. */
 void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
@@ -196,10 +203,20 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
  * CMDQ_PROD write: the SMMU consumes commands from CONS up to `prod`, one
  * after another, each `smmu.lat.cmd` cycles, starting no earlier than `now`
  * and than the end of earlier work.  Returns the cycle at which CONS has
- * caught up (or halted on an illegal command).  Effects are applied as each
- * command is consumed.
+ * caught up (or halted on an illegal command); each command's consumption
+ * cycle is kept (sm_smmu_cmdq_due).  Effects are applied at the PROD write.
  */
 uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now);
+/* CMDQ_CONS as software reads it at `now`: the first command whose
+ * consumption cycle is after `now` (CMDQ_PROD if all are consumed).  Reads
+ * at decreasing cycles see no earlier CONS than a previous read. */
+uint32_t sm_smmu_cmdq_cons_at(struct sm_smmu *s, uint64_t now);
+/* The cycle the scheduled command at queue index `index` (with its wrap
+ * bit) is consumed. */
+static inline uint64_t sm_smmu_cmdq_due(const struct sm_smmu *s, uint32_t index)
+{
+	return s->cmdq_due[index & ((1u << s->cmdq_log2size) - 1)];
+}
 /* GERROR acknowledged by software: resume after the faulting command. */
 void sm_smmu_ack_cmdq_error(struct sm_smmu *s);
 static inline uint32_t sm_smmu_cmdq_entries(const struct sm_smmu *s)

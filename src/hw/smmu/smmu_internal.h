@@ -99,4 +99,7 @@ static inline void sm_smmu_report_regime(struct sm_xlate_report *r,
 	r->s2_level = (int8_t)rg->s2_level;
 }
 
+/* Free the command queue's consumption schedule (cmdq.c). */
+void sm_smmu_cmdq_fini(struct sm_smmu *s);
+
 #endif

@@ -10,9 +10,10 @@
  * is appended when the caller waits, PROD is written, and the CPU polls
  * until the SYNC has completed (MSI or CMDQ_CONS polling, as
  * policy.smmu.sync_wait says).  A full batch of policy.smmu.batch commands
- * (CMDQ_BATCH_ENTRIES) is issued without a sync.  A full queue makes the
- * producer wait for the SMMU to consume.  A trace's own commands come in
- * one at a time (sm_drv_raw_cmd), illegal ones included.
+ * (CMDQ_BATCH_ENTRIES) is issued without a sync.  The SMMU consumes at its
+ * service rate, so CONS trails PROD: a submission that finds too few free
+ * slots waits until the cycle the SMMU frees them (q_wait_space).  A trace's
+ * own commands come in one at a time (sm_drv_raw_cmd), illegal ones included.
  */
 #include <smmusim/error.h>
 
@@ -34,10 +35,12 @@ static void cmd_sync(uint64_t c[2])
 			  c, NULL);
 }
 
-static uint32_t q_used(const struct sm_smmu_drv *d)
+/* Entries software sees in use at cycle t: written (PROD, shadow
+ * included) and not yet consumed (CONS as read at t). */
+static uint32_t q_used(struct sm_smmu_drv *d, uint64_t t)
 {
 	uint32_t n2 = 2u << d->cmdq_log2size;
-	return (d->prod - d->smmu->cmdq_cons + n2) & (n2 - 1);
+	return (d->prod - sm_smmu_cmdq_cons_at(d->smmu, t) + n2) & (n2 - 1);
 }
 
 /* ---- the windows of unmapped IOVAs ---- */
@@ -104,21 +107,50 @@ static int publish(struct sm_os *os, uint64_t *t, uint64_t *done)
 	return 0;
 }
 
+/*
+ * Make room for `need` more entries before writing them, as
+ * arm_smmu_cmdq_issue_cmdlist does for a submission's commands and its sync
+ * (queue_has_space; arm_smmu_cmdq_poll_until_not_full re-reads CONS until
+ * there is room).  The wait lasts until the SMMU consumes the command that
+ * frees the last slot needed: its consumption cycle, which the SMMU knows
+ * from the PROD write (sm_smmu_cmdq_due).  Entries written but not yet
+ * published are published first, or nothing would ever free them.
+ */
+static int q_wait_space(struct sm_os *os, uint32_t need, uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	uint32_t n = 1u << d->cmdq_log2size, used = q_used(d, *t);
+	int rc;
+	if (used + need <= n)
+		return 0;
+	if (d->prod != d->smmu->cmdq_prod) {
+		uint64_t done;
+		if ((rc = publish(os, t, &done)) < 0)
+			return rc;
+	}
+	struct sm_hist *h =
+	    sm_stats_hist_on_demand(d->st, SM_HIST_SMMU_CMDQ_FULL_WAIT_CYCLES);
+	if (!h)
+		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+	/* The slot freed last is that of the (used + need - n)-th command
+	 * still in the queue. */
+	uint32_t cons = sm_smmu_cmdq_cons_at(d->smmu, *t);
+	uint64_t freed = sm_smmu_cmdq_due(d->smmu, cons + used + need - n - 1);
+	uint64_t wait = freed > *t ? freed - *t : 0;
+	SM_INC(d->ctr, SMMU_CMDQ_FULL_STALLS);
+	SM_ADD(d->ctr, SMMU_CMDQ_FULL_STALL_CYCLES, wait);
+	sm_hist_record(h, wait);
+	*t += wait;
+	return 0;
+}
+
 static int q_write(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 {
 	struct sm_smmu_drv *d = &os->drv;
 	uint32_t n = 1u << d->cmdq_log2size;
-	if (q_used(d) >= n) {
-		/* Queue full: publish what is there and wait for space. */
-		uint64_t done;
-		int rc = publish(os, t, &done);
-		if (rc < 0)
-			return rc;
-		SM_INC(d->ctr, SMMU_CMDQ_FULL_STALLS);
-		if (done > *t)
-			SM_ADD(d->ctr, SMMU_CMDQ_FULL_STALL_CYCLES, done - *t);
-		*t = max_u64(*t, done);
-	}
+	int rc;
+	if ((rc = q_wait_space(os, 1, t)) < 0)
+		return rc;
 	uint64_t pa = d->cmdq + (uint64_t)(d->prod & (n - 1)) * 16;
 	sm_physmem_write64(os->pm, pa, c[0]);
 	sm_physmem_write64(os->pm, pa + 8, c[1]);
@@ -161,6 +193,11 @@ static int issue(struct sm_os *os, uint64_t (*cmds)[2], uint32_t n, bool sync,
 	struct sm_smmu_drv *d = &os->drv;
 	int rc;
 	SM_INC(d->ctr, OS_SMMU_SUBMISSIONS);
+	/* Room for the whole submission first, when it fits in the queue;
+	 * a longer one waits command by command in q_write. */
+	if (n + sync <= 1u << d->cmdq_log2size &&
+	    (rc = q_wait_space(os, n + sync, t)) < 0)
+		return rc;
 	for (uint32_t i = 0; i < n; i++)
 		if ((rc = q_write(os, cmds[i], t)) < 0)
 			return rc;

@@ -245,7 +245,8 @@ static int init_queues(struct sm_os *os, const smmusim_config_t *cfg)
 	int rc;
 	if ((rc = alloc_coherent(os, 16ull << d->cmdq_log2size, &d->cmdq)) < 0)
 		return rc;
-	sm_smmu_set_cmdq(d->smmu, d->cmdq, d->cmdq_log2size);
+	if (sm_smmu_set_cmdq(d->smmu, d->cmdq, d->cmdq_log2size) < 0)
+		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
 	if ((rc = alloc_coherent(os, 32ull << elog, &eq)) < 0 ||
 	    (rc = alloc_coherent(os, 16ull << plog, &pq)) < 0)
 		return rc;
@@ -278,7 +279,8 @@ int sm_drv_init(struct sm_os *os, const smmusim_config_t *cfg,
 	int rc;
 	*d = (struct sm_smmu_drv){.smmu = os->smmu,
 				  .ctr = sm_stats_ctrs(st),
-				  .hist = sm_stats_hists(st)};
+				  .hist = sm_stats_hists(st),
+				  .st = st};
 	read_config(d, cfg);
 	/* arm_smmu_device_hw_probe: IDR3.RIL -> ARM_SMMU_FEAT_RANGE_INV. */
 	d->ril = d->smmu->ril;
