@@ -232,8 +232,7 @@ static void check_registered(void)
 		}
 	}
 	for (size_t i = 0; i < n && !why[0]; i++)
-		if (!used[i] &&
-		    !smmusim_stat_def_on_demand(smmusim_stat_def_at(i)))
+		if (!used[i])
 			snprintf(why, sizeof(why), "%s %s is never registered",
 				 strchr(smmusim_stat_def_at(i)->name, '<')
 				     ? "family"

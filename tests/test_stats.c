@@ -31,8 +31,7 @@ static size_t rows_of(enum smmusim_stat_kind kind)
 	size_t n = 0;
 	for (size_t i = 0; i < SM_STAT_COUNT_; i++)
 		n += sm_stat_defs[i].kind == kind &&
-		     !sm_stat_def_is_family(&sm_stat_defs[i]) &&
-		     !smmusim_stat_def_on_demand(&sm_stat_defs[i]);
+		     !sm_stat_def_is_family(&sm_stat_defs[i]);
 	return n;
 }
 
@@ -90,7 +89,7 @@ static void test_rows_registered_by_id(void **state)
 	struct sm_hist *const *hist = sm_stats_hists(s);
 	for (size_t id = 0; id < SM_STAT_COUNT_; id++) {
 		const struct smmusim_stat_def *d = &sm_stat_defs[id];
-		if (sm_stat_def_is_family(d) || smmusim_stat_def_on_demand(d)) {
+		if (sm_stat_def_is_family(d)) {
 			assert_null(sm_stats_def(s, d->kind, d->name));
 			assert_null(hist[id]);
 		} else if (d->kind == SMMUSIM_STAT_COUNTER) {

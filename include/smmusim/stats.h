@@ -18,7 +18,6 @@
 #define SMMUSIM_STATS_H
 
 #include <stddef.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -71,9 +70,6 @@ const struct smmusim_stat_def *smmusim_stat_def_at(size_t i);
  * NULL if the table has no such stat. */
 const struct smmusim_stat_def *
 smmusim_stat_def_find(enum smmusim_stat_kind kind, const char *name);
-/* Is the row registered only when a run first records into it (so that
- * runs that never do report without it)?  smmu.cmdq.full_wait_cycles. */
-bool smmusim_stat_def_on_demand(const struct smmusim_stat_def *d);
 /* "counter" or "histogram" ("?" for anything else). */
 const char *smmusim_stat_kind_name(enum smmusim_stat_kind kind);
 

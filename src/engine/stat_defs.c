@@ -34,11 +34,6 @@ const char *sm_stat_id_name(enum sm_stat_id id)
 	return (unsigned)id < SM_STAT_COUNT_ ? id_names[id] : NULL;
 }
 
-bool smmusim_stat_def_on_demand(const struct smmusim_stat_def *d)
-{
-	return d == &sm_stat_defs[SM_HIST_SMMU_CMDQ_FULL_WAIT_CYCLES];
-}
-
 bool sm_stat_def_is_family(const struct smmusim_stat_def *d)
 {
 	return strchr(d->name, '<') != NULL;

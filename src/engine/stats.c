@@ -264,23 +264,11 @@ static const struct sm_reg_ent *reg_sorted(const struct sm_reg *cr)
 /* ---- registry API ------------------------------------------------------- */
 
 /* Register every row of the table that is one name, under its ID. */
-/* Rows registered at their first sample (smmusim_stat_def_on_demand), so
- * that reports of runs that never record one keep their rows. */
-struct sm_hist *sm_stats_hist_on_demand(struct sm_stats *s, enum sm_stat_id id)
-{
-	if (!s->hist[id]) {
-		const struct smmusim_stat_def *d = &sm_stat_defs[id];
-		s->hist[id] =
-		    reg_add(&s->hists, s->a, d->name, sm_hash(d->name), d);
-	}
-	return s->hist[id];
-}
-
 static int register_rows(struct sm_stats *s)
 {
 	for (size_t id = 0; id < SM_STAT_COUNT_; id++) {
 		const struct smmusim_stat_def *d = &sm_stat_defs[id];
-		if (sm_stat_def_is_family(d) || smmusim_stat_def_on_demand(d))
+		if (sm_stat_def_is_family(d))
 			continue;
 		bool hist = d->kind == SMMUSIM_STAT_HISTOGRAM;
 		struct sm_reg *r = hist ? &s->hists : &s->ctrs;

@@ -76,11 +76,6 @@ uint64_t *sm_stats_family_counter(struct sm_stats *s, enum sm_stat_id id,
 				  const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* The histogram row `id`, registered at its first call: a row that only
- * some runs record into (smmu.cmdq.full_wait_cycles) and that reports of
- * the others leave out.  NULL on SMMUSIM_ENOMEM. */
-struct sm_hist *sm_stats_hist_on_demand(struct sm_stats *s, enum sm_stat_id id);
-
 /* Lookup by name; NULL if absent. */
 const uint64_t *sm_stats_find(const struct sm_stats *s, const char *name);
 const struct sm_hist *sm_stats_find_hist(const struct sm_stats *s,

@@ -136,7 +136,6 @@ struct sm_smmu_drv {
 	size_t nframes, capframes;
 	uint64_t *ctr;		     /* the stats by ID (engine/stats.h) */
 	struct sm_hist *const *hist; /* the histograms by ID */
-	struct sm_stats *st;	     /* for rows registered on demand */
 };
 
 /* Probe: tables and queues in simulated memory, then the device reset's

@@ -128,10 +128,6 @@ static int q_wait_space(struct sm_os *os, uint32_t need, uint64_t *t)
 		if ((rc = publish(os, t, &done)) < 0)
 			return rc;
 	}
-	struct sm_hist *h =
-	    sm_stats_hist_on_demand(d->st, SM_HIST_SMMU_CMDQ_FULL_WAIT_CYCLES);
-	if (!h)
-		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
 	/* The slot freed last is that of the (used + need - n)-th command
 	 * still in the queue. */
 	uint32_t cons = sm_smmu_cmdq_cons_at(d->smmu, *t);
@@ -139,7 +135,7 @@ static int q_wait_space(struct sm_os *os, uint32_t need, uint64_t *t)
 	uint64_t wait = freed > *t ? freed - *t : 0;
 	SM_INC(d->ctr, SMMU_CMDQ_FULL_STALLS);
 	SM_ADD(d->ctr, SMMU_CMDQ_FULL_STALL_CYCLES, wait);
-	sm_hist_record(h, wait);
+	sm_hist_record(d->hist[SM_HIST_SMMU_CMDQ_FULL_WAIT_CYCLES], wait);
 	*t += wait;
 	return 0;
 }

@@ -279,8 +279,7 @@ int sm_drv_init(struct sm_os *os, const smmusim_config_t *cfg,
 	int rc;
 	*d = (struct sm_smmu_drv){.smmu = os->smmu,
 				  .ctr = sm_stats_ctrs(st),
-				  .hist = sm_stats_hists(st),
-				  .st = st};
+				  .hist = sm_stats_hists(st)};
 	read_config(d, cfg);
 	/* arm_smmu_device_hw_probe: IDR3.RIL -> ARM_SMMU_FEAT_RANGE_INV. */
 	d->ril = d->smmu->ril;
