@@ -43,6 +43,7 @@ TEST_LAYERS = {
     "test_smmu": {"hw"},
     "test_smmu_cmd": {"arch"},
     "test_oracle": {"check"},
+    "test_use_after_free": {"check"},
     "test_trace": {"trace"},
     "test_import_qemu": {"trace"},
     "test_import_ftrace": {"trace"},

@@ -645,7 +645,8 @@ static void test_counters_from_the_table(void **state)
 	    "check.lingering",
 	    "check.violations.stale-translation",
 	    "check.violations.stale-permission",
-	    "check.violations.fault-livelock"};
+	    "check.violations.fault-livelock",
+	    "check.violations.use-after-free"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		assert_int_equal(counter(f->st, names[i]), 0);
 		assert_non_null(

@@ -28,7 +28,8 @@ typedef struct smmusim smmusim_t;
 #define SMMUSIM_VIOLATION_KINDS(X)                                             \
 	X(STALE_TRANSLATION, "stale-translation")                              \
 	X(STALE_PERMISSION, "stale-permission")                                \
-	X(FAULT_LIVELOCK, "fault-livelock")
+	X(FAULT_LIVELOCK, "fault-livelock")                                    \
+	X(USE_AFTER_FREE, "use-after-free")
 
 enum smmusim_violation_kind {
 #define SMMUSIM_VK_ENUM_(name, str) SMMUSIM_VIOLATION_##name,
@@ -44,6 +45,13 @@ enum smmusim_agent_kind {
 
 #define SMMUSIM_MAX_KEPT_VIOLATIONS 1000
 
+/*
+ * A use-after-free is reported by the kernel's free, not by an access: the
+ * kernel freed a page whose address a cache may still translate (its
+ * invalidation has not completed).  Then `line` and `cycle` are those of the
+ * operation that freed it, `agent` is "kernel", `va` the page's address,
+ * `entry_pa` the freed frame, `cache` empty and `truth_valid` 0.
+ */
 struct smmusim_violation {
 	enum smmusim_violation_kind kind;
 	uint32_t line;	/* trace line of the access (0 if not from a file) */

@@ -22,6 +22,8 @@ static const enum sm_stat_id kind_stat[SMMUSIM_VIOLATION_COUNT_] = {
 	SM_STAT_CHECK_VIOLATIONS_STALE_PERMISSION,
     [SMMUSIM_VIOLATION_FAULT_LIVELOCK] =
 	SM_STAT_CHECK_VIOLATIONS_FAULT_LIVELOCK,
+    [SMMUSIM_VIOLATION_USE_AFTER_FREE] =
+	SM_STAT_CHECK_VIOLATIONS_USE_AFTER_FREE,
 };
 
 int sm_oracle_init(struct sm_oracle *o, const struct smmusim_allocator *a,
@@ -43,6 +45,8 @@ int sm_oracle_init(struct sm_oracle *o, const struct smmusim_allocator *a,
 void sm_oracle_fini(struct sm_oracle *o)
 {
 	sm_free(o->alloc, o->win, o->capwin * sizeof(*o->win));
+	sm_free(o->alloc, o->freed, o->capfreed * sizeof(*o->freed));
+	o->freed = NULL;
 	sm_free(o->alloc, o->streak, o->capstreak * sizeof(*o->streak));
 	sm_free(o->alloc, o->kept, o->capkept * sizeof(*o->kept));
 	o->win = NULL;
@@ -61,11 +65,28 @@ void sm_oracle_window_open(void *oracle, uint64_t root, uint64_t start,
 	o->win[o->nwin++] = (struct sm_window){root, start, end, cycle};
 }
 
+/* The window's invalidation has completed: the pages freed inside it are
+ * ordinary free pages again (an entry still reaching one now is stale
+ * outside any window anyway). */
+static void forget_freed(struct sm_oracle *o, uint64_t root, uint64_t start,
+			 uint64_t end)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < o->nfreed; i++) {
+		const struct sm_freed *f = &o->freed[i];
+		if (!(f->root == root && f->va >= start && f->va < end))
+			o->freed[k++] = *f;
+	}
+	o->nfreed = k;
+}
+
 void sm_oracle_window_close(void *oracle, uint64_t root, uint64_t start,
 			    uint64_t end, uint64_t cycle)
 {
 	struct sm_oracle *o = oracle;
 	(void)cycle;
+	if (o->nfreed)
+		forget_freed(o, root, start, end);
 	for (size_t i = o->nwin; i-- > 0;) {
 		struct sm_window *w = &o->win[i];
 		if (w->root == root && w->start == start && w->end == end) {
@@ -148,6 +169,18 @@ static struct sm_streak *streak_find(struct sm_oracle *o, uint64_t k1,
 
 /* ---- reports ---- */
 
+/* Count a report, keep it if there is room, pass it to the hook. */
+static void record(struct sm_oracle *o, const struct smmusim_violation *v)
+{
+	o->total++;
+	o->ctr[kind_stat[v->kind]]++;
+	if (o->nkept < SMMUSIM_MAX_KEPT_VIOLATIONS &&
+	    !SM_VEC_RESERVE(o->alloc, o->kept, o->capkept, o->nkept + 1, 16))
+		o->kept[o->nkept++] = *v;
+	if (o->hook)
+		o->hook(o->hook_ctx, v);
+}
+
 static void emit(struct sm_oracle *o, enum smmusim_violation_kind kind,
 		 const struct sm_xlate_report *r, const struct sm_walk *w,
 		 uint32_t faults)
@@ -185,26 +218,58 @@ static void emit(struct sm_oracle *o, enum smmusim_violation_kind kind,
 		snprintf(v.agent, sizeof(v.agent), "sid=0x%x ssid=%u", r->sid,
 			 r->ssid);
 	snprintf(v.cache, sizeof(v.cache), "%s", r->cache ? r->cache : "");
-	o->total++;
-	o->ctr[kind_stat[kind]]++;
-	if (o->nkept < SMMUSIM_MAX_KEPT_VIOLATIONS &&
-	    !SM_VEC_RESERVE(o->alloc, o->kept, o->capkept, o->nkept + 1, 16))
-		o->kept[o->nkept++] = v;
-	if (o->hook)
-		o->hook(o->hook_ctx, &v);
+	record(o, &v);
+}
+
+/* Was the frame `pa` (the page a cached entry served) freed inside a window
+ * that is still open? */
+static bool freed_in_window(const struct sm_oracle *o, uint64_t pa)
+{
+	for (size_t i = 0; i < o->nfreed; i++)
+		if (o->freed[i].pa == pa)
+			return true;
+	return false;
+}
+
+void sm_oracle_page_freed(void *oracle, uint64_t root, uint64_t va, uint64_t pa,
+			  uint64_t cycle)
+{
+	struct sm_oracle *o = oracle;
+	if (!o->nwin || !o->enabled || !root || !in_window(o, root, va))
+		return;
+	struct smmusim_violation v = {
+	    .kind = SMMUSIM_VIOLATION_USE_AFTER_FREE,
+	    .line = o->op_line,
+	    .cycle = cycle,
+	    .agent_kind = SMMUSIM_AGENT_CPU,
+	    .va = va & SM_PAGE_MASK,
+	    .entry_pa = pa & SM_PAGE_MASK,
+	};
+	snprintf(v.agent, sizeof(v.agent), "kernel");
+	snprintf(v.entry_page, sizeof(v.entry_page), "free");
+	record(o, &v);
+	if (!SM_VEC_RESERVE(o->alloc, o->freed, o->capfreed, o->nfreed + 1, 16))
+		o->freed[o->nfreed++] =
+		    (struct sm_freed){root, va & SM_PAGE_MASK, v.entry_pa};
 }
 
 /*
  * A cached entry served what the page tables no longer give.  Inside an
  * open invalidation window the kernel is still within its rights (the PTE
  * changed, its flush has not completed): count it as tolerated; outside any
- * window it is a violation of kind `kind`.
+ * window it is a violation of kind `kind`.  An entry that reaches a page the
+ * kernel already freed inside the window is a stale-translation anyway: the
+ * kernel may free only after the invalidation completed.
  */
 static void stale_use(struct sm_oracle *o, enum smmusim_violation_kind kind,
 		      const struct sm_xlate_report *r, uint64_t page,
 		      const struct sm_walk *w)
 {
-	if (in_any_window(o, r, page, w))
+	if (o->nfreed && r->entry_size &&
+	    freed_in_window(o, (r->entry_pa + (page - r->entry_va)) &
+				   SM_PAGE_MASK))
+		emit(o, SMMUSIM_VIOLATION_STALE_TRANSLATION, r, w, 0);
+	else if (in_any_window(o, r, page, w))
 		SM_INC(o->ctr, CHECK_TOLERATED_IN_WINDOW);
 	else
 		emit(o, kind, r, w, 0);

@@ -12,6 +12,9 @@
  *    allows (a write after write-protect);
  *  - fault-livelock: the same (agent, page, access) faulted K times in a row
  *    while the page table permitted the access;
+ *  - use-after-free: the kernel freed a page while an invalidation window
+ *    over its address was still open, so a cache could still translate to
+ *    it (reported at the free, on the freeing operation's trace line);
  *  - lingering (end of run, a count): cached entries that disagree with the
  *    page tables.
  *
@@ -19,7 +22,10 @@
  * window over the pages, and closes it when its flush has completed.  A
  * stale use inside an open window is the kernel's business still (counted as
  * check.tolerated_in_window); after the window closed, or with no flush at
- * all, it is a violation.
+ * all, it is a violation.  Except for a page the kernel has already freed:
+ * Linux frees a page only after the invalidation completed (mmu_gather,
+ * mm/mmu_gather.c tlb_flush_mmu), so a cached access that reaches a page
+ * freed inside its window is a stale-translation, never tolerated.
  */
 #ifndef SM_CHECK_ORACLE_H
 #define SM_CHECK_ORACLE_H
@@ -38,6 +44,13 @@ struct sm_window {
 	uint64_t root, start, end, opened;
 };
 
+/* A page freed while its window was open: use-after-free was reported; a
+ * cached access reaching `pa` is not tolerated until that window closes.
+ * Only a kernel that frees too early fills this. */
+struct sm_freed {
+	uint64_t root, va, pa;
+};
+
 struct sm_streak {
 	uint64_t k1, k2;
 	uint32_t count;
@@ -52,6 +65,10 @@ struct sm_oracle {
 
 	struct sm_window *win;
 	size_t nwin, capwin;
+
+	struct sm_freed *freed;
+	size_t nfreed, capfreed;
+	uint32_t op_line; /* trace line of the event being dispatched */
 
 	struct sm_streak *streak;
 	size_t nstreak, capstreak; /* capstreak is a power of two */
@@ -77,6 +94,18 @@ void sm_oracle_window_open(void *oracle, uint64_t root, uint64_t start,
 			   uint64_t end, uint64_t cycle);
 void sm_oracle_window_close(void *oracle, uint64_t root, uint64_t start,
 			    uint64_t end, uint64_t cycle);
+/* The kernel model's free hook: frame `pa`, mapped at `va` of the table
+ * at `root` until its PTE was cleared (root 0: no mapping known, nothing to
+ * check), goes back to the allocator at `cycle`.  Cheap when no window is
+ * open, which is every free of a kernel that frees after its flush. */
+void sm_oracle_page_freed(void *oracle, uint64_t root, uint64_t va, uint64_t pa,
+			  uint64_t cycle);
+/* The trace line of the event the simulator dispatches next: the line a
+ * use-after-free names (the kernel does not know lines). */
+static inline void sm_oracle_set_op_line(struct sm_oracle *o, uint32_t line)
+{
+	o->op_line = line;
+}
 /* End of run: count cached entries that disagree with the tables. */
 void sm_oracle_scan_cache(struct sm_oracle *o, const struct sm_tcache *tc);
 

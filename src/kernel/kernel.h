@@ -56,12 +56,17 @@
 
 /* Hooks up to whoever watches the kernel (the oracle): a change that
  * removes or narrows mappings of [start, end) in the table at `root` opens a
- * window at *t; the kernel closes it when its flush has completed. */
+ * window at *t; the kernel closes it when its flush has completed.  Every
+ * data page the kernel frees is reported with the address it was mapped at
+ * (`root` 0 when that is not known, as for a file's page-cache pages): a
+ * page freed inside its window is a use-after-free. */
 struct sm_os_hooks {
 	void (*window_open)(void *ctx, uint64_t root, uint64_t start,
 			    uint64_t end, uint64_t cycle);
 	void (*window_close)(void *ctx, uint64_t root, uint64_t start,
 			     uint64_t end, uint64_t cycle);
+	void (*page_freed)(void *ctx, uint64_t root, uint64_t va, uint64_t pa,
+			   uint64_t cycle);
 	void *ctx;
 };
 
@@ -107,6 +112,13 @@ static inline void sm_os_window_close(struct sm_os *os, uint64_t root,
 {
 	if (os->hooks.window_close)
 		os->hooks.window_close(os->hooks.ctx, root, start, end, t);
+}
+
+static inline void sm_os_page_freed(struct sm_os *os, uint64_t root,
+				    uint64_t va, uint64_t pa, uint64_t t)
+{
+	if (os->hooks.page_freed)
+		os->hooks.page_freed(os->hooks.ctx, root, va, pa, t);
 }
 
 #endif

@@ -71,7 +71,9 @@ struct sm_mm_state {
 	size_t ndead, capdead;
 	uint64_t zero_page;
 	uint64_t lat_fault, lat_pte, lat_syscall;
-	uint64_t max_event_pages;    /* sim.max_event_pages */
+	uint64_t max_event_pages; /* sim.max_event_pages */
+	/* policy.mm.free_before_secondary_flush (a bug switch) */
+	bool free_before_secondary_flush;
 	uint64_t *ctr;		     /* the stats by ID (engine/stats.h) */
 	struct sm_hist *const *hist; /* the histograms by ID */
 };

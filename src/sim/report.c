@@ -159,7 +159,14 @@ static void text_violation(FILE *f, const struct smmusim_violation *v)
 		"    %s: line %" PRIu32 ", cycle %" PRIu64
 		", %s, %s va=0x%" PRIx64,
 		smmusim_violation_name(v->kind), v->line, v->cycle, v->agent,
-		v->write ? "write" : "read", v->va);
+		v->kind == SMMUSIM_VIOLATION_USE_AFTER_FREE ? "frees"
+		: v->write				    ? "write"
+							    : "read",
+		v->va);
+	if (v->kind == SMMUSIM_VIOLATION_USE_AFTER_FREE)
+		fprintf(f,
+			" pa=0x%" PRIx64 " before its invalidation completed",
+			v->entry_pa);
 	if (v->cache[0])
 		fprintf(
 		    f, ", %s entry asid=%" PRIu32 " pa=0x%" PRIx64 " perm=%s",

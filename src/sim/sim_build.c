@@ -143,8 +143,9 @@ static int boot_kernel(struct smmusim *s)
 	sm_drv_wire_upcalls(&s->os, &s->dev);
 	s->dev.ops.done = dev_done;
 	s->dev.ops.done_ctx = s;
-	s->os.hooks = (struct sm_os_hooks){sm_oracle_window_open,
-					   sm_oracle_window_close, &s->oracle};
+	s->os.hooks =
+	    (struct sm_os_hooks){sm_oracle_window_open, sm_oracle_window_close,
+				 sm_oracle_page_freed, &s->oracle};
 	/* Driver probe ran at cycle 0; the trace starts when it is done. */
 	s->prev_finish = t;
 	s->last_cycle = t;

@@ -202,6 +202,7 @@ int sm_sim_dispatch(struct smmusim *s, const struct smmusim_event *ev,
 	if ((unsigned)ev->type >= SMMUSIM_EV_COUNT_ || !handlers[ev->type].run)
 		return sm_err(&s->err, SMMUSIM_EINVAL, "unknown event type %d",
 			      (int)ev->type);
+	sm_oracle_set_op_line(&s->oracle, ev->line);
 	int rc = handlers[ev->type].run(s, ev, &t);
 	if (rc < 0 || handlers[ev->type].async)
 		return rc;

@@ -48,17 +48,26 @@ int sm_need_mapped(struct sm_os *os, struct sm_mm *mm, uint64_t va,
 /* ---- memory.c: pages, zapping, mmu_gather ---- */
 
 int sm_alloc_page(struct sm_os *os, enum sm_page_kind kind, uint64_t *pa);
-void sm_free_data_page(struct sm_os *os, uint64_t pa);
+/* Free data page `pa`, last mapped at `va` of the table at `root` (0: not
+ * known, as for a file's page-cache pages), at cycle t; the oracle hears of
+ * it (sm_os_page_freed). */
+void sm_free_data_page(struct sm_os *os, uint64_t root, uint64_t va,
+		       uint64_t pa, uint64_t t);
 
 /* Pages to free once the TLBs no longer hold them (mmu_gather's batch,
- * reclaim's free list). */
+ * reclaim's free list), with the address each was mapped at. */
 struct sm_page_list {
-	uint64_t *pa;
+	struct sm_gathered_page {
+		uint64_t va, pa;
+	} * p;
 	size_t n, cap;
 };
-int sm_page_list_add(struct sm_os *os, struct sm_page_list *l, uint64_t pa);
-/* Free every page of the list, and the list. */
-void sm_page_list_release(struct sm_os *os, struct sm_page_list *l);
+int sm_page_list_add(struct sm_os *os, struct sm_page_list *l, uint64_t va,
+		     uint64_t pa);
+/* Free every page of the list (mapped in the table at `root`) at cycle t,
+ * and the list. */
+void sm_page_list_release(struct sm_os *os, struct sm_page_list *l,
+			  uint64_t root, uint64_t t);
 
 /* The span [lo, hi) of PTEs an operation changed: what mmu_gather flushes.
  * Start with lo = UINT64_MAX. */
@@ -92,7 +101,7 @@ int sm_tlb_flush_mmu_tlbonly(struct sm_os *os, struct sm_mm *mm, unsigned pe,
  * then sm_zap_finish() frees the pages. */
 int sm_zap_range(struct sm_os *os, struct sm_mm *mm, uint64_t start,
 		 uint64_t end, struct sm_zap *z, uint64_t *t);
-void sm_zap_finish(struct sm_os *os, struct sm_zap *z);
+void sm_zap_finish(struct sm_os *os, struct sm_zap *z, uint64_t t);
 /* The mmu_gather sequence of munmap and madvise(MADV_DONTNEED). */
 int sm_zap_and_flush(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 		     enum sm_mn_event ev, uint64_t start, uint64_t end,

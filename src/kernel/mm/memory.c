@@ -35,25 +35,29 @@ int sm_alloc_page(struct sm_os *os, enum sm_page_kind kind, uint64_t *pa)
 	return rc;
 }
 
-void sm_free_data_page(struct sm_os *os, uint64_t pa)
+void sm_free_data_page(struct sm_os *os, uint64_t root, uint64_t va,
+		       uint64_t pa, uint64_t t)
 {
+	sm_os_page_freed(os, root, va, pa, t);
 	sm_physmem_free_page(os->pm, pa);
 	SM_INC(os->mm.ctr, OS_PAGES_FREED);
 }
 
-int sm_page_list_add(struct sm_os *os, struct sm_page_list *l, uint64_t pa)
+int sm_page_list_add(struct sm_os *os, struct sm_page_list *l, uint64_t va,
+		     uint64_t pa)
 {
-	if (SM_VEC_RESERVE(os->alloc, l->pa, l->cap, l->n + 1, 64))
+	if (SM_VEC_RESERVE(os->alloc, l->p, l->cap, l->n + 1, 64))
 		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
-	l->pa[l->n++] = pa;
+	l->p[l->n++] = (struct sm_gathered_page){va, pa};
 	return 0;
 }
 
-void sm_page_list_release(struct sm_os *os, struct sm_page_list *l)
+void sm_page_list_release(struct sm_os *os, struct sm_page_list *l,
+			  uint64_t root, uint64_t t)
 {
 	for (size_t i = 0; i < l->n; i++)
-		sm_free_data_page(os, l->pa[i]);
-	sm_free(os->alloc, l->pa, l->cap * sizeof(*l->pa));
+		sm_free_data_page(os, root, l->p[i].va, l->p[i].pa, t);
+	sm_free(os->alloc, l->p, l->cap * sizeof(*l->p));
 	*l = (struct sm_page_list){0};
 }
 
@@ -75,7 +79,7 @@ static int zap_pte(void *vctx, uint64_t va, int level, uint64_t desc,
 	 * stay in their file's page cache; the zero page is never freed. */
 	if (pa == os->mm.zero_page || (v && v->shared))
 		return 0;
-	if ((z->rc = sm_page_list_add(os, &z->free, pa)) < 0)
+	if ((z->rc = sm_page_list_add(os, &z->free, va, pa)) < 0)
 		return z->rc;
 	return 0;
 }
@@ -89,11 +93,11 @@ int sm_zap_range(struct sm_os *os, struct sm_mm *mm, uint64_t start,
 	return rc < 0 ? rc : z->rc;
 }
 
-void sm_zap_finish(struct sm_os *os, struct sm_zap *z)
+void sm_zap_finish(struct sm_os *os, struct sm_zap *z, uint64_t t)
 {
 	if (z->mm->rss >= z->free.n)
 		z->mm->rss -= z->free.n;
-	sm_page_list_release(os, &z->free);
+	sm_page_list_release(os, &z->free, z->mm->pgd, t);
 }
 
 /* tlb_flush_mmu_tlbonly() (include/asm-generic/tlb.h) of an mmu_gather
@@ -111,7 +115,12 @@ int sm_tlb_flush_mmu_tlbonly(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 /* Notify the range start, clear the PTEs (the oracle's window opens),
  * notify the end, then tlb_finish_mmu flushes what was cleared, last level
  * only (page-table pages are not freed before exit in this model), the
- * window closes, and the pages are freed. */
+ * window closes, and the pages are freed: tlb_flush_mmu frees the batch
+ * (tlb_flush_mmu_free -> tlb_batch_pages_flush) only after
+ * tlb_flush_mmu_tlbonly, whose flush reaches the secondary TLBs (6.1
+ * mm/mmu_gather.c:259, 6.12 :371).  The bug switch
+ * policy.mm.free_before_secondary_flush frees the batch as soon as the PTEs
+ * are cleared instead, before any of those invalidations. */
 int sm_zap_and_flush(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 		     enum sm_mn_event ev, uint64_t start, uint64_t end,
 		     uint64_t *t)
@@ -121,13 +130,15 @@ int sm_zap_and_flush(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 	int rc = sm_zap_range(os, mm, start, end, &z, t);
 	if (rc == 0 && z.sp.ptes)
 		sm_mm_window_open(os, mm, z.sp.lo, z.sp.hi, *t);
+	if (rc == 0 && os->mm.free_before_secondary_flush)
+		sm_zap_finish(os, &z, *t); /* the bug: freed too early */
 	if (rc == 0)
 		rc = sm_mn_invalidate_range_end(os, mm, start, end, false, t);
 	if (rc == 0 && z.sp.ptes)
 		rc = sm_tlb_flush_mmu_tlbonly(os, mm, pe, z.sp.lo, z.sp.hi, t);
 	if (rc == 0 && z.sp.ptes)
 		sm_mm_window_close(os, mm, z.sp.lo, z.sp.hi, *t);
-	sm_zap_finish(os, &z);
+	sm_zap_finish(os, &z, *t);
 	return rc;
 }
 

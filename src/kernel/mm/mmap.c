@@ -33,18 +33,23 @@ int sm_mm_init(struct sm_os *os, const smmusim_config_t *cfg,
 	ms->lat_pte = sm_cfg_u64(cfg, SM_K_OS_LAT_PTE);
 	ms->lat_syscall = sm_cfg_u64(cfg, SM_K_OS_LAT_SYSCALL);
 	ms->max_event_pages = sm_cfg_u64(cfg, SM_K_SIM_MAX_EVENT_PAGES);
+	ms->free_before_secondary_flush =
+	    sm_cfg_bool(cfg, SM_K_POLICY_MM_FREE_BEFORE_SECONDARY_FLUSH);
 	ms->ctr = sm_stats_ctrs(st);
 	ms->hist = sm_stats_hists(st);
 	return sm_physmem_alloc(os->pm, SM_PAGE_ZERO, &ms->zero_page, os->eb);
 }
 
+/* A file's pages leave the page cache with its last VMA; every mapping of
+ * them was zapped and flushed before (root 0: nothing for the oracle to
+ * check against). */
 static void file_put(struct sm_os *os, struct sm_file *f)
 {
 	if (!f || --f->refs)
 		return;
 	for (uint64_t i = 0; i < f->npages; i++)
 		if (f->pages[i])
-			sm_free_data_page(os, f->pages[i]);
+			sm_free_data_page(os, 0, 0, f->pages[i], 0);
 	sm_free(os->alloc, f->pages, f->npages * sizeof(*f->pages));
 	sm_free(os->alloc, f, sizeof(*f));
 }
@@ -389,7 +394,7 @@ int sm_os_mm_exit(struct sm_os *os, uint32_t id, unsigned pe, uint64_t *t)
 		rc = sm_flush_tlb_mm(os, mm, pe, t);
 	if (rc == 0 && z.sp.ptes)
 		sm_mm_window_close(os, mm, z.sp.lo, z.sp.hi, *t);
-	sm_zap_finish(os, &z);
+	sm_zap_finish(os, &z, *t);
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < mm->nvma; i++)

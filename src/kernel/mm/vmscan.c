@@ -73,7 +73,7 @@ static int release_page(struct reclaim_ctx *c, struct sm_vma *v, uint64_t va,
 	} else if (c->mm->rss) {
 		c->mm->rss--;
 	}
-	return sm_page_list_add(c->os, &c->free, pa);
+	return sm_page_list_add(c->os, &c->free, va, pa);
 }
 
 /* try_to_unmap_one() for one page. */
@@ -137,6 +137,6 @@ int sm_os_reclaim(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 		sm_tlbbatch_flush(os, pe, t);
 	if (batch)
 		sm_mm_window_close(os, mm, va, end, *t);
-	sm_page_list_release(os, &c.free);
+	sm_page_list_release(os, &c.free, mm->pgd, *t);
 	return rc < 0 ? rc : 0;
 }
