@@ -5,6 +5,7 @@
 #define SM_ENGINE_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <smmusim/config.h>
@@ -22,6 +23,21 @@ static inline unsigned sm_cfg_enum(const smmusim_config_t *cfg,
 {
 	return (unsigned)sm_cfg_u64(cfg, id);
 }
+/* A model's numeric settings as a table of (field, key), read in one call
+ * (the latencies of the CPU and the SMMU). */
+struct sm_cfg_u64_field {
+	uint64_t *field;
+	enum sm_key_id key;
+};
+static inline void sm_cfg_read_u64s(const smmusim_config_t *cfg,
+				    const struct sm_cfg_u64_field *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		*f[i].field = sm_cfg_u64(cfg, f[i].key);
+}
+#define SM_CFG_READ_U64S(cfg, table)                                           \
+	sm_cfg_read_u64s((cfg), (table), sizeof(table) / sizeof((table)[0]))
+
 /* Name of key id, and its current value as text (buf of >= 64 bytes). */
 const char *sm_cfg_key_name(enum sm_key_id id);
 void sm_cfg_format(const smmusim_config_t *cfg, enum sm_key_id id, char *buf,

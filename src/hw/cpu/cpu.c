@@ -103,15 +103,19 @@ int sm_cpu_init(struct sm_cpu *cpu, const struct smmusim_allocator *a,
 	cpu->kpti = sm_cfg_bool(cfg, SM_K_CPU_KPTI);
 	cpu->feat_range = sm_cfg_bool(cfg, SM_K_CPU_FEAT_TLBIRANGE);
 	cpu->feat_ttl = sm_cfg_bool(cfg, SM_K_CPU_FEAT_TTL);
-	cpu->lat_l1 = sm_cfg_u64(cfg, SM_K_CPU_LAT_L1_HIT);
-	cpu->lat_tlb = sm_cfg_u64(cfg, SM_K_CPU_LAT_TLB_HIT);
-	cpu->lat_wc = sm_cfg_u64(cfg, SM_K_CPU_LAT_WALKCACHE);
-	cpu->lat_walk = sm_cfg_u64(cfg, SM_K_CPU_LAT_WALK_LEVEL);
-	cpu->lat_tlbi = sm_cfg_u64(cfg, SM_K_CPU_LAT_TLBI);
-	cpu->lat_dvm = sm_cfg_u64(cfg, SM_K_CPU_LAT_DVM);
-	cpu->dvm_occ = sm_cfg_u64(cfg, SM_K_CPU_DVM_OCCUPANCY);
-	cpu->lat_apply = sm_cfg_u64(cfg, SM_K_CPU_LAT_TLBI_APPLY);
-	cpu->lat_dsb = sm_cfg_u64(cfg, SM_K_CPU_LAT_DSB);
+	/* The latencies (docs/model.md), each with the key it comes from. */
+	const struct sm_cfg_u64_field lat[] = {
+	    {&cpu->lat_l1, SM_K_CPU_LAT_L1_HIT},
+	    {&cpu->lat_tlb, SM_K_CPU_LAT_TLB_HIT},
+	    {&cpu->lat_wc, SM_K_CPU_LAT_WALKCACHE},
+	    {&cpu->lat_walk, SM_K_CPU_LAT_WALK_LEVEL},
+	    {&cpu->lat_tlbi, SM_K_CPU_LAT_TLBI},
+	    {&cpu->lat_dvm, SM_K_CPU_LAT_DVM},
+	    {&cpu->dvm_occ, SM_K_CPU_DVM_OCCUPANCY},
+	    {&cpu->lat_apply, SM_K_CPU_LAT_TLBI_APPLY},
+	    {&cpu->lat_dsb, SM_K_CPU_LAT_DSB},
+	};
+	SM_CFG_READ_U64S(cfg, lat);
 
 	uint64_t asid_bits = sm_cfg_u64(cfg, SM_K_CPU_ASID_BITS);
 	if (asid_bits != 8 && asid_bits != 16)

@@ -31,10 +31,7 @@
 static void read_config(struct sm_smmu *s, const smmusim_config_t *cfg)
 {
 	/* The latencies (docs/model.md), each with the key it comes from. */
-	const struct {
-		uint64_t *field;
-		enum sm_key_id key;
-	} lat[] = {
+	const struct sm_cfg_u64_field lat[] = {
 	    {&s->lat_iotlb, SM_K_SMMU_LAT_IOTLB_HIT},
 	    {&s->lat_cfg, SM_K_SMMU_LAT_CFG},
 	    {&s->lat_cmd, SM_K_SMMU_LAT_CMD},
@@ -53,8 +50,7 @@ static void read_config(struct sm_smmu *s, const smmusim_config_t *cfg)
 	    sm_cfg_bool(cfg, SM_K_SMMU_IOTLB_PERM_FAULT_FROM_CACHE);
 	s->neg_cache =
 	    sm_cfg_bool(cfg, SM_K_SMMU_IOTLB_CACHE_TRANSLATION_FAULTS);
-	for (size_t i = 0; i < sizeof(lat) / sizeof(lat[0]); i++)
-		*lat[i].field = sm_cfg_u64(cfg, lat[i].key);
+	SM_CFG_READ_U64S(cfg, lat);
 	s->nslots = (unsigned)sm_cfg_u64(cfg, SM_K_SMMU_XLATE_SLOTS);
 	s->nstall_slots = (unsigned)sm_cfg_u64(cfg, SM_K_SMMU_STALL_SLOTS);
 }
