@@ -55,6 +55,7 @@ int smmusim_run_until(smmusim_t *s, uint64_t cycle)
 	/* No later event starts before `cycle`: the commands consumed by
 	 * then take effect and are counted (docs/model.md, Time). */
 	sm_smmu_cmdq_catch_up(&s->smmu, cycle);
+	sm_oracle_advance(&s->oracle, cycle);
 	return 0;
 }
 

@@ -132,8 +132,10 @@ int smmusim_submit(smmusim_t *s, const struct smmusim_event *ev)
 	if ((rc = sm_sim_mem_check(s, sm_engine_run_until(&s->eng, start))) < 0)
 		return rc;
 	/* Nothing starts before `start` any more: the commands the SMMU
-	 * consumed by then take effect (docs/model.md, Time). */
+	 * consumed by then take effect, and the oracle drops the windows
+	 * closed by then (docs/model.md, Time). */
 	sm_smmu_cmdq_catch_up(&s->smmu, start);
+	sm_oracle_advance(&s->oracle, start);
 	s->started = true;
 	s->prev_start = start;
 	s->prev_done = false;
