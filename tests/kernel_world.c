@@ -70,6 +70,7 @@ static void build(struct kworld *k)
 	k->dev.ops.done = dev_done;
 	k->dev.ops.done_ctx = k;
 	k->now = t; /* the driver's probe */
+	kw_settle(k);
 }
 
 struct kworld *kworld_new(const char *policy, const char *const *kv)
@@ -113,7 +114,8 @@ struct sm_mm *kw_mm(struct kworld *k, uint32_t id)
 }
 
 /* The clock to when the previous operation finished (interrupt handlers
- * due by then run first), as the simulator starts an event. */
+ * due by then run first, and the SMMU has consumed the commands due by
+ * then: kw_settle), as the simulator starts an event. */
 static void start(struct kworld *k)
 {
 	if (k->now < k->eng.now)
@@ -121,6 +123,7 @@ static void start(struct kworld *k)
 	int rc = sm_engine_run_until(&k->eng, k->now);
 	if (rc < 0)
 		fail_msg("engine: %d %s", rc, k->eb.msg);
+	kw_settle(k);
 }
 
 int kw_mm_create(struct kworld *k, uint32_t mm)
@@ -217,10 +220,25 @@ int kworld_teardown(void **state)
 	return 0;
 }
 
+void kw_settle(struct kworld *k)
+{
+	sm_smmu_cmdq_catch_up(&k->smmu, k->now);
+}
+
+void kw_drain(struct kworld *k)
+{
+	if (k->now < k->smmu.cmdq_busy_until)
+		k->now = k->smmu.cmdq_busy_until;
+	if (k->now < k->eng.now)
+		k->now = k->eng.now;
+	kw_settle(k);
+}
+
 void kw_must(struct kworld *k, int rc)
 {
 	if (rc != 0)
 		fail_msg("rc=%d: %s", rc, k->eb.msg);
+	kw_settle(k);
 }
 
 void kw_mm_with_vma(struct kworld *k, uint64_t base, uint64_t npages,

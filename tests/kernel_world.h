@@ -85,7 +85,16 @@ struct sm_mm *kw_mm(struct kworld *k, uint32_t id);
 
 /* A cmocka teardown for a test whose state is a kworld. */
 int kworld_teardown(void **state);
-/* rc must be 0; else the test fails with the kernel's message. */
+/* The SMMU as the clock k->now sees it: the commands consumed by then have
+ * taken effect and are counted in smmu.cmd.<op> (docs/model.md, Time).  An
+ * operation that waits for its CMD_SYNC ends after its commands were
+ * consumed, so the tests read its effects after kw_settle. */
+void kw_settle(struct kworld *k);
+/* The clock to when the SMMU has consumed every command published (a
+ * command without CMD_SYNC, or one a timer issued), then kw_settle. */
+void kw_drain(struct kworld *k);
+/* rc must be 0; else the test fails with the kernel's message.  Then
+ * kw_settle: the operation's commands have taken effect. */
 void kw_must(struct kworld *k, int rc);
 /* mm 1 with npages pages mapped from base. */
 void kw_mm_with_vma(struct kworld *k, uint64_t base, uint64_t npages,

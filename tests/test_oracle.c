@@ -276,7 +276,39 @@ static void test_window_tolerates(void **state)
 
 	/* Closing a window that is not open changes nothing. */
 	sm_oracle_window_close(&f->o, f->root, VA_RO, VA_RO + 7, 4);
+	assert_int_equal(f->o.nwin, 3);
+	/* The closed window is dropped once no access can come before its
+	 * close. */
+	sm_oracle_advance(&f->o, 3);
 	assert_int_equal(f->o.nwin, 2);
+}
+
+/* A window closes at the cycle its flush was seen complete: an access
+ * observed afterwards but issued at an earlier cycle is still inside it
+ * (an `@N` device access between an unmap's PTE clear and its CMD_SYNC). */
+static void test_window_closes_at_its_cycle(void **state)
+{
+	struct fx *f = *state;
+	sm_oracle_window_open(&f->o, f->root, VA_RO, VA_RO + SM_PAGE_SIZE, 10);
+	sm_oracle_window_close(&f->o, f->root, VA_RO, VA_RO + SM_PAGE_SIZE,
+			       1001);
+	observe(f, dev_hit(f, VA_RO, false, f->pa_other, R)); /* at 1000 */
+	assert_int_equal(counter(f->st, "check.tolerated_in_window"), 1);
+	assert_int_equal(f->o.total, 0);
+	sm_oracle_advance(&f->o, 1000); /* not yet past the close */
+	assert_int_equal(f->o.nwin, 1);
+	sm_oracle_window_open(&f->o, f->root, VA_RO, VA_RO + SM_PAGE_SIZE, 10);
+	sm_oracle_window_close(&f->o, f->root, VA_RO, VA_RO + SM_PAGE_SIZE,
+			       1000);
+	sm_oracle_advance(&f->o, 1001);
+	assert_int_equal(f->o.nwin, 0);
+	/* At its closing cycle the access is outside: a violation. */
+	sm_oracle_window_open(&f->o, f->root, VA_RO, VA_RO + SM_PAGE_SIZE, 10);
+	sm_oracle_window_close(&f->o, f->root, VA_RO, VA_RO + SM_PAGE_SIZE,
+			       1000);
+	observe(f, dev_hit(f, VA_RO, false, f->pa_other, R));
+	assert_int_equal(n_stale_tr(f), 1);
+	assert_int_equal(counter(f->st, "check.tolerated_in_window"), 1);
 }
 
 static void test_nested_windows(void **state)
@@ -662,6 +694,7 @@ int main(void)
 	    T(test_stale_translation_reported_and_kept),
 	    T(test_block_entry_offset),
 	    T(test_window_tolerates),
+	    T(test_window_closes_at_its_cycle),
 	    T(test_nested_windows),
 	    T(test_stale_permission),
 	    T(test_walks_never_violate),

@@ -95,6 +95,7 @@ static void cell(const char *policy, bool ril, uint64_t pages,
 	else
 		rc = sm_mn_arch_invalidate_secondary_tlbs(&k->os, mm, 0,
 							  UINT64_MAX, &k->now);
+	kw_settle(k); /* its commands, consumed by its CMD_SYNC */
 	struct counts c1 = snap(k);
 	char what[96];
 	snprintf(what, sizeof(what), "%s smmu.ril=%s %s%" PRIu64, policy,

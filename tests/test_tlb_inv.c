@@ -191,6 +191,7 @@ static void test_smmu_without_ril(void **state)
 		.op = CMDQ_OP_TLBI_NH_VA, .asid = ASID, .addr = IOVA, .tg = 1},
 	    w, NULL);
 	kw_must(k, sm_drv_raw_cmd(&k->os, w, &k->now));
+	kw_drain(k); /* no CMD_SYNC: consumed after the call returned */
 	assert_int_equal(counter(k->st, "smmu.cmdq.errors"), 0);
 	assert_int_equal(counter(k->st, "smmu.cmd.tlbi_nh_va"), 1);
 

@@ -76,7 +76,8 @@ const char *smmusim_last_error(const smmusim_t *sim);
  * mm, an address outside the stream table) are returned here.
  */
 int smmusim_submit(smmusim_t *sim, const struct smmusim_event *ev);
-/* Advance the clock to `cycle`, running everything due before it. */
+/* Advance the clock to `cycle`, running everything due before it (SMMU
+ * commands consumed by then take effect and are counted). */
 int smmusim_run_until(smmusim_t *sim, uint64_t cycle);
 /* Run to quiescence and perform end-of-run checks.  No submit afterwards. */
 int smmusim_finish(smmusim_t *sim);

@@ -62,12 +62,13 @@ void sm_oracle_window_open(void *oracle, uint64_t root, uint64_t start,
 	struct sm_oracle *o = oracle;
 	if (SM_VEC_RESERVE(o->alloc, o->win, o->capwin, o->nwin + 1, 8))
 		return; /* no window: stricter, never hides a bug */
-	o->win[o->nwin++] = (struct sm_window){root, start, end, cycle};
+	o->win[o->nwin++] =
+	    (struct sm_window){root, start, end, cycle, UINT64_MAX};
 }
 
-/* The window's invalidation has completed: the pages freed inside it are
- * ordinary free pages again (an entry still reaching one now is stale
- * outside any window anyway). */
+/* The window's invalidation has completed and no access can come from
+ * before that: the pages freed inside it are ordinary free pages again (an
+ * entry still reaching one now is stale outside any window anyway). */
 static void forget_freed(struct sm_oracle *o, uint64_t root, uint64_t start,
 			 uint64_t end)
 {
@@ -84,23 +85,40 @@ void sm_oracle_window_close(void *oracle, uint64_t root, uint64_t start,
 			    uint64_t end, uint64_t cycle)
 {
 	struct sm_oracle *o = oracle;
-	(void)cycle;
-	if (o->nfreed)
-		forget_freed(o, root, start, end);
 	for (size_t i = o->nwin; i-- > 0;) {
 		struct sm_window *w = &o->win[i];
-		if (w->root == root && w->start == start && w->end == end) {
-			*w = o->win[--o->nwin];
+		if (w->root == root && w->start == start && w->end == end &&
+		    w->closes_at == UINT64_MAX) {
+			w->closes_at = cycle;
+			o->nclosed++;
 			return;
 		}
 	}
 }
 
-static bool in_window(const struct sm_oracle *o, uint64_t root, uint64_t va)
+void sm_oracle_advance_slow(struct sm_oracle *o, uint64_t cycle)
+{
+	for (size_t i = o->nwin; i-- > 0;) {
+		struct sm_window w = o->win[i];
+		if (w.closes_at > cycle)
+			continue;
+		if (o->nfreed)
+			forget_freed(o, w.root, w.start, w.end);
+		o->win[i] = o->win[--o->nwin];
+		o->nclosed--;
+	}
+}
+
+/* Does a window over `va` of the table at `root` contain `cycle`?  (Its
+ * lower bound is not checked: while kernel operations are atomic, an
+ * access after an operation's start and before its PTE change already
+ * sees the change; docs/model.md, Time.) */
+static bool in_window(const struct sm_oracle *o, uint64_t root, uint64_t va,
+		      uint64_t cycle)
 {
 	for (size_t i = 0; i < o->nwin; i++)
 		if (o->win[i].root == root && va >= o->win[i].start &&
-		    va < o->win[i].end)
+		    va < o->win[i].end && cycle < o->win[i].closes_at)
 			return true;
 	return false;
 }
@@ -113,11 +131,11 @@ static bool in_any_window(const struct sm_oracle *o,
 			  const struct sm_xlate_report *r, uint64_t page,
 			  const struct sm_walk *w)
 {
-	if (r->root && in_window(o, r->root, page))
+	if (r->root && in_window(o, r->root, page, r->cycle))
 		return true;
 	if (!r->root2 || w->ipa == SM_NO_IPA)
 		return false;
-	return in_window(o, r->root2, w->ipa & SM_PAGE_MASK);
+	return in_window(o, r->root2, w->ipa & SM_PAGE_MASK, r->cycle);
 }
 
 /* ---- fault streaks: an open-addressing table keyed by agent+page ---- */
@@ -235,7 +253,7 @@ void sm_oracle_page_freed(void *oracle, uint64_t root, uint64_t va, uint64_t pa,
 			  uint64_t cycle)
 {
 	struct sm_oracle *o = oracle;
-	if (!o->nwin || !o->enabled || !root || !in_window(o, root, va))
+	if (!o->nwin || !o->enabled || !root || !in_window(o, root, va, cycle))
 		return;
 	struct smmusim_violation v = {
 	    .kind = SMMUSIM_VIOLATION_USE_AFTER_FREE,

@@ -40,13 +40,19 @@
 #include "hw/mem/physmem.h"
 #include "hw/mem/tcache.h"
 
+/* An invalidation window: open from `opened` until the cycle its flush
+ * was seen complete, `closes_at` (UINT64_MAX while open).  A closed window
+ * is kept until no access can come at an earlier cycle
+ * (sm_oracle_advance): an access at a cycle before `closes_at` is inside
+ * it even when it reaches the oracle after the close. */
 struct sm_window {
-	uint64_t root, start, end, opened;
+	uint64_t root, start, end, opened, closes_at;
 };
 
 /* A page freed while its window was open: use-after-free was reported; a
- * cached access reaching `pa` is not tolerated until that window closes.
- * Only a kernel that frees too early fills this. */
+ * cached access reaching `pa` is not tolerated until that window is
+ * dropped (sm_oracle_advance past its close).  Only a kernel that frees too
+ * early fills this. */
 struct sm_freed {
 	uint64_t root, va, pa;
 };
@@ -65,6 +71,7 @@ struct sm_oracle {
 
 	struct sm_window *win;
 	size_t nwin, capwin;
+	size_t nclosed; /* windows of win[] with closes_at set */
 
 	struct sm_freed *freed;
 	size_t nfreed, capfreed;
@@ -92,8 +99,19 @@ void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r);
 /* The kernel model's window hooks. */
 void sm_oracle_window_open(void *oracle, uint64_t root, uint64_t start,
 			   uint64_t end, uint64_t cycle);
+/* The flush of the window was seen complete at `cycle` (the CPU saw its
+ * CMD_SYNC or its DSB complete): accesses at earlier cycles stay inside. */
 void sm_oracle_window_close(void *oracle, uint64_t root, uint64_t start,
 			    uint64_t end, uint64_t cycle);
+/* No translation will be observed at a cycle before `cycle` any more (the
+ * simulator calls it at each event's start): drop the windows closed by
+ * then, and forget the pages freed early inside them. */
+void sm_oracle_advance_slow(struct sm_oracle *o, uint64_t cycle);
+static inline void sm_oracle_advance(struct sm_oracle *o, uint64_t cycle)
+{
+	if (o->nclosed)
+		sm_oracle_advance_slow(o, cycle);
+}
 /* The kernel model's free hook: frame `pa`, mapped at `va` of the table
  * at `root` until its PTE was cleared (root 0: no mapping known, nothing to
  * check), goes back to the allocator at `cycle`.  Cheap when no window is

@@ -146,7 +146,9 @@ static int boot_kernel(struct smmusim *s)
 	s->os.hooks =
 	    (struct sm_os_hooks){sm_oracle_window_open, sm_oracle_window_close,
 				 sm_oracle_page_freed, &s->oracle};
-	/* Driver probe ran at cycle 0; the trace starts when it is done. */
+	/* Driver probe ran at cycle 0; the trace starts when it is done, with
+	 * the probe's commands consumed and in effect (docs/model.md, Time). */
+	sm_smmu_cmdq_catch_up(&s->smmu, t);
 	s->prev_finish = t;
 	s->last_cycle = t;
 	return 0;

@@ -50,7 +50,13 @@ int smmusim_run_until(smmusim_t *s, uint64_t cycle)
 	if (rc == 0)
 		rc = sm_sim_check_host_memory(
 		    s, sm_engine_run_until(&s->eng, cycle));
-	return rc < 0 ? run_failed(s, rc) : 0;
+	if (rc < 0)
+		return run_failed(s, rc);
+	/* No later event starts before `cycle`: the commands consumed by
+	 * then take effect and are counted (docs/model.md, Time). */
+	sm_smmu_cmdq_catch_up(&s->smmu, cycle);
+	sm_oracle_advance(&s->oracle, cycle);
+	return 0;
 }
 
 static void scan_cache(void *oracle, const struct sm_tcache *tc)
@@ -63,6 +69,8 @@ static void scan_cache(void *oracle, const struct sm_tcache *tc)
 static void scan_caches(struct smmusim *s)
 {
 	sm_cpu_for_each_tlb(&s->cpu, scan_cache, &s->oracle);
+	/* The SMMU drains its queue: every command published takes effect. */
+	sm_smmu_cmdq_catch_up(&s->smmu, UINT64_MAX);
 	sm_smmu_for_each_tlb(&s->smmu, scan_cache, &s->oracle);
 }
 

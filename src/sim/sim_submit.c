@@ -8,7 +8,8 @@
  * operations and CPU accesses complete in the call that starts them (their
  * duration is accounted); a device access is a chain of engine events
  * (src/hw/device) that ends with sm_sim_note_finish().  Before the event
- * runs, the clock runs up to its start.  An event its checks refuse took no
+ * runs, the clock runs up to its start, and the SMMU commands consumed by
+ * then take effect.  An event its checks refuse took no
  * time: the next one may start where it would have.
  */
 #include "sim/sim_internal.h"
@@ -130,6 +131,11 @@ int smmusim_submit(smmusim_t *s, const struct smmusim_event *ev)
 		return rc;
 	if ((rc = sm_sim_mem_check(s, sm_engine_run_until(&s->eng, start))) < 0)
 		return rc;
+	/* Nothing starts before `start` any more: the commands the SMMU
+	 * consumed by then take effect, and the oracle drops the windows
+	 * closed by then (docs/model.md, Time). */
+	sm_smmu_cmdq_catch_up(&s->smmu, start);
+	sm_oracle_advance(&s->oracle, start);
 	s->started = true;
 	s->prev_start = start;
 	s->prev_done = false;

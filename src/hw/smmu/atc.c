@@ -100,6 +100,7 @@ void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 {
 	unsigned need = write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
 	struct sm_regime cur;
+	sm_smmu_cmdq_catch_up(s, now); /* ATC_INV consumed by now */
 	if (!s->ats || !sm_smmu_eats(s, sid, ssid, &cur)) {
 		sm_smmu_translate(s, sid, ssid, va, write, now, tag, out);
 		return;

@@ -16,6 +16,7 @@
 
 #include "arch/smmu_regs.h"
 #include "base/alloc.h"
+#include "base/vec.h"
 #include "hw/smmu/smmu_internal.h"
 
 int sm_smmu_set_cmdq(struct sm_smmu *s, uint64_t base, unsigned log2size)
@@ -36,6 +37,9 @@ void sm_smmu_cmdq_fini(struct sm_smmu *s)
 		sm_free(s->alloc, s->cmdq_due,
 			sizeof(*s->cmdq_due) << s->cmdq_log2size);
 	s->cmdq_due = NULL;
+	sm_free(s->alloc, s->cmdq_pend, s->cmdq_cappend * sizeof(*s->cmdq_pend));
+	s->cmdq_pend = NULL;
+	s->cmdq_pend_head = s->cmdq_npend = s->cmdq_cappend = 0;
 }
 
 /* ---- per class ---- */
@@ -149,7 +153,8 @@ static bool tlbi_nh_va(struct sm_smmu *s, const struct sm_smmu_cmd *c)
 	return true;
 }
 
-/* A TLB invalidation; false if its encoding is illegal. */
+/* A TLB invalidation; false if its encoding is illegal (decode() has
+ * refused those already). */
 static bool exec_tlbi(struct sm_smmu *s, const struct sm_smmu_cmd *c)
 {
 	uint16_t vmid = (uint16_t)c->vmid;
@@ -212,27 +217,42 @@ static uint64_t class_cost(const struct sm_smmu *s,
 	}
 }
 
-/* Execute one command (false if it is illegal: CERROR_ILL); *cost gets its
- * service time. */
-static bool exec_cmd(struct sm_smmu *s, uint64_t c0, uint64_t c1,
-		     uint64_t *cost)
+/* Decode one command: false if it is illegal (CERROR_ILL: an unknown
+ * opcode, or a TLBI address range with an illegal encoding); *cost gets
+ * its service time. */
+static const struct sm_smmu_cmd_def *decode(const struct sm_smmu *s,
+					    const uint64_t w[2],
+					    struct sm_smmu_cmd *c, uint64_t *cost)
 {
-	const uint64_t w[2] = {c0, c1};
-	struct sm_smmu_cmd c;
-	const struct sm_smmu_cmd_def *d = sm_smmu_cmd_decode(w, &c);
+	const struct sm_smmu_cmd_def *d = sm_smmu_cmd_decode(w, c);
+	uint64_t pages;
 	*cost = s->lat_cmd;
 	if (!d)
-		return false;
-	if (d->cls == SM_SMMU_CMD_TLBI)
-		ril_fields(s, &c);
-	*cost += class_cost(s, d, &c);
+		return NULL;
+	if (d->cls == SM_SMMU_CMD_TLBI) {
+		ril_fields(s, c);
+		if ((c->op == CMDQ_OP_TLBI_NH_VA ||
+		     c->op == CMDQ_OP_TLBI_NH_VAA ||
+		     c->op == CMDQ_OP_TLBI_S2_IPA) &&
+		    !tlbi_pages(c, &pages))
+			return NULL;
+	}
+	*cost += class_cost(s, d, c);
+	return d;
+}
+
+/* Execute one legal command at its consumption cycle. */
+static void exec_cmd(struct sm_smmu *s, const uint64_t w[2])
+{
+	struct sm_smmu_cmd c;
+	uint64_t cost;
+	const struct sm_smmu_cmd_def *d = decode(s, w, &c, &cost);
 	switch (d->cls) {
 	case SM_SMMU_CMD_CFGI:
 		exec_cfgi(s, &c);
 		break;
 	case SM_SMMU_CMD_TLBI:
-		if (!exec_tlbi(s, &c))
-			return false;
+		exec_tlbi(s, &c);
 		break;
 	case SM_SMMU_CMD_ATC:
 		sm_smmu_atc_inv(s, &c);
@@ -244,14 +264,42 @@ static bool exec_cmd(struct sm_smmu *s, uint64_t c0, uint64_t c1,
 			sm_smmu_stall_term(s, &c);
 		break;
 	default:
-		/* SYNC completes in order (sm_smmu_write_prod); PRI_RESP and
-		 * the prefetches are counted and have no effect on what this
-		 * model caches. */
+		/* SYNC completes at its consumption cycle (the driver knows
+		 * it from sm_smmu_cmdq_due); PRI_RESP and the prefetches are
+		 * counted and have no effect on what this model caches. */
 		break;
 	}
 	/* Counted once executed: an illegal command is in
 	 * smmu.cmdq.errors only. */
 	(*s->st_cmd[c.op])++;
+}
+
+void sm_smmu_cmdq_catch_up(struct sm_smmu *s, uint64_t now)
+{
+	while (s->cmdq_pend_head < s->cmdq_npend &&
+	       s->cmdq_pend[s->cmdq_pend_head].due <= now) {
+		const struct sm_smmu_pending_cmd *p =
+		    &s->cmdq_pend[s->cmdq_pend_head++];
+		exec_cmd(s, (const uint64_t[2]){p->c0, p->c1});
+	}
+	if (s->cmdq_pend_head == s->cmdq_npend)
+		s->cmdq_pend_head = s->cmdq_npend = 0;
+}
+
+/* Schedule one legal command consumed at `due`.  RESUME and STALL_TERM
+ * restart or end a stalled device transaction, outside the SMMU's caches:
+ * they and everything before them take effect now (a limit of the model
+ * until device retries are engine events). */
+static bool schedule(struct sm_smmu *s, const uint64_t w[2],
+		     const struct sm_smmu_cmd_def *d, uint64_t due)
+{
+	if (SM_VEC_RESERVE(s->alloc, s->cmdq_pend, s->cmdq_cappend,
+			   s->cmdq_npend + 1, 64))
+		return false;
+	s->cmdq_pend[s->cmdq_npend++] =
+	    (struct sm_smmu_pending_cmd){w[0], w[1], due};
+	if (d->cls == SM_SMMU_CMD_STALL)
+		sm_smmu_cmdq_catch_up(s, UINT64_MAX);
 	return true;
 }
 
@@ -265,13 +313,14 @@ uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now)
 	while (!s->cmdq_halted && s->cmdq_cons != s->cmdq_prod) {
 		uint32_t idx = s->cmdq_cons & (n - 1);
 		uint64_t pa = s->cmdq_base + (uint64_t)idx * 16;
-		uint64_t c0 = sm_physmem_read64(s->pm, pa);
-		uint64_t c1 = sm_physmem_read64(s->pm, pa + 8);
+		const uint64_t w[2] = {sm_physmem_read64(s->pm, pa),
+				       sm_physmem_read64(s->pm, pa + 8)};
+		struct sm_smmu_cmd c;
 		uint64_t cost;
-		bool ok = exec_cmd(s, c0, c1, &cost);
+		const struct sm_smmu_cmd_def *d = decode(s, w, &c, &cost);
 		t += cost;
 		s->cmdq_due[idx] = t;
-		if (!ok) {
+		if (!d) {
 			/* CONS stays on the bad command; GERROR.CMDQ_ERR set
 			 * until software acknowledges (spec 7.1). */
 			s->cmdq_halted = true;
@@ -279,6 +328,8 @@ uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now)
 			SM_INC(s->ctr, SMMU_CMDQ_ERRORS);
 			break;
 		}
+		if (!schedule(s, w, d, t))
+			return UINT64_MAX;
 		s->cmdq_cons = (s->cmdq_cons + 1) & mask;
 	}
 	s->cmdq_busy_until = t;

@@ -133,6 +133,12 @@ struct sm_smmu {
 	 * cycle software read CONS at (sm_smmu_cmdq_cons_at). */
 	uint64_t *cmdq_due;
 	uint32_t cmdq_seen;
+	/* Commands scheduled and not yet executed, oldest first from
+	 * cmdq_pend_head: their effects wait for their consumption cycle. */
+	struct sm_smmu_pending_cmd {
+		uint64_t c0, c1, due;
+	} *cmdq_pend;
+	size_t cmdq_pend_head, cmdq_npend, cmdq_cappend;
 	struct sm_smmu_queue evtq, priq;
 	struct sm_smmu_irq irq;
 
@@ -204,9 +210,17 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
  * after another, each `smmu.lat.cmd` cycles, starting no earlier than `now`
  * and than the end of earlier work.  Returns the cycle at which CONS has
  * caught up (or halted on an illegal command); each command's consumption
- * cycle is kept (sm_smmu_cmdq_due).  Effects are applied at the PROD write.
+ * cycle is kept (sm_smmu_cmdq_due).  A command takes effect at that
+ * cycle: effects are applied lazily, in order, when something observes the
+ * SMMU at a later cycle (sm_smmu_cmdq_catch_up), except RESUME and
+ * STALL_TERM, which act on a device and are applied at the PROD write.
+ * Returns ~0 on SMMUSIM_ENOMEM for the pending list (never with a legal
+ * driver queue of the default size).
  */
 uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now);
+/* Apply the effects of every command consumed by `now` (UINT64_MAX: all):
+ * called before anything observes the SMMU's caches at `now`. */
+void sm_smmu_cmdq_catch_up(struct sm_smmu *s, uint64_t now);
 /* CMDQ_CONS as software reads it at `now`: the first command whose
  * consumption cycle is after `now` (CMDQ_PROD if all are consumed).  Reads
  * at decreasing cycles see no earlier CONS than a previous read. */

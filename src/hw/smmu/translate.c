@@ -426,6 +426,8 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 	    .ex = {false, EVTQ_1_CLASS_IN, 0, false, 0},
 	};
 	*out = (struct sm_smmu_xlate){0};
+	/* Commands consumed by now have taken effect (docs/model.md, Time). */
+	sm_smmu_cmdq_catch_up(s, now);
 	SM_INC(s->ctr, SMMU_TRANSLATIONS);
 	uint64_t *slot = wait_for_slot(s, &x.t);
 	x.c = sm_smmu_cfg_get(s, sid, ssid, &x.t);

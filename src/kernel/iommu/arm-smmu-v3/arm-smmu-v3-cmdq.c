@@ -89,6 +89,8 @@ static int publish(struct sm_os *os, uint64_t *t, uint64_t *done)
 {
 	struct sm_smmu_drv *d = &os->drv;
 	*done = sm_smmu_write_prod(d->smmu, d->prod, *t);
+	if (*done == UINT64_MAX)
+		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
 	if (d->smmu->cmdq_halted && d->raw) {
 		/* A trace's illegal command: acknowledge as Linux does
 		 * (arm_smmu_cmdq_skip_err) and let the queue go on. */
@@ -96,6 +98,9 @@ static int publish(struct sm_os *os, uint64_t *t, uint64_t *done)
 			SM_INC(d->ctr, OS_SMMU_CERROR_ILL_ACKS);
 			sm_smmu_ack_cmdq_error(d->smmu);
 			*done = sm_smmu_write_prod(d->smmu, d->prod, *done);
+			if (*done == UINT64_MAX)
+				return sm_err(os->eb, SMMUSIM_ENOMEM,
+					      "out of memory");
 		}
 	}
 	if (d->smmu->cmdq_halted) {
