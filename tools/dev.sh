@@ -83,8 +83,10 @@ case "$cmd" in
 demo)
 	build build
 	set +e
+	# The device recovers its faults by stall, as Linux's SVA does
+	# (mainline arm-smmu-v3 denies PRI page requests).
 	build/smmusim replay traces/scenarios/perm-upgrade.trace \
-		--policy linux-6.5 --policy linux-6.6
+		--policy linux-6.5 --policy linux-6.6 -o dev.fault_mode=stall
 	rc=$?
 	set -e
 	case $rc in
