@@ -911,6 +911,7 @@ static void test_raw_tlbi_and_dsb(void **state)
 	struct smmusim_event ev = raw(SMMUSIM_TLBI_VALE1IS, asid, va);
 	ev.ttl = 7;
 	submit_ok(sim, ev);
+	sm_cpu_rx_catch_up_all(&s->cpu, UINT64_MAX); /* PE 2 applied it */
 	assert_false(sm_cpu_holds(&s->cpu, asid, va, va + PAGE));
 	assert_true(sm_cpu_holds(&s->cpu, asid, va + PAGE, va + 2 * PAGE));
 	assert_int_equal(sim_stat(sim, "cpu.tlbi.issued.vale1is"), 1);
@@ -921,6 +922,7 @@ static void test_raw_tlbi_and_dsb(void **state)
 	ev.tg = 1;
 	ev.num = 1;
 	submit_ok(sim, ev);
+	sm_cpu_rx_catch_up_all(&s->cpu, UINT64_MAX); /* PE 2 applied it */
 	assert_false(sm_cpu_holds(&s->cpu, asid, va, va + 5 * PAGE));
 	assert_true(sm_cpu_holds(&s->cpu, asid, va + 5 * PAGE, va + len));
 	assert_int_equal(sim_stat(sim, "cpu.tlbi.issued.rvae1is"), 1);
@@ -929,6 +931,7 @@ static void test_raw_tlbi_and_dsb(void **state)
 	ev = raw(SMMUSIM_TLBI_ASIDE1, asid, 0);
 	ev.cpu = 1;
 	submit_ok(sim, ev);
+	sm_cpu_rx_catch_up_all(&s->cpu, UINT64_MAX); /* PE 2 applied it */
 	assert_int_equal(sim_stat(sim, "cpu.tlbi.issued.aside1"), 1);
 	assert_int_equal(sim_stat(sim, "cpu.dvm.broadcasts"), bc);
 	assert_true(sm_cpu_holds(&s->cpu, asid, va + 5 * PAGE, va + len));
@@ -937,6 +940,7 @@ static void test_raw_tlbi_and_dsb(void **state)
 	ev = raw(SMMUSIM_TLBI_VAE1IS, asid, va + 6 * PAGE);
 	ev.ttl = 0xb;
 	submit_ok(sim, ev);
+	sm_cpu_rx_catch_up_all(&s->cpu, UINT64_MAX); /* PE 2 applied it */
 	assert_true(sm_cpu_holds(&s->cpu, asid, va + 6 * PAGE, va + 7 * PAGE));
 	assert_int_equal(sim_stat(sim, "cpu.tlbi.no_effect") - ne,
 			 sm_cpu_count(&s->cpu));

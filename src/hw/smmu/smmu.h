@@ -29,6 +29,7 @@
 #include "hw/mem/pgtable.h"
 #include "hw/mem/physmem.h"
 #include "hw/mem/tcache.h"
+#include "hw/cpu/dvm.h"
 
 /* Event record types (spec 7.3 "Event records"): name, type code, and the
  * stat (src/engine/stat_defs/smmu.def) that counts the faults recorded. */
@@ -166,8 +167,9 @@ struct sm_smmu {
 	bool perm_fault_from_cache;
 	uint64_t lat_iotlb, lat_cfg, lat_cmd, lat_mem, lat_utlb, lat_wc;
 	uint64_t lat_cmd_cfgi, lat_cmd_tlbi, lat_cmd_sync, lat_inv_scan;
-	uint64_t rx_busy_until; /* BTM: applying broadcast TLBIs until */
-	uint64_t *slot_free;	/* smmu.xlate_slots: each busy until */
+	uint64_t rx_busy_until;	   /* BTM: applying broadcast TLBIs until */
+	struct sm_dvm_ring btm_rx; /* BTM: received, not applied yet */
+	uint64_t *slot_free;	   /* smmu.xlate_slots: each busy until */
 	unsigned nslots;
 	struct sm_xlate_observer obs;
 	/* Stalled transactions (smmu.stall.slots): StreamID and STAG of
