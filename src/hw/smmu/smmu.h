@@ -138,7 +138,7 @@ struct sm_smmu {
 	 * cmdq_pend_head: their effects wait for their consumption cycle. */
 	struct sm_smmu_pending_cmd {
 		uint64_t c0, c1, due;
-	} *cmdq_pend;
+	} * cmdq_pend;
 	size_t cmdq_pend_head, cmdq_npend, cmdq_cappend;
 	struct sm_smmu_queue evtq, priq;
 	struct sm_smmu_irq irq;
@@ -220,8 +220,9 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
  * driver queue of the default size).
  */
 uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now);
-/* Apply the effects of every command consumed by `now` (UINT64_MAX: all):
- * called before anything observes the SMMU's caches at `now`. */
+/* Apply the effects of every command consumed by `now` (UINT64_MAX: all),
+ * and of every broadcast TLBI applied by then (BTM), in cycle order: called
+ * before anything observes the SMMU's caches at `now`. */
 void sm_smmu_cmdq_catch_up(struct sm_smmu *s, uint64_t now);
 /* CMDQ_CONS as software reads it at `now`: the first command whose
  * consumption cycle is after `now` (CMDQ_PROD if all are consumed).  Reads
@@ -282,7 +283,9 @@ void sm_smmu_atc_for_each(const struct sm_smmu *s, sm_tc_visit_fn fn,
 void sm_smmu_atc_inv_cmd(uint64_t c[2], uint32_t sid, uint32_t ssid,
 			 uint64_t iova, uint64_t size);
 
-/* BTM: a broadcast TLBI from a PE, arriving at `arrive`. */
+/* BTM: a broadcast TLBI from a PE, arriving at `arrive`.  Returns the
+ * cycle the SMMU has applied it; it takes effect then
+ * (sm_smmu_cmdq_catch_up). */
 uint64_t sm_smmu_dvm_apply(void *smmu, const struct sm_tlbi *t,
 			   uint64_t arrive);
 
