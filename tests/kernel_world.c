@@ -223,6 +223,7 @@ int kworld_teardown(void **state)
 void kw_settle(struct kworld *k)
 {
 	sm_smmu_cmdq_catch_up(&k->smmu, k->now);
+	sm_cpu_rx_catch_up_all(&k->cpu, k->now);
 }
 
 void kw_drain(struct kworld *k)

@@ -86,7 +86,8 @@ struct sm_mm *kw_mm(struct kworld *k, uint32_t id);
 /* A cmocka teardown for a test whose state is a kworld. */
 int kworld_teardown(void **state);
 /* The SMMU as the clock k->now sees it: the commands consumed by then have
- * taken effect and are counted in smmu.cmd.<op> (docs/model.md, Time).  An
+ * taken effect and are counted in smmu.cmd.<op>, and so have the broadcast
+ * TLBIs every PE has applied by then (docs/model.md, Time).  An
  * operation that waits for its CMD_SYNC ends after its commands were
  * consumed, so the tests read its effects after kw_settle. */
 void kw_settle(struct kworld *k);

@@ -201,22 +201,32 @@ static uint64_t reads_of(struct world *w, unsigned pe, uint16_t asid,
 	return counter(w->st, "cpu.walk.reads") - before;
 }
 
+/* Every receiver has applied the broadcasts sent so far (they take effect
+ * at each receiver's apply cycle, hw/cpu/dvm.h). */
+static void settle(struct world *w)
+{
+	sm_cpu_rx_catch_up_all(&w->cpu, UINT64_MAX);
+}
+
 static void tlbi_va(struct world *w, unsigned pe, enum sm_tlbi_op op, bool is,
 		    uint16_t asid, uint64_t va)
 {
 	sm_cpu_tlbi(&w->cpu, pe, op, is, sm_tlbi_operand_va(asid, va, 0), 0);
+	settle(w);
 }
 
 static void tlbi_ttl(struct world *w, unsigned pe, enum sm_tlbi_op op, bool is,
 		     uint16_t asid, uint64_t va, unsigned ttl)
 {
 	sm_cpu_tlbi(&w->cpu, pe, op, is, sm_tlbi_operand_va(asid, va, ttl), 0);
+	settle(w);
 }
 
 static void tlbi_asid(struct world *w, unsigned pe, enum sm_tlbi_op op, bool is,
 		      uint16_t asid)
 {
 	sm_cpu_tlbi(&w->cpu, pe, op, is, sm_tlbi_operand_asid(asid), 0);
+	settle(w);
 }
 
 static void tlbi_range(struct world *w, unsigned pe, enum sm_tlbi_op op,
@@ -227,6 +237,7 @@ static void tlbi_range(struct world *w, unsigned pe, enum sm_tlbi_op op,
 	    &w->cpu, pe, op, is,
 	    sm_tlbi_operand_range(asid, SM_TLBI_TG_4K, scale, num, ttl, base),
 	    0);
+	settle(w);
 }
 
 struct obs_log {
@@ -379,6 +390,7 @@ static void test_permission_cached_and_broadcast(void **state)
 	/* TLBI VALE1IS on PE 0 reaches PE 2. */
 	sm_cpu_tlbi(&w->cpu, 0, SM_TLBI_VALE1, true,
 		    sm_tlbi_operand_va(asid, va, 0), 2000);
+	settle(w);
 	a = acc(w, 2, asid, va + 8, true);
 	assert_int_equal(a.outcome, SM_XLATE_OK);
 	assert_false(a.hit);
@@ -698,6 +710,7 @@ static void test_walk_cache_aside1_vmalle1(void **state)
 	/* VMALLE1IS clears every cache of every PE. */
 	assert_int_equal(reads_of(w, 3, 2, p0), 4);
 	sm_cpu_tlbi(&w->cpu, 1, SM_TLBI_VMALLE1, true, 0, 0);
+	settle(w);
 	for (unsigned pe = 0; pe < 4; pe++) {
 		assert_int_equal(tc_count(&w->cpu.pe[pe].walk), 0);
 		assert_int_equal(tc_count(&w->cpu.pe[pe].tlb), 0);
@@ -819,6 +832,7 @@ static void test_vmalle1_removes_all(void **state)
 		assert_false(hits(w, pe, 1, va_g));
 	}
 	sm_cpu_tlbi(&w->cpu, 1, SM_TLBI_VMALLE1, true, 0, 0);
+	settle(w);
 	/* Per PE: three L1 and three main-TLB entries, and the walk cache's
 	 * levels 0-2 for ASIDs 1 and 2 (va_g reused ASID 1's). */
 	assert_int_equal(counter(w->st, "cpu.tlb.invalidated"),

@@ -911,6 +911,7 @@ static void test_raw_tlbi_and_dsb(void **state)
 	struct smmusim_event ev = raw(SMMUSIM_TLBI_VALE1IS, asid, va);
 	ev.ttl = 7;
 	submit_ok(sim, ev);
+	sm_cpu_rx_catch_up_all(&s->cpu, UINT64_MAX); /* PE 2 applied it */
 	assert_false(sm_cpu_holds(&s->cpu, asid, va, va + PAGE));
 	assert_true(sm_cpu_holds(&s->cpu, asid, va + PAGE, va + 2 * PAGE));
 	assert_int_equal(sim_stat(sim, "cpu.tlbi.issued.vale1is"), 1);
@@ -921,6 +922,7 @@ static void test_raw_tlbi_and_dsb(void **state)
 	ev.tg = 1;
 	ev.num = 1;
 	submit_ok(sim, ev);
+	sm_cpu_rx_catch_up_all(&s->cpu, UINT64_MAX); /* PE 2 applied it */
 	assert_false(sm_cpu_holds(&s->cpu, asid, va, va + 5 * PAGE));
 	assert_true(sm_cpu_holds(&s->cpu, asid, va + 5 * PAGE, va + len));
 	assert_int_equal(sim_stat(sim, "cpu.tlbi.issued.rvae1is"), 1);
@@ -929,6 +931,7 @@ static void test_raw_tlbi_and_dsb(void **state)
 	ev = raw(SMMUSIM_TLBI_ASIDE1, asid, 0);
 	ev.cpu = 1;
 	submit_ok(sim, ev);
+	sm_cpu_rx_catch_up_all(&s->cpu, UINT64_MAX); /* PE 2 applied it */
 	assert_int_equal(sim_stat(sim, "cpu.tlbi.issued.aside1"), 1);
 	assert_int_equal(sim_stat(sim, "cpu.dvm.broadcasts"), bc);
 	assert_true(sm_cpu_holds(&s->cpu, asid, va + 5 * PAGE, va + len));
@@ -937,6 +940,7 @@ static void test_raw_tlbi_and_dsb(void **state)
 	ev = raw(SMMUSIM_TLBI_VAE1IS, asid, va + 6 * PAGE);
 	ev.ttl = 0xb;
 	submit_ok(sim, ev);
+	sm_cpu_rx_catch_up_all(&s->cpu, UINT64_MAX); /* PE 2 applied it */
 	assert_true(sm_cpu_holds(&s->cpu, asid, va + 6 * PAGE, va + 7 * PAGE));
 	assert_int_equal(sim_stat(sim, "cpu.tlbi.no_effect") - ne,
 			 sm_cpu_count(&s->cpu));
@@ -1353,6 +1357,47 @@ static void dma_during_unmap_skipped_invalidation_stale(void **state)
 	dma_during_unmap(true);
 }
 
+/*
+ * A broadcast TLBI takes effect at another PE when that PE has applied it
+ * (issue 10, increment 3).  PE 1 has cached both pages of a buffer; at
+ * cycle T PE 0 munmaps it.  With a slow interconnect (cpu.lat.dvm) PE 0's
+ * TLBI VALE1IS reaches PE 1 long after the PTEs were cleared: PE 1's load
+ * at T + 1 still hits its TLB, inside the munmap's window (tolerated); its
+ * load when the munmap is done (the DSB waited for PE 1) misses, walks and
+ * faults.
+ */
+static void tlbi_acts_at_receiver(void **state)
+{
+	(void)state;
+	static const uint64_t T = 1000000, DVM = 100000;
+	const char *const sets[] = {"cpu.count=2", "cpu.lat.dvm=100000", NULL};
+	smmusim_t *sim = sim_new("policy=linux-6.1", sets);
+	submit_ok(sim, ev_mm_create(1));
+	submit_ok(sim, ev_mmap(1, BASE, 2 * PG, RW, false));
+	submit_ok(sim, ev_touch(1, 1, BASE, 2 * PG));
+	struct smmusim_event un = ev_munmap(1, BASE, 2 * PG);
+	un.cpu = 0;
+	submit_ok(sim, ev_at(un, T));
+	uint64_t end = sim->prev_finish;
+	assert_true(end > T + DVM); /* the DSB waited for PE 1 */
+	uint64_t walks = sim_stat(sim, "cpu.walks");
+
+	/* Issued, not yet applied at PE 1: the old entry still serves. */
+	submit_ok(sim, ev_at(ev_cpu(1, 1, BASE + 0x40, false), T + 1));
+	assert_int_equal(sim_stat(sim, "cpu.walks"), walks);
+	assert_int_equal(sim_stat(sim, "check.tolerated_in_window"), 1);
+	assert_int_equal(smmusim_violation_total(sim), 0);
+
+	/* Applied by the end of the munmap: a miss, a walk, a fault. */
+	submit_ok(sim, ev_at(ev_cpu(1, 1, BASE + PG, false), end));
+	assert_int_equal(sim_stat(sim, "cpu.walks"), walks + 1);
+	assert_int_equal(sim_stat(sim, "cpu.access.segv"), 1);
+	assert_int_equal(smmusim_finish(sim), 0);
+	assert_int_equal(sim_stat(sim, "check.tolerated_in_window"), 1);
+	assert_int_equal(smmusim_violation_total(sim), 0);
+	smmusim_free(sim);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1384,6 +1429,7 @@ int main(void)
 	    cmocka_unit_test(host_memory_capped),
 	    cmocka_unit_test(dma_during_unmap_tolerated),
 	    cmocka_unit_test(dma_during_unmap_skipped_invalidation_stale),
+	    cmocka_unit_test(tlbi_acts_at_receiver),
 	};
 	return cmocka_run_group_tests_name("sim", tests, NULL, NULL);
 }

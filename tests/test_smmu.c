@@ -863,6 +863,7 @@ static void test_btm_on(void **state)
 	struct sm_tlbi t = {
 	    .op = SM_TLBI_VALE1, .is = true, .asid = 5, .va = b, .pages = 1};
 	uint64_t done = sm_smmu_dvm_apply(&f->s, &t, f->now);
+	sm_smmu_cmdq_catch_up(&f->s, UINT64_MAX); /* applied */
 	assert_true(done >= f->now);
 	assert_int_equal(counter(f->st, "smmu.btm.received"), 1);
 	assert_true(xl(f, 1, 2, b, false).hit);
@@ -872,6 +873,7 @@ static void test_btm_on(void **state)
 	t = (struct sm_tlbi){.op = SM_TLBI_ASIDE1, .is = true, .asid = 5};
 	uint64_t inv0 = counter(f->st, "smmu.iotlb.invalidated");
 	sm_smmu_dvm_apply(&f->s, &t, f->now);
+	sm_smmu_cmdq_catch_up(&f->s, UINT64_MAX); /* applied */
 	assert_int_equal(counter(f->st, "smmu.btm.received"), 2);
 	assert_int_equal(counter(f->st, "smmu.iotlb.invalidated") - inv0, 1);
 	assert_true(xl(f, 1, 2, b, false).hit);
@@ -882,15 +884,36 @@ static void test_btm_on(void **state)
 	t = (struct sm_tlbi){
 	    .op = SM_TLBI_VALE1, .is = true, .asid = 5, .va = a, .pages = 1};
 	sm_smmu_dvm_apply(&f->s, &t, f->now);
+	sm_smmu_cmdq_catch_up(&f->s, UINT64_MAX); /* applied */
 	assert_true(xl(f, 1, 3, a, false).hit);
 	assert_false(xl(f, 1, 1, a, false).hit);
 
 	/* VMALLE1IS: every ASET=0 entry, ASET=1 ones stay. */
 	t = (struct sm_tlbi){.op = SM_TLBI_VMALLE1, .is = true};
 	sm_smmu_dvm_apply(&f->s, &t, f->now);
+	sm_smmu_cmdq_catch_up(&f->s, UINT64_MAX); /* applied */
 	assert_true(xl(f, 1, 2, b, false).hit);
 	assert_false(xl(f, 1, 3, a, false).hit);
 	assert_int_equal(counter(f->st, "smmu.btm.received"), 4);
+}
+
+/* Under BTM a broadcast takes effect when the SMMU has applied it (issue
+ * 10, increment 3): a translation before that cycle still hits, one after
+ * it misses. */
+static void test_btm_applies_at_its_cycle(void **state)
+{
+	static const char *const kv[] = {"smmu.btm", "on", "smmu.lat.cmd",
+					 "1000", NULL};
+	struct fx *f = fx_reinit(state, kv);
+	const uint64_t a = VA0, b = VA0 + 0x1000;
+	btm_streams(f, a, b);
+	struct sm_tlbi t = {
+	    .op = SM_TLBI_VALE1, .is = true, .asid = 5, .va = a, .pages = 1};
+	uint64_t done = sm_smmu_dvm_apply(&f->s, &t, f->now);
+	assert_true(done > f->now + 100);
+	assert_true(xl(f, 1, 1, a, false).hit); /* at f->now + 100 */
+	f->now = done;
+	assert_false(xl(f, 1, 1, a, false).hit);
 }
 
 static void test_btm_off(void **state)
@@ -1509,6 +1532,7 @@ int main(void)
 	    T(test_cmd_counters),
 	    T(test_cmdq_wrap),
 	    T(test_btm_on),
+	    T(test_btm_applies_at_its_cycle),
 	    T(test_btm_off),
 	    T(test_utlb_second_access_hits),
 	    T(test_utlb_tagged_by_streamid),

@@ -149,6 +149,7 @@ static int boot_kernel(struct smmusim *s)
 	/* Driver probe ran at cycle 0; the trace starts when it is done, with
 	 * the probe's commands consumed and in effect (docs/model.md, Time). */
 	sm_smmu_cmdq_catch_up(&s->smmu, t);
+	sm_cpu_rx_catch_up_all(&s->cpu, t);
 	s->prev_finish = t;
 	s->last_cycle = t;
 	return 0;

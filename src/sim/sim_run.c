@@ -55,6 +55,7 @@ int smmusim_run_until(smmusim_t *s, uint64_t cycle)
 	/* No later event starts before `cycle`: the commands consumed by
 	 * then take effect and are counted (docs/model.md, Time). */
 	sm_smmu_cmdq_catch_up(&s->smmu, cycle);
+	sm_cpu_rx_catch_up_all(&s->cpu, cycle);
 	sm_oracle_advance(&s->oracle, cycle);
 	return 0;
 }
@@ -68,8 +69,10 @@ static void scan_cache(void *oracle, const struct sm_tcache *tc)
  * the page tables (CPU TLBs first, then the SMMU's and the ATCs). */
 static void scan_caches(struct smmusim *s)
 {
+	/* Every broadcast TLBI takes effect at its receivers, and the SMMU
+	 * drains its queue: every command published takes effect. */
+	sm_cpu_rx_catch_up_all(&s->cpu, UINT64_MAX);
 	sm_cpu_for_each_tlb(&s->cpu, scan_cache, &s->oracle);
-	/* The SMMU drains its queue: every command published takes effect. */
 	sm_smmu_cmdq_catch_up(&s->smmu, UINT64_MAX);
 	sm_smmu_for_each_tlb(&s->smmu, scan_cache, &s->oracle);
 }

@@ -135,6 +135,7 @@ int smmusim_submit(smmusim_t *s, const struct smmusim_event *ev)
 	 * consumed by then take effect, and the oracle drops the windows
 	 * closed by then (docs/model.md, Time). */
 	sm_smmu_cmdq_catch_up(&s->smmu, start);
+	sm_cpu_rx_catch_up_all(&s->cpu, start);
 	sm_oracle_advance(&s->oracle, start);
 	s->started = true;
 	s->prev_start = start;

@@ -61,8 +61,9 @@ static int init_pe(struct sm_cpu *cpu, struct sm_pe *p, unsigned idx,
 	return 0;
 }
 
-static void fini_pe(struct sm_pe *p)
+static void fini_pe(struct sm_cpu *cpu, struct sm_pe *p)
 {
+	sm_dvm_ring_fini(cpu->alloc, &p->rx);
 	sm_tc_fini(&p->l1i);
 	sm_tc_fini(&p->l1d);
 	sm_tc_fini(&p->tlb);
@@ -147,7 +148,7 @@ void sm_cpu_fini(struct sm_cpu *cpu)
 	if (!cpu->pe)
 		return;
 	for (unsigned i = 0; i < cpu->n_init; i++)
-		fini_pe(&cpu->pe[i]);
+		fini_pe(cpu, &cpu->pe[i]);
 	sm_free(cpu->alloc, cpu->pe, cpu->n * sizeof(*cpu->pe));
 	cpu->pe = NULL;
 }
@@ -158,38 +159,6 @@ int sm_cpu_add_receiver(struct sm_cpu *cpu, const struct sm_dvm_receiver *r)
 		return SMMUSIM_ERANGE;
 	cpu->ext[cpu->n_ext++] = *r;
 	return 0;
-}
-
-/* Apply one TLBI to one PE's caches; returns the entries removed. */
-static unsigned apply_to_pe(struct sm_cpu *cpu, struct sm_pe *p,
-			    const struct sm_tlbi *t)
-{
-	struct sm_tcache *leaf[3] = {&p->l1i, &p->l1d, &p->tlb};
-	unsigned n = 0;
-	if (t->no_effect) {
-		SM_INC(cpu->ctr, CPU_TLBI_NO_EFFECT);
-		return 0;
-	}
-	if (t->op == SM_TLBI_ASIDE1) {
-		for (int i = 0; i < 3; i++)
-			n += sm_tc_inv_asid(leaf[i], t->vmid, t->asid);
-		return n + sm_tc_inv_asid(&p->walk, t->vmid, t->asid);
-	}
-	if (t->op == SM_TLBI_VMALLE1) {
-		for (int i = 0; i < 3; i++)
-			n += sm_tc_inv_vmid(leaf[i], t->vmid);
-		return n + sm_tc_inv_vmid(&p->walk, t->vmid);
-	}
-	enum sm_tc_asid_match m =
-	    sm_tlbi_all_asid(t->op) ? SM_TC_ASID_ANY : SM_TC_ASID_OR_GLOBAL;
-	for (int i = 0; i < 3; i++)
-		n += sm_tc_inv_range(leaf[i], t->vmid, t->asid, m, t->va,
-				     t->pages, (int)t->level);
-	/* Last-level forms leave cached table descriptors alone. */
-	if (!sm_tlbi_last_level(t->op))
-		n += sm_tc_inv_range(&p->walk, t->vmid, t->asid, m, t->va,
-				     t->pages, 0);
-	return n;
 }
 
 uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
@@ -209,7 +178,7 @@ uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 		/* A local TLBI: the issuer is its only receiver. */
 		(*cpu->st_received[op][0])++;
 		SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
-		       apply_to_pe(cpu, issuer, &t));
+		       sm_cpu_apply_tlbi(cpu, issuer, &t));
 		uint64_t done =
 		    max_u64(now, issuer->rx_busy_until) + cpu->lat_apply;
 		issuer->rx_busy_until = done;
@@ -229,7 +198,12 @@ uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 		struct sm_pe *rx = &cpu->pe[i];
 		uint64_t at = i == pe ? now : arrive;
 		uint64_t done = max_u64(at, rx->rx_busy_until) + cpu->lat_apply;
-		SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED, apply_to_pe(cpu, rx, &t));
+		/* The issuer's copy acts at issue; another PE's when that PE
+		 * has applied it (dvm.h), unless it changes nothing. */
+		if (i == pe || t.no_effect ||
+		    !sm_dvm_ring_push(cpu->alloc, &rx->rx, &t, done))
+			SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
+			       sm_cpu_apply_tlbi(cpu, rx, &t));
 		(*cpu->st_received[op][1])++;
 		if (i != pe) {
 			SM_ADD(cpu->ctr, CPU_BYSTANDER_CYCLES, cpu->lat_apply);
@@ -312,6 +286,7 @@ void sm_cpu_access_kind(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
 {
 	struct sm_pe *p = &cpu->pe[pe];
 	bool fetch = acc == SMMUSIM_ACC_EXEC;
+	sm_cpu_rx_catch_up(cpu, pe, now); /* TLBIs it applied by now */
 	struct sm_tcache *l1 = fetch ? &p->l1i : &p->l1d;
 	unsigned need = acc == SMMUSIM_ACC_WRITE  ? SMMUSIM_PROT_W
 			: acc == SMMUSIM_ACC_EXEC ? SMMUSIM_PROT_X

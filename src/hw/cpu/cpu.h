@@ -28,8 +28,10 @@
  * `cpu.lat.tlbi_apply` each (bystander cycles).  DSB ISH on the issuer
  * completes when every receiver has completed every TLBI it sent before
  * (Arm ARM B2.3.12 "DSB"), or after `cpu.lat.dsb` if nothing is
- * outstanding.  Functional state changes when the TLBI is executed; the
- * receivers' completion times decide the DSB (docs/model.md).
+ * outstanding.  A TLBI takes effect at the issuer when executed and at
+ * every other receiver at the cycle that receiver has applied it: until
+ * then it waits in the receiver's ring (dvm.h) and the receiver still uses
+ * the entries it removes (docs/model.md, Time).
  */
 #ifndef SM_HW_CPU_CPU_H
 #define SM_HW_CPU_CPU_H
@@ -47,10 +49,12 @@
 #include "hw/mem/observe.h"
 #include "hw/mem/physmem.h"
 #include "hw/mem/tcache.h"
+#include "hw/cpu/dvm.h"
 
 /* Something other than a PE that receives broadcast TLBIs (an SMMU with
- * BTM).  apply() performs the invalidation that arrives at `arrive` and
- * returns the cycle at which it is complete. */
+ * BTM).  apply() takes the invalidation that arrives at `arrive` and
+ * returns the cycle at which it is complete; the receiver applies it at
+ * that cycle, before it is next observed. */
 struct sm_dvm_receiver {
 	uint64_t (*apply)(void *ctx, const struct sm_tlbi *t, uint64_t arrive);
 	void *ctx;
@@ -63,6 +67,7 @@ struct sm_pe {
 	uint64_t rx_busy_until; /* as a receiver: applying TLBIs until */
 	uint64_t pending_done;	/* as an issuer: completion of its TLBIs */
 	uint64_t *st_bystander; /* cycles applying other PEs' TLBIs */
+	struct sm_dvm_ring rx;	/* received broadcasts not applied yet */
 	char l1i_name[24], l1d_name[24], tlb_name[24];
 };
 
@@ -101,6 +106,23 @@ uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 uint64_t sm_cpu_dsb_ish(struct sm_cpu *cpu, unsigned pe, uint64_t now);
 /* DSB ISHST before TLBIs (makes PTE stores visible): a fixed cost. */
 uint64_t sm_cpu_dsb_ishst(struct sm_cpu *cpu, unsigned pe, uint64_t now);
+
+/* Apply one TLBI to one PE's caches now; returns the entries removed
+ * (dvm.c). */
+unsigned sm_cpu_apply_tlbi(struct sm_cpu *cpu, struct sm_pe *p,
+			   const struct sm_tlbi *t);
+/* Apply every broadcast TLBI PE `pe` has applied by `now`, in order: called
+ * before the PE is observed (its accesses, the start of each trace event,
+ * the end-of-run scan with UINT64_MAX).  Cheap when nothing is due. */
+void sm_cpu_rx_apply_due(struct sm_cpu *cpu, struct sm_pe *p, uint64_t now);
+static inline void sm_cpu_rx_catch_up(struct sm_cpu *cpu, unsigned pe,
+				      uint64_t now)
+{
+	struct sm_pe *p = &cpu->pe[pe];
+	if (sm_dvm_ring_due(&p->rx, now))
+		sm_cpu_rx_apply_due(cpu, p, now);
+}
+void sm_cpu_rx_catch_up_all(struct sm_cpu *cpu, uint64_t now);
 
 struct sm_cpu_access {
 	enum sm_xlate_outcome outcome;

@@ -37,7 +37,8 @@ void sm_smmu_cmdq_fini(struct sm_smmu *s)
 		sm_free(s->alloc, s->cmdq_due,
 			sizeof(*s->cmdq_due) << s->cmdq_log2size);
 	s->cmdq_due = NULL;
-	sm_free(s->alloc, s->cmdq_pend, s->cmdq_cappend * sizeof(*s->cmdq_pend));
+	sm_free(s->alloc, s->cmdq_pend,
+		s->cmdq_cappend * sizeof(*s->cmdq_pend));
 	s->cmdq_pend = NULL;
 	s->cmdq_pend_head = s->cmdq_npend = s->cmdq_cappend = 0;
 }
@@ -222,7 +223,8 @@ static uint64_t class_cost(const struct sm_smmu *s,
  * its service time. */
 static const struct sm_smmu_cmd_def *decode(const struct sm_smmu *s,
 					    const uint64_t w[2],
-					    struct sm_smmu_cmd *c, uint64_t *cost)
+					    struct sm_smmu_cmd *c,
+					    uint64_t *cost)
 {
 	const struct sm_smmu_cmd_def *d = sm_smmu_cmd_decode(w, c);
 	uint64_t pages;
@@ -274,13 +276,27 @@ static void exec_cmd(struct sm_smmu *s, const uint64_t w[2])
 	(*s->st_cmd[c.op])++;
 }
 
+/* Commands and (BTM) broadcast TLBIs the SMMU has completed by `now` take
+ * effect in the order of their cycles; a command first at equal cycles. */
 void sm_smmu_cmdq_catch_up(struct sm_smmu *s, uint64_t now)
 {
-	while (s->cmdq_pend_head < s->cmdq_npend &&
-	       s->cmdq_pend[s->cmdq_pend_head].due <= now) {
+	for (;;) {
 		const struct sm_smmu_pending_cmd *p =
-		    &s->cmdq_pend[s->cmdq_pend_head++];
-		exec_cmd(s, (const uint64_t[2]){p->c0, p->c1});
+		    s->cmdq_pend_head < s->cmdq_npend &&
+			    s->cmdq_pend[s->cmdq_pend_head].due <= now
+			? &s->cmdq_pend[s->cmdq_pend_head]
+			: NULL;
+		const struct sm_dvm_pending *b =
+		    sm_dvm_ring_due(&s->btm_rx, now);
+		if (b && (!p || b->at < p->due)) {
+			sm_smmu_btm_invalidate(s, &b->t);
+			sm_dvm_ring_pop(&s->btm_rx);
+		} else if (p) {
+			s->cmdq_pend_head++;
+			exec_cmd(s, (const uint64_t[2]){p->c0, p->c1});
+		} else {
+			break;
+		}
 	}
 	if (s->cmdq_pend_head == s->cmdq_npend)
 		s->cmdq_pend_head = s->cmdq_npend = 0;

@@ -157,6 +157,7 @@ int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
 
 void sm_smmu_fini(struct sm_smmu *s)
 {
+	sm_dvm_ring_fini(s->alloc, &s->btm_rx);
 	if (s->cfg)
 		sm_free(s->alloc, s->cfg,
 			(size_t)s->cfg_sets * s->cfg_ways * sizeof(*s->cfg));
@@ -239,6 +240,31 @@ uint64_t sm_smmu_inv_cost(const struct sm_smmu *s, uint64_t pages)
 	       s->lat_inv_scan * (pages < sets ? pages : sets);
 }
 
+/* A broadcast TLBI the SMMU has applied (BTM): the IOTLB entries filled
+ * through a CD with ASET=0 and the walk cache (sm_smmu_cmdq_catch_up, at
+ * the cycle sm_smmu_dvm_apply gave). */
+void sm_smmu_btm_invalidate(struct sm_smmu *s, const struct sm_tlbi *t)
+{
+	struct btm_match m = {t, t->va + t->pages * SM_PAGE_SIZE};
+	SM_ADD(s->ctr, SMMU_IOTLB_INVALIDATED,
+	       sm_tc_inv_if(&s->iotlb, btm_pred, &m));
+	/* Walk-cache entries carry no ASET flag: non-leaf ops of the ASID
+	 * drop them (a superset, never stale). */
+	if (s->has_walk && !sm_tlbi_last_level(t->op)) {
+		if (t->op == SM_TLBI_VMALLE1)
+			sm_tc_inv_all(&s->walk);
+		else if (t->op == SM_TLBI_ASIDE1)
+			sm_tc_inv_asid(&s->walk, 0, t->asid);
+		else
+			sm_tc_inv_range(&s->walk, 0, t->asid,
+					sm_tlbi_all_asid(t->op)
+					    ? SM_TC_ASID_ANY
+					    : SM_TC_ASID_OR_GLOBAL,
+					t->va, t->pages, 0);
+	}
+	sm_smmu_flush_utlb(s);
+}
+
 uint64_t sm_smmu_dvm_apply(void *smmu, const struct sm_tlbi *t, uint64_t arrive)
 {
 	struct sm_smmu *s = smmu;
@@ -247,29 +273,13 @@ uint64_t sm_smmu_dvm_apply(void *smmu, const struct sm_tlbi *t, uint64_t arrive)
 	if (!s->btm || s->ptm)
 		return arrive;
 	SM_INC(s->ctr, SMMU_BTM_RECEIVED);
-	if (!t->no_effect) {
-		struct btm_match m = {t, t->va + t->pages * SM_PAGE_SIZE};
-		SM_ADD(s->ctr, SMMU_IOTLB_INVALIDATED,
-		       sm_tc_inv_if(&s->iotlb, btm_pred, &m));
-		/* Walk-cache entries carry no ASET flag: non-leaf ops of
-		 * the ASID drop them (a superset, never stale). */
-		if (s->has_walk && !sm_tlbi_last_level(t->op)) {
-			if (t->op == SM_TLBI_VMALLE1)
-				sm_tc_inv_all(&s->walk);
-			else if (t->op == SM_TLBI_ASIDE1)
-				sm_tc_inv_asid(&s->walk, 0, t->asid);
-			else
-				sm_tc_inv_range(&s->walk, 0, t->asid,
-						sm_tlbi_all_asid(t->op)
-						    ? SM_TC_ASID_ANY
-						    : SM_TC_ASID_OR_GLOBAL,
-						t->va, t->pages, 0);
-		}
-		sm_smmu_flush_utlb(s);
-	}
 	bool by_va = t->op != SM_TLBI_VMALLE1 && t->op != SM_TLBI_ASIDE1;
 	uint64_t done = sm_smmu_max_u64(arrive, s->rx_busy_until) + s->lat_cmd +
 			sm_smmu_inv_cost(s, by_va ? t->pages : UINT64_MAX);
 	s->rx_busy_until = done;
+	/* It takes effect when the SMMU has applied it, in cycle order with
+	 * the commands it consumes (sm_smmu_cmdq_catch_up). */
+	if (!t->no_effect && !sm_dvm_ring_push(s->alloc, &s->btm_rx, t, done))
+		sm_smmu_btm_invalidate(s, t);
 	return done;
 }

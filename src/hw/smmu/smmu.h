@@ -29,6 +29,7 @@
 #include "hw/mem/pgtable.h"
 #include "hw/mem/physmem.h"
 #include "hw/mem/tcache.h"
+#include "hw/cpu/dvm.h"
 
 /* Event record types (spec 7.3 "Event records"): name, type code, and the
  * stat (src/engine/stat_defs/smmu.def) that counts the faults recorded. */
@@ -137,7 +138,7 @@ struct sm_smmu {
 	 * cmdq_pend_head: their effects wait for their consumption cycle. */
 	struct sm_smmu_pending_cmd {
 		uint64_t c0, c1, due;
-	} *cmdq_pend;
+	} * cmdq_pend;
 	size_t cmdq_pend_head, cmdq_npend, cmdq_cappend;
 	struct sm_smmu_queue evtq, priq;
 	struct sm_smmu_irq irq;
@@ -166,8 +167,9 @@ struct sm_smmu {
 	bool perm_fault_from_cache;
 	uint64_t lat_iotlb, lat_cfg, lat_cmd, lat_mem, lat_utlb, lat_wc;
 	uint64_t lat_cmd_cfgi, lat_cmd_tlbi, lat_cmd_sync, lat_inv_scan;
-	uint64_t rx_busy_until; /* BTM: applying broadcast TLBIs until */
-	uint64_t *slot_free;	/* smmu.xlate_slots: each busy until */
+	uint64_t rx_busy_until;	   /* BTM: applying broadcast TLBIs until */
+	struct sm_dvm_ring btm_rx; /* BTM: received, not applied yet */
+	uint64_t *slot_free;	   /* smmu.xlate_slots: each busy until */
 	unsigned nslots;
 	struct sm_xlate_observer obs;
 	/* Stalled transactions (smmu.stall.slots): StreamID and STAG of
@@ -218,8 +220,9 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
  * driver queue of the default size).
  */
 uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now);
-/* Apply the effects of every command consumed by `now` (UINT64_MAX: all):
- * called before anything observes the SMMU's caches at `now`. */
+/* Apply the effects of every command consumed by `now` (UINT64_MAX: all),
+ * and of every broadcast TLBI applied by then (BTM), in cycle order: called
+ * before anything observes the SMMU's caches at `now`. */
 void sm_smmu_cmdq_catch_up(struct sm_smmu *s, uint64_t now);
 /* CMDQ_CONS as software reads it at `now`: the first command whose
  * consumption cycle is after `now` (CMDQ_PROD if all are consumed).  Reads
@@ -280,7 +283,9 @@ void sm_smmu_atc_for_each(const struct sm_smmu *s, sm_tc_visit_fn fn,
 void sm_smmu_atc_inv_cmd(uint64_t c[2], uint32_t sid, uint32_t ssid,
 			 uint64_t iova, uint64_t size);
 
-/* BTM: a broadcast TLBI from a PE, arriving at `arrive`. */
+/* BTM: a broadcast TLBI from a PE, arriving at `arrive`.  Returns the
+ * cycle the SMMU has applied it; it takes effect then
+ * (sm_smmu_cmdq_catch_up). */
 uint64_t sm_smmu_dvm_apply(void *smmu, const struct sm_tlbi *t,
 			   uint64_t arrive);
 

@@ -102,4 +102,8 @@ static inline void sm_smmu_report_regime(struct sm_xlate_report *r,
 /* Free the command queue's consumption schedule (cmdq.c). */
 void sm_smmu_cmdq_fini(struct sm_smmu *s);
 
+/* smmu.c: apply a broadcast TLBI received under BTM (at its cycle, from
+ * sm_smmu_cmdq_catch_up). */
+void sm_smmu_btm_invalidate(struct sm_smmu *s, const struct sm_tlbi *t);
+
 #endif

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Broadcast TLBIs waiting to take effect at one receiver (issue 10,
+ * increment 3; docs/design/timed-kernel.md 4.3).
+ *
+ * A broadcast (IS) TLBI reaches each receiver over the interconnect and is
+ * applied there when that receiver gets to it (Arm ARM D8.16: until then
+ * the receiver may still use the entry; the issuer's DSB ISH waits for the
+ * receivers' completion, B2.3.12).  Each receiver, every PE and an SMMU
+ * with BTM, keeps the TLBIs it has received and not yet applied in a ring,
+ * each with the cycle its application completes.  A receiver applies them
+ * lazily, in cycle order, before anything observes it (its own accesses,
+ * the start of the next trace event, the end-of-run scan): the same rule
+ * the SMMU's command queue follows (hw/smmu/cmdq.c, sm_smmu_cmdq_catch_up).
+ *
+ * A receiver applies TLBIs one after another, so the cycles it is given
+ * never decrease: the ring is a FIFO.  It grows by doubling (no allocation
+ * per TLBI); a push that cannot grow returns false and the caller applies
+ * the TLBI at once (early: the model before this increment).
+ */
+#ifndef SM_HW_CPU_DVM_H
+#define SM_HW_CPU_DVM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <smmusim/alloc.h>
+
+#include "arch/tlbi.h"
+
+struct sm_dvm_pending {
+	struct sm_tlbi t;
+	uint64_t at; /* the receiver has applied it at this cycle */
+};
+
+struct sm_dvm_ring {
+	struct sm_dvm_pending *buf;
+	uint32_t cap; /* a power of two, or 0 before the first push */
+	uint32_t head, n;
+};
+
+/* Queue `t`, applied at cycle `at` (not before the last one queued).
+ * False when the ring could not grow (host out of memory). */
+bool sm_dvm_ring_push(const struct smmusim_allocator *a, struct sm_dvm_ring *r,
+		      const struct sm_tlbi *t, uint64_t at);
+void sm_dvm_ring_fini(const struct smmusim_allocator *a, struct sm_dvm_ring *r);
+
+/* The oldest pending TLBI if it is applied by `now`, else NULL. */
+static inline const struct sm_dvm_pending *
+sm_dvm_ring_due(const struct sm_dvm_ring *r, uint64_t now)
+{
+	if (!r->n || r->buf[r->head].at > now)
+		return NULL;
+	return &r->buf[r->head];
+}
+
+static inline void sm_dvm_ring_pop(struct sm_dvm_ring *r)
+{
+	r->head = (r->head + 1) & (r->cap - 1);
+	r->n--;
+}
+
+#endif
