@@ -16,6 +16,9 @@ R=$(realpath "$2")
 SRC=$3
 Q=$4
 UPDATE=${5:-}
+# Extra replay options (the always_yield run of tests/meson.build: the
+# same files must come out).
+EXTRA=${SMMUSIM_GOLDEN_EXTRA:-}
 G="$SRC/tests/golden"
 cd "$SRC" || exit 1
 
@@ -54,7 +57,8 @@ for line in sys.stdin:
 replay_json() { # TRACE ARGS...
 	t=$1
 	shift
-	"$S" replay "$t" --format json "$@" --out "$tmp/r.json"
+	# shellcheck disable=SC2086
+	"$S" replay "$t" --format json "$@" $EXTRA --out "$tmp/r.json"
 	rc=$?
 	# a trace made in the scratch folder is named without that folder
 	pretty <"$tmp/r.json" | sed "s#$tmp/##"
@@ -75,7 +79,7 @@ done
 speed() {
 	"$R" --events 20000 --report json | pretty
 }
-check "replay-speed-20000.json" speed
+[ -z "$EXTRA" ] && check "replay-speed-20000.json" speed
 
 if [ -d "$Q" ]; then
 	for m in strict lazy; do

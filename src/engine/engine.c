@@ -14,7 +14,7 @@
 
 void sm_engine_init(struct sm_engine *e, const struct smmusim_allocator *a)
 {
-	*e = (struct sm_engine){.alloc = a};
+	*e = (struct sm_engine){.alloc = a, .horizon = UINT64_MAX};
 }
 
 void sm_engine_fini(struct sm_engine *e)

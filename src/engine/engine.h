@@ -44,6 +44,11 @@ struct sm_engine {
 	uint64_t now;
 	uint64_t seq;
 	uint64_t executed;
+	/* The last cycle the engine may reach before its driver can submit
+	 * another event (docs/design/timed-kernel.md 1.3): a kernel
+	 * operation may run its steps ahead up to it without going through
+	 * the heap.  UINT64_MAX: no new event can start first. */
+	uint64_t horizon;
 	/* Where a refused schedule says why (the owner's last-error buffer,
 	 * so the message reaches smmusim_last_error()); NULL: no message. */
 	struct sm_errbuf *eb;
@@ -68,6 +73,21 @@ static inline bool sm_engine_empty(const struct sm_engine *e)
 static inline uint64_t sm_engine_next(const struct sm_engine *e)
 {
 	return e->n ? e->heap[0].cycle : UINT64_MAX;
+}
+
+/* Is the first queued event ordered before (cycle, seq)? */
+static inline bool sm_engine_before(const struct sm_engine *e, uint64_t cycle,
+				    uint64_t seq)
+{
+	return e->n && (e->heap[0].cycle < cycle ||
+			(e->heap[0].cycle == cycle && e->heap[0].seq < seq));
+}
+/* May the clock move to t now, with nothing else happening first?  Only
+ * strictly before the next queued event (one due at t was queued earlier
+ * and runs first) and not past the horizon. */
+static inline bool sm_engine_may_advance(const struct sm_engine *e, uint64_t t)
+{
+	return t <= e->horizon && t < sm_engine_next(e);
 }
 
 #endif

@@ -7,6 +7,8 @@
  */
 #include "kernel/kernel.h"
 
+#include "engine/config.h"
+
 #include <inttypes.h>
 
 #include <smmusim/error.h>
@@ -23,13 +25,17 @@ int sm_os_init(struct sm_os *os, const struct smmusim_allocator *a,
 	    (rc = sm_mn_init(os, cfg, st)) < 0 ||
 	    (rc = sm_tlbflush_init(os, cfg, st)) < 0 ||
 	    (rc = sm_mm_init(os, cfg, st)) < 0 ||
-	    (rc = sm_dma_init(os, cfg, st)) < 0)
+	    (rc = sm_dma_init(os, cfg, st)) < 0 ||
+	    (rc = sm_sched_init(
+		 os, cpu->n, sm_cfg_u64(cfg, SM_K_SIM_KTHREAD_STACK),
+		 sm_cfg_bool(cfg, SM_K_SIM_DEBUG_ALWAYS_YIELD), st)) < 0)
 		return rc;
 	return sm_drv_init(os, cfg, st, t);
 }
 
 void sm_os_fini(struct sm_os *os)
 {
+	sm_sched_fini(os);
 	sm_dma_fini(os);
 	sm_drv_fini(os);
 	sm_mm_fini(os);

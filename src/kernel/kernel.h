@@ -8,9 +8,11 @@
  * into the SMMU's queue.  It never touches a cache directly.  Every operation
  * takes the cycle it starts at in *t and leaves the cycle it finishes at.
  *
- * Operations are atomic in simulated time: all their state changes happen
- * when they are called, and their duration is what they cost (docs/model.md
- * says what this hides).
+ * An operation submitted through sched.h runs on its PE's kernel thread and
+ * its steps (sm_os_step) happen at their own cycles, interleaved with other
+ * PEs' operations and with device and CPU accesses; called directly (probe,
+ * timers, the device's upcalls, unit tests) it is atomic in simulated time:
+ * its state changes happen at the call and its duration is what it costs.
  *
  * The code is laid out as Linux's is, and each area's header stands here,
  * beside this one, as Linux's stand in include/ (and the driver's beside
@@ -52,6 +54,7 @@
 #include "kernel/mm.h"
 #include "kernel/mmu_context.h"
 #include "kernel/mmu_notifier.h"
+#include "kernel/sched.h"
 #include "kernel/tlbflush.h"
 
 /* Hooks up to whoever watches the kernel (the oracle): a change that
@@ -87,6 +90,7 @@ struct sm_os {
 	/* The clock's event queue, for the kernel's timers (the DMA flush
 	 * queue's); set by whoever runs the clock, NULL: no timers. */
 	struct sm_engine *eng;
+	struct sm_sched sched; /* sched.c: the PEs' kernel threads, locks */
 };
 
 int sm_os_init(struct sm_os *os, const struct smmusim_allocator *a,
@@ -99,6 +103,13 @@ void sm_os_fini(struct sm_os *os);
  * not exist: "WHAT=ID does not exist (HINT)", SMMUSIM_ENOENT. */
 int sm_os_no_such(struct sm_os *os, const char *what, uint32_t id,
 		  const char *hint);
+
+/* A step of the running kernel operation: what follows happens at cycle t
+ * (sched.h).  Nothing when no operation runs on a kernel thread. */
+static inline void sm_os_step(struct sm_os *os, uint64_t t)
+{
+	sm_kt_at(os, &os->sched, os->eng, t);
+}
 
 static inline void sm_os_window_open(struct sm_os *os, uint64_t root,
 				     uint64_t start, uint64_t end, uint64_t t)

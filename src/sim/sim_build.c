@@ -140,6 +140,7 @@ static int boot_kernel(struct smmusim *s)
 	if (rc < 0)
 		return rc;
 	s->os.eng = &s->eng;
+	sm_sim_dispatch_init(s);
 	sm_drv_wire_upcalls(&s->os, &s->dev);
 	s->dev.ops.done = dev_done;
 	s->dev.ops.done_ctx = s;

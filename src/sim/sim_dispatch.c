@@ -195,6 +195,42 @@ static const struct {
     [SMMUSIM_EV_DMA_UNMAP] = {ev_dma_unmap, false},
 };
 
+/* A kernel thread runs a trace event (kernel/sched.h). */
+static int kop_run(struct sm_os *os, struct sm_kop *op, uint64_t *t)
+{
+	struct smmusim *s = op->arg;
+	(void)os;
+	return handlers[op->ev.type].run(s, &op->ev, t);
+}
+
+static void kop_enter(void *ctx, const struct sm_kop *op)
+{
+	struct smmusim *s = ctx;
+	sm_oracle_set_op_line(&s->oracle, op->ev.line);
+}
+
+/* An event that ends after its submit returned fails with nobody to name
+ * it but this message: it names its trace line. */
+static void kop_done(void *ctx, const struct sm_kop *op, uint64_t t, int rc,
+		     bool async)
+{
+	struct smmusim *s = ctx;
+	if (rc >= 0) {
+		sm_sim_note_finish(s, op->seq, t);
+		return;
+	}
+	if (async) {
+		const char *kw = smmusim_event_name(op->ev.type);
+		sm_sim_prefix_error(s, rc, "line %" PRIu32 ": %s", op->ev.line,
+				    kw ? kw : "event");
+	}
+}
+
+void sm_sim_dispatch_init(struct smmusim *s)
+{
+	s->os.sched.ops = (struct sm_sched_ops){kop_enter, kop_done, s};
+}
+
 int sm_sim_dispatch(struct smmusim *s, const struct smmusim_event *ev,
 		    uint64_t start)
 {
@@ -202,10 +238,20 @@ int sm_sim_dispatch(struct smmusim *s, const struct smmusim_event *ev,
 	if ((unsigned)ev->type >= SMMUSIM_EV_COUNT_ || !handlers[ev->type].run)
 		return sm_err(&s->err, SMMUSIM_EINVAL, "unknown event type %d",
 			      (int)ev->type);
-	sm_oracle_set_op_line(&s->oracle, ev->line);
-	int rc = handlers[ev->type].run(s, ev, &t);
-	if (rc < 0 || handlers[ev->type].async)
+	if (handlers[ev->type].async) {
+		sm_oracle_set_op_line(&s->oracle, ev->line);
+		return handlers[ev->type].run(s, ev, &t);
+	}
+	/* Everything else is the work of a PE: its kernel thread runs it,
+	 * after whatever that PE is still doing. */
+	int rc = sm_sim_check_cpu(s, ev->cpu);
+	if (rc < 0)
 		return rc;
-	sm_sim_note_finish(s, s->seq, t);
-	return 0;
+	struct sm_kop op = {.run = kop_run,
+			    .arg = s,
+			    .ev = *ev,
+			    .seq = s->seq,
+			    .start = start,
+			    .pe = ev->cpu};
+	return sm_sched_submit(&s->os, &op);
 }

@@ -68,6 +68,11 @@ struct smmusim {
 	uint64_t prev_start, prev_finish, seq;
 	bool prev_done;
 	uint64_t last_cycle;
+	/* The next event's earliest start when the caller knows it (replay
+	 * reads one line ahead; UINT64_MAX: nothing new can start before
+	 * this event ends), for the engine's horizon; 0: unknown. */
+	uint64_t horizon_hint;
+	bool have_hint;
 
 	uint32_t retry_limit;	  /* dev.retry_limit: also a CPU's faults */
 	uint64_t max_event_pages; /* sim.max_event_pages */
@@ -94,7 +99,10 @@ int sm_sim_prefix_error(struct smmusim *s, int rc, const char *fmt, ...)
  * refuses to go on. */
 int sm_sim_check_host_memory(struct smmusim *s, int rc);
 
-/* sim_dispatch.c: run event ev from cycle `start`. */
+/* sim_dispatch.c: run event ev from cycle `start` (a kernel operation may
+ * still be running when this returns: sm_sim_note_finish says when it
+ * ends); the kernel threads report to the simulator (set once, at build). */
+void sm_sim_dispatch_init(struct smmusim *s);
 int sm_sim_dispatch(struct smmusim *s, const struct smmusim_event *ev,
 		    uint64_t start);
 

@@ -47,6 +47,7 @@ int smmusim_run_until(smmusim_t *s, uint64_t cycle)
 			      ": the last start cycle, 2^62)",
 			      cycle, SM_CYCLE_MAX);
 	int rc = sm_sim_check_host_memory(s, 0);
+	s->eng.horizon = cycle;
 	if (rc == 0)
 		rc = sm_sim_check_host_memory(
 		    s, sm_engine_run_until(&s->eng, cycle));
@@ -87,8 +88,11 @@ int smmusim_finish(smmusim_t *s)
 	sm_err_clear(&s->err);
 	if ((rc = sm_sim_check_host_memory(s, 0)) < 0)
 		return rc;
+	s->eng.horizon = UINT64_MAX;
 	while ((rc = sm_engine_step(&s->eng)) > 0)
 		;
+	if (rc == 0)
+		rc = sm_sched_check_idle(&s->os);
 	if ((rc = sm_sim_check_host_memory(s, rc)) < 0)
 		return run_failed(s, rc);
 	s->finished = true;
@@ -122,11 +126,20 @@ static void trace_failed(struct smmusim *s, int rc, const char *msg)
  * smmusim_trace_next()). */
 static int replay(struct smmusim *s, smmusim_trace_t *t, const char *label)
 {
-	struct smmusim_event ev;
-	int rc = 0;
+	struct smmusim_event ev, next;
+	int rc = 0, more;
 	if (!s->trace && (rc = smmusim_set_labels(s, NULL, label)) < 0)
 		sm_err(&s->err, rc, "%s: out of memory", label);
-	while (rc == 0 && (rc = smmusim_trace_next(t, &ev)) > 0) {
+	/* One line ahead: when the next event cannot start before this one
+	 * ends (no `@`), a kernel operation runs to its end in one go. */
+	more = rc == 0 ? smmusim_trace_next(t, &next) : 0;
+	while (rc == 0 && more > 0) {
+		ev = next;
+		more = smmusim_trace_next(t, &next);
+		s->have_hint = true;
+		s->horizon_hint = more > 0 && next.timing == SMMUSIM_AT
+				      ? next.time
+				      : UINT64_MAX;
 		rc = smmusim_submit(s, &ev);
 		if (rc < 0) {
 			run_failed(s, rc);
@@ -136,7 +149,10 @@ static int replay(struct smmusim *s, smmusim_trace_t *t, const char *label)
 			break;
 		}
 	}
-	if (rc < 0 && smmusim_trace_error(t)[0])
+	bool reader_failed = rc == 0 && more < 0;
+	if (reader_failed)
+		rc = more;
+	if (reader_failed && smmusim_trace_error(t)[0])
 		trace_failed(s, rc, smmusim_trace_error(t));
 	smmusim_trace_close(t);
 	if (rc < 0)

@@ -7,7 +7,10 @@
  * event still in progress (a device retrying after a page request).  Kernel
  * operations and CPU accesses complete in the call that starts them (their
  * duration is accounted); a device access is a chain of engine events
- * (src/hw/device) that ends with sm_sim_note_finish().  Before the event
+ * (src/hw/device) that ends with sm_sim_note_finish().  Kernel operations
+ * (everything but a device access) run on their PE's kernel thread
+ * (kernel/sched.h): behind what that PE still does, and possibly still
+ * running when submit returns, as a device access may.  Before the event
  * runs, the clock runs up to its start, and the SMMU commands consumed by
  * then take effect.  An event its checks refuse took no
  * time: the next one may start where it would have.
@@ -45,6 +48,9 @@ int sm_sim_prefix_error(struct smmusim *s, int rc, const char *fmt, ...)
 static int start_after_prev(struct smmusim *s, const struct smmusim_event *ev,
 			    uint64_t *start)
 {
+	/* Nothing new starts before the previous event ends: its kernel
+	 * thread may run ahead (kernel/sched.h). */
+	s->eng.horizon = UINT64_MAX;
 	while (!s->prev_done) {
 		int rc = sm_engine_step(&s->eng);
 		if (rc < 0)
@@ -129,6 +135,7 @@ int smmusim_submit(smmusim_t *s, const struct smmusim_event *ev)
 			      (int)ev->type);
 	if ((rc = sm_sim_mem_check(s, event_start(s, ev, &start))) < 0)
 		return rc;
+	s->eng.horizon = start;
 	if ((rc = sm_sim_mem_check(s, sm_engine_run_until(&s->eng, start))) < 0)
 		return rc;
 	/* Nothing starts before `start` any more: the commands the SMMU
@@ -142,6 +149,11 @@ int smmusim_submit(smmusim_t *s, const struct smmusim_event *ev)
 	s->prev_done = false;
 	s->seq++;
 	SM_INC(s->ctr, SIM_EVENTS);
+	/* How far a kernel operation may run before this call returns: up
+	 * to where the next event may start (replay knows it), else only to
+	 * this one's start. */
+	s->eng.horizon = s->have_hint ? s->horizon_hint : start;
+	s->have_hint = false;
 	rc = sm_sim_check_host_memory(s, sm_sim_dispatch(s, ev, start));
 	if (rc < 0) {
 		/* A refused event took no time: the next one may start. */

@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel threads and locks (sched.h says what they model and the one
+ * ordering rule; docs/design/timed-kernel.md, sections 1 and 3).
+ *
+ * An operation runs inline when it is submitted with no horizon (no new
+ * event can start before it ends) and its PE is idle; otherwise on its
+ * PE's fiber.  A step that must wait schedules `kt_resume` at its cycle
+ * (fiber) or runs the engine's earlier events itself (inline): the order
+ * is the same, because the inline operation reserves the sequence number
+ * its resume event would have had and holds every fiber back at its cycle
+ * (sched.held_at) while those events run.
+ */
+#include "kernel/kernel.h"
+
+#include <inttypes.h>
+
+#include <smmusim/error.h>
+
+#include "base/alloc.h"
+#include "base/vec.h"
+
+struct sm_klock {
+	enum sm_klock_class cls;
+	uint64_t key;
+	int holders; /* readers, or -1: a writer */
+	struct {
+		struct sm_kthread *k;
+		enum sm_klock_mode m;
+	} * w;
+	size_t wn, wcap;
+};
+
+static const char *const class_names[SM_KLOCK_CLASS_COUNT_] = {
+    [SM_KLOCK_MMAP] = "mmap_lock",
+    [SM_KLOCK_ASID] = "asid_lock",
+    [SM_KLOCK_CMDQ] = "cmdq",
+};
+
+static int kt_resume(void *ctx, uint64_t arg);
+static int kt_start(void *ctx, uint64_t arg);
+
+int sm_sched_init(struct sm_os *os, unsigned npe, size_t stack,
+		  bool always_yield, struct sm_stats *st)
+{
+	struct sm_sched *s = &os->sched;
+	s->npe = npe;
+	s->stack = stack;
+	s->always_yield = always_yield;
+	s->held_at = UINT64_MAX;
+	if (!(s->kt = sm_calloc(os->alloc, npe * sizeof(*s->kt))))
+		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+	for (unsigned i = 0; i < npe; i++) {
+		s->kt[i].os = os;
+		s->kt[i].pe = i;
+	}
+	for (int c = 0; c < SM_KLOCK_CLASS_COUNT_; c++)
+		if (!(s->acquires[c] = sm_stats_family_counter(
+			  st, SM_STAT_OS_LOCK_LOCK_ACQUIRES, "%s",
+			  class_names[c])) ||
+		    !(s->contended[c] = sm_stats_family_counter(
+			  st, SM_STAT_OS_LOCK_LOCK_CONTENDED, "%s",
+			  class_names[c])) ||
+		    !(s->wait_cycles[c] = sm_stats_family_counter(
+			  st, SM_STAT_OS_LOCK_LOCK_WAIT_CYCLES, "%s",
+			  class_names[c])))
+			return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+	s->wait_hist = sm_stats_hists(st)[SM_HIST_OS_LOCK_WAIT_CYCLES];
+	return 0;
+}
+
+static void free_lock(struct sm_os *os, struct sm_klock *l)
+{
+	sm_free(os->alloc, l->w, l->wcap * sizeof(*l->w));
+	sm_free(os->alloc, l, sizeof(*l));
+}
+
+void sm_sched_fini(struct sm_os *os)
+{
+	struct sm_sched *s = &os->sched;
+	for (unsigned i = 0; s->kt && i < s->npe; i++) {
+		sm_fiber_free(s->kt[i].fiber);
+		sm_free(os->alloc, s->kt[i].queue,
+			s->kt[i].qcap * sizeof(*s->kt[i].queue));
+	}
+	sm_free(os->alloc, s->kt, s->npe * sizeof(*s->kt));
+	for (size_t i = 0; i < s->nlocks; i++)
+		free_lock(os, s->locks[i]);
+	sm_free(os->alloc, s->locks, s->caplocks * sizeof(*s->locks));
+	*s = (struct sm_sched){0};
+}
+
+/* ---- running an operation ---- */
+
+static void enter(struct sm_os *os, struct sm_kthread *k)
+{
+	os->sched.cur = k;
+	if (os->sched.ops.enter)
+		os->sched.ops.enter(os->sched.ops.ctx, &k->op);
+}
+
+static int fiber_main(void *arg)
+{
+	struct sm_kthread *k = arg;
+	uint64_t t = k->op.start;
+	int rc = k->op.run(k->os, &k->op, &t);
+	k->op.start = t; /* the end, for finish() */
+	return rc < 0 ? rc : k->err;
+}
+
+/* The operation has ended at t: tell the submitter, start the next. */
+static int finish(struct sm_os *os, struct sm_kthread *k, uint64_t t, int rc)
+{
+	struct sm_sched *s = &os->sched;
+	struct sm_kop op = k->op;
+	bool async = k->async;
+	k->busy = k->async = false;
+	k->err = 0;
+	if (s->ops.done)
+		s->ops.done(s->ops.ctx, &op, t, rc, async);
+	if (k->qn && rc >= 0) {
+		struct sm_kop *next = &k->queue[k->qhead];
+		if (next->start < t)
+			next->start = t;
+		int r = sm_engine_at(os->eng, next->start, kt_start, k, 0);
+		if (r < 0)
+			return r;
+		k->busy = k->async = true; /* reserved for the queued op */
+	}
+	return rc;
+}
+
+/* Run (or go on running) k's operation on its fiber until it yields or
+ * ends.  Returns the op's error when it ended with one. */
+static int run_fiber(struct sm_os *os, struct sm_kthread *k)
+{
+	struct sm_sched *s = &os->sched;
+	int rc = 0;
+	if (!k->fiber &&
+	    (rc = sm_fiber_new(&k->fiber, os->alloc, s->stack, os->eb)) < 0)
+		return rc;
+	struct sm_kthread *prev = s->cur;
+	enter(os, k);
+	int yielded = sm_fiber_run(k->fiber, fiber_main, k, &rc);
+	s->cur = prev;
+	if (!sm_fiber_stack_ok(k->fiber))
+		return sm_err(os->eb, SMMUSIM_EINTERNAL,
+			      "cpu%u's kernel thread overflowed its stack "
+			      "(sim.kthread_stack=%zu bytes)",
+			      k->pe, s->stack);
+	if (yielded)
+		return 0;
+	return finish(os, k, k->op.start, rc);
+}
+
+static int kt_resume(void *ctx, uint64_t arg)
+{
+	struct sm_kthread *k = ctx;
+	(void)arg;
+	return run_fiber(k->os, k);
+}
+
+/* A queued operation's turn. */
+static int kt_start(void *ctx, uint64_t arg)
+{
+	struct sm_kthread *k = ctx;
+	(void)arg;
+	k->op = k->queue[k->qhead];
+	k->qhead = (k->qhead + 1) % k->qcap;
+	k->qn--;
+	k->on_fiber = true;
+	return run_fiber(k->os, k);
+}
+
+static int enqueue(struct sm_os *os, struct sm_kthread *k,
+		   const struct sm_kop *op)
+{
+	if (k->qn == k->qcap) {
+		size_t cap = k->qcap ? 2 * k->qcap : 8;
+		struct sm_kop *q = sm_malloc(os->alloc, cap * sizeof(*q));
+		if (!q)
+			return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+		for (size_t i = 0; i < k->qn; i++)
+			q[i] = k->queue[(k->qhead + i) % k->qcap];
+		sm_free(os->alloc, k->queue, k->qcap * sizeof(*q));
+		k->queue = q;
+		k->qcap = cap;
+		k->qhead = 0;
+	}
+	k->queue[(k->qhead + k->qn++) % k->qcap] = *op;
+	return 0;
+}
+
+int sm_sched_submit(struct sm_os *os, const struct sm_kop *op)
+{
+	struct sm_sched *s = &os->sched;
+	if (op->pe >= s->npe)
+		return sm_err(os->eb, SMMUSIM_EINVAL,
+			      "cpu=%u is out of range (0..%u: cpu.count - 1)",
+			      op->pe, s->npe - 1);
+	struct sm_kthread *k = &s->kt[op->pe];
+	if (k->busy)
+		return enqueue(os, k, op);
+	k->op = *op;
+	k->busy = true;
+	k->err = 0;
+	if (!s->always_yield && os->eng->horizon == UINT64_MAX && !s->cur) {
+		/* Inline: nothing new can start before it ends. */
+		uint64_t t = op->start;
+		k->on_fiber = false;
+		enter(os, k);
+		int rc = k->op.run(os, &k->op, &t);
+		s->cur = NULL;
+		return finish(os, k, t, rc < 0 ? rc : k->err);
+	}
+	k->on_fiber = true;
+	int rc = run_fiber(os, k);
+	if (k->busy && k->op.seq == op->seq)
+		k->async = true;
+	return rc;
+}
+
+/* ---- steps ---- */
+
+/* An inline operation's turn at (t, seq): run every queued event ordered
+ * before it, with no fiber running ahead of t meanwhile. */
+static void inline_turn(struct sm_os *os, struct sm_kthread *k, uint64_t t,
+			uint64_t seq)
+{
+	struct sm_sched *s = &os->sched;
+	struct sm_engine *e = os->eng;
+	uint64_t held = s->held_at;
+	s->held_at = t;
+	s->cur = NULL;
+	while (sm_engine_before(e, t, seq)) {
+		int rc = sm_engine_step(e);
+		if (rc < 0) {
+			k->err = rc;
+			break;
+		}
+	}
+	s->held_at = held;
+	if (t > e->now)
+		e->now = t;
+	enter(os, k);
+}
+
+void sm_kt_wait_slow(struct sm_os *os, struct sm_kthread *k, uint64_t t)
+{
+	struct sm_engine *e = os->eng;
+	if (t < e->now)
+		t = e->now;
+	if (k->err) {
+		/* Failing: run to the end without waiting for anyone. */
+		e->now = t;
+		return;
+	}
+	if (!k->on_fiber) {
+		inline_turn(os, k, t, e->seq++);
+		return;
+	}
+	int rc = sm_engine_at(e, t, kt_resume, k, 0);
+	if (rc < 0) {
+		k->err = rc;
+		return;
+	}
+	os->sched.cur = NULL;
+	sm_fiber_yield(k->fiber);
+}
+
+/* ---- locks ---- */
+
+static bool compatible(const struct sm_klock *l, enum sm_klock_mode m)
+{
+	return m == SM_KLOCK_SHARED ? l->holders >= 0 : l->holders == 0;
+}
+
+static void take(struct sm_klock *l, enum sm_klock_mode m)
+{
+	l->holders = m == SM_KLOCK_SHARED ? l->holders + 1 : -1;
+}
+
+static int find_lock(struct sm_os *os, enum sm_klock_class c, uint64_t key,
+		     bool make, struct sm_klock **out)
+{
+	struct sm_sched *s = &os->sched;
+	for (size_t i = 0; i < s->nlocks; i++)
+		if (s->locks[i]->cls == c && s->locks[i]->key == key) {
+			*out = s->locks[i];
+			return 0;
+		}
+	*out = NULL;
+	if (!make)
+		return 0;
+	struct sm_klock *l = sm_calloc(os->alloc, sizeof(*l));
+	if (!l || SM_VEC_RESERVE(os->alloc, s->locks, s->caplocks,
+				 s->nlocks + 1, 8)) {
+		sm_free(os->alloc, l, sizeof(*l));
+		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+	}
+	l->cls = c;
+	l->key = key;
+	s->locks[s->nlocks++] = l;
+	*out = l;
+	return 0;
+}
+
+/* A lock nobody holds or waits for is forgotten (the mm it belonged to may
+ * be gone; its id may come again). */
+static void drop_if_idle(struct sm_os *os, struct sm_klock *l)
+{
+	struct sm_sched *s = &os->sched;
+	if (l->holders || l->wn)
+		return;
+	for (size_t i = 0; i < s->nlocks; i++)
+		if (s->locks[i] == l) {
+			s->locks[i] = s->locks[--s->nlocks];
+			break;
+		}
+	free_lock(os, l);
+}
+
+static void account(struct sm_sched *s, enum sm_klock_class c, uint64_t wait)
+{
+	(*s->acquires[c])++;
+	if (!wait)
+		return;
+	(*s->contended[c])++;
+	*s->wait_cycles[c] += wait;
+	sm_hist_record(s->wait_hist, wait);
+}
+
+/* Sleep until granted.  Fiber: yield, the releaser schedules the resume.
+ * Inline: run the engine until the releaser has granted it, then take the
+ * turn it was given. */
+static int block(struct sm_os *os, struct sm_kthread *k, struct sm_klock *l,
+		 uint64_t *t)
+{
+	struct sm_engine *e = os->eng;
+	k->blocked_on = l;
+	k->woken = false;
+	if (k->on_fiber) {
+		os->sched.cur = NULL;
+		sm_fiber_yield(k->fiber);
+	} else {
+		uint64_t held = os->sched.held_at;
+		os->sched.cur = NULL;
+		while (!k->woken) {
+			int rc = sm_engine_step(e);
+			if (rc <= 0) {
+				enter(os, k);
+				return k->err = rc < 0
+						    ? rc
+						    : sm_sched_check_idle(os);
+			}
+		}
+		inline_turn(os, k, k->wake_at, k->wake_seq);
+		os->sched.held_at = held;
+	}
+	k->blocked_on = NULL;
+	*t = k->wake_at;
+	return 0;
+}
+
+int sm_klock(struct sm_os *os, enum sm_klock_class c, uint64_t key,
+	     enum sm_klock_mode m, uint64_t *t)
+{
+	struct sm_sched *s = &os->sched;
+	struct sm_kthread *k = s->cur;
+	struct sm_klock *l;
+	int rc;
+	if (!k)
+		return 0; /* atomic context: see sched.h */
+	if ((rc = find_lock(os, c, key, true, &l)) < 0)
+		return rc;
+	if (!l->wn && compatible(l, m)) {
+		take(l, m);
+		account(s, c, 0);
+		return 0;
+	}
+	if (SM_VEC_RESERVE(os->alloc, l->w, l->wcap, l->wn + 1, 4))
+		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+	l->w[l->wn].k = k;
+	l->w[l->wn++].m = m;
+	uint64_t t0 = *t;
+	if ((rc = block(os, k, l, t)) < 0)
+		return rc;
+	account(s, c, *t - t0);
+	return 0;
+}
+
+/* Grant l to its first waiter(s) at t: one writer, or every reader up to
+ * the next writer. */
+static void grant(struct sm_os *os, struct sm_klock *l, uint64_t t)
+{
+	struct sm_engine *e = os->eng;
+	size_t n = 0;
+	while (n < l->wn && compatible(l, l->w[n].m)) {
+		struct sm_kthread *k = l->w[n].k;
+		take(l, l->w[n].m);
+		k->woken = true;
+		k->wake_at = t;
+		if (k->on_fiber) {
+			if (sm_engine_at(e, t, kt_resume, k, 0) < 0)
+				k->err = SMMUSIM_ENOMEM;
+		} else {
+			/* The inline waiter's turn: no fiber runs past it. */
+			k->wake_seq = e->seq++;
+			if (t < os->sched.held_at)
+				os->sched.held_at = t;
+		}
+		n++;
+		if (l->holders < 0)
+			break;
+	}
+	for (size_t i = n; i < l->wn; i++)
+		l->w[i - n] = l->w[i];
+	l->wn -= n;
+}
+
+void sm_kunlock(struct sm_os *os, enum sm_klock_class c, uint64_t key,
+		uint64_t t)
+{
+	struct sm_klock *l;
+	if (!os->sched.cur || find_lock(os, c, key, false, &l) < 0 || !l)
+		return;
+	l->holders = l->holders > 0 ? l->holders - 1 : 0;
+	if (!l->holders)
+		grant(os, l, t);
+	drop_if_idle(os, l);
+}
+
+void sm_kspin_wait(struct sm_os *os, enum sm_klock_class c,
+		   const uint64_t *busy_until, uint64_t *t)
+{
+	struct sm_sched *s = &os->sched;
+	uint64_t wait = *busy_until > *t ? *busy_until - *t : 0;
+	if (!s->cur)
+		return;
+	account(s, c, wait);
+	*t += wait;
+}
+
+int sm_sched_check_idle(struct sm_os *os)
+{
+	struct sm_sched *s = &os->sched;
+	for (unsigned i = 0; i < s->npe; i++) {
+		const struct sm_kthread *k = &s->kt[i];
+		if (k->busy && k->blocked_on && !k->woken)
+			return sm_err(
+			    os->eb, SMMUSIM_EINTERNAL,
+			    "kernel deadlock: cpu%u waits for %s %" PRIu64
+			    " (trace line %" PRIu32 ") and nothing will "
+			    "release it",
+			    i, class_names[k->blocked_on->cls],
+			    k->blocked_on->key, k->op.ev.line);
+	}
+	return 0;
+}

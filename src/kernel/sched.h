@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel threads: every kernel operation (a system call, a fault, a DMA API
+ * call, an SVA bind) runs on the kernel thread of the PE that makes it, and
+ * its steps (a TLBI, a DSB's completion, a command-queue submission, a
+ * CMD_SYNC's completion, a page free, an ASID-move step, a lock) happen at
+ * their own cycles, with other PEs' operations, device and CPU accesses
+ * interleaved between them (docs/design/timed-kernel.md; docs/model.md,
+ * Time).
+ *
+ * A step is sm_kt_at(os, t): "what follows happens at cycle t".  It costs a
+ * compare when nothing else can happen first (the run-ahead rule: t is
+ * before the next queued event and not past the engine's horizon);
+ * otherwise the operation waits for its turn:
+ *
+ *   - on a fiber (engine/fiber.h) it schedules its resumption at t and
+ *     yields to whoever runs the clock;
+ *   - run inline (on the caller's stack, chosen when no new event can start
+ *     before the operation ends: a trace whose next line has no `@`), it
+ *     runs the queued events that come before it, then goes on.
+ *
+ * Both give the same order: (cycle, sequence number), as if the step were
+ * an engine event scheduled at t (sim.debug.always_yield runs every
+ * operation on a fiber and every step through the heap; the golden tests
+ * compare the two).  With no operation running (driver probe, timers and
+ * the device's upcalls, unit tests calling the kernel directly) a step does
+ * nothing: the kernel is atomic as before.
+ *
+ * Locks (struct sm_klock) are FIFO and sleep: a PE that finds one held
+ * waits until its holder releases it, and the wait is counted per lock.
+ */
+#ifndef SM_KERNEL_SCHED_H
+#define SM_KERNEL_SCHED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <smmusim/event.h>
+
+#include "engine/engine.h"
+#include "engine/fiber.h"
+#include "engine/stats.h"
+
+struct sm_os;
+struct sm_kop;
+
+/* One operation: what to run, for whom. */
+typedef int (*sm_kop_fn)(struct sm_os *os, struct sm_kop *op, uint64_t *t);
+struct sm_kop {
+	sm_kop_fn run;
+	void *arg;
+	struct smmusim_event ev; /* the trace event (the simulator's ops) */
+	uint64_t seq;		 /* its sequence number */
+	uint64_t start;		 /* the cycle it was submitted to start at */
+	unsigned pe;
+};
+
+/* The submitter's side: an operation starts or resumes (the trace line the
+ * oracle blames), and has finished (`async`: after the call that submitted
+ * it returned, so its error has nobody else to report it). */
+struct sm_sched_ops {
+	void (*enter)(void *ctx, const struct sm_kop *op);
+	void (*done)(void *ctx, const struct sm_kop *op, uint64_t t, int rc,
+		     bool async);
+	void *ctx;
+};
+
+/* The kernel's locks that the model has, one row each: its name in the
+ * stats (os.lock.<name>.*) and what it protects. */
+enum sm_klock_class {
+	SM_KLOCK_MMAP, /* an mm's mmap_lock, keyed by the trace's mm id */
+	SM_KLOCK_ASID, /* arm_smmu_asid_lock (with sva_lock): the SVA binds */
+	SM_KLOCK_CMDQ, /* the command queue: spinlock or ownership protocol */
+	SM_KLOCK_CLASS_COUNT_
+};
+
+struct sm_klock; /* sched.c */
+
+struct sm_kthread {
+	struct sm_os *os;
+	unsigned pe;
+	struct sm_fiber *fiber; /* made on first need, kept */
+	struct sm_kop op;	/* the running operation */
+	bool busy;		/* op is running or waiting */
+	bool on_fiber;		/* ... on the fiber (else inline) */
+	bool async;		/* op's submitter has returned */
+	int err;		/* a step's failure, returned at op's end */
+	/* Waiting for a lock (NULL: not); woken: its turn, at (wake_at,
+	 * wake_seq). */
+	struct sm_klock *blocked_on;
+	bool woken;
+	uint64_t wake_at, wake_seq;
+	/* Operations submitted while busy, in order (a ring). */
+	struct sm_kop *queue;
+	size_t qhead, qn, qcap;
+};
+
+struct sm_sched {
+	struct sm_kthread *kt; /* one per PE */
+	unsigned npe;
+	struct sm_kthread *cur; /* running now; NULL: the kernel is atomic */
+	size_t stack;		/* sim.kthread_stack */
+	bool always_yield;	/* sim.debug.always_yield */
+	/* An inline operation's position while it runs queued events: no
+	 * fiber may run ahead past it. */
+	uint64_t held_at;
+	struct sm_sched_ops ops;
+	struct sm_klock **locks; /* held or waited for, any class */
+	size_t nlocks, caplocks;
+	uint64_t *acquires[SM_KLOCK_CLASS_COUNT_];
+	uint64_t *contended[SM_KLOCK_CLASS_COUNT_];
+	uint64_t *wait_cycles[SM_KLOCK_CLASS_COUNT_];
+	struct sm_hist *wait_hist;
+};
+
+int sm_sched_init(struct sm_os *os, unsigned npe, size_t stack,
+		  bool always_yield, struct sm_stats *st);
+void sm_sched_fini(struct sm_os *os);
+/* Run op on its PE's kernel thread from op->start, or queue it behind the
+ * operation that PE is running.  Returns the op's error when it failed
+ * before this call returned; later failures come out of the engine (the
+ * resume event's return code) after ops.done has been told. */
+int sm_sched_submit(struct sm_os *os, const struct sm_kop *op);
+/* A kernel thread still waiting for a lock when everything else has
+ * finished: a deadlock of the model, SMMUSIM_EINTERNAL naming it. */
+int sm_sched_check_idle(struct sm_os *os);
+
+void sm_kt_wait_slow(struct sm_os *os, struct sm_kthread *k, uint64_t t);
+
+/* A step: what follows happens at cycle t (see the top of this file). */
+static inline void sm_kt_at(struct sm_os *os, struct sm_sched *s,
+			    struct sm_engine *e, uint64_t t)
+{
+	struct sm_kthread *k = s->cur;
+	if (!k)
+		return;
+	if (!s->always_yield && sm_engine_may_advance(e, t) && t < s->held_at) {
+		if (t > e->now)
+			e->now = t;
+		return;
+	}
+	sm_kt_wait_slow(os, k, t);
+}
+
+/* ---- locks ---- */
+
+enum sm_klock_mode { SM_KLOCK_SHARED, SM_KLOCK_EXCL };
+
+/* Take the lock (class, key) at *t, waiting (*t moves to when it is
+ * granted, FIFO) while it is held in a conflicting mode.  Outside a
+ * kernel thread (probe, timers, the device's upcalls) it is granted at
+ * once: those paths are atomic and never wait.  0, SMMUSIM_ENOMEM, or
+ * SMMUSIM_EINTERNAL on a deadlock. */
+int sm_klock(struct sm_os *os, enum sm_klock_class c, uint64_t key,
+	     enum sm_klock_mode m, uint64_t *t);
+/* Release at t: the waiters that can go next are granted it from t. */
+void sm_kunlock(struct sm_os *os, enum sm_klock_class c, uint64_t key,
+		uint64_t t);
+/* A spinlock whose critical section never waits: it is free again at
+ * *busy_until.  Taken at *t: *t moves past the holder's section, counted
+ * as a wait of class c.  The caller sets *busy_until when it releases. */
+void sm_kspin_wait(struct sm_os *os, enum sm_klock_class c,
+		   const uint64_t *busy_until, uint64_t *t);
+
+#endif
