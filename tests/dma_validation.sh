@@ -3,7 +3,7 @@
 # guest's own ftrace of its DMA API calls with the QEMU log of the same run,
 # replay under the kernel's preset on QEMU 7.2's hardware, and expect the
 # commands the real arm-smmu-v3 driver sent and QEMU's IOTLB counts
-# (../shared/traces/linux-ftrace/README.md counted them by grep).  The
+# (traces/real/linux-ftrace/README.md counted them by grep).  The
 # kernel model, not the log, chooses every invalidation: the imported trace
 # has no `cmd` line.  The strict/lazy mode is the user's choice, as
 # iommu.strict is.  TAP output.
@@ -14,7 +14,7 @@ set -u
 S=$1
 D=$2
 
-skip_all_unless_dir "$D" "ftrace captures (shared/traces/linux-ftrace)"
+require_dir "$D" "ftrace captures (traces/real/linux-ftrace)"
 
 # check RUN JSON CONDITION...: each CONDITION is STAT=V (exact) or
 # STAT~V:PCT (within PCT percent of V), as stats_check reads them.

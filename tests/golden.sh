@@ -81,21 +81,18 @@ speed() {
 }
 [ -z "$EXTRA" ] && check "replay-speed-20000.json" speed
 
-if [ -d "$Q" ]; then
-	for m in strict lazy; do
-		log="$Q/linux61-virtio-blk-$m.log.xz"
-		imp() { # from the log's folder: the trace names its source
-			(cd "$Q" && "$S" import qemu "$(basename "$log")" \
-				-o "$tmp/$m.trace") &&
-				sha256sum <"$tmp/$m.trace" | cut -d' ' -f1 &&
-				wc -l <"$tmp/$m.trace"
-		}
-		check "qemu-$m.import.txt" imp
-		check "qemu-$m.qemu-7.2.json" replay_json "$tmp/$m.trace" --hw qemu-7.2
-		check "qemu-$m.default.json" replay_json "$tmp/$m.trace"
-	done
-else
-	ok "# SKIP QEMU logs not found at $Q"
-fi
+require_dir "$Q" "QEMU logs (traces/real/qemu)"
+for m in strict lazy; do
+	log="$Q/linux61-virtio-blk-$m.log.xz"
+	imp() { # from the log's folder: the trace names its source
+		(cd "$Q" && "$S" import qemu "$(basename "$log")" \
+			-o "$tmp/$m.trace") &&
+			sha256sum <"$tmp/$m.trace" | cut -d' ' -f1 &&
+			wc -l <"$tmp/$m.trace"
+	}
+	check "qemu-$m.import.txt" imp
+	check "qemu-$m.qemu-7.2.json" replay_json "$tmp/$m.trace" --hw qemu-7.2
+	check "qemu-$m.default.json" replay_json "$tmp/$m.trace"
+done
 
 tap_done

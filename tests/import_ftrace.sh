@@ -1,6 +1,6 @@
 #!/bin/sh
 # smmusim import ftrace through the CLI (issue 9): the four shared runs of
-# ../shared/traces/linux-ftrace (Linux 6.1 and 6.12, strict and lazy), with
+# traces/real/linux-ftrace (Linux 6.1 and 6.12, strict and lazy), with
 # and without their QEMU logs, against the README's counts (maps, unmaps,
 # pages, translations, QEMU's IOTLB hits/misses, invalidation points); the
 # trace's header and first lines; exit 2 with FILE:LINE:COL for bad
@@ -13,7 +13,7 @@ S=$1
 D=$2
 count() { grep -c "$1" "$2"; }
 
-skip_all_unless_dir "$D" "ftrace files (shared/traces/linux-ftrace)"
+require_dir "$D" "ftrace files (traces/real/linux-ftrace)"
 
 # run:maps:map_pages:unmaps:unmap_pages:translations:hits:misses:points
 for row in \

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Cross-validation against QEMU 7.2's own counts (issue 4): import the real
-# Linux 6.1 logs, replay them on the qemu-7.2 hardware preset, and expect
+# Linux 6.1 logs (traces/real/qemu), replay them on the qemu-7.2 hardware preset, and expect
 # QEMU's IOTLB hits and misses exactly.  Also the importer's and the
 # simulator's answers to bad input.  TAP output.
 # usage: qemu_validation.sh SMMUSIM QEMU_LOG_DIR
@@ -10,7 +10,7 @@ set -u
 S=$1
 Q=$2
 
-skip_all_unless_dir "$Q" "QEMU logs (shared/traces/qemu)"
+require_dir "$Q" "QEMU logs (traces/real/qemu)"
 
 for mode in strict:2192:7154 lazy:1938:7238; do
 	m=${mode%%:*}

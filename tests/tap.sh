@@ -66,12 +66,14 @@ refused() {
 	fi
 }
 
-# skip_all_unless_dir DIR WHAT: the whole test is skipped (TAP "1..0 #
-# SKIP") when the captures it reads, from ../shared/traces, are not there.
-skip_all_unless_dir() {
+# require_dir DIR WHAT: the whole test fails at once, saying so, when the
+# folder it reads is not there (the real captures are in the repository,
+# traces/real/: a missing one is a broken checkout, never a skip).
+require_dir() {
 	if [ ! -d "$1" ]; then
-		echo "1..0 # SKIP $2 not found at $1"
-		exit 0
+		bad "$2 not found at $1"
+		tap_done
+		exit 1
 	fi
 }
 

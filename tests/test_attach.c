@@ -4,7 +4,7 @@
  * the command queue in order: the device reset (CFGI_ALL, TLBI_NSNH_ALL,
  * each with a sync) and two default-domain attaches (streams 0x8 and 0x10,
  * ASIDs 1 and 2), as the QEMU logs of Linux 6.1.192 and 6.12.117 show them
- * (../shared/traces/linux-ftrace/linux61-ddmix-*.qemu.log.xz,
+ * (traces/real/linux-ftrace/linux61-ddmix-*.qemu.log.xz,
  * linux612-ddmix-*; docs/linux-versions.md section 6):
  *   6.1:  2 bare syncs (arm_smmu_write_ctx_desc before list_add), CFGI_STE +
  *         sync twice, PREFETCH_CONFIG, then TLBI_NH_ASID + sync (the

@@ -874,13 +874,12 @@ static void test_allocator(void **state)
 	}
 }
 
-/* ---- the real logs (shared/traces/qemu) ---- */
+/* ---- the real logs (traces/real/qemu, in the repository) ---- */
 
 static void import_real(const char *name, uint64_t translations, uint64_t hits,
 			uint64_t misses)
 {
-	const char *dir = getenv("SMMUSIM_QEMU_LOGS");
-	const char *shared = getenv("SMMUSIM_SHARED");
+	const char *dir = getenv("SMMUSIM_TRACES");
 	struct smmusim_import_stats st;
 	char path[1024], msg[512], want[128];
 	struct timespec t0, t1;
@@ -889,19 +888,11 @@ static void import_real(const char *name, uint64_t translations, uint64_t hits,
 	long events;
 	int rc;
 
-	if (dir && *dir)
-		snprintf(path, sizeof(path), "%s/%s", dir, name);
-	else if (shared && *shared)
-		snprintf(path, sizeof(path), "%s/traces/qemu/%s", shared, name);
-	else
-		snprintf(path, sizeof(path), "../shared/traces/qemu/%s", name);
-	if (stat(path, &sb) != 0) {
-		/* cmocka's skip() reads as "not ok" in TAP: pass instead,
-		 * with a note. */
-		printf("# skipped: %s not found (set SMMUSIM_QEMU_LOGS)\n",
-		       path);
-		return;
-	}
+	snprintf(path, sizeof(path), "%s/real/qemu/%s", dir ? dir : "traces",
+		 name);
+	if (stat(path, &sb) != 0)
+		fail_msg("%s not found (the real logs are in the repository)",
+			 path);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = smmusim_import_qemu(path, out_path, NULL, &st, msg, sizeof(msg));
 	clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """What a lazy-mode ftrace says about Linux's flush-queue timer.
 
-Reads a guest's ftrace of its DMA API (shared/traces/linux-ftrace/*-lazy:
+Reads a guest's ftrace of its DMA API (traces/real/linux-ftrace/*-lazy:
 iommu:unmap lines with their CPU, `fq_flush_iotlb <-fq_flush_timeout` and
 `fq_flush_iotlb <-__iommu_dma_unmap`) and prints, without the simulator:
 
