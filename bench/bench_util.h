@@ -101,6 +101,9 @@ static inline int bench_bad_option(const char *prog, const char *a,
 static inline int bench_submit(const char *prog, smmusim_t *sim,
 			       uint64_t *submitted, struct smmusim_event *ev)
 {
+	/* The benches' events all start after the previous one ends: a
+	 * kernel operation runs to its end in one go. */
+	smmusim_set_next_start(sim, UINT64_MAX);
 	int rc = smmusim_submit(sim, ev);
 	if (rc < 0) {
 		fprintf(stderr, "%s: event %" PRIu64 " (%s): %s (%s)\n", prog,

@@ -153,6 +153,7 @@ static int snapshot(smmusim_t *sim, struct result *r)
 
 static int submit(smmusim_t *sim, const struct smmusim_event *ev)
 {
+	smmusim_set_next_start(sim, UINT64_MAX); /* no `@` events here */
 	int rc = smmusim_submit(sim, ev);
 	if (rc < 0)
 		fprintf(stderr, "cpu-flush-cost: %s (%s)\n",

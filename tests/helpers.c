@@ -132,6 +132,13 @@ smmusim_t *sim_new(const char *preset, const char *const *sets)
 
 void submit_ok(smmusim_t *sim, struct smmusim_event ev)
 {
+	submit_ok_next(sim, ev, UINT64_MAX);
+}
+
+void submit_ok_next(smmusim_t *sim, struct smmusim_event ev,
+		    uint64_t next_start)
+{
+	smmusim_set_next_start(sim, next_start);
 	int rc = smmusim_submit(sim, &ev);
 	if (rc)
 		fail_msg("%s: %d: %s", smmusim_event_name(ev.type), rc,

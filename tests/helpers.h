@@ -51,7 +51,12 @@ struct smmusim_allocator counting_allocator(struct counting *c);
 smmusim_t *sim_new(const char *preset, const char *const *sets);
 
 /* Submit ev; a refusal fails the test naming the event and the message. */
+/* Submit ev, which must succeed; the next event starts after it ends. */
 void submit_ok(smmusim_t *sim, struct smmusim_event ev);
+/* The same, the next event starting at next_start (its "@"; UINT64_MAX:
+ * after this one ends): ev's kernel operation runs up to there only. */
+void submit_ok_next(smmusim_t *sim, struct smmusim_event ev,
+		    uint64_t next_start);
 
 /* The counter `name`; an unknown name fails the test. */
 uint64_t sim_stat(const smmusim_t *sim, const char *name);

@@ -69,8 +69,11 @@ static void settle(smmusim_t *sim)
 	assert_int_equal(smmusim_run_until(sim, sim->prev_finish), 0);
 }
 
+/* The tests' events start after the previous one ends unless a test says
+ * otherwise (smmusim_set_next_start before its submit). */
 static int submit(smmusim_t *sim, struct smmusim_event ev)
 {
+	smmusim_set_next_start(sim, UINT64_MAX);
 	return smmusim_submit(sim, &ev);
 }
 
@@ -1324,13 +1327,15 @@ static void dma_during_unmap(bool skip)
 	submit_ok(sim, ev_touch(1, 0, BASE, 2 * PG));
 	submit_ok(sim, ev_sva_read(BASE, 500000));
 	submit_ok(sim, ev_sva_read(BASE + PG, 500100));
-	submit_ok(sim, ev_at(ev_munmap(1, BASE, 2 * PG), T));
-	uint64_t end = sim->prev_finish;
-	assert_true(end > T + 1);
+	/* The read at T + 1 comes while the munmap (on PE 0) runs. */
+	submit_ok_next(sim, ev_at(ev_munmap(1, BASE, 2 * PG), T), T + 1);
+	assert_true(sim->os.sched.kt[0].busy);
 	uint64_t walks = sim_stat(sim, "smmu.walks");
 
 	submit_ok(sim, ev_sva_read(BASE + 0x40, T + 1));
+	uint64_t end = T + 2000000; /* long after the munmap */
 	assert_int_equal(smmusim_run_until(sim, end), 0);
+	assert_false(sim->os.sched.kt[0].busy);
 	assert_int_equal(sim_stat(sim, "smmu.walks"), walks);
 	assert_int_equal(sim_stat(sim, "check.tolerated_in_window"), 1);
 	assert_int_equal(smmusim_violation_total(sim), 0);
@@ -1377,13 +1382,18 @@ static void tlbi_acts_at_receiver(void **state)
 	submit_ok(sim, ev_touch(1, 1, BASE, 2 * PG));
 	struct smmusim_event un = ev_munmap(1, BASE, 2 * PG);
 	un.cpu = 0;
-	submit_ok(sim, ev_at(un, T));
-	uint64_t end = sim->prev_finish;
-	assert_true(end > T + DVM); /* the DSB waited for PE 1 */
+	submit_ok_next(sim, ev_at(un, T), T + 1);
 	uint64_t walks = sim_stat(sim, "cpu.walks");
 
 	/* Issued, not yet applied at PE 1: the old entry still serves. */
-	submit_ok(sim, ev_at(ev_cpu(1, 1, BASE + 0x40, false), T + 1));
+	submit_ok_next(sim, ev_at(ev_cpu(1, 1, BASE + 0x40, false), T + 1),
+		       T + 1);
+	assert_true(sim->os.sched.kt[0].busy); /* the DSB waits for PE 1 */
+	assert_int_equal(smmusim_run_until(sim, T + DVM), 0);
+	assert_true(sim->os.sched.kt[0].busy);
+	uint64_t end = T + 3 * DVM;
+	assert_int_equal(smmusim_run_until(sim, end), 0);
+	assert_false(sim->os.sched.kt[0].busy);
 	assert_int_equal(sim_stat(sim, "cpu.walks"), walks);
 	assert_int_equal(sim_stat(sim, "check.tolerated_in_window"), 1);
 	assert_int_equal(smmusim_violation_total(sim), 0);

@@ -71,11 +71,28 @@ const char *smmusim_last_error(const smmusim_t *sim);
 
 /*
  * Submit one event.  The simulator runs up to the event's start and executes
- * it; parts of it that take simulated time (a device retrying after a page
- * request) continue as the clock advances.  Errors in the event (an unknown
- * mm, an address outside the stream table) are returned here.
+ * it; parts of it that take simulated time continue as the clock advances: a
+ * device retrying after a page request, and a kernel operation (everything
+ * but a device access runs on its PE's kernel thread, one step at a time,
+ * docs/model.md "Time") that reaches a cycle where the next event might
+ * start.  Errors in the event (an unknown mm, an address outside the stream
+ * table) are returned here; an operation that fails after this call
+ * returned makes the call that ran the clock then fail, naming its trace
+ * line.  The next submit, smmusim_run_until() or smmusim_finish() runs what
+ * is left.
  */
 int smmusim_submit(smmusim_t *sim, const struct smmusim_event *ev);
+
+/*
+ * Tell the simulator, before a submit, the earliest cycle at which the event
+ * after it can start: `cycle` for an "@cycle" event, UINT64_MAX when it
+ * starts after this one ends (no "@").  The submitted kernel operation then
+ * runs up to that cycle before submit returns (to its end with UINT64_MAX,
+ * the fastest case).  Without it, submit runs the operation only up to its
+ * start.  Replaying a trace does this for every line.  Applies to the next
+ * submit only.
+ */
+void smmusim_set_next_start(smmusim_t *sim, uint64_t cycle);
 /* Advance the clock to `cycle`, running everything due before it (SMMU
  * commands consumed by then take effect and are counted). */
 int smmusim_run_until(smmusim_t *sim, uint64_t cycle);

@@ -103,8 +103,16 @@ struct sm_smmu_drv {
 	uint64_t cmdq;
 	unsigned cmdq_log2size;
 	uint32_t prod; /* shadow of CMDQ_PROD */
+	/* The batch being built (arm_smmu_cmdq_batch, on the caller's stack
+	 * in Linux): the atomic paths' (probe, timers, upcalls), and one per
+	 * PE's kernel thread, made on first use, so that no PE adds to
+	 * another's. */
 	uint64_t (*batch)[2];
 	uint32_t nbatch, batch_max;
+	struct sm_cmd_batch {
+		uint64_t (*c)[2];
+		uint32_t n;
+	} *pe_batch;
 	uint64_t max_tlbi_ops; /* SVA, without RIL; 0 = no fallback */
 	bool sva_flush_all;    /* (0, -1UL) -> TLBI_NH_ASID with RIL */
 	bool sva_own_asid;     /* policy.smmu.sva_asid=own */

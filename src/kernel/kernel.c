@@ -35,11 +35,11 @@ int sm_os_init(struct sm_os *os, const struct smmusim_allocator *a,
 
 void sm_os_fini(struct sm_os *os)
 {
-	sm_sched_fini(os);
 	sm_dma_fini(os);
 	sm_drv_fini(os);
 	sm_mm_fini(os);
 	sm_asid_fini(os);
+	sm_sched_fini(os); /* last: the driver's per-PE batches count PEs */
 }
 
 int sm_os_no_such(struct sm_os *os, const char *what, uint32_t id,

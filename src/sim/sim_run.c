@@ -136,10 +136,9 @@ static int replay(struct smmusim *s, smmusim_trace_t *t, const char *label)
 	while (rc == 0 && more > 0) {
 		ev = next;
 		more = smmusim_trace_next(t, &next);
-		s->have_hint = true;
-		s->horizon_hint = more > 0 && next.timing == SMMUSIM_AT
-				      ? next.time
-				      : UINT64_MAX;
+		smmusim_set_next_start(s, more > 0 && next.timing == SMMUSIM_AT
+					      ? next.time
+					      : UINT64_MAX);
 		rc = smmusim_submit(s, &ev);
 		if (rc < 0) {
 			run_failed(s, rc);

@@ -118,6 +118,14 @@ static int event_start(struct smmusim *s, const struct smmusim_event *ev,
 	return 0;
 }
 
+void smmusim_set_next_start(smmusim_t *s, uint64_t cycle)
+{
+	if (!s)
+		return;
+	s->have_hint = true;
+	s->horizon_hint = cycle;
+}
+
 int smmusim_submit(smmusim_t *s, const struct smmusim_event *ev)
 {
 	uint64_t start = 0;

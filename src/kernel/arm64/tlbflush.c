@@ -82,11 +82,24 @@ int sm_tlbflush_init(struct sm_os *os, const smmusim_config_t *cfg,
 static uint64_t tlbi_user(struct sm_os *os, unsigned pe, enum sm_tlbi_op op,
 			  uint64_t operand, uint64_t t)
 {
+	/* Each TLBI is a step (kernel/sched.h): it is broadcast at its own
+	 * cycle, other PEs' work and devices' accesses between two. */
+	sm_os_step(os, t);
 	t = sm_cpu_tlbi(os->cpu, pe, op, true, operand, t);
-	if (os->cpu->kpti)
+	if (os->cpu->kpti) {
+		sm_os_step(os, t);
 		t = sm_cpu_tlbi(os->cpu, pe, op, true,
 				operand | TLBI_USER_ASID_FLAG, t);
+	}
 	return t;
+}
+
+/* DSB ISH: what follows happens once every TLBI before it has completed
+ * at every receiver (a step at that cycle). */
+static void dsb_ish(struct sm_os *os, unsigned pe, uint64_t *t)
+{
+	*t = sm_cpu_dsb_ish(os->cpu, pe, *t);
+	sm_os_step(os, *t);
 }
 
 static void account(struct sm_os *os, enum sm_flush_routine r, uint64_t t0,
@@ -103,7 +116,7 @@ int sm_flush_tlb_mm(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 	*t = sm_cpu_dsb_ishst(os->cpu, pe, *t);
 	*t = tlbi_user(os, pe, SM_TLBI_ASIDE1, sm_tlbi_operand_asid(mm->asid),
 		       *t);
-	*t = sm_cpu_dsb_ish(os->cpu, pe, *t);
+	dsb_ish(os, pe, t);
 	/* flush_tlb_mm passes (0, -1UL): "everything". */
 	int rc = sm_mn_arch_invalidate_secondary_tlbs(os, mm, 0, UINT64_MAX, t);
 	account(os, SM_FLUSH_TLB_MM, t0, *t);
@@ -135,7 +148,7 @@ int sm_flush_tlb_page(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 {
 	uint64_t t0 = *t;
 	int rc = flush_page_nosync(os, mm, pe, va, t);
-	*t = sm_cpu_dsb_ish(os->cpu, pe, *t);
+	dsb_ish(os, pe, t);
 	account(os, SM_FLUSH_TLB_PAGE, t0, *t);
 	return rc;
 }
@@ -261,7 +274,7 @@ int sm_flush_tlb_range_ex(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 		return sm_flush_tlb_mm(os, mm, pe, t);
 	*t = sm_cpu_dsb_ishst(os->cpu, pe, *t);
 	range_ops(os, mm, pe, start, pages, last_level, tlb_level, t);
-	*t = sm_cpu_dsb_ish(os->cpu, pe, *t);
+	dsb_ish(os, pe, t);
 	/* 6.6.0-6.13: __flush_tlb_range_op advanced the caller's `start`, so
 	 * the hook saw an empty range (fixed by "arm64/mm: Fix mmu notifiers
 	 * for range-based invalidates", f7edb07ad7c6, 2025). */
@@ -303,6 +316,6 @@ void sm_tlbbatch_flush(struct sm_os *os, unsigned pe, uint64_t *t)
 {
 	/* arch_tlbbatch_flush: just the DSB ISH that waits for them all. */
 	uint64_t t0 = *t;
-	*t = sm_cpu_dsb_ish(os->cpu, pe, *t);
+	dsb_ish(os, pe, t);
 	account(os, SM_TLBBATCH_FLUSH, t0, *t);
 }

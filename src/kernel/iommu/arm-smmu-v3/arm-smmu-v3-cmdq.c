@@ -17,6 +17,7 @@
  */
 #include <smmusim/error.h>
 
+#include "base/alloc.h"
 #include "base/vec.h"
 #include "arch/smmu_cmd.h"
 #include "arch/smmu_regs.h"
@@ -185,6 +186,9 @@ static void sync_wait(struct sm_os *os, uint64_t t_pub, uint64_t done,
 	*t = sync_seen(os, t_pub, done);
 	SM_HIST_REC(os->drv.hist, SMMU_SYNC_WAIT_CYCLES, *t - t_pub);
 	dma_windows_close(os, *t);
+	/* The CPU goes on when it has seen the sync (a step: others run
+	 * while it polls). */
+	sm_os_step(os, *t);
 }
 
 /* Issue cmds[0..n) and, with `sync`, a CMD_SYNC, then wait for it. */
@@ -193,6 +197,10 @@ static int issue(struct sm_os *os, uint64_t (*cmds)[2], uint32_t n, bool sync,
 {
 	struct sm_smmu_drv *d = &os->drv;
 	int rc;
+	/* The submission is a step; its writes and PROD are one critical
+	 * section (the commands land in the queue in the order CPUs reach
+	 * it), and only the wait for its sync lets others in. */
+	sm_os_step(os, *t);
 	SM_INC(d->ctr, OS_SMMU_SUBMISSIONS);
 	/* Room for the whole submission first, when it fits in the queue;
 	 * a longer one waits command by command in q_write. */
@@ -218,27 +226,74 @@ static int issue(struct sm_os *os, uint64_t (*cmds)[2], uint32_t n, bool sync,
 
 /* ---- what the rest of the driver calls ---- */
 
-int sm_drv_cmdq_batch_add(struct sm_os *os, const uint64_t c[2], uint64_t *t)
+void sm_drv_cmdq_fini(struct sm_os *os)
 {
 	struct sm_smmu_drv *d = &os->drv;
-	if (d->nbatch == d->batch_max) {
-		int rc = issue(os, d->batch, d->nbatch, false, t);
-		d->nbatch = 0;
-		if (rc < 0)
+	size_t bytes = d->batch_max * sizeof(*d->batch);
+	if (d->batch)
+		sm_free(os->alloc, d->batch, bytes);
+	for (unsigned i = 0; d->pe_batch && i < os->sched.npe; i++)
+		if (d->pe_batch[i].c)
+			sm_free(os->alloc, d->pe_batch[i].c, bytes);
+	if (d->pe_batch)
+		sm_free(os->alloc, d->pe_batch,
+			os->sched.npe * sizeof(*d->pe_batch));
+	d->batch = NULL;
+	d->pe_batch = NULL;
+}
+
+/* The batch of whoever runs: a PE's kernel thread, or the atomic paths. */
+static int batch_of(struct sm_os *os, uint64_t (**c)[2], uint32_t **n)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	const struct sm_kthread *k = os->sched.cur;
+	if (!k) {
+		*c = d->batch;
+		*n = &d->nbatch;
+		return 0;
+	}
+	if (!d->pe_batch &&
+	    !(d->pe_batch =
+		  sm_calloc(os->alloc, os->sched.npe * sizeof(*d->pe_batch))))
+		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+	struct sm_cmd_batch *b = &d->pe_batch[k->pe];
+	if (!b->c &&
+	    !(b->c = sm_calloc(os->alloc, d->batch_max * sizeof(*b->c))))
+		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+	*c = b->c;
+	*n = &b->n;
+	return 0;
+}
+
+int sm_drv_cmdq_batch_add(struct sm_os *os, const uint64_t c[2], uint64_t *t)
+{
+	uint64_t(*batch)[2];
+	uint32_t *n;
+	int rc = batch_of(os, &batch, &n);
+	if (rc < 0)
+		return rc;
+	if (*n == os->drv.batch_max) {
+		uint32_t full = *n;
+		*n = 0;
+		if ((rc = issue(os, batch, full, false, t)) < 0)
 			return rc;
 	}
-	d->batch[d->nbatch][0] = c[0];
-	d->batch[d->nbatch][1] = c[1];
-	d->nbatch++;
+	batch[*n][0] = c[0];
+	batch[*n][1] = c[1];
+	(*n)++;
 	return 0;
 }
 
 int sm_drv_cmdq_batch_submit(struct sm_os *os, uint64_t *t)
 {
-	struct sm_smmu_drv *d = &os->drv;
-	int rc = issue(os, d->batch, d->nbatch, true, t);
-	d->nbatch = 0;
-	return rc;
+	uint64_t(*batch)[2];
+	uint32_t *n;
+	int rc = batch_of(os, &batch, &n);
+	if (rc < 0)
+		return rc;
+	uint32_t len = *n;
+	*n = 0;
+	return issue(os, batch, len, true, t);
 }
 
 int sm_drv_cmdq_issue_sync(struct sm_os *os, const uint64_t c[2], uint64_t *t)
@@ -251,6 +306,7 @@ int sm_drv_cmdq_issue_nosync(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 {
 	uint64_t done;
 	int rc;
+	sm_os_step(os, *t);
 	if ((rc = q_write(os, c, t)) < 0 || (rc = publish(os, t, &done)) < 0)
 		return rc;
 	*t = max_u64(*t, done);
@@ -263,6 +319,7 @@ int sm_drv_raw_cmd(struct sm_os *os, const uint64_t cmd[2], uint64_t *t)
 	bool sync = sm_field_get(CMDQ_0_OP, cmd[0]) == CMDQ_OP_CMD_SYNC;
 	uint64_t done, t_pub;
 	int rc;
+	sm_os_step(os, *t);
 	SM_INC(d->ctr, OS_SMMU_TRACE_COMMANDS);
 	d->raw = true;
 	if ((rc = q_write(os, cmd, t)) < 0)

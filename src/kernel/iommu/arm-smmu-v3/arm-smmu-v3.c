@@ -319,8 +319,7 @@ void sm_drv_fini(struct sm_os *os)
 	d->domains = NULL;
 	d->win = NULL;
 	d->frames = NULL;
-	if (d->batch)
-		sm_free(os->alloc, d->batch, d->batch_max * sizeof(*d->batch));
+	sm_drv_cmdq_fini(os);
 	if (d->sids) {
 		for (size_t i = 0; i < ((size_t)1 << d->sid_bits); i++)
 			if (d->sids[i].cdl2)
@@ -334,7 +333,6 @@ void sm_drv_fini(struct sm_os *os)
 			strtab_l1_entries(d) * sizeof(uint64_t));
 	d->bonds = NULL;
 	d->mns = NULL;
-	d->batch = NULL;
 	d->sids = NULL;
 	d->strtab_l2 = NULL;
 }

@@ -30,6 +30,7 @@ int sm_drv_cmdq_issue_nosync(struct sm_os *os, const uint64_t c[2],
 			     uint64_t *t);
 /* arm_smmu_cmdq_batch_add / _submit: a full batch is issued without a
  * sync; submit issues the rest with one. */
+void sm_drv_cmdq_fini(struct sm_os *os);
 int sm_drv_cmdq_batch_add(struct sm_os *os, const uint64_t c[2], uint64_t *t);
 int sm_drv_cmdq_batch_submit(struct sm_os *os, uint64_t *t);
 /* [start, end) of the table at `root` was unmapped: the oracle's window
