@@ -109,10 +109,14 @@ struct sm_smmu_drv {
 	 * another's. */
 	uint64_t (*batch)[2];
 	uint32_t nbatch, batch_max;
+	/* policy.smmu.cmdq_lock: the cycle the queue's lock (spinlock) or
+	 * its reservation line (owner) is free again. */
+	bool cmdq_spinlock;
+	uint64_t cmdq_free_at, lat_cmdq_lock;
 	struct sm_cmd_batch {
 		uint64_t (*c)[2];
 		uint32_t n;
-	} *pe_batch;
+	} * pe_batch;
 	uint64_t max_tlbi_ops; /* SVA, without RIL; 0 = no fallback */
 	bool sva_flush_all;    /* (0, -1UL) -> TLBI_NH_ASID with RIL */
 	bool sva_own_asid;     /* policy.smmu.sva_asid=own */

@@ -186,9 +186,33 @@ static void sync_wait(struct sm_os *os, uint64_t t_pub, uint64_t done,
 	*t = sync_seen(os, t_pub, done);
 	SM_HIST_REC(os->drv.hist, SMMU_SYNC_WAIT_CYCLES, *t - t_pub);
 	dma_windows_close(os, *t);
-	/* The CPU goes on when it has seen the sync (a step: others run
-	 * while it polls). */
-	sm_os_step(os, *t);
+}
+
+/*
+ * Getting the queue to oneself (policy.smmu.cmdq_lock).  owner:
+ * arm_smmu_cmdq_issue_cmdlist's cmpxchg on llq reserves the slots; CPUs
+ * take the line one at a time for os.lat.cmdq_lock and write their
+ * commands in parallel.  spinlock: the pre-v5.4 lock, held until
+ * cmdq_unlock.  Either way the commands land in the queue in the order
+ * CPUs got it.
+ */
+static void cmdq_lock(struct sm_os *os, uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	sm_kspin_wait(os, SM_KLOCK_CMDQ, &d->cmdq_free_at, t);
+	*t += d->lat_cmdq_lock;
+	if (!d->cmdq_spinlock)
+		d->cmdq_free_at = *t;
+}
+
+/* The spinlock goes after PROD, or with CONS polling after the sync was
+ * seen (__arm_smmu_cmdq_issue_sync polled under it; the MSI variant
+ * waited outside). */
+static void cmdq_unlock(struct sm_os *os, uint64_t t_pub, uint64_t t_seen)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	if (d->cmdq_spinlock)
+		d->cmdq_free_at = d->sync_msi ? t_pub : t_seen;
 }
 
 /* Issue cmds[0..n) and, with `sync`, a CMD_SYNC, then wait for it. */
@@ -198,9 +222,9 @@ static int issue(struct sm_os *os, uint64_t (*cmds)[2], uint32_t n, bool sync,
 	struct sm_smmu_drv *d = &os->drv;
 	int rc;
 	/* The submission is a step; its writes and PROD are one critical
-	 * section (the commands land in the queue in the order CPUs reach
-	 * it), and only the wait for its sync lets others in. */
+	 * section, and only the wait for its sync lets others in. */
 	sm_os_step(os, *t);
+	cmdq_lock(os, t);
 	SM_INC(d->ctr, OS_SMMU_SUBMISSIONS);
 	/* Room for the whole submission first, when it fits in the queue;
 	 * a longer one waits command by command in q_write. */
@@ -221,6 +245,10 @@ static int issue(struct sm_os *os, uint64_t (*cmds)[2], uint32_t n, bool sync,
 		return rc;
 	if (sync)
 		sync_wait(os, t_pub, done, t);
+	cmdq_unlock(os, t_pub, *t);
+	/* The CPU goes on when it has seen the sync: a step, others run
+	 * while it polls. */
+	sm_os_step(os, *t);
 	return 0;
 }
 
@@ -307,8 +335,10 @@ int sm_drv_cmdq_issue_nosync(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 	uint64_t done;
 	int rc;
 	sm_os_step(os, *t);
+	cmdq_lock(os, t);
 	if ((rc = q_write(os, c, t)) < 0 || (rc = publish(os, t, &done)) < 0)
 		return rc;
+	cmdq_unlock(os, *t, *t);
 	*t = max_u64(*t, done);
 	return 0;
 }
@@ -320,6 +350,7 @@ int sm_drv_raw_cmd(struct sm_os *os, const uint64_t cmd[2], uint64_t *t)
 	uint64_t done, t_pub;
 	int rc;
 	sm_os_step(os, *t);
+	cmdq_lock(os, t);
 	SM_INC(d->ctr, OS_SMMU_TRACE_COMMANDS);
 	d->raw = true;
 	if ((rc = q_write(os, cmd, t)) < 0)
@@ -329,7 +360,10 @@ int sm_drv_raw_cmd(struct sm_os *os, const uint64_t cmd[2], uint64_t *t)
 		goto out;
 	if (sync)
 		sync_wait(os, t_pub, done, t);
+	cmdq_unlock(os, t_pub, *t);
 out:
 	d->raw = false;
+	if (rc == 0)
+		sm_os_step(os, *t);
 	return rc;
 }
