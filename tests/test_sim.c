@@ -1408,6 +1408,52 @@ static void tlbi_acts_at_receiver(void **state)
 	smmusim_free(sim);
 }
 
+/*
+ * Two PEs in the kernel at once (issue 10, increment 4).  PE 0 munmaps at
+ * T; PE 1 munmaps another range of the same mm at T + 1, while PE 0 still
+ * holds the mmap_lock (its DSB and the SMMU's CMD_SYNC take thousands of
+ * cycles): PE 1 waits, counted in os.lock.mmap_lock.*.  The same with two
+ * processes: nobody waits.  The order of lines decides nothing else: both
+ * runs end with the same pages gone.
+ */
+static void two_pes(bool same_mm, uint64_t *waits, uint64_t *wait_cycles)
+{
+	static const uint64_t T = 1000000;
+	const char *const sets[] = {"cpu.count=2", NULL};
+	smmusim_t *sim = sim_new("policy=linux-6.1", sets);
+	for (uint32_t mm = 1; mm <= 2; mm++) {
+		submit_ok(sim, ev_mm_create(mm));
+		submit_ok(sim, ev_mmap(mm, BASE, 4 * PG, RW, false));
+		submit_ok(sim, ev_touch(mm, 0, BASE, 4 * PG));
+	}
+	submit_ok(sim, ev_bind(1, SID, 1, false));
+	struct smmusim_event a = ev_munmap(1, BASE, 2 * PG);
+	struct smmusim_event b = ev_munmap(same_mm ? 1 : 2, BASE + 2 * PG, PG);
+	a.cpu = 0;
+	b.cpu = 1;
+	submit_ok_next(sim, ev_at(a, T), T + 1);
+	assert_true(sim->os.sched.kt[0].busy);
+	submit_ok(sim, ev_at(b, T + 1));
+	assert_int_equal(smmusim_finish(sim), 0);
+	assert_false(sim->os.sched.kt[0].busy || sim->os.sched.kt[1].busy);
+	assert_int_equal(smmusim_violation_total(sim), 0);
+	*waits = sim_stat(sim, "os.lock.mmap_lock.contended");
+	*wait_cycles = sim_stat(sim, "os.lock.mmap_lock.wait_cycles");
+	smmusim_free(sim);
+}
+
+static void pes_wait_for_the_mmap_lock(void **state)
+{
+	(void)state;
+	uint64_t n, cyc;
+	two_pes(true, &n, &cyc);
+	assert_int_equal(n, 1);
+	assert_true(cyc > 100); /* PE 0's whole munmap, less one cycle */
+	two_pes(false, &n, &cyc);
+	assert_int_equal(n, 0);
+	assert_int_equal(cyc, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1440,6 +1486,7 @@ int main(void)
 	    cmocka_unit_test(dma_during_unmap_tolerated),
 	    cmocka_unit_test(dma_during_unmap_skipped_invalidation_stale),
 	    cmocka_unit_test(tlbi_acts_at_receiver),
+	    cmocka_unit_test(pes_wait_for_the_mmap_lock),
 	};
 	return cmocka_run_group_tests_name("sim", tests, NULL, NULL);
 }

@@ -105,10 +105,11 @@ int sm_os_no_such(struct sm_os *os, const char *what, uint32_t id,
 		  const char *hint);
 
 /* A step of the running kernel operation: what follows happens at cycle t
- * (sched.h).  Nothing when no operation runs on a kernel thread. */
-static inline void sm_os_step(struct sm_os *os, uint64_t t)
+ * (sched.h).  Nothing when no operation runs on a kernel thread.  True
+ * when others may have run before it. */
+static inline bool sm_os_step(struct sm_os *os, uint64_t t)
 {
-	sm_kt_at(os, &os->sched, os->eng, t);
+	return sm_kt_at(os, &os->sched, os->eng, t);
 }
 
 static inline void sm_os_window_open(struct sm_os *os, uint64_t root,

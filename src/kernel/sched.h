@@ -128,19 +128,22 @@ int sm_sched_check_idle(struct sm_os *os);
 
 void sm_kt_wait_slow(struct sm_os *os, struct sm_kthread *k, uint64_t t);
 
-/* A step: what follows happens at cycle t (see the top of this file). */
-static inline void sm_kt_at(struct sm_os *os, struct sm_sched *s,
+/* A step: what follows happens at cycle t (see the top of this file).
+ * True when others may have run meanwhile (what the operation saw before
+ * may have changed). */
+static inline bool sm_kt_at(struct sm_os *os, struct sm_sched *s,
 			    struct sm_engine *e, uint64_t t)
 {
 	struct sm_kthread *k = s->cur;
 	if (!k)
-		return;
+		return false;
 	if (!s->always_yield && sm_engine_may_advance(e, t) && t < s->held_at) {
 		if (t > e->now)
 			e->now = t;
-		return;
+		return false;
 	}
 	sm_kt_wait_slow(os, k, t);
+	return true;
 }
 
 /* ---- locks ---- */

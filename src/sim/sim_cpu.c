@@ -10,18 +10,47 @@
 
 #include "hw/mem/physmem.h"
 
+/* arm64's do_page_fault: handle_mm_fault under the mm's mmap_lock for
+ * reading.  While it waited the process may have exited (*mm NULL after):
+ * nothing to fault in, the access ends as a SIGSEGV would. */
+static int fault(struct smmusim *s, struct sm_mm **mm, uint32_t cpu,
+		 uint64_t va, enum smmusim_access acc, bool *ok, uint64_t *t)
+{
+	uint32_t id = (*mm)->id;
+	int rc = sm_klock(&s->os, SM_KLOCK_MMAP, id, SM_KLOCK_SHARED, t);
+	if (rc < 0)
+		return rc;
+	*ok = false;
+	if (sm_os_find_mm(&s->os, id) != *mm)
+		*mm = NULL;
+	else
+		rc = sm_os_handle_mm_fault(&s->os, *mm, cpu, va, acc, false, ok,
+					   t);
+	sm_kunlock(&s->os, SM_KLOCK_MMAP, id, *t);
+	return rc;
+}
+
 /* One load/store/fetch by process mm on PE `cpu`, faulting pages in through
  * handle_mm_fault like a user program. */
 static int cpu_access_one(struct smmusim *s, struct sm_mm *mm, uint32_t cpu,
 			  uint64_t va, enum smmusim_access acc, uint32_t line,
 			  uint64_t *t)
 {
-	/* With KPTI user mappings are tagged with the odd user ASID. */
-	uint16_t asid = (uint16_t)(mm->asid | (sm_cpu_kpti(&s->cpu) ? 1 : 0));
+	uint32_t id = mm->id;
 	uint64_t t0 = *t;
 	SM_INC(s->ctr, CPU_ACCESSES);
 	for (uint32_t tries = 0;; tries++) {
 		struct sm_cpu_access a;
+		/* Each try at its own cycle; the process may have exited on
+		 * another PE meanwhile (a SIGSEGV of nothing). */
+		if (sm_os_step(&s->os, *t) && sm_os_find_mm(&s->os, id) != mm) {
+			SM_INC(s->ctr, CPU_ACCESS_SEGV);
+			break;
+		}
+		/* With KPTI user mappings are tagged with the odd user ASID
+		 * (read each try: a rollover may have moved it). */
+		uint16_t asid =
+		    (uint16_t)(mm->asid | (sm_cpu_kpti(&s->cpu) ? 1 : 0));
 		sm_cpu_access_kind(&s->cpu, cpu, asid, mm->pgd, va, acc, *t,
 				   line, &a);
 		*t = a.done;
@@ -32,11 +61,10 @@ static int cpu_access_one(struct smmusim *s, struct sm_mm *mm, uint32_t cpu,
 			SM_INC(s->ctr, CPU_ACCESS_SEGV);
 			break;
 		}
-		int rc = sm_os_handle_mm_fault(&s->os, mm, cpu, va, acc, false,
-					       &ok, t);
+		int rc = fault(s, &mm, cpu, va, acc, &ok, t);
 		if (rc < 0)
 			return rc;
-		if (!ok) {
+		if (!ok || !mm) {
 			/* SIGSEGV: the process would die; the trace goes on. */
 			SM_INC(s->ctr, CPU_ACCESS_SEGV);
 			break;

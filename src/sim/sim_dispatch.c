@@ -49,20 +49,37 @@ static int ev_mm_exit(struct smmusim *s, const struct smmusim_event *ev,
 	return sm_os_mm_exit(&s->os, ev->mm, ev->cpu, t);
 }
 
+/* iommu_sva_bind_device -> arm_smmu_sva_bind: sva_lock, with
+ * arm_smmu_asid_lock inside it for the CD's ASID (one lock here, taken for
+ * the whole bind), then mmu_notifier_register's mmap_write_lock. */
 static int ev_bind(struct smmusim *s, const struct smmusim_event *ev,
 		   uint64_t *t)
 {
+	struct sm_os *os = &s->os;
 	struct sm_mm *mm;
-	int rc = sm_sim_find_mm(s, ev->mm, &mm);
+	int rc = sm_klock(os, SM_KLOCK_ASID, 0, SM_KLOCK_EXCL, t);
 	if (rc < 0)
 		return rc;
-	return sm_drv_sva_bind(&s->os, ev->sid, ev->ssid, mm, ev->pri, t);
+	if ((rc = sm_klock(os, SM_KLOCK_MMAP, ev->mm, SM_KLOCK_EXCL, t)) == 0) {
+		if ((rc = sm_sim_find_mm(s, ev->mm, &mm)) == 0)
+			rc = sm_drv_sva_bind(os, ev->sid, ev->ssid, mm, ev->pri,
+					     t);
+		sm_kunlock(os, SM_KLOCK_MMAP, ev->mm, *t);
+	}
+	sm_kunlock(os, SM_KLOCK_ASID, 0, *t);
+	return rc;
 }
 
+/* arm_smmu_sva_unbind: under sva_lock. */
 static int ev_unbind(struct smmusim *s, const struct smmusim_event *ev,
 		     uint64_t *t)
 {
-	return sm_drv_sva_unbind(&s->os, ev->sid, ev->ssid, t);
+	int rc = sm_klock(&s->os, SM_KLOCK_ASID, 0, SM_KLOCK_EXCL, t);
+	if (rc < 0)
+		return rc;
+	rc = sm_drv_sva_unbind(&s->os, ev->sid, ev->ssid, t);
+	sm_kunlock(&s->os, SM_KLOCK_ASID, 0, *t);
+	return rc;
 }
 
 static int ev_dev_access(struct smmusim *s, const struct smmusim_event *ev,
@@ -168,22 +185,33 @@ static int ev_cmd(struct smmusim *s, const struct smmusim_event *ev,
 	return sm_drv_raw_cmd(&s->os, c, t);
 }
 
+/* The mm's mmap_lock a system call holds throughout (LK_NONE: none, or
+ * taken inside: a CPU access takes it in its fault handler only).
+ * vm_munmap, do_mprotect_pkey and vm_mmap take it for writing (6.1 and
+ * 6.12 both; 6.1's munmap downgrades to read for the zap, which the model
+ * does not: stronger, never weaker), exit_mmap too for the part that
+ * frees; madvise(MADV_DONTNEED) for reading (madvise_need_mmap_write).
+ * Reclaim finds pages through the rmap in Linux, under no mmap_lock; the
+ * model walks the mm's page table by address, so it reads-locks. */
+enum ev_lock { LK_NONE, LK_MM_WRITE, LK_MM_READ };
+
 static const struct {
 	sm_ev_handler *run;
 	bool async; /* finishes on the device's completion, not on return */
+	enum ev_lock lock;
 } handlers[SMMUSIM_EV_COUNT_] = {
     [SMMUSIM_EV_MM_CREATE] = {ev_mm_create, false},
-    [SMMUSIM_EV_MMAP] = {ev_mmap, false},
-    [SMMUSIM_EV_MUNMAP] = {ev_munmap, false},
-    [SMMUSIM_EV_MPROTECT] = {ev_mprotect, false},
-    [SMMUSIM_EV_MM_EXIT] = {ev_mm_exit, false},
+    [SMMUSIM_EV_MMAP] = {ev_mmap, false, LK_MM_WRITE},
+    [SMMUSIM_EV_MUNMAP] = {ev_munmap, false, LK_MM_WRITE},
+    [SMMUSIM_EV_MPROTECT] = {ev_mprotect, false, LK_MM_WRITE},
+    [SMMUSIM_EV_MM_EXIT] = {ev_mm_exit, false, LK_MM_WRITE},
     [SMMUSIM_EV_BIND] = {ev_bind, false},
     [SMMUSIM_EV_UNBIND] = {ev_unbind, false},
     [SMMUSIM_EV_DEV_ACCESS] = {ev_dev_access, true},
     [SMMUSIM_EV_CPU_ACCESS] = {sm_sim_cpu_access, false},
     [SMMUSIM_EV_TOUCH] = {sm_sim_touch, false},
-    [SMMUSIM_EV_MADVISE] = {ev_madvise, false},
-    [SMMUSIM_EV_RECLAIM] = {ev_reclaim, false},
+    [SMMUSIM_EV_MADVISE] = {ev_madvise, false, LK_MM_READ},
+    [SMMUSIM_EV_RECLAIM] = {ev_reclaim, false, LK_MM_READ},
     [SMMUSIM_EV_TLBI] = {ev_tlbi, false},
     [SMMUSIM_EV_DSB] = {ev_dsb, false},
     [SMMUSIM_EV_DOMAIN_CREATE] = {ev_domain_create, false},
@@ -199,8 +227,17 @@ static const struct {
 static int kop_run(struct sm_os *os, struct sm_kop *op, uint64_t *t)
 {
 	struct smmusim *s = op->arg;
-	(void)os;
-	return handlers[op->ev.type].run(s, &op->ev, t);
+	enum ev_lock lk = handlers[op->ev.type].lock;
+	if (lk == LK_NONE)
+		return handlers[op->ev.type].run(s, &op->ev, t);
+	int rc =
+	    sm_klock(os, SM_KLOCK_MMAP, op->ev.mm,
+		     lk == LK_MM_WRITE ? SM_KLOCK_EXCL : SM_KLOCK_SHARED, t);
+	if (rc < 0)
+		return rc;
+	rc = handlers[op->ev.type].run(s, &op->ev, t);
+	sm_kunlock(os, SM_KLOCK_MMAP, op->ev.mm, *t);
+	return rc;
 }
 
 static void kop_enter(void *ctx, const struct sm_kop *op)
