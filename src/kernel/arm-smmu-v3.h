@@ -39,7 +39,8 @@ struct sm_bond {
 	uint32_t sid, ssid;
 	struct sm_mm *mm;
 	bool pri;
-	struct sm_bond *next;
+	struct sm_bond *next, *prev; /* every bond, newest first */
+	struct sm_bond *sid_next;    /* the stream's bonds (sm_sid_cfg) */
 };
 
 /* The driver's notifier on one mm, shared by all its bonds
@@ -83,6 +84,7 @@ struct sm_sid_cfg {
 	uint32_t dom_s2; /* S2 / nested: the stage-2 domain's id */
 	bool has_dom;	 /* CD 0 holds domain dom_s1's context */
 	uint32_t dom_s1;
+	struct sm_bond *bonds; /* its SVA bonds, found without a scan */
 };
 
 /* An IOVA range unmapped from a DMA domain, awaiting a CMD_SYNC. */

@@ -69,10 +69,11 @@ unsigned sm_cpu_apply_tlbi(struct sm_cpu *cpu, struct sm_pe *p,
 	enum sm_tc_asid_match m =
 	    sm_tlbi_all_asid(t->op) ? SM_TC_ASID_ANY : SM_TC_ASID_OR_GLOBAL;
 	for (int i = 0; i < 3; i++)
-		n += sm_tc_inv_range(leaf[i], t->vmid, t->asid, m, t->va,
-				     t->pages, (int)t->level);
+		if (leaf[i]->live) /* (host time: an empty cache is skipped) */
+			n += sm_tc_inv_range(leaf[i], t->vmid, t->asid, m,
+					     t->va, t->pages, (int)t->level);
 	/* Last-level forms leave cached table descriptors alone. */
-	if (!sm_tlbi_last_level(t->op))
+	if (!sm_tlbi_last_level(t->op) && p->walk.live)
 		n += sm_tc_inv_range(&p->walk, t->vmid, t->asid, m, t->va,
 				     t->pages, 0);
 	return n;

@@ -33,6 +33,7 @@
 #include <smmusim/error.h>
 
 #include "base/alloc.h"
+#include "base/vec.h"
 
 /* Free-list link meaning "none".  Frame indices are kept below it. */
 #define SM_FRAME_NIL UINT32_MAX
@@ -56,8 +57,11 @@ struct sm_physmem {
 	uint64_t base;
 	uint64_t size;
 	uint64_t nframes;
-	struct sm_frame **chunks; /* every chunk below the bump pointer */
-	uint64_t nchunks;
+	/* Every chunk below the bump pointer; the directory itself grows
+	 * with the bump pointer (SM_VEC_RESERVE), so start-up does not
+	 * depend on the size of RAM.  Entries past the bump's are NULL. */
+	struct sm_frame **chunks;
+	size_t nchunks;	    /* capacity of `chunks` */
 	uint32_t free_head; /* LIFO of freed single frames */
 	uint64_t bump;	    /* frames [bump, nframes) were never allocated */
 	uint64_t in_use;
@@ -80,7 +84,8 @@ static int64_t frame_index(const struct sm_physmem *pm, uint64_t pa)
  * the frame is free and has no content). */
 static struct sm_frame *frame(const struct sm_physmem *pm, uint64_t idx)
 {
-	struct sm_frame *c = pm->chunks[idx >> SM_CHUNK_SHIFT];
+	uint64_t ci = idx >> SM_CHUNK_SHIFT;
+	struct sm_frame *c = ci < pm->nchunks ? pm->chunks[ci] : NULL;
 	return c ? &c[idx & (SM_CHUNK_FRAMES - 1)] : NULL;
 }
 
@@ -89,6 +94,16 @@ static struct sm_frame *frame(const struct sm_physmem *pm, uint64_t idx)
 static int reach_frames(struct sm_physmem *pm, uint64_t from, uint64_t to,
 			struct sm_errbuf *eb)
 {
+	size_t old = pm->nchunks;
+	if (from < to &&
+	    SM_VEC_RESERVE(pm->a, pm->chunks, pm->nchunks,
+			   (size_t)((to - 1) >> SM_CHUNK_SHIFT) + 1, 4) < 0)
+		return sm_err(eb, SMMUSIM_ENOMEM,
+			      "physmem: cannot allocate the frame table of "
+			      "frames up to %" PRIu64,
+			      to - 1);
+	for (size_t i = old; i < pm->nchunks; i++)
+		pm->chunks[i] = NULL;
 	for (uint64_t c = from >> SM_CHUNK_SHIFT;
 	     from < to && c <= (to - 1) >> SM_CHUNK_SHIFT; c++) {
 		if (pm->chunks[c])
@@ -198,10 +213,12 @@ int sm_physmem_new(struct sm_physmem **out, const struct smmusim_allocator *a,
 	if (!pm)
 		return sm_err(eb, SMMUSIM_ENOMEM,
 			      "physmem: cannot allocate the memory object");
-	/* No chunk yet; calloc makes each one's frames SM_PAGE_FREE with no
-	 * content when it is reached. */
-	pm->nchunks = (nframes + SM_CHUNK_FRAMES - 1) >> SM_CHUNK_SHIFT;
-	pm->chunks = sm_calloc(a, (size_t)pm->nchunks * sizeof(*pm->chunks));
+	/* No chunk yet, and a directory of the first few (it grows as the
+	 * bump pointer does); calloc makes each chunk's frames SM_PAGE_FREE
+	 * with no content when it is reached. */
+	uint64_t all = (nframes + SM_CHUNK_FRAMES - 1) >> SM_CHUNK_SHIFT;
+	pm->nchunks = all < 4 ? (size_t)all : 4;
+	pm->chunks = sm_calloc(a, pm->nchunks * sizeof(*pm->chunks));
 	if (!pm->chunks) {
 		sm_free(a, pm, sizeof(*pm));
 		return sm_err(

@@ -3,7 +3,27 @@
 
 #include <smmusim/error.h>
 
+#include <string.h>
+
 #include "base/alloc.h"
+
+/* A power of two at least n (n <= 2^31), at least 16. */
+static uint32_t pow2_at_least(uint64_t n)
+{
+	uint32_t p = 16;
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+/* Bytes of the one block holding the entries and the host-side indexes
+ * (tcache.h), in that order. */
+static size_t block_size(const struct sm_tcache *tc)
+{
+	size_t total = (size_t)tc->sets * tc->ways;
+	return total * (sizeof(*tc->e) + sizeof(*tc->link)) +
+	       (tc->va_mask + 1ull + tc->tag_mask + 1ull) * sizeof(int32_t);
+}
 
 int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
 	       uint64_t entries, uint64_t ways, const char *what,
@@ -16,15 +36,26 @@ int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
 			      "%llu ways",
 			      what, (unsigned long long)entries,
 			      (unsigned long long)ways);
-	tc->e = sm_calloc(a, entries * sizeof(*tc->e));
-	if (!tc->e)
+	tc->sets = (uint32_t)(entries / ways);
+	tc->ways = (uint32_t)ways;
+	tc->min_level = 1;
+	tc->va_mask = pow2_at_least(entries) - 1;
+	tc->tag_mask = pow2_at_least(entries < 4096 ? entries : 4096) - 1;
+	char *block = sm_malloc(a, block_size(tc));
+	if (!block) {
+		*tc = (struct sm_tcache){.alloc = a};
 		return sm_err(eb, SMMUSIM_ENOMEM,
 			      "%s: cannot allocate %llu "
 			      "entries",
 			      what, (unsigned long long)entries);
-	tc->sets = (uint32_t)(entries / ways);
-	tc->ways = (uint32_t)ways;
-	tc->min_level = 1;
+	}
+	tc->e = (struct sm_tc_entry *)block;
+	memset(tc->e, 0, entries * sizeof(*tc->e));
+	tc->link = (struct sm_tc_link *)(tc->e + entries);
+	tc->va_head = (int32_t *)(tc->link + entries);
+	tc->tag_head = tc->va_head + tc->va_mask + 1;
+	memset(tc->va_head, 0xff,
+	       (tc->va_mask + 1ull + tc->tag_mask + 1ull) * sizeof(int32_t));
 	return 0;
 }
 
@@ -46,23 +77,93 @@ int sm_tc_set_repl(struct sm_tcache *tc, enum sm_tc_repl repl,
 
 void sm_tc_fini(struct sm_tcache *tc)
 {
-	sm_free(tc->alloc, tc->e, (size_t)tc->sets * tc->ways * sizeof(*tc->e));
+	if (tc->e)
+		sm_free(tc->alloc, tc->e, block_size(tc));
 	sm_free(tc->alloc, tc->rr, tc->sets * sizeof(*tc->rr));
 	tc->e = NULL;
 	tc->rr = NULL;
+	tc->link = NULL;
+	tc->va_head = tc->tag_head = NULL;
+}
+
+/* The page number of va at a level, tagged with the level: the key of the
+ * set function and of the (va, level) index. */
+static inline uint64_t page_key(uint64_t va, int level)
+{
+	return (((va >> sm_level_shift(level)) << 2) | (uint64_t)level) *
+	       0x9e3779b97f4a7c15ull;
 }
 
 /* Set of a page number at a level: a multiplicative hash so that strided
  * pages and different page sizes spread over the sets. */
 static uint32_t set_of(const struct sm_tcache *tc, uint64_t va, int level)
 {
-	uint64_t key = ((va >> sm_level_shift(level)) << 2) | (uint64_t)level;
-	key *= 0x9e3779b97f4a7c15ull;
-	return (uint32_t)((key >> 32) % tc->sets);
+	return (uint32_t)((page_key(va, level) >> 32) % tc->sets);
 }
 
-static bool tags_match(const struct sm_tc_entry *t, uint32_t vmid,
-		       uint32_t asid, enum sm_tc_asid_match m)
+static inline uint32_t va_bucket(const struct sm_tcache *tc, uint64_t base,
+				 int level)
+{
+	return (uint32_t)(page_key(base, level) >> 40) & tc->va_mask;
+}
+
+static inline uint32_t tag_bucket(const struct sm_tcache *tc, uint32_t vmid,
+				  uint32_t asid)
+{
+	uint64_t key = ((uint64_t)vmid << 17 | asid) * 0x9e3779b97f4a7c15ull;
+	return (uint32_t)(key >> 40) & tc->tag_mask;
+}
+
+static inline uint64_t base_of(uint64_t va, int level)
+{
+	return va & ~((1ull << sm_level_shift(level)) - 1);
+}
+
+/* Link entry i, just made valid, into both indexes (at the chains' heads:
+ * their order does not matter, the lowest way is chosen by number). */
+static void index_add(struct sm_tcache *tc, int32_t i)
+{
+	const struct sm_tc_entry *t = &tc->e[i];
+	struct sm_tc_link *l = &tc->link[i];
+	int32_t *vh = &tc->va_head[va_bucket(tc, t->va, t->level)];
+	int32_t *th = &tc->tag_head[tag_bucket(tc, t->vmid, t->asid)];
+
+	*l = (struct sm_tc_link){*vh, -1, *th, -1};
+	if (*vh >= 0)
+		tc->link[*vh].va_prev = i;
+	if (*th >= 0)
+		tc->link[*th].tag_prev = i;
+	*vh = *th = i;
+	tc->lv_live[t->level]++;
+	tc->lv_mask |= (uint8_t)(1u << t->level);
+	tc->live++;
+}
+
+/* Unlink valid entry i from both indexes. */
+static void index_del(struct sm_tcache *tc, int32_t i)
+{
+	const struct sm_tc_entry *t = &tc->e[i];
+	const struct sm_tc_link *l = &tc->link[i];
+
+	if (l->va_prev >= 0)
+		tc->link[l->va_prev].va_next = l->va_next;
+	else
+		tc->va_head[va_bucket(tc, t->va, t->level)] = l->va_next;
+	if (l->va_next >= 0)
+		tc->link[l->va_next].va_prev = l->va_prev;
+	if (l->tag_prev >= 0)
+		tc->link[l->tag_prev].tag_next = l->tag_next;
+	else
+		tc->tag_head[tag_bucket(tc, t->vmid, t->asid)] = l->tag_next;
+	if (l->tag_next >= 0)
+		tc->link[l->tag_next].tag_prev = l->tag_prev;
+	if (!--tc->lv_live[t->level])
+		tc->lv_mask &= (uint8_t) ~(1u << t->level);
+	tc->live--;
+}
+
+static inline bool tags_match(const struct sm_tc_entry *t, uint32_t vmid,
+			      uint32_t asid, enum sm_tc_asid_match m)
 {
 	if (!t->valid || t->vmid != vmid)
 		return false;
@@ -77,23 +178,22 @@ static bool tags_match(const struct sm_tc_entry *t, uint32_t vmid,
 	return false;
 }
 
-/* The next way, from `*w` on, of the set of the page or block at `base`
- * that holds an entry of exactly `level` with matching tags; NULL when
- * none is left.  Every exact lookup and per-page invalidation is this one
- * set probe. */
+/* The entry of exactly `level` for the page or block at `base` with
+ * matching tags, in the lowest way (what a probe of its set in way order
+ * finds); NULL if none.  Visits that page's index chain only. */
 static inline __attribute__((always_inline)) struct sm_tc_entry *
 probe(struct sm_tcache *tc, uint64_t base, int level, uint32_t vmid,
-      uint32_t asid, enum sm_tc_asid_match m, uint32_t *w)
+      uint32_t asid, enum sm_tc_asid_match m)
 {
-	struct sm_tc_entry *set =
-	    &tc->e[(size_t)set_of(tc, base, level) * tc->ways];
-	for (; *w < tc->ways; (*w)++) {
-		struct sm_tc_entry *t = &set[*w];
+	struct sm_tc_entry *best = NULL;
+	for (int32_t i = tc->va_head[va_bucket(tc, base, level)]; i >= 0;
+	     i = tc->link[i].va_next) {
+		struct sm_tc_entry *t = &tc->e[i];
 		if (t->level == level && t->va == base &&
-		    tags_match(t, vmid, asid, m))
-			return t;
+		    tags_match(t, vmid, asid, m) && (!best || t < best))
+			best = t;
 	}
-	return NULL;
+	return best;
 }
 
 /* An exact lookup at one level; a hit becomes the most recently used. */
@@ -101,10 +201,11 @@ static inline __attribute__((always_inline)) struct sm_tc_entry *
 lookup_at(struct sm_tcache *tc, uint32_t vmid, uint32_t asid, uint64_t va,
 	  int level)
 {
-	uint64_t base = va & ~((1ull << sm_level_shift(level)) - 1);
-	uint32_t w = 0;
-	struct sm_tc_entry *t =
-	    probe(tc, base, level, vmid, asid, SM_TC_ASID_OR_GLOBAL, &w);
+	struct sm_tc_entry *t;
+	if (!(tc->lv_mask & (1u << level)))
+		return NULL;
+	t = probe(tc, base_of(va, level), level, vmid, asid,
+		  SM_TC_ASID_OR_GLOBAL);
 	if (t)
 		t->stamp = ++tc->tick;
 	return t;
@@ -128,23 +229,55 @@ struct sm_tc_entry *sm_tc_lookup(struct sm_tcache *tc, uint32_t vmid,
 	return NULL;
 }
 
-bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in)
+/* The entry holding the same translation as `in` (same page, VMID, nG and,
+ * if not global, ASID), which a fill replaces; NULL if none. */
+static struct sm_tc_entry *same_translation(struct sm_tcache *tc,
+					    const struct sm_tc_entry *in,
+					    uint64_t base)
 {
-	uint64_t base = in->va & ~((1ull << sm_level_shift(in->level)) - 1);
-	struct sm_tc_entry *set =
-	    &tc->e[(size_t)set_of(tc, base, in->level) * tc->ways];
-	struct sm_tc_entry *victim = NULL;
-	bool evicted = false, flushed = false;
+	struct sm_tc_entry *best = NULL;
+	for (int32_t i = tc->va_head[va_bucket(tc, base, in->level)]; i >= 0;
+	     i = tc->link[i].va_next) {
+		struct sm_tc_entry *t = &tc->e[i];
+		if (t->level == in->level && t->va == base &&
+		    t->vmid == in->vmid && t->global == in->global &&
+		    (t->global || t->asid == in->asid) && (!best || t < best))
+			best = t;
+	}
+	return best;
+}
 
+/* The way a fill of `set` takes when no entry holds its translation: the
+ * first invalid way, else the replacement policy's victim. */
+static struct sm_tc_entry *victim_of(struct sm_tcache *tc,
+				     struct sm_tc_entry *set)
+{
+	struct sm_tc_entry *victim = NULL;
 	for (uint32_t w = 0; w < tc->ways; w++) {
 		struct sm_tc_entry *t = &set[w];
-		if (t->valid && t->level == in->level && t->va == base &&
-		    t->vmid == in->vmid && t->global == in->global &&
-		    (t->global || t->asid == in->asid)) {
-			victim = t; /* refill of the same translation */
-			break;
-		}
+		if (!t->valid)
+			return t;
+		if (!victim || t->stamp < victim->stamp)
+			victim = t; /* LRU candidate */
 	}
+	if (tc->repl == SM_TC_RR) {
+		uint32_t si = (uint32_t)((size_t)(set - tc->e) / tc->ways);
+		victim = &set[tc->rr[si]];
+		tc->rr[si] = (tc->rr[si] + 1) % tc->ways;
+	} else if (tc->repl == SM_TC_RANDOM) {
+		victim = &set[sm_rng_below(tc->rng, tc->ways)];
+	}
+	return victim;
+}
+
+bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in)
+{
+	uint64_t base = base_of(in->va, in->level);
+	struct sm_tc_entry *set =
+	    &tc->e[(size_t)set_of(tc, base, in->level) * tc->ways];
+	struct sm_tc_entry *victim = same_translation(tc, in, base);
+	bool evicted = false, flushed = false;
+
 	if (!victim && tc->repl == SM_TC_FLUSHALL &&
 	    tc->live >= (uint64_t)tc->sets * tc->ways) {
 		sm_tc_inv_all(tc);
@@ -152,52 +285,42 @@ bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in)
 		flushed = true;
 	}
 	if (!victim) {
-		for (uint32_t w = 0; w < tc->ways; w++) {
-			struct sm_tc_entry *t = &set[w];
-			if (!t->valid) {
-				victim = t;
-				break;
-			}
-			if (!victim || t->stamp < victim->stamp)
-				victim = t; /* LRU candidate */
-		}
-		if (victim->valid && tc->repl == SM_TC_RR) {
-			uint32_t si =
-			    (uint32_t)((size_t)(set - tc->e) / tc->ways);
-			victim = &set[tc->rr[si]];
-			tc->rr[si] = (tc->rr[si] + 1) % tc->ways;
-		} else if (victim->valid && tc->repl == SM_TC_RANDOM) {
-			victim = &set[sm_rng_below(tc->rng, tc->ways)];
-		}
+		victim = victim_of(tc, set);
 		evicted = flushed || victim->valid;
-		if (!victim->valid)
-			tc->live++;
 	}
+	int32_t i = (int32_t)(victim - tc->e);
+	if (victim->valid)
+		index_del(tc, i);
 	*victim = *in;
 	victim->va = base;
 	victim->valid = true;
 	victim->stamp = ++tc->tick;
+	index_add(tc, i);
 	return evicted;
 }
 
 static void drop(struct sm_tcache *tc, struct sm_tc_entry *t)
 {
+	index_del(tc, (int32_t)(t - tc->e));
 	t->valid = false;
-	tc->live--;
 }
 
 /* Drop the entries of exactly `level` for the page or block at `base`
- * with matching tags: one set probe. */
+ * with matching tags: one index chain. */
 static inline __attribute__((always_inline)) unsigned
 inv_at(struct sm_tcache *tc, uint64_t base, int level, uint32_t vmid,
        uint32_t asid, enum sm_tc_asid_match m)
 {
 	unsigned n = 0;
-	struct sm_tc_entry *t;
-	for (uint32_t w = 0;
-	     (t = probe(tc, base, level, vmid, asid, m, &w)) != NULL; w++) {
-		drop(tc, t);
-		n++;
+	int32_t i = tc->va_head[va_bucket(tc, base, level)];
+	while (i >= 0) {
+		struct sm_tc_entry *t = &tc->e[i];
+		i = tc->link[i].va_next;
+		if (t->level == level && t->va == base &&
+		    tags_match(t, vmid, asid, m)) {
+			drop(tc, t);
+			n++;
+		}
 	}
 	return n;
 }
@@ -207,8 +330,9 @@ unsigned sm_tc_inv_va(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
 {
 	unsigned n = 0;
 	for (int level = 3; level >= tc->min_level; level--)
-		n += inv_at(tc, va & ~((1ull << sm_level_shift(level)) - 1),
-			    level, vmid, asid, m);
+		if (tc->lv_live[level])
+			n += inv_at(tc, base_of(va, level), level, vmid, asid,
+				    m);
 	return n;
 }
 
@@ -228,26 +352,75 @@ static bool match_range(void *ctx, const struct sm_tc_entry *t)
 	       t->va + sm_tc_size(t) > c->start;
 }
 
+/* Pages and blocks of `level` from the one holding `first` to the one
+ * holding `last`. */
+static uint64_t blocks(uint64_t first, uint64_t last, int level)
+{
+	unsigned sh = sm_level_shift(level);
+	return (last >> sh) - (first >> sh) + 1;
+}
+
+/* Drop the matching entries of each page and block, of the levels
+ * allowed, from the one holding `first` to the one holding `last`. */
+static unsigned inv_blocks(struct sm_tcache *tc, const struct range_ctx *c,
+			   uint64_t first, uint64_t last)
+{
+	unsigned n = 0;
+	for (int lv = 3; lv >= tc->min_level; lv--) {
+		if ((c->level && lv != c->level) || !tc->lv_live[lv])
+			continue;
+		uint64_t size = sm_level_size(lv);
+		uint64_t b = base_of(first, lv), nb = blocks(first, last, lv);
+		for (uint64_t k = 0; k < nb && tc->lv_live[lv]; k++, b += size)
+			n += inv_at(tc, b, lv, c->vmid, c->asid, c->m);
+	}
+	return n;
+}
+
+/* A range other than one aligned page (tcache.h). */
+static __attribute__((noinline)) unsigned
+inv_range(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
+	  enum sm_tc_asid_match m, uint64_t start, uint64_t pages, int level)
+{
+	struct range_ctx c = {vmid, asid, m, start, start + pages * 4096,
+			      level};
+	/* The entries removed are those of the pages [start, end) overlaps
+	 * (a scan), except that a small range has always been probed page
+	 * by page from `start`: from an unaligned start that leaves out the
+	 * page holding end - 1.  Both name the same entries otherwise. */
+	bool scan = pages * 3 > tc->sets;
+	if (c.end <= c.start)
+		return scan ? sm_tc_inv_if(tc, match_range, &c) : 0;
+	uint64_t last = scan ? c.end - 1 : start + (pages - 1) * 4096;
+	if (scan) {
+		/* Whichever visits fewer entries: the chains or the cache. */
+		uint64_t visits = 0;
+		for (int lv = 3; lv >= tc->min_level; lv--)
+			if ((!level || lv == level) && tc->lv_live[lv])
+				visits += blocks(start, last, lv);
+		if (visits > tc->live)
+			return sm_tc_inv_if(tc, match_range, &c);
+	}
+	return inv_blocks(tc, &c, start, last);
+}
+
 unsigned sm_tc_inv_range(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
 			 enum sm_tc_asid_match m, uint64_t start,
 			 uint64_t pages, int level)
 {
-	struct range_ctx c = {vmid, asid, m, start, start + pages * 4096,
-			      level};
 	unsigned n = 0;
 	if (!tc->live || !pages)
 		return 0;
-	if (pages * 3 > tc->sets)
-		return sm_tc_inv_if(tc, match_range, &c);
-	/* Few pages: probe each page's set at each size. */
-	for (uint64_t va = start; va < c.end; va += 4096)
-		for (int lv = 3; lv >= tc->min_level; lv--) {
-			if (level && lv != level)
-				continue;
-			n +=
-			    inv_at(tc, va & ~((1ull << sm_level_shift(lv)) - 1),
-				   lv, vmid, asid, m);
-		}
+	if (pages != 1 || (start & 4095))
+		return inv_range(tc, vmid, asid, m, start, pages, level);
+	/* One page (the VA forms): one chain per size held, the largest
+	 * level number (smallest size) first. */
+	unsigned mask = tc->lv_mask & (level ? 1u << level : 0xfu);
+	while (mask) {
+		int lv = 31 - __builtin_clz(mask);
+		mask &= ~(1u << lv);
+		n += inv_at(tc, base_of(start, lv), lv, vmid, asid, m);
+	}
 	return n;
 }
 
@@ -257,9 +430,7 @@ unsigned sm_tc_inv_if(struct sm_tcache *tc,
 {
 	unsigned n = 0;
 	size_t total = (size_t)tc->sets * tc->ways;
-	if (!tc->live)
-		return 0;
-	for (size_t i = 0; i < total; i++) {
+	for (size_t i = 0; i < total && tc->live; i++) {
 		struct sm_tc_entry *t = &tc->e[i];
 		if (t->valid && fn(ctx, t)) {
 			drop(tc, t);
@@ -269,21 +440,27 @@ unsigned sm_tc_inv_if(struct sm_tcache *tc,
 	return n;
 }
 
-struct tag_ctx {
-	uint32_t vmid;
-	uint32_t asid;
-};
-
-static bool match_asid(void *ctx, const struct sm_tc_entry *t)
+/* ASID forms: the non-global entries of (vmid, asid), from their tag
+ * chain. */
+unsigned sm_tc_inv_asid(struct sm_tcache *tc, uint32_t vmid, uint32_t asid)
 {
-	const struct tag_ctx *c = ctx;
-	return t->vmid == c->vmid && !t->global && t->asid == c->asid;
+	unsigned n = 0;
+	int32_t i = tc->tag_head[tag_bucket(tc, vmid, asid)];
+	while (i >= 0) {
+		struct sm_tc_entry *t = &tc->e[i];
+		i = tc->link[i].tag_next;
+		if (t->vmid == vmid && !t->global && t->asid == asid) {
+			drop(tc, t);
+			n++;
+		}
+	}
+	return n;
 }
 
 static bool match_vmid(void *ctx, const struct sm_tc_entry *t)
 {
-	const struct tag_ctx *c = ctx;
-	return t->vmid == c->vmid;
+	const uint32_t *vmid = ctx;
+	return t->vmid == *vmid;
 }
 
 static bool match_all(void *ctx, const struct sm_tc_entry *t)
@@ -293,16 +470,9 @@ static bool match_all(void *ctx, const struct sm_tc_entry *t)
 	return true;
 }
 
-unsigned sm_tc_inv_asid(struct sm_tcache *tc, uint32_t vmid, uint32_t asid)
-{
-	struct tag_ctx c = {vmid, asid};
-	return sm_tc_inv_if(tc, match_asid, &c);
-}
-
 unsigned sm_tc_inv_vmid(struct sm_tcache *tc, uint32_t vmid)
 {
-	struct tag_ctx c = {vmid, 0};
-	return sm_tc_inv_if(tc, match_vmid, &c);
+	return sm_tc_inv_if(tc, match_vmid, &vmid);
 }
 
 unsigned sm_tc_inv_all(struct sm_tcache *tc)

@@ -16,6 +16,17 @@
  * is LRU by a per-cache use stamp.  `root` is not architectural: it records
  * which table the entry was walked from, so the oracle can compare an entry
  * with the truth it came from.
+ *
+ * Host-side indexes (they change how fast the simulator finds entries,
+ * never which entries a lookup, fill or invalidation finds, nor any
+ * simulated cost): every valid entry is linked into a hash chain by its page
+ * (va, level), so a lookup or a per-page invalidation visits the entries of
+ * that page only, even in a fully associative cache such as the L1
+ * micro-TLBs, whose one set defeats the set probe; and into a hash chain by
+ * its tags (vmid, asid), so an ASID-wide invalidation visits that ASID's
+ * entries only.  A count of valid entries per level skips the sizes a cache
+ * holds none of.  When several entries of one set match, the lowest way
+ * wins, as a probe of the set in way order would find.
  */
 #ifndef SM_HW_MEM_TCACHE_H
 #define SM_HW_MEM_TCACHE_H
@@ -44,6 +55,12 @@ struct sm_tc_entry {
 	bool valid;
 	bool global;   /* nG == 0 */
 	uint8_t flags; /* owner-defined (IOTLB: SM_IOTLB_F_*) */
+};
+
+/* An entry's places in the host-side indexes: entry numbers, -1 = none. */
+struct sm_tc_link {
+	int32_t va_next, va_prev;   /* chain of its (va, level) bucket */
+	int32_t tag_next, tag_prev; /* chain of its (vmid, asid) bucket */
 };
 
 enum sm_tc_repl {
@@ -75,6 +92,13 @@ struct sm_tcache {
 	uint32_t *rr;	    /* SM_TC_RR: next victim way per set */
 	int min_level;	    /* smallest level held: 1 (TLBs), 0 (walk caches) */
 	uint64_t flushes;   /* SM_TC_FLUSHALL: times a full cache was emptied */
+	/* Host-side indexes (top of file): per entry its links, per bucket
+	 * the first entry (-1: none); valid entries per level. */
+	struct sm_tc_link *link;
+	int32_t *va_head, *tag_head;
+	uint32_t va_mask, tag_mask;
+	uint32_t lv_live[4];
+	uint8_t lv_mask; /* bit `level` set: lv_live[level] > 0 */
 };
 
 /* Called once for each cache of a model (sm_cpu_for_each_tlb,
@@ -117,8 +141,9 @@ enum sm_tc_asid_match {
 unsigned sm_tc_inv_va(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
 		      enum sm_tc_asid_match m, uint64_t va);
 /* Entries overlapping [start, start + pages * 4K) with matching tags; with
- * level (1..3) non-zero only entries of that level (a TTL hint).  Probes the
- * sets of each page when the range is small, scans the cache otherwise. */
+ * level (1..3) non-zero only entries of that level (a TTL hint).  Visits
+ * the index chains of each page and block of the range when that is fewer
+ * than the valid entries, scans the cache otherwise. */
 unsigned sm_tc_inv_range(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
 			 enum sm_tc_asid_match m, uint64_t start,
 			 uint64_t pages, int level);

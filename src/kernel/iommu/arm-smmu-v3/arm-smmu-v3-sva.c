@@ -215,8 +215,10 @@ static const struct sm_mn_ops sva_mn_ops = {
 
 struct sm_bond *sm_drv_find_bond(struct sm_os *os, uint32_t sid, uint32_t ssid)
 {
-	for (struct sm_bond *b = os->drv.bonds; b; b = b->next)
-		if (b->sid == sid && b->ssid == ssid)
+	if (sid >> os->drv.sid_bits || !os->drv.sids)
+		return NULL;
+	for (struct sm_bond *b = os->drv.sids[sid].bonds; b; b = b->sid_next)
+		if (b->ssid == ssid)
 			return b;
 	return NULL;
 }
@@ -335,9 +337,16 @@ int sm_drv_sva_bind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 	struct sm_bond *b = sm_calloc(os->alloc, sizeof(*b));
 	if (!b)
 		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
-	*b = (struct sm_bond){
-	    .sid = sid, .ssid = ssid, .mm = mm, .pri = pri, .next = d->bonds};
+	*b = (struct sm_bond){.sid = sid,
+			      .ssid = ssid,
+			      .mm = mm,
+			      .pri = pri,
+			      .next = d->bonds,
+			      .sid_next = d->sids[sid].bonds};
+	if (d->bonds)
+		d->bonds->prev = b;
 	d->bonds = b;
+	d->sids[sid].bonds = b;
 
 	/* One notifier per mm (arm_smmu_mmu_notifier_get). */
 	struct sm_smmu_sva_mn *m = d->mns;
@@ -371,18 +380,30 @@ int sm_drv_sva_bind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 	return sm_drv_write_cd(os, sid, ssid, cd, true, t);
 }
 
+/* Take b off the list of every bond and its stream's list. */
+static void unlink_bond(struct sm_smmu_drv *d, struct sm_bond *b)
+{
+	struct sm_bond **ps = &d->sids[b->sid].bonds;
+	while (*ps != b)
+		ps = &(*ps)->sid_next;
+	*ps = b->sid_next;
+	if (b->prev)
+		b->prev->next = b->next;
+	else
+		d->bonds = b->next;
+	if (b->next)
+		b->next->prev = b->prev;
+}
+
 int sm_drv_sva_unbind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 		      uint64_t *t)
 {
 	struct sm_smmu_drv *d = &os->drv;
-	struct sm_bond **pb = &d->bonds;
-	while (*pb && ((*pb)->sid != sid || (*pb)->ssid != ssid))
-		pb = &(*pb)->next;
-	if (!*pb)
+	struct sm_bond *b = sm_drv_find_bond(os, sid, ssid);
+	if (!b)
 		return sm_err(os->eb, SMMUSIM_ENOENT,
 			      "sid=0x%" PRIx32 " ssid=%" PRIu32 " is not bound",
 			      sid, ssid);
-	struct sm_bond *b = *pb;
 	struct sm_mm *mm = b->mm;
 	/* Clear the CD (V=0), sync. */
 	uint64_t cd[SM_ENTRY_QWORDS];
@@ -394,7 +415,7 @@ int sm_drv_sva_unbind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 		sm_smmu_atc_inv_cmd(c, b->sid, b->ssid, 0, 0);
 		rc = sm_drv_cmdq_issue_sync(os, c, t);
 	}
-	*pb = b->next;
+	unlink_bond(d, b);
 	sm_free(os->alloc, b, sizeof(*b));
 	if (rc < 0)
 		return rc;

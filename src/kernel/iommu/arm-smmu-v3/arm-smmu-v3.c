@@ -674,7 +674,7 @@ int sm_drv_attach(struct sm_os *os, uint32_t sid, uint32_t dom, bool cmds,
 	struct sm_sid_cfg *sc = &d->sids[sid];
 	if (dm->stage == 2 || dm->parent) {
 		/* The reverse of sm_drv_sva_bind's rule. */
-		for (struct sm_bond *b = d->bonds; b; b = b->next)
+		for (struct sm_bond *b = sc->bonds; b; b = b->sid_next)
 			if (b->sid == sid)
 				return sm_err(
 				    os->eb, SMMUSIM_EINVAL,
