@@ -341,15 +341,16 @@ static void test_event_errors(void **state)
 		  "unknown event 'foo' (known events: mm_create, mmap, "
 		  "munmap, mprotect, mm_exit, bind, unbind, dev_access, "
 		  "cpu_access, touch, madvise, reclaim, tlbi, dsb, "
-		  "domain_create, attach, iommu_map, iommu_unmap, cmd, dma_map, dma_unmap)");
+		  "domain_create, attach, iommu_map, iommu_unmap, cmd, "
+		  "dma_map, dma_unmap)");
 	PARSE_ERR(HDR "  +5 MMAP mm=1\n", "t:2:6: ", "unknown event 'MMAP'");
 	/* unknown key for this event, listing the allowed keys */
 	PARSE_ERR(HDR "mmap mm=1 va=0 len=1 prot=r sid=1\n", "t:2:29: ",
 		  "unknown key 'sid' for mmap (allowed keys: mm, va, len, "
 		  "prot, map, cpu)");
-	PARSE_ERR(HDR "bind sid=1 ssid=1 mm=1 cpu=0\n", "t:2:24: ",
-		  "unknown key 'cpu' for bind (allowed keys: sid, ssid, mm, "
-		  "pri)");
+	PARSE_ERR(HDR "bind sid=1 ssid=1 mm=1 va=0\n", "t:2:24: ",
+		  "unknown key 'va' for bind (allowed keys: sid, ssid, mm, "
+		  "pri, cpu)");
 	/* missing required key: column of the keyword */
 	PARSE_ERR(HDR "mm_create mm=1\n  mmap mm=1 va=0 prot=r\n", "t:3:3: ",
 		  "missing required key 'len' for mmap (required: mm, va, "

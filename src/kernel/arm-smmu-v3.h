@@ -124,6 +124,7 @@ struct sm_smmu_drv {
 	bool sva_own_asid;     /* policy.smmu.sva_asid=own */
 	char presets[64];      /* for the kernel-lockup message */
 	bool skip_inv;
+	int asid_move_order; /* policy.smmu.asid_move_order */
 	bool ril;	 /* ARM_SMMU_FEAT_RANGE_INV, from IDR3.RIL */
 	bool writer_v61; /* policy.smmu.entry_writer=v6.1 */
 	bool prefetch;	 /* policy.smmu.prefetch_cfg */

@@ -249,11 +249,17 @@ static int move_cd0_asid(struct sm_os *os, uint32_t sid, uint16_t asid,
  * its unmaps invalidate the new ASID), then word 0 of its CD 0 with one
  * CFGI_CD per stream and one CMD_SYNC, then TLBI_NH_ASID of the old ASID +
  * CMD_SYNC (the new ASID is never invalidated).  The window in which the
- * old ASID is still live (FACTS.md 4.3, BTM) is not modelled: commands
- * take effect at their PROD write. */
+ * old ASID is still live (FACTS.md 4.3) is there: each step happens at its
+ * cycle and the SMMU acts on a command when it consumes it
+ * (traces/scenarios/asid-move-*.trace). */
 static int share_asid(struct sm_os *os, uint16_t asid, uint64_t *t)
 {
 	struct sm_smmu_drv *d = &os->drv;
+	/* policy.smmu.asid_move_order: where the old ASID's invalidation
+	 * goes (0 linux: after the CD sync; 1: before the CD rewrite; 2:
+	 * nowhere). */
+	bool inv_first = d->asid_move_order == 1;
+	bool inv_after = d->asid_move_order == 0;
 	for (struct sm_domain *dm = d->domains; dm; dm = dm->next) {
 		/* A nested domain's ASID lives in its VMID's space, apart
 		 * from the host's (VMID 0): no conflict. */
@@ -265,9 +271,17 @@ static int share_asid(struct sm_os *os, uint16_t asid, uint64_t *t)
 				      "no free ASID to move dom=%" PRIu32
 				      " off asid=%u",
 				      dm->id, asid);
+		/* Each step at its own cycle: from here the domain's unmaps
+		 * on other PEs invalidate the new ASID, while its streams
+		 * still use their cached CDs (the old one) until the
+		 * CFGI_CD is consumed: the hole the 6.1 comment dismisses. */
+		sm_os_step(os, *t);
 		dm->asid = (uint16_t)na;
 		SM_INC(d->ctr, OS_SMMU_ASID_MOVES);
 		int rc;
+		if (inv_first && !d->skip_inv &&
+		    (rc = inv_asid(os, asid, t)) < 0)
+			return rc;
 		for (uint32_t sid = 0; sid < (1u << d->sid_bits); sid++)
 			if (d->sids[sid].has_dom &&
 			    d->sids[sid].dom_s1 == dm->id &&
@@ -276,7 +290,8 @@ static int share_asid(struct sm_os *os, uint16_t asid, uint64_t *t)
 		SM_INC(d->ctr, OS_SMMU_ENTRY_SYNCS);
 		if ((rc = sm_drv_cmdq_batch_submit(os, t)) < 0)
 			return rc;
-		if (!d->skip_inv && (rc = inv_asid(os, asid, t)) < 0)
+		if (inv_after && !d->skip_inv &&
+		    (rc = inv_asid(os, asid, t)) < 0)
 			return rc;
 	}
 	return 0;

@@ -175,6 +175,7 @@ static void read_whatifs(struct sm_smmu_drv *d, const smmusim_config_t *cfg)
 	d->pri_service = sm_cfg_enum(cfg, SM_K_POLICY_SMMU_PRI) == 1;
 	d->flushall_overflow_bug =
 	    sm_cfg_bool(cfg, SM_K_POLICY_SMMU_FLUSHALL_OVERFLOW_BUG);
+	d->asid_move_order = sm_cfg_enum(cfg, SM_K_POLICY_SMMU_ASID_MOVE_ORDER);
 }
 
 static void read_config(struct sm_smmu_drv *d, const smmusim_config_t *cfg)
