@@ -19,14 +19,12 @@
 #include <smmusim/alloc.h>
 
 #include "base/errbuf.h"
+#include "trace/trace_input.h"
 
 struct sm_trace_reader {
 	struct smmusim_allocator alloc;
-	FILE *f;
-	bool own_file; /* fclose() at sm_trace_close() */
+	struct sm_input in; /* plain or compressed, in blocks (trace_input.h) */
 	char *name;
-	char *buf; /* current line, NUL-terminated */
-	size_t cap;
 	uint32_t line; /* number of the current line (1-based) */
 	bool header_done;
 	bool eof;
@@ -52,10 +50,11 @@ int sm_trace_err(struct sm_trace_reader *r, struct sm_errbuf *eb, int code,
 	(int)((n) > TOK_MAX ? TOK_MAX : (n)), (s), ((n) > TOK_MAX ? "..." : "")
 
 /*
- * Read the next line (without its "\n" or "\r\n") into r->buf.  1 = a line
- * of *lenp bytes, 0 = end of file, < 0 = error.
+ * The next line (without its "\n" or "\r\n") in *sp, *lenp, valid until
+ * the next call; it holds no control byte.  1 = a line, 0 = end of file,
+ * < 0 = error.
  */
-int sm_trace_read_line(struct sm_trace_reader *r, size_t *lenp,
+int sm_trace_read_line(struct sm_trace_reader *r, const char **sp, size_t *lenp,
 		       struct sm_errbuf *eb);
 
 struct sm_trace_tok {

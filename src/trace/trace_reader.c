@@ -243,30 +243,27 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 /* ---------------------------------------------------------------------- */
 
 /* Drop the comment and the blanks around what is left: the text is then
- * buf[*startp..*lenp), empty for a blank or comment-only line.  (The line
+ * line[*startp..*lenp), empty for a blank or comment-only line.  (The line
  * holds no control byte: sm_trace_read_line() refused it.) */
-static int strip_line(struct sm_trace_reader *r, size_t *lenp, size_t *startp,
-		      struct sm_errbuf *eb)
+static void strip_line(const char *line, size_t *lenp, size_t *startp)
 {
-	size_t len = *lenp, i;
+	const char *hash = memchr(line, '#', *lenp);
+	size_t len = hash ? (size_t)(hash - line) : *lenp, i;
 
-	(void)eb;
-	for (i = 0; i < len && r->buf[i] != '#'; i++)
-		;
-	len = i; /* drop the comment */
-	while (len > 0 && sm_trace_is_blank(r->buf[len - 1]))
+	/* the comment dropped */
+	while (len > 0 && sm_trace_is_blank(line[len - 1]))
 		len--;
-	for (i = 0; i < len && sm_trace_is_blank(r->buf[i]); i++)
+	for (i = 0; i < len && sm_trace_is_blank(line[i]); i++)
 		;
 	*startp = i;
 	*lenp = len;
-	return 0;
 }
 
 int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 		  struct sm_errbuf *eb)
 {
 	size_t len = 0, start = 0;
+	const char *line = NULL;
 	int rc;
 
 	if (!r || !ev)
@@ -277,10 +274,7 @@ int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 		return r->err;
 	}
 	for (;;) {
-		if (r->eof)
-			rc = 0;
-		else
-			rc = sm_trace_read_line(r, &len, eb);
+		rc = sm_trace_read_line(r, &line, &len, eb);
 		if (rc < 0)
 			return rc;
 		if (rc == 0) {
@@ -293,17 +287,15 @@ int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 					    " " SM_TRACE_VERSION
 					    "' header, found end of file");
 		}
-		rc = strip_line(r, &len, &start, eb);
-		if (rc < 0)
-			return rc;
+		strip_line(line, &len, &start);
 		if (start == len)
 			continue; /* blank or comment-only line */
 		if (!r->header_done) {
-			rc = check_header(r, r->buf, len, eb);
+			rc = check_header(r, line, len, eb);
 			if (rc < 0)
 				return rc;
 			continue;
 		}
-		return parse_event(r, r->buf, len, ev, eb);
+		return parse_event(r, line, len, ev, eb);
 	}
 }
