@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * smmusim replay FILE [options]: replay a trace once per --policy (or once
- * with the defaults) and print one report with a column per run.  Every
+ * with the defaults), reading it once for all of them (FILE may be "-" or
+ * compressed), and print one report with a column per run.  Every
  * configuration is built and the output opened before anything runs, so a
  * bad key, policy name or output path fails at once instead of after the
  * first replays.
@@ -117,8 +118,8 @@ static int open_output(struct replay *r)
 	return 0;
 }
 
-/* Create simulator i, label it, replay the trace into it. */
-static int run_one(struct replay *r, size_t i)
+/* Create simulator i and label it. */
+static int create_one(struct replay *r, size_t i)
 {
 	const char *label = r->o.n_policies ? r->o.policies[i] : "default";
 	char msg[512];
@@ -134,10 +135,26 @@ static int run_one(struct replay *r, size_t i)
 		return fail("%s", msg_or(msg, rc));
 	}
 	rc = smmusim_set_labels(r->sims[i], label, r->trace);
-	if (rc >= 0)
-		rc = smmusim_replay_file(r->sims[i], r->trace);
 	if (rc < 0)
 		return fail("%s", msg_or(smmusim_last_error(r->sims[i]), rc));
+	return 0;
+}
+
+/* The trace is read and parsed once, each event going to every run in
+ * turn: standard input works for several policies, and a big trace is
+ * parsed once, not once per policy. */
+static int replay_all(struct replay *r)
+{
+	size_t failed = 0;
+	int rc;
+
+	for (size_t i = 0; i < r->n_runs; i++)
+		if (create_one(r, i))
+			return EXIT_USAGE;
+	rc = smmusim_replay_file_each(r->sims, r->n_runs, r->trace, &failed);
+	if (rc < 0)
+		return fail("%s",
+			    msg_or(smmusim_last_error(r->sims[failed]), rc));
 	return 0;
 }
 
@@ -196,10 +213,7 @@ int cmd_replay(int argc, char **argv)
 		return replay_close(&r, status);
 	if (prepare_runs(&r) || open_output(&r))
 		return replay_close(&r, EXIT_USAGE);
-	for (size_t i = 0; i < r.n_runs; i++)
-		if (run_one(&r, i))
-			return replay_close(&r, EXIT_USAGE);
-	if (write_report(&r))
+	if (replay_all(&r) || write_report(&r))
 		return replay_close(&r, EXIT_USAGE);
 	status = run_status(&r);
 	if (r.o.stats_memory)
