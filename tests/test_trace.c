@@ -863,7 +863,10 @@ static void test_cmd_docs_follow_table(void **state)
 	snprintf(path, sizeof(path), "%s/trace-format.md", dir);
 	FILE *f = fopen(path, "r");
 	assert_non_null(f);
-	const struct sm_trace_event_def *cmd = sm_trace_find_event("cmd", 3);
+	struct sm_trace_index ix;
+	sm_trace_index_init(&ix);
+	const struct sm_trace_event_def *cmd =
+	    sm_trace_find_event(&ix, "cmd", 3);
 	assert_non_null(cmd);
 	unsigned row = 0;
 	while (fgets(line, sizeof(line), f)) {

@@ -53,6 +53,7 @@ static int create(struct sm_trace_reader **out, const char *name,
 	if (!r)
 		return sm_err(eb, SMMUSIM_ENOMEM, "%s: out of memory", name);
 	r->alloc = *a;
+	sm_trace_index_init(&r->idx);
 	r->name = sm_strdup(a, name);
 	if (!r->name) {
 		sm_free(a, r, sizeof(*r));
@@ -271,32 +272,4 @@ int sm_trace_read_line(struct sm_trace_reader *r, const char **sp, size_t *lenp,
 	*sp = s;
 	*lenp = n;
 	return 1;
-}
-
-bool sm_trace_is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-bool sm_trace_next_tok(const char *line, size_t len, size_t *pos,
-		       struct sm_trace_tok *t)
-{
-	size_t i = *pos;
-
-	while (i < len && sm_trace_is_blank(line[i]))
-		i++;
-	if (i >= len)
-		return false;
-	t->s = line + i;
-	t->col = i + 1;
-	while (i < len && !sm_trace_is_blank(line[i]))
-		i++;
-	t->len = (size_t)(line + i - t->s);
-	*pos = i;
-	return true;
-}
-
-bool sm_trace_tok_eq(const char *s, size_t n, const char *word)
-{
-	return strlen(word) == n && memcmp(s, word, n) == 0;
 }

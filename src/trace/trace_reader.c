@@ -32,7 +32,7 @@ static int check_header(struct sm_trace_reader *r, const char *line, size_t len,
 {
 	static const char expected[] =
 	    "expected '" SM_TRACE_MAGIC " " SM_TRACE_VERSION "' header";
-	struct sm_trace_tok magic, ver, extra;
+	struct sm_trace_tok magic = {0}, ver = {0}, extra = {0};
 	size_t pos = 0, i;
 
 	sm_trace_next_tok(line, len, &pos, &magic); /* the line is not blank */
@@ -71,7 +71,7 @@ static int parse_keyword(struct sm_trace_reader *r, const char *line,
 			 struct sm_errbuf *eb)
 {
 	const struct sm_trace_event_def *d;
-	struct sm_trace_tok t;
+	struct sm_trace_tok t = {0};
 	char list[1024];
 	int rc;
 
@@ -89,7 +89,7 @@ static int parse_keyword(struct sm_trace_reader *r, const char *line,
 		*kw = t;
 	}
 
-	d = sm_trace_find_event(kw->s, kw->len);
+	d = sm_trace_find_event(&r->idx, kw->s, kw->len);
 	if (!d) {
 		sm_trace_list_events(list, sizeof(list));
 		return sm_trace_err(r, eb, SMMUSIM_EPARSE, kw->col,
@@ -125,10 +125,8 @@ static int parse_key_value(struct sm_trace_reader *r,
 				    "': expected key=value",
 				    TOKA(t->s, t->len));
 	klen = (size_t)(eq - t->s);
-	for (k = d->keys; k->key != K_NONE; k++)
-		if (sm_trace_tok_eq(t->s, klen, sm_trace_key_defs[k->key].name))
-			break;
-	if (k->key == K_NONE) {
+	k = sm_trace_find_key(&r->idx, d, t->s, klen);
+	if (!k) {
 		sm_trace_list_keys(d, false, list, sizeof(list));
 		return sm_trace_err(
 		    r, eb, SMMUSIM_EPARSE, t->col,
@@ -203,9 +201,11 @@ static int check_cmd_keys(struct sm_trace_reader *r,
 static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 		       struct smmusim_event *ev, struct sm_errbuf *eb)
 {
-	size_t seen[K_COUNT_] = {0}; /* column of each key given, 0 = none */
+	/* The column of each key given, 0 = none: only the entries of the
+	 * event's own keys are read, so only those are cleared. */
+	size_t seen[K_COUNT_];
 	const struct sm_trace_event_def *d = NULL;
-	struct sm_trace_tok t, kw;
+	struct sm_trace_tok t = {0}, kw = {0};
 	size_t pos = 0;
 	int rc;
 
@@ -216,6 +216,8 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 	rc = parse_keyword(r, line, len, &pos, ev, &kw, &d, eb);
 	if (rc < 0)
 		return rc;
+	for (const struct sm_trace_ev_key *k = d->keys; k->key != K_NONE; k++)
+		seen[k->key] = 0;
 	while (sm_trace_next_tok(line, len, &pos, &t)) {
 		rc = parse_key_value(r, d, &t, seen, ev, eb);
 		if (rc < 0)
