@@ -153,6 +153,36 @@ static int parse_key_value(struct sm_trace_reader *r,
 	return 0;
 }
 
+/* The common case of the token at line[i..]: a key of event d given once,
+ * '=', and a value sm_trace_fast_value() takes, read in one pass; the
+ * index after it, or 0 (nothing changed) for parse_key_value() to decide
+ * and give the message. */
+static size_t fast_key_value(const struct sm_trace_reader *r,
+			     const struct sm_trace_event_def *d,
+			     const char *line, size_t len, size_t i,
+			     size_t *seen, struct smmusim_event *ev)
+{
+	const struct sm_trace_ev_key *k;
+	size_t k0 = i, vlen;
+	uint64_t val;
+
+	while (i < len && line[i] != '=' && !sm_trace_is_blank(line[i]))
+		i++;
+	if (i == k0 || i == len || line[i] != '=')
+		return 0;
+	k = sm_trace_find_key(&r->idx, d, line + k0, i - k0);
+	if (!k || seen[k->key])
+		return 0;
+	i++;
+	vlen = sm_trace_fast_value(&sm_trace_key_defs[k->key], line + i,
+				   len - i, &val);
+	if (!vlen)
+		return 0;
+	seen[k->key] = k0 + 1;
+	sm_trace_set_field(ev, (enum sm_trace_key)k->key, val);
+	return i + vlen;
+}
+
 /* Keys not given: an error if required, else their default. */
 static int fill_defaults(struct sm_trace_reader *r,
 			 const struct sm_trace_event_def *d,
@@ -218,7 +248,19 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 		return rc;
 	for (const struct sm_trace_ev_key *k = d->keys; k->key != K_NONE; k++)
 		seen[k->key] = 0;
-	while (sm_trace_next_tok(line, len, &pos, &t)) {
+	for (;;) {
+		size_t end;
+
+		while (pos < len && sm_trace_is_blank(line[pos]))
+			pos++;
+		if (pos >= len)
+			break;
+		end = fast_key_value(r, d, line, len, pos, seen, ev);
+		if (end) {
+			pos = end;
+			continue;
+		}
+		sm_trace_next_tok(line, len, &pos, &t);
 		rc = parse_key_value(r, d, &t, seen, ev, eb);
 		if (rc < 0)
 			return rc;
