@@ -198,8 +198,13 @@ int smmusim_replay_file_each(smmusim_t *const *sims, size_t n, const char *path,
 	int rc =
 	    smmusim_trace_open_file(&t, path, sims[0]->alloc, sims[0]->err.msg,
 				    sizeof(sims[0]->err.msg));
-	if (rc < 0)
+	if (rc < 0) {
+		/* Refused by sims[0]'s cap: the message names it. */
+		char msg[sizeof(sims[0]->err.msg)];
+		snprintf(msg, sizeof(msg), "%s", sims[0]->err.msg);
+		trace_failed(sims[0], rc, msg);
 		return run_failed(sims[0], rc);
+	}
 	return replay_each(sims, n, t, path, failed);
 }
 

@@ -39,8 +39,8 @@
 #include "base/alloc.h"
 #include "base/vec.h"
 
-#define RAW_BLOCK (256u * 1024u) /* bytes read from the file at a time */
-#define OUT_BLOCK (256u * 1024u) /* decompressed bytes handed out at a time */
+#define RAW_BLOCK (64u * 1024u) /* bytes read from the file at a time */
+#define OUT_BLOCK (64u * 1024u) /* decompressed bytes handed out at a time */
 
 /* ---------------------------------------------------------------------- */
 /* The decoders' allocations                                              */
