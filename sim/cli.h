@@ -47,6 +47,7 @@ struct opts {
 	const char *get_key;
 	bool no_check;
 	bool stats_memory;
+	bool parse_only;
 	bool list;
 	bool help;
 };
@@ -62,6 +63,7 @@ enum {
 	O_STATSMEM = 1u << 7,
 	O_LIST = 1u << 8,
 	O_GET = 1u << 9,
+	O_PARSEONLY = 1u << 10,
 };
 
 /* Parse a command's options (argv[2..]); on -h/--help print the usage.

@@ -101,6 +101,8 @@ static unsigned flag_bit(const char *a)
 		return O_STATSMEM;
 	if (opt_flag(a, "--list"))
 		return O_LIST;
+	if (opt_flag(a, "--parse-only"))
+		return O_PARSEONLY;
 	return 0;
 }
 
@@ -174,6 +176,7 @@ static int parse_option(struct opts *o, int argc, char **argv, int *i)
 		o->no_check |= bit == O_NOCHECK;
 		o->stats_memory |= bit == O_STATSMEM;
 		o->list |= bit == O_LIST;
+		o->parse_only |= bit == O_PARSEONLY;
 		return 0;
 	}
 	if ((m = valued_bit(argc, argv, i, &v)) < 0)

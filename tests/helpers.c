@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include <lzma.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include <smmusim/config.h>
 
@@ -313,6 +315,38 @@ uint8_t *xz_encode(const char *text, size_t *n)
 	assert_int_equal(r, LZMA_STREAM_END);
 	*n = cap - s.avail_out;
 	lzma_end(&s);
+	return buf;
+}
+
+uint8_t *gz_encode(const char *text, size_t *n)
+{
+	z_stream s = {0};
+	size_t len = strlen(text), cap = len + len / 2 + 4096;
+	uint8_t *buf = malloc(cap);
+
+	assert_non_null(buf);
+	/* 16 + 15: a gzip wrapper (RFC 1952), not zlib's. */
+	assert_int_equal(deflateInit2(&s, 6, Z_DEFLATED, 16 + MAX_WBITS, 8,
+				      Z_DEFAULT_STRATEGY),
+			 Z_OK);
+	s.next_in = (Bytef *)text;
+	s.avail_in = (uInt)len;
+	s.next_out = buf;
+	s.avail_out = (uInt)cap;
+	assert_int_equal(deflate(&s, Z_FINISH), Z_STREAM_END);
+	*n = cap - s.avail_out;
+	deflateEnd(&s);
+	return buf;
+}
+
+uint8_t *zstd_encode(const char *text, size_t *n)
+{
+	size_t len = strlen(text), cap = ZSTD_compressBound(len);
+	uint8_t *buf = malloc(cap);
+
+	assert_non_null(buf);
+	*n = ZSTD_compress(buf, cap, text, len, 3);
+	assert_false(ZSTD_isError(*n));
 	return buf;
 }
 

@@ -97,6 +97,9 @@ char *trace_events(const char *trace, bool cut_comments);
 
 /* `text` xz-compressed with liblzma; *n gets the size (caller frees). */
 uint8_t *xz_encode(const char *text, size_t *n);
+/* The same with zlib (a gzip member) and with libzstd (one frame). */
+uint8_t *gz_encode(const char *text, size_t *n);
+uint8_t *zstd_encode(const char *text, size_t *n);
 
 /* ---- inside: the registry and page tables of the models under test ---- */
 

@@ -66,7 +66,7 @@ refused "ASID 0: exit 2 at LOG:LINE:COLUMN" \
 	"$S" import qemu "$tmp/asid0.log" -o "$tmp/asid0.trace"
 # A truncated .xz stream.
 head -c 30000 "$Q/linux61-virtio-blk-strict.log.xz" >"$tmp/cut.log.xz"
-refused "truncated .xz: exit 2" "truncated or corrupt" \
+refused "truncated .xz: exit 2" "truncated xz data" \
 	"$S" import qemu "$tmp/cut.log.xz" -o "$tmp/cut2.trace"
 # A QEMU 8-style event format is refused, naming the event and the version.
 printf 'smmu_iotlb_lookup_hit IOTLB cache HIT asid=2 vmid=0 addr=0xffffb000 hit=1 miss=1 hit rate=50\n' >"$tmp/q8.log"

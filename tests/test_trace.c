@@ -687,6 +687,56 @@ static void test_open_path(void **state)
 	remove(path);
 }
 
+/* The public reader on bytes in memory: the same events from plain text
+ * and from its xz, gzip and zstd forms (told by their magic bytes), and a
+ * cut compressed buffer refused after the lines before the cut. */
+static void test_compressed_buffers(void **state)
+{
+	static uint8_t *(*const enc[])(const char *, size_t *) = {
+	    xz_encode, gz_encode, zstd_encode};
+	static const char *const what[] = {"xz", "gzip", "zstd"};
+	char text[64 * 1024], msg[512], want[128];
+	size_t pos, n;
+	(void)state;
+
+	pos = (size_t)snprintf(text, sizeof(text), "smmusim-trace 1\n");
+	for (unsigned i = 1; pos + 64 < sizeof(text); i++)
+		pos += (size_t)snprintf(text + pos, sizeof(text) - pos,
+					"mm_create mm=%u\n", i);
+	for (size_t f = 0; f < 3; f++) {
+		uint8_t *data = enc[f](text, &n);
+		smmusim_trace_t *t;
+		struct smmusim_event ev;
+		unsigned events = 0;
+		int rc;
+
+		assert_int_equal(
+		    smmusim_trace_open_buffer(&t, "b", (const char *)data, n,
+					      NULL, msg, sizeof(msg)),
+		    0);
+		while ((rc = smmusim_trace_next(t, &ev)) > 0)
+			assert_int_equal(ev.mm, ++events);
+		assert_int_equal(rc, 0);
+		assert_true(events > 1000);
+		smmusim_trace_close(t);
+
+		/* cut in the middle: the good lines, then the error */
+		assert_int_equal(
+		    smmusim_trace_open_buffer(&t, "b", (const char *)data,
+					      n / 2, NULL, msg, sizeof(msg)),
+		    0);
+		events = 0;
+		while ((rc = smmusim_trace_next(t, &ev)) > 0)
+			events++;
+		assert_int_equal(rc, SMMUSIM_EPARSE);
+		snprintf(want, sizeof(want), "b: truncated %s data: ", what[f]);
+		if (strncmp(smmusim_trace_error(t), want, strlen(want)))
+			fail_msg("%s", smmusim_trace_error(t));
+		smmusim_trace_close(t);
+		free(data);
+	}
+}
+
 static void test_out_of_memory(void **state)
 {
 	struct counting cnt;
@@ -719,8 +769,8 @@ static void test_out_of_memory(void **state)
 	rc = sm_trace_next(r, &ev, &eb);
 	assert_int_equal(rc, SMMUSIM_ENOMEM);
 	assert_string_equal(eb.msg,
-			    "t:1:1: out of memory reading a line longer "
-			    "than 255 bytes");
+			    "t:1:1: out of memory reading a line of 1999 "
+			    "bytes or more");
 	assert_int_equal(sm_trace_next(r, &ev, &eb), SMMUSIM_ENOMEM);
 	sm_trace_close(r);
 	assert_int_equal(cnt.blocks, 0);
@@ -863,7 +913,10 @@ static void test_cmd_docs_follow_table(void **state)
 	snprintf(path, sizeof(path), "%s/trace-format.md", dir);
 	FILE *f = fopen(path, "r");
 	assert_non_null(f);
-	const struct sm_trace_event_def *cmd = sm_trace_find_event("cmd", 3);
+	struct sm_trace_index ix;
+	sm_trace_index_init(&ix);
+	const struct sm_trace_event_def *cmd =
+	    sm_trace_find_event(&ix, "cmd", 3);
 	assert_non_null(cmd);
 	unsigned row = 0;
 	while (fgets(line, sizeof(line), f)) {
@@ -912,6 +965,7 @@ int main(void)
 	    cmocka_unit_test(test_open_errors),
 	    cmocka_unit_test(test_open_path),
 	    cmocka_unit_test(test_out_of_memory),
+	    cmocka_unit_test(test_compressed_buffers),
 	    cmocka_unit_test(test_nul_byte),
 	    cmocka_unit_test(test_control_bytes),
 	    cmocka_unit_test(test_event_names),

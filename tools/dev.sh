@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 PKGS="meson ninja-build pkg-config gcc libc6-dev libck-dev libcmocka-dev
-libjemalloc-dev liblzma-dev python3 xz-utils"
+libjemalloc-dev liblzma-dev libzstd-dev python3 xz-utils zlib1g-dev"
 
 install_missing() {
 	missing=""

@@ -5,7 +5,8 @@
  *
  * smmusim_import_qemu() reads a trace log of QEMU 7.2's emulated SMMUv3
  * (QEMU run with -trace 'smmuv3_*' -trace 'smmu_*' -D LOG, the "log" trace
- * backend: one "EVENTNAME ARGS" line per event), plain or .xz-compressed,
+ * backend: one "EVENTNAME ARGS" line per event), plain or compressed (xz,
+ * gzip, zstd: told by the magic bytes; "-" reads standard input),
  * and writes a trace that replays the same device accesses, page-table
  * mappings (as the walker saw them) and SMMU commands in the same order:
  *
@@ -71,11 +72,12 @@ int smmusim_import_qemu(const char *log_path, const char *trace_path,
 /*
  * smmusim_import_ftrace() reads the text of a Linux ftrace ring buffer
  * (tracefs's `trace` file, as `cat /sys/kernel/tracing/trace` or
- * `trace-cmd show` print it), plain or .xz, holding the iommu tracepoints
- * (include/trace/events/iommu.h of Linux 6.1 to 6.12: add_device_to_group,
- * attach_device_to_domain, map, unmap, io_page_fault), function-tracer
- * lines and tracing_mark_write markers, and writes a trace of the DMA API
- * calls it saw (docs/trace-format.md, "Traces imported from ftrace"):
+ * `trace-cmd show` print it), plain or compressed (xz, gzip, zstd), holding the
+ * iommu tracepoints (include/trace/events/iommu.h of Linux 6.1 to 6.12:
+ * add_device_to_group, attach_device_to_domain, map, unmap, io_page_fault),
+ * function-tracer lines and tracing_mark_write markers, and writes a trace of
+ * the DMA API calls it saw (docs/trace-format.md, "Traces imported from
+ * ftrace"):
  *
  *   domain_create / attach   one DMA domain per IOMMU group (dom = the
  *                            groupID), at the device's attach line

@@ -113,6 +113,16 @@ int smmusim_replay_file(smmusim_t *sim, const char *path);
 int smmusim_replay_stream(smmusim_t *sim, const char *name, FILE *f);
 int smmusim_replay_buffer(smmusim_t *sim, const char *name, const char *data,
 			  size_t len);
+/*
+ * Replay one trace file into sims[0..n) at once: the file (or standard
+ * input, "-") is read and parsed once, each event submitted to every
+ * simulator in turn, then each finishes, as smmusim_replay_file() does for
+ * one.  On failure, *failed (optional) is the index of the simulator whose
+ * smmusim_last_error() says why (sims[0] for a reader error: the trace is
+ * read through its allocator).
+ */
+int smmusim_replay_file_each(smmusim_t *const *sims, size_t n, const char *path,
+			     size_t *failed);
 
 uint64_t smmusim_now(const smmusim_t *sim);
 const smmusim_config_t *smmusim_config(const smmusim_t *sim);

@@ -42,6 +42,8 @@ typedef struct smmusim_trace smmusim_trace_t;
  * open failed.  Returns 0, SMMUSIM_EINVAL (a NULL argument), SMMUSIM_EIO
  * (the file cannot be opened), SMMUSIM_ENOMEM.  On failure *out is NULL.
  *
+ * All three read plain text or xz, gzip or zstd data, told by its magic
+ * bytes (docs/trace-format.md, "Compressed and piped input").
  * _file: a path ("-" reads standard input); messages name the path.
  * _stream: an open stream, read from where it is and never closed by the
  *   library; `name` stands for FILE in messages (NULL: "<stream>").

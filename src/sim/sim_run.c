@@ -120,43 +120,61 @@ static void trace_failed(struct smmusim *s, int rc, const char *msg)
 	sm_err(&s->err, rc, "%s", line);
 }
 
-/* Every event of an open trace, then finish; the trace is closed.  The
- * first reader error or refused event stops the replay (a program that
- * wants to go on past a refused event reads the trace itself:
- * smmusim_trace_next()). */
-static int replay(struct smmusim *s, smmusim_trace_t *t, const char *label)
+/* Every event of an open trace into each of sims[0..n) in turn, then
+ * finish them; the trace is closed.  The first reader error (given to
+ * sims[0], whose allocator reads the trace) or refused event stops the
+ * replay, *failed says whose it is (a program that wants to go on past a
+ * refused event reads the trace itself: smmusim_trace_next()). */
+static int replay_each(struct smmusim *const *sims, size_t n,
+		       smmusim_trace_t *t, const char *label, size_t *failed)
 {
 	struct smmusim_event ev, next;
+	size_t who = 0;
 	int rc = 0, more;
-	if (!s->trace && (rc = smmusim_set_labels(s, NULL, label)) < 0)
-		sm_err(&s->err, rc, "%s: out of memory", label);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (!sims[i]->trace &&
+		    (rc = smmusim_set_labels(sims[i], NULL, label)) < 0) {
+			who = i;
+			sm_err(&sims[i]->err, rc, "%s: out of memory", label);
+		}
 	/* One line ahead: when the next event cannot start before this one
 	 * ends (no `@`), a kernel operation runs to its end in one go. */
 	more = rc == 0 ? smmusim_trace_next(t, &next) : 0;
 	while (rc == 0 && more > 0) {
 		ev = next;
 		more = smmusim_trace_next(t, &next);
-		smmusim_set_next_start(s, more > 0 && next.timing == SMMUSIM_AT
-					      ? next.time
-					      : UINT64_MAX);
-		rc = smmusim_submit(s, &ev);
-		if (rc < 0) {
-			run_failed(s, rc);
-			sm_sim_prefix_error(s, rc, "%s:%" PRIu32 ":%" PRIu32,
-					    smmusim_trace_name(t), ev.line,
-					    ev.column);
-			break;
+		uint64_t next_start = more > 0 && next.timing == SMMUSIM_AT
+					  ? next.time
+					  : UINT64_MAX;
+		for (size_t i = 0; rc == 0 && i < n; i++) {
+			smmusim_set_next_start(sims[i], next_start);
+			rc = smmusim_submit(sims[i], &ev);
+			if (rc < 0) {
+				who = i;
+				run_failed(sims[i], rc);
+				sm_sim_prefix_error(
+				    sims[i], rc, "%s:%" PRIu32 ":%" PRIu32,
+				    smmusim_trace_name(t), ev.line, ev.column);
+			}
 		}
 	}
 	bool reader_failed = rc == 0 && more < 0;
 	if (reader_failed)
 		rc = more;
 	if (reader_failed && smmusim_trace_error(t)[0])
-		trace_failed(s, rc, smmusim_trace_error(t));
+		trace_failed(sims[who = 0], rc, smmusim_trace_error(t));
 	smmusim_trace_close(t);
-	if (rc < 0)
-		return rc;
-	return smmusim_finish(s);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if ((rc = smmusim_finish(sims[i])) < 0)
+			who = i;
+	if (rc < 0 && failed)
+		*failed = who;
+	return rc;
+}
+
+static int replay(struct smmusim *s, smmusim_trace_t *t, const char *label)
+{
+	return replay_each(&s, 1, t, label, NULL);
 }
 
 /* The open of a replay: its message goes to the simulator's last error. */
@@ -177,6 +195,32 @@ int smmusim_replay_file(smmusim_t *s, const char *path)
 	int rc = smmusim_trace_open_file(&t, path, s->alloc, s->err.msg,
 					 sizeof(s->err.msg));
 	return replay_open(s, rc, t, path);
+}
+
+int smmusim_replay_file_each(smmusim_t *const *sims, size_t n, const char *path,
+			     size_t *failed)
+{
+	smmusim_trace_t *t = NULL;
+	if (failed)
+		*failed = 0;
+	if (!sims || n == 0)
+		return SMMUSIM_EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (!sims[i])
+			return SMMUSIM_EINVAL;
+		sm_err_clear(&sims[i]->err);
+	}
+	int rc =
+	    smmusim_trace_open_file(&t, path, sims[0]->alloc, sims[0]->err.msg,
+				    sizeof(sims[0]->err.msg));
+	if (rc < 0) {
+		/* Refused by sims[0]'s cap: the message names it. */
+		char msg[sizeof(sims[0]->err.msg)];
+		snprintf(msg, sizeof(msg), "%s", sims[0]->err.msg);
+		trace_failed(sims[0], rc, msg);
+		return run_failed(sims[0], rc);
+	}
+	return replay_each(sims, n, t, path, failed);
 }
 
 int smmusim_replay_stream(smmusim_t *s, const char *name, FILE *f)

@@ -6,7 +6,7 @@
  * "Traces imported from ftrace"; docs/validation.md, "Linux DMA API:
  * ftrace + QEMU log").
  *
- * The file is streamed line by line (import_input.c, plain or .xz); each
+ * The file is streamed line by line (import_input.c: plain or compressed); each
  * line is parsed strictly (import_ftrace_line.c) and becomes:
  *
  *   add_device_to_group       the device's group (its DMA domain's id)

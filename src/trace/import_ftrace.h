@@ -15,7 +15,8 @@
  *                          translations placed between them
  *
  * Both files are read through the QEMU importer's input (import_input.c),
- * one struct sm_importer each: it streams plain or .xz files and gives
+ * one struct sm_importer each: it streams plain or compressed files (xz,
+ * gzip, zstd; trace_input.c) and gives
  * "FILE:LINE:COLUMN: " errors for the line it handed out last.  The trace
  * is written through the QEMU importer's output (import_emit.c), and
  * lines are matched with its sm_qemu_match_fmt (qemu_log_line.c).

@@ -6,8 +6,8 @@
  *   import_qemu.c      the entry point, errors, one line to its handler
  *   qemu_log_line.c    QEMU 7.2's SMMU trace events (hw/arm/trace-events)
  *                      and the strict match of a log line against them
- *   import_input.c     the log, plain or .xz, read in chunks and cut into
- *                      lines
+ *   import_input.c     the log, through the input layer (trace_input.c:
+ *                      plain, xz, gzip or zstd, "-" for stdin), in lines
  *   import_walks.c     the state rebuilt from translations: streams,
  *                      domains, and each page's mapping as the walker saw
  *                      it (a hash table)
@@ -24,12 +24,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <lzma.h>
-
 #include <smmusim/alloc.h>
 #include <smmusim/import.h>
 
 #include "base/errbuf.h"
+#include "trace/trace_input.h"
 
 #define SM_QEMU_MAX_CAPS 10
 #define SM_QEMU_NAME_SHOWN 64 /* longest event name quoted in a message */
@@ -104,21 +103,7 @@ struct sm_importer {
 	struct sm_errbuf *eb;
 
 	/* input */
-	FILE *in;
-	bool own_in;
-	bool xz;
-	bool xz_init;
-	bool in_eof;	 /* no more bytes from the file */
-	bool xz_end;	 /* decoder reached LZMA_STREAM_END */
-	lzma_ret xz_err; /* error seen after the last bytes handed out */
-	lzma_stream strm;
-	lzma_allocator lza;
-	uint8_t *inbuf;
-	uint8_t *outbuf;
-	size_t pre_n; /* bytes of outbuf read ahead (plain files) */
-	const char *cur, *cur_end; /* the rest of outbuf to cut into lines */
-	char *line;		   /* a line split across chunks */
-	size_t line_len, line_cap;
+	struct sm_input in;
 	const char *long_line_why; /* why a line over 64 KiB is refused (NULL:
 				    * QEMU's) */
 	uint64_t lineno;

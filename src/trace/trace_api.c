@@ -3,10 +3,10 @@
  * The public event-by-event trace reader (include/smmusim/trace.h): the
  * streaming reader of trace_reader.c behind an object that keeps its own
  * last-error message, opened on a path, on a caller's stream, or on bytes
- * in memory (read through a fmemopen() stream, so that a buffer is parsed
- * by exactly the code that parses a file: same lines, same columns, same
- * messages; the stream itself is the C library's, outside the injected
- * allocator).  The simulator's smmusim_replay_*() are built on it.
+ * in memory (all three through the one input layer, trace_input.c, so that
+ * a buffer is parsed by exactly the code that parses a file: same lines,
+ * same columns, same messages, compressed or not).  The simulator's
+ * smmusim_replay_*() are built on it.
  */
 #include <smmusim/error.h>
 #include <smmusim/trace.h>
@@ -20,7 +20,6 @@
 struct smmusim_trace {
 	const struct smmusim_allocator *alloc;
 	struct sm_trace_reader *r;
-	FILE *mem; /* the buffer's stream: closed with the trace */
 	struct sm_errbuf err;
 };
 
@@ -114,13 +113,7 @@ int smmusim_trace_open_buffer(smmusim_trace_t **out, const char *name,
 				   &eb, errmsg, errlen);
 	if ((rc = trace_new(&t, alloc, &eb, name)) < 0)
 		return open_failed(rc, &eb, errmsg, errlen);
-	/* fmemopen() accepts a zero size (glibc >= 2.22) but not NULL. */
-	t->mem = fmemopen((void *)(data ? data : ""), len, "r");
-	if (!t->mem)
-		rc = sm_err(&eb, SMMUSIM_ENOMEM,
-			    "%s: out of memory opening the buffer", name);
-	else
-		rc = sm_trace_open_stream(&t->r, t->mem, name, t->alloc, &eb);
+	rc = sm_trace_open_buffer(&t->r, data, len, name, t->alloc, &eb);
 	if (rc < 0) {
 		smmusim_trace_close(t);
 		return open_failed(rc, &eb, errmsg, errlen);
@@ -158,7 +151,5 @@ void smmusim_trace_close(smmusim_trace_t *t)
 	if (!t)
 		return;
 	sm_trace_close(t->r);
-	if (t->mem)
-		fclose(t->mem);
 	sm_free(t->alloc, t, sizeof(*t));
 }

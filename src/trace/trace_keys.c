@@ -199,13 +199,79 @@ static const struct sm_trace_event_def event_defs[] = {
 
 _Static_assert(N_EVENT_DEFS == SMMUSIM_EV_COUNT_,
 	       "every event type needs a row in event_defs[]");
+_Static_assert(SM_TRACE_EV_SLOTS > 2 * N_EVENT_DEFS,
+	       "the keyword table must stay at most half full");
+_Static_assert(SM_TRACE_KEY_SLOTS > 2 * SM_TRACE_MAX_EV_KEYS,
+	       "a key table must stay at most half full");
 
-const struct sm_trace_event_def *sm_trace_find_event(const char *s, size_t n)
+/* ---------------------------------------------------------------------- */
+/* Lookups                                                                */
+/* ---------------------------------------------------------------------- */
+
+/* A hash of a short word (n >= 1): its length and three of its bytes,
+ * which tell every keyword and key name apart but for a few collisions
+ * that the probing absorbs. */
+static unsigned word_hash(const char *s, size_t n)
 {
-	for (size_t i = 0; i < N_EVENT_DEFS; i++)
-		if (sm_trace_tok_eq(s, n,
-				    smmusim_event_name(event_defs[i].type)))
-			return &event_defs[i];
+	return (unsigned)n * 31u + (unsigned char)s[0] * 7u +
+	       (unsigned char)s[n - 1] * 3u + (unsigned char)s[n / 2];
+}
+
+/* Put `val` (> 0) into the first free slot of `name`'s probe sequence. */
+static void slot_put(uint8_t *slots, unsigned mask, const char *name,
+		     uint8_t val)
+{
+	unsigned h = word_hash(name, strlen(name));
+
+	while (slots[h & mask])
+		h++;
+	slots[h & mask] = val;
+}
+
+void sm_trace_index_init(struct sm_trace_index *ix)
+{
+	memset(ix, 0, sizeof(*ix));
+	for (size_t i = 0; i < N_EVENT_DEFS; i++) {
+		const struct sm_trace_event_def *d = &event_defs[i];
+
+		slot_put(ix->ev, SM_TRACE_EV_SLOTS - 1,
+			 smmusim_event_name(d->type), (uint8_t)(i + 1));
+		for (size_t k = 0; d->keys[k].key != K_NONE; k++)
+			slot_put(ix->key[i], SM_TRACE_KEY_SLOTS - 1,
+				 sm_trace_key_defs[d->keys[k].key].name,
+				 (uint8_t)(k + 1));
+	}
+}
+
+const struct sm_trace_event_def *
+sm_trace_find_event(const struct sm_trace_index *ix, const char *s, size_t n)
+{
+	unsigned h = n ? word_hash(s, n) : 0;
+	uint8_t v;
+
+	for (; (v = ix->ev[h & (SM_TRACE_EV_SLOTS - 1)]) != 0; h++) {
+		const struct sm_trace_event_def *d = &event_defs[v - 1];
+
+		if (sm_trace_tok_eq(s, n, smmusim_event_name(d->type)))
+			return d;
+	}
+	return NULL;
+}
+
+const struct sm_trace_ev_key *
+sm_trace_find_key(const struct sm_trace_index *ix,
+		  const struct sm_trace_event_def *d, const char *s, size_t n)
+{
+	const uint8_t *slots = ix->key[d - event_defs];
+	unsigned h = n ? word_hash(s, n) : 0;
+	uint8_t v;
+
+	for (; (v = slots[h & (SM_TRACE_KEY_SLOTS - 1)]) != 0; h++) {
+		const struct sm_trace_ev_key *k = &d->keys[v - 1];
+
+		if (sm_trace_tok_eq(s, n, sm_trace_key_defs[k->key].name))
+			return k;
+	}
 	return NULL;
 }
 

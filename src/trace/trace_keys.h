@@ -92,8 +92,30 @@ struct sm_trace_event_def {
 	struct sm_trace_ev_key keys[SM_TRACE_MAX_EV_KEYS];
 };
 
+/*
+ * Lookups built once per reader from the tables of trace_keys.c (the only
+ * place that names events and keys): an open-addressing hash table of the
+ * event keywords, and one of each event's key names, so that a line costs
+ * one hash and one comparison per word instead of a search of the lists.
+ */
+#define SM_TRACE_EV_SLOTS 64  /* a power of 2, > 2 * SMMUSIM_EV_COUNT_ */
+#define SM_TRACE_KEY_SLOTS 64 /* a power of 2, > 2 * SM_TRACE_MAX_EV_KEYS */
+
+struct sm_trace_index {
+	uint8_t ev[SM_TRACE_EV_SLOTS]; /* 1 + row of event_defs, 0: empty */
+	/* per event: 1 + position in its keys[], 0: empty */
+	uint8_t key[SMMUSIM_EV_COUNT_][SM_TRACE_KEY_SLOTS];
+};
+
+void sm_trace_index_init(struct sm_trace_index *ix);
+
 /* The event whose keyword is s[0..n), or NULL. */
-const struct sm_trace_event_def *sm_trace_find_event(const char *s, size_t n);
+const struct sm_trace_event_def *
+sm_trace_find_event(const struct sm_trace_index *ix, const char *s, size_t n);
+/* The key of event d named s[0..n), or NULL. */
+const struct sm_trace_ev_key *
+sm_trace_find_key(const struct sm_trace_index *ix,
+		  const struct sm_trace_event_def *d, const char *s, size_t n);
 
 /* A cmd line (event `d`, opcode `op`; seen[]: the column of each key
  * given, 0 = none): its leftmost key that the command has no field for

@@ -12,7 +12,6 @@
  */
 #include "trace/trace_lines.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
@@ -22,8 +21,6 @@
 #include "base/alloc.h"
 #include "base/vec.h"
 #include "trace/trace_reader.h"
-
-#define SM_TRACE_INITIAL_BUF 256
 
 /* ---------------------------------------------------------------------- */
 /* Reader object                                                          */
@@ -38,16 +35,16 @@ void sm_trace_close(struct sm_trace_reader *r)
 {
 	if (!r)
 		return;
-	if (r->own_file && r->f)
-		fclose(r->f);
-	sm_free(&r->alloc, r->buf, r->cap);
+	sm_input_close(&r->in);
 	sm_strfree(&r->alloc, r->name);
 	sm_free(&r->alloc, r, sizeof(*r));
 }
 
-static int create(struct sm_trace_reader **out, FILE *f, bool own_file,
-		  const char *name, const struct smmusim_allocator *a,
-		  struct sm_errbuf *eb)
+static int on_piece(void *ctx, const char *s, size_t n, size_t col);
+
+/* The reader, before its input is opened. */
+static int create(struct sm_trace_reader **out, const char *name,
+		  const struct smmusim_allocator *a, struct sm_errbuf *eb)
 {
 	struct sm_trace_reader *r;
 
@@ -56,19 +53,28 @@ static int create(struct sm_trace_reader **out, FILE *f, bool own_file,
 	if (!r)
 		return sm_err(eb, SMMUSIM_ENOMEM, "%s: out of memory", name);
 	r->alloc = *a;
-	r->f = f;
-	r->own_file = own_file;
+	sm_trace_index_init(&r->idx);
 	r->name = sm_strdup(a, name);
-	r->cap = SM_TRACE_INITIAL_BUF;
-	r->buf = sm_malloc(a, r->cap);
-	if (!r->name || !r->buf) {
-		if (!r->buf)
-			r->cap = 0;
-		r->own_file = false; /* the caller closes f on failure */
-		sm_trace_close(r);
+	if (!r->name) {
+		sm_free(a, r, sizeof(*r));
 		return sm_err(eb, SMMUSIM_ENOMEM, "%s: out of memory", name);
 	}
 	*out = r;
+	return 0;
+}
+
+/* The input's open returned rc: the reader, or its error. */
+static int opened(struct sm_trace_reader **out, struct sm_trace_reader *r,
+		  int rc, struct sm_errbuf *eb)
+{
+	if (rc < 0) {
+		sm_trace_copy_err(r, eb);
+		sm_trace_close(r);
+		*out = NULL;
+		return rc;
+	}
+	r->in.on_piece = on_piece;
+	r->in.ctx = r;
 	return 0;
 }
 
@@ -76,33 +82,55 @@ int sm_trace_open_stream(struct sm_trace_reader **out, FILE *f,
 			 const char *name, const struct smmusim_allocator *a,
 			 struct sm_errbuf *eb)
 {
+	int rc;
+
 	if (!out || !f)
 		return sm_err(eb, SMMUSIM_EINVAL,
 			      "sm_trace_open_stream: NULL argument");
 	*out = NULL;
-	return create(out, f, false, name ? name : "<stream>", a, eb);
+	rc = create(out, name ? name : "<stream>", a, eb);
+	if (rc < 0)
+		return rc;
+	rc = sm_input_open_stream(&(*out)->in, f, (*out)->name, &(*out)->alloc,
+				  &(*out)->errmsg);
+	return opened(out, *out, rc, eb);
+}
+
+int sm_trace_open_buffer(struct sm_trace_reader **out, const void *data,
+			 size_t len, const char *name,
+			 const struct smmusim_allocator *a,
+			 struct sm_errbuf *eb)
+{
+	int rc;
+
+	if (!out || (!data && len))
+		return sm_err(eb, SMMUSIM_EINVAL,
+			      "sm_trace_open_buffer: NULL argument");
+	*out = NULL;
+	rc = create(out, name ? name : "<buffer>", a, eb);
+	if (rc < 0)
+		return rc;
+	rc =
+	    sm_input_open_buffer(&(*out)->in, data ? data : "", len,
+				 (*out)->name, &(*out)->alloc, &(*out)->errmsg);
+	return opened(out, *out, rc, eb);
 }
 
 int sm_trace_open(struct sm_trace_reader **out, const char *path,
 		  const struct smmusim_allocator *a, struct sm_errbuf *eb)
 {
-	FILE *f;
 	int rc;
 
 	if (!out || !path)
 		return sm_err(eb, SMMUSIM_EINVAL,
 			      "sm_trace_open: NULL argument");
 	*out = NULL;
-	if (strcmp(path, "-") == 0)
-		return create(out, stdin, false, "<stdin>", a, eb);
-	f = fopen(path, "r");
-	if (!f)
-		return sm_err(eb, SMMUSIM_EIO, "%s: cannot open: %s", path,
-			      strerror(errno));
-	rc = create(out, f, true, path, a, eb);
+	rc = create(out, strcmp(path, "-") ? path : "<stdin>", a, eb);
 	if (rc < 0)
-		fclose(f);
-	return rc;
+		return rc;
+	rc = sm_input_open(&(*out)->in, path, (*out)->name, &(*out)->alloc,
+			   &(*out)->errmsg);
+	return opened(out, *out, rc, eb);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -138,9 +166,33 @@ int sm_trace_err(struct sm_trace_reader *r, struct sm_errbuf *eb, int code,
 /* A byte a line may not hold: C0 controls but tab, and DEL.  A NUL would
  * end the line early for the C string functions behind the reader (a
  * comment hiding what follows), the others are invisible in an editor. */
-static bool is_control(int c)
+static bool is_control(unsigned char c)
 {
 	return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
+/* Eight bytes at a time: a word with no byte below 0x20 and no DEL holds
+ * no control byte (the classic "has a byte less than n" test, which may
+ * flag a word falsely but never misses one: the word is then looked at
+ * byte by byte).  The offset of the first control byte of s[0..n), or n. */
+static size_t first_control(const char *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	const uint64_t highs = 0x8080808080808080ull;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, del;
+
+		memcpy(&x, s + i, 8);
+		del = x ^ (ones * 0x7f);
+		if ((((x - ones * 0x20) & ~x) | ((del - ones) & ~del)) & highs)
+			break;
+	}
+	for (; i < n; i++)
+		if (is_control((unsigned char)s[i]))
+			return i;
+	return n;
 }
 
 /* The control byte c at column col of the line being read. */
@@ -158,88 +210,66 @@ static int control_err(struct sm_trace_reader *r, struct sm_errbuf *eb,
 			    (unsigned)c);
 }
 
-/* getline-like: stdio does the buffering, the line buffer grows by
- * doubling (base/vec.h).  A control byte anywhere in the line, comments
- * included, is an error at its column (docs/trace-format.md, "Lexical
- * rules"), found as the line is read, so a file of NULs is not read into
- * memory whole; a CR ends the line when "\n" or the end of the file comes
- * right after it. */
-int sm_trace_read_line(struct sm_trace_reader *r, size_t *lenp,
+/* A piece of a line split across blocks, before it is kept: a control byte
+ * fails now, so that a file of NULs is never read into memory whole.  A CR
+ * at its very end may be the first half of a "\r\n". */
+static int on_piece(void *ctx, const char *s, size_t n, size_t col)
+{
+	struct sm_trace_reader *r = ctx;
+	size_t bad = first_control(s, n);
+
+	if (bad == n || (bad == n - 1 && s[bad] == '\r'))
+		return 0;
+	return control_err(r, &r->errmsg, col + bad, (unsigned char)s[bad]);
+}
+
+/* The input failed (rc): a control byte was reported by on_piece(); a line
+ * that cannot grow is reported here; the input's own message (a read or
+ * decoding error) is in r->errmsg, made sticky here. */
+static int input_failed(struct sm_trace_reader *r, int rc, struct sm_errbuf *eb)
+{
+	if (r->err) {
+		sm_trace_copy_err(r, eb);
+		return r->err;
+	}
+	if (rc == SMMUSIM_ENOMEM && r->in.line_oom) {
+		/* Reported on the line being read. */
+		if (r->line < UINT32_MAX)
+			r->line++;
+		return sm_trace_err(r, eb, SMMUSIM_ENOMEM, 1,
+				    "out of memory reading a line of %zu "
+				    "bytes or more",
+				    r->in.line_len);
+	}
+	r->err = rc;
+	sm_trace_copy_err(r, eb);
+	return rc;
+}
+
+/* Lines come from the input layer (trace_input.c) in place.  A control
+ * byte anywhere in the line, comments included, is an error at its column
+ * (docs/trace-format.md, "Lexical rules"); a CR ends the line when "\n" or
+ * the end of the file comes right after it. */
+int sm_trace_read_line(struct sm_trace_reader *r, const char **sp, size_t *lenp,
 		       struct sm_errbuf *eb)
 {
-	size_t n = 0;
-	int c;
+	const char *s;
+	size_t n, bad;
+	int rc;
 
-	for (;;) {
-		c = getc(r->f);
-		if (c == '\r') {
-			c = getc(r->f);
-			if (c != '\n' && c != EOF)
-				return control_err(r, eb, n + 1, '\r');
-		}
-		if (c == EOF || c == '\n')
-			break;
-		if (is_control(c))
-			return control_err(r, eb, n + 1, c);
-		/* Room for this byte and the final NUL. */
-		if (SM_VEC_RESERVE(&r->alloc, r->buf, r->cap, n + 2,
-				   SM_TRACE_INITIAL_BUF)) {
-			/* Reported on the line being read. */
-			if (r->line < UINT32_MAX)
-				r->line++;
-			return sm_trace_err(r, eb, SMMUSIM_ENOMEM, 1,
-					    "out of memory reading a line "
-					    "longer than %zu bytes",
-					    n);
-		}
-		r->buf[n++] = (char)c;
-	}
-	if (c == EOF) {
-		if (ferror(r->f)) {
-			int e = errno;
-
-			r->err = sm_err(&r->errmsg, SMMUSIM_EIO,
-					"%s:%" PRIu32 ": read error: %s",
-					r->name, r->line + 1, strerror(e));
-			sm_trace_copy_err(r, eb);
-			return r->err;
-		}
-		if (n == 0) {
-			r->eof = true;
-			return 0;
-		}
-	}
+	rc = sm_input_line(&r->in, &s, &n);
+	if (rc < 0)
+		return input_failed(r, rc, eb);
+	if (rc == 0)
+		return 0;
+	if (n && s[n - 1] == '\r')
+		n--;
+	bad = first_control(s, n);
+	if (bad < n)
+		return control_err(r, eb, bad + 1, (unsigned char)s[bad]);
 	if (r->line < UINT32_MAX)
 		r->line++;
-	r->buf[n] = '\0';
+	*sp = s;
 	*lenp = n;
 	return 1;
-}
-
-bool sm_trace_is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-bool sm_trace_next_tok(const char *line, size_t len, size_t *pos,
-		       struct sm_trace_tok *t)
-{
-	size_t i = *pos;
-
-	while (i < len && sm_trace_is_blank(line[i]))
-		i++;
-	if (i >= len)
-		return false;
-	t->s = line + i;
-	t->col = i + 1;
-	while (i < len && !sm_trace_is_blank(line[i]))
-		i++;
-	t->len = (size_t)(line + i - t->s);
-	*pos = i;
-	return true;
-}
-
-bool sm_trace_tok_eq(const char *s, size_t n, const char *word)
-{
-	return strlen(word) == n && memcmp(s, word, n) == 0;
 }

@@ -15,18 +15,19 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <smmusim/alloc.h>
 
 #include "base/errbuf.h"
+#include "trace/trace_input.h"
+#include "trace/trace_keys.h"
 
 struct sm_trace_reader {
 	struct smmusim_allocator alloc;
-	FILE *f;
-	bool own_file; /* fclose() at sm_trace_close() */
+	struct sm_input in; /* plain or compressed, in blocks (trace_input.h) */
+	struct sm_trace_index idx; /* keyword and key lookups */
 	char *name;
-	char *buf; /* current line, NUL-terminated */
-	size_t cap;
 	uint32_t line; /* number of the current line (1-based) */
 	bool header_done;
 	bool eof;
@@ -52,10 +53,11 @@ int sm_trace_err(struct sm_trace_reader *r, struct sm_errbuf *eb, int code,
 	(int)((n) > TOK_MAX ? TOK_MAX : (n)), (s), ((n) > TOK_MAX ? "..." : "")
 
 /*
- * Read the next line (without its "\n" or "\r\n") into r->buf.  1 = a line
- * of *lenp bytes, 0 = end of file, < 0 = error.
+ * The next line (without its "\n" or "\r\n") in *sp, *lenp, valid until
+ * the next call; it holds no control byte.  1 = a line, 0 = end of file,
+ * < 0 = error.
  */
-int sm_trace_read_line(struct sm_trace_reader *r, size_t *lenp,
+int sm_trace_read_line(struct sm_trace_reader *r, const char **sp, size_t *lenp,
 		       struct sm_errbuf *eb);
 
 struct sm_trace_tok {
@@ -64,11 +66,62 @@ struct sm_trace_tok {
 	size_t col; /* 1-based */
 };
 
-bool sm_trace_is_blank(char c);
+static inline bool sm_trace_is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* The first blank of line[i..len), or len.  Eight bytes at a time: the
+ * lowest byte flagged by the "has a zero byte" test of (x ^ ' ') and of
+ * (x ^ '\t') is exactly the first blank (a false flag can only sit above a
+ * true one). */
+static inline size_t sm_trace_blank_at(const char *line, size_t i, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	const uint64_t highs = 0x8080808080808080ull;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t x, sp, tab, m;
+
+		memcpy(&x, line + i, 8);
+		sp = x ^ (ones * ' ');
+		tab = x ^ (ones * '\t');
+		m = (((sp - ones) & ~sp) | ((tab - ones) & ~tab)) & highs;
+		if (m)
+			return i + ((unsigned)__builtin_ctzll(m) >> 3);
+	}
+	while (i < len && !sm_trace_is_blank(line[i]))
+		i++;
+	return i;
+}
+
 /* Next space/tab separated token of line[*pos..len). */
-bool sm_trace_next_tok(const char *line, size_t len, size_t *pos,
-		       struct sm_trace_tok *t);
-/* s[0..n) is exactly `word`. */
-bool sm_trace_tok_eq(const char *s, size_t n, const char *word);
+static inline bool sm_trace_next_tok(const char *line, size_t len, size_t *pos,
+				     struct sm_trace_tok *t)
+{
+	size_t i = *pos;
+
+	while (i < len && sm_trace_is_blank(line[i]))
+		i++;
+	if (i >= len)
+		return false;
+	t->s = line + i;
+	t->col = i + 1;
+	i = sm_trace_blank_at(line, i, len);
+	t->len = (size_t)(line + i - t->s);
+	*pos = i;
+	return true;
+}
+
+/* s[0..n) is exactly the C string `word`.  Byte by byte, stopping at the
+ * first difference: the words are short and most comparisons fail at
+ * once.  (A NUL of `word` before n differs from s, which holds none.) */
+static inline bool sm_trace_tok_eq(const char *s, size_t n, const char *word)
+{
+	for (size_t i = 0; i < n; i++)
+		if (word[i] != s[i] || !word[i])
+			return false;
+	return word[n] == '\0';
+}
 
 #endif

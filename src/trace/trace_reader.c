@@ -32,7 +32,7 @@ static int check_header(struct sm_trace_reader *r, const char *line, size_t len,
 {
 	static const char expected[] =
 	    "expected '" SM_TRACE_MAGIC " " SM_TRACE_VERSION "' header";
-	struct sm_trace_tok magic, ver, extra;
+	struct sm_trace_tok magic = {0}, ver = {0}, extra = {0};
 	size_t pos = 0, i;
 
 	sm_trace_next_tok(line, len, &pos, &magic); /* the line is not blank */
@@ -71,7 +71,7 @@ static int parse_keyword(struct sm_trace_reader *r, const char *line,
 			 struct sm_errbuf *eb)
 {
 	const struct sm_trace_event_def *d;
-	struct sm_trace_tok t;
+	struct sm_trace_tok t = {0};
 	char list[1024];
 	int rc;
 
@@ -89,7 +89,7 @@ static int parse_keyword(struct sm_trace_reader *r, const char *line,
 		*kw = t;
 	}
 
-	d = sm_trace_find_event(kw->s, kw->len);
+	d = sm_trace_find_event(&r->idx, kw->s, kw->len);
 	if (!d) {
 		sm_trace_list_events(list, sizeof(list));
 		return sm_trace_err(r, eb, SMMUSIM_EPARSE, kw->col,
@@ -125,10 +125,8 @@ static int parse_key_value(struct sm_trace_reader *r,
 				    "': expected key=value",
 				    TOKA(t->s, t->len));
 	klen = (size_t)(eq - t->s);
-	for (k = d->keys; k->key != K_NONE; k++)
-		if (sm_trace_tok_eq(t->s, klen, sm_trace_key_defs[k->key].name))
-			break;
-	if (k->key == K_NONE) {
+	k = sm_trace_find_key(&r->idx, d, t->s, klen);
+	if (!k) {
 		sm_trace_list_keys(d, false, list, sizeof(list));
 		return sm_trace_err(
 		    r, eb, SMMUSIM_EPARSE, t->col,
@@ -153,6 +151,36 @@ static int parse_key_value(struct sm_trace_reader *r,
 		return rc;
 	sm_trace_set_field(ev, (enum sm_trace_key)k->key, val);
 	return 0;
+}
+
+/* The common case of the token at line[i..]: a key of event d given once,
+ * '=', and a value sm_trace_fast_value() takes, read in one pass; the
+ * index after it, or 0 (nothing changed) for parse_key_value() to decide
+ * and give the message. */
+static size_t fast_key_value(const struct sm_trace_reader *r,
+			     const struct sm_trace_event_def *d,
+			     const char *line, size_t len, size_t i,
+			     size_t *seen, struct smmusim_event *ev)
+{
+	const struct sm_trace_ev_key *k;
+	size_t k0 = i, vlen;
+	uint64_t val;
+
+	while (i < len && line[i] != '=' && !sm_trace_is_blank(line[i]))
+		i++;
+	if (i == k0 || i == len || line[i] != '=')
+		return 0;
+	k = sm_trace_find_key(&r->idx, d, line + k0, i - k0);
+	if (!k || seen[k->key])
+		return 0;
+	i++;
+	vlen = sm_trace_fast_value(&sm_trace_key_defs[k->key], line + i,
+				   len - i, &val);
+	if (!vlen)
+		return 0;
+	seen[k->key] = k0 + 1;
+	sm_trace_set_field(ev, (enum sm_trace_key)k->key, val);
+	return i + vlen;
 }
 
 /* Keys not given: an error if required, else their default. */
@@ -203,9 +231,11 @@ static int check_cmd_keys(struct sm_trace_reader *r,
 static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 		       struct smmusim_event *ev, struct sm_errbuf *eb)
 {
-	size_t seen[K_COUNT_] = {0}; /* column of each key given, 0 = none */
+	/* The column of each key given, 0 = none: only the entries of the
+	 * event's own keys are read, so only those are cleared. */
+	size_t seen[K_COUNT_];
 	const struct sm_trace_event_def *d = NULL;
-	struct sm_trace_tok t, kw;
+	struct sm_trace_tok t = {0}, kw = {0};
 	size_t pos = 0;
 	int rc;
 
@@ -216,7 +246,21 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 	rc = parse_keyword(r, line, len, &pos, ev, &kw, &d, eb);
 	if (rc < 0)
 		return rc;
-	while (sm_trace_next_tok(line, len, &pos, &t)) {
+	for (const struct sm_trace_ev_key *k = d->keys; k->key != K_NONE; k++)
+		seen[k->key] = 0;
+	for (;;) {
+		size_t end;
+
+		while (pos < len && sm_trace_is_blank(line[pos]))
+			pos++;
+		if (pos >= len)
+			break;
+		end = fast_key_value(r, d, line, len, pos, seen, ev);
+		if (end) {
+			pos = end;
+			continue;
+		}
+		sm_trace_next_tok(line, len, &pos, &t);
 		rc = parse_key_value(r, d, &t, seen, ev, eb);
 		if (rc < 0)
 			return rc;
@@ -243,30 +287,27 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 /* ---------------------------------------------------------------------- */
 
 /* Drop the comment and the blanks around what is left: the text is then
- * buf[*startp..*lenp), empty for a blank or comment-only line.  (The line
+ * line[*startp..*lenp), empty for a blank or comment-only line.  (The line
  * holds no control byte: sm_trace_read_line() refused it.) */
-static int strip_line(struct sm_trace_reader *r, size_t *lenp, size_t *startp,
-		      struct sm_errbuf *eb)
+static void strip_line(const char *line, size_t *lenp, size_t *startp)
 {
-	size_t len = *lenp, i;
+	const char *hash = memchr(line, '#', *lenp);
+	size_t len = hash ? (size_t)(hash - line) : *lenp, i;
 
-	(void)eb;
-	for (i = 0; i < len && r->buf[i] != '#'; i++)
-		;
-	len = i; /* drop the comment */
-	while (len > 0 && sm_trace_is_blank(r->buf[len - 1]))
+	/* the comment dropped */
+	while (len > 0 && sm_trace_is_blank(line[len - 1]))
 		len--;
-	for (i = 0; i < len && sm_trace_is_blank(r->buf[i]); i++)
+	for (i = 0; i < len && sm_trace_is_blank(line[i]); i++)
 		;
 	*startp = i;
 	*lenp = len;
-	return 0;
 }
 
 int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 		  struct sm_errbuf *eb)
 {
 	size_t len = 0, start = 0;
+	const char *line = NULL;
 	int rc;
 
 	if (!r || !ev)
@@ -277,10 +318,7 @@ int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 		return r->err;
 	}
 	for (;;) {
-		if (r->eof)
-			rc = 0;
-		else
-			rc = sm_trace_read_line(r, &len, eb);
+		rc = sm_trace_read_line(r, &line, &len, eb);
 		if (rc < 0)
 			return rc;
 		if (rc == 0) {
@@ -293,17 +331,15 @@ int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 					    " " SM_TRACE_VERSION
 					    "' header, found end of file");
 		}
-		rc = strip_line(r, &len, &start, eb);
-		if (rc < 0)
-			return rc;
+		strip_line(line, &len, &start);
 		if (start == len)
 			continue; /* blank or comment-only line */
 		if (!r->header_done) {
-			rc = check_header(r, r->buf, len, eb);
+			rc = check_header(r, line, len, eb);
 			if (rc < 0)
 				return rc;
 			continue;
 		}
-		return parse_event(r, r->buf, len, ev, eb);
+		return parse_event(r, line, len, ev, eb);
 	}
 }

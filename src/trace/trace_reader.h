@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Streaming reader of smmusim trace format v1 (docs/trace-format.md).
- * Reads one line at a time; never loads the whole file.
+ * Streaming reader of smmusim trace format v1 (docs/trace-format.md):
+ * plain or compressed (xz, gzip, zstd, told by their magic bytes), read in
+ * large blocks (trace_input.h); never loads the whole file.
  */
 #ifndef SM_TRACE_TRACE_READER_H
 #define SM_TRACE_TRACE_READER_H
@@ -22,6 +23,11 @@ int sm_trace_open(struct sm_trace_reader **out, const char *path,
  * is used in messages. */
 int sm_trace_open_stream(struct sm_trace_reader **out, FILE *f,
 			 const char *name, const struct smmusim_allocator *a,
+			 struct sm_errbuf *eb);
+/* Read len bytes at data (not copied: keep them until the close). */
+int sm_trace_open_buffer(struct sm_trace_reader **out, const void *data,
+			 size_t len, const char *name,
+			 const struct smmusim_allocator *a,
 			 struct sm_errbuf *eb);
 /*
  * Next event: 1 = *ev filled, 0 = end of trace, < 0 = error, with

@@ -15,6 +15,14 @@
 #include "trace/trace_keys.h"
 #include "trace/trace_lines.h"
 
+/* The fast path of a value: the value of kd's key at the start of
+ * s[0..n) (the rest of the line) when it is a word of the key or a plain
+ * number in range that a blank or the end follows: its length, with *out
+ * set; else 0, and sm_trace_parse_value() on the whole token decides and
+ * gives the message. */
+size_t sm_trace_fast_value(const struct sm_trace_key_def *kd, const char *s,
+			   size_t n, uint64_t *out);
+
 /* Parse the value `v` of key `k` into *out. */
 int sm_trace_parse_value(struct sm_trace_reader *r, enum sm_trace_key k,
 			 const struct sm_trace_tok *v, uint64_t *out,
