@@ -65,14 +65,13 @@ static int parse(int argc, char **argv, struct opts *o)
 			   .lock = "owner",
 			   .policy = "linux-6.12"};
 	parse_cpus("1,2,4,8,16,32,64", o);
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) { /* OPTION VALUE pairs */
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (bench_help(a, usage))
 			return 1;
 		if (!v)
 			return -bench_bad_option("cmdq-contention", a, v,
 						 usage);
-		i++;
 		int rc = 0;
 		if (!strcmp(a, "--pairs"))
 			rc = bench_parse_u64("cmdq-contention", a, v, 1,

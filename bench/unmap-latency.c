@@ -88,7 +88,7 @@ static int run(const struct opts *o, bool ril, uint64_t len, bool unmap,
 int main(int argc, char **argv)
 {
 	struct opts o = {.policy = "linux-6.12"};
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) { /* OPTION VALUE pairs */
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (bench_help(a, usage))
 			return 0;
@@ -100,7 +100,6 @@ int main(int argc, char **argv)
 			o.assign[o.nassign++] = v;
 		else
 			return bench_bad_option("unmap-latency", a, v, usage);
-		i++;
 	}
 	printf("# unmap-latency: policy=%s policy.dma.mode=strict\n", o.policy);
 	printf("%5s %10s %12s %10s\n", "ril", "size", "unmap_cyc", "vs_4K");
