@@ -170,6 +170,32 @@ static void refused_and_removed(void **state)
 	smmusim_free(sim);
 }
 
+/* The pending list cannot grow: the submit fails with SMMUSIM_ENOMEM and a
+ * message, nothing is reported, and everything comes back at free. */
+static void out_of_memory(void **state)
+{
+	(void)state;
+	struct counting cnt;
+	struct smmusim_allocator a = counting_allocator(&cnt);
+	struct log l = {0};
+	smmusim_config_t *cfg;
+	smmusim_t *sim;
+	assert_int_equal(smmusim_config_new(&cfg, &a), 0);
+	assert_int_equal(smmusim_new(&sim, cfg, &a), 0);
+	assert_int_equal(smmusim_set_completion_hook(sim, on_done, &l), 0);
+	cnt.fail_after = 0; /* the next allocation fails */
+	struct smmusim_event ev = ev_mm_create(1);
+	assert_int_equal(smmusim_submit(sim, &ev), SMMUSIM_ENOMEM);
+	assert_non_null(strstr(smmusim_last_error(sim), "refused"));
+	assert_int_equal(l.n, 0);
+	cnt.fail_after = -1;
+	smmusim_free(sim);
+	smmusim_config_free(cfg);
+	assert_int_equal(cnt.bytes, 0);
+	assert_int_equal(cnt.blocks, 0);
+	assert_int_equal(cnt.size_mismatch, 0);
+}
+
 static const char *scenario(const char *name)
 {
 	static char buf[512];
@@ -271,6 +297,7 @@ int main(void)
 	    cmocka_unit_test(completion_per_event),
 	    cmocka_unit_test(device_fault),
 	    cmocka_unit_test(refused_and_removed),
+	    cmocka_unit_test(out_of_memory),
 	    cmocka_unit_test(replay_reports_all),
 	    cmocka_unit_test(abi_sizes),
 	    cmocka_unit_test(report_to_buffer),
