@@ -19,6 +19,11 @@
 
 #include "cli.h"
 
+/* Where the docs are installed (meson.build); the source tree's otherwise. */
+#ifndef SMMUSIM_DOCDIR
+#define SMMUSIM_DOCDIR "docs"
+#endif
+
 const char cli_usage_text[] =
     "usage: smmusim COMMAND [OPTIONS]\n"
     "\n"
@@ -75,7 +80,10 @@ const char cli_usage_text[] =
     "  0  success, no coherence violation\n"
     "  1  a run reported coherence violations (checking on)\n"
     "  2  bad usage or bad input (unknown option or key, bad value,\n"
-    "     malformed trace, unreadable file); the reason is on stderr\n";
+    "     malformed trace, unreadable file); the reason is on stderr\n"
+    "\n"
+    "documentation: docs/NAME.md above is " SMMUSIM_DOCDIR "/NAME.md;\n"
+    "man smmusim\n";
 
 static int cmd_version(void)
 {

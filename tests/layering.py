@@ -57,6 +57,7 @@ TEST_LAYERS = {
     "test_sim": {"sim"},
     "test_scenarios": set(),
     "test_api": set(),
+    "test_cosim": set(),
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^">]+)[">]', re.M)

@@ -28,6 +28,7 @@
 
 #include <smmusim/alloc.h>
 #include <smmusim/config.h>
+#include <smmusim/cosim.h>
 #include <smmusim/error.h>
 #include <smmusim/event.h>
 #include <smmusim/hooks.h>

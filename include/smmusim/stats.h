@@ -99,6 +99,16 @@ enum smmusim_format {
  */
 int smmusim_write_report(FILE *out, smmusim_t *const *runs, size_t n,
 			 enum smmusim_format format);
+/*
+ * The same report into memory, snprintf's way: *len (if non-NULL) is set to
+ * the report's length without its NUL; when it fits (len < size) it is in
+ * buf, NUL-terminated, and the call returns 0; otherwise buf gets "" (when
+ * size > 0) and the call returns SMMUSIM_ERANGE: call again with a buffer
+ * of *len + 1 bytes.  buf may be NULL when size is 0.
+ */
+int smmusim_write_report_buffer(char *buf, size_t size, size_t *len,
+				smmusim_t *const *runs, size_t n,
+				enum smmusim_format format);
 
 #pragma GCC visibility pop
 

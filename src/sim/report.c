@@ -5,8 +5,10 @@
  * table.  Output depends only on the runs' results, never on addresses or
  * time of day, so the same trace, config and seed give the same bytes.
  */
+#define _GNU_SOURCE /* fopencookie: the report into a caller's buffer */
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <smmusim/smmusim.h>
@@ -366,4 +368,56 @@ int smmusim_write_report(FILE *out, smmusim_t *const *runs, size_t n,
 		return SMMUSIM_EINVAL;
 	}
 	return ferror(out) ? SMMUSIM_EIO : 0;
+}
+
+/* The buffer writer behind smmusim_write_report_buffer(): counts every
+ * byte, keeps those that fit (one byte stays free for the NUL). */
+struct report_sink {
+	char *buf;
+	size_t size, len;
+};
+
+static ssize_t sink_write(void *cookie, const char *data, size_t n)
+{
+	struct report_sink *k = cookie;
+	if (k->size && k->len < k->size - 1) {
+		size_t room = k->size - 1 - k->len;
+		memcpy(k->buf + k->len, data, n < room ? n : room);
+	}
+	k->len += n;
+	return (ssize_t)n;
+}
+
+int smmusim_write_report_buffer(char *buf, size_t size, size_t *len,
+				smmusim_t *const *runs, size_t n,
+				enum smmusim_format format)
+{
+	struct report_sink k = {buf, size, 0};
+	if (len)
+		*len = 0;
+	if (!buf && size)
+		return SMMUSIM_EINVAL;
+	if (size)
+		buf[0] = '\0';
+	FILE *f =
+	    fopencookie(&k, "w", (cookie_io_functions_t){.write = sink_write});
+	if (!f)
+		return SMMUSIM_ENOMEM;
+	int rc = smmusim_write_report(f, runs, n, format);
+	if (fclose(f) != 0 && rc == 0)
+		rc = SMMUSIM_EIO;
+	if (rc < 0) {
+		if (size)
+			buf[0] = '\0';
+		return rc;
+	}
+	if (len)
+		*len = k.len;
+	if (k.len >= size) {
+		if (size)
+			buf[0] = '\0';
+		return SMMUSIM_ERANGE;
+	}
+	buf[k.len] = '\0';
+	return 0;
 }

@@ -263,6 +263,7 @@ static void kop_done(void *ctx, const struct sm_kop *op, uint64_t t, int rc,
 		const char *kw = smmusim_event_name(op->ev.type);
 		sm_sim_prefix_error(s, rc, "line %" PRIu32 ": %s", op->ev.line,
 				    kw ? kw : "event");
+		sm_sim_cosim_finish(s, op->seq, t, rc);
 	}
 }
 
