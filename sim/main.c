@@ -109,6 +109,10 @@ int main(int argc, char **argv)
 		status = cmd_import(argc, argv);
 	else if (!strcmp(cmd, "stats"))
 		status = cmd_stats(argc, argv);
+	else if (!strcmp(cmd, "sweep"))
+		status = cmd_sweep(argc, argv);
+	else if (!strcmp(cmd, "merge"))
+		status = cmd_merge(argc, argv);
 	else if (!strcmp(cmd, "help") || !strcmp(cmd, "-h") ||
 		 !strcmp(cmd, "--help")) {
 		fputs(cli_usage_text, stdout);
@@ -116,9 +120,10 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "version") || !strcmp(cmd, "--version"))
 		status = cmd_version();
 	else
-		status = fail("unknown command '%s' (commands: replay, config, "
-			      "policies, stats, import, help, version)",
-			      cmd);
+		status = fail(
+		    "unknown command '%s' (commands: replay, config, "
+		    "policies, stats, import, sweep, merge, help, version)",
+		    cmd);
 
 	/* Output to stdout that could not be written is an error too, and the
 	 * exit status is the only way a script learns about it. */
