@@ -207,7 +207,6 @@ static int replay_all(struct replay *r)
 	h = progress_hooks(&pr);
 	if (r->o.keep_going)
 		h.refused = refused;
-	cli_signals_install();
 	rc = smmusim_replay_file_each_ex(r->sims, r->n_runs, r->trace, &h,
 					 &failed);
 	progress_end(&pr);
@@ -321,6 +320,7 @@ int cmd_replay(int argc, char **argv)
 		return replay_close(&r, status);
 	if (r.o.parse_only)
 		return replay_close(&r, parse_only(&r) ? EXIT_USAGE : 0);
+	cli_signals_install(); /* before the trace's digest, which reads it */
 	if (prepare_runs(&r) || prepare_fields(&r) || open_output(&r))
 		return replay_close(&r, EXIT_USAGE);
 	if (replay_all(&r) || write_report(&r))

@@ -37,14 +37,14 @@ static int job_command(const struct study *st, struct strbuf *b,
 	strbuf_add(b, "cd");
 	w[0] = cwd;
 	shell_words(b, w, 1);
-	strbuf_add(b, " && ");
+	strbuf_add(b, " &&");
 	w[0] = exe;
 	shell_words(b, w, 1);
 	/* the study's words after "smmusim" */
 	strbuf_add(b, st->command.s + strlen("smmusim"));
 	strbuf_add(b, " -q --point ");
 	strbuf_add(b, point);
-	strbuf_add(b, " --out ");
+	strbuf_add(b, " --out");
 	w[0] = dir;
 	shell_words(b, w, 1);
 	strbuf_add(b, "/");

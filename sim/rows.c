@@ -197,7 +197,7 @@ static int slurp(const char *path, char **out)
 /* One CSV record at *p, split in place (quotes removed): its fields. */
 static int csv_record(char **p, struct strlist *fields)
 {
-	char *s = *p, *w;
+	char *s = *p, *w, c;
 	fields->n = 0;
 	do {
 		w = s;
@@ -217,9 +217,12 @@ static int csv_record(char **p, struct strlist *fields)
 			while (*s && *s != ',' && *s != '\n' && *s != '\r')
 				*w++ = *s++;
 		}
-	} while (*s == ',' ? (*w = '\0', s++, 1) : (*w = '\0', 0));
-	s += *s == '\r';
-	s += *s == '\n';
+		/* w may be s: the end is read before it is written */
+		c = *s;
+		*w = '\0';
+		s += c != '\0';
+	} while (c == ',');
+	s += c == '\r' && *s == '\n';
 	*p = s;
 	return 0;
 }
@@ -337,10 +340,11 @@ static int csv_append(struct table *t, const struct row *r)
 		size_t j = 0;
 		while (j < t->header.n && strcmp(t->header.v[j], r->cols[i]))
 			j++;
-		if (j == t->header.n)
+		if (j == t->header.n && !t->warned++)
 			fprintf(stderr,
 				"smmusim: %s: column '%s' is not in the "
-				"table's header: dropped (use .jsonl)\n",
+				"table's header: dropped (so are any others; "
+				"use .jsonl)\n",
 				t->path, r->cols[i]);
 	}
 	return 0;

@@ -86,6 +86,7 @@ struct table {
 	FILE *f;
 	struct strlist header; /* CSV: the columns of the file */
 	struct strlist owned;  /* strings made here, freed at the close */
+	unsigned warned;       /* a column dropped (CSV): said once */
 	struct strlist done;   /* the point keys already in it */
 	char *text;
 };
