@@ -131,7 +131,9 @@ struct smmusim_report_options fields_options(const struct fields *f,
 					     size_t n_stats);
 /* SHA-256 (hex) and size of a trace file ("" for "-"); 0 or EXIT_USAGE. */
 int trace_digest(const char *path, char sha[65], char size[24]);
-/* The git revision of this build ("unknown" without git). */
+/* The git revision of this build ("unknown" without git): revision.c,
+ * generated from sim/revision.c.in by meson's vcs_tag. */
+extern const char cli_revision_tag[];
 const char *cli_revision(void);
 
 /* Long runs (progress.c): SIGINT/SIGTERM set a flag the replay hook reads;

@@ -6,7 +6,7 @@
  * names the code, the input and the options that made it.
  *
  * SHA-256 is FIPS 180-4 section 6.2, written from the standard; the
- * revision comes from revision.h, generated at build time by meson's
+ * revision comes from revision.c, generated at build time by meson's
  * vcs_tag ("unknown" when the sources are no git checkout).
  */
 #include <errno.h>
@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "revision.h"
 
 static const uint32_t sha_k[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
@@ -144,7 +143,7 @@ int trace_digest(const char *path, char sha[65], char size[24])
 
 const char *cli_revision(void)
 {
-	return SMMUSIM_CLI_REVISION[0] ? SMMUSIM_CLI_REVISION : "unknown";
+	return cli_revision_tag[0] ? cli_revision_tag : "unknown";
 }
 
 /* A word as the shell reads it back: as is when it is plain, else in
