@@ -53,6 +53,14 @@ const char cli_usage_text[] =
     "                          at seconds * N cycles (default 2000000000);\n"
     "                          --qemu-log merges the translations of\n"
     "                          QEMU's log of the same run\n"
+    "  sweep TRACE... [options] --out TABLE.csv|TABLE.jsonl\n"
+    "                          every point of traces x --policy x the grid\n"
+    "                          of --set KEY=V1,V2,... values, one row per\n"
+    "                          run; -j N at a time; points already in\n"
+    "                          TABLE are skipped; --spec FILE; --stat NAME;\n"
+    "                          --emit parallel|slurm DIR writes jobs\n"
+    "                          instead (docs/sweeps.md)\n"
+    "  merge DIR -o TABLE      join the rows of emitted jobs into TABLE\n"
     "  help                    this text (also -h, --help)\n"
     "  version                 print the version (also --version)\n"
     "\n"
@@ -68,7 +76,12 @@ const char cli_usage_text[] =
     "                          in command-line order\n"
     "  --no-check              disable the coherence oracle\n"
     "                          (same as -o check.enable=off)\n"
-    "  --format text|json      report format (default: text)\n"
+    "  --format text|json|csv|jsonl\n"
+    "                          report format (default: text); csv and\n"
+    "                          jsonl: one row per run\n"
+    "  --label KEY=VALUE       a field of your own in the report\n"
+    "  --keep-going            report a refused event on stderr and go on\n"
+    "  -q                      no progress line (shown on a terminal)\n"
     "  --out FILE              write the report to FILE instead of stdout\n"
     "  --stats-memory          print the allocator's peak memory to stderr\n"
     "  --parse-only            read and check the trace, print its event\n"
@@ -81,6 +94,11 @@ const char cli_usage_text[] =
     "  1  a run reported coherence violations (checking on)\n"
     "  2  bad usage or bad input (unknown option or key, bad value,\n"
     "     malformed trace, unreadable file); the reason is on stderr\n"
+    "  130, 143  stopped by SIGINT, SIGTERM: the report has what was\n"
+    "     measured so far, marked interrupted\n"
+    "Refused events skipped by --keep-going leave the status 0 or 1.\n"
+    "Reports carry version, git revision, command line and the trace's\n"
+    "sha256 (docs/cli.md).\n"
     "\n"
     "documentation: docs/NAME.md above is " SMMUSIM_DOCDIR "/NAME.md;\n"
     "man smmusim\n";
@@ -117,6 +135,10 @@ int main(int argc, char **argv)
 		status = cmd_import(argc, argv);
 	else if (!strcmp(cmd, "stats"))
 		status = cmd_stats(argc, argv);
+	else if (!strcmp(cmd, "sweep"))
+		status = cmd_sweep(argc, argv);
+	else if (!strcmp(cmd, "merge"))
+		status = cmd_merge(argc, argv);
 	else if (!strcmp(cmd, "help") || !strcmp(cmd, "-h") ||
 		 !strcmp(cmd, "--help")) {
 		fputs(cli_usage_text, stdout);
@@ -124,9 +146,10 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "version") || !strcmp(cmd, "--version"))
 		status = cmd_version();
 	else
-		status = fail("unknown command '%s' (commands: replay, config, "
-			      "policies, stats, import, help, version)",
-			      cmd);
+		status = fail(
+		    "unknown command '%s' (commands: replay, config, "
+		    "policies, stats, import, sweep, merge, help, version)",
+		    cmd);
 
 	/* Output to stdout that could not be written is an error too, and the
 	 * exit status is the only way a script learns about it. */

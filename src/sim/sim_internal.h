@@ -87,6 +87,10 @@ struct smmusim {
 
 	/* Sequencing of submitted events. */
 	bool started, finished;
+	/* A replay stopped early by its progress hook (the report says so),
+	 * and the events it refused and went on past (keep-going). */
+	bool interrupted;
+	uint64_t refused;
 	uint64_t prev_start, prev_finish, seq;
 	bool prev_done;
 	uint64_t last_cycle;
