@@ -286,7 +286,7 @@ static int run(struct sm_strace_importer *im)
 		if (rc <= 0)
 			break;
 		rc = one_line(im, s, n);
-		if (rc == SMMUSIM_EPARSE && im->o.keep_going)
+		if (rc == SMMUSIM_EPARSE && im->o.keep_going && !im->fatal)
 			rc = skip_line(im);
 		if (rc)
 			break;

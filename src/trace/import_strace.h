@@ -142,6 +142,7 @@ struct sm_strace_importer {
 	uint32_t next_mm;
 	uint32_t next_cpu;
 	bool any_proc;
+	bool fatal; /* an error that keep_going does not skip (--maps) */
 
 	/* the joined text of a resumed call */
 	char *join;

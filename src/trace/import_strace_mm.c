@@ -273,13 +273,14 @@ static int mm_fork(struct sm_strace_importer *im, struct sm_st_proc *p,
 {
 	int rc = mm_new(im, p, &p->mm);
 
+	if (rc)
+		return rc;
 	p->mm->users = 1;
-	if (!rc)
-		rc = sm_st_note(im,
-				"fork: mm=%" PRIu32 " copies the %zu "
-				"mapping(s) of mm=%" PRIu32 " (pages not "
-				"touched: copy-on-write)",
-				p->mm->id, parent->n_vmas, parent->id);
+	rc = sm_st_note(im,
+			"fork: mm=%" PRIu32 " copies the %zu "
+			"mapping(s) of mm=%" PRIu32 " (pages not "
+			"touched: copy-on-write)",
+			p->mm->id, parent->n_vmas, parent->id);
 	p->mm->brk = parent->brk;
 	for (size_t i = 0; !rc && i < parent->n_vmas; i++) {
 		const struct sm_st_vma *v = &parent->vmas[i];
@@ -372,7 +373,10 @@ static int add_child(struct sm_strace_importer *im, size_t parent, int64_t pid,
 		par->mm->users++;
 		return 0;
 	}
-	return mm_fork(im, *out, par->mm);
+	rc = mm_fork(im, *out, par->mm);
+	if (rc && !(*out)->mm)
+		im->n_procs--; /* no process without an mm */
+	return rc;
 }
 
 int sm_st_proc(struct sm_strace_importer *im, int64_t pid,
@@ -396,8 +400,13 @@ int sm_st_proc(struct sm_strace_importer *im, int64_t pid,
 			    p);
 	}
 	im->any_proc = true;
-	if ((rc = proc_new(im, pid, p)) || (rc = mm_new(im, *p, &(*p)->mm)))
+	if ((rc = proc_new(im, pid, p)))
 		return rc;
+	if ((rc = mm_new(im, *p, &(*p)->mm))) {
+		if (!(*p)->mm)
+			im->n_procs--; /* no process without an mm */
+		return rc;
+	}
 	(*p)->mm->users = 1;
 	if (first && im->o.maps_path)
 		return sm_st_read_maps(im, *p);
@@ -559,5 +568,6 @@ int sm_st_read_maps(struct sm_strace_importer *im, struct sm_st_proc *p)
 	while (!rc && (rc = sm_import_next_line(&im->maps, &s, &n)) > 0)
 		rc = maps_line(im, p, s, n);
 	sm_import_close_input(&im->maps);
+	im->fatal = rc != 0; /* not a line of the log: never skipped */
 	return rc;
 }
