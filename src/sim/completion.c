@@ -19,6 +19,8 @@
 
 #include <string.h>
 
+#include <smmusim/import.h>
+
 #include "base/alloc.h"
 #include "base/vec.h"
 
@@ -39,6 +41,14 @@ size_t smmusim_struct_size(const char *name)
 	    SM_SIZE_(smmusim_key_info),	 SM_SIZE_(smmusim_import_stats),
 	    SM_SIZE_(smmusim_stat_def),	 SM_SIZE_(smmusim_config_layers),
 	    SM_SIZE_(smmusim_allocator),
+	    SM_SIZE_(smmusim_import_sid),
+	    SM_SIZE_(smmusim_import_ftrace_opts),
+	    SM_SIZE_(smmusim_import_ftrace_stats),
+	    SM_SIZE_(smmusim_import_strace_opts),
+	    SM_SIZE_(smmusim_import_strace_stats),
+	    SM_SIZE_(smmusim_replay_progress),
+	    SM_SIZE_(smmusim_replay_hooks),
+	    SM_SIZE_(smmusim_report_options),
 #undef SM_SIZE_
 	};
 	for (size_t i = 0; name && i < sizeof(sizes) / sizeof(sizes[0]); i++)
