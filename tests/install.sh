@@ -101,7 +101,8 @@ esac
 # shellcheck disable=SC2086
 if cc -std=gnu11 -Wall -Wextra -Werror "$SRC/examples/cosim.c" $cflags \
 	$libs -o "$tmp/cosim" 2>"$tmp/err" &&
-	printf 'r 0x400000\n' | LD_LIBRARY_PATH=$lib "$tmp/cosim" \
+	printf 'r 0x400000\n' | LD_LIBRARY_PATH=$lib \
+	LD_PRELOAD=${SMMUSIM_SAN_PRELOAD:-} ASAN_OPTIONS=detect_leaks=0 "$tmp/cosim" \
 		>"$tmp/out" 2>"$tmp/err" &&
 	grep -q '^access 1: va=0x400000 ok' "$tmp/out"; then
 	ok "examples/cosim.c built with pkg-config runs"
@@ -119,7 +120,10 @@ if grep -q "LIBRARY = '.*/libsmmusim.so.0'" "$cfg" &&
 else
 	bad "_config.py names the installed library: $(cat "$cfg")"
 fi
+# A sanitized library needs its runtime preloaded into python3
+# (SMMUSIM_SAN_PRELOAD from tests/meson.build); nothing else gets it.
 if (cd "$tmp" && PYTHONPATH=$pydir SMMUSIM_LIB=$lib/libsmmusim.so.0 \
+	LD_PRELOAD=${SMMUSIM_SAN_PRELOAD:-} ASAN_OPTIONS=detect_leaks=0 \
 	python3 -c 'import smmusim, sys
 s = smmusim.Simulator(policy="linux-6.6")
 s.submit({"type": "mm_create", "mm": 1})
