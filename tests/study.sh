@@ -41,7 +41,7 @@ header smmu.csv "preset,config,pages,tlbi_nh_va,tlbi_nh_asid,cmd_sync,sync_wait_
 # one capture x strict, lazy
 header dma.csv "capture,preset,mode,dma_unmaps,strict_syncs,tlbi_nh_va,tlbi_nh_asid,cmd_sync,sync_wait_cycles,fq_flush_timer,fq_flush_full,iotlb_hits,iotlb_misses,tolerated_in_window,violations" 2
 # 2 sides x 2 presets x 2 measures x 4 pairs
-header crossovers.csv "side,preset,measure,cheaper,than,first_cheaper,cheaper_from,not_cheaper_at" 32
+header crossovers.csv "side,preset,measure,cheaper,than,first_cheaper,cheaper_from,not_cheaper_at,interpolated" 32
 
 # row FILE KEY VALUES NAME: the row of FILE that starts with KEY goes on
 # with VALUES (a prefix of the rest of the row).

@@ -59,7 +59,8 @@ FNR == 1 {
 		ix[$i] = i
 	}
 	if (what == "crossovers" && header != "0")
-		print "side,preset,measure,cheaper,than,first_cheaper,cheaper_from,not_cheaper_at"
+		print "side,preset,measure,cheaper,than,first_cheaper,cheaper_from," \
+		    "not_cheaper_at,interpolated"
 	next
 }
 
@@ -138,14 +139,19 @@ what == "crossovers" {
 
 # crossing(MEASURE, PRESET, A, B): one row of crossovers.csv.
 # first_cheaper: the smallest size at which A costs less than B;
-# cheaper_from: the smallest size from which A costs less than B at every
-# larger size of the grid; not_cheaper_at: the size of the grid just
-# below it, where A did not (the crossover lies between the two);
-# "never" / "-" when A is never cheaper, "-" when it always is.
-function crossing(m, p, a, b,    i, ca, cb, first, from, below) {
+# cheaper_from: the smallest size at which A costs less than B and from
+# which it never costs more (the two may meet again where Linux itself
+# switches to the same flush); not_cheaper_at: the size of the grid just
+# below it, where A cost as much or more (the crossover lies between the
+# two); interpolated: where the straight lines through the two costs at
+# those two sizes cross, when B flushes page by page there (its cost is
+# linear in the pages; "-" for range flushes, whose cost is a step).  "never" when A is never
+# cheaper; "-" when it is cheaper from the first size.
+function crossing(m, p, a, b,    i, ca, cb, first, from, below, d, d0, x) {
 	first = "never"
 	from = "never"
 	below = "-"
+	x = "-"
 	for (i = 1; i <= npages; i++) {
 		ca = cost[m, p, a, pages_list[i]]
 		cb = cost[m, p, b, pages_list[i]]
@@ -157,13 +163,21 @@ function crossing(m, p, a, b,    i, ca, cb, first, from, below) {
 			if (from == "never") {
 				from = pages_list[i]
 				below = i > 1 ? pages_list[i - 1] : "-"
+				x = "-"
+				if (i > 1 && b ~ /per-page|linux-no/) {
+					d0 = cost[m, p, a, below] - cost[m, p, b, below]
+					d = ca - cb
+					x = sprintf("%.1f", below + (from - below) * \
+					    d0 / (d0 - d))
+				}
 			}
-		} else {
+		} else if (ca + 0 > cb + 0) {
 			from = "never"
 			below = "-"
+			x = "-"
 		}
 	}
-	print side "," p "," m "," a "," b "," first "," from "," below
+	print side "," p "," m "," a "," b "," first "," from "," below "," x
 }
 
 END {

@@ -194,22 +194,22 @@ for s in *.spec; do
 	"$bin" sweep --spec "$s" -j "$jobs" -q --out "$name.csv"
 done
 
-# 3. The derived tables.
-# shellcheck disable=SC2086
-awk -v T0=100000000 -v sizes="$(echo $sizes)" -v presets="$(echo $presets)" \
+# 3. The derived tables (the lists on one line each for awk -v).
+# shellcheck disable=SC2086,SC2116
+sizes=$(echo $sizes) presets=$(echo $presets)
+awk -v T0=100000000 -v sizes="$sizes" -v presets="$presets" \
 	-f "$root/tools/study-tables.awk" -v what=cpu \
 	cpu-range.csv cpu-linux-norange.csv cpu-per-page.csv cpu-asid.csv \
 	>"$out/cpu.csv"
-# shellcheck disable=SC2086
-awk -v T0=100000000 -v sizes="$(echo $sizes)" -v presets="$(echo $presets)" \
+awk -v T0=100000000 -v sizes="$sizes" -v presets="$presets" \
 	-f "$root/tools/study-tables.awk" -v what=smmu \
 	smmu-ril.csv smmu-linux-noril.csv smmu-per-page.csv smmu-asid.csv \
 	>"$out/smmu.csv"
 awk -f "$root/tools/study-tables.awk" -v what=dma dma-*.csv >"$out/dma.csv"
 awk -f "$root/tools/study-tables.awk" -v what=crossovers -v side=cpu \
-	-v presets="$(echo $presets)" "$out/cpu.csv" >"$out/crossovers.csv"
+	-v presets="$presets" "$out/cpu.csv" >"$out/crossovers.csv"
 awk -f "$root/tools/study-tables.awk" -v what=crossovers -v side=smmu \
-	-v presets="$(echo $presets)" -v header=0 "$out/smmu.csv" \
+	-v presets="$presets" -v header=0 "$out/smmu.csv" \
 	>>"$out/crossovers.csv"
 
 # The raw tables and their specs, for anyone who wants every column.

@@ -63,7 +63,7 @@ do for [m = 1:2] {
 
 # DMA: strict vs lazy, per capture: commands and CMD_SYNC wait cycles
 set output "dma.svg"
-set terminal svg size 1000,420 dynamic font "sans,11" background "white"
+set terminal svg size 1000,900 dynamic font "sans,11" background "white"
 unset logscale x
 set logscale y 10
 set format y "10^{%L}"
@@ -73,13 +73,14 @@ set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set boxwidth 0.9
-set xtics rotate by -20 font ",9"
+set xtics rotate by -30 font ",9"
+set bmargin 7
 set key top right
-set multiplot layout 1, 2 title "Strict vs lazy DMA unmaps on the real Linux captures"
+set multiplot layout 2, 1 title "Strict vs lazy DMA unmaps on the real Linux captures"
 set title "SMMU commands (TLBI + CMD\\_SYNC)"
 set ylabel "commands"
-plot "dma.csv" skip 1 using ($6 + $7 + $8):xtic(strcol(1) . " " . strcol(3)) lc rgb "#1f77b4" notitle
+plot "dma.csv" skip 1 using ($6 + $7 + $8):xtic(strcol(1) . " replayed " . strcol(3)) lc rgb "#1f77b4" notitle
 set title "cycles the CPUs waited for CMD\\_SYNC"
 set ylabel "cycles (assumed latencies)"
-plot "dma.csv" skip 1 using 9:xtic(strcol(1) . " " . strcol(3)) lc rgb "#d62728" notitle
+plot "dma.csv" skip 1 using 9:xtic(strcol(1) . " replayed " . strcol(3)) lc rgb "#d62728" notitle
 unset multiplot
