@@ -125,6 +125,11 @@ int trace_digest(const char *path, char sha[65], char size[24])
 	sha[0] = size[0] = '\0';
 	if (strcmp(path, "-") == 0)
 		return 0; /* standard input is read once, by the replay */
+	/* A pipe or a terminal named by path (/dev/stdin, <(cmd)) can be read
+	 * once only, by the replay: no digest, as for "-". */
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return 0;
 	f = fopen(path, "rb");
 	if (!f)
 		return fail("cannot open '%s': %s", path, strerror(errno));
