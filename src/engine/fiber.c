@@ -94,6 +94,11 @@ void sm_fiber_free(struct sm_fiber *f)
 	sm_free(f->alloc, f, sizeof(*f));
 }
 
+int sm_fiber_suspended(const struct sm_fiber *f)
+{
+	return f->state == 1;
+}
+
 int sm_fiber_stack_ok(const struct sm_fiber *f)
 {
 	return *(const uint64_t *)f->stack == CANARY;

@@ -34,6 +34,9 @@ void sm_fiber_free(struct sm_fiber *f);
 int sm_fiber_run(struct sm_fiber *f, sm_fiber_fn fn, void *arg, int *rc);
 /* From inside f: back to the sm_fiber_run() that entered it. */
 void sm_fiber_yield(struct sm_fiber *f);
+/* True while f has started and not returned (it is suspended in a yield
+ * when nobody is running it). */
+int sm_fiber_suspended(const struct sm_fiber *f);
 /* True when the stack canary at f's far end is intact (checked at each
  * switch by the caller that cares: an overflow would corrupt the heap). */
 int sm_fiber_stack_ok(const struct sm_fiber *f);

@@ -371,8 +371,8 @@ int sm_klock(struct sm_os *os, enum sm_klock_class c, uint64_t key,
 	struct sm_kthread *k = s->cur;
 	struct sm_klock *l;
 	int rc;
-	if (!k)
-		return 0; /* atomic context: see sched.h */
+	if (!k || k->err)
+		return 0; /* atomic context (sched.h), or failing: no wait */
 	if ((rc = find_lock(os, c, key, true, &l)) < 0)
 		return rc;
 	if (!l->wn && compatible(l, m)) {
@@ -441,6 +441,25 @@ void sm_kspin_wait(struct sm_os *os, enum sm_klock_class c,
 		return;
 	account(s, c, wait);
 	*t += wait;
+}
+
+void sm_sched_cancel(struct sm_os *os)
+{
+	struct sm_sched *s = &os->sched;
+	s->ops = (struct sm_sched_ops){0};
+	for (unsigned i = 0; s->kt && i < s->npe; i++) {
+		struct sm_kthread *k = &s->kt[i];
+		k->qn = 0; /* queued operations never start */
+		/* With err set, steps and locks no longer wait: one run
+		 * reaches the end. */
+		for (int guard = 0;
+		     k->fiber && sm_fiber_suspended(k->fiber) && guard < 2;
+		     guard++) {
+			k->err = k->err ? k->err : SMMUSIM_ESTATE;
+			k->blocked_on = NULL;
+			run_fiber(os, k);
+		}
+	}
 }
 
 int sm_sched_check_idle(struct sm_os *os)

@@ -122,6 +122,10 @@ void sm_sched_fini(struct sm_os *os);
  * before this call returned; later failures come out of the engine (the
  * resume event's return code) after ops.done has been told. */
 int sm_sched_submit(struct sm_os *os, const struct sm_kop *op);
+/* Before the models go (smmusim_free): run every operation suspended on a
+ * fiber to its end at once, waiting for nothing and telling nobody, so
+ * that it frees what it holds. */
+void sm_sched_cancel(struct sm_os *os);
 /* A kernel thread still waiting for a lock when everything else has
  * finished: a deadlock of the model, SMMUSIM_EINTERNAL naming it. */
 int sm_sched_check_idle(struct sm_os *os);

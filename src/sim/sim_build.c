@@ -26,6 +26,10 @@ void smmusim_free(smmusim_t *s)
 {
 	if (!s)
 		return;
+	/* Operations suspended on their kernel threads end first, while
+	 * every model is alive: what they hold is theirs to free. */
+	if (s->os_ok)
+		sm_sched_cancel(&s->os);
 	if (s->os_ok)
 		sm_os_fini(&s->os);
 	if (s->oracle_ok)
