@@ -89,5 +89,6 @@ int cmd_config(int argc, char **argv);
 int cmd_policies(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 
 #endif

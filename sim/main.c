@@ -48,6 +48,10 @@ const char cli_usage_text[] =
     "                          at seconds * N cycles (default 2000000000);\n"
     "                          --qemu-log merges the translations of\n"
     "                          QEMU's log of the same run\n"
+    "  convert IN OUT          a trace into its other form: text into the\n"
+    "                          compact binary form, binary into text\n"
+    "                          (IN plain or compressed, '-' for stdin or\n"
+    "                          stdout); replay reads both\n"
     "  help                    this text (also -h, --help)\n"
     "  version                 print the version (also --version)\n"
     "\n"
@@ -109,6 +113,8 @@ int main(int argc, char **argv)
 		status = cmd_import(argc, argv);
 	else if (!strcmp(cmd, "stats"))
 		status = cmd_stats(argc, argv);
+	else if (!strcmp(cmd, "convert"))
+		status = cmd_convert(argc, argv);
 	else if (!strcmp(cmd, "help") || !strcmp(cmd, "-h") ||
 		 !strcmp(cmd, "--help")) {
 		fputs(cli_usage_text, stdout);
@@ -117,7 +123,8 @@ int main(int argc, char **argv)
 		status = cmd_version();
 	else
 		status = fail("unknown command '%s' (commands: replay, config, "
-			      "policies, stats, import, help, version)",
+			      "policies, stats, import, convert, help, "
+			      "version)",
 			      cmd);
 
 	/* Output to stdout that could not be written is an error too, and the

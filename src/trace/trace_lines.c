@@ -20,6 +20,7 @@
 
 #include "base/alloc.h"
 #include "base/vec.h"
+#include "trace/trace_binary.h"
 #include "trace/trace_reader.h"
 
 /* ---------------------------------------------------------------------- */
@@ -35,6 +36,7 @@ void sm_trace_close(struct sm_trace_reader *r)
 {
 	if (!r)
 		return;
+	sm_trace_bin_free(r);
 	sm_input_close(&r->in);
 	sm_strfree(&r->alloc, r->name);
 	sm_free(&r->alloc, r, sizeof(*r));
@@ -272,4 +274,27 @@ int sm_trace_read_line(struct sm_trace_reader *r, const char **sp, size_t *lenp,
 	*sp = s;
 	*lenp = n;
 	return 1;
+}
+
+/* The first block is read here and, for text, left in the input's line
+ * state (in.cur, in.end) for sm_input_line() to cut, as if it had read it
+ * itself.  A first block shorter than the magic is binary when it is the
+ * magic's beginning (no text trace starts with its first byte, 0x89): the
+ * header check then finds it short. */
+int sm_trace_sniff(struct sm_trace_reader *r, struct sm_errbuf *eb)
+{
+	const char *p = NULL;
+	long n;
+
+	if (r->sniffed)
+		return 0;
+	r->sniffed = true;
+	n = sm_input_read(&r->in, &p);
+	if (n < 0)
+		return input_failed(r, (int)n, eb);
+	if (n > 0 && sm_trace_bin_is_magic(p, (size_t)n))
+		return sm_trace_bin_start(r, p, (size_t)n, eb);
+	r->in.cur = p;
+	r->in.end = p + n;
+	return 0;
 }

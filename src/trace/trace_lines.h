@@ -36,7 +36,16 @@ struct sm_trace_reader {
 	uint32_t last_at_line;
 	int err; /* sticky error code, 0 if none */
 	struct sm_errbuf errmsg;
+	/* The form is told by the first bytes (sm_trace_sniff()): the binary
+	 * form's decoder (trace_binary_read.c), NULL for text. */
+	bool sniffed;
+	struct sm_trace_bin_state *bin;
 };
+
+/* Look at the first bytes of the input, once: the binary magic hands the
+ * reader to trace_binary_read.c, anything else is read as text.  0, or the
+ * (sticky) error of the input or of the binary header. */
+int sm_trace_sniff(struct sm_trace_reader *r, struct sm_errbuf *eb);
 
 /* Give the reader's sticky message to the caller's eb too. */
 void sm_trace_copy_err(const struct sm_trace_reader *r, struct sm_errbuf *eb);
