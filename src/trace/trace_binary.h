@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <smmusim/event.h>
 
@@ -60,6 +61,11 @@ struct sm_trace_bin_key {
 	uint8_t opt_bit; /* optional keys: the bit in the mask */
 	uint64_t words;	 /* KK_ENUM: the values of its words (all < 64) */
 	uint64_t dflt;
+	/* Where sm_trace_set_field() stores it, found by trying it: a bool
+	 * (width 1), a 32- or 64-bit field; width 0: call it (a key that sets
+	 * two fields). */
+	uint16_t off;
+	uint8_t width;
 };
 
 /* How an event type is stored: its keys in documented order. */
@@ -82,7 +88,48 @@ uint64_t sm_trace_get_field(const struct smmusim_event *ev,
 			    enum sm_trace_key k);
 
 /* Is value v allowed for key bk, as the text reader allows it? */
-bool sm_trace_bin_value_ok(const struct sm_trace_bin_key *bk, uint64_t v);
+static inline bool sm_trace_bin_value_ok(const struct sm_trace_bin_key *bk,
+					 uint64_t v)
+{
+	switch (bk->kind) {
+	case KK_U32:
+		return v <= UINT32_MAX;
+	case KK_SSID:
+		return v <= 0xfffff;
+	case KK_LEN:
+		return v != 0;
+	case KK_ENUM:
+		return v < 64 && (bk->words >> v & 1);
+	case KK_ENUM_NUM:
+		return v <= 255;
+	default:
+		return true;
+	}
+}
+
+/* Store value v of key bk in *ev, as sm_trace_set_field() does. */
+static inline void sm_trace_bin_set(struct smmusim_event *ev,
+				    const struct sm_trace_bin_key *bk,
+				    uint64_t v)
+{
+	unsigned char *p = (unsigned char *)ev + bk->off;
+	uint32_t v32 = (uint32_t)v;
+	bool b = v != 0;
+
+	switch (bk->width) {
+	case 1:
+		memcpy(p, &b, 1);
+		break;
+	case 4:
+		memcpy(p, &v32, 4);
+		break;
+	case 8:
+		memcpy(p, &v, 8);
+		break;
+	default:
+		sm_trace_set_field(ev, (enum sm_trace_key)bk->key, v);
+	}
+}
 
 /* The keyword column of an event written canonically: 1, or after "+N "
  * or "@N " with N in decimal. */

@@ -45,6 +45,43 @@ static uint64_t word_mask(const struct sm_trace_word *w)
 	return m;
 }
 
+/* The field key k fills, found by setting it: all-ones fills a 32- or
+ * 64-bit field with 0xff bytes and a bool with a 1; anything else (parent
+ * sets nested too), or a field the checks below do not confirm, is left
+ * to sm_trace_set_field() (width 0). */
+static void probe_field(struct sm_trace_bin_key *bk)
+{
+	static const uint64_t tries[] = {0, 1, 0x0123456789abcdefull,
+					 UINT64_MAX};
+	struct smmusim_event a, b;
+	const unsigned char *pb = (const unsigned char *)&b;
+	size_t lo = sizeof(b), hi = 0;
+
+	memset(&b, 0, sizeof(b));
+	sm_trace_set_field(&b, (enum sm_trace_key)bk->key, UINT64_MAX);
+	for (size_t i = 0; i < sizeof(b); i++)
+		if (pb[i]) {
+			lo = i < lo ? i : lo;
+			hi = i + 1;
+		}
+	bk->width = 0;
+	if (hi <= lo)
+		return;
+	bk->off = (uint16_t)lo;
+	bk->width = (uint8_t)(hi - lo);
+	if (bk->width != 1 && bk->width != 4 && bk->width != 8)
+		bk->width = 0;
+	for (size_t i = 0; bk->width && i < sizeof(tries) / sizeof(*tries);
+	     i++) {
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		sm_trace_bin_set(&a, bk, tries[i]);
+		sm_trace_set_field(&b, (enum sm_trace_key)bk->key, tries[i]);
+		if (memcmp(&a, &b, sizeof(a)))
+			bk->width = 0;
+	}
+}
+
 static void plan_event(struct sm_trace_bin_plan *p,
 		       const struct sm_trace_event_def *d, uint32_t *h)
 {
@@ -61,6 +98,7 @@ static void plan_event(struct sm_trace_bin_plan *p,
 		bk->opt_bit = k->required ? 0 : (uint8_t)p->n_opt++;
 		bk->words = kd->kind == KK_ENUM ? word_mask(kd->words) : 0;
 		bk->dflt = kd->dflt;
+		probe_field(bk);
 		*h = fnv_str(*h, kd->name);
 		*h = fnv(*h, &kind, 1);
 		*h = fnv(*h, &k->required, 1);
@@ -88,24 +126,6 @@ void sm_trace_bin_layout_init(struct sm_trace_bin_layout *lay,
 /* ---------------------------------------------------------------------- */
 /* Values                                                                 */
 /* ---------------------------------------------------------------------- */
-
-bool sm_trace_bin_value_ok(const struct sm_trace_bin_key *bk, uint64_t v)
-{
-	switch (bk->kind) {
-	case KK_U32:
-		return v <= UINT32_MAX;
-	case KK_SSID:
-		return v <= 0xfffff;
-	case KK_LEN:
-		return v != 0;
-	case KK_ENUM:
-		return v < 64 && (bk->words >> v & 1);
-	case KK_ENUM_NUM:
-		return v <= 255;
-	default:
-		return true;
-	}
-}
 
 uint64_t sm_trace_get_field(const struct smmusim_event *ev, enum sm_trace_key k)
 {
@@ -176,16 +196,39 @@ uint64_t sm_trace_get_field(const struct smmusim_event *ev, enum sm_trace_key k)
 
 uint32_t sm_trace_bin_canon_column(const struct smmusim_event *ev)
 {
-	uint64_t t = ev->time;
-	uint32_t digits = 1;
+	static const uint64_t pow10[20] = {
+	    1ull,
+	    10ull,
+	    100ull,
+	    1000ull,
+	    10000ull,
+	    100000ull,
+	    1000000ull,
+	    10000000ull,
+	    100000000ull,
+	    1000000000ull,
+	    10000000000ull,
+	    100000000000ull,
+	    1000000000000ull,
+	    10000000000000ull,
+	    100000000000000ull,
+	    1000000000000000ull,
+	    10000000000000000ull,
+	    100000000000000000ull,
+	    1000000000000000000ull,
+	    10000000000000000000ull,
+	};
+	/* t | 1 has the digits of t (t + 1 is a power of ten only for odd t) */
+	uint64_t t = ev->time | 1;
+	uint32_t e;
 
-	if (ev->timing == SMMUSIM_AFTER_PREV && t == 0)
+	if (ev->timing == SMMUSIM_AFTER_PREV && ev->time == 0)
 		return 1;
-	while (t >= 10) {
-		t /= 10;
-		digits++;
-	}
-	return digits + 3; /* "+N " then the keyword */
+	/* floor(log10(t)) from log2 (1233 / 4096 ~ log10(2)), which may be
+	 * one too big, then one comparison (Bit Twiddling Hacks) */
+	e = (uint32_t)(64 - __builtin_clzll(t)) * 1233 >> 12;
+	e -= t < pow10[e];
+	return e + 1 + 3; /* "+N " then the keyword */
 }
 
 bool sm_trace_bin_is_magic(const void *p, size_t n)
