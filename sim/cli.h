@@ -48,6 +48,7 @@ struct opts {
 	bool no_check;
 	bool stats_memory;
 	bool parse_only;
+	unsigned jobs; /* replay -j N: 0 when not given */
 	bool list;
 	bool help;
 };
@@ -64,6 +65,7 @@ enum {
 	O_LIST = 1u << 8,
 	O_GET = 1u << 9,
 	O_PARSEONLY = 1u << 10,
+	O_JOBS = 1u << 11,
 };
 
 /* Parse a command's options (argv[2..]); on -h/--help print the usage.
@@ -90,5 +92,10 @@ int cmd_policies(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
+
+/* replay -j N (cmd_replay_jobs.c): the trace at path parsed once, sims[0..n)
+ * run on min(jobs, n) threads; 0, or -j 1's error code and message. */
+int replay_jobs(smmusim_t *const *sims, size_t n, const char *path,
+		unsigned jobs, char *msg, size_t len);
 
 #endif

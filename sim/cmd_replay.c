@@ -142,15 +142,22 @@ static int create_one(struct replay *r, size_t i)
 
 /* The trace is read and parsed once, each event going to every run in
  * turn: standard input works for several policies, and a big trace is
- * parsed once, not once per policy. */
+ * parsed once, not once per policy.  With -j N the runs go on N threads
+ * (cmd_replay_jobs.c), with the same result. */
 static int replay_all(struct replay *r)
 {
 	size_t failed = 0;
+	char msg[512];
 	int rc;
 
 	for (size_t i = 0; i < r->n_runs; i++)
 		if (create_one(r, i))
 			return EXIT_USAGE;
+	if (r->o.jobs > 1 && r->n_runs > 1) {
+		rc = replay_jobs(r->sims, r->n_runs, r->trace, r->o.jobs, msg,
+				 sizeof(msg));
+		return rc < 0 ? fail("%s", msg_or(msg, rc)) : 0;
+	}
 	rc = smmusim_replay_file_each(r->sims, r->n_runs, r->trace, &failed);
 	if (rc < 0)
 		return fail("%s",
@@ -231,7 +238,8 @@ int cmd_replay(int argc, char **argv)
 	struct replay r = {
 	    .o = {.cmd = "replay",
 		  .allowed = O_POLICY | O_HW | O_SET | O_CFILE | O_FORMAT |
-			     O_OUT | O_NOCHECK | O_STATSMEM | O_PARSEONLY,
+			     O_OUT | O_NOCHECK | O_STATSMEM | O_PARSEONLY |
+			     O_JOBS,
 		  .format = SMMUSIM_FORMAT_TEXT},
 	};
 	int status;

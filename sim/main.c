@@ -72,6 +72,8 @@ const char cli_usage_text[] =
     "  --stats-memory          print the allocator's peak memory to stderr\n"
     "  --parse-only            read and check the trace, print its event\n"
     "                          count, simulate nothing (the reader's cost)\n"
+    "  -j N, --jobs N          run the --policy runs on N threads (the\n"
+    "                          trace still parsed once; same output)\n"
     "\n"
     "Options taking a value also accept --name=VALUE.\n"
     "\n"

@@ -117,6 +117,7 @@ static int valued_bit(int argc, char **argv, int *i, const char **v)
 	    {"--policy", O_POLICY}, {"--hw", O_HW},   {"--set", O_SET},
 	    {"-o", O_SET},	    {"-c", O_CFILE},  {"--config", O_CFILE},
 	    {"--format", O_FORMAT}, {"--out", O_OUT}, {"--get", O_GET},
+	    {"--jobs", O_JOBS},	    {"-j", O_JOBS},
 	};
 	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
 		int m = opt_value(argc, argv, i, names[k].name, v);
@@ -149,6 +150,15 @@ static int store_value(struct opts *o, unsigned bit, const char *v)
 			return fail("option '--out' needs a file name");
 		o->out_path = v;
 		break;
+	case O_JOBS: {
+		char *end;
+		unsigned long n = strtoul(v, &end, 10);
+
+		if (*v < '0' || *v > '9' || *end || n < 1 || n > 256)
+			return fail("bad -j '%s' (allowed 1..256 threads)", v);
+		o->jobs = (unsigned)n;
+		break;
+	}
 	case O_GET:
 		if (o->get_key)
 			return fail("only one --get KEY at a time");
