@@ -3,7 +3,8 @@
 #
 #   sh tools/fuzz.sh [TARGET|all] [SECONDS] [-- LIBFUZZER-FLAGS...]
 #
-# TARGET is one of replay, config, import_qemu, import_ftrace, events, alloc
+# TARGET is one of replay, config, import_qemu, import_ftrace, events, alloc,
+# binary
 # (default: all, one after the other); SECONDS is each target's run time
 # (default 60).  The
 # build is build-fuzz/ (clang, ASan+UBSan, -fsanitize=fuzzer-no-link on the
@@ -15,7 +16,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-TARGETS="replay config import_qemu import_ftrace events alloc"
+TARGETS="replay config import_qemu import_ftrace events alloc binary"
 target=${1:-all}
 secs=${2:-60}
 [ $# -gt 0 ] && shift
@@ -24,9 +25,9 @@ secs=${2:-60}
 
 case $target in
 all) ;;
-replay | config | import_qemu | import_ftrace | events | alloc) TARGETS=$target ;;
+replay | config | import_qemu | import_ftrace | events | alloc | binary) TARGETS=$target ;;
 *)
-	echo "usage: tools/fuzz.sh [replay|config|import_qemu|import_ftrace|events|alloc|all] [SECONDS] [-- FLAGS]" >&2
+	echo "usage: tools/fuzz.sh [replay|config|import_qemu|import_ftrace|events|alloc|binary|all] [SECONDS] [-- FLAGS]" >&2
 	exit 2
 	;;
 esac
