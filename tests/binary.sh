@@ -148,15 +148,18 @@ elif mode == 'trail':
     b += b'\0'
 elif mode == 'count':
     b[-1] ^= 1
+elif mode == 'line':
+    # mm_create mm=0 on line 0: each event has a line after the header's
+    b = b[:16] + bytes([0, 0, 0]) + bytes([0xff, 1])
 elif mode == 'value':
     # mm_create mm=... with a value of 2^32: a tag, the line delta, then
     # the zigzag varint of the mm
-    b = b[:16] + bytes([0, 1]) + bytes([0x80, 0x80, 0x80, 0x80, 0x20]) + bytes([0xff, 1])
+    b = b[:16] + bytes([0, 2]) + bytes([0x80, 0x80, 0x80, 0x80, 0x20]) + bytes([0xff, 1])
 open(dst, 'wb').write(bytes(b))
 EOF2
 }
 Q=$tmp/ql.smt
-for m in cut noend header version layout tag trail count value; do
+for m in cut noend header version layout tag trail count line value; do
 	py "$m" "$Q" "$tmp/bad-$m.smt"
 done
 refused "truncated binary: the byte" 'bad-cut.smt: byte [0-9]*: truncated' \
@@ -174,6 +177,8 @@ refused "data after the end" 'byte [0-9]*: data after the end record' \
 	"$S" replay "$tmp/bad-trail.smt"
 refused "wrong count" 'byte [0-9]*: the end record counts' \
 	"$S" replay "$tmp/bad-count.smt"
+refused "line not after the previous" "bad-line.smt: byte 17: line 0+0 out of range (2..4294967295" \
+	"$S" replay "$tmp/bad-line.smt"
 refused "value out of range" "byte 18: value 4294967296 out of range for key 'mm'" \
 	"$S" replay "$tmp/bad-value.smt"
 head -c 3000 "$Q" | xz -c >"$tmp/bad-cut.smt.xz"
@@ -185,6 +190,10 @@ refused "convert: damaged binary" 'bad-tag.smt: byte 16' \
 	bad "convert left $tmp/out.trace"
 refused "convert: bad text names its line" 'lines-bad.trace:2:1: unknown event' \
 	sh -c "printf 'smmusim-trace 1\nfoo\n' >'$tmp/lines-bad.trace' && '$S' convert '$tmp/lines-bad.trace' '$tmp/o.smt'"
+python3 -c "print('smmusim-trace 1'); print(' ' * 70000 + 'mm_create mm=1')" >"$tmp/far.trace"
+refused "convert: a keyword too far right" \
+	'far.trace:2:70001: the binary form keeps a keyword at most 65536 columns' \
+	"$S" convert "$tmp/far.trace" "$tmp/far.smt"
 refused "convert onto its input" 'the output is the input' \
 	"$S" convert "$Q" "$Q"
 refused "convert: two arguments" 'convert: expected IN and OUT' "$S" convert "$Q"

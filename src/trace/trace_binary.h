@@ -49,6 +49,9 @@
 #define SM_TRACE_BIN_TIME_AFTER 1u /* "+N": N follows */
 #define SM_TRACE_BIN_TIME_AT 2u	   /* "@N": N - the last @ follows */
 #define SM_TRACE_BIN_COLUMN 0x80u  /* the column follows */
+/* How far right of its canonical place a keyword may stand (the text form
+ * puts that many spaces in front of it). */
+#define SM_TRACE_BIN_MAX_PAD 65536u
 /* The longest record: a tag, then column, time, line, mask and up to
  * SM_TRACE_MAX_EV_KEYS values, each a varint of at most 10 bytes. */
 #define SM_TRACE_BIN_MAX_RECORD (1 + 10 * (4 + SM_TRACE_MAX_EV_KEYS))
@@ -157,8 +160,11 @@ struct sm_trace_bin_writer {
 };
 
 void sm_trace_bin_write_header(struct sm_trace_bin_writer *w);
-void sm_trace_bin_write_event(struct sm_trace_bin_writer *w,
-			      const struct smmusim_event *ev);
+/* 0, or SMMUSIM_ERANGE (nothing written) for an event whose keyword
+ * stands further right than SM_TRACE_BIN_MAX_PAD past its canonical
+ * column. */
+int sm_trace_bin_write_event(struct sm_trace_bin_writer *w,
+			     const struct smmusim_event *ev);
 void sm_trace_bin_write_end(struct sm_trace_bin_writer *w);
 
 #endif

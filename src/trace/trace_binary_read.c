@@ -297,6 +297,48 @@ static int read_end(struct sm_trace_reader *r, struct sm_trace_bin_state *b,
 	return 0;
 }
 
+/* The column of an event (tag bit 7: given, at offset col_at) must be
+ * one the text form can give back: its canonical column, or up to
+ * SM_TRACE_BIN_MAX_PAD further right. */
+static int set_column(struct sm_trace_reader *r, struct sm_trace_bin_state *b,
+		      bool given, uint64_t col, const uint8_t *col_at,
+		      struct smmusim_event *ev, struct sm_errbuf *eb)
+{
+	uint32_t canon = sm_trace_bin_canon_column(ev);
+
+	if (!given) {
+		ev->column = canon;
+		return 0;
+	}
+	if (col < canon || col - canon > SM_TRACE_BIN_MAX_PAD)
+		return bin_err(r, eb, SMMUSIM_EPARSE, at(b, col_at),
+			       "column %" PRIu64 " out of range (%" PRIu32
+			       "..%" PRIu32 " for this time prefix)",
+			       col, canon, canon + SM_TRACE_BIN_MAX_PAD);
+	ev->column = (uint32_t)col;
+	return 0;
+}
+
+/* Each event has a line of its own after the header's (line 1), but for
+ * the last line number, which the text reader keeps for every line past
+ * it. */
+static int set_line(struct sm_trace_reader *r, struct sm_trace_bin_state *b,
+		    const struct rec *c, uint64_t v, struct smmusim_event *ev,
+		    struct sm_errbuf *eb)
+{
+	uint64_t line = b->line + v;
+
+	if (line > UINT32_MAX || line < 2 || (v == 0 && line != UINT32_MAX))
+		return bin_err(r, eb, SMMUSIM_EPARSE, at(b, c->field),
+			       "line %" PRIu32 "+%" PRIu64 " out of range "
+			       "(%" PRIu32 "..%" PRIu32 ", after the previous "
+			       "event's)",
+			       b->line, v, b->line < 2 ? 2 : b->line + 1,
+			       UINT32_MAX);
+	ev->line = b->line = (uint32_t)line;
+	return 0;
+}
+
 /* Time, column and line of an event of tag `tag`. */
 static int read_position(struct sm_trace_reader *r,
 			 struct sm_trace_bin_state *b, struct rec *c,
@@ -304,16 +346,13 @@ static int read_position(struct sm_trace_reader *r,
 			 struct sm_errbuf *eb)
 {
 	unsigned tform = tag >> SM_TRACE_BIN_TIME_SHIFT & 3;
-	uint64_t v = 0;
+	const uint8_t *col_at = NULL;
+	uint64_t v = 0, col = 0;
+	int rc;
 
 	if (tag & SM_TRACE_BIN_COLUMN) {
-		GET(c, &v, "column");
-		if (v > UINT32_MAX)
-			return bin_err(r, eb, SMMUSIM_EPARSE, at(b, c->field),
-				       "column %" PRIu64 " out of range "
-				       "(0..%" PRIu32 ")",
-				       v, UINT32_MAX);
-		ev->column = (uint32_t)v;
+		GET(c, &col, "column");
+		col_at = c->field;
 	}
 	if (tform == SM_TRACE_BIN_TIME_AFTER) {
 		GET(c, &ev->time, "time");
@@ -328,14 +367,11 @@ static int read_position(struct sm_trace_reader *r,
 		ev->timing = SMMUSIM_AT;
 		ev->time = b->last_at += v;
 	}
+	rc = set_column(r, b, col_at != NULL, col, col_at, ev, eb);
+	if (rc < 0)
+		return rc;
 	GET(c, &v, "line");
-	if (v > UINT32_MAX - b->line)
-		return bin_err(r, eb, SMMUSIM_EPARSE, at(b, c->field),
-			       "line %" PRIu32 "+%" PRIu64 " out of range "
-			       "(1..%" PRIu32 ")",
-			       b->line, v, UINT32_MAX);
-	ev->line = b->line += (uint32_t)v;
-	return 0;
+	return set_line(r, b, c, v, ev, eb);
 }
 
 /* The keys of event plan p, in order: a varint for each one given. */
@@ -428,8 +464,6 @@ static int read_event(struct sm_trace_reader *r, struct sm_trace_bin_state *b,
 		rc = check_cmd(r, b, c, p, ev, mask, eb);
 	if (rc < 0)
 		return rc;
-	if (!(tag & SM_TRACE_BIN_COLUMN))
-		ev->column = sm_trace_bin_canon_column(ev);
 	b->pos = (size_t)(c->p - b->buf);
 	b->events++;
 	return 1;

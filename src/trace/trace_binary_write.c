@@ -29,10 +29,6 @@
 #include "trace/trace_lines.h"
 #include "trace/trace_reader.h"
 
-/* Columns are kept by padding up to this many spaces (a text line whose
- * keyword lies further right is written with it at the canonical place). */
-#define MAX_PAD 65536u
-
 /* ---------------------------------------------------------------------- */
 /* Binary                                                                 */
 /* ---------------------------------------------------------------------- */
@@ -77,15 +73,18 @@ static bool key_given(const struct sm_trace_bin_key *k,
 	       sm_trace_get_field(ev, (enum sm_trace_key)k->key) != k->dflt;
 }
 
-void sm_trace_bin_write_event(struct sm_trace_bin_writer *w,
-			      const struct smmusim_event *ev)
+int sm_trace_bin_write_event(struct sm_trace_bin_writer *w,
+			     const struct smmusim_event *ev)
 {
 	const struct sm_trace_bin_plan *p = &w->lay->plan[ev->type];
 	uint8_t rec[SM_TRACE_BIN_MAX_RECORD], *q = rec + 1;
 	unsigned tag = (unsigned)ev->type;
+	uint32_t canon = sm_trace_bin_canon_column(ev);
 	uint64_t mask = 0;
 
-	if (ev->column != sm_trace_bin_canon_column(ev)) {
+	if (ev->column < canon || ev->column - canon > SM_TRACE_BIN_MAX_PAD)
+		return SMMUSIM_ERANGE;
+	if (ev->column != canon) {
 		tag |= SM_TRACE_BIN_COLUMN;
 		q = put_varint(q, ev->column);
 	}
@@ -120,6 +119,7 @@ void sm_trace_bin_write_event(struct sm_trace_bin_writer *w,
 	}
 	fwrite(rec, 1, (size_t)(q - rec), w->f);
 	w->events++;
+	return 0;
 }
 
 void sm_trace_bin_write_end(struct sm_trace_bin_writer *w)
@@ -177,7 +177,7 @@ static void put_event(FILE *f, const struct sm_trace_bin_layout *lay,
 
 	for (; *line + 1 < ev->line; ++*line)
 		putc('\n', f);
-	if (ev->column > canon && ev->column - canon <= MAX_PAD)
+	if (ev->column > canon) /* at most SM_TRACE_BIN_MAX_PAD */
 		fprintf(f, "%*s", (int)(ev->column - canon), "");
 	if (ev->timing == SMMUSIM_AT)
 		fprintf(f, "@%" PRIu64 " ", ev->time);
@@ -237,8 +237,15 @@ static int convert_events(struct sm_trace_reader *r, struct sm_import_out *o,
 	while ((rc = sm_trace_next(r, &ev, eb)) > 0) {
 		if (to_text)
 			put_event(o->f, lay, &ev, &line);
-		else
-			sm_trace_bin_write_event(&w, &ev);
+		else if (sm_trace_bin_write_event(&w, &ev) < 0) {
+			rc = sm_err(eb, SMMUSIM_ERANGE,
+				    "%s:%" PRIu32 ":%" PRIu32
+				    ": the binary form keeps a keyword at most "
+				    "%u columns right of its place",
+				    r->name, ev.line, ev.column,
+				    SM_TRACE_BIN_MAX_PAD);
+			break;
+		}
 		++*n;
 	}
 	if (rc == 0 && !to_text)

@@ -130,7 +130,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0) {
 		rc = read_events(t, ev, &n_ev);
 		smmusim_trace_close(t);
-		if (rc == 0 && n_ev < MAX_EVENTS)
+		/* (a text form with millions of blank lines before an event
+		 * is right but too slow to write here) */
+		if (rc == 0 && n_ev < MAX_EVENTS &&
+		    (!n_ev || ev[n_ev - 1].line < (1u << 20)))
 			check_text_form(b, n, ev, n_ev);
 	}
 
