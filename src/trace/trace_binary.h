@@ -61,8 +61,10 @@ struct sm_trace_bin_key {
 	uint8_t key;  /* enum sm_trace_key */
 	uint8_t kind; /* enum sm_trace_key_kind */
 	bool required;
-	uint8_t opt_bit; /* optional keys: the bit in the mask */
-	uint64_t words;	 /* KK_ENUM: the values of its words (all < 64) */
+	uint8_t opt_bit;   /* optional keys: the bit in the mask */
+	bool delta;	   /* numbers: stored as the change to the last value */
+	uint64_t min, max; /* the range of a value, from its kind */
+	uint64_t words;	   /* KK_ENUM: the values of its words (all < 64) */
 	uint64_t dflt;
 	/* Where sm_trace_set_field() stores it, found by trying it: a bool
 	 * (width 1), a 32- or 64-bit field; width 0: call it (a key that sets
@@ -89,26 +91,6 @@ void sm_trace_bin_layout_init(struct sm_trace_bin_layout *lay,
 /* The value of key k in *ev: the inverse of sm_trace_set_field(). */
 uint64_t sm_trace_get_field(const struct smmusim_event *ev,
 			    enum sm_trace_key k);
-
-/* Is value v allowed for key bk, as the text reader allows it? */
-static inline bool sm_trace_bin_value_ok(const struct sm_trace_bin_key *bk,
-					 uint64_t v)
-{
-	switch (bk->kind) {
-	case KK_U32:
-		return v <= UINT32_MAX;
-	case KK_SSID:
-		return v <= 0xfffff;
-	case KK_LEN:
-		return v != 0;
-	case KK_ENUM:
-		return v < 64 && (bk->words >> v & 1);
-	case KK_ENUM_NUM:
-		return v <= 255;
-	default:
-		return true;
-	}
-}
 
 /* Store value v of key bk in *ev, as sm_trace_set_field() does. */
 static inline void sm_trace_bin_set(struct smmusim_event *ev,

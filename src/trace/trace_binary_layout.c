@@ -15,6 +15,8 @@
 
 #include <string.h>
 
+#include "trace/trace_values.h"
+
 /* ---------------------------------------------------------------------- */
 /* Plans                                                                  */
 /* ---------------------------------------------------------------------- */
@@ -97,6 +99,11 @@ static void plan_event(struct sm_trace_bin_plan *p,
 		bk->required = k->required;
 		bk->opt_bit = k->required ? 0 : (uint8_t)p->n_opt++;
 		bk->words = kd->kind == KK_ENUM ? word_mask(kd->words) : 0;
+		bk->delta = kd->kind != KK_ENUM && kd->kind != KK_ENUM_NUM;
+		bk->min = kd->kind == KK_LEN;
+		bk->max = kd->kind == KK_ENUM_NUM ? 255	       /* an opcode */
+			  : kd->kind == KK_ENUM	  ? UINT64_MAX /* words */
+						  : sm_trace_kind_max(kd->kind);
 		bk->dflt = kd->dflt;
 		probe_field(bk);
 		*h = fnv_str(*h, kd->name);

@@ -270,6 +270,10 @@ static int varint_err(struct sm_trace_reader *r, struct sm_trace_bin_state *b,
 	do {                                                                   \
 		int vi_;                                                       \
 		(c)->field = (c)->p;                                           \
+		if ((c)->p < (c)->end && *(c)->p < 0x80) {                     \
+			*(v) = *(c)->p++; /* most are one byte */              \
+			break;                                                 \
+		}                                                              \
 		vi_ = get_varint(&(c)->p, (c)->end, (v));                      \
 		if (vi_ != VI_OK)                                              \
 			return varint_err(r, b, (c), vi_, (what), eb);         \
@@ -396,13 +400,15 @@ static int read_keys(struct sm_trace_reader *r, struct sm_trace_bin_state *b,
 		const char *name = sm_trace_key_defs[k->key].name;
 
 		if (!k->required && !(mask >> k->opt_bit & 1)) {
-			sm_trace_bin_set(ev, k, k->dflt);
+			if (k->dflt || !k->width) /* else the 0 is there */
+				sm_trace_bin_set(ev, k, k->dflt);
 			continue;
 		}
 		GET(c, &v, name);
-		if (k->kind != KK_ENUM && k->kind != KK_ENUM_NUM)
+		if (k->delta)
 			v = b->prev[k->key] += unzigzag(v);
-		if (!sm_trace_bin_value_ok(k, v))
+		if (v > k->max || v < k->min ||
+		    (k->words && (v >= 64 || !(k->words >> v & 1))))
 			return bin_err(r, eb, SMMUSIM_EPARSE, at(b, c->field),
 				       "value %" PRIu64 " out of range for "
 				       "key '%s' of %s",
