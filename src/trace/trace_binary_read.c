@@ -58,15 +58,13 @@ static int bin_err(struct sm_trace_reader *r, struct sm_errbuf *eb, int code,
 static int bin_err(struct sm_trace_reader *r, struct sm_errbuf *eb, int code,
 		   uint64_t off, const char *fmt, ...)
 {
-	char msg[SM_ERRBUF_LEN];
+	char where[SM_ERRBUF_LEN];
 	va_list ap;
 
+	snprintf(where, sizeof(where), "%s: byte %" PRIu64, r->name, off);
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	code = sm_trace_verr(r, eb, code, where, fmt, ap);
 	va_end(ap);
-	sm_err(&r->errmsg, code, "%s: byte %" PRIu64 ": %s", r->name, off, msg);
-	r->err = code;
-	sm_trace_copy_err(r, eb);
 	return code;
 }
 

@@ -145,19 +145,29 @@ void sm_trace_copy_err(const struct sm_trace_reader *r, struct sm_errbuf *eb)
 		memcpy(eb->msg, r->errmsg.msg, sizeof(eb->msg));
 }
 
+int sm_trace_verr(struct sm_trace_reader *r, struct sm_errbuf *eb, int code,
+		  const char *where, const char *fmt, va_list ap)
+{
+	char msg[SM_ERRBUF_LEN];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	sm_err(&r->errmsg, code, "%s: %s", where, msg);
+	r->err = code;
+	sm_trace_copy_err(r, eb);
+	return code;
+}
+
 int sm_trace_err(struct sm_trace_reader *r, struct sm_errbuf *eb, int code,
 		 size_t col, const char *fmt, ...)
 {
-	char msg[SM_ERRBUF_LEN];
+	char where[SM_ERRBUF_LEN];
 	va_list ap;
 
+	snprintf(where, sizeof(where), "%s:%" PRIu32 ":%zu", r->name, r->line,
+		 col);
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	code = sm_trace_verr(r, eb, code, where, fmt, ap);
 	va_end(ap);
-	sm_err(&r->errmsg, code, "%s:%" PRIu32 ":%zu: %s", r->name, r->line,
-	       col, msg);
-	r->err = code;
-	sm_trace_copy_err(r, eb);
 	return code;
 }
 

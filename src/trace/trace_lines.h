@@ -11,6 +11,7 @@
 #ifndef SM_TRACE_TRACE_LINES_H
 #define SM_TRACE_TRACE_LINES_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -50,6 +51,9 @@ int sm_trace_sniff(struct sm_trace_reader *r, struct sm_errbuf *eb);
 /* Give the reader's sticky message to the caller's eb too. */
 void sm_trace_copy_err(const struct sm_trace_reader *r, struct sm_errbuf *eb);
 
+/* Record a sticky error of class `code`: "WHERE: message". */
+int sm_trace_verr(struct sm_trace_reader *r, struct sm_errbuf *eb, int code,
+		  const char *where, const char *fmt, va_list ap);
 /* Record a sticky error of class `code` at the current line, `col`. */
 int sm_trace_err(struct sm_trace_reader *r, struct sm_errbuf *eb, int code,
 		 size_t col, const char *fmt, ...)
