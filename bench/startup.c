@@ -140,7 +140,7 @@ int main(int argc, char **argv)
 	int nassign = 0;
 	bool own_mem = false;
 
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) { /* OPTION VALUE pairs */
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		int rc = 0;
@@ -165,7 +165,6 @@ int main(int argc, char **argv)
 			return bench_bad_option("startup", a, v, usage);
 		if (rc < 0)
 			return 2;
-		i++;
 	}
 	smmusim_config_t *cfg;
 	int rc =

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include <smmusim/smmusim.h>
 
@@ -45,10 +46,20 @@ struct opts {
 	const char *out_path;
 	enum smmusim_format format;
 	const char *get_key;
+	const char **labels; /* --label KEY=VALUE */
+	size_t n_labels;
+	const char **stats; /* --stat NAME */
+	size_t n_stats;
+	unsigned jobs;	      /* -j N (0: not given) */
+	const char *spec;     /* --spec FILE */
+	const char *emit;     /* --emit parallel|slurm */
+	const char *emit_dir; /* ... DIR */
+	long point;	      /* --point K (-1: not given) */
+	bool quiet;
+	bool keep_going;
 	bool no_check;
 	bool stats_memory;
 	bool parse_only;
-	unsigned jobs; /* replay -j N: 0 when not given */
 	bool list;
 	bool help;
 };
@@ -65,7 +76,14 @@ enum {
 	O_LIST = 1u << 8,
 	O_GET = 1u << 9,
 	O_PARSEONLY = 1u << 10,
-	O_JOBS = 1u << 11,
+	O_LABEL = 1u << 11,
+	O_STAT = 1u << 12,
+	O_JOBS = 1u << 13,
+	O_SPEC = 1u << 14,
+	O_EMIT = 1u << 15,
+	O_POINT = 1u << 16,
+	O_QUIET = 1u << 17,
+	O_KEEPGOING = 1u << 18,
 };
 
 /* Parse a command's options (argv[2..]); on -h/--help print the usage.
@@ -86,7 +104,55 @@ bool opt_flag(const char *a, const char *name);
 int build_config(const struct opts *o, const char *policy,
 		 smmusim_config_t **out);
 
+/* A growing string (provenance.c). */
+struct strbuf {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+void strbuf_add(struct strbuf *b, const char *s);
+/* argv words joined by spaces, quoted for sh where needed. */
+void shell_words(struct strbuf *b, const char *const *argv, size_t n);
+
+/* The fields of a report: provenance, labels, swept keys (provenance.c). */
+enum { FIELDS_MAX = 128 };
+struct fields {
+	const char *names[FIELDS_MAX];
+	const char *values[FIELDS_MAX];
+	size_t n;
+	char *owned[FIELDS_MAX];
+	size_t n_owned;
+};
+int fields_add(struct fields *f, const char *name, const char *value);
+int fields_add_label(struct fields *f, const char *kv);
+void fields_free(struct fields *f);
+struct smmusim_report_options fields_options(const struct fields *f,
+					     const char *const *stats,
+					     size_t n_stats);
+/* SHA-256 (hex) and size of a trace file ("" for "-"); 0 or EXIT_USAGE. */
+int trace_digest(const char *path, char sha[65], char size[24]);
+/* The git revision of this build ("unknown" without git): revision.c,
+ * generated from sim/revision.c.in by meson's vcs_tag. */
+extern const char cli_revision_tag[];
+const char *cli_revision(void);
+
+/* Long runs (progress.c): SIGINT/SIGTERM set a flag the replay hook reads;
+ * the progress line on a terminal's stderr. */
+void cli_signals_install(void);
+int cli_signal_caught(void);
+struct progress {
+	bool show, drawn;
+	const char *name;
+	struct timespec start, last;
+	void *user; /* the command's, for its other hooks */
+};
+void progress_init(struct progress *pr, bool quiet, const char *name);
+struct smmusim_replay_hooks progress_hooks(struct progress *pr);
+void progress_end(struct progress *pr);
+
 int cmd_replay(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_policies(int argc, char **argv);
 int cmd_import(int argc, char **argv);
@@ -94,8 +160,9 @@ int cmd_stats(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 
 /* replay -j N (cmd_replay_jobs.c): the trace at path parsed once, sims[0..n)
- * run on min(jobs, n) threads; 0, or -j 1's error code and message. */
+ * run on min(jobs, n) threads; 0, or -j 1's error code and message.  When
+ * stop() turns non-zero (a signal) reading stops and the replay fails. */
 int replay_jobs(smmusim_t *const *sims, size_t n, const char *path,
-		unsigned jobs, char *msg, size_t len);
+		unsigned jobs, int (*stop)(void), char *msg, size_t len);
 
 #endif

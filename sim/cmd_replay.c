@@ -6,6 +6,12 @@
  * configuration is built and the output opened before anything runs, so a
  * bad key, policy name or output path fails at once instead of after the
  * first replays.
+ *
+ * Every report carries its provenance (version, git revision, command
+ * line, the trace's SHA-256 and size) and the --label fields.  A long run
+ * shows progress on a terminal; SIGINT or SIGTERM stop it cleanly, the
+ * report then says what was measured so far and marks it interrupted.
+ * --keep-going reports a refused event on stderr and goes on.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -30,6 +36,11 @@ struct replay {
 	smmusim_config_t **cfgs;
 	smmusim_t **sims;
 	FILE *out;
+	int argc;
+	char **argv;
+	struct fields fields;
+	struct strbuf command;
+	char sha[65], size[24];
 };
 
 /* Whether the coherence oracle ran, read back from the simulator's own copy
@@ -103,6 +114,30 @@ static int prepare_runs(struct replay *r)
 	return 0;
 }
 
+/* Provenance, then the labels: the report's fields (docs/cli.md). */
+static int prepare_fields(struct replay *r)
+{
+	struct fields *f = &r->fields;
+
+	strbuf_add(&r->command, "smmusim");
+	shell_words(&r->command, (const char *const *)r->argv + 1,
+		    (size_t)r->argc - 1);
+	if (r->command.oom)
+		return fail("out of memory");
+	if (trace_digest(r->trace, r->sha, r->size))
+		return EXIT_USAGE;
+	if (fields_add(f, "version", SMMUSIM_VERSION_STRING) ||
+	    fields_add(f, "revision", cli_revision()) ||
+	    fields_add(f, "command", r->command.s) ||
+	    fields_add(f, "trace_sha256", r->sha) ||
+	    fields_add(f, "trace_size", r->size))
+		return EXIT_USAGE;
+	for (size_t i = 0; i < r->o.n_labels; i++)
+		if (fields_add_label(f, r->o.labels[i]))
+			return EXIT_USAGE;
+	return 0;
+}
+
 /* Open the output before replaying.  Truncating it now means a failed
  * replay leaves an empty file rather than a stale report. */
 static int open_output(struct replay *r)
@@ -144,8 +179,24 @@ static int create_one(struct replay *r, size_t i)
  * turn: standard input works for several policies, and a big trace is
  * parsed once, not once per policy.  With -j N the runs go on N threads
  * (cmd_replay_jobs.c), with the same result. */
+/* --keep-going: the refused event's message, the run named when there
+ * are several; the library counts it. */
+static void refused(void *ctx, size_t run, int rc, const char *msg)
+{
+	const struct progress *pr = ctx;
+	const struct replay *r = pr->user;
+
+	(void)rc;
+	if (r->n_runs > 1)
+		fprintf(stderr, "--policy %s: %s\n", r->o.policies[run], msg);
+	else
+		fprintf(stderr, "%s\n", msg);
+}
+
 static int replay_all(struct replay *r)
 {
+	struct progress pr;
+	struct smmusim_replay_hooks h;
 	size_t failed = 0;
 	char msg[512];
 	int rc;
@@ -154,11 +205,21 @@ static int replay_all(struct replay *r)
 		if (create_one(r, i))
 			return EXIT_USAGE;
 	if (r->o.jobs > 1 && r->n_runs > 1) {
-		rc = replay_jobs(r->sims, r->n_runs, r->trace, r->o.jobs, msg,
-				 sizeof(msg));
+		if (r->o.keep_going)
+			return fail("replay: --keep-going needs -j 1 (the runs "
+				    "on threads stop at a refused event)");
+		rc = replay_jobs(r->sims, r->n_runs, r->trace, r->o.jobs,
+				 cli_signal_caught, msg, sizeof(msg));
 		return rc < 0 ? fail("%s", msg_or(msg, rc)) : 0;
 	}
-	rc = smmusim_replay_file_each(r->sims, r->n_runs, r->trace, &failed);
+	progress_init(&pr, r->o.quiet, r->trace);
+	pr.user = r;
+	h = progress_hooks(&pr);
+	if (r->o.keep_going)
+		h.refused = refused;
+	rc = smmusim_replay_file_each_ex(r->sims, r->n_runs, r->trace, &h,
+					 &failed);
+	progress_end(&pr);
 	if (rc < 0)
 		return fail("%s",
 			    msg_or(smmusim_last_error(r->sims[failed]), rc));
@@ -167,7 +228,9 @@ static int replay_all(struct replay *r)
 
 static int write_report(struct replay *r)
 {
-	int rc = smmusim_write_report(r->out, r->sims, r->n_runs, r->o.format);
+	struct smmusim_report_options ro = fields_options(&r->fields, NULL, 0);
+	int rc = smmusim_write_report_ex(r->out, r->sims, r->n_runs,
+					 r->o.format, &ro);
 
 	if (rc < 0)
 		return fail("cannot write the report: %s",
@@ -180,9 +243,24 @@ static int write_report(struct replay *r)
 	return 0;
 }
 
-/* Clean, or violations when a checked run reported some. */
+/* Clean, or violations when a checked run reported some; after an
+ * interrupt, 128 + the signal as a shell reports it.  Refused events
+ * skipped under --keep-going are summed up on stderr. */
 static int run_status(const struct replay *r)
 {
+	uint64_t skipped = 0;
+
+	for (size_t i = 0; i < r->n_runs; i++)
+		skipped += smmusim_refused_events(r->sims[i]);
+	if (skipped)
+		fprintf(stderr,
+			"smmusim: %llu refused events skipped (--keep-going)\n",
+			(unsigned long long)skipped);
+	if (cli_signal_caught()) {
+		fprintf(stderr, "smmusim: interrupted: the report has what "
+				"was measured so far\n");
+		return 128 + cli_signal_caught();
+	}
 	for (size_t i = 0; i < r->n_runs; i++)
 		if (checking_enabled(r->sims[i], r->o.no_check) &&
 		    smmusim_violation_total(r->sims[i]) > 0)
@@ -202,6 +280,8 @@ static int replay_close(struct replay *r, int status)
 		smmusim_config_free(r->cfgs[i]);
 	free(r->sims);
 	free(r->cfgs);
+	fields_free(&r->fields);
+	free(r->command.s);
 	opts_free(&r->o);
 	return status;
 }
@@ -239,8 +319,10 @@ int cmd_replay(int argc, char **argv)
 	    .o = {.cmd = "replay",
 		  .allowed = O_POLICY | O_HW | O_SET | O_CFILE | O_FORMAT |
 			     O_OUT | O_NOCHECK | O_STATSMEM | O_PARSEONLY |
-			     O_JOBS,
+			     O_LABEL | O_QUIET | O_KEEPGOING | O_JOBS,
 		  .format = SMMUSIM_FORMAT_TEXT},
+	    .argc = argc,
+	    .argv = argv,
 	};
 	int status;
 
@@ -248,7 +330,8 @@ int cmd_replay(int argc, char **argv)
 		return replay_close(&r, status);
 	if (r.o.parse_only)
 		return replay_close(&r, parse_only(&r) ? EXIT_USAGE : 0);
-	if (prepare_runs(&r) || open_output(&r))
+	cli_signals_install(); /* before the trace's digest, which reads it */
+	if (prepare_runs(&r) || prepare_fields(&r) || open_output(&r))
 		return replay_close(&r, EXIT_USAGE);
 	if (replay_all(&r) || write_report(&r))
 		return replay_close(&r, EXIT_USAGE);

@@ -15,9 +15,12 @@
  * simulators' own; a failure is the one -j 1 would stop at, the refused
  * event earliest in the trace (then the lowest simulator), else the
  * reader's error, else the first simulator whose finish failed, with -j
- * 1's message.  One difference: -j 1 reads the trace through the first
- * simulator's allocator (its sim.max_host_memory counts the reader's line
- * buffer); here the reader uses the default allocator.
+ * 1's message.  Differences: -j 1 reads the trace through the first
+ * simulator's allocator (its sim.max_host_memory counts the reader's
+ * buffers), here the reader uses the default allocator; no progress line;
+ * an interrupt (SIGINT, SIGTERM) stops the replay without a report, where
+ * -j 1 reports the runs as interrupted; --keep-going needs -j 1 (the
+ * library's replay skips refused events, these threads cannot).
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -51,6 +54,7 @@ struct jobs {
 	smmusim_t *const *sims;
 	size_t n_sims, n_workers;
 	const char *name; /* the trace in messages */
+	int (*stop)(void);
 
 	pthread_mutex_t mu;
 	pthread_cond_t published_cv, freed_cv;
@@ -213,6 +217,18 @@ static void read_trace(struct jobs *j, smmusim_trace_t *t)
 		if (!wait_slot(j, seq))
 			return;
 		c->n = 0;
+		if (j->stop()) {
+			/* -j 1 would report the runs as interrupted; the
+			 * threads' runs cannot be marked so, so no report */
+			rc = SMMUSIM_ESTATE;
+			c->last = true;
+			j->reader_rc = rc;
+			snprintf(j->reader_msg, sizeof(j->reader_msg),
+				 "%s: interrupted (with -j the runs stop "
+				 "without a report)",
+				 j->name);
+			goto publish;
+		}
 		while (c->n < CHUNK &&
 		       (rc = smmusim_trace_next(t, &c->ev[c->n])) > 0)
 			c->n++;
@@ -222,6 +238,7 @@ static void read_trace(struct jobs *j, smmusim_trace_t *t)
 			snprintf(j->reader_msg, sizeof(j->reader_msg), "%s",
 				 msg_or(smmusim_trace_error(t), rc));
 		}
+	publish:
 		pthread_mutex_lock(&j->mu);
 		j->published = seq + 1;
 		pthread_cond_broadcast(&j->published_cv);
@@ -296,9 +313,9 @@ static void jobs_free(struct jobs *j, pthread_t *tid, struct worker *wk)
 }
 
 int replay_jobs(smmusim_t *const *sims, size_t n, const char *path,
-		unsigned n_jobs, char *msg, size_t len)
+		unsigned n_jobs, int (*stop)(void), char *msg, size_t len)
 {
-	struct jobs j = {.sims = sims, .n_sims = n};
+	struct jobs j = {.sims = sims, .n_sims = n, .stop = stop};
 	smmusim_trace_t *t = NULL;
 	pthread_t *tid;
 	struct worker *wk;

@@ -19,6 +19,11 @@
 
 #include "cli.h"
 
+/* Where the docs are installed (meson.build); the source tree's otherwise. */
+#ifndef SMMUSIM_DOCDIR
+#define SMMUSIM_DOCDIR "docs"
+#endif
+
 const char cli_usage_text[] =
     "usage: smmusim COMMAND [OPTIONS]\n"
     "\n"
@@ -48,6 +53,20 @@ const char cli_usage_text[] =
     "                          at seconds * N cycles (default 2000000000);\n"
     "                          --qemu-log merges the translations of\n"
     "                          QEMU's log of the same run\n"
+    "  import strace FILE -o TRACE [--maps MAPS] [--cpus N] [--keep-going]\n"
+    "         [--device sid=S,ssid=N,pattern=all|fraction:F|faults[,seed=N]]\n"
+    "                          convert 'strace -f -ttt' of a program's\n"
+    "                          memory and process calls into an SVA\n"
+    "                          workload (mm_create, mmap, touch, ...),\n"
+    "                          optionally with a device bound to each mm\n"
+    "  sweep TRACE... [options] --out TABLE.csv|TABLE.jsonl\n"
+    "                          every point of traces x --policy x the grid\n"
+    "                          of --set KEY=V1,V2,... values, one row per\n"
+    "                          run; -j N at a time; points already in\n"
+    "                          TABLE are skipped; --spec FILE; --stat NAME;\n"
+    "                          --emit parallel|slurm DIR writes jobs\n"
+    "                          instead (docs/sweeps.md)\n"
+    "  merge DIR -o TABLE      join the rows of emitted jobs into TABLE\n"
     "  convert IN OUT          a trace into its other form: text into the\n"
     "                          compact binary form, binary into text\n"
     "                          (IN plain or compressed, '-' for stdin or\n"
@@ -67,7 +86,12 @@ const char cli_usage_text[] =
     "                          in command-line order\n"
     "  --no-check              disable the coherence oracle\n"
     "                          (same as -o check.enable=off)\n"
-    "  --format text|json      report format (default: text)\n"
+    "  --format text|json|csv|jsonl\n"
+    "                          report format (default: text); csv and\n"
+    "                          jsonl: one row per run\n"
+    "  --label KEY=VALUE       a field of your own in the report\n"
+    "  --keep-going            report a refused event on stderr and go on\n"
+    "  -q                      no progress line (shown on a terminal)\n"
     "  --out FILE              write the report to FILE instead of stdout\n"
     "  --stats-memory          print the allocator's peak memory to stderr\n"
     "  --parse-only            read and check the trace, print its event\n"
@@ -81,7 +105,15 @@ const char cli_usage_text[] =
     "  0  success, no coherence violation\n"
     "  1  a run reported coherence violations (checking on)\n"
     "  2  bad usage or bad input (unknown option or key, bad value,\n"
-    "     malformed trace, unreadable file); the reason is on stderr\n";
+    "     malformed trace, unreadable file); the reason is on stderr\n"
+    "  130, 143  stopped by SIGINT, SIGTERM: the report has what was\n"
+    "     measured so far, marked interrupted\n"
+    "Refused events skipped by --keep-going leave the status 0 or 1.\n"
+    "Reports carry version, git revision, command line and the trace's\n"
+    "sha256 (docs/cli.md).\n"
+    "\n"
+    "documentation: docs/NAME.md above is " SMMUSIM_DOCDIR "/NAME.md;\n"
+    "man smmusim\n";
 
 static int cmd_version(void)
 {
@@ -115,6 +147,10 @@ int main(int argc, char **argv)
 		status = cmd_import(argc, argv);
 	else if (!strcmp(cmd, "stats"))
 		status = cmd_stats(argc, argv);
+	else if (!strcmp(cmd, "sweep"))
+		status = cmd_sweep(argc, argv);
+	else if (!strcmp(cmd, "merge"))
+		status = cmd_merge(argc, argv);
 	else if (!strcmp(cmd, "convert"))
 		status = cmd_convert(argc, argv);
 	else if (!strcmp(cmd, "help") || !strcmp(cmd, "-h") ||
@@ -125,8 +161,8 @@ int main(int argc, char **argv)
 		status = cmd_version();
 	else
 		status = fail("unknown command '%s' (commands: replay, config, "
-			      "policies, stats, import, convert, help, "
-			      "version)",
+			      "policies, stats, import, sweep, merge, "
+			      "convert, help, version)",
 			      cmd);
 
 	/* Output to stdout that could not be written is an error too, and the

@@ -38,6 +38,8 @@ void opts_free(struct opts *o)
 	free(o->sets);
 	free(o->files);
 	free(o->args);
+	free(o->labels);
+	free(o->stats);
 }
 
 int opt_value(int argc, char **argv, int *i, const char *name, const char **val)
@@ -78,8 +80,14 @@ static int parse_format(const char *s, enum smmusim_format *out)
 		*out = SMMUSIM_FORMAT_TEXT;
 	else if (strcmp(s, "json") == 0)
 		*out = SMMUSIM_FORMAT_JSON;
+	else if (strcmp(s, "csv") == 0)
+		*out = SMMUSIM_FORMAT_CSV;
+	else if (strcmp(s, "jsonl") == 0)
+		*out = SMMUSIM_FORMAT_JSONL;
 	else
-		return fail("bad --format '%s' (allowed: text, json)", s);
+		return fail("bad --format '%s' (allowed: text, json, csv, "
+			    "jsonl)",
+			    s);
 	return 0;
 }
 
@@ -103,6 +111,10 @@ static unsigned flag_bit(const char *a)
 		return O_LIST;
 	if (opt_flag(a, "--parse-only"))
 		return O_PARSEONLY;
+	if (opt_flag(a, "-q") || opt_flag(a, "--quiet"))
+		return O_QUIET;
+	if (opt_flag(a, "--keep-going"))
+		return O_KEEPGOING;
 	return 0;
 }
 
@@ -114,15 +126,63 @@ static int valued_bit(int argc, char **argv, int *i, const char **v)
 		const char *name;
 		unsigned bit;
 	} names[] = {
-	    {"--policy", O_POLICY}, {"--hw", O_HW},   {"--set", O_SET},
-	    {"-o", O_SET},	    {"-c", O_CFILE},  {"--config", O_CFILE},
-	    {"--format", O_FORMAT}, {"--out", O_OUT}, {"--get", O_GET},
-	    {"--jobs", O_JOBS},	    {"-j", O_JOBS},
+	    {"--policy", O_POLICY}, {"--hw", O_HW},	{"--set", O_SET},
+	    {"-o", O_SET},	    {"-c", O_CFILE},	{"--config", O_CFILE},
+	    {"--format", O_FORMAT}, {"--out", O_OUT},	{"--get", O_GET},
+	    {"--label", O_LABEL},   {"--stat", O_STAT}, {"-j", O_JOBS},
+	    {"--jobs", O_JOBS},	    {"--spec", O_SPEC}, {"--emit", O_EMIT},
+	    {"--point", O_POINT},
 	};
 	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
 		int m = opt_value(argc, argv, i, names[k].name, v);
 		if (m != 0)
 			return m < 0 ? -1 : (int)names[k].bit;
+	}
+	return 0;
+}
+
+/* A whole decimal number in [min, max]. */
+static int parse_count(const char *opt, const char *v, long min, long max,
+		       long *out)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+
+	if (!*v || *end || n < min || n > max)
+		return fail("bad %s '%s' (allowed: %ld..%ld)", opt, v, min,
+			    max);
+	*out = n;
+	return 0;
+}
+
+/* The options of `sweep` (docs/sweeps.md). */
+static int store_sweep_value(struct opts *o, unsigned bit, const char *v)
+{
+	long n;
+
+	switch (bit) {
+	case O_JOBS:
+		if (parse_count("-j", v, 1, 1024, &n))
+			return EXIT_USAGE;
+		o->jobs = (unsigned)n;
+		break;
+	case O_SPEC:
+		if (o->spec)
+			return fail("only one --spec FILE");
+		o->spec = v;
+		break;
+	case O_EMIT:
+		if (strcmp(v, "parallel") && strcmp(v, "slurm"))
+			return fail("bad --emit '%s' (allowed: parallel DIR, "
+				    "slurm DIR)",
+				    v);
+		o->emit = v;
+		break;
+	case O_POINT:
+		if (parse_count("--point", v, 0, 100000000, &n))
+			return EXIT_USAGE;
+		o->point = n;
+		break;
 	}
 	return 0;
 }
@@ -150,20 +210,19 @@ static int store_value(struct opts *o, unsigned bit, const char *v)
 			return fail("option '--out' needs a file name");
 		o->out_path = v;
 		break;
-	case O_JOBS: {
-		char *end;
-		unsigned long n = strtoul(v, &end, 10);
-
-		if (*v < '0' || *v > '9' || *end || n < 1 || n > 256)
-			return fail("bad -j '%s' (allowed 1..256 threads)", v);
-		o->jobs = (unsigned)n;
-		break;
-	}
 	case O_GET:
 		if (o->get_key)
 			return fail("only one --get KEY at a time");
 		o->get_key = v;
 		break;
+	case O_LABEL:
+		o->labels[o->n_labels++] = v;
+		break;
+	case O_STAT:
+		o->stats[o->n_stats++] = v;
+		break;
+	default:
+		return store_sweep_value(o, bit, v);
 	}
 	return 0;
 }
@@ -187,6 +246,8 @@ static int parse_option(struct opts *o, int argc, char **argv, int *i)
 		o->stats_memory |= bit == O_STATSMEM;
 		o->list |= bit == O_LIST;
 		o->parse_only |= bit == O_PARSEONLY;
+		o->quiet |= bit == O_QUIET;
+		o->keep_going |= bit == O_KEEPGOING;
 		return 0;
 	}
 	if ((m = valued_bit(argc, argv, i, &v)) < 0)
@@ -199,7 +260,14 @@ static int parse_option(struct opts *o, int argc, char **argv, int *i)
 		return fail("unknown option '%s' (see 'smmusim --help')", a);
 	if (check_allowed(o, (unsigned)m, a))
 		return EXIT_USAGE;
-	return store_value(o, (unsigned)m, v) ? EXIT_USAGE : 0;
+	if (store_value(o, (unsigned)m, v))
+		return EXIT_USAGE;
+	if (m == O_EMIT) { /* --emit KIND DIR */
+		if (*i + 1 >= argc || !*argv[*i + 1])
+			return fail("--emit %s needs a folder", v);
+		o->emit_dir = argv[++*i];
+	}
+	return 0;
 }
 
 /*
@@ -216,7 +284,11 @@ static int parse_opts(struct opts *o, int argc, char **argv, int first)
 	o->sets = calloc(cap, sizeof(*o->sets));
 	o->files = calloc(cap, sizeof(*o->files));
 	o->args = calloc(cap, sizeof(*o->args));
-	if (!o->policies || !o->hws || !o->sets || !o->files || !o->args)
+	o->labels = calloc(cap, sizeof(*o->labels));
+	o->stats = calloc(cap, sizeof(*o->stats));
+	o->point = -1;
+	if (!o->policies || !o->hws || !o->sets || !o->files || !o->args ||
+	    !o->labels || !o->stats)
 		return fail("out of memory");
 
 	for (int i = first; i < argc; i++) {

@@ -174,7 +174,7 @@ PY
 else
 	bad "every reported stat is listed by stats --list"
 fi
-expect "--version" 0 "smmusim 0.1.0" -- "$S" --version
+expect "--version" 0 "smmusim 0.2.0" -- "$S" --version
 # A trace path that is not UTF-8 (an invalid byte, a truncated sequence, a
 # surrogate, an overlong form) next to valid UTF-8 and a control byte: the
 # JSON report is still valid UTF-8 JSON, each bad byte as \u00XX (issue 8).

@@ -48,7 +48,8 @@ report() {
 	f=$1
 	shift
 	"$S" replay "$f" "$@" --format json 2>"$tmp/err" |
-		sed "s|\"trace\":\"[^\"]*\"|\"trace\":\"T\"|g"
+		sed -e "s|\"trace\":\"[^\"]*\"|\"trace\":\"T\"|g" \
+			-e 's|"fields":{[^}]*},||' # provenance names the file
 }
 P="--policy linux-6.5 --policy linux-6.6"
 # shellcheck disable=SC2086

@@ -18,10 +18,12 @@
 #define RAM_BASE 0x40000000ull /* where smmusim_new() puts RAM */
 
 /* A device access finished: the next operation may start. */
-static void dev_done(void *ctx, uint64_t tag, uint64_t t)
+static void dev_done(void *ctx, uint64_t tag, uint64_t t,
+		     const struct sm_dev_outcome *o)
 {
 	struct kworld *k = ctx;
 	(void)tag;
+	(void)o;
 	k->dev_busy = false;
 	if (t > k->now)
 		k->now = t;

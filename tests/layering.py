@@ -47,6 +47,7 @@ TEST_LAYERS = {
     "test_trace": {"trace"},
     "test_import_qemu": {"trace"},
     "test_import_ftrace": {"trace"},
+    "test_import_strace": {"trace"},
     "test_mm": {"kernel"},
     "test_mmu_notifier": {"kernel"},
     "test_tlb_inv": {"kernel"},
@@ -57,6 +58,7 @@ TEST_LAYERS = {
     "test_sim": {"sim"},
     "test_scenarios": set(),
     "test_api": set(),
+    "test_cosim": set(),
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^">]+)[">]', re.M)

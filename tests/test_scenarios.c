@@ -179,6 +179,63 @@ static void munmap_dma(void **state)
 	}
 }
 
+/*
+ * The ASID-move race (issue 10): under Linux's order the move is clean and
+ * the unmap on CPU 1 has device reads inside its window; with the old ASID
+ * invalidated before the CD rewrite, or never, the SVA stream's read (the
+ * trace's last line) hits the DMA domain's entry refilled under the old
+ * ASID: the DMA buffer's page, not the process's.
+ */
+static void asid_move_race(void **state)
+{
+	(void)state;
+	const char *pol[] = {"linux-6.1", "linux-6.5"};
+	const char *bad[] = {"policy.smmu.asid_move_order=inv-before-cd",
+			     "policy.smmu.asid_move_order=no-inv"};
+	/* The line of the SVA stream's read, the trace's only sid=0x10
+	 * access. */
+	uint32_t sva_line = 0, n = 0;
+	char buf[256];
+	FILE *f = fopen(trace("asid-move-race.trace"), "r");
+	assert_non_null(f);
+	while (fgets(buf, sizeof(buf), f)) {
+		n++;
+		if (strstr(buf, "dev_access sid=0x10 ssid=1"))
+			sva_line = n;
+	}
+	fclose(f);
+	assert_true(sva_line > 0);
+	for (int i = 0; i < 2; i++) {
+		smmusim_t *sim = replay("asid-move-race.trace", pol[i], NULL);
+		assert_int_equal(smmusim_violation_total(sim), 0);
+		assert_int_equal(sim_stat(sim, "os.smmu.asid_moves"), 1);
+		assert_true(sim_stat(sim, "check.tolerated_in_window") > 0);
+		smmusim_free(sim);
+		for (int b = 0; b < 2; b++) {
+			sim = replay("asid-move-race.trace", pol[i], bad[b],
+				     NULL);
+			assert_int_equal(smmusim_violation_total(sim), 1);
+			const struct smmusim_violation *v =
+			    smmusim_violation_at(sim, 0);
+			assert_int_equal(v->kind,
+					 SMMUSIM_VIOLATION_STALE_TRANSLATION);
+			assert_int_equal(v->line, sva_line);
+			assert_int_equal(v->sid, 0x10);
+			assert_int_equal(v->va, 0x401000);
+			assert_int_equal(v->asid, 1);
+			assert_true(v->truth_valid &&
+				    v->entry_pa != v->truth_pa);
+			smmusim_free(sim);
+		}
+	}
+	/* 6.12: the SVA domain has its own ASID; nothing moves. */
+	smmusim_t *sim =
+	    replay("asid-move-race.trace", "linux-6.12", bad[0], NULL);
+	assert_int_equal(smmusim_violation_total(sim), 0);
+	assert_int_equal(sim_stat(sim, "os.smmu.asid_moves"), 0);
+	smmusim_free(sim);
+}
+
 static void mprotect_dma(void **state)
 {
 	(void)state;
@@ -307,6 +364,7 @@ int main(void)
 	    cmocka_unit_test(perm_upgrade_6_5_btm_clean),
 	    cmocka_unit_test(perm_fault_from_cache_off_hides_bug),
 	    cmocka_unit_test(munmap_dma),
+	    cmocka_unit_test(asid_move_race),
 	    cmocka_unit_test(mprotect_dma),
 	    cmocka_unit_test(reclaim_unbatched_and_batched_clean),
 	    cmocka_unit_test(deterministic_output),

@@ -1442,6 +1442,39 @@ static void two_pes(bool same_mm, uint64_t *waits, uint64_t *wait_cycles)
 	smmusim_free(sim);
 }
 
+/*
+ * A PE runs one thing at a time: a load on PE 0 at T + 1, while PE 0's
+ * munmap (from T) still waits for its DSB, runs after the munmap ends
+ * (kernel/sched.h, the busy PE's queue).  Its TLB entry is gone by then:
+ * it misses, walks, faults (no VMA) -- not the tolerated hit the same load
+ * on PE 1 gets in tlbi_acts_at_receiver.
+ */
+static void busy_pe_runs_events_in_order(void **state)
+{
+	(void)state;
+	static const uint64_t T = 1000000, DVM = 100000;
+	const char *const sets[] = {"cpu.count=2", "cpu.lat.dvm=100000", NULL};
+	smmusim_t *sim = sim_new("policy=linux-6.1", sets);
+	submit_ok(sim, ev_mm_create(1));
+	submit_ok(sim, ev_mmap(1, BASE, 2 * PG, RW, false));
+	submit_ok(sim, ev_touch(1, 0, BASE, 2 * PG));
+	struct smmusim_event un = ev_munmap(1, BASE, 2 * PG);
+	un.cpu = 0;
+	submit_ok_next(sim, ev_at(un, T), T + 1);
+	uint64_t walks = sim_stat(sim, "cpu.walks");
+	submit_ok(sim, ev_at(ev_cpu(1, 0, BASE + 0x40, false), T + 1));
+	assert_true(sim->os.sched.kt[0].qn == 1); /* queued behind it */
+	assert_int_equal(smmusim_run_until(sim, T + 3 * DVM), 0);
+	assert_false(sim->os.sched.kt[0].busy); /* both done, in order */
+	assert_true(sim->prev_done && sim->prev_finish > T + DVM);
+	assert_int_equal(sim_stat(sim, "cpu.walks"), walks + 1);
+	assert_int_equal(sim_stat(sim, "cpu.access.segv"), 1);
+	assert_int_equal(sim_stat(sim, "check.tolerated_in_window"), 0);
+	assert_int_equal(smmusim_finish(sim), 0);
+	assert_int_equal(smmusim_violation_total(sim), 0);
+	smmusim_free(sim);
+}
+
 static void pes_wait_for_the_mmap_lock(void **state)
 {
 	(void)state;
@@ -1487,6 +1520,7 @@ int main(void)
 	    cmocka_unit_test(dma_during_unmap_skipped_invalidation_stale),
 	    cmocka_unit_test(tlbi_acts_at_receiver),
 	    cmocka_unit_test(pes_wait_for_the_mmap_lock),
+	    cmocka_unit_test(busy_pe_runs_events_in_order),
 	};
 	return cmocka_run_group_tests_name("sim", tests, NULL, NULL);
 }

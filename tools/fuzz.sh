@@ -3,8 +3,8 @@
 #
 #   sh tools/fuzz.sh [TARGET|all] [SECONDS] [-- LIBFUZZER-FLAGS...]
 #
-# TARGET is one of replay, config, import_qemu, import_ftrace, events, alloc,
-# binary
+# TARGET is one of replay, config, import_qemu, import_ftrace, import_strace,
+# events, alloc, binary
 # (default: all, one after the other); SECONDS is each target's run time
 # (default 60).  The
 # build is build-fuzz/ (clang, ASan+UBSan, -fsanitize=fuzzer-no-link on the
@@ -16,7 +16,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-TARGETS="replay config import_qemu import_ftrace events alloc binary"
+TARGETS="replay config import_qemu import_ftrace import_strace events alloc binary"
 target=${1:-all}
 secs=${2:-60}
 [ $# -gt 0 ] && shift
@@ -25,9 +25,9 @@ secs=${2:-60}
 
 case $target in
 all) ;;
-replay | config | import_qemu | import_ftrace | events | alloc | binary) TARGETS=$target ;;
+replay | config | import_qemu | import_ftrace | import_strace | events | alloc | binary) TARGETS=$target ;;
 *)
-	echo "usage: tools/fuzz.sh [replay|config|import_qemu|import_ftrace|events|alloc|binary|all] [SECONDS] [-- FLAGS]" >&2
+	echo "usage: tools/fuzz.sh [replay|config|import_qemu|import_ftrace|import_strace|events|alloc|binary|all] [SECONDS] [-- FLAGS]" >&2
 	exit 2
 	;;
 esac
@@ -66,13 +66,14 @@ for t in $TARGETS; do
 	case $t in
 	import_qemu) max_len=8192 ;;
 	import_ftrace) max_len=32768 ;;
+	import_strace) max_len=16384 ;;
 	events) max_len=2048 ;;
 	*) max_len=1024 ;;
 	esac
 	dict=""
 	case $t in
 	replay | alloc) dict=-dict=tests/fuzz/replay.dict ;;
-	config | import_qemu | import_ftrace) dict=-dict=tests/fuzz/$t.dict ;;
+	config | import_qemu | import_ftrace | import_strace) dict=-dict=tests/fuzz/$t.dict ;;
 	esac
 	mkdir -p "$out/$t/corpus"
 	echo "fuzz.sh: $t for ${secs}s (inputs: $out/$t)" >&2

@@ -159,6 +159,9 @@ struct smmusim_event {
 	bool nested;	 /* domain_create: nest over domain `parent` */
 	uint32_t parent; /* domain_create: the stage-2 domain (when nested) */
 	/* domain_create also reads vmid (stage 2; 0 picks the lowest free) */
+
+	/* Added with co-simulation (SMMUSIM_ABI_VERSION 2; cosim.h). */
+	uint64_t cookie; /* the caller's: passed back in the completion */
 };
 
 /* dev_access without a substream (DMA through a domain): ssid value. */

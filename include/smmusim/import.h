@@ -154,6 +154,88 @@ int smmusim_import_ftrace(const char *ftrace_path, const char *trace_path,
 			  struct smmusim_import_ftrace_stats *stats,
 			  char *errmsg, size_t errlen);
 
+/*
+ * smmusim_import_strace() reads the output of `strace -f -ttt` (with or
+ * without -f, -t/-tt/-ttt; plain or compressed) of a real program's memory
+ * and process calls (`-e trace=memory,process`) and writes an SVA workload
+ * trace (docs/trace-format.md, "Traces imported from strace"): one mm per
+ * address space (a new one at each fork and execve, threads and vfork share
+ * their parent's), mmap/munmap/mprotect/madvise(MADV_DONTNEED)/mremap/brk
+ * as mmap, munmap, mprotect and madvise events, the CPU's writes to each new
+ * writable range as touch, and optionally a device bound to every mm.
+ */
+
+/* The device's accesses to the pages of each new accessible range. */
+enum smmusim_import_strace_pattern {
+	SMMUSIM_STRACE_DEV_NONE = 0, /* no device */
+	SMMUSIM_STRACE_DEV_ALL,	     /* every page */
+	SMMUSIM_STRACE_DEV_FRACTION, /* each page with probability fraction */
+	SMMUSIM_STRACE_DEV_FAULTS,   /* the pages the CPU touched first */
+};
+
+struct smmusim_import_strace_opts {
+	/* /proc/PID/maps of the first process at the start of the log (or
+	 * NULL): its mappings are made before the first event. */
+	const char *maps_path;
+	/* CPUs the processes and threads are spread over (round robin in the
+	 * order of their first line); 0: 4 (cpu.count's default); 1..256. */
+	unsigned ncpus;
+	/* The device: each mm gets a bind of stream sid, substream the lowest
+	 * free from ssid up (unbound when the mm exits). */
+	enum smmusim_import_strace_pattern pattern;
+	uint32_t sid;
+	uint32_t ssid;	 /* 0..0xfffff */
+	double fraction; /* SMMUSIM_STRACE_DEV_FRACTION: 0..1 */
+	uint64_t seed;	 /* of the fraction's choices */
+	/* Skip malformed lines instead of stopping at the first: each is
+	 * counted in stats->malformed and given to `skipped` (may be NULL)
+	 * with its "FILE:LINE:COLUMN: message". */
+	int keep_going;
+	void (*skipped)(void *ctx, const char *msg);
+	void *ctx;
+};
+
+struct smmusim_import_strace_stats {
+	uint64_t lines;	      /* lines of the log */
+	uint64_t calls;	      /* complete calls (unfinished ones joined) */
+	uint64_t processes;   /* pids seen */
+	uint64_t mms;	      /* mm_create written */
+	uint64_t mmaps;	      /* mmap written (calls, brk, mremap, maps) */
+	uint64_t munmaps;     /* munmap written */
+	uint64_t mprotects;   /* mprotect written */
+	uint64_t madvises;    /* madvise advice=dontneed written */
+	uint64_t touches;     /* touch written */
+	uint64_t touch_pages; /* their pages */
+	uint64_t dev_accesses; /* dev_access written */
+	uint64_t implicit;    /* mappings made for ranges a call needed
+			       * mapped but the log never mapped (made by
+			       * execve or before the log) */
+	uint64_t failed;      /* calls that returned an error: skipped */
+	uint64_t no_return;   /* calls without a result ("= ?"), and
+			       * unfinished calls never resumed: skipped */
+	uint64_t ignored;     /* other calls and advices: no page-table
+			       * effect the trace models */
+	uint64_t signals;     /* "--- SIG ---" lines */
+	uint64_t malformed;   /* lines skipped with keep_going */
+};
+
+/*
+ * Import the strace log `strace_path` ("-": standard input; plain, xz,
+ * gzip or zstd) into the trace `trace_path` ("-": standard output), both
+ * streamed.  `opts`, `alloc`, `stats` and `errmsg` may be NULL.
+ *
+ * Returns 0, or SMMUSIM_EPARSE (a line that is not strace's, a call whose
+ * arguments or result are not what the importer knows, an address beyond
+ * 48 bits; without keep_going the first one stops the import), SMMUSIM_EINVAL
+ * (bad options), SMMUSIM_EIO, SMMUSIM_ENOMEM.  Messages are
+ * "FILE:LINE:COLUMN: message".
+ */
+int smmusim_import_strace(const char *strace_path, const char *trace_path,
+			  const struct smmusim_import_strace_opts *opts,
+			  const struct smmusim_allocator *alloc,
+			  struct smmusim_import_strace_stats *stats,
+			  char *errmsg, size_t errlen);
+
 #pragma GCC visibility pop
 
 #ifdef __cplusplus

@@ -28,6 +28,7 @@
 
 #include <smmusim/alloc.h>
 #include <smmusim/config.h>
+#include <smmusim/cosim.h>
 #include <smmusim/error.h>
 #include <smmusim/event.h>
 #include <smmusim/hooks.h>
@@ -44,9 +45,9 @@ extern "C" {
 #pragma GCC visibility push(default)
 
 #define SMMUSIM_VERSION_MAJOR 0
-#define SMMUSIM_VERSION_MINOR 1
+#define SMMUSIM_VERSION_MINOR 2
 #define SMMUSIM_VERSION_PATCH 0
-#define SMMUSIM_VERSION_STRING "0.1.0"
+#define SMMUSIM_VERSION_STRING "0.2.0"
 
 typedef struct smmusim smmusim_t;
 
@@ -123,6 +124,47 @@ int smmusim_replay_buffer(smmusim_t *sim, const char *name, const char *data,
  */
 int smmusim_replay_file_each(smmusim_t *const *sims, size_t n, const char *path,
 			     size_t *failed);
+
+/*
+ * What a long replay tells its caller, and how the caller steers it: the
+ * library never installs signal handlers nor prints, so a program shows
+ * progress and stops a replay on an interrupt from these callbacks.
+ * `size` must be sizeof(struct smmusim_replay_hooks) (SMMUSIM_EINVAL
+ * otherwise: a binding built against another layout fails loudly).
+ *
+ * progress: called every `progress_every` events (0: 4096) and once at the
+ *   end of the trace; returning non-zero stops reading: every run then
+ *   finishes what it has started and is reported as interrupted (JSON
+ *   "interrupted": true, a column in CSV and JSON Lines), and the replay
+ *   returns 0.  bytes_read/bytes_total: the file's bytes (compressed ones
+ *   for a compressed file) consumed so far and its size; 0 when unknown
+ *   (a pipe).
+ * refused: set, an event that a run refuses (a bad mm, an address outside
+ *   the stream table: not a reader error, not out of memory) does not stop
+ *   the replay: the run skips it, counts it (JSON "refused_events"), and
+ *   the callback gets the run's index and its "FILE:LINE:COLUMN: message".
+ */
+struct smmusim_replay_progress {
+	uint64_t events;
+	uint64_t bytes_read;
+	uint64_t bytes_total;
+};
+struct smmusim_replay_hooks {
+	size_t size;
+	uint64_t progress_every;
+	int (*progress)(void *ctx, const struct smmusim_replay_progress *p);
+	void (*refused)(void *ctx, size_t run, int rc, const char *msg);
+	void *ctx;
+};
+/* smmusim_replay_file_each() with hooks (NULL: none). */
+int smmusim_replay_file_each_ex(smmusim_t *const *sims, size_t n,
+				const char *path,
+				const struct smmusim_replay_hooks *hooks,
+				size_t *failed);
+/* Whether the run's replay was stopped by its progress hook, and how many
+ * events it refused and skipped. */
+int smmusim_interrupted(const smmusim_t *sim);
+uint64_t smmusim_refused_events(const smmusim_t *sim);
 
 uint64_t smmusim_now(const smmusim_t *sim);
 const smmusim_config_t *smmusim_config(const smmusim_t *sim);

@@ -89,6 +89,8 @@ int smmusim_hist_get(const smmusim_t *sim, const char *name,
 enum smmusim_format {
 	SMMUSIM_FORMAT_TEXT = 0,
 	SMMUSIM_FORMAT_JSON = 1,
+	SMMUSIM_FORMAT_CSV = 2,	  /* one row per run, a header line first */
+	SMMUSIM_FORMAT_JSONL = 3, /* one flat JSON object per run and line */
 };
 
 /*
@@ -99,6 +101,41 @@ enum smmusim_format {
  */
 int smmusim_write_report(FILE *out, smmusim_t *const *runs, size_t n,
 			 enum smmusim_format format);
+/*
+ * The same report into memory, snprintf's way: *len (if non-NULL) is set to
+ * the report's length without its NUL; when it fits (len < size) it is in
+ * buf, NUL-terminated, and the call returns 0; otherwise buf gets "" (when
+ * size > 0) and the call returns SMMUSIM_ERANGE: call again with a buffer
+ * of *len + 1 bytes.  buf may be NULL when size is 0.
+ */
+int smmusim_write_report_buffer(char *buf, size_t size, size_t *len,
+				smmusim_t *const *runs, size_t n,
+				enum smmusim_format format);
+
+/*
+ * What smmusim_write_report_ex() adds to a report.  Fields are name/value
+ * strings carried into the result (provenance, user labels, the swept keys
+ * of a sweep): JSON: a top-level object "fields"; text: header lines; CSV
+ * and JSON Lines: the first columns of every row (a value written as a
+ * decimal integer becomes a JSON number).  `stats` selects the stat columns
+ * of CSV and JSON Lines rows: a counter or histogram name, or a prefix
+ * ending in '*' ("smmu.iotlb.*"); NULL: every stat.  `no_header`: CSV
+ * without its header line (appending to a table).  `size` must be
+ * sizeof(struct smmusim_report_options), so that a binding built against
+ * another layout fails (SMMUSIM_EINVAL) instead of misreading it.
+ */
+struct smmusim_report_options {
+	size_t size;
+	const char *const *field_names;
+	const char *const *field_values;
+	size_t n_fields;
+	const char *const *stats;
+	size_t n_stats;
+	int no_header;
+};
+int smmusim_write_report_ex(FILE *out, smmusim_t *const *runs, size_t n,
+			    enum smmusim_format format,
+			    const struct smmusim_report_options *opts);
 
 #pragma GCC visibility pop
 

@@ -114,7 +114,11 @@ struct sm_smmu_drv {
 	/* policy.smmu.cmdq_lock: the cycle the queue's lock (spinlock) or
 	 * its reservation line (owner) is free again. */
 	bool cmdq_spinlock;
-	uint64_t cmdq_free_at, lat_cmdq_lock;
+	uint64_t cmdq_free_at, lat_cmdq_lock, lat_cmdq_waiter;
+	/* When each CPU still waiting for the queue's line gets it
+	 * (ascending: FIFO); at most one per PE. */
+	uint64_t *cmdq_grants;
+	unsigned ngrants;
 	struct sm_cmd_batch {
 		uint64_t (*c)[2];
 		uint32_t n;
@@ -125,9 +129,9 @@ struct sm_smmu_drv {
 	char presets[64];      /* for the kernel-lockup message */
 	bool skip_inv;
 	int asid_move_order; /* policy.smmu.asid_move_order */
-	bool ril;	 /* ARM_SMMU_FEAT_RANGE_INV, from IDR3.RIL */
-	bool writer_v61; /* policy.smmu.entry_writer=v6.1 */
-	bool prefetch;	 /* policy.smmu.prefetch_cfg */
+	bool ril;	     /* ARM_SMMU_FEAT_RANGE_INV, from IDR3.RIL */
+	bool writer_v61;     /* policy.smmu.entry_writer=v6.1 */
+	bool prefetch;	     /* policy.smmu.prefetch_cfg */
 	uint64_t lat_cmd_write, lat_sync_poll, lat_msi, lat_mmio;
 	bool sync_msi;
 	uint64_t lat_evtq_irq;	 /* os.lat.evtq_irq */

@@ -118,7 +118,9 @@ static int finish(struct sm_os *os, struct sm_kthread *k, uint64_t t, int rc)
 	k->err = 0;
 	if (s->ops.done)
 		s->ops.done(s->ops.ctx, &op, t, rc, async);
-	if (k->qn && rc >= 0) {
+	/* The next queued operation runs whatever this one's fate: an
+	 * operation refused takes no time and blocks nobody. */
+	if (k->qn) {
 		struct sm_kop *next = &k->queue[k->qhead];
 		if (next->start < t)
 			next->start = t;

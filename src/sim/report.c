@@ -5,14 +5,17 @@
  * table.  Output depends only on the runs' results, never on addresses or
  * time of day, so the same trace, config and seed give the same bytes.
  */
+#define _GNU_SOURCE /* fopencookie: the report into a caller's buffer */
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <smmusim/smmusim.h>
 
 #include "engine/config.h"
 #include "base/json.h"
+#include "sim/report_rows.h"
 #include "sim/sim_internal.h"
 
 static const char *perm_text(unsigned p)
@@ -108,6 +111,12 @@ static void json_run(FILE *f, const struct smmusim *s)
 	sm_json_string(f, s->trace ? s->trace : "");
 	fprintf(f, ",\"seed\":%" PRIu64 ",\"cycles\":%" PRIu64,
 		sm_cfg_u64(s->cfg, SM_K_SIM_SEED), s->last_cycle);
+	/* Only when they happened, so that a complete run's report keeps
+	 * the layout it always had. */
+	if (s->interrupted)
+		fputs(",\"interrupted\":true", f);
+	if (s->refused)
+		fprintf(f, ",\"refused_events\":%" PRIu64, s->refused);
 	fputs(",\"config\":", f);
 	json_config(f, s);
 
@@ -185,8 +194,11 @@ static void text_violation(FILE *f, const struct smmusim_violation *v)
 
 enum { W0 = 40, W = 16 }; /* widths: row names, one run's column */
 
-static void text_header(FILE *f, const struct smmusim *s0)
+static void text_header(FILE *f, const struct smmusim *s0,
+			const struct smmusim_report_options *o)
 {
+	for (size_t i = 0; o && i < o->n_fields; i++)
+		fprintf(f, "%s: %s\n", o->field_names[i], o->field_values[i]);
 	fprintf(f, "trace: %s   seed: %" PRIu64 "\n",
 		s0->trace ? s0->trace : "(api)",
 		sm_cfg_u64(s0->cfg, SM_K_SIM_SEED));
@@ -334,9 +346,10 @@ static void text_violations(FILE *f, smmusim_t *const *runs, size_t n)
 }
 
 /* The side-by-side table: one column per run. */
-static void text_report(FILE *f, smmusim_t *const *runs, size_t n)
+static void text_report(FILE *f, smmusim_t *const *runs, size_t n,
+			const struct smmusim_report_options *o)
 {
-	text_header(f, runs[0]);
+	text_header(f, runs[0], o);
 	text_column_heads(f, runs, n);
 	text_config_diff(f, runs, n);
 	text_counters(f, runs, n);
@@ -344,26 +357,127 @@ static void text_report(FILE *f, smmusim_t *const *runs, size_t n)
 	text_violations(f, runs, n);
 }
 
-int smmusim_write_report(FILE *out, smmusim_t *const *runs, size_t n,
-			 enum smmusim_format format)
+/* The runs' state a reader must not miss: an interrupted or keep-going
+ * run measured less than the whole trace. */
+static void text_run_notes(FILE *f, smmusim_t *const *runs, size_t n)
 {
-	if (!out || !runs || !n)
+	for (size_t r = 0; r < n; r++) {
+		if (runs[r]->interrupted)
+			fprintf(f,
+				"%s: interrupted: results up to cycle %" PRIu64
+				" only\n",
+				run_label(runs[r]), runs[r]->last_cycle);
+		if (runs[r]->refused)
+			fprintf(f, "%s: %" PRIu64 " refused events skipped\n",
+				run_label(runs[r]), runs[r]->refused);
+	}
+}
+
+static void json_report(FILE *out, smmusim_t *const *runs, size_t n,
+			const struct smmusim_report_options *o)
+{
+	fputc('{', out);
+	if (o && o->n_fields) {
+		json_key(out, "fields");
+		fputc('{', out);
+		for (size_t i = 0; i < o->n_fields; i++) {
+			if (i)
+				fputc(',', out);
+			json_key(out, o->field_names[i]);
+			sm_json_string(out, o->field_values[i]);
+		}
+		fputs("},", out);
+	}
+	fputs("\"runs\":[", out);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputc(',', out);
+		json_run(out, runs[i]);
+	}
+	fputs("]}\n", out);
+}
+
+int smmusim_write_report_ex(FILE *out, smmusim_t *const *runs, size_t n,
+			    enum smmusim_format format,
+			    const struct smmusim_report_options *o)
+{
+	if (!out || !runs || !n || (o && o->size != sizeof(*o)))
 		return SMMUSIM_EINVAL;
 	for (size_t i = 0; i < n; i++)
 		if (!runs[i])
 			return SMMUSIM_EINVAL;
-	if (format == SMMUSIM_FORMAT_JSON) {
-		fputs("{\"runs\":[", out);
-		for (size_t i = 0; i < n; i++) {
-			if (i)
-				fputc(',', out);
-			json_run(out, runs[i]);
-		}
-		fputs("]}\n", out);
-	} else if (format == SMMUSIM_FORMAT_TEXT) {
-		text_report(out, runs, n);
-	} else {
+	switch (format) {
+	case SMMUSIM_FORMAT_JSON:
+		json_report(out, runs, n, o);
+		break;
+	case SMMUSIM_FORMAT_TEXT:
+		text_report(out, runs, n, o);
+		text_run_notes(out, runs, n);
+		break;
+	case SMMUSIM_FORMAT_CSV:
+	case SMMUSIM_FORMAT_JSONL:
+		sm_report_rows(out, runs, n, format == SMMUSIM_FORMAT_CSV, o);
+		break;
+	default:
 		return SMMUSIM_EINVAL;
 	}
 	return ferror(out) ? SMMUSIM_EIO : 0;
+}
+
+int smmusim_write_report(FILE *out, smmusim_t *const *runs, size_t n,
+			 enum smmusim_format format)
+{
+	return smmusim_write_report_ex(out, runs, n, format, NULL);
+}
+
+/* The buffer writer behind smmusim_write_report_buffer(): counts every
+ * byte, keeps those that fit (one byte stays free for the NUL). */
+struct report_sink {
+	char *buf;
+	size_t size, len;
+};
+
+static ssize_t sink_write(void *cookie, const char *data, size_t n)
+{
+	struct report_sink *k = cookie;
+	if (k->size && k->len < k->size - 1) {
+		size_t room = k->size - 1 - k->len;
+		memcpy(k->buf + k->len, data, n < room ? n : room);
+	}
+	k->len += n;
+	return (ssize_t)n;
+}
+
+int smmusim_write_report_buffer(char *buf, size_t size, size_t *len,
+				smmusim_t *const *runs, size_t n,
+				enum smmusim_format format)
+{
+	struct report_sink k = {buf, size, 0};
+	if (len)
+		*len = 0;
+	if (!buf && size)
+		return SMMUSIM_EINVAL;
+	if (size)
+		buf[0] = '\0';
+	FILE *f =
+	    fopencookie(&k, "w", (cookie_io_functions_t){.write = sink_write});
+	if (!f)
+		return SMMUSIM_ENOMEM;
+	int rc = smmusim_write_report(f, runs, n, format);
+	if (fclose(f) != 0 && rc == 0)
+		rc = SMMUSIM_EIO;
+	if (rc < 0) {
+		if (size)
+			buf[0] = '\0';
+		return rc;
+	}
+	if (len)
+		*len = k.len;
+	if (k.len >= size) {
+		if (size)
+			buf[0] = '\0';
+		return SMMUSIM_ERANGE;
+	}
+	buf[k.len] = '\0';
+	return 0;
 }

@@ -36,6 +36,7 @@ void smmusim_free(smmusim_t *s)
 		sm_cpu_fini(&s->cpu);
 	sm_device_fini(&s->dev);
 	sm_engine_fini(&s->eng);
+	sm_sim_cosim_fini(s);
 	if (s->pm)
 		sm_physmem_free(s->pm);
 	if (s->stats)
@@ -122,10 +123,15 @@ static int wire_hardware(struct smmusim *s)
 	return 0;
 }
 
-/* A device access finished: the sequencing of events learns it. */
-static void dev_done(void *ctx, uint64_t seq, uint64_t t)
+/* A device access finished: the sequencing of events learns it (and the
+ * completion hook, how it ended). */
+static void dev_done(void *ctx, uint64_t seq, uint64_t t,
+		     const struct sm_dev_outcome *o)
 {
-	sm_sim_note_finish(ctx, seq, t);
+	struct smmusim *s = ctx;
+	s->cosim.dev = o;
+	sm_sim_note_finish(s, seq, t);
+	s->cosim.dev = NULL;
 }
 
 /* The kernel on top: its init probes the SMMU driver at cycle 0; the

@@ -257,6 +257,11 @@ static void kop_done(void *ctx, const struct sm_kop *op, uint64_t t, int rc,
 		return;
 	}
 	if (async) {
+		/* Refused after its submit returned: it ends here, so that
+		 * the event after it may start (as a refused submit), its
+		 * completion saying so first. */
+		sm_sim_cosim_finish(s, op->seq, t, rc);
+		sm_sim_note_finish(s, op->seq, t);
 		const char *kw = smmusim_event_name(op->ev.type);
 		sm_sim_prefix_error(s, rc, "line %" PRIu32 ": %s", op->ev.line,
 				    kw ? kw : "event");

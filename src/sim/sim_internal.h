@@ -14,7 +14,8 @@
  *   sim_memory.c    the models' allocator, capped by sim.max_host_memory
  *   presets.c       the preset tables of kernel/ and hw/ behind the API
  *   config_layers.c which setting wins: presets, files, single keys
- *   report.c        the report writers
+ *   report.c        the report writers (to a FILE or a buffer)
+ *   completion.c    co-simulation: the completion hook, the ABI sizes
  *
  * Shared by these files and the white-box tests; not installed.
  */
@@ -45,6 +46,27 @@ struct sm_sim_mem {
 	bool host_failed; /* ... because the host said no */
 };
 
+/* completion.c: an accepted event not finished yet, while a completion
+ * hook is set. */
+struct sm_sim_pending {
+	uint64_t seq, cookie, start, va;
+	uint32_t line;
+	enum smmusim_event_type type;
+};
+
+struct sm_sim_cosim {
+	smmusim_completion_fn fn;
+	void *ctx;
+	struct sm_sim_pending *pend; /* in order of submission */
+	size_t n, cap;
+	/* How the device access finishing now ended (dev_done), and what
+	 * answered the SMMU's last translation (seen through smmu.obs). */
+	const struct sm_dev_outcome *dev;
+	enum smmusim_answer last_answer;
+	struct sm_xlate_observer inner; /* smmu.obs before the hook's */
+	bool wrapped;
+};
+
 struct smmusim {
 	const struct smmusim_allocator *alloc; /* &mem.self */
 	struct sm_sim_mem mem;
@@ -65,6 +87,10 @@ struct smmusim {
 
 	/* Sequencing of submitted events. */
 	bool started, finished;
+	/* A replay stopped early by its progress hook (the report says so),
+	 * and the events it refused and went on past (keep-going). */
+	bool interrupted;
+	uint64_t refused;
 	uint64_t prev_start, prev_finish, seq;
 	bool prev_done;
 	uint64_t last_cycle;
@@ -79,6 +105,8 @@ struct smmusim {
 
 	uint64_t *ctr;		     /* the stats by ID (engine/stats.h) */
 	struct sm_hist *const *hist; /* the histograms by ID */
+
+	struct sm_sim_cosim cosim; /* completion.c */
 };
 
 void sm_sim_mem_init(struct sm_sim_mem *m, const struct smmusim_allocator *host,
@@ -92,6 +120,17 @@ void sm_sim_note_finish(struct smmusim *s, uint64_t seq, uint64_t t);
 /* Prefix the current error message ("PREFIX: message"); returns rc. */
 int sm_sim_prefix_error(struct smmusim *s, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* completion.c: room for one more pending event (before the submit
+ * changes anything), then the event accepted as `seq` (s->seq), dropped
+ * when refused, finished (from sm_sim_note_finish) or failed after its
+ * submit returned; the pending list freed. */
+int sm_sim_cosim_reserve(struct smmusim *s);
+void sm_sim_cosim_begin(struct smmusim *s, const struct smmusim_event *ev,
+			uint64_t start);
+void sm_sim_cosim_drop(struct smmusim *s, uint64_t seq);
+void sm_sim_cosim_finish(struct smmusim *s, uint64_t seq, uint64_t t, int rc);
+void sm_sim_cosim_fini(struct smmusim *s);
 
 /* sim_run.c: rc, or SMMUSIM_ENOMEM once the host failed an allocation a
  * model could not report (a write to simulated memory lost, a device's ATC

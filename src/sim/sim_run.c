@@ -8,6 +8,8 @@
 #include "sim/sim_internal.h"
 
 #include <inttypes.h>
+#include <string.h>
+#include <sys/stat.h>
 
 /* A failing call always leaves a message: the models and the engine write
  * theirs into s->err; a code that came back without one gets its name. */
@@ -120,27 +122,83 @@ static void trace_failed(struct smmusim *s, int rc, const char *msg)
 	sm_err(&s->err, rc, "%s", line);
 }
 
+/* The source of a replay and its caller's hooks. */
+struct replay_src {
+	smmusim_trace_t *t;
+	const char *label;
+	const struct smmusim_replay_hooks *hooks;
+	FILE *f; /* the file under the reader when known: bytes read */
+	struct smmusim_replay_progress p;
+};
+
+/* A refused event is skipped (keep-going) unless the run can no longer go
+ * on: out of host memory, an internal error, a failed read. */
+static bool skippable(int rc)
+{
+	return rc != SMMUSIM_ENOMEM && rc != SMMUSIM_EINTERNAL &&
+	       rc != SMMUSIM_EIO;
+}
+
+/* Tell the caller how far the replay is; true when it asks to stop. */
+static bool progress_stop(struct replay_src *src, bool force)
+{
+	const struct smmusim_replay_hooks *h = src->hooks;
+	uint64_t every = h && h->progress_every ? h->progress_every : 4096;
+	if (!h || !h->progress || (!force && src->p.events % every))
+		return false;
+	if (src->f) {
+		long off = ftell(src->f);
+		src->p.bytes_read = off > 0 ? (uint64_t)off : 0;
+	}
+	return h->progress(h->ctx, &src->p) != 0;
+}
+
+/* Event ev into sims[i]: 0, or its error (*who = i) unless skipped. */
+static int submit_one(struct smmusim *const *sims, size_t i,
+		      struct replay_src *src, const struct smmusim_event *ev,
+		      size_t *who)
+{
+	struct smmusim *s = sims[i];
+	int rc = smmusim_submit(s, ev);
+	if (rc >= 0)
+		return 0;
+	run_failed(s, rc);
+	sm_sim_prefix_error(s, rc, "%s:%" PRIu32 ":%" PRIu32,
+			    smmusim_trace_name(src->t), ev->line, ev->column);
+	if (src->hooks && src->hooks->refused && skippable(rc)) {
+		s->refused++;
+		src->hooks->refused(src->hooks->ctx, i, rc, s->err.msg);
+		sm_err_clear(&s->err);
+		return 0;
+	}
+	*who = i;
+	return rc;
+}
+
 /* Every event of an open trace into each of sims[0..n) in turn, then
  * finish them; the trace is closed.  The first reader error (given to
- * sims[0], whose allocator reads the trace) or refused event stops the
- * replay, *failed says whose it is (a program that wants to go on past a
- * refused event reads the trace itself: smmusim_trace_next()). */
+ * sims[0], whose allocator reads the trace) or refused event (unless the
+ * hooks skip it) stops the replay, *failed says whose it is; the progress
+ * hook may stop it early, every run then marked interrupted. */
 static int replay_each(struct smmusim *const *sims, size_t n,
-		       smmusim_trace_t *t, const char *label, size_t *failed)
+		       struct replay_src *src, size_t *failed)
 {
 	struct smmusim_event ev, next;
+	smmusim_trace_t *t = src->t;
 	size_t who = 0;
 	int rc = 0, more;
+	bool stop = false;
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		if (!sims[i]->trace &&
-		    (rc = smmusim_set_labels(sims[i], NULL, label)) < 0) {
+		    (rc = smmusim_set_labels(sims[i], NULL, src->label)) < 0) {
 			who = i;
-			sm_err(&sims[i]->err, rc, "%s: out of memory", label);
+			sm_err(&sims[i]->err, rc, "%s: out of memory",
+			       src->label);
 		}
 	/* One line ahead: when the next event cannot start before this one
 	 * ends (no `@`), a kernel operation runs to its end in one go. */
 	more = rc == 0 ? smmusim_trace_next(t, &next) : 0;
-	while (rc == 0 && more > 0) {
+	while (rc == 0 && more > 0 && !stop) {
 		ev = next;
 		more = smmusim_trace_next(t, &next);
 		uint64_t next_start = more > 0 && next.timing == SMMUSIM_AT
@@ -148,17 +206,16 @@ static int replay_each(struct smmusim *const *sims, size_t n,
 					  : UINT64_MAX;
 		for (size_t i = 0; rc == 0 && i < n; i++) {
 			smmusim_set_next_start(sims[i], next_start);
-			rc = smmusim_submit(sims[i], &ev);
-			if (rc < 0) {
-				who = i;
-				run_failed(sims[i], rc);
-				sm_sim_prefix_error(
-				    sims[i], rc, "%s:%" PRIu32 ":%" PRIu32,
-				    smmusim_trace_name(t), ev.line, ev.column);
-			}
+			rc = submit_one(sims, i, src, &ev, &who);
 		}
+		src->p.events++;
+		stop = progress_stop(src, false);
 	}
-	bool reader_failed = rc == 0 && more < 0;
+	if (rc == 0 && !stop)
+		stop = progress_stop(src, true) && more > 0;
+	for (size_t i = 0; stop && i < n; i++)
+		sims[i]->interrupted = true;
+	bool reader_failed = rc == 0 && more < 0 && !stop;
 	if (reader_failed)
 		rc = more;
 	if (reader_failed && smmusim_trace_error(t)[0])
@@ -174,7 +231,8 @@ static int replay_each(struct smmusim *const *sims, size_t n,
 
 static int replay(struct smmusim *s, smmusim_trace_t *t, const char *label)
 {
-	return replay_each(&s, 1, t, label, NULL);
+	struct replay_src src = {.t = t, .label = label};
+	return replay_each(&s, 1, &src, NULL);
 }
 
 /* The open of a replay: its message goes to the simulator's last error. */
@@ -197,30 +255,77 @@ int smmusim_replay_file(smmusim_t *s, const char *path)
 	return replay_open(s, rc, t, path);
 }
 
-int smmusim_replay_file_each(smmusim_t *const *sims, size_t n, const char *path,
-			     size_t *failed)
+/* With a progress hook, a named file is opened here so that the bytes
+ * read can be told (ftell of the stream under the reader); standard input
+ * tells them when it is a file. */
+static FILE *progress_file(const char *path,
+			   const struct smmusim_replay_hooks *h,
+			   uint64_t *total)
 {
-	smmusim_trace_t *t = NULL;
+	struct stat st;
+	FILE *f;
+	*total = 0;
+	if (!h || !h->progress)
+		return NULL;
+	f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	if (f && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
+		*total = (uint64_t)st.st_size;
+	return f;
+}
+
+int smmusim_replay_file_each_ex(smmusim_t *const *sims, size_t n,
+				const char *path,
+				const struct smmusim_replay_hooks *hooks,
+				size_t *failed)
+{
+	struct replay_src src = {.label = path, .hooks = hooks};
 	if (failed)
 		*failed = 0;
-	if (!sims || n == 0)
+	if (!sims || n == 0 || !path ||
+	    (hooks && hooks->size != sizeof(*hooks)))
 		return SMMUSIM_EINVAL;
 	for (size_t i = 0; i < n; i++) {
 		if (!sims[i])
 			return SMMUSIM_EINVAL;
 		sm_err_clear(&sims[i]->err);
 	}
-	int rc =
-	    smmusim_trace_open_file(&t, path, sims[0]->alloc, sims[0]->err.msg,
-				    sizeof(sims[0]->err.msg));
+	src.f = progress_file(path, hooks, &src.p.bytes_total);
+	bool own = src.f && src.f != stdin;
+	int rc = own ? smmusim_trace_open_stream(
+			   &src.t, path, src.f, sims[0]->alloc,
+			   sims[0]->err.msg, sizeof(sims[0]->err.msg))
+		     : smmusim_trace_open_file(&src.t, path, sims[0]->alloc,
+					       sims[0]->err.msg,
+					       sizeof(sims[0]->err.msg));
 	if (rc < 0) {
 		/* Refused by sims[0]'s cap: the message names it. */
 		char msg[sizeof(sims[0]->err.msg)];
 		snprintf(msg, sizeof(msg), "%s", sims[0]->err.msg);
 		trace_failed(sims[0], rc, msg);
+		if (own)
+			fclose(src.f);
 		return run_failed(sims[0], rc);
 	}
-	return replay_each(sims, n, t, path, failed);
+	rc = replay_each(sims, n, &src, failed);
+	if (own)
+		fclose(src.f);
+	return rc;
+}
+
+int smmusim_replay_file_each(smmusim_t *const *sims, size_t n, const char *path,
+			     size_t *failed)
+{
+	return smmusim_replay_file_each_ex(sims, n, path, NULL, failed);
+}
+
+int smmusim_interrupted(const smmusim_t *s)
+{
+	return s && s->interrupted;
+}
+
+uint64_t smmusim_refused_events(const smmusim_t *s)
+{
+	return s ? s->refused : 0;
 }
 
 int smmusim_replay_stream(smmusim_t *s, const char *name, FILE *f)

@@ -29,6 +29,8 @@ void sm_sim_note_finish(struct smmusim *s, uint64_t seq, uint64_t t)
 		s->prev_done = true;
 		s->prev_finish = t;
 	}
+	if (s->cosim.n)
+		sm_sim_cosim_finish(s, seq, t, 0);
 }
 
 int sm_sim_prefix_error(struct smmusim *s, int rc, const char *fmt, ...)
@@ -146,6 +148,8 @@ int smmusim_submit(smmusim_t *s, const struct smmusim_event *ev)
 	s->eng.horizon = start;
 	if ((rc = sm_sim_mem_check(s, sm_engine_run_until(&s->eng, start))) < 0)
 		return rc;
+	if ((rc = sm_sim_cosim_reserve(s)) < 0)
+		return rc;
 	/* Nothing starts before `start` any more: the commands the SMMU
 	 * consumed by then take effect, and the oracle drops the windows
 	 * closed by then (docs/model.md, Time). */
@@ -157,6 +161,7 @@ int smmusim_submit(smmusim_t *s, const struct smmusim_event *ev)
 	s->prev_done = false;
 	s->seq++;
 	SM_INC(s->ctr, SIM_EVENTS);
+	sm_sim_cosim_begin(s, ev, start);
 	/* How far a kernel operation may run before this call returns: up
 	 * to where the next event may start (replay knows it), else only to
 	 * this one's start. */
@@ -164,7 +169,9 @@ int smmusim_submit(smmusim_t *s, const struct smmusim_event *ev)
 	s->have_hint = false;
 	rc = sm_sim_check_host_memory(s, sm_sim_dispatch(s, ev, start));
 	if (rc < 0) {
-		/* A refused event took no time: the next one may start. */
+		/* A refused event took no time: the next one may start;
+		 * its submit said so, not the completion hook. */
+		sm_sim_cosim_drop(s, s->seq);
 		sm_sim_note_finish(s, s->seq, start);
 		const char *kw = smmusim_event_name(ev->type);
 		return sm_sim_prefix_error(s, rc, "%s", kw ? kw : "event");

@@ -72,12 +72,13 @@ void sm_device_fini(struct sm_device *d)
 
 static int dev_attempt(void *ctx, uint64_t arg);
 
-static void task_done(struct sm_dev_task *k, uint64_t t, bool ok)
+static void task_done(struct sm_dev_task *k, uint64_t t, bool ok, uint64_t pa)
 {
 	struct sm_device *d = k->dev;
+	struct sm_dev_outcome o = {ok, pa, k->faults};
 	d->ctr[ok ? SM_STAT_DEV_ACCESS_OK : SM_STAT_DEV_ACCESS_FAILED]++;
 	SM_HIST_REC(d->hist, DEV_ACCESS_LATENCY, t - k->start);
-	d->ops.done(d->ops.done_ctx, k->tag, t);
+	d->ops.done(d->ops.done_ctx, k->tag, t, &o);
 	k->next = d->free_tasks;
 	d->free_tasks = k;
 	d->live_tasks--;
@@ -92,7 +93,7 @@ static int answered(struct sm_dev_task *k, uint64_t t, bool retry,
 	struct sm_device *d = k->dev;
 
 	if (!retry) {
-		task_done(k, t, false);
+		task_done(k, t, false, 0);
 		return 0;
 	}
 	SM_INC(d->ctr, DEV_RETRIES);
@@ -156,7 +157,7 @@ static int dev_attempt(void *ctx, uint64_t arg)
 	sm_smmu_device_access(d->smmu, k->sid, k->ssid, k->va, k->write,
 			      d->eng->now, k->line, &x);
 	if (x.outcome == SM_XLATE_OK) {
-		task_done(k, x.done, true);
+		task_done(k, x.done, true, x.pa);
 		return 0;
 	}
 	k->faults++;
@@ -166,21 +167,21 @@ static int dev_attempt(void *ctx, uint64_t arg)
 				    k, 0);
 	}
 	if (!may_request_page(d, k, x.outcome)) {
-		task_done(k, x.done, false);
+		task_done(k, x.done, false, 0);
 		return 0;
 	}
 	if (k->faults >= d->retry_limit) {
 		/* The device gives up (a real one may retry forever: that
 		 * is what the fault-livelock check is for). */
 		SM_INC(d->ctr, DEV_ACCESS_GAVE_UP);
-		task_done(k, x.done, false);
+		task_done(k, x.done, false, 0);
 		return 0;
 	}
 	if (!sm_smmu_page_request(d->smmu, k->sid, k->ssid, k->va, k->write)) {
 		/* PRIQ full: the request is lost and never answered; the
 		 * device's access fails (its PRI timeout). */
 		SM_INC(d->ctr, DEV_PRI_LOST);
-		task_done(k, x.done, false);
+		task_done(k, x.done, false, 0);
 		return 0;
 	}
 	return sm_engine_at(d->eng, x.done + d->lat_pri, dev_page_request, k,

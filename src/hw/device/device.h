@@ -28,6 +28,13 @@
 
 struct sm_dev_task;
 
+/* How an access ended (ops.done). */
+struct sm_dev_outcome {
+	bool ok;	 /* translated; else it faulted for good */
+	uint64_t pa;	 /* ok: the output address */
+	uint32_t faults; /* faults on the way (page requests, stalls) */
+};
+
 /* Upcalls to the software above the devices. */
 struct sm_device_ops {
 	/* The kernel's PRI thread takes the page request off the PRI queue,
@@ -44,9 +51,11 @@ struct sm_device_ops {
 	/* Whether software enabled page requests for (sid, ssid): an SVA
 	 * bond with PRI (the PRI capability's Enable, per PASID). */
 	bool (*pri_enabled)(void *ctx, uint32_t sid, uint32_t ssid);
-	/* The access started with `tag` completed at cycle t: for whoever
-	 * sequences the accesses, not the kernel, so with its own ctx. */
-	void (*done)(void *done_ctx, uint64_t tag, uint64_t t);
+	/* The access started with `tag` completed at cycle t, as *o says:
+	 * for whoever sequences the accesses, not the kernel, so with its
+	 * own ctx. */
+	void (*done)(void *done_ctx, uint64_t tag, uint64_t t,
+		     const struct sm_dev_outcome *o);
 	void *ctx; /* the kernel's: page_request, stall_resume, pri_enabled */
 	void *done_ctx; /* done's */
 };

@@ -15,6 +15,8 @@
  * slots waits until the cycle the SMMU frees them (q_wait_space).  A trace's
  * own commands come in one at a time (sm_drv_raw_cmd), illegal ones included.
  */
+#include <string.h>
+
 #include <smmusim/error.h>
 
 #include "base/alloc.h"
@@ -196,13 +198,36 @@ static void sync_wait(struct sm_os *os, uint64_t t_pub, uint64_t done,
  * cmdq_unlock.  Either way the commands land in the queue in the order
  * CPUs got it.
  */
-static void cmdq_lock(struct sm_os *os, uint64_t *t)
+static int cmdq_lock(struct sm_os *os, uint32_t ncmds, uint64_t *t)
 {
 	struct sm_smmu_drv *d = &os->drv;
+	unsigned waiters = 0;
+	if (os->sched.cur && d->lat_cmdq_waiter && !d->cmdq_grants &&
+	    !(d->cmdq_grants = sm_calloc(
+		  os->alloc, os->sched.npe * sizeof(*d->cmdq_grants))))
+		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+	if (os->sched.cur && d->cmdq_grants) {
+		/* The CPUs still spinning when this one arrives. */
+		unsigned k = 0;
+		while (k < d->ngrants && d->cmdq_grants[k] <= *t)
+			k++;
+		d->ngrants -= k;
+		memmove(d->cmdq_grants, d->cmdq_grants + k,
+			d->ngrants * sizeof(*d->cmdq_grants));
+		waiters = d->ngrants;
+	}
 	sm_kspin_wait(os, SM_KLOCK_CMDQ, &d->cmdq_free_at, t);
-	*t += d->lat_cmdq_lock;
+	/* Before v5.4 each command was inserted under its own acquisition
+	 * (arm_smmu_cmdq_issue_cmd): the hand-offs of a submission's
+	 * commands, back to back here. */
+	uint64_t handoffs = d->cmdq_spinlock ? ncmds : 1;
+	*t += handoffs *
+	      (d->lat_cmdq_lock + (uint64_t)waiters * d->lat_cmdq_waiter);
+	if (os->sched.cur && d->cmdq_grants && d->ngrants < os->sched.npe)
+		d->cmdq_grants[d->ngrants++] = *t;
 	if (!d->cmdq_spinlock)
 		d->cmdq_free_at = *t;
+	return 0;
 }
 
 /* The spinlock goes after PROD, or with CONS polling after the sync was
@@ -224,7 +249,8 @@ static int issue(struct sm_os *os, uint64_t (*cmds)[2], uint32_t n, bool sync,
 	/* The submission is a step; its writes and PROD are one critical
 	 * section, and only the wait for its sync lets others in. */
 	sm_os_step(os, *t);
-	cmdq_lock(os, t);
+	if ((rc = cmdq_lock(os, n + sync, t)) < 0)
+		return rc;
 	SM_INC(d->ctr, OS_SMMU_SUBMISSIONS);
 	/* Room for the whole submission first, when it fits in the queue;
 	 * a longer one waits command by command in q_write. */
@@ -266,6 +292,10 @@ void sm_drv_cmdq_fini(struct sm_os *os)
 	if (d->pe_batch)
 		sm_free(os->alloc, d->pe_batch,
 			os->sched.npe * sizeof(*d->pe_batch));
+	if (d->cmdq_grants)
+		sm_free(os->alloc, d->cmdq_grants,
+			os->sched.npe * sizeof(*d->cmdq_grants));
+	d->cmdq_grants = NULL;
 	d->batch = NULL;
 	d->pe_batch = NULL;
 }
@@ -335,8 +365,8 @@ int sm_drv_cmdq_issue_nosync(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 	uint64_t done;
 	int rc;
 	sm_os_step(os, *t);
-	cmdq_lock(os, t);
-	if ((rc = q_write(os, c, t)) < 0 || (rc = publish(os, t, &done)) < 0)
+	if ((rc = cmdq_lock(os, 1, t)) < 0 || (rc = q_write(os, c, t)) < 0 ||
+	    (rc = publish(os, t, &done)) < 0)
 		return rc;
 	cmdq_unlock(os, *t, *t);
 	*t = max_u64(*t, done);
@@ -350,7 +380,8 @@ int sm_drv_raw_cmd(struct sm_os *os, const uint64_t cmd[2], uint64_t *t)
 	uint64_t done, t_pub;
 	int rc;
 	sm_os_step(os, *t);
-	cmdq_lock(os, t);
+	if ((rc = cmdq_lock(os, 1, t)) < 0)
+		return rc;
 	SM_INC(d->ctr, OS_SMMU_TRACE_COMMANDS);
 	d->raw = true;
 	if ((rc = q_write(os, cmd, t)) < 0)

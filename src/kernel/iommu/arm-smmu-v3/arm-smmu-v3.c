@@ -203,6 +203,7 @@ static void read_config(struct sm_smmu_drv *d, const smmusim_config_t *cfg)
 	d->sync_msi = sm_cfg_enum(cfg, SM_K_POLICY_SMMU_SYNC_WAIT) == 0;
 	d->cmdq_spinlock = sm_cfg_enum(cfg, SM_K_POLICY_SMMU_CMDQ_LOCK) == 1;
 	d->lat_cmdq_lock = sm_cfg_u64(cfg, SM_K_OS_LAT_CMDQ_LOCK);
+	d->lat_cmdq_waiter = sm_cfg_u64(cfg, SM_K_OS_LAT_CMDQ_LOCK_WAITER);
 	d->strtab_2lvl = sm_cfg_enum(cfg, SM_K_SMMU_STRTAB_FORMAT) == 1;
 	d->cd_2lvl = d->ssid_bits > SM_CTXDESC_LINEAR_CDMAX;
 }
