@@ -157,5 +157,12 @@ int cmd_config(int argc, char **argv);
 int cmd_policies(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
+
+/* replay -j N (cmd_replay_jobs.c): the trace at path parsed once, sims[0..n)
+ * run on min(jobs, n) threads; 0, or -j 1's error code and message.  When
+ * stop() turns non-zero (a signal) reading stops and the replay fails. */
+int replay_jobs(smmusim_t *const *sims, size_t n, const char *path,
+		unsigned jobs, int (*stop)(void), char *msg, size_t len);
 
 #endif

@@ -177,7 +177,8 @@ static int create_one(struct replay *r, size_t i)
 
 /* The trace is read and parsed once, each event going to every run in
  * turn: standard input works for several policies, and a big trace is
- * parsed once, not once per policy. */
+ * parsed once, not once per policy.  With -j N the runs go on N threads
+ * (cmd_replay_jobs.c), with the same result. */
 /* --keep-going: the refused event's message, the run named when there
  * are several; the library counts it. */
 static void refused(void *ctx, size_t run, int rc, const char *msg)
@@ -197,11 +198,20 @@ static int replay_all(struct replay *r)
 	struct progress pr;
 	struct smmusim_replay_hooks h;
 	size_t failed = 0;
+	char msg[512];
 	int rc;
 
 	for (size_t i = 0; i < r->n_runs; i++)
 		if (create_one(r, i))
 			return EXIT_USAGE;
+	if (r->o.jobs > 1 && r->n_runs > 1) {
+		if (r->o.keep_going)
+			return fail("replay: --keep-going needs -j 1 (the runs "
+				    "on threads stop at a refused event)");
+		rc = replay_jobs(r->sims, r->n_runs, r->trace, r->o.jobs,
+				 cli_signal_caught, msg, sizeof(msg));
+		return rc < 0 ? fail("%s", msg_or(msg, rc)) : 0;
+	}
 	progress_init(&pr, r->o.quiet, r->trace);
 	pr.user = r;
 	h = progress_hooks(&pr);
@@ -309,7 +319,7 @@ int cmd_replay(int argc, char **argv)
 	    .o = {.cmd = "replay",
 		  .allowed = O_POLICY | O_HW | O_SET | O_CFILE | O_FORMAT |
 			     O_OUT | O_NOCHECK | O_STATSMEM | O_PARSEONLY |
-			     O_LABEL | O_QUIET | O_KEEPGOING,
+			     O_LABEL | O_QUIET | O_KEEPGOING | O_JOBS,
 		  .format = SMMUSIM_FORMAT_TEXT},
 	    .argc = argc,
 	    .argv = argv,

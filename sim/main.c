@@ -67,6 +67,10 @@ const char cli_usage_text[] =
     "                          --emit parallel|slurm DIR writes jobs\n"
     "                          instead (docs/sweeps.md)\n"
     "  merge DIR -o TABLE      join the rows of emitted jobs into TABLE\n"
+    "  convert IN OUT          a trace into its other form: text into the\n"
+    "                          compact binary form, binary into text\n"
+    "                          (IN plain or compressed, '-' for stdin or\n"
+    "                          stdout); replay reads both\n"
     "  help                    this text (also -h, --help)\n"
     "  version                 print the version (also --version)\n"
     "\n"
@@ -92,6 +96,8 @@ const char cli_usage_text[] =
     "  --stats-memory          print the allocator's peak memory to stderr\n"
     "  --parse-only            read and check the trace, print its event\n"
     "                          count, simulate nothing (the reader's cost)\n"
+    "  -j N, --jobs N          run the --policy runs on N threads (the\n"
+    "                          trace still parsed once; same output)\n"
     "\n"
     "Options taking a value also accept --name=VALUE.\n"
     "\n"
@@ -145,6 +151,8 @@ int main(int argc, char **argv)
 		status = cmd_sweep(argc, argv);
 	else if (!strcmp(cmd, "merge"))
 		status = cmd_merge(argc, argv);
+	else if (!strcmp(cmd, "convert"))
+		status = cmd_convert(argc, argv);
 	else if (!strcmp(cmd, "help") || !strcmp(cmd, "-h") ||
 		 !strcmp(cmd, "--help")) {
 		fputs(cli_usage_text, stdout);
@@ -152,10 +160,10 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "version") || !strcmp(cmd, "--version"))
 		status = cmd_version();
 	else
-		status = fail(
-		    "unknown command '%s' (commands: replay, config, "
-		    "policies, stats, import, sweep, merge, help, version)",
-		    cmd);
+		status = fail("unknown command '%s' (commands: replay, config, "
+			      "policies, stats, import, sweep, merge, "
+			      "convert, help, version)",
+			      cmd);
 
 	/* Output to stdout that could not be written is an error too, and the
 	 * exit status is the only way a script learns about it. */

@@ -74,6 +74,21 @@ const char *smmusim_trace_name(const smmusim_trace_t *t);
 /* Close (NULL is fine). */
 void smmusim_trace_close(smmusim_trace_t *t);
 
+/*
+ * Convert the trace at `in` into its other form at `out` ("-": standard
+ * input, standard output): text into the compact binary form, binary into
+ * text (docs/trace-format.md, "Binary form"); the input's form is told by
+ * its first bytes, after any decompression.  Every event is read and
+ * checked as a replay reads it; reading either output gives the same
+ * events, line and column included.  *n_events (optional) counts them,
+ * *to_binary (optional) says which form was written.  On failure the
+ * message goes to errmsg and a partly written `out` is removed.
+ */
+int smmusim_trace_convert(const char *in, const char *out,
+			  const struct smmusim_allocator *alloc,
+			  uint64_t *n_events, bool *to_binary, char *errmsg,
+			  size_t errlen);
+
 #pragma GCC visibility pop
 
 #ifdef __cplusplus

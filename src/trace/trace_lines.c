@@ -20,6 +20,7 @@
 
 #include "base/alloc.h"
 #include "base/vec.h"
+#include "trace/trace_binary.h"
 #include "trace/trace_reader.h"
 
 /* ---------------------------------------------------------------------- */
@@ -35,6 +36,7 @@ void sm_trace_close(struct sm_trace_reader *r)
 {
 	if (!r)
 		return;
+	sm_trace_bin_free(r);
 	sm_input_close(&r->in);
 	sm_strfree(&r->alloc, r->name);
 	sm_free(&r->alloc, r, sizeof(*r));
@@ -143,19 +145,29 @@ void sm_trace_copy_err(const struct sm_trace_reader *r, struct sm_errbuf *eb)
 		memcpy(eb->msg, r->errmsg.msg, sizeof(eb->msg));
 }
 
+int sm_trace_verr(struct sm_trace_reader *r, struct sm_errbuf *eb, int code,
+		  const char *where, const char *fmt, va_list ap)
+{
+	char msg[SM_ERRBUF_LEN];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	sm_err(&r->errmsg, code, "%s: %s", where, msg);
+	r->err = code;
+	sm_trace_copy_err(r, eb);
+	return code;
+}
+
 int sm_trace_err(struct sm_trace_reader *r, struct sm_errbuf *eb, int code,
 		 size_t col, const char *fmt, ...)
 {
-	char msg[SM_ERRBUF_LEN];
+	char where[SM_ERRBUF_LEN];
 	va_list ap;
 
+	snprintf(where, sizeof(where), "%s:%" PRIu32 ":%zu", r->name, r->line,
+		 col);
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	code = sm_trace_verr(r, eb, code, where, fmt, ap);
 	va_end(ap);
-	sm_err(&r->errmsg, code, "%s:%" PRIu32 ":%zu: %s", r->name, r->line,
-	       col, msg);
-	r->err = code;
-	sm_trace_copy_err(r, eb);
 	return code;
 }
 
@@ -272,4 +284,27 @@ int sm_trace_read_line(struct sm_trace_reader *r, const char **sp, size_t *lenp,
 	*sp = s;
 	*lenp = n;
 	return 1;
+}
+
+/* The first block is read here and, for text, left in the input's line
+ * state (in.cur, in.end) for sm_input_line() to cut, as if it had read it
+ * itself.  A first block shorter than the magic is binary when it is the
+ * magic's beginning (no text trace starts with its first byte, 0x89): the
+ * header check then finds it short. */
+int sm_trace_sniff(struct sm_trace_reader *r, struct sm_errbuf *eb)
+{
+	const char *p = NULL;
+	long n;
+
+	if (r->sniffed)
+		return 0;
+	r->sniffed = true;
+	n = sm_input_read(&r->in, &p);
+	if (n < 0)
+		return input_failed(r, (int)n, eb);
+	if (n > 0 && sm_trace_bin_is_magic(p, (size_t)n))
+		return sm_trace_bin_start(r, p, (size_t)n, eb);
+	r->in.cur = p;
+	r->in.end = p + n;
+	return 0;
 }

@@ -11,6 +11,7 @@
 #ifndef SM_TRACE_TRACE_LINES_H
 #define SM_TRACE_TRACE_LINES_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,11 +37,23 @@ struct sm_trace_reader {
 	uint32_t last_at_line;
 	int err; /* sticky error code, 0 if none */
 	struct sm_errbuf errmsg;
+	/* The form is told by the first bytes (sm_trace_sniff()): the binary
+	 * form's decoder (trace_binary_read.c), NULL for text. */
+	bool sniffed;
+	struct sm_trace_bin_state *bin;
 };
+
+/* Look at the first bytes of the input, once: the binary magic hands the
+ * reader to trace_binary_read.c, anything else is read as text.  0, or the
+ * (sticky) error of the input or of the binary header. */
+int sm_trace_sniff(struct sm_trace_reader *r, struct sm_errbuf *eb);
 
 /* Give the reader's sticky message to the caller's eb too. */
 void sm_trace_copy_err(const struct sm_trace_reader *r, struct sm_errbuf *eb);
 
+/* Record a sticky error of class `code`: "WHERE: message". */
+int sm_trace_verr(struct sm_trace_reader *r, struct sm_errbuf *eb, int code,
+		  const char *where, const char *fmt, va_list ap);
 /* Record a sticky error of class `code` at the current line, `col`. */
 int sm_trace_err(struct sm_trace_reader *r, struct sm_errbuf *eb, int code,
 		 size_t col, const char *fmt, ...)

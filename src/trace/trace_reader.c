@@ -19,6 +19,7 @@
 
 #include <smmusim/error.h>
 
+#include "trace/trace_binary.h"
 #include "trace/trace_keys.h"
 #include "trace/trace_lines.h"
 #include "trace/trace_values.h"
@@ -317,6 +318,10 @@ int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 		sm_trace_copy_err(r, eb);
 		return r->err;
 	}
+	if (!r->sniffed && (rc = sm_trace_sniff(r, eb)) < 0)
+		return rc;
+	if (r->bin)
+		return sm_trace_bin_next(r, ev, eb);
 	for (;;) {
 		rc = sm_trace_read_line(r, &line, &len, eb);
 		if (rc < 0)

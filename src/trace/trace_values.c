@@ -132,8 +132,7 @@ static int parse_word(struct sm_trace_reader *r,
 	    kd->kind == KK_ENUM_NUM ? ", or an opcode 0..255" : "");
 }
 
-/* The largest value of a number of kind `kind`. */
-static uint64_t kind_max(enum sm_trace_key_kind kind)
+uint64_t sm_trace_kind_max(enum sm_trace_key_kind kind)
 {
 	return kind == KK_U32	 ? UINT32_MAX
 	       : kind == KK_SSID ? 0xfffff
@@ -149,7 +148,7 @@ static int parse_number(struct sm_trace_reader *r,
 	size_t bad = 0;
 	uint64_t max;
 
-	max = kind_max(kd->kind);
+	max = sm_trace_kind_max(kd->kind);
 	switch (parse_u64(v->s, v->len, kd->kind == KK_LEN, out, &bad)) {
 	case NUM_NODIGITS:
 		return sm_trace_err(
@@ -203,7 +202,8 @@ size_t sm_trace_fast_value(const struct sm_trace_key_def *kd, const char *s,
 	}
 	len = plain_number(s, n, out);
 	if (!len || (len < n && !sm_trace_is_blank(s[len])) ||
-	    *out > kind_max(kd->kind) || (kd->kind == KK_LEN && *out == 0))
+	    *out > sm_trace_kind_max(kd->kind) ||
+	    (kd->kind == KK_LEN && *out == 0))
 		return 0;
 	return len;
 }
@@ -216,7 +216,8 @@ int sm_trace_parse_value(struct sm_trace_reader *r, enum sm_trace_key k,
 
 	/* A plain number within range: most values of most traces. */
 	if (kd->kind != KK_ENUM && kd->kind != KK_ENUM_NUM &&
-	    parse_plain_u64(v->s, v->len, out) && *out <= kind_max(kd->kind) &&
+	    parse_plain_u64(v->s, v->len, out) &&
+	    *out <= sm_trace_kind_max(kd->kind) &&
 	    (kd->kind != KK_LEN || *out != 0))
 		return 0;
 

@@ -23,6 +23,10 @@
 size_t sm_trace_fast_value(const struct sm_trace_key_def *kd, const char *s,
 			   size_t n, uint64_t *out);
 
+/* The largest value of a number of kind `kind` (the binary form's reader
+ * checks its numbers against it too). */
+uint64_t sm_trace_kind_max(enum sm_trace_key_kind kind);
+
 /* Parse the value `v` of key `k` into *out. */
 int sm_trace_parse_value(struct sm_trace_reader *r, enum sm_trace_key k,
 			 const struct sm_trace_tok *v, uint64_t *out,

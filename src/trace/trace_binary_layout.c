@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The event layout of the binary trace form (docs/trace-format.md,
+ * "Binary form"): for each event type, its keys in the documented order of
+ * trace_keys.c's tables, which ones are optional (a bit each in the
+ * record's mask) and what values each may take, and a fingerprint of those
+ * tables written in the header, so that a file written under other tables
+ * is refused instead of misread.
+ *
+ * Also the inverse of sm_trace_set_field(): the value of each key in an
+ * event, which the writers need, and the keyword column of the canonical
+ * text of an event.
+ */
+#include "trace/trace_binary.h"
+
+#include <string.h>
+
+#include "trace/trace_values.h"
+
+/* ---------------------------------------------------------------------- */
+/* Plans                                                                  */
+/* ---------------------------------------------------------------------- */
+
+/* FNV-1a, 32 bits, over n bytes. */
+static uint32_t fnv(uint32_t h, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ s[i]) * 16777619u;
+	return h;
+}
+
+static uint32_t fnv_str(uint32_t h, const char *s)
+{
+	return fnv(h, s, strlen(s) + 1);
+}
+
+/* The values of a KK_ENUM key's words, as a bit mask. */
+static uint64_t word_mask(const struct sm_trace_word *w)
+{
+	uint64_t m = 0;
+
+	for (; w && w->word; w++)
+		if (w->val < 64)
+			m |= 1ull << w->val;
+	return m;
+}
+
+/* The field key k fills, found by setting it: all-ones fills a 32- or
+ * 64-bit field with 0xff bytes and a bool with a 1; anything else (parent
+ * sets nested too), or a field the checks below do not confirm, is left
+ * to sm_trace_set_field() (width 0). */
+static void probe_field(struct sm_trace_bin_key *bk)
+{
+	static const uint64_t tries[] = {0, 1, 0x0123456789abcdefull,
+					 UINT64_MAX};
+	struct smmusim_event a, b;
+	const unsigned char *pb = (const unsigned char *)&b;
+	size_t lo = sizeof(b), hi = 0;
+
+	memset(&b, 0, sizeof(b));
+	sm_trace_set_field(&b, (enum sm_trace_key)bk->key, UINT64_MAX);
+	for (size_t i = 0; i < sizeof(b); i++)
+		if (pb[i]) {
+			lo = i < lo ? i : lo;
+			hi = i + 1;
+		}
+	bk->width = 0;
+	if (hi <= lo)
+		return;
+	bk->off = (uint16_t)lo;
+	bk->width = (uint8_t)(hi - lo);
+	if (bk->width != 1 && bk->width != 4 && bk->width != 8)
+		bk->width = 0;
+	for (size_t i = 0; bk->width && i < sizeof(tries) / sizeof(*tries);
+	     i++) {
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		sm_trace_bin_set(&a, bk, tries[i]);
+		sm_trace_set_field(&b, (enum sm_trace_key)bk->key, tries[i]);
+		if (memcmp(&a, &b, sizeof(a)))
+			bk->width = 0;
+	}
+}
+
+static void plan_event(struct sm_trace_bin_plan *p,
+		       const struct sm_trace_event_def *d, uint32_t *h)
+{
+	p->def = d;
+	*h = fnv_str(*h, smmusim_event_name(d->type));
+	for (const struct sm_trace_ev_key *k = d->keys; k->key != K_NONE; k++) {
+		const struct sm_trace_key_def *kd = &sm_trace_key_defs[k->key];
+		struct sm_trace_bin_key *bk = &p->keys[p->n_keys++];
+		unsigned char kind = (unsigned char)kd->kind;
+
+		bk->key = k->key;
+		bk->kind = kind;
+		bk->required = k->required;
+		bk->opt_bit = k->required ? 0 : (uint8_t)p->n_opt++;
+		bk->words = kd->kind == KK_ENUM ? word_mask(kd->words) : 0;
+		bk->delta = kd->kind != KK_ENUM && kd->kind != KK_ENUM_NUM;
+		bk->min = kd->kind == KK_LEN;
+		bk->max = kd->kind == KK_ENUM_NUM ? 255	       /* an opcode */
+			  : kd->kind == KK_ENUM	  ? UINT64_MAX /* words */
+						  : sm_trace_kind_max(kd->kind);
+		bk->dflt = kd->dflt;
+		probe_field(bk);
+		*h = fnv_str(*h, kd->name);
+		*h = fnv(*h, &kind, 1);
+		*h = fnv(*h, &k->required, 1);
+		*h = fnv(*h, &bk->dflt, sizeof(bk->dflt));
+		*h = fnv(*h, &bk->words, sizeof(bk->words));
+	}
+}
+
+void sm_trace_bin_layout_init(struct sm_trace_bin_layout *lay,
+			      const struct sm_trace_index *idx)
+{
+	uint32_t h = 2166136261u;
+
+	memset(lay, 0, sizeof(*lay));
+	for (unsigned t = 0; t < SMMUSIM_EV_COUNT_; t++) {
+		const char *name =
+		    smmusim_event_name((enum smmusim_event_type)t);
+
+		plan_event(&lay->plan[t],
+			   sm_trace_find_event(idx, name, strlen(name)), &h);
+	}
+	lay->fingerprint = h;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Values                                                                 */
+/* ---------------------------------------------------------------------- */
+
+uint64_t sm_trace_get_field(const struct smmusim_event *ev, enum sm_trace_key k)
+{
+	switch (k) {
+	case K_MM:
+		return ev->mm;
+	case K_CPU:
+		return ev->cpu;
+	case K_SID:
+		return ev->sid;
+	case K_SSID:
+	case K_DEV_SSID:
+		return ev->ssid;
+	case K_VA:
+	case K_ADDR:
+		return ev->va;
+	case K_LEN:
+		return ev->len;
+	case K_PROT:
+	case K_IOPROT:
+		return ev->prot;
+	case K_MAP:
+		return ev->map;
+	case K_OP:
+	case K_TOUCH_OP:
+		return ev->op;
+	case K_PRI:
+		return ev->pri;
+	case K_ADVICE:
+		return ev->advice;
+	case K_TLBI_OP:
+		return ev->tlbi;
+	case K_ASID:
+		return ev->asid;
+	case K_TTL:
+		return ev->ttl;
+	case K_TG:
+		return ev->tg;
+	case K_SCALE:
+		return ev->scale;
+	case K_NUM:
+		return ev->num;
+	case K_DOM:
+		return ev->dom;
+	case K_PA:
+		return ev->pa;
+	case K_CMDS:
+		return ev->cmds;
+	case K_CMD_OP:
+		return ev->opcode;
+	case K_VMID:
+	case K_DOM_VMID:
+		return ev->vmid;
+	case K_LEAF:
+		return ev->leaf;
+	case K_RANGE:
+		return ev->range;
+	case K_STAGE:
+		return ev->stage;
+	case K_PARENT:
+		return ev->nested ? ev->parent : UINT64_MAX;
+	case K_NONE:
+	case K_COUNT_:
+		break;
+	}
+	return 0;
+}
+
+uint32_t sm_trace_bin_canon_column(const struct smmusim_event *ev)
+{
+	static const uint64_t pow10[20] = {
+	    1ull,
+	    10ull,
+	    100ull,
+	    1000ull,
+	    10000ull,
+	    100000ull,
+	    1000000ull,
+	    10000000ull,
+	    100000000ull,
+	    1000000000ull,
+	    10000000000ull,
+	    100000000000ull,
+	    1000000000000ull,
+	    10000000000000ull,
+	    100000000000000ull,
+	    1000000000000000ull,
+	    10000000000000000ull,
+	    100000000000000000ull,
+	    1000000000000000000ull,
+	    10000000000000000000ull,
+	};
+	/* t | 1 has the digits of t (t + 1 is a power of ten only for odd t) */
+	uint64_t t = ev->time | 1;
+	uint32_t e;
+
+	if (ev->timing == SMMUSIM_AFTER_PREV && ev->time == 0)
+		return 1;
+	/* floor(log10(t)) from log2 (1233 / 4096 ~ log10(2)), which may be
+	 * one too big, then one comparison (Bit Twiddling Hacks) */
+	e = (uint32_t)(64 - __builtin_clzll(t)) * 1233 >> 12;
+	e -= t < pow10[e];
+	return e + 1 + 3; /* "+N " then the keyword */
+}
+
+bool sm_trace_bin_is_magic(const void *p, size_t n)
+{
+	if (n > SM_TRACE_BIN_MAGIC_LEN)
+		n = SM_TRACE_BIN_MAGIC_LEN;
+	return n > 0 && memcmp(p, SM_TRACE_BIN_MAGIC, n) == 0;
+}
