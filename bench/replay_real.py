@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""The speed regression guard on real traces (issue 12, goal 5).
+
+For each ddmix capture (traces/real/linux-ftrace: Linux 6.1 and 6.12,
+strict and lazy DMA), import the ftrace with its QEMU log, convert it to
+the binary form, and time, in CPU seconds of the child (median of
+--repeat runs): `wc -l` of the text, `smmusim replay --parse-only` and the
+replay itself (the kernel and mode of the run, --hw qemu-7.2, as the
+dma-validation test replays them), from text and from binary.  Prints
+events/s and ratios -- replay / parse-only, replay / wc -l, binary / text,
+and simulated-run / guest-run (the guest runs took 51 s strict and 35 s
+lazy under QEMU, boot included: issue 12) -- never a pass/fail on time.
+
+usage: replay_real.py SMMUSIM TRACES_DIR [--repeat N]"""
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+
+RUNS = [  # capture, kernel preset, policy.dma.mode, guest seconds
+    ("linux61-ddmix-strict", "linux-6.1", "strict", 51.0),
+    ("linux61-ddmix-lazy", "linux-6.1", "lazy", 35.0),
+    ("linux612-ddmix-strict", "linux-6.12", "strict", 51.0),
+    ("linux612-ddmix-lazy", "linux-6.12", "lazy", 35.0),
+]
+
+
+def cpu_seconds(cmd, stdout=subprocess.DEVNULL):
+    """CPU time (user + sys) of one child running cmd."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(cmd, check=True, stdout=stdout, stderr=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def median_cpu(cmd, repeat):
+    return statistics.median(cpu_seconds(cmd) for _ in range(repeat))
+
+
+def main():
+    args = sys.argv[1:]
+    repeat = 3
+    if "--repeat" in args:
+        i = args.index("--repeat")
+        repeat = int(args[i + 1])
+        del args[i:i + 2]
+    smmusim, traces = args[0], args[1]
+    real = os.path.join(traces, "real", "linux-ftrace")
+    print("# replay-real: CPU seconds, median of %d; ratios from one run" % repeat)
+    print("%-22s %-6s %8s %8s %8s %8s %10s %9s %8s %10s" % (
+        "capture", "form", "events", "wc_s", "parse_s", "replay_s",
+        "events/s", "rep/parse", "rep/wc", "sim/guest"))
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, kernel, mode, guest in RUNS:
+            text = os.path.join(tmp, name + ".trace")
+            binary = os.path.join(tmp, name + ".smt")
+            subprocess.run([smmusim, "import", "ftrace",
+                            os.path.join(real, name + ".ftrace.xz"),
+                            "--qemu-log",
+                            os.path.join(real, name + ".qemu.log.xz"),
+                            "-o", text], check=True,
+                           stderr=subprocess.DEVNULL)
+            subprocess.run([smmusim, "convert", text, binary], check=True,
+                           stderr=subprocess.DEVNULL)
+            out = subprocess.run([smmusim, "replay", "--parse-only", text],
+                                 check=True, capture_output=True,
+                                 text=True).stdout
+            events = int(out.split()[0])
+            wc = median_cpu(["wc", "-l", text], repeat)
+            text_replay = None
+            for form, path in (("text", text), ("binary", binary)):
+                parse = median_cpu([smmusim, "replay", "--parse-only", path],
+                                   repeat)
+                replay = median_cpu([smmusim, "replay", path, "--policy",
+                                     kernel, "--hw", "qemu-7.2", "-o",
+                                     "policy.dma.mode=" + mode, "-q"],
+                                    repeat)
+                if form == "text":
+                    text_replay = replay
+                print("%-22s %-6s %8d %8.4f %8.4f %8.4f %10.0f %9.2f %8.1f %10.4f" % (
+                    name, form, events, wc, parse, replay,
+                    events / replay if replay else 0,
+                    replay / parse if parse else 0,
+                    replay / wc if wc else 0, replay / guest))
+            print("#   binary replay / text replay: %.2f" %
+                  (replay / text_replay if text_replay else 0))
+
+
+if __name__ == "__main__":
+    main()
