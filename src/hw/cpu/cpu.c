@@ -55,6 +55,16 @@ static int init_pe(struct sm_cpu *cpu, struct sm_pe *p, unsigned idx,
 		}
 	}
 	p->walk.min_level = 0; /* table descriptors from level 0 down */
+	if (sm_tc_filter_init(&p->leaf, cpu->alloc,
+			      (uint64_t)p->l1i.sets * p->l1i.ways +
+				  (uint64_t)p->l1d.sets * p->l1d.ways +
+				  (uint64_t)p->tlb.sets * p->tlb.ways) < 0) {
+		for (int j = 0; j < 4; j++)
+			sm_tc_fini(tc[j]);
+		return sm_err(eb, SMMUSIM_ENOMEM, "cpu: out of memory");
+	}
+	for (int i = 0; i < 3; i++)
+		sm_tc_attach_filter(tc[i], &p->leaf);
 	snprintf(p->l1i_name, sizeof(p->l1i_name), "cpu%u.l1i", idx);
 	snprintf(p->l1d_name, sizeof(p->l1d_name), "cpu%u.l1d", idx);
 	snprintf(p->tlb_name, sizeof(p->tlb_name), "cpu%u.tlb", idx);
@@ -68,6 +78,7 @@ static void fini_pe(struct sm_cpu *cpu, struct sm_pe *p)
 	sm_tc_fini(&p->l1d);
 	sm_tc_fini(&p->tlb);
 	sm_tc_fini(&p->walk);
+	sm_tc_filter_fini(&p->leaf);
 }
 
 /* The stats are the registry's, by ID; three families have a member per
@@ -204,14 +215,13 @@ uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 		    !sm_dvm_ring_push(cpu->alloc, &rx->rx, &t, done))
 			SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
 			       sm_cpu_apply_tlbi(cpu, rx, &t));
-		(*cpu->st_received[op][1])++;
-		if (i != pe) {
-			SM_ADD(cpu->ctr, CPU_BYSTANDER_CYCLES, cpu->lat_apply);
+		if (i != pe)
 			*rx->st_bystander += cpu->lat_apply;
-		}
 		rx->rx_busy_until = done;
 		issuer->pending_done = max_u64(issuer->pending_done, done);
 	}
+	*cpu->st_received[op][1] += cpu->n;
+	SM_ADD(cpu->ctr, CPU_BYSTANDER_CYCLES, (cpu->n - 1) * cpu->lat_apply);
 	for (unsigned i = 0; i < cpu->n_ext; i++) {
 		uint64_t done = cpu->ext[i].apply(cpu->ext[i].ctx, &t, arrive);
 		issuer->pending_done = max_u64(issuer->pending_done, done);

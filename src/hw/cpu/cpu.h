@@ -64,10 +64,11 @@ struct sm_dvm_receiver {
 
 struct sm_pe {
 	struct sm_tcache l1i, l1d, tlb, walk;
-	uint64_t rx_busy_until; /* as a receiver: applying TLBIs until */
-	uint64_t pending_done;	/* as an issuer: completion of its TLBIs */
-	uint64_t *st_bystander; /* cycles applying other PEs' TLBIs */
-	struct sm_dvm_ring rx;	/* received broadcasts not applied yet */
+	struct sm_tc_filter leaf; /* over l1i, l1d, tlb (host time only) */
+	uint64_t rx_busy_until;	  /* as a receiver: applying TLBIs until */
+	uint64_t pending_done;	  /* as an issuer: completion of its TLBIs */
+	uint64_t *st_bystander;	  /* cycles applying other PEs' TLBIs */
+	struct sm_dvm_ring rx;	  /* received broadcasts not applied yet */
 	char l1i_name[24], l1d_name[24], tlb_name[24];
 };
 
@@ -109,8 +110,26 @@ uint64_t sm_cpu_dsb_ishst(struct sm_cpu *cpu, unsigned pe, uint64_t now);
 
 /* Apply one TLBI to one PE's caches now; returns the entries removed
  * (dvm.c). */
-unsigned sm_cpu_apply_tlbi(struct sm_cpu *cpu, struct sm_pe *p,
-			   const struct sm_tlbi *t);
+unsigned sm_cpu_apply_tlbi_caches(struct sm_cpu *cpu, struct sm_pe *p,
+				  const struct sm_tlbi *t);
+/* A VA form for one aligned page (pages is 0 for the ASID and VMALL forms
+ * and at least 2 for the range forms). */
+static inline bool sm_cpu_tlbi_one_page(const struct sm_tlbi *t)
+{
+	return t->pages == 1 && !(t->va & 4095);
+}
+/* The same, without a call when it cannot remove anything (host time):
+ * most broadcast TLBIs name a page the receiver's leaf TLBs do not hold,
+ * and a last-level form leaves the walk cache alone. */
+static inline unsigned sm_cpu_apply_tlbi(struct sm_cpu *cpu, struct sm_pe *p,
+					 const struct sm_tlbi *t)
+{
+	if (sm_cpu_tlbi_one_page(t) && !t->no_effect &&
+	    (!p->walk.live || sm_tlbi_last_level(t->op)) &&
+	    !sm_tc_filter_may_hold(&p->leaf, t->va, t->level))
+		return 0;
+	return sm_cpu_apply_tlbi_caches(cpu, p, t);
+}
 /* Apply every broadcast TLBI PE `pe` has applied by `now`, in order: called
  * before the PE is observed (its accesses, the start of each trace event,
  * the end-of-run scan with UINT64_MAX).  Cheap when nothing is due. */

@@ -11,7 +11,7 @@
 #include "hw/cpu/cpu.h"
 
 /* Double the ring, keeping its order (the oldest moves to index 0). */
-static bool grow(const struct smmusim_allocator *a, struct sm_dvm_ring *r)
+bool sm_dvm_ring_grow(const struct smmusim_allocator *a, struct sm_dvm_ring *r)
 {
 	uint32_t cap = r->cap ? r->cap * 2 : 16;
 	if (cap < r->cap)
@@ -29,17 +29,6 @@ static bool grow(const struct smmusim_allocator *a, struct sm_dvm_ring *r)
 	return true;
 }
 
-bool sm_dvm_ring_push(const struct smmusim_allocator *a, struct sm_dvm_ring *r,
-		      const struct sm_tlbi *t, uint64_t at)
-{
-	if (r->n == r->cap && !grow(a, r))
-		return false;
-	r->buf[(r->head + r->n) & (r->cap - 1)] =
-	    (struct sm_dvm_pending){*t, at};
-	r->n++;
-	return true;
-}
-
 void sm_dvm_ring_fini(const struct smmusim_allocator *a, struct sm_dvm_ring *r)
 {
 	if (r->buf)
@@ -47,8 +36,8 @@ void sm_dvm_ring_fini(const struct smmusim_allocator *a, struct sm_dvm_ring *r)
 	*r = (struct sm_dvm_ring){0};
 }
 
-unsigned sm_cpu_apply_tlbi(struct sm_cpu *cpu, struct sm_pe *p,
-			   const struct sm_tlbi *t)
+unsigned sm_cpu_apply_tlbi_caches(struct sm_cpu *cpu, struct sm_pe *p,
+				  const struct sm_tlbi *t)
 {
 	struct sm_tcache *leaf[3] = {&p->l1i, &p->l1d, &p->tlb};
 	unsigned n = 0;
@@ -68,10 +57,15 @@ unsigned sm_cpu_apply_tlbi(struct sm_cpu *cpu, struct sm_pe *p,
 	}
 	enum sm_tc_asid_match m =
 	    sm_tlbi_all_asid(t->op) ? SM_TC_ASID_ANY : SM_TC_ASID_OR_GLOBAL;
-	for (int i = 0; i < 3; i++)
-		if (leaf[i]->live) /* (host time: an empty cache is skipped) */
-			n += sm_tc_inv_range(leaf[i], t->vmid, t->asid, m,
-					     t->va, t->pages, (int)t->level);
+	/* (Host time: a page no leaf TLB can hold, or an empty cache, is
+	 * skipped without a call.) */
+	if (!sm_cpu_tlbi_one_page(t) ||
+	    sm_tc_filter_may_hold(&p->leaf, t->va, t->level))
+		for (int i = 0; i < 3; i++)
+			if (leaf[i]->live)
+				n += sm_tc_inv_range(leaf[i], t->vmid, t->asid,
+						     m, t->va, t->pages,
+						     (int)t->level);
 	/* Last-level forms leave cached table descriptors alone. */
 	if (!sm_tlbi_last_level(t->op) && p->walk.live)
 		n += sm_tc_inv_range(&p->walk, t->vmid, t->asid, m, t->va,

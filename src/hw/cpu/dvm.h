@@ -39,10 +39,23 @@ struct sm_dvm_ring {
 	uint32_t head, n;
 };
 
+/* Double the ring (out of line: rare).  False when out of memory. */
+bool sm_dvm_ring_grow(const struct smmusim_allocator *a, struct sm_dvm_ring *r);
+
 /* Queue `t`, applied at cycle `at` (not before the last one queued).
  * False when the ring could not grow (host out of memory). */
-bool sm_dvm_ring_push(const struct smmusim_allocator *a, struct sm_dvm_ring *r,
-		      const struct sm_tlbi *t, uint64_t at);
+static inline bool sm_dvm_ring_push(const struct smmusim_allocator *a,
+				    struct sm_dvm_ring *r,
+				    const struct sm_tlbi *t, uint64_t at)
+{
+	if (r->n == r->cap && !sm_dvm_ring_grow(a, r))
+		return false;
+	struct sm_dvm_pending *d = &r->buf[(r->head + r->n) & (r->cap - 1)];
+	d->t = *t;
+	d->at = at;
+	r->n++;
+	return true;
+}
 void sm_dvm_ring_fini(const struct smmusim_allocator *a, struct sm_dvm_ring *r);
 
 /* The oldest pending TLBI if it is applied by `now`, else NULL. */

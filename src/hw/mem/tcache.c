@@ -86,25 +86,59 @@ void sm_tc_fini(struct sm_tcache *tc)
 	tc->va_head = tc->tag_head = NULL;
 }
 
-/* The page number of va at a level, tagged with the level: the key of the
- * set function and of the (va, level) index. */
-static inline uint64_t page_key(uint64_t va, int level)
-{
-	return (((va >> sm_level_shift(level)) << 2) | (uint64_t)level) *
-	       0x9e3779b97f4a7c15ull;
-}
-
 /* Set of a page number at a level: a multiplicative hash so that strided
  * pages and different page sizes spread over the sets. */
 static uint32_t set_of(const struct sm_tcache *tc, uint64_t va, int level)
 {
-	return (uint32_t)((page_key(va, level) >> 32) % tc->sets);
+	return (uint32_t)((sm_tc_page_key(va, level) >> 32) % tc->sets);
 }
 
 static inline uint32_t va_bucket(const struct sm_tcache *tc, uint64_t base,
 				 int level)
 {
-	return (uint32_t)(page_key(base, level) >> 40) & tc->va_mask;
+	return (uint32_t)(sm_tc_page_key(base, level) >> 40) & tc->va_mask;
+}
+
+static inline uint32_t *filter_count(struct sm_tc_filter *f,
+				     const struct sm_tc_entry *t)
+{
+	return &f->cnt[(uint32_t)(sm_tc_page_key(t->va, t->level) >> 40) &
+		       f->mask];
+}
+
+int sm_tc_filter_init(struct sm_tc_filter *f, const struct smmusim_allocator *a,
+		      uint64_t entries)
+{
+	/* About four buckets per entry, at most 2^16 (a bigger cache only
+	 * sees more collisions). */
+	*f = (struct sm_tc_filter){.alloc = a};
+	f->mask =
+	    pow2_at_least(entries < (1u << 14) ? entries * 4 : 1u << 16) - 1;
+	f->cnt = sm_calloc(a, (f->mask + 1ull) * sizeof(*f->cnt));
+	return f->cnt ? 0 : SMMUSIM_ENOMEM;
+}
+
+void sm_tc_filter_fini(struct sm_tc_filter *f)
+{
+	if (f->cnt)
+		sm_free(f->alloc, f->cnt, (f->mask + 1ull) * sizeof(*f->cnt));
+	f->cnt = NULL;
+}
+
+static inline void filter_add(struct sm_tc_filter *f,
+			      const struct sm_tc_entry *t)
+{
+	(*filter_count(f, t))++;
+	f->lv_live[t->level]++;
+	f->lv_mask |= (uint8_t)(1u << t->level);
+}
+
+static inline void filter_del(struct sm_tc_filter *f,
+			      const struct sm_tc_entry *t)
+{
+	(*filter_count(f, t))--;
+	if (!--f->lv_live[t->level])
+		f->lv_mask &= (uint8_t) ~(1u << t->level);
 }
 
 static inline uint32_t tag_bucket(const struct sm_tcache *tc, uint32_t vmid,
@@ -137,6 +171,8 @@ static void index_add(struct sm_tcache *tc, int32_t i)
 	tc->lv_live[t->level]++;
 	tc->lv_mask |= (uint8_t)(1u << t->level);
 	tc->live++;
+	if (tc->filter)
+		filter_add(tc->filter, t);
 }
 
 /* Unlink valid entry i from both indexes. */
@@ -160,6 +196,8 @@ static void index_del(struct sm_tcache *tc, int32_t i)
 	if (!--tc->lv_live[t->level])
 		tc->lv_mask &= (uint8_t) ~(1u << t->level);
 	tc->live--;
+	if (tc->filter)
+		filter_del(tc->filter, t);
 }
 
 static inline bool tags_match(const struct sm_tc_entry *t, uint32_t vmid,

@@ -27,6 +27,11 @@
  * entries only.  A count of valid entries per level skips the sizes a cache
  * holds none of.  When several entries of one set match, the lowest way
  * wins, as a probe of the set in way order would find.
+ *
+ * A presence filter (struct sm_tc_filter) may be shared by several caches,
+ * a PE's leaf TLBs: it counts their valid entries by hashed page (va,
+ * level), so a single-page invalidation that none of them can match costs
+ * one probe per level held instead of a call per cache (host time only).
  */
 #ifndef SM_HW_MEM_TCACHE_H
 #define SM_HW_MEM_TCACHE_H
@@ -98,12 +103,32 @@ struct sm_tcache {
 	int32_t *va_head, *tag_head;
 	uint32_t va_mask, tag_mask;
 	uint32_t lv_live[4];
+	uint8_t lv_mask;	     /* bit `level` set: lv_live[level] > 0 */
+	struct sm_tc_filter *filter; /* shared presence filter, or NULL */
+};
+
+/* Valid entries of the caches sharing it, by hashed (page, level): a zero
+ * count means none of them holds that page at that level; a non-zero one
+ * means one may (hash collisions only cost host time). */
+struct sm_tc_filter {
+	const struct smmusim_allocator *alloc;
+	uint32_t *cnt;
+	uint32_t mask;
 	uint8_t lv_mask; /* bit `level` set: lv_live[level] > 0 */
+	uint32_t lv_live[4];
 };
 
 /* Called once for each cache of a model (sm_cpu_for_each_tlb,
  * sm_smmu_for_each_tlb): the end-of-run oracle scan. */
 typedef void (*sm_tc_visit_fn)(void *ctx, const struct sm_tcache *tc);
+
+/* The page number of va at a level, tagged with the level and hashed: the
+ * key of the set function, of the (va, level) index and of the filter. */
+static inline uint64_t sm_tc_page_key(uint64_t va, int level)
+{
+	return (((va >> sm_level_shift(level)) << 2) | (uint64_t)level) *
+	       0x9e3779b97f4a7c15ull;
+}
 
 static inline uint64_t sm_tc_size(const struct sm_tc_entry *t)
 {
@@ -121,6 +146,32 @@ void sm_tc_fini(struct sm_tcache *tc);
  * policy than configured). */
 int sm_tc_set_repl(struct sm_tcache *tc, enum sm_tc_repl repl,
 		   struct sm_rng *rng);
+
+/* A filter sized for caches of `entries` entries in all; SMMUSIM_ENOMEM.
+ * Attach it to each cache with sm_tc_attach_filter while they are empty. */
+int sm_tc_filter_init(struct sm_tc_filter *f, const struct smmusim_allocator *a,
+		      uint64_t entries);
+void sm_tc_filter_fini(struct sm_tc_filter *f);
+static inline void sm_tc_attach_filter(struct sm_tcache *tc,
+				       struct sm_tc_filter *f)
+{
+	tc->filter = f;
+}
+/* May a cache sharing `f` hold an entry for the 4 KiB page at `va` of
+ * `level` (1..3), or of any level when `level` is 0?  (What a one-page
+ * sm_tc_inv_range visits, before the tags.) */
+static inline bool sm_tc_filter_may_hold(const struct sm_tc_filter *f,
+					 uint64_t va, unsigned level)
+{
+	unsigned mask = f->lv_mask & (level ? 1u << level : 0xfu);
+	while (mask) {
+		int lv = 31 - __builtin_clz(mask);
+		mask &= ~(1u << lv);
+		if (f->cnt[(uint32_t)(sm_tc_page_key(va, lv) >> 40) & f->mask])
+			return true;
+	}
+	return false;
+}
 
 /* Entry covering va for (vmid, asid), NULL on miss.  Updates LRU. */
 struct sm_tc_entry *sm_tc_lookup(struct sm_tcache *tc, uint32_t vmid,
