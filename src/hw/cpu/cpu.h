@@ -125,8 +125,9 @@ static inline unsigned sm_cpu_apply_tlbi(struct sm_cpu *cpu, struct sm_pe *p,
 					 const struct sm_tlbi *t)
 {
 	if (sm_cpu_tlbi_one_page(t) && !t->no_effect &&
+	    !sm_tlbi_all_asid(t->op) &&
 	    (!p->walk.live || sm_tlbi_last_level(t->op)) &&
-	    !sm_tc_filter_may_hold(&p->leaf, t->va, t->level))
+	    !sm_tc_filter_may_hold(&p->leaf, t->va, t->level, t->vmid, t->asid))
 		return 0;
 	return sm_cpu_apply_tlbi_caches(cpu, p, t);
 }

@@ -102,8 +102,10 @@ static inline uint32_t va_bucket(const struct sm_tcache *tc, uint64_t base,
 static inline uint32_t *filter_count(struct sm_tc_filter *f,
 				     const struct sm_tc_entry *t)
 {
-	return &f->cnt[(uint32_t)(sm_tc_page_key(t->va, t->level) >> 40) &
-		       f->mask];
+	return &f->cnt[sm_tc_filter_bucket(
+	    f, t->va, t->level,
+	    sm_tc_filter_tags(t->vmid,
+			      t->global ? SM_TC_FILTER_GLOBAL : t->asid))];
 }
 
 int sm_tc_filter_init(struct sm_tc_filter *f, const struct smmusim_allocator *a,
@@ -129,6 +131,7 @@ static inline void filter_add(struct sm_tc_filter *f,
 			      const struct sm_tc_entry *t)
 {
 	(*filter_count(f, t))++;
+	f->global_live += t->global;
 	f->lv_live[t->level]++;
 	f->lv_mask |= (uint8_t)(1u << t->level);
 }
@@ -137,6 +140,7 @@ static inline void filter_del(struct sm_tc_filter *f,
 			      const struct sm_tc_entry *t)
 {
 	(*filter_count(f, t))--;
+	f->global_live -= t->global;
 	if (!--f->lv_live[t->level])
 		f->lv_mask &= (uint8_t) ~(1u << t->level);
 }

@@ -30,8 +30,9 @@
  *
  * A presence filter (struct sm_tc_filter) may be shared by several caches,
  * a PE's leaf TLBs: it counts their valid entries by hashed page (va,
- * level), so a single-page invalidation that none of them can match costs
- * one probe per level held instead of a call per cache (host time only).
+ * level) and tags, so a single-page invalidation that none of them can
+ * match costs a probe or two per level held instead of a call per cache
+ * (host time only).
  */
 #ifndef SM_HW_MEM_TCACHE_H
 #define SM_HW_MEM_TCACHE_H
@@ -107,15 +108,16 @@ struct sm_tcache {
 	struct sm_tc_filter *filter; /* shared presence filter, or NULL */
 };
 
-/* Valid entries of the caches sharing it, by hashed (page, level): a zero
- * count means none of them holds that page at that level; a non-zero one
- * means one may (hash collisions only cost host time). */
+/* Valid entries of the caches sharing it, by hashed (page, level, VMID,
+ * ASID or global): a zero count means none of them holds such an entry; a
+ * non-zero one means one may (hash collisions only cost host time). */
 struct sm_tc_filter {
 	const struct smmusim_allocator *alloc;
 	uint32_t *cnt;
 	uint32_t mask;
 	uint8_t lv_mask; /* bit `level` set: lv_live[level] > 0 */
 	uint32_t lv_live[4];
+	uint32_t global_live; /* global entries */
 };
 
 /* Called once for each cache of a model (sm_cpu_for_each_tlb,
@@ -157,20 +159,42 @@ static inline void sm_tc_attach_filter(struct sm_tcache *tc,
 {
 	tc->filter = f;
 }
-/* May a cache sharing `f` hold an entry for the 4 KiB page at `va` of
- * `level` (1..3), or of any level when `level` is 0?  (What a one-page
- * sm_tc_inv_range visits, before the tags.) */
-static inline bool sm_tc_filter_may_hold(const struct sm_tc_filter *f,
-					 uint64_t va, unsigned level)
+/* The filter's bucket of a leaf entry: its page, level and tags (a global
+ * entry is counted under SM_TC_FILTER_GLOBAL, not its ASID). */
+#define SM_TC_FILTER_GLOBAL 0x20000u
+static inline uint64_t sm_tc_filter_tags(uint32_t vmid, uint32_t tag)
 {
-	unsigned mask = f->lv_mask & (level ? 1u << level : 0xfu);
-	while (mask) {
-		int lv = 31 - __builtin_clz(mask);
-		mask &= ~(1u << lv);
-		if (f->cnt[(uint32_t)(sm_tc_page_key(va, lv) >> 40) & f->mask])
-			return true;
-	}
-	return false;
+	return ((uint64_t)vmid << 18 | tag) * 0xc2b2ae3d27d4eb4full;
+}
+static inline uint32_t sm_tc_filter_bucket(const struct sm_tc_filter *f,
+					   uint64_t va, int level,
+					   uint64_t tags)
+{
+	return (uint32_t)((sm_tc_page_key(va, level) + tags) >> 40) & f->mask;
+}
+
+/* May a cache sharing `f` hold a leaf entry (levels 1..3) that a VA-form
+ * TLBI of (vmid, asid) for the 4 KiB page at `va` removes: of `level`, or
+ * of any level when `level` is 0, tagged with `asid` or global?  (Before
+ * the tags, what a one-page sm_tc_inv_range visits.)  Caches holding
+ * level-0 entries (walk caches) must not share a filter. */
+static inline __attribute__((always_inline)) bool
+sm_tc_filter_may_hold(const struct sm_tc_filter *f, uint64_t va, unsigned level,
+		      uint32_t vmid, uint32_t asid)
+{
+	unsigned mask = f->lv_mask & (level ? 1u << level : 0xeu);
+	uint64_t tags = sm_tc_filter_tags(vmid, asid);
+	uint64_t gtags = sm_tc_filter_tags(vmid, SM_TC_FILTER_GLOBAL);
+#define SM_TC_FILTER_HIT_(lv)                                                  \
+	((mask & (1u << (lv))) &&                                              \
+	 (f->cnt[sm_tc_filter_bucket(f, va, (lv), tags)] ||                    \
+	  (f->global_live &&                                                   \
+	   f->cnt[sm_tc_filter_bucket(f, va, (lv), gtags)])))
+	/* Leaf entries are of levels 1..3; each level unrolled, so that
+	 * its shift is a constant. */
+	return SM_TC_FILTER_HIT_(3) || SM_TC_FILTER_HIT_(2) ||
+	       SM_TC_FILTER_HIT_(1);
+#undef SM_TC_FILTER_HIT_
 }
 
 /* Entry covering va for (vmid, asid), NULL on miss.  Updates LRU. */
