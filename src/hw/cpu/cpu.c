@@ -156,6 +156,7 @@ int sm_cpu_init(struct sm_cpu *cpu, const struct smmusim_allocator *a,
 
 void sm_cpu_fini(struct sm_cpu *cpu)
 {
+	sm_dvm_log_fini(cpu->alloc, &cpu->skipped);
 	if (!cpu->pe)
 		return;
 	for (unsigned i = 0; i < cpu->n_init; i++)
@@ -205,14 +206,28 @@ uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 	cpu->dvm_busy_until = slot + cpu->dvm_occ;
 	uint64_t arrive = slot + cpu->lat_dvm;
 
+	struct sm_dvm_log_rec *skipped = NULL; /* in cpu->skipped */
+	uint64_t *skipped_at = NULL;
+	struct sm_tc_filter_probe pr;
+	bool probed = sm_cpu_tlbi_probed(&t);
+	sm_tc_filter_probe_init(&pr, &issuer->leaf, t.va, t.level, t.vmid,
+				t.asid);
 	for (unsigned i = 0; i < cpu->n; i++) {
 		struct sm_pe *rx = &cpu->pe[i];
 		uint64_t at = i == pe ? now : arrive;
 		uint64_t done = max_u64(at, rx->rx_busy_until) + cpu->lat_apply;
 		/* The issuer's copy acts at issue; another PE's when that PE
-		 * has applied it (dvm.h), unless it changes nothing. */
-		if (i == pe || t.no_effect ||
-		    !sm_dvm_ring_push(cpu->alloc, &rx->rx, &t, done))
+		 * has applied it (dvm.h), unless it changes nothing.  (Host
+		 * time: a copy that can change nothing is skipped.) */
+		if (i != pe && probed &&
+		    sm_cpu_tlbi_misses_probe(rx, &t, &pr) &&
+		    sm_cpu_rx_skip(cpu, i, &t, done, &skipped, &skipped_at))
+			;
+		else if (i == pe && probed &&
+			 sm_cpu_tlbi_misses_probe(rx, &t, &pr))
+			; /* the issuer's copy removes nothing */
+		else if (i == pe || t.no_effect ||
+			 !sm_dvm_ring_push(cpu->alloc, &rx->rx, &t, done))
 			SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
 			       sm_cpu_apply_tlbi(cpu, rx, &t));
 		if (i != pe)
@@ -297,6 +312,8 @@ void sm_cpu_access_kind(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
 	struct sm_pe *p = &cpu->pe[pe];
 	bool fetch = acc == SMMUSIM_ACC_EXEC;
 	sm_cpu_rx_catch_up(cpu, pe, now); /* TLBIs it applied by now */
+	if (p->skip_any)		  /* it may fill what they remove */
+		sm_cpu_rx_unskip(cpu, p);
 	struct sm_tcache *l1 = fetch ? &p->l1i : &p->l1d;
 	unsigned need = acc == SMMUSIM_ACC_WRITE  ? SMMUSIM_PROT_W
 			: acc == SMMUSIM_ACC_EXEC ? SMMUSIM_PROT_X

@@ -99,7 +99,7 @@ static inline uint32_t va_bucket(const struct sm_tcache *tc, uint64_t base,
 	return (uint32_t)(sm_tc_page_key(base, level) >> 40) & tc->va_mask;
 }
 
-static inline uint32_t *filter_count(struct sm_tc_filter *f,
+static inline uint16_t *filter_count(struct sm_tc_filter *f,
 				     const struct sm_tc_entry *t)
 {
 	return &f->cnt[sm_tc_filter_bucket(
@@ -108,21 +108,30 @@ static inline uint32_t *filter_count(struct sm_tc_filter *f,
 			      t->global ? SM_TC_FILTER_GLOBAL : t->asid))];
 }
 
+/* The one count of a filter that is off: never changed. */
+static uint16_t filter_always = 1;
+
 int sm_tc_filter_init(struct sm_tc_filter *f, const struct smmusim_allocator *a,
 		      uint64_t entries)
 {
-	/* About four buckets per entry, at most 2^16 (a bigger cache only
-	 * sees more collisions). */
+	/* About one bucket per entry (a power of two; a collision only
+	 * costs host time), 16-bit counts: no bucket can overflow while the
+	 * caches hold fewer than 2^16 entries in all; past that the filter
+	 * is off. */
 	*f = (struct sm_tc_filter){.alloc = a};
-	f->mask =
-	    pow2_at_least(entries < (1u << 14) ? entries * 4 : 1u << 16) - 1;
+	if (entries >= UINT16_MAX) {
+		f->off = true;
+		f->cnt = &filter_always;
+		return 0;
+	}
+	f->mask = pow2_at_least(entries) - 1;
 	f->cnt = sm_calloc(a, (f->mask + 1ull) * sizeof(*f->cnt));
 	return f->cnt ? 0 : SMMUSIM_ENOMEM;
 }
 
 void sm_tc_filter_fini(struct sm_tc_filter *f)
 {
-	if (f->cnt)
+	if (f->cnt && !f->off)
 		sm_free(f->alloc, f->cnt, (f->mask + 1ull) * sizeof(*f->cnt));
 	f->cnt = NULL;
 }
@@ -130,7 +139,8 @@ void sm_tc_filter_fini(struct sm_tc_filter *f)
 static inline void filter_add(struct sm_tc_filter *f,
 			      const struct sm_tc_entry *t)
 {
-	(*filter_count(f, t))++;
+	if (!f->off)
+		(*filter_count(f, t))++;
 	f->global_live += t->global;
 	f->lv_live[t->level]++;
 	f->lv_mask |= (uint8_t)(1u << t->level);
@@ -139,7 +149,8 @@ static inline void filter_add(struct sm_tc_filter *f,
 static inline void filter_del(struct sm_tc_filter *f,
 			      const struct sm_tc_entry *t)
 {
-	(*filter_count(f, t))--;
+	if (!f->off)
+		(*filter_count(f, t))--;
 	f->global_live -= t->global;
 	if (!--f->lv_live[t->level])
 		f->lv_mask &= (uint8_t) ~(1u << t->level);

@@ -113,8 +113,9 @@ struct sm_tcache {
  * non-zero one means one may (hash collisions only cost host time). */
 struct sm_tc_filter {
 	const struct smmusim_allocator *alloc;
-	uint32_t *cnt;
+	uint16_t *cnt; /* (mask + 1) counts; with off, one count of 1 */
 	uint32_t mask;
+	bool off;	 /* too many entries for 16-bit counts: always "may" */
 	uint8_t lv_mask; /* bit `level` set: lv_live[level] > 0 */
 	uint32_t lv_live[4];
 	uint32_t global_live; /* global entries */
@@ -192,6 +193,61 @@ sm_tc_filter_may_hold(const struct sm_tc_filter *f, uint64_t va, unsigned level,
 	   f->cnt[sm_tc_filter_bucket(f, va, (lv), gtags)])))
 	/* Leaf entries are of levels 1..3; each level unrolled, so that
 	 * its shift is a constant. */
+	return SM_TC_FILTER_HIT_(3) || SM_TC_FILTER_HIT_(2) ||
+	       SM_TC_FILTER_HIT_(1);
+#undef SM_TC_FILTER_HIT_
+}
+
+/* sm_tc_filter_may_hold for one TLBI checked against the filters of
+ * several PEs (of one geometry): each bucket is computed once, when a
+ * filter first needs it. */
+struct sm_tc_filter_probe {
+	uint64_t va, tags, gtags;
+	uint32_t mask;	      /* of the filters it is for */
+	unsigned lvsel;	      /* levels the TLBI names */
+	unsigned have, ghave; /* bit lv: b[lv], g[lv] computed */
+	uint32_t b[4];	      /* bucket at each level of the TLBI's ASID */
+	uint32_t g[4];	      /* ... of global entries */
+};
+static inline void sm_tc_filter_probe_init(struct sm_tc_filter_probe *pr,
+					   const struct sm_tc_filter *f,
+					   uint64_t va, unsigned level,
+					   uint32_t vmid, uint32_t asid)
+{
+	*pr = (struct sm_tc_filter_probe){
+	    .va = va,
+	    .tags = sm_tc_filter_tags(vmid, asid),
+	    .gtags = sm_tc_filter_tags(vmid, SM_TC_FILTER_GLOBAL),
+	    .mask = f->mask,
+	    .lvsel = level ? 1u << level : 0xeu,
+	};
+}
+/* The count of bucket arr[lv] (of `tags`), computed if not yet. */
+static inline __attribute__((always_inline)) uint32_t
+sm_tc_filter_probe_count(const struct sm_tc_filter *f,
+			 const struct sm_tc_filter_probe *pr, uint32_t *arr,
+			 unsigned *have, uint64_t tags, int lv)
+{
+	if (!(*have & (1u << lv))) {
+		arr[lv] = sm_tc_filter_bucket(f, pr->va, lv, tags);
+		*have |= 1u << lv;
+	}
+	return f->cnt[arr[lv]];
+}
+static inline __attribute__((always_inline)) bool
+sm_tc_filter_probe_hit(const struct sm_tc_filter *f,
+		       struct sm_tc_filter_probe *pr)
+{
+	unsigned mask = f->lv_mask & pr->lvsel;
+	if (!mask)
+		return false;
+	if (f->mask != pr->mask)
+		return true; /* another geometry: cannot tell */
+#define SM_TC_FILTER_HIT_(lv)                                                  \
+	((mask & (1u << (lv))) &&                                              \
+	 (sm_tc_filter_probe_count(f, pr, pr->b, &pr->have, pr->tags, (lv)) || \
+	  (f->global_live && sm_tc_filter_probe_count(                         \
+				 f, pr, pr->g, &pr->ghave, pr->gtags, (lv)))))
 	return SM_TC_FILTER_HIT_(3) || SM_TC_FILTER_HIT_(2) ||
 	       SM_TC_FILTER_HIT_(1);
 #undef SM_TC_FILTER_HIT_
