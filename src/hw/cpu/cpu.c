@@ -209,32 +209,37 @@ uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 	struct sm_dvm_log_rec *skipped = NULL; /* in cpu->skipped */
 	uint64_t *skipped_at = NULL;
 	struct sm_tc_filter_probe pr;
-	bool probed = sm_cpu_tlbi_probed(&t);
+	bool probed = sm_cpu_tlbi_probed(&t), ll = sm_tlbi_last_level(op);
+	const uint64_t lat_apply = cpu->lat_apply;
+	uint64_t latest = issuer->pending_done;
 	sm_tc_filter_probe_init(&pr, &issuer->leaf, t.va, t.level, t.vmid,
 				t.asid);
 	for (unsigned i = 0; i < cpu->n; i++) {
 		struct sm_pe *rx = &cpu->pe[i];
 		uint64_t at = i == pe ? now : arrive;
-		uint64_t done = max_u64(at, rx->rx_busy_until) + cpu->lat_apply;
+		uint64_t done = max_u64(at, rx->rx_busy_until) + lat_apply;
 		/* The issuer's copy acts at issue; another PE's when that PE
 		 * has applied it (dvm.h), unless it changes nothing.  (Host
 		 * time: a copy that can change nothing is skipped.) */
-		if (i != pe && probed &&
-		    sm_cpu_tlbi_misses_probe(rx, &t, &pr) &&
-		    sm_cpu_rx_skip(cpu, i, &t, done, &skipped, &skipped_at))
-			;
-		else if (i == pe && probed &&
-			 sm_cpu_tlbi_misses_probe(rx, &t, &pr))
-			; /* the issuer's copy removes nothing */
-		else if (i == pe || t.no_effect ||
-			 !sm_dvm_ring_push(cpu->alloc, &rx->rx, &t, done))
-			SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
-			       sm_cpu_apply_tlbi(cpu, rx, &t));
-		if (i != pe)
-			*rx->st_bystander += cpu->lat_apply;
+		bool misses = probed && sm_cpu_tlbi_misses_probe(rx, ll, &pr);
+		if (i == pe) {
+			if (!misses)
+				SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
+				       sm_cpu_apply_tlbi(cpu, rx, &t));
+		} else {
+			if (!(misses &&
+			      sm_cpu_rx_skip(cpu, i, &t, done, &skipped,
+					     &skipped_at)) &&
+			    (t.no_effect ||
+			     !sm_dvm_ring_push(cpu->alloc, &rx->rx, &t, done)))
+				SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
+				       sm_cpu_apply_tlbi(cpu, rx, &t));
+			*rx->st_bystander += lat_apply;
+		}
 		rx->rx_busy_until = done;
-		issuer->pending_done = max_u64(issuer->pending_done, done);
+		latest = max_u64(latest, done);
 	}
+	issuer->pending_done = latest;
 	*cpu->st_received[op][1] += cpu->n;
 	SM_ADD(cpu->ctr, CPU_BYSTANDER_CYCLES, (cpu->n - 1) * cpu->lat_apply);
 	for (unsigned i = 0; i < cpu->n_ext; i++) {

@@ -151,13 +151,13 @@ static inline bool sm_cpu_tlbi_probed(const struct sm_tlbi *t)
 	return sm_cpu_tlbi_one_page(t) && !t->no_effect &&
 	       !sm_tlbi_all_asid(t->op);
 }
-/* sm_cpu_tlbi_misses for such a `t`, with its buckets in `pr`. */
+/* sm_cpu_tlbi_misses for such a `t`, last-level form or not (`ll`), with
+ * its buckets in `pr`. */
 static inline __attribute__((always_inline)) bool
-sm_cpu_tlbi_misses_probe(const struct sm_pe *p, const struct sm_tlbi *t,
+sm_cpu_tlbi_misses_probe(const struct sm_pe *p, bool ll,
 			 struct sm_tc_filter_probe *pr)
 {
-	return (!p->walk.live || sm_tlbi_last_level(t->op)) &&
-	       !sm_tc_filter_probe_hit(&p->leaf, pr);
+	return (ll || !p->walk.live) && !sm_tc_filter_probe_hit(&p->leaf, pr);
 }
 /* A record for `t` in cpu->skipped, skipped by no PE yet, and in *at its
  * row of cycles; NULL when the log cannot grow or there are too many PEs
