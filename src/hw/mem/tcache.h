@@ -13,9 +13,10 @@
  * unified TLB do).
  *
  * Tags: VMID, ASID and nG (a global entry matches every ASID).  Replacement
- * is LRU by a per-cache use stamp.  `root` is not architectural: it records
- * which table the entry was walked from, so the oracle can compare an entry
- * with the truth it came from.
+ * is LRU by a per-cache use stamp (kept beside the entries, sm_tcache.use,
+ * so that a fill scans a set without touching its entries).  `root` is not
+ * architectural: it records which table the entry was walked from, so the
+ * oracle can compare an entry with the truth it came from.
  *
  * Host-side indexes (they change how fast the simulator finds entries,
  * never which entries a lookup, fill or invalidation finds, nor any
@@ -53,7 +54,6 @@ struct sm_tc_entry {
 	uint64_t root2;	 /* ... and the stage-2 root (S2, nested) */
 	uint8_t regime;	 /* enum sm_regime_kind of that walk */
 	int8_t s2_level; /* stage-2 starting level */
-	uint64_t stamp;
 	uint32_t asid;
 	uint32_t vmid;
 	uint8_t level; /* 1, 2, 3 */
@@ -90,6 +90,7 @@ enum sm_tc_repl {
 struct sm_tcache {
 	const struct smmusim_allocator *alloc;
 	struct sm_tc_entry *e;
+	uint64_t *use; /* per entry: its last use (tick), 0 when invalid */
 	uint32_t sets, ways;
 	uint64_t tick;
 	uint64_t live;
