@@ -313,11 +313,15 @@ static struct sm_tc_entry *victim_of(struct sm_tcache *tc,
 {
 	const uint64_t *use = &tc->use[set - tc->e];
 	uint32_t victim = 0;
+	uint64_t oldest = UINT64_MAX;
 	for (uint32_t w = 0; w < tc->ways; w++) {
-		if (!use[w])
+		uint64_t u = use[w];
+		if (!u)
 			return &set[w]; /* invalid */
-		if (use[w] < use[victim])
-			victim = w; /* LRU candidate */
+		if (u < oldest) {
+			oldest = u; /* LRU candidate */
+			victim = w;
+		}
 	}
 	if (tc->repl == SM_TC_RR) {
 		uint32_t si = (uint32_t)((size_t)(set - tc->e) / tc->ways);
