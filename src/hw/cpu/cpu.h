@@ -31,7 +31,8 @@
  * outstanding.  A TLBI takes effect at the issuer when executed and at
  * every other receiver at the cycle that receiver has applied it: until
  * then it waits in the receiver's ring (dvm.h) and the receiver still uses
- * the entries it removes (docs/model.md, Time).
+ * the entries it removes (docs/model.md, Time).  (Host time: a copy that
+ * can remove nothing is only logged, dvm.h sm_dvm_log.)
  */
 #ifndef SM_HW_CPU_CPU_H
 #define SM_HW_CPU_CPU_H
