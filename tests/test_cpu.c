@@ -1428,8 +1428,9 @@ static void test_cpu_init_fini_accounting(void **state)
 
 	assert_int_equal(sm_cpu_init(&cpu, &ca, cfg, pm, st, &rng, &eb), 0);
 	assert_int_equal(cpu.n, 4);
-	/* The PE array and, per PE, the L1i, L1d, main TLB and walk cache. */
-	assert_int_equal(cnt.blocks, 1 + 4 * 4);
+	/* The PE array and, per PE, the L1i, L1d, main TLB and walk cache
+	 * and the leaf TLBs' presence filter. */
+	assert_int_equal(cnt.blocks, 1 + 4 * 5);
 	sm_cpu_fini(&cpu);
 	assert_int_equal(cnt.blocks, 0);
 	assert_int_equal(cnt.bytes, 0);
@@ -1441,7 +1442,7 @@ static void test_cpu_init_fini_accounting(void **state)
 	for (size_t i = 0; i < 4; i++)
 		assert_int_equal(smmusim_config_set(cfg, rr[i], "rr"), 0);
 	assert_int_equal(sm_cpu_init(&cpu, &ca, cfg, pm, st, &rng, &eb), 0);
-	assert_int_equal(cnt.blocks, 1 + 4 * 8);
+	assert_int_equal(cnt.blocks, 1 + 4 * 9);
 	assert_int_equal(cpu.pe[3].walk.repl, SM_TC_RR);
 	assert_int_equal(cpu.pe[3].walk.min_level, 0);
 	assert_int_equal(cpu.pe[3].tlb.min_level, 1);
@@ -1741,6 +1742,42 @@ static void test_dvm_more_broadcasters_later(void **state)
 	}
 }
 
+/*
+ * A broadcast TLBI reaching a PE whose TLBs hold nothing it removes is not
+ * queued there (host time, hw/cpu/dvm.h); an entry that PE fills before
+ * the cycle it applies the TLBI must still go at that cycle, as with a
+ * queued copy.  PE 2 is never observed in the window: its copy is dropped.
+ */
+static void test_skipped_tlbi_removes_later_fill(void **state)
+{
+	struct world *w = *state;
+	uint64_t pa = page_alloc(w->pm, SM_PAGE_DATA), va = 0x400000;
+	const uint16_t asid = 5;
+	struct sm_cpu_access a;
+	map(w, va, pa, RW, NG);
+	/* Applied at PE 1 at 2000 + lat.dvm (200) + lat.tlbi_apply (20). */
+	sm_cpu_tlbi(&w->cpu, 0, SM_TLBI_VALE1, true,
+		    sm_tlbi_operand_va(asid, va, 0), 2000);
+	sm_cpu_access(&w->cpu, 1, asid, w->root, va, false, 2001, 0, &a);
+	assert_int_equal(a.outcome, SM_XLATE_OK);
+	assert_false(a.hit);
+	sm_cpu_access(&w->cpu, 1, asid, w->root, va, false, 2219, 0, &a);
+	assert_true(a.hit);
+	sm_cpu_access(&w->cpu, 1, asid, w->root, va, false, 2220, 0, &a);
+	assert_false(a.hit); /* the L1 D and main TLB entries went */
+	assert_int_equal(counter(w->st, "cpu.tlb.invalidated"), 2);
+	settle(w);
+	assert_int_equal(w->cpu.skipped.head, w->cpu.skipped.tail);
+	/* The same broadcast again: now PE 1 holds the page, PE 2 not. */
+	sm_cpu_tlbi(&w->cpu, 0, SM_TLBI_VALE1, true,
+		    sm_tlbi_operand_va(asid, va, 0), 3000);
+	sm_cpu_access(&w->cpu, 2, asid, w->root, va, false, 3300, 0, &a);
+	assert_false(a.hit);
+	settle(w);
+	assert_int_equal(counter(w->st, "cpu.tlb.invalidated"), 4);
+	assert_int_equal(counter(w->st, "cpu.tlbi.received.vale1is"), 8);
+}
+
 #define W4(fn) cmocka_unit_test_setup_teardown(fn, setup4, teardown)
 
 int main(void)
@@ -1778,6 +1815,7 @@ int main(void)
 	    cmocka_unit_test(test_bystander_delays_other_issuer),
 	    cmocka_unit_test(test_dvm_same_cycle_queues),
 	    cmocka_unit_test(test_dvm_more_broadcasters_later),
+	    W4(test_skipped_tlbi_removes_later_fill),
 	};
 	return cmocka_run_group_tests_name("cpu", tests, NULL, NULL);
 }

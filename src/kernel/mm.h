@@ -53,6 +53,7 @@ struct sm_mm {
 	uint64_t pgd;
 	struct sm_vma *vma; /* sorted by address */
 	size_t nvma, cap;
+	size_t vma_hint; /* host time: where sm_find_vma last found one */
 	struct sm_mn_sub *subs;
 	uint64_t rss;
 	/* SVA pins the ASID (arm64_mm_context_get) so that it is not reused

@@ -55,6 +55,16 @@ static int init_pe(struct sm_cpu *cpu, struct sm_pe *p, unsigned idx,
 		}
 	}
 	p->walk.min_level = 0; /* table descriptors from level 0 down */
+	if (sm_tc_filter_init(&p->leaf, cpu->alloc,
+			      (uint64_t)p->l1i.sets * p->l1i.ways +
+				  (uint64_t)p->l1d.sets * p->l1d.ways +
+				  (uint64_t)p->tlb.sets * p->tlb.ways) < 0) {
+		for (int j = 0; j < 4; j++)
+			sm_tc_fini(tc[j]);
+		return sm_err(eb, SMMUSIM_ENOMEM, "cpu: out of memory");
+	}
+	for (int i = 0; i < 3; i++)
+		sm_tc_attach_filter(tc[i], &p->leaf);
 	snprintf(p->l1i_name, sizeof(p->l1i_name), "cpu%u.l1i", idx);
 	snprintf(p->l1d_name, sizeof(p->l1d_name), "cpu%u.l1d", idx);
 	snprintf(p->tlb_name, sizeof(p->tlb_name), "cpu%u.tlb", idx);
@@ -68,6 +78,7 @@ static void fini_pe(struct sm_cpu *cpu, struct sm_pe *p)
 	sm_tc_fini(&p->l1d);
 	sm_tc_fini(&p->tlb);
 	sm_tc_fini(&p->walk);
+	sm_tc_filter_fini(&p->leaf);
 }
 
 /* The stats are the registry's, by ID; three families have a member per
@@ -145,6 +156,7 @@ int sm_cpu_init(struct sm_cpu *cpu, const struct smmusim_allocator *a,
 
 void sm_cpu_fini(struct sm_cpu *cpu)
 {
+	sm_dvm_log_fini(cpu->alloc, &cpu->skipped);
 	if (!cpu->pe)
 		return;
 	for (unsigned i = 0; i < cpu->n_init; i++)
@@ -194,24 +206,42 @@ uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 	cpu->dvm_busy_until = slot + cpu->dvm_occ;
 	uint64_t arrive = slot + cpu->lat_dvm;
 
+	struct sm_dvm_log_rec *skipped = NULL; /* in cpu->skipped */
+	uint64_t *skipped_at = NULL;
+	struct sm_tc_filter_probe pr;
+	bool probed = sm_cpu_tlbi_probed(&t), ll = sm_tlbi_last_level(op);
+	const uint64_t lat_apply = cpu->lat_apply;
+	uint64_t latest = issuer->pending_done;
+	sm_tc_filter_probe_init(&pr, &issuer->leaf, t.va, t.level, t.vmid,
+				t.asid);
 	for (unsigned i = 0; i < cpu->n; i++) {
 		struct sm_pe *rx = &cpu->pe[i];
 		uint64_t at = i == pe ? now : arrive;
-		uint64_t done = max_u64(at, rx->rx_busy_until) + cpu->lat_apply;
+		uint64_t done = max_u64(at, rx->rx_busy_until) + lat_apply;
 		/* The issuer's copy acts at issue; another PE's when that PE
-		 * has applied it (dvm.h), unless it changes nothing. */
-		if (i == pe || t.no_effect ||
-		    !sm_dvm_ring_push(cpu->alloc, &rx->rx, &t, done))
-			SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
-			       sm_cpu_apply_tlbi(cpu, rx, &t));
-		(*cpu->st_received[op][1])++;
-		if (i != pe) {
-			SM_ADD(cpu->ctr, CPU_BYSTANDER_CYCLES, cpu->lat_apply);
-			*rx->st_bystander += cpu->lat_apply;
+		 * has applied it (dvm.h), unless it changes nothing.  (Host
+		 * time: a copy that can change nothing is skipped.) */
+		bool misses = probed && sm_cpu_tlbi_misses_probe(rx, ll, &pr);
+		if (i == pe) {
+			if (!misses)
+				SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
+				       sm_cpu_apply_tlbi(cpu, rx, &t));
+		} else {
+			if (!(misses &&
+			      sm_cpu_rx_skip(cpu, i, &t, done, &skipped,
+					     &skipped_at)) &&
+			    (t.no_effect ||
+			     !sm_dvm_ring_push(cpu->alloc, &rx->rx, &t, done)))
+				SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
+				       sm_cpu_apply_tlbi(cpu, rx, &t));
+			*rx->st_bystander += lat_apply;
 		}
 		rx->rx_busy_until = done;
-		issuer->pending_done = max_u64(issuer->pending_done, done);
+		latest = max_u64(latest, done);
 	}
+	issuer->pending_done = latest;
+	*cpu->st_received[op][1] += cpu->n;
+	SM_ADD(cpu->ctr, CPU_BYSTANDER_CYCLES, (cpu->n - 1) * cpu->lat_apply);
 	for (unsigned i = 0; i < cpu->n_ext; i++) {
 		uint64_t done = cpu->ext[i].apply(cpu->ext[i].ctx, &t, arrive);
 		issuer->pending_done = max_u64(issuer->pending_done, done);
@@ -287,6 +317,8 @@ void sm_cpu_access_kind(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
 	struct sm_pe *p = &cpu->pe[pe];
 	bool fetch = acc == SMMUSIM_ACC_EXEC;
 	sm_cpu_rx_catch_up(cpu, pe, now); /* TLBIs it applied by now */
+	if (p->skip_any)		  /* it may fill what they remove */
+		sm_cpu_rx_unskip(cpu, p);
 	struct sm_tcache *l1 = fetch ? &p->l1i : &p->l1d;
 	unsigned need = acc == SMMUSIM_ACC_WRITE  ? SMMUSIM_PROT_W
 			: acc == SMMUSIM_ACC_EXEC ? SMMUSIM_PROT_X

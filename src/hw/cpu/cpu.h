@@ -31,7 +31,8 @@
  * outstanding.  A TLBI takes effect at the issuer when executed and at
  * every other receiver at the cycle that receiver has applied it: until
  * then it waits in the receiver's ring (dvm.h) and the receiver still uses
- * the entries it removes (docs/model.md, Time).
+ * the entries it removes (docs/model.md, Time).  (Host time: a copy that
+ * can remove nothing is only logged, dvm.h sm_dvm_log.)
  */
 #ifndef SM_HW_CPU_CPU_H
 #define SM_HW_CPU_CPU_H
@@ -64,10 +65,16 @@ struct sm_dvm_receiver {
 
 struct sm_pe {
 	struct sm_tcache l1i, l1d, tlb, walk;
-	uint64_t rx_busy_until; /* as a receiver: applying TLBIs until */
-	uint64_t pending_done;	/* as an issuer: completion of its TLBIs */
-	uint64_t *st_bystander; /* cycles applying other PEs' TLBIs */
-	struct sm_dvm_ring rx;	/* received broadcasts not applied yet */
+	struct sm_tc_filter leaf; /* over l1i, l1d, tlb (host time only) */
+	uint64_t rx_busy_until;	  /* as a receiver: applying TLBIs until */
+	uint64_t pending_done;	  /* as an issuer: completion of its TLBIs */
+	uint64_t *st_bystander;	  /* cycles applying other PEs' TLBIs */
+	struct sm_dvm_ring rx;	  /* received broadcasts not applied yet */
+	/* Its skipped copies (dvm.h, sm_dvm_log): those of log records
+	 * before skip_seq are resolved; if skip_any, some after are not,
+	 * the first at skip_next, the last at skip_last. */
+	bool skip_any;
+	uint64_t skip_seq, skip_next, skip_last;
 	char l1i_name[24], l1d_name[24], tlb_name[24];
 };
 
@@ -84,7 +91,8 @@ struct sm_cpu {
 	bool kpti, feat_range, feat_ttl;
 	uint64_t lat_l1, lat_tlb, lat_wc, lat_walk, lat_tlbi, lat_dvm, dvm_occ,
 	    lat_apply, lat_dsb;
-	uint64_t dvm_busy_until; /* the interconnect carries a broadcast */
+	uint64_t dvm_busy_until;   /* the interconnect carries a broadcast */
+	struct sm_dvm_log skipped; /* broadcasts some PEs skipped (dvm.h) */
 
 	uint64_t *ctr;		     /* the stats by ID (engine/stats.h) */
 	struct sm_hist *const *hist; /* the histograms by ID */
@@ -109,8 +117,77 @@ uint64_t sm_cpu_dsb_ishst(struct sm_cpu *cpu, unsigned pe, uint64_t now);
 
 /* Apply one TLBI to one PE's caches now; returns the entries removed
  * (dvm.c). */
-unsigned sm_cpu_apply_tlbi(struct sm_cpu *cpu, struct sm_pe *p,
-			   const struct sm_tlbi *t);
+unsigned sm_cpu_apply_tlbi_caches(struct sm_cpu *cpu, struct sm_pe *p,
+				  const struct sm_tlbi *t);
+/* A VA form for one aligned page (pages is 0 for the ASID and VMALL forms
+ * and at least 2 for the range forms). */
+static inline bool sm_cpu_tlbi_one_page(const struct sm_tlbi *t)
+{
+	return t->pages == 1 && !(t->va & 4095);
+}
+/* Applied now, `t` would remove nothing from p's caches, and that is
+ * known without visiting them (host time): most broadcast TLBIs name a
+ * page the receiver's leaf TLBs do not hold (their presence filter), and
+ * a last-level form leaves the walk cache alone. */
+static inline bool sm_cpu_tlbi_misses(const struct sm_pe *p,
+				      const struct sm_tlbi *t)
+{
+	return sm_cpu_tlbi_one_page(t) && !t->no_effect &&
+	       !sm_tlbi_all_asid(t->op) &&
+	       (!p->walk.live || sm_tlbi_last_level(t->op)) &&
+	       !sm_tc_filter_may_hold(&p->leaf, t->va, t->level, t->vmid,
+				      t->asid);
+}
+/* The same as sm_cpu_apply_tlbi_caches, without a call when it misses. */
+static inline unsigned sm_cpu_apply_tlbi(struct sm_cpu *cpu, struct sm_pe *p,
+					 const struct sm_tlbi *t)
+{
+	if (sm_cpu_tlbi_misses(p, t))
+		return 0;
+	return sm_cpu_apply_tlbi_caches(cpu, p, t);
+}
+/* Can a PE's copy of `t` be checked by sm_cpu_tlbi_misses_probe? */
+static inline bool sm_cpu_tlbi_probed(const struct sm_tlbi *t)
+{
+	return sm_cpu_tlbi_one_page(t) && !t->no_effect &&
+	       !sm_tlbi_all_asid(t->op);
+}
+/* sm_cpu_tlbi_misses for such a `t`, last-level form or not (`ll`), with
+ * its buckets in `pr`. */
+static inline __attribute__((always_inline)) bool
+sm_cpu_tlbi_misses_probe(const struct sm_pe *p, bool ll,
+			 struct sm_tc_filter_probe *pr)
+{
+	return (ll || !p->walk.live) && !sm_tc_filter_probe_hit(&p->leaf, pr);
+}
+/* A record for `t` in cpu->skipped, skipped by no PE yet, and in *at its
+ * row of cycles; NULL when the log cannot grow or there are too many PEs
+ * (dvm.c). */
+struct sm_dvm_log_rec *
+sm_cpu_skip_record(struct sm_cpu *cpu, const struct sm_tlbi *t, uint64_t **at);
+/* Skip PE i's copy of broadcast `t`, applied at `at`, which misses
+ * (sm_dvm_log in dvm.h); *rec is the log record of `t` and *row its
+ * cycles, made by the first PE that skips it.  False when out of host memory
+ * (then queue it). */
+static inline bool sm_cpu_rx_skip(struct sm_cpu *cpu, unsigned i,
+				  const struct sm_tlbi *t, uint64_t at,
+				  struct sm_dvm_log_rec **rec, uint64_t **row)
+{
+	struct sm_pe *p = &cpu->pe[i];
+	if (!*rec && !(*rec = sm_cpu_skip_record(cpu, t, row)))
+		return false;
+	(*rec)->pes |= 1ull << i;
+	(*row)[i] = at;
+	if (!p->skip_any) {
+		p->skip_any = true;
+		p->skip_seq = cpu->skipped.tail - 1;
+		p->skip_next = at;
+	}
+	p->skip_last = at;
+	return true;
+}
+/* Before PE p fills its TLBs: queue its skipped copies not resolved yet. */
+void sm_cpu_rx_unskip(struct sm_cpu *cpu, struct sm_pe *p);
 /* Apply every broadcast TLBI PE `pe` has applied by `now`, in order: called
  * before the PE is observed (its accesses, the start of each trace event,
  * the end-of-run scan with UINT64_MAX).  Cheap when nothing is due. */
@@ -119,7 +196,8 @@ static inline void sm_cpu_rx_catch_up(struct sm_cpu *cpu, unsigned pe,
 				      uint64_t now)
 {
 	struct sm_pe *p = &cpu->pe[pe];
-	if (sm_dvm_ring_due(&p->rx, now))
+	if (sm_dvm_ring_due(&p->rx, now) ||
+	    (p->skip_any && now >= p->skip_next))
 		sm_cpu_rx_apply_due(cpu, p, now);
 }
 void sm_cpu_rx_catch_up_all(struct sm_cpu *cpu, uint64_t now);

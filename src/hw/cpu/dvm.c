@@ -4,6 +4,8 @@
  * TLBIs a receiver has not applied yet (dvm.h), what applying one does to a
  * PE's TLBs (Arm ARM D8.16, the forms in cpu.h), and the catch-up that
  * applies a PE's pending TLBIs in cycle order before the PE is observed.
+ * Host time only: the log of copies PEs skipped because they could not
+ * change anything (dvm.h, sm_dvm_log), resolved by the same catch-up.
  */
 #include "hw/cpu/dvm.h"
 
@@ -11,7 +13,7 @@
 #include "hw/cpu/cpu.h"
 
 /* Double the ring, keeping its order (the oldest moves to index 0). */
-static bool grow(const struct smmusim_allocator *a, struct sm_dvm_ring *r)
+bool sm_dvm_ring_grow(const struct smmusim_allocator *a, struct sm_dvm_ring *r)
 {
 	uint32_t cap = r->cap ? r->cap * 2 : 16;
 	if (cap < r->cap)
@@ -29,14 +31,23 @@ static bool grow(const struct smmusim_allocator *a, struct sm_dvm_ring *r)
 	return true;
 }
 
-bool sm_dvm_ring_push(const struct smmusim_allocator *a, struct sm_dvm_ring *r,
-		      const struct sm_tlbi *t, uint64_t at)
+bool sm_dvm_ring_insert(const struct smmusim_allocator *a,
+			struct sm_dvm_ring *r, const struct sm_tlbi *t,
+			uint64_t at)
 {
-	if (r->n == r->cap && !grow(a, r))
+	if (!sm_dvm_ring_push(a, r, t, at))
 		return false;
-	r->buf[(r->head + r->n) & (r->cap - 1)] =
-	    (struct sm_dvm_pending){*t, at};
-	r->n++;
+	/* Move it back past the later ones (rare: a short window). */
+	uint32_t m = r->cap - 1;
+	for (uint32_t k = r->n - 1; k > 0; k--) {
+		struct sm_dvm_pending *cur = &r->buf[(r->head + k) & m];
+		struct sm_dvm_pending *prev = &r->buf[(r->head + k - 1) & m];
+		if (prev->at <= cur->at)
+			break;
+		struct sm_dvm_pending tmp = *prev;
+		*prev = *cur;
+		*cur = tmp;
+	}
 	return true;
 }
 
@@ -47,8 +58,122 @@ void sm_dvm_ring_fini(const struct smmusim_allocator *a, struct sm_dvm_ring *r)
 	*r = (struct sm_dvm_ring){0};
 }
 
-unsigned sm_cpu_apply_tlbi(struct sm_cpu *cpu, struct sm_pe *p,
-			   const struct sm_tlbi *t)
+void sm_dvm_log_fini(const struct smmusim_allocator *a, struct sm_dvm_log *l)
+{
+	if (l->r) {
+		sm_free(a, l->r, (size_t)l->cap * sizeof(*l->r));
+		sm_free(a, l->at, (size_t)l->cap * l->npe * sizeof(*l->at));
+	}
+	*l = (struct sm_dvm_log){0};
+}
+
+/* Forget the records every PE has resolved. */
+static void log_trim(struct sm_cpu *cpu)
+{
+	uint64_t head = cpu->skipped.tail;
+	for (unsigned i = 0; i < cpu->n; i++)
+		if (cpu->pe[i].skip_any && cpu->pe[i].skip_seq < head)
+			head = cpu->pe[i].skip_seq;
+	cpu->skipped.head = head;
+}
+
+/* Double the log, keeping each record at its sequence number's index. */
+static bool log_grow(struct sm_cpu *cpu)
+{
+	struct sm_dvm_log *l = &cpu->skipped, nl = {0};
+	nl.cap = l->cap ? l->cap * 2 : 64;
+	nl.npe = cpu->n;
+	if (nl.cap < l->cap)
+		return false;
+	nl.r = sm_malloc(cpu->alloc, (size_t)nl.cap * sizeof(*nl.r));
+	nl.at = sm_malloc(cpu->alloc, (size_t)nl.cap * nl.npe * sizeof(*nl.at));
+	if (!nl.r || !nl.at) {
+		sm_free(cpu->alloc, nl.r, (size_t)nl.cap * sizeof(*nl.r));
+		sm_free(cpu->alloc, nl.at,
+			(size_t)nl.cap * nl.npe * sizeof(*nl.at));
+		return false;
+	}
+	for (uint64_t s = l->head; s < l->tail; s++) {
+		uint32_t o = (uint32_t)(s & (l->cap - 1)),
+			 n = (uint32_t)(s & (nl.cap - 1));
+		nl.r[n] = l->r[o];
+		for (uint32_t i = 0; i < nl.npe; i++)
+			nl.at[(size_t)n * nl.npe + i] =
+			    l->at[(size_t)o * l->npe + i];
+	}
+	nl.head = l->head;
+	nl.tail = l->tail;
+	sm_dvm_log_fini(cpu->alloc, l);
+	*l = nl;
+	return true;
+}
+
+struct sm_dvm_log_rec *
+sm_cpu_skip_record(struct sm_cpu *cpu, const struct sm_tlbi *t, uint64_t **at)
+{
+	struct sm_dvm_log *l = &cpu->skipped;
+	if (cpu->n > SM_DVM_LOG_MAX_PES)
+		return NULL;
+	if (l->tail - l->head == l->cap) {
+		log_trim(cpu);
+		if (l->tail - l->head == l->cap && !log_grow(cpu))
+			return NULL;
+	}
+	uint32_t k = (uint32_t)(l->tail++ & (l->cap - 1));
+	struct sm_dvm_log_rec *r = &l->r[k];
+	*at = &l->at[(size_t)k * l->npe];
+	r->t = *t;
+	r->pes = 0;
+	return r;
+}
+
+/* When PE i applies its skipped copy in record s, or SM_DVM_NOT_SKIPPED. */
+#define SM_DVM_NOT_SKIPPED UINT64_MAX
+static uint64_t log_at(const struct sm_dvm_log *l, uint64_t s, unsigned i)
+{
+	uint32_t k = (uint32_t)(s & (l->cap - 1));
+	return l->r[k].pes >> i & 1 ? l->at[(size_t)k * l->npe + i]
+				    : SM_DVM_NOT_SKIPPED;
+}
+
+/* Drop p's skipped copies it has applied by `now`: they changed nothing. */
+static void resolve_skipped(struct sm_cpu *cpu, struct sm_pe *p, uint64_t now)
+{
+	const struct sm_dvm_log *l = &cpu->skipped;
+	unsigned i = (unsigned)(p - cpu->pe);
+	if (now >= p->skip_last) {
+		p->skip_any = false;
+		p->skip_seq = l->tail;
+		return;
+	}
+	for (; p->skip_seq < l->tail; p->skip_seq++) {
+		uint64_t at = log_at(l, p->skip_seq, i);
+		if (at != SM_DVM_NOT_SKIPPED && at > now) {
+			p->skip_next = at;
+			return;
+		}
+	}
+}
+
+void sm_cpu_rx_unskip(struct sm_cpu *cpu, struct sm_pe *p)
+{
+	const struct sm_dvm_log *l = &cpu->skipped;
+	unsigned i = (unsigned)(p - cpu->pe);
+	for (uint64_t s = p->skip_seq; s < l->tail; s++) {
+		uint64_t at = log_at(l, s, i);
+		const struct sm_tlbi *t = &l->r[s & (l->cap - 1)].t;
+		/* Out of host memory: applied early, as sm_cpu_tlbi does. */
+		if (at != SM_DVM_NOT_SKIPPED &&
+		    !sm_dvm_ring_insert(cpu->alloc, &p->rx, t, at))
+			SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
+			       sm_cpu_apply_tlbi(cpu, p, t));
+	}
+	p->skip_any = false;
+	p->skip_seq = l->tail;
+}
+
+unsigned sm_cpu_apply_tlbi_caches(struct sm_cpu *cpu, struct sm_pe *p,
+				  const struct sm_tlbi *t)
 {
 	struct sm_tcache *leaf[3] = {&p->l1i, &p->l1d, &p->tlb};
 	unsigned n = 0;
@@ -68,10 +193,15 @@ unsigned sm_cpu_apply_tlbi(struct sm_cpu *cpu, struct sm_pe *p,
 	}
 	enum sm_tc_asid_match m =
 	    sm_tlbi_all_asid(t->op) ? SM_TC_ASID_ANY : SM_TC_ASID_OR_GLOBAL;
-	for (int i = 0; i < 3; i++)
-		if (leaf[i]->live) /* (host time: an empty cache is skipped) */
-			n += sm_tc_inv_range(leaf[i], t->vmid, t->asid, m,
-					     t->va, t->pages, (int)t->level);
+	/* (Host time: a page no leaf TLB can hold, or an empty cache, is
+	 * skipped without a call.) */
+	if (!sm_cpu_tlbi_one_page(t) || m == SM_TC_ASID_ANY ||
+	    sm_tc_filter_may_hold(&p->leaf, t->va, t->level, t->vmid, t->asid))
+		for (int i = 0; i < 3; i++)
+			if (leaf[i]->live)
+				n += sm_tc_inv_range(leaf[i], t->vmid, t->asid,
+						     m, t->va, t->pages,
+						     (int)t->level);
 	/* Last-level forms leave cached table descriptors alone. */
 	if (!sm_tlbi_last_level(t->op) && p->walk.live)
 		n += sm_tc_inv_range(&p->walk, t->vmid, t->asid, m, t->va,
@@ -87,10 +217,13 @@ void sm_cpu_rx_apply_due(struct sm_cpu *cpu, struct sm_pe *p, uint64_t now)
 		       sm_cpu_apply_tlbi(cpu, p, &d->t));
 		sm_dvm_ring_pop(&p->rx);
 	}
+	if (p->skip_any && now >= p->skip_next)
+		resolve_skipped(cpu, p, now);
 }
 
 void sm_cpu_rx_catch_up_all(struct sm_cpu *cpu, uint64_t now)
 {
 	for (unsigned i = 0; i < cpu->n; i++)
 		sm_cpu_rx_catch_up(cpu, i, now);
+	log_trim(cpu);
 }

@@ -39,10 +39,23 @@ struct sm_dvm_ring {
 	uint32_t head, n;
 };
 
+/* Double the ring (out of line: rare).  False when out of memory. */
+bool sm_dvm_ring_grow(const struct smmusim_allocator *a, struct sm_dvm_ring *r);
+
 /* Queue `t`, applied at cycle `at` (not before the last one queued).
  * False when the ring could not grow (host out of memory). */
-bool sm_dvm_ring_push(const struct smmusim_allocator *a, struct sm_dvm_ring *r,
-		      const struct sm_tlbi *t, uint64_t at);
+static inline bool sm_dvm_ring_push(const struct smmusim_allocator *a,
+				    struct sm_dvm_ring *r,
+				    const struct sm_tlbi *t, uint64_t at)
+{
+	if (r->n == r->cap && !sm_dvm_ring_grow(a, r))
+		return false;
+	struct sm_dvm_pending *d = &r->buf[(r->head + r->n) & (r->cap - 1)];
+	d->t = *t;
+	d->at = at;
+	r->n++;
+	return true;
+}
 void sm_dvm_ring_fini(const struct smmusim_allocator *a, struct sm_dvm_ring *r);
 
 /* The oldest pending TLBI if it is applied by `now`, else NULL. */
@@ -59,5 +72,37 @@ static inline void sm_dvm_ring_pop(struct sm_dvm_ring *r)
 	r->head = (r->head + 1) & (r->cap - 1);
 	r->n--;
 }
+/* Queue `t` at its place in cycle order (after those with the same
+ * cycle): a skipped TLBI made pending again (sm_dvm_log below). */
+bool sm_dvm_ring_insert(const struct smmusim_allocator *a,
+			struct sm_dvm_ring *r, const struct sm_tlbi *t,
+			uint64_t at);
+
+/*
+ * Broadcast TLBIs some receivers skipped (host time only).  A PE's copy of
+ * a TLBI that nothing in its leaf TLBs can match when it is issued (their
+ * presence filter, hw/mem/tcache.h) and that leaves its walk cache alone
+ * changes nothing at that PE unless the PE fills a matching entry before
+ * the cycle it applies the TLBI.  It is not queued in the PE's ring;
+ * instead the TLBI is kept once in this log with the PEs that skipped it
+ * and, for each, the cycle it applies it.  A PE's skipped copies are resolved
+ * (dropped) when the PE catches up past their cycles, as its ring's would be
+ * applied; a PE about to fill its TLBs first moves the ones not resolved yet
+ * into its ring, so they remove what it fills, as queued copies would.  Records
+ * are sequence-numbered; the log forgets those every PE has resolved.
+ */
+#define SM_DVM_LOG_MAX_PES 64 /* more PEs: every copy is queued */
+struct sm_dvm_log_rec {
+	struct sm_tlbi t;
+	uint64_t pes; /* bit i: PE i skipped its copy */
+};
+struct sm_dvm_log {
+	struct sm_dvm_log_rec *r; /* cap records, record s at s & (cap-1) */
+	uint64_t *at;		  /* at[(s & (cap - 1)) * npe + i]: when PE i
+				   * applies its skipped copy (if bit i) */
+	uint32_t cap, npe;
+	uint64_t head, tail; /* sequence numbers of the records kept */
+};
+void sm_dvm_log_fini(const struct smmusim_allocator *a, struct sm_dvm_log *l);
 
 #endif

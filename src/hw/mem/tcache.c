@@ -16,12 +16,12 @@ static uint32_t pow2_at_least(uint64_t n)
 	return p;
 }
 
-/* Bytes of the one block holding the entries and the host-side indexes
- * (tcache.h), in that order. */
+/* Bytes of the one block holding the entries, their use stamps and the
+ * host-side indexes (tcache.h), in that order. */
 static size_t block_size(const struct sm_tcache *tc)
 {
 	size_t total = (size_t)tc->sets * tc->ways;
-	return total * (sizeof(*tc->e) + sizeof(*tc->link)) +
+	return total * (sizeof(*tc->e) + sizeof(*tc->use) + sizeof(*tc->link)) +
 	       (tc->va_mask + 1ull + tc->tag_mask + 1ull) * sizeof(int32_t);
 }
 
@@ -51,7 +51,9 @@ int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
 	}
 	tc->e = (struct sm_tc_entry *)block;
 	memset(tc->e, 0, entries * sizeof(*tc->e));
-	tc->link = (struct sm_tc_link *)(tc->e + entries);
+	tc->use = (uint64_t *)(tc->e + entries);
+	memset(tc->use, 0, entries * sizeof(*tc->use));
+	tc->link = (struct sm_tc_link *)(tc->use + entries);
 	tc->va_head = (int32_t *)(tc->link + entries);
 	tc->tag_head = tc->va_head + tc->va_mask + 1;
 	memset(tc->va_head, 0xff,
@@ -81,30 +83,83 @@ void sm_tc_fini(struct sm_tcache *tc)
 		sm_free(tc->alloc, tc->e, block_size(tc));
 	sm_free(tc->alloc, tc->rr, tc->sets * sizeof(*tc->rr));
 	tc->e = NULL;
+	tc->use = NULL;
 	tc->rr = NULL;
 	tc->link = NULL;
 	tc->va_head = tc->tag_head = NULL;
-}
-
-/* The page number of va at a level, tagged with the level: the key of the
- * set function and of the (va, level) index. */
-static inline uint64_t page_key(uint64_t va, int level)
-{
-	return (((va >> sm_level_shift(level)) << 2) | (uint64_t)level) *
-	       0x9e3779b97f4a7c15ull;
 }
 
 /* Set of a page number at a level: a multiplicative hash so that strided
  * pages and different page sizes spread over the sets. */
 static uint32_t set_of(const struct sm_tcache *tc, uint64_t va, int level)
 {
-	return (uint32_t)((page_key(va, level) >> 32) % tc->sets);
+	uint64_t h = sm_tc_page_key(va, level) >> 32;
+	/* (Host time: a power-of-two count of sets needs no division.) */
+	return (uint32_t)(tc->sets & (tc->sets - 1) ? h % tc->sets
+						    : h & (tc->sets - 1));
 }
 
 static inline uint32_t va_bucket(const struct sm_tcache *tc, uint64_t base,
 				 int level)
 {
-	return (uint32_t)(page_key(base, level) >> 40) & tc->va_mask;
+	return (uint32_t)(sm_tc_page_key(base, level) >> 40) & tc->va_mask;
+}
+
+static inline uint16_t *filter_count(struct sm_tc_filter *f,
+				     const struct sm_tc_entry *t)
+{
+	return &f->cnt[sm_tc_filter_bucket(
+	    f, t->va, t->level,
+	    sm_tc_filter_tags(t->vmid,
+			      t->global ? SM_TC_FILTER_GLOBAL : t->asid))];
+}
+
+/* The one count of a filter that is off: never changed. */
+static uint16_t filter_always = 1;
+
+int sm_tc_filter_init(struct sm_tc_filter *f, const struct smmusim_allocator *a,
+		      uint64_t entries)
+{
+	/* About one bucket per entry (a power of two; a collision only
+	 * costs host time), 16-bit counts: no bucket can overflow while the
+	 * caches hold fewer than 2^16 entries in all; past that the filter
+	 * is off. */
+	*f = (struct sm_tc_filter){.alloc = a};
+	if (entries >= UINT16_MAX) {
+		f->off = true;
+		f->cnt = &filter_always;
+		return 0;
+	}
+	f->mask = pow2_at_least(entries) - 1;
+	f->cnt = sm_calloc(a, (f->mask + 1ull) * sizeof(*f->cnt));
+	return f->cnt ? 0 : SMMUSIM_ENOMEM;
+}
+
+void sm_tc_filter_fini(struct sm_tc_filter *f)
+{
+	if (f->cnt && !f->off)
+		sm_free(f->alloc, f->cnt, (f->mask + 1ull) * sizeof(*f->cnt));
+	f->cnt = NULL;
+}
+
+static inline void filter_add(struct sm_tc_filter *f,
+			      const struct sm_tc_entry *t)
+{
+	if (!f->off)
+		(*filter_count(f, t))++;
+	f->global_live += t->global;
+	f->lv_live[t->level]++;
+	f->lv_mask |= (uint8_t)(1u << t->level);
+}
+
+static inline void filter_del(struct sm_tc_filter *f,
+			      const struct sm_tc_entry *t)
+{
+	if (!f->off)
+		(*filter_count(f, t))--;
+	f->global_live -= t->global;
+	if (!--f->lv_live[t->level])
+		f->lv_mask &= (uint8_t) ~(1u << t->level);
 }
 
 static inline uint32_t tag_bucket(const struct sm_tcache *tc, uint32_t vmid,
@@ -137,6 +192,8 @@ static void index_add(struct sm_tcache *tc, int32_t i)
 	tc->lv_live[t->level]++;
 	tc->lv_mask |= (uint8_t)(1u << t->level);
 	tc->live++;
+	if (tc->filter)
+		filter_add(tc->filter, t);
 }
 
 /* Unlink valid entry i from both indexes. */
@@ -160,6 +217,8 @@ static void index_del(struct sm_tcache *tc, int32_t i)
 	if (!--tc->lv_live[t->level])
 		tc->lv_mask &= (uint8_t) ~(1u << t->level);
 	tc->live--;
+	if (tc->filter)
+		filter_del(tc->filter, t);
 }
 
 static inline bool tags_match(const struct sm_tc_entry *t, uint32_t vmid,
@@ -207,7 +266,7 @@ lookup_at(struct sm_tcache *tc, uint32_t vmid, uint32_t asid, uint64_t va,
 	t = probe(tc, base_of(va, level), level, vmid, asid,
 		  SM_TC_ASID_OR_GLOBAL);
 	if (t)
-		t->stamp = ++tc->tick;
+		tc->use[t - tc->e] = ++tc->tick;
 	return t;
 }
 
@@ -252,22 +311,26 @@ static struct sm_tc_entry *same_translation(struct sm_tcache *tc,
 static struct sm_tc_entry *victim_of(struct sm_tcache *tc,
 				     struct sm_tc_entry *set)
 {
-	struct sm_tc_entry *victim = NULL;
+	const uint64_t *use = &tc->use[set - tc->e];
+	uint32_t victim = 0;
+	uint64_t oldest = UINT64_MAX;
 	for (uint32_t w = 0; w < tc->ways; w++) {
-		struct sm_tc_entry *t = &set[w];
-		if (!t->valid)
-			return t;
-		if (!victim || t->stamp < victim->stamp)
-			victim = t; /* LRU candidate */
+		uint64_t u = use[w];
+		if (!u)
+			return &set[w]; /* invalid */
+		if (u < oldest) {
+			oldest = u; /* LRU candidate */
+			victim = w;
+		}
 	}
 	if (tc->repl == SM_TC_RR) {
 		uint32_t si = (uint32_t)((size_t)(set - tc->e) / tc->ways);
-		victim = &set[tc->rr[si]];
+		victim = tc->rr[si];
 		tc->rr[si] = (tc->rr[si] + 1) % tc->ways;
 	} else if (tc->repl == SM_TC_RANDOM) {
-		victim = &set[sm_rng_below(tc->rng, tc->ways)];
+		victim = (uint32_t)sm_rng_below(tc->rng, tc->ways);
 	}
-	return victim;
+	return &set[victim];
 }
 
 bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in)
@@ -294,7 +357,7 @@ bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in)
 	*victim = *in;
 	victim->va = base;
 	victim->valid = true;
-	victim->stamp = ++tc->tick;
+	tc->use[i] = ++tc->tick;
 	index_add(tc, i);
 	return evicted;
 }
@@ -303,6 +366,7 @@ static void drop(struct sm_tcache *tc, struct sm_tc_entry *t)
 {
 	index_del(tc, (int32_t)(t - tc->e));
 	t->valid = false;
+	tc->use[t - tc->e] = 0;
 }
 
 /* Drop the entries of exactly `level` for the page or block at `base`

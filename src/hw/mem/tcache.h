@@ -13,9 +13,10 @@
  * unified TLB do).
  *
  * Tags: VMID, ASID and nG (a global entry matches every ASID).  Replacement
- * is LRU by a per-cache use stamp.  `root` is not architectural: it records
- * which table the entry was walked from, so the oracle can compare an entry
- * with the truth it came from.
+ * is LRU by a per-cache use stamp (kept beside the entries, sm_tcache.use,
+ * so that a fill scans a set without touching its entries).  `root` is not
+ * architectural: it records which table the entry was walked from, so the
+ * oracle can compare an entry with the truth it came from.
  *
  * Host-side indexes (they change how fast the simulator finds entries,
  * never which entries a lookup, fill or invalidation finds, nor any
@@ -27,6 +28,12 @@
  * entries only.  A count of valid entries per level skips the sizes a cache
  * holds none of.  When several entries of one set match, the lowest way
  * wins, as a probe of the set in way order would find.
+ *
+ * A presence filter (struct sm_tc_filter) may be shared by several caches,
+ * a PE's leaf TLBs: it counts their valid entries by hashed page (va,
+ * level) and tags, so a single-page invalidation that none of them can
+ * match costs a probe or two per level held instead of a call per cache
+ * (host time only).
  */
 #ifndef SM_HW_MEM_TCACHE_H
 #define SM_HW_MEM_TCACHE_H
@@ -47,7 +54,6 @@ struct sm_tc_entry {
 	uint64_t root2;	 /* ... and the stage-2 root (S2, nested) */
 	uint8_t regime;	 /* enum sm_regime_kind of that walk */
 	int8_t s2_level; /* stage-2 starting level */
-	uint64_t stamp;
 	uint32_t asid;
 	uint32_t vmid;
 	uint8_t level; /* 1, 2, 3 */
@@ -84,6 +90,7 @@ enum sm_tc_repl {
 struct sm_tcache {
 	const struct smmusim_allocator *alloc;
 	struct sm_tc_entry *e;
+	uint64_t *use; /* per entry: its last use (tick), 0 when invalid */
 	uint32_t sets, ways;
 	uint64_t tick;
 	uint64_t live;
@@ -98,12 +105,34 @@ struct sm_tcache {
 	int32_t *va_head, *tag_head;
 	uint32_t va_mask, tag_mask;
 	uint32_t lv_live[4];
+	uint8_t lv_mask;	     /* bit `level` set: lv_live[level] > 0 */
+	struct sm_tc_filter *filter; /* shared presence filter, or NULL */
+};
+
+/* Valid entries of the caches sharing it, by hashed (page, level, VMID,
+ * ASID or global): a zero count means none of them holds such an entry; a
+ * non-zero one means one may (hash collisions only cost host time). */
+struct sm_tc_filter {
+	const struct smmusim_allocator *alloc;
+	uint16_t *cnt; /* (mask + 1) counts; with off, one count of 1 */
+	uint32_t mask;
+	bool off;	 /* too many entries for 16-bit counts: always "may" */
 	uint8_t lv_mask; /* bit `level` set: lv_live[level] > 0 */
+	uint32_t lv_live[4];
+	uint32_t global_live; /* global entries */
 };
 
 /* Called once for each cache of a model (sm_cpu_for_each_tlb,
  * sm_smmu_for_each_tlb): the end-of-run oracle scan. */
 typedef void (*sm_tc_visit_fn)(void *ctx, const struct sm_tcache *tc);
+
+/* The page number of va at a level, tagged with the level and hashed: the
+ * key of the set function, of the (va, level) index and of the filter. */
+static inline uint64_t sm_tc_page_key(uint64_t va, int level)
+{
+	return (((va >> sm_level_shift(level)) << 2) | (uint64_t)level) *
+	       0x9e3779b97f4a7c15ull;
+}
 
 static inline uint64_t sm_tc_size(const struct sm_tc_entry *t)
 {
@@ -121,6 +150,109 @@ void sm_tc_fini(struct sm_tcache *tc);
  * policy than configured). */
 int sm_tc_set_repl(struct sm_tcache *tc, enum sm_tc_repl repl,
 		   struct sm_rng *rng);
+
+/* A filter sized for caches of `entries` entries in all; SMMUSIM_ENOMEM.
+ * Attach it to each cache with sm_tc_attach_filter while they are empty. */
+int sm_tc_filter_init(struct sm_tc_filter *f, const struct smmusim_allocator *a,
+		      uint64_t entries);
+void sm_tc_filter_fini(struct sm_tc_filter *f);
+static inline void sm_tc_attach_filter(struct sm_tcache *tc,
+				       struct sm_tc_filter *f)
+{
+	tc->filter = f;
+}
+/* The filter's bucket of a leaf entry: its page, level and tags (a global
+ * entry is counted under SM_TC_FILTER_GLOBAL, not its ASID). */
+#define SM_TC_FILTER_GLOBAL 0x20000u
+static inline uint64_t sm_tc_filter_tags(uint32_t vmid, uint32_t tag)
+{
+	return ((uint64_t)vmid << 18 | tag) * 0xc2b2ae3d27d4eb4full;
+}
+static inline uint32_t sm_tc_filter_bucket(const struct sm_tc_filter *f,
+					   uint64_t va, int level,
+					   uint64_t tags)
+{
+	return (uint32_t)((sm_tc_page_key(va, level) + tags) >> 40) & f->mask;
+}
+
+/* May a cache sharing `f` hold a leaf entry (levels 1..3) that a VA-form
+ * TLBI of (vmid, asid) for the 4 KiB page at `va` removes: of `level`, or
+ * of any level when `level` is 0, tagged with `asid` or global?  (Before
+ * the tags, what a one-page sm_tc_inv_range visits.)  Caches holding
+ * level-0 entries (walk caches) must not share a filter. */
+static inline __attribute__((always_inline)) bool
+sm_tc_filter_may_hold(const struct sm_tc_filter *f, uint64_t va, unsigned level,
+		      uint32_t vmid, uint32_t asid)
+{
+	unsigned mask = f->lv_mask & (level ? 1u << level : 0xeu);
+	uint64_t tags = sm_tc_filter_tags(vmid, asid);
+	uint64_t gtags = sm_tc_filter_tags(vmid, SM_TC_FILTER_GLOBAL);
+#define SM_TC_FILTER_HIT_(lv)                                                  \
+	((mask & (1u << (lv))) &&                                              \
+	 (f->cnt[sm_tc_filter_bucket(f, va, (lv), tags)] ||                    \
+	  (f->global_live &&                                                   \
+	   f->cnt[sm_tc_filter_bucket(f, va, (lv), gtags)])))
+	/* Leaf entries are of levels 1..3; each level unrolled, so that
+	 * its shift is a constant. */
+	return SM_TC_FILTER_HIT_(3) || SM_TC_FILTER_HIT_(2) ||
+	       SM_TC_FILTER_HIT_(1);
+#undef SM_TC_FILTER_HIT_
+}
+
+/* sm_tc_filter_may_hold for one TLBI checked against the filters of
+ * several PEs (of one geometry): each bucket is computed once, when a
+ * filter first needs it. */
+struct sm_tc_filter_probe {
+	uint64_t va, tags, gtags;
+	uint32_t mask;	      /* of the filters it is for */
+	unsigned lvsel;	      /* levels the TLBI names */
+	unsigned have, ghave; /* bit lv: b[lv], g[lv] computed */
+	uint32_t b[4];	      /* bucket at each level of the TLBI's ASID */
+	uint32_t g[4];	      /* ... of global entries */
+};
+static inline void sm_tc_filter_probe_init(struct sm_tc_filter_probe *pr,
+					   const struct sm_tc_filter *f,
+					   uint64_t va, unsigned level,
+					   uint32_t vmid, uint32_t asid)
+{
+	*pr = (struct sm_tc_filter_probe){
+	    .va = va,
+	    .tags = sm_tc_filter_tags(vmid, asid),
+	    .gtags = sm_tc_filter_tags(vmid, SM_TC_FILTER_GLOBAL),
+	    .mask = f->mask,
+	    .lvsel = level ? 1u << level : 0xeu,
+	};
+}
+/* The count of bucket arr[lv] (of `tags`), computed if not yet. */
+static inline __attribute__((always_inline)) uint32_t
+sm_tc_filter_probe_count(const struct sm_tc_filter *f,
+			 const struct sm_tc_filter_probe *pr, uint32_t *arr,
+			 unsigned *have, uint64_t tags, int lv)
+{
+	if (!(*have & (1u << lv))) {
+		arr[lv] = sm_tc_filter_bucket(f, pr->va, lv, tags);
+		*have |= 1u << lv;
+	}
+	return f->cnt[arr[lv]];
+}
+static inline __attribute__((always_inline)) bool
+sm_tc_filter_probe_hit(const struct sm_tc_filter *f,
+		       struct sm_tc_filter_probe *pr)
+{
+	unsigned mask = f->lv_mask & pr->lvsel;
+	if (!mask)
+		return false;
+	if (f->mask != pr->mask)
+		return true; /* another geometry: cannot tell */
+#define SM_TC_FILTER_HIT_(lv)                                                  \
+	((mask & (1u << (lv))) &&                                              \
+	 (sm_tc_filter_probe_count(f, pr, pr->b, &pr->have, pr->tags, (lv)) || \
+	  (f->global_live && sm_tc_filter_probe_count(                         \
+				 f, pr, pr->g, &pr->ghave, pr->gtags, (lv)))))
+	return SM_TC_FILTER_HIT_(3) || SM_TC_FILTER_HIT_(2) ||
+	       SM_TC_FILTER_HIT_(1);
+#undef SM_TC_FILTER_HIT_
+}
 
 /* Entry covering va for (vmid, asid), NULL on miss.  Updates LRU. */
 struct sm_tc_entry *sm_tc_lookup(struct sm_tcache *tc, uint32_t vmid,

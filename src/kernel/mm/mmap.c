@@ -183,8 +183,17 @@ int sm_need_mapped(struct sm_os *os, struct sm_mm *mm, uint64_t va,
 
 /* ---- VMAs ---- */
 
+/* The first VMA ending above va, if it starts at or below va (find_vma +
+ * the start check).  Host time: the one found last is tried first, as
+ * Linux's per-thread vmacache did (mm/vmacache.c, removed in 6.1 with the
+ * maple tree); a kernel operation walking a range asks for the same VMA
+ * page after page. */
 struct sm_vma *sm_find_vma(struct sm_mm *mm, uint64_t va)
 {
+	size_t h = mm->vma_hint;
+	if (h < mm->nvma && mm->vma[h].start <= va && va < mm->vma[h].end &&
+	    (h == 0 || mm->vma[h - 1].end <= va))
+		return &mm->vma[h];
 	size_t lo = 0, hi = mm->nvma;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
@@ -193,8 +202,10 @@ struct sm_vma *sm_find_vma(struct sm_mm *mm, uint64_t va)
 		else
 			hi = mid;
 	}
-	if (lo < mm->nvma && mm->vma[lo].start <= va)
+	if (lo < mm->nvma && mm->vma[lo].start <= va) {
+		mm->vma_hint = lo;
 		return &mm->vma[lo];
+	}
 	return NULL;
 }
 
