@@ -9,7 +9,8 @@ set -eu
 cd "$(dirname "$0")/.."
 
 PKGS="meson ninja-build pkg-config gcc libc6-dev libck-dev libcmocka-dev
-libjemalloc-dev liblzma-dev libzstd-dev python3 xz-utils zlib1g-dev"
+libjemalloc-dev liblzma-dev libzstd-dev man-db python3 xz-utils zlib1g-dev
+zstd"
 
 install_missing() {
 	missing=""
