@@ -5,9 +5,9 @@
  * the trace's SHA-256 and size, and the command line.  A result file then
  * names the code, the input and the options that made it.
  *
- * SHA-256 is FIPS 180-4 section 6.2, written from the standard; the
- * revision comes from revision.c, generated at build time by meson's
- * vcs_tag ("unknown" when the sources are no git checkout).
+ * SHA-256 is in sha256.c; the revision comes from revision.c, generated at
+ * build time by meson's vcs_tag ("unknown" when the sources are no git
+ * checkout).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -17,103 +17,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-
-static const uint32_t sha_k[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
-    0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
-    0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
-    0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
-    0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
-    0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
-    0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
-    0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-
-struct sha256 {
-	uint32_t h[8];
-	uint8_t buf[64];
-	size_t n;
-	uint64_t len;
-};
-
-static uint32_t ror(uint32_t x, unsigned r)
-{
-	return (x >> r) | (x << (32 - r));
-}
-
-/* One 512-bit block (section 6.2.2, steps 1-4). */
-static void sha256_block(struct sha256 *c, const uint8_t *p)
-{
-	uint32_t w[64], v[8];
-	for (int i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	for (int i = 16; i < 64; i++) {
-		uint32_t s0 =
-		    ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
-		uint32_t s1 =
-		    ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
-		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-	}
-	memcpy(v, c->h, sizeof(v));
-	for (int i = 0; i < 64; i++) {
-		uint32_t e = v[4], a = v[0];
-		uint32_t t1 = v[7] + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) +
-			      ((e & v[5]) ^ (~e & v[6])) + sha_k[i] + w[i];
-		uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) +
-			      ((a & v[1]) ^ (a & v[2]) ^ (v[1] & v[2]));
-		memmove(v + 1, v, 7 * sizeof(v[0]));
-		v[4] += t1;
-		v[0] = t1 + t2;
-	}
-	for (int i = 0; i < 8; i++)
-		c->h[i] += v[i];
-}
-
-static void sha256_init(struct sha256 *c)
-{
-	static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372,
-				       0xa54ff53a, 0x510e527f, 0x9b05688c,
-				       0x1f83d9ab, 0x5be0cd19};
-	memcpy(c->h, h0, sizeof(h0));
-	c->n = 0;
-	c->len = 0;
-}
-
-static void sha256_update(struct sha256 *c, const uint8_t *p, size_t n)
-{
-	c->len += n;
-	while (n) {
-		size_t take = 64 - c->n < n ? 64 - c->n : n;
-		memcpy(c->buf + c->n, p, take);
-		c->n += take;
-		p += take;
-		n -= take;
-		if (c->n == 64) {
-			sha256_block(c, c->buf);
-			c->n = 0;
-		}
-	}
-}
-
-/* Padding (section 5.1.1), then the digest in hex. */
-static void sha256_hex(struct sha256 *c, char hex[65])
-{
-	uint64_t bits = c->len * 8;
-	uint8_t pad = 0x80, len[8];
-	sha256_update(c, &pad, 1);
-	pad = 0;
-	while (c->n != 56)
-		sha256_update(c, &pad, 1);
-	for (int i = 0; i < 8; i++)
-		len[i] = (uint8_t)(bits >> (56 - 8 * i));
-	sha256_update(c, len, 8);
-	for (int i = 0; i < 8; i++)
-		snprintf(hex + 8 * i, 9, "%08x", (unsigned)c->h[i]);
-}
+#include "sha256.h"
 
 int trace_digest(const char *path, char sha[65], char size[24])
 {

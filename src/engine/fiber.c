@@ -9,6 +9,18 @@
  * overflows and loses fake stacks) and valgrind (VALGRIND_STACK_REGISTER,
  * or it takes the switch for a huge stack change).  The lowest word of
  * each stack holds a canary, for sm_fiber_stack_ok().
+ *
+ * On x86-64 the switch is our own (sm_fiber_switch below): glibc's
+ * swapcontext and getcontext save and restore the signal mask with an
+ * rt_sigprocmask system call each time, which was a quarter of the host
+ * time of replaying an imported real DMA trace (docs/performance.md,
+ * "Issue 12: the replay of an imported real trace").  Nothing here
+ * changes the signal mask, so only the registers the System V AMD64 ABI
+ * (section 3.2.1) makes a callee preserve need to move: rbx, rbp,
+ * r12-r15 and the stack pointer.  The x87 control word and MXCSR are
+ * callee-saved too, but the simulator never changes them, so they are the
+ * same on every stack.  Builds with CET shadow stacks (__CET__ bit 2)
+ * keep ucontext, whose glibc version knows them.
  */
 #include "engine/fiber.h"
 
@@ -39,9 +51,55 @@
 
 #define CANARY 0x5a17c0de5a17c0deull
 
+#if defined(__x86_64__) && defined(__GNUC__) &&                                \
+    !(defined(__CET__) && (__CET__ & 2))
+#define SM_FIBER_ASM 1
+/* sm_fiber_switch(save, to): pushes the callee-saved registers, stores the
+ * stack pointer in *save, loads `to` and pops the registers saved there.
+ * A new fiber's first switch "returns" into sm_fiber_entry, which calls
+ * rbx's function (r12) with rbx's argument: trampoline(f). */
+void sm_fiber_switch(void **save, void *to);
+void sm_fiber_entry(void);
+__asm__(".pushsection .text\n"
+	".p2align 4\n"
+	".globl sm_fiber_switch\n"
+	".hidden sm_fiber_switch\n"
+	".type sm_fiber_switch, @function\n"
+	"sm_fiber_switch:\n"
+	"\tpushq %rbp\n"
+	"\tpushq %rbx\n"
+	"\tpushq %r12\n"
+	"\tpushq %r13\n"
+	"\tpushq %r14\n"
+	"\tpushq %r15\n"
+	"\tmovq %rsp, (%rdi)\n"
+	"\tmovq %rsi, %rsp\n"
+	"\tpopq %r15\n"
+	"\tpopq %r14\n"
+	"\tpopq %r13\n"
+	"\tpopq %r12\n"
+	"\tpopq %rbx\n"
+	"\tpopq %rbp\n"
+	"\tret\n"
+	".size sm_fiber_switch, .-sm_fiber_switch\n"
+	".globl sm_fiber_entry\n"
+	".hidden sm_fiber_entry\n"
+	".type sm_fiber_entry, @function\n"
+	"sm_fiber_entry:\n"
+	"\tmovq %rbx, %rdi\n"
+	"\tcallq *%r12\n"
+	"\tud2\n"
+	".size sm_fiber_entry, .-sm_fiber_entry\n"
+	".popsection\n");
+#endif
+
 struct sm_fiber {
 	const struct smmusim_allocator *alloc;
+#ifdef SM_FIBER_ASM
+	void *sp, *caller_sp; /* saved stack pointers (sm_fiber_switch) */
+#else
 	ucontext_t ctx, caller;
+#endif
 	void *stack;
 	size_t size;
 	sm_fiber_fn fn;
@@ -113,18 +171,19 @@ static void switch_out(struct sm_fiber *f, int dying)
 #else
 	(void)dying;
 #endif
+#ifdef SM_FIBER_ASM
+	sm_fiber_switch(&f->sp, f->caller_sp);
+#else
 	swapcontext(&f->ctx, &f->caller);
+#endif
 #ifdef SM_FIBER_ASAN
 	__sanitizer_finish_switch_fiber(f->fake_fiber, &f->caller_bottom,
 					&f->caller_size);
 #endif
 }
 
-/* makecontext passes ints: the fiber's address in two halves. */
-static void trampoline(unsigned hi, unsigned lo)
+static void fiber_body(struct sm_fiber *f)
 {
-	struct sm_fiber *f =
-	    (struct sm_fiber *)(((uintptr_t)hi << 16 << 16) | (uintptr_t)lo);
 #ifdef SM_FIBER_ASAN
 	__sanitizer_finish_switch_fiber(NULL, &f->caller_bottom,
 					&f->caller_size);
@@ -134,16 +193,51 @@ static void trampoline(unsigned hi, unsigned lo)
 	switch_out(f, 1);
 }
 
+#ifdef SM_FIBER_ASM
+static void trampoline(struct sm_fiber *f)
+{
+	fiber_body(f);
+}
+
+/* A new fiber's stack: the words sm_fiber_switch pops (r15, r14, r13, r12
+ * = trampoline, rbx = f, rbp = 0), then sm_fiber_entry as the return
+ * address, placed so that the stack is 16-byte aligned at its call
+ * (ABI section 3.2.2). */
+static void fiber_start(struct sm_fiber *f)
+{
+	uintptr_t top = ((uintptr_t)f->stack + f->size) & ~(uintptr_t)15;
+	void **sp = (void **)(top - 24) - 6;
+	sp[0] = sp[1] = sp[2] = NULL;		   /* r15 r14 r13 */
+	sp[3] = (void *)(uintptr_t)trampoline;	   /* r12 */
+	sp[4] = f;				   /* rbx */
+	sp[5] = NULL;				   /* rbp */
+	sp[6] = (void *)(uintptr_t)sm_fiber_entry; /* return address */
+	f->sp = sp;
+}
+#else
+/* makecontext passes ints: the fiber's address in two halves. */
+static void trampoline(unsigned hi, unsigned lo)
+{
+	fiber_body(
+	    (struct sm_fiber *)(((uintptr_t)hi << 16 << 16) | (uintptr_t)lo));
+}
+
+static void fiber_start(struct sm_fiber *f)
+{
+	uintptr_t p = (uintptr_t)f;
+	getcontext(&f->ctx);
+	f->ctx.uc_stack.ss_sp = f->stack;
+	f->ctx.uc_stack.ss_size = f->size;
+	f->ctx.uc_link = NULL;
+	makecontext(&f->ctx, (void (*)(void))trampoline, 2,
+		    (unsigned)(p >> 16 >> 16), (unsigned)p);
+}
+#endif
+
 int sm_fiber_run(struct sm_fiber *f, sm_fiber_fn fn, void *arg, int *rc)
 {
 	if (f->state != 1) {
-		uintptr_t p = (uintptr_t)f;
-		getcontext(&f->ctx);
-		f->ctx.uc_stack.ss_sp = f->stack;
-		f->ctx.uc_stack.ss_size = f->size;
-		f->ctx.uc_link = NULL;
-		makecontext(&f->ctx, (void (*)(void))trampoline, 2,
-			    (unsigned)(p >> 16 >> 16), (unsigned)p);
+		fiber_start(f);
 		f->fn = fn;
 		f->arg = arg;
 		f->state = 1;
@@ -151,7 +245,11 @@ int sm_fiber_run(struct sm_fiber *f, sm_fiber_fn fn, void *arg, int *rc)
 #ifdef SM_FIBER_ASAN
 	__sanitizer_start_switch_fiber(&f->fake_caller, f->stack, f->size);
 #endif
+#ifdef SM_FIBER_ASM
+	sm_fiber_switch(&f->caller_sp, f->sp);
+#else
 	swapcontext(&f->caller, &f->ctx);
+#endif
 #ifdef SM_FIBER_ASAN
 	__sanitizer_finish_switch_fiber(f->fake_caller, NULL, NULL);
 #endif
