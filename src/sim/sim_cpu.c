@@ -13,10 +13,10 @@
 /* arm64's do_page_fault: handle_mm_fault under the mm's mmap_lock for
  * reading.  While it waited the process may have exited (*mm NULL after):
  * nothing to fault in, the access ends as a SIGSEGV would. */
-static int fault(struct smmusim *s, struct sm_mm **mm, uint32_t cpu,
-		 uint64_t va, enum smmusim_access acc, bool *ok, uint64_t *t)
+static int fault(struct smmusim *s, uint32_t id, struct sm_mm **mm,
+		 uint32_t cpu, uint64_t va, enum smmusim_access acc, bool *ok,
+		 uint64_t *t)
 {
-	uint32_t id = (*mm)->id;
 	int rc = sm_klock(&s->os, SM_KLOCK_MMAP, id, SM_KLOCK_SHARED, t);
 	if (rc < 0)
 		return rc;
@@ -30,13 +30,15 @@ static int fault(struct smmusim *s, struct sm_mm **mm, uint32_t cpu,
 	return rc;
 }
 
-/* One load/store/fetch by process mm on PE `cpu`, faulting pages in through
- * handle_mm_fault like a user program. */
-static int cpu_access_one(struct smmusim *s, struct sm_mm *mm, uint32_t cpu,
-			  uint64_t va, enum smmusim_access acc, uint32_t line,
-			  uint64_t *t)
+/* One load/store/fetch by process *mmp (trace id `id`) on PE `cpu`,
+ * faulting pages in through handle_mm_fault like a user program.  The
+ * process may exit on another PE while this waits: *mmp is NULL then, and
+ * nothing of it may be touched again (a touch stops). */
+static int cpu_access_one(struct smmusim *s, uint32_t id, struct sm_mm **mmp,
+			  uint32_t cpu, uint64_t va, enum smmusim_access acc,
+			  uint32_t line, uint64_t *t)
 {
-	uint32_t id = mm->id;
+	struct sm_mm *mm = *mmp;
 	uint64_t t0 = *t;
 	SM_INC(s->ctr, CPU_ACCESSES);
 	for (uint32_t tries = 0;; tries++) {
@@ -45,6 +47,7 @@ static int cpu_access_one(struct smmusim *s, struct sm_mm *mm, uint32_t cpu,
 		 * another PE meanwhile (a SIGSEGV of nothing). */
 		if (sm_os_step(&s->os, *t) && sm_os_find_mm(&s->os, id) != mm) {
 			SM_INC(s->ctr, CPU_ACCESS_SEGV);
+			mm = NULL;
 			break;
 		}
 		/* With KPTI user mappings are tagged with the odd user ASID
@@ -61,7 +64,7 @@ static int cpu_access_one(struct smmusim *s, struct sm_mm *mm, uint32_t cpu,
 			SM_INC(s->ctr, CPU_ACCESS_SEGV);
 			break;
 		}
-		int rc = fault(s, &mm, cpu, va, acc, &ok, t);
+		int rc = fault(s, id, &mm, cpu, va, acc, &ok, t);
 		if (rc < 0)
 			return rc;
 		if (!ok || !mm) {
@@ -71,6 +74,7 @@ static int cpu_access_one(struct smmusim *s, struct sm_mm *mm, uint32_t cpu,
 		}
 	}
 	SM_HIST_REC(s->hist, CPU_ACCESS_LATENCY, *t - t0);
+	*mmp = mm;
 	return 0;
 }
 
@@ -81,7 +85,8 @@ int sm_sim_cpu_access(struct smmusim *s, const struct smmusim_event *ev,
 	int rc = sm_sim_check_cpu_event(s, ev, &mm);
 	if (rc < 0)
 		return rc;
-	return cpu_access_one(s, mm, ev->cpu, ev->va, ev->op, ev->line, t);
+	return cpu_access_one(s, ev->mm, &mm, ev->cpu, ev->va, ev->op, ev->line,
+			      t);
 }
 
 int sm_sim_touch(struct smmusim *s, const struct smmusim_event *ev, uint64_t *t)
@@ -92,9 +97,10 @@ int sm_sim_touch(struct smmusim *s, const struct smmusim_event *ev, uint64_t *t)
 	    (rc = sm_sim_check_touch_range(s, ev)) < 0)
 		return rc;
 	uint64_t end = ev->va + ev->len;
-	for (uint64_t va = ev->va & SM_PAGE_MASK; va < end; va += SM_PAGE_SIZE)
-		if ((rc = cpu_access_one(s, mm, ev->cpu, va, ev->op, ev->line,
-					 t)) < 0)
+	for (uint64_t va = ev->va & SM_PAGE_MASK; va < end && mm;
+	     va += SM_PAGE_SIZE)
+		if ((rc = cpu_access_one(s, ev->mm, &mm, ev->cpu, va, ev->op,
+					 ev->line, t)) < 0)
 			return rc;
 	return 0;
 }

@@ -70,15 +70,26 @@ static int ev_bind(struct smmusim *s, const struct smmusim_event *ev,
 	return rc;
 }
 
-/* arm_smmu_sva_unbind: under sva_lock. */
+/* arm_smmu_sva_unbind: under sva_lock.  Its mmu_notifier_put frees the
+ * notifier only after an SRCU grace period, so no other PE's munmap is
+ * still inside it; the model gets that by taking the bound mm's mmap_lock
+ * for writing (a munmap holds it across its notifier calls). */
 static int ev_unbind(struct smmusim *s, const struct smmusim_event *ev,
 		     uint64_t *t)
 {
-	int rc = sm_klock(&s->os, SM_KLOCK_ASID, 0, SM_KLOCK_EXCL, t);
+	struct sm_os *os = &s->os;
+	const struct sm_bond *b = sm_drv_find_bond(os, ev->sid, ev->ssid);
+	uint32_t id = b ? b->mm->id : 0;
+	int rc = sm_klock(os, SM_KLOCK_ASID, 0, SM_KLOCK_EXCL, t);
 	if (rc < 0)
 		return rc;
-	rc = sm_drv_sva_unbind(&s->os, ev->sid, ev->ssid, t);
-	sm_kunlock(&s->os, SM_KLOCK_ASID, 0, *t);
+	if (!b ||
+	    (rc = sm_klock(os, SM_KLOCK_MMAP, id, SM_KLOCK_EXCL, t)) == 0) {
+		rc = sm_drv_sva_unbind(os, ev->sid, ev->ssid, t);
+		if (b)
+			sm_kunlock(os, SM_KLOCK_MMAP, id, *t);
+	}
+	sm_kunlock(os, SM_KLOCK_ASID, 0, *t);
 	return rc;
 }
 
