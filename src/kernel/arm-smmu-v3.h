@@ -87,9 +87,12 @@ struct sm_sid_cfg {
 	struct sm_bond *bonds; /* its SVA bonds, found without a scan */
 };
 
-/* An IOVA range unmapped from a DMA domain, awaiting a CMD_SYNC. */
+/* An IOVA range unmapped from a DMA domain, awaiting a CMD_SYNC of the
+ * context that unmapped it (`owner`: its PE, or -1 for the atomic paths):
+ * another CPU's sync may come before this one's invalidation is queued. */
 struct sm_window_rec {
 	uint64_t root, start, end;
+	int owner;
 };
 
 /* struct arm_smmu_device, with the master and domain state the model needs
@@ -151,7 +154,11 @@ struct sm_smmu_drv {
 	bool flushall_overflow_bug;
 	struct sm_window_rec *win; /* unmapped IOVA ranges */
 	size_t nwin, capwin;
-	uint64_t *frames; /* pa=0 pages unmapped, freed when windows close */
+	/* pa=0 pages unmapped, freed when their owner's windows close */
+	struct sm_frame_rec {
+		uint64_t pa;
+		int owner;
+	} *frames;
 	size_t nframes, capframes;
 	uint64_t *ctr;		     /* the stats by ID (engine/stats.h) */
 	struct sm_hist *const *hist; /* the histograms by ID */

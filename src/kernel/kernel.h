@@ -112,6 +112,13 @@ static inline bool sm_os_step(struct sm_os *os, uint64_t t)
 	return sm_kt_at(os, &os->sched, os->eng, t);
 }
 
+/* Who runs the kernel now: the PE of the running kernel thread, or -1 for
+ * the atomic paths (probe, timers, upcalls, direct calls). */
+static inline int sm_os_context(const struct sm_os *os)
+{
+	return os->sched.cur ? (int)os->sched.cur->pe : -1;
+}
+
 static inline void sm_os_window_open(struct sm_os *os, uint64_t root,
 				     uint64_t start, uint64_t end, uint64_t t)
 {

@@ -54,7 +54,8 @@ int sm_drv_dma_window_add(struct sm_os *os, uint64_t root, uint64_t start,
 	struct sm_smmu_drv *d = &os->drv;
 	if (SM_VEC_RESERVE(os->alloc, d->win, d->capwin, d->nwin + 1, 16))
 		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
-	d->win[d->nwin++] = (struct sm_window_rec){root, start, end};
+	d->win[d->nwin++] =
+	    (struct sm_window_rec){root, start, end, sm_os_context(os)};
 	sm_os_window_open(os, root, start, end, t);
 	return 0;
 }
@@ -65,7 +66,7 @@ int sm_drv_dma_frame_defer(struct sm_os *os, uint64_t pa)
 	if (SM_VEC_RESERVE(os->alloc, d->frames, d->capframes, d->nframes + 1,
 			   64))
 		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
-	d->frames[d->nframes++] = pa;
+	d->frames[d->nframes++] = (struct sm_frame_rec){pa, sm_os_context(os)};
 	return 0;
 }
 
@@ -77,13 +78,22 @@ int sm_drv_dma_frame_defer(struct sm_os *os, uint64_t pa)
 static void dma_windows_close(struct sm_os *os, uint64_t t)
 {
 	struct sm_smmu_drv *d = &os->drv;
+	int me = sm_os_context(os);
+	size_t kept = 0;
 	for (size_t i = 0; i < d->nwin; i++)
-		sm_os_window_close(os, d->win[i].root, d->win[i].start,
-				   d->win[i].end, t);
-	d->nwin = 0;
+		if (d->win[i].owner == me)
+			sm_os_window_close(os, d->win[i].root, d->win[i].start,
+					   d->win[i].end, t);
+		else
+			d->win[kept++] = d->win[i];
+	d->nwin = kept;
+	kept = 0;
 	for (size_t i = 0; i < d->nframes; i++)
-		sm_physmem_free_page(os->pm, d->frames[i]);
-	d->nframes = 0;
+		if (d->frames[i].owner == me)
+			sm_physmem_free_page(os->pm, d->frames[i].pa);
+		else
+			d->frames[kept++] = d->frames[i];
+	d->nframes = kept;
 }
 
 /* ---- writing and publishing ---- */
