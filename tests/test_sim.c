@@ -1362,6 +1362,25 @@ static void dma_during_unmap_skipped_invalidation_stale(void **state)
 	dma_during_unmap(true);
 }
 
+/* The set-up of the two tests below: PE `toucher` has cached both pages of
+ * a buffer; PE 0 munmaps it at cycle SLOW_T, its TLBI crossing an
+ * interconnect of cpu.lat.dvm = SLOW_DVM cycles; the next event comes at
+ * SLOW_T + 1, while the munmap runs. */
+#define SLOW_T 1000000
+#define SLOW_DVM 100000
+static smmusim_t *munmap_over_slow_dvm(uint32_t toucher)
+{
+	const char *const sets[] = {"cpu.count=2", "cpu.lat.dvm=100000", NULL};
+	smmusim_t *sim = sim_new("policy=linux-6.1", sets);
+	submit_ok(sim, ev_mm_create(1));
+	submit_ok(sim, ev_mmap(1, BASE, 2 * PG, RW, false));
+	submit_ok(sim, ev_touch(1, toucher, BASE, 2 * PG));
+	struct smmusim_event un = ev_munmap(1, BASE, 2 * PG);
+	un.cpu = 0;
+	submit_ok_next(sim, ev_at(un, SLOW_T), SLOW_T + 1);
+	return sim;
+}
+
 /*
  * A broadcast TLBI takes effect at another PE when that PE has applied it
  * (issue 10, increment 3).  PE 1 has cached both pages of a buffer; at
@@ -1374,15 +1393,8 @@ static void dma_during_unmap_skipped_invalidation_stale(void **state)
 static void tlbi_acts_at_receiver(void **state)
 {
 	(void)state;
-	static const uint64_t T = 1000000, DVM = 100000;
-	const char *const sets[] = {"cpu.count=2", "cpu.lat.dvm=100000", NULL};
-	smmusim_t *sim = sim_new("policy=linux-6.1", sets);
-	submit_ok(sim, ev_mm_create(1));
-	submit_ok(sim, ev_mmap(1, BASE, 2 * PG, RW, false));
-	submit_ok(sim, ev_touch(1, 1, BASE, 2 * PG));
-	struct smmusim_event un = ev_munmap(1, BASE, 2 * PG);
-	un.cpu = 0;
-	submit_ok_next(sim, ev_at(un, T), T + 1);
+	static const uint64_t T = SLOW_T, DVM = SLOW_DVM;
+	smmusim_t *sim = munmap_over_slow_dvm(1);
 	uint64_t walks = sim_stat(sim, "cpu.walks");
 
 	/* Issued, not yet applied at PE 1: the old entry still serves. */
@@ -1452,15 +1464,8 @@ static void two_pes(bool same_mm, uint64_t *waits, uint64_t *wait_cycles)
 static void busy_pe_runs_events_in_order(void **state)
 {
 	(void)state;
-	static const uint64_t T = 1000000, DVM = 100000;
-	const char *const sets[] = {"cpu.count=2", "cpu.lat.dvm=100000", NULL};
-	smmusim_t *sim = sim_new("policy=linux-6.1", sets);
-	submit_ok(sim, ev_mm_create(1));
-	submit_ok(sim, ev_mmap(1, BASE, 2 * PG, RW, false));
-	submit_ok(sim, ev_touch(1, 0, BASE, 2 * PG));
-	struct smmusim_event un = ev_munmap(1, BASE, 2 * PG);
-	un.cpu = 0;
-	submit_ok_next(sim, ev_at(un, T), T + 1);
+	static const uint64_t T = SLOW_T, DVM = SLOW_DVM;
+	smmusim_t *sim = munmap_over_slow_dvm(0);
 	uint64_t walks = sim_stat(sim, "cpu.walks");
 	submit_ok(sim, ev_at(ev_cpu(1, 0, BASE + 0x40, false), T + 1));
 	assert_true(sim->os.sched.kt[0].qn == 1); /* queued behind it */
