@@ -11,43 +11,40 @@
 #include "hw/mem/physmem.h"
 
 /* arm64's do_page_fault: handle_mm_fault under the mm's mmap_lock for
- * reading.  While it waited the process may have exited (*mm NULL after):
- * nothing to fault in, the access ends as a SIGSEGV would. */
-static int fault(struct smmusim *s, uint32_t id, struct sm_mm **mm,
-		 uint32_t cpu, uint64_t va, enum smmusim_access acc, bool *ok,
-		 uint64_t *t)
+ * reading.  While it waited the process may have exited (the access holds
+ * the struct, mmgrab, so it is still there, no longer live): nothing to
+ * fault in, the access ends as a SIGSEGV would. */
+static int fault(struct smmusim *s, struct sm_mm *mm, uint32_t cpu, uint64_t va,
+		 enum smmusim_access acc, bool *ok, uint64_t *t)
 {
+	uint32_t id = mm->id;
 	int rc = sm_klock(&s->os, SM_KLOCK_MMAP, id, SM_KLOCK_SHARED, t);
 	if (rc < 0)
 		return rc;
 	*ok = false;
-	if (sm_os_find_mm(&s->os, id) != *mm)
-		*mm = NULL;
-	else
-		rc = sm_os_handle_mm_fault(&s->os, *mm, cpu, va, acc, false, ok,
+	if (mm->live)
+		rc = sm_os_handle_mm_fault(&s->os, mm, cpu, va, acc, false, ok,
 					   t);
 	sm_kunlock(&s->os, SM_KLOCK_MMAP, id, *t);
 	return rc;
 }
 
-/* One load/store/fetch by process *mmp (trace id `id`) on PE `cpu`,
- * faulting pages in through handle_mm_fault like a user program.  The
- * process may exit on another PE while this waits: *mmp is NULL then, and
- * nothing of it may be touched again (a touch stops). */
-static int cpu_access_one(struct smmusim *s, uint32_t id, struct sm_mm **mmp,
-			  uint32_t cpu, uint64_t va, enum smmusim_access acc,
-			  uint32_t line, uint64_t *t)
+/* One load/store/fetch by process mm on PE `cpu`, faulting pages in through
+ * handle_mm_fault like a user program.  The caller holds mm (mmgrab): the
+ * process may exit on another PE while this waits, and then nothing of it
+ * is touched any more (a touch stops: mm->live is false). */
+static int cpu_access_one(struct smmusim *s, struct sm_mm *mm, uint32_t cpu,
+			  uint64_t va, enum smmusim_access acc, uint32_t line,
+			  uint64_t *t)
 {
-	struct sm_mm *mm = *mmp;
 	uint64_t t0 = *t;
 	SM_INC(s->ctr, CPU_ACCESSES);
 	for (uint32_t tries = 0;; tries++) {
 		struct sm_cpu_access a;
-		/* Each try at its own cycle; the process may have exited on
-		 * another PE meanwhile (a SIGSEGV of nothing). */
-		if (sm_os_step(&s->os, *t) && sm_os_find_mm(&s->os, id) != mm) {
+		/* Each try at its own cycle. */
+		sm_os_step(&s->os, *t);
+		if (!mm->live) { /* exited meanwhile: a SIGSEGV of nothing */
 			SM_INC(s->ctr, CPU_ACCESS_SEGV);
-			mm = NULL;
 			break;
 		}
 		/* With KPTI user mappings are tagged with the odd user ASID
@@ -64,17 +61,16 @@ static int cpu_access_one(struct smmusim *s, uint32_t id, struct sm_mm **mmp,
 			SM_INC(s->ctr, CPU_ACCESS_SEGV);
 			break;
 		}
-		int rc = fault(s, id, &mm, cpu, va, acc, &ok, t);
+		int rc = fault(s, mm, cpu, va, acc, &ok, t);
 		if (rc < 0)
 			return rc;
-		if (!ok || !mm) {
+		if (!ok) {
 			/* SIGSEGV: the process would die; the trace goes on. */
 			SM_INC(s->ctr, CPU_ACCESS_SEGV);
 			break;
 		}
 	}
 	SM_HIST_REC(s->hist, CPU_ACCESS_LATENCY, *t - t0);
-	*mmp = mm;
 	return 0;
 }
 
@@ -85,8 +81,10 @@ int sm_sim_cpu_access(struct smmusim *s, const struct smmusim_event *ev,
 	int rc = sm_sim_check_cpu_event(s, ev, &mm);
 	if (rc < 0)
 		return rc;
-	return cpu_access_one(s, ev->mm, &mm, ev->cpu, ev->va, ev->op, ev->line,
-			      t);
+	sm_mmgrab(mm); /* the running task's mm stays while it runs */
+	rc = cpu_access_one(s, mm, ev->cpu, ev->va, ev->op, ev->line, t);
+	sm_mmdrop(&s->os, mm);
+	return rc;
 }
 
 int sm_sim_touch(struct smmusim *s, const struct smmusim_event *ev, uint64_t *t)
@@ -96,11 +94,11 @@ int sm_sim_touch(struct smmusim *s, const struct smmusim_event *ev, uint64_t *t)
 	if ((rc = sm_sim_check_cpu_event(s, ev, &mm)) < 0 ||
 	    (rc = sm_sim_check_touch_range(s, ev)) < 0)
 		return rc;
+	sm_mmgrab(mm);
 	uint64_t end = ev->va + ev->len;
-	for (uint64_t va = ev->va & SM_PAGE_MASK; va < end && mm;
-	     va += SM_PAGE_SIZE)
-		if ((rc = cpu_access_one(s, ev->mm, &mm, ev->cpu, va, ev->op,
-					 ev->line, t)) < 0)
-			return rc;
-	return 0;
+	for (uint64_t va = ev->va & SM_PAGE_MASK;
+	     rc == 0 && va < end && mm->live; va += SM_PAGE_SIZE)
+		rc = cpu_access_one(s, mm, ev->cpu, va, ev->op, ev->line, t);
+	sm_mmdrop(&s->os, mm);
+	return rc;
 }

@@ -387,9 +387,10 @@ int sm_os_mm_exit(struct sm_os *os, uint32_t id, unsigned pe, uint64_t *t)
 	int rc;
 	if ((rc = need_mm(os, id, &mm)) < 0 || (rc = check_pe(os, pe)) < 0)
 		return rc;
-	/* Room to keep the struct if it is still grabbed once exited. */
-	if (mm->mm_count &&
-	    SM_VEC_RESERVE(os->alloc, ms->dead, ms->capdead, ms->ndead + 1, 8))
+	/* Room to keep the struct if it is still grabbed once exited (by a
+	 * notifier, or by a task on another PE that grabs it while this exit
+	 * waits: reserved whatever mm_count says now). */
+	if (SM_VEC_RESERVE(os->alloc, ms->dead, ms->capdead, ms->ndead + 1, 8))
 		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
 	sm_syscall_cost(os, t);
 	/* exit_mmap(): release the notifiers (the SVA one quiets its CDs and
