@@ -42,46 +42,7 @@
  * (Arm ARM D8.3, 48-bit output address without FEAT_LPA). */
 #define SM_PA_LIMIT (1ull << 48)
 
-struct sm_frame {
-	uint64_t *content; /* SM_PAGE_SIZE bytes, or NULL: reads as zero */
-	uint32_t next;	   /* free-list link, valid while on the free list */
-	uint8_t kind;	   /* enum sm_page_kind */
-};
-
-/* Frames per chunk of the frame table: 16 MiB of RAM, 64 KiB of table. */
-#define SM_CHUNK_SHIFT 12
-#define SM_CHUNK_FRAMES (1ull << SM_CHUNK_SHIFT)
-
-struct sm_physmem {
-	const struct smmusim_allocator *a;
-	uint64_t base;
-	uint64_t size;
-	uint64_t nframes;
-	/* Every chunk below the bump pointer; the directory itself grows
-	 * with the bump pointer (SM_VEC_RESERVE), so start-up does not
-	 * depend on the size of RAM.  Entries past the bump's are NULL. */
-	struct sm_frame **chunks;
-	size_t nchunks;	    /* capacity of `chunks` */
-	uint32_t free_head; /* LIFO of freed single frames */
-	uint64_t bump;	    /* frames [bump, nframes) were never allocated */
-	uint64_t in_use;
-	uint64_t peak;
-	uint64_t bad_frees;
-	/* A write lost because the host could not back its frame: the
-	 * simulated memory no longer says what the model wrote. */
-	bool lost_write;
-};
-
-/* Frame index of pa, or -1 when pa is outside RAM. */
-static int64_t frame_index(const struct sm_physmem *pm, uint64_t pa)
-{
-	if (pa < pm->base || pa - pm->base >= pm->size)
-		return -1;
-	return (int64_t)((pa - pm->base) >> SM_PAGE_SHIFT);
-}
-
-/* Frame idx's metadata, or NULL when its chunk was never reached (then
- * the frame is free and has no content). */
+/* Frame idx's metadata, or NULL when its chunk was never reached. */
 static struct sm_frame *frame(const struct sm_physmem *pm, uint64_t idx)
 {
 	uint64_t ci = idx >> SM_CHUNK_SHIFT;
@@ -356,50 +317,24 @@ int sm_physmem_alloc_contig(struct sm_physmem *pm, uint64_t npages,
 
 void sm_physmem_free_page(struct sm_physmem *pm, uint64_t pa)
 {
-	int64_t idx;
 	struct sm_frame *f;
 
 	if (!pm)
 		return;
-	idx = frame_index(pm, pa);
-	f = idx < 0 ? NULL : frame(pm, (uint64_t)idx);
+	f = sm_physmem_frame_of(pm, pa);
 	/* An unaligned address is a caller bug as much as a double free. */
 	if (!f || (pa & ~SM_PAGE_MASK) || f->kind == SM_PAGE_FREE) {
 		pm->bad_frees++;
 		return;
 	}
 	drop_content(pm, f);
-	push_free(pm, (uint64_t)idx);
+	push_free(pm, (pa - pm->base) >> SM_PAGE_SHIFT);
 	pm->in_use--;
-}
-
-enum sm_page_kind sm_physmem_kind(const struct sm_physmem *pm, uint64_t pa)
-{
-	int64_t idx = frame_index(pm, pa);
-	const struct sm_frame *f = idx < 0 ? NULL : frame(pm, (uint64_t)idx);
-
-	return f ? (enum sm_page_kind)f->kind : SM_PAGE_FREE;
-}
-
-/* The low 3 bits of pa are ignored: accesses are to the aligned 64-bit word
- * containing pa. */
-uint64_t sm_physmem_read64(const struct sm_physmem *pm, uint64_t pa)
-{
-	int64_t idx = frame_index(pm, pa);
-	const struct sm_frame *f = idx < 0 ? NULL : frame(pm, (uint64_t)idx);
-	const uint64_t *c = f ? f->content : NULL;
-
-	if (!c)
-		return 0;
-	return c[(pa & (SM_PAGE_SIZE - 1)) >> 3];
 }
 
 void sm_physmem_write64(struct sm_physmem *pm, uint64_t pa, uint64_t val)
 {
-	int64_t idx = frame_index(pm, pa);
-	struct sm_frame *f;
-
-	f = idx < 0 ? NULL : frame(pm, (uint64_t)idx);
+	struct sm_frame *f = sm_physmem_frame_of(pm, pa);
 	if (!f || f->kind == SM_PAGE_FREE)
 		return;
 	if (!f->content) {

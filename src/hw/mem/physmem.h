@@ -57,10 +57,70 @@ int sm_physmem_alloc_contig(struct sm_physmem *pm, uint64_t npages,
  * counted in `bad_frees`. */
 void sm_physmem_free_page(struct sm_physmem *pm, uint64_t pa);
 
-enum sm_page_kind sm_physmem_kind(const struct sm_physmem *pm, uint64_t pa);
+/*
+ * The frame table, in this header only so that the readers below are
+ * inline: every page-table walk, CPU's or SMMU's, reads through them (issue
+ * 12: out of line they were 6% of bench/replay-speed).  Other layers use the
+ * functions, never the fields.
+ */
+struct sm_frame {
+	uint64_t *content; /* SM_PAGE_SIZE bytes, or NULL: reads as zero */
+	uint32_t next;	   /* free-list link, valid while on the free list */
+	uint8_t kind;	   /* enum sm_page_kind */
+};
+
+/* Frames per chunk of the frame table: 16 MiB of RAM, 64 KiB of table. */
+#define SM_CHUNK_SHIFT 12
+#define SM_CHUNK_FRAMES (1ull << SM_CHUNK_SHIFT)
+
+struct sm_physmem {
+	const struct smmusim_allocator *a;
+	uint64_t base;
+	uint64_t size;
+	uint64_t nframes;
+	/* Every chunk below the bump pointer; the directory itself grows
+	 * with the bump pointer (SM_VEC_RESERVE), so start-up does not
+	 * depend on the size of RAM.  Entries past the bump's are NULL. */
+	struct sm_frame **chunks;
+	size_t nchunks;	    /* capacity of `chunks` */
+	uint32_t free_head; /* LIFO of freed single frames */
+	uint64_t bump;	    /* frames [bump, nframes) were never allocated */
+	uint64_t in_use;
+	uint64_t peak;
+	uint64_t bad_frees;
+	/* A write lost because the host could not back its frame: the
+	 * simulated memory no longer says what the model wrote. */
+	bool lost_write;
+};
+
+/* The metadata of the frame holding pa, or NULL when pa is outside RAM or
+ * its chunk was never reached (then the frame is free, with no content). */
+static inline struct sm_frame *sm_physmem_frame_of(const struct sm_physmem *pm,
+						   uint64_t pa)
+{
+	if (pa < pm->base || pa - pm->base >= pm->size)
+		return NULL;
+	uint64_t idx = (pa - pm->base) >> SM_PAGE_SHIFT;
+	uint64_t ci = idx >> SM_CHUNK_SHIFT;
+	struct sm_frame *c = ci < pm->nchunks ? pm->chunks[ci] : NULL;
+	return c ? &c[idx & (SM_CHUNK_FRAMES - 1)] : NULL;
+}
+
+static inline enum sm_page_kind sm_physmem_kind(const struct sm_physmem *pm,
+						uint64_t pa)
+{
+	const struct sm_frame *f = sm_physmem_frame_of(pm, pa);
+	return f ? (enum sm_page_kind)f->kind : SM_PAGE_FREE;
+}
 /* Aligned 64-bit access (pa's low 3 bits are ignored); outside RAM reads 0
  * and writes are dropped.  Writes to a free frame are dropped too. */
-uint64_t sm_physmem_read64(const struct sm_physmem *pm, uint64_t pa);
+static inline uint64_t sm_physmem_read64(const struct sm_physmem *pm,
+					 uint64_t pa)
+{
+	const struct sm_frame *f = sm_physmem_frame_of(pm, pa);
+	const uint64_t *c = f ? f->content : NULL;
+	return c ? c[(pa & (SM_PAGE_SIZE - 1)) >> 3] : 0;
+}
 void sm_physmem_write64(struct sm_physmem *pm, uint64_t pa, uint64_t val);
 /* Whether a write was ever dropped because the host could not allocate the
  * frame's contents (out of memory): from then on the simulated memory is

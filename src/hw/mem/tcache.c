@@ -22,7 +22,8 @@ static size_t block_size(const struct sm_tcache *tc)
 {
 	size_t total = (size_t)tc->sets * tc->ways;
 	return total * (sizeof(*tc->e) + sizeof(*tc->use) + sizeof(*tc->link)) +
-	       (tc->va_mask + 1ull + tc->tag_mask + 1ull) * sizeof(int32_t);
+	       (tc->va_mask + 1ull + tc->tag_mask + 1ull) * sizeof(int32_t) +
+	       (size_t)tc->sets * sizeof(*tc->free_from);
 }
 
 int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
@@ -58,6 +59,8 @@ int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
 	tc->tag_head = tc->va_head + tc->va_mask + 1;
 	memset(tc->va_head, 0xff,
 	       (tc->va_mask + 1ull + tc->tag_mask + 1ull) * sizeof(int32_t));
+	tc->free_from = (uint32_t *)(tc->tag_head + tc->tag_mask + 1);
+	memset(tc->free_from, 0, (size_t)tc->sets * sizeof(*tc->free_from));
 	return 0;
 }
 
@@ -312,19 +315,25 @@ static struct sm_tc_entry *victim_of(struct sm_tcache *tc,
 				     struct sm_tc_entry *set)
 {
 	const uint64_t *use = &tc->use[set - tc->e];
+	uint32_t si = (uint32_t)((size_t)(set - tc->e) / tc->ways);
 	uint32_t victim = 0;
 	uint64_t oldest = UINT64_MAX;
-	for (uint32_t w = 0; w < tc->ways; w++) {
-		uint64_t u = use[w];
-		if (!u)
-			return &set[w]; /* invalid */
-		if (u < oldest) {
-			oldest = u; /* LRU candidate */
-			victim = w;
+	/* Ways below free_from are valid: the first invalid way is at or
+	 * after it (the same way a scan from way 0 finds). */
+	for (uint32_t w = tc->free_from[si]; w < tc->ways; w++)
+		if (!use[w]) {
+			tc->free_from[si] = w + 1; /* the fill makes it valid */
+			return &set[w];
 		}
-	}
+	tc->free_from[si] = tc->ways;
+	/* LRU; also a full set of a FLUSHALL cache that is not full. */
+	if (tc->repl != SM_TC_RR && tc->repl != SM_TC_RANDOM)
+		for (uint32_t w = 0; w < tc->ways; w++)
+			if (use[w] < oldest) {
+				oldest = use[w]; /* LRU candidate */
+				victim = w;
+			}
 	if (tc->repl == SM_TC_RR) {
-		uint32_t si = (uint32_t)((size_t)(set - tc->e) / tc->ways);
 		victim = tc->rr[si];
 		tc->rr[si] = (tc->rr[si] + 1) % tc->ways;
 	} else if (tc->repl == SM_TC_RANDOM) {
@@ -364,9 +373,13 @@ bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in)
 
 static void drop(struct sm_tcache *tc, struct sm_tc_entry *t)
 {
-	index_del(tc, (int32_t)(t - tc->e));
+	size_t i = (size_t)(t - tc->e);
+	uint32_t si = (uint32_t)(i / tc->ways), w = (uint32_t)(i % tc->ways);
+	index_del(tc, (int32_t)i);
 	t->valid = false;
-	tc->use[t - tc->e] = 0;
+	tc->use[i] = 0;
+	if (w < tc->free_from[si])
+		tc->free_from[si] = w;
 }
 
 /* Drop the entries of exactly `level` for the page or block at `base`

@@ -91,6 +91,9 @@ struct sm_tcache {
 	const struct smmusim_allocator *alloc;
 	struct sm_tc_entry *e;
 	uint64_t *use; /* per entry: its last use (tick), 0 when invalid */
+	/* Per set: its ways below this one are all valid (host time: a fill
+	 * finds the first invalid way without scanning a large set). */
+	uint32_t *free_from;
 	uint32_t sets, ways;
 	uint64_t tick;
 	uint64_t live;
