@@ -225,5 +225,6 @@ void sm_cpu_rx_catch_up_all(struct sm_cpu *cpu, uint64_t now)
 {
 	for (unsigned i = 0; i < cpu->n; i++)
 		sm_cpu_rx_catch_up(cpu, i, now);
-	log_trim(cpu);
+	if (cpu->skipped.head != cpu->skipped.tail) /* else nothing to trim */
+		log_trim(cpu);
 }

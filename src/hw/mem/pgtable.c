@@ -372,10 +372,14 @@ static int leaf_walk(const struct sm_physmem *pm, uint64_t table, int level,
 	if ((end - 1 - table_va) / size < last)
 		last = (unsigned)((end - 1 - table_va) / size);
 
-	for (i = first; i <= last; i++) {
+	/* The table's words read once (host time); a table never written
+	 * holds only zeros.  Re-read after each visit: a visit may write the
+	 * table (its content appears) or free it (it reads as zero). */
+	const uint64_t *words = sm_physmem_words(pm, table);
+	for (i = first; words && i <= last; i++) {
 		uint64_t va = table_va + (uint64_t)i * size;
 		uint64_t dpa = table + 8ull * i;
-		uint64_t desc = sm_physmem_read64(pm, dpa);
+		uint64_t desc = words[i];
 		int rc;
 
 		if (desc == 0)
@@ -393,6 +397,7 @@ static int leaf_walk(const struct sm_physmem *pm, uint64_t table, int level,
 		}
 		if (rc)
 			return rc;
+		words = sm_physmem_words(pm, table);
 	}
 	return 0;
 }

@@ -121,6 +121,15 @@ static inline uint64_t sm_physmem_read64(const struct sm_physmem *pm,
 	const uint64_t *c = f ? f->content : NULL;
 	return c ? c[(pa & (SM_PAGE_SIZE - 1)) >> 3] : 0;
 }
+/* The 512 words of the frame holding pa, NULL when it reads as all zero
+ * (outside RAM, or never written): for a walk over a whole table.  Valid
+ * until the frame is next written or freed. */
+static inline const uint64_t *sm_physmem_words(const struct sm_physmem *pm,
+					       uint64_t pa)
+{
+	const struct sm_frame *f = sm_physmem_frame_of(pm, pa);
+	return f ? f->content : NULL;
+}
 void sm_physmem_write64(struct sm_physmem *pm, uint64_t pa, uint64_t val);
 /* Whether a write was ever dropped because the host could not allocate the
  * frame's contents (out of memory): from then on the simulated memory is
