@@ -81,6 +81,17 @@ static int is_table_frame(const struct sm_physmem *pm, uint64_t pa)
 	       sm_physmem_kind(pm, pa) == SM_PAGE_PGTABLE;
 }
 
+/* The frame of a table page at pa, NULL when pa is not one (what
+ * is_table_frame says). */
+static const struct sm_frame *table_frame(const struct sm_physmem *pm,
+					  uint64_t pa)
+{
+	const struct sm_frame *f = sm_physmem_frame_of(pm, pa);
+	return (pa & ~SM_PAGE_MASK) == 0 && f && f->kind == SM_PAGE_PGTABLE
+		   ? f
+		   : NULL;
+}
+
 static uint64_t slot_pa(uint64_t table_pa, uint64_t va, int level)
 {
 	return table_pa + 8ull * sm_level_index(va, level);
@@ -164,7 +175,10 @@ static enum sm_walk_fault walk(const struct sm_physmem *pm, uint64_t root_pa,
 		out->fault = SM_WALK_FAULT_STAGE2;
 		return out->fault;
 	}
-	if (!is_table_frame(pm, table)) {
+	/* Each table's frame is looked up once: its kind checked, its words
+	 * read (host time; the same as is_table_frame and read64). */
+	const struct sm_frame *tf = table_frame(pm, table);
+	if (!tf) {
 		out->fault = SM_WALK_FAULT_ADDR_SIZE;
 		out->desc_pa = root_pa;
 		return out->fault;
@@ -173,7 +187,8 @@ static enum sm_walk_fault walk(const struct sm_physmem *pm, uint64_t root_pa,
 	for (level = start_level; level <= 3; level++) {
 		uint64_t dpa = slot_pa(table, va, level);
 		out->table[level] = table;
-		uint64_t desc = sm_physmem_read64(pm, dpa);
+		uint64_t desc =
+		    tf->content ? tf->content[sm_level_index(va, level)] : 0;
 		uint64_t size;
 
 		out->reads++;
@@ -192,7 +207,7 @@ static enum sm_walk_fault walk(const struct sm_physmem *pm, uint64_t root_pa,
 				out->fault = SM_WALK_FAULT_STAGE2;
 				return out->fault;
 			}
-			if (!is_table_frame(pm, next)) {
+			if (!(tf = table_frame(pm, next))) {
 				out->fault = SM_WALK_FAULT_ADDR_SIZE;
 				return out->fault;
 			}
