@@ -309,7 +309,8 @@ void sm_smmu_cmdq_catch_up(struct sm_smmu *s, uint64_t now)
 static bool schedule(struct sm_smmu *s, const uint64_t w[2],
 		     const struct sm_smmu_cmd_def *d, uint64_t due)
 {
-	if (SM_VEC_RESERVE(s->alloc, s->cmdq_pend, s->cmdq_cappend,
+	if (s->cmdq_npend == s->cmdq_cappend &&
+	    SM_VEC_RESERVE(s->alloc, s->cmdq_pend, s->cmdq_cappend,
 			   s->cmdq_npend + 1, 64))
 		return false;
 	s->cmdq_pend[s->cmdq_npend++] =
