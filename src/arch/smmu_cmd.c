@@ -254,31 +254,34 @@ static inline bool fits_max(enum sm_smmu_cmd_key key, uint64_t v, uint64_t max)
 	return key == SM_SMMU_CMD_ADDR ? !(v & ~max) : v <= max;
 }
 
-/* Whether every member fits, in one pass over the command's own fields;
- * the other members are zero in a command built for its opcode, and only
- * when one is not are they checked one by one.  The same ranges as the
- * checks in key order below, which name the first that fails when this
- * says no. */
+/* Whether every member fits, in one pass over the command's own fields
+ * that also assembles the words in w (valid when it says yes); the other
+ * members are zero in a command built for its opcode, and only when one
+ * is not are they checked one by one.  The same ranges as the checks in
+ * key order below, which name the first that fails when this says no. */
 static bool cmd_fits(const struct sm_smmu_cmd_def *def,
-		     const struct sm_smmu_cmd *cmd)
+		     const struct sm_smmu_cmd *cmd, uint64_t w[2])
 {
 	struct sm_smmu_cmd rest = *cmd;
 	uint64_t stray = 0;
+	bool fits = true;
 	if (!def)
 		return false;
 	rest.op = 0; /* < 256: the opcode of a row */
+	w[0] = sm_field_prep(CMDQ_0_OP, cmd->op);
+	w[1] = 0;
 	for (unsigned i = 0; i < def->nfields; i++) {
 		const struct sm_smmu_cmd_field *f = &def->fields[i];
-		if (!fits_max(f->key, member_of(cmd, f->key), f->max))
-			return false;
+		uint64_t v = member_of(cmd, f->key);
+		fits &= fits_max(f->key, v, f->max);
+		w[f->word] |= f->key == SM_SMMU_CMD_ADDR ? v : v << f->shift;
 		*member(&rest, f->key) = 0;
 	}
 	for (unsigned k = 0; k < SM_SMMU_CMD_KEY_COUNT_; k++)
 		stray |= member_of(&rest, k);
-	for (unsigned k = 0; stray && k < SM_SMMU_CMD_KEY_COUNT_; k++)
-		if (!fits_max(k, member_of(&rest, k), keys[k].home_max))
-			return false;
-	return true;
+	for (unsigned k = 0; fits && stray && k < SM_SMMU_CMD_KEY_COUNT_; k++)
+		fits = fits_max(k, member_of(&rest, k), keys[k].home_max);
+	return fits;
 }
 
 int sm_smmu_cmd_check(const struct sm_smmu_cmd *cmd, enum sm_smmu_cmd_key *bad,
@@ -286,7 +289,8 @@ int sm_smmu_cmd_check(const struct sm_smmu_cmd *cmd, enum sm_smmu_cmd_key *bad,
 {
 	const struct sm_smmu_cmd_def *def =
 	    cmd->op < 256 ? sm_smmu_cmd_def((unsigned)cmd->op) : NULL;
-	if (cmd_fits(def, cmd))
+	uint64_t w[2];
+	if (cmd_fits(def, cmd, w))
 		return 0;
 	for (int k = 0; k < SM_SMMU_CMD_KEY_COUNT_; k++) {
 		unsigned shift;
@@ -334,10 +338,18 @@ int sm_smmu_cmd_build(const struct sm_smmu_cmd *cmd, uint64_t w[2],
 		      struct sm_errbuf *eb)
 {
 	enum sm_smmu_cmd_key bad;
-	uint64_t max;
+	uint64_t max, words[2];
+	if (cmd_fits(cmd->op < 256 ? sm_smmu_cmd_def((unsigned)cmd->op) : NULL,
+		     cmd, words)) {
+		w[0] = words[0];
+		w[1] = words[1];
+		return 0;
+	}
 	int rc = sm_smmu_cmd_check(cmd, &bad, &max);
 	if (rc)
 		return check_error(cmd, rc, bad, max, eb);
+	/* An opcode outside the table, or a row's with stray members that
+	 * fit: the opcode and the row's fields. */
 	const struct sm_smmu_cmd_def *def = sm_smmu_cmd_def((unsigned)cmd->op);
 	w[0] = sm_field_prep(CMDQ_0_OP, cmd->op);
 	w[1] = 0;
