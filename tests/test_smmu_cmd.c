@@ -292,12 +292,74 @@ static void test_known_words(void **state)
 	assert_int_equal(w[1], 0);
 }
 
+/* The range a member is checked against, as the header says: its field
+ * in the command, else the field it fills in the commands that have it
+ * (the largest such home range; an address: aligned to bit 12). */
+static int ref_check(const struct sm_smmu_cmd *c, enum sm_smmu_cmd_key *bad)
+{
+	static const uint64_t home[SM_SMMU_CMD_KEY_COUNT_] = {
+	    [SM_SMMU_CMD_OP] = 0xff,	    [SM_SMMU_CMD_ASID] = 0xffff,
+	    [SM_SMMU_CMD_VMID] = 0xffff,    [SM_SMMU_CMD_TG] = 3,
+	    [SM_SMMU_CMD_NUM] = 31,	    [SM_SMMU_CMD_SCALE] = 31,
+	    [SM_SMMU_CMD_TTL] = 3,	    [SM_SMMU_CMD_LEAF] = 1,
+	    [SM_SMMU_CMD_RANGE] = 31,	    [SM_SMMU_CMD_SSID] = 0xfffff,
+	    [SM_SMMU_CMD_ADDR] = ~0xfffull, [SM_SMMU_CMD_SID] = 0xffffffff,
+	    [SM_SMMU_CMD_SSV] = 1,	    [SM_SMMU_CMD_GLOBAL] = 1,
+	    [SM_SMMU_CMD_RESP] = 3,	    [SM_SMMU_CMD_STAG] = 0xffff,
+	    [SM_SMMU_CMD_GRPID] = 0x1ff,    [SM_SMMU_CMD_CS] = 3,
+	};
+	const struct sm_smmu_cmd_def *d =
+	    c->op < 256 ? sm_smmu_cmd_def((unsigned)c->op) : NULL;
+	for (int k = 0; k < SM_SMMU_CMD_KEY_COUNT_; k++) {
+		uint64_t v = sm_smmu_cmd_get(c, k);
+		const struct sm_smmu_cmd_field *f = sm_smmu_cmd_field(d, k);
+		uint64_t max = f ? f->max : home[k];
+		*bad = k;
+		if (k == SM_SMMU_CMD_ADDR && (v & 0xfff))
+			return SMMUSIM_EINVAL;
+		if (v > max)
+			return SMMUSIM_ERANGE;
+	}
+	return 0;
+}
+
+/* Random commands, most members zero and the others near their limits:
+ * the check agrees with the reference on the result and the key. */
+static void test_check_random(void **state)
+{
+	(void)state;
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	for (unsigned n = 0; n < 200000; n++) {
+		struct sm_smmu_cmd c = {0};
+		enum sm_smmu_cmd_key bad = 0, rbad = 0;
+		uint64_t max;
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		c.op = x % 8 ? sm_smmu_cmd_defs[x % SM_SMMU_CMD_COUNT].op
+			     : (x >> 8) % 300;
+		for (int k = 1; k < SM_SMMU_CMD_KEY_COUNT_; k++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			if (x % 4)
+				continue;
+			uint64_t top = 1ull << ((x >> 8) % 64);
+			uint64_t v = (x >> 16) % 4 ? top - 1 : top;
+			if (k == SM_SMMU_CMD_ADDR && (x >> 20) % 4)
+				v &= ~0xfffull;
+			sm_smmu_cmd_set(&c, k, v);
+		}
+		int want = ref_check(&c, &rbad);
+		assert_int_equal(sm_smmu_cmd_check(&c, &bad, &max), want);
+		if (want)
+			assert_int_equal(bad, rbad);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_table),
 	    cmocka_unit_test(test_fields),
 	    cmocka_unit_test(test_roundtrip_max),
+	    cmocka_unit_test(test_check_random),
 	    cmocka_unit_test(test_out_of_range),
 	    cmocka_unit_test(test_unknown_opcode),
 	    cmocka_unit_test(test_known_words),

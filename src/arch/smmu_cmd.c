@@ -13,6 +13,7 @@
 #include "arch/smmu_cmd.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <smmusim/error.h>
@@ -25,12 +26,12 @@
  * the mask.  ATC_INV's Size is 6 bits wide, its values 0..52 (52: all). */
 #define FIELD(key, w, mask, max, name)                                         \
 	{SM_SMMU_CMD_##key, (w), __builtin_ctzll(mask),                        \
-	 __builtin_popcountll(mask), (max), name}
+	 __builtin_popcountll(mask), (mask), (max), name}
 #define F(key, w, mask)                                                        \
 	FIELD(key, w, mask, (mask) >> __builtin_ctzll(mask), #mask)
 #define F_ADDR(w, mask) FIELD(ADDR, w, mask, mask, #mask)
 #define F_MAX(key, w, mask, max) FIELD(key, w, mask, max, #mask)
-#define END {SM_SMMU_CMD_KEY_COUNT_, 0, 0, 0, 0, NULL}
+#define END {SM_SMMU_CMD_KEY_COUNT_, 0, 0, 0, 0, 0, NULL}
 
 static const struct sm_smmu_cmd_field f_none[] = {END};
 static const struct sm_smmu_cmd_field f_prefetch_cfg[] = {
@@ -112,37 +113,66 @@ static const uint8_t row_of[256] = {
 #undef SM_ROWOF_
 };
 
-/* Each member: its trace key, where it is in struct sm_smmu_cmd, and the
- * field it fills in the commands that have it (the range it is checked
- * against in a command that does not). */
+/* Each member: its trace key, and the field it fills in the commands that
+ * have it (the range it is checked against in a command that does not):
+ * `home`, and its largest value (an address: the mask itself). */
+#define SM_SMMU_CMD_KEYS(K)                                                    \
+	K(OP, op, CMDQ_0_OP)                                                   \
+	K(ASID, asid, CMDQ_TLBI_0_ASID)                                        \
+	K(VMID, vmid, CMDQ_TLBI_0_VMID)                                        \
+	K(TG, tg, CMDQ_TLBI_1_TG)                                              \
+	K(NUM, num, CMDQ_TLBI_0_NUM)                                           \
+	K(SCALE, scale, CMDQ_TLBI_0_SCALE)                                     \
+	K(TTL, ttl, CMDQ_TLBI_1_TTL)                                           \
+	K(LEAF, leaf, CMDQ_TLBI_1_LEAF)                                        \
+	K(RANGE, range, CMDQ_CFGI_1_RANGE)                                     \
+	K(SSID, ssid, CMDQ_CFGI_0_SSID)                                        \
+	K(ADDR, addr, CMDQ_TLBI_1_VA_MASK)                                     \
+	K(SID, sid, CMDQ_CFGI_0_SID)                                           \
+	K(SSV, ssv, CMDQ_0_SSV)                                                \
+	K(GLOBAL, global, CMDQ_ATC_0_GLOBAL)                                   \
+	K(RESP, resp, CMDQ_PRI_1_RESP)                                         \
+	K(STAG, stag, CMDQ_RESUME_1_STAG)                                      \
+	K(GRPID, grpid, CMDQ_PRI_1_GRPID)                                      \
+	K(CS, cs, CMDQ_SYNC_0_CS)
+
 static const struct {
 	const char *name;
-	size_t off;
-	uint64_t home;
+	uint64_t home, home_max;
 } keys[SM_SMMU_CMD_KEY_COUNT_] = {
 #define K(key, member, mask)                                                   \
-	[SM_SMMU_CMD_##                                                        \
-	    key] = {#member, offsetof(struct sm_smmu_cmd, member), mask}
-    K(OP, op, CMDQ_0_OP),
-    K(ASID, asid, CMDQ_TLBI_0_ASID),
-    K(VMID, vmid, CMDQ_TLBI_0_VMID),
-    K(TG, tg, CMDQ_TLBI_1_TG),
-    K(NUM, num, CMDQ_TLBI_0_NUM),
-    K(SCALE, scale, CMDQ_TLBI_0_SCALE),
-    K(TTL, ttl, CMDQ_TLBI_1_TTL),
-    K(LEAF, leaf, CMDQ_TLBI_1_LEAF),
-    K(RANGE, range, CMDQ_CFGI_1_RANGE),
-    K(SSID, ssid, CMDQ_CFGI_0_SSID),
-    K(ADDR, addr, CMDQ_TLBI_1_VA_MASK),
-    K(SID, sid, CMDQ_CFGI_0_SID),
-    K(SSV, ssv, CMDQ_0_SSV),
-    K(GLOBAL, global, CMDQ_ATC_0_GLOBAL),
-    K(RESP, resp, CMDQ_PRI_1_RESP),
-    K(STAG, stag, CMDQ_RESUME_1_STAG),
-    K(GRPID, grpid, CMDQ_PRI_1_GRPID),
-    K(CS, cs, CMDQ_SYNC_0_CS),
+	[SM_SMMU_CMD_##key] = {#member, mask,                                  \
+			       SM_SMMU_CMD_##key == SM_SMMU_CMD_ADDR           \
+				   ? (mask)                                    \
+				   : (mask) >> __builtin_ctzll(mask)},
+    SM_SMMU_CMD_KEYS(K)
 #undef K
 };
+
+/* The members are the keys in order, uint64_t each: a member is reached
+ * by its key without a table (member()). */
+#define K(key, member, mask)                                                   \
+	_Static_assert(offsetof(struct sm_smmu_cmd, member) ==                 \
+			   SM_SMMU_CMD_##key * sizeof(uint64_t),               \
+		       "struct sm_smmu_cmd is not in key order: " #member);
+SM_SMMU_CMD_KEYS(K)
+#undef K
+_Static_assert(sizeof(struct sm_smmu_cmd) ==
+		   SM_SMMU_CMD_KEY_COUNT_ * sizeof(uint64_t),
+	       "struct sm_smmu_cmd has a member without a key");
+
+static inline uint64_t *member(struct sm_smmu_cmd *cmd,
+			       enum sm_smmu_cmd_key key)
+{
+	return (uint64_t *)((char *)cmd + (size_t)key * sizeof(uint64_t));
+}
+
+static inline uint64_t member_of(const struct sm_smmu_cmd *cmd,
+				 enum sm_smmu_cmd_key key)
+{
+	return *(const uint64_t *)((const char *)cmd +
+				   (size_t)key * sizeof(uint64_t));
+}
 
 static const char *const class_names[SM_SMMU_CMD_CLASS_COUNT_] = {
     [SM_SMMU_CMD_PREFETCH] = "prefetch", [SM_SMMU_CMD_CFGI] = "cfgi",
@@ -194,13 +224,13 @@ sm_smmu_cmd_field(const struct sm_smmu_cmd_def *def, enum sm_smmu_cmd_key key)
 uint64_t sm_smmu_cmd_get(const struct sm_smmu_cmd *cmd,
 			 enum sm_smmu_cmd_key key)
 {
-	return *(const uint64_t *)((const char *)cmd + keys[key].off);
+	return member_of(cmd, key);
 }
 
 void sm_smmu_cmd_set(struct sm_smmu_cmd *cmd, enum sm_smmu_cmd_key key,
 		     uint64_t v)
 {
-	*(uint64_t *)((char *)cmd + keys[key].off) = v;
+	*member(cmd, key) = v;
 }
 
 /* The range of `key` in command `def`: its field there, else its home
@@ -215,7 +245,43 @@ static uint64_t key_max(const struct sm_smmu_cmd_def *def,
 		return f->max;
 	}
 	*shift = (unsigned)__builtin_ctzll(home);
-	return key == SM_SMMU_CMD_ADDR ? home : home >> *shift;
+	return keys[key].home_max;
+}
+
+/* A value fits a field (an address: within its mask, so aligned too). */
+static inline bool fits_max(enum sm_smmu_cmd_key key, uint64_t v, uint64_t max)
+{
+	return key == SM_SMMU_CMD_ADDR ? !(v & ~max) : v <= max;
+}
+
+/* Whether every member fits, in one pass over the command's own fields
+ * that also assembles the words in w (valid when it says yes); the other
+ * members are zero in a command built for its opcode, and only when one
+ * is not are they checked one by one.  The same ranges as the checks in
+ * key order below, which name the first that fails when this says no. */
+static bool cmd_fits(const struct sm_smmu_cmd_def *def,
+		     const struct sm_smmu_cmd *cmd, uint64_t w[2])
+{
+	struct sm_smmu_cmd rest = *cmd;
+	uint64_t stray = 0;
+	bool fits = true;
+	if (!def)
+		return false;
+	rest.op = 0; /* < 256: the opcode of a row */
+	w[0] = sm_field_prep(CMDQ_0_OP, cmd->op);
+	w[1] = 0;
+	for (unsigned i = 0; i < def->nfields; i++) {
+		const struct sm_smmu_cmd_field *f = &def->fields[i];
+		uint64_t v = member_of(cmd, f->key);
+		fits &= fits_max(f->key, v, f->max);
+		w[f->word] |= f->key == SM_SMMU_CMD_ADDR ? v : v << f->shift;
+		*member(&rest, f->key) = 0;
+	}
+	for (unsigned k = 0; k < SM_SMMU_CMD_KEY_COUNT_; k++)
+		stray |= member_of(&rest, k);
+	for (unsigned k = 0; fits && stray && k < SM_SMMU_CMD_KEY_COUNT_; k++)
+		fits = fits_max(k, member_of(&rest, k), keys[k].home_max);
+	return fits;
 }
 
 int sm_smmu_cmd_check(const struct sm_smmu_cmd *cmd, enum sm_smmu_cmd_key *bad,
@@ -223,6 +289,9 @@ int sm_smmu_cmd_check(const struct sm_smmu_cmd *cmd, enum sm_smmu_cmd_key *bad,
 {
 	const struct sm_smmu_cmd_def *def =
 	    cmd->op < 256 ? sm_smmu_cmd_def((unsigned)cmd->op) : NULL;
+	uint64_t w[2];
+	if (cmd_fits(def, cmd, w))
+		return 0;
 	for (int k = 0; k < SM_SMMU_CMD_KEY_COUNT_; k++) {
 		unsigned shift;
 		uint64_t v = sm_smmu_cmd_get(cmd, k);
@@ -269,16 +338,24 @@ int sm_smmu_cmd_build(const struct sm_smmu_cmd *cmd, uint64_t w[2],
 		      struct sm_errbuf *eb)
 {
 	enum sm_smmu_cmd_key bad;
-	uint64_t max;
+	uint64_t max, words[2];
+	if (cmd_fits(cmd->op < 256 ? sm_smmu_cmd_def((unsigned)cmd->op) : NULL,
+		     cmd, words)) {
+		w[0] = words[0];
+		w[1] = words[1];
+		return 0;
+	}
 	int rc = sm_smmu_cmd_check(cmd, &bad, &max);
 	if (rc)
 		return check_error(cmd, rc, bad, max, eb);
+	/* An opcode outside the table, or a row's with stray members that
+	 * fit: the opcode and the row's fields. */
 	const struct sm_smmu_cmd_def *def = sm_smmu_cmd_def((unsigned)cmd->op);
 	w[0] = sm_field_prep(CMDQ_0_OP, cmd->op);
 	w[1] = 0;
 	for (unsigned i = 0; def && i < def->nfields; i++) {
 		const struct sm_smmu_cmd_field *f = &def->fields[i];
-		uint64_t v = sm_smmu_cmd_get(cmd, f->key);
+		uint64_t v = member_of(cmd, f->key);
 		w[f->word] |= f->key == SM_SMMU_CMD_ADDR ? v : v << f->shift;
 	}
 	return 0;
@@ -291,10 +368,9 @@ const struct sm_smmu_cmd_def *sm_smmu_cmd_decode(const uint64_t w[2],
 	const struct sm_smmu_cmd_def *def = sm_smmu_cmd_def((unsigned)cmd->op);
 	for (unsigned i = 0; def && i < def->nfields; i++) {
 		const struct sm_smmu_cmd_field *f = &def->fields[i];
-		uint64_t v =
-		    (w[f->word] >> f->shift) & (~0ull >> (64 - f->width));
-		sm_smmu_cmd_set(cmd, f->key,
-				f->key == SM_SMMU_CMD_ADDR ? v << f->shift : v);
+		uint64_t v = w[f->word] & f->mask;
+		*member(cmd, f->key) =
+		    f->key == SM_SMMU_CMD_ADDR ? v : v >> f->shift;
 	}
 	return def;
 }

@@ -157,6 +157,7 @@ struct sm_smmu_cmd {
 struct sm_smmu_cmd_field {
 	enum sm_smmu_cmd_key key;
 	uint8_t word, shift, width; /* bits [shift + width - 1 : shift] */
+	uint64_t mask;		    /* those bits: Linux's mask */
 	uint64_t max;		    /* largest value (ATC_INV Size: 52) */
 	const char *name;	    /* Linux's mask: "CMDQ_TLBI_0_VMID" */
 };

@@ -278,7 +278,8 @@ static void exec_cmd(struct sm_smmu *s, const uint64_t w[2])
 
 /* Commands and (BTM) broadcast TLBIs the SMMU has completed by `now` take
  * effect in the order of their cycles; a command first at equal cycles. */
-void sm_smmu_cmdq_catch_up(struct sm_smmu *s, uint64_t now)
+__attribute__((noinline)) static void catch_up_due(struct sm_smmu *s,
+						   uint64_t now)
 {
 	for (;;) {
 		const struct sm_smmu_pending_cmd *p =
@@ -298,6 +299,16 @@ void sm_smmu_cmdq_catch_up(struct sm_smmu *s, uint64_t now)
 			break;
 		}
 	}
+}
+
+/* Called before every event and translation: most find nothing due, and
+ * return before the work of executing one. */
+void sm_smmu_cmdq_catch_up(struct sm_smmu *s, uint64_t now)
+{
+	if ((s->cmdq_pend_head < s->cmdq_npend &&
+	     s->cmdq_pend[s->cmdq_pend_head].due <= now) ||
+	    sm_dvm_ring_due(&s->btm_rx, now))
+		catch_up_due(s, now);
 	if (s->cmdq_pend_head == s->cmdq_npend)
 		s->cmdq_pend_head = s->cmdq_npend = 0;
 }
@@ -309,7 +320,8 @@ void sm_smmu_cmdq_catch_up(struct sm_smmu *s, uint64_t now)
 static bool schedule(struct sm_smmu *s, const uint64_t w[2],
 		     const struct sm_smmu_cmd_def *d, uint64_t due)
 {
-	if (SM_VEC_RESERVE(s->alloc, s->cmdq_pend, s->cmdq_cappend,
+	if (s->cmdq_npend == s->cmdq_cappend &&
+	    SM_VEC_RESERVE(s->alloc, s->cmdq_pend, s->cmdq_cappend,
 			   s->cmdq_npend + 1, 64))
 		return false;
 	s->cmdq_pend[s->cmdq_npend++] =

@@ -260,15 +260,25 @@ static void fetch_ctx(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 const struct sm_smmu_ctx *sm_smmu_cfg_get(struct sm_smmu *s, uint32_t sid,
 					  uint32_t ssid, uint64_t *t)
 {
-	struct sm_smmu_ctx *set = cfg_set(s, sid, ssid), *victim = NULL;
+	struct sm_smmu_ctx *c = s->cfg_last, *set = NULL, *victim = NULL;
 	*t += s->lat_cfg;
+	/* A valid (sid, ssid) is in one way at most: the last hit, when it
+	 * is still that stream's, is the way the scan would find. */
+	bool hit = c && c->valid && c->sid == sid && c->ssid == ssid;
+	if (!hit) {
+		set = cfg_set(s, sid, ssid);
+		for (c = set; !hit && c < set + s->cfg_ways; c++)
+			hit = c->valid && c->sid == sid && c->ssid == ssid;
+		c--;
+	}
+	if (hit) {
+		SM_INC(s->ctr, SMMU_CFGCACHE_HITS);
+		c->stamp = ++s->cfg_tick;
+		s->cfg_last = c;
+		return c;
+	}
 	for (uint32_t w = 0; w < s->cfg_ways; w++) {
-		struct sm_smmu_ctx *c = &set[w];
-		if (c->valid && c->sid == sid && c->ssid == ssid) {
-			SM_INC(s->ctr, SMMU_CFGCACHE_HITS);
-			c->stamp = ++s->cfg_tick;
-			return c;
-		}
+		c = &set[w];
 		if (!victim || !c->valid ||
 		    (victim->valid && c->stamp < victim->stamp))
 			victim = c;

@@ -162,6 +162,7 @@ void sm_smmu_fini(struct sm_smmu *s)
 		sm_free(s->alloc, s->cfg,
 			(size_t)s->cfg_sets * s->cfg_ways * sizeof(*s->cfg));
 	s->cfg = NULL;
+	s->cfg_last = NULL;
 	if (s->iotlb.e)
 		sm_tc_fini(&s->iotlb);
 	if (s->has_utlb)

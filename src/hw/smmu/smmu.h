@@ -147,6 +147,7 @@ struct sm_smmu {
 	struct sm_smmu_ctx *cfg;
 	uint32_t cfg_sets, cfg_ways;
 	uint64_t cfg_tick;
+	struct sm_smmu_ctx *cfg_last; /* the last hit (sm_smmu_cfg_get) */
 	struct sm_tcache iotlb;
 	struct sm_tcache utlb; /* per-stream micro-TLB: entries tagged by sid */
 	struct sm_tcache walk; /* table descriptors, levels 0-2 */
