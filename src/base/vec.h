@@ -26,10 +26,15 @@ int sm_vec_reserve(const struct smmusim_allocator *a, void **arr, size_t *cap,
 /* Typed form: SM_VEC_RESERVE(alloc, obj->items, obj->cap, obj->n + 1, 16). */
 #define SM_VEC_RESERVE(a, arr, cap, need, first)                               \
 	__extension__({                                                        \
-		void *sm_vec_p_ = (arr);                                       \
-		int sm_vec_r_ = sm_vec_reserve(                                \
-		    (a), &sm_vec_p_, &(cap), (need), sizeof(*(arr)), (first)); \
-		(arr) = sm_vec_p_;                                             \
+		int sm_vec_r_ = 0;                                             \
+		size_t sm_vec_n_ = (need);                                     \
+		if (sm_vec_n_ > (cap)) { /* else: room already */              \
+			void *sm_vec_p_ = (arr);                               \
+			sm_vec_r_ =                                            \
+			    sm_vec_reserve((a), &sm_vec_p_, &(cap), sm_vec_n_, \
+					   sizeof(*(arr)), (first));           \
+			(arr) = sm_vec_p_;                                     \
+		}                                                              \
 		sm_vec_r_;                                                     \
 	})
 

@@ -332,7 +332,7 @@ void sm_physmem_free_page(struct sm_physmem *pm, uint64_t pa)
 	pm->in_use--;
 }
 
-void sm_physmem_write64(struct sm_physmem *pm, uint64_t pa, uint64_t val)
+void sm_physmem_write64_slow(struct sm_physmem *pm, uint64_t pa, uint64_t val)
 {
 	struct sm_frame *f = sm_physmem_frame_of(pm, pa);
 	if (!f || f->kind == SM_PAGE_FREE)

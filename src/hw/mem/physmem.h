@@ -130,7 +130,17 @@ static inline const uint64_t *sm_physmem_words(const struct sm_physmem *pm,
 	const struct sm_frame *f = sm_physmem_frame_of(pm, pa);
 	return f ? f->content : NULL;
 }
-void sm_physmem_write64(struct sm_physmem *pm, uint64_t pa, uint64_t val);
+/* The write of a frame without content yet (or outside RAM, or free). */
+void sm_physmem_write64_slow(struct sm_physmem *pm, uint64_t pa, uint64_t val);
+static inline void sm_physmem_write64(struct sm_physmem *pm, uint64_t pa,
+				      uint64_t val)
+{
+	struct sm_frame *f = sm_physmem_frame_of(pm, pa);
+	if (f && f->content && f->kind != SM_PAGE_FREE)
+		f->content[(pa & (SM_PAGE_SIZE - 1)) >> 3] = val;
+	else
+		sm_physmem_write64_slow(pm, pa, val);
+}
 /* Whether a write was ever dropped because the host could not allocate the
  * frame's contents (out of memory): from then on the simulated memory is
  * wrong, and the simulator refuses to go on (SMMUSIM_ENOMEM). */
