@@ -158,7 +158,7 @@ static int parse_count(const char *opt, const char *v, long min, long max,
 /* The options of `sweep` (docs/sweeps.md). */
 static int store_sweep_value(struct opts *o, unsigned bit, const char *v)
 {
-	long n;
+	long n = 0;
 
 	switch (bit) {
 	case O_JOBS:

@@ -309,8 +309,8 @@ static int do_munmap(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 int sm_os_munmap(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 		 uint64_t len, uint64_t *t)
 {
-	struct sm_mm *mm;
-	uint64_t end;
+	struct sm_mm *mm = NULL;
+	uint64_t end = 0;
 	int rc =
 	    sm_syscall_enter(os, id, pe, va, len, SM_SYS_COST, &mm, &end, t);
 	return rc < 0 ? rc : do_munmap(os, mm, pe, va, end, t);
