@@ -2,7 +2,8 @@
 """The speed regression guard on real traces (issue 12, goal 5).
 
 For each ddmix capture (traces/real/linux-ftrace: Linux 6.1 and 6.12,
-strict and lazy DMA), import the ftrace with its QEMU log, convert it to
+strict and lazy DMA), import the ftrace with its QEMU log, and for each
+QEMU command log of traces/real/qemu, import it; convert each to
 the binary form, and time, in CPU seconds of the child (median of
 --repeat runs): `wc -l` of the text, `smmusim replay --parse-only` and the
 replay itself (the kernel and mode of the run, --hw qemu-7.2, as the
@@ -25,6 +26,10 @@ RUNS = [  # capture, kernel preset, policy.dma.mode, guest seconds
     ("linux612-ddmix-strict", "linux-6.12", "strict", 51.0),
     ("linux612-ddmix-lazy", "linux-6.12", "lazy", 35.0),
 ]
+# The QEMU 7.2 command logs of traces/real/qemu (Linux 6.1 virtio-blk),
+# replayed as the golden test does (default policy, --hw qemu-7.2); their
+# guest run times were not recorded.
+QEMU_RUNS = ["linux61-virtio-blk-strict", "linux61-virtio-blk-lazy"]
 
 
 def cpu_seconds(cmd, stdout=subprocess.DEVNULL):
@@ -49,44 +54,55 @@ def main():
     smmusim, traces = args[0], args[1]
     real = os.path.join(traces, "real", "linux-ftrace")
     print("# replay-real: CPU seconds, median of %d; ratios from one run" % repeat)
-    print("%-22s %-6s %8s %8s %8s %8s %10s %9s %8s %10s" % (
+    print("%-25s %-6s %8s %8s %8s %8s %10s %9s %8s %10s" % (
         "capture", "form", "events", "wc_s", "parse_s", "replay_s",
         "events/s", "rep/parse", "rep/wc", "sim/guest"))
     with tempfile.TemporaryDirectory() as tmp:
         for name, kernel, mode, guest in RUNS:
             text = os.path.join(tmp, name + ".trace")
-            binary = os.path.join(tmp, name + ".smt")
             subprocess.run([smmusim, "import", "ftrace",
                             os.path.join(real, name + ".ftrace.xz"),
                             "--qemu-log",
                             os.path.join(real, name + ".qemu.log.xz"),
                             "-o", text], check=True,
                            stderr=subprocess.DEVNULL)
-            subprocess.run([smmusim, "convert", text, binary], check=True,
+            measure(smmusim, tmp, name, text,
+                    ["--policy", kernel, "-o", "policy.dma.mode=" + mode],
+                    guest, repeat)
+        qemu = os.path.join(traces, "real", "qemu")
+        for name in QEMU_RUNS:
+            text = os.path.join(tmp, name + ".trace")
+            subprocess.run([smmusim, "import", "qemu",
+                            os.path.join(qemu, name + ".log.xz"),
+                            "-o", text], check=True,
                            stderr=subprocess.DEVNULL)
-            out = subprocess.run([smmusim, "replay", "--parse-only", text],
-                                 check=True, capture_output=True,
-                                 text=True).stdout
-            events = int(out.split()[0])
-            wc = median_cpu(["wc", "-l", text], repeat)
-            text_replay = None
-            for form, path in (("text", text), ("binary", binary)):
-                parse = median_cpu([smmusim, "replay", "--parse-only", path],
-                                   repeat)
-                replay = median_cpu([smmusim, "replay", path, "--policy",
-                                     kernel, "--hw", "qemu-7.2", "-o",
-                                     "policy.dma.mode=" + mode, "-q"],
-                                    repeat)
-                if form == "text":
-                    text_replay = replay
-                print("%-22s %-6s %8d %8.4f %8.4f %8.4f %10.0f %9.2f %8.1f %10.4f" % (
-                    name, form, events, wc, parse, replay,
-                    events / replay if replay else 0,
-                    replay / parse if parse else 0,
-                    replay / wc if wc else 0, replay / guest))
-            print("#   binary replay / text replay: %.2f" %
-                  (replay / text_replay if text_replay else 0))
+            measure(smmusim, tmp, name, text, [], None, repeat)
 
+
+def measure(smmusim, tmp, name, text, policy, guest, repeat):
+    """One capture: parse-only and replay, from text and from binary."""
+    binary = os.path.join(tmp, name + ".smt")
+    subprocess.run([smmusim, "convert", text, binary], check=True,
+                   stderr=subprocess.DEVNULL)
+    out = subprocess.run([smmusim, "replay", "--parse-only", text],
+                         check=True, capture_output=True, text=True).stdout
+    events = int(out.split()[0])
+    wc = median_cpu(["wc", "-l", text], repeat)
+    text_replay = None
+    for form, path in (("text", text), ("binary", binary)):
+        parse = median_cpu([smmusim, "replay", "--parse-only", path], repeat)
+        replay = median_cpu([smmusim, "replay", path] + policy +
+                            ["--hw", "qemu-7.2", "-q"], repeat)
+        if form == "text":
+            text_replay = replay
+        print("%-25s %-6s %8d %8.4f %8.4f %8.4f %10.0f %9.2f %8.1f %10s" % (
+            name, form, events, wc, parse, replay,
+            events / replay if replay else 0,
+            replay / parse if parse else 0,
+            replay / wc if wc else 0,
+            "%.4f" % (replay / guest) if guest else "n/a"))
+    print("#   binary replay / text replay: %.2f" %
+          (replay / text_replay if text_replay else 0))
 
 if __name__ == "__main__":
     main()
