@@ -183,7 +183,9 @@ static int submit_one(struct smmusim *const *sims, size_t i,
 static int replay_each(struct smmusim *const *sims, size_t n,
 		       struct replay_src *src, size_t *failed)
 {
-	struct smmusim_event ev, next;
+	/* Two buffers, swapped: the event submitted and the one read ahead
+	 * (host time: no copy of an event per line). */
+	struct smmusim_event buf[2], *ev = &buf[0], *next = &buf[1];
 	smmusim_trace_t *t = src->t;
 	size_t who = 0;
 	int rc = 0, more;
@@ -197,16 +199,18 @@ static int replay_each(struct smmusim *const *sims, size_t n,
 		}
 	/* One line ahead: when the next event cannot start before this one
 	 * ends (no `@`), a kernel operation runs to its end in one go. */
-	more = rc == 0 ? smmusim_trace_next(t, &next) : 0;
+	more = rc == 0 ? smmusim_trace_next(t, next) : 0;
 	while (rc == 0 && more > 0 && !stop) {
+		struct smmusim_event *tmp = ev;
 		ev = next;
-		more = smmusim_trace_next(t, &next);
-		uint64_t next_start = more > 0 && next.timing == SMMUSIM_AT
-					  ? next.time
+		next = tmp;
+		more = smmusim_trace_next(t, next);
+		uint64_t next_start = more > 0 && next->timing == SMMUSIM_AT
+					  ? next->time
 					  : UINT64_MAX;
 		for (size_t i = 0; rc == 0 && i < n; i++) {
 			smmusim_set_next_start(sims[i], next_start);
-			rc = submit_one(sims, i, src, &ev, &who);
+			rc = submit_one(sims, i, src, ev, &who);
 		}
 		src->p.events++;
 		stop = progress_stop(src, false);
