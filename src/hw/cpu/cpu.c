@@ -200,6 +200,7 @@ uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 
 	/* The interconnect carries one broadcast per dvm_occ cycles. */
 	uint64_t slot = max_u64(now, cpu->dvm_busy_until);
+	cpu->rx_any = true; /* its copies may be queued or skipped */
 	SM_INC(cpu->ctr, CPU_DVM_BROADCASTS);
 	SM_ADD(cpu->ctr, CPU_DVM_QUEUE_CYCLES, slot - now);
 	SM_HIST_REC(cpu->hist, CPU_DVM_QUEUE_CYCLES, slot - now);

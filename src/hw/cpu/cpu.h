@@ -92,6 +92,9 @@ struct sm_cpu {
 	uint64_t lat_l1, lat_tlb, lat_wc, lat_walk, lat_tlbi, lat_dvm, dvm_occ,
 	    lat_apply, lat_dsb;
 	uint64_t dvm_busy_until;   /* the interconnect carries a broadcast */
+	/* Some PE may have a received TLBI pending or skipped (host time:
+	 * sm_cpu_rx_catch_up_all returns at once when none has). */
+	bool rx_any;
 	struct sm_dvm_log skipped; /* broadcasts some PEs skipped (dvm.h) */
 
 	uint64_t *ctr;		     /* the stats by ID (engine/stats.h) */

@@ -223,8 +223,14 @@ void sm_cpu_rx_apply_due(struct sm_cpu *cpu, struct sm_pe *p, uint64_t now)
 
 void sm_cpu_rx_catch_up_all(struct sm_cpu *cpu, uint64_t now)
 {
-	for (unsigned i = 0; i < cpu->n; i++)
+	if (!cpu->rx_any)
+		return;
+	bool any = false;
+	for (unsigned i = 0; i < cpu->n; i++) {
 		sm_cpu_rx_catch_up(cpu, i, now);
+		any |= cpu->pe[i].rx.n || cpu->pe[i].skip_any;
+	}
+	cpu->rx_any = any;
 	if (cpu->skipped.head != cpu->skipped.tail) /* else nothing to trim */
 		log_trim(cpu);
 }
