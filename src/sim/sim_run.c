@@ -22,6 +22,10 @@ static int run_failed(struct smmusim *s, int rc)
 
 int sm_sim_check_host_memory(struct smmusim *s, int rc)
 {
+	/* (Host time: the common case, nothing refused or lost, first.) */
+	if (!s->mem.refused && !(s->pm && sm_physmem_lost_write(s->pm)) &&
+	    !(s->smmu_ok && s->smmu.host_oom))
+		return rc;
 	/* sim.max_host_memory reached, or the host refused: named first */
 	if ((rc = sm_sim_mem_check(s, rc)) < 0 && s->mem.refused)
 		return rc;

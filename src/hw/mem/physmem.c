@@ -350,11 +350,6 @@ void sm_physmem_write64_slow(struct sm_physmem *pm, uint64_t pa, uint64_t val)
 	f->content[(pa & (SM_PAGE_SIZE - 1)) >> 3] = val;
 }
 
-bool sm_physmem_lost_write(const struct sm_physmem *pm)
-{
-	return pm->lost_write;
-}
-
 uint64_t sm_physmem_base(const struct sm_physmem *pm)
 {
 	return pm->base;

@@ -144,7 +144,10 @@ static inline void sm_physmem_write64(struct sm_physmem *pm, uint64_t pa,
 /* Whether a write was ever dropped because the host could not allocate the
  * frame's contents (out of memory): from then on the simulated memory is
  * wrong, and the simulator refuses to go on (SMMUSIM_ENOMEM). */
-bool sm_physmem_lost_write(const struct sm_physmem *pm);
+static inline bool sm_physmem_lost_write(const struct sm_physmem *pm)
+{
+	return pm->lost_write;
+}
 
 uint64_t sm_physmem_base(const struct sm_physmem *pm);
 uint64_t sm_physmem_size(const struct sm_physmem *pm);
