@@ -288,7 +288,8 @@ int sm_pgt_set(struct sm_physmem *pm, uint64_t root_pa, uint64_t va, int level,
 				      level, (uint64_t)(desc & PTE_ADDR_MASK),
 				      sm_level_size(level));
 	}
-	if (!is_table_frame(pm, root_pa))
+	const struct sm_frame *tf = table_frame(pm, root_pa);
+	if (!tf)
 		return sm_err(eb, SMMUSIM_EINVAL,
 			      "pgtable: root 0x%" PRIx64
 			      " is not a translation table page",
@@ -296,7 +297,7 @@ int sm_pgt_set(struct sm_physmem *pm, uint64_t root_pa, uint64_t va, int level,
 
 	for (l = 0; l < level; l++) {
 		dpa = slot_pa(table, va, l);
-		cur = sm_physmem_read64(pm, dpa);
+		cur = tf->content ? tf->content[sm_level_index(va, l)] : 0;
 		if (cur & PTE_VALID) {
 			if (!is_table_desc(cur, l))
 				return sm_err(eb, SMMUSIM_EEXIST,
@@ -305,7 +306,7 @@ int sm_pgt_set(struct sm_physmem *pm, uint64_t root_pa, uint64_t va, int level,
 					      "descriptor 0x%" PRIx64,
 					      va, l, cur);
 			table = cur & PTE_ADDR_MASK;
-			if (!is_table_frame(pm, table))
+			if (!(tf = table_frame(pm, table)))
 				return sm_err(eb, SMMUSIM_EINTERNAL,
 					      "pgtable: level-%d table "
 					      "descriptor 0x%" PRIx64
@@ -326,6 +327,7 @@ int sm_pgt_set(struct sm_physmem *pm, uint64_t root_pa, uint64_t va, int level,
 		if (rc)
 			return rc;
 		sm_physmem_write64(pm, dpa, PMD_TYPE_TABLE | table);
+		tf = table_frame(pm, table);
 	}
 
 	dpa = slot_pa(table, va, level);
