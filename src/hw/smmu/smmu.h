@@ -176,7 +176,6 @@ struct sm_smmu {
 	struct sm_dvm_ring btm_rx; /* BTM: received, not applied yet */
 	uint64_t *slot_free;	   /* smmu.xlate_slots: each busy until */
 	unsigned nslots;
-	unsigned slot_head; /* slot_free: an ascending ring from here */
 	struct sm_xlate_observer obs;
 	/* Stalled transactions (smmu.stall.slots): StreamID and STAG of
 	 * each held one; stag_next numbers them. */

@@ -111,34 +111,32 @@ static void fill_iotlb(struct sm_smmu *s, const struct sm_tc_entry *ne)
 
 /* 1. A translation needs one of smmu.xlate_slots: it waits for the one
  * that frees first.  (Its functional effects still happen now.)  The
- * slots' free cycles are kept in ascending order in a ring from
- * slot_head, the first to free at its head (host time: which of several
- * equal slots is taken changes nothing). */
+ * slots' free cycles are kept as a binary min-heap, the first to free at
+ * its root (host time: which of several equal slots is taken changes
+ * nothing). */
 static void wait_for_slot(struct sm_smmu *s, uint64_t *t)
 {
-	uint64_t first = s->slot_free[s->slot_head];
+	uint64_t first = s->slot_free[0];
 	if (first > *t) {
 		SM_ADD(s->ctr, SMMU_XLATE_QUEUE_CYCLES, first - *t);
 		*t = first;
 	}
 }
 
-/* The slot taken in step 1 (the head) is busy until `until`: it becomes
- * the last of the ring and moves down to its place.  Translations
- * finishing in time order (the usual case) leave it there. */
+/* The slot taken in step 1 (the root) is busy until `until`, no earlier
+ * than it was: it sinks to its place in the heap. */
 static void slot_busy_until(struct sm_smmu *s, uint64_t until)
 {
-	uint64_t *f = s->slot_free;
-	unsigned n = s->nslots, i = s->slot_head;
-	s->slot_head = i + 1 == n ? 0 : i + 1;
-	for (unsigned k = 1; k < n; k++) {
-		unsigned p = i == 0 ? n - 1 : i - 1;
-		if (f[p] <= until)
+	uint64_t *h = s->slot_free;
+	unsigned n = s->nslots, i = 0;
+	for (unsigned c; (c = 2 * i + 1) < n; i = c) {
+		if (c + 1 < n && h[c + 1] < h[c])
+			c++;
+		if (h[c] >= until)
 			break;
-		f[i] = f[p];
-		i = p;
+		h[i] = h[c];
 	}
-	f[i] = until;
+	h[i] = until;
 }
 
 /* STE.Config = abort: terminated, no event (spec 5.2). */
