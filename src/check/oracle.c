@@ -165,6 +165,9 @@ static const struct sm_oa_ops streak_ops = {sizeof(struct sm_streak),
 static struct sm_streak *streak_find(struct sm_oracle *o, uint64_t k1,
 				     uint64_t k2, bool create)
 {
+	/* Most agents never fault: nothing to look up (host time). */
+	if (!create && !o->nstreak)
+		return NULL;
 	if (create && (o->nstreak + 1) * 2 > o->capstreak) {
 		void *slots = o->streak;
 		if (sm_oa_grow(o->alloc, &slots, &o->capstreak, 64,

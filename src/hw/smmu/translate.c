@@ -110,18 +110,33 @@ static void fill_iotlb(struct sm_smmu *s, const struct sm_tc_entry *ne)
 }
 
 /* 1. A translation needs one of smmu.xlate_slots: it waits for the one
- * that frees first.  (Its functional effects still happen now.) */
-static uint64_t *wait_for_slot(struct sm_smmu *s, uint64_t *t)
+ * that frees first.  (Its functional effects still happen now.)  The
+ * slots' free cycles are kept as a binary min-heap, the first to free at
+ * its root (host time: which of several equal slots is taken changes
+ * nothing). */
+static void wait_for_slot(struct sm_smmu *s, uint64_t *t)
 {
-	uint64_t *slot = &s->slot_free[0];
-	for (unsigned i = 1; i < s->nslots; i++)
-		if (s->slot_free[i] < *slot)
-			slot = &s->slot_free[i];
-	if (*slot > *t) {
-		SM_ADD(s->ctr, SMMU_XLATE_QUEUE_CYCLES, *slot - *t);
-		*t = *slot;
+	uint64_t first = s->slot_free[0];
+	if (first > *t) {
+		SM_ADD(s->ctr, SMMU_XLATE_QUEUE_CYCLES, first - *t);
+		*t = first;
 	}
-	return slot;
+}
+
+/* The slot taken in step 1 (the root) is busy until `until`, no earlier
+ * than it was: it sinks to its place in the heap. */
+static void slot_busy_until(struct sm_smmu *s, uint64_t until)
+{
+	uint64_t *h = s->slot_free;
+	unsigned n = s->nslots, i = 0;
+	for (unsigned c; (c = 2 * i + 1) < n; i = c) {
+		if (c + 1 < n && h[c + 1] < h[c])
+			c++;
+		if (h[c] >= until)
+			break;
+		h[i] = h[c];
+	}
+	h[i] = until;
 }
 
 /* STE.Config = abort: terminated, no event (spec 5.2). */
@@ -378,7 +393,7 @@ static void translate_stream(struct xlate *x)
 }
 
 /* The event record, the outcome, and the report to the observer. */
-static void finish(struct xlate *x, uint64_t *slot)
+static void finish(struct xlate *x)
 {
 	struct sm_smmu *s = x->s;
 	struct sm_smmu_xlate *out = x->out;
@@ -400,7 +415,7 @@ static void finish(struct xlate *x, uint64_t *slot)
 	out->event = x->ev;
 	out->outcome = event_outcome(x->ev);
 	out->done = x->t;
-	*slot = x->t;
+	slot_busy_until(s, x->t);
 	x->r.outcome = out->outcome;
 	x->r.cycle = x->now;
 	SM_HIST_REC(s->hist, SMMU_TRANSLATION_LATENCY, x->t - x->now);
@@ -429,7 +444,7 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 	/* Commands consumed by now have taken effect (docs/model.md, Time). */
 	sm_smmu_cmdq_catch_up(s, now);
 	SM_INC(s->ctr, SMMU_TRANSLATIONS);
-	uint64_t *slot = wait_for_slot(s, &x.t);
+	wait_for_slot(s, &x.t);
 	x.c = sm_smmu_cfg_get(s, sid, ssid, &x.t);
 	if (x.c->error != SM_EVT_NONE) {
 		/* Configuration errors are always recorded (spec 7.3). */
@@ -443,5 +458,5 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 	} else {
 		translate_stream(&x);
 	}
-	finish(&x, slot);
+	finish(&x);
 }

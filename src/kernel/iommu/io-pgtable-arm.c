@@ -179,27 +179,36 @@ int sm_drv_iommu_map(struct sm_os *os, uint32_t dom, uint64_t va, uint64_t len,
 
 /* An unmap walks only the tables that exist (sm_pgt_for_each_leaf), so
  * its work is bounded by what earlier maps wrote, whatever its length. */
-struct unmap_walk {
-	struct sm_os *os;
-	uint64_t va, end; /* the range asked */
-	uint64_t block;	  /* check: base of a block partly covered */
-	int block_level;
-	uint64_t cleared; /* leaves cleared */
-	int rc;		  /* clear: an error deferring a page's free */
+
+/* The slot that maps one address, as sm_pgt_get finds it: a leaf, an empty
+ * or invalid slot, or nothing (no table down to it); base is the address
+ * its level's descriptor maps from, as sm_pgt_for_each_leaf passes it. */
+struct edge_slot {
+	uint64_t base, desc, desc_pa;
+	int level;
 };
 
-/* A valid block must lie wholly inside the range. */
-static int unmap_check_leaf(void *ctx, uint64_t va, int level, uint64_t desc,
-			    uint64_t desc_pa)
+struct unmap_walk {
+	struct sm_os *os;
+	uint64_t va, end;    /* the range asked */
+	struct edge_slot lo; /* the slot mapping va */
+	uint64_t cleared;    /* leaves cleared */
+	int rc;		     /* clear: an error deferring a page's free */
+};
+
+static void edge_slot(const struct sm_physmem *pm, uint64_t root, uint64_t va,
+		      struct edge_slot *e)
 {
-	struct unmap_walk *w = ctx;
-	(void)desc_pa;
-	if (level == 3 || !(desc & PTE_VALID) ||
-	    (va >= w->va && w->end - va >= sm_level_size(level)))
-		return 0;
-	w->block = va;
-	w->block_level = level;
-	return 1;
+	e->desc = sm_pgt_get(pm, root, va, &e->level, &e->desc_pa);
+	e->base = va & ~(sm_level_size(e->level) - 1);
+}
+
+/* A valid block must lie wholly inside the range. */
+static bool partly_covered(const struct unmap_walk *w,
+			   const struct edge_slot *e)
+{
+	return e->level < 3 && (e->desc & PTE_VALID) &&
+	       (e->base < w->va || w->end - e->base < sm_level_size(e->level));
 }
 
 static int unmap_clear_leaf(void *ctx, uint64_t va, int level, uint64_t desc,
@@ -219,8 +228,10 @@ static int unmap_clear_leaf(void *ctx, uint64_t va, int level, uint64_t desc,
 
 /* The first step of both unmaps: the domain, the IOVA range checked, and
  * a block unmapped whole or not at all (io-pgtable would split it,
- * arm_lpae_split_blk_unmap, which is not modelled).  *w is ready for the
- * walk that clears the leaves. */
+ * arm_lpae_split_blk_unmap, which is not modelled).  A block the range
+ * covers only in part holds one of its two ends, so only the slots of va
+ * and end - 1 are looked at, va's first (the lower block is the one
+ * named).  *w is ready for the walk that clears the leaves. */
 static int unmap_prepare(struct sm_os *os, uint32_t dom, uint64_t va,
 			 uint64_t len, struct sm_domain **dm,
 			 struct unmap_walk *w)
@@ -231,15 +242,39 @@ static int unmap_prepare(struct sm_os *os, uint32_t dom, uint64_t va,
 	    (rc = check_iova(os, va, len, &end)) < 0)
 		return rc;
 	*w = (struct unmap_walk){.os = os, .va = va, .end = end};
-	if (sm_pgt_for_each_leaf(os->pm, (*dm)->pgd, va, end, unmap_check_leaf,
-				 w))
+	struct edge_slot hi;
+	const struct edge_slot *bad = &w->lo;
+	edge_slot(os->pm, (*dm)->pgd, va, &w->lo);
+	if (!partly_covered(w, bad)) {
+		bad = NULL;
+		/* end - 1 in the same slot: the same descriptor. */
+		if (end - 1 - w->lo.base >= sm_level_size(w->lo.level)) {
+			edge_slot(os->pm, (*dm)->pgd, end - 1, &hi);
+			if (partly_covered(w, &hi))
+				bad = &hi;
+		}
+	}
+	if (bad)
 		return sm_err(os->eb, SMMUSIM_EINVAL,
 			      "[0x%" PRIx64 ", 0x%" PRIx64
 			      ") unmaps part of the %s block at 0x%" PRIx64
 			      " (splitting blocks is not modelled)",
-			      va, end, w->block_level == 1 ? "1 GiB" : "2 MiB",
-			      w->block);
+			      va, end, bad->level == 1 ? "1 GiB" : "2 MiB",
+			      bad->base);
 	return 0;
+}
+
+/* Visit the leaves of the range in ascending order, as
+ * sm_pgt_for_each_leaf does.  A one-page range has one slot, the one
+ * unmap_prepare found (nothing was written since). */
+static int for_each_leaf(const struct sm_domain *dm, struct unmap_walk *w,
+			 sm_pgt_leaf_fn fn, void *ctx)
+{
+	if (w->end - w->va == SM_PAGE_SIZE)
+		return w->lo.desc ? fn(ctx, w->lo.base, w->lo.level, w->lo.desc,
+				       w->lo.desc_pa)
+				  : 0;
+	return sm_pgt_for_each_leaf(w->os->pm, dm->pgd, w->va, w->end, fn, ctx);
 }
 
 int sm_drv_iommu_unmap(struct sm_os *os, uint32_t dom, uint64_t va,
@@ -252,7 +287,7 @@ int sm_drv_iommu_unmap(struct sm_os *os, uint32_t dom, uint64_t va,
 	if (rc < 0)
 		return rc;
 	SM_INC(d->ctr, OS_IOMMU_UNMAP);
-	sm_pgt_for_each_leaf(os->pm, dm->pgd, va, w.end, unmap_clear_leaf, &w);
+	for_each_leaf(dm, &w, unmap_clear_leaf, &w);
 	*t += w.cleared * os->mm.lat_pte;
 	if (w.rc < 0)
 		return w.rc;
@@ -293,7 +328,6 @@ int sm_io_pgtable_unmap(struct sm_os *os, uint32_t dom, uint64_t va,
 	int rc = unmap_prepare(os, dom, va, len, &dm, &g.w);
 	if (rc < 0)
 		return rc;
-	rc = sm_pgt_for_each_leaf(os->pm, dm->pgd, va, g.w.end,
-				  gather_clear_leaf, &g);
+	rc = for_each_leaf(dm, &g.w, gather_clear_leaf, &g);
 	return rc < 0 ? rc : 0;
 }
