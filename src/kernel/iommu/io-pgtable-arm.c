@@ -137,7 +137,7 @@ int sm_drv_iommu_map(struct sm_os *os, uint32_t dom, uint64_t va, uint64_t len,
 		     uint64_t pa, unsigned prot, uint64_t *t)
 {
 	struct sm_domain *dm;
-	uint64_t end;
+	uint64_t end = 0;
 	int rc;
 	if ((rc = sm_drv_need_domain(os, dom, &dm)) < 0 ||
 	    (rc = check_iova(os, va, len, &end)) < 0 ||
@@ -236,7 +236,7 @@ static int unmap_prepare(struct sm_os *os, uint32_t dom, uint64_t va,
 			 uint64_t len, struct sm_domain **dm,
 			 struct unmap_walk *w)
 {
-	uint64_t end;
+	uint64_t end = 0;
 	int rc;
 	if ((rc = sm_drv_need_domain(os, dom, dm)) < 0 ||
 	    (rc = check_iova(os, va, len, &end)) < 0)

@@ -335,8 +335,8 @@ static int batch_of(struct sm_os *os, uint64_t (**c)[2], uint32_t **n)
 
 int sm_drv_cmdq_batch_add(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 {
-	uint64_t(*batch)[2];
-	uint32_t *n;
+	uint64_t(*batch)[2] = NULL;
+	uint32_t *n = NULL;
 	int rc = batch_of(os, &batch, &n);
 	if (rc < 0)
 		return rc;
@@ -354,8 +354,8 @@ int sm_drv_cmdq_batch_add(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 
 int sm_drv_cmdq_batch_submit(struct sm_os *os, uint64_t *t)
 {
-	uint64_t(*batch)[2];
-	uint32_t *n;
+	uint64_t(*batch)[2] = NULL;
+	uint32_t *n = NULL;
 	int rc = batch_of(os, &batch, &n);
 	if (rc < 0)
 		return rc;
