@@ -378,7 +378,7 @@ int sm_ft_on_map(struct sm_ftrace_importer *ft, const struct sm_ft_line *l)
 {
 	const struct sm_qemu_cap *c = l->c;
 	uint64_t va = c[0].u, pa = c[2].u, len = c[3].u, n;
-	size_t dev;
+	size_t dev = 0;
 	uint32_t dom;
 	int rc;
 
@@ -443,7 +443,7 @@ int sm_ft_on_unmap(struct sm_ftrace_importer *ft, const struct sm_ft_line *l)
 {
 	const struct sm_qemu_cap *c = l->c;
 	uint64_t va = c[0].u, len = c[2].u;
-	size_t dev;
+	size_t dev = 0;
 	int rc;
 
 	rc = check_cpu(ft, l, "iommu:unmap");

@@ -220,7 +220,7 @@ static int need_mapped(struct sm_strace_importer *im, struct sm_st_proc *p,
 static int on_mmap(struct sm_strace_importer *im, struct sm_st_proc *p,
 		   const struct sm_st_call *c)
 {
-	uint64_t len, b;
+	uint64_t len = 0, b = 0;
 	uint8_t prot;
 	int rc;
 
@@ -238,7 +238,7 @@ static int on_mmap(struct sm_strace_importer *im, struct sm_st_proc *p,
 static int on_munmap(struct sm_strace_importer *im, struct sm_st_proc *p,
 		     const struct sm_st_call *c)
 {
-	uint64_t a, len, b;
+	uint64_t a = 0, len = 0, b = 0;
 	int rc;
 
 	if ((rc = sm_st_need_args(im, c, 2)) ||
@@ -252,7 +252,7 @@ static int on_munmap(struct sm_strace_importer *im, struct sm_st_proc *p,
 static int on_mprotect(struct sm_strace_importer *im, struct sm_st_proc *p,
 		       const struct sm_st_call *c)
 {
-	uint64_t a, len, b;
+	uint64_t a = 0, len = 0, b = 0;
 	uint8_t prot;
 	int rc;
 
@@ -287,7 +287,7 @@ static int on_madvise(struct sm_strace_importer *im, struct sm_st_proc *p,
 		      const struct sm_st_call *c)
 {
 	const struct sm_st_arg *adv;
-	uint64_t a, len, b;
+	uint64_t a = 0, len = 0, b = 0;
 	int rc;
 
 	if ((rc = sm_st_need_args(im, c, 3)) ||
@@ -314,7 +314,7 @@ static int on_madvise(struct sm_strace_importer *im, struct sm_st_proc *p,
 static int on_mremap(struct sm_strace_importer *im, struct sm_st_proc *p,
 		     const struct sm_st_call *c)
 {
-	uint64_t oa, olen, ob = 0, nlen, nb;
+	uint64_t oa = 0, olen = 0, ob = 0, nlen = 0, nb = 0;
 	const struct sm_st_vma *v;
 	uint8_t prot;
 	bool shared;
