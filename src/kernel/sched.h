@@ -150,6 +150,25 @@ static inline bool sm_kt_at(struct sm_os *os, struct sm_sched *s,
 	return true;
 }
 
+/* Would a step at every cycle up to t take the fast path of sm_kt_at (run
+ * at once, nothing else first)?  Then a caller may do the work of those
+ * steps in one go and call sm_kt_ran_to(t) (host time: a run of TLBIs,
+ * arm64/tlbflush.c).  The test holds for every cycle before t if it holds
+ * for t, as long as that work queues no engine event. */
+static inline bool sm_kt_runs_ahead(const struct sm_sched *s,
+				    const struct sm_engine *e, uint64_t t)
+{
+	return !s->cur || (!s->always_yield && sm_engine_may_advance(e, t) &&
+			   t < s->held_at);
+}
+/* After such a run: where the clock is, as the steps would have left it. */
+static inline void sm_kt_ran_to(const struct sm_sched *s, struct sm_engine *e,
+				uint64_t t)
+{
+	if (s->cur && t > e->now)
+		e->now = t;
+}
+
 /* ---- locks ---- */
 
 enum sm_klock_mode { SM_KLOCK_SHARED, SM_KLOCK_EXCL };

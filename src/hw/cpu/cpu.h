@@ -91,7 +91,7 @@ struct sm_cpu {
 	bool kpti, feat_range, feat_ttl;
 	uint64_t lat_l1, lat_tlb, lat_wc, lat_walk, lat_tlbi, lat_dvm, dvm_occ,
 	    lat_apply, lat_dsb;
-	uint64_t dvm_busy_until;   /* the interconnect carries a broadcast */
+	uint64_t dvm_busy_until; /* the interconnect carries a broadcast */
 	/* Some PE may have a received TLBI pending or skipped (host time:
 	 * sm_cpu_rx_catch_up_all returns at once when none has). */
 	bool rx_any;
@@ -113,6 +113,15 @@ int sm_cpu_add_receiver(struct sm_cpu *cpu, const struct sm_dvm_receiver *r);
 /* Execute a TLBI on PE `pe` at `now`; returns when the issuer may go on. */
 uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 		     bool is, uint64_t operand, uint64_t now);
+/* The broadcast TLBIs of `pages` consecutive pages from a VA-form
+ * `operand` (op VAE1, VALE1, VAAE1 or VAALE1), each followed, when
+ * `user_flag` is not 0, by its copy with user_flag set (KPTI's __tlbi_user):
+ * exactly what sm_cpu_tlbi(cpu, pe, op, true, ...) for each in turn does,
+ * with nothing else happening in between; returns when the issuer may go
+ * on after the last (tlbi_run.c).  The operand's VA field must not wrap. */
+uint64_t sm_cpu_tlbi_pages(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
+			   uint64_t operand, uint64_t pages, uint64_t user_flag,
+			   uint64_t now);
 /* DSB ISH: returns the cycle at which it completes. */
 uint64_t sm_cpu_dsb_ish(struct sm_cpu *cpu, unsigned pe, uint64_t now);
 /* DSB ISHST before TLBIs (makes PTE stores visible): a fixed cost. */
@@ -168,6 +177,11 @@ sm_cpu_tlbi_misses_probe(const struct sm_pe *p, bool ll,
  * (dvm.c). */
 struct sm_dvm_log_rec *
 sm_cpu_skip_record(struct sm_cpu *cpu, const struct sm_tlbi *t, uint64_t **at);
+/* Room for `count` more records in cpu->skipped, so that making them
+ * trims none (sm_cpu_tlbi_pages makes a chunk's records before any PE
+ * skips its copies); false when the log cannot grow or there are too many
+ * PEs (dvm.c). */
+bool sm_cpu_skip_reserve(struct sm_cpu *cpu, uint64_t count);
 /* Skip PE i's copy of broadcast `t`, applied at `at`, which misses
  * (sm_dvm_log in dvm.h); *rec is the log record of `t` and *row its
  * cycles, made by the first PE that skips it.  False when out of host memory

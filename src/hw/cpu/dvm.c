@@ -108,6 +108,20 @@ static bool log_grow(struct sm_cpu *cpu)
 	return true;
 }
 
+bool sm_cpu_skip_reserve(struct sm_cpu *cpu, uint64_t count)
+{
+	struct sm_dvm_log *l = &cpu->skipped;
+	if (cpu->n > SM_DVM_LOG_MAX_PES)
+		return false;
+	if (l->cap - (l->tail - l->head) >= count)
+		return true;
+	log_trim(cpu);
+	while (l->cap - (l->tail - l->head) < count)
+		if (!log_grow(cpu))
+			return false;
+	return true;
+}
+
 struct sm_dvm_log_rec *
 sm_cpu_skip_record(struct sm_cpu *cpu, const struct sm_tlbi *t, uint64_t **at)
 {

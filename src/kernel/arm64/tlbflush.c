@@ -160,23 +160,67 @@ struct range_emit {
 	enum sm_tlbi_op single, range;
 	unsigned level;
 	uint64_t t;
+	uint64_t run_va, run_pages; /* single-page TLBIs not issued yet */
 };
+
+/* The single-page TLBIs of [va, va + pages * 4K), each a step, in order.
+ * (Host time: when no step between them could let anything else run
+ * first, the CPU model takes them as one run, sm_cpu_tlbi_pages, with the
+ * same result.) */
+static uint64_t tlbi_pages(struct sm_os *os, unsigned pe, struct sm_mm *mm,
+			   enum sm_tlbi_op op, unsigned ttl, uint64_t va,
+			   uint64_t pages, uint64_t t)
+{
+	struct sm_cpu *cpu = os->cpu;
+	uint64_t operand = sm_tlbi_operand_va(mm->asid, va, ttl);
+	uint64_t n = pages * (cpu->kpti ? 2 : 1);
+	if (pages > 1 &&
+	    (operand & TLBI_VADDR_MASK) + pages - 1 <= TLBI_VADDR_MASK &&
+	    n - 1 <= (UINT64_MAX - t) / (cpu->lat_tlbi + 1) &&
+	    sm_kt_runs_ahead(&os->sched, os->eng,
+			     t + (n - 1) * cpu->lat_tlbi)) {
+		sm_kt_ran_to(&os->sched, os->eng, t + (n - 1) * cpu->lat_tlbi);
+		return sm_cpu_tlbi_pages(cpu, pe, op, operand, pages,
+					 cpu->kpti ? TLBI_USER_ASID_FLAG : 0,
+					 t);
+	}
+	for (uint64_t k = 0; k < pages; k++)
+		t = tlbi_user(os, pe, op,
+			      sm_tlbi_operand_va(mm->asid, va + (k << 12), ttl),
+			      t);
+	return t;
+}
+
+static void flush_run(struct range_emit *e)
+{
+	if (!e->run_pages)
+		return;
+	unsigned ttl = e->os->cpu->feat_ttl ? sm_tlbi_ttl_4k(e->level) : 0;
+	e->t = tlbi_pages(e->os, e->pe, e->mm, e->single, ttl, e->run_va,
+			  e->run_pages, e->t);
+	e->run_pages = 0;
+}
 
 static void emit_op(void *ctx, bool range, uint64_t va, unsigned scale,
 		    unsigned num)
 {
 	struct range_emit *e = ctx;
 	struct sm_os *os = e->os;
-	uint64_t operand;
 	if (range) {
-		operand = sm_tlbi_operand_range(e->mm->asid, SM_TLBI_TG_4K,
-						scale, num, e->level, va);
+		flush_run(e);
+		uint64_t operand = sm_tlbi_operand_range(
+		    e->mm->asid, SM_TLBI_TG_4K, scale, num, e->level, va);
 		e->t = tlbi_user(os, e->pe, e->range, operand, e->t);
-	} else {
-		unsigned ttl = os->cpu->feat_ttl ? sm_tlbi_ttl_4k(e->level) : 0;
-		operand = sm_tlbi_operand_va(e->mm->asid, va, ttl);
-		e->t = tlbi_user(os, e->pe, e->single, operand, e->t);
+		return;
 	}
+	/* Single pages are gathered while they follow one another. */
+	if (e->run_pages && va == e->run_va + (e->run_pages << 12)) {
+		e->run_pages++;
+		return;
+	}
+	flush_run(e);
+	e->run_va = va;
+	e->run_pages = 1;
 }
 
 /* __flush_tlb_range's test for "too many ops: flush the whole ASID".  6.6
@@ -254,6 +298,7 @@ static void range_ops(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 	sm_flush_tlb_range_op(start, pages, os->cpu->feat_range,
 			      os->tlb.range_split == SM_RANGE_SPLIT_DESCENDING,
 			      emit_op, &e);
+	flush_run(&e);
 	*t = e.t;
 }
 

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A run of broadcast single-page TLBIs from one PE: the loop of
+ * __flush_tlb_range_op without FEAT_TLBIRANGE (arch/arm64/include/asm/
+ * tlbflush.h), one TLBI VA(L)E1IS per page, with KPTI each followed by its
+ * __tlbi_user copy.  The model is sm_cpu_tlbi's (cpu.c): each TLBI takes
+ * its DVM slot in turn and is applied at each receiver when that receiver
+ * has applied the ones before it.  Nothing here changes what is simulated.
+ *
+ * Host time only.  The kernel model hands the whole run over when no step
+ * between two of its TLBIs could let anything else run first (kernel/
+ * sched.h, sm_kt_runs_ahead): then the result is that of calling
+ * sm_cpu_tlbi for each in turn, and it is computed in chunks, each in two
+ * passes.  The first takes every TLBI's interconnect slot, in order, and
+ * makes its log record (dvm.h: a record no PE marks is never looked at
+ * again, it only costs a slot); the second visits one PE at a time and
+ * applies, queues or skips that PE's copies of the chunk in order.  The
+ * order across PEs does not matter: a PE's copy changes only that PE's
+ * caches, ring and skip state, and the log record of its TLBI (its own
+ * bit and cycle).  What a broadcast does per PE (a slot of the chunk, the
+ * PE's state) stays in the host's cache for the chunk instead of being
+ * fetched again for every TLBI.
+ */
+#include "hw/cpu/cpu.h"
+
+/* TLBIs per chunk: their state lives on the (kernel thread's) stack. */
+#define RUN_CHUNK 32
+
+struct run_tlbi {
+	struct sm_tlbi t;
+	uint64_t now, arrive; /* issue cycle; arrival at the other PEs */
+	struct sm_tc_filter_probe pr;
+	struct sm_dvm_log_rec *rec; /* NULL: copies that miss are queued */
+	uint64_t *row, seq;
+};
+
+static inline uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* Pass 1: the interconnect slot, in issue order; the log record. */
+static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
+		       struct run_tlbi *c, unsigned m, bool probed,
+		       uint64_t *now)
+{
+	bool logged = probed && sm_cpu_skip_reserve(cpu, m);
+	uint64_t queued = 0;
+	for (unsigned k = 0; k < m; k++) {
+		struct run_tlbi *r = &c[k];
+		uint64_t slot = max_u64(*now, cpu->dvm_busy_until);
+		queued += slot - *now;
+		SM_HIST_REC(cpu->hist, CPU_DVM_QUEUE_CYCLES, slot - *now);
+		cpu->dvm_busy_until = slot + cpu->dvm_occ;
+		r->now = *now;
+		r->arrive = slot + cpu->lat_dvm;
+		sm_tc_filter_probe_init(&r->pr, &issuer->leaf, r->t.va,
+					r->t.level, r->t.vmid, r->t.asid);
+		r->seq = cpu->skipped.tail;
+		r->rec =
+		    logged ? sm_cpu_skip_record(cpu, &r->t, &r->row) : NULL;
+		for (unsigned i = 0; i < cpu->n_ext; i++)
+			issuer->pending_done =
+			    max_u64(issuer->pending_done,
+				    cpu->ext[i].apply(cpu->ext[i].ctx, &r->t,
+						      r->arrive));
+		*now += cpu->lat_tlbi;
+	}
+	SM_ADD(cpu->ctr, CPU_DVM_BROADCASTS, m);
+	SM_ADD(cpu->ctr, CPU_DVM_QUEUE_CYCLES, queued);
+}
+
+/* Pass 2 for PE i: its copy of each TLBI of the chunk, in order. */
+static uint64_t copies_at(struct sm_cpu *cpu, unsigned pe, unsigned i,
+			  struct run_tlbi *c, unsigned m, bool probed, bool ll)
+{
+	struct sm_pe *rx = &cpu->pe[i];
+	uint64_t busy = rx->rx_busy_until, latest = 0;
+	for (unsigned k = 0; k < m; k++) {
+		struct run_tlbi *r = &c[k];
+		uint64_t done = max_u64(i == pe ? r->now : r->arrive, busy) +
+				cpu->lat_apply;
+		bool misses =
+		    probed && sm_cpu_tlbi_misses_probe(rx, ll, &r->pr);
+		busy = done;
+		latest = max_u64(latest, done);
+		if (i == pe) {
+			if (!misses)
+				SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
+				       sm_cpu_apply_tlbi(cpu, rx, &r->t));
+			continue;
+		}
+		if (misses && r->rec) {
+			/* sm_cpu_rx_skip, with the record's own number */
+			r->rec->pes |= 1ull << i;
+			r->row[i] = done;
+			if (!rx->skip_any) {
+				rx->skip_any = true;
+				rx->skip_seq = r->seq;
+				rx->skip_next = done;
+			}
+			rx->skip_last = done;
+		} else if (r->t.no_effect ||
+			   !sm_dvm_ring_push(cpu->alloc, &rx->rx, &r->t,
+					     done)) {
+			SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
+			       sm_cpu_apply_tlbi(cpu, rx, &r->t));
+		}
+	}
+	rx->rx_busy_until = busy;
+	if (i != pe)
+		*rx->st_bystander += m * cpu->lat_apply;
+	return latest;
+}
+
+uint64_t sm_cpu_tlbi_pages(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
+			   uint64_t operand, uint64_t pages, uint64_t user_flag,
+			   uint64_t now)
+{
+	struct run_tlbi c[RUN_CHUNK];
+	struct sm_tlbi tmpl[2];
+	unsigned per = user_flag ? 2 : 1;
+	for (unsigned u = 0; u < per; u++) {
+		sm_tlbi_decode(op, true, operand | (u ? user_flag : 0),
+			       &tmpl[u]);
+		if (!cpu->feat_ttl && !sm_tlbi_is_range(op)) {
+			/* Without FEAT_TTL bits [47:44] are RES0: no hint. */
+			tmpl[u].level = 0;
+			tmpl[u].no_effect = false;
+		}
+	}
+	bool probed = sm_cpu_tlbi_probed(&tmpl[0]), ll = sm_tlbi_last_level(op);
+	struct sm_pe *issuer = &cpu->pe[pe];
+	uint64_t total = pages * per;
+	cpu->rx_any = true; /* copies may be queued or skipped */
+	*cpu->st_issued[op][1] += total;
+	*cpu->st_received[op][1] += total * cpu->n;
+	SM_ADD(cpu->ctr, CPU_BYSTANDER_CYCLES,
+	       total * (cpu->n - 1) * cpu->lat_apply);
+	for (uint64_t first = 0; first < total; first += RUN_CHUNK) {
+		unsigned m =
+		    (unsigned)(total - first < RUN_CHUNK ? total - first
+							 : RUN_CHUNK);
+		for (unsigned k = 0; k < m; k++) {
+			uint64_t j = first + k; /* per is 1 or 2 */
+			c[k].t = tmpl[per == 2 ? j & 1 : 0];
+			c[k].t.va += (per == 2 ? j >> 1 : j) << 12;
+		}
+		take_slots(cpu, issuer, c, m, probed, &now);
+		uint64_t latest = issuer->pending_done;
+		for (unsigned i = 0; i < cpu->n; i++)
+			latest = max_u64(
+			    latest, copies_at(cpu, pe, i, c, m, probed, ll));
+		issuer->pending_done = latest;
+	}
+	return now;
+}
