@@ -25,51 +25,9 @@ enum num_res {
 	NUM_RANGE,    /* does not fit in uint64 */
 };
 
-/*
- * The common case first: the plain number at the start of s[0..n), up to
- * 19 decimal digits or 0x and up to 16 hex digits, which cannot overflow
- * 64 bits and so need no check per digit (no division).  Its length (it
- * ends at the first byte that is not one of its digits), or 0 when there
- * is none or it is longer: anything else (a suffix, more digits, an error)
- * is left to the full parser, whose answer for these inputs is the same.
- */
-static size_t plain_number(const char *s, size_t n, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		for (i = 2; i < n && i <= 2 + 16; i++) {
-			unsigned c = (unsigned char)s[i], d = c - '0';
-
-			if (d > 9) {
-				d = (c | 0x20) - 'a';
-				if (d > 5)
-					break;
-				d += 10;
-			}
-			v = v << 4 | d;
-		}
-		if (i == 2 || i > 2 + 16)
-			return 0;
-	} else {
-		for (i = 0; i < n && i <= 19; i++) {
-			unsigned d = (unsigned char)s[i] - '0';
-
-			if (d > 9)
-				break;
-			v = v * 10 + d;
-		}
-		if (i == 0 || i > 19)
-			return 0;
-	}
-	*out = v;
-	return i;
-}
-
 static bool parse_plain_u64(const char *s, size_t len, uint64_t *out)
 {
-	return len && plain_number(s, len, out) == len;
+	return sm_trace_plain_number(s, len, out);
 }
 
 /* Decimal or 0x hex, no sign; with `suffix`, one of K M G (any case) may
@@ -132,13 +90,6 @@ static int parse_word(struct sm_trace_reader *r,
 	    kd->kind == KK_ENUM_NUM ? ", or an opcode 0..255" : "");
 }
 
-uint64_t sm_trace_kind_max(enum sm_trace_key_kind kind)
-{
-	return kind == KK_U32	 ? UINT32_MAX
-	       : kind == KK_SSID ? 0xfffff
-				 : UINT64_MAX;
-}
-
 /* A number within the range of kd->kind. */
 static int parse_number(struct sm_trace_reader *r,
 			const struct sm_trace_key_def *kd,
@@ -184,28 +135,6 @@ range:
 			    " (allowed %u..%" PRIu64 ")",
 			    kd->name, TOKA(v->s, v->len),
 			    kd->kind == KK_LEN ? 1u : 0u, max);
-}
-
-size_t sm_trace_fast_value(const struct sm_trace_key_def *kd, const char *s,
-			   size_t n, uint64_t *out)
-{
-	size_t len;
-
-	if (kd->kind == KK_ENUM || kd->kind == KK_ENUM_NUM) {
-		len = sm_trace_blank_at(s, 0, n);
-		for (size_t i = 0; len && kd->words[i].word; i++)
-			if (sm_trace_tok_eq(s, len, kd->words[i].word)) {
-				*out = kd->words[i].val;
-				return len;
-			}
-		return 0;
-	}
-	len = plain_number(s, n, out);
-	if (!len || (len < n && !sm_trace_is_blank(s[len])) ||
-	    *out > sm_trace_kind_max(kd->kind) ||
-	    (kd->kind == KK_LEN && *out == 0))
-		return 0;
-	return len;
 }
 
 int sm_trace_parse_value(struct sm_trace_reader *r, enum sm_trace_key k,

@@ -7,6 +7,8 @@
 #ifndef SM_TRACE_TRACE_VALUES_H
 #define SM_TRACE_TRACE_VALUES_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <smmusim/event.h>
@@ -15,17 +17,174 @@
 #include "trace/trace_keys.h"
 #include "trace/trace_lines.h"
 
-/* The fast path of a value: the value of kd's key at the start of
- * s[0..n) (the rest of the line) when it is a word of the key or a plain
- * number in range that a blank or the end follows: its length, with *out
- * set; else 0, and sm_trace_parse_value() on the whole token decides and
- * gives the message. */
-size_t sm_trace_fast_value(const struct sm_trace_key_def *kd, const char *s,
-			   size_t n, uint64_t *out);
+/*
+ * Plain numbers, eight digits at a time: the digits of a packed chunk
+ * (sm_trace_pack: digit i in byte i) are checked and converted with word
+ * operations, so that a number costs no branch per digit.  The flags are
+ * exact per byte (no carry crosses a byte): NONZERO(y) sets bit 7 of each
+ * non-zero byte of y.
+ */
+#define SM_ONES 0x0101010101010101ull
+#define SM_HIGHS (SM_ONES * 0x80)
+#define SM_LOW7 (SM_ONES * 0x7f)
+#define SM_NONZERO(y) (((((y)&SM_LOW7) + SM_LOW7) | (y)) & SM_HIGHS)
+
+/* The number of leading decimal digits of the chunk w (8: all). */
+static inline unsigned sm_trace_dec_digits(uint64_t w)
+{
+	uint64_t lo = w & (SM_ONES * 0x0f);
+	uint64_t bad = (SM_NONZERO((w & (SM_ONES * 0xf0)) ^ (SM_ONES * 0x30)) |
+			(lo + SM_ONES * 0x76)) &
+		       SM_HIGHS;
+
+	return bad ? (unsigned)__builtin_ctzll(bad) >> 3 : 8;
+}
+
+/* The number of leading hex digits (0-9, a-f, A-F) of the chunk w. */
+static inline unsigned sm_trace_hex_digits(uint64_t w)
+{
+	uint64_t lo = w & (SM_ONES * 0x0f);
+	uint64_t digit = SM_NONZERO((w & (SM_ONES * 0xf0)) ^ (SM_ONES * 0x30)) |
+			 (lo + SM_ONES * 0x76);
+	uint64_t letter =
+	    SM_NONZERO(((w | (SM_ONES * 0x20)) & (SM_ONES * 0xf0)) ^
+		       (SM_ONES * 0x60)) |
+	    ~(lo + SM_LOW7) | (lo + SM_ONES * 0x79);
+	uint64_t bad = digit & letter & SM_HIGHS;
+
+	return bad ? (unsigned)__builtin_ctzll(bad) >> 3 : 8;
+}
+
+/* The value of the first n (1..8) decimal digits of the chunk w: shifted
+ * so that they end in byte 7, then combined pairwise (10, 100, 10^4). */
+static inline uint64_t sm_trace_dec_value(uint64_t w, unsigned n)
+{
+	uint64_t d = (w - SM_ONES * '0') << (8 * (8 - n));
+
+	d = d * 10 + (d >> 8);
+	d = (((d & 0x000000ff000000ffull) * (100 + (1000000ull << 32))) +
+	     (((d >> 16) & 0x000000ff000000ffull) * (1 + (10000ull << 32)))) >>
+	    32;
+	return (uint32_t)d;
+}
+
+/* The value of the first n (1..8) hex digits of the chunk w. */
+static inline uint64_t sm_trace_hex_value(uint64_t w, unsigned n)
+{
+	uint64_t d = (w & (SM_ONES * 0x0f)) + ((w >> 6) & SM_ONES) * 9;
+
+	d <<= 8 * (8 - n);
+	d = (d & 0x000f000f000f000full) << 4 | (d >> 8 & 0x000f000f000f000full);
+	d = (d & 0x000000ff000000ffull) << 8 |
+	    (d >> 16 & 0x000000ff000000ffull);
+	return (d & 0xffff) << 16 | (d >> 32 & 0xffff);
+}
+
+/*
+ * The plain number at the start of s[0..n): decimal of up to 19 digits, or
+ * 0x (0X) and up to 16 hex digits, which cannot overflow 64 bits; its
+ * length (it ends at the first byte that is not one of its digits), or 0
+ * when there is none or it is longer.  Anything else (a suffix, more
+ * digits, an error) is left to the full parser, whose answer for these
+ * inputs is the same.
+ */
+static inline size_t sm_trace_number_at(const char *s, size_t n, uint64_t *out)
+{
+	static const uint64_t pow10[9] = {
+	    1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+	uint64_t w;
+	unsigned k;
+
+	if (n > 2 && s[0] == '0' && (s[1] | 0x20) == 'x') {
+		w = sm_trace_pack(s + 2, n - 2);
+		k = sm_trace_hex_digits(w);
+		if (k < 8) {
+			*out = k ? sm_trace_hex_value(w, k) : 0;
+			return k ? 2 + k : 0;
+		}
+		*out = sm_trace_hex_value(w, 8);
+		if (n <= 10)
+			return 10;
+		w = sm_trace_pack(s + 10, n - 10);
+		k = sm_trace_hex_digits(w);
+		if (k == 8 && n > 18 &&
+		    sm_trace_hex_digits((unsigned char)s[18]) == 1)
+			return 0; /* a 17th digit */
+		if (k)
+			*out = *out << (4 * k) | sm_trace_hex_value(w, k);
+		return 10 + k;
+	}
+	w = sm_trace_pack(s, n);
+	k = sm_trace_dec_digits(w);
+	if (k < 8) {
+		*out = k ? sm_trace_dec_value(w, k) : 0;
+		return k;
+	}
+	*out = sm_trace_dec_value(w, 8);
+	for (size_t at = 8; at < 24; at += 8) {
+		if (n <= at)
+			return at;
+		w = sm_trace_pack(s + at, n - at);
+		k = sm_trace_dec_digits(w);
+		if (at + k > 19)
+			return 0; /* a 20th digit */
+		if (!k)
+			return at;
+		*out = *out * pow10[k] + sm_trace_dec_value(w, k);
+		if (k < 8)
+			return at + k;
+	}
+	return 0;
+}
+
+/* The whole of s[0..n) is a plain number (sm_trace_number_at()). */
+static inline bool sm_trace_plain_number(const char *s, size_t n, uint64_t *out)
+{
+	return n && sm_trace_number_at(s, n, out) == n;
+}
 
 /* The largest value of a number of kind `kind` (the binary form's reader
  * checks its numbers against it too). */
-uint64_t sm_trace_kind_max(enum sm_trace_key_kind kind);
+static inline uint64_t sm_trace_kind_max(enum sm_trace_key_kind kind)
+{
+	return kind == KK_U32	 ? UINT32_MAX
+	       : kind == KK_SSID ? 0xfffff
+				 : UINT64_MAX;
+}
+
+/* The fast path of a value: the value of key k at the start of s[0..n)
+ * (the rest of the line) when it is a word of the key of up to 8 bytes or
+ * a plain number in range, that a blank or the end follows: its length,
+ * with *out set; else 0, and sm_trace_parse_value() on the whole token
+ * decides and gives the message. */
+static inline size_t sm_trace_fast_value(const struct sm_trace_index *ix,
+					 enum sm_trace_key k, const char *s,
+					 size_t n, uint64_t *out)
+{
+	const struct sm_trace_key_def *kd = &sm_trace_key_defs[k];
+	size_t len;
+
+	if (kd->kind == KK_ENUM || kd->kind == KK_ENUM_NUM) {
+		uint64_t w;
+
+		len = sm_trace_blank_at(s, 0, n);
+		if (len == 0 || len > 8)
+			return 0; /* longer words: the full parser */
+		w = sm_trace_pack(s, len);
+		for (unsigned i = ix->word_at[k]; i < ix->word_at[k + 1]; i++)
+			if (ix->word[i] == w) {
+				*out = ix->word_val[i];
+				return len;
+			}
+		return 0;
+	}
+	len = sm_trace_number_at(s, n, out);
+	if (!len || (len < n && !sm_trace_is_blank(s[len])) ||
+	    *out > sm_trace_kind_max(kd->kind) ||
+	    (kd->kind == KK_LEN && *out == 0))
+		return 0;
+	return len;
+}
 
 /* Parse the value `v` of key `k` into *out. */
 int sm_trace_parse_value(struct sm_trace_reader *r, enum sm_trace_key k,
