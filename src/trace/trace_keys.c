@@ -268,7 +268,16 @@ static void index_event(struct sm_trace_index *ix, unsigned i)
 	for (unsigned k = 0; d->keys[k].key != K_NONE; k++) {
 		enum sm_trace_key key = (enum sm_trace_key)d->keys[k].key;
 
-		ix->key_name[i][k] = pack_name(sm_trace_key_defs[key].name);
+		const char *name = sm_trace_key_defs[key].name;
+		size_t len = strlen(name);
+
+		ix->key_name[i][k] = pack_name(name);
+		ix->key_len[i][k] = (uint8_t)(len < 255 ? len : 255);
+		if (len < 8) {
+			ix->key_eq[i][k] =
+			    ix->key_name[i][k] | (uint64_t)'=' << (8 * len);
+			ix->key_eq_mask[i][k] = ~0ull >> (8 * (7 - len));
+		}
 		if (d->keys[k].required)
 			ix->required[i] |= 1u << k;
 		else

@@ -203,22 +203,32 @@ static size_t fast_key_value(const struct sm_trace_reader *r,
 			     unsigned *hint, size_t *seen, uint32_t *given,
 			     struct smmusim_event *ev)
 {
+	const struct sm_trace_index *ix = &r->idx;
 	uint64_t w = sm_trace_pack(line + i, len - i), val;
-	unsigned klen = key_end(w);
+	unsigned klen, h = *hint;
 	enum sm_trace_key k;
 	size_t vlen;
 	int pos;
 
-	if (klen == 0 || klen == 8 || (w >> (8 * klen) & 0xff) != '=')
-		return 0;
-	pos = sm_trace_key_pos(&r->idx, row, w & ((1ull << (8 * klen)) - 1),
-			       hint);
-	if (pos < 0)
-		return 0;
+	if (h < ix->n_keys[row] &&
+	    (w & ix->key_eq_mask[row][h]) == ix->key_eq[row][h]) {
+		/* the key after the last one, as documented */
+		pos = (int)h;
+		*hint = h + 1;
+		klen = ix->key_len[row][h];
+	} else {
+		klen = key_end(w);
+		if (klen == 0 || klen == 8 || (w >> (8 * klen) & 0xff) != '=')
+			return 0;
+		pos = sm_trace_key_pos(ix, row, w & ((1ull << (8 * klen)) - 1),
+				       hint);
+		if (pos < 0)
+			return 0;
+	}
 	k = (enum sm_trace_key)d->keys[pos].key;
 	if (seen[k])
 		return 0;
-	vlen = sm_trace_fast_value(&r->idx, k, line + i + klen + 1,
+	vlen = sm_trace_fast_value(ix, k, line + i + klen + 1,
 				   len - i - klen - 1, &val);
 	if (!vlen)
 		return 0;
@@ -344,13 +354,14 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 /* Lines                                                                  */
 /* ---------------------------------------------------------------------- */
 
-/* Drop the comment and the blanks around what is left: the text is then
+/* Drop the comment (from offset `hash`, sm_trace_read_line()'s) and the
+ * blanks around what is left: the text is then
  * line[*startp..*lenp), empty for a blank or comment-only line.  (The line
  * holds no control byte: sm_trace_read_line() refused it.) */
-static void strip_line(const char *line, size_t *lenp, size_t *startp)
+static void strip_line(const char *line, size_t hash, size_t *lenp,
+		       size_t *startp)
 {
-	const char *hash = memchr(line, '#', *lenp);
-	size_t len = hash ? (size_t)(hash - line) : *lenp, i;
+	size_t len = hash, i;
 
 	/* the comment dropped */
 	while (len > 0 && sm_trace_is_blank(line[len - 1]))
@@ -364,7 +375,7 @@ static void strip_line(const char *line, size_t *lenp, size_t *startp)
 int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 		  struct sm_errbuf *eb)
 {
-	size_t len = 0, start = 0;
+	size_t len = 0, start = 0, hash = 0;
 	const char *line = NULL;
 	int rc;
 
@@ -380,7 +391,7 @@ int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 	if (r->bin)
 		return sm_trace_bin_next(r, ev, eb);
 	for (;;) {
-		rc = sm_trace_read_line(r, &line, &len, eb);
+		rc = sm_trace_read_line(r, &line, &len, &hash, eb);
 		if (rc < 0)
 			return rc;
 		if (rc == 0) {
@@ -393,7 +404,7 @@ int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 					    " " SM_TRACE_VERSION
 					    "' header, found end of file");
 		}
-		strip_line(line, &len, &start);
+		strip_line(line, hash, &len, &start);
 		if (start == len)
 			continue; /* blank or comment-only line */
 		if (!r->header_done) {

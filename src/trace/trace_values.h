@@ -88,53 +88,50 @@ static inline uint64_t sm_trace_hex_value(uint64_t w, unsigned n)
  * digits, an error) is left to the full parser, whose answer for these
  * inputs is the same.
  */
-static inline size_t sm_trace_number_at(const char *s, size_t n, uint64_t *out)
+static inline __attribute__((always_inline)) size_t
+sm_trace_number_at(const char *s, size_t n, uint64_t *out)
 {
 	static const uint64_t pow10[9] = {
 	    1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
-	uint64_t w;
-	unsigned k;
+	uint64_t w, v;
+	unsigned k, more;
 
 	if (n > 2 && s[0] == '0' && (s[1] | 0x20) == 'x') {
 		w = sm_trace_pack(s + 2, n - 2);
 		k = sm_trace_hex_digits(w);
-		if (k < 8) {
-			*out = k ? sm_trace_hex_value(w, k) : 0;
-			return k ? 2 + k : 0;
+		if (!k)
+			return 0;
+		v = sm_trace_hex_value(w, k);
+		/* a second chunk only when a ninth digit follows */
+		if (k == 8 && n > 10 &&
+		    sm_trace_hex_digits((unsigned char)s[10])) {
+			w = sm_trace_pack(s + 10, n - 10);
+			more = sm_trace_hex_digits(w);
+			if (more == 8 && n > 18 &&
+			    sm_trace_hex_digits((unsigned char)s[18]))
+				return 0; /* a 17th digit */
+			v = v << (4 * more) | sm_trace_hex_value(w, more);
+			k += more;
 		}
-		*out = sm_trace_hex_value(w, 8);
-		if (n <= 10)
-			return 10;
-		w = sm_trace_pack(s + 10, n - 10);
-		k = sm_trace_hex_digits(w);
-		if (k == 8 && n > 18 &&
-		    sm_trace_hex_digits((unsigned char)s[18]) == 1)
-			return 0; /* a 17th digit */
-		if (k)
-			*out = *out << (4 * k) | sm_trace_hex_value(w, k);
-		return 10 + k;
+		*out = v;
+		return 2 + k;
 	}
 	w = sm_trace_pack(s, n);
 	k = sm_trace_dec_digits(w);
-	if (k < 8) {
-		*out = k ? sm_trace_dec_value(w, k) : 0;
-		return k;
-	}
-	*out = sm_trace_dec_value(w, 8);
-	for (size_t at = 8; at < 24; at += 8) {
-		if (n <= at)
-			return at;
-		w = sm_trace_pack(s + at, n - at);
-		k = sm_trace_dec_digits(w);
-		if (at + k > 19)
+	if (!k)
+		return 0;
+	v = sm_trace_dec_value(w, k);
+	while (k % 8 == 0 && n > k &&
+	       sm_trace_dec_digits((unsigned char)s[k])) {
+		w = sm_trace_pack(s + k, n - k);
+		more = sm_trace_dec_digits(w);
+		if (k + more > 19)
 			return 0; /* a 20th digit */
-		if (!k)
-			return at;
-		*out = *out * pow10[k] + sm_trace_dec_value(w, k);
-		if (k < 8)
-			return at + k;
+		v = v * pow10[more] + sm_trace_dec_value(w, more);
+		k += more;
 	}
-	return 0;
+	*out = v;
+	return k;
 }
 
 /* The whole of s[0..n) is a plain number (sm_trace_number_at()). */
