@@ -272,11 +272,10 @@ static void index_event(struct sm_trace_index *ix, unsigned i)
 		size_t len = strlen(name);
 
 		ix->key_name[i][k] = pack_name(name);
-		ix->key_len[i][k] = (uint8_t)(len < 255 ? len : 255);
 		if (len < 8) {
 			ix->key_eq[i][k] =
 			    ix->key_name[i][k] | (uint64_t)'=' << (8 * len);
-			ix->key_eq_mask[i][k] = ~0ull >> (8 * (7 - len));
+			ix->key_len[i][k] = (uint8_t)len;
 		}
 		if (d->keys[k].required)
 			ix->required[i] |= 1u << k;

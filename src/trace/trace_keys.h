@@ -119,11 +119,10 @@ struct sm_trace_index {
 	/* per event, its keys' names packed (0: longer than 8 bytes) */
 	uint64_t key_name[SMMUSIM_EV_COUNT_][SM_TRACE_MAX_EV_KEYS];
 	uint8_t n_keys[SMMUSIM_EV_COUNT_];
-	/* per event, "name=" of each key packed, and the mask of its bytes
-	 * (0, 0: longer than 8 bytes): the key given in documented order is
-	 * told by one masked comparison of the token's first bytes */
+	/* per event, "name=" of each key packed and the name's length (0, 0:
+	 * longer than 7 bytes): the key given in documented order is told by
+	 * one masked comparison of the token's first bytes */
 	uint64_t key_eq[SMMUSIM_EV_COUNT_][SM_TRACE_MAX_EV_KEYS];
-	uint64_t key_eq_mask[SMMUSIM_EV_COUNT_][SM_TRACE_MAX_EV_KEYS];
 	uint8_t key_len[SMMUSIM_EV_COUNT_][SM_TRACE_MAX_EV_KEYS];
 	/* per key: its words in word[word_at[k]..word_at[k + 1]) */
 	uint16_t word_at[K_COUNT_ + 1];

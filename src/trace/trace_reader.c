@@ -210,12 +210,11 @@ static size_t fast_key_value(const struct sm_trace_reader *r,
 	size_t vlen;
 	int pos;
 
-	if (h < ix->n_keys[row] &&
-	    (w & ix->key_eq_mask[row][h]) == ix->key_eq[row][h]) {
+	klen = h < ix->n_keys[row] ? ix->key_len[row][h] : 0;
+	if (klen && (w & (~0ull >> (8 * (7 - klen)))) == ix->key_eq[row][h]) {
 		/* the key after the last one, as documented */
 		pos = (int)h;
 		*hint = h + 1;
-		klen = ix->key_len[row][h];
 	} else {
 		klen = key_end(w);
 		if (klen == 0 || klen == 8 || (w >> (8 * klen) & 0xff) != '=')
