@@ -128,11 +128,10 @@ static int parse_keyword(struct sm_trace_reader *r, const char *line,
 
 /* One "key=value" token `t` of event `d`; seen[] holds the column of each
  * key already given (0 = none), *given their positions in d->keys. */
-static int parse_key_value(struct sm_trace_reader *r,
-			   const struct sm_trace_event_def *d,
-			   const struct sm_trace_tok *t, size_t *seen,
-			   uint32_t *given, struct smmusim_event *ev,
-			   struct sm_errbuf *eb)
+__attribute__((cold, noinline)) static int
+parse_key_value(struct sm_trace_reader *r, const struct sm_trace_event_def *d,
+		const struct sm_trace_tok *t, size_t *seen, uint32_t *given,
+		struct smmusim_event *ev, struct sm_errbuf *eb)
 {
 	const char *eq = memchr(t->s, '=', t->len);
 	const struct sm_trace_ev_key *k;
@@ -239,10 +238,10 @@ static size_t fast_key_value(const struct sm_trace_reader *r,
 
 /* Keys not given: an error if required (the first in documented order),
  * else their default (the template's already). */
-static int fill_defaults(struct sm_trace_reader *r,
-			 const struct sm_trace_event_def *d,
-			 const struct sm_trace_tok *kw, const size_t *seen,
-			 struct smmusim_event *ev, struct sm_errbuf *eb)
+__attribute__((cold, noinline)) static int
+fill_defaults(struct sm_trace_reader *r, const struct sm_trace_event_def *d,
+	      const struct sm_trace_tok *kw, const size_t *seen,
+	      struct smmusim_event *ev, struct sm_errbuf *eb)
 {
 	char list[1024];
 
@@ -266,10 +265,10 @@ static int fill_defaults(struct sm_trace_reader *r,
 /* A cmd line's keys must be fields of its command: leaf=1 on
  * cfgi_ste_range names a bit that command does not have (its word 1 bit 0
  * is Range's), so it is refused rather than dropped. */
-static int check_cmd_keys(struct sm_trace_reader *r,
-			  const struct sm_trace_event_def *d,
-			  const size_t *seen, const struct smmusim_event *ev,
-			  struct sm_errbuf *eb)
+__attribute__((cold, noinline)) static int
+check_cmd_keys(struct sm_trace_reader *r, const struct sm_trace_event_def *d,
+	       const size_t *seen, const struct smmusim_event *ev,
+	       struct sm_errbuf *eb)
 {
 	enum sm_trace_key k = sm_trace_cmd_stray_key(d, ev->opcode, seen);
 	char list[256];
