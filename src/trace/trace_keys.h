@@ -205,9 +205,104 @@ const char *sm_trace_cmd_name(unsigned op);
  * the table. */
 bool sm_trace_cmd_has_key(unsigned op, enum sm_trace_key k);
 
-/* Store the value `v` of key `k` in its field of *ev. */
-void sm_trace_set_field(struct smmusim_event *ev, enum sm_trace_key k,
-			uint64_t v);
+/* Store the value `v` of key `k` in its field of *ev (inline: a line of
+ * the reader stores several).  Several keys fill one field: the same field
+ * under another key name or with another default (ssid of bind and of
+ * dev_access, prot of mmap and of iommu_map, op of the access events and of
+ * touch, vmid of cmd and of domain_create, va and cmd's addr). */
+static inline void sm_trace_set_field(struct smmusim_event *ev,
+				      enum sm_trace_key k, uint64_t v)
+{
+	switch (k) {
+	case K_MM:
+		ev->mm = (uint32_t)v;
+		break;
+	case K_CPU:
+		ev->cpu = (uint32_t)v;
+		break;
+	case K_SID:
+		ev->sid = (uint32_t)v;
+		break;
+	case K_SSID:
+	case K_DEV_SSID:
+		ev->ssid = (uint32_t)v;
+		break;
+	case K_VA:
+	case K_ADDR:
+		ev->va = v;
+		break;
+	case K_LEN:
+		ev->len = v;
+		break;
+	case K_PROT:
+	case K_IOPROT:
+		ev->prot = (unsigned)v;
+		break;
+	case K_MAP:
+		ev->map = (enum smmusim_map)v;
+		break;
+	case K_OP:
+	case K_TOUCH_OP:
+		ev->op = (enum smmusim_access)v;
+		break;
+	case K_PRI:
+		ev->pri = v != 0;
+		break;
+	case K_ADVICE:
+		ev->advice = (enum smmusim_advice)v;
+		break;
+	case K_TLBI_OP:
+		ev->tlbi = (enum smmusim_tlbi_op)v;
+		break;
+	case K_ASID:
+		ev->asid = (uint32_t)v;
+		break;
+	case K_TTL:
+		ev->ttl = (unsigned)v;
+		break;
+	case K_TG:
+		ev->tg = (unsigned)v;
+		break;
+	case K_SCALE:
+		ev->scale = (unsigned)v;
+		break;
+	case K_NUM:
+		ev->num = (unsigned)v;
+		break;
+	case K_DOM:
+		ev->dom = (uint32_t)v;
+		break;
+	case K_PA:
+		ev->pa = v;
+		break;
+	case K_CMDS:
+		ev->cmds = v != 0;
+		break;
+	case K_CMD_OP:
+		ev->opcode = (unsigned)v;
+		break;
+	case K_VMID:
+	case K_DOM_VMID:
+		ev->vmid = (uint32_t)v;
+		break;
+	case K_LEAF:
+		ev->leaf = (unsigned)v;
+		break;
+	case K_RANGE:
+		ev->range = (unsigned)v;
+		break;
+	case K_STAGE:
+		ev->stage = (unsigned)v;
+		break;
+	case K_PARENT:
+		ev->nested = v != UINT64_MAX;
+		ev->parent = (uint32_t)v;
+		break;
+	case K_NONE:
+	case K_COUNT_:
+		break;
+	}
+}
 
 /* Comma-separated lists for messages (cut to `size`). */
 void sm_trace_list_events(char *dst, size_t size);
