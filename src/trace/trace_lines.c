@@ -4,9 +4,10 @@
  * time, cutting a line into tokens, and the positions of error messages
  * (docs/trace-format.md, "Lexical rules" and "Errors").
  *
- * The file is read one line at a time into a growable buffer (allocated
- * through the injected allocator), so lines of any length work and the
- * whole file is never held in memory.  Errors are sticky: once
+ * Lines come from the input layer (trace_input.c) in place, in large
+ * blocks; only a line split across two blocks is copied (through the
+ * injected allocator), so lines of any length work and the whole file is
+ * never held in memory.  Errors are sticky: once
  * sm_trace_next() has failed it keeps returning the same code and message,
  * "NAME:LINE:COLUMN: message" with 1-based lines and byte columns.
  */
