@@ -333,6 +333,126 @@ static void test_numbers(void **state)
 	assert_int_equal(ev.column, 23);
 }
 
+/* The reader's word-at-a-time paths (trace_values.h: eight digits per
+ * chunk; trace_keys.h: names packed in a word) at the lengths where a
+ * chunk ends, each against the full parser's verdict. */
+static void test_number_chunks(void **state)
+{
+	struct smmusim_event ev;
+	(void)state;
+
+	ev = one_event(HDR "dev_access sid=12345678 va=0x12345678 op=w\n");
+	assert_int_equal(ev.sid, 12345678);
+	assert_true(ev.va == 0x12345678);
+	ev = one_event(HDR "dev_access sid=123456789 va=0x123456789 op=w\n");
+	assert_int_equal(ev.sid, 123456789);
+	assert_true(ev.va == 0x123456789ull);
+	ev = one_event(HDR "dev_access sid=1 va=1234567890123456789 op=w\n");
+	assert_true(ev.va == 1234567890123456789ull);
+	ev = one_event(HDR "dev_access sid=1 va=0xFedCba9876543210 op=w\n");
+	assert_true(ev.va == 0xfedcba9876543210ull);
+	ev = one_event(HDR "dev_access sid=1 va=0x0000000000000001 op=w\n");
+	assert_true(ev.va == 1);
+	/* more digits than the fast path takes: the full parser's */
+	ev = one_event(HDR "dev_access sid=1 va=00000000000000000000001 "
+			   "op=w\n");
+	assert_true(ev.va == 1);
+	ev = one_event(HDR "dev_access sid=1 va=0x00000000000000001 op=w\n");
+	assert_true(ev.va == 1);
+	ev = one_event(HDR "@0000000000000000000012 dev_access sid=1 va=0 "
+			   "op=w\n");
+	assert_true(ev.time == 12);
+	/* the value at the very end of the line, no newline */
+	ev = one_event(HDR "dev_access op=w sid=7 va=0xabcdef");
+	assert_true(ev.va == 0xabcdef);
+	assert_int_equal(ev.sid, 7);
+	expect_err(HDR "dev_access sid=1 va=0x op=w\n", SMMUSIM_EPARSE,
+		   "t:2:", "bad number for key 'va'");
+	expect_err(HDR "dev_access sid=1 va=0x12345678g op=w\n", SMMUSIM_EPARSE,
+		   "t:2:31:", "trailing garbage 'g'");
+	expect_err(HDR "dev_access sid=1 va=123456789: op=w\n", SMMUSIM_EPARSE,
+		   "t:2:30:", "trailing garbage ':'");
+	expect_err(HDR "dev_access sid=1 va=0x10000000000000000 op=w\n",
+		   SMMUSIM_EPARSE, "t:2:", "value out of range for key 'va'");
+	expect_err(HDR "dev_access sid=1 va=18446744073709551616 op=w\n",
+		   SMMUSIM_EPARSE, "t:2:", "value out of range for key 'va'");
+	expect_err(HDR "dev_access sid=4294967296 va=0 op=w\n", SMMUSIM_EPARSE,
+		   "t:2:", "value out of range for key 'sid'");
+	expect_err(HDR "dev_access sid=1 va=0 op=ww\n", SMMUSIM_EPARSE,
+		   "t:2:", "bad value for key 'op'");
+	expect_err(HDR "dev_access sid=1 vax=0 op=w\n", SMMUSIM_EPARSE,
+		   "t:2:", "unknown key 'vax'");
+	expect_err(HDR "dev_access sid=1 sid=2 va=0 op=w\n", SMMUSIM_EPARSE,
+		   "t:2:18:", "duplicate key 'sid'");
+}
+
+/* An event starts from its row's template (trace_keys.h), the keys given
+ * then fill their fields: the same event as filling the defaults after the
+ * keys only when no two keys of an event fill one field. */
+static void test_keys_fill_own_fields(void **state)
+{
+	struct sm_trace_index ix;
+	(void)state;
+
+	sm_trace_index_init(&ix);
+	for (unsigned e = 0; e < SMMUSIM_EV_COUNT_; e++) {
+		const struct sm_trace_event_def *d = sm_trace_find_event(
+		    &ix, smmusim_event_name(e), strlen(smmusim_event_name(e)));
+
+		assert_non_null(d);
+		assert_int_equal(sm_trace_event_row(d), e);
+		for (unsigned a = 0; d->keys[a].key != K_NONE; a++)
+			for (unsigned b = a + 1; d->keys[b].key != K_NONE;
+			     b++) {
+				struct smmusim_event x, y;
+
+				memset(&x, 0, sizeof(x));
+				memset(&y, 0, sizeof(y));
+				sm_trace_set_field(&x, d->keys[a].key, 1);
+				sm_trace_set_field(&y, d->keys[a].key, 1);
+				sm_trace_set_field(&y, d->keys[b].key, 2);
+				sm_trace_set_field(&x, d->keys[b].key, 2);
+				if (memcmp(&x, &y, sizeof(x)))
+					fail_msg(
+					    "%s: keys %s and %s share a "
+					    "field",
+					    smmusim_event_name(e),
+					    sm_trace_key_defs[d->keys[a].key]
+						.name,
+					    sm_trace_key_defs[d->keys[b].key]
+						.name);
+			}
+	}
+}
+
+/* The end of the input stays the end: a buffer whose last line has no
+ * newline, a compressed one, asked again after their end. */
+static void test_end_stays_end(void **state)
+{
+	static const char text[] = "smmusim-trace 1\nmm_create mm=1";
+	smmusim_trace_t *t;
+	struct smmusim_event ev;
+	size_t n;
+	uint8_t *z = zstd_encode(text, &n);
+	(void)state;
+
+	assert_int_equal(smmusim_trace_open_buffer(&t, "b", text, strlen(text),
+						   NULL, NULL, 0),
+			 0);
+	assert_int_equal(smmusim_trace_next(t, &ev), 1);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(smmusim_trace_next(t, &ev), 0);
+	smmusim_trace_close(t);
+	assert_int_equal(smmusim_trace_open_buffer(&t, "z", (const char *)z, n,
+						   NULL, NULL, 0),
+			 0);
+	assert_int_equal(smmusim_trace_next(t, &ev), 1);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(smmusim_trace_next(t, &ev), 0);
+	smmusim_trace_close(t);
+	free(z);
+}
+
 static void test_event_errors(void **state)
 {
 	(void)state;
@@ -956,6 +1076,9 @@ int main(void)
 	    cmocka_unit_test(test_example),
 	    cmocka_unit_test(test_defaults_and_options),
 	    cmocka_unit_test(test_numbers),
+	    cmocka_unit_test(test_number_chunks),
+	    cmocka_unit_test(test_keys_fill_own_fields),
+	    cmocka_unit_test(test_end_stays_end),
 	    cmocka_unit_test(test_event_errors),
 	    cmocka_unit_test(test_long_token_in_message),
 	    cmocka_unit_test(test_version),

@@ -548,7 +548,7 @@ static int keep_piece(struct sm_input *in, const char *s, size_t n)
 int sm_input_line(struct sm_input *in, const char **s, size_t *n)
 {
 	for (;;) {
-		const char *nl;
+		const char *nl, *p = NULL;
 		long got;
 		int rc;
 
@@ -578,12 +578,17 @@ int sm_input_line(struct sm_input *in, const char **s, size_t *n)
 			in->lineno++;
 			return 1;
 		}
-		got = sm_input_read(in, &in->cur);
+		/* in->cur only moves to a block that has bytes: at the end a
+		 * buffer's read hands its start back, with no bytes, which
+		 * must not be read again (its last line, unterminated, would
+		 * come back forever). */
+		got = sm_input_read(in, &p);
 		if (got < 0)
 			return (int)got;
 		if (got == 0)
 			break;
-		in->end = in->cur + got;
+		in->cur = p;
+		in->end = p + got;
 	}
 	if (!in->line_len)
 		return 0;

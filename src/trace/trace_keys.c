@@ -201,60 +201,125 @@ _Static_assert(N_EVENT_DEFS == SMMUSIM_EV_COUNT_,
 	       "every event type needs a row in event_defs[]");
 _Static_assert(SM_TRACE_EV_SLOTS > 2 * N_EVENT_DEFS,
 	       "the keyword table must stay at most half full");
-_Static_assert(SM_TRACE_KEY_SLOTS > 2 * SM_TRACE_MAX_EV_KEYS,
-	       "a key table must stay at most half full");
+_Static_assert(SM_TRACE_MAX_EV_KEYS <= 32, "required[] is a 32-bit mask");
 
 /* ---------------------------------------------------------------------- */
 /* Lookups                                                                */
 /* ---------------------------------------------------------------------- */
 
-/* A hash of a short word (n >= 1): its length and three of its bytes,
- * which tell every keyword and key name apart but for a few collisions
- * that the probing absorbs. */
-static unsigned word_hash(const char *s, size_t n)
+/* A name of up to 8 bytes packed, 0 for a longer one (never the packing of
+ * a token, which has at least one byte). */
+static uint64_t pack_name(const char *name)
 {
-	return (unsigned)n * 31u + (unsigned char)s[0] * 7u +
-	       (unsigned char)s[n - 1] * 3u + (unsigned char)s[n / 2];
+	size_t n = strlen(name);
+
+	return n <= 8 ? sm_trace_pack(name, n) : 0;
 }
 
-/* Put `val` (> 0) into the first free slot of `name`'s probe sequence. */
-static void slot_put(uint8_t *slots, unsigned mask, const char *name,
-		     uint8_t val)
+/* The slot of a keyword's packing: a multiplicative hash of its two
+ * halves, which tells the keywords apart but for a few collisions that
+ * the probing absorbs. */
+static unsigned ev_hash(uint64_t w0, uint64_t w1)
 {
-	unsigned h = word_hash(name, strlen(name));
+	return (unsigned)(((w0 ^ w1 * 0x9e3779b97f4a7c15ull) *
+			   0xff51afd7ed558ccdull) >>
+			  58);
+}
 
-	while (slots[h & mask])
-		h++;
-	slots[h & mask] = val;
+/* Words of every key, packed, and each key's slice of them. */
+static void index_words(struct sm_trace_index *ix)
+{
+	unsigned n = 0;
+
+	for (unsigned k = 0; k < K_COUNT_; k++) {
+		const struct sm_trace_word *w = sm_trace_key_defs[k].words;
+
+		ix->word_at[k] = (uint16_t)n;
+		for (size_t i = 0; w && w[i].word && n < SM_TRACE_MAX_WORDS;
+		     i++, n++) {
+			ix->word[n] = pack_name(w[i].word);
+			ix->word_val[n] = w[i].val;
+		}
+	}
+	ix->word_at[K_COUNT_] = (uint16_t)n;
+}
+
+/* Event row i: its keyword, its keys' names, which are required, and its
+ * template (the defaults of its optional keys, as fill_defaults() in
+ * trace_reader.c would set them: no two keys of an event fill one field). */
+static void index_event(struct sm_trace_index *ix, unsigned i)
+{
+	const struct sm_trace_event_def *d = &event_defs[i];
+	const char *kw = smmusim_event_name(d->type);
+	size_t n = strlen(kw);
+	struct smmusim_event *t = &ix->tmpl[i];
+	unsigned h;
+
+	if (n <= 16) {
+		ix->ev_name[i][0] = sm_trace_pack(kw, n);
+		ix->ev_name[i][1] = n > 8 ? sm_trace_pack(kw + 8, n - 8) : 0;
+		h = ev_hash(ix->ev_name[i][0], ix->ev_name[i][1]);
+		while (ix->ev[h & (SM_TRACE_EV_SLOTS - 1)])
+			h++;
+		ix->ev[h & (SM_TRACE_EV_SLOTS - 1)] = (uint8_t)(i + 1);
+	}
+	t->type = d->type;
+	t->timing = SMMUSIM_AFTER_PREV;
+	for (unsigned k = 0; d->keys[k].key != K_NONE; k++) {
+		enum sm_trace_key key = (enum sm_trace_key)d->keys[k].key;
+
+		const char *name = sm_trace_key_defs[key].name;
+		size_t len = strlen(name);
+
+		ix->key_name[i][k] = pack_name(name);
+		if (len < 8) {
+			ix->key_eq[i][k] =
+			    ix->key_name[i][k] | (uint64_t)'=' << (8 * len);
+			ix->key_len[i][k] = (uint8_t)len;
+		}
+		if (d->keys[k].required)
+			ix->required[i] |= 1u << k;
+		else
+			sm_trace_set_field(t, key, sm_trace_key_defs[key].dflt);
+		ix->n_keys[i] = (uint8_t)(k + 1);
+	}
 }
 
 void sm_trace_index_init(struct sm_trace_index *ix)
 {
 	memset(ix, 0, sizeof(*ix));
-	for (size_t i = 0; i < N_EVENT_DEFS; i++) {
-		const struct sm_trace_event_def *d = &event_defs[i];
+	index_words(ix);
+	for (unsigned i = 0; i < N_EVENT_DEFS; i++)
+		index_event(ix, i);
+}
 
-		slot_put(ix->ev, SM_TRACE_EV_SLOTS - 1,
-			 smmusim_event_name(d->type), (uint8_t)(i + 1));
-		for (size_t k = 0; d->keys[k].key != K_NONE; k++)
-			slot_put(ix->key[i], SM_TRACE_KEY_SLOTS - 1,
-				 sm_trace_key_defs[d->keys[k].key].name,
-				 (uint8_t)(k + 1));
-	}
+unsigned sm_trace_event_row(const struct sm_trace_event_def *d)
+{
+	return (unsigned)(d - event_defs);
 }
 
 const struct sm_trace_event_def *
 sm_trace_find_event(const struct sm_trace_index *ix, const char *s, size_t n)
 {
-	unsigned h = n ? word_hash(s, n) : 0;
+	uint64_t w0, w1;
+	unsigned h;
 	uint8_t v;
 
-	for (; (v = ix->ev[h & (SM_TRACE_EV_SLOTS - 1)]) != 0; h++) {
-		const struct sm_trace_event_def *d = &event_defs[v - 1];
-
-		if (sm_trace_tok_eq(s, n, smmusim_event_name(d->type)))
-			return d;
+	if (n == 0 || n > 16) {
+		/* no keyword is empty; one longer than 16 bytes, if a row
+		 * ever has it, the slow way */
+		for (size_t i = 0; n && i < N_EVENT_DEFS; i++)
+			if (sm_trace_tok_eq(
+				s, n, smmusim_event_name(event_defs[i].type)))
+				return &event_defs[i];
+		return NULL;
 	}
+	w0 = sm_trace_pack(s, n);
+	w1 = n > 8 ? sm_trace_pack(s + 8, n - 8) : 0;
+	for (h = ev_hash(w0, w1); (v = ix->ev[h & (SM_TRACE_EV_SLOTS - 1)]);
+	     h++)
+		if (ix->ev_name[v - 1][0] == w0 && ix->ev_name[v - 1][1] == w1)
+			return &event_defs[v - 1];
 	return NULL;
 }
 
@@ -262,16 +327,19 @@ const struct sm_trace_ev_key *
 sm_trace_find_key(const struct sm_trace_index *ix,
 		  const struct sm_trace_event_def *d, const char *s, size_t n)
 {
-	const uint8_t *slots = ix->key[d - event_defs];
-	unsigned h = n ? word_hash(s, n) : 0;
-	uint8_t v;
+	unsigned hint = 0;
+	int pos;
 
-	for (; (v = slots[h & (SM_TRACE_KEY_SLOTS - 1)]) != 0; h++) {
-		const struct sm_trace_ev_key *k = &d->keys[v - 1];
-
+	if (n == 0)
+		return NULL;
+	if (n <= 8) {
+		pos = sm_trace_key_pos(ix, sm_trace_event_row(d),
+				       sm_trace_pack(s, n), &hint);
+		return pos < 0 ? NULL : &d->keys[pos];
+	}
+	for (const struct sm_trace_ev_key *k = d->keys; k->key != K_NONE; k++)
 		if (sm_trace_tok_eq(s, n, sm_trace_key_defs[k->key].name))
 			return k;
-	}
 	return NULL;
 }
 
@@ -285,104 +353,6 @@ enum sm_trace_key sm_trace_cmd_stray_key(const struct sm_trace_event_def *d,
 		    (stray == K_NONE || seen[k->key] < seen[stray]))
 			stray = k->key;
 	return stray;
-}
-
-/* Several keys fill one field: the same field under another key name or
- * with another default (ssid of bind and of dev_access, prot of mmap and of
- * iommu_map, op of the access events and of touch, vmid of cmd and of
- * domain_create, va and cmd's addr). */
-void sm_trace_set_field(struct smmusim_event *ev, enum sm_trace_key k,
-			uint64_t v)
-{
-	switch (k) {
-	case K_MM:
-		ev->mm = (uint32_t)v;
-		break;
-	case K_CPU:
-		ev->cpu = (uint32_t)v;
-		break;
-	case K_SID:
-		ev->sid = (uint32_t)v;
-		break;
-	case K_SSID:
-	case K_DEV_SSID:
-		ev->ssid = (uint32_t)v;
-		break;
-	case K_VA:
-	case K_ADDR:
-		ev->va = v;
-		break;
-	case K_LEN:
-		ev->len = v;
-		break;
-	case K_PROT:
-	case K_IOPROT:
-		ev->prot = (unsigned)v;
-		break;
-	case K_MAP:
-		ev->map = (enum smmusim_map)v;
-		break;
-	case K_OP:
-	case K_TOUCH_OP:
-		ev->op = (enum smmusim_access)v;
-		break;
-	case K_PRI:
-		ev->pri = v != 0;
-		break;
-	case K_ADVICE:
-		ev->advice = (enum smmusim_advice)v;
-		break;
-	case K_TLBI_OP:
-		ev->tlbi = (enum smmusim_tlbi_op)v;
-		break;
-	case K_ASID:
-		ev->asid = (uint32_t)v;
-		break;
-	case K_TTL:
-		ev->ttl = (unsigned)v;
-		break;
-	case K_TG:
-		ev->tg = (unsigned)v;
-		break;
-	case K_SCALE:
-		ev->scale = (unsigned)v;
-		break;
-	case K_NUM:
-		ev->num = (unsigned)v;
-		break;
-	case K_DOM:
-		ev->dom = (uint32_t)v;
-		break;
-	case K_PA:
-		ev->pa = v;
-		break;
-	case K_CMDS:
-		ev->cmds = v != 0;
-		break;
-	case K_CMD_OP:
-		ev->opcode = (unsigned)v;
-		break;
-	case K_VMID:
-	case K_DOM_VMID:
-		ev->vmid = (uint32_t)v;
-		break;
-	case K_LEAF:
-		ev->leaf = (unsigned)v;
-		break;
-	case K_RANGE:
-		ev->range = (unsigned)v;
-		break;
-	case K_STAGE:
-		ev->stage = (unsigned)v;
-		break;
-	case K_PARENT:
-		ev->nested = v != UINT64_MAX;
-		ev->parent = (uint32_t)v;
-		break;
-	case K_NONE:
-	case K_COUNT_:
-		break;
-	}
 }
 
 /* ---------------------------------------------------------------------- */

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <smmusim/event.h>
 
@@ -94,20 +95,72 @@ struct sm_trace_event_def {
 
 /*
  * Lookups built once per reader from the tables of trace_keys.c (the only
- * place that names events and keys): an open-addressing hash table of the
- * event keywords, and one of each event's key names, so that a line costs
- * one hash and one comparison per word instead of a search of the lists.
+ * place that names events and keys), so that a line costs no string
+ * comparison: a word of up to eight bytes is packed into a uint64_t (its
+ * bytes in order, zero-padded: two words are equal exactly when their
+ * packings are, since no word holds a NUL) and compared in one step.
+ *  - keywords (up to 16 bytes, two packings): an open-addressing table
+ *    hashed on the packing;
+ *  - each event's key names, in documented order: a line gives its keys in
+ *    that order most of the time, so the key after the last one found is
+ *    tried first;
+ *  - each key's words (prot=rw, op=w);
+ *  - each event's template: its type and the defaults of its optional keys,
+ *    the event a line starts from.
+ * Longer names and words (cmd op=cfgi_ste_range) are looked up the slow
+ * way, through the same tables.
  */
-#define SM_TRACE_EV_SLOTS 64  /* a power of 2, > 2 * SMMUSIM_EV_COUNT_ */
-#define SM_TRACE_KEY_SLOTS 64 /* a power of 2, > 2 * SM_TRACE_MAX_EV_KEYS */
+#define SM_TRACE_EV_SLOTS 64   /* a power of 2, > 2 * SMMUSIM_EV_COUNT_ */
+#define SM_TRACE_MAX_WORDS 192 /* packed words of all keys; more: slow path */
 
 struct sm_trace_index {
 	uint8_t ev[SM_TRACE_EV_SLOTS]; /* 1 + row of event_defs, 0: empty */
-	/* per event: 1 + position in its keys[], 0: empty */
-	uint8_t key[SMMUSIM_EV_COUNT_][SM_TRACE_KEY_SLOTS];
+	uint64_t ev_name[SMMUSIM_EV_COUNT_][2]; /* keyword packed, 0: > 16 */
+	/* per event, its keys' names packed (0: longer than 8 bytes) */
+	uint64_t key_name[SMMUSIM_EV_COUNT_][SM_TRACE_MAX_EV_KEYS];
+	uint8_t n_keys[SMMUSIM_EV_COUNT_];
+	/* per event, "name=" of each key packed and the name's length (0, 0:
+	 * longer than 7 bytes): the key given in documented order is told by
+	 * one masked comparison of the token's first bytes */
+	uint64_t key_eq[SMMUSIM_EV_COUNT_][SM_TRACE_MAX_EV_KEYS];
+	uint8_t key_len[SMMUSIM_EV_COUNT_][SM_TRACE_MAX_EV_KEYS];
+	/* per key: its words in word[word_at[k]..word_at[k + 1]) */
+	uint16_t word_at[K_COUNT_ + 1];
+	uint64_t word[SM_TRACE_MAX_WORDS];
+	uint32_t word_val[SM_TRACE_MAX_WORDS];
+	/* per event: its required keys, a mask of positions in its keys[] */
+	uint32_t required[SMMUSIM_EV_COUNT_];
+	struct smmusim_event tmpl[SMMUSIM_EV_COUNT_];
 };
 
 void sm_trace_index_init(struct sm_trace_index *ix);
+
+/* s[0..min(n, 8)) packed: byte i at bits 8i..8i+7, zero-padded. */
+static inline uint64_t sm_trace_pack(const char *s, size_t n)
+{
+	uint64_t w = 0;
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (n >= 8) {
+		memcpy(&w, s, 8);
+		return w;
+	}
+	if (n >= 4) {
+		uint32_t a, b;
+
+		/* two overlapping loads: the shared bytes are equal */
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		return a | (uint64_t)b << (8 * (n - 4));
+	}
+#endif
+	for (size_t i = 0; i < n && i < 8; i++)
+		w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+	return w;
+}
+
+/* The row of event_defs[] of event `d` (0-based). */
+unsigned sm_trace_event_row(const struct sm_trace_event_def *d);
 
 /* The event whose keyword is s[0..n), or NULL. */
 const struct sm_trace_event_def *
@@ -116,6 +169,27 @@ sm_trace_find_event(const struct sm_trace_index *ix, const char *s, size_t n);
 const struct sm_trace_ev_key *
 sm_trace_find_key(const struct sm_trace_index *ix,
 		  const struct sm_trace_event_def *d, const char *s, size_t n);
+
+/* The position in d->keys of the key of event row `row` whose name packs to
+ * w (1..8 bytes), trying position *hint first and moving the hint past the
+ * key found; -1 when none. */
+static inline int sm_trace_key_pos(const struct sm_trace_index *ix,
+				   unsigned row, uint64_t w, unsigned *hint)
+{
+	const uint64_t *names = ix->key_name[row];
+	unsigned h = *hint;
+
+	if (h < SM_TRACE_MAX_EV_KEYS && names[h] == w) {
+		*hint = h + 1;
+		return (int)h;
+	}
+	for (unsigned i = 0; i < ix->n_keys[row]; i++)
+		if (names[i] == w) {
+			*hint = i + 1;
+			return (int)i;
+		}
+	return -1;
+}
 
 /* A cmd line (event `d`, opcode `op`; seen[]: the column of each key
  * given, 0 = none): its leftmost key that the command has no field for
@@ -131,9 +205,104 @@ const char *sm_trace_cmd_name(unsigned op);
  * the table. */
 bool sm_trace_cmd_has_key(unsigned op, enum sm_trace_key k);
 
-/* Store the value `v` of key `k` in its field of *ev. */
-void sm_trace_set_field(struct smmusim_event *ev, enum sm_trace_key k,
-			uint64_t v);
+/* Store the value `v` of key `k` in its field of *ev (inline: a line of
+ * the reader stores several).  Several keys fill one field: the same field
+ * under another key name or with another default (ssid of bind and of
+ * dev_access, prot of mmap and of iommu_map, op of the access events and of
+ * touch, vmid of cmd and of domain_create, va and cmd's addr). */
+static inline void sm_trace_set_field(struct smmusim_event *ev,
+				      enum sm_trace_key k, uint64_t v)
+{
+	switch (k) {
+	case K_MM:
+		ev->mm = (uint32_t)v;
+		break;
+	case K_CPU:
+		ev->cpu = (uint32_t)v;
+		break;
+	case K_SID:
+		ev->sid = (uint32_t)v;
+		break;
+	case K_SSID:
+	case K_DEV_SSID:
+		ev->ssid = (uint32_t)v;
+		break;
+	case K_VA:
+	case K_ADDR:
+		ev->va = v;
+		break;
+	case K_LEN:
+		ev->len = v;
+		break;
+	case K_PROT:
+	case K_IOPROT:
+		ev->prot = (unsigned)v;
+		break;
+	case K_MAP:
+		ev->map = (enum smmusim_map)v;
+		break;
+	case K_OP:
+	case K_TOUCH_OP:
+		ev->op = (enum smmusim_access)v;
+		break;
+	case K_PRI:
+		ev->pri = v != 0;
+		break;
+	case K_ADVICE:
+		ev->advice = (enum smmusim_advice)v;
+		break;
+	case K_TLBI_OP:
+		ev->tlbi = (enum smmusim_tlbi_op)v;
+		break;
+	case K_ASID:
+		ev->asid = (uint32_t)v;
+		break;
+	case K_TTL:
+		ev->ttl = (unsigned)v;
+		break;
+	case K_TG:
+		ev->tg = (unsigned)v;
+		break;
+	case K_SCALE:
+		ev->scale = (unsigned)v;
+		break;
+	case K_NUM:
+		ev->num = (unsigned)v;
+		break;
+	case K_DOM:
+		ev->dom = (uint32_t)v;
+		break;
+	case K_PA:
+		ev->pa = v;
+		break;
+	case K_CMDS:
+		ev->cmds = v != 0;
+		break;
+	case K_CMD_OP:
+		ev->opcode = (unsigned)v;
+		break;
+	case K_VMID:
+	case K_DOM_VMID:
+		ev->vmid = (uint32_t)v;
+		break;
+	case K_LEAF:
+		ev->leaf = (unsigned)v;
+		break;
+	case K_RANGE:
+		ev->range = (unsigned)v;
+		break;
+	case K_STAGE:
+		ev->stage = (unsigned)v;
+		break;
+	case K_PARENT:
+		ev->nested = v != UINT64_MAX;
+		ev->parent = (uint32_t)v;
+		break;
+	case K_NONE:
+	case K_COUNT_:
+		break;
+	}
+}
 
 /* Comma-separated lists for messages (cut to `size`). */
 void sm_trace_list_events(char *dst, size_t size);

@@ -67,11 +67,11 @@ int sm_trace_err(struct sm_trace_reader *r, struct sm_errbuf *eb, int code,
 
 /*
  * The next line (without its "\n" or "\r\n") in *sp, *lenp, valid until
- * the next call; it holds no control byte.  1 = a line, 0 = end of file,
- * < 0 = error.
+ * the next call; it holds no control byte; *hashp: the offset of its first
+ * '#' (*lenp if none).  1 = a line, 0 = end of file, < 0 = error.
  */
 int sm_trace_read_line(struct sm_trace_reader *r, const char **sp, size_t *lenp,
-		       struct sm_errbuf *eb);
+		       size_t *hashp, struct sm_errbuf *eb);
 
 struct sm_trace_tok {
 	const char *s;

@@ -64,6 +64,27 @@ static int check_header(struct sm_trace_reader *r, const char *line, size_t len,
 /* Events                                                                 */
 /* ---------------------------------------------------------------------- */
 
+/* The common case of a time prefix `t`: a plain number, and an @N not
+ * before the last; else false, and sm_trace_parse_time() decides and gives
+ * the message. */
+static bool fast_time(const struct sm_trace_reader *r,
+		      const struct sm_trace_tok *t, struct smmusim_event *ev)
+{
+	uint64_t v;
+
+	if (!sm_trace_plain_number(t->s + 1, t->len - 1, &v))
+		return false;
+	if (t->s[0] == '+') {
+		ev->timing = SMMUSIM_AFTER_PREV;
+	} else {
+		if (r->have_at && v < r->last_at)
+			return false;
+		ev->timing = SMMUSIM_AT;
+	}
+	ev->time = v;
+	return true;
+}
+
 /* The optional time prefix and the keyword: *kw and the event's row. */
 static int parse_keyword(struct sm_trace_reader *r, const char *line,
 			 size_t len, size_t *pos, struct smmusim_event *ev,
@@ -78,7 +99,8 @@ static int parse_keyword(struct sm_trace_reader *r, const char *line,
 
 	sm_trace_next_tok(line, len, pos, &t); /* the line is not blank */
 	if (t.s[0] == '+' || t.s[0] == '@') {
-		rc = sm_trace_parse_time(r, &t, ev, eb);
+		rc = fast_time(r, &t, ev) ? 0
+					  : sm_trace_parse_time(r, &t, ev, eb);
 		if (rc < 0)
 			return rc;
 		if (!sm_trace_next_tok(line, len, pos, kw))
@@ -105,11 +127,11 @@ static int parse_keyword(struct sm_trace_reader *r, const char *line,
 }
 
 /* One "key=value" token `t` of event `d`; seen[] holds the column of each
- * key already given (0 = none). */
-static int parse_key_value(struct sm_trace_reader *r,
-			   const struct sm_trace_event_def *d,
-			   const struct sm_trace_tok *t, size_t *seen,
-			   struct smmusim_event *ev, struct sm_errbuf *eb)
+ * key already given (0 = none), *given their positions in d->keys. */
+__attribute__((cold, noinline)) static int
+parse_key_value(struct sm_trace_reader *r, const struct sm_trace_event_def *d,
+		const struct sm_trace_tok *t, size_t *seen, uint32_t *given,
+		struct smmusim_event *ev, struct sm_errbuf *eb)
 {
 	const char *eq = memchr(t->s, '=', t->len);
 	const struct sm_trace_ev_key *k;
@@ -151,44 +173,75 @@ static int parse_key_value(struct sm_trace_reader *r,
 	if (rc < 0)
 		return rc;
 	sm_trace_set_field(ev, (enum sm_trace_key)k->key, val);
+	*given |= 1u << (k - d->keys);
 	return 0;
 }
 
-/* The common case of the token at line[i..]: a key of event d given once,
- * '=', and a value sm_trace_fast_value() takes, read in one pass; the
- * index after it, or 0 (nothing changed) for parse_key_value() to decide
- * and give the message. */
-static size_t fast_key_value(const struct sm_trace_reader *r,
-			     const struct sm_trace_event_def *d,
-			     const char *line, size_t len, size_t i,
-			     size_t *seen, struct smmusim_event *ev)
+/* The offset of the first '=', blank or NUL (padding) byte of the packed
+ * w, 8 if none: the exact "has a zero byte" test of each, whose lowest
+ * flag is the first such byte. */
+static unsigned key_end(uint64_t w)
 {
-	const struct sm_trace_ev_key *k;
-	size_t k0 = i, vlen;
-	uint64_t val;
+	const uint64_t ones = 0x0101010101010101ull, low7 = ones * 0x7f;
+#define ZERO_BYTES(y) (~((((y)&low7) + low7) | (y) | low7))
+	uint64_t m = ZERO_BYTES(w ^ (ones * '=')) |
+		     ZERO_BYTES(w ^ (ones * ' ')) |
+		     ZERO_BYTES(w ^ (ones * '\t')) | ZERO_BYTES(w);
+#undef ZERO_BYTES
 
-	while (i < len && line[i] != '=' && !sm_trace_is_blank(line[i]))
-		i++;
-	if (i == k0 || i == len || line[i] != '=')
-		return 0;
-	k = sm_trace_find_key(&r->idx, d, line + k0, i - k0);
-	if (!k || seen[k->key])
-		return 0;
-	i++;
-	vlen = sm_trace_fast_value(&sm_trace_key_defs[k->key], line + i,
-				   len - i, &val);
-	if (!vlen)
-		return 0;
-	seen[k->key] = k0 + 1;
-	sm_trace_set_field(ev, (enum sm_trace_key)k->key, val);
-	return i + vlen;
+	return m ? (unsigned)__builtin_ctzll(m) >> 3 : 8;
 }
 
-/* Keys not given: an error if required, else their default. */
-static int fill_defaults(struct sm_trace_reader *r,
-			 const struct sm_trace_event_def *d,
-			 const struct sm_trace_tok *kw, const size_t *seen,
-			 struct smmusim_event *ev, struct sm_errbuf *eb)
+/* The common case of the token at line[i..]: a key of event d (row `row`)
+ * of up to 7 bytes given once, '=', and a value sm_trace_fast_value()
+ * takes, read in one pass; the index after it, or 0 (nothing changed but
+ * the hint) for parse_key_value() to decide and give the message. */
+static size_t fast_key_value(const struct sm_trace_reader *r,
+			     const struct sm_trace_event_def *d, unsigned row,
+			     const char *line, size_t len, size_t i,
+			     unsigned *hint, size_t *seen, uint32_t *given,
+			     struct smmusim_event *ev)
+{
+	const struct sm_trace_index *ix = &r->idx;
+	uint64_t w = sm_trace_pack(line + i, len - i), val;
+	unsigned klen, h = *hint;
+	enum sm_trace_key k;
+	size_t vlen;
+	int pos;
+
+	klen = h < ix->n_keys[row] ? ix->key_len[row][h] : 0;
+	if (klen && (w & (~0ull >> (8 * (7 - klen)))) == ix->key_eq[row][h]) {
+		/* the key after the last one, as documented */
+		pos = (int)h;
+		*hint = h + 1;
+	} else {
+		klen = key_end(w);
+		if (klen == 0 || klen == 8 || (w >> (8 * klen) & 0xff) != '=')
+			return 0;
+		pos = sm_trace_key_pos(ix, row, w & ((1ull << (8 * klen)) - 1),
+				       hint);
+		if (pos < 0)
+			return 0;
+	}
+	k = (enum sm_trace_key)d->keys[pos].key;
+	if (seen[k])
+		return 0;
+	vlen = sm_trace_fast_value(ix, k, line + i + klen + 1,
+				   len - i - klen - 1, &val);
+	if (!vlen)
+		return 0;
+	seen[k] = i + 1;
+	*given |= 1u << pos;
+	sm_trace_set_field(ev, k, val);
+	return i + klen + 1 + vlen;
+}
+
+/* Keys not given: an error if required (the first in documented order),
+ * else their default (the template's already). */
+__attribute__((cold, noinline)) static int
+fill_defaults(struct sm_trace_reader *r, const struct sm_trace_event_def *d,
+	      const struct sm_trace_tok *kw, const size_t *seen,
+	      struct smmusim_event *ev, struct sm_errbuf *eb)
 {
 	char list[1024];
 
@@ -212,10 +265,10 @@ static int fill_defaults(struct sm_trace_reader *r,
 /* A cmd line's keys must be fields of its command: leaf=1 on
  * cfgi_ste_range names a bit that command does not have (its word 1 bit 0
  * is Range's), so it is refused rather than dropped. */
-static int check_cmd_keys(struct sm_trace_reader *r,
-			  const struct sm_trace_event_def *d,
-			  const size_t *seen, const struct smmusim_event *ev,
-			  struct sm_errbuf *eb)
+__attribute__((cold, noinline)) static int
+check_cmd_keys(struct sm_trace_reader *r, const struct sm_trace_event_def *d,
+	       const size_t *seen, const struct smmusim_event *ev,
+	       struct sm_errbuf *eb)
 {
 	enum sm_trace_key k = sm_trace_cmd_stray_key(d, ev->opcode, seen);
 	char list[256];
@@ -229,6 +282,8 @@ static int check_cmd_keys(struct sm_trace_reader *r,
 			    sm_trace_key_defs[k].name, list);
 }
 
+/* The event starts from its template (trace_keys.h: its type and the
+ * defaults of its optional keys); the keys given overwrite their fields. */
 static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 		       struct smmusim_event *ev, struct sm_errbuf *eb)
 {
@@ -237,16 +292,23 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 	size_t seen[K_COUNT_];
 	const struct sm_trace_event_def *d = NULL;
 	struct sm_trace_tok t = {0}, kw = {0};
+	struct smmusim_event head;
 	size_t pos = 0;
+	unsigned row, hint = 0;
+	uint32_t given = 0;
 	int rc;
 
-	memset(ev, 0, sizeof(*ev));
-	ev->timing = SMMUSIM_AFTER_PREV;
-	ev->line = r->line;
-
-	rc = parse_keyword(r, line, len, &pos, ev, &kw, &d, eb);
+	head.timing = SMMUSIM_AFTER_PREV;
+	head.time = 0;
+	rc = parse_keyword(r, line, len, &pos, &head, &kw, &d, eb);
 	if (rc < 0)
 		return rc;
+	row = sm_trace_event_row(d);
+	*ev = r->idx.tmpl[row];
+	ev->timing = head.timing;
+	ev->time = head.time;
+	ev->line = r->line;
+	ev->column = head.column;
 	for (const struct sm_trace_ev_key *k = d->keys; k->key != K_NONE; k++)
 		seen[k->key] = 0;
 	for (;;) {
@@ -256,19 +318,22 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 			pos++;
 		if (pos >= len)
 			break;
-		end = fast_key_value(r, d, line, len, pos, seen, ev);
+		end = fast_key_value(r, d, row, line, len, pos, &hint, seen,
+				     &given, ev);
 		if (end) {
 			pos = end;
 			continue;
 		}
 		sm_trace_next_tok(line, len, &pos, &t);
-		rc = parse_key_value(r, d, &t, seen, ev, eb);
+		rc = parse_key_value(r, d, &t, seen, &given, ev, eb);
 		if (rc < 0)
 			return rc;
 	}
-	rc = fill_defaults(r, d, &kw, seen, ev, eb);
-	if (rc < 0)
-		return rc;
+	if ((given & r->idx.required[row]) != r->idx.required[row]) {
+		rc = fill_defaults(r, d, &kw, seen, ev, eb);
+		if (rc < 0)
+			return rc;
+	}
 	if (ev->type == SMMUSIM_EV_CMD) {
 		rc = check_cmd_keys(r, d, seen, ev, eb);
 		if (rc < 0)
@@ -287,13 +352,14 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 /* Lines                                                                  */
 /* ---------------------------------------------------------------------- */
 
-/* Drop the comment and the blanks around what is left: the text is then
+/* Drop the comment (from offset `hash`, sm_trace_read_line()'s) and the
+ * blanks around what is left: the text is then
  * line[*startp..*lenp), empty for a blank or comment-only line.  (The line
  * holds no control byte: sm_trace_read_line() refused it.) */
-static void strip_line(const char *line, size_t *lenp, size_t *startp)
+static void strip_line(const char *line, size_t hash, size_t *lenp,
+		       size_t *startp)
 {
-	const char *hash = memchr(line, '#', *lenp);
-	size_t len = hash ? (size_t)(hash - line) : *lenp, i;
+	size_t len = hash, i;
 
 	/* the comment dropped */
 	while (len > 0 && sm_trace_is_blank(line[len - 1]))
@@ -307,7 +373,7 @@ static void strip_line(const char *line, size_t *lenp, size_t *startp)
 int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 		  struct sm_errbuf *eb)
 {
-	size_t len = 0, start = 0;
+	size_t len = 0, start = 0, hash = 0;
 	const char *line = NULL;
 	int rc;
 
@@ -323,7 +389,7 @@ int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 	if (r->bin)
 		return sm_trace_bin_next(r, ev, eb);
 	for (;;) {
-		rc = sm_trace_read_line(r, &line, &len, eb);
+		rc = sm_trace_read_line(r, &line, &len, &hash, eb);
 		if (rc < 0)
 			return rc;
 		if (rc == 0) {
@@ -336,7 +402,7 @@ int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 					    " " SM_TRACE_VERSION
 					    "' header, found end of file");
 		}
-		strip_line(line, &len, &start);
+		strip_line(line, hash, &len, &start);
 		if (start == len)
 			continue; /* blank or comment-only line */
 		if (!r->header_done) {

@@ -26,50 +26,116 @@ enum num_res {
 };
 
 /*
- * The common case first: the plain number at the start of s[0..n), up to
- * 19 decimal digits or 0x and up to 16 hex digits, which cannot overflow
- * 64 bits and so need no check per digit (no division).  Its length (it
- * ends at the first byte that is not one of its digits), or 0 when there
- * is none or it is longer: anything else (a suffix, more digits, an error)
- * is left to the full parser, whose answer for these inputs is the same.
+ * Plain numbers, eight digits at a time: the digits of a packed chunk
+ * (sm_trace_pack: digit i in byte i) are checked and converted with word
+ * operations, so that a number costs no branch per digit.  The flags are
+ * exact per byte (no carry crosses a byte): NONZERO(y) sets bit 7 of each
+ * non-zero byte of y.
  */
-static size_t plain_number(const char *s, size_t n, uint64_t *out)
+#define SM_ONES 0x0101010101010101ull
+#define SM_HIGHS (SM_ONES * 0x80)
+#define SM_LOW7 (SM_ONES * 0x7f)
+#define SM_NONZERO(y) (((((y)&SM_LOW7) + SM_LOW7) | (y)) & SM_HIGHS)
+
+/* The number of leading decimal digits of the chunk w (8: all). */
+static unsigned sm_trace_dec_digits(uint64_t w)
 {
-	uint64_t v = 0;
-	size_t i;
+	uint64_t lo = w & (SM_ONES * 0x0f);
+	uint64_t bad = (SM_NONZERO((w & (SM_ONES * 0xf0)) ^ (SM_ONES * 0x30)) |
+			(lo + SM_ONES * 0x76)) &
+		       SM_HIGHS;
 
-	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		for (i = 2; i < n && i <= 2 + 16; i++) {
-			unsigned c = (unsigned char)s[i], d = c - '0';
+	return bad ? (unsigned)__builtin_ctzll(bad) >> 3 : 8;
+}
 
-			if (d > 9) {
-				d = (c | 0x20) - 'a';
-				if (d > 5)
-					break;
-				d += 10;
-			}
-			v = v << 4 | d;
-		}
-		if (i == 2 || i > 2 + 16)
+/* The number of leading hex digits (0-9, a-f, A-F) of the chunk w. */
+static unsigned sm_trace_hex_digits(uint64_t w)
+{
+	uint64_t lo = w & (SM_ONES * 0x0f);
+	uint64_t digit = SM_NONZERO((w & (SM_ONES * 0xf0)) ^ (SM_ONES * 0x30)) |
+			 (lo + SM_ONES * 0x76);
+	uint64_t letter =
+	    SM_NONZERO(((w | (SM_ONES * 0x20)) & (SM_ONES * 0xf0)) ^
+		       (SM_ONES * 0x60)) |
+	    ~(lo + SM_LOW7) | (lo + SM_ONES * 0x79);
+	uint64_t bad = digit & letter & SM_HIGHS;
+
+	return bad ? (unsigned)__builtin_ctzll(bad) >> 3 : 8;
+}
+
+/* The value of the first n (1..8) decimal digits of the chunk w: shifted
+ * so that they end in byte 7, then combined pairwise (10, 100, 10^4). */
+static uint64_t sm_trace_dec_value(uint64_t w, unsigned n)
+{
+	uint64_t d = (w - SM_ONES * '0') << (8 * (8 - n));
+
+	d = d * 10 + (d >> 8);
+	d = (((d & 0x000000ff000000ffull) * (100 + (1000000ull << 32))) +
+	     (((d >> 16) & 0x000000ff000000ffull) * (1 + (10000ull << 32)))) >>
+	    32;
+	return (uint32_t)d;
+}
+
+/* The value of the first n (1..8) hex digits of the chunk w. */
+static uint64_t sm_trace_hex_value(uint64_t w, unsigned n)
+{
+	uint64_t d = (w & (SM_ONES * 0x0f)) + ((w >> 6) & SM_ONES) * 9;
+
+	d <<= 8 * (8 - n);
+	d = (d & 0x000f000f000f000full) << 4 | (d >> 8 & 0x000f000f000f000full);
+	d = (d & 0x000000ff000000ffull) << 8 |
+	    (d >> 16 & 0x000000ff000000ffull);
+	return (d & 0xffff) << 16 | (d >> 32 & 0xffff);
+}
+
+size_t sm_trace_number_at(const char *s, size_t n, uint64_t *out)
+{
+	static const uint64_t pow10[9] = {
+	    1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+	uint64_t w, v;
+	unsigned k, more;
+
+	if (n > 2 && s[0] == '0' && (s[1] | 0x20) == 'x') {
+		w = sm_trace_pack(s + 2, n - 2);
+		k = sm_trace_hex_digits(w);
+		if (!k)
 			return 0;
-	} else {
-		for (i = 0; i < n && i <= 19; i++) {
-			unsigned d = (unsigned char)s[i] - '0';
-
-			if (d > 9)
-				break;
-			v = v * 10 + d;
+		v = sm_trace_hex_value(w, k);
+		/* a second chunk only when a ninth digit follows */
+		if (k == 8 && n > 10 &&
+		    sm_trace_hex_digits((unsigned char)s[10])) {
+			w = sm_trace_pack(s + 10, n - 10);
+			more = sm_trace_hex_digits(w);
+			if (more == 8 && n > 18 &&
+			    sm_trace_hex_digits((unsigned char)s[18]))
+				return 0; /* a 17th digit */
+			v = v << (4 * more) | sm_trace_hex_value(w, more);
+			k += more;
 		}
-		if (i == 0 || i > 19)
-			return 0;
+		*out = v;
+		return 2 + k;
+	}
+	w = sm_trace_pack(s, n);
+	k = sm_trace_dec_digits(w);
+	if (!k)
+		return 0;
+	v = sm_trace_dec_value(w, k);
+	while (k % 8 == 0 && n > k &&
+	       sm_trace_dec_digits((unsigned char)s[k])) {
+		w = sm_trace_pack(s + k, n - k);
+		more = sm_trace_dec_digits(w);
+		if (k + more > 19)
+			return 0; /* a 20th digit */
+		v = v * pow10[more] + sm_trace_dec_value(w, more);
+		k += more;
 	}
 	*out = v;
-	return i;
+	return k;
 }
 
 static bool parse_plain_u64(const char *s, size_t len, uint64_t *out)
 {
-	return len && plain_number(s, len, out) == len;
+	return sm_trace_plain_number(s, len, out);
 }
 
 /* Decimal or 0x hex, no sign; with `suffix`, one of K M G (any case) may
@@ -132,13 +198,6 @@ static int parse_word(struct sm_trace_reader *r,
 	    kd->kind == KK_ENUM_NUM ? ", or an opcode 0..255" : "");
 }
 
-uint64_t sm_trace_kind_max(enum sm_trace_key_kind kind)
-{
-	return kind == KK_U32	 ? UINT32_MAX
-	       : kind == KK_SSID ? 0xfffff
-				 : UINT64_MAX;
-}
-
 /* A number within the range of kd->kind. */
 static int parse_number(struct sm_trace_reader *r,
 			const struct sm_trace_key_def *kd,
@@ -184,28 +243,6 @@ range:
 			    " (allowed %u..%" PRIu64 ")",
 			    kd->name, TOKA(v->s, v->len),
 			    kd->kind == KK_LEN ? 1u : 0u, max);
-}
-
-size_t sm_trace_fast_value(const struct sm_trace_key_def *kd, const char *s,
-			   size_t n, uint64_t *out)
-{
-	size_t len;
-
-	if (kd->kind == KK_ENUM || kd->kind == KK_ENUM_NUM) {
-		len = sm_trace_blank_at(s, 0, n);
-		for (size_t i = 0; len && kd->words[i].word; i++)
-			if (sm_trace_tok_eq(s, len, kd->words[i].word)) {
-				*out = kd->words[i].val;
-				return len;
-			}
-		return 0;
-	}
-	len = plain_number(s, n, out);
-	if (!len || (len < n && !sm_trace_is_blank(s[len])) ||
-	    *out > sm_trace_kind_max(kd->kind) ||
-	    (kd->kind == KK_LEN && *out == 0))
-		return 0;
-	return len;
 }
 
 int sm_trace_parse_value(struct sm_trace_reader *r, enum sm_trace_key k,
