@@ -40,6 +40,7 @@ TEST_LAYERS = {
     "test_tlbflush": {"kernel"},
     "test_mem": {"hw"},
     "test_cpu": {"hw"},
+    "test_tlbi_run": {"hw"},
     "test_smmu": {"hw"},
     "test_smmu_cmd": {"arch"},
     "test_oracle": {"check"},

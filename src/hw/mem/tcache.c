@@ -23,7 +23,8 @@ static size_t block_size(const struct sm_tcache *tc)
 	size_t total = (size_t)tc->sets * tc->ways;
 	return total * (sizeof(*tc->e) + sizeof(*tc->use) + sizeof(*tc->link)) +
 	       (tc->va_mask + 1ull + tc->tag_mask + 1ull) * sizeof(int32_t) +
-	       (size_t)tc->sets * sizeof(*tc->free_from);
+	       (tc->ways >= SM_TC_HINT_WAYS ? (size_t)tc->sets : 0) *
+		   sizeof(*tc->free_from);
 }
 
 int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
@@ -59,8 +60,11 @@ int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
 	tc->tag_head = tc->va_head + tc->va_mask + 1;
 	memset(tc->va_head, 0xff,
 	       (tc->va_mask + 1ull + tc->tag_mask + 1ull) * sizeof(int32_t));
-	tc->free_from = (uint32_t *)(tc->tag_head + tc->tag_mask + 1);
-	memset(tc->free_from, 0, (size_t)tc->sets * sizeof(*tc->free_from));
+	if (tc->ways >= SM_TC_HINT_WAYS) {
+		tc->free_from = (uint32_t *)(tc->tag_head + tc->tag_mask + 1);
+		memset(tc->free_from, 0,
+		       (size_t)tc->sets * sizeof(*tc->free_from));
+	}
 	return 0;
 }
 
@@ -320,12 +324,15 @@ static struct sm_tc_entry *victim_of(struct sm_tcache *tc,
 	uint64_t oldest = UINT64_MAX;
 	/* Ways below free_from are valid: the first invalid way is at or
 	 * after it (the same way a scan from way 0 finds). */
-	for (uint32_t w = tc->free_from[si]; w < tc->ways; w++)
+	uint32_t *hint = tc->free_from ? &tc->free_from[si] : NULL;
+	for (uint32_t w = hint ? *hint : 0; w < tc->ways; w++)
 		if (!use[w]) {
-			tc->free_from[si] = w + 1; /* the fill makes it valid */
+			if (hint)
+				*hint = w + 1; /* the fill makes it valid */
 			return &set[w];
 		}
-	tc->free_from[si] = tc->ways;
+	if (hint)
+		*hint = tc->ways;
 	/* LRU; also a full set of a FLUSHALL cache that is not full. */
 	if (tc->repl != SM_TC_RR && tc->repl != SM_TC_RANDOM)
 		for (uint32_t w = 0; w < tc->ways; w++)
@@ -374,12 +381,15 @@ bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in)
 static void drop(struct sm_tcache *tc, struct sm_tc_entry *t)
 {
 	size_t i = (size_t)(t - tc->e);
-	uint32_t si = (uint32_t)(i / tc->ways), w = (uint32_t)(i % tc->ways);
 	index_del(tc, (int32_t)i);
 	t->valid = false;
 	tc->use[i] = 0;
-	if (w < tc->free_from[si])
-		tc->free_from[si] = w;
+	if (tc->free_from) {
+		uint32_t si = (uint32_t)(i / tc->ways),
+			 w = (uint32_t)(i % tc->ways);
+		if (w < tc->free_from[si])
+			tc->free_from[si] = w;
+	}
 }
 
 /* Drop the entries of exactly `level` for the page or block at `base`

@@ -87,12 +87,15 @@ enum sm_tc_repl {
  * translation fault; the IOTLB's SM_IOTLB_F_NEG). */
 #define SM_TC_F_NEGATIVE 0x2
 
+#define SM_TC_HINT_WAYS 16
+
 struct sm_tcache {
 	const struct smmusim_allocator *alloc;
 	struct sm_tc_entry *e;
 	uint64_t *use; /* per entry: its last use (tick), 0 when invalid */
 	/* Per set: its ways below this one are all valid (host time: a fill
-	 * finds the first invalid way without scanning a large set). */
+	 * finds the first invalid way without scanning a large set); NULL
+	 * below SM_TC_HINT_WAYS ways, where the scan is as cheap. */
 	uint32_t *free_from;
 	uint32_t sets, ways;
 	uint64_t tick;

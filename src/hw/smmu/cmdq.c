@@ -321,7 +321,7 @@ static bool schedule(struct sm_smmu *s, const struct sm_smmu_cmd *c,
 {
 	if (s->cmdq_npend == s->cmdq_cappend &&
 	    SM_VEC_RESERVE(s->alloc, s->cmdq_pend, s->cmdq_cappend,
-			   s->cmdq_npend + 1, 64))
+			   s->cmdq_npend + 1, 16))
 		return false;
 	s->cmdq_pend[s->cmdq_npend++] =
 	    (struct sm_smmu_pending_cmd){*c, d, due};
