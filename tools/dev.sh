@@ -108,6 +108,13 @@ asan)
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		meson test -C build-asan --print-errorlogs
 	;;
+release)
+	# The release build (-O3) with warnings as errors, and the goldens
+	# byte for byte in it: the figures of docs/performance.md come from
+	# this build.
+	build build-release -Dbuildtype=release
+	meson test -C build-release --print-errorlogs golden
+	;;
 fuzz)
 	# Every fuzz target for 20 s over its seed corpus and every past
 	# finding's reproducer (tests/fuzz/, docs/fuzzing.md): a regression
@@ -122,7 +129,7 @@ fuzz)
 		meson test -C build-fuzz --suite fuzz --print-errorlogs
 	;;
 *)
-	echo "usage: tools/dev.sh [demo|test|asan|fuzz]" >&2
+	echo "usage: tools/dev.sh [demo|test|asan|release|fuzz]" >&2
 	exit 2
 	;;
 esac

@@ -52,7 +52,7 @@ int smmusim_trace_open_file(smmusim_trace_t **out, const char *path,
 			    size_t errlen)
 {
 	struct sm_errbuf eb;
-	smmusim_trace_t *t;
+	smmusim_trace_t *t = NULL;
 	int rc;
 	sm_err_clear(&eb);
 	if (out)
@@ -74,7 +74,7 @@ int smmusim_trace_open_stream(smmusim_trace_t **out, const char *name, FILE *f,
 			      char *errmsg, size_t errlen)
 {
 	struct sm_errbuf eb;
-	smmusim_trace_t *t;
+	smmusim_trace_t *t = NULL;
 	int rc;
 	sm_err_clear(&eb);
 	if (out)
