@@ -243,11 +243,12 @@ static const struct sm_smmu_cmd_def *decode(const struct sm_smmu *s,
 	return d;
 }
 
-/* Execute one legal command, decoded when it was scheduled, at its
- * consumption cycle. */
-static void exec_cmd(struct sm_smmu *s, const struct sm_smmu_cmd_def *d,
-		     struct sm_smmu_cmd c)
+/* Execute one legal command at its consumption cycle. */
+static void exec_cmd(struct sm_smmu *s, const uint64_t w[2])
 {
+	struct sm_smmu_cmd c;
+	uint64_t cost;
+	const struct sm_smmu_cmd_def *d = decode(s, w, &c, &cost);
 	switch (d->cls) {
 	case SM_SMMU_CMD_CFGI:
 		exec_cfgi(s, &c);
@@ -293,7 +294,7 @@ __attribute__((noinline)) static void catch_up_due(struct sm_smmu *s,
 			sm_dvm_ring_pop(&s->btm_rx);
 		} else if (p) {
 			s->cmdq_pend_head++;
-			exec_cmd(s, p->d, p->c);
+			exec_cmd(s, (const uint64_t[2]){p->c0, p->c1});
 		} else {
 			break;
 		}
@@ -316,7 +317,7 @@ void sm_smmu_cmdq_catch_up(struct sm_smmu *s, uint64_t now)
  * restart or end a stalled device transaction, outside the SMMU's caches:
  * they and everything before them take effect now (a limit of the model
  * until device retries are engine events). */
-static bool schedule(struct sm_smmu *s, const struct sm_smmu_cmd *c,
+static bool schedule(struct sm_smmu *s, const uint64_t w[2],
 		     const struct sm_smmu_cmd_def *d, uint64_t due)
 {
 	if (s->cmdq_npend == s->cmdq_cappend &&
@@ -324,7 +325,7 @@ static bool schedule(struct sm_smmu *s, const struct sm_smmu_cmd *c,
 			   s->cmdq_npend + 1, 16))
 		return false;
 	s->cmdq_pend[s->cmdq_npend++] =
-	    (struct sm_smmu_pending_cmd){*c, d, due};
+	    (struct sm_smmu_pending_cmd){w[0], w[1], due};
 	if (d->cls == SM_SMMU_CMD_STALL)
 		sm_smmu_cmdq_catch_up(s, UINT64_MAX);
 	return true;
@@ -355,7 +356,7 @@ uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now)
 			SM_INC(s->ctr, SMMU_CMDQ_ERRORS);
 			break;
 		}
-		if (!schedule(s, &c, d, t))
+		if (!schedule(s, w, d, t))
 			return UINT64_MAX;
 		s->cmdq_cons = (s->cmdq_cons + 1) & mask;
 	}

@@ -135,13 +135,9 @@ struct sm_smmu {
 	uint64_t *cmdq_due;
 	uint32_t cmdq_seen;
 	/* Commands scheduled and not yet executed, oldest first from
-	 * cmdq_pend_head: their effects wait for their consumption cycle.
-	 * Each is kept as decoded when PROD was written (decoding depends on
-	 * the command's words and IDR3.RIL only; host time). */
+	 * cmdq_pend_head: their effects wait for their consumption cycle. */
 	struct sm_smmu_pending_cmd {
-		struct sm_smmu_cmd c;
-		const struct sm_smmu_cmd_def *d;
-		uint64_t due;
+		uint64_t c0, c1, due;
 	} * cmdq_pend;
 	size_t cmdq_pend_head, cmdq_npend, cmdq_cappend;
 	struct sm_smmu_queue evtq, priq;
