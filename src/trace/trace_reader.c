@@ -64,17 +64,19 @@ static int check_header(struct sm_trace_reader *r, const char *line, size_t len,
 /* Events                                                                 */
 /* ---------------------------------------------------------------------- */
 
-/* The common case of a time prefix `t`: a plain number, and an @N not
- * before the last; else false, and sm_trace_parse_time() decides and gives
- * the message. */
-static bool fast_time(const struct sm_trace_reader *r,
-		      const struct sm_trace_tok *t, struct smmusim_event *ev)
+/* The common case of a time prefix at the start of line[0..len): "+" or
+ * "@", a plain number that a blank follows, and an @N not before the last;
+ * *pos after the number, or false (nothing changed), and
+ * sm_trace_parse_time() on the token decides and gives the message. */
+static bool fast_time(const struct sm_trace_reader *r, const char *line,
+		      size_t len, size_t *pos, struct smmusim_event *ev)
 {
 	uint64_t v;
+	size_t n = sm_trace_number_at(line + 1, len - 1, &v);
 
-	if (!sm_trace_plain_number(t->s + 1, t->len - 1, &v))
+	if (!n || n + 1 >= len || !sm_trace_is_blank(line[n + 1]))
 		return false;
-	if (t->s[0] == '+') {
+	if (line[0] == '+') {
 		ev->timing = SMMUSIM_AFTER_PREV;
 	} else {
 		if (r->have_at && v < r->last_at)
@@ -82,6 +84,7 @@ static bool fast_time(const struct sm_trace_reader *r,
 		ev->timing = SMMUSIM_AT;
 	}
 	ev->time = v;
+	*pos = n + 1;
 	return true;
 }
 
@@ -97,10 +100,16 @@ static int parse_keyword(struct sm_trace_reader *r, const char *line,
 	char list[1024];
 	int rc;
 
+	if ((line[0] == '+' || line[0] == '@') &&
+	    fast_time(r, line, len, pos, ev)) {
+		/* a blank follows the prefix, and a keyword (the line does
+		 * not end with a blank) */
+		sm_trace_next_tok(line, len, pos, kw);
+		goto keyword;
+	}
 	sm_trace_next_tok(line, len, pos, &t); /* the line is not blank */
 	if (t.s[0] == '+' || t.s[0] == '@') {
-		rc = fast_time(r, &t, ev) ? 0
-					  : sm_trace_parse_time(r, &t, ev, eb);
+		rc = sm_trace_parse_time(r, &t, ev, eb);
 		if (rc < 0)
 			return rc;
 		if (!sm_trace_next_tok(line, len, pos, kw))
@@ -111,7 +120,7 @@ static int parse_keyword(struct sm_trace_reader *r, const char *line,
 	} else {
 		*kw = t;
 	}
-
+keyword:
 	d = sm_trace_find_event(&r->idx, kw->s, kw->len);
 	if (!d) {
 		sm_trace_list_events(list, sizeof(list));
@@ -194,8 +203,9 @@ static unsigned key_end(uint64_t w)
 
 /* The common case of the token at line[i..]: a key of event d (row `row`)
  * of up to 7 bytes given once, '=', and a value sm_trace_fast_value()
- * takes, read in one pass; the index after it, or 0 (nothing changed but
- * the hint) for parse_key_value() to decide and give the message. */
+ * takes, read in one pass; the index after it and the blank that follows
+ * it, or 0 (nothing changed but the hint) for parse_key_value() to decide
+ * and give the message. */
 static size_t fast_key_value(const struct sm_trace_reader *r,
 			     const struct sm_trace_event_def *d, unsigned row,
 			     const char *line, size_t len, size_t i,
@@ -233,7 +243,10 @@ static size_t fast_key_value(const struct sm_trace_reader *r,
 	seen[k] = i + 1;
 	*given |= 1u << pos;
 	sm_trace_set_field(ev, k, val);
-	return i + klen + 1 + vlen;
+	i += klen + 1 + vlen;
+	/* a blank follows the value (sm_trace_fast_value()), then a token:
+	 * the line does not end with a blank */
+	return i < len ? i + 1 : i;
 }
 
 /* Keys not given: an error if required (the first in documented order),
