@@ -233,9 +233,9 @@ static size_t fast_key_value(const struct sm_trace_reader *r,
 		if (pos < 0)
 			return 0;
 	}
+	if (*given & (1u << pos))
+		return 0; /* given twice */
 	k = (enum sm_trace_key)d->keys[pos].key;
-	if (seen[k])
-		return 0;
 	vlen = sm_trace_fast_value(ix, k, line + i + klen + 1,
 				   len - i - klen - 1, &val);
 	if (!vlen)
@@ -295,13 +295,25 @@ check_cmd_keys(struct sm_trace_reader *r, const struct sm_trace_event_def *d,
 			    sm_trace_key_defs[k].name, list);
 }
 
+/* The entries of seen[] of the keys of event d not given (`given`: a mask
+ * of positions in d->keys) set to 0, for the paths that read seen[]: the
+ * fast path writes only those of the keys it is given. */
+__attribute__((cold, noinline)) static void
+clear_unseen(const struct sm_trace_event_def *d, uint32_t given, size_t *seen)
+{
+	for (unsigned i = 0; d->keys[i].key != K_NONE; i++)
+		if (!(given & (1u << i)))
+			seen[d->keys[i].key] = 0;
+}
+
 /* The event starts from its template (trace_keys.h: its type and the
  * defaults of its optional keys); the keys given overwrite their fields. */
 static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 		       struct smmusim_event *ev, struct sm_errbuf *eb)
 {
 	/* The column of each key given, 0 = none: only the entries of the
-	 * event's own keys are read, so only those are cleared. */
+	 * event's own keys are read, and only by the slow paths, which clear
+	 * those not given first (clear_unseen()). */
 	size_t seen[K_COUNT_];
 	const struct sm_trace_event_def *d = NULL;
 	struct sm_trace_tok t = {0}, kw = {0};
@@ -322,8 +334,6 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 	ev->time = head.time;
 	ev->line = r->line;
 	ev->column = head.column;
-	for (const struct sm_trace_ev_key *k = d->keys; k->key != K_NONE; k++)
-		seen[k->key] = 0;
 	for (;;) {
 		size_t end;
 
@@ -338,16 +348,19 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 			continue;
 		}
 		sm_trace_next_tok(line, len, &pos, &t);
+		clear_unseen(d, given, seen);
 		rc = parse_key_value(r, d, &t, seen, &given, ev, eb);
 		if (rc < 0)
 			return rc;
 	}
 	if ((given & r->idx.required[row]) != r->idx.required[row]) {
+		clear_unseen(d, given, seen);
 		rc = fill_defaults(r, d, &kw, seen, ev, eb);
 		if (rc < 0)
 			return rc;
 	}
 	if (ev->type == SMMUSIM_EV_CMD) {
+		clear_unseen(d, given, seen);
 		rc = check_cmd_keys(r, d, seen, ev, eb);
 		if (rc < 0)
 			return rc;
