@@ -20,6 +20,7 @@
 #include "arch/smmu_cmd.h"
 #include "trace/trace_keys.h"
 #include "trace/trace_reader.h"
+#include "trace/trace_values.h"
 
 #define HDR "smmusim-trace 1\n"
 
@@ -384,6 +385,72 @@ static void test_number_chunks(void **state)
 		   "t:2:", "unknown key 'vax'");
 	expect_err(HDR "dev_access sid=1 sid=2 va=0 op=w\n", SMMUSIM_EPARSE,
 		   "t:2:18:", "duplicate key 'sid'");
+}
+
+/* sm_trace_number_at()'s contract, digit by digit: a decimal number of up
+ * to 19 digits or 0x and up to 16 hex digits, its length up to the first
+ * byte that is not one of its digits; 0 when none or longer. */
+static size_t ref_number_at(const char *s, size_t n, uint64_t *out)
+{
+	bool hex = n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	size_t i = hex ? 2 : 0, max = hex ? 18 : 19;
+	uint64_t v = 0;
+
+	for (; i < n; i++) {
+		unsigned c = (unsigned char)s[i], d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (hex && (c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			d = (c | 0x20) - 'a' + 10;
+		else
+			break;
+		if (i >= max)
+			return 0;
+		v = hex ? v << 4 | d : v * 10 + d;
+	}
+	if (i == (hex ? 2u : 0u))
+		return 0;
+	*out = v;
+	return i;
+}
+
+/* The word-at-a-time number parser (trace_values.h) against the reference
+ * on random strings of digits, letters and bytes around each bound. */
+static void test_number_at_random(void **state)
+{
+	static const char alpha[] = "0123456789abcdefABCDEFxXgG :/@`\x80"
+				    "\xff\x10\x19\t";
+	uint64_t seed = 12345;
+	char buf[24];
+	(void)state;
+
+	for (int it = 0; it < 200000; it++) {
+		size_t n, i, la, lb;
+		uint64_t a = 1, b = 2;
+
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		n = (size_t)(seed >> 40) % sizeof(buf);
+		for (i = 0; i < n; i++) {
+			seed = seed * 6364136223846793005ull +
+			       1442695040888963407ull;
+			buf[i] =
+			    (seed >> 61) == 0
+				? (char)(seed >> 33)
+				: alpha[(seed >> 33) % (sizeof(alpha) - 1)];
+			if ((it & 3) == 1)
+				buf[i] = (char)('0' + (seed >> 33) % 10);
+		}
+		if (n >= 2 && (it & 4)) {
+			buf[0] = '0';
+			buf[1] = (it & 8) ? 'x' : 'X';
+		}
+		la = ref_number_at(buf, n, &a);
+		lb = sm_trace_number_at(buf, n, &b);
+		assert_int_equal(la, lb);
+		if (la)
+			assert_true(a == b);
+	}
 }
 
 /* An event starts from its row's template (trace_keys.h), the keys given
@@ -1077,6 +1144,7 @@ int main(void)
 	    cmocka_unit_test(test_defaults_and_options),
 	    cmocka_unit_test(test_numbers),
 	    cmocka_unit_test(test_number_chunks),
+	    cmocka_unit_test(test_number_at_random),
 	    cmocka_unit_test(test_keys_fill_own_fields),
 	    cmocka_unit_test(test_end_stays_end),
 	    cmocka_unit_test(test_event_errors),

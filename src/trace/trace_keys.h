@@ -145,13 +145,20 @@ static inline uint64_t sm_trace_pack(const char *s, size_t n)
 		memcpy(&w, s, 8);
 		return w;
 	}
+	/* two overlapping loads: the shared bytes are equal */
 	if (n >= 4) {
 		uint32_t a, b;
 
-		/* two overlapping loads: the shared bytes are equal */
 		memcpy(&a, s, 4);
 		memcpy(&b, s + n - 4, 4);
 		return a | (uint64_t)b << (8 * (n - 4));
+	}
+	if (n >= 2) {
+		uint16_t a, b;
+
+		memcpy(&a, s, 2);
+		memcpy(&b, s + n - 2, 2);
+		return a | (uint64_t)b << (8 * (n - 2));
 	}
 #endif
 	for (size_t i = 0; i < n && i < 8; i++)

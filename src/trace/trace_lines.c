@@ -16,6 +16,9 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <smmusim/error.h>
 
@@ -250,6 +253,81 @@ static size_t scan_line(const char *s, size_t n, size_t *hashp)
 	return i;
 }
 
+/* The bytes of s[0..16) that are control bytes (is_control()) or '#', bit
+ * i for s[i]:
+ * the newline that ends a line is a control byte too, so that one pass
+ * finds the line's end, its comment and any byte it may not hold. */
+static unsigned flags16(const char *s)
+{
+#ifdef __SSE2__
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+	__m128i ctl = _mm_andnot_si128(
+	    _mm_cmpeq_epi8(x, _mm_set1_epi8('\t')),
+	    _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x));
+	__m128i del = _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f));
+	__m128i hash = _mm_cmpeq_epi8(x, _mm_set1_epi8('#'));
+
+	return (unsigned)_mm_movemask_epi8(
+	    _mm_or_si128(_mm_or_si128(ctl, del), hash));
+#else
+	unsigned m = 0;
+
+	if (flagged16(s))
+		for (unsigned i = 0; i < 16; i++)
+			if (s[i] == '#' || is_control((unsigned char)s[i]))
+				m |= 1u << i;
+	return m;
+#endif
+}
+
+/*
+ * The common case of a line, cut from the input's current block in the
+ * same pass that checks it: no control byte before its "\n" or "\r\n",
+ * both in the block.  The line is then handed out as sm_input_line() and
+ * sm_trace_read_line() would (the input moved past its newline); else
+ * false, nothing changed, and they read it, with its messages.
+ */
+static bool fast_line(struct sm_trace_reader *r, const char **sp, size_t *lenp,
+		      size_t *hashp)
+{
+	struct sm_input *in = &r->in;
+	const char *s = in->cur;
+	size_t avail = (size_t)(in->end - in->cur), hash = SIZE_MAX, i = 0, n;
+	unsigned m;
+
+	if (in->line_len || !avail)
+		return false;
+	for (;; i += 16) {
+		if (i + 16 > avail)
+			return false; /* the block's last bytes: the full path
+				       */
+		for (m = flags16(s + i); m; m &= m - 1) {
+			size_t j = i + (unsigned)__builtin_ctz(m);
+
+			if (s[j] != '#')
+				break;
+			if (hash == SIZE_MAX)
+				hash = j;
+		}
+		if (m)
+			break;
+	}
+	n = i + (unsigned)__builtin_ctz(m);
+	if (s[n] == '\r' && n + 1 < avail && s[n + 1] == '\n')
+		in->cur = s + n + 2;
+	else if (s[n] == '\n')
+		in->cur = s + n + 1;
+	else
+		return false;
+	in->lineno++;
+	if (r->line < UINT32_MAX)
+		r->line++;
+	*sp = s;
+	*lenp = n;
+	*hashp = hash == SIZE_MAX ? n : hash;
+	return true;
+}
+
 /* The control byte c at column col of the line being read. */
 static int control_err(struct sm_trace_reader *r, struct sm_errbuf *eb,
 		       size_t col, int c)
@@ -312,6 +390,8 @@ int sm_trace_read_line(struct sm_trace_reader *r, const char **sp, size_t *lenp,
 	size_t n, bad;
 	int rc;
 
+	if (fast_line(r, sp, lenp, hashp))
+		return 1;
 	rc = sm_input_line(&r->in, &s, &n);
 	if (rc < 0)
 		return input_failed(r, rc, eb);

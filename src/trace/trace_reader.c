@@ -64,17 +64,19 @@ static int check_header(struct sm_trace_reader *r, const char *line, size_t len,
 /* Events                                                                 */
 /* ---------------------------------------------------------------------- */
 
-/* The common case of a time prefix `t`: a plain number, and an @N not
- * before the last; else false, and sm_trace_parse_time() decides and gives
- * the message. */
-static bool fast_time(const struct sm_trace_reader *r,
-		      const struct sm_trace_tok *t, struct smmusim_event *ev)
+/* The common case of a time prefix at the start of line[0..len): "+" or
+ * "@", a plain number that a blank follows, and an @N not before the last;
+ * *pos after the number, or false (nothing changed), and
+ * sm_trace_parse_time() on the token decides and gives the message. */
+static bool fast_time(const struct sm_trace_reader *r, const char *line,
+		      size_t len, size_t *pos, struct smmusim_event *ev)
 {
 	uint64_t v;
+	size_t n = sm_trace_number_at(line + 1, len - 1, &v);
 
-	if (!sm_trace_plain_number(t->s + 1, t->len - 1, &v))
+	if (!n || n + 1 >= len || !sm_trace_is_blank(line[n + 1]))
 		return false;
-	if (t->s[0] == '+') {
+	if (line[0] == '+') {
 		ev->timing = SMMUSIM_AFTER_PREV;
 	} else {
 		if (r->have_at && v < r->last_at)
@@ -82,6 +84,7 @@ static bool fast_time(const struct sm_trace_reader *r,
 		ev->timing = SMMUSIM_AT;
 	}
 	ev->time = v;
+	*pos = n + 1;
 	return true;
 }
 
@@ -97,10 +100,16 @@ static int parse_keyword(struct sm_trace_reader *r, const char *line,
 	char list[1024];
 	int rc;
 
+	if ((line[0] == '+' || line[0] == '@') &&
+	    fast_time(r, line, len, pos, ev)) {
+		/* a blank follows the prefix, and a keyword (the line does
+		 * not end with a blank) */
+		sm_trace_next_tok(line, len, pos, kw);
+		goto keyword;
+	}
 	sm_trace_next_tok(line, len, pos, &t); /* the line is not blank */
 	if (t.s[0] == '+' || t.s[0] == '@') {
-		rc = fast_time(r, &t, ev) ? 0
-					  : sm_trace_parse_time(r, &t, ev, eb);
+		rc = sm_trace_parse_time(r, &t, ev, eb);
 		if (rc < 0)
 			return rc;
 		if (!sm_trace_next_tok(line, len, pos, kw))
@@ -111,7 +120,7 @@ static int parse_keyword(struct sm_trace_reader *r, const char *line,
 	} else {
 		*kw = t;
 	}
-
+keyword:
 	d = sm_trace_find_event(&r->idx, kw->s, kw->len);
 	if (!d) {
 		sm_trace_list_events(list, sizeof(list));
@@ -194,8 +203,9 @@ static unsigned key_end(uint64_t w)
 
 /* The common case of the token at line[i..]: a key of event d (row `row`)
  * of up to 7 bytes given once, '=', and a value sm_trace_fast_value()
- * takes, read in one pass; the index after it, or 0 (nothing changed but
- * the hint) for parse_key_value() to decide and give the message. */
+ * takes, read in one pass; the index after it and the blank that follows
+ * it, or 0 (nothing changed but the hint) for parse_key_value() to decide
+ * and give the message. */
 static size_t fast_key_value(const struct sm_trace_reader *r,
 			     const struct sm_trace_event_def *d, unsigned row,
 			     const char *line, size_t len, size_t i,
@@ -223,9 +233,9 @@ static size_t fast_key_value(const struct sm_trace_reader *r,
 		if (pos < 0)
 			return 0;
 	}
+	if (*given & (1u << pos))
+		return 0; /* given twice */
 	k = (enum sm_trace_key)d->keys[pos].key;
-	if (seen[k])
-		return 0;
 	vlen = sm_trace_fast_value(ix, k, line + i + klen + 1,
 				   len - i - klen - 1, &val);
 	if (!vlen)
@@ -233,7 +243,10 @@ static size_t fast_key_value(const struct sm_trace_reader *r,
 	seen[k] = i + 1;
 	*given |= 1u << pos;
 	sm_trace_set_field(ev, k, val);
-	return i + klen + 1 + vlen;
+	i += klen + 1 + vlen;
+	/* a blank follows the value (sm_trace_fast_value()), then a token:
+	 * the line does not end with a blank */
+	return i < len ? i + 1 : i;
 }
 
 /* Keys not given: an error if required (the first in documented order),
@@ -282,13 +295,25 @@ check_cmd_keys(struct sm_trace_reader *r, const struct sm_trace_event_def *d,
 			    sm_trace_key_defs[k].name, list);
 }
 
+/* The entries of seen[] of the keys of event d not given (`given`: a mask
+ * of positions in d->keys) set to 0, for the paths that read seen[]: the
+ * fast path writes only those of the keys it is given. */
+__attribute__((cold, noinline)) static void
+clear_unseen(const struct sm_trace_event_def *d, uint32_t given, size_t *seen)
+{
+	for (unsigned i = 0; d->keys[i].key != K_NONE; i++)
+		if (!(given & (1u << i)))
+			seen[d->keys[i].key] = 0;
+}
+
 /* The event starts from its template (trace_keys.h: its type and the
  * defaults of its optional keys); the keys given overwrite their fields. */
 static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 		       struct smmusim_event *ev, struct sm_errbuf *eb)
 {
 	/* The column of each key given, 0 = none: only the entries of the
-	 * event's own keys are read, so only those are cleared. */
+	 * event's own keys are read, and only by the slow paths, which clear
+	 * those not given first (clear_unseen()). */
 	size_t seen[K_COUNT_];
 	const struct sm_trace_event_def *d = NULL;
 	struct sm_trace_tok t = {0}, kw = {0};
@@ -309,8 +334,6 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 	ev->time = head.time;
 	ev->line = r->line;
 	ev->column = head.column;
-	for (const struct sm_trace_ev_key *k = d->keys; k->key != K_NONE; k++)
-		seen[k->key] = 0;
 	for (;;) {
 		size_t end;
 
@@ -325,16 +348,19 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 			continue;
 		}
 		sm_trace_next_tok(line, len, &pos, &t);
+		clear_unseen(d, given, seen);
 		rc = parse_key_value(r, d, &t, seen, &given, ev, eb);
 		if (rc < 0)
 			return rc;
 	}
 	if ((given & r->idx.required[row]) != r->idx.required[row]) {
+		clear_unseen(d, given, seen);
 		rc = fill_defaults(r, d, &kw, seen, ev, eb);
 		if (rc < 0)
 			return rc;
 	}
 	if (ev->type == SMMUSIM_EV_CMD) {
+		clear_unseen(d, given, seen);
 		rc = check_cmd_keys(r, d, seen, ev, eb);
 		if (rc < 0)
 			return rc;

@@ -18,15 +18,135 @@
 #include "trace/trace_lines.h"
 
 /*
+ * Plain numbers, eight digits at a time: the digits of a packed chunk
+ * (sm_trace_pack: digit i in byte i) are checked and converted with word
+ * operations, so that a number costs no branch per digit.
+ *
+ * The flags set bit 7 of each byte that is not a digit, exactly for the
+ * lowest such byte: a byte below 0x80 is compared by adding a constant
+ * that carries into its bit 7 at the bound (y + 0x50 reaches 0x80 exactly
+ * when y >= 0x30), which never carries out of the byte; a byte of 0x80 or
+ * more is flagged by its own bit 7 and may carry into the bytes above it
+ * only, whose flags then do not matter.
+ */
+#define SM_ONES 0x0101010101010101ull
+#define SM_HIGHS (SM_ONES * 0x80)
+
+/* The bytes of w that are not decimal digits (bit 7 of each). */
+static inline uint64_t sm_trace_dec_flags(uint64_t w)
+{
+	return (w | ~(w + SM_ONES * 0x50) | (w + SM_ONES * 0x46)) & SM_HIGHS;
+}
+
+/* The bytes of w that are not hex digits (0-9, a-f, A-F): a digit is in
+ * 0x30..0x39, a letter with its case bit (0x20) set in 0x61..0x66. */
+static inline uint64_t sm_trace_hex_flags(uint64_t w)
+{
+	uint64_t y = w | SM_ONES * 0x20;
+	uint64_t digit = (w + SM_ONES * 0x50) & ~(w + SM_ONES * 0x46);
+	uint64_t letter = (y + SM_ONES * 0x1f) & ~(y + SM_ONES * 0x19);
+
+	return (w | ~(digit | letter)) & SM_HIGHS;
+}
+
+/* The number of leading digits of a chunk whose flags are f (8: all). */
+static inline unsigned sm_trace_digits(uint64_t f)
+{
+	return f ? (unsigned)__builtin_ctzll(f) >> 3 : 8;
+}
+
+static inline bool sm_trace_is_dec(char c)
+{
+	return (unsigned char)(c - '0') < 10;
+}
+
+static inline bool sm_trace_is_hex(char c)
+{
+	return (unsigned char)(c - '0') < 10 ||
+	       (unsigned char)((c | 0x20) - 'a') < 6;
+}
+
+/* The value of the first n (1..8) decimal digits of the chunk w: shifted
+ * so that they end in byte 7, then combined pairwise (10, 100, 10^4). */
+static inline uint64_t sm_trace_dec_value(uint64_t w, unsigned n)
+{
+	uint64_t d = (w - SM_ONES * '0') << (8 * (8 - n));
+
+	d = d * 10 + (d >> 8);
+	d = (((d & 0x000000ff000000ffull) * (100 + (1000000ull << 32))) +
+	     (((d >> 16) & 0x000000ff000000ffull) * (1 + (10000ull << 32)))) >>
+	    32;
+	return (uint32_t)d;
+}
+
+/* The value of the first n (1..8) hex digits of the chunk w. */
+static inline uint64_t sm_trace_hex_value(uint64_t w, unsigned n)
+{
+	uint64_t d = (w & (SM_ONES * 0x0f)) + ((w >> 6) & SM_ONES) * 9;
+
+	d <<= 8 * (8 - n);
+	d = (d & 0x000f000f000f000full) << 4 | (d >> 8 & 0x000f000f000f000full);
+	d = (d & 0x000000ff000000ffull) << 8 |
+	    (d >> 16 & 0x000000ff000000ffull);
+	return (d & 0xffff) << 16 | (d >> 32 & 0xffff);
+}
+
+/* 0x and up to 16 hex digits at s[0..n): a second chunk only when a ninth
+ * digit follows. */
+static inline size_t sm_trace_hex_at(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t w = sm_trace_pack(s + 2, n - 2), v;
+	unsigned k = sm_trace_digits(sm_trace_hex_flags(w)), more;
+
+	if (!k)
+		return 0;
+	v = sm_trace_hex_value(w, k);
+	if (k == 8 && n > 10 && sm_trace_is_hex(s[10])) {
+		w = sm_trace_pack(s + 10, n - 10);
+		more = sm_trace_digits(sm_trace_hex_flags(w));
+		if (more == 8 && n > 18 && sm_trace_is_hex(s[18]))
+			return 0; /* a 17th digit */
+		v = v << (4 * more) | sm_trace_hex_value(w, more);
+		k += more;
+	}
+	*out = v;
+	return 2 + k;
+}
+
+/*
  * The plain number at the start of s[0..n): decimal of up to 19 digits, or
  * 0x (0X) and up to 16 hex digits, which cannot overflow 64 bits; its
  * length (it ends at the first byte that is not one of its digits), or 0
  * when there is none or it is longer.  Anything else (a suffix, more
  * digits, an error) is left to the full parser, whose answer for these
- * inputs is the same.  Eight digits at a time, with no branch per digit
- * (trace_values.c).
+ * inputs is the same.  Eight digits at a time, with no branch per digit.
  */
-size_t sm_trace_number_at(const char *s, size_t n, uint64_t *out);
+__attribute__((always_inline)) static inline size_t
+sm_trace_number_at(const char *s, size_t n, uint64_t *out)
+{
+	static const uint64_t pow10[9] = {
+	    1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+	uint64_t w, v;
+	unsigned k, more;
+
+	if (n > 2 && s[0] == '0' && (s[1] | 0x20) == 'x')
+		return sm_trace_hex_at(s, n, out);
+	w = sm_trace_pack(s, n);
+	k = sm_trace_digits(sm_trace_dec_flags(w));
+	if (!k)
+		return 0;
+	v = sm_trace_dec_value(w, k);
+	while (k % 8 == 0 && n > k && sm_trace_is_dec(s[k])) {
+		w = sm_trace_pack(s + k, n - k);
+		more = sm_trace_digits(sm_trace_dec_flags(w));
+		if (k + more > 19)
+			return 0; /* a 20th digit */
+		v = v * pow10[more] + sm_trace_dec_value(w, more);
+		k += more;
+	}
+	*out = v;
+	return k;
+}
 
 /* The whole of s[0..n) is a plain number (sm_trace_number_at()). */
 static inline bool sm_trace_plain_number(const char *s, size_t n, uint64_t *out)
