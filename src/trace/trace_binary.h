@@ -97,23 +97,8 @@ static inline void sm_trace_bin_set(struct smmusim_event *ev,
 				    const struct sm_trace_bin_key *bk,
 				    uint64_t v)
 {
-	unsigned char *p = (unsigned char *)ev + bk->off;
-	uint32_t v32 = (uint32_t)v;
-	bool b = v != 0;
-
-	switch (bk->width) {
-	case 1:
-		memcpy(p, &b, 1);
-		break;
-	case 4:
-		memcpy(p, &v32, 4);
-		break;
-	case 8:
-		memcpy(p, &v, 8);
-		break;
-	default:
-		sm_trace_set_field(ev, (enum sm_trace_key)bk->key, v);
-	}
+	sm_trace_store_field(ev, (enum sm_trace_key)bk->key, bk->off, bk->width,
+			     v);
 }
 
 /* The keyword column of an event written canonically: 1, or after "+N "

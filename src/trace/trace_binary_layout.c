@@ -47,43 +47,6 @@ static uint64_t word_mask(const struct sm_trace_word *w)
 	return m;
 }
 
-/* The field key k fills, found by setting it: all-ones fills a 32- or
- * 64-bit field with 0xff bytes and a bool with a 1; anything else (parent
- * sets nested too), or a field the checks below do not confirm, is left
- * to sm_trace_set_field() (width 0). */
-static void probe_field(struct sm_trace_bin_key *bk)
-{
-	static const uint64_t tries[] = {0, 1, 0x0123456789abcdefull,
-					 UINT64_MAX};
-	struct smmusim_event a, b;
-	const unsigned char *pb = (const unsigned char *)&b;
-	size_t lo = sizeof(b), hi = 0;
-
-	memset(&b, 0, sizeof(b));
-	sm_trace_set_field(&b, (enum sm_trace_key)bk->key, UINT64_MAX);
-	for (size_t i = 0; i < sizeof(b); i++)
-		if (pb[i]) {
-			lo = i < lo ? i : lo;
-			hi = i + 1;
-		}
-	bk->width = 0;
-	if (hi <= lo)
-		return;
-	bk->off = (uint16_t)lo;
-	bk->width = (uint8_t)(hi - lo);
-	if (bk->width != 1 && bk->width != 4 && bk->width != 8)
-		bk->width = 0;
-	for (size_t i = 0; bk->width && i < sizeof(tries) / sizeof(*tries);
-	     i++) {
-		memset(&a, 0, sizeof(a));
-		memset(&b, 0, sizeof(b));
-		sm_trace_bin_set(&a, bk, tries[i]);
-		sm_trace_set_field(&b, (enum sm_trace_key)bk->key, tries[i]);
-		if (memcmp(&a, &b, sizeof(a)))
-			bk->width = 0;
-	}
-}
-
 static void plan_event(struct sm_trace_bin_plan *p,
 		       const struct sm_trace_event_def *d, uint32_t *h)
 {
@@ -105,7 +68,8 @@ static void plan_event(struct sm_trace_bin_plan *p,
 			  : kd->kind == KK_ENUM	  ? UINT64_MAX /* words */
 						  : sm_trace_kind_max(kd->kind);
 		bk->dflt = kd->dflt;
-		probe_field(bk);
+		sm_trace_probe_field((enum sm_trace_key)bk->key, &bk->off,
+				     &bk->width);
 		*h = fnv_str(*h, kd->name);
 		*h = fnv(*h, &kind, 1);
 		*h = fnv(*h, &k->required, 1);

@@ -16,6 +16,7 @@
 
 #include "arch/smmu_cmd.h"
 #include "trace/trace_lines.h"
+#include "trace/trace_values.h"
 
 /* ---------------------------------------------------------------------- */
 /* Words                                                                  */
@@ -244,6 +245,65 @@ static void index_words(struct sm_trace_index *ix)
 	ix->word_at[K_COUNT_] = (uint16_t)n;
 }
 
+/* All-ones fills a 32- or 64-bit field with 0xff bytes and a bool with a
+ * 1; anything else (parent sets nested too), or a field the checks below do
+ * not confirm, is left to sm_trace_set_field() (width 0). */
+void sm_trace_probe_field(enum sm_trace_key k, uint16_t *off, uint8_t *width)
+{
+	static const uint64_t tries[] = {0, 1, 0x0123456789abcdefull,
+					 UINT64_MAX};
+	struct smmusim_event a, b;
+	const unsigned char *pb = (const unsigned char *)&b;
+	size_t lo = sizeof(b), hi = 0;
+
+	memset(&b, 0, sizeof(b));
+	sm_trace_set_field(&b, k, UINT64_MAX);
+	for (size_t i = 0; i < sizeof(b); i++)
+		if (pb[i]) {
+			lo = i < lo ? i : lo;
+			hi = i + 1;
+		}
+	*off = 0;
+	*width = 0;
+	if (hi <= lo)
+		return;
+	*off = (uint16_t)lo;
+	*width = (uint8_t)(hi - lo);
+	if (*width != 1 && *width != 4 && *width != 8)
+		*width = 0;
+	for (size_t i = 0; *width && i < sizeof(tries) / sizeof(*tries); i++) {
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		sm_trace_store_field(&a, k, *off, *width, tries[i]);
+		sm_trace_set_field(&b, k, tries[i]);
+		if (memcmp(&a, &b, sizeof(a)))
+			*width = 0;
+	}
+}
+
+/* Position k of event row i as the fast path reads it (trace_keys.h). */
+static void index_slot(struct sm_trace_index *ix, unsigned i, unsigned k,
+		       enum sm_trace_key key)
+{
+	const struct sm_trace_key_def *kd = &sm_trace_key_defs[key];
+	struct sm_trace_key_slot *s = &ix->slot[i][k];
+	size_t len = strlen(kd->name);
+
+	s->key = (uint8_t)key;
+	s->words = kd->kind == KK_ENUM || kd->kind == KK_ENUM_NUM;
+	s->word_lo = ix->word_at[key];
+	s->word_hi = ix->word_at[key + 1];
+	s->min = kd->kind == KK_LEN;
+	s->span = sm_trace_kind_max(kd->kind) - s->min;
+	sm_trace_probe_field(key, &s->off, &s->width);
+	s->eq = 1; /* no token matches under mask 0 */
+	if (len < 8) {
+		s->eq = ix->key_name[i][k] | (uint64_t)'=' << (8 * len);
+		s->mask = ~0ull >> (8 * (7 - len));
+		s->klen = (uint8_t)len;
+	}
+}
+
 /* Event row i: its keyword, its keys' names, which are required, and its
  * template (the defaults of its optional keys, as fill_defaults() in
  * trace_reader.c would set them: no two keys of an event fill one field). */
@@ -268,21 +328,15 @@ static void index_event(struct sm_trace_index *ix, unsigned i)
 	for (unsigned k = 0; d->keys[k].key != K_NONE; k++) {
 		enum sm_trace_key key = (enum sm_trace_key)d->keys[k].key;
 
-		const char *name = sm_trace_key_defs[key].name;
-		size_t len = strlen(name);
-
-		ix->key_name[i][k] = pack_name(name);
-		if (len < 8) {
-			ix->key_eq[i][k] =
-			    ix->key_name[i][k] | (uint64_t)'=' << (8 * len);
-			ix->key_len[i][k] = (uint8_t)len;
-		}
+		ix->key_name[i][k] = pack_name(sm_trace_key_defs[key].name);
+		index_slot(ix, i, k, key);
 		if (d->keys[k].required)
 			ix->required[i] |= 1u << k;
 		else
 			sm_trace_set_field(t, key, sm_trace_key_defs[key].dflt);
 		ix->n_keys[i] = (uint8_t)(k + 1);
 	}
+	ix->slot[i][ix->n_keys[i]].eq = 1; /* the end: matches no token */
 }
 
 void sm_trace_index_init(struct sm_trace_index *ix)

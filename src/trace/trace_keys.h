@@ -104,6 +104,9 @@ struct sm_trace_event_def {
  *  - each event's key names, in documented order: a line gives its keys in
  *    that order most of the time, so the key after the last one found is
  *    tried first;
+ *  - each event's keys as slots (struct sm_trace_key_slot), in documented
+ *    order and ended by a slot that matches no token: all the fast path
+ *    reads of a key in one place;
  *  - each key's words (prot=rw, op=w);
  *  - each event's template: its type and the defaults of its optional keys,
  *    the event a line starts from.
@@ -113,17 +116,31 @@ struct sm_trace_event_def {
 #define SM_TRACE_EV_SLOTS 64   /* a power of 2, > 2 * SMMUSIM_EV_COUNT_ */
 #define SM_TRACE_MAX_WORDS 192 /* packed words of all keys; more: slow path */
 
+/* One key of an event, as the reader's fast path reads it. */
+struct sm_trace_key_slot {
+	/* "name=" packed, and the mask of its bytes: the key is told by one
+	 * masked comparison of the token's first eight bytes (mask 0, eq 1:
+	 * a name longer than 7 bytes, or the end of the event's keys) */
+	uint64_t eq, mask;
+	/* a number is in range when value - min <= span (min 1 for KK_LEN) */
+	uint64_t min, span;
+	uint16_t word_lo, word_hi; /* its words: word[word_lo..word_hi) */
+	uint16_t off; /* where the value goes: sm_trace_store_field */
+	uint8_t width;
+	uint8_t klen; /* the name's length */
+	uint8_t key;  /* enum sm_trace_key */
+	bool words;   /* KK_ENUM, KK_ENUM_NUM: a word (the fast path) */
+};
+
 struct sm_trace_index {
 	uint8_t ev[SM_TRACE_EV_SLOTS]; /* 1 + row of event_defs, 0: empty */
 	uint64_t ev_name[SMMUSIM_EV_COUNT_][2]; /* keyword packed, 0: > 16 */
 	/* per event, its keys' names packed (0: longer than 8 bytes) */
 	uint64_t key_name[SMMUSIM_EV_COUNT_][SM_TRACE_MAX_EV_KEYS];
 	uint8_t n_keys[SMMUSIM_EV_COUNT_];
-	/* per event, "name=" of each key packed and the name's length (0, 0:
-	 * longer than 7 bytes): the key given in documented order is told by
-	 * one masked comparison of the token's first bytes */
-	uint64_t key_eq[SMMUSIM_EV_COUNT_][SM_TRACE_MAX_EV_KEYS];
-	uint8_t key_len[SMMUSIM_EV_COUNT_][SM_TRACE_MAX_EV_KEYS];
+	/* per event, its keys in documented order and the end */
+	struct sm_trace_key_slot slot[SMMUSIM_EV_COUNT_]
+				     [SM_TRACE_MAX_EV_KEYS + 1];
 	/* per key: its words in word[word_at[k]..word_at[k + 1]) */
 	uint16_t word_at[K_COUNT_ + 1];
 	uint64_t word[SM_TRACE_MAX_WORDS];
@@ -308,6 +325,36 @@ static inline void sm_trace_set_field(struct smmusim_event *ev,
 	case K_NONE:
 	case K_COUNT_:
 		break;
+	}
+}
+
+/* Where sm_trace_set_field() stores key k, found by trying it: *width 1
+ * (a bool), 4 or 8 at byte *off of struct smmusim_event; 0 when the key
+ * fills more than one field (parent sets nested too). */
+void sm_trace_probe_field(enum sm_trace_key k, uint16_t *off, uint8_t *width);
+
+/* Store v as sm_trace_set_field(ev, k, v) does, at the field that
+ * sm_trace_probe_field() found for k (one store instead of a switch). */
+static inline void sm_trace_store_field(struct smmusim_event *ev,
+					enum sm_trace_key k, unsigned off,
+					unsigned width, uint64_t v)
+{
+	unsigned char *p = (unsigned char *)ev + off;
+	uint32_t v32 = (uint32_t)v;
+	bool b = v != 0;
+
+	switch (width) {
+	case 1:
+		memcpy(p, &b, 1);
+		break;
+	case 4:
+		memcpy(p, &v32, 4);
+		break;
+	case 8:
+		memcpy(p, &v, 8);
+		break;
+	default:
+		sm_trace_set_field(ev, k, v);
 	}
 }
 

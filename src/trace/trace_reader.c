@@ -201,29 +201,28 @@ static unsigned key_end(uint64_t w)
 	return m ? (unsigned)__builtin_ctzll(m) >> 3 : 8;
 }
 
-/* The common case of the token at line[i..]: a key of event d (row `row`)
+/* The common case of the token at line[i..]: a key of event row `row`
  * of up to 7 bytes given once, '=', and a value sm_trace_fast_value()
  * takes, read in one pass; the index after it and the blank that follows
  * it, or 0 (nothing changed but the hint) for parse_key_value() to decide
  * and give the message. */
-static size_t fast_key_value(const struct sm_trace_reader *r,
-			     const struct sm_trace_event_def *d, unsigned row,
+static size_t fast_key_value(const struct sm_trace_reader *r, unsigned row,
 			     const char *line, size_t len, size_t i,
 			     unsigned *hint, size_t *seen, uint32_t *given,
 			     struct smmusim_event *ev)
 {
 	const struct sm_trace_index *ix = &r->idx;
 	uint64_t w = sm_trace_pack(line + i, len - i), val;
-	unsigned klen, h = *hint;
-	enum sm_trace_key k;
+	const struct sm_trace_key_slot *ks = &ix->slot[row][*hint];
+	unsigned klen;
 	size_t vlen;
 	int pos;
 
-	klen = h < ix->n_keys[row] ? ix->key_len[row][h] : 0;
-	if (klen && (w & (~0ull >> (8 * (7 - klen)))) == ix->key_eq[row][h]) {
-		/* the key after the last one, as documented */
-		pos = (int)h;
-		*hint = h + 1;
+	if ((w & ks->mask) == ks->eq) {
+		/* the key after the last one, as documented (the end slot
+		 * matches nothing) */
+		pos = (int)*hint;
+		*hint = (unsigned)pos + 1;
 	} else {
 		klen = key_end(w);
 		if (klen == 0 || klen == 8 || (w >> (8 * klen) & 0xff) != '=')
@@ -232,17 +231,19 @@ static size_t fast_key_value(const struct sm_trace_reader *r,
 				       hint);
 		if (pos < 0)
 			return 0;
+		ks = &ix->slot[row][pos];
 	}
 	if (*given & (1u << pos))
 		return 0; /* given twice */
-	k = (enum sm_trace_key)d->keys[pos].key;
-	vlen = sm_trace_fast_value(ix, k, line + i + klen + 1,
+	klen = ks->klen;
+	vlen = sm_trace_fast_value(ix, ks, line + i + klen + 1,
 				   len - i - klen - 1, &val);
 	if (!vlen)
 		return 0;
-	seen[k] = i + 1;
+	seen[ks->key] = i + 1;
 	*given |= 1u << pos;
-	sm_trace_set_field(ev, k, val);
+	sm_trace_store_field(ev, (enum sm_trace_key)ks->key, ks->off, ks->width,
+			     val);
 	i += klen + 1 + vlen;
 	/* a blank follows the value (sm_trace_fast_value()), then a token:
 	 * the line does not end with a blank */
@@ -341,7 +342,7 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 			pos++;
 		if (pos >= len)
 			break;
-		end = fast_key_value(r, d, row, line, len, pos, &hint, seen,
+		end = fast_key_value(r, row, line, len, pos, &hint, seen,
 				     &given, ev);
 		if (end) {
 			pos = end;

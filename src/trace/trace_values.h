@@ -163,26 +163,25 @@ static inline uint64_t sm_trace_kind_max(enum sm_trace_key_kind kind)
 				 : UINT64_MAX;
 }
 
-/* The fast path of a value: the value of key k at the start of s[0..n)
- * (the rest of the line) when it is a word of the key of up to 8 bytes or
- * a plain number in range, that a blank or the end follows: its length,
- * with *out set; else 0, and sm_trace_parse_value() on the whole token
- * decides and gives the message. */
+/* The fast path of a value: the value of the key of slot ks at the start
+ * of s[0..n) (the rest of the line) when it is a word of the key of up to
+ * 8 bytes or a plain number in range, that a blank or the end follows: its
+ * length, with *out set; else 0, and sm_trace_parse_value() on the whole
+ * token decides and gives the message. */
 static inline size_t sm_trace_fast_value(const struct sm_trace_index *ix,
-					 enum sm_trace_key k, const char *s,
-					 size_t n, uint64_t *out)
+					 const struct sm_trace_key_slot *ks,
+					 const char *s, size_t n, uint64_t *out)
 {
-	const struct sm_trace_key_def *kd = &sm_trace_key_defs[k];
 	size_t len;
 
-	if (kd->kind == KK_ENUM || kd->kind == KK_ENUM_NUM) {
+	if (ks->words) {
 		uint64_t w;
 
 		len = sm_trace_blank_at(s, 0, n);
 		if (len == 0 || len > 8)
 			return 0; /* longer words: the full parser */
 		w = sm_trace_pack(s, len);
-		for (unsigned i = ix->word_at[k]; i < ix->word_at[k + 1]; i++)
+		for (unsigned i = ks->word_lo; i < ks->word_hi; i++)
 			if (ix->word[i] == w) {
 				*out = ix->word_val[i];
 				return len;
@@ -191,8 +190,7 @@ static inline size_t sm_trace_fast_value(const struct sm_trace_index *ix,
 	}
 	len = sm_trace_number_at(s, n, out);
 	if (!len || (len < n && !sm_trace_is_blank(s[len])) ||
-	    *out > sm_trace_kind_max(kd->kind) ||
-	    (kd->kind == KK_LEN && *out == 0))
+	    *out - ks->min > ks->span)
 		return 0;
 	return len;
 }
