@@ -217,16 +217,6 @@ static uint64_t pack_name(const char *name)
 	return n <= 8 ? sm_trace_pack(name, n) : 0;
 }
 
-/* The slot of a keyword's packing: a multiplicative hash of its two
- * halves, which tells the keywords apart but for a few collisions that
- * the probing absorbs. */
-static unsigned ev_hash(uint64_t w0, uint64_t w1)
-{
-	return (unsigned)(((w0 ^ w1 * 0x9e3779b97f4a7c15ull) *
-			   0xff51afd7ed558ccdull) >>
-			  58);
-}
-
 /* Words of every key, packed, and each key's slice of them. */
 static void index_words(struct sm_trace_index *ix)
 {
@@ -318,7 +308,7 @@ static void index_event(struct sm_trace_index *ix, unsigned i)
 	if (n <= 16) {
 		ix->ev_name[i][0] = sm_trace_pack(kw, n);
 		ix->ev_name[i][1] = n > 8 ? sm_trace_pack(kw + 8, n - 8) : 0;
-		h = ev_hash(ix->ev_name[i][0], ix->ev_name[i][1]);
+		h = sm_trace_ev_hash(ix->ev_name[i][0], ix->ev_name[i][1]);
 		while (ix->ev[h & (SM_TRACE_EV_SLOTS - 1)])
 			h++;
 		ix->ev[h & (SM_TRACE_EV_SLOTS - 1)] = (uint8_t)(i + 1);
@@ -336,12 +326,15 @@ static void index_event(struct sm_trace_index *ix, unsigned i)
 			sm_trace_set_field(t, key, sm_trace_key_defs[key].dflt);
 		ix->n_keys[i] = (uint8_t)(k + 1);
 	}
-	ix->slot[i][ix->n_keys[i]].eq = 1; /* the end: matches no token */
+	/* the end: matches no token */
+	ix->slot[i][ix->n_keys[i]].eq = 1;
+	ix->slot[i][ix->n_keys[i] + 1].eq = 1;
 }
 
 void sm_trace_index_init(struct sm_trace_index *ix)
 {
 	memset(ix, 0, sizeof(*ix));
+	ix->defs = event_defs;
 	index_words(ix);
 	for (unsigned i = 0; i < N_EVENT_DEFS; i++)
 		index_event(ix, i);
@@ -355,9 +348,7 @@ unsigned sm_trace_event_row(const struct sm_trace_event_def *d)
 const struct sm_trace_event_def *
 sm_trace_find_event(const struct sm_trace_index *ix, const char *s, size_t n)
 {
-	uint64_t w0, w1;
-	unsigned h;
-	uint8_t v;
+	unsigned v;
 
 	if (n == 0 || n > 16) {
 		/* no keyword is empty; one longer than 16 bytes, if a row
@@ -368,13 +359,8 @@ sm_trace_find_event(const struct sm_trace_index *ix, const char *s, size_t n)
 				return &event_defs[i];
 		return NULL;
 	}
-	w0 = sm_trace_pack(s, n);
-	w1 = n > 8 ? sm_trace_pack(s + 8, n - 8) : 0;
-	for (h = ev_hash(w0, w1); (v = ix->ev[h & (SM_TRACE_EV_SLOTS - 1)]);
-	     h++)
-		if (ix->ev_name[v - 1][0] == w0 && ix->ev_name[v - 1][1] == w1)
-			return &event_defs[v - 1];
-	return NULL;
+	v = sm_trace_event_at(ix, s, n);
+	return v ? &event_defs[v - 1] : NULL;
 }
 
 const struct sm_trace_ev_key *

@@ -138,9 +138,10 @@ struct sm_trace_index {
 	/* per event, its keys' names packed (0: longer than 8 bytes) */
 	uint64_t key_name[SMMUSIM_EV_COUNT_][SM_TRACE_MAX_EV_KEYS];
 	uint8_t n_keys[SMMUSIM_EV_COUNT_];
-	/* per event, its keys in documented order and the end */
+	/* per event, its keys in documented order and two end slots (the
+	 * fast path tries the next two keys) */
 	struct sm_trace_key_slot slot[SMMUSIM_EV_COUNT_]
-				     [SM_TRACE_MAX_EV_KEYS + 1];
+				     [SM_TRACE_MAX_EV_KEYS + 2];
 	/* per key: its words in word[word_at[k]..word_at[k + 1]) */
 	uint16_t word_at[K_COUNT_ + 1];
 	uint64_t word[SM_TRACE_MAX_WORDS];
@@ -148,6 +149,7 @@ struct sm_trace_index {
 	/* per event: its required keys, a mask of positions in its keys[] */
 	uint32_t required[SMMUSIM_EV_COUNT_];
 	struct smmusim_event tmpl[SMMUSIM_EV_COUNT_];
+	const struct sm_trace_event_def *defs; /* the rows: event_defs[] */
 };
 
 void sm_trace_index_init(struct sm_trace_index *ix);
@@ -181,6 +183,33 @@ static inline uint64_t sm_trace_pack(const char *s, size_t n)
 	for (size_t i = 0; i < n && i < 8; i++)
 		w |= (uint64_t)(unsigned char)s[i] << (8 * i);
 	return w;
+}
+
+/* The slot of a keyword's packing: a multiplicative hash of its two
+ * halves, which tells the keywords apart but for a few collisions that
+ * the probing absorbs. */
+static inline unsigned sm_trace_ev_hash(uint64_t w0, uint64_t w1)
+{
+	return (unsigned)(((w0 ^ w1 * 0x9e3779b97f4a7c15ull) *
+			   0xff51afd7ed558ccdull) >>
+			  58);
+}
+
+/* 1 + the row of the event whose keyword is s[0..n) (1..16 bytes), 0 when
+ * none: inline, for the reader's every line. */
+static inline unsigned sm_trace_event_at(const struct sm_trace_index *ix,
+					 const char *s, size_t n)
+{
+	uint64_t w0 = sm_trace_pack(s, n);
+	uint64_t w1 = n > 8 ? sm_trace_pack(s + 8, n - 8) : 0;
+	unsigned h;
+	uint8_t v;
+
+	for (h = sm_trace_ev_hash(w0, w1);
+	     (v = ix->ev[h & (SM_TRACE_EV_SLOTS - 1)]); h++)
+		if (ix->ev_name[v - 1][0] == w0 && ix->ev_name[v - 1][1] == w1)
+			return v;
+	return 0;
 }
 
 /* The row of event_defs[] of event `d` (0-based). */

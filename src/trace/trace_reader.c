@@ -98,6 +98,7 @@ static int parse_keyword(struct sm_trace_reader *r, const char *line,
 	const struct sm_trace_event_def *d;
 	struct sm_trace_tok t = {0};
 	char list[1024];
+	unsigned v;
 	int rc;
 
 	if ((line[0] == '+' || line[0] == '@') &&
@@ -121,7 +122,9 @@ static int parse_keyword(struct sm_trace_reader *r, const char *line,
 		*kw = t;
 	}
 keyword:
-	d = sm_trace_find_event(&r->idx, kw->s, kw->len);
+	v = kw->len - 1 < 16 ? sm_trace_event_at(&r->idx, kw->s, kw->len) : 0;
+	d = v ? &r->idx.defs[v - 1]
+	      : sm_trace_find_event(&r->idx, kw->s, kw->len);
 	if (!d) {
 		sm_trace_list_events(list, sizeof(list));
 		return sm_trace_err(r, eb, SMMUSIM_EPARSE, kw->col,
@@ -202,26 +205,33 @@ static unsigned key_end(uint64_t w)
 }
 
 /* The common case of the token at line[i..]: a key of event row `row`
+ * (its slots)
  * of up to 7 bytes given once, '=', and a value sm_trace_fast_value()
  * takes, read in one pass; the index after it and the blank that follows
  * it, or 0 (nothing changed but the hint) for parse_key_value() to decide
  * and give the message. */
 static size_t fast_key_value(const struct sm_trace_reader *r, unsigned row,
+			     const struct sm_trace_key_slot *slots,
 			     const char *line, size_t len, size_t i,
 			     unsigned *hint, size_t *seen, uint32_t *given,
 			     struct smmusim_event *ev)
 {
 	const struct sm_trace_index *ix = &r->idx;
 	uint64_t w = sm_trace_pack(line + i, len - i), val;
-	const struct sm_trace_key_slot *ks = &ix->slot[row][*hint];
+	const struct sm_trace_key_slot *ks = &slots[*hint];
 	unsigned klen;
 	size_t vlen;
 	int pos;
 
 	if ((w & ks->mask) == ks->eq) {
-		/* the key after the last one, as documented (the end slot
-		 * matches nothing) */
+		/* the key after the last one, as documented (the end slots
+		 * match nothing) */
 		pos = (int)*hint;
+		*hint = (unsigned)pos + 1;
+	} else if ((w & ks[1].mask) == ks[1].eq) {
+		/* the one after it: an optional key left out */
+		ks++;
+		pos = (int)*hint + 1;
 		*hint = (unsigned)pos + 1;
 	} else {
 		klen = key_end(w);
@@ -231,7 +241,7 @@ static size_t fast_key_value(const struct sm_trace_reader *r, unsigned row,
 				       hint);
 		if (pos < 0)
 			return 0;
-		ks = &ix->slot[row][pos];
+		ks = &slots[pos];
 	}
 	if (*given & (1u << pos))
 		return 0; /* given twice */
@@ -320,6 +330,7 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 	struct sm_trace_tok t = {0}, kw = {0};
 	struct smmusim_event head;
 	size_t pos = 0;
+	const struct sm_trace_key_slot *slots;
 	unsigned row, hint = 0;
 	uint32_t given = 0;
 	int rc;
@@ -329,7 +340,8 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 	rc = parse_keyword(r, line, len, &pos, &head, &kw, &d, eb);
 	if (rc < 0)
 		return rc;
-	row = sm_trace_event_row(d);
+	row = (unsigned)(d - r->idx.defs);
+	slots = r->idx.slot[row];
 	*ev = r->idx.tmpl[row];
 	ev->timing = head.timing;
 	ev->time = head.time;
@@ -337,12 +349,13 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 	ev->column = head.column;
 	for (;;) {
 		size_t end;
+		uint32_t g;
 
 		while (pos < len && sm_trace_is_blank(line[pos]))
 			pos++;
 		if (pos >= len)
 			break;
-		end = fast_key_value(r, row, line, len, pos, &hint, seen,
+		end = fast_key_value(r, row, slots, line, len, pos, &hint, seen,
 				     &given, ev);
 		if (end) {
 			pos = end;
@@ -350,9 +363,11 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 		}
 		sm_trace_next_tok(line, len, &pos, &t);
 		clear_unseen(d, given, seen);
-		rc = parse_key_value(r, d, &t, seen, &given, ev, eb);
+		g = given; /* given itself stays out of memory */
+		rc = parse_key_value(r, d, &t, seen, &g, ev, eb);
 		if (rc < 0)
 			return rc;
+		given = g;
 	}
 	if ((given & r->idx.required[row]) != r->idx.required[row]) {
 		clear_unseen(d, given, seen);
@@ -429,9 +444,13 @@ int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 					    " " SM_TRACE_VERSION
 					    "' header, found end of file");
 		}
-		strip_line(line, hash, &len, &start);
-		if (start == len)
-			continue; /* blank or comment-only line */
+		if (hash && !sm_trace_is_blank(line[hash - 1])) {
+			len = hash; /* not blank: nothing to strip */
+		} else {
+			strip_line(line, hash, &len, &start);
+			if (start == len)
+				continue; /* blank or comment-only line */
+		}
 		if (!r->header_done) {
 			rc = check_header(r, line, len, eb);
 			if (rc < 0)

@@ -79,16 +79,18 @@ static inline uint64_t sm_trace_dec_value(uint64_t w, unsigned n)
 	return (uint32_t)d;
 }
 
-/* The value of the first n (1..8) hex digits of the chunk w. */
+/* The value of the first n (1..8) hex digits of the chunk w: each digit's
+ * value in its byte, the bytes reversed so that the last digit is in byte
+ * 0 (the bytes after the digits shifted out), then neighbours merged
+ * (nibbles into bytes, bytes into 16 bits, into 32). */
 static inline uint64_t sm_trace_hex_value(uint64_t w, unsigned n)
 {
 	uint64_t d = (w & (SM_ONES * 0x0f)) + ((w >> 6) & SM_ONES) * 9;
 
-	d <<= 8 * (8 - n);
-	d = (d & 0x000f000f000f000full) << 4 | (d >> 8 & 0x000f000f000f000full);
-	d = (d & 0x000000ff000000ffull) << 8 |
-	    (d >> 16 & 0x000000ff000000ffull);
-	return (d & 0xffff) << 16 | (d >> 32 & 0xffff);
+	d = __builtin_bswap64(d) >> (8 * (8 - n));
+	d = (d | d >> 4) & 0x00ff00ff00ff00ffull;
+	d = (d | d >> 8) & 0x0000ffff0000ffffull;
+	return (uint32_t)(d | d >> 16);
 }
 
 /* 0x and up to 16 hex digits at s[0..n): a second chunk only when a ninth
