@@ -213,7 +213,7 @@ static unsigned key_end(uint64_t w)
 static size_t fast_key_value(const struct sm_trace_reader *r, unsigned row,
 			     const struct sm_trace_key_slot *slots,
 			     const char *line, size_t len, size_t i,
-			     unsigned *hint, size_t *seen, uint32_t *given,
+			     unsigned *hint, uint32_t *given,
 			     struct smmusim_event *ev)
 {
 	const struct sm_trace_index *ix = &r->idx;
@@ -250,7 +250,6 @@ static size_t fast_key_value(const struct sm_trace_reader *r, unsigned row,
 				   len - i - klen - 1, &val);
 	if (!vlen)
 		return 0;
-	seen[ks->key] = i + 1;
 	*given |= 1u << pos;
 	sm_trace_store_field(ev, (enum sm_trace_key)ks->key, ks->off, ks->width,
 			     val);
@@ -306,15 +305,41 @@ check_cmd_keys(struct sm_trace_reader *r, const struct sm_trace_event_def *d,
 			    sm_trace_key_defs[k].name, list);
 }
 
-/* The entries of seen[] of the keys of event d not given (`given`: a mask
- * of positions in d->keys) set to 0, for the paths that read seen[]: the
- * fast path writes only those of the keys it is given. */
+/* seen[] of the keys of event d as the tokens of line[from..to) give them
+ * (each one a key of d given once, as parsed so far), 0 for the others:
+ * for the paths that read seen[] (columns for their messages), which the
+ * fast path does not write. */
 __attribute__((cold, noinline)) static void
-clear_unseen(const struct sm_trace_event_def *d, uint32_t given, size_t *seen)
+rebuild_seen(const struct sm_trace_reader *r,
+	     const struct sm_trace_event_def *d, const char *line, size_t from,
+	     size_t to, size_t *seen)
+{
+	struct sm_trace_tok t;
+	const struct sm_trace_ev_key *k;
+	const char *eq;
+
+	for (unsigned i = 0; d->keys[i].key != K_NONE; i++)
+		seen[d->keys[i].key] = 0;
+	while (sm_trace_next_tok(line, to, &from, &t)) {
+		eq = memchr(t.s, '=', t.len);
+		k = eq ? sm_trace_find_key(&r->idx, d, t.s, (size_t)(eq - t.s))
+		       : NULL;
+		if (k)
+			seen[k->key] = t.col;
+	}
+}
+
+/* Does a key given (`given`, positions in d->keys) name no field of
+ * command `op`?  Then check_cmd_keys() finds the leftmost. */
+static bool cmd_stray(const struct sm_trace_event_def *d, unsigned op,
+		      uint32_t given)
 {
 	for (unsigned i = 0; d->keys[i].key != K_NONE; i++)
-		if (!(given & (1u << i)))
-			seen[d->keys[i].key] = 0;
+		if ((given & (1u << i)) &&
+		    !sm_trace_cmd_has_key(op,
+					  (enum sm_trace_key)d->keys[i].key))
+			return true;
+	return false;
 }
 
 /* The event starts from its template (trace_keys.h: its type and the
@@ -323,13 +348,13 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 		       struct smmusim_event *ev, struct sm_errbuf *eb)
 {
 	/* The column of each key given, 0 = none: only the entries of the
-	 * event's own keys are read, and only by the slow paths, which clear
-	 * those not given first (clear_unseen()). */
+	 * event's own keys are read, and only by the slow paths, which fill
+	 * it from the tokens parsed first (rebuild_seen()). */
 	size_t seen[K_COUNT_];
 	const struct sm_trace_event_def *d = NULL;
 	struct sm_trace_tok t = {0}, kw = {0};
 	struct smmusim_event head;
-	size_t pos = 0;
+	size_t pos = 0, keys_at;
 	const struct sm_trace_key_slot *slots;
 	unsigned row, hint = 0;
 	uint32_t given = 0;
@@ -340,6 +365,7 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 	rc = parse_keyword(r, line, len, &pos, &head, &kw, &d, eb);
 	if (rc < 0)
 		return rc;
+	keys_at = pos;
 	row = (unsigned)(d - r->idx.defs);
 	slots = r->idx.slot[row];
 	*ev = r->idx.tmpl[row];
@@ -355,14 +381,14 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 			pos++;
 		if (pos >= len)
 			break;
-		end = fast_key_value(r, row, slots, line, len, pos, &hint, seen,
+		end = fast_key_value(r, row, slots, line, len, pos, &hint,
 				     &given, ev);
 		if (end) {
 			pos = end;
 			continue;
 		}
+		rebuild_seen(r, d, line, keys_at, pos, seen);
 		sm_trace_next_tok(line, len, &pos, &t);
-		clear_unseen(d, given, seen);
 		g = given; /* given itself stays out of memory */
 		rc = parse_key_value(r, d, &t, seen, &g, ev, eb);
 		if (rc < 0)
@@ -370,13 +396,13 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 		given = g;
 	}
 	if ((given & r->idx.required[row]) != r->idx.required[row]) {
-		clear_unseen(d, given, seen);
+		rebuild_seen(r, d, line, keys_at, len, seen);
 		rc = fill_defaults(r, d, &kw, seen, ev, eb);
 		if (rc < 0)
 			return rc;
 	}
-	if (ev->type == SMMUSIM_EV_CMD) {
-		clear_unseen(d, given, seen);
+	if (ev->type == SMMUSIM_EV_CMD && cmd_stray(d, ev->opcode, given)) {
+		rebuild_seen(r, d, line, keys_at, len, seen);
 		rc = check_cmd_keys(r, d, seen, ev, eb);
 		if (rc < 0)
 			return rc;
