@@ -203,6 +203,7 @@ _Static_assert(N_EVENT_DEFS == SMMUSIM_EV_COUNT_,
 _Static_assert(SM_TRACE_EV_SLOTS > 2 * N_EVENT_DEFS,
 	       "the keyword table must stay at most half full");
 _Static_assert(SM_TRACE_MAX_EV_KEYS <= 32, "required[] is a 32-bit mask");
+_Static_assert(SM_TRACE_MAX_WORDS <= UINT8_MAX, "slots index words by a byte");
 
 /* ---------------------------------------------------------------------- */
 /* Lookups                                                                */
@@ -276,17 +277,21 @@ static void index_slot(struct sm_trace_index *ix, unsigned i, unsigned k,
 		       enum sm_trace_key key)
 {
 	const struct sm_trace_key_def *kd = &sm_trace_key_defs[key];
-	struct sm_trace_key_slot *s = &ix->slot[i][k];
+	struct sm_trace_key_slot *s = &ix->slot[ix->slot_at[i] + k];
 	size_t len = strlen(kd->name);
+	uint16_t off;
 
 	s->key = (uint8_t)key;
 	s->words = kd->kind == KK_ENUM || kd->kind == KK_ENUM_NUM;
-	s->word_lo = ix->word_at[key];
-	s->word_hi = ix->word_at[key + 1];
+	s->word_lo = (uint8_t)ix->word_at[key];
+	s->word_hi = (uint8_t)ix->word_at[key + 1];
 	s->min = kd->kind == KK_LEN;
 	s->span = sm_trace_kind_max(kd->kind) - s->min;
-	sm_trace_probe_field(key, &s->off, &s->width);
-	s->eq = 1; /* no token matches under mask 0 */
+	sm_trace_probe_field(key, &off, &s->width);
+	s->off = (uint8_t)off;
+	if (off > UINT8_MAX)
+		s->width = 0; /* sm_trace_set_field() */
+	s->eq = 1;	      /* no token matches under mask 0 */
 	if (len < 8) {
 		s->eq = ix->key_name[i][k] | (uint64_t)'=' << (8 * len);
 		s->mask = ~0ull >> (8 * (7 - len));
@@ -303,7 +308,7 @@ static void index_event(struct sm_trace_index *ix, unsigned i)
 	const char *kw = smmusim_event_name(d->type);
 	size_t n = strlen(kw);
 	struct smmusim_event *t = &ix->tmpl[i];
-	unsigned h;
+	unsigned h, nk = 0;
 
 	if (n <= 16) {
 		ix->ev_name[i][0] = sm_trace_pack(kw, n);
@@ -315,20 +320,29 @@ static void index_event(struct sm_trace_index *ix, unsigned i)
 	}
 	t->type = d->type;
 	t->timing = SMMUSIM_AFTER_PREV;
+	while (d->keys[nk].key != K_NONE)
+		nk++;
+	ix->slot_at[i] = ix->n_slots + nk + 2 <= SM_TRACE_MAX_SLOTS
+			     ? ix->n_slots
+			     : SM_TRACE_NO_SLOTS;
 	for (unsigned k = 0; d->keys[k].key != K_NONE; k++) {
 		enum sm_trace_key key = (enum sm_trace_key)d->keys[k].key;
 
 		ix->key_name[i][k] = pack_name(sm_trace_key_defs[key].name);
-		index_slot(ix, i, k, key);
+		if (ix->slot_at[i] != SM_TRACE_NO_SLOTS)
+			index_slot(ix, i, k, key);
 		if (d->keys[k].required)
 			ix->required[i] |= 1u << k;
 		else
 			sm_trace_set_field(t, key, sm_trace_key_defs[key].dflt);
 		ix->n_keys[i] = (uint8_t)(k + 1);
 	}
-	/* the end: matches no token */
-	ix->slot[i][ix->n_keys[i]].eq = 1;
-	ix->slot[i][ix->n_keys[i] + 1].eq = 1;
+	if (ix->slot_at[i] != SM_TRACE_NO_SLOTS) {
+		/* the end: matches no token */
+		ix->slot[ix->slot_at[i] + ix->n_keys[i]].eq = 1;
+		ix->slot[ix->slot_at[i] + ix->n_keys[i] + 1].eq = 1;
+		ix->n_slots = (uint16_t)(ix->n_slots + ix->n_keys[i] + 2);
+	}
 }
 
 void sm_trace_index_init(struct sm_trace_index *ix)

@@ -122,15 +122,19 @@ struct sm_trace_key_slot {
 	 * masked comparison of the token's first eight bytes (mask 0, eq 1:
 	 * a name longer than 7 bytes, or the end of the event's keys) */
 	uint64_t eq, mask;
-	/* a number is in range when value - min <= span (min 1 for KK_LEN) */
-	uint64_t min, span;
-	uint16_t word_lo, word_hi; /* its words: word[word_lo..word_hi) */
-	uint16_t off; /* where the value goes: sm_trace_store_field */
-	uint8_t width;
-	uint8_t klen; /* the name's length */
-	uint8_t key;  /* enum sm_trace_key */
-	bool words;   /* KK_ENUM, KK_ENUM_NUM: a word (the fast path) */
+	uint64_t span; /* a number is in range when v - min <= span */
+	uint8_t min;   /* 1 for KK_LEN, else 0 */
+	uint8_t word_lo, word_hi; /* its words: word[word_lo..word_hi) */
+	uint8_t off, width; /* where the value goes: sm_trace_store_field */
+	uint8_t klen;	    /* the name's length */
+	uint8_t key;	    /* enum sm_trace_key */
+	bool words;	    /* KK_ENUM, KK_ENUM_NUM: a word (the fast path) */
 };
+
+/* Slots of all events, each event's keys and two end slots: room for
+ * events of six keys on average (those past it have no fast path). */
+#define SM_TRACE_MAX_SLOTS (8 * SMMUSIM_EV_COUNT_)
+#define SM_TRACE_NO_SLOTS UINT16_MAX
 
 struct sm_trace_index {
 	uint8_t ev[SM_TRACE_EV_SLOTS]; /* 1 + row of event_defs, 0: empty */
@@ -138,10 +142,12 @@ struct sm_trace_index {
 	/* per event, its keys' names packed (0: longer than 8 bytes) */
 	uint64_t key_name[SMMUSIM_EV_COUNT_][SM_TRACE_MAX_EV_KEYS];
 	uint8_t n_keys[SMMUSIM_EV_COUNT_];
-	/* per event, its keys in documented order and two end slots (the
-	 * fast path tries the next two keys) */
-	struct sm_trace_key_slot slot[SMMUSIM_EV_COUNT_]
-				     [SM_TRACE_MAX_EV_KEYS + 2];
+	/* per event, from slot[slot_at[row]]: its keys in documented order
+	 * and two end slots (the fast path tries the next two keys);
+	 * SM_TRACE_NO_SLOTS: none (no room), the slow path */
+	struct sm_trace_key_slot slot[SM_TRACE_MAX_SLOTS];
+	uint16_t slot_at[SMMUSIM_EV_COUNT_];
+	uint16_t n_slots;
 	/* per key: its words in word[word_at[k]..word_at[k + 1]) */
 	uint16_t word_at[K_COUNT_ + 1];
 	uint64_t word[SM_TRACE_MAX_WORDS];

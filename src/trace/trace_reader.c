@@ -367,7 +367,9 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 		return rc;
 	keys_at = pos;
 	row = (unsigned)(d - r->idx.defs);
-	slots = r->idx.slot[row];
+	slots = r->idx.slot_at[row] == SM_TRACE_NO_SLOTS
+		    ? NULL
+		    : &r->idx.slot[r->idx.slot_at[row]];
 	*ev = r->idx.tmpl[row];
 	ev->timing = head.timing;
 	ev->time = head.time;
@@ -381,8 +383,9 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 			pos++;
 		if (pos >= len)
 			break;
-		end = fast_key_value(r, row, slots, line, len, pos, &hint,
-				     &given, ev);
+		end = slots ? fast_key_value(r, row, slots, line, len, pos,
+					     &hint, &given, ev)
+			    : 0;
 		if (end) {
 			pos = end;
 			continue;
