@@ -644,6 +644,35 @@ static void test_event_errors(void **state)
 		  "unknown key 'bogus' for mm_exit (allowed keys: mm, cpu)");
 }
 
+/* The columns that messages quote for keys read by the fast path, which
+ * records none (the slow paths read them back from the line): keys in and
+ * out of documented order, after a value only the full parser reads (4K),
+ * after blanks and tabs, and a command's stray key. */
+static void test_error_columns_after_fast_keys(void **state)
+{
+	(void)state;
+	PARSE_ERR(HDR "dev_access sid=0x10 va=0x1000 op=r sid=3\n",
+		  "t:2:36: ", "duplicate key 'sid' (first given at column 12)");
+	PARSE_ERR(HDR "dev_access sid=0x10 op=r ssid=1 va=3 sid=2\n",
+		  "t:2:38: ", "duplicate key 'sid' (first given at column 12)");
+	PARSE_ERR(HDR "dev_access   sid=0x10\tva=0x1000  op=r   sid=1\n",
+		  "t:2:41: ", "duplicate key 'sid' (first given at column 14)");
+	PARSE_ERR(HDR "dma_unmap dom=1 va=0x1000 len=1K cpu=2 len=3\n",
+		  "t:2:40: ", "duplicate key 'len' (first given at column 27)");
+	PARSE_ERR(HDR "mmap mm=1 va=0x1000 len=4K prot=rw map=shared cpu=1 "
+		      "map=private\n",
+		  "t:2:53: ", "duplicate key 'map' (first given at column 36)");
+	PARSE_ERR(HDR "cmd op=cfgi_ste_range sid=1 range=3 leaf=1\n",
+		  "t:2:37: ",
+		  "cfgi_ste_range has no field for key 'leaf' (its keys: op, "
+		  "sid, range)");
+	PARSE_ERR(HDR "cmd op=tlbi_nh_va asid=1 addr=0x1000 leaf=1 range=2 "
+		      "sid=3\n",
+		  "t:2:45: ", "tlbi_nh_va has no field for key 'range'");
+	PARSE_ERR(HDR "dma_map dom=1 va=0x1000 pa=0x2000 prot=rw cpu=1\n",
+		  "t:2:1: ", "missing required key 'len' for dma_map");
+}
+
 static void test_long_token_in_message(void **state)
 {
 	char text[600];
@@ -1148,6 +1177,7 @@ int main(void)
 	    cmocka_unit_test(test_keys_fill_own_fields),
 	    cmocka_unit_test(test_end_stays_end),
 	    cmocka_unit_test(test_event_errors),
+	    cmocka_unit_test(test_error_columns_after_fast_keys),
 	    cmocka_unit_test(test_long_token_in_message),
 	    cmocka_unit_test(test_version),
 	    cmocka_unit_test(test_crlf),
