@@ -395,14 +395,13 @@ static int read_keys(struct sm_trace_reader *r, struct sm_trace_bin_state *b,
 	}
 	for (unsigned i = 0; i < p->n_keys; i++) {
 		const struct sm_trace_bin_key *k = &p->keys[i];
-		const char *name = sm_trace_key_defs[k->key].name;
 
 		if (!k->required && !(mask >> k->opt_bit & 1)) {
 			if (k->dflt || !k->width) /* else the 0 is there */
 				sm_trace_bin_set(ev, k, k->dflt);
 			continue;
 		}
-		GET(c, &v, name);
+		GET(c, &v, sm_trace_key_defs[k->key].name);
 		if (k->delta)
 			v = b->prev[k->key] += unzigzag(v);
 		if (v > k->max || v < k->min ||
@@ -410,7 +409,8 @@ static int read_keys(struct sm_trace_reader *r, struct sm_trace_bin_state *b,
 			return bin_err(r, eb, SMMUSIM_EPARSE, at(b, c->field),
 				       "value %" PRIu64 " out of range for "
 				       "key '%s' of %s",
-				       v, name, smmusim_event_name(ev->type));
+				       v, sm_trace_key_defs[k->key].name,
+				       smmusim_event_name(ev->type));
 		sm_trace_bin_set(ev, k, v);
 	}
 	*maskp = mask;
