@@ -1166,6 +1166,66 @@ static void test_cmd_docs_follow_table(void **state)
 	assert_int_equal(row, SM_SMMU_CMD_COUNT);
 }
 
+/* Lines read through the fast path's 64-byte windows of flags, kept from
+ * line to line: tabs and bytes of 0x80 or more (which it may flag) are
+ * skipped, comments start at their '#', and a control byte after them is
+ * refused at its column whether the line is short, crosses a window or
+ * spans several. */
+static void test_flag_windows(void **state)
+{
+	static const char *const lines[] = {
+	    "mm_create\tmm=1\n",
+	    "# caf\xc3\xa9 \xe2\x80\x94 a comment with\ttabs and UTF-8 bytes\n",
+	    "mm_exit mm=1 # \xff\xfe\x80 tail\t#\n",
+	    "mm_create mm=2\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t"
+	    "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t"
+	    "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t"
+	    "# \xc3\xa9\n",
+	};
+	static const char *const bad[] = {"\x1b", "\x7f", "\r", "\x01"};
+	char text[8192], want[160];
+	struct smmusim_event ev;
+
+	(void)state;
+	for (unsigned b = 0; b < 4; b++) {
+		for (unsigned at = 0; at < 150; at += 7) {
+			struct fixture *fx;
+			size_t n = 0, start, col;
+			int events = 0, rc;
+
+			n += (size_t)snprintf(text + n, sizeof(text) - n, HDR);
+			for (unsigned k = 0; k < 24; k++)
+				n +=
+				    (size_t)snprintf(text + n, sizeof(text) - n,
+						     "%s", lines[(k + at) % 4]);
+			/* line 26: a comment `at` bytes long, then the byte */
+			start = n;
+			n += (size_t)snprintf(text + n, sizeof(text) - n,
+					      "mm_exit mm=2 #");
+			for (unsigned k = 0; k < at; k++)
+				text[n++] = k % 5 == 0 ? '\t' : 'x';
+			col = n - start + 1;
+			n += (size_t)snprintf(text + n, sizeof(text) - n,
+					      "%s tail\n", bad[b]);
+			for (unsigned k = 0; k < 8; k++)
+				n +=
+				    (size_t)snprintf(text + n, sizeof(text) - n,
+						     "%s", lines[k % 4]);
+			fx = fx_open(text);
+			while ((rc = sm_trace_next(fx->r, &ev, &fx->eb)) == 1)
+				events++;
+			assert_int_equal(rc, SMMUSIM_EPARSE);
+			assert_int_equal(events, 18);
+			snprintf(want, sizeof(want), "t:26:%zu: control byte",
+				 col);
+			if (strncmp(fx->eb.msg, want, strlen(want)) != 0)
+				fail_msg("expected '%s', got '%s'", want,
+					 fx->eb.msg);
+			fx_close(fx);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1189,6 +1249,7 @@ int main(void)
 	    cmocka_unit_test(test_compressed_buffers),
 	    cmocka_unit_test(test_nul_byte),
 	    cmocka_unit_test(test_control_bytes),
+	    cmocka_unit_test(test_flag_windows),
 	    cmocka_unit_test(test_event_names),
 	    cmocka_unit_test(test_cmd_docs_follow_table),
 	};

@@ -253,22 +253,21 @@ static size_t scan_line(const char *s, size_t n, size_t *hashp)
 	return i;
 }
 
-/* The bytes of s[0..16) that are control bytes (is_control()) or '#', bit
- * i for s[i]:
- * the newline that ends a line is a control byte too, so that one pass
- * finds the line's end, its comment and any byte it may not hold. */
+/* The bytes of s[0..16) that may be control bytes (is_control()) or '#',
+ * bit i for s[i]: every one of them, and perhaps tabs and bytes of 0x80 or
+ * more, which the caller skips.  The newline that ends a line is a control
+ * byte too, so that one pass finds the line's end, its comment and any
+ * byte it may not hold.  With SSE2, x + 1 below 0x21 as a signed byte
+ * tells 0x00..0x1f and DEL (and 0x80..0xff) in one compare. */
 static unsigned flags16(const char *s)
 {
-#ifdef __SSE2__
+#if defined(__SSE2__) && !defined(SM_TRACE_NO_SIMD)
 	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
-	__m128i ctl = _mm_andnot_si128(
-	    _mm_cmpeq_epi8(x, _mm_set1_epi8('\t')),
-	    _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x));
-	__m128i del = _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f));
+	__m128i low = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8(1)),
+				     _mm_set1_epi8(0x21));
 	__m128i hash = _mm_cmpeq_epi8(x, _mm_set1_epi8('#'));
 
-	return (unsigned)_mm_movemask_epi8(
-	    _mm_or_si128(_mm_or_si128(ctl, del), hash));
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(low, hash));
 #else
 	unsigned m = 0;
 
@@ -280,40 +279,66 @@ static unsigned flags16(const char *s)
 #endif
 }
 
+/* The flags of s[0..64) (flags16()), bit i for s[i]. */
+static uint64_t flags64(const char *s)
+{
+	return (uint64_t)flags16(s) | (uint64_t)flags16(s + 16) << 16 |
+	       (uint64_t)flags16(s + 32) << 32 |
+	       (uint64_t)flags16(s + 48) << 48;
+}
+
 /*
  * The common case of a line, cut from the input's current block in the
  * same pass that checks it: no control byte before its "\n" or "\r\n",
  * both in the block.  The line is then handed out as sm_input_line() and
  * sm_trace_read_line() would (the input moved past its newline); else
- * false, nothing changed, and they read it, with its messages.
+ * false, nothing changed but the flags kept, and they read it, with its
+ * messages.  The flags of a 64-byte window of the block are kept from one
+ * line to the next (r->scan_at, r->scan_mask): a short line costs no new
+ * scan of its bytes but those past the window.
  */
 static bool fast_line(struct sm_trace_reader *r, const char **sp, size_t *lenp,
 		      size_t *hashp)
 {
 	struct sm_input *in = &r->in;
-	const char *s = in->cur;
-	size_t avail = (size_t)(in->end - in->cur), hash = SIZE_MAX, i = 0, n;
-	unsigned m;
+	const char *s = in->cur, *at = r->scan_at;
+	size_t hash = SIZE_MAX, n;
+	uint64_t m = r->scan_mask, live;
 
-	if (in->line_len || !avail)
+	if (in->line_len || s == in->end)
 		return false;
-	for (;; i += 16) {
-		if (i + 16 > avail)
+	if (!at || s < at || s >= at + 64) {
+		if (in->end - s < 64)
 			return false; /* the block's last bytes: the full path
 				       */
-		for (m = flags16(s + i); m; m &= m - 1) {
-			size_t j = i + (unsigned)__builtin_ctz(m);
+		at = s;
+		m = flags64(at);
+	}
+	live = m & (~0ull << (s - at));
+	for (;;) {
+		for (; live; live &= live - 1) {
+			const char *c = at + __builtin_ctzll(live);
 
-			if (s[j] != '#')
+			if (*c == '\t' || (unsigned char)*c >= 0x80)
+				continue; /* flags16() may flag these */
+			if (*c != '#')
 				break;
 			if (hash == SIZE_MAX)
-				hash = j;
+				hash = (size_t)(c - s);
 		}
-		if (m)
+		if (live)
 			break;
+		if (in->end - at < 128) {
+			r->scan_at = NULL;
+			return false; /* the line goes past the block's end */
+		}
+		at += 64;
+		live = m = flags64(at);
 	}
-	n = i + (unsigned)__builtin_ctz(m);
-	if (s[n] == '\r' && n + 1 < avail && s[n + 1] == '\n')
+	r->scan_at = at;
+	r->scan_mask = m;
+	n = (size_t)(at + __builtin_ctzll(live) - s);
+	if (s[n] == '\r' && s + n + 1 < in->end && s[n + 1] == '\n')
 		in->cur = s + n + 2;
 	else if (s[n] == '\n')
 		in->cur = s + n + 1;
@@ -392,6 +417,7 @@ int sm_trace_read_line(struct sm_trace_reader *r, const char **sp, size_t *lenp,
 
 	if (fast_line(r, sp, lenp, hashp))
 		return 1;
+	r->scan_at = NULL; /* the input may read its next block */
 	rc = sm_input_line(&r->in, &s, &n);
 	if (rc < 0)
 		return input_failed(r, rc, eb);

@@ -41,6 +41,11 @@ struct sm_trace_reader {
 	 * form's decoder (trace_binary_read.c), NULL for text. */
 	bool sniffed;
 	struct sm_trace_bin_state *bin;
+	/* The flags (control bytes and '#', bit i for byte i) of the 64
+	 * bytes of the input's block from scan_at, kept from one line to the
+	 * next (fast_line() in trace_lines.c); NULL: none. */
+	const char *scan_at;
+	uint64_t scan_mask;
 };
 
 /* Look at the first bytes of the input, once: the binary magic hands the
