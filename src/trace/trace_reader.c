@@ -339,8 +339,9 @@ static bool cmd_stray(const struct sm_trace_event_def *d, unsigned op,
 
 /* The event starts from its template (trace_keys.h: its type and the
  * defaults of its optional keys); the keys given overwrite their fields. */
-static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
-		       struct smmusim_event *ev, struct sm_errbuf *eb)
+__attribute__((always_inline)) static inline int
+parse_event(struct sm_trace_reader *r, const char *line, size_t len,
+	    struct smmusim_event *ev, struct sm_errbuf *eb)
 {
 	/* The column of each key given, 0 = none: only the entries of the
 	 * event's own keys are read, and only by the slow paths, which fill
