@@ -88,6 +88,43 @@ static bool fast_time(const struct sm_trace_reader *r, const char *line,
 	return true;
 }
 
+/* The keyword after a time prefix fast_time() read, from line[*pos] (a
+ * blank, and a keyword: the line does not end with a blank), packed in the
+ * pass that finds its end: *kw, and 1 + the row of its event, or 0 when
+ * none (or longer than 15 bytes, for sm_trace_find_event() to decide). */
+static unsigned fast_keyword(const struct sm_trace_reader *r, const char *line,
+			     size_t len, size_t *pos, struct sm_trace_tok *kw)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = ones * 0x80;
+	size_t i = *pos, n;
+	uint64_t w0, w1 = 0, m;
+
+	while (sm_trace_is_blank(line[i]))
+		i++;
+	/* the blanks, and the zeros past the line, flagged as in
+	 * sm_trace_blank_at() (the lowest flag exact) */
+	w0 = sm_trace_pack(line + i, len - i);
+	m = (w0 - ones * 0x21) & ~w0 & highs;
+	if (m) {
+		n = (unsigned)__builtin_ctzll(m) >> 3;
+		w0 &= (1ull << (8 * n)) - 1;
+	} else {
+		w1 = sm_trace_pack(line + i + 8, len - i - 8);
+		m = (w1 - ones * 0x21) & ~w1 & highs;
+		if (!m) {
+			sm_trace_next_tok(line, len, pos, kw);
+			return 0;
+		}
+		n = 8 + ((unsigned)__builtin_ctzll(m) >> 3);
+		w1 &= (1ull << (8 * (n - 8))) - 1;
+	}
+	kw->s = line + i;
+	kw->len = n;
+	kw->col = i + 1;
+	*pos = i + n;
+	return sm_trace_event_packed(&r->idx, w0, w1);
+}
+
 /* The optional time prefix and the keyword: *kw and the event's row. */
 static int parse_keyword(struct sm_trace_reader *r, const char *line,
 			 size_t len, size_t *pos, struct smmusim_event *ev,
@@ -103,10 +140,8 @@ static int parse_keyword(struct sm_trace_reader *r, const char *line,
 
 	if ((line[0] == '+' || line[0] == '@') &&
 	    fast_time(r, line, len, pos, ev)) {
-		/* a blank follows the prefix, and a keyword (the line does
-		 * not end with a blank) */
-		sm_trace_next_tok(line, len, pos, kw);
-		goto keyword;
+		v = fast_keyword(r, line, len, pos, kw);
+		goto found;
 	}
 	sm_trace_next_tok(line, len, pos, &t); /* the line is not blank */
 	if (t.s[0] == '+' || t.s[0] == '@') {
@@ -121,8 +156,8 @@ static int parse_keyword(struct sm_trace_reader *r, const char *line,
 	} else {
 		*kw = t;
 	}
-keyword:
 	v = kw->len - 1 < 16 ? sm_trace_event_at(&r->idx, kw->s, kw->len) : 0;
+found:
 	d = v ? &r->idx.defs[v - 1]
 	      : sm_trace_find_event(&r->idx, kw->s, kw->len);
 	if (!d) {
