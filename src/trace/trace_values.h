@@ -103,7 +103,8 @@ static inline size_t sm_trace_hex_at(const char *s, size_t n, uint64_t *out)
 	if (!k)
 		return 0;
 	v = sm_trace_hex_value(w, k);
-	if (k == 8 && n > 10 && sm_trace_is_hex(s[10])) {
+	if (k == 8 && n > 10 && !sm_trace_is_blank(s[10]) &&
+	    sm_trace_is_hex(s[10])) {
 		w = sm_trace_pack(s + 10, n - 10);
 		more = sm_trace_digits(sm_trace_hex_flags(w));
 		if (more == 8 && n > 18 && sm_trace_is_hex(s[18]))
