@@ -178,12 +178,21 @@ static inline size_t sm_trace_fast_value(const struct sm_trace_index *ix,
 	size_t len;
 
 	if (ks->words) {
-		uint64_t w;
+		/* the word's end: its first blank, or the zeros past the
+		 * line, flagged as in sm_trace_blank_at() */
+		uint64_t w = sm_trace_pack(s, n);
+		uint64_t m = (w - SM_ONES * 0x21) & ~w & SM_HIGHS;
 
-		len = sm_trace_blank_at(s, 0, n);
-		if (len == 0 || len > 8)
-			return 0; /* longer words: the full parser */
-		w = sm_trace_pack(s, len);
+		if (m) {
+			len = (unsigned)__builtin_ctzll(m) >> 3;
+			w &= (1ull << (8 * len)) - 1;
+		} else {
+			len = 8;
+			if (n > 8 && !sm_trace_is_blank(s[8]))
+				return 0; /* longer words: the full parser */
+		}
+		if (len == 0)
+			return 0;
 		for (unsigned i = ks->word_lo; i < ks->word_hi; i++)
 			if (ix->word[i] == w) {
 				*out = ix->word_val[i];
