@@ -120,9 +120,9 @@ static inline size_t sm_trace_hex_at(const char *s, size_t n, uint64_t *out)
  * The plain number at the start of s[0..n): decimal of up to 19 digits, or
  * 0x (0X) and up to 16 hex digits, which cannot overflow 64 bits; its
  * length (it ends at the first byte that is not one of its digits), or 0
- * when there is none or it is longer.  Anything else (a suffix, more
- * digits, an error) is left to the full parser, whose answer for these
- * inputs is the same.  Eight digits at a time, with no branch per digit.
+ * when there is none or it is longer (*out then undefined).  Anything else (a
+ * suffix, more digits, an error) is left to the full parser, whose answer for
+ * these inputs is the same.  Eight digits at a time, with no branch per digit.
  */
 __attribute__((always_inline)) static inline size_t
 sm_trace_number_at(const char *s, size_t n, uint64_t *out)
@@ -136,8 +136,11 @@ sm_trace_number_at(const char *s, size_t n, uint64_t *out)
 		return sm_trace_hex_at(s, n, out);
 	w = sm_trace_pack(s, n);
 	k = sm_trace_digits(sm_trace_dec_flags(w));
-	if (!k)
-		return 0;
+	if (k <= 1) {
+		/* one digit (an id, a PE number): its own value */
+		*out = w & 0x0f;
+		return k;
+	}
 	v = sm_trace_dec_value(w, k);
 	while (k % 8 == 0 && n > k && sm_trace_is_dec(s[k])) {
 		w = sm_trace_pack(s + k, n - k);
