@@ -1093,6 +1093,40 @@ static void test_control_bytes(void **state)
 	fclose(f);
 }
 
+/* The keyword after a time prefix, packed as its end is found: of 1 to
+ * 17 bytes, after blanks and tabs, at the end of the line or not. */
+static void test_keywords_after_time(void **state)
+{
+	static const char *const bad[] = {"x",
+					  "madvis",
+					  "madvisee",
+					  "dev_acces",
+					  "domain_creat",
+					  "domain_createxx",
+					  "domain_createxxx",
+					  "dma_unmap_xxxxxxx"};
+	char text[128], want[64];
+	struct smmusim_event ev;
+
+	(void)state;
+	ev = one_event(HDR "@5 \t  domain_create dom=1\n");
+	assert_int_equal(ev.type, SMMUSIM_EV_DOMAIN_CREATE);
+	assert_int_equal(ev.column, 7);
+	ev = one_event(HDR "+5 madvise mm=1 va=0 len=1 advice=dontneed\n");
+	assert_int_equal(ev.type, SMMUSIM_EV_MADVISE);
+	ev = one_event(HDR "@5 dsb cpu=0\n");
+	assert_int_equal(ev.type, SMMUSIM_EV_DSB);
+	ev = one_event(HDR "@5\tdma_unmap dom=1 va=0 len=1\n");
+	assert_int_equal(ev.type, SMMUSIM_EV_DMA_UNMAP);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), HDR "@7  %s\n", bad[i]);
+		snprintf(want, sizeof(want), "unknown event '%s'", bad[i]);
+		PARSE_ERR(text, "t:2:5: ", want);
+		snprintf(text, sizeof(text), HDR "+7\t%s mm=1\n", bad[i]);
+		PARSE_ERR(text, "t:2:4: ", want);
+	}
+}
+
 static void test_event_names(void **state)
 {
 	(void)state;
@@ -1250,6 +1284,7 @@ int main(void)
 	    cmocka_unit_test(test_nul_byte),
 	    cmocka_unit_test(test_control_bytes),
 	    cmocka_unit_test(test_flag_windows),
+	    cmocka_unit_test(test_keywords_after_time),
 	    cmocka_unit_test(test_event_names),
 	    cmocka_unit_test(test_cmd_docs_follow_table),
 	};

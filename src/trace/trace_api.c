@@ -122,6 +122,16 @@ int smmusim_trace_open_buffer(smmusim_trace_t **out, const char *name,
 	return 0;
 }
 
+/* An error without a message gets the input's name and the code's. */
+__attribute__((cold, noinline)) static int next_failed(smmusim_trace_t *t,
+						       int rc)
+{
+	if (!t->err.msg[0])
+		sm_err(&t->err, rc, "%s: %s", sm_trace_name(t->r),
+		       smmusim_strerror(rc));
+	return rc;
+}
+
 int smmusim_trace_next(smmusim_trace_t *t, struct smmusim_event *ev)
 {
 	if (!t)
@@ -130,10 +140,7 @@ int smmusim_trace_next(smmusim_trace_t *t, struct smmusim_event *ev)
 		return sm_err(&t->err, SMMUSIM_EINVAL,
 			      "smmusim_trace_next: NULL event");
 	int rc = sm_trace_next(t->r, ev, &t->err);
-	if (rc < 0 && !t->err.msg[0])
-		sm_err(&t->err, rc, "%s: %s", sm_trace_name(t->r),
-		       smmusim_strerror(rc));
-	return rc;
+	return rc < 0 ? next_failed(t, rc) : rc;
 }
 
 const char *smmusim_trace_error(const smmusim_trace_t *t)

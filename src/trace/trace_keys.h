@@ -201,13 +201,12 @@ static inline unsigned sm_trace_ev_hash(uint64_t w0, uint64_t w1)
 			  58);
 }
 
-/* 1 + the row of the event whose keyword is s[0..n) (1..16 bytes), 0 when
+/* 1 + the row of the event whose keyword packs to w0 (its first eight
+ * bytes) and w1 (the next eight; sm_trace_pack(), zero-padded), 0 when
  * none: inline, for the reader's every line. */
-static inline unsigned sm_trace_event_at(const struct sm_trace_index *ix,
-					 const char *s, size_t n)
+static inline unsigned sm_trace_event_packed(const struct sm_trace_index *ix,
+					     uint64_t w0, uint64_t w1)
 {
-	uint64_t w0 = sm_trace_pack(s, n);
-	uint64_t w1 = n > 8 ? sm_trace_pack(s + 8, n - 8) : 0;
 	unsigned h;
 	uint8_t v;
 
@@ -216,6 +215,16 @@ static inline unsigned sm_trace_event_at(const struct sm_trace_index *ix,
 		if (ix->ev_name[v - 1][0] == w0 && ix->ev_name[v - 1][1] == w1)
 			return v;
 	return 0;
+}
+
+/* The same for the keyword s[0..n) (1..16 bytes). */
+static inline unsigned sm_trace_event_at(const struct sm_trace_index *ix,
+					 const char *s, size_t n)
+{
+	uint64_t w0 = sm_trace_pack(s, n);
+	uint64_t w1 = n > 8 ? sm_trace_pack(s + 8, n - 8) : 0;
+
+	return sm_trace_event_packed(ix, w0, w1);
 }
 
 /* The row of event_defs[] of event `d` (0-based). */

@@ -408,15 +408,15 @@ static int input_failed(struct sm_trace_reader *r, int rc, struct sm_errbuf *eb)
  * byte anywhere in the line, comments included, is an error at its column
  * (docs/trace-format.md, "Lexical rules"); a CR ends the line when "\n" or
  * the end of the file comes right after it. */
-int sm_trace_read_line(struct sm_trace_reader *r, const char **sp, size_t *lenp,
-		       size_t *hashp, struct sm_errbuf *eb)
+__attribute__((noinline)) static int slow_line(struct sm_trace_reader *r,
+					       const char **sp, size_t *lenp,
+					       size_t *hashp,
+					       struct sm_errbuf *eb)
 {
 	const char *s;
 	size_t n, bad;
 	int rc;
 
-	if (fast_line(r, sp, lenp, hashp))
-		return 1;
 	r->scan_at = NULL; /* the input may read its next block */
 	rc = sm_input_line(&r->in, &s, &n);
 	if (rc < 0)
@@ -433,6 +433,16 @@ int sm_trace_read_line(struct sm_trace_reader *r, const char **sp, size_t *lenp,
 	*sp = s;
 	*lenp = n;
 	return 1;
+}
+
+/* The common line without the saving of the registers that the full path
+ * needs (slow_line(), out of line). */
+int sm_trace_read_line(struct sm_trace_reader *r, const char **sp, size_t *lenp,
+		       size_t *hashp, struct sm_errbuf *eb)
+{
+	if (fast_line(r, sp, lenp, hashp))
+		return 1;
+	return slow_line(r, sp, lenp, hashp, eb);
 }
 
 /* The first block is read here and, for text, left in the input's line

@@ -88,6 +88,43 @@ static bool fast_time(const struct sm_trace_reader *r, const char *line,
 	return true;
 }
 
+/* The keyword after a time prefix fast_time() read, from line[*pos] (a
+ * blank, and a keyword: the line does not end with a blank), packed in the
+ * pass that finds its end: *kw, and 1 + the row of its event, or 0 when
+ * none (or longer than 15 bytes, for sm_trace_find_event() to decide). */
+static unsigned fast_keyword(const struct sm_trace_reader *r, const char *line,
+			     size_t len, size_t *pos, struct sm_trace_tok *kw)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = ones * 0x80;
+	size_t i = *pos, n;
+	uint64_t w0, w1 = 0, m;
+
+	while (sm_trace_is_blank(line[i]))
+		i++;
+	/* the blanks, and the zeros past the line, flagged as in
+	 * sm_trace_blank_at() (the lowest flag exact) */
+	w0 = sm_trace_pack(line + i, len - i);
+	m = (w0 - ones * 0x21) & ~w0 & highs;
+	if (m) {
+		n = (unsigned)__builtin_ctzll(m) >> 3;
+		w0 &= (1ull << (8 * n)) - 1;
+	} else {
+		w1 = sm_trace_pack(line + i + 8, len - i - 8);
+		m = (w1 - ones * 0x21) & ~w1 & highs;
+		if (!m) {
+			sm_trace_next_tok(line, len, pos, kw);
+			return 0;
+		}
+		n = 8 + ((unsigned)__builtin_ctzll(m) >> 3);
+		w1 &= (1ull << (8 * (n - 8))) - 1;
+	}
+	kw->s = line + i;
+	kw->len = n;
+	kw->col = i + 1;
+	*pos = i + n;
+	return sm_trace_event_packed(&r->idx, w0, w1);
+}
+
 /* The optional time prefix and the keyword: *kw and the event's row. */
 static int parse_keyword(struct sm_trace_reader *r, const char *line,
 			 size_t len, size_t *pos, struct smmusim_event *ev,
@@ -103,10 +140,8 @@ static int parse_keyword(struct sm_trace_reader *r, const char *line,
 
 	if ((line[0] == '+' || line[0] == '@') &&
 	    fast_time(r, line, len, pos, ev)) {
-		/* a blank follows the prefix, and a keyword (the line does
-		 * not end with a blank) */
-		sm_trace_next_tok(line, len, pos, kw);
-		goto keyword;
+		v = fast_keyword(r, line, len, pos, kw);
+		goto found;
 	}
 	sm_trace_next_tok(line, len, pos, &t); /* the line is not blank */
 	if (t.s[0] == '+' || t.s[0] == '@') {
@@ -121,8 +156,8 @@ static int parse_keyword(struct sm_trace_reader *r, const char *line,
 	} else {
 		*kw = t;
 	}
-keyword:
 	v = kw->len - 1 < 16 ? sm_trace_event_at(&r->idx, kw->s, kw->len) : 0;
+found:
 	d = v ? &r->idx.defs[v - 1]
 	      : sm_trace_find_event(&r->idx, kw->s, kw->len);
 	if (!d) {
@@ -204,20 +239,19 @@ static unsigned key_end(uint64_t w)
 	return m ? (unsigned)__builtin_ctzll(m) >> 3 : 8;
 }
 
-/* The common case of the token at line[i..]: a key of event row `row`
- * (its slots)
- * of up to 7 bytes given once, '=', and a value sm_trace_fast_value()
- * takes, read in one pass; the index after it and the blank that follows
- * it, or 0 (nothing changed but the hint) for parse_key_value() to decide
- * and give the message. */
-static size_t fast_key_value(const struct sm_trace_reader *r, unsigned row,
-			     const struct sm_trace_key_slot *slots,
-			     const char *line, size_t len, size_t i,
-			     unsigned *hint, uint32_t *given,
-			     struct smmusim_event *ev)
+/* The common case of the token at p[0..end - p): a key of event row `row`
+ * (its slots) of up to 7 bytes given once, '=', and a value
+ * sm_trace_fast_value() takes, read in one pass; the end of the value (the
+ * blank after it, or `end`), or NULL (nothing changed but the hint) for
+ * parse_key_value() to decide and give the message. */
+static const char *fast_key_value(const struct sm_trace_reader *r, unsigned row,
+				  const struct sm_trace_key_slot *slots,
+				  const char *p, const char *end,
+				  unsigned *hint, uint32_t *given,
+				  struct smmusim_event *ev)
 {
 	const struct sm_trace_index *ix = &r->idx;
-	uint64_t w = sm_trace_pack(line + i, len - i), val;
+	uint64_t w = sm_trace_pack(p, (size_t)(end - p)), val;
 	const struct sm_trace_key_slot *ks = &slots[*hint];
 	unsigned klen;
 	size_t vlen;
@@ -236,27 +270,23 @@ static size_t fast_key_value(const struct sm_trace_reader *r, unsigned row,
 	} else {
 		klen = key_end(w);
 		if (klen == 0 || klen == 8 || (w >> (8 * klen) & 0xff) != '=')
-			return 0;
+			return NULL;
 		pos = sm_trace_key_pos(ix, row, w & ((1ull << (8 * klen)) - 1),
 				       hint);
 		if (pos < 0)
-			return 0;
+			return NULL;
 		ks = &slots[pos];
 	}
 	if (*given & (1u << pos))
-		return 0; /* given twice */
-	klen = ks->klen;
-	vlen = sm_trace_fast_value(ix, ks, line + i + klen + 1,
-				   len - i - klen - 1, &val);
+		return NULL; /* given twice */
+	p += ks->klen + 1;
+	vlen = sm_trace_fast_value(ix, ks, p, (size_t)(end - p), &val);
 	if (!vlen)
-		return 0;
+		return NULL;
 	*given |= 1u << pos;
 	sm_trace_store_field(ev, (enum sm_trace_key)ks->key, ks->off, ks->width,
 			     val);
-	i += klen + 1 + vlen;
-	/* a blank follows the value (sm_trace_fast_value()), then a token:
-	 * the line does not end with a blank */
-	return i < len ? i + 1 : i;
+	return p + vlen;
 }
 
 /* Keys not given: an error if required (the first in documented order),
@@ -344,8 +374,9 @@ static bool cmd_stray(const struct sm_trace_event_def *d, unsigned op,
 
 /* The event starts from its template (trace_keys.h: its type and the
  * defaults of its optional keys); the keys given overwrite their fields. */
-static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
-		       struct smmusim_event *ev, struct sm_errbuf *eb)
+__attribute__((always_inline)) static inline int
+parse_event(struct sm_trace_reader *r, const char *line, size_t len,
+	    struct smmusim_event *ev, struct sm_errbuf *eb)
 {
 	/* The column of each key given, 0 = none: only the entries of the
 	 * event's own keys are read, and only by the slow paths, which fill
@@ -375,21 +406,25 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 	ev->time = head.time;
 	ev->line = r->line;
 	ev->column = head.column;
-	for (;;) {
-		size_t end;
+	for (const char *p = line + pos, *end = line + len, *q;;) {
 		uint32_t g;
 
-		while (pos < len && sm_trace_is_blank(line[pos]))
-			pos++;
-		if (pos >= len)
+		while (p < end && sm_trace_is_blank(*p))
+			p++;
+		if (p >= end)
 			break;
-		end = slots ? fast_key_value(r, row, slots, line, len, pos,
-					     &hint, &given, ev)
-			    : 0;
-		if (end) {
-			pos = end;
-			continue;
+		/* keys the fast path reads, one after the other while one
+		 * blank separates them (the line does not end with a blank:
+		 * a token follows the blank after a value) */
+		while (slots && (q = fast_key_value(r, row, slots, p, end,
+						    &hint, &given, ev))) {
+			if (q == end)
+				goto keys_read;
+			p = q + 1;
+			if (sm_trace_is_blank(*p))
+				goto next_token;
 		}
+		pos = (size_t)(p - line);
 		rebuild_seen(r, d, line, keys_at, pos, seen);
 		sm_trace_next_tok(line, len, &pos, &t);
 		g = given; /* given itself stays out of memory */
@@ -397,7 +432,10 @@ static int parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 		if (rc < 0)
 			return rc;
 		given = g;
+		p = line + pos;
+	next_token:;
 	}
+keys_read:
 	if ((given & r->idx.required[row]) != r->idx.required[row]) {
 		rebuild_seen(r, d, line, keys_at, len, seen);
 		rc = fill_defaults(r, d, &kw, seen, ev, eb);

@@ -103,7 +103,8 @@ static inline size_t sm_trace_hex_at(const char *s, size_t n, uint64_t *out)
 	if (!k)
 		return 0;
 	v = sm_trace_hex_value(w, k);
-	if (k == 8 && n > 10 && sm_trace_is_hex(s[10])) {
+	if (k == 8 && n > 10 && !sm_trace_is_blank(s[10]) &&
+	    sm_trace_is_hex(s[10])) {
 		w = sm_trace_pack(s + 10, n - 10);
 		more = sm_trace_digits(sm_trace_hex_flags(w));
 		if (more == 8 && n > 18 && sm_trace_is_hex(s[18]))
@@ -119,9 +120,9 @@ static inline size_t sm_trace_hex_at(const char *s, size_t n, uint64_t *out)
  * The plain number at the start of s[0..n): decimal of up to 19 digits, or
  * 0x (0X) and up to 16 hex digits, which cannot overflow 64 bits; its
  * length (it ends at the first byte that is not one of its digits), or 0
- * when there is none or it is longer.  Anything else (a suffix, more
- * digits, an error) is left to the full parser, whose answer for these
- * inputs is the same.  Eight digits at a time, with no branch per digit.
+ * when there is none or it is longer (*out then undefined).  Anything else (a
+ * suffix, more digits, an error) is left to the full parser, whose answer for
+ * these inputs is the same.  Eight digits at a time, with no branch per digit.
  */
 __attribute__((always_inline)) static inline size_t
 sm_trace_number_at(const char *s, size_t n, uint64_t *out)
@@ -135,8 +136,11 @@ sm_trace_number_at(const char *s, size_t n, uint64_t *out)
 		return sm_trace_hex_at(s, n, out);
 	w = sm_trace_pack(s, n);
 	k = sm_trace_digits(sm_trace_dec_flags(w));
-	if (!k)
-		return 0;
+	if (k <= 1) {
+		/* one digit (an id, a PE number): its own value */
+		*out = w & 0x0f;
+		return k;
+	}
 	v = sm_trace_dec_value(w, k);
 	while (k % 8 == 0 && n > k && sm_trace_is_dec(s[k])) {
 		w = sm_trace_pack(s + k, n - k);
@@ -177,12 +181,21 @@ static inline size_t sm_trace_fast_value(const struct sm_trace_index *ix,
 	size_t len;
 
 	if (ks->words) {
-		uint64_t w;
+		/* the word's end: its first blank, or the zeros past the
+		 * line, flagged as in sm_trace_blank_at() */
+		uint64_t w = sm_trace_pack(s, n);
+		uint64_t m = (w - SM_ONES * 0x21) & ~w & SM_HIGHS;
 
-		len = sm_trace_blank_at(s, 0, n);
-		if (len == 0 || len > 8)
-			return 0; /* longer words: the full parser */
-		w = sm_trace_pack(s, len);
+		if (m) {
+			len = (unsigned)__builtin_ctzll(m) >> 3;
+			w &= (1ull << (8 * len)) - 1;
+		} else {
+			len = 8;
+			if (n > 8 && !sm_trace_is_blank(s[8]))
+				return 0; /* longer words: the full parser */
+		}
+		if (len == 0)
+			return 0;
 		for (unsigned i = ks->word_lo; i < ks->word_hi; i++)
 			if (ix->word[i] == w) {
 				*out = ix->word_val[i];
