@@ -376,13 +376,24 @@ static int read_position(struct sm_trace_reader *r,
 	return set_line(r, b, c, v, ev, eb);
 }
 
-/* The keys of event plan p, in order: a varint for each one given. */
+/* A value of key k out of its range, or not one of its words. */
+static inline bool bad_value(const struct sm_trace_bin_fkey *k, uint64_t v)
+{
+	return v - k->min > k->span ||
+	       (k->words && (v >= 64 || !(k->words >> v & 1)));
+}
+
+/* The keys of event plan p, in order: a varint for each one given.  The
+ * defaults of the others are in p->tmpl already, unless two keys share a
+ * field (then each default is stored in turn). */
 static int read_keys(struct sm_trace_reader *r, struct sm_trace_bin_state *b,
 		     struct rec *c, const struct sm_trace_bin_plan *p,
 		     struct smmusim_event *ev, uint64_t *maskp,
 		     struct sm_errbuf *eb)
 {
+	const uint8_t *q, *end = c->end;
 	uint64_t mask = 0, v;
+	unsigned n = p->n_keys;
 
 	if (p->n_opt) {
 		GET(c, &mask, "key mask");
@@ -393,26 +404,43 @@ static int read_keys(struct sm_trace_reader *r, struct sm_trace_bin_state *b,
 				       mask, smmusim_event_name(ev->type),
 				       p->n_opt);
 	}
-	for (unsigned i = 0; i < p->n_keys; i++) {
-		const struct sm_trace_bin_key *k = &p->keys[i];
+	/* The cursor in a local: a store into *ev may alias anything in
+	 * memory, c included. */
+	q = c->p;
+	for (unsigned i = 0; i < n; i++) {
+		const struct sm_trace_bin_fkey *k = &p->fk[i];
+		const uint8_t *f = q;
 
-		if (!k->required && !(mask >> k->opt_bit & 1)) {
-			if (k->dflt || !k->width) /* else the 0 is there */
-				sm_trace_bin_set(ev, k, k->dflt);
+		if (k->opt & ~mask) { /* an optional key not given */
+			if (!p->dflt_in_tmpl)
+				sm_trace_bin_set(ev, &p->keys[i],
+						 p->keys[i].dflt);
 			continue;
 		}
-		GET(c, &v, sm_trace_key_defs[k->key].name);
+		if (q < end && *q < 0x80) {
+			v = *q++; /* most are one byte */
+		} else {
+			int vi = get_varint(&q, end, &v);
+
+			if (vi != VI_OK) {
+				c->field = f;
+				return varint_err(
+				    r, b, c, vi, sm_trace_key_defs[k->key].name,
+				    eb);
+			}
+		}
 		if (k->delta)
 			v = b->prev[k->key] += unzigzag(v);
-		if (v > k->max || v < k->min ||
-		    (k->words && (v >= 64 || !(k->words >> v & 1))))
-			return bin_err(r, eb, SMMUSIM_EPARSE, at(b, c->field),
+		if (__builtin_expect(bad_value(k, v), 0))
+			return bin_err(r, eb, SMMUSIM_EPARSE, at(b, f),
 				       "value %" PRIu64 " out of range for "
 				       "key '%s' of %s",
 				       v, sm_trace_key_defs[k->key].name,
 				       smmusim_event_name(ev->type));
-		sm_trace_bin_set(ev, k, v);
+		sm_trace_store_field(ev, (enum sm_trace_key)k->key, k->off,
+				     k->width, v);
 	}
+	c->p = q;
 	*maskp = mask;
 	return 0;
 }
@@ -438,8 +466,6 @@ static int check_cmd(struct sm_trace_reader *r, struct sm_trace_bin_state *b,
 	return 0;
 }
 
-static const struct smmusim_event zero_event;
-
 static int read_event(struct sm_trace_reader *r, struct sm_trace_bin_state *b,
 		      struct rec *c, unsigned tag, struct smmusim_event *ev,
 		      struct sm_errbuf *eb)
@@ -456,11 +482,9 @@ static int read_event(struct sm_trace_reader *r, struct sm_trace_bin_state *b,
 			       "time forms 0..2)",
 			       tag, SMMUSIM_EV_COUNT_ - 1);
 	p = &b->lay.plan[type];
-	/* A copy of a zero event: a handful of vector stores, where memset()
-	 * of this size becomes a slow-starting `rep stos` (a fifth of the
-	 * decoding time). */
-	memcpy(ev, &zero_event, sizeof(*ev));
-	ev->type = (enum smmusim_event_type)type;
+	/* A copy of the type's template (a handful of vector moves, where
+	 * memset() of this size becomes a slow-starting `rep stos`). */
+	memcpy(ev, &p->tmpl, sizeof(*ev));
 	rc = read_position(r, b, c, tag, ev, eb);
 	if (rc == 0)
 		rc = read_keys(r, b, c, p, ev, &mask, eb);
