@@ -497,6 +497,127 @@ static int read_event(struct sm_trace_reader *r, struct sm_trace_bin_state *b,
 	return 1;
 }
 
+/* ---------------------------------------------------------------------- */
+/* The fast path                                                          */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * A record decoded with SM_TRACE_BIN_MAX_RECORD bytes staged after its
+ * tag, so that no varint needs a bounds check.  It handles the common
+ * records only: anything unusual (a column given, a cmd event, a plan whose
+ * defaults are not in its template, or any error) gives up before it has
+ * changed the decoder's state, and read_event() then decodes the record
+ * again and reports exactly what it reports.  *ev may be half written when
+ * it gives up: read_event() writes all of it again.
+ */
+
+/* A varint, as get_varint() with room for it: false if it is too long. */
+static inline bool fast_varint(const uint8_t **pp, uint64_t *v)
+{
+	const uint8_t *p = *pp;
+	uint64_t x = *p++, c;
+
+	if (x < 0x80)
+		goto done;
+	x &= 0x7f;
+	for (unsigned shift = 7; shift < 63; shift += 7) {
+		c = *p++;
+		x |= (c & 0x7f) << shift;
+		if (c < 0x80)
+			goto done;
+	}
+	c = *p++; /* bit 63 */
+	if (c > 1)
+		return false;
+	x |= c << 63;
+done:
+	*v = x;
+	*pp = p;
+	return true;
+}
+
+/* Time and line of the record at *pp (tag `tag`); the new last_at and line
+ * in *at, *line.  False: leave it to read_event(). */
+static inline bool fast_position(const struct sm_trace_bin_state *b,
+				 const uint8_t **pp, unsigned tag,
+				 struct smmusim_event *ev, uint64_t *at_,
+				 uint32_t *line_)
+{
+	unsigned tform = tag >> SM_TRACE_BIN_TIME_SHIFT & 3;
+	uint64_t v, line;
+
+	*at_ = b->last_at;
+	if (tform == SM_TRACE_BIN_TIME_AFTER) {
+		if (!fast_varint(pp, &ev->time))
+			return false;
+	} else if (tform == SM_TRACE_BIN_TIME_AT) {
+		if (!fast_varint(pp, &v) || v > UINT64_MAX - b->last_at)
+			return false;
+		ev->timing = SMMUSIM_AT;
+		ev->time = *at_ = b->last_at + v;
+	}
+	ev->column = sm_trace_bin_canon_column(ev);
+	if (!fast_varint(pp, &v))
+		return false;
+	line = b->line + v;
+	if (line > UINT32_MAX || line < 2 || (v == 0 && line != UINT32_MAX))
+		return false;
+	ev->line = *line_ = (uint32_t)line;
+	return true;
+}
+
+/* 1: the event is in *ev and the record consumed; 0: use read_event(). */
+static int read_event_fast(struct sm_trace_bin_state *b, const uint8_t *q,
+			   unsigned tag, struct smmusim_event *ev)
+{
+	unsigned type = tag & SM_TRACE_BIN_TYPE_MASK;
+	const struct sm_trace_bin_plan *p;
+	uint64_t old[SM_TRACE_MAX_EV_KEYS]; /* prev[] before, to give up */
+	uint64_t mask = 0, v, at_;
+	unsigned i, n;
+	uint32_t line;
+
+	if (type >= SMMUSIM_EV_COUNT_ || (tag & SM_TRACE_BIN_COLUMN) ||
+	    (tag >> SM_TRACE_BIN_TIME_SHIFT & 3) == 3 ||
+	    type == SMMUSIM_EV_CMD || !b->lay.plan[type].dflt_in_tmpl)
+		return 0;
+	p = &b->lay.plan[type];
+	memcpy(ev, &p->tmpl, sizeof(*ev));
+	if (!fast_position(b, &q, tag, ev, &at_, &line))
+		return 0;
+	if (p->n_opt && (!fast_varint(&q, &mask) || mask >> p->n_opt))
+		return 0;
+	n = p->n_keys;
+	for (i = 0; i < n; i++) {
+		const struct sm_trace_bin_fkey *k = &p->fk[i];
+
+		if (k->opt & ~mask)
+			continue; /* its default is in the template */
+		if (!fast_varint(&q, &v))
+			goto give_up;
+		if (k->delta) {
+			old[i] = b->prev[k->key];
+			v = b->prev[k->key] = old[i] + unzigzag(v);
+		}
+		if (__builtin_expect(bad_value(k, v), 0)) {
+			i++;
+			goto give_up;
+		}
+		sm_trace_store_field(ev, (enum sm_trace_key)k->key, k->off,
+				     k->width, v);
+	}
+	b->last_at = at_;
+	b->line = line;
+	b->pos = (size_t)(q - b->buf);
+	b->events++;
+	return 1;
+give_up:
+	while (i-- > 0)
+		if (p->fk[i].delta && !(p->fk[i].opt & ~mask))
+			b->prev[p->fk[i].key] = old[i];
+	return 0;
+}
+
 int sm_trace_bin_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 		      struct sm_errbuf *eb)
 {
@@ -521,5 +642,8 @@ int sm_trace_bin_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 	tag = *c.p++;
 	if (tag == SM_TRACE_BIN_END)
 		return read_end(r, b, &c, eb);
+	if (c.end - c.p >= SM_TRACE_BIN_MAX_RECORD &&
+	    read_event_fast(b, c.p, tag, ev))
+		return 1;
 	return read_event(r, b, &c, tag, ev, eb);
 }
