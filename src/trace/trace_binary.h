@@ -74,13 +74,14 @@ struct sm_trace_bin_key {
 	uint8_t width;
 };
 
-/* A key as the decoder reads it: what the loop needs, in 40 bytes. */
+/* A key as the decoder reads it: what the loop needs. */
 struct sm_trace_bin_fkey {
 	uint64_t min, span, words; /* as in struct sm_trace_bin_key */
 	uint32_t opt;		   /* its bit in the mask; 0: required */
 	uint16_t off;
 	uint8_t width, key;
 	bool delta;
+	bool check; /* min, span or words can refuse a value */
 };
 
 /* How an event type is stored: its keys in documented order. */
@@ -95,6 +96,10 @@ struct sm_trace_bin_plan {
 	 * key given then overwrites; else the decoder stores each default
 	 * in key order. */
 	bool dflt_in_tmpl;
+	/* the decoder's fast path reads it: defaults in the template, every
+	 * key stored at a field of width 1, 4 or 8, and not a cmd event
+	 * (whose keys depend on its opcode) */
+	bool fast;
 	struct smmusim_event tmpl;
 };
 

@@ -80,6 +80,7 @@ static void plan_event(struct sm_trace_bin_plan *p,
 		    .width = bk->width,
 		    .key = bk->key,
 		    .delta = bk->delta,
+		    .check = bk->min || bk->span != UINT64_MAX || bk->words,
 		};
 		*h = fnv_str(*h, kd->name);
 		*h = fnv(*h, &kind, 1);
@@ -132,6 +133,10 @@ static void plan_template(struct sm_trace_bin_plan *p,
 		if (!p->keys[i].required)
 			sm_trace_bin_set(&p->tmpl, &p->keys[i],
 					 p->keys[i].dflt);
+	p->fast = p->dflt_in_tmpl && type != SMMUSIM_EV_CMD;
+	for (unsigned i = 0; i < p->n_keys; i++)
+		if (!p->keys[i].width)
+			p->fast = false;
 }
 
 void sm_trace_bin_layout_init(struct sm_trace_bin_layout *lay,

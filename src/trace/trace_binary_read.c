@@ -83,7 +83,8 @@ static int input_err(struct sm_trace_reader *r, struct sm_errbuf *eb, int rc)
 
 /* Move what is left to the front and top the buffer up from the input.  An
  * input failure is kept for when the bytes before it have been decoded. */
-static void refill(struct sm_trace_reader *r, struct sm_trace_bin_state *b)
+static __attribute__((noinline)) void refill(struct sm_trace_reader *r,
+					     struct sm_trace_bin_state *b)
 {
 	if (b->pos) {
 		memmove(b->buf, b->buf + b->pos, b->len - b->pos);
@@ -278,8 +279,10 @@ static int varint_err(struct sm_trace_reader *r, struct sm_trace_bin_state *b,
 	} while (0)
 
 /* The end record: the event count, then nothing. */
-static int read_end(struct sm_trace_reader *r, struct sm_trace_bin_state *b,
-		    struct rec *c, struct sm_errbuf *eb)
+static __attribute__((noinline)) int read_end(struct sm_trace_reader *r,
+					      struct sm_trace_bin_state *b,
+					      struct rec *c,
+					      struct sm_errbuf *eb)
 {
 	uint64_t n;
 
@@ -466,9 +469,11 @@ static int check_cmd(struct sm_trace_reader *r, struct sm_trace_bin_state *b,
 	return 0;
 }
 
-static int read_event(struct sm_trace_reader *r, struct sm_trace_bin_state *b,
-		      struct rec *c, unsigned tag, struct smmusim_event *ev,
-		      struct sm_errbuf *eb)
+static __attribute__((noinline)) int read_event(struct sm_trace_reader *r,
+						struct sm_trace_bin_state *b,
+						struct rec *c, unsigned tag,
+						struct smmusim_event *ev,
+						struct sm_errbuf *eb)
 {
 	const struct sm_trace_bin_plan *p;
 	unsigned type = tag & SM_TRACE_BIN_TYPE_MASK;
@@ -566,6 +571,22 @@ static inline bool fast_position(const struct sm_trace_bin_state *b,
 	return true;
 }
 
+/* sm_trace_store_field() for the widths of a fast plan (1, 4 and 8). */
+static inline void fast_store(struct smmusim_event *ev,
+			      const struct sm_trace_bin_fkey *k, uint64_t v)
+{
+	unsigned char *f = (unsigned char *)ev + k->off;
+	uint32_t v32 = (uint32_t)v;
+	bool on = v != 0;
+
+	if (k->width == 8)
+		memcpy(f, &v, 8);
+	else if (k->width == 4)
+		memcpy(f, &v32, 4);
+	else
+		memcpy(f, &on, 1);
+}
+
 /* 1: the event is in *ev and the record consumed; 0: use read_event(). */
 static int read_event_fast(struct sm_trace_bin_state *b, const uint8_t *q,
 			   unsigned tag, struct smmusim_event *ev)
@@ -579,7 +600,7 @@ static int read_event_fast(struct sm_trace_bin_state *b, const uint8_t *q,
 
 	if (type >= SMMUSIM_EV_COUNT_ || (tag & SM_TRACE_BIN_COLUMN) ||
 	    (tag >> SM_TRACE_BIN_TIME_SHIFT & 3) == 3 ||
-	    type == SMMUSIM_EV_CMD || !b->lay.plan[type].dflt_in_tmpl)
+	    !b->lay.plan[type].fast)
 		return 0;
 	p = &b->lay.plan[type];
 	memcpy(ev, &p->tmpl, sizeof(*ev));
@@ -599,12 +620,11 @@ static int read_event_fast(struct sm_trace_bin_state *b, const uint8_t *q,
 			old[i] = b->prev[k->key];
 			v = b->prev[k->key] = old[i] + unzigzag(v);
 		}
-		if (__builtin_expect(bad_value(k, v), 0)) {
+		if (k->check && __builtin_expect(bad_value(k, v), 0)) {
 			i++;
 			goto give_up;
 		}
-		sm_trace_store_field(ev, (enum sm_trace_key)k->key, k->off,
-				     k->width, v);
+		fast_store(ev, k, v);
 	}
 	b->last_at = at_;
 	b->line = line;
