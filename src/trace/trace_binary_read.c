@@ -587,13 +587,33 @@ static inline void fast_store(struct smmusim_event *ev,
 		memcpy(f, &on, 1);
 }
 
+/* Undo the changes the first n keys of plan p (those of `mask` given)
+ * made to b->prev[], their values read again from q: read_event() must
+ * start from the state before the record. */
+static void undo_deltas(struct sm_trace_bin_state *b,
+			const struct sm_trace_bin_plan *p, const uint8_t *q,
+			uint64_t mask, unsigned n)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct sm_trace_bin_fkey *k = &p->fk[i];
+
+		if (k->opt & ~mask)
+			continue;
+		fast_varint(&q, &v); /* read before: it is not too long */
+		if (k->delta)
+			b->prev[k->key] -= unzigzag(v);
+	}
+}
+
 /* 1: the event is in *ev and the record consumed; 0: use read_event(). */
 static int read_event_fast(struct sm_trace_bin_state *b, const uint8_t *q,
 			   unsigned tag, struct smmusim_event *ev)
 {
 	unsigned type = tag & SM_TRACE_BIN_TYPE_MASK;
 	const struct sm_trace_bin_plan *p;
-	uint64_t old[SM_TRACE_MAX_EV_KEYS]; /* prev[] before, to give up */
+	const uint8_t *keys_at;
 	uint64_t mask = 0, v, at_;
 	unsigned i, n;
 	uint32_t line;
@@ -608,6 +628,7 @@ static int read_event_fast(struct sm_trace_bin_state *b, const uint8_t *q,
 		return 0;
 	if (p->n_opt && (!fast_varint(&q, &mask) || mask >> p->n_opt))
 		return 0;
+	keys_at = q;
 	n = p->n_keys;
 	for (i = 0; i < n; i++) {
 		const struct sm_trace_bin_fkey *k = &p->fk[i];
@@ -616,10 +637,8 @@ static int read_event_fast(struct sm_trace_bin_state *b, const uint8_t *q,
 			continue; /* its default is in the template */
 		if (!fast_varint(&q, &v))
 			goto give_up;
-		if (k->delta) {
-			old[i] = b->prev[k->key];
-			v = b->prev[k->key] = old[i] + unzigzag(v);
-		}
+		if (k->delta)
+			v = b->prev[k->key] += unzigzag(v);
 		if (k->check && __builtin_expect(bad_value(k, v), 0)) {
 			i++;
 			goto give_up;
@@ -632,9 +651,7 @@ static int read_event_fast(struct sm_trace_bin_state *b, const uint8_t *q,
 	b->events++;
 	return 1;
 give_up:
-	while (i-- > 0)
-		if (p->fk[i].delta && !(p->fk[i].opt & ~mask))
-			b->prev[p->fk[i].key] = old[i];
+	undo_deltas(b, p, keys_at, mask, i);
 	return 0;
 }
 
