@@ -590,9 +590,9 @@ static inline void fast_store(struct smmusim_event *ev,
 /* Undo the changes the first n keys of plan p (those of `mask` given)
  * made to b->prev[], their values read again from q: read_event() must
  * start from the state before the record. */
-static void undo_deltas(struct sm_trace_bin_state *b,
-			const struct sm_trace_bin_plan *p, const uint8_t *q,
-			uint64_t mask, unsigned n)
+static __attribute__((cold, noinline)) void
+undo_deltas(struct sm_trace_bin_state *b, const struct sm_trace_bin_plan *p,
+	    const uint8_t *q, uint64_t mask, unsigned n)
 {
 	uint64_t v = 0;
 
