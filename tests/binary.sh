@@ -163,11 +163,19 @@ elif mode == 'value':
     # mm_create mm=... with a value of 2^32: a tag, the line delta, then
     # the zigzag varint of the mm
     b = b[:16] + bytes([0, 2]) + bytes([0x80, 0x80, 0x80, 0x80, 0x20]) + bytes([0xff, 1])
+elif mode in ('line-long', 'value-long'):
+    # the same records followed by the whole trace: the reader's fast
+    # path (a long record's worth of bytes staged) must give up on them
+    # and report the same
+    bad = bytes([0, 0, 0]) if mode == 'line-long' else \
+        bytes([0, 2]) + bytes([0x80, 0x80, 0x80, 0x80, 0x20])
+    b = b[:16] + bad + b[16:]
 open(dst, 'wb').write(bytes(b))
 EOF2
 }
 Q=$tmp/ql.smt
-for m in cut noend header version layout tag trail count line value; do
+for m in cut noend header version layout tag trail count line value \
+	line-long value-long; do
 	py "$m" "$Q" "$tmp/bad-$m.smt"
 done
 refused "truncated binary: the byte" 'bad-cut.smt: byte [0-9]*: truncated' \
@@ -189,6 +197,12 @@ refused "line not after the previous" "bad-line.smt: byte 17: line 0+0 out of ra
 	"$S" replay "$tmp/bad-line.smt"
 refused "value out of range" "byte 18: value 4294967296 out of range for key 'mm'" \
 	"$S" replay "$tmp/bad-value.smt"
+refused "line out of range, more data after" \
+	"bad-line-long.smt: byte 17: line 0+0 out of range (2..4294967295" \
+	"$S" replay "$tmp/bad-line-long.smt"
+refused "value out of range, more data after" \
+	"byte 18: value 4294967296 out of range for key 'mm'" \
+	"$S" replay "$tmp/bad-value-long.smt"
 head -c 3000 "$Q" | xz -c >"$tmp/bad-cut.smt.xz"
 refused "truncated binary inside xz" 'bad-cut.smt.xz: byte [0-9]*: truncated' \
 	"$S" replay "$tmp/bad-cut.smt.xz"

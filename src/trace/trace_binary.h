@@ -64,6 +64,7 @@ struct sm_trace_bin_key {
 	uint8_t opt_bit;   /* optional keys: the bit in the mask */
 	bool delta;	   /* numbers: stored as the change to the last value */
 	uint64_t min, max; /* the range of a value, from its kind */
+	uint64_t span;	   /* max - min: one unsigned compare of v - min */
 	uint64_t words;	   /* KK_ENUM: the values of its words (all < 64) */
 	uint64_t dflt;
 	/* Where sm_trace_set_field() stores it, found by trying it: a bool
@@ -73,11 +74,33 @@ struct sm_trace_bin_key {
 	uint8_t width;
 };
 
+/* A key as the decoder reads it: what the loop needs. */
+struct sm_trace_bin_fkey {
+	uint64_t min, span, words; /* as in struct sm_trace_bin_key */
+	uint32_t opt;		   /* its bit in the mask; 0: required */
+	uint16_t off;
+	uint8_t width, key;
+	bool delta;
+	bool check; /* min, span or words can refuse a value */
+};
+
 /* How an event type is stored: its keys in documented order. */
 struct sm_trace_bin_plan {
 	const struct sm_trace_event_def *def;
 	unsigned n_keys, n_opt;
 	struct sm_trace_bin_key keys[SM_TRACE_MAX_EV_KEYS];
+	/* For the decoder: keys[] packed. */
+	struct sm_trace_bin_fkey fk[SM_TRACE_MAX_EV_KEYS];
+	/* The event before its keys: type and, when no two keys share a
+	 * field (dflt_in_tmpl), the defaults of the optional keys, which a
+	 * key given then overwrites; else the decoder stores each default
+	 * in key order. */
+	bool dflt_in_tmpl;
+	/* the decoder's fast path reads it: defaults in the template, every
+	 * key stored at a field of width 1, 4 or 8, and not a cmd event
+	 * (whose keys depend on its opcode) */
+	bool fast;
+	struct smmusim_event tmpl;
 };
 
 struct sm_trace_bin_layout {
@@ -102,8 +125,43 @@ static inline void sm_trace_bin_set(struct smmusim_event *ev,
 }
 
 /* The keyword column of an event written canonically: 1, or after "+N "
- * or "@N " with N in decimal. */
-uint32_t sm_trace_bin_canon_column(const struct smmusim_event *ev);
+ * or "@N " with N in decimal (inline: the decoder needs it per event). */
+static inline uint32_t sm_trace_bin_canon_column(const struct smmusim_event *ev)
+{
+	static const uint64_t pow10[20] = {
+	    1ull,
+	    10ull,
+	    100ull,
+	    1000ull,
+	    10000ull,
+	    100000ull,
+	    1000000ull,
+	    10000000ull,
+	    100000000ull,
+	    1000000000ull,
+	    10000000000ull,
+	    100000000000ull,
+	    1000000000000ull,
+	    10000000000000ull,
+	    100000000000000ull,
+	    1000000000000000ull,
+	    10000000000000000ull,
+	    100000000000000000ull,
+	    1000000000000000000ull,
+	    10000000000000000000ull,
+	};
+	/* t | 1 has the digits of t (t + 1 is a power of ten only for odd t) */
+	uint64_t t = ev->time | 1;
+	uint32_t e;
+
+	if (ev->timing == SMMUSIM_AFTER_PREV && ev->time == 0)
+		return 1;
+	/* floor(log10(t)) from log2 (1233 / 4096 ~ log10(2)), which may be
+	 * one too big, then one comparison (Bit Twiddling Hacks) */
+	e = (uint32_t)(64 - __builtin_clzll(t)) * 1233 >> 12;
+	e -= t < pow10[e];
+	return e + 1 + 3; /* "+N " then the keyword */
+}
 
 /* Do the n bytes at p (n > 0) begin a binary trace, as far as they go? */
 bool sm_trace_bin_is_magic(const void *p, size_t n);

@@ -67,15 +67,76 @@ static void plan_event(struct sm_trace_bin_plan *p,
 		bk->max = kd->kind == KK_ENUM_NUM ? 255	       /* an opcode */
 			  : kd->kind == KK_ENUM	  ? UINT64_MAX /* words */
 						  : sm_trace_kind_max(kd->kind);
+		bk->span = bk->max - bk->min;
 		bk->dflt = kd->dflt;
 		sm_trace_probe_field((enum sm_trace_key)bk->key, &bk->off,
 				     &bk->width);
+		p->fk[p->n_keys - 1] = (struct sm_trace_bin_fkey){
+		    .min = bk->min,
+		    .span = bk->span,
+		    .words = bk->words,
+		    .opt = k->required ? 0 : 1u << bk->opt_bit,
+		    .off = bk->off,
+		    .width = bk->width,
+		    .key = bk->key,
+		    .delta = bk->delta,
+		    .check = bk->min || bk->span != UINT64_MAX || bk->words,
+		};
 		*h = fnv_str(*h, kd->name);
 		*h = fnv(*h, &kind, 1);
 		*h = fnv(*h, &k->required, 1);
 		*h = fnv(*h, &bk->dflt, sizeof(bk->dflt));
 		*h = fnv(*h, &bk->words, sizeof(bk->words));
 	}
+}
+
+/* The bytes of an event that key k may write (values 0, 1 and all-ones
+ * tried), as 1s in *touched. */
+static void key_bytes(enum sm_trace_key k, unsigned char *touched)
+{
+	static const uint64_t tries[] = {0, 1, UINT64_MAX};
+	struct smmusim_event e;
+	const unsigned char *pe = (const unsigned char *)&e;
+
+	for (size_t t = 0; t < sizeof(tries) / sizeof(*tries); t++) {
+		memset(&e, 0, sizeof(e));
+		sm_trace_set_field(&e, k, tries[t]);
+		for (size_t i = 0; i < sizeof(e); i++)
+			touched[i] |= pe[i] != 0;
+		memset(&e, 0xff, sizeof(e));
+		sm_trace_set_field(&e, k, tries[t]);
+		for (size_t i = 0; i < sizeof(e); i++)
+			touched[i] |= pe[i] != 0xff;
+	}
+}
+
+/* The event a record starts from (see struct sm_trace_bin_plan). */
+static void plan_template(struct sm_trace_bin_plan *p,
+			  enum smmusim_event_type type)
+{
+	unsigned char seen[sizeof(struct smmusim_event)] = {0};
+
+	memset(&p->tmpl, 0, sizeof(p->tmpl));
+	p->tmpl.type = type;
+	p->dflt_in_tmpl = true;
+	for (unsigned i = 0; i < p->n_keys; i++) {
+		unsigned char mine[sizeof(struct smmusim_event)] = {0};
+
+		key_bytes((enum sm_trace_key)p->keys[i].key, mine);
+		for (size_t j = 0; j < sizeof(mine); j++) {
+			if (mine[j] && seen[j])
+				p->dflt_in_tmpl = false;
+			seen[j] |= mine[j];
+		}
+	}
+	for (unsigned i = 0; p->dflt_in_tmpl && i < p->n_keys; i++)
+		if (!p->keys[i].required)
+			sm_trace_bin_set(&p->tmpl, &p->keys[i],
+					 p->keys[i].dflt);
+	p->fast = p->dflt_in_tmpl && type != SMMUSIM_EV_CMD;
+	for (unsigned i = 0; i < p->n_keys; i++)
+		if (!p->keys[i].width)
+			p->fast = false;
 }
 
 void sm_trace_bin_layout_init(struct sm_trace_bin_layout *lay,
@@ -90,6 +151,7 @@ void sm_trace_bin_layout_init(struct sm_trace_bin_layout *lay,
 
 		plan_event(&lay->plan[t],
 			   sm_trace_find_event(idx, name, strlen(name)), &h);
+		plan_template(&lay->plan[t], (enum smmusim_event_type)t);
 	}
 	lay->fingerprint = h;
 }
@@ -163,43 +225,6 @@ uint64_t sm_trace_get_field(const struct smmusim_event *ev, enum sm_trace_key k)
 		break;
 	}
 	return 0;
-}
-
-uint32_t sm_trace_bin_canon_column(const struct smmusim_event *ev)
-{
-	static const uint64_t pow10[20] = {
-	    1ull,
-	    10ull,
-	    100ull,
-	    1000ull,
-	    10000ull,
-	    100000ull,
-	    1000000ull,
-	    10000000ull,
-	    100000000ull,
-	    1000000000ull,
-	    10000000000ull,
-	    100000000000ull,
-	    1000000000000ull,
-	    10000000000000ull,
-	    100000000000000ull,
-	    1000000000000000ull,
-	    10000000000000000ull,
-	    100000000000000000ull,
-	    1000000000000000000ull,
-	    10000000000000000000ull,
-	};
-	/* t | 1 has the digits of t (t + 1 is a power of ten only for odd t) */
-	uint64_t t = ev->time | 1;
-	uint32_t e;
-
-	if (ev->timing == SMMUSIM_AFTER_PREV && ev->time == 0)
-		return 1;
-	/* floor(log10(t)) from log2 (1233 / 4096 ~ log10(2)), which may be
-	 * one too big, then one comparison (Bit Twiddling Hacks) */
-	e = (uint32_t)(64 - __builtin_clzll(t)) * 1233 >> 12;
-	e -= t < pow10[e];
-	return e + 1 + 3; /* "+N " then the keyword */
 }
 
 bool sm_trace_bin_is_magic(const void *p, size_t n)

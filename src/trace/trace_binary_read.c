@@ -83,7 +83,8 @@ static int input_err(struct sm_trace_reader *r, struct sm_errbuf *eb, int rc)
 
 /* Move what is left to the front and top the buffer up from the input.  An
  * input failure is kept for when the bytes before it have been decoded. */
-static void refill(struct sm_trace_reader *r, struct sm_trace_bin_state *b)
+static __attribute__((noinline)) void refill(struct sm_trace_reader *r,
+					     struct sm_trace_bin_state *b)
 {
 	if (b->pos) {
 		memmove(b->buf, b->buf + b->pos, b->len - b->pos);
@@ -278,8 +279,10 @@ static int varint_err(struct sm_trace_reader *r, struct sm_trace_bin_state *b,
 	} while (0)
 
 /* The end record: the event count, then nothing. */
-static int read_end(struct sm_trace_reader *r, struct sm_trace_bin_state *b,
-		    struct rec *c, struct sm_errbuf *eb)
+static __attribute__((noinline)) int read_end(struct sm_trace_reader *r,
+					      struct sm_trace_bin_state *b,
+					      struct rec *c,
+					      struct sm_errbuf *eb)
 {
 	uint64_t n;
 
@@ -376,13 +379,24 @@ static int read_position(struct sm_trace_reader *r,
 	return set_line(r, b, c, v, ev, eb);
 }
 
-/* The keys of event plan p, in order: a varint for each one given. */
+/* A value of key k out of its range, or not one of its words. */
+static inline bool bad_value(const struct sm_trace_bin_fkey *k, uint64_t v)
+{
+	return v - k->min > k->span ||
+	       (k->words && (v >= 64 || !(k->words >> v & 1)));
+}
+
+/* The keys of event plan p, in order: a varint for each one given.  The
+ * defaults of the others are in p->tmpl already, unless two keys share a
+ * field (then each default is stored in turn). */
 static int read_keys(struct sm_trace_reader *r, struct sm_trace_bin_state *b,
 		     struct rec *c, const struct sm_trace_bin_plan *p,
 		     struct smmusim_event *ev, uint64_t *maskp,
 		     struct sm_errbuf *eb)
 {
+	const uint8_t *q, *end = c->end;
 	uint64_t mask = 0, v;
+	unsigned n = p->n_keys;
 
 	if (p->n_opt) {
 		GET(c, &mask, "key mask");
@@ -393,26 +407,43 @@ static int read_keys(struct sm_trace_reader *r, struct sm_trace_bin_state *b,
 				       mask, smmusim_event_name(ev->type),
 				       p->n_opt);
 	}
-	for (unsigned i = 0; i < p->n_keys; i++) {
-		const struct sm_trace_bin_key *k = &p->keys[i];
+	/* The cursor in a local: a store into *ev may alias anything in
+	 * memory, c included. */
+	q = c->p;
+	for (unsigned i = 0; i < n; i++) {
+		const struct sm_trace_bin_fkey *k = &p->fk[i];
+		const uint8_t *f = q;
 
-		if (!k->required && !(mask >> k->opt_bit & 1)) {
-			if (k->dflt || !k->width) /* else the 0 is there */
-				sm_trace_bin_set(ev, k, k->dflt);
+		if (k->opt & ~mask) { /* an optional key not given */
+			if (!p->dflt_in_tmpl)
+				sm_trace_bin_set(ev, &p->keys[i],
+						 p->keys[i].dflt);
 			continue;
 		}
-		GET(c, &v, sm_trace_key_defs[k->key].name);
+		if (q < end && *q < 0x80) {
+			v = *q++; /* most are one byte */
+		} else {
+			int vi = get_varint(&q, end, &v);
+
+			if (vi != VI_OK) {
+				c->field = f;
+				return varint_err(
+				    r, b, c, vi, sm_trace_key_defs[k->key].name,
+				    eb);
+			}
+		}
 		if (k->delta)
 			v = b->prev[k->key] += unzigzag(v);
-		if (v > k->max || v < k->min ||
-		    (k->words && (v >= 64 || !(k->words >> v & 1))))
-			return bin_err(r, eb, SMMUSIM_EPARSE, at(b, c->field),
+		if (__builtin_expect(bad_value(k, v), 0))
+			return bin_err(r, eb, SMMUSIM_EPARSE, at(b, f),
 				       "value %" PRIu64 " out of range for "
 				       "key '%s' of %s",
 				       v, sm_trace_key_defs[k->key].name,
 				       smmusim_event_name(ev->type));
-		sm_trace_bin_set(ev, k, v);
+		sm_trace_store_field(ev, (enum sm_trace_key)k->key, k->off,
+				     k->width, v);
 	}
+	c->p = q;
 	*maskp = mask;
 	return 0;
 }
@@ -438,11 +469,11 @@ static int check_cmd(struct sm_trace_reader *r, struct sm_trace_bin_state *b,
 	return 0;
 }
 
-static const struct smmusim_event zero_event;
-
-static int read_event(struct sm_trace_reader *r, struct sm_trace_bin_state *b,
-		      struct rec *c, unsigned tag, struct smmusim_event *ev,
-		      struct sm_errbuf *eb)
+static __attribute__((noinline)) int read_event(struct sm_trace_reader *r,
+						struct sm_trace_bin_state *b,
+						struct rec *c, unsigned tag,
+						struct smmusim_event *ev,
+						struct sm_errbuf *eb)
 {
 	const struct sm_trace_bin_plan *p;
 	unsigned type = tag & SM_TRACE_BIN_TYPE_MASK;
@@ -456,11 +487,9 @@ static int read_event(struct sm_trace_reader *r, struct sm_trace_bin_state *b,
 			       "time forms 0..2)",
 			       tag, SMMUSIM_EV_COUNT_ - 1);
 	p = &b->lay.plan[type];
-	/* A copy of a zero event: a handful of vector stores, where memset()
-	 * of this size becomes a slow-starting `rep stos` (a fifth of the
-	 * decoding time). */
-	memcpy(ev, &zero_event, sizeof(*ev));
-	ev->type = (enum smmusim_event_type)type;
+	/* A copy of the type's template (a handful of vector moves, where
+	 * memset() of this size becomes a slow-starting `rep stos`). */
+	memcpy(ev, &p->tmpl, sizeof(*ev));
 	rc = read_position(r, b, c, tag, ev, eb);
 	if (rc == 0)
 		rc = read_keys(r, b, c, p, ev, &mask, eb);
@@ -471,6 +500,159 @@ static int read_event(struct sm_trace_reader *r, struct sm_trace_bin_state *b,
 	b->pos = (size_t)(c->p - b->buf);
 	b->events++;
 	return 1;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The fast path                                                          */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * A record decoded with SM_TRACE_BIN_MAX_RECORD bytes staged after its
+ * tag, so that no varint needs a bounds check.  It handles the common
+ * records only: anything unusual (a column given, a cmd event, a plan whose
+ * defaults are not in its template, or any error) gives up before it has
+ * changed the decoder's state, and read_event() then decodes the record
+ * again and reports exactly what it reports.  *ev may be half written when
+ * it gives up: read_event() writes all of it again.
+ */
+
+/* A varint, as get_varint() with room for it: false if it is too long. */
+static inline bool fast_varint(const uint8_t **pp, uint64_t *v)
+{
+	const uint8_t *p = *pp;
+	uint64_t x = *p++, c;
+
+	if (x < 0x80)
+		goto done;
+	x &= 0x7f;
+	for (unsigned shift = 7; shift < 63; shift += 7) {
+		c = *p++;
+		x |= (c & 0x7f) << shift;
+		if (c < 0x80)
+			goto done;
+	}
+	c = *p++; /* bit 63 */
+	if (c > 1)
+		return false;
+	x |= c << 63;
+done:
+	*v = x;
+	*pp = p;
+	return true;
+}
+
+/* Time and line of the record at *pp (tag `tag`); the new last_at and line
+ * in *at, *line.  False: leave it to read_event(). */
+static inline bool fast_position(const struct sm_trace_bin_state *b,
+				 const uint8_t **pp, unsigned tag,
+				 struct smmusim_event *ev, uint64_t *at_,
+				 uint32_t *line_)
+{
+	unsigned tform = tag >> SM_TRACE_BIN_TIME_SHIFT & 3;
+	uint64_t v, line;
+
+	*at_ = b->last_at;
+	if (tform == SM_TRACE_BIN_TIME_AFTER) {
+		if (!fast_varint(pp, &ev->time))
+			return false;
+	} else if (tform == SM_TRACE_BIN_TIME_AT) {
+		if (!fast_varint(pp, &v) || v > UINT64_MAX - b->last_at)
+			return false;
+		ev->timing = SMMUSIM_AT;
+		ev->time = *at_ = b->last_at + v;
+	}
+	ev->column = sm_trace_bin_canon_column(ev);
+	if (!fast_varint(pp, &v))
+		return false;
+	line = b->line + v;
+	if (line > UINT32_MAX || line < 2 || (v == 0 && line != UINT32_MAX))
+		return false;
+	ev->line = *line_ = (uint32_t)line;
+	return true;
+}
+
+/* sm_trace_store_field() for the widths of a fast plan (1, 4 and 8). */
+static inline void fast_store(struct smmusim_event *ev,
+			      const struct sm_trace_bin_fkey *k, uint64_t v)
+{
+	unsigned char *f = (unsigned char *)ev + k->off;
+	uint32_t v32 = (uint32_t)v;
+	bool on = v != 0;
+
+	if (k->width == 8)
+		memcpy(f, &v, 8);
+	else if (k->width == 4)
+		memcpy(f, &v32, 4);
+	else
+		memcpy(f, &on, 1);
+}
+
+/* Undo the changes the first n keys of plan p (those of `mask` given)
+ * made to b->prev[], their values read again from q: read_event() must
+ * start from the state before the record. */
+static __attribute__((cold, noinline)) void
+undo_deltas(struct sm_trace_bin_state *b, const struct sm_trace_bin_plan *p,
+	    const uint8_t *q, uint64_t mask, unsigned n)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct sm_trace_bin_fkey *k = &p->fk[i];
+
+		if (k->opt & ~mask)
+			continue;
+		fast_varint(&q, &v); /* read before: it is not too long */
+		if (k->delta)
+			b->prev[k->key] -= unzigzag(v);
+	}
+}
+
+/* 1: the event is in *ev and the record consumed; 0: use read_event(). */
+static int read_event_fast(struct sm_trace_bin_state *b, const uint8_t *q,
+			   unsigned tag, struct smmusim_event *ev)
+{
+	unsigned type = tag & SM_TRACE_BIN_TYPE_MASK;
+	const struct sm_trace_bin_plan *p;
+	const uint8_t *keys_at;
+	uint64_t mask = 0, v, at_;
+	unsigned i, n;
+	uint32_t line;
+
+	if (type >= SMMUSIM_EV_COUNT_ || (tag & SM_TRACE_BIN_COLUMN) ||
+	    (tag >> SM_TRACE_BIN_TIME_SHIFT & 3) == 3 ||
+	    !b->lay.plan[type].fast)
+		return 0;
+	p = &b->lay.plan[type];
+	memcpy(ev, &p->tmpl, sizeof(*ev));
+	if (!fast_position(b, &q, tag, ev, &at_, &line))
+		return 0;
+	if (p->n_opt && (!fast_varint(&q, &mask) || mask >> p->n_opt))
+		return 0;
+	keys_at = q;
+	n = p->n_keys;
+	for (i = 0; i < n; i++) {
+		const struct sm_trace_bin_fkey *k = &p->fk[i];
+
+		if (k->opt & ~mask)
+			continue; /* its default is in the template */
+		if (!fast_varint(&q, &v))
+			goto give_up;
+		if (k->delta)
+			v = b->prev[k->key] += unzigzag(v);
+		if (k->check && __builtin_expect(bad_value(k, v), 0)) {
+			i++;
+			goto give_up;
+		}
+		fast_store(ev, k, v);
+	}
+	b->last_at = at_;
+	b->line = line;
+	b->pos = (size_t)(q - b->buf);
+	b->events++;
+	return 1;
+give_up:
+	undo_deltas(b, p, keys_at, mask, i);
+	return 0;
 }
 
 int sm_trace_bin_next(struct sm_trace_reader *r, struct smmusim_event *ev,
@@ -497,5 +679,8 @@ int sm_trace_bin_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 	tag = *c.p++;
 	if (tag == SM_TRACE_BIN_END)
 		return read_end(r, b, &c, eb);
+	if (c.end - c.p >= SM_TRACE_BIN_MAX_RECORD &&
+	    read_event_fast(b, c.p, tag, ev))
+		return 1;
 	return read_event(r, b, &c, tag, ev, eb);
 }
