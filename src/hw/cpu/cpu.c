@@ -178,12 +178,7 @@ uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 {
 	struct sm_tlbi t;
 	struct sm_pe *issuer = &cpu->pe[pe];
-	sm_tlbi_decode(op, is, operand, &t);
-	if (!cpu->feat_ttl && !sm_tlbi_is_range(op)) {
-		/* Without FEAT_TTL bits [47:44] are RES0: no hint. */
-		t.level = 0;
-		t.no_effect = false;
-	}
+	sm_cpu_decode_tlbi(cpu, op, is, operand, &t);
 	(*cpu->st_issued[op][is])++;
 
 	if (!is) {

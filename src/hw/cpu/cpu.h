@@ -110,6 +110,18 @@ int sm_cpu_init(struct sm_cpu *cpu, const struct smmusim_allocator *a,
 void sm_cpu_fini(struct sm_cpu *cpu);
 int sm_cpu_add_receiver(struct sm_cpu *cpu, const struct sm_dvm_receiver *r);
 
+/* A TLBI's operand as this CPU reads it: without FEAT_TTL the TTL bits
+ * [47:44] of a VA form are RES0, so no level hint. */
+static inline void sm_cpu_decode_tlbi(const struct sm_cpu *cpu,
+				      enum sm_tlbi_op op, bool is,
+				      uint64_t operand, struct sm_tlbi *t)
+{
+	sm_tlbi_decode(op, is, operand, t);
+	if (!cpu->feat_ttl && !sm_tlbi_is_range(op)) {
+		t->level = 0;
+		t->no_effect = false;
+	}
+}
 /* Execute a TLBI on PE `pe` at `now`; returns when the issuer may go on. */
 uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 		     bool is, uint64_t operand, uint64_t now);
@@ -182,6 +194,23 @@ sm_cpu_skip_record(struct sm_cpu *cpu, const struct sm_tlbi *t, uint64_t **at);
  * skips its copies); false when the log cannot grow or there are too many
  * PEs (dvm.c). */
 bool sm_cpu_skip_reserve(struct sm_cpu *cpu, uint64_t count);
+/* PE i skips its copy, applied at `at`, of the broadcast logged in record
+ * number `seq` (rec, its cycles in row). */
+static inline void sm_cpu_rx_mark_skipped(struct sm_cpu *cpu, unsigned i,
+					  struct sm_dvm_log_rec *rec,
+					  uint64_t *row, uint64_t seq,
+					  uint64_t at)
+{
+	struct sm_pe *p = &cpu->pe[i];
+	rec->pes |= 1ull << i;
+	row[i] = at;
+	if (!p->skip_any) {
+		p->skip_any = true;
+		p->skip_seq = seq;
+		p->skip_next = at;
+	}
+	p->skip_last = at;
+}
 /* Skip PE i's copy of broadcast `t`, applied at `at`, which misses
  * (sm_dvm_log in dvm.h); *rec is the log record of `t` and *row its
  * cycles, made by the first PE that skips it.  False when out of host memory
@@ -190,17 +219,9 @@ static inline bool sm_cpu_rx_skip(struct sm_cpu *cpu, unsigned i,
 				  const struct sm_tlbi *t, uint64_t at,
 				  struct sm_dvm_log_rec **rec, uint64_t **row)
 {
-	struct sm_pe *p = &cpu->pe[i];
 	if (!*rec && !(*rec = sm_cpu_skip_record(cpu, t, row)))
 		return false;
-	(*rec)->pes |= 1ull << i;
-	(*row)[i] = at;
-	if (!p->skip_any) {
-		p->skip_any = true;
-		p->skip_seq = cpu->skipped.tail - 1;
-		p->skip_next = at;
-	}
-	p->skip_last = at;
+	sm_cpu_rx_mark_skipped(cpu, i, *rec, *row, cpu->skipped.tail - 1, at);
 	return true;
 }
 /* Before PE p fills its TLBs: queue its skipped copies not resolved yet. */

@@ -91,15 +91,8 @@ static uint64_t copies_at(struct sm_cpu *cpu, unsigned pe, unsigned i,
 			continue;
 		}
 		if (misses && r->rec) {
-			/* sm_cpu_rx_skip, with the record's own number */
-			r->rec->pes |= 1ull << i;
-			r->row[i] = done;
-			if (!rx->skip_any) {
-				rx->skip_any = true;
-				rx->skip_seq = r->seq;
-				rx->skip_next = done;
-			}
-			rx->skip_last = done;
+			sm_cpu_rx_mark_skipped(cpu, i, r->rec, r->row, r->seq,
+					       done);
 		} else if (r->t.no_effect ||
 			   !sm_dvm_ring_push(cpu->alloc, &rx->rx, &r->t,
 					     done)) {
@@ -120,15 +113,9 @@ uint64_t sm_cpu_tlbi_pages(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 	struct run_tlbi c[RUN_CHUNK];
 	struct sm_tlbi tmpl[2];
 	unsigned per = user_flag ? 2 : 1;
-	for (unsigned u = 0; u < per; u++) {
-		sm_tlbi_decode(op, true, operand | (u ? user_flag : 0),
-			       &tmpl[u]);
-		if (!cpu->feat_ttl && !sm_tlbi_is_range(op)) {
-			/* Without FEAT_TTL bits [47:44] are RES0: no hint. */
-			tmpl[u].level = 0;
-			tmpl[u].no_effect = false;
-		}
-	}
+	for (unsigned u = 0; u < per; u++)
+		sm_cpu_decode_tlbi(cpu, op, true, operand | (u ? user_flag : 0),
+				   &tmpl[u]);
 	bool probed = sm_cpu_tlbi_probed(&tmpl[0]), ll = sm_tlbi_last_level(op);
 	struct sm_pe *issuer = &cpu->pe[pe];
 	uint64_t total = pages * per;
