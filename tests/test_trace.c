@@ -492,31 +492,30 @@ static void test_keys_fill_own_fields(void **state)
 	}
 }
 
+/* One event, then the end, asked for three times. */
+static void one_event_then_end(const char *name, const char *data, size_t n)
+{
+	smmusim_trace_t *t;
+	struct smmusim_event ev;
+	assert_int_equal(
+	    smmusim_trace_open_buffer(&t, name, data, n, NULL, NULL, 0), 0);
+	assert_int_equal(smmusim_trace_next(t, &ev), 1);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(smmusim_trace_next(t, &ev), 0);
+	smmusim_trace_close(t);
+}
+
 /* The end of the input stays the end: a buffer whose last line has no
  * newline, a compressed one, asked again after their end. */
 static void test_end_stays_end(void **state)
 {
 	static const char text[] = "smmusim-trace 1\nmm_create mm=1";
-	smmusim_trace_t *t;
-	struct smmusim_event ev;
 	size_t n;
 	uint8_t *z = zstd_encode(text, &n);
 	(void)state;
 
-	assert_int_equal(smmusim_trace_open_buffer(&t, "b", text, strlen(text),
-						   NULL, NULL, 0),
-			 0);
-	assert_int_equal(smmusim_trace_next(t, &ev), 1);
-	for (int i = 0; i < 3; i++)
-		assert_int_equal(smmusim_trace_next(t, &ev), 0);
-	smmusim_trace_close(t);
-	assert_int_equal(smmusim_trace_open_buffer(&t, "z", (const char *)z, n,
-						   NULL, NULL, 0),
-			 0);
-	assert_int_equal(smmusim_trace_next(t, &ev), 1);
-	for (int i = 0; i < 3; i++)
-		assert_int_equal(smmusim_trace_next(t, &ev), 0);
-	smmusim_trace_close(t);
+	one_event_then_end("b", text, strlen(text));
+	one_event_then_end("z", (const char *)z, n);
 	free(z);
 }
 
