@@ -160,9 +160,12 @@ int cmd_stats(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 
 /* replay -j N (cmd_replay_jobs.c): the trace at path parsed once, sims[0..n)
- * run on min(jobs, n) threads; 0, or -j 1's error code and message.  When
- * stop() turns non-zero (a signal) reading stops and the replay fails. */
+ * run on min(jobs, n) threads; 0, or -j 1's error code and message.  The
+ * hooks (size checked by the caller) work as for
+ * smmusim_replay_file_each_ex: progress (stop: the runs are interrupted)
+ * and refused (--keep-going), on this thread. */
 int replay_jobs(smmusim_t *const *sims, size_t n, const char *path,
-		unsigned jobs, int (*stop)(void), char *msg, size_t len);
+		unsigned jobs, const struct smmusim_replay_hooks *h, char *msg,
+		size_t len);
 
 #endif

@@ -183,10 +183,11 @@ static int create_one(struct replay *r, size_t i)
  * are several; the library counts it. */
 static void refused(void *ctx, size_t run, int rc, const char *msg)
 {
-	const struct progress *pr = ctx;
+	struct progress *pr = ctx;
 	const struct replay *r = pr->user;
 
 	(void)rc;
+	progress_end(pr); /* the line is drawn again at the next update */
 	if (r->n_runs > 1)
 		fprintf(stderr, "--policy %s: %s\n", r->o.policies[run], msg);
 	else
@@ -204,19 +205,17 @@ static int replay_all(struct replay *r)
 	for (size_t i = 0; i < r->n_runs; i++)
 		if (create_one(r, i))
 			return EXIT_USAGE;
-	if (r->o.jobs > 1 && r->n_runs > 1) {
-		if (r->o.keep_going)
-			return fail("replay: --keep-going needs -j 1 (the runs "
-				    "on threads stop at a refused event)");
-		rc = replay_jobs(r->sims, r->n_runs, r->trace, r->o.jobs,
-				 cli_signal_caught, msg, sizeof(msg));
-		return rc < 0 ? fail("%s", msg_or(msg, rc)) : 0;
-	}
 	progress_init(&pr, r->o.quiet, r->trace);
 	pr.user = r;
 	h = progress_hooks(&pr);
 	if (r->o.keep_going)
 		h.refused = refused;
+	if (r->o.jobs > 1 && r->n_runs > 1) {
+		rc = replay_jobs(r->sims, r->n_runs, r->trace, r->o.jobs, &h,
+				 msg, sizeof(msg));
+		progress_end(&pr);
+		return rc < 0 ? fail("%s", msg_or(msg, rc)) : 0;
+	}
 	rc = smmusim_replay_file_each_ex(r->sims, r->n_runs, r->trace, &h,
 					 &failed);
 	progress_end(&pr);

@@ -1,10 +1,11 @@
 #!/bin/sh
 # replay -j N (issue 12 goal 2): the trace parsed once, the --policy runs on
 # N threads, and everything the command prints -- the report, the message of
-# a refused event or a bad line, the exit status -- the same as -j 1, on
-# every trace under traces/, the imports of the real captures, binary
-# traces, standard input, and traces longer than the reader's chunks with
-# an error at their end.  TAP output.
+# a refused event or a bad line, the exit status, --keep-going's messages
+# -- the same as -j 1, on every trace under traces/, the imports of the real
+# captures, binary traces, standard input, and traces longer than the
+# reader's chunks with an error at their end or refusals in every chunk; an
+# interrupt reports the runs as interrupted.  TAP output.
 #
 #   jobs.sh SMMUSIM TRACES_DIR
 set -u
@@ -89,6 +90,50 @@ cmp -s "$tmp/j1" "$tmp/jn" && ok "standard input, -j 8 for two runs" ||
 	bad "standard input with -j 8 differs"
 same "a small host-memory cap" "$tmp/ftrace.smt" --policy linux-6.1 \
 	--policy linux-6.12 -o sim.max_host_memory=2M
+
+# --keep-going: the refused events' messages in -j 1's order (by event, then
+# run), the count in each report, the stop at a bad line after them.
+# shellcheck disable=SC2086
+same "--keep-going, refusals then a bad line" "$tmp/refused-then-bad.trace" \
+	$POL --keep-going
+# Refusals in every chunk of a long trace: an event of a domain that does not
+# exist every 997 lines, whose untimed start also pushes the next time
+# stamps into the past (thousands of refusals per run).
+awk 'NR > 1 && NR % 997 == 0 && /^@/ {
+	print; print "dma_unmap dom=9 va=0x1000 len=0x1000 cpu=0"; next } { print }' \
+	"$tmp/ftrace.trace" >"$tmp/kg.trace"
+same "--keep-going, refusals in every chunk" "$tmp/kg.trace" \
+	--policy linux-6.1 --policy linux-6.12 --policy linux-6.15 --hw qemu-7.2 \
+	--keep-going --format json
+same "--keep-going, then out of host memory" "$tmp/ftrace.smt" \
+	--policy linux-6.1 --policy linux-6.12 -o sim.max_host_memory=2M \
+	--keep-going
+
+# An interrupt: the runs finish what they were given and the report says
+# so, exit 128 + SIGTERM, as -j 1 (tests/sweep.sh).  10,000,000 events in
+# gzip members, still running after a second in any build.
+printf 'smmusim-trace 1\nmm_create mm=1\nmmap mm=1 va=0x400000 len=16K prot=rw\n' |
+	gzip >"$tmp/long.trace.gz"
+awk 'BEGIN { for (i = 0; i < 200000; i++) print "cpu_access cpu=0 mm=1 va=0x400000 op=w" }' |
+	gzip >"$tmp/long.body.gz"
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	cat "$tmp/long.body.gz" "$tmp/long.body.gz" "$tmp/long.body.gz" \
+		"$tmp/long.body.gz" "$tmp/long.body.gz"
+done >>"$tmp/long.trace.gz"
+"$S" replay "$tmp/long.trace.gz" --policy linux-6.1 --policy linux-6.12 -j 2 \
+	--format json --out "$tmp/long.json" 2>"$tmp/err" &
+pid=$!
+sleep 1
+kill -TERM $pid # (a background job of sh ignores SIGINT)
+wait $pid
+rc=$?
+marked=$(grep -o '"interrupted":true' "$tmp/long.json" | wc -l)
+if [ $rc -eq 143 ] && [ "$marked" -eq 2 ] && grep -q "interrupted" "$tmp/err"; then
+	ok "-j 2, SIGTERM: both runs reported as interrupted, exit 143"
+else
+	bad "-j 2, SIGTERM: exit $rc, $marked runs marked interrupted"
+	sed 's/^/# /' "$tmp/err"
+fi
 
 refused "-j 0 refused" "-j" \
 	"$S" replay "$tmp/qemu.trace" -j 0

@@ -329,6 +329,45 @@ static void trace_reader_missing_file(void **state)
 	assert_non_null(strstr(msg, "/nonexistent/x.trace"));
 }
 
+/* A program that submits the events itself counts a refused one as the
+ * replay's --keep-going does (smmusim_skip_refused) and marks a run it
+ * stopped early (smmusim_set_interrupted); what ends a run is not
+ * skipped. */
+static void skip_refused_and_interrupt(void **state)
+{
+	(void)state;
+	smmusim_t *sim = new_sim("linux-6.6");
+	struct smmusim_event ev = {.type = SMMUSIM_EV_TOUCH,
+				   .cpu = 0,
+				   .mm = 7,
+				   .va = 0x400000,
+				   .len = 4096};
+	int rc = smmusim_submit(sim, &ev);
+	assert_true(rc < 0);
+	assert_true(smmusim_last_error(sim)[0] != '\0');
+	assert_int_equal(smmusim_skip_refused(sim, rc), 0);
+	assert_string_equal(smmusim_last_error(sim), "");
+	assert_int_equal(smmusim_refused_events(sim), 1);
+	/* out of host memory or an internal error end the run: kept */
+	assert_int_equal(smmusim_skip_refused(sim, SMMUSIM_ENOMEM),
+			 SMMUSIM_ENOMEM);
+	assert_int_equal(smmusim_skip_refused(sim, SMMUSIM_EINTERNAL),
+			 SMMUSIM_EINTERNAL);
+	assert_int_equal(smmusim_skip_refused(sim, 0), SMMUSIM_EINVAL);
+	assert_int_equal(smmusim_skip_refused(NULL, rc), SMMUSIM_EINVAL);
+	assert_int_equal(smmusim_refused_events(sim), 1);
+	assert_int_equal(smmusim_interrupted(sim), 0);
+	assert_int_equal(smmusim_set_interrupted(sim), 0);
+	assert_int_equal(smmusim_set_interrupted(NULL), SMMUSIM_EINVAL);
+	assert_int_equal(smmusim_finish(sim), 0);
+	assert_int_equal(smmusim_interrupted(sim), 1);
+	/* a finished run takes no more events: nothing to skip */
+	assert_int_equal(smmusim_skip_refused(sim, SMMUSIM_ENOENT),
+			 SMMUSIM_ENOENT);
+	assert_int_equal(smmusim_refused_events(sim), 1);
+	smmusim_free(sim);
+}
+
 /* A program reads the events itself, a refused one (an unknown mm) does
  * not stop it, and the run ends as the same trace without that line. */
 static void continue_after_refused_event(void **state)
@@ -607,6 +646,7 @@ int main(void)
 	    cmocka_unit_test(trace_reader_nul_byte_refused),
 	    cmocka_unit_test(trace_reader_missing_file),
 	    cmocka_unit_test(continue_after_refused_event),
+	    cmocka_unit_test(skip_refused_and_interrupt),
 	    cmocka_unit_test(replay_buffer_and_stream_equal_file),
 	    cmocka_unit_test(replay_buffer_error_position),
 	    cmocka_unit_test(alloc_failure_every_n),

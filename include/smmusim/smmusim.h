@@ -165,6 +165,19 @@ int smmusim_replay_file_each_ex(smmusim_t *const *sims, size_t n,
  * events it refused and skipped. */
 int smmusim_interrupted(const smmusim_t *sim);
 uint64_t smmusim_refused_events(const smmusim_t *sim);
+/*
+ * For a caller that reads the trace and submits the events itself (e.g. on
+ * threads, one simulator each) and wants what the hooks above give a
+ * replay.  smmusim_skip_refused: smmusim_submit() returned rc < 0 for an
+ * event; the run skips it as the `refused` hook's replay does: counted
+ * (smmusim_refused_events()), the error cleared, 0 returned.  An event that
+ * ends the run (rc SMMUSIM_ENOMEM, SMMUSIM_EINTERNAL, SMMUSIM_EIO), or a
+ * finished run, is not skipped: rc is returned, the error kept;
+ * SMMUSIM_EINVAL for rc >= 0.  smmusim_set_interrupted: the caller stopped
+ * reading early; the run is reported as interrupted (finish it as usual).
+ */
+int smmusim_skip_refused(smmusim_t *sim, int rc);
+int smmusim_set_interrupted(smmusim_t *sim);
 
 uint64_t smmusim_now(const smmusim_t *sim);
 const smmusim_config_t *smmusim_config(const smmusim_t *sim);

@@ -331,6 +331,25 @@ int smmusim_interrupted(const smmusim_t *s)
 	return s && s->interrupted;
 }
 
+int smmusim_skip_refused(smmusim_t *s, int rc)
+{
+	if (!s || rc >= 0)
+		return SMMUSIM_EINVAL;
+	if (!skippable(rc) || s->finished)
+		return rc;
+	s->refused++;
+	sm_err_clear(&s->err);
+	return 0;
+}
+
+int smmusim_set_interrupted(smmusim_t *s)
+{
+	if (!s)
+		return SMMUSIM_EINVAL;
+	s->interrupted = true;
+	return 0;
+}
+
 uint64_t smmusim_refused_events(const smmusim_t *s)
 {
 	return s ? s->refused : 0;
