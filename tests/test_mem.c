@@ -1170,6 +1170,69 @@ static void test_tc_inv_if(void **state)
 	sm_tc_fini(&tc);
 }
 
+/* Does cache tc hold a valid entry of a level in lvsel, tagged (vmid,
+ * asid) or global, over some page of [lo, hi)?  (The truth the filter's
+ * range answer must never contradict.) */
+static bool holds_in(const struct sm_tcache *tc, uint64_t lo, uint64_t hi,
+		     unsigned lvsel, uint32_t vmid, uint32_t asid)
+{
+	for (size_t i = 0; i < (size_t)tc->sets * tc->ways; i++) {
+		const struct sm_tc_entry *e = &tc->e[i];
+		if (e->valid && (lvsel >> e->level & 1) && e->vmid == vmid &&
+		    (e->global || e->asid == asid) && e->va < hi &&
+		    e->va + sm_tc_size(e) > lo)
+			return true;
+	}
+	return false;
+}
+
+/* sm_tc_filter_range_empty over two caches sharing a filter, after random
+ * fills (pages, some blocks, some global entries), evictions and
+ * invalidations: "empty" is never said of a range holding a matching
+ * entry, and is said of some ranges (else it would be useless). */
+static void test_tc_filter_range_empty(void **state)
+{
+	(void)state;
+	struct sm_tcache a, b;
+	struct sm_tc_filter f;
+	struct sm_errbuf eb;
+	uint64_t rng = 12345;
+	unsigned said_empty = 0;
+	assert_int_equal(sm_tc_init(&a, ALLOC, 64, 64, "a", &eb), 0);
+	assert_int_equal(sm_tc_init(&b, ALLOC, 256, 4, "b", &eb), 0);
+	assert_int_equal(sm_tc_filter_init(&f, ALLOC, 320), 0);
+	sm_tc_attach_filter(&a, &f);
+	sm_tc_attach_filter(&b, &f);
+	for (unsigned step = 0; step < 20000; step++) {
+		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+		uint64_t x = rng >> 16;
+		uint64_t va = (x & 0x3ff) << 12; /* 4 MiB of pages */
+		uint32_t asid = (uint32_t)(x >> 10 & 3);
+		int level = (x >> 12 & 63) == 0 ? 2 : 3;
+		bool global = (x >> 18 & 15) == 0;
+		struct sm_tcache *tc = x >> 22 & 1 ? &a : &b;
+		if ((x >> 23 & 7) != 0) {
+			struct sm_tc_entry e = ent(va, va, asid, level, global);
+			sm_tc_fill(tc, &e);
+		} else {
+			sm_tc_inv_va(tc, 0, asid, SM_TC_ASID_OR_GLOBAL, va);
+		}
+		uint64_t lo = (x >> 26 & 0x3ff) << 12;
+		uint64_t hi = lo + ((x >> 36 & 31) + 1) * 0x1000ull;
+		unsigned lvsel = x >> 41 & 1 ? 1u << 3 : 0xeu;
+		uint32_t q = (uint32_t)(x >> 42 & 3);
+		if (sm_tc_filter_range_empty(&f, lo, hi, lvsel, 0, q)) {
+			said_empty++;
+			assert_false(holds_in(&a, lo, hi, lvsel, 0, q));
+			assert_false(holds_in(&b, lo, hi, lvsel, 0, q));
+		}
+	}
+	assert_true(said_empty > 100);
+	sm_tc_fini(&a);
+	sm_tc_fini(&b);
+	sm_tc_filter_fini(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1209,6 +1272,7 @@ int main(void)
 	    cmocka_unit_test(test_tc_tags),
 	    cmocka_unit_test(test_tc_block_sizes),
 	    cmocka_unit_test(test_tc_inv_if),
+	    cmocka_unit_test(test_tc_filter_range_empty),
 	};
 	return cmocka_run_group_tests_name("mem", tests, NULL, NULL);
 }

@@ -19,7 +19,9 @@
  * caches, ring and skip state, and the log record of its TLBI (its own
  * bit and cycle).  What a broadcast does per PE (a slot of the chunk, the
  * PE's state) stays in the host's cache for the chunk instead of being
- * fetched again for every TLBI.
+ * fetched again for every TLBI.  A PE whose leaf TLBs hold nothing of
+ * the chunk's ASIDs in its 64 KiB regions (the presence filter's region
+ * counts, hw/mem/tcache.h) skips all its copies without a probe each.
  */
 #include "hw/cpu/cpu.h"
 
@@ -70,9 +72,30 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 	SM_ADD(cpu->ctr, CPU_DVM_QUEUE_CYCLES, queued);
 }
 
-/* Pass 2 for PE i: its copy of each TLBI of the chunk, in order. */
+/* Can PE rx's copies of the whole chunk be found to miss at once: no
+ * entry of its leaf TLBs in the chunk's 64 KiB regions with the tags of
+ * either template (sm_tc_filter_range_empty), and nothing for them to do
+ * in its walk cache?  Then each copy's probe would find nothing either. */
+static bool chunk_misses(const struct sm_pe *rx, const struct run_tlbi *c,
+			 unsigned m, const struct sm_tlbi *tmpl, unsigned per,
+			 bool ll)
+{
+	if (!ll && rx->walk.live)
+		return false;
+	uint64_t lo = c[0].t.va, hi = c[m - 1].t.va + 4096;
+	unsigned lvsel = tmpl[0].level ? 1u << tmpl[0].level : 0xeu;
+	for (unsigned u = 0; u < per; u++)
+		if (!sm_tc_filter_range_empty(&rx->leaf, lo, hi, lvsel,
+					      tmpl[u].vmid, tmpl[u].asid))
+			return false;
+	return true;
+}
+
+/* Pass 2 for PE i: its copy of each TLBI of the chunk, in order (all
+ * missing when `all_miss`, without a probe each). */
 static uint64_t copies_at(struct sm_cpu *cpu, unsigned pe, unsigned i,
-			  struct run_tlbi *c, unsigned m, bool probed, bool ll)
+			  struct run_tlbi *c, unsigned m, bool probed, bool ll,
+			  bool all_miss)
 {
 	struct sm_pe *rx = &cpu->pe[i];
 	uint64_t busy = rx->rx_busy_until, latest = 0;
@@ -81,7 +104,8 @@ static uint64_t copies_at(struct sm_cpu *cpu, unsigned pe, unsigned i,
 		uint64_t done = max_u64(i == pe ? r->now : r->arrive, busy) +
 				cpu->lat_apply;
 		bool misses =
-		    probed && sm_cpu_tlbi_misses_probe(rx, ll, &r->pr);
+		    all_miss ||
+		    (probed && sm_cpu_tlbi_misses_probe(rx, ll, &r->pr));
 		busy = done;
 		latest = max_u64(latest, done);
 		if (i == pe) {
@@ -137,7 +161,10 @@ uint64_t sm_cpu_tlbi_pages(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 		uint64_t latest = issuer->pending_done;
 		for (unsigned i = 0; i < cpu->n; i++)
 			latest = max_u64(
-			    latest, copies_at(cpu, pe, i, c, m, probed, ll));
+			    latest,
+			    copies_at(cpu, pe, i, c, m, probed, ll,
+				      probed && chunk_misses(&cpu->pe[i], c, m,
+							     tmpl, per, ll)));
 		issuer->pending_done = latest;
 	}
 	return now;

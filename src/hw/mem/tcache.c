@@ -138,22 +138,40 @@ int sm_tc_filter_init(struct sm_tc_filter *f, const struct smmusim_allocator *a,
 		return 0;
 	}
 	f->mask = pow2_at_least(entries) - 1;
-	f->cnt = sm_calloc(a, (f->mask + 1ull) * sizeof(*f->cnt));
+	f->cnt =
+	    sm_calloc(a, (f->mask + 1ull + SM_TC_REGIONS) * sizeof(*f->cnt));
+	f->rcnt = f->cnt ? f->cnt + f->mask + 1 : NULL;
 	return f->cnt ? 0 : SMMUSIM_ENOMEM;
 }
 
 void sm_tc_filter_fini(struct sm_tc_filter *f)
 {
 	if (f->cnt && !f->off)
-		sm_free(f->alloc, f->cnt, (f->mask + 1ull) * sizeof(*f->cnt));
-	f->cnt = NULL;
+		sm_free(f->alloc, f->cnt,
+			(f->mask + 1ull + SM_TC_REGIONS) * sizeof(*f->cnt));
+	f->cnt = f->rcnt = NULL;
+}
+
+/* The region count of a level-3 entry (NULL for a block entry). */
+static inline uint16_t *region_count(struct sm_tc_filter *f,
+				     const struct sm_tc_entry *t)
+{
+	if (t->level != 3)
+		return NULL;
+	return &f->rcnt[sm_tc_filter_region(
+	    t->va, sm_tc_filter_tags(t->vmid, t->global ? SM_TC_FILTER_GLOBAL
+							: t->asid))];
 }
 
 static inline void filter_add(struct sm_tc_filter *f,
 			      const struct sm_tc_entry *t)
 {
-	if (!f->off)
+	uint16_t *r;
+	if (!f->off) {
 		(*filter_count(f, t))++;
+		if ((r = region_count(f, t)))
+			++*r;
+	}
 	f->global_live += t->global;
 	f->lv_live[t->level]++;
 	f->lv_mask |= (uint8_t)(1u << t->level);
@@ -162,8 +180,12 @@ static inline void filter_add(struct sm_tc_filter *f,
 static inline void filter_del(struct sm_tc_filter *f,
 			      const struct sm_tc_entry *t)
 {
-	if (!f->off)
+	uint16_t *r;
+	if (!f->off) {
 		(*filter_count(f, t))--;
+		if ((r = region_count(f, t)))
+			--*r;
+	}
 	f->global_live -= t->global;
 	if (!--f->lv_live[t->level])
 		f->lv_mask &= (uint8_t) ~(1u << t->level);

@@ -33,7 +33,9 @@
  * a PE's leaf TLBs: it counts their valid entries by hashed page (va,
  * level) and tags, so a single-page invalidation that none of them can
  * match costs a probe or two per level held instead of a call per cache
- * (host time only).
+ * (host time only).  It also counts their page entries by 64 KiB region
+ * and tags, so that a run of page TLBIs over a range where they hold none
+ * (sm_tc_filter_range_empty) is found to miss without a probe per page.
  */
 #ifndef SM_HW_MEM_TCACHE_H
 #define SM_HW_MEM_TCACHE_H
@@ -121,12 +123,19 @@ struct sm_tcache {
 struct sm_tc_filter {
 	const struct smmusim_allocator *alloc;
 	uint16_t *cnt; /* (mask + 1) counts; with off, one count of 1 */
+	/* SM_TC_REGIONS counts of level-3 entries by hashed (64 KiB region,
+	 * VMID, ASID or global): a run of page TLBIs over a range none of
+	 * them counts misses every page (sm_tc_filter_range_empty); NULL
+	 * when off. */
+	uint16_t *rcnt;
 	uint32_t mask;
 	bool off;	 /* too many entries for 16-bit counts: always "may" */
 	uint8_t lv_mask; /* bit `level` set: lv_live[level] > 0 */
 	uint32_t lv_live[4];
 	uint32_t global_live; /* global entries */
 };
+#define SM_TC_REGION_SHIFT 16
+#define SM_TC_REGIONS 512
 
 /* Called once for each cache of a model (sm_cpu_for_each_tlb,
  * sm_smmu_for_each_tlb): the end-of-run oracle scan. */
@@ -203,6 +212,42 @@ sm_tc_filter_may_hold(const struct sm_tc_filter *f, uint64_t va, unsigned level,
 	return SM_TC_FILTER_HIT_(3) || SM_TC_FILTER_HIT_(2) ||
 	       SM_TC_FILTER_HIT_(1);
 #undef SM_TC_FILTER_HIT_
+}
+
+/* The region count bucket of the 64 KiB region holding va, of `tags`. */
+static inline uint32_t sm_tc_filter_region(uint64_t va, uint64_t tags)
+{
+	return (uint32_t)((((va >> SM_TC_REGION_SHIFT) * 0x9e3779b97f4a7c15ull +
+			    tags) >>
+			   40) &
+			  (SM_TC_REGIONS - 1));
+}
+
+/* Can no cache sharing `f` hold a leaf entry that a VA-form TLBI of (vmid,
+ * asid) naming the levels `lvsel` (bit per level) removes, for any 4 KiB
+ * page of [lo, hi)?  True only when the caches hold no block entry of
+ * those levels and the region counts of every 64 KiB region of the range
+ * are zero for the ASID and (if any is held) global entries: then
+ * sm_tc_filter_may_hold is false for each page (host time only: a true
+ * "may" costs a per-page probe). */
+static inline bool sm_tc_filter_range_empty(const struct sm_tc_filter *f,
+					    uint64_t lo, uint64_t hi,
+					    unsigned lvsel, uint32_t vmid,
+					    uint32_t asid)
+{
+	unsigned mask = f->lv_mask & lvsel;
+	if (!mask)
+		return true;
+	if (mask != 1u << 3 || !f->rcnt)
+		return false;
+	uint64_t tags = sm_tc_filter_tags(vmid, asid);
+	uint64_t gtags = sm_tc_filter_tags(vmid, SM_TC_FILTER_GLOBAL);
+	for (uint64_t va = lo & ~((1ull << SM_TC_REGION_SHIFT) - 1); va < hi;
+	     va += 1ull << SM_TC_REGION_SHIFT)
+		if (f->rcnt[sm_tc_filter_region(va, tags)] ||
+		    (f->global_live && f->rcnt[sm_tc_filter_region(va, gtags)]))
+			return false;
+	return true;
 }
 
 /* sm_tc_filter_may_hold for one TLBI checked against the filters of
