@@ -4,8 +4,8 @@
  * (memory.c: the zero page and copy-on-write of a private mapping, the
  * write-permission upgrade of a shared one), and munmap's flush and page
  * freeing (mmap.c: a TLBI per populated page, pages freed only after the
- * flush and reused first).  Built on the kernel model over the hardware models
- * (tests/kernel_world.h), no simulator.
+ * flush and reused first); finding the VMA of an address.  Built on the kernel
+ * model over the hardware models (tests/kernel_world.h), no simulator.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +16,7 @@
 #include <smmusim/event.h>
 
 #include "helpers.h"
+#include "kernel/mm/internal.h"
 #include "kernel_world.h"
 
 #define BASE 0x10000000ull
@@ -156,6 +157,35 @@ static void test_munmap_frees_after_flush_and_reuses(void **state)
 	assert_int_equal(pte_pa(kw_pte(k, 1, BASE + 64 * PG)), pa);
 }
 
+/* ============================== VMAs ============================== */
+
+/* sm_find_vma finds what a scan of the sorted VMAs finds: the VMA holding
+ * va, or none in a gap, before the first or after the last, for 0 to 40
+ * VMAs, whatever VMA it found last (its hint). */
+static void test_find_vma_matches_a_scan(void **state)
+{
+	(void)state;
+	struct sm_vma v[40];
+	for (size_t n = 0; n <= 40; n++) {
+		/* VMA i: [BASE + 3i pages, + 1 or 2 pages), gaps between */
+		for (size_t i = 0; i < n; i++)
+			v[i] = (struct sm_vma){.start = BASE + 3 * i * PG,
+					       .end = BASE +
+						      (3 * i + 1 + i % 2) * PG};
+		struct sm_mm mm = {.vma = v, .nvma = n, .cap = 40};
+		for (uint64_t va = BASE - PG; va < BASE + (3 * n + 2) * PG;
+		     va += PG / 2) {
+			struct sm_vma *want = NULL;
+			for (size_t i = 0; i < n && !want; i++)
+				if (v[i].start <= va && va < v[i].end)
+					want = &v[i];
+			mm.vma_hint = (size_t)(va % 7);
+			assert_ptr_equal(sm_find_vma(&mm, va), want);
+			assert_ptr_equal(sm_find_vma(&mm, va), want);
+		}
+	}
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_teardown(fn, kworld_teardown)
@@ -164,6 +194,7 @@ int main(void)
 	    T(test_shared_read_then_upgrade),
 	    T(test_cpu_flush_per_populated_page),
 	    T(test_munmap_frees_after_flush_and_reuses),
+	    cmocka_unit_test(test_find_vma_matches_a_scan),
 	};
 #undef T
 	return cmocka_run_group_tests_name("mm", tests, NULL, NULL);

@@ -194,14 +194,14 @@ struct sm_vma *sm_find_vma(struct sm_mm *mm, uint64_t va)
 	if (h < mm->nvma && mm->vma[h].start <= va && va < mm->vma[h].end &&
 	    (h == 0 || mm->vma[h - 1].end <= va))
 		return &mm->vma[h];
-	size_t lo = 0, hi = mm->nvma;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (mm->vma[mid].end <= va)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	if (!mm->nvma)
+		return NULL;
+	/* The first VMA ending above va: a binary search without a branch on
+	 * the comparison (host time: it is taken at random). */
+	const struct sm_vma *b = mm->vma;
+	for (size_t n = mm->nvma; n > 1; n -= n / 2)
+		b = b[n / 2].end <= va ? b + n / 2 : b;
+	size_t lo = (size_t)(b - mm->vma) + (b->end <= va);
 	if (lo < mm->nvma && mm->vma[lo].start <= va) {
 		mm->vma_hint = lo;
 		return &mm->vma[lo];
