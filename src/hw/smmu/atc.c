@@ -102,7 +102,7 @@ void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 	struct sm_regime cur;
 	sm_smmu_cmdq_catch_up(s, now); /* ATC_INV consumed by now */
 	if (!s->ats || !sm_smmu_eats(s, sid, ssid, &cur)) {
-		sm_smmu_translate(s, sid, ssid, va, write, now, tag, out);
+		sm_smmu_translate_now(s, sid, ssid, va, write, now, tag, out);
 		return;
 	}
 	struct sm_tcache *atc = atc_of(s, sid, true);
@@ -116,16 +116,15 @@ void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 					      .pa = e->pa + (va - e->va),
 					      .done = t,
 					      .asid = (uint16_t)e->asid};
-		struct sm_xlate_report r =
-		    sm_smmu_device_report(sid, ssid, va, write, now, tag);
-		r.cache = "dev.atc";
-		r.outcome = SM_XLATE_OK;
-		r.from_cache = true;
-		sm_xlate_report_entry(&r, e);
 		/* Judged against what the stream's configuration names now
 		 * (as IOTLB hits are): an ATC entry of a previous domain or
 		 * address space is stale. */
-		sm_smmu_report_regime(&r, &cur);
+		struct sm_xlate_report r;
+		sm_smmu_device_report(&r, sid, ssid, va, write, now, tag, e,
+				      &cur);
+		r.cache = "dev.atc";
+		r.outcome = SM_XLATE_OK;
+		r.from_cache = true;
 		r.no_context = !cur.root && !cur.root2;
 		sm_observe(&s->obs, &r);
 		return;

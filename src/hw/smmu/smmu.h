@@ -76,6 +76,8 @@ struct sm_smmu_ctx {
 	unsigned s2t0sz;
 	int s2_level;
 	bool s2record;
+	/* The regime the stages above name (derived once, at the fetch). */
+	struct sm_regime rg;
 };
 
 struct sm_smmu_xlate {
