@@ -120,31 +120,30 @@ static void fill_iotlb(struct sm_smmu *s, const struct sm_tc_entry *ne)
 
 /* 1. A translation needs one of smmu.xlate_slots: it waits for the one
  * that frees first.  (Its functional effects still happen now.)  The
- * slots' free cycles are kept as a binary min-heap, the first to free at
- * its root (host time: which of several equal slots is taken changes
+ * slots' free cycles are kept sorted in a ring, the first to free at
+ * slot_head (host time: which of several equal slots is taken changes
  * nothing). */
 static void wait_for_slot(struct sm_smmu *s, uint64_t *t)
 {
-	uint64_t first = s->slot_free[0];
+	uint64_t first = s->slot_free[s->slot_head];
 	if (first > *t) {
 		SM_ADD(s->ctr, SMMU_XLATE_QUEUE_CYCLES, first - *t);
 		*t = first;
 	}
 }
 
-/* The slot taken in step 1 (the root) is busy until `until`, no earlier
- * than it was: it sinks to its place in the heap. */
+/* The slot taken in step 1 (the head) is busy until `until`, no earlier
+ * than it was: it becomes the ring's last and moves before the slots that
+ * free later (host time: as many moves as translations in flight end
+ * later; none when this one ends last). */
 static void slot_busy_until(struct sm_smmu *s, uint64_t until)
 {
 	uint64_t *h = s->slot_free;
-	unsigned n = s->nslots, i = 0;
-	for (unsigned c; (c = 2 * i + 1) < n; i = c) {
-		if (c + 1 < n && h[c + 1] < h[c])
-			c++;
-		if (h[c] >= until)
-			break;
-		h[i] = h[c];
-	}
+	unsigned n = s->nslots, i = s->slot_head;
+	unsigned head = i + 1 == n ? 0 : i + 1;
+	s->slot_head = head;
+	for (unsigned p; i != head && h[p = (i ? i : n) - 1] > until; i = p)
+		h[i] = h[p];
 	h[i] = until;
 }
 
