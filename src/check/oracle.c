@@ -296,6 +296,19 @@ static void stale_use(struct sm_oracle *o, enum smmusim_violation_kind kind,
 		emit(o, kind, r, w, 0);
 }
 
+/* The fault streak of the report's agent, page and access type. */
+static struct sm_streak *
+report_streak(struct sm_oracle *o, const struct sm_xlate_report *r, bool create)
+{
+	uint64_t k1 =
+	    (uint64_t)r->agent_kind << 63 |
+	    (uint64_t)(r->agent_kind == SMMUSIM_AGENT_CPU ? r->cpu : r->sid)
+		<< 24 |
+	    r->ssid;
+	uint64_t k2 = (r->va & SM_PAGE_MASK) | (r->write ? 1 : 0);
+	return streak_find(o, k1, k2, create);
+}
+
 void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 {
 	struct sm_oracle *o = oracle;
@@ -304,16 +317,12 @@ void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 	SM_INC(o->ctr, CHECK_TRANSLATIONS_CHECKED);
 	unsigned need = r->write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
 	uint64_t page = r->va & SM_PAGE_MASK;
-	uint64_t k1 =
-	    (uint64_t)r->agent_kind << 63 |
-	    (uint64_t)(r->agent_kind == SMMUSIM_AGENT_CPU ? r->cpu : r->sid)
-		<< 24 |
-	    r->ssid;
-	uint64_t k2 = page | (r->write ? 1 : 0);
 	struct sm_walk w;
 
 	if (r->outcome == SM_XLATE_OK) {
-		struct sm_streak *s = streak_find(o, k1, k2, false);
+		/* Most agents never fault: no streak to end (host time). */
+		struct sm_streak *s =
+		    o->nstreak ? report_streak(o, r, false) : NULL;
 		if (s)
 			s->count = 0, s->reported = false;
 		if (r->from_cache && r->no_context) {
@@ -354,7 +363,7 @@ void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 		memset(&w, 0, sizeof(w));
 		w.fault = SM_WALK_FAULT_TRANSLATION;
 	}
-	struct sm_streak *s = streak_find(o, k1, k2, permits);
+	struct sm_streak *s = report_streak(o, r, permits);
 	if (!s)
 		return;
 	if (!permits) {

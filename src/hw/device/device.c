@@ -17,7 +17,8 @@
  * retry forever: that is what the oracle's fault-livelock check is for); a
  * stall-mode device (dev.fault_mode=stall) sends no page requests; a
  * request that finds the PRI queue full is lost and the access fails at
- * the device's PRI timeout.  Tasks are recycled through a free list.
+ * the device's PRI timeout.  An access that outlives its first attempt
+ * keeps its state in a task; tasks are recycled through a free list.
  */
 #include "hw/device/device.h"
 
@@ -72,16 +73,23 @@ void sm_device_fini(struct sm_device *d)
 
 static int dev_attempt(void *ctx, uint64_t arg);
 
+/* The access started at `start` ended at t after `faults` faults. */
+static void access_done(struct sm_device *d, uint64_t start, uint64_t tag,
+			uint32_t faults, uint64_t t, bool ok, uint64_t pa)
+{
+	struct sm_dev_outcome o = {ok, pa, faults};
+	d->ctr[ok ? SM_STAT_DEV_ACCESS_OK : SM_STAT_DEV_ACCESS_FAILED]++;
+	SM_HIST_REC(d->hist, DEV_ACCESS_LATENCY, t - start);
+	d->ops.done(d->ops.done_ctx, tag, t, &o);
+	d->live_tasks--;
+}
+
 static void task_done(struct sm_dev_task *k, uint64_t t, bool ok, uint64_t pa)
 {
 	struct sm_device *d = k->dev;
-	struct sm_dev_outcome o = {ok, pa, k->faults};
-	d->ctr[ok ? SM_STAT_DEV_ACCESS_OK : SM_STAT_DEV_ACCESS_FAILED]++;
-	SM_HIST_REC(d->hist, DEV_ACCESS_LATENCY, t - k->start);
-	d->ops.done(d->ops.done_ctx, k->tag, t, &o);
+	access_done(d, k->start, k->tag, k->faults, t, ok, pa);
 	k->next = d->free_tasks;
 	d->free_tasks = k;
-	d->live_tasks--;
 }
 
 /* The kernel answered at t: a refusal ends the access (failed), anything
@@ -148,6 +156,39 @@ static bool may_request_page(struct sm_device *d, const struct sm_dev_task *k,
 	       d->ops.pri_enabled(d->ops.ctx, k->sid, k->ssid);
 }
 
+/* An attempt of k faulted (*x): the stall, page request or end of the
+ * access. */
+static int attempt_failed(struct sm_dev_task *k, const struct sm_smmu_xlate *x)
+{
+	struct sm_device *d = k->dev;
+	k->faults++;
+	if (x->stalled) {
+		k->stag = x->stag;
+		return sm_engine_at(d->eng, x->done + d->lat_evtq_irq,
+				    dev_stall, k, 0);
+	}
+	if (!may_request_page(d, k, x->outcome)) {
+		task_done(k, x->done, false, 0);
+		return 0;
+	}
+	if (k->faults >= d->retry_limit) {
+		/* The device gives up (a real one may retry forever: that
+		 * is what the fault-livelock check is for). */
+		SM_INC(d->ctr, DEV_ACCESS_GAVE_UP);
+		task_done(k, x->done, false, 0);
+		return 0;
+	}
+	if (!sm_smmu_page_request(d->smmu, k->sid, k->ssid, k->va, k->write)) {
+		/* PRIQ full: the request is lost and never answered; the
+		 * device's access fails (its PRI timeout). */
+		SM_INC(d->ctr, DEV_PRI_LOST);
+		task_done(k, x->done, false, 0);
+		return 0;
+	}
+	return sm_engine_at(d->eng, x->done + d->lat_pri, dev_page_request, k,
+			    0);
+}
+
 static int dev_attempt(void *ctx, uint64_t arg)
 {
 	struct sm_dev_task *k = ctx;
@@ -160,56 +201,44 @@ static int dev_attempt(void *ctx, uint64_t arg)
 		task_done(k, x.done, true, x.pa);
 		return 0;
 	}
-	k->faults++;
-	if (x.stalled) {
-		k->stag = x.stag;
-		return sm_engine_at(d->eng, x.done + d->lat_evtq_irq, dev_stall,
-				    k, 0);
-	}
-	if (!may_request_page(d, k, x.outcome)) {
-		task_done(k, x.done, false, 0);
-		return 0;
-	}
-	if (k->faults >= d->retry_limit) {
-		/* The device gives up (a real one may retry forever: that
-		 * is what the fault-livelock check is for). */
-		SM_INC(d->ctr, DEV_ACCESS_GAVE_UP);
-		task_done(k, x.done, false, 0);
-		return 0;
-	}
-	if (!sm_smmu_page_request(d->smmu, k->sid, k->ssid, k->va, k->write)) {
-		/* PRIQ full: the request is lost and never answered; the
-		 * device's access fails (its PRI timeout). */
-		SM_INC(d->ctr, DEV_PRI_LOST);
-		task_done(k, x.done, false, 0);
-		return 0;
-	}
-	return sm_engine_at(d->eng, x.done + d->lat_pri, dev_page_request, k,
-			    0);
+	return attempt_failed(k, &x);
 }
 
-static struct sm_dev_task *task_get(struct sm_device *d)
+/* A free task, made if there is none (false: the host is out of memory). */
+static bool task_ready(struct sm_device *d)
 {
-	struct sm_dev_task *k = d->free_tasks;
-	if (k) {
-		d->free_tasks = k->next;
-		return k;
-	}
-	k = sm_malloc(d->alloc, sizeof(*k));
+	if (d->free_tasks)
+		return true;
+	struct sm_dev_task *k = sm_malloc(d->alloc, sizeof(*k));
 	if (!k)
-		return NULL;
+		return false;
 	k->all_next = d->all_tasks;
 	d->all_tasks = k;
-	return k;
+	k->next = NULL;
+	d->free_tasks = k;
+	return true;
 }
 
 int sm_device_access(struct sm_device *d, uint32_t sid, uint32_t ssid,
 		     uint64_t va, bool write, uint32_t line, uint64_t start,
 		     uint64_t tag)
 {
-	struct sm_dev_task *k = task_get(d);
-	if (!k)
+	/* The task the access needs if it outlives its first attempt is
+	 * ready before it starts (out of memory: it does not start). */
+	if (!task_ready(d))
 		return sm_err(d->eb, SMMUSIM_ENOMEM, "out of memory");
+	d->live_tasks++;
+	SM_INC(d->ctr, DEV_ACCESSES);
+	struct sm_smmu_xlate x;
+	sm_smmu_device_access(d->smmu, sid, ssid, va, write, d->eng->now, line,
+			      &x);
+	if (x.outcome == SM_XLATE_OK) {
+		/* Done at the first attempt (host time: without the task). */
+		access_done(d, start, tag, 0, x.done, true, x.pa);
+		return 0;
+	}
+	struct sm_dev_task *k = d->free_tasks;
+	d->free_tasks = k->next;
 	*k = (struct sm_dev_task){.dev = d,
 				  .all_next = k->all_next,
 				  .sid = sid,
@@ -219,7 +248,5 @@ int sm_device_access(struct sm_device *d, uint32_t sid, uint32_t ssid,
 				  .write = write,
 				  .start = start,
 				  .tag = tag};
-	d->live_tasks++;
-	SM_INC(d->ctr, DEV_ACCESSES);
-	return dev_attempt(k, 0);
+	return attempt_failed(k, &x);
 }

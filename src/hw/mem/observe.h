@@ -22,6 +22,8 @@ enum sm_xlate_outcome {
 	SM_XLATE_FAULT_CONFIG, /* SMMU: bad STE/CD, stream aborted, ... */
 };
 
+/* (hw/smmu/smmu_internal.h: sm_smmu_device_report sets each field by name:
+ * a new field is set there too.) */
 struct sm_xlate_report {
 	enum smmusim_agent_kind agent_kind;
 	uint32_t cpu, sid, ssid;

@@ -94,17 +94,18 @@ static uint8_t level_of_size(uint64_t size)
 	return (uint8_t)level;
 }
 
-void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
-			   uint64_t va, bool write, uint64_t now, uint32_t tag,
-			   struct sm_smmu_xlate *out)
+/* An access of a device whose stream allows ATS: through its ATC.  False
+ * when the stream does not allow it (the SMMU translates the access).  Not
+ * inlined (host time: an access without ATS passes by it in a few
+ * instructions). */
+__attribute__((noinline)) static bool
+ats_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid, uint64_t va,
+	   bool write, uint64_t now, uint32_t tag, struct sm_smmu_xlate *out)
 {
 	unsigned need = write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
 	struct sm_regime cur;
-	sm_smmu_cmdq_catch_up(s, now); /* ATC_INV consumed by now */
-	if (!s->ats || !sm_smmu_eats(s, sid, ssid, &cur)) {
-		sm_smmu_translate(s, sid, ssid, va, write, now, tag, out);
-		return;
-	}
+	if (!sm_smmu_eats(s, sid, ssid, &cur))
+		return false;
 	struct sm_tcache *atc = atc_of(s, sid, true);
 	uint64_t t = now + s->lat_atc;
 	struct sm_tc_entry *e = atc ? sm_tc_lookup(atc, 0, ssid, va) : NULL;
@@ -116,19 +117,18 @@ void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 					      .pa = e->pa + (va - e->va),
 					      .done = t,
 					      .asid = (uint16_t)e->asid};
-		struct sm_xlate_report r =
-		    sm_smmu_device_report(sid, ssid, va, write, now, tag);
-		r.cache = "dev.atc";
-		r.outcome = SM_XLATE_OK;
-		r.from_cache = true;
-		sm_xlate_report_entry(&r, e);
 		/* Judged against what the stream's configuration names now
 		 * (as IOTLB hits are): an ATC entry of a previous domain or
 		 * address space is stale. */
-		sm_smmu_report_regime(&r, &cur);
+		struct sm_xlate_report r;
+		sm_smmu_device_report(&r, sid, ssid, va, write, now, tag, e,
+				      &cur);
+		r.cache = "dev.atc";
+		r.outcome = SM_XLATE_OK;
+		r.from_cache = true;
 		r.no_context = !cur.root && !cur.root2;
 		sm_observe(&s->obs, &r);
-		return;
+		return true;
 	}
 	/* Miss (or not enough permission cached): a translation request
 	 * travels to the SMMU and back. */
@@ -154,6 +154,16 @@ void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		};
 		sm_tc_fill(atc, &ne);
 	}
+	return true;
+}
+
+void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
+			   uint64_t va, bool write, uint64_t now, uint32_t tag,
+			   struct sm_smmu_xlate *out)
+{
+	sm_smmu_cmdq_catch_up(s, now); /* ATC_INV consumed by now */
+	if (!s->ats || !ats_access(s, sid, ssid, va, write, now, tag, out))
+		sm_smmu_translate_now(s, sid, ssid, va, write, now, tag, out);
 }
 
 struct atc_inv {

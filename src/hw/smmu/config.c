@@ -241,9 +241,24 @@ static void fetch_cd(struct sm_smmu *s, struct sm_smmu_ctx *c, uint64_t cd_ipa,
 	c->stall = cd0 & CTXDESC_CD_0_S;
 }
 
-/* Fetch and check the STE and CD of (sid, ssid) into *c. */
-static void fetch_ctx(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
-		      struct sm_smmu_ctx *c, unsigned *reads)
+/* The regime a configuration translates through (stage 1, stage 2 or
+ * nested), with its tables. */
+static struct sm_regime ctx_regime(const struct sm_smmu_ctx *c)
+{
+	/* A stage the configuration does not enable has table 0. */
+	return (struct sm_regime){
+	    .kind = c->s1 && c->s2 ? SM_REGIME_NESTED
+		    : c->s2	   ? SM_REGIME_S2
+				   : SM_REGIME_S1,
+	    .root = c->ttb0,
+	    .root2 = c->s2ttb,
+	    .s2_level = c->s2_level,
+	};
+}
+
+/* The STE and CD words of (sid, ssid), checked and decoded into *c. */
+static void decode_ctx(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
+		       struct sm_smmu_ctx *c, unsigned *reads)
 {
 	uint64_t ste[4], cd_ipa;
 	*c = (struct sm_smmu_ctx){.valid = true, .sid = sid, .ssid = ssid};
@@ -257,26 +272,22 @@ static void fetch_ctx(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		fetch_cd(s, c, cd_ipa, reads);
 }
 
-const struct sm_smmu_ctx *sm_smmu_cfg_get(struct sm_smmu *s, uint32_t sid,
-					  uint32_t ssid, uint64_t *t)
+/* Fetch and check the STE and CD of (sid, ssid) into *c, with the regime
+ * they name (what every translation of the stream uses). */
+static void fetch_ctx(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
+		      struct sm_smmu_ctx *c, unsigned *reads)
 {
-	struct sm_smmu_ctx *c = s->cfg_last, *set = NULL, *victim = NULL;
-	*t += s->lat_cfg;
-	/* A valid (sid, ssid) is in one way at most: the last hit, when it
-	 * is still that stream's, is the way the scan would find. */
-	bool hit = c && c->valid && c->sid == sid && c->ssid == ssid;
-	if (!hit) {
-		set = cfg_set(s, sid, ssid);
-		for (c = set; !hit && c < set + s->cfg_ways; c++)
-			hit = c->valid && c->sid == sid && c->ssid == ssid;
-		c--;
-	}
-	if (hit) {
-		SM_INC(s->ctr, SMMU_CFGCACHE_HITS);
-		c->stamp = ++s->cfg_tick;
-		s->cfg_last = c;
-		return c;
-	}
+	decode_ctx(s, sid, ssid, c, reads);
+	c->rg = ctx_regime(c);
+}
+
+const struct sm_smmu_ctx *sm_smmu_cfg_lookup(struct sm_smmu *s, uint32_t sid,
+					     uint32_t ssid, uint64_t *t)
+{
+	struct sm_smmu_ctx *set = cfg_set(s, sid, ssid), *c, *victim = NULL;
+	for (c = set; c < set + s->cfg_ways; c++)
+		if (c->valid && c->sid == sid && c->ssid == ssid)
+			return sm_smmu_cfg_hit(s, c);
 	for (uint32_t w = 0; w < s->cfg_ways; w++) {
 		c = &set[w];
 		if (!victim || !c->valid ||
@@ -310,19 +321,6 @@ static const struct sm_smmu_ctx *peek_ctx(struct sm_smmu *s, uint32_t sid,
 	return tmp;
 }
 
-struct sm_regime sm_smmu_ctx_regime(const struct sm_smmu_ctx *c)
-{
-	/* A stage the configuration does not enable has table 0. */
-	return (struct sm_regime){
-	    .kind = c->s1 && c->s2 ? SM_REGIME_NESTED
-		    : c->s2	   ? SM_REGIME_S2
-				   : SM_REGIME_S1,
-	    .root = c->ttb0,
-	    .root2 = c->s2ttb,
-	    .s2_level = c->s2_level,
-	};
-}
-
 /* Does the stream's configuration allow ATS?  The device learns this when
  * the driver enables ATS in its PCIe capability; the model reads the STE
  * (through the configuration cache, without counting a lookup). */
@@ -345,7 +343,7 @@ bool sm_smmu_eats(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		 * root2 0). */
 		*now = (struct sm_regime){0};
 		if (ok && c->error == SM_EVT_NONE && !(c->s1 && c->epd0))
-			*now = sm_smmu_ctx_regime(c);
+			*now = c->rg;
 	}
 	return ok;
 }

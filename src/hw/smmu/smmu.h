@@ -76,6 +76,8 @@ struct sm_smmu_ctx {
 	unsigned s2t0sz;
 	int s2_level;
 	bool s2record;
+	/* The regime the stages above name (derived once, at the fetch). */
+	struct sm_regime rg;
 };
 
 struct sm_smmu_xlate {
@@ -168,10 +170,10 @@ struct sm_smmu {
 	bool perm_fault_from_cache;
 	uint64_t lat_iotlb, lat_cfg, lat_cmd, lat_mem, lat_utlb, lat_wc;
 	uint64_t lat_cmd_cfgi, lat_cmd_tlbi, lat_cmd_sync, lat_inv_scan;
-	uint64_t rx_busy_until;	   /* BTM: applying broadcast TLBIs until */
-	struct sm_dvm_ring btm_rx; /* BTM: received, not applied yet */
-	uint64_t *slot_free;	   /* smmu.xlate_slots: each busy until */
-	unsigned nslots;
+	uint64_t rx_busy_until;	    /* BTM: applying broadcast TLBIs until */
+	struct sm_dvm_ring btm_rx;  /* BTM: received, not applied yet */
+	uint64_t *slot_free;	    /* smmu.xlate_slots: each busy until */
+	unsigned nslots, slot_head; /* slot_free is a ring sorted from here */
 	struct sm_xlate_observer obs;
 	/* Stalled transactions (smmu.stall.slots): StreamID and STAG of
 	 * each held one; stag_next numbers them. */

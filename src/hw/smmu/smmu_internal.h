@@ -19,19 +19,39 @@ static inline uint64_t sm_smmu_max_u64(uint64_t a, uint64_t b)
 
 /* ---- config.c: STE and CD fetch, the configuration cache ---- */
 
+/* A configuration cache hit on c (LRU stamp; the next lookup tries it
+ * first). */
+static inline const struct sm_smmu_ctx *sm_smmu_cfg_hit(struct sm_smmu *s,
+							struct sm_smmu_ctx *c)
+{
+	SM_INC(s->ctr, SMMU_CFGCACHE_HITS);
+	c->stamp = ++s->cfg_tick;
+	s->cfg_last = c;
+	return c;
+}
+/* sm_smmu_cfg_get past the last hit: the set of (sid, ssid), else the
+ * fetch. */
+const struct sm_smmu_ctx *sm_smmu_cfg_lookup(struct sm_smmu *s, uint32_t sid,
+					     uint32_t ssid, uint64_t *t);
 /* The configuration of (sid, ssid): a configuration cache hit, else the
  * STE and CD fetched from memory and checked (an illegal one is not
  * cached; its error is in ->error).  *t advances by the lookup and the
- * fetches. */
-const struct sm_smmu_ctx *sm_smmu_cfg_get(struct sm_smmu *s, uint32_t sid,
-					  uint32_t ssid, uint64_t *t);
+ * fetches.  A valid (sid, ssid) is in one way at most: the last hit, when
+ * it is still that stream's, is the way a scan would find (host time: most
+ * accesses are of the stream of the one before). */
+static inline const struct sm_smmu_ctx *
+sm_smmu_cfg_get(struct sm_smmu *s, uint32_t sid, uint32_t ssid, uint64_t *t)
+{
+	struct sm_smmu_ctx *c = s->cfg_last;
+	*t += s->lat_cfg;
+	if (c && c->valid && c->sid == sid && c->ssid == ssid)
+		return sm_smmu_cfg_hit(s, c);
+	return sm_smmu_cfg_lookup(s, sid, ssid, t);
+}
 /* Drop cached configurations of StreamIDs [sid, sid + nsid): of every
  * substream, or of `ssid` only (CFGI_*). */
 void sm_smmu_cfg_inv(struct sm_smmu *s, uint32_t sid, uint64_t nsid,
 		     bool any_ssid, uint32_t ssid);
-/* The regime a configuration translates through (stage 1, stage 2 or
- * nested), with its tables. */
-struct sm_regime sm_smmu_ctx_regime(const struct sm_smmu_ctx *c);
 /* Whether (sid, ssid) may use ATS now (a valid translating STE with
  * EATS); *now (if non-NULL) gets the regime its configuration names. */
 bool sm_smmu_eats(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
@@ -76,27 +96,55 @@ int sm_smmu_atc_init(struct sm_smmu *s, const smmusim_config_t *cfg,
 void sm_smmu_atc_inv(struct sm_smmu *s, const struct sm_smmu_cmd *c);
 void sm_smmu_atc_fini(struct sm_smmu *s);
 
-/* The report of a device access to the observer (the oracle). */
-static inline struct sm_xlate_report
-sm_smmu_device_report(uint32_t sid, uint32_t ssid, uint64_t va, bool write,
-		      uint64_t now, uint32_t tag)
-{
-	struct sm_xlate_report r =
-	    sm_xlate_report_start(SMMUSIM_AGENT_DEVICE, va, write, now, tag);
-	r.sid = sid;
-	r.ssid = ssid;
-	return r;
-}
+/* ---- translate.c ---- */
 
-/* The regime the oracle judges a cached translation against (what the
- * stream's configuration names now). */
-static inline void sm_smmu_report_regime(struct sm_xlate_report *r,
-					 const struct sm_regime *rg)
+/* sm_smmu_translate for a caller that has just caught the command queue up
+ * with `now` (sm_smmu_cmdq_catch_up). */
+void sm_smmu_translate_now(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
+			   uint64_t va, bool write, uint64_t now, uint32_t tag,
+			   struct sm_smmu_xlate *out);
+
+/* The report to the observer (the oracle) of a device access (trace line
+ * `tag`, at `now`): the entry that decided it (`e`, NULL: none) and the
+ * regime the stream's configuration names now (`rg`, NULL: none).  The
+ * oracle judges a cached entry against that regime, not against the tables
+ * the entry was walked from: an entry of another context (a reused ASID or
+ * VMID never invalidated) is then a stale translation.  The caller sets the
+ * outcome and what answered.  Host time: it is built for every access, so
+ * each field is set once, without zeroing the whole report first (a field
+ * added to struct sm_xlate_report must be set here too). */
+static inline void
+sm_smmu_device_report(struct sm_xlate_report *r, uint32_t sid, uint32_t ssid,
+		      uint64_t va, bool write, uint64_t now, uint32_t tag,
+		      const struct sm_tc_entry *e, const struct sm_regime *rg)
 {
-	r->root = rg->root;
-	r->root2 = rg->root2;
-	r->regime = (uint8_t)rg->kind;
-	r->s2_level = (int8_t)rg->s2_level;
+	static const struct sm_regime none;
+	if (!rg)
+		rg = &none;
+	*r = (struct sm_xlate_report){
+	    .agent_kind = SMMUSIM_AGENT_DEVICE,
+	    .cpu = 0, /* a device, not a PE */
+	    .sid = sid,
+	    .ssid = ssid,
+	    .tag = tag,
+	    .root = rg->root,
+	    .root2 = rg->root2,
+	    .regime = (uint8_t)rg->kind,
+	    .s2_level = (int8_t)rg->s2_level,
+	    .va = va,
+	    .write = write,
+	    .cycle = now,
+	    .entry_va = e ? e->va : 0,
+	    .entry_pa = e ? e->pa : 0,
+	    .entry_size = e ? sm_tc_size(e) : 0,
+	    .entry_perm = e ? e->perm : 0,
+	    /* the caller's: what answered */
+	    .cache = NULL,
+	    .asid = 0,
+	    .outcome = SM_XLATE_OK,
+	    .from_cache = false,
+	    .no_context = false,
+	};
 }
 
 /* Free the command queue's consumption schedule (cmdq.c). */

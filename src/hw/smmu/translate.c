@@ -39,7 +39,9 @@
 #include "hw/mem/xlate.h"
 #include "hw/smmu/smmu_internal.h"
 
-/* One translation in flight: what the steps share. */
+/* One translation in flight: what the steps share.  It is not zeroed as a
+ * whole (host time): sm_smmu_translate sets what every path reads, step 3
+ * the regime's fields, step 5 `walked`. */
 struct xlate {
 	struct sm_smmu *s;
 	uint32_t sid, ssid;
@@ -47,16 +49,23 @@ struct xlate {
 	bool write;
 	unsigned need; /* SMMUSIM_PROT_R or _W */
 	uint64_t now, t;
+	uint32_t tag; /* trace line of the access */
 	struct sm_smmu_xlate *out;
-	struct sm_xlate_report r;
 	enum sm_smmu_event ev;
 	struct sm_smmu_evt_s2 ex;
 	bool s2fault;	       /* a fault of stage 2 (counted, S2R) */
 	struct sm_stall *held; /* the slot of a stalled transaction */
 	const struct sm_smmu_ctx *c;
-	struct sm_regime rg;
+	const struct sm_regime *rg; /* step 3; NULL: the stream translates
+				     * nothing (error, abort, bypass) */
 	uint16_t vmid, asid;
 	uint32_t atag; /* ASID tag of cached entries */
+	/* What the observer is told (finish): the cache that answered, the
+	 * entry that decided the access (NULL: none), and the entry a walk
+	 * filled (`entry` points to it). */
+	const char *cache;
+	const struct sm_tc_entry *entry;
+	struct sm_tc_entry walked;
 };
 
 /* The counter of each event record type (smmu.faults.*). */
@@ -111,32 +120,50 @@ static void fill_iotlb(struct sm_smmu *s, const struct sm_tc_entry *ne)
 
 /* 1. A translation needs one of smmu.xlate_slots: it waits for the one
  * that frees first.  (Its functional effects still happen now.)  The
- * slots' free cycles are kept as a binary min-heap, the first to free at
- * its root (host time: which of several equal slots is taken changes
+ * slots' free cycles are kept sorted in a ring, the first to free at
+ * slot_head (host time: which of several equal slots is taken changes
  * nothing). */
 static void wait_for_slot(struct sm_smmu *s, uint64_t *t)
 {
-	uint64_t first = s->slot_free[0];
+	uint64_t first = s->slot_free[s->slot_head];
 	if (first > *t) {
 		SM_ADD(s->ctr, SMMU_XLATE_QUEUE_CYCLES, first - *t);
 		*t = first;
 	}
 }
 
-/* The slot taken in step 1 (the root) is busy until `until`, no earlier
- * than it was: it sinks to its place in the heap. */
+/* The slot taken in step 1 (the head) is busy until `until`, no earlier
+ * than it was: it becomes the ring's last and moves before the slots that
+ * free later (host time: as many moves as translations in flight end
+ * later; none when this one ends last). */
 static void slot_busy_until(struct sm_smmu *s, uint64_t until)
 {
 	uint64_t *h = s->slot_free;
-	unsigned n = s->nslots, i = 0;
-	for (unsigned c; (c = 2 * i + 1) < n; i = c) {
-		if (c + 1 < n && h[c + 1] < h[c])
-			c++;
-		if (h[c] >= until)
-			break;
-		h[i] = h[c];
-	}
+	unsigned n = s->nslots, i = s->slot_head;
+	unsigned head = i + 1 == n ? 0 : i + 1;
+	s->slot_head = head;
+	for (unsigned p; i != head && h[p = (i ? i : n) - 1] > until; i = p)
+		h[i] = h[p];
 	h[i] = until;
+}
+
+/* The report of the access to the observer (the oracle), built at the end
+ * and only when one listens, from what the steps found: the regime the
+ * stream's configuration names now (step 3), the entry that decided the
+ * access (from a TLB, or filled by the walk) and the cache that answered. */
+static void report(const struct xlate *x)
+{
+	const struct sm_xlate_observer *o = &x->s->obs;
+	if (!o->report)
+		return;
+	struct sm_xlate_report r;
+	sm_smmu_device_report(&r, x->sid, x->ssid, x->va, x->write, x->now,
+			      x->tag, x->entry, x->rg);
+	r.outcome = x->out->outcome;
+	r.asid = x->asid;
+	r.cache = x->cache;
+	r.from_cache = x->out->hit;
+	o->report(o->ctx, &r);
 }
 
 /* STE.Config = abort: terminated, no event (spec 5.2). */
@@ -146,26 +173,24 @@ static void terminate_aborted(struct xlate *x)
 	SM_INC(s->ctr, SMMU_ABORTED);
 	x->out->outcome = SM_XLATE_FAULT_CONFIG;
 	x->out->done = x->t;
-	x->r.outcome = x->out->outcome;
 	SM_HIST_REC(s->hist, SMMU_TRANSLATION_LATENCY, x->t - x->now);
-	sm_observe(&s->obs, &x->r);
+	report(x);
 }
 
-/* 3. The regime and the tags of its cached entries. */
+/* 3. The regime (derived when the configuration was fetched) and the tags
+ * of its cached entries. */
 static void select_regime(struct xlate *x)
 {
 	const struct sm_smmu_ctx *c = x->c;
-	x->rg = sm_smmu_ctx_regime(c);
+	x->rg = &c->rg;
 	x->vmid = c->s2 ? c->vmid : 0;
 	x->asid = c->s1 ? c->asid : 0;
 	/* Stage-2-only entries get an ASID tag no stage-1 lookup or TLBI
 	 * can match (a nested stream of the same VMID must not hit an IPA
 	 * entry). */
 	x->atag = c->s1 ? x->asid : SM_TC_ASID_STAGE2;
-	x->s2fault = x->rg.kind == SM_REGIME_S2;
+	x->s2fault = x->rg->kind == SM_REGIME_S2;
 	x->ex.ipa = x->va; /* stage 2 only: the input is the IPA */
-	x->r.asid = x->asid;
-	sm_smmu_report_regime(&x->r, &x->rg);
 	x->out->asid = x->asid;
 }
 
@@ -193,14 +218,14 @@ static struct sm_tc_entry *tlb_lookup(struct xlate *x)
 		e = sm_tc_lookup(&s->utlb, x->sid, x->atag, x->va);
 		s->ctr[e ? SM_STAT_SMMU_UTLB_HITS : SM_STAT_SMMU_UTLB_MISSES]++;
 		if (e)
-			x->r.cache = "smmu.utlb";
+			x->cache = "smmu.utlb";
 	}
 	if (!e) {
 		x->t += s->lat_iotlb;
 		e = sm_tc_lookup(&s->iotlb, x->vmid, x->atag, x->va);
 		if (e) {
 			SM_INC(s->ctr, SMMU_IOTLB_HITS);
-			x->r.cache = "smmu.iotlb";
+			x->cache = "smmu.iotlb";
 			if (s->has_utlb) {
 				struct sm_tc_entry ue = *e;
 				ue.vmid = x->sid;
@@ -238,17 +263,12 @@ static void translated(struct xlate *x, uint64_t pa, unsigned perm,
 	out->s2_level = e->s2_level;
 }
 
-/* 4'. A TLB hit decides the outcome. */
+/* 4'. A TLB hit decides the outcome (the report judges it against the
+ * regime the configuration names now: report()). */
 static void use_cached(struct xlate *x, const struct sm_tc_entry *e)
 {
 	x->out->hit = true;
-	x->r.from_cache = true;
-	sm_xlate_report_entry(&x->r, e);
-	/* The oracle judges a hit against the tables the stream's
-	 * configuration names now, not those the entry was walked from: an
-	 * entry of another context (a reused ASID or VMID that was never
-	 * invalidated) is then a stale translation. */
-	sm_smmu_report_regime(&x->r, &x->rg);
+	x->entry = e;
 	if (e->flags & SM_IOTLB_F_NEG) {
 		/* A cached translation fault: no walk. */
 		SM_INC(x->s->ctr, SMMU_IOTLB_NEGATIVE_HITS);
@@ -267,7 +287,7 @@ static void walk_tables(struct xlate *x, struct sm_walk *w)
 {
 	struct sm_smmu *s = x->s;
 	SM_INC(s->ctr, SMMU_WALKS);
-	if (x->rg.kind == SM_REGIME_S1) {
+	if (x->rg->kind == SM_REGIME_S1) {
 		bool wc_hit;
 		x->t += sm_xlate_walk(s->pm, s->has_walk ? &s->walk : NULL, 0,
 				      x->asid, x->c->ttb0, x->va, w, &wc_hit) *
@@ -276,7 +296,7 @@ static void walk_tables(struct xlate *x, struct sm_walk *w)
 			s->ctr[wc_hit ? SM_STAT_SMMU_WALKCACHE_HITS
 				      : SM_STAT_SMMU_WALKCACHE_MISSES]++;
 	} else {
-		sm_pgt_translate(s->pm, &x->rg, x->va, w);
+		sm_pgt_translate(s->pm, x->rg, x->va, w);
 		x->s2fault |= w->fault == SM_WALK_FAULT_STAGE2;
 		if (w->ipa != SM_NO_IPA)
 			x->ex.ipa = w->ipa;
@@ -293,25 +313,26 @@ static void fill_walked(struct xlate *x, const struct sm_walk *w)
 {
 	struct sm_smmu *s = x->s;
 	const struct sm_smmu_ctx *c = x->c;
-	struct sm_tc_entry ne = sm_xlate_entry(
-	    w, x->va, c->ttb0, x->asid, c->aset || !c->s1 ? 0 : SM_IOTLB_F_BTM);
-	ne.vmid = x->vmid;
-	ne.root2 = x->rg.root2;
-	ne.regime = (uint8_t)x->rg.kind;
-	ne.s2_level = (int8_t)x->rg.s2_level;
+	struct sm_tc_entry *ne = &x->walked;
+	*ne = sm_xlate_entry(w, x->va, c->ttb0, x->asid,
+			     c->aset || !c->s1 ? 0 : SM_IOTLB_F_BTM);
+	ne->vmid = x->vmid;
+	ne->root2 = x->rg->root2;
+	ne->regime = (uint8_t)x->rg->kind;
+	ne->s2_level = (int8_t)x->rg->s2_level;
 	if (!c->s1) {
-		ne.global = false; /* stage 2: no ASID */
-		ne.asid = SM_TC_ASID_STAGE2;
+		ne->global = false; /* stage 2: no ASID */
+		ne->asid = SM_TC_ASID_STAGE2;
 	}
-	fill_iotlb(s, &ne);
+	fill_iotlb(s, ne);
 	if (s->has_utlb) {
-		ne.vmid = x->sid;
-		sm_tc_fill(&s->utlb, &ne);
-		ne.vmid = 0;
+		ne->vmid = x->sid;
+		sm_tc_fill(&s->utlb, ne);
+		ne->vmid = 0;
 	}
-	sm_xlate_report_entry(&x->r, &ne);
+	x->entry = ne;
 	if (w->perm & x->need)
-		translated(x, w->pa, w->perm, w->page_size, &ne);
+		translated(x, w->pa, w->perm, w->page_size, ne);
 	else
 		x->ev = SM_EVT_F_PERMISSION;
 }
@@ -323,9 +344,9 @@ static void fill_negative(struct xlate *x)
 	struct sm_tc_entry ne = {
 	    .va = x->va & SM_PAGE_MASK,
 	    .root = x->c->ttb0,
-	    .root2 = x->rg.root2,
-	    .regime = (uint8_t)x->rg.kind,
-	    .s2_level = (int8_t)x->rg.s2_level,
+	    .root2 = x->rg->root2,
+	    .regime = (uint8_t)x->rg->kind,
+	    .s2_level = (int8_t)x->rg->s2_level,
 	    .asid = x->atag,
 	    .vmid = x->vmid,
 	    .level = 3,
@@ -416,33 +437,34 @@ static void finish(struct xlate *x)
 	out->outcome = event_outcome(x->ev);
 	out->done = x->t;
 	slot_busy_until(s, x->t);
-	x->r.outcome = out->outcome;
-	x->r.cycle = x->now;
 	SM_HIST_REC(s->hist, SMMU_TRANSLATION_LATENCY, x->t - x->now);
-	sm_observe(&s->obs, &x->r);
+	report(x);
 }
 
-void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
-		       uint64_t va, bool write, uint64_t now, uint32_t tag,
-		       struct sm_smmu_xlate *out)
+/* Steps 1 to 6 of a translation whose commands have caught up with `now`. */
+void sm_smmu_translate_now(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
+			   uint64_t va, bool write, uint64_t now, uint32_t tag,
+			   struct sm_smmu_xlate *out)
 {
-	struct xlate x = {
-	    .s = s,
-	    .sid = sid,
-	    .ssid = ssid,
-	    .va = va,
-	    .write = write,
-	    .need = write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R,
-	    .now = now,
-	    .t = now,
-	    .out = out,
-	    .r = sm_smmu_device_report(sid, ssid, va, write, now, tag),
-	    .ev = SM_EVT_NONE,
-	    .ex = {false, EVTQ_1_CLASS_IN, 0, false, 0},
-	};
+	struct xlate x;
+	x.s = s;
+	x.sid = sid;
+	x.ssid = ssid;
+	x.va = va;
+	x.write = write;
+	x.need = write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
+	x.now = now;
+	x.t = now;
+	x.tag = tag;
+	x.out = out;
+	x.ev = SM_EVT_NONE;
+	x.ex = (struct sm_smmu_evt_s2){false, EVTQ_1_CLASS_IN, 0, false, 0};
+	x.held = NULL;
+	x.rg = NULL;
+	x.asid = 0;
+	x.cache = NULL;
+	x.entry = NULL;
 	*out = (struct sm_smmu_xlate){0};
-	/* Commands consumed by now have taken effect (docs/model.md, Time). */
-	sm_smmu_cmdq_catch_up(s, now);
 	SM_INC(s->ctr, SMMU_TRANSLATIONS);
 	wait_for_slot(s, &x.t);
 	x.c = sm_smmu_cfg_get(s, sid, ssid, &x.t);
@@ -459,4 +481,13 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		translate_stream(&x);
 	}
 	finish(&x);
+}
+
+void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
+		       uint64_t va, bool write, uint64_t now, uint32_t tag,
+		       struct sm_smmu_xlate *out)
+{
+	/* Commands consumed by now have taken effect (docs/model.md, Time). */
+	sm_smmu_cmdq_catch_up(s, now);
+	sm_smmu_translate_now(s, sid, ssid, va, write, now, tag, out);
 }
