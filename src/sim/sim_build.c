@@ -114,12 +114,17 @@ static int build_hardware(struct smmusim *s)
 	return 0;
 }
 
-/* The oracle observes both translating agents; with BTM the SMMU is a DVM
- * receiver. */
+/* The oracle, when checks are on, observes both translating agents (with
+ * checks off nothing listens: the SMMU builds no report, host time); with
+ * BTM the SMMU is a DVM receiver. */
 static int wire_hardware(struct smmusim *s)
 {
-	s->cpu.obs = (struct sm_xlate_observer){sm_oracle_observe, &s->oracle};
-	s->smmu.obs = (struct sm_xlate_observer){sm_oracle_observe, &s->oracle};
+	if (sm_oracle_enabled(&s->oracle)) {
+		s->cpu.obs =
+		    (struct sm_xlate_observer){sm_oracle_observe, &s->oracle};
+		s->smmu.obs =
+		    (struct sm_xlate_observer){sm_oracle_observe, &s->oracle};
+	}
 	if (sm_smmu_has_btm(&s->smmu)) {
 		struct sm_dvm_receiver r = {sm_smmu_dvm_apply, &s->smmu};
 		return sm_cpu_add_receiver(&s->cpu, &r);
