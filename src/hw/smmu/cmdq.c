@@ -331,6 +331,23 @@ static bool schedule(struct sm_smmu *s, const uint64_t w[2],
 	return true;
 }
 
+/* The two words of the queue entry at pa, as two 64-bit reads of the
+ * queue memory; one look-up of the frame when both are in it (always, for
+ * a base aligned as CMDQ_BASE's is: host time). */
+static inline void read_entry(const struct sm_smmu *s, uint64_t pa,
+			      uint64_t w[2])
+{
+	size_t off = (pa & (SM_PAGE_SIZE - 1)) >> 3;
+	if (off + 1 < SM_PAGE_SIZE / 8) {
+		const uint64_t *mem = sm_physmem_words(s->pm, pa);
+		w[0] = mem ? mem[off] : 0;
+		w[1] = mem ? mem[off + 1] : 0;
+	} else {
+		w[0] = sm_physmem_read64(s->pm, pa);
+		w[1] = sm_physmem_read64(s->pm, pa + 8);
+	}
+}
+
 uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now)
 {
 	uint32_t n = 1u << s->cmdq_log2size;
@@ -340,9 +357,8 @@ uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now)
 	s->cmdq_prod = prod & mask;
 	while (!s->cmdq_halted && s->cmdq_cons != s->cmdq_prod) {
 		uint32_t idx = s->cmdq_cons & (n - 1);
-		uint64_t pa = s->cmdq_base + (uint64_t)idx * 16;
-		const uint64_t w[2] = {sm_physmem_read64(s->pm, pa),
-				       sm_physmem_read64(s->pm, pa + 8)};
+		uint64_t w[2];
+		read_entry(s, s->cmdq_base + (uint64_t)idx * 16, w);
 		struct sm_smmu_cmd c;
 		uint64_t cost;
 		const struct sm_smmu_cmd_def *d = decode(s, w, &c, &cost);

@@ -30,12 +30,16 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
-/* CMD_SYNC with CS = SEV, as arm_smmu_cmdq_build_sync_cmd without MSI. */
-static void cmd_sync(uint64_t c[2])
+/* CMD_SYNC with CS = SEV, as arm_smmu_cmdq_build_sync_cmd without MSI.
+ * Its words never change: built on first use and kept (host time). */
+static const uint64_t *cmd_sync(struct sm_smmu_drv *d)
 {
-	sm_smmu_cmd_build(&(struct sm_smmu_cmd){.op = CMDQ_OP_CMD_SYNC,
-						.cs = CMDQ_SYNC_0_CS_SEV},
-			  c, NULL);
+	if (!d->sync_cmd[0])
+		sm_smmu_cmd_build(
+		    &(struct sm_smmu_cmd){.op = CMDQ_OP_CMD_SYNC,
+					  .cs = CMDQ_SYNC_0_CS_SEV},
+		    d->sync_cmd, NULL);
+	return d->sync_cmd;
 }
 
 /* Entries software sees in use at cycle t: written (PROD, shadow
@@ -270,12 +274,8 @@ static int issue(struct sm_os *os, uint64_t (*cmds)[2], uint32_t n, bool sync,
 	for (uint32_t i = 0; i < n; i++)
 		if ((rc = q_write(os, cmds[i], t)) < 0)
 			return rc;
-	if (sync) {
-		uint64_t c[2];
-		cmd_sync(c);
-		if ((rc = q_write(os, c, t)) < 0)
-			return rc;
-	}
+	if (sync && (rc = q_write(os, cmd_sync(d), t)) < 0)
+		return rc;
 	uint64_t done, t_pub = *t;
 	if ((rc = publish(os, t, &done)) < 0)
 		return rc;
