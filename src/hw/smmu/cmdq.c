@@ -243,17 +243,18 @@ static const struct sm_smmu_cmd_def *decode(const struct sm_smmu *s,
 	return d;
 }
 
-/* Execute one legal command at its consumption cycle. */
+/* Execute one legal command at its consumption cycle: decode() accepted
+ * it and costed it when it was consumed, so only its fields are needed. */
 static void exec_cmd(struct sm_smmu *s, const uint64_t w[2])
 {
 	struct sm_smmu_cmd c;
-	uint64_t cost;
-	const struct sm_smmu_cmd_def *d = decode(s, w, &c, &cost);
+	const struct sm_smmu_cmd_def *d = sm_smmu_cmd_decode(w, &c);
 	switch (d->cls) {
 	case SM_SMMU_CMD_CFGI:
 		exec_cfgi(s, &c);
 		break;
 	case SM_SMMU_CMD_TLBI:
+		ril_fields(s, &c);
 		exec_tlbi(s, &c);
 		break;
 	case SM_SMMU_CMD_ATC:
