@@ -405,7 +405,13 @@ SM_ALWAYS_INLINE void decode_layout(const struct sm_smmu_cmd_field *fields,
 const struct sm_smmu_cmd_def *sm_smmu_cmd_decode(const uint64_t w[2],
 						 struct sm_smmu_cmd *cmd)
 {
-	*cmd = (struct sm_smmu_cmd){.op = sm_field_get(CMDQ_0_OP, w[0])};
+	/* Every member zero, one store each: what the compiler makes of
+	 * `*cmd = (struct sm_smmu_cmd){0}` is a `rep stos`, slow to start
+	 * for 144 bytes (host time). */
+#define K(key, member, mask) cmd->member = 0;
+	SM_SMMU_CMD_KEYS(K)
+#undef K
+	cmd->op = sm_field_get(CMDQ_0_OP, w[0]);
 	switch (cmd->op) {
 #define SM_LAYOUT_STEP_(fields, n, row)                                        \
 	decode_layout(fields, n, w, cmd);                                      \
