@@ -278,9 +278,9 @@ static void exec_cmd(struct sm_smmu *s, const uint64_t w[2])
 }
 
 /* Commands and (BTM) broadcast TLBIs the SMMU has completed by `now` take
- * effect in the order of their cycles; a command first at equal cycles. */
-__attribute__((noinline)) static void catch_up_due(struct sm_smmu *s,
-						   uint64_t now)
+ * effect in the order of their cycles; a command first at equal cycles.
+ * The pending list starts again at 0 once all of it has taken effect. */
+void sm_smmu_cmdq_catch_up_due(struct sm_smmu *s, uint64_t now)
 {
 	for (;;) {
 		const struct sm_smmu_pending_cmd *p =
@@ -300,16 +300,6 @@ __attribute__((noinline)) static void catch_up_due(struct sm_smmu *s,
 			break;
 		}
 	}
-}
-
-/* Called before every event and translation: most find nothing due, and
- * return before the work of executing one. */
-void sm_smmu_cmdq_catch_up(struct sm_smmu *s, uint64_t now)
-{
-	if ((s->cmdq_pend_head < s->cmdq_npend &&
-	     s->cmdq_pend[s->cmdq_pend_head].due <= now) ||
-	    sm_dvm_ring_due(&s->btm_rx, now))
-		catch_up_due(s, now);
 	if (s->cmdq_pend_head == s->cmdq_npend)
 		s->cmdq_pend_head = s->cmdq_npend = 0;
 }
