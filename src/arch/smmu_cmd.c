@@ -254,34 +254,63 @@ static inline bool fits_max(enum sm_smmu_cmd_key key, uint64_t v, uint64_t max)
 	return key == SM_SMMU_CMD_ADDR ? !(v & ~max) : v <= max;
 }
 
+/*
+ * Host time (issue 12): the loops over a command's fields below are inlined
+ * with its layout a constant, one copy per row of SM_SMMU_CMDS (LAYOUT_CASES),
+ * so that the compiler unrolls each into that command's shifts and masks
+ * instead of walking the table at run time: every command the driver builds
+ * and the SMMU consumes goes through them.
+ */
+#define SM_ALWAYS_INLINE static inline __attribute__((always_inline))
+/* One `case` per row, running STEP(layout, nfields, row index). */
+#define SM_LAYOUT_CASE_(id, op, name, cls, lay)                                \
+	case op:                                                               \
+		SM_LAYOUT_STEP_(f_##lay, NFIELDS(f_##lay), SM_ROW_##id);
+#define LAYOUT_CASES SM_SMMU_CMDS(SM_LAYOUT_CASE_)
+
 /* Whether every member fits, in one pass over the command's own fields
  * that also assembles the words in w (valid when it says yes); the other
  * members are zero in a command built for its opcode, and only when one
  * is not are they checked one by one.  The same ranges as the checks in
  * key order below, which name the first that fails when this says no. */
-static bool cmd_fits(const struct sm_smmu_cmd_def *def,
-		     const struct sm_smmu_cmd *cmd, uint64_t w[2])
+SM_ALWAYS_INLINE bool fits_layout(const struct sm_smmu_cmd_field *fields,
+				  unsigned nfields,
+				  const struct sm_smmu_cmd *cmd, uint64_t w[2])
 {
-	struct sm_smmu_cmd rest = *cmd;
+	uint64_t own = 1ull << SM_SMMU_CMD_OP; /* < 256: the opcode of a row */
 	uint64_t stray = 0;
 	bool fits = true;
-	if (!def)
-		return false;
-	rest.op = 0; /* < 256: the opcode of a row */
 	w[0] = sm_field_prep(CMDQ_0_OP, cmd->op);
 	w[1] = 0;
-	for (unsigned i = 0; i < def->nfields; i++) {
-		const struct sm_smmu_cmd_field *f = &def->fields[i];
+	for (unsigned i = 0; i < nfields; i++) {
+		const struct sm_smmu_cmd_field *f = &fields[i];
 		uint64_t v = member_of(cmd, f->key);
 		fits &= fits_max(f->key, v, f->max);
 		w[f->word] |= f->key == SM_SMMU_CMD_ADDR ? v : v << f->shift;
-		*member(&rest, f->key) = 0;
+		own |= 1ull << f->key;
 	}
-	for (unsigned k = 0; k < SM_SMMU_CMD_KEY_COUNT_; k++)
-		stray |= member_of(&rest, k);
+	/* The members the command does not have, one line per key (a loop
+	 * over all 18 is more than the compiler unrolls). */
+#define K(key, member, mask)                                                   \
+	if (!(own >> SM_SMMU_CMD_##key & 1))                                   \
+		stray |= cmd->member;
+	SM_SMMU_CMD_KEYS(K)
+#undef K
 	for (unsigned k = 0; fits && stray && k < SM_SMMU_CMD_KEY_COUNT_; k++)
-		fits = fits_max(k, member_of(&rest, k), keys[k].home_max);
+		if (!(own >> k & 1))
+			fits = fits_max(k, member_of(cmd, k), keys[k].home_max);
 	return fits;
+}
+
+static bool cmd_fits(const struct sm_smmu_cmd_def *def,
+		     const struct sm_smmu_cmd *cmd, uint64_t w[2])
+{
+	switch (def ? def->op : 256) {
+#define SM_LAYOUT_STEP_(fields, n, row) return fits_layout(fields, n, cmd, w)
+		LAYOUT_CASES
+#undef SM_LAYOUT_STEP_
+	}
+	return false;
 }
 
 int sm_smmu_cmd_check(const struct sm_smmu_cmd *cmd, enum sm_smmu_cmd_key *bad,
@@ -361,16 +390,34 @@ int sm_smmu_cmd_build(const struct sm_smmu_cmd *cmd, uint64_t w[2],
 	return 0;
 }
 
-const struct sm_smmu_cmd_def *sm_smmu_cmd_decode(const uint64_t w[2],
-						 struct sm_smmu_cmd *cmd)
+SM_ALWAYS_INLINE void decode_layout(const struct sm_smmu_cmd_field *fields,
+				    unsigned nfields, const uint64_t w[2],
+				    struct sm_smmu_cmd *cmd)
 {
-	*cmd = (struct sm_smmu_cmd){.op = sm_field_get(CMDQ_0_OP, w[0])};
-	const struct sm_smmu_cmd_def *def = sm_smmu_cmd_def((unsigned)cmd->op);
-	for (unsigned i = 0; def && i < def->nfields; i++) {
-		const struct sm_smmu_cmd_field *f = &def->fields[i];
+	for (unsigned i = 0; i < nfields; i++) {
+		const struct sm_smmu_cmd_field *f = &fields[i];
 		uint64_t v = w[f->word] & f->mask;
 		*member(cmd, f->key) =
 		    f->key == SM_SMMU_CMD_ADDR ? v : v >> f->shift;
 	}
-	return def;
+}
+
+const struct sm_smmu_cmd_def *sm_smmu_cmd_decode(const uint64_t w[2],
+						 struct sm_smmu_cmd *cmd)
+{
+	/* Every member zero, one store each: what the compiler makes of
+	 * `*cmd = (struct sm_smmu_cmd){0}` is a `rep stos`, slow to start
+	 * for 144 bytes (host time). */
+#define K(key, member, mask) cmd->member = 0;
+	SM_SMMU_CMD_KEYS(K)
+#undef K
+	cmd->op = sm_field_get(CMDQ_0_OP, w[0]);
+	switch (cmd->op) {
+#define SM_LAYOUT_STEP_(fields, n, row)                                        \
+	decode_layout(fields, n, w, cmd);                                      \
+	return &sm_smmu_cmd_defs[row]
+		LAYOUT_CASES
+#undef SM_LAYOUT_STEP_
+	}
+	return NULL;
 }

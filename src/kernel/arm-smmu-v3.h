@@ -114,6 +114,7 @@ struct sm_smmu_drv {
 	 * another's. */
 	uint64_t (*batch)[2];
 	uint32_t nbatch, batch_max;
+	uint64_t sync_cmd[2]; /* the CMD_SYNC it issues, built once */
 	/* policy.smmu.cmdq_lock: the cycle the queue's lock (spinlock) or
 	 * its reservation line (owner) is free again. */
 	bool cmdq_spinlock;
@@ -158,7 +159,7 @@ struct sm_smmu_drv {
 	struct sm_frame_rec {
 		uint64_t pa;
 		int owner;
-	} *frames;
+	} * frames;
 	size_t nframes, capframes;
 	uint64_t *ctr;		     /* the stats by ID (engine/stats.h) */
 	struct sm_hist *const *hist; /* the histograms by ID */

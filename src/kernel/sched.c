@@ -99,13 +99,22 @@ static void enter(struct sm_os *os, struct sm_kthread *k)
 		os->sched.ops.enter(os->sched.ops.ctx, &k->op);
 }
 
+/* The kernel thread: one operation after another on the same fiber,
+ * which parks between them (yields with k->parked set) instead of
+ * returning, so that the next starts with one switch and not a new start
+ * of the fiber (host time).  A parked fiber holds nothing. */
 static int fiber_main(void *arg)
 {
 	struct sm_kthread *k = arg;
-	uint64_t t = k->op.start;
-	int rc = k->op.run(k->os, &k->op, &t);
-	k->op.start = t; /* the end, for finish() */
-	return rc < 0 ? rc : k->err;
+	for (;;) {
+		uint64_t t = k->op.start;
+		int rc = k->op.run(k->os, &k->op, &t);
+		k->op.start = t; /* the end, for finish() */
+		k->err = rc < 0 ? rc : k->err;
+		k->parked = true;
+		sm_fiber_yield(k->fiber);
+	}
+	return 0;
 }
 
 /* The operation has ended at t: tell the submitter, start the next. */
@@ -143,16 +152,17 @@ static int run_fiber(struct sm_os *os, struct sm_kthread *k)
 		return rc;
 	struct sm_kthread *prev = s->cur;
 	enter(os, k);
-	int yielded = sm_fiber_run(k->fiber, fiber_main, k, &rc);
+	k->parked = false; /* a parked fiber resumes with k->op */
+	sm_fiber_run(k->fiber, fiber_main, k, &rc);
 	s->cur = prev;
 	if (!sm_fiber_stack_ok(k->fiber))
 		return sm_err(os->eb, SMMUSIM_EINTERNAL,
 			      "cpu%u's kernel thread overflowed its stack "
 			      "(sim.kthread_stack=%zu bytes)",
 			      k->pe, s->stack);
-	if (yielded)
-		return 0;
-	return finish(os, k, k->op.start, rc);
+	if (!k->parked)
+		return 0; /* waiting: a step or a lock */
+	return finish(os, k, k->op.start, k->err);
 }
 
 static int kt_resume(void *ctx, uint64_t arg)
@@ -452,8 +462,8 @@ void sm_sched_cancel(struct sm_os *os)
 		k->qn = 0; /* queued operations never start */
 		/* With err set, steps and locks no longer wait: one run
 		 * reaches the end. */
-		for (int guard = 0;
-		     k->fiber && sm_fiber_suspended(k->fiber) && guard < 2;
+		for (int guard = 0; k->fiber && !k->parked &&
+				    sm_fiber_suspended(k->fiber) && guard < 2;
 		     guard++) {
 			k->err = k->err ? k->err : SMMUSIM_ESTATE;
 			k->blocked_on = NULL;

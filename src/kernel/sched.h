@@ -84,6 +84,7 @@ struct sm_kthread {
 	struct sm_kop op;	/* the running operation */
 	bool busy;		/* op is running or waiting */
 	bool on_fiber;		/* ... on the fiber (else inline) */
+	bool parked;		/* the fiber waits for the next op */
 	bool async;		/* op's submitter has returned */
 	int err;		/* a step's failure, returned at op's end */
 	/* Waiting for a lock (NULL: not); woken: its turn, at (wake_at,

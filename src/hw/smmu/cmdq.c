@@ -243,17 +243,18 @@ static const struct sm_smmu_cmd_def *decode(const struct sm_smmu *s,
 	return d;
 }
 
-/* Execute one legal command at its consumption cycle. */
+/* Execute one legal command at its consumption cycle: decode() accepted
+ * it and costed it when it was consumed, so only its fields are needed. */
 static void exec_cmd(struct sm_smmu *s, const uint64_t w[2])
 {
 	struct sm_smmu_cmd c;
-	uint64_t cost;
-	const struct sm_smmu_cmd_def *d = decode(s, w, &c, &cost);
+	const struct sm_smmu_cmd_def *d = sm_smmu_cmd_decode(w, &c);
 	switch (d->cls) {
 	case SM_SMMU_CMD_CFGI:
 		exec_cfgi(s, &c);
 		break;
 	case SM_SMMU_CMD_TLBI:
+		ril_fields(s, &c);
 		exec_tlbi(s, &c);
 		break;
 	case SM_SMMU_CMD_ATC:
@@ -277,9 +278,9 @@ static void exec_cmd(struct sm_smmu *s, const uint64_t w[2])
 }
 
 /* Commands and (BTM) broadcast TLBIs the SMMU has completed by `now` take
- * effect in the order of their cycles; a command first at equal cycles. */
-__attribute__((noinline)) static void catch_up_due(struct sm_smmu *s,
-						   uint64_t now)
+ * effect in the order of their cycles; a command first at equal cycles.
+ * The pending list starts again at 0 once all of it has taken effect. */
+void sm_smmu_cmdq_catch_up_due(struct sm_smmu *s, uint64_t now)
 {
 	for (;;) {
 		const struct sm_smmu_pending_cmd *p =
@@ -299,16 +300,6 @@ __attribute__((noinline)) static void catch_up_due(struct sm_smmu *s,
 			break;
 		}
 	}
-}
-
-/* Called before every event and translation: most find nothing due, and
- * return before the work of executing one. */
-void sm_smmu_cmdq_catch_up(struct sm_smmu *s, uint64_t now)
-{
-	if ((s->cmdq_pend_head < s->cmdq_npend &&
-	     s->cmdq_pend[s->cmdq_pend_head].due <= now) ||
-	    sm_dvm_ring_due(&s->btm_rx, now))
-		catch_up_due(s, now);
 	if (s->cmdq_pend_head == s->cmdq_npend)
 		s->cmdq_pend_head = s->cmdq_npend = 0;
 }
@@ -331,6 +322,23 @@ static bool schedule(struct sm_smmu *s, const uint64_t w[2],
 	return true;
 }
 
+/* The two words of the queue entry at pa, as two 64-bit reads of the
+ * queue memory; one look-up of the frame when both are in it (always, for
+ * a base aligned as CMDQ_BASE's is: host time). */
+static inline void read_entry(const struct sm_smmu *s, uint64_t pa,
+			      uint64_t w[2])
+{
+	size_t off = (pa & (SM_PAGE_SIZE - 1)) >> 3;
+	if (off + 1 < SM_PAGE_SIZE / 8) {
+		const uint64_t *mem = sm_physmem_words(s->pm, pa);
+		w[0] = mem ? mem[off] : 0;
+		w[1] = mem ? mem[off + 1] : 0;
+	} else {
+		w[0] = sm_physmem_read64(s->pm, pa);
+		w[1] = sm_physmem_read64(s->pm, pa + 8);
+	}
+}
+
 uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now)
 {
 	uint32_t n = 1u << s->cmdq_log2size;
@@ -340,9 +348,8 @@ uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now)
 	s->cmdq_prod = prod & mask;
 	while (!s->cmdq_halted && s->cmdq_cons != s->cmdq_prod) {
 		uint32_t idx = s->cmdq_cons & (n - 1);
-		uint64_t pa = s->cmdq_base + (uint64_t)idx * 16;
-		const uint64_t w[2] = {sm_physmem_read64(s->pm, pa),
-				       sm_physmem_read64(s->pm, pa + 8)};
+		uint64_t w[2];
+		read_entry(s, s->cmdq_base + (uint64_t)idx * 16, w);
 		struct sm_smmu_cmd c;
 		uint64_t cost;
 		const struct sm_smmu_cmd_def *d = decode(s, w, &c, &cost);

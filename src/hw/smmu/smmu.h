@@ -225,8 +225,17 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now);
 /* Apply the effects of every command consumed by `now` (UINT64_MAX: all),
  * and of every broadcast TLBI applied by then (BTM), in cycle order: called
- * before anything observes the SMMU's caches at `now`. */
-void sm_smmu_cmdq_catch_up(struct sm_smmu *s, uint64_t now);
+ * before anything observes the SMMU's caches at `now`.  Inline because it
+ * runs before every event and translation and most find nothing due (host
+ * time); the work is sm_smmu_cmdq_catch_up_due's. */
+void sm_smmu_cmdq_catch_up_due(struct sm_smmu *s, uint64_t now);
+static inline void sm_smmu_cmdq_catch_up(struct sm_smmu *s, uint64_t now)
+{
+	if ((s->cmdq_pend_head < s->cmdq_npend &&
+	     s->cmdq_pend[s->cmdq_pend_head].due <= now) ||
+	    sm_dvm_ring_due(&s->btm_rx, now))
+		sm_smmu_cmdq_catch_up_due(s, now);
+}
 /* CMDQ_CONS as software reads it at `now`: the first command whose
  * consumption cycle is after `now` (CMDQ_PROD if all are consumed).  Reads
  * at decreasing cycles see no earlier CONS than a previous read. */

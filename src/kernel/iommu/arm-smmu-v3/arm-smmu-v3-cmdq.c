@@ -30,12 +30,16 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
-/* CMD_SYNC with CS = SEV, as arm_smmu_cmdq_build_sync_cmd without MSI. */
-static void cmd_sync(uint64_t c[2])
+/* CMD_SYNC with CS = SEV, as arm_smmu_cmdq_build_sync_cmd without MSI.
+ * Its words never change: built on first use and kept (host time). */
+static const uint64_t *cmd_sync(struct sm_smmu_drv *d)
 {
-	sm_smmu_cmd_build(&(struct sm_smmu_cmd){.op = CMDQ_OP_CMD_SYNC,
-						.cs = CMDQ_SYNC_0_CS_SEV},
-			  c, NULL);
+	if (!d->sync_cmd[0])
+		sm_smmu_cmd_build(
+		    &(struct sm_smmu_cmd){.op = CMDQ_OP_CMD_SYNC,
+					  .cs = CMDQ_SYNC_0_CS_SEV},
+		    d->sync_cmd, NULL);
+	return d->sync_cmd;
 }
 
 /* Entries software sees in use at cycle t: written (PROD, shadow
@@ -158,18 +162,25 @@ static int q_wait_space(struct sm_os *os, uint32_t need, uint64_t *t)
 	return 0;
 }
 
-static int q_write(struct sm_os *os, const uint64_t c[2], uint64_t *t)
+/* Write one command at the shadow PROD (queue_write); the caller has made
+ * room for it. */
+static void q_put(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 {
 	struct sm_smmu_drv *d = &os->drv;
 	uint32_t n = 1u << d->cmdq_log2size;
-	int rc;
-	if ((rc = q_wait_space(os, 1, t)) < 0)
-		return rc;
 	uint64_t pa = d->cmdq + (uint64_t)(d->prod & (n - 1)) * 16;
 	sm_physmem_write64(os->pm, pa, c[0]);
 	sm_physmem_write64(os->pm, pa + 8, c[1]);
 	d->prod = (d->prod + 1) & ((n << 1) - 1);
 	*t += d->lat_cmd_write;
+}
+
+static int q_write(struct sm_os *os, const uint64_t c[2], uint64_t *t)
+{
+	int rc;
+	if ((rc = q_wait_space(os, 1, t)) < 0)
+		return rc;
+	q_put(os, c, t);
 	return 0;
 }
 
@@ -262,18 +273,21 @@ static int issue(struct sm_os *os, uint64_t (*cmds)[2], uint32_t n, bool sync,
 	if ((rc = cmdq_lock(os, n + sync, t)) < 0)
 		return rc;
 	SM_INC(d->ctr, OS_SMMU_SUBMISSIONS);
-	/* Room for the whole submission first, when it fits in the queue;
-	 * a longer one waits command by command in q_write. */
-	if (n + sync <= 1u << d->cmdq_log2size &&
-	    (rc = q_wait_space(os, n + sync, t)) < 0)
-		return rc;
-	for (uint32_t i = 0; i < n; i++)
-		if ((rc = q_write(os, cmds[i], t)) < 0)
+	/* Room for the whole submission first, when it fits in the queue
+	 * (CONS only moves on, so each command then has its slot); a longer
+	 * one waits command by command in q_write. */
+	if (n + sync <= 1u << d->cmdq_log2size) {
+		if ((rc = q_wait_space(os, n + sync, t)) < 0)
 			return rc;
-	if (sync) {
-		uint64_t c[2];
-		cmd_sync(c);
-		if ((rc = q_write(os, c, t)) < 0)
+		for (uint32_t i = 0; i < n; i++)
+			q_put(os, cmds[i], t);
+		if (sync)
+			q_put(os, cmd_sync(d), t);
+	} else {
+		for (uint32_t i = 0; i < n; i++)
+			if ((rc = q_write(os, cmds[i], t)) < 0)
+				return rc;
+		if (sync && (rc = q_write(os, cmd_sync(d), t)) < 0)
 			return rc;
 	}
 	uint64_t done, t_pub = *t;
