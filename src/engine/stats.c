@@ -87,23 +87,9 @@
 /* Longest family member name accepted (excluding the NUL). */
 #define SM_STATS_NAME_MAX 255
 
-#define SM_HIST_SUB_BITS 4
-#define SM_HIST_SUB (1u << SM_HIST_SUB_BITS)			    /* 16 */
-#define SM_HIST_BUCKETS (SM_HIST_SUB * (64 - SM_HIST_SUB_BITS + 1)) /* 976 */
-
 struct sm_counter_item {
 	uint64_t *value; /* &ctr[ID] for a row, &own for a family member */
 	uint64_t own;
-	const struct smmusim_stat_def *def;
-	char name[];
-};
-
-struct sm_hist {
-	uint64_t count;
-	uint64_t sum;
-	uint64_t min;
-	uint64_t max;
-	uint64_t buckets[SM_HIST_BUCKETS];
 	const struct smmusim_stat_def *def;
 	char name[];
 };
@@ -477,16 +463,6 @@ void sm_stats_hist_at(const struct sm_stats *s, size_t i, const char **name,
 
 /* ---- histograms --------------------------------------------------------- */
 
-static inline unsigned hist_bucket(uint64_t v)
-{
-	if (v < SM_HIST_SUB)
-		return (unsigned)v;
-	unsigned e = 63u - (unsigned)__builtin_clzll(v);
-	unsigned sub =
-	    (unsigned)(v >> (e - SM_HIST_SUB_BITS)) & (SM_HIST_SUB - 1);
-	return SM_HIST_SUB * (e - SM_HIST_SUB_BITS + 1) + sub;
-}
-
 /* Largest value that falls in bucket b. */
 static uint64_t hist_upper(unsigned b)
 {
@@ -497,18 +473,6 @@ static uint64_t hist_upper(unsigned b)
 	unsigned shift = e - SM_HIST_SUB_BITS;
 	uint64_t lo = (uint64_t)(SM_HIST_SUB + sub) << shift;
 	return lo + ((UINT64_C(1) << shift) - 1);
-}
-
-void sm_hist_record(struct sm_hist *h, uint64_t value)
-{
-	if (h->count == 0 || value < h->min)
-		h->min = value;
-	if (value > h->max)
-		h->max = value;
-	h->count++;
-	if (__builtin_add_overflow(h->sum, value, &h->sum))
-		h->sum = UINT64_MAX;
-	h->buckets[hist_bucket(value)]++;
 }
 
 /* ceil(count * k / 100) without overflow. */

@@ -85,8 +85,45 @@ const struct smmusim_stat_def *sm_stats_def(const struct sm_stats *s,
 					    enum smmusim_stat_kind kind,
 					    const char *name);
 
-/* Histograms of non-negative integer samples (cycles). */
-void sm_hist_record(struct sm_hist *h, uint64_t value);
+/* Histograms of non-negative integer samples (cycles): exact below 16,
+ * then 16 buckets per power of two (an upper bound within 1/16). */
+#define SM_HIST_SUB_BITS 4
+#define SM_HIST_SUB (1u << SM_HIST_SUB_BITS)			    /* 16 */
+#define SM_HIST_BUCKETS (SM_HIST_SUB * (64 - SM_HIST_SUB_BITS + 1)) /* 976 */
+
+struct sm_hist {
+	uint64_t count;
+	uint64_t sum;
+	uint64_t min;
+	uint64_t max;
+	uint64_t buckets[SM_HIST_BUCKETS];
+	const struct smmusim_stat_def *def;
+	char name[];
+};
+
+static inline unsigned sm_hist_bucket(uint64_t v)
+{
+	if (v < SM_HIST_SUB)
+		return (unsigned)v;
+	unsigned e = 63u - (unsigned)__builtin_clzll(v);
+	unsigned sub =
+	    (unsigned)(v >> (e - SM_HIST_SUB_BITS)) & (SM_HIST_SUB - 1);
+	return SM_HIST_SUB * (e - SM_HIST_SUB_BITS + 1) + sub;
+}
+
+/* Inline: the models record a sample per access and per command (host
+ * time). */
+static inline void sm_hist_record(struct sm_hist *h, uint64_t value)
+{
+	if (h->count == 0 || value < h->min)
+		h->min = value;
+	if (value > h->max)
+		h->max = value;
+	h->count++;
+	if (__builtin_add_overflow(h->sum, value, &h->sum))
+		h->sum = UINT64_MAX;
+	h->buckets[sm_hist_bucket(value)]++;
+}
 void sm_hist_summary(const struct sm_hist *h, struct smmusim_hist_summary *out);
 
 /* Iteration in strcmp order of the names (stable across runs). */
