@@ -194,6 +194,19 @@ sm_cpu_skip_record(struct sm_cpu *cpu, const struct sm_tlbi *t, uint64_t **at);
  * skips its copies); false when the log cannot grow or there are too many
  * PEs (dvm.c). */
 bool sm_cpu_skip_reserve(struct sm_cpu *cpu, uint64_t count);
+/* sm_cpu_skip_record where the log has room (sm_cpu_skip_reserve). */
+static inline struct sm_dvm_log_rec *
+sm_cpu_skip_record_in_room(struct sm_cpu *cpu, const struct sm_tlbi *t,
+			   uint64_t **at)
+{
+	struct sm_dvm_log *l = &cpu->skipped;
+	uint32_t k = (uint32_t)(l->tail++ & (l->cap - 1));
+	struct sm_dvm_log_rec *r = &l->r[k];
+	*at = &l->at[(size_t)k * l->npe];
+	r->t = *t;
+	r->pes = 0;
+	return r;
+}
 /* PE i skips its copy, applied at `at`, of the broadcast logged in record
  * number `seq` (rec, its cycles in row). */
 static inline void sm_cpu_rx_mark_skipped(struct sm_cpu *cpu, unsigned i,

@@ -133,12 +133,7 @@ sm_cpu_skip_record(struct sm_cpu *cpu, const struct sm_tlbi *t, uint64_t **at)
 		if (l->tail - l->head == l->cap && !log_grow(cpu))
 			return NULL;
 	}
-	uint32_t k = (uint32_t)(l->tail++ & (l->cap - 1));
-	struct sm_dvm_log_rec *r = &l->r[k];
-	*at = &l->at[(size_t)k * l->npe];
-	r->t = *t;
-	r->pes = 0;
-	return r;
+	return sm_cpu_skip_record_in_room(cpu, t, at);
 }
 
 /* When PE i applies its skipped copy in record s, or SM_DVM_NOT_SKIPPED. */

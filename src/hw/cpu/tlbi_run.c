@@ -59,8 +59,9 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 		sm_tc_filter_probe_init(&r->pr, &issuer->leaf, r->t.va,
 					r->t.level, r->t.vmid, r->t.asid);
 		r->seq = cpu->skipped.tail;
-		r->rec =
-		    logged ? sm_cpu_skip_record(cpu, &r->t, &r->row) : NULL;
+		r->rec = logged
+			     ? sm_cpu_skip_record_in_room(cpu, &r->t, &r->row)
+			     : NULL;
 		for (unsigned i = 0; i < cpu->n_ext; i++)
 			issuer->pending_done =
 			    max_u64(issuer->pending_done,
