@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <smmusim/config.h>
@@ -162,12 +163,85 @@ static void same_state(struct world *a, struct world *b)
 	assert_int_equal(a->ext.hash, b->ext.hash);
 }
 
+/* A copy a receiver has not applied yet: queued in its ring, or skipped
+ * and not resolved (dvm.h).  Whether a copy is queued or skipped is host
+ * time (a run may find a miss a probe of one TLBI cannot), so the two
+ * worlds are compared on the union: every pending copy with the cycle it
+ * takes effect. */
+struct pending {
+	uint64_t va, at;
+	unsigned pe, op, asid;
+};
+#define MAX_PENDING 4096
+
+static int pending_cmp(const void *a, const void *b)
+{
+	const struct pending *x = a, *y = b;
+	if (x->pe != y->pe)
+		return x->pe < y->pe ? -1 : 1;
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	if (x->va != y->va)
+		return x->va < y->va ? -1 : 1;
+	if (x->asid != y->asid)
+		return x->asid < y->asid ? -1 : 1;
+	return x->op < y->op ? -1 : x->op > y->op;
+}
+
+static size_t pending_copies(const struct sm_cpu *cpu, struct pending *out)
+{
+	const struct sm_dvm_log *l = &cpu->skipped;
+	size_t n = 0;
+	for (unsigned i = 0; i < cpu->n; i++) {
+		const struct sm_pe *p = &cpu->pe[i];
+		for (uint32_t j = 0; j < p->rx.n; j++) {
+			const struct sm_dvm_pending *d =
+			    &p->rx.buf[(p->rx.head + j) & (p->rx.cap - 1)];
+			assert_true(n < MAX_PENDING);
+			out[n++] = (struct pending){
+			    d->t.va, d->at, i, (unsigned)d->t.op, d->t.asid};
+		}
+		for (uint64_t s = p->skip_seq; p->skip_any && s < l->tail;
+		     s++) {
+			uint32_t k = (uint32_t)(s & (l->cap - 1));
+			if (!(l->r[k].pes >> i & 1))
+				continue;
+			assert_true(n < MAX_PENDING);
+			out[n++] = (struct pending){
+			    l->r[k].t.va, l->at[(size_t)k * l->npe + i], i,
+			    (unsigned)l->r[k].t.op, l->r[k].t.asid};
+		}
+	}
+	qsort(out, n, sizeof(*out), pending_cmp);
+	return n;
+}
+
+static void same_pending(const struct world *a, const struct world *b)
+{
+	static struct pending pa[MAX_PENDING], pb[MAX_PENDING];
+	size_t na = pending_copies(&a->cpu, pa),
+	       nb = pending_copies(&b->cpu, pb);
+	if (na != nb)
+		fail_msg("%zu pending copies (run) vs %zu (one by one)", na,
+			 nb);
+	for (size_t i = 0; i < na; i++)
+		if (pending_cmp(&pa[i], &pb[i]))
+			fail_msg(
+			    "pending copy %zu: pe %u va 0x%llx at %llu "
+			    "(run) vs pe %u va 0x%llx at %llu (one by one)",
+			    i, pa[i].pe, (unsigned long long)pa[i].va,
+			    (unsigned long long)pa[i].at, pb[i].pe,
+			    (unsigned long long)pb[i].va,
+			    (unsigned long long)pb[i].at);
+}
+
 static void one_case(unsigned npe, bool ttl, bool kpti, bool ext,
 		     enum sm_tlbi_op op, uint64_t pages, uint64_t seed)
 {
 	struct world *w[2] = {world_new(npe, ttl, ext),
 			      world_new(npe, ttl, ext)};
-	uint64_t done[2];
+	uint64_t done[2], xs[2];
+	unsigned pe = (unsigned)(seed % npe);
 	for (int k = 0; k < 2; k++) {
 		uint64_t x = seed, t = 1000;
 		/* History: accesses, and an earlier broadcast run left
@@ -180,7 +254,6 @@ static void one_case(unsigned npe, bool ttl, bool kpti, bool ext,
 			    sm_tlbi_operand_va(4, VA0 + p * 4096, 0), t);
 		for (int i = 0; i < 20; i++)
 			access_at(w[k], &x, t += 5);
-		unsigned pe = (unsigned)(seed % npe);
 		uint16_t asid = (uint16_t)(2 + seed % 3 * 2);
 		uint64_t va = VA0 + (seed >> 8) % 200 * 4096;
 		uint64_t operand =
@@ -200,6 +273,13 @@ static void one_case(unsigned npe, bool ttl, bool kpti, bool ext,
 			}
 		}
 		done[k] = t;
+		xs[k] = x;
+	}
+	/* Right after the runs: the same copies pending, at the same
+	 * cycles, at each receiver. */
+	same_pending(w[0], w[1]);
+	for (int k = 0; k < 2; k++) {
+		uint64_t x = xs[k], t = done[k];
 		/* Accesses while the copies are being applied, then the
 		 * DSB's wait and every receiver settled. */
 		for (int i = 0; i < 200; i++)

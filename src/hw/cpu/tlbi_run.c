@@ -92,6 +92,30 @@ static bool chunk_misses(const struct sm_pe *rx, const struct run_tlbi *c,
 	return true;
 }
 
+/* Pass 2 for a receiver i whose copies of the chunk all miss and are all
+ * logged: what copies_at does for each, marking it skipped
+ * (sm_cpu_rx_mark_skipped), with the PE's skip state set once. */
+static uint64_t skip_chunk(struct sm_cpu *cpu, unsigned i, struct run_tlbi *c,
+			   unsigned m)
+{
+	struct sm_pe *rx = &cpu->pe[i];
+	uint64_t busy = rx->rx_busy_until, bit = 1ull << i;
+	for (unsigned k = 0; k < m; k++) {
+		busy = max_u64(c[k].arrive, busy) + cpu->lat_apply;
+		c[k].rec->pes |= bit;
+		c[k].row[i] = busy;
+		if (!k && !rx->skip_any) {
+			rx->skip_any = true;
+			rx->skip_seq = c[0].seq;
+			rx->skip_next = busy;
+		}
+	}
+	rx->skip_last = busy;
+	rx->rx_busy_until = busy;
+	*rx->st_bystander += m * cpu->lat_apply;
+	return busy; /* the latest: each copy ends after the one before */
+}
+
 /* Pass 2 for PE i: its copy of each TLBI of the chunk, in order (all
  * missing when `all_miss`, without a probe each). */
 static uint64_t copies_at(struct sm_cpu *cpu, unsigned pe, unsigned i,
@@ -100,6 +124,8 @@ static uint64_t copies_at(struct sm_cpu *cpu, unsigned pe, unsigned i,
 {
 	struct sm_pe *rx = &cpu->pe[i];
 	uint64_t busy = rx->rx_busy_until, latest = 0;
+	if (all_miss && i != pe && c[0].rec)
+		return skip_chunk(cpu, i, c, m);
 	for (unsigned k = 0; k < m; k++) {
 		struct run_tlbi *r = &c[k];
 		uint64_t done = max_u64(i == pe ? r->now : r->arrive, busy) +
