@@ -212,9 +212,11 @@ static void index_add(struct sm_tcache *tc, int32_t i)
 	int32_t *vh = &tc->va_head[va_bucket(tc, t->va, t->level)];
 	int32_t *th = &tc->tag_head[tag_bucket(tc, t->vmid, t->asid)];
 
-	*l = (struct sm_tc_link){*vh, -1, *th, -1};
+	tc->e[i].va_next = *vh;
+	tc->e[i].va_prev = -1;
+	*l = (struct sm_tc_link){*th, -1};
 	if (*vh >= 0)
-		tc->link[*vh].va_prev = i;
+		tc->e[*vh].va_prev = i;
 	if (*th >= 0)
 		tc->link[*th].tag_prev = i;
 	*vh = *th = i;
@@ -231,12 +233,12 @@ static void index_del(struct sm_tcache *tc, int32_t i)
 	const struct sm_tc_entry *t = &tc->e[i];
 	const struct sm_tc_link *l = &tc->link[i];
 
-	if (l->va_prev >= 0)
-		tc->link[l->va_prev].va_next = l->va_next;
+	if (t->va_prev >= 0)
+		tc->e[t->va_prev].va_next = t->va_next;
 	else
-		tc->va_head[va_bucket(tc, t->va, t->level)] = l->va_next;
-	if (l->va_next >= 0)
-		tc->link[l->va_next].va_prev = l->va_prev;
+		tc->va_head[va_bucket(tc, t->va, t->level)] = t->va_next;
+	if (t->va_next >= 0)
+		tc->e[t->va_next].va_prev = t->va_prev;
 	if (l->tag_prev >= 0)
 		tc->link[l->tag_prev].tag_next = l->tag_next;
 	else
@@ -275,7 +277,7 @@ probe(struct sm_tcache *tc, uint64_t base, int level, uint32_t vmid,
 {
 	struct sm_tc_entry *best = NULL;
 	for (int32_t i = tc->va_head[va_bucket(tc, base, level)]; i >= 0;
-	     i = tc->link[i].va_next) {
+	     i = tc->e[i].va_next) {
 		struct sm_tc_entry *t = &tc->e[i];
 		if (t->level == level && t->va == base &&
 		    tags_match(t, vmid, asid, m) && (!best || t < best))
@@ -325,7 +327,7 @@ static struct sm_tc_entry *same_translation(struct sm_tcache *tc,
 {
 	struct sm_tc_entry *best = NULL;
 	for (int32_t i = tc->va_head[va_bucket(tc, base, in->level)]; i >= 0;
-	     i = tc->link[i].va_next) {
+	     i = tc->e[i].va_next) {
 		struct sm_tc_entry *t = &tc->e[i];
 		if (t->level == in->level && t->va == base &&
 		    t->vmid == in->vmid && t->global == in->global &&
@@ -428,7 +430,7 @@ inv_at(struct sm_tcache *tc, uint64_t base, int level, uint32_t vmid,
 	int32_t i = tc->va_head[va_bucket(tc, base, level)];
 	while (i >= 0) {
 		struct sm_tc_entry *t = &tc->e[i];
-		i = tc->link[i].va_next;
+		i = tc->e[i].va_next;
 		if (t->level == level && t->va == base &&
 		    tags_match(t, vmid, asid, m)) {
 			drop(tc, t);

@@ -63,12 +63,16 @@ struct sm_tc_entry {
 	bool valid;
 	bool global;   /* nG == 0 */
 	uint8_t flags; /* owner-defined (IOTLB: SM_IOTLB_F_*) */
+	/* Host time: its place in the (va, level) index chain (entry
+	 * numbers, -1 = none), kept in the entry, which is then 64 bytes: a
+	 * probe reads one line per entry it visits.  Set by the cache only. */
+	int32_t va_next, va_prev;
 };
 
-/* An entry's places in the host-side indexes: entry numbers, -1 = none. */
+/* An entry's place in the (vmid, asid) index chain: entry numbers, -1 =
+ * none. */
 struct sm_tc_link {
-	int32_t va_next, va_prev;   /* chain of its (va, level) bucket */
-	int32_t tag_next, tag_prev; /* chain of its (vmid, asid) bucket */
+	int32_t tag_next, tag_prev;
 };
 
 enum sm_tc_repl {
