@@ -147,6 +147,13 @@ int kw_munmap(struct kworld *k, uint32_t mm, uint64_t va, uint64_t len)
 	return sm_os_munmap(&k->os, mm, 0, va, len, &k->now);
 }
 
+int kw_mprotect(struct kworld *k, uint32_t mm, uint64_t va, uint64_t len,
+		unsigned prot)
+{
+	start(k);
+	return sm_os_mprotect(&k->os, mm, 0, va, len, prot, &k->now);
+}
+
 int kw_mm_exit(struct kworld *k, uint32_t mm)
 {
 	start(k);

@@ -68,6 +68,8 @@ int kw_mm_create(struct kworld *k, uint32_t mm);
 int kw_mmap(struct kworld *k, uint32_t mm, uint64_t va, uint64_t len,
 	    unsigned prot, bool shared);
 int kw_munmap(struct kworld *k, uint32_t mm, uint64_t va, uint64_t len);
+int kw_mprotect(struct kworld *k, uint32_t mm, uint64_t va, uint64_t len,
+		unsigned prot);
 int kw_mm_exit(struct kworld *k, uint32_t mm);
 int kw_bind(struct kworld *k, uint32_t mm, uint32_t sid, uint32_t ssid,
 	    bool pri);

@@ -186,6 +186,62 @@ static void test_find_vma_matches_a_scan(void **state)
 	}
 }
 
+/* mmap, munmap and mprotect in random order keep the VMAs sorted, apart
+ * and what a page-by-page model says: each page mapped or not, and its
+ * protection (the model splits VMAs and never merges them). */
+static void test_vmas_follow_a_page_model(void **state)
+{
+	struct kworld *k = *state = kworld_new(NULL, NULL);
+	enum { N = 64 };
+	unsigned model[N] = {0}; /* 0: unmapped, else prot + 1 */
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	kw_must(k, kw_mm_create(k, 1));
+	for (int step = 0; step < 3000; step++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		uint64_t first = x % N, n = 1 + (x >> 8) % 9;
+		if (first + n > N)
+			n = N - first;
+		unsigned prot = 1 + (unsigned)(x >> 16) % 3; /* R, W, RW */
+		uint64_t va = BASE + first * PG, len = n * PG;
+		bool mapped = true;
+		for (uint64_t p = first; p < first + n; p++)
+			mapped &= model[p] != 0;
+		switch ((x >> 20) % 3) {
+		case 0:
+			kw_must(k, kw_mmap(k, 1, va, len, prot, false));
+			for (uint64_t p = first; p < first + n; p++)
+				model[p] = prot + 1;
+			break;
+		case 1:
+			kw_must(k, kw_munmap(k, 1, va, len));
+			for (uint64_t p = first; p < first + n; p++)
+				model[p] = 0;
+			break;
+		default:
+			/* Linux: ENOMEM when part of the range is unmapped */
+			if (!mapped) {
+				assert_true(kw_mprotect(k, 1, va, len, prot) <
+					    0);
+				break;
+			}
+			kw_must(k, kw_mprotect(k, 1, va, len, prot));
+			for (uint64_t p = first; p < first + n; p++)
+				model[p] = prot + 1;
+		}
+		struct sm_mm *mm = kw_mm(k, 1);
+		for (size_t i = 0; i < mm->nvma; i++) {
+			assert_true(mm->vma[i].start < mm->vma[i].end);
+			if (i)
+				assert_true(mm->vma[i - 1].end <=
+					    mm->vma[i].start);
+		}
+		for (uint64_t p = 0; p < N; p++) {
+			struct sm_vma *v = sm_find_vma(mm, BASE + p * PG);
+			assert_int_equal(v ? v->prot + 1 : 0, model[p]);
+		}
+	}
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_teardown(fn, kworld_teardown)
@@ -195,6 +251,7 @@ int main(void)
 	    T(test_cpu_flush_per_populated_page),
 	    T(test_munmap_frees_after_flush_and_reuses),
 	    cmocka_unit_test(test_find_vma_matches_a_scan),
+	    T(test_vmas_follow_a_page_model),
 	};
 #undef T
 	return cmocka_run_group_tests_name("mm", tests, NULL, NULL);

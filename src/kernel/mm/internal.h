@@ -23,6 +23,8 @@
 
 /* find_vma, but only a VMA that contains va. */
 struct sm_vma *sm_find_vma(struct sm_mm *mm, uint64_t va);
+/* The index of the first VMA ending above va (mm->nvma if none). */
+size_t sm_vma_lower_bound(const struct sm_mm *mm, uint64_t va);
 /* Make `addr` a VMA boundary (split_vma). */
 int sm_split_vma(struct sm_os *os, struct sm_mm *mm, uint64_t addr);
 /* How a range syscall enters (sm_syscall_enter's flags). */

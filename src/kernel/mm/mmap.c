@@ -183,6 +183,18 @@ int sm_need_mapped(struct sm_os *os, struct sm_mm *mm, uint64_t va,
 
 /* ---- VMAs ---- */
 
+size_t sm_vma_lower_bound(const struct sm_mm *mm, uint64_t va)
+{
+	if (!mm->nvma)
+		return 0;
+	/* A binary search without a branch on the comparison (host time: it
+	 * is taken at random). */
+	const struct sm_vma *b = mm->vma;
+	for (size_t n = mm->nvma; n > 1; n -= n / 2)
+		b = b[n / 2].end <= va ? b + n / 2 : b;
+	return (size_t)(b - mm->vma) + (b->end <= va);
+}
+
 /* The first VMA ending above va, if it starts at or below va (find_vma +
  * the start check).  Host time: the one found last is tried first, as
  * Linux's per-thread vmacache did (mm/vmacache.c, removed in 6.1 with the
@@ -194,14 +206,7 @@ struct sm_vma *sm_find_vma(struct sm_mm *mm, uint64_t va)
 	if (h < mm->nvma && mm->vma[h].start <= va && va < mm->vma[h].end &&
 	    (h == 0 || mm->vma[h - 1].end <= va))
 		return &mm->vma[h];
-	if (!mm->nvma)
-		return NULL;
-	/* The first VMA ending above va: a binary search without a branch on
-	 * the comparison (host time: it is taken at random). */
-	const struct sm_vma *b = mm->vma;
-	for (size_t n = mm->nvma; n > 1; n -= n / 2)
-		b = b[n / 2].end <= va ? b + n / 2 : b;
-	size_t lo = (size_t)(b - mm->vma) + (b->end <= va);
+	size_t lo = sm_vma_lower_bound(mm, va);
 	if (lo < mm->nvma && mm->vma[lo].start <= va) {
 		mm->vma_hint = lo;
 		return &mm->vma[lo];
@@ -223,43 +228,36 @@ static int vma_insert_at(struct sm_os *os, struct sm_mm *mm, size_t i,
 
 int sm_split_vma(struct sm_os *os, struct sm_mm *mm, uint64_t addr)
 {
-	for (size_t i = 0; i < mm->nvma; i++) {
-		struct sm_vma *v = &mm->vma[i];
-		if (v->start < addr && addr < v->end) {
-			struct sm_vma tail = *v;
-			tail.start = addr;
-			tail.pgoff += (addr - v->start) >> SM_PAGE_SHIFT;
-			if (tail.file)
-				tail.file->refs++;
-			mm->vma[i].end = addr;
-			return vma_insert_at(os, mm, i + 1, &tail);
-		}
-	}
-	return 0;
+	size_t i = sm_vma_lower_bound(mm, addr); /* the only one holding addr */
+	if (i == mm->nvma || mm->vma[i].start >= addr)
+		return 0;
+	struct sm_vma *v = &mm->vma[i];
+	struct sm_vma tail = *v;
+	tail.start = addr;
+	tail.pgoff += (addr - v->start) >> SM_PAGE_SHIFT;
+	if (tail.file)
+		tail.file->refs++;
+	mm->vma[i].end = addr;
+	return vma_insert_at(os, mm, i + 1, &tail);
 }
 
-/* Remove VMAs inside [start, end) (boundaries already split). */
+/* Remove VMAs inside [start, end) (boundaries already split: they are the
+ * run from the first ending above start). */
 static void vma_remove_range(struct sm_os *os, struct sm_mm *mm, uint64_t start,
 			     uint64_t end)
 {
-	size_t w = 0;
-	for (size_t i = 0; i < mm->nvma; i++) {
-		struct sm_vma *v = &mm->vma[i];
-		if (v->start >= start && v->end <= end) {
-			file_put(os, v->file);
-			continue;
-		}
-		mm->vma[w++] = *v;
-	}
-	mm->nvma = w;
+	size_t i = sm_vma_lower_bound(mm, start), j = i;
+	while (j < mm->nvma && mm->vma[j].start >= start &&
+	       mm->vma[j].end <= end)
+		file_put(os, mm->vma[j++].file);
+	memmove(&mm->vma[i], &mm->vma[j], (mm->nvma - j) * sizeof(*mm->vma));
+	mm->nvma -= j - i;
 }
 
 static bool range_overlaps(const struct sm_mm *mm, uint64_t start, uint64_t end)
 {
-	for (size_t i = 0; i < mm->nvma; i++)
-		if (mm->vma[i].start < end && mm->vma[i].end > start)
-			return true;
-	return false;
+	size_t i = sm_vma_lower_bound(mm, start);
+	return i < mm->nvma && mm->vma[i].start < end;
 }
 
 /* ---- mm_create, mmap, munmap ---- */
@@ -369,10 +367,9 @@ int sm_os_mmap(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 	if (shared &&
 	    (rc = file_new(os, (end - va) >> SM_PAGE_SHIFT, &v.file)) < 0)
 		return rc;
-	size_t i = 0;
-	while (i < mm->nvma && mm->vma[i].start < va)
-		i++;
-	rc = vma_insert_at(os, mm, i, &v);
+	/* [va, end) is free now: the first VMA ending above va starts at or
+	 * after end, and v goes before it. */
+	rc = vma_insert_at(os, mm, sm_vma_lower_bound(mm, va), &v);
 	if (rc < 0)
 		file_put(os, v.file);
 	return rc;

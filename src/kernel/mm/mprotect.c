@@ -61,7 +61,10 @@ int sm_os_mprotect(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 	if (rc < 0 || (rc = sm_split_vma(os, mm, va)) < 0 ||
 	    (rc = sm_split_vma(os, mm, end)) < 0)
 		return rc;
-	for (size_t i = 0; i < mm->nvma; i++)
+	/* The VMAs inside [va, end): split at both ends, a run from the
+	 * first ending above va. */
+	for (size_t i = sm_vma_lower_bound(mm, va);
+	     i < mm->nvma && mm->vma[i].start < end; i++)
 		if (mm->vma[i].start >= va && mm->vma[i].end <= end)
 			mm->vma[i].prot = prot;
 
