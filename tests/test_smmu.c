@@ -343,6 +343,52 @@ static void test_bad_streamid(void **state)
 	assert_int_equal(x.outcome, SM_XLATE_OK);
 }
 
+/* Event records land in the queue memory word for word, wherever the
+ * record lies: in a frame never written (the first write backs it), in
+ * one that has content, across two frames, and in a freed frame (the
+ * writes are dropped, as any write to a free frame is; the record still
+ * takes its slot). */
+static void test_evtq_records_in_memory(void **state)
+{
+	struct fx *f = *state;
+	uint64_t q;
+	assert_int_equal(
+	    sm_physmem_alloc_contig(f->pm, 2, 1, SM_PAGE_SMMU, &q, &f->eb), 0);
+	/* Two records of 32 bytes, the second across the frames. */
+	uint64_t base = q + SM_PAGE_SIZE - 48;
+	sm_smmu_set_evtq(&f->s, base, 1);
+	for (unsigned i = 0; i < 2; i++) {
+		uint32_t sid = 16 + i;
+		assert_true(xl(f, sid, 1, VA0 + i, i == 1).recorded);
+		uint64_t pa = base + 32 * i;
+		uint64_t w0 = sm_physmem_read64(f->pm, pa);
+		assert_int_equal(sm_field_get(EVTQ_0_ID, w0), 0x02);
+		assert_int_equal(sm_field_get(EVTQ_0_SID, w0), sid);
+		assert_int_equal(sm_field_get(EVTQ_0_SSID, w0), 1);
+		assert_int_equal(sm_physmem_read64(f->pm, pa + 8),
+				 i == 1 ? 0 : EVTQ_1_RNW);
+		assert_int_equal(sm_physmem_read64(f->pm, pa + 16), VA0 + i);
+		assert_int_equal(sm_physmem_read64(f->pm, pa + 24), 0);
+	}
+	/* The queue is full: the third is lost (OVFLG). */
+	xl(f, 18, 1, VA0, false);
+	assert_true(f->s.evtq.ovflg);
+	assert_int_equal(counter(f->st, "smmu.evtq.overflows"), 1);
+	sm_smmu_evtq_drain(&f->s);
+
+	/* A queue in a frame that has content; then in a freed one. */
+	sm_smmu_set_evtq(&f->s, q, 1);
+	assert_true(xl(f, 20, 1, VA0, false).recorded);
+	assert_int_equal(sm_field_get(EVTQ_0_SID, sm_physmem_read64(f->pm, q)),
+			 20);
+	assert_int_equal(sm_physmem_read64(f->pm, q + 16), VA0);
+	sm_physmem_free_page(f->pm, q);
+	assert_true(xl(f, 21, 1, VA0, false).recorded);
+	for (unsigned w = 0; w < 4; w++)
+		assert_int_equal(sm_physmem_read64(f->pm, q + 32 + 8 * w), 0);
+	assert_int_equal(sm_smmu_evtq_drain(&f->s), 2);
+}
+
 static void test_ste_invalid(void **state)
 {
 	struct fx *f = *state;
@@ -1514,6 +1560,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    T(test_translate_ok_then_iotlb_hit),
 	    T(test_bad_streamid),
+	    T(test_evtq_records_in_memory),
 	    T(test_ste_invalid),
 	    T(test_cd_invalid),
 	    T(test_bad_substreamid),

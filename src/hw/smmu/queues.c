@@ -46,10 +46,32 @@ static uint32_t q_next(const struct sm_smmu_queue *q, uint32_t idx)
 	return (idx + 1) & ((2u << q->log2size) - 1);
 }
 
-/* Write one record at PROD; false (and OVFLG toggled) if the queue is
- * full: the record is lost. */
-static bool q_push(struct sm_smmu *s, struct sm_smmu_queue *q,
-		   const uint64_t *words)
+/* The n words of a record at pa, as n 64-bit writes of the queue memory.
+ * Host time: one look-up of the frame when the record lies in one frame
+ * that sm_physmem_write64 would write at once (it has content and is not
+ * free: always once the queue's frame holds a record, for a base aligned
+ * as EVTQ_BASE's and PRIQ_BASE's are); otherwise word by word through
+ * sm_physmem_write64, which backs the frame or drops the write. */
+static inline void write_record(struct sm_physmem *pm, uint64_t pa,
+				const uint64_t *w, unsigned n)
+{
+	size_t off = (pa & (SM_PAGE_SIZE - 1)) >> 3;
+	struct sm_frame *f = sm_physmem_frame_of(pm, pa);
+	if (off + n <= SM_PAGE_SIZE / 8 && f && f->content &&
+	    f->kind != SM_PAGE_FREE) {
+		for (unsigned i = 0; i < n; i++)
+			f->content[off + i] = w[i];
+		return;
+	}
+	for (unsigned i = 0; i < n; i++)
+		sm_physmem_write64(pm, pa + 8 * i, w[i]);
+}
+
+/* Write one record of `dwords` words (the queue's, a constant where this
+ * is inlined) at PROD; false (and OVFLG toggled) if the queue is full:
+ * the record is lost. */
+static inline bool q_push(struct sm_smmu *s, struct sm_smmu_queue *q,
+			  const uint64_t *words, unsigned dwords)
 {
 	if (!q->base)
 		return false;
@@ -57,9 +79,7 @@ static bool q_push(struct sm_smmu *s, struct sm_smmu_queue *q,
 		q->ovflg = !q->ovflg;
 		return false;
 	}
-	uint64_t pa = q_entry(q, q->prod);
-	for (unsigned i = 0; i < q->dwords; i++)
-		sm_physmem_write64(s->pm, pa + 8 * i, words[i]);
+	write_record(s->pm, q_entry(q, q->prod), words, dwords);
 	q->prod = q_next(q, q->prod);
 	return true;
 }
@@ -90,7 +110,7 @@ bool sm_smmu_record_event(struct sm_smmu *s, enum sm_smmu_event ev,
 	/* records: every record the SMMU generated; overflows: those lost
 	 * to a full (or not configured) queue. */
 	SM_INC(s->ctr, SMMU_EVTQ_RECORDS);
-	if (!q_push(s, &s->evtq, w)) {
+	if (!q_push(s, &s->evtq, w, EVTQ_ENT_DWORDS)) {
 		SM_INC(s->ctr, SMMU_EVTQ_OVERFLOWS);
 		return false;
 	}
@@ -116,7 +136,7 @@ bool sm_smmu_page_request(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 	if (ssid != SMMUSIM_NO_SSID)
 		w[0] |= PRIQ_0_SSID_V | sm_field_prep(PRIQ_0_SSID, ssid);
 	w[1] = va & PRIQ_1_ADDR_MASK;
-	if (!q_push(s, &s->priq, w)) {
+	if (!q_push(s, &s->priq, w, PRIQ_ENT_DWORDS)) {
 		SM_INC(s->ctr, SMMU_PRIQ_OVERFLOWS);
 		return false;
 	}
