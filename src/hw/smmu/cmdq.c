@@ -306,8 +306,10 @@ void sm_smmu_cmdq_catch_up_due(struct sm_smmu *s, uint64_t now)
 
 /* Schedule one legal command consumed at `due`.  RESUME and STALL_TERM
  * restart or end a stalled device transaction, outside the SMMU's caches:
- * they and everything before them take effect now (a limit of the model
- * until device retries are engine events). */
+ * they and everything before them take effect now, not at the consumption
+ * cycle: a limit of the model (docs/model.md, the command queue's row).
+ * Device retries are engine events now (hw/device, dev_attempt), so the
+ * resume could move to its cycle; that would change results. */
 static bool schedule(struct sm_smmu *s, const uint64_t w[2],
 		     const struct sm_smmu_cmd_def *d, uint64_t due)
 {
