@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <smmusim/smmusim.h>
 
@@ -327,6 +328,56 @@ static void trace_reader_missing_file(void **state)
 			 SMMUSIM_EIO);
 	assert_null(t);
 	assert_non_null(strstr(msg, "/nonexistent/x.trace"));
+}
+
+/* The progress hook: called after every progress_every-th event and once
+ * at the end with the events read; a stop asked for at the k-th call ends
+ * the replay there, the run marked interrupted. */
+struct progress_log {
+	uint64_t seen[16];
+	unsigned n, stop_at;
+};
+
+static int log_progress(void *ctx, const struct smmusim_replay_progress *p)
+{
+	struct progress_log *l = ctx;
+	if (l->n < 16)
+		l->seen[l->n] = p->events;
+	return ++l->n == l->stop_at;
+}
+
+static void progress_hook_cadence(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/smmusim-progress-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	fputs("smmusim-trace 1\nmm_create mm=1\n", f);
+	for (int i = 0; i < 9; i++) /* 10 events in all */
+		fputs("mmap mm=1 va=0x400000 len=4K prot=rw\n", f);
+	fclose(f);
+	for (unsigned stop_at = 0; stop_at <= 2; stop_at += 2) {
+		smmusim_t *sim = new_sim("linux-6.6");
+		struct progress_log l = {.stop_at = stop_at};
+		struct smmusim_replay_hooks h = {.size = sizeof(h),
+						 .progress_every = 3,
+						 .progress = log_progress,
+						 .ctx = &l};
+		assert_int_equal(
+		    smmusim_replay_file_each_ex(&sim, 1, path, &h, NULL), 0);
+		if (!stop_at) {
+			static const uint64_t want[] = {3, 6, 9, 10};
+			assert_int_equal(l.n, 4);
+			assert_memory_equal(l.seen, want, sizeof(want));
+			assert_int_equal(smmusim_interrupted(sim), 0);
+		} else {
+			assert_int_equal(l.n, 2); /* stopped after 6 events */
+			assert_int_equal(smmusim_interrupted(sim), 1);
+		}
+		smmusim_free(sim);
+	}
+	unlink(path);
 }
 
 /* A program that submits the events itself counts a refused one as the
@@ -647,6 +698,7 @@ int main(void)
 	    cmocka_unit_test(trace_reader_missing_file),
 	    cmocka_unit_test(continue_after_refused_event),
 	    cmocka_unit_test(skip_refused_and_interrupt),
+	    cmocka_unit_test(progress_hook_cadence),
 	    cmocka_unit_test(replay_buffer_and_stream_equal_file),
 	    cmocka_unit_test(replay_buffer_error_position),
 	    cmocka_unit_test(alloc_failure_every_n),

@@ -136,7 +136,16 @@ void sm_sim_cosim_fini(struct smmusim *s);
  * model could not report (a write to simulated memory lost, a device's ATC
  * missing): the run can no longer be trusted, so every call from then on
  * refuses to go on. */
-int sm_sim_check_host_memory(struct smmusim *s, int rc);
+int sm_sim_host_memory_failed(struct smmusim *s, int rc);
+static inline int sm_sim_check_host_memory(struct smmusim *s, int rc)
+{
+	/* (Host time: the common case, nothing refused or lost, inline;
+	 * called twice per event.) */
+	if (!s->mem.refused && !(s->pm && sm_physmem_lost_write(s->pm)) &&
+	    !(s->smmu_ok && s->smmu.host_oom))
+		return rc;
+	return sm_sim_host_memory_failed(s, rc);
+}
 
 /* sim_dispatch.c: run event ev from cycle `start` (a kernel operation may
  * still be running when this returns: sm_sim_note_finish says when it

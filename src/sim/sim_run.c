@@ -20,12 +20,9 @@ static int run_failed(struct smmusim *s, int rc)
 	return rc;
 }
 
-int sm_sim_check_host_memory(struct smmusim *s, int rc)
+/* sm_sim_check_host_memory (sim_internal.h) once something failed. */
+int sm_sim_host_memory_failed(struct smmusim *s, int rc)
 {
-	/* (Host time: the common case, nothing refused or lost, first.) */
-	if (!s->mem.refused && !(s->pm && sm_physmem_lost_write(s->pm)) &&
-	    !(s->smmu_ok && s->smmu.host_oom))
-		return rc;
 	/* sim.max_host_memory reached, or the host refused: named first */
 	if ((rc = sm_sim_mem_check(s, rc)) < 0 && s->mem.refused)
 		return rc;
@@ -133,6 +130,7 @@ struct replay_src {
 	const struct smmusim_replay_hooks *hooks;
 	FILE *f; /* the file under the reader when known: bytes read */
 	struct smmusim_replay_progress p;
+	uint64_t progress_left; /* events to the next progress call */
 };
 
 /* A refused event is skipped (keep-going) unless the run can no longer go
@@ -143,12 +141,23 @@ static bool skippable(int rc)
 	       rc != SMMUSIM_EIO;
 }
 
-/* Tell the caller how far the replay is; true when it asks to stop. */
+/* Tell the caller how far the replay is (every progress_every events, and
+ * when forced); true when it asks to stop. */
+static uint64_t progress_every(const struct smmusim_replay_hooks *h)
+{
+	return h && h->progress_every ? h->progress_every : 4096;
+}
+
 static bool progress_stop(struct replay_src *src, bool force)
 {
 	const struct smmusim_replay_hooks *h = src->hooks;
-	uint64_t every = h && h->progress_every ? h->progress_every : 4096;
-	if (!h || !h->progress || (!force && src->p.events % every))
+	if (!force) {
+		/* (Host time: a count down, not a division per event.) */
+		if (--src->progress_left)
+			return false;
+		src->progress_left = progress_every(h);
+	}
+	if (!h || !h->progress)
 		return false;
 	if (src->f) {
 		long off = ftell(src->f);
@@ -194,6 +203,7 @@ static int replay_each(struct smmusim *const *sims, size_t n,
 	size_t who = 0;
 	int rc = 0, more;
 	bool stop = false;
+	src->progress_left = progress_every(src->hooks);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		if (!sims[i]->trace &&
 		    (rc = smmusim_set_labels(sims[i], NULL, src->label)) < 0) {
