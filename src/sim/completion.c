@@ -36,10 +36,14 @@ size_t smmusim_struct_size(const char *name)
 		size_t size;
 	} sizes[] = {
 #define SM_SIZE_(n) {#n, sizeof(struct n)}
-	    SM_SIZE_(smmusim_event),	 SM_SIZE_(smmusim_completion),
-	    SM_SIZE_(smmusim_violation), SM_SIZE_(smmusim_hist_summary),
-	    SM_SIZE_(smmusim_key_info),	 SM_SIZE_(smmusim_import_stats),
-	    SM_SIZE_(smmusim_stat_def),	 SM_SIZE_(smmusim_config_layers),
+	    SM_SIZE_(smmusim_event),
+	    SM_SIZE_(smmusim_completion),
+	    SM_SIZE_(smmusim_violation),
+	    SM_SIZE_(smmusim_hist_summary),
+	    SM_SIZE_(smmusim_key_info),
+	    SM_SIZE_(smmusim_import_stats),
+	    SM_SIZE_(smmusim_stat_def),
+	    SM_SIZE_(smmusim_config_layers),
 	    SM_SIZE_(smmusim_allocator),
 	    SM_SIZE_(smmusim_import_sid),
 	    SM_SIZE_(smmusim_import_ftrace_opts),
@@ -111,11 +115,9 @@ int smmusim_set_completion_hook(smmusim_t *s, smmusim_completion_fn fn,
 	return 0;
 }
 
-int sm_sim_cosim_reserve(struct smmusim *s)
+int sm_sim_cosim_reserve_hooked(struct smmusim *s)
 {
 	struct sm_sim_cosim *c = &s->cosim;
-	if (!c->fn)
-		return 0;
 	if (SM_VEC_RESERVE(s->alloc, c->pend, c->cap, c->n + 1, 16) < 0)
 		return sm_sim_mem_check(
 		    s, sm_err(&s->err, SMMUSIM_ENOMEM,
@@ -124,12 +126,10 @@ int sm_sim_cosim_reserve(struct smmusim *s)
 	return 0;
 }
 
-void sm_sim_cosim_begin(struct smmusim *s, const struct smmusim_event *ev,
-			uint64_t start)
+void sm_sim_cosim_begin_hooked(struct smmusim *s,
+			       const struct smmusim_event *ev, uint64_t start)
 {
 	struct sm_sim_cosim *c = &s->cosim;
-	if (!c->fn)
-		return;
 	/* sm_sim_cosim_reserve() made room */
 	c->pend[c->n++] = (struct sm_sim_pending){.seq = s->seq,
 						  .cookie = ev->cookie,

@@ -113,7 +113,11 @@ void sm_sim_mem_init(struct sm_sim_mem *m, const struct smmusim_allocator *host,
 		     uint64_t limit);
 /* rc, or SMMUSIM_ENOMEM with a message naming sim.max_host_memory when an
  * allocation has been refused (then every later event is refused too). */
-int sm_sim_mem_check(struct smmusim *s, int rc);
+int sm_sim_mem_refused(struct smmusim *s, int rc);
+static inline int sm_sim_mem_check(struct smmusim *s, int rc)
+{
+	return s->mem.refused ? sm_sim_mem_refused(s, rc) : rc;
+}
 
 /* sim_submit.c: event `seq` has finished at cycle t. */
 void sm_sim_note_finish(struct smmusim *s, uint64_t seq, uint64_t t);
@@ -125,9 +129,21 @@ int sm_sim_prefix_error(struct smmusim *s, int rc, const char *fmt, ...)
  * changes anything), then the event accepted as `seq` (s->seq), dropped
  * when refused, finished (from sm_sim_note_finish) or failed after its
  * submit returned; the pending list freed. */
-int sm_sim_cosim_reserve(struct smmusim *s);
-void sm_sim_cosim_begin(struct smmusim *s, const struct smmusim_event *ev,
-			uint64_t start);
+int sm_sim_cosim_reserve_hooked(struct smmusim *s);
+void sm_sim_cosim_begin_hooked(struct smmusim *s,
+			       const struct smmusim_event *ev, uint64_t start);
+/* (Host time: without a completion hook, nothing to do, inline.) */
+static inline int sm_sim_cosim_reserve(struct smmusim *s)
+{
+	return s->cosim.fn ? sm_sim_cosim_reserve_hooked(s) : 0;
+}
+static inline void sm_sim_cosim_begin(struct smmusim *s,
+				      const struct smmusim_event *ev,
+				      uint64_t start)
+{
+	if (s->cosim.fn)
+		sm_sim_cosim_begin_hooked(s, ev, start);
+}
 void sm_sim_cosim_drop(struct smmusim *s, uint64_t seq);
 void sm_sim_cosim_finish(struct smmusim *s, uint64_t seq, uint64_t t, int rc);
 void sm_sim_cosim_fini(struct smmusim *s);

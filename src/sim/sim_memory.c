@@ -85,11 +85,11 @@ void sm_sim_mem_init(struct sm_sim_mem *m, const struct smmusim_allocator *host,
 	};
 }
 
-int sm_sim_mem_check(struct smmusim *s, int rc)
+/* sm_sim_mem_check (sim_internal.h) once an allocation was refused. */
+int sm_sim_mem_refused(struct smmusim *s, int rc)
 {
 	struct sm_sim_mem *m = &s->mem;
-	if (!m->refused)
-		return rc;
+	(void)rc; /* every later call fails the same way */
 	if (m->host_failed)
 		return sm_err(&s->err, SMMUSIM_ENOMEM,
 			      "the host refused %zu bytes (%zu in use by this "
