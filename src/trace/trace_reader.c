@@ -72,7 +72,12 @@ static bool fast_time(const struct sm_trace_reader *r, const char *line,
 		      size_t len, size_t *pos, struct smmusim_event *ev)
 {
 	uint64_t v;
-	size_t n = sm_trace_number_at(line + 1, len - 1, &v);
+	size_t n = 0;
+
+	if (len > 16)
+		n = sm_trace_long_dec_at(line + 1, &v);
+	if (!n)
+		n = sm_trace_number_at(line + 1, len - 1, &v);
 
 	if (!n || n + 1 >= len || !sm_trace_is_blank(line[n + 1]))
 		return false;
