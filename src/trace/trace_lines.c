@@ -303,6 +303,7 @@ int sm_trace_slow_line(struct sm_trace_reader *r, const char **sp, size_t *lenp,
 		r->line++;
 	*sp = s;
 	*lenp = n;
+	r->readable_end = s + n;
 	return 1;
 }
 

@@ -50,6 +50,12 @@ struct sm_trace_reader {
 	 * next (sm_trace_fast_line()); NULL: none. */
 	const char *scan_at;
 	uint64_t scan_mask;
+	/* How far the bytes after the current line may be read: the end of
+	 * the input's block for a line cut by sm_trace_fast_line() (the byte
+	 * after such a line is a blank, '#', CR or LF: never a digit), the
+	 * line's end for any other (no bytes after it).  The value parser
+	 * reads sixteen bytes at a time when they are there. */
+	const char *readable_end;
 };
 
 /* Look at the first bytes of the input, once: the binary magic hands the
@@ -205,6 +211,7 @@ static inline bool sm_trace_fast_line(struct sm_trace_reader *r,
 	*sp = s;
 	*lenp = n;
 	*hashp = hash == SIZE_MAX ? n : hash;
+	r->readable_end = in->end;
 	return true;
 }
 

@@ -285,7 +285,8 @@ static const char *fast_key_value(const struct sm_trace_reader *r, unsigned row,
 	if (*given & (1u << pos))
 		return NULL; /* given twice */
 	p += ks->klen + 1;
-	vlen = sm_trace_fast_value(ix, ks, p, (size_t)(end - p), &val);
+	vlen = sm_trace_fast_value(ix, ks, p, (size_t)(end - p),
+				   r->readable_end, &val);
 	if (!vlen)
 		return NULL;
 	*given |= 1u << pos;
