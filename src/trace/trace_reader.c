@@ -117,6 +117,7 @@ static unsigned fast_keyword(const struct sm_trace_reader *r, const char *line,
 		w1 = sm_trace_pack(line + i + 8, len - i - 8);
 		m = (w1 - ones * 0x21) & ~w1 & highs;
 		if (!m) {
+			*kw = (struct sm_trace_tok){0};
 			sm_trace_next_tok(line, len, pos, kw);
 			return 0;
 		}
@@ -134,11 +135,11 @@ static unsigned fast_keyword(const struct sm_trace_reader *r, const char *line,
 static int parse_keyword(struct sm_trace_reader *r, const char *line,
 			 size_t len, size_t *pos, struct smmusim_event *ev,
 			 struct sm_trace_tok *kw,
-			 const struct sm_trace_event_def **dp,
+			 const struct sm_trace_event_def **dp, unsigned *rowp,
 			 struct sm_errbuf *eb)
 {
 	const struct sm_trace_event_def *d;
-	struct sm_trace_tok t = {0};
+	struct sm_trace_tok t;
 	char list[1024];
 	unsigned v;
 	int rc;
@@ -175,6 +176,7 @@ found:
 	ev->type = d->type;
 	ev->column = kw->col > UINT32_MAX ? UINT32_MAX : (uint32_t)kw->col;
 	*dp = d;
+	*rowp = v ? v - 1 : sm_trace_event_row(d);
 	return 0;
 }
 
@@ -389,21 +391,20 @@ parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 	 * it from the tokens parsed first (rebuild_seen()). */
 	size_t seen[K_COUNT_];
 	const struct sm_trace_event_def *d = NULL;
-	struct sm_trace_tok t = {0}, kw = {0};
+	struct sm_trace_tok t, kw;
 	struct smmusim_event head;
 	size_t pos = 0, keys_at;
 	const struct sm_trace_key_slot *slots;
-	unsigned row, hint = 0;
+	unsigned row = 0, hint = 0;
 	uint32_t given = 0;
 	int rc;
 
 	head.timing = SMMUSIM_AFTER_PREV;
 	head.time = 0;
-	rc = parse_keyword(r, line, len, &pos, &head, &kw, &d, eb);
+	rc = parse_keyword(r, line, len, &pos, &head, &kw, &d, &row, eb);
 	if (rc < 0)
 		return rc;
 	keys_at = pos;
-	row = (unsigned)(d - r->idx.defs);
 	slots = r->idx.slot_at[row] == SM_TRACE_NO_SLOTS
 		    ? NULL
 		    : &r->idx.slot[r->idx.slot_at[row]];

@@ -265,8 +265,13 @@ static inline size_t sm_trace_fast_value(const struct sm_trace_index *ix,
 	}
 	len = 0;
 #if defined(__SSE2__) && !defined(SM_TRACE_NO_SIMD)
-	if (readable_end - s >= 18 && s[0] == '0' && (s[1] | 0x20) == 'x')
-		len = sm_trace_hex16_at(s, out);
+	if (readable_end - s >= 18) {
+		uint16_t h;
+
+		memcpy(&h, s, 2);
+		if ((h | 0x2000) == ('0' | 'x' << 8))
+			len = sm_trace_hex16_at(s, out);
+	}
 #else
 	(void)readable_end;
 #endif
