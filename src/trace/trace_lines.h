@@ -80,9 +80,13 @@ int sm_trace_err(struct sm_trace_reader *r, struct sm_errbuf *eb, int code,
 #define TOKA(s, n)                                                             \
 	(int)((n) > TOK_MAX ? TOK_MAX : (n)), (s), ((n) > TOK_MAX ? "..." : "")
 
-/* The next line as sm_trace_read_line() below gives it, any line, with
- * its messages (out of line: the common line, sm_trace_fast_line(), needs
- * none of its registers). */
+/*
+ * The next line (without its "\n" or "\r\n") in *sp, *lenp, valid until
+ * the next call; it holds no control byte; *hashp: the offset of its first
+ * '#' (*lenp if none).  1 = a line, 0 = end of file, < 0 = error.  Any
+ * line, with its messages; the common one is cut inline, in the reader's
+ * loop, by sm_trace_fast_line() below.
+ */
 int sm_trace_slow_line(struct sm_trace_reader *r, const char **sp, size_t *lenp,
 		       size_t *hashp, struct sm_errbuf *eb);
 
@@ -215,29 +219,15 @@ static inline bool sm_trace_fast_line(struct sm_trace_reader *r,
 	return true;
 }
 
-/*
- * The next line (without its "\n" or "\r\n") in *sp, *lenp, valid until
- * the next call; it holds no control byte; *hashp: the offset of its first
- * '#' (*lenp if none).  1 = a line, 0 = end of file, < 0 = error.  The
- * common line is cut inline, in the reader's loop (sm_trace_fast_line()).
- */
-static inline int sm_trace_read_line(struct sm_trace_reader *r, const char **sp,
-				     size_t *lenp, size_t *hashp,
-				     struct sm_errbuf *eb)
-{
-	if (sm_trace_fast_line(r, sp, lenp, hashp))
-		return 1;
-	return sm_trace_slow_line(r, sp, lenp, hashp, eb);
-}
-
 struct sm_trace_tok {
 	const char *s;
 	size_t len;
 	size_t col; /* 1-based */
 };
 
-/* A blank (space or tab) of a line: the lines that sm_trace_read_line()
- * hands out hold no other byte below 0x21, so one comparison tells. */
+/* A blank (space or tab) of a line: the lines that sm_trace_fast_line()
+ * and sm_trace_slow_line() hand out hold no other byte below 0x21, so one
+ * comparison tells. */
 static inline bool sm_trace_is_blank(char c)
 {
 	return (unsigned char)c <= ' ';

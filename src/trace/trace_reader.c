@@ -468,10 +468,10 @@ keys_read:
 /* Lines                                                                  */
 /* ---------------------------------------------------------------------- */
 
-/* Drop the comment (from offset `hash`, sm_trace_read_line()'s) and the
+/* Drop the comment (from offset `hash`, the line's first '#') and the
  * blanks around what is left: the text is then
  * line[*startp..*lenp), empty for a blank or comment-only line.  (The line
- * holds no control byte: sm_trace_read_line() refused it.) */
+ * holds no control byte: the line's reader refused it.) */
 static void strip_line(const char *line, size_t hash, size_t *lenp,
 		       size_t *startp)
 {
@@ -486,11 +486,29 @@ static void strip_line(const char *line, size_t hash, size_t *lenp,
 	*lenp = len;
 }
 
+/* A line the input's block does not hold whole (sm_trace_fast_line() did
+ * not cut it), or the end: *lp, and 1; 0 at the end; < 0 on error. */
+__attribute__((noinline)) static int slow_next_line(struct sm_trace_reader *r,
+						    struct sm_trace_tok *lp,
+						    size_t *hashp,
+						    struct sm_errbuf *eb)
+{
+	int rc = sm_trace_slow_line(r, &lp->s, &lp->len, hashp, eb);
+
+	if (rc != 0)
+		return rc;
+	if (r->header_done)
+		return 0;
+	if (r->line < UINT32_MAX)
+		r->line++;
+	return sm_trace_err(r, eb, SMMUSIM_EPARSE, 1,
+			    "expected '" SM_TRACE_MAGIC " " SM_TRACE_VERSION
+			    "' header, found end of file");
+}
+
 int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 		  struct sm_errbuf *eb)
 {
-	size_t len = 0, start = 0, hash = 0;
-	const char *line = NULL;
 	int rc;
 
 	if (!r || !ev)
@@ -505,18 +523,21 @@ int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 	if (r->bin)
 		return sm_trace_bin_next(r, ev, eb);
 	for (;;) {
-		rc = sm_trace_read_line(r, &line, &len, &hash, eb);
-		if (rc < 0)
-			return rc;
-		if (rc == 0) {
-			if (r->header_done)
-				return 0;
-			if (r->line < UINT32_MAX)
-				r->line++;
-			return sm_trace_err(r, eb, SMMUSIM_EPARSE, 1,
-					    "expected '" SM_TRACE_MAGIC
-					    " " SM_TRACE_VERSION
-					    "' header, found end of file");
+		/* the line in locals the slow path does not see (they stay
+		 * in registers) */
+		size_t len, hash, start = 0;
+		const char *line;
+
+		if (!sm_trace_fast_line(r, &line, &len, &hash)) {
+			struct sm_trace_tok l;
+			size_t h;
+
+			rc = slow_next_line(r, &l, &h, eb);
+			if (rc <= 0)
+				return rc;
+			line = l.s;
+			len = l.len;
+			hash = h;
 		}
 		if (hash && !sm_trace_is_blank(line[hash - 1])) {
 			len = hash; /* not blank: nothing to strip */
