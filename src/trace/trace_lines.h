@@ -28,6 +28,14 @@
 #include "trace/trace_input.h"
 #include "trace/trace_keys.h"
 
+/* The keyword of the last line read whose keyword the reader's fast path
+ * found (trace_reader.c): packed (sm_trace_pack), the masks of its bytes,
+ * its length and 1 + its event's row (0: none yet). */
+struct sm_trace_last_kw {
+	uint64_t w[2], mask[2];
+	unsigned len, row;
+};
+
 struct sm_trace_reader {
 	struct smmusim_allocator alloc;
 	struct sm_input in; /* plain or compressed, in blocks (trace_input.h) */
@@ -56,6 +64,7 @@ struct sm_trace_reader {
 	 * line's end for any other (no bytes after it).  The value parser
 	 * reads sixteen bytes at a time when they are there. */
 	const char *readable_end;
+	struct sm_trace_last_kw last_kw;
 };
 
 /* Look at the first bytes of the input, once: the binary magic hands the

@@ -93,19 +93,42 @@ static bool fast_time(const struct sm_trace_reader *r, const char *line,
 	return true;
 }
 
+/* The keyword of the line before, again (a trace holds runs of one
+ * event): the sixteen bytes at line[i] (all in the line) start with it
+ * and a blank follows; 1 + its row, or 0. */
+static unsigned same_keyword(const struct sm_trace_reader *r, const char *line,
+			     size_t i)
+{
+	const struct sm_trace_last_kw *c = &r->last_kw;
+	uint64_t w0, w1;
+
+	memcpy(&w0, line + i, 8);
+	memcpy(&w1, line + i + 8, 8);
+	if ((w0 & c->mask[0]) != c->w[0] || (w1 & c->mask[1]) != c->w[1] ||
+	    !sm_trace_is_blank(line[i + c->len]))
+		return 0;
+	return c->row;
+}
+
 /* The keyword after a time prefix fast_time() read, from line[*pos] (a
  * blank, and a keyword: the line does not end with a blank), packed in the
  * pass that finds its end: *kw, and 1 + the row of its event, or 0 when
  * none (or longer than 15 bytes, for sm_trace_find_event() to decide). */
-static unsigned fast_keyword(const struct sm_trace_reader *r, const char *line,
+static unsigned fast_keyword(struct sm_trace_reader *r, const char *line,
 			     size_t len, size_t *pos, struct sm_trace_tok *kw)
 {
 	const uint64_t ones = 0x0101010101010101ull, highs = ones * 0x80;
+	struct sm_trace_last_kw *c = &r->last_kw;
 	size_t i = *pos, n;
 	uint64_t w0, w1 = 0, m;
+	unsigned v;
 
 	while (sm_trace_is_blank(line[i]))
 		i++;
+	if (c->row && len - i > 16 && (v = same_keyword(r, line, i))) {
+		n = c->len;
+		goto found;
+	}
 	/* the blanks, and the zeros past the line, flagged as in
 	 * sm_trace_blank_at() (the lowest flag exact) */
 	w0 = sm_trace_pack(line + i, len - i);
@@ -124,11 +147,21 @@ static unsigned fast_keyword(const struct sm_trace_reader *r, const char *line,
 		n = 8 + ((unsigned)__builtin_ctzll(m) >> 3);
 		w1 &= (1ull << (8 * (n - 8))) - 1;
 	}
+	v = sm_trace_event_packed(&r->idx, w0, w1);
+	if (v) {
+		c->w[0] = w0;
+		c->w[1] = w1;
+		c->mask[0] = n >= 8 ? ~0ull : (1ull << (8 * n)) - 1;
+		c->mask[1] = n > 8 ? (1ull << (8 * (n - 8))) - 1 : 0;
+		c->len = (unsigned)n;
+		c->row = v;
+	}
+found:
 	kw->s = line + i;
 	kw->len = n;
 	kw->col = i + 1;
 	*pos = i + n;
-	return sm_trace_event_packed(&r->idx, w0, w1);
+	return v;
 }
 
 /* The optional time prefix and the keyword: *kw and the event's row. */
