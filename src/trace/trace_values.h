@@ -275,6 +275,11 @@ static inline size_t sm_trace_fast_value(const struct sm_trace_index *ix,
 #else
 	(void)readable_end;
 #endif
+	if (!len && n && sm_trace_is_dec(s[0]) &&
+	    (n == 1 || sm_trace_is_blank(s[1]))) {
+		*out = (uint64_t)(s[0] - '0'); /* one digit: an id, a PE */
+		len = 1;
+	}
 	if (!len)
 		len = sm_trace_number_at(s, n, out);
 	if (!len || (len < n && !sm_trace_is_blank(s[len])) ||
