@@ -65,6 +65,10 @@ struct sm_trace_reader {
 	 * reads sixteen bytes at a time when they are there. */
 	const char *readable_end;
 	struct sm_trace_last_kw last_kw;
+	/* The first eight digits of the last long time prefix, packed, and
+	 * their value (sm_trace_long_dec_at()); 0: none (no digit packs to
+	 * 0). */
+	uint64_t time_hi_w, time_hi_v;
 };
 
 /* Look at the first bytes of the input, once: the binary magic hands the

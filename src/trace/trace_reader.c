@@ -68,14 +68,15 @@ static int check_header(struct sm_trace_reader *r, const char *line, size_t len,
  * "@", a plain number that a blank follows, and an @N not before the last;
  * *pos after the number, or false (nothing changed), and
  * sm_trace_parse_time() on the token decides and gives the message. */
-static bool fast_time(const struct sm_trace_reader *r, const char *line,
-		      size_t len, size_t *pos, struct smmusim_event *ev)
+static bool fast_time(struct sm_trace_reader *r, const char *line, size_t len,
+		      size_t *pos, struct smmusim_event *ev)
 {
 	uint64_t v;
 	size_t n = 0;
 
 	if (len > 16)
-		n = sm_trace_long_dec_at(line + 1, &v);
+		n = sm_trace_long_dec_at(line + 1, &r->time_hi_w, &r->time_hi_v,
+					 &v);
 	if (!n)
 		n = sm_trace_number_at(line + 1, len - 1, &v);
 

@@ -194,8 +194,10 @@ sm_trace_number_at(const char *s, size_t n, uint64_t *out)
 /* The same for a decimal number of 9 to 15 digits at the start of s[0..n)
  * with n >= 16 (a time prefix's cycle count, "@9497303999"): both chunks
  * read at once, no loop; 0 for any other number (sm_trace_number_at()
- * decides). */
-static inline size_t sm_trace_long_dec_at(const char *s, uint64_t *out)
+ * decides).  The first eight digits repeat from one time to the next
+ * (times grow slowly): *hi_w is the chunk converted last, *hi_v its value. */
+static inline size_t sm_trace_long_dec_at(const char *s, uint64_t *hi_w,
+					  uint64_t *hi_v, uint64_t *out)
 {
 	static const uint64_t pow10[8] = {1,	 10,	 100,	  1000,
 					  10000, 100000, 1000000, 10000000};
@@ -205,9 +207,15 @@ static inline size_t sm_trace_long_dec_at(const char *s, uint64_t *out)
 	memcpy(&w0, s, 8);
 	memcpy(&w1, s + 8, 8);
 	f1 = sm_trace_dec_flags(w1);
-	if (sm_trace_dec_flags(w0) || !f1 || !(k = sm_trace_digits(f1)))
+	if (!f1 || !(k = sm_trace_digits(f1)))
 		return 0;
-	*out = sm_trace_dec_value(w0, 8) * pow10[k] + sm_trace_dec_value(w1, k);
+	if (w0 != *hi_w) {
+		if (sm_trace_dec_flags(w0))
+			return 0;
+		*hi_w = w0;
+		*hi_v = sm_trace_dec_value(w0, 8);
+	}
+	*out = *hi_v * pow10[k] + sm_trace_dec_value(w1, k);
 	return 8 + k;
 }
 
