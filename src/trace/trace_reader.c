@@ -281,51 +281,51 @@ static unsigned key_end(uint64_t w)
 }
 
 /* The common case of the token at p[0..end - p): a key of event row `row`
- * (its slots) of up to 7 bytes given once, '=', and a value
- * sm_trace_fast_value() takes, read in one pass; the end of the value (the
- * blank after it, or `end`), or NULL (nothing changed but the hint) for
- * parse_key_value() to decide and give the message. */
+ * (its slots; *next, the slot tried first) of up to 7 bytes given once,
+ * '=', and a value sm_trace_fast_value() takes, read in one pass; the end
+ * of the value (the blank after it, or `end`), or NULL (nothing changed
+ * but *next) for parse_key_value() to decide and give the message. */
 static const char *fast_key_value(const struct sm_trace_reader *r, unsigned row,
 				  const struct sm_trace_key_slot *slots,
 				  const char *p, const char *end,
-				  unsigned *hint, uint32_t *given,
-				  struct smmusim_event *ev)
+				  const struct sm_trace_key_slot **next,
+				  uint32_t *given, struct smmusim_event *ev)
 {
 	const struct sm_trace_index *ix = &r->idx;
 	uint64_t w = sm_trace_pack(p, (size_t)(end - p)), val;
-	const struct sm_trace_key_slot *ks = &slots[*hint];
-	unsigned klen;
+	const struct sm_trace_key_slot *ks = *next;
+	unsigned klen, hint;
+	uint32_t bit;
 	size_t vlen;
 	int pos;
 
 	if ((w & ks->mask) == ks->eq) {
 		/* the key after the last one, as documented (the end slots
 		 * match nothing) */
-		pos = (int)*hint;
-		*hint = (unsigned)pos + 1;
 	} else if ((w & ks[1].mask) == ks[1].eq) {
 		/* the one after it: an optional key left out */
 		ks++;
-		pos = (int)*hint + 1;
-		*hint = (unsigned)pos + 1;
 	} else {
 		klen = key_end(w);
 		if (klen == 0 || klen == 8 || (w >> (8 * klen) & 0xff) != '=')
 			return NULL;
+		hint = (unsigned)(ks - slots);
 		pos = sm_trace_key_pos(ix, row, w & ((1ull << (8 * klen)) - 1),
-				       hint);
+				       &hint);
 		if (pos < 0)
 			return NULL;
 		ks = &slots[pos];
 	}
-	if (*given & (1u << pos))
+	*next = ks + 1;
+	bit = 1u << (ks - slots);
+	if (*given & bit)
 		return NULL; /* given twice */
 	p += ks->klen + 1;
 	vlen = sm_trace_fast_value(ix, ks, p, (size_t)(end - p),
 				   r->readable_end, &val);
 	if (!vlen)
 		return NULL;
-	*given |= 1u << pos;
+	*given |= bit;
 	sm_trace_store_field(ev, (enum sm_trace_key)ks->key, ks->off, ks->width,
 			     val);
 	return p + vlen;
@@ -428,8 +428,8 @@ parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 	struct sm_trace_tok t, kw;
 	struct smmusim_event head;
 	size_t pos = 0, keys_at;
-	const struct sm_trace_key_slot *slots;
-	unsigned row = 0, hint = 0;
+	const struct sm_trace_key_slot *slots, *next;
+	unsigned row = 0;
 	uint32_t given = 0;
 	int rc;
 
@@ -442,6 +442,7 @@ parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 	slots = r->idx.slot_at[row] == SM_TRACE_NO_SLOTS
 		    ? NULL
 		    : &r->idx.slot[r->idx.slot_at[row]];
+	next = slots;
 	*ev = r->idx.tmpl[row];
 	ev->timing = head.timing;
 	ev->time = head.time;
@@ -458,7 +459,7 @@ parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 		 * blank separates them (the line does not end with a blank:
 		 * a token follows the blank after a value) */
 		while (slots && (q = fast_key_value(r, row, slots, p, end,
-						    &hint, &given, ev))) {
+						    &next, &given, ev))) {
 			if (q == end)
 				goto keys_read;
 			p = q + 1;
