@@ -4,9 +4,10 @@
  * its line buffer, the space/tab tokenizer and the "NAME:LINE:COLUMN:"
  * errors of docs/trace-format.md ("Lexical rules", "Errors").
  *
- * trace_lines.c reads lines and cuts them into tokens; trace_keys.c knows
- * the events and their keys; trace_values.c parses one value;
- * trace_reader.c puts an event together from these.
+ * trace_lines.c reads lines and cuts them into tokens (the common line
+ * is cut here, inline in the reader's loop: sm_trace_fast_line());
+ * trace_keys.c knows the events and their keys; trace_values.c parses one
+ * value; trace_reader.c puts an event together from these.
  */
 #ifndef SM_TRACE_TRACE_LINES_H
 #define SM_TRACE_TRACE_LINES_H
