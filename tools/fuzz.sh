@@ -4,7 +4,7 @@
 #   sh tools/fuzz.sh [TARGET|all] [SECONDS] [-- LIBFUZZER-FLAGS...]
 #
 # TARGET is one of replay, config, import_qemu, import_ftrace, import_strace,
-# events, alloc, binary
+# events, alloc, binary, reader
 # (default: all, one after the other); SECONDS is each target's run time
 # (default 60).  The
 # build is build-fuzz/ (clang, ASan+UBSan, -fsanitize=fuzzer-no-link on the
@@ -16,7 +16,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-TARGETS="replay config import_qemu import_ftrace import_strace events alloc binary"
+TARGETS="replay config import_qemu import_ftrace import_strace events alloc binary reader"
 target=${1:-all}
 secs=${2:-60}
 [ $# -gt 0 ] && shift
@@ -25,9 +25,9 @@ secs=${2:-60}
 
 case $target in
 all) ;;
-replay | config | import_qemu | import_ftrace | import_strace | events | alloc | binary) TARGETS=$target ;;
+replay | config | import_qemu | import_ftrace | import_strace | events | alloc | binary | reader) TARGETS=$target ;;
 *)
-	echo "usage: tools/fuzz.sh [replay|config|import_qemu|import_ftrace|import_strace|events|alloc|binary|all] [SECONDS] [-- FLAGS]" >&2
+	echo "usage: tools/fuzz.sh [replay|config|import_qemu|import_ftrace|import_strace|events|alloc|binary|reader|all] [SECONDS] [-- FLAGS]" >&2
 	exit 2
 	;;
 esac

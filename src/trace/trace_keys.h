@@ -384,20 +384,18 @@ static inline void sm_trace_store_field(struct smmusim_event *ev,
 					unsigned width, uint64_t v)
 {
 	unsigned char *p = (unsigned char *)ev + off;
-	uint32_t v32 = (uint32_t)v;
-	bool b = v != 0;
 
-	switch (width) {
-	case 1:
-		memcpy(p, &b, 1);
-		break;
-	case 4:
+	if (width == 4) {
+		uint32_t v32 = (uint32_t)v;
+
 		memcpy(p, &v32, 4);
-		break;
-	case 8:
+	} else if (width == 8) {
 		memcpy(p, &v, 8);
-		break;
-	default:
+	} else if (width == 1) {
+		bool b = v != 0;
+
+		memcpy(p, &b, 1);
+	} else {
 		sm_trace_set_field(ev, k, v);
 	}
 }

@@ -16,9 +16,6 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include <smmusim/error.h>
 
@@ -179,14 +176,6 @@ int sm_trace_err(struct sm_trace_reader *r, struct sm_errbuf *eb, int code,
 /* Lines and tokens                                                       */
 /* ---------------------------------------------------------------------- */
 
-/* A byte a line may not hold: C0 controls but tab, and DEL.  A NUL would
- * end the line early for the C string functions behind the reader (a
- * comment hiding what follows), the others are invisible in an editor. */
-static bool is_control(unsigned char c)
-{
-	return (c < 0x20 && c != '\t') || c == 0x7f;
-}
-
 /* Eight bytes at a time: a word with no byte below 0x20 and no DEL holds
  * no control byte (the classic "has a byte less than n" test, which may
  * flag a word falsely but never misses one: the word is then looked at
@@ -206,25 +195,9 @@ static size_t first_control(const char *s, size_t n)
 			break;
 	}
 	for (; i < n; i++)
-		if (is_control((unsigned char)s[i]))
+		if (sm_trace_is_control((unsigned char)s[i]))
 			return i;
 	return n;
-}
-
-/* Sixteen bytes s[0..16) hold a control byte or a '#' (GCC vector
- * extensions: one compare per kind on every target, SIMD where there is
- * some). */
-typedef unsigned char sm_v16 __attribute__((vector_size(16)));
-
-static bool flagged16(const char *s)
-{
-	sm_v16 x, m;
-	uint64_t half[2];
-
-	memcpy(&x, s, 16);
-	m = (sm_v16)((x < 0x20) | (x == 0x7f) | (x == '#'));
-	memcpy(half, &m, 16);
-	return (half[0] | half[1]) != 0;
 }
 
 /* One pass over a line s[0..n): the offset of its first control byte (n
@@ -235,9 +208,9 @@ static size_t scan_line(const char *s, size_t n, size_t *hashp)
 {
 	size_t i = 0, hash = n;
 
-	while (i + 16 <= n && !flagged16(s + i))
+	while (i + 16 <= n && !sm_trace_flagged16(s + i))
 		i += 16;
-	if (i < n && n >= 16 && i + 16 > n && !flagged16(s + n - 16))
+	if (i < n && n >= 16 && i + 16 > n && !sm_trace_flagged16(s + n - 16))
 		i = n;
 	for (; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -245,112 +218,12 @@ static size_t scan_line(const char *s, size_t n, size_t *hashp)
 		if (c == '#') {
 			if (hash == n)
 				hash = i;
-		} else if (is_control(c)) {
+		} else if (sm_trace_is_control(c)) {
 			break;
 		}
 	}
 	*hashp = hash;
 	return i;
-}
-
-/* The bytes of s[0..16) that may be control bytes (is_control()) or '#',
- * bit i for s[i]: every one of them, and perhaps tabs and bytes of 0x80 or
- * more, which the caller skips.  The newline that ends a line is a control
- * byte too, so that one pass finds the line's end, its comment and any
- * byte it may not hold.  With SSE2, x + 1 below 0x21 as a signed byte
- * tells 0x00..0x1f and DEL (and 0x80..0xff) in one compare. */
-static unsigned flags16(const char *s)
-{
-#if defined(__SSE2__) && !defined(SM_TRACE_NO_SIMD)
-	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
-	__m128i low = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8(1)),
-				     _mm_set1_epi8(0x21));
-	__m128i hash = _mm_cmpeq_epi8(x, _mm_set1_epi8('#'));
-
-	return (unsigned)_mm_movemask_epi8(_mm_or_si128(low, hash));
-#else
-	unsigned m = 0;
-
-	if (flagged16(s))
-		for (unsigned i = 0; i < 16; i++)
-			if (s[i] == '#' || is_control((unsigned char)s[i]))
-				m |= 1u << i;
-	return m;
-#endif
-}
-
-/* The flags of s[0..64) (flags16()), bit i for s[i]. */
-static uint64_t flags64(const char *s)
-{
-	return (uint64_t)flags16(s) | (uint64_t)flags16(s + 16) << 16 |
-	       (uint64_t)flags16(s + 32) << 32 |
-	       (uint64_t)flags16(s + 48) << 48;
-}
-
-/*
- * The common case of a line, cut from the input's current block in the
- * same pass that checks it: no control byte before its "\n" or "\r\n",
- * both in the block.  The line is then handed out as sm_input_line() and
- * sm_trace_read_line() would (the input moved past its newline); else
- * false, nothing changed but the flags kept, and they read it, with its
- * messages.  The flags of a 64-byte window of the block are kept from one
- * line to the next (r->scan_at, r->scan_mask): a short line costs no new
- * scan of its bytes but those past the window.
- */
-static bool fast_line(struct sm_trace_reader *r, const char **sp, size_t *lenp,
-		      size_t *hashp)
-{
-	struct sm_input *in = &r->in;
-	const char *s = in->cur, *at = r->scan_at;
-	size_t hash = SIZE_MAX, n;
-	uint64_t m = r->scan_mask, live;
-
-	if (in->line_len || s == in->end)
-		return false;
-	if (!at || s < at || s >= at + 64) {
-		if (in->end - s < 64)
-			return false; /* the block's last bytes: the full path
-				       */
-		at = s;
-		m = flags64(at);
-	}
-	live = m & (~0ull << (s - at));
-	for (;;) {
-		for (; live; live &= live - 1) {
-			const char *c = at + __builtin_ctzll(live);
-
-			if (*c == '\t' || (unsigned char)*c >= 0x80)
-				continue; /* flags16() may flag these */
-			if (*c != '#')
-				break;
-			if (hash == SIZE_MAX)
-				hash = (size_t)(c - s);
-		}
-		if (live)
-			break;
-		if (in->end - at < 128) {
-			r->scan_at = NULL;
-			return false; /* the line goes past the block's end */
-		}
-		at += 64;
-		live = m = flags64(at);
-	}
-	r->scan_at = at;
-	r->scan_mask = m;
-	n = (size_t)(at + __builtin_ctzll(live) - s);
-	if (s[n] == '\r' && s + n + 1 < in->end && s[n + 1] == '\n')
-		in->cur = s + n + 2;
-	else if (s[n] == '\n')
-		in->cur = s + n + 1;
-	else
-		return false;
-	in->lineno++;
-	if (r->line < UINT32_MAX)
-		r->line++;
-	*sp = s;
-	*lenp = n;
-	*hashp = hash == SIZE_MAX ? n : hash;
-	return true;
 }
 
 /* The control byte c at column col of the line being read. */
@@ -408,10 +281,8 @@ static int input_failed(struct sm_trace_reader *r, int rc, struct sm_errbuf *eb)
  * byte anywhere in the line, comments included, is an error at its column
  * (docs/trace-format.md, "Lexical rules"); a CR ends the line when "\n" or
  * the end of the file comes right after it. */
-__attribute__((noinline)) static int slow_line(struct sm_trace_reader *r,
-					       const char **sp, size_t *lenp,
-					       size_t *hashp,
-					       struct sm_errbuf *eb)
+int sm_trace_slow_line(struct sm_trace_reader *r, const char **sp, size_t *lenp,
+		       size_t *hashp, struct sm_errbuf *eb)
 {
 	const char *s;
 	size_t n, bad;
@@ -432,17 +303,8 @@ __attribute__((noinline)) static int slow_line(struct sm_trace_reader *r,
 		r->line++;
 	*sp = s;
 	*lenp = n;
+	r->readable_end = s + n;
 	return 1;
-}
-
-/* The common line without the saving of the registers that the full path
- * needs (slow_line(), out of line). */
-int sm_trace_read_line(struct sm_trace_reader *r, const char **sp, size_t *lenp,
-		       size_t *hashp, struct sm_errbuf *eb)
-{
-	if (fast_line(r, sp, lenp, hashp))
-		return 1;
-	return slow_line(r, sp, lenp, hashp, eb);
 }
 
 /* The first block is read here and, for text, left in the input's line

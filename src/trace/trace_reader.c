@@ -68,11 +68,17 @@ static int check_header(struct sm_trace_reader *r, const char *line, size_t len,
  * "@", a plain number that a blank follows, and an @N not before the last;
  * *pos after the number, or false (nothing changed), and
  * sm_trace_parse_time() on the token decides and gives the message. */
-static bool fast_time(const struct sm_trace_reader *r, const char *line,
-		      size_t len, size_t *pos, struct smmusim_event *ev)
+static bool fast_time(struct sm_trace_reader *r, const char *line, size_t len,
+		      size_t *pos, struct smmusim_event *ev)
 {
 	uint64_t v;
-	size_t n = sm_trace_number_at(line + 1, len - 1, &v);
+	size_t n = 0;
+
+	if (len > 16)
+		n = sm_trace_long_dec_at(line + 1, &r->time_hi_w, &r->time_hi_v,
+					 &v);
+	if (!n)
+		n = sm_trace_number_at(line + 1, len - 1, &v);
 
 	if (!n || n + 1 >= len || !sm_trace_is_blank(line[n + 1]))
 		return false;
@@ -88,19 +94,42 @@ static bool fast_time(const struct sm_trace_reader *r, const char *line,
 	return true;
 }
 
+/* The keyword of the line before, again (a trace holds runs of one
+ * event): the sixteen bytes at line[i] (all in the line) start with it
+ * and a blank follows; 1 + its row, or 0. */
+static unsigned same_keyword(const struct sm_trace_reader *r, const char *line,
+			     size_t i)
+{
+	const struct sm_trace_last_kw *c = &r->last_kw;
+	uint64_t w0, w1;
+
+	memcpy(&w0, line + i, 8);
+	memcpy(&w1, line + i + 8, 8);
+	if ((w0 & c->mask[0]) != c->w[0] || (w1 & c->mask[1]) != c->w[1] ||
+	    !sm_trace_is_blank(line[i + c->len]))
+		return 0;
+	return c->row;
+}
+
 /* The keyword after a time prefix fast_time() read, from line[*pos] (a
  * blank, and a keyword: the line does not end with a blank), packed in the
  * pass that finds its end: *kw, and 1 + the row of its event, or 0 when
  * none (or longer than 15 bytes, for sm_trace_find_event() to decide). */
-static unsigned fast_keyword(const struct sm_trace_reader *r, const char *line,
+static unsigned fast_keyword(struct sm_trace_reader *r, const char *line,
 			     size_t len, size_t *pos, struct sm_trace_tok *kw)
 {
 	const uint64_t ones = 0x0101010101010101ull, highs = ones * 0x80;
+	struct sm_trace_last_kw *c = &r->last_kw;
 	size_t i = *pos, n;
 	uint64_t w0, w1 = 0, m;
+	unsigned v;
 
 	while (sm_trace_is_blank(line[i]))
 		i++;
+	if (c->row && len - i > 16 && (v = same_keyword(r, line, i))) {
+		n = c->len;
+		goto found;
+	}
 	/* the blanks, and the zeros past the line, flagged as in
 	 * sm_trace_blank_at() (the lowest flag exact) */
 	w0 = sm_trace_pack(line + i, len - i);
@@ -112,28 +141,39 @@ static unsigned fast_keyword(const struct sm_trace_reader *r, const char *line,
 		w1 = sm_trace_pack(line + i + 8, len - i - 8);
 		m = (w1 - ones * 0x21) & ~w1 & highs;
 		if (!m) {
+			*kw = (struct sm_trace_tok){0};
 			sm_trace_next_tok(line, len, pos, kw);
 			return 0;
 		}
 		n = 8 + ((unsigned)__builtin_ctzll(m) >> 3);
 		w1 &= (1ull << (8 * (n - 8))) - 1;
 	}
+	v = sm_trace_event_packed(&r->idx, w0, w1);
+	if (v) {
+		c->w[0] = w0;
+		c->w[1] = w1;
+		c->mask[0] = n >= 8 ? ~0ull : (1ull << (8 * n)) - 1;
+		c->mask[1] = n > 8 ? (1ull << (8 * (n - 8))) - 1 : 0;
+		c->len = (unsigned)n;
+		c->row = v;
+	}
+found:
 	kw->s = line + i;
 	kw->len = n;
 	kw->col = i + 1;
 	*pos = i + n;
-	return sm_trace_event_packed(&r->idx, w0, w1);
+	return v;
 }
 
 /* The optional time prefix and the keyword: *kw and the event's row. */
 static int parse_keyword(struct sm_trace_reader *r, const char *line,
 			 size_t len, size_t *pos, struct smmusim_event *ev,
 			 struct sm_trace_tok *kw,
-			 const struct sm_trace_event_def **dp,
+			 const struct sm_trace_event_def **dp, unsigned *rowp,
 			 struct sm_errbuf *eb)
 {
 	const struct sm_trace_event_def *d;
-	struct sm_trace_tok t = {0};
+	struct sm_trace_tok t;
 	char list[1024];
 	unsigned v;
 	int rc;
@@ -170,6 +210,7 @@ found:
 	ev->type = d->type;
 	ev->column = kw->col > UINT32_MAX ? UINT32_MAX : (uint32_t)kw->col;
 	*dp = d;
+	*rowp = v ? v - 1 : sm_trace_event_row(d);
 	return 0;
 }
 
@@ -240,50 +281,51 @@ static unsigned key_end(uint64_t w)
 }
 
 /* The common case of the token at p[0..end - p): a key of event row `row`
- * (its slots) of up to 7 bytes given once, '=', and a value
- * sm_trace_fast_value() takes, read in one pass; the end of the value (the
- * blank after it, or `end`), or NULL (nothing changed but the hint) for
- * parse_key_value() to decide and give the message. */
+ * (its slots; *next, the slot tried first) of up to 7 bytes given once,
+ * '=', and a value sm_trace_fast_value() takes, read in one pass; the end
+ * of the value (the blank after it, or `end`), or NULL (nothing changed
+ * but *next) for parse_key_value() to decide and give the message. */
 static const char *fast_key_value(const struct sm_trace_reader *r, unsigned row,
 				  const struct sm_trace_key_slot *slots,
 				  const char *p, const char *end,
-				  unsigned *hint, uint32_t *given,
-				  struct smmusim_event *ev)
+				  const struct sm_trace_key_slot **next,
+				  uint32_t *given, struct smmusim_event *ev)
 {
 	const struct sm_trace_index *ix = &r->idx;
 	uint64_t w = sm_trace_pack(p, (size_t)(end - p)), val;
-	const struct sm_trace_key_slot *ks = &slots[*hint];
-	unsigned klen;
+	const struct sm_trace_key_slot *ks = *next;
+	unsigned klen, hint;
+	uint32_t bit;
 	size_t vlen;
 	int pos;
 
 	if ((w & ks->mask) == ks->eq) {
 		/* the key after the last one, as documented (the end slots
 		 * match nothing) */
-		pos = (int)*hint;
-		*hint = (unsigned)pos + 1;
 	} else if ((w & ks[1].mask) == ks[1].eq) {
 		/* the one after it: an optional key left out */
 		ks++;
-		pos = (int)*hint + 1;
-		*hint = (unsigned)pos + 1;
 	} else {
 		klen = key_end(w);
 		if (klen == 0 || klen == 8 || (w >> (8 * klen) & 0xff) != '=')
 			return NULL;
+		hint = (unsigned)(ks - slots);
 		pos = sm_trace_key_pos(ix, row, w & ((1ull << (8 * klen)) - 1),
-				       hint);
+				       &hint);
 		if (pos < 0)
 			return NULL;
 		ks = &slots[pos];
 	}
-	if (*given & (1u << pos))
+	*next = ks + 1;
+	bit = 1u << (ks - slots);
+	if (*given & bit)
 		return NULL; /* given twice */
 	p += ks->klen + 1;
-	vlen = sm_trace_fast_value(ix, ks, p, (size_t)(end - p), &val);
+	vlen = sm_trace_fast_value(ix, ks, p, (size_t)(end - p),
+				   r->readable_end, &val);
 	if (!vlen)
 		return NULL;
-	*given |= 1u << pos;
+	*given |= bit;
 	sm_trace_store_field(ev, (enum sm_trace_key)ks->key, ks->off, ks->width,
 			     val);
 	return p + vlen;
@@ -383,24 +425,24 @@ parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 	 * it from the tokens parsed first (rebuild_seen()). */
 	size_t seen[K_COUNT_];
 	const struct sm_trace_event_def *d = NULL;
-	struct sm_trace_tok t = {0}, kw = {0};
+	struct sm_trace_tok t, kw;
 	struct smmusim_event head;
 	size_t pos = 0, keys_at;
-	const struct sm_trace_key_slot *slots;
-	unsigned row, hint = 0;
+	const struct sm_trace_key_slot *slots, *next;
+	unsigned row = 0;
 	uint32_t given = 0;
 	int rc;
 
 	head.timing = SMMUSIM_AFTER_PREV;
 	head.time = 0;
-	rc = parse_keyword(r, line, len, &pos, &head, &kw, &d, eb);
+	rc = parse_keyword(r, line, len, &pos, &head, &kw, &d, &row, eb);
 	if (rc < 0)
 		return rc;
 	keys_at = pos;
-	row = (unsigned)(d - r->idx.defs);
 	slots = r->idx.slot_at[row] == SM_TRACE_NO_SLOTS
 		    ? NULL
 		    : &r->idx.slot[r->idx.slot_at[row]];
+	next = slots;
 	*ev = r->idx.tmpl[row];
 	ev->timing = head.timing;
 	ev->time = head.time;
@@ -417,7 +459,7 @@ parse_event(struct sm_trace_reader *r, const char *line, size_t len,
 		 * blank separates them (the line does not end with a blank:
 		 * a token follows the blank after a value) */
 		while (slots && (q = fast_key_value(r, row, slots, p, end,
-						    &hint, &given, ev))) {
+						    &next, &given, ev))) {
 			if (q == end)
 				goto keys_read;
 			p = q + 1;
@@ -461,10 +503,10 @@ keys_read:
 /* Lines                                                                  */
 /* ---------------------------------------------------------------------- */
 
-/* Drop the comment (from offset `hash`, sm_trace_read_line()'s) and the
+/* Drop the comment (from offset `hash`, the line's first '#') and the
  * blanks around what is left: the text is then
  * line[*startp..*lenp), empty for a blank or comment-only line.  (The line
- * holds no control byte: sm_trace_read_line() refused it.) */
+ * holds no control byte: the line's reader refused it.) */
 static void strip_line(const char *line, size_t hash, size_t *lenp,
 		       size_t *startp)
 {
@@ -479,11 +521,29 @@ static void strip_line(const char *line, size_t hash, size_t *lenp,
 	*lenp = len;
 }
 
+/* A line the input's block does not hold whole (sm_trace_fast_line() did
+ * not cut it), or the end: *lp, and 1; 0 at the end; < 0 on error. */
+__attribute__((noinline)) static int slow_next_line(struct sm_trace_reader *r,
+						    struct sm_trace_tok *lp,
+						    size_t *hashp,
+						    struct sm_errbuf *eb)
+{
+	int rc = sm_trace_slow_line(r, &lp->s, &lp->len, hashp, eb);
+
+	if (rc != 0)
+		return rc;
+	if (r->header_done)
+		return 0;
+	if (r->line < UINT32_MAX)
+		r->line++;
+	return sm_trace_err(r, eb, SMMUSIM_EPARSE, 1,
+			    "expected '" SM_TRACE_MAGIC " " SM_TRACE_VERSION
+			    "' header, found end of file");
+}
+
 int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 		  struct sm_errbuf *eb)
 {
-	size_t len = 0, start = 0, hash = 0;
-	const char *line = NULL;
 	int rc;
 
 	if (!r || !ev)
@@ -498,18 +558,21 @@ int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 	if (r->bin)
 		return sm_trace_bin_next(r, ev, eb);
 	for (;;) {
-		rc = sm_trace_read_line(r, &line, &len, &hash, eb);
-		if (rc < 0)
-			return rc;
-		if (rc == 0) {
-			if (r->header_done)
-				return 0;
-			if (r->line < UINT32_MAX)
-				r->line++;
-			return sm_trace_err(r, eb, SMMUSIM_EPARSE, 1,
-					    "expected '" SM_TRACE_MAGIC
-					    " " SM_TRACE_VERSION
-					    "' header, found end of file");
+		/* the line in locals the slow path does not see (they stay
+		 * in registers) */
+		size_t len, hash, start = 0;
+		const char *line;
+
+		if (!sm_trace_fast_line(r, &line, &len, &hash)) {
+			struct sm_trace_tok l;
+			size_t h;
+
+			rc = slow_next_line(r, &l, &h, eb);
+			if (rc <= 0)
+				return rc;
+			line = l.s;
+			len = l.len;
+			hash = h;
 		}
 		if (hash && !sm_trace_is_blank(line[hash - 1])) {
 			len = hash; /* not blank: nothing to strip */

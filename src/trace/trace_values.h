@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <smmusim/event.h>
 
@@ -116,6 +117,42 @@ static inline size_t sm_trace_hex_at(const char *s, size_t n, uint64_t *out)
 	return 2 + k;
 }
 
+#if defined(__SSE2__) && !defined(SM_TRACE_NO_SIMD)
+/* The same as sm_trace_hex_at() for 1 to 15 hex digits after the 0x at s,
+ * when the sixteen bytes s[2..18) may be read and no digit follows the
+ * number's line (struct sm_trace_reader, readable_end): the digits told
+ * and converted sixteen at a time (SSE2), each byte's nibble, neighbours
+ * merged into bytes, the bytes put in order; 0 for none or sixteen, which
+ * sm_trace_hex_at() reads. */
+static inline size_t sm_trace_hex16_at(const char *s, uint64_t *out)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + 2));
+	__m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+	__m128i l = _mm_sub_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)),
+				 _mm_set1_epi8('a'));
+	/* unsigned d <= 9, l <= 5: digits 0-9, letters a-f and A-F */
+	__m128i isd = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
+	__m128i isl = _mm_cmpeq_epi8(_mm_min_epu8(l, _mm_set1_epi8(5)), l);
+	__m128i nib, pair;
+	unsigned k = (unsigned)__builtin_ctz(
+	    ~(unsigned)_mm_movemask_epi8(_mm_or_si128(isd, isl)));
+
+	if (k == 0 || k == 16)
+		return 0;
+	/* each digit's value, 0 past the digits; then byte 2i of each pair
+	 * is its high nibble */
+	nib = _mm_or_si128(
+	    _mm_and_si128(isd, d),
+	    _mm_and_si128(isl, _mm_add_epi8(l, _mm_set1_epi8(10))));
+	pair = _mm_or_si128(_mm_slli_epi16(nib, 4), _mm_srli_epi16(nib, 8));
+	pair =
+	    _mm_packus_epi16(_mm_and_si128(pair, _mm_set1_epi16(0xff)), pair);
+	*out = __builtin_bswap64((uint64_t)_mm_cvtsi128_si64(pair)) >>
+	       (4 * (16 - k));
+	return 2 + k;
+}
+#endif
+
 /*
  * The plain number at the start of s[0..n): decimal of up to 19 digits, or
  * 0x (0X) and up to 16 hex digits, which cannot overflow 64 bits; its
@@ -154,6 +191,34 @@ sm_trace_number_at(const char *s, size_t n, uint64_t *out)
 	return k;
 }
 
+/* The same for a decimal number of 9 to 15 digits at the start of s[0..n)
+ * with n >= 16 (a time prefix's cycle count, "@9497303999"): both chunks
+ * read at once, no loop; 0 for any other number (sm_trace_number_at()
+ * decides).  The first eight digits repeat from one time to the next
+ * (times grow slowly): *hi_w is the chunk converted last, *hi_v its value. */
+static inline size_t sm_trace_long_dec_at(const char *s, uint64_t *hi_w,
+					  uint64_t *hi_v, uint64_t *out)
+{
+	static const uint64_t pow10[8] = {1,	 10,	 100,	  1000,
+					  10000, 100000, 1000000, 10000000};
+	uint64_t w0, w1, f1;
+	unsigned k;
+
+	memcpy(&w0, s, 8);
+	memcpy(&w1, s + 8, 8);
+	f1 = sm_trace_dec_flags(w1);
+	if (!f1 || !(k = sm_trace_digits(f1)))
+		return 0;
+	if (w0 != *hi_w) {
+		if (sm_trace_dec_flags(w0))
+			return 0;
+		*hi_w = w0;
+		*hi_v = sm_trace_dec_value(w0, 8);
+	}
+	*out = *hi_v * pow10[k] + sm_trace_dec_value(w1, k);
+	return 8 + k;
+}
+
 /* The whole of s[0..n) is a plain number (sm_trace_number_at()). */
 static inline bool sm_trace_plain_number(const char *s, size_t n, uint64_t *out)
 {
@@ -171,12 +236,15 @@ static inline uint64_t sm_trace_kind_max(enum sm_trace_key_kind kind)
 
 /* The fast path of a value: the value of the key of slot ks at the start
  * of s[0..n) (the rest of the line) when it is a word of the key of up to
- * 8 bytes or a plain number in range, that a blank or the end follows: its
+ * 8 bytes or a plain number in range, that a blank or the end follows
+ * (s[0..readable_end - s) may be read: struct sm_trace_reader): its
  * length, with *out set; else 0, and sm_trace_parse_value() on the whole
  * token decides and gives the message. */
 static inline size_t sm_trace_fast_value(const struct sm_trace_index *ix,
 					 const struct sm_trace_key_slot *ks,
-					 const char *s, size_t n, uint64_t *out)
+					 const char *s, size_t n,
+					 const char *readable_end,
+					 uint64_t *out)
 {
 	size_t len;
 
@@ -203,7 +271,25 @@ static inline size_t sm_trace_fast_value(const struct sm_trace_index *ix,
 			}
 		return 0;
 	}
-	len = sm_trace_number_at(s, n, out);
+	len = 0;
+#if defined(__SSE2__) && !defined(SM_TRACE_NO_SIMD)
+	if (readable_end - s >= 18) {
+		uint16_t h;
+
+		memcpy(&h, s, 2);
+		if ((h | 0x2000) == ('0' | 'x' << 8))
+			len = sm_trace_hex16_at(s, out);
+	}
+#else
+	(void)readable_end;
+#endif
+	if (!len && n && sm_trace_is_dec(s[0]) &&
+	    (n == 1 || sm_trace_is_blank(s[1]))) {
+		*out = (uint64_t)(s[0] - '0'); /* one digit: an id, a PE */
+		len = 1;
+	}
+	if (!len)
+		len = sm_trace_number_at(s, n, out);
 	if (!len || (len < n && !sm_trace_is_blank(s[len])) ||
 	    *out - ks->min > ks->span)
 		return 0;
