@@ -687,6 +687,176 @@ static void test_counters_from_the_table(void **state)
 	assert_int_equal(sm_stats_error(f->st), 0);
 }
 
+/* ============================== the walk memo
+ * ============================== */
+
+/* Every violation a hook saw, in order. */
+struct vlog {
+	struct smmusim_violation v[256];
+	unsigned n;
+};
+
+static void vlog_hook(void *ctx, const struct smmusim_violation *v)
+{
+	struct vlog *l = ctx;
+	if (l->n < 256)
+		l->v[l->n] = *v;
+	l->n++;
+}
+
+static uint64_t xorshift(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+#define MEMO_PAGES 4 /* pages of one level-3 table, and of one more */
+
+static uint64_t memo_va(uint64_t x)
+{
+	uint64_t i = x % (2 * MEMO_PAGES);
+	return i < MEMO_PAGES ? VA_RO + i * SM_PAGE_SIZE
+			      : 0x40000000ull + (i - MEMO_PAGES) * SM_PAGE_SIZE;
+}
+
+/* One change of the tables: what the kernel models do (PTE writes through
+ * sm_pgt_set and straight through write64, clears, AF), and what they do
+ * more rarely (a level-3 table freed under its descriptor and a table
+ * allocated again, the stage-2 tables freed and rebuilt). */
+static void memo_change(struct fx *f, uint64_t x, uint64_t *root2_was)
+{
+	uint64_t va = memo_va(x >> 8),
+		 pas[3] = {f->pa_ro, f->pa_rw, f->pa_other};
+	uint64_t root = x >> 20 & 1 ? f->root : f->root2, desc_pa, t;
+	int level;
+	switch (x % 16) {
+	case 0:
+	case 1:
+	case 2:
+		sm_pgt_set(f->pm, root, va, 3,
+			   mk_pte(pas[(x >> 4) % 3], x >> 6 & 1), NULL, &f->eb);
+		break;
+	case 3:
+		sm_pgt_set(f->pm, root, va, 3, 0, NULL, &f->eb);
+		break;
+	case 4:
+	case 5: /* toggle AF, or a permission bit, in place */
+		sm_pgt_get(f->pm, root, va, &level, &desc_pa);
+		if (desc_pa)
+			sm_physmem_write64(
+			    f->pm, desc_pa,
+			    sm_physmem_read64(f->pm, desc_pa) ^
+				(x >> 5 & 1 ? PTE_AF : PTE_RDONLY));
+		break;
+	case 6: /* free the level-3 table under its descriptor */
+		if (x >> 5 & 1)
+			break;
+		sm_pgt_get(f->pm, root, va, &level, &desc_pa);
+		if (desc_pa && level == 3)
+			sm_physmem_free_page(f->pm, desc_pa & SM_PAGE_MASK);
+		break;
+	case 7: /* a frame handed out again: as a table, or as data for a
+		 * while (which changes no table) */
+		assert_int_equal(sm_physmem_alloc(f->pm,
+						  x >> 5 & 1 ? SM_PAGE_PGTABLE
+							     : SM_PAGE_DATA,
+						  &t, &f->eb),
+				 0);
+		if (!(x >> 5 & 1))
+			sm_physmem_free_page(f->pm, t);
+		break;
+	case 8: /* the stage-2 tables freed (reports to the old root go on)
+		 * and a new root */
+		if (x >> 5 & 3)
+			break;
+		*root2_was = f->root2;
+		sm_pgt_free_tables(f->pm, f->root2);
+		assert_int_equal(sm_pgt_new_root(f->pm, &f->root2, &f->eb), 0);
+		break;
+	default:
+		break; /* nothing changes: the memo answers */
+	}
+}
+
+/* A report on one of the pages: a cached hit (entry to one of the data
+ * pages, with R or RW) or a fault, by a CPU or a device, stage 1 or 2. */
+static struct sm_xlate_report memo_report(const struct fx *f, uint64_t x,
+					  uint64_t root2_was)
+{
+	uint64_t pas[4] = {f->pa_ro, f->pa_rw, f->pa_other, f->pa_rw};
+	uint64_t va = memo_va(x) + (x >> 4 & 0xff8);
+	struct sm_xlate_report r = (x >> 12 & 1 ? dev_hit : cpu_hit)(
+	    f, va, x >> 13 & 1, pas[x >> 14 & 3], x >> 16 & 1 ? R | W : R);
+	r.cycle = x >> 20 & 0xffff;
+	if (x >> 17 & 1) {
+		r.regime = SM_REGIME_S2;
+		r.root = 0;
+		r.root2 = x >> 18 & 1 ? f->root2 : root2_was;
+	}
+	if (x >> 19 & 3)
+		r = fault(r, SM_XLATE_FAULT_PERMISSION);
+	return r;
+}
+
+/*
+ * The oracle remembers walks while the page tables do not change
+ * (sm_physmem_pgt_gen).  Two oracles over the same memory, one with the
+ * memo and one walking every time, see the same reports between random
+ * changes of the tables: they must say the same, counter for counter and
+ * violation for violation.  (Remove a step of sm_physmem_pgt_gen, e.g. the
+ * one of write64's fast path or of a table's free, and this fails.)
+ */
+static void test_memo_says_what_walks_say(void **state)
+{
+	struct fx *f = *state;
+	struct sm_stats *st2;
+	struct sm_oracle o2;
+	static struct vlog l1, l2;
+	uint64_t x = 0x9e3779b97f4a7c15ull, root2_was = f->root2;
+
+	memset(&l1, 0, sizeof(l1));
+	memset(&l2, 0, sizeof(l2));
+	assert_int_equal(sm_stats_new(&st2, NULL), 0);
+	assert_int_equal(
+	    sm_oracle_init(&o2, sm_default_allocator(), f->pm, true, K, st2),
+	    0);
+	o2.memo_off = true;
+	sm_oracle_set_hook(&f->o, vlog_hook, &l1);
+	sm_oracle_set_hook(&o2, vlog_hook, &l2);
+	for (unsigned i = 0; i < MEMO_PAGES; i++)
+		sm_pgt_set(f->pm, f->root2, memo_va(i), 3,
+			   mk_pte(f->pa_rw, true), NULL, &f->eb);
+
+	for (unsigned round = 0; round < 4000; round++) {
+		memo_change(f, xorshift(&x), &root2_was);
+		for (unsigned k = xorshift(&x) % 10; k > 0; k--) {
+			struct sm_xlate_report r =
+			    memo_report(f, xorshift(&x), root2_was);
+			sm_oracle_observe(&f->o, &r);
+			sm_oracle_observe(&o2, &r);
+		}
+		assert_int_equal(sm_oracle_total(&f->o), sm_oracle_total(&o2));
+	}
+	/* Both ways saw some of everything. */
+	assert_true(n_stale_tr(f) > 500 && n_stale_perm(f) > 10 &&
+		    n_livelock(f) > 5);
+	static const char *const names[] = {
+	    "check.translations_checked", "check.tolerated_in_window",
+	    "check.violations.stale-translation",
+	    "check.violations.stale-permission",
+	    "check.violations.fault-livelock"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		assert_int_equal(counter(f->st, names[i]),
+				 counter(st2, names[i]));
+	assert_int_equal(l1.n, l2.n);
+	for (unsigned i = 0; i < l1.n && i < 256; i++)
+		assert_memory_equal(&l1.v[i], &l2.v[i], sizeof(l1.v[i]));
+	sm_oracle_fini(&o2);
+	sm_stats_free(st2);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -708,6 +878,7 @@ int main(void)
 	    T(test_kept_is_bounded),
 	    T(test_scan_cache_lingering),
 	    T(test_counters_from_the_table),
+	    T(test_memo_says_what_walks_say),
 	};
 #undef T
 	return cmocka_run_group_tests_name("oracle", tests, NULL, NULL);
