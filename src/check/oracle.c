@@ -72,10 +72,8 @@ void sm_oracle_fini(struct sm_oracle *o)
 static struct sm_truth *memo_slot(struct sm_oracle *o,
 				  const struct sm_xlate_report *r)
 {
-	uint64_t h = ((r->va >> SM_PAGE_SHIFT) ^ (r->root >> SM_PAGE_SHIFT) ^
-		      (r->root2 >> (SM_PAGE_SHIFT - 3))) *
-		     0x9e3779b97f4a7c15ull;
-	return &o->memo[h >> (64 - SM_ORACLE_MEMO_BITS)];
+	uint64_t h = (r->va ^ r->root ^ r->root2) >> SM_PAGE_SHIFT;
+	return &o->memo[h & (SM_ORACLE_MEMO_SLOTS - 1)];
 }
 
 static bool memo_holds(const struct sm_truth *m,

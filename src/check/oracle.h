@@ -75,7 +75,7 @@ struct sm_truth {
 	int8_t s2_level;
 };
 /* 16 slots: on the imported linux61-ddmix-strict trace 8 already hit as
- * often as 64 (94.6% of the walks); fixed, 896 bytes. */
+ * often as 64 (94.3% of the walks); fixed, 896 bytes. */
 #define SM_ORACLE_MEMO_BITS 4
 #define SM_ORACLE_MEMO_SLOTS (1u << SM_ORACLE_MEMO_BITS)
 
