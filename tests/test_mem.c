@@ -324,6 +324,59 @@ static void test_physmem_kind_tracking(void **state)
 	fx_free(f);
 }
 
+/* sm_physmem_pgt_gen moves on everything a walk reads (a page-table word,
+ * a frame becoming or ceasing to be a table): the oracle's memo of walks
+ * (check/oracle.c) is exact only if so.  (It also moves on other writes.) */
+static uint64_t gen_moved(const struct sm_physmem *pm, uint64_t *g)
+{
+	uint64_t was = *g;
+	*g = sm_physmem_pgt_gen(pm);
+	return *g != was;
+}
+
+static void test_physmem_pgt_gen(void **state)
+{
+	(void)state;
+	struct sm_physmem *pm;
+	struct sm_errbuf eb = {0};
+	uint64_t tab, tab2, data, g;
+
+	assert_int_equal(sm_physmem_new(&pm, NULL, 0x40000000, 1 << 20, &eb),
+			 0);
+	g = sm_physmem_pgt_gen(pm);
+	assert_int_equal(sm_physmem_alloc(pm, SM_PAGE_DATA, &data, &eb), 0);
+	sm_physmem_free_page(pm, data);
+	assert_false(gen_moved(pm, &g));
+
+	/* Allocation of a table; its first (slow) and later (fast) writes,
+	 * even of the value already there; its free. */
+	assert_int_equal(sm_physmem_alloc(pm, SM_PAGE_PGTABLE, &tab, &eb), 0);
+	assert_true(gen_moved(pm, &g));
+	sm_physmem_write64(pm, tab, 0); /* writes nothing: no content yet */
+	assert_false(gen_moved(pm, &g));
+	sm_physmem_write64(pm, tab, 5);
+	assert_true(gen_moved(pm, &g));
+	sm_physmem_write64(pm, tab + 8, 0);
+	assert_true(gen_moved(pm, &g));
+	sm_physmem_write64(pm, tab + 8, 0);
+	assert_true(gen_moved(pm, &g));
+	sm_physmem_free_page(pm, tab);
+	assert_true(gen_moved(pm, &g));
+	sm_physmem_write64(pm, tab, 6); /* dropped: the frame is free */
+	sm_physmem_free_page(pm, tab);	/* a bad free */
+	assert_false(gen_moved(pm, &g));
+	/* The freed table comes back as data, and goes: no table changed. */
+	assert_int_equal(sm_physmem_alloc(pm, SM_PAGE_DATA, &data, &eb), 0);
+	assert_int_equal(data, tab);
+	sm_physmem_free_page(pm, data);
+	assert_false(gen_moved(pm, &g));
+	/* Contiguous tables. */
+	assert_int_equal(
+	    sm_physmem_alloc_contig(pm, 2, 2, SM_PAGE_PGTABLE, &tab2, &eb), 0);
+	assert_true(gen_moved(pm, &g));
+	sm_physmem_free(pm);
+}
+
 static void test_physmem_bad_frees(void **state)
 {
 	struct physmem_fixture *f = fx_alloc(0x100000, 64 * KiB);
@@ -1244,6 +1297,7 @@ int main(void)
 	    cmocka_unit_test(test_physmem_enomem),
 	    cmocka_unit_test(test_physmem_rw_and_zero_on_reuse),
 	    cmocka_unit_test(test_physmem_kind_tracking),
+	    cmocka_unit_test(test_physmem_pgt_gen),
 	    cmocka_unit_test(test_physmem_bad_frees),
 	    cmocka_unit_test(test_pte_perm),
 	    cmocka_unit_test_setup_teardown(test_walk_page_perms, pt_setup,

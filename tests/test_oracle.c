@@ -687,6 +687,288 @@ static void test_counters_from_the_table(void **state)
 	assert_int_equal(sm_stats_error(f->st), 0);
 }
 
+/* ============================== the walk memo
+ * ============================== */
+
+/* The violations a hook saw: how many, and a hash of what each said, in
+ * order. */
+struct vlog {
+	unsigned n;
+	uint64_t hash;
+};
+
+static void vlog_hook(void *ctx, const struct smmusim_violation *v)
+{
+	struct vlog *l = ctx;
+	uint64_t said[] = {v->kind,
+			   v->line,
+			   v->cycle,
+			   v->agent_kind,
+			   v->cpu,
+			   v->sid,
+			   v->va,
+			   (uint64_t)v->write,
+			   v->entry_pa,
+			   v->entry_perm,
+			   (uint64_t)v->truth_valid,
+			   v->truth_pa,
+			   v->truth_perm,
+			   v->faults};
+	l->n++;
+	for (size_t i = 0; i < sizeof(said) / sizeof(said[0]); i++)
+		l->hash = (l->hash ^ said[i]) * 0x100000001b3ull;
+}
+
+static uint64_t xorshift(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+#define MEMO_PAGES 4 /* pages of one level-3 table, and of one more */
+
+static uint64_t memo_va(uint64_t x)
+{
+	uint64_t i = x % (2 * MEMO_PAGES);
+	return i < MEMO_PAGES ? VA_RO + i * SM_PAGE_SIZE
+			      : 0x40000000ull + (i - MEMO_PAGES) * SM_PAGE_SIZE;
+}
+
+/* One change of the tables: what the kernel models do (PTE writes through
+ * sm_pgt_set and straight through write64, clears, AF), and what they do
+ * more rarely (a level-3 table freed under its descriptor and a table
+ * allocated again, the stage-2 tables freed and rebuilt). */
+/* The tables the reports name: two of stage 1 (f->root and s1b), two of
+ * stage 2 (f->root2 and s2b), and the stage-2 root before the last
+ * rebuild (s2_was: freed, its frames handed out again). */
+struct memo_roots {
+	uint64_t s1b, s2b, s2_was;
+};
+
+/* A new table root 16 frames (or a multiple) from `like`: the memo's slot
+ * of a page may then be the same under both roots, so that the memo must
+ * tell the roots apart, not only its hash. */
+static uint64_t root_like(struct fx *f, uint64_t like)
+{
+	uint64_t t;
+	do
+		assert_int_equal(sm_pgt_new_root(f->pm, &t, &f->eb), 0);
+	while ((t - like) >> SM_PAGE_SHIFT & 15);
+	return t;
+}
+
+static void memo_change(struct fx *f, uint64_t x, struct memo_roots *mr)
+{
+	uint64_t va = memo_va(x >> 8),
+		 pas[3] = {f->pa_ro, f->pa_rw, f->pa_other};
+	uint64_t roots[4] = {f->root, f->root2, mr->s1b, mr->s2b};
+	uint64_t root = roots[x >> 20 & 3], desc_pa, t;
+	int level;
+	switch (x % 16) {
+	case 0:
+	case 1:
+	case 2:
+		sm_pgt_set(f->pm, root, va, 3,
+			   mk_pte(pas[(x >> 4) % 3], x >> 6 & 1), NULL, &f->eb);
+		break;
+	case 3:
+		sm_pgt_set(f->pm, root, va, 3, 0, NULL, &f->eb);
+		break;
+	case 4:
+	case 5: /* toggle AF, or a permission bit, in place */
+		sm_pgt_get(f->pm, root, va, &level, &desc_pa);
+		if (desc_pa)
+			sm_physmem_write64(
+			    f->pm, desc_pa,
+			    sm_physmem_read64(f->pm, desc_pa) ^
+				(x >> 5 & 1 ? PTE_AF : PTE_RDONLY));
+		break;
+	case 6: /* free the level-3 table under its descriptor */
+		if (x >> 5 & 1)
+			break;
+		sm_pgt_get(f->pm, root, va, &level, &desc_pa);
+		if (desc_pa && level == 3)
+			sm_physmem_free_page(f->pm, desc_pa & SM_PAGE_MASK);
+		break;
+	case 7: /* a frame handed out again: as a table, or as data for a
+		 * while (which changes no table) */
+		assert_int_equal(sm_physmem_alloc(f->pm,
+						  x >> 5 & 1 ? SM_PAGE_PGTABLE
+							     : SM_PAGE_DATA,
+						  &t, &f->eb),
+				 0);
+		if (!(x >> 5 & 1))
+			sm_physmem_free_page(f->pm, t);
+		break;
+	case 8: /* the stage-2 tables freed (reports to the old root go on)
+		 * and a new root */
+		if (x >> 5 & 3)
+			break;
+		mr->s2_was = f->root2;
+		assert_int_equal(sm_pgt_new_root(f->pm, &f->root2, &f->eb), 0);
+		sm_pgt_free_tables(f->pm, mr->s2_was);
+		break;
+	default:
+		break; /* nothing changes: the memo answers */
+	}
+}
+
+/* A report on one of the pages: a cached hit (entry to one of the data
+ * pages, with R or RW) or a fault, by a CPU or a device; stage 1 (with or
+ * without a stage-2 table named), stage 2, or nested (whose stage-1 tables
+ * stage 2 does not map: a stage-2 fault), over the same tables. */
+static struct sm_xlate_report memo_report(const struct fx *f, uint64_t x,
+					  const struct memo_roots *mr)
+{
+	uint64_t pas[4] = {f->pa_ro, f->pa_rw, f->pa_other, f->pa_rw};
+	uint64_t va = memo_va(x) + (x >> 4 & 0xff8);
+	struct sm_xlate_report r = (x >> 12 & 1 ? dev_hit : cpu_hit)(
+	    f, va, x >> 13 & 1, pas[x >> 14 & 3], x >> 16 & 1 ? R | W : R);
+	r.cycle = x >> 20 & 0xffff;
+	uint64_t s1[2] = {f->root, mr->s1b},
+		 s2[4] = {f->root2, mr->s2b, mr->s2_was, f->root2};
+	r.root = s1[x >> 36 & 1];
+	r.root2 = x >> 37 & 1 ? s2[x >> 38 & 3] : 0;
+	switch (x >> 17 & 3) {
+	case 0:
+		r.regime = SM_REGIME_S2;
+		r.root = 0;
+		r.root2 = s2[x >> 38 & 3];
+		break;
+	case 1:
+		if (r.root2)
+			r.regime = SM_REGIME_NESTED;
+		break;
+	default:
+		break;
+	}
+	r.s2_level = (int8_t)(x >> 40 & 1); /* stage 2 from level 0 or 1 */
+	if (x >> 19 & 3)
+		r = fault(r, SM_XLATE_FAULT_PERMISSION);
+	return r;
+}
+
+/*
+ * The oracle remembers walks while the page tables do not change
+ * (sm_physmem_pgt_gen).  Two oracles over the same memory, one with the
+ * memo and one walking every time, see the same reports between random
+ * changes of the tables: they must say the same, counter for counter and
+ * violation for violation.  (Remove a step of sm_physmem_pgt_gen, e.g. the
+ * one of write64's fast path or of a table's free, and this fails.)
+ */
+static void test_memo_says_what_walks_say(void **state)
+{
+	struct fx *f = *state;
+	struct sm_stats *st2;
+	struct sm_oracle o2;
+	struct vlog l1 = {0}, l2 = {0};
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	struct memo_roots mr = {.s2_was = f->root2};
+
+	assert_int_equal(sm_stats_new(&st2, NULL), 0);
+	assert_int_equal(
+	    sm_oracle_init(&o2, sm_default_allocator(), f->pm, true, K, st2),
+	    0);
+	o2.memo_off = true;
+	sm_oracle_set_hook(&f->o, vlog_hook, &l1);
+	sm_oracle_set_hook(&o2, vlog_hook, &l2);
+	mr.s1b = root_like(f, f->root);
+	mr.s2b = root_like(f, f->root2);
+	for (unsigned i = 0; i < MEMO_PAGES; i++) {
+		sm_pgt_set(f->pm, f->root2, memo_va(i), 3,
+			   mk_pte(f->pa_rw, true), NULL, &f->eb);
+		sm_pgt_set(f->pm, mr.s2b, memo_va(i), 3,
+			   mk_pte(f->pa_ro, false), NULL, &f->eb);
+		sm_pgt_set(f->pm, mr.s1b, memo_va(i), 3,
+			   mk_pte(f->pa_other, true), NULL, &f->eb);
+	}
+
+	for (unsigned round = 0; round < 20000; round++) {
+		memo_change(f, xorshift(&x), &mr);
+		for (unsigned k = xorshift(&x) % 10; k > 0; k--) {
+			struct sm_xlate_report r =
+			    memo_report(f, xorshift(&x), &mr);
+			sm_oracle_observe(&f->o, &r);
+			sm_oracle_observe(&o2, &r);
+		}
+		assert_int_equal(sm_oracle_total(&f->o), sm_oracle_total(&o2));
+	}
+	/* Both ways saw some of everything. */
+	assert_true(n_stale_tr(f) > 500 && n_stale_perm(f) > 10 &&
+		    n_livelock(f) > 5);
+	static const char *const names[] = {
+	    "check.translations_checked", "check.tolerated_in_window",
+	    "check.violations.stale-translation",
+	    "check.violations.stale-permission",
+	    "check.violations.fault-livelock"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		assert_int_equal(counter(f->st, names[i]),
+				 counter(st2, names[i]));
+	assert_int_equal(l1.n, l2.n);
+	assert_int_equal(l1.hash, l2.hash);
+	sm_oracle_fini(&o2);
+	sm_stats_free(st2);
+}
+
+/* The same report to the oracle with the memo (f->o) and to one without:
+ * they must say the same.  Returns the number of violations so far. */
+static uint64_t both(struct fx *f, struct sm_oracle *o2,
+		     struct sm_xlate_report r)
+{
+	sm_oracle_observe(&f->o, &r);
+	sm_oracle_observe(o2, &r);
+	assert_int_equal(sm_oracle_total(&f->o), sm_oracle_total(o2));
+	return sm_oracle_total(o2);
+}
+
+/* Each change the memo must see, one at a time between two reports of the
+ * same page: a PTE write (write64's fast path), the level-3 table freed
+ * under its descriptor, a table allocated in its place, its first write
+ * (the slow path). */
+static void test_memo_sees_each_change(void **state)
+{
+	struct fx *f = *state;
+	struct sm_stats *st2;
+	struct sm_oracle o2;
+	uint64_t desc_pa, tab;
+	int level;
+
+	assert_int_equal(sm_stats_new(&st2, NULL), 0);
+	assert_int_equal(
+	    sm_oracle_init(&o2, sm_default_allocator(), f->pm, true, K, st2),
+	    0);
+	o2.memo_off = true;
+	struct sm_xlate_report r = cpu_hit(f, VA_RW, true, f->pa_rw, R | W);
+
+	assert_int_equal(both(f, &o2, r), 0);
+	assert_int_equal(both(f, &o2, r), 0); /* from the memo */
+	assert_int_equal(sm_pgt_set(f->pm, f->root, VA_RW, 3,
+				    mk_pte(f->pa_other, true), NULL, &f->eb),
+			 0);
+	assert_int_equal(both(f, &o2, r), 1);
+	assert_int_equal(sm_pgt_set(f->pm, f->root, VA_RW, 3,
+				    mk_pte(f->pa_rw, true), NULL, &f->eb),
+			 0);
+	assert_int_equal(both(f, &o2, r), 1);
+
+	sm_pgt_get(f->pm, f->root, VA_RW, &level, &desc_pa);
+	assert_int_equal(level, 3);
+	sm_physmem_free_page(f->pm, desc_pa & SM_PAGE_MASK);
+	assert_int_equal(both(f, &o2, r), 2); /* not a table: ADDR_SIZE */
+	assert_int_equal(sm_physmem_alloc(f->pm, SM_PAGE_PGTABLE, &tab, &f->eb),
+			 0);
+	assert_int_equal(tab, desc_pa & SM_PAGE_MASK);
+	assert_int_equal(both(f, &o2, r), 3); /* an empty table */
+	assert_int_equal(sm_pgt_set(f->pm, f->root, VA_RW, 3,
+				    mk_pte(f->pa_rw, true), NULL, &f->eb),
+			 0);
+	assert_int_equal(both(f, &o2, r), 3); /* mapped again */
+	sm_oracle_fini(&o2);
+	sm_stats_free(st2);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -708,6 +990,8 @@ int main(void)
 	    T(test_kept_is_bounded),
 	    T(test_scan_cache_lingering),
 	    T(test_counters_from_the_table),
+	    T(test_memo_says_what_walks_say),
+	    T(test_memo_sees_each_change),
 	};
 #undef T
 	return cmocka_run_group_tests_name("oracle", tests, NULL, NULL);

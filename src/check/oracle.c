@@ -2,7 +2,6 @@
 #include "check/oracle.h"
 
 #include <stdio.h>
-#include <string.h>
 
 #include <smmusim/error.h>
 #include <smmusim/event.h>
@@ -53,6 +52,71 @@ void sm_oracle_fini(struct sm_oracle *o)
 	o->streak = NULL;
 	o->kept = NULL;
 }
+
+/* ---- the truth: the page tables' translation of an access ---- */
+
+/*
+ * The truth is the same for every va of a 4 KiB page (a walk reads the
+ * va's bits from 12 up; the offset only passes through to pa), and stays
+ * the same while no word of a page table is written and no frame becomes
+ * or stops being a page table: what sm_physmem_pgt_gen counts.  So a
+ * walk's result is remembered, direct-mapped by page and roots, and used
+ * again while that generation is the one it was walked at: the same truth
+ * without the walk (host time only; tests/test_oracle.c compares with
+ * memo_off).  A generation per frame was measured too: it made 1% more of
+ * the walks of the imported linux61-ddmix-strict trace hits, and none of
+ * bench/replay-speed's, whose pages are random over 8 processes (a page
+ * comes back after thousands of others, past any small memo).
+ */
+
+static struct sm_truth *memo_slot(struct sm_oracle *o,
+				  const struct sm_xlate_report *r)
+{
+	uint64_t h = (r->va ^ r->root ^ r->root2) >> SM_PAGE_SHIFT;
+	return &o->memo[h & (SM_ORACLE_MEMO_SLOTS - 1)];
+}
+
+static bool memo_holds(const struct sm_truth *m,
+		       const struct sm_xlate_report *r, uint64_t page,
+		       uint64_t gen)
+{
+	return m->gen == gen && m->page == page && m->root == r->root &&
+	       m->root2 == r->root2 && m->regime == r->regime &&
+	       m->s2_level == r->s2_level;
+}
+
+/* The truth of r's page; r names a root (r->root or r->root2).  Valid
+ * until the next call. */
+static const struct sm_truth *truth_of(struct sm_oracle *o,
+				       const struct sm_xlate_report *r)
+{
+	uint64_t page = r->va & SM_PAGE_MASK;
+	uint64_t gen = sm_physmem_pgt_gen(o->pm);
+	struct sm_truth *m = memo_slot(o, r);
+	if (!o->memo_off && memo_holds(m, r, page, gen))
+		return m;
+	struct sm_walk w;
+	struct sm_regime rg =
+	    sm_regime_of(r->regime, r->root, r->root2, r->s2_level);
+	sm_pgt_translate(o->pm, &rg, r->va, &w);
+	*m = (struct sm_truth){
+	    .root = r->root,
+	    .root2 = r->root2,
+	    .page = page,
+	    .gen = gen,
+	    .pa = w.pa & SM_PAGE_MASK,
+	    .ipa = w.ipa == SM_NO_IPA ? SM_NO_IPA : w.ipa & SM_PAGE_MASK,
+	    .regime = r->regime,
+	    .fault = (uint8_t)w.fault,
+	    .perm = (uint8_t)w.perm,
+	    .s2_level = r->s2_level,
+	};
+	return m;
+}
+
+/* The truth of an agent whose configuration translates nothing. */
+static const struct sm_truth no_truth = {.fault = SM_WALK_FAULT_TRANSLATION,
+					 .ipa = SM_NO_IPA};
 
 /* ---- windows ---- */
 
@@ -126,16 +190,16 @@ static bool in_window(const struct sm_oracle *o, uint64_t root, uint64_t va,
 /* Is the page a cached translation served inside an unmap window?  The
  * window of a stage-1 unmap is keyed by the stage-1 root and the VA; that of
  * a stage-2 unmap by the stage-2 root and the IPA (for a nested stream: the
- * IPA the current stage-1 tables give, `w` from sm_pgt_translate). */
+ * IPA the current stage-1 tables give, `w` from truth_of). */
 static bool in_any_window(const struct sm_oracle *o,
 			  const struct sm_xlate_report *r, uint64_t page,
-			  const struct sm_walk *w)
+			  const struct sm_truth *w)
 {
 	if (r->root && in_window(o, r->root, page, r->cycle))
 		return true;
 	if (!r->root2 || w->ipa == SM_NO_IPA)
 		return false;
-	return in_window(o, r->root2, w->ipa & SM_PAGE_MASK, r->cycle);
+	return in_window(o, r->root2, w->ipa, r->cycle);
 }
 
 /* ---- fault streaks: an open-addressing table keyed by agent+page ---- */
@@ -203,7 +267,7 @@ static void record(struct sm_oracle *o, const struct smmusim_violation *v)
 }
 
 static void emit(struct sm_oracle *o, enum smmusim_violation_kind kind,
-		 const struct sm_xlate_report *r, const struct sm_walk *w,
+		 const struct sm_xlate_report *r, const struct sm_truth *w,
 		 uint32_t faults)
 {
 	struct smmusim_violation v = {
@@ -220,7 +284,7 @@ static void emit(struct sm_oracle *o, enum smmusim_violation_kind kind,
 	    .entry_pa = r->entry_pa + ((r->va & SM_PAGE_MASK) - r->entry_va),
 	    .entry_perm = r->entry_perm,
 	    .truth_valid = w->fault == SM_WALK_OK,
-	    .truth_pa = w->fault == SM_WALK_OK ? w->pa & SM_PAGE_MASK : 0,
+	    .truth_pa = w->fault == SM_WALK_OK ? w->pa : 0,
 	    .truth_perm = w->fault == SM_WALK_OK ? w->perm : 0,
 	    .faults = faults,
 	};
@@ -284,7 +348,7 @@ void sm_oracle_page_freed(void *oracle, uint64_t root, uint64_t va, uint64_t pa,
  */
 static void stale_use(struct sm_oracle *o, enum smmusim_violation_kind kind,
 		      const struct sm_xlate_report *r, uint64_t page,
-		      const struct sm_walk *w)
+		      const struct sm_truth *w)
 {
 	if (o->nfreed && r->entry_size &&
 	    freed_in_window(o, (r->entry_pa + (page - r->entry_va)) &
@@ -317,7 +381,7 @@ void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 	SM_INC(o->ctr, CHECK_TRANSLATIONS_CHECKED);
 	unsigned need = r->write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
 	uint64_t page = r->va & SM_PAGE_MASK;
-	struct sm_walk w;
+	const struct sm_truth *w;
 
 	if (r->outcome == SM_XLATE_OK) {
 		/* Most agents never fault: no streak to end (host time). */
@@ -328,26 +392,22 @@ void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 		if (r->from_cache && r->no_context) {
 			/* A cached translation used by an agent whose
 			 * configuration now translates nothing. */
-			memset(&w, 0, sizeof(w));
-			w.fault = SM_WALK_FAULT_TRANSLATION;
-			w.ipa = SM_NO_IPA;
 			stale_use(o, SMMUSIM_VIOLATION_STALE_TRANSLATION, r,
-				  page, &w);
+				  page, &no_truth);
 			return;
 		}
 		if (!r->from_cache || (!r->root && !r->root2))
 			return; /* a walk agrees with the tables by definition
 				 */
-		struct sm_regime rg =
-		    sm_regime_of(r->regime, r->root, r->root2, r->s2_level);
-		sm_pgt_translate(o->pm, &rg, r->va, &w);
-		uint64_t served = r->entry_pa + (r->va - r->entry_va);
-		if (w.fault != SM_WALK_OK || w.pa != served) {
+		w = truth_of(o, r);
+		/* The PA served for the page (w->pa is the page's). */
+		uint64_t served = r->entry_pa + (page - r->entry_va);
+		if (w->fault != SM_WALK_OK || w->pa != served) {
 			stale_use(o, SMMUSIM_VIOLATION_STALE_TRANSLATION, r,
-				  page, &w);
-		} else if (!(w.perm & need)) {
+				  page, w);
+		} else if (!(w->perm & need)) {
 			stale_use(o, SMMUSIM_VIOLATION_STALE_PERMISSION, r,
-				  page, &w);
+				  page, w);
 		}
 		return;
 	}
@@ -355,13 +415,10 @@ void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 	/* A fault.  Does the page table permit the access right now? */
 	bool permits = false;
 	if (r->root || r->root2) {
-		struct sm_regime rg =
-		    sm_regime_of(r->regime, r->root, r->root2, r->s2_level);
-		sm_pgt_translate(o->pm, &rg, r->va, &w);
-		permits = w.fault == SM_WALK_OK && (w.perm & need);
+		w = truth_of(o, r);
+		permits = w->fault == SM_WALK_OK && (w->perm & need);
 	} else {
-		memset(&w, 0, sizeof(w));
-		w.fault = SM_WALK_FAULT_TRANSLATION;
+		w = &no_truth;
 	}
 	struct sm_streak *s = report_streak(o, r, permits);
 	if (!s)
@@ -373,7 +430,7 @@ void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 	s->count++;
 	if (s->count >= o->livelock_faults && !s->reported) {
 		s->reported = true;
-		emit(o, SMMUSIM_VIOLATION_FAULT_LIVELOCK, r, &w, s->count);
+		emit(o, SMMUSIM_VIOLATION_FAULT_LIVELOCK, r, w, s->count);
 	}
 }
 

@@ -162,54 +162,53 @@ static enum sm_walk_fault walk(const struct sm_physmem *pm, uint64_t root_pa,
 			       int start_level, uint64_t va, bool stage2,
 			       struct table_xlat *tx, struct sm_walk *out)
 {
-	uint64_t table = root_pa;
-	int level;
+	/* The walk runs in locals and fills *out once, at `done` (host
+	 * time: zeroing the whole result first, then storing each level's
+	 * fields as it went, was a third of a walk). */
+	uint64_t table = root_pa, desc = 0, desc_pa = 0, pa = 0, size = 0;
+	unsigned reads = 0, perm = 0;
+	int level = 0;
+	enum sm_walk_fault fault;
 
-	*out = (struct sm_walk){0};
-	out->start_level = start_level;
+	for (int l = 0; l < 4; l++)
+		out->table[l] = 0;
 	if (va >= SM_VA_LIMIT) {
-		out->fault = SM_WALK_FAULT_ADDR_SIZE;
-		return out->fault;
+		fault = SM_WALK_FAULT_ADDR_SIZE;
+		goto done;
 	}
 	if (!xlat_table(tx, &table)) {
-		out->fault = SM_WALK_FAULT_STAGE2;
-		return out->fault;
+		fault = SM_WALK_FAULT_STAGE2;
+		goto done;
 	}
 	/* Each table's frame is looked up once: its kind checked, its words
 	 * read (host time; the same as is_table_frame and read64). */
 	const struct sm_frame *tf = table_frame(pm, table);
 	if (!tf) {
-		out->fault = SM_WALK_FAULT_ADDR_SIZE;
-		out->desc_pa = root_pa;
-		return out->fault;
+		fault = SM_WALK_FAULT_ADDR_SIZE;
+		desc_pa = root_pa;
+		goto done;
 	}
 
 	for (level = start_level; level <= 3; level++) {
-		uint64_t dpa = slot_pa(table, va, level);
 		out->table[level] = table;
-		uint64_t desc =
-		    tf->content ? tf->content[sm_level_index(va, level)] : 0;
-		uint64_t size;
-
-		out->reads++;
-		out->level = level;
-		out->desc = desc;
-		out->desc_pa = dpa;
+		desc = tf->content ? tf->content[sm_level_index(va, level)] : 0;
+		desc_pa = slot_pa(table, va, level);
+		reads++;
 
 		if (!(desc & PTE_VALID)) {
-			out->fault = SM_WALK_FAULT_TRANSLATION;
-			return out->fault;
+			fault = SM_WALK_FAULT_TRANSLATION;
+			goto done;
 		}
 		if (is_table_desc(desc, level)) {
 			uint64_t next = desc & PTE_ADDR_MASK;
 
 			if (!xlat_table(tx, &next)) {
-				out->fault = SM_WALK_FAULT_STAGE2;
-				return out->fault;
+				fault = SM_WALK_FAULT_STAGE2;
+				goto done;
 			}
 			if (!(tf = table_frame(pm, next))) {
-				out->fault = SM_WALK_FAULT_ADDR_SIZE;
-				return out->fault;
+				fault = SM_WALK_FAULT_ADDR_SIZE;
+				goto done;
 			}
 			table = next;
 			continue;
@@ -217,27 +216,36 @@ static enum sm_walk_fault walk(const struct sm_physmem *pm, uint64_t root_pa,
 		/* Block at level 0, or type 0b01 at level 3: reserved. */
 		if (level == 0 ||
 		    (level == 3 && (desc & PTE_TYPE_MASK) != PTE_TYPE_PAGE)) {
-			out->fault = SM_WALK_FAULT_TRANSLATION;
-			return out->fault;
+			fault = SM_WALK_FAULT_TRANSLATION;
+			goto done;
 		}
 
 		size = sm_level_size(level);
-		out->page_size = size;
-		out->pa = leaf_oa(desc, level) | (va & (size - 1));
-		out->perm = stage2 ? s2_perm(desc) : sm_pte_perm(desc);
+		pa = leaf_oa(desc, level) | (va & (size - 1));
+		perm = stage2 ? s2_perm(desc) : sm_pte_perm(desc);
 		/* The OA field is 48 bits wide, the physical address size
 		 * modelled, so a leaf never raises an address size fault; its
 		 * OA may be RAM or device memory (an MSI doorbell mapped for a
 		 * device, say). */
-		if (!(desc & PTE_AF))
-			out->fault = SM_WALK_FAULT_ACCESS_FLAG;
-		else
-			out->fault = SM_WALK_OK;
-		return out->fault;
+		fault = desc & PTE_AF ? SM_WALK_OK : SM_WALK_FAULT_ACCESS_FLAG;
+		goto done;
 	}
 	/* Not reached: level 3 never holds a table descriptor. */
-	out->fault = SM_WALK_FAULT_TRANSLATION;
-	return out->fault;
+	level = 3;
+	fault = SM_WALK_FAULT_TRANSLATION;
+done:
+	out->fault = fault;
+	out->level = level;
+	out->desc = desc;
+	out->desc_pa = desc_pa;
+	out->pa = pa;
+	out->page_size = size;
+	out->perm = perm;
+	out->reads = reads;
+	out->start_level = start_level;
+	out->ipa = 0;
+	out->s2_table = false;
+	return fault;
 }
 
 int sm_pgt_new_root(struct sm_physmem *pm, uint64_t *root_pa,

@@ -100,10 +100,20 @@ static void drop_content(struct sm_physmem *pm, struct sm_frame *f)
 	}
 }
 
+/* Every change of a frame's kind: a frame that becomes or stops being a
+ * page table changes what walks read (sm_physmem_pgt_gen). */
+static void set_kind(struct sm_physmem *pm, struct sm_frame *f,
+		     enum sm_page_kind kind)
+{
+	pm->pgt_gen +=
+	    (f->kind == SM_PAGE_PGTABLE) != (kind == SM_PAGE_PGTABLE);
+	f->kind = (uint8_t)kind;
+}
+
 static void push_free(struct sm_physmem *pm, uint64_t idx)
 {
 	struct sm_frame *f = frame(pm, idx);
-	f->kind = SM_PAGE_FREE;
+	set_kind(pm, f, SM_PAGE_FREE);
 	f->next = pm->free_head;
 	pm->free_head = (uint32_t)idx;
 }
@@ -116,7 +126,7 @@ static void mark_used(struct sm_physmem *pm, uint64_t idx,
 	/* Content of a free frame is always dropped, but be defensive: an
 	 * allocated frame must read as zero. */
 	drop_content(pm, f);
-	f->kind = (uint8_t)kind;
+	set_kind(pm, f, kind);
 	f->next = SM_FRAME_NIL;
 	pm->in_use++;
 	if (pm->in_use > pm->peak)
@@ -348,6 +358,7 @@ void sm_physmem_write64_slow(struct sm_physmem *pm, uint64_t pa, uint64_t val)
 		}
 	}
 	f->content[(pa & (SM_PAGE_SIZE - 1)) >> 3] = val;
+	pm->pgt_gen++;
 }
 
 uint64_t sm_physmem_base(const struct sm_physmem *pm)

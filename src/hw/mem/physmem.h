@@ -82,7 +82,10 @@ struct sm_physmem {
 	 * with the bump pointer (SM_VEC_RESERVE), so start-up does not
 	 * depend on the size of RAM.  Entries past the bump's are NULL. */
 	struct sm_frame **chunks;
-	size_t nchunks;	    /* capacity of `chunks` */
+	size_t nchunks; /* capacity of `chunks` */
+	/* The page-table write generation (sm_physmem_pgt_gen), next to
+	 * what write64 reads already. */
+	uint64_t pgt_gen;
 	uint32_t free_head; /* LIFO of freed single frames */
 	uint64_t bump;	    /* frames [bump, nframes) were never allocated */
 	uint64_t in_use;
@@ -136,10 +139,27 @@ static inline void sm_physmem_write64(struct sm_physmem *pm, uint64_t pa,
 				      uint64_t val)
 {
 	struct sm_frame *f = sm_physmem_frame_of(pm, pa);
-	if (f && f->content && f->kind != SM_PAGE_FREE)
+	if (f && f->content && f->kind != SM_PAGE_FREE) {
 		f->content[(pa & (SM_PAGE_SIZE - 1)) >> 3] = val;
-	else
+		pm->pgt_gen++; /* sm_physmem_pgt_gen */
+	} else {
 		sm_physmem_write64_slow(pm, pa, val);
+	}
+}
+/*
+ * The page-table write generation.  A walk (hw/mem/pgtable.c) reads words
+ * of SM_PAGE_PGTABLE frames only, and asks of other frames only whether
+ * they are one; so the same walk gives the same result while this value is
+ * unchanged.  It goes up by one on every write that lands (even of the
+ * value already there; walks read only tables, but the write path spends
+ * one increment, not a test of the kind) and whenever a frame becomes or
+ * stops being a page table (allocation, free).  For caches of walk results
+ * kept outside the simulated hardware, e.g. the coherence oracle's
+ * (check/oracle.c).
+ */
+static inline uint64_t sm_physmem_pgt_gen(const struct sm_physmem *pm)
+{
+	return pm->pgt_gen;
 }
 /* Whether a write was ever dropped because the host could not allocate the
  * frame's contents (out of memory): from then on the simulated memory is
