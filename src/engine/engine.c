@@ -110,7 +110,7 @@ int sm_engine_step(struct sm_engine *e)
 	return rc < 0 ? rc : 1;
 }
 
-int sm_engine_run_until(struct sm_engine *e, uint64_t cycle)
+int sm_engine_run_due(struct sm_engine *e, uint64_t cycle)
 {
 	while (e->n && e->heap[0].cycle <= cycle) {
 		int rc = sm_engine_step(e);

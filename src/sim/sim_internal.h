@@ -152,6 +152,13 @@ void sm_sim_cosim_fini(struct smmusim *s);
  * model could not report (a write to simulated memory lost, a device's ATC
  * missing): the run can no longer be trusted, so every call from then on
  * refuses to go on. */
+/* smmusim_set_next_start(), inline for the replay loop. */
+static inline void sm_sim_set_next_start(struct smmusim *s, uint64_t cycle)
+{
+	s->have_hint = true;
+	s->horizon_hint = cycle;
+}
+
 int sm_sim_host_memory_failed(struct smmusim *s, int rc);
 static inline int sm_sim_check_host_memory(struct smmusim *s, int rc)
 {

@@ -223,7 +223,7 @@ static int replay_each(struct smmusim *const *sims, size_t n,
 					  ? next->time
 					  : UINT64_MAX;
 		for (size_t i = 0; rc == 0 && i < n; i++) {
-			smmusim_set_next_start(sims[i], next_start);
+			sm_sim_set_next_start(sims[i], next_start);
 			rc = submit_one(sims, i, src, ev, &who);
 		}
 		src->p.events++;

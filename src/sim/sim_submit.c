@@ -122,10 +122,8 @@ static int event_start(struct smmusim *s, const struct smmusim_event *ev,
 
 void smmusim_set_next_start(smmusim_t *s, uint64_t cycle)
 {
-	if (!s)
-		return;
-	s->have_hint = true;
-	s->horizon_hint = cycle;
+	if (s)
+		sm_sim_set_next_start(s, cycle);
 }
 
 int smmusim_submit(smmusim_t *s, const struct smmusim_event *ev)

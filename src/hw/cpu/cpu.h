@@ -251,7 +251,12 @@ static inline void sm_cpu_rx_catch_up(struct sm_cpu *cpu, unsigned pe,
 	    (p->skip_any && now >= p->skip_next))
 		sm_cpu_rx_apply_due(cpu, p, now);
 }
-void sm_cpu_rx_catch_up_all(struct sm_cpu *cpu, uint64_t now);
+void sm_cpu_rx_catch_up_pes(struct sm_cpu *cpu, uint64_t now);
+static inline void sm_cpu_rx_catch_up_all(struct sm_cpu *cpu, uint64_t now)
+{
+	if (cpu->rx_any) /* (host time: none pending, inline) */
+		sm_cpu_rx_catch_up_pes(cpu, now);
+}
 
 struct sm_cpu_access {
 	enum sm_xlate_outcome outcome;

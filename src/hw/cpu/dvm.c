@@ -230,10 +230,8 @@ void sm_cpu_rx_apply_due(struct sm_cpu *cpu, struct sm_pe *p, uint64_t now)
 		resolve_skipped(cpu, p, now);
 }
 
-void sm_cpu_rx_catch_up_all(struct sm_cpu *cpu, uint64_t now)
+void sm_cpu_rx_catch_up_pes(struct sm_cpu *cpu, uint64_t now)
 {
-	if (!cpu->rx_any)
-		return;
 	bool any = false;
 	for (unsigned i = 0; i < cpu->n; i++) {
 		sm_cpu_rx_catch_up(cpu, i, now);
