@@ -273,23 +273,23 @@ static int issue(struct sm_os *os, uint64_t (*cmds)[2], uint32_t n, bool sync,
 	if ((rc = cmdq_lock(os, n + sync, t)) < 0)
 		return rc;
 	SM_INC(d->ctr, OS_SMMU_SUBMISSIONS);
-	/* Room for the whole submission first, when it fits in the queue
-	 * (CONS only moves on, so each command then has its slot); a longer
-	 * one waits command by command in q_write. */
-	if (n + sync <= 1u << d->cmdq_log2size) {
-		if ((rc = q_wait_space(os, n + sync, t)) < 0)
+	/* Room for the whole submission first, when it fits in the queue;
+	 * then each command asks for its own slot again (q_write), longer
+	 * submissions too.  The second ask never waits when the first made
+	 * room, but it reads CONS at the command's cycle, and a read moves
+	 * the CONS the driver has seen (sm_smmu_cmdq_cons_at keeps it
+	 * monotonic across the PEs' clocks), which later reads at earlier
+	 * cycles return: writing the commands without it changed sync waits
+	 * (tools/study.sh's smmu table, 768 per-page invalidations; docs/
+	 * performance.md, fourth session). */
+	if (n + sync <= 1u << d->cmdq_log2size &&
+	    (rc = q_wait_space(os, n + sync, t)) < 0)
+		return rc;
+	for (uint32_t i = 0; i < n; i++)
+		if ((rc = q_write(os, cmds[i], t)) < 0)
 			return rc;
-		for (uint32_t i = 0; i < n; i++)
-			q_put(os, cmds[i], t);
-		if (sync)
-			q_put(os, cmd_sync(d), t);
-	} else {
-		for (uint32_t i = 0; i < n; i++)
-			if ((rc = q_write(os, cmds[i], t)) < 0)
-				return rc;
-		if (sync && (rc = q_write(os, cmd_sync(d), t)) < 0)
-			return rc;
-	}
+	if (sync && (rc = q_write(os, cmd_sync(d), t)) < 0)
+		return rc;
 	uint64_t done, t_pub = *t;
 	if ((rc = publish(os, t, &done)) < 0)
 		return rc;
