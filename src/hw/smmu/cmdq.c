@@ -233,7 +233,7 @@ static const struct sm_smmu_cmd_def *decode(const struct sm_smmu *s,
 	 * (host time: not decoded). */
 	if (sm_field_get(CMDQ_0_OP, w[0]) == CMDQ_OP_CMD_SYNC) {
 		*cost += s->lat_cmd_sync;
-		return sm_smmu_cmd_def(CMDQ_OP_CMD_SYNC);
+		return SM_SMMU_CMD_SYNC_DEF;
 	}
 	const struct sm_smmu_cmd_def *d = sm_smmu_cmd_decode(w, c);
 	if (!d)
