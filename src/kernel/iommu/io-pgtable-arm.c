@@ -315,16 +315,44 @@ static int unmap_prepare(struct sm_os *os, uint32_t dom, uint64_t va,
 	return 0;
 }
 
+/* The leaves of a range of more than one page within the leaf table that
+ * holds the slot of its first page (unmap_prepare found it, level 3):
+ * visited in that table as sm_pgt_for_each_leaf would after descending to
+ * it (host time: no walk from the root), each non-zero slot, the table's
+ * words read again after each visit (a visit may write them).  Out of line
+ * so that the one-page case stays small. */
+__attribute__((noinline)) static int
+leaves_in_table(struct unmap_walk *w, sm_pgt_leaf_fn fn, void *ctx)
+{
+	uint64_t table = w->lo.desc_pa & SM_PAGE_MASK;
+	for (uint64_t va = w->va; va < w->end; va += SM_PAGE_SIZE) {
+		const uint64_t *words = sm_physmem_words(w->os->pm, table);
+		unsigned i = sm_level_index(va, 3);
+		int rc;
+		if (!words)
+			return 0;
+		if (words[i] &&
+		    (rc = fn(ctx, va, 3, words[i], table + 8ull * i)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* Visit the leaves of the range in ascending order, as
  * sm_pgt_for_each_leaf does.  A one-page range has one slot, the one
- * unmap_prepare found (nothing was written since). */
+ * unmap_prepare found (nothing was written since); a range within that
+ * slot's leaf table is visited there (leaves_in_table). */
 static int for_each_leaf(const struct sm_domain *dm, struct unmap_walk *w,
 			 sm_pgt_leaf_fn fn, void *ctx)
 {
+	const struct edge_slot *lo = &w->lo;
 	if (w->end - w->va == SM_PAGE_SIZE)
-		return w->lo.desc ? fn(ctx, w->lo.base, w->lo.level, w->lo.desc,
-				       w->lo.desc_pa)
-				  : 0;
+		return lo->desc
+			   ? fn(ctx, lo->base, lo->level, lo->desc, lo->desc_pa)
+			   : 0;
+	if (lo->level == 3 && lo->desc_pa &&
+	    !((w->va ^ (w->end - 1)) & ~(sm_level_size(2) - 1)))
+		return leaves_in_table(w, fn, ctx);
 	return sm_pgt_for_each_leaf(w->os->pm, dm->pgd, w->va, w->end, fn, ctx);
 }
 
