@@ -72,6 +72,18 @@ static void test_strict(void **state)
 	/* Nothing mapped: nothing issued. */
 	kw_must(k, sm_dma_unmap(&k->os, 1, IOVA, PG, 0, &k->now));
 	assert_int_equal(counter(k->st, "os.dma.strict_syncs"), 3);
+	/* A range whose first page is not mapped, in one leaf table; one
+	 * across two leaf tables (0x200000); each leaf cleared once. */
+	map(k, IOVA + PG, 1);
+	kw_must(k, sm_dma_unmap(&k->os, 1, IOVA, 2 * PG, 0, &k->now));
+	assert_int_equal(counter(k->st, "os.dma.strict_syncs"), 4);
+	assert_int_equal(counter(k->st, "smmu.cmd.tlbi_nh_va"), 5);
+	map(k, 0x1ff000, 2);
+	for (int i = 0; i < 2; i++)
+		kw_must(k,
+			sm_dma_unmap(&k->os, 1, 0x1ff000, 2 * PG, 0, &k->now));
+	assert_int_equal(counter(k->st, "os.dma.strict_syncs"), 5);
+	assert_int_equal(counter(k->st, "smmu.cmd.tlbi_nh_va"), 6);
 }
 
 static void test_lazy_full(void **state)

@@ -377,6 +377,77 @@ static void test_physmem_pgt_gen(void **state)
 	sm_physmem_free(pm);
 }
 
+/* sm_physmem_write_words is n sm_physmem_write64 in order: the same memory
+ * and the same generation, in one frame (fast) or across two (word by
+ * word), on a frame with no content yet, a free frame, outside RAM. */
+static void test_physmem_write_words(void **state)
+{
+	(void)state;
+	struct sm_physmem *pm, *ref;
+	struct sm_errbuf eb = {0};
+	uint64_t a, b, ra, rb;
+	const uint64_t w[4] = {0, 7, 0, 9};
+	assert_int_equal(sm_physmem_new(&pm, NULL, 0x40000000, 1 << 20, &eb),
+			 0);
+	assert_int_equal(sm_physmem_new(&ref, NULL, 0x40000000, 1 << 20, &eb),
+			 0);
+	/* Two adjacent frames, first written by words/write64 alike. */
+	assert_int_equal(
+	    sm_physmem_alloc_contig(pm, 2, 1, SM_PAGE_SMMU, &a, &eb), 0);
+	assert_int_equal(
+	    sm_physmem_alloc_contig(ref, 2, 1, SM_PAGE_SMMU, &ra, &eb), 0);
+	assert_int_equal(a, ra);
+	b = a + SM_PAGE_SIZE;
+	rb = b;
+	const uint64_t at[] = {a, a + 16, b - 16, b - 8, a + 8, b + 8, 0, 1};
+	for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
+		/* 0: below RAM; 1: the last word of RAM and past it. */
+		uint64_t pa = k == 6   ? 0x1000
+			      : k == 7 ? 0x40000000 + (1 << 20) - 8
+				       : at[k];
+		if (k == 5)
+			sm_physmem_free_page(pm, b),
+			    sm_physmem_free_page(ref, rb);
+		sm_physmem_write_words(pm, pa, w + (k & 1), 3);
+		for (unsigned i = 0; i < 3; i++)
+			sm_physmem_write64(ref, pa + 8 * i, w[(k & 1) + i]);
+		assert_int_equal(sm_physmem_pgt_gen(pm),
+				 sm_physmem_pgt_gen(ref));
+		for (uint64_t x = a - 8; x < b + SM_PAGE_SIZE + 8; x += 8)
+			assert_int_equal(sm_physmem_read64(pm, x),
+					 sm_physmem_read64(ref, x));
+	}
+	sm_physmem_free(pm);
+	sm_physmem_free(ref);
+}
+
+/* sm_physmem_table_words: a table page's words (NULL while unwritten),
+ * nothing for another kind, a misaligned address or outside RAM. */
+static void test_physmem_table_words(void **state)
+{
+	(void)state;
+	struct sm_physmem *pm;
+	struct sm_errbuf eb = {0};
+	uint64_t tab, data;
+	const uint64_t *words = (const uint64_t *)&tab;
+	assert_int_equal(sm_physmem_new(&pm, NULL, 0x40000000, 1 << 20, &eb),
+			 0);
+	assert_int_equal(sm_physmem_alloc(pm, SM_PAGE_PGTABLE, &tab, &eb), 0);
+	assert_int_equal(sm_physmem_alloc(pm, SM_PAGE_DATA, &data, &eb), 0);
+	assert_true(sm_physmem_table_words(pm, tab, &words));
+	assert_null(words);
+	sm_physmem_write64(pm, tab + 16, 42);
+	assert_true(sm_physmem_table_words(pm, tab, &words));
+	assert_non_null(words);
+	assert_int_equal(words[2], 42);
+	assert_false(sm_physmem_table_words(pm, tab + 8, &words));
+	assert_false(sm_physmem_table_words(pm, data, &words));
+	assert_false(sm_physmem_table_words(pm, 0x1000, &words));
+	sm_physmem_free_page(pm, tab);
+	assert_false(sm_physmem_table_words(pm, tab, &words));
+	sm_physmem_free(pm);
+}
+
 static void test_physmem_bad_frees(void **state)
 {
 	struct physmem_fixture *f = fx_alloc(0x100000, 64 * KiB);
@@ -1298,6 +1369,8 @@ int main(void)
 	    cmocka_unit_test(test_physmem_rw_and_zero_on_reuse),
 	    cmocka_unit_test(test_physmem_kind_tracking),
 	    cmocka_unit_test(test_physmem_pgt_gen),
+	    cmocka_unit_test(test_physmem_write_words),
+	    cmocka_unit_test(test_physmem_table_words),
 	    cmocka_unit_test(test_physmem_bad_frees),
 	    cmocka_unit_test(test_pte_perm),
 	    cmocka_unit_test_setup_teardown(test_walk_page_perms, pt_setup,

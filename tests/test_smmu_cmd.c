@@ -61,6 +61,8 @@ static void test_table(void **state)
 	assert_int_equal(CMDQ_OP_CFGI_ALL, 0x04);
 	assert_int_equal(CMDQ_OP_TLBI_S2_IPA, 0x2a);
 	assert_int_equal(CMDQ_OP_CMD_SYNC, 0x46);
+	assert_ptr_equal(SM_SMMU_CMD_SYNC_DEF,
+			 sm_smmu_cmd_def(CMDQ_OP_CMD_SYNC));
 	assert_int_equal(sm_smmu_cmd_def(CMDQ_OP_CFGI_CD)->cls,
 			 SM_SMMU_CMD_CFGI);
 	assert_int_equal(sm_smmu_cmd_def(CMDQ_OP_TLBI_EL2_VA)->cls,

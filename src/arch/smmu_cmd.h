@@ -177,6 +177,9 @@ enum {
 #undef SM_SMMU_CMD_ONE_
 };
 extern const struct sm_smmu_cmd_def sm_smmu_cmd_defs[SM_SMMU_CMD_COUNT];
+/* CMD_SYNC's row, the last (its opcode is the highest), without a
+ * look-up: what sm_smmu_cmd_def(CMDQ_OP_CMD_SYNC) returns. */
+#define SM_SMMU_CMD_SYNC_DEF (&sm_smmu_cmd_defs[SM_SMMU_CMD_COUNT - 1])
 
 const struct sm_smmu_cmd_def *sm_smmu_cmd_def(unsigned op);
 const struct sm_smmu_cmd_def *sm_smmu_cmd_lookup(const char *name);

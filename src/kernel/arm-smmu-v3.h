@@ -115,6 +115,9 @@ struct sm_smmu_drv {
 	uint64_t (*batch)[2];
 	uint32_t nbatch, batch_max;
 	uint64_t sync_cmd[2]; /* the CMD_SYNC it issues, built once */
+	/* The last TLBI_NH_VA template it built and what it was built
+	 * for (arm-smmu-v3-tlb.c, tlbi_tmpl; 0: none yet). */
+	uint64_t tlbi_tmpl[2], tlbi_tmpl_key;
 	/* policy.smmu.cmdq_lock: the cycle the queue's lock (spinlock) or
 	 * its reservation line (owner) is free again. */
 	bool cmdq_spinlock;

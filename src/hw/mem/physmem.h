@@ -16,6 +16,7 @@
 #define SM_HW_MEM_PHYSMEM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <smmusim/alloc.h>
@@ -145,6 +146,46 @@ static inline void sm_physmem_write64(struct sm_physmem *pm, uint64_t pa,
 	} else {
 		sm_physmem_write64_slow(pm, pa, val);
 	}
+}
+/*
+ * n consecutive words from pa (8-byte aligned), as n sm_physmem_write64 in
+ * order: a queue entry or record.  Host time: one look-up of the frame when
+ * all n lie in one frame that write64 would write at once (it has content
+ * and is not free: always for a queue's frame once it holds an entry, a
+ * base aligned as the spec's *_BASE fields require); otherwise word by
+ * word through write64, which backs the frame or drops the write.  The
+ * page-table write generation goes up by n, as n write64 would take it.
+ */
+static inline void sm_physmem_write_words(struct sm_physmem *pm, uint64_t pa,
+					  const uint64_t *w, unsigned n)
+{
+	size_t off = (pa & (SM_PAGE_SIZE - 1)) >> 3;
+	struct sm_frame *f = sm_physmem_frame_of(pm, pa);
+	if (off + n <= SM_PAGE_SIZE / 8 && f && f->content &&
+	    f->kind != SM_PAGE_FREE) {
+		for (unsigned i = 0; i < n; i++)
+			f->content[off + i] = w[i];
+		pm->pgt_gen += n; /* sm_physmem_pgt_gen */
+		return;
+	}
+	for (unsigned i = 0; i < n; i++)
+		sm_physmem_write64(pm, pa + 8 * i, w[i]);
+}
+/*
+ * The words of a translation table page for a walk that reads one slot per
+ * level: true when the frame at pa (4 KiB aligned) is an SM_PAGE_PGTABLE
+ * one, with *words its 512 words or NULL when they read as all zero (valid
+ * as for sm_physmem_words); false otherwise.  One look-up of the frame
+ * where sm_physmem_kind and sm_physmem_words would take two (host time).
+ */
+static inline bool sm_physmem_table_words(const struct sm_physmem *pm,
+					  uint64_t pa, const uint64_t **words)
+{
+	const struct sm_frame *f = sm_physmem_frame_of(pm, pa);
+	if ((pa & (SM_PAGE_SIZE - 1)) || !f || f->kind != SM_PAGE_PGTABLE)
+		return false;
+	*words = f->content;
+	return true;
 }
 /*
  * The page-table write generation.  A walk (hw/mem/pgtable.c) reads words

@@ -226,9 +226,16 @@ static const struct sm_smmu_cmd_def *decode(const struct sm_smmu *s,
 					    struct sm_smmu_cmd *c,
 					    uint64_t *cost)
 {
-	const struct sm_smmu_cmd_def *d = sm_smmu_cmd_decode(w, c);
 	uint64_t pages;
 	*cost = s->lat_cmd;
+	/* CMD_SYNC, every other command the driver writes: its fields
+	 * change neither its legality nor its cost, and nothing reads them
+	 * (host time: not decoded). */
+	if (sm_field_get(CMDQ_0_OP, w[0]) == CMDQ_OP_CMD_SYNC) {
+		*cost += s->lat_cmd_sync;
+		return SM_SMMU_CMD_SYNC_DEF;
+	}
+	const struct sm_smmu_cmd_def *d = sm_smmu_cmd_decode(w, c);
 	if (!d)
 		return NULL;
 	if (d->cls == SM_SMMU_CMD_TLBI) {
@@ -248,6 +255,12 @@ static const struct sm_smmu_cmd_def *decode(const struct sm_smmu *s,
 static void exec_cmd(struct sm_smmu *s, const uint64_t w[2])
 {
 	struct sm_smmu_cmd c;
+	/* A CMD_SYNC completes at its consumption cycle (the driver knows
+	 * it from sm_smmu_cmdq_due): only counted, its fields unread. */
+	if (sm_field_get(CMDQ_0_OP, w[0]) == CMDQ_OP_CMD_SYNC) {
+		(*s->st_cmd[CMDQ_OP_CMD_SYNC])++;
+		return;
+	}
 	const struct sm_smmu_cmd_def *d = sm_smmu_cmd_decode(w, &c);
 	switch (d->cls) {
 	case SM_SMMU_CMD_CFGI:
@@ -267,9 +280,8 @@ static void exec_cmd(struct sm_smmu *s, const uint64_t w[2])
 			sm_smmu_stall_term(s, &c);
 		break;
 	default:
-		/* SYNC completes at its consumption cycle (the driver knows
-		 * it from sm_smmu_cmdq_due); PRI_RESP and the prefetches are
-		 * counted and have no effect on what this model caches. */
+		/* PRI_RESP and the prefetches are counted and have no effect
+		 * on what this model caches. */
 		break;
 	}
 	/* Counted once executed: an illegal command is in

@@ -46,27 +46,6 @@ static uint32_t q_next(const struct sm_smmu_queue *q, uint32_t idx)
 	return (idx + 1) & ((2u << q->log2size) - 1);
 }
 
-/* The n words of a record at pa, as n 64-bit writes of the queue memory.
- * Host time: one look-up of the frame when the record lies in one frame
- * that sm_physmem_write64 would write at once (it has content and is not
- * free: always once the queue's frame holds a record, for a base aligned
- * as EVTQ_BASE's and PRIQ_BASE's are); otherwise word by word through
- * sm_physmem_write64, which backs the frame or drops the write. */
-static inline void write_record(struct sm_physmem *pm, uint64_t pa,
-				const uint64_t *w, unsigned n)
-{
-	size_t off = (pa & (SM_PAGE_SIZE - 1)) >> 3;
-	struct sm_frame *f = sm_physmem_frame_of(pm, pa);
-	if (off + n <= SM_PAGE_SIZE / 8 && f && f->content &&
-	    f->kind != SM_PAGE_FREE) {
-		for (unsigned i = 0; i < n; i++)
-			f->content[off + i] = w[i];
-		return;
-	}
-	for (unsigned i = 0; i < n; i++)
-		sm_physmem_write64(pm, pa + 8 * i, w[i]);
-}
-
 /* Write one record of `dwords` words (the queue's, a constant where this
  * is inlined) at PROD; false (and OVFLG toggled) if the queue is full:
  * the record is lost. */
@@ -79,7 +58,7 @@ static inline bool q_push(struct sm_smmu *s, struct sm_smmu_queue *q,
 		q->ovflg = !q->ovflg;
 		return false;
 	}
-	write_record(s->pm, q_entry(q, q->prod), words, dwords);
+	sm_physmem_write_words(s->pm, q_entry(q, q->prod), words, dwords);
 	q->prod = q_next(q, q->prod);
 	return true;
 }

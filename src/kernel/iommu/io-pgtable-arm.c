@@ -111,6 +111,37 @@ static int check_map_work(struct sm_os *os, const struct sm_domain *dm,
 	return 0;
 }
 
+/*
+ * The slot that maps va (< 2^48) in the table at root, as sm_pgt_get
+ * finds it (__arm_lpae_map / __arm_lpae_unmap descend the same way): down
+ * through table descriptors to the first that is not one, whose level,
+ * address and value it gives; 0 with *desc_pa = 0 when there is no slot (a
+ * root, or a table descriptor's output, that is not a table page; *level
+ * is then that descriptor's).  Host time: one look-up of each level's
+ * frame (sm_physmem_table_words), where sm_pgt_get takes two.
+ */
+static uint64_t iopte_slot(const struct sm_physmem *pm, uint64_t root,
+			   uint64_t va, int *level, uint64_t *desc_pa)
+{
+	uint64_t table = root;
+	*desc_pa = 0;
+	for (int l = 0;; l++) {
+		const uint64_t *words;
+		if (!sm_physmem_table_words(pm, table, &words)) {
+			*level = l ? l - 1 : 0;
+			return 0;
+		}
+		unsigned i = sm_level_index(va, l);
+		uint64_t desc = words ? words[i] : 0;
+		if (l == 3 || (desc & PTE_TYPE_MASK) != PMD_TYPE_TABLE) {
+			*level = l;
+			*desc_pa = table + 8ull * i;
+			return desc;
+		}
+		table = desc & PTE_ADDR_MASK;
+	}
+}
+
 /* arm_lpae_prot_to_pte() and the leaf's type for `level`. */
 static uint64_t prot_to_pte(const struct sm_domain *dm, uint64_t page,
 			    int level, unsigned prot)
@@ -133,6 +164,27 @@ static uint64_t prot_to_pte(const struct sm_domain *dm, uint64_t page,
 	return desc;
 }
 
+/* Write a leaf as sm_pgt_set does.  A page whose tables all exist (the
+ * common case: the leaf table of a 2 MiB region is made by its first map)
+ * is written in its slot, found by one look-up per level (host time):
+ * sm_pgt_set would find the same slot, the descriptor being a page's with
+ * its OA aligned (prot_to_pte) and va below 2^48 (check_iova).  Anything
+ * else (a table to allocate, a block, an error) is sm_pgt_set's. */
+static int set_leaf(struct sm_os *os, const struct sm_domain *dm, uint64_t va,
+		    int level, uint64_t desc)
+{
+	uint64_t desc_pa;
+	int at;
+	if (level == 3) {
+		iopte_slot(os->pm, dm->pgd, va, &at, &desc_pa);
+		if (at == 3 && desc_pa) {
+			sm_physmem_write64(os->pm, desc_pa, desc);
+			return 0;
+		}
+	}
+	return sm_pgt_set(os->pm, dm->pgd, va, level, desc, NULL, os->eb);
+}
+
 int sm_drv_iommu_map(struct sm_os *os, uint32_t dom, uint64_t va, uint64_t len,
 		     uint64_t pa, unsigned prot, uint64_t *t)
 {
@@ -153,10 +205,9 @@ int sm_drv_iommu_map(struct sm_os *os, uint32_t dom, uint64_t va, uint64_t len,
 		if (!page && (rc = sm_physmem_alloc(os->pm, SM_PAGE_DATA, &page,
 						    os->eb)) < 0)
 			return rc;
-		rc = sm_pgt_set(os->pm, dm->pgd, a, level,
-				prot_to_pte(dm, page, level, prot) |
-				    (pa ? 0 : SM_IOPTE_FRESH),
-				NULL, os->eb);
+		rc = set_leaf(os, dm, a, level,
+			      prot_to_pte(dm, page, level, prot) |
+				  (pa ? 0 : SM_IOPTE_FRESH));
 		if (rc == SMMUSIM_EEXIST)
 			/* Leaves are replaced; a leaf at another level is
 			 * not (io-pgtable would return -EEXIST too). */
@@ -199,7 +250,7 @@ struct unmap_walk {
 static void edge_slot(const struct sm_physmem *pm, uint64_t root, uint64_t va,
 		      struct edge_slot *e)
 {
-	e->desc = sm_pgt_get(pm, root, va, &e->level, &e->desc_pa);
+	e->desc = iopte_slot(pm, root, va, &e->level, &e->desc_pa);
 	e->base = va & ~(sm_level_size(e->level) - 1);
 }
 
@@ -264,16 +315,44 @@ static int unmap_prepare(struct sm_os *os, uint32_t dom, uint64_t va,
 	return 0;
 }
 
+/* The leaves of a range of more than one page within the leaf table that
+ * holds the slot of its first page (unmap_prepare found it, level 3):
+ * visited in that table as sm_pgt_for_each_leaf would after descending to
+ * it (host time: no walk from the root), each non-zero slot, the table's
+ * words read again after each visit (a visit may write them).  Out of line
+ * so that the one-page case stays small. */
+__attribute__((noinline)) static int
+leaves_in_table(struct unmap_walk *w, sm_pgt_leaf_fn fn, void *ctx)
+{
+	uint64_t table = w->lo.desc_pa & SM_PAGE_MASK;
+	for (uint64_t va = w->va; va < w->end; va += SM_PAGE_SIZE) {
+		const uint64_t *words = sm_physmem_words(w->os->pm, table);
+		unsigned i = sm_level_index(va, 3);
+		int rc;
+		if (!words)
+			return 0;
+		if (words[i] &&
+		    (rc = fn(ctx, va, 3, words[i], table + 8ull * i)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* Visit the leaves of the range in ascending order, as
  * sm_pgt_for_each_leaf does.  A one-page range has one slot, the one
- * unmap_prepare found (nothing was written since). */
+ * unmap_prepare found (nothing was written since); a range within that
+ * slot's leaf table is visited there (leaves_in_table). */
 static int for_each_leaf(const struct sm_domain *dm, struct unmap_walk *w,
 			 sm_pgt_leaf_fn fn, void *ctx)
 {
+	const struct edge_slot *lo = &w->lo;
 	if (w->end - w->va == SM_PAGE_SIZE)
-		return w->lo.desc ? fn(ctx, w->lo.base, w->lo.level, w->lo.desc,
-				       w->lo.desc_pa)
-				  : 0;
+		return lo->desc
+			   ? fn(ctx, lo->base, lo->level, lo->desc, lo->desc_pa)
+			   : 0;
+	if (lo->level == 3 && lo->desc_pa &&
+	    !((w->va ^ (w->end - 1)) & ~(sm_level_size(2) - 1)))
+		return leaves_in_table(w, fn, ctx);
 	return sm_pgt_for_each_leaf(w->os->pm, dm->pgd, w->va, w->end, fn, ctx);
 }
 

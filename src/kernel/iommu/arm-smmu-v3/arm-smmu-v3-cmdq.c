@@ -169,8 +169,7 @@ static void q_put(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 	struct sm_smmu_drv *d = &os->drv;
 	uint32_t n = 1u << d->cmdq_log2size;
 	uint64_t pa = d->cmdq + (uint64_t)(d->prod & (n - 1)) * 16;
-	sm_physmem_write64(os->pm, pa, c[0]);
-	sm_physmem_write64(os->pm, pa + 8, c[1]);
+	sm_physmem_write_words(os->pm, pa, c, 2);
 	d->prod = (d->prod + 1) & ((n << 1) - 1);
 	*t += d->lat_cmd_write;
 }

@@ -57,18 +57,41 @@ static unsigned log2_floor(uint64_t v)
 	return 63u - (unsigned)__builtin_clzll(v);
 }
 
-/* The command of one window (arm_smmu_cmdq_build_cmd, CMDQ_OP_TLBI_NH_VA:
- * VMID 0 for a stage-1 domain of the host). */
-static void cmd_tlbi_nh_va(uint64_t c[2], const struct sm_smmu_cmd *tmpl,
-			   uint64_t iova)
+/* The words of a TLBI_NH_VA (VMID 0, a stage-1 domain of the host) of
+ * tmpl's ASID, LEAF, TTL and TG as FIELD_PREP leaves them, with NUM = SCALE
+ * = 0 and no address: built by the command table and kept while those are
+ * the same, as they are for every unmap of a domain (host time). */
+static const uint64_t *tlbi_tmpl(struct sm_smmu_drv *d,
+				 const struct sm_smmu_cmd *tmpl)
 {
-	struct sm_smmu_cmd cmd = *tmpl;
-	cmd.addr = iova & CMDQ_TLBI_1_VA_MASK;
-	cmd.num = fit(CMDQ_TLBI_0_NUM, cmd.num);
-	cmd.scale = fit(CMDQ_TLBI_0_SCALE, cmd.scale);
-	cmd.ttl = fit(CMDQ_TLBI_1_TTL, cmd.ttl);
-	cmd.tg = fit(CMDQ_TLBI_1_TG, cmd.tg);
-	sm_smmu_cmd_build(&cmd, c, NULL);
+	uint64_t ttl = fit(CMDQ_TLBI_1_TTL, tmpl->ttl);
+	uint64_t tg = fit(CMDQ_TLBI_1_TG, tmpl->tg);
+	uint64_t key = 1ull << 63 | tmpl->asid << 8 | ttl << 4 | tg << 2 |
+		       (tmpl->leaf != 0);
+	if (d->tlbi_tmpl_key != key) {
+		sm_smmu_cmd_build(
+		    &(struct sm_smmu_cmd){.op = CMDQ_OP_TLBI_NH_VA,
+					  .asid = tmpl->asid,
+					  .leaf = tmpl->leaf,
+					  .ttl = ttl,
+					  .tg = tg},
+		    d->tlbi_tmpl, NULL);
+		d->tlbi_tmpl_key = key;
+	}
+	return d->tlbi_tmpl;
+}
+
+/* The command of one window (arm_smmu_cmdq_build_cmd, CMDQ_OP_TLBI_NH_VA):
+ * the template and the window's NUM, SCALE and address, each truncated to
+ * its field as FIELD_PREP does, in the fields of the command table's
+ * layout (the same masks). */
+static void cmd_tlbi_nh_va(uint64_t c[2], struct sm_smmu_drv *d,
+			   const struct sm_smmu_cmd *tmpl, uint64_t iova)
+{
+	const uint64_t *w = tlbi_tmpl(d, tmpl);
+	c[0] = w[0] | sm_field_prep(CMDQ_TLBI_0_NUM, tmpl->num) |
+	       sm_field_prep(CMDQ_TLBI_0_SCALE, tmpl->scale);
+	c[1] = w[1] | (iova & CMDQ_TLBI_1_VA_MASK);
 }
 
 /* Without RIL: one command per granule. */
@@ -78,7 +101,7 @@ static int inv_per_granule(struct sm_os *os, struct sm_smmu_cmd *cmd,
 {
 	for (; iova < end; iova += granule) {
 		uint64_t c[2];
-		cmd_tlbi_nh_va(c, cmd, iova);
+		cmd_tlbi_nh_va(c, &os->drv, cmd, iova);
 		int rc = sm_drv_cmdq_batch_add(os, c, t);
 		if (rc < 0)
 			return rc;
@@ -106,7 +129,7 @@ static int inv_windows(struct sm_os *os, struct sm_smmu_cmd *cmd, uint64_t iova,
 		uint64_t c[2];
 		cmd->scale = scale;
 		cmd->num = num - 1;
-		cmd_tlbi_nh_va(c, cmd, iova);
+		cmd_tlbi_nh_va(c, &os->drv, cmd, iova);
 		int rc = sm_drv_cmdq_batch_add(os, c, t);
 		if (rc < 0)
 			return rc;
