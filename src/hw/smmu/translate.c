@@ -109,11 +109,13 @@ static enum sm_xlate_outcome event_outcome(enum sm_smmu_event e)
 	}
 }
 
+/* The IOTLB's fill of ne, whose lookup (step 4) has just missed (host
+ * time: the fill does not search for an entry to replace). */
 static void fill_iotlb(struct sm_smmu *s, const struct sm_tc_entry *ne)
 {
 	uint64_t fl = s->iotlb.flushes;
 	SM_INC(s->ctr, SMMU_IOTLB_FILLS);
-	if (sm_tc_fill(&s->iotlb, ne))
+	if (sm_tc_fill_missed(&s->iotlb, ne))
 		SM_INC(s->ctr, SMMU_IOTLB_EVICTIONS);
 	SM_ADD(s->ctr, SMMU_IOTLB_FLUSH_FULL, s->iotlb.flushes - fl);
 }
@@ -227,9 +229,12 @@ static struct sm_tc_entry *tlb_lookup(struct xlate *x)
 			SM_INC(s->ctr, SMMU_IOTLB_HITS);
 			x->cache = "smmu.iotlb";
 			if (s->has_utlb) {
+				/* The micro-TLB missed this page just now
+				 * (e's ASID is the lookup's unless e is
+				 * global). */
 				struct sm_tc_entry ue = *e;
 				ue.vmid = x->sid;
-				sm_tc_fill(&s->utlb, &ue);
+				sm_tc_fill_missed(&s->utlb, &ue);
 			}
 		} else {
 			SM_INC(s->ctr, SMMU_IOTLB_MISSES);
@@ -327,7 +332,7 @@ static void fill_walked(struct xlate *x, const struct sm_walk *w)
 	fill_iotlb(s, ne);
 	if (s->has_utlb) {
 		ne->vmid = x->sid;
-		sm_tc_fill(&s->utlb, ne);
+		sm_tc_fill_missed(&s->utlb, ne);
 		ne->vmid = 0;
 	}
 	x->entry = ne;
