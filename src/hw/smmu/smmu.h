@@ -78,6 +78,16 @@ struct sm_smmu_ctx {
 	bool s2record;
 	/* The regime the stages above name (derived once, at the fetch). */
 	struct sm_regime rg;
+	/* What every translation of the stream derives from the fields
+	 * above (host time: derived once, at the fetch): the VMID and ASID
+	 * of its TLB entries (0 for a stage it does not use), the ASID tag
+	 * its lookups use (SM_TC_ASID_STAGE2 without stage 1), the flags of
+	 * its fills, and the first input address out of range (0: none in
+	 * range, CD.EPD0). */
+	uint16_t tag_vmid, tag_asid;
+	uint32_t atag;
+	uint8_t fill_flags;
+	uint64_t ia_limit;
 };
 
 struct sm_smmu_xlate {

@@ -185,27 +185,20 @@ static void select_regime(struct xlate *x)
 {
 	const struct sm_smmu_ctx *c = x->c;
 	x->rg = &c->rg;
-	x->vmid = c->s2 ? c->vmid : 0;
-	x->asid = c->s1 ? c->asid : 0;
-	/* Stage-2-only entries get an ASID tag no stage-1 lookup or TLBI
-	 * can match (a nested stream of the same VMID must not hit an IPA
-	 * entry). */
-	x->atag = c->s1 ? x->asid : SM_TC_ASID_STAGE2;
+	x->vmid = c->tag_vmid;
+	x->asid = c->tag_asid;
+	x->atag = c->atag;
 	x->s2fault = x->rg->kind == SM_REGIME_S2;
 	x->ex.ipa = x->va; /* stage 2 only: the input is the IPA */
 	x->out->asid = x->asid;
 }
 
-/* An input address the configuration cannot translate: a translation
- * fault without a walk. */
+/* An input address the configuration cannot translate (CD.EPD0, or beyond
+ * CD.T0SZ or, stage 2 only, VTCR.T0SZ: config.c derive_tags): a
+ * translation fault without a walk. */
 static bool input_out_of_range(const struct xlate *x)
 {
-	const struct sm_smmu_ctx *c = x->c;
-	/* EPD0 disables walks of TTB0 (how Linux quiets a CD whose mm has
-	 * gone); stage 2 only: an IPA beyond VTCR.T0SZ. */
-	if (c->s1)
-		return c->epd0 || x->va >> (64 - c->t0sz);
-	return x->va >> (64 - c->s2t0sz);
+	return x->va >= x->c->ia_limit;
 }
 
 /* 4. Micro-TLB (per stream: its entries are tagged with the StreamID in
@@ -319,8 +312,7 @@ static void fill_walked(struct xlate *x, const struct sm_walk *w)
 	struct sm_smmu *s = x->s;
 	const struct sm_smmu_ctx *c = x->c;
 	struct sm_tc_entry *ne = &x->walked;
-	*ne = sm_xlate_entry(w, x->va, c->ttb0, x->asid,
-			     c->aset || !c->s1 ? 0 : SM_IOTLB_F_BTM);
+	*ne = sm_xlate_entry(w, x->va, c->ttb0, x->asid, c->fill_flags);
 	ne->vmid = x->vmid;
 	ne->root2 = x->rg->root2;
 	ne->regime = (uint8_t)x->rg->kind;
