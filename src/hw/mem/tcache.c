@@ -205,7 +205,8 @@ static inline uint64_t base_of(uint64_t va, int level)
 
 /* Link entry i, just made valid, into both indexes (at the chains' heads:
  * their order does not matter, the lowest way is chosen by number). */
-static void index_add(struct sm_tcache *tc, int32_t i)
+static inline __attribute__((always_inline)) void
+index_add(struct sm_tcache *tc, int32_t i)
 {
 	const struct sm_tc_entry *t = &tc->e[i];
 	struct sm_tc_link *l = &tc->link[i];
@@ -339,8 +340,8 @@ static struct sm_tc_entry *same_translation(struct sm_tcache *tc,
 
 /* The way a fill of `set` takes when no entry holds its translation: the
  * first invalid way, else the replacement policy's victim. */
-static struct sm_tc_entry *victim_of(struct sm_tcache *tc,
-				     struct sm_tc_entry *set)
+static inline __attribute__((always_inline)) struct sm_tc_entry *
+victim_of(struct sm_tcache *tc, struct sm_tc_entry *set)
 {
 	const uint64_t *use = &tc->use[set - tc->e];
 	uint32_t si = (uint32_t)((size_t)(set - tc->e) / tc->ways);
