@@ -285,14 +285,17 @@ static void walk_tables(struct xlate *x, struct sm_walk *w)
 {
 	struct sm_smmu *s = x->s;
 	SM_INC(s->ctr, SMMU_WALKS);
-	if (x->rg->kind == SM_REGIME_S1) {
+	if (x->rg->kind == SM_REGIME_S1 && !s->has_walk) {
+		/* No walk cache (smmu.walkcache.entries = 0): from TTB0,
+		 * without walk-cache lookups. */
+		sm_pgt_walk_from(s->pm, x->c->ttb0, 0, x->va, w);
+	} else if (x->rg->kind == SM_REGIME_S1) {
 		bool wc_hit;
-		x->t += sm_xlate_walk(s->pm, s->has_walk ? &s->walk : NULL, 0,
-				      x->asid, x->c->ttb0, x->va, w, &wc_hit) *
+		x->t += sm_xlate_walk(s->pm, &s->walk, 0, x->asid, x->c->ttb0,
+				      x->va, w, &wc_hit) *
 			s->lat_wc;
-		if (s->has_walk)
-			s->ctr[wc_hit ? SM_STAT_SMMU_WALKCACHE_HITS
-				      : SM_STAT_SMMU_WALKCACHE_MISSES]++;
+		s->ctr[wc_hit ? SM_STAT_SMMU_WALKCACHE_HITS
+			      : SM_STAT_SMMU_WALKCACHE_MISSES]++;
 	} else {
 		sm_pgt_translate(s->pm, x->rg, x->va, w);
 		x->s2fault |= w->fault == SM_WALK_FAULT_STAGE2;
