@@ -426,9 +426,9 @@ bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in)
 bool sm_tc_fill_missed(struct sm_tcache *tc, const struct sm_tc_entry *in)
 {
 	/* The entry a fill replaces has in's page, level, VMID and nG, and
-	 * in's ASID unless global: sm_tc_lookup of (in->vmid, in->asid,
-	 * in->va) would have returned it (or a smaller page before it), so
-	 * after its miss there is none (host time: no chain search). */
+	 * in's ASID unless global: a lookup of (in->vmid, in->asid, in->va)
+	 * at in->level would have found it, so after its miss there is none
+	 * (host time: no chain search). */
 	uint64_t base = base_of(in->va, in->level);
 	return fill_at(tc, in, base, set_for(tc, base, in->level), NULL);
 }
