@@ -153,7 +153,7 @@ static void slot_busy_until(struct sm_smmu *s, uint64_t until)
  * and only when one listens, from what the steps found: the regime the
  * stream's configuration names now (step 3), the entry that decided the
  * access (from a TLB, or filled by the walk) and the cache that answered. */
-static void report(const struct xlate *x)
+static inline __attribute__((always_inline)) void report(const struct xlate *x)
 {
 	const struct sm_xlate_observer *o = &x->s->obs;
 	if (!o->report)
