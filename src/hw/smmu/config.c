@@ -289,7 +289,7 @@ static void derive_tags(struct sm_smmu_ctx *c)
 	/* EPD0 disables walks of TTB0 (how Linux quiets a CD whose mm has
 	 * gone); otherwise the input is CD.T0SZ's (stage 1) or VTCR.T0SZ's
 	 * (stage 2 only) range; a stream that translates has one of 16..39
-	 * (config checks). */
+	 * (the checks above). */
 	if (c->s1 && c->epd0)
 		c->ia_limit = 0;
 	else
