@@ -1357,6 +1357,47 @@ static void test_tc_filter_range_empty(void **state)
 	sm_tc_filter_fini(&f);
 }
 
+/* A full FLUSHALL cache is emptied at once by the fill that finds it full
+ * (sm_tc_inv_all's whole-cache path), and sm_tc_fill_missed fills as
+ * sm_tc_fill does after a miss. */
+static void test_tc_flushall_fill_missed(void **state)
+{
+	(void)state;
+	struct sm_tcache tc;
+	struct sm_errbuf eb;
+	assert_int_equal(sm_tc_init(&tc, ALLOC, 8, 8, "t", &eb), 0);
+	assert_int_equal(sm_tc_set_repl(&tc, SM_TC_FLUSHALL, NULL), 0);
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 8; i++) {
+			uint64_t va = 0x1000ull * (i + 1) + 0x100000ull * round;
+			struct sm_tc_entry e =
+			    ent(va, 0x80000000ull + va, 1, 3, false);
+			assert_null(sm_tc_lookup(&tc, 0, 1, va));
+			/* the first fill of a round after the first flushes */
+			assert_int_equal(sm_tc_fill_missed(&tc, &e),
+					 round > 0 && i == 0);
+		}
+		assert_int_equal(tc.live, 8);
+		assert_int_equal(tc_count(&tc), 8);
+		assert_int_equal(tc.flushes, (uint64_t)round);
+		assert_non_null(
+		    sm_tc_lookup(&tc, 0, 1, 0x1000 + 0x100000ull * round));
+	}
+	/* Emptied at once: nothing left to hit, every way free again. */
+	assert_int_equal(sm_tc_inv_all(&tc), 8);
+	assert_int_equal(tc.live, 0);
+	assert_int_equal(tc_count(&tc), 0);
+	assert_int_equal(tc.lv_mask, 0);
+	assert_null(sm_tc_lookup(&tc, 0, 1, 0x201000));
+	struct sm_tc_entry e = ent(0x3000, 0x90000000ull, 1, 3, false);
+	assert_false(sm_tc_fill(&tc, &e));
+	assert_int_equal(tc.e[0].va, 0x3000); /* the first way */
+	assert_non_null(sm_tc_lookup(&tc, 0, 1, 0x3000));
+	assert_int_equal(sm_tc_inv_va(&tc, 0, 1, SM_TC_ASID_ONLY, 0x3000), 1);
+	assert_int_equal(tc.live, 0);
+	sm_tc_fini(&tc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1400,6 +1441,7 @@ int main(void)
 	    cmocka_unit_test(test_tc_block_sizes),
 	    cmocka_unit_test(test_tc_inv_if),
 	    cmocka_unit_test(test_tc_filter_range_empty),
+	    cmocka_unit_test(test_tc_flushall_fill_missed),
 	};
 	return cmocka_run_group_tests_name("mem", tests, NULL, NULL);
 }

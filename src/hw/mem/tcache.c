@@ -205,7 +205,8 @@ static inline uint64_t base_of(uint64_t va, int level)
 
 /* Link entry i, just made valid, into both indexes (at the chains' heads:
  * their order does not matter, the lowest way is chosen by number). */
-static void index_add(struct sm_tcache *tc, int32_t i)
+static inline __attribute__((always_inline)) void
+index_add(struct sm_tcache *tc, int32_t i)
 {
 	const struct sm_tc_entry *t = &tc->e[i];
 	struct sm_tc_link *l = &tc->link[i];
@@ -339,8 +340,8 @@ static struct sm_tc_entry *same_translation(struct sm_tcache *tc,
 
 /* The way a fill of `set` takes when no entry holds its translation: the
  * first invalid way, else the replacement policy's victim. */
-static struct sm_tc_entry *victim_of(struct sm_tcache *tc,
-				     struct sm_tc_entry *set)
+static inline __attribute__((always_inline)) struct sm_tc_entry *
+victim_of(struct sm_tcache *tc, struct sm_tc_entry *set)
 {
 	const uint64_t *use = &tc->use[set - tc->e];
 	uint32_t si = (uint32_t)((size_t)(set - tc->e) / tc->ways);
@@ -373,16 +374,12 @@ static struct sm_tc_entry *victim_of(struct sm_tcache *tc,
 	return &set[victim];
 }
 
-bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in)
+/* A fill of `in` (page or block at `base`) into `victim`, the entry that
+ * held its translation, or NULL when none does. */
+static inline __attribute__((always_inline)) bool
+fill_at(struct sm_tcache *tc, const struct sm_tc_entry *in, uint64_t base,
+	struct sm_tc_entry *set, struct sm_tc_entry *victim)
 {
-	uint64_t base = base_of(in->va, in->level);
-	struct sm_tc_entry *set =
-	    &tc->e[(size_t)set_of(tc, base, in->level) * tc->ways];
-	/* (Host time: the set's use stamps and first ways are fetched while
-	 * the index chain is searched.) */
-	__builtin_prefetch(&tc->use[set - tc->e]);
-	__builtin_prefetch(set);
-	struct sm_tc_entry *victim = same_translation(tc, in, base);
 	bool evicted = false, flushed = false;
 
 	if (!victim && tc->repl == SM_TC_FLUSHALL &&
@@ -404,6 +401,36 @@ bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in)
 	tc->use[i] = ++tc->tick;
 	index_add(tc, i);
 	return evicted;
+}
+
+/* The first way of the set of the page or block at `base`; its use stamps
+ * and first ways are fetched while the caller searches the index chain
+ * (host time). */
+static inline struct sm_tc_entry *set_for(struct sm_tcache *tc, uint64_t base,
+					  int level)
+{
+	struct sm_tc_entry *set =
+	    &tc->e[(size_t)set_of(tc, base, level) * tc->ways];
+	__builtin_prefetch(&tc->use[set - tc->e]);
+	__builtin_prefetch(set);
+	return set;
+}
+
+bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in)
+{
+	uint64_t base = base_of(in->va, in->level);
+	struct sm_tc_entry *set = set_for(tc, base, in->level);
+	return fill_at(tc, in, base, set, same_translation(tc, in, base));
+}
+
+bool sm_tc_fill_missed(struct sm_tcache *tc, const struct sm_tc_entry *in)
+{
+	/* The entry a fill replaces has in's page, level, VMID and nG, and
+	 * in's ASID unless global: a lookup of (in->vmid, in->asid, in->va)
+	 * at in->level would have found it, so after its miss there is none
+	 * (host time: no chain search). */
+	uint64_t base = base_of(in->va, in->level);
+	return fill_at(tc, in, base, set_for(tc, base, in->level), NULL);
 }
 
 static void drop(struct sm_tcache *tc, struct sm_tc_entry *t)
@@ -592,7 +619,28 @@ unsigned sm_tc_inv_vmid(struct sm_tcache *tc, uint32_t vmid)
 
 unsigned sm_tc_inv_all(struct sm_tcache *tc)
 {
-	return sm_tc_inv_if(tc, match_all, NULL);
+	size_t total = (size_t)tc->sets * tc->ways;
+	unsigned n = (unsigned)tc->live;
+	/* A shared filter counts each entry, and a cache mostly empty is
+	 * quicker dropped entry by entry: then one at a time. */
+	if (tc->filter || tc->live * 4 < total)
+		return sm_tc_inv_if(tc, match_all, NULL);
+	/* Else at once, into the state dropping each valid entry leaves
+	 * (host time: a full FLUSHALL cache is emptied on a fill): every
+	 * entry invalid with a zero use stamp, the index chains and counts
+	 * empty, the first invalid way of each set its first. */
+	for (size_t i = 0; i < total; i++)
+		tc->e[i].valid = false;
+	memset(tc->use, 0, total * sizeof(*tc->use));
+	memset(tc->va_head, 0xff,
+	       (tc->va_mask + 1ull + tc->tag_mask + 1ull) * sizeof(int32_t));
+	if (tc->free_from)
+		memset(tc->free_from, 0,
+		       (size_t)tc->sets * sizeof(*tc->free_from));
+	memset(tc->lv_live, 0, sizeof(tc->lv_live));
+	tc->lv_mask = 0;
+	tc->live = 0;
+	return n;
 }
 
 void sm_tc_for_each(const struct sm_tcache *tc,

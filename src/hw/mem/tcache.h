@@ -318,6 +318,12 @@ struct sm_tc_entry *sm_tc_lookup_level(struct sm_tcache *tc, uint32_t vmid,
 /* Insert (replacing any entry for the same page and tags).  Returns true
  * if a valid entry was evicted to make room. */
 bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in);
+/* sm_tc_fill right after a lookup of (in->vmid, in->asid, in->va) found no
+ * entry of in->level (sm_tc_lookup missed, or sm_tc_lookup_level of that
+ * level did), with in->level at least tc->min_level and no entry of that
+ * page, level and tags added since (removals and fills of other levels do
+ * no harm): the same, without searching for an entry to replace. */
+bool sm_tc_fill_missed(struct sm_tcache *tc, const struct sm_tc_entry *in);
 
 /* Invalidation predicates; each returns how many entries it removed. */
 enum sm_tc_asid_match {

@@ -28,7 +28,9 @@ unsigned sm_xlate_walk(const struct sm_physmem *pm, struct sm_tcache *wc,
 	}
 	*wc_hit = start > 0;
 	sm_pgt_walk_from(pm, table, start, va, w);
-	/* Remember every table descriptor followed (start .. leaf-1). */
+	/* Remember every table descriptor followed (start .. leaf-1): the
+	 * lookups above missed each of those levels (host time: their fills
+	 * do not search for an entry to replace). */
 	for (int lv = start; wc && lv < w->level && lv < 3; lv++) {
 		struct sm_tc_entry ne = {
 		    .va = va,
@@ -38,7 +40,7 @@ unsigned sm_xlate_walk(const struct sm_physmem *pm, struct sm_tcache *wc,
 		    .vmid = vmid,
 		    .level = (uint8_t)lv,
 		};
-		sm_tc_fill(wc, &ne);
+		sm_tc_fill_missed(wc, &ne);
 	}
 	return lookups;
 }

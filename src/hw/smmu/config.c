@@ -272,6 +272,30 @@ static void decode_ctx(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		fetch_cd(s, c, cd_ipa, reads);
 }
 
+/* What each translation of the stream uses, derived from the decoded
+ * fields (translate.c). */
+static void derive_tags(struct sm_smmu_ctx *c)
+{
+	/* Stage-2-only entries get an ASID tag no stage-1 lookup or TLBI
+	 * can match (a nested stream of the same VMID must not hit an IPA
+	 * entry). */
+	unsigned tsz = c->s1 ? c->t0sz : c->s2t0sz;
+	c->tag_vmid = c->s2 ? c->vmid : 0;
+	c->tag_asid = c->s1 ? c->asid : 0;
+	c->atag = c->s1 ? c->asid : SM_TC_ASID_STAGE2;
+	/* Entries of a shared ASID (CD.ASET = 0) of stage 1 may be
+	 * invalidated by broadcast TLBIs (BTM). */
+	c->fill_flags = c->aset || !c->s1 ? 0 : SM_IOTLB_F_BTM;
+	/* EPD0 disables walks of TTB0 (how Linux quiets a CD whose mm has
+	 * gone); otherwise the input is CD.T0SZ's (stage 1) or VTCR.T0SZ's
+	 * (stage 2 only) range; a stream that translates has one of 16..39
+	 * (the checks above). */
+	if (c->s1 && c->epd0)
+		c->ia_limit = 0;
+	else
+		c->ia_limit = tsz && tsz < 64 ? 1ull << (64 - tsz) : UINT64_MAX;
+}
+
 /* Fetch and check the STE and CD of (sid, ssid) into *c, with the regime
  * they name (what every translation of the stream uses). */
 static void fetch_ctx(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
@@ -279,6 +303,7 @@ static void fetch_ctx(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 {
 	decode_ctx(s, sid, ssid, c, reads);
 	c->rg = ctx_regime(c);
+	derive_tags(c);
 }
 
 const struct sm_smmu_ctx *sm_smmu_cfg_lookup(struct sm_smmu *s, uint32_t sid,

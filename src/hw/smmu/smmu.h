@@ -58,9 +58,13 @@ enum sm_smmu_event {
 #define SM_IOTLB_F_BTM 0x1 /* filled through a CD with ASET = 0 */
 #define SM_IOTLB_F_NEG 0x2 /* a cached translation fault (negative entry) */
 
-/* A decoded (STE, CD) pair, as the configuration cache holds it. */
+/* A decoded (STE, CD) pair, as the configuration cache holds it.  The
+ * fields marked "derived" are what every translation of the stream derives
+ * from the others (config.c derive_tags, once at the fetch: host time);
+ * but for ia_limit they sit in what would be padding. */
 struct sm_smmu_ctx {
 	bool valid;
+	uint8_t fill_flags; /* derived: the flags of its TLB fills */
 	uint32_t sid, ssid;
 	uint64_t stamp;
 	enum sm_smmu_event error; /* config error, or NONE */
@@ -72,12 +76,19 @@ struct sm_smmu_ctx {
 	bool eats;   /* STE.EATS = translate: the device may use ATS */
 	bool s1, s2; /* stages enabled (both: nested) */
 	uint16_t vmid;
+	uint16_t tag_vmid; /* derived: VMID of its TLB entries (0: no S2) */
 	uint64_t s2ttb;
 	unsigned s2t0sz;
 	int s2_level;
 	bool s2record;
+	uint16_t tag_asid; /* derived: ASID of its TLB entries (0: no S1) */
+	uint32_t atag;	   /* derived: its lookups' ASID tag (S2 only:
+			    * SM_TC_ASID_STAGE2) */
 	/* The regime the stages above name (derived once, at the fetch). */
 	struct sm_regime rg;
+	/* derived: the first input address out of range (0: none is in
+	 * range, CD.EPD0) */
+	uint64_t ia_limit;
 };
 
 struct sm_smmu_xlate {

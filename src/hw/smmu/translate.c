@@ -109,11 +109,13 @@ static enum sm_xlate_outcome event_outcome(enum sm_smmu_event e)
 	}
 }
 
+/* The IOTLB's fill of ne, whose lookup (step 4) has just missed (host
+ * time: the fill does not search for an entry to replace). */
 static void fill_iotlb(struct sm_smmu *s, const struct sm_tc_entry *ne)
 {
 	uint64_t fl = s->iotlb.flushes;
 	SM_INC(s->ctr, SMMU_IOTLB_FILLS);
-	if (sm_tc_fill(&s->iotlb, ne))
+	if (sm_tc_fill_missed(&s->iotlb, ne))
 		SM_INC(s->ctr, SMMU_IOTLB_EVICTIONS);
 	SM_ADD(s->ctr, SMMU_IOTLB_FLUSH_FULL, s->iotlb.flushes - fl);
 }
@@ -151,7 +153,7 @@ static void slot_busy_until(struct sm_smmu *s, uint64_t until)
  * and only when one listens, from what the steps found: the regime the
  * stream's configuration names now (step 3), the entry that decided the
  * access (from a TLB, or filled by the walk) and the cache that answered. */
-static void report(const struct xlate *x)
+static inline __attribute__((always_inline)) void report(const struct xlate *x)
 {
 	const struct sm_xlate_observer *o = &x->s->obs;
 	if (!o->report)
@@ -183,27 +185,20 @@ static void select_regime(struct xlate *x)
 {
 	const struct sm_smmu_ctx *c = x->c;
 	x->rg = &c->rg;
-	x->vmid = c->s2 ? c->vmid : 0;
-	x->asid = c->s1 ? c->asid : 0;
-	/* Stage-2-only entries get an ASID tag no stage-1 lookup or TLBI
-	 * can match (a nested stream of the same VMID must not hit an IPA
-	 * entry). */
-	x->atag = c->s1 ? x->asid : SM_TC_ASID_STAGE2;
+	x->vmid = c->tag_vmid;
+	x->asid = c->tag_asid;
+	x->atag = c->atag;
 	x->s2fault = x->rg->kind == SM_REGIME_S2;
 	x->ex.ipa = x->va; /* stage 2 only: the input is the IPA */
 	x->out->asid = x->asid;
 }
 
-/* An input address the configuration cannot translate: a translation
- * fault without a walk. */
+/* An input address the configuration cannot translate (CD.EPD0, or beyond
+ * CD.T0SZ or, stage 2 only, VTCR.T0SZ: config.c derive_tags): a
+ * translation fault without a walk. */
 static bool input_out_of_range(const struct xlate *x)
 {
-	const struct sm_smmu_ctx *c = x->c;
-	/* EPD0 disables walks of TTB0 (how Linux quiets a CD whose mm has
-	 * gone); stage 2 only: an IPA beyond VTCR.T0SZ. */
-	if (c->s1)
-		return c->epd0 || x->va >> (64 - c->t0sz);
-	return x->va >> (64 - c->s2t0sz);
+	return x->va >= x->c->ia_limit;
 }
 
 /* 4. Micro-TLB (per stream: its entries are tagged with the StreamID in
@@ -227,9 +222,12 @@ static struct sm_tc_entry *tlb_lookup(struct xlate *x)
 			SM_INC(s->ctr, SMMU_IOTLB_HITS);
 			x->cache = "smmu.iotlb";
 			if (s->has_utlb) {
+				/* The micro-TLB missed this page just now
+				 * (e's ASID is the lookup's unless e is
+				 * global). */
 				struct sm_tc_entry ue = *e;
 				ue.vmid = x->sid;
-				sm_tc_fill(&s->utlb, &ue);
+				sm_tc_fill_missed(&s->utlb, &ue);
 			}
 		} else {
 			SM_INC(s->ctr, SMMU_IOTLB_MISSES);
@@ -287,14 +285,17 @@ static void walk_tables(struct xlate *x, struct sm_walk *w)
 {
 	struct sm_smmu *s = x->s;
 	SM_INC(s->ctr, SMMU_WALKS);
-	if (x->rg->kind == SM_REGIME_S1) {
+	if (x->rg->kind == SM_REGIME_S1 && !s->has_walk) {
+		/* No walk cache (smmu.walkcache.entries = 0): from TTB0,
+		 * without walk-cache lookups. */
+		sm_pgt_walk_from(s->pm, x->c->ttb0, 0, x->va, w);
+	} else if (x->rg->kind == SM_REGIME_S1) {
 		bool wc_hit;
-		x->t += sm_xlate_walk(s->pm, s->has_walk ? &s->walk : NULL, 0,
-				      x->asid, x->c->ttb0, x->va, w, &wc_hit) *
+		x->t += sm_xlate_walk(s->pm, &s->walk, 0, x->asid, x->c->ttb0,
+				      x->va, w, &wc_hit) *
 			s->lat_wc;
-		if (s->has_walk)
-			s->ctr[wc_hit ? SM_STAT_SMMU_WALKCACHE_HITS
-				      : SM_STAT_SMMU_WALKCACHE_MISSES]++;
+		s->ctr[wc_hit ? SM_STAT_SMMU_WALKCACHE_HITS
+			      : SM_STAT_SMMU_WALKCACHE_MISSES]++;
 	} else {
 		sm_pgt_translate(s->pm, x->rg, x->va, w);
 		x->s2fault |= w->fault == SM_WALK_FAULT_STAGE2;
@@ -314,8 +315,7 @@ static void fill_walked(struct xlate *x, const struct sm_walk *w)
 	struct sm_smmu *s = x->s;
 	const struct sm_smmu_ctx *c = x->c;
 	struct sm_tc_entry *ne = &x->walked;
-	*ne = sm_xlate_entry(w, x->va, c->ttb0, x->asid,
-			     c->aset || !c->s1 ? 0 : SM_IOTLB_F_BTM);
+	*ne = sm_xlate_entry(w, x->va, c->ttb0, x->asid, c->fill_flags);
 	ne->vmid = x->vmid;
 	ne->root2 = x->rg->root2;
 	ne->regime = (uint8_t)x->rg->kind;
@@ -327,7 +327,7 @@ static void fill_walked(struct xlate *x, const struct sm_walk *w)
 	fill_iotlb(s, ne);
 	if (s->has_utlb) {
 		ne->vmid = x->sid;
-		sm_tc_fill(&s->utlb, ne);
+		sm_tc_fill_missed(&s->utlb, ne);
 		ne->vmid = 0;
 	}
 	x->entry = ne;
