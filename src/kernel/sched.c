@@ -107,8 +107,9 @@ static int fiber_main(void *arg)
 {
 	struct sm_kthread *k = arg;
 	for (;;) {
+		struct sm_sched *s = &k->os->sched;
 		uint64_t t = k->op.start;
-		int rc = k->op.run(k->os, &k->op, &t);
+		int rc = s->ops.run(s->ops.ctx, &k->op, &t);
 		k->op.start = t; /* the end, for finish() */
 		k->err = rc < 0 ? rc : k->err;
 		k->parked = true;
@@ -121,12 +122,12 @@ static int fiber_main(void *arg)
 static int finish(struct sm_os *os, struct sm_kthread *k, uint64_t t, int rc)
 {
 	struct sm_sched *s = &os->sched;
-	struct sm_kop op = k->op;
 	bool async = k->async;
 	k->busy = k->async = false;
 	k->err = 0;
+	/* (k->op stays as it was until the next operation starts.) */
 	if (s->ops.done)
-		s->ops.done(s->ops.ctx, &op, t, rc, async);
+		s->ops.done(s->ops.ctx, &k->op, t, rc, async);
 	/* The next queued operation runs whatever this one's fate: an
 	 * operation refused takes no time and blocks nobody. */
 	if (k->qn) {
@@ -185,7 +186,7 @@ static int kt_start(void *ctx, uint64_t arg)
 }
 
 static int enqueue(struct sm_os *os, struct sm_kthread *k,
-		   const struct sm_kop *op)
+		   const struct smmusim_event *ev, uint64_t seq, uint64_t start)
 {
 	if (k->qn == k->qcap) {
 		size_t cap = k->qcap ? 2 * k->qcap : 8;
@@ -199,35 +200,43 @@ static int enqueue(struct sm_os *os, struct sm_kthread *k,
 		k->qcap = cap;
 		k->qhead = 0;
 	}
-	k->queue[(k->qhead + k->qn++) % k->qcap] = *op;
+	struct sm_kop *op = &k->queue[(k->qhead + k->qn++) % k->qcap];
+	op->ev = *ev;
+	op->seq = seq;
+	op->start = start;
+	op->pe = k->pe;
 	return 0;
 }
 
-int sm_sched_submit(struct sm_os *os, const struct sm_kop *op)
+int sm_sched_submit(struct sm_os *os, const struct smmusim_event *ev,
+		    uint64_t seq, uint64_t start)
 {
 	struct sm_sched *s = &os->sched;
-	if (op->pe >= s->npe)
+	if (ev->cpu >= s->npe)
 		return sm_err(os->eb, SMMUSIM_EINVAL,
 			      "cpu=%u is out of range (0..%u: cpu.count - 1)",
-			      op->pe, s->npe - 1);
-	struct sm_kthread *k = &s->kt[op->pe];
+			      ev->cpu, s->npe - 1);
+	struct sm_kthread *k = &s->kt[ev->cpu];
 	if (k->busy)
-		return enqueue(os, k, op);
-	k->op = *op;
+		return enqueue(os, k, ev, seq, start);
+	k->op.ev = *ev;
+	k->op.seq = seq;
+	k->op.start = start;
+	k->op.pe = k->pe;
 	k->busy = true;
 	k->err = 0;
 	if (!s->always_yield && os->eng->horizon == UINT64_MAX && !s->cur) {
 		/* Inline: nothing new can start before it ends. */
-		uint64_t t = op->start;
+		uint64_t t = start;
 		k->on_fiber = false;
 		enter(os, k);
-		int rc = k->op.run(os, &k->op, &t);
+		int rc = s->ops.run(s->ops.ctx, &k->op, &t);
 		s->cur = NULL;
 		return finish(os, k, t, rc < 0 ? rc : k->err);
 	}
 	k->on_fiber = true;
 	int rc = run_fiber(os, k);
-	if (k->busy && k->op.seq == op->seq)
+	if (k->busy && k->op.seq == seq)
 		k->async = true;
 	return rc;
 }

@@ -45,21 +45,22 @@
 struct sm_os;
 struct sm_kop;
 
-/* One operation: what to run, for whom. */
-typedef int (*sm_kop_fn)(struct sm_os *os, struct sm_kop *op, uint64_t *t);
+/* One operation: the trace event a PE's kernel thread runs.  (Host time:
+ * the event is copied once, into the kernel thread's slot or queue, and
+ * run from there.) */
 struct sm_kop {
-	sm_kop_fn run;
-	void *arg;
 	struct smmusim_event ev; /* the trace event (the simulator's ops) */
 	uint64_t seq;		 /* its sequence number */
 	uint64_t start;		 /* the cycle it was submitted to start at */
-	unsigned pe;
+	unsigned pe;		 /* ev.cpu */
 };
 
-/* The submitter's side: an operation starts or resumes (the trace line the
- * oracle blames), and has finished (`async`: after the call that submitted
- * it returned, so its error has nobody else to report it). */
+/* The submitter's side: run an operation (from *t, which it advances),
+ * note that one starts or resumes (the trace line the oracle blames), and
+ * that one has finished (`async`: after the call that submitted it
+ * returned, so its error has nobody else to report it). */
 struct sm_sched_ops {
+	int (*run)(void *ctx, struct sm_kop *op, uint64_t *t);
 	void (*enter)(void *ctx, const struct sm_kop *op);
 	void (*done)(void *ctx, const struct sm_kop *op, uint64_t t, int rc,
 		     bool async);
@@ -118,11 +119,13 @@ struct sm_sched {
 int sm_sched_init(struct sm_os *os, unsigned npe, size_t stack,
 		  bool always_yield, struct sm_stats *st);
 void sm_sched_fini(struct sm_os *os);
-/* Run op on its PE's kernel thread from op->start, or queue it behind the
- * operation that PE is running.  Returns the op's error when it failed
- * before this call returned; later failures come out of the engine (the
- * resume event's return code) after ops.done has been told. */
-int sm_sched_submit(struct sm_os *os, const struct sm_kop *op);
+/* Run event ev (sequence number seq) on the kernel thread of its PE
+ * (ev->cpu) from cycle `start`, or queue it behind the operation that PE
+ * is running.  Returns the op's error when it failed before this call
+ * returned; later failures come out of the engine (the resume event's
+ * return code) after ops.done has been told. */
+int sm_sched_submit(struct sm_os *os, const struct smmusim_event *ev,
+		    uint64_t seq, uint64_t start);
 /* Before the models go (smmusim_free): run every operation suspended on a
  * fiber to its end at once, waiting for nothing and telling nobody, so
  * that it frees what it holds. */

@@ -134,9 +134,6 @@ static int ev_tlbi(struct smmusim *s, const struct smmusim_event *ev,
 static int ev_dsb(struct smmusim *s, const struct smmusim_event *ev,
 		  uint64_t *t)
 {
-	int rc = sm_sim_check_cpu(s, ev->cpu);
-	if (rc < 0)
-		return rc;
 	*t = sm_cpu_dsb_ish(&s->cpu, ev->cpu, *t);
 	return 0;
 }
@@ -170,9 +167,6 @@ static int ev_iommu_unmap(struct smmusim *s, const struct smmusim_event *ev,
 static int ev_dma_map(struct smmusim *s, const struct smmusim_event *ev,
 		      uint64_t *t)
 {
-	int rc = sm_sim_check_cpu(s, ev->cpu);
-	if (rc < 0)
-		return rc;
 	return sm_dma_map(&s->os, ev->dom, ev->va, ev->len, ev->pa, ev->prot,
 			  t);
 }
@@ -180,9 +174,6 @@ static int ev_dma_map(struct smmusim *s, const struct smmusim_event *ev,
 static int ev_dma_unmap(struct smmusim *s, const struct smmusim_event *ev,
 			uint64_t *t)
 {
-	int rc = sm_sim_check_cpu(s, ev->cpu);
-	if (rc < 0)
-		return rc;
 	return sm_dma_unmap(&s->os, ev->dom, ev->va, ev->len, ev->cpu, t);
 }
 
@@ -235,9 +226,10 @@ static const struct {
 };
 
 /* A kernel thread runs a trace event (kernel/sched.h). */
-static int kop_run(struct sm_os *os, struct sm_kop *op, uint64_t *t)
+static int kop_run(void *ctx, struct sm_kop *op, uint64_t *t)
 {
-	struct smmusim *s = op->arg;
+	struct smmusim *s = ctx;
+	struct sm_os *os = &s->os;
 	enum ev_lock lk = handlers[op->ev.type].lock;
 	if (lk == LK_NONE)
 		return handlers[op->ev.type].run(s, &op->ev, t);
@@ -281,7 +273,8 @@ static void kop_done(void *ctx, const struct sm_kop *op, uint64_t t, int rc,
 
 void sm_sim_dispatch_init(struct smmusim *s)
 {
-	s->os.sched.ops = (struct sm_sched_ops){kop_enter, kop_done, s};
+	s->os.sched.ops =
+	    (struct sm_sched_ops){kop_run, kop_enter, kop_done, s};
 }
 
 int sm_sim_dispatch(struct smmusim *s, const struct smmusim_event *ev,
@@ -296,15 +289,10 @@ int sm_sim_dispatch(struct smmusim *s, const struct smmusim_event *ev,
 		return handlers[ev->type].run(s, ev, &t);
 	}
 	/* Everything else is the work of a PE: its kernel thread runs it,
-	 * after whatever that PE is still doing. */
+	 * after whatever that PE is still doing.  (Its cpu is checked here,
+	 * once, for every handler below.) */
 	int rc = sm_sim_check_cpu(s, ev->cpu);
 	if (rc < 0)
 		return rc;
-	struct sm_kop op = {.run = kop_run,
-			    .arg = s,
-			    .ev = *ev,
-			    .seq = s->seq,
-			    .start = start,
-			    .pe = ev->cpu};
-	return sm_sched_submit(&s->os, &op);
+	return sm_sched_submit(&s->os, ev, s->seq, start);
 }
