@@ -95,8 +95,8 @@ void sm_sched_fini(struct sm_os *os)
 static void enter(struct sm_os *os, struct sm_kthread *k)
 {
 	os->sched.cur = k;
-	if (os->sched.ops.enter)
-		os->sched.ops.enter(os->sched.ops.ctx, &k->op);
+	if (os->sched.ops.op_line)
+		*os->sched.ops.op_line = k->op.ev.line;
 }
 
 /* The kernel thread: one operation after another on the same fiber,

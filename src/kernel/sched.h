@@ -56,12 +56,13 @@ struct sm_kop {
 };
 
 /* The submitter's side: run an operation (from *t, which it advances),
- * note that one starts or resumes (the trace line the oracle blames), and
- * that one has finished (`async`: after the call that submitted it
- * returned, so its error has nobody else to report it). */
+ * where to write the trace line of the one that starts or resumes (the
+ * line the oracle blames; NULL: nowhere), and that one has finished
+ * (`async`: after the call that submitted it returned, so its error has
+ * nobody else to report it). */
 struct sm_sched_ops {
 	int (*run)(void *ctx, struct sm_kop *op, uint64_t *t);
-	void (*enter)(void *ctx, const struct sm_kop *op);
+	uint32_t *op_line;
 	void (*done)(void *ctx, const struct sm_kop *op, uint64_t t, int rc,
 		     bool async);
 	void *ctx;

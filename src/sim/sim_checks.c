@@ -84,7 +84,7 @@ static int check_va48(struct smmusim *s, uint64_t va)
 	return 0;
 }
 
-int sm_sim_check_dev_access(struct smmusim *s, const struct smmusim_event *ev)
+int sm_sim_refuse_dev_access(struct smmusim *s, const struct smmusim_event *ev)
 {
 	if (ev->op == SMMUSIM_ACC_EXEC)
 		return sm_err(&s->err, SMMUSIM_EINVAL,

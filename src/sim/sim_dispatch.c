@@ -243,12 +243,6 @@ static int kop_run(void *ctx, struct sm_kop *op, uint64_t *t)
 	return rc;
 }
 
-static void kop_enter(void *ctx, const struct sm_kop *op)
-{
-	struct smmusim *s = ctx;
-	sm_oracle_set_op_line(&s->oracle, op->ev.line);
-}
-
 /* An event that ends after its submit returned fails with nobody to name
  * it but this message: it names its trace line. */
 static void kop_done(void *ctx, const struct sm_kop *op, uint64_t t, int rc,
@@ -273,15 +267,18 @@ static void kop_done(void *ctx, const struct sm_kop *op, uint64_t t, int rc,
 
 void sm_sim_dispatch_init(struct smmusim *s)
 {
+	/* A kernel operation that starts or resumes: the oracle blames its
+	 * trace line (as sm_oracle_set_op_line would). */
 	s->os.sched.ops =
-	    (struct sm_sched_ops){kop_run, kop_enter, kop_done, s};
+	    (struct sm_sched_ops){kop_run, &s->oracle.op_line, kop_done, s};
 }
 
 int sm_sim_dispatch(struct smmusim *s, const struct smmusim_event *ev,
 		    uint64_t start)
 {
 	uint64_t t = start;
-	if ((unsigned)ev->type >= SMMUSIM_EV_COUNT_ || !handlers[ev->type].run)
+	/* (ev->type is in range: smmusim_submit checked it.) */
+	if (!handlers[ev->type].run)
 		return sm_err(&s->err, SMMUSIM_EINVAL, "unknown event type %d",
 			      (int)ev->type);
 	if (handlers[ev->type].async) {

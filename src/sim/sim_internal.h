@@ -25,6 +25,7 @@
 #include <smmusim/smmusim.h>
 
 #include "base/errbuf.h"
+#include "arch/vmsa.h"
 #include "base/rng.h"
 #include "check/oracle.h"
 #include "engine/engine.h"
@@ -119,8 +120,21 @@ static inline int sm_sim_mem_check(struct smmusim *s, int rc)
 	return s->mem.refused ? sm_sim_mem_refused(s, rc) : rc;
 }
 
-/* sim_submit.c: event `seq` has finished at cycle t. */
-void sm_sim_note_finish(struct smmusim *s, uint64_t seq, uint64_t t);
+/* Event `seq` has finished at cycle t (sim_submit.c says what follows;
+ * inline: once per event, from the kernel threads and the devices). */
+void sm_sim_cosim_finish(struct smmusim *s, uint64_t seq, uint64_t t, int rc);
+static inline void sm_sim_note_finish(struct smmusim *s, uint64_t seq,
+				      uint64_t t)
+{
+	if (t > s->last_cycle)
+		s->last_cycle = t;
+	if (seq == s->seq) {
+		s->prev_done = true;
+		s->prev_finish = t;
+	}
+	if (s->cosim.n)
+		sm_sim_cosim_finish(s, seq, t, 0);
+}
 /* Prefix the current error message ("PREFIX: message"); returns rc. */
 int sm_sim_prefix_error(struct smmusim *s, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -145,7 +159,6 @@ static inline void sm_sim_cosim_begin(struct smmusim *s,
 		sm_sim_cosim_begin_hooked(s, ev, start);
 }
 void sm_sim_cosim_drop(struct smmusim *s, uint64_t seq);
-void sm_sim_cosim_finish(struct smmusim *s, uint64_t seq, uint64_t t, int rc);
 void sm_sim_cosim_fini(struct smmusim *s);
 
 /* sim_run.c: rc, or SMMUSIM_ENOMEM once the host failed an allocation a
@@ -184,7 +197,16 @@ int sm_sim_check_cpu(struct smmusim *s, uint32_t cpu);
 int sm_sim_check_cpu_event(struct smmusim *s, const struct smmusim_event *ev,
 			   struct sm_mm **mm);
 int sm_sim_check_touch_range(struct smmusim *s, const struct smmusim_event *ev);
-int sm_sim_check_dev_access(struct smmusim *s, const struct smmusim_event *ev);
+/* A dev_access's op and va (inline: once per access; the message comes
+ * from sm_sim_refuse_dev_access). */
+int sm_sim_refuse_dev_access(struct smmusim *s, const struct smmusim_event *ev);
+static inline int sm_sim_check_dev_access(struct smmusim *s,
+					  const struct smmusim_event *ev)
+{
+	if (ev->op == SMMUSIM_ACC_EXEC || ev->va >> SM_VA_BITS)
+		return sm_sim_refuse_dev_access(s, ev);
+	return 0;
+}
 /* A raw TLBI's operand from the event's fields, each checked. */
 int sm_sim_tlbi_operand(struct smmusim *s, const struct smmusim_event *ev,
 			enum sm_tlbi_op *op, bool *is, uint64_t *operand);

@@ -21,18 +21,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-void sm_sim_note_finish(struct smmusim *s, uint64_t seq, uint64_t t)
-{
-	if (t > s->last_cycle)
-		s->last_cycle = t;
-	if (seq == s->seq) {
-		s->prev_done = true;
-		s->prev_finish = t;
-	}
-	if (s->cosim.n)
-		sm_sim_cosim_finish(s, seq, t, 0);
-}
-
 int sm_sim_prefix_error(struct smmusim *s, int rc, const char *fmt, ...)
 {
 	char msg[SM_ERRBUF_LEN], prefix[SM_ERRBUF_LEN];
