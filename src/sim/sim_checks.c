@@ -30,15 +30,13 @@ int sm_sim_find_mm(struct smmusim *s, uint32_t id, struct sm_mm **mm)
 	return 0;
 }
 
-int sm_sim_check_cpu(struct smmusim *s, uint32_t cpu)
+int sm_sim_refuse_cpu(struct smmusim *s, uint32_t cpu)
 {
 	unsigned n = sm_cpu_count(&s->cpu);
-	if (cpu >= n)
-		return sm_err(&s->err, SMMUSIM_ERANGE,
-			      "cpu=%" PRIu32 " is out of range (cpu.count=%u: "
-			      "0..%u)",
-			      cpu, n, n - 1);
-	return 0;
+	return sm_err(&s->err, SMMUSIM_ERANGE,
+		      "cpu=%" PRIu32 " is out of range (cpu.count=%u: "
+		      "0..%u)",
+		      cpu, n, n - 1);
 }
 
 int sm_sim_check_cpu_event(struct smmusim *s, const struct smmusim_event *ev,

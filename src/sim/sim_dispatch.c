@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Dispatch: one handler per event type (include/smmusim/event.h), each
- * calling the model that executes it -- the kernel model for system calls,
- * SVA, raw iommu_map/unmap and the DMA API (dma_map/unmap: the unmap's
- * invalidation is the kernel's policy.dma.* choice), the CPU for raw TLBIs,
- * DSBs and user accesses, the driver's command queue for a raw SMMU command,
- * the devices for a DMA access.  A handler advances *t to when the event has
- * finished.  All but a device access finish inside the call; a device access
- * finishes when the device says so (sm_device_ops.done), possibly many engine
- * events later.
+ * Dispatch: one handler per kernel event type (include/smmusim/event.h),
+ * each calling the model that executes it -- the kernel model for system
+ * calls, SVA, raw iommu_map/unmap and the DMA API (dma_map/unmap: the
+ * unmap's invalidation is the kernel's policy.dma.* choice), the CPU for raw
+ * TLBIs, DSBs and user accesses, the driver's command queue for a raw SMMU
+ * command.  Each runs on the kernel thread of the event's PE
+ * (kernel/sched.h), from kop_run, and advances *t to when the event has
+ * finished; that may be after the submit returned (a step or a lock that
+ * waits for other agents).  A device access goes to the devices without a
+ * handler here (sm_sim_dispatch, sim_internal.h).
  */
 #include "sim/sim_internal.h"
 
@@ -91,18 +92,6 @@ static int ev_unbind(struct smmusim *s, const struct smmusim_event *ev,
 	}
 	sm_kunlock(os, SM_KLOCK_ASID, 0, *t);
 	return rc;
-}
-
-static int ev_dev_access(struct smmusim *s, const struct smmusim_event *ev,
-			 uint64_t *t)
-{
-	int rc = sm_sim_check_dev_access(s, ev);
-	if (rc < 0)
-		return rc;
-	s->prev_done = false;
-	return sm_device_access(&s->dev, ev->sid, ev->ssid, ev->va,
-				ev->op == SMMUSIM_ACC_WRITE, ev->line, *t,
-				s->seq);
 }
 
 static int ev_madvise(struct smmusim *s, const struct smmusim_event *ev,
@@ -197,32 +186,32 @@ static int ev_cmd(struct smmusim *s, const struct smmusim_event *ev,
  * model walks the mm's page table by address, so it reads-locks. */
 enum ev_lock { LK_NONE, LK_MM_WRITE, LK_MM_READ };
 
+/* The kernel's handlers (a device access does not come here:
+ * sm_sim_dispatch). */
 static const struct {
 	sm_ev_handler *run;
-	bool async; /* finishes on the device's completion, not on return */
 	enum ev_lock lock;
 } handlers[SMMUSIM_EV_COUNT_] = {
-    [SMMUSIM_EV_MM_CREATE] = {ev_mm_create, false},
-    [SMMUSIM_EV_MMAP] = {ev_mmap, false, LK_MM_WRITE},
-    [SMMUSIM_EV_MUNMAP] = {ev_munmap, false, LK_MM_WRITE},
-    [SMMUSIM_EV_MPROTECT] = {ev_mprotect, false, LK_MM_WRITE},
-    [SMMUSIM_EV_MM_EXIT] = {ev_mm_exit, false, LK_MM_WRITE},
-    [SMMUSIM_EV_BIND] = {ev_bind, false},
-    [SMMUSIM_EV_UNBIND] = {ev_unbind, false},
-    [SMMUSIM_EV_DEV_ACCESS] = {ev_dev_access, true},
-    [SMMUSIM_EV_CPU_ACCESS] = {sm_sim_cpu_access, false},
-    [SMMUSIM_EV_TOUCH] = {sm_sim_touch, false},
-    [SMMUSIM_EV_MADVISE] = {ev_madvise, false, LK_MM_READ},
-    [SMMUSIM_EV_RECLAIM] = {ev_reclaim, false, LK_MM_READ},
-    [SMMUSIM_EV_TLBI] = {ev_tlbi, false},
-    [SMMUSIM_EV_DSB] = {ev_dsb, false},
-    [SMMUSIM_EV_DOMAIN_CREATE] = {ev_domain_create, false},
-    [SMMUSIM_EV_ATTACH] = {ev_attach, false},
-    [SMMUSIM_EV_IOMMU_MAP] = {ev_iommu_map, false},
-    [SMMUSIM_EV_IOMMU_UNMAP] = {ev_iommu_unmap, false},
-    [SMMUSIM_EV_CMD] = {ev_cmd, false},
-    [SMMUSIM_EV_DMA_MAP] = {ev_dma_map, false},
-    [SMMUSIM_EV_DMA_UNMAP] = {ev_dma_unmap, false},
+    [SMMUSIM_EV_MM_CREATE] = {ev_mm_create},
+    [SMMUSIM_EV_MMAP] = {ev_mmap, LK_MM_WRITE},
+    [SMMUSIM_EV_MUNMAP] = {ev_munmap, LK_MM_WRITE},
+    [SMMUSIM_EV_MPROTECT] = {ev_mprotect, LK_MM_WRITE},
+    [SMMUSIM_EV_MM_EXIT] = {ev_mm_exit, LK_MM_WRITE},
+    [SMMUSIM_EV_BIND] = {ev_bind},
+    [SMMUSIM_EV_UNBIND] = {ev_unbind},
+    [SMMUSIM_EV_CPU_ACCESS] = {sm_sim_cpu_access},
+    [SMMUSIM_EV_TOUCH] = {sm_sim_touch},
+    [SMMUSIM_EV_MADVISE] = {ev_madvise, LK_MM_READ},
+    [SMMUSIM_EV_RECLAIM] = {ev_reclaim, LK_MM_READ},
+    [SMMUSIM_EV_TLBI] = {ev_tlbi},
+    [SMMUSIM_EV_DSB] = {ev_dsb},
+    [SMMUSIM_EV_DOMAIN_CREATE] = {ev_domain_create},
+    [SMMUSIM_EV_ATTACH] = {ev_attach},
+    [SMMUSIM_EV_IOMMU_MAP] = {ev_iommu_map},
+    [SMMUSIM_EV_IOMMU_UNMAP] = {ev_iommu_unmap},
+    [SMMUSIM_EV_CMD] = {ev_cmd},
+    [SMMUSIM_EV_DMA_MAP] = {ev_dma_map},
+    [SMMUSIM_EV_DMA_UNMAP] = {ev_dma_unmap},
 };
 
 /* A kernel thread runs a trace event (kernel/sched.h). */
@@ -231,6 +220,9 @@ static int kop_run(void *ctx, struct sm_kop *op, uint64_t *t)
 	struct smmusim *s = ctx;
 	struct sm_os *os = &s->os;
 	enum ev_lock lk = handlers[op->ev.type].lock;
+	if (!handlers[op->ev.type].run)
+		return sm_err(&s->err, SMMUSIM_EINVAL, "unknown event type %d",
+			      (int)op->ev.type);
 	if (lk == LK_NONE)
 		return handlers[op->ev.type].run(s, &op->ev, t);
 	int rc =
@@ -271,25 +263,4 @@ void sm_sim_dispatch_init(struct smmusim *s)
 	 * trace line (as sm_oracle_set_op_line would). */
 	s->os.sched.ops =
 	    (struct sm_sched_ops){kop_run, &s->oracle.op_line, kop_done, s};
-}
-
-int sm_sim_dispatch(struct smmusim *s, const struct smmusim_event *ev,
-		    uint64_t start)
-{
-	uint64_t t = start;
-	/* (ev->type is in range: smmusim_submit checked it.) */
-	if (!handlers[ev->type].run)
-		return sm_err(&s->err, SMMUSIM_EINVAL, "unknown event type %d",
-			      (int)ev->type);
-	if (handlers[ev->type].async) {
-		sm_oracle_set_op_line(&s->oracle, ev->line);
-		return handlers[ev->type].run(s, ev, &t);
-	}
-	/* Everything else is the work of a PE: its kernel thread runs it,
-	 * after whatever that PE is still doing.  (Its cpu is checked here,
-	 * once, for every handler below.) */
-	int rc = sm_sim_check_cpu(s, ev->cpu);
-	if (rc < 0)
-		return rc;
-	return sm_sched_submit(&s->os, ev, s->seq, start);
 }

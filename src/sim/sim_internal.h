@@ -183,16 +183,15 @@ static inline int sm_sim_check_host_memory(struct smmusim *s, int rc)
 	return sm_sim_host_memory_failed(s, rc);
 }
 
-/* sim_dispatch.c: run event ev from cycle `start` (a kernel operation may
- * still be running when this returns: sm_sim_note_finish says when it
- * ends); the kernel threads report to the simulator (set once, at build). */
-void sm_sim_dispatch_init(struct smmusim *s);
-int sm_sim_dispatch(struct smmusim *s, const struct smmusim_event *ev,
-		    uint64_t start);
-
 /* sim_checks.c: each returns 0 or an error with its message in s->err. */
 int sm_sim_find_mm(struct smmusim *s, uint32_t id, struct sm_mm **mm);
-int sm_sim_check_cpu(struct smmusim *s, uint32_t cpu);
+/* A PE index (inline: once per kernel operation; the message comes from
+ * sm_sim_refuse_cpu). */
+int sm_sim_refuse_cpu(struct smmusim *s, uint32_t cpu);
+static inline int sm_sim_check_cpu(struct smmusim *s, uint32_t cpu)
+{
+	return cpu < sm_cpu_count(&s->cpu) ? 0 : sm_sim_refuse_cpu(s, cpu);
+}
 /* A CPU event's mm (found), cpu and user va. */
 int sm_sim_check_cpu_event(struct smmusim *s, const struct smmusim_event *ev,
 			   struct sm_mm **mm);
@@ -213,6 +212,37 @@ int sm_sim_tlbi_operand(struct smmusim *s, const struct smmusim_event *ev,
 /* A raw command's two words from the event's fields, each checked. */
 int sm_sim_cmd_words(struct smmusim *s, const struct smmusim_event *ev,
 		     uint64_t c[2]);
+
+/* sim_dispatch.c: the kernel threads report to the simulator (set once,
+ * at build) and run each event type's handler. */
+void sm_sim_dispatch_init(struct smmusim *s);
+
+/* Run event ev from cycle `start` (a kernel operation may still be running
+ * when this returns: sm_sim_note_finish says when it ends).  A device
+ * access goes to the devices, and finishes when the device says so
+ * (sm_device_ops.done), possibly many engine events later; everything
+ * else is the work of a PE: its kernel thread runs it (sim_dispatch.c),
+ * after whatever that PE is still doing.  (Host time: inline in submit;
+ * ev->type is in range, smmusim_submit checked it.) */
+static inline int sm_sim_dispatch(struct smmusim *s,
+				  const struct smmusim_event *ev,
+				  uint64_t start)
+{
+	int rc;
+	if (ev->type == SMMUSIM_EV_DEV_ACCESS) {
+		sm_oracle_set_op_line(&s->oracle, ev->line);
+		if ((rc = sm_sim_check_dev_access(s, ev)) < 0)
+			return rc;
+		s->prev_done = false;
+		return sm_device_access(&s->dev, ev->sid, ev->ssid, ev->va,
+					ev->op == SMMUSIM_ACC_WRITE, ev->line,
+					start, s->seq);
+	}
+	/* (The cpu is checked here, once, for every kernel handler.) */
+	if ((rc = sm_sim_check_cpu(s, ev->cpu)) < 0)
+		return rc;
+	return sm_sched_submit(&s->os, ev, s->seq, start);
+}
 
 /* sim_cpu.c: a cpu_access or touch event on the CPU, faulting pages in. */
 int sm_sim_cpu_access(struct smmusim *s, const struct smmusim_event *ev,
