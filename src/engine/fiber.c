@@ -253,6 +253,8 @@ int sm_fiber_run(struct sm_fiber *f, sm_fiber_fn fn, void *arg, int *rc)
 #ifdef SM_FIBER_ASAN
 	__sanitizer_finish_switch_fiber(f->fake_caller, NULL, NULL);
 #endif
+	if (!sm_fiber_stack_ok(f))
+		return SM_FIBER_OVERFLOW;
 	if (f->state == 2) {
 		*rc = f->rc;
 		return 0;

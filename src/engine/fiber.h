@@ -30,7 +30,10 @@ int sm_fiber_new(struct sm_fiber **f, const struct smmusim_allocator *a,
  * is dropped, never unwound (whatever it held must be owned elsewhere). */
 void sm_fiber_free(struct sm_fiber *f);
 /* Start fn(arg) on f, or resume f where it yielded (fn and arg are then
- * ignored).  1: it yielded; 0: fn returned (its return code in *rc). */
+ * ignored).  1: it yielded; 0: fn returned (its return code in *rc);
+ * SM_FIBER_OVERFLOW: either, but the stack canary is broken (as
+ * sm_fiber_stack_ok; host time: checked here, not by another call). */
+#define SM_FIBER_OVERFLOW (-1)
 int sm_fiber_run(struct sm_fiber *f, sm_fiber_fn fn, void *arg, int *rc);
 /* From inside f: back to the sm_fiber_run() that entered it. */
 void sm_fiber_yield(struct sm_fiber *f);

@@ -154,9 +154,9 @@ static int run_fiber(struct sm_os *os, struct sm_kthread *k)
 	struct sm_kthread *prev = s->cur;
 	enter(os, k);
 	k->parked = false; /* a parked fiber resumes with k->op */
-	sm_fiber_run(k->fiber, fiber_main, k, &rc);
+	int ran = sm_fiber_run(k->fiber, fiber_main, k, &rc);
 	s->cur = prev;
-	if (!sm_fiber_stack_ok(k->fiber))
+	if (ran == SM_FIBER_OVERFLOW)
 		return sm_err(os->eb, SMMUSIM_EINTERNAL,
 			      "cpu%u's kernel thread overflowed its stack "
 			      "(sim.kthread_stack=%zu bytes)",

@@ -182,6 +182,14 @@ static inline int sm_sim_check_host_memory(struct smmusim *s, int rc)
 		return rc;
 	return sm_sim_host_memory_failed(s, rc);
 }
+/* The same once smmusim_new() has succeeded: the physical memory and the
+ * SMMU exist (host time: submit's two checks per event, one branch each). */
+static inline int sm_sim_check_host_memory_built(struct smmusim *s, int rc)
+{
+	if (!(s->mem.refused | sm_physmem_lost_write(s->pm) | s->smmu.host_oom))
+		return rc;
+	return sm_sim_host_memory_failed(s, rc);
+}
 
 /* sim_checks.c: each returns 0 or an error with its message in s->err. */
 int sm_sim_find_mm(struct smmusim *s, uint32_t id, struct sm_mm **mm);

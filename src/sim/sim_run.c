@@ -130,7 +130,6 @@ struct replay_src {
 	const struct smmusim_replay_hooks *hooks;
 	FILE *f; /* the file under the reader when known: bytes read */
 	struct smmusim_replay_progress p;
-	uint64_t progress_left; /* events to the next progress call */
 };
 
 /* A refused event is skipped (keep-going) unless the run can no longer go
@@ -148,15 +147,9 @@ static uint64_t progress_every(const struct smmusim_replay_hooks *h)
 	return h && h->progress_every ? h->progress_every : 4096;
 }
 
-static bool progress_stop(struct replay_src *src, bool force)
+static bool progress_stop(struct replay_src *src)
 {
 	const struct smmusim_replay_hooks *h = src->hooks;
-	if (!force) {
-		/* (Host time: a count down, not a division per event.) */
-		if (--src->progress_left)
-			return false;
-		src->progress_left = progress_every(h);
-	}
 	if (!h || !h->progress)
 		return false;
 	if (src->f) {
@@ -203,7 +196,9 @@ static int replay_each(struct smmusim *const *sims, size_t n,
 	size_t who = 0;
 	int rc = 0, more;
 	bool stop = false;
-	src->progress_left = progress_every(src->hooks);
+	/* Events to the next progress call (host time: a count down in a
+	 * local, not a division per event). */
+	uint64_t every = progress_every(src->hooks), left = every;
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		if (!sims[i]->trace &&
 		    (rc = smmusim_set_labels(sims[i], NULL, src->label)) < 0) {
@@ -227,10 +222,13 @@ static int replay_each(struct smmusim *const *sims, size_t n,
 			rc = submit_one(sims, i, src, ev, &who);
 		}
 		src->p.events++;
-		stop = progress_stop(src, false);
+		if (--left == 0) {
+			left = every;
+			stop = progress_stop(src);
+		}
 	}
 	if (rc == 0 && !stop)
-		stop = progress_stop(src, true) && more > 0;
+		stop = progress_stop(src) && more > 0;
 	for (size_t i = 0; stop && i < n; i++)
 		sims[i]->interrupted = true;
 	bool reader_failed = rc == 0 && more < 0 && !stop;

@@ -124,7 +124,7 @@ int smmusim_submit(smmusim_t *s, const struct smmusim_event *ev)
 	if (s->finished)
 		return sm_err(&s->err, SMMUSIM_ESTATE,
 			      "submit after smmusim_finish()");
-	if ((rc = sm_sim_check_host_memory(s, 0)) < 0)
+	if ((rc = sm_sim_check_host_memory_built(s, 0)) < 0)
 		return rc;
 	if ((unsigned)ev->type >= SMMUSIM_EV_COUNT_)
 		return sm_err(&s->err, SMMUSIM_EINVAL, "unknown event type %d",
@@ -153,7 +153,7 @@ int smmusim_submit(smmusim_t *s, const struct smmusim_event *ev)
 	 * this one's start. */
 	s->eng.horizon = s->have_hint ? s->horizon_hint : start;
 	s->have_hint = false;
-	rc = sm_sim_check_host_memory(s, sm_sim_dispatch(s, ev, start));
+	rc = sm_sim_check_host_memory_built(s, sm_sim_dispatch(s, ev, start));
 	if (rc < 0) {
 		/* A refused event took no time: the next one may start;
 		 * its submit said so, not the completion hook. */
