@@ -214,17 +214,12 @@ static const struct {
     [SMMUSIM_EV_DMA_UNMAP] = {ev_dma_unmap},
 };
 
-/* A kernel thread runs a trace event (kernel/sched.h). */
-static int kop_run(void *ctx, struct sm_kop *op, uint64_t *t)
+/* A system call under its mm's mmap_lock. */
+static __attribute__((noinline)) int run_locked(struct smmusim *s,
+						struct sm_kop *op, uint64_t *t)
 {
-	struct smmusim *s = ctx;
 	struct sm_os *os = &s->os;
 	enum ev_lock lk = handlers[op->ev.type].lock;
-	if (!handlers[op->ev.type].run)
-		return sm_err(&s->err, SMMUSIM_EINVAL, "unknown event type %d",
-			      (int)op->ev.type);
-	if (lk == LK_NONE)
-		return handlers[op->ev.type].run(s, &op->ev, t);
 	int rc =
 	    sm_klock(os, SM_KLOCK_MMAP, op->ev.mm,
 		     lk == LK_MM_WRITE ? SM_KLOCK_EXCL : SM_KLOCK_SHARED, t);
@@ -235,16 +230,25 @@ static int kop_run(void *ctx, struct sm_kop *op, uint64_t *t)
 	return rc;
 }
 
-/* An event that ends after its submit returned fails with nobody to name
- * it but this message: it names its trace line. */
-static void kop_done(void *ctx, const struct sm_kop *op, uint64_t t, int rc,
-		     bool async)
+/* A kernel thread runs a trace event (kernel/sched.h).  (Host time: the
+ * common case, no lock, a tail call.) */
+static int kop_run(void *ctx, struct sm_kop *op, uint64_t *t)
 {
 	struct smmusim *s = ctx;
-	if (rc >= 0) {
-		sm_sim_note_finish(s, op->seq, t);
-		return;
-	}
+	if (!handlers[op->ev.type].run)
+		return sm_err(&s->err, SMMUSIM_EINVAL, "unknown event type %d",
+			      (int)op->ev.type);
+	if (handlers[op->ev.type].lock != LK_NONE)
+		return run_locked(s, op, t);
+	return handlers[op->ev.type].run(s, &op->ev, t);
+}
+
+/* An event that ends after its submit returned fails with nobody to name
+ * it but this message: it names its trace line. */
+static __attribute__((noinline)) void kop_failed(struct smmusim *s,
+						 const struct sm_kop *op,
+						 uint64_t t, int rc, bool async)
+{
 	if (async) {
 		/* Refused after its submit returned: it ends here, so that
 		 * the event after it may start (as a refused submit), its
@@ -255,6 +259,16 @@ static void kop_done(void *ctx, const struct sm_kop *op, uint64_t t, int rc,
 		sm_sim_prefix_error(s, rc, "line %" PRIu32 ": %s", op->ev.line,
 				    kw ? kw : "event");
 	}
+}
+
+static void kop_done(void *ctx, const struct sm_kop *op, uint64_t t, int rc,
+		     bool async)
+{
+	struct smmusim *s = ctx;
+	if (rc >= 0)
+		sm_sim_note_finish(s, op->seq, t);
+	else
+		kop_failed(s, op, t, rc, async);
 }
 
 void sm_sim_dispatch_init(struct smmusim *s)
