@@ -1188,6 +1188,41 @@ static void test_unknown_mm(void **state)
 	smmusim_free(sim);
 }
 
+/* A kernel operation run inline as one that never waits (dma_map:
+ * sim_dispatch.c's sm_sim_never_waits) whose model waits after all, past
+ * where the next event may start: refused as an internal error, never run
+ * out of order.  (The model is replaced by one that takes a step.) */
+static int stepping_run(void *ctx, struct sm_kop *op, uint64_t *t)
+{
+	struct smmusim *s = ctx;
+	(void)op;
+	*t += 1000;
+	sm_os_step(&s->os, *t);
+	return 0;
+}
+
+static void test_never_waits_op_that_waits(void **state)
+{
+	(void)state;
+	smmusim_t *sim = sim_new(NULL, NULL);
+	struct smmusim_event ev = {.type = SMMUSIM_EV_DMA_MAP,
+				   .timing = SMMUSIM_AT,
+				   .time = 100000,
+				   .line = 7};
+	sim->os.sched.ops.run = stepping_run;
+	smmusim_set_next_start(sim, ev.time + 10);
+	assert_int_equal(smmusim_submit(sim, &ev), SMMUSIM_EINTERNAL);
+	assert_non_null(strstr(smmusim_last_error(sim),
+			       "dma_map (trace line 7) was run as an operation "
+			       "that never waits"));
+	assert_false(sim->os.sched.kt[0].busy);
+	/* With no next event before it ends, the same step is in order. */
+	ev.time = 200000;
+	smmusim_set_next_start(sim, UINT64_MAX);
+	assert_int_equal(smmusim_submit(sim, &ev), 0);
+	smmusim_free(sim);
+}
+
 static void test_failed_event_takes_no_time(void **state)
 {
 	(void)state;
@@ -1524,6 +1559,7 @@ int main(void)
 	    cmocka_unit_test(test_mprotect_partial_range_fails),
 	    cmocka_unit_test(test_unknown_mm),
 	    cmocka_unit_test(test_failed_event_takes_no_time),
+	    cmocka_unit_test(test_never_waits_op_that_waits),
 	    cmocka_unit_test(clock_never_wraps),
 	    cmocka_unit_test(event_pages_bounded),
 	    cmocka_unit_test(host_memory_capped),

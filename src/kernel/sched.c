@@ -209,7 +209,7 @@ static int enqueue(struct sm_os *os, struct sm_kthread *k,
 }
 
 int sm_sched_submit(struct sm_os *os, const struct smmusim_event *ev,
-		    uint64_t seq, uint64_t start)
+		    uint64_t seq, uint64_t start, bool never_waits)
 {
 	struct sm_sched *s = &os->sched;
 	if (ev->cpu >= s->npe)
@@ -225,8 +225,10 @@ int sm_sched_submit(struct sm_os *os, const struct smmusim_event *ev,
 	k->op.pe = k->pe;
 	k->busy = true;
 	k->err = 0;
-	if (!s->always_yield && os->eng->horizon == UINT64_MAX && !s->cur) {
-		/* Inline: nothing new can start before it ends. */
+	if (!s->always_yield && !s->cur &&
+	    (never_waits || os->eng->horizon == UINT64_MAX)) {
+		/* Inline: nothing new can start before it ends, or nothing
+		 * can come between its steps. */
 		uint64_t t = start;
 		k->on_fiber = false;
 		enter(os, k);
@@ -242,6 +244,20 @@ int sm_sched_submit(struct sm_os *os, const struct smmusim_event *ev,
 }
 
 /* ---- steps ---- */
+
+/* An operation run inline as one that never waits (sm_sched_submit) that
+ * waits after all, past where the next event may start: a model error,
+ * reported rather than run out of order. */
+static int overtaken(struct sm_os *os, const struct sm_kthread *k, uint64_t t)
+{
+	const char *kw = smmusim_event_name(k->op.ev.type);
+	return sm_err(
+	    os->eb, SMMUSIM_EINTERNAL,
+	    "cpu%u's %s (trace line %" PRIu32 ") was run as an "
+	    "operation that never waits, but waits at cycle %" PRIu64
+	    ", past where the next event may start (cycle %" PRIu64 ")",
+	    k->pe, kw ? kw : "operation", k->op.ev.line, t, os->eng->horizon);
+}
 
 /* An inline operation's turn at (t, seq): run every queued event ordered
  * before it, with no fiber running ahead of t meanwhile. */
@@ -277,6 +293,11 @@ void sm_kt_wait_slow(struct sm_os *os, struct sm_kthread *k, uint64_t t)
 		return;
 	}
 	if (!k->on_fiber) {
+		if (t > e->horizon) {
+			k->err = overtaken(os, k, t);
+			e->now = t;
+			return;
+		}
 		inline_turn(os, k, t, e->seq++);
 		return;
 	}
@@ -365,6 +386,8 @@ static int block(struct sm_os *os, struct sm_kthread *k, struct sm_klock *l,
 		sm_fiber_yield(k->fiber);
 	} else {
 		uint64_t held = os->sched.held_at;
+		if (e->horizon != UINT64_MAX)
+			return k->err = overtaken(os, k, *t);
 		os->sched.cur = NULL;
 		while (!k->woken) {
 			int rc = sm_engine_step(e);

@@ -124,9 +124,16 @@ void sm_sched_fini(struct sm_os *os);
  * (ev->cpu) from cycle `start`, or queue it behind the operation that PE
  * is running.  Returns the op's error when it failed before this call
  * returned; later failures come out of the engine (the resume event's
- * return code) after ops.done has been told. */
+ * return code) after ops.done has been told.
+ *
+ * `never_waits`: the caller knows that the operation takes no step and no
+ * lock (its model code has none).  It then runs inline even when a new
+ * event may start before it ends (host time: no fiber switch), as nothing
+ * can come between its steps; should it wait past the engine's horizon
+ * after all, it fails with SMMUSIM_EINTERNAL instead of running out of
+ * order. */
 int sm_sched_submit(struct sm_os *os, const struct smmusim_event *ev,
-		    uint64_t seq, uint64_t start);
+		    uint64_t seq, uint64_t start, bool never_waits);
 /* Before the models go (smmusim_free): run every operation suspended on a
  * fiber to its end at once, waiting for nothing and telling nobody, so
  * that it frees what it holds. */

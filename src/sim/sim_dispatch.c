@@ -214,6 +214,18 @@ static const struct {
     [SMMUSIM_EV_DMA_UNMAP] = {ev_dma_unmap},
 };
 
+/* The kernel operations whose model takes no step and no lock (host time:
+ * they run without a fiber switch even when the next event may start
+ * before they end, sm_sched_submit).  iommu_map and dma_map
+ * (sm_drv_iommu_map, after arm_lpae_map of io-pgtable-arm.c) allocate
+ * pages and write page-table entries: no command, no TLB invalidation, no
+ * lock.  A model change that makes one wait fails loudly
+ * (SMMUSIM_EINTERNAL), never silently out of order. */
+const bool sm_sim_never_waits[SMMUSIM_EV_COUNT_] = {
+    [SMMUSIM_EV_IOMMU_MAP] = true,
+    [SMMUSIM_EV_DMA_MAP] = true,
+};
+
 /* A system call under its mm's mmap_lock. */
 static __attribute__((noinline)) int run_locked(struct smmusim *s,
 						struct sm_kop *op, uint64_t *t)

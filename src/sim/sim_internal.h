@@ -224,6 +224,8 @@ int sm_sim_cmd_words(struct smmusim *s, const struct smmusim_event *ev,
 /* sim_dispatch.c: the kernel threads report to the simulator (set once,
  * at build) and run each event type's handler. */
 void sm_sim_dispatch_init(struct smmusim *s);
+/* The kernel event types whose model never waits (sm_sched_submit). */
+extern const bool sm_sim_never_waits[SMMUSIM_EV_COUNT_];
 
 /* Run event ev from cycle `start` (a kernel operation may still be running
  * when this returns: sm_sim_note_finish says when it ends).  A device
@@ -249,7 +251,8 @@ static inline int sm_sim_dispatch(struct smmusim *s,
 	/* (The cpu is checked here, once, for every kernel handler.) */
 	if ((rc = sm_sim_check_cpu(s, ev->cpu)) < 0)
 		return rc;
-	return sm_sched_submit(&s->os, ev, s->seq, start);
+	return sm_sched_submit(&s->os, ev, s->seq, start,
+			       sm_sim_never_waits[ev->type]);
 }
 
 /* sim_cpu.c: a cpu_access or touch event on the CPU, faulting pages in. */
