@@ -96,7 +96,7 @@ static void enter(struct sm_os *os, struct sm_kthread *k)
 {
 	os->sched.cur = k;
 	if (os->sched.ops.op_line)
-		*os->sched.ops.op_line = k->op.ev.line;
+		*os->sched.ops.op_line = k->op.ev->line;
 }
 
 /* The kernel thread: one operation after another on the same fiber,
@@ -179,6 +179,7 @@ static int kt_start(void *ctx, uint64_t arg)
 	struct sm_kthread *k = ctx;
 	(void)arg;
 	k->op = k->queue[k->qhead];
+	k->op.ev = &k->op.own;
 	k->qhead = (k->qhead + 1) % k->qcap;
 	k->qn--;
 	k->on_fiber = true;
@@ -201,7 +202,7 @@ static int enqueue(struct sm_os *os, struct sm_kthread *k,
 		k->qhead = 0;
 	}
 	struct sm_kop *op = &k->queue[(k->qhead + k->qn++) % k->qcap];
-	op->ev = *ev;
+	op->own = *ev; /* (op->ev is set when it starts: kt_start) */
 	op->seq = seq;
 	op->start = start;
 	op->pe = k->pe;
@@ -219,7 +220,6 @@ int sm_sched_submit(struct sm_os *os, const struct smmusim_event *ev,
 	struct sm_kthread *k = &s->kt[ev->cpu];
 	if (k->busy)
 		return enqueue(os, k, ev, seq, start);
-	k->op.ev = *ev;
 	k->op.seq = seq;
 	k->op.start = start;
 	k->op.pe = k->pe;
@@ -228,14 +228,20 @@ int sm_sched_submit(struct sm_os *os, const struct smmusim_event *ev,
 	if (!s->always_yield && !s->cur &&
 	    (never_waits || os->eng->horizon == UINT64_MAX)) {
 		/* Inline: nothing new can start before it ends, or nothing
-		 * can come between its steps. */
+		 * can come between its steps.  It ends before this call
+		 * returns: the submitter's event serves. */
 		uint64_t t = start;
+		k->op.ev = ev;
 		k->on_fiber = false;
 		enter(os, k);
 		int rc = s->ops.run(s->ops.ctx, &k->op, &t);
 		s->cur = NULL;
-		return finish(os, k, t, rc < 0 ? rc : k->err);
+		rc = finish(os, k, t, rc < 0 ? rc : k->err);
+		k->op.ev = &k->op.own; /* the submitter's is no longer ours */
+		return rc;
 	}
+	k->op.own = *ev;
+	k->op.ev = &k->op.own;
 	k->on_fiber = true;
 	int rc = run_fiber(os, k);
 	if (k->busy && k->op.seq == seq)
@@ -250,13 +256,13 @@ int sm_sched_submit(struct sm_os *os, const struct smmusim_event *ev,
  * reported rather than run out of order. */
 static int overtaken(struct sm_os *os, const struct sm_kthread *k, uint64_t t)
 {
-	const char *kw = smmusim_event_name(k->op.ev.type);
+	const char *kw = smmusim_event_name(k->op.ev->type);
 	return sm_err(
 	    os->eb, SMMUSIM_EINTERNAL,
 	    "cpu%u's %s (trace line %" PRIu32 ") was run as an "
 	    "operation that never waits, but waits at cycle %" PRIu64
 	    ", past where the next event may start (cycle %" PRIu64 ")",
-	    k->pe, kw ? kw : "operation", k->op.ev.line, t, os->eng->horizon);
+	    k->pe, kw ? kw : "operation", k->op.ev->line, t, os->eng->horizon);
 }
 
 /* An inline operation's turn at (t, seq): run every queued event ordered
@@ -516,7 +522,7 @@ int sm_sched_check_idle(struct sm_os *os)
 			    " (trace line %" PRIu32 ") and nothing will "
 			    "release it",
 			    i, class_names[k->blocked_on->cls],
-			    k->blocked_on->key, k->op.ev.line);
+			    k->blocked_on->key, k->op.ev->line);
 	}
 	return 0;
 }

@@ -46,13 +46,15 @@ struct sm_os;
 struct sm_kop;
 
 /* One operation: the trace event a PE's kernel thread runs.  (Host time:
- * the event is copied once, into the kernel thread's slot or queue, and
- * run from there.) */
+ * an operation that runs inline, to its end before sm_sched_submit
+ * returns, reads the submitter's event; any other is copied once, into
+ * `own` of the kernel thread's slot or queue.) */
 struct sm_kop {
-	struct smmusim_event ev; /* the trace event (the simulator's ops) */
-	uint64_t seq;		 /* its sequence number */
-	uint64_t start;		 /* the cycle it was submitted to start at */
-	unsigned pe;		 /* ev.cpu */
+	const struct smmusim_event *ev; /* the trace event */
+	struct smmusim_event own;	/* ... when the op keeps a copy */
+	uint64_t seq;			/* its sequence number */
+	uint64_t start; /* the cycle it was submitted to start at */
+	unsigned pe;	/* ev->cpu */
 };
 
 /* The submitter's side: run an operation (from *t, which it advances),

@@ -231,14 +231,14 @@ static __attribute__((noinline)) int run_locked(struct smmusim *s,
 						struct sm_kop *op, uint64_t *t)
 {
 	struct sm_os *os = &s->os;
-	enum ev_lock lk = handlers[op->ev.type].lock;
+	enum ev_lock lk = handlers[op->ev->type].lock;
 	int rc =
-	    sm_klock(os, SM_KLOCK_MMAP, op->ev.mm,
+	    sm_klock(os, SM_KLOCK_MMAP, op->ev->mm,
 		     lk == LK_MM_WRITE ? SM_KLOCK_EXCL : SM_KLOCK_SHARED, t);
 	if (rc < 0)
 		return rc;
-	rc = handlers[op->ev.type].run(s, &op->ev, t);
-	sm_kunlock(os, SM_KLOCK_MMAP, op->ev.mm, *t);
+	rc = handlers[op->ev->type].run(s, op->ev, t);
+	sm_kunlock(os, SM_KLOCK_MMAP, op->ev->mm, *t);
 	return rc;
 }
 
@@ -247,12 +247,12 @@ static __attribute__((noinline)) int run_locked(struct smmusim *s,
 static int kop_run(void *ctx, struct sm_kop *op, uint64_t *t)
 {
 	struct smmusim *s = ctx;
-	if (!handlers[op->ev.type].run)
+	if (!handlers[op->ev->type].run)
 		return sm_err(&s->err, SMMUSIM_EINVAL, "unknown event type %d",
-			      (int)op->ev.type);
-	if (handlers[op->ev.type].lock != LK_NONE)
+			      (int)op->ev->type);
+	if (handlers[op->ev->type].lock != LK_NONE)
 		return run_locked(s, op, t);
-	return handlers[op->ev.type].run(s, &op->ev, t);
+	return handlers[op->ev->type].run(s, op->ev, t);
 }
 
 /* An event that ends after its submit returned fails with nobody to name
@@ -267,8 +267,8 @@ static __attribute__((noinline)) void kop_failed(struct smmusim *s,
 		 * completion saying so first. */
 		sm_sim_cosim_finish(s, op->seq, t, rc);
 		sm_sim_note_finish(s, op->seq, t);
-		const char *kw = smmusim_event_name(op->ev.type);
-		sm_sim_prefix_error(s, rc, "line %" PRIu32 ": %s", op->ev.line,
+		const char *kw = smmusim_event_name(op->ev->type);
+		sm_sim_prefix_error(s, rc, "line %" PRIu32 ": %s", op->ev->line,
 				    kw ? kw : "event");
 	}
 }

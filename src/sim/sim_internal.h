@@ -87,7 +87,7 @@ struct smmusim {
 	bool cpu_ok, smmu_ok, os_ok, oracle_ok;
 
 	/* Sequencing of submitted events. */
-	bool started, finished;
+	bool finished;
 	/* A replay stopped early by its progress hook (the report says so),
 	 * and the events it refused and went on past (keep-going). */
 	bool interrupted;

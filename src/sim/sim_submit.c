@@ -68,7 +68,8 @@ static int start_after_prev(struct smmusim *s, const struct smmusim_event *ev,
 static int start_at(struct smmusim *s, const struct smmusim_event *ev,
 		    uint64_t *start)
 {
-	if (s->started && ev->time < s->prev_start)
+	/* (Before the first event prev_start is 0: nothing is earlier.) */
+	if (ev->time < s->prev_start)
 		return sm_err(&s->err, SMMUSIM_EINVAL,
 			      "out-of-order time stamp: @%" PRIu64
 			      " is earlier than the start of the "
@@ -142,7 +143,6 @@ int smmusim_submit(smmusim_t *s, const struct smmusim_event *ev)
 	sm_smmu_cmdq_catch_up(&s->smmu, start);
 	sm_cpu_rx_catch_up_all(&s->cpu, start);
 	sm_oracle_advance(&s->oracle, start);
-	s->started = true;
 	s->prev_start = start;
 	s->prev_done = false;
 	s->seq++;
