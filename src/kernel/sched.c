@@ -3,11 +3,12 @@
  * Kernel threads and locks (sched.h says what they model and the one
  * ordering rule; docs/design/timed-kernel.md, sections 1 and 3).
  *
- * An operation runs inline when it is submitted with no horizon (no new
- * event can start before it ends) and its PE is idle; otherwise on its
- * PE's fiber.  A step that must wait schedules `kt_resume` at its cycle
- * (fiber) or runs the engine's earlier events itself (inline): the order
- * is the same, because the inline operation reserves the sequence number
+ * An operation runs inline when its PE is idle and it is submitted with no
+ * horizon (no new event can start before it ends) or as one that never
+ * waits (its model has no step: nothing can come between its parts);
+ * otherwise on its PE's fiber.  A step that must wait schedules `kt_resume` at
+ * its cycle (fiber) or runs the engine's earlier events itself (inline): the
+ * order is the same, because the inline operation reserves the sequence number
  * its resume event would have had and holds every fiber back at its cycle
  * (sched.held_at) while those events run.
  */

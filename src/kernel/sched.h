@@ -16,8 +16,9 @@
  *   - on a fiber (engine/fiber.h) it schedules its resumption at t and
  *     yields to whoever runs the clock;
  *   - run inline (on the caller's stack, chosen when no new event can start
- *     before the operation ends: a trace whose next line has no `@`), it
- *     runs the queued events that come before it, then goes on.
+ *     before the operation ends: a trace whose next line has no `@`; or
+ *     for an operation that never waits, sm_sched_submit), it runs the
+ *     queued events that come before it, then goes on.
  *
  * Both give the same order: (cycle, sequence number), as if the step were
  * an engine event scheduled at t (sim.debug.always_yield runs every

@@ -6,7 +6,7 @@
  *   sim_build.c     build the models from a config and wire them
  *   sim_submit.c    submit: when an event starts, and when it has finished
  *   sim_checks.c    the checks of an event's arguments
- *   sim_dispatch.c  one handler per event type, calling the model
+ *   sim_dispatch.c  one handler per kernel event type, calling the model
  *   sim_cpu.c       a CPU access and its page-fault loop
  *   sim_run.c       run the clock, finish, replay a trace (file, stream,
  *                   memory)

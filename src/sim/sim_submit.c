@@ -4,16 +4,15 @@
  *
  * An event without a time stamp starts when the previous one has finished;
  * "+N" starts N cycles after that; "@N" at cycle N, which may overlap an
- * event still in progress (a device retrying after a page request).  Kernel
- * operations and CPU accesses complete in the call that starts them (their
- * duration is accounted); a device access is a chain of engine events
- * (src/hw/device) that ends with sm_sim_note_finish().  Kernel operations
- * (everything but a device access) run on their PE's kernel thread
- * (kernel/sched.h): behind what that PE still does, and possibly still
- * running when submit returns, as a device access may.  Before the event
+ * event still in progress (a device retrying after a page request).  A
+ * device access is a chain of engine events (src/hw/device) that ends with
+ * sm_sim_note_finish().  Everything else, CPU accesses included, is a
+ * kernel operation on its PE's kernel thread (kernel/sched.h): behind what
+ * that PE still does, and possibly still running when submit returns, as
+ * a device access may (sm_sim_dispatch, sim_internal.h).  Before the event
  * runs, the clock runs up to its start, and the SMMU commands consumed by
- * then take effect.  An event its checks refuse took no
- * time: the next one may start where it would have.
+ * then take effect.  An event its checks refuse took no time: the next one
+ * may start where it would have.
  */
 #include "sim/sim_internal.h"
 
