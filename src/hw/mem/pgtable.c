@@ -151,47 +151,34 @@ static bool xlat_table(struct table_xlat *tx, uint64_t *addr)
 	return true;
 }
 
-enum sm_walk_fault sm_pgt_walk_from(const struct sm_physmem *pm,
-				    uint64_t root_pa, int start_level,
-				    uint64_t va, struct sm_walk *out)
-{
-	return walk(pm, root_pa, start_level, va, false, NULL, out);
-}
+/* Where a walk is: the table it reads at `level` (with its words, NULL:
+ * all zero) and what it has read so far. */
+struct walk_at {
+	int level;
+	uint64_t table;
+	const uint64_t *words;
+	unsigned reads;
+};
 
-static enum sm_walk_fault walk(const struct sm_physmem *pm, uint64_t root_pa,
-			       int start_level, uint64_t va, bool stage2,
-			       struct table_xlat *tx, struct sm_walk *out)
+/* The walk from at->level down: the reads of one descriptor per level,
+ * the outcome, and *out filled once, at `done` (host time: zeroing the
+ * whole result first, then storing each level's fields as it went, was a
+ * third of a walk).  out->table[] below at->level is the caller's.  On
+ * return *at holds the last table read (its level, address and words). */
+static inline __attribute__((always_inline)) enum sm_walk_fault
+walk_levels(const struct sm_physmem *pm, struct walk_at *at, int start_level,
+	    uint64_t va, bool stage2, struct table_xlat *tx,
+	    struct sm_walk *out)
 {
-	/* The walk runs in locals and fills *out once, at `done` (host
-	 * time: zeroing the whole result first, then storing each level's
-	 * fields as it went, was a third of a walk). */
-	uint64_t table = root_pa, desc = 0, desc_pa = 0, pa = 0, size = 0;
-	unsigned reads = 0, perm = 0;
-	int level = 0;
+	uint64_t table = at->table, desc = 0, desc_pa = 0, pa = 0, size = 0;
+	const uint64_t *words = at->words;
+	unsigned reads = at->reads, perm = 0;
+	int level;
 	enum sm_walk_fault fault;
 
-	for (int l = 0; l < 4; l++)
-		out->table[l] = 0;
-	if (va >= SM_VA_LIMIT) {
-		fault = SM_WALK_FAULT_ADDR_SIZE;
-		goto done;
-	}
-	if (!xlat_table(tx, &table)) {
-		fault = SM_WALK_FAULT_STAGE2;
-		goto done;
-	}
-	/* Each table's frame is looked up once: its kind checked, its words
-	 * read (host time; the same as is_table_frame and read64). */
-	const struct sm_frame *tf = table_frame(pm, table);
-	if (!tf) {
-		fault = SM_WALK_FAULT_ADDR_SIZE;
-		desc_pa = root_pa;
-		goto done;
-	}
-
-	for (level = start_level; level <= 3; level++) {
+	for (level = at->level; level <= 3; level++) {
 		out->table[level] = table;
-		desc = tf->content ? tf->content[sm_level_index(va, level)] : 0;
+		desc = words ? words[sm_level_index(va, level)] : 0;
 		desc_pa = slot_pa(table, va, level);
 		reads++;
 
@@ -206,11 +193,15 @@ static enum sm_walk_fault walk(const struct sm_physmem *pm, uint64_t root_pa,
 				fault = SM_WALK_FAULT_STAGE2;
 				goto done;
 			}
-			if (!(tf = table_frame(pm, next))) {
+			/* next is 4 KiB aligned (PTE_ADDR_MASK) unless
+			 * stage 2 made it: table_frame checks. */
+			const struct sm_frame *tf = table_frame(pm, next);
+			if (!tf) {
 				fault = SM_WALK_FAULT_ADDR_SIZE;
 				goto done;
 			}
 			table = next;
+			words = tf->content;
 			continue;
 		}
 		/* Block at level 0, or type 0b01 at level 3: reserved. */
@@ -234,6 +225,9 @@ static enum sm_walk_fault walk(const struct sm_physmem *pm, uint64_t root_pa,
 	level = 3;
 	fault = SM_WALK_FAULT_TRANSLATION;
 done:
+	at->level = level;
+	at->table = table;
+	at->words = words;
 	out->fault = fault;
 	out->level = level;
 	out->desc = desc;
@@ -245,6 +239,109 @@ done:
 	out->start_level = start_level;
 	out->ipa = 0;
 	out->s2_table = false;
+	return fault;
+}
+
+/* The walk of va from the table at root_pa (of level start_level); *at
+ * (if non-NULL) gets the last table read, as walk_levels. */
+static inline __attribute__((always_inline)) enum sm_walk_fault
+walk_at_root(const struct sm_physmem *pm, uint64_t root_pa, int start_level,
+	     uint64_t va, bool stage2, struct table_xlat *tx,
+	     struct sm_walk *out, struct walk_at *last)
+{
+	struct walk_at at = {start_level, root_pa, NULL, 0};
+	enum sm_walk_fault fault;
+
+	if (va >= SM_VA_LIMIT) {
+		fault = SM_WALK_FAULT_ADDR_SIZE;
+		goto early;
+	}
+	if (!xlat_table(tx, &at.table)) {
+		fault = SM_WALK_FAULT_STAGE2;
+		goto early;
+	}
+	/* Each table's frame is looked up once: its kind checked, its words
+	 * read (host time; the same as is_table_frame and read64). */
+	const struct sm_frame *tf = table_frame(pm, at.table);
+	if (!tf) {
+		fault = SM_WALK_FAULT_ADDR_SIZE;
+		*out = (struct sm_walk){.fault = fault,
+					.desc_pa = root_pa,
+					.start_level = start_level};
+		goto early_out;
+	}
+	at.words = tf->content;
+	for (int l = 0; l < 4; l++)
+		out->table[l] = 0;
+	fault = walk_levels(pm, &at, start_level, va, stage2, tx, out);
+	if (last)
+		*last = at;
+	return fault;
+early:
+	*out = (struct sm_walk){.fault = fault, .start_level = start_level};
+early_out:
+	if (last)
+		last->level = -1;
+	return fault;
+}
+
+static enum sm_walk_fault walk(const struct sm_physmem *pm, uint64_t root_pa,
+			       int start_level, uint64_t va, bool stage2,
+			       struct table_xlat *tx, struct sm_walk *out)
+{
+	return walk_at_root(pm, root_pa, start_level, va, stage2, tx, out,
+			    NULL);
+}
+
+enum sm_walk_fault sm_pgt_walk_from(const struct sm_physmem *pm,
+				    uint64_t root_pa, int start_level,
+				    uint64_t va, struct sm_walk *out)
+{
+	return walk_at_root(pm, root_pa, start_level, va, false, NULL, out,
+			    NULL);
+}
+
+/* The memo's slot of (table_pa, va's 2 MiB region). */
+static struct sm_pgt_memo_slot *memo_slot(struct sm_pgt_memo *m,
+					  uint64_t table_pa, uint64_t va)
+{
+	uint64_t h = (va >> 21) ^ (table_pa >> 12);
+	return &m->slot[h & (SM_PGT_MEMO_SLOTS - 1)];
+}
+
+enum sm_walk_fault sm_pgt_walk_memo(const struct sm_physmem *pm,
+				    struct sm_pgt_memo *m, uint64_t table_pa,
+				    int start_level, uint64_t va,
+				    struct sm_walk *out)
+{
+	uint64_t gen = sm_physmem_pgt_gen(pm);
+	struct sm_pgt_memo_slot *ms = memo_slot(m, table_pa, va);
+	struct walk_at at;
+	if (ms->valid && ms->gen == gen && ms->root == table_pa &&
+	    ms->start_level == start_level && ms->region == va >> 21 &&
+	    va < SM_VA_LIMIT) {
+		/* The tables down to level 3 are those the remembered walk
+		 * read: only the level-3 descriptor is read again. */
+		for (int l = 0; l < 4; l++)
+			out->table[l] = ms->table[l];
+		at = (struct walk_at){3, ms->table[3], ms->words,
+				      (unsigned)(3 - start_level)};
+		return walk_levels(pm, &at, start_level, va, false, NULL, out);
+	}
+	enum sm_walk_fault fault =
+	    walk_at_root(pm, table_pa, start_level, va, false, NULL, out, &at);
+	if (at.level == 3) {
+		*ms = (struct sm_pgt_memo_slot){
+		    .valid = true,
+		    .start_level = (int8_t)start_level,
+		    .gen = gen,
+		    .root = table_pa,
+		    .region = va >> 21,
+		    .words = at.words,
+		};
+		for (int l = 0; l < 4; l++)
+			ms->table[l] = out->table[l];
+	}
 	return fault;
 }
 

@@ -287,8 +287,9 @@ static void walk_tables(struct xlate *x, struct sm_walk *w)
 	SM_INC(s->ctr, SMMU_WALKS);
 	if (x->rg->kind == SM_REGIME_S1 && !s->has_walk) {
 		/* No walk cache (smmu.walkcache.entries = 0): from TTB0,
-		 * without walk-cache lookups. */
-		sm_pgt_walk_from(s->pm, x->c->ttb0, 0, x->va, w);
+		 * without walk-cache lookups, through the walk memo (host
+		 * time; with a walk cache the walk starts deeper anyway). */
+		sm_pgt_walk_memo(s->pm, &s->walk_memo, x->c->ttb0, 0, x->va, w);
 	} else if (x->rg->kind == SM_REGIME_S1) {
 		bool wc_hit;
 		x->t += sm_xlate_walk(s->pm, &s->walk, 0, x->asid, x->c->ttb0,
