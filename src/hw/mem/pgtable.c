@@ -61,18 +61,21 @@
  * readable nor writable there), so X is independent of R here.  PXN only
  * concerns EL1 and is ignored.  WXN is not modelled.
  */
+static inline unsigned pte_perm(uint64_t desc)
+{
+	/* R and W by AP[2:1] (bits 7:6), two bits each: 0b00 none, 0b01
+	 * R | W, 0b10 none, 0b11 R (host time: a shift, not branches). */
+	_Static_assert(PTE_USER == 1ull << 6 && PTE_RDONLY == 1ull << 7,
+		       "AP[2:1] are bits 7:6");
+	_Static_assert(SMMUSIM_PROT_R == 1 && SMMUSIM_PROT_W == 2,
+		       "two bits of R and W");
+	unsigned rw = (0x4cu >> (((desc >> 6) & 3) * 2)) & 3;
+	return rw | (desc & PTE_UXN ? 0 : SMMUSIM_PROT_X);
+}
+
 unsigned sm_pte_perm(uint64_t desc)
 {
-	unsigned perm = 0;
-
-	if (desc & PTE_USER) {
-		perm |= SMMUSIM_PROT_R;
-		if (!(desc & PTE_RDONLY))
-			perm |= SMMUSIM_PROT_W;
-	}
-	if (!(desc & PTE_UXN))
-		perm |= SMMUSIM_PROT_X;
-	return perm;
+	return pte_perm(desc);
 }
 
 static int is_table_frame(const struct sm_physmem *pm, uint64_t pa)
@@ -213,7 +216,7 @@ walk_levels(const struct sm_physmem *pm, struct walk_at *at, int start_level,
 
 		size = sm_level_size(level);
 		pa = leaf_oa(desc, level) | (va & (size - 1));
-		perm = stage2 ? s2_perm(desc) : sm_pte_perm(desc);
+		perm = stage2 ? s2_perm(desc) : pte_perm(desc);
 		/* The OA field is 48 bits wide, the physical address size
 		 * modelled, so a leaf never raises an address size fault; its
 		 * OA may be RAM or device memory (an MSI doorbell mapped for a
