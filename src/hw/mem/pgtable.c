@@ -312,25 +312,15 @@ static struct sm_pgt_memo_slot *memo_slot(struct sm_pgt_memo *m,
 	return &m->slot[h & (SM_PGT_MEMO_SLOTS - 1)];
 }
 
-enum sm_walk_fault sm_pgt_walk_memo(const struct sm_physmem *pm,
-				    struct sm_pgt_memo *m, uint64_t table_pa,
-				    int start_level, uint64_t va,
-				    struct sm_walk *out)
+/* A walk the memo slot ms does not hold: the full walk, remembered in ms
+ * when it read a level-3 table (out of line: host time, the memo's hit
+ * needs few registers). */
+static __attribute__((noinline)) enum sm_walk_fault
+memo_walk(const struct sm_physmem *pm, struct sm_pgt_memo_slot *ms,
+	  uint64_t table_pa, int start_level, uint64_t va, uint64_t gen,
+	  struct sm_walk *out)
 {
-	uint64_t gen = sm_physmem_pgt_gen(pm);
-	struct sm_pgt_memo_slot *ms = memo_slot(m, table_pa, va);
 	struct walk_at at;
-	if (ms->valid && ms->gen == gen && ms->root == table_pa &&
-	    ms->start_level == start_level && ms->region == va >> 21 &&
-	    va < SM_VA_LIMIT) {
-		/* The tables down to level 3 are those the remembered walk
-		 * read: only the level-3 descriptor is read again. */
-		for (int l = 0; l < 4; l++)
-			out->table[l] = ms->table[l];
-		at = (struct walk_at){3, ms->table[3], ms->words,
-				      (unsigned)(3 - start_level)};
-		return walk_levels(pm, &at, start_level, va, false, NULL, out);
-	}
 	enum sm_walk_fault fault =
 	    walk_at_root(pm, table_pa, start_level, va, false, NULL, out, &at);
 	if (at.level == 3) {
@@ -346,6 +336,26 @@ enum sm_walk_fault sm_pgt_walk_memo(const struct sm_physmem *pm,
 			ms->table[l] = out->table[l];
 	}
 	return fault;
+}
+
+enum sm_walk_fault sm_pgt_walk_memo(const struct sm_physmem *pm,
+				    struct sm_pgt_memo *m, uint64_t table_pa,
+				    int start_level, uint64_t va,
+				    struct sm_walk *out)
+{
+	uint64_t gen = sm_physmem_pgt_gen(pm);
+	struct sm_pgt_memo_slot *ms = memo_slot(m, table_pa, va);
+	if (!(ms->valid && ms->gen == gen && ms->root == table_pa &&
+	      ms->start_level == start_level && ms->region == va >> 21 &&
+	      va < SM_VA_LIMIT))
+		return memo_walk(pm, ms, table_pa, start_level, va, gen, out);
+	/* The tables down to level 3 are those the remembered walk read:
+	 * only the level-3 descriptor is read again. */
+	for (int l = 0; l < 4; l++)
+		out->table[l] = ms->table[l];
+	struct walk_at at = {3, ms->table[3], ms->words,
+			     (unsigned)(3 - start_level)};
+	return walk_levels(pm, &at, start_level, va, false, NULL, out);
 }
 
 int sm_pgt_new_root(struct sm_physmem *pm, uint64_t *root_pa,
