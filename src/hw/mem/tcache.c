@@ -314,25 +314,41 @@ lookup_at(struct sm_tcache *tc, uint32_t vmid, uint32_t asid, uint64_t va,
 struct sm_tc_entry *sm_tc_lookup_level(struct sm_tcache *tc, uint32_t vmid,
 				       uint32_t asid, uint64_t va, int level)
 {
-	return lookup_at(tc, vmid, asid, va, level);
+	/* One case per level, so that its shifts are constants (host
+	 * time). */
+	switch (level) {
+	case 0:
+		return lookup_at(tc, vmid, asid, va, 0);
+	case 1:
+		return lookup_at(tc, vmid, asid, va, 1);
+	case 2:
+		return lookup_at(tc, vmid, asid, va, 2);
+	default:
+		return lookup_at(tc, vmid, asid, va, level);
+	}
 }
 
 struct sm_tc_entry *sm_tc_lookup(struct sm_tcache *tc, uint32_t vmid,
 				 uint32_t asid, uint64_t va)
 {
-	/* smallest page size first: each size lives in its own set; only
-	 * the sizes it holds (host time: levels below min_level hold none) */
-	for (unsigned mask = tc->lv_mask; mask;) {
-		int level = 31 - __builtin_clz(mask);
-		mask &= ~(1u << level);
-		struct sm_tc_entry *t = probe(tc, base_of(va, level), level,
-					      vmid, asid, SM_TC_ASID_OR_GLOBAL);
-		if (t) {
-			tc->use[t - tc->e] = ++tc->tick;
-			return t;
-		}
-	}
+	/* Smallest page size first: each size lives in its own set.  Only
+	 * the sizes it holds (levels below min_level hold none), each level
+	 * unrolled so that its shifts are constants (host time). */
+	struct sm_tc_entry *t;
+#define SM_TC_TRY_(lv)                                                         \
+	if ((tc->lv_mask & (1u << (lv))) &&                                    \
+	    (t = probe(tc, base_of(va, (lv)), (lv), vmid, asid,                \
+		       SM_TC_ASID_OR_GLOBAL)))                                 \
+		goto hit;
+	SM_TC_TRY_(3)
+	SM_TC_TRY_(2)
+	SM_TC_TRY_(1)
+	SM_TC_TRY_(0)
+#undef SM_TC_TRY_
 	return NULL;
+hit:
+	tc->use[t - tc->e] = ++tc->tick;
+	return t;
 }
 
 /* Where a fill of an entry goes: its page or block, that page's
@@ -509,11 +525,17 @@ inv_at(struct sm_tcache *tc, uint64_t base, int level, uint32_t vmid,
 unsigned sm_tc_inv_va(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
 		      enum sm_tc_asid_match m, uint64_t va)
 {
+	/* Each level unrolled, so that its shifts are constants (host time;
+	 * levels below min_level hold no entry). */
 	unsigned n = 0;
-	for (int level = 3; level >= tc->min_level; level--)
-		if (tc->lv_live[level])
-			n += inv_at(tc, base_of(va, level), level, vmid, asid,
-				    m);
+#define SM_TC_INV_(lv)                                                         \
+	if (tc->lv_live[lv])                                                   \
+		n += inv_at(tc, base_of(va, (lv)), (lv), vmid, asid, m);
+	SM_TC_INV_(3)
+	SM_TC_INV_(2)
+	SM_TC_INV_(1)
+	SM_TC_INV_(0)
+#undef SM_TC_INV_
 	return n;
 }
 
@@ -595,13 +617,17 @@ unsigned sm_tc_inv_range(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
 	if (pages != 1 || (start & 4095))
 		return inv_range(tc, vmid, asid, m, start, pages, level);
 	/* One page (the VA forms): one chain per size held, the largest
-	 * level number (smallest size) first. */
+	 * level number (smallest size) first, each level unrolled so that
+	 * its shifts are constants (host time). */
 	unsigned mask = tc->lv_mask & (level ? 1u << level : 0xfu);
-	while (mask) {
-		int lv = 31 - __builtin_clz(mask);
-		mask &= ~(1u << lv);
-		n += inv_at(tc, base_of(start, lv), lv, vmid, asid, m);
-	}
+#define SM_TC_INV_(lv)                                                         \
+	if (mask & (1u << (lv)))                                               \
+		n += inv_at(tc, base_of(start, (lv)), (lv), vmid, asid, m);
+	SM_TC_INV_(3)
+	SM_TC_INV_(2)
+	SM_TC_INV_(1)
+	SM_TC_INV_(0)
+#undef SM_TC_INV_
 	return n;
 }
 
