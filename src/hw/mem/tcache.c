@@ -213,9 +213,9 @@ static inline uint64_t base_of(uint64_t va, int level)
 
 /* Link entry i, just made valid, into both indexes (at the chains' heads:
  * their order does not matter, the lowest way is chosen by number); `key`
- * is its page's sm_tc_page_key. */
+ * is its page's sm_tc_page_key, `level` its level. */
 static inline __attribute__((always_inline)) void
-index_add(struct sm_tcache *tc, int32_t i, uint64_t key)
+index_add(struct sm_tcache *tc, int32_t i, uint64_t key, int level)
 {
 	const struct sm_tc_entry *t = &tc->e[i];
 	struct sm_tc_link *l = &tc->link[i];
@@ -230,8 +230,8 @@ index_add(struct sm_tcache *tc, int32_t i, uint64_t key)
 	if (*th >= 0)
 		tc->link[*th].tag_prev = i;
 	*vh = *th = i;
-	tc->lv_live[t->level]++;
-	tc->lv_mask |= (uint8_t)(1u << t->level);
+	tc->lv_live[level]++;
+	tc->lv_mask |= (uint8_t)(1u << level);
 	tc->live++;
 	if (tc->filter)
 		filter_add(tc->filter, t);
@@ -356,16 +356,19 @@ hit:
 struct place {
 	uint64_t base, key;
 	uint32_t si;
+	int level;
 };
 
-/* The place of `in`; its set's use stamps and first way are fetched while
- * the caller searches the index chain (host time). */
+/* The place of `in`, of `level` (in->level); its set's use stamps and
+ * first way are fetched while the caller searches the index chain (host
+ * time). */
 static inline __attribute__((always_inline)) struct place
-place_of(struct sm_tcache *tc, const struct sm_tc_entry *in)
+place_of(struct sm_tcache *tc, const struct sm_tc_entry *in, int level)
 {
 	struct place p;
-	p.base = base_of(in->va, in->level);
-	p.key = sm_tc_page_key(p.base, in->level);
+	p.base = base_of(in->va, level);
+	p.key = sm_tc_page_key(p.base, level);
+	p.level = level;
 	p.si = set_of(tc, p.key);
 	size_t first = (size_t)p.si * tc->ways;
 	__builtin_prefetch(&tc->use[first]);
@@ -468,14 +471,44 @@ fill_at(struct sm_tcache *tc, const struct sm_tc_entry *in,
 	victim->va = p->base;
 	victim->valid = true;
 	tc->use[i] = ++tc->tick;
-	index_add(tc, i, p->key);
+	index_add(tc, i, p->key, p->level);
 	return evicted;
+}
+
+/* A fill of `in`, of `level` (in->level): of an entry whose lookup has
+ * just missed (`missed`, sm_tc_fill_missed), else replacing the entry
+ * holding the same translation, if any. */
+static inline __attribute__((always_inline)) bool
+fill_level(struct sm_tcache *tc, const struct sm_tc_entry *in, int level,
+	   bool missed)
+{
+	struct place p = place_of(tc, in, level);
+	return fill_at(tc, in, &p,
+		       missed ? NULL : same_translation(tc, in, &p));
+}
+
+/* fill_level with in->level, one case per level so that its shifts are
+ * constants (host time). */
+static inline __attribute__((always_inline)) bool
+fill_any(struct sm_tcache *tc, const struct sm_tc_entry *in, bool missed)
+{
+	switch (in->level) {
+	case 0:
+		return fill_level(tc, in, 0, missed);
+	case 1:
+		return fill_level(tc, in, 1, missed);
+	case 2:
+		return fill_level(tc, in, 2, missed);
+	case 3:
+		return fill_level(tc, in, 3, missed);
+	default:
+		return fill_level(tc, in, in->level, missed);
+	}
 }
 
 bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in)
 {
-	struct place p = place_of(tc, in);
-	return fill_at(tc, in, &p, same_translation(tc, in, &p));
+	return fill_any(tc, in, false);
 }
 
 bool sm_tc_fill_missed(struct sm_tcache *tc, const struct sm_tc_entry *in)
@@ -484,8 +517,7 @@ bool sm_tc_fill_missed(struct sm_tcache *tc, const struct sm_tc_entry *in)
 	 * in's ASID unless global: a lookup of (in->vmid, in->asid, in->va)
 	 * at in->level would have found it, so after its miss there is none
 	 * (host time: no chain search). */
-	struct place p = place_of(tc, in);
-	return fill_at(tc, in, &p, NULL);
+	return fill_any(tc, in, true);
 }
 
 static void drop(struct sm_tcache *tc, struct sm_tc_entry *t)
