@@ -245,8 +245,9 @@ done:
 	return fault;
 }
 
-/* The walk of va from the table at root_pa (of level start_level); *at
- * (if non-NULL) gets the last table read, as walk_levels. */
+/* The walk of va from the table at root_pa (of level start_level); *last
+ * (if non-NULL) gets the last table read, as walk_levels, or level -1 when
+ * no table was read (the root's checks failed). */
 static inline __attribute__((always_inline)) enum sm_walk_fault
 walk_at_root(const struct sm_physmem *pm, uint64_t root_pa, int start_level,
 	     uint64_t va, bool stage2, struct table_xlat *tx,
