@@ -1059,6 +1059,82 @@ static void test_free_tables(void **state)
 	assert_int_equal(sm_physmem_read64(t->pm, t->root), 0);
 }
 
+/* Every field of two walks (sm_walk_memo against the full walk). */
+static void assert_same_walk(const struct sm_walk *a, const struct sm_walk *b)
+{
+	assert_int_equal(a->fault, b->fault);
+	assert_int_equal(a->level, b->level);
+	assert_int_equal(a->desc, b->desc);
+	assert_int_equal(a->desc_pa, b->desc_pa);
+	assert_int_equal(a->pa, b->pa);
+	assert_int_equal(a->page_size, b->page_size);
+	assert_int_equal(a->perm, b->perm);
+	assert_int_equal(a->reads, b->reads);
+	assert_int_equal(a->start_level, b->start_level);
+	for (int l = 0; l < 4; l++)
+		assert_int_equal(a->table[l], b->table[l]);
+	assert_int_equal(a->ipa, b->ipa);
+	assert_int_equal(a->s2_table, b->s2_table);
+}
+
+/* Walks of the pages around va, through the memo and without: the
+ * same results, whatever the memo remembers. */
+static void walks_agree(struct pt *t, struct sm_pgt_memo *m, uint64_t va)
+{
+	static const int64_t off[] = {0,       0x1000,	   0x1ff000, 0x200000,
+				      -0x1000, 0x40000000, 0x123,    0};
+	for (size_t i = 0; i < sizeof(off) / sizeof(off[0]); i++) {
+		struct sm_walk a, b;
+		uint64_t v = va + (uint64_t)off[i];
+		sm_pgt_walk_memo(t->pm, m, t->root, 0, v, &a);
+		sm_pgt_walk_from(t->pm, t->root, 0, v, &b);
+		assert_same_walk(&a, &b);
+		/* From a deeper table, as after a walk-cache hit. */
+		if (b.level == 3 && b.table[2]) {
+			sm_pgt_walk_memo(t->pm, m, b.table[2], 2, v, &a);
+			sm_pgt_walk_from(t->pm, b.table[2], 2, v, &b);
+			assert_same_walk(&a, &b);
+		}
+	}
+}
+
+static void test_walk_memo(void **state)
+{
+	struct pt *t = *state;
+	struct sm_pgt_memo m = {0};
+	uint64_t va = 0x40000000, data = page_alloc(t->pm, SM_PAGE_DATA);
+	struct sm_walk w;
+
+	walks_agree(t, &m, va); /* nothing mapped */
+	set_ok(t, va, 3, leaf(data, 3, PTE_USER));
+	walks_agree(t, &m, va);
+	/* The memo answers a second page of the region... */
+	set_ok(t, va + 0x1000, 3, leaf(data, 3, PTE_USER | PTE_RDONLY));
+	walks_agree(t, &m, va);
+	walks_agree(t, &m, va); /* (twice: from the memo) */
+	sm_pgt_walk_memo(t->pm, &m, t->root, 0, va + 0x1000, &w);
+	assert_int_equal(w.reads, 4);
+	assert_int_equal(w.perm, R | X);
+	/* ...until a table changes: the page unmapped, its level-2 table
+	 * descriptor cleared, the tables freed and reused. */
+	set_ok(t, va + 0x1000, 3, 0);
+	walks_agree(t, &m, va);
+	uint64_t dpa;
+	sm_pgt_walk_from(t->pm, t->root, 0, va, &w);
+	dpa = w.table[2] + 8ull * sm_level_index(va, 2);
+	sm_physmem_write64(t->pm, dpa, 0);
+	walks_agree(t, &m, va);
+	set_ok(t, va, 3, leaf(data, 3, PTE_USER));
+	walks_agree(t, &m, va);
+	sm_pgt_free_tables(t->pm, t->root);
+	walks_agree(t, &m, va);
+	assert_int_equal(sm_pgt_new_root(t->pm, &t->root, &t->eb), 0);
+	set_ok(t, va + 0x2000, 3, leaf(data, 3, PTE_USER));
+	walks_agree(t, &m, va);
+	/* Beyond 48 bits: never from the memo. */
+	walks_agree(t, &m, (1ull << 48) - 0x1000);
+}
+
 /* ---- the translation cache (tcache.c) ---- */
 
 static struct sm_tc_entry ent(uint64_t va, uint64_t pa, uint32_t asid,
@@ -1433,6 +1509,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_for_each_leaf, pt_setup,
 					    pt_teardown),
 	    cmocka_unit_test_setup_teardown(test_free_tables, pt_setup,
+					    pt_teardown),
+	    cmocka_unit_test_setup_teardown(test_walk_memo, pt_setup,
 					    pt_teardown),
 	    cmocka_unit_test(test_tc_init_errors),
 	    cmocka_unit_test(test_tc_lru_within_set),

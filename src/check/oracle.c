@@ -85,16 +85,11 @@ static bool memo_holds(const struct sm_truth *m,
 	       m->s2_level == r->s2_level;
 }
 
-/* The truth of r's page; r names a root (r->root or r->root2).  Valid
- * until the next call. */
-static const struct sm_truth *truth_of(struct sm_oracle *o,
-				       const struct sm_xlate_report *r)
+/* The walk behind a truth the memo does not hold, into its slot m. */
+static __attribute__((noinline)) const struct sm_truth *
+truth_walk(struct sm_oracle *o, const struct sm_xlate_report *r,
+	   struct sm_truth *m, uint64_t page, uint64_t gen)
 {
-	uint64_t page = r->va & SM_PAGE_MASK;
-	uint64_t gen = sm_physmem_pgt_gen(o->pm);
-	struct sm_truth *m = memo_slot(o, r);
-	if (!o->memo_off && memo_holds(m, r, page, gen))
-		return m;
 	struct sm_walk w;
 	struct sm_regime rg =
 	    sm_regime_of(r->regime, r->root, r->root2, r->s2_level);
@@ -112,6 +107,20 @@ static const struct sm_truth *truth_of(struct sm_oracle *o,
 	    .s2_level = r->s2_level,
 	};
 	return m;
+}
+
+/* The truth of r's page; r names a root (r->root or r->root2).  Valid
+ * until the next call.  (Host time: the memo's hit inline, the walk out of
+ * line.) */
+static inline const struct sm_truth *truth_of(struct sm_oracle *o,
+					      const struct sm_xlate_report *r)
+{
+	uint64_t page = r->va & SM_PAGE_MASK;
+	uint64_t gen = sm_physmem_pgt_gen(o->pm);
+	struct sm_truth *m = memo_slot(o, r);
+	if (!o->memo_off && memo_holds(m, r, page, gen))
+		return m;
+	return truth_walk(o, r, m, page, gen);
 }
 
 /* The truth of an agent whose configuration translates nothing. */

@@ -61,18 +61,21 @@
  * readable nor writable there), so X is independent of R here.  PXN only
  * concerns EL1 and is ignored.  WXN is not modelled.
  */
+static inline unsigned pte_perm(uint64_t desc)
+{
+	/* R and W by AP[2:1] (bits 7:6), two bits each: 0b00 none, 0b01
+	 * R | W, 0b10 none, 0b11 R (host time: a shift, not branches). */
+	_Static_assert(PTE_USER == 1ull << 6 && PTE_RDONLY == 1ull << 7,
+		       "AP[2:1] are bits 7:6");
+	_Static_assert(SMMUSIM_PROT_R == 1 && SMMUSIM_PROT_W == 2,
+		       "two bits of R and W");
+	unsigned rw = (0x4cu >> (((desc >> 6) & 3) * 2)) & 3;
+	return rw | (desc & PTE_UXN ? 0 : SMMUSIM_PROT_X);
+}
+
 unsigned sm_pte_perm(uint64_t desc)
 {
-	unsigned perm = 0;
-
-	if (desc & PTE_USER) {
-		perm |= SMMUSIM_PROT_R;
-		if (!(desc & PTE_RDONLY))
-			perm |= SMMUSIM_PROT_W;
-	}
-	if (!(desc & PTE_UXN))
-		perm |= SMMUSIM_PROT_X;
-	return perm;
+	return pte_perm(desc);
 }
 
 static int is_table_frame(const struct sm_physmem *pm, uint64_t pa)
@@ -151,47 +154,34 @@ static bool xlat_table(struct table_xlat *tx, uint64_t *addr)
 	return true;
 }
 
-enum sm_walk_fault sm_pgt_walk_from(const struct sm_physmem *pm,
-				    uint64_t root_pa, int start_level,
-				    uint64_t va, struct sm_walk *out)
-{
-	return walk(pm, root_pa, start_level, va, false, NULL, out);
-}
+/* Where a walk is: the table it reads at `level` (with its words, NULL:
+ * all zero) and what it has read so far. */
+struct walk_at {
+	int level;
+	uint64_t table;
+	const uint64_t *words;
+	unsigned reads;
+};
 
-static enum sm_walk_fault walk(const struct sm_physmem *pm, uint64_t root_pa,
-			       int start_level, uint64_t va, bool stage2,
-			       struct table_xlat *tx, struct sm_walk *out)
+/* The walk from at->level down: the reads of one descriptor per level,
+ * the outcome, and *out filled once, at `done` (host time: zeroing the
+ * whole result first, then storing each level's fields as it went, was a
+ * third of a walk).  out->table[] below at->level is the caller's.  On
+ * return *at holds the last table read (its level, address and words). */
+static inline __attribute__((always_inline)) enum sm_walk_fault
+walk_levels(const struct sm_physmem *pm, struct walk_at *at, int start_level,
+	    uint64_t va, bool stage2, struct table_xlat *tx,
+	    struct sm_walk *out)
 {
-	/* The walk runs in locals and fills *out once, at `done` (host
-	 * time: zeroing the whole result first, then storing each level's
-	 * fields as it went, was a third of a walk). */
-	uint64_t table = root_pa, desc = 0, desc_pa = 0, pa = 0, size = 0;
-	unsigned reads = 0, perm = 0;
-	int level = 0;
+	uint64_t table = at->table, desc = 0, desc_pa = 0, pa = 0, size = 0;
+	const uint64_t *words = at->words;
+	unsigned reads = at->reads, perm = 0;
+	int level;
 	enum sm_walk_fault fault;
 
-	for (int l = 0; l < 4; l++)
-		out->table[l] = 0;
-	if (va >= SM_VA_LIMIT) {
-		fault = SM_WALK_FAULT_ADDR_SIZE;
-		goto done;
-	}
-	if (!xlat_table(tx, &table)) {
-		fault = SM_WALK_FAULT_STAGE2;
-		goto done;
-	}
-	/* Each table's frame is looked up once: its kind checked, its words
-	 * read (host time; the same as is_table_frame and read64). */
-	const struct sm_frame *tf = table_frame(pm, table);
-	if (!tf) {
-		fault = SM_WALK_FAULT_ADDR_SIZE;
-		desc_pa = root_pa;
-		goto done;
-	}
-
-	for (level = start_level; level <= 3; level++) {
+	for (level = at->level; level <= 3; level++) {
 		out->table[level] = table;
-		desc = tf->content ? tf->content[sm_level_index(va, level)] : 0;
+		desc = words ? words[sm_level_index(va, level)] : 0;
 		desc_pa = slot_pa(table, va, level);
 		reads++;
 
@@ -206,11 +196,15 @@ static enum sm_walk_fault walk(const struct sm_physmem *pm, uint64_t root_pa,
 				fault = SM_WALK_FAULT_STAGE2;
 				goto done;
 			}
-			if (!(tf = table_frame(pm, next))) {
+			/* next is 4 KiB aligned (PTE_ADDR_MASK) unless
+			 * stage 2 made it: table_frame checks. */
+			const struct sm_frame *tf = table_frame(pm, next);
+			if (!tf) {
 				fault = SM_WALK_FAULT_ADDR_SIZE;
 				goto done;
 			}
 			table = next;
+			words = tf->content;
 			continue;
 		}
 		/* Block at level 0, or type 0b01 at level 3: reserved. */
@@ -222,7 +216,7 @@ static enum sm_walk_fault walk(const struct sm_physmem *pm, uint64_t root_pa,
 
 		size = sm_level_size(level);
 		pa = leaf_oa(desc, level) | (va & (size - 1));
-		perm = stage2 ? s2_perm(desc) : sm_pte_perm(desc);
+		perm = stage2 ? s2_perm(desc) : pte_perm(desc);
 		/* The OA field is 48 bits wide, the physical address size
 		 * modelled, so a leaf never raises an address size fault; its
 		 * OA may be RAM or device memory (an MSI doorbell mapped for a
@@ -234,6 +228,9 @@ static enum sm_walk_fault walk(const struct sm_physmem *pm, uint64_t root_pa,
 	level = 3;
 	fault = SM_WALK_FAULT_TRANSLATION;
 done:
+	at->level = level;
+	at->table = table;
+	at->words = words;
 	out->fault = fault;
 	out->level = level;
 	out->desc = desc;
@@ -246,6 +243,133 @@ done:
 	out->ipa = 0;
 	out->s2_table = false;
 	return fault;
+}
+
+/* The walk of va from the table at root_pa (of level start_level); *last
+ * (if non-NULL) gets the last table read, as walk_levels, or level -1 when
+ * no table was read (the root's checks failed). */
+static inline __attribute__((always_inline)) enum sm_walk_fault
+walk_at_root(const struct sm_physmem *pm, uint64_t root_pa, int start_level,
+	     uint64_t va, bool stage2, struct table_xlat *tx,
+	     struct sm_walk *out, struct walk_at *last)
+{
+	struct walk_at at = {start_level, root_pa, NULL, 0};
+	enum sm_walk_fault fault;
+
+	if (va >= SM_VA_LIMIT) {
+		fault = SM_WALK_FAULT_ADDR_SIZE;
+		goto early;
+	}
+	if (!xlat_table(tx, &at.table)) {
+		fault = SM_WALK_FAULT_STAGE2;
+		goto early;
+	}
+	/* Each table's frame is looked up once: its kind checked, its words
+	 * read (host time; the same as is_table_frame and read64). */
+	const struct sm_frame *tf = table_frame(pm, at.table);
+	if (!tf) {
+		fault = SM_WALK_FAULT_ADDR_SIZE;
+		*out = (struct sm_walk){.fault = fault,
+					.desc_pa = root_pa,
+					.start_level = start_level};
+		goto early_out;
+	}
+	at.words = tf->content;
+	for (int l = 0; l < 4; l++)
+		out->table[l] = 0;
+	fault = walk_levels(pm, &at, start_level, va, stage2, tx, out);
+	if (last)
+		*last = at;
+	return fault;
+early:
+	*out = (struct sm_walk){.fault = fault, .start_level = start_level};
+early_out:
+	if (last)
+		last->level = -1;
+	return fault;
+}
+
+static enum sm_walk_fault walk(const struct sm_physmem *pm, uint64_t root_pa,
+			       int start_level, uint64_t va, bool stage2,
+			       struct table_xlat *tx, struct sm_walk *out)
+{
+	return walk_at_root(pm, root_pa, start_level, va, stage2, tx, out,
+			    NULL);
+}
+
+enum sm_walk_fault sm_pgt_walk_from(const struct sm_physmem *pm,
+				    uint64_t root_pa, int start_level,
+				    uint64_t va, struct sm_walk *out)
+{
+	/* One case per starting level, so that each level's shifts are
+	 * constants (host time). */
+#define SM_PGT_FROM_(lv)                                                       \
+	case lv:                                                               \
+		return walk_at_root(pm, root_pa, lv, va, false, NULL, out,     \
+				    NULL);
+	switch (start_level) {
+		SM_PGT_FROM_(0)
+		SM_PGT_FROM_(1)
+		SM_PGT_FROM_(2)
+		SM_PGT_FROM_(3)
+	}
+#undef SM_PGT_FROM_
+	return walk_at_root(pm, root_pa, start_level, va, false, NULL, out,
+			    NULL);
+}
+
+/* The memo's slot of (table_pa, va's 2 MiB region). */
+static struct sm_pgt_memo_slot *memo_slot(struct sm_pgt_memo *m,
+					  uint64_t table_pa, uint64_t va)
+{
+	uint64_t h = (va >> 21) ^ (table_pa >> 12);
+	return &m->slot[h & (SM_PGT_MEMO_SLOTS - 1)];
+}
+
+/* A walk the memo slot ms does not hold: the full walk, remembered in ms
+ * when it read a level-3 table (out of line: host time, the memo's hit
+ * needs few registers). */
+static __attribute__((noinline)) enum sm_walk_fault
+memo_walk(const struct sm_physmem *pm, struct sm_pgt_memo_slot *ms,
+	  uint64_t table_pa, int start_level, uint64_t va, uint64_t gen,
+	  struct sm_walk *out)
+{
+	struct walk_at at;
+	enum sm_walk_fault fault =
+	    walk_at_root(pm, table_pa, start_level, va, false, NULL, out, &at);
+	if (at.level == 3) {
+		*ms = (struct sm_pgt_memo_slot){
+		    .valid = true,
+		    .start_level = (int8_t)start_level,
+		    .gen = gen,
+		    .root = table_pa,
+		    .region = va >> 21,
+		    .words = at.words,
+		};
+		for (int l = 0; l < 4; l++)
+			ms->table[l] = out->table[l];
+	}
+	return fault;
+}
+
+enum sm_walk_fault sm_pgt_walk_memo(const struct sm_physmem *pm,
+				    struct sm_pgt_memo *m, uint64_t table_pa,
+				    int start_level, uint64_t va,
+				    struct sm_walk *out)
+{
+	uint64_t gen = sm_physmem_pgt_gen(pm);
+	struct sm_pgt_memo_slot *ms = memo_slot(m, table_pa, va);
+	if (!(ms->valid && ms->gen == gen && ms->root == table_pa &&
+	      ms->start_level == start_level && ms->region == va >> 21 &&
+	      va < SM_VA_LIMIT))
+		return memo_walk(pm, ms, table_pa, start_level, va, gen, out);
+	/* The tables down to level 3 are those the remembered walk read:
+	 * only the level-3 descriptor is read again. */
+	for (int l = 0; l < 4; l++)
+		out->table[l] = ms->table[l];
+	struct walk_at at = {3, ms->table[3], ms->words,
+			     (unsigned)(3 - start_level)};
+	return walk_levels(pm, &at, start_level, va, false, NULL, out);
 }
 
 int sm_pgt_new_root(struct sm_physmem *pm, uint64_t *root_pa,

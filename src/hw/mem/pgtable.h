@@ -78,6 +78,34 @@ enum sm_walk_fault sm_pgt_walk_from(const struct sm_physmem *pm,
 				    uint64_t table_pa, int start_level,
 				    uint64_t va, struct sm_walk *out);
 
+/*
+ * A memo of the tables stage-1 walks went through down to level 3, for one
+ * walker (the SMMU's): slot by (starting table, 2 MiB region of va), each
+ * remembered with the page-table write generation (sm_physmem_pgt_gen) it
+ * was walked at.  While that generation is unchanged no table word was
+ * written and no frame became or stopped being a table, so the walk would
+ * read the same descriptors down to the same level-3 table: a walk of
+ * another page of the region reads only its level-3 descriptor (host time
+ * only; the result, reads included, is the full walk's).  Zeroed: empty.
+ */
+#define SM_PGT_MEMO_SLOTS 4
+struct sm_pgt_memo_slot {
+	bool valid;
+	int8_t start_level;
+	uint64_t gen, root, region; /* region: va >> 21 */
+	uint64_t table[4];	    /* the walk's out->table */
+	const uint64_t *words;	    /* the level-3 table's (NULL: zero) */
+};
+struct sm_pgt_memo {
+	struct sm_pgt_memo_slot slot[SM_PGT_MEMO_SLOTS];
+};
+
+/* sm_pgt_walk_from through the memo m: the same result. */
+enum sm_walk_fault sm_pgt_walk_memo(const struct sm_physmem *pm,
+				    struct sm_pgt_memo *m, uint64_t table_pa,
+				    int start_level, uint64_t va,
+				    struct sm_walk *out);
+
 /* Walk va under a regime.  Stage 2 reports S2AP permissions; nested
  * reports the intersection of both stages, counts every descriptor read of
  * both, and fails with SM_WALK_FAULT_STAGE2 when a stage-2 walk (of a table

@@ -98,18 +98,26 @@ void sm_tc_fini(struct sm_tcache *tc)
 
 /* Set of a page number at a level: a multiplicative hash so that strided
  * pages and different page sizes spread over the sets. */
-static uint32_t set_of(const struct sm_tcache *tc, uint64_t va, int level)
+/* The set of the page whose sm_tc_page_key is `key`. */
+static uint32_t set_of(const struct sm_tcache *tc, uint64_t key)
 {
-	uint64_t h = sm_tc_page_key(va, level) >> 32;
+	uint64_t h = key >> 32;
 	/* (Host time: a power-of-two count of sets needs no division.) */
 	return (uint32_t)(tc->sets & (tc->sets - 1) ? h % tc->sets
 						    : h & (tc->sets - 1));
 }
 
+/* The (va, level) index bucket of the page whose sm_tc_page_key is
+ * `key`. */
+static inline uint32_t key_bucket(const struct sm_tcache *tc, uint64_t key)
+{
+	return (uint32_t)(key >> 40) & tc->va_mask;
+}
+
 static inline uint32_t va_bucket(const struct sm_tcache *tc, uint64_t base,
 				 int level)
 {
-	return (uint32_t)(sm_tc_page_key(base, level) >> 40) & tc->va_mask;
+	return key_bucket(tc, sm_tc_page_key(base, level));
 }
 
 static inline uint16_t *filter_count(struct sm_tc_filter *f,
@@ -204,13 +212,14 @@ static inline uint64_t base_of(uint64_t va, int level)
 }
 
 /* Link entry i, just made valid, into both indexes (at the chains' heads:
- * their order does not matter, the lowest way is chosen by number). */
+ * their order does not matter, the lowest way is chosen by number); `key`
+ * is its page's sm_tc_page_key, `level` its level. */
 static inline __attribute__((always_inline)) void
-index_add(struct sm_tcache *tc, int32_t i)
+index_add(struct sm_tcache *tc, int32_t i, uint64_t key, int level)
 {
 	const struct sm_tc_entry *t = &tc->e[i];
 	struct sm_tc_link *l = &tc->link[i];
-	int32_t *vh = &tc->va_head[va_bucket(tc, t->va, t->level)];
+	int32_t *vh = &tc->va_head[key_bucket(tc, key)];
 	int32_t *th = &tc->tag_head[tag_bucket(tc, t->vmid, t->asid)];
 
 	tc->e[i].va_next = *vh;
@@ -221,8 +230,8 @@ index_add(struct sm_tcache *tc, int32_t i)
 	if (*th >= 0)
 		tc->link[*th].tag_prev = i;
 	*vh = *th = i;
-	tc->lv_live[t->level]++;
-	tc->lv_mask |= (uint8_t)(1u << t->level);
+	tc->lv_live[level]++;
+	tc->lv_mask |= (uint8_t)(1u << level);
 	tc->live++;
 	if (tc->filter)
 		filter_add(tc->filter, t);
@@ -305,29 +314,77 @@ lookup_at(struct sm_tcache *tc, uint32_t vmid, uint32_t asid, uint64_t va,
 struct sm_tc_entry *sm_tc_lookup_level(struct sm_tcache *tc, uint32_t vmid,
 				       uint32_t asid, uint64_t va, int level)
 {
-	return lookup_at(tc, vmid, asid, va, level);
+	/* One case per level, so that its shifts are constants (host
+	 * time). */
+	switch (level) {
+	case 0:
+		return lookup_at(tc, vmid, asid, va, 0);
+	case 1:
+		return lookup_at(tc, vmid, asid, va, 1);
+	case 2:
+		return lookup_at(tc, vmid, asid, va, 2);
+	default:
+		return lookup_at(tc, vmid, asid, va, level);
+	}
 }
 
 struct sm_tc_entry *sm_tc_lookup(struct sm_tcache *tc, uint32_t vmid,
 				 uint32_t asid, uint64_t va)
 {
-	/* smallest page size first: each size lives in its own set */
-	for (int level = 3; level >= tc->min_level; level--) {
-		struct sm_tc_entry *t = lookup_at(tc, vmid, asid, va, level);
-		if (t)
-			return t;
-	}
+	/* Smallest page size first: each size lives in its own set.  Only
+	 * the sizes it holds (levels below min_level hold none), each level
+	 * unrolled so that its shifts are constants (host time). */
+	struct sm_tc_entry *t;
+#define SM_TC_TRY_(lv)                                                         \
+	if ((tc->lv_mask & (1u << (lv))) &&                                    \
+	    (t = probe(tc, base_of(va, (lv)), (lv), vmid, asid,                \
+		       SM_TC_ASID_OR_GLOBAL)))                                 \
+		goto hit;
+	SM_TC_TRY_(3)
+	SM_TC_TRY_(2)
+	SM_TC_TRY_(1)
+	SM_TC_TRY_(0)
+#undef SM_TC_TRY_
 	return NULL;
+hit:
+	tc->use[t - tc->e] = ++tc->tick;
+	return t;
+}
+
+/* Where a fill of an entry goes: its page or block, that page's
+ * sm_tc_page_key (of the set and of the index bucket) and its set. */
+struct place {
+	uint64_t base, key;
+	uint32_t si;
+	int level;
+};
+
+/* The place of `in`, of `level` (in->level); its set's use stamps and
+ * first way are fetched while the caller searches the index chain (host
+ * time). */
+static inline __attribute__((always_inline)) struct place
+place_of(struct sm_tcache *tc, const struct sm_tc_entry *in, int level)
+{
+	struct place p;
+	p.base = base_of(in->va, level);
+	p.key = sm_tc_page_key(p.base, level);
+	p.level = level;
+	p.si = set_of(tc, p.key);
+	size_t first = (size_t)p.si * tc->ways;
+	__builtin_prefetch(&tc->use[first]);
+	__builtin_prefetch(&tc->e[first]);
+	return p;
 }
 
 /* The entry holding the same translation as `in` (same page, VMID, nG and,
  * if not global, ASID), which a fill replaces; NULL if none. */
 static struct sm_tc_entry *same_translation(struct sm_tcache *tc,
 					    const struct sm_tc_entry *in,
-					    uint64_t base)
+					    const struct place *p)
 {
 	struct sm_tc_entry *best = NULL;
-	for (int32_t i = tc->va_head[va_bucket(tc, base, in->level)]; i >= 0;
+	uint64_t base = p->base;
+	for (int32_t i = tc->va_head[key_bucket(tc, p->key)]; i >= 0;
 	     i = tc->e[i].va_next) {
 		struct sm_tc_entry *t = &tc->e[i];
 		if (t->level == in->level && t->va == base &&
@@ -338,15 +395,31 @@ static struct sm_tc_entry *same_translation(struct sm_tcache *tc,
 	return best;
 }
 
-/* The way a fill of `set` takes when no entry holds its translation: the
- * first invalid way, else the replacement policy's victim. */
+/* The way a fill of set `si` takes when no entry holds its translation:
+ * the first invalid way, else the replacement policy's victim. */
 static inline __attribute__((always_inline)) struct sm_tc_entry *
-victim_of(struct sm_tcache *tc, struct sm_tc_entry *set)
+victim_of(struct sm_tcache *tc, uint32_t si)
 {
+	struct sm_tc_entry *set = &tc->e[(size_t)si * tc->ways];
 	const uint64_t *use = &tc->use[set - tc->e];
-	uint32_t si = (uint32_t)((size_t)(set - tc->e) / tc->ways);
 	uint32_t victim = 0;
 	uint64_t oldest = UINT64_MAX;
+	if (!tc->free_from && tc->repl != SM_TC_RR &&
+	    tc->repl != SM_TC_RANDOM) {
+		/* LRU (also a full set of a FLUSHALL cache that is not full)
+		 * without the first-way hint: the first invalid way is the
+		 * first of the least stamps when there is one (its stamp is
+		 * 0, a valid entry's is not), so one scan finds both (host
+		 * time). */
+		for (uint32_t w = 0; w < tc->ways; w++)
+			if (use[w] < oldest) {
+				oldest = use[w];
+				victim = w;
+				if (!oldest)
+					break;
+			}
+		return &set[victim];
+	}
 	/* Ways below free_from are valid: the first invalid way is at or
 	 * after it (the same way a scan from way 0 finds). */
 	uint32_t *hint = tc->free_from ? &tc->free_from[si] : NULL;
@@ -358,7 +431,6 @@ victim_of(struct sm_tcache *tc, struct sm_tc_entry *set)
 		}
 	if (hint)
 		*hint = tc->ways;
-	/* LRU; also a full set of a FLUSHALL cache that is not full. */
 	if (tc->repl != SM_TC_RR && tc->repl != SM_TC_RANDOM)
 		for (uint32_t w = 0; w < tc->ways; w++)
 			if (use[w] < oldest) {
@@ -374,11 +446,11 @@ victim_of(struct sm_tcache *tc, struct sm_tc_entry *set)
 	return &set[victim];
 }
 
-/* A fill of `in` (page or block at `base`) into `victim`, the entry that
- * held its translation, or NULL when none does. */
+/* A fill of `in` (at place p) into `victim`, the entry that held its
+ * translation, or NULL when none does. */
 static inline __attribute__((always_inline)) bool
-fill_at(struct sm_tcache *tc, const struct sm_tc_entry *in, uint64_t base,
-	struct sm_tc_entry *set, struct sm_tc_entry *victim)
+fill_at(struct sm_tcache *tc, const struct sm_tc_entry *in,
+	const struct place *p, struct sm_tc_entry *victim)
 {
 	bool evicted = false, flushed = false;
 
@@ -389,38 +461,54 @@ fill_at(struct sm_tcache *tc, const struct sm_tc_entry *in, uint64_t base,
 		flushed = true;
 	}
 	if (!victim) {
-		victim = victim_of(tc, set);
+		victim = victim_of(tc, p->si);
 		evicted = flushed || victim->valid;
 	}
 	int32_t i = (int32_t)(victim - tc->e);
 	if (victim->valid)
 		index_del(tc, i);
 	*victim = *in;
-	victim->va = base;
+	victim->va = p->base;
 	victim->valid = true;
 	tc->use[i] = ++tc->tick;
-	index_add(tc, i);
+	index_add(tc, i, p->key, p->level);
 	return evicted;
 }
 
-/* The first way of the set of the page or block at `base`; its use stamps
- * and first ways are fetched while the caller searches the index chain
- * (host time). */
-static inline struct sm_tc_entry *set_for(struct sm_tcache *tc, uint64_t base,
-					  int level)
+/* A fill of `in`, of `level` (in->level): of an entry whose lookup has
+ * just missed (`missed`, sm_tc_fill_missed), else replacing the entry
+ * holding the same translation, if any. */
+static inline __attribute__((always_inline)) bool
+fill_level(struct sm_tcache *tc, const struct sm_tc_entry *in, int level,
+	   bool missed)
 {
-	struct sm_tc_entry *set =
-	    &tc->e[(size_t)set_of(tc, base, level) * tc->ways];
-	__builtin_prefetch(&tc->use[set - tc->e]);
-	__builtin_prefetch(set);
-	return set;
+	struct place p = place_of(tc, in, level);
+	return fill_at(tc, in, &p,
+		       missed ? NULL : same_translation(tc, in, &p));
+}
+
+/* fill_level with in->level, one case per level so that its shifts are
+ * constants (host time). */
+static inline __attribute__((always_inline)) bool
+fill_any(struct sm_tcache *tc, const struct sm_tc_entry *in, bool missed)
+{
+	switch (in->level) {
+	case 0:
+		return fill_level(tc, in, 0, missed);
+	case 1:
+		return fill_level(tc, in, 1, missed);
+	case 2:
+		return fill_level(tc, in, 2, missed);
+	case 3:
+		return fill_level(tc, in, 3, missed);
+	default:
+		return fill_level(tc, in, in->level, missed);
+	}
 }
 
 bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in)
 {
-	uint64_t base = base_of(in->va, in->level);
-	struct sm_tc_entry *set = set_for(tc, base, in->level);
-	return fill_at(tc, in, base, set, same_translation(tc, in, base));
+	return fill_any(tc, in, false);
 }
 
 bool sm_tc_fill_missed(struct sm_tcache *tc, const struct sm_tc_entry *in)
@@ -429,8 +517,7 @@ bool sm_tc_fill_missed(struct sm_tcache *tc, const struct sm_tc_entry *in)
 	 * in's ASID unless global: a lookup of (in->vmid, in->asid, in->va)
 	 * at in->level would have found it, so after its miss there is none
 	 * (host time: no chain search). */
-	uint64_t base = base_of(in->va, in->level);
-	return fill_at(tc, in, base, set_for(tc, base, in->level), NULL);
+	return fill_any(tc, in, true);
 }
 
 static void drop(struct sm_tcache *tc, struct sm_tc_entry *t)
@@ -470,11 +557,17 @@ inv_at(struct sm_tcache *tc, uint64_t base, int level, uint32_t vmid,
 unsigned sm_tc_inv_va(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
 		      enum sm_tc_asid_match m, uint64_t va)
 {
+	/* Each level unrolled, so that its shifts are constants (host time;
+	 * levels below min_level hold no entry). */
 	unsigned n = 0;
-	for (int level = 3; level >= tc->min_level; level--)
-		if (tc->lv_live[level])
-			n += inv_at(tc, base_of(va, level), level, vmid, asid,
-				    m);
+#define SM_TC_INV_(lv)                                                         \
+	if (tc->lv_live[lv])                                                   \
+		n += inv_at(tc, base_of(va, (lv)), (lv), vmid, asid, m);
+	SM_TC_INV_(3)
+	SM_TC_INV_(2)
+	SM_TC_INV_(1)
+	SM_TC_INV_(0)
+#undef SM_TC_INV_
 	return n;
 }
 
@@ -556,13 +649,17 @@ unsigned sm_tc_inv_range(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
 	if (pages != 1 || (start & 4095))
 		return inv_range(tc, vmid, asid, m, start, pages, level);
 	/* One page (the VA forms): one chain per size held, the largest
-	 * level number (smallest size) first. */
+	 * level number (smallest size) first, each level unrolled so that
+	 * its shifts are constants (host time). */
 	unsigned mask = tc->lv_mask & (level ? 1u << level : 0xfu);
-	while (mask) {
-		int lv = 31 - __builtin_clz(mask);
-		mask &= ~(1u << lv);
-		n += inv_at(tc, base_of(start, lv), lv, vmid, asid, m);
-	}
+#define SM_TC_INV_(lv)                                                         \
+	if (mask & (1u << (lv)))                                               \
+		n += inv_at(tc, base_of(start, (lv)), (lv), vmid, asid, m);
+	SM_TC_INV_(3)
+	SM_TC_INV_(2)
+	SM_TC_INV_(1)
+	SM_TC_INV_(0)
+#undef SM_TC_INV_
 	return n;
 }
 

@@ -164,6 +164,7 @@ struct sm_smmu {
 	struct sm_tcache iotlb;
 	struct sm_tcache utlb; /* per-stream micro-TLB: entries tagged by sid */
 	struct sm_tcache walk; /* table descriptors, levels 0-2 */
+	struct sm_pgt_memo walk_memo; /* host time: sm_pgt_walk_memo */
 	bool has_utlb, has_walk, neg_cache;
 	/* ATS: the ATCs of the devices behind this SMMU, per StreamID. */
 	bool ats;

@@ -44,26 +44,26 @@
  * the regime's fields, step 5 `walked`. */
 struct xlate {
 	struct sm_smmu *s;
-	uint32_t sid, ssid;
-	uint64_t va;
-	bool write;
+	/* The report to the observer, which names the access (sid, ssid,
+	 * va, write, cycle: the `now` of the access, tag: its trace line):
+	 * those fields are set once, at the start, and read by the steps;
+	 * the steps set asid and cache (the cache that answered), report()
+	 * the rest (host time: the report is not copied from other fields). */
+	struct sm_xlate_report r;
 	unsigned need; /* SMMUSIM_PROT_R or _W */
-	uint64_t now, t;
-	uint32_t tag; /* trace line of the access */
+	uint64_t t;
 	struct sm_smmu_xlate *out;
 	enum sm_smmu_event ev;
 	struct sm_smmu_evt_s2 ex;
 	bool s2fault;	       /* a fault of stage 2 (counted, S2R) */
 	struct sm_stall *held; /* the slot of a stalled transaction */
+	/* The configuration: its regime, and the tags of its cached entries
+	 * (config.c derive_tags). */
 	const struct sm_smmu_ctx *c;
 	const struct sm_regime *rg; /* step 3; NULL: the stream translates
 				     * nothing (error, abort, bypass) */
-	uint16_t vmid, asid;
-	uint32_t atag; /* ASID tag of cached entries */
-	/* What the observer is told (finish): the cache that answered, the
-	 * entry that decided the access (NULL: none), and the entry a walk
-	 * filled (`entry` points to it). */
-	const char *cache;
+	/* The entry that decided the access (NULL: none), and the entry a
+	 * walk filled (`entry` points to it). */
 	const struct sm_tc_entry *entry;
 	struct sm_tc_entry walked;
 };
@@ -153,19 +153,28 @@ static void slot_busy_until(struct sm_smmu *s, uint64_t until)
  * and only when one listens, from what the steps found: the regime the
  * stream's configuration names now (step 3), the entry that decided the
  * access (from a TLB, or filled by the walk) and the cache that answered. */
-static inline __attribute__((always_inline)) void report(const struct xlate *x)
+static inline __attribute__((always_inline)) void report(struct xlate *x)
 {
+	static const struct sm_regime none;
 	const struct sm_xlate_observer *o = &x->s->obs;
+	const struct sm_tc_entry *e = x->entry;
+	const struct sm_regime *rg = x->rg ? x->rg : &none;
+	struct sm_xlate_report *r = &x->r;
 	if (!o->report)
 		return;
-	struct sm_xlate_report r;
-	sm_smmu_device_report(&r, x->sid, x->ssid, x->va, x->write, x->now,
-			      x->tag, x->entry, x->rg);
-	r.outcome = x->out->outcome;
-	r.asid = x->asid;
-	r.cache = x->cache;
-	r.from_cache = x->out->hit;
-	o->report(o->ctx, &r);
+	/* What sm_smmu_device_report sets, but the access's fields. */
+	r->root = rg->root;
+	r->root2 = rg->root2;
+	r->regime = (uint8_t)rg->kind;
+	r->s2_level = (int8_t)rg->s2_level;
+	r->entry_va = e ? e->va : 0;
+	r->entry_pa = e ? e->pa : 0;
+	r->entry_size = e ? sm_tc_size(e) : 0;
+	r->entry_perm = e ? e->perm : 0;
+	r->outcome = x->out->outcome;
+	r->from_cache = x->out->hit;
+	r->no_context = false;
+	o->report(o->ctx, r);
 }
 
 /* STE.Config = abort: terminated, no event (spec 5.2). */
@@ -175,7 +184,7 @@ static void terminate_aborted(struct xlate *x)
 	SM_INC(s->ctr, SMMU_ABORTED);
 	x->out->outcome = SM_XLATE_FAULT_CONFIG;
 	x->out->done = x->t;
-	SM_HIST_REC(s->hist, SMMU_TRANSLATION_LATENCY, x->t - x->now);
+	SM_HIST_REC(s->hist, SMMU_TRANSLATION_LATENCY, x->t - x->r.cycle);
 	report(x);
 }
 
@@ -185,12 +194,10 @@ static void select_regime(struct xlate *x)
 {
 	const struct sm_smmu_ctx *c = x->c;
 	x->rg = &c->rg;
-	x->vmid = c->tag_vmid;
-	x->asid = c->tag_asid;
-	x->atag = c->atag;
+	x->r.asid = c->tag_asid;
 	x->s2fault = x->rg->kind == SM_REGIME_S2;
-	x->ex.ipa = x->va; /* stage 2 only: the input is the IPA */
-	x->out->asid = x->asid;
+	x->ex.ipa = x->r.va; /* stage 2 only: the input is the IPA */
+	x->out->asid = c->tag_asid;
 }
 
 /* An input address the configuration cannot translate (CD.EPD0, or beyond
@@ -198,7 +205,7 @@ static void select_regime(struct xlate *x)
  * translation fault without a walk. */
 static bool input_out_of_range(const struct xlate *x)
 {
-	return x->va >= x->c->ia_limit;
+	return x->r.va >= x->c->ia_limit;
 }
 
 /* 4. Micro-TLB (per stream: its entries are tagged with the StreamID in
@@ -210,23 +217,24 @@ static struct sm_tc_entry *tlb_lookup(struct xlate *x)
 	struct sm_tc_entry *e = NULL;
 	if (s->has_utlb) {
 		x->t += s->lat_utlb;
-		e = sm_tc_lookup(&s->utlb, x->sid, x->atag, x->va);
+		e = sm_tc_lookup(&s->utlb, x->r.sid, x->c->atag, x->r.va);
 		s->ctr[e ? SM_STAT_SMMU_UTLB_HITS : SM_STAT_SMMU_UTLB_MISSES]++;
 		if (e)
-			x->cache = "smmu.utlb";
+			x->r.cache = "smmu.utlb";
 	}
 	if (!e) {
 		x->t += s->lat_iotlb;
-		e = sm_tc_lookup(&s->iotlb, x->vmid, x->atag, x->va);
+		e = sm_tc_lookup(&s->iotlb, x->c->tag_vmid, x->c->atag,
+				 x->r.va);
 		if (e) {
 			SM_INC(s->ctr, SMMU_IOTLB_HITS);
-			x->cache = "smmu.iotlb";
+			x->r.cache = "smmu.iotlb";
 			if (s->has_utlb) {
 				/* The micro-TLB missed this page just now
 				 * (e's ASID is the lookup's unless e is
 				 * global). */
 				struct sm_tc_entry ue = *e;
-				ue.vmid = x->sid;
+				ue.vmid = x->r.sid;
 				sm_tc_fill_missed(&s->utlb, &ue);
 			}
 		} else {
@@ -238,8 +246,8 @@ static struct sm_tc_entry *tlb_lookup(struct xlate *x)
 		/* gem5-like: a cached entry that would fault is dropped and
 		 * the walk decides. */
 		SM_ADD(s->ctr, SMMU_IOTLB_INVALIDATED,
-		       sm_tc_inv_va(&s->iotlb, x->vmid, x->atag,
-				    SM_TC_ASID_OR_GLOBAL, x->va));
+		       sm_tc_inv_va(&s->iotlb, x->c->tag_vmid, x->c->atag,
+				    SM_TC_ASID_OR_GLOBAL, x->r.va));
 		if (s->has_utlb)
 			sm_tc_inv_all(&s->utlb);
 		e = NULL;
@@ -272,7 +280,7 @@ static void use_cached(struct xlate *x, const struct sm_tc_entry *e)
 		SM_INC(x->s->ctr, SMMU_IOTLB_NEGATIVE_HITS);
 		x->ev = SM_EVT_F_TRANSLATION;
 	} else if (e->perm & x->need) {
-		translated(x, e->pa + (x->va - e->va), e->perm, sm_tc_size(e),
+		translated(x, e->pa + (x->r.va - e->va), e->perm, sm_tc_size(e),
 			   e);
 	} else {
 		x->ev = SM_EVT_F_PERMISSION;
@@ -287,17 +295,19 @@ static void walk_tables(struct xlate *x, struct sm_walk *w)
 	SM_INC(s->ctr, SMMU_WALKS);
 	if (x->rg->kind == SM_REGIME_S1 && !s->has_walk) {
 		/* No walk cache (smmu.walkcache.entries = 0): from TTB0,
-		 * without walk-cache lookups. */
-		sm_pgt_walk_from(s->pm, x->c->ttb0, 0, x->va, w);
+		 * without walk-cache lookups, through the walk memo (host
+		 * time; with a walk cache the walk starts deeper anyway). */
+		sm_pgt_walk_memo(s->pm, &s->walk_memo, x->c->ttb0, 0, x->r.va,
+				 w);
 	} else if (x->rg->kind == SM_REGIME_S1) {
 		bool wc_hit;
-		x->t += sm_xlate_walk(s->pm, &s->walk, 0, x->asid, x->c->ttb0,
-				      x->va, w, &wc_hit) *
+		x->t += sm_xlate_walk(s->pm, &s->walk, 0, x->c->tag_asid,
+				      x->c->ttb0, x->r.va, w, &wc_hit) *
 			s->lat_wc;
 		s->ctr[wc_hit ? SM_STAT_SMMU_WALKCACHE_HITS
 			      : SM_STAT_SMMU_WALKCACHE_MISSES]++;
 	} else {
-		sm_pgt_translate(s->pm, x->rg, x->va, w);
+		sm_pgt_translate(s->pm, x->rg, x->r.va, w);
 		x->s2fault |= w->fault == SM_WALK_FAULT_STAGE2;
 		if (w->ipa != SM_NO_IPA)
 			x->ex.ipa = w->ipa;
@@ -315,8 +325,9 @@ static void fill_walked(struct xlate *x, const struct sm_walk *w)
 	struct sm_smmu *s = x->s;
 	const struct sm_smmu_ctx *c = x->c;
 	struct sm_tc_entry *ne = &x->walked;
-	*ne = sm_xlate_entry(w, x->va, c->ttb0, x->asid, c->fill_flags);
-	ne->vmid = x->vmid;
+	*ne =
+	    sm_xlate_entry(w, x->r.va, c->ttb0, x->c->tag_asid, c->fill_flags);
+	ne->vmid = x->c->tag_vmid;
 	ne->root2 = x->rg->root2;
 	ne->regime = (uint8_t)x->rg->kind;
 	ne->s2_level = (int8_t)x->rg->s2_level;
@@ -326,7 +337,7 @@ static void fill_walked(struct xlate *x, const struct sm_walk *w)
 	}
 	fill_iotlb(s, ne);
 	if (s->has_utlb) {
-		ne->vmid = x->sid;
+		ne->vmid = x->r.sid;
 		sm_tc_fill_missed(&s->utlb, ne);
 		ne->vmid = 0;
 	}
@@ -342,13 +353,13 @@ static void fill_walked(struct xlate *x, const struct sm_walk *w)
 static void fill_negative(struct xlate *x)
 {
 	struct sm_tc_entry ne = {
-	    .va = x->va & SM_PAGE_MASK,
+	    .va = x->r.va & SM_PAGE_MASK,
 	    .root = x->c->ttb0,
 	    .root2 = x->rg->root2,
 	    .regime = (uint8_t)x->rg->kind,
 	    .s2_level = (int8_t)x->rg->s2_level,
-	    .asid = x->atag,
-	    .vmid = x->vmid,
+	    .asid = x->c->atag,
+	    .vmid = x->c->tag_vmid,
 	    .level = 3,
 	    .flags = SM_IOTLB_F_NEG | (x->c->aset ? 0 : SM_IOTLB_F_BTM),
 	};
@@ -388,7 +399,7 @@ static void fault_policy(struct xlate *x)
 	if ((ev == SM_EVT_F_TRANSLATION || ev == SM_EVT_F_PERMISSION ||
 	     ev == SM_EVT_F_ACCESS) &&
 	    c->s1 && c->stall && !x->s2fault && !x->s->ats_request) {
-		x->held = sm_smmu_stall_hold(x->s, x->sid);
+		x->held = sm_smmu_stall_hold(x->s, x->r.sid);
 		if (x->held) {
 			x->ex.stall = true;
 			x->ex.stag = x->held->stag;
@@ -419,8 +430,8 @@ static void finish(struct xlate *x)
 	struct sm_smmu *s = x->s;
 	struct sm_smmu_xlate *out = x->out;
 	if (out->recorded &&
-	    !sm_smmu_record_event(s, x->ev, x->sid, x->ssid, x->va, x->write,
-				  &x->ex, x->t) &&
+	    !sm_smmu_record_event(s, x->ev, x->r.sid, x->r.ssid, x->r.va,
+				  x->r.write, &x->ex, x->t) &&
 	    x->held) {
 		/* The record is lost: nobody will resume it. */
 		x->held->used = false;
@@ -437,7 +448,7 @@ static void finish(struct xlate *x)
 	out->outcome = event_outcome(x->ev);
 	out->done = x->t;
 	slot_busy_until(s, x->t);
-	SM_HIST_REC(s->hist, SMMU_TRANSLATION_LATENCY, x->t - x->now);
+	SM_HIST_REC(s->hist, SMMU_TRANSLATION_LATENCY, x->t - x->r.cycle);
 	report(x);
 }
 
@@ -448,21 +459,23 @@ void sm_smmu_translate_now(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 {
 	struct xlate x;
 	x.s = s;
-	x.sid = sid;
-	x.ssid = ssid;
-	x.va = va;
-	x.write = write;
+	x.r.agent_kind = SMMUSIM_AGENT_DEVICE;
+	x.r.cpu = 0; /* a device, not a PE */
+	x.r.sid = sid;
+	x.r.ssid = ssid;
+	x.r.va = va;
+	x.r.write = write;
+	x.r.cycle = now;
+	x.r.tag = tag;
+	x.r.asid = 0;
+	x.r.cache = NULL;
 	x.need = write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
-	x.now = now;
 	x.t = now;
-	x.tag = tag;
 	x.out = out;
 	x.ev = SM_EVT_NONE;
 	x.ex = (struct sm_smmu_evt_s2){false, EVTQ_1_CLASS_IN, 0, false, 0};
 	x.held = NULL;
 	x.rg = NULL;
-	x.asid = 0;
-	x.cache = NULL;
 	x.entry = NULL;
 	*out = (struct sm_smmu_xlate){0};
 	SM_INC(s->ctr, SMMU_TRANSLATIONS);
