@@ -22,6 +22,7 @@
 #include "trace/trace_binary.h"
 #include "trace/trace_keys.h"
 #include "trace/trace_lines.h"
+#include "trace/trace_shape.h"
 #include "trace/trace_values.h"
 
 /* ---------------------------------------------------------------------- */
@@ -418,7 +419,7 @@ static bool cmd_stray(const struct sm_trace_event_def *d, unsigned op,
  * defaults of its optional keys); the keys given overwrite their fields. */
 __attribute__((always_inline)) static inline int
 parse_event(struct sm_trace_reader *r, const char *line, size_t len,
-	    struct smmusim_event *ev, struct sm_errbuf *eb)
+	    struct smmusim_event *ev, unsigned *rowp, struct sm_errbuf *eb)
 {
 	/* The column of each key given, 0 = none: only the entries of the
 	 * event's own keys are read, and only by the slow paths, which fill
@@ -496,7 +497,169 @@ keys_read:
 		r->last_at = ev->time;
 		r->last_at_line = r->line;
 	}
+	*rowp = row;
 	return 1;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Shapes (trace_shape.h)                                                 */
+/* ---------------------------------------------------------------------- */
+
+/* The value of the first chunk of v (the bytes `keep` of w: its first 1
+ * to 8 digits, or its word), of slot ks (NULL: the time prefix), or
+ * false. */
+__attribute__((always_inline)) static inline bool
+shape_chunk(const struct sm_trace_index *ix, const struct sm_trace_shape_val *v,
+	    const struct sm_trace_key_slot *ks, uint64_t w, uint64_t *out)
+{
+	unsigned n = v->len > 8 ? v->len - 8u : v->len;
+
+	if (v->kind == SV_HEX)
+		return sm_trace_hex_chunk(w, n, v->keep, out);
+	if (v->kind == SV_DEC)
+		return sm_trace_dec_chunk(w, n, v->keep, out);
+	for (unsigned i = ks->word_lo; i < ks->word_hi; i++)
+		if (ix->word[i] == w) {
+			*out = ix->word_val[i];
+			return true;
+		}
+	return false;
+}
+
+/* The value of v (of slot ks, in its range; NULL: the time prefix) in
+ * line, or false.  Its first chunk is converted only when it differs from
+ * the last line's (an id, a length, the high digits of a time repeat): a
+ * value of up to 8 digits or a word is then read by one comparison. */
+__attribute__((always_inline)) static inline bool
+shape_value(const struct sm_trace_index *ix, struct sm_trace_shape_val *v,
+	    const struct sm_trace_key_slot *ks, const char *line, uint64_t *out)
+{
+	const char *s = line + v->off;
+	uint64_t w, lo, lo_v, val;
+
+	memcpy(&w, s, 8);
+	w &= v->keep;
+	if (w != v->last_w) {
+		v->last_w = 0; /* none, until read */
+		if (!shape_chunk(ix, v, ks, w, &val) ||
+		    (v->len <= 8 && ks && val - ks->min > ks->span))
+			return false;
+		v->last_w = w;
+		v->last_v = val;
+	}
+	if (v->len <= 8 || v->kind == SV_WORD) {
+		*out = v->last_v; /* in range */
+		return true;
+	}
+	/* the last eight digits of a longer number */
+	memcpy(&lo, s + v->len - 8, 8);
+	if (v->kind == SV_HEX) {
+		if (!sm_trace_hex_chunk(lo, 8, ~0ull, &lo_v))
+			return false;
+		*out = v->last_v << 32 | lo_v;
+	} else {
+		if (!sm_trace_dec_chunk(lo, 8, ~0ull, &lo_v))
+			return false;
+		*out = v->last_v * 100000000u + lo_v;
+	}
+	return !ks || *out - ks->min <= ks->span;
+}
+
+/*
+ * The event of line[0..len) (line[0..readable_end - line) may be read)
+ * when it has the shape learnt for its length: *ev whole, but for the @N
+ * check left to the caller; else false (*ev then undefined) for the token
+ * path to read the line.
+ */
+static inline bool shape_read(struct sm_trace_shape *shapes,
+			      const struct sm_trace_index *ix, const char *line,
+			      size_t len, const char *readable_end,
+			      struct smmusim_event *ev)
+{
+	struct sm_trace_shape *sh = &shapes[len & (SM_TRACE_SHAPES - 1)];
+	struct sm_trace_shape_val *v = sh->val;
+	sm_v16 acc = {0}, x;
+	uint64_t half[2], val, time = 0;
+
+	if (sh->len != len || readable_end - line < (ptrdiff_t)sh->reach)
+		return false;
+	for (unsigned i = 0; i < sh->chunks; i++) {
+		memcpy(&x, line + 16 * i, 16);
+		acc |= (x ^ sh->bytes[i]) & sh->mask[i];
+	}
+	memcpy(half, &acc, 16);
+	if (half[0] | half[1])
+		return false;
+	if (sh->timing) {
+		if (!shape_value(ix, v, NULL, line, &time))
+			return false;
+		v++;
+	}
+	*ev = ix->tmpl[sh->row];
+	ev->timing = sh->timing == '@' ? SMMUSIM_AT : SMMUSIM_AFTER_PREV;
+	ev->time = time;
+	ev->column = sh->column;
+	for (const struct sm_trace_shape_val *e = sh->val + sh->n_vals; v < e;
+	     v++) {
+		const struct sm_trace_key_slot *ks = &ix->slot[v->slot];
+
+		if (!shape_value(ix, v, ks, line, &val))
+			return false;
+		sm_trace_store_field(ev, (enum sm_trace_key)ks->key, ks->off,
+				     ks->width, val);
+	}
+	return true;
+}
+
+/* The event of line[0..len) by its shape, an @N not earlier than the
+ * last (else the token path gives the message), or false. */
+static inline bool shape_event(struct sm_trace_reader *r, const char *line,
+			       size_t len, const char *readable_end,
+			       struct smmusim_event *ev)
+{
+	return shape_read(r->shapes, &r->idx, line, len, readable_end, ev) &&
+	       (ev->timing != SMMUSIM_AT || !r->have_at ||
+		ev->time >= r->last_at);
+}
+
+/* The event that shape_event() read, of line r->line: 1. */
+static inline int shape_done(struct sm_trace_reader *r,
+			     struct smmusim_event *ev)
+{
+	ev->line = r->line;
+	if (ev->timing == SMMUSIM_AT) {
+		r->have_at = true;
+		r->last_at = ev->time;
+		r->last_at_line = r->line;
+	}
+	return 1;
+}
+
+/*
+ * The common case of all: the next line is as long as the last event's
+ * line (r->last_len: a trace holds runs of one event) and has its shape.
+ * The shape's bytes hold no control byte and no '#' and its values are
+ * digits or words, so that a line of its length ended by "\n" needs no
+ * scan of its own (sm_trace_fast_line()): it is handed out as that would
+ * (the input past its newline, the flags kept), with its event; else
+ * false, nothing changed but *ev.
+ */
+static inline bool same_length_line(struct sm_trace_reader *r,
+				    struct smmusim_event *ev)
+{
+	struct sm_input *in = &r->in;
+	const char *s = in->cur;
+	size_t len = r->last_len;
+
+	if (!len || in->line_len || in->end - s <= (ptrdiff_t)len ||
+	    s[len] != '\n' || !shape_event(r, s, len, in->end, ev))
+		return false;
+	in->cur = s + len + 1;
+	in->lineno++;
+	if (r->line < UINT32_MAX)
+		r->line++;
+	r->readable_end = in->end;
+	return true;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -544,6 +707,7 @@ __attribute__((noinline)) static int slow_next_line(struct sm_trace_reader *r,
 int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 		  struct sm_errbuf *eb)
 {
+	unsigned row;
 	int rc;
 
 	if (!r || !ev)
@@ -557,6 +721,8 @@ int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 		return rc;
 	if (r->bin)
 		return sm_trace_bin_next(r, ev, eb);
+	if (same_length_line(r, ev))
+		return shape_done(r, ev);
 	for (;;) {
 		/* the line in locals the slow path does not see (they stay
 		 * in registers) */
@@ -587,6 +753,13 @@ int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 				return rc;
 			continue;
 		}
-		return parse_event(r, line, len, ev, eb);
+		r->last_len = len;
+		if (shape_event(r, line, len, r->readable_end, ev))
+			return shape_done(r, ev);
+		rc = parse_event(r, line, len, ev, &row, eb);
+		if (rc > 0)
+			sm_trace_shape_learn(r->shapes, &r->idx, line, len, row,
+					     ev->column);
+		return rc;
 	}
 }

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Learning a line's shape (trace_shape.h): after the token path of
+ * trace_reader.c has read a line with no error, its bytes are split into
+ * the value digits, which the next line of its shape may change, and the
+ * rest, which it must repeat.  Only values that the shape's reading takes
+ * are learnt -- a time prefix of 1 to 16 decimal digits, a number of 1 to
+ * 16 decimal digits or 0x and 1 to 16 hex digits, a word of its key of up
+ * to 8 bytes -- so that it reads a value exactly as the token path's fast
+ * path does (trace_values.h, sm_trace_fast_value()); a line with any other
+ * value (4K, a name longer than 7 bytes) keeps no shape.
+ */
+#include "trace/trace_shape.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "trace/trace_lines.h"
+#include "trace/trace_values.h"
+
+/* Are s[0..n) all digits of the kind? */
+static bool all_digits(const char *s, size_t n, bool hex)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!(hex ? sm_trace_is_hex(s[i]) : sm_trace_is_dec(s[i])))
+			return false;
+	return true;
+}
+
+/* Add the value line[off..off + n) of kind `kind` (slot `slot`) to sh,
+ * its digits out of the bytes it must repeat; false when it holds no
+ * more. */
+static bool add_value(struct sm_trace_shape *sh, size_t off, size_t n,
+		      unsigned kind, uint16_t slot)
+{
+	struct sm_trace_shape_val *v = &sh->val[sh->n_vals];
+	size_t first = n > 8 ? n - 8 : n;
+	unsigned char *mask = (unsigned char *)sh->mask;
+
+	if (sh->n_vals == SM_TRACE_SHAPE_VALS + 1 || n == 0 || n > 16)
+		return false;
+	v->off = (uint8_t)off;
+	v->len = (uint8_t)n;
+	v->kind = (uint8_t)kind;
+	v->slot = slot;
+	v->keep = first == 8 ? ~0ull : (1ull << (8 * first)) - 1;
+	memset(mask + off, 0, n);
+	if (off + 16 > sh->reach)
+		sh->reach = (uint16_t)(off + 16);
+	sh->n_vals++;
+	return true;
+}
+
+/* The value of key=value token t of event row `row` into sh: false when
+ * the shape's reading does not take it. */
+static bool learn_key(struct sm_trace_shape *sh,
+		      const struct sm_trace_index *ix, unsigned row,
+		      const char *line, const struct sm_trace_tok *t)
+{
+	unsigned first = ix->slot_at[row], i;
+	uint64_t w = sm_trace_pack(t->s, t->len), word;
+	const struct sm_trace_key_slot *ks = NULL;
+	const char *v;
+	size_t n;
+
+	for (i = 0; i < ix->n_keys[row]; i++) {
+		ks = &ix->slot[first + i];
+		if ((w & ks->mask) == ks->eq)
+			break;
+	}
+	if (i == ix->n_keys[row])
+		return false;
+	v = t->s + ks->klen + 1;
+	n = t->len - ks->klen - 1;
+	if (ks->words) {
+		if (n == 0 || n > 8)
+			return false;
+		word = sm_trace_pack(v, n);
+		for (unsigned j = ks->word_lo; j < ks->word_hi; j++)
+			if (ix->word[j] == word)
+				return add_value(sh, (size_t)(v - line), n,
+						 SV_WORD,
+						 (uint16_t)(first + i));
+		return false;
+	}
+	if (n > 2 && v[0] == '0' && (v[1] | 0x20) == 'x')
+		return all_digits(v + 2, n - 2, true) &&
+		       add_value(sh, (size_t)(v + 2 - line), n - 2, SV_HEX,
+				 (uint16_t)(first + i));
+	return all_digits(v, n, false) &&
+	       add_value(sh, (size_t)(v - line), n, SV_DEC,
+			 (uint16_t)(first + i));
+}
+
+void sm_trace_shape_learn(struct sm_trace_shape *shapes,
+			  const struct sm_trace_index *ix, const char *line,
+			  size_t len, unsigned row, uint32_t column)
+{
+	struct sm_trace_shape *sh = &shapes[len & (SM_TRACE_SHAPES - 1)];
+	struct sm_trace_tok t = {0};
+	size_t pos = 0;
+
+	if (len == 0 || len > 16 * SM_TRACE_SHAPE_CHUNKS ||
+	    ix->slot_at[row] == SM_TRACE_NO_SLOTS ||
+	    ix->tmpl[row].type == SMMUSIM_EV_CMD)
+		return;
+	memset(sh, 0, sizeof(*sh));
+	memcpy(sh->bytes, line, len);
+	memset(sh->mask, 0xff, len);
+	sh->chunks = (uint8_t)((len + 15) / 16);
+	sh->reach = (uint16_t)(16 * sh->chunks);
+	sh->row = (uint8_t)row;
+	sh->column = column;
+	if (!sm_trace_next_tok(line, len, &pos, &t))
+		return;
+	if (t.s[0] == '@' || t.s[0] == '+') {
+		if (!all_digits(t.s + 1, t.len - 1, false) ||
+		    !add_value(sh, t.col, t.len - 1, SV_DEC, UINT16_MAX))
+			return;
+		sh->timing = (uint8_t)t.s[0];
+		if (!sm_trace_next_tok(line, len, &pos, &t)) /* the keyword */
+			return;
+	}
+	while (sm_trace_next_tok(line, len, &pos, &t))
+		if (!learn_key(sh, ix, row, line, &t))
+			return;
+	sh->len = (uint16_t)len; /* learnt whole */
+}
