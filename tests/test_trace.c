@@ -1309,6 +1309,9 @@ static void test_shapes_random(void **state)
 	    "prot=r",
 	    "@7 touch mm=1 va=0x1000 len=0x10 op=r cpu=0",
 	    "@9 tlbi cpu=1 op=vae1is va=0x1000 asid=5",
+	    "@3 touch mm=1 va=0x1000 len=4K op=r cpu=0",
+	    "iommu_map dom=2 va=0x1000 len=0x10m pa=0x9000 prot=r",
+	    "+0 iommu_unmap dom=2 va=0x1000 len=17179869183G",
 	};
 	static const char alpha[] = "0123456789abcdefABCDEFxX =gz\t#:@+";
 	uint64_t seed = 42;

@@ -526,28 +526,45 @@ shape_chunk(const struct sm_trace_index *ix, const struct sm_trace_shape_val *v,
 	return false;
 }
 
+/* A len's suffix applied to *v, or false when it overflows
+ * (sm_parse_u64()). */
+static inline bool shape_shift(const struct sm_trace_shape_val *v,
+			       uint64_t *val)
+{
+	if (!v->shift)
+		return true;
+	if (*val > UINT64_MAX >> v->shift)
+		return false;
+	*val <<= v->shift;
+	return true;
+}
+
 /* The value of v (of slot ks, in its range; NULL: the time prefix) in
- * line, or false.  Its first chunk is converted only when it differs from
- * the last line's (an id, a length, the high digits of a time repeat): a
- * value of up to 8 digits or a word is then read by one comparison. */
+ * line, whose first chunk is w (its bytes v->keep), or false.  Its first chunk
+ * is converted only when it differs from the last line's (an id, a length, the
+ * high digits of a time repeat): a value of up to 8 digits or a word is then
+ * read by one comparison. */
 __attribute__((always_inline)) static inline bool
 shape_value(const struct sm_trace_index *ix, struct sm_trace_shape_val *v,
-	    const struct sm_trace_key_slot *ks, const char *line, uint64_t *out)
+	    const struct sm_trace_key_slot *ks, const char *line, uint64_t w,
+	    uint64_t *out)
 {
 	const char *s = line + v->off;
-	uint64_t w, lo, lo_v, val;
+	uint64_t lo, lo_v, val;
 
-	memcpy(&w, s, 8);
-	w &= v->keep;
 	if (w != v->last_w) {
 		v->last_w = 0; /* none, until read */
-		if (!shape_chunk(ix, v, ks, w, &val) ||
-		    (v->len <= 8 && ks && val - ks->min > ks->span))
+		if (!shape_chunk(ix, v, ks, w, &val))
 			return false;
+		if (v->len <= 8) {
+			if (!shape_shift(v, &val) ||
+			    (ks && val - ks->min > ks->span))
+				return false;
+		}
 		v->last_w = w;
 		v->last_v = val;
 	}
-	if (v->len <= 8 || v->kind == SV_WORD) {
+	if (!v->two) {
 		*out = v->last_v; /* in range */
 		return true;
 	}
@@ -562,7 +579,7 @@ shape_value(const struct sm_trace_index *ix, struct sm_trace_shape_val *v,
 			return false;
 		*out = v->last_v * 100000000u + lo_v;
 	}
-	return !ks || *out - ks->min <= ks->span;
+	return shape_shift(v, out) && (!ks || *out - ks->min <= ks->span);
 }
 
 /*
@@ -579,7 +596,7 @@ static inline bool shape_read(struct sm_trace_shape *shapes,
 	struct sm_trace_shape *sh = &shapes[len & (SM_TRACE_SHAPES - 1)];
 	struct sm_trace_shape_val *v = sh->val;
 	sm_v16 acc = {0}, x;
-	uint64_t half[2], val, time = 0;
+	uint64_t half[2], w, val, time = 0;
 
 	if (sh->len != len || readable_end - line < (ptrdiff_t)sh->reach)
 		return false;
@@ -591,7 +608,8 @@ static inline bool shape_read(struct sm_trace_shape *shapes,
 	if (half[0] | half[1])
 		return false;
 	if (sh->timing) {
-		if (!shape_value(ix, v, NULL, line, &time))
+		memcpy(&w, line + v->off, 8);
+		if (!shape_value(ix, v, NULL, line, w & v->keep, &time))
 			return false;
 		v++;
 	}
@@ -601,12 +619,14 @@ static inline bool shape_read(struct sm_trace_shape *shapes,
 	ev->column = sh->column;
 	for (const struct sm_trace_shape_val *e = sh->val + sh->n_vals; v < e;
 	     v++) {
-		const struct sm_trace_key_slot *ks = &ix->slot[v->slot];
-
-		if (!shape_value(ix, v, ks, line, &val))
+		memcpy(&w, line + v->off, 8);
+		w &= v->keep;
+		if (w == v->last_w && !v->two)
+			val = v->last_v; /* as in the last line */
+		else if (!shape_value(ix, v, &ix->slot[v->slot], line, w, &val))
 			return false;
-		sm_trace_store_field(ev, (enum sm_trace_key)ks->key, ks->off,
-				     ks->width, val);
+		sm_trace_store_field(ev, (enum sm_trace_key)v->key, v->foff,
+				     v->fwidth, val);
 	}
 	return true;
 }

@@ -29,11 +29,27 @@ static bool all_digits(const char *s, size_t n, bool hex)
 	return true;
 }
 
+/* The shift of a len's suffix (sm_parse_u64()), 0 for none. */
+static unsigned suffix_shift(char c)
+{
+	switch (c | 0x20) {
+	case 'k':
+		return 10;
+	case 'm':
+		return 20;
+	case 'g':
+		return 30;
+	default:
+		return 0;
+	}
+}
+
 /* Add the value line[off..off + n) of kind `kind` (slot `slot`) to sh,
  * its digits out of the bytes it must repeat; false when it holds no
  * more. */
-static bool add_value(struct sm_trace_shape *sh, size_t off, size_t n,
-		      unsigned kind, uint16_t slot)
+static bool add_value(struct sm_trace_shape *sh,
+		      const struct sm_trace_index *ix, size_t off, size_t n,
+		      unsigned kind, uint16_t slot, unsigned shift)
 {
 	struct sm_trace_shape_val *v = &sh->val[sh->n_vals];
 	size_t first = n > 8 ? n - 8 : n;
@@ -45,6 +61,13 @@ static bool add_value(struct sm_trace_shape *sh, size_t off, size_t n,
 	v->len = (uint8_t)n;
 	v->kind = (uint8_t)kind;
 	v->slot = slot;
+	v->shift = (uint8_t)shift;
+	v->two = n > 8;
+	if (slot != UINT16_MAX) {
+		v->key = ix->slot[slot].key;
+		v->foff = ix->slot[slot].off;
+		v->fwidth = ix->slot[slot].width;
+	}
 	v->keep = first == 8 ? ~0ull : (1ull << (8 * first)) - 1;
 	memset(mask + off, 0, n);
 	if (off + 16 > sh->reach)
@@ -64,6 +87,7 @@ static bool learn_key(struct sm_trace_shape *sh,
 	const struct sm_trace_key_slot *ks = NULL;
 	const char *v;
 	size_t n;
+	unsigned shift = 0;
 
 	for (i = 0; i < ix->n_keys[row]; i++) {
 		ks = &ix->slot[first + i];
@@ -80,33 +104,30 @@ static bool learn_key(struct sm_trace_shape *sh,
 		word = sm_trace_pack(v, n);
 		for (unsigned j = ks->word_lo; j < ks->word_hi; j++)
 			if (ix->word[j] == word)
-				return add_value(sh, (size_t)(v - line), n,
-						 SV_WORD,
-						 (uint16_t)(first + i));
+				return add_value(sh, ix, (size_t)(v - line), n,
+						 SV_WORD, (uint16_t)(first + i),
+						 0);
 		return false;
 	}
+	/* a len's suffix stays in the line's bytes (KK_LEN: min 1) */
+	if (ks->min == 1 && n > 1 && (shift = suffix_shift(v[n - 1])))
+		n--;
 	if (n > 2 && v[0] == '0' && (v[1] | 0x20) == 'x')
 		return all_digits(v + 2, n - 2, true) &&
-		       add_value(sh, (size_t)(v + 2 - line), n - 2, SV_HEX,
-				 (uint16_t)(first + i));
+		       add_value(sh, ix, (size_t)(v + 2 - line), n - 2, SV_HEX,
+				 (uint16_t)(first + i), shift);
 	return all_digits(v, n, false) &&
-	       add_value(sh, (size_t)(v - line), n, SV_DEC,
-			 (uint16_t)(first + i));
+	       add_value(sh, ix, (size_t)(v - line), n, SV_DEC,
+			 (uint16_t)(first + i), shift);
 }
 
-void sm_trace_shape_learn(struct sm_trace_shape *shapes,
-			  const struct sm_trace_index *ix, const char *line,
-			  size_t len, unsigned row, uint32_t column)
+/* The shape of line[0..len) into *sh (zeroed), or false. */
+static bool learn(struct sm_trace_shape *sh, const struct sm_trace_index *ix,
+		  const char *line, size_t len, unsigned row, uint32_t column)
 {
-	struct sm_trace_shape *sh = &shapes[len & (SM_TRACE_SHAPES - 1)];
 	struct sm_trace_tok t = {0};
 	size_t pos = 0;
 
-	if (len == 0 || len > 16 * SM_TRACE_SHAPE_CHUNKS ||
-	    ix->slot_at[row] == SM_TRACE_NO_SLOTS ||
-	    ix->tmpl[row].type == SMMUSIM_EV_CMD)
-		return;
-	memset(sh, 0, sizeof(*sh));
 	memcpy(sh->bytes, line, len);
 	memset(sh->mask, 0xff, len);
 	sh->chunks = (uint8_t)((len + 15) / 16);
@@ -114,17 +135,44 @@ void sm_trace_shape_learn(struct sm_trace_shape *shapes,
 	sh->row = (uint8_t)row;
 	sh->column = column;
 	if (!sm_trace_next_tok(line, len, &pos, &t))
-		return;
+		return false;
 	if (t.s[0] == '@' || t.s[0] == '+') {
 		if (!all_digits(t.s + 1, t.len - 1, false) ||
-		    !add_value(sh, t.col, t.len - 1, SV_DEC, UINT16_MAX))
-			return;
+		    !add_value(sh, ix, t.col, t.len - 1, SV_DEC, UINT16_MAX, 0))
+			return false;
 		sh->timing = (uint8_t)t.s[0];
 		if (!sm_trace_next_tok(line, len, &pos, &t)) /* the keyword */
-			return;
+			return false;
 	}
 	while (sm_trace_next_tok(line, len, &pos, &t))
 		if (!learn_key(sh, ix, row, line, &t))
-			return;
-	sh->len = (uint16_t)len; /* learnt whole */
+			return false;
+	sh->len = (uint16_t)len;
+	return true;
+}
+
+void sm_trace_shape_learn(struct sm_trace_shape *shapes,
+			  const struct sm_trace_index *ix, const char *line,
+			  size_t len, unsigned row, uint32_t column)
+{
+	struct sm_trace_shape *sh = &shapes[len & (SM_TRACE_SHAPES - 1)];
+	struct sm_trace_shape learnt;
+
+	if (len == 0 || len > 16 * SM_TRACE_SHAPE_CHUNKS ||
+	    ix->slot_at[row] == SM_TRACE_NO_SLOTS ||
+	    ix->tmpl[row].type == SMMUSIM_EV_CMD)
+		return;
+	if (sh->skip) {
+		sh->skip--;
+		return;
+	}
+	memset(&learnt, 0, sizeof(learnt));
+	if (learn(&learnt, ix, line, len, row, column)) {
+		*sh = learnt; /* skip and fails 0 */
+		return;
+	}
+	/* the shape of another line of this length, if any, is kept */
+	if (sh->fails < 10)
+		sh->fails++;
+	sh->skip = (uint16_t)((1u << sh->fails) - 1);
 }

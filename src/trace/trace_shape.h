@@ -51,7 +51,11 @@ struct sm_trace_shape_val {
 	 * digit or word packs to 0) and its value */
 	uint64_t last_w, last_v;
 	uint8_t off, len, kind;
+	uint8_t shift; /* a len's K, M or G suffix: 10, 20 or 30 */
+	bool two;      /* 9 to 16 digits: two chunks */
 	uint16_t slot;
+	/* its slot's key and field (sm_trace_store_field()) */
+	uint8_t key, foff, fwidth;
 };
 
 struct sm_trace_shape {
@@ -65,6 +69,12 @@ struct sm_trace_shape {
 	uint8_t row;	 /* the event's row (trace_keys.h) */
 	uint8_t timing;	 /* '@', '+' or 0 (no time prefix: vals[0] is a key) */
 	uint32_t column; /* the keyword's */
+	/* Lines of this length whose shape is not learnt (skip) after the
+	 * last `fails` lines had none in a row: a trace whose lines have
+	 * none (a 4096-byte len written 0x1000 is learnt, one of 12 digits
+	 * and 5 letters is not) costs no learning per line. */
+	uint16_t skip;
+	uint8_t fails;
 	struct sm_trace_shape_val val[SM_TRACE_SHAPE_VALS + 1];
 };
 
