@@ -8,7 +8,10 @@
  * each value is parsed by trace_values.c.  What is left here is the shape
  * of a line: comments and blank lines dropped, the "smmusim-trace 1"
  * header, and "[TIME] KEYWORD key=value ..." with each key given at most
- * once and every required key present.
+ * once and every required key present.  A line with the shape of the last
+ * line of its length is read by that shape (trace_shape.c), first of all;
+ * the token path here reads the others, gives every message, and has each
+ * line it reads learnt.
  */
 #include "trace/trace_reader.h"
 
@@ -505,139 +508,14 @@ keys_read:
 /* Shapes (trace_shape.h)                                                 */
 /* ---------------------------------------------------------------------- */
 
-/* The value of the first chunk of v (the bytes `keep` of w: its first 1
- * to 8 digits, or its word), of slot ks (NULL: the time prefix), or
- * false. */
-__attribute__((always_inline)) static inline bool
-shape_chunk(const struct sm_trace_index *ix, const struct sm_trace_shape_val *v,
-	    const struct sm_trace_key_slot *ks, uint64_t w, uint64_t *out)
-{
-	unsigned n = v->len > 8 ? v->len - 8u : v->len;
-
-	if (v->kind == SV_HEX)
-		return sm_trace_hex_chunk(w, n, v->keep, out);
-	if (v->kind == SV_DEC)
-		return sm_trace_dec_chunk(w, n, v->keep, out);
-	for (unsigned i = ks->word_lo; i < ks->word_hi; i++)
-		if (ix->word[i] == w) {
-			*out = ix->word_val[i];
-			return true;
-		}
-	return false;
-}
-
-/* A len's suffix applied to *v, or false when it overflows
- * (sm_parse_u64()). */
-static inline bool shape_shift(const struct sm_trace_shape_val *v,
-			       uint64_t *val)
-{
-	if (!v->shift)
-		return true;
-	if (*val > UINT64_MAX >> v->shift)
-		return false;
-	*val <<= v->shift;
-	return true;
-}
-
-/* The value of v (of slot ks, in its range; NULL: the time prefix) in
- * line, whose first chunk is w (its bytes v->keep), or false.  Its first chunk
- * is converted only when it differs from the last line's (an id, a length, the
- * high digits of a time repeat): a value of up to 8 digits or a word is then
- * read by one comparison. */
-__attribute__((always_inline)) static inline bool
-shape_value(const struct sm_trace_index *ix, struct sm_trace_shape_val *v,
-	    const struct sm_trace_key_slot *ks, const char *line, uint64_t w,
-	    uint64_t *out)
-{
-	const char *s = line + v->off;
-	uint64_t lo, lo_v, val;
-
-	if (w != v->last_w) {
-		v->last_w = 0; /* none, until read */
-		if (!shape_chunk(ix, v, ks, w, &val))
-			return false;
-		if (v->len <= 8) {
-			if (!shape_shift(v, &val) ||
-			    (ks && val - ks->min > ks->span))
-				return false;
-		}
-		v->last_w = w;
-		v->last_v = val;
-	}
-	if (!v->two) {
-		*out = v->last_v; /* in range */
-		return true;
-	}
-	/* the last eight digits of a longer number */
-	memcpy(&lo, s + v->len - 8, 8);
-	if (v->kind == SV_HEX) {
-		if (!sm_trace_hex_chunk(lo, 8, ~0ull, &lo_v))
-			return false;
-		*out = v->last_v << 32 | lo_v;
-	} else {
-		if (!sm_trace_dec_chunk(lo, 8, ~0ull, &lo_v))
-			return false;
-		*out = v->last_v * 100000000u + lo_v;
-	}
-	return shape_shift(v, out) && (!ks || *out - ks->min <= ks->span);
-}
-
-/*
- * The event of line[0..len) (line[0..readable_end - line) may be read)
- * when it has the shape learnt for its length: *ev whole, but for the @N
- * check left to the caller; else false (*ev then undefined) for the token
- * path to read the line.
- */
-static inline bool shape_read(struct sm_trace_shape *shapes,
-			      const struct sm_trace_index *ix, const char *line,
-			      size_t len, const char *readable_end,
-			      struct smmusim_event *ev)
-{
-	struct sm_trace_shape *sh = &shapes[len & (SM_TRACE_SHAPES - 1)];
-	struct sm_trace_shape_val *v = sh->val;
-	sm_v16 acc = {0}, x;
-	uint64_t half[2], w, val, time = 0;
-
-	if (sh->len != len || readable_end - line < (ptrdiff_t)sh->reach)
-		return false;
-	for (unsigned i = 0; i < sh->chunks; i++) {
-		memcpy(&x, line + 16 * i, 16);
-		acc |= (x ^ sh->bytes[i]) & sh->mask[i];
-	}
-	memcpy(half, &acc, 16);
-	if (half[0] | half[1])
-		return false;
-	if (sh->timing) {
-		memcpy(&w, line + v->off, 8);
-		if (!shape_value(ix, v, NULL, line, w & v->keep, &time))
-			return false;
-		v++;
-	}
-	*ev = ix->tmpl[sh->row];
-	ev->timing = sh->timing == '@' ? SMMUSIM_AT : SMMUSIM_AFTER_PREV;
-	ev->time = time;
-	ev->column = sh->column;
-	for (const struct sm_trace_shape_val *e = sh->val + sh->n_vals; v < e;
-	     v++) {
-		memcpy(&w, line + v->off, 8);
-		w &= v->keep;
-		if (w == v->last_w && !v->two)
-			val = v->last_v; /* as in the last line */
-		else if (!shape_value(ix, v, &ix->slot[v->slot], line, w, &val))
-			return false;
-		sm_trace_store_field(ev, (enum sm_trace_key)v->key, v->foff,
-				     v->fwidth, val);
-	}
-	return true;
-}
-
 /* The event of line[0..len) by its shape, an @N not earlier than the
  * last (else the token path gives the message), or false. */
 static inline bool shape_event(struct sm_trace_reader *r, const char *line,
 			       size_t len, const char *readable_end,
 			       struct smmusim_event *ev)
 {
-	return shape_read(r->shapes, &r->idx, line, len, readable_end, ev) &&
+	return sm_trace_shape_read(r->shapes, &r->idx, line, len, readable_end,
+				   ev) &&
 	       (ev->timing != SMMUSIM_AT || !r->have_at ||
 		ev->time >= r->last_at);
 }
