@@ -542,8 +542,8 @@ static inline int shape_done(struct sm_trace_reader *r,
  * (the input past its newline, the flags kept), with its event; else
  * false, nothing changed but *ev.
  */
-static inline bool same_length_line(struct sm_trace_reader *r,
-				    struct smmusim_event *ev)
+__attribute__((always_inline)) static inline bool
+same_length_line(struct sm_trace_reader *r, struct smmusim_event *ev)
 {
 	struct sm_input *in = &r->in;
 	const char *s = in->cur;
@@ -602,8 +602,10 @@ __attribute__((noinline)) static int slow_next_line(struct sm_trace_reader *r,
 			    "' header, found end of file");
 }
 
-int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
-		  struct sm_errbuf *eb)
+/* sm_trace_next() but for its most common line (same_length_line()). */
+__attribute__((noinline)) static int next_event(struct sm_trace_reader *r,
+						struct smmusim_event *ev,
+						struct sm_errbuf *eb)
 {
 	unsigned row;
 	int rc;
@@ -619,8 +621,6 @@ int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 		return rc;
 	if (r->bin)
 		return sm_trace_bin_next(r, ev, eb);
-	if (same_length_line(r, ev))
-		return shape_done(r, ev);
 	for (;;) {
 		/* the line in locals the slow path does not see (they stay
 		 * in registers) */
@@ -660,4 +660,15 @@ int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 					     ev->column);
 		return rc;
 	}
+}
+
+/* A line as long as the last event's (r->last_len: past the header of a
+ * text trace) is tried first, with no other work; next_event() reads any
+ * other line and gives every error. */
+int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
+		  struct sm_errbuf *eb)
+{
+	if (r && ev && !r->err && same_length_line(r, ev))
+		return shape_done(r, ev);
+	return next_event(r, ev, eb);
 }

@@ -238,6 +238,7 @@ shape_value(const struct sm_trace_index *ix, struct sm_trace_shape_val *v,
 
 	if (w != v->last_w) {
 		v->last_w = 0; /* none, until read */
+		v->last_lo = 0;
 		if (!shape_chunk(ix, v, ks, w, &val))
 			return false;
 		if (v->len <= 8) {
@@ -254,16 +255,25 @@ shape_value(const struct sm_trace_index *ix, struct sm_trace_shape_val *v,
 	}
 	/* the last eight digits of a longer number */
 	memcpy(&lo, s + v->len - 8, 8);
+	if (lo == v->last_lo) {
+		*out = v->last_full; /* in range */
+		return true;
+	}
 	if (v->kind == SV_HEX) {
 		if (!sm_trace_hex_chunk(lo, 8, ~0ull, &lo_v))
 			return false;
-		*out = v->last_v << 32 | lo_v;
+		val = v->last_v << 32 | lo_v;
 	} else {
 		if (!sm_trace_dec_chunk(lo, 8, ~0ull, &lo_v))
 			return false;
-		*out = v->last_v * 100000000u + lo_v;
+		val = v->last_v * 100000000u + lo_v;
 	}
-	return shape_shift(v, out) && (!ks || *out - ks->min <= ks->span);
+	if (!shape_shift(v, &val) || (ks && val - ks->min > ks->span))
+		return false;
+	v->last_lo = lo;
+	v->last_full = val;
+	*out = val;
+	return true;
 }
 
 bool sm_trace_shape_read(struct sm_trace_shape *shapes,

@@ -50,6 +50,9 @@ struct sm_trace_shape_val {
 	/* the last first chunk read (its bytes `keep`; 0: none, since no
 	 * digit or word packs to 0) and its value */
 	uint64_t last_w, last_v;
+	/* the same for the last eight digits of a longer number (0: none),
+	 * and the whole value then */
+	uint64_t last_lo, last_full;
 	uint8_t off, len, kind;
 	uint8_t shift; /* a len's K, M or G suffix: 10, 20 or 30 */
 	bool two;      /* 9 to 16 digits: two chunks */
