@@ -1312,6 +1312,11 @@ static void test_shapes_random(void **state)
 	    "@3 touch mm=1 va=0x1000 len=4K op=r cpu=0",
 	    "iommu_map dom=2 va=0x1000 len=0x10m pa=0x9000 prot=r",
 	    "+0 iommu_unmap dom=2 va=0x1000 len=17179869183G",
+	    "cmd op=tlbi_nh_va vmid=0 asid=2 addr=0xffff6000 tg=1 num=0 "
+	    "scale=0 ttl=3 leaf=1",
+	    "cmd op=cfgi_ste_range sid=0x8 range=1",
+	    "cmd op=0x12 vmid=0 asid=2 addr=0x9000 leaf=0",
+	    "cmd op=sync",
 	};
 	static const char alpha[] = "0123456789abcdefABCDEFxX =gz\t#:@+";
 	uint64_t seed = 42;

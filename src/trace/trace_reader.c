@@ -657,7 +657,7 @@ __attribute__((noinline)) static int next_event(struct sm_trace_reader *r,
 		rc = parse_event(r, line, len, ev, &row, eb);
 		if (rc > 0)
 			sm_trace_shape_learn(r->shapes, &r->idx, line, len, row,
-					     ev->column);
+					     ev);
 		return rc;
 	}
 }

@@ -108,6 +108,8 @@ static bool learn_key(struct sm_trace_shape *sh,
 		return false;
 	v = t->s + ks->klen + 1;
 	n = t->len - ks->klen - 1;
+	if (ks->key == K_CMD_OP)
+		return true; /* the command stays in the line's bytes */
 	if (ks->words) {
 		if (n == 0 || n > 8)
 			return false;
@@ -133,7 +135,8 @@ static bool learn_key(struct sm_trace_shape *sh,
 
 /* The shape of line[0..len) into *sh (zeroed), or false. */
 static bool learn(struct sm_trace_shape *sh, const struct sm_trace_index *ix,
-		  const char *line, size_t len, unsigned row, uint32_t column)
+		  const char *line, size_t len, unsigned row,
+		  const struct smmusim_event *ev)
 {
 	struct sm_trace_tok t = {0};
 	size_t pos = 0;
@@ -142,8 +145,9 @@ static bool learn(struct sm_trace_shape *sh, const struct sm_trace_index *ix,
 	memset(sh->mask, 0xff, len);
 	sh->chunks = (uint8_t)((len + 15) / 16);
 	sh->reach = (uint16_t)(16 * sh->chunks);
-	sh->row = (uint8_t)row;
-	sh->column = column;
+	sh->tmpl = ix->tmpl[row];
+	sh->tmpl.opcode = ev->opcode; /* a cmd's (else the template's) */
+	sh->column = ev->column;
 	if (!sm_trace_next_tok(line, len, &pos, &t))
 		return false;
 	if (t.s[0] == '@' || t.s[0] == '+') {
@@ -163,21 +167,21 @@ static bool learn(struct sm_trace_shape *sh, const struct sm_trace_index *ix,
 
 void sm_trace_shape_learn(struct sm_trace_shape *shapes,
 			  const struct sm_trace_index *ix, const char *line,
-			  size_t len, unsigned row, uint32_t column)
+			  size_t len, unsigned row,
+			  const struct smmusim_event *ev)
 {
 	struct sm_trace_shape *sh = &shapes[len & (SM_TRACE_SHAPES - 1)];
 	struct sm_trace_shape learnt;
 
 	if (len == 0 || len > 16 * SM_TRACE_SHAPE_CHUNKS ||
-	    ix->slot_at[row] == SM_TRACE_NO_SLOTS ||
-	    ix->tmpl[row].type == SMMUSIM_EV_CMD)
+	    ix->slot_at[row] == SM_TRACE_NO_SLOTS)
 		return;
 	if (sh->skip) {
 		sh->skip--;
 		return;
 	}
 	memset(&learnt, 0, sizeof(learnt));
-	if (learn(&learnt, ix, line, len, row, column)) {
+	if (learn(&learnt, ix, line, len, row, ev)) {
 		*sh = learnt; /* skip and fails 0 */
 		return;
 	}
@@ -301,7 +305,7 @@ bool sm_trace_shape_read(struct sm_trace_shape *shapes,
 			return false;
 		v++;
 	}
-	*ev = ix->tmpl[sh->row];
+	*ev = sh->tmpl;
 	ev->timing = sh->timing == '@' ? SMMUSIM_AT : SMMUSIM_AFTER_PREV;
 	ev->time = time;
 	ev->column = sh->column;

@@ -69,9 +69,13 @@ struct sm_trace_shape {
 	uint16_t reach; /* bytes from the line's start the reading reads */
 	uint8_t chunks; /* 16-byte chunks that hold the line */
 	uint8_t n_vals;
-	uint8_t row;	 /* the event's row (trace_keys.h) */
+
 	uint8_t timing;	 /* '@', '+' or 0 (no time prefix: vals[0] is a key) */
 	uint32_t column; /* the keyword's */
+	/* The event's template (trace_keys.h) and the fields the shape's
+	 * bytes fix: a cmd's command, op=NAME, is one of those bytes (its
+	 * keys are then those of the line learnt, sm_trace_cmd_stray_key()). */
+	struct smmusim_event tmpl;
 	/* Lines of this length whose shape is not learnt (skip) after the
 	 * last `fails` lines had none in a row: a trace whose lines have
 	 * none (a 4096-byte len written 0x1000 is learnt, one of 12 digits
@@ -82,11 +86,12 @@ struct sm_trace_shape {
 };
 
 /* Learn the shape of line[0..len), which the token path has just read as
- * event row `row` with no error; nothing when it has none that the fast
- * path reads (a value it does not take, a line too long, a cmd line). */
+ * event `ev` of row `row` with no error; nothing when it has none that
+ * the shape's reading takes (a value it does not take, a line too long). */
 void sm_trace_shape_learn(struct sm_trace_shape *shapes,
 			  const struct sm_trace_index *ix, const char *line,
-			  size_t len, unsigned row, uint32_t column);
+			  size_t len, unsigned row,
+			  const struct smmusim_event *ev);
 
 /*
  * The event of line[0..len) (line[0..readable_end - line) may be read)
