@@ -32,9 +32,9 @@
 /* Sixteen bytes, for GCC's vector extensions (SIMD where there is some). */
 typedef unsigned char sm_v16 __attribute__((vector_size(16)));
 
-#define SM_TRACE_SHAPES 32	/* a power of 2: lines by length */
+#define SM_TRACE_SHAPES 16	/* a power of 2: lines by length */
 #define SM_TRACE_SHAPE_CHUNKS 8 /* 16-byte chunks: lines up to 128 */
-#define SM_TRACE_SHAPE_VALS 16	/* values of a line */
+#define SM_TRACE_SHAPE_VALS 12	/* values of a line */
 
 /* The kinds of a value's digits. */
 enum { SV_DEC, SV_HEX, SV_WORD };
