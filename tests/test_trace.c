@@ -1259,6 +1259,96 @@ static void test_flag_windows(void **state)
 	}
 }
 
+/* ---- line shapes (trace_shape.h) ---- */
+
+/* The events (up to 2, into ev[]) and the result and message after them
+ * of a buffer holding `text` and a long comment (room past the lines, as
+ * in a file's block). */
+static int read_lines(const char *text, struct smmusim_event ev[2], char *msg,
+		      size_t msg_size)
+{
+	char buf[1024];
+	smmusim_trace_t *t;
+	int rc, n = 0;
+
+	snprintf(buf, sizeof(buf), "%s# %0200d\n", text, 0);
+	assert_int_equal(
+	    smmusim_trace_open_buffer(&t, "s", buf, strlen(buf), NULL, NULL, 0),
+	    0);
+	for (;;) {
+		memset(&ev[n < 2 ? n : 1], 0, sizeof(ev[0]));
+		rc = smmusim_trace_next(t, &ev[n < 2 ? n : 1]);
+		if (rc <= 0)
+			break;
+		n++;
+	}
+	snprintf(msg, msg_size, "%d %d %s", n, rc,
+		 rc < 0 ? smmusim_trace_error(t) : "");
+	smmusim_trace_close(t);
+	return n;
+}
+
+/* A line read by the shape of the line before it (same length) gives the
+ * event, or the error, of the token path: each line is mutated at random
+ * (digits, hex letters, blanks, '=', 'x', other bytes), then read after
+ * its original line (its shape learnt) and after the original line with
+ * one more leading blank (another length: no shape), whose event and @N
+ * are the same. */
+static void test_shapes_random(void **state)
+{
+	static const char *lines[] = {
+	    "@9497303999 dev_access sid=0x10 va=0xffffb002 op=w",
+	    "@9454360000 dma_map dom=1 va=0xffffc000 len=0x1000 pa=0x4806b000 "
+	    "prot=rw cpu=1",
+	    "@9501960000 dma_unmap dom=1 va=0xffff6000 len=0x1000 cpu=1",
+	    "+12 dev_access sid=7 ssid=0x3 va=0x123456789abcdef0 op=r",
+	    "dev_access sid=4294967295 va=1234567890123456 op=w",
+	    "@1 mmap mm=1 va=0x400000 len=4096 prot=rw",
+	    "\tbind  sid=0x8 ssid=1 mm=1",
+	    "@5 iommu_map dom=2 va=0xfffffffffffff000 len=0x1000 pa=0x9000 "
+	    "prot=r",
+	    "@7 touch mm=1 va=0x1000 len=0x10 op=r cpu=0",
+	    "@9 tlbi cpu=1 op=vae1is va=0x1000 asid=5",
+	    "@3 touch mm=1 va=0x1000 len=4K op=r cpu=0",
+	    "iommu_map dom=2 va=0x1000 len=0x10m pa=0x9000 prot=r",
+	    "+0 iommu_unmap dom=2 va=0x1000 len=17179869183G",
+	    "cmd op=tlbi_nh_va vmid=0 asid=2 addr=0xffff6000 tg=1 num=0 "
+	    "scale=0 ttl=3 leaf=1",
+	    "cmd op=cfgi_ste_range sid=0x8 range=1",
+	    "cmd op=0x12 vmid=0 asid=2 addr=0x9000 leaf=0",
+	    "cmd op=sync",
+	};
+	static const char alpha[] = "0123456789abcdefABCDEFxX =gz\t#:@+";
+	uint64_t seed = 42;
+	char a[512], b[512], line[256], ma[512], mb[512];
+	struct smmusim_event ea[2], eb[2];
+	(void)state;
+
+	for (int it = 0; it < 40000; it++) {
+		const char *orig = lines[it % (sizeof(lines) / sizeof(*lines))];
+		size_t n = strlen(orig);
+		int na, nb, k;
+
+		memcpy(line, orig, n + 1);
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		k = (int)(seed >> 60) % 4; /* 0 to 3 bytes changed */
+		for (int j = 0; j < k; j++) {
+			seed = seed * 6364136223846793005ull +
+			       1442695040888963407ull;
+			line[(seed >> 33) % n] =
+			    alpha[(seed >> 20) % (sizeof(alpha) - 1)];
+		}
+		snprintf(a, sizeof(a), HDR " %s\n%s\n", orig, line);
+		snprintf(b, sizeof(b), HDR "%s\n%s\n", orig, line);
+		na = read_lines(a, ea, ma, sizeof(ma));
+		nb = read_lines(b, eb, mb, sizeof(mb));
+		if (strcmp(ma, mb) || na != nb ||
+		    (na == 2 && memcmp(&ea[1], &eb[1], sizeof(ea[1]))))
+			fail_msg("'%s': '%s' without a shape, '%s' with", line,
+				 ma, mb);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1286,6 +1376,7 @@ int main(void)
 	    cmocka_unit_test(test_keywords_after_time),
 	    cmocka_unit_test(test_event_names),
 	    cmocka_unit_test(test_cmd_docs_follow_table),
+	    cmocka_unit_test(test_shapes_random),
 	};
 	return cmocka_run_group_tests_name("trace_reader", tests, NULL, NULL);
 }

@@ -28,6 +28,7 @@
 #include "base/errbuf.h"
 #include "trace/trace_input.h"
 #include "trace/trace_keys.h"
+#include "trace/trace_shape.h"
 
 /* The keyword of the last line read whose keyword the reader's fast path
  * found (trace_reader.c): packed (sm_trace_pack), the masks of its bytes,
@@ -70,6 +71,10 @@ struct sm_trace_reader {
 	 * their value (sm_trace_long_dec_at()); 0: none (no digit packs to
 	 * 0). */
 	uint64_t time_hi_w, time_hi_v;
+	/* The shape of the last line of each length (trace_shape.h), and the
+	 * length of the last event's line (0: none). */
+	struct sm_trace_shape shapes[SM_TRACE_SHAPES];
+	size_t last_len;
 };
 
 /* Look at the first bytes of the input, once: the binary magic hands the
@@ -115,8 +120,6 @@ static inline bool sm_trace_is_control(unsigned char c)
 /* Sixteen bytes s[0..16) hold a control byte or a '#' (GCC vector
  * extensions: one compare per kind on every target, SIMD where there is
  * some). */
-typedef unsigned char sm_v16 __attribute__((vector_size(16)));
-
 static inline bool sm_trace_flagged16(const char *s)
 {
 	sm_v16 x, m;

@@ -8,7 +8,10 @@
  * each value is parsed by trace_values.c.  What is left here is the shape
  * of a line: comments and blank lines dropped, the "smmusim-trace 1"
  * header, and "[TIME] KEYWORD key=value ..." with each key given at most
- * once and every required key present.
+ * once and every required key present.  A line with the shape of the last
+ * line of its length is read by that shape (trace_shape.c), first of all;
+ * the token path here reads the others, gives every message, and has each
+ * line it reads learnt.
  */
 #include "trace/trace_reader.h"
 
@@ -22,6 +25,7 @@
 #include "trace/trace_binary.h"
 #include "trace/trace_keys.h"
 #include "trace/trace_lines.h"
+#include "trace/trace_shape.h"
 #include "trace/trace_values.h"
 
 /* ---------------------------------------------------------------------- */
@@ -418,7 +422,7 @@ static bool cmd_stray(const struct sm_trace_event_def *d, unsigned op,
  * defaults of its optional keys); the keys given overwrite their fields. */
 __attribute__((always_inline)) static inline int
 parse_event(struct sm_trace_reader *r, const char *line, size_t len,
-	    struct smmusim_event *ev, struct sm_errbuf *eb)
+	    struct smmusim_event *ev, unsigned *rowp, struct sm_errbuf *eb)
 {
 	/* The column of each key given, 0 = none: only the entries of the
 	 * event's own keys are read, and only by the slow paths, which fill
@@ -496,7 +500,64 @@ keys_read:
 		r->last_at = ev->time;
 		r->last_at_line = r->line;
 	}
+	*rowp = row;
 	return 1;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Shapes (trace_shape.h)                                                 */
+/* ---------------------------------------------------------------------- */
+
+/* The event of line[0..len) by its shape, an @N not earlier than the
+ * last (else the token path gives the message), or false. */
+static inline bool shape_event(struct sm_trace_reader *r, const char *line,
+			       size_t len, const char *readable_end,
+			       struct smmusim_event *ev)
+{
+	return sm_trace_shape_read(r->shapes, &r->idx, line, len, readable_end,
+				   ev) &&
+	       (ev->timing != SMMUSIM_AT || !r->have_at ||
+		ev->time >= r->last_at);
+}
+
+/* The event that shape_event() read, of line r->line: 1. */
+static inline int shape_done(struct sm_trace_reader *r,
+			     struct smmusim_event *ev)
+{
+	ev->line = r->line;
+	if (ev->timing == SMMUSIM_AT) {
+		r->have_at = true;
+		r->last_at = ev->time;
+		r->last_at_line = r->line;
+	}
+	return 1;
+}
+
+/*
+ * The common case of all: the next line is as long as the last event's
+ * line (r->last_len: a trace holds runs of one event) and has its shape.
+ * The shape's bytes hold no control byte and no '#' and its values are
+ * digits or words, so that a line of its length ended by "\n" needs no
+ * scan of its own (sm_trace_fast_line()): it is handed out as that would
+ * (the input past its newline, the flags kept), with its event; else
+ * false, nothing changed but *ev.
+ */
+__attribute__((always_inline)) static inline bool
+same_length_line(struct sm_trace_reader *r, struct smmusim_event *ev)
+{
+	struct sm_input *in = &r->in;
+	const char *s = in->cur;
+	size_t len = r->last_len;
+
+	if (!len || in->line_len || in->end - s <= (ptrdiff_t)len ||
+	    s[len] != '\n' || !shape_event(r, s, len, in->end, ev))
+		return false;
+	in->cur = s + len + 1;
+	in->lineno++;
+	if (r->line < UINT32_MAX)
+		r->line++;
+	r->readable_end = in->end;
+	return true;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -541,9 +602,12 @@ __attribute__((noinline)) static int slow_next_line(struct sm_trace_reader *r,
 			    "' header, found end of file");
 }
 
-int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
-		  struct sm_errbuf *eb)
+/* sm_trace_next() but for its most common line (same_length_line()). */
+__attribute__((noinline)) static int next_event(struct sm_trace_reader *r,
+						struct smmusim_event *ev,
+						struct sm_errbuf *eb)
 {
+	unsigned row;
 	int rc;
 
 	if (!r || !ev)
@@ -587,6 +651,24 @@ int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 				return rc;
 			continue;
 		}
-		return parse_event(r, line, len, ev, eb);
+		r->last_len = len;
+		if (shape_event(r, line, len, r->readable_end, ev))
+			return shape_done(r, ev);
+		rc = parse_event(r, line, len, ev, &row, eb);
+		if (rc > 0)
+			sm_trace_shape_learn(r->shapes, &r->idx, line, len, row,
+					     ev);
+		return rc;
 	}
+}
+
+/* A line as long as the last event's (r->last_len: past the header of a
+ * text trace) is tried first, with no other work; next_event() reads any
+ * other line and gives every error. */
+int sm_trace_next(struct sm_trace_reader *r, struct smmusim_event *ev,
+		  struct sm_errbuf *eb)
+{
+	if (r && ev && !r->err && same_length_line(r, ev))
+		return shape_done(r, ev);
+	return next_event(r, ev, eb);
 }

@@ -219,6 +219,28 @@ static inline size_t sm_trace_long_dec_at(const char *s, uint64_t *hi_w,
 	return 8 + k;
 }
 
+/* A value whose length is known (a line's shape, trace_shape.h): the
+ * value of the n (1..8) decimal digits at the start of the chunk w, whose
+ * bytes `keep` are the digits', or false when one is not a digit. */
+static inline bool sm_trace_dec_chunk(uint64_t w, unsigned n, uint64_t keep,
+				      uint64_t *out)
+{
+	if (sm_trace_dec_flags(w) & keep)
+		return false;
+	*out = sm_trace_dec_value(w, n);
+	return true;
+}
+
+/* The same for n (1..8) hex digits. */
+static inline bool sm_trace_hex_chunk(uint64_t w, unsigned n, uint64_t keep,
+				      uint64_t *out)
+{
+	if (sm_trace_hex_flags(w) & keep)
+		return false;
+	*out = sm_trace_hex_value(w, n);
+	return true;
+}
+
 /* The whole of s[0..n) is a plain number (sm_trace_number_at()). */
 static inline bool sm_trace_plain_number(const char *s, size_t n, uint64_t *out)
 {

@@ -13,6 +13,13 @@
  * without a message (fz_expect()) is a finding.  Compressed inputs are
  * left out of the comparison: a truncated frame reads as "truncated"
  * from a buffer but as a missing header from a stream (trace_input.c).
+ *
+ * The input's first line A (after the header, if any) is also read with
+ * a line B made of it (shape_check()): B is A with the bytes that up to
+ * four pairs (position, byte) after A's newline give, read after A (B may then
+ * be read by the shape the reader learnt from A, trace_shape.h) and after A
+ * behind blanks that make it longer than any shape: B must give the same event,
+ * or the same error, both ways.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -60,6 +67,75 @@ static void read_all(smmusim_trace_t *t, struct reading *out)
 	}
 }
 
+/* The second event of `text` (a buffer with room after its lines), or
+ * the error; 0 when the first is not an event. */
+static int second_event(const char *text, struct smmusim_event *ev, char *msg,
+			size_t msg_size)
+{
+	smmusim_trace_t *t;
+	int rc;
+
+	msg[0] = '\0';
+	if (smmusim_trace_open_buffer(&t, "in", text, strlen(text), NULL, msg,
+				      msg_size) < 0)
+		return 0;
+	memset(ev, 0, sizeof(*ev));
+	rc = smmusim_trace_next(t, ev);
+	if (rc == 1) {
+		memset(ev, 0, sizeof(*ev));
+		rc = smmusim_trace_next(t, ev);
+		snprintf(msg, msg_size, "%d %s", rc,
+			 rc < 0 ? smmusim_trace_error(t) : "");
+	} else {
+		rc = 0;
+	}
+	smmusim_trace_close(t);
+	return rc;
+}
+
+static void shape_check(const uint8_t *data, size_t size)
+{
+	static char a[1024], b[1024], ma[512], mb[512];
+	char line[256], pad[201];
+	const uint8_t *nl = memchr(data, '\n', size);
+	struct smmusim_event ea, eb;
+	size_t n = nl ? (size_t)(nl - data) : 0;
+	int ra, rb;
+
+	if (size > 16 && !memcmp(data, "smmusim-trace 1\n", 16)) {
+		data += 16; /* a trace's header: A is the line after it */
+		size -= 16;
+		nl = memchr(data, '\n', size);
+		n = nl ? (size_t)(nl - data) : 0;
+	}
+	if (!n || n >= sizeof(line) || memchr(data, '\0', n))
+		return;
+	memcpy(line, data, n);
+	for (const uint8_t *p = nl + 1; p + 1 < data + size && p < nl + 9;
+	     p += 2)
+		line[p[0] % n] = p[1] ? (char)p[1] : ' ';
+	line[n] = '\0';
+	memset(pad, 'x', sizeof(pad) - 1);
+	pad[sizeof(pad) - 1] = '\0';
+	snprintf(a, sizeof(a), "smmusim-trace 1\n%.*s\n%s\n# %s\n", (int)n,
+		 (const char *)data, line, pad);
+	snprintf(b, sizeof(b), "smmusim-trace 1\n%*s%.*s\n%s\n# %s\n",
+		 (int)(n < 129 ? 129 - n : 1), "", (int)n, (const char *)data,
+		 line, pad);
+	ra = second_event(a, &ea, ma, sizeof(ma));
+	rb = second_event(b, &eb, mb, sizeof(mb));
+	if (!ra || !rb)
+		return; /* A is not an event (or not the same both ways) */
+	if (ra != rb || strcmp(ma, mb) ||
+	    (ra == 1 && memcmp(&ea, &eb, sizeof(ea)))) {
+		fprintf(stderr,
+			"fuzz_reader: '%s' after its model: '%s'; without a "
+			"shape: '%s'\n",
+			line, ma, mb);
+		abort();
+	}
+}
+
 static bool compressed(const uint8_t *d, size_t n)
 {
 	return n >= 2 && ((d[0] == 0x28 && d[1] == 0xb5) || /* zstd */
@@ -76,6 +152,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!size || compressed(data, size))
 		return 0;
+	shape_check(data, size);
 	if (smmusim_trace_open_buffer(&t, "in", (const char *)data, size, NULL,
 				      msg, sizeof(msg)) < 0)
 		return 0;

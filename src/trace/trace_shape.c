@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Line shapes (trace_shape.h): learning and reading them.
+ *
+ * Learning: after the token path of trace_reader.c has read a line with
+ * no error, its bytes are split into the value digits, which the next line
+ * of its shape may change, and the rest, which it must repeat.  Only values
+ * that the reading takes are learnt -- a time prefix of 1 to 16 decimal
+ * digits; a number of 1 to 16 decimal digits, or 0x and 1 to 16 hex
+ * digits, with a len's K, M or G suffix; a word of its key of up to 8
+ * bytes -- each read to the value that the token path gives
+ * (trace_values.h: sm_trace_fast_value(), and sm_parse_u64() for a
+ * suffix); a line with any other value (a name longer than 7 bytes, a
+ * command's opcode) keeps no shape.
+ *
+ * Reading: one masked comparison of the line's bytes (sixteen at a time)
+ * with the shape's, then each value at its place: a chunk of up to eight
+ * digits checked and converted with word operations (trace_values.h), or
+ * not at all when it repeats the last line's.
+ */
+#include "trace/trace_shape.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "trace/trace_lines.h"
+#include "trace/trace_values.h"
+
+/* ---- learning ---- */
+
+/* Are s[0..n) all digits of the kind? */
+static bool all_digits(const char *s, size_t n, bool hex)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!(hex ? sm_trace_is_hex(s[i]) : sm_trace_is_dec(s[i])))
+			return false;
+	return true;
+}
+
+/* The shift of a len's suffix (sm_parse_u64()), 0 for none. */
+static unsigned suffix_shift(char c)
+{
+	switch (c | 0x20) {
+	case 'k':
+		return 10;
+	case 'm':
+		return 20;
+	case 'g':
+		return 30;
+	default:
+		return 0;
+	}
+}
+
+/* Add the value line[off..off + n) of kind `kind` (slot `slot`) to sh,
+ * its digits out of the bytes it must repeat; false when it holds no
+ * more. */
+static bool add_value(struct sm_trace_shape *sh,
+		      const struct sm_trace_index *ix, size_t off, size_t n,
+		      unsigned kind, uint16_t slot, unsigned shift)
+{
+	struct sm_trace_shape_val *v = &sh->val[sh->n_vals];
+	size_t first = n > 8 ? n - 8 : n;
+	unsigned char *mask = (unsigned char *)sh->mask;
+
+	if (sh->n_vals == SM_TRACE_SHAPE_VALS + 1 || n == 0 || n > 16)
+		return false;
+	v->off = (uint8_t)off;
+	v->len = (uint8_t)n;
+	v->kind = (uint8_t)kind;
+	v->slot = slot;
+	v->shift = (uint8_t)shift;
+	v->two = n > 8;
+	if (slot != UINT16_MAX) {
+		v->key = ix->slot[slot].key;
+		v->foff = ix->slot[slot].off;
+		v->fwidth = ix->slot[slot].width;
+	}
+	v->keep = first == 8 ? ~0ull : (1ull << (8 * first)) - 1;
+	memset(mask + off, 0, n);
+	if (off + 16 > sh->reach)
+		sh->reach = (uint16_t)(off + 16);
+	sh->n_vals++;
+	return true;
+}
+
+/* The value of key=value token t of event row `row` into sh: false when
+ * the shape's reading does not take it. */
+static bool learn_key(struct sm_trace_shape *sh,
+		      const struct sm_trace_index *ix, unsigned row,
+		      const char *line, const struct sm_trace_tok *t)
+{
+	unsigned first = ix->slot_at[row], i;
+	uint64_t w = sm_trace_pack(t->s, t->len), word;
+	const struct sm_trace_key_slot *ks = NULL;
+	const char *v;
+	size_t n;
+	unsigned shift = 0;
+
+	for (i = 0; i < ix->n_keys[row]; i++) {
+		ks = &ix->slot[first + i];
+		if ((w & ks->mask) == ks->eq)
+			break;
+	}
+	if (i == ix->n_keys[row])
+		return false;
+	v = t->s + ks->klen + 1;
+	n = t->len - ks->klen - 1;
+	if (ks->key == K_CMD_OP)
+		return true; /* the command stays in the line's bytes */
+	if (ks->words) {
+		if (n == 0 || n > 8)
+			return false;
+		word = sm_trace_pack(v, n);
+		for (unsigned j = ks->word_lo; j < ks->word_hi; j++)
+			if (ix->word[j] == word)
+				return add_value(sh, ix, (size_t)(v - line), n,
+						 SV_WORD, (uint16_t)(first + i),
+						 0);
+		return false;
+	}
+	/* a len's suffix stays in the line's bytes (KK_LEN: min 1) */
+	if (ks->min == 1 && n > 1 && (shift = suffix_shift(v[n - 1])))
+		n--;
+	if (n > 2 && v[0] == '0' && (v[1] | 0x20) == 'x')
+		return all_digits(v + 2, n - 2, true) &&
+		       add_value(sh, ix, (size_t)(v + 2 - line), n - 2, SV_HEX,
+				 (uint16_t)(first + i), shift);
+	return all_digits(v, n, false) &&
+	       add_value(sh, ix, (size_t)(v - line), n, SV_DEC,
+			 (uint16_t)(first + i), shift);
+}
+
+/* The shape of line[0..len) into *sh (zeroed), or false. */
+static bool learn(struct sm_trace_shape *sh, const struct sm_trace_index *ix,
+		  const char *line, size_t len, unsigned row,
+		  const struct smmusim_event *ev)
+{
+	struct sm_trace_tok t = {0};
+	size_t pos = 0;
+
+	memcpy(sh->bytes, line, len);
+	memset(sh->mask, 0xff, len);
+	sh->chunks = (uint8_t)((len + 15) / 16);
+	sh->reach = (uint16_t)(16 * sh->chunks);
+	sh->tmpl = ix->tmpl[row];
+	sh->tmpl.opcode = ev->opcode; /* a cmd's (else the template's) */
+	sh->column = ev->column;
+	if (!sm_trace_next_tok(line, len, &pos, &t))
+		return false;
+	if (t.s[0] == '@' || t.s[0] == '+') {
+		if (!all_digits(t.s + 1, t.len - 1, false) ||
+		    !add_value(sh, ix, t.col, t.len - 1, SV_DEC, UINT16_MAX, 0))
+			return false;
+		sh->timing = (uint8_t)t.s[0];
+		if (!sm_trace_next_tok(line, len, &pos, &t)) /* the keyword */
+			return false;
+	}
+	while (sm_trace_next_tok(line, len, &pos, &t))
+		if (!learn_key(sh, ix, row, line, &t))
+			return false;
+	sh->len = (uint16_t)len;
+	return true;
+}
+
+void sm_trace_shape_learn(struct sm_trace_shape *shapes,
+			  const struct sm_trace_index *ix, const char *line,
+			  size_t len, unsigned row,
+			  const struct smmusim_event *ev)
+{
+	struct sm_trace_shape *sh = &shapes[len & (SM_TRACE_SHAPES - 1)];
+	struct sm_trace_shape learnt;
+
+	if (len == 0 || len > 16 * SM_TRACE_SHAPE_CHUNKS ||
+	    ix->slot_at[row] == SM_TRACE_NO_SLOTS)
+		return;
+	if (sh->skip) {
+		sh->skip--;
+		return;
+	}
+	memset(&learnt, 0, sizeof(learnt));
+	if (learn(&learnt, ix, line, len, row, ev)) {
+		*sh = learnt; /* skip and fails 0 */
+		return;
+	}
+	/* the shape of another line of this length, if any, is kept */
+	if (sh->fails < 10)
+		sh->fails++;
+	sh->skip = (uint16_t)((1u << sh->fails) - 1);
+}
+
+/* ---- reading ---- */
+
+/* The value of the first chunk of v (the bytes `keep` of w: its first 1
+ * to 8 digits, or its word), of slot ks (NULL: the time prefix), or
+ * false. */
+__attribute__((always_inline)) static inline bool
+shape_chunk(const struct sm_trace_index *ix, const struct sm_trace_shape_val *v,
+	    const struct sm_trace_key_slot *ks, uint64_t w, uint64_t *out)
+{
+	unsigned n = v->len > 8 ? v->len - 8u : v->len;
+
+	if (v->kind == SV_HEX)
+		return sm_trace_hex_chunk(w, n, v->keep, out);
+	if (v->kind == SV_DEC)
+		return sm_trace_dec_chunk(w, n, v->keep, out);
+	for (unsigned i = ks->word_lo; i < ks->word_hi; i++)
+		if (ix->word[i] == w) {
+			*out = ix->word_val[i];
+			return true;
+		}
+	return false;
+}
+
+/* A len's suffix applied to *v, or false when it overflows
+ * (sm_parse_u64()). */
+static inline bool shape_shift(const struct sm_trace_shape_val *v,
+			       uint64_t *val)
+{
+	if (!v->shift)
+		return true;
+	if (*val > UINT64_MAX >> v->shift)
+		return false;
+	*val <<= v->shift;
+	return true;
+}
+
+/* The value of v (of slot ks, in its range; NULL: the time prefix) in
+ * line, whose first chunk is w (its bytes v->keep), or false.  Its first chunk
+ * is converted only when it differs from the last line's (an id, a length, the
+ * high digits of a time repeat): a value of up to 8 digits or a word is then
+ * read by one comparison. */
+__attribute__((always_inline)) static inline bool
+shape_value(const struct sm_trace_index *ix, struct sm_trace_shape_val *v,
+	    const struct sm_trace_key_slot *ks, const char *line, uint64_t w,
+	    uint64_t *out)
+{
+	const char *s = line + v->off;
+	uint64_t lo, lo_v, val;
+
+	if (w != v->last_w) {
+		v->last_w = 0; /* none, until read */
+		v->last_lo = 0;
+		if (!shape_chunk(ix, v, ks, w, &val))
+			return false;
+		if (v->len <= 8) {
+			if (!shape_shift(v, &val) ||
+			    (ks && val - ks->min > ks->span))
+				return false;
+		}
+		v->last_w = w;
+		v->last_v = val;
+	}
+	if (!v->two) {
+		*out = v->last_v; /* in range */
+		return true;
+	}
+	/* the last eight digits of a longer number */
+	memcpy(&lo, s + v->len - 8, 8);
+	if (lo == v->last_lo) {
+		*out = v->last_full; /* in range */
+		return true;
+	}
+	if (v->kind == SV_HEX) {
+		if (!sm_trace_hex_chunk(lo, 8, ~0ull, &lo_v))
+			return false;
+		val = v->last_v << 32 | lo_v;
+	} else {
+		if (!sm_trace_dec_chunk(lo, 8, ~0ull, &lo_v))
+			return false;
+		val = v->last_v * 100000000u + lo_v;
+	}
+	if (!shape_shift(v, &val) || (ks && val - ks->min > ks->span))
+		return false;
+	v->last_lo = lo;
+	v->last_full = val;
+	*out = val;
+	return true;
+}
+
+bool sm_trace_shape_read(struct sm_trace_shape *shapes,
+			 const struct sm_trace_index *ix, const char *line,
+			 size_t len, const char *readable_end,
+			 struct smmusim_event *ev)
+{
+	struct sm_trace_shape *sh = &shapes[len & (SM_TRACE_SHAPES - 1)];
+	struct sm_trace_shape_val *v = sh->val;
+	sm_v16 acc = {0}, x;
+	uint64_t half[2], w, val, time = 0;
+
+	if (sh->len != len || readable_end - line < (ptrdiff_t)sh->reach)
+		return false;
+	for (unsigned i = 0; i < sh->chunks; i++) {
+		memcpy(&x, line + 16 * i, 16);
+		acc |= (x ^ sh->bytes[i]) & sh->mask[i];
+	}
+	memcpy(half, &acc, 16);
+	if (half[0] | half[1])
+		return false;
+	if (sh->timing) {
+		memcpy(&w, line + v->off, 8);
+		if (!shape_value(ix, v, NULL, line, w & v->keep, &time))
+			return false;
+		v++;
+	}
+	*ev = sh->tmpl;
+	ev->timing = sh->timing == '@' ? SMMUSIM_AT : SMMUSIM_AFTER_PREV;
+	ev->time = time;
+	ev->column = sh->column;
+	for (const struct sm_trace_shape_val *e = sh->val + sh->n_vals; v < e;
+	     v++) {
+		memcpy(&w, line + v->off, 8);
+		w &= v->keep;
+		if (w == v->last_w && !v->two)
+			val = v->last_v; /* as in the last line */
+		else if (!shape_value(ix, v, &ix->slot[v->slot], line, w, &val))
+			return false;
+		sm_trace_store_field(ev, (enum sm_trace_key)v->key, v->foff,
+				     v->fwidth, val);
+	}
+	return true;
+}
