@@ -43,7 +43,9 @@ int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
 	tc->min_level = 1;
 	tc->va_mask = pow2_at_least(entries) - 1;
 	tc->tag_mask = pow2_at_least(entries < 4096 ? entries : 4096) - 1;
-	char *block = sm_malloc(a, block_size(tc));
+	/* Zeroed (no entry valid, no use stamp) without a memset: a large
+	 * block is fresh pages, touched when used (sm_calloc). */
+	char *block = sm_calloc(a, block_size(tc));
 	if (!block) {
 		*tc = (struct sm_tcache){.alloc = a};
 		return sm_err(eb, SMMUSIM_ENOMEM,
@@ -52,19 +54,14 @@ int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
 			      what, (unsigned long long)entries);
 	}
 	tc->e = (struct sm_tc_entry *)block;
-	memset(tc->e, 0, entries * sizeof(*tc->e));
 	tc->use = (uint64_t *)(tc->e + entries);
-	memset(tc->use, 0, entries * sizeof(*tc->use));
 	tc->link = (struct sm_tc_link *)(tc->use + entries);
 	tc->va_head = (int32_t *)(tc->link + entries);
 	tc->tag_head = tc->va_head + tc->va_mask + 1;
 	memset(tc->va_head, 0xff,
 	       (tc->va_mask + 1ull + tc->tag_mask + 1ull) * sizeof(int32_t));
-	if (tc->ways >= SM_TC_HINT_WAYS) {
+	if (tc->ways >= SM_TC_HINT_WAYS)
 		tc->free_from = (uint32_t *)(tc->tag_head + tc->tag_mask + 1);
-		memset(tc->free_from, 0,
-		       (size_t)tc->sets * sizeof(*tc->free_from));
-	}
 	return 0;
 }
 
