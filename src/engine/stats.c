@@ -16,10 +16,12 @@
  * Counters and histograms have two independent name indexes (a counter and
  * a histogram may share a name), for the reports and sm_stats_find().  An
  * index item holds the name (flexible array member), its row and where the
- * value is: ctr[ID] for a row, the item itself for a family member.  The
- * counter rows' items are made together, in one block; a histogram and a
- * member are allocated on their own; none is moved or freed before
- * sm_stats_free(), so a member's `uint64_t *` stays valid.  Lookup by name goes
+ * value is: ctr[ID] for a row, the item itself for a family member; a
+ * histogram item points to its histogram.  The rows' items are made
+ * together, in one block per index, and the histograms in one more (their
+ * buckets are then pages not touched until recorded into); a member is
+ * allocated on its own; none is moved or freed before sm_stats_free(), so a
+ * member's `uint64_t *` stays valid.  Lookup by name goes
  * through a small open-addressing hash table (FNV-1a, linear probing, load
  * factor <= 1/2, power-of-two capacity) whose slots only hold pointers, so
  * rehashing never moves the items themselves.
@@ -97,6 +99,12 @@ struct sm_counter_item {
 	char name[];
 };
 
+struct sm_hist_item {
+	struct sm_hist *hist; /* in the registry's block of histograms */
+	const struct smmusim_stat_def *def;
+	char name[];
+};
+
 struct sm_reg_slot {
 	uint64_t hash;
 	void *obj; /* NULL: empty */
@@ -122,8 +130,8 @@ struct sm_reg {
 	struct sm_reg_ent *sorted;
 	size_t sorted_cap;
 	bool dirty; /* sorted[] is stale */
-	/* The one-name rows' items, one block (counters only: reserve_rows);
-	 * the others are allocated one by one. */
+	/* The one-name rows' items, one block (reserve_rows); a family
+	 * member is allocated on its own. */
 	char *rows;
 	size_t rows_size;
 };
@@ -135,7 +143,9 @@ struct sm_stats {
 	int err; /* the first registration error, 0 if none */
 	struct sm_errbuf eb;
 	struct sm_hist *hist[SM_STAT_COUNT_]; /* by ID; NULL: no histogram */
-	uint64_t ctr[SM_STAT_COUNT_];	      /* by ID */
+	struct sm_hist *hist_block;	      /* the histograms themselves */
+	size_t nhist;
+	uint64_t ctr[SM_STAT_COUNT_]; /* by ID */
 };
 
 /* ---- generic name registry -------------------------------------------- */
@@ -326,32 +336,35 @@ static const struct sm_reg_ent *reg_sorted(const struct sm_reg *cr)
 
 /* ---- registry API ------------------------------------------------------- */
 
-/* Room for the one-name rows: the counters' items in one zeroed block
- * (host time: not ~120 small allocations), and the slots and sorted
- * entries of both indexes.  (A histogram keeps an allocation of its own:
- * a block of them, 70 KB, was slower to make again and again, as
- * bench/startup does, than its 7.8 KiB pieces.) */
+/* Room for the one-name rows: their items in one zeroed block per index
+ * (host time: not ~250 small allocations), their slots and sorted
+ * entries, and the histograms in one zeroed block of their own, whose
+ * 7.8 KiB of buckets each are pages not touched until recorded into. */
 static int reserve_rows(struct sm_stats *s)
 {
-	size_t nctr = 0, nhist = 0;
+	size_t n[2] = {0, 0};
+	struct sm_reg *regs[2] = {&s->ctrs, &s->hists};
 	for (size_t id = 0; id < SM_STAT_COUNT_; id++) {
 		const struct smmusim_stat_def *d = &sm_stat_defs[id];
 		if (sm_stat_def_is_family(d))
 			continue;
-		if (d->kind == SMMUSIM_STAT_HISTOGRAM) {
-			nhist++;
-		} else {
-			nctr++;
-			s->ctrs.rows_size += row_item_size(&s->ctrs, d->name);
+		unsigned k = d->kind == SMMUSIM_STAT_HISTOGRAM;
+		regs[k]->rows_size += row_item_size(regs[k], d->name);
+		n[k]++;
+	}
+	for (unsigned k = 0; k < 2; k++) {
+		struct sm_reg *r = regs[k];
+		if (reg_reserve(r, s->a, n[k]) < 0)
+			return SMMUSIM_ENOMEM;
+		if (!(r->rows = sm_calloc(s->a, r->rows_size))) {
+			r->rows_size = 0;
+			return SMMUSIM_ENOMEM;
 		}
 	}
-	if (reg_reserve(&s->ctrs, s->a, nctr) < 0 ||
-	    reg_reserve(&s->hists, s->a, nhist) < 0)
+	s->hist_block = sm_calloc(s->a, n[1] * sizeof(*s->hist_block));
+	if (!s->hist_block)
 		return SMMUSIM_ENOMEM;
-	if (!(s->ctrs.rows = sm_calloc(s->a, s->ctrs.rows_size))) {
-		s->ctrs.rows_size = 0;
-		return SMMUSIM_ENOMEM;
-	}
+	s->nhist = n[1];
 	return 0;
 }
 
@@ -359,23 +372,23 @@ static int reserve_rows(struct sm_stats *s)
 static int register_rows(struct sm_stats *s)
 {
 	int rc = reserve_rows(s);
-	char *next = s->ctrs.rows;
+	char *next[2] = {s->ctrs.rows, s->hists.rows};
+	struct sm_reg *regs[2] = {&s->ctrs, &s->hists};
+	size_t nhist = 0;
 	for (size_t id = 0; rc == 0 && id < SM_STAT_COUNT_; id++) {
 		const struct smmusim_stat_def *d = &sm_stat_defs[id];
 		if (sm_stat_def_is_family(d))
 			continue;
-		if (d->kind == SMMUSIM_STAT_HISTOGRAM) {
-			s->hist[id] = reg_add(&s->hists, s->a, d->name,
-					      sm_hash(d->name), d);
-			if (!s->hist[id])
-				rc = SMMUSIM_ENOMEM;
-			continue;
-		}
-		struct sm_counter_item *c = (struct sm_counter_item *)next;
-		next += row_item_size(&s->ctrs, d->name);
-		reg_label(&s->ctrs, c, d->name, strlen(d->name), d);
-		reg_insert(&s->ctrs, c, sm_hash(d->name));
-		c->value = &s->ctr[id];
+		unsigned k = d->kind == SMMUSIM_STAT_HISTOGRAM;
+		void *obj = next[k];
+		next[k] += row_item_size(regs[k], d->name);
+		reg_label(regs[k], obj, d->name, strlen(d->name), d);
+		reg_insert(regs[k], obj, sm_hash(d->name));
+		if (k)
+			s->hist[id] = ((struct sm_hist_item *)obj)->hist =
+			    &s->hist_block[nhist++];
+		else
+			((struct sm_counter_item *)obj)->value = &s->ctr[id];
 	}
 	return rc;
 }
@@ -393,9 +406,9 @@ int sm_stats_new(struct sm_stats **out, const struct smmusim_allocator *a)
 	s->ctrs.size = sizeof(struct sm_counter_item);
 	s->ctrs.hdr = offsetof(struct sm_counter_item, name);
 	s->ctrs.defoff = offsetof(struct sm_counter_item, def);
-	s->hists.size = sizeof(struct sm_hist);
-	s->hists.hdr = offsetof(struct sm_hist, name);
-	s->hists.defoff = offsetof(struct sm_hist, def);
+	s->hists.size = sizeof(struct sm_hist_item);
+	s->hists.hdr = offsetof(struct sm_hist_item, name);
+	s->hists.defoff = offsetof(struct sm_hist_item, def);
 	int rc = register_rows(s);
 	if (rc) {
 		sm_stats_free(s);
@@ -412,6 +425,7 @@ void sm_stats_free(struct sm_stats *s)
 	const struct smmusim_allocator *a = s->a;
 	reg_free(&s->ctrs, a);
 	reg_free(&s->hists, a);
+	sm_free(a, s->hist_block, s->nhist * sizeof(*s->hist_block));
 	sm_free(a, s, sizeof(*s));
 }
 
@@ -536,7 +550,8 @@ const uint64_t *sm_stats_find(const struct sm_stats *s, const char *name)
 const struct sm_hist *sm_stats_find_hist(const struct sm_stats *s,
 					 const char *name)
 {
-	return reg_find(&s->hists, name, sm_hash(name));
+	const struct sm_hist_item *h = reg_find(&s->hists, name, sm_hash(name));
+	return h ? h->hist : NULL;
 }
 
 size_t sm_stats_counter_count(const struct sm_stats *s)
@@ -580,7 +595,8 @@ void sm_stats_hist_at(const struct sm_stats *s, size_t i, const char **name,
 	if (name)
 		*name = e->name;
 	if (summary)
-		sm_hist_summary(e->obj, summary);
+		sm_hist_summary(((const struct sm_hist_item *)e->obj)->hist,
+				summary);
 }
 
 /* ---- histograms --------------------------------------------------------- */
