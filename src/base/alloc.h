@@ -4,6 +4,7 @@
 #ifndef SM_BASE_ALLOC_H
 #define SM_BASE_ALLOC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -23,13 +24,12 @@ static inline void *sm_malloc(const struct smmusim_allocator *a, size_t n)
 	return a->malloc(n, a->ctx);
 }
 
-static inline void *sm_calloc(const struct smmusim_allocator *a, size_t n)
-{
-	void *p = a->malloc(n, a->ctx);
-	if (p)
-		memset(p, 0, n);
-	return p;
-}
+/* n zeroed bytes.  The public interface has no calloc, so a caller's
+ * allocator gets malloc + memset; the C library's (and a limited
+ * allocator over it, below) gets calloc, whose large blocks are fresh
+ * pages already zero: a table is then not touched, nor faulted in, until
+ * it is used (host time: the CLI's start-up). */
+void *sm_calloc(const struct smmusim_allocator *a, size_t n);
 
 static inline void *sm_realloc(const struct smmusim_allocator *a, void *p,
 			       size_t old_n, size_t new_n)
@@ -46,5 +46,25 @@ static inline void sm_free(const struct smmusim_allocator *a, void *p, size_t n)
 /* strdup through the allocator; free with sm_free(a, s, strlen(s) + 1). */
 char *sm_strdup(const struct smmusim_allocator *a, const char *s);
 void sm_strfree(const struct smmusim_allocator *a, char *s);
+
+/*
+ * A limited allocator: `self` allocates from `host` and keeps the bytes in
+ * use (the interface tells free() and realloc() the size of the block), and
+ * refuses an allocation that would take them past `limit`, as the host
+ * would when it runs out.  A refusal is sticky in `refused` (with its size
+ * in `asked`, and `host_failed` when the host itself said no), for the
+ * owner to report (sim_memory.c: sim.max_host_memory).
+ */
+struct sm_alloc_limit {
+	struct smmusim_allocator self;
+	const struct smmusim_allocator *host; /* the caller's, or libc's */
+	size_t used, peak, limit;
+	size_t asked;	  /* the refused allocation's size */
+	bool refused;	  /* an allocation failed: sticky */
+	bool host_failed; /* ... because the host said no */
+};
+
+void sm_alloc_limit_init(struct sm_alloc_limit *m,
+			 const struct smmusim_allocator *host, size_t limit);
 
 #endif

@@ -97,8 +97,6 @@ struct sm_hist {
 	uint64_t min;
 	uint64_t max;
 	uint64_t buckets[SM_HIST_BUCKETS];
-	const struct smmusim_stat_def *def;
-	char name[];
 };
 
 static inline unsigned sm_hist_bucket(uint64_t v)

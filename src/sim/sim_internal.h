@@ -24,6 +24,7 @@
 
 #include <smmusim/smmusim.h>
 
+#include "base/alloc.h"
 #include "base/errbuf.h"
 #include "arch/vmsa.h"
 #include "base/rng.h"
@@ -35,17 +36,6 @@
 #include "hw/mem/physmem.h"
 #include "hw/smmu/smmu.h"
 #include "kernel/kernel.h"
-
-/* sim_memory.c: the allocator the models get, counting what they hold
- * against sim.max_host_memory. */
-struct sm_sim_mem {
-	struct smmusim_allocator self;
-	const struct smmusim_allocator *host; /* the caller's, or libc's */
-	size_t used, peak, limit;
-	size_t asked;	  /* the refused allocation's size */
-	bool refused;	  /* an allocation failed: sticky */
-	bool host_failed; /* ... because the host said no */
-};
 
 /* completion.c: an accepted event not finished yet, while a completion
  * hook is set. */
@@ -70,7 +60,7 @@ struct sm_sim_cosim {
 
 struct smmusim {
 	const struct smmusim_allocator *alloc; /* &mem.self */
-	struct sm_sim_mem mem;
+	struct sm_alloc_limit mem;	       /* sim_memory.c */
 	smmusim_config_t *cfg;
 	struct sm_errbuf err;
 	char *policy, *trace;
@@ -110,8 +100,8 @@ struct smmusim {
 	struct sm_sim_cosim cosim; /* completion.c */
 };
 
-void sm_sim_mem_init(struct sm_sim_mem *m, const struct smmusim_allocator *host,
-		     uint64_t limit);
+void sm_sim_mem_init(struct sm_alloc_limit *m,
+		     const struct smmusim_allocator *host, uint64_t limit);
 /* rc, or SMMUSIM_ENOMEM with a message naming sim.max_host_memory when an
  * allocation has been refused (then every later event is refused too). */
 int sm_sim_mem_refused(struct smmusim *s, int rc);

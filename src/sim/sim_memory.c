@@ -12,7 +12,9 @@
  * descriptor write whose frame content cannot be allocated is dropped), so
  * the refusal is also remembered here and the simulator reports it after
  * the event, naming the key, and refuses every later event: its state may
- * no longer be what the trace says.
+ * no longer be what the trace says.  The counting itself is base/alloc.c's
+ * limited allocator (struct sm_alloc_limit), which also passes zeroed
+ * allocations on to the host's calloc (sm_calloc).
  *
  * What is counted: everything the simulator allocates after its own struct
  * -- its config copy, stats, TLBs and caches, the kernel's structures, the
@@ -27,68 +29,17 @@
 #include "base/alloc.h"
 #include "engine/config.h"
 
-static void *mem_malloc(size_t n, void *ctx)
+void sm_sim_mem_init(struct sm_alloc_limit *m,
+		     const struct smmusim_allocator *host, uint64_t limit)
 {
-	struct sm_sim_mem *m = ctx;
-	if (n > m->limit - m->used) {
-		m->refused = true;
-		m->asked = n;
-		return NULL;
-	}
-	void *p = sm_malloc(m->host, n);
-	if (!p) {
-		m->refused = m->host_failed = true;
-		m->asked = n;
-		return NULL;
-	}
-	m->used += n;
-	if (m->used > m->peak)
-		m->peak = m->used;
-	return p;
-}
-
-static void *mem_realloc(void *p, size_t old_n, size_t new_n, void *ctx)
-{
-	struct sm_sim_mem *m = ctx;
-	size_t base = m->used > old_n ? m->used - old_n : 0;
-	if (new_n > m->limit - base) {
-		m->refused = true;
-		m->asked = new_n;
-		return NULL;
-	}
-	void *q = sm_realloc(m->host, p, old_n, new_n);
-	if (!q) {
-		m->refused = m->host_failed = true;
-		m->asked = new_n;
-		return NULL;
-	}
-	m->used = base + new_n;
-	if (m->used > m->peak)
-		m->peak = m->used;
-	return q;
-}
-
-static void mem_free(void *p, size_t n, void *ctx)
-{
-	struct sm_sim_mem *m = ctx;
-	m->used = m->used > n ? m->used - n : 0;
-	sm_free(m->host, p, n);
-}
-
-void sm_sim_mem_init(struct sm_sim_mem *m, const struct smmusim_allocator *host,
-		     uint64_t limit)
-{
-	*m = (struct sm_sim_mem){
-	    .self = {mem_malloc, mem_realloc, mem_free, m},
-	    .host = host,
-	    .limit = limit > SIZE_MAX ? SIZE_MAX : (size_t)limit,
-	};
+	sm_alloc_limit_init(m, host,
+			    limit > SIZE_MAX ? SIZE_MAX : (size_t)limit);
 }
 
 /* sm_sim_mem_check (sim_internal.h) once an allocation was refused. */
 int sm_sim_mem_refused(struct smmusim *s, int rc)
 {
-	struct sm_sim_mem *m = &s->mem;
+	struct sm_alloc_limit *m = &s->mem;
 	(void)rc; /* every later call fails the same way */
 	if (m->host_failed)
 		return sm_err(&s->err, SMMUSIM_ENOMEM,

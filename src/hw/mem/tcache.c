@@ -16,15 +16,24 @@ static uint32_t pow2_at_least(uint64_t n)
 	return p;
 }
 
-/* Bytes of the one block holding the entries, their use stamps and the
- * host-side indexes (tcache.h), in that order. */
+/* Bytes of the block holding the entries, their use stamps, their links
+ * and the per-set hints (tcache.h), in that order: all zero when empty. */
 static size_t block_size(const struct sm_tcache *tc)
 {
 	size_t total = (size_t)tc->sets * tc->ways;
 	return total * (sizeof(*tc->e) + sizeof(*tc->use) + sizeof(*tc->link)) +
-	       (tc->va_mask + 1ull + tc->tag_mask + 1ull) * sizeof(int32_t) +
 	       (tc->ways >= SM_TC_HINT_WAYS ? (size_t)tc->sets : 0) *
 		   sizeof(*tc->free_from);
+}
+
+/* Bytes of the index heads, va_head[] then tag_head[]: all -1 when empty.
+ * (Host time: apart from the block, which comes zeroed from sm_calloc
+ * and is not touched until used; a zeroed block that the allocator
+ * recycled is zeroed by dropping its pages, which writing -1 into would
+ * fault in again, each time a simulator is made.) */
+static size_t heads_size(const struct sm_tcache *tc)
+{
+	return (tc->va_mask + 1ull + tc->tag_mask + 1ull) * sizeof(int32_t);
 }
 
 int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
@@ -43,8 +52,11 @@ int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
 	tc->min_level = 1;
 	tc->va_mask = pow2_at_least(entries) - 1;
 	tc->tag_mask = pow2_at_least(entries < 4096 ? entries : 4096) - 1;
-	char *block = sm_malloc(a, block_size(tc));
-	if (!block) {
+	char *block = sm_calloc(a, block_size(tc));
+	tc->va_head = sm_malloc(a, heads_size(tc));
+	if (!block || !tc->va_head) {
+		sm_free(a, block, block ? block_size(tc) : 0);
+		sm_free(a, tc->va_head, heads_size(tc));
 		*tc = (struct sm_tcache){.alloc = a};
 		return sm_err(eb, SMMUSIM_ENOMEM,
 			      "%s: cannot allocate %llu "
@@ -52,19 +64,12 @@ int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
 			      what, (unsigned long long)entries);
 	}
 	tc->e = (struct sm_tc_entry *)block;
-	memset(tc->e, 0, entries * sizeof(*tc->e));
 	tc->use = (uint64_t *)(tc->e + entries);
-	memset(tc->use, 0, entries * sizeof(*tc->use));
 	tc->link = (struct sm_tc_link *)(tc->use + entries);
-	tc->va_head = (int32_t *)(tc->link + entries);
+	if (tc->ways >= SM_TC_HINT_WAYS)
+		tc->free_from = (uint32_t *)(tc->link + entries);
 	tc->tag_head = tc->va_head + tc->va_mask + 1;
-	memset(tc->va_head, 0xff,
-	       (tc->va_mask + 1ull + tc->tag_mask + 1ull) * sizeof(int32_t));
-	if (tc->ways >= SM_TC_HINT_WAYS) {
-		tc->free_from = (uint32_t *)(tc->tag_head + tc->tag_mask + 1);
-		memset(tc->free_from, 0,
-		       (size_t)tc->sets * sizeof(*tc->free_from));
-	}
+	memset(tc->va_head, 0xff, heads_size(tc));
 	return 0;
 }
 
@@ -86,8 +91,10 @@ int sm_tc_set_repl(struct sm_tcache *tc, enum sm_tc_repl repl,
 
 void sm_tc_fini(struct sm_tcache *tc)
 {
-	if (tc->e)
+	if (tc->e) {
 		sm_free(tc->alloc, tc->e, block_size(tc));
+		sm_free(tc->alloc, tc->va_head, heads_size(tc));
+	}
 	sm_free(tc->alloc, tc->rr, tc->sets * sizeof(*tc->rr));
 	tc->e = NULL;
 	tc->use = NULL;

@@ -383,6 +383,10 @@ void sm_smmu_cfg_inv(struct sm_smmu *s, uint32_t sid, uint64_t nsid,
 	 * configuration may have changed loses them (assumed, as for
 	 * TLBIs: docs/model.md). */
 	sm_smmu_flush_utlb(s);
+	/* (Host time: a cache never filled -- the driver's probe -- is not
+	 * scanned, nor its pages touched.) */
+	if (!s->cfg_tick)
+		return;
 	for (size_t i = 0; i < n; i++) {
 		struct sm_smmu_ctx *c = &s->cfg[i];
 		if (!c->valid)
