@@ -195,8 +195,9 @@ static inline bool sm_physmem_table_words(const struct sm_physmem *pm,
  * value already there; walks read only tables, but the write path spends
  * one increment, not a test of the kind) and whenever a frame becomes or
  * stops being a page table (allocation, free).  For caches of walk results
- * kept outside the simulated hardware, e.g. the coherence oracle's
- * (check/oracle.c).
+ * kept outside the simulated hardware: the coherence oracle's truth memo
+ * (check/oracle.c) and the walk memo of an SMMU without a walk cache
+ * (hw/mem/pgtable.c; host time only, a memo hit performs the same reads).
  */
 static inline uint64_t sm_physmem_pgt_gen(const struct sm_physmem *pm)
 {
