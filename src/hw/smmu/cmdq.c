@@ -385,7 +385,7 @@ uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now)
 	return t;
 }
 
-uint32_t sm_smmu_cmdq_cons_at(struct sm_smmu *s, uint64_t now)
+uint32_t sm_smmu_cmdq_cons_move(struct sm_smmu *s, uint64_t now)
 {
 	uint32_t mask = (2u << s->cmdq_log2size) - 1;
 	while (s->cmdq_seen != s->cmdq_cons &&

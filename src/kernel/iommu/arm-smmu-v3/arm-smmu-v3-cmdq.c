@@ -136,15 +136,16 @@ static int publish(struct sm_os *os, uint64_t *t, uint64_t *done)
  * there is room).  The wait lasts until the SMMU consumes the command that
  * frees the last slot needed: its consumption cycle, which the SMMU knows
  * from the PROD write (sm_smmu_cmdq_due).  Entries written but not yet
- * published are published first, or nothing would ever free them.
+ * published are published first, or nothing would ever free them.  This
+ * is the wait itself, out of line (host time): q_wait_space has found
+ * `used` entries in use at *t, too many for `need` more.
  */
-static int q_wait_space(struct sm_os *os, uint32_t need, uint64_t *t)
+__attribute__((noinline)) static int
+q_wait_full(struct sm_os *os, uint32_t need, uint32_t used, uint64_t *t)
 {
 	struct sm_smmu_drv *d = &os->drv;
-	uint32_t n = 1u << d->cmdq_log2size, used = q_used(d, *t);
+	uint32_t n = 1u << d->cmdq_log2size;
 	int rc;
-	if (used + need <= n)
-		return 0;
 	if (d->prod != d->smmu->cmdq_prod) {
 		uint64_t done;
 		if ((rc = publish(os, t, &done)) < 0)
@@ -162,9 +163,20 @@ static int q_wait_space(struct sm_os *os, uint32_t need, uint64_t *t)
 	return 0;
 }
 
+/* Is there room for `need` more entries at *t?  Every call reads CONS at
+ * *t (q_used), whether or not it has to wait: see issue(). */
+static inline int q_wait_space(struct sm_os *os, uint32_t need, uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	uint32_t used = q_used(d, *t);
+	if (used + need <= 1u << d->cmdq_log2size)
+		return 0;
+	return q_wait_full(os, need, used, t);
+}
+
 /* Write one command at the shadow PROD (queue_write); the caller has made
  * room for it. */
-static void q_put(struct sm_os *os, const uint64_t c[2], uint64_t *t)
+static inline void q_put(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 {
 	struct sm_smmu_drv *d = &os->drv;
 	uint32_t n = 1u << d->cmdq_log2size;
@@ -174,7 +186,7 @@ static void q_put(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 	*t += d->lat_cmd_write;
 }
 
-static int q_write(struct sm_os *os, const uint64_t c[2], uint64_t *t)
+static inline int q_write(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 {
 	int rc;
 	if ((rc = q_wait_space(os, 1, t)) < 0)
