@@ -402,15 +402,10 @@ SM_ALWAYS_INLINE void decode_layout(const struct sm_smmu_cmd_field *fields,
 	}
 }
 
-const struct sm_smmu_cmd_def *sm_smmu_cmd_decode(const uint64_t w[2],
-						 struct sm_smmu_cmd *cmd)
+/* The opcode and the fields of its row; the other members as they were. */
+SM_ALWAYS_INLINE const struct sm_smmu_cmd_def *
+decode_fields(const uint64_t w[2], struct sm_smmu_cmd *cmd)
 {
-	/* Every member zero, one store each: what the compiler makes of
-	 * `*cmd = (struct sm_smmu_cmd){0}` is a `rep stos`, slow to start
-	 * for 144 bytes (host time). */
-#define K(key, member, mask) cmd->member = 0;
-	SM_SMMU_CMD_KEYS(K)
-#undef K
 	cmd->op = sm_field_get(CMDQ_0_OP, w[0]);
 	switch (cmd->op) {
 #define SM_LAYOUT_STEP_(fields, n, row)                                        \
@@ -420,4 +415,22 @@ const struct sm_smmu_cmd_def *sm_smmu_cmd_decode(const uint64_t w[2],
 #undef SM_LAYOUT_STEP_
 	}
 	return NULL;
+}
+
+const struct sm_smmu_cmd_def *sm_smmu_cmd_decode(const uint64_t w[2],
+						 struct sm_smmu_cmd *cmd)
+{
+	/* Every member zero, one store each: what the compiler makes of
+	 * `*cmd = (struct sm_smmu_cmd){0}` is a `rep stos`, slow to start
+	 * for 144 bytes (host time). */
+#define K(key, member, mask) cmd->member = 0;
+	SM_SMMU_CMD_KEYS(K)
+#undef K
+	return decode_fields(w, cmd);
+}
+
+const struct sm_smmu_cmd_def *sm_smmu_cmd_decode_own(const uint64_t w[2],
+						     struct sm_smmu_cmd *cmd)
+{
+	return decode_fields(w, cmd);
 }

@@ -46,7 +46,8 @@
  *
  *   Decoding.  sm_smmu_cmd_decode(w, &cmd) fills the opcode and the fields
  *   of its row (the others are 0) and returns the row, NULL for an opcode
- *   outside the table.
+ *   outside the table; sm_smmu_cmd_decode_own(w, &cmd) leaves the others
+ *   as they were.
  *
  *   Example (Linux's CMD_SYNC with CS = SEV):
  *       uint64_t w[2];
@@ -203,5 +204,11 @@ int sm_smmu_cmd_build(const struct sm_smmu_cmd *cmd, uint64_t w[2],
 		      struct sm_errbuf *eb);
 const struct sm_smmu_cmd_def *sm_smmu_cmd_decode(const uint64_t w[2],
 						 struct sm_smmu_cmd *cmd);
+/* The same without zeroing the members the command does not have: they
+ * keep whatever they held (uninitialised, for a fresh struct), so only a
+ * caller that reads the row's own fields and nothing else may use it (the
+ * SMMU's command consumer, host time: 18 stores fewer per command). */
+const struct sm_smmu_cmd_def *sm_smmu_cmd_decode_own(const uint64_t w[2],
+						     struct sm_smmu_cmd *cmd);
 
 #endif

@@ -235,7 +235,10 @@ static const struct sm_smmu_cmd_def *decode(const struct sm_smmu *s,
 		*cost += s->lat_cmd_sync;
 		return SM_SMMU_CMD_SYNC_DEF;
 	}
-	const struct sm_smmu_cmd_def *d = sm_smmu_cmd_decode(w, c);
+	/* Legality and cost read only the fields of the command's own row
+	 * (ril_fields, tlbi_pages, class_cost): the others need no zeroing
+	 * (host time). */
+	const struct sm_smmu_cmd_def *d = sm_smmu_cmd_decode_own(w, c);
 	if (!d)
 		return NULL;
 	if (d->cls == SM_SMMU_CMD_TLBI) {
@@ -259,6 +262,16 @@ static void exec_cmd(struct sm_smmu *s, const uint64_t w[2])
 	 * it from sm_smmu_cmdq_due): only counted, its fields unread. */
 	if (sm_field_get(CMDQ_0_OP, w[0]) == CMDQ_OP_CMD_SYNC) {
 		(*s->st_cmd[CMDQ_OP_CMD_SYNC])++;
+		return;
+	}
+	/* TLBI_NH_VA, what every DMA unmap issues: tlbi_nh_va reads only
+	 * the fields of its row, which need no zeroing of the others (host
+	 * time). */
+	if (sm_field_get(CMDQ_0_OP, w[0]) == CMDQ_OP_TLBI_NH_VA) {
+		sm_smmu_cmd_decode_own(w, &c);
+		ril_fields(s, &c);
+		tlbi_nh_va(s, &c);
+		(*s->st_cmd[CMDQ_OP_TLBI_NH_VA])++;
 		return;
 	}
 	const struct sm_smmu_cmd_def *d = sm_smmu_cmd_decode(w, &c);
@@ -337,16 +350,22 @@ static bool schedule(struct sm_smmu *s, const uint64_t w[2],
 }
 
 /* The two words of the queue entry at pa, as two 64-bit reads of the
- * queue memory; one look-up of the frame when both are in it (always, for
- * a base aligned as CMDQ_BASE's is: host time). */
+ * queue memory.  Host time: the words of the queue page are looked up once
+ * for the entries of a PROD write that lie in it (*page, *mem; a page
+ * without content is looked up again each time), and the entry's two words
+ * are in that page for a base aligned as CMDQ_BASE's is. */
 static inline void read_entry(const struct sm_smmu *s, uint64_t pa,
+			      uint64_t *page, const uint64_t **mem,
 			      uint64_t w[2])
 {
 	size_t off = (pa & (SM_PAGE_SIZE - 1)) >> 3;
 	if (off + 1 < SM_PAGE_SIZE / 8) {
-		const uint64_t *mem = sm_physmem_words(s->pm, pa);
-		w[0] = mem ? mem[off] : 0;
-		w[1] = mem ? mem[off + 1] : 0;
+		if ((pa & SM_PAGE_MASK) != *page || !*mem) {
+			*page = pa & SM_PAGE_MASK;
+			*mem = sm_physmem_words(s->pm, pa);
+		}
+		w[0] = *mem ? (*mem)[off] : 0;
+		w[1] = *mem ? (*mem)[off + 1] : 0;
 	} else {
 		w[0] = sm_physmem_read64(s->pm, pa);
 		w[1] = sm_physmem_read64(s->pm, pa + 8);
@@ -358,12 +377,15 @@ uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now)
 	uint32_t n = 1u << s->cmdq_log2size;
 	uint32_t mask = (n << 1) - 1; /* index + wrap bit */
 	uint64_t t = sm_smmu_max_u64(now, s->cmdq_busy_until);
+	uint64_t page = UINT64_MAX;
+	const uint64_t *mem = NULL;
 
 	s->cmdq_prod = prod & mask;
 	while (!s->cmdq_halted && s->cmdq_cons != s->cmdq_prod) {
 		uint32_t idx = s->cmdq_cons & (n - 1);
 		uint64_t w[2];
-		read_entry(s, s->cmdq_base + (uint64_t)idx * 16, w);
+		read_entry(s, s->cmdq_base + (uint64_t)idx * 16, &page, &mem,
+			   w);
 		struct sm_smmu_cmd c;
 		uint64_t cost;
 		const struct sm_smmu_cmd_def *d = decode(s, w, &c, &cost);
@@ -379,6 +401,10 @@ uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now)
 		}
 		if (!schedule(s, w, d, t))
 			return UINT64_MAX;
+		/* A stall command's effects came now (schedule): memory may
+		 * have changed under the kept page. */
+		if (d->cls == SM_SMMU_CMD_STALL)
+			mem = NULL;
 		s->cmdq_cons = (s->cmdq_cons + 1) & mask;
 	}
 	s->cmdq_busy_until = t;
