@@ -336,57 +336,62 @@ void sm_drv_cmdq_fini(struct sm_os *os)
 }
 
 /* The batch of whoever runs: a PE's kernel thread, or the atomic paths. */
-static int batch_of(struct sm_os *os, uint64_t (**c)[2], uint32_t **n)
+int sm_drv_cmdq_batch(struct sm_os *os, struct sm_drv_batch *b)
 {
 	struct sm_smmu_drv *d = &os->drv;
 	const struct sm_kthread *k = os->sched.cur;
 	if (!k) {
-		*c = d->batch;
-		*n = &d->nbatch;
+		b->c = d->batch;
+		b->n = &d->nbatch;
 		return 0;
 	}
 	if (!d->pe_batch &&
 	    !(d->pe_batch =
 		  sm_calloc(os->alloc, os->sched.npe * sizeof(*d->pe_batch))))
 		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
-	struct sm_cmd_batch *b = &d->pe_batch[k->pe];
-	if (!b->c &&
-	    !(b->c = sm_calloc(os->alloc, d->batch_max * sizeof(*b->c))))
+	struct sm_cmd_batch *pb = &d->pe_batch[k->pe];
+	if (!pb->c &&
+	    !(pb->c = sm_calloc(os->alloc, d->batch_max * sizeof(*pb->c))))
 		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
-	*c = b->c;
-	*n = &b->n;
+	b->c = pb->c;
+	b->n = &pb->n;
 	return 0;
+}
+
+int sm_drv_cmdq_batch_full(struct sm_os *os, const struct sm_drv_batch *b,
+			   const uint64_t c[2], uint64_t *t)
+{
+	uint32_t full = *b->n;
+	int rc;
+	*b->n = 0;
+	if ((rc = issue(os, b->c, full, false, t)) < 0)
+		return rc;
+	b->c[0][0] = c[0];
+	b->c[0][1] = c[1];
+	*b->n = 1;
+	return 0;
+}
+
+int sm_drv_cmdq_batch_issue(struct sm_os *os, const struct sm_drv_batch *b,
+			    uint64_t *t)
+{
+	uint32_t len = *b->n;
+	*b->n = 0;
+	return issue(os, b->c, len, true, t);
 }
 
 int sm_drv_cmdq_batch_add(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 {
-	uint64_t(*batch)[2] = NULL;
-	uint32_t *n = NULL;
-	int rc = batch_of(os, &batch, &n);
-	if (rc < 0)
-		return rc;
-	if (*n == os->drv.batch_max) {
-		uint32_t full = *n;
-		*n = 0;
-		if ((rc = issue(os, batch, full, false, t)) < 0)
-			return rc;
-	}
-	batch[*n][0] = c[0];
-	batch[*n][1] = c[1];
-	(*n)++;
-	return 0;
+	struct sm_drv_batch b = {0};
+	int rc = sm_drv_cmdq_batch(os, &b);
+	return rc < 0 ? rc : sm_drv_cmdq_batch_put(os, &b, c, t);
 }
 
 int sm_drv_cmdq_batch_submit(struct sm_os *os, uint64_t *t)
 {
-	uint64_t(*batch)[2] = NULL;
-	uint32_t *n = NULL;
-	int rc = batch_of(os, &batch, &n);
-	if (rc < 0)
-		return rc;
-	uint32_t len = *n;
-	*n = 0;
-	return issue(os, batch, len, true, t);
+	struct sm_drv_batch b = {0};
+	int rc = sm_drv_cmdq_batch(os, &b);
+	return rc < 0 ? rc : sm_drv_cmdq_batch_issue(os, &b, t);
 }
 
 int sm_drv_cmdq_issue_sync(struct sm_os *os, const uint64_t c[2], uint64_t *t)

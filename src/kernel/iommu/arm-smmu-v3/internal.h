@@ -33,6 +33,30 @@ int sm_drv_cmdq_issue_nosync(struct sm_os *os, const uint64_t c[2],
 void sm_drv_cmdq_fini(struct sm_os *os);
 int sm_drv_cmdq_batch_add(struct sm_os *os, const uint64_t c[2], uint64_t *t);
 int sm_drv_cmdq_batch_submit(struct sm_os *os, uint64_t *t);
+/* The same in steps, for a caller that adds several commands (host time:
+ * the batch found once): sm_drv_cmdq_batch finds the running context's
+ * batch, sm_drv_cmdq_batch_put adds to it (issuing it first when full,
+ * sm_drv_cmdq_batch_full), sm_drv_cmdq_batch_issue submits it. */
+struct sm_drv_batch {
+	uint64_t (*c)[2];
+	uint32_t *n;
+};
+int sm_drv_cmdq_batch(struct sm_os *os, struct sm_drv_batch *b);
+int sm_drv_cmdq_batch_full(struct sm_os *os, const struct sm_drv_batch *b,
+			   const uint64_t c[2], uint64_t *t);
+int sm_drv_cmdq_batch_issue(struct sm_os *os, const struct sm_drv_batch *b,
+			    uint64_t *t);
+static inline int sm_drv_cmdq_batch_put(struct sm_os *os,
+					const struct sm_drv_batch *b,
+					const uint64_t c[2], uint64_t *t)
+{
+	if (*b->n == os->drv.batch_max)
+		return sm_drv_cmdq_batch_full(os, b, c, t);
+	b->c[*b->n][0] = c[0];
+	b->c[*b->n][1] = c[1];
+	(*b->n)++;
+	return 0;
+}
 /* [start, end) of the table at `root` was unmapped: the oracle's window
  * opens now and closes when the next CMD_SYNC has completed. */
 int sm_drv_dma_window_add(struct sm_os *os, uint64_t root, uint64_t start,
