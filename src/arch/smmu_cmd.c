@@ -102,13 +102,8 @@ const struct sm_smmu_cmd_def sm_smmu_cmd_defs[SM_SMMU_CMD_COUNT] = {
 };
 
 /* Opcode -> row + 1 (0: no such command). */
-enum {
-#define SM_ROWNO_(id, op, name, cls, lay) SM_ROW_##id,
-	SM_SMMU_CMDS(SM_ROWNO_)
-#undef SM_ROWNO_
-};
 static const uint8_t row_of[256] = {
-#define SM_ROWOF_(id, op, name, cls, lay) [op] = SM_ROW_##id + 1,
+#define SM_ROWOF_(id, op, name, cls, lay) [op] = SM_SMMU_CMD_ROW_##id + 1,
     SM_SMMU_CMDS(SM_ROWOF_)
 #undef SM_ROWOF_
 };
@@ -265,7 +260,8 @@ static inline bool fits_max(enum sm_smmu_cmd_key key, uint64_t v, uint64_t max)
 /* One `case` per row, running STEP(layout, nfields, row index). */
 #define SM_LAYOUT_CASE_(id, op, name, cls, lay)                                \
 	case op:                                                               \
-		SM_LAYOUT_STEP_(f_##lay, NFIELDS(f_##lay), SM_ROW_##id);
+		SM_LAYOUT_STEP_(f_##lay, NFIELDS(f_##lay),                     \
+				SM_SMMU_CMD_ROW_##id);
 #define LAYOUT_CASES SM_SMMU_CMDS(SM_LAYOUT_CASE_)
 
 /* Whether every member fits, in one pass over the command's own fields

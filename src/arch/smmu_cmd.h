@@ -196,6 +196,14 @@ void sm_smmu_cmd_set(struct sm_smmu_cmd *cmd, enum sm_smmu_cmd_key key,
 const struct sm_smmu_cmd_field *
 sm_smmu_cmd_field(const struct sm_smmu_cmd_def *def, enum sm_smmu_cmd_key key);
 
+/* The row of each opcode in sm_smmu_cmd_defs, by ID: SM_SMMU_CMD_ROW_CMD_SYNC
+ * for CMDQ_OP_CMD_SYNC. */
+enum {
+#define SM_SMMU_CMD_ROWNO_(id, op, name, cls, lay) SM_SMMU_CMD_ROW_##id,
+	SM_SMMU_CMDS(SM_SMMU_CMD_ROWNO_)
+#undef SM_SMMU_CMD_ROWNO_
+};
+
 /* The checks of sm_smmu_cmd_build: 0, or the error with the first member
  * that does not fit in *bad and the largest value it may take in *max. */
 int sm_smmu_cmd_check(const struct sm_smmu_cmd *cmd, enum sm_smmu_cmd_key *bad,

@@ -14,6 +14,7 @@
  */
 #include <smmusim/error.h>
 
+#include "arch/smmu_cmd_decode.h"
 #include "arch/smmu_regs.h"
 #include "base/alloc.h"
 #include "base/vec.h"
@@ -237,8 +238,11 @@ static const struct sm_smmu_cmd_def *decode(const struct sm_smmu *s,
 	}
 	/* Legality and cost read only the fields of the command's own row
 	 * (ril_fields, tlbi_pages, class_cost): the others need no zeroing
-	 * (host time). */
-	const struct sm_smmu_cmd_def *d = sm_smmu_cmd_decode_own(w, c);
+	 * (host time), and a TLBI_NH_VA is decoded inline. */
+	const struct sm_smmu_cmd_def *d =
+	    sm_field_get(CMDQ_0_OP, w[0]) == CMDQ_OP_TLBI_NH_VA
+		? sm_smmu_cmd_decode_tlbi_nh_va(w, c)
+		: sm_smmu_cmd_decode_own(w, c);
 	if (!d)
 		return NULL;
 	if (d->cls == SM_SMMU_CMD_TLBI) {
@@ -265,10 +269,10 @@ static void exec_cmd(struct sm_smmu *s, const uint64_t w[2])
 		return;
 	}
 	/* TLBI_NH_VA, what every DMA unmap issues: tlbi_nh_va reads only
-	 * the fields of its row, which need no zeroing of the others (host
-	 * time). */
+	 * the fields of its row, decoded inline with no zeroing of the
+	 * others (host time). */
 	if (sm_field_get(CMDQ_0_OP, w[0]) == CMDQ_OP_TLBI_NH_VA) {
-		sm_smmu_cmd_decode_own(w, &c);
+		sm_smmu_cmd_decode_tlbi_nh_va(w, &c);
 		ril_fields(s, &c);
 		tlbi_nh_va(s, &c);
 		(*s->st_cmd[CMDQ_OP_TLBI_NH_VA])++;

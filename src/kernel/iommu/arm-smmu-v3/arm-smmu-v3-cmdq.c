@@ -102,10 +102,12 @@ static void dma_windows_close(struct sm_os *os, uint64_t t)
 
 /* ---- writing and publishing ---- */
 
-static int publish(struct sm_os *os, uint64_t *t, uint64_t *done)
+/* What publish() does past the PROD write when the SMMU ran out of host
+ * memory or stopped on a command: out of line (host time). */
+__attribute__((noinline)) static int publish_trouble(struct sm_os *os,
+						     uint64_t *done)
 {
 	struct sm_smmu_drv *d = &os->drv;
-	*done = sm_smmu_write_prod(d->smmu, d->prod, *t);
 	if (*done == UINT64_MAX)
 		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
 	if (d->smmu->cmdq_halted && d->raw) {
@@ -126,6 +128,15 @@ static int publish(struct sm_os *os, uint64_t *t, uint64_t *done)
 			      "SMMU stopped on a command the driver model "
 			      "wrote (CERROR_ILL): model bug");
 	}
+	return 0;
+}
+
+static inline int publish(struct sm_os *os, uint64_t *t, uint64_t *done)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	*done = sm_smmu_write_prod(d->smmu, d->prod, *t);
+	if (*done == UINT64_MAX || d->smmu->cmdq_halted)
+		return publish_trouble(os, done);
 	return 0;
 }
 
@@ -214,8 +225,8 @@ static uint64_t sync_seen(struct sm_os *os, uint64_t t_pub, uint64_t done)
 
 /* The CPU has seen the CMD_SYNC published at t_pub complete: the windows
  * of earlier unmaps close. */
-static void sync_wait(struct sm_os *os, uint64_t t_pub, uint64_t done,
-		      uint64_t *t)
+static inline void sync_wait(struct sm_os *os, uint64_t t_pub, uint64_t done,
+			     uint64_t *t)
 {
 	*t = sync_seen(os, t_pub, done);
 	SM_HIST_REC(os->drv.hist, SMMU_SYNC_WAIT_CYCLES, *t - t_pub);
@@ -230,7 +241,7 @@ static void sync_wait(struct sm_os *os, uint64_t t_pub, uint64_t done,
  * cmdq_unlock.  Either way the commands land in the queue in the order
  * CPUs got it.
  */
-static int cmdq_lock(struct sm_os *os, uint32_t ncmds, uint64_t *t)
+static inline int cmdq_lock(struct sm_os *os, uint32_t ncmds, uint64_t *t)
 {
 	struct sm_smmu_drv *d = &os->drv;
 	unsigned waiters = 0;
