@@ -187,6 +187,17 @@ static inline bool sm_physmem_table_words(const struct sm_physmem *pm,
 	*words = f->content;
 	return true;
 }
+/* Write a word of a table page whose words sm_physmem_table_words gave
+ * (non-NULL), slot pointing into them, as sm_physmem_write64 would write
+ * it: the frame is a table, so not free, and has content, so the write
+ * lands.  Host time: no second look-up of the frame.  Valid while the
+ * words are. */
+static inline void sm_physmem_table_write(struct sm_physmem *pm,
+					  const uint64_t *slot, uint64_t val)
+{
+	*(uint64_t *)slot = val;
+	pm->pgt_gen++; /* sm_physmem_pgt_gen */
+}
 /*
  * The page-table write generation.  A walk (hw/mem/pgtable.c) reads words
  * of SM_PAGE_PGTABLE frames only, and asks of other frames only whether

@@ -100,8 +100,11 @@ static int check_map_work(struct sm_os *os, const struct sm_domain *dm,
 			  uint64_t va, uint64_t len, uint64_t end, uint64_t pa)
 {
 	uint64_t max = os->mm.max_event_pages, n = 0;
-	for (uint64_t a = va; a < end && n <= max; n++)
-		a += sm_level_size(map_level(dm, a, va, end, pa));
+	if (dm->stage != 2 || !pa) /* a leaf per page (map_level) */
+		n = (end - va) >> SM_PAGE_SHIFT;
+	else
+		for (uint64_t a = va; a < end && n <= max; n++)
+			a += sm_level_size(map_level(dm, a, va, end, pa));
 	if (n > max)
 		return sm_err(os->eb, SMMUSIM_ERANGE,
 			      "len=0x%" PRIx64 " needs more than %" PRIu64
@@ -118,13 +121,17 @@ static int check_map_work(struct sm_os *os, const struct sm_domain *dm,
  * address and value it gives; 0 with *desc_pa = 0 when there is no slot (a
  * root, or a table descriptor's output, that is not a table page; *level
  * is then that descriptor's).  Host time: one look-up of each level's
- * frame (sm_physmem_table_words), where sm_pgt_get takes two.
+ * frame (sm_physmem_table_words), where sm_pgt_get takes two; *slot is the
+ * word in its table's words (NULL when they read as zero), for a write
+ * without a third (sm_physmem_table_write).
  */
-static uint64_t iopte_slot(const struct sm_physmem *pm, uint64_t root,
-			   uint64_t va, int *level, uint64_t *desc_pa)
+static inline __attribute__((always_inline)) uint64_t
+iopte_slot(const struct sm_physmem *pm, uint64_t root, uint64_t va, int *level,
+	   uint64_t *desc_pa, const uint64_t **slot)
 {
 	uint64_t table = root;
 	*desc_pa = 0;
+	*slot = NULL;
 	for (int l = 0;; l++) {
 		const uint64_t *words;
 		if (!sm_physmem_table_words(pm, table, &words)) {
@@ -136,6 +143,7 @@ static uint64_t iopte_slot(const struct sm_physmem *pm, uint64_t root,
 		if (l == 3 || (desc & PTE_TYPE_MASK) != PMD_TYPE_TABLE) {
 			*level = l;
 			*desc_pa = table + 8ull * i;
+			*slot = words ? &words[i] : NULL;
 			return desc;
 		}
 		table = desc & PTE_ADDR_MASK;
@@ -174,9 +182,14 @@ static int set_leaf(struct sm_os *os, const struct sm_domain *dm, uint64_t va,
 		    int level, uint64_t desc)
 {
 	uint64_t desc_pa;
+	const uint64_t *slot;
 	int at;
 	if (level == 3) {
-		iopte_slot(os->pm, dm->pgd, va, &at, &desc_pa);
+		iopte_slot(os->pm, dm->pgd, va, &at, &desc_pa, &slot);
+		if (at == 3 && slot) {
+			sm_physmem_table_write(os->pm, slot, desc);
+			return 0;
+		}
 		if (at == 3 && desc_pa) {
 			sm_physmem_write64(os->pm, desc_pa, desc);
 			return 0;
@@ -189,10 +202,18 @@ int sm_drv_iommu_map(struct sm_os *os, uint32_t dom, uint64_t va, uint64_t len,
 		     uint64_t pa, unsigned prot, uint64_t *t)
 {
 	struct sm_domain *dm;
+	int rc = sm_drv_need_domain(os, dom, &dm);
+	return rc < 0 ? rc
+		      : sm_io_pgtable_map(os, dm, dom, va, len, pa, prot, t);
+}
+
+int sm_io_pgtable_map(struct sm_os *os, const struct sm_domain *dm,
+		      uint32_t dom, uint64_t va, uint64_t len, uint64_t pa,
+		      unsigned prot, uint64_t *t)
+{
 	uint64_t end = 0;
 	int rc;
-	if ((rc = sm_drv_need_domain(os, dom, &dm)) < 0 ||
-	    (rc = check_iova(os, va, len, &end)) < 0 ||
+	if ((rc = check_iova(os, va, len, &end)) < 0 ||
 	    (rc = check_map(os, dm, va, end, pa, prot)) < 0 ||
 	    (rc = check_map_work(os, dm, va, len, end, pa)) < 0)
 		return rc;
@@ -250,7 +271,8 @@ struct unmap_walk {
 static void edge_slot(const struct sm_physmem *pm, uint64_t root, uint64_t va,
 		      struct edge_slot *e)
 {
-	e->desc = iopte_slot(pm, root, va, &e->level, &e->desc_pa);
+	const uint64_t *slot;
+	e->desc = iopte_slot(pm, root, va, &e->level, &e->desc_pa, &slot);
 	e->base = va & ~(sm_level_size(e->level) - 1);
 }
 
@@ -283,24 +305,22 @@ static int unmap_clear_leaf(void *ctx, uint64_t va, int level, uint64_t desc,
  * covers only in part holds one of its two ends, so only the slots of va
  * and end - 1 are looked at, va's first (the lower block is the one
  * named).  *w is ready for the walk that clears the leaves. */
-static int unmap_prepare(struct sm_os *os, uint32_t dom, uint64_t va,
-			 uint64_t len, struct sm_domain **dm,
-			 struct unmap_walk *w)
+static int unmap_prepare(struct sm_os *os, const struct sm_domain *dm,
+			 uint64_t va, uint64_t len, struct unmap_walk *w)
 {
 	uint64_t end = 0;
 	int rc;
-	if ((rc = sm_drv_need_domain(os, dom, dm)) < 0 ||
-	    (rc = check_iova(os, va, len, &end)) < 0)
+	if ((rc = check_iova(os, va, len, &end)) < 0)
 		return rc;
 	*w = (struct unmap_walk){.os = os, .va = va, .end = end};
 	struct edge_slot hi;
 	const struct edge_slot *bad = &w->lo;
-	edge_slot(os->pm, (*dm)->pgd, va, &w->lo);
+	edge_slot(os->pm, dm->pgd, va, &w->lo);
 	if (!partly_covered(w, bad)) {
 		bad = NULL;
 		/* end - 1 in the same slot: the same descriptor. */
 		if (end - 1 - w->lo.base >= sm_level_size(w->lo.level)) {
-			edge_slot(os->pm, (*dm)->pgd, end - 1, &hi);
+			edge_slot(os->pm, dm->pgd, end - 1, &hi);
 			if (partly_covered(w, &hi))
 				bad = &hi;
 		}
@@ -362,8 +382,9 @@ int sm_drv_iommu_unmap(struct sm_os *os, uint32_t dom, uint64_t va,
 	struct sm_smmu_drv *d = &os->drv;
 	struct sm_domain *dm;
 	struct unmap_walk w;
-	int rc = unmap_prepare(os, dom, va, len, &dm, &w);
-	if (rc < 0)
+	int rc;
+	if ((rc = sm_drv_need_domain(os, dom, &dm)) < 0 ||
+	    (rc = unmap_prepare(os, dm, va, len, &w)) < 0)
 		return rc;
 	SM_INC(d->ctr, OS_IOMMU_UNMAP);
 	for_each_leaf(dm, &w, unmap_clear_leaf, &w);
@@ -403,8 +424,17 @@ int sm_io_pgtable_unmap(struct sm_os *os, uint32_t dom, uint64_t va,
 			uint64_t *t)
 {
 	struct sm_domain *dm;
+	int rc = sm_drv_need_domain(os, dom, &dm);
+	return rc < 0 ? rc
+		      : sm_io_pgtable_unmap_dm(os, dm, va, len, fn, ctx, t);
+}
+
+int sm_io_pgtable_unmap_dm(struct sm_os *os, const struct sm_domain *dm,
+			   uint64_t va, uint64_t len, sm_unmap_leaf_fn fn,
+			   void *ctx, uint64_t *t)
+{
 	struct gather_walk g = {.fn = fn, .ctx = ctx, .t = t};
-	int rc = unmap_prepare(os, dom, va, len, &dm, &g.w);
+	int rc = unmap_prepare(os, dm, va, len, &g.w);
 	if (rc < 0)
 		return rc;
 	rc = for_each_leaf(dm, &g.w, gather_clear_leaf, &g);

@@ -66,6 +66,18 @@ int sm_drv_dma_window_add(struct sm_os *os, uint64_t root, uint64_t start,
  * has completed), not before. */
 int sm_drv_dma_frame_defer(struct sm_os *os, uint64_t pa);
 
+/* ---- io-pgtable-arm.c ---- */
+
+/* sm_drv_iommu_map and sm_io_pgtable_unmap (kernel/io-pgtable-arm.h) of a
+ * domain the caller has looked up already (the DMA API, dma-iommu.c: one
+ * look-up per call, host time); `dom` is its id, for messages. */
+int sm_io_pgtable_map(struct sm_os *os, const struct sm_domain *dm,
+		      uint32_t dom, uint64_t va, uint64_t len, uint64_t pa,
+		      unsigned prot, uint64_t *t);
+int sm_io_pgtable_unmap_dm(struct sm_os *os, const struct sm_domain *dm,
+			   uint64_t va, uint64_t len, sm_unmap_leaf_fn fn,
+			   void *ctx, uint64_t *t);
+
 /* ---- arm-smmu-v3.c ---- */
 
 /* A StreamID the stream table has room for, or an error. */
