@@ -177,17 +177,27 @@ static uint64_t prot_to_pte(const struct sm_domain *dm, uint64_t page,
  * is written in its slot, found by one look-up per level (host time):
  * sm_pgt_set would find the same slot, the descriptor being a page's with
  * its OA aligned (prot_to_pte) and va below 2^48 (check_iova).  Anything
- * else (a table to allocate, a block, an error) is sm_pgt_set's. */
+ * else (a table to allocate, a block, an error) is sm_pgt_set's.
+ *
+ * *next is the slot of the page after va when it is in the same leaf
+ * table and this one was written through its slot, else NULL: what
+ * iopte_slot would find for it while only leaves are written, as a map
+ * does between two pages (host time: a map of several pages walks from
+ * the root once per leaf table).  A non-NULL *next on entry is va's. */
 static int set_leaf(struct sm_os *os, const struct sm_domain *dm, uint64_t va,
-		    int level, uint64_t desc)
+		    int level, uint64_t desc, const uint64_t **next)
 {
-	uint64_t desc_pa;
-	const uint64_t *slot;
-	int at;
+	uint64_t desc_pa = 0;
+	const uint64_t *slot = *next;
+	int at = 3;
+	*next = NULL;
 	if (level == 3) {
-		iopte_slot(os->pm, dm->pgd, va, &at, &desc_pa, &slot);
+		if (!slot)
+			iopte_slot(os->pm, dm->pgd, va, &at, &desc_pa, &slot);
 		if (at == 3 && slot) {
 			sm_physmem_table_write(os->pm, slot, desc);
+			if (sm_level_index(va, 3) != SM_PAGE_SIZE / 8 - 1)
+				*next = slot + 1;
 			return 0;
 		}
 		if (at == 3 && desc_pa) {
@@ -220,6 +230,7 @@ int sm_io_pgtable_map(struct sm_os *os, const struct sm_domain *dm,
 	SM_INC(os->drv.ctr, OS_IOMMU_MAP);
 	/* arm_lpae_map: existing leaves are replaced (an import rebuilds
 	 * mappings as the walker saw them). */
+	const uint64_t *next = NULL;
 	for (uint64_t a = va; a < end;) {
 		int level = map_level(dm, a, va, end, pa);
 		uint64_t page = pa ? pa + (a - va) : 0;
@@ -228,7 +239,8 @@ int sm_io_pgtable_map(struct sm_os *os, const struct sm_domain *dm,
 			return rc;
 		rc = set_leaf(os, dm, a, level,
 			      prot_to_pte(dm, page, level, prot) |
-				  (pa ? 0 : SM_IOPTE_FRESH));
+				  (pa ? 0 : SM_IOPTE_FRESH),
+			      &next);
 		if (rc == SMMUSIM_EEXIST)
 			/* Leaves are replaced; a leaf at another level is
 			 * not (io-pgtable would return -EEXIST too). */
