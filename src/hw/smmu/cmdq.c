@@ -134,7 +134,8 @@ static bool tlbi_s2_ipa(struct sm_smmu *s, const struct sm_smmu_cmd *c)
 
 /* TLBI_NH_VA / TLBI_NH_VAA: stage-1 (and nested) entries of the VMID over
  * the VA range, of the ASID or global (VAA: of any ASID). */
-static bool tlbi_nh_va(struct sm_smmu *s, const struct sm_smmu_cmd *c)
+static inline __attribute__((always_inline)) bool
+tlbi_nh_va(struct sm_smmu *s, const struct sm_smmu_cmd *c)
 {
 	uint64_t pages;
 	if (!tlbi_pages(c, &pages))
@@ -413,15 +414,6 @@ uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now)
 	}
 	s->cmdq_busy_until = t;
 	return t;
-}
-
-uint32_t sm_smmu_cmdq_cons_move(struct sm_smmu *s, uint64_t now)
-{
-	uint32_t mask = (2u << s->cmdq_log2size) - 1;
-	while (s->cmdq_seen != s->cmdq_cons &&
-	       sm_smmu_cmdq_due(s, s->cmdq_seen) <= now)
-		s->cmdq_seen = (s->cmdq_seen + 1) & mask;
-	return s->cmdq_seen;
 }
 
 void sm_smmu_ack_cmdq_error(struct sm_smmu *s)

@@ -250,15 +250,14 @@ static inline void sm_smmu_cmdq_catch_up(struct sm_smmu *s, uint64_t now)
 /* CMDQ_CONS as software reads it at `now`: the first command whose
  * consumption cycle is after `now` (CMDQ_PROD if all are consumed).  Reads
  * at decreasing cycles see no earlier CONS than a previous read.  Inline
- * because the driver reads it for every command it writes and most reads
- * find every scheduled command seen already (host time); moving it on is
- * sm_smmu_cmdq_cons_move's. */
-uint32_t sm_smmu_cmdq_cons_move(struct sm_smmu *s, uint64_t now);
+ * because the driver reads it for every command it writes (host time). */
 static inline uint32_t sm_smmu_cmdq_cons_at(struct sm_smmu *s, uint64_t now)
 {
-	if (s->cmdq_seen == s->cmdq_cons)
-		return s->cmdq_seen;
-	return sm_smmu_cmdq_cons_move(s, now);
+	uint32_t n = 1u << s->cmdq_log2size;
+	while (s->cmdq_seen != s->cmdq_cons &&
+	       s->cmdq_due[s->cmdq_seen & (n - 1)] <= now)
+		s->cmdq_seen = (s->cmdq_seen + 1) & (2 * n - 1);
+	return s->cmdq_seen;
 }
 /* The cycle the scheduled command at queue index `index` (with its wrap
  * bit) is consumed. */
