@@ -52,15 +52,11 @@ static uint32_t q_used(struct sm_smmu_drv *d, uint64_t t)
 
 /* ---- the windows of unmapped IOVAs ---- */
 
-int sm_drv_dma_window_add(struct sm_os *os, uint64_t root, uint64_t start,
-			  uint64_t end, uint64_t t)
+int sm_drv_dma_window_grow(struct sm_os *os)
 {
 	struct sm_smmu_drv *d = &os->drv;
 	if (SM_VEC_RESERVE(os->alloc, d->win, d->capwin, d->nwin + 1, 16))
 		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
-	d->win[d->nwin++] =
-	    (struct sm_window_rec){root, start, end, sm_os_context(os)};
-	sm_os_window_open(os, root, start, end, t);
 	return 0;
 }
 

@@ -57,10 +57,24 @@ static inline int sm_drv_cmdq_batch_put(struct sm_os *os,
 	(*b->n)++;
 	return 0;
 }
+/* Room for one more window record (d->win), or SMMUSIM_ENOMEM. */
+int sm_drv_dma_window_grow(struct sm_os *os);
 /* [start, end) of the table at `root` was unmapped: the oracle's window
- * opens now and closes when the next CMD_SYNC has completed. */
-int sm_drv_dma_window_add(struct sm_os *os, uint64_t root, uint64_t start,
-			  uint64_t end, uint64_t t);
+ * opens now and closes when the next CMD_SYNC has completed.  Inline: once
+ * per unmap (host time). */
+static inline int sm_drv_dma_window_add(struct sm_os *os, uint64_t root,
+					uint64_t start, uint64_t end,
+					uint64_t t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	int rc;
+	if (d->nwin == d->capwin && (rc = sm_drv_dma_window_grow(os)) < 0)
+		return rc;
+	d->win[d->nwin++] =
+	    (struct sm_window_rec){root, start, end, sm_os_context(os)};
+	sm_os_window_open(os, root, start, end, t);
+	return 0;
+}
 /* The page at pa, which the model allocated for a map with pa=0, has just
  * been unmapped: it is freed when the windows close (the next CMD_SYNC
  * has completed), not before. */
