@@ -178,14 +178,28 @@ static inline void sm_physmem_write_words(struct sm_physmem *pm, uint64_t pa,
  * as for sm_physmem_words); false otherwise.  One look-up of the frame
  * where sm_physmem_kind and sm_physmem_words would take two (host time).
  */
+static inline const struct sm_frame *
+sm_physmem_table_frame(const struct sm_physmem *pm, uint64_t pa);
 static inline bool sm_physmem_table_words(const struct sm_physmem *pm,
 					  uint64_t pa, const uint64_t **words)
 {
-	const struct sm_frame *f = sm_physmem_frame_of(pm, pa);
-	if ((pa & (SM_PAGE_SIZE - 1)) || !f || f->kind != SM_PAGE_PGTABLE)
+	const struct sm_frame *f = sm_physmem_table_frame(pm, pa);
+	if (!f)
 		return false;
 	*words = f->content;
 	return true;
+}
+/* The frame of the table page at pa as sm_physmem_table_words tests it
+ * (4 KiB aligned, SM_PAGE_PGTABLE), NULL otherwise: for a caller that keeps
+ * the frame to read it again later (a frame lives as long as the physmem;
+ * its kind and content must then be read again, as they change). */
+static inline const struct sm_frame *
+sm_physmem_table_frame(const struct sm_physmem *pm, uint64_t pa)
+{
+	const struct sm_frame *f = sm_physmem_frame_of(pm, pa);
+	if ((pa & (SM_PAGE_SIZE - 1)) || !f || f->kind != SM_PAGE_PGTABLE)
+		return NULL;
+	return f;
 }
 /* Write a word of a table page whose words sm_physmem_table_words gave
  * (non-NULL), slot pointing into them, as sm_physmem_write64 would write
