@@ -110,6 +110,10 @@ struct sm_smmu_drv {
 	uint64_t cmdq;
 	unsigned cmdq_log2size;
 	uint32_t prod; /* shadow of CMDQ_PROD */
+	/* The frame of the queue page last written and its address (0
+	 * frame: none; arm-smmu-v3-cmdq.c, q_put; host time). */
+	struct sm_frame *cmdq_frame;
+	uint64_t cmdq_frame_pa;
 	/* The batch being built (arm_smmu_cmdq_batch, on the caller's stack
 	 * in Linux): the atomic paths' (probe, timers, upcalls), and one per
 	 * PE's kernel thread, made on first use, so that no PE adds to

@@ -156,11 +156,22 @@ static inline void sm_physmem_write64(struct sm_physmem *pm, uint64_t pa,
  * word through write64, which backs the frame or drops the write.  The
  * page-table write generation goes up by n, as n write64 would take it.
  */
+static inline void sm_physmem_frame_write_words(struct sm_physmem *pm,
+						struct sm_frame *f, uint64_t pa,
+						const uint64_t *w, unsigned n);
 static inline void sm_physmem_write_words(struct sm_physmem *pm, uint64_t pa,
 					  const uint64_t *w, unsigned n)
 {
+	sm_physmem_frame_write_words(pm, sm_physmem_frame_of(pm, pa), pa, w, n);
+}
+/* The same with pa's frame given, as sm_physmem_frame_of found it (a
+ * frame lives as long as the physmem: a queue's writer keeps it; host
+ * time). */
+static inline void sm_physmem_frame_write_words(struct sm_physmem *pm,
+						struct sm_frame *f, uint64_t pa,
+						const uint64_t *w, unsigned n)
+{
 	size_t off = (pa & (SM_PAGE_SIZE - 1)) >> 3;
-	struct sm_frame *f = sm_physmem_frame_of(pm, pa);
 	if (off + n <= SM_PAGE_SIZE / 8 && f && f->content &&
 	    f->kind != SM_PAGE_FREE) {
 		for (unsigned i = 0; i < n; i++)

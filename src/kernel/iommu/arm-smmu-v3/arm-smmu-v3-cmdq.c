@@ -182,13 +182,18 @@ static inline int q_wait_space(struct sm_os *os, uint32_t need, uint64_t *t)
 }
 
 /* Write one command at the shadow PROD (queue_write); the caller has made
- * room for it. */
+ * room for it.  The queue page's frame is looked up when PROD enters
+ * another page (host time). */
 static inline void q_put(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 {
 	struct sm_smmu_drv *d = &os->drv;
 	uint32_t n = 1u << d->cmdq_log2size;
 	uint64_t pa = d->cmdq + (uint64_t)(d->prod & (n - 1)) * 16;
-	sm_physmem_write_words(os->pm, pa, c, 2);
+	if (!d->cmdq_frame || (pa & SM_PAGE_MASK) != d->cmdq_frame_pa) {
+		d->cmdq_frame = sm_physmem_frame_of(os->pm, pa);
+		d->cmdq_frame_pa = pa & SM_PAGE_MASK;
+	}
+	sm_physmem_frame_write_words(os->pm, d->cmdq_frame, pa, c, 2);
 	d->prod = (d->prod + 1) & ((n << 1) - 1);
 	*t += d->lat_cmd_write;
 }
