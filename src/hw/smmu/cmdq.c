@@ -355,22 +355,23 @@ static bool schedule(struct sm_smmu *s, const uint64_t w[2],
 }
 
 /* The two words of the queue entry at pa, as two 64-bit reads of the
- * queue memory.  Host time: the words of the queue page are looked up once
- * for the entries of a PROD write that lie in it (*page, *mem; a page
- * without content is looked up again each time), and the entry's two words
- * are in that page for a base aligned as CMDQ_BASE's is. */
-static inline void read_entry(const struct sm_smmu *s, uint64_t pa,
-			      uint64_t *page, const uint64_t **mem,
-			      uint64_t w[2])
+ * queue memory.  Host time: the frame of the queue page is looked up again
+ * only when the entry is in another page than the last one read (a frame
+ * lives as long as the physmem; its content is read each time), and the
+ * entry's two words are in that page for a base aligned as CMDQ_BASE's
+ * is. */
+static inline void read_entry(struct sm_smmu *s, uint64_t pa, uint64_t w[2])
 {
 	size_t off = (pa & (SM_PAGE_SIZE - 1)) >> 3;
 	if (off + 1 < SM_PAGE_SIZE / 8) {
-		if ((pa & SM_PAGE_MASK) != *page || !*mem) {
-			*page = pa & SM_PAGE_MASK;
-			*mem = sm_physmem_words(s->pm, pa);
+		if (!s->cmdq_frame || (pa & SM_PAGE_MASK) != s->cmdq_frame_pa) {
+			s->cmdq_frame = sm_physmem_frame_of(s->pm, pa);
+			s->cmdq_frame_pa = pa & SM_PAGE_MASK;
 		}
-		w[0] = *mem ? (*mem)[off] : 0;
-		w[1] = *mem ? (*mem)[off + 1] : 0;
+		const uint64_t *mem =
+		    s->cmdq_frame ? s->cmdq_frame->content : NULL;
+		w[0] = mem ? mem[off] : 0;
+		w[1] = mem ? mem[off + 1] : 0;
 	} else {
 		w[0] = sm_physmem_read64(s->pm, pa);
 		w[1] = sm_physmem_read64(s->pm, pa + 8);
@@ -382,15 +383,12 @@ uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now)
 	uint32_t n = 1u << s->cmdq_log2size;
 	uint32_t mask = (n << 1) - 1; /* index + wrap bit */
 	uint64_t t = sm_smmu_max_u64(now, s->cmdq_busy_until);
-	uint64_t page = UINT64_MAX;
-	const uint64_t *mem = NULL;
 
 	s->cmdq_prod = prod & mask;
 	while (!s->cmdq_halted && s->cmdq_cons != s->cmdq_prod) {
 		uint32_t idx = s->cmdq_cons & (n - 1);
 		uint64_t w[2];
-		read_entry(s, s->cmdq_base + (uint64_t)idx * 16, &page, &mem,
-			   w);
+		read_entry(s, s->cmdq_base + (uint64_t)idx * 16, w);
 		struct sm_smmu_cmd c;
 		uint64_t cost;
 		const struct sm_smmu_cmd_def *d = decode(s, w, &c, &cost);
@@ -406,10 +404,6 @@ uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now)
 		}
 		if (!schedule(s, w, d, t))
 			return UINT64_MAX;
-		/* A stall command's effects came now (schedule): memory may
-		 * have changed under the kept page. */
-		if (d->cls == SM_SMMU_CMD_STALL)
-			mem = NULL;
 		s->cmdq_cons = (s->cmdq_cons + 1) & mask;
 	}
 	s->cmdq_busy_until = t;

@@ -147,6 +147,10 @@ struct sm_smmu {
 	 * cycle software read CONS at (sm_smmu_cmdq_cons_at). */
 	uint64_t *cmdq_due;
 	uint32_t cmdq_seen;
+	/* The frame of the queue page last read and its address (NULL
+	 * frame: none; cmdq.c, read_entry; host time). */
+	const struct sm_frame *cmdq_frame;
+	uint64_t cmdq_frame_pa;
 	/* Commands scheduled and not yet executed, oldest first from
 	 * cmdq_pend_head: their effects wait for their consumption cycle. */
 	struct sm_smmu_pending_cmd {
