@@ -324,8 +324,8 @@ struct unmap_walk {
 	int rc;		     /* clear: an error deferring a page's free */
 };
 
-static void edge_slot(struct sm_os *os, uint64_t root, uint64_t va,
-		      struct edge_slot *e)
+static inline __attribute__((always_inline)) void
+edge_slot(struct sm_os *os, uint64_t root, uint64_t va, struct edge_slot *e)
 {
 	const uint64_t *slot;
 	e->desc = iopte_slot(os, root, va, &e->level, &e->desc_pa, &slot);

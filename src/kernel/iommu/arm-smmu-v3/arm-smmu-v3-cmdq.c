@@ -347,8 +347,9 @@ void sm_drv_cmdq_fini(struct sm_os *os)
 	d->pe_batch = NULL;
 }
 
-/* The batch of whoever runs: a PE's kernel thread, or the atomic paths. */
-int sm_drv_cmdq_batch(struct sm_os *os, struct sm_drv_batch *b)
+/* The batch of whoever runs: a PE's kernel thread, or the atomic paths
+ * (sm_drv_cmdq_batch, inline for a batch made already). */
+int sm_drv_cmdq_batch_make(struct sm_os *os, struct sm_drv_batch *b)
 {
 	struct sm_smmu_drv *d = &os->drv;
 	const struct sm_kthread *k = os->sched.cur;

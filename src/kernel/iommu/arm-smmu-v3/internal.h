@@ -41,7 +41,18 @@ struct sm_drv_batch {
 	uint64_t (*c)[2];
 	uint32_t *n;
 };
-int sm_drv_cmdq_batch(struct sm_os *os, struct sm_drv_batch *b);
+int sm_drv_cmdq_batch_make(struct sm_os *os, struct sm_drv_batch *b);
+static inline int sm_drv_cmdq_batch(struct sm_os *os, struct sm_drv_batch *b)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	const struct sm_kthread *k = os->sched.cur;
+	if (k && d->pe_batch && d->pe_batch[k->pe].c) {
+		b->c = d->pe_batch[k->pe].c;
+		b->n = &d->pe_batch[k->pe].n;
+		return 0;
+	}
+	return sm_drv_cmdq_batch_make(os, b);
+}
 int sm_drv_cmdq_batch_full(struct sm_os *os, const struct sm_drv_batch *b,
 			   const uint64_t c[2], uint64_t *t);
 int sm_drv_cmdq_batch_issue(struct sm_os *os, const struct sm_drv_batch *b,
