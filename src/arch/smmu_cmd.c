@@ -102,13 +102,8 @@ const struct sm_smmu_cmd_def sm_smmu_cmd_defs[SM_SMMU_CMD_COUNT] = {
 };
 
 /* Opcode -> row + 1 (0: no such command). */
-enum {
-#define SM_ROWNO_(id, op, name, cls, lay) SM_ROW_##id,
-	SM_SMMU_CMDS(SM_ROWNO_)
-#undef SM_ROWNO_
-};
 static const uint8_t row_of[256] = {
-#define SM_ROWOF_(id, op, name, cls, lay) [op] = SM_ROW_##id + 1,
+#define SM_ROWOF_(id, op, name, cls, lay) [op] = SM_SMMU_CMD_ROW_##id + 1,
     SM_SMMU_CMDS(SM_ROWOF_)
 #undef SM_ROWOF_
 };
@@ -265,7 +260,8 @@ static inline bool fits_max(enum sm_smmu_cmd_key key, uint64_t v, uint64_t max)
 /* One `case` per row, running STEP(layout, nfields, row index). */
 #define SM_LAYOUT_CASE_(id, op, name, cls, lay)                                \
 	case op:                                                               \
-		SM_LAYOUT_STEP_(f_##lay, NFIELDS(f_##lay), SM_ROW_##id);
+		SM_LAYOUT_STEP_(f_##lay, NFIELDS(f_##lay),                     \
+				SM_SMMU_CMD_ROW_##id);
 #define LAYOUT_CASES SM_SMMU_CMDS(SM_LAYOUT_CASE_)
 
 /* Whether every member fits, in one pass over the command's own fields
@@ -402,15 +398,10 @@ SM_ALWAYS_INLINE void decode_layout(const struct sm_smmu_cmd_field *fields,
 	}
 }
 
-const struct sm_smmu_cmd_def *sm_smmu_cmd_decode(const uint64_t w[2],
-						 struct sm_smmu_cmd *cmd)
+/* The opcode and the fields of its row; the other members as they were. */
+SM_ALWAYS_INLINE const struct sm_smmu_cmd_def *
+decode_fields(const uint64_t w[2], struct sm_smmu_cmd *cmd)
 {
-	/* Every member zero, one store each: what the compiler makes of
-	 * `*cmd = (struct sm_smmu_cmd){0}` is a `rep stos`, slow to start
-	 * for 144 bytes (host time). */
-#define K(key, member, mask) cmd->member = 0;
-	SM_SMMU_CMD_KEYS(K)
-#undef K
 	cmd->op = sm_field_get(CMDQ_0_OP, w[0]);
 	switch (cmd->op) {
 #define SM_LAYOUT_STEP_(fields, n, row)                                        \
@@ -420,4 +411,22 @@ const struct sm_smmu_cmd_def *sm_smmu_cmd_decode(const uint64_t w[2],
 #undef SM_LAYOUT_STEP_
 	}
 	return NULL;
+}
+
+const struct sm_smmu_cmd_def *sm_smmu_cmd_decode(const uint64_t w[2],
+						 struct sm_smmu_cmd *cmd)
+{
+	/* Every member zero, one store each: what the compiler makes of
+	 * `*cmd = (struct sm_smmu_cmd){0}` is a `rep stos`, slow to start
+	 * for 144 bytes (host time). */
+#define K(key, member, mask) cmd->member = 0;
+	SM_SMMU_CMD_KEYS(K)
+#undef K
+	return decode_fields(w, cmd);
+}
+
+const struct sm_smmu_cmd_def *sm_smmu_cmd_decode_own(const uint64_t w[2],
+						     struct sm_smmu_cmd *cmd)
+{
+	return decode_fields(w, cmd);
 }

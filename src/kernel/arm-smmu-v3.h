@@ -27,6 +27,8 @@
 
 #include "kernel/mmu_notifier.h"
 
+struct sm_frame;
+
 struct sm_os;
 struct sm_device;
 struct sm_mm;
@@ -108,6 +110,10 @@ struct sm_smmu_drv {
 	uint64_t cmdq;
 	unsigned cmdq_log2size;
 	uint32_t prod; /* shadow of CMDQ_PROD */
+	/* The frame of the queue page last written and its address (0
+	 * frame: none; arm-smmu-v3-cmdq.c, q_put; host time). */
+	struct sm_frame *cmdq_frame;
+	uint64_t cmdq_frame_pa;
 	/* The batch being built (arm_smmu_cmdq_batch, on the caller's stack
 	 * in Linux): the atomic paths' (probe, timers, upcalls), and one per
 	 * PE's kernel thread, made on first use, so that no PE adds to
@@ -118,6 +124,15 @@ struct sm_smmu_drv {
 	/* The last TLBI_NH_VA template it built and what it was built
 	 * for (arm-smmu-v3-tlb.c, tlbi_tmpl; 0: none yet). */
 	uint64_t tlbi_tmpl[2], tlbi_tmpl_key;
+	/* The last leaf table io-pgtable reached (io-pgtable-arm.c,
+	 * iopte_slot; host time): the 2 MiB region of root's table it maps,
+	 * its tables' frames and the descriptors leading down. */
+	struct sm_iopte_path {
+		bool valid;
+		uint64_t root, region, leaf;
+		const struct sm_frame *frame[4];
+		uint64_t desc[3];
+	} iopte_path;
 	/* policy.smmu.cmdq_lock: the cycle the queue's lock (spinlock) or
 	 * its reservation line (owner) is free again. */
 	bool cmdq_spinlock;

@@ -156,11 +156,22 @@ static inline void sm_physmem_write64(struct sm_physmem *pm, uint64_t pa,
  * word through write64, which backs the frame or drops the write.  The
  * page-table write generation goes up by n, as n write64 would take it.
  */
+static inline void sm_physmem_frame_write_words(struct sm_physmem *pm,
+						struct sm_frame *f, uint64_t pa,
+						const uint64_t *w, unsigned n);
 static inline void sm_physmem_write_words(struct sm_physmem *pm, uint64_t pa,
 					  const uint64_t *w, unsigned n)
 {
+	sm_physmem_frame_write_words(pm, sm_physmem_frame_of(pm, pa), pa, w, n);
+}
+/* The same with pa's frame given, as sm_physmem_frame_of found it (a
+ * frame lives as long as the physmem: a queue's writer keeps it; host
+ * time). */
+static inline void sm_physmem_frame_write_words(struct sm_physmem *pm,
+						struct sm_frame *f, uint64_t pa,
+						const uint64_t *w, unsigned n)
+{
 	size_t off = (pa & (SM_PAGE_SIZE - 1)) >> 3;
-	struct sm_frame *f = sm_physmem_frame_of(pm, pa);
 	if (off + n <= SM_PAGE_SIZE / 8 && f && f->content &&
 	    f->kind != SM_PAGE_FREE) {
 		for (unsigned i = 0; i < n; i++)
@@ -178,14 +189,39 @@ static inline void sm_physmem_write_words(struct sm_physmem *pm, uint64_t pa,
  * as for sm_physmem_words); false otherwise.  One look-up of the frame
  * where sm_physmem_kind and sm_physmem_words would take two (host time).
  */
+static inline const struct sm_frame *
+sm_physmem_table_frame(const struct sm_physmem *pm, uint64_t pa);
 static inline bool sm_physmem_table_words(const struct sm_physmem *pm,
 					  uint64_t pa, const uint64_t **words)
 {
-	const struct sm_frame *f = sm_physmem_frame_of(pm, pa);
-	if ((pa & (SM_PAGE_SIZE - 1)) || !f || f->kind != SM_PAGE_PGTABLE)
+	const struct sm_frame *f = sm_physmem_table_frame(pm, pa);
+	if (!f)
 		return false;
 	*words = f->content;
 	return true;
+}
+/* The frame of the table page at pa as sm_physmem_table_words tests it
+ * (4 KiB aligned, SM_PAGE_PGTABLE), NULL otherwise: for a caller that keeps
+ * the frame to read it again later (a frame lives as long as the physmem;
+ * its kind and content must then be read again, as they change). */
+static inline const struct sm_frame *
+sm_physmem_table_frame(const struct sm_physmem *pm, uint64_t pa)
+{
+	const struct sm_frame *f = sm_physmem_frame_of(pm, pa);
+	if ((pa & (SM_PAGE_SIZE - 1)) || !f || f->kind != SM_PAGE_PGTABLE)
+		return NULL;
+	return f;
+}
+/* Write a word of a table page whose words sm_physmem_table_words gave
+ * (non-NULL), slot pointing into them, as sm_physmem_write64 would write
+ * it: the frame is a table, so not free, and has content, so the write
+ * lands.  Host time: no second look-up of the frame.  Valid while the
+ * words are. */
+static inline void sm_physmem_table_write(struct sm_physmem *pm,
+					  const uint64_t *slot, uint64_t val)
+{
+	*(uint64_t *)slot = val;
+	pm->pgt_gen++; /* sm_physmem_pgt_gen */
 }
 /*
  * The page-table write generation.  A walk (hw/mem/pgtable.c) reads words

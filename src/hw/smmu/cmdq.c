@@ -14,6 +14,7 @@
  */
 #include <smmusim/error.h>
 
+#include "arch/smmu_cmd_decode.h"
 #include "arch/smmu_regs.h"
 #include "base/alloc.h"
 #include "base/vec.h"
@@ -133,7 +134,8 @@ static bool tlbi_s2_ipa(struct sm_smmu *s, const struct sm_smmu_cmd *c)
 
 /* TLBI_NH_VA / TLBI_NH_VAA: stage-1 (and nested) entries of the VMID over
  * the VA range, of the ASID or global (VAA: of any ASID). */
-static bool tlbi_nh_va(struct sm_smmu *s, const struct sm_smmu_cmd *c)
+static inline __attribute__((always_inline)) bool
+tlbi_nh_va(struct sm_smmu *s, const struct sm_smmu_cmd *c)
 {
 	uint64_t pages;
 	if (!tlbi_pages(c, &pages))
@@ -235,7 +237,13 @@ static const struct sm_smmu_cmd_def *decode(const struct sm_smmu *s,
 		*cost += s->lat_cmd_sync;
 		return SM_SMMU_CMD_SYNC_DEF;
 	}
-	const struct sm_smmu_cmd_def *d = sm_smmu_cmd_decode(w, c);
+	/* Legality and cost read only the fields of the command's own row
+	 * (ril_fields, tlbi_pages, class_cost): the others need no zeroing
+	 * (host time), and a TLBI_NH_VA is decoded inline. */
+	const struct sm_smmu_cmd_def *d =
+	    sm_field_get(CMDQ_0_OP, w[0]) == CMDQ_OP_TLBI_NH_VA
+		? sm_smmu_cmd_decode_tlbi_nh_va(w, c)
+		: sm_smmu_cmd_decode_own(w, c);
 	if (!d)
 		return NULL;
 	if (d->cls == SM_SMMU_CMD_TLBI) {
@@ -259,6 +267,16 @@ static void exec_cmd(struct sm_smmu *s, const uint64_t w[2])
 	 * it from sm_smmu_cmdq_due): only counted, its fields unread. */
 	if (sm_field_get(CMDQ_0_OP, w[0]) == CMDQ_OP_CMD_SYNC) {
 		(*s->st_cmd[CMDQ_OP_CMD_SYNC])++;
+		return;
+	}
+	/* TLBI_NH_VA, what every DMA unmap issues: tlbi_nh_va reads only
+	 * the fields of its row, decoded inline with no zeroing of the
+	 * others (host time). */
+	if (sm_field_get(CMDQ_0_OP, w[0]) == CMDQ_OP_TLBI_NH_VA) {
+		sm_smmu_cmd_decode_tlbi_nh_va(w, &c);
+		ril_fields(s, &c);
+		tlbi_nh_va(s, &c);
+		(*s->st_cmd[CMDQ_OP_TLBI_NH_VA])++;
 		return;
 	}
 	const struct sm_smmu_cmd_def *d = sm_smmu_cmd_decode(w, &c);
@@ -337,14 +355,21 @@ static bool schedule(struct sm_smmu *s, const uint64_t w[2],
 }
 
 /* The two words of the queue entry at pa, as two 64-bit reads of the
- * queue memory; one look-up of the frame when both are in it (always, for
- * a base aligned as CMDQ_BASE's is: host time). */
-static inline void read_entry(const struct sm_smmu *s, uint64_t pa,
-			      uint64_t w[2])
+ * queue memory.  Host time: the frame of the queue page is looked up again
+ * only when the entry is in another page than the last one read (a frame
+ * lives as long as the physmem; its content is read each time), and the
+ * entry's two words are in that page for a base aligned as CMDQ_BASE's
+ * is. */
+static inline void read_entry(struct sm_smmu *s, uint64_t pa, uint64_t w[2])
 {
 	size_t off = (pa & (SM_PAGE_SIZE - 1)) >> 3;
 	if (off + 1 < SM_PAGE_SIZE / 8) {
-		const uint64_t *mem = sm_physmem_words(s->pm, pa);
+		if (!s->cmdq_frame || (pa & SM_PAGE_MASK) != s->cmdq_frame_pa) {
+			s->cmdq_frame = sm_physmem_frame_of(s->pm, pa);
+			s->cmdq_frame_pa = pa & SM_PAGE_MASK;
+		}
+		const uint64_t *mem =
+		    s->cmdq_frame ? s->cmdq_frame->content : NULL;
 		w[0] = mem ? mem[off] : 0;
 		w[1] = mem ? mem[off + 1] : 0;
 	} else {
@@ -383,15 +408,6 @@ uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now)
 	}
 	s->cmdq_busy_until = t;
 	return t;
-}
-
-uint32_t sm_smmu_cmdq_cons_at(struct sm_smmu *s, uint64_t now)
-{
-	uint32_t mask = (2u << s->cmdq_log2size) - 1;
-	while (s->cmdq_seen != s->cmdq_cons &&
-	       sm_smmu_cmdq_due(s, s->cmdq_seen) <= now)
-		s->cmdq_seen = (s->cmdq_seen + 1) & mask;
-	return s->cmdq_seen;
 }
 
 void sm_smmu_ack_cmdq_error(struct sm_smmu *s)

@@ -147,6 +147,10 @@ struct sm_smmu {
 	 * cycle software read CONS at (sm_smmu_cmdq_cons_at). */
 	uint64_t *cmdq_due;
 	uint32_t cmdq_seen;
+	/* The frame of the queue page last read and its address (NULL
+	 * frame: none; cmdq.c, read_entry; host time). */
+	const struct sm_frame *cmdq_frame;
+	uint64_t cmdq_frame_pa;
 	/* Commands scheduled and not yet executed, oldest first from
 	 * cmdq_pend_head: their effects wait for their consumption cycle. */
 	struct sm_smmu_pending_cmd {
@@ -250,8 +254,16 @@ static inline void sm_smmu_cmdq_catch_up(struct sm_smmu *s, uint64_t now)
 }
 /* CMDQ_CONS as software reads it at `now`: the first command whose
  * consumption cycle is after `now` (CMDQ_PROD if all are consumed).  Reads
- * at decreasing cycles see no earlier CONS than a previous read. */
-uint32_t sm_smmu_cmdq_cons_at(struct sm_smmu *s, uint64_t now);
+ * at decreasing cycles see no earlier CONS than a previous read.  Inline
+ * because the driver reads it for every command it writes (host time). */
+static inline uint32_t sm_smmu_cmdq_cons_at(struct sm_smmu *s, uint64_t now)
+{
+	uint32_t n = 1u << s->cmdq_log2size;
+	while (s->cmdq_seen != s->cmdq_cons &&
+	       s->cmdq_due[s->cmdq_seen & (n - 1)] <= now)
+		s->cmdq_seen = (s->cmdq_seen + 1) & (2 * n - 1);
+	return s->cmdq_seen;
+}
 /* The cycle the scheduled command at queue index `index` (with its wrap
  * bit) is consumed. */
 static inline uint64_t sm_smmu_cmdq_due(const struct sm_smmu *s, uint32_t index)

@@ -472,7 +472,8 @@ int sm_dma_map(struct sm_os *os, uint32_t dom, uint64_t iova, uint64_t len,
 {
 	struct sm_domain *dm;
 	int rc = dma_domain(os, dom, &dm);
-	if (rc < 0 || (rc = sm_drv_iommu_map(os, dom, iova, len, pa, prot, t)))
+	if (rc < 0 ||
+	    (rc = sm_io_pgtable_map(os, dm, dom, iova, len, pa, prot, t)))
 		return rc;
 	SM_INC(os->drv.ctr, OS_DMA_MAP);
 	return 0;
@@ -495,15 +496,15 @@ int sm_dma_unmap(struct sm_os *os, uint32_t dom, uint64_t iova, uint64_t len,
 		return rc;
 	if (!s->lazy) {
 		struct gather g = {.os = os, .dm = dm, .start = UINT64_MAX};
-		if ((rc = sm_io_pgtable_unmap(os, dom, iova, len,
-					      gather_add_page, &g, t)) < 0)
+		if ((rc = sm_io_pgtable_unmap_dm(os, dm, iova, len,
+						 gather_add_page, &g, t)) < 0)
 			return rc;
 		SM_INC(os->drv.ctr, OS_DMA_UNMAP);
 		return iotlb_sync(&g, t);
 	}
 	uint64_t t0 = *t;
-	if ((rc = sm_io_pgtable_unmap(os, dom, iova, len, no_gather, NULL, t)) <
-	    0)
+	if ((rc = sm_io_pgtable_unmap_dm(os, dm, iova, len, no_gather, NULL,
+					 t)) < 0)
 		return rc;
 	SM_INC(os->drv.ctr, OS_DMA_UNMAP);
 	uint64_t end = iova + ((len + SM_PAGE_SIZE - 1) & SM_PAGE_MASK);

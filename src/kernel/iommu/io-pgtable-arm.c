@@ -100,8 +100,11 @@ static int check_map_work(struct sm_os *os, const struct sm_domain *dm,
 			  uint64_t va, uint64_t len, uint64_t end, uint64_t pa)
 {
 	uint64_t max = os->mm.max_event_pages, n = 0;
-	for (uint64_t a = va; a < end && n <= max; n++)
-		a += sm_level_size(map_level(dm, a, va, end, pa));
+	if (dm->stage != 2 || !pa) /* a leaf per page (map_level) */
+		n = (end - va) >> SM_PAGE_SHIFT;
+	else
+		for (uint64_t a = va; a < end && n <= max; n++)
+			a += sm_level_size(map_level(dm, a, va, end, pa));
 	if (n > max)
 		return sm_err(os->eb, SMMUSIM_ERANGE,
 			      "len=0x%" PRIx64 " needs more than %" PRIu64
@@ -111,34 +114,83 @@ static int check_map_work(struct sm_os *os, const struct sm_domain *dm,
 	return 0;
 }
 
+/* Does the path kept in p still lead from its root to its leaf table for
+ * va (in its region)?  Each table's frame still a table, and each of the
+ * three descriptors iopte_slot read on the way down still the same: then
+ * iopte_slot would walk the same way, reading nothing else. */
+static inline bool path_holds(const struct sm_iopte_path *p, uint64_t va)
+{
+	for (int l = 0; l < 3; l++) {
+		const struct sm_frame *f = p->frame[l];
+		if (f->kind != SM_PAGE_PGTABLE || !f->content ||
+		    f->content[sm_level_index(va, l)] != p->desc[l])
+			return false;
+	}
+	return p->frame[3]->kind == SM_PAGE_PGTABLE;
+}
+
 /*
  * The slot that maps va (< 2^48) in the table at root, as sm_pgt_get
  * finds it (__arm_lpae_map / __arm_lpae_unmap descend the same way): down
  * through table descriptors to the first that is not one, whose level,
  * address and value it gives; 0 with *desc_pa = 0 when there is no slot (a
  * root, or a table descriptor's output, that is not a table page; *level
- * is then that descriptor's).  Host time: one look-up of each level's
- * frame (sm_physmem_table_words), where sm_pgt_get takes two.
+ * is then that descriptor's).  *slot is the word in its table's words
+ * (NULL when they read as zero), for a write without a second look-up of
+ * the frame (sm_physmem_table_write).
+ *
+ * Host time: one look-up of each level's frame (sm_physmem_table_frame),
+ * where sm_pgt_get takes two; and a walk that reaches a leaf table keeps
+ * its path (struct sm_iopte_path), so that the next one in the same 2 MiB
+ * region of the same table, the common case of DMA maps and unmaps, only
+ * checks that the path still holds (path_holds) instead of looking the
+ * frames up again.
  */
-static uint64_t iopte_slot(const struct sm_physmem *pm, uint64_t root,
-			   uint64_t va, int *level, uint64_t *desc_pa)
+static inline __attribute__((always_inline)) uint64_t
+iopte_slot(struct sm_os *os, uint64_t root, uint64_t va, int *level,
+	   uint64_t *desc_pa, const uint64_t **slot)
 {
-	uint64_t table = root;
+	struct sm_iopte_path *p = &os->drv.iopte_path;
+	const struct sm_frame *frame[4];
+	uint64_t table = root, desc[3];
 	*desc_pa = 0;
+	*slot = NULL;
+	if (p->valid && p->root == root && p->region == va >> 21 &&
+	    path_holds(p, va)) {
+		const uint64_t *words = p->frame[3]->content;
+		unsigned i = sm_level_index(va, 3);
+		*level = 3;
+		*desc_pa = p->leaf + 8ull * i;
+		*slot = words ? &words[i] : NULL;
+		return words ? words[i] : 0;
+	}
 	for (int l = 0;; l++) {
-		const uint64_t *words;
-		if (!sm_physmem_table_words(pm, table, &words)) {
+		const struct sm_frame *f =
+		    sm_physmem_table_frame(os->pm, table);
+		if (!f) {
 			*level = l ? l - 1 : 0;
 			return 0;
 		}
+		const uint64_t *words = f->content;
 		unsigned i = sm_level_index(va, l);
-		uint64_t desc = words ? words[i] : 0;
-		if (l == 3 || (desc & PTE_TYPE_MASK) != PMD_TYPE_TABLE) {
+		uint64_t d = words ? words[i] : 0;
+		frame[l] = f;
+		if (l == 3 || (d & PTE_TYPE_MASK) != PMD_TYPE_TABLE) {
 			*level = l;
 			*desc_pa = table + 8ull * i;
-			return desc;
+			*slot = words ? &words[i] : NULL;
+			if (l == 3)
+				*p = (struct sm_iopte_path){
+				    true,
+				    root,
+				    va >> 21,
+				    table,
+				    {frame[0], frame[1], frame[2], frame[3]},
+				    {desc[0], desc[1], desc[2]}};
+			return d;
 		}
-		table = desc & PTE_ADDR_MASK;
+		desc[l] = d;
+		table = d & PTE_ADDR_MASK;
 	}
 }
 
@@ -169,14 +221,29 @@ static uint64_t prot_to_pte(const struct sm_domain *dm, uint64_t page,
  * is written in its slot, found by one look-up per level (host time):
  * sm_pgt_set would find the same slot, the descriptor being a page's with
  * its OA aligned (prot_to_pte) and va below 2^48 (check_iova).  Anything
- * else (a table to allocate, a block, an error) is sm_pgt_set's. */
+ * else (a table to allocate, a block, an error) is sm_pgt_set's.
+ *
+ * *next is the slot of the page after va when it is in the same leaf
+ * table and this one was written through its slot, else NULL: what
+ * iopte_slot would find for it while only leaves are written, as a map
+ * does between two pages (host time: a map of several pages walks from
+ * the root once per leaf table).  A non-NULL *next on entry is va's. */
 static int set_leaf(struct sm_os *os, const struct sm_domain *dm, uint64_t va,
-		    int level, uint64_t desc)
+		    int level, uint64_t desc, const uint64_t **next)
 {
-	uint64_t desc_pa;
-	int at;
+	uint64_t desc_pa = 0;
+	const uint64_t *slot = *next;
+	int at = 3;
+	*next = NULL;
 	if (level == 3) {
-		iopte_slot(os->pm, dm->pgd, va, &at, &desc_pa);
+		if (!slot)
+			iopte_slot(os, dm->pgd, va, &at, &desc_pa, &slot);
+		if (at == 3 && slot) {
+			sm_physmem_table_write(os->pm, slot, desc);
+			if (sm_level_index(va, 3) != SM_PAGE_SIZE / 8 - 1)
+				*next = slot + 1;
+			return 0;
+		}
 		if (at == 3 && desc_pa) {
 			sm_physmem_write64(os->pm, desc_pa, desc);
 			return 0;
@@ -189,16 +256,25 @@ int sm_drv_iommu_map(struct sm_os *os, uint32_t dom, uint64_t va, uint64_t len,
 		     uint64_t pa, unsigned prot, uint64_t *t)
 {
 	struct sm_domain *dm;
+	int rc = sm_drv_need_domain(os, dom, &dm);
+	return rc < 0 ? rc
+		      : sm_io_pgtable_map(os, dm, dom, va, len, pa, prot, t);
+}
+
+int sm_io_pgtable_map(struct sm_os *os, const struct sm_domain *dm,
+		      uint32_t dom, uint64_t va, uint64_t len, uint64_t pa,
+		      unsigned prot, uint64_t *t)
+{
 	uint64_t end = 0;
 	int rc;
-	if ((rc = sm_drv_need_domain(os, dom, &dm)) < 0 ||
-	    (rc = check_iova(os, va, len, &end)) < 0 ||
+	if ((rc = check_iova(os, va, len, &end)) < 0 ||
 	    (rc = check_map(os, dm, va, end, pa, prot)) < 0 ||
 	    (rc = check_map_work(os, dm, va, len, end, pa)) < 0)
 		return rc;
 	SM_INC(os->drv.ctr, OS_IOMMU_MAP);
 	/* arm_lpae_map: existing leaves are replaced (an import rebuilds
 	 * mappings as the walker saw them). */
+	const uint64_t *next = NULL;
 	for (uint64_t a = va; a < end;) {
 		int level = map_level(dm, a, va, end, pa);
 		uint64_t page = pa ? pa + (a - va) : 0;
@@ -207,7 +283,8 @@ int sm_drv_iommu_map(struct sm_os *os, uint32_t dom, uint64_t va, uint64_t len,
 			return rc;
 		rc = set_leaf(os, dm, a, level,
 			      prot_to_pte(dm, page, level, prot) |
-				  (pa ? 0 : SM_IOPTE_FRESH));
+				  (pa ? 0 : SM_IOPTE_FRESH),
+			      &next);
 		if (rc == SMMUSIM_EEXIST)
 			/* Leaves are replaced; a leaf at another level is
 			 * not (io-pgtable would return -EEXIST too). */
@@ -247,10 +324,11 @@ struct unmap_walk {
 	int rc;		     /* clear: an error deferring a page's free */
 };
 
-static void edge_slot(const struct sm_physmem *pm, uint64_t root, uint64_t va,
-		      struct edge_slot *e)
+static inline __attribute__((always_inline)) void
+edge_slot(struct sm_os *os, uint64_t root, uint64_t va, struct edge_slot *e)
 {
-	e->desc = iopte_slot(pm, root, va, &e->level, &e->desc_pa);
+	const uint64_t *slot;
+	e->desc = iopte_slot(os, root, va, &e->level, &e->desc_pa, &slot);
 	e->base = va & ~(sm_level_size(e->level) - 1);
 }
 
@@ -283,24 +361,22 @@ static int unmap_clear_leaf(void *ctx, uint64_t va, int level, uint64_t desc,
  * covers only in part holds one of its two ends, so only the slots of va
  * and end - 1 are looked at, va's first (the lower block is the one
  * named).  *w is ready for the walk that clears the leaves. */
-static int unmap_prepare(struct sm_os *os, uint32_t dom, uint64_t va,
-			 uint64_t len, struct sm_domain **dm,
-			 struct unmap_walk *w)
+static int unmap_prepare(struct sm_os *os, const struct sm_domain *dm,
+			 uint64_t va, uint64_t len, struct unmap_walk *w)
 {
 	uint64_t end = 0;
 	int rc;
-	if ((rc = sm_drv_need_domain(os, dom, dm)) < 0 ||
-	    (rc = check_iova(os, va, len, &end)) < 0)
+	if ((rc = check_iova(os, va, len, &end)) < 0)
 		return rc;
 	*w = (struct unmap_walk){.os = os, .va = va, .end = end};
 	struct edge_slot hi;
 	const struct edge_slot *bad = &w->lo;
-	edge_slot(os->pm, (*dm)->pgd, va, &w->lo);
+	edge_slot(os, dm->pgd, va, &w->lo);
 	if (!partly_covered(w, bad)) {
 		bad = NULL;
 		/* end - 1 in the same slot: the same descriptor. */
 		if (end - 1 - w->lo.base >= sm_level_size(w->lo.level)) {
-			edge_slot(os->pm, (*dm)->pgd, end - 1, &hi);
+			edge_slot(os, dm->pgd, end - 1, &hi);
 			if (partly_covered(w, &hi))
 				bad = &hi;
 		}
@@ -362,8 +438,9 @@ int sm_drv_iommu_unmap(struct sm_os *os, uint32_t dom, uint64_t va,
 	struct sm_smmu_drv *d = &os->drv;
 	struct sm_domain *dm;
 	struct unmap_walk w;
-	int rc = unmap_prepare(os, dom, va, len, &dm, &w);
-	if (rc < 0)
+	int rc;
+	if ((rc = sm_drv_need_domain(os, dom, &dm)) < 0 ||
+	    (rc = unmap_prepare(os, dm, va, len, &w)) < 0)
 		return rc;
 	SM_INC(d->ctr, OS_IOMMU_UNMAP);
 	for_each_leaf(dm, &w, unmap_clear_leaf, &w);
@@ -403,8 +480,17 @@ int sm_io_pgtable_unmap(struct sm_os *os, uint32_t dom, uint64_t va,
 			uint64_t *t)
 {
 	struct sm_domain *dm;
+	int rc = sm_drv_need_domain(os, dom, &dm);
+	return rc < 0 ? rc
+		      : sm_io_pgtable_unmap_dm(os, dm, va, len, fn, ctx, t);
+}
+
+int sm_io_pgtable_unmap_dm(struct sm_os *os, const struct sm_domain *dm,
+			   uint64_t va, uint64_t len, sm_unmap_leaf_fn fn,
+			   void *ctx, uint64_t *t)
+{
 	struct gather_walk g = {.fn = fn, .ctx = ctx, .t = t};
-	int rc = unmap_prepare(os, dom, va, len, &dm, &g.w);
+	int rc = unmap_prepare(os, dm, va, len, &g.w);
 	if (rc < 0)
 		return rc;
 	rc = for_each_leaf(dm, &g.w, gather_clear_leaf, &g);

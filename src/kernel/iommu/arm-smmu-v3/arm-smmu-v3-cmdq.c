@@ -52,15 +52,11 @@ static uint32_t q_used(struct sm_smmu_drv *d, uint64_t t)
 
 /* ---- the windows of unmapped IOVAs ---- */
 
-int sm_drv_dma_window_add(struct sm_os *os, uint64_t root, uint64_t start,
-			  uint64_t end, uint64_t t)
+int sm_drv_dma_window_grow(struct sm_os *os)
 {
 	struct sm_smmu_drv *d = &os->drv;
 	if (SM_VEC_RESERVE(os->alloc, d->win, d->capwin, d->nwin + 1, 16))
 		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
-	d->win[d->nwin++] =
-	    (struct sm_window_rec){root, start, end, sm_os_context(os)};
-	sm_os_window_open(os, root, start, end, t);
 	return 0;
 }
 
@@ -102,10 +98,12 @@ static void dma_windows_close(struct sm_os *os, uint64_t t)
 
 /* ---- writing and publishing ---- */
 
-static int publish(struct sm_os *os, uint64_t *t, uint64_t *done)
+/* What publish() does past the PROD write when the SMMU ran out of host
+ * memory or stopped on a command: out of line (host time). */
+__attribute__((noinline)) static int publish_trouble(struct sm_os *os,
+						     uint64_t *done)
 {
 	struct sm_smmu_drv *d = &os->drv;
-	*done = sm_smmu_write_prod(d->smmu, d->prod, *t);
 	if (*done == UINT64_MAX)
 		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
 	if (d->smmu->cmdq_halted && d->raw) {
@@ -129,6 +127,15 @@ static int publish(struct sm_os *os, uint64_t *t, uint64_t *done)
 	return 0;
 }
 
+static inline int publish(struct sm_os *os, uint64_t *t, uint64_t *done)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	*done = sm_smmu_write_prod(d->smmu, d->prod, *t);
+	if (*done == UINT64_MAX || d->smmu->cmdq_halted)
+		return publish_trouble(os, done);
+	return 0;
+}
+
 /*
  * Make room for `need` more entries before writing them, as
  * arm_smmu_cmdq_issue_cmdlist does for a submission's commands and its sync
@@ -136,15 +143,16 @@ static int publish(struct sm_os *os, uint64_t *t, uint64_t *done)
  * there is room).  The wait lasts until the SMMU consumes the command that
  * frees the last slot needed: its consumption cycle, which the SMMU knows
  * from the PROD write (sm_smmu_cmdq_due).  Entries written but not yet
- * published are published first, or nothing would ever free them.
+ * published are published first, or nothing would ever free them.  This
+ * is the wait itself, out of line (host time): q_wait_space has found
+ * `used` entries in use at *t, too many for `need` more.
  */
-static int q_wait_space(struct sm_os *os, uint32_t need, uint64_t *t)
+__attribute__((noinline)) static int
+q_wait_full(struct sm_os *os, uint32_t need, uint32_t used, uint64_t *t)
 {
 	struct sm_smmu_drv *d = &os->drv;
-	uint32_t n = 1u << d->cmdq_log2size, used = q_used(d, *t);
+	uint32_t n = 1u << d->cmdq_log2size;
 	int rc;
-	if (used + need <= n)
-		return 0;
 	if (d->prod != d->smmu->cmdq_prod) {
 		uint64_t done;
 		if ((rc = publish(os, t, &done)) < 0)
@@ -162,19 +170,35 @@ static int q_wait_space(struct sm_os *os, uint32_t need, uint64_t *t)
 	return 0;
 }
 
+/* Is there room for `need` more entries at *t?  Every call reads CONS at
+ * *t (q_used), whether or not it has to wait: see issue(). */
+static inline int q_wait_space(struct sm_os *os, uint32_t need, uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	uint32_t used = q_used(d, *t);
+	if (used + need <= 1u << d->cmdq_log2size)
+		return 0;
+	return q_wait_full(os, need, used, t);
+}
+
 /* Write one command at the shadow PROD (queue_write); the caller has made
- * room for it. */
-static void q_put(struct sm_os *os, const uint64_t c[2], uint64_t *t)
+ * room for it.  The queue page's frame is looked up when PROD enters
+ * another page (host time). */
+static inline void q_put(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 {
 	struct sm_smmu_drv *d = &os->drv;
 	uint32_t n = 1u << d->cmdq_log2size;
 	uint64_t pa = d->cmdq + (uint64_t)(d->prod & (n - 1)) * 16;
-	sm_physmem_write_words(os->pm, pa, c, 2);
+	if (!d->cmdq_frame || (pa & SM_PAGE_MASK) != d->cmdq_frame_pa) {
+		d->cmdq_frame = sm_physmem_frame_of(os->pm, pa);
+		d->cmdq_frame_pa = pa & SM_PAGE_MASK;
+	}
+	sm_physmem_frame_write_words(os->pm, d->cmdq_frame, pa, c, 2);
 	d->prod = (d->prod + 1) & ((n << 1) - 1);
 	*t += d->lat_cmd_write;
 }
 
-static int q_write(struct sm_os *os, const uint64_t c[2], uint64_t *t)
+static inline int q_write(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 {
 	int rc;
 	if ((rc = q_wait_space(os, 1, t)) < 0)
@@ -202,8 +226,8 @@ static uint64_t sync_seen(struct sm_os *os, uint64_t t_pub, uint64_t done)
 
 /* The CPU has seen the CMD_SYNC published at t_pub complete: the windows
  * of earlier unmaps close. */
-static void sync_wait(struct sm_os *os, uint64_t t_pub, uint64_t done,
-		      uint64_t *t)
+static inline void sync_wait(struct sm_os *os, uint64_t t_pub, uint64_t done,
+			     uint64_t *t)
 {
 	*t = sync_seen(os, t_pub, done);
 	SM_HIST_REC(os->drv.hist, SMMU_SYNC_WAIT_CYCLES, *t - t_pub);
@@ -218,7 +242,7 @@ static void sync_wait(struct sm_os *os, uint64_t t_pub, uint64_t done,
  * cmdq_unlock.  Either way the commands land in the queue in the order
  * CPUs got it.
  */
-static int cmdq_lock(struct sm_os *os, uint32_t ncmds, uint64_t *t)
+static inline int cmdq_lock(struct sm_os *os, uint32_t ncmds, uint64_t *t)
 {
 	struct sm_smmu_drv *d = &os->drv;
 	unsigned waiters = 0;
@@ -323,58 +347,64 @@ void sm_drv_cmdq_fini(struct sm_os *os)
 	d->pe_batch = NULL;
 }
 
-/* The batch of whoever runs: a PE's kernel thread, or the atomic paths. */
-static int batch_of(struct sm_os *os, uint64_t (**c)[2], uint32_t **n)
+/* The batch of whoever runs: a PE's kernel thread, or the atomic paths
+ * (sm_drv_cmdq_batch, inline for a batch made already). */
+int sm_drv_cmdq_batch_make(struct sm_os *os, struct sm_drv_batch *b)
 {
 	struct sm_smmu_drv *d = &os->drv;
 	const struct sm_kthread *k = os->sched.cur;
 	if (!k) {
-		*c = d->batch;
-		*n = &d->nbatch;
+		b->c = d->batch;
+		b->n = &d->nbatch;
 		return 0;
 	}
 	if (!d->pe_batch &&
 	    !(d->pe_batch =
 		  sm_calloc(os->alloc, os->sched.npe * sizeof(*d->pe_batch))))
 		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
-	struct sm_cmd_batch *b = &d->pe_batch[k->pe];
-	if (!b->c &&
-	    !(b->c = sm_calloc(os->alloc, d->batch_max * sizeof(*b->c))))
+	struct sm_cmd_batch *pb = &d->pe_batch[k->pe];
+	if (!pb->c &&
+	    !(pb->c = sm_calloc(os->alloc, d->batch_max * sizeof(*pb->c))))
 		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
-	*c = b->c;
-	*n = &b->n;
+	b->c = pb->c;
+	b->n = &pb->n;
 	return 0;
+}
+
+int sm_drv_cmdq_batch_full(struct sm_os *os, const struct sm_drv_batch *b,
+			   const uint64_t c[2], uint64_t *t)
+{
+	uint32_t full = *b->n;
+	int rc;
+	*b->n = 0;
+	if ((rc = issue(os, b->c, full, false, t)) < 0)
+		return rc;
+	b->c[0][0] = c[0];
+	b->c[0][1] = c[1];
+	*b->n = 1;
+	return 0;
+}
+
+int sm_drv_cmdq_batch_issue(struct sm_os *os, const struct sm_drv_batch *b,
+			    uint64_t *t)
+{
+	uint32_t len = *b->n;
+	*b->n = 0;
+	return issue(os, b->c, len, true, t);
 }
 
 int sm_drv_cmdq_batch_add(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 {
-	uint64_t(*batch)[2] = NULL;
-	uint32_t *n = NULL;
-	int rc = batch_of(os, &batch, &n);
-	if (rc < 0)
-		return rc;
-	if (*n == os->drv.batch_max) {
-		uint32_t full = *n;
-		*n = 0;
-		if ((rc = issue(os, batch, full, false, t)) < 0)
-			return rc;
-	}
-	batch[*n][0] = c[0];
-	batch[*n][1] = c[1];
-	(*n)++;
-	return 0;
+	struct sm_drv_batch b = {0};
+	int rc = sm_drv_cmdq_batch(os, &b);
+	return rc < 0 ? rc : sm_drv_cmdq_batch_put(os, &b, c, t);
 }
 
 int sm_drv_cmdq_batch_submit(struct sm_os *os, uint64_t *t)
 {
-	uint64_t(*batch)[2] = NULL;
-	uint32_t *n = NULL;
-	int rc = batch_of(os, &batch, &n);
-	if (rc < 0)
-		return rc;
-	uint32_t len = *n;
-	*n = 0;
-	return issue(os, batch, len, true, t);
+	struct sm_drv_batch b = {0};
+	int rc = sm_drv_cmdq_batch(os, &b);
+	return rc < 0 ? rc : sm_drv_cmdq_batch_issue(os, &b, t);
 }
 
 int sm_drv_cmdq_issue_sync(struct sm_os *os, const uint64_t c[2], uint64_t *t)

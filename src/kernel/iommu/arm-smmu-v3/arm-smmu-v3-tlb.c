@@ -57,52 +57,63 @@ static unsigned log2_floor(uint64_t v)
 	return 63u - (unsigned)__builtin_clzll(v);
 }
 
-/* The words of a TLBI_NH_VA (VMID 0, a stage-1 domain of the host) of
- * tmpl's ASID, LEAF, TTL and TG as FIELD_PREP leaves them, with NUM = SCALE
- * = 0 and no address: built by the command table and kept while those are
- * the same, as they are for every unmap of a domain (host time). */
-static const uint64_t *tlbi_tmpl(struct sm_smmu_drv *d,
-				 const struct sm_smmu_cmd *tmpl)
+/* The template's words for `key` (tlbi_tmpl), built by the command table;
+ * out of line, as it runs once per domain (host time). */
+__attribute__((noinline)) static void tlbi_tmpl_build(struct sm_smmu_drv *d,
+						      uint64_t asid, bool leaf,
+						      uint64_t ttl, uint64_t tg,
+						      uint64_t key)
 {
-	uint64_t ttl = fit(CMDQ_TLBI_1_TTL, tmpl->ttl);
-	uint64_t tg = fit(CMDQ_TLBI_1_TG, tmpl->tg);
-	uint64_t key = 1ull << 63 | tmpl->asid << 8 | ttl << 4 | tg << 2 |
-		       (tmpl->leaf != 0);
-	if (d->tlbi_tmpl_key != key) {
-		sm_smmu_cmd_build(
-		    &(struct sm_smmu_cmd){.op = CMDQ_OP_TLBI_NH_VA,
-					  .asid = tmpl->asid,
-					  .leaf = tmpl->leaf,
-					  .ttl = ttl,
-					  .tg = tg},
-		    d->tlbi_tmpl, NULL);
-		d->tlbi_tmpl_key = key;
-	}
-	return d->tlbi_tmpl;
+	sm_smmu_cmd_build(&(struct sm_smmu_cmd){.op = CMDQ_OP_TLBI_NH_VA,
+						.asid = asid,
+						.leaf = leaf,
+						.ttl = ttl,
+						.tg = tg},
+			  d->tlbi_tmpl, NULL);
+	d->tlbi_tmpl_key = key;
+}
+
+/* The words of a TLBI_NH_VA (VMID 0, a stage-1 domain of the host) of an
+ * ASID, LEAF, TTL and TG as FIELD_PREP leaves them, with NUM = SCALE = 0
+ * and no address: built by the command table and kept while those are the
+ * same, as they are for every unmap of a domain (host time).  Copied into
+ * w: a batch issued between two windows lets other CPUs in, whose
+ * invalidations may change the kept one. */
+static void tlbi_tmpl(struct sm_smmu_drv *d, uint64_t asid, bool leaf,
+		      uint64_t ttl, uint64_t tg, uint64_t w[2])
+{
+	ttl = fit(CMDQ_TLBI_1_TTL, ttl);
+	tg = fit(CMDQ_TLBI_1_TG, tg);
+	uint64_t key = 1ull << 63 | asid << 8 | ttl << 4 | tg << 2 | leaf;
+	if (d->tlbi_tmpl_key != key)
+		tlbi_tmpl_build(d, asid, leaf, ttl, tg, key);
+	w[0] = d->tlbi_tmpl[0];
+	w[1] = d->tlbi_tmpl[1];
 }
 
 /* The command of one window (arm_smmu_cmdq_build_cmd, CMDQ_OP_TLBI_NH_VA):
  * the template and the window's NUM, SCALE and address, each truncated to
  * its field as FIELD_PREP does, in the fields of the command table's
  * layout (the same masks). */
-static void cmd_tlbi_nh_va(uint64_t c[2], struct sm_smmu_drv *d,
-			   const struct sm_smmu_cmd *tmpl, uint64_t iova)
+static void cmd_tlbi_nh_va(uint64_t c[2], const uint64_t w[2], uint64_t num,
+			   uint64_t scale, uint64_t iova)
 {
-	const uint64_t *w = tlbi_tmpl(d, tmpl);
-	c[0] = w[0] | sm_field_prep(CMDQ_TLBI_0_NUM, tmpl->num) |
-	       sm_field_prep(CMDQ_TLBI_0_SCALE, tmpl->scale);
+	c[0] = w[0] | sm_field_prep(CMDQ_TLBI_0_NUM, num) |
+	       sm_field_prep(CMDQ_TLBI_0_SCALE, scale);
 	c[1] = w[1] | (iova & CMDQ_TLBI_1_VA_MASK);
 }
 
-/* Without RIL: one command per granule. */
-static int inv_per_granule(struct sm_os *os, struct sm_smmu_cmd *cmd,
-			   uint64_t iova, uint64_t end, uint64_t granule,
-			   uint64_t *t)
+/* Without RIL: one command per granule, TG = TTL = 0. */
+static int inv_per_granule(struct sm_os *os, const struct sm_drv_batch *b,
+			   uint16_t asid, bool leaf, uint64_t iova,
+			   uint64_t end, uint64_t granule, uint64_t *t)
 {
+	uint64_t w[2];
+	tlbi_tmpl(&os->drv, asid, leaf, 0, 0, w);
 	for (; iova < end; iova += granule) {
 		uint64_t c[2];
-		cmd_tlbi_nh_va(c, &os->drv, cmd, iova);
-		int rc = sm_drv_cmdq_batch_add(os, c, t);
+		cmd_tlbi_nh_va(c, w, 0, 0, iova);
+		int rc = sm_drv_cmdq_batch_put(os, b, c, t);
 		if (rc < 0)
 			return rc;
 		if (iova + granule < iova) /* the top of the address space */
@@ -113,24 +124,24 @@ static int inv_per_granule(struct sm_os *os, struct sm_smmu_cmd *cmd,
 
 /* With RIL: the 5-bit windows of the page count, lowest first.  `tg` is
  * log2 of the domain's leaf page size (__ffs(pgsize_bitmap)). */
-static int inv_windows(struct sm_os *os, struct sm_smmu_cmd *cmd, uint64_t iova,
-		       uint64_t end, uint64_t size, uint64_t granule,
-		       unsigned tg, uint64_t *t)
+static int inv_windows(struct sm_os *os, const struct sm_drv_batch *b,
+		       uint16_t asid, bool leaf, uint64_t iova, uint64_t end,
+		       uint64_t size, uint64_t granule, unsigned tg,
+		       uint64_t *t)
 {
-	uint64_t num_pages = size >> tg;
-	cmd->tg = (tg - 10) / 2; /* log2 12, 14, 16 -> TG 1, 2, 3 */
-	if (cmd->leaf)
-		cmd->ttl = 4 - (log2_floor(granule) - 3) / (tg - 3);
+	uint64_t num_pages = size >> tg, ttl = 0, w[2];
+	if (leaf)
+		ttl = 4 - (log2_floor(granule) - 3) / (tg - 3);
 	else if ((num_pages & 31) == 1)
 		num_pages++; /* never NUM = SCALE = TTL = 0 */
+	/* log2 12, 14, 16 -> TG 1, 2, 3 */
+	tlbi_tmpl(&os->drv, asid, leaf, ttl, (tg - 10) / 2, w);
 	while (iova < end && num_pages) {
 		unsigned scale = lowbit(num_pages);
 		uint64_t num = (num_pages >> scale) & 31;
 		uint64_t c[2];
-		cmd->scale = scale;
-		cmd->num = num - 1;
-		cmd_tlbi_nh_va(c, &os->drv, cmd, iova);
-		int rc = sm_drv_cmdq_batch_add(os, c, t);
+		cmd_tlbi_nh_va(c, w, num - 1, scale, iova);
+		int rc = sm_drv_cmdq_batch_put(os, b, c, t);
 		if (rc < 0)
 			return rc;
 		num_pages -= num << scale;
@@ -147,8 +158,7 @@ int sm_drv_tlb_inv_range(struct sm_os *os, uint16_t asid, uint64_t iova,
 			 uint64_t *t)
 {
 	struct sm_smmu_drv *d = &os->drv;
-	struct sm_smmu_cmd cmd = {
-	    .op = CMDQ_OP_TLBI_NH_VA, .asid = asid, .leaf = leaf};
+	struct sm_drv_batch b = {0};
 	uint64_t end = iova + size;
 	int rc;
 	if (!size)
@@ -162,7 +172,9 @@ int sm_drv_tlb_inv_range(struct sm_os *os, uint16_t asid, uint64_t iova,
 		end = UINT64_MAX; /* iova + size wraps: to the top */
 	SM_INC(d->ctr, OS_SMMU_TLB_INV_RANGE);
 	if (d->ril) {
-		rc = inv_windows(os, &cmd, iova, end, size, granule,
+		if ((rc = sm_drv_cmdq_batch(os, &b)) < 0)
+			return rc;
+		rc = inv_windows(os, &b, asid, leaf, iova, end, size, granule,
 				 SM_PAGE_SHIFT, t);
 	} else {
 		uint64_t ops = size / granule + (size % granule != 0);
@@ -175,11 +187,13 @@ int sm_drv_tlb_inv_range(struct sm_os *os, uint16_t asid, uint64_t iova,
 			    "invalidation (smmu.ril=off); the model issues at "
 			    "most %llu",
 			    size, iova, ops, SM_TLB_INV_MAX_OPS);
-		rc = inv_per_granule(os, &cmd, iova, end, granule, t);
+		if ((rc = sm_drv_cmdq_batch(os, &b)) < 0)
+			return rc;
+		rc = inv_per_granule(os, &b, asid, leaf, iova, end, granule, t);
 	}
 	if (rc < 0)
 		return rc;
-	return sm_drv_cmdq_batch_submit(os, t);
+	return sm_drv_cmdq_batch_issue(os, &b, t);
 }
 
 int sm_drv_tlb_inv_asid(struct sm_os *os, uint16_t asid, uint64_t *t)

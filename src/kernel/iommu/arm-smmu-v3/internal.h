@@ -33,14 +33,75 @@ int sm_drv_cmdq_issue_nosync(struct sm_os *os, const uint64_t c[2],
 void sm_drv_cmdq_fini(struct sm_os *os);
 int sm_drv_cmdq_batch_add(struct sm_os *os, const uint64_t c[2], uint64_t *t);
 int sm_drv_cmdq_batch_submit(struct sm_os *os, uint64_t *t);
+/* The same in steps, for a caller that adds several commands (host time:
+ * the batch found once): sm_drv_cmdq_batch finds the running context's
+ * batch, sm_drv_cmdq_batch_put adds to it (issuing it first when full,
+ * sm_drv_cmdq_batch_full), sm_drv_cmdq_batch_issue submits it. */
+struct sm_drv_batch {
+	uint64_t (*c)[2];
+	uint32_t *n;
+};
+int sm_drv_cmdq_batch_make(struct sm_os *os, struct sm_drv_batch *b);
+static inline int sm_drv_cmdq_batch(struct sm_os *os, struct sm_drv_batch *b)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	const struct sm_kthread *k = os->sched.cur;
+	if (k && d->pe_batch && d->pe_batch[k->pe].c) {
+		b->c = d->pe_batch[k->pe].c;
+		b->n = &d->pe_batch[k->pe].n;
+		return 0;
+	}
+	return sm_drv_cmdq_batch_make(os, b);
+}
+int sm_drv_cmdq_batch_full(struct sm_os *os, const struct sm_drv_batch *b,
+			   const uint64_t c[2], uint64_t *t);
+int sm_drv_cmdq_batch_issue(struct sm_os *os, const struct sm_drv_batch *b,
+			    uint64_t *t);
+static inline int sm_drv_cmdq_batch_put(struct sm_os *os,
+					const struct sm_drv_batch *b,
+					const uint64_t c[2], uint64_t *t)
+{
+	if (*b->n == os->drv.batch_max)
+		return sm_drv_cmdq_batch_full(os, b, c, t);
+	b->c[*b->n][0] = c[0];
+	b->c[*b->n][1] = c[1];
+	(*b->n)++;
+	return 0;
+}
+/* Room for one more window record (d->win), or SMMUSIM_ENOMEM. */
+int sm_drv_dma_window_grow(struct sm_os *os);
 /* [start, end) of the table at `root` was unmapped: the oracle's window
- * opens now and closes when the next CMD_SYNC has completed. */
-int sm_drv_dma_window_add(struct sm_os *os, uint64_t root, uint64_t start,
-			  uint64_t end, uint64_t t);
+ * opens now and closes when the next CMD_SYNC has completed.  Inline: once
+ * per unmap (host time). */
+static inline int sm_drv_dma_window_add(struct sm_os *os, uint64_t root,
+					uint64_t start, uint64_t end,
+					uint64_t t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	int rc;
+	if (d->nwin == d->capwin && (rc = sm_drv_dma_window_grow(os)) < 0)
+		return rc;
+	d->win[d->nwin++] =
+	    (struct sm_window_rec){root, start, end, sm_os_context(os)};
+	sm_os_window_open(os, root, start, end, t);
+	return 0;
+}
 /* The page at pa, which the model allocated for a map with pa=0, has just
  * been unmapped: it is freed when the windows close (the next CMD_SYNC
  * has completed), not before. */
 int sm_drv_dma_frame_defer(struct sm_os *os, uint64_t pa);
+
+/* ---- io-pgtable-arm.c ---- */
+
+/* sm_drv_iommu_map and sm_io_pgtable_unmap (kernel/io-pgtable-arm.h) of a
+ * domain the caller has looked up already (the DMA API, dma-iommu.c: one
+ * look-up per call, host time); `dom` is its id, for messages. */
+int sm_io_pgtable_map(struct sm_os *os, const struct sm_domain *dm,
+		      uint32_t dom, uint64_t va, uint64_t len, uint64_t pa,
+		      unsigned prot, uint64_t *t);
+int sm_io_pgtable_unmap_dm(struct sm_os *os, const struct sm_domain *dm,
+			   uint64_t va, uint64_t len, sm_unmap_leaf_fn fn,
+			   void *ctx, uint64_t *t);
 
 /* ---- arm-smmu-v3.c ---- */
 

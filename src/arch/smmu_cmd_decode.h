@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Inline decoders of the commands the SMMU consumes most, for its command
+ * queue (hw/smmu/cmdq.c; host time): the opcode and the fields of the
+ * command's row in the table (arch/smmu_cmd.h, smmu_cmd.c), read with the
+ * same Linux masks (arch/smmu_regs.h) as the row's layout names, so that
+ * they give what sm_smmu_cmd_decode_own gives (test_smmu_cmd checks it).
+ * Apart from smmu_cmd.h because its masks need smmu_regs.h, which itself
+ * needs the opcodes of smmu_cmd.h.
+ */
+#ifndef SM_ARCH_SMMU_CMD_DECODE_H
+#define SM_ARCH_SMMU_CMD_DECODE_H
+
+#include <stdint.h>
+
+#include "arch/smmu_cmd.h"
+#include "arch/smmu_regs.h"
+
+/* A TLBI_NH_VA, what every unmap of a stage-1 DMA domain issues (the
+ * SMMU decodes each twice: when consumed and when it takes effect): the
+ * opcode and its row's fields, the other members as they were.  w must
+ * hold a TLBI_NH_VA. */
+static inline const struct sm_smmu_cmd_def *
+sm_smmu_cmd_decode_tlbi_nh_va(const uint64_t w[2], struct sm_smmu_cmd *cmd)
+{
+	cmd->op = CMDQ_OP_TLBI_NH_VA;
+	cmd->vmid = sm_field_get(CMDQ_TLBI_0_VMID, w[0]);
+	cmd->asid = sm_field_get(CMDQ_TLBI_0_ASID, w[0]);
+	cmd->addr = w[1] & CMDQ_TLBI_1_VA_MASK;
+	cmd->tg = sm_field_get(CMDQ_TLBI_1_TG, w[1]);
+	cmd->num = sm_field_get(CMDQ_TLBI_0_NUM, w[0]);
+	cmd->scale = sm_field_get(CMDQ_TLBI_0_SCALE, w[0]);
+	cmd->ttl = sm_field_get(CMDQ_TLBI_1_TTL, w[1]);
+	cmd->leaf = sm_field_get(CMDQ_TLBI_1_LEAF, w[1]);
+	return &sm_smmu_cmd_defs[SM_SMMU_CMD_ROW_TLBI_NH_VA];
+}
+
+#endif
