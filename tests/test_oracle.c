@@ -326,6 +326,43 @@ static void test_nested_windows(void **state)
 	assert_int_equal(n_stale_tr(f), 1);
 }
 
+/* A close marks exactly one open window of its range, whatever the order
+ * of the closes and wherever the search for it starts (the close hint):
+ * eight ranges with two windows each, closed in a shuffled order, a third
+ * close of a range finding nothing. */
+static void test_window_close_any_order(void **state)
+{
+	struct fx *f = *state;
+	enum { RANGES = 8 };
+	unsigned order[2 * RANGES], closed[RANGES] = {0};
+	for (unsigned i = 0; i < 2 * RANGES; i++) {
+		uint64_t va = VA_RO + (i % RANGES) * SM_PAGE_SIZE;
+		sm_oracle_window_open(&f->o, f->root, va, va + SM_PAGE_SIZE, i);
+		order[i] = (i * 7 + 3) % (2 * RANGES) % RANGES;
+	}
+	for (unsigned k = 0; k <= 2 * RANGES; k++) {
+		unsigned r = k < 2 * RANGES ? order[k] : order[0];
+		uint64_t va = VA_RO + r * SM_PAGE_SIZE;
+		sm_oracle_window_close(&f->o, f->root, va, va + SM_PAGE_SIZE,
+				       100 + k);
+		if (closed[r] < 2)
+			closed[r]++;
+		size_t n = 0;
+		for (unsigned q = 0; q < RANGES; q++) {
+			unsigned c = 0;
+			for (size_t i = 0; i < f->o.nwin; i++)
+				c += f->o.win[i].start ==
+					 VA_RO + q * SM_PAGE_SIZE &&
+				     f->o.win[i].closes_at != UINT64_MAX;
+			assert_int_equal(c, closed[q]);
+			n += c;
+		}
+		assert_int_equal(f->o.nclosed, n);
+	}
+	sm_oracle_advance(&f->o, 1000);
+	assert_int_equal(f->o.nwin, 0);
+}
+
 /* ============================== stale permission
  * ============================== */
 
@@ -978,6 +1015,7 @@ int main(void)
 	    T(test_window_tolerates),
 	    T(test_window_closes_at_its_cycle),
 	    T(test_nested_windows),
+	    T(test_window_close_any_order),
 	    T(test_stale_permission),
 	    T(test_walks_never_violate),
 	    T(test_fault_livelock),

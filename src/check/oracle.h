@@ -88,6 +88,9 @@ struct sm_oracle {
 	struct sm_window *win;
 	size_t nwin, capwin;
 	size_t nclosed; /* windows of win[] with closes_at set */
+	/* Where the next close starts looking (host time only): windows are
+	 * closed in the order they were opened by a flush queue's flush. */
+	size_t close_hint;
 
 	struct sm_freed *freed;
 	size_t nfreed, capfreed;
