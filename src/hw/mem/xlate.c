@@ -31,15 +31,18 @@ unsigned sm_xlate_walk(const struct sm_physmem *pm, struct sm_tcache *wc,
 	/* Remember every table descriptor followed (start .. leaf-1): the
 	 * lookups above missed each of those levels (host time: their fills
 	 * do not search for an entry to replace). */
-	for (int lv = start; wc && lv < w->level && lv < 3; lv++) {
-		struct sm_tc_entry ne = {
-		    .va = va,
-		    .pa = w->table[lv + 1],
-		    .root = root,
-		    .asid = asid,
-		    .vmid = vmid,
-		    .level = (uint8_t)lv,
-		};
+	if (!wc || start >= w->level || start >= 3)
+		return lookups;
+	/* (Host time: one entry made, its table and level set per fill.) */
+	struct sm_tc_entry ne = {
+	    .va = va,
+	    .root = root,
+	    .asid = asid,
+	    .vmid = vmid,
+	};
+	for (int lv = start; lv < w->level && lv < 3; lv++) {
+		ne.pa = w->table[lv + 1];
+		ne.level = (uint8_t)lv;
 		sm_tc_fill_missed(wc, &ne);
 	}
 	return lookups;
