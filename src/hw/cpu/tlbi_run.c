@@ -26,7 +26,10 @@
 #include "hw/cpu/cpu.h"
 
 /* TLBIs per chunk: their state lives on the (kernel thread's) stack. */
-#define RUN_CHUNK 32
+#define RUN_CHUNK                                                              \
+	32 /* even (a chunk starts at a kernel-ASID copy), and a               \
+	    * bit per TLBI in a uint32_t (known_misses) */
+_Static_assert(RUN_CHUNK == 32, "known_misses keeps a bit per TLBI");
 
 struct run_tlbi {
 	struct sm_tlbi t;
@@ -73,28 +76,43 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 	SM_ADD(cpu->ctr, CPU_DVM_QUEUE_CYCLES, queued);
 }
 
-/* Can PE rx's copies of the whole chunk be found to miss at once: no
- * entry of its leaf TLBs in the chunk's 64 KiB regions with the tags of
- * either template (sm_tc_filter_range_empty), and nothing for them to do
- * in its walk cache?  Then each copy's probe would find nothing either. */
-static bool chunk_misses(const struct sm_pe *rx, const struct run_tlbi *c,
-			 unsigned m, const struct sm_tlbi *tmpl, unsigned per,
-			 bool ll)
+/* The copies of the chunk (bit k: c[k]) that PE rx can be found to miss at
+ * once, without a probe each: those in a 64 KiB region where its leaf TLBs
+ * hold no entry with their template's tags (sm_tc_filter_range_empty), when
+ * nothing is to be done in its walk cache either.  With KPTI the kernel
+ * ASID's copies (even k: a chunk starts at an even copy) usually all miss
+ * while the user ASID's need their probes. */
+#define REGION_PAGES (1ull << (SM_TC_REGION_SHIFT - 12))
+
+static uint32_t known_misses(const struct sm_pe *rx, const struct run_tlbi *c,
+			     unsigned m, const struct sm_tlbi *tmpl,
+			     unsigned per, bool ll)
 {
 	if (!ll && rx->walk.live)
-		return false;
-	uint64_t lo = c[0].t.va, hi = c[m - 1].t.va + 4096;
+		return 0;
 	unsigned lvsel = tmpl[0].level ? 1u << tmpl[0].level : 0xeu;
-	for (unsigned u = 0; u < per; u++)
-		if (!sm_tc_filter_range_empty(&rx->leaf, lo, hi, lvsel,
-					      tmpl[u].vmid, tmpl[u].asid))
-			return false;
-	return true;
+	uint32_t known = 0;
+	for (unsigned k0 = 0, k1; k0 < m; k0 = k1) {
+		/* c[k0]'s region: `per` copies for each page left in it. */
+		uint64_t left =
+		    REGION_PAGES - ((c[k0].t.va >> 12) & (REGION_PAGES - 1));
+		k1 = m - k0 <= left * per ? m : k0 + (unsigned)(left * per);
+		uint32_t in = (k1 - k0 == 32 ? ~0u : (1u << (k1 - k0)) - 1)
+			      << k0;
+		for (unsigned u = 0; u < per; u++)
+			if (sm_tc_filter_range_empty(
+				&rx->leaf, c[k0].t.va, c[k0].t.va + 1, lvsel,
+				tmpl[u].vmid, tmpl[u].asid))
+				known |= in & (per == 1 ? ~0u
+					       : u	? 0xaaaaaaaau
+							: 0x55555555u);
+	}
+	return known;
 }
 
 /* Pass 2 for a receiver i whose copies of the chunk all miss and are all
- * logged: what copies_at does for each, marking it skipped
- * (sm_cpu_rx_mark_skipped), with the PE's skip state set once. */
+ * logged: what rx_copies does for each, marking it skipped, with the PE's
+ * skip state set once. */
 static uint64_t skip_chunk(struct sm_cpu *cpu, unsigned i, struct run_tlbi *c,
 			   unsigned m)
 {
@@ -116,45 +134,75 @@ static uint64_t skip_chunk(struct sm_cpu *cpu, unsigned i, struct run_tlbi *c,
 	return busy; /* the latest: each copy ends after the one before */
 }
 
-/* Pass 2 for PE i: its copy of each TLBI of the chunk, in order (all
- * missing when `all_miss`, without a probe each). */
-static uint64_t copies_at(struct sm_cpu *cpu, unsigned pe, unsigned i,
-			  struct run_tlbi *c, unsigned m, bool probed, bool ll,
-			  bool all_miss)
+/* Does PE p's copy c[k] miss: known to (bit k of `known`), else found so by
+ * its probe (sm_cpu_tlbi_misses_probe; walk.live read each time, an applied
+ * copy may empty the walk cache). */
+static inline __attribute__((always_inline)) bool
+copy_misses(const struct sm_pe *p, struct run_tlbi *c, unsigned k,
+	    uint32_t known, bool probed, bool ll)
+{
+	return ((known >> k) & 1) ||
+	       (probed && sm_cpu_tlbi_misses_probe(p, ll, &c[k].pr));
+}
+
+/* Pass 2 for the issuer: its own copy of each TLBI, applied once the one
+ * before it is, from the TLBI's issue. */
+static uint64_t own_copies(struct sm_cpu *cpu, unsigned pe, struct run_tlbi *c,
+			   unsigned m, bool probed, bool ll, uint32_t known)
+{
+	struct sm_pe *p = &cpu->pe[pe];
+	uint64_t busy = p->rx_busy_until;
+	for (unsigned k = 0; k < m; k++) {
+		busy = max_u64(c[k].now, busy) + cpu->lat_apply;
+		if (!copy_misses(p, c, k, known, probed, ll))
+			SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
+			       sm_cpu_apply_tlbi(cpu, p, &c[k].t));
+	}
+	p->rx_busy_until = busy;
+	return busy; /* the latest: each copy ends after the one before */
+}
+
+/* Pass 2 for receiver i: its copy of each TLBI of the chunk, in order:
+ * skipped when it misses and is logged, else queued (or applied now when
+ * it does nothing or the ring cannot grow). */
+static uint64_t rx_copies(struct sm_cpu *cpu, unsigned i, struct run_tlbi *c,
+			  unsigned m, bool probed, bool ll, uint32_t known)
 {
 	struct sm_pe *rx = &cpu->pe[i];
-	uint64_t busy = rx->rx_busy_until, latest = 0;
-	if (all_miss && i != pe && c[0].rec)
-		return skip_chunk(cpu, i, c, m);
+	uint64_t busy = rx->rx_busy_until;
+	bool logged = c[0].rec != NULL; /* all of the chunk's or none */
 	for (unsigned k = 0; k < m; k++) {
 		struct run_tlbi *r = &c[k];
-		uint64_t done = max_u64(i == pe ? r->now : r->arrive, busy) +
-				cpu->lat_apply;
-		bool misses =
-		    all_miss ||
-		    (probed && sm_cpu_tlbi_misses_probe(rx, ll, &r->pr));
-		busy = done;
-		latest = max_u64(latest, done);
-		if (i == pe) {
-			if (!misses)
-				SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
-				       sm_cpu_apply_tlbi(cpu, rx, &r->t));
-			continue;
-		}
-		if (misses && r->rec) {
+		busy = max_u64(r->arrive, busy) + cpu->lat_apply;
+		if (logged && copy_misses(rx, c, k, known, probed, ll)) {
 			sm_cpu_rx_mark_skipped(cpu, i, r->rec, r->row, r->seq,
-					       done);
+					       busy);
 		} else if (r->t.no_effect ||
 			   !sm_dvm_ring_push(cpu->alloc, &rx->rx, &r->t,
-					     done)) {
+					     busy)) {
 			SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
 			       sm_cpu_apply_tlbi(cpu, rx, &r->t));
 		}
 	}
 	rx->rx_busy_until = busy;
-	if (i != pe)
-		*rx->st_bystander += m * cpu->lat_apply;
-	return latest;
+	*rx->st_bystander += m * cpu->lat_apply;
+	return busy;
+}
+
+/* Pass 2 for PE i: its copies of the chunk. */
+static uint64_t copies_at(struct sm_cpu *cpu, unsigned pe, unsigned i,
+			  struct run_tlbi *c, unsigned m,
+			  const struct sm_tlbi *tmpl, unsigned per, bool probed,
+			  bool ll)
+{
+	uint32_t known =
+	    probed ? known_misses(&cpu->pe[i], c, m, tmpl, per, ll) : 0;
+	if (i == pe)
+		return own_copies(cpu, pe, c, m, probed, ll, known);
+	uint32_t all = m == 32 ? ~0u : (1u << m) - 1;
+	if ((known & all) == all && c[0].rec)
+		return skip_chunk(cpu, i, c, m);
+	return rx_copies(cpu, i, c, m, probed, ll, known);
 }
 
 uint64_t sm_cpu_tlbi_pages(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
@@ -187,11 +235,9 @@ uint64_t sm_cpu_tlbi_pages(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 		take_slots(cpu, issuer, c, m, probed, &now);
 		uint64_t latest = issuer->pending_done;
 		for (unsigned i = 0; i < cpu->n; i++)
-			latest = max_u64(
-			    latest,
-			    copies_at(cpu, pe, i, c, m, probed, ll,
-				      probed && chunk_misses(&cpu->pe[i], c, m,
-							     tmpl, per, ll)));
+			latest =
+			    max_u64(latest, copies_at(cpu, pe, i, c, m, tmpl,
+						      per, probed, ll));
 		issuer->pending_done = latest;
 	}
 	return now;
