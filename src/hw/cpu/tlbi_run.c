@@ -46,8 +46,9 @@ static inline uint64_t max_u64(uint64_t a, uint64_t b)
 
 /* Pass 1: the interconnect slot, in issue order; the log record. */
 static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
-		       struct run_tlbi *c, unsigned m, bool probed,
-		       uint64_t *now)
+		       struct run_tlbi *c, unsigned m,
+		       const struct sm_tc_filter_probe *pr, unsigned per,
+		       bool probed, uint64_t *now)
 {
 	bool logged = probed && sm_cpu_skip_reserve(cpu, m);
 	uint64_t queued = 0;
@@ -59,8 +60,8 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 		cpu->dvm_busy_until = slot + cpu->dvm_occ;
 		r->now = *now;
 		r->arrive = slot + cpu->lat_dvm;
-		sm_tc_filter_probe_init(&r->pr, &issuer->leaf, r->t.va,
-					r->t.level, r->t.vmid, r->t.asid);
+		r->pr = pr[per == 2 ? k & 1 : 0]; /* its template's */
+		r->pr.va = r->t.va;
 		r->seq = cpu->skipped.tail;
 		r->rec = logged
 			     ? sm_cpu_skip_record_in_room(cpu, &r->t, &r->row)
@@ -217,6 +218,12 @@ uint64_t sm_cpu_tlbi_pages(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 				   &tmpl[u]);
 	bool probed = sm_cpu_tlbi_probed(&tmpl[0]), ll = sm_tlbi_last_level(op);
 	struct sm_pe *issuer = &cpu->pe[pe];
+	/* Each template's probe for the issuer's filter geometry: a copy's
+	 * differs only in its page (host time). */
+	struct sm_tc_filter_probe pr[2];
+	for (unsigned u = 0; u < per; u++)
+		sm_tc_filter_probe_init(&pr[u], &issuer->leaf, 0, tmpl[u].level,
+					tmpl[u].vmid, tmpl[u].asid);
 	uint64_t total = pages * per;
 	cpu->rx_any = true; /* copies may be queued or skipped */
 	*cpu->st_issued[op][1] += total;
@@ -232,7 +239,7 @@ uint64_t sm_cpu_tlbi_pages(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 			c[k].t = tmpl[per == 2 ? j & 1 : 0];
 			c[k].t.va += (per == 2 ? j >> 1 : j) << 12;
 		}
-		take_slots(cpu, issuer, c, m, probed, &now);
+		take_slots(cpu, issuer, c, m, pr, per, probed, &now);
 		uint64_t latest = issuer->pending_done;
 		for (unsigned i = 0; i < cpu->n; i++)
 			latest =
