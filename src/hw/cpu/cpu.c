@@ -368,9 +368,12 @@ void sm_cpu_access_kind(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
 		if (w.fault == SM_WALK_OK) {
 			struct sm_tc_entry ne =
 			    sm_xlate_entry(&w, va, root, asid, 0);
-			if (sm_tc_fill(&p->tlb, &ne))
+			/* Both lookups of (0, asid, va) above missed and the
+			 * walk fills neither cache: no entry to replace
+			 * (host time: sm_tc_fill_missed, no search). */
+			if (sm_tc_fill_missed(&p->tlb, &ne))
 				SM_INC(cpu->ctr, CPU_TLB_EVICTIONS);
-			sm_tc_fill(l1, &ne);
+			sm_tc_fill_missed(l1, &ne);
 			sm_xlate_report_entry(&r, &ne);
 			if (w.perm & need)
 				out->pa = w.pa;

@@ -19,17 +19,32 @@
  * caches, ring and skip state, and the log record of its TLBI (its own
  * bit and cycle).  What a broadcast does per PE (a slot of the chunk, the
  * PE's state) stays in the host's cache for the chunk instead of being
- * fetched again for every TLBI.  A PE whose leaf TLBs hold nothing of
- * the chunk's ASIDs in its 64 KiB regions (the presence filter's region
- * counts, hw/mem/tcache.h) skips all its copies without a probe each.
+ * fetched again for every TLBI.  A PE whose leaf TLBs hold nothing of a
+ * copy's ASID in its 64 KiB region (the presence filter's region counts,
+ * hw/mem/tcache.h) skips it without a probe: all of a chunk at once when
+ * that holds for each of its copies.
  */
 #include "hw/cpu/cpu.h"
 
-/* TLBIs per chunk: their state lives on the (kernel thread's) stack. */
+/* TLBIs per chunk: their state lives on the (kernel thread's) stack.  Even
+ * (with KPTI a chunk starts at a kernel-ASID copy), and a bit per TLBI in a
+ * uint32_t (known_misses). */
 #define RUN_CHUNK 32
+_Static_assert(RUN_CHUNK == 32, "known_misses keeps a bit per TLBI");
+
+/* What is the same for every TLBI of a run. */
+struct run {
+	struct sm_tlbi tmpl[2]; /* the TLBI of the first page, and (KPTI,
+				 * per 2) its user-ASID copy */
+	struct sm_tc_filter_probe pr[2]; /* each one's, of the issuer's
+					  * filter geometry (va 0) */
+	unsigned per;
+	bool probed, ll;
+};
 
 struct run_tlbi {
-	struct sm_tlbi t;
+	const struct sm_tlbi *t; /* its log record's, else `own` */
+	struct sm_tlbi own;
 	uint64_t now, arrive; /* issue cycle; arrival at the other PEs */
 	struct sm_tc_filter_probe pr;
 	struct sm_dvm_log_rec *rec; /* NULL: copies that miss are queued */
@@ -43,10 +58,10 @@ static inline uint64_t max_u64(uint64_t a, uint64_t b)
 
 /* Pass 1: the interconnect slot, in issue order; the log record. */
 static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
-		       struct run_tlbi *c, unsigned m, bool probed,
-		       uint64_t *now)
+		       const struct run *run, uint64_t first,
+		       struct run_tlbi *c, unsigned m, uint64_t *now)
 {
-	bool logged = probed && sm_cpu_skip_reserve(cpu, m);
+	bool logged = run->probed && sm_cpu_skip_reserve(cpu, m);
 	uint64_t queued = 0;
 	for (unsigned k = 0; k < m; k++) {
 		struct run_tlbi *r = &c[k];
@@ -56,16 +71,29 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 		cpu->dvm_busy_until = slot + cpu->dvm_occ;
 		r->now = *now;
 		r->arrive = slot + cpu->lat_dvm;
-		sm_tc_filter_probe_init(&r->pr, &issuer->leaf, r->t.va,
-					r->t.level, r->t.vmid, r->t.asid);
+		/* Its template (per is 1 or 2; first is even) and page. */
+		unsigned u = run->per == 2 ? k & 1 : 0;
+		uint64_t va =
+		    run->tmpl[u].va +
+		    ((run->per == 2 ? (first + k) >> 1 : first + k) << 12);
 		r->seq = cpu->skipped.tail;
-		r->rec = logged
-			     ? sm_cpu_skip_record_in_room(cpu, &r->t, &r->row)
-			     : NULL;
+		if (logged) {
+			r->rec = sm_cpu_skip_record_in_room(cpu, &run->tmpl[u],
+							    &r->row);
+			r->rec->t.va = va;
+			r->t = &r->rec->t;
+		} else {
+			r->rec = NULL;
+			r->own = run->tmpl[u];
+			r->own.va = va;
+			r->t = &r->own;
+		}
+		r->pr = run->pr[u];
+		r->pr.va = va;
 		for (unsigned i = 0; i < cpu->n_ext; i++)
 			issuer->pending_done =
 			    max_u64(issuer->pending_done,
-				    cpu->ext[i].apply(cpu->ext[i].ctx, &r->t,
+				    cpu->ext[i].apply(cpu->ext[i].ctx, r->t,
 						      r->arrive));
 		*now += cpu->lat_tlbi;
 	}
@@ -73,28 +101,44 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 	SM_ADD(cpu->ctr, CPU_DVM_QUEUE_CYCLES, queued);
 }
 
-/* Can PE rx's copies of the whole chunk be found to miss at once: no
- * entry of its leaf TLBs in the chunk's 64 KiB regions with the tags of
- * either template (sm_tc_filter_range_empty), and nothing for them to do
- * in its walk cache?  Then each copy's probe would find nothing either. */
-static bool chunk_misses(const struct sm_pe *rx, const struct run_tlbi *c,
-			 unsigned m, const struct sm_tlbi *tmpl, unsigned per,
-			 bool ll)
+/* The copies of the chunk (bit k: c[k]) that PE rx can be found to miss at
+ * once, without a probe each: those in a 64 KiB region where its leaf TLBs
+ * hold no entry with their template's tags (sm_tc_filter_range_empty), when
+ * nothing is to be done in its walk cache either.  With KPTI the kernel
+ * ASID's copies (even k: a chunk starts at an even copy) usually all miss
+ * while the user ASID's need their probes. */
+#define REGION_PAGES (1ull << (SM_TC_REGION_SHIFT - 12))
+
+static uint32_t known_misses(const struct sm_pe *rx, const struct run *run,
+			     const struct run_tlbi *c, unsigned m)
 {
-	if (!ll && rx->walk.live)
-		return false;
-	uint64_t lo = c[0].t.va, hi = c[m - 1].t.va + 4096;
+	const struct sm_tlbi *tmpl = run->tmpl;
+	unsigned per = run->per;
+	if (!run->ll && rx->walk.live)
+		return 0;
 	unsigned lvsel = tmpl[0].level ? 1u << tmpl[0].level : 0xeu;
-	for (unsigned u = 0; u < per; u++)
-		if (!sm_tc_filter_range_empty(&rx->leaf, lo, hi, lvsel,
-					      tmpl[u].vmid, tmpl[u].asid))
-			return false;
-	return true;
+	uint32_t known = 0;
+	for (unsigned k0 = 0, k1; k0 < m; k0 = k1) {
+		/* c[k0]'s region: `per` copies for each page left in it. */
+		uint64_t left =
+		    REGION_PAGES - ((c[k0].t->va >> 12) & (REGION_PAGES - 1));
+		k1 = m - k0 <= left * per ? m : k0 + (unsigned)(left * per);
+		uint32_t in = (k1 - k0 == 32 ? ~0u : (1u << (k1 - k0)) - 1)
+			      << k0;
+		for (unsigned u = 0; u < per; u++)
+			if (sm_tc_filter_range_empty(
+				&rx->leaf, c[k0].t->va, c[k0].t->va + 1, lvsel,
+				tmpl[u].vmid, tmpl[u].asid))
+				known |= in & (per == 1 ? ~0u
+					       : u	? 0xaaaaaaaau
+							: 0x55555555u);
+	}
+	return known;
 }
 
 /* Pass 2 for a receiver i whose copies of the chunk all miss and are all
- * logged: what copies_at does for each, marking it skipped
- * (sm_cpu_rx_mark_skipped), with the PE's skip state set once. */
+ * logged: what rx_copies does for each, marking it skipped, with the PE's
+ * skip state set once. */
 static uint64_t skip_chunk(struct sm_cpu *cpu, unsigned i, struct run_tlbi *c,
 			   unsigned m)
 {
@@ -116,45 +160,72 @@ static uint64_t skip_chunk(struct sm_cpu *cpu, unsigned i, struct run_tlbi *c,
 	return busy; /* the latest: each copy ends after the one before */
 }
 
-/* Pass 2 for PE i: its copy of each TLBI of the chunk, in order (all
- * missing when `all_miss`, without a probe each). */
-static uint64_t copies_at(struct sm_cpu *cpu, unsigned pe, unsigned i,
-			  struct run_tlbi *c, unsigned m, bool probed, bool ll,
-			  bool all_miss)
+/* Does PE p's copy c[k] miss: known to (bit k of `known`), else found so by
+ * its probe (sm_cpu_tlbi_misses_probe; walk.live read each time, an applied
+ * copy may empty the walk cache). */
+static inline __attribute__((always_inline)) bool
+copy_misses(const struct sm_pe *p, const struct run *run, struct run_tlbi *c,
+	    unsigned k, uint32_t known)
+{
+	return ((known >> k) & 1) ||
+	       (run->probed && sm_cpu_tlbi_misses_probe(p, run->ll, &c[k].pr));
+}
+
+/* Pass 2 for the issuer: its own copy of each TLBI, applied once the one
+ * before it is, from the TLBI's issue. */
+static uint64_t own_copies(struct sm_cpu *cpu, unsigned pe,
+			   const struct run *run, struct run_tlbi *c,
+			   unsigned m, uint32_t known)
+{
+	struct sm_pe *p = &cpu->pe[pe];
+	uint64_t busy = p->rx_busy_until;
+	for (unsigned k = 0; k < m; k++) {
+		busy = max_u64(c[k].now, busy) + cpu->lat_apply;
+		if (!copy_misses(p, run, c, k, known))
+			SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
+			       sm_cpu_apply_tlbi(cpu, p, c[k].t));
+	}
+	p->rx_busy_until = busy;
+	return busy; /* the latest: each copy ends after the one before */
+}
+
+/* Pass 2 for receiver i: its copy of each TLBI of the chunk, in order:
+ * skipped when it misses and is logged, else queued (or applied now when
+ * it does nothing or the ring cannot grow). */
+static uint64_t rx_copies(struct sm_cpu *cpu, unsigned i, const struct run *run,
+			  struct run_tlbi *c, unsigned m, uint32_t known)
 {
 	struct sm_pe *rx = &cpu->pe[i];
-	uint64_t busy = rx->rx_busy_until, latest = 0;
-	if (all_miss && i != pe && c[0].rec)
-		return skip_chunk(cpu, i, c, m);
+	uint64_t busy = rx->rx_busy_until;
+	bool logged = c[0].rec != NULL; /* all of the chunk's or none */
 	for (unsigned k = 0; k < m; k++) {
 		struct run_tlbi *r = &c[k];
-		uint64_t done = max_u64(i == pe ? r->now : r->arrive, busy) +
-				cpu->lat_apply;
-		bool misses =
-		    all_miss ||
-		    (probed && sm_cpu_tlbi_misses_probe(rx, ll, &r->pr));
-		busy = done;
-		latest = max_u64(latest, done);
-		if (i == pe) {
-			if (!misses)
-				SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
-				       sm_cpu_apply_tlbi(cpu, rx, &r->t));
-			continue;
-		}
-		if (misses && r->rec) {
+		busy = max_u64(r->arrive, busy) + cpu->lat_apply;
+		if (logged && copy_misses(rx, run, c, k, known)) {
 			sm_cpu_rx_mark_skipped(cpu, i, r->rec, r->row, r->seq,
-					       done);
-		} else if (r->t.no_effect ||
-			   !sm_dvm_ring_push(cpu->alloc, &rx->rx, &r->t,
-					     done)) {
+					       busy);
+		} else if (r->t->no_effect ||
+			   !sm_dvm_ring_push(cpu->alloc, &rx->rx, r->t, busy)) {
 			SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
-			       sm_cpu_apply_tlbi(cpu, rx, &r->t));
+			       sm_cpu_apply_tlbi(cpu, rx, r->t));
 		}
 	}
 	rx->rx_busy_until = busy;
-	if (i != pe)
-		*rx->st_bystander += m * cpu->lat_apply;
-	return latest;
+	*rx->st_bystander += m * cpu->lat_apply;
+	return busy;
+}
+
+/* Pass 2 for PE i: its copies of the chunk. */
+static uint64_t copies_at(struct sm_cpu *cpu, unsigned pe, unsigned i,
+			  const struct run *run, struct run_tlbi *c, unsigned m)
+{
+	uint32_t known = run->probed ? known_misses(&cpu->pe[i], run, c, m) : 0;
+	if (i == pe)
+		return own_copies(cpu, pe, run, c, m, known);
+	uint32_t all = m == 32 ? ~0u : (1u << m) - 1;
+	if ((known & all) == all && c[0].rec)
+		return skip_chunk(cpu, i, c, m);
+	return rx_copies(cpu, i, run, c, m, known);
 }
 
 uint64_t sm_cpu_tlbi_pages(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
@@ -162,14 +233,20 @@ uint64_t sm_cpu_tlbi_pages(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 			   uint64_t now)
 {
 	struct run_tlbi c[RUN_CHUNK];
-	struct sm_tlbi tmpl[2];
-	unsigned per = user_flag ? 2 : 1;
-	for (unsigned u = 0; u < per; u++)
+	struct run run = {.per = user_flag ? 2 : 1};
+	for (unsigned u = 0; u < run.per; u++)
 		sm_cpu_decode_tlbi(cpu, op, true, operand | (u ? user_flag : 0),
-				   &tmpl[u]);
-	bool probed = sm_cpu_tlbi_probed(&tmpl[0]), ll = sm_tlbi_last_level(op);
+				   &run.tmpl[u]);
+	run.probed = sm_cpu_tlbi_probed(&run.tmpl[0]);
+	run.ll = sm_tlbi_last_level(op);
 	struct sm_pe *issuer = &cpu->pe[pe];
-	uint64_t total = pages * per;
+	/* Each template's probe for the issuer's filter geometry: a copy's
+	 * differs only in its page (host time). */
+	for (unsigned u = 0; u < run.per; u++)
+		sm_tc_filter_probe_init(&run.pr[u], &issuer->leaf, 0,
+					run.tmpl[u].level, run.tmpl[u].vmid,
+					run.tmpl[u].asid);
+	uint64_t total = pages * run.per;
 	cpu->rx_any = true; /* copies may be queued or skipped */
 	*cpu->st_issued[op][1] += total;
 	*cpu->st_received[op][1] += total * cpu->n;
@@ -179,19 +256,11 @@ uint64_t sm_cpu_tlbi_pages(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 		unsigned m =
 		    (unsigned)(total - first < RUN_CHUNK ? total - first
 							 : RUN_CHUNK);
-		for (unsigned k = 0; k < m; k++) {
-			uint64_t j = first + k; /* per is 1 or 2 */
-			c[k].t = tmpl[per == 2 ? j & 1 : 0];
-			c[k].t.va += (per == 2 ? j >> 1 : j) << 12;
-		}
-		take_slots(cpu, issuer, c, m, probed, &now);
+		take_slots(cpu, issuer, &run, first, c, m, &now);
 		uint64_t latest = issuer->pending_done;
 		for (unsigned i = 0; i < cpu->n; i++)
-			latest = max_u64(
-			    latest,
-			    copies_at(cpu, pe, i, c, m, probed, ll,
-				      probed && chunk_misses(&cpu->pe[i], c, m,
-							     tmpl, per, ll)));
+			latest =
+			    max_u64(latest, copies_at(cpu, pe, i, &run, c, m));
 		issuer->pending_done = latest;
 	}
 	return now;

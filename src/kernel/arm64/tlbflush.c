@@ -295,9 +295,17 @@ static void range_ops(struct sm_os *os, struct sm_mm *mm, unsigned pe,
 	    .level = tlb_level <= 3 ? tlb_level : 0,
 	    .t = *t,
 	};
-	sm_flush_tlb_range_op(start, pages, os->cpu->feat_range,
-			      os->tlb.range_split == SM_RANGE_SPLIT_DESCENDING,
-			      emit_op, &e);
+	if (os->cpu->feat_range) {
+		sm_flush_tlb_range_op(start, pages, true,
+				      os->tlb.range_split ==
+					  SM_RANGE_SPLIT_DESCENDING,
+				      emit_op, &e);
+	} else {
+		/* Without FEAT_TLBIRANGE every op is a single page, in
+		 * order: one run (what emit_op gathers; host time). */
+		e.run_va = start;
+		e.run_pages = pages;
+	}
 	flush_run(&e);
 	*t = e.t;
 }

@@ -12,7 +12,8 @@
 struct prot_ctx {
 	struct sm_os *os;
 	struct sm_mm *mm;
-	struct sm_span sp; /* changed PTEs */
+	struct sm_span sp;  /* changed PTEs */
+	struct sm_vma *vma; /* of the last PTE visited (NULL: none yet) */
 	bool narrowed;
 };
 
@@ -25,7 +26,11 @@ static int prot_leaf(void *vctx, uint64_t va, int level, uint64_t desc,
 	(void)level;
 	if (!sm_pte_present(desc))
 		return 0;
-	struct sm_vma *v = sm_find_vma(c->mm, va);
+	/* The PTEs are visited in address order: most are in the VMA of the
+	 * one before (host time; the walk changes no VMA). */
+	struct sm_vma *v = c->vma;
+	if (!v || va < v->start || va >= v->end)
+		v = c->vma = sm_find_vma(c->mm, va);
 	uint64_t pa = desc & PTE_ADDR_MASK;
 	uint64_t nd;
 	if (!v->prot) {
