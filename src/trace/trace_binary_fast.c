@@ -55,9 +55,9 @@ done:
 	return true;
 }
 
-/* A varint of three bytes or more: the cursor past it and its value, in
- * registers (a pointer to the cursor would keep it in memory); NULL: too
- * long. */
+/* A varint of three bytes or more, as fast_varint(): the cursor past it
+ * and its value, in registers (a pointer to the cursor would keep it in
+ * memory); NULL: too long. */
 struct long_vi {
 	const uint8_t *q;
 	uint64_t v;
@@ -65,12 +65,20 @@ struct long_vi {
 
 static __attribute__((noinline)) struct long_vi long_varint(const uint8_t *q)
 {
-	struct long_vi r;
+	/* its first two bytes have bit 7 set (GETV read them) */
+	uint64_t x = (q[0] & 0x7fu) | (uint64_t)(q[1] & 0x7fu) << 7, c;
 
-	if (!fast_varint(&q, &r.v))
-		q = NULL;
-	r.q = q;
-	return r;
+	q += 2;
+	for (unsigned shift = 14; shift < 63; shift += 7) {
+		c = *q++;
+		x |= (c & 0x7f) << shift;
+		if (c < 0x80)
+			return (struct long_vi){q, x};
+	}
+	c = *q++; /* bit 63 */
+	if (c > 1)
+		return (struct long_vi){NULL, 0};
+	return (struct long_vi){q, x | c << 63};
 }
 
 /* A varint into v from q: one or two bytes inline (most are), else
@@ -105,6 +113,10 @@ void sm_trace_bin_prog_init(struct sm_trace_bin_state *b)
 		b->prog[t].n_opt = p->n_opt;
 		b->prog[t].mask = UINT64_MAX;
 	}
+	/* the times of one digit: "@N " puts the keyword at column 4 */
+	b->col_lo = 0;
+	b->col_span = 9;
+	b->col = 4;
 }
 
 /* The program of event type `type` for `mask` (checked against its plan
@@ -168,7 +180,35 @@ undo_deltas(struct sm_trace_bin_state *b, const struct sm_trace_bin_prog *g,
 /* Time, keyword column and line of the record at *qp (tag `tag`, its type
  * has a fast path) into *ev, the new last @ time in *at_ and line in
  * *line_.  False: leave it to the full decoder. */
-static inline bool fast_position(const struct sm_trace_bin_state *b,
+/* The keyword column of an event whose time has other digits than the
+ * last one's (or was 0): sm_trace_bin_canon_column(), and the times of
+ * as many digits, which give the same column, remembered. */
+static __attribute__((noinline)) uint32_t
+column_of(struct sm_trace_bin_state *b, const struct smmusim_event *ev)
+{
+	uint32_t col = sm_trace_bin_canon_column(ev);
+	uint64_t lo = 0, hi = 9;
+
+	for (uint32_t d = 1; d < col - 3; d++) { /* col: digits + 3 */
+		lo = hi + 1;
+		hi = hi > UINT64_MAX / 10 ? UINT64_MAX : hi * 10 + 9;
+	}
+	b->col_lo = lo;
+	b->col_span = hi - lo;
+	b->col = col;
+	return col;
+}
+
+/* The column of an event with a time prefix ("+N " or "@N ", N = t). */
+static inline uint32_t fast_column(struct sm_trace_bin_state *b,
+				   const struct smmusim_event *ev, uint64_t t)
+{
+	if (__builtin_expect(t - b->col_lo <= b->col_span, 1))
+		return b->col;
+	return column_of(b, ev);
+}
+
+static inline bool fast_position(struct sm_trace_bin_state *b,
 				 const uint8_t **qp, unsigned tform,
 				 struct smmusim_event *ev, uint64_t *at_,
 				 uint64_t *line_)
@@ -182,11 +222,15 @@ static inline bool fast_position(const struct sm_trace_bin_state *b,
 			return false;
 		ev->timing = SMMUSIM_AT;
 		ev->time = *at_ += v;
+		ev->column = fast_column(b, ev, *at_);
 	} else if (tform == SM_TRACE_BIN_TIME_AFTER) {
 		GETV(no);
 		ev->time = v;
+		/* "+0" is written as no prefix */
+		ev->column = v ? fast_column(b, ev, v) : 1;
+	} else {
+		ev->column = 1; /* the template's time: 0 after the last */
 	}
-	ev->column = sm_trace_bin_canon_column(ev);
 	/* the line: one byte, not 0, giving a line in 2..UINT32_MAX (one
 	 * compare: line - 2 wraps below 2) */
 	v = *q++;

@@ -61,6 +61,10 @@ struct sm_trace_bin_state {
 	uint32_t line;
 	uint64_t events;
 	struct sm_trace_bin_prog prog[SMMUSIM_EV_COUNT_];
+	/* the keyword column of the times col_lo..col_lo + col_span (those
+	 * of as many digits as the last one's) */
+	uint64_t col_lo, col_span;
+	uint32_t col;
 };
 
 static inline uint64_t sm_trace_bin_unzigzag(uint64_t z)
@@ -68,7 +72,8 @@ static inline uint64_t sm_trace_bin_unzigzag(uint64_t z)
 	return (z >> 1) ^ (0 - (z & 1));
 }
 
-/* The fast path's programs, none made yet (after the layout). */
+/* The fast path's programs, none made yet (after the layout), and its
+ * column cache. */
 void sm_trace_bin_prog_init(struct sm_trace_bin_state *b);
 
 /* The next record by the full decoder (trace_binary_read.c): any record,
