@@ -3,7 +3,10 @@
  * The decoder of the binary trace form (docs/trace-format.md, "Binary
  * form"), behind the same reader object as the text form: the reader
  * looks at the first (decompressed) bytes of its input and, when they are
- * the binary magic, hands every later sm_trace_next() to this file.
+ * the binary magic, hands every later sm_trace_next() (and
+ * smmusim_trace_next() goes there directly) to sm_trace_bin_next(), the
+ * fast path of trace_binary_fast.c, which leaves any record it does not
+ * take, and every error, to sm_trace_bin_next_slow() here.
  *
  * The input layer (trace_input.c) hands out blocks; records are decoded
  * from a staging buffer that always holds a whole record unless the input
