@@ -219,4 +219,32 @@ refused "convert: a keyword too far right" \
 refused "convert onto its input" 'the output is the input' \
 	"$S" convert "$Q" "$Q"
 refused "convert: two arguments" 'convert: expected IN and OUT' "$S" convert "$Q"
+# The keyword column of every time prefix: "@N " and "+N " of 1 to 20
+# digits, "+0" written as no prefix, a keyword further right, mixed so
+# that each record's time has other digits than the last one's.
+python3 -c '
+import random
+random.seed(3)
+print("smmusim-trace 1")
+print("domain_create dom=1")
+t = 0
+for i in range(2000):
+    r = random.random()
+    va = hex(0x1000 * i)
+    if r < 0.3:
+        t += random.choice([0, 1, 9, 10, 99, 100, 12345, 10**9, 10**12])
+        print("@%d dma_map dom=1 va=%s len=0x1000 cpu=0" % (t, va))
+    elif r < 0.6:
+        n = random.choice([0, 1, 9, 10, 999, 1000, 10**6, 10**15, 2**63])
+        print("+%d dma_map dom=1 va=%s len=0x1000" % (n, va))
+    elif r < 0.7:
+        print("@%d   dma_map dom=1 va=%s len=0x1000" % (t, va))
+    else:
+        print("dma_map dom=1 va=%s len=0x1000" % va)
+' >"$tmp/times.trace"
+if "$RT" "$tmp" "$tmp/times.trace" 2>"$tmp/err"; then
+	ok "time prefixes of every length round-trip, columns included"
+else
+	bad "time prefixes: $(cat "$tmp/err")"
+fi
 tap_done

@@ -15,6 +15,8 @@
 
 #include "base/alloc.h"
 #include "base/errbuf.h"
+#include "trace/trace_binary.h"
+#include "trace/trace_lines.h"
 #include "trace/trace_reader.h"
 
 struct smmusim_trace {
@@ -134,6 +136,12 @@ __attribute__((cold, noinline)) static int next_failed(smmusim_trace_t *t,
 
 int smmusim_trace_next(smmusim_trace_t *t, struct smmusim_event *ev)
 {
+	/* binary input once sniffed, no error yet: straight to its decoder
+	 * (what sm_trace_next() would call after the same tests) */
+	if (t && ev && t->r->bin && !t->r->err) {
+		int rc = sm_trace_bin_next(t->r, ev, &t->err);
+		return rc < 0 ? next_failed(t, rc) : rc;
+	}
 	if (!t)
 		return SMMUSIM_EINVAL;
 	if (!ev)

@@ -12,8 +12,10 @@
  * that a text trace can, and `smmusim convert` can always write it back.
  *
  * trace_binary_layout.c: the per-event plans and the layout fingerprint;
- * trace_binary_read.c: the decoder; trace_binary_write.c: the encoder, the
- * text writer and smmusim_trace_convert().
+ * trace_binary_read.c: the staging and the full decoder, and
+ * trace_binary_fast.c: the fast path every record tries first (their
+ * shared state: trace_binary_state.h); trace_binary_write.c: the encoder,
+ * the text writer and smmusim_trace_convert().
  */
 #ifndef SM_TRACE_TRACE_BINARY_H
 #define SM_TRACE_TRACE_BINARY_H
@@ -170,6 +172,8 @@ struct sm_trace_reader;
 /* The reader's input is a binary trace; `first`, n: its first block. */
 int sm_trace_bin_start(struct sm_trace_reader *r, const char *first, size_t n,
 		       struct sm_errbuf *eb);
+/* The next event: 1, 0 at the end, or a negative error (sticky, in
+ * r->err); trace_binary_fast.c. */
 int sm_trace_bin_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 		      struct sm_errbuf *eb);
 void sm_trace_bin_free(struct sm_trace_reader *r);

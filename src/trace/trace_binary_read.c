@@ -3,7 +3,10 @@
  * The decoder of the binary trace form (docs/trace-format.md, "Binary
  * form"), behind the same reader object as the text form: the reader
  * looks at the first (decompressed) bytes of its input and, when they are
- * the binary magic, hands every later sm_trace_next() to this file.
+ * the binary magic, hands every later sm_trace_next() (and
+ * smmusim_trace_next() goes there directly) to sm_trace_bin_next(), the
+ * fast path of trace_binary_fast.c, which leaves any record it does not
+ * take, and every error, to sm_trace_bin_next_slow() here.
  *
  * The input layer (trace_input.c) hands out blocks; records are decoded
  * from a staging buffer that always holds a whole record unless the input
@@ -14,7 +17,7 @@
  * the byte offset in the (decompressed) binary data where the bad field
  * begins, "NAME: byte N: message", and are sticky like the text reader's.
  */
-#include "trace/trace_binary.h"
+#include "trace/trace_binary_state.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -29,23 +32,6 @@
  * (sim.max_host_memory counts the reader); a refill per 8 KiB costs
  * nothing measurable. */
 #define STAGE_SIZE (8u * 1024u + SM_TRACE_BIN_MAX_RECORD)
-
-struct sm_trace_bin_state {
-	struct sm_trace_bin_layout lay;
-	uint8_t *buf; /* STAGE_SIZE bytes: buf[pos..len) not decoded yet */
-	size_t pos, len;
-	uint64_t base;	 /* offset of buf[0] in the binary data */
-	const char *src; /* the rest of the input's current block */
-	size_t src_len;
-	bool in_eof;
-	int in_err; /* the input failed after the bytes staged: reported
-		     * when they run out */
-	bool ended; /* the end record has been read */
-	uint64_t prev[K_COUNT_];
-	uint64_t last_at;
-	uint32_t line;
-	uint64_t events;
-};
 
 /* ---------------------------------------------------------------------- */
 /* Errors                                                                 */
@@ -145,11 +131,6 @@ static inline int get_varint(const uint8_t **pp, const uint8_t *end,
 	return VI_SHORT;
 }
 
-static inline uint64_t unzigzag(uint64_t z)
-{
-	return (z >> 1) ^ (0 - (z & 1));
-}
-
 /* ---------------------------------------------------------------------- */
 /* Header                                                                 */
 /* ---------------------------------------------------------------------- */
@@ -220,6 +201,7 @@ int sm_trace_bin_start(struct sm_trace_reader *r, const char *first, size_t n,
 	}
 	r->bin = b;
 	sm_trace_bin_layout_init(&b->lay, &r->idx);
+	sm_trace_bin_prog_init(b);
 	b->src = first;
 	b->src_len = n;
 	refill(r, b);
@@ -433,7 +415,7 @@ static int read_keys(struct sm_trace_reader *r, struct sm_trace_bin_state *b,
 			}
 		}
 		if (k->delta)
-			v = b->prev[k->key] += unzigzag(v);
+			v = b->prev[k->key] += sm_trace_bin_unzigzag(v);
 		if (__builtin_expect(bad_value(k, v), 0))
 			return bin_err(r, eb, SMMUSIM_EPARSE, at(b, f),
 				       "value %" PRIu64 " out of range for "
@@ -503,160 +485,11 @@ static __attribute__((noinline)) int read_event(struct sm_trace_reader *r,
 }
 
 /* ---------------------------------------------------------------------- */
-/* The fast path                                                          */
+/* The next record                                                        */
 /* ---------------------------------------------------------------------- */
 
-/*
- * A record decoded with SM_TRACE_BIN_MAX_RECORD bytes staged after its
- * tag, so that no varint needs a bounds check.  It handles the common
- * records only: anything unusual (a column given, a cmd event, a plan whose
- * defaults are not in its template, or any error) gives up before it has
- * changed the decoder's state, and read_event() then decodes the record
- * again and reports exactly what it reports.  *ev may be half written when
- * it gives up: read_event() writes all of it again.
- */
-
-/* A varint, as get_varint() with room for it: false if it is too long. */
-static inline bool fast_varint(const uint8_t **pp, uint64_t *v)
-{
-	const uint8_t *p = *pp;
-	uint64_t x = *p++, c;
-
-	if (x < 0x80)
-		goto done;
-	x &= 0x7f;
-	for (unsigned shift = 7; shift < 63; shift += 7) {
-		c = *p++;
-		x |= (c & 0x7f) << shift;
-		if (c < 0x80)
-			goto done;
-	}
-	c = *p++; /* bit 63 */
-	if (c > 1)
-		return false;
-	x |= c << 63;
-done:
-	*v = x;
-	*pp = p;
-	return true;
-}
-
-/* Time and line of the record at *pp (tag `tag`); the new last_at and line
- * in *at, *line.  False: leave it to read_event(). */
-static inline bool fast_position(const struct sm_trace_bin_state *b,
-				 const uint8_t **pp, unsigned tag,
-				 struct smmusim_event *ev, uint64_t *at_,
-				 uint32_t *line_)
-{
-	unsigned tform = tag >> SM_TRACE_BIN_TIME_SHIFT & 3;
-	uint64_t v, line;
-
-	*at_ = b->last_at;
-	if (tform == SM_TRACE_BIN_TIME_AFTER) {
-		if (!fast_varint(pp, &ev->time))
-			return false;
-	} else if (tform == SM_TRACE_BIN_TIME_AT) {
-		if (!fast_varint(pp, &v) || v > UINT64_MAX - b->last_at)
-			return false;
-		ev->timing = SMMUSIM_AT;
-		ev->time = *at_ = b->last_at + v;
-	}
-	ev->column = sm_trace_bin_canon_column(ev);
-	if (!fast_varint(pp, &v))
-		return false;
-	line = b->line + v;
-	if (line > UINT32_MAX || line < 2 || (v == 0 && line != UINT32_MAX))
-		return false;
-	ev->line = *line_ = (uint32_t)line;
-	return true;
-}
-
-/* sm_trace_store_field() for the widths of a fast plan (1, 4 and 8). */
-static inline void fast_store(struct smmusim_event *ev,
-			      const struct sm_trace_bin_fkey *k, uint64_t v)
-{
-	unsigned char *f = (unsigned char *)ev + k->off;
-	uint32_t v32 = (uint32_t)v;
-	bool on = v != 0;
-
-	if (k->width == 8)
-		memcpy(f, &v, 8);
-	else if (k->width == 4)
-		memcpy(f, &v32, 4);
-	else
-		memcpy(f, &on, 1);
-}
-
-/* Undo the changes the first n keys of plan p (those of `mask` given)
- * made to b->prev[], their values read again from q: read_event() must
- * start from the state before the record. */
-static __attribute__((cold, noinline)) void
-undo_deltas(struct sm_trace_bin_state *b, const struct sm_trace_bin_plan *p,
-	    const uint8_t *q, uint64_t mask, unsigned n)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < n; i++) {
-		const struct sm_trace_bin_fkey *k = &p->fk[i];
-
-		if (k->opt & ~mask)
-			continue;
-		fast_varint(&q, &v); /* read before: it is not too long */
-		if (k->delta)
-			b->prev[k->key] -= unzigzag(v);
-	}
-}
-
-/* 1: the event is in *ev and the record consumed; 0: use read_event(). */
-static int read_event_fast(struct sm_trace_bin_state *b, const uint8_t *q,
-			   unsigned tag, struct smmusim_event *ev)
-{
-	unsigned type = tag & SM_TRACE_BIN_TYPE_MASK;
-	const struct sm_trace_bin_plan *p;
-	const uint8_t *keys_at;
-	uint64_t mask = 0, v, at_;
-	unsigned i, n;
-	uint32_t line;
-
-	if (type >= SMMUSIM_EV_COUNT_ || (tag & SM_TRACE_BIN_COLUMN) ||
-	    (tag >> SM_TRACE_BIN_TIME_SHIFT & 3) == 3 ||
-	    !b->lay.plan[type].fast)
-		return 0;
-	p = &b->lay.plan[type];
-	memcpy(ev, &p->tmpl, sizeof(*ev));
-	if (!fast_position(b, &q, tag, ev, &at_, &line))
-		return 0;
-	if (p->n_opt && (!fast_varint(&q, &mask) || mask >> p->n_opt))
-		return 0;
-	keys_at = q;
-	n = p->n_keys;
-	for (i = 0; i < n; i++) {
-		const struct sm_trace_bin_fkey *k = &p->fk[i];
-
-		if (k->opt & ~mask)
-			continue; /* its default is in the template */
-		if (!fast_varint(&q, &v))
-			goto give_up;
-		if (k->delta)
-			v = b->prev[k->key] += unzigzag(v);
-		if (k->check && __builtin_expect(bad_value(k, v), 0)) {
-			i++;
-			goto give_up;
-		}
-		fast_store(ev, k, v);
-	}
-	b->last_at = at_;
-	b->line = line;
-	b->pos = (size_t)(q - b->buf);
-	b->events++;
-	return 1;
-give_up:
-	undo_deltas(b, p, keys_at, mask, i);
-	return 0;
-}
-
-int sm_trace_bin_next(struct sm_trace_reader *r, struct smmusim_event *ev,
-		      struct sm_errbuf *eb)
+int sm_trace_bin_next_slow(struct sm_trace_reader *r, struct smmusim_event *ev,
+			   struct sm_errbuf *eb)
 {
 	struct sm_trace_bin_state *b = r->bin;
 	struct rec c;
@@ -664,8 +497,11 @@ int sm_trace_bin_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 
 	if (b->ended)
 		return 0;
-	if (b->len - b->pos < SM_TRACE_BIN_MAX_RECORD && !b->in_eof)
+	if (b->len - b->pos < SM_TRACE_BIN_MAX_RECORD && !b->in_eof) {
 		refill(r, b);
+		if (b->len - b->pos > SM_TRACE_BIN_MAX_RECORD)
+			return sm_trace_bin_next(r, ev, eb);
+	}
 	if (b->pos == b->len) {
 		if (b->in_err)
 			return input_err(r, eb, b->in_err);
@@ -679,8 +515,5 @@ int sm_trace_bin_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 	tag = *c.p++;
 	if (tag == SM_TRACE_BIN_END)
 		return read_end(r, b, &c, eb);
-	if (c.end - c.p >= SM_TRACE_BIN_MAX_RECORD &&
-	    read_event_fast(b, c.p, tag, ev))
-		return 1;
 	return read_event(r, b, &c, tag, ev, eb);
 }
