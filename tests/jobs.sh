@@ -110,15 +110,19 @@ same "--keep-going, then out of host memory" "$tmp/ftrace.smt" \
 	--keep-going
 
 # An interrupt: the runs finish what they were given and the report says
-# so, exit 128 + SIGTERM, as -j 1 (tests/sweep.sh).  10,000,000 events in
-# gzip members, still running after a second in any build.
+# so, exit 128 + SIGTERM, as -j 1 (tests/sweep.sh).  100,000,000 events in
+# gzip members, still running after a second in any build (10,000,000 once
+# took about a second).
 printf 'smmusim-trace 1\nmm_create mm=1\nmmap mm=1 va=0x400000 len=16K prot=rw\n' |
 	gzip >"$tmp/long.trace.gz"
 awk 'BEGIN { for (i = 0; i < 200000; i++) print "cpu_access cpu=0 mm=1 va=0x400000 op=w" }' |
 	gzip >"$tmp/long.body.gz"
-for i in 1 2 3 4 5 6 7 8 9 10; do
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
 	cat "$tmp/long.body.gz" "$tmp/long.body.gz" "$tmp/long.body.gz" \
 		"$tmp/long.body.gz" "$tmp/long.body.gz"
+done >"$tmp/long.50.gz"
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	cat "$tmp/long.50.gz"
 done >>"$tmp/long.trace.gz"
 "$S" replay "$tmp/long.trace.gz" --policy linux-6.1 --policy linux-6.12 -j 2 \
 	--format json --out "$tmp/long.json" 2>"$tmp/err" &
