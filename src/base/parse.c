@@ -18,23 +18,6 @@ static int digit_value(char c, unsigned base)
 	return v < (int)base ? v : -1;
 }
 
-static unsigned suffix_shift(char c)
-{
-	switch (c) {
-	case 'k':
-	case 'K':
-		return 10;
-	case 'm':
-	case 'M':
-		return 20;
-	case 'g':
-	case 'G':
-		return 30;
-	default:
-		return 0;
-	}
-}
-
 /* Scan forward: digits, then at most one suffix letter, then the end.
  * The first character that does not fit is where the error is. */
 enum sm_parse_status sm_parse_u64(const char *s, size_t n, bool allow_suffix,
@@ -67,7 +50,7 @@ enum sm_parse_status sm_parse_u64(const char *s, size_t n, bool allow_suffix,
 		*bad_at = i;
 		return n == 0 ? SM_PARSE_EMPTY : SM_PARSE_BAD;
 	}
-	unsigned shift = i < n ? suffix_shift(s[i]) : 0;
+	unsigned shift = i < n ? sm_parse_suffix_shift(s[i]) : 0;
 	if (shift) {
 		if (!allow_suffix) {
 			*bad_at = i;

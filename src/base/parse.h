@@ -25,6 +25,24 @@ enum sm_parse_status {
  */
 enum sm_parse_status sm_parse_u64(const char *s, size_t n, bool allow_suffix,
 				  uint64_t *out, size_t *bad_at);
+/* The power of two a size suffix multiplies by: K, M, G (either case)
+ * 10, 20, 30; any other character 0. */
+static inline unsigned sm_parse_suffix_shift(char c)
+{
+	switch (c) {
+	case 'k':
+	case 'K':
+		return 10;
+	case 'm':
+	case 'M':
+		return 20;
+	case 'g':
+	case 'G':
+		return 30;
+	default:
+		return 0;
+	}
+}
 /* on|off|true|false|yes|no|1|0 -> 1/0; -1 if none of them. */
 int sm_parse_bool(const char *s, size_t n);
 

@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "base/parse.h"
 #include "trace/trace_lines.h"
 #include "trace/trace_values.h"
 
@@ -37,21 +38,6 @@ static bool all_digits(const char *s, size_t n, bool hex)
 		if (!(hex ? sm_trace_is_hex(s[i]) : sm_trace_is_dec(s[i])))
 			return false;
 	return true;
-}
-
-/* The shift of a len's suffix (sm_parse_u64()), 0 for none. */
-static unsigned suffix_shift(char c)
-{
-	switch (c | 0x20) {
-	case 'k':
-		return 10;
-	case 'm':
-		return 20;
-	case 'g':
-		return 30;
-	default:
-		return 0;
-	}
 }
 
 /* Add the value line[off..off + n) of kind `kind` (slot `slot`) to sh,
@@ -122,7 +108,7 @@ static bool learn_key(struct sm_trace_shape *sh,
 		return false;
 	}
 	/* a len's suffix stays in the line's bytes (KK_LEN: min 1) */
-	if (ks->min == 1 && n > 1 && (shift = suffix_shift(v[n - 1])))
+	if (ks->min == 1 && n > 1 && (shift = sm_parse_suffix_shift(v[n - 1])))
 		n--;
 	if (n > 2 && v[0] == '0' && (v[1] | 0x20) == 'x')
 		return all_digits(v + 2, n - 2, true) &&
