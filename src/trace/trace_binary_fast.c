@@ -29,33 +29,7 @@
 /* Varints                                                                */
 /* ---------------------------------------------------------------------- */
 
-/* An unsigned LEB128 number at *pp with room for its longest form (10
- * bytes): false if it is longer than 64 bits. */
-static inline bool fast_varint(const uint8_t **pp, uint64_t *v)
-{
-	const uint8_t *p = *pp;
-	uint64_t x = *p++, c;
-
-	if (x < 0x80)
-		goto done;
-	x &= 0x7f;
-	for (unsigned shift = 7; shift < 63; shift += 7) {
-		c = *p++;
-		x |= (c & 0x7f) << shift;
-		if (c < 0x80)
-			goto done;
-	}
-	c = *p++; /* bit 63 */
-	if (c > 1)
-		return false;
-	x |= c << 63;
-done:
-	*v = x;
-	*pp = p;
-	return true;
-}
-
-/* A varint of three bytes or more, as fast_varint(): the cursor past it
+/* A varint of three bytes or more (fast_varint, GETV): the cursor past it
  * and its value, in registers (a pointer to the cursor would keep it in
  * memory); NULL: too long. */
 struct long_vi {
@@ -65,7 +39,7 @@ struct long_vi {
 
 static __attribute__((noinline)) struct long_vi long_varint(const uint8_t *q)
 {
-	/* its first two bytes have bit 7 set (GETV read them) */
+	/* its first two bytes have bit 7 set (the callers read them) */
 	uint64_t x = (q[0] & 0x7fu) | (uint64_t)(q[1] & 0x7fu) << 7, c;
 
 	q += 2;
@@ -79,6 +53,28 @@ static __attribute__((noinline)) struct long_vi long_varint(const uint8_t *q)
 	if (c > 1)
 		return (struct long_vi){NULL, 0};
 	return (struct long_vi){q, x | c << 63};
+}
+
+/* An unsigned LEB128 number at *pp with room for its longest form (10
+ * bytes): false if it is longer than 64 bits. */
+static inline bool fast_varint(const uint8_t **pp, uint64_t *v)
+{
+	const uint8_t *p = *pp;
+
+	if (p[0] < 0x80) {
+		*v = p[0];
+		*pp = p + 1;
+	} else if (p[1] < 0x80) {
+		*v = (p[0] & 0x7fu) | (uint64_t)p[1] << 7;
+		*pp = p + 2;
+	} else {
+		struct long_vi l = long_varint(p);
+		if (!l.q)
+			return false;
+		*v = l.v;
+		*pp = l.q;
+	}
+	return true;
 }
 
 /* A varint into v from q: one or two bytes inline (most are), else
