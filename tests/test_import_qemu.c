@@ -605,7 +605,7 @@ static void test_err_xz_truncated(void **state)
 	assert_int_equal(r.rc, SMMUSIM_EPARSE);
 	snprintf(want, sizeof(want),
 		 "%s: truncated xz data: the compressed input ends at byte "
-		 "12 in the middle of a stream, after line 0",
+		 "12 in the middle of a stream, before the first line",
 		 xz_path);
 	assert_string_equal(r.msg, want);
 	result_free(&r);

@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <lzma.h>
@@ -446,25 +447,32 @@ static long read_plain(struct sm_input *in, const char **p)
 
 enum fail { FAIL_NOMEM = 1, FAIL_CORRUPT, FAIL_TRUNCATED };
 
-/* The message of a decoding failure found at byte `off` of the input. */
+/* The message of a decoding failure found at byte `off` of the input:
+ * where it stands in the text, after the last good line, or before the
+ * first one when none was decoded (a binary trace has no lines: always
+ * that). */
 static long fail_msg(struct sm_input *in, int f, const char *why, uint64_t off)
 {
 	const char *what = codec_names[in->dec->kind];
+	char where[48];
 
+	if (in->lineno)
+		snprintf(where, sizeof(where), "after line %" PRIu64,
+			 in->lineno);
+	else
+		snprintf(where, sizeof(where), "before the first line");
 	if (f == FAIL_NOMEM)
 		return sm_err(in->eb, SMMUSIM_ENOMEM,
 			      "%s: out of memory (%s decoder)", in->name, what);
 	if (f == FAIL_CORRUPT)
 		return sm_err(in->eb, SMMUSIM_EPARSE,
 			      "%s: corrupt %s data past byte %" PRIu64
-			      " of the compressed input, after line %" PRIu64
-			      ": %s",
-			      in->name, what, off, in->lineno, why);
+			      " of the compressed input, %s: %s",
+			      in->name, what, off, where, why);
 	return sm_err(in->eb, SMMUSIM_EPARSE,
 		      "%s: truncated %s data: the compressed input ends at "
-		      "byte %" PRIu64 " in the middle of a stream, after line "
-		      "%" PRIu64,
-		      in->name, what, off, in->lineno);
+		      "byte %" PRIu64 " in the middle of a stream, %s",
+		      in->name, what, off, where);
 }
 
 /* A failure now, or, when `got` bytes were decoded before it, after them:
