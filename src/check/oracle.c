@@ -376,6 +376,14 @@ static void stale_use(struct sm_oracle *o, enum smmusim_violation_kind kind,
 		emit(o, kind, r, w, 0);
 }
 
+/* The agent's own walk of the tables as they are now (r->walked) denied
+ * the access: so does the truth (host time: no second walk). */
+static bool walk_denied(const struct sm_xlate_report *r, unsigned need)
+{
+	return r->walked &&
+	       !(r->walk_fault == SM_WALK_OK && (r->walk_perm & need));
+}
+
 /* The fault streak of the report's agent, page and access type. */
 static struct sm_streak *
 report_streak(struct sm_oracle *o, const struct sm_xlate_report *r, bool create)
@@ -387,6 +395,14 @@ report_streak(struct sm_oracle *o, const struct sm_xlate_report *r, bool create)
 	    r->ssid;
 	uint64_t k2 = (r->va & SM_PAGE_MASK) | (r->write ? 1 : 0);
 	return streak_find(o, k1, k2, create);
+}
+
+/* The same, or NULL at once when there is no streak to find (host time:
+ * most agents never fault, no key is made). */
+static inline struct sm_streak *
+streak_of(struct sm_oracle *o, const struct sm_xlate_report *r, bool create)
+{
+	return create || o->nstreak ? report_streak(o, r, create) : NULL;
 }
 
 void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
@@ -401,8 +417,7 @@ void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 
 	if (r->outcome == SM_XLATE_OK) {
 		/* Most agents never fault: no streak to end (host time). */
-		struct sm_streak *s =
-		    o->nstreak ? report_streak(o, r, false) : NULL;
+		struct sm_streak *s = streak_of(o, r, false);
 		if (s)
 			s->count = 0, s->reported = false;
 		if (r->from_cache && r->no_context) {
@@ -430,13 +445,12 @@ void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 
 	/* A fault.  Does the page table permit the access right now? */
 	bool permits = false;
-	if (r->root || r->root2) {
+	w = &no_truth;
+	if ((r->root || r->root2) && !walk_denied(r, need)) {
 		w = truth_of(o, r);
 		permits = w->fault == SM_WALK_OK && (w->perm & need);
-	} else {
-		w = &no_truth;
 	}
-	struct sm_streak *s = report_streak(o, r, permits);
+	struct sm_streak *s = streak_of(o, r, permits);
 	if (!s)
 		return;
 	if (!permits) {

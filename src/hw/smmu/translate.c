@@ -288,7 +288,9 @@ static void use_cached(struct xlate *x, const struct sm_tc_entry *e)
 }
 
 /* 5. The walk itself: stage 1 through the walk cache (it holds stage-1
- * table descriptors), stage 2 and nested with the page-table walker. */
+ * table descriptors), stage 2 and nested with the page-table walker.  A
+ * walk that used no walk-cache entry read what the tables give now (the
+ * report's `walked`). */
 static void walk_tables(struct xlate *x, struct sm_walk *w)
 {
 	struct sm_smmu *s = x->s;
@@ -299,6 +301,7 @@ static void walk_tables(struct xlate *x, struct sm_walk *w)
 		 * time; with a walk cache the walk starts deeper anyway). */
 		sm_pgt_walk_memo(s->pm, &s->walk_memo, x->c->ttb0, 0, x->r.va,
 				 w);
+		x->r.walked = true;
 	} else if (x->rg->kind == SM_REGIME_S1) {
 		bool wc_hit;
 		x->t += sm_xlate_walk(s->pm, &s->walk, 0, x->c->tag_asid,
@@ -306,8 +309,10 @@ static void walk_tables(struct xlate *x, struct sm_walk *w)
 			s->lat_wc;
 		s->ctr[wc_hit ? SM_STAT_SMMU_WALKCACHE_HITS
 			      : SM_STAT_SMMU_WALKCACHE_MISSES]++;
+		x->r.walked = !wc_hit;
 	} else {
 		sm_pgt_translate(s->pm, x->rg, x->r.va, w);
+		x->r.walked = true;
 		x->s2fault |= w->fault == SM_WALK_FAULT_STAGE2;
 		if (w->ipa != SM_NO_IPA)
 			x->ex.ipa = w->ipa;
@@ -371,6 +376,8 @@ static void walk(struct xlate *x)
 {
 	struct sm_walk w;
 	walk_tables(x, &w);
+	x->r.walk_fault = (uint8_t)w.fault;
+	x->r.walk_perm = w.fault == SM_WALK_OK ? (uint8_t)w.perm : 0;
 	x->ev = walk_event(w.fault);
 	if (w.fault == SM_WALK_OK)
 		fill_walked(x, &w);
@@ -469,6 +476,7 @@ void sm_smmu_translate_now(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 	x.r.tag = tag;
 	x.r.asid = 0;
 	x.r.cache = NULL;
+	x.r.walked = false;
 	x.need = write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
 	x.t = now;
 	x.out = out;
