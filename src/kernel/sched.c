@@ -87,6 +87,8 @@ void sm_sched_fini(struct sm_os *os)
 	sm_free(os->alloc, s->kt, s->npe * sizeof(*s->kt));
 	for (size_t i = 0; i < s->nlocks; i++)
 		free_lock(os, s->locks[i]);
+	if (s->idle_lock)
+		free_lock(os, s->idle_lock);
 	sm_free(os->alloc, s->locks, s->caplocks * sizeof(*s->locks));
 	*s = (struct sm_sched){0};
 }
@@ -341,10 +343,15 @@ static int find_lock(struct sm_os *os, enum sm_klock_class c, uint64_t key,
 	*out = NULL;
 	if (!make)
 		return 0;
-	struct sm_klock *l = sm_calloc(os->alloc, sizeof(*l));
+	/* The lock last forgotten, else a new one. */
+	struct sm_klock *l = s->idle_lock;
+	s->idle_lock = NULL;
+	if (!l)
+		l = sm_calloc(os->alloc, sizeof(*l));
 	if (!l || SM_VEC_RESERVE(os->alloc, s->locks, s->caplocks,
 				 s->nlocks + 1, 8)) {
-		sm_free(os->alloc, l, sizeof(*l));
+		if (l)
+			free_lock(os, l);
 		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
 	}
 	l->cls = c;
@@ -355,7 +362,9 @@ static int find_lock(struct sm_os *os, enum sm_klock_class c, uint64_t key,
 }
 
 /* A lock nobody holds or waits for is forgotten (the mm it belonged to may
- * be gone; its id may come again). */
+ * be gone; its id may come again).  (Host time: one forgotten lock is kept,
+ * with its waiters' array, for the next lock taken: most locks are taken
+ * and released without contention, once per page fault.) */
 static void drop_if_idle(struct sm_os *os, struct sm_klock *l)
 {
 	struct sm_sched *s = &os->sched;
@@ -366,7 +375,10 @@ static void drop_if_idle(struct sm_os *os, struct sm_klock *l)
 			s->locks[i] = s->locks[--s->nlocks];
 			break;
 		}
-	free_lock(os, l);
+	if (s->idle_lock)
+		free_lock(os, l);
+	else
+		s->idle_lock = l; /* nobody holds or waits for it */
 }
 
 static void account(struct sm_sched *s, enum sm_klock_class c, uint64_t wait)
