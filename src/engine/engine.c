@@ -40,9 +40,29 @@ static bool before(const struct sm_event_slot *a, const struct sm_event_slot *b)
 	return a->cycle < b->cycle || (a->cycle == b->cycle && a->seq < b->seq);
 }
 
-/* Why sm_engine_at refuses (out of line: never on the way of an event). */
-static __attribute__((noinline)) int refuse(struct sm_engine *e, uint64_t cycle,
-					    sm_event_fn fn)
+/* Queue the event (there is room): its seq is above every queued event's,
+ * so it goes before a parent of a later cycle only (host time: no seq
+ * compared). */
+static inline void push(struct sm_engine *e, uint64_t cycle, sm_event_fn fn,
+			void *ctx, uint64_t arg)
+{
+	struct sm_event_slot *h = e->heap;
+	size_t i = e->n++;
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+		if (cycle >= h[parent].cycle)
+			break;
+		h[i] = h[parent];
+		i = parent;
+	}
+	h[i] = (struct sm_event_slot){cycle, e->seq++, fn, ctx, arg};
+}
+
+/* sm_engine_at when it refuses or the queue grows (out of line: the
+ * common case makes no call). */
+static __attribute__((noinline)) int at_slow(struct sm_engine *e,
+					     uint64_t cycle, sm_event_fn fn,
+					     void *ctx, uint64_t arg)
 {
 	if (!fn)
 		return engine_err(e, SMMUSIM_EINVAL,
@@ -58,30 +78,22 @@ static __attribute__((noinline)) int refuse(struct sm_engine *e, uint64_t cycle,
 				  ", past the last cycle the clock may reach "
 				  "(%" PRIu64 ")",
 				  cycle, SM_ENGINE_CYCLE_LIMIT);
-	return engine_err(e, SMMUSIM_ENOMEM,
-			  "engine: out of memory growing the event "
-			  "queue beyond %zu events",
-			  e->n);
+	if (SM_VEC_RESERVE(e->alloc, e->heap, e->cap, e->n + 1, 64))
+		return engine_err(e, SMMUSIM_ENOMEM,
+				  "engine: out of memory growing the event "
+				  "queue beyond %zu events",
+				  e->n);
+	push(e, cycle, fn, ctx, arg);
+	return 0;
 }
 
 int sm_engine_at(struct sm_engine *e, uint64_t cycle, sm_event_fn fn, void *ctx,
 		 uint64_t arg)
 {
 	if (!fn || cycle < e->now || cycle > SM_ENGINE_CYCLE_LIMIT ||
-	    SM_VEC_RESERVE(e->alloc, e->heap, e->cap, e->n + 1, 64))
-		return refuse(e, cycle, fn);
-	/* Its seq is above every queued event's: it goes before a parent of
-	 * a later cycle only (host time: no seq compared). */
-	struct sm_event_slot *h = e->heap;
-	size_t i = e->n++;
-	while (i > 0) {
-		size_t parent = (i - 1) / 2;
-		if (cycle >= h[parent].cycle)
-			break;
-		h[i] = h[parent];
-		i = parent;
-	}
-	h[i] = (struct sm_event_slot){cycle, e->seq++, fn, ctx, arg};
+	    e->n >= e->cap)
+		return at_slow(e, cycle, fn, ctx, arg);
+	push(e, cycle, fn, ctx, arg);
 	return 0;
 }
 
