@@ -459,11 +459,13 @@ static void finish(struct xlate *x)
 	report(x);
 }
 
-/* Steps 1 to 6 of a translation whose commands have caught up with `now`. */
-void sm_smmu_translate_now(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
-			   uint64_t va, bool write, uint64_t now, uint32_t tag,
-			   struct sm_smmu_xlate *out)
+/* Steps 1 to 6, once the commands consumed by `now` have taken effect
+ * (docs/model.md, Time). */
+void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
+		       uint64_t va, bool write, uint64_t now, uint32_t tag,
+		       struct sm_smmu_xlate *out)
 {
+	sm_smmu_cmdq_catch_up(s, now);
 	struct xlate x;
 	x.s = s;
 	x.r.agent_kind = SMMUSIM_AGENT_DEVICE;
@@ -502,13 +504,4 @@ void sm_smmu_translate_now(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		translate_stream(&x);
 	}
 	finish(&x);
-}
-
-void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
-		       uint64_t va, bool write, uint64_t now, uint32_t tag,
-		       struct sm_smmu_xlate *out)
-{
-	/* Commands consumed by now have taken effect (docs/model.md, Time). */
-	sm_smmu_cmdq_catch_up(s, now);
-	sm_smmu_translate_now(s, sid, ssid, va, write, now, tag, out);
 }
