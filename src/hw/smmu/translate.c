@@ -385,16 +385,16 @@ static void walk(struct xlate *x)
 		fill_negative(x);
 }
 
-/* 6. Whether a fault is recorded, and whether it stalls. */
+/* 6. Whether a fault (x->ev) is recorded, and whether it stalls. */
 static void fault_policy(struct xlate *x)
 {
 	const struct sm_smmu_ctx *c = x->c;
 	enum sm_smmu_event ev = x->ev;
 	/* Stage-1 faults are recorded when the CD asks for it (CD.R), those
 	 * of the stage-2 part when the STE does (STE.S2R). */
-	if (ev != SM_EVT_NONE && (x->s2fault ? c->s2record : c->record))
+	if (x->s2fault ? c->s2record : c->record)
 		x->out->recorded = true;
-	if (ev != SM_EVT_NONE && x->s2fault)
+	if (x->s2fault)
 		SM_INC(x->s->ctr, SMMU_FAULTS_STAGE2);
 	x->ex.s2 = x->s2fault;
 	/* Stall model (spec 3.12): a recoverable stage-1 fault under a CD
@@ -428,11 +428,12 @@ static void translate_stream(struct xlate *x)
 		else
 			walk(x);
 	}
-	fault_policy(x);
+	if (x->ev != SM_EVT_NONE)
+		fault_policy(x);
 }
 
-/* The event record, the outcome, and the report to the observer. */
-static void finish(struct xlate *x)
+/* A fault's event record (when recorded) and stall. */
+static void finish_fault(struct xlate *x)
 {
 	struct sm_smmu *s = x->s;
 	struct sm_smmu_xlate *out = x->out;
@@ -449,8 +450,17 @@ static void finish(struct xlate *x)
 		out->stalled = true;
 		out->stag = x->held->stag;
 	}
+	s->ctr[evt_stat[x->ev]]++;
+}
+
+/* The event record, the outcome, and the report to the observer. */
+static void finish(struct xlate *x)
+{
+	struct sm_smmu *s = x->s;
+	struct sm_smmu_xlate *out = x->out;
+	/* (Only a fault is recorded or held: x->ev is set.) */
 	if (x->ev != SM_EVT_NONE)
-		s->ctr[evt_stat[x->ev]]++;
+		finish_fault(x);
 	out->event = x->ev;
 	out->outcome = event_outcome(x->ev);
 	out->done = x->t;
