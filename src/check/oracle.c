@@ -376,6 +376,14 @@ static void stale_use(struct sm_oracle *o, enum smmusim_violation_kind kind,
 		emit(o, kind, r, w, 0);
 }
 
+/* The agent's own walk of the tables as they are now (r->walked) denied
+ * the access: so does the truth (host time: no second walk). */
+static bool walk_denied(const struct sm_xlate_report *r, unsigned need)
+{
+	return r->walked &&
+	       !(r->walk_fault == SM_WALK_OK && (r->walk_perm & need));
+}
+
 /* The fault streak of the report's agent, page and access type. */
 static struct sm_streak *
 report_streak(struct sm_oracle *o, const struct sm_xlate_report *r, bool create)
@@ -389,20 +397,25 @@ report_streak(struct sm_oracle *o, const struct sm_xlate_report *r, bool create)
 	return streak_find(o, k1, k2, create);
 }
 
-void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
+/* The same, or NULL at once when there is no streak to find (host time:
+ * most agents never fault, no key is made). */
+static inline struct sm_streak *
+streak_of(struct sm_oracle *o, const struct sm_xlate_report *r, bool create)
 {
-	struct sm_oracle *o = oracle;
-	if (!o->enabled)
-		return;
-	SM_INC(o->ctr, CHECK_TRANSLATIONS_CHECKED);
+	return create || o->nstreak ? report_streak(o, r, create) : NULL;
+}
+
+/* The judgement of one report (sm_oracle_observe). */
+static __attribute__((noinline)) void judge(struct sm_oracle *o,
+					    const struct sm_xlate_report *r)
+{
 	unsigned need = r->write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
 	uint64_t page = r->va & SM_PAGE_MASK;
 	const struct sm_truth *w;
 
 	if (r->outcome == SM_XLATE_OK) {
 		/* Most agents never fault: no streak to end (host time). */
-		struct sm_streak *s =
-		    o->nstreak ? report_streak(o, r, false) : NULL;
+		struct sm_streak *s = streak_of(o, r, false);
 		if (s)
 			s->count = 0, s->reported = false;
 		if (r->from_cache && r->no_context) {
@@ -430,13 +443,12 @@ void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 
 	/* A fault.  Does the page table permit the access right now? */
 	bool permits = false;
-	if (r->root || r->root2) {
+	w = &no_truth;
+	if ((r->root || r->root2) && !walk_denied(r, need)) {
 		w = truth_of(o, r);
 		permits = w->fault == SM_WALK_OK && (w->perm & need);
-	} else {
-		w = &no_truth;
 	}
-	struct sm_streak *s = report_streak(o, r, permits);
+	struct sm_streak *s = streak_of(o, r, permits);
 	if (!s)
 		return;
 	if (!permits) {
@@ -448,6 +460,20 @@ void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 		s->reported = true;
 		emit(o, SMMUSIM_VIOLATION_FAULT_LIVELOCK, r, w, s->count);
 	}
+}
+
+void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
+{
+	struct sm_oracle *o = oracle;
+	if (!o->enabled)
+		return;
+	SM_INC(o->ctr, CHECK_TRANSLATIONS_CHECKED);
+	/* A walk's translation agrees with the tables by definition, and
+	 * without a fault streak there is none to end (host time: most
+	 * reports need no more). */
+	if (r->outcome == SM_XLATE_OK && !r->from_cache && !o->nstreak)
+		return;
+	judge(o, r);
 }
 
 static void lingering_one(void *ctx, const struct sm_tc_entry *e)

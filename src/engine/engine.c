@@ -40,8 +40,29 @@ static bool before(const struct sm_event_slot *a, const struct sm_event_slot *b)
 	return a->cycle < b->cycle || (a->cycle == b->cycle && a->seq < b->seq);
 }
 
-int sm_engine_at(struct sm_engine *e, uint64_t cycle, sm_event_fn fn, void *ctx,
-		 uint64_t arg)
+/* Queue the event (there is room): its seq is above every queued event's,
+ * so it goes before a parent of a later cycle only (host time: no seq
+ * compared). */
+static inline void push(struct sm_engine *e, uint64_t cycle, sm_event_fn fn,
+			void *ctx, uint64_t arg)
+{
+	struct sm_event_slot *h = e->heap;
+	size_t i = e->n++;
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+		if (cycle >= h[parent].cycle)
+			break;
+		h[i] = h[parent];
+		i = parent;
+	}
+	h[i] = (struct sm_event_slot){cycle, e->seq++, fn, ctx, arg};
+}
+
+/* sm_engine_at when it refuses or the queue grows (out of line: the
+ * common case makes no call). */
+static __attribute__((noinline)) int at_slow(struct sm_engine *e,
+					     uint64_t cycle, sm_event_fn fn,
+					     void *ctx, uint64_t arg)
 {
 	if (!fn)
 		return engine_err(e, SMMUSIM_EINVAL,
@@ -62,51 +83,58 @@ int sm_engine_at(struct sm_engine *e, uint64_t cycle, sm_event_fn fn, void *ctx,
 				  "engine: out of memory growing the event "
 				  "queue beyond %zu events",
 				  e->n);
-	struct sm_event_slot s = {cycle, e->seq++, fn, ctx, arg};
-	size_t i = e->n++;
-	while (i > 0) {
-		size_t parent = (i - 1) / 2;
-		if (!before(&s, &e->heap[parent]))
-			break;
-		e->heap[i] = e->heap[parent];
-		i = parent;
-	}
-	e->heap[i] = s;
+	push(e, cycle, fn, ctx, arg);
 	return 0;
 }
 
-static struct sm_event_slot pop(struct sm_engine *e)
+int sm_engine_at(struct sm_engine *e, uint64_t cycle, sm_event_fn fn, void *ctx,
+		 uint64_t arg)
 {
-	struct sm_event_slot top = e->heap[0];
-	struct sm_event_slot last = e->heap[--e->n];
+	if (!fn || cycle < e->now || cycle > SM_ENGINE_CYCLE_LIMIT ||
+	    e->n >= e->cap)
+		return at_slow(e, cycle, fn, ctx, arg);
+	push(e, cycle, fn, ctx, arg);
+	return 0;
+}
+
+/* Remove the first event (heap[0]): the last one sinks from the root to
+ * its place (host time: it is moved once, at the end). */
+static void pop(struct sm_engine *e)
+{
+	struct sm_event_slot *h = e->heap;
+	size_t n = --e->n;
+	if (!n)
+		return;
+	const struct sm_event_slot *last = &h[n];
 	size_t i = 0;
 	for (;;) {
 		size_t l = 2 * i + 1, r = l + 1, m = i;
-		const struct sm_event_slot *best = &last;
-		if (l < e->n && before(&e->heap[l], best)) {
+		const struct sm_event_slot *best = last;
+		if (l < n && before(&h[l], best)) {
 			m = l;
-			best = &e->heap[l];
+			best = &h[l];
 		}
-		if (r < e->n && before(&e->heap[r], best))
+		if (r < n && before(&h[r], best))
 			m = r;
 		if (m == i)
 			break;
-		e->heap[i] = e->heap[m];
+		h[i] = h[m];
 		i = m;
 	}
-	if (e->n)
-		e->heap[i] = last;
-	return top;
+	h[i] = *last;
 }
 
 int sm_engine_step(struct sm_engine *e)
 {
 	if (!e->n)
 		return 0;
-	struct sm_event_slot s = pop(e);
-	e->now = s.cycle;
+	sm_event_fn fn = e->heap[0].fn;
+	void *ctx = e->heap[0].ctx;
+	uint64_t arg = e->heap[0].arg;
+	e->now = e->heap[0].cycle;
+	pop(e);
 	e->executed++;
-	int rc = s.fn(s.ctx, s.arg);
+	int rc = fn(ctx, arg);
 	return rc < 0 ? rc : 1;
 }
 

@@ -87,6 +87,8 @@ void sm_sched_fini(struct sm_os *os)
 	sm_free(os->alloc, s->kt, s->npe * sizeof(*s->kt));
 	for (size_t i = 0; i < s->nlocks; i++)
 		free_lock(os, s->locks[i]);
+	if (s->idle_lock)
+		free_lock(os, s->idle_lock);
 	sm_free(os->alloc, s->locks, s->caplocks * sizeof(*s->locks));
 	*s = (struct sm_sched){0};
 }
@@ -329,22 +331,32 @@ static void take(struct sm_klock *l, enum sm_klock_mode m)
 	l->holders = m == SM_KLOCK_SHARED ? l->holders + 1 : -1;
 }
 
-static int find_lock(struct sm_os *os, enum sm_klock_class c, uint64_t key,
-		     bool make, struct sm_klock **out)
+/* The lock (c, key) if someone holds or waits for it, else NULL. */
+static inline struct sm_klock *lock_of(const struct sm_sched *s,
+				       enum sm_klock_class c, uint64_t key)
+{
+	for (size_t i = 0; i < s->nlocks; i++)
+		if (s->locks[i]->cls == c && s->locks[i]->key == key)
+			return s->locks[i];
+	return NULL;
+}
+/* The lock (c, key) that lock_of did not find (host time: out of line, the
+ * look-up makes no call). */
+static __attribute__((noinline)) int make_lock(struct sm_os *os,
+					       enum sm_klock_class c,
+					       uint64_t key,
+					       struct sm_klock **out)
 {
 	struct sm_sched *s = &os->sched;
-	for (size_t i = 0; i < s->nlocks; i++)
-		if (s->locks[i]->cls == c && s->locks[i]->key == key) {
-			*out = s->locks[i];
-			return 0;
-		}
-	*out = NULL;
-	if (!make)
-		return 0;
-	struct sm_klock *l = sm_calloc(os->alloc, sizeof(*l));
+	/* The lock last forgotten, else a new one. */
+	struct sm_klock *l = s->idle_lock;
+	s->idle_lock = NULL;
+	if (!l)
+		l = sm_calloc(os->alloc, sizeof(*l));
 	if (!l || SM_VEC_RESERVE(os->alloc, s->locks, s->caplocks,
 				 s->nlocks + 1, 8)) {
-		sm_free(os->alloc, l, sizeof(*l));
+		if (l)
+			free_lock(os, l);
 		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
 	}
 	l->cls = c;
@@ -355,7 +367,9 @@ static int find_lock(struct sm_os *os, enum sm_klock_class c, uint64_t key,
 }
 
 /* A lock nobody holds or waits for is forgotten (the mm it belonged to may
- * be gone; its id may come again). */
+ * be gone; its id may come again).  (Host time: one forgotten lock is kept,
+ * with its waiters' array, for the next lock taken: most locks are taken
+ * and released without contention, once per page fault.) */
 static void drop_if_idle(struct sm_os *os, struct sm_klock *l)
 {
 	struct sm_sched *s = &os->sched;
@@ -366,7 +380,10 @@ static void drop_if_idle(struct sm_os *os, struct sm_klock *l)
 			s->locks[i] = s->locks[--s->nlocks];
 			break;
 		}
-	free_lock(os, l);
+	if (s->idle_lock)
+		free_lock(os, l);
+	else
+		s->idle_lock = l; /* nobody holds or waits for it */
 }
 
 static void account(struct sm_sched *s, enum sm_klock_class c, uint64_t wait)
@@ -422,7 +439,7 @@ int sm_klock(struct sm_os *os, enum sm_klock_class c, uint64_t key,
 	int rc;
 	if (!k || k->err)
 		return 0; /* atomic context (sched.h), or failing: no wait */
-	if ((rc = find_lock(os, c, key, true, &l)) < 0)
+	if (!(l = lock_of(s, c, key)) && (rc = make_lock(os, c, key, &l)) < 0)
 		return rc;
 	if (!l->wn && compatible(l, m)) {
 		take(l, m);
@@ -473,7 +490,7 @@ void sm_kunlock(struct sm_os *os, enum sm_klock_class c, uint64_t key,
 		uint64_t t)
 {
 	struct sm_klock *l;
-	if (!os->sched.cur || find_lock(os, c, key, false, &l) < 0 || !l)
+	if (!os->sched.cur || !(l = lock_of(&os->sched, c, key)))
 		return;
 	l->holders = l->holders > 0 ? l->holders - 1 : 0;
 	if (!l->holders)

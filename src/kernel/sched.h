@@ -114,6 +114,7 @@ struct sm_sched {
 	struct sm_sched_ops ops;
 	struct sm_klock **locks; /* held or waited for, any class */
 	size_t nlocks, caplocks;
+	struct sm_klock *idle_lock; /* one forgotten, for the next (sched.c) */
 	uint64_t *acquires[SM_KLOCK_CLASS_COUNT_];
 	uint64_t *contended[SM_KLOCK_CLASS_COUNT_];
 	uint64_t *wait_cycles[SM_KLOCK_CLASS_COUNT_];

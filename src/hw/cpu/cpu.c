@@ -293,7 +293,9 @@ static void count_fault(struct sm_cpu *cpu, enum sm_xlate_outcome o)
 	}
 }
 
-static void walk(struct sm_cpu *cpu, struct sm_pe *p, uint16_t asid,
+/* A walk through the PE's walk cache; true when it used no walk-cache
+ * entry (it read what the tables give now: the report's `walked`). */
+static bool walk(struct sm_cpu *cpu, struct sm_pe *p, uint16_t asid,
 		 uint64_t root, uint64_t va, uint64_t *t, struct sm_walk *w)
 {
 	bool hit;
@@ -304,6 +306,7 @@ static void walk(struct sm_cpu *cpu, struct sm_pe *p, uint16_t asid,
 		     : SM_STAT_CPU_WALKCACHE_MISSES]++;
 	SM_ADD(cpu->ctr, CPU_WALK_READS, w->reads);
 	*t += w->reads * cpu->lat_walk;
+	return !hit;
 }
 
 void sm_cpu_access_kind(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
@@ -363,7 +366,9 @@ void sm_cpu_access_kind(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
 		}
 	} else {
 		struct sm_walk w;
-		walk(cpu, p, asid, root, va, &t, &w);
+		r.walked = walk(cpu, p, asid, root, va, &t, &w);
+		r.walk_fault = (uint8_t)w.fault;
+		r.walk_perm = w.fault == SM_WALK_OK ? (uint8_t)w.perm : 0;
 		r.outcome = walk_outcome[w.fault];
 		if (w.fault == SM_WALK_OK) {
 			struct sm_tc_entry ne =

@@ -41,6 +41,13 @@ struct sm_xlate_report {
 	bool from_cache; /* a cached entry decided the outcome */
 	bool no_context; /* from_cache, but the agent's configuration now
 			  * translates nothing (e.g. a released SVA CD) */
+	/* The outcome is that of a walk made for this access from the
+	 * report's root(s), without any cached entry (no TLB, no walk-cache
+	 * table descriptor): walk_fault (enum sm_walk_fault) and walk_perm
+	 * are what the tables give now.  (Host time: the oracle needs no
+	 * walk of its own to judge such a fault.) */
+	bool walked;
+	uint8_t walk_fault, walk_perm;
 	uint64_t entry_va, entry_pa, entry_size;
 	unsigned entry_perm;
 };

@@ -98,12 +98,6 @@ void sm_smmu_atc_fini(struct sm_smmu *s);
 
 /* ---- translate.c ---- */
 
-/* sm_smmu_translate for a caller that has just caught the command queue up
- * with `now` (sm_smmu_cmdq_catch_up). */
-void sm_smmu_translate_now(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
-			   uint64_t va, bool write, uint64_t now, uint32_t tag,
-			   struct sm_smmu_xlate *out);
-
 /* The report to the observer (the oracle) of a device access (trace line
  * `tag`, at `now`): the entry that decided it (`e`, NULL: none) and the
  * regime the stream's configuration names now (`rg`, NULL: none).  The

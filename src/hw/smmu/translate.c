@@ -288,7 +288,9 @@ static void use_cached(struct xlate *x, const struct sm_tc_entry *e)
 }
 
 /* 5. The walk itself: stage 1 through the walk cache (it holds stage-1
- * table descriptors), stage 2 and nested with the page-table walker. */
+ * table descriptors), stage 2 and nested with the page-table walker.  A
+ * walk that used no walk-cache entry read what the tables give now (the
+ * report's `walked`). */
 static void walk_tables(struct xlate *x, struct sm_walk *w)
 {
 	struct sm_smmu *s = x->s;
@@ -299,6 +301,7 @@ static void walk_tables(struct xlate *x, struct sm_walk *w)
 		 * time; with a walk cache the walk starts deeper anyway). */
 		sm_pgt_walk_memo(s->pm, &s->walk_memo, x->c->ttb0, 0, x->r.va,
 				 w);
+		x->r.walked = true;
 	} else if (x->rg->kind == SM_REGIME_S1) {
 		bool wc_hit;
 		x->t += sm_xlate_walk(s->pm, &s->walk, 0, x->c->tag_asid,
@@ -306,8 +309,10 @@ static void walk_tables(struct xlate *x, struct sm_walk *w)
 			s->lat_wc;
 		s->ctr[wc_hit ? SM_STAT_SMMU_WALKCACHE_HITS
 			      : SM_STAT_SMMU_WALKCACHE_MISSES]++;
+		x->r.walked = !wc_hit;
 	} else {
 		sm_pgt_translate(s->pm, x->rg, x->r.va, w);
+		x->r.walked = true;
 		x->s2fault |= w->fault == SM_WALK_FAULT_STAGE2;
 		if (w->ipa != SM_NO_IPA)
 			x->ex.ipa = w->ipa;
@@ -371,6 +376,8 @@ static void walk(struct xlate *x)
 {
 	struct sm_walk w;
 	walk_tables(x, &w);
+	x->r.walk_fault = (uint8_t)w.fault;
+	x->r.walk_perm = w.fault == SM_WALK_OK ? (uint8_t)w.perm : 0;
 	x->ev = walk_event(w.fault);
 	if (w.fault == SM_WALK_OK)
 		fill_walked(x, &w);
@@ -378,16 +385,16 @@ static void walk(struct xlate *x)
 		fill_negative(x);
 }
 
-/* 6. Whether a fault is recorded, and whether it stalls. */
+/* 6. Whether a fault (x->ev) is recorded, and whether it stalls. */
 static void fault_policy(struct xlate *x)
 {
 	const struct sm_smmu_ctx *c = x->c;
 	enum sm_smmu_event ev = x->ev;
 	/* Stage-1 faults are recorded when the CD asks for it (CD.R), those
 	 * of the stage-2 part when the STE does (STE.S2R). */
-	if (ev != SM_EVT_NONE && (x->s2fault ? c->s2record : c->record))
+	if (x->s2fault ? c->s2record : c->record)
 		x->out->recorded = true;
-	if (ev != SM_EVT_NONE && x->s2fault)
+	if (x->s2fault)
 		SM_INC(x->s->ctr, SMMU_FAULTS_STAGE2);
 	x->ex.s2 = x->s2fault;
 	/* Stall model (spec 3.12): a recoverable stage-1 fault under a CD
@@ -421,11 +428,12 @@ static void translate_stream(struct xlate *x)
 		else
 			walk(x);
 	}
-	fault_policy(x);
+	if (x->ev != SM_EVT_NONE)
+		fault_policy(x);
 }
 
-/* The event record, the outcome, and the report to the observer. */
-static void finish(struct xlate *x)
+/* A fault's event record (when recorded) and stall. */
+static void finish_fault(struct xlate *x)
 {
 	struct sm_smmu *s = x->s;
 	struct sm_smmu_xlate *out = x->out;
@@ -442,8 +450,17 @@ static void finish(struct xlate *x)
 		out->stalled = true;
 		out->stag = x->held->stag;
 	}
+	s->ctr[evt_stat[x->ev]]++;
+}
+
+/* The event record, the outcome, and the report to the observer. */
+static void finish(struct xlate *x)
+{
+	struct sm_smmu *s = x->s;
+	struct sm_smmu_xlate *out = x->out;
+	/* (Only a fault is recorded or held: x->ev is set.) */
 	if (x->ev != SM_EVT_NONE)
-		s->ctr[evt_stat[x->ev]]++;
+		finish_fault(x);
 	out->event = x->ev;
 	out->outcome = event_outcome(x->ev);
 	out->done = x->t;
@@ -452,11 +469,13 @@ static void finish(struct xlate *x)
 	report(x);
 }
 
-/* Steps 1 to 6 of a translation whose commands have caught up with `now`. */
-void sm_smmu_translate_now(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
-			   uint64_t va, bool write, uint64_t now, uint32_t tag,
-			   struct sm_smmu_xlate *out)
+/* Steps 1 to 6, once the commands consumed by `now` have taken effect
+ * (docs/model.md, Time). */
+void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
+		       uint64_t va, bool write, uint64_t now, uint32_t tag,
+		       struct sm_smmu_xlate *out)
 {
+	sm_smmu_cmdq_catch_up(s, now);
 	struct xlate x;
 	x.s = s;
 	x.r.agent_kind = SMMUSIM_AGENT_DEVICE;
@@ -469,6 +488,7 @@ void sm_smmu_translate_now(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 	x.r.tag = tag;
 	x.r.asid = 0;
 	x.r.cache = NULL;
+	x.r.walked = false;
 	x.need = write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
 	x.t = now;
 	x.out = out;
@@ -494,13 +514,4 @@ void sm_smmu_translate_now(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 		translate_stream(&x);
 	}
 	finish(&x);
-}
-
-void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
-		       uint64_t va, bool write, uint64_t now, uint32_t tag,
-		       struct sm_smmu_xlate *out)
-{
-	/* Commands consumed by now have taken effect (docs/model.md, Time). */
-	sm_smmu_cmdq_catch_up(s, now);
-	sm_smmu_translate_now(s, sid, ssid, va, write, now, tag, out);
 }
