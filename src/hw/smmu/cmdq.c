@@ -447,6 +447,31 @@ uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now)
 	return t;
 }
 
+uint64_t sm_smmu_write_prod_one(struct sm_smmu *s, uint32_t prod, uint64_t now)
+{
+	uint32_t n = 1u << s->cmdq_log2size;
+	uint32_t mask = (n << 1) - 1;
+	uint32_t idx = s->cmdq_cons & (n - 1);
+	uint64_t w[2];
+	/* One new command, nothing pending before it (no command, no
+	 * broadcast TLBI): what the loop of sm_smmu_write_prod and
+	 * schedule() do for a RESUME then, without them. */
+	if (s->cmdq_halted || ((s->cmdq_cons + 1) & mask) != (prod & mask) ||
+	    s->cmdq_pend_head != s->cmdq_npend ||
+	    sm_dvm_ring_due(&s->btm_rx, UINT64_MAX))
+		return sm_smmu_write_prod(s, prod, now);
+	read_entry(s, s->cmdq_base + (uint64_t)idx * 16, w);
+	if (sm_field_get(CMDQ_0_OP, w[0]) != CMDQ_OP_RESUME)
+		return sm_smmu_write_prod(s, prod, now);
+	uint64_t t = sm_smmu_max_u64(now, s->cmdq_busy_until) + s->lat_cmd;
+	s->cmdq_prod = prod & mask;
+	s->cmdq_due[idx] = t;
+	exec_resume(s, w);
+	s->cmdq_cons = (s->cmdq_cons + 1) & mask;
+	s->cmdq_busy_until = t;
+	return t;
+}
+
 void sm_smmu_ack_cmdq_error(struct sm_smmu *s)
 {
 	uint32_t n = 1u << s->cmdq_log2size;

@@ -415,11 +415,17 @@ int sm_drv_cmdq_issue_sync(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 
 int sm_drv_cmdq_issue_nosync(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 {
+	struct sm_smmu_drv *d = &os->drv;
 	uint64_t done;
 	int rc;
 	sm_os_step(os, *t);
-	if ((rc = cmdq_lock(os, 1, t)) < 0 || (rc = q_write(os, c, t)) < 0 ||
-	    (rc = publish(os, t, &done)) < 0)
+	if ((rc = cmdq_lock(os, 1, t)) < 0 || (rc = q_write(os, c, t)) < 0)
+		return rc;
+	/* publish() for the one command written (host time: a lone RESUME
+	 * is consumed without the SMMU's loop). */
+	done = sm_smmu_write_prod_one(d->smmu, d->prod, *t);
+	if ((done == UINT64_MAX || d->smmu->cmdq_halted) &&
+	    (rc = publish_trouble(os, &done)) < 0)
 		return rc;
 	cmdq_unlock(os, *t, *t);
 	*t = max_u64(*t, done);
