@@ -351,12 +351,8 @@ void sm_smmu_cmdq_catch_up_due(struct sm_smmu *s, uint64_t now)
 		s->cmdq_pend_head = s->cmdq_npend = 0;
 }
 
-/* Schedule one legal command consumed at `due`.  RESUME and STALL_TERM
- * restart or end a stalled device transaction, outside the SMMU's caches:
- * they and everything before them take effect now, not at the consumption
- * cycle: a limit of the model (docs/model.md, the command queue's row).
- * Device retries are engine events now (hw/device, dev_attempt), so the
- * resume could move to its cycle; that would change results. */
+/* Queue a command consumed at `due` until it takes effect (false: out
+ * of host memory). */
 static inline bool pend_push(struct sm_smmu *s, const uint64_t w[2],
 			     uint64_t due)
 {
@@ -369,6 +365,12 @@ static inline bool pend_push(struct sm_smmu *s, const uint64_t w[2],
 	return true;
 }
 
+/* Schedule one legal command consumed at `due`.  RESUME and STALL_TERM
+ * restart or end a stalled device transaction, outside the SMMU's caches:
+ * they and everything before them take effect now, not at the consumption
+ * cycle: a limit of the model (docs/model.md, the command queue's row).
+ * Device retries are engine events now (hw/device, dev_attempt), so the
+ * resume could move to its cycle; that would change results. */
 static bool schedule(struct sm_smmu *s, const uint64_t w[2],
 		     const struct sm_smmu_cmd_def *d, uint64_t due)
 {

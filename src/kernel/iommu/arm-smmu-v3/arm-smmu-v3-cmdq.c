@@ -234,14 +234,6 @@ static inline void sync_wait(struct sm_os *os, uint64_t t_pub, uint64_t done,
 	dma_windows_close(os, *t);
 }
 
-/*
- * Getting the queue to oneself (policy.smmu.cmdq_lock).  owner:
- * arm_smmu_cmdq_issue_cmdlist's cmpxchg on llq reserves the slots; CPUs
- * take the line one at a time for os.lat.cmdq_lock and write their
- * commands in parallel.  spinlock: the pre-v5.4 lock, held until
- * cmdq_unlock.  Either way the commands land in the queue in the order
- * CPUs got it.
- */
 /* The CPU's turn has come: the lock's hand-offs.  Before v5.4 each
  * command was inserted under its own acquisition (arm_smmu_cmdq_issue_cmd):
  * the hand-offs of a submission's commands, back to back here. */
@@ -253,6 +245,14 @@ static inline void cmdq_take(const struct sm_smmu_drv *d, uint32_t ncmds,
 	      (d->lat_cmdq_lock + (uint64_t)waiters * d->lat_cmdq_waiter);
 }
 
+/*
+ * Getting the queue to oneself (policy.smmu.cmdq_lock).  owner:
+ * arm_smmu_cmdq_issue_cmdlist's cmpxchg on llq reserves the slots; CPUs
+ * take the line one at a time for os.lat.cmdq_lock and write their
+ * commands in parallel.  spinlock: the pre-v5.4 lock, held until
+ * cmdq_unlock.  Either way the commands land in the queue in the order
+ * CPUs got it.
+ */
 static inline int cmdq_lock(struct sm_os *os, uint32_t ncmds, uint64_t *t)
 {
 	struct sm_smmu_drv *d = &os->drv;
