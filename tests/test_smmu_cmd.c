@@ -105,6 +105,26 @@ static void test_fields(void **state)
 	}
 }
 
+typedef const struct sm_smmu_cmd_def *(*decoder_fn)(const uint64_t w[2],
+						    struct sm_smmu_cmd *cmd);
+
+/* An inline decoder gives what the table's two decoders give for w: the
+ * row, every member (sm_smmu_cmd_decode) and the row's own members
+ * (sm_smmu_cmd_decode_own, the others as they were). */
+static void assert_decodes_as_table(decoder_fn inline_decode,
+				    const uint64_t w[2])
+{
+	struct sm_smmu_cmd a, b;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	assert_ptr_equal(inline_decode(w, &a), sm_smmu_cmd_decode(w, &b));
+	assert_memory_equal(&a, &b, sizeof(a));
+	memset(&a, 0xa5, sizeof(a));
+	memcpy(&b, &a, sizeof(b));
+	assert_ptr_equal(inline_decode(w, &a), sm_smmu_cmd_decode_own(w, &b));
+	assert_memory_equal(&a, &b, sizeof(a));
+}
+
 /* The inline decoder of TLBI_NH_VA agrees with the table's, for words
  * with every bit pattern (fields, RES0 bits and all). */
 static void test_decode_tlbi_nh_va(void **state)
@@ -113,21 +133,39 @@ static void test_decode_tlbi_nh_va(void **state)
 	uint64_t x = 0x9e3779b97f4a7c15ull;
 	for (int i = 0; i < 4096; i++) {
 		uint64_t w[2];
-		struct sm_smmu_cmd a, b;
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		w[0] = (x & ~(uint64_t)CMDQ_0_OP) | CMDQ_OP_TLBI_NH_VA;
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		w[1] = i & 1 ? x : ~0ull;
-		memset(&a, 0, sizeof(a));
-		memset(&b, 0, sizeof(b));
-		assert_ptr_equal(sm_smmu_cmd_decode_tlbi_nh_va(w, &a),
-				 sm_smmu_cmd_decode(w, &b));
-		assert_memory_equal(&a, &b, sizeof(a));
-		memset(&a, 0xa5, sizeof(a));
-		memcpy(&b, &a, sizeof(b));
-		assert_ptr_equal(sm_smmu_cmd_decode_tlbi_nh_va(w, &a),
-				 sm_smmu_cmd_decode_own(w, &b));
-		assert_memory_equal(&a, &b, sizeof(a));
+		assert_decodes_as_table(sm_smmu_cmd_decode_tlbi_nh_va, w);
+	}
+}
+
+/* The inline encoder and decoder of CMD_RESUME agree with the table's:
+ * the builder's words for StreamIDs, STAGs and every response, and the
+ * decoders' fields for words with every bit pattern. */
+static void test_resume_inline(void **state)
+{
+	(void)state;
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	for (int i = 0; i < 4096; i++) {
+		uint64_t w[2], v[2];
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		uint32_t sid = i & 2 ? (uint32_t)x : (uint32_t)(x >> 40);
+		uint16_t stag = i & 4 ? (uint16_t)(x >> 16) : UINT16_MAX;
+		unsigned resp = (unsigned)i % 3;
+		sm_smmu_cmd_build_resume(w, sid, stag, resp);
+		assert_int_equal(sm_smmu_cmd_build(
+				     &(struct sm_smmu_cmd){.op = CMDQ_OP_RESUME,
+							   .sid = sid,
+							   .resp = resp,
+							   .stag = stag},
+				     v, NULL),
+				 0);
+		assert_memory_equal(w, v, sizeof(w));
+		w[0] = (x & ~(uint64_t)CMDQ_0_OP) | CMDQ_OP_RESUME;
+		w[1] = i & 1 ? x * 31 : ~0ull;
+		assert_decodes_as_table(sm_smmu_cmd_decode_resume, w);
 	}
 }
 
@@ -389,6 +427,7 @@ int main(void)
 	    cmocka_unit_test(test_fields),
 	    cmocka_unit_test(test_roundtrip_max),
 	    cmocka_unit_test(test_decode_tlbi_nh_va),
+	    cmocka_unit_test(test_resume_inline),
 	    cmocka_unit_test(test_check_random),
 	    cmocka_unit_test(test_out_of_range),
 	    cmocka_unit_test(test_unknown_opcode),

@@ -5,6 +5,9 @@
  * command's row in the table (arch/smmu_cmd.h, smmu_cmd.c), read with the
  * same Linux masks (arch/smmu_regs.h) as the row's layout names, so that
  * they give what sm_smmu_cmd_decode_own gives (test_smmu_cmd checks it).
+ * And one inline encoder, of CMD_RESUME, which the driver's event thread
+ * writes for every stalled fault: the words sm_smmu_cmd_build makes of the
+ * same fields (test_smmu_cmd checks that too).
  * Apart from smmu_cmd.h because its masks need smmu_regs.h, which itself
  * needs the opcodes of smmu_cmd.h.
  */
@@ -33,6 +36,32 @@ sm_smmu_cmd_decode_tlbi_nh_va(const uint64_t w[2], struct sm_smmu_cmd *cmd)
 	cmd->ttl = sm_field_get(CMDQ_TLBI_1_TTL, w[1]);
 	cmd->leaf = sm_field_get(CMDQ_TLBI_1_LEAF, w[1]);
 	return &sm_smmu_cmd_defs[SM_SMMU_CMD_ROW_TLBI_NH_VA];
+}
+
+/* CMD_RESUME (spec 4.7.2; Linux's arm_smmu_cmdq_build_cmd, case
+ * CMDQ_OP_RESUME): StreamID, the stalled transaction's STAG and the
+ * response (CMDQ_RESUME_0_RESP_RETRY, _ABORT or _TERM).  Every value of
+ * the parameters' types fits its field, so there is nothing to check. */
+static inline void sm_smmu_cmd_build_resume(uint64_t w[2], uint32_t sid,
+					    uint16_t stag, unsigned resp)
+{
+	w[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_RESUME) |
+	       sm_field_prep(CMDQ_RESUME_0_SID, sid) |
+	       sm_field_prep(CMDQ_RESUME_0_RESP, resp);
+	w[1] = sm_field_prep(CMDQ_RESUME_1_STAG, stag);
+}
+
+/* A CMD_RESUME, what the SMMU consumes for every stalled fault: the
+ * opcode and its row's fields, the other members as they were.  w must
+ * hold a CMD_RESUME. */
+static inline const struct sm_smmu_cmd_def *
+sm_smmu_cmd_decode_resume(const uint64_t w[2], struct sm_smmu_cmd *cmd)
+{
+	cmd->op = CMDQ_OP_RESUME;
+	cmd->sid = sm_field_get(CMDQ_RESUME_0_SID, w[0]);
+	cmd->resp = sm_field_get(CMDQ_RESUME_0_RESP, w[0]);
+	cmd->stag = sm_field_get(CMDQ_RESUME_1_STAG, w[1]);
+	return &sm_smmu_cmd_defs[SM_SMMU_CMD_ROW_RESUME];
 }
 
 #endif

@@ -239,11 +239,16 @@ static const struct sm_smmu_cmd_def *decode(const struct sm_smmu *s,
 	}
 	/* Legality and cost read only the fields of the command's own row
 	 * (ril_fields, tlbi_pages, class_cost): the others need no zeroing
-	 * (host time), and a TLBI_NH_VA is decoded inline. */
-	const struct sm_smmu_cmd_def *d =
-	    sm_field_get(CMDQ_0_OP, w[0]) == CMDQ_OP_TLBI_NH_VA
-		? sm_smmu_cmd_decode_tlbi_nh_va(w, c)
-		: sm_smmu_cmd_decode_own(w, c);
+	 * (host time), and a TLBI_NH_VA is decoded inline.  A CMD_RESUME,
+	 * one per stalled fault, is not decoded at all: it is always legal,
+	 * and its class adds nothing to smmu.lat.cmd (class_cost). */
+	const struct sm_smmu_cmd_def *d;
+	if (sm_field_get(CMDQ_0_OP, w[0]) == CMDQ_OP_TLBI_NH_VA)
+		d = sm_smmu_cmd_decode_tlbi_nh_va(w, c);
+	else if (sm_field_get(CMDQ_0_OP, w[0]) == CMDQ_OP_RESUME)
+		return &sm_smmu_cmd_defs[SM_SMMU_CMD_ROW_RESUME];
+	else
+		d = sm_smmu_cmd_decode_own(w, c);
 	if (!d)
 		return NULL;
 	if (d->cls == SM_SMMU_CMD_TLBI) {
@@ -256,6 +261,16 @@ static const struct sm_smmu_cmd_def *decode(const struct sm_smmu *s,
 	}
 	*cost += class_cost(s, d, c);
 	return d;
+}
+
+/* CMD_RESUME (w holds one): its row's fields are all
+ * sm_smmu_stall_resume reads, decoded inline (host time). */
+static inline void exec_resume(struct sm_smmu *s, const uint64_t w[2])
+{
+	struct sm_smmu_cmd c;
+	sm_smmu_cmd_decode_resume(w, &c);
+	sm_smmu_stall_resume(s, &c);
+	(*s->st_cmd[CMDQ_OP_RESUME])++;
 }
 
 /* Execute one legal command at its consumption cycle: decode() accepted
@@ -292,6 +307,8 @@ static void exec_cmd(struct sm_smmu *s, const uint64_t w[2])
 		sm_smmu_atc_inv(s, &c);
 		break;
 	case SM_SMMU_CMD_STALL:
+		/* A RESUME that found commands pending before it (schedule()
+		 * executes the others itself, exec_resume), or a STALL_TERM. */
 		if (c.op == CMDQ_OP_RESUME)
 			sm_smmu_stall_resume(s, &c);
 		else
@@ -334,6 +351,20 @@ void sm_smmu_cmdq_catch_up_due(struct sm_smmu *s, uint64_t now)
 		s->cmdq_pend_head = s->cmdq_npend = 0;
 }
 
+/* Queue a command consumed at `due` until it takes effect (false: out
+ * of host memory). */
+static inline bool pend_push(struct sm_smmu *s, const uint64_t w[2],
+			     uint64_t due)
+{
+	if (s->cmdq_npend == s->cmdq_cappend &&
+	    SM_VEC_RESERVE(s->alloc, s->cmdq_pend, s->cmdq_cappend,
+			   s->cmdq_npend + 1, 16))
+		return false;
+	s->cmdq_pend[s->cmdq_npend++] =
+	    (struct sm_smmu_pending_cmd){w[0], w[1], due};
+	return true;
+}
+
 /* Schedule one legal command consumed at `due`.  RESUME and STALL_TERM
  * restart or end a stalled device transaction, outside the SMMU's caches:
  * they and everything before them take effect now, not at the consumption
@@ -343,14 +374,22 @@ void sm_smmu_cmdq_catch_up_due(struct sm_smmu *s, uint64_t now)
 static bool schedule(struct sm_smmu *s, const uint64_t w[2],
 		     const struct sm_smmu_cmd_def *d, uint64_t due)
 {
-	if (s->cmdq_npend == s->cmdq_cappend &&
-	    SM_VEC_RESERVE(s->alloc, s->cmdq_pend, s->cmdq_cappend,
-			   s->cmdq_npend + 1, 16))
+	if (d->cls != SM_SMMU_CMD_STALL)
+		return pend_push(s, w, due);
+	/* A RESUME with nothing pending before it (no command, no broadcast
+	 * TLBI) takes effect alone: what queueing it and catching up would
+	 * do, without the list (host time; the list is empty, so its head
+	 * and length are 0 already).  STALL_TERM, rare, goes the long way:
+	 * exec_cmd stays inlined in the catch-up, its one caller. */
+	if (d == &sm_smmu_cmd_defs[SM_SMMU_CMD_ROW_RESUME] &&
+	    s->cmdq_pend_head == s->cmdq_npend &&
+	    !sm_dvm_ring_due(&s->btm_rx, UINT64_MAX)) {
+		exec_resume(s, w);
+		return true;
+	}
+	if (!pend_push(s, w, due))
 		return false;
-	s->cmdq_pend[s->cmdq_npend++] =
-	    (struct sm_smmu_pending_cmd){w[0], w[1], due};
-	if (d->cls == SM_SMMU_CMD_STALL)
-		sm_smmu_cmdq_catch_up(s, UINT64_MAX);
+	sm_smmu_cmdq_catch_up(s, UINT64_MAX);
 	return true;
 }
 
@@ -406,6 +445,31 @@ uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now)
 			return UINT64_MAX;
 		s->cmdq_cons = (s->cmdq_cons + 1) & mask;
 	}
+	s->cmdq_busy_until = t;
+	return t;
+}
+
+uint64_t sm_smmu_write_prod_one(struct sm_smmu *s, uint32_t prod, uint64_t now)
+{
+	uint32_t n = 1u << s->cmdq_log2size;
+	uint32_t mask = (n << 1) - 1;
+	uint32_t idx = s->cmdq_cons & (n - 1);
+	uint64_t w[2];
+	/* One new command, nothing pending before it (no command, no
+	 * broadcast TLBI): what the loop of sm_smmu_write_prod and
+	 * schedule() do for a RESUME then, without them. */
+	if (s->cmdq_halted || ((s->cmdq_cons + 1) & mask) != (prod & mask) ||
+	    s->cmdq_pend_head != s->cmdq_npend ||
+	    sm_dvm_ring_due(&s->btm_rx, UINT64_MAX))
+		return sm_smmu_write_prod(s, prod, now);
+	read_entry(s, s->cmdq_base + (uint64_t)idx * 16, w);
+	if (sm_field_get(CMDQ_0_OP, w[0]) != CMDQ_OP_RESUME)
+		return sm_smmu_write_prod(s, prod, now);
+	uint64_t t = sm_smmu_max_u64(now, s->cmdq_busy_until) + s->lat_cmd;
+	s->cmdq_prod = prod & mask;
+	s->cmdq_due[idx] = t;
+	exec_resume(s, w);
+	s->cmdq_cons = (s->cmdq_cons + 1) & mask;
 	s->cmdq_busy_until = t;
 	return t;
 }

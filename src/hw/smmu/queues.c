@@ -48,7 +48,10 @@ static uint32_t q_next(const struct sm_smmu_queue *q, uint32_t idx)
 
 /* Write one record of `dwords` words (the queue's, a constant where this
  * is inlined) at PROD; false (and OVFLG toggled) if the queue is full:
- * the record is lost. */
+ * the record is lost.  Host time: the frame of the queue page is looked
+ * up again only when PROD enters another page, or when the last look-up
+ * found none (a frame lives as long as the physmem; whether it can be
+ * written is checked at each write). */
 static inline bool q_push(struct sm_smmu *s, struct sm_smmu_queue *q,
 			  const uint64_t *words, unsigned dwords)
 {
@@ -58,7 +61,12 @@ static inline bool q_push(struct sm_smmu *s, struct sm_smmu_queue *q,
 		q->ovflg = !q->ovflg;
 		return false;
 	}
-	sm_physmem_write_words(s->pm, q_entry(q, q->prod), words, dwords);
+	uint64_t pa = q_entry(q, q->prod);
+	if (!q->frame || (pa & SM_PAGE_MASK) != q->frame_pa) {
+		q->frame = sm_physmem_frame_of(s->pm, pa);
+		q->frame_pa = pa & SM_PAGE_MASK;
+	}
+	sm_physmem_frame_write_words(s->pm, q->frame, pa, words, dwords);
 	q->prod = q_next(q, q->prod);
 	return true;
 }

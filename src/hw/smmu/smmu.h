@@ -118,6 +118,10 @@ struct sm_smmu_queue {
 	unsigned log2size, dwords;
 	uint32_t prod, cons;
 	bool ovflg;
+	/* The frame of the queue page last written and its address (NULL
+	 * frame: none; queues.c, q_push; host time). */
+	struct sm_frame *frame;
+	uint64_t frame_pa;
 };
 
 /* The SMMU raises an interrupt for a queue that received records. */
@@ -239,6 +243,10 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
  * driver queue of the default size).
  */
 uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now);
+/* The same, for a writer that has written one command since its last PROD
+ * write (the driver's CMD_RESUME after a stall): a lone RESUME is consumed
+ * without the loop (host time), anything else as sm_smmu_write_prod does. */
+uint64_t sm_smmu_write_prod_one(struct sm_smmu *s, uint32_t prod, uint64_t now);
 /* Apply the effects of every command consumed by `now` (UINT64_MAX: all),
  * and of every broadcast TLBI applied by then (BTM), in cycle order: called
  * before anything observes the SMMU's caches at `now`.  Inline because it

@@ -234,6 +234,17 @@ static inline void sync_wait(struct sm_os *os, uint64_t t_pub, uint64_t done,
 	dma_windows_close(os, *t);
 }
 
+/* The CPU's turn has come: the lock's hand-offs.  Before v5.4 each
+ * command was inserted under its own acquisition (arm_smmu_cmdq_issue_cmd):
+ * the hand-offs of a submission's commands, back to back here. */
+static inline void cmdq_take(const struct sm_smmu_drv *d, uint32_t ncmds,
+			     unsigned waiters, uint64_t *t)
+{
+	uint64_t handoffs = d->cmdq_spinlock ? ncmds : 1;
+	*t += handoffs *
+	      (d->lat_cmdq_lock + (uint64_t)waiters * d->lat_cmdq_waiter);
+}
+
 /*
  * Getting the queue to oneself (policy.smmu.cmdq_lock).  owner:
  * arm_smmu_cmdq_issue_cmdlist's cmpxchg on llq reserves the slots; CPUs
@@ -261,17 +272,23 @@ static inline int cmdq_lock(struct sm_os *os, uint32_t ncmds, uint64_t *t)
 		waiters = d->ngrants;
 	}
 	sm_kspin_wait(os, SM_KLOCK_CMDQ, &d->cmdq_free_at, t);
-	/* Before v5.4 each command was inserted under its own acquisition
-	 * (arm_smmu_cmdq_issue_cmd): the hand-offs of a submission's
-	 * commands, back to back here. */
-	uint64_t handoffs = d->cmdq_spinlock ? ncmds : 1;
-	*t += handoffs *
-	      (d->lat_cmdq_lock + (uint64_t)waiters * d->lat_cmdq_waiter);
+	cmdq_take(d, ncmds, waiters, t);
 	if (os->sched.cur && d->cmdq_grants && d->ngrants < os->sched.npe)
 		d->cmdq_grants[d->ngrants++] = *t;
 	if (!d->cmdq_spinlock)
 		d->cmdq_free_at = *t;
 	return 0;
+}
+
+/* cmdq_lock with no kernel thread running (the event thread's RESUME,
+ * probe): no other CPU is waiting and nothing spins (host time). */
+static inline void cmdq_lock_alone(struct sm_os *os, uint32_t ncmds,
+				   uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	cmdq_take(d, ncmds, 0, t);
+	if (!d->cmdq_spinlock)
+		d->cmdq_free_at = *t;
 }
 
 /* The spinlock goes after PROD, or with CONS polling after the sync was
@@ -415,11 +432,21 @@ int sm_drv_cmdq_issue_sync(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 
 int sm_drv_cmdq_issue_nosync(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 {
+	struct sm_smmu_drv *d = &os->drv;
 	uint64_t done;
 	int rc;
 	sm_os_step(os, *t);
-	if ((rc = cmdq_lock(os, 1, t)) < 0 || (rc = q_write(os, c, t)) < 0 ||
-	    (rc = publish(os, t, &done)) < 0)
+	if (!os->sched.cur)
+		cmdq_lock_alone(os, 1, t);
+	else if ((rc = cmdq_lock(os, 1, t)) < 0)
+		return rc;
+	if ((rc = q_write(os, c, t)) < 0)
+		return rc;
+	/* publish() for the one command written (host time: a lone RESUME
+	 * is consumed without the SMMU's loop). */
+	done = sm_smmu_write_prod_one(d->smmu, d->prod, *t);
+	if ((done == UINT64_MAX || d->smmu->cmdq_halted) &&
+	    (rc = publish_trouble(os, &done)) < 0)
 		return rc;
 	cmdq_unlock(os, *t, *t);
 	*t = max_u64(*t, done);

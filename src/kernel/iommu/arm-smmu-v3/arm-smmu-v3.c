@@ -26,6 +26,7 @@
 #include "engine/config.h"
 #include "hw/mem/pgtable.h"
 #include "arch/smmu_cmd.h"
+#include "arch/smmu_cmd_decode.h"
 #include "arch/smmu_regs.h"
 #include "kernel/iommu/arm-smmu-v3/internal.h"
 
@@ -82,15 +83,13 @@ static void cmd_pri_resp(uint64_t c[2], uint32_t sid, uint32_t ssid,
 			  c, NULL);
 }
 
+/* CMD_RESUME, one per stalled fault: the inline encoder (host time; it
+ * makes sm_smmu_cmd_build's words, test_smmu_cmd checks). */
 static void cmd_resume(uint64_t c[2], uint32_t sid, uint16_t stag, bool retry)
 {
-	sm_smmu_cmd_build(
-	    &(struct sm_smmu_cmd){.op = CMDQ_OP_RESUME,
-				  .sid = sid,
-				  .resp = retry ? CMDQ_RESUME_0_RESP_RETRY
-						: CMDQ_RESUME_0_RESP_ABORT,
-				  .stag = stag},
-	    c, NULL);
+	sm_smmu_cmd_build_resume(c, sid, stag,
+				 retry ? CMDQ_RESUME_0_RESP_RETRY
+				       : CMDQ_RESUME_0_RESP_ABORT);
 }
 
 /* ---- stream table ---- */
