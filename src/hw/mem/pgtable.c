@@ -476,58 +476,143 @@ int sm_pgt_set(struct sm_physmem *pm, uint64_t root_pa, uint64_t va, int level,
 	return 0;
 }
 
-uint64_t sm_pgt_get(const struct sm_physmem *pm, uint64_t root_pa, uint64_t va,
-		    int *level, uint64_t *desc_pa)
+/* sm_pgt_get_slot's walk, each level's frame in frame[] (when not NULL)
+ * and the table descriptors leading down in desc[]. */
+static inline __attribute__((always_inline)) uint64_t
+get_slot(const struct sm_physmem *pm, uint64_t root_pa, uint64_t va, int *level,
+	 uint64_t *desc_pa, const uint64_t **slot,
+	 const struct sm_frame **frame, uint64_t *tdesc)
 {
 	uint64_t table = root_pa;
-	int l;
 
-	if (level)
-		*level = 0;
-	if (desc_pa)
-		*desc_pa = 0;
-	if (va >= SM_VA_LIMIT || !is_table_frame(pm, root_pa))
+	*level = 0;
+	*desc_pa = 0;
+	*slot = NULL;
+	if (va >= SM_VA_LIMIT)
 		return 0;
+	/* One look-up of each table's frame: its kind checked, its words
+	 * read (host time; what is_table_frame and read64 would say). */
+	for (int l = 0; l <= 3; l++) {
+		const struct sm_frame *tf = table_frame(pm, table);
+		/* The root, or a table descriptor's output, that is not a
+		 * table page: no slot (*level stays the descriptor's). */
+		if (!tf)
+			return 0;
+		unsigned i = sm_level_index(va, l);
+		const uint64_t *words = tf->content;
+		uint64_t desc = words ? words[i] : 0;
 
-	for (l = 0; l <= 3; l++) {
-		uint64_t dpa = slot_pa(table, va, l);
-		uint64_t desc = sm_physmem_read64(pm, dpa);
-
-		if (level)
-			*level = l;
+		*level = l;
+		if (frame)
+			frame[l] = tf;
 		if (!is_table_desc(desc, l)) {
-			if (desc_pa)
-				*desc_pa = dpa;
+			*desc_pa = table + 8ull * i;
+			*slot = words ? &words[i] : NULL;
 			return desc;
 		}
+		if (tdesc)
+			tdesc[l] = desc;
 		table = desc & PTE_ADDR_MASK;
-		/* A table descriptor to a non-table frame: no slot below. */
-		if (!is_table_frame(pm, table))
-			return 0;
 	}
 	return 0; /* not reached */
 }
 
-static int leaf_walk(const struct sm_physmem *pm, uint64_t table, int level,
-		     uint64_t table_va, uint64_t start, uint64_t end,
-		     sm_pgt_leaf_fn fn, void *ctx)
+uint64_t sm_pgt_get_slot(const struct sm_physmem *pm, uint64_t root_pa,
+			 uint64_t va, int *level, uint64_t *desc_pa,
+			 const uint64_t **slot)
+{
+	return get_slot(pm, root_pa, va, level, desc_pa, slot, NULL, NULL);
+}
+
+/* Whether the walk of va (in p's region) from p's root would go down the
+ * tables p went through, reading the same table descriptors. */
+static inline bool path_holds(const struct sm_pgt_path *p, uint64_t va)
+{
+	for (int l = 0; l < 3; l++) {
+		const struct sm_frame *f = p->frame[l];
+		if (f->kind != SM_PAGE_PGTABLE || !f->content ||
+		    f->content[sm_level_index(va, l)] != p->desc[l])
+			return false;
+	}
+	return p->frame[3]->kind == SM_PAGE_PGTABLE;
+}
+
+uint64_t sm_pgt_get_path(const struct sm_physmem *pm, struct sm_pgt_path *p,
+			 uint64_t root_pa, uint64_t va, int *level,
+			 uint64_t *desc_pa, const uint64_t **slot)
+{
+	if (p->valid && p->root == root_pa && p->region == va >> 21 &&
+	    path_holds(p, va)) {
+		const uint64_t *words = p->frame[3]->content;
+		unsigned i = sm_level_index(va, 3);
+		*level = 3;
+		*desc_pa = p->leaf + 8ull * i;
+		*slot = words ? &words[i] : NULL;
+		return words ? words[i] : 0;
+	}
+	const struct sm_frame *frame[4];
+	uint64_t tdesc[3];
+	uint64_t desc =
+	    get_slot(pm, root_pa, va, level, desc_pa, slot, frame, tdesc);
+	if (*level == 3 && *desc_pa)
+		*p = (struct sm_pgt_path){
+		    true,
+		    root_pa,
+		    va >> 21,
+		    *desc_pa & SM_PAGE_MASK,
+		    {frame[0], frame[1], frame[2], frame[3]},
+		    {tdesc[0], tdesc[1], tdesc[2]}};
+	return desc;
+}
+
+uint64_t sm_pgt_get(const struct sm_physmem *pm, uint64_t root_pa, uint64_t va,
+		    int *level, uint64_t *desc_pa)
+{
+	int l;
+	uint64_t dpa;
+	const uint64_t *slot;
+	uint64_t desc = sm_pgt_get_slot(pm, root_pa, va, &l, &dpa, &slot);
+	if (level)
+		*level = l;
+	if (desc_pa)
+		*desc_pa = dpa;
+	return desc;
+}
+
+/* What a leaf walk carries down its tables. */
+struct leaf_walk_args {
+	const struct sm_physmem *pm;
+	uint64_t start, end;
+	sm_pgt_run_fn fn;
+	void *ctx;
+};
+
+/* The runs of the table at `table` (level `level`, mapping from table_va)
+ * overlapping [start, end), in ascending va order: a level-3 table's slots
+ * as one run; above, each leaf as a run of one slot, each table descriptor
+ * to a table page descended into. */
+static int leaf_walk(const struct leaf_walk_args *w, uint64_t table, int level,
+		     uint64_t table_va)
 {
 	uint64_t size = sm_level_size(level);
 	unsigned first = 0, last = SM_PTRS_PER_TABLE - 1, i;
 
 	/* Only the slots overlapping [start, end); end > table_va holds. */
-	if (start > table_va)
-		first = (unsigned)((start - table_va) / size);
-	if ((end - 1 - table_va) / size < last)
-		last = (unsigned)((end - 1 - table_va) / size);
+	if (w->start > table_va)
+		first = (unsigned)((w->start - table_va) / size);
+	if ((w->end - 1 - table_va) / size < last)
+		last = (unsigned)((w->end - 1 - table_va) / size);
 
 	/* The table's words read once (host time); a table never written
 	 * holds only zeros.  Re-read after each visit: a visit may write the
 	 * table (its content appears) or free it (it reads as zero). */
-	const uint64_t *words = sm_physmem_words(pm, table);
+	const uint64_t *words = sm_physmem_words(w->pm, table);
+	if (words && level == 3)
+		return w->fn(w->ctx,
+			     &(struct sm_pgt_run){level, first, last, table,
+						  table_va, words});
 	for (i = first; words && i <= last; i++) {
 		uint64_t va = table_va + (uint64_t)i * size;
-		uint64_t dpa = table + 8ull * i;
 		uint64_t desc = words[i];
 		int rc;
 
@@ -537,30 +622,69 @@ static int leaf_walk(const struct sm_physmem *pm, uint64_t table, int level,
 			uint64_t next = desc & PTE_ADDR_MASK;
 
 			/* Never read a non-table frame as a table. */
-			if (!is_table_frame(pm, next))
+			if (!is_table_frame(w->pm, next))
 				continue;
-			rc = leaf_walk(pm, next, level + 1, va, start, end, fn,
-				       ctx);
+			rc = leaf_walk(w, next, level + 1, va);
 		} else {
-			rc = fn(ctx, va, level, desc, dpa);
+			rc = w->fn(w->ctx,
+				   &(struct sm_pgt_run){level, i, i, table,
+							table_va, words});
 		}
 		if (rc)
 			return rc;
-		words = sm_physmem_words(pm, table);
+		words = sm_physmem_words(w->pm, table);
 	}
 	return 0;
 }
 
 /* A root that is not a table page visits nothing (returns 0). */
-int sm_pgt_for_each_leaf(const struct sm_physmem *pm, uint64_t root_pa,
-			 uint64_t start, uint64_t end, sm_pgt_leaf_fn fn,
-			 void *ctx)
+int sm_pgt_for_each_leaf_run(const struct sm_physmem *pm, uint64_t root_pa,
+			     uint64_t start, uint64_t end, sm_pgt_run_fn fn,
+			     void *ctx)
 {
 	if (end > SM_VA_LIMIT)
 		end = SM_VA_LIMIT;
 	if (start >= end || !is_table_frame(pm, root_pa))
 		return 0;
-	return leaf_walk(pm, root_pa, 0, 0, start, end, fn, ctx);
+	struct leaf_walk_args w = {pm, start, end, fn, ctx};
+	return leaf_walk(&w, root_pa, 0, 0);
+}
+
+/* sm_pgt_for_each_leaf's visit of a run: a call per non-zero descriptor,
+ * the table's words read again after each (the visit may write or free
+ * the table). */
+struct each_leaf {
+	const struct sm_physmem *pm;
+	sm_pgt_leaf_fn fn;
+	void *ctx;
+};
+
+static int each_leaf_of_run(void *vctx, const struct sm_pgt_run *r)
+{
+	const struct each_leaf *e = vctx;
+	const uint64_t *words = r->words;
+	uint64_t size = sm_level_size(r->level);
+
+	for (unsigned i = r->first; words && i <= r->last; i++) {
+		uint64_t desc = words[i];
+		if (desc == 0)
+			continue;
+		int rc = e->fn(e->ctx, r->va + (uint64_t)i * size, r->level,
+			       desc, r->table + 8ull * i);
+		if (rc)
+			return rc;
+		words = sm_physmem_words(e->pm, r->table);
+	}
+	return 0;
+}
+
+int sm_pgt_for_each_leaf(const struct sm_physmem *pm, uint64_t root_pa,
+			 uint64_t start, uint64_t end, sm_pgt_leaf_fn fn,
+			 void *ctx)
+{
+	struct each_leaf e = {pm, fn, ctx};
+	return sm_pgt_for_each_leaf_run(pm, root_pa, start, end,
+					each_leaf_of_run, &e);
 }
 
 static void free_table(struct sm_physmem *pm, uint64_t table, int level)

@@ -142,6 +142,35 @@ int sm_pgt_set(struct sm_physmem *pm, uint64_t root_pa, uint64_t va, int level,
  */
 uint64_t sm_pgt_get(const struct sm_physmem *pm, uint64_t root_pa, uint64_t va,
 		    int *level, uint64_t *desc_pa);
+/* The same (level and desc_pa not NULL), and *slot: the descriptor's word
+ * in its table's words (as sm_physmem_table_words gives them), NULL when
+ * there is no slot or the table reads as all zero.  For a write of that
+ * descriptor through sm_physmem_table_write, the same as
+ * sm_physmem_write64 at *desc_pa without a second walk (host time); valid
+ * while the table's words are. */
+uint64_t sm_pgt_get_slot(const struct sm_physmem *pm, uint64_t root_pa,
+			 uint64_t va, int *level, uint64_t *desc_pa,
+			 const uint64_t **slot);
+
+/*
+ * The tables the last sm_pgt_get_path reached a level-3 table through:
+ * the root, the 2 MiB region of va, each level's frame and the table
+ * descriptors leading down (host time).  Zeroed: empty.
+ */
+struct sm_pgt_path {
+	bool valid;
+	uint64_t root, region, leaf; /* region: va >> 21; leaf: its table */
+	const struct sm_frame *frame[4];
+	uint64_t desc[3];
+};
+/* sm_pgt_get_slot through the path p: when va is in p's region of the same
+ * root and every frame of p is still a table holding the descriptor that
+ * led down (the walk would read the same words and go the same way), only
+ * the level-3 slot is read; otherwise the walk, remembered in p when it
+ * reaches a level-3 table.  The same result as sm_pgt_get_slot. */
+uint64_t sm_pgt_get_path(const struct sm_physmem *pm, struct sm_pgt_path *p,
+			 uint64_t root_pa, uint64_t va, int *level,
+			 uint64_t *desc_pa, const uint64_t **slot);
 
 /* Call fn for every non-zero leaf descriptor (valid or not) mapping an
  * address in [start, end), in ascending va order, skipping absent subtrees.
@@ -152,6 +181,30 @@ typedef int (*sm_pgt_leaf_fn)(void *ctx, uint64_t va, int level, uint64_t desc,
 int sm_pgt_for_each_leaf(const struct sm_physmem *pm, uint64_t root_pa,
 			 uint64_t start, uint64_t end, sm_pgt_leaf_fn fn,
 			 void *ctx);
+
+/*
+ * The same walk by runs of descriptors (host time: a level-3 table's
+ * descriptors swept in the caller's loop, not a call each).  A run is the
+ * slots [first, last] of the table at `table`, of level `level`, that
+ * overlap [start, end): slot i maps va + i * sm_level_size(level) and
+ * holds words[i] (the table's 512 words, never NULL).  At level 3 a run is
+ * a whole table's part of the range and each of its non-zero words is a
+ * leaf (zero ones are to be skipped); above, a run is one slot holding a
+ * non-zero leaf.  Runs come in ascending va order.  fn may write the run's
+ * descriptors (sm_physmem_table_write on &words[i], or sm_physmem_write64)
+ * but not free the table or write table descriptors; it returns 0 to go
+ * on, non-zero to stop (that value is returned).
+ */
+struct sm_pgt_run {
+	int level;
+	unsigned first, last;
+	uint64_t table, va; /* va: what slot 0 maps */
+	const uint64_t *words;
+};
+typedef int (*sm_pgt_run_fn)(void *ctx, const struct sm_pgt_run *run);
+int sm_pgt_for_each_leaf_run(const struct sm_physmem *pm, uint64_t root_pa,
+			     uint64_t start, uint64_t end, sm_pgt_run_fn fn,
+			     void *ctx);
 
 /* Free every table page below and including root (not the data pages). */
 void sm_pgt_free_tables(struct sm_physmem *pm, uint64_t root_pa);
