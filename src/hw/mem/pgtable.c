@@ -518,14 +518,16 @@ struct leaf_walk_args {
 static int leaf_walk(const struct leaf_walk_args *w, uint64_t table, int level,
 		     uint64_t table_va)
 {
-	uint64_t size = sm_level_size(level);
+	unsigned shift = sm_level_shift(level);
+	uint64_t size = 1ull << shift;
 	unsigned first = 0, last = SM_PTRS_PER_TABLE - 1, i;
 
-	/* Only the slots overlapping [start, end); end > table_va holds. */
+	/* Only the slots overlapping [start, end); end > table_va holds
+	 * (shifts, not 64-bit divisions: host time). */
 	if (w->start > table_va)
-		first = (unsigned)((w->start - table_va) / size);
-	if ((w->end - 1 - table_va) / size < last)
-		last = (unsigned)((w->end - 1 - table_va) / size);
+		first = (unsigned)((w->start - table_va) >> shift);
+	if ((w->end - 1 - table_va) >> shift < last)
+		last = (unsigned)((w->end - 1 - table_va) >> shift);
 
 	/* The table's words read once (host time); a table never written
 	 * holds only zeros.  Re-read after each visit: a visit may write the

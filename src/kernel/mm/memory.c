@@ -88,12 +88,13 @@ static int zap_pte(struct sm_zap *z, uint64_t va, uint64_t desc,
  * one is cleared (only the run's own descriptors are written). */
 static int zap_run(void *vctx, const struct sm_pgt_run *r)
 {
-	uint64_t size = sm_level_size(r->level);
-	for (unsigned i = r->first; i <= r->last; i++) {
-		uint64_t desc = r->words[i];
+	/* The run's fields in locals, as prot_run (mprotect.c). */
+	const uint64_t *w = r->words, *end = r->words + r->last + 1;
+	uint64_t size = sm_level_size(r->level), va0 = r->va;
+	for (const uint64_t *s = w + r->first; s < end; s++) {
 		int rc;
-		if (desc && (rc = zap_pte(vctx, r->va + (uint64_t)i * size,
-					  desc, &r->words[i])))
+		if (*s &&
+		    (rc = zap_pte(vctx, va0 + (uint64_t)(s - w) * size, *s, s)))
 			return rc;
 	}
 	return 0;
