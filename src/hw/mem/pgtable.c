@@ -52,32 +52,6 @@
 
 #define SM_VA_LIMIT (1ull << SM_VA_BITS)
 
-/*
- * Arm ARM D8.4 "Memory access control", stage-1 data access permissions for
- * the EL1&0 regime: AP[2:1] = 0b01 gives EL0 read/write, 0b11 gives EL0
- * read-only, AP[1] = 0 gives EL0 no data access.  Instruction execution at
- * EL0 is governed by UXN alone: the architecture does not tie it to AP[1]
- * (a mapping with AP[1] = 0 and UXN = 0 is executable at EL0 but neither
- * readable nor writable there), so X is independent of R here.  PXN only
- * concerns EL1 and is ignored.  WXN is not modelled.
- */
-static inline unsigned pte_perm(uint64_t desc)
-{
-	/* R and W by AP[2:1] (bits 7:6), two bits each: 0b00 none, 0b01
-	 * R | W, 0b10 none, 0b11 R (host time: a shift, not branches). */
-	_Static_assert(PTE_USER == 1ull << 6 && PTE_RDONLY == 1ull << 7,
-		       "AP[2:1] are bits 7:6");
-	_Static_assert(SMMUSIM_PROT_R == 1 && SMMUSIM_PROT_W == 2,
-		       "two bits of R and W");
-	unsigned rw = (0x4cu >> (((desc >> 6) & 3) * 2)) & 3;
-	return rw | (desc & PTE_UXN ? 0 : SMMUSIM_PROT_X);
-}
-
-unsigned sm_pte_perm(uint64_t desc)
-{
-	return pte_perm(desc);
-}
-
 static int is_table_frame(const struct sm_physmem *pm, uint64_t pa)
 {
 	return (pa & ~SM_PAGE_MASK) == 0 &&
@@ -216,7 +190,7 @@ walk_levels(const struct sm_physmem *pm, struct walk_at *at, int start_level,
 
 		size = sm_level_size(level);
 		pa = leaf_oa(desc, level) | (va & (size - 1));
-		perm = stage2 ? s2_perm(desc) : pte_perm(desc);
+		perm = stage2 ? s2_perm(desc) : sm_pte_perm(desc);
 		/* The OA field is 48 bits wide, the physical address size
 		 * modelled, so a leaf never raises an address size fault; its
 		 * OA may be RAM or device memory (an MSI doorbell mapped for a

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <smmusim/event.h>
+
 #include "arch/vmsa.h"
 #include "hw/mem/physmem.h"
 
@@ -63,9 +65,29 @@ struct sm_walk {
 };
 #define SM_NO_IPA UINT64_MAX
 
-/* EL0 permissions of a leaf descriptor: R when AP[1], W when AP[1] and
- * !AP[2], X when !UXN. */
-unsigned sm_pte_perm(uint64_t desc);
+/*
+ * EL0 permissions of a leaf descriptor: R when AP[1], W when AP[1] and
+ * !AP[2], X when !UXN (inline: every walk and mprotect's changed PTEs ask).
+ *
+ * Arm ARM D8.4 "Memory access control", stage-1 data access permissions for
+ * the EL1&0 regime: AP[2:1] = 0b01 gives EL0 read/write, 0b11 gives EL0
+ * read-only, AP[1] = 0 gives EL0 no data access.  Instruction execution at
+ * EL0 is governed by UXN alone: the architecture does not tie it to AP[1]
+ * (a mapping with AP[1] = 0 and UXN = 0 is executable at EL0 but neither
+ * readable nor writable there), so X is independent of R here.  PXN only
+ * concerns EL1 and is ignored.  WXN is not modelled.
+ */
+static inline unsigned sm_pte_perm(uint64_t desc)
+{
+	/* R and W by AP[2:1] (bits 7:6), two bits each: 0b00 none, 0b01
+	 * R | W, 0b10 none, 0b11 R (host time: a shift, not branches). */
+	_Static_assert(PTE_USER == 1ull << 6 && PTE_RDONLY == 1ull << 7,
+		       "AP[2:1] are bits 7:6");
+	_Static_assert(SMMUSIM_PROT_R == 1 && SMMUSIM_PROT_W == 2,
+		       "two bits of R and W");
+	unsigned rw = (0x4cu >> (((desc >> 6) & 3) * 2)) & 3;
+	return rw | (desc & PTE_UXN ? 0 : SMMUSIM_PROT_X);
+}
 
 /* Walk va from the level-0 table at root_pa.  Always fills *out; returns
  * out->fault for convenience.  Permission checking is the caller's. */
