@@ -91,7 +91,8 @@ struct sm_zap {
 	struct sm_os *os;
 	struct sm_mm *mm;
 	struct sm_page_list free;
-	struct sm_span sp; /* cleared PTEs */
+	struct sm_span sp;  /* cleared PTEs */
+	struct sm_vma *vma; /* of the last present PTE (NULL: none) */
 	int rc;
 };
 
