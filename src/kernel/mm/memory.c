@@ -74,11 +74,7 @@ static int zap_pte(struct sm_zap *z, uint64_t va, uint64_t desc,
 	if (!sm_pte_present(desc))
 		return 0;
 	uint64_t pa = desc & PTE_ADDR_MASK;
-	/* The PTEs are visited in address order: most are in the VMA of the
-	 * one before (host time; a zap changes no VMA). */
-	struct sm_vma *v = z->vma;
-	if (!v || va < v->start || va >= v->end)
-		v = z->vma = sm_find_vma(z->mm, va);
+	struct sm_vma *v = sm_find_vma_from(z->mm, &z->vma, va);
 	/* Private pages are freed once the TLBs are flushed; shared pages
 	 * stay in their file's page cache; the zero page is never freed. */
 	if (pa == os->mm.zero_page || (v && v->shared))

@@ -23,11 +23,7 @@ static void prot_leaf(struct prot_ctx *c, uint64_t va, uint64_t desc,
 		      const uint64_t *slot)
 {
 	struct sm_os *os = c->os;
-	/* The PTEs are visited in address order: most are in the VMA of the
-	 * one before (host time; the walk changes no VMA). */
-	struct sm_vma *v = c->vma;
-	if (!v || va < v->start || va >= v->end)
-		v = c->vma = sm_find_vma(c->mm, va);
+	struct sm_vma *v = sm_find_vma_from(c->mm, &c->vma, va);
 	uint64_t pa = desc & PTE_ADDR_MASK;
 	uint64_t nd;
 	if (!v->prot) {
