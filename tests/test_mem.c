@@ -1009,6 +1009,124 @@ static void test_for_each_leaf(void **state)
 	assert_int_equal(c.n, 2);
 }
 
+/* sm_pgt_get_slot and sm_pgt_get_path say what sm_pgt_get says, with the
+ * descriptor's word; the path is re-checked after the tables change. */
+static void test_pgt_get_slot_path(void **state)
+{
+	struct pt *t = *state;
+	uint64_t pa = page_alloc(t->pm, SM_PAGE_DATA);
+	uint64_t va = 0x0000555500000000ull;
+	uint64_t probe[] = {va,		  va + 0x1000, va + 2 * MiB,
+			    va + 5 * MiB, 1ull << 48,  7 * 512 * GiB};
+	struct sm_pgt_path path = {0};
+
+	set_ok(t, va, 3, leaf(pa, 3, PTE_USER));
+	set_ok(t, va + 4 * MiB, 2, leaf(2 * GiB, 2, PTE_USER));
+	for (int round = 0; round < 3; round++) {
+		if (round == 2) {
+			/* The level-2 table descriptor is cleared, then a
+			 * new level-3 table made: the path must not hold. */
+			struct sm_walk w;
+			sm_pgt_walk(t->pm, t->root, va, &w);
+			sm_physmem_write64(
+			    t->pm, w.table[2] + 8 * sm_level_index(va, 2), 0);
+			set_ok(t, va + 0x3000, 3, leaf(pa, 3, PTE_USER));
+		}
+		for (size_t i = 0; i < sizeof(probe) / sizeof(probe[0]); i++) {
+			int l0, l1, l2;
+			uint64_t d0, d1, d2, p0, p1, p2;
+			const uint64_t *s1, *s2;
+			d0 = sm_pgt_get(t->pm, t->root, probe[i], &l0, &p0);
+			d1 = sm_pgt_get_slot(t->pm, t->root, probe[i], &l1, &p1,
+					     &s1);
+			assert_int_equal(d1, d0);
+			assert_int_equal(l1, l0);
+			assert_int_equal(p1, p0);
+			if (s1)
+				assert_int_equal(*s1, d0);
+			else if (p0)
+				assert_int_equal(sm_physmem_read64(t->pm, p0),
+						 0);
+			if (probe[i] >> 48) /* the path's callers check */
+				continue;
+			d2 = sm_pgt_get_path(t->pm, &path, t->root, probe[i],
+					     &l2, &p2, &s2);
+			assert_int_equal(d2, d0);
+			assert_int_equal(l2, l0);
+			assert_int_equal(p2, p0);
+			assert_ptr_equal(s2, s1);
+		}
+	}
+	/* A write through the slot is write64's: the generation goes up. */
+	int l;
+	uint64_t dpa, gen = sm_physmem_pgt_gen(t->pm);
+	const uint64_t *slot;
+	(void)sm_pgt_get_path(t->pm, &path, t->root, va, &l, &dpa, &slot);
+	sm_physmem_table_write(t->pm, slot, 0);
+	assert_int_equal(sm_physmem_pgt_gen(t->pm), gen + 1);
+	assert_int_equal(sm_pgt_get(t->pm, t->root, va, NULL, NULL), 0);
+	/* Freed tables: the path no longer holds. */
+	sm_pgt_free_tables(t->pm, t->root);
+	assert_int_equal(sm_pgt_get_path(t->pm, &path, t->root, va + 0x3000, &l,
+					 &dpa, &slot),
+			 0);
+	assert_int_equal(dpa, 0);
+	assert_null(slot);
+	t->root = 0; /* freed */
+}
+
+/* Runs: a level-3 table's part of the range as one run, a block as a run
+ * of one slot, in ascending order; a non-zero return stops. */
+struct run_seen {
+	int n;
+	struct sm_pgt_run r[8];
+	int stop_at;
+};
+
+static int run_fn(void *ctx, const struct sm_pgt_run *r)
+{
+	struct run_seen *s = ctx;
+	assert_true(s->n < 8);
+	s->r[s->n++] = *r;
+	return s->n == s->stop_at ? 55 : 0;
+}
+
+static void test_for_each_leaf_run(void **state)
+{
+	struct pt *t = *state;
+	uint64_t p = page_alloc(t->pm, SM_PAGE_DATA);
+	uint64_t base = 0x0000000040000000ull;
+	struct run_seen s = {.stop_at = -1};
+
+	set_ok(t, base + 0x2000, 3, leaf(p, 3, PTE_USER));
+	set_ok(t, base + 0x1ff000, 3, leaf(p, 3, PTE_USER));
+	set_ok(t, base + 4 * MiB, 2, leaf(2 * GiB, 2, PTE_USER));
+	assert_int_equal(sm_pgt_for_each_leaf_run(t->pm, t->root, base + 0x1000,
+						  base + 5 * MiB, run_fn, &s),
+			 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.r[0].level, 3);
+	assert_int_equal(s.r[0].first, 1);
+	assert_int_equal(s.r[0].last, 511);
+	assert_int_equal(s.r[0].va, base);
+	assert_int_equal(s.r[0].words[2], leaf(p, 3, PTE_USER));
+	uint64_t dpa;
+	(void)sm_pgt_get(t->pm, t->root, base + 0x2000, NULL, &dpa);
+	assert_int_equal(s.r[0].table + 16, dpa);
+	assert_int_equal(s.r[1].level, 2);
+	assert_int_equal(s.r[1].first, 2);
+	assert_int_equal(s.r[1].last, 2);
+	assert_int_equal(s.r[1].va, base);
+	/* The part of a table in range only. */
+	s = (struct run_seen){.stop_at = 1};
+	assert_int_equal(sm_pgt_for_each_leaf_run(t->pm, t->root, base + 0x2000,
+						  base + 0x5000, run_fn, &s),
+			 55);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.r[0].first, 2);
+	assert_int_equal(s.r[0].last, 4);
+}
+
 static void test_free_tables(void **state)
 {
 	struct pt *t = *state;
@@ -1507,6 +1625,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_pgt_get, pt_setup,
 					    pt_teardown),
 	    cmocka_unit_test_setup_teardown(test_for_each_leaf, pt_setup,
+					    pt_teardown),
+	    cmocka_unit_test_setup_teardown(test_pgt_get_slot_path, pt_setup,
+					    pt_teardown),
+	    cmocka_unit_test_setup_teardown(test_for_each_leaf_run, pt_setup,
 					    pt_teardown),
 	    cmocka_unit_test_setup_teardown(test_free_tables, pt_setup,
 					    pt_teardown),

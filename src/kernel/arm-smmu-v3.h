@@ -25,6 +25,7 @@
 
 #include <smmusim/config.h>
 
+#include "hw/mem/pgtable.h"
 #include "kernel/mmu_notifier.h"
 
 struct sm_frame;
@@ -125,14 +126,8 @@ struct sm_smmu_drv {
 	 * for (arm-smmu-v3-tlb.c, tlbi_tmpl; 0: none yet). */
 	uint64_t tlbi_tmpl[2], tlbi_tmpl_key;
 	/* The last leaf table io-pgtable reached (io-pgtable-arm.c,
-	 * iopte_slot; host time): the 2 MiB region of root's table it maps,
-	 * its tables' frames and the descriptors leading down. */
-	struct sm_iopte_path {
-		bool valid;
-		uint64_t root, region, leaf;
-		const struct sm_frame *frame[4];
-		uint64_t desc[3];
-	} iopte_path;
+	 * iopte_slot; host time). */
+	struct sm_pgt_path iopte_path;
 	/* policy.smmu.cmdq_lock: the cycle the queue's lock (spinlock) or
 	 * its reservation line (owner) is free again. */
 	bool cmdq_spinlock;

@@ -23,6 +23,8 @@
 #include <smmusim/config.h>
 #include <smmusim/event.h>
 
+#include "hw/mem/pgtable.h"
+
 struct sm_os;
 struct sm_stats;
 struct sm_hist;
@@ -54,6 +56,9 @@ struct sm_mm {
 	struct sm_vma *vma; /* sorted by address */
 	size_t nvma, cap;
 	size_t vma_hint; /* host time: where sm_find_vma last found one */
+	/* host time: the tables the last page fault went down
+	 * (sm_pgt_get_path; memory.c, handle_pte_fault). */
+	struct sm_pgt_path pte_path;
 	struct sm_mn_sub *subs;
 	uint64_t rss;
 	/* SVA pins the ASID (arm64_mm_context_get) so that it is not reused

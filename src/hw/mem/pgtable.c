@@ -52,32 +52,6 @@
 
 #define SM_VA_LIMIT (1ull << SM_VA_BITS)
 
-/*
- * Arm ARM D8.4 "Memory access control", stage-1 data access permissions for
- * the EL1&0 regime: AP[2:1] = 0b01 gives EL0 read/write, 0b11 gives EL0
- * read-only, AP[1] = 0 gives EL0 no data access.  Instruction execution at
- * EL0 is governed by UXN alone: the architecture does not tie it to AP[1]
- * (a mapping with AP[1] = 0 and UXN = 0 is executable at EL0 but neither
- * readable nor writable there), so X is independent of R here.  PXN only
- * concerns EL1 and is ignored.  WXN is not modelled.
- */
-static inline unsigned pte_perm(uint64_t desc)
-{
-	/* R and W by AP[2:1] (bits 7:6), two bits each: 0b00 none, 0b01
-	 * R | W, 0b10 none, 0b11 R (host time: a shift, not branches). */
-	_Static_assert(PTE_USER == 1ull << 6 && PTE_RDONLY == 1ull << 7,
-		       "AP[2:1] are bits 7:6");
-	_Static_assert(SMMUSIM_PROT_R == 1 && SMMUSIM_PROT_W == 2,
-		       "two bits of R and W");
-	unsigned rw = (0x4cu >> (((desc >> 6) & 3) * 2)) & 3;
-	return rw | (desc & PTE_UXN ? 0 : SMMUSIM_PROT_X);
-}
-
-unsigned sm_pte_perm(uint64_t desc)
-{
-	return pte_perm(desc);
-}
-
 static int is_table_frame(const struct sm_physmem *pm, uint64_t pa)
 {
 	return (pa & ~SM_PAGE_MASK) == 0 &&
@@ -216,7 +190,7 @@ walk_levels(const struct sm_physmem *pm, struct walk_at *at, int start_level,
 
 		size = sm_level_size(level);
 		pa = leaf_oa(desc, level) | (va & (size - 1));
-		perm = stage2 ? s2_perm(desc) : pte_perm(desc);
+		perm = stage2 ? s2_perm(desc) : sm_pte_perm(desc);
 		/* The OA field is 48 bits wide, the physical address size
 		 * modelled, so a leaf never raises an address size fault; its
 		 * OA may be RAM or device memory (an MSI doorbell mapped for a
@@ -476,58 +450,69 @@ int sm_pgt_set(struct sm_physmem *pm, uint64_t root_pa, uint64_t va, int level,
 	return 0;
 }
 
+uint64_t sm_pgt_get_slot(const struct sm_physmem *pm, uint64_t root_pa,
+			 uint64_t va, int *level, uint64_t *desc_pa,
+			 const uint64_t **slot)
+{
+	if (va >= SM_VA_LIMIT) {
+		*level = 0;
+		*desc_pa = 0;
+		*slot = NULL;
+		return 0;
+	}
+	return sm_pgt_slot_walk(pm, root_pa, va, level, desc_pa, slot, NULL);
+}
+
 uint64_t sm_pgt_get(const struct sm_physmem *pm, uint64_t root_pa, uint64_t va,
 		    int *level, uint64_t *desc_pa)
 {
-	uint64_t table = root_pa;
 	int l;
-
+	uint64_t dpa;
+	const uint64_t *slot;
+	uint64_t desc = sm_pgt_get_slot(pm, root_pa, va, &l, &dpa, &slot);
 	if (level)
-		*level = 0;
+		*level = l;
 	if (desc_pa)
-		*desc_pa = 0;
-	if (va >= SM_VA_LIMIT || !is_table_frame(pm, root_pa))
-		return 0;
-
-	for (l = 0; l <= 3; l++) {
-		uint64_t dpa = slot_pa(table, va, l);
-		uint64_t desc = sm_physmem_read64(pm, dpa);
-
-		if (level)
-			*level = l;
-		if (!is_table_desc(desc, l)) {
-			if (desc_pa)
-				*desc_pa = dpa;
-			return desc;
-		}
-		table = desc & PTE_ADDR_MASK;
-		/* A table descriptor to a non-table frame: no slot below. */
-		if (!is_table_frame(pm, table))
-			return 0;
-	}
-	return 0; /* not reached */
+		*desc_pa = dpa;
+	return desc;
 }
 
-static int leaf_walk(const struct sm_physmem *pm, uint64_t table, int level,
-		     uint64_t table_va, uint64_t start, uint64_t end,
-		     sm_pgt_leaf_fn fn, void *ctx)
+/* What a leaf walk carries down its tables. */
+struct leaf_walk_args {
+	const struct sm_physmem *pm;
+	uint64_t start, end;
+	sm_pgt_run_fn fn;
+	void *ctx;
+};
+
+/* The runs of the table at `table` (level `level`, mapping from table_va)
+ * overlapping [start, end), in ascending va order: a level-3 table's slots
+ * as one run; above, each leaf as a run of one slot, each table descriptor
+ * to a table page descended into. */
+static int leaf_walk(const struct leaf_walk_args *w, uint64_t table, int level,
+		     uint64_t table_va)
 {
-	uint64_t size = sm_level_size(level);
+	unsigned shift = sm_level_shift(level);
+	uint64_t size = 1ull << shift;
 	unsigned first = 0, last = SM_PTRS_PER_TABLE - 1, i;
 
-	/* Only the slots overlapping [start, end); end > table_va holds. */
-	if (start > table_va)
-		first = (unsigned)((start - table_va) / size);
-	if ((end - 1 - table_va) / size < last)
-		last = (unsigned)((end - 1 - table_va) / size);
+	/* Only the slots overlapping [start, end); end > table_va holds
+	 * (shifts, not 64-bit divisions: host time). */
+	if (w->start > table_va)
+		first = (unsigned)((w->start - table_va) >> shift);
+	if ((w->end - 1 - table_va) >> shift < last)
+		last = (unsigned)((w->end - 1 - table_va) >> shift);
 
 	/* The table's words read once (host time); a table never written
 	 * holds only zeros.  Re-read after each visit: a visit may write the
 	 * table (its content appears) or free it (it reads as zero). */
-	const uint64_t *words = sm_physmem_words(pm, table);
+	const uint64_t *words = sm_physmem_words(w->pm, table);
+	if (words && level == 3)
+		return w->fn(w->ctx,
+			     &(struct sm_pgt_run){level, first, last, table,
+						  table_va, words});
 	for (i = first; words && i <= last; i++) {
 		uint64_t va = table_va + (uint64_t)i * size;
-		uint64_t dpa = table + 8ull * i;
 		uint64_t desc = words[i];
 		int rc;
 
@@ -537,30 +522,69 @@ static int leaf_walk(const struct sm_physmem *pm, uint64_t table, int level,
 			uint64_t next = desc & PTE_ADDR_MASK;
 
 			/* Never read a non-table frame as a table. */
-			if (!is_table_frame(pm, next))
+			if (!is_table_frame(w->pm, next))
 				continue;
-			rc = leaf_walk(pm, next, level + 1, va, start, end, fn,
-				       ctx);
+			rc = leaf_walk(w, next, level + 1, va);
 		} else {
-			rc = fn(ctx, va, level, desc, dpa);
+			rc = w->fn(w->ctx,
+				   &(struct sm_pgt_run){level, i, i, table,
+							table_va, words});
 		}
 		if (rc)
 			return rc;
-		words = sm_physmem_words(pm, table);
+		words = sm_physmem_words(w->pm, table);
 	}
 	return 0;
 }
 
 /* A root that is not a table page visits nothing (returns 0). */
-int sm_pgt_for_each_leaf(const struct sm_physmem *pm, uint64_t root_pa,
-			 uint64_t start, uint64_t end, sm_pgt_leaf_fn fn,
-			 void *ctx)
+int sm_pgt_for_each_leaf_run(const struct sm_physmem *pm, uint64_t root_pa,
+			     uint64_t start, uint64_t end, sm_pgt_run_fn fn,
+			     void *ctx)
 {
 	if (end > SM_VA_LIMIT)
 		end = SM_VA_LIMIT;
 	if (start >= end || !is_table_frame(pm, root_pa))
 		return 0;
-	return leaf_walk(pm, root_pa, 0, 0, start, end, fn, ctx);
+	struct leaf_walk_args w = {pm, start, end, fn, ctx};
+	return leaf_walk(&w, root_pa, 0, 0);
+}
+
+/* sm_pgt_for_each_leaf's visit of a run: a call per non-zero descriptor,
+ * the table's words read again after each (the visit may write or free
+ * the table). */
+struct each_leaf {
+	const struct sm_physmem *pm;
+	sm_pgt_leaf_fn fn;
+	void *ctx;
+};
+
+static int each_leaf_of_run(void *vctx, const struct sm_pgt_run *r)
+{
+	const struct each_leaf *e = vctx;
+	const uint64_t *words = r->words;
+	uint64_t size = sm_level_size(r->level);
+
+	for (unsigned i = r->first; words && i <= r->last; i++) {
+		uint64_t desc = words[i];
+		if (desc == 0)
+			continue;
+		int rc = e->fn(e->ctx, r->va + (uint64_t)i * size, r->level,
+			       desc, r->table + 8ull * i);
+		if (rc)
+			return rc;
+		words = sm_physmem_words(e->pm, r->table);
+	}
+	return 0;
+}
+
+int sm_pgt_for_each_leaf(const struct sm_physmem *pm, uint64_t root_pa,
+			 uint64_t start, uint64_t end, sm_pgt_leaf_fn fn,
+			 void *ctx)
+{
+	struct each_leaf e = {pm, fn, ctx};
+	return sm_pgt_for_each_leaf_run(pm, root_pa, start, end,
+					each_leaf_of_run, &e);
 }
 
 static void free_table(struct sm_physmem *pm, uint64_t table, int level)
@@ -593,13 +617,18 @@ enum sm_walk_fault sm_pgt_translate(const struct sm_physmem *pm,
 				    const struct sm_regime *rg, uint64_t va,
 				    struct sm_walk *out)
 {
+	/* A single stage's walk inline here, its table addresses not
+	 * translated (host time: the oracle's truth walks come this way; left
+	 * to the compiler, whether walk() was inlined changed with unrelated
+	 * edits of this file). */
 	switch (rg->kind) {
 	case SM_REGIME_S1:
-		walk(pm, rg->root, 0, va, false, NULL, out);
+		walk_at_root(pm, rg->root, 0, va, false, NULL, out, NULL);
 		out->ipa = SM_NO_IPA;
 		return out->fault;
 	case SM_REGIME_S2:
-		walk(pm, rg->root2, rg->s2_level, va, true, NULL, out);
+		walk_at_root(pm, rg->root2, rg->s2_level, va, true, NULL, out,
+			     NULL);
 		out->ipa = va;
 		return out->fault;
 	case SM_REGIME_NESTED:

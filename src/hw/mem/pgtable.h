@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <smmusim/event.h>
+
 #include "arch/vmsa.h"
 #include "hw/mem/physmem.h"
 
@@ -63,9 +65,29 @@ struct sm_walk {
 };
 #define SM_NO_IPA UINT64_MAX
 
-/* EL0 permissions of a leaf descriptor: R when AP[1], W when AP[1] and
- * !AP[2], X when !UXN. */
-unsigned sm_pte_perm(uint64_t desc);
+/*
+ * EL0 permissions of a leaf descriptor: R when AP[1], W when AP[1] and
+ * !AP[2], X when !UXN (inline: every walk and mprotect's changed PTEs ask).
+ *
+ * Arm ARM D8.4 "Memory access control", stage-1 data access permissions for
+ * the EL1&0 regime: AP[2:1] = 0b01 gives EL0 read/write, 0b11 gives EL0
+ * read-only, AP[1] = 0 gives EL0 no data access.  Instruction execution at
+ * EL0 is governed by UXN alone: the architecture does not tie it to AP[1]
+ * (a mapping with AP[1] = 0 and UXN = 0 is executable at EL0 but neither
+ * readable nor writable there), so X is independent of R here.  PXN only
+ * concerns EL1 and is ignored.  WXN is not modelled.
+ */
+static inline unsigned sm_pte_perm(uint64_t desc)
+{
+	/* R and W by AP[2:1] (bits 7:6), two bits each: 0b00 none, 0b01
+	 * R | W, 0b10 none, 0b11 R (host time: a shift, not branches). */
+	_Static_assert(PTE_USER == 1ull << 6 && PTE_RDONLY == 1ull << 7,
+		       "AP[2:1] are bits 7:6");
+	_Static_assert(SMMUSIM_PROT_R == 1 && SMMUSIM_PROT_W == 2,
+		       "two bits of R and W");
+	unsigned rw = (0x4cu >> (((desc >> 6) & 3) * 2)) & 3;
+	return rw | (desc & PTE_UXN ? 0 : SMMUSIM_PROT_X);
+}
 
 /* Walk va from the level-0 table at root_pa.  Always fills *out; returns
  * out->fault for convenience.  Permission checking is the caller's. */
@@ -142,6 +164,112 @@ int sm_pgt_set(struct sm_physmem *pm, uint64_t root_pa, uint64_t va, int level,
  */
 uint64_t sm_pgt_get(const struct sm_physmem *pm, uint64_t root_pa, uint64_t va,
 		    int *level, uint64_t *desc_pa);
+/* The same (level and desc_pa not NULL), and *slot: the descriptor's word
+ * in its table's words (as sm_physmem_table_words gives them), NULL when
+ * there is no slot or the table reads as all zero.  For a write of that
+ * descriptor through sm_physmem_table_write, the same as
+ * sm_physmem_write64 at *desc_pa without a second walk (host time); valid
+ * while the table's words are. */
+uint64_t sm_pgt_get_slot(const struct sm_physmem *pm, uint64_t root_pa,
+			 uint64_t va, int *level, uint64_t *desc_pa,
+			 const uint64_t **slot);
+
+/*
+ * The tables the last sm_pgt_get_path reached a level-3 table through:
+ * the root, the 2 MiB region of va, each level's frame and the table
+ * descriptors leading down (host time).  Zeroed: empty.
+ */
+struct sm_pgt_path {
+	bool valid;
+	uint64_t root, region, leaf; /* region: va >> 21; leaf: its table */
+	const struct sm_frame *frame[4];
+	uint64_t desc[3];
+};
+/* Whether the walk of va (in p's region) from p's root would go down the
+ * tables p went through: each table's frame still a table, holding the
+ * table descriptor that led down. */
+static inline bool sm_pgt_path_holds(const struct sm_pgt_path *p, uint64_t va)
+{
+	for (int l = 0; l < 3; l++) {
+		const struct sm_frame *f = p->frame[l];
+		if (f->kind != SM_PAGE_PGTABLE || !f->content ||
+		    f->content[sm_level_index(va, l)] != p->desc[l])
+			return false;
+	}
+	return p->frame[3]->kind == SM_PAGE_PGTABLE;
+}
+/*
+ * sm_pgt_get_slot's walk of a va below 2^48 (the caller checks), inline
+ * for sm_pgt_get_path (host time: a walk per new 2 MiB region of DMA maps
+ * and unmaps), remembered in *p (if not NULL) when it reaches a level-3
+ * table.  One look-up of each table's frame: its kind checked, its words
+ * read (what is_table_frame and sm_physmem_read64 would say).
+ */
+static inline __attribute__((always_inline)) uint64_t
+sm_pgt_slot_walk(const struct sm_physmem *pm, uint64_t root_pa, uint64_t va,
+		 int *level, uint64_t *desc_pa, const uint64_t **slot,
+		 struct sm_pgt_path *p)
+{
+	const struct sm_frame *frame[4];
+	uint64_t table = root_pa, tdesc[3];
+
+	*level = 0;
+	*desc_pa = 0;
+	*slot = NULL;
+	for (int l = 0; l <= 3; l++) {
+		const struct sm_frame *tf = sm_physmem_table_frame(pm, table);
+		/* The root, or a table descriptor's output, that is not a
+		 * table page: no slot (*level stays the descriptor's). */
+		if (!tf)
+			return 0;
+		unsigned i = sm_level_index(va, l);
+		const uint64_t *words = tf->content;
+		uint64_t desc = words ? words[i] : 0;
+
+		*level = l;
+		frame[l] = tf;
+		if (l == 3 || (desc & PTE_TYPE_MASK) != PMD_TYPE_TABLE) {
+			*desc_pa = table + 8ull * i;
+			*slot = words ? &words[i] : NULL;
+			if (p && l == 3)
+				*p = (struct sm_pgt_path){
+				    true,
+				    root_pa,
+				    va >> 21,
+				    table,
+				    {frame[0], frame[1], frame[2], frame[3]},
+				    {tdesc[0], tdesc[1], tdesc[2]}};
+			return desc;
+		}
+		tdesc[l] = desc;
+		table = desc & PTE_ADDR_MASK;
+	}
+	return 0; /* not reached */
+}
+
+/* sm_pgt_get_slot of a va below 2^48 (the caller checks: a user or IOVA
+ * address) through the path p: when va is in p's region of the same
+ * root and the path holds (the walk would read the same words and go the
+ * same way), only the level-3 slot is read; otherwise the walk, remembered
+ * in p when it reaches a level-3 table.  The same result as
+ * sm_pgt_get_slot (host time: a fault, map or unmap after another in the
+ * same 2 MiB region skips the walk). */
+static inline __attribute__((always_inline)) uint64_t
+sm_pgt_get_path(const struct sm_physmem *pm, struct sm_pgt_path *p,
+		uint64_t root_pa, uint64_t va, int *level, uint64_t *desc_pa,
+		const uint64_t **slot)
+{
+	if (p->valid && p->root == root_pa && p->region == va >> 21 &&
+	    sm_pgt_path_holds(p, va)) {
+		const uint64_t *words = p->frame[3]->content;
+		unsigned i = sm_level_index(va, 3);
+		*level = 3;
+		*desc_pa = p->leaf + 8ull * i;
+		*slot = words ? &words[i] : NULL;
+		return words ? words[i] : 0;
+	}
+	return sm_pgt_slot_walk(pm, root_pa, va, level, desc_pa, slot, p);
+}
 
 /* Call fn for every non-zero leaf descriptor (valid or not) mapping an
  * address in [start, end), in ascending va order, skipping absent subtrees.
@@ -152,6 +280,30 @@ typedef int (*sm_pgt_leaf_fn)(void *ctx, uint64_t va, int level, uint64_t desc,
 int sm_pgt_for_each_leaf(const struct sm_physmem *pm, uint64_t root_pa,
 			 uint64_t start, uint64_t end, sm_pgt_leaf_fn fn,
 			 void *ctx);
+
+/*
+ * The same walk by runs of descriptors (host time: a level-3 table's
+ * descriptors swept in the caller's loop, not a call each).  A run is the
+ * slots [first, last] of the table at `table`, of level `level`, that
+ * overlap [start, end): slot i maps va + i * sm_level_size(level) and
+ * holds words[i] (the table's 512 words, never NULL).  At level 3 a run is
+ * a whole table's part of the range and each of its non-zero words is a
+ * leaf (zero ones are to be skipped); above, a run is one slot holding a
+ * non-zero leaf.  Runs come in ascending va order.  fn may write the run's
+ * descriptors (sm_physmem_table_write on &words[i], or sm_physmem_write64)
+ * but not free the table or write table descriptors; it returns 0 to go
+ * on, non-zero to stop (that value is returned).
+ */
+struct sm_pgt_run {
+	int level;
+	unsigned first, last;
+	uint64_t table, va; /* va: what slot 0 maps */
+	const uint64_t *words;
+};
+typedef int (*sm_pgt_run_fn)(void *ctx, const struct sm_pgt_run *run);
+int sm_pgt_for_each_leaf_run(const struct sm_physmem *pm, uint64_t root_pa,
+			     uint64_t start, uint64_t end, sm_pgt_run_fn fn,
+			     void *ctx);
 
 /* Free every table page below and including root (not the data pages). */
 void sm_pgt_free_tables(struct sm_physmem *pm, uint64_t root_pa);

@@ -102,7 +102,9 @@ struct sm_physmem {
 static inline struct sm_frame *sm_physmem_frame_of(const struct sm_physmem *pm,
 						   uint64_t pa)
 {
-	if (pa < pm->base || pa - pm->base >= pm->size)
+	/* One test for both ends: below base, pa - base wraps past any size
+	 * (RAM ends at or below 2^48, sm_physmem_new; host time). */
+	if (pa - pm->base >= pm->size)
 		return NULL;
 	uint64_t idx = (pa - pm->base) >> SM_PAGE_SHIFT;
 	uint64_t ci = idx >> SM_CHUNK_SHIFT;

@@ -114,21 +114,6 @@ static int check_map_work(struct sm_os *os, const struct sm_domain *dm,
 	return 0;
 }
 
-/* Does the path kept in p still lead from its root to its leaf table for
- * va (in its region)?  Each table's frame still a table, and each of the
- * three descriptors iopte_slot read on the way down still the same: then
- * iopte_slot would walk the same way, reading nothing else. */
-static inline bool path_holds(const struct sm_iopte_path *p, uint64_t va)
-{
-	for (int l = 0; l < 3; l++) {
-		const struct sm_frame *f = p->frame[l];
-		if (f->kind != SM_PAGE_PGTABLE || !f->content ||
-		    f->content[sm_level_index(va, l)] != p->desc[l])
-			return false;
-	}
-	return p->frame[3]->kind == SM_PAGE_PGTABLE;
-}
-
 /*
  * The slot that maps va (< 2^48) in the table at root, as sm_pgt_get
  * finds it (__arm_lpae_map / __arm_lpae_unmap descend the same way): down
@@ -139,59 +124,17 @@ static inline bool path_holds(const struct sm_iopte_path *p, uint64_t va)
  * (NULL when they read as zero), for a write without a second look-up of
  * the frame (sm_physmem_table_write).
  *
- * Host time: one look-up of each level's frame (sm_physmem_table_frame),
- * where sm_pgt_get takes two; and a walk that reaches a leaf table keeps
- * its path (struct sm_iopte_path), so that the next one in the same 2 MiB
- * region of the same table, the common case of DMA maps and unmaps, only
- * checks that the path still holds (path_holds) instead of looking the
- * frames up again.
+ * Host time: through the path of the last walk that reached a leaf table
+ * (sm_pgt_get_path), so that the next one in the same 2 MiB region of the
+ * same table, the common case of DMA maps and unmaps, only checks that the
+ * path still holds instead of looking the frames up again.
  */
 static inline __attribute__((always_inline)) uint64_t
 iopte_slot(struct sm_os *os, uint64_t root, uint64_t va, int *level,
 	   uint64_t *desc_pa, const uint64_t **slot)
 {
-	struct sm_iopte_path *p = &os->drv.iopte_path;
-	const struct sm_frame *frame[4];
-	uint64_t table = root, desc[3];
-	*desc_pa = 0;
-	*slot = NULL;
-	if (p->valid && p->root == root && p->region == va >> 21 &&
-	    path_holds(p, va)) {
-		const uint64_t *words = p->frame[3]->content;
-		unsigned i = sm_level_index(va, 3);
-		*level = 3;
-		*desc_pa = p->leaf + 8ull * i;
-		*slot = words ? &words[i] : NULL;
-		return words ? words[i] : 0;
-	}
-	for (int l = 0;; l++) {
-		const struct sm_frame *f =
-		    sm_physmem_table_frame(os->pm, table);
-		if (!f) {
-			*level = l ? l - 1 : 0;
-			return 0;
-		}
-		const uint64_t *words = f->content;
-		unsigned i = sm_level_index(va, l);
-		uint64_t d = words ? words[i] : 0;
-		frame[l] = f;
-		if (l == 3 || (d & PTE_TYPE_MASK) != PMD_TYPE_TABLE) {
-			*level = l;
-			*desc_pa = table + 8ull * i;
-			*slot = words ? &words[i] : NULL;
-			if (l == 3)
-				*p = (struct sm_iopte_path){
-				    true,
-				    root,
-				    va >> 21,
-				    table,
-				    {frame[0], frame[1], frame[2], frame[3]},
-				    {desc[0], desc[1], desc[2]}};
-			return d;
-		}
-		desc[l] = d;
-		table = d & PTE_ADDR_MASK;
-	}
+	return sm_pgt_get_path(os->pm, &os->drv.iopte_path, root, va, level,
+			       desc_pa, slot);
 }
 
 /* arm_lpae_prot_to_pte() and the leaf's type for `level`. */

@@ -23,6 +23,18 @@
 
 /* find_vma, but only a VMA that contains va. */
 struct sm_vma *sm_find_vma(struct sm_mm *mm, uint64_t va);
+/* sm_find_vma for a walk over PTEs in address order that changes no VMA:
+ * *last (the VMA the walk found last, NULL at first) when it holds va,
+ * else the search, kept in *last (host time: most PTEs are in the VMA of
+ * the one before). */
+static inline struct sm_vma *sm_find_vma_from(struct sm_mm *mm,
+					      struct sm_vma **last, uint64_t va)
+{
+	struct sm_vma *v = *last;
+	if (!v || va < v->start || va >= v->end)
+		v = *last = sm_find_vma(mm, va);
+	return v;
+}
 /* The index of the first VMA ending above va (mm->nvma if none). */
 size_t sm_vma_lower_bound(const struct sm_mm *mm, uint64_t va);
 /* Make `addr` a VMA boundary (split_vma). */
@@ -91,7 +103,8 @@ struct sm_zap {
 	struct sm_os *os;
 	struct sm_mm *mm;
 	struct sm_page_list free;
-	struct sm_span sp; /* cleared PTEs */
+	struct sm_span sp;  /* cleared PTEs */
+	struct sm_vma *vma; /* of the last present PTE (NULL: none) */
 	int rc;
 };
 

@@ -63,18 +63,18 @@ void sm_page_list_release(struct sm_os *os, struct sm_page_list *l,
 
 /* ---- zapping: unmap, madvise(DONTNEED), exit ---- */
 
-static int zap_pte(void *vctx, uint64_t va, int level, uint64_t desc,
-		   uint64_t desc_pa)
+/* zap_pte_range() for one non-zero PTE, `desc` at va, held in *slot of
+ * its table's words. */
+static int zap_pte(struct sm_zap *z, uint64_t va, uint64_t desc,
+		   const uint64_t *slot)
 {
-	struct sm_zap *z = vctx;
 	struct sm_os *os = z->os;
-	(void)level;
-	sm_physmem_write64(os->pm, desc_pa, 0);
+	sm_physmem_table_write(os->pm, slot, 0);
 	sm_span_add(&z->sp, va);
 	if (!sm_pte_present(desc))
 		return 0;
 	uint64_t pa = desc & PTE_ADDR_MASK;
-	struct sm_vma *v = sm_find_vma(z->mm, va);
+	struct sm_vma *v = sm_find_vma_from(z->mm, &z->vma, va);
 	/* Private pages are freed once the TLBs are flushed; shared pages
 	 * stay in their file's page cache; the zero page is never freed. */
 	if (pa == os->mm.zero_page || (v && v->shared))
@@ -84,11 +84,28 @@ static int zap_pte(void *vctx, uint64_t va, int level, uint64_t desc,
 	return 0;
 }
 
+/* zap_pte_range() over a run of PTEs, in address order: each non-zero
+ * one is cleared (only the run's own descriptors are written). */
+static int zap_run(void *vctx, const struct sm_pgt_run *r)
+{
+	/* The run's fields in locals, as prot_run (mprotect.c). */
+	const uint64_t *w = r->words, *end = r->words + r->last + 1;
+	uint64_t size = sm_level_size(r->level), va0 = r->va;
+	for (const uint64_t *s = w + r->first; s < end; s++) {
+		int rc;
+		if (*s &&
+		    (rc = zap_pte(vctx, va0 + (uint64_t)(s - w) * size, *s, s)))
+			return rc;
+	}
+	return 0;
+}
+
 int sm_zap_range(struct sm_os *os, struct sm_mm *mm, uint64_t start,
 		 uint64_t end, struct sm_zap *z, uint64_t *t)
 {
 	*z = (struct sm_zap){.os = os, .mm = mm, .sp.lo = UINT64_MAX};
-	int rc = sm_pgt_for_each_leaf(os->pm, mm->pgd, start, end, zap_pte, z);
+	int rc =
+	    sm_pgt_for_each_leaf_run(os->pm, mm->pgd, start, end, zap_run, z);
 	*t += z->sp.ptes * os->mm.lat_pte;
 	return rc < 0 ? rc : z->rc;
 }
@@ -165,11 +182,37 @@ static int ptep_set_access_flags(struct sm_os *os, struct sm_mm *mm,
 	return 0;
 }
 
+/* Where handle_pte_fault found the PTE (sm_pgt_get_slot): its level, its
+ * address (0: no slot) and its word in the table's words (NULL: none). */
+struct pte_at {
+	int level;
+	uint64_t desc_pa;
+	const uint64_t *slot;
+};
+
+/* Write the new PTE of an empty slot, as sm_pgt_set(level 3) would.  Host
+ * time: when the walk found the level-3 slot, every table down to it
+ * exists and the PTE (a page descriptor, its OA aligned) is written there
+ * at once, as sm_pgt_set would after walking again; otherwise (a table to
+ * allocate, a block above) sm_pgt_set does it all. */
+static int set_pte(struct sm_os *os, struct sm_mm *mm, uint64_t page,
+		   const struct pte_at *at, uint64_t desc)
+{
+	if (at->level != 3 || !at->desc_pa)
+		return sm_pgt_set(os->pm, mm->pgd, page, 3, desc, NULL, os->eb);
+	if (at->slot)
+		sm_physmem_table_write(os->pm, at->slot, desc);
+	else
+		sm_physmem_write64(os->pm, at->desc_pa, desc);
+	return 0;
+}
+
 /* do_anonymous_page / do_read_fault / do_shared_fault: an empty PTE
  * becomes valid; nothing to flush (no agent caches an invalid entry in this
  * slice). */
 static int do_pte_missing(struct sm_os *os, struct sm_mm *mm, struct sm_vma *v,
-			  uint64_t page, bool write, bool *ok, uint64_t *t)
+			  uint64_t page, const struct pte_at *at, bool write,
+			  bool *ok, uint64_t *t)
 {
 	uint64_t pa;
 	int rc;
@@ -187,8 +230,7 @@ static int do_pte_missing(struct sm_os *os, struct sm_mm *mm, struct sm_vma *v,
 			return rc;
 		mm->rss++;
 	}
-	rc = sm_pgt_set(os->pm, mm->pgd, page, 3,
-			sm_mk_user_pte(pa, v->prot, write), NULL, os->eb);
+	rc = set_pte(os, mm, page, at, sm_mk_user_pte(pa, v->prot, write));
 	*t += os->mm.lat_pte;
 	*ok = rc == 0;
 	return rc;
@@ -267,11 +309,12 @@ static int handle_pte_fault(struct sm_os *os, struct sm_mm *mm,
 			    struct sm_vma *v, unsigned pe, uint64_t page,
 			    bool write, bool *ok, uint64_t *t)
 {
-	int level;
-	uint64_t desc_pa;
-	uint64_t desc = sm_pgt_get(os->pm, mm->pgd, page, &level, &desc_pa);
+	struct pte_at at;
+	uint64_t desc = sm_pgt_get_path(os->pm, &mm->pte_path, mm->pgd, page,
+					&at.level, &at.desc_pa, &at.slot);
+	uint64_t desc_pa = at.desc_pa;
 	if (!sm_pte_present(desc) || !desc_pa)
-		return do_pte_missing(os, mm, v, page, write, ok, t);
+		return do_pte_missing(os, mm, v, page, &at, write, ok, t);
 	if (write && !sm_pte_hw_writable(desc))
 		return do_wp_page(os, mm, v, pe, page, desc, desc_pa, ok, t);
 	return spurious_fault(os, mm, pe, page, desc, desc_pa, write, ok, t);

@@ -168,8 +168,11 @@ void sm_syscall_cost(struct sm_os *os, uint64_t *t)
 int sm_need_mapped(struct sm_os *os, struct sm_mm *mm, uint64_t va,
 		   uint64_t end)
 {
+	/* The VMAs are sorted and disjoint: after v, the first ending above
+	 * v->end is the next one, mapped from there if it starts there (what
+	 * sm_find_vma(v->end) says, without a search: host time). */
+	struct sm_vma *v = va < end ? sm_find_vma(mm, va) : NULL;
 	for (uint64_t a = va; a < end;) {
-		struct sm_vma *v = sm_find_vma(mm, a);
 		if (!v)
 			return sm_err(os->eb, SMMUSIM_EINVAL,
 				      "0x%" PRIx64
@@ -177,6 +180,8 @@ int sm_need_mapped(struct sm_os *os, struct sm_mm *mm, uint64_t va,
 				      " (Linux returns ENOMEM)",
 				      a, mm->id);
 		a = v->end;
+		size_t i = (size_t)(v - mm->vma) + 1;
+		v = i < mm->nvma && mm->vma[i].start <= a ? &mm->vma[i] : NULL;
 	}
 	return 0;
 }

@@ -17,20 +17,13 @@ struct prot_ctx {
 	bool narrowed;
 };
 
-/* change_pte_range() for one PTE. */
-static int prot_leaf(void *vctx, uint64_t va, int level, uint64_t desc,
-		     uint64_t desc_pa)
+/* change_pte_range() for one PTE, the present descriptor `desc` at va,
+ * held in *slot of its table's words. */
+static void prot_leaf(struct prot_ctx *c, uint64_t va, uint64_t desc,
+		      const uint64_t *slot)
 {
-	struct prot_ctx *c = vctx;
 	struct sm_os *os = c->os;
-	(void)level;
-	if (!sm_pte_present(desc))
-		return 0;
-	/* The PTEs are visited in address order: most are in the VMA of the
-	 * one before (host time; the walk changes no VMA). */
-	struct sm_vma *v = c->vma;
-	if (!v || va < v->start || va >= v->end)
-		v = c->vma = sm_find_vma(c->mm, va);
+	struct sm_vma *v = sm_find_vma_from(c->mm, &c->vma, va);
 	uint64_t pa = desc & PTE_ADDR_MASK;
 	uint64_t nd;
 	if (!v->prot) {
@@ -46,13 +39,27 @@ static int prot_leaf(void *vctx, uint64_t va, int level, uint64_t desc,
 			nd |= PTE_DIRTY;
 	}
 	if (nd == desc)
-		return 0;
+		return;
 	unsigned old_perm = (desc & PTE_VALID) ? sm_pte_perm(desc) : 0;
 	unsigned new_perm = (nd & PTE_VALID) ? sm_pte_perm(nd) : 0;
 	if (old_perm & ~new_perm)
 		c->narrowed = true;
-	sm_physmem_write64(os->pm, desc_pa, nd);
+	sm_physmem_table_write(os->pm, slot, nd);
 	sm_span_add(&c->sp, va);
+}
+
+/* change_pte_range() over a run of PTEs (a leaf table's part of the
+ * range), in address order.  The run's words hold every write: only its
+ * own descriptors are written. */
+static int prot_run(void *vctx, const struct sm_pgt_run *r)
+{
+	/* The run's fields in locals: a PTE write could alias them, and the
+	 * sweep of empty slots is most of the loop (host time). */
+	const uint64_t *w = r->words, *end = r->words + r->last + 1;
+	uint64_t size = sm_level_size(r->level), va0 = r->va;
+	for (const uint64_t *s = w + r->first; s < end; s++)
+		if (sm_pte_present(*s))
+			prot_leaf(vctx, va0 + (uint64_t)(s - w) * size, *s, s);
 	return 0;
 }
 
@@ -75,7 +82,7 @@ int sm_os_mprotect(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 
 	struct prot_ctx c = {.os = os, .mm = mm, .sp.lo = UINT64_MAX};
 	sm_mn_invalidate_range_start(os, mm, SM_MN_PROTECTION_VMA, va, end, t);
-	rc = sm_pgt_for_each_leaf(os->pm, mm->pgd, va, end, prot_leaf, &c);
+	rc = sm_pgt_for_each_leaf_run(os->pm, mm->pgd, va, end, prot_run, &c);
 	if (rc < 0)
 		return rc;
 	*t += c.sp.ptes * os->mm.lat_pte;
