@@ -122,6 +122,27 @@ static inline void sm_hist_record(struct sm_hist *h, uint64_t value)
 		h->sum = UINT64_MAX;
 	h->buckets[sm_hist_bucket(value)]++;
 }
+/* sm_hist_record of each of v[0..n) in turn, with the count, sum, least and
+ * greatest updated once (host time: a run of broadcast TLBIs records one
+ * sample each, hw/cpu/tlbi_run.c). */
+static inline void sm_hist_record_many(struct sm_hist *h, const uint64_t *v,
+				       size_t n)
+{
+	if (!n)
+		return;
+	uint64_t lo = h->count ? h->min : v[0], hi = h->max, sum = h->sum;
+	for (size_t k = 0; k < n; k++) {
+		lo = v[k] < lo ? v[k] : lo;
+		hi = v[k] > hi ? v[k] : hi;
+		if (__builtin_add_overflow(sum, v[k], &sum))
+			sum = UINT64_MAX;
+		h->buckets[sm_hist_bucket(v[k])]++;
+	}
+	h->min = lo;
+	h->max = hi;
+	h->count += n;
+	h->sum = sum;
+}
 void sm_hist_summary(const struct sm_hist *h, struct smmusim_hist_summary *out);
 
 /* Iteration in strcmp order of the names (stable across runs). */

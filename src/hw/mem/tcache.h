@@ -278,6 +278,15 @@ static inline void sm_tc_filter_probe_init(struct sm_tc_filter_probe *pr,
 	    .lvsel = level ? 1u << level : 0xeu,
 	};
 }
+/* The same probe for the page at `va`: what sm_tc_filter_probe_init with
+ * that va makes of a probe it made (host time: a run of page TLBIs,
+ * hw/cpu/tlbi_run.c, keeps one probe per TLBI of a chunk). */
+static inline void sm_tc_filter_probe_move(struct sm_tc_filter_probe *pr,
+					   uint64_t va)
+{
+	pr->va = va;
+	pr->have = pr->ghave = 0;
+}
 /* The count of bucket arr[lv] (of `tags`), computed if not yet. */
 static inline __attribute__((always_inline)) uint32_t
 sm_tc_filter_probe_count(const struct sm_tc_filter *f,
