@@ -122,22 +122,44 @@ static inline void sm_hist_record(struct sm_hist *h, uint64_t value)
 		h->sum = UINT64_MAX;
 	h->buckets[sm_hist_bucket(value)]++;
 }
+/* The least and greatest samples bucket b counts. */
+static inline void sm_hist_bucket_range(unsigned b, uint64_t *lo, uint64_t *hi)
+{
+	if (b < SM_HIST_SUB) {
+		*lo = *hi = b;
+		return;
+	}
+	unsigned sh = b / SM_HIST_SUB - 1; /* bits below the bucket's */
+	*lo = (uint64_t)(SM_HIST_SUB + b % SM_HIST_SUB) << sh;
+	*hi = *lo + ((1ull << sh) - 1);
+}
 /* sm_hist_record of each of v[0..n) in turn, with the count, sum, least and
- * greatest updated once (host time: a run of broadcast TLBIs records one
- * sample each, hw/cpu/tlbi_run.c). */
+ * greatest updated once and a bucket's count once for each run of samples
+ * in it (host time: a run of broadcast TLBIs records one sample each,
+ * hw/cpu/tlbi_run.c, most in the bucket of the one before). */
 static inline void sm_hist_record_many(struct sm_hist *h, const uint64_t *v,
 				       size_t n)
 {
 	if (!n)
 		return;
 	uint64_t lo = h->count ? h->min : v[0], hi = h->max, sum = h->sum;
+	unsigned b = sm_hist_bucket(v[0]);
+	uint64_t blo, bhi, same = 0;
+	sm_hist_bucket_range(b, &blo, &bhi);
 	for (size_t k = 0; k < n; k++) {
 		lo = v[k] < lo ? v[k] : lo;
 		hi = v[k] > hi ? v[k] : hi;
 		if (__builtin_add_overflow(sum, v[k], &sum))
 			sum = UINT64_MAX;
-		h->buckets[sm_hist_bucket(v[k])]++;
+		if (v[k] < blo || v[k] > bhi) {
+			h->buckets[b] += same;
+			same = 0;
+			b = sm_hist_bucket(v[k]);
+			sm_hist_bucket_range(b, &blo, &bhi);
+		}
+		same++;
 	}
+	h->buckets[b] += same;
 	h->min = lo;
 	h->max = hi;
 	h->count += n;

@@ -26,6 +26,8 @@
  */
 #include "hw/cpu/cpu.h"
 
+#include <string.h>
+
 /* TLBIs per chunk: their state lives on the (kernel thread's) stack.  Even
  * (with KPTI a chunk starts at a kernel-ASID copy), and a bit per TLBI in a
  * uint32_t (known misses). */
@@ -43,6 +45,7 @@ struct run {
 				 * per 2) its user-ASID copy */
 	struct sm_tc_filter_probe pr[2]; /* each one's, of the issuer's
 					  * filter geometry (va 0) */
+	uint64_t tags[2], gtags[2];	 /* each one's filter tags */
 	unsigned per, lvsel;
 	bool probed, ll;
 };
@@ -51,18 +54,23 @@ struct run {
 struct chunk {
 	unsigned m;
 	uint32_t all;	    /* a bit per TLBI of the chunk */
-	bool logged;	    /* each has a log record (rec, row) */
+	bool logged;	    /* each has a log record (rec) */
 	uint64_t now;	    /* issue cycle of c[0]; each is lat_tlbi later */
 	uint64_t seq;	    /* log sequence number of c[0]'s record */
-	uint64_t skip;	    /* PEs that skip every copy (logged) */
 	uint32_t known_own; /* the issuer's known misses */
-	unsigned nreg;	    /* 64 KiB regions of its pages */
-	uint64_t reg_va[RUN_REGIONS];
-	uint32_t reg_in[RUN_REGIONS];	    /* the TLBIs in each */
+	unsigned nreg;	    /* 64 KiB regions of its pages: region r holds
+			     * TLBIs k0[r]..k0[r + 1] - 1 */
+	unsigned k0[RUN_REGIONS + 1];
+	uint32_t rb[RUN_REGIONS][2], grb[RUN_REGIONS][2]; /* region count
+							   * buckets */
+	uint64_t pes[RUN_REGIONS][2]; /* receivers known to miss each
+				       * template's copies there (logged) */
+	bool common_ok;
+	uint64_t common[RUN_CHUNK];	    /* a receiver's cycle for each copy
+					     * when it is idle at the first's */
 	uint64_t arrive[RUN_CHUNK];	    /* arrival at the other PEs */
 	const struct sm_tlbi *t[RUN_CHUNK]; /* its log record's, else own */
 	struct sm_dvm_log_rec *rec[RUN_CHUNK];
-	uint64_t *row[RUN_CHUNK];
 	struct sm_tc_filter_probe pr[RUN_CHUNK];
 	struct sm_tlbi own[RUN_CHUNK];
 };
@@ -83,53 +91,92 @@ static inline uint64_t va_of(const struct run *run, uint64_t copy)
 	return run->tmpl[0].va + ((run->per == 2 ? copy >> 1 : copy) << 12);
 }
 
-/* The 64 KiB regions of the chunk's pages, with the TLBIs in each. */
+/* The 64 KiB regions of the chunk's pages, the TLBIs in each and each
+ * template's region count buckets there. */
 static void chunk_regions(const struct run *run, struct chunk *c,
 			  uint64_t first)
 {
-	unsigned per = run->per, m = c->m;
+	unsigned per = run->per, m = c->m, k1;
 	c->nreg = 0;
-	for (unsigned k0 = 0, k1; k0 < m; k0 = k1) {
+	for (unsigned k0 = 0; k0 < m; k0 = k1) {
 		/* c[k0]'s region: `per` copies for each page left in it. */
 		uint64_t va = va_of(run, first + k0);
 		uint64_t left =
 		    REGION_PAGES - ((va >> 12) & (REGION_PAGES - 1));
 		k1 = m - k0 <= left * per ? m : k0 + (unsigned)(left * per);
-		c->reg_va[c->nreg] = va;
-		c->reg_in[c->nreg++] =
-		    (k1 - k0 == 32 ? ~0u : (1u << (k1 - k0)) - 1) << k0;
+		for (unsigned u = 0; u < per; u++) {
+			c->rb[c->nreg][u] =
+			    sm_tc_filter_region(va, run->tags[u]);
+			c->grb[c->nreg][u] =
+			    sm_tc_filter_region(va, run->gtags[u]);
+		}
+		c->k0[c->nreg++] = k0;
 	}
+	c->k0[c->nreg] = m;
 }
 
-/* The TLBIs of the chunk (bit k: c[k]) that PE rx can be found to miss at
+/* The TLBIs of the chunk (bit k: c[k]) that PE i can be found to miss at
  * once, without a probe each: those in a 64 KiB region where its leaf TLBs
- * hold no entry with their template's tags (sm_tc_filter_range_empty), when
- * nothing is to be done in its walk cache either.  With KPTI the kernel
- * ASID's copies (even k: a chunk starts at an even copy) usually all miss
- * while the user ASID's need their probes. */
-static uint32_t known_misses(const struct sm_pe *rx, const struct run *run,
-			     const struct chunk *c)
+ * hold no entry with their template's tags (sm_tc_filter_region_empty),
+ * when nothing is to be done in its walk cache either; with `mark`, its
+ * bit in c->pes for each.  With KPTI the kernel ASID's copies (even k: a
+ * chunk starts at an even copy) usually all miss while the user ASID's
+ * need their probes. */
+static uint32_t known_misses(const struct sm_cpu *cpu, unsigned i,
+			     const struct run *run, struct chunk *c, bool mark)
 {
-	const struct sm_tlbi *tmpl = run->tmpl;
+	const struct sm_pe *rx = &cpu->pe[i];
 	unsigned per = run->per;
 	if (!run->ll && rx->walk.live)
 		return 0;
 	uint32_t known = 0;
-	for (unsigned r = 0; r < c->nreg; r++)
-		for (unsigned u = 0; u < per; u++)
-			if (sm_tc_filter_range_empty(
-				&rx->leaf, c->reg_va[r], c->reg_va[r] + 1,
-				run->lvsel, tmpl[u].vmid, tmpl[u].asid))
-				known |= c->reg_in[r] & (per == 1 ? ~0u
-							 : u	  ? 0xaaaaaaaau
-							     : 0x55555555u);
+	for (unsigned r = 0; r < c->nreg; r++) {
+		uint32_t in = (c->k0[r + 1] - c->k0[r] == 32
+				   ? ~0u
+				   : (1u << (c->k0[r + 1] - c->k0[r])) - 1)
+			      << c->k0[r];
+		for (unsigned u = 0; u < per; u++) {
+			if (!sm_tc_filter_region_empty(&rx->leaf, run->lvsel,
+						       c->rb[r][u],
+						       c->grb[r][u]))
+				continue;
+			known |= in & (per == 1 ? ~0u
+				       : u	? 0xaaaaaaaau
+						: 0x55555555u);
+			if (mark)
+				c->pes[r][u] |= 1ull << i;
+		}
+	}
 	return known;
 }
 
+/* Before pass 1: the chunk's regions, whether its TLBIs are logged, and
+ * which copies each PE can be found to miss at once (what the PEs' caches
+ * hold does not change in pass 1, and a PE's copies change only its own):
+ * the issuer's always, known[i] of the others when logged. */
+static void chunk_begin(struct sm_cpu *cpu, unsigned pe, const struct run *run,
+			struct chunk *c, uint64_t first, uint32_t *known)
+{
+	c->all = c->m == 32 ? ~0u : (1u << c->m) - 1;
+	c->logged = run->probed && sm_cpu_skip_reserve(cpu, c->m);
+	c->common_ok = false;
+	c->known_own = 0;
+	if (!run->probed)
+		return;
+	chunk_regions(run, c, first);
+	for (unsigned r = 0; r < c->nreg; r++)
+		c->pes[r][0] = c->pes[r][1] = 0;
+	c->known_own = known_misses(cpu, pe, run, c, false);
+	for (unsigned i = 0; c->logged && i < cpu->n; i++)
+		if (i != pe)
+			known[i] = known_misses(cpu, i, run, c, true);
+}
+
 /* Pass 1: the interconnect slot of each TLBI, in issue order (the queue
- * cycles of each a sample of the histogram); then its page, its log
- * record, marked by the PEs in c->skip, and the external receivers' copies
- * (an SMMU with BTM: its own state only, so after the slots). */
+ * cycles of each a sample of the histogram); then its page and its log
+ * record, marked by the receivers known to miss it, and the external
+ * receivers' copies (an SMMU with BTM: its own state only, so after the
+ * slots). */
 static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 		       const struct run *run, uint64_t first, struct chunk *c,
 		       uint64_t *now)
@@ -155,19 +202,26 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 	struct sm_dvm_log *l = &cpu->skipped;
 	c->seq = l->tail;
 	for (unsigned k = 0; k < m; k++) {
-		unsigned u = tmpl_of(run, k);
 		uint64_t va = va_of(run, first + k);
 		sm_tc_filter_probe_move(&c->pr[k], va);
-		if (c->logged) {
-			struct sm_dvm_log_rec *r = sm_cpu_skip_record_in_room(
-			    cpu, &run->tmpl[u], &c->row[k]);
-			r->t.va = va;
-			r->pes = c->skip;
-			c->rec[k] = r;
-			c->t[k] = &r->t;
-		} else {
-			c->own[k] = run->tmpl[u];
-			c->own[k].va = va;
+	}
+	if (c->logged) {
+		for (unsigned r = 0; r < c->nreg; r++)
+			for (unsigned k = c->k0[r]; k < c->k0[r + 1]; k++) {
+				unsigned u = tmpl_of(run, k);
+				uint64_t *row; /* (PE i's cells: rx_copies) */
+				struct sm_dvm_log_rec *rec =
+				    sm_cpu_skip_record_in_room(
+					cpu, &run->tmpl[u], &row);
+				rec->t.va = c->pr[k].va;
+				rec->pes = c->pes[r][u];
+				c->rec[k] = rec;
+				c->t[k] = &rec->t;
+			}
+	} else {
+		for (unsigned k = 0; k < m; k++) {
+			c->own[k] = run->tmpl[tmpl_of(run, k)];
+			c->own[k].va = c->pr[k].va;
 			c->t[k] = &c->own[k];
 		}
 	}
@@ -177,29 +231,6 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 			    max_u64(issuer->pending_done,
 				    cpu->ext[i].apply(cpu->ext[i].ctx, c->t[k],
 						      c->arrive[k]));
-}
-
-/* Pass 2 for a receiver i that skips every copy of the chunk (c->skip,
- * its bit already in each record): the cycle of each. */
-static uint64_t skip_chunk(struct sm_cpu *cpu, unsigned i, struct chunk *c)
-{
-	struct sm_pe *rx = &cpu->pe[i];
-	uint64_t busy =
-	    max_u64(c->arrive[0], rx->rx_busy_until) + cpu->lat_apply;
-	c->row[0][i] = busy;
-	if (!rx->skip_any) {
-		rx->skip_any = true;
-		rx->skip_seq = c->seq;
-		rx->skip_next = busy;
-	}
-	for (unsigned k = 1; k < c->m; k++) {
-		busy = max_u64(c->arrive[k], busy) + cpu->lat_apply;
-		c->row[k][i] = busy;
-	}
-	rx->skip_last = busy;
-	rx->rx_busy_until = busy;
-	*rx->st_bystander += c->m * cpu->lat_apply;
-	return busy; /* the latest: each copy ends after the one before */
 }
 
 /* Pass 2 for the issuer: its own copy of each TLBI, applied once the one
@@ -224,66 +255,74 @@ static uint64_t own_copies(struct sm_cpu *cpu, unsigned pe,
 	return busy; /* the latest: each copy ends after the one before */
 }
 
-/* Pass 2 for receiver i: its copy of each TLBI of the chunk, in order:
- * skipped when it misses (known to, else found so by its probe) and is
- * logged, else queued (or applied now when it does nothing or the ring
- * cannot grow). */
+/* A receiver's cycle for each copy of the chunk: it applies each when it
+ * has arrived and the one before is applied, from `busy`.  Receivers idle
+ * at the first's arrival share one such list. */
+static const uint64_t *rx_cycles(const struct sm_cpu *cpu, struct chunk *c,
+				 uint64_t busy, uint64_t *own)
+{
+	uint64_t *at = own;
+	if (busy <= c->arrive[0]) {
+		if (c->common_ok)
+			return c->common;
+		c->common_ok = true;
+		at = c->common;
+	}
+	for (unsigned k = 0; k < c->m; k++)
+		at[k] = busy = max_u64(c->arrive[k], busy) + cpu->lat_apply;
+	return at;
+}
+
+/* PE i's cycles at[0..m) for the log records from number seq on: its
+ * column of the table (dvm.h), written at once, also the cells of the
+ * copies it does not skip (never read: not marked). */
+static void log_cycles(struct sm_dvm_log *l, unsigned i, uint64_t seq,
+		       const uint64_t *at, unsigned m)
+{
+	uint64_t *col = &l->at[(size_t)i * l->cap];
+	uint32_t k = (uint32_t)(seq & (l->cap - 1));
+	unsigned n = l->cap - k < m ? l->cap - k : m; /* before it wraps */
+	memcpy(&col[k], at, n * sizeof(*at));
+	memcpy(col, &at[n], (m - n) * sizeof(*at));
+}
+
+/* Pass 2 for receiver i: its copy of each TLBI of the chunk.  When logged,
+ * those it misses (known to, their bit already in the records, else found
+ * so by the probe, in order) are skipped; the others are queued in order
+ * (or applied now when they do nothing or the ring cannot grow). */
 static uint64_t rx_copies(struct sm_cpu *cpu, unsigned i, const struct run *run,
 			  struct chunk *c, uint32_t known)
 {
 	struct sm_pe *rx = &cpu->pe[i];
-	uint64_t busy = rx->rx_busy_until, bit = 1ull << i;
-	uint64_t last = 0;
-	bool logged = c->logged, any = rx->skip_any, skipped = false;
-	for (unsigned k = 0; k < c->m; k++) {
-		busy = max_u64(c->arrive[k], busy) + cpu->lat_apply;
-		if (logged &&
-		    (((known >> k) & 1) ||
-		     sm_cpu_tlbi_misses_probe(rx, run->ll, &c->pr[k]))) {
-			c->rec[k]->pes |= bit;
-			c->row[k][i] = busy;
-			if (!any) {
-				any = true;
-				rx->skip_seq = c->seq + k;
-				rx->skip_next = busy;
-			}
-			skipped = true;
-			last = busy;
+	uint64_t own[RUN_CHUNK];
+	const uint64_t *at = rx_cycles(cpu, c, rx->rx_busy_until, own);
+	uint32_t skipped = c->logged ? known & c->all : 0;
+	for (uint32_t todo = c->all & ~skipped; todo; todo &= todo - 1) {
+		unsigned k = (unsigned)__builtin_ctz(todo);
+		if (c->logged &&
+		    sm_cpu_tlbi_misses_probe(rx, run->ll, &c->pr[k])) {
+			skipped |= 1u << k;
+			c->rec[k]->pes |= 1ull << i;
 		} else if (c->t[k]->no_effect ||
 			   !sm_dvm_ring_push(cpu->alloc, &rx->rx, c->t[k],
-					     busy)) {
+					     at[k])) {
 			SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
 			       sm_cpu_apply_tlbi(cpu, rx, c->t[k]));
 		}
 	}
-	rx->skip_any = any;
-	if (skipped)
-		rx->skip_last = last;
-	rx->rx_busy_until = busy;
-	*rx->st_bystander += c->m * cpu->lat_apply;
-	return busy;
-}
-
-/* Before pass 1: the chunk's regions, whether its TLBIs are logged, and
- * which copies each PE can be found to miss at once, known[i] (what the
- * PEs' caches hold does not change in pass 1, and a PE's copies change
- * only its own): the issuer's always, the others' when logged. */
-static void chunk_begin(struct sm_cpu *cpu, unsigned pe, const struct run *run,
-			struct chunk *c, uint64_t first, uint32_t *known)
-{
-	c->all = c->m == 32 ? ~0u : (1u << c->m) - 1;
-	c->logged = run->probed && sm_cpu_skip_reserve(cpu, c->m);
-	c->skip = 0;
-	c->known_own = 0;
-	if (!run->probed)
-		return;
-	chunk_regions(run, c, first);
-	c->known_own = known_misses(&cpu->pe[pe], run, c);
-	for (unsigned i = 0; c->logged && i < cpu->n; i++) {
-		known[i] = i == pe ? 0 : known_misses(&cpu->pe[i], run, c);
-		if (i != pe && (known[i] & c->all) == c->all)
-			c->skip |= 1ull << i;
+	if (skipped) {
+		log_cycles(&cpu->skipped, i, c->seq, at, c->m);
+		unsigned k = (unsigned)__builtin_ctz(skipped);
+		if (!rx->skip_any) {
+			rx->skip_any = true;
+			rx->skip_seq = c->seq + k;
+			rx->skip_next = at[k];
+		}
+		rx->skip_last = at[31 - __builtin_clz(skipped)];
 	}
+	rx->rx_busy_until = at[c->m - 1];
+	*rx->st_bystander += c->m * cpu->lat_apply;
+	return at[c->m - 1]; /* the latest: each ends after the one before */
 }
 
 uint64_t sm_cpu_tlbi_pages(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
@@ -291,11 +330,16 @@ uint64_t sm_cpu_tlbi_pages(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 			   uint64_t now)
 {
 	struct chunk c;
-	uint32_t known[SM_DVM_LOG_MAX_PES]; /* by PE, while logged */
+	uint32_t known[SM_DVM_LOG_MAX_PES]; /* by receiver, when logged */
 	struct run run = {.per = user_flag ? 2 : 1};
-	for (unsigned u = 0; u < run.per; u++)
+	for (unsigned u = 0; u < run.per; u++) {
 		sm_cpu_decode_tlbi(cpu, op, true, operand | (u ? user_flag : 0),
 				   &run.tmpl[u]);
+		run.tags[u] =
+		    sm_tc_filter_tags(run.tmpl[u].vmid, run.tmpl[u].asid);
+		run.gtags[u] =
+		    sm_tc_filter_tags(run.tmpl[u].vmid, SM_TC_FILTER_GLOBAL);
+	}
 	run.probed = sm_cpu_tlbi_probed(&run.tmpl[0]);
 	run.ll = sm_tlbi_last_level(op);
 	run.lvsel = run.tmpl[0].level ? 1u << run.tmpl[0].level : 0xeu;
@@ -320,18 +364,12 @@ uint64_t sm_cpu_tlbi_pages(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 		chunk_begin(cpu, pe, &run, &c, first, known);
 		take_slots(cpu, issuer, &run, first, &c, &now);
 		uint64_t latest = issuer->pending_done;
-		for (unsigned i = 0; i < cpu->n; i++) {
-			uint64_t done;
-			if (i == pe)
-				done = own_copies(cpu, pe, &run, &c);
-			else if (!c.logged)
-				done = rx_copies(cpu, i, &run, &c, 0);
-			else if (c.skip >> i & 1)
-				done = skip_chunk(cpu, i, &c);
-			else
-				done = rx_copies(cpu, i, &run, &c, known[i]);
-			latest = max_u64(latest, done);
-		}
+		for (unsigned i = 0; i < cpu->n; i++)
+			latest = max_u64(
+			    latest, i == pe
+					? own_copies(cpu, pe, &run, &c)
+					: rx_copies(cpu, i, &run, &c,
+						    c.logged ? known[i] : 0));
 		issuer->pending_done = latest;
 	}
 	return now;

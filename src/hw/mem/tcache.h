@@ -254,6 +254,22 @@ static inline bool sm_tc_filter_range_empty(const struct sm_tc_filter *f,
 	return true;
 }
 
+/* sm_tc_filter_range_empty for the one 64 KiB region whose region count
+ * buckets are rb, of the ASID's tags, and grb, of the global tags
+ * (sm_tc_filter_region: the same for every filter): the same answer, for
+ * the filters of several PEs without hashing again (host time). */
+static inline bool sm_tc_filter_region_empty(const struct sm_tc_filter *f,
+					     unsigned lvsel, uint32_t rb,
+					     uint32_t grb)
+{
+	unsigned mask = f->lv_mask & lvsel;
+	if (!mask)
+		return true;
+	if (mask != 1u << 3 || !f->rcnt)
+		return false;
+	return !f->rcnt[rb] && !(f->global_live && f->rcnt[grb]);
+}
+
 /* sm_tc_filter_may_hold for one TLBI checked against the filters of
  * several PEs (of one geometry): each bucket is computed once, when a
  * filter first needs it. */
