@@ -133,37 +133,40 @@ static inline void sm_hist_bucket_range(unsigned b, uint64_t *lo, uint64_t *hi)
 	*lo = (uint64_t)(SM_HIST_SUB + b % SM_HIST_SUB) << sh;
 	*hi = *lo + ((1ull << sh) - 1);
 }
-/* sm_hist_record of each of v[0..n) in turn, with the count, sum, least and
- * greatest updated once and a bucket's count once for each run of samples
- * in it (host time: a run of broadcast TLBIs records one sample each,
- * hw/cpu/tlbi_run.c, most in the bucket of the one before). */
-static inline void sm_hist_record_many(struct sm_hist *h, const uint64_t *v,
-				       size_t n)
+/* sm_hist_record of v0, v0 + d, ..., v0 + (n - 1) * d in turn (the last
+ * must not wrap): a bucket's count added once for the samples in it, the
+ * sum computed at once (host time: the queue cycles of a run of broadcast
+ * TLBIs, hw/cpu/tlbi_run.c). */
+static inline void sm_hist_record_arith(struct sm_hist *h, uint64_t v0,
+					uint64_t d, uint64_t n)
 {
 	if (!n)
 		return;
-	uint64_t lo = h->count ? h->min : v[0], hi = h->max, sum = h->sum;
-	unsigned b = sm_hist_bucket(v[0]);
-	uint64_t blo, bhi, same = 0;
-	sm_hist_bucket_range(b, &blo, &bhi);
-	for (size_t k = 0; k < n; k++) {
-		lo = v[k] < lo ? v[k] : lo;
-		hi = v[k] > hi ? v[k] : hi;
-		if (__builtin_add_overflow(sum, v[k], &sum))
-			sum = UINT64_MAX;
-		if (v[k] < blo || v[k] > bhi) {
-			h->buckets[b] += same;
-			same = 0;
-			b = sm_hist_bucket(v[k]);
-			sm_hist_bucket_range(b, &blo, &bhi);
-		}
-		same++;
-	}
-	h->buckets[b] += same;
-	h->min = lo;
-	h->max = hi;
+	uint64_t last = v0 + (n - 1) * d, x = n, y = n - 1, a, b, tri;
+	if (x % 2 == 0)
+		x /= 2;
+	else
+		y /= 2;
+	/* n * v0 + d * n (n - 1) / 2, saturated as each sample's add is */
+	int ov = __builtin_mul_overflow(n, v0, &a);
+	ov |= __builtin_mul_overflow(x, y, &tri);
+	ov |= __builtin_mul_overflow(tri, d, &b);
+	ov |= __builtin_add_overflow(a, b, &a);
+	ov |= __builtin_add_overflow(h->sum, a, &a);
+	h->sum = ov ? UINT64_MAX : a;
+	if (h->count == 0 || v0 < h->min)
+		h->min = v0;
+	if (last > h->max)
+		h->max = last;
 	h->count += n;
-	h->sum = sum;
+	for (uint64_t v = v0, left = n, k; left; left -= k, v += k * d) {
+		uint64_t lo, hi;
+		unsigned bk = sm_hist_bucket(v);
+		sm_hist_bucket_range(bk, &lo, &hi);
+		k = d ? (hi - v) / d + 1 : left;
+		k = k < left ? k : left;
+		h->buckets[bk] += k;
+	}
 }
 void sm_hist_summary(const struct sm_hist *h, struct smmusim_hist_summary *out);
 

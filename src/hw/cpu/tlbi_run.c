@@ -61,6 +61,7 @@ struct chunk {
 	unsigned nreg;	    /* 64 KiB regions of its pages: region r holds
 			     * TLBIs k0[r]..k0[r + 1] - 1 */
 	unsigned k0[RUN_REGIONS + 1];
+	uint32_t in[RUN_REGIONS][2]; /* each template's TLBIs there */
 	uint32_t rb[RUN_REGIONS][2], grb[RUN_REGIONS][2]; /* region count
 							   * buckets */
 	uint64_t pes[RUN_REGIONS][2]; /* receivers known to miss each
@@ -110,6 +111,10 @@ static void chunk_regions(const struct run *run, struct chunk *c,
 			c->grb[c->nreg][u] =
 			    sm_tc_filter_region(va, run->gtags[u]);
 		}
+		uint32_t in = (k1 - k0 == 32 ? ~0u : (1u << (k1 - k0)) - 1)
+			      << k0;
+		c->in[c->nreg][0] = per == 1 ? in : in & 0x55555555u;
+		c->in[c->nreg][1] = in & 0xaaaaaaaau;
 		c->k0[c->nreg++] = k0;
 	}
 	c->k0[c->nreg] = m;
@@ -130,23 +135,15 @@ static uint32_t known_misses(const struct sm_cpu *cpu, unsigned i,
 	if (!run->ll && rx->walk.live)
 		return 0;
 	uint32_t known = 0;
-	for (unsigned r = 0; r < c->nreg; r++) {
-		uint32_t in = (c->k0[r + 1] - c->k0[r] == 32
-				   ? ~0u
-				   : (1u << (c->k0[r + 1] - c->k0[r])) - 1)
-			      << c->k0[r];
-		for (unsigned u = 0; u < per; u++) {
-			if (!sm_tc_filter_region_empty(&rx->leaf, run->lvsel,
-						       c->rb[r][u],
-						       c->grb[r][u]))
-				continue;
-			known |= in & (per == 1 ? ~0u
-				       : u	? 0xaaaaaaaau
-						: 0x55555555u);
-			if (mark)
-				c->pes[r][u] |= 1ull << i;
-		}
-	}
+	for (unsigned r = 0; r < c->nreg; r++)
+		for (unsigned u = 0; u < per; u++)
+			if (sm_tc_filter_region_empty(&rx->leaf, run->lvsel,
+						      c->rb[r][u],
+						      c->grb[r][u])) {
+				known |= c->in[r][u];
+				if (mark)
+					c->pes[r][u] |= 1ull << i;
+			}
 	return known;
 }
 
@@ -172,6 +169,27 @@ static void chunk_begin(struct sm_cpu *cpu, unsigned pe, const struct run *run,
 			known[i] = known_misses(cpu, i, run, c, true);
 }
 
+/* The histogram samples of m TLBIs issued lat_tlbi apart, the first
+ * waiting q0 cycles for its slot: each waits dvm_occ - lat_tlbi cycles
+ * longer than the one before, or that much shorter, but not less than 0
+ * (slot = max(issue, the slot before + dvm_occ), as sm_cpu_tlbi takes
+ * it). */
+static void record_queue_cycles(struct sm_cpu *cpu, uint64_t q0, unsigned m)
+{
+	struct sm_hist *h = cpu->hist[SM_HIST_CPU_DVM_QUEUE_CYCLES];
+	if (cpu->dvm_occ >= cpu->lat_tlbi) {
+		sm_hist_record_arith(h, q0, cpu->dvm_occ - cpu->lat_tlbi, m);
+		return;
+	}
+	/* Shorter each time: those above 0 from the least, then the 0s. */
+	uint64_t e = cpu->lat_tlbi - cpu->dvm_occ;
+	uint64_t pos = q0 / e + (q0 % e != 0);
+	pos = pos < m ? pos : m;
+	if (pos)
+		sm_hist_record_arith(h, q0 - (pos - 1) * e, e, pos);
+	sm_hist_record_arith(h, 0, 0, m - pos);
+}
+
 /* Pass 1: the interconnect slot of each TLBI, in issue order (the queue
  * cycles of each a sample of the histogram); then its page and its log
  * record, marked by the receivers known to miss it, and the external
@@ -183,19 +201,18 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 {
 	unsigned m = c->m;
 	uint64_t t = *now, busy = cpu->dvm_busy_until, queued = 0;
-	uint64_t q[RUN_CHUNK];
+	uint64_t q0 = max_u64(t, busy) - t;
 	c->now = t;
 	for (unsigned k = 0; k < m; k++) {
 		uint64_t slot = max_u64(t, busy);
-		q[k] = slot - t;
-		queued += q[k];
+		queued += slot - t;
 		busy = slot + cpu->dvm_occ;
 		c->arrive[k] = slot + cpu->lat_dvm;
 		t += cpu->lat_tlbi;
 	}
 	cpu->dvm_busy_until = busy;
 	*now = t;
-	sm_hist_record_many(cpu->hist[SM_HIST_CPU_DVM_QUEUE_CYCLES], q, m);
+	record_queue_cycles(cpu, q0, m);
 	SM_ADD(cpu->ctr, CPU_DVM_BROADCASTS, m);
 	SM_ADD(cpu->ctr, CPU_DVM_QUEUE_CYCLES, queued);
 
@@ -206,18 +223,21 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 		sm_tc_filter_probe_move(&c->pr[k], va);
 	}
 	if (c->logged) {
+		/* sm_cpu_skip_record_in_room for each (room reserved), with
+		 * its page and the PEs known to skip it. */
+		uint32_t mask = l->cap - 1;
 		for (unsigned r = 0; r < c->nreg; r++)
 			for (unsigned k = c->k0[r]; k < c->k0[r + 1]; k++) {
 				unsigned u = tmpl_of(run, k);
-				uint64_t *row; /* (PE i's cells: rx_copies) */
 				struct sm_dvm_log_rec *rec =
-				    sm_cpu_skip_record_in_room(
-					cpu, &run->tmpl[u], &row);
+				    &l->r[(uint32_t)(c->seq + k) & mask];
+				rec->t = run->tmpl[u];
 				rec->t.va = c->pr[k].va;
 				rec->pes = c->pes[r][u];
 				c->rec[k] = rec;
 				c->t[k] = &rec->t;
 			}
+		l->tail += m;
 	} else {
 		for (unsigned k = 0; k < m; k++) {
 			c->own[k] = run->tmpl[tmpl_of(run, k)];
@@ -233,6 +253,29 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 						      c->arrive[k]));
 }
 
+/* Can PE p's copies of the chunk be probed with sm_tc_filter_probe_hit3:
+ * a last-level form (the walk cache does not matter), and
+ * sm_tc_filter_probe_l3 holds at the start of the chunk (and so until its
+ * end: in pass 2 a PE's entries are only removed)? */
+static bool probe_l3(const struct sm_pe *p, const struct run *run,
+		     const struct chunk *c)
+{
+	return run->probed && run->ll &&
+	       sm_tc_filter_probe_l3(&p->leaf, &c->pr[0]);
+}
+
+/* Does PE p's copy c[k] miss: sm_cpu_tlbi_misses_probe (walk.live read
+ * each time, an applied copy may empty the walk cache), with `l3` (from
+ * probe_l3) in fewer steps. */
+static inline __attribute__((always_inline)) bool
+copy_misses(const struct sm_pe *p, const struct run *run, struct chunk *c,
+	    unsigned k, bool l3)
+{
+	if (l3)
+		return !sm_tc_filter_probe_hit3(&p->leaf, &c->pr[k]);
+	return sm_cpu_tlbi_misses_probe(p, run->ll, &c->pr[k]);
+}
+
 /* Pass 2 for the issuer: its own copy of each TLBI, applied once the one
  * before it is, from the TLBI's issue; one that misses (known to, else
  * found so by its probe, sm_cpu_tlbi_misses_probe: walk.live read each
@@ -241,14 +284,22 @@ static uint64_t own_copies(struct sm_cpu *cpu, unsigned pe,
 			   const struct run *run, struct chunk *c)
 {
 	struct sm_pe *p = &cpu->pe[pe];
-	uint64_t busy = p->rx_busy_until, t = c->now;
-	for (unsigned k = 0; k < c->m; k++, t += cpu->lat_tlbi)
-		busy = max_u64(t, busy) + cpu->lat_apply;
+	uint64_t busy = p->rx_busy_until, t = c->now, m = c->m;
+	uint64_t a = cpu->lat_apply, l = cpu->lat_tlbi;
+	if ((busy | t) < 1ull << 62) {
+		/* busy = max(issue_k, busy) + a for each k, at once: the
+		 * latest of busy + m a and each issue_k + (m - k) a, linear
+		 * in k (a and l are at most 2^20: no wrap). */
+		busy = max_u64(max_u64(busy, t) + m * a, t + (m - 1) * l + a);
+	} else {
+		for (unsigned k = 0; k < m; k++, t += l)
+			busy = max_u64(t, busy) + a;
+	}
 	p->rx_busy_until = busy;
+	bool l3 = probe_l3(p, run, c);
 	for (uint32_t todo = c->all & ~c->known_own; todo; todo &= todo - 1) {
 		unsigned k = (unsigned)__builtin_ctz(todo);
-		if (!(run->probed &&
-		      sm_cpu_tlbi_misses_probe(p, run->ll, &c->pr[k])))
+		if (!(run->probed && copy_misses(p, run, c, k, l3)))
 			SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
 			       sm_cpu_apply_tlbi(cpu, p, c->t[k]));
 	}
@@ -297,10 +348,10 @@ static uint64_t rx_copies(struct sm_cpu *cpu, unsigned i, const struct run *run,
 	uint64_t own[RUN_CHUNK];
 	const uint64_t *at = rx_cycles(cpu, c, rx->rx_busy_until, own);
 	uint32_t skipped = c->logged ? known & c->all : 0;
+	bool l3 = probe_l3(rx, run, c);
 	for (uint32_t todo = c->all & ~skipped; todo; todo &= todo - 1) {
 		unsigned k = (unsigned)__builtin_ctz(todo);
-		if (c->logged &&
-		    sm_cpu_tlbi_misses_probe(rx, run->ll, &c->pr[k])) {
+		if (c->logged && copy_misses(rx, run, c, k, l3)) {
 			skipped |= 1u << k;
 			c->rec[k]->pes |= 1ull << i;
 		} else if (c->t[k]->no_effect ||

@@ -334,6 +334,28 @@ sm_tc_filter_probe_hit(const struct sm_tc_filter *f,
 #undef SM_TC_FILTER_HIT_
 }
 
+/* Does sm_tc_filter_probe_hit3 give sm_tc_filter_probe_hit's answer for
+ * `f`: its caches hold leaf entries of level 3 only, the probe names that
+ * level and is of f's geometry?  (It stays so while entries are only
+ * removed: then every non-zero count is of level-3 entries.) */
+static inline bool sm_tc_filter_probe_l3(const struct sm_tc_filter *f,
+					 const struct sm_tc_filter_probe *pr)
+{
+	return f->lv_mask == 1u << 3 && (pr->lvsel & 1u << 3) &&
+	       f->mask == pr->mask;
+}
+/* sm_tc_filter_probe_hit where sm_tc_filter_probe_l3 holds, without its
+ * per-level tests (host time: a run of page TLBIs probes each PE's filter
+ * once per TLBI, hw/cpu/tlbi_run.c). */
+static inline __attribute__((always_inline)) bool
+sm_tc_filter_probe_hit3(const struct sm_tc_filter *f,
+			struct sm_tc_filter_probe *pr)
+{
+	return sm_tc_filter_probe_count(f, pr, pr->b, &pr->have, pr->tags, 3) ||
+	       (f->global_live && sm_tc_filter_probe_count(
+				      f, pr, pr->g, &pr->ghave, pr->gtags, 3));
+}
+
 /* Entry covering va for (vmid, asid), NULL on miss.  Updates LRU. */
 struct sm_tc_entry *sm_tc_lookup(struct sm_tcache *tc, uint32_t vmid,
 				 uint32_t asid, uint64_t va);
