@@ -127,8 +127,9 @@ static void chunk_regions(const struct run *run, struct chunk *c,
  * bit in c->pes for each.  With KPTI the kernel ASID's copies (even k: a
  * chunk starts at an even copy) usually all miss while the user ASID's
  * need their probes. */
-static uint32_t known_misses(const struct sm_cpu *cpu, unsigned i,
-			     const struct run *run, struct chunk *c, bool mark)
+static inline __attribute__((always_inline)) uint32_t
+known_misses(const struct sm_cpu *cpu, unsigned i, const struct run *run,
+	     struct chunk *c, bool mark)
 {
 	const struct sm_pe *rx = &cpu->pe[i];
 	unsigned per = run->per;
@@ -334,7 +335,8 @@ static void log_cycles(struct sm_dvm_log *l, unsigned i, uint64_t seq,
 	uint32_t k = (uint32_t)(seq & (l->cap - 1));
 	unsigned n = l->cap - k < m ? l->cap - k : m; /* before it wraps */
 	memcpy(&col[k], at, n * sizeof(*at));
-	memcpy(col, &at[n], (m - n) * sizeof(*at));
+	if (m > n)
+		memcpy(col, &at[n], (m - n) * sizeof(*at));
 }
 
 /* Pass 2 for receiver i: its copy of each TLBI of the chunk.  When logged,
