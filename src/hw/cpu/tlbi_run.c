@@ -10,19 +10,22 @@
  * Host time only.  The kernel model hands the whole run over when no step
  * between two of its TLBIs could let anything else run first (kernel/
  * sched.h, sm_kt_runs_ahead): then the result is that of calling
- * sm_cpu_tlbi for each in turn, and it is computed in chunks, each in two
- * passes.  The first takes every TLBI's interconnect slot, in order, and
- * makes its log record (dvm.h: a record no PE marks is never looked at
- * again, it only costs a slot); the second visits one PE at a time and
- * applies, queues or skips that PE's copies of the chunk in order.  The
- * order across PEs does not matter: a PE's copy changes only that PE's
- * caches, ring and skip state, and the log record of its TLBI (its own
- * bit and cycle).  What a broadcast does per PE (a slot of the chunk, the
- * PE's state) stays in the host's cache for the chunk instead of being
- * fetched again for every TLBI.  A PE whose leaf TLBs hold nothing of a
- * copy's ASID in its 64 KiB region (the presence filter's region counts,
- * hw/mem/tcache.h) skips it without a probe: all of a chunk at once when
- * that holds for each of its copies.
+ * sm_cpu_tlbi for each in turn, and it is computed in chunks of 32 TLBIs.
+ * First, what each PE can be found to miss at once: a PE whose leaf TLBs
+ * hold nothing of a template's ASID in a 64 KiB region (the presence
+ * filter's region counts, hw/mem/tcache.h) misses all its copies there
+ * without a probe.  Pass 1 takes every TLBI's interconnect slot, in order
+ * (the queue cycles form an arithmetic sequence: one histogram update per
+ * bucket), and makes its log record (dvm.h: a record no PE marks is never
+ * looked at again, it only costs a slot), already marked by the receivers
+ * known to miss it.  Pass 2 visits one PE at a time: the issuer's copies
+ * finish at a cycle known in closed form and only those not known to miss
+ * are probed; a receiver's cycles are one list (shared by the receivers
+ * idle when the chunk arrives), its other copies are probed in order and
+ * queued or skipped, and its cycles are written to its column of the log
+ * at once.  The order across PEs does not matter: a PE's copy changes only
+ * that PE's caches, ring and skip state, and the log record of its TLBI
+ * (its own bit and cycle), and nothing in a PE's caches is added meanwhile.
  */
 #include "hw/cpu/cpu.h"
 
