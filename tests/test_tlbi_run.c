@@ -208,7 +208,7 @@ static size_t pending_copies(const struct sm_cpu *cpu, struct pending *out)
 				continue;
 			assert_true(n < MAX_PENDING);
 			out[n++] = (struct pending){
-			    l->r[k].t.va, l->at[(size_t)k * l->npe + i], i,
+			    l->r[k].t.va, l->at[(size_t)i * l->cap + k], i,
 			    (unsigned)l->r[k].t.op, l->r[k].t.asid};
 		}
 	}

@@ -122,6 +122,52 @@ static inline void sm_hist_record(struct sm_hist *h, uint64_t value)
 		h->sum = UINT64_MAX;
 	h->buckets[sm_hist_bucket(value)]++;
 }
+/* The least and greatest samples bucket b counts. */
+static inline void sm_hist_bucket_range(unsigned b, uint64_t *lo, uint64_t *hi)
+{
+	if (b < SM_HIST_SUB) {
+		*lo = *hi = b;
+		return;
+	}
+	unsigned sh = b / SM_HIST_SUB - 1; /* bits below the bucket's */
+	*lo = (uint64_t)(SM_HIST_SUB + b % SM_HIST_SUB) << sh;
+	*hi = *lo + ((1ull << sh) - 1);
+}
+/* sm_hist_record of v0, v0 + d, ..., v0 + (n - 1) * d in turn (the last
+ * must not wrap): a bucket's count added once for the samples in it, the
+ * sum computed at once (host time: the queue cycles of a run of broadcast
+ * TLBIs, hw/cpu/tlbi_run.c). */
+static inline void sm_hist_record_arith(struct sm_hist *h, uint64_t v0,
+					uint64_t d, uint64_t n)
+{
+	if (!n)
+		return;
+	uint64_t last = v0 + (n - 1) * d, x = n, y = n - 1, a, b, tri;
+	if (x % 2 == 0)
+		x /= 2;
+	else
+		y /= 2;
+	/* n * v0 + d * n (n - 1) / 2, saturated as each sample's add is */
+	int ov = __builtin_mul_overflow(n, v0, &a);
+	ov |= __builtin_mul_overflow(x, y, &tri);
+	ov |= __builtin_mul_overflow(tri, d, &b);
+	ov |= __builtin_add_overflow(a, b, &a);
+	ov |= __builtin_add_overflow(h->sum, a, &a);
+	h->sum = ov ? UINT64_MAX : a;
+	if (h->count == 0 || v0 < h->min)
+		h->min = v0;
+	if (last > h->max)
+		h->max = last;
+	h->count += n;
+	for (uint64_t v = v0, left = n, k; left; left -= k, v += k * d) {
+		uint64_t lo, hi;
+		unsigned bk = sm_hist_bucket(v);
+		sm_hist_bucket_range(bk, &lo, &hi);
+		k = d ? (hi - v) / d + 1 : left;
+		k = k < left ? k : left;
+		h->buckets[bk] += k;
+	}
+}
 void sm_hist_summary(const struct sm_hist *h, struct smmusim_hist_summary *out);
 
 /* Iteration in strcmp order of the names (stable across runs). */

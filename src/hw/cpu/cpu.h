@@ -185,8 +185,8 @@ sm_cpu_tlbi_misses_probe(const struct sm_pe *p, bool ll,
 	return (ll || !p->walk.live) && !sm_tc_filter_probe_hit(&p->leaf, pr);
 }
 /* A record for `t` in cpu->skipped, skipped by no PE yet, and in *at its
- * row of cycles; NULL when the log cannot grow or there are too many PEs
- * (dvm.c). */
+ * cell of PE 0 in the table of cycles (PE i's is i * cap further, dvm.h);
+ * NULL when the log cannot grow or there are too many PEs (dvm.c). */
 struct sm_dvm_log_rec *
 sm_cpu_skip_record(struct sm_cpu *cpu, const struct sm_tlbi *t, uint64_t **at);
 /* Room for `count` more records in cpu->skipped, so that making them
@@ -202,13 +202,13 @@ sm_cpu_skip_record_in_room(struct sm_cpu *cpu, const struct sm_tlbi *t,
 	struct sm_dvm_log *l = &cpu->skipped;
 	uint32_t k = (uint32_t)(l->tail++ & (l->cap - 1));
 	struct sm_dvm_log_rec *r = &l->r[k];
-	*at = &l->at[(size_t)k * l->npe];
+	*at = &l->at[k];
 	r->t = *t;
 	r->pes = 0;
 	return r;
 }
 /* PE i skips its copy, applied at `at`, of the broadcast logged in record
- * number `seq` (rec, its cycles in row). */
+ * number `seq` (rec, its cell of PE 0 in the table of cycles at row). */
 static inline void sm_cpu_rx_mark_skipped(struct sm_cpu *cpu, unsigned i,
 					  struct sm_dvm_log_rec *rec,
 					  uint64_t *row, uint64_t seq,
@@ -216,7 +216,7 @@ static inline void sm_cpu_rx_mark_skipped(struct sm_cpu *cpu, unsigned i,
 {
 	struct sm_pe *p = &cpu->pe[i];
 	rec->pes |= 1ull << i;
-	row[i] = at;
+	row[(size_t)i * cpu->skipped.cap] = at;
 	if (!p->skip_any) {
 		p->skip_any = true;
 		p->skip_seq = seq;
@@ -225,9 +225,9 @@ static inline void sm_cpu_rx_mark_skipped(struct sm_cpu *cpu, unsigned i,
 	p->skip_last = at;
 }
 /* Skip PE i's copy of broadcast `t`, applied at `at`, which misses
- * (sm_dvm_log in dvm.h); *rec is the log record of `t` and *row its
- * cycles, made by the first PE that skips it.  False when out of host memory
- * (then queue it). */
+ * (sm_dvm_log in dvm.h); *rec is the log record of `t` and *row its cell
+ * of PE 0 in the table of cycles, made by the first PE that skips it.  False
+ * when out of host memory (then queue it). */
 static inline bool sm_cpu_rx_skip(struct sm_cpu *cpu, unsigned i,
 				  const struct sm_tlbi *t, uint64_t at,
 				  struct sm_dvm_log_rec **rec, uint64_t **row)

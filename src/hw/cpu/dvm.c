@@ -98,8 +98,8 @@ static bool log_grow(struct sm_cpu *cpu)
 			 n = (uint32_t)(s & (nl.cap - 1));
 		nl.r[n] = l->r[o];
 		for (uint32_t i = 0; i < nl.npe; i++)
-			nl.at[(size_t)n * nl.npe + i] =
-			    l->at[(size_t)o * l->npe + i];
+			nl.at[(size_t)i * nl.cap + n] =
+			    l->at[(size_t)i * l->cap + o];
 	}
 	nl.head = l->head;
 	nl.tail = l->tail;
@@ -141,7 +141,7 @@ sm_cpu_skip_record(struct sm_cpu *cpu, const struct sm_tlbi *t, uint64_t **at)
 static uint64_t log_at(const struct sm_dvm_log *l, uint64_t s, unsigned i)
 {
 	uint32_t k = (uint32_t)(s & (l->cap - 1));
-	return l->r[k].pes >> i & 1 ? l->at[(size_t)k * l->npe + i]
+	return l->r[k].pes >> i & 1 ? l->at[(size_t)i * l->cap + k]
 				    : SM_DVM_NOT_SKIPPED;
 }
 

@@ -98,8 +98,10 @@ struct sm_dvm_log_rec {
 };
 struct sm_dvm_log {
 	struct sm_dvm_log_rec *r; /* cap records, record s at s & (cap-1) */
-	uint64_t *at;		  /* at[(s & (cap - 1)) * npe + i]: when PE i
-				   * applies its skipped copy (if bit i) */
+	uint64_t *at; /* at[i * cap + (s & (cap - 1))]: when PE i applies
+		       * its skipped copy (if bit i); a column per PE, so
+		       * that a PE's cycles for a run of TLBIs are written
+		       * at once (tlbi_run.c); other cells unused */
 	uint32_t cap, npe;
 	uint64_t head, tail; /* sequence numbers of the records kept */
 };

@@ -10,27 +10,37 @@
  * Host time only.  The kernel model hands the whole run over when no step
  * between two of its TLBIs could let anything else run first (kernel/
  * sched.h, sm_kt_runs_ahead): then the result is that of calling
- * sm_cpu_tlbi for each in turn, and it is computed in chunks, each in two
- * passes.  The first takes every TLBI's interconnect slot, in order, and
- * makes its log record (dvm.h: a record no PE marks is never looked at
- * again, it only costs a slot); the second visits one PE at a time and
- * applies, queues or skips that PE's copies of the chunk in order.  The
- * order across PEs does not matter: a PE's copy changes only that PE's
- * caches, ring and skip state, and the log record of its TLBI (its own
- * bit and cycle).  What a broadcast does per PE (a slot of the chunk, the
- * PE's state) stays in the host's cache for the chunk instead of being
- * fetched again for every TLBI.  A PE whose leaf TLBs hold nothing of a
- * copy's ASID in its 64 KiB region (the presence filter's region counts,
- * hw/mem/tcache.h) skips it without a probe: all of a chunk at once when
- * that holds for each of its copies.
+ * sm_cpu_tlbi for each in turn, and it is computed in chunks of 32 TLBIs.
+ * First, what each PE can be found to miss at once: a PE whose leaf TLBs
+ * hold nothing of a template's ASID in a 64 KiB region (the presence
+ * filter's region counts, hw/mem/tcache.h) misses all its copies there
+ * without a probe.  Pass 1 takes every TLBI's interconnect slot, in order
+ * (the queue cycles form an arithmetic sequence: one histogram update per
+ * bucket), and makes its log record (dvm.h: a record no PE marks is never
+ * looked at again, it only costs a slot), already marked by the receivers
+ * known to miss it.  Pass 2 visits one PE at a time: the issuer's copies
+ * finish at a cycle known in closed form and only those not known to miss
+ * are probed; a receiver's cycles are one list (shared by the receivers
+ * idle when the chunk arrives), its other copies are probed in order and
+ * queued or skipped, and its cycles are written to its column of the log
+ * at once.  The order across PEs does not matter: a PE's copy changes only
+ * that PE's caches, ring and skip state, and the log record of its TLBI
+ * (its own bit and cycle), and nothing in a PE's caches is added meanwhile.
  */
 #include "hw/cpu/cpu.h"
 
+#include <string.h>
+
 /* TLBIs per chunk: their state lives on the (kernel thread's) stack.  Even
  * (with KPTI a chunk starts at a kernel-ASID copy), and a bit per TLBI in a
- * uint32_t (known_misses). */
+ * uint32_t (known misses). */
 #define RUN_CHUNK 32
-_Static_assert(RUN_CHUNK == 32, "known_misses keeps a bit per TLBI");
+_Static_assert(RUN_CHUNK == 32, "a chunk's known misses are a uint32_t");
+
+/* 64 KiB regions (the presence filter's region counts) a chunk's pages
+ * span at most: RUN_CHUNK pages in 16-page regions. */
+#define REGION_PAGES (1ull << (SM_TC_REGION_SHIFT - 12))
+#define RUN_REGIONS (RUN_CHUNK / REGION_PAGES + 2)
 
 /* What is the same for every TLBI of a run. */
 struct run {
@@ -38,17 +48,35 @@ struct run {
 				 * per 2) its user-ASID copy */
 	struct sm_tc_filter_probe pr[2]; /* each one's, of the issuer's
 					  * filter geometry (va 0) */
-	unsigned per;
+	uint64_t tags[2], gtags[2];	 /* each one's filter tags */
+	unsigned per, lvsel;
 	bool probed, ll;
 };
 
-struct run_tlbi {
-	const struct sm_tlbi *t; /* its log record's, else `own` */
-	struct sm_tlbi own;
-	uint64_t now, arrive; /* issue cycle; arrival at the other PEs */
-	struct sm_tc_filter_probe pr;
-	struct sm_dvm_log_rec *rec; /* NULL: copies that miss are queued */
-	uint64_t *row, seq;
+/* One chunk: its TLBIs c[0..m) are copies first..first+m-1 of the run. */
+struct chunk {
+	unsigned m;
+	uint32_t all;	    /* a bit per TLBI of the chunk */
+	bool logged;	    /* each has a log record (rec) */
+	uint64_t now;	    /* issue cycle of c[0]; each is lat_tlbi later */
+	uint64_t seq;	    /* log sequence number of c[0]'s record */
+	uint32_t known_own; /* the issuer's known misses */
+	unsigned nreg;	    /* 64 KiB regions of its pages: region r holds
+			     * TLBIs k0[r]..k0[r + 1] - 1 */
+	unsigned k0[RUN_REGIONS + 1];
+	uint32_t in[RUN_REGIONS][2]; /* each template's TLBIs there */
+	uint32_t rb[RUN_REGIONS][2], grb[RUN_REGIONS][2]; /* region count
+							   * buckets */
+	uint64_t pes[RUN_REGIONS][2]; /* receivers known to miss each
+				       * template's copies there (logged) */
+	bool common_ok;
+	uint64_t common[RUN_CHUNK];	    /* a receiver's cycle for each copy
+					     * when it is idle at the first's */
+	uint64_t arrive[RUN_CHUNK];	    /* arrival at the other PEs */
+	const struct sm_tlbi *t[RUN_CHUNK]; /* its log record's, else own */
+	struct sm_dvm_log_rec *rec[RUN_CHUNK];
+	struct sm_tc_filter_probe pr[RUN_CHUNK];
+	struct sm_tlbi own[RUN_CHUNK];
 };
 
 static inline uint64_t max_u64(uint64_t a, uint64_t b)
@@ -56,211 +84,348 @@ static inline uint64_t max_u64(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
-/* Pass 1: the interconnect slot, in issue order; the log record. */
-static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
-		       const struct run *run, uint64_t first,
-		       struct run_tlbi *c, unsigned m, uint64_t *now)
+/* The template of the chunk's TLBI k (per is 1 or 2; a chunk starts at an
+ * even copy) and the VA of copy `first + k`. */
+static inline unsigned tmpl_of(const struct run *run, unsigned k)
 {
-	bool logged = run->probed && sm_cpu_skip_reserve(cpu, m);
-	uint64_t queued = 0;
-	for (unsigned k = 0; k < m; k++) {
-		struct run_tlbi *r = &c[k];
-		uint64_t slot = max_u64(*now, cpu->dvm_busy_until);
-		queued += slot - *now;
-		SM_HIST_REC(cpu->hist, CPU_DVM_QUEUE_CYCLES, slot - *now);
-		cpu->dvm_busy_until = slot + cpu->dvm_occ;
-		r->now = *now;
-		r->arrive = slot + cpu->lat_dvm;
-		/* Its template (per is 1 or 2; first is even) and page. */
-		unsigned u = run->per == 2 ? k & 1 : 0;
-		uint64_t va =
-		    run->tmpl[u].va +
-		    ((run->per == 2 ? (first + k) >> 1 : first + k) << 12);
-		r->seq = cpu->skipped.tail;
-		if (logged) {
-			r->rec = sm_cpu_skip_record_in_room(cpu, &run->tmpl[u],
-							    &r->row);
-			r->rec->t.va = va;
-			r->t = &r->rec->t;
-		} else {
-			r->rec = NULL;
-			r->own = run->tmpl[u];
-			r->own.va = va;
-			r->t = &r->own;
-		}
-		r->pr = run->pr[u];
-		r->pr.va = va;
-		for (unsigned i = 0; i < cpu->n_ext; i++)
-			issuer->pending_done =
-			    max_u64(issuer->pending_done,
-				    cpu->ext[i].apply(cpu->ext[i].ctx, r->t,
-						      r->arrive));
-		*now += cpu->lat_tlbi;
-	}
-	SM_ADD(cpu->ctr, CPU_DVM_BROADCASTS, m);
-	SM_ADD(cpu->ctr, CPU_DVM_QUEUE_CYCLES, queued);
+	return run->per == 2 ? k & 1 : 0;
+}
+static inline uint64_t va_of(const struct run *run, uint64_t copy)
+{
+	return run->tmpl[0].va + ((run->per == 2 ? copy >> 1 : copy) << 12);
 }
 
-/* The copies of the chunk (bit k: c[k]) that PE rx can be found to miss at
- * once, without a probe each: those in a 64 KiB region where its leaf TLBs
- * hold no entry with their template's tags (sm_tc_filter_range_empty), when
- * nothing is to be done in its walk cache either.  With KPTI the kernel
- * ASID's copies (even k: a chunk starts at an even copy) usually all miss
- * while the user ASID's need their probes. */
-#define REGION_PAGES (1ull << (SM_TC_REGION_SHIFT - 12))
-
-static uint32_t known_misses(const struct sm_pe *rx, const struct run *run,
-			     const struct run_tlbi *c, unsigned m)
+/* The 64 KiB regions of the chunk's pages, the TLBIs in each and each
+ * template's region count buckets there. */
+static void chunk_regions(const struct run *run, struct chunk *c,
+			  uint64_t first)
 {
-	const struct sm_tlbi *tmpl = run->tmpl;
+	unsigned per = run->per, m = c->m, k1;
+	c->nreg = 0;
+	for (unsigned k0 = 0; k0 < m; k0 = k1) {
+		/* c[k0]'s region: `per` copies for each page left in it. */
+		uint64_t va = va_of(run, first + k0);
+		uint64_t left =
+		    REGION_PAGES - ((va >> 12) & (REGION_PAGES - 1));
+		k1 = m - k0 <= left * per ? m : k0 + (unsigned)(left * per);
+		for (unsigned u = 0; u < per; u++) {
+			c->rb[c->nreg][u] =
+			    sm_tc_filter_region(va, run->tags[u]);
+			c->grb[c->nreg][u] =
+			    sm_tc_filter_region(va, run->gtags[u]);
+		}
+		uint32_t in = (k1 - k0 == 32 ? ~0u : (1u << (k1 - k0)) - 1)
+			      << k0;
+		c->in[c->nreg][0] = per == 1 ? in : in & 0x55555555u;
+		c->in[c->nreg][1] = in & 0xaaaaaaaau;
+		c->k0[c->nreg++] = k0;
+	}
+	c->k0[c->nreg] = m;
+}
+
+/* The TLBIs of the chunk (bit k: c[k]) that PE i can be found to miss at
+ * once, without a probe each: those in a 64 KiB region where its leaf TLBs
+ * hold no entry with their template's tags (sm_tc_filter_region_empty),
+ * when nothing is to be done in its walk cache either; with `mark`, its
+ * bit in c->pes for each.  With KPTI the kernel ASID's copies (even k: a
+ * chunk starts at an even copy) usually all miss while the user ASID's
+ * need their probes. */
+static inline __attribute__((always_inline)) uint32_t
+known_misses(const struct sm_cpu *cpu, unsigned i, const struct run *run,
+	     struct chunk *c, bool mark)
+{
+	const struct sm_pe *rx = &cpu->pe[i];
 	unsigned per = run->per;
 	if (!run->ll && rx->walk.live)
 		return 0;
-	unsigned lvsel = tmpl[0].level ? 1u << tmpl[0].level : 0xeu;
 	uint32_t known = 0;
-	for (unsigned k0 = 0, k1; k0 < m; k0 = k1) {
-		/* c[k0]'s region: `per` copies for each page left in it. */
-		uint64_t left =
-		    REGION_PAGES - ((c[k0].t->va >> 12) & (REGION_PAGES - 1));
-		k1 = m - k0 <= left * per ? m : k0 + (unsigned)(left * per);
-		uint32_t in = (k1 - k0 == 32 ? ~0u : (1u << (k1 - k0)) - 1)
-			      << k0;
+	for (unsigned r = 0; r < c->nreg; r++)
 		for (unsigned u = 0; u < per; u++)
-			if (sm_tc_filter_range_empty(
-				&rx->leaf, c[k0].t->va, c[k0].t->va + 1, lvsel,
-				tmpl[u].vmid, tmpl[u].asid))
-				known |= in & (per == 1 ? ~0u
-					       : u	? 0xaaaaaaaau
-							: 0x55555555u);
-	}
+			if (sm_tc_filter_region_empty(&rx->leaf, run->lvsel,
+						      c->rb[r][u],
+						      c->grb[r][u])) {
+				known |= c->in[r][u];
+				if (mark)
+					c->pes[r][u] |= 1ull << i;
+			}
 	return known;
 }
 
-/* Pass 2 for a receiver i whose copies of the chunk all miss and are all
- * logged: what rx_copies does for each, marking it skipped, with the PE's
- * skip state set once. */
-static uint64_t skip_chunk(struct sm_cpu *cpu, unsigned i, struct run_tlbi *c,
-			   unsigned m)
+/* Before pass 1: the chunk's regions, whether its TLBIs are logged, and
+ * which copies each PE can be found to miss at once (what the PEs' caches
+ * hold does not change in pass 1, and a PE's copies change only its own):
+ * the issuer's always, known[i] of the others when logged. */
+static void chunk_begin(struct sm_cpu *cpu, unsigned pe, const struct run *run,
+			struct chunk *c, uint64_t first, uint32_t *known)
 {
-	struct sm_pe *rx = &cpu->pe[i];
-	uint64_t busy = rx->rx_busy_until, bit = 1ull << i;
-	for (unsigned k = 0; k < m; k++) {
-		busy = max_u64(c[k].arrive, busy) + cpu->lat_apply;
-		c[k].rec->pes |= bit;
-		c[k].row[i] = busy;
-		if (!k && !rx->skip_any) {
-			rx->skip_any = true;
-			rx->skip_seq = c[0].seq;
-			rx->skip_next = busy;
-		}
-	}
-	rx->skip_last = busy;
-	rx->rx_busy_until = busy;
-	*rx->st_bystander += m * cpu->lat_apply;
-	return busy; /* the latest: each copy ends after the one before */
+	c->all = c->m == 32 ? ~0u : (1u << c->m) - 1;
+	c->logged = run->probed && sm_cpu_skip_reserve(cpu, c->m);
+	c->common_ok = false;
+	c->known_own = 0;
+	if (!run->probed)
+		return;
+	chunk_regions(run, c, first);
+	for (unsigned r = 0; r < c->nreg; r++)
+		c->pes[r][0] = c->pes[r][1] = 0;
+	c->known_own = known_misses(cpu, pe, run, c, false);
+	for (unsigned i = 0; c->logged && i < cpu->n; i++)
+		if (i != pe)
+			known[i] = known_misses(cpu, i, run, c, true);
 }
 
-/* Does PE p's copy c[k] miss: known to (bit k of `known`), else found so by
- * its probe (sm_cpu_tlbi_misses_probe; walk.live read each time, an applied
- * copy may empty the walk cache). */
-static inline __attribute__((always_inline)) bool
-copy_misses(const struct sm_pe *p, const struct run *run, struct run_tlbi *c,
-	    unsigned k, uint32_t known)
+/* The histogram samples of m TLBIs issued lat_tlbi apart, the first
+ * waiting q0 cycles for its slot: each waits dvm_occ - lat_tlbi cycles
+ * longer than the one before, or that much shorter, but not less than 0
+ * (slot = max(issue, the slot before + dvm_occ), as sm_cpu_tlbi takes
+ * it). */
+static void record_queue_cycles(struct sm_cpu *cpu, uint64_t q0, unsigned m)
 {
-	return ((known >> k) & 1) ||
-	       (run->probed && sm_cpu_tlbi_misses_probe(p, run->ll, &c[k].pr));
+	struct sm_hist *h = cpu->hist[SM_HIST_CPU_DVM_QUEUE_CYCLES];
+	if (cpu->dvm_occ >= cpu->lat_tlbi) {
+		sm_hist_record_arith(h, q0, cpu->dvm_occ - cpu->lat_tlbi, m);
+		return;
+	}
+	/* Shorter each time: those above 0 from the least, then the 0s. */
+	uint64_t e = cpu->lat_tlbi - cpu->dvm_occ;
+	uint64_t pos = q0 / e + (q0 % e != 0);
+	pos = pos < m ? pos : m;
+	if (pos)
+		sm_hist_record_arith(h, q0 - (pos - 1) * e, e, pos);
+	sm_hist_record_arith(h, 0, 0, m - pos);
+}
+
+/* Pass 1: the interconnect slot of each TLBI, in issue order (the queue
+ * cycles of each a sample of the histogram); then its page and its log
+ * record, marked by the receivers known to miss it, and the external
+ * receivers' copies (an SMMU with BTM: its own state only, so after the
+ * slots). */
+static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
+		       const struct run *run, uint64_t first, struct chunk *c,
+		       uint64_t *now)
+{
+	unsigned m = c->m;
+	uint64_t t = *now, busy = cpu->dvm_busy_until, queued = 0;
+	uint64_t q0 = max_u64(t, busy) - t;
+	c->now = t;
+	for (unsigned k = 0; k < m; k++) {
+		uint64_t slot = max_u64(t, busy);
+		queued += slot - t;
+		busy = slot + cpu->dvm_occ;
+		c->arrive[k] = slot + cpu->lat_dvm;
+		t += cpu->lat_tlbi;
+	}
+	cpu->dvm_busy_until = busy;
+	*now = t;
+	record_queue_cycles(cpu, q0, m);
+	SM_ADD(cpu->ctr, CPU_DVM_BROADCASTS, m);
+	SM_ADD(cpu->ctr, CPU_DVM_QUEUE_CYCLES, queued);
+
+	struct sm_dvm_log *l = &cpu->skipped;
+	c->seq = l->tail;
+	for (unsigned k = 0; k < m; k++) {
+		uint64_t va = va_of(run, first + k);
+		sm_tc_filter_probe_move(&c->pr[k], va);
+	}
+	if (c->logged) {
+		/* sm_cpu_skip_record_in_room for each (room reserved), with
+		 * its page and the PEs known to skip it. */
+		uint32_t mask = l->cap - 1;
+		for (unsigned r = 0; r < c->nreg; r++)
+			for (unsigned k = c->k0[r]; k < c->k0[r + 1]; k++) {
+				unsigned u = tmpl_of(run, k);
+				struct sm_dvm_log_rec *rec =
+				    &l->r[(uint32_t)(c->seq + k) & mask];
+				rec->t = run->tmpl[u];
+				rec->t.va = c->pr[k].va;
+				rec->pes = c->pes[r][u];
+				c->rec[k] = rec;
+				c->t[k] = &rec->t;
+			}
+		l->tail += m;
+	} else {
+		for (unsigned k = 0; k < m; k++) {
+			c->own[k] = run->tmpl[tmpl_of(run, k)];
+			c->own[k].va = c->pr[k].va;
+			c->t[k] = &c->own[k];
+		}
+	}
+	for (unsigned k = 0; k < m && cpu->n_ext; k++)
+		for (unsigned i = 0; i < cpu->n_ext; i++)
+			issuer->pending_done =
+			    max_u64(issuer->pending_done,
+				    cpu->ext[i].apply(cpu->ext[i].ctx, c->t[k],
+						      c->arrive[k]));
+}
+
+/* Can PE p's copies of the chunk be probed with sm_tc_filter_probe_hit3:
+ * a last-level form (the walk cache does not matter), and
+ * sm_tc_filter_probe_l3 holds at the start of the chunk (and so until its
+ * end: in pass 2 a PE's entries are only removed)? */
+static bool probe_l3(const struct sm_pe *p, const struct run *run,
+		     const struct chunk *c)
+{
+	return run->probed && run->ll &&
+	       sm_tc_filter_probe_l3(&p->leaf, &c->pr[0]);
+}
+
+/* Does PE p's copy c[k] miss: sm_cpu_tlbi_misses_probe (walk.live read
+ * each time, an applied copy may empty the walk cache), with `l3` (from
+ * probe_l3) in fewer steps. */
+static inline __attribute__((always_inline)) bool
+copy_misses(const struct sm_pe *p, const struct run *run, struct chunk *c,
+	    unsigned k, bool l3)
+{
+	if (l3)
+		return !sm_tc_filter_probe_hit3(&p->leaf, &c->pr[k]);
+	return sm_cpu_tlbi_misses_probe(p, run->ll, &c->pr[k]);
 }
 
 /* Pass 2 for the issuer: its own copy of each TLBI, applied once the one
- * before it is, from the TLBI's issue. */
+ * before it is, from the TLBI's issue; one that misses (known to, else
+ * found so by its probe, sm_cpu_tlbi_misses_probe: walk.live read each
+ * time, an applied copy may empty the walk cache) changes nothing. */
 static uint64_t own_copies(struct sm_cpu *cpu, unsigned pe,
-			   const struct run *run, struct run_tlbi *c,
-			   unsigned m, uint32_t known)
+			   const struct run *run, struct chunk *c)
 {
 	struct sm_pe *p = &cpu->pe[pe];
-	uint64_t busy = p->rx_busy_until;
-	for (unsigned k = 0; k < m; k++) {
-		busy = max_u64(c[k].now, busy) + cpu->lat_apply;
-		if (!copy_misses(p, run, c, k, known))
-			SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
-			       sm_cpu_apply_tlbi(cpu, p, c[k].t));
+	uint64_t busy = p->rx_busy_until, t = c->now, m = c->m;
+	uint64_t a = cpu->lat_apply, l = cpu->lat_tlbi;
+	if ((busy | t) < 1ull << 62) {
+		/* busy = max(issue_k, busy) + a for each k, at once: the
+		 * latest of busy + m a and each issue_k + (m - k) a, linear
+		 * in k (a and l are at most 2^20: no wrap). */
+		busy = max_u64(max_u64(busy, t) + m * a, t + (m - 1) * l + a);
+	} else {
+		for (unsigned k = 0; k < m; k++, t += l)
+			busy = max_u64(t, busy) + a;
 	}
 	p->rx_busy_until = busy;
+	bool l3 = probe_l3(p, run, c);
+	for (uint32_t todo = c->all & ~c->known_own; todo; todo &= todo - 1) {
+		unsigned k = (unsigned)__builtin_ctz(todo);
+		if (!(run->probed && copy_misses(p, run, c, k, l3)))
+			SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
+			       sm_cpu_apply_tlbi(cpu, p, c->t[k]));
+	}
 	return busy; /* the latest: each copy ends after the one before */
 }
 
-/* Pass 2 for receiver i: its copy of each TLBI of the chunk, in order:
- * skipped when it misses and is logged, else queued (or applied now when
- * it does nothing or the ring cannot grow). */
-static uint64_t rx_copies(struct sm_cpu *cpu, unsigned i, const struct run *run,
-			  struct run_tlbi *c, unsigned m, uint32_t known)
+/* A receiver's cycle for each copy of the chunk: it applies each when it
+ * has arrived and the one before is applied, from `busy`.  Receivers idle
+ * at the first's arrival share one such list. */
+static const uint64_t *rx_cycles(const struct sm_cpu *cpu, struct chunk *c,
+				 uint64_t busy, uint64_t *own)
 {
-	struct sm_pe *rx = &cpu->pe[i];
-	uint64_t busy = rx->rx_busy_until;
-	bool logged = c[0].rec != NULL; /* all of the chunk's or none */
-	for (unsigned k = 0; k < m; k++) {
-		struct run_tlbi *r = &c[k];
-		busy = max_u64(r->arrive, busy) + cpu->lat_apply;
-		if (logged && copy_misses(rx, run, c, k, known)) {
-			sm_cpu_rx_mark_skipped(cpu, i, r->rec, r->row, r->seq,
-					       busy);
-		} else if (r->t->no_effect ||
-			   !sm_dvm_ring_push(cpu->alloc, &rx->rx, r->t, busy)) {
-			SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
-			       sm_cpu_apply_tlbi(cpu, rx, r->t));
-		}
+	uint64_t *at = own;
+	if (busy <= c->arrive[0]) {
+		if (c->common_ok)
+			return c->common;
+		c->common_ok = true;
+		at = c->common;
 	}
-	rx->rx_busy_until = busy;
-	*rx->st_bystander += m * cpu->lat_apply;
-	return busy;
+	for (unsigned k = 0; k < c->m; k++)
+		at[k] = busy = max_u64(c->arrive[k], busy) + cpu->lat_apply;
+	return at;
 }
 
-/* Pass 2 for PE i: its copies of the chunk. */
-static uint64_t copies_at(struct sm_cpu *cpu, unsigned pe, unsigned i,
-			  const struct run *run, struct run_tlbi *c, unsigned m)
+/* PE i's cycles at[0..m) for the log records from number seq on: its
+ * column of the table (dvm.h), written at once, also the cells of the
+ * copies it does not skip (never read: not marked). */
+static void log_cycles(struct sm_dvm_log *l, unsigned i, uint64_t seq,
+		       const uint64_t *at, unsigned m)
 {
-	uint32_t known = run->probed ? known_misses(&cpu->pe[i], run, c, m) : 0;
-	if (i == pe)
-		return own_copies(cpu, pe, run, c, m, known);
-	uint32_t all = m == 32 ? ~0u : (1u << m) - 1;
-	if ((known & all) == all && c[0].rec)
-		return skip_chunk(cpu, i, c, m);
-	return rx_copies(cpu, i, run, c, m, known);
+	uint64_t *col = &l->at[(size_t)i * l->cap];
+	uint32_t k = (uint32_t)(seq & (l->cap - 1));
+	unsigned n = l->cap - k < m ? l->cap - k : m; /* before it wraps */
+	memcpy(&col[k], at, n * sizeof(*at));
+	if (m > n)
+		memcpy(col, &at[n], (m - n) * sizeof(*at));
+}
+
+/* Pass 2 for receiver i: its copy of each TLBI of the chunk.  When logged,
+ * those it misses (known to, their bit already in the records, else found
+ * so by the probe, in order) are skipped; the others are queued in order
+ * (or applied now when they do nothing or the ring cannot grow). */
+static uint64_t rx_copies(struct sm_cpu *cpu, unsigned i, const struct run *run,
+			  struct chunk *c, uint32_t known)
+{
+	struct sm_pe *rx = &cpu->pe[i];
+	uint64_t own[RUN_CHUNK];
+	const uint64_t *at = rx_cycles(cpu, c, rx->rx_busy_until, own);
+	uint32_t skipped = c->logged ? known & c->all : 0;
+	bool l3 = probe_l3(rx, run, c);
+	for (uint32_t todo = c->all & ~skipped; todo; todo &= todo - 1) {
+		unsigned k = (unsigned)__builtin_ctz(todo);
+		if (c->logged && copy_misses(rx, run, c, k, l3)) {
+			skipped |= 1u << k;
+			c->rec[k]->pes |= 1ull << i;
+		} else if (c->t[k]->no_effect ||
+			   !sm_dvm_ring_push(cpu->alloc, &rx->rx, c->t[k],
+					     at[k])) {
+			SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
+			       sm_cpu_apply_tlbi(cpu, rx, c->t[k]));
+		}
+	}
+	if (skipped) {
+		log_cycles(&cpu->skipped, i, c->seq, at, c->m);
+		unsigned k = (unsigned)__builtin_ctz(skipped);
+		if (!rx->skip_any) {
+			rx->skip_any = true;
+			rx->skip_seq = c->seq + k;
+			rx->skip_next = at[k];
+		}
+		rx->skip_last = at[31 - __builtin_clz(skipped)];
+	}
+	rx->rx_busy_until = at[c->m - 1];
+	*rx->st_bystander += c->m * cpu->lat_apply;
+	return at[c->m - 1]; /* the latest: each ends after the one before */
 }
 
 uint64_t sm_cpu_tlbi_pages(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 			   uint64_t operand, uint64_t pages, uint64_t user_flag,
 			   uint64_t now)
 {
-	struct run_tlbi c[RUN_CHUNK];
+	struct chunk c;
+	uint32_t known[SM_DVM_LOG_MAX_PES]; /* by receiver, when logged */
 	struct run run = {.per = user_flag ? 2 : 1};
-	for (unsigned u = 0; u < run.per; u++)
+	for (unsigned u = 0; u < run.per; u++) {
 		sm_cpu_decode_tlbi(cpu, op, true, operand | (u ? user_flag : 0),
 				   &run.tmpl[u]);
+		run.tags[u] =
+		    sm_tc_filter_tags(run.tmpl[u].vmid, run.tmpl[u].asid);
+		run.gtags[u] =
+		    sm_tc_filter_tags(run.tmpl[u].vmid, SM_TC_FILTER_GLOBAL);
+	}
 	run.probed = sm_cpu_tlbi_probed(&run.tmpl[0]);
 	run.ll = sm_tlbi_last_level(op);
+	run.lvsel = run.tmpl[0].level ? 1u << run.tmpl[0].level : 0xeu;
 	struct sm_pe *issuer = &cpu->pe[pe];
-	/* Each template's probe for the issuer's filter geometry: a copy's
-	 * differs only in its page (host time). */
+	uint64_t total = pages * run.per;
+	/* Each TLBI's probe, for the issuer's filter geometry: a copy's
+	 * differs from its template's only in its page (host time). */
 	for (unsigned u = 0; u < run.per; u++)
 		sm_tc_filter_probe_init(&run.pr[u], &issuer->leaf, 0,
 					run.tmpl[u].level, run.tmpl[u].vmid,
 					run.tmpl[u].asid);
-	uint64_t total = pages * run.per;
+	for (unsigned k = 0; k < RUN_CHUNK && k < total; k++)
+		c.pr[k] = run.pr[tmpl_of(&run, k)];
 	cpu->rx_any = true; /* copies may be queued or skipped */
 	*cpu->st_issued[op][1] += total;
 	*cpu->st_received[op][1] += total * cpu->n;
 	SM_ADD(cpu->ctr, CPU_BYSTANDER_CYCLES,
 	       total * (cpu->n - 1) * cpu->lat_apply);
 	for (uint64_t first = 0; first < total; first += RUN_CHUNK) {
-		unsigned m =
-		    (unsigned)(total - first < RUN_CHUNK ? total - first
-							 : RUN_CHUNK);
-		take_slots(cpu, issuer, &run, first, c, m, &now);
+		c.m = (unsigned)(total - first < RUN_CHUNK ? total - first
+							   : RUN_CHUNK);
+		chunk_begin(cpu, pe, &run, &c, first, known);
+		take_slots(cpu, issuer, &run, first, &c, &now);
 		uint64_t latest = issuer->pending_done;
 		for (unsigned i = 0; i < cpu->n; i++)
-			latest =
-			    max_u64(latest, copies_at(cpu, pe, i, &run, c, m));
+			latest = max_u64(
+			    latest, i == pe
+					? own_copies(cpu, pe, &run, &c)
+					: rx_copies(cpu, i, &run, &c,
+						    c.logged ? known[i] : 0));
 		issuer->pending_done = latest;
 	}
 	return now;

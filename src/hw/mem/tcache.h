@@ -254,6 +254,22 @@ static inline bool sm_tc_filter_range_empty(const struct sm_tc_filter *f,
 	return true;
 }
 
+/* sm_tc_filter_range_empty for the one 64 KiB region whose region count
+ * buckets are rb, of the ASID's tags, and grb, of the global tags
+ * (sm_tc_filter_region: the same for every filter): the same answer, for
+ * the filters of several PEs without hashing again (host time). */
+static inline bool sm_tc_filter_region_empty(const struct sm_tc_filter *f,
+					     unsigned lvsel, uint32_t rb,
+					     uint32_t grb)
+{
+	unsigned mask = f->lv_mask & lvsel;
+	if (!mask)
+		return true;
+	if (mask != 1u << 3 || !f->rcnt)
+		return false;
+	return !f->rcnt[rb] && !(f->global_live && f->rcnt[grb]);
+}
+
 /* sm_tc_filter_may_hold for one TLBI checked against the filters of
  * several PEs (of one geometry): each bucket is computed once, when a
  * filter first needs it. */
@@ -277,6 +293,15 @@ static inline void sm_tc_filter_probe_init(struct sm_tc_filter_probe *pr,
 	    .mask = f->mask,
 	    .lvsel = level ? 1u << level : 0xeu,
 	};
+}
+/* The same probe for the page at `va`: what sm_tc_filter_probe_init with
+ * that va makes of a probe it made (host time: a run of page TLBIs,
+ * hw/cpu/tlbi_run.c, keeps one probe per TLBI of a chunk). */
+static inline void sm_tc_filter_probe_move(struct sm_tc_filter_probe *pr,
+					   uint64_t va)
+{
+	pr->va = va;
+	pr->have = pr->ghave = 0;
 }
 /* The count of bucket arr[lv] (of `tags`), computed if not yet. */
 static inline __attribute__((always_inline)) uint32_t
@@ -307,6 +332,28 @@ sm_tc_filter_probe_hit(const struct sm_tc_filter *f,
 	return SM_TC_FILTER_HIT_(3) || SM_TC_FILTER_HIT_(2) ||
 	       SM_TC_FILTER_HIT_(1);
 #undef SM_TC_FILTER_HIT_
+}
+
+/* Does sm_tc_filter_probe_hit3 give sm_tc_filter_probe_hit's answer for
+ * `f`: its caches hold leaf entries of level 3 only, the probe names that
+ * level and is of f's geometry?  (It stays so while entries are only
+ * removed: then every non-zero count is of level-3 entries.) */
+static inline bool sm_tc_filter_probe_l3(const struct sm_tc_filter *f,
+					 const struct sm_tc_filter_probe *pr)
+{
+	return f->lv_mask == 1u << 3 && (pr->lvsel & 1u << 3) &&
+	       f->mask == pr->mask;
+}
+/* sm_tc_filter_probe_hit where sm_tc_filter_probe_l3 holds, without its
+ * per-level tests (host time: a run of page TLBIs probes each PE's filter
+ * once per TLBI, hw/cpu/tlbi_run.c). */
+static inline __attribute__((always_inline)) bool
+sm_tc_filter_probe_hit3(const struct sm_tc_filter *f,
+			struct sm_tc_filter_probe *pr)
+{
+	return sm_tc_filter_probe_count(f, pr, pr->b, &pr->have, pr->tags, 3) ||
+	       (f->global_live && sm_tc_filter_probe_count(
+				      f, pr, pr->g, &pr->ghave, pr->gtags, 3));
 }
 
 /* Entry covering va for (vmid, asid), NULL on miss.  Updates LRU. */
