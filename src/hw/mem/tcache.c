@@ -249,7 +249,7 @@ place_of(struct sm_tcache *tc, const struct sm_tc_entry *in, int level)
 		p.h = chain_hash(p.key, in->vmid, tag_of(in));
 		p.vb = p.h & tc->va_mask;
 	} else {
-		p.h = tc->filter ? chain_hash(p.key, in->vmid, tag_of(in)) : 0;
+		p.h = 0;
 		p.vb = page_bucket(tc, p.key);
 	}
 	size_t first = (size_t)p.si * tc->ways;
@@ -292,6 +292,7 @@ victim_of(struct sm_tcache *tc, uint32_t si)
 		 * first of the least stamps when there is one (its stamp is
 		 * 0, a valid entry's is not), so one scan finds both (host
 		 * time). */
+#pragma GCC unroll 4
 		for (uint32_t w = 0; w < tc->ways; w++)
 			if (use[w] < oldest) {
 				oldest = use[w];
@@ -313,6 +314,8 @@ victim_of(struct sm_tcache *tc, uint32_t si)
 	if (hint)
 		*hint = tc->ways;
 	if (tc->repl != SM_TC_RR && tc->repl != SM_TC_RANDOM)
+	/* (Host time: a set of many ways, all valid, unrolled.) */
+#pragma GCC unroll 4
 		for (uint32_t w = 0; w < tc->ways; w++)
 			if (use[w] < oldest) {
 				oldest = use[w]; /* LRU candidate */
@@ -352,7 +355,7 @@ fill_at(struct sm_tcache *tc, const struct sm_tc_entry *in,
 	victim->va = p->base;
 	victim->valid = true;
 	tc->use[i] = ++tc->tick;
-	index_add(tc, i, p->h, p->vb, p->level);
+	index_add(tc, i, p->key, p->vb, p->level);
 	return evicted;
 }
 

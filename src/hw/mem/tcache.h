@@ -69,8 +69,9 @@ struct sm_tc_entry {
 	uint8_t flags; /* owner-defined (IOTLB: SM_IOTLB_F_*) */
 	/* Host time: its place in the (page, level, tags) index chain (entry
 	 * numbers; next -1 = none, prev below 0 = the head of the chain of
-	 * bucket -2 - prev), and the hash of that key (sm_tc_page_key +
-	 * sm_tc_filter_tags, >> 40: its bucket and its filter count's), kept
+	 * bucket -2 - prev), and (with a presence filter) the hash of its
+	 * page and tags (sm_tc_page_key + sm_tc_filter_tags, >> 40: its
+	 * filter count's bucket and, in a walk cache, its chain's), kept
 	 * in the entry, which is then 64 bytes: a probe reads one line per
 	 * entry it visits.  Set by the cache only. */
 	int32_t va_next, va_prev;

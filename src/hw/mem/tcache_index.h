@@ -107,38 +107,39 @@ static inline uint64_t base_of(uint64_t va, int level)
 }
 
 /* Link entry i, just made valid, into both indexes (at the chains' heads:
- * their order does not matter, the lowest way is chosen by number); `h` is
- * its chain_hash, vb its chain bucket, `level` its level. */
+ * their order does not matter, the lowest way is chosen by number); `key`
+ * is its page's sm_tc_page_key, vb its chain bucket, `level` its level. */
 static inline __attribute__((always_inline)) void
-index_add(struct sm_tcache *tc, int32_t i, uint32_t h, uint32_t vb, int level)
+index_add(struct sm_tcache *tc, int32_t i, uint64_t key, uint32_t vb, int level)
 {
 	struct sm_tc_entry *t = &tc->e[i];
 	struct sm_tc_link *l = &tc->link[i];
 	uint32_t tb = tag_bucket(tc, t->vmid, t->asid);
 	int32_t vh = tc->va_head[vb], th = tc->tag_head[tb];
 
-	t->hash = h;
 	t->va_next = vh;
-	t->va_prev = SM_TC_HEAD_REF(vb);
-	l->tag_next = th;
-	l->tag_prev = SM_TC_HEAD_REF(tb);
 	if (vh >= 0)
 		tc->e[vh].va_prev = i;
+	t->va_prev = SM_TC_HEAD_REF(vb);
+	l->tag_next = th;
 	if (th >= 0)
 		tc->link[th].tag_prev = i;
+	l->tag_prev = SM_TC_HEAD_REF(tb);
 	tc->va_head[vb] = tc->tag_head[tb] = i;
 	tc->lv_live[level]++;
 	tc->lv_mask |= (uint8_t)(1u << level);
 	tc->live++;
 	tc->global_live += t->global;
-	if (tc->filter)
+	if (tc->filter) {
+		t->hash = chain_hash(key, t->vmid, tag_of(t));
 		filter_add(tc->filter, t);
+	}
 }
 
 /* Unlink valid entry i from both indexes (host time: a chain's first
  * entry names its bucket, so no hash is computed). */
-static __attribute__((noinline, unused)) void index_del(struct sm_tcache *tc,
-							int32_t i)
+static inline __attribute__((always_inline)) void
+index_unlink(struct sm_tcache *tc, int32_t i)
 {
 	const struct sm_tc_entry *t = &tc->e[i];
 	const struct sm_tc_link *l = &tc->link[i];
@@ -225,6 +226,14 @@ probe(struct sm_tcache *tc, uint64_t base, int level, uint32_t vmid,
 		    tc, chain_hash(pkey, vmid, SM_TC_FILTER_GLOBAL) & mask,
 		    base, level, vmid, asid, m, best);
 	return best;
+}
+
+/* index_unlink out of line (host time: a fill's eviction, off its common
+ * path, keeps the fill's code small). */
+static __attribute__((noinline, unused)) void index_del(struct sm_tcache *tc,
+							int32_t i)
+{
+	index_unlink(tc, i);
 }
 
 #endif

@@ -16,7 +16,7 @@
 static void drop(struct sm_tcache *tc, struct sm_tc_entry *t)
 {
 	size_t i = (size_t)(t - tc->e);
-	index_del(tc, (int32_t)i);
+	index_unlink(tc, (int32_t)i);
 	t->valid = false;
 	tc->use[i] = 0;
 	if (tc->free_from) {
@@ -47,18 +47,16 @@ inv_chain(struct sm_tcache *tc, uint32_t vb, uint64_t base, int level,
 	return n;
 }
 
-/* Drop the entries of exactly `level` for the page or block at `base`
- * with matching tags: the chains of its ASID and of global entries (as
- * probe), or for every ASID the ways of its set. */
-static inline __attribute__((always_inline)) unsigned
-inv_at(struct sm_tcache *tc, uint64_t base, int level, uint32_t vmid,
-       uint32_t asid, enum sm_tc_asid_match m)
+/* inv_at in a walk cache (tag_chains): the chains of the page with its
+ * ASID and of global entries (as probe), or for every ASID the ways of its
+ * set; out of line, so that the leaf caches' common path stays small (host
+ * time). */
+static __attribute__((noinline)) unsigned
+inv_at_tagged(struct sm_tcache *tc, uint64_t base, int level, uint32_t vmid,
+	      uint32_t asid, enum sm_tc_asid_match m)
 {
 	uint64_t pkey = sm_tc_page_key(base, level);
 	unsigned n = 0;
-	if (!tag_chains(tc))
-		return inv_chain(tc, page_bucket(tc, pkey), base, level, vmid,
-				 asid, m);
 	if (m == SM_TC_ASID_ANY) {
 		struct sm_tc_entry *set =
 		    &tc->e[(size_t)set_of(tc, pkey) * tc->ways];
@@ -79,6 +77,18 @@ inv_at(struct sm_tcache *tc, uint64_t base, int level, uint32_t vmid,
 				   tc->va_mask,
 			       base, level, vmid, asid, m);
 	return n;
+}
+
+/* Drop the entries of exactly `level` for the page or block at `base`
+ * with matching tags: that page's chain (leaf caches), or inv_at_tagged. */
+static inline __attribute__((always_inline)) unsigned
+inv_at(struct sm_tcache *tc, uint64_t base, int level, uint32_t vmid,
+       uint32_t asid, enum sm_tc_asid_match m)
+{
+	if (tag_chains(tc))
+		return inv_at_tagged(tc, base, level, vmid, asid, m);
+	return inv_chain(tc, page_bucket(tc, sm_tc_page_key(base, level)), base,
+			 level, vmid, asid, m);
 }
 
 unsigned sm_tc_inv_va(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,

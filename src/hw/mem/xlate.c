@@ -16,7 +16,10 @@ unsigned sm_xlate_walk(const struct sm_physmem *pm, struct sm_tcache *wc,
 	uint64_t table = root;
 	/* The deepest table held, levels 2, 1, 0 looked up in turn: one
 	 * lookup made for each level down to the hit. */
-	struct sm_tc_walk q = {.va = va, .vmid = vmid, .asid = asid};
+	struct sm_tc_walk q;
+	q.va = va;
+	q.vmid = vmid;
+	q.asid = asid;
 	int hit = wc ? sm_tc_walk_lookup(wc, &q, &table) : -1;
 	int start = hit + 1;
 	unsigned lookups = !wc ? 0 : hit >= 0 ? 3u - (unsigned)hit : 3u;
