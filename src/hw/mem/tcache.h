@@ -21,11 +21,13 @@
  * Host-side indexes (they change how fast the simulator finds entries,
  * never which entries a lookup, fill or invalidation finds, nor any
  * simulated cost): every valid entry is linked into a hash chain by its page
- * (va, level) and tags (VMID, and ASID or "global"), so a lookup or a
- * per-page invalidation visits the entries of that page and ASID (and the
- * global ones, when the cache holds any) only, even in a fully associative
- * cache such as the L1 micro-TLBs, whose one set defeats the set probe, and
- * when many address spaces map the same page (SVA processes); a per-page
+ * (va, level), so a lookup or a per-page invalidation visits the entries of
+ * that page only, even in a fully associative cache such as the L1
+ * micro-TLBs, whose one set defeats the set probe.  A walk cache (min_level
+ * 0) chains by page and tags (VMID, and ASID or "global") instead: the few
+ * table descriptors of levels 0-2 covering a range are held for every
+ * address space that uses it (SVA processes), so it visits that page's
+ * entries of one ASID (and the global ones, when it holds any); a per-page
  * invalidation of every ASID (VAA forms) probes the page's set instead.
  * Every valid entry is also in a hash chain by its tags (vmid, asid), so an
  * ASID-wide invalidation visits that ASID's entries only.  A count of valid
@@ -118,8 +120,10 @@ struct sm_tcache {
 	enum sm_tc_repl repl;
 	struct sm_rng *rng; /* SM_TC_RANDOM */
 	uint32_t *rr;	    /* SM_TC_RR: next victim way per set */
-	int min_level;	    /* smallest level held: 1 (TLBs), 0 (walk caches) */
-	uint64_t flushes;   /* SM_TC_FLUSHALL: times a full cache was emptied */
+	/* Smallest level held: 1 (TLBs), 0 (walk caches, whose index chains
+	 * are by page and tags: set before the first fill). */
+	int min_level;
+	uint64_t flushes; /* SM_TC_FLUSHALL: times a full cache was emptied */
 	/* Host-side indexes (top of file): per entry its links, per bucket
 	 * the first entry (-1: none); valid entries per level. */
 	struct sm_tc_link *link;
