@@ -39,6 +39,7 @@ TEST_LAYERS = {
     "test_tlbi": {"arch"},
     "test_tlbflush": {"kernel"},
     "test_mem": {"hw"},
+    "test_tcache": {"hw"},
     "test_cpu": {"hw"},
     "test_tlbi_run": {"hw"},
     "test_smmu": {"hw"},

@@ -23,11 +23,17 @@
  * simulated cost): every valid entry is linked into a hash chain by its page
  * (va, level), so a lookup or a per-page invalidation visits the entries of
  * that page only, even in a fully associative cache such as the L1
- * micro-TLBs, whose one set defeats the set probe; and into a hash chain by
- * its tags (vmid, asid), so an ASID-wide invalidation visits that ASID's
- * entries only.  A count of valid entries per level skips the sizes a cache
- * holds none of.  When several entries of one set match, the lowest way
- * wins, as a probe of the set in way order would find.
+ * micro-TLBs, whose one set defeats the set probe.  A walk cache (min_level
+ * 0) chains by page and tags (VMID, and ASID or "global") instead: the few
+ * table descriptors of levels 0-2 covering a range are held for every
+ * address space that uses it (SVA processes), so it visits that page's
+ * entries of one ASID (and the global ones, when it holds any); a per-page
+ * invalidation of every ASID (VAA forms) probes the page's set instead.
+ * Every valid entry is also in a hash chain by its tags (vmid, asid), so an
+ * ASID-wide invalidation visits that ASID's entries only.  A count of valid
+ * entries per level skips the sizes a cache holds none of.  When several
+ * entries of one set match, the lowest way wins, as a probe of the set in
+ * way order would find.
  *
  * A presence filter (struct sm_tc_filter) may be shared by several caches,
  * a PE's leaf TLBs: it counts their valid entries by hashed page (va,
@@ -63,14 +69,19 @@ struct sm_tc_entry {
 	bool valid;
 	bool global;   /* nG == 0 */
 	uint8_t flags; /* owner-defined (IOTLB: SM_IOTLB_F_*) */
-	/* Host time: its place in the (va, level) index chain (entry
-	 * numbers, -1 = none), kept in the entry, which is then 64 bytes: a
-	 * probe reads one line per entry it visits.  Set by the cache only. */
+	/* Host time: its place in the (page, level, tags) index chain (entry
+	 * numbers; next -1 = none, prev below 0 = the head of the chain of
+	 * bucket -2 - prev), and (with a presence filter) the hash of its
+	 * page and tags (sm_tc_page_key + sm_tc_filter_tags, >> 40: its
+	 * filter count's bucket and, in a walk cache, its chain's), kept
+	 * in the entry, which is then 64 bytes: a probe reads one line per
+	 * entry it visits.  Set by the cache only. */
 	int32_t va_next, va_prev;
+	uint32_t hash;
 };
 
-/* An entry's place in the (vmid, asid) index chain: entry numbers, -1 =
- * none. */
+/* An entry's place in the (vmid, asid) index chain (encoded as va_next,
+ * va_prev). */
 struct sm_tc_link {
 	int32_t tag_next, tag_prev;
 };
@@ -109,8 +120,10 @@ struct sm_tcache {
 	enum sm_tc_repl repl;
 	struct sm_rng *rng; /* SM_TC_RANDOM */
 	uint32_t *rr;	    /* SM_TC_RR: next victim way per set */
-	int min_level;	    /* smallest level held: 1 (TLBs), 0 (walk caches) */
-	uint64_t flushes;   /* SM_TC_FLUSHALL: times a full cache was emptied */
+	/* Smallest level held: 1 (TLBs), 0 (walk caches, whose index chains
+	 * are by page and tags: set before the first fill). */
+	int min_level;
+	uint64_t flushes; /* SM_TC_FLUSHALL: times a full cache was emptied */
 	/* Host-side indexes (top of file): per entry its links, per bucket
 	 * the first entry (-1: none); valid entries per level. */
 	struct sm_tc_link *link;
@@ -118,6 +131,7 @@ struct sm_tcache {
 	uint32_t va_mask, tag_mask;
 	uint32_t lv_live[4];
 	uint8_t lv_mask;	     /* bit `level` set: lv_live[level] > 0 */
+	uint32_t global_live;	     /* valid global entries */
 	struct sm_tc_filter *filter; /* shared presence filter, or NULL */
 };
 
@@ -371,6 +385,27 @@ bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in);
  * page, level and tags added since (removals and fills of other levels do
  * no harm): the same, without searching for an entry to replace. */
 bool sm_tc_fill_missed(struct sm_tcache *tc, const struct sm_tc_entry *in);
+
+/* A walk cache's lookups and fills for one walk (sm_xlate_walk), with the
+ * keys of each level computed once for both (host time).  Set va, vmid and
+ * asid; the rest is the cache's. */
+struct sm_tc_walk {
+	uint64_t va;
+	uint32_t vmid, asid;
+	uint64_t pkey[3]; /* sm_tc_page_key of each level looked up */
+	uint32_t h[3];	  /* ... and its hash with the tags */
+	bool leaf;	  /* not a walk cache (min_level 1): generic paths */
+};
+/* sm_tc_lookup_level of q's (vmid, asid, va) at levels 2, 1 and 0 in turn,
+ * up to the first hit: the level hit (*table its entry's pa) or -1. */
+int sm_tc_walk_lookup(struct sm_tcache *tc, struct sm_tc_walk *q,
+		      uint64_t *table);
+/* sm_tc_fill_missed of `in` (of q's va, vmid and asid, not global) at each
+ * level from `from` to `to` - 1, after sm_tc_walk_lookup of q missed
+ * them: pa = tables[level + 1]; in's pa and level are overwritten. */
+void sm_tc_walk_fill(struct sm_tcache *tc, const struct sm_tc_walk *q,
+		     struct sm_tc_entry *in, int from, int to,
+		     const uint64_t *tables);
 
 /* Invalidation predicates; each returns how many entries it removed. */
 enum sm_tc_asid_match {

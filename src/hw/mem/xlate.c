@@ -14,36 +14,30 @@ unsigned sm_xlate_walk(const struct sm_physmem *pm, struct sm_tcache *wc,
 		       struct sm_walk *w, bool *wc_hit)
 {
 	uint64_t table = root;
-	int start = 0;
-	unsigned lookups = 0;
-	for (int lv = 2; wc && lv >= 0; lv--) {
-		lookups++;
-		struct sm_tc_entry *e =
-		    sm_tc_lookup_level(wc, vmid, asid, va, lv);
-		if (e) {
-			table = e->pa;
-			start = lv + 1;
-			break;
-		}
-	}
+	/* The deepest table held, levels 2, 1, 0 looked up in turn: one
+	 * lookup made for each level down to the hit. */
+	struct sm_tc_walk q;
+	q.va = va;
+	q.vmid = vmid;
+	q.asid = asid;
+	int hit = wc ? sm_tc_walk_lookup(wc, &q, &table) : -1;
+	int start = hit + 1;
+	unsigned lookups = !wc ? 0 : hit >= 0 ? 3u - (unsigned)hit : 3u;
 	*wc_hit = start > 0;
 	sm_pgt_walk_from(pm, table, start, va, w);
 	/* Remember every table descriptor followed (start .. leaf-1): the
 	 * lookups above missed each of those levels (host time: their fills
-	 * do not search for an entry to replace). */
+	 * do not search for an entry to replace, and reuse the lookups'
+	 * keys). */
 	if (!wc || start >= w->level || start >= 3)
 		return lookups;
-	/* (Host time: one entry made, its table and level set per fill.) */
 	struct sm_tc_entry ne = {
 	    .va = va,
 	    .root = root,
 	    .asid = asid,
 	    .vmid = vmid,
 	};
-	for (int lv = start; lv < w->level && lv < 3; lv++) {
-		ne.pa = w->table[lv + 1];
-		ne.level = (uint8_t)lv;
-		sm_tc_fill_missed(wc, &ne);
-	}
+	sm_tc_walk_fill(wc, &q, &ne, start, w->level < 3 ? w->level : 3,
+			w->table);
 	return lookups;
 }

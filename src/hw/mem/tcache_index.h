@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The translation cache's host-side indexes (tcache.h, top of file), shared
+ * by its lookups and fills (tcache.c) and its invalidations (tcache_inv.c):
+ * the set function, the hash chains by (page, level[, tags]) and by (vmid,
+ * asid), the counts per level, the presence filter's counts, and the probe
+ * of a page's chains.  Host time only: none of it changes which entry a
+ * lookup, fill or invalidation finds.  Private to src/hw/mem/tcache*.c.
+ */
+#ifndef SM_HW_MEM_TCACHE_INDEX_H
+#define SM_HW_MEM_TCACHE_INDEX_H
+
+#include "hw/mem/tcache.h"
+
+/* Set of a page number at a level: a multiplicative hash so that strided
+ * pages and different page sizes spread over the sets. */
+/* The set of the page whose sm_tc_page_key is `key`. */
+static inline uint32_t set_of(const struct sm_tcache *tc, uint64_t key)
+{
+	uint64_t h = key >> 32;
+	/* (Host time: a power-of-two count of sets needs no division.) */
+	return (uint32_t)(tc->sets & (tc->sets - 1) ? h % tc->sets
+						    : h & (tc->sets - 1));
+}
+
+/* The tag an entry is indexed and counted under: its ASID, or
+ * SM_TC_FILTER_GLOBAL for a global entry. */
+static inline uint32_t tag_of(const struct sm_tc_entry *t)
+{
+	return t->global ? SM_TC_FILTER_GLOBAL : t->asid;
+}
+
+/* The hash of a (page, level, tags) key, from the page's sm_tc_page_key
+ * and the tag: an entry's `hash`, of its index bucket and of its filter
+ * count (the bucket of sm_tc_filter_bucket). */
+static inline uint32_t chain_hash(uint64_t pkey, uint32_t vmid, uint32_t tag)
+{
+	return (uint32_t)((pkey + sm_tc_filter_tags(vmid, tag)) >> 40);
+}
+
+/* Walk caches (min_level 0) chain their entries by page, level and tags:
+ * the few table descriptors of levels 0-2 covering a range are held for
+ * every address space using it.  Leaf caches chain by page and level only
+ * (their lookups mostly find an empty chain; one hash less). */
+static inline bool tag_chains(const struct sm_tcache *tc)
+{
+	return tc->min_level == 0;
+}
+
+/* The chain bucket of a page of sm_tc_page_key `pkey` (leaf caches). */
+static inline uint32_t page_bucket(const struct sm_tcache *tc, uint64_t pkey)
+{
+	return (uint32_t)(pkey >> 40) & tc->va_mask;
+}
+
+/* The va_prev of the first entry of the chain of bucket b (tcache.h). */
+#define SM_TC_HEAD_REF(b) (-2 - (int32_t)(b))
+
+/* The region count of a level-3 entry (NULL for a block entry). */
+static inline uint16_t *region_count(struct sm_tc_filter *f,
+				     const struct sm_tc_entry *t)
+{
+	if (t->level != 3)
+		return NULL;
+	return &f->rcnt[sm_tc_filter_region(
+	    t->va, sm_tc_filter_tags(t->vmid, tag_of(t)))];
+}
+
+static inline void filter_add(struct sm_tc_filter *f,
+			      const struct sm_tc_entry *t)
+{
+	uint16_t *r;
+	if (!f->off) {
+		f->cnt[t->hash & f->mask]++;
+		if ((r = region_count(f, t)))
+			++*r;
+	}
+	f->global_live += t->global;
+	f->lv_live[t->level]++;
+	f->lv_mask |= (uint8_t)(1u << t->level);
+}
+
+static inline void filter_del(struct sm_tc_filter *f,
+			      const struct sm_tc_entry *t)
+{
+	uint16_t *r;
+	if (!f->off) {
+		f->cnt[t->hash & f->mask]--;
+		if ((r = region_count(f, t)))
+			--*r;
+	}
+	f->global_live -= t->global;
+	if (!--f->lv_live[t->level])
+		f->lv_mask &= (uint8_t) ~(1u << t->level);
+}
+
+static inline uint32_t tag_bucket(const struct sm_tcache *tc, uint32_t vmid,
+				  uint32_t asid)
+{
+	uint64_t key = ((uint64_t)vmid << 17 | asid) * 0x9e3779b97f4a7c15ull;
+	return (uint32_t)(key >> 40) & tc->tag_mask;
+}
+
+static inline uint64_t base_of(uint64_t va, int level)
+{
+	return va & ~((1ull << sm_level_shift(level)) - 1);
+}
+
+/* Link entry i, just made valid, into both indexes (at the chains' heads:
+ * their order does not matter, the lowest way is chosen by number); `key`
+ * is its page's sm_tc_page_key, vb its chain bucket, `level` its level. */
+static inline __attribute__((always_inline)) void
+index_add(struct sm_tcache *tc, int32_t i, uint64_t key, uint32_t vb, int level)
+{
+	struct sm_tc_entry *t = &tc->e[i];
+	struct sm_tc_link *l = &tc->link[i];
+	uint32_t tb = tag_bucket(tc, t->vmid, t->asid);
+	int32_t vh = tc->va_head[vb], th = tc->tag_head[tb];
+
+	t->va_next = vh;
+	if (vh >= 0)
+		tc->e[vh].va_prev = i;
+	t->va_prev = SM_TC_HEAD_REF(vb);
+	l->tag_next = th;
+	if (th >= 0)
+		tc->link[th].tag_prev = i;
+	l->tag_prev = SM_TC_HEAD_REF(tb);
+	tc->va_head[vb] = tc->tag_head[tb] = i;
+	tc->lv_live[level]++;
+	tc->lv_mask |= (uint8_t)(1u << level);
+	tc->live++;
+	tc->global_live += t->global;
+	if (tc->filter) {
+		t->hash = chain_hash(key, t->vmid, tag_of(t));
+		filter_add(tc->filter, t);
+	}
+}
+
+/* Unlink valid entry i from both indexes (host time: a chain's first
+ * entry names its bucket, so no hash is computed). */
+static inline __attribute__((always_inline)) void
+index_unlink(struct sm_tcache *tc, int32_t i)
+{
+	const struct sm_tc_entry *t = &tc->e[i];
+	const struct sm_tc_link *l = &tc->link[i];
+
+	if (t->va_prev >= 0)
+		tc->e[t->va_prev].va_next = t->va_next;
+	else
+		tc->va_head[-2 - t->va_prev] = t->va_next;
+	if (t->va_next >= 0)
+		tc->e[t->va_next].va_prev = t->va_prev;
+	if (l->tag_prev >= 0)
+		tc->link[l->tag_prev].tag_next = l->tag_next;
+	else
+		tc->tag_head[-2 - l->tag_prev] = l->tag_next;
+	if (l->tag_next >= 0)
+		tc->link[l->tag_next].tag_prev = l->tag_prev;
+	if (!--tc->lv_live[t->level])
+		tc->lv_mask &= (uint8_t) ~(1u << t->level);
+	tc->live--;
+	tc->global_live -= t->global;
+	if (tc->filter)
+		filter_del(tc->filter, t);
+}
+
+/* Entry i, valid, is used: it becomes the most recently used. */
+static inline __attribute__((always_inline)) void touch(struct sm_tcache *tc,
+							int32_t i)
+{
+	tc->use[i] = ++tc->tick;
+}
+
+static inline bool tags_match(const struct sm_tc_entry *t, uint32_t vmid,
+			      uint32_t asid, enum sm_tc_asid_match m)
+{
+	if (!t->valid || t->vmid != vmid)
+		return false;
+	switch (m) {
+	case SM_TC_ASID_ANY:
+		return t->asid != SM_TC_ASID_STAGE2;
+	case SM_TC_ASID_OR_GLOBAL:
+		return t->global || t->asid == asid;
+	case SM_TC_ASID_ONLY:
+		return !t->global && t->asid == asid;
+	}
+	return false;
+}
+
+/* The lowest of `best` and the entries of the chain of bucket vb of exactly
+ * `level` for the page or block at `base` with matching tags. */
+static inline __attribute__((always_inline)) struct sm_tc_entry *
+chain_min(struct sm_tcache *tc, uint32_t vb, uint64_t base, int level,
+	  uint32_t vmid, uint32_t asid, enum sm_tc_asid_match m,
+	  struct sm_tc_entry *best)
+{
+	for (int32_t i = tc->va_head[vb]; i >= 0; i = tc->e[i].va_next) {
+		struct sm_tc_entry *t = &tc->e[i];
+		if (t->va == base && t->level == level &&
+		    tags_match(t, vmid, asid, m) && (!best || t < best))
+			best = t;
+	}
+	return best;
+}
+
+/* The entry of exactly `level` for the page or block at `base` with
+ * matching tags (of `asid`, or global: m is not SM_TC_ASID_ANY), in the
+ * lowest way (what a probe of its set in way order finds); NULL if none.
+ * Visits the index chain of that page or, `tagged` (tag_chains), those of
+ * that page with the ASID and, if the cache holds global entries, with the
+ * global tag. */
+static inline __attribute__((always_inline)) struct sm_tc_entry *
+probe(struct sm_tcache *tc, uint64_t base, int level, uint32_t vmid,
+      uint32_t asid, enum sm_tc_asid_match m, bool tagged)
+{
+	uint64_t pkey = sm_tc_page_key(base, level);
+	uint32_t mask = tc->va_mask;
+	if (!tagged)
+		return chain_min(tc, page_bucket(tc, pkey), base, level, vmid,
+				 asid, m, NULL);
+	struct sm_tc_entry *best =
+	    chain_min(tc, chain_hash(pkey, vmid, asid) & mask, base, level,
+		      vmid, asid, m, NULL);
+	if (m != SM_TC_ASID_ONLY && tc->global_live)
+		best = chain_min(
+		    tc, chain_hash(pkey, vmid, SM_TC_FILTER_GLOBAL) & mask,
+		    base, level, vmid, asid, m, best);
+	return best;
+}
+
+/* index_unlink out of line (host time: a fill's eviction, off its common
+ * path, keeps the fill's code small). */
+static __attribute__((noinline, unused)) void index_del(struct sm_tcache *tc,
+							int32_t i)
+{
+	index_unlink(tc, i);
+}
+
+#endif

@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A differential test of the translation cache (src/hw/mem/tcache.c)
+ * against a reference model written the plain way: every lookup, fill and
+ * invalidation scans the set (or the cache) in way order, and a fill takes
+ * the first invalid way, else the victim of the replacement policy (LRU:
+ * the first of the least use stamps; round robin per set; uniform from the
+ * PRNG; FLUSHALL: a full cache emptied first).  The cache's host-side
+ * indexes (hash chains, first-free hints, presence filter, the walk
+ * lookups' keys) must never change which entry is found, evicted or
+ * removed: after every operation of a long random sequence both hold the
+ * same entries in the same ways with the same use stamps.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/rng.h"
+#include "hw/mem/tcache.h"
+
+#define ALLOC sm_default_allocator()
+
+struct ref {
+	struct sm_tc_entry *e;
+	uint64_t *use;
+	uint32_t sets, ways, *rr;
+	uint64_t tick, live, flushes;
+	enum sm_tc_repl repl;
+	struct sm_rng rng;
+};
+
+static uint64_t base_of(uint64_t va, int level)
+{
+	return va & ~(sm_level_size(level) - 1);
+}
+
+static uint32_t ref_set(const struct ref *r, uint64_t base, int level)
+{
+	uint64_t h = sm_tc_page_key(base, level) >> 32;
+	return (uint32_t)(h % r->sets);
+}
+
+static bool ref_tags(const struct sm_tc_entry *t, uint32_t vmid, uint32_t asid,
+		     enum sm_tc_asid_match m)
+{
+	if (!t->valid || t->vmid != vmid)
+		return false;
+	if (m == SM_TC_ASID_ANY)
+		return t->asid != SM_TC_ASID_STAGE2;
+	if (m == SM_TC_ASID_OR_GLOBAL)
+		return t->global || t->asid == asid;
+	return !t->global && t->asid == asid;
+}
+
+/* The first way of the set of (base, level) matching, or -1. */
+static long ref_find(struct ref *r, uint64_t base, int level, uint32_t vmid,
+		     uint32_t asid, enum sm_tc_asid_match m)
+{
+	size_t first = (size_t)ref_set(r, base, level) * r->ways;
+	for (uint32_t w = 0; w < r->ways; w++) {
+		struct sm_tc_entry *t = &r->e[first + w];
+		if (t->level == level && t->va == base &&
+		    ref_tags(t, vmid, asid, m))
+			return (long)(first + w);
+	}
+	return -1;
+}
+
+static long ref_lookup_level(struct ref *r, uint32_t vmid, uint32_t asid,
+			     uint64_t va, int level)
+{
+	long i = ref_find(r, base_of(va, level), level, vmid, asid,
+			  SM_TC_ASID_OR_GLOBAL);
+	if (i >= 0)
+		r->use[i] = ++r->tick;
+	return i;
+}
+
+static long ref_lookup(struct ref *r, uint32_t vmid, uint32_t asid, uint64_t va)
+{
+	for (int lv = 3; lv >= 0; lv--) {
+		long i = ref_lookup_level(r, vmid, asid, va, lv);
+		if (i >= 0)
+			return i;
+	}
+	return -1;
+}
+
+static void ref_drop(struct ref *r, size_t i)
+{
+	r->e[i].valid = false;
+	r->use[i] = 0;
+	r->live--;
+}
+
+static unsigned ref_inv_all(struct ref *r)
+{
+	unsigned n = 0;
+	for (size_t i = 0; i < (size_t)r->sets * r->ways; i++)
+		if (r->e[i].valid) {
+			ref_drop(r, i);
+			n++;
+		}
+	return n;
+}
+
+static bool ref_fill(struct ref *r, const struct sm_tc_entry *in)
+{
+	uint64_t base = base_of(in->va, in->level);
+	uint32_t si = ref_set(r, base, in->level);
+	struct sm_tc_entry *set = &r->e[(size_t)si * r->ways];
+	long v = -1;
+	bool evicted = false, flushed = false;
+	for (uint32_t w = 0; w < r->ways && v < 0; w++)
+		if (set[w].valid && set[w].level == in->level &&
+		    set[w].va == base && set[w].vmid == in->vmid &&
+		    set[w].global == in->global &&
+		    (set[w].global || set[w].asid == in->asid))
+			v = w;
+	if (v < 0 && r->repl == SM_TC_FLUSHALL &&
+	    r->live >= (uint64_t)r->sets * r->ways) {
+		ref_inv_all(r);
+		r->flushes++;
+		flushed = true;
+	}
+	if (v < 0) {
+		for (uint32_t w = 0; w < r->ways && v < 0; w++)
+			if (!set[w].valid)
+				v = w;
+		if (v < 0 && r->repl == SM_TC_RR) {
+			v = r->rr[si];
+			r->rr[si] = (r->rr[si] + 1) % r->ways;
+		} else if (v < 0 && r->repl == SM_TC_RANDOM) {
+			v = (long)sm_rng_below(&r->rng, r->ways);
+		} else if (v < 0) {
+			uint64_t oldest = UINT64_MAX;
+			for (uint32_t w = 0; w < r->ways; w++)
+				if (r->use[(size_t)si * r->ways + w] < oldest) {
+					oldest =
+					    r->use[(size_t)si * r->ways + w];
+					v = w;
+				}
+		}
+		evicted = flushed || set[v].valid;
+	}
+	size_t i = (size_t)si * r->ways + (size_t)v;
+	if (!r->e[i].valid)
+		r->live++;
+	r->e[i] = *in;
+	r->e[i].va = base;
+	r->e[i].valid = true;
+	r->use[i] = ++r->tick;
+	return evicted;
+}
+
+/* Drop the valid entries fn selects. */
+static unsigned ref_inv_where(struct ref *r,
+			      bool (*fn)(const void *c,
+					 const struct sm_tc_entry *t),
+			      const void *c)
+{
+	unsigned n = 0;
+	for (size_t i = 0; i < (size_t)r->sets * r->ways; i++)
+		if (r->e[i].valid && fn(c, &r->e[i])) {
+			ref_drop(r, i);
+			n++;
+		}
+	return n;
+}
+
+struct inv {
+	uint32_t vmid, asid;
+	enum sm_tc_asid_match m;
+	uint64_t lo, hi; /* blocks from the one holding lo to hi's */
+	uint64_t start, end;
+	bool overlap; /* [start, end) overlap rule (a scan) */
+	int level;
+};
+
+static bool inv_match(const void *c, const struct sm_tc_entry *t)
+{
+	const struct inv *v = c;
+	if (!ref_tags(t, v->vmid, v->asid, v->m) ||
+	    (v->level && t->level != v->level))
+		return false;
+	if (v->overlap)
+		return t->va < v->end &&
+		       t->va + sm_level_size(t->level) > v->start;
+	return t->va >= base_of(v->lo, t->level) &&
+	       t->va <= base_of(v->hi, t->level);
+}
+
+/* sm_tc_inv_range as specified in tcache.h/.c: one page, the pages from
+ * `start` (a small range) or the overlap with [start, end) (a scan). */
+static unsigned ref_inv_range(struct ref *r, struct inv *v, uint64_t pages)
+{
+	if (!r->live || !pages)
+		return 0;
+	v->start = v->lo;
+	v->end = v->lo + pages * 4096;
+	v->overlap = pages * 3 > r->sets && (pages != 1 || (v->lo & 4095));
+	if (v->end <= v->start && !(pages == 1 && !(v->lo & 4095)))
+		return v->overlap ? ref_inv_where(r, inv_match, v) : 0;
+	v->hi = v->lo + (pages - 1) * 4096;
+	return ref_inv_where(r, inv_match, v);
+}
+
+static bool asid_match(const void *c, const struct sm_tc_entry *t)
+{
+	const uint32_t *k = c;
+	return t->vmid == k[0] && !t->global && t->asid == k[1];
+}
+
+static bool vmid_match(const void *c, const struct sm_tc_entry *t)
+{
+	return t->vmid == *(const uint32_t *)c;
+}
+
+static bool odd_page(void *c, const struct sm_tc_entry *t)
+{
+	(void)c;
+	return (t->va >> 12) & 1;
+}
+
+static bool odd_page_c(const void *c, const struct sm_tc_entry *t)
+{
+	return odd_page((void *)c, t);
+}
+
+static void same_state(const struct sm_tcache *tc, const struct ref *r)
+{
+	assert_int_equal(tc->live, r->live);
+	assert_int_equal(tc->flushes, r->flushes);
+	for (size_t i = 0; i < (size_t)r->sets * r->ways; i++) {
+		const struct sm_tc_entry *a = &tc->e[i], *b = &r->e[i];
+		assert_int_equal(a->valid, b->valid);
+		assert_int_equal(tc->use[i], r->use[i]);
+		if (!a->valid)
+			continue;
+		assert_int_equal(a->va, b->va);
+		assert_int_equal(a->pa, b->pa);
+		assert_int_equal(a->level, b->level);
+		assert_int_equal(a->asid, b->asid);
+		assert_int_equal(a->vmid, b->vmid);
+		assert_int_equal(a->global, b->global);
+		assert_int_equal(a->flags, b->flags);
+	}
+}
+
+static uint64_t rnd(struct sm_rng *g, uint64_t n)
+{
+	return sm_rng_below(g, n);
+}
+
+static uint64_t rnd_va(struct sm_rng *g)
+{
+	return rnd(g, 2) << 39 | rnd(g, 3) << 30 | rnd(g, 4) << 21 |
+	       rnd(g, 24) << 12 | rnd(g, 4096);
+}
+
+static struct sm_tc_entry rnd_entry(struct sm_rng *g, int min_level)
+{
+	struct sm_tc_entry e = {
+	    .va = rnd_va(g),
+	    .pa = rnd(g, 1ull << 30) << 12,
+	    .vmid = (uint32_t)rnd(g, 2),
+	    .asid = rnd(g, 16) ? (uint32_t)rnd(g, 5) : SM_TC_ASID_STAGE2,
+	    .level = (uint8_t)(min_level + (int)rnd(g, 4 - min_level)),
+	    .perm = (uint8_t)rnd(g, 8),
+	    .global = rnd(g, 6) == 0,
+	    .flags = (uint8_t)rnd(g, 4),
+	};
+	if (e.asid == SM_TC_ASID_STAGE2)
+		e.global = false;
+	return e;
+}
+
+/* One operation of the random sequence on both, results compared. */
+static void step(struct sm_tcache *tc, struct ref *r, struct sm_rng *g,
+		 int min_level)
+{
+	uint32_t vmid = (uint32_t)rnd(g, 2), asid = (uint32_t)rnd(g, 5);
+	uint64_t va = rnd_va(g);
+	enum sm_tc_asid_match m = (enum sm_tc_asid_match)rnd(g, 3);
+	unsigned op = (unsigned)rnd(g, 100);
+	if (op < 25) {
+		struct sm_tc_entry *t = sm_tc_lookup(tc, vmid, asid, va);
+		long i = ref_lookup(r, vmid, asid, va);
+		assert_int_equal(t ? (long)(t - tc->e) : -1, i);
+	} else if (op < 35) {
+		int lv = min_level + (int)rnd(g, 4 - min_level);
+		struct sm_tc_entry *t =
+		    sm_tc_lookup_level(tc, vmid, asid, va, lv);
+		long i = ref_lookup_level(r, vmid, asid, va, lv);
+		assert_int_equal(t ? (long)(t - tc->e) : -1, i);
+	} else if (op < 50 && min_level == 0) {
+		/* A walk: table entries of levels 0-2 (not global). */
+		struct sm_tc_walk q = {.va = va, .vmid = vmid, .asid = asid};
+		uint64_t table = 0, tables[4] = {0, 0x1000, 0x2000, 0x3000};
+		int hit = sm_tc_walk_lookup(tc, &q, &table), rhit = -1;
+		for (int lv = 2; lv >= 0 && rhit < 0; lv--) {
+			long i = ref_lookup_level(r, vmid, asid, va, lv);
+			if (i >= 0) {
+				rhit = lv;
+				assert_int_equal(table, r->e[i].pa);
+			}
+		}
+		assert_int_equal(hit, rhit);
+		int to = 1 + (int)rnd(g, 3);
+		struct sm_tc_entry in = {
+		    .va = va, .vmid = vmid, .asid = asid, .root = 7};
+		tables[1] += rnd(g, 8) << 20;
+		sm_tc_walk_fill(tc, &q, &in, hit + 1, to, tables);
+		for (int lv = hit + 1; lv < to; lv++) {
+			in.pa = tables[lv + 1];
+			in.level = (uint8_t)lv;
+			ref_fill(r, &in);
+		}
+	} else if (op < 75) {
+		struct sm_tc_entry e = rnd_entry(g, min_level);
+		/* fill_missed only where a lookup of (vmid, asid, va) at
+		 * that level misses (its contract); sm_tc_fill anywhere. */
+		bool same = ref_find(r, base_of(e.va, e.level), e.level, e.vmid,
+				     e.asid, SM_TC_ASID_OR_GLOBAL) >= 0;
+		bool a = (!same && rnd(g, 2)) ? sm_tc_fill_missed(tc, &e)
+					      : sm_tc_fill(tc, &e);
+		assert_int_equal(a, ref_fill(r, &e));
+	} else if (op < 85) {
+		struct inv v = {vmid, asid, m, va, va, 0, 0, false, 0};
+		int lv = rnd(g, 3) ? 0 : min_level + (int)rnd(g, 4 - min_level);
+		uint64_t pages = rnd(g, 4) ? 1 : 1 + rnd(g, 40);
+		if (pages == 1 && rnd(g, 3))
+			v.lo = va & ~4095ull;
+		v.level = lv;
+		unsigned n =
+		    sm_tc_inv_range(tc, vmid, asid, m, v.lo, pages, lv);
+		assert_int_equal(n, ref_inv_range(r, &v, pages));
+	} else if (op < 90) {
+		struct inv v = {vmid, asid, m, va, va, 0, 0, false, 0};
+		assert_int_equal(sm_tc_inv_va(tc, vmid, asid, m, va),
+				 ref_inv_where(r, inv_match, &v));
+	} else if (op < 95) {
+		uint32_t k[2] = {vmid, asid};
+		assert_int_equal(sm_tc_inv_asid(tc, vmid, asid),
+				 ref_inv_where(r, asid_match, k));
+	} else if (op < 97) {
+		assert_int_equal(sm_tc_inv_vmid(tc, vmid),
+				 ref_inv_where(r, vmid_match, &vmid));
+	} else if (op < 99) {
+		assert_int_equal(sm_tc_inv_if(tc, odd_page, NULL),
+				 ref_inv_where(r, odd_page_c, NULL));
+	} else {
+		assert_int_equal(sm_tc_inv_all(tc), ref_inv_all(r));
+	}
+	same_state(tc, r);
+	/* The presence filter never says "none" of an entry held. */
+	if (tc->filter) {
+		struct sm_tc_entry e = rnd_entry(g, 1);
+		long i = ref_find(r, base_of(e.va, e.level), e.level, e.vmid,
+				  e.asid, SM_TC_ASID_OR_GLOBAL);
+		if (i >= 0)
+			assert_true(sm_tc_filter_may_hold(
+			    tc->filter, e.va, e.level, e.vmid, e.asid));
+	}
+}
+
+static void run(uint32_t sets, uint32_t ways, enum sm_tc_repl repl,
+		int min_level, bool filter, uint64_t seed)
+{
+	struct sm_tcache tc;
+	struct sm_tc_filter f;
+	struct sm_errbuf eb = {0};
+	struct sm_rng grng, crng;
+	struct ref r = {.sets = sets, .ways = ways, .repl = repl};
+	size_t total = (size_t)sets * ways;
+
+	sm_rng_seed(&grng, seed);
+	sm_rng_seed(&crng, seed * 31 + 7);
+	sm_rng_seed(&r.rng, seed * 31 + 7);
+	assert_int_equal(sm_tc_init(&tc, ALLOC, total, ways, "t", &eb), 0);
+	assert_int_equal(sm_tc_set_repl(&tc, repl, &crng), 0);
+	tc.min_level = min_level;
+	if (filter) {
+		assert_int_equal(sm_tc_filter_init(&f, ALLOC, total), 0);
+		sm_tc_attach_filter(&tc, &f);
+	}
+	r.e = calloc(total, sizeof(*r.e));
+	r.use = calloc(total, sizeof(*r.use));
+	r.rr = calloc(sets, sizeof(*r.rr));
+	assert_non_null(r.e);
+	assert_non_null(r.use);
+	assert_non_null(r.rr);
+	for (int k = 0; k < 20000; k++)
+		step(&tc, &r, &grng, min_level);
+	free(r.e);
+	free(r.use);
+	free(r.rr);
+	sm_tc_fini(&tc);
+	if (filter)
+		sm_tc_filter_fini(&f);
+}
+
+/* The geometries of the default CPU and SMMU caches, and of the other
+ * policies, with odd set counts and small sets for ties and collisions. */
+static void test_tcache_matches_reference(void **state)
+{
+	(void)state;
+	run(1, 48, SM_TC_LRU, 1, true, 1);  /* CPU L1 */
+	run(256, 5, SM_TC_LRU, 1, true, 2); /* CPU TLB */
+	run(16, 4, SM_TC_LRU, 0, false, 3); /* walk caches */
+	run(64, 4, SM_TC_LRU, 1, false, 4); /* IOTLB (smaller) */
+	run(1, 32, SM_TC_LRU, 1, false, 5); /* SMMU micro-TLB */
+	run(4, 16, SM_TC_RR, 1, false, 6);  /* round robin, hints */
+	run(5, 3, SM_TC_RR, 0, false, 7);   /* round robin, small */
+	run(3, 20, SM_TC_RANDOM, 0, false, 8);
+	run(7, 2, SM_TC_RANDOM, 1, true, 9);
+	run(1, 16, SM_TC_FLUSHALL, 1, false, 10); /* QEMU 7.2 IOTLB */
+	run(2, 8, SM_TC_FLUSHALL, 1, false, 11);
+	run(3, 24, SM_TC_LRU, 0, false, 12);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_tcache_matches_reference),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
