@@ -361,8 +361,22 @@ static int unmap_clear_leaf(void *ctx, uint64_t va, int level, uint64_t desc,
  * covers only in part holds one of its two ends, so only the slots of va
  * and end - 1 are looked at, va's first (the lower block is the one
  * named).  *w is ready for the walk that clears the leaves. */
-static int unmap_prepare(struct sm_os *os, const struct sm_domain *dm,
-			 uint64_t va, uint64_t len, struct unmap_walk *w)
+/* A block the range unmaps in part: the error, out of line (host time). */
+__attribute__((noinline, cold)) static int
+unmap_split_err(struct sm_os *os, uint64_t va, uint64_t end,
+		const struct edge_slot *bad)
+{
+	return sm_err(os->eb, SMMUSIM_EINVAL,
+		      "[0x%" PRIx64 ", 0x%" PRIx64
+		      ") unmaps part of the %s block at 0x%" PRIx64
+		      " (splitting blocks is not modelled)",
+		      va, end, bad->level == 1 ? "1 GiB" : "2 MiB", bad->base);
+}
+
+/* Inline in its two callers, once per unmap (host time). */
+static inline __attribute__((always_inline)) int
+unmap_prepare(struct sm_os *os, const struct sm_domain *dm, uint64_t va,
+	      uint64_t len, struct unmap_walk *w)
 {
 	uint64_t end = 0;
 	int rc;
@@ -382,12 +396,7 @@ static int unmap_prepare(struct sm_os *os, const struct sm_domain *dm,
 		}
 	}
 	if (bad)
-		return sm_err(os->eb, SMMUSIM_EINVAL,
-			      "[0x%" PRIx64 ", 0x%" PRIx64
-			      ") unmaps part of the %s block at 0x%" PRIx64
-			      " (splitting blocks is not modelled)",
-			      va, end, bad->level == 1 ? "1 GiB" : "2 MiB",
-			      bad->base);
+		return unmap_split_err(os, va, end, bad);
 	return 0;
 }
 
