@@ -427,8 +427,9 @@ leaves_in_table(struct unmap_walk *w, sm_pgt_leaf_fn fn, void *ctx)
  * sm_pgt_for_each_leaf does.  A one-page range has one slot, the one
  * unmap_prepare found (nothing was written since); a range within that
  * slot's leaf table is visited there (leaves_in_table). */
-static int for_each_leaf(const struct sm_domain *dm, struct unmap_walk *w,
-			 sm_pgt_leaf_fn fn, void *ctx)
+static inline __attribute__((always_inline)) int
+for_each_leaf(const struct sm_domain *dm, struct unmap_walk *w,
+	      sm_pgt_leaf_fn fn, void *ctx)
 {
 	const struct edge_slot *lo = &w->lo;
 	if (w->end - w->va == SM_PAGE_SIZE)
@@ -471,8 +472,9 @@ struct gather_walk {
 
 /* __arm_lpae_unmap: clear the leaf, then io_pgtable_tlb_add_page (the
  * driver's arm_smmu_tlb_inv_page_nosync, iommu_iotlb_gather_add_page). */
-static int gather_clear_leaf(void *ctx, uint64_t va, int level, uint64_t desc,
-			     uint64_t desc_pa)
+static inline __attribute__((always_inline)) int
+gather_clear_leaf(void *ctx, uint64_t va, int level, uint64_t desc,
+		  uint64_t desc_pa)
 {
 	struct gather_walk *g = ctx;
 	if (!(desc & PTE_VALID))
