@@ -304,8 +304,22 @@ static int unmap_clear_leaf(void *ctx, uint64_t va, int level, uint64_t desc,
  * covers only in part holds one of its two ends, so only the slots of va
  * and end - 1 are looked at, va's first (the lower block is the one
  * named).  *w is ready for the walk that clears the leaves. */
-static int unmap_prepare(struct sm_os *os, const struct sm_domain *dm,
-			 uint64_t va, uint64_t len, struct unmap_walk *w)
+/* A block the range unmaps in part: the error, out of line (host time). */
+__attribute__((noinline, cold)) static int
+unmap_split_err(struct sm_os *os, uint64_t va, uint64_t end,
+		const struct edge_slot *bad)
+{
+	return sm_err(os->eb, SMMUSIM_EINVAL,
+		      "[0x%" PRIx64 ", 0x%" PRIx64
+		      ") unmaps part of the %s block at 0x%" PRIx64
+		      " (splitting blocks is not modelled)",
+		      va, end, bad->level == 1 ? "1 GiB" : "2 MiB", bad->base);
+}
+
+/* Inline in its two callers, once per unmap (host time). */
+static inline __attribute__((always_inline)) int
+unmap_prepare(struct sm_os *os, const struct sm_domain *dm, uint64_t va,
+	      uint64_t len, struct unmap_walk *w)
 {
 	uint64_t end = 0;
 	int rc;
@@ -325,12 +339,7 @@ static int unmap_prepare(struct sm_os *os, const struct sm_domain *dm,
 		}
 	}
 	if (bad)
-		return sm_err(os->eb, SMMUSIM_EINVAL,
-			      "[0x%" PRIx64 ", 0x%" PRIx64
-			      ") unmaps part of the %s block at 0x%" PRIx64
-			      " (splitting blocks is not modelled)",
-			      va, end, bad->level == 1 ? "1 GiB" : "2 MiB",
-			      bad->base);
+		return unmap_split_err(os, va, end, bad);
 	return 0;
 }
 
@@ -361,8 +370,9 @@ leaves_in_table(struct unmap_walk *w, sm_pgt_leaf_fn fn, void *ctx)
  * sm_pgt_for_each_leaf does.  A one-page range has one slot, the one
  * unmap_prepare found (nothing was written since); a range within that
  * slot's leaf table is visited there (leaves_in_table). */
-static int for_each_leaf(const struct sm_domain *dm, struct unmap_walk *w,
-			 sm_pgt_leaf_fn fn, void *ctx)
+static inline __attribute__((always_inline)) int
+for_each_leaf(const struct sm_domain *dm, struct unmap_walk *w,
+	      sm_pgt_leaf_fn fn, void *ctx)
 {
 	const struct edge_slot *lo = &w->lo;
 	if (w->end - w->va == SM_PAGE_SIZE)
@@ -405,8 +415,9 @@ struct gather_walk {
 
 /* __arm_lpae_unmap: clear the leaf, then io_pgtable_tlb_add_page (the
  * driver's arm_smmu_tlb_inv_page_nosync, iommu_iotlb_gather_add_page). */
-static int gather_clear_leaf(void *ctx, uint64_t va, int level, uint64_t desc,
-			     uint64_t desc_pa)
+static inline __attribute__((always_inline)) int
+gather_clear_leaf(void *ctx, uint64_t va, int level, uint64_t desc,
+		  uint64_t desc_pa)
 {
 	struct gather_walk *g = ctx;
 	if (!(desc & PTE_VALID))

@@ -122,35 +122,94 @@ static int inv_per_granule(struct sm_os *os, const struct sm_drv_batch *b,
 	return 0;
 }
 
-/* With RIL: the 5-bit windows of the page count, lowest first.  `tg` is
- * log2 of the domain's leaf page size (__ffs(pgsize_bitmap)). */
-static int inv_windows(struct sm_os *os, const struct sm_drv_batch *b,
-		       uint16_t asid, bool leaf, uint64_t iova, uint64_t end,
-		       uint64_t size, uint64_t granule, unsigned tg,
-		       uint64_t *t)
+/* With RIL: the 5-bit windows of the page count, lowest first, one
+ * command each (window_next).  `tg` is log2 of the domain's leaf page size
+ * (__ffs(pgsize_bitmap)). */
+struct windows {
+	uint64_t w[2]; /* the template (tlbi_tmpl) */
+	uint64_t num_pages, iova, end;
+	unsigned tg;
+	bool top; /* past the top of the address space */
+};
+
+static void windows_start(struct sm_os *os, struct windows *x, uint16_t asid,
+			  bool leaf, uint64_t iova, uint64_t end, uint64_t size,
+			  uint64_t granule, unsigned tg)
 {
-	uint64_t num_pages = size >> tg, ttl = 0, w[2];
+	uint64_t ttl = 0;
+	x->num_pages = size >> tg;
+	x->iova = iova;
+	x->end = end;
+	x->tg = tg;
+	x->top = false;
 	if (leaf)
 		ttl = 4 - (log2_floor(granule) - 3) / (tg - 3);
-	else if ((num_pages & 31) == 1)
-		num_pages++; /* never NUM = SCALE = TTL = 0 */
+	else if ((x->num_pages & 31) == 1)
+		x->num_pages++; /* never NUM = SCALE = TTL = 0 */
 	/* log2 12, 14, 16 -> TG 1, 2, 3 */
-	tlbi_tmpl(&os->drv, asid, leaf, ttl, (tg - 10) / 2, w);
-	while (iova < end && num_pages) {
-		unsigned scale = lowbit(num_pages);
-		uint64_t num = (num_pages >> scale) & 31;
-		uint64_t c[2];
-		cmd_tlbi_nh_va(c, w, num - 1, scale, iova);
-		int rc = sm_drv_cmdq_batch_put(os, b, c, t);
-		if (rc < 0)
+	tlbi_tmpl(&os->drv, asid, leaf, ttl, (tg - 10) / 2, x->w);
+}
+
+/* Is there a window left? */
+static bool windows_left(const struct windows *x)
+{
+	return !x->top && x->iova < x->end && x->num_pages;
+}
+
+/* The command of the next window (windows_left is true). */
+static void window_next(struct windows *x, uint64_t c[2])
+{
+	unsigned scale = lowbit(x->num_pages);
+	uint64_t num = (x->num_pages >> scale) & 31;
+	cmd_tlbi_nh_va(c, x->w, num - 1, scale, x->iova);
+	x->num_pages -= num << scale;
+	uint64_t covered = scale + x->tg < 64 ? num << (scale + x->tg) : 0;
+	if (!covered || x->iova + covered < x->iova)
+		x->top = true;
+	else
+		x->iova += covered;
+}
+
+/* Is the batch of whoever runs empty (sm_drv_cmdq_batch's, without making
+ * it)? */
+static bool batch_empty(const struct sm_os *os)
+{
+	const struct sm_smmu_drv *d = &os->drv;
+	const struct sm_kthread *k = os->sched.cur;
+	if (!k)
+		return !d->nbatch;
+	return !d->pe_batch || !d->pe_batch[k->pe].n;
+}
+
+/* All the windows: a range of one window (the common DMA unmap of a few
+ * pages) with the batch empty is issued with its sync at once, as
+ * arm_smmu_cmdq_batch_add then _submit would issue it (host time: no
+ * batch); else through the batch. */
+static int inv_windows(struct sm_os *os, uint16_t asid, bool leaf,
+		       uint64_t iova, uint64_t end, uint64_t size,
+		       uint64_t granule, unsigned tg, uint64_t *t)
+{
+	struct sm_drv_batch b;
+	struct windows x;
+	uint64_t c[2];
+	int rc;
+	windows_start(os, &x, asid, leaf, iova, end, size, granule, tg);
+	if (windows_left(&x)) {
+		window_next(&x, c);
+		if (!windows_left(&x) && batch_empty(os))
+			return sm_drv_cmdq_issue_sync(os, c, t);
+		if ((rc = sm_drv_cmdq_batch(os, &b)) < 0 ||
+		    (rc = sm_drv_cmdq_batch_put(os, &b, c, t)) < 0)
 			return rc;
-		num_pages -= num << scale;
-		uint64_t covered = scale + tg < 64 ? num << (scale + tg) : 0;
-		if (!covered || iova + covered < iova)
-			break; /* past the top of the address space */
-		iova += covered;
+	} else if ((rc = sm_drv_cmdq_batch(os, &b)) < 0) {
+		return rc;
 	}
-	return 0;
+	while (windows_left(&x)) {
+		window_next(&x, c);
+		if ((rc = sm_drv_cmdq_batch_put(os, &b, c, t)) < 0)
+			return rc;
+	}
+	return sm_drv_cmdq_batch_issue(os, &b, t);
 }
 
 int sm_drv_tlb_inv_range(struct sm_os *os, uint16_t asid, uint64_t iova,
@@ -171,27 +230,21 @@ int sm_drv_tlb_inv_range(struct sm_os *os, uint16_t asid, uint64_t iova,
 	if (end < iova)
 		end = UINT64_MAX; /* iova + size wraps: to the top */
 	SM_INC(d->ctr, OS_SMMU_TLB_INV_RANGE);
-	if (d->ril) {
-		if ((rc = sm_drv_cmdq_batch(os, &b)) < 0)
-			return rc;
-		rc = inv_windows(os, &b, asid, leaf, iova, end, size, granule,
-				 SM_PAGE_SHIFT, t);
-	} else {
-		uint64_t ops = size / granule + (size % granule != 0);
-		if (ops > SM_TLB_INV_MAX_OPS)
-			return sm_err(
-			    os->eb, SMMUSIM_ERANGE,
-			    "TLB invalidation of 0x%" PRIx64
-			    " bytes at 0x%" PRIx64 " would take %" PRIu64
-			    " commands without range "
-			    "invalidation (smmu.ril=off); the model issues at "
-			    "most %llu",
-			    size, iova, ops, SM_TLB_INV_MAX_OPS);
-		if ((rc = sm_drv_cmdq_batch(os, &b)) < 0)
-			return rc;
-		rc = inv_per_granule(os, &b, asid, leaf, iova, end, granule, t);
-	}
-	if (rc < 0)
+	if (d->ril)
+		return inv_windows(os, asid, leaf, iova, end, size, granule,
+				   SM_PAGE_SHIFT, t);
+	uint64_t ops = size / granule + (size % granule != 0);
+	if (ops > SM_TLB_INV_MAX_OPS)
+		return sm_err(
+		    os->eb, SMMUSIM_ERANGE,
+		    "TLB invalidation of 0x%" PRIx64 " bytes at 0x%" PRIx64
+		    " would take %" PRIu64 " commands without range "
+		    "invalidation (smmu.ril=off); the model issues at "
+		    "most %llu",
+		    size, iova, ops, SM_TLB_INV_MAX_OPS);
+	if ((rc = sm_drv_cmdq_batch(os, &b)) < 0 ||
+	    (rc = inv_per_granule(os, &b, asid, leaf, iova, end, granule, t)) <
+		0)
 		return rc;
 	return sm_drv_cmdq_batch_issue(os, &b, t);
 }
