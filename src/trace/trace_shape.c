@@ -131,9 +131,11 @@ static bool learn(struct sm_trace_shape *sh, const struct sm_trace_index *ix,
 	memset(sh->mask, 0xff, len);
 	sh->chunks = (uint8_t)((len + 15) / 16);
 	sh->reach = (uint16_t)(16 * sh->chunks);
-	sh->tmpl = ix->tmpl[row];
-	sh->tmpl.opcode = ev->opcode; /* a cmd's (else the template's) */
-	sh->column = ev->column;
+	sh->ev = ix->tmpl[row];
+	sh->ev.opcode = ev->opcode; /* a cmd's (else the template's) */
+	sh->ev.column = ev->column;
+	sh->ev.timing = SMMUSIM_AFTER_PREV;
+	sh->ev.time = 0;
 	if (!sm_trace_next_tok(line, len, &pos, &t))
 		return false;
 	if (t.s[0] == '@' || t.s[0] == '+') {
@@ -141,6 +143,8 @@ static bool learn(struct sm_trace_shape *sh, const struct sm_trace_index *ix,
 		    !add_value(sh, ix, t.col, t.len - 1, SV_DEC, UINT16_MAX, 0))
 			return false;
 		sh->timing = (uint8_t)t.s[0];
+		if (sh->timing == '@')
+			sh->ev.timing = SMMUSIM_AT;
 		if (!sm_trace_next_tok(line, len, &pos, &t)) /* the keyword */
 			return false;
 	}
@@ -213,17 +217,35 @@ static inline bool shape_shift(const struct sm_trace_shape_val *v,
 	return true;
 }
 
+/* The bytes of the last eight digits of a longer number v in line. */
+static inline uint64_t low_chunk(const struct sm_trace_shape_val *v,
+				 const char *line)
+{
+	uint64_t lo;
+
+	memcpy(&lo, line + v->off + v->len - 8, 8);
+	return lo;
+}
+
+/* Does v differ from the last line's, whose value the shape's event holds?
+ * w: its first chunk in line (its bytes v->keep). */
+static inline bool shape_changed(const struct sm_trace_shape_val *v,
+				 const char *line, uint64_t w)
+{
+	return w != v->last_w || (v->two && low_chunk(v, line) != v->last_lo);
+}
+
 /* The value of v (of slot ks, in its range; NULL: the time prefix) in
- * line, whose first chunk is w (its bytes v->keep), or false.  Its first chunk
- * is converted only when it differs from the last line's (an id, a length, the
- * high digits of a time repeat): a value of up to 8 digits or a word is then
- * read by one comparison. */
+ * line, whose first chunk is w (its bytes v->keep) and which differs from
+ * the last line's, or false.  Only its chunks that differ are converted
+ * (the high digits of a time repeat).  v->last_w and v->last_lo are those
+ * of the value returned (the caller stores it in the shape's event), or 0
+ * when it fails: the next line converts it again. */
 __attribute__((always_inline)) static inline bool
 shape_value(const struct sm_trace_index *ix, struct sm_trace_shape_val *v,
 	    const struct sm_trace_key_slot *ks, const char *line, uint64_t w,
 	    uint64_t *out)
 {
-	const char *s = line + v->off;
 	uint64_t lo, lo_v, val;
 
 	if (w != v->last_w) {
@@ -231,24 +253,19 @@ shape_value(const struct sm_trace_index *ix, struct sm_trace_shape_val *v,
 		v->last_lo = 0;
 		if (!shape_chunk(ix, v, ks, w, &val))
 			return false;
-		if (v->len <= 8) {
+		if (!v->two) {
 			if (!shape_shift(v, &val) ||
 			    (ks && val - ks->min > ks->span))
 				return false;
+			v->last_w = w;
+			*out = val;
+			return true;
 		}
 		v->last_w = w;
 		v->last_v = val;
 	}
-	if (!v->two) {
-		*out = v->last_v; /* in range */
-		return true;
-	}
 	/* the last eight digits of a longer number */
-	memcpy(&lo, s + v->len - 8, 8);
-	if (lo == v->last_lo) {
-		*out = v->last_full; /* in range */
-		return true;
-	}
+	lo = low_chunk(v, line);
 	if (v->kind == SV_HEX) {
 		if (!sm_trace_hex_chunk(lo, 8, ~0ull, &lo_v))
 			return false;
@@ -261,7 +278,6 @@ shape_value(const struct sm_trace_index *ix, struct sm_trace_shape_val *v,
 	if (!shape_shift(v, &val) || (ks && val - ks->min > ks->span))
 		return false;
 	v->last_lo = lo;
-	v->last_full = val;
 	*out = val;
 	return true;
 }
@@ -273,8 +289,9 @@ bool sm_trace_shape_read(struct sm_trace_shape *shapes,
 {
 	struct sm_trace_shape *sh = &shapes[len & (SM_TRACE_SHAPES - 1)];
 	struct sm_trace_shape_val *v = sh->val;
+	const struct sm_trace_shape_val *e = sh->val + sh->n_vals;
 	sm_v16 acc = {0}, x;
-	uint64_t half[2], w, val, time = 0;
+	uint64_t half[2], w, val;
 
 	if (sh->len != len || readable_end - line < (ptrdiff_t)sh->reach)
 		return false;
@@ -285,26 +302,27 @@ bool sm_trace_shape_read(struct sm_trace_shape *shapes,
 	memcpy(half, &acc, 16);
 	if (half[0] | half[1])
 		return false;
+	/* each value that differs from the last line's, into the shape's
+	 * event (a value that fails leaves the others as they are: each
+	 * stays its last chunks') */
 	if (sh->timing) {
 		memcpy(&w, line + v->off, 8);
-		if (!shape_value(ix, v, NULL, line, w & v->keep, &time))
+		w &= v->keep;
+		if (shape_changed(v, line, w) &&
+		    !shape_value(ix, v, NULL, line, w, &sh->ev.time))
 			return false;
 		v++;
 	}
-	*ev = sh->tmpl;
-	ev->timing = sh->timing == '@' ? SMMUSIM_AT : SMMUSIM_AFTER_PREV;
-	ev->time = time;
-	ev->column = sh->column;
-	for (const struct sm_trace_shape_val *e = sh->val + sh->n_vals; v < e;
-	     v++) {
+	for (; v < e; v++) {
 		memcpy(&w, line + v->off, 8);
 		w &= v->keep;
-		if (w == v->last_w && !v->two)
-			val = v->last_v; /* as in the last line */
-		else if (!shape_value(ix, v, &ix->slot[v->slot], line, w, &val))
+		if (!shape_changed(v, line, w))
+			continue;
+		if (!shape_value(ix, v, &ix->slot[v->slot], line, w, &val))
 			return false;
-		sm_trace_store_field(ev, (enum sm_trace_key)v->key, v->foff,
-				     v->fwidth, val);
+		sm_trace_store_field(&sh->ev, (enum sm_trace_key)v->key,
+				     v->foff, v->fwidth, val);
 	}
+	*ev = sh->ev;
 	return true;
 }
