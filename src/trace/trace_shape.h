@@ -96,15 +96,4 @@ void sm_trace_shape_learn(struct sm_trace_shape *shapes,
 			  size_t len, unsigned row,
 			  const struct smmusim_event *ev);
 
-/*
- * The event of line[0..len) (line[0..readable_end - line) may be read)
- * when it has the shape learnt for its length: *ev whole (but its line),
- * the @N check against the last left to the caller; else false (*ev then
- * undefined) for the token path to read the line.
- */
-bool sm_trace_shape_read(struct sm_trace_shape *shapes,
-			 const struct sm_trace_index *ix, const char *line,
-			 size_t len, const char *readable_end,
-			 struct smmusim_event *ev);
-
 #endif

@@ -240,8 +240,8 @@ static inline bool sm_trace_hex_chunk(uint64_t w, unsigned n, uint64_t keep,
 				      uint64_t *out)
 {
 #if defined(__SSE2__) && !defined(SM_TRACE_NO_SIMD)
-	/* each byte's kind and value as in sm_trace_hex16_at(), in fewer
-	 * instructions than the word operations */
+	/* as sm_trace_hex16_at(), in fewer instructions than the word
+	 * operations */
 	__m128i x = _mm_cvtsi64_si128((long long)w);
 	__m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
 	__m128i l = _mm_sub_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)),
@@ -249,15 +249,22 @@ static inline bool sm_trace_hex_chunk(uint64_t w, unsigned n, uint64_t keep,
 	__m128i isd = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
 	__m128i isl = _mm_cmpeq_epi8(_mm_min_epu8(l, _mm_set1_epi8(5)), l);
 	unsigned digits = (unsigned)_mm_movemask_epi8(_mm_or_si128(isd, isl));
+	__m128i nib, pair;
 
 	(void)keep;
 	if (~digits & ((1u << n) - 1))
 		return false;
-	*out = sm_trace_hex_merge(
-	    (uint64_t)_mm_cvtsi128_si64(_mm_or_si128(
-		_mm_and_si128(isd, d),
-		_mm_and_si128(isl, _mm_add_epi8(l, _mm_set1_epi8(10))))),
-	    n);
+	/* each digit's value (0 past the digits), neighbours merged into
+	 * bytes in order (the first digit high): the n digits and zeros
+	 * after them, big endian */
+	nib = _mm_or_si128(
+	    _mm_and_si128(isd, d),
+	    _mm_and_si128(isl, _mm_add_epi8(l, _mm_set1_epi8(10))));
+	pair = _mm_or_si128(_mm_slli_epi16(nib, 4), _mm_srli_epi16(nib, 8));
+	pair = _mm_packus_epi16(_mm_and_si128(pair, _mm_set1_epi16(0xff)),
+				_mm_setzero_si128());
+	*out = __builtin_bswap32((uint32_t)_mm_cvtsi128_si32(pair)) >>
+	       (4 * (8 - n));
 	return true;
 #else
 	if (sm_trace_hex_flags(w) & keep)
