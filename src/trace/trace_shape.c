@@ -60,7 +60,11 @@ static bool add_value(struct sm_trace_shape *sh,
 	v->slot = slot;
 	v->shift = (uint8_t)shift;
 	v->two = n > 8;
+	v->first = (uint8_t)first;
+	v->span = UINT64_MAX;
 	if (slot != UINT16_MAX) {
+		v->span = ix->slot[slot].span;
+		v->min = ix->slot[slot].min;
 		v->key = ix->slot[slot].key;
 		v->foff = ix->slot[slot].off;
 		v->fwidth = ix->slot[slot].width;

@@ -53,7 +53,11 @@ struct sm_trace_shape_val {
 	uint64_t last_w, last_v;
 	/* the same for the last eight digits of a longer number (0: none) */
 	uint64_t last_lo;
+	/* its range: v - min <= span (its slot's; the time prefix's: all) */
+	uint64_t span;
+	uint8_t min;
 	uint8_t off, len, kind;
+	uint8_t first; /* the digits of its first chunk: 1 to 8 */
 	uint8_t shift; /* a len's K, M or G suffix: 10, 20 or 30 */
 	bool two;      /* 9 to 16 digits: two chunks */
 	uint16_t slot;

@@ -23,18 +23,18 @@
 #include "trace/trace_values.h"
 
 /* The value of the first chunk of v (the bytes `keep` of w: its first 1
- * to 8 digits, or its word), of slot ks (NULL: the time prefix), or
- * false. */
+ * to 8 digits, or its word: one of its slot's), or false. */
 __attribute__((always_inline)) static inline bool
 shape_chunk(const struct sm_trace_index *ix, const struct sm_trace_shape_val *v,
-	    const struct sm_trace_key_slot *ks, uint64_t w, uint64_t *out)
+	    uint64_t w, uint64_t *out)
 {
-	unsigned n = v->len > 8 ? v->len - 8u : v->len;
+	const struct sm_trace_key_slot *ks;
 
 	if (v->kind == SV_HEX)
-		return sm_trace_hex_chunk(w, n, v->keep, out);
+		return sm_trace_hex_chunk(w, v->first, v->keep, out);
 	if (v->kind == SV_DEC)
-		return sm_trace_dec_chunk(w, n, v->keep, out);
+		return sm_trace_dec_chunk(w, v->first, v->keep, out);
+	ks = &ix->slot[v->slot];
 	for (unsigned i = ks->word_lo; i < ks->word_hi; i++)
 		if (ix->word[i] == w) {
 			*out = ix->word_val[i];
@@ -74,27 +74,24 @@ static inline bool shape_changed(const struct sm_trace_shape_val *v,
 	return w != v->last_w || (v->two && low_chunk(v, line) != v->last_lo);
 }
 
-/* The value of v (of slot ks, in its range; NULL: the time prefix) in
- * line, whose first chunk is w (its bytes v->keep) and which differs from
- * the last line's, or false.  Only its chunks that differ are converted
- * (the high digits of a time repeat).  v->last_w and v->last_lo are those
- * of the value returned (the caller stores it in the shape's event), or 0
- * when it fails: the next line converts it again. */
+/* The value of v (in its range) in line, whose first chunk is w (its bytes
+ * v->keep) and which differs from the last line's, or false.  Only its
+ * chunks that differ are converted (the high digits of a time repeat).
+ * v->last_w and v->last_lo are those of the value returned (the caller
+ * stores it in the shape's event); when it fails, those of the value the
+ * event holds, or a last_lo of 0 (none): the next line converts it
+ * again. */
 __attribute__((always_inline)) static inline bool
 shape_value(const struct sm_trace_index *ix, struct sm_trace_shape_val *v,
-	    const struct sm_trace_key_slot *ks, const char *line, uint64_t w,
-	    uint64_t *out)
+	    const char *line, uint64_t w, uint64_t *out)
 {
 	uint64_t lo, lo_v, val;
 
 	if (w != v->last_w) {
-		v->last_w = 0; /* none, until read */
-		v->last_lo = 0;
-		if (!shape_chunk(ix, v, ks, w, &val))
+		if (!shape_chunk(ix, v, w, &val))
 			return false;
 		if (!v->two) {
-			if (!shape_shift(v, &val) ||
-			    (ks && val - ks->min > ks->span))
+			if (!shape_shift(v, &val) || val - v->min > v->span)
 				return false;
 			v->last_w = w;
 			*out = val;
@@ -102,6 +99,7 @@ shape_value(const struct sm_trace_index *ix, struct sm_trace_shape_val *v,
 		}
 		v->last_w = w;
 		v->last_v = val;
+		v->last_lo = 0; /* none, until read */
 	}
 	/* the last eight digits of a longer number */
 	lo = low_chunk(v, line);
@@ -114,7 +112,7 @@ shape_value(const struct sm_trace_index *ix, struct sm_trace_shape_val *v,
 			return false;
 		val = v->last_v * 100000000u + lo_v;
 	}
-	if (!shape_shift(v, &val) || (ks && val - ks->min > ks->span))
+	if (!shape_shift(v, &val) || val - v->min > v->span)
 		return false;
 	v->last_lo = lo;
 	*out = val;
@@ -155,7 +153,7 @@ sm_trace_shape_read(struct sm_trace_shape *shapes,
 		memcpy(&w, line + v->off, 8);
 		w &= v->keep;
 		if (shape_changed(v, line, w) &&
-		    !shape_value(ix, v, NULL, line, w, &sh->ev.time))
+		    !shape_value(ix, v, line, w, &sh->ev.time))
 			return false;
 		v++;
 	}
@@ -164,7 +162,7 @@ sm_trace_shape_read(struct sm_trace_shape *shapes,
 		w &= v->keep;
 		if (!shape_changed(v, line, w))
 			continue;
-		if (!shape_value(ix, v, &ix->slot[v->slot], line, w, &val))
+		if (!shape_value(ix, v, line, w, &val))
 			return false;
 		sm_trace_store_field(&sh->ev, (enum sm_trace_key)v->key,
 				     v->foff, v->fwidth, val);
