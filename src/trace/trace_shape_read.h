@@ -119,6 +119,15 @@ shape_value(const struct sm_trace_index *ix, struct sm_trace_shape_val *v,
 	return true;
 }
 
+/* The bytes of chunk i of the line that differ from the shape's, into
+ * acc (sm_trace_shape_read(), whose switch has a case per chunk). */
+_Static_assert(SM_TRACE_SHAPE_CHUNKS == 8, "a case per chunk");
+#define SM_SHAPE_CHUNK(i)                                                      \
+	do {                                                                   \
+		memcpy(&x, line + 16 * (i), 16);                               \
+		acc |= (x ^ sh->bytes[i]) & sh->mask[i];                       \
+	} while (0)
+
 /*
  * The event of line[0..len) (line[0..readable_end - line) may be read)
  * when it has the shape learnt for its length: *ev whole (but its line),
@@ -139,9 +148,32 @@ sm_trace_shape_read(struct sm_trace_shape *shapes,
 
 	if (sh->len != len || readable_end - line < (ptrdiff_t)sh->reach)
 		return false;
-	for (unsigned i = 0; i < sh->chunks; i++) {
-		memcpy(&x, line + 16 * i, 16);
-		acc |= (x ^ sh->bytes[i]) & sh->mask[i];
+	/* the chunks from the last to the first, entered at the line's
+	 * last (one jump, no test per chunk) */
+	switch (sh->chunks) {
+	case 8:
+		SM_SHAPE_CHUNK(7);
+		/* fall through */
+	case 7:
+		SM_SHAPE_CHUNK(6);
+		/* fall through */
+	case 6:
+		SM_SHAPE_CHUNK(5);
+		/* fall through */
+	case 5:
+		SM_SHAPE_CHUNK(4);
+		/* fall through */
+	case 4:
+		SM_SHAPE_CHUNK(3);
+		/* fall through */
+	case 3:
+		SM_SHAPE_CHUNK(2);
+		/* fall through */
+	case 2:
+		SM_SHAPE_CHUNK(1);
+		/* fall through */
+	default:
+		SM_SHAPE_CHUNK(0);
 	}
 	memcpy(half, &acc, 16);
 	if (half[0] | half[1])
@@ -170,5 +202,7 @@ sm_trace_shape_read(struct sm_trace_shape *shapes,
 	*ev = sh->ev;
 	return true;
 }
+
+#undef SM_SHAPE_CHUNK
 
 #endif
