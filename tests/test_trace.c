@@ -1349,6 +1349,87 @@ static void test_shapes_random(void **state)
 	}
 }
 
+/* The last event (into *last) and the result and message after the
+ * events of a buffer holding `text` and a long comment; the number of
+ * events. */
+static int read_last(const char *text, struct smmusim_event *last, char *msg,
+		     size_t msg_size)
+{
+	struct smmusim_event ev[2];
+	char m[512];
+	int n = read_lines(text, ev, m, sizeof(m));
+
+	*last = ev[n < 2 ? 0 : 1];
+	snprintf(msg, msg_size, "%s", strchr(strchr(m, ' ') + 1, ' ') + 1);
+	return n;
+}
+
+/* A line read by a shape after another line of that shape gives the event,
+ * or the error, of the token path: only its values that differ from the
+ * line before are converted again (a value that failed in the line before
+ * too).  Three lines: the original, a mutation of it and a mutation of
+ * that, the last either after a comment (read by the shape) or after a
+ * line as long of another shape (read by the token path). */
+static void test_shapes_random_runs(void **state)
+{
+	static const char *lines[] = {
+	    "@9497303999 dev_access sid=0x10 va=0xffffb002 op=w",
+	    "@9454360000 dma_map dom=1 va=0xffffc000 len=0x1000 pa=0x4806b000 "
+	    "prot=rw cpu=1",
+	    "@9501960000 dma_unmap dom=1 va=0xffff6000 len=0x1000 cpu=1",
+	    "+12 dev_access sid=7 ssid=0x3 va=0x123456789abcdef0 op=r",
+	    "dev_access sid=4294967295 va=1234567890123456 op=w",
+	    "@1 mmap mm=1 va=0x400000 len=4096 prot=rw",
+	    "@5 iommu_map dom=2 va=0xfffffffffffff000 len=0x1000 pa=0x9000 "
+	    "prot=r",
+	    "@7 touch mm=1 va=0x1000 len=0x10 op=r cpu=0",
+	    "@3 touch mm=1 va=0x1000 len=4K op=r cpu=0",
+	    "iommu_map dom=2 va=0x1000 len=0x10m pa=0x9000 prot=r",
+	    "+0 iommu_unmap dom=2 va=0x1000 len=17179869183G",
+	    "cmd op=tlbi_nh_va vmid=0 asid=2 addr=0xffff6000 tg=1 num=0 "
+	    "scale=0 ttl=3 leaf=1",
+	};
+	static const char alpha[] = "0123456789abcdefABCDEF0123456789xX =g";
+	uint64_t seed = 7;
+	char a[1100], b[1100], l1[256], l2[256], fill[256], ma[512], mb[512];
+	struct smmusim_event ea, eb;
+	(void)state;
+
+	for (int it = 0; it < 30000; it++) {
+		const char *orig = lines[it % (sizeof(lines) / sizeof(*lines))];
+		size_t n = strlen(orig);
+		int na, nb, k;
+
+		memcpy(l1, orig, n + 1);
+		for (char *l = l1; l != NULL; l = l == l1 ? l2 : NULL) {
+			if (l == l2)
+				memcpy(l2, l1, n + 1);
+			seed = seed * 6364136223846793005ull +
+			       1442695040888963407ull;
+			k = (int)(seed >> 61) % 3; /* 0 to 2 bytes changed */
+			for (int j = 0; j < k; j++) {
+				seed = seed * 6364136223846793005ull +
+				       1442695040888963407ull;
+				l[(seed >> 33) % n] =
+				    alpha[(seed >> 20) % (sizeof(alpha) - 1)];
+			}
+		}
+		/* a valid line of n bytes of another shape */
+		snprintf(fill, sizeof(fill), "+0 domain_create%*s dom=1",
+			 (int)(n - 22), "");
+		snprintf(a, sizeof(a), HDR "%s\n%s\n# c\n%s\n", orig, l1, l2);
+		snprintf(b, sizeof(b), HDR "%s\n%s\n%s\n%s\n", orig, l1, fill,
+			 l2);
+		na = read_last(a, &ea, ma, sizeof(ma));
+		nb = read_last(b, &eb, mb, sizeof(mb));
+		if (strcmp(ma, mb) || (na == 3) != (nb == 4) ||
+		    (na == 3 && memcmp(&ea, &eb, sizeof(ea))))
+			fail_msg("'%s' after '%s': '%s' by the token path, "
+				 "'%s' by the shape",
+				 l2, l1, mb, ma);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1377,6 +1458,7 @@ int main(void)
 	    cmocka_unit_test(test_event_names),
 	    cmocka_unit_test(test_cmd_docs_follow_table),
 	    cmocka_unit_test(test_shapes_random),
+	    cmocka_unit_test(test_shapes_random_runs),
 	};
 	return cmocka_run_group_tests_name("trace_reader", tests, NULL, NULL);
 }

@@ -385,12 +385,12 @@ static inline void sm_trace_store_field(struct smmusim_event *ev,
 {
 	unsigned char *p = (unsigned char *)ev + off;
 
-	if (width == 4) {
+	if (width == 8) {
+		memcpy(p, &v, 8);
+	} else if (width == 4) {
 		uint32_t v32 = (uint32_t)v;
 
 		memcpy(p, &v32, 4);
-	} else if (width == 8) {
-		memcpy(p, &v, 8);
 	} else if (width == 1) {
 		bool b = v != 0;
 

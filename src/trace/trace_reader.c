@@ -9,9 +9,9 @@
  * of a line: comments and blank lines dropped, the "smmusim-trace 1"
  * header, and "[TIME] KEYWORD key=value ..." with each key given at most
  * once and every required key present.  A line with the shape of the last
- * line of its length is read by that shape (trace_shape.c), first of all;
- * the token path here reads the others, gives every message, and has each
- * line it reads learnt.
+ * line of its length is read by that shape (trace_shape_read.h), first of
+ * all; the token path here reads the others, gives every message, and has
+ * each line it reads learnt.
  */
 #include "trace/trace_reader.h"
 
@@ -26,6 +26,7 @@
 #include "trace/trace_keys.h"
 #include "trace/trace_lines.h"
 #include "trace/trace_shape.h"
+#include "trace/trace_shape_read.h"
 #include "trace/trace_values.h"
 
 /* ---------------------------------------------------------------------- */

@@ -13,10 +13,11 @@
  * suffix); a line with any other value (a name longer than 7 bytes, a
  * command's opcode) keeps no shape.
  *
- * Reading: one masked comparison of the line's bytes (sixteen at a time)
- * with the shape's, then each value at its place: a chunk of up to eight
- * digits checked and converted with word operations (trace_values.h), or
- * not at all when it repeats the last line's.
+ * Reading (trace_shape_read.h, inline in the reader's loop): one masked
+ * comparison of the line's bytes (sixteen at a time) with the shape's,
+ * then each value at its place: a chunk of up to eight digits checked and
+ * converted with word (or SSE2) operations (trace_values.h), or not at all
+ * when it repeats the last line's.
  */
 #include "trace/trace_shape.h"
 
@@ -59,7 +60,11 @@ static bool add_value(struct sm_trace_shape *sh,
 	v->slot = slot;
 	v->shift = (uint8_t)shift;
 	v->two = n > 8;
+	v->first = (uint8_t)first;
+	v->span = UINT64_MAX;
 	if (slot != UINT16_MAX) {
+		v->span = ix->slot[slot].span;
+		v->min = ix->slot[slot].min;
 		v->key = ix->slot[slot].key;
 		v->foff = ix->slot[slot].off;
 		v->fwidth = ix->slot[slot].width;
@@ -131,9 +136,11 @@ static bool learn(struct sm_trace_shape *sh, const struct sm_trace_index *ix,
 	memset(sh->mask, 0xff, len);
 	sh->chunks = (uint8_t)((len + 15) / 16);
 	sh->reach = (uint16_t)(16 * sh->chunks);
-	sh->tmpl = ix->tmpl[row];
-	sh->tmpl.opcode = ev->opcode; /* a cmd's (else the template's) */
-	sh->column = ev->column;
+	sh->ev = ix->tmpl[row];
+	sh->ev.opcode = ev->opcode; /* a cmd's (else the template's) */
+	sh->ev.column = ev->column;
+	sh->ev.timing = SMMUSIM_AFTER_PREV;
+	sh->ev.time = 0;
 	if (!sm_trace_next_tok(line, len, &pos, &t))
 		return false;
 	if (t.s[0] == '@' || t.s[0] == '+') {
@@ -141,6 +148,8 @@ static bool learn(struct sm_trace_shape *sh, const struct sm_trace_index *ix,
 		    !add_value(sh, ix, t.col, t.len - 1, SV_DEC, UINT16_MAX, 0))
 			return false;
 		sh->timing = (uint8_t)t.s[0];
+		if (sh->timing == '@')
+			sh->ev.timing = SMMUSIM_AT;
 		if (!sm_trace_next_tok(line, len, &pos, &t)) /* the keyword */
 			return false;
 	}
@@ -175,136 +184,4 @@ void sm_trace_shape_learn(struct sm_trace_shape *shapes,
 	if (sh->fails < 10)
 		sh->fails++;
 	sh->skip = (uint16_t)((1u << sh->fails) - 1);
-}
-
-/* ---- reading ---- */
-
-/* The value of the first chunk of v (the bytes `keep` of w: its first 1
- * to 8 digits, or its word), of slot ks (NULL: the time prefix), or
- * false. */
-__attribute__((always_inline)) static inline bool
-shape_chunk(const struct sm_trace_index *ix, const struct sm_trace_shape_val *v,
-	    const struct sm_trace_key_slot *ks, uint64_t w, uint64_t *out)
-{
-	unsigned n = v->len > 8 ? v->len - 8u : v->len;
-
-	if (v->kind == SV_HEX)
-		return sm_trace_hex_chunk(w, n, v->keep, out);
-	if (v->kind == SV_DEC)
-		return sm_trace_dec_chunk(w, n, v->keep, out);
-	for (unsigned i = ks->word_lo; i < ks->word_hi; i++)
-		if (ix->word[i] == w) {
-			*out = ix->word_val[i];
-			return true;
-		}
-	return false;
-}
-
-/* A len's suffix applied to *v, or false when it overflows
- * (sm_parse_u64()). */
-static inline bool shape_shift(const struct sm_trace_shape_val *v,
-			       uint64_t *val)
-{
-	if (!v->shift)
-		return true;
-	if (*val > UINT64_MAX >> v->shift)
-		return false;
-	*val <<= v->shift;
-	return true;
-}
-
-/* The value of v (of slot ks, in its range; NULL: the time prefix) in
- * line, whose first chunk is w (its bytes v->keep), or false.  Its first chunk
- * is converted only when it differs from the last line's (an id, a length, the
- * high digits of a time repeat): a value of up to 8 digits or a word is then
- * read by one comparison. */
-__attribute__((always_inline)) static inline bool
-shape_value(const struct sm_trace_index *ix, struct sm_trace_shape_val *v,
-	    const struct sm_trace_key_slot *ks, const char *line, uint64_t w,
-	    uint64_t *out)
-{
-	const char *s = line + v->off;
-	uint64_t lo, lo_v, val;
-
-	if (w != v->last_w) {
-		v->last_w = 0; /* none, until read */
-		v->last_lo = 0;
-		if (!shape_chunk(ix, v, ks, w, &val))
-			return false;
-		if (v->len <= 8) {
-			if (!shape_shift(v, &val) ||
-			    (ks && val - ks->min > ks->span))
-				return false;
-		}
-		v->last_w = w;
-		v->last_v = val;
-	}
-	if (!v->two) {
-		*out = v->last_v; /* in range */
-		return true;
-	}
-	/* the last eight digits of a longer number */
-	memcpy(&lo, s + v->len - 8, 8);
-	if (lo == v->last_lo) {
-		*out = v->last_full; /* in range */
-		return true;
-	}
-	if (v->kind == SV_HEX) {
-		if (!sm_trace_hex_chunk(lo, 8, ~0ull, &lo_v))
-			return false;
-		val = v->last_v << 32 | lo_v;
-	} else {
-		if (!sm_trace_dec_chunk(lo, 8, ~0ull, &lo_v))
-			return false;
-		val = v->last_v * 100000000u + lo_v;
-	}
-	if (!shape_shift(v, &val) || (ks && val - ks->min > ks->span))
-		return false;
-	v->last_lo = lo;
-	v->last_full = val;
-	*out = val;
-	return true;
-}
-
-bool sm_trace_shape_read(struct sm_trace_shape *shapes,
-			 const struct sm_trace_index *ix, const char *line,
-			 size_t len, const char *readable_end,
-			 struct smmusim_event *ev)
-{
-	struct sm_trace_shape *sh = &shapes[len & (SM_TRACE_SHAPES - 1)];
-	struct sm_trace_shape_val *v = sh->val;
-	sm_v16 acc = {0}, x;
-	uint64_t half[2], w, val, time = 0;
-
-	if (sh->len != len || readable_end - line < (ptrdiff_t)sh->reach)
-		return false;
-	for (unsigned i = 0; i < sh->chunks; i++) {
-		memcpy(&x, line + 16 * i, 16);
-		acc |= (x ^ sh->bytes[i]) & sh->mask[i];
-	}
-	memcpy(half, &acc, 16);
-	if (half[0] | half[1])
-		return false;
-	if (sh->timing) {
-		memcpy(&w, line + v->off, 8);
-		if (!shape_value(ix, v, NULL, line, w & v->keep, &time))
-			return false;
-		v++;
-	}
-	*ev = sh->tmpl;
-	ev->timing = sh->timing == '@' ? SMMUSIM_AT : SMMUSIM_AFTER_PREV;
-	ev->time = time;
-	ev->column = sh->column;
-	for (const struct sm_trace_shape_val *e = sh->val + sh->n_vals; v < e;
-	     v++) {
-		memcpy(&w, line + v->off, 8);
-		w &= v->keep;
-		if (w == v->last_w && !v->two)
-			val = v->last_v; /* as in the last line */
-		else if (!shape_value(ix, v, &ix->slot[v->slot], line, w, &val))
-			return false;
-		sm_trace_store_field(ev, (enum sm_trace_key)v->key, v->foff,
-				     v->fwidth, val);
-	}
-	return true;
 }

@@ -48,12 +48,16 @@ struct sm_trace_shape_val {
 	 * before the last eight of a longer number; its word) */
 	uint64_t keep;
 	/* the last first chunk read (its bytes `keep`; 0: none, since no
-	 * digit or word packs to 0) and its value */
+	 * digit or word packs to 0) and its value; the shape's event holds
+	 * the whole value then */
 	uint64_t last_w, last_v;
-	/* the same for the last eight digits of a longer number (0: none),
-	 * and the whole value then */
-	uint64_t last_lo, last_full;
+	/* the same for the last eight digits of a longer number (0: none) */
+	uint64_t last_lo;
+	/* its range: v - min <= span (its slot's; the time prefix's: all) */
+	uint64_t span;
+	uint8_t min;
 	uint8_t off, len, kind;
+	uint8_t first; /* the digits of its first chunk: 1 to 8 */
 	uint8_t shift; /* a len's K, M or G suffix: 10, 20 or 30 */
 	bool two;      /* 9 to 16 digits: two chunks */
 	uint16_t slot;
@@ -70,12 +74,15 @@ struct sm_trace_shape {
 	uint8_t chunks; /* 16-byte chunks that hold the line */
 	uint8_t n_vals;
 
-	uint8_t timing;	 /* '@', '+' or 0 (no time prefix: vals[0] is a key) */
-	uint32_t column; /* the keyword's */
-	/* The event's template (trace_keys.h) and the fields the shape's
-	 * bytes fix: a cmd's command, op=NAME, is one of those bytes (its
-	 * keys are then those of the line learnt, sm_trace_cmd_stray_key()). */
-	struct smmusim_event tmpl;
+	uint8_t timing; /* '@', '+' or 0 (no time prefix: vals[0] is a key) */
+	/* The event of the last line read (but its line): the event's
+	 * template (trace_keys.h) with the fields the shape's bytes fix -- its
+	 * timing, the keyword's column, a cmd's command, op=NAME, one of those
+	 * bytes (its keys are then those of the line learnt,
+	 * sm_trace_cmd_stray_key()) -- and the value of each value's last
+	 * chunks read: a line stores only the values that differ from the
+	 * last line's. */
+	struct smmusim_event ev;
 	/* Lines of this length whose shape is not learnt (skip) after the
 	 * last `fails` lines had none in a row: a trace whose lines have
 	 * none (a 4096-byte len written 0x1000 is learnt, one of 12 digits
@@ -92,16 +99,5 @@ void sm_trace_shape_learn(struct sm_trace_shape *shapes,
 			  const struct sm_trace_index *ix, const char *line,
 			  size_t len, unsigned row,
 			  const struct smmusim_event *ev);
-
-/*
- * The event of line[0..len) (line[0..readable_end - line) may be read)
- * when it has the shape learnt for its length: *ev whole (but its line),
- * the @N check against the last left to the caller; else false (*ev then
- * undefined) for the token path to read the line.
- */
-bool sm_trace_shape_read(struct sm_trace_shape *shapes,
-			 const struct sm_trace_index *ix, const char *line,
-			 size_t len, const char *readable_end,
-			 struct smmusim_event *ev);
 
 #endif

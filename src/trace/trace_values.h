@@ -84,14 +84,18 @@ static inline uint64_t sm_trace_dec_value(uint64_t w, unsigned n)
  * value in its byte, the bytes reversed so that the last digit is in byte
  * 0 (the bytes after the digits shifted out), then neighbours merged
  * (nibbles into bytes, bytes into 16 bits, into 32). */
-static inline uint64_t sm_trace_hex_value(uint64_t w, unsigned n)
+static inline uint64_t sm_trace_hex_merge(uint64_t d, unsigned n)
 {
-	uint64_t d = (w & (SM_ONES * 0x0f)) + ((w >> 6) & SM_ONES) * 9;
-
 	d = __builtin_bswap64(d) >> (8 * (8 - n));
 	d = (d | d >> 4) & 0x00ff00ff00ff00ffull;
 	d = (d | d >> 8) & 0x0000ffff0000ffffull;
 	return (uint32_t)(d | d >> 16);
+}
+
+static inline uint64_t sm_trace_hex_value(uint64_t w, unsigned n)
+{
+	return sm_trace_hex_merge(
+	    (w & (SM_ONES * 0x0f)) + ((w >> 6) & SM_ONES) * 9, n);
 }
 
 /* 0x and up to 16 hex digits at s[0..n): a second chunk only when a ninth
@@ -231,14 +235,43 @@ static inline bool sm_trace_dec_chunk(uint64_t w, unsigned n, uint64_t keep,
 	return true;
 }
 
-/* The same for n (1..8) hex digits. */
+/* The same for n (1..8) hex digits (keep: the bytes of n digits). */
 static inline bool sm_trace_hex_chunk(uint64_t w, unsigned n, uint64_t keep,
 				      uint64_t *out)
 {
+#if defined(__SSE2__) && !defined(SM_TRACE_NO_SIMD)
+	/* as sm_trace_hex16_at(), in fewer instructions than the word
+	 * operations */
+	__m128i x = _mm_cvtsi64_si128((long long)w);
+	__m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+	__m128i l = _mm_sub_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)),
+				 _mm_set1_epi8('a'));
+	__m128i isd = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
+	__m128i isl = _mm_cmpeq_epi8(_mm_min_epu8(l, _mm_set1_epi8(5)), l);
+	unsigned digits = (unsigned)_mm_movemask_epi8(_mm_or_si128(isd, isl));
+	__m128i nib, pair;
+
+	(void)keep;
+	if (~digits & ((1u << n) - 1))
+		return false;
+	/* each digit's value (0 past the digits), neighbours merged into
+	 * bytes in order (the first digit high): the n digits and zeros
+	 * after them, big endian */
+	nib = _mm_or_si128(
+	    _mm_and_si128(isd, d),
+	    _mm_and_si128(isl, _mm_add_epi8(l, _mm_set1_epi8(10))));
+	pair = _mm_or_si128(_mm_slli_epi16(nib, 4), _mm_srli_epi16(nib, 8));
+	pair = _mm_packus_epi16(_mm_and_si128(pair, _mm_set1_epi16(0xff)),
+				_mm_setzero_si128());
+	*out = __builtin_bswap32((uint32_t)_mm_cvtsi128_si32(pair)) >>
+	       (4 * (8 - n));
+	return true;
+#else
 	if (sm_trace_hex_flags(w) & keep)
 		return false;
 	*out = sm_trace_hex_value(w, n);
 	return true;
+#endif
 }
 
 /* The whole of s[0..n) is a plain number (sm_trace_number_at()). */
