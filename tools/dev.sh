@@ -3,6 +3,7 @@
 #   demo   replay the bundled permission-upgrade scenario under two policies
 #   test   run the whole test suite
 #   asan   build and test with AddressSanitizer + UndefinedBehaviorSanitizer
+#   release, portable, fuzz: the other builds CI runs (.ci/run)
 # Works as root on a fresh Debian 12 (bookworm).  Idempotent: apt-get runs
 # only when a package is missing, and says nothing when all is there.
 set -eu
@@ -115,6 +116,14 @@ release)
 	build build-release -Dbuildtype=release
 	meson test -C build-release --print-errorlogs golden
 	;;
+portable)
+	# The reader's word-at-a-time paths without SSE2, as on arm64 or any
+	# machine without it (SM_TRACE_NO_SIMD: src/trace/trace_lines.h,
+	# trace_values.h): the reading tests and the goldens in that build.
+	build build-portable -Dc_args=-DSM_TRACE_NO_SIMD -Djemalloc=disabled
+	meson test -C build-portable --print-errorlogs trace binary \
+		compressed bad-input golden
+	;;
 fuzz)
 	# Every fuzz target for 20 s over its seed corpus and every past
 	# finding's reproducer (tests/fuzz/, docs/fuzzing.md): a regression
@@ -129,7 +138,7 @@ fuzz)
 		meson test -C build-fuzz --suite fuzz --print-errorlogs
 	;;
 *)
-	echo "usage: tools/dev.sh [demo|test|asan|release|fuzz]" >&2
+	echo "usage: tools/dev.sh [demo|test|asan|release|portable|fuzz]" >&2
 	exit 2
 	;;
 esac
