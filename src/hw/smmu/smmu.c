@@ -116,6 +116,10 @@ static int init_caches(struct sm_smmu *s, const struct smmusim_allocator *a,
 		return rc;
 	if (s->has_walk)
 		s->walk.min_level = 0; /* table descriptors of levels 0-2 */
+	if (s->has_utlb)
+		s->utlb_pend_cap = s->utlb.ways < SM_SMMU_UTLB_PEND
+				       ? s->utlb.ways
+				       : SM_SMMU_UTLB_PEND;
 	return 0;
 }
 
@@ -199,11 +203,21 @@ void sm_smmu_set_strtab_2lvl(struct sm_smmu *s, uint64_t base,
 
 /* Micro-TLBs are emptied by any TLB invalidation that reaches the SMMU: a
  * conservative assumption about how a TCU forwards invalidations to the
- * TBUs (docs/model.md). */
+ * TBUs (docs/model.md).  The fills that wait are dropped unmade, which
+ * leaves the micro-TLB as making and dropping them would (it held nothing
+ * else); an empty one has nothing to drop (host time). */
 void sm_smmu_flush_utlb(struct sm_smmu *s)
 {
-	if (s->has_utlb)
+	s->utlb_npend = 0;
+	if (s->has_utlb && s->utlb.live)
 		sm_tc_inv_all(&s->utlb);
+}
+
+void sm_smmu_utlb_sync(struct sm_smmu *s)
+{
+	for (unsigned i = 0; i < s->utlb_npend; i++)
+		sm_tc_fill_missed(&s->utlb, &s->utlb_pend[i]);
+	s->utlb_npend = 0;
 }
 
 /* ---- broadcast TLB maintenance (BTM) ---- */

@@ -131,6 +131,9 @@ struct sm_smmu_irq {
 };
 #define SM_SMMU_IRQ_EVTQ 0
 
+/* The micro-TLB fills that may wait (struct sm_smmu, utlb_pend). */
+#define SM_SMMU_UTLB_PEND 16
+
 struct sm_smmu {
 	const struct smmusim_allocator *alloc;
 	struct sm_physmem *pm;
@@ -171,7 +174,17 @@ struct sm_smmu {
 	struct sm_smmu_ctx *cfg_last; /* the last hit (sm_smmu_cfg_get) */
 	struct sm_tcache iotlb;
 	struct sm_tcache utlb; /* per-stream micro-TLB: entries tagged by sid */
-	struct sm_tcache walk; /* table descriptors, levels 0-2 */
+	/* Host time: the micro-TLB's fills not made yet, oldest first.  They
+	 * wait while the micro-TLB holds nothing else and fewer than
+	 * utlb_pend_cap (at most its ways: no fill of them can evict) have
+	 * come, because most are dropped by the next invalidation before a
+	 * lookup could hit them.  They are made, in order, before the
+	 * micro-TLB is read (sm_smmu_utlb_sync): it then holds what it
+	 * would have held, in the same ways, with the same LRU order (a
+	 * lookup that misses changes nothing). */
+	struct sm_tc_entry utlb_pend[SM_SMMU_UTLB_PEND];
+	unsigned utlb_npend, utlb_pend_cap;
+	struct sm_tcache walk;	      /* table descriptors, levels 0-2 */
 	struct sm_pgt_memo walk_memo; /* host time: sm_pgt_walk_memo */
 	bool has_utlb, has_walk, neg_cache;
 	/* ATS: the ATCs of the devices behind this SMMU, per StreamID. */
@@ -340,11 +353,15 @@ static inline bool sm_smmu_has_btm(const struct sm_smmu *s)
 {
 	return s->btm;
 }
-/* The TLBs that hold leaf translations: IOTLB, micro-TLB, then each ATC. */
-static inline void sm_smmu_for_each_tlb(const struct sm_smmu *s,
-					sm_tc_visit_fn fn, void *ctx)
+/* Make the micro-TLB fills that wait (struct sm_smmu, utlb_pend). */
+void sm_smmu_utlb_sync(struct sm_smmu *s);
+/* The TLBs that hold leaf translations: IOTLB, micro-TLB (its waiting
+ * fills made first), then each ATC. */
+static inline void sm_smmu_for_each_tlb(struct sm_smmu *s, sm_tc_visit_fn fn,
+					void *ctx)
 {
 	fn(ctx, &s->iotlb);
+	sm_smmu_utlb_sync(s);
 	if (s->has_utlb)
 		fn(ctx, &s->utlb);
 	sm_smmu_atc_for_each(s, fn, ctx);

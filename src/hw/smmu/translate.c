@@ -208,6 +208,45 @@ static bool input_out_of_range(const struct xlate *x)
 	return x->r.va >= x->c->ia_limit;
 }
 
+/* The micro-TLB's lookup.  While fills wait (struct sm_smmu, utlb_pend)
+ * it holds those only: it misses unless one of them may match (its
+ * StreamID and page, whatever its ASID), and then they are made first
+ * (host time: a lookup of an empty micro-TLB is no call). */
+static struct sm_tc_entry *utlb_lookup(struct sm_smmu *s, uint32_t sid,
+				       uint32_t atag, uint64_t va)
+{
+	unsigned n = s->utlb_npend;
+	for (unsigned i = 0; i < n; i++) {
+		const struct sm_tc_entry *p = &s->utlb_pend[i];
+		if (p->vmid == sid &&
+		    !((va ^ p->va) >> sm_level_shift(p->level))) {
+			sm_smmu_utlb_sync(s);
+			break;
+		}
+	}
+	if (s->utlb_npend || !s->utlb.live)
+		return NULL;
+	return sm_tc_lookup(&s->utlb, sid, atag, va);
+}
+
+/* The micro-TLB's fill of e for stream sid, whose lookup has just missed:
+ * it waits while it may (struct sm_smmu, utlb_pend). */
+static void utlb_fill(struct sm_smmu *s, const struct sm_tc_entry *e,
+		      uint32_t sid)
+{
+	struct sm_tc_entry *p = &s->utlb_pend[s->utlb_npend];
+	if (s->utlb.live || s->utlb_npend == s->utlb_pend_cap) {
+		struct sm_tc_entry ue = *e;
+		ue.vmid = sid;
+		sm_smmu_utlb_sync(s);
+		sm_tc_fill_missed(&s->utlb, &ue);
+		return;
+	}
+	*p = *e;
+	p->vmid = sid;
+	s->utlb_npend++;
+}
+
 /* 4. Micro-TLB (per stream: its entries are tagged with the StreamID in
  * the VMID field; it is emptied by every TLBI and CFGI, so the stream's
  * VMID cannot change under an entry), then the IOTLB. */
@@ -217,7 +256,7 @@ static struct sm_tc_entry *tlb_lookup(struct xlate *x)
 	struct sm_tc_entry *e = NULL;
 	if (s->has_utlb) {
 		x->t += s->lat_utlb;
-		e = sm_tc_lookup(&s->utlb, x->r.sid, x->c->atag, x->r.va);
+		e = utlb_lookup(s, x->r.sid, x->c->atag, x->r.va);
 		s->ctr[e ? SM_STAT_SMMU_UTLB_HITS : SM_STAT_SMMU_UTLB_MISSES]++;
 		if (e)
 			x->r.cache = "smmu.utlb";
@@ -229,14 +268,10 @@ static struct sm_tc_entry *tlb_lookup(struct xlate *x)
 		if (e) {
 			SM_INC(s->ctr, SMMU_IOTLB_HITS);
 			x->r.cache = "smmu.iotlb";
-			if (s->has_utlb) {
-				/* The micro-TLB missed this page just now
-				 * (e's ASID is the lookup's unless e is
-				 * global). */
-				struct sm_tc_entry ue = *e;
-				ue.vmid = x->r.sid;
-				sm_tc_fill_missed(&s->utlb, &ue);
-			}
+			/* The micro-TLB missed this page just now (e's
+			 * ASID is the lookup's unless e is global). */
+			if (s->has_utlb)
+				utlb_fill(s, e, x->r.sid);
 		} else {
 			SM_INC(s->ctr, SMMU_IOTLB_MISSES);
 		}
@@ -248,8 +283,7 @@ static struct sm_tc_entry *tlb_lookup(struct xlate *x)
 		SM_ADD(s->ctr, SMMU_IOTLB_INVALIDATED,
 		       sm_tc_inv_va(&s->iotlb, x->c->tag_vmid, x->c->atag,
 				    SM_TC_ASID_OR_GLOBAL, x->r.va));
-		if (s->has_utlb)
-			sm_tc_inv_all(&s->utlb);
+		sm_smmu_flush_utlb(s);
 		e = NULL;
 	}
 	return e;
@@ -341,11 +375,8 @@ static void fill_walked(struct xlate *x, const struct sm_walk *w)
 		ne->asid = SM_TC_ASID_STAGE2;
 	}
 	fill_iotlb(s, ne);
-	if (s->has_utlb) {
-		ne->vmid = x->r.sid;
-		sm_tc_fill_missed(&s->utlb, ne);
-		ne->vmid = 0;
-	}
+	if (s->has_utlb)
+		utlb_fill(s, ne, x->r.sid);
 	x->entry = ne;
 	if (w->perm & x->need)
 		translated(x, w->pa, w->perm, w->page_size, ne);
