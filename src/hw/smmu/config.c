@@ -328,6 +328,8 @@ const struct sm_smmu_ctx *sm_smmu_cfg_lookup(struct sm_smmu *s, uint32_t sid,
 	 * cache only valid structures). */
 	if (victim->error != SM_EVT_NONE)
 		victim->valid = false;
+	else
+		*sm_smmu_cfg_hint(s, sid, ssid) = victim;
 	return victim;
 }
 

@@ -23,6 +23,8 @@
  */
 #include "hw/smmu/smmu_internal.h"
 
+#include <string.h>
+
 #include <smmusim/error.h>
 
 #include "base/alloc.h"
@@ -166,7 +168,7 @@ void sm_smmu_fini(struct sm_smmu *s)
 		sm_free(s->alloc, s->cfg,
 			(size_t)s->cfg_sets * s->cfg_ways * sizeof(*s->cfg));
 	s->cfg = NULL;
-	s->cfg_last = NULL;
+	memset(s->cfg_hint, 0, sizeof(s->cfg_hint));
 	if (s->iotlb.e)
 		sm_tc_fini(&s->iotlb);
 	if (s->has_utlb)

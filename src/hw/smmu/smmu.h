@@ -131,6 +131,8 @@ struct sm_smmu_irq {
 };
 #define SM_SMMU_IRQ_EVTQ 0
 
+/* Streams whose configuration cache way is remembered (cfg_hint). */
+#define SM_SMMU_CFG_HINTS 16
 /* The micro-TLB fills that may wait (struct sm_smmu, utlb_pend). */
 #define SM_SMMU_UTLB_PEND 16
 
@@ -171,7 +173,9 @@ struct sm_smmu {
 	struct sm_smmu_ctx *cfg;
 	uint32_t cfg_sets, cfg_ways;
 	uint64_t cfg_tick;
-	struct sm_smmu_ctx *cfg_last; /* the last hit (sm_smmu_cfg_get) */
+	/* The way of the configuration cache each stream was last found
+	 * in, direct-mapped by (sid, ssid) (sm_smmu_cfg_get; host time). */
+	struct sm_smmu_ctx *cfg_hint[SM_SMMU_CFG_HINTS];
 	struct sm_tcache iotlb;
 	struct sm_tcache utlb; /* per-stream micro-TLB: entries tagged by sid */
 	/* Host time: the micro-TLB's fills not made yet, oldest first.  They
@@ -327,10 +331,23 @@ static inline uint32_t sm_smmu_queue_used(const struct sm_smmu_queue *q)
 }
 
 /* ATS (atc.c).  A device access: through the device's ATC when its STE
- * allows ATS and dev.ats is on, else an ordinary translation. */
-void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
-			   uint64_t va, bool write, uint64_t now, uint32_t tag,
-			   struct sm_smmu_xlate *out);
+ * allows ATS and dev.ats is on (sm_smmu_ats_device_access), else an
+ * ordinary translation (inline: the device's call is the translation's,
+ * host time). */
+void sm_smmu_ats_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
+			       uint64_t va, bool write, uint64_t now,
+			       uint32_t tag, struct sm_smmu_xlate *out);
+static inline void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid,
+					 uint32_t ssid, uint64_t va, bool write,
+					 uint64_t now, uint32_t tag,
+					 struct sm_smmu_xlate *out)
+{
+	if (s->ats)
+		sm_smmu_ats_device_access(s, sid, ssid, va, write, now, tag,
+					  out);
+	else
+		sm_smmu_translate(s, sid, ssid, va, write, now, tag, out);
+}
 /* Is the stalled transaction (sid, stag) still held? */
 bool sm_smmu_stall_held(const struct sm_smmu *s, uint32_t sid, uint16_t stag);
 void sm_smmu_atc_for_each(const struct sm_smmu *s, sm_tc_visit_fn fn,
