@@ -152,7 +152,7 @@ int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
 		sm_smmu_fini(s);
 		return rc;
 	}
-	s->slot_free = sm_calloc(a, s->nslots * sizeof(*s->slot_free));
+	s->slot_free = sm_calloc(a, 2 * s->nslots * sizeof(*s->slot_free));
 	s->stalls = sm_calloc(a, s->nstall_slots * sizeof(*s->stalls));
 	if (!register_stats(s, st) || !s->slot_free || !s->stalls) {
 		sm_smmu_fini(s);
@@ -180,7 +180,7 @@ void sm_smmu_fini(struct sm_smmu *s)
 	sm_smmu_cmdq_fini(s);
 	if (s->slot_free)
 		sm_free(s->alloc, s->slot_free,
-			s->nslots * sizeof(*s->slot_free));
+			2 * s->nslots * sizeof(*s->slot_free));
 	s->slot_free = NULL;
 	if (s->stalls)
 		sm_free(s->alloc, s->stalls,

@@ -207,10 +207,12 @@ struct sm_smmu {
 	bool perm_fault_from_cache;
 	uint64_t lat_iotlb, lat_cfg, lat_cmd, lat_mem, lat_utlb, lat_wc;
 	uint64_t lat_cmd_cfgi, lat_cmd_tlbi, lat_cmd_sync, lat_inv_scan;
-	uint64_t rx_busy_until;	    /* BTM: applying broadcast TLBIs until */
-	struct sm_dvm_ring btm_rx;  /* BTM: received, not applied yet */
-	uint64_t *slot_free;	    /* smmu.xlate_slots: each busy until */
-	unsigned nslots, slot_head; /* slot_free is a ring sorted from here */
+	uint64_t rx_busy_until;	   /* BTM: applying broadcast TLBIs until */
+	struct sm_dvm_ring btm_rx; /* BTM: received, not applied yet */
+	/* smmu.xlate_slots: each busy until; the nslots from slot_head are
+	 * sorted (of 2 * nslots: translate.c, slot_busy_until). */
+	uint64_t *slot_free;
+	unsigned nslots, slot_head;
 	struct sm_xlate_observer obs;
 	/* Stalled transactions (smmu.stall.slots): StreamID and STAG of
 	 * each held one; stag_next numbers them. */

@@ -25,14 +25,12 @@ static inline struct sm_smmu_ctx **sm_smmu_cfg_hint(struct sm_smmu *s,
 {
 	return &s->cfg_hint[(sid ^ ssid * 5) & (SM_SMMU_CFG_HINTS - 1)];
 }
-/* A configuration cache hit on c (LRU stamp; the next lookup of the
- * stream tries it first). */
+/* A configuration cache hit on c (LRU stamp). */
 static inline const struct sm_smmu_ctx *sm_smmu_cfg_hit(struct sm_smmu *s,
 							struct sm_smmu_ctx *c)
 {
 	SM_INC(s->ctr, SMMU_CFGCACHE_HITS);
 	c->stamp = ++s->cfg_tick;
-	*sm_smmu_cfg_hint(s, c->sid, c->ssid) = c;
 	return c;
 }
 /* sm_smmu_cfg_get past the last hit: the set of (sid, ssid), else the

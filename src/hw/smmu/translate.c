@@ -122,9 +122,9 @@ static void fill_iotlb(struct sm_smmu *s, const struct sm_tc_entry *ne)
 
 /* 1. A translation needs one of smmu.xlate_slots: it waits for the one
  * that frees first.  (Its functional effects still happen now.)  The
- * slots' free cycles are kept sorted in a ring, the first to free at
- * slot_head (host time: which of several equal slots is taken changes
- * nothing). */
+ * slots' free cycles are kept sorted in a window of slot_free (2 *
+ * nslots long) from slot_head, the first to free there (host time: which
+ * of several equal slots is taken changes nothing). */
 static void wait_for_slot(struct sm_smmu *s, uint64_t *t)
 {
 	uint64_t first = s->slot_free[s->slot_head];
@@ -135,17 +135,27 @@ static void wait_for_slot(struct sm_smmu *s, uint64_t *t)
 }
 
 /* The slot taken in step 1 (the head) is busy until `until`, no earlier
- * than it was: it becomes the ring's last and moves before the slots that
- * free later (host time: as many moves as translations in flight end
- * later; none when this one ends last). */
+ * than it was: the window moves by one and `until` goes in at its end,
+ * before the slots that free later.  The head's old value stays just
+ * before the window and stops the search (host time: as many moves as
+ * translations in flight end later, none when this one ends last; the
+ * window goes back to the start of slot_free once every nslots
+ * translations). */
 static void slot_busy_until(struct sm_smmu *s, uint64_t until)
 {
 	uint64_t *h = s->slot_free;
-	unsigned n = s->nslots, i = s->slot_head;
-	unsigned head = i + 1 == n ? 0 : i + 1;
-	s->slot_head = head;
-	for (unsigned p; i != head && h[p = (i ? i : n) - 1] > until; i = p)
-		h[i] = h[p];
+	unsigned n = s->nslots, head = s->slot_head;
+	if (head == n) {
+		for (unsigned k = 0; k < n; k++)
+			h[k] = h[n + k];
+		head = 0;
+	}
+	s->slot_head = head + 1;
+	unsigned i = head + n;
+	while (h[i - 1] > until) {
+		h[i] = h[i - 1];
+		i--;
+	}
 	h[i] = until;
 }
 
