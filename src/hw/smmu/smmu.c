@@ -152,7 +152,9 @@ int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
 		sm_smmu_fini(s);
 		return rc;
 	}
-	s->slot_free = sm_calloc(a, 2 * s->nslots * sizeof(*s->slot_free));
+	s->slot_room = s->nslots < 64 ? 64 : s->nslots;
+	s->slot_free =
+	    sm_calloc(a, (s->nslots + s->slot_room) * sizeof(*s->slot_free));
 	s->stalls = sm_calloc(a, s->nstall_slots * sizeof(*s->stalls));
 	if (!register_stats(s, st) || !s->slot_free || !s->stalls) {
 		sm_smmu_fini(s);
@@ -180,7 +182,7 @@ void sm_smmu_fini(struct sm_smmu *s)
 	sm_smmu_cmdq_fini(s);
 	if (s->slot_free)
 		sm_free(s->alloc, s->slot_free,
-			2 * s->nslots * sizeof(*s->slot_free));
+			(s->nslots + s->slot_room) * sizeof(*s->slot_free));
 	s->slot_free = NULL;
 	if (s->stalls)
 		sm_free(s->alloc, s->stalls,
@@ -211,6 +213,7 @@ void sm_smmu_set_strtab_2lvl(struct sm_smmu *s, uint64_t base,
 void sm_smmu_flush_utlb(struct sm_smmu *s)
 {
 	s->utlb_npend = 0;
+	s->utlb_pend_pages = 0;
 	if (s->has_utlb && s->utlb.live)
 		sm_tc_inv_all(&s->utlb);
 }
@@ -220,6 +223,7 @@ void sm_smmu_utlb_sync(struct sm_smmu *s)
 	for (unsigned i = 0; i < s->utlb_npend; i++)
 		sm_tc_fill_missed(&s->utlb, &s->utlb_pend[i]);
 	s->utlb_npend = 0;
+	s->utlb_pend_pages = 0;
 }
 
 /* ---- broadcast TLB maintenance (BTM) ---- */

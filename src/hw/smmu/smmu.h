@@ -188,7 +188,9 @@ struct sm_smmu {
 	 * lookup that misses changes nothing). */
 	struct sm_tc_entry utlb_pend[SM_SMMU_UTLB_PEND];
 	unsigned utlb_npend, utlb_pend_cap;
-	struct sm_tcache walk;	      /* table descriptors, levels 0-2 */
+	uint64_t
+	    utlb_pend_pages;   /* bit (va >> 12) % 64 of each (all: a block) */
+	struct sm_tcache walk; /* table descriptors, levels 0-2 */
 	struct sm_pgt_memo walk_memo; /* host time: sm_pgt_walk_memo */
 	bool has_utlb, has_walk, neg_cache;
 	/* ATS: the ATCs of the devices behind this SMMU, per StreamID. */
@@ -210,9 +212,9 @@ struct sm_smmu {
 	uint64_t rx_busy_until;	   /* BTM: applying broadcast TLBIs until */
 	struct sm_dvm_ring btm_rx; /* BTM: received, not applied yet */
 	/* smmu.xlate_slots: each busy until; the nslots from slot_head are
-	 * sorted (of 2 * nslots: translate.c, slot_busy_until). */
+	 * sorted (of nslots + slot_room: translate.c, slot_busy_until). */
 	uint64_t *slot_free;
-	unsigned nslots, slot_head;
+	unsigned nslots, slot_head, slot_room;
 	struct sm_xlate_observer obs;
 	/* Stalled transactions (smmu.stall.slots): StreamID and STAG of
 	 * each held one; stag_next numbers them. */

@@ -122,9 +122,9 @@ static void fill_iotlb(struct sm_smmu *s, const struct sm_tc_entry *ne)
 
 /* 1. A translation needs one of smmu.xlate_slots: it waits for the one
  * that frees first.  (Its functional effects still happen now.)  The
- * slots' free cycles are kept sorted in a window of slot_free (2 *
- * nslots long) from slot_head, the first to free there (host time: which
- * of several equal slots is taken changes nothing). */
+ * slots' free cycles are kept sorted in a window of slot_free (nslots +
+ * slot_room long) from slot_head, the first to free there (host time:
+ * which of several equal slots is taken changes nothing). */
 static void wait_for_slot(struct sm_smmu *s, uint64_t *t)
 {
 	uint64_t first = s->slot_free[s->slot_head];
@@ -139,15 +139,15 @@ static void wait_for_slot(struct sm_smmu *s, uint64_t *t)
  * before the slots that free later.  The head's old value stays just
  * before the window and stops the search (host time: as many moves as
  * translations in flight end later, none when this one ends last; the
- * window goes back to the start of slot_free once every nslots
+ * window goes back to the start of slot_free once every slot_room
  * translations). */
 static void slot_busy_until(struct sm_smmu *s, uint64_t until)
 {
 	uint64_t *h = s->slot_free;
 	unsigned n = s->nslots, head = s->slot_head;
-	if (head == n) {
+	if (head == s->slot_room) {
 		for (unsigned k = 0; k < n; k++)
-			h[k] = h[n + k];
+			h[k] = h[head + k];
 		head = 0;
 	}
 	s->slot_head = head + 1;
@@ -226,6 +226,8 @@ static struct sm_tc_entry *utlb_lookup(struct sm_smmu *s, uint32_t sid,
 				       uint32_t atag, uint64_t va)
 {
 	unsigned n = s->utlb_npend;
+	if (!(s->utlb_pend_pages >> ((va >> SM_PAGE_SHIFT) & 63) & 1))
+		n = 0; /* none of them is of va's page */
 	for (unsigned i = 0; i < n; i++) {
 		const struct sm_tc_entry *p = &s->utlb_pend[i];
 		if (p->vmid == sid &&
@@ -239,22 +241,37 @@ static struct sm_tc_entry *utlb_lookup(struct sm_smmu *s, uint32_t sid,
 	return sm_tc_lookup(&s->utlb, sid, atag, va);
 }
 
+/* May the micro-TLB's next fill wait (struct sm_smmu, utlb_pend)? */
+static bool utlb_fill_waits(const struct sm_smmu *s)
+{
+	return !s->utlb.live && s->utlb_npend < s->utlb_pend_cap;
+}
+
+/* The waiting fill built in place, the next of utlb_pend (utlb_fill_waits),
+ * of stream sid: it waits. */
+static void utlb_fill_pending(struct sm_smmu *s, uint32_t sid)
+{
+	struct sm_tc_entry *p = &s->utlb_pend[s->utlb_npend++];
+	p->vmid = sid;
+	/* A block covers pages of every bit. */
+	s->utlb_pend_pages |=
+	    p->level == 3 ? 1ull << ((p->va >> SM_PAGE_SHIFT) & 63) : ~0ull;
+}
+
 /* The micro-TLB's fill of e for stream sid, whose lookup has just missed:
- * it waits while it may (struct sm_smmu, utlb_pend). */
+ * it waits while it may. */
 static void utlb_fill(struct sm_smmu *s, const struct sm_tc_entry *e,
 		      uint32_t sid)
 {
-	struct sm_tc_entry *p = &s->utlb_pend[s->utlb_npend];
-	if (s->utlb.live || s->utlb_npend == s->utlb_pend_cap) {
+	if (!utlb_fill_waits(s)) {
 		struct sm_tc_entry ue = *e;
 		ue.vmid = sid;
 		sm_smmu_utlb_sync(s);
 		sm_tc_fill_missed(&s->utlb, &ue);
 		return;
 	}
-	*p = *e;
-	p->vmid = sid;
-	s->utlb_npend++;
+	s->utlb_pend[s->utlb_npend] = *e;
+	utlb_fill_pending(s, sid);
 }
 
 /* 4. Micro-TLB (per stream: its entries are tagged with the StreamID in
@@ -368,12 +385,16 @@ static void walk_tables(struct xlate *x, struct sm_walk *w)
 }
 
 /* 5'. A walk that translated fills the IOTLB and the micro-TLB, even
- * when the access then faults on permission. */
+ * when the access then faults on permission.  The entry is built where the
+ * micro-TLB's fill waits, when it may, else in x->walked (host time: not
+ * copied there; it stays readable for the report until the next fill). */
 static void fill_walked(struct xlate *x, const struct sm_walk *w)
 {
 	struct sm_smmu *s = x->s;
 	const struct sm_smmu_ctx *c = x->c;
-	struct sm_tc_entry *ne = &x->walked;
+	bool waits = s->has_utlb && utlb_fill_waits(s);
+	struct sm_tc_entry *ne =
+	    waits ? &s->utlb_pend[s->utlb_npend] : &x->walked;
 	*ne =
 	    sm_xlate_entry(w, x->r.va, c->ttb0, x->c->tag_asid, c->fill_flags);
 	ne->vmid = x->c->tag_vmid;
@@ -385,7 +406,9 @@ static void fill_walked(struct xlate *x, const struct sm_walk *w)
 		ne->asid = SM_TC_ASID_STAGE2;
 	}
 	fill_iotlb(s, ne);
-	if (s->has_utlb)
+	if (waits)
+		utlb_fill_pending(s, x->r.sid);
+	else if (s->has_utlb)
 		utlb_fill(s, ne, x->r.sid);
 	x->entry = ne;
 	if (w->perm & x->need)
