@@ -60,13 +60,17 @@ struct xlate {
 	/* The configuration: its regime, and the tags of its cached entries
 	 * (config.c derive_tags). */
 	const struct sm_smmu_ctx *c;
-	const struct sm_regime *rg; /* step 3; NULL: the stream translates
-				     * nothing (error, abort, bypass) */
+	const struct sm_regime *rg; /* step 3; no_regime: the stream
+				     * translates nothing (error, abort,
+				     * bypass) */
 	/* The entry that decided the access (NULL: none), and the entry a
 	 * walk filled (`entry` points to it). */
 	const struct sm_tc_entry *entry;
 	struct sm_tc_entry walked;
 };
+
+/* The regime of a stream that translates nothing. */
+static const struct sm_regime no_regime;
 
 /* The counter of each event record type (smmu.faults.*). */
 static const enum sm_stat_id evt_stat[SM_EVT_COUNT_] = {
@@ -165,10 +169,9 @@ static void slot_busy_until(struct sm_smmu *s, uint64_t until)
  * access (from a TLB, or filled by the walk) and the cache that answered. */
 static inline __attribute__((always_inline)) void report(struct xlate *x)
 {
-	static const struct sm_regime none;
 	const struct sm_xlate_observer *o = &x->s->obs;
 	const struct sm_tc_entry *e = x->entry;
-	const struct sm_regime *rg = x->rg ? x->rg : &none;
+	const struct sm_regime *rg = x->rg;
 	struct sm_xlate_report *r = &x->r;
 	if (!o->report)
 		return;
@@ -206,7 +209,9 @@ static void select_regime(struct xlate *x)
 	x->rg = &c->rg;
 	x->r.asid = c->tag_asid;
 	x->s2fault = x->rg->kind == SM_REGIME_S2;
-	x->ex.ipa = x->r.va; /* stage 2 only: the input is the IPA */
+	/* (Stage 2 only: the input is the IPA.) */
+	x->ex =
+	    (struct sm_smmu_evt_s2){false, EVTQ_1_CLASS_IN, x->r.va, false, 0};
 	x->out->asid = c->tag_asid;
 }
 
@@ -557,9 +562,8 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 	x.t = now;
 	x.out = out;
 	x.ev = SM_EVT_NONE;
-	x.ex = (struct sm_smmu_evt_s2){false, EVTQ_1_CLASS_IN, 0, false, 0};
 	x.held = NULL;
-	x.rg = NULL;
+	x.rg = &no_regime;
 	x.entry = NULL;
 	*out = (struct sm_smmu_xlate){0};
 	SM_INC(s->ctr, SMMU_TRANSLATIONS);
@@ -568,6 +572,8 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 	if (x.c->error != SM_EVT_NONE) {
 		/* Configuration errors are always recorded (spec 7.3). */
 		x.ev = x.c->error;
+		x.ex = (struct sm_smmu_evt_s2){false, EVTQ_1_CLASS_IN, 0, false,
+					       0};
 		out->recorded = true;
 	} else if (x.c->abort) {
 		terminate_aborted(&x);
