@@ -462,6 +462,22 @@ static __attribute__((noinline)) void judge(struct sm_oracle *o,
 	}
 }
 
+/* A cached translation (r, OK, of an agent with a context) that agrees
+ * with the truth the memo holds for its page: what judge() finds without
+ * a violation.  False: judge() decides (host time: a TLB hit whose page the
+ * memo holds is judged without judge's frame). */
+static inline bool cached_agrees(struct sm_oracle *o,
+				 const struct sm_xlate_report *r)
+{
+	uint64_t page = r->va & SM_PAGE_MASK;
+	const struct sm_truth *m = memo_slot(o, r);
+	if (o->memo_off || !memo_holds(m, r, page, sm_physmem_pgt_gen(o->pm)))
+		return false;
+	unsigned need = r->write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
+	return m->fault == SM_WALK_OK &&
+	       m->pa == r->entry_pa + (page - r->entry_va) && (m->perm & need);
+}
+
 void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 {
 	struct sm_oracle *o = oracle;
@@ -471,7 +487,9 @@ void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 	/* A walk's translation agrees with the tables by definition, and
 	 * without a fault streak there is none to end (host time: most
 	 * reports need no more). */
-	if (r->outcome == SM_XLATE_OK && !r->from_cache && !o->nstreak)
+	if (r->outcome == SM_XLATE_OK && !o->nstreak &&
+	    (!r->from_cache ||
+	     (!r->no_context && (r->root || r->root2) && cached_agrees(o, r))))
 		return;
 	judge(o, r);
 }
