@@ -25,12 +25,15 @@ static inline struct sm_smmu_ctx **sm_smmu_cfg_hint(struct sm_smmu *s,
 {
 	return &s->cfg_hint[(sid ^ ssid * 5) & (SM_SMMU_CFG_HINTS - 1)];
 }
-/* A configuration cache hit on c (LRU stamp). */
+/* A configuration cache hit on c (LRU stamp: a new one, unless c has the
+ * latest, which keeps every stamp's order; host time: a stream's
+ * accesses in a row stamp nothing). */
 static inline const struct sm_smmu_ctx *sm_smmu_cfg_hit(struct sm_smmu *s,
 							struct sm_smmu_ctx *c)
 {
 	SM_INC(s->ctr, SMMU_CFGCACHE_HITS);
-	c->stamp = ++s->cfg_tick;
+	if (c->stamp != s->cfg_tick)
+		c->stamp = ++s->cfg_tick;
 	return c;
 }
 /* sm_smmu_cfg_get past the last hit: the set of (sid, ssid), else the
