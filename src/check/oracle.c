@@ -478,6 +478,15 @@ static inline bool cached_agrees(struct sm_oracle *o,
 	       m->pa == r->entry_pa + (page - r->entry_va) && (m->perm & need);
 }
 
+/* A fault (r) that the tables deny as the agent's own walk saw them, or
+ * of an agent without a context: judge() finds a legitimate fault without
+ * a truth walk, and with no fault streak open it has none to end. */
+static inline bool fault_denied(const struct sm_xlate_report *r)
+{
+	unsigned need = r->write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
+	return (!r->root && !r->root2) || walk_denied(r, need);
+}
+
 void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 {
 	struct sm_oracle *o = oracle;
@@ -485,11 +494,13 @@ void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 		return;
 	SM_INC(o->ctr, CHECK_TRANSLATIONS_CHECKED);
 	/* A walk's translation agrees with the tables by definition, and
-	 * without a fault streak there is none to end (host time: most
-	 * reports need no more). */
-	if (r->outcome == SM_XLATE_OK && !o->nstreak &&
-	    (!r->from_cache ||
-	     (!r->no_context && (r->root || r->root2) && cached_agrees(o, r))))
+	 * without a fault streak there is none to end, nor one to start by
+	 * a fault the tables deny (host time: most reports need no more). */
+	if (!o->nstreak &&
+	    (r->outcome == SM_XLATE_OK
+		 ? !r->from_cache || (!r->no_context && (r->root || r->root2) &&
+				      cached_agrees(o, r))
+		 : fault_denied(r)))
 		return;
 	judge(o, r);
 }
