@@ -400,16 +400,18 @@ static void fill_walked(struct xlate *x, const struct sm_walk *w)
 	bool waits = s->has_utlb && utlb_fill_waits(s);
 	struct sm_tc_entry *ne =
 	    waits ? &s->utlb_pend[s->utlb_npend] : &x->walked;
-	*ne =
-	    sm_xlate_entry(w, x->r.va, c->ttb0, x->c->tag_asid, c->fill_flags);
-	ne->vmid = x->c->tag_vmid;
-	ne->root2 = x->rg->root2;
-	ne->regime = (uint8_t)x->rg->kind;
-	ne->s2_level = (int8_t)x->rg->s2_level;
+	/* (Host time: completed here, stored once.) */
+	struct sm_tc_entry e =
+	    sm_xlate_entry(w, x->r.va, c->ttb0, c->tag_asid, c->fill_flags);
+	e.vmid = c->tag_vmid;
+	e.root2 = c->rg.root2;
+	e.regime = (uint8_t)c->rg.kind;
+	e.s2_level = (int8_t)c->rg.s2_level;
 	if (!c->s1) {
-		ne->global = false; /* stage 2: no ASID */
-		ne->asid = SM_TC_ASID_STAGE2;
+		e.global = false; /* stage 2: no ASID */
+		e.asid = SM_TC_ASID_STAGE2;
 	}
+	*ne = e;
 	fill_iotlb(s, ne);
 	if (waits)
 		utlb_fill_pending(s, x->r.sid);
