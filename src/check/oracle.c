@@ -364,12 +364,12 @@ static bool freed_in_window(const struct sm_oracle *o, uint64_t pa)
 	return false;
 }
 
-void sm_oracle_page_freed(void *oracle, uint64_t root, uint64_t va, uint64_t pa,
-			  uint64_t cycle)
+/* A page freed inside an open window: use-after-free (out of line: most
+ * frees are not, and need no frame; host time). */
+static __attribute__((noinline)) void freed_early(struct sm_oracle *o,
+						  uint64_t root, uint64_t va,
+						  uint64_t pa, uint64_t cycle)
 {
-	struct sm_oracle *o = oracle;
-	if (!o->nwin || !o->enabled || !root || !in_window(o, root, va, cycle))
-		return;
 	struct smmusim_violation v = {
 	    .kind = SMMUSIM_VIOLATION_USE_AFTER_FREE,
 	    .line = o->op_line,
@@ -384,6 +384,14 @@ void sm_oracle_page_freed(void *oracle, uint64_t root, uint64_t va, uint64_t pa,
 	if (!SM_VEC_RESERVE(o->alloc, o->freed, o->capfreed, o->nfreed + 1, 16))
 		o->freed[o->nfreed++] =
 		    (struct sm_freed){root, va & SM_PAGE_MASK, v.entry_pa};
+}
+
+void sm_oracle_page_freed(void *oracle, uint64_t root, uint64_t va, uint64_t pa,
+			  uint64_t cycle)
+{
+	struct sm_oracle *o = oracle;
+	if (o->nwin && o->enabled && root && in_window(o, root, va, cycle))
+		freed_early(o, root, va, pa, cycle);
 }
 
 /*
