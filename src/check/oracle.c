@@ -129,12 +129,26 @@ static const struct sm_truth no_truth = {.fault = SM_WALK_FAULT_TRANSLATION,
 
 /* ---- windows ---- */
 
+/* sm_oracle_window_open when win[] is full: it grows first.  Out of line
+ * (host time: an open that finds room saves no registers). */
+static __attribute__((noinline)) void
+window_open_grow(struct sm_oracle *o, uint64_t root, uint64_t start,
+		 uint64_t end, uint64_t cycle)
+{
+	if (SM_VEC_RESERVE(o->alloc, o->win, o->capwin, o->nwin + 1, 8))
+		return; /* no window: stricter, never hides a bug */
+	o->win[o->nwin++] =
+	    (struct sm_window){root, start, end, cycle, UINT64_MAX};
+}
+
 void sm_oracle_window_open(void *oracle, uint64_t root, uint64_t start,
 			   uint64_t end, uint64_t cycle)
 {
 	struct sm_oracle *o = oracle;
-	if (SM_VEC_RESERVE(o->alloc, o->win, o->capwin, o->nwin + 1, 8))
-		return; /* no window: stricter, never hides a bug */
+	if (o->nwin == o->capwin) {
+		window_open_grow(o, root, start, end, cycle);
+		return;
+	}
 	o->win[o->nwin++] =
 	    (struct sm_window){root, start, end, cycle, UINT64_MAX};
 }
@@ -176,7 +190,10 @@ void sm_oracle_window_close(void *oracle, uint64_t root, uint64_t start,
 	}
 }
 
-void sm_oracle_advance_slow(struct sm_oracle *o, uint64_t cycle)
+/* sm_oracle_advance_slow with pages freed early to forget.  Out of line
+ * (host time: without them the drops save no registers). */
+static __attribute__((noinline)) void advance_forgetting(struct sm_oracle *o,
+							 uint64_t cycle)
 {
 	for (size_t i = o->nwin; i-- > 0;) {
 		struct sm_window w = o->win[i];
@@ -184,6 +201,21 @@ void sm_oracle_advance_slow(struct sm_oracle *o, uint64_t cycle)
 			continue;
 		if (o->nfreed)
 			forget_freed(o, w.root, w.start, w.end);
+		o->win[i] = o->win[--o->nwin];
+		o->nclosed--;
+	}
+}
+
+void sm_oracle_advance_slow(struct sm_oracle *o, uint64_t cycle)
+{
+	/* (Forgetting never frees more pages: none stays none.) */
+	if (o->nfreed) {
+		advance_forgetting(o, cycle);
+		return;
+	}
+	for (size_t i = o->nwin; i-- > 0;) {
+		if (o->win[i].closes_at > cycle)
+			continue;
 		o->win[i] = o->win[--o->nwin];
 		o->nclosed--;
 	}
@@ -332,12 +364,12 @@ static bool freed_in_window(const struct sm_oracle *o, uint64_t pa)
 	return false;
 }
 
-void sm_oracle_page_freed(void *oracle, uint64_t root, uint64_t va, uint64_t pa,
-			  uint64_t cycle)
+/* A page freed inside an open window: use-after-free (out of line: most
+ * frees are not, and need no frame; host time). */
+static __attribute__((noinline)) void freed_early(struct sm_oracle *o,
+						  uint64_t root, uint64_t va,
+						  uint64_t pa, uint64_t cycle)
 {
-	struct sm_oracle *o = oracle;
-	if (!o->nwin || !o->enabled || !root || !in_window(o, root, va, cycle))
-		return;
 	struct smmusim_violation v = {
 	    .kind = SMMUSIM_VIOLATION_USE_AFTER_FREE,
 	    .line = o->op_line,
@@ -352,6 +384,14 @@ void sm_oracle_page_freed(void *oracle, uint64_t root, uint64_t va, uint64_t pa,
 	if (!SM_VEC_RESERVE(o->alloc, o->freed, o->capfreed, o->nfreed + 1, 16))
 		o->freed[o->nfreed++] =
 		    (struct sm_freed){root, va & SM_PAGE_MASK, v.entry_pa};
+}
+
+void sm_oracle_page_freed(void *oracle, uint64_t root, uint64_t va, uint64_t pa,
+			  uint64_t cycle)
+{
+	struct sm_oracle *o = oracle;
+	if (o->nwin && o->enabled && root && in_window(o, root, va, cycle))
+		freed_early(o, root, va, pa, cycle);
 }
 
 /*
@@ -462,6 +502,31 @@ static __attribute__((noinline)) void judge(struct sm_oracle *o,
 	}
 }
 
+/* A cached translation (r, OK, of an agent with a context) that agrees
+ * with the truth the memo holds for its page: what judge() finds without
+ * a violation.  False: judge() decides (host time: a TLB hit whose page the
+ * memo holds is judged without judge's frame). */
+static inline bool cached_agrees(struct sm_oracle *o,
+				 const struct sm_xlate_report *r)
+{
+	uint64_t page = r->va & SM_PAGE_MASK;
+	const struct sm_truth *m = memo_slot(o, r);
+	if (o->memo_off || !memo_holds(m, r, page, sm_physmem_pgt_gen(o->pm)))
+		return false;
+	unsigned need = r->write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
+	return m->fault == SM_WALK_OK &&
+	       m->pa == r->entry_pa + (page - r->entry_va) && (m->perm & need);
+}
+
+/* A fault (r) that the tables deny as the agent's own walk saw them, or
+ * of an agent without a context: judge() finds a legitimate fault without
+ * a truth walk, and with no fault streak open it has none to end. */
+static inline bool fault_denied(const struct sm_xlate_report *r)
+{
+	unsigned need = r->write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
+	return (!r->root && !r->root2) || walk_denied(r, need);
+}
+
 void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 {
 	struct sm_oracle *o = oracle;
@@ -469,9 +534,13 @@ void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 		return;
 	SM_INC(o->ctr, CHECK_TRANSLATIONS_CHECKED);
 	/* A walk's translation agrees with the tables by definition, and
-	 * without a fault streak there is none to end (host time: most
-	 * reports need no more). */
-	if (r->outcome == SM_XLATE_OK && !r->from_cache && !o->nstreak)
+	 * without a fault streak there is none to end, nor one to start by
+	 * a fault the tables deny (host time: most reports need no more). */
+	if (!o->nstreak &&
+	    (r->outcome == SM_XLATE_OK
+		 ? !r->from_cache || (!r->no_context && (r->root || r->root2) &&
+				      cached_agrees(o, r))
+		 : fault_denied(r)))
 		return;
 	judge(o, r);
 }

@@ -81,7 +81,6 @@ static void access_done(struct sm_device *d, uint64_t start, uint64_t tag,
 	d->ctr[ok ? SM_STAT_DEV_ACCESS_OK : SM_STAT_DEV_ACCESS_FAILED]++;
 	SM_HIST_REC(d->hist, DEV_ACCESS_LATENCY, t - start);
 	d->ops.done(d->ops.done_ctx, tag, t, &o);
-	d->live_tasks--;
 }
 
 static void task_done(struct sm_dev_task *k, uint64_t t, bool ok, uint64_t pa)
@@ -90,6 +89,7 @@ static void task_done(struct sm_dev_task *k, uint64_t t, bool ok, uint64_t pa)
 	access_done(d, k->start, k->tag, k->faults, t, ok, pa);
 	k->next = d->free_tasks;
 	d->free_tasks = k;
+	d->live_tasks--;
 }
 
 /* The kernel answered at t: a refusal ends the access (failed), anything
@@ -227,7 +227,6 @@ int sm_device_access(struct sm_device *d, uint32_t sid, uint32_t ssid,
 	 * ready before it starts (out of memory: it does not start). */
 	if (!task_ready(d))
 		return sm_err(d->eb, SMMUSIM_ENOMEM, "out of memory");
-	d->live_tasks++;
 	SM_INC(d->ctr, DEV_ACCESSES);
 	struct sm_smmu_xlate x;
 	sm_smmu_device_access(d->smmu, sid, ssid, va, write, d->eng->now, line,
@@ -239,6 +238,7 @@ int sm_device_access(struct sm_device *d, uint32_t sid, uint32_t ssid,
 	}
 	struct sm_dev_task *k = d->free_tasks;
 	d->free_tasks = k->next;
+	d->live_tasks++;
 	*k = (struct sm_dev_task){.dev = d,
 				  .all_next = k->all_next,
 				  .sid = sid,

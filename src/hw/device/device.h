@@ -74,7 +74,8 @@ struct sm_device {
 	struct sm_dev_task *free_tasks;
 	struct sm_dev_task *all_tasks; /* every task allocated (freed at
 					* fini, also those in flight) */
-	size_t live_tasks;
+	size_t live_tasks; /* tasks in use: accesses past their first
+			    * attempt */
 
 	uint64_t *ctr;		     /* the stats by ID (engine/stats.h) */
 	struct sm_hist *const *hist; /* the histograms by ID */

@@ -160,24 +160,12 @@ ats_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid, uint64_t va,
 /* A device access with dev.ats on: through the ATC when the stream may use
  * ATS, else an ordinary translation (whose catch-up at `now` then finds
  * nothing more to do). */
-__attribute__((noinline)) static void
-ats_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid, uint64_t va,
-		  bool write, uint64_t now, uint32_t tag,
-		  struct sm_smmu_xlate *out)
+void sm_smmu_ats_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
+			       uint64_t va, bool write, uint64_t now,
+			       uint32_t tag, struct sm_smmu_xlate *out)
 {
 	sm_smmu_cmdq_catch_up(s, now); /* ATC_INV consumed by now */
 	if (!ats_access(s, sid, ssid, va, write, now, tag, out))
-		sm_smmu_translate(s, sid, ssid, va, write, now, tag, out);
-}
-
-void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
-			   uint64_t va, bool write, uint64_t now, uint32_t tag,
-			   struct sm_smmu_xlate *out)
-{
-	/* (Host time: without ATS the translation is the call's tail.) */
-	if (s->ats)
-		ats_device_access(s, sid, ssid, va, write, now, tag, out);
-	else
 		sm_smmu_translate(s, sid, ssid, va, write, now, tag, out);
 }
 

@@ -311,8 +311,11 @@ const struct sm_smmu_ctx *sm_smmu_cfg_lookup(struct sm_smmu *s, uint32_t sid,
 {
 	struct sm_smmu_ctx *set = cfg_set(s, sid, ssid), *c, *victim = NULL;
 	for (c = set; c < set + s->cfg_ways; c++)
-		if (c->valid && c->sid == sid && c->ssid == ssid)
+		if (c->valid && c->sid == sid && c->ssid == ssid) {
+			/* The next lookup of the stream tries c first. */
+			*sm_smmu_cfg_hint(s, sid, ssid) = c;
 			return sm_smmu_cfg_hit(s, c);
+		}
 	for (uint32_t w = 0; w < s->cfg_ways; w++) {
 		c = &set[w];
 		if (!victim || !c->valid ||
@@ -328,6 +331,8 @@ const struct sm_smmu_ctx *sm_smmu_cfg_lookup(struct sm_smmu *s, uint32_t sid,
 	 * cache only valid structures). */
 	if (victim->error != SM_EVT_NONE)
 		victim->valid = false;
+	else
+		*sm_smmu_cfg_hint(s, sid, ssid) = victim;
 	return victim;
 }
 

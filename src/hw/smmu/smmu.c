@@ -23,6 +23,8 @@
  */
 #include "hw/smmu/smmu_internal.h"
 
+#include <string.h>
+
 #include <smmusim/error.h>
 
 #include "base/alloc.h"
@@ -116,6 +118,10 @@ static int init_caches(struct sm_smmu *s, const struct smmusim_allocator *a,
 		return rc;
 	if (s->has_walk)
 		s->walk.min_level = 0; /* table descriptors of levels 0-2 */
+	if (s->has_utlb)
+		s->utlb_pend_cap = s->utlb.ways < SM_SMMU_UTLB_PEND
+				       ? s->utlb.ways
+				       : SM_SMMU_UTLB_PEND;
 	return 0;
 }
 
@@ -146,7 +152,9 @@ int sm_smmu_init(struct sm_smmu *s, const struct smmusim_allocator *a,
 		sm_smmu_fini(s);
 		return rc;
 	}
-	s->slot_free = sm_calloc(a, s->nslots * sizeof(*s->slot_free));
+	s->slot_room = s->nslots < 64 ? 64 : s->nslots;
+	s->slot_free =
+	    sm_calloc(a, (s->nslots + s->slot_room) * sizeof(*s->slot_free));
 	s->stalls = sm_calloc(a, s->nstall_slots * sizeof(*s->stalls));
 	if (!register_stats(s, st) || !s->slot_free || !s->stalls) {
 		sm_smmu_fini(s);
@@ -162,7 +170,7 @@ void sm_smmu_fini(struct sm_smmu *s)
 		sm_free(s->alloc, s->cfg,
 			(size_t)s->cfg_sets * s->cfg_ways * sizeof(*s->cfg));
 	s->cfg = NULL;
-	s->cfg_last = NULL;
+	memset(s->cfg_hint, 0, sizeof(s->cfg_hint));
 	if (s->iotlb.e)
 		sm_tc_fini(&s->iotlb);
 	if (s->has_utlb)
@@ -174,7 +182,7 @@ void sm_smmu_fini(struct sm_smmu *s)
 	sm_smmu_cmdq_fini(s);
 	if (s->slot_free)
 		sm_free(s->alloc, s->slot_free,
-			s->nslots * sizeof(*s->slot_free));
+			(s->nslots + s->slot_room) * sizeof(*s->slot_free));
 	s->slot_free = NULL;
 	if (s->stalls)
 		sm_free(s->alloc, s->stalls,
@@ -199,11 +207,23 @@ void sm_smmu_set_strtab_2lvl(struct sm_smmu *s, uint64_t base,
 
 /* Micro-TLBs are emptied by any TLB invalidation that reaches the SMMU: a
  * conservative assumption about how a TCU forwards invalidations to the
- * TBUs (docs/model.md). */
+ * TBUs (docs/model.md).  The fills that wait are dropped unmade, which
+ * leaves the micro-TLB as making and dropping them would (it held nothing
+ * else); an empty one has nothing to drop (host time). */
 void sm_smmu_flush_utlb(struct sm_smmu *s)
 {
-	if (s->has_utlb)
+	s->utlb_npend = 0;
+	s->utlb_pend_pages = 0;
+	if (s->has_utlb && s->utlb.live)
 		sm_tc_inv_all(&s->utlb);
+}
+
+void sm_smmu_utlb_sync(struct sm_smmu *s)
+{
+	for (unsigned i = 0; i < s->utlb_npend; i++)
+		sm_tc_fill_missed(&s->utlb, &s->utlb_pend[i]);
+	s->utlb_npend = 0;
+	s->utlb_pend_pages = 0;
 }
 
 /* ---- broadcast TLB maintenance (BTM) ---- */

@@ -131,6 +131,11 @@ struct sm_smmu_irq {
 };
 #define SM_SMMU_IRQ_EVTQ 0
 
+/* Streams whose configuration cache way is remembered (cfg_hint). */
+#define SM_SMMU_CFG_HINTS 16
+/* The micro-TLB fills that may wait (struct sm_smmu, utlb_pend). */
+#define SM_SMMU_UTLB_PEND 16
+
 struct sm_smmu {
 	const struct smmusim_allocator *alloc;
 	struct sm_physmem *pm;
@@ -168,9 +173,23 @@ struct sm_smmu {
 	struct sm_smmu_ctx *cfg;
 	uint32_t cfg_sets, cfg_ways;
 	uint64_t cfg_tick;
-	struct sm_smmu_ctx *cfg_last; /* the last hit (sm_smmu_cfg_get) */
+	/* The way of the configuration cache each stream was last found
+	 * in, direct-mapped by (sid, ssid) (sm_smmu_cfg_get; host time). */
+	struct sm_smmu_ctx *cfg_hint[SM_SMMU_CFG_HINTS];
 	struct sm_tcache iotlb;
 	struct sm_tcache utlb; /* per-stream micro-TLB: entries tagged by sid */
+	/* Host time: the micro-TLB's fills not made yet, oldest first.  They
+	 * wait while the micro-TLB holds nothing else and fewer than
+	 * utlb_pend_cap (at most its ways: no fill of them can evict) have
+	 * come, because most are dropped by the next invalidation before a
+	 * lookup could hit them.  They are made, in order, before the
+	 * micro-TLB is read (sm_smmu_utlb_sync): it then holds what it
+	 * would have held, in the same ways, with the same LRU order (a
+	 * lookup that misses changes nothing). */
+	struct sm_tc_entry utlb_pend[SM_SMMU_UTLB_PEND];
+	unsigned utlb_npend, utlb_pend_cap;
+	uint64_t
+	    utlb_pend_pages;   /* bit (va >> 12) % 64 of each (all: a block) */
 	struct sm_tcache walk; /* table descriptors, levels 0-2 */
 	struct sm_pgt_memo walk_memo; /* host time: sm_pgt_walk_memo */
 	bool has_utlb, has_walk, neg_cache;
@@ -190,10 +209,12 @@ struct sm_smmu {
 	bool perm_fault_from_cache;
 	uint64_t lat_iotlb, lat_cfg, lat_cmd, lat_mem, lat_utlb, lat_wc;
 	uint64_t lat_cmd_cfgi, lat_cmd_tlbi, lat_cmd_sync, lat_inv_scan;
-	uint64_t rx_busy_until;	    /* BTM: applying broadcast TLBIs until */
-	struct sm_dvm_ring btm_rx;  /* BTM: received, not applied yet */
-	uint64_t *slot_free;	    /* smmu.xlate_slots: each busy until */
-	unsigned nslots, slot_head; /* slot_free is a ring sorted from here */
+	uint64_t rx_busy_until;	   /* BTM: applying broadcast TLBIs until */
+	struct sm_dvm_ring btm_rx; /* BTM: received, not applied yet */
+	/* smmu.xlate_slots: each busy until; the nslots from slot_head are
+	 * sorted (of nslots + slot_room: translate.c, slot_busy_until). */
+	uint64_t *slot_free;
+	unsigned nslots, slot_head, slot_room;
 	struct sm_xlate_observer obs;
 	/* Stalled transactions (smmu.stall.slots): StreamID and STAG of
 	 * each held one; stag_next numbers them. */
@@ -314,10 +335,23 @@ static inline uint32_t sm_smmu_queue_used(const struct sm_smmu_queue *q)
 }
 
 /* ATS (atc.c).  A device access: through the device's ATC when its STE
- * allows ATS and dev.ats is on, else an ordinary translation. */
-void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
-			   uint64_t va, bool write, uint64_t now, uint32_t tag,
-			   struct sm_smmu_xlate *out);
+ * allows ATS and dev.ats is on (sm_smmu_ats_device_access), else an
+ * ordinary translation (inline: the device's call is the translation's,
+ * host time). */
+void sm_smmu_ats_device_access(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
+			       uint64_t va, bool write, uint64_t now,
+			       uint32_t tag, struct sm_smmu_xlate *out);
+static inline void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid,
+					 uint32_t ssid, uint64_t va, bool write,
+					 uint64_t now, uint32_t tag,
+					 struct sm_smmu_xlate *out)
+{
+	if (s->ats)
+		sm_smmu_ats_device_access(s, sid, ssid, va, write, now, tag,
+					  out);
+	else
+		sm_smmu_translate(s, sid, ssid, va, write, now, tag, out);
+}
 /* Is the stalled transaction (sid, stag) still held? */
 bool sm_smmu_stall_held(const struct sm_smmu *s, uint32_t sid, uint16_t stag);
 void sm_smmu_atc_for_each(const struct sm_smmu *s, sm_tc_visit_fn fn,
@@ -340,11 +374,15 @@ static inline bool sm_smmu_has_btm(const struct sm_smmu *s)
 {
 	return s->btm;
 }
-/* The TLBs that hold leaf translations: IOTLB, micro-TLB, then each ATC. */
-static inline void sm_smmu_for_each_tlb(const struct sm_smmu *s,
-					sm_tc_visit_fn fn, void *ctx)
+/* Make the micro-TLB fills that wait (struct sm_smmu, utlb_pend). */
+void sm_smmu_utlb_sync(struct sm_smmu *s);
+/* The TLBs that hold leaf translations: IOTLB, micro-TLB (its waiting
+ * fills made first), then each ATC. */
+static inline void sm_smmu_for_each_tlb(struct sm_smmu *s, sm_tc_visit_fn fn,
+					void *ctx)
 {
 	fn(ctx, &s->iotlb);
+	sm_smmu_utlb_sync(s);
 	if (s->has_utlb)
 		fn(ctx, &s->utlb);
 	sm_smmu_atc_for_each(s, fn, ctx);

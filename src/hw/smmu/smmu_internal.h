@@ -19,14 +19,21 @@ static inline uint64_t sm_smmu_max_u64(uint64_t a, uint64_t b)
 
 /* ---- config.c: STE and CD fetch, the configuration cache ---- */
 
-/* A configuration cache hit on c (LRU stamp; the next lookup tries it
- * first). */
+/* The stream's slot of sm_smmu.cfg_hint. */
+static inline struct sm_smmu_ctx **sm_smmu_cfg_hint(struct sm_smmu *s,
+						    uint32_t sid, uint32_t ssid)
+{
+	return &s->cfg_hint[(sid ^ ssid * 5) & (SM_SMMU_CFG_HINTS - 1)];
+}
+/* A configuration cache hit on c (LRU stamp: a new one, unless c has the
+ * latest, which keeps every stamp's order; host time: a stream's
+ * accesses in a row stamp nothing). */
 static inline const struct sm_smmu_ctx *sm_smmu_cfg_hit(struct sm_smmu *s,
 							struct sm_smmu_ctx *c)
 {
 	SM_INC(s->ctr, SMMU_CFGCACHE_HITS);
-	c->stamp = ++s->cfg_tick;
-	s->cfg_last = c;
+	if (c->stamp != s->cfg_tick)
+		c->stamp = ++s->cfg_tick;
 	return c;
 }
 /* sm_smmu_cfg_get past the last hit: the set of (sid, ssid), else the
@@ -36,13 +43,13 @@ const struct sm_smmu_ctx *sm_smmu_cfg_lookup(struct sm_smmu *s, uint32_t sid,
 /* The configuration of (sid, ssid): a configuration cache hit, else the
  * STE and CD fetched from memory and checked (an illegal one is not
  * cached; its error is in ->error).  *t advances by the lookup and the
- * fetches.  A valid (sid, ssid) is in one way at most: the last hit, when
- * it is still that stream's, is the way a scan would find (host time: most
- * accesses are of the stream of the one before). */
+ * fetches.  A valid (sid, ssid) is in one way at most: the way its hint
+ * remembers, when it still holds that stream, is the way a scan would find
+ * (host time: a few streams take turns). */
 static inline const struct sm_smmu_ctx *
 sm_smmu_cfg_get(struct sm_smmu *s, uint32_t sid, uint32_t ssid, uint64_t *t)
 {
-	struct sm_smmu_ctx *c = s->cfg_last;
+	struct sm_smmu_ctx *c = *sm_smmu_cfg_hint(s, sid, ssid);
 	*t += s->lat_cfg;
 	if (c && c->valid && c->sid == sid && c->ssid == ssid)
 		return sm_smmu_cfg_hit(s, c);

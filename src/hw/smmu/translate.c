@@ -60,13 +60,17 @@ struct xlate {
 	/* The configuration: its regime, and the tags of its cached entries
 	 * (config.c derive_tags). */
 	const struct sm_smmu_ctx *c;
-	const struct sm_regime *rg; /* step 3; NULL: the stream translates
-				     * nothing (error, abort, bypass) */
+	const struct sm_regime *rg; /* step 3; no_regime: the stream
+				     * translates nothing (error, abort,
+				     * bypass) */
 	/* The entry that decided the access (NULL: none), and the entry a
 	 * walk filled (`entry` points to it). */
 	const struct sm_tc_entry *entry;
 	struct sm_tc_entry walked;
 };
+
+/* The regime of a stream that translates nothing. */
+static const struct sm_regime no_regime;
 
 /* The counter of each event record type (smmu.faults.*). */
 static const enum sm_stat_id evt_stat[SM_EVT_COUNT_] = {
@@ -122,9 +126,9 @@ static void fill_iotlb(struct sm_smmu *s, const struct sm_tc_entry *ne)
 
 /* 1. A translation needs one of smmu.xlate_slots: it waits for the one
  * that frees first.  (Its functional effects still happen now.)  The
- * slots' free cycles are kept sorted in a ring, the first to free at
- * slot_head (host time: which of several equal slots is taken changes
- * nothing). */
+ * slots' free cycles are kept sorted in a window of slot_free (nslots +
+ * slot_room long) from slot_head, the first to free there (host time:
+ * which of several equal slots is taken changes nothing). */
 static void wait_for_slot(struct sm_smmu *s, uint64_t *t)
 {
 	uint64_t first = s->slot_free[s->slot_head];
@@ -135,17 +139,27 @@ static void wait_for_slot(struct sm_smmu *s, uint64_t *t)
 }
 
 /* The slot taken in step 1 (the head) is busy until `until`, no earlier
- * than it was: it becomes the ring's last and moves before the slots that
- * free later (host time: as many moves as translations in flight end
- * later; none when this one ends last). */
+ * than it was: the window moves by one and `until` goes in at its end,
+ * before the slots that free later.  The head's old value stays just
+ * before the window and stops the search (host time: as many moves as
+ * translations in flight end later, none when this one ends last; the
+ * window goes back to the start of slot_free once every slot_room
+ * translations). */
 static void slot_busy_until(struct sm_smmu *s, uint64_t until)
 {
 	uint64_t *h = s->slot_free;
-	unsigned n = s->nslots, i = s->slot_head;
-	unsigned head = i + 1 == n ? 0 : i + 1;
-	s->slot_head = head;
-	for (unsigned p; i != head && h[p = (i ? i : n) - 1] > until; i = p)
-		h[i] = h[p];
+	unsigned n = s->nslots, head = s->slot_head;
+	if (head == s->slot_room) {
+		for (unsigned k = 0; k < n; k++)
+			h[k] = h[head + k];
+		head = 0;
+	}
+	s->slot_head = head + 1;
+	unsigned i = head + n;
+	while (h[i - 1] > until) {
+		h[i] = h[i - 1];
+		i--;
+	}
 	h[i] = until;
 }
 
@@ -155,10 +169,9 @@ static void slot_busy_until(struct sm_smmu *s, uint64_t until)
  * access (from a TLB, or filled by the walk) and the cache that answered. */
 static inline __attribute__((always_inline)) void report(struct xlate *x)
 {
-	static const struct sm_regime none;
 	const struct sm_xlate_observer *o = &x->s->obs;
 	const struct sm_tc_entry *e = x->entry;
-	const struct sm_regime *rg = x->rg ? x->rg : &none;
+	const struct sm_regime *rg = x->rg;
 	struct sm_xlate_report *r = &x->r;
 	if (!o->report)
 		return;
@@ -196,7 +209,9 @@ static void select_regime(struct xlate *x)
 	x->rg = &c->rg;
 	x->r.asid = c->tag_asid;
 	x->s2fault = x->rg->kind == SM_REGIME_S2;
-	x->ex.ipa = x->r.va; /* stage 2 only: the input is the IPA */
+	/* (Stage 2 only: the input is the IPA.) */
+	x->ex =
+	    (struct sm_smmu_evt_s2){false, EVTQ_1_CLASS_IN, x->r.va, false, 0};
 	x->out->asid = c->tag_asid;
 }
 
@@ -208,6 +223,62 @@ static bool input_out_of_range(const struct xlate *x)
 	return x->r.va >= x->c->ia_limit;
 }
 
+/* The micro-TLB's lookup.  While fills wait (struct sm_smmu, utlb_pend)
+ * it holds those only: it misses unless one of them may match (its
+ * StreamID and page, whatever its ASID), and then they are made first
+ * (host time: a lookup of an empty micro-TLB is no call). */
+static struct sm_tc_entry *utlb_lookup(struct sm_smmu *s, uint32_t sid,
+				       uint32_t atag, uint64_t va)
+{
+	unsigned n = s->utlb_npend;
+	if (!(s->utlb_pend_pages >> ((va >> SM_PAGE_SHIFT) & 63) & 1))
+		n = 0; /* none of them is of va's page */
+	for (unsigned i = 0; i < n; i++) {
+		const struct sm_tc_entry *p = &s->utlb_pend[i];
+		if (p->vmid == sid &&
+		    !((va ^ p->va) >> sm_level_shift(p->level))) {
+			sm_smmu_utlb_sync(s);
+			break;
+		}
+	}
+	if (s->utlb_npend || !s->utlb.live)
+		return NULL;
+	return sm_tc_lookup(&s->utlb, sid, atag, va);
+}
+
+/* May the micro-TLB's next fill wait (struct sm_smmu, utlb_pend)? */
+static bool utlb_fill_waits(const struct sm_smmu *s)
+{
+	return !s->utlb.live && s->utlb_npend < s->utlb_pend_cap;
+}
+
+/* The waiting fill built in place, the next of utlb_pend (utlb_fill_waits),
+ * of stream sid: it waits. */
+static void utlb_fill_pending(struct sm_smmu *s, uint32_t sid)
+{
+	struct sm_tc_entry *p = &s->utlb_pend[s->utlb_npend++];
+	p->vmid = sid;
+	/* A block covers pages of every bit. */
+	s->utlb_pend_pages |=
+	    p->level == 3 ? 1ull << ((p->va >> SM_PAGE_SHIFT) & 63) : ~0ull;
+}
+
+/* The micro-TLB's fill of e for stream sid, whose lookup has just missed:
+ * it waits while it may. */
+static void utlb_fill(struct sm_smmu *s, const struct sm_tc_entry *e,
+		      uint32_t sid)
+{
+	if (!utlb_fill_waits(s)) {
+		struct sm_tc_entry ue = *e;
+		ue.vmid = sid;
+		sm_smmu_utlb_sync(s);
+		sm_tc_fill_missed(&s->utlb, &ue);
+		return;
+	}
+	s->utlb_pend[s->utlb_npend] = *e;
+	utlb_fill_pending(s, sid);
+}
+
 /* 4. Micro-TLB (per stream: its entries are tagged with the StreamID in
  * the VMID field; it is emptied by every TLBI and CFGI, so the stream's
  * VMID cannot change under an entry), then the IOTLB. */
@@ -217,7 +288,7 @@ static struct sm_tc_entry *tlb_lookup(struct xlate *x)
 	struct sm_tc_entry *e = NULL;
 	if (s->has_utlb) {
 		x->t += s->lat_utlb;
-		e = sm_tc_lookup(&s->utlb, x->r.sid, x->c->atag, x->r.va);
+		e = utlb_lookup(s, x->r.sid, x->c->atag, x->r.va);
 		s->ctr[e ? SM_STAT_SMMU_UTLB_HITS : SM_STAT_SMMU_UTLB_MISSES]++;
 		if (e)
 			x->r.cache = "smmu.utlb";
@@ -229,14 +300,10 @@ static struct sm_tc_entry *tlb_lookup(struct xlate *x)
 		if (e) {
 			SM_INC(s->ctr, SMMU_IOTLB_HITS);
 			x->r.cache = "smmu.iotlb";
-			if (s->has_utlb) {
-				/* The micro-TLB missed this page just now
-				 * (e's ASID is the lookup's unless e is
-				 * global). */
-				struct sm_tc_entry ue = *e;
-				ue.vmid = x->r.sid;
-				sm_tc_fill_missed(&s->utlb, &ue);
-			}
+			/* The micro-TLB missed this page just now (e's
+			 * ASID is the lookup's unless e is global). */
+			if (s->has_utlb)
+				utlb_fill(s, e, x->r.sid);
 		} else {
 			SM_INC(s->ctr, SMMU_IOTLB_MISSES);
 		}
@@ -248,8 +315,7 @@ static struct sm_tc_entry *tlb_lookup(struct xlate *x)
 		SM_ADD(s->ctr, SMMU_IOTLB_INVALIDATED,
 		       sm_tc_inv_va(&s->iotlb, x->c->tag_vmid, x->c->atag,
 				    SM_TC_ASID_OR_GLOBAL, x->r.va));
-		if (s->has_utlb)
-			sm_tc_inv_all(&s->utlb);
+		sm_smmu_flush_utlb(s);
 		e = NULL;
 	}
 	return e;
@@ -324,28 +390,33 @@ static void walk_tables(struct xlate *x, struct sm_walk *w)
 }
 
 /* 5'. A walk that translated fills the IOTLB and the micro-TLB, even
- * when the access then faults on permission. */
+ * when the access then faults on permission.  The entry is built where the
+ * micro-TLB's fill waits, when it may, else in x->walked (host time: not
+ * copied there; it stays readable for the report until the next fill). */
 static void fill_walked(struct xlate *x, const struct sm_walk *w)
 {
 	struct sm_smmu *s = x->s;
 	const struct sm_smmu_ctx *c = x->c;
-	struct sm_tc_entry *ne = &x->walked;
-	*ne =
-	    sm_xlate_entry(w, x->r.va, c->ttb0, x->c->tag_asid, c->fill_flags);
-	ne->vmid = x->c->tag_vmid;
-	ne->root2 = x->rg->root2;
-	ne->regime = (uint8_t)x->rg->kind;
-	ne->s2_level = (int8_t)x->rg->s2_level;
+	bool waits = s->has_utlb && utlb_fill_waits(s);
+	struct sm_tc_entry *ne =
+	    waits ? &s->utlb_pend[s->utlb_npend] : &x->walked;
+	/* (Host time: completed here, stored once.) */
+	struct sm_tc_entry e =
+	    sm_xlate_entry(w, x->r.va, c->ttb0, c->tag_asid, c->fill_flags);
+	e.vmid = c->tag_vmid;
+	e.root2 = c->rg.root2;
+	e.regime = (uint8_t)c->rg.kind;
+	e.s2_level = (int8_t)c->rg.s2_level;
 	if (!c->s1) {
-		ne->global = false; /* stage 2: no ASID */
-		ne->asid = SM_TC_ASID_STAGE2;
+		e.global = false; /* stage 2: no ASID */
+		e.asid = SM_TC_ASID_STAGE2;
 	}
+	*ne = e;
 	fill_iotlb(s, ne);
-	if (s->has_utlb) {
-		ne->vmid = x->r.sid;
-		sm_tc_fill_missed(&s->utlb, ne);
-		ne->vmid = 0;
-	}
+	if (waits)
+		utlb_fill_pending(s, x->r.sid);
+	else if (s->has_utlb)
+		utlb_fill(s, ne, x->r.sid);
 	x->entry = ne;
 	if (w->perm & x->need)
 		translated(x, w->pa, w->perm, w->page_size, ne);
@@ -493,9 +564,8 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 	x.t = now;
 	x.out = out;
 	x.ev = SM_EVT_NONE;
-	x.ex = (struct sm_smmu_evt_s2){false, EVTQ_1_CLASS_IN, 0, false, 0};
 	x.held = NULL;
-	x.rg = NULL;
+	x.rg = &no_regime;
 	x.entry = NULL;
 	*out = (struct sm_smmu_xlate){0};
 	SM_INC(s->ctr, SMMU_TRANSLATIONS);
@@ -504,6 +574,8 @@ void sm_smmu_translate(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 	if (x.c->error != SM_EVT_NONE) {
 		/* Configuration errors are always recorded (spec 7.3). */
 		x.ev = x.c->error;
+		x.ex = (struct sm_smmu_evt_s2){false, EVTQ_1_CLASS_IN, 0, false,
+					       0};
 		out->recorded = true;
 	} else if (x.c->abort) {
 		terminate_aborted(&x);
