@@ -70,10 +70,12 @@ struct chunk {
 	uint64_t pes[RUN_REGIONS][2]; /* receivers known to miss each
 				       * template's copies there (logged) */
 	bool common_ok;
-	uint64_t common[RUN_CHUNK];	    /* a receiver's cycle for each copy
-					     * when it is idle at the first's */
-	uint64_t arrive[RUN_CHUNK];	    /* arrival at the other PEs */
-	const struct sm_tlbi *t[RUN_CHUNK]; /* its log record's, else own */
+	uint64_t common[RUN_CHUNK]; /* a receiver's cycle for each copy
+				     * when it is idle at the first's */
+	uint64_t arrive[RUN_CHUNK]; /* arrival at the other PEs */
+	/* With a last-level probed run: each TLBI's level-3 filter bucket
+	 * of its ASID. */
+	uint32_t b3[RUN_CHUNK];
 	struct sm_dvm_log_rec *rec[RUN_CHUNK];
 	struct sm_tc_filter_probe pr[RUN_CHUNK];
 	struct sm_tlbi own[RUN_CHUNK];
@@ -93,6 +95,12 @@ static inline unsigned tmpl_of(const struct run *run, unsigned k)
 static inline uint64_t va_of(const struct run *run, uint64_t copy)
 {
 	return run->tmpl[0].va + ((run->per == 2 ? copy >> 1 : copy) << 12);
+}
+
+/* The chunk's TLBI k: its log record's when logged, else its own. */
+static inline const struct sm_tlbi *tlbi_of(const struct chunk *c, unsigned k)
+{
+	return c->logged ? &c->rec[k]->t : &c->own[k];
 }
 
 /* The 64 KiB regions of the chunk's pages, the TLBIs in each and each
@@ -206,13 +214,37 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 	unsigned m = c->m;
 	uint64_t t = *now, busy = cpu->dvm_busy_until, queued = 0;
 	uint64_t q0 = max_u64(t, busy) - t;
+	uint64_t d = cpu->dvm_occ, e = cpu->lat_tlbi;
 	c->now = t;
-	for (unsigned k = 0; k < m; k++) {
-		uint64_t slot = max_u64(t, busy);
-		queued += slot - t;
-		busy = slot + cpu->dvm_occ;
-		c->arrive[k] = slot + cpu->lat_dvm;
-		t += cpu->lat_tlbi;
+	if ((t | busy) < 1ull << 62) {
+		/* Slot k at once: max(slot_0 + k d, issue_k) (e apart), as the
+		 * loop below takes them (d, e and lat_dvm are at most 2^20: no
+		 * wrap); its queue cycles as record_queue_cycles counts
+		 * them. */
+		uint64_t x = t + q0 + cpu->lat_dvm, y = t + cpu->lat_dvm;
+		if (d >= e) /* (host time: without max, vectorised) */
+			for (unsigned k = 0; k < m; k++)
+				c->arrive[k] = x + k * d;
+		else
+			for (unsigned k = 0; k < m; k++)
+				c->arrive[k] = max_u64(x + k * d, y + k * e);
+		if (d >= e) {
+			queued = m * q0 + (d - e) * (m * (m - 1ull) / 2);
+		} else {
+			uint64_t f = e - d, pos = q0 / f + (q0 % f != 0);
+			pos = pos < m ? pos : m;
+			queued = pos * q0 - f * (pos * (pos - 1) / 2);
+		}
+		busy = max_u64(t + q0 + (m - 1) * d, t + (m - 1) * e) + d;
+		t += m * e;
+	} else {
+		for (unsigned k = 0; k < m; k++) {
+			uint64_t slot = max_u64(t, busy);
+			queued += slot - t;
+			busy = slot + d;
+			c->arrive[k] = slot + cpu->lat_dvm;
+			t += e;
+		}
 	}
 	cpu->dvm_busy_until = busy;
 	*now = t;
@@ -222,39 +254,45 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 
 	struct sm_dvm_log *l = &cpu->skipped;
 	c->seq = l->tail;
-	for (unsigned k = 0; k < m; k++) {
-		uint64_t va = va_of(run, first + k);
-		sm_tc_filter_probe_move(&c->pr[k], va);
-	}
+	if (run->probed && run->ll)
+		for (unsigned k = 0; k < m; k++)
+			c->b3[k] = sm_tc_filter_probe_move3(
+			    &c->pr[k], va_of(run, first + k));
+	else
+		for (unsigned k = 0; k < m; k++)
+			sm_tc_filter_probe_move(&c->pr[k],
+						va_of(run, first + k));
 	if (c->logged) {
 		/* sm_cpu_skip_record_in_room for each (room reserved), with
 		 * its page and the PEs known to skip it. */
-		uint32_t mask = l->cap - 1;
-		for (unsigned r = 0; r < c->nreg; r++)
-			for (unsigned k = c->k0[r]; k < c->k0[r + 1]; k++) {
+		uint32_t mask = l->cap - 1, j = (uint32_t)c->seq & mask;
+		struct sm_dvm_log_rec *lr = l->r;
+		for (unsigned r = 0, k = 0; r < c->nreg; r++) {
+			/* (Host time: read once, not after each store.) */
+			unsigned end = c->k0[r + 1];
+			uint64_t pes[2] = {c->pes[r][0], c->pes[r][1]};
+			for (; k < end; k++, j = (j + 1) & mask) {
 				unsigned u = tmpl_of(run, k);
-				struct sm_dvm_log_rec *rec =
-				    &l->r[(uint32_t)(c->seq + k) & mask];
+				struct sm_dvm_log_rec *rec = &lr[j];
 				rec->t = run->tmpl[u];
 				rec->t.va = c->pr[k].va;
-				rec->pes = c->pes[r][u];
+				rec->pes = pes[u];
 				c->rec[k] = rec;
-				c->t[k] = &rec->t;
 			}
+		}
 		l->tail += m;
 	} else {
 		for (unsigned k = 0; k < m; k++) {
 			c->own[k] = run->tmpl[tmpl_of(run, k)];
 			c->own[k].va = c->pr[k].va;
-			c->t[k] = &c->own[k];
 		}
 	}
 	for (unsigned k = 0; k < m && cpu->n_ext; k++)
 		for (unsigned i = 0; i < cpu->n_ext; i++)
-			issuer->pending_done =
-			    max_u64(issuer->pending_done,
-				    cpu->ext[i].apply(cpu->ext[i].ctx, c->t[k],
-						      c->arrive[k]));
+			issuer->pending_done = max_u64(
+			    issuer->pending_done,
+			    cpu->ext[i].apply(cpu->ext[i].ctx, tlbi_of(c, k),
+					      c->arrive[k]));
 }
 
 /* Can PE p's copies of the chunk be probed with sm_tc_filter_probe_hit3:
@@ -280,6 +318,28 @@ copy_misses(const struct sm_pe *p, const struct run *run, struct chunk *c,
 	return sm_cpu_tlbi_misses_probe(p, run->ll, &c->pr[k]);
 }
 
+/* Of the copies `todo` of PE p, where probe_l3 holds and p's caches hold
+ * no global entry: those whose probe (sm_tc_filter_probe_hit3) misses at
+ * the start of p's turn, from the chunk's buckets.  Each still misses when
+ * its turn comes (p's entries are only removed meanwhile); the others are
+ * probed again then.  With `i` < 64, PE i's bit is set in the records of
+ * those it misses. */
+static inline __attribute__((always_inline)) uint32_t
+misses3(const struct sm_pe *p, struct chunk *c, uint32_t todo, unsigned i)
+{
+	const uint16_t *cnt = p->leaf.cnt;
+	uint32_t miss = 0;
+	for (; todo; todo &= todo - 1) {
+		unsigned k = (unsigned)__builtin_ctz(todo);
+		if (!cnt[c->b3[k]]) {
+			miss |= 1u << k;
+			if (i < 64)
+				c->rec[k]->pes |= 1ull << i;
+		}
+	}
+	return miss;
+}
+
 /* Pass 2 for the issuer: its own copy of each TLBI, applied once the one
  * before it is, from the TLBI's issue; one that misses (known to, else
  * found so by its probe, sm_cpu_tlbi_misses_probe: walk.live read each
@@ -301,11 +361,14 @@ static uint64_t own_copies(struct sm_cpu *cpu, unsigned pe,
 	}
 	p->rx_busy_until = busy;
 	bool l3 = probe_l3(p, run, c);
-	for (uint32_t todo = c->all & ~c->known_own; todo; todo &= todo - 1) {
+	uint32_t todo = c->all & ~c->known_own;
+	if (l3 && !p->leaf.global_live)
+		todo &= ~misses3(p, c, todo, 64);
+	for (; todo; todo &= todo - 1) {
 		unsigned k = (unsigned)__builtin_ctz(todo);
 		if (!(run->probed && copy_misses(p, run, c, k, l3)))
 			SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
-			       sm_cpu_apply_tlbi(cpu, p, c->t[k]));
+			       sm_cpu_apply_tlbi(cpu, p, tlbi_of(c, k)));
 	}
 	return busy; /* the latest: each copy ends after the one before */
 }
@@ -354,16 +417,22 @@ static uint64_t rx_copies(struct sm_cpu *cpu, unsigned i, const struct run *run,
 	const uint64_t *at = rx_cycles(cpu, c, rx->rx_busy_until, own);
 	uint32_t skipped = c->logged ? known & c->all : 0;
 	bool l3 = probe_l3(rx, run, c);
-	for (uint32_t todo = c->all & ~skipped; todo; todo &= todo - 1) {
+	uint32_t todo = c->all & ~skipped;
+	if (c->logged && l3 && !rx->leaf.global_live) {
+		uint32_t miss = misses3(rx, c, todo, i);
+		skipped |= miss;
+		todo &= ~miss;
+	}
+	for (; todo; todo &= todo - 1) {
 		unsigned k = (unsigned)__builtin_ctz(todo);
 		if (c->logged && copy_misses(rx, run, c, k, l3)) {
 			skipped |= 1u << k;
 			c->rec[k]->pes |= 1ull << i;
-		} else if (c->t[k]->no_effect ||
-			   !sm_dvm_ring_push(cpu->alloc, &rx->rx, c->t[k],
+		} else if (tlbi_of(c, k)->no_effect ||
+			   !sm_dvm_ring_push(cpu->alloc, &rx->rx, tlbi_of(c, k),
 					     at[k])) {
 			SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
-			       sm_cpu_apply_tlbi(cpu, rx, c->t[k]));
+			       sm_cpu_apply_tlbi(cpu, rx, tlbi_of(c, k)));
 		}
 	}
 	if (skipped) {
