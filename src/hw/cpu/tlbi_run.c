@@ -254,11 +254,20 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 
 	struct sm_dvm_log *l = &cpu->skipped;
 	c->seq = l->tail;
-	if (run->probed && run->ll)
-		for (unsigned k = 0; k < m; k++)
-			c->b3[k] = sm_tc_filter_probe_move3(
-			    &c->pr[k], va_of(run, first + k));
-	else
+	if (run->probed && run->ll) {
+		/* The pages and their keys one after another (the key of the
+		 * next page is 4 * the multiplier further, mod 2^64). */
+		uint64_t va = va_of(run, first), key = sm_tc_page_key(va, 3);
+		uint64_t dkey = sm_tc_page_key(4096, 3) - sm_tc_page_key(0, 3);
+		unsigned step = run->per == 2 ? 1 : 0; /* k's last copy */
+		for (unsigned k = 0; k < m; k++) {
+			c->b3[k] = sm_tc_filter_probe_move3(&c->pr[k], va, key);
+			if ((k & step) == step) {
+				va += 4096;
+				key += dkey;
+			}
+		}
+	} else
 		for (unsigned k = 0; k < m; k++)
 			sm_tc_filter_probe_move(&c->pr[k],
 						va_of(run, first + k));

@@ -318,14 +318,14 @@ static inline void sm_tc_filter_probe_move(struct sm_tc_filter_probe *pr,
 	pr->have = pr->ghave = 0;
 }
 /* sm_tc_filter_probe_move with its level-3 bucket of the TLBI's ASID
- * computed now (as sm_tc_filter_probe_count would), returned (host time:
- * tlbi_run.c probes a chunk's TLBIs at once). */
+ * computed now (as sm_tc_filter_probe_count would) from `key`, which is
+ * sm_tc_page_key(va, 3), returned (host time: tlbi_run.c probes a chunk's
+ * TLBIs at once). */
 static inline uint32_t sm_tc_filter_probe_move3(struct sm_tc_filter_probe *pr,
-						uint64_t va)
+						uint64_t va, uint64_t key)
 {
 	pr->va = va;
-	pr->b[3] =
-	    (uint32_t)((sm_tc_page_key(va, 3) + pr->tags) >> 40) & pr->mask;
+	pr->b[3] = (uint32_t)((key + pr->tags) >> 40) & pr->mask;
 	pr->have = 1u << 3;
 	pr->ghave = 0;
 	return pr->b[3];
