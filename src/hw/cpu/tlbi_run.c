@@ -14,16 +14,20 @@
  * First, what each PE can be found to miss at once: a PE whose leaf TLBs
  * hold nothing of a template's ASID in a 64 KiB region (the presence
  * filter's region counts, hw/mem/tcache.h) misses all its copies there
- * without a probe.  Pass 1 takes every TLBI's interconnect slot, in order
- * (the queue cycles form an arithmetic sequence: one histogram update per
- * bucket), and makes its log record (dvm.h: a record no PE marks is never
+ * without a probe.  Pass 1 takes the TLBIs' interconnect slots, in closed
+ * form (slot k is the later of slot 0 + k occupancies and its issue; the
+ * queue cycles form an arithmetic sequence: one histogram update per
+ * bucket), computes each page's level-3 filter bucket once for all PEs,
+ * and makes each TLBI's log record (dvm.h: a record no PE marks is never
  * looked at again, it only costs a slot), already marked by the receivers
  * known to miss it.  Pass 2 visits one PE at a time: the issuer's copies
  * finish at a cycle known in closed form and only those not known to miss
  * are probed; a receiver's cycles are one list (shared by the receivers
- * idle when the chunk arrives), its other copies are probed in order and
- * queued or skipped, and its cycles are written to its column of the log
- * at once.  The order across PEs does not matter: a PE's copy changes only
+ * idle when the chunk arrives), its other copies are probed at once from
+ * the buckets (misses3: a miss then is a miss at the copy's turn, the PE's
+ * entries are only removed meanwhile), the others probed again in order
+ * and queued or skipped, and its cycles are written to its column of the
+ * log at once.  The order across PEs does not matter: a PE's copy changes only
  * that PE's caches, ring and skip state, and the log record of its TLBI
  * (its own bit and cycle), and nothing in a PE's caches is added meanwhile.
  */
