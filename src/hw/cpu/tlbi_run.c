@@ -77,6 +77,7 @@ struct chunk {
 	uint64_t common[RUN_CHUNK]; /* a receiver's cycle for each copy
 				     * when it is idle at the first's */
 	uint64_t arrive[RUN_CHUNK]; /* arrival at the other PEs */
+	bool lin;		    /* arrive[k] = arrive[0] + k dvm_occ */
 	/* With a last-level probed run: each TLBI's level-3 filter bucket
 	 * of its ASID. */
 	uint32_t b3[RUN_CHUNK];
@@ -220,15 +221,16 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 	uint64_t q0 = max_u64(t, busy) - t;
 	uint64_t d = cpu->dvm_occ, e = cpu->lat_tlbi;
 	c->now = t;
+	c->lin = (t | busy) < 1ull << 62 && d >= e;
 	if ((t | busy) < 1ull << 62) {
 		/* Slot k at once: max(slot_0 + k d, issue_k) (e apart), as the
 		 * loop below takes them (d, e and lat_dvm are at most 2^20: no
 		 * wrap); its queue cycles as record_queue_cycles counts
 		 * them. */
 		uint64_t x = t + q0 + cpu->lat_dvm, y = t + cpu->lat_dvm;
-		if (d >= e) /* (host time: without max, vectorised) */
-			for (unsigned k = 0; k < m; k++)
-				c->arrive[k] = x + k * d;
+		if (d >= e) /* (host time: without max) */
+			for (unsigned k = 0; k < m; k++, x += d)
+				c->arrive[k] = x;
 		else
 			for (unsigned k = 0; k < m; k++)
 				c->arrive[k] = max_u64(x + k * d, y + k * e);
@@ -398,6 +400,12 @@ static const uint64_t *rx_cycles(const struct sm_cpu *cpu, struct chunk *c,
 			return c->common;
 		c->common_ok = true;
 		at = c->common;
+		if (c->lin && cpu->dvm_occ >= cpu->lat_apply) {
+			/* Each applied before the next arrives. */
+			for (unsigned k = 0; k < c->m; k++)
+				at[k] = c->arrive[k] + cpu->lat_apply;
+			return at;
+		}
 	}
 	for (unsigned k = 0; k < c->m; k++)
 		at[k] = busy = max_u64(c->arrive[k], busy) + cpu->lat_apply;
