@@ -78,11 +78,14 @@ struct chunk {
 				     * when it is idle at the first's */
 	uint64_t arrive[RUN_CHUNK]; /* arrival at the other PEs */
 	bool lin;		    /* arrive[k] = arrive[0] + k dvm_occ */
-	/* With a last-level probed run: each TLBI's level-3 filter bucket
-	 * of its ASID. */
+	uint64_t va[RUN_CHUNK];	    /* each TLBI's page */
+	/* With a last-level probed run (b3_ok): each TLBI's level-3 filter
+	 * bucket of its ASID. */
+	bool b3_ok;
 	uint32_t b3[RUN_CHUNK];
+	uint32_t pr_ok; /* bit k: pr[k] made (probe_of) */
 	struct sm_dvm_log_rec *rec[RUN_CHUNK];
-	struct sm_tc_filter_probe pr[RUN_CHUNK];
+	struct sm_tc_filter_probe pr[RUN_CHUNK]; /* pr_ok: probe_of */
 	struct sm_tlbi own[RUN_CHUNK];
 };
 
@@ -260,14 +263,18 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 
 	struct sm_dvm_log *l = &cpu->skipped;
 	c->seq = l->tail;
-	if (run->probed && run->ll) {
+	c->pr_ok = 0;
+	c->b3_ok = run->probed && run->ll;
+	if (c->b3_ok) {
 		/* The pages and their keys one after another (the key of the
 		 * next page is 4 * the multiplier further, mod 2^64). */
 		uint64_t va = va_of(run, first), key = sm_tc_page_key(va, 3);
 		uint64_t dkey = sm_tc_page_key(4096, 3) - sm_tc_page_key(0, 3);
 		unsigned step = run->per == 2 ? 1 : 0; /* k's last copy */
 		for (unsigned k = 0; k < m; k++) {
-			c->b3[k] = sm_tc_filter_probe_move3(&c->pr[k], va, key);
+			c->va[k] = va;
+			c->b3[k] = sm_tc_filter_probe_bucket3(
+			    &run->pr[tmpl_of(run, k)], key);
 			if ((k & step) == step) {
 				va += 4096;
 				key += dkey;
@@ -275,8 +282,7 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 		}
 	} else
 		for (unsigned k = 0; k < m; k++)
-			sm_tc_filter_probe_move(&c->pr[k],
-						va_of(run, first + k));
+			c->va[k] = va_of(run, first + k);
 	if (c->logged) {
 		/* sm_cpu_skip_record_in_room for each (room reserved), with
 		 * its page and the PEs known to skip it. */
@@ -290,7 +296,7 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 				unsigned u = tmpl_of(run, k);
 				struct sm_dvm_log_rec *rec = &lr[j];
 				rec->t = run->tmpl[u];
-				rec->t.va = c->pr[k].va;
+				rec->t.va = c->va[k];
 				rec->pes = pes[u];
 				c->rec[k] = rec;
 			}
@@ -299,7 +305,7 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 	} else {
 		for (unsigned k = 0; k < m; k++) {
 			c->own[k] = run->tmpl[tmpl_of(run, k)];
-			c->own[k].va = c->pr[k].va;
+			c->own[k].va = c->va[k];
 		}
 	}
 	for (unsigned k = 0; k < m && cpu->n_ext; k++)
@@ -314,11 +320,27 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
  * a last-level form (the walk cache does not matter), and
  * sm_tc_filter_probe_l3 holds at the start of the chunk (and so until its
  * end: in pass 2 a PE's entries are only removed)? */
-static bool probe_l3(const struct sm_pe *p, const struct run *run,
-		     const struct chunk *c)
+static bool probe_l3(const struct sm_pe *p, const struct run *run)
 {
 	return run->probed && run->ll &&
-	       sm_tc_filter_probe_l3(&p->leaf, &c->pr[0]);
+	       sm_tc_filter_probe_l3(&p->leaf, &run->pr[0]);
+}
+
+/* The probe of the chunk's TLBI k (its template's, moved to its page),
+ * made when first needed (host time: most copies are decided from b3). */
+static inline struct sm_tc_filter_probe *probe_of(const struct run *run,
+						  struct chunk *c, unsigned k)
+{
+	struct sm_tc_filter_probe *pr = &c->pr[k];
+	if (!(c->pr_ok >> k & 1)) {
+		*pr = run->pr[tmpl_of(run, k)];
+		if (c->b3_ok)
+			sm_tc_filter_probe_move3(pr, c->va[k], c->b3[k]);
+		else
+			sm_tc_filter_probe_move(pr, c->va[k]);
+		c->pr_ok |= 1u << k;
+	}
+	return pr;
 }
 
 /* Does PE p's copy c[k] miss: sm_cpu_tlbi_misses_probe (walk.live read
@@ -329,8 +351,8 @@ copy_misses(const struct sm_pe *p, const struct run *run, struct chunk *c,
 	    unsigned k, bool l3)
 {
 	if (l3)
-		return !sm_tc_filter_probe_hit3(&p->leaf, &c->pr[k]);
-	return sm_cpu_tlbi_misses_probe(p, run->ll, &c->pr[k]);
+		return !sm_tc_filter_probe_hit3(&p->leaf, probe_of(run, c, k));
+	return sm_cpu_tlbi_misses_probe(p, run->ll, probe_of(run, c, k));
 }
 
 /* Of the copies `todo` of PE p, where probe_l3 holds and p's caches hold
@@ -375,7 +397,7 @@ static uint64_t own_copies(struct sm_cpu *cpu, unsigned pe,
 			busy = max_u64(t, busy) + a;
 	}
 	p->rx_busy_until = busy;
-	bool l3 = probe_l3(p, run, c);
+	bool l3 = probe_l3(p, run);
 	uint32_t todo = c->all & ~c->known_own;
 	if (l3 && !p->leaf.global_live)
 		todo &= ~misses3(p, c, todo, 64);
@@ -437,7 +459,7 @@ static uint64_t rx_copies(struct sm_cpu *cpu, unsigned i, const struct run *run,
 	uint64_t own[RUN_CHUNK];
 	const uint64_t *at = rx_cycles(cpu, c, rx->rx_busy_until, own);
 	uint32_t skipped = c->logged ? known & c->all : 0;
-	bool l3 = probe_l3(rx, run, c);
+	bool l3 = probe_l3(rx, run);
 	uint32_t todo = c->all & ~skipped;
 	if (c->logged && l3 && !rx->leaf.global_live) {
 		uint32_t miss = misses3(rx, c, todo, i);
@@ -497,8 +519,6 @@ uint64_t sm_cpu_tlbi_pages(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 		sm_tc_filter_probe_init(&run.pr[u], &issuer->leaf, 0,
 					run.tmpl[u].level, run.tmpl[u].vmid,
 					run.tmpl[u].asid);
-	for (unsigned k = 0; k < RUN_CHUNK && k < total; k++)
-		c.pr[k] = run.pr[tmpl_of(&run, k)];
 	cpu->rx_any = true; /* copies may be queued or skipped */
 	*cpu->st_issued[op][1] += total;
 	*cpu->st_received[op][1] += total * cpu->n;
