@@ -76,9 +76,12 @@ struct chunk {
 	bool common_ok;
 	uint64_t common[RUN_CHUNK]; /* a receiver's cycle for each copy
 				     * when it is idle at the first's */
-	uint64_t arrive[RUN_CHUNK]; /* arrival at the other PEs */
-	bool lin;		    /* arrive[k] = arrive[0] + k dvm_occ */
-	uint64_t va[RUN_CHUNK];	    /* each TLBI's page */
+	/* Arrival at the other PEs: arrive[k], or with lin a0 + k dvm_occ
+	 * (arrive[] then filled when first needed, arrive_ok). */
+	uint64_t arrive[RUN_CHUNK];
+	bool lin, arrive_ok;
+	uint64_t a0;
+	uint64_t va[RUN_CHUNK]; /* each TLBI's page */
 	/* With a last-level probed run (b3_ok): each TLBI's level-3 filter
 	 * bucket of its ASID. */
 	bool b3_ok;
@@ -109,6 +112,18 @@ static inline uint64_t va_of(const struct run *run, uint64_t copy)
 static inline const struct sm_tlbi *tlbi_of(const struct chunk *c, unsigned k)
 {
 	return c->logged ? &c->rec[k]->t : &c->own[k];
+}
+
+/* The chunk's arrival cycles (filled now if lin left them out). */
+static const uint64_t *arrivals(const struct sm_cpu *cpu, struct chunk *c)
+{
+	if (!c->arrive_ok) {
+		uint64_t x = c->a0;
+		for (unsigned k = 0; k < c->m; k++, x += cpu->dvm_occ)
+			c->arrive[k] = x;
+		c->arrive_ok = true;
+	}
+	return c->arrive;
 }
 
 /* The 64 KiB regions of the chunk's pages, the TLBIs in each and each
@@ -225,16 +240,15 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 	uint64_t d = cpu->dvm_occ, e = cpu->lat_tlbi;
 	c->now = t;
 	c->lin = (t | busy) < 1ull << 62 && d >= e;
+	c->arrive_ok = !c->lin;
 	if ((t | busy) < 1ull << 62) {
 		/* Slot k at once: max(slot_0 + k d, issue_k) (e apart), as the
 		 * loop below takes them (d, e and lat_dvm are at most 2^20: no
 		 * wrap); its queue cycles as record_queue_cycles counts
 		 * them. */
 		uint64_t x = t + q0 + cpu->lat_dvm, y = t + cpu->lat_dvm;
-		if (d >= e) /* (host time: without max) */
-			for (unsigned k = 0; k < m; k++, x += d)
-				c->arrive[k] = x;
-		else
+		c->a0 = x; /* (host time: with lin, arrivals() fills) */
+		if (!c->lin)
 			for (unsigned k = 0; k < m; k++)
 				c->arrive[k] = max_u64(x + k * d, y + k * e);
 		if (d >= e) {
@@ -254,6 +268,7 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 			c->arrive[k] = slot + cpu->lat_dvm;
 			t += e;
 		}
+		c->a0 = c->arrive[0];
 	}
 	cpu->dvm_busy_until = busy;
 	*now = t;
@@ -286,15 +301,18 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 	if (c->logged) {
 		/* sm_cpu_skip_record_in_room for each (room reserved), with
 		 * its page and the PEs known to skip it. */
-		uint32_t mask = l->cap - 1, j = (uint32_t)c->seq & mask;
+		uint32_t mask = l->cap - 1, j0 = (uint32_t)c->seq & mask;
 		struct sm_dvm_log_rec *lr = l->r;
+		bool wraps = j0 + m > l->cap;
 		for (unsigned r = 0, k = 0; r < c->nreg; r++) {
-			/* (Host time: read once, not after each store.) */
+			/* (Host time: read once, not after each store; record
+			 * k at lr[j0 + k] unless the log wraps.) */
 			unsigned end = c->k0[r + 1];
 			uint64_t pes[2] = {c->pes[r][0], c->pes[r][1]};
-			for (; k < end; k++, j = (j + 1) & mask) {
+			for (; k < end; k++) {
 				unsigned u = tmpl_of(run, k);
-				struct sm_dvm_log_rec *rec = &lr[j];
+				struct sm_dvm_log_rec *rec =
+				    wraps ? &lr[(j0 + k) & mask] : &lr[j0 + k];
 				rec->t = run->tmpl[u];
 				rec->t.va = c->va[k];
 				rec->pes = pes[u];
@@ -313,7 +331,7 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 			issuer->pending_done = max_u64(
 			    issuer->pending_done,
 			    cpu->ext[i].apply(cpu->ext[i].ctx, tlbi_of(c, k),
-					      c->arrive[k]));
+					      arrivals(cpu, c)[k]));
 }
 
 /* Can PE p's copies of the chunk be probed with sm_tc_filter_probe_hit3:
@@ -417,20 +435,22 @@ static const uint64_t *rx_cycles(const struct sm_cpu *cpu, struct chunk *c,
 				 uint64_t busy, uint64_t *own)
 {
 	uint64_t *at = own;
-	if (busy <= c->arrive[0]) {
+	if (busy <= c->a0) {
 		if (c->common_ok)
 			return c->common;
 		c->common_ok = true;
 		at = c->common;
 		if (c->lin && cpu->dvm_occ >= cpu->lat_apply) {
 			/* Each applied before the next arrives. */
-			for (unsigned k = 0; k < c->m; k++)
-				at[k] = c->arrive[k] + cpu->lat_apply;
+			uint64_t x = c->a0 + cpu->lat_apply;
+			for (unsigned k = 0; k < c->m; k++, x += cpu->dvm_occ)
+				at[k] = x;
 			return at;
 		}
 	}
+	const uint64_t *arrive = arrivals(cpu, c);
 	for (unsigned k = 0; k < c->m; k++)
-		at[k] = busy = max_u64(c->arrive[k], busy) + cpu->lat_apply;
+		at[k] = busy = max_u64(arrive[k], busy) + cpu->lat_apply;
 	return at;
 }
 
