@@ -383,16 +383,15 @@ static inline __attribute__((always_inline)) uint32_t
 misses3(const struct sm_pe *p, struct chunk *c, uint32_t todo, unsigned i)
 {
 	const uint16_t *cnt = p->leaf.cnt;
-	uint32_t miss = 0;
-	for (; todo; todo &= todo - 1) {
-		unsigned k = (unsigned)__builtin_ctz(todo);
-		if (!cnt[c->b3[k]]) {
-			miss |= 1u << k;
-			if (i < 64)
-				c->rec[k]->pes |= 1ull << i;
-		}
+	uint32_t hit = 0; /* (host time: the rare case collected) */
+	for (uint32_t b = todo; b; b &= b - 1) {
+		unsigned k = (unsigned)__builtin_ctz(b);
+		if (cnt[c->b3[k]])
+			hit |= 1u << k;
+		else if (i < 64)
+			c->rec[k]->pes |= 1ull << i;
 	}
-	return miss;
+	return todo & ~hit;
 }
 
 /* Pass 2 for the issuer: its own copy of each TLBI, applied once the one
