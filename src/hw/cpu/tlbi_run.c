@@ -301,22 +301,20 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 	if (c->logged) {
 		/* sm_cpu_skip_record_in_room for each (room reserved), with
 		 * its page and the PEs known to skip it. */
-		uint32_t mask = l->cap - 1, j0 = (uint32_t)c->seq & mask;
-		struct sm_dvm_log_rec *lr = l->r;
-		bool wraps = j0 + m > l->cap;
+		struct sm_dvm_log_rec *lr = l->r, *end_r = lr + l->cap;
+		struct sm_dvm_log_rec *rec = &lr[c->seq & (l->cap - 1)];
 		for (unsigned r = 0, k = 0; r < c->nreg; r++) {
-			/* (Host time: read once, not after each store; record
-			 * k at lr[j0 + k] unless the log wraps.) */
+			/* (Host time: read once, not after each store.) */
 			unsigned end = c->k0[r + 1];
 			uint64_t pes[2] = {c->pes[r][0], c->pes[r][1]};
 			for (; k < end; k++) {
 				unsigned u = tmpl_of(run, k);
-				struct sm_dvm_log_rec *rec =
-				    wraps ? &lr[(j0 + k) & mask] : &lr[j0 + k];
 				rec->t = run->tmpl[u];
 				rec->t.va = c->va[k];
 				rec->pes = pes[u];
 				c->rec[k] = rec;
+				if (++rec == end_r) /* the log wraps */
+					rec = lr;
 			}
 		}
 		l->tail += m;
