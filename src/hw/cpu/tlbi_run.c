@@ -516,7 +516,8 @@ uint64_t sm_cpu_tlbi_pages(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 {
 	struct chunk c;
 	uint32_t known[SM_DVM_LOG_MAX_PES]; /* by receiver, when logged */
-	struct run run = {.per = user_flag ? 2 : 1};
+	struct run run; /* (host time: not zeroed; what is read is set) */
+	run.per = user_flag ? 2 : 1;
 	for (unsigned u = 0; u < run.per; u++) {
 		sm_cpu_decode_tlbi(cpu, op, true, operand | (u ? user_flag : 0),
 				   &run.tmpl[u]);
