@@ -439,6 +439,34 @@ static void test_hist_small_exact(void **state)
 	}
 }
 
+/* sm_hist_record_arith gives what recording each sample in turn gives
+ * (buckets, count, sum, min, max), across bucket widths and steps. */
+static void test_hist_record_arith(void **state)
+{
+	(void)state;
+	static const uint64_t v0s[] = {
+	    0,	 1,    15,   16,	 17,
+	    100, 4095, 4607, 1ull << 40, (1ull << 62) + 12345};
+	static const uint64_t ds[] = {0, 1, 7, 30, 256, 1000, 1ull << 20};
+	static const uint64_t ns[] = {1, 2, 23, 32, 300};
+	for (size_t i = 0; i < sizeof(v0s) / sizeof(v0s[0]); i++)
+		for (size_t j = 0; j < sizeof(ds) / sizeof(ds[0]); j++)
+			for (size_t k = 0; k < sizeof(ns) / sizeof(ns[0]);
+			     k++) {
+				struct sm_hist *a, *b;
+				struct sm_stats *sa = hist_fixture(&a);
+				struct sm_stats *sb = hist_fixture(&b);
+				sm_hist_record(a, 3);
+				sm_hist_record(b, 3);
+				sm_hist_record_arith(a, v0s[i], ds[j], ns[k]);
+				for (uint64_t n = 0; n < ns[k]; n++)
+					sm_hist_record(b, v0s[i] + n * ds[j]);
+				assert_memory_equal(a, b, sizeof(*a));
+				sm_stats_free(sa);
+				sm_stats_free(sb);
+			}
+}
+
 static void test_hist_uniform(void **state)
 {
 	(void)state;
@@ -598,6 +626,7 @@ int main(void)
 	    cmocka_unit_test(test_family_members),
 	    cmocka_unit_test(test_table_rows),
 	    cmocka_unit_test(test_hist_small_exact),
+	    cmocka_unit_test(test_hist_record_arith),
 	    cmocka_unit_test(test_hist_uniform),
 	    cmocka_unit_test(test_hist_error_bound),
 	    cmocka_unit_test(test_hist_single),

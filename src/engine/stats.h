@@ -160,9 +160,17 @@ static inline void sm_hist_record_arith(struct sm_hist *h, uint64_t v0,
 		h->max = last;
 	h->count += n;
 	for (uint64_t v = v0, left = n, k; left; left -= k, v += k * d) {
-		uint64_t lo, hi;
-		unsigned bk = sm_hist_bucket(v);
-		sm_hist_bucket_range(bk, &lo, &hi);
+		/* sm_hist_bucket(v) and the greatest sample of its bucket
+		 * (sm_hist_bucket_range), sharing the exponent. */
+		uint64_t hi = v;
+		unsigned bk = (unsigned)v;
+		if (v >= SM_HIST_SUB) {
+			unsigned sh = 63u - (unsigned)__builtin_clzll(v) -
+				      SM_HIST_SUB_BITS;
+			bk = SM_HIST_SUB * (sh + 1) +
+			     ((unsigned)(v >> sh) & (SM_HIST_SUB - 1));
+			hi = v | ((1ull << sh) - 1);
+		}
 		k = d ? (hi - v) / d + 1 : left;
 		k = k < left ? k : left;
 		h->buckets[bk] += k;

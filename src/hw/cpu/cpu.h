@@ -140,35 +140,38 @@ uint64_t sm_cpu_dsb_ish(struct sm_cpu *cpu, unsigned pe, uint64_t now);
 uint64_t sm_cpu_dsb_ishst(struct sm_cpu *cpu, unsigned pe, uint64_t now);
 
 /* Apply one TLBI to one PE's caches now; returns the entries removed
- * (dvm.c). */
+ * (dvm.c).  `may_hold`: sm_tc_filter_may_hold is known to be true for
+ * it and p's leaf TLBs (host time: not tested again). */
 unsigned sm_cpu_apply_tlbi_caches(struct sm_cpu *cpu, struct sm_pe *p,
-				  const struct sm_tlbi *t);
+				  const struct sm_tlbi *t, bool may_hold);
 /* A VA form for one aligned page (pages is 0 for the ASID and VMALL forms
  * and at least 2 for the range forms). */
 static inline bool sm_cpu_tlbi_one_page(const struct sm_tlbi *t)
 {
 	return t->pages == 1 && !(t->va & 4095);
 }
-/* Applied now, `t` would remove nothing from p's caches, and that is
- * known without visiting them (host time): most broadcast TLBIs name a
- * page the receiver's leaf TLBs do not hold (their presence filter), and
- * a last-level form leaves the walk cache alone. */
-static inline bool sm_cpu_tlbi_misses(const struct sm_pe *p,
-				      const struct sm_tlbi *t)
+/* Is `t` one whose copy at p can be found to miss by the presence filter
+ * alone (sm_cpu_apply_tlbi)? */
+static inline bool sm_cpu_tlbi_filtered(const struct sm_pe *p,
+					const struct sm_tlbi *t)
 {
 	return sm_cpu_tlbi_one_page(t) && !t->no_effect &&
 	       !sm_tlbi_all_asid(t->op) &&
-	       (!p->walk.live || sm_tlbi_last_level(t->op)) &&
-	       !sm_tc_filter_may_hold(&p->leaf, t->va, t->level, t->vmid,
-				      t->asid);
+	       (!p->walk.live || sm_tlbi_last_level(t->op));
 }
-/* The same as sm_cpu_apply_tlbi_caches, without a call when it misses. */
+/* Applied now, `t` would remove nothing from p's caches, and that is
+ * known without visiting them (host time): most broadcast TLBIs name a
+ * page the receiver's leaf TLBs do not hold (their presence filter), and
+ * a last-level form leaves the walk cache alone.  Applies it otherwise;
+ * returns the entries removed (the filter tested once). */
 static inline unsigned sm_cpu_apply_tlbi(struct sm_cpu *cpu, struct sm_pe *p,
 					 const struct sm_tlbi *t)
 {
-	if (sm_cpu_tlbi_misses(p, t))
-		return 0;
-	return sm_cpu_apply_tlbi_caches(cpu, p, t);
+	bool filtered = sm_cpu_tlbi_filtered(p, t);
+	if (filtered &&
+	    !sm_tc_filter_may_hold(&p->leaf, t->va, t->level, t->vmid, t->asid))
+		return 0; /* misses */
+	return sm_cpu_apply_tlbi_caches(cpu, p, t, filtered);
 }
 /* Can a PE's copy of `t` be checked by sm_cpu_tlbi_misses_probe? */
 static inline bool sm_cpu_tlbi_probed(const struct sm_tlbi *t)
@@ -176,8 +179,8 @@ static inline bool sm_cpu_tlbi_probed(const struct sm_tlbi *t)
 	return sm_cpu_tlbi_one_page(t) && !t->no_effect &&
 	       !sm_tlbi_all_asid(t->op);
 }
-/* sm_cpu_tlbi_misses for such a `t`, last-level form or not (`ll`), with
- * its buckets in `pr`. */
+/* Does such a `t` miss at p (what sm_cpu_apply_tlbi tests first), for a
+ * last-level form or not (`ll`), with its buckets in `pr`? */
 static inline __attribute__((always_inline)) bool
 sm_cpu_tlbi_misses_probe(const struct sm_pe *p, bool ll,
 			 struct sm_tc_filter_probe *pr)

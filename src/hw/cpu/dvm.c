@@ -182,7 +182,7 @@ void sm_cpu_rx_unskip(struct sm_cpu *cpu, struct sm_pe *p)
 }
 
 unsigned sm_cpu_apply_tlbi_caches(struct sm_cpu *cpu, struct sm_pe *p,
-				  const struct sm_tlbi *t)
+				  const struct sm_tlbi *t, bool may_hold)
 {
 	struct sm_tcache *leaf[3] = {&p->l1i, &p->l1d, &p->tlb};
 	unsigned n = 0;
@@ -204,7 +204,7 @@ unsigned sm_cpu_apply_tlbi_caches(struct sm_cpu *cpu, struct sm_pe *p,
 	    sm_tlbi_all_asid(t->op) ? SM_TC_ASID_ANY : SM_TC_ASID_OR_GLOBAL;
 	/* (Host time: a page no leaf TLB can hold, or an empty cache, is
 	 * skipped without a call.) */
-	if (!sm_cpu_tlbi_one_page(t) || m == SM_TC_ASID_ANY ||
+	if (may_hold || !sm_cpu_tlbi_one_page(t) || m == SM_TC_ASID_ANY ||
 	    sm_tc_filter_may_hold(&p->leaf, t->va, t->level, t->vmid, t->asid))
 		for (int i = 0; i < 3; i++)
 			if (leaf[i]->live)

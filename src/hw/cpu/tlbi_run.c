@@ -14,16 +14,20 @@
  * First, what each PE can be found to miss at once: a PE whose leaf TLBs
  * hold nothing of a template's ASID in a 64 KiB region (the presence
  * filter's region counts, hw/mem/tcache.h) misses all its copies there
- * without a probe.  Pass 1 takes every TLBI's interconnect slot, in order
- * (the queue cycles form an arithmetic sequence: one histogram update per
- * bucket), and makes its log record (dvm.h: a record no PE marks is never
+ * without a probe.  Pass 1 takes the TLBIs' interconnect slots, in closed
+ * form (slot k is the later of slot 0 + k occupancies and its issue; the
+ * queue cycles form an arithmetic sequence: one histogram update per
+ * bucket), computes each page's level-3 filter bucket once for all PEs,
+ * and makes each TLBI's log record (dvm.h: a record no PE marks is never
  * looked at again, it only costs a slot), already marked by the receivers
  * known to miss it.  Pass 2 visits one PE at a time: the issuer's copies
  * finish at a cycle known in closed form and only those not known to miss
  * are probed; a receiver's cycles are one list (shared by the receivers
- * idle when the chunk arrives), its other copies are probed in order and
- * queued or skipped, and its cycles are written to its column of the log
- * at once.  The order across PEs does not matter: a PE's copy changes only
+ * idle when the chunk arrives), its other copies are probed at once from
+ * the buckets (misses3: a miss then is a miss at the copy's turn, the PE's
+ * entries are only removed meanwhile), the others probed again in order
+ * and queued or skipped, and its cycles are written to its column of the
+ * log at once.  The order across PEs does not matter: a PE's copy changes only
  * that PE's caches, ring and skip state, and the log record of its TLBI
  * (its own bit and cycle), and nothing in a PE's caches is added meanwhile.
  */
@@ -70,12 +74,21 @@ struct chunk {
 	uint64_t pes[RUN_REGIONS][2]; /* receivers known to miss each
 				       * template's copies there (logged) */
 	bool common_ok;
-	uint64_t common[RUN_CHUNK];	    /* a receiver's cycle for each copy
-					     * when it is idle at the first's */
-	uint64_t arrive[RUN_CHUNK];	    /* arrival at the other PEs */
-	const struct sm_tlbi *t[RUN_CHUNK]; /* its log record's, else own */
+	uint64_t common[RUN_CHUNK]; /* a receiver's cycle for each copy
+				     * when it is idle at the first's */
+	/* Arrival at the other PEs: arrive[k], or with lin a0 + k dvm_occ
+	 * (arrive[] then filled when first needed, arrive_ok). */
+	uint64_t arrive[RUN_CHUNK];
+	bool lin, arrive_ok;
+	uint64_t a0;
+	uint64_t va[RUN_CHUNK]; /* each TLBI's page */
+	/* With a last-level probed run (b3_ok): each TLBI's level-3 filter
+	 * bucket of its ASID. */
+	bool b3_ok;
+	uint32_t b3[RUN_CHUNK];
+	uint32_t pr_ok; /* bit k: pr[k] made (probe_of) */
 	struct sm_dvm_log_rec *rec[RUN_CHUNK];
-	struct sm_tc_filter_probe pr[RUN_CHUNK];
+	struct sm_tc_filter_probe pr[RUN_CHUNK]; /* pr_ok: probe_of */
 	struct sm_tlbi own[RUN_CHUNK];
 };
 
@@ -93,6 +106,24 @@ static inline unsigned tmpl_of(const struct run *run, unsigned k)
 static inline uint64_t va_of(const struct run *run, uint64_t copy)
 {
 	return run->tmpl[0].va + ((run->per == 2 ? copy >> 1 : copy) << 12);
+}
+
+/* The chunk's TLBI k: its log record's when logged, else its own. */
+static inline const struct sm_tlbi *tlbi_of(const struct chunk *c, unsigned k)
+{
+	return c->logged ? &c->rec[k]->t : &c->own[k];
+}
+
+/* The chunk's arrival cycles (filled now if lin left them out). */
+static const uint64_t *arrivals(const struct sm_cpu *cpu, struct chunk *c)
+{
+	if (!c->arrive_ok) {
+		uint64_t x = c->a0;
+		for (unsigned k = 0; k < c->m; k++, x += cpu->dvm_occ)
+			c->arrive[k] = x;
+		c->arrive_ok = true;
+	}
+	return c->arrive;
 }
 
 /* The 64 KiB regions of the chunk's pages, the TLBIs in each and each
@@ -206,13 +237,38 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 	unsigned m = c->m;
 	uint64_t t = *now, busy = cpu->dvm_busy_until, queued = 0;
 	uint64_t q0 = max_u64(t, busy) - t;
+	uint64_t d = cpu->dvm_occ, e = cpu->lat_tlbi;
 	c->now = t;
-	for (unsigned k = 0; k < m; k++) {
-		uint64_t slot = max_u64(t, busy);
-		queued += slot - t;
-		busy = slot + cpu->dvm_occ;
-		c->arrive[k] = slot + cpu->lat_dvm;
-		t += cpu->lat_tlbi;
+	c->lin = (t | busy) < 1ull << 62 && d >= e;
+	c->arrive_ok = !c->lin;
+	if ((t | busy) < 1ull << 62) {
+		/* Slot k at once: max(slot_0 + k d, issue_k) (e apart), as the
+		 * loop below takes them (d, e and lat_dvm are at most 2^20: no
+		 * wrap); its queue cycles as record_queue_cycles counts
+		 * them. */
+		uint64_t x = t + q0 + cpu->lat_dvm, y = t + cpu->lat_dvm;
+		c->a0 = x; /* (host time: with lin, arrivals() fills) */
+		if (!c->lin)
+			for (unsigned k = 0; k < m; k++)
+				c->arrive[k] = max_u64(x + k * d, y + k * e);
+		if (d >= e) {
+			queued = m * q0 + (d - e) * (m * (m - 1ull) / 2);
+		} else {
+			uint64_t f = e - d, pos = q0 / f + (q0 % f != 0);
+			pos = pos < m ? pos : m;
+			queued = pos * q0 - f * (pos * (pos - 1) / 2);
+		}
+		busy = max_u64(t + q0 + (m - 1) * d, t + (m - 1) * e) + d;
+		t += m * e;
+	} else {
+		for (unsigned k = 0; k < m; k++) {
+			uint64_t slot = max_u64(t, busy);
+			queued += slot - t;
+			busy = slot + d;
+			c->arrive[k] = slot + cpu->lat_dvm;
+			t += e;
+		}
+		c->a0 = c->arrive[0];
 	}
 	cpu->dvm_busy_until = busy;
 	*now = t;
@@ -222,50 +278,85 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 
 	struct sm_dvm_log *l = &cpu->skipped;
 	c->seq = l->tail;
-	for (unsigned k = 0; k < m; k++) {
-		uint64_t va = va_of(run, first + k);
-		sm_tc_filter_probe_move(&c->pr[k], va);
-	}
+	c->pr_ok = 0;
+	c->b3_ok = run->probed && run->ll;
+	if (c->b3_ok) {
+		/* The pages and their keys one after another (the key of the
+		 * next page is 4 * the multiplier further, mod 2^64). */
+		uint64_t va = va_of(run, first), key = sm_tc_page_key(va, 3);
+		uint64_t dkey = sm_tc_page_key(4096, 3) - sm_tc_page_key(0, 3);
+		unsigned step = run->per == 2 ? 1 : 0; /* k's last copy */
+		for (unsigned k = 0; k < m; k++) {
+			c->va[k] = va;
+			c->b3[k] = sm_tc_filter_probe_bucket3(
+			    &run->pr[tmpl_of(run, k)], key);
+			if ((k & step) == step) {
+				va += 4096;
+				key += dkey;
+			}
+		}
+	} else
+		for (unsigned k = 0; k < m; k++)
+			c->va[k] = va_of(run, first + k);
 	if (c->logged) {
 		/* sm_cpu_skip_record_in_room for each (room reserved), with
 		 * its page and the PEs known to skip it. */
-		uint32_t mask = l->cap - 1;
-		for (unsigned r = 0; r < c->nreg; r++)
-			for (unsigned k = c->k0[r]; k < c->k0[r + 1]; k++) {
+		struct sm_dvm_log_rec *lr = l->r, *end_r = lr + l->cap;
+		struct sm_dvm_log_rec *rec = &lr[c->seq & (l->cap - 1)];
+		for (unsigned r = 0, k = 0; r < c->nreg; r++) {
+			/* (Host time: read once, not after each store.) */
+			unsigned end = c->k0[r + 1];
+			uint64_t pes[2] = {c->pes[r][0], c->pes[r][1]};
+			for (; k < end; k++) {
 				unsigned u = tmpl_of(run, k);
-				struct sm_dvm_log_rec *rec =
-				    &l->r[(uint32_t)(c->seq + k) & mask];
 				rec->t = run->tmpl[u];
-				rec->t.va = c->pr[k].va;
-				rec->pes = c->pes[r][u];
+				rec->t.va = c->va[k];
+				rec->pes = pes[u];
 				c->rec[k] = rec;
-				c->t[k] = &rec->t;
+				if (++rec == end_r) /* the log wraps */
+					rec = lr;
 			}
+		}
 		l->tail += m;
 	} else {
 		for (unsigned k = 0; k < m; k++) {
 			c->own[k] = run->tmpl[tmpl_of(run, k)];
-			c->own[k].va = c->pr[k].va;
-			c->t[k] = &c->own[k];
+			c->own[k].va = c->va[k];
 		}
 	}
 	for (unsigned k = 0; k < m && cpu->n_ext; k++)
 		for (unsigned i = 0; i < cpu->n_ext; i++)
-			issuer->pending_done =
-			    max_u64(issuer->pending_done,
-				    cpu->ext[i].apply(cpu->ext[i].ctx, c->t[k],
-						      c->arrive[k]));
+			issuer->pending_done = max_u64(
+			    issuer->pending_done,
+			    cpu->ext[i].apply(cpu->ext[i].ctx, tlbi_of(c, k),
+					      arrivals(cpu, c)[k]));
 }
 
 /* Can PE p's copies of the chunk be probed with sm_tc_filter_probe_hit3:
  * a last-level form (the walk cache does not matter), and
  * sm_tc_filter_probe_l3 holds at the start of the chunk (and so until its
  * end: in pass 2 a PE's entries are only removed)? */
-static bool probe_l3(const struct sm_pe *p, const struct run *run,
-		     const struct chunk *c)
+static bool probe_l3(const struct sm_pe *p, const struct run *run)
 {
 	return run->probed && run->ll &&
-	       sm_tc_filter_probe_l3(&p->leaf, &c->pr[0]);
+	       sm_tc_filter_probe_l3(&p->leaf, &run->pr[0]);
+}
+
+/* The probe of the chunk's TLBI k (its template's, moved to its page),
+ * made when first needed (host time: most copies are decided from b3). */
+static inline struct sm_tc_filter_probe *probe_of(const struct run *run,
+						  struct chunk *c, unsigned k)
+{
+	struct sm_tc_filter_probe *pr = &c->pr[k];
+	if (!(c->pr_ok >> k & 1)) {
+		*pr = run->pr[tmpl_of(run, k)];
+		if (c->b3_ok)
+			sm_tc_filter_probe_move3(pr, c->va[k], c->b3[k]);
+		else
+			sm_tc_filter_probe_move(pr, c->va[k]);
+		c->pr_ok |= 1u << k;
+	}
+	return pr;
 }
 
 /* Does PE p's copy c[k] miss: sm_cpu_tlbi_misses_probe (walk.live read
@@ -276,8 +367,29 @@ copy_misses(const struct sm_pe *p, const struct run *run, struct chunk *c,
 	    unsigned k, bool l3)
 {
 	if (l3)
-		return !sm_tc_filter_probe_hit3(&p->leaf, &c->pr[k]);
-	return sm_cpu_tlbi_misses_probe(p, run->ll, &c->pr[k]);
+		return !sm_tc_filter_probe_hit3(&p->leaf, probe_of(run, c, k));
+	return sm_cpu_tlbi_misses_probe(p, run->ll, probe_of(run, c, k));
+}
+
+/* Of the copies `todo` of PE p, where probe_l3 holds and p's caches hold
+ * no global entry: those whose probe (sm_tc_filter_probe_hit3) misses at
+ * the start of p's turn, from the chunk's buckets.  Each still misses when
+ * its turn comes (p's entries are only removed meanwhile); the others are
+ * probed again then.  With `i` < 64, PE i's bit is set in the records of
+ * those it misses. */
+static inline __attribute__((always_inline)) uint32_t
+misses3(const struct sm_pe *p, struct chunk *c, uint32_t todo, unsigned i)
+{
+	const uint16_t *cnt = p->leaf.cnt;
+	uint32_t hit = 0; /* (host time: the rare case collected) */
+	for (uint32_t b = todo; b; b &= b - 1) {
+		unsigned k = (unsigned)__builtin_ctz(b);
+		if (cnt[c->b3[k]])
+			hit |= 1u << k;
+		else if (i < 64)
+			c->rec[k]->pes |= 1ull << i;
+	}
+	return todo & ~hit;
 }
 
 /* Pass 2 for the issuer: its own copy of each TLBI, applied once the one
@@ -300,12 +412,15 @@ static uint64_t own_copies(struct sm_cpu *cpu, unsigned pe,
 			busy = max_u64(t, busy) + a;
 	}
 	p->rx_busy_until = busy;
-	bool l3 = probe_l3(p, run, c);
-	for (uint32_t todo = c->all & ~c->known_own; todo; todo &= todo - 1) {
+	bool l3 = probe_l3(p, run);
+	uint32_t todo = c->all & ~c->known_own;
+	if (l3 && !p->leaf.global_live)
+		todo &= ~misses3(p, c, todo, 64);
+	for (; todo; todo &= todo - 1) {
 		unsigned k = (unsigned)__builtin_ctz(todo);
 		if (!(run->probed && copy_misses(p, run, c, k, l3)))
 			SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
-			       sm_cpu_apply_tlbi(cpu, p, c->t[k]));
+			       sm_cpu_apply_tlbi(cpu, p, tlbi_of(c, k)));
 	}
 	return busy; /* the latest: each copy ends after the one before */
 }
@@ -317,14 +432,22 @@ static const uint64_t *rx_cycles(const struct sm_cpu *cpu, struct chunk *c,
 				 uint64_t busy, uint64_t *own)
 {
 	uint64_t *at = own;
-	if (busy <= c->arrive[0]) {
+	if (busy <= c->a0) {
 		if (c->common_ok)
 			return c->common;
 		c->common_ok = true;
 		at = c->common;
+		if (c->lin && cpu->dvm_occ >= cpu->lat_apply) {
+			/* Each applied before the next arrives. */
+			uint64_t x = c->a0 + cpu->lat_apply;
+			for (unsigned k = 0; k < c->m; k++, x += cpu->dvm_occ)
+				at[k] = x;
+			return at;
+		}
 	}
+	const uint64_t *arrive = arrivals(cpu, c);
 	for (unsigned k = 0; k < c->m; k++)
-		at[k] = busy = max_u64(c->arrive[k], busy) + cpu->lat_apply;
+		at[k] = busy = max_u64(arrive[k], busy) + cpu->lat_apply;
 	return at;
 }
 
@@ -353,17 +476,23 @@ static uint64_t rx_copies(struct sm_cpu *cpu, unsigned i, const struct run *run,
 	uint64_t own[RUN_CHUNK];
 	const uint64_t *at = rx_cycles(cpu, c, rx->rx_busy_until, own);
 	uint32_t skipped = c->logged ? known & c->all : 0;
-	bool l3 = probe_l3(rx, run, c);
-	for (uint32_t todo = c->all & ~skipped; todo; todo &= todo - 1) {
+	bool l3 = probe_l3(rx, run);
+	uint32_t todo = c->all & ~skipped;
+	if (c->logged && l3 && !rx->leaf.global_live) {
+		uint32_t miss = misses3(rx, c, todo, i);
+		skipped |= miss;
+		todo &= ~miss;
+	}
+	for (; todo; todo &= todo - 1) {
 		unsigned k = (unsigned)__builtin_ctz(todo);
 		if (c->logged && copy_misses(rx, run, c, k, l3)) {
 			skipped |= 1u << k;
 			c->rec[k]->pes |= 1ull << i;
-		} else if (c->t[k]->no_effect ||
-			   !sm_dvm_ring_push(cpu->alloc, &rx->rx, c->t[k],
+		} else if (tlbi_of(c, k)->no_effect ||
+			   !sm_dvm_ring_push(cpu->alloc, &rx->rx, tlbi_of(c, k),
 					     at[k])) {
 			SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
-			       sm_cpu_apply_tlbi(cpu, rx, c->t[k]));
+			       sm_cpu_apply_tlbi(cpu, rx, tlbi_of(c, k)));
 		}
 	}
 	if (skipped) {
@@ -387,7 +516,8 @@ uint64_t sm_cpu_tlbi_pages(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 {
 	struct chunk c;
 	uint32_t known[SM_DVM_LOG_MAX_PES]; /* by receiver, when logged */
-	struct run run = {.per = user_flag ? 2 : 1};
+	struct run run; /* (host time: not zeroed; what is read is set) */
+	run.per = user_flag ? 2 : 1;
 	for (unsigned u = 0; u < run.per; u++) {
 		sm_cpu_decode_tlbi(cpu, op, true, operand | (u ? user_flag : 0),
 				   &run.tmpl[u]);
@@ -407,8 +537,6 @@ uint64_t sm_cpu_tlbi_pages(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 		sm_tc_filter_probe_init(&run.pr[u], &issuer->leaf, 0,
 					run.tmpl[u].level, run.tmpl[u].vmid,
 					run.tmpl[u].asid);
-	for (unsigned k = 0; k < RUN_CHUNK && k < total; k++)
-		c.pr[k] = run.pr[tmpl_of(&run, k)];
 	cpu->rx_any = true; /* copies may be queued or skipped */
 	*cpu->st_issued[op][1] += total;
 	*cpu->st_received[op][1] += total * cpu->n;

@@ -317,6 +317,23 @@ static inline void sm_tc_filter_probe_move(struct sm_tc_filter_probe *pr,
 	pr->va = va;
 	pr->have = pr->ghave = 0;
 }
+/* The level-3 bucket of the TLBI's ASID (what sm_tc_filter_probe_count
+ * computes) for the page whose sm_tc_page_key(va, 3) is `key` (host time:
+ * tlbi_run.c computes a chunk's at once). */
+static inline uint32_t
+sm_tc_filter_probe_bucket3(const struct sm_tc_filter_probe *pr, uint64_t key)
+{
+	return (uint32_t)((key + pr->tags) >> 40) & pr->mask;
+}
+/* sm_tc_filter_probe_move with that bucket, b, already computed. */
+static inline void sm_tc_filter_probe_move3(struct sm_tc_filter_probe *pr,
+					    uint64_t va, uint32_t b)
+{
+	pr->va = va;
+	pr->b[3] = b;
+	pr->have = 1u << 3;
+	pr->ghave = 0;
+}
 /* The count of bucket arr[lv] (of `tags`), computed if not yet. */
 static inline __attribute__((always_inline)) uint32_t
 sm_tc_filter_probe_count(const struct sm_tc_filter *f,
