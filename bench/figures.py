@@ -101,23 +101,56 @@ def startup(build):
     print()
 
 
+def usage(why):
+    print("figures.py: %s\n%s" % (why, __doc__.splitlines()[2]),
+          file=sys.stderr)
+    sys.exit(2)
+
+
+def option_value(args, name):
+    """The value after `name` in args (both removed), or None."""
+    if name not in args:
+        return None
+    i = args.index(name)
+    if i + 1 >= len(args):
+        usage("%s needs a value" % name)
+    value = args[i + 1]
+    del args[i:i + 2]
+    return value
+
+
+def check_build(d):
+    """A build directory holding the programs this script runs."""
+    for prog in ("smmusim", os.path.join("bench", "replay-speed")):
+        if not os.access(os.path.join(d, prog), os.X_OK):
+            usage("'%s' is not a built Meson build directory (no %s)"
+                  % (d, prog))
+
+
 def main():
     args = sys.argv[1:]
-    repeat, baseline, callgrind = 5, None, True
-    if "--repeat" in args:
-        i = args.index("--repeat")
-        repeat = int(args[i + 1])
-        del args[i:i + 2]
-    if "--baseline" in args:
-        i = args.index("--baseline")
-        baseline = args[i + 1]
-        del args[i:i + 2]
-    if "--no-callgrind" in args:
+    if "-h" in args or "--help" in args:
+        print(__doc__)
+        return
+    callgrind = "--no-callgrind" not in args
+    if not callgrind:
         args.remove("--no-callgrind")
-        callgrind = False
+    repeat = option_value(args, "--repeat")
+    baseline = option_value(args, "--baseline")
+    try:
+        repeat = int(repeat) if repeat is not None else 5
+    except ValueError:
+        usage("--repeat takes a whole number, not '%s'" % repeat)
+    if not 1 <= repeat <= 1000:
+        usage("--repeat %d out of range (1..1000)" % repeat)
+    unknown = [a for a in args if a.startswith("-")]
+    if unknown:
+        usage("unknown option '%s'" % unknown[0])
     if len(args) != 1:
-        sys.exit(__doc__)
+        usage("one BUILD directory expected, %d given" % len(args))
     build = args[0]
+    for d in [build] + ([baseline] if baseline else []):
+        check_build(d)
     builds = [("this build", build)]
     if baseline:
         builds.append(("baseline", baseline))

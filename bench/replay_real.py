@@ -44,14 +44,37 @@ def median_cpu(cmd, repeat):
     return statistics.median(cpu_seconds(cmd) for _ in range(repeat))
 
 
+def usage(why):
+    print("replay_real.py: %s\n%s" % (why, __doc__.splitlines()[-1]),
+          file=sys.stderr)
+    sys.exit(2)
+
+
 def main():
     args = sys.argv[1:]
+    if "-h" in args or "--help" in args:
+        print(__doc__)
+        return
     repeat = 3
     if "--repeat" in args:
         i = args.index("--repeat")
-        repeat = int(args[i + 1])
+        value = args[i + 1] if i + 1 < len(args) else ""
+        if not value.isdigit() or not 1 <= int(value) <= 1000:
+            usage("--repeat takes a whole number 1..1000, not '%s'" % value)
+        repeat = int(value)
         del args[i:i + 2]
+    unknown = [a for a in args if a.startswith("-")]
+    if unknown:
+        usage("unknown option '%s'" % unknown[0])
+    if len(args) != 2:
+        usage("SMMUSIM and TRACES_DIR expected, %d arguments given"
+              % len(args))
     smmusim, traces = args[0], args[1]
+    if not os.access(smmusim, os.X_OK):
+        usage("'%s' is not an executable smmusim" % smmusim)
+    if not os.path.isdir(os.path.join(traces, "real", "linux-ftrace")):
+        usage("'%s' has no real/linux-ftrace folder (the repository's "
+              "traces/)" % traces)
     real = os.path.join(traces, "real", "linux-ftrace")
     print("# replay-real: CPU seconds, median of %d; ratios from one run" % repeat)
     print("%-25s %-6s %8s %8s %8s %8s %10s %9s %8s %10s" % (
