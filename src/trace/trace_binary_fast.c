@@ -29,8 +29,8 @@
 /* Varints                                                                */
 /* ---------------------------------------------------------------------- */
 
-/* A varint of three bytes or more (fast_varint, GETV): the cursor past it
- * and its value, in registers (a pointer to the cursor would keep it in
+/* A varint of three bytes or more (fast_varint; GETV: five or more): the cursor
+ * past it and its value, in registers (a pointer to the cursor would keep it in
  * memory); NULL: too long. */
 struct long_vi {
 	const uint8_t *q;
@@ -77,8 +77,8 @@ static inline bool fast_varint(const uint8_t **pp, uint64_t *v)
 	return true;
 }
 
-/* A varint into v from q: one or two bytes inline (most are), else
- * `fail`. */
+/* A varint into v from q: one to four bytes inline (most are; the
+ * deltas of addresses often take three or four), else `fail`. */
 #define GETV(fail)                                                             \
 	do {                                                                   \
 		v = q[0];                                                      \
@@ -87,6 +87,15 @@ static inline bool fast_varint(const uint8_t **pp, uint64_t *v)
 		} else if (q[1] < 0x80) {                                      \
 			v = (v & 0x7f) | (uint64_t)q[1] << 7;                  \
 			q += 2;                                                \
+		} else if (q[2] < 0x80) {                                      \
+			v = (v & 0x7f) | (uint64_t)(q[1] & 0x7f) << 7 |        \
+			    (uint64_t)q[2] << 14;                              \
+			q += 3;                                                \
+		} else if (q[3] < 0x80) {                                      \
+			v = (v & 0x7f) | (uint64_t)(q[1] & 0x7f) << 7 |        \
+			    (uint64_t)(q[2] & 0x7f) << 14 |                    \
+			    (uint64_t)q[3] << 21;                              \
+			q += 4;                                                \
 		} else {                                                       \
 			struct long_vi l_ = long_varint(q);                    \
 			if (!l_.q)                                             \
@@ -108,6 +117,16 @@ void sm_trace_bin_prog_init(struct sm_trace_bin_state *b)
 		b->prog[t].tmpl = p->fast ? &p->tmpl : NULL;
 		b->prog[t].n_opt = p->n_opt;
 		b->prog[t].mask = UINT64_MAX;
+	}
+	for (unsigned tag = 0; tag < 256; tag++) {
+		unsigned type = tag & SM_TRACE_BIN_TYPE_MASK;
+		unsigned tform = tag >> SM_TRACE_BIN_TIME_SHIFT;
+
+		b->by_tag[tag] = type < SMMUSIM_EV_COUNT_ &&
+					 tform <= SM_TRACE_BIN_TIME_AT &&
+					 b->prog[type].tmpl
+				     ? &b->prog[type]
+				     : NULL;
 	}
 	/* the times of one digit: "@N " puts the keyword at column 4 */
 	b->col_lo = 0;
@@ -283,24 +302,24 @@ int sm_trace_bin_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 		return sm_trace_bin_next_slow(r, ev, eb);
 	q = b->buf + b->pos;
 	tag = *q++;
-	type = tag & SM_TRACE_BIN_TYPE_MASK;
-	tform = tag >> SM_TRACE_BIN_TIME_SHIFT; /* > 2 also with a column */
-	if (type >= SMMUSIM_EV_COUNT_ || tform > SM_TRACE_BIN_TIME_AT)
+	g = b->by_tag[tag];
+	if (!g)
 		goto slow; /* also the end record */
-	g = &b->prog[type];
-	if (!g->tmpl)
-		goto slow;
+	type = tag & SM_TRACE_BIN_TYPE_MASK;
+	tform = tag >> SM_TRACE_BIN_TIME_SHIFT;
 	memcpy(ev, g->tmpl, sizeof(*ev));
 	if (!fast_position(b, &q, tform, ev, &at_, &line))
 		goto slow;
 	if (g->n_opt) {
 		GETV(slow);
 		mask = v;
+	}
+	/* g->mask is one its plan allows (or UINT64_MAX, which none is) */
+	if (__builtin_expect(g->mask != mask, 0)) {
 		if (mask >> g->n_opt)
 			goto slow;
-	}
-	if (__builtin_expect(g->mask != mask, 0))
 		make_prog(b, type, mask, go);
+	}
 	keys_at = q;
 	o = g->op;
 	goto * o->go;

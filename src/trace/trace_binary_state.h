@@ -61,6 +61,10 @@ struct sm_trace_bin_state {
 	uint32_t line;
 	uint64_t events;
 	struct sm_trace_bin_prog prog[SMMUSIM_EV_COUNT_];
+	/* The program of a tag's event type, or NULL: the tag is one the
+	 * fast path leaves to the full decoder (a column given, the end
+	 * record, a bad type or time form, a type without a fast path). */
+	struct sm_trace_bin_prog *by_tag[256];
 	/* the keyword column of the times col_lo..col_lo + col_span (those
 	 * of as many digits as the last one's) */
 	uint64_t col_lo, col_span;
