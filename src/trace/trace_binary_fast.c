@@ -152,6 +152,7 @@ static __attribute__((noinline)) void make_prog(struct sm_trace_bin_state *b,
 			continue; /* its default is in the template */
 		o->off = k->off;
 		o->key = k->key;
+		o->prev = &b->prev[k->key];
 		if (k->words) { /* min 0, span all: the words only */
 			o->kind = (uint8_t)(OP_W1 + w);
 			o->a = k->words;
@@ -263,7 +264,7 @@ no:
 /* Check value v of op o: in its range, or one of its words. */
 #define RANGE(o) (__builtin_expect(v - (o)->a > (o)->b, 0))
 #define WORD(o) (__builtin_expect(v >= 64 || !((o)->a >> v & 1), 0))
-#define DELTA(o) (v = prev[(o)->key] += sm_trace_bin_unzigzag(v))
+#define DELTA(o) (v = *(o)->prev += sm_trace_bin_unzigzag(v))
 #define PUT8(o) memcpy(e + (o)->off, &v, 8)
 #define PUT4(o) (v32 = (uint32_t)v, memcpy(e + (o)->off, &v32, 4))
 #define PUT1(o) (on = v != 0, memcpy(e + (o)->off, &on, 1))
@@ -289,7 +290,6 @@ int sm_trace_bin_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 	};
 	struct sm_trace_bin_state *b = r->bin;
 	unsigned char *e = (unsigned char *)ev;
-	uint64_t *prev = b->prev;
 	const struct sm_trace_bin_prog *g;
 	const struct sm_trace_bin_op *o;
 	const uint8_t *q, *keys_at;

@@ -31,6 +31,7 @@ enum {
 struct sm_trace_bin_op {
 	uint64_t a, b;	/* D, P: min and span; W: the words (a) */
 	const void *go; /* the fast path's code for its kind */
+	uint64_t *prev; /* D: the last value of its key (in prev[]) */
 	uint16_t off;	/* in struct smmusim_event */
 	uint8_t kind, key;
 };
