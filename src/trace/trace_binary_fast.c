@@ -298,7 +298,7 @@ int sm_trace_bin_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 	uint32_t v32;
 	bool on;
 
-	if (__builtin_expect(b->len - b->pos <= SM_TRACE_BIN_MAX_RECORD, 0))
+	if (__builtin_expect(b->pos >= b->fast_end, 0))
 		return sm_trace_bin_next_slow(r, ev, eb);
 	q = b->buf + b->pos;
 	tag = *q++;

@@ -50,6 +50,9 @@ struct sm_trace_bin_state {
 	struct sm_trace_bin_layout lay;
 	uint8_t *buf; /* staging: buf[pos..len) not decoded yet */
 	size_t pos, len;
+	/* len - SM_TRACE_BIN_MAX_RECORD, or 0: a record at pos below it is
+	 * staged whole with room for its longest form (the fast path) */
+	size_t fast_end;
 	uint64_t base;	 /* offset of buf[0] in the binary data */
 	const char *src; /* the rest of the input's current block */
 	size_t src_len;
