@@ -189,13 +189,36 @@ undo_deltas(struct sm_trace_bin_state *b, const struct sm_trace_bin_prog *g,
 	}
 }
 
+/* Undo what fast_position() and the first n ops of program g did to b
+ * for the record at b->pos, its time, line, mask and values read again:
+ * the full decoder must start from the state before the record. */
+static __attribute__((cold, noinline)) void
+undo_record(struct sm_trace_bin_state *b, const struct sm_trace_bin_prog *g,
+	    unsigned n)
+{
+	const uint8_t *q = b->buf + b->pos;
+	unsigned tform = *q++ >> SM_TRACE_BIN_TIME_SHIFT;
+	uint64_t v = 0;
+
+	/* each read before: none is too long */
+	if (tform == SM_TRACE_BIN_TIME_AT) {
+		fast_varint(&q, &v);
+		b->last_at -= v;
+	} else if (tform == SM_TRACE_BIN_TIME_AFTER) {
+		fast_varint(&q, &v);
+	}
+	b->line -= *q++;
+	if (!n)
+		return; /* the mask may not have been read */
+	if (g->n_opt)
+		fast_varint(&q, &v);
+	undo_deltas(b, g, q, n);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Records                                                                */
 /* ---------------------------------------------------------------------- */
 
-/* Time, keyword column and line of the record at *qp (tag `tag`, its type
- * has a fast path) into *ev, the new last @ time in *at_ and line in
- * *line_.  False: leave it to the full decoder. */
 /* The keyword column of an event whose time has other digits than the
  * last one's (or was 0): sm_trace_bin_canon_column(), and the times of
  * as many digits, which give the same column, remembered. */
@@ -224,21 +247,24 @@ static inline uint32_t fast_column(struct sm_trace_bin_state *b,
 	return column_of(b, ev);
 }
 
+/* Time, keyword column and line of the record at *qp (time form tform,
+ * its type has a fast path) into *ev, and the new last @ time and line
+ * into b (undo_position() takes them back).  False: leave it to the full
+ * decoder, b unchanged. */
 static inline bool fast_position(struct sm_trace_bin_state *b,
 				 const uint8_t **qp, unsigned tform,
-				 struct smmusim_event *ev, uint64_t *at_,
-				 uint64_t *line_)
+				 struct smmusim_event *ev)
 {
 	const uint8_t *q = *qp;
-	uint64_t v, line;
+	uint64_t v, line, at = b->last_at;
 
 	if (tform == SM_TRACE_BIN_TIME_AT) {
 		GETV(no);
-		if (v > UINT64_MAX - *at_)
+		if (v > UINT64_MAX - at)
 			return false;
 		ev->timing = SMMUSIM_AT;
-		ev->time = *at_ += v;
-		ev->column = fast_column(b, ev, *at_);
+		ev->time = at += v;
+		ev->column = fast_column(b, ev, at);
 	} else if (tform == SM_TRACE_BIN_TIME_AFTER) {
 		GETV(no);
 		ev->time = v;
@@ -253,8 +279,8 @@ static inline bool fast_position(struct sm_trace_bin_state *b,
 	line = b->line + v;
 	if (v - 1 >= 0x7f || line - 2 > UINT32_MAX - 2)
 		return false;
-	ev->line = (uint32_t)line;
-	*line_ = line;
+	ev->line = b->line = (uint32_t)line;
+	b->last_at = at;
 	*qp = q;
 	return true;
 no:
@@ -292,8 +318,8 @@ int sm_trace_bin_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 	unsigned char *e = (unsigned char *)ev;
 	const struct sm_trace_bin_prog *g;
 	const struct sm_trace_bin_op *o;
-	const uint8_t *q, *keys_at;
-	uint64_t v, mask = 0, at_ = b->last_at, line;
+	const uint8_t *q;
+	uint64_t v, mask = 0;
 	unsigned tag, type, tform, undo;
 	uint32_t v32;
 	bool on;
@@ -308,19 +334,18 @@ int sm_trace_bin_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 	type = tag & SM_TRACE_BIN_TYPE_MASK;
 	tform = tag >> SM_TRACE_BIN_TIME_SHIFT;
 	memcpy(ev, g->tmpl, sizeof(*ev));
-	if (!fast_position(b, &q, tform, ev, &at_, &line))
+	if (!fast_position(b, &q, tform, ev))
 		goto slow;
 	if (g->n_opt) {
-		GETV(slow);
+		GETV(unpos);
 		mask = v;
 	}
 	/* g->mask is one its plan allows (or UINT64_MAX, which none is) */
 	if (__builtin_expect(g->mask != mask, 0)) {
 		if (mask >> g->n_opt)
-			goto slow;
+			goto unpos;
 		make_prog(b, type, mask, go);
 	}
-	keys_at = q;
 	o = g->op;
 	goto * o->go;
 	/* each op: its value, checked, stored, then the next op */
@@ -345,8 +370,6 @@ w4:
 w8:
 	KEY((void)0, WORD(o), bad, PUT8(o));
 end:
-	b->last_at = at_;
-	b->line = (uint32_t)line;
 	b->pos = (size_t)(q - b->buf);
 	b->events++;
 	return 1;
@@ -356,8 +379,11 @@ bad_d: /* its delta is undone too */
 bad:
 long_:
 	undo = (unsigned)(o - g->op);
+	goto undo;
+unpos:
+	undo = 0;
 undo:
-	undo_deltas(b, g, keys_at, undo);
+	undo_record(b, g, undo);
 slow:
 	return sm_trace_bin_next_slow(r, ev, eb);
 }
