@@ -29,8 +29,8 @@
 /* Varints                                                                */
 /* ---------------------------------------------------------------------- */
 
-/* A varint of three bytes or more (fast_varint, GETV): the cursor past it
- * and its value, in registers (a pointer to the cursor would keep it in
+/* A varint of three bytes or more (fast_varint; GETV: five or more): the cursor
+ * past it and its value, in registers (a pointer to the cursor would keep it in
  * memory); NULL: too long. */
 struct long_vi {
 	const uint8_t *q;
@@ -77,8 +77,8 @@ static inline bool fast_varint(const uint8_t **pp, uint64_t *v)
 	return true;
 }
 
-/* A varint into v from q: one or two bytes inline (most are), else
- * `fail`. */
+/* A varint into v from q: one to four bytes inline (most are; the
+ * deltas of addresses often take three or four), else `fail`. */
 #define GETV(fail)                                                             \
 	do {                                                                   \
 		v = q[0];                                                      \
@@ -87,6 +87,15 @@ static inline bool fast_varint(const uint8_t **pp, uint64_t *v)
 		} else if (q[1] < 0x80) {                                      \
 			v = (v & 0x7f) | (uint64_t)q[1] << 7;                  \
 			q += 2;                                                \
+		} else if (q[2] < 0x80) {                                      \
+			v = (v & 0x7f) | (uint64_t)(q[1] & 0x7f) << 7 |        \
+			    (uint64_t)q[2] << 14;                              \
+			q += 3;                                                \
+		} else if (q[3] < 0x80) {                                      \
+			v = (v & 0x7f) | (uint64_t)(q[1] & 0x7f) << 7 |        \
+			    (uint64_t)(q[2] & 0x7f) << 14 |                    \
+			    (uint64_t)q[3] << 21;                              \
+			q += 4;                                                \
 		} else {                                                       \
 			struct long_vi l_ = long_varint(q);                    \
 			if (!l_.q)                                             \
@@ -108,6 +117,16 @@ void sm_trace_bin_prog_init(struct sm_trace_bin_state *b)
 		b->prog[t].tmpl = p->fast ? &p->tmpl : NULL;
 		b->prog[t].n_opt = p->n_opt;
 		b->prog[t].mask = UINT64_MAX;
+	}
+	for (unsigned tag = 0; tag < 256; tag++) {
+		unsigned type = tag & SM_TRACE_BIN_TYPE_MASK;
+		unsigned tform = tag >> SM_TRACE_BIN_TIME_SHIFT;
+
+		b->by_tag[tag] = type < SMMUSIM_EV_COUNT_ &&
+					 tform <= SM_TRACE_BIN_TIME_AT &&
+					 b->prog[type].tmpl
+				     ? &b->prog[type]
+				     : NULL;
 	}
 	/* the times of one digit: "@N " puts the keyword at column 4 */
 	b->col_lo = 0;
@@ -133,6 +152,7 @@ static __attribute__((noinline)) void make_prog(struct sm_trace_bin_state *b,
 			continue; /* its default is in the template */
 		o->off = k->off;
 		o->key = k->key;
+		o->prev = &b->prev[k->key];
 		if (k->words) { /* min 0, span all: the words only */
 			o->kind = (uint8_t)(OP_W1 + w);
 			o->a = k->words;
@@ -169,13 +189,36 @@ undo_deltas(struct sm_trace_bin_state *b, const struct sm_trace_bin_prog *g,
 	}
 }
 
+/* Undo what fast_position() and the first n ops of program g did to b
+ * for the record at b->pos, its time, line, mask and values read again:
+ * the full decoder must start from the state before the record. */
+static __attribute__((cold, noinline)) void
+undo_record(struct sm_trace_bin_state *b, const struct sm_trace_bin_prog *g,
+	    unsigned n)
+{
+	const uint8_t *q = b->buf + b->pos;
+	unsigned tform = *q++ >> SM_TRACE_BIN_TIME_SHIFT;
+	uint64_t v = 0;
+
+	/* each read before: none is too long */
+	if (tform == SM_TRACE_BIN_TIME_AT) {
+		fast_varint(&q, &v);
+		b->last_at -= v;
+	} else if (tform == SM_TRACE_BIN_TIME_AFTER) {
+		fast_varint(&q, &v);
+	}
+	b->line -= *q++;
+	if (!n)
+		return; /* the mask may not have been read */
+	if (g->n_opt)
+		fast_varint(&q, &v);
+	undo_deltas(b, g, q, n);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Records                                                                */
 /* ---------------------------------------------------------------------- */
 
-/* Time, keyword column and line of the record at *qp (tag `tag`, its type
- * has a fast path) into *ev, the new last @ time in *at_ and line in
- * *line_.  False: leave it to the full decoder. */
 /* The keyword column of an event whose time has other digits than the
  * last one's (or was 0): sm_trace_bin_canon_column(), and the times of
  * as many digits, which give the same column, remembered. */
@@ -204,21 +247,24 @@ static inline uint32_t fast_column(struct sm_trace_bin_state *b,
 	return column_of(b, ev);
 }
 
+/* Time, keyword column and line of the record at *qp (time form tform,
+ * its type has a fast path) into *ev, and the new last @ time and line
+ * into b (undo_position() takes them back).  False: leave it to the full
+ * decoder, b unchanged. */
 static inline bool fast_position(struct sm_trace_bin_state *b,
 				 const uint8_t **qp, unsigned tform,
-				 struct smmusim_event *ev, uint64_t *at_,
-				 uint64_t *line_)
+				 struct smmusim_event *ev)
 {
 	const uint8_t *q = *qp;
-	uint64_t v, line;
+	uint64_t v, line, at = b->last_at;
 
 	if (tform == SM_TRACE_BIN_TIME_AT) {
 		GETV(no);
-		if (v > UINT64_MAX - *at_)
+		if (v > UINT64_MAX - at)
 			return false;
 		ev->timing = SMMUSIM_AT;
-		ev->time = *at_ += v;
-		ev->column = fast_column(b, ev, *at_);
+		ev->time = at += v;
+		ev->column = fast_column(b, ev, at);
 	} else if (tform == SM_TRACE_BIN_TIME_AFTER) {
 		GETV(no);
 		ev->time = v;
@@ -233,8 +279,8 @@ static inline bool fast_position(struct sm_trace_bin_state *b,
 	line = b->line + v;
 	if (v - 1 >= 0x7f || line - 2 > UINT32_MAX - 2)
 		return false;
-	ev->line = (uint32_t)line;
-	*line_ = line;
+	ev->line = b->line = (uint32_t)line;
+	b->last_at = at;
 	*qp = q;
 	return true;
 no:
@@ -244,7 +290,7 @@ no:
 /* Check value v of op o: in its range, or one of its words. */
 #define RANGE(o) (__builtin_expect(v - (o)->a > (o)->b, 0))
 #define WORD(o) (__builtin_expect(v >= 64 || !((o)->a >> v & 1), 0))
-#define DELTA(o) (v = prev[(o)->key] += sm_trace_bin_unzigzag(v))
+#define DELTA(o) (v = *(o)->prev += sm_trace_bin_unzigzag(v))
 #define PUT8(o) memcpy(e + (o)->off, &v, 8)
 #define PUT4(o) (v32 = (uint32_t)v, memcpy(e + (o)->off, &v32, 4))
 #define PUT1(o) (on = v != 0, memcpy(e + (o)->off, &on, 1))
@@ -270,38 +316,36 @@ int sm_trace_bin_next(struct sm_trace_reader *r, struct smmusim_event *ev,
 	};
 	struct sm_trace_bin_state *b = r->bin;
 	unsigned char *e = (unsigned char *)ev;
-	uint64_t *prev = b->prev;
 	const struct sm_trace_bin_prog *g;
 	const struct sm_trace_bin_op *o;
-	const uint8_t *q, *keys_at;
-	uint64_t v, mask = 0, at_ = b->last_at, line;
+	const uint8_t *q;
+	uint64_t v, mask = 0;
 	unsigned tag, type, tform, undo;
 	uint32_t v32;
 	bool on;
 
-	if (__builtin_expect(b->len - b->pos <= SM_TRACE_BIN_MAX_RECORD, 0))
+	if (__builtin_expect(b->pos >= b->fast_end, 0))
 		return sm_trace_bin_next_slow(r, ev, eb);
 	q = b->buf + b->pos;
 	tag = *q++;
-	type = tag & SM_TRACE_BIN_TYPE_MASK;
-	tform = tag >> SM_TRACE_BIN_TIME_SHIFT; /* > 2 also with a column */
-	if (type >= SMMUSIM_EV_COUNT_ || tform > SM_TRACE_BIN_TIME_AT)
+	g = b->by_tag[tag];
+	if (!g)
 		goto slow; /* also the end record */
-	g = &b->prog[type];
-	if (!g->tmpl)
-		goto slow;
+	type = tag & SM_TRACE_BIN_TYPE_MASK;
+	tform = tag >> SM_TRACE_BIN_TIME_SHIFT;
 	memcpy(ev, g->tmpl, sizeof(*ev));
-	if (!fast_position(b, &q, tform, ev, &at_, &line))
+	if (!fast_position(b, &q, tform, ev))
 		goto slow;
 	if (g->n_opt) {
-		GETV(slow);
+		GETV(unpos);
 		mask = v;
-		if (mask >> g->n_opt)
-			goto slow;
 	}
-	if (__builtin_expect(g->mask != mask, 0))
+	/* g->mask is one its plan allows (or UINT64_MAX, which none is) */
+	if (__builtin_expect(g->mask != mask, 0)) {
+		if (mask >> g->n_opt)
+			goto unpos;
 		make_prog(b, type, mask, go);
-	keys_at = q;
+	}
 	o = g->op;
 	goto * o->go;
 	/* each op: its value, checked, stored, then the next op */
@@ -326,8 +370,6 @@ w4:
 w8:
 	KEY((void)0, WORD(o), bad, PUT8(o));
 end:
-	b->last_at = at_;
-	b->line = (uint32_t)line;
 	b->pos = (size_t)(q - b->buf);
 	b->events++;
 	return 1;
@@ -337,8 +379,11 @@ bad_d: /* its delta is undone too */
 bad:
 long_:
 	undo = (unsigned)(o - g->op);
+	goto undo;
+unpos:
+	undo = 0;
 undo:
-	undo_deltas(b, g, keys_at, undo);
+	undo_record(b, g, undo);
 slow:
 	return sm_trace_bin_next_slow(r, ev, eb);
 }

@@ -99,6 +99,9 @@ static __attribute__((noinline)) void refill(struct sm_trace_reader *r,
 		b->src += n;
 		b->src_len -= n;
 	}
+	b->fast_end = b->len > SM_TRACE_BIN_MAX_RECORD
+			  ? b->len - SM_TRACE_BIN_MAX_RECORD
+			  : 0;
 }
 
 /* ---------------------------------------------------------------------- */

@@ -31,6 +31,7 @@ enum {
 struct sm_trace_bin_op {
 	uint64_t a, b;	/* D, P: min and span; W: the words (a) */
 	const void *go; /* the fast path's code for its kind */
+	uint64_t *prev; /* D: the last value of its key (in prev[]) */
 	uint16_t off;	/* in struct smmusim_event */
 	uint8_t kind, key;
 };
@@ -49,6 +50,9 @@ struct sm_trace_bin_state {
 	struct sm_trace_bin_layout lay;
 	uint8_t *buf; /* staging: buf[pos..len) not decoded yet */
 	size_t pos, len;
+	/* len - SM_TRACE_BIN_MAX_RECORD, or 0: a record at pos below it is
+	 * staged whole with room for its longest form (the fast path) */
+	size_t fast_end;
 	uint64_t base;	 /* offset of buf[0] in the binary data */
 	const char *src; /* the rest of the input's current block */
 	size_t src_len;
@@ -61,6 +65,10 @@ struct sm_trace_bin_state {
 	uint32_t line;
 	uint64_t events;
 	struct sm_trace_bin_prog prog[SMMUSIM_EV_COUNT_];
+	/* The program of a tag's event type, or NULL: the tag is one the
+	 * fast path leaves to the full decoder (a column given, the end
+	 * record, a bad type or time form, a type without a fast path). */
+	struct sm_trace_bin_prog *by_tag[256];
 	/* the keyword column of the times col_lo..col_lo + col_span (those
 	 * of as many digits as the last one's) */
 	uint64_t col_lo, col_span;
