@@ -8,11 +8,16 @@
 #ifndef SMMUSIM_CLI_H
 #define SMMUSIM_CLI_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <smmusim/smmusim.h>
+
+#include "sha256.h"
 
 enum {
 	EXIT_CLEAN = 0,
@@ -131,6 +136,23 @@ struct smmusim_report_options fields_options(const struct fields *f,
 					     size_t n_stats);
 /* SHA-256 (hex) and size of a trace file ("" for "-"); 0 or EXIT_USAGE. */
 int trace_digest(const char *path, char sha[65], char size[24]);
+/* The same in two steps: begin opens the file (its errors then, as
+ * trace_digest's) and, with `concurrent` and another CPU, hashes it in a
+ * thread of its own while the caller replays; end waits for the hash and
+ * writes it (a failed read: EXIT_USAGE, its message printed).  Every
+ * begin that returned 0 needs its end. */
+struct trace_digest {
+	const char *path;
+	FILE *f; /* NULL: nothing to hash ("-", a pipe) or ended */
+	bool threaded;
+	pthread_t thread;
+	int read_err;
+	struct sha256 c;
+	uint8_t buf[1 << 16]; /* reads when the file cannot be mapped */
+};
+int trace_digest_begin(struct trace_digest *d, const char *path,
+		       bool concurrent);
+int trace_digest_end(struct trace_digest *d, char sha[65], char size[24]);
 /* The git revision of this build ("unknown" without git): revision.c,
  * generated from sim/revision.c.in by meson's vcs_tag. */
 extern const char cli_revision_tag[];

@@ -40,6 +40,7 @@ struct replay {
 	char **argv;
 	struct fields fields;
 	struct strbuf command;
+	struct trace_digest digest; /* ended before the report */
 	char sha[65], size[24];
 };
 
@@ -124,7 +125,9 @@ static int prepare_fields(struct replay *r)
 		    (size_t)r->argc - 1);
 	if (r->command.oom)
 		return fail("out of memory");
-	if (trace_digest(r->trace, r->sha, r->size))
+	/* r->sha and r->size are filled when the replay has run
+	 * (trace_digest_end()), before the report that prints them */
+	if (trace_digest_begin(&r->digest, r->trace, true))
 		return EXIT_USAGE;
 	if (fields_add(f, "version", SMMUSIM_VERSION_STRING) ||
 	    fields_add(f, "revision", cli_revision()) ||
@@ -269,6 +272,12 @@ static int run_status(const struct replay *r)
 
 static int replay_close(struct replay *r, int status)
 {
+	char sha[65], size[24];
+
+	/* a digest still running when the replay failed */
+	if (r->digest.f && trace_digest_end(&r->digest, sha, size) &&
+	    status != EXIT_USAGE)
+		status = EXIT_USAGE;
 	if (r->out && r->out != stdout && fclose(r->out) != 0 &&
 	    status != EXIT_USAGE)
 		status = fail("cannot write '%s': %s", r->o.out_path,
@@ -332,7 +341,8 @@ int cmd_replay(int argc, char **argv)
 	cli_signals_install(); /* before the trace's digest, which reads it */
 	if (prepare_runs(&r) || prepare_fields(&r) || open_output(&r))
 		return replay_close(&r, EXIT_USAGE);
-	if (replay_all(&r) || write_report(&r))
+	if (replay_all(&r) || trace_digest_end(&r.digest, r.sha, r.size) ||
+	    write_report(&r))
 		return replay_close(&r, EXIT_USAGE);
 	status = run_status(&r);
 	if (r.o.stats_memory)
