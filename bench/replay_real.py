@@ -11,6 +11,9 @@ dma-validation test replays them), from text and from binary.  Prints
 events/s and ratios -- replay / parse-only, replay / wc -l, binary / text,
 and simulated-run / guest-run (the guest runs took 51 s strict and 35 s
 lazy under QEMU, boot included: issue 12) -- never a pass/fail on time.
+wall_s is the replay's median wall time: less than its CPU time when the
+trace's SHA-256 (the report's provenance) is hashed in a second thread
+beside the replay (docs/cli.md).
 
 usage: replay_real.py SMMUSIM TRACES_DIR [--repeat N]"""
 import os
@@ -19,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 RUNS = [  # capture, kernel preset, policy.dma.mode, guest seconds
     ("linux61-ddmix-strict", "linux-6.1", "strict", 51.0),
@@ -32,16 +36,27 @@ RUNS = [  # capture, kernel preset, policy.dma.mode, guest seconds
 QEMU_RUNS = ["linux61-virtio-blk-strict", "linux61-virtio-blk-lazy"]
 
 
-def cpu_seconds(cmd, stdout=subprocess.DEVNULL):
-    """CPU time (user + sys) of one child running cmd."""
+def seconds(cmd, stdout=subprocess.DEVNULL):
+    """CPU time (user + sys, all its threads) and wall time of one child
+    running cmd."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=stdout, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall
 
 
 def median_cpu(cmd, repeat):
-    return statistics.median(cpu_seconds(cmd) for _ in range(repeat))
+    return statistics.median(seconds(cmd)[0] for _ in range(repeat))
+
+
+def median_cpu_wall(cmd, repeat):
+    """Medians of the CPU and of the wall times of `repeat` runs."""
+    runs = [seconds(cmd) for _ in range(repeat)]
+    return (statistics.median(r[0] for r in runs),
+            statistics.median(r[1] for r in runs))
 
 
 def usage(why):
@@ -77,9 +92,9 @@ def main():
               "traces/)" % traces)
     real = os.path.join(traces, "real", "linux-ftrace")
     print("# replay-real: CPU seconds, median of %d; ratios from one run" % repeat)
-    print("%-25s %-6s %8s %8s %8s %8s %10s %9s %8s %10s" % (
+    print("%-25s %-6s %8s %8s %8s %8s %8s %10s %9s %8s %10s" % (
         "capture", "form", "events", "wc_s", "parse_s", "replay_s",
-        "events/s", "rep/parse", "rep/wc", "sim/guest"))
+        "wall_s", "events/s", "rep/parse", "rep/wc", "sim/guest"))
     with tempfile.TemporaryDirectory() as tmp:
         for name, kernel, mode, guest in RUNS:
             text = os.path.join(tmp, name + ".trace")
@@ -114,12 +129,12 @@ def measure(smmusim, tmp, name, text, policy, guest, repeat):
     text_replay = None
     for form, path in (("text", text), ("binary", binary)):
         parse = median_cpu([smmusim, "replay", "--parse-only", path], repeat)
-        replay = median_cpu([smmusim, "replay", path] + policy +
-                            ["--hw", "qemu-7.2", "-q"], repeat)
+        replay, wall = median_cpu_wall([smmusim, "replay", path] + policy +
+                                       ["--hw", "qemu-7.2", "-q"], repeat)
         if form == "text":
             text_replay = replay
-        print("%-25s %-6s %8d %8.4f %8.4f %8.4f %10.0f %9.2f %8.1f %10s" % (
-            name, form, events, wc, parse, replay,
+        print("%-25s %-6s %8d %8.4f %8.4f %8.4f %8.4f %10.0f %9.2f %8.1f %10s" % (
+            name, form, events, wc, parse, replay, wall,
             events / replay if replay else 0,
             replay / parse if parse else 0,
             replay / wc if wc else 0,
