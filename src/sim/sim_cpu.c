@@ -33,9 +33,9 @@ static int fault(struct smmusim *s, struct sm_mm *mm, uint32_t cpu, uint64_t va,
  * handle_mm_fault like a user program.  The caller holds mm (mmgrab): the
  * process may exit on another PE while this waits, and then nothing of it
  * is touched any more (a touch stops: mm->live is false). */
-static int cpu_access_one(struct smmusim *s, struct sm_mm *mm, uint32_t cpu,
-			  uint64_t va, enum smmusim_access acc, uint32_t line,
-			  uint64_t *t)
+static inline __attribute__((always_inline)) int
+cpu_access_one(struct smmusim *s, struct sm_mm *mm, uint32_t cpu, uint64_t va,
+	       enum smmusim_access acc, uint32_t line, uint64_t *t)
 {
 	uint64_t t0 = *t;
 	/* The ASID whose last try left no entry in the PE's L1 and TLB (the
