@@ -621,18 +621,6 @@ static uint64_t rank(uint64_t count, unsigned k)
 	return count / 100 * k + ((count % 100) * k + 99) / 100;
 }
 
-void sm_hist_record_large(struct sm_hist *h, uint64_t value)
-{
-	if (h->count == 0 || value < h->min)
-		h->min = value;
-	if (value > h->max)
-		h->max = value;
-	h->count++;
-	if (__builtin_add_overflow(h->sum, value, &h->sum))
-		h->sum = UINT64_MAX;
-	h->buckets[sm_hist_bucket(value)]++;
-}
-
 /* Bucket b's count: the large samples in it, and the small ones counted by
  * value (a bucket below SM_HIST_SMALL holds only small ones). */
 static uint64_t bucket_count(const struct sm_hist *h, unsigned b)

@@ -116,8 +116,18 @@ static inline unsigned sm_hist_bucket(uint64_t v)
 	return SM_HIST_SUB * (e - SM_HIST_SUB_BITS + 1) + sub;
 }
 
-/* A sample of SM_HIST_SMALL or more (out of line: rare). */
-void sm_hist_record_large(struct sm_hist *h, uint64_t value);
+/* A sample of SM_HIST_SMALL or more. */
+static inline void sm_hist_record_large(struct sm_hist *h, uint64_t value)
+{
+	if (h->count == 0 || value < h->min)
+		h->min = value;
+	if (value > h->max)
+		h->max = value;
+	h->count++;
+	if (__builtin_add_overflow(h->sum, value, &h->sum))
+		h->sum = UINT64_MAX;
+	h->buckets[sm_hist_bucket(value)]++;
+}
 /* Inline: the models record a sample per access and per command (host
  * time). */
 static inline void sm_hist_record(struct sm_hist *h, uint64_t value)
