@@ -60,7 +60,9 @@
  * For e = 4 this gives bucket = v, so values 0..31 are in fact all exact.
  * The last bucket is 16 * 60 + 15 = 975, so 976 buckets (7.8 KiB of counts
  * per histogram) cover the whole uint64_t range, and recording is O(1): one
- * clz, two shifts, an add.
+ * clz, two shifts, an add.  (Host time: a sample below SM_HIST_SMALL, 1024,
+ * is only counted by value, one add, and joins its bucket, the count, the
+ * sum, min and max when the histogram is read: sm_hist_summary.)
  *
  * Bucket (e, sub) holds [(16 + sub) << (e - 4), (17 + sub) << (e - 4) - 1].
  * Its width is 2^(e-4) and its smallest member is at least 16 * 2^(e-4), so
@@ -619,32 +621,66 @@ static uint64_t rank(uint64_t count, unsigned k)
 	return count / 100 * k + ((count % 100) * k + 99) / 100;
 }
 
-void sm_hist_summary(const struct sm_hist *h, struct smmusim_hist_summary *out)
+/* Bucket b's count: the large samples in it, and the small ones counted by
+ * value (a bucket below SM_HIST_SMALL holds only small ones). */
+static uint64_t bucket_count(const struct sm_hist *h, unsigned b)
 {
-	memset(out, 0, sizeof(*out));
-	if (!h || h->count == 0)
-		return;
+	uint64_t lo, hi, c = h->buckets[b];
+	sm_hist_bucket_range(b, &lo, &hi);
+	for (uint64_t v = lo; v <= hi && v < SM_HIST_SMALL; v++)
+		c += h->small[v];
+	return c;
+}
+
+/* count, sum, min and max of every sample, small and large (the sum
+ * saturates as each sample's add would: the samples are not negative). */
+static void summarize_counts(const struct sm_hist *h,
+			     struct smmusim_hist_summary *out)
+{
 	out->count = h->count;
 	out->sum = h->sum;
 	out->min = h->min;
 	out->max = h->max;
+	for (uint64_t v = 0; v < SM_HIST_SMALL; v++) {
+		uint64_t c = h->small[v], add;
+		if (!c)
+			continue;
+		if (out->count == 0 || v < out->min)
+			out->min = v;
+		if (v > out->max)
+			out->max = v;
+		out->count += c;
+		if (__builtin_mul_overflow(c, v, &add) ||
+		    __builtin_add_overflow(out->sum, add, &out->sum))
+			out->sum = UINT64_MAX;
+	}
+}
+
+void sm_hist_summary(const struct sm_hist *h, struct smmusim_hist_summary *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!h)
+		return;
+	summarize_counts(h, out);
+	if (out->count == 0)
+		return;
 
 	static const unsigned pct[3] = {50, 90, 99};
 	uint64_t *dst[3] = {&out->p50, &out->p90, &out->p99};
 	uint64_t cum = 0;
 	unsigned j = 0;
 	for (unsigned b = 0; b < SM_HIST_BUCKETS && j < 3; b++) {
-		cum += h->buckets[b];
-		while (j < 3 && cum >= rank(h->count, pct[j])) {
+		cum += bucket_count(h, b);
+		while (j < 3 && cum >= rank(out->count, pct[j])) {
 			uint64_t v = hist_upper(b);
-			if (v < h->min)
-				v = h->min;
-			if (v > h->max)
-				v = h->max;
+			if (v < out->min)
+				v = out->min;
+			if (v > out->max)
+				v = out->max;
 			*dst[j++] = v;
 		}
 	}
 	/* Unreachable unless the counts wrapped: report max. */
 	for (; j < 3; j++)
-		*dst[j] = h->max;
+		*dst[j] = out->max;
 }

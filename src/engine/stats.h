@@ -86,17 +86,24 @@ const struct smmusim_stat_def *sm_stats_def(const struct sm_stats *s,
 					    const char *name);
 
 /* Histograms of non-negative integer samples (cycles): exact below 16,
- * then 16 buckets per power of two (an upper bound within 1/16). */
+ * then 16 buckets per power of two (an upper bound within 1/16).
+ *
+ * (Host time: a sample below SM_HIST_SMALL, most latencies, is only counted
+ * by value in small[]; count, sum, min, max and buckets[] hold the others,
+ * and sm_hist_summary() adds both up when read.  Recording is then one
+ * compare and one add per sample.) */
 #define SM_HIST_SUB_BITS 4
 #define SM_HIST_SUB (1u << SM_HIST_SUB_BITS)			    /* 16 */
 #define SM_HIST_BUCKETS (SM_HIST_SUB * (64 - SM_HIST_SUB_BITS + 1)) /* 976 */
+#define SM_HIST_SMALL 1024u /* a power of two >= 32: whole buckets */
 
 struct sm_hist {
-	uint64_t count;
+	uint64_t count; /* of the samples >= SM_HIST_SMALL, and so on */
 	uint64_t sum;
 	uint64_t min;
 	uint64_t max;
 	uint64_t buckets[SM_HIST_BUCKETS];
+	uint64_t small[SM_HIST_SMALL]; /* samples below, by value */
 };
 
 static inline unsigned sm_hist_bucket(uint64_t v)
@@ -109,9 +116,8 @@ static inline unsigned sm_hist_bucket(uint64_t v)
 	return SM_HIST_SUB * (e - SM_HIST_SUB_BITS + 1) + sub;
 }
 
-/* Inline: the models record a sample per access and per command (host
- * time). */
-static inline void sm_hist_record(struct sm_hist *h, uint64_t value)
+/* A sample of SM_HIST_SMALL or more. */
+static inline void sm_hist_record_large(struct sm_hist *h, uint64_t value)
 {
 	if (h->count == 0 || value < h->min)
 		h->min = value;
@@ -121,6 +127,15 @@ static inline void sm_hist_record(struct sm_hist *h, uint64_t value)
 	if (__builtin_add_overflow(h->sum, value, &h->sum))
 		h->sum = UINT64_MAX;
 	h->buckets[sm_hist_bucket(value)]++;
+}
+/* Inline: the models record a sample per access and per command (host
+ * time). */
+static inline void sm_hist_record(struct sm_hist *h, uint64_t value)
+{
+	if (value < SM_HIST_SMALL)
+		h->small[value]++;
+	else
+		sm_hist_record_large(h, value);
 }
 /* The least and greatest samples bucket b counts. */
 static inline void sm_hist_bucket_range(unsigned b, uint64_t *lo, uint64_t *hi)
@@ -140,6 +155,15 @@ static inline void sm_hist_bucket_range(unsigned b, uint64_t *lo, uint64_t *hi)
 static inline void sm_hist_record_arith(struct sm_hist *h, uint64_t v0,
 					uint64_t d, uint64_t n)
 {
+	/* The samples below SM_HIST_SMALL first, each where
+	 * sm_hist_record puts it. */
+	for (; n && v0 < SM_HIST_SMALL; v0 += d, n--) {
+		if (!d) {
+			h->small[v0] += n;
+			return;
+		}
+		h->small[v0]++;
+	}
 	if (!n)
 		return;
 	uint64_t last = v0 + (n - 1) * d, x = n, y = n - 1, a, b, tri;

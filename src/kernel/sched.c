@@ -40,6 +40,9 @@ static const char *const class_names[SM_KLOCK_CLASS_COUNT_] = {
 
 static int kt_resume(void *ctx, uint64_t arg);
 static int kt_start(void *ctx, uint64_t arg);
+static int settle(struct sm_os *os, struct sm_kthread *k);
+static void kunlock_listed(struct sm_os *os, enum sm_klock_class c,
+			   uint64_t key, uint64_t t);
 
 int sm_sched_init(struct sm_os *os, unsigned npe, size_t stack,
 		  bool always_yield, struct sm_stats *st)
@@ -121,11 +124,23 @@ static int fiber_main(void *arg)
 	return 0;
 }
 
+/* A lock an operation has not released when it ends (a model error) stays
+ * held, in the list (settle). */
+static __attribute__((noinline, cold)) int
+settle_at_end(struct sm_os *os, struct sm_kthread *k, int rc)
+{
+	int r = settle(os, k);
+	return rc < 0 ? rc : r;
+}
+
 /* The operation has ended at t: tell the submitter, start the next. */
-static int finish(struct sm_os *os, struct sm_kthread *k, uint64_t t, int rc)
+static inline __attribute__((always_inline)) int
+finish(struct sm_os *os, struct sm_kthread *k, uint64_t t, int rc)
 {
 	struct sm_sched *s = &os->sched;
 	bool async = k->async;
+	if (k->pend)
+		rc = settle_at_end(os, k, rc);
 	k->busy = k->async = false;
 	k->err = 0;
 	/* (k->op stays as it was until the next operation starts.) */
@@ -294,8 +309,11 @@ static void inline_turn(struct sm_os *os, struct sm_kthread *k, uint64_t t,
 void sm_kt_wait_slow(struct sm_os *os, struct sm_kthread *k, uint64_t t)
 {
 	struct sm_engine *e = os->eng;
+	int rc;
 	if (t < e->now)
 		t = e->now;
+	if (k->pend && !k->err && (rc = settle(os, k)) < 0)
+		k->err = rc;
 	if (k->err) {
 		/* Failing: run to the end without waiting for anyone. */
 		e->now = t;
@@ -310,8 +328,7 @@ void sm_kt_wait_slow(struct sm_os *os, struct sm_kthread *k, uint64_t t)
 		inline_turn(os, k, t, e->seq++);
 		return;
 	}
-	int rc = sm_engine_at(e, t, kt_resume, k, 0);
-	if (rc < 0) {
+	if ((rc = sm_engine_at(e, t, kt_resume, k, 0)) < 0) {
 		k->err = rc;
 		return;
 	}
@@ -363,6 +380,23 @@ static __attribute__((noinline)) int make_lock(struct sm_os *os,
 	l->key = key;
 	s->locks[s->nlocks++] = l;
 	*out = l;
+	return 0;
+}
+
+/* Host time: a lock that nobody holds or waits for, taken by the running
+ * operation, stays out of the locks' list (no lock made, nothing searched
+ * when it is released) for as long as nobody else can run: until the
+ * operation's next step that lets others run first (sm_kt_wait_slow), its
+ * wait for another lock, or its end.  Then it is put in the list, held, as
+ * if taken there: nobody could have looked for it before. */
+static int settle(struct sm_os *os, struct sm_kthread *k)
+{
+	struct sm_klock *l;
+	k->pend = false;
+	int rc = make_lock(os, k->pend_cls, k->pend_key, &l);
+	if (rc < 0)
+		return rc;
+	take(l, k->pend_mode);
 	return 0;
 }
 
@@ -430,17 +464,31 @@ static int block(struct sm_os *os, struct sm_kthread *k, struct sm_klock *l,
 	return 0;
 }
 
-int sm_klock(struct sm_os *os, enum sm_klock_class c, uint64_t key,
-	     enum sm_klock_mode m, uint64_t *t)
+/* Nobody holds or waits for lock (c, key): k takes it (settle). */
+static inline int take_pending(struct sm_sched *s, struct sm_kthread *k,
+			       enum sm_klock_class c, uint64_t key,
+			       enum sm_klock_mode m)
+{
+	k->pend = true;
+	k->pend_cls = c;
+	k->pend_key = key;
+	k->pend_mode = m;
+	account(s, c, 0);
+	return 0;
+}
+
+/* sm_klock when a lock is in the list or k already has one pending. */
+static __attribute__((noinline)) int
+klock_listed(struct sm_os *os, struct sm_kthread *k, enum sm_klock_class c,
+	     uint64_t key, enum sm_klock_mode m, uint64_t *t)
 {
 	struct sm_sched *s = &os->sched;
-	struct sm_kthread *k = s->cur;
 	struct sm_klock *l;
 	int rc;
-	if (!k || k->err)
-		return 0; /* atomic context (sched.h), or failing: no wait */
-	if (!(l = lock_of(s, c, key)) && (rc = make_lock(os, c, key, &l)) < 0)
-		return rc;
+	if (k->pend && (rc = settle(os, k)) < 0)
+		return rc; /* (one pending lock at a time) */
+	if (!(l = lock_of(s, c, key)))
+		return take_pending(s, k, c, key, m);
 	if (!l->wn && compatible(l, m)) {
 		take(l, m);
 		account(s, c, 0);
@@ -455,6 +503,18 @@ int sm_klock(struct sm_os *os, enum sm_klock_class c, uint64_t key,
 		return rc;
 	account(s, c, *t - t0);
 	return 0;
+}
+
+int sm_klock(struct sm_os *os, enum sm_klock_class c, uint64_t key,
+	     enum sm_klock_mode m, uint64_t *t)
+{
+	struct sm_sched *s = &os->sched;
+	struct sm_kthread *k = s->cur;
+	if (!k || k->err)
+		return 0; /* atomic context (sched.h), or failing: no wait */
+	if (!k->pend && !s->nlocks)
+		return take_pending(s, k, c, key, m);
+	return klock_listed(os, k, c, key, m, t);
 }
 
 /* Grant l to its first waiter(s) at t: one writer, or every reader up to
@@ -489,8 +549,22 @@ static void grant(struct sm_os *os, struct sm_klock *l, uint64_t t)
 void sm_kunlock(struct sm_os *os, enum sm_klock_class c, uint64_t key,
 		uint64_t t)
 {
+	struct sm_kthread *k = os->sched.cur;
+	if (!k)
+		return;
+	if (k->pend && k->pend_cls == c && k->pend_key == key) {
+		k->pend = false; /* nobody waits for it (settle) */
+		return;
+	}
+	kunlock_listed(os, c, key, t);
+}
+
+static __attribute__((noinline)) void kunlock_listed(struct sm_os *os,
+						     enum sm_klock_class c,
+						     uint64_t key, uint64_t t)
+{
 	struct sm_klock *l;
-	if (!os->sched.cur || !(l = lock_of(&os->sched, c, key)))
+	if (!(l = lock_of(&os->sched, c, key)))
 		return;
 	l->holders = l->holders > 0 ? l->holders - 1 : 0;
 	if (!l->holders)

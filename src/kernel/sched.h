@@ -80,6 +80,8 @@ enum sm_klock_class {
 	SM_KLOCK_CLASS_COUNT_
 };
 
+enum sm_klock_mode { SM_KLOCK_SHARED, SM_KLOCK_EXCL };
+
 struct sm_klock; /* sched.c */
 
 struct sm_kthread {
@@ -92,6 +94,12 @@ struct sm_kthread {
 	bool parked;		/* the fiber waits for the next op */
 	bool async;		/* op's submitter has returned */
 	int err;		/* a step's failure, returned at op's end */
+	/* A lock taken while nobody held or waited for it, not yet in the
+	 * locks' list (host time: sched.c, take_pending). */
+	bool pend;
+	enum sm_klock_class pend_cls;
+	uint64_t pend_key;
+	enum sm_klock_mode pend_mode;
 	/* Waiting for a lock (NULL: not); woken: its turn, at (wake_at,
 	 * wake_seq). */
 	struct sm_klock *blocked_on;
@@ -186,8 +194,6 @@ static inline void sm_kt_ran_to(const struct sm_sched *s, struct sm_engine *e,
 }
 
 /* ---- locks ---- */
-
-enum sm_klock_mode { SM_KLOCK_SHARED, SM_KLOCK_EXCL };
 
 /* Take the lock (class, key) at *t, waiting (*t moves to when it is
  * granted, FIFO) while it is held in a conflicting mode.  Outside a

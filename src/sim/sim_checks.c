@@ -39,19 +39,17 @@ int sm_sim_refuse_cpu(struct smmusim *s, uint32_t cpu)
 		      cpu, n, n - 1);
 }
 
-int sm_sim_check_cpu_event(struct smmusim *s, const struct smmusim_event *ev,
-			   struct sm_mm **mm)
+int sm_sim_refuse_cpu_event(struct smmusim *s, const struct smmusim_event *ev,
+			    struct sm_mm **mm)
 {
 	int rc;
 	if ((rc = sm_sim_find_mm(s, ev->mm, mm)) < 0 ||
 	    (rc = sm_sim_check_cpu(s, ev->cpu)) < 0)
 		return rc;
-	if (ev->va >> SM_VA_BITS)
-		return sm_err(&s->err, SMMUSIM_ERANGE,
-			      "va=0x%" PRIx64 " is beyond the 48-bit user "
-			      "address space",
-			      ev->va);
-	return 0;
+	return sm_err(&s->err, SMMUSIM_ERANGE,
+		      "va=0x%" PRIx64 " is beyond the 48-bit user "
+		      "address space",
+		      ev->va);
 }
 
 int sm_sim_check_touch_range(struct smmusim *s, const struct smmusim_event *ev)

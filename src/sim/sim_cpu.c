@@ -33,11 +33,14 @@ static int fault(struct smmusim *s, struct sm_mm *mm, uint32_t cpu, uint64_t va,
  * handle_mm_fault like a user program.  The caller holds mm (mmgrab): the
  * process may exit on another PE while this waits, and then nothing of it
  * is touched any more (a touch stops: mm->live is false). */
-static int cpu_access_one(struct smmusim *s, struct sm_mm *mm, uint32_t cpu,
-			  uint64_t va, enum smmusim_access acc, uint32_t line,
-			  uint64_t *t)
+static inline __attribute__((always_inline)) int
+cpu_access_one(struct smmusim *s, struct sm_mm *mm, uint32_t cpu, uint64_t va,
+	       enum smmusim_access acc, uint32_t line, uint64_t *t)
 {
 	uint64_t t0 = *t;
+	/* The ASID whose last try left no entry in the PE's L1 and TLB (the
+	 * retry after a walk fault need not look: sm_cpu_access_at). */
+	uint32_t uncached = UINT32_MAX;
 	SM_INC(s->ctr, CPU_ACCESSES);
 	for (uint32_t tries = 0;; tries++) {
 		struct sm_cpu_access a;
@@ -51,11 +54,12 @@ static int cpu_access_one(struct smmusim *s, struct sm_mm *mm, uint32_t cpu,
 		 * (read each try: a rollover may have moved it). */
 		uint16_t asid =
 		    (uint16_t)(mm->asid | (sm_cpu_kpti(&s->cpu) ? 1 : 0));
-		sm_cpu_access_kind(&s->cpu, cpu, asid, mm->pgd, va, acc, *t,
-				   line, &a);
+		sm_cpu_access_at(&s->cpu, cpu, asid, mm->pgd, va, acc, *t, line,
+				 asid == uncached, &a);
 		*t = a.done;
 		if (a.outcome == SM_XLATE_OK)
 			break;
+		uncached = sm_cpu_access_uncached(&a) ? asid : UINT32_MAX;
 		bool ok;
 		if (tries >= s->retry_limit) {
 			SM_INC(s->ctr, CPU_ACCESS_SEGV);

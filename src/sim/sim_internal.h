@@ -190,9 +190,20 @@ static inline int sm_sim_check_cpu(struct smmusim *s, uint32_t cpu)
 {
 	return cpu < sm_cpu_count(&s->cpu) ? 0 : sm_sim_refuse_cpu(s, cpu);
 }
-/* A CPU event's mm (found), cpu and user va. */
-int sm_sim_check_cpu_event(struct smmusim *s, const struct smmusim_event *ev,
-			   struct sm_mm **mm);
+/* A CPU event's mm (found), cpu and user va (inline: once per CPU access;
+ * the message comes from sm_sim_refuse_cpu_event, which finds the mm
+ * again). */
+int sm_sim_refuse_cpu_event(struct smmusim *s, const struct smmusim_event *ev,
+			    struct sm_mm **mm);
+static inline int sm_sim_check_cpu_event(struct smmusim *s,
+					 const struct smmusim_event *ev,
+					 struct sm_mm **mm)
+{
+	*mm = sm_os_find_mm(&s->os, ev->mm);
+	if (!*mm || ev->cpu >= sm_cpu_count(&s->cpu) || ev->va >> SM_VA_BITS)
+		return sm_sim_refuse_cpu_event(s, ev, mm);
+	return 0;
+}
 int sm_sim_check_touch_range(struct smmusim *s, const struct smmusim_event *ev);
 /* A dev_access's op and va (inline: once per access; the message comes
  * from sm_sim_refuse_dev_access). */

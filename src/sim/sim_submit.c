@@ -49,8 +49,8 @@ static int start_after_prev(struct smmusim *s, const struct smmusim_event *ev,
 				      "previous event never finished");
 	}
 	/* Checked: prev_finish + N must not wrap, nor pass SM_CYCLE_MAX. */
-	if (s->prev_finish > SM_CYCLE_MAX ||
-	    ev->time > SM_CYCLE_MAX - s->prev_finish)
+	if (__builtin_add_overflow(s->prev_finish, ev->time, start) ||
+	    *start > SM_CYCLE_MAX)
 		return sm_err(&s->err, SMMUSIM_ERANGE,
 			      "+%" PRIu64 " after the previous event's end "
 			      "(cycle %" PRIu64 ") is past the last start "
@@ -59,7 +59,6 @@ static int start_after_prev(struct smmusim *s, const struct smmusim_event *ev,
 			      ev->time ? ""
 				       : " (an event without time stamp "
 					 "starts at +0)");
-	*start = s->prev_finish + ev->time;
 	return 0;
 }
 
@@ -98,8 +97,10 @@ static int event_start(struct smmusim *s, const struct smmusim_event *ev,
 			    (int)ev->timing);
 	if (rc < 0)
 		return rc;
-	if (*start < s->eng.now)
-		*start = s->eng.now; /* @N before driver probe finished */
+	/* (Both checked that *start is no later than SM_CYCLE_MAX.) */
+	if (*start >= s->eng.now)
+		return 0;
+	*start = s->eng.now; /* @N before driver probe finished */
 	if (*start > SM_CYCLE_MAX)
 		return sm_err(&s->err, SMMUSIM_ERANGE,
 			      "the clock is at cycle %" PRIu64

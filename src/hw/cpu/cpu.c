@@ -309,9 +309,10 @@ static bool walk(struct sm_cpu *cpu, struct sm_pe *p, uint16_t asid,
 	return !hit;
 }
 
-void sm_cpu_access_kind(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
-			uint64_t root, uint64_t va, enum smmusim_access acc,
-			uint64_t now, uint32_t tag, struct sm_cpu_access *out)
+void sm_cpu_access_at(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
+		      uint64_t root, uint64_t va, enum smmusim_access acc,
+		      uint64_t now, uint32_t tag, bool uncached,
+		      struct sm_cpu_access *out)
 {
 	struct sm_pe *p = &cpu->pe[pe];
 	bool fetch = acc == SMMUSIM_ACC_EXEC;
@@ -330,7 +331,7 @@ void sm_cpu_access_kind(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
 	uint64_t t = now + cpu->lat_l1;
 
 	*out = (struct sm_cpu_access){0};
-	struct sm_tc_entry *e = sm_tc_lookup(l1, 0, asid, va);
+	struct sm_tc_entry *e = uncached ? NULL : sm_tc_lookup(l1, 0, asid, va);
 	if (e) {
 		cpu->ctr[fetch ? SM_STAT_CPU_L1I_HITS : SM_STAT_CPU_L1D_HITS]++;
 		r.cache = fetch ? p->l1i_name : p->l1d_name;
@@ -338,7 +339,7 @@ void sm_cpu_access_kind(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
 		cpu->ctr[fetch ? SM_STAT_CPU_L1I_MISSES
 			       : SM_STAT_CPU_L1D_MISSES]++;
 		t += cpu->lat_tlb;
-		e = sm_tc_lookup(&p->tlb, 0, asid, va);
+		e = uncached ? NULL : sm_tc_lookup(&p->tlb, 0, asid, va);
 		if (e) {
 			SM_INC(cpu->ctr, CPU_TLB_HITS);
 			r.cache = p->tlb_name;

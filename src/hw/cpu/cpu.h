@@ -269,10 +269,32 @@ struct sm_cpu_access {
 };
 
 /* A load, store or instruction fetch by `pe` at `now` through the table at
- * `root`, tagged with `asid`.  `tag` is the trace line. */
-void sm_cpu_access_kind(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
-			uint64_t root, uint64_t va, enum smmusim_access acc,
-			uint64_t now, uint32_t tag, struct sm_cpu_access *out);
+ * `root`, tagged with `asid`.  `tag` is the trace line.
+ *
+ * `uncached`: the caller knows that neither pe's L1 nor its main TLB holds
+ * an entry for (asid, va): pe's last access of it, with this asid, faulted
+ * in its walk (sm_cpu_access_uncached), and only pe's own accesses fill
+ * those caches.  Its look-ups are then only counted and timed, as the
+ * misses they are (host time: a retry after a page fault). */
+void sm_cpu_access_at(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
+		      uint64_t root, uint64_t va, enum smmusim_access acc,
+		      uint64_t now, uint32_t tag, bool uncached,
+		      struct sm_cpu_access *out);
+static inline void sm_cpu_access_kind(struct sm_cpu *cpu, unsigned pe,
+				      uint16_t asid, uint64_t root, uint64_t va,
+				      enum smmusim_access acc, uint64_t now,
+				      uint32_t tag, struct sm_cpu_access *out)
+{
+	sm_cpu_access_at(cpu, pe, asid, root, va, acc, now, tag, false, out);
+}
+/* Did access `a` leave pe's L1 and main TLB without an entry for its
+ * (asid, va)?  Both missed, and its walk faulted: nothing was filled (a
+ * permission fault of a walk fills the entry first). */
+static inline bool sm_cpu_access_uncached(const struct sm_cpu_access *a)
+{
+	return !a->hit && a->outcome != SM_XLATE_OK &&
+	       a->outcome != SM_XLATE_FAULT_PERMISSION;
+}
 static inline void sm_cpu_access(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
 				 uint64_t root, uint64_t va, bool write,
 				 uint64_t now, uint32_t tag,
