@@ -353,6 +353,31 @@ static void use_cached(struct xlate *x, const struct sm_tc_entry *e)
 	}
 }
 
+/* After a stage-1 walk that started from a walk-cache entry (the table
+ * descriptor of level start_level - 1, which gave w->table[start_level]):
+ * do the tables read from TTB0 now lead to that same table, through table
+ * descriptors only, each a table page?  Then the walk read what the tables
+ * give now, as a walk from TTB0 would (table descriptors carry no
+ * hierarchical attributes: pgtable.c), and the report says `walked`.
+ * Host time only: asked for a fault an observer will judge, so that the
+ * oracle needs no walk of its own (check/oracle.c, walk_denied). */
+static bool wc_path_current(const struct sm_physmem *pm, uint64_t root,
+			    uint64_t va, const struct sm_walk *w)
+{
+	uint64_t table = root;
+	if (w->fault == SM_WALK_FAULT_ADDR_SIZE)
+		return false; /* the walk may not have read its start table */
+	for (int l = 0; l < w->start_level; l++) {
+		const struct sm_frame *tf = sm_physmem_table_frame(pm, table);
+		const uint64_t *words = tf ? tf->content : NULL;
+		uint64_t desc = words ? words[sm_level_index(va, l)] : 0;
+		if ((desc & PTE_TYPE_MASK) != PMD_TYPE_TABLE)
+			return false;
+		table = desc & PTE_ADDR_MASK;
+	}
+	return table == w->table[w->start_level];
+}
+
 /* 5. The walk itself: stage 1 through the walk cache (it holds stage-1
  * table descriptors), stage 2 and nested with the page-table walker.  A
  * walk that used no walk-cache entry read what the tables give now (the
@@ -375,7 +400,11 @@ static void walk_tables(struct xlate *x, struct sm_walk *w)
 			s->lat_wc;
 		s->ctr[wc_hit ? SM_STAT_SMMU_WALKCACHE_HITS
 			      : SM_STAT_SMMU_WALKCACHE_MISSES]++;
-		x->r.walked = !wc_hit;
+		x->r.walked =
+		    !wc_hit ||
+		    (s->obs.report &&
+		     !(w->fault == SM_WALK_OK && (w->perm & x->need)) &&
+		     wc_path_current(s->pm, x->c->ttb0, x->r.va, w));
 	} else {
 		sm_pgt_translate(s->pm, x->rg, x->r.va, w);
 		x->r.walked = true;
