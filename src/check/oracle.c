@@ -85,15 +85,68 @@ static bool memo_holds(const struct sm_truth *m,
 	       m->s2_level == r->s2_level;
 }
 
-/* The walk behind a truth the memo does not hold, into its slot m. */
+/*
+ * A stage-1 truth without a walk from the root: when the last truth walk
+ * of the page's 2 MiB region from the same root reached a level-3 table
+ * and the tables above still hold the table descriptors it followed
+ * (sm_pgt_path_holds), a walk now goes the same way, and only the level-3
+ * descriptor decides: read and decoded here as pgtable.c walk_levels
+ * decodes a level-3 descriptor (invalid or not a page: translation fault;
+ * else the page, its EL0 permissions, and the access flag).  Paths are
+ * remembered by the walks of truth_walk (host time: a fault the agent
+ * could not judge itself costs a few words, not a walk).
+ */
+static struct sm_pgt_path *path_slot(struct sm_oracle *o, uint64_t root,
+				     uint64_t va)
+{
+	uint64_t h = (va >> 21) ^ (root >> SM_PAGE_SHIFT);
+	return &o->path[h & (SM_ORACLE_PATH_SLOTS - 1)];
+}
+
+static bool path_truth(struct sm_oracle *o, const struct sm_xlate_report *r,
+		       struct sm_walk *w)
+{
+	const struct sm_pgt_path *p = path_slot(o, r->root, r->va);
+	if (!(p->valid && p->root == r->root && p->region == r->va >> 21 &&
+	      sm_pgt_path_holds(p, r->va)))
+		return false;
+	const uint64_t *words = p->frame[3]->content;
+	uint64_t desc = words ? words[sm_level_index(r->va, 3)] : 0;
+	w->ipa = SM_NO_IPA;
+	if ((desc & PTE_TYPE_MASK) != PTE_TYPE_PAGE) {
+		w->fault = SM_WALK_FAULT_TRANSLATION;
+		w->pa = 0;
+		w->perm = 0;
+		return true;
+	}
+	w->pa = desc & PTE_ADDR_MASK;
+	w->perm = sm_pte_perm(desc);
+	w->fault = desc & PTE_AF ? SM_WALK_OK : SM_WALK_FAULT_ACCESS_FLAG;
+	return true;
+}
+
+/* The walk behind a truth the memo does not hold, into its slot m (a
+ * stage-1 one through a remembered path when it holds: path_truth). */
 static __attribute__((noinline)) const struct sm_truth *
 truth_walk(struct sm_oracle *o, const struct sm_xlate_report *r,
 	   struct sm_truth *m, uint64_t page, uint64_t gen)
 {
 	struct sm_walk w;
-	struct sm_regime rg =
-	    sm_regime_of(r->regime, r->root, r->root2, r->s2_level);
-	sm_pgt_translate(o->pm, &rg, r->va, &w);
+	bool s1 = r->regime == SM_REGIME_S1 && !o->memo_off;
+	if (!s1 || !path_truth(o, r, &w)) {
+		struct sm_regime rg =
+		    sm_regime_of(r->regime, r->root, r->root2, r->s2_level);
+		sm_pgt_translate(o->pm, &rg, r->va, &w);
+		if (s1 && w.level == 3) {
+			/* It read a level-3 table: remember the way. */
+			int level;
+			uint64_t desc_pa;
+			const uint64_t *slot;
+			sm_pgt_get_path(o->pm, path_slot(o, r->root, r->va),
+					r->root, r->va, &level, &desc_pa,
+					&slot);
+		}
+	}
 	*m = (struct sm_truth){
 	    .root = r->root,
 	    .root2 = r->root2,
