@@ -103,8 +103,9 @@ static struct sm_pgt_path *path_slot(struct sm_oracle *o, uint64_t root,
 	return &o->path[h & (SM_ORACLE_PATH_SLOTS - 1)];
 }
 
-static bool path_truth(struct sm_oracle *o, const struct sm_xlate_report *r,
-		       struct sm_walk *w)
+static inline bool path_truth(struct sm_oracle *o,
+			      const struct sm_xlate_report *r,
+			      struct sm_walk *w)
 {
 	const struct sm_pgt_path *p = path_slot(o, r->root, r->va);
 	if (!(p->valid && p->root == r->root && p->region == r->va >> 21 &&
@@ -580,6 +581,20 @@ static inline bool fault_denied(const struct sm_xlate_report *r)
 	return (!r->root && !r->root2) || walk_denied(r, need);
 }
 
+/* A stage-1 fault (r) that the tables deny as they are now, found through a
+ * path that holds (path_truth): judge() finds a legitimate fault, and with
+ * no fault streak open it has none to end (host time: no judge frame, no
+ * walk, for a fault the agent's walk-cache walk could not vouch for). */
+static inline bool fault_denied_by_path(struct sm_oracle *o,
+					const struct sm_xlate_report *r)
+{
+	struct sm_walk w;
+	unsigned need = r->write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
+	return r->regime == SM_REGIME_S1 && !o->memo_off &&
+	       path_truth(o, r, &w) &&
+	       !(w.fault == SM_WALK_OK && (w.perm & need));
+}
+
 void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 {
 	struct sm_oracle *o = oracle;
@@ -593,7 +608,7 @@ void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 	    (r->outcome == SM_XLATE_OK
 		 ? !r->from_cache || (!r->no_context && (r->root || r->root2) &&
 				      cached_agrees(o, r))
-		 : fault_denied(r)))
+		 : fault_denied(r) || fault_denied_by_path(o, r)))
 		return;
 	judge(o, r);
 }
