@@ -133,8 +133,6 @@ struct sm_smmu_irq {
 
 /* Streams whose configuration cache way is remembered (cfg_hint). */
 #define SM_SMMU_CFG_HINTS 16
-/* The table paths remembered (struct sm_smmu, wc_path). */
-#define SM_SMMU_WC_PATHS 16u
 /* The micro-TLB fills that may wait (struct sm_smmu, utlb_pend). */
 #define SM_SMMU_UTLB_PEND 16
 
@@ -194,10 +192,6 @@ struct sm_smmu {
 	    utlb_pend_pages;   /* bit (va >> 12) % 64 of each (all: a block) */
 	struct sm_tcache walk; /* table descriptors, levels 0-2 */
 	struct sm_pgt_memo walk_memo; /* host time: sm_pgt_walk_memo */
-	/* Host time: the tables from a TTB0 down to a level-3 table, by
-	 * (TTB0, 2 MiB region), direct-mapped (translate.c,
-	 * wc_path_current). */
-	struct sm_pgt_path wc_path[SM_SMMU_WC_PATHS];
 	bool has_utlb, has_walk, neg_cache;
 	/* ATS: the ATCs of the devices behind this SMMU, per StreamID. */
 	bool ats;

@@ -353,46 +353,6 @@ static void use_cached(struct xlate *x, const struct sm_tc_entry *e)
 	}
 }
 
-/* After a stage-1 walk that started from a walk-cache entry (the table
- * descriptor of level start_level - 1, which gave w->table[start_level]):
- * does a walk from TTB0 now read the same descriptors?  Then the walk read
- * what the tables give now and the report says `walked` (table descriptors
- * carry no hierarchical attributes: pgtable.c).  Host time only: asked for
- * a fault an observer will judge, so that the oracle needs no walk of its
- * own (check/oracle.c, walk_denied).  A walk that read a level-3 table
- * agrees when the tables from TTB0 lead to the same one: they are followed
- * through a remembered path (sm_pgt_get_path: only its table descriptors
- * are read again while they hold); any other, when they lead, through
- * table descriptors only, to its start table. */
-static bool wc_path_current(struct sm_smmu *s, uint64_t root, uint64_t va,
-			    const struct sm_walk *w)
-{
-	if (w->level == 3) {
-		struct sm_pgt_path *p =
-		    &s->wc_path[((va >> 21) ^ (root >> SM_PAGE_SHIFT)) &
-				(SM_SMMU_WC_PATHS - 1)];
-		int level;
-		uint64_t desc_pa;
-		const uint64_t *slot;
-		sm_pgt_get_path(s->pm, p, root, va, &level, &desc_pa, &slot);
-		/* (Level 3: p holds the way there, its level-3 table.) */
-		return level == 3 && p->leaf == w->table[3];
-	}
-	if (w->fault == SM_WALK_FAULT_ADDR_SIZE)
-		return false; /* the walk may not have read its start table */
-	uint64_t table = root;
-	for (int l = 0; l < w->start_level; l++) {
-		const struct sm_frame *tf =
-		    sm_physmem_table_frame(s->pm, table);
-		const uint64_t *words = tf ? tf->content : NULL;
-		uint64_t desc = words ? words[sm_level_index(va, l)] : 0;
-		if ((desc & PTE_TYPE_MASK) != PMD_TYPE_TABLE)
-			return false;
-		table = desc & PTE_ADDR_MASK;
-	}
-	return table == w->table[w->start_level];
-}
-
 /* 5. The walk itself: stage 1 through the walk cache (it holds stage-1
  * table descriptors), stage 2 and nested with the page-table walker.  A
  * walk that used no walk-cache entry read what the tables give now (the
@@ -415,11 +375,7 @@ static void walk_tables(struct xlate *x, struct sm_walk *w)
 			s->lat_wc;
 		s->ctr[wc_hit ? SM_STAT_SMMU_WALKCACHE_HITS
 			      : SM_STAT_SMMU_WALKCACHE_MISSES]++;
-		x->r.walked =
-		    !wc_hit ||
-		    (s->obs.report &&
-		     !(w->fault == SM_WALK_OK && (w->perm & x->need)) &&
-		     wc_path_current(s, x->c->ttb0, x->r.va, w));
+		x->r.walked = !wc_hit;
 	} else {
 		sm_pgt_translate(s->pm, x->rg, x->r.va, w);
 		x->r.walked = true;
