@@ -66,7 +66,10 @@ void sm_oracle_fini(struct sm_oracle *o)
  * memo_off).  A generation per frame was measured too: it made 1% more of
  * the walks of the imported linux61-ddmix-strict trace hits, and none of
  * bench/replay-speed's, whose pages are random over 8 processes (a page
- * comes back after thousands of others, past any small memo).
+ * comes back after thousands of others, past any small memo).  What does
+ * come back there is the 2 MiB region, hence the paths below (path_truth):
+ * a stage-1 truth the memo misses costs the table descriptors of its path
+ * and one level-3 word instead of a walk.
  */
 
 static struct sm_truth *memo_slot(struct sm_oracle *o,
