@@ -400,18 +400,23 @@ static void fill_walked(struct xlate *x, const struct sm_walk *w)
 	bool waits = s->has_utlb && utlb_fill_waits(s);
 	struct sm_tc_entry *ne =
 	    waits ? &s->utlb_pend[s->utlb_npend] : &x->walked;
-	/* (Host time: completed here, stored once.) */
-	struct sm_tc_entry e =
-	    sm_xlate_entry(w, x->r.va, c->ttb0, c->tag_asid, c->fill_flags);
-	e.vmid = c->tag_vmid;
-	e.root2 = c->rg.root2;
-	e.regime = (uint8_t)c->rg.kind;
-	e.s2_level = (int8_t)c->rg.s2_level;
-	if (!c->s1) {
-		e.global = false; /* stage 2: no ASID */
-		e.asid = SM_TC_ASID_STAGE2;
-	}
-	*ne = e;
+	/* (Host time: built in place, each field stored once.) */
+	uint64_t size = w->page_size;
+	*ne = (struct sm_tc_entry){
+	    .va = x->r.va & ~(size - 1),
+	    .pa = w->pa & ~(size - 1),
+	    .root = c->ttb0,
+	    .root2 = c->rg.root2,
+	    .regime = (uint8_t)c->rg.kind,
+	    .s2_level = (int8_t)c->rg.s2_level,
+	    .asid = c->s1 ? c->tag_asid : SM_TC_ASID_STAGE2,
+	    .vmid = c->tag_vmid,
+	    .level = (uint8_t)w->level,
+	    .perm = (uint8_t)w->perm,
+	    /* stage 2: no ASID */
+	    .global = c->s1 && !(w->desc & PTE_NG),
+	    .flags = c->fill_flags,
+	};
 	fill_iotlb(s, ne);
 	if (waits)
 		utlb_fill_pending(s, x->r.sid);
