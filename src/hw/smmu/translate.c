@@ -209,9 +209,11 @@ static void select_regime(struct xlate *x)
 	x->rg = &c->rg;
 	x->r.asid = c->tag_asid;
 	x->s2fault = x->rg->kind == SM_REGIME_S2;
-	/* (Stage 2 only: the input is the IPA.) */
-	x->ex =
-	    (struct sm_smmu_evt_s2){false, EVTQ_1_CLASS_IN, x->r.va, false, 0};
+	/* The class and address of a fault record (stage 2 only: the input
+	 * is the IPA); a stage-2 walk may change them, fault_policy sets
+	 * the rest (host time: most translations record nothing). */
+	x->ex.cls = EVTQ_1_CLASS_IN;
+	x->ex.ipa = x->r.va;
 	x->out->asid = c->tag_asid;
 }
 
@@ -473,6 +475,7 @@ static void fault_policy(struct xlate *x)
 	if (x->s2fault)
 		SM_INC(x->s->ctr, SMMU_FAULTS_STAGE2);
 	x->ex.s2 = x->s2fault;
+	x->ex.stall = false;
 	/* Stall model (spec 3.12): a recoverable stage-1 fault under a CD
 	 * with S = 1 (of a transaction, not an ATS translation request,
 	 * which gets its failure answered instead) holds the transaction and
