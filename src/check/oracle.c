@@ -66,7 +66,10 @@ void sm_oracle_fini(struct sm_oracle *o)
  * memo_off).  A generation per frame was measured too: it made 1% more of
  * the walks of the imported linux61-ddmix-strict trace hits, and none of
  * bench/replay-speed's, whose pages are random over 8 processes (a page
- * comes back after thousands of others, past any small memo).
+ * comes back after thousands of others, past any small memo).  What does
+ * come back there is the 2 MiB region, hence the paths below (path_truth):
+ * a stage-1 truth the memo misses costs the table descriptors of its path
+ * and one level-3 word instead of a walk.
  */
 
 static struct sm_truth *memo_slot(struct sm_oracle *o,
@@ -85,15 +88,69 @@ static bool memo_holds(const struct sm_truth *m,
 	       m->s2_level == r->s2_level;
 }
 
-/* The walk behind a truth the memo does not hold, into its slot m. */
+/*
+ * A stage-1 truth without a walk from the root: when the last truth walk
+ * of the page's 2 MiB region from the same root reached a level-3 table
+ * and the tables above still hold the table descriptors it followed
+ * (sm_pgt_path_holds), a walk now goes the same way, and only the level-3
+ * descriptor decides: read and decoded here as pgtable.c walk_levels
+ * decodes a level-3 descriptor (invalid or not a page: translation fault;
+ * else the page, its EL0 permissions, and the access flag).  Paths are
+ * remembered by the walks of truth_walk (host time: a fault the agent
+ * could not judge itself costs a few words, not a walk).
+ */
+static struct sm_pgt_path *path_slot(struct sm_oracle *o, uint64_t root,
+				     uint64_t va)
+{
+	uint64_t h = (va >> 21) ^ (root >> SM_PAGE_SHIFT);
+	return &o->path[h & (SM_ORACLE_PATH_SLOTS - 1)];
+}
+
+static inline bool path_truth(struct sm_oracle *o,
+			      const struct sm_xlate_report *r,
+			      struct sm_walk *w)
+{
+	const struct sm_pgt_path *p = path_slot(o, r->root, r->va);
+	if (!(p->valid && p->root == r->root && p->region == r->va >> 21 &&
+	      sm_pgt_path_holds(p, r->va)))
+		return false;
+	const uint64_t *words = p->frame[3]->content;
+	uint64_t desc = words ? words[sm_level_index(r->va, 3)] : 0;
+	w->ipa = SM_NO_IPA;
+	if ((desc & PTE_TYPE_MASK) != PTE_TYPE_PAGE) {
+		w->fault = SM_WALK_FAULT_TRANSLATION;
+		w->pa = 0;
+		w->perm = 0;
+		return true;
+	}
+	w->pa = desc & PTE_ADDR_MASK;
+	w->perm = sm_pte_perm(desc);
+	w->fault = desc & PTE_AF ? SM_WALK_OK : SM_WALK_FAULT_ACCESS_FLAG;
+	return true;
+}
+
+/* The walk behind a truth the memo does not hold, into its slot m (a
+ * stage-1 one through a remembered path when it holds: path_truth). */
 static __attribute__((noinline)) const struct sm_truth *
 truth_walk(struct sm_oracle *o, const struct sm_xlate_report *r,
 	   struct sm_truth *m, uint64_t page, uint64_t gen)
 {
 	struct sm_walk w;
-	struct sm_regime rg =
-	    sm_regime_of(r->regime, r->root, r->root2, r->s2_level);
-	sm_pgt_translate(o->pm, &rg, r->va, &w);
+	bool s1 = r->regime == SM_REGIME_S1 && !o->memo_off;
+	if (!s1 || !path_truth(o, r, &w)) {
+		struct sm_regime rg =
+		    sm_regime_of(r->regime, r->root, r->root2, r->s2_level);
+		sm_pgt_translate(o->pm, &rg, r->va, &w);
+		if (s1 && w.level == 3) {
+			/* It read a level-3 table: remember the way. */
+			int level;
+			uint64_t desc_pa;
+			const uint64_t *slot;
+			sm_pgt_get_path(o->pm, path_slot(o, r->root, r->va),
+					r->root, r->va, &level, &desc_pa,
+					&slot);
+		}
+	}
 	*m = (struct sm_truth){
 	    .root = r->root,
 	    .root2 = r->root2,
@@ -527,6 +584,20 @@ static inline bool fault_denied(const struct sm_xlate_report *r)
 	return (!r->root && !r->root2) || walk_denied(r, need);
 }
 
+/* A stage-1 fault (r) that the tables deny as they are now, found through a
+ * path that holds (path_truth): judge() finds a legitimate fault, and with
+ * no fault streak open it has none to end (host time: no judge frame, no
+ * walk, for a fault the agent's walk-cache walk could not vouch for). */
+static inline bool fault_denied_by_path(struct sm_oracle *o,
+					const struct sm_xlate_report *r)
+{
+	struct sm_walk w;
+	unsigned need = r->write ? SMMUSIM_PROT_W : SMMUSIM_PROT_R;
+	return r->regime == SM_REGIME_S1 && !o->memo_off &&
+	       path_truth(o, r, &w) &&
+	       !(w.fault == SM_WALK_OK && (w.perm & need));
+}
+
 void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 {
 	struct sm_oracle *o = oracle;
@@ -540,7 +611,7 @@ void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 	    (r->outcome == SM_XLATE_OK
 		 ? !r->from_cache || (!r->no_context && (r->root || r->root2) &&
 				      cached_agrees(o, r))
-		 : fault_denied(r)))
+		 : fault_denied(r) || fault_denied_by_path(o, r)))
 		return;
 	judge(o, r);
 }

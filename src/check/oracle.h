@@ -37,6 +37,7 @@
 
 #include "engine/stats.h"
 #include "hw/mem/observe.h"
+#include "hw/mem/pgtable.h"
 #include "hw/mem/physmem.h"
 #include "hw/mem/tcache.h"
 
@@ -78,6 +79,8 @@ struct sm_truth {
  * often as 64 (94.3% of the walks); fixed, 896 bytes. */
 #define SM_ORACLE_MEMO_BITS 4
 #define SM_ORACLE_MEMO_SLOTS (1u << SM_ORACLE_MEMO_BITS)
+/* 16 paths: bench/replay-speed's 8 processes have one 2 MiB region each. */
+#define SM_ORACLE_PATH_SLOTS 16u
 
 struct sm_oracle {
 	const struct smmusim_allocator *alloc;
@@ -112,6 +115,10 @@ struct sm_oracle {
 	 * memo_off: walk every time (the tests compare both ways). */
 	bool memo_off;
 	struct sm_truth memo[SM_ORACLE_MEMO_SLOTS];
+	/* The tables stage-1 truth walks went down to a level-3 table, by
+	 * (root, 2 MiB region), direct-mapped (host time only, off with
+	 * memo_off: oracle.c, truth_walk). */
+	struct sm_pgt_path path[SM_ORACLE_PATH_SLOTS];
 };
 
 int sm_oracle_init(struct sm_oracle *o, const struct smmusim_allocator *a,

@@ -209,9 +209,11 @@ static void select_regime(struct xlate *x)
 	x->rg = &c->rg;
 	x->r.asid = c->tag_asid;
 	x->s2fault = x->rg->kind == SM_REGIME_S2;
-	/* (Stage 2 only: the input is the IPA.) */
-	x->ex =
-	    (struct sm_smmu_evt_s2){false, EVTQ_1_CLASS_IN, x->r.va, false, 0};
+	/* The class and address of a fault record (stage 2 only: the input
+	 * is the IPA); a stage-2 walk may change them, fault_policy sets
+	 * the rest (host time: most translations record nothing). */
+	x->ex.cls = EVTQ_1_CLASS_IN;
+	x->ex.ipa = x->r.va;
 	x->out->asid = c->tag_asid;
 }
 
@@ -400,18 +402,23 @@ static void fill_walked(struct xlate *x, const struct sm_walk *w)
 	bool waits = s->has_utlb && utlb_fill_waits(s);
 	struct sm_tc_entry *ne =
 	    waits ? &s->utlb_pend[s->utlb_npend] : &x->walked;
-	/* (Host time: completed here, stored once.) */
-	struct sm_tc_entry e =
-	    sm_xlate_entry(w, x->r.va, c->ttb0, c->tag_asid, c->fill_flags);
-	e.vmid = c->tag_vmid;
-	e.root2 = c->rg.root2;
-	e.regime = (uint8_t)c->rg.kind;
-	e.s2_level = (int8_t)c->rg.s2_level;
-	if (!c->s1) {
-		e.global = false; /* stage 2: no ASID */
-		e.asid = SM_TC_ASID_STAGE2;
-	}
-	*ne = e;
+	/* (Host time: built in place, each field stored once.) */
+	uint64_t size = w->page_size;
+	*ne = (struct sm_tc_entry){
+	    .va = x->r.va & ~(size - 1),
+	    .pa = w->pa & ~(size - 1),
+	    .root = c->ttb0,
+	    .root2 = c->rg.root2,
+	    .regime = (uint8_t)c->rg.kind,
+	    .s2_level = (int8_t)c->rg.s2_level,
+	    .asid = c->s1 ? c->tag_asid : SM_TC_ASID_STAGE2,
+	    .vmid = c->tag_vmid,
+	    .level = (uint8_t)w->level,
+	    .perm = (uint8_t)w->perm,
+	    /* stage 2: no ASID */
+	    .global = c->s1 && !(w->desc & PTE_NG),
+	    .flags = c->fill_flags,
+	};
 	fill_iotlb(s, ne);
 	if (waits)
 		utlb_fill_pending(s, x->r.sid);
@@ -468,6 +475,7 @@ static void fault_policy(struct xlate *x)
 	if (x->s2fault)
 		SM_INC(x->s->ctr, SMMU_FAULTS_STAGE2);
 	x->ex.s2 = x->s2fault;
+	x->ex.stall = false;
 	/* Stall model (spec 3.12): a recoverable stage-1 fault under a CD
 	 * with S = 1 (of a transaction, not an ATS translation request,
 	 * which gets its failure answered instead) holds the transaction and
