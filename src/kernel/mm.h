@@ -38,6 +38,11 @@ struct sm_file {
 	uint64_t *pages; /* PA per page, 0 = not in the page cache yet */
 };
 
+/* sm_find_vma's cache (struct sm_mm.vma_cache): slots, and the va shift
+ * that picks one (64 KiB: a slot per 16 pages of a 2 MiB window). */
+#define SM_VMA_CACHE_SLOTS 32u
+#define SM_VMA_CACHE_SHIFT 16
+
 /* vm_area_struct */
 struct sm_vma {
 	uint64_t start, end;
@@ -55,7 +60,10 @@ struct sm_mm {
 	uint64_t pgd;
 	struct sm_vma *vma; /* sorted by address */
 	size_t nvma, cap;
-	size_t vma_hint; /* host time: where sm_find_vma last found one */
+	/* host time: where sm_find_vma last found a VMA, by 64 KiB of va
+	 * (SM_VMA_CACHE_SHIFT): an index into vma, trusted only when that VMA
+	 * holds va, so no VMA change needs to reset it (internal.h). */
+	uint32_t vma_cache[SM_VMA_CACHE_SLOTS];
 	/* host time: the tables the last page fault went down
 	 * (sm_pgt_get_path; memory.c, handle_pte_fault). */
 	struct sm_pgt_path pte_path;
