@@ -43,6 +43,8 @@ struct sm_file {
 #define SM_VMA_CACHE_SLOTS 32u
 #define SM_VMA_CACHE_SHIFT 16
 
+#define SM_MM_CACHE_SLOTS 16u
+
 /* vm_area_struct */
 struct sm_vma {
 	uint64_t start, end;
@@ -80,6 +82,9 @@ struct sm_mm {
 /* The memory-management side of the kernel object (struct sm_os.mm). */
 struct sm_mm_state {
 	struct sm_mm **mms; /* the live mms, found by id */
+	/* host time: sm_os_find_mm's last finds, by id % SM_MM_CACHE_SLOTS
+	 * (live mms only) */
+	struct sm_mm *by_id[SM_MM_CACHE_SLOTS];
 	size_t nmm, capmm;
 	struct sm_mm **dead; /* exited mms still grabbed (mm_count > 0) */
 	size_t ndead, capdead;
@@ -98,6 +103,9 @@ int sm_mm_init(struct sm_os *os, const smmusim_config_t *cfg,
 	       struct sm_stats *st);
 void sm_mm_fini(struct sm_os *os);
 
+/* The live mm `id`, NULL if none.  Host time: the one found last for
+ * id's slot of by_id is tried first (a live mm's id is unique; an exiting
+ * mm leaves its slot). */
 struct sm_mm *sm_os_find_mm(struct sm_os *os, uint32_t id);
 /* mmgrab / mmdrop (include/linux/sched/mm.h): keep the struct of an mm
  * that may exit meanwhile; the last drop after exit frees it. */

@@ -32,10 +32,14 @@ struct sm_vma *sm_find_vma_search(struct sm_mm *mm, uint64_t va,
  * holds va is the one the search finds: a slot is trusted only when its
  * index is in range and its VMA holds va, and a VMA change (an insert or
  * removal moves the indices) needs no invalidation. */
+static inline unsigned sm_vma_cache_slot(uint64_t va)
+{
+	return (va >> SM_VMA_CACHE_SHIFT) & (SM_VMA_CACHE_SLOTS - 1);
+}
+
 static inline struct sm_vma *sm_find_vma(struct sm_mm *mm, uint64_t va)
 {
-	uint32_t *slot = &mm->vma_cache[(va >> SM_VMA_CACHE_SHIFT) &
-					(SM_VMA_CACHE_SLOTS - 1)];
+	uint32_t *slot = &mm->vma_cache[sm_vma_cache_slot(va)];
 	if (*slot < mm->nvma) {
 		struct sm_vma *v = &mm->vma[*slot];
 		if (v->start <= va && va < v->end)

@@ -77,9 +77,13 @@ void sm_mm_fini(struct sm_os *os)
 
 struct sm_mm *sm_os_find_mm(struct sm_os *os, uint32_t id)
 {
+	struct sm_mm *mm = os->mm.by_id[id % SM_MM_CACHE_SLOTS];
+	if (mm && mm->id == id)
+		return mm;
 	for (size_t i = 0; i < os->mm.nmm; i++)
 		if (os->mm.mms[i]->id == id)
-			return os->mm.mms[i];
+			return os->mm.by_id[id % SM_MM_CACHE_SLOTS] =
+				   os->mm.mms[i];
 	return NULL;
 }
 
@@ -190,6 +194,11 @@ int sm_need_mapped(struct sm_os *os, struct sm_mm *mm, uint64_t va,
 
 size_t sm_vma_lower_bound(const struct sm_mm *mm, uint64_t va)
 {
+	/* The VMA holding va is the first ending above it: the one sm_find_vma
+	 * last found in va's cache slot, if it holds va (host time). */
+	uint32_t c = mm->vma_cache[sm_vma_cache_slot(va)];
+	if (c < mm->nvma && mm->vma[c].start <= va && va < mm->vma[c].end)
+		return c;
 	if (!mm->nvma)
 		return 0;
 	/* A binary search without a branch on the comparison (host time: it
@@ -413,6 +422,8 @@ int sm_os_mm_exit(struct sm_os *os, uint32_t id, unsigned pe, uint64_t *t)
 	mm->live = false;
 	sm_os_put_asid(os, mm);
 	mm_list_remove(ms->mms, &ms->nmm, mm);
+	if (ms->by_id[id % SM_MM_CACHE_SLOTS] == mm)
+		ms->by_id[id % SM_MM_CACHE_SLOTS] = NULL;
 	if (mm->mm_count)
 		ms->dead[ms->ndead++] = mm;
 	else
