@@ -22,9 +22,11 @@ struct prot_ctx {
  * VMA's vm_page_prot: mm/mprotect.c of 6.1; host time). */
 struct prot_new {
 	bool none;	    /* PROT_NONE: sm_mk_prot_none */
-	bool may_write;	    /* VM_WRITE: can_change_pte_writable() may say so */
 	bool shared;	    /* write-notify: writable only when dirty */
-	uint64_t ro, rw;    /* sm_mk_user_pte(0, prot, false / true) */
+	uint64_t ro;	    /* sm_mk_user_pte(0, prot, false) */
+	uint64_t rw;	    /* sm_mk_user_pte(0, prot, true) with VM_WRITE,
+			     * else ro: what a page that may be writable
+			     * gets */
 	uint64_t zero_page; /* never made writable */
 };
 
@@ -33,26 +35,25 @@ static struct prot_new prot_new_of(const struct sm_os *os,
 {
 	return (struct prot_new){
 	    .none = !v->prot,
-	    .may_write = v->prot & SMMUSIM_PROT_W,
 	    .shared = v->shared,
 	    .ro = sm_mk_user_pte(0, v->prot, false),
-	    .rw = sm_mk_user_pte(0, v->prot, true),
+	    .rw = sm_mk_user_pte(0, v->prot, v->prot & SMMUSIM_PROT_W),
 	    .zero_page = os->mm.zero_page,
 	};
 }
 
 /* change_pte_range() for one present PTE `desc`: the new descriptor.
  * can_change_pte_writable(): an exclusive anonymous page may become
- * writable at once; a shared page only if it is already dirty
- * (write-notify); the zero page never.  A page that stays read-only keeps
- * its dirty state in PTE_DIRTY. */
+ * writable at once (VM_WRITE: n->rw); a shared page only if it is already
+ * dirty (write-notify); the zero page never.  A page that stays read-only
+ * keeps its dirty state in PTE_DIRTY (which a writable PTE has too). */
 static inline uint64_t prot_pte(const struct prot_new *n, uint64_t desc)
 {
 	if (n->none)
 		return sm_mk_prot_none(desc);
 	uint64_t pa = desc & PTE_ADDR_MASK;
 	bool dirty = sm_pte_dirty(desc);
-	bool w = n->may_write && pa != n->zero_page && (!n->shared || dirty);
+	bool w = pa != n->zero_page && (dirty || !n->shared);
 	return pa | (w ? n->rw : n->ro) | (dirty ? PTE_DIRTY : 0);
 }
 
