@@ -50,6 +50,9 @@ struct sm_vma {
 	uint64_t start, end;
 	unsigned prot; /* SMMUSIM_PROT_* */
 	bool shared;
+	/* host time, during an mprotect only: its prot was already the
+	 * new one (mprotect.c) */
+	bool prot_same;
 	struct sm_file *file; /* shared mappings */
 	uint64_t pgoff;	      /* page index of start in file */
 };

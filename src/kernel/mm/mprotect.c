@@ -97,6 +97,18 @@ static int prot_run(void *vctx, const struct sm_pgt_run *r)
 		if (v->end - va0 < ((uint64_t)(end - w) << shift))
 			vend =
 			    w + ((v->end - va0 + (1ull << shift) - 1) >> shift);
+		/* mprotect_fixup() leaves a VMA whose flags do not change
+		 * alone (newflags == oldflags: 6.1 mm/mprotect.c:560), and so
+		 * may the model: each of its PTEs is already what
+		 * prot_pte() makes of it.  (The fault paths build PTEs with
+		 * sm_mk_user_pte from the VMA's prot and upgrade a
+		 * read-only one to the writable template; mprotect leaves
+		 * every PTE of a VMA in prot_pte's form, which it maps to
+		 * itself; zap and reclaim only clear PTEs.  Host time.) */
+		if (v->prot_same) {
+			s = vend;
+			continue;
+		}
 		for (; s < vend; s++) {
 			uint64_t desc = *s;
 			if (!sm_pte_present(desc))
@@ -127,8 +139,10 @@ int sm_os_mprotect(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 	for (size_t i = first ? (size_t)(first - mm->vma)
 			      : sm_vma_lower_bound(mm, va);
 	     i < mm->nvma && mm->vma[i].start < end; i++)
-		if (mm->vma[i].start >= va && mm->vma[i].end <= end)
+		if (mm->vma[i].start >= va && mm->vma[i].end <= end) {
+			mm->vma[i].prot_same = mm->vma[i].prot == prot;
 			mm->vma[i].prot = prot;
+		}
 
 	struct prot_ctx c = {.os = os, .mm = mm, .sp.lo = UINT64_MAX};
 	sm_mn_invalidate_range_start(os, mm, SM_MN_PROTECTION_VMA, va, end, t);
