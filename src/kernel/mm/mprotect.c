@@ -72,8 +72,8 @@ static void prot_write(struct prot_ctx *c, uint64_t va, uint64_t desc,
 }
 
 /* change_pte_range() over a run of PTEs (a leaf table's part of the
- * range), in address order, a VMA at a time: the first present PTE finds
- * its VMA, and the PTEs up to that VMA's end in the run are its own.  The
+ * range), in address order, a VMA at a time: the first slot finds its VMA,
+ * and the slots up to that VMA's end in the run are its own.  The
  * run's words hold every write: only its own descriptors are written. */
 static int prot_run(void *vctx, const struct sm_pgt_run *r)
 {
@@ -84,12 +84,14 @@ static int prot_run(void *vctx, const struct sm_pgt_run *r)
 	unsigned shift = sm_level_shift(r->level);
 	uint64_t va0 = r->va;
 	for (const uint64_t *s = w + r->first; s < end;) {
-		if (!sm_pte_present(*s)) {
+		/* mprotect's range is mapped: the slot's VMA (none only
+		 * for a block's base below the range, never in a user mm). */
+		uint64_t va = va0 + ((uint64_t)(s - w) << shift);
+		const struct sm_vma *v = sm_find_vma_from(c->mm, &c->vma, va);
+		if (!v) {
 			s++;
 			continue;
 		}
-		uint64_t va = va0 + ((uint64_t)(s - w) << shift);
-		const struct sm_vma *v = sm_find_vma_from(c->mm, &c->vma, va);
 		struct prot_new n = prot_new_of(c->os, v);
 		/* The slots below the VMA's end (each maps an address in
 		 * it: the same VMA a look-up would find). */
