@@ -1127,6 +1127,73 @@ static void test_for_each_leaf_run(void **state)
 	assert_int_equal(s.r[0].last, 4);
 }
 
+/* Through a table path, the same runs as the walk: a range in one region
+ * whose level-3 table the path reaches (fresh, stale or from another
+ * region), a block, no table, two regions, and after the table descriptor
+ * leading to the level-3 table is cleared. */
+static void same_runs_through_path(struct pt *t, struct sm_pgt_path *path,
+				   uint64_t start, uint64_t end)
+{
+	struct run_seen a = {.stop_at = -1}, b = {.stop_at = -1};
+	assert_int_equal(
+	    sm_pgt_for_each_leaf_run(t->pm, t->root, start, end, run_fn, &a),
+	    0);
+	assert_int_equal(sm_pgt_for_each_leaf_run_path(t->pm, path, t->root,
+						       start, end, run_fn, &b),
+			 0);
+	assert_int_equal(a.n, b.n);
+	for (int i = 0; i < a.n; i++) {
+		assert_int_equal(a.r[i].level, b.r[i].level);
+		assert_int_equal(a.r[i].first, b.r[i].first);
+		assert_int_equal(a.r[i].last, b.r[i].last);
+		assert_int_equal(a.r[i].table, b.r[i].table);
+		assert_int_equal(a.r[i].va, b.r[i].va);
+		assert_ptr_equal(a.r[i].words, b.r[i].words);
+	}
+}
+
+static void test_for_each_leaf_run_path(void **state)
+{
+	struct pt *t = *state;
+	uint64_t p = page_alloc(t->pm, SM_PAGE_DATA);
+	uint64_t base = 0x0000000040000000ull;
+	struct sm_pgt_path path = {0};
+
+	set_ok(t, base + 0x2000, 3, leaf(p, 3, PTE_USER));
+	set_ok(t, base + 0x1ff000, 3, leaf(p, 3, PTE_USER));
+	set_ok(t, base + 2 * MiB + 0x5000, 3, leaf(p, 3, PTE_USER));
+	set_ok(t, base + 4 * MiB, 2, leaf(2 * GiB, 2, PTE_USER));
+	for (int round = 0; round < 2; round++) {
+		same_runs_through_path(t, &path, base + 0x1000, base + 0x3000);
+		same_runs_through_path(t, &path, base, base + 2 * MiB);
+		same_runs_through_path(t, &path, base + 0x1ff000,
+				       base + 2 * MiB);
+		same_runs_through_path(t, &path, base + 2 * MiB,
+				       base + 2 * MiB + 0x9000);
+		same_runs_through_path(t, &path, base + 0x1000, base + 3 * MiB);
+		same_runs_through_path(t, &path, base + 4 * MiB + 0x1000,
+				       base + 4 * MiB + 0x3000);
+		same_runs_through_path(t, &path, base + 8 * MiB,
+				       base + 8 * MiB + 0x1000);
+		same_runs_through_path(t, &path, base + 0x3000, base + 0x3000);
+	}
+	/* The level-2 descriptor to the first level-3 table cleared: the
+	 * path no longer holds, and there is nothing to visit. */
+	same_runs_through_path(t, &path, base + 0x1000, base + 0x3000);
+	struct sm_walk w;
+	sm_pgt_walk(t->pm, t->root, base + 0x2000, &w);
+	assert_int_equal(w.fault, SM_WALK_OK);
+	sm_physmem_write64(t->pm, w.table[2] + 8ull * sm_level_index(base, 2),
+			   0);
+	struct run_seen b = {.stop_at = -1};
+	assert_int_equal(
+	    sm_pgt_for_each_leaf_run_path(t->pm, &path, t->root, base + 0x1000,
+					  base + 0x3000, run_fn, &b),
+	    0);
+	assert_int_equal(b.n, 0);
+	same_runs_through_path(t, &path, base + 0x1000, base + 0x3000);
+}
+
 static void test_free_tables(void **state)
 {
 	struct pt *t = *state;
@@ -1630,6 +1697,8 @@ int main(void)
 					    pt_teardown),
 	    cmocka_unit_test_setup_teardown(test_for_each_leaf_run, pt_setup,
 					    pt_teardown),
+	    cmocka_unit_test_setup_teardown(test_for_each_leaf_run_path,
+					    pt_setup, pt_teardown),
 	    cmocka_unit_test_setup_teardown(test_free_tables, pt_setup,
 					    pt_teardown),
 	    cmocka_unit_test_setup_teardown(test_walk_memo, pt_setup,

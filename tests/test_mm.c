@@ -161,7 +161,7 @@ static void test_munmap_frees_after_flush_and_reuses(void **state)
 
 /* sm_find_vma finds what a scan of the sorted VMAs finds: the VMA holding
  * va, or none in a gap, before the first or after the last, for 0 to 40
- * VMAs, whatever VMA it found last (its hint). */
+ * VMAs, whatever VMAs its cache holds. */
 static void test_find_vma_matches_a_scan(void **state)
 {
 	(void)state;
@@ -179,7 +179,8 @@ static void test_find_vma_matches_a_scan(void **state)
 			for (size_t i = 0; i < n && !want; i++)
 				if (v[i].start <= va && va < v[i].end)
 					want = &v[i];
-			mm.vma_hint = (size_t)(va % 7);
+			for (unsigned c = 0; c < SM_VMA_CACHE_SLOTS; c++)
+				mm.vma_cache[c] = (uint32_t)((va + c) % 7);
 			assert_ptr_equal(sm_find_vma(&mm, va), want);
 			assert_ptr_equal(sm_find_vma(&mm, va), want);
 		}

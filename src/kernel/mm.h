@@ -38,11 +38,21 @@ struct sm_file {
 	uint64_t *pages; /* PA per page, 0 = not in the page cache yet */
 };
 
+/* sm_find_vma's cache (struct sm_mm.vma_cache): slots, and the va shift
+ * that picks one (64 KiB: a slot per 16 pages of a 2 MiB window). */
+#define SM_VMA_CACHE_SLOTS 32u
+#define SM_VMA_CACHE_SHIFT 16
+
+#define SM_MM_CACHE_SLOTS 16u
+
 /* vm_area_struct */
 struct sm_vma {
 	uint64_t start, end;
 	unsigned prot; /* SMMUSIM_PROT_* */
 	bool shared;
+	/* host time, during an mprotect only: its prot was already the
+	 * new one (mprotect.c) */
+	bool prot_same;
 	struct sm_file *file; /* shared mappings */
 	uint64_t pgoff;	      /* page index of start in file */
 };
@@ -55,7 +65,10 @@ struct sm_mm {
 	uint64_t pgd;
 	struct sm_vma *vma; /* sorted by address */
 	size_t nvma, cap;
-	size_t vma_hint; /* host time: where sm_find_vma last found one */
+	/* host time: where sm_find_vma last found a VMA, by 64 KiB of va
+	 * (SM_VMA_CACHE_SHIFT): an index into vma, trusted only when that VMA
+	 * holds va, so no VMA change needs to reset it (internal.h). */
+	uint32_t vma_cache[SM_VMA_CACHE_SLOTS];
 	/* host time: the tables the last page fault went down
 	 * (sm_pgt_get_path; memory.c, handle_pte_fault). */
 	struct sm_pgt_path pte_path;
@@ -72,6 +85,9 @@ struct sm_mm {
 /* The memory-management side of the kernel object (struct sm_os.mm). */
 struct sm_mm_state {
 	struct sm_mm **mms; /* the live mms, found by id */
+	/* host time: sm_os_find_mm's last finds, by id % SM_MM_CACHE_SLOTS
+	 * (live mms only) */
+	struct sm_mm *by_id[SM_MM_CACHE_SLOTS];
 	size_t nmm, capmm;
 	struct sm_mm **dead; /* exited mms still grabbed (mm_count > 0) */
 	size_t ndead, capdead;
@@ -90,6 +106,9 @@ int sm_mm_init(struct sm_os *os, const smmusim_config_t *cfg,
 	       struct sm_stats *st);
 void sm_mm_fini(struct sm_os *os);
 
+/* The live mm `id`, NULL if none.  Host time: the one found last for
+ * id's slot of by_id is tried first (a live mm's id is unique; an exiting
+ * mm leaves its slot). */
 struct sm_mm *sm_os_find_mm(struct sm_os *os, uint32_t id);
 /* mmgrab / mmdrop (include/linux/sched/mm.h): keep the struct of an mm
  * that may exit meanwhile; the last drop after exit frees it. */

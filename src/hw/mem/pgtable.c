@@ -550,6 +550,46 @@ int sm_pgt_for_each_leaf_run(const struct sm_physmem *pm, uint64_t root_pa,
 	return leaf_walk(&w, root_pa, 0, 0);
 }
 
+/* Whether p is the path of root_pa's tables to va's level-3 table. */
+static bool path_reaches(const struct sm_pgt_path *p, uint64_t root_pa,
+			 uint64_t va)
+{
+	return p->valid && p->root == root_pa && p->region == va >> 21 &&
+	       sm_pgt_path_holds(p, va);
+}
+
+int sm_pgt_for_each_leaf_run_path(const struct sm_physmem *pm,
+				  struct sm_pgt_path *p, uint64_t root_pa,
+				  uint64_t start, uint64_t end,
+				  sm_pgt_run_fn fn, void *ctx)
+{
+	/* end <= 2^48 holds below, so start < 2^48 too. */
+	if (start >= end || end > SM_VA_LIMIT || start >> 21 != (end - 1) >> 21)
+		return sm_pgt_for_each_leaf_run(pm, root_pa, start, end, fn,
+						ctx);
+	if (!path_reaches(p, root_pa, start)) {
+		/* The walk sm_pgt_get_path does: p is remembered when it
+		 * reaches a level-3 table. */
+		int level;
+		uint64_t dpa;
+		const uint64_t *slot;
+		sm_pgt_slot_walk(pm, root_pa, start, &level, &dpa, &slot, p);
+		if (level != 3)
+			return sm_pgt_for_each_leaf_run(pm, root_pa, start, end,
+							fn, ctx);
+	}
+	/* leaf_walk's visit of the level-3 table: one run of its slots in
+	 * the range, none when it reads as all zero. */
+	const uint64_t *words = p->frame[3]->content;
+	uint64_t table_va = start & ~((1ull << 21) - 1);
+	if (!words)
+		return 0;
+	return fn(ctx, &(struct sm_pgt_run){
+			   3, (unsigned)((start - table_va) >> SM_PAGE_SHIFT),
+			   (unsigned)((end - 1 - table_va) >> SM_PAGE_SHIFT),
+			   p->leaf, table_va, words});
+}
+
 /* sm_pgt_for_each_leaf's visit of a run: a call per non-zero descriptor,
  * the table's words read again after each (the visit may write or free
  * the table). */

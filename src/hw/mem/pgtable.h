@@ -305,6 +305,19 @@ int sm_pgt_for_each_leaf_run(const struct sm_physmem *pm, uint64_t root_pa,
 			     uint64_t start, uint64_t end, sm_pgt_run_fn fn,
 			     void *ctx);
 
+/*
+ * The same walk through the path p (as sm_pgt_get_path keeps it, and
+ * refreshed the same way) when [start, end) lies in one 2 MiB region: when
+ * the path holds for that region, the walk would go down the same table
+ * descriptors to the same level-3 table, so its one run is that table's
+ * part of the range, passed at once (host time: an mprotect or munmap of a
+ * few pages after a fault or another of the region).  Otherwise the walk.
+ */
+int sm_pgt_for_each_leaf_run_path(const struct sm_physmem *pm,
+				  struct sm_pgt_path *p, uint64_t root_pa,
+				  uint64_t start, uint64_t end,
+				  sm_pgt_run_fn fn, void *ctx);
+
 /* Free every table page below and including root (not the data pages). */
 void sm_pgt_free_tables(struct sm_physmem *pm, uint64_t root_pa);
 

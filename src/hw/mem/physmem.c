@@ -110,19 +110,24 @@ static void set_kind(struct sm_physmem *pm, struct sm_frame *f,
 	f->kind = (uint8_t)kind;
 }
 
-static void push_free(struct sm_physmem *pm, uint64_t idx)
+/* Frame idx, f, onto the free list (f given: host time, no second
+ * look-up). */
+static void push_free_frame(struct sm_physmem *pm, struct sm_frame *f,
+			    uint64_t idx)
 {
-	struct sm_frame *f = frame(pm, idx);
 	set_kind(pm, f, SM_PAGE_FREE);
 	f->next = pm->free_head;
 	pm->free_head = (uint32_t)idx;
 }
 
-static void mark_used(struct sm_physmem *pm, uint64_t idx,
-		      enum sm_page_kind kind)
+static void push_free(struct sm_physmem *pm, uint64_t idx)
 {
-	struct sm_frame *f = frame(pm, idx);
+	push_free_frame(pm, frame(pm, idx), idx);
+}
 
+static void mark_used_frame(struct sm_physmem *pm, struct sm_frame *f,
+			    enum sm_page_kind kind)
+{
 	/* Content of a free frame is always dropped, but be defensive: an
 	 * allocated frame must read as zero. */
 	drop_content(pm, f);
@@ -131,6 +136,12 @@ static void mark_used(struct sm_physmem *pm, uint64_t idx,
 	pm->in_use++;
 	if (pm->in_use > pm->peak)
 		pm->peak = pm->in_use;
+}
+
+static void mark_used(struct sm_physmem *pm, uint64_t idx,
+		      enum sm_page_kind kind)
+{
+	mark_used_frame(pm, frame(pm, idx), kind);
 }
 
 int sm_physmem_new(struct sm_physmem **out, const struct smmusim_allocator *a,
@@ -267,17 +278,20 @@ int sm_physmem_alloc(struct sm_physmem *pm, enum sm_page_kind kind,
 	if (rc < 0)
 		return rc;
 
+	struct sm_frame *f;
 	if (pm->free_head != SM_FRAME_NIL) {
 		idx = pm->free_head;
-		pm->free_head = frame(pm, idx)->next;
+		f = frame(pm, idx);
+		pm->free_head = f->next;
 	} else if (pm->bump < pm->nframes) {
 		if ((rc = reach_frames(pm, pm->bump, pm->bump + 1, eb)) < 0)
 			return rc;
 		idx = pm->bump++;
+		f = frame(pm, idx);
 	} else {
 		return enomem(pm, eb, 1, 1);
 	}
-	mark_used(pm, idx, kind);
+	mark_used_frame(pm, f, kind);
 	*pa = frame_pa(pm, idx);
 	return 0;
 }
@@ -338,7 +352,7 @@ void sm_physmem_free_page(struct sm_physmem *pm, uint64_t pa)
 		return;
 	}
 	drop_content(pm, f);
-	push_free(pm, (pa - pm->base) >> SM_PAGE_SHIFT);
+	push_free_frame(pm, f, (pa - pm->base) >> SM_PAGE_SHIFT);
 	pm->in_use--;
 }
 

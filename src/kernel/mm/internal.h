@@ -21,8 +21,32 @@
 
 /* ---- mmap.c: VMAs and syscall entry ---- */
 
-/* find_vma, but only a VMA that contains va. */
-struct sm_vma *sm_find_vma(struct sm_mm *mm, uint64_t va);
+/* sm_find_vma's search when its cache slot *slot does not hold va: the
+ * binary search, its index kept in *slot. */
+struct sm_vma *sm_find_vma_search(struct sm_mm *mm, uint64_t va,
+				  uint32_t *slot);
+/* find_vma, but only a VMA that contains va.  Host time: the VMA found
+ * last in va's 64 KiB slot is tried first, as Linux's per-thread vmacache
+ * did (mm/vmacache.c, vmacache_find, hashed by address; removed in 6.1
+ * with the maple tree).  The VMAs are sorted and disjoint, so a VMA that
+ * holds va is the one the search finds: a slot is trusted only when its
+ * index is in range and its VMA holds va, and a VMA change (an insert or
+ * removal moves the indices) needs no invalidation. */
+static inline unsigned sm_vma_cache_slot(uint64_t va)
+{
+	return (va >> SM_VMA_CACHE_SHIFT) & (SM_VMA_CACHE_SLOTS - 1);
+}
+
+static inline struct sm_vma *sm_find_vma(struct sm_mm *mm, uint64_t va)
+{
+	uint32_t *slot = &mm->vma_cache[sm_vma_cache_slot(va)];
+	if (*slot < mm->nvma) {
+		struct sm_vma *v = &mm->vma[*slot];
+		if (v->start <= va && va < v->end)
+			return v;
+	}
+	return sm_find_vma_search(mm, va, slot);
+}
 /* sm_find_vma for a walk over PTEs in address order that changes no VMA:
  * *last (the VMA the walk found last, NULL at first) when it holds va,
  * else the search, kept in *last (host time: most PTEs are in the VMA of

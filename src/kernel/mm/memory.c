@@ -104,8 +104,8 @@ int sm_zap_range(struct sm_os *os, struct sm_mm *mm, uint64_t start,
 		 uint64_t end, struct sm_zap *z, uint64_t *t)
 {
 	*z = (struct sm_zap){.os = os, .mm = mm, .sp.lo = UINT64_MAX};
-	int rc =
-	    sm_pgt_for_each_leaf_run(os->pm, mm->pgd, start, end, zap_run, z);
+	int rc = sm_pgt_for_each_leaf_run_path(os->pm, &mm->pte_path, mm->pgd,
+					       start, end, zap_run, z);
 	*t += z->sp.ptes * os->mm.lat_pte;
 	return rc < 0 ? rc : z->rc;
 }

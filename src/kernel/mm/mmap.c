@@ -77,9 +77,13 @@ void sm_mm_fini(struct sm_os *os)
 
 struct sm_mm *sm_os_find_mm(struct sm_os *os, uint32_t id)
 {
+	struct sm_mm *mm = os->mm.by_id[id % SM_MM_CACHE_SLOTS];
+	if (mm && mm->id == id)
+		return mm;
 	for (size_t i = 0; i < os->mm.nmm; i++)
 		if (os->mm.mms[i]->id == id)
-			return os->mm.mms[i];
+			return os->mm.by_id[id % SM_MM_CACHE_SLOTS] =
+				   os->mm.mms[i];
 	return NULL;
 }
 
@@ -190,6 +194,11 @@ int sm_need_mapped(struct sm_os *os, struct sm_mm *mm, uint64_t va,
 
 size_t sm_vma_lower_bound(const struct sm_mm *mm, uint64_t va)
 {
+	/* The VMA holding va is the first ending above it: the one sm_find_vma
+	 * last found in va's cache slot, if it holds va (host time). */
+	uint32_t c = mm->vma_cache[sm_vma_cache_slot(va)];
+	if (c < mm->nvma && mm->vma[c].start <= va && va < mm->vma[c].end)
+		return c;
 	if (!mm->nvma)
 		return 0;
 	/* A binary search without a branch on the comparison (host time: it
@@ -201,19 +210,12 @@ size_t sm_vma_lower_bound(const struct sm_mm *mm, uint64_t va)
 }
 
 /* The first VMA ending above va, if it starts at or below va (find_vma +
- * the start check).  Host time: the one found last is tried first, as
- * Linux's per-thread vmacache did (mm/vmacache.c, removed in 6.1 with the
- * maple tree); a kernel operation walking a range asks for the same VMA
- * page after page. */
-struct sm_vma *sm_find_vma(struct sm_mm *mm, uint64_t va)
+ * the start check), remembered in the cache slot (internal.h). */
+struct sm_vma *sm_find_vma_search(struct sm_mm *mm, uint64_t va, uint32_t *slot)
 {
-	size_t h = mm->vma_hint;
-	if (h < mm->nvma && mm->vma[h].start <= va && va < mm->vma[h].end &&
-	    (h == 0 || mm->vma[h - 1].end <= va))
-		return &mm->vma[h];
 	size_t lo = sm_vma_lower_bound(mm, va);
 	if (lo < mm->nvma && mm->vma[lo].start <= va) {
-		mm->vma_hint = lo;
+		*slot = (uint32_t)lo;
 		return &mm->vma[lo];
 	}
 	return NULL;
@@ -233,10 +235,10 @@ static int vma_insert_at(struct sm_os *os, struct sm_mm *mm, size_t i,
 
 int sm_split_vma(struct sm_os *os, struct sm_mm *mm, uint64_t addr)
 {
-	size_t i = sm_vma_lower_bound(mm, addr); /* the only one holding addr */
-	if (i == mm->nvma || mm->vma[i].start >= addr)
+	struct sm_vma *v = sm_find_vma(mm, addr); /* the only one holding it */
+	if (!v || v->start == addr)
 		return 0;
-	struct sm_vma *v = &mm->vma[i];
+	size_t i = (size_t)(v - mm->vma);
 	struct sm_vma tail = *v;
 	tail.start = addr;
 	tail.pgoff += (addr - v->start) >> SM_PAGE_SHIFT;
@@ -420,6 +422,8 @@ int sm_os_mm_exit(struct sm_os *os, uint32_t id, unsigned pe, uint64_t *t)
 	mm->live = false;
 	sm_os_put_asid(os, mm);
 	mm_list_remove(ms->mms, &ms->nmm, mm);
+	if (ms->by_id[id % SM_MM_CACHE_SLOTS] == mm)
+		ms->by_id[id % SM_MM_CACHE_SLOTS] = NULL;
 	if (mm->mm_count)
 		ms->dead[ms->ndead++] = mm;
 	else

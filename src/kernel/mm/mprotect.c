@@ -17,49 +17,111 @@ struct prot_ctx {
 	bool narrowed;
 };
 
-/* change_pte_range() for one PTE, the present descriptor `desc` at va,
- * held in *slot of its table's words. */
-static void prot_leaf(struct prot_ctx *c, uint64_t va, uint64_t desc,
-		      const uint64_t *slot)
+/* What change_pte_range() needs of one VMA, worked out once for all its
+ * PTEs (Linux too calls it per VMA, from change_protection() with the
+ * VMA's vm_page_prot: mm/mprotect.c of 6.1; host time). */
+struct prot_new {
+	bool none;	    /* PROT_NONE: sm_mk_prot_none */
+	bool shared;	    /* write-notify: writable only when dirty */
+	uint64_t ro;	    /* sm_mk_user_pte(0, prot, false) */
+	uint64_t rw;	    /* sm_mk_user_pte(0, prot, true) with VM_WRITE,
+			     * else ro: what a page that may be writable
+			     * gets */
+	uint64_t zero_page; /* never made writable */
+};
+
+static struct prot_new prot_new_of(const struct sm_os *os,
+				   const struct sm_vma *v)
 {
-	struct sm_os *os = c->os;
-	struct sm_vma *v = sm_find_vma_from(c->mm, &c->vma, va);
+	return (struct prot_new){
+	    .none = !v->prot,
+	    .shared = v->shared,
+	    .ro = sm_mk_user_pte(0, v->prot, false),
+	    .rw = sm_mk_user_pte(0, v->prot, v->prot & SMMUSIM_PROT_W),
+	    .zero_page = os->mm.zero_page,
+	};
+}
+
+/* change_pte_range() for one present PTE `desc`: the new descriptor.
+ * can_change_pte_writable(): an exclusive anonymous page may become
+ * writable at once (VM_WRITE: n->rw); a shared page only if it is already
+ * dirty (write-notify); the zero page never.  A page that stays read-only
+ * keeps its dirty state in PTE_DIRTY (which a writable PTE has too). */
+static inline uint64_t prot_pte(const struct prot_new *n, uint64_t desc)
+{
+	if (n->none)
+		return sm_mk_prot_none(desc);
 	uint64_t pa = desc & PTE_ADDR_MASK;
-	uint64_t nd;
-	if (!v->prot) {
-		nd = sm_mk_prot_none(desc);
-	} else {
-		/* can_change_pte_writable(): an exclusive anonymous page
-		 * may become writable at once; a shared page only if it is
-		 * already dirty (write-notify); the zero page never. */
-		bool w = (v->prot & SMMUSIM_PROT_W) && pa != os->mm.zero_page &&
-			 (!v->shared || sm_pte_dirty(desc));
-		nd = sm_mk_user_pte(pa, v->prot, w);
-		if (!w && sm_pte_dirty(desc))
-			nd |= PTE_DIRTY;
+	bool dirty = sm_pte_dirty(desc);
+	bool w = pa != n->zero_page && (dirty || !n->shared);
+	return pa | (w ? n->rw : n->ro) | (dirty ? PTE_DIRTY : 0);
+}
+
+/* Write the changed PTE nd over desc at va, held in *slot of its table's
+ * words. */
+static void prot_write(struct prot_ctx *c, uint64_t va, uint64_t desc,
+		       uint64_t nd, const uint64_t *slot)
+{
+	if (!c->narrowed) {
+		unsigned old_perm = (desc & PTE_VALID) ? sm_pte_perm(desc) : 0;
+		unsigned new_perm = (nd & PTE_VALID) ? sm_pte_perm(nd) : 0;
+		c->narrowed = old_perm & ~new_perm;
 	}
-	if (nd == desc)
-		return;
-	unsigned old_perm = (desc & PTE_VALID) ? sm_pte_perm(desc) : 0;
-	unsigned new_perm = (nd & PTE_VALID) ? sm_pte_perm(nd) : 0;
-	if (old_perm & ~new_perm)
-		c->narrowed = true;
-	sm_physmem_table_write(os->pm, slot, nd);
+	sm_physmem_table_write(c->os->pm, slot, nd);
 	sm_span_add(&c->sp, va);
 }
 
 /* change_pte_range() over a run of PTEs (a leaf table's part of the
- * range), in address order.  The run's words hold every write: only its
- * own descriptors are written. */
+ * range), in address order, a VMA at a time: the first slot finds its VMA,
+ * and the slots up to that VMA's end in the run are its own.  The
+ * run's words hold every write: only its own descriptors are written. */
 static int prot_run(void *vctx, const struct sm_pgt_run *r)
 {
+	struct prot_ctx *c = vctx;
 	/* The run's fields in locals: a PTE write could alias them, and the
 	 * sweep of empty slots is most of the loop (host time). */
 	const uint64_t *w = r->words, *end = r->words + r->last + 1;
-	uint64_t size = sm_level_size(r->level), va0 = r->va;
-	for (const uint64_t *s = w + r->first; s < end; s++)
-		if (sm_pte_present(*s))
-			prot_leaf(vctx, va0 + (uint64_t)(s - w) * size, *s, s);
+	unsigned shift = sm_level_shift(r->level);
+	uint64_t va0 = r->va;
+	for (const uint64_t *s = w + r->first; s < end;) {
+		/* mprotect's range is mapped: the slot's VMA (none only
+		 * for a block's base below the range, never in a user mm). */
+		uint64_t va = va0 + ((uint64_t)(s - w) << shift);
+		const struct sm_vma *v = sm_find_vma_from(c->mm, &c->vma, va);
+		if (!v) {
+			s++;
+			continue;
+		}
+		struct prot_new n = prot_new_of(c->os, v);
+		/* The slots below the VMA's end (each maps an address in
+		 * it: the same VMA a look-up would find). */
+		const uint64_t *vend = end;
+		if (v->end - va0 < ((uint64_t)(end - w) << shift))
+			vend =
+			    w + ((v->end - va0 + (1ull << shift) - 1) >> shift);
+		/* mprotect_fixup() leaves a VMA whose flags do not change
+		 * alone (newflags == oldflags: 6.1 mm/mprotect.c:560), and so
+		 * may the model: each of its PTEs is already what
+		 * prot_pte() makes of it.  (The fault paths build PTEs with
+		 * sm_mk_user_pte from the VMA's prot and upgrade a
+		 * read-only one to the writable template; mprotect leaves
+		 * every PTE of a VMA in prot_pte's form, which it maps to
+		 * itself; zap and reclaim only clear PTEs.  Host time.) */
+		if (v->prot_same) {
+			s = vend;
+			continue;
+		}
+		for (; s < vend; s++) {
+			uint64_t desc = *s;
+			if (!sm_pte_present(desc))
+				continue;
+			uint64_t nd = prot_pte(&n, desc);
+			if (nd != desc)
+				prot_write(c,
+					   va0 + ((uint64_t)(s - w) << shift),
+					   desc, nd, s);
+		}
+	}
 	return 0;
 }
 
@@ -74,15 +136,20 @@ int sm_os_mprotect(struct sm_os *os, uint32_t id, unsigned pe, uint64_t va,
 	    (rc = sm_split_vma(os, mm, end)) < 0)
 		return rc;
 	/* The VMAs inside [va, end): split at both ends, a run from the
-	 * first ending above va. */
-	for (size_t i = sm_vma_lower_bound(mm, va);
+	 * first ending above va (the one holding va: the range is mapped). */
+	struct sm_vma *first = sm_find_vma(mm, va);
+	for (size_t i = first ? (size_t)(first - mm->vma)
+			      : sm_vma_lower_bound(mm, va);
 	     i < mm->nvma && mm->vma[i].start < end; i++)
-		if (mm->vma[i].start >= va && mm->vma[i].end <= end)
+		if (mm->vma[i].start >= va && mm->vma[i].end <= end) {
+			mm->vma[i].prot_same = mm->vma[i].prot == prot;
 			mm->vma[i].prot = prot;
+		}
 
 	struct prot_ctx c = {.os = os, .mm = mm, .sp.lo = UINT64_MAX};
 	sm_mn_invalidate_range_start(os, mm, SM_MN_PROTECTION_VMA, va, end, t);
-	rc = sm_pgt_for_each_leaf_run(os->pm, mm->pgd, va, end, prot_run, &c);
+	rc = sm_pgt_for_each_leaf_run_path(os->pm, &mm->pte_path, mm->pgd, va,
+					   end, prot_run, &c);
 	if (rc < 0)
 		return rc;
 	*t += c.sp.ptes * os->mm.lat_pte;
