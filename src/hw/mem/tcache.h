@@ -106,6 +106,14 @@ enum sm_tc_repl {
 
 #define SM_TC_HINT_WAYS 16
 
+/* The ways of least use stamps a full set's last LRU scan found, oldest
+ * first, with their stamps then (host time: tcache.c, lru_victim). */
+#define SM_TC_LRU_CANDS 8
+struct sm_tc_lru_cands {
+	uint64_t stamp[SM_TC_LRU_CANDS];
+	uint32_t way[SM_TC_LRU_CANDS];
+};
+
 struct sm_tcache {
 	const struct smmusim_allocator *alloc;
 	struct sm_tc_entry *e;
@@ -114,6 +122,8 @@ struct sm_tcache {
 	 * finds the first invalid way without scanning a large set); NULL
 	 * below SM_TC_HINT_WAYS ways, where the scan is as cheap. */
 	uint32_t *free_from;
+	/* Per set with free_from: its LRU candidates (lru_victim). */
+	struct sm_tc_lru_cands *cands;
 	uint32_t sets, ways;
 	uint64_t tick;
 	uint64_t live;
