@@ -258,19 +258,17 @@ static inline uint32_t sm_tc_filter_region(uint64_t va, uint64_t tags)
  * are zero for the ASID and (if any is held) global entries: then
  * sm_tc_filter_may_hold is false for each page (host time only: a true
  * "may" costs a per-page probe). */
-/* What the levels alone tell of sm_tc_filter_range_empty for the levels
- * `lvsel`: 1 empty (its caches hold none of them), 0 not known empty
- * (block entries of them, or no region counts), -1 the region counts
- * decide (they hold level-3 entries only). */
-static inline int sm_tc_filter_levels_empty(const struct sm_tc_filter *f,
-					    unsigned lvsel)
+/* Do the levels alone decide sm_tc_filter_range_empty for the levels
+ * `lvsel`?  Yes, with *empty true, when its caches hold none of them; yes,
+ * with *empty false, when they hold block entries of them or keep no
+ * region counts; no when they hold level-3 entries only: then the region
+ * counts decide. */
+static inline bool sm_tc_filter_levels_decide(const struct sm_tc_filter *f,
+					      unsigned lvsel, bool *empty)
 {
 	unsigned mask = f->lv_mask & lvsel;
-	if (!mask)
-		return 1;
-	if (mask != 1u << 3 || !f->rcnt)
-		return 0;
-	return -1;
+	*empty = !mask;
+	return !mask || mask != 1u << 3 || !f->rcnt;
 }
 
 static inline bool sm_tc_filter_range_empty(const struct sm_tc_filter *f,
@@ -278,9 +276,9 @@ static inline bool sm_tc_filter_range_empty(const struct sm_tc_filter *f,
 					    unsigned lvsel, uint32_t vmid,
 					    uint32_t asid)
 {
-	int lv = sm_tc_filter_levels_empty(f, lvsel);
-	if (lv >= 0)
-		return lv;
+	bool empty;
+	if (sm_tc_filter_levels_decide(f, lvsel, &empty))
+		return empty;
 	uint64_t tags = sm_tc_filter_tags(vmid, asid);
 	uint64_t gtags = sm_tc_filter_tags(vmid, SM_TC_FILTER_GLOBAL);
 	for (uint64_t va = lo & ~((1ull << SM_TC_REGION_SHIFT) - 1); va < hi;
@@ -299,9 +297,9 @@ static inline bool sm_tc_filter_region_empty(const struct sm_tc_filter *f,
 					     unsigned lvsel, uint32_t rb,
 					     uint32_t grb)
 {
-	int lv = sm_tc_filter_levels_empty(f, lvsel);
-	if (lv >= 0)
-		return lv;
+	bool empty;
+	if (sm_tc_filter_levels_decide(f, lvsel, &empty))
+		return empty;
 	return !f->rcnt[rb] && !(f->global_live && f->rcnt[grb]);
 }
 
