@@ -551,9 +551,23 @@ static void walk_fill_lru(struct sm_tcache *tc, const struct sm_tc_walk *q,
 		int32_t i = (int32_t)(first + w);
 		struct sm_tc_entry *t = &e[i];
 		bool keep_tag = false;
-		if (t->valid) {
+		if (!t->valid) {
+			tc->live++;
+			tc->lv_live[lv]++;
+			tc->lv_mask |= (uint8_t)(1u << lv);
+		} else {
+			/* index_unlink then index_add's counts: a victim of
+			 * the same level leaves them as they are. */
 			keep_tag = t->vmid == in->vmid && t->asid == in->asid;
-			index_unlink_keep(tc, i, keep_tag);
+			tc->global_live -= t->global;
+			if (t->level != lv) {
+				tc->lv_live[lv]++;
+				tc->lv_mask |= (uint8_t)(1u << lv);
+				if (!--tc->lv_live[t->level])
+					tc->lv_mask &=
+					    (uint8_t) ~(1u << t->level);
+			}
+			index_unlink_chains(tc, i, keep_tag);
 		}
 		*t = *in;
 		t->va = base_of(q->va, lv);
@@ -576,10 +590,7 @@ static void walk_fill_lru(struct sm_tcache *tc, const struct sm_tc_walk *q,
 			link[i].tag_prev = SM_TC_HEAD_REF(tb);
 			tc->tag_head[tb] = i;
 		}
-		tc->lv_live[lv]++;
-		tc->lv_mask |= (uint8_t)(1u << lv);
-		tc->live++;
-		tc->global_live += t->global;
+		/* (in is not global: global_live stays.) */
 	}
 	tc->tick = tick;
 }

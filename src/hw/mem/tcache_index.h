@@ -136,12 +136,12 @@ index_add(struct sm_tcache *tc, int32_t i, uint64_t key, uint32_t vb, int level)
 	}
 }
 
-/* Unlink valid entry i from both indexes, or (keep_tag) from its page
- * chain only, keeping its place in its tag chain for the entry of the
- * same tags that replaces it (host time: a chain's first entry names its
- * bucket, so no hash is computed). */
+/* Unlink valid entry i from both index chains, or (keep_tag) from its
+ * page chain only, keeping its place in its tag chain for the entry of
+ * the same tags that replaces it (host time: a chain's first entry names
+ * its bucket, so no hash is computed).  The counts are the caller's. */
 static inline __attribute__((always_inline)) void
-index_unlink_keep(struct sm_tcache *tc, int32_t i, bool keep_tag)
+index_unlink_chains(struct sm_tcache *tc, int32_t i, bool keep_tag)
 {
 	const struct sm_tc_entry *t = &tc->e[i];
 	const struct sm_tc_link *l = &tc->link[i];
@@ -160,19 +160,21 @@ index_unlink_keep(struct sm_tcache *tc, int32_t i, bool keep_tag)
 		tc->tag_head[-2 - l->tag_prev] = l->tag_next;
 	if (!keep_tag && l->tag_next >= 0)
 		tc->link[l->tag_next].tag_prev = l->tag_prev;
+}
+
+/* Unlink valid entry i from both indexes: its chains and its counts. */
+static inline __attribute__((always_inline)) void
+index_unlink(struct sm_tcache *tc, int32_t i)
+{
+	const struct sm_tc_entry *t = &tc->e[i];
+
+	index_unlink_chains(tc, i, false);
 	if (!--tc->lv_live[t->level])
 		tc->lv_mask &= (uint8_t) ~(1u << t->level);
 	tc->live--;
 	tc->global_live -= t->global;
 	if (tc->filter)
 		filter_del(tc->filter, t);
-}
-
-/* Unlink valid entry i from both indexes. */
-static inline __attribute__((always_inline)) void
-index_unlink(struct sm_tcache *tc, int32_t i)
-{
-	index_unlink_keep(tc, i, false);
 }
 
 /* Entry i, valid, is used: it becomes the most recently used. */
