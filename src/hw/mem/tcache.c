@@ -329,6 +329,33 @@ lru_victim(struct sm_tcache *tc, uint32_t si, const uint64_t *use)
 	return c->way[0];
 }
 
+/* The replacement policy's victim in full set si, whose use stamps are
+ * `use` (out of line: host time, the fills of a free way, most of them,
+ * keep fewer values live). */
+static __attribute__((noinline)) uint32_t
+full_set_victim(struct sm_tcache *tc, uint32_t si, const uint64_t *use)
+{
+	uint32_t victim = 0;
+	uint64_t oldest = UINT64_MAX;
+	if (tc->repl != SM_TC_RR && tc->repl != SM_TC_RANDOM) {
+		/* (A full set of many ways when it has hints.) */
+		if (tc->cands)
+			return lru_victim(tc, si, use);
+#pragma GCC unroll 4
+		for (uint32_t w = 0; w < tc->ways; w++)
+			if (use[w] < oldest) {
+				oldest = use[w]; /* LRU candidate */
+				victim = w;
+			}
+	} else if (tc->repl == SM_TC_RR) {
+		victim = tc->rr[si];
+		tc->rr[si] = (tc->rr[si] + 1) % tc->ways;
+	} else {
+		victim = (uint32_t)sm_rng_below(tc->rng, tc->ways);
+	}
+	return victim;
+}
+
 /* The way a fill of set `si` takes when no entry holds its translation:
  * the first invalid way, else the replacement policy's victim. */
 static inline __attribute__((always_inline)) struct sm_tc_entry *
@@ -366,24 +393,7 @@ victim_of(struct sm_tcache *tc, uint32_t si)
 		}
 	if (hint)
 		*hint = tc->ways;
-	if (tc->repl != SM_TC_RR && tc->repl != SM_TC_RANDOM) {
-		/* A full set (of many ways when it has hints). */
-		if (tc->cands)
-			return &set[lru_victim(tc, si, use)];
-#pragma GCC unroll 4
-		for (uint32_t w = 0; w < tc->ways; w++)
-			if (use[w] < oldest) {
-				oldest = use[w]; /* LRU candidate */
-				victim = w;
-			}
-	}
-	if (tc->repl == SM_TC_RR) {
-		victim = tc->rr[si];
-		tc->rr[si] = (tc->rr[si] + 1) % tc->ways;
-	} else if (tc->repl == SM_TC_RANDOM) {
-		victim = (uint32_t)sm_rng_below(tc->rng, tc->ways);
-	}
-	return &set[victim];
+	return &set[full_set_victim(tc, si, use)];
 }
 
 /* A fill of `in` (at place p) into `victim`, the entry that held its
