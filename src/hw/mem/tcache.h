@@ -251,13 +251,6 @@ static inline uint32_t sm_tc_filter_region(uint64_t va, uint64_t tags)
 			  (SM_TC_REGIONS - 1));
 }
 
-/* Can no cache sharing `f` hold a leaf entry that a VA-form TLBI of (vmid,
- * asid) naming the levels `lvsel` (bit per level) removes, for any 4 KiB
- * page of [lo, hi)?  True only when the caches hold no block entry of
- * those levels and the region counts of every 64 KiB region of the range
- * are zero for the ASID and (if any is held) global entries: then
- * sm_tc_filter_may_hold is false for each page (host time only: a true
- * "may" costs a per-page probe). */
 /* Do the levels alone decide sm_tc_filter_range_empty for the levels
  * `lvsel`?  Yes, with *empty true, when its caches hold none of them; yes,
  * with *empty false, when they hold block entries of them or keep no
@@ -271,6 +264,13 @@ static inline bool sm_tc_filter_levels_decide(const struct sm_tc_filter *f,
 	return !mask || mask != 1u << 3 || !f->rcnt;
 }
 
+/* Can no cache sharing `f` hold a leaf entry that a VA-form TLBI of (vmid,
+ * asid) naming the levels `lvsel` (bit per level) removes, for any 4 KiB
+ * page of [lo, hi)?  True only when the caches hold no block entry of
+ * those levels and the region counts of every 64 KiB region of the range
+ * are zero for the ASID and (if any is held) global entries: then
+ * sm_tc_filter_may_hold is false for each page (host time only: a true
+ * "may" costs a per-page probe). */
 static inline bool sm_tc_filter_range_empty(const struct sm_tc_filter *f,
 					    uint64_t lo, uint64_t hi,
 					    unsigned lvsel, uint32_t vmid,

@@ -152,13 +152,13 @@ index_unlink_chains(struct sm_tcache *tc, int32_t i, bool keep_tag)
 		tc->va_head[-2 - t->va_prev] = t->va_next;
 	if (t->va_next >= 0)
 		tc->e[t->va_next].va_prev = t->va_prev;
-	if (keep_tag) {
-		/* Its tag chain keeps it. */
-	} else if (l->tag_prev >= 0)
+	if (keep_tag)
+		return; /* its tag chain keeps it */
+	if (l->tag_prev >= 0)
 		tc->link[l->tag_prev].tag_next = l->tag_next;
 	else
 		tc->tag_head[-2 - l->tag_prev] = l->tag_next;
-	if (!keep_tag && l->tag_next >= 0)
+	if (l->tag_next >= 0)
 		tc->link[l->tag_next].tag_prev = l->tag_prev;
 }
 
