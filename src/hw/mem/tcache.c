@@ -494,21 +494,28 @@ walk_lookup_at(struct sm_tcache *tc, struct sm_tc_walk *q, int level)
 	return t;
 }
 
+/* sm_tc_walk_lookup of a cache that is not a walk cache: one
+ * sm_tc_lookup_level per level (out of line: host time, the walk caches'
+ * path saves fewer registers). */
+static __attribute__((noinline)) int
+walk_lookup_leaf(struct sm_tcache *tc, struct sm_tc_walk *q, uint64_t *table)
+{
+	struct sm_tc_entry *t;
+	q->leaf = true;
+	for (int lv = 2; lv >= 0; lv--)
+		if ((t = sm_tc_lookup_level(tc, q->vmid, q->asid, q->va, lv))) {
+			*table = t->pa;
+			return lv;
+		}
+	return -1;
+}
+
 int sm_tc_walk_lookup(struct sm_tcache *tc, struct sm_tc_walk *q,
 		      uint64_t *table)
 {
 	struct sm_tc_entry *t;
-	if (!tag_chains(tc)) {
-		/* Not a walk cache: one sm_tc_lookup_level per level. */
-		q->leaf = true;
-		for (int lv = 2; lv >= 0; lv--)
-			if ((t = sm_tc_lookup_level(tc, q->vmid, q->asid, q->va,
-						    lv))) {
-				*table = t->pa;
-				return lv;
-			}
-		return -1;
-	}
+	if (!tag_chains(tc))
+		return walk_lookup_leaf(tc, q, table);
 	q->leaf = false;
 	/* Each level unrolled, so that its shifts are constants. */
 #define SM_TC_WALK_TRY_(lv)                                                    \
