@@ -423,6 +423,10 @@ static void test_tcache_matches_reference(void **state)
 	run(1, 16, SM_TC_FLUSHALL, 1, false, 10); /* QEMU 7.2 IOTLB */
 	run(2, 8, SM_TC_FLUSHALL, 1, false, 11);
 	run(3, 24, SM_TC_LRU, 0, false, 12);
+	/* LRU candidates (SM_TC_HINT_WAYS ways or more) in several sets,
+	 * and in full sets of a FLUSHALL cache that is not full. */
+	run(4, 16, SM_TC_LRU, 1, true, 13);
+	run(2, 16, SM_TC_FLUSHALL, 1, false, 14);
 }
 
 int main(void)

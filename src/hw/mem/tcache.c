@@ -17,14 +17,18 @@ static uint32_t pow2_at_least(uint64_t n)
 	return p;
 }
 
-/* Bytes of the block holding the entries, their use stamps, their links
- * and the per-set hints (tcache.h), in that order: all zero when empty. */
+/* Bytes of the block holding the entries, their use stamps, their links,
+ * and with SM_TC_HINT_WAYS ways or more the per-set LRU candidates and
+ * hints (tcache.h), in that order: all zero when empty. */
 static size_t block_size(const struct sm_tcache *tc)
 {
 	size_t total = (size_t)tc->sets * tc->ways;
-	return total * (sizeof(*tc->e) + sizeof(*tc->use) + sizeof(*tc->link)) +
-	       (tc->ways >= SM_TC_HINT_WAYS ? (size_t)tc->sets : 0) *
-		   sizeof(*tc->free_from);
+	size_t size =
+	    total * (sizeof(*tc->e) + sizeof(*tc->use) + sizeof(*tc->link));
+	if (tc->ways >= SM_TC_HINT_WAYS)
+		size += (size_t)tc->sets *
+			(sizeof(*tc->cands) + sizeof(*tc->free_from));
+	return size;
 }
 
 /* Bytes of the index heads, va_head[] then tag_head[]: all -1 when empty.
@@ -67,8 +71,10 @@ int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
 	tc->e = (struct sm_tc_entry *)block;
 	tc->use = (uint64_t *)(tc->e + entries);
 	tc->link = (struct sm_tc_link *)(tc->use + entries);
-	if (tc->ways >= SM_TC_HINT_WAYS)
-		tc->free_from = (uint32_t *)(tc->link + entries);
+	if (tc->ways >= SM_TC_HINT_WAYS) {
+		tc->cands = (struct sm_tc_lru_cands *)(tc->link + entries);
+		tc->free_from = (uint32_t *)(tc->cands + tc->sets);
+	}
 	tc->tag_head = tc->va_head + tc->va_mask + 1;
 	memset(tc->va_head, 0xff, heads_size(tc));
 	return 0;
@@ -101,6 +107,7 @@ void sm_tc_fini(struct sm_tcache *tc)
 	tc->use = NULL;
 	tc->rr = NULL;
 	tc->link = NULL;
+	tc->cands = NULL;
 	tc->free_from = NULL;
 	tc->va_head = tc->tag_head = NULL;
 }
@@ -276,6 +283,79 @@ static struct sm_tc_entry *same_translation(struct sm_tcache *tc,
 	return best;
 }
 
+/*
+ * LRU's victim in full set si of a cache with free_from (many ways): the
+ * way of the least use stamp (valid entries' stamps are distinct), found
+ * without scanning the set on most fills (host time).
+ *
+ * A scan keeps the SM_TC_LRU_CANDS ways of least stamps, oldest first,
+ * with their stamps.  Later, the first of them whose stamp is unchanged is
+ * the set's least, if any is: every stamp given since the scan (a use or a
+ * fill) is above every stamp the scan saw, and a way whose stamp is 0
+ * (invalid) leaves the set not full, so the ways not among the candidates
+ * and the candidates whose stamp changed all hold stamps above the
+ * candidates' (a changed candidate's stamp is new; it cannot come back to
+ * its old value, stamps only grow).  When none is unchanged, scan again.
+ * Zeroed candidates never match: no way of a full set has stamp 0.
+ */
+static __attribute__((noinline)) uint32_t
+lru_victim(struct sm_tcache *tc, uint32_t si, const uint64_t *use)
+{
+	struct sm_tc_lru_cands *c = &tc->cands[si];
+	for (int k = 0; k < SM_TC_LRU_CANDS; k++)
+		if (use[c->way[k]] == c->stamp[k])
+			return c->way[k];
+	struct sm_tc_lru_cands n;
+	uint64_t last = UINT64_MAX; /* n.stamp[SM_TC_LRU_CANDS - 1] */
+	for (int k = 0; k < SM_TC_LRU_CANDS; k++)
+		n.stamp[k] = UINT64_MAX;
+#pragma GCC unroll 4
+	for (uint32_t w = 0; w < tc->ways; w++) {
+		uint64_t u = use[w];
+		if (u >= last)
+			continue;
+		/* Insert in order (a strict '<': the first of equal stamps
+		 * first, though valid entries' stamps never tie). */
+		int k = SM_TC_LRU_CANDS - 1;
+		for (; k > 0 && u < n.stamp[k - 1]; k--) {
+			n.stamp[k] = n.stamp[k - 1];
+			n.way[k] = n.way[k - 1];
+		}
+		n.stamp[k] = u;
+		n.way[k] = w;
+		last = n.stamp[SM_TC_LRU_CANDS - 1];
+	}
+	*c = n;
+	return c->way[0];
+}
+
+/* The replacement policy's victim in full set si, whose use stamps are
+ * `use` (out of line: host time, the fills of a free way, most of them,
+ * keep fewer values live). */
+static __attribute__((noinline)) uint32_t
+full_set_victim(struct sm_tcache *tc, uint32_t si, const uint64_t *use)
+{
+	uint32_t victim = 0;
+	uint64_t oldest = UINT64_MAX;
+	if (tc->repl != SM_TC_RR && tc->repl != SM_TC_RANDOM) {
+		/* (A full set of many ways when it has hints.) */
+		if (tc->cands)
+			return lru_victim(tc, si, use);
+#pragma GCC unroll 4
+		for (uint32_t w = 0; w < tc->ways; w++)
+			if (use[w] < oldest) {
+				oldest = use[w]; /* LRU candidate */
+				victim = w;
+			}
+	} else if (tc->repl == SM_TC_RR) {
+		victim = tc->rr[si];
+		tc->rr[si] = (tc->rr[si] + 1) % tc->ways;
+	} else {
+		victim = (uint32_t)sm_rng_below(tc->rng, tc->ways);
+	}
+	return victim;
+}
+
 /* The way a fill of set `si` takes when no entry holds its translation:
  * the first invalid way, else the replacement policy's victim. */
 static inline __attribute__((always_inline)) struct sm_tc_entry *
@@ -313,21 +393,7 @@ victim_of(struct sm_tcache *tc, uint32_t si)
 		}
 	if (hint)
 		*hint = tc->ways;
-	if (tc->repl != SM_TC_RR && tc->repl != SM_TC_RANDOM)
-	/* (Host time: a set of many ways, all valid, unrolled.) */
-#pragma GCC unroll 4
-		for (uint32_t w = 0; w < tc->ways; w++)
-			if (use[w] < oldest) {
-				oldest = use[w]; /* LRU candidate */
-				victim = w;
-			}
-	if (tc->repl == SM_TC_RR) {
-		victim = tc->rr[si];
-		tc->rr[si] = (tc->rr[si] + 1) % tc->ways;
-	} else if (tc->repl == SM_TC_RANDOM) {
-		victim = (uint32_t)sm_rng_below(tc->rng, tc->ways);
-	}
-	return &set[victim];
+	return &set[full_set_victim(tc, si, use)];
 }
 
 /* A fill of `in` (at place p) into `victim`, the entry that held its
@@ -428,21 +494,28 @@ walk_lookup_at(struct sm_tcache *tc, struct sm_tc_walk *q, int level)
 	return t;
 }
 
+/* sm_tc_walk_lookup of a cache that is not a walk cache: one
+ * sm_tc_lookup_level per level (out of line: host time, the walk caches'
+ * path saves fewer registers). */
+static __attribute__((noinline)) int
+walk_lookup_leaf(struct sm_tcache *tc, struct sm_tc_walk *q, uint64_t *table)
+{
+	struct sm_tc_entry *t;
+	q->leaf = true;
+	for (int lv = 2; lv >= 0; lv--)
+		if ((t = sm_tc_lookup_level(tc, q->vmid, q->asid, q->va, lv))) {
+			*table = t->pa;
+			return lv;
+		}
+	return -1;
+}
+
 int sm_tc_walk_lookup(struct sm_tcache *tc, struct sm_tc_walk *q,
 		      uint64_t *table)
 {
 	struct sm_tc_entry *t;
-	if (!tag_chains(tc)) {
-		/* Not a walk cache: one sm_tc_lookup_level per level. */
-		q->leaf = true;
-		for (int lv = 2; lv >= 0; lv--)
-			if ((t = sm_tc_lookup_level(tc, q->vmid, q->asid, q->va,
-						    lv))) {
-				*table = t->pa;
-				return lv;
-			}
-		return -1;
-	}
+	if (!tag_chains(tc))
+		return walk_lookup_leaf(tc, q, table);
 	q->leaf = false;
 	/* Each level unrolled, so that its shifts are constants. */
 #define SM_TC_WALK_TRY_(lv)                                                    \
@@ -457,10 +530,97 @@ int sm_tc_walk_lookup(struct sm_tcache *tc, struct sm_tc_walk *q,
 	return -1;
 }
 
+/* sm_tc_walk_fill of a walk cache of LRU replacement with neither
+ * first-way hints (fewer than SM_TC_HINT_WAYS ways) nor a filter (the
+ * default geometries of the CPU's and the SMMU's walk caches):
+ * each level's fill as fill_at makes it, in one pass, with what is the
+ * same for every level computed once (host time).  The steps per level
+ * are fill_at's: the victim (victim_of: the first of the least use stamps,
+ * an invalid way's being 0), unlinked if valid, the entry written, its
+ * stamp the next tick, linked at its chains' heads.  One difference of
+ * host state only: a victim of in's VMID and ASID keeps its place in
+ * their tag chain (the chain it would be linked into again; the order of
+ * a chain never decides which entry is found or removed). */
+static void walk_fill_lru(struct sm_tcache *tc, const struct sm_tc_walk *q,
+			  const struct sm_tc_entry *in, int from, int to,
+			  const uint64_t *tables)
+{
+	struct sm_tc_entry *e = tc->e;
+	struct sm_tc_link *link = tc->link;
+	uint64_t *use = tc->use;
+	uint32_t ways = tc->ways;
+	uint32_t tb = tag_bucket(tc, in->vmid, in->asid);
+	uint64_t tick = tc->tick;
+
+	for (int lv = from; lv < to; lv++) {
+		size_t first = (size_t)set_of(tc, q->pkey[lv]) * ways;
+		const uint64_t *su = &use[first];
+		uint32_t w = 0;
+		uint64_t oldest = UINT64_MAX;
+#pragma GCC unroll 4
+		for (uint32_t k = 0; k < ways; k++)
+			if (su[k] < oldest) {
+				oldest = su[k];
+				w = k;
+				if (!oldest)
+					break;
+			}
+		int32_t i = (int32_t)(first + w);
+		struct sm_tc_entry *t = &e[i];
+		bool keep_tag = false;
+		if (!t->valid) {
+			tc->live++;
+			tc->lv_live[lv]++;
+			tc->lv_mask |= (uint8_t)(1u << lv);
+		} else {
+			/* index_unlink then index_add's counts: a victim of
+			 * the same level leaves them as they are. */
+			keep_tag = t->vmid == in->vmid && t->asid == in->asid;
+			tc->global_live -= t->global;
+			if (t->level != lv) {
+				tc->lv_live[lv]++;
+				tc->lv_mask |= (uint8_t)(1u << lv);
+				if (!--tc->lv_live[t->level])
+					tc->lv_mask &=
+					    (uint8_t) ~(1u << t->level);
+			}
+			index_unlink_chains(tc, i, keep_tag);
+		}
+		*t = *in;
+		t->va = base_of(q->va, lv);
+		t->pa = tables[lv + 1];
+		t->level = (uint8_t)lv;
+		t->valid = true;
+		use[i] = ++tick;
+		uint32_t vb = q->h[lv] & tc->va_mask;
+		int32_t vh = tc->va_head[vb];
+		t->va_next = vh;
+		if (vh >= 0)
+			e[vh].va_prev = i;
+		t->va_prev = SM_TC_HEAD_REF(vb);
+		tc->va_head[vb] = i;
+		if (!keep_tag) {
+			int32_t th = tc->tag_head[tb];
+			link[i].tag_next = th;
+			if (th >= 0)
+				link[th].tag_prev = i;
+			link[i].tag_prev = SM_TC_HEAD_REF(tb);
+			tc->tag_head[tb] = i;
+		}
+		/* (in is not global: global_live stays.) */
+	}
+	tc->tick = tick;
+}
+
 void sm_tc_walk_fill(struct sm_tcache *tc, const struct sm_tc_walk *q,
 		     struct sm_tc_entry *in, int from, int to,
 		     const uint64_t *tables)
 {
+	if (!q->leaf && tc->repl == SM_TC_LRU && !tc->free_from &&
+	    !tc->filter) {
+		walk_fill_lru(tc, q, in, from, to, tables);
+		return;
+	}
 	for (int lv = from; lv < to; lv++) {
 		in->pa = tables[lv + 1];
 		in->level = (uint8_t)lv;

@@ -106,6 +106,14 @@ enum sm_tc_repl {
 
 #define SM_TC_HINT_WAYS 16
 
+/* The ways of least use stamps a full set's last LRU scan found, oldest
+ * first, with their stamps then (host time: tcache.c, lru_victim). */
+#define SM_TC_LRU_CANDS 8
+struct sm_tc_lru_cands {
+	uint64_t stamp[SM_TC_LRU_CANDS];
+	uint32_t way[SM_TC_LRU_CANDS];
+};
+
 struct sm_tcache {
 	const struct smmusim_allocator *alloc;
 	struct sm_tc_entry *e;
@@ -114,6 +122,8 @@ struct sm_tcache {
 	 * finds the first invalid way without scanning a large set); NULL
 	 * below SM_TC_HINT_WAYS ways, where the scan is as cheap. */
 	uint32_t *free_from;
+	/* Per set with free_from: its LRU candidates (lru_victim). */
+	struct sm_tc_lru_cands *cands;
 	uint32_t sets, ways;
 	uint64_t tick;
 	uint64_t live;
@@ -241,6 +251,19 @@ static inline uint32_t sm_tc_filter_region(uint64_t va, uint64_t tags)
 			  (SM_TC_REGIONS - 1));
 }
 
+/* Do the levels alone decide sm_tc_filter_range_empty for the levels
+ * `lvsel`?  Yes, with *empty true, when its caches hold none of them; yes,
+ * with *empty false, when they hold block entries of them or keep no
+ * region counts; no when they hold level-3 entries only: then the region
+ * counts decide. */
+static inline bool sm_tc_filter_levels_decide(const struct sm_tc_filter *f,
+					      unsigned lvsel, bool *empty)
+{
+	unsigned mask = f->lv_mask & lvsel;
+	*empty = !mask;
+	return !mask || mask != 1u << 3 || !f->rcnt;
+}
+
 /* Can no cache sharing `f` hold a leaf entry that a VA-form TLBI of (vmid,
  * asid) naming the levels `lvsel` (bit per level) removes, for any 4 KiB
  * page of [lo, hi)?  True only when the caches hold no block entry of
@@ -253,11 +276,9 @@ static inline bool sm_tc_filter_range_empty(const struct sm_tc_filter *f,
 					    unsigned lvsel, uint32_t vmid,
 					    uint32_t asid)
 {
-	unsigned mask = f->lv_mask & lvsel;
-	if (!mask)
-		return true;
-	if (mask != 1u << 3 || !f->rcnt)
-		return false;
+	bool empty;
+	if (sm_tc_filter_levels_decide(f, lvsel, &empty))
+		return empty;
 	uint64_t tags = sm_tc_filter_tags(vmid, asid);
 	uint64_t gtags = sm_tc_filter_tags(vmid, SM_TC_FILTER_GLOBAL);
 	for (uint64_t va = lo & ~((1ull << SM_TC_REGION_SHIFT) - 1); va < hi;
@@ -276,11 +297,9 @@ static inline bool sm_tc_filter_region_empty(const struct sm_tc_filter *f,
 					     unsigned lvsel, uint32_t rb,
 					     uint32_t grb)
 {
-	unsigned mask = f->lv_mask & lvsel;
-	if (!mask)
-		return true;
-	if (mask != 1u << 3 || !f->rcnt)
-		return false;
+	bool empty;
+	if (sm_tc_filter_levels_decide(f, lvsel, &empty))
+		return empty;
 	return !f->rcnt[rb] && !(f->global_live && f->rcnt[grb]);
 }
 

@@ -136,10 +136,12 @@ index_add(struct sm_tcache *tc, int32_t i, uint64_t key, uint32_t vb, int level)
 	}
 }
 
-/* Unlink valid entry i from both indexes (host time: a chain's first
- * entry names its bucket, so no hash is computed). */
+/* Unlink valid entry i from both index chains, or (keep_tag) from its
+ * page chain only, keeping its place in its tag chain for the entry of
+ * the same tags that replaces it (host time: a chain's first entry names
+ * its bucket, so no hash is computed).  The counts are the caller's. */
 static inline __attribute__((always_inline)) void
-index_unlink(struct sm_tcache *tc, int32_t i)
+index_unlink_chains(struct sm_tcache *tc, int32_t i, bool keep_tag)
 {
 	const struct sm_tc_entry *t = &tc->e[i];
 	const struct sm_tc_link *l = &tc->link[i];
@@ -150,12 +152,23 @@ index_unlink(struct sm_tcache *tc, int32_t i)
 		tc->va_head[-2 - t->va_prev] = t->va_next;
 	if (t->va_next >= 0)
 		tc->e[t->va_next].va_prev = t->va_prev;
+	if (keep_tag)
+		return; /* its tag chain keeps it */
 	if (l->tag_prev >= 0)
 		tc->link[l->tag_prev].tag_next = l->tag_next;
 	else
 		tc->tag_head[-2 - l->tag_prev] = l->tag_next;
 	if (l->tag_next >= 0)
 		tc->link[l->tag_next].tag_prev = l->tag_prev;
+}
+
+/* Unlink valid entry i from both indexes: its chains and its counts. */
+static inline __attribute__((always_inline)) void
+index_unlink(struct sm_tcache *tc, int32_t i)
+{
+	const struct sm_tc_entry *t = &tc->e[i];
+
+	index_unlink_chains(tc, i, false);
 	if (!--tc->lv_live[t->level])
 		tc->lv_mask &= (uint8_t) ~(1u << t->level);
 	tc->live--;

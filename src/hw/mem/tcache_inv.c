@@ -91,14 +91,18 @@ inv_at(struct sm_tcache *tc, uint64_t base, int level, uint32_t vmid,
 			 level, vmid, asid, m);
 }
 
-unsigned sm_tc_inv_va(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
-		      enum sm_tc_asid_match m, uint64_t va)
+/* Drop the matching entries of the page or block holding va at each level
+ * of `mask` (bit per level; only levels held: a subset of lv_mask), the
+ * largest level number (smallest size) first, each level unrolled so that
+ * its shifts are constants (host time; levels below min_level hold no
+ * entry). */
+static inline __attribute__((always_inline)) unsigned
+inv_page(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
+	 enum sm_tc_asid_match m, uint64_t va, unsigned mask)
 {
-	/* Each level unrolled, so that its shifts are constants (host time;
-	 * levels below min_level hold no entry). */
 	unsigned n = 0;
 #define SM_TC_INV_(lv)                                                         \
-	if (tc->lv_live[lv])                                                   \
+	if (mask & (1u << (lv)))                                               \
 		n += inv_at(tc, base_of(va, (lv)), (lv), vmid, asid, m);
 	SM_TC_INV_(3)
 	SM_TC_INV_(2)
@@ -106,6 +110,14 @@ unsigned sm_tc_inv_va(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
 	SM_TC_INV_(0)
 #undef SM_TC_INV_
 	return n;
+}
+
+unsigned sm_tc_inv_va(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
+		      enum sm_tc_asid_match m, uint64_t va)
+{
+	/* Every level held (lv_mask has the bit of a level iff lv_live
+	 * counts an entry of it). */
+	return inv_page(tc, vmid, asid, m, va, tc->lv_mask);
 }
 
 struct range_ctx {
@@ -180,24 +192,13 @@ unsigned sm_tc_inv_range(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
 			 enum sm_tc_asid_match m, uint64_t start,
 			 uint64_t pages, int level)
 {
-	unsigned n = 0;
 	if (!tc->live || !pages)
 		return 0;
 	if (pages != 1 || (start & 4095))
 		return inv_range(tc, vmid, asid, m, start, pages, level);
-	/* One page (the VA forms): one chain per size held, the largest
-	 * level number (smallest size) first, each level unrolled so that
-	 * its shifts are constants (host time). */
-	unsigned mask = tc->lv_mask & (level ? 1u << level : 0xfu);
-#define SM_TC_INV_(lv)                                                         \
-	if (mask & (1u << (lv)))                                               \
-		n += inv_at(tc, base_of(start, (lv)), (lv), vmid, asid, m);
-	SM_TC_INV_(3)
-	SM_TC_INV_(2)
-	SM_TC_INV_(1)
-	SM_TC_INV_(0)
-#undef SM_TC_INV_
-	return n;
+	/* One page (the VA forms): one chain per size held. */
+	return inv_page(tc, vmid, asid, m, start,
+			tc->lv_mask & (level ? 1u << level : 0xfu));
 }
 
 unsigned sm_tc_inv_if(struct sm_tcache *tc,
