@@ -203,7 +203,7 @@ uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 	uint64_t arrive = slot + cpu->lat_dvm;
 
 	struct sm_dvm_log_rec *skipped = NULL; /* in cpu->skipped */
-	uint64_t *skipped_at = NULL;
+	struct sm_dvm_log_cell *skipped_at = NULL;
 	struct sm_tc_filter_probe pr;
 	bool probed = sm_cpu_tlbi_probed(&t), ll = sm_tlbi_last_level(op);
 	const uint64_t lat_apply = cpu->lat_apply;

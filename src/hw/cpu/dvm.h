@@ -90,21 +90,46 @@ bool sm_dvm_ring_insert(const struct smmusim_allocator *a,
  * applied; a PE about to fill its TLBs first moves the ones not resolved yet
  * into its ring, so they remove what it fills, as queued copies would.  Records
  * are sequence-numbered; the log forgets those every PE has resolved.
+ *
+ * A record is a run of m (at most SM_DVM_RUN_MAX) broadcasts one PE issued
+ * back to back (tlbi_run.c; a single sm_cpu_tlbi is a run of one): its
+ * copy k is t[k % per] moved (k / per) pages further, so that a run costs
+ * one record, not one per TLBI, and the copies every PE misses cost
+ * nothing each.  A PE's cell of it says which copies it skipped and when
+ * it applies copy 0; when it applies copy k > 0 follows in closed form from
+ * the run's arrivals (sm_cpu_run_at, cpu.h).
  */
 #define SM_DVM_LOG_MAX_PES 64 /* more PEs: every copy is queued */
+#define SM_DVM_RUN_MAX 32     /* copies of a record: a bit each in skip */
 struct sm_dvm_log_rec {
-	struct sm_tlbi t;
-	uint64_t pes; /* bit i: PE i skipped its copy */
+	struct sm_tlbi t[2]; /* copies 0 and (per 2: KPTI) 1 */
+	uint64_t x, y;	     /* copy k > 0 arrives at the other PEs at
+			      * max(x + k cpu.dvm.occupancy,
+			      *     y + k cpu.lat.tlbi) */
+	uint64_t pes;	     /* bit i: PE i skipped some of its copies */
+	unsigned per;	     /* 1, or 2 (each page twice) */
+};
+struct sm_dvm_log_cell {
+	uint64_t at0;  /* when the PE applies copy 0 */
+	uint32_t skip; /* bit k: it skipped copy k and has not resolved it */
 };
 struct sm_dvm_log {
-	struct sm_dvm_log_rec *r; /* cap records, record s at s & (cap-1) */
-	uint64_t *at; /* at[i * cap + (s & (cap - 1))]: when PE i applies
-		       * its skipped copy (if bit i); a column per PE, so
-		       * that a PE's cycles for a run of TLBIs are written
-		       * at once (tlbi_run.c); other cells unused */
+	struct sm_dvm_log_rec *r;     /* cap records, record s at s & (cap-1) */
+	struct sm_dvm_log_cell *cell; /* cell[i * cap + (s & (cap - 1))]:
+				       * PE i's of record s (if bit i of
+				       * its pes), a column per PE; other
+				       * cells unused */
 	uint32_t cap, npe;
 	uint64_t head, tail; /* sequence numbers of the records kept */
 };
+/* Copy k of record r. */
+static inline void sm_dvm_log_copy(const struct sm_dvm_log_rec *r, unsigned k,
+				   struct sm_tlbi *t)
+{
+	unsigned u = r->per == 2 ? k & 1 : 0;
+	*t = r->t[u];
+	t->va += (uint64_t)(r->per == 2 ? k >> 1 : k) << 12;
+}
 void sm_dvm_log_fini(const struct smmusim_allocator *a, struct sm_dvm_log *l);
 
 #endif
