@@ -212,9 +212,9 @@ static size_t pending_copies(const struct sm_cpu *cpu, struct pending *out)
 			const struct sm_dvm_log_rec *r = &l->r[k];
 			const struct sm_dvm_log_cell *c =
 			    &l->cell[(size_t)i * l->cap + k];
-			for (uint32_t b = r->pes >> i & 1 ? c->skip : 0; b;
+			for (uint64_t b = r->pes >> i & 1 ? c->skip : 0; b;
 			     b &= b - 1) {
-				unsigned j = (unsigned)__builtin_ctz(b);
+				unsigned j = (unsigned)__builtin_ctzll(b);
 				struct sm_tlbi t;
 				sm_dvm_log_copy(r, j, &t);
 				assert_true(n < MAX_PENDING);

@@ -162,8 +162,8 @@ static void resolve_skipped(struct sm_cpu *cpu, struct sm_pe *p, uint64_t now)
 		struct sm_dvm_log_cell *c = log_cell(l, p->skip_seq, i);
 		const struct sm_dvm_log_rec *r =
 		    &l->r[p->skip_seq & (l->cap - 1)];
-		for (uint32_t b = c ? c->skip : 0; b; b &= b - 1) {
-			unsigned k = (unsigned)__builtin_ctz(b);
+		for (uint64_t b = c ? c->skip : 0; b; b &= b - 1) {
+			unsigned k = (unsigned)__builtin_ctzll(b);
 			uint64_t at = sm_cpu_run_at(cpu, r->x, r->y, c->at0, k);
 			if (at > now) {
 				c->skip = b; /* the others are resolved */
@@ -181,8 +181,8 @@ void sm_cpu_rx_unskip(struct sm_cpu *cpu, struct sm_pe *p)
 	for (uint64_t s = p->skip_seq; s < l->tail; s++) {
 		const struct sm_dvm_log_cell *c = log_cell(l, s, i);
 		const struct sm_dvm_log_rec *r = &l->r[s & (l->cap - 1)];
-		for (uint32_t b = c ? c->skip : 0; b; b &= b - 1) {
-			unsigned k = (unsigned)__builtin_ctz(b);
+		for (uint64_t b = c ? c->skip : 0; b; b &= b - 1) {
+			unsigned k = (unsigned)__builtin_ctzll(b);
 			uint64_t at = sm_cpu_run_at(cpu, r->x, r->y, c->at0, k);
 			struct sm_tlbi t;
 			sm_dvm_log_copy(r, k, &t);

@@ -100,7 +100,7 @@ bool sm_dvm_ring_insert(const struct smmusim_allocator *a,
  * the run's arrivals (sm_cpu_run_at, cpu.h).
  */
 #define SM_DVM_LOG_MAX_PES 64 /* more PEs: every copy is queued */
-#define SM_DVM_RUN_MAX 32     /* copies of a record: a bit each in skip */
+#define SM_DVM_RUN_MAX 64     /* copies of a record: a bit each in skip */
 struct sm_dvm_log_rec {
 	struct sm_tlbi t[2]; /* copies 0 and (per 2: KPTI) 1 */
 	uint64_t x, y;	     /* copy k > 0 arrives at the other PEs at
@@ -111,7 +111,7 @@ struct sm_dvm_log_rec {
 };
 struct sm_dvm_log_cell {
 	uint64_t at0;  /* when the PE applies copy 0 */
-	uint32_t skip; /* bit k: it skipped copy k and has not resolved it */
+	uint64_t skip; /* bit k: it skipped copy k and has not resolved it */
 };
 struct sm_dvm_log {
 	struct sm_dvm_log_rec *r;     /* cap records, record s at s & (cap-1) */

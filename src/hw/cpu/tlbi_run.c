@@ -35,10 +35,10 @@
 #include "hw/cpu/cpu.h"
 
 /* TLBIs per chunk: their state lives on the (kernel thread's) stack, and
- * a bit per TLBI in a uint32_t (known misses, a log cell's skip). */
-#define RUN_CHUNK 32
-_Static_assert(RUN_CHUNK == 32 && SM_DVM_RUN_MAX == 32,
-	       "a chunk's known misses are a uint32_t");
+ * a bit per TLBI in a uint64_t (known misses, a log cell's skip). */
+#define RUN_CHUNK 64
+_Static_assert(RUN_CHUNK == 64 && SM_DVM_RUN_MAX == 64,
+	       "a chunk's known misses are a uint64_t");
 
 /* 64 KiB regions (the presence filter's region counts) a chunk's pages
  * span at most: RUN_CHUNK pages in 16-page regions. */
@@ -60,17 +60,17 @@ struct run {
 struct chunk {
 	unsigned m;
 	uint64_t first;
-	uint32_t all; /* a bit per TLBI of the chunk */
+	uint64_t all; /* a bit per TLBI of the chunk */
 	bool logged;  /* it has a log record (rec, dvm.h) */
 	uint64_t now; /* issue cycle of c[0]; each is lat_tlbi later */
 	uint64_t seq; /* its log record's sequence number */
 	struct sm_dvm_log_rec *rec;
 	struct sm_dvm_log_cell *cell; /* PE 0's cell of rec */
-	uint32_t known_own;	      /* the issuer's known misses */
+	uint64_t known_own;	      /* the issuer's known misses */
 	unsigned nreg; /* 64 KiB regions of its pages: region r holds
 			* TLBIs k0[r]..k0[r + 1] - 1 */
 	unsigned k0[RUN_REGIONS + 1];
-	uint32_t in[RUN_REGIONS][2]; /* each template's TLBIs there */
+	uint64_t in[RUN_REGIONS][2]; /* each template's TLBIs there */
 	uint32_t rb[RUN_REGIONS][2], grb[RUN_REGIONS][2]; /* region count
 							   * buckets */
 	/* Arrival at the other PEs: c[0] at x, c[k] at max(x + k dvm_occ,
@@ -80,7 +80,7 @@ struct chunk {
 	 * bucket of its ASID. */
 	bool b3_ok;
 	uint32_t b3[RUN_CHUNK];
-	uint32_t pr_ok; /* bit k: pr[k] made (probe_of) */
+	uint64_t pr_ok; /* bit k: pr[k] made (probe_of) */
 	struct sm_tc_filter_probe pr[RUN_CHUNK]; /* pr_ok: probe_of */
 };
 
@@ -132,7 +132,9 @@ static void chunk_regions(const struct run *run, struct chunk *c)
 	unsigned per = run->per, m = c->m, k1;
 	uint64_t first = c->first;
 	/* Template 0's TLBIs (k with first + k even when per is 2). */
-	uint32_t even = per == 1 ? ~0u : first & 1 ? 0xaaaaaaaau : 0x55555555u;
+	uint64_t even = per == 1    ? ~0ull
+			: first & 1 ? 0xaaaaaaaaaaaaaaaaull
+				    : 0x5555555555555555ull;
 	c->nreg = 0;
 	for (unsigned k0 = 0; k0 < m; k0 = k1) {
 		/* c[k0]'s region: `per` copies for each page left in it. */
@@ -146,7 +148,7 @@ static void chunk_regions(const struct run *run, struct chunk *c)
 			c->grb[c->nreg][u] =
 			    sm_tc_filter_region(va, run->gtags[u]);
 		}
-		uint32_t in = (k1 - k0 == 32 ? ~0u : (1u << (k1 - k0)) - 1)
+		uint64_t in = (k1 - k0 == 64 ? ~0ull : (1ull << (k1 - k0)) - 1)
 			      << k0;
 		c->in[c->nreg][0] = in & even;
 		c->in[c->nreg][1] = in & ~even;
@@ -161,7 +163,7 @@ static void chunk_regions(const struct run *run, struct chunk *c)
  * when nothing is to be done in its walk cache either.  With KPTI the
  * kernel ASID's copies usually all miss while the user ASID's need their
  * probes. */
-static inline __attribute__((always_inline)) uint32_t
+static inline __attribute__((always_inline)) uint64_t
 known_misses(const struct sm_cpu *cpu, unsigned i, const struct run *run,
 	     const struct chunk *c)
 {
@@ -169,7 +171,7 @@ known_misses(const struct sm_cpu *cpu, unsigned i, const struct run *run,
 	unsigned per = run->per;
 	if (!run->ll && rx->walk.live)
 		return 0;
-	uint32_t known = 0;
+	uint64_t known = 0;
 	for (unsigned r = 0; r < c->nreg; r++)
 		for (unsigned u = 0; u < per; u++)
 			if (sm_tc_filter_region_empty(&rx->leaf, run->lvsel,
@@ -184,9 +186,9 @@ known_misses(const struct sm_cpu *cpu, unsigned i, const struct run *run,
  * PEs' caches hold does not change in pass 1, and a PE's copies change only
  * its own): the issuer's always, known[i] of the others when logged. */
 static void chunk_begin(struct sm_cpu *cpu, unsigned pe, const struct run *run,
-			struct chunk *c, uint32_t *known)
+			struct chunk *c, uint64_t *known)
 {
-	c->all = c->m == 32 ? ~0u : (1u << c->m) - 1;
+	c->all = c->m == 64 ? ~0ull : (1ull << c->m) - 1;
 	c->logged = run->probed && sm_cpu_skip_reserve(cpu, 1);
 	c->known_own = 0;
 	if (!run->probed)
@@ -202,12 +204,36 @@ static void chunk_begin(struct sm_cpu *cpu, unsigned pe, const struct run *run,
  * waiting q0 cycles for its slot: each waits dvm_occ - lat_tlbi cycles
  * longer than the one before, or that much shorter, but not less than 0
  * (slot = max(issue, the slot before + dvm_occ), as sm_cpu_tlbi takes
- * it). */
-static void record_queue_cycles(struct sm_cpu *cpu, uint64_t q0, unsigned m)
+ * it).  Longer each time: a chunk's samples go on from the last one's
+ * (while the queue does not drain, q0 grows by m (dvm_occ - lat_tlbi)),
+ * so they are kept in *q and recorded for the whole run at once
+ * (flush_queue_cycles; host time: the order of a histogram's samples does
+ * not matter). */
+struct queue_samples {
+	uint64_t v0, n; /* v0 + j (dvm_occ - lat_tlbi) for each j < n */
+};
+static void flush_queue_cycles(struct sm_cpu *cpu, struct queue_samples *q)
+{
+	if (q->n)
+		sm_hist_record_arith(cpu->hist[SM_HIST_CPU_DVM_QUEUE_CYCLES],
+				     q->v0, cpu->dvm_occ - cpu->lat_tlbi, q->n);
+	q->n = 0;
+}
+static void record_queue_cycles(struct sm_cpu *cpu, struct queue_samples *q,
+				uint64_t q0, unsigned m)
 {
 	struct sm_hist *h = cpu->hist[SM_HIST_CPU_DVM_QUEUE_CYCLES];
 	if (cpu->dvm_occ >= cpu->lat_tlbi) {
-		sm_hist_record_arith(h, q0, cpu->dvm_occ - cpu->lat_tlbi, m);
+		uint64_t next;
+		if (q->n &&
+		    !__builtin_add_overflow(
+			q->v0, q->n * (cpu->dvm_occ - cpu->lat_tlbi), &next) &&
+		    next == q0) {
+			q->n += m;
+			return;
+		}
+		flush_queue_cycles(cpu, q);
+		*q = (struct queue_samples){q0, m};
 		return;
 	}
 	/* Shorter each time: those above 0 from the least, then the 0s. */
@@ -225,7 +251,8 @@ static void record_queue_cycles(struct sm_cpu *cpu, uint64_t q0, unsigned m)
  * arrival lines, no PE yet), and the external receivers' copies (an SMMU
  * with BTM: its own state only, so after the slots). */
 static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
-		       const struct run *run, struct chunk *c, uint64_t *now)
+		       const struct run *run, struct chunk *c, uint64_t *now,
+		       struct queue_samples *q)
 {
 	unsigned m = c->m;
 	uint64_t t = *now, busy = cpu->dvm_busy_until, queued = 0;
@@ -260,7 +287,7 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 	}
 	cpu->dvm_busy_until = busy;
 	*now = t;
-	record_queue_cycles(cpu, q0, m);
+	record_queue_cycles(cpu, q, q0, m);
 	SM_ADD(cpu->ctr, CPU_DVM_BROADCASTS, m);
 	SM_ADD(cpu->ctr, CPU_DVM_QUEUE_CYCLES, queued);
 
@@ -327,7 +354,7 @@ static inline struct sm_tc_filter_probe *probe_of(const struct run *run,
 			sm_tc_filter_probe_move3(pr, va, c->b3[k]);
 		else
 			sm_tc_filter_probe_move(pr, va);
-		c->pr_ok |= 1u << k;
+		c->pr_ok |= 1ull << k;
 	}
 	return pr;
 }
@@ -349,15 +376,15 @@ copy_misses(const struct sm_pe *p, const struct run *run, struct chunk *c,
  * the start of p's turn, from the chunk's buckets.  Each still misses when
  * its turn comes (p's entries are only removed meanwhile); the others are
  * probed again then. */
-static inline __attribute__((always_inline)) uint32_t
-misses3(const struct sm_pe *p, const struct chunk *c, uint32_t todo)
+static inline __attribute__((always_inline)) uint64_t
+misses3(const struct sm_pe *p, const struct chunk *c, uint64_t todo)
 {
 	const uint16_t *cnt = p->leaf.cnt;
-	uint32_t hit = 0;
-	for (uint32_t b = todo; b; b &= b - 1) {
-		unsigned k = (unsigned)__builtin_ctz(b);
+	uint64_t hit = 0;
+	for (uint64_t b = todo; b; b &= b - 1) {
+		unsigned k = (unsigned)__builtin_ctzll(b);
 		if (cnt[c->b3[k]])
-			hit |= 1u << k;
+			hit |= 1ull << k;
 	}
 	return todo & ~hit;
 }
@@ -383,11 +410,11 @@ static uint64_t own_copies(struct sm_cpu *cpu, unsigned pe,
 	}
 	p->rx_busy_until = busy;
 	bool l3 = probe_l3(p, run);
-	uint32_t todo = c->all & ~c->known_own;
+	uint64_t todo = c->all & ~c->known_own;
 	if (l3 && !p->leaf.global_live)
 		todo &= ~misses3(p, c, todo);
 	for (; todo; todo &= todo - 1) {
-		unsigned k = (unsigned)__builtin_ctz(todo);
+		unsigned k = (unsigned)__builtin_ctzll(todo);
 		struct sm_tlbi tk;
 		if (run->probed && copy_misses(p, run, c, k, l3))
 			continue;
@@ -405,23 +432,23 @@ static uint64_t own_copies(struct sm_cpu *cpu, unsigned pe,
  * that it has a cell; the others are queued in order (or applied now when
  * they do nothing or the ring cannot grow). */
 static uint64_t rx_copies(struct sm_cpu *cpu, unsigned i, const struct run *run,
-			  struct chunk *c, uint32_t known)
+			  struct chunk *c, uint64_t known)
 {
 	struct sm_pe *rx = &cpu->pe[i];
 	uint64_t at0 = max_u64(rx->rx_busy_until, c->x) + cpu->lat_apply;
-	uint32_t skipped = c->logged ? known & c->all : 0;
+	uint64_t skipped = c->logged ? known & c->all : 0;
 	bool l3 = probe_l3(rx, run);
-	uint32_t todo = c->all & ~skipped;
+	uint64_t todo = c->all & ~skipped;
 	if (c->logged && l3 && !rx->leaf.global_live) {
-		uint32_t miss = misses3(rx, c, todo);
+		uint64_t miss = misses3(rx, c, todo);
 		skipped |= miss;
 		todo &= ~miss;
 	}
 	for (; todo; todo &= todo - 1) {
-		unsigned k = (unsigned)__builtin_ctz(todo);
+		unsigned k = (unsigned)__builtin_ctzll(todo);
 		struct sm_tlbi t;
 		if (c->logged && copy_misses(rx, run, c, k, l3)) {
-			skipped |= 1u << k;
+			skipped |= 1ull << k;
 			continue;
 		}
 		copy_of(run, c, k, &t);
@@ -437,11 +464,11 @@ static uint64_t rx_copies(struct sm_cpu *cpu, unsigned i, const struct run *run,
 		if (!rx->skip_any) {
 			rx->skip_any = true;
 			rx->skip_seq = c->seq;
-			rx->skip_next = rx_at(cpu, c, at0,
-					      (unsigned)__builtin_ctz(skipped));
+			rx->skip_next = rx_at(
+			    cpu, c, at0, (unsigned)__builtin_ctzll(skipped));
 		}
-		rx->skip_last =
-		    rx_at(cpu, c, at0, 31u - (unsigned)__builtin_clz(skipped));
+		rx->skip_last = rx_at(cpu, c, at0,
+				      63u - (unsigned)__builtin_clzll(skipped));
 	}
 	uint64_t last = rx_at(cpu, c, at0, c->m - 1);
 	rx->rx_busy_until = last;
@@ -465,8 +492,9 @@ uint64_t sm_cpu_tlbi_pages(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 			   uint64_t now)
 {
 	struct chunk c;
-	uint32_t known[SM_DVM_LOG_MAX_PES]; /* by receiver, when logged */
+	uint64_t known[SM_DVM_LOG_MAX_PES]; /* by receiver, when logged */
 	struct run run; /* (host time: not zeroed; what is read is set) */
+	struct queue_samples q = {0, 0};
 	run.per = user_flag ? 2 : 1;
 	for (unsigned u = 0; u < run.per; u++) {
 		sm_cpu_decode_tlbi(cpu, op, true, operand | (u ? user_flag : 0),
@@ -497,7 +525,7 @@ uint64_t sm_cpu_tlbi_pages(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 		c.first = first;
 		c.m = (unsigned)(total - first < most ? total - first : most);
 		chunk_begin(cpu, pe, &run, &c, known);
-		take_slots(cpu, issuer, &run, &c, &now);
+		take_slots(cpu, issuer, &run, &c, &now, &q);
 		uint64_t latest = issuer->pending_done;
 		for (unsigned i = 0; i < cpu->n; i++)
 			latest = max_u64(
@@ -507,5 +535,6 @@ uint64_t sm_cpu_tlbi_pages(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 						    c.logged ? known[i] : 0));
 		issuer->pending_done = latest;
 	}
+	flush_queue_cycles(cpu, &q);
 	return now;
 }
