@@ -189,7 +189,10 @@ static void chunk_begin(struct sm_cpu *cpu, unsigned pe, const struct run *run,
 			struct chunk *c, uint64_t *known)
 {
 	c->all = c->m == 64 ? ~0ull : (1ull << c->m) - 1;
-	c->logged = run->probed && sm_cpu_skip_reserve(cpu, 1);
+	const struct sm_dvm_log *l = &cpu->skipped;
+	/* (Host time: the log's room for one record tested inline.) */
+	bool room = l->tail - l->head < l->cap && cpu->n <= SM_DVM_LOG_MAX_PES;
+	c->logged = run->probed && (room || sm_cpu_skip_reserve(cpu, 1));
 	c->known_own = 0;
 	if (!run->probed)
 		return;
@@ -467,10 +470,12 @@ static uint64_t rx_copies(struct sm_cpu *cpu, unsigned i, const struct run *run,
 			rx->skip_next = rx_at(
 			    cpu, c, at0, (unsigned)__builtin_ctzll(skipped));
 		}
-		rx->skip_last = rx_at(cpu, c, at0,
-				      63u - (unsigned)__builtin_clzll(skipped));
 	}
 	uint64_t last = rx_at(cpu, c, at0, c->m - 1);
+	if (skipped) {
+		unsigned k = 63u - (unsigned)__builtin_clzll(skipped);
+		rx->skip_last = k == c->m - 1 ? last : rx_at(cpu, c, at0, k);
+	}
 	rx->rx_busy_until = last;
 	*rx->st_bystander += c->m * cpu->lat_apply;
 	return last; /* the latest: each ends after the one before */
