@@ -364,13 +364,16 @@ static inline struct sm_tc_filter_probe *probe_of(const struct run *run,
 
 /* Does PE p's copy c[k] miss: sm_cpu_tlbi_misses_probe (walk.live read
  * each time, an applied copy may empty the walk cache), with `l3` (from
- * probe_l3) in fewer steps. */
+ * probe_l3) in fewer steps: the count of its level-3 bucket (b3, the
+ * first thing sm_tc_filter_probe_hit3 reads) decides a hit without a
+ * probe (host time: most copies probed again hit). */
 static inline __attribute__((always_inline)) bool
 copy_misses(const struct sm_pe *p, const struct run *run, struct chunk *c,
 	    unsigned k, bool l3)
 {
 	if (l3)
-		return !sm_tc_filter_probe_hit3(&p->leaf, probe_of(run, c, k));
+		return !p->leaf.cnt[c->b3[k]] &&
+		       !sm_tc_filter_probe_hit3(&p->leaf, probe_of(run, c, k));
 	return sm_cpu_tlbi_misses_probe(p, run->ll, probe_of(run, c, k));
 }
 
