@@ -171,13 +171,31 @@ known_misses(const struct sm_cpu *cpu, unsigned i, const struct run *run,
 	unsigned per = run->per;
 	if (!run->ll && rx->walk.live)
 		return 0;
+	/* sm_tc_filter_region_empty for each region, its tests of the
+	 * filter's levels made once (host time). */
+	const struct sm_tc_filter *f = &rx->leaf;
+	unsigned mask = f->lv_mask & run->lvsel;
+	if (!mask)
+		return c->all;
+	if (mask != 1u << 3 || !f->rcnt)
+		return 0;
+	const uint16_t *rcnt = f->rcnt;
 	uint64_t known = 0;
-	for (unsigned r = 0; r < c->nreg; r++)
-		for (unsigned u = 0; u < per; u++)
-			if (sm_tc_filter_region_empty(&rx->leaf, run->lvsel,
-						      c->rb[r][u],
-						      c->grb[r][u]))
-				known |= c->in[r][u];
+	if (f->global_live) {
+		for (unsigned r = 0; r < c->nreg; r++)
+			for (unsigned u = 0; u < per; u++)
+				if (!rcnt[c->rb[r][u]] && !rcnt[c->grb[r][u]])
+					known |= c->in[r][u];
+	} else if (per == 1) {
+		for (unsigned r = 0; r < c->nreg; r++)
+			if (!rcnt[c->rb[r][0]])
+				known |= c->in[r][0];
+	} else {
+		for (unsigned r = 0; r < c->nreg; r++)
+			for (unsigned u = 0; u < 2; u++)
+				if (!rcnt[c->rb[r][u]])
+					known |= c->in[r][u];
+	}
 	return known;
 }
 
