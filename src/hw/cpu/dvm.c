@@ -148,16 +148,14 @@ static struct sm_dvm_log_cell *log_cell(const struct sm_dvm_log *l, uint64_t s,
 	return l->r[k].pes >> i & 1 ? &l->cell[(size_t)i * l->cap + k] : NULL;
 }
 
-/* Drop p's skipped copies it has applied by `now`: they changed nothing. */
-static void resolve_skipped(struct sm_cpu *cpu, struct sm_pe *p, uint64_t now)
+/* resolve_skipped when some are not applied by `now`: from the first, find
+ * the first of those (out of line, host time: sm_cpu_rx_apply_due stays
+ * small enough to be inlined). */
+static __attribute__((noinline)) void
+resolve_some(struct sm_cpu *cpu, struct sm_pe *p, uint64_t now)
 {
 	const struct sm_dvm_log *l = &cpu->skipped;
 	unsigned i = (unsigned)(p - cpu->pe);
-	if (now >= p->skip_last) {
-		p->skip_any = false;
-		p->skip_seq = l->tail;
-		return;
-	}
 	for (; p->skip_seq < l->tail; p->skip_seq++) {
 		struct sm_dvm_log_cell *c = log_cell(l, p->skip_seq, i);
 		const struct sm_dvm_log_rec *r =
@@ -172,6 +170,18 @@ static void resolve_skipped(struct sm_cpu *cpu, struct sm_pe *p, uint64_t now)
 			}
 		}
 	}
+}
+
+/* Drop p's skipped copies it has applied by `now`: they changed nothing. */
+static inline void resolve_skipped(struct sm_cpu *cpu, struct sm_pe *p,
+				   uint64_t now)
+{
+	if (now >= p->skip_last) {
+		p->skip_any = false;
+		p->skip_seq = cpu->skipped.tail;
+		return;
+	}
+	resolve_some(cpu, p, now);
 }
 
 void sm_cpu_rx_unskip(struct sm_cpu *cpu, struct sm_pe *p)
