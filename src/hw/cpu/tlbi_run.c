@@ -433,8 +433,8 @@ static uint64_t own_copies(struct sm_cpu *cpu, unsigned pe,
 			busy = max_u64(t, busy) + a;
 	}
 	p->rx_busy_until = busy;
-	bool l3 = probe_l3(p, run);
 	uint64_t todo = c->all & ~c->known_own;
+	bool l3 = todo && probe_l3(p, run); /* (host time: else unused) */
 	if (l3 && !p->leaf.global_live)
 		todo &= ~misses3(p, c, todo);
 	for (; todo; todo &= todo - 1) {
@@ -461,8 +461,8 @@ static uint64_t rx_copies(struct sm_cpu *cpu, unsigned i, const struct run *run,
 	struct sm_pe *rx = &cpu->pe[i];
 	uint64_t at0 = max_u64(rx->rx_busy_until, c->x) + cpu->lat_apply;
 	uint64_t skipped = c->logged ? known & c->all : 0;
-	bool l3 = probe_l3(rx, run);
 	uint64_t todo = c->all & ~skipped;
+	bool l3 = todo && probe_l3(rx, run); /* (host time: else unused) */
 	if (c->logged && l3 && !rx->leaf.global_live) {
 		uint64_t miss = misses3(rx, c, todo);
 		skipped |= miss;
