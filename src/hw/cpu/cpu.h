@@ -140,8 +140,9 @@ uint64_t sm_cpu_dsb_ish(struct sm_cpu *cpu, unsigned pe, uint64_t now);
 uint64_t sm_cpu_dsb_ishst(struct sm_cpu *cpu, unsigned pe, uint64_t now);
 
 /* Apply one TLBI to one PE's caches now; returns the entries removed
- * (dvm.c).  `may_hold`: sm_tc_filter_may_hold is known to be true for
- * it and p's leaf TLBs (host time: not tested again). */
+ * (dvm.c).  `may_hold`: p's leaf TLBs are searched without testing
+ * sm_tc_filter_may_hold first (it is known or likely to be true; host
+ * time only: a search that finds nothing removes nothing). */
 unsigned sm_cpu_apply_tlbi_caches(struct sm_cpu *cpu, struct sm_pe *p,
 				  const struct sm_tlbi *t, bool may_hold);
 /* A VA form for one aligned page (pages is 0 for the ASID and VMALL forms

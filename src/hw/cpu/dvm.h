@@ -37,16 +37,22 @@ struct sm_dvm_ring {
 	struct sm_dvm_pending *buf;
 	uint32_t cap; /* a power of two, or 0 before the first push */
 	uint32_t head, n;
+	/* Host time: how many were queued, since the ring was last empty,
+	 * by sm_dvm_ring_push or _insert rather than sm_dvm_ring_push_held
+	 * (while none, each may hold what it removes). */
+	uint32_t unheld;
 };
 
 /* Double the ring (out of line: rare).  False when out of memory. */
 bool sm_dvm_ring_grow(const struct smmusim_allocator *a, struct sm_dvm_ring *r);
 
-/* Queue `t`, applied at cycle `at` (not before the last one queued).
+/* Queue `t`, applied at cycle `at` (not before the last one queued), a
+ * TLBI whose receiver's presence filter said at issue that it may hold
+ * what it removes (host time: mostly it still does when it is applied).
  * False when the ring could not grow (host out of memory). */
-static inline bool sm_dvm_ring_push(const struct smmusim_allocator *a,
-				    struct sm_dvm_ring *r,
-				    const struct sm_tlbi *t, uint64_t at)
+static inline bool sm_dvm_ring_push_held(const struct smmusim_allocator *a,
+					 struct sm_dvm_ring *r,
+					 const struct sm_tlbi *t, uint64_t at)
 {
 	if (r->n == r->cap && !sm_dvm_ring_grow(a, r))
 		return false;
@@ -55,6 +61,21 @@ static inline bool sm_dvm_ring_push(const struct smmusim_allocator *a,
 	d->at = at;
 	r->n++;
 	return true;
+}
+/* Queue any other `t` likewise. */
+static inline bool sm_dvm_ring_push(const struct smmusim_allocator *a,
+				    struct sm_dvm_ring *r,
+				    const struct sm_tlbi *t, uint64_t at)
+{
+	if (!sm_dvm_ring_push_held(a, r, t, at))
+		return false;
+	r->unheld++;
+	return true;
+}
+/* Was every TLBI in the ring queued by sm_dvm_ring_push_held? */
+static inline bool sm_dvm_ring_held(const struct sm_dvm_ring *r)
+{
+	return !r->unheld;
 }
 void sm_dvm_ring_fini(const struct smmusim_allocator *a, struct sm_dvm_ring *r);
 
@@ -70,7 +91,8 @@ sm_dvm_ring_due(const struct sm_dvm_ring *r, uint64_t now)
 static inline void sm_dvm_ring_pop(struct sm_dvm_ring *r)
 {
 	r->head = (r->head + 1) & (r->cap - 1);
-	r->n--;
+	if (!--r->n)
+		r->unheld = 0;
 }
 /* Queue `t` at its place in cycle order (after those with the same
  * cycle): a skipped TLBI made pending again (sm_dvm_log below). */

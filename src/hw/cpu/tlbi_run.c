@@ -476,8 +476,12 @@ static uint64_t rx_copies(struct sm_cpu *cpu, unsigned i, const struct run *run,
 			continue;
 		}
 		copy_of(run, c, k, &t);
-		if (t.no_effect || !sm_dvm_ring_push(cpu->alloc, &rx->rx, &t,
-						     rx_at(cpu, c, at0, k)))
+		/* (Logged: its probe said the PE may hold the page.) */
+		uint64_t at = rx_at(cpu, c, at0, k);
+		if (t.no_effect ||
+		    !(c->logged
+			  ? sm_dvm_ring_push_held(cpu->alloc, &rx->rx, &t, at)
+			  : sm_dvm_ring_push(cpu->alloc, &rx->rx, &t, at)))
 			SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
 			       sm_cpu_apply_tlbi(cpu, rx, &t));
 	}
