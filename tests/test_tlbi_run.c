@@ -209,12 +209,20 @@ static size_t pending_copies(const struct sm_cpu *cpu, struct pending *out)
 		for (uint64_t s = p->skip_seq; p->skip_any && s < l->tail;
 		     s++) {
 			uint32_t k = (uint32_t)(s & (l->cap - 1));
-			if (!(l->r[k].pes >> i & 1))
-				continue;
-			assert_true(n < MAX_PENDING);
-			out[n++] = (struct pending){
-			    l->r[k].t.va, l->at[(size_t)i * l->cap + k], i,
-			    (unsigned)l->r[k].t.op, l->r[k].t.asid};
+			const struct sm_dvm_log_rec *r = &l->r[k];
+			const struct sm_dvm_log_cell *c =
+			    &l->cell[(size_t)i * l->cap + k];
+			for (uint64_t b = r->pes >> i & 1 ? c->skip : 0; b;
+			     b &= b - 1) {
+				unsigned j = (unsigned)__builtin_ctzll(b);
+				struct sm_tlbi t;
+				sm_dvm_log_copy(r, j, &t);
+				assert_true(n < MAX_PENDING);
+				out[n++] = (struct pending){
+				    t.va,
+				    sm_cpu_run_at(cpu, r->x, r->y, c->at0, j),
+				    i, (unsigned)t.op, t.asid};
+			}
 		}
 	}
 	qsort(out, n, sizeof(*out), pending_cmp);

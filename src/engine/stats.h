@@ -183,21 +183,36 @@ static inline void sm_hist_record_arith(struct sm_hist *h, uint64_t v0,
 	if (last > h->max)
 		h->max = last;
 	h->count += n;
-	for (uint64_t v = v0, left = n, k; left; left -= k, v += k * d) {
-		/* sm_hist_bucket(v) and the greatest sample of its bucket
-		 * (sm_hist_bucket_range), sharing the exponent. */
-		uint64_t hi = v;
-		unsigned bk = (unsigned)v;
-		if (v >= SM_HIST_SUB) {
-			unsigned sh = 63u - (unsigned)__builtin_clzll(v) -
-				      SM_HIST_SUB_BITS;
-			bk = SM_HIST_SUB * (sh + 1) +
-			     ((unsigned)(v >> sh) & (SM_HIST_SUB - 1));
-			hi = v | ((1ull << sh) - 1);
+	for (uint64_t v = v0, left = n, k; left;) {
+		if (v < SM_HIST_SUB || !d) { /* a bucket of one value */
+			k = d ? 1 : left;
+			h->buckets[sm_hist_bucket(v)] += k;
+			left -= k;
+			v += k * d;
+			continue;
 		}
-		k = d ? (hi - v) / d + 1 : left;
-		k = k < left ? k : left;
-		h->buckets[bk] += k;
+		/* The samples in v's power of two (those whose v >> sh is
+		 * below 2 SM_HIST_SUB), whose buckets are 2^sh wide and
+		 * numbered SM_HIST_SUB sh + (v >> sh) (sm_hist_bucket): one
+		 * each when d is at least that wide, else several a bucket
+		 * (host time: TLBI runs, hw/cpu/tlbi_run.c). */
+		unsigned sh =
+		    63u - (unsigned)__builtin_clzll(v) - SM_HIST_SUB_BITS;
+		uint64_t *bk = &h->buckets[SM_HIST_SUB * sh];
+		if (d >> sh) {
+			for (; left && v >> sh < 2 * SM_HIST_SUB; left--) {
+				bk[v >> sh]++;
+				if (left > 1) /* (the last must not wrap) */
+					v += d;
+			}
+			continue;
+		}
+		for (; left && v >> sh < 2 * SM_HIST_SUB;
+		     left -= k, v += k * d) {
+			k = ((v | ((1ull << sh) - 1)) - v) / d + 1;
+			k = k < left ? k : left;
+			bk[v >> sh] += k;
+		}
 	}
 }
 void sm_hist_summary(const struct sm_hist *h, struct smmusim_hist_summary *out);

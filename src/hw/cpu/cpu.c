@@ -203,7 +203,7 @@ uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 	uint64_t arrive = slot + cpu->lat_dvm;
 
 	struct sm_dvm_log_rec *skipped = NULL; /* in cpu->skipped */
-	uint64_t *skipped_at = NULL;
+	struct sm_dvm_log_cell *skipped_at = NULL;
 	struct sm_tc_filter_probe pr;
 	bool probed = sm_cpu_tlbi_probed(&t), ll = sm_tlbi_last_level(op);
 	const uint64_t lat_apply = cpu->lat_apply;
@@ -223,11 +223,16 @@ uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 				SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
 				       sm_cpu_apply_tlbi(cpu, rx, &t));
 		} else {
+			/* (Host time: held, the probe said it may hold.) */
+			bool held = probed && !misses;
 			if (!(misses &&
 			      sm_cpu_rx_skip(cpu, i, &t, done, &skipped,
 					     &skipped_at)) &&
 			    (t.no_effect ||
-			     !sm_dvm_ring_push(cpu->alloc, &rx->rx, &t, done)))
+			     !(held ? sm_dvm_ring_push_held(cpu->alloc, &rx->rx,
+							    &t, done)
+				    : sm_dvm_ring_push(cpu->alloc, &rx->rx, &t,
+						       done))))
 				SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
 				       sm_cpu_apply_tlbi(cpu, rx, &t));
 			*rx->st_bystander += lat_apply;

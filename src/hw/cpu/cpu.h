@@ -140,8 +140,9 @@ uint64_t sm_cpu_dsb_ish(struct sm_cpu *cpu, unsigned pe, uint64_t now);
 uint64_t sm_cpu_dsb_ishst(struct sm_cpu *cpu, unsigned pe, uint64_t now);
 
 /* Apply one TLBI to one PE's caches now; returns the entries removed
- * (dvm.c).  `may_hold`: sm_tc_filter_may_hold is known to be true for
- * it and p's leaf TLBs (host time: not tested again). */
+ * (dvm.c).  `may_hold`: p's leaf TLBs are searched without testing
+ * sm_tc_filter_may_hold first (it is known or likely to be true; host
+ * time only: a search that finds nothing removes nothing). */
 unsigned sm_cpu_apply_tlbi_caches(struct sm_cpu *cpu, struct sm_pe *p,
 				  const struct sm_tlbi *t, bool may_hold);
 /* A VA form for one aligned page (pages is 0 for the ASID and VMALL forms
@@ -187,39 +188,43 @@ sm_cpu_tlbi_misses_probe(const struct sm_pe *p, bool ll,
 {
 	return (ll || !p->walk.live) && !sm_tc_filter_probe_hit(&p->leaf, pr);
 }
-/* A record for `t` in cpu->skipped, skipped by no PE yet, and in *at its
- * cell of PE 0 in the table of cycles (PE i's is i * cap further, dvm.h);
- * NULL when the log cannot grow or there are too many PEs (dvm.c). */
-struct sm_dvm_log_rec *
-sm_cpu_skip_record(struct sm_cpu *cpu, const struct sm_tlbi *t, uint64_t **at);
+/* A record for the run of one `t` in cpu->skipped, skipped by no PE yet,
+ * and in *cell its cell of PE 0 (PE i's is i * cap further, dvm.h); NULL
+ * when the log cannot grow or there are too many PEs (dvm.c). */
+struct sm_dvm_log_rec *sm_cpu_skip_record(struct sm_cpu *cpu,
+					  const struct sm_tlbi *t,
+					  struct sm_dvm_log_cell **cell);
 /* Room for `count` more records in cpu->skipped, so that making them
- * trims none (sm_cpu_tlbi_pages makes a chunk's records before any PE
- * skips its copies); false when the log cannot grow or there are too many
- * PEs (dvm.c). */
+ * trims none; false when the log cannot grow or there are too many PEs
+ * (dvm.c). */
 bool sm_cpu_skip_reserve(struct sm_cpu *cpu, uint64_t count);
-/* sm_cpu_skip_record where the log has room (sm_cpu_skip_reserve). */
-static inline struct sm_dvm_log_rec *
-sm_cpu_skip_record_in_room(struct sm_cpu *cpu, const struct sm_tlbi *t,
-			   uint64_t **at)
+/* When a receiver applies copy k of a run whose copy 0 it applies at
+ * `at0` (record r's x and y, dvm.h): each copy when it has arrived and the
+ * one before is applied, one cpu.lat.tlbi_apply each.  For k > 0 the
+ * run's cycles are below 2^62 (no wrap): then the latest of at0 + k
+ * apply, and of each arrival line's copy k + apply (max-plus: the
+ * latest arrival j <= k, plus (k - j + 1) applies, is at j = 0 or j = k). */
+static inline uint64_t sm_cpu_run_at(const struct sm_cpu *cpu, uint64_t x,
+				     uint64_t y, uint64_t at0, unsigned k)
 {
-	struct sm_dvm_log *l = &cpu->skipped;
-	uint32_t k = (uint32_t)(l->tail++ & (l->cap - 1));
-	struct sm_dvm_log_rec *r = &l->r[k];
-	*at = &l->at[k];
-	r->t = *t;
-	r->pes = 0;
-	return r;
+	if (!k)
+		return at0;
+	uint64_t a = cpu->lat_apply, v = at0 + k * a;
+	uint64_t w = x + k * cpu->dvm_occ + a, z = y + k * cpu->lat_tlbi + a;
+	v = v > w ? v : w;
+	return v > z ? v : z;
 }
-/* PE i skips its copy, applied at `at`, of the broadcast logged in record
- * number `seq` (rec, its cell of PE 0 in the table of cycles at row). */
+/* PE i skips its copy, applied at `at`, of the run of one broadcast
+ * logged in record number `seq` (rec, its cell of PE 0 at cell). */
 static inline void sm_cpu_rx_mark_skipped(struct sm_cpu *cpu, unsigned i,
 					  struct sm_dvm_log_rec *rec,
-					  uint64_t *row, uint64_t seq,
-					  uint64_t at)
+					  struct sm_dvm_log_cell *cell,
+					  uint64_t seq, uint64_t at)
 {
 	struct sm_pe *p = &cpu->pe[i];
 	rec->pes |= 1ull << i;
-	row[(size_t)i * cpu->skipped.cap] = at;
+	cell[(size_t)i * cpu->skipped.cap] =
+	    (struct sm_dvm_log_cell){.at0 = at, .skip = 1};
 	if (!p->skip_any) {
 		p->skip_any = true;
 		p->skip_seq = seq;
@@ -228,16 +233,17 @@ static inline void sm_cpu_rx_mark_skipped(struct sm_cpu *cpu, unsigned i,
 	p->skip_last = at;
 }
 /* Skip PE i's copy of broadcast `t`, applied at `at`, which misses
- * (sm_dvm_log in dvm.h); *rec is the log record of `t` and *row its cell
- * of PE 0 in the table of cycles, made by the first PE that skips it.  False
- * when out of host memory (then queue it). */
+ * (sm_dvm_log in dvm.h); *rec is the log record of `t` and *cell its cell
+ * of PE 0, made by the first PE that skips it.  False when out of host
+ * memory (then queue it). */
 static inline bool sm_cpu_rx_skip(struct sm_cpu *cpu, unsigned i,
 				  const struct sm_tlbi *t, uint64_t at,
-				  struct sm_dvm_log_rec **rec, uint64_t **row)
+				  struct sm_dvm_log_rec **rec,
+				  struct sm_dvm_log_cell **cell)
 {
-	if (!*rec && !(*rec = sm_cpu_skip_record(cpu, t, row)))
+	if (!*rec && !(*rec = sm_cpu_skip_record(cpu, t, cell)))
 		return false;
-	sm_cpu_rx_mark_skipped(cpu, i, *rec, *row, cpu->skipped.tail - 1, at);
+	sm_cpu_rx_mark_skipped(cpu, i, *rec, *cell, cpu->skipped.tail - 1, at);
 	return true;
 }
 /* Before PE p fills its TLBs: queue its skipped copies not resolved yet. */

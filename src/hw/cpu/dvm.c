@@ -62,7 +62,7 @@ void sm_dvm_log_fini(const struct smmusim_allocator *a, struct sm_dvm_log *l)
 {
 	if (l->r) {
 		sm_free(a, l->r, (size_t)l->cap * sizeof(*l->r));
-		sm_free(a, l->at, (size_t)l->cap * l->npe * sizeof(*l->at));
+		sm_free(a, l->cell, (size_t)l->cap * l->npe * sizeof(*l->cell));
 	}
 	*l = (struct sm_dvm_log){0};
 }
@@ -86,11 +86,12 @@ static bool log_grow(struct sm_cpu *cpu)
 	if (nl.cap < l->cap)
 		return false;
 	nl.r = sm_malloc(cpu->alloc, (size_t)nl.cap * sizeof(*nl.r));
-	nl.at = sm_malloc(cpu->alloc, (size_t)nl.cap * nl.npe * sizeof(*nl.at));
-	if (!nl.r || !nl.at) {
+	nl.cell =
+	    sm_malloc(cpu->alloc, (size_t)nl.cap * nl.npe * sizeof(*nl.cell));
+	if (!nl.r || !nl.cell) {
 		sm_free(cpu->alloc, nl.r, (size_t)nl.cap * sizeof(*nl.r));
-		sm_free(cpu->alloc, nl.at,
-			(size_t)nl.cap * nl.npe * sizeof(*nl.at));
+		sm_free(cpu->alloc, nl.cell,
+			(size_t)nl.cap * nl.npe * sizeof(*nl.cell));
 		return false;
 	}
 	for (uint64_t s = l->head; s < l->tail; s++) {
@@ -98,8 +99,8 @@ static bool log_grow(struct sm_cpu *cpu)
 			 n = (uint32_t)(s & (nl.cap - 1));
 		nl.r[n] = l->r[o];
 		for (uint32_t i = 0; i < nl.npe; i++)
-			nl.at[(size_t)i * nl.cap + n] =
-			    l->at[(size_t)i * l->cap + o];
+			nl.cell[(size_t)i * nl.cap + n] =
+			    l->cell[(size_t)i * l->cap + o];
 	}
 	nl.head = l->head;
 	nl.tail = l->tail;
@@ -122,46 +123,65 @@ bool sm_cpu_skip_reserve(struct sm_cpu *cpu, uint64_t count)
 	return true;
 }
 
-struct sm_dvm_log_rec *
-sm_cpu_skip_record(struct sm_cpu *cpu, const struct sm_tlbi *t, uint64_t **at)
+struct sm_dvm_log_rec *sm_cpu_skip_record(struct sm_cpu *cpu,
+					  const struct sm_tlbi *t,
+					  struct sm_dvm_log_cell **cell)
 {
 	struct sm_dvm_log *l = &cpu->skipped;
-	if (cpu->n > SM_DVM_LOG_MAX_PES)
+	if (!sm_cpu_skip_reserve(cpu, 1))
 		return NULL;
-	if (l->tail - l->head == l->cap) {
-		log_trim(cpu);
-		if (l->tail - l->head == l->cap && !log_grow(cpu))
-			return NULL;
-	}
-	return sm_cpu_skip_record_in_room(cpu, t, at);
+	uint32_t k = (uint32_t)(l->tail++ & (l->cap - 1));
+	struct sm_dvm_log_rec *r = &l->r[k];
+	*cell = &l->cell[k];
+	r->t[0] = *t;
+	r->per = 1;
+	r->x = r->y = 0; /* (a run of one: copy 0 only) */
+	r->pes = 0;
+	return r;
 }
 
-/* When PE i applies its skipped copy in record s, or SM_DVM_NOT_SKIPPED. */
-#define SM_DVM_NOT_SKIPPED UINT64_MAX
-static uint64_t log_at(const struct sm_dvm_log *l, uint64_t s, unsigned i)
+/* PE i's cell of record s, or NULL if it skipped none of its copies. */
+static struct sm_dvm_log_cell *log_cell(const struct sm_dvm_log *l, uint64_t s,
+					unsigned i)
 {
 	uint32_t k = (uint32_t)(s & (l->cap - 1));
-	return l->r[k].pes >> i & 1 ? l->at[(size_t)i * l->cap + k]
-				    : SM_DVM_NOT_SKIPPED;
+	return l->r[k].pes >> i & 1 ? &l->cell[(size_t)i * l->cap + k] : NULL;
 }
 
-/* Drop p's skipped copies it has applied by `now`: they changed nothing. */
-static void resolve_skipped(struct sm_cpu *cpu, struct sm_pe *p, uint64_t now)
+/* resolve_skipped when some are not applied by `now`: from the first, find
+ * the first of those (out of line, host time: sm_cpu_rx_apply_due stays
+ * small enough to be inlined). */
+static __attribute__((noinline)) void
+resolve_some(struct sm_cpu *cpu, struct sm_pe *p, uint64_t now)
 {
 	const struct sm_dvm_log *l = &cpu->skipped;
 	unsigned i = (unsigned)(p - cpu->pe);
-	if (now >= p->skip_last) {
-		p->skip_any = false;
-		p->skip_seq = l->tail;
-		return;
-	}
 	for (; p->skip_seq < l->tail; p->skip_seq++) {
-		uint64_t at = log_at(l, p->skip_seq, i);
-		if (at != SM_DVM_NOT_SKIPPED && at > now) {
-			p->skip_next = at;
-			return;
+		struct sm_dvm_log_cell *c = log_cell(l, p->skip_seq, i);
+		const struct sm_dvm_log_rec *r =
+		    &l->r[p->skip_seq & (l->cap - 1)];
+		for (uint64_t b = c ? c->skip : 0; b; b &= b - 1) {
+			unsigned k = (unsigned)__builtin_ctzll(b);
+			uint64_t at = sm_cpu_run_at(cpu, r->x, r->y, c->at0, k);
+			if (at > now) {
+				c->skip = b; /* the others are resolved */
+				p->skip_next = at;
+				return;
+			}
 		}
 	}
+}
+
+/* Drop p's skipped copies it has applied by `now`: they changed nothing. */
+static inline void resolve_skipped(struct sm_cpu *cpu, struct sm_pe *p,
+				   uint64_t now)
+{
+	if (now >= p->skip_last) {
+		p->skip_any = false;
+		p->skip_seq = cpu->skipped.tail;
+		return;
+	}
+	resolve_some(cpu, p, now);
 }
 
 void sm_cpu_rx_unskip(struct sm_cpu *cpu, struct sm_pe *p)
@@ -169,13 +189,19 @@ void sm_cpu_rx_unskip(struct sm_cpu *cpu, struct sm_pe *p)
 	const struct sm_dvm_log *l = &cpu->skipped;
 	unsigned i = (unsigned)(p - cpu->pe);
 	for (uint64_t s = p->skip_seq; s < l->tail; s++) {
-		uint64_t at = log_at(l, s, i);
-		const struct sm_tlbi *t = &l->r[s & (l->cap - 1)].t;
-		/* Out of host memory: applied early, as sm_cpu_tlbi does. */
-		if (at != SM_DVM_NOT_SKIPPED &&
-		    !sm_dvm_ring_insert(cpu->alloc, &p->rx, t, at))
-			SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
-			       sm_cpu_apply_tlbi(cpu, p, t));
+		const struct sm_dvm_log_cell *c = log_cell(l, s, i);
+		const struct sm_dvm_log_rec *r = &l->r[s & (l->cap - 1)];
+		for (uint64_t b = c ? c->skip : 0; b; b &= b - 1) {
+			unsigned k = (unsigned)__builtin_ctzll(b);
+			uint64_t at = sm_cpu_run_at(cpu, r->x, r->y, c->at0, k);
+			struct sm_tlbi t;
+			sm_dvm_log_copy(r, k, &t);
+			/* Out of host memory: applied early, as sm_cpu_tlbi
+			 * does. */
+			if (!sm_dvm_ring_insert(cpu->alloc, &p->rx, &t, at))
+				SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
+				       sm_cpu_apply_tlbi(cpu, p, &t));
+		}
 	}
 	p->skip_any = false;
 	p->skip_seq = l->tail;
@@ -222,8 +248,15 @@ void sm_cpu_rx_apply_due(struct sm_cpu *cpu, struct sm_pe *p, uint64_t now)
 {
 	const struct sm_dvm_pending *d;
 	while ((d = sm_dvm_ring_due(&p->rx, now))) {
+		/* (Host time: while every queued copy was queued because the
+		 * PE may have held its page at issue, sm_dvm_ring_held, the
+		 * leaf TLBs are searched without testing the filter again:
+		 * almost every such copy still hits.) */
 		SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
-		       sm_cpu_apply_tlbi(cpu, p, &d->t));
+		       sm_dvm_ring_held(&p->rx)
+			   ? sm_cpu_apply_tlbi_caches(
+				 cpu, p, &d->t, sm_cpu_tlbi_filtered(p, &d->t))
+			   : sm_cpu_apply_tlbi(cpu, p, &d->t));
 		sm_dvm_ring_pop(&p->rx);
 	}
 	if (p->skip_any && now >= p->skip_next)

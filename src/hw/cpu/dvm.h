@@ -37,16 +37,22 @@ struct sm_dvm_ring {
 	struct sm_dvm_pending *buf;
 	uint32_t cap; /* a power of two, or 0 before the first push */
 	uint32_t head, n;
+	/* Host time: how many were queued, since the ring was last empty,
+	 * by sm_dvm_ring_push or _insert rather than sm_dvm_ring_push_held
+	 * (while none, each may hold what it removes). */
+	uint32_t unheld;
 };
 
 /* Double the ring (out of line: rare).  False when out of memory. */
 bool sm_dvm_ring_grow(const struct smmusim_allocator *a, struct sm_dvm_ring *r);
 
-/* Queue `t`, applied at cycle `at` (not before the last one queued).
+/* Queue `t`, applied at cycle `at` (not before the last one queued), a
+ * TLBI whose receiver's presence filter said at issue that it may hold
+ * what it removes (host time: mostly it still does when it is applied).
  * False when the ring could not grow (host out of memory). */
-static inline bool sm_dvm_ring_push(const struct smmusim_allocator *a,
-				    struct sm_dvm_ring *r,
-				    const struct sm_tlbi *t, uint64_t at)
+static inline bool sm_dvm_ring_push_held(const struct smmusim_allocator *a,
+					 struct sm_dvm_ring *r,
+					 const struct sm_tlbi *t, uint64_t at)
 {
 	if (r->n == r->cap && !sm_dvm_ring_grow(a, r))
 		return false;
@@ -55,6 +61,21 @@ static inline bool sm_dvm_ring_push(const struct smmusim_allocator *a,
 	d->at = at;
 	r->n++;
 	return true;
+}
+/* Queue any other `t` likewise. */
+static inline bool sm_dvm_ring_push(const struct smmusim_allocator *a,
+				    struct sm_dvm_ring *r,
+				    const struct sm_tlbi *t, uint64_t at)
+{
+	if (!sm_dvm_ring_push_held(a, r, t, at))
+		return false;
+	r->unheld++;
+	return true;
+}
+/* Was every TLBI in the ring queued by sm_dvm_ring_push_held? */
+static inline bool sm_dvm_ring_held(const struct sm_dvm_ring *r)
+{
+	return !r->unheld;
 }
 void sm_dvm_ring_fini(const struct smmusim_allocator *a, struct sm_dvm_ring *r);
 
@@ -70,7 +91,8 @@ sm_dvm_ring_due(const struct sm_dvm_ring *r, uint64_t now)
 static inline void sm_dvm_ring_pop(struct sm_dvm_ring *r)
 {
 	r->head = (r->head + 1) & (r->cap - 1);
-	r->n--;
+	if (!--r->n)
+		r->unheld = 0;
 }
 /* Queue `t` at its place in cycle order (after those with the same
  * cycle): a skipped TLBI made pending again (sm_dvm_log below). */
@@ -90,21 +112,46 @@ bool sm_dvm_ring_insert(const struct smmusim_allocator *a,
  * applied; a PE about to fill its TLBs first moves the ones not resolved yet
  * into its ring, so they remove what it fills, as queued copies would.  Records
  * are sequence-numbered; the log forgets those every PE has resolved.
+ *
+ * A record is a run of m (at most SM_DVM_RUN_MAX) broadcasts one PE issued
+ * back to back (tlbi_run.c; a single sm_cpu_tlbi is a run of one): its
+ * copy k is t[k % per] moved (k / per) pages further, so that a run costs
+ * one record, not one per TLBI, and the copies every PE misses cost
+ * nothing each.  A PE's cell of it says which copies it skipped and when
+ * it applies copy 0; when it applies copy k > 0 follows in closed form from
+ * the run's arrivals (sm_cpu_run_at, cpu.h).
  */
 #define SM_DVM_LOG_MAX_PES 64 /* more PEs: every copy is queued */
+#define SM_DVM_RUN_MAX 64     /* copies of a record: a bit each in skip */
 struct sm_dvm_log_rec {
-	struct sm_tlbi t;
-	uint64_t pes; /* bit i: PE i skipped its copy */
+	struct sm_tlbi t[2]; /* copies 0 and (per 2: KPTI) 1 */
+	uint64_t x, y;	     /* copy k > 0 arrives at the other PEs at
+			      * max(x + k cpu.dvm.occupancy,
+			      *     y + k cpu.lat.tlbi) */
+	uint64_t pes;	     /* bit i: PE i skipped some of its copies */
+	unsigned per;	     /* 1, or 2 (each page twice) */
+};
+struct sm_dvm_log_cell {
+	uint64_t at0;  /* when the PE applies copy 0 */
+	uint64_t skip; /* bit k: it skipped copy k and has not resolved it */
 };
 struct sm_dvm_log {
-	struct sm_dvm_log_rec *r; /* cap records, record s at s & (cap-1) */
-	uint64_t *at; /* at[i * cap + (s & (cap - 1))]: when PE i applies
-		       * its skipped copy (if bit i); a column per PE, so
-		       * that a PE's cycles for a run of TLBIs are written
-		       * at once (tlbi_run.c); other cells unused */
+	struct sm_dvm_log_rec *r;     /* cap records, record s at s & (cap-1) */
+	struct sm_dvm_log_cell *cell; /* cell[i * cap + (s & (cap - 1))]:
+				       * PE i's of record s (if bit i of
+				       * its pes), a column per PE; other
+				       * cells unused */
 	uint32_t cap, npe;
 	uint64_t head, tail; /* sequence numbers of the records kept */
 };
+/* Copy k of record r. */
+static inline void sm_dvm_log_copy(const struct sm_dvm_log_rec *r, unsigned k,
+				   struct sm_tlbi *t)
+{
+	unsigned u = r->per == 2 ? k & 1 : 0;
+	*t = r->t[u];
+	t->va += (uint64_t)(r->per == 2 ? k >> 1 : k) << 12;
+}
 void sm_dvm_log_fini(const struct smmusim_allocator *a, struct sm_dvm_log *l);
 
 #endif
