@@ -256,6 +256,7 @@ int sm_io_pgtable_map(struct sm_os *os, const struct sm_domain *dm,
  * its level's descriptor maps from, as sm_pgt_for_each_leaf passes it. */
 struct edge_slot {
 	uint64_t base, desc, desc_pa;
+	const uint64_t *slot; /* iopte_slot's: the word in its table */
 	int level;
 };
 
@@ -270,8 +271,7 @@ struct unmap_walk {
 static inline __attribute__((always_inline)) void
 edge_slot(struct sm_os *os, uint64_t root, uint64_t va, struct edge_slot *e)
 {
-	const uint64_t *slot;
-	e->desc = iopte_slot(os, root, va, &e->level, &e->desc_pa, &slot);
+	e->desc = iopte_slot(os, root, va, &e->level, &e->desc_pa, &e->slot);
 	e->base = va & ~(sm_level_size(e->level) - 1);
 }
 
@@ -414,19 +414,30 @@ struct gather_walk {
 };
 
 /* __arm_lpae_unmap: clear the leaf, then io_pgtable_tlb_add_page (the
- * driver's arm_smmu_tlb_inv_page_nosync, iommu_iotlb_gather_add_page). */
+ * driver's arm_smmu_tlb_inv_page_nosync, iommu_iotlb_gather_add_page).
+ * With the leaf's slot (NULL: not known), the word is written there as
+ * sm_physmem_write64 would write it (a valid descriptor is in the words of
+ * a table frame; host time: no look-up of the frame). */
 static inline __attribute__((always_inline)) int
-gather_clear_leaf(void *ctx, uint64_t va, int level, uint64_t desc,
-		  uint64_t desc_pa)
+gather_clear_slot(struct gather_walk *g, uint64_t va, int level, uint64_t desc,
+		  uint64_t desc_pa, const uint64_t *slot)
 {
-	struct gather_walk *g = ctx;
 	if (!(desc & PTE_VALID))
 		return 0;
-	sm_physmem_write64(g->w.os->pm, desc_pa, 0);
+	if (slot)
+		sm_physmem_table_write(g->w.os->pm, slot, 0);
+	else
+		sm_physmem_write64(g->w.os->pm, desc_pa, 0);
 	g->w.cleared++;
 	*g->t += g->w.os->mm.lat_pte;
 	int rc = g->fn(g->ctx, va, sm_level_size(level), g->t);
 	return rc < 0 ? rc : 0;
+}
+
+static int gather_clear_leaf(void *ctx, uint64_t va, int level, uint64_t desc,
+			     uint64_t desc_pa)
+{
+	return gather_clear_slot(ctx, va, level, desc, desc_pa, NULL);
 }
 
 int sm_io_pgtable_unmap(struct sm_os *os, uint32_t dom, uint64_t va,
@@ -447,6 +458,15 @@ int sm_io_pgtable_unmap_dm(struct sm_os *os, const struct sm_domain *dm,
 	int rc = unmap_prepare(os, dm, va, len, &g.w);
 	if (rc < 0)
 		return rc;
-	rc = for_each_leaf(dm, &g.w, gather_clear_leaf, &g);
+	/* One page: its one slot, which unmap_prepare found (for_each_leaf
+	 * would visit it alone), cleared through its word. */
+	const struct edge_slot *lo = &g.w.lo;
+	if (g.w.end - g.w.va == SM_PAGE_SIZE)
+		rc = lo->desc
+			 ? gather_clear_slot(&g, lo->base, lo->level, lo->desc,
+					     lo->desc_pa, lo->slot)
+			 : 0;
+	else
+		rc = for_each_leaf(dm, &g.w, gather_clear_leaf, &g);
 	return rc < 0 ? rc : 0;
 }

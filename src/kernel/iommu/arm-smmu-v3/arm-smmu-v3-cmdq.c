@@ -424,10 +424,79 @@ int sm_drv_cmdq_batch_submit(struct sm_os *os, uint64_t *t)
 	return rc < 0 ? rc : sm_drv_cmdq_batch_issue(os, &b, t);
 }
 
+/* Write a command and the CMD_SYNC after it with one frame check and one
+ * store of their four words when both slots are in the same queue page
+ * (host time); q_put's steps otherwise.  The caller has read CONS for
+ * each of them at its own cycle, as q_write does: the reads do not depend
+ * on what the queue memory holds, and the SMMU reads it only at PROD. */
+static inline void q_put_with_sync(struct sm_os *os, const uint64_t c[2],
+				   uint64_t *t)
+{
+	struct sm_smmu_drv *d = &os->drv;
+	uint32_t n = 1u << d->cmdq_log2size;
+	uint32_t idx = d->prod & (n - 1);
+	uint64_t pa = d->cmdq + (uint64_t)idx * 16;
+	if (idx + 1 == n || ((pa + 16) & SM_PAGE_MASK) != (pa & SM_PAGE_MASK)) {
+		q_put(os, c, t);
+		q_put(os, cmd_sync(d), t);
+		return;
+	}
+	if (!d->cmdq_frame || (pa & SM_PAGE_MASK) != d->cmdq_frame_pa) {
+		d->cmdq_frame = sm_physmem_frame_of(os->pm, pa);
+		d->cmdq_frame_pa = pa & SM_PAGE_MASK;
+	}
+	const uint64_t *sync = cmd_sync(d);
+	const uint64_t w[4] = {c[0], c[1], sync[0], sync[1]};
+	sm_physmem_frame_write_words(os->pm, d->cmdq_frame, pa, w, 4);
+	d->prod = (d->prod + 2) & ((n << 1) - 1);
+	*t += 2 * d->lat_cmd_write;
+}
+
+/* issue() of one command and its CMD_SYNC (every strict DMA unmap's
+ * invalidation of one window): the same steps, in the same order, with
+ * the same reads of CONS (room for both at *t, then one at the cycle each
+ * entry is written, as q_write reads it).  Room made for both by the
+ * first read is not lost by the later ones (CONS as read only moves on),
+ * so neither of them waits, and the two entries are written together
+ * after them (q_put_with_sync; host time).  Should one find the queue
+ * full all the same, it waits as q_write does. */
 int sm_drv_cmdq_issue_sync(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 {
-	uint64_t cmds[1][2] = {{c[0], c[1]}};
-	return issue(os, cmds, 1, true, t);
+	struct sm_smmu_drv *d = &os->drv;
+	uint32_t n = 1u << d->cmdq_log2size, used;
+	int rc;
+	if (n < 2) {
+		uint64_t cmds[1][2] = {{c[0], c[1]}};
+		return issue(os, cmds, 1, true, t);
+	}
+	sm_os_step(os, *t);
+	if ((rc = cmdq_lock(os, 2, t)) < 0)
+		return rc;
+	SM_INC(d->ctr, OS_SMMU_SUBMISSIONS);
+	if ((rc = q_wait_space(os, 2, t)) < 0)
+		return rc;
+	if ((used = q_used(d, *t)) + 1 > n) {
+		if ((rc = q_wait_full(os, 1, used, t)) < 0)
+			return rc;
+		q_put(os, c, t);
+		if ((rc = q_write(os, cmd_sync(d), t)) < 0)
+			return rc;
+	} else if ((used = q_used(d, *t + d->lat_cmd_write)) + 2 > n) {
+		/* q_used before the command is in: one more is. */
+		q_put(os, c, t);
+		if ((rc = q_wait_full(os, 1, used + 1, t)) < 0)
+			return rc;
+		q_put(os, cmd_sync(d), t);
+	} else {
+		q_put_with_sync(os, c, t);
+	}
+	uint64_t done, t_pub = *t;
+	if ((rc = publish(os, t, &done)) < 0)
+		return rc;
+	sync_wait(os, t_pub, done, t);
+	cmdq_unlock(os, t_pub, *t);
+	sm_os_step(os, *t);
+	return 0;
 }
 
 int sm_drv_cmdq_issue_nosync(struct sm_os *os, const uint64_t c[2], uint64_t *t)

@@ -212,6 +212,20 @@ static int inv_windows(struct sm_os *os, uint16_t asid, bool leaf,
 	return sm_drv_cmdq_batch_issue(os, &b, t);
 }
 
+/* A leaf invalidation of one 4K page with RIL and the batch empty, the
+ * strict DMA unmap of one page: the one window inv_windows would cut
+ * (NUM = SCALE = 0, TTL 3 of a 4K granule, TG = 1), issued with its sync
+ * at once as inv_windows issues it (host time: no window arithmetic). */
+static inline int inv_one_page(struct sm_os *os, uint16_t asid, uint64_t iova,
+			       uint64_t *t)
+{
+	uint64_t w[2], c[2];
+	SM_INC(os->drv.ctr, OS_SMMU_TLB_INV_RANGE);
+	tlbi_tmpl(&os->drv, asid, true, 3, 1, w);
+	cmd_tlbi_nh_va(c, w, 0, 0, iova);
+	return sm_drv_cmdq_issue_sync(os, c, t);
+}
+
 int sm_drv_tlb_inv_range(struct sm_os *os, uint16_t asid, uint64_t iova,
 			 uint64_t size, uint64_t granule, bool leaf,
 			 uint64_t *t)
@@ -220,6 +234,9 @@ int sm_drv_tlb_inv_range(struct sm_os *os, uint16_t asid, uint64_t iova,
 	struct sm_drv_batch b = {0};
 	uint64_t end = iova + size;
 	int rc;
+	if (size == SM_PAGE_SIZE && granule == SM_PAGE_SIZE && leaf && d->ril &&
+	    end > iova && batch_empty(os))
+		return inv_one_page(os, asid, iova, t);
 	if (!size)
 		return 0;
 	if (granule < SM_PAGE_SIZE || (granule & (granule - 1)))
@@ -249,12 +266,23 @@ int sm_drv_tlb_inv_range(struct sm_os *os, uint16_t asid, uint64_t iova,
 	return sm_drv_cmdq_batch_issue(os, &b, t);
 }
 
+/* The command's words depend on the ASID only: built by the command
+ * table and kept while the ASID is the same, as it is for a run of an
+ * mm's invalidations (host time).  Copied out: the sync lets other CPUs
+ * in, whose invalidations may build another. */
 int sm_drv_tlb_inv_asid(struct sm_os *os, uint16_t asid, uint64_t *t)
 {
-	uint64_t c[2];
-	sm_smmu_cmd_build(
-	    &(struct sm_smmu_cmd){.op = CMDQ_OP_TLBI_NH_ASID, .asid = asid}, c,
-	    NULL);
-	SM_INC(os->drv.ctr, OS_SMMU_TLB_INV_ASID);
+	struct sm_smmu_drv *d = &os->drv;
+	uint32_t key = 1u << 16 | asid;
+	if (d->asid_cmd_key != key) {
+		sm_smmu_cmd_build(
+		    &(struct sm_smmu_cmd){.op = CMDQ_OP_TLBI_NH_ASID,
+					  .asid = asid},
+		    d->asid_cmd, NULL);
+		d->asid_cmd_key = key;
+	}
+	uint64_t c[2] = {d->asid_cmd[0], d->asid_cmd[1]};
+	SM_INC(d->ctr, OS_SMMU_TLB_INV_ASID);
 	return sm_drv_cmdq_issue_sync(os, c, t);
 }
+
