@@ -429,10 +429,86 @@ static void test_tcache_matches_reference(void **state)
 	run(2, 16, SM_TC_FLUSHALL, 1, false, 14);
 }
 
+/* A cache (LRU) of the given geometry, with its reference, sharing the
+ * filter f if not NULL. */
+static void cache_new(struct sm_tcache *tc, struct ref *r, uint32_t sets,
+		      uint32_t ways, int min_level, struct sm_tc_filter *f)
+{
+	struct sm_errbuf eb = {0};
+	*r = (struct ref){.sets = sets, .ways = ways, .repl = SM_TC_LRU};
+	assert_int_equal(
+	    sm_tc_init(tc, ALLOC, (uint64_t)sets * ways, ways, "t", &eb), 0);
+	tc->min_level = min_level;
+	if (f)
+		sm_tc_attach_filter(tc, f);
+	r->e = calloc((size_t)sets * ways, sizeof(*r->e));
+	r->use = calloc((size_t)sets * ways, sizeof(*r->use));
+	r->rr = calloc(sets, sizeof(*r->rr));
+	assert_true(r->e && r->use && r->rr);
+}
+
+static void cache_free(struct sm_tcache *tc, struct ref *r)
+{
+	free(r->e);
+	free(r->use);
+	free(r->rr);
+	sm_tc_fini(tc);
+}
+
+/* sm_tc_inv_page_each over a PE's caches (two leaf caches sharing a
+ * filter, a walk cache) and over one: what the reference's one-page
+ * sm_tc_inv_range removes from each, with random histories between. */
+static void test_tcache_inv_page_each(void **state)
+{
+	static const struct {
+		uint32_t sets, ways;
+		int min_level;
+		bool filter;
+	} geo[3] = {{1, 48, 1, true}, {256, 5, 1, true}, {16, 4, 0, false}};
+	struct sm_tcache tc[3];
+	struct sm_tcache *tcs[3];
+	struct ref r[3];
+	struct sm_tc_filter f;
+	struct sm_rng g;
+	(void)state;
+	sm_rng_seed(&g, 99);
+	assert_int_equal(sm_tc_filter_init(&f, ALLOC, 48 + 1280), 0);
+	for (int c = 0; c < 3; c++) {
+		cache_new(&tc[c], &r[c], geo[c].sets, geo[c].ways,
+			  geo[c].min_level, geo[c].filter ? &f : NULL);
+		tcs[c] = &tc[c];
+	}
+	for (int k = 0; k < 30000; k++) {
+		unsigned c = (unsigned)rnd(&g, 3);
+		step(&tc[c], &r[c], &g, geo[c].min_level);
+		uint32_t vmid = (uint32_t)rnd(&g, 2),
+			 asid = (uint32_t)rnd(&g, 5);
+		enum sm_tc_asid_match m = (enum sm_tc_asid_match)rnd(&g, 3);
+		int lv = rnd(&g, 2) ? 0 : 1 + (int)rnd(&g, 3);
+		uint64_t va = rnd_va(&g) & ~4095ull;
+		/* All three, or the one just used (from c). */
+		unsigned first = rnd(&g, 2) ? 0 : c, n = first ? 1 : 3;
+		unsigned want = 0;
+		for (unsigned i = first; i < first + n; i++) {
+			struct inv v = {vmid, asid, m, va, va, 0, 0, false, lv};
+			want += ref_inv_range(&r[i], &v, 1);
+		}
+		assert_int_equal(
+		    sm_tc_inv_page_each(&tcs[first], n, vmid, asid, m, va, lv),
+		    want);
+		for (unsigned i = 0; i < 3; i++)
+			same_state(&tc[i], &r[i]);
+	}
+	for (int c = 0; c < 3; c++)
+		cache_free(&tc[c], &r[c]);
+	sm_tc_filter_fini(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_tcache_matches_reference),
+	    cmocka_unit_test(test_tcache_inv_page_each),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -230,8 +230,15 @@ unsigned sm_cpu_apply_tlbi_caches(struct sm_cpu *cpu, struct sm_pe *p,
 	    sm_tlbi_all_asid(t->op) ? SM_TC_ASID_ANY : SM_TC_ASID_OR_GLOBAL;
 	/* (Host time: a page no leaf TLB can hold, or an empty cache, is
 	 * skipped without a call.) */
-	if (may_hold || !sm_cpu_tlbi_one_page(t) || m == SM_TC_ASID_ANY ||
-	    sm_tc_filter_may_hold(&p->leaf, t->va, t->level, t->vmid, t->asid))
+	bool one = sm_cpu_tlbi_one_page(t);
+	if (one && (may_hold || m == SM_TC_ASID_ANY ||
+		    sm_tc_filter_may_hold(&p->leaf, t->va, t->level, t->vmid,
+					  t->asid)))
+		/* (Host time: sm_tc_inv_range of the one page at each, in
+		 * one call.) */
+		n += sm_tc_inv_page_each(leaf, 3, t->vmid, t->asid, m, t->va,
+					 (int)t->level);
+	else if (!one)
 		for (int i = 0; i < 3; i++)
 			if (leaf[i]->live)
 				n += sm_tc_inv_range(leaf[i], t->vmid, t->asid,

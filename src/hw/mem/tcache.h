@@ -458,6 +458,12 @@ unsigned sm_tc_inv_va(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
 unsigned sm_tc_inv_range(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
 			 enum sm_tc_asid_match m, uint64_t start,
 			 uint64_t pages, int level);
+/* sm_tc_inv_range(tcs[c], vmid, asid, m, va, 1, level) for each of the n
+ * caches in turn, va 4 KiB aligned (one page: a VA-form TLBI at each of a
+ * PE's TLBs): the entries removed in all (host time: one call). */
+unsigned sm_tc_inv_page_each(struct sm_tcache *const *tcs, unsigned n,
+			     uint32_t vmid, uint32_t asid,
+			     enum sm_tc_asid_match m, uint64_t va, int level);
 unsigned sm_tc_inv_asid(struct sm_tcache *tc, uint32_t vmid, uint32_t asid);
 unsigned sm_tc_inv_vmid(struct sm_tcache *tc, uint32_t vmid);
 unsigned sm_tc_inv_all(struct sm_tcache *tc);

@@ -201,6 +201,21 @@ unsigned sm_tc_inv_range(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
 			tc->lv_mask & (level ? 1u << level : 0xfu));
 }
 
+unsigned sm_tc_inv_page_each(struct sm_tcache *const *tcs, unsigned n,
+			     uint32_t vmid, uint32_t asid,
+			     enum sm_tc_asid_match m, uint64_t va, int level)
+{
+	unsigned sel = level ? 1u << level : 0xfu, removed = 0;
+	/* sm_tc_inv_range's one-page path in each (lv_mask is 0 iff the
+	 * cache holds nothing: then it returns at once). */
+	for (unsigned c = 0; c < n; c++) {
+		unsigned mask = tcs[c]->lv_mask & sel;
+		if (mask)
+			removed += inv_page(tcs[c], vmid, asid, m, va, mask);
+	}
+	return removed;
+}
+
 unsigned sm_tc_inv_if(struct sm_tcache *tc,
 		      bool (*fn)(void *ctx, const struct sm_tc_entry *e),
 		      void *ctx)
