@@ -13,18 +13,27 @@
 
 #include "hw/mem/tcache_index.h"
 
-static void drop(struct sm_tcache *tc, struct sm_tc_entry *t)
+/* Drop valid entry i: out of both indexes, invalid, its use stamp 0, its
+ * set's first invalid way lowered to its way.  Inline where entries are
+ * dropped most (host time: the page and ASID forms' chains), else drop. */
+static inline __attribute__((always_inline)) void drop_at(struct sm_tcache *tc,
+							  int32_t i)
 {
-	size_t i = (size_t)(t - tc->e);
-	index_unlink(tc, (int32_t)i);
-	t->valid = false;
+	index_unlink(tc, i);
+	tc->e[i].valid = false;
 	tc->use[i] = 0;
 	if (tc->free_from) {
-		uint32_t si = (uint32_t)(i / tc->ways),
-			 w = (uint32_t)(i % tc->ways);
+		uint32_t si = (uint32_t)i / tc->ways,
+			 w = (uint32_t)i % tc->ways;
 		if (w < tc->free_from[si])
 			tc->free_from[si] = w;
 	}
+}
+
+static __attribute__((noinline)) void drop(struct sm_tcache *tc,
+					   struct sm_tc_entry *t)
+{
+	drop_at(tc, (int32_t)(t - tc->e));
 }
 
 /* Drop the entries of the chain of bucket vb of exactly `level` for the
@@ -36,13 +45,14 @@ inv_chain(struct sm_tcache *tc, uint32_t vb, uint64_t base, int level,
 	unsigned n = 0;
 	int32_t i = tc->va_head[vb];
 	while (i >= 0) {
-		struct sm_tc_entry *t = &tc->e[i];
-		i = t->va_next;
+		const struct sm_tc_entry *t = &tc->e[i];
+		int32_t next = t->va_next;
 		if (t->va == base && t->level == level &&
 		    tags_match(t, vmid, asid, m)) {
-			drop(tc, t);
+			drop_at(tc, i);
 			n++;
 		}
+		i = next;
 	}
 	return n;
 }
@@ -239,12 +249,13 @@ unsigned sm_tc_inv_asid(struct sm_tcache *tc, uint32_t vmid, uint32_t asid)
 	unsigned n = 0;
 	int32_t i = tc->tag_head[tag_bucket(tc, vmid, asid)];
 	while (i >= 0) {
-		struct sm_tc_entry *t = &tc->e[i];
-		i = tc->link[i].tag_next;
+		const struct sm_tc_entry *t = &tc->e[i];
+		int32_t next = tc->link[i].tag_next;
 		if (t->vmid == vmid && !t->global && t->asid == asid) {
-			drop(tc, t);
+			drop_at(tc, i);
 			n++;
 		}
+		i = next;
 	}
 	return n;
 }
