@@ -162,19 +162,26 @@ index_unlink_chains(struct sm_tcache *tc, int32_t i, bool keep_tag)
 		tc->link[l->tag_next].tag_prev = l->tag_prev;
 }
 
-/* Unlink valid entry i from both indexes: its chains and its counts. */
+/* Take valid entry i, unlinked from its chains, out of the counts. */
 static inline __attribute__((always_inline)) void
-index_unlink(struct sm_tcache *tc, int32_t i)
+index_uncount(struct sm_tcache *tc, int32_t i)
 {
 	const struct sm_tc_entry *t = &tc->e[i];
 
-	index_unlink_chains(tc, i, false);
 	if (!--tc->lv_live[t->level])
 		tc->lv_mask &= (uint8_t) ~(1u << t->level);
 	tc->live--;
 	tc->global_live -= t->global;
 	if (tc->filter)
 		filter_del(tc->filter, t);
+}
+
+/* Unlink valid entry i from both indexes: its chains and its counts. */
+static inline __attribute__((always_inline)) void
+index_unlink(struct sm_tcache *tc, int32_t i)
+{
+	index_unlink_chains(tc, i, false);
+	index_uncount(tc, i);
 }
 
 /* Entry i, valid, is used: it becomes the most recently used. */

@@ -13,13 +13,11 @@
 
 #include "hw/mem/tcache_index.h"
 
-/* Drop valid entry i: out of both indexes, invalid, its use stamp 0, its
- * set's first invalid way lowered to its way.  Inline where entries are
- * dropped most (host time: the page and ASID forms' chains), else drop. */
-static inline __attribute__((always_inline)) void drop_at(struct sm_tcache *tc,
-							  int32_t i)
+/* Entry i, out of the indexes, becomes invalid: its use stamp 0, its
+ * set's first invalid way lowered to its way. */
+static inline __attribute__((always_inline)) void
+drop_rest(struct sm_tcache *tc, int32_t i)
 {
-	index_unlink(tc, i);
 	tc->e[i].valid = false;
 	tc->use[i] = 0;
 	if (tc->free_from) {
@@ -28,6 +26,16 @@ static inline __attribute__((always_inline)) void drop_at(struct sm_tcache *tc,
 		if (w < tc->free_from[si])
 			tc->free_from[si] = w;
 	}
+}
+
+/* Drop valid entry i: out of both indexes, then drop_rest.  Inline where
+ * entries are dropped most (host time: the page and ASID forms' chains),
+ * else drop. */
+static inline __attribute__((always_inline)) void drop_at(struct sm_tcache *tc,
+							  int32_t i)
+{
+	index_unlink(tc, i);
+	drop_rest(tc, i);
 }
 
 static __attribute__((noinline)) void drop(struct sm_tcache *tc,
@@ -243,20 +251,33 @@ unsigned sm_tc_inv_if(struct sm_tcache *tc,
 }
 
 /* ASID forms: the non-global entries of (vmid, asid), from their tag
- * chain. */
+ * chain.  (Host time: the chain is relinked once, of the entries it
+ * keeps in their order, instead of unlinking each entry dropped: the
+ * same chain.) */
 unsigned sm_tc_inv_asid(struct sm_tcache *tc, uint32_t vmid, uint32_t asid)
 {
 	unsigned n = 0;
-	int32_t i = tc->tag_head[tag_bucket(tc, vmid, asid)];
+	uint32_t b = tag_bucket(tc, vmid, asid);
+	int32_t i = tc->tag_head[b];
+	int32_t *last = &tc->tag_head[b]; /* where the next kept one goes */
+	int32_t prev = SM_TC_HEAD_REF(b); /* the last one kept */
 	while (i >= 0) {
 		const struct sm_tc_entry *t = &tc->e[i];
 		int32_t next = tc->link[i].tag_next;
 		if (t->vmid == vmid && !t->global && t->asid == asid) {
-			drop_at(tc, i);
+			index_unlink_chains(tc, i, true);
+			index_uncount(tc, i);
+			drop_rest(tc, i);
 			n++;
+		} else {
+			*last = i;
+			tc->link[i].tag_prev = prev;
+			last = &tc->link[i].tag_next;
+			prev = i;
 		}
 		i = next;
 	}
+	*last = -1;
 	return n;
 }
 
