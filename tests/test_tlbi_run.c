@@ -65,7 +65,8 @@ struct world {
 	struct ext_log ext;
 };
 
-static struct world *world_new(unsigned npe, bool ttl, bool ext, bool slow)
+static struct world *world_new(unsigned npe, bool ttl, bool ext, bool slow,
+			       bool all_ng)
 {
 	struct world *w = test_calloc(1, sizeof(*w));
 	char buf[32];
@@ -98,8 +99,11 @@ static struct world *world_new(unsigned npe, bool ttl, bool ext, bool slow)
 	}
 	for (uint64_t i = 0; i < NPAGES; i++) {
 		uint64_t pa = page_alloc(w->pm, SM_PAGE_DATA);
+		/* Some global pages, or (all_ng) none: then the
+		 * receivers' copies are probed from the chunk's buckets
+		 * (tlbi_run.c, misses3). */
 		uint64_t d = PTE_TYPE_PAGE | PTE_USER | PTE_AF |
-			     (i % 7 ? PTE_NG : 0) | pa;
+			     (i % 7 || all_ng ? PTE_NG : 0) | pa;
 		assert_int_equal(sm_pgt_set(w->pm, w->root, VA0 + i * 4096, 3,
 					    d, NULL, &w->eb),
 				 0);
@@ -251,9 +255,9 @@ static void same_pending(const struct world *a, const struct world *b)
 static void one_case(unsigned npe, bool ttl, bool kpti, bool ext,
 		     enum sm_tlbi_op op, uint64_t pages, uint64_t seed)
 {
-	bool slow = seed >> 40 & 1;
-	struct world *w[2] = {world_new(npe, ttl, ext, slow),
-			      world_new(npe, ttl, ext, slow)};
+	bool slow = seed >> 40 & 1, all_ng = seed >> 41 & 1;
+	struct world *w[2] = {world_new(npe, ttl, ext, slow, all_ng),
+			      world_new(npe, ttl, ext, slow, all_ng)};
 	uint64_t done[2], xs[2];
 	unsigned pe = (unsigned)(seed % npe);
 	for (int k = 0; k < 2; k++) {

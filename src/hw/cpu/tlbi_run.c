@@ -399,16 +399,24 @@ copy_misses(const struct sm_pe *p, const struct run *run, struct chunk *c,
  * no global entry: those whose probe (sm_tc_filter_probe_hit3) misses at
  * the start of p's turn, from the chunk's buckets.  Each still misses when
  * its turn comes (p's entries are only removed meanwhile); the others are
- * probed again then. */
+ * probed again then.  (Host time: todo is mostly a few runs of copies,
+ * the regions known_misses could not decide: each run's buckets are read
+ * in turn, without finding each copy's bit.) */
 static inline __attribute__((always_inline)) uint64_t
 misses3(const struct sm_pe *p, const struct chunk *c, uint64_t todo)
 {
 	const uint16_t *cnt = p->leaf.cnt;
+	const uint32_t *b3 = c->b3;
 	uint64_t hit = 0;
-	for (uint64_t b = todo; b; b &= b - 1) {
+	for (uint64_t b = todo; b;) {
+		/* The run of copies k..end - 1 in todo. */
 		unsigned k = (unsigned)__builtin_ctzll(b);
-		if (cnt[c->b3[k]])
-			hit |= 1ull << k;
+		uint64_t ones = ~(b >> k);
+		unsigned end = ones ? k + (unsigned)__builtin_ctzll(ones) : 64;
+		b = end < 64 ? b & (~0ull << end) : 0;
+		for (; k < end; k++)
+			if (cnt[b3[k]])
+				hit |= 1ull << k;
 	}
 	return todo & ~hit;
 }
