@@ -111,7 +111,8 @@ bool sm_dvm_ring_insert(const struct smmusim_allocator *a,
  * (dropped) when the PE catches up past their cycles, as its ring's would be
  * applied; a PE about to fill its TLBs first moves the ones not resolved yet
  * into its ring, so they remove what it fills, as queued copies would.  Records
- * are sequence-numbered; the log forgets those every PE has resolved.
+ * are sequence-numbered; the log forgets those every PE has resolved (when
+ * no PE has a skipped copy left, or it needs room for more).
  *
  * A record is a run of m (at most SM_DVM_RUN_MAX) broadcasts one PE issued
  * back to back (tlbi_run.c; a single sm_cpu_tlbi is a run of one): its
