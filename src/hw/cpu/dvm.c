@@ -256,13 +256,13 @@ void sm_cpu_rx_apply_due(struct sm_cpu *cpu, struct sm_pe *p, uint64_t now)
 	const struct sm_dvm_pending *d;
 	while ((d = sm_dvm_ring_due(&p->rx, now))) {
 		/* (Host time: while every queued copy was queued because the
-		 * PE may have held its page at issue, sm_dvm_ring_held, the
-		 * leaf TLBs are searched without testing the filter again:
-		 * almost every such copy still hits.) */
+		 * PE may have held its page at issue, sm_dvm_ring_held, each
+		 * is of one page, sm_cpu_tlbi_probed, and the leaf TLBs are
+		 * searched without testing the filter again: almost every
+		 * such copy still hits.) */
 		SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
 		       sm_dvm_ring_held(&p->rx)
-			   ? sm_cpu_apply_tlbi_caches(
-				 cpu, p, &d->t, sm_cpu_tlbi_filtered(p, &d->t))
+			   ? sm_cpu_apply_tlbi_page(p, &d->t)
 			   : sm_cpu_apply_tlbi(cpu, p, &d->t));
 		sm_dvm_ring_pop(&p->rx);
 	}

@@ -48,8 +48,9 @@ bool sm_dvm_ring_grow(const struct smmusim_allocator *a, struct sm_dvm_ring *r);
 
 /* Queue `t`, applied at cycle `at` (not before the last one queued), a
  * TLBI whose receiver's presence filter said at issue that it may hold
- * what it removes (host time: mostly it still does when it is applied).
- * False when the ring could not grow (host out of memory). */
+ * what it removes (so one sm_cpu_tlbi_probed, cpu.h) (host time: mostly it
+ * still does when it is applied). False when the ring could not grow (host out
+ * of memory). */
 static inline bool sm_dvm_ring_push_held(const struct smmusim_allocator *a,
 					 struct sm_dvm_ring *r,
 					 const struct sm_tlbi *t, uint64_t at)

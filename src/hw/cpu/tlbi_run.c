@@ -451,8 +451,10 @@ static uint64_t own_copies(struct sm_cpu *cpu, unsigned pe,
 		if (run->probed && copy_misses(p, run, c, k, l3))
 			continue;
 		copy_of(run, c, k, &tk);
+		/* (Host time: a probed copy is of one page.) */
 		SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
-		       sm_cpu_apply_tlbi(cpu, p, &tk));
+		       run->probed ? sm_cpu_apply_tlbi_page(p, &tk)
+				   : sm_cpu_apply_tlbi(cpu, p, &tk));
 	}
 	return busy; /* the latest: each copy ends after the one before */
 }
