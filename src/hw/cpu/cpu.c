@@ -219,9 +219,11 @@ uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 		 * time: a copy that can change nothing is skipped.) */
 		bool misses = probed && sm_cpu_tlbi_misses_probe(rx, ll, &pr);
 		if (i == pe) {
+			/* (Host time: probed, its probe said it may hold.) */
 			if (!misses)
 				SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
-				       sm_cpu_apply_tlbi(cpu, rx, &t));
+				       probed ? sm_cpu_apply_tlbi_page(rx, &t)
+					      : sm_cpu_apply_tlbi(cpu, rx, &t));
 		} else {
 			/* (Host time: held, the probe said it may hold.) */
 			bool held = probed && !misses;
