@@ -10,12 +10,13 @@
  * Host time only.  The kernel model hands the whole run over when no step
  * between two of its TLBIs could let anything else run first (kernel/
  * sched.h, sm_kt_runs_ahead): then the result is that of calling
- * sm_cpu_tlbi for each in turn, and it is computed in chunks of 32 TLBIs
+ * sm_cpu_tlbi for each in turn, and it is computed in chunks of 64 TLBIs
  * (of one while some cycle is 2^62 or more: the closed forms below would
- * not hold).  First, what each PE can be found to miss at once: a PE whose
- * leaf TLBs hold nothing of a template's ASID in a 64 KiB region (the
- * presence filter's region counts, hw/mem/tcache.h) misses all its copies
- * there without a probe.  Pass 1 takes the TLBIs' interconnect slots, in
+ * not hold).  What each PE can be found to miss at once (at the start of
+ * its turn in pass 2, the same as before pass 1): a PE whose leaf TLBs
+ * hold nothing of a template's ASID in a 64 KiB region (the presence
+ * filter's region counts, hw/mem/tcache.h) misses all its copies there
+ * without a probe.  Pass 1 takes the TLBIs' interconnect slots, in
  * closed form (slot k is the later of slot 0 + k occupancies and its
  * issue; the queue cycles form an arithmetic sequence: one histogram update
  * per bucket), computes each page's level-3 filter bucket once for all
@@ -66,7 +67,6 @@ struct chunk {
 	uint64_t seq; /* its log record's sequence number */
 	struct sm_dvm_log_rec *rec;
 	struct sm_dvm_log_cell *cell; /* PE 0's cell of rec */
-	uint64_t known_own;	      /* the issuer's known misses */
 	unsigned nreg; /* 64 KiB regions of its pages: region r holds
 			* TLBIs k0[r]..k0[r + 1] - 1 */
 	unsigned k0[RUN_REGIONS + 1];
@@ -199,26 +199,21 @@ known_misses(const struct sm_cpu *cpu, unsigned i, const struct run *run,
 	return known;
 }
 
-/* Before pass 1: the chunk's regions, whether it is logged (room for its
- * record), and which copies each PE can be found to miss at once (what the
- * PEs' caches hold does not change in pass 1, and a PE's copies change only
- * its own): the issuer's always, known[i] of the others when logged. */
-static void chunk_begin(struct sm_cpu *cpu, unsigned pe, const struct run *run,
-			struct chunk *c, uint64_t *known)
+/* Before pass 1: the chunk's regions and whether it is logged (room for
+ * its record).  Which copies each PE can be found to miss at once
+ * (known_misses) is found in pass 2 at the start of its turn: the same
+ * as here, what the PEs' caches hold does not change in pass 1, and a
+ * PE's copies change only its own. */
+static void chunk_begin(struct sm_cpu *cpu, const struct run *run,
+			struct chunk *c)
 {
 	c->all = c->m == 64 ? ~0ull : (1ull << c->m) - 1;
 	const struct sm_dvm_log *l = &cpu->skipped;
 	/* (Host time: the log's room for one record tested inline.) */
 	bool room = l->tail - l->head < l->cap && cpu->n <= SM_DVM_LOG_MAX_PES;
 	c->logged = run->probed && (room || sm_cpu_skip_reserve(cpu, 1));
-	c->known_own = 0;
-	if (!run->probed)
-		return;
-	chunk_regions(run, c);
-	c->known_own = known_misses(cpu, pe, run, c);
-	for (unsigned i = 0; c->logged && i < cpu->n; i++)
-		if (i != pe)
-			known[i] = known_misses(cpu, i, run, c);
+	if (run->probed)
+		chunk_regions(run, c);
 }
 
 /* The histogram samples of m TLBIs issued lat_tlbi apart, the first
@@ -441,7 +436,8 @@ static uint64_t own_copies(struct sm_cpu *cpu, unsigned pe,
 			busy = max_u64(t, busy) + a;
 	}
 	p->rx_busy_until = busy;
-	uint64_t todo = c->all & ~c->known_own;
+	uint64_t todo =
+	    c->all & ~(run->probed ? known_misses(cpu, pe, run, c) : 0);
 	bool l3 = todo && probe_l3(p, run); /* (host time: else unused) */
 	if (l3 && !p->leaf.global_live)
 		todo &= ~misses3(p, c, todo);
@@ -466,11 +462,12 @@ static uint64_t own_copies(struct sm_cpu *cpu, unsigned pe,
  * that it has a cell; the others are queued in order (or applied now when
  * they do nothing or the ring cannot grow). */
 static uint64_t rx_copies(struct sm_cpu *cpu, unsigned i, const struct run *run,
-			  struct chunk *c, uint64_t known)
+			  struct chunk *c)
 {
 	struct sm_pe *rx = &cpu->pe[i];
 	uint64_t at0 = max_u64(rx->rx_busy_until, c->x) + cpu->lat_apply;
-	uint64_t skipped = c->logged ? known & c->all : 0;
+	uint64_t skipped =
+	    c->logged ? known_misses(cpu, i, run, c) & c->all : 0;
 	uint64_t todo = c->all & ~skipped;
 	bool l3 = todo && probe_l3(rx, run); /* (host time: else unused) */
 	if (c->logged && l3 && !rx->leaf.global_live) {
@@ -532,7 +529,6 @@ uint64_t sm_cpu_tlbi_pages(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 			   uint64_t now)
 {
 	struct chunk c;
-	uint64_t known[SM_DVM_LOG_MAX_PES]; /* by receiver, when logged */
 	struct run run; /* (host time: not zeroed; what is read is set) */
 	struct queue_samples q = {0, 0};
 	run.per = user_flag ? 2 : 1;
@@ -564,15 +560,13 @@ uint64_t sm_cpu_tlbi_pages(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 		unsigned most = closed_form(cpu, now) ? RUN_CHUNK : 1;
 		c.first = first;
 		c.m = (unsigned)(total - first < most ? total - first : most);
-		chunk_begin(cpu, pe, &run, &c, known);
+		chunk_begin(cpu, &run, &c);
 		take_slots(cpu, issuer, &run, &c, &now, &q);
 		uint64_t latest = issuer->pending_done;
 		for (unsigned i = 0; i < cpu->n; i++)
-			latest = max_u64(
-			    latest, i == pe
-					? own_copies(cpu, pe, &run, &c)
-					: rx_copies(cpu, i, &run, &c,
-						    c.logged ? known[i] : 0));
+			latest = max_u64(latest,
+					 i == pe ? own_copies(cpu, pe, &run, &c)
+						 : rx_copies(cpu, i, &run, &c));
 		issuer->pending_done = latest;
 	}
 	flush_queue_cycles(cpu, &q);
