@@ -556,17 +556,26 @@ uint64_t sm_cpu_tlbi_pages(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 	*cpu->st_received[op][1] += total * cpu->n;
 	SM_ADD(cpu->ctr, CPU_BYSTANDER_CYCLES,
 	       total * (cpu->n - 1) * cpu->lat_apply);
+	/* The PEs' rx_busy_until or-ed, after a chunk: each PE's is what its
+	 * turn returned (host time: closed_form without visiting them). */
+	uint64_t rx_or = 0;
 	for (uint64_t first = 0; first < total; first += c.m) {
-		unsigned most = closed_form(cpu, now) ? RUN_CHUNK : 1;
+		bool closed =
+		    first ? (now | cpu->dvm_busy_until | rx_or) < 1ull << 62
+			  : closed_form(cpu, now);
+		unsigned most = closed ? RUN_CHUNK : 1;
 		c.first = first;
 		c.m = (unsigned)(total - first < most ? total - first : most);
 		chunk_begin(cpu, &run, &c);
 		take_slots(cpu, issuer, &run, &c, &now, &q);
 		uint64_t latest = issuer->pending_done;
-		for (unsigned i = 0; i < cpu->n; i++)
-			latest = max_u64(latest,
-					 i == pe ? own_copies(cpu, pe, &run, &c)
-						 : rx_copies(cpu, i, &run, &c));
+		rx_or = 0;
+		for (unsigned i = 0; i < cpu->n; i++) {
+			uint64_t done = i == pe ? own_copies(cpu, pe, &run, &c)
+						: rx_copies(cpu, i, &run, &c);
+			rx_or |= done;
+			latest = max_u64(latest, done);
+		}
 		issuer->pending_done = latest;
 	}
 	flush_queue_cycles(cpu, &q);
