@@ -219,9 +219,9 @@ unsigned sm_tc_inv_range(struct sm_tcache *tc, uint32_t vmid, uint32_t asid,
 			tc->lv_mask & (level ? 1u << level : 0xfu));
 }
 
-unsigned sm_tc_inv_page_each(struct sm_tcache *const *tcs, unsigned n,
-			     uint32_t vmid, uint32_t asid,
-			     enum sm_tc_asid_match m, uint64_t va, int level)
+static inline __attribute__((always_inline)) unsigned
+inv_page_each(struct sm_tcache *const *tcs, unsigned n, uint32_t vmid,
+	      uint32_t asid, enum sm_tc_asid_match m, uint64_t va, int level)
 {
 	unsigned sel = level ? 1u << level : 0xfu, removed = 0;
 	/* sm_tc_inv_range's one-page path in each (lv_mask is 0 iff the
@@ -232,6 +232,18 @@ unsigned sm_tc_inv_page_each(struct sm_tcache *const *tcs, unsigned n,
 			removed += inv_page(tcs[c], vmid, asid, m, va, mask);
 	}
 	return removed;
+}
+
+unsigned sm_tc_inv_page_each(struct sm_tcache *const *tcs, unsigned n,
+			     uint32_t vmid, uint32_t asid,
+			     enum sm_tc_asid_match m, uint64_t va, int level)
+{
+	/* (Host time: the VA forms' match, the common one, made a constant
+	 * in its own copy.) */
+	if (m == SM_TC_ASID_OR_GLOBAL)
+		return inv_page_each(tcs, n, vmid, asid, SM_TC_ASID_OR_GLOBAL,
+				     va, level);
+	return inv_page_each(tcs, n, vmid, asid, m, va, level);
 }
 
 unsigned sm_tc_inv_if(struct sm_tcache *tc,
