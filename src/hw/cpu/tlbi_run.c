@@ -396,7 +396,7 @@ copy_misses(const struct sm_pe *p, const struct run *run, struct chunk *c,
  * its turn comes (p's entries are only removed meanwhile); the others are
  * probed again then.  (Host time: todo is mostly a few runs of copies,
  * the regions known_misses could not decide: each run's buckets are read
- * in turn, without finding each copy's bit.) */
+ * in turn, four to a step, without finding each copy's bit.) */
 static inline __attribute__((always_inline)) uint64_t
 misses3(const struct sm_pe *p, const struct chunk *c, uint64_t todo)
 {
@@ -409,6 +409,16 @@ misses3(const struct sm_pe *p, const struct chunk *c, uint64_t todo)
 		uint64_t ones = ~(b >> k);
 		unsigned end = ones ? k + (unsigned)__builtin_ctzll(ones) : 64;
 		b = end < 64 ? b & (~0ull << end) : 0;
+		for (; k + 4 <= end; k += 4) {
+			if (cnt[b3[k]])
+				hit |= 1ull << k;
+			if (cnt[b3[k + 1]])
+				hit |= 2ull << k;
+			if (cnt[b3[k + 2]])
+				hit |= 4ull << k;
+			if (cnt[b3[k + 3]])
+				hit |= 8ull << k;
+		}
 		for (; k < end; k++)
 			if (cnt[b3[k]])
 				hit |= 1ull << k;
