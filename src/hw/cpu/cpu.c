@@ -222,7 +222,8 @@ uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 			/* (Host time: probed, its probe said it may hold.) */
 			if (!misses)
 				SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
-				       probed ? sm_cpu_apply_tlbi_page(rx, &t)
+				       probed ? sm_cpu_apply_tlbi_page(rx, &t,
+								       t.va)
 					      : sm_cpu_apply_tlbi(cpu, rx, &t));
 		} else {
 			/* (Host time: held, the probe said it may hold.) */

@@ -180,22 +180,22 @@ static inline bool sm_cpu_tlbi_probed(const struct sm_tlbi *t)
 	return sm_cpu_tlbi_one_page(t) && !t->no_effect &&
 	       !sm_tlbi_all_asid(t->op);
 }
-/* sm_cpu_apply_tlbi of such a `t` at p, in fewer steps (host time: the
- * common TLBI, of one page; its apply_tlbi_caches would take the same
+/* sm_cpu_apply_tlbi of such a `t` at p, for the page at `va` (t's own or,
+ * host time, that of a copy of it in a run), in fewer steps (host time:
+ * the common TLBI, of one page; its apply_tlbi_caches would take the same
  * path after tests of its form): the page at each leaf TLB and, unless a
  * last-level form, in the walk cache.  The presence filter is not tested
  * first: where it says p holds nothing of the page, the search finds
  * nothing and changes nothing.  The entries removed. */
-static inline unsigned sm_cpu_apply_tlbi_page(struct sm_pe *p,
-					      const struct sm_tlbi *t)
+static inline unsigned
+sm_cpu_apply_tlbi_page(struct sm_pe *p, const struct sm_tlbi *t, uint64_t va)
 {
 	struct sm_tcache *leaf[3] = {&p->l1i, &p->l1d, &p->tlb};
-	unsigned n =
-	    sm_tc_inv_page_each(leaf, 3, t->vmid, t->asid, SM_TC_ASID_OR_GLOBAL,
-				t->va, (int)t->level);
+	unsigned n = sm_tc_inv_page_each(
+	    leaf, 3, t->vmid, t->asid, SM_TC_ASID_OR_GLOBAL, va, (int)t->level);
 	if (!sm_tlbi_last_level(t->op) && p->walk.live)
 		n += sm_tc_inv_range(&p->walk, t->vmid, t->asid,
-				     SM_TC_ASID_OR_GLOBAL, t->va, 1, 0);
+				     SM_TC_ASID_OR_GLOBAL, va, 1, 0);
 	return n;
 }
 /* Does such a `t` miss at p (what sm_cpu_apply_tlbi tests first), for a

@@ -262,7 +262,7 @@ void sm_cpu_rx_apply_due(struct sm_cpu *cpu, struct sm_pe *p, uint64_t now)
 		 * such copy still hits.) */
 		SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
 		       sm_dvm_ring_held(&p->rx)
-			   ? sm_cpu_apply_tlbi_page(p, &d->t)
+			   ? sm_cpu_apply_tlbi_page(p, &d->t, d->t.va)
 			   : sm_cpu_apply_tlbi(cpu, p, &d->t));
 		sm_dvm_ring_pop(&p->rx);
 	}

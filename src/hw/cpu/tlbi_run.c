@@ -456,11 +456,18 @@ static uint64_t own_copies(struct sm_cpu *cpu, unsigned pe,
 		struct sm_tlbi tk;
 		if (run->probed && copy_misses(p, run, c, k, l3))
 			continue;
+		/* (Host time: a probed copy is of one page, its template's
+		 * moved to its page.) */
+		if (run->probed) {
+			SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
+			       sm_cpu_apply_tlbi_page(
+				   p, &run->tmpl[tmpl_of(run, c, k)],
+				   va_of(run, c->first + k)));
+			continue;
+		}
 		copy_of(run, c, k, &tk);
-		/* (Host time: a probed copy is of one page.) */
 		SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
-		       run->probed ? sm_cpu_apply_tlbi_page(p, &tk)
-				   : sm_cpu_apply_tlbi(cpu, p, &tk));
+		       sm_cpu_apply_tlbi(cpu, p, &tk));
 	}
 	return busy; /* the latest: each copy ends after the one before */
 }
