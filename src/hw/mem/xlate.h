@@ -59,14 +59,14 @@ static inline void sm_xlate_report_entry(struct sm_xlate_report *r,
  * Walk-cache entries are the table descriptors of levels 0-2: entry (level
  * L, va) holds the address of the level L+1 table.  Entries are tagged like
  * TLB entries (by ASID): a stale one is used as real hardware would use it,
- * and the oracle then judges the translation it produced.  Inline for the
- * SMMU, which walks on most translations (host time: the call's arguments
- * and saved registers were a sixth of a walk from level 3).
+ * and the oracle then judges the translation it produced.  Inline: the SMMU
+ * and the CPU's MMU walk on most of their TLB misses (host time: the call's
+ * arguments and saved registers were a sixth of a walk from level 3).
  */
 static inline __attribute__((always_inline)) unsigned
-sm_xlate_walk_inline(const struct sm_physmem *pm, struct sm_tcache *wc,
-		     uint16_t vmid, uint32_t asid, uint64_t root, uint64_t va,
-		     struct sm_walk *w, bool *wc_hit)
+sm_xlate_walk(const struct sm_physmem *pm, struct sm_tcache *wc, uint16_t vmid,
+	      uint32_t asid, uint64_t root, uint64_t va, struct sm_walk *w,
+	      bool *wc_hit)
 {
 	uint64_t table = root;
 	/* The deepest table held, levels 2, 1, 0 looked up in turn: one
@@ -96,9 +96,5 @@ sm_xlate_walk_inline(const struct sm_physmem *pm, struct sm_tcache *wc,
 			w->table);
 	return lookups;
 }
-/* The same, out of line. */
-unsigned sm_xlate_walk(const struct sm_physmem *pm, struct sm_tcache *wc,
-		       uint16_t vmid, uint32_t asid, uint64_t root, uint64_t va,
-		       struct sm_walk *w, bool *wc_hit);
 
 #endif

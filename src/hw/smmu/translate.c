@@ -372,8 +372,8 @@ static void walk_tables(struct xlate *x, struct sm_walk *w)
 		x->r.walked = true;
 	} else if (x->rg->kind == SM_REGIME_S1) {
 		bool wc_hit;
-		x->t += sm_xlate_walk_inline(s->pm, &s->walk, 0, x->c->tag_asid,
-					     x->c->ttb0, x->r.va, w, &wc_hit) *
+		x->t += sm_xlate_walk(s->pm, &s->walk, 0, x->c->tag_asid,
+				      x->c->ttb0, x->r.va, w, &wc_hit) *
 			s->lat_wc;
 		s->ctr[wc_hit ? SM_STAT_SMMU_WALKCACHE_HITS
 			      : SM_STAT_SMMU_WALKCACHE_MISSES]++;
