@@ -271,17 +271,12 @@ static enum sm_walk_fault walk(const struct sm_physmem *pm, uint64_t root_pa,
 			    NULL);
 }
 
-/* sm_pgt_walk_from of one starting level, out of line: each level's
- * shifts are constants, and each walk saves only the registers its own
- * levels need (host time: a walk from level 3, the usual one after a
- * walk-cache hit, needs few; one function for all four saved six).  Their
- * arguments are sm_pgt_walk_from's, so that it only jumps to them. */
+/* sm_pgt_walk_from of each starting level (pgtable.h). */
 #define SM_PGT_FROM_(lv)                                                       \
-	static __attribute__((noinline)) enum sm_walk_fault walk_from_##lv(    \
-	    const struct sm_physmem *pm, uint64_t root_pa, int start_level,    \
-	    uint64_t va, struct sm_walk *out)                                  \
+	enum sm_walk_fault sm_pgt_walk_from##lv(const struct sm_physmem *pm,   \
+						uint64_t root_pa, uint64_t va, \
+						struct sm_walk *out)           \
 	{                                                                      \
-		(void)start_level; /* lv */                                    \
 		return walk_at_root(pm, root_pa, lv, va, false, NULL, out,     \
 				    NULL);                                     \
 	}
@@ -291,21 +286,10 @@ SM_PGT_FROM_(2)
 SM_PGT_FROM_(3)
 #undef SM_PGT_FROM_
 
-enum sm_walk_fault sm_pgt_walk_from(const struct sm_physmem *pm,
-				    uint64_t root_pa, int start_level,
-				    uint64_t va, struct sm_walk *out)
+enum sm_walk_fault sm_pgt_walk_from_any(const struct sm_physmem *pm,
+					uint64_t root_pa, int start_level,
+					uint64_t va, struct sm_walk *out)
 {
-	/* Level 3 first: most walks start there. */
-	if (start_level == 3)
-		return walk_from_3(pm, root_pa, start_level, va, out);
-	switch (start_level) {
-	case 0:
-		return walk_from_0(pm, root_pa, start_level, va, out);
-	case 1:
-		return walk_from_1(pm, root_pa, start_level, va, out);
-	case 2:
-		return walk_from_2(pm, root_pa, start_level, va, out);
-	}
 	return walk_at_root(pm, root_pa, start_level, va, false, NULL, out,
 			    NULL);
 }
