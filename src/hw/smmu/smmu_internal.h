@@ -84,7 +84,18 @@ bool sm_smmu_record_event(struct sm_smmu *s, enum sm_smmu_event ev,
 
 /* Hold a faulting transaction of sid in a free stall slot with a new
  * STAG; NULL (counted) when every slot is busy. */
-struct sm_stall *sm_smmu_stall_hold(struct sm_smmu *s, uint32_t sid);
+static inline struct sm_stall *sm_smmu_stall_hold(struct sm_smmu *s,
+						  uint32_t sid)
+{
+	for (unsigned i = 0; i < s->nstall_slots; i++)
+		if (!s->stalls[i].used) {
+			s->stalls[i] =
+			    (struct sm_stall){sid, s->stag_next++, true};
+			return &s->stalls[i];
+		}
+	SM_INC(s->ctr, SMMU_STALL_NO_SLOT);
+	return NULL;
+}
 void sm_smmu_stall_resume(struct sm_smmu *s, const struct sm_smmu_cmd *c);
 void sm_smmu_stall_term(struct sm_smmu *s, const struct sm_smmu_cmd *c);
 
