@@ -169,6 +169,24 @@ static void test_resume_inline(void **state)
 	}
 }
 
+/* The inline encoder of TLBI_NH_ASID makes the table builder's words for
+ * every ASID (VMID 0). */
+static void test_tlbi_nh_asid_inline(void **state)
+{
+	(void)state;
+	for (uint32_t asid = 0; asid <= UINT16_MAX; asid++) {
+		uint64_t w[2], v[2];
+		sm_smmu_cmd_build_tlbi_nh_asid(w, (uint16_t)asid);
+		assert_int_equal(
+		    sm_smmu_cmd_build(
+			&(struct sm_smmu_cmd){.op = CMDQ_OP_TLBI_NH_ASID,
+					      .asid = asid},
+			v, NULL),
+		    0);
+		assert_memory_equal(w, v, sizeof(w));
+	}
+}
+
 /* Every opcode with every field at its largest value: one at a time (so
  * a field that leaks into a neighbour shows) and all together. */
 static void test_roundtrip_max(void **state)
@@ -428,6 +446,7 @@ int main(void)
 	    cmocka_unit_test(test_roundtrip_max),
 	    cmocka_unit_test(test_decode_tlbi_nh_va),
 	    cmocka_unit_test(test_resume_inline),
+	    cmocka_unit_test(test_tlbi_nh_asid_inline),
 	    cmocka_unit_test(test_check_random),
 	    cmocka_unit_test(test_out_of_range),
 	    cmocka_unit_test(test_unknown_opcode),

@@ -125,10 +125,6 @@ struct sm_smmu_drv {
 	/* The last TLBI_NH_VA template it built and what it was built
 	 * for (arm-smmu-v3-tlb.c, tlbi_tmpl; 0: none yet). */
 	uint64_t tlbi_tmpl[2], tlbi_tmpl_key;
-	/* The last TLBI_NH_ASID it built and for which ASID (bit 16 set:
-	 * built; arm-smmu-v3-tlb.c, sm_drv_tlb_inv_asid; host time). */
-	uint64_t asid_cmd[2];
-	uint32_t asid_cmd_key;
 	/* The last leaf table io-pgtable reached (io-pgtable-arm.c,
 	 * iopte_slot; host time). */
 	struct sm_pgt_path iopte_path;

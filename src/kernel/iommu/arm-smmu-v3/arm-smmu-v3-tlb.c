@@ -35,6 +35,7 @@
 #include <smmusim/error.h>
 
 #include "arch/smmu_cmd.h"
+#include "arch/smmu_cmd_decode.h"
 #include "arch/smmu_regs.h"
 #include "kernel/iommu/arm-smmu-v3/internal.h"
 
@@ -266,23 +267,12 @@ int sm_drv_tlb_inv_range(struct sm_os *os, uint16_t asid, uint64_t iova,
 	return sm_drv_cmdq_batch_issue(os, &b, t);
 }
 
-/* The command's words depend on the ASID only: built by the command
- * table and kept while the ASID is the same, as it is for a run of an
- * mm's invalidations (host time).  Copied out: the sync lets other CPUs
- * in, whose invalidations may build another. */
+/* arm_smmu_tlb_inv_asid: TLBI_NH_ASID + CMD_SYNC, the command's words made
+ * inline (host time; sm_smmu_cmd_build's, test_smmu_cmd checks). */
 int sm_drv_tlb_inv_asid(struct sm_os *os, uint16_t asid, uint64_t *t)
 {
-	struct sm_smmu_drv *d = &os->drv;
-	uint32_t key = 1u << 16 | asid;
-	if (d->asid_cmd_key != key) {
-		sm_smmu_cmd_build(
-		    &(struct sm_smmu_cmd){.op = CMDQ_OP_TLBI_NH_ASID,
-					  .asid = asid},
-		    d->asid_cmd, NULL);
-		d->asid_cmd_key = key;
-	}
-	uint64_t c[2] = {d->asid_cmd[0], d->asid_cmd[1]};
-	SM_INC(d->ctr, OS_SMMU_TLB_INV_ASID);
+	uint64_t c[2];
+	sm_smmu_cmd_build_tlbi_nh_asid(c, asid);
+	SM_INC(os->drv.ctr, OS_SMMU_TLB_INV_ASID);
 	return sm_drv_cmdq_issue_sync(os, c, t);
 }
-
