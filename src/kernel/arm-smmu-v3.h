@@ -122,9 +122,6 @@ struct sm_smmu_drv {
 	uint64_t (*batch)[2];
 	uint32_t nbatch, batch_max;
 	uint64_t sync_cmd[2]; /* the CMD_SYNC it issues, built once */
-	/* The last TLBI_NH_VA template it built and what it was built
-	 * for (arm-smmu-v3-tlb.c, tlbi_tmpl; 0: none yet). */
-	uint64_t tlbi_tmpl[2], tlbi_tmpl_key;
 	/* The last leaf table io-pgtable reached (io-pgtable-arm.c,
 	 * iopte_slot; host time). */
 	struct sm_pgt_path iopte_path;
