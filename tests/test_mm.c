@@ -240,6 +240,27 @@ static void test_find_vma_matches_a_scan(void **state)
 	}
 }
 
+/* sm_find_vma_from finds what sm_find_vma finds, whichever VMA (or none)
+ * the walk found last, and keeps it as the last. */
+static void test_find_vma_from_matches(void **state)
+{
+	(void)state;
+	struct sm_vma v[12];
+	for (size_t i = 0; i < 12; i++) /* gaps after every third VMA */
+		v[i] = (struct sm_vma){.start = BASE + (i + i / 3) * PG,
+				       .end = BASE + (i + i / 3 + 1) * PG};
+	struct sm_mm mm = {.vma = v, .nvma = 12, .cap = 12};
+	for (size_t l = 0; l <= 12; l++)
+		for (uint64_t va = BASE - PG; va < BASE + 18 * PG;
+		     va += PG / 2) {
+			struct sm_vma *last = l < 12 ? &v[l] : NULL;
+			struct sm_vma *want = sm_find_vma(&mm, va);
+			assert_ptr_equal(sm_find_vma_from(&mm, &last, va),
+					 want);
+			assert_ptr_equal(last, want);
+		}
+}
+
 /* mmap, munmap and mprotect in random order keep the VMAs sorted, apart
  * and what a page-by-page model says: each page mapped or not, and its
  * protection (the model splits VMAs and never merges them). */
@@ -306,6 +327,7 @@ int main(void)
 	    T(test_munmap_frees_after_flush_and_reuses),
 	    T(test_page_list_frees_in_order),
 	    cmocka_unit_test(test_find_vma_matches_a_scan),
+	    cmocka_unit_test(test_find_vma_from_matches),
 	    T(test_vmas_follow_a_page_model),
 	};
 #undef T

@@ -48,16 +48,21 @@ static inline struct sm_vma *sm_find_vma(struct sm_mm *mm, uint64_t va)
 	return sm_find_vma_search(mm, va, slot);
 }
 /* sm_find_vma for a walk over PTEs in address order that changes no VMA:
- * *last (the VMA the walk found last, NULL at first) when it holds va,
- * else the search, kept in *last (host time: most PTEs are in the VMA of
- * the one before). */
+ * *last (the VMA the walk found last, NULL at first) when it holds va, else
+ * the VMA after it when that one does (the VMAs are sorted and disjoint:
+ * the one the search would find), else the search; kept in *last (host
+ * time: most PTEs are in the VMA of the one before, most others in the
+ * next). */
 static inline struct sm_vma *sm_find_vma_from(struct sm_mm *mm,
 					      struct sm_vma **last, uint64_t va)
 {
 	struct sm_vma *v = *last;
-	if (!v || va < v->start || va >= v->end)
-		v = *last = sm_find_vma(mm, va);
-	return v;
+	if (v && va >= v->start && va < v->end)
+		return v;
+	if (v && v + 1 < mm->vma + mm->nvma && va >= v[1].start &&
+	    va < v[1].end)
+		return *last = v + 1;
+	return *last = sm_find_vma(mm, va);
 }
 /* The index of the first VMA ending above va (mm->nvma if none). */
 size_t sm_vma_lower_bound(const struct sm_mm *mm, uint64_t va);
