@@ -191,17 +191,20 @@ static int inv_windows(struct sm_os *os, uint16_t asid, bool leaf,
 	return sm_drv_cmdq_batch_issue(os, &b, t);
 }
 
-/* A leaf invalidation of one 4K page with RIL and the batch empty, the
- * strict DMA unmap of one page: the one window inv_windows would cut
- * (NUM = SCALE = 0, TTL 3 of a 4K granule, TG = 1), issued with its sync
- * at once as inv_windows issues it (host time: no window arithmetic). */
+/* An invalidation of one 4K page with RIL and the batch empty: the strict
+ * DMA unmap of one page (leaf) and the SVA notifier's flush of one page
+ * (flush_tlb_page, non-leaf).  The one window inv_windows would cut: leaf,
+ * NUM = SCALE = 0 with TTL 3 of a 4K granule; non-leaf, the page count 1
+ * made 2 ("never NUM = SCALE = TTL = 0"), so NUM = 0, SCALE = 1, TTL 0;
+ * TG = 1 either way.  Issued with its sync at once as inv_windows issues
+ * it (host time: no window arithmetic). */
 static inline int inv_one_page(struct sm_os *os, uint16_t asid, uint64_t iova,
-			       uint64_t *t)
+			       bool leaf, uint64_t *t)
 {
 	uint64_t w[2], c[2];
 	SM_INC(os->drv.ctr, OS_SMMU_TLB_INV_RANGE);
-	tlbi_tmpl(asid, true, 3, 1, w);
-	cmd_tlbi_nh_va(c, w, 0, 0, iova);
+	tlbi_tmpl(asid, leaf, leaf ? 3 : 0, 1, w);
+	cmd_tlbi_nh_va(c, w, 0, leaf ? 0 : 1, iova);
 	return sm_drv_cmdq_issue_sync(os, c, t);
 }
 
@@ -213,9 +216,9 @@ int sm_drv_tlb_inv_range(struct sm_os *os, uint16_t asid, uint64_t iova,
 	struct sm_drv_batch b = {0};
 	uint64_t end = iova + size;
 	int rc;
-	if (size == SM_PAGE_SIZE && granule == SM_PAGE_SIZE && leaf && d->ril &&
+	if (size == SM_PAGE_SIZE && granule == SM_PAGE_SIZE && d->ril &&
 	    end > iova && batch_empty(os))
-		return inv_one_page(os, asid, iova, t);
+		return inv_one_page(os, asid, iova, leaf, t);
 	if (!size)
 		return 0;
 	if (granule < SM_PAGE_SIZE || (granule & (granule - 1)))
