@@ -381,10 +381,10 @@ void sm_cpu_access_at(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
 			    sm_xlate_entry(&w, va, root, asid, 0);
 			/* Both lookups of (0, asid, va) above missed and the
 			 * walk fills neither cache: no entry to replace
-			 * (host time: sm_tc_fill_missed, no search). */
-			if (sm_tc_fill_missed(&p->tlb, &ne))
+			 * (host time: sm_tc_fill_missed of the TLB then the
+			 * L1, no search, in one call). */
+			if (sm_tc_fill_missed2(&p->tlb, l1, &ne))
 				SM_INC(cpu->ctr, CPU_TLB_EVICTIONS);
-			sm_tc_fill_missed(l1, &ne);
 			sm_xlate_report_entry(&r, &ne);
 			if (w.perm & need)
 				out->pa = w.pa;

@@ -470,6 +470,75 @@ bool sm_tc_fill_missed(struct sm_tcache *tc, const struct sm_tc_entry *in)
 	return fill_any(tc, in, true);
 }
 
+/* One cache's part of fill2_level: fill_at's steps for a missed fill of
+ * `in` (not FLUSHALL: the victim is victim_of's, evicted if valid), its
+ * page at `base` of sm_tc_page_key `key`, its tags' tag_key `tkey`; the
+ * filter's counts are the caller's.  The entry filled. */
+static inline __attribute__((always_inline)) struct sm_tc_entry *
+fill2_one(struct sm_tcache *tc, const struct sm_tc_entry *in, uint64_t base,
+	  uint64_t key, uint64_t tkey, int level, bool *evicted)
+{
+	struct sm_tc_entry *victim = victim_of(tc, set_of(tc, key));
+	int32_t i = (int32_t)(victim - tc->e);
+	*evicted = victim->valid;
+	if (victim->valid)
+		index_del(tc, i);
+	*victim = *in;
+	victim->va = base;
+	victim->valid = true;
+	tc->use[i] = ++tc->tick;
+	index_link(tc, i, page_bucket(tc, key), tag_bucket_of(tc, tkey), level);
+	return victim;
+}
+
+/* sm_tc_fill_missed2's common case at `level` (in->level): fill_at into
+ * a, then into b, with the page's key, the tags' key and the filter's
+ * hash computed once, and the two entries counted in the filter at once
+ * (counts only add up: the same counts as index_add's two filter_add
+ * after the victims' filter_del). */
+static inline __attribute__((always_inline)) bool
+fill2_level(struct sm_tcache *a, struct sm_tcache *b,
+	    const struct sm_tc_entry *in, int level)
+{
+	uint64_t base = base_of(in->va, level);
+	uint64_t key = sm_tc_page_key(base, level);
+	uint64_t tkey = tag_key(in->vmid, in->asid);
+	bool evicted, b_evicted;
+	struct sm_tc_entry *ta =
+	    fill2_one(a, in, base, key, tkey, level, &evicted);
+	struct sm_tc_entry *tb =
+	    fill2_one(b, in, base, key, tkey, level, &b_evicted);
+	if (a->filter) {
+		ta->hash = tb->hash = chain_hash(key, in->vmid, tag_of(in));
+		filter_add_n(a->filter, ta, 2);
+	}
+	return evicted;
+}
+
+bool sm_tc_fill_missed2(struct sm_tcache *a, struct sm_tcache *b,
+			const struct sm_tc_entry *in)
+{
+	/* The general path: the two calls (walk caches chain by tags;
+	 * FLUSHALL may empty a cache first). */
+	if (a->filter != b->filter || tag_chains(a) || tag_chains(b) ||
+	    a->repl == SM_TC_FLUSHALL || b->repl == SM_TC_FLUSHALL) {
+		bool evicted = sm_tc_fill_missed(a, in);
+		sm_tc_fill_missed(b, in);
+		return evicted;
+	}
+	/* One case per level so that its shifts are constants. */
+	switch (in->level) {
+	case 1:
+		return fill2_level(a, b, in, 1);
+	case 2:
+		return fill2_level(a, b, in, 2);
+	case 3:
+		return fill2_level(a, b, in, 3);
+	default:
+		return fill2_level(a, b, in, in->level);
+	}
+}
+
 /* One level of sm_tc_walk_lookup: its keys, then the lookup. */
 static inline __attribute__((always_inline)) struct sm_tc_entry *
 walk_lookup_at(struct sm_tcache *tc, struct sm_tc_walk *q, int level)

@@ -421,6 +421,12 @@ bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in);
  * page, level and tags added since (removals and fills of other levels do
  * no harm): the same, without searching for an entry to replace. */
 bool sm_tc_fill_missed(struct sm_tcache *tc, const struct sm_tc_entry *in);
+/* sm_tc_fill_missed of `in` into a, then into b (another cache; both
+ * lookups missed): the same entries, evictions, use stamps and filter
+ * counts as the two calls, with what they share computed once (host
+ * time).  Returns whether the fill of a evicted a valid entry. */
+bool sm_tc_fill_missed2(struct sm_tcache *a, struct sm_tcache *b,
+			const struct sm_tc_entry *in);
 
 /* A walk cache's lookups and fills for one walk (sm_xlate_walk), with the
  * keys of each level computed once for both (host time).  Set va, vmid and
