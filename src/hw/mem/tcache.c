@@ -599,6 +599,45 @@ int sm_tc_walk_lookup(struct sm_tcache *tc, struct sm_tc_walk *q,
 	return -1;
 }
 
+/* victim_of's way in a set of `ways` ways of LRU replacement without
+ * first-way hints, whose use stamps are u: the first of the least stamps
+ * (the first invalid way when there is one, its stamp 0). */
+static inline __attribute__((always_inline)) uint32_t lru_way(const uint64_t *u,
+							      uint32_t ways)
+{
+	uint32_t w = 0;
+	uint64_t oldest = UINT64_MAX;
+#pragma GCC unroll 4
+	for (uint32_t k = 0; k < ways; k++)
+		if (u[k] < oldest) {
+			oldest = u[k];
+			w = k;
+			if (!oldest)
+				break;
+		}
+	return w;
+}
+
+static inline __attribute__((always_inline)) uint64_t min_u64(uint64_t a,
+							      uint64_t b)
+{
+	return b < a ? b : a;
+}
+
+/* lru_way of 4 ways, without a branch on the stamps (host time: the
+ * default CPU and SMMU walk caches; their victims are hard to predict).
+ * Each way's key is its stamp then its number (stamps count uses and
+ * fills from 1: they stay far below 2^62), so the least key is the least
+ * stamp's, of the lowest way on a tie: the first of the least stamps, as
+ * lru_way's scan in way order finds. */
+static inline __attribute__((always_inline)) uint32_t
+lru4_way(const uint64_t *u)
+{
+	uint64_t k01 = min_u64(u[0] << 2, u[1] << 2 | 1);
+	uint64_t k23 = min_u64(u[2] << 2 | 2, u[3] << 2 | 3);
+	return (uint32_t)(min_u64(k01, k23) & 3);
+}
+
 /* sm_tc_walk_fill of a walk cache of LRU replacement with neither
  * first-way hints (fewer than SM_TC_HINT_WAYS ways) nor a filter (the
  * default geometries of the CPU's and the SMMU's walk caches):
@@ -623,17 +662,8 @@ static void walk_fill_lru(struct sm_tcache *tc, const struct sm_tc_walk *q,
 
 	for (int lv = from; lv < to; lv++) {
 		size_t first = (size_t)set_of(tc, q->pkey[lv]) * ways;
-		const uint64_t *su = &use[first];
-		uint32_t w = 0;
-		uint64_t oldest = UINT64_MAX;
-#pragma GCC unroll 4
-		for (uint32_t k = 0; k < ways; k++)
-			if (su[k] < oldest) {
-				oldest = su[k];
-				w = k;
-				if (!oldest)
-					break;
-			}
+		uint32_t w = ways == 4 ? lru4_way(&use[first])
+				       : lru_way(&use[first], ways);
 		int32_t i = (int32_t)(first + w);
 		struct sm_tc_entry *t = &e[i];
 		bool keep_tag = false;
