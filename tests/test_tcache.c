@@ -281,6 +281,26 @@ static struct sm_tc_entry rnd_entry(struct sm_rng *g, int min_level)
 	return e;
 }
 
+/* The presence filter of tc never says "none" of an entry tc holds: a
+ * look-up of any level (level 0, as the CPU's access asks before its
+ * look-ups) of a page in a held entry, with its tags (any ASID when
+ * global), checked for a few entries picked at random. */
+static void filter_holds(const struct sm_tcache *tc, struct sm_rng *g)
+{
+	size_t total = (size_t)tc->sets * tc->ways;
+	for (int k = 0; k < 4; k++) {
+		const struct sm_tc_entry *t = &tc->e[rnd(g, total)];
+		if (!t->valid || t->level < 1)
+			continue;
+		uint64_t va = t->va + rnd(g, sm_level_size(t->level));
+		uint32_t asid = t->global ? (uint32_t)rnd(g, 5) : t->asid;
+		assert_true(
+		    sm_tc_filter_may_hold(tc->filter, va, 0, t->vmid, asid));
+		assert_true(sm_tc_filter_may_hold(tc->filter, va, t->level,
+						  t->vmid, asid));
+	}
+}
+
 /* One operation of the random sequence on both, results compared. */
 static void step(struct sm_tcache *tc, struct ref *r, struct sm_rng *g,
 		 int min_level)
@@ -360,6 +380,8 @@ static void step(struct sm_tcache *tc, struct ref *r, struct sm_rng *g,
 	}
 	same_state(tc, r);
 	/* The presence filter never says "none" of an entry held. */
+	if (tc->filter)
+		filter_holds(tc, g);
 	if (tc->filter) {
 		struct sm_tc_entry e = rnd_entry(g, 1);
 		long i = ref_find(r, base_of(e.va, e.level), e.level, e.vmid,
@@ -536,6 +558,8 @@ static void pair_run(enum sm_tc_repl repl, uint64_t seed)
 			sm_tc_fill(&y.tlb, &e);
 		}
 		same_pair(&x, &y);
+		filter_holds(&x.tlb, &g);
+		filter_holds(&x.l1, &g);
 	}
 	pair_fini(&x);
 	pair_fini(&y);

@@ -222,7 +222,10 @@ static inline uint32_t sm_tc_filter_bucket(const struct sm_tc_filter *f,
  * TLBI of (vmid, asid) for the 4 KiB page at `va` removes: of `level`, or
  * of any level when `level` is 0, tagged with `asid` or global?  (Before
  * the tags, what a one-page sm_tc_inv_range visits.)  Caches holding
- * level-0 entries (walk caches) must not share a filter. */
+ * level-0 entries (walk caches) must not share a filter.  With `level` 0
+ * it also tells whether sm_tc_lookup of (vmid, asid, va) in one of them
+ * may hit: false only when each would miss (it looks for those entries:
+ * of levels 1..3, of va's page, of the ASID or global). */
 static inline __attribute__((always_inline)) bool
 sm_tc_filter_may_hold(const struct sm_tc_filter *f, uint64_t va, unsigned level,
 		      uint32_t vmid, uint32_t asid)
