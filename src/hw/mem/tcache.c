@@ -494,7 +494,7 @@ fill2_one(struct sm_tcache *tc, const struct sm_tc_entry *in, uint64_t base,
 /* sm_tc_fill_missed2's common case at `level` (in->level): fill_at into
  * a, then into b, with the page's key, the tags' key and the filter's
  * hash computed once, and the two entries counted in the filter at once
- * (counts only add up: the same counts as index_add's two filter_add
+ * (counts only add up: the same counts as index_add counting each once
  * after the victims' filter_del). */
 static inline __attribute__((always_inline)) bool
 fill2_level(struct sm_tcache *a, struct sm_tcache *b,
@@ -509,8 +509,10 @@ fill2_level(struct sm_tcache *a, struct sm_tcache *b,
 	struct sm_tc_entry *tb =
 	    fill2_one(b, in, base, key, tkey, level, &b_evicted);
 	if (a->filter) {
-		ta->hash = tb->hash = chain_hash(key, in->vmid, tag_of(in));
-		filter_add_n(a->filter, ta, 2);
+		/* (chain_hash, with the tags' hash kept for the region.) */
+		uint64_t tags = sm_tc_filter_tags(in->vmid, tag_of(in));
+		ta->hash = tb->hash = chain_hash_of(key, tags);
+		filter_add_n(a->filter, ta, 2, tags);
 	}
 	return evicted;
 }

@@ -31,11 +31,17 @@ static inline uint32_t tag_of(const struct sm_tc_entry *t)
 }
 
 /* The hash of a (page, level, tags) key, from the page's sm_tc_page_key
- * and the tag: an entry's `hash`, of its index bucket and of its filter
- * count (the bucket of sm_tc_filter_bucket). */
+ * and the tag (chain_hash_of: and the tags' sm_tc_filter_tags): an
+ * entry's `hash`, of its index bucket and of its filter count (the bucket
+ * of sm_tc_filter_bucket). */
+static inline uint32_t chain_hash_of(uint64_t pkey, uint64_t tags)
+{
+	return (uint32_t)((pkey + tags) >> 40);
+}
+
 static inline uint32_t chain_hash(uint64_t pkey, uint32_t vmid, uint32_t tag)
 {
-	return (uint32_t)((pkey + sm_tc_filter_tags(vmid, tag)) >> 40);
+	return chain_hash_of(pkey, sm_tc_filter_tags(vmid, tag));
 }
 
 /* Walk caches (min_level 0) chain their entries by page, level and tags:
@@ -66,25 +72,22 @@ static inline uint16_t *region_count(struct sm_tc_filter *f,
 	    t->va, sm_tc_filter_tags(t->vmid, tag_of(t)))];
 }
 
-/* Count n entries like t (n caches sharing f each hold one). */
+/* Count n entries like t (n caches sharing f each hold one), whose tags'
+ * sm_tc_filter_tags are `tags`. */
 static inline __attribute__((always_inline)) void
-filter_add_n(struct sm_tc_filter *f, const struct sm_tc_entry *t, unsigned n)
+filter_add_n(struct sm_tc_filter *f, const struct sm_tc_entry *t, unsigned n,
+	     uint64_t tags)
 {
-	uint16_t *r;
 	if (!f->off) {
 		f->cnt[t->hash & f->mask] += (uint16_t)n;
-		if ((r = region_count(f, t)))
-			*r += (uint16_t)n;
+		/* (region_count, with the tags given.) */
+		if (t->level == 3)
+			f->rcnt[sm_tc_filter_region(t->va, tags)] +=
+			    (uint16_t)n;
 	}
 	f->global_live += t->global * n;
 	f->lv_live[t->level] += n;
 	f->lv_mask |= (uint8_t)(1u << t->level);
-}
-
-static inline void filter_add(struct sm_tc_filter *f,
-			      const struct sm_tc_entry *t)
-{
-	filter_add_n(f, t, 1);
 }
 
 static inline void filter_del(struct sm_tc_filter *f,
@@ -159,8 +162,9 @@ index_add(struct sm_tcache *tc, int32_t i, uint64_t key, uint32_t vb, int level)
 	struct sm_tc_entry *t = &tc->e[i];
 	index_link(tc, i, vb, tag_bucket(tc, t->vmid, t->asid), level);
 	if (tc->filter) {
-		t->hash = chain_hash(key, t->vmid, tag_of(t));
-		filter_add(tc->filter, t);
+		uint64_t tags = sm_tc_filter_tags(t->vmid, tag_of(t));
+		t->hash = chain_hash_of(key, tags);
+		filter_add_n(tc->filter, t, 1, tags);
 	}
 }
 
