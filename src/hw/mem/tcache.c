@@ -581,6 +581,25 @@ walk_lookup_leaf(struct sm_tcache *tc, struct sm_tc_walk *q, uint64_t *table)
 	return -1;
 }
 
+/* Each level unrolled, so that its shifts are constants. */
+#define SM_TC_WALK_TRY_(lv)                                                    \
+	if ((t = walk_lookup_at(tc, q, (lv)))) {                               \
+		*table = t->pa;                                                \
+		return (lv);                                                   \
+	}
+
+/* sm_tc_walk_lookup of a walk cache after its level-2 look-up missed
+ * (out of line: host time, the common hit at level 2 saves fewer
+ * registers). */
+static __attribute__((noinline)) int
+walk_lookup_upper(struct sm_tcache *tc, struct sm_tc_walk *q, uint64_t *table)
+{
+	struct sm_tc_entry *t;
+	SM_TC_WALK_TRY_(1)
+	SM_TC_WALK_TRY_(0)
+	return -1;
+}
+
 int sm_tc_walk_lookup(struct sm_tcache *tc, struct sm_tc_walk *q,
 		      uint64_t *table)
 {
@@ -588,18 +607,10 @@ int sm_tc_walk_lookup(struct sm_tcache *tc, struct sm_tc_walk *q,
 	if (!tag_chains(tc))
 		return walk_lookup_leaf(tc, q, table);
 	q->leaf = false;
-	/* Each level unrolled, so that its shifts are constants. */
-#define SM_TC_WALK_TRY_(lv)                                                    \
-	if ((t = walk_lookup_at(tc, q, (lv)))) {                               \
-		*table = t->pa;                                                \
-		return (lv);                                                   \
-	}
 	SM_TC_WALK_TRY_(2)
-	SM_TC_WALK_TRY_(1)
-	SM_TC_WALK_TRY_(0)
-#undef SM_TC_WALK_TRY_
-	return -1;
+	return walk_lookup_upper(tc, q, table);
 }
+#undef SM_TC_WALK_TRY_
 
 /* victim_of's way in a set of `ways` ways of LRU replacement without
  * first-way hints, whose use stamps are u: the first of the least stamps
