@@ -571,6 +571,7 @@ static void test_tcache_fill_missed2(void **state)
 	pair_run(SM_TC_LRU, 21);
 	pair_run(SM_TC_RANDOM, 22);
 	pair_run(SM_TC_RR, 23);
+	pair_run(SM_TC_FLUSHALL, 24); /* the general path: the two calls */
 }
 
 int main(void)
