@@ -157,6 +157,59 @@ static void test_munmap_frees_after_flush_and_reuses(void **state)
 	assert_int_equal(pte_pa(kw_pte(k, 1, BASE + 64 * PG)), pa);
 }
 
+/* ============================= page lists ============================ */
+
+struct freed_log {
+	uint64_t va[64], pa[64];
+	size_t n;
+};
+
+static void log_freed(void *ctx, uint64_t root, uint64_t va, uint64_t pa,
+		      uint64_t cycle)
+{
+	struct freed_log *f = ctx;
+	(void)root;
+	(void)cycle;
+	if (f->n < 64) {
+		f->va[f->n] = va;
+		f->pa[f->n] = pa;
+	}
+	f->n++;
+}
+
+/* A page list frees its pages in the order they were added, whether they
+ * fit in its local bundle or not (0 to 40 pages, across the spill of the
+ * bundle into the heap), and is empty again after. */
+static void test_page_list_frees_in_order(void **state)
+{
+	struct kworld *k = *state = kworld_new(NULL, NULL);
+	static struct freed_log f;
+	k->os.hooks = (struct sm_os_hooks){.page_freed = log_freed, .ctx = &f};
+	for (size_t n = 0; n <= 40; n++) {
+		struct sm_page_list l = {0};
+		uint64_t pa[40];
+		f.n = 0;
+		for (size_t i = 0; i < n; i++) {
+			assert_int_equal(
+			    sm_alloc_page(&k->os, SM_PAGE_DATA, &pa[i]), 0);
+			assert_int_equal(
+			    sm_page_list_add(&k->os, &l, BASE + i * PG, pa[i]),
+			    0);
+		}
+		assert_int_equal(l.n, n);
+		sm_page_list_release(&k->os, &l, 0x1000, 7);
+		assert_int_equal(f.n, n);
+		for (size_t i = 0; i < n; i++) {
+			assert_int_equal(f.va[i], BASE + i * PG);
+			assert_int_equal(f.pa[i], pa[i]);
+			assert_int_equal(sm_physmem_kind(k->pm, pa[i]),
+					 SM_PAGE_FREE);
+		}
+		assert_int_equal(l.n, 0);
+		assert_null(l.p);
+	}
+}
+
 /* ============================== VMAs ============================== */
 
 /* sm_find_vma finds what a scan of the sorted VMAs finds: the VMA holding
@@ -185,6 +238,27 @@ static void test_find_vma_matches_a_scan(void **state)
 			assert_ptr_equal(sm_find_vma(&mm, va), want);
 		}
 	}
+}
+
+/* sm_find_vma_from finds what sm_find_vma finds, whichever VMA (or none)
+ * the walk found last, and keeps it as the last. */
+static void test_find_vma_from_matches(void **state)
+{
+	(void)state;
+	struct sm_vma v[12];
+	for (size_t i = 0; i < 12; i++) /* gaps after every third VMA */
+		v[i] = (struct sm_vma){.start = BASE + (i + i / 3) * PG,
+				       .end = BASE + (i + i / 3 + 1) * PG};
+	struct sm_mm mm = {.vma = v, .nvma = 12, .cap = 12};
+	for (size_t l = 0; l <= 12; l++)
+		for (uint64_t va = BASE - PG; va < BASE + 18 * PG;
+		     va += PG / 2) {
+			struct sm_vma *last = l < 12 ? &v[l] : NULL;
+			struct sm_vma *want = sm_find_vma(&mm, va);
+			assert_ptr_equal(sm_find_vma_from(&mm, &last, va),
+					 want);
+			assert_ptr_equal(last, want);
+		}
 }
 
 /* mmap, munmap and mprotect in random order keep the VMAs sorted, apart
@@ -251,7 +325,9 @@ int main(void)
 	    T(test_shared_read_then_upgrade),
 	    T(test_cpu_flush_per_populated_page),
 	    T(test_munmap_frees_after_flush_and_reuses),
+	    T(test_page_list_frees_in_order),
 	    cmocka_unit_test(test_find_vma_matches_a_scan),
+	    cmocka_unit_test(test_find_vma_from_matches),
 	    T(test_vmas_follow_a_page_model),
 	};
 #undef T

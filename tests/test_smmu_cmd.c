@@ -141,6 +141,15 @@ static void test_decode_tlbi_nh_va(void **state)
 	}
 }
 
+/* An inline encoder made w: the words the table's builder makes of cmd. */
+static void assert_builds_as_table(const uint64_t w[2],
+				   const struct sm_smmu_cmd *cmd)
+{
+	uint64_t v[2];
+	assert_int_equal(sm_smmu_cmd_build(cmd, v, NULL), 0);
+	assert_memory_equal(w, v, sizeof(v));
+}
+
 /* The inline encoder and decoder of CMD_RESUME agree with the table's:
  * the builder's words for StreamIDs, STAGs and every response, and the
  * decoders' fields for words with every bit pattern. */
@@ -149,23 +158,64 @@ static void test_resume_inline(void **state)
 	(void)state;
 	uint64_t x = 0x2545f4914f6cdd1dull;
 	for (int i = 0; i < 4096; i++) {
-		uint64_t w[2], v[2];
+		uint64_t w[2];
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		uint32_t sid = i & 2 ? (uint32_t)x : (uint32_t)(x >> 40);
 		uint16_t stag = i & 4 ? (uint16_t)(x >> 16) : UINT16_MAX;
 		unsigned resp = (unsigned)i % 3;
 		sm_smmu_cmd_build_resume(w, sid, stag, resp);
-		assert_int_equal(sm_smmu_cmd_build(
-				     &(struct sm_smmu_cmd){.op = CMDQ_OP_RESUME,
-							   .sid = sid,
-							   .resp = resp,
-							   .stag = stag},
-				     v, NULL),
-				 0);
-		assert_memory_equal(w, v, sizeof(w));
+		assert_builds_as_table(
+		    w, &(struct sm_smmu_cmd){.op = CMDQ_OP_RESUME,
+					     .sid = sid,
+					     .resp = resp,
+					     .stag = stag});
 		w[0] = (x & ~(uint64_t)CMDQ_0_OP) | CMDQ_OP_RESUME;
 		w[1] = i & 1 ? x * 31 : ~0ull;
 		assert_decodes_as_table(sm_smmu_cmd_decode_resume, w);
+	}
+}
+
+/* The inline encoder of TLBI_NH_ASID makes the table builder's words for
+ * every ASID (VMID 0). */
+static void test_tlbi_nh_asid_inline(void **state)
+{
+	(void)state;
+	for (uint32_t asid = 0; asid <= UINT16_MAX; asid++) {
+		uint64_t w[2];
+		sm_smmu_cmd_build_tlbi_nh_asid(w, (uint16_t)asid);
+		assert_builds_as_table(
+		    w, &(struct sm_smmu_cmd){.op = CMDQ_OP_TLBI_NH_ASID,
+					     .asid = asid});
+	}
+}
+
+/* The inline encoder of TLBI_NH_VA makes the table builder's words (VMID
+ * 0) for fields of every bit pattern that fits, addresses included. */
+static void test_tlbi_nh_va_inline(void **state)
+{
+	(void)state;
+	uint64_t x = 0x853c49e6748fea9bull;
+	for (int i = 0; i < 4096; i++) {
+		uint64_t w[2];
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		uint16_t asid = i & 1 ? (uint16_t)x : UINT16_MAX;
+		unsigned num = (unsigned)(x >> 16) & 31;
+		unsigned scale = (unsigned)(x >> 21) & 31;
+		unsigned ttl = (unsigned)(x >> 26) & 3,
+			 tg = (unsigned)i >> 1 & 3;
+		bool leaf = x >> 30 & 1;
+		uint64_t addr = (i & 8 ? x * 31 : ~0ull) & CMDQ_TLBI_1_VA_MASK;
+		sm_smmu_cmd_build_tlbi_nh_va(w, asid, num, scale, addr, leaf,
+					     ttl, tg);
+		assert_builds_as_table(
+		    w, &(struct sm_smmu_cmd){.op = CMDQ_OP_TLBI_NH_VA,
+					     .asid = asid,
+					     .num = num,
+					     .scale = scale,
+					     .addr = addr,
+					     .leaf = leaf,
+					     .ttl = ttl,
+					     .tg = tg});
 	}
 }
 
@@ -428,6 +478,8 @@ int main(void)
 	    cmocka_unit_test(test_roundtrip_max),
 	    cmocka_unit_test(test_decode_tlbi_nh_va),
 	    cmocka_unit_test(test_resume_inline),
+	    cmocka_unit_test(test_tlbi_nh_asid_inline),
+	    cmocka_unit_test(test_tlbi_nh_va_inline),
 	    cmocka_unit_test(test_check_random),
 	    cmocka_unit_test(test_out_of_range),
 	    cmocka_unit_test(test_unknown_opcode),

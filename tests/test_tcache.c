@@ -281,6 +281,26 @@ static struct sm_tc_entry rnd_entry(struct sm_rng *g, int min_level)
 	return e;
 }
 
+/* The presence filter of tc never says "none" of an entry tc holds: a
+ * look-up of any level (level 0, as the CPU's access asks before its
+ * look-ups) of a page in a held entry, with its tags (any ASID when
+ * global), checked for a few entries picked at random. */
+static void filter_holds(const struct sm_tcache *tc, struct sm_rng *g)
+{
+	size_t total = (size_t)tc->sets * tc->ways;
+	for (int k = 0; k < 4; k++) {
+		const struct sm_tc_entry *t = &tc->e[rnd(g, total)];
+		if (!t->valid || t->level < 1)
+			continue;
+		uint64_t va = t->va + rnd(g, sm_level_size(t->level));
+		uint32_t asid = t->global ? (uint32_t)rnd(g, 5) : t->asid;
+		assert_true(
+		    sm_tc_filter_may_hold(tc->filter, va, 0, t->vmid, asid));
+		assert_true(sm_tc_filter_may_hold(tc->filter, va, t->level,
+						  t->vmid, asid));
+	}
+}
+
 /* One operation of the random sequence on both, results compared. */
 static void step(struct sm_tcache *tc, struct ref *r, struct sm_rng *g,
 		 int min_level)
@@ -360,6 +380,8 @@ static void step(struct sm_tcache *tc, struct ref *r, struct sm_rng *g,
 	}
 	same_state(tc, r);
 	/* The presence filter never says "none" of an entry held. */
+	if (tc->filter)
+		filter_holds(tc, g);
 	if (tc->filter) {
 		struct sm_tc_entry e = rnd_entry(g, 1);
 		long i = ref_find(r, base_of(e.va, e.level), e.level, e.vmid,
@@ -427,6 +449,129 @@ static void test_tcache_matches_reference(void **state)
 	 * and in full sets of a FLUSHALL cache that is not full. */
 	run(4, 16, SM_TC_LRU, 1, true, 13);
 	run(2, 16, SM_TC_FLUSHALL, 1, false, 14);
+}
+
+/* Two caches sharing a filter (a PE's TLB and L1, both LRU). */
+struct pair {
+	struct sm_tcache tlb, l1;
+	struct sm_tc_filter f;
+};
+
+static void pair_init(struct pair *p, enum sm_tc_repl repl, struct sm_rng *rng)
+{
+	struct sm_errbuf eb = {0};
+	assert_int_equal(sm_tc_init(&p->tlb, ALLOC, 40, 5, "t", &eb), 0);
+	assert_int_equal(sm_tc_init(&p->l1, ALLOC, 20, 20, "l", &eb), 0);
+	assert_int_equal(sm_tc_set_repl(&p->tlb, repl, rng), 0);
+	assert_int_equal(sm_tc_set_repl(&p->l1, repl, rng), 0);
+	assert_int_equal(sm_tc_filter_init(&p->f, ALLOC, 60), 0);
+	sm_tc_attach_filter(&p->tlb, &p->f);
+	sm_tc_attach_filter(&p->l1, &p->f);
+}
+
+static void pair_fini(struct pair *p)
+{
+	sm_tc_fini(&p->tlb);
+	sm_tc_fini(&p->l1);
+	sm_tc_filter_fini(&p->f);
+}
+
+static void same_cache(const struct sm_tcache *a, const struct sm_tcache *b)
+{
+	size_t total = (size_t)a->sets * a->ways;
+	assert_int_equal(a->live, b->live);
+	assert_int_equal(a->tick, b->tick);
+	assert_int_equal(a->lv_mask, b->lv_mask);
+	assert_int_equal(a->global_live, b->global_live);
+	assert_memory_equal(a->use, b->use, total * sizeof(*a->use));
+	for (size_t i = 0; i < total; i++) {
+		assert_int_equal(a->e[i].valid, b->e[i].valid);
+		if (!a->e[i].valid)
+			continue;
+		assert_int_equal(a->e[i].va, b->e[i].va);
+		assert_int_equal(a->e[i].pa, b->e[i].pa);
+		assert_int_equal(a->e[i].level, b->e[i].level);
+		assert_int_equal(a->e[i].asid, b->e[i].asid);
+		assert_int_equal(a->e[i].global, b->e[i].global);
+		assert_int_equal(a->e[i].hash, b->e[i].hash);
+	}
+}
+
+static void same_pair(const struct pair *x, const struct pair *y)
+{
+	same_cache(&x->tlb, &y->tlb);
+	same_cache(&x->l1, &y->l1);
+	assert_memory_equal(x->f.cnt, y->f.cnt,
+			    (x->f.mask + 1ull + SM_TC_REGIONS) *
+				sizeof(*x->f.cnt));
+	assert_int_equal(x->f.lv_mask, y->f.lv_mask);
+	assert_int_equal(x->f.global_live, y->f.global_live);
+	assert_memory_equal(x->f.lv_live, y->f.lv_live, sizeof(x->f.lv_live));
+}
+
+/* sm_tc_fill_missed2 of a TLB and an L1 gives what sm_tc_fill_missed of
+ * each in turn gives (victims, evictions, use stamps, filter counts),
+ * through fills, lookups and invalidations of both. */
+static void pair_run(enum sm_tc_repl repl, uint64_t seed)
+{
+	struct pair x, y;
+	struct sm_rng g, rx, ry;
+	sm_rng_seed(&g, seed);
+	sm_rng_seed(&rx, seed + 1);
+	sm_rng_seed(&ry, seed + 1);
+	pair_init(&x, repl, &rx);
+	pair_init(&y, repl, &ry);
+	for (int k = 0; k < 20000; k++) {
+		struct sm_tc_entry e = rnd_entry(&g, 1);
+		unsigned op = (unsigned)rnd(&g, 10);
+		if (op < 6) {
+			e.vmid = 0;
+			bool hx = sm_tc_lookup(&x.tlb, 0, e.asid, e.va) ||
+				  sm_tc_lookup(&x.l1, 0, e.asid, e.va);
+			bool hy = sm_tc_lookup(&y.tlb, 0, e.asid, e.va) ||
+				  sm_tc_lookup(&y.l1, 0, e.asid, e.va);
+			assert_int_equal(hx, hy);
+			if (!hx &&
+			    !sm_tc_lookup_level(&x.tlb, 0, e.asid, e.va,
+						e.level) &&
+			    !sm_tc_lookup_level(&y.tlb, 0, e.asid, e.va,
+						e.level) &&
+			    !sm_tc_lookup_level(&x.l1, 0, e.asid, e.va,
+						e.level) &&
+			    !sm_tc_lookup_level(&y.l1, 0, e.asid, e.va,
+						e.level)) {
+				bool ev = sm_tc_fill_missed(&y.tlb, &e);
+				sm_tc_fill_missed(&y.l1, &e);
+				assert_int_equal(
+				    sm_tc_fill_missed2(&x.tlb, &x.l1, &e), ev);
+			}
+		} else if (op < 8) {
+			assert_int_equal(sm_tc_inv_va(&x.l1, 0, e.asid,
+						      SM_TC_ASID_ANY, e.va),
+					 sm_tc_inv_va(&y.l1, 0, e.asid,
+						      SM_TC_ASID_ANY, e.va));
+		} else if (op < 9) {
+			assert_int_equal(sm_tc_inv_asid(&x.tlb, 0, e.asid),
+					 sm_tc_inv_asid(&y.tlb, 0, e.asid));
+		} else {
+			sm_tc_fill(&x.tlb, &e);
+			sm_tc_fill(&y.tlb, &e);
+		}
+		same_pair(&x, &y);
+		filter_holds(&x.tlb, &g);
+		filter_holds(&x.l1, &g);
+	}
+	pair_fini(&x);
+	pair_fini(&y);
+}
+
+static void test_tcache_fill_missed2(void **state)
+{
+	(void)state;
+	pair_run(SM_TC_LRU, 21);
+	pair_run(SM_TC_RANDOM, 22);
+	pair_run(SM_TC_RR, 23);
+	pair_run(SM_TC_FLUSHALL, 24); /* the general path: the two calls */
 }
 
 /* A cache (LRU) of the given geometry, with its reference, sharing the
@@ -508,6 +653,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_tcache_matches_reference),
+	    cmocka_unit_test(test_tcache_fill_missed2),
 	    cmocka_unit_test(test_tcache_inv_page_each),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,15 +5,19 @@
  * command's row in the table (arch/smmu_cmd.h, smmu_cmd.c), read with the
  * same Linux masks (arch/smmu_regs.h) as the row's layout names, so that
  * they give what sm_smmu_cmd_decode_own gives (test_smmu_cmd checks it).
- * And one inline encoder, of CMD_RESUME, which the driver's event thread
- * writes for every stalled fault: the words sm_smmu_cmd_build makes of the
- * same fields (test_smmu_cmd checks that too).
+ * And inline encoders of the commands the driver writes most: CMD_RESUME
+ * (the event thread, for every stalled fault), TLBI_NH_ASID (the SVA
+ * notifier's flush of a whole mm) and TLBI_NH_VA (every range
+ * invalidation, whose ASIDs alternate between domains and mms): the words
+ * sm_smmu_cmd_build makes of the same fields (test_smmu_cmd checks that
+ * too).
  * Apart from smmu_cmd.h because its masks need smmu_regs.h, which itself
  * needs the opcodes of smmu_cmd.h.
  */
 #ifndef SM_ARCH_SMMU_CMD_DECODE_H
 #define SM_ARCH_SMMU_CMD_DECODE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch/smmu_cmd.h"
@@ -49,6 +53,37 @@ static inline void sm_smmu_cmd_build_resume(uint64_t w[2], uint32_t sid,
 	       sm_field_prep(CMDQ_RESUME_0_SID, sid) |
 	       sm_field_prep(CMDQ_RESUME_0_RESP, resp);
 	w[1] = sm_field_prep(CMDQ_RESUME_1_STAG, stag);
+}
+
+/* CMD_TLBI_NH_ASID of stage 1 (spec 4.4.2; Linux's arm_smmu_cmdq_build_cmd,
+ * case CMDQ_OP_TLBI_NH_ASID falling through to the VMID of
+ * CMDQ_OP_TLBI_S12_VMALL, which is 0 for a stage-1-only domain and SVA):
+ * the ASID.  A uint16_t fits its field, so there is nothing to check. */
+static inline void sm_smmu_cmd_build_tlbi_nh_asid(uint64_t w[2], uint16_t asid)
+{
+	w[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_TLBI_NH_ASID) |
+	       sm_field_prep(CMDQ_TLBI_0_ASID, asid);
+	w[1] = 0;
+}
+
+/* CMD_TLBI_NH_VA of stage 1 (spec 4.4.3; Linux's arm_smmu_cmdq_build_cmd,
+ * case CMDQ_OP_TLBI_NH_VA, VMID 0): ASID, NUM, SCALE, the address (its bits
+ * of CMDQ_TLBI_1_VA_MASK, as Linux masks it), LEAF, TTL and TG.  Every
+ * value must fit its field (NUM, SCALE 5 bits, TTL, TG 2 bits); the
+ * caller's values do (FIELD_PREP truncated them first). */
+static inline void sm_smmu_cmd_build_tlbi_nh_va(uint64_t w[2], uint16_t asid,
+						unsigned num, unsigned scale,
+						uint64_t addr, bool leaf,
+						unsigned ttl, unsigned tg)
+{
+	w[0] = sm_field_prep(CMDQ_0_OP, CMDQ_OP_TLBI_NH_VA) |
+	       sm_field_prep(CMDQ_TLBI_0_ASID, asid) |
+	       sm_field_prep(CMDQ_TLBI_0_NUM, num) |
+	       sm_field_prep(CMDQ_TLBI_0_SCALE, scale);
+	w[1] = (addr & CMDQ_TLBI_1_VA_MASK) |
+	       sm_field_prep(CMDQ_TLBI_1_LEAF, leaf) |
+	       sm_field_prep(CMDQ_TLBI_1_TTL, ttl) |
+	       sm_field_prep(CMDQ_TLBI_1_TG, tg);
 }
 
 /* A CMD_RESUME, what the SMMU consumes for every stalled fault: the

@@ -122,13 +122,6 @@ struct sm_smmu_drv {
 	uint64_t (*batch)[2];
 	uint32_t nbatch, batch_max;
 	uint64_t sync_cmd[2]; /* the CMD_SYNC it issues, built once */
-	/* The last TLBI_NH_VA template it built and what it was built
-	 * for (arm-smmu-v3-tlb.c, tlbi_tmpl; 0: none yet). */
-	uint64_t tlbi_tmpl[2], tlbi_tmpl_key;
-	/* The last TLBI_NH_ASID it built and for which ASID (bit 16 set:
-	 * built; arm-smmu-v3-tlb.c, sm_drv_tlb_inv_asid; host time). */
-	uint64_t asid_cmd[2];
-	uint32_t asid_cmd_key;
 	/* The last leaf table io-pgtable reached (io-pgtable-arm.c,
 	 * iopte_slot; host time). */
 	struct sm_pgt_path iopte_path;
@@ -219,23 +212,14 @@ int sm_drv_tlb_inv_asid(struct sm_os *os, uint16_t asid, uint64_t *t);
  * acknowledges it and goes on. */
 int sm_drv_raw_cmd(struct sm_os *os, const uint64_t cmd[2], uint64_t *t);
 
-/* Page faults of devices. */
-/* The PRI thread's answer to a device page request: Linux's
- * arm_smmu_handle_ppr denies it (PRI_RESP DENY, *ok false); with
- * policy.smmu.pri=service, iommu_sva_handle_iopf resolves it first. */
-int sm_drv_page_request(struct sm_os *os, uint32_t sid, uint32_t ssid,
-			uint64_t va, bool write, bool *ok, uint64_t *t);
-/* The stall model's counterpart: the event thread resolves a stalled
- * fault (handle_mm_fault unless give_up) and answers CMD_RESUME with
- * RETRY or ABORT for `stag`; *t is when the SMMU has consumed it. */
-int sm_drv_stall_resume(struct sm_os *os, uint32_t sid, uint32_t ssid,
-			uint64_t va, bool write, uint16_t stag, bool give_up,
-			bool *ok, uint64_t *t);
-
 /* The hardware's upcalls to the driver (arm-smmu-v3-irq.c): the SMMU's
  * event-queue interrupt runs the event thread on os->eng's clock (set it
  * first), and dev's page requests, stalls and PRI question reach the
- * driver.  dev->ops.done, the caller's, is left alone. */
+ * driver.  A page request is answered PRI_RESP DENY, as Linux's
+ * arm_smmu_handle_ppr does, or with policy.smmu.pri=service resolved
+ * first (iommu_sva_handle_iopf); a stalled fault is resolved
+ * (handle_mm_fault unless the device gives up) and answered CMD_RESUME with
+ * RETRY or ABORT.  dev->ops.done, the caller's, is left alone. */
 void sm_drv_wire_upcalls(struct sm_os *os, struct sm_device *dev);
 
 #endif

@@ -339,6 +339,11 @@ void sm_cpu_access_at(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
 	uint64_t t = now + cpu->lat_l1;
 
 	*out = (struct sm_cpu_access){0};
+	/* The L1s and the TLB share a presence filter: when it says none
+	 * of them can hold an entry of (0, asid, va) at any level, both
+	 * look-ups below would miss (a miss changes no LRU state), so they
+	 * are only counted and timed, as `uncached` ones are (host time). */
+	uncached = uncached || !sm_tc_filter_may_hold(&p->leaf, va, 0, 0, asid);
 	struct sm_tc_entry *e = uncached ? NULL : sm_tc_lookup(l1, 0, asid, va);
 	if (e) {
 		cpu->ctr[fetch ? SM_STAT_CPU_L1I_HITS : SM_STAT_CPU_L1D_HITS]++;
@@ -384,10 +389,10 @@ void sm_cpu_access_at(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
 			    sm_xlate_entry(&w, va, root, asid, 0);
 			/* Both lookups of (0, asid, va) above missed and the
 			 * walk fills neither cache: no entry to replace
-			 * (host time: sm_tc_fill_missed, no search). */
-			if (sm_tc_fill_missed(&p->tlb, &ne))
+			 * (host time: sm_tc_fill_missed of the TLB then the
+			 * L1, no search, in one call). */
+			if (sm_tc_fill_missed2(&p->tlb, l1, &ne))
 				SM_INC(cpu->ctr, CPU_TLB_EVICTIONS);
-			sm_tc_fill_missed(l1, &ne);
 			sm_xlate_report_entry(&r, &ne);
 			if (w.perm & need)
 				out->pa = w.pa;

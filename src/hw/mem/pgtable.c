@@ -271,23 +271,25 @@ static enum sm_walk_fault walk(const struct sm_physmem *pm, uint64_t root_pa,
 			    NULL);
 }
 
-enum sm_walk_fault sm_pgt_walk_from(const struct sm_physmem *pm,
-				    uint64_t root_pa, int start_level,
-				    uint64_t va, struct sm_walk *out)
-{
-	/* One case per starting level, so that each level's shifts are
-	 * constants (host time). */
+/* sm_pgt_walk_from of each starting level (pgtable.h). */
 #define SM_PGT_FROM_(lv)                                                       \
-	case lv:                                                               \
+	enum sm_walk_fault sm_pgt_walk_from##lv(const struct sm_physmem *pm,   \
+						uint64_t root_pa, uint64_t va, \
+						struct sm_walk *out)           \
+	{                                                                      \
 		return walk_at_root(pm, root_pa, lv, va, false, NULL, out,     \
-				    NULL);
-	switch (start_level) {
-		SM_PGT_FROM_(0)
-		SM_PGT_FROM_(1)
-		SM_PGT_FROM_(2)
-		SM_PGT_FROM_(3)
+				    NULL);                                     \
 	}
+SM_PGT_FROM_(0)
+SM_PGT_FROM_(1)
+SM_PGT_FROM_(2)
+SM_PGT_FROM_(3)
 #undef SM_PGT_FROM_
+
+enum sm_walk_fault sm_pgt_walk_from_any(const struct sm_physmem *pm,
+					uint64_t root_pa, int start_level,
+					uint64_t va, struct sm_walk *out)
+{
 	return walk_at_root(pm, root_pa, start_level, va, false, NULL, out,
 			    NULL);
 }

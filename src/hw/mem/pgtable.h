@@ -94,11 +94,39 @@ static inline unsigned sm_pte_perm(uint64_t desc)
 enum sm_walk_fault sm_pgt_walk(const struct sm_physmem *pm, uint64_t root_pa,
 			       uint64_t va, struct sm_walk *out);
 
+/* sm_pgt_walk_from's walk of each starting level, out of line: each
+ * level's shifts are constants, and each saves only the registers its own
+ * levels need (host time: a walk from level 3, the usual one after a
+ * walk-cache hit, needs few; one function for all four saved six). */
+typedef enum sm_walk_fault sm_pgt_walk_level_fn(const struct sm_physmem *pm,
+						uint64_t table_pa, uint64_t va,
+						struct sm_walk *out);
+sm_pgt_walk_level_fn sm_pgt_walk_from0, sm_pgt_walk_from1, sm_pgt_walk_from2,
+    sm_pgt_walk_from3;
+/* Any other starting level. */
+enum sm_walk_fault sm_pgt_walk_from_any(const struct sm_physmem *pm,
+					uint64_t table_pa, int start_level,
+					uint64_t va, struct sm_walk *out);
 /* The same walk, starting at `start_level` (0..3) from the table at
- * table_pa that a walk cache remembered for va. */
-enum sm_walk_fault sm_pgt_walk_from(const struct sm_physmem *pm,
-				    uint64_t table_pa, int start_level,
-				    uint64_t va, struct sm_walk *out);
+ * table_pa that a walk cache remembered for va.  Inline: a walk cache's
+ * user calls the walk of its level directly (host time). */
+static inline enum sm_walk_fault sm_pgt_walk_from(const struct sm_physmem *pm,
+						  uint64_t table_pa,
+						  int start_level, uint64_t va,
+						  struct sm_walk *out)
+{
+	switch (start_level) {
+	case 3: /* most walks start there */
+		return sm_pgt_walk_from3(pm, table_pa, va, out);
+	case 0:
+		return sm_pgt_walk_from0(pm, table_pa, va, out);
+	case 1:
+		return sm_pgt_walk_from1(pm, table_pa, va, out);
+	case 2:
+		return sm_pgt_walk_from2(pm, table_pa, va, out);
+	}
+	return sm_pgt_walk_from_any(pm, table_pa, start_level, va, out);
+}
 
 /*
  * A memo of the tables stage-1 walks went through down to level 3, for one

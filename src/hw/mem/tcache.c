@@ -470,6 +470,77 @@ bool sm_tc_fill_missed(struct sm_tcache *tc, const struct sm_tc_entry *in)
 	return fill_any(tc, in, true);
 }
 
+/* One cache's part of fill2_level: fill_at's steps for a missed fill of
+ * `in` (not FLUSHALL: the victim is victim_of's, evicted if valid), its
+ * page at `base` of sm_tc_page_key `key`, its tags' tag_key `tkey`; the
+ * filter's counts are the caller's.  The entry filled. */
+static inline __attribute__((always_inline)) struct sm_tc_entry *
+fill2_one(struct sm_tcache *tc, const struct sm_tc_entry *in, uint64_t base,
+	  uint64_t key, uint64_t tkey, int level, bool *evicted)
+{
+	struct sm_tc_entry *victim = victim_of(tc, set_of(tc, key));
+	int32_t i = (int32_t)(victim - tc->e);
+	*evicted = victim->valid;
+	if (victim->valid)
+		index_del(tc, i);
+	*victim = *in;
+	victim->va = base;
+	victim->valid = true;
+	tc->use[i] = ++tc->tick;
+	index_link(tc, i, page_bucket(tc, key), tag_bucket_of(tc, tkey), level);
+	return victim;
+}
+
+/* sm_tc_fill_missed2's common case at `level` (in->level): fill_at into
+ * a, then into b, with the page's key, the tags' key and the filter's
+ * hash computed once, and the two entries counted in the filter at once
+ * (counts only add up: the same counts as index_add counting each once
+ * after the victims' filter_del). */
+static inline __attribute__((always_inline)) bool
+fill2_level(struct sm_tcache *a, struct sm_tcache *b,
+	    const struct sm_tc_entry *in, int level)
+{
+	uint64_t base = base_of(in->va, level);
+	uint64_t key = sm_tc_page_key(base, level);
+	uint64_t tkey = tag_key(in->vmid, in->asid);
+	bool evicted, b_evicted;
+	struct sm_tc_entry *ta =
+	    fill2_one(a, in, base, key, tkey, level, &evicted);
+	struct sm_tc_entry *tb =
+	    fill2_one(b, in, base, key, tkey, level, &b_evicted);
+	if (a->filter) {
+		/* (chain_hash, with the tags' hash kept for the region.) */
+		uint64_t tags = sm_tc_filter_tags(in->vmid, tag_of(in));
+		ta->hash = tb->hash = chain_hash_of(key, tags);
+		filter_add_n(a->filter, ta, 2, tags);
+	}
+	return evicted;
+}
+
+bool sm_tc_fill_missed2(struct sm_tcache *a, struct sm_tcache *b,
+			const struct sm_tc_entry *in)
+{
+	/* The general path: the two calls (walk caches chain by tags;
+	 * FLUSHALL may empty a cache first). */
+	if (a->filter != b->filter || tag_chains(a) || tag_chains(b) ||
+	    a->repl == SM_TC_FLUSHALL || b->repl == SM_TC_FLUSHALL) {
+		bool evicted = sm_tc_fill_missed(a, in);
+		sm_tc_fill_missed(b, in);
+		return evicted;
+	}
+	/* One case per level so that its shifts are constants. */
+	switch (in->level) {
+	case 1:
+		return fill2_level(a, b, in, 1);
+	case 2:
+		return fill2_level(a, b, in, 2);
+	case 3:
+		return fill2_level(a, b, in, 3);
+	default:
+		return fill2_level(a, b, in, in->level);
+	}
+}
+
 /* One level of sm_tc_walk_lookup: its keys, then the lookup. */
 static inline __attribute__((always_inline)) struct sm_tc_entry *
 walk_lookup_at(struct sm_tcache *tc, struct sm_tc_walk *q, int level)
@@ -510,6 +581,25 @@ walk_lookup_leaf(struct sm_tcache *tc, struct sm_tc_walk *q, uint64_t *table)
 	return -1;
 }
 
+/* Each level unrolled, so that its shifts are constants. */
+#define SM_TC_WALK_TRY_(lv)                                                    \
+	if ((t = walk_lookup_at(tc, q, (lv)))) {                               \
+		*table = t->pa;                                                \
+		return (lv);                                                   \
+	}
+
+/* sm_tc_walk_lookup of a walk cache after its level-2 look-up missed
+ * (out of line: host time, the common hit at level 2 saves fewer
+ * registers). */
+static __attribute__((noinline)) int
+walk_lookup_upper(struct sm_tcache *tc, struct sm_tc_walk *q, uint64_t *table)
+{
+	struct sm_tc_entry *t;
+	SM_TC_WALK_TRY_(1)
+	SM_TC_WALK_TRY_(0)
+	return -1;
+}
+
 int sm_tc_walk_lookup(struct sm_tcache *tc, struct sm_tc_walk *q,
 		      uint64_t *table)
 {
@@ -517,17 +607,48 @@ int sm_tc_walk_lookup(struct sm_tcache *tc, struct sm_tc_walk *q,
 	if (!tag_chains(tc))
 		return walk_lookup_leaf(tc, q, table);
 	q->leaf = false;
-	/* Each level unrolled, so that its shifts are constants. */
-#define SM_TC_WALK_TRY_(lv)                                                    \
-	if ((t = walk_lookup_at(tc, q, (lv)))) {                               \
-		*table = t->pa;                                                \
-		return (lv);                                                   \
-	}
 	SM_TC_WALK_TRY_(2)
-	SM_TC_WALK_TRY_(1)
-	SM_TC_WALK_TRY_(0)
+	return walk_lookup_upper(tc, q, table);
+}
 #undef SM_TC_WALK_TRY_
-	return -1;
+
+/* victim_of's way in a set of `ways` ways of LRU replacement without
+ * first-way hints, whose use stamps are u: the first of the least stamps
+ * (the first invalid way when there is one, its stamp 0). */
+static inline __attribute__((always_inline)) uint32_t lru_way(const uint64_t *u,
+							      uint32_t ways)
+{
+	uint32_t w = 0;
+	uint64_t oldest = UINT64_MAX;
+#pragma GCC unroll 4
+	for (uint32_t k = 0; k < ways; k++)
+		if (u[k] < oldest) {
+			oldest = u[k];
+			w = k;
+			if (!oldest)
+				break;
+		}
+	return w;
+}
+
+static inline __attribute__((always_inline)) uint64_t min_u64(uint64_t a,
+							      uint64_t b)
+{
+	return b < a ? b : a;
+}
+
+/* lru_way of 4 ways, without a branch on the stamps (host time: the
+ * default CPU and SMMU walk caches; their victims are hard to predict).
+ * Each way's key is its stamp then its number (stamps count uses and
+ * fills from 1: they stay far below 2^62), so the least key is the least
+ * stamp's, of the lowest way on a tie: the first of the least stamps, as
+ * lru_way's scan in way order finds. */
+static inline __attribute__((always_inline)) uint32_t
+lru4_way(const uint64_t *u)
+{
+	uint64_t k01 = min_u64(u[0] << 2, u[1] << 2 | 1);
+	uint64_t k23 = min_u64(u[2] << 2 | 2, u[3] << 2 | 3);
+	return (uint32_t)(min_u64(k01, k23) & 3);
 }
 
 /* sm_tc_walk_fill of a walk cache of LRU replacement with neither
@@ -554,17 +675,8 @@ static void walk_fill_lru(struct sm_tcache *tc, const struct sm_tc_walk *q,
 
 	for (int lv = from; lv < to; lv++) {
 		size_t first = (size_t)set_of(tc, q->pkey[lv]) * ways;
-		const uint64_t *su = &use[first];
-		uint32_t w = 0;
-		uint64_t oldest = UINT64_MAX;
-#pragma GCC unroll 4
-		for (uint32_t k = 0; k < ways; k++)
-			if (su[k] < oldest) {
-				oldest = su[k];
-				w = k;
-				if (!oldest)
-					break;
-			}
+		uint32_t w = ways == 4 ? lru4_way(&use[first])
+				       : lru_way(&use[first], ways);
 		int32_t i = (int32_t)(first + w);
 		struct sm_tc_entry *t = &e[i];
 		bool keep_tag = false;

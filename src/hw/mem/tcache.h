@@ -107,8 +107,11 @@ enum sm_tc_repl {
 #define SM_TC_HINT_WAYS 16
 
 /* The ways of least use stamps a full set's last LRU scan found, oldest
- * first, with their stamps then (host time: tcache.c, lru_victim). */
-#define SM_TC_LRU_CANDS 8
+ * first, with their stamps then (host time: tcache.c, lru_victim; 4 costs
+ * fewer instructions than 8 on replay-speed and the real captures: a
+ * shorter scan, and the later candidates are seldom still unchanged when
+ * the first ones have changed). */
+#define SM_TC_LRU_CANDS 4
 struct sm_tc_lru_cands {
 	uint64_t stamp[SM_TC_LRU_CANDS];
 	uint32_t way[SM_TC_LRU_CANDS];
@@ -222,7 +225,10 @@ static inline uint32_t sm_tc_filter_bucket(const struct sm_tc_filter *f,
  * TLBI of (vmid, asid) for the 4 KiB page at `va` removes: of `level`, or
  * of any level when `level` is 0, tagged with `asid` or global?  (Before
  * the tags, what a one-page sm_tc_inv_range visits.)  Caches holding
- * level-0 entries (walk caches) must not share a filter. */
+ * level-0 entries (walk caches) must not share a filter.  With `level` 0
+ * it also tells whether sm_tc_lookup of (vmid, asid, va) in one of them
+ * may hit: false only when each would miss (it looks for those entries:
+ * of levels 1..3, of va's page, of the ASID or global). */
 static inline __attribute__((always_inline)) bool
 sm_tc_filter_may_hold(const struct sm_tc_filter *f, uint64_t va, unsigned level,
 		      uint32_t vmid, uint32_t asid)
@@ -421,6 +427,12 @@ bool sm_tc_fill(struct sm_tcache *tc, const struct sm_tc_entry *in);
  * page, level and tags added since (removals and fills of other levels do
  * no harm): the same, without searching for an entry to replace. */
 bool sm_tc_fill_missed(struct sm_tcache *tc, const struct sm_tc_entry *in);
+/* sm_tc_fill_missed of `in` into a, then into b (another cache; both
+ * lookups missed): the same entries, evictions, use stamps and filter
+ * counts as the two calls, with what they share computed once (host
+ * time).  Returns whether the fill of a evicted a valid entry. */
+bool sm_tc_fill_missed2(struct sm_tcache *a, struct sm_tcache *b,
+			const struct sm_tc_entry *in);
 
 /* A walk cache's lookups and fills for one walk (sm_xlate_walk), with the
  * keys of each level computed once for both (host time).  Set va, vmid and

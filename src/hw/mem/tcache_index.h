@@ -31,11 +31,17 @@ static inline uint32_t tag_of(const struct sm_tc_entry *t)
 }
 
 /* The hash of a (page, level, tags) key, from the page's sm_tc_page_key
- * and the tag: an entry's `hash`, of its index bucket and of its filter
- * count (the bucket of sm_tc_filter_bucket). */
+ * and the tag (chain_hash_of: and the tags' sm_tc_filter_tags): an
+ * entry's `hash`, of its index bucket and of its filter count (the bucket
+ * of sm_tc_filter_bucket). */
+static inline uint32_t chain_hash_of(uint64_t pkey, uint64_t tags)
+{
+	return (uint32_t)((pkey + tags) >> 40);
+}
+
 static inline uint32_t chain_hash(uint64_t pkey, uint32_t vmid, uint32_t tag)
 {
-	return (uint32_t)((pkey + sm_tc_filter_tags(vmid, tag)) >> 40);
+	return chain_hash_of(pkey, sm_tc_filter_tags(vmid, tag));
 }
 
 /* Walk caches (min_level 0) chain their entries by page, level and tags:
@@ -66,17 +72,21 @@ static inline uint16_t *region_count(struct sm_tc_filter *f,
 	    t->va, sm_tc_filter_tags(t->vmid, tag_of(t)))];
 }
 
-static inline void filter_add(struct sm_tc_filter *f,
-			      const struct sm_tc_entry *t)
+/* Count n entries like t (n caches sharing f each hold one), whose tags'
+ * sm_tc_filter_tags are `tags`. */
+static inline __attribute__((always_inline)) void
+filter_add_n(struct sm_tc_filter *f, const struct sm_tc_entry *t, unsigned n,
+	     uint64_t tags)
 {
-	uint16_t *r;
 	if (!f->off) {
-		f->cnt[t->hash & f->mask]++;
-		if ((r = region_count(f, t)))
-			++*r;
+		f->cnt[t->hash & f->mask] += (uint16_t)n;
+		/* (region_count, with the tags given.) */
+		if (t->level == 3)
+			f->rcnt[sm_tc_filter_region(t->va, tags)] +=
+			    (uint16_t)n;
 	}
-	f->global_live += t->global;
-	f->lv_live[t->level]++;
+	f->global_live += t->global * n;
+	f->lv_live[t->level] += n;
 	f->lv_mask |= (uint8_t)(1u << t->level);
 }
 
@@ -94,11 +104,22 @@ static inline void filter_del(struct sm_tc_filter *f,
 		f->lv_mask &= (uint8_t) ~(1u << t->level);
 }
 
+/* The hash of (vmid, asid) whose bits pick a tag chain's bucket in every
+ * cache (tag_bucket). */
+static inline uint64_t tag_key(uint32_t vmid, uint32_t asid)
+{
+	return ((uint64_t)vmid << 17 | asid) * 0x9e3779b97f4a7c15ull;
+}
+
+static inline uint32_t tag_bucket_of(const struct sm_tcache *tc, uint64_t tkey)
+{
+	return (uint32_t)(tkey >> 40) & tc->tag_mask;
+}
+
 static inline uint32_t tag_bucket(const struct sm_tcache *tc, uint32_t vmid,
 				  uint32_t asid)
 {
-	uint64_t key = ((uint64_t)vmid << 17 | asid) * 0x9e3779b97f4a7c15ull;
-	return (uint32_t)(key >> 40) & tc->tag_mask;
+	return tag_bucket_of(tc, tag_key(vmid, asid));
 }
 
 static inline uint64_t base_of(uint64_t va, int level)
@@ -106,15 +127,15 @@ static inline uint64_t base_of(uint64_t va, int level)
 	return va & ~((1ull << sm_level_shift(level)) - 1);
 }
 
-/* Link entry i, just made valid, into both indexes (at the chains' heads:
- * their order does not matter, the lowest way is chosen by number); `key`
- * is its page's sm_tc_page_key, vb its chain bucket, `level` its level. */
+/* Link entry i, just made valid, into both index chains (at their heads:
+ * their order does not matter, the lowest way is chosen by number), vb its
+ * page chain's bucket, tb its tag chain's, and count it, of `level`, in
+ * the cache's counts (not its filter's: index_add). */
 static inline __attribute__((always_inline)) void
-index_add(struct sm_tcache *tc, int32_t i, uint64_t key, uint32_t vb, int level)
+index_link(struct sm_tcache *tc, int32_t i, uint32_t vb, uint32_t tb, int level)
 {
 	struct sm_tc_entry *t = &tc->e[i];
 	struct sm_tc_link *l = &tc->link[i];
-	uint32_t tb = tag_bucket(tc, t->vmid, t->asid);
 	int32_t vh = tc->va_head[vb], th = tc->tag_head[tb];
 
 	t->va_next = vh;
@@ -130,9 +151,20 @@ index_add(struct sm_tcache *tc, int32_t i, uint64_t key, uint32_t vb, int level)
 	tc->lv_mask |= (uint8_t)(1u << level);
 	tc->live++;
 	tc->global_live += t->global;
+}
+
+/* Link entry i, just made valid, into both indexes: index_link, and its
+ * filter's counts; `key` is its page's sm_tc_page_key, vb its chain
+ * bucket, `level` its level. */
+static inline __attribute__((always_inline)) void
+index_add(struct sm_tcache *tc, int32_t i, uint64_t key, uint32_t vb, int level)
+{
+	struct sm_tc_entry *t = &tc->e[i];
+	index_link(tc, i, vb, tag_bucket(tc, t->vmid, t->asid), level);
 	if (tc->filter) {
-		t->hash = chain_hash(key, t->vmid, tag_of(t));
-		filter_add(tc->filter, t);
+		uint64_t tags = sm_tc_filter_tags(t->vmid, tag_of(t));
+		t->hash = chain_hash_of(key, tags);
+		filter_add_n(tc->filter, t, 1, tags);
 	}
 }
 

@@ -352,8 +352,24 @@ static inline void sm_smmu_device_access(struct sm_smmu *s, uint32_t sid,
 	else
 		sm_smmu_translate(s, sid, ssid, va, write, now, tag, out);
 }
+/* The stall slot holding (sid, stag), NULL if none does (stall.c).
+ * Inline, like the two below: a stalled fault's hold, its device's check
+ * and the RESUME each look once (host time). */
+static inline struct sm_stall *sm_smmu_stall_find(const struct sm_smmu *s,
+						  uint32_t sid, uint16_t stag)
+{
+	for (unsigned i = 0; i < s->nstall_slots; i++)
+		if (s->stalls[i].used && s->stalls[i].sid == sid &&
+		    s->stalls[i].stag == stag)
+			return &s->stalls[i];
+	return NULL;
+}
 /* Is the stalled transaction (sid, stag) still held? */
-bool sm_smmu_stall_held(const struct sm_smmu *s, uint32_t sid, uint16_t stag);
+static inline bool sm_smmu_stall_held(const struct sm_smmu *s, uint32_t sid,
+				      uint16_t stag)
+{
+	return sm_smmu_stall_find(s, sid, stag) != NULL;
+}
 void sm_smmu_atc_for_each(const struct sm_smmu *s, sm_tc_visit_fn fn,
 			  void *ctx);
 /* CMD_ATC_INV for [iova, iova + size) of (sid, ssid); size 0 = all

@@ -8,8 +8,10 @@
 #ifndef SM_HW_SMMU_SMMU_INTERNAL_H
 #define SM_HW_SMMU_SMMU_INTERNAL_H
 
+#include <smmusim/event.h>
 #include <smmusim/hooks.h>
 
+#include "arch/smmu_regs.h"
 #include "hw/smmu/smmu.h"
 
 static inline uint64_t sm_smmu_max_u64(uint64_t a, uint64_t b)
@@ -75,16 +77,101 @@ struct sm_smmu_evt_s2 {
 	bool stall;
 	uint16_t stag;
 };
-/* Write a fault record; false if it was lost to a full queue. */
-bool sm_smmu_record_event(struct sm_smmu *s, enum sm_smmu_event ev,
-			  uint32_t sid, uint32_t ssid, uint64_t va, bool write,
-			  const struct sm_smmu_evt_s2 *x, uint64_t cycle);
+/* The address of the record at index idx (wrap bit ignored). */
+static inline uint64_t sm_smmu_q_entry(const struct sm_smmu_queue *q,
+				       uint32_t idx)
+{
+	uint32_t n = 1u << q->log2size;
+	return q->base + (uint64_t)(idx & (n - 1)) * q->dwords * 8;
+}
+
+/* An index moved on by one record, wrap bit included. */
+static inline uint32_t sm_smmu_q_next(const struct sm_smmu_queue *q,
+				      uint32_t idx)
+{
+	return (idx + 1) & ((2u << q->log2size) - 1);
+}
+
+/* Write one record of `dwords` words (the queue's, a constant where this
+ * is inlined) at PROD; false (and OVFLG toggled) if the queue is full:
+ * the record is lost.  Host time: the frame of the queue page is looked
+ * up again only when PROD enters another page, or when the last look-up
+ * found none (a frame lives as long as the physmem; whether it can be
+ * written is checked at each write). */
+static inline bool sm_smmu_q_push(struct sm_smmu *s, struct sm_smmu_queue *q,
+				  const uint64_t *words, unsigned dwords)
+{
+	if (!q->base)
+		return false;
+	if (sm_smmu_queue_used(q) >= (1u << q->log2size)) {
+		q->ovflg = !q->ovflg;
+		return false;
+	}
+	uint64_t pa = sm_smmu_q_entry(q, q->prod);
+	if (!q->frame || (pa & SM_PAGE_MASK) != q->frame_pa) {
+		q->frame = sm_physmem_frame_of(s->pm, pa);
+		q->frame_pa = pa & SM_PAGE_MASK;
+	}
+	sm_physmem_frame_write_words(s->pm, q->frame, pa, words, dwords);
+	q->prod = sm_smmu_q_next(q, q->prod);
+	return true;
+}
+
+static const uint8_t sm_smmu_evt_ids[SM_EVT_COUNT_] = {
+#define SM_EVT_ID_(n, id, stat) [SM_EVT_##n] = id,
+    SM_SMMU_EVENTS(SM_EVT_ID_)
+#undef SM_EVT_ID_
+};
+
+/* Write a fault record; false if it was lost to a full queue.  Inline
+ * (host time: a stalled fault writes one). */
+static inline bool sm_smmu_record_event(struct sm_smmu *s,
+					enum sm_smmu_event ev, uint32_t sid,
+					uint32_t ssid, uint64_t va, bool write,
+					const struct sm_smmu_evt_s2 *x,
+					uint64_t cycle)
+{
+	uint64_t w[EVTQ_ENT_DWORDS] = {0};
+	w[0] = sm_field_prep(EVTQ_0_ID, sm_smmu_evt_ids[ev]) |
+	       sm_field_prep(EVTQ_0_SID, sid);
+	if (ssid != SMMUSIM_NO_SSID)
+		w[0] |= EVTQ_0_SSV | sm_field_prep(EVTQ_0_SSID, ssid);
+	w[1] = write ? 0 : EVTQ_1_RNW;
+	w[2] = va;
+	if (x->s2) {
+		w[1] |= EVTQ_1_S2 | sm_field_prep(EVTQ_1_CLASS, x->cls);
+		w[3] = x->ipa & EVTQ_3_IPA;
+	}
+	if (x->stall)
+		w[1] |= EVTQ_1_STALL | sm_field_prep(EVTQ_1_STAG, x->stag);
+	/* records: every record the SMMU generated; overflows: those lost
+	 * to a full (or not configured) queue. */
+	SM_INC(s->ctr, SMMU_EVTQ_RECORDS);
+	if (!sm_smmu_q_push(s, &s->evtq, w, EVTQ_ENT_DWORDS)) {
+		SM_INC(s->ctr, SMMU_EVTQ_OVERFLOWS);
+		return false;
+	}
+	if (s->irq.raise)
+		s->irq.raise(s->irq.ctx, SM_SMMU_IRQ_EVTQ, cycle);
+	return true;
+}
 
 /* ---- stall.c: the stall model ---- */
 
 /* Hold a faulting transaction of sid in a free stall slot with a new
  * STAG; NULL (counted) when every slot is busy. */
-struct sm_stall *sm_smmu_stall_hold(struct sm_smmu *s, uint32_t sid);
+static inline struct sm_stall *sm_smmu_stall_hold(struct sm_smmu *s,
+						  uint32_t sid)
+{
+	for (unsigned i = 0; i < s->nstall_slots; i++)
+		if (!s->stalls[i].used) {
+			s->stalls[i] =
+			    (struct sm_stall){sid, s->stag_next++, true};
+			return &s->stalls[i];
+		}
+	SM_INC(s->ctr, SMMU_STALL_NO_SLOT);
+	return NULL;
+}
 void sm_smmu_stall_resume(struct sm_smmu *s, const struct sm_smmu_cmd *c);
 void sm_smmu_stall_term(struct sm_smmu *s, const struct sm_smmu_cmd *c);
 

@@ -9,45 +9,19 @@
  *
  * The SMMU has smmu.stall.slots places to hold transactions; a fault that
  * finds them all busy is terminated instead (smmu.stall.no_slot).  The
- * translation flow decides when to stall (translate.c); this file keeps
- * the slots and executes the two commands.
+ * translation flow decides when to stall (translate.c) and holds the
+ * transaction (smmu_internal.h); this file executes the two commands.
  */
 #include "hw/smmu/smmu_internal.h"
 
 #include "arch/smmu_regs.h"
 
-static struct sm_stall *find_stall(const struct sm_smmu *s, uint32_t sid,
-				   uint16_t stag)
-{
-	for (unsigned i = 0; i < s->nstall_slots; i++)
-		if (s->stalls[i].used && s->stalls[i].sid == sid &&
-		    s->stalls[i].stag == stag)
-			return &s->stalls[i];
-	return NULL;
-}
-
-bool sm_smmu_stall_held(const struct sm_smmu *s, uint32_t sid, uint16_t stag)
-{
-	return find_stall(s, sid, stag) != NULL;
-}
-
-struct sm_stall *sm_smmu_stall_hold(struct sm_smmu *s, uint32_t sid)
-{
-	for (unsigned i = 0; i < s->nstall_slots; i++)
-		if (!s->stalls[i].used) {
-			s->stalls[i] =
-			    (struct sm_stall){sid, s->stag_next++, true};
-			return &s->stalls[i];
-		}
-	SM_INC(s->ctr, SMMU_STALL_NO_SLOT);
-	return NULL;
-}
-
 /* CMD_RESUME: retry or terminate the stalled transaction (SID, STAG); a
  * RESUME that matches none is ignored. */
 void sm_smmu_stall_resume(struct sm_smmu *s, const struct sm_smmu_cmd *c)
 {
-	struct sm_stall *h = find_stall(s, (uint32_t)c->sid, (uint16_t)c->stag);
+	struct sm_stall *h =
+	    sm_smmu_stall_find(s, (uint32_t)c->sid, (uint16_t)c->stag);
 	if (!h) {
 		SM_INC(s->ctr, SMMU_STALL_UNMATCHED_RESUMES);
 		return;

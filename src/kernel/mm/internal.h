@@ -48,16 +48,21 @@ static inline struct sm_vma *sm_find_vma(struct sm_mm *mm, uint64_t va)
 	return sm_find_vma_search(mm, va, slot);
 }
 /* sm_find_vma for a walk over PTEs in address order that changes no VMA:
- * *last (the VMA the walk found last, NULL at first) when it holds va,
- * else the search, kept in *last (host time: most PTEs are in the VMA of
- * the one before). */
+ * *last (the VMA the walk found last, NULL at first) when it holds va, else
+ * the VMA after it when that one does (the VMAs are sorted and disjoint:
+ * the one the search would find), else the search; kept in *last (host
+ * time: most PTEs are in the VMA of the one before, most others in the
+ * next). */
 static inline struct sm_vma *sm_find_vma_from(struct sm_mm *mm,
 					      struct sm_vma **last, uint64_t va)
 {
 	struct sm_vma *v = *last;
-	if (!v || va < v->start || va >= v->end)
-		v = *last = sm_find_vma(mm, va);
-	return v;
+	if (v && va >= v->start && va < v->end)
+		return v;
+	if (v && v + 1 < mm->vma + mm->nvma && va >= v[1].start &&
+	    va < v[1].end)
+		return *last = v + 1;
+	return *last = sm_find_vma(mm, va);
 }
 /* The index of the first VMA ending above va (mm->nvma if none). */
 size_t sm_vma_lower_bound(const struct sm_mm *mm, uint64_t va);
@@ -93,15 +98,32 @@ void sm_free_data_page(struct sm_os *os, uint64_t root, uint64_t va,
 		       uint64_t pa, uint64_t t);
 
 /* Pages to free once the TLBs no longer hold them (mmu_gather's batch,
- * reclaim's free list), with the address each was mapped at. */
+ * reclaim's free list), with the address each was mapped at, in the order
+ * they were added.  The first SM_GATHER_BUNDLE are kept in the list itself
+ * (p NULL), as struct mmu_gather keeps its first batch, `local` with
+ * MMU_GATHER_BUNDLE (8) pages, and allocates more only when it fills
+ * (tlb_next_batch, include/asm-generic/tlb.h and mm/mmu_gather.c); then
+ * all of them are in p (host time: most zaps free a few pages).  Zeroed:
+ * empty. */
+#define SM_GATHER_BUNDLE 8
 struct sm_page_list {
 	struct sm_gathered_page {
 		uint64_t va, pa;
-	} * p;
+	} * p, local[SM_GATHER_BUNDLE];
 	size_t n, cap;
 };
-int sm_page_list_add(struct sm_os *os, struct sm_page_list *l, uint64_t va,
-		     uint64_t pa);
+int sm_page_list_spill(struct sm_os *os, struct sm_page_list *l, uint64_t va,
+		       uint64_t pa);
+/* Add the page mapped at va, in the local bundle while it has room (inline:
+ * once per page zapped, host time), else through sm_page_list_spill. */
+static inline int sm_page_list_add(struct sm_os *os, struct sm_page_list *l,
+				   uint64_t va, uint64_t pa)
+{
+	if (l->p || l->n == SM_GATHER_BUNDLE)
+		return sm_page_list_spill(os, l, va, pa);
+	l->local[l->n++] = (struct sm_gathered_page){va, pa};
+	return 0;
+}
 /* Free every page of the list (mapped in the table at `root`) at cycle t,
  * and the list. */
 void sm_page_list_release(struct sm_os *os, struct sm_page_list *l,

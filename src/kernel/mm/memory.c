@@ -17,6 +17,8 @@
  * through ptep_clear_flush).  There is no fork, so every other private page
  * is exclusive.
  */
+#include <string.h>
+
 #include <smmusim/error.h>
 
 #include "base/alloc.h"
@@ -43,11 +45,16 @@ void sm_free_data_page(struct sm_os *os, uint64_t root, uint64_t va,
 	SM_INC(os->mm.ctr, OS_PAGES_FREED);
 }
 
-int sm_page_list_add(struct sm_os *os, struct sm_page_list *l, uint64_t va,
-		     uint64_t pa)
+int sm_page_list_spill(struct sm_os *os, struct sm_page_list *l, uint64_t va,
+		       uint64_t pa)
 {
+	/* Past the local bundle every page is in p: the bundle's are copied
+	 * there first when p is made. */
+	bool spill = !l->p;
 	if (SM_VEC_RESERVE(os->alloc, l->p, l->cap, l->n + 1, 64))
 		return sm_err(os->eb, SMMUSIM_ENOMEM, "out of memory");
+	if (spill)
+		memcpy(l->p, l->local, l->n * sizeof(*l->p));
 	l->p[l->n++] = (struct sm_gathered_page){va, pa};
 	return 0;
 }
@@ -55,10 +62,12 @@ int sm_page_list_add(struct sm_os *os, struct sm_page_list *l, uint64_t va,
 void sm_page_list_release(struct sm_os *os, struct sm_page_list *l,
 			  uint64_t root, uint64_t t)
 {
+	const struct sm_gathered_page *p = l->p ? l->p : l->local;
 	for (size_t i = 0; i < l->n; i++)
-		sm_free_data_page(os, root, l->p[i].va, l->p[i].pa, t);
+		sm_free_data_page(os, root, p[i].va, p[i].pa, t);
 	sm_free(os->alloc, l->p, l->cap * sizeof(*l->p));
-	*l = (struct sm_page_list){0};
+	l->p = NULL;
+	l->n = l->cap = 0;
 }
 
 /* ---- zapping: unmap, madvise(DONTNEED), exit ---- */

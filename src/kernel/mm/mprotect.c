@@ -92,7 +92,6 @@ static int prot_run(void *vctx, const struct sm_pgt_run *r)
 			s++;
 			continue;
 		}
-		struct prot_new n = prot_new_of(c->os, v);
 		/* The slots below the VMA's end (each maps an address in
 		 * it: the same VMA a look-up would find). */
 		const uint64_t *vend = end;
@@ -111,6 +110,7 @@ static int prot_run(void *vctx, const struct sm_pgt_run *r)
 			s = vend;
 			continue;
 		}
+		struct prot_new n = prot_new_of(c->os, v);
 		for (; s < vend; s++) {
 			uint64_t desc = *s;
 			if (!sm_pte_present(desc))

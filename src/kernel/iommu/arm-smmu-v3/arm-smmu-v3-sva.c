@@ -50,6 +50,7 @@
 
 #include "base/alloc.h"
 #include "arch/smmu_cmd.h"
+#include "arch/smmu_cmd_decode.h"
 #include "arch/smmu_regs.h"
 #include "engine/config_keys.h"
 #include "kernel/iommu/arm-smmu-v3/internal.h"
@@ -60,17 +61,13 @@
 
 /* ---- invalidation ---- */
 
-static void cmd_tlbi_nh_asid(uint64_t c[2], uint16_t asid)
-{
-	sm_smmu_cmd_build(
-	    &(struct sm_smmu_cmd){.op = CMDQ_OP_TLBI_NH_ASID, .asid = asid}, c,
-	    NULL);
-}
-
+/* arm_smmu_tlb_inv_asid from the notifier: TLBI_NH_ASID + CMD_SYNC, the
+ * command's words made inline (host time: the words sm_smmu_cmd_build
+ * makes, test_smmu_cmd checks). */
 static int inv_asid(struct sm_os *os, uint16_t asid, uint64_t *t)
 {
 	uint64_t c[2];
-	cmd_tlbi_nh_asid(c, asid);
+	sm_smmu_cmd_build_tlbi_nh_asid(c, asid);
 	SM_INC(os->drv.ctr, OS_SMMU_SVA_INV_ASID);
 	return sm_drv_cmdq_issue_sync(os, c, t);
 }

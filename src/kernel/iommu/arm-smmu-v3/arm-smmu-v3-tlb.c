@@ -35,6 +35,7 @@
 #include <smmusim/error.h>
 
 #include "arch/smmu_cmd.h"
+#include "arch/smmu_cmd_decode.h"
 #include "arch/smmu_regs.h"
 #include "kernel/iommu/arm-smmu-v3/internal.h"
 
@@ -57,38 +58,16 @@ static unsigned log2_floor(uint64_t v)
 	return 63u - (unsigned)__builtin_clzll(v);
 }
 
-/* The template's words for `key` (tlbi_tmpl), built by the command table;
- * out of line, as it runs once per domain (host time). */
-__attribute__((noinline)) static void tlbi_tmpl_build(struct sm_smmu_drv *d,
-						      uint64_t asid, bool leaf,
-						      uint64_t ttl, uint64_t tg,
-						      uint64_t key)
-{
-	sm_smmu_cmd_build(&(struct sm_smmu_cmd){.op = CMDQ_OP_TLBI_NH_VA,
-						.asid = asid,
-						.leaf = leaf,
-						.ttl = ttl,
-						.tg = tg},
-			  d->tlbi_tmpl, NULL);
-	d->tlbi_tmpl_key = key;
-}
-
 /* The words of a TLBI_NH_VA (VMID 0, a stage-1 domain of the host) of an
  * ASID, LEAF, TTL and TG as FIELD_PREP leaves them, with NUM = SCALE = 0
- * and no address: built by the command table and kept while those are the
- * same, as they are for every unmap of a domain (host time).  Copied into
- * w: a batch issued between two windows lets other CPUs in, whose
- * invalidations may change the kept one. */
-static void tlbi_tmpl(struct sm_smmu_drv *d, uint64_t asid, bool leaf,
-		      uint64_t ttl, uint64_t tg, uint64_t w[2])
+ * and no address: made inline (host time; the words sm_smmu_cmd_build
+ * makes, test_smmu_cmd checks). */
+static void tlbi_tmpl(uint16_t asid, bool leaf, uint64_t ttl, uint64_t tg,
+		      uint64_t w[2])
 {
-	ttl = fit(CMDQ_TLBI_1_TTL, ttl);
-	tg = fit(CMDQ_TLBI_1_TG, tg);
-	uint64_t key = 1ull << 63 | asid << 8 | ttl << 4 | tg << 2 | leaf;
-	if (d->tlbi_tmpl_key != key)
-		tlbi_tmpl_build(d, asid, leaf, ttl, tg, key);
-	w[0] = d->tlbi_tmpl[0];
-	w[1] = d->tlbi_tmpl[1];
+	sm_smmu_cmd_build_tlbi_nh_va(w, asid, 0, 0, 0, leaf,
+				     (unsigned)fit(CMDQ_TLBI_1_TTL, ttl),
+				     (unsigned)fit(CMDQ_TLBI_1_TG, tg));
 }
 
 /* The command of one window (arm_smmu_cmdq_build_cmd, CMDQ_OP_TLBI_NH_VA):
@@ -109,7 +88,7 @@ static int inv_per_granule(struct sm_os *os, const struct sm_drv_batch *b,
 			   uint64_t end, uint64_t granule, uint64_t *t)
 {
 	uint64_t w[2];
-	tlbi_tmpl(&os->drv, asid, leaf, 0, 0, w);
+	tlbi_tmpl(asid, leaf, 0, 0, w);
 	for (; iova < end; iova += granule) {
 		uint64_t c[2];
 		cmd_tlbi_nh_va(c, w, 0, 0, iova);
@@ -132,8 +111,8 @@ struct windows {
 	bool top; /* past the top of the address space */
 };
 
-static void windows_start(struct sm_os *os, struct windows *x, uint16_t asid,
-			  bool leaf, uint64_t iova, uint64_t end, uint64_t size,
+static void windows_start(struct windows *x, uint16_t asid, bool leaf,
+			  uint64_t iova, uint64_t end, uint64_t size,
 			  uint64_t granule, unsigned tg)
 {
 	uint64_t ttl = 0;
@@ -147,7 +126,7 @@ static void windows_start(struct sm_os *os, struct windows *x, uint16_t asid,
 	else if ((x->num_pages & 31) == 1)
 		x->num_pages++; /* never NUM = SCALE = TTL = 0 */
 	/* log2 12, 14, 16 -> TG 1, 2, 3 */
-	tlbi_tmpl(&os->drv, asid, leaf, ttl, (tg - 10) / 2, x->w);
+	tlbi_tmpl(asid, leaf, ttl, (tg - 10) / 2, x->w);
 }
 
 /* Is there a window left? */
@@ -193,7 +172,7 @@ static int inv_windows(struct sm_os *os, uint16_t asid, bool leaf,
 	struct windows x;
 	uint64_t c[2];
 	int rc;
-	windows_start(os, &x, asid, leaf, iova, end, size, granule, tg);
+	windows_start(&x, asid, leaf, iova, end, size, granule, tg);
 	if (windows_left(&x)) {
 		window_next(&x, c);
 		if (!windows_left(&x) && batch_empty(os))
@@ -212,17 +191,20 @@ static int inv_windows(struct sm_os *os, uint16_t asid, bool leaf,
 	return sm_drv_cmdq_batch_issue(os, &b, t);
 }
 
-/* A leaf invalidation of one 4K page with RIL and the batch empty, the
- * strict DMA unmap of one page: the one window inv_windows would cut
- * (NUM = SCALE = 0, TTL 3 of a 4K granule, TG = 1), issued with its sync
- * at once as inv_windows issues it (host time: no window arithmetic). */
+/* An invalidation of one 4K page with RIL and the batch empty: the strict
+ * DMA unmap of one page (leaf) and the SVA notifier's flush of one page
+ * (flush_tlb_page, non-leaf).  The one window inv_windows would cut: leaf,
+ * NUM = SCALE = 0 with TTL 3 of a 4K granule; non-leaf, the page count 1
+ * made 2 ("never NUM = SCALE = TTL = 0"), so NUM = 0, SCALE = 1, TTL 0;
+ * TG = 1 either way.  Issued with its sync at once as inv_windows issues
+ * it (host time: no window arithmetic). */
 static inline int inv_one_page(struct sm_os *os, uint16_t asid, uint64_t iova,
-			       uint64_t *t)
+			       bool leaf, uint64_t *t)
 {
 	uint64_t w[2], c[2];
 	SM_INC(os->drv.ctr, OS_SMMU_TLB_INV_RANGE);
-	tlbi_tmpl(&os->drv, asid, true, 3, 1, w);
-	cmd_tlbi_nh_va(c, w, 0, 0, iova);
+	tlbi_tmpl(asid, leaf, leaf ? 3 : 0, 1, w);
+	cmd_tlbi_nh_va(c, w, 0, leaf ? 0 : 1, iova);
 	return sm_drv_cmdq_issue_sync(os, c, t);
 }
 
@@ -234,9 +216,9 @@ int sm_drv_tlb_inv_range(struct sm_os *os, uint16_t asid, uint64_t iova,
 	struct sm_drv_batch b = {0};
 	uint64_t end = iova + size;
 	int rc;
-	if (size == SM_PAGE_SIZE && granule == SM_PAGE_SIZE && leaf && d->ril &&
+	if (size == SM_PAGE_SIZE && granule == SM_PAGE_SIZE && d->ril &&
 	    end > iova && batch_empty(os))
-		return inv_one_page(os, asid, iova, t);
+		return inv_one_page(os, asid, iova, leaf, t);
 	if (!size)
 		return 0;
 	if (granule < SM_PAGE_SIZE || (granule & (granule - 1)))
@@ -266,23 +248,12 @@ int sm_drv_tlb_inv_range(struct sm_os *os, uint16_t asid, uint64_t iova,
 	return sm_drv_cmdq_batch_issue(os, &b, t);
 }
 
-/* The command's words depend on the ASID only: built by the command
- * table and kept while the ASID is the same, as it is for a run of an
- * mm's invalidations (host time).  Copied out: the sync lets other CPUs
- * in, whose invalidations may build another. */
+/* arm_smmu_tlb_inv_asid: TLBI_NH_ASID + CMD_SYNC, the command's words made
+ * inline (host time; sm_smmu_cmd_build's, test_smmu_cmd checks). */
 int sm_drv_tlb_inv_asid(struct sm_os *os, uint16_t asid, uint64_t *t)
 {
-	struct sm_smmu_drv *d = &os->drv;
-	uint32_t key = 1u << 16 | asid;
-	if (d->asid_cmd_key != key) {
-		sm_smmu_cmd_build(
-		    &(struct sm_smmu_cmd){.op = CMDQ_OP_TLBI_NH_ASID,
-					  .asid = asid},
-		    d->asid_cmd, NULL);
-		d->asid_cmd_key = key;
-	}
-	uint64_t c[2] = {d->asid_cmd[0], d->asid_cmd[1]};
-	SM_INC(d->ctr, OS_SMMU_TLB_INV_ASID);
+	uint64_t c[2];
+	sm_smmu_cmd_build_tlbi_nh_asid(c, asid);
+	SM_INC(os->drv.ctr, OS_SMMU_TLB_INV_ASID);
 	return sm_drv_cmdq_issue_sync(os, c, t);
 }
-

@@ -7,12 +7,11 @@
  * stream table and CD tables with their 2-level forms
  * (arm_smmu_init_l2_strtab, arm_smmu_alloc_cd_tables,
  * arm_smmu_alloc_cd_ptr), STE and CD writes through the entry writer,
- * attach (arm_smmu_attach_dev, with the ATC invalidation a device with ATS
- * needs),
- * and the answers to device page faults (arm_smmu_page_response, the
- * evtq / priq threads' iopf path).
+ * and attach (arm_smmu_attach_dev, with the ATC invalidation a device with
+ * ATS needs).
  *
- * Elsewhere: command submission in arm-smmu-v3-cmdq.c, DMA domains and
+ * Elsewhere: command submission in arm-smmu-v3-cmdq.c, the answers to
+ * device page faults in arm-smmu-v3-irq.c, DMA domains and
  * their ASID / VMID in arm-smmu-v3-domain.c, SVA and its mm notifier in
  * arm-smmu-v3-sva.c, iommu_map / unmap in ../io-pgtable-arm.c.
  */
@@ -26,7 +25,6 @@
 #include "engine/config.h"
 #include "hw/mem/pgtable.h"
 #include "arch/smmu_cmd.h"
-#include "arch/smmu_cmd_decode.h"
 #include "arch/smmu_regs.h"
 #include "kernel/iommu/arm-smmu-v3/internal.h"
 
@@ -67,29 +65,6 @@ static void cmd_tlbi_nsnh_all(uint64_t c[2])
 {
 	sm_smmu_cmd_build(&(struct sm_smmu_cmd){.op = CMDQ_OP_TLBI_NSNH_ALL}, c,
 			  NULL);
-}
-
-/* CMD_PRI_RESP with `resp` (CMDQ_PRI_1_RESP_*): SSV only when the request
- * had a PASID, as arm_smmu_handle_ppr builds it. */
-static void cmd_pri_resp(uint64_t c[2], uint32_t sid, uint32_t ssid,
-			 unsigned resp)
-{
-	bool ssv = ssid != SMMUSIM_NO_SSID;
-	sm_smmu_cmd_build(&(struct sm_smmu_cmd){.op = CMDQ_OP_PRI_RESP,
-						.sid = sid,
-						.ssv = ssv,
-						.ssid = ssv ? ssid : 0,
-						.resp = resp},
-			  c, NULL);
-}
-
-/* CMD_RESUME, one per stalled fault: the inline encoder (host time; it
- * makes sm_smmu_cmd_build's words, test_smmu_cmd checks). */
-static void cmd_resume(uint64_t c[2], uint32_t sid, uint16_t stag, bool retry)
-{
-	sm_smmu_cmd_build_resume(c, sid, stag,
-				 retry ? CMDQ_RESUME_0_RESP_RETRY
-				       : CMDQ_RESUME_0_RESP_ABORT);
 }
 
 /* ---- stream table ---- */
@@ -728,61 +703,4 @@ int sm_drv_attach(struct sm_os *os, uint32_t sid, uint32_t dom, bool cmds,
 	if ((rc = sm_drv_write_domain_cd(os, sid, dm, cmds, t)) < 0)
 		return rc;
 	return atc_flush_stream(os, sid, cmds, t);
-}
-
-/* ---- device page faults ---- */
-
-/* iommu_sva_handle_iopf(): handle_mm_fault on the bound mm, run by a
- * kernel worker (on PE 0 in this model); *ok says whether it resolved. */
-static int iopf_handle(struct sm_os *os, uint32_t sid, uint32_t ssid,
-		       uint64_t va, bool write, bool *ok, uint64_t *t)
-{
-	struct sm_bond *b = sm_drv_find_bond(os, sid, ssid);
-	*ok = false;
-	if (!b || !b->mm->live)
-		return 0;
-	return sm_os_handle_mm_fault(
-	    os, b->mm, 0, va, write ? SMMUSIM_ACC_WRITE : SMMUSIM_ACC_READ,
-	    true, ok, t);
-}
-
-/* The PRI thread (arm_smmu_priq_thread -> arm_smmu_handle_ppr).  Mainline
- * arm-smmu-v3 never services page requests (6.1 and 6.12 alike: it never
- * enables PRI in a device, logs "unexpected PRI request received" and
- * answers the last request of the group with PRI_RESP DENY; SVA recovers
- * faults through stall only, arm_smmu_master_iopf_supported).  The
- * service what-if does what other IOMMUs do: Intel VT-d's prq_event_thread
- * reports the request to iommu_report_device_fault, whose iopf worker
- * (iommu_sva_handle_iopf) runs handle_mm_fault and answers SUCCESS or
- * FAILURE.  The model's page requests are single-page groups, each the
- * last of its group. */
-int sm_drv_page_request(struct sm_os *os, uint32_t sid, uint32_t ssid,
-			uint64_t va, bool write, bool *ok, uint64_t *t)
-{
-	unsigned resp = CMDQ_PRI_1_RESP_DENY;
-	*ok = false;
-	if (os->drv.pri_service) {
-		int rc = iopf_handle(os, sid, ssid, va, write, ok, t);
-		if (rc < 0)
-			return rc;
-		resp = *ok ? CMDQ_PRI_1_RESP_SUCC : CMDQ_PRI_1_RESP_FAIL;
-	}
-	uint64_t c[2];
-	cmd_pri_resp(c, sid, ssid, resp);
-	return sm_drv_cmdq_issue_nosync(os, c, t);
-}
-
-/* The stall model's answer (arm_smmu_handle_evt -> iopf -> page
- * response): CMD_RESUME with RETRY or ABORT. */
-int sm_drv_stall_resume(struct sm_os *os, uint32_t sid, uint32_t ssid,
-			uint64_t va, bool write, uint16_t stag, bool give_up,
-			bool *ok, uint64_t *t)
-{
-	int rc = 0;
-	*ok = false;
-	if (!give_up && (rc = iopf_handle(os, sid, ssid, va, write, ok, t)) < 0)
-		return rc;
-	uint64_t c[2];
-	cmd_resume(c, sid, stag, *ok);
-	return sm_drv_cmdq_issue_nosync(os, c, t);
 }
