@@ -127,9 +127,10 @@ static inline uint64_t rx_at(const struct sm_cpu *cpu, const struct chunk *c,
 
 /* The 64 KiB regions of the chunk's pages, the TLBIs in each and each
  * template's region count buckets there. */
-static void chunk_regions(const struct run *run, struct chunk *c)
+static inline __attribute__((always_inline)) void
+regions_per(const struct run *run, struct chunk *c, unsigned per)
 {
-	unsigned per = run->per, m = c->m, k1;
+	unsigned m = c->m, k1;
 	uint64_t first = c->first;
 	/* Template 0's TLBIs (k with first + k even when per is 2). */
 	uint64_t even = per == 1    ? ~0ull
@@ -155,6 +156,14 @@ static void chunk_regions(const struct run *run, struct chunk *c)
 		c->k0[c->nreg++] = k0;
 	}
 	c->k0[c->nreg] = m;
+}
+static void chunk_regions(const struct run *run, struct chunk *c)
+{
+	/* (Host time: run->per a constant in each copy.) */
+	if (run->per == 1)
+		regions_per(run, c, 1);
+	else
+		regions_per(run, c, 2);
 }
 
 /* The TLBIs of the chunk (bit k: c[k]) that PE i can be found to miss at
