@@ -112,6 +112,19 @@ static inline bool sm_os_step(struct sm_os *os, uint64_t t)
 	return sm_kt_at(os, &os->sched, os->eng, t);
 }
 
+/* The lock (c, key) taken at *t and released at t (sched.h, sm_kt_lock
+ * and sm_kt_unlock, say how). */
+static inline int sm_klock(struct sm_os *os, enum sm_klock_class c,
+			   uint64_t key, enum sm_klock_mode m, uint64_t *t)
+{
+	return sm_kt_lock(os, &os->sched, c, key, m, t);
+}
+static inline void sm_kunlock(struct sm_os *os, enum sm_klock_class c,
+			      uint64_t key, uint64_t t)
+{
+	sm_kt_unlock(os, &os->sched, c, key, t);
+}
+
 /* Who runs the kernel now: the PE of the running kernel thread, or -1 for
  * the atomic paths (probe, timers, upcalls, direct calls). */
 static inline int sm_os_context(const struct sm_os *os)
