@@ -112,6 +112,12 @@ static inline bool sm_os_step(struct sm_os *os, uint64_t t)
 	return sm_kt_at(os, &os->sched, os->eng, t);
 }
 
+/* The live mm `id`, NULL if none (mm.h, sm_mm_find). */
+static inline struct sm_mm *sm_os_find_mm(struct sm_os *os, uint32_t id)
+{
+	return sm_mm_find(&os->mm, id);
+}
+
 /* The lock (c, key) taken at *t and released at t (sched.h, sm_kt_lock
  * and sm_kt_unlock, say how). */
 static inline int sm_klock(struct sm_os *os, enum sm_klock_class c,
