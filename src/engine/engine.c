@@ -97,14 +97,11 @@ int sm_engine_at(struct sm_engine *e, uint64_t cycle, sm_event_fn fn, void *ctx,
 	return 0;
 }
 
-/* Remove the first event (heap[0]): the last one sinks from the root to
- * its place (host time: it is moved once, at the end). */
-static void pop(struct sm_engine *e)
+/* The rest of sm_engine_step's removal of heap[0] (engine.h). */
+void sm_engine_sift(struct sm_engine *e)
 {
 	struct sm_event_slot *h = e->heap;
-	size_t n = --e->n;
-	if (!n)
-		return;
+	size_t n = e->n;
 	const struct sm_event_slot *last = &h[n];
 	size_t i = 0;
 	for (;;) {
@@ -122,20 +119,6 @@ static void pop(struct sm_engine *e)
 		i = m;
 	}
 	h[i] = *last;
-}
-
-int sm_engine_step(struct sm_engine *e)
-{
-	if (!e->n)
-		return 0;
-	sm_event_fn fn = e->heap[0].fn;
-	void *ctx = e->heap[0].ctx;
-	uint64_t arg = e->heap[0].arg;
-	e->now = e->heap[0].cycle;
-	pop(e);
-	e->executed++;
-	int rc = fn(ctx, arg);
-	return rc < 0 ? rc : 1;
 }
 
 int sm_engine_run_due(struct sm_engine *e, uint64_t cycle)

@@ -73,8 +73,28 @@ static inline int sm_engine_run_until(struct sm_engine *e, uint64_t cycle)
 		e->now = cycle;
 	return 0;
 }
-/* Run one event (advancing now to it).  1 = ran, 0 = queue empty, <0 error. */
-int sm_engine_step(struct sm_engine *e);
+/* After the first event was taken off (n decremented, n > 0 left): the
+ * last one, heap[n], sinks from the root to its place (host time: moved
+ * once, at the end). */
+void sm_engine_sift(struct sm_engine *e);
+/* Run one event (advancing now to it).  1 = ran, 0 = queue empty, <0 error.
+ * (Host time: inline, the replay runs the queue between its events; the
+ * heap's sift is engine.c's.) */
+static inline int sm_engine_step(struct sm_engine *e)
+{
+	if (!e->n)
+		return 0;
+	const struct sm_event_slot *first = e->heap;
+	sm_event_fn fn = first->fn;
+	void *ctx = first->ctx;
+	uint64_t arg = first->arg;
+	e->now = first->cycle;
+	if (--e->n)
+		sm_engine_sift(e);
+	e->executed++;
+	int rc = fn(ctx, arg);
+	return rc < 0 ? rc : 1;
+}
 static inline bool sm_engine_empty(const struct sm_engine *e)
 {
 	return e->n == 0;
