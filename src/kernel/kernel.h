@@ -130,6 +130,11 @@ static inline void sm_kunlock(struct sm_os *os, enum sm_klock_class c,
 {
 	sm_kt_unlock(os, &os->sched, c, key, t);
 }
+static inline void sm_kspin_wait(struct sm_os *os, enum sm_klock_class c,
+				 const uint64_t *busy_until, uint64_t *t)
+{
+	sm_kt_spin_wait(&os->sched, c, busy_until, t);
+}
 
 /* Who runs the kernel now: the PE of the running kernel thread, or -1 for
  * the atomic paths (probe, timers, upcalls, direct calls). */

@@ -418,16 +418,6 @@ static void drop_if_idle(struct sm_os *os, struct sm_klock *l)
 		s->idle_lock = l; /* nobody holds or waits for it */
 }
 
-static void account(struct sm_sched *s, enum sm_klock_class c, uint64_t wait)
-{
-	(*s->acquires[c])++;
-	if (!wait)
-		return;
-	(*s->contended[c])++;
-	*s->wait_cycles[c] += wait;
-	sm_hist_record(s->wait_hist, wait);
-}
-
 /* Sleep until granted.  Fiber: yield, the releaser schedules the resume.
  * Inline: run the engine until the releaser has granted it, then take the
  * turn it was given. */
@@ -471,7 +461,7 @@ static inline int take_pending(struct sm_sched *s, struct sm_kthread *k,
 	k->pend_cls = c;
 	k->pend_key = key;
 	k->pend_mode = m;
-	account(s, c, 0);
+	sm_kt_account(s, c, 0);
 	return 0;
 }
 
@@ -489,7 +479,7 @@ int sm_kt_lock_listed(struct sm_os *os, struct sm_kthread *k,
 		return take_pending(s, k, c, key, m);
 	if (!l->wn && compatible(l, m)) {
 		take(l, m);
-		account(s, c, 0);
+		sm_kt_account(s, c, 0);
 		return 0;
 	}
 	if (SM_VEC_RESERVE(os->alloc, l->w, l->wcap, l->wn + 1, 4))
@@ -499,7 +489,7 @@ int sm_kt_lock_listed(struct sm_os *os, struct sm_kthread *k,
 	uint64_t t0 = *t;
 	if ((rc = block(os, k, l, t)) < 0)
 		return rc;
-	account(s, c, *t - t0);
+	sm_kt_account(s, c, *t - t0);
 	return 0;
 }
 
@@ -543,17 +533,6 @@ void sm_kt_unlock_listed(struct sm_os *os, enum sm_klock_class c, uint64_t key,
 	if (!l->holders)
 		grant(os, l, t);
 	drop_if_idle(os, l);
-}
-
-void sm_kspin_wait(struct sm_os *os, enum sm_klock_class c,
-		   const uint64_t *busy_until, uint64_t *t)
-{
-	struct sm_sched *s = &os->sched;
-	uint64_t wait = *busy_until > *t ? *busy_until - *t : 0;
-	if (!s->cur)
-		return;
-	account(s, c, wait);
-	*t += wait;
 }
 
 void sm_sched_cancel(struct sm_os *os)

@@ -200,6 +200,18 @@ static inline void sm_kt_ran_to(const struct sm_sched *s, struct sm_engine *e,
  * kernel thread (probe, timers, the device's upcalls) it is granted at
  * once: those paths are atomic and never wait.  0, SMMUSIM_ENOMEM, or
  * SMMUSIM_EINTERNAL on a deadlock. */
+/* An acquisition of a lock of class c after `wait` cycles (the
+ * os.lock.* counters and histogram). */
+static inline void sm_kt_account(struct sm_sched *s, enum sm_klock_class c,
+				 uint64_t wait)
+{
+	(*s->acquires[c])++;
+	if (!wait)
+		return;
+	(*s->contended[c])++;
+	*s->wait_cycles[c] += wait;
+	sm_hist_record(s->wait_hist, wait);
+}
 /* (sm_klock and sm_kunlock are kernel.h's, on os->sched: their common
  * case is inline here, the lock's list is sched.c's.  Host time: every
  * fault and every locked event takes and releases the mmap lock.) */
@@ -224,7 +236,7 @@ static inline int sm_kt_lock(struct sm_os *os, struct sm_sched *s,
 	k->pend_cls = c;
 	k->pend_key = key;
 	k->pend_mode = m;
-	(*s->acquires[c])++;
+	sm_kt_account(s, c, 0);
 	return 0;
 }
 /* Release at t: the waiters that can go next are granted it from t. */
@@ -242,8 +254,17 @@ static inline void sm_kt_unlock(struct sm_os *os, struct sm_sched *s,
 }
 /* A spinlock whose critical section never waits: it is free again at
  * *busy_until.  Taken at *t: *t moves past the holder's section, counted
- * as a wait of class c.  The caller sets *busy_until when it releases. */
-void sm_kspin_wait(struct sm_os *os, enum sm_klock_class c,
-		   const uint64_t *busy_until, uint64_t *t);
+ * as a wait of class c.  The caller sets *busy_until when it releases.
+ * Outside a kernel thread nothing waits.  (sm_kspin_wait, kernel.h, on
+ * os->sched; inline, host time: every command submission takes it.) */
+static inline void sm_kt_spin_wait(struct sm_sched *s, enum sm_klock_class c,
+				   const uint64_t *busy_until, uint64_t *t)
+{
+	uint64_t wait = *busy_until > *t ? *busy_until - *t : 0;
+	if (!s->cur)
+		return;
+	sm_kt_account(s, c, wait);
+	*t += wait;
+}
 
 #endif
