@@ -301,6 +301,16 @@ static void exec_cmd(struct sm_smmu *s, const uint64_t w[2])
 		(*s->st_cmd[CMDQ_OP_TLBI_NH_VA])++;
 		return;
 	}
+	/* TLBI_NH_ASID, the SVA notifier's flush of a whole mm: exec_tlbi's
+	 * case reads only its VMID and ASID, decoded inline with no zeroing
+	 * of the others (host time; the general decode below gives the same
+	 * two, test_smmu_cmd). */
+	if (sm_field_get(CMDQ_0_OP, w[0]) == CMDQ_OP_TLBI_NH_ASID) {
+		sm_smmu_cmd_decode_tlbi_nh_asid(w, &c);
+		exec_tlbi(s, &c);
+		(*s->st_cmd[CMDQ_OP_TLBI_NH_ASID])++;
+		return;
+	}
 	const struct sm_smmu_cmd_def *d = sm_smmu_cmd_decode(w, &c);
 	switch (d->cls) {
 	case SM_SMMU_CMD_CFGI:
