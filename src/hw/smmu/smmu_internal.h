@@ -172,7 +172,24 @@ static inline struct sm_stall *sm_smmu_stall_hold(struct sm_smmu *s,
 	SM_INC(s->ctr, SMMU_STALL_NO_SLOT);
 	return NULL;
 }
-void sm_smmu_stall_resume(struct sm_smmu *s, const struct sm_smmu_cmd *c);
+/* CMD_RESUME: retry or terminate the stalled transaction (SID, STAG); a
+ * RESUME that matches none is ignored.  (Inline: one per stalled fault,
+ * host time; stall.c has CMD_STALL_TERM.) */
+static inline void sm_smmu_stall_resume(struct sm_smmu *s,
+					const struct sm_smmu_cmd *c)
+{
+	struct sm_stall *h =
+	    sm_smmu_stall_find(s, (uint32_t)c->sid, (uint16_t)c->stag);
+	if (!h) {
+		SM_INC(s->ctr, SMMU_STALL_UNMATCHED_RESUMES);
+		return;
+	}
+	h->used = false;
+	if (c->resp == CMDQ_RESUME_0_RESP_RETRY)
+		SM_INC(s->ctr, SMMU_STALL_RESUMED);
+	else
+		SM_INC(s->ctr, SMMU_STALL_TERMINATED);
+}
 void sm_smmu_stall_term(struct sm_smmu *s, const struct sm_smmu_cmd *c);
 
 /* ---- smmu.c: shared by command execution and BTM ---- */
