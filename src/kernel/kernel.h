@@ -118,6 +118,13 @@ static inline struct sm_mm *sm_os_find_mm(struct sm_os *os, uint32_t id)
 	return sm_mm_find(&os->mm, id);
 }
 
+/* The SVA bond of (sid, ssid), NULL if none (arm-smmu-v3.h). */
+static inline struct sm_bond *sm_drv_find_bond(struct sm_os *os, uint32_t sid,
+					       uint32_t ssid)
+{
+	return sm_drv_bond_of(&os->drv, sid, ssid);
+}
+
 /* The lock (c, key) taken at *t and released at t (sched.h, sm_kt_lock
  * and sm_kt_unlock, say how). */
 static inline int sm_klock(struct sm_os *os, enum sm_klock_class c,
