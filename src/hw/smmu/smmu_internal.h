@@ -192,13 +192,30 @@ static inline void sm_smmu_stall_resume(struct sm_smmu *s,
 }
 void sm_smmu_stall_term(struct sm_smmu *s, const struct sm_smmu_cmd *c);
 
-/* ---- smmu.c: shared by command execution and BTM ---- */
+/* ---- shared by command execution and BTM (inline: every invalidation
+ * command, host time) ---- */
 
-/* Empty the micro-TLBs (any invalidation that reaches the SMMU). */
-void sm_smmu_flush_utlb(struct sm_smmu *s);
+/* Micro-TLBs are emptied by any TLB invalidation that reaches the SMMU: a
+ * conservative assumption about how a TCU forwards invalidations to the
+ * TBUs (docs/model.md).  The fills that wait are dropped unmade, which
+ * leaves the micro-TLB as making and dropping them would (it held nothing
+ * else); an empty one has nothing to drop (host time). */
+static inline void sm_smmu_flush_utlb(struct sm_smmu *s)
+{
+	s->utlb_npend = 0;
+	s->utlb_pend_pages = 0;
+	if (s->has_utlb && s->utlb.live)
+		sm_tc_inv_all(&s->utlb);
+}
 /* Service time of a TLB invalidation of `pages` pages (UINT64_MAX: a
- * whole scan). */
-uint64_t sm_smmu_inv_cost(const struct sm_smmu *s, uint64_t pages);
+ * whole scan): a lookup per page up to a whole scan of the IOTLB's sets
+ * (smmu.lat.inv_scan per set). */
+static inline uint64_t sm_smmu_inv_cost(const struct sm_smmu *s, uint64_t pages)
+{
+	uint64_t sets = s->iotlb.sets;
+	return s->lat_cmd_tlbi +
+	       s->lat_inv_scan * (pages < sets ? pages : sets);
+}
 
 /* ---- atc.c ---- */
 
