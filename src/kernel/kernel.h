@@ -43,6 +43,7 @@
 #include <smmusim/event.h>
 
 #include "base/errbuf.h"
+#include "engine/config_keys.h"
 #include "engine/engine.h"
 #include "engine/stats.h"
 #include "hw/cpu/cpu.h"
@@ -123,6 +124,39 @@ static inline struct sm_bond *sm_drv_find_bond(struct sm_os *os, uint32_t sid,
 					       uint32_t ssid)
 {
 	return sm_drv_bond_of(&os->drv, sid, ssid);
+}
+
+/* mmu_notifier_invalidate_range_start: each subscription's hook. */
+static inline void sm_mn_invalidate_range_start(struct sm_os *os,
+						struct sm_mm *mm,
+						enum sm_mn_event ev,
+						uint64_t start, uint64_t end,
+						uint64_t *t)
+{
+	(void)ev;
+	SM_INC(os->mn.ctr, OS_NOTIFIER_RANGE_START);
+	for (struct sm_mn_sub *s = mm->subs; s; s = s->next)
+		if (s->ops->invalidate_range_start)
+			s->ops->invalidate_range_start(s, mm, start, end, t);
+}
+/* mmu_notifier_invalidate_range_end: with the range_end placement (before
+ * 6.6) the secondary TLBs' hooks first, then each subscription's end hook.
+ * only_end: mmu_notifier_invalidate_range_only_end(), which never called
+ * ->invalidate_range() (the caller already did, next to the PTE clear). */
+static inline int sm_mn_invalidate_range_end(struct sm_os *os, struct sm_mm *mm,
+					     uint64_t start, uint64_t end,
+					     bool only_end, uint64_t *t)
+{
+	SM_INC(os->mn.ctr, OS_NOTIFIER_RANGE_END);
+	if (os->mn.placement == SM_PLACEMENT_RANGE_END && !only_end) {
+		int rc = sm_mn_call_secondary(os, mm, start, end, t);
+		if (rc < 0)
+			return rc;
+	}
+	for (struct sm_mn_sub *s = mm->subs; s; s = s->next)
+		if (s->ops->invalidate_range_end)
+			s->ops->invalidate_range_end(s, mm, start, end, t);
+	return 0;
 }
 
 /* The lock (c, key) taken at *t and released at t (sched.h, sm_kt_lock
