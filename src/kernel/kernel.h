@@ -159,6 +159,29 @@ static inline int sm_mn_invalidate_range_end(struct sm_os *os, struct sm_mm *mm,
 	return 0;
 }
 
+/* Called by the arm64 flush routines (6.6+ placement). */
+static inline int
+sm_mn_arch_invalidate_secondary_tlbs(struct sm_os *os, struct sm_mm *mm,
+				     uint64_t start, uint64_t end, uint64_t *t)
+{
+	if (os->mn.placement != SM_PLACEMENT_ARCH_FLUSH)
+		return 0;
+	return sm_mn_call_secondary(os, mm, start, end, t);
+}
+/* tlb_flush_mmu_tlbonly() after the CPU flush of an mmu_gather: before 6.6
+ * it called mmu_notifier_invalidate_range() over the gathered range
+ * (policy.notifier.mmu_gather_hook, with range_end placement): tlb_flush(),
+ * then mmu_notifier_invalidate_range(tlb->mm, tlb->start, tlb->end). */
+static inline int sm_mn_tlb_flush_mmu_tlbonly(struct sm_os *os,
+					      struct sm_mm *mm, uint64_t start,
+					      uint64_t end, uint64_t *t)
+{
+	if (os->mn.placement != SM_PLACEMENT_RANGE_END ||
+	    !os->mn.mmu_gather_hook)
+		return 0;
+	return sm_mn_call_secondary(os, mm, start, end, t);
+}
+
 /* The lock (c, key) taken at *t and released at t (sched.h, sm_kt_lock
  * and sm_kt_unlock, say how). */
 static inline int sm_klock(struct sm_os *os, enum sm_klock_class c,

@@ -71,15 +71,9 @@ void sm_mn_unregister(struct sm_os *os, struct sm_mm *mm,
  * hooks in turn, each counted, up to the first failure (mmu_notifier.c). */
 int sm_mn_call_secondary(struct sm_os *os, struct sm_mm *mm, uint64_t start,
 			 uint64_t end, uint64_t *t);
-/* Called by the arm64 flush routines (6.6+ placement). */
-int sm_mn_arch_invalidate_secondary_tlbs(struct sm_os *os, struct sm_mm *mm,
-					 uint64_t start, uint64_t end,
-					 uint64_t *t);
-/* tlb_flush_mmu_tlbonly() after the CPU flush of an mmu_gather: before 6.6
- * it called mmu_notifier_invalidate_range() over the gathered range
- * (policy.notifier.mmu_gather_hook, with range_end placement). */
-int sm_mn_tlb_flush_mmu_tlbonly(struct sm_os *os, struct sm_mm *mm,
-				uint64_t start, uint64_t end, uint64_t *t);
+/* sm_mn_arch_invalidate_secondary_tlbs (called by the arm64 flush
+ * routines, 6.6+ placement) and sm_mn_tlb_flush_mmu_tlbonly (the CPU flush
+ * of an mmu_gather) are kernel.h's too, inline: every flush asks them. */
 /* mmu_notifier_invalidate_range(): before 6.6 (range_end placement) an
  * explicit call of the hook, as try_to_unmap_one makes after clearing an
  * anonymous page's PTE ("Invalidate as we cleared the pte", mm/rmap.c,

@@ -80,26 +80,6 @@ int sm_mn_call_secondary(struct sm_os *os, struct sm_mm *mm, uint64_t start,
 	return 0;
 }
 
-int sm_mn_arch_invalidate_secondary_tlbs(struct sm_os *os, struct sm_mm *mm,
-					 uint64_t start, uint64_t end,
-					 uint64_t *t)
-{
-	if (os->mn.placement != SM_PLACEMENT_ARCH_FLUSH)
-		return 0;
-	return sm_mn_call_secondary(os, mm, start, end, t);
-}
-
-int sm_mn_tlb_flush_mmu_tlbonly(struct sm_os *os, struct sm_mm *mm,
-				uint64_t start, uint64_t end, uint64_t *t)
-{
-	/* Pre-6.6 tlb_flush_mmu_tlbonly: tlb_flush(), then
-	 * mmu_notifier_invalidate_range(tlb->mm, tlb->start, tlb->end). */
-	if (os->mn.placement != SM_PLACEMENT_RANGE_END ||
-	    !os->mn.mmu_gather_hook)
-		return 0;
-	return sm_mn_call_secondary(os, mm, start, end, t);
-}
-
 int sm_mn_invalidate_range(struct sm_os *os, struct sm_mm *mm, uint64_t start,
 			   uint64_t end, uint64_t *t)
 {
