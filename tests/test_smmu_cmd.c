@@ -125,20 +125,34 @@ static void assert_decodes_as_table(decoder_fn inline_decode,
 	assert_memory_equal(&a, &b, sizeof(a));
 }
 
-/* The inline decoder of TLBI_NH_VA agrees with the table's, for words
+/* The inline decoder of opcode op agrees with the table's, for words
  * with every bit pattern (fields, RES0 bits and all). */
-static void test_decode_tlbi_nh_va(void **state)
+static void assert_decodes_random(decoder_fn inline_decode, unsigned op,
+				  uint64_t x)
 {
-	(void)state;
-	uint64_t x = 0x9e3779b97f4a7c15ull;
 	for (int i = 0; i < 4096; i++) {
 		uint64_t w[2];
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		w[0] = (x & ~(uint64_t)CMDQ_0_OP) | CMDQ_OP_TLBI_NH_VA;
+		w[0] = (i & 2 ? x : ~0ull) & ~(uint64_t)CMDQ_0_OP;
+		w[0] |= op;
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		w[1] = i & 1 ? x : ~0ull;
-		assert_decodes_as_table(sm_smmu_cmd_decode_tlbi_nh_va, w);
+		assert_decodes_as_table(inline_decode, w);
 	}
+}
+
+static void test_decode_tlbi_nh_va(void **state)
+{
+	(void)state;
+	assert_decodes_random(sm_smmu_cmd_decode_tlbi_nh_va, CMDQ_OP_TLBI_NH_VA,
+			      0x9e3779b97f4a7c15ull);
+}
+
+static void test_decode_tlbi_nh_asid(void **state)
+{
+	(void)state;
+	assert_decodes_random(sm_smmu_cmd_decode_tlbi_nh_asid,
+			      CMDQ_OP_TLBI_NH_ASID, 0x6a09e667f3bcc909ull);
 }
 
 /* An inline encoder made w: the words the table's builder makes of cmd. */
@@ -477,6 +491,7 @@ int main(void)
 	    cmocka_unit_test(test_fields),
 	    cmocka_unit_test(test_roundtrip_max),
 	    cmocka_unit_test(test_decode_tlbi_nh_va),
+	    cmocka_unit_test(test_decode_tlbi_nh_asid),
 	    cmocka_unit_test(test_resume_inline),
 	    cmocka_unit_test(test_tlbi_nh_asid_inline),
 	    cmocka_unit_test(test_tlbi_nh_va_inline),

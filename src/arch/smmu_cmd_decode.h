@@ -42,6 +42,19 @@ sm_smmu_cmd_decode_tlbi_nh_va(const uint64_t w[2], struct sm_smmu_cmd *cmd)
 	return &sm_smmu_cmd_defs[SM_SMMU_CMD_ROW_TLBI_NH_VA];
 }
 
+/* A TLBI_NH_ASID, what the SVA notifier's flush of a whole mm issues
+ * (the SMMU decodes each twice: when consumed and when it takes effect):
+ * the opcode and its row's fields, VMID and ASID, the other members as
+ * they were.  w must hold a TLBI_NH_ASID. */
+static inline const struct sm_smmu_cmd_def *
+sm_smmu_cmd_decode_tlbi_nh_asid(const uint64_t w[2], struct sm_smmu_cmd *cmd)
+{
+	cmd->op = CMDQ_OP_TLBI_NH_ASID;
+	cmd->vmid = sm_field_get(CMDQ_TLBI_0_VMID, w[0]);
+	cmd->asid = sm_field_get(CMDQ_TLBI_0_ASID, w[0]);
+	return &sm_smmu_cmd_defs[SM_SMMU_CMD_ROW_TLBI_NH_ASID];
+}
+
 /* CMD_RESUME (spec 4.7.2; Linux's arm_smmu_cmdq_build_cmd, case
  * CMDQ_OP_RESUME): StreamID, the stalled transaction's STAG and the
  * response (CMDQ_RESUME_0_RESP_RETRY, _ABORT or _TERM).  Every value of

@@ -40,29 +40,10 @@ static bool before(const struct sm_event_slot *a, const struct sm_event_slot *b)
 	return a->cycle < b->cycle || (a->cycle == b->cycle && a->seq < b->seq);
 }
 
-/* Queue the event (there is room): its seq is above every queued event's,
- * so it goes before a parent of a later cycle only (host time: no seq
- * compared). */
-static inline void push(struct sm_engine *e, uint64_t cycle, sm_event_fn fn,
-			void *ctx, uint64_t arg)
-{
-	struct sm_event_slot *h = e->heap;
-	size_t i = e->n++;
-	while (i > 0) {
-		size_t parent = (i - 1) / 2;
-		if (cycle >= h[parent].cycle)
-			break;
-		h[i] = h[parent];
-		i = parent;
-	}
-	h[i] = (struct sm_event_slot){cycle, e->seq++, fn, ctx, arg};
-}
-
 /* sm_engine_at when it refuses or the queue grows (out of line: the
  * common case makes no call). */
-static __attribute__((noinline)) int at_slow(struct sm_engine *e,
-					     uint64_t cycle, sm_event_fn fn,
-					     void *ctx, uint64_t arg)
+int sm_engine_at_slow(struct sm_engine *e, uint64_t cycle, sm_event_fn fn,
+		      void *ctx, uint64_t arg)
 {
 	if (!fn)
 		return engine_err(e, SMMUSIM_EINVAL,
@@ -83,28 +64,15 @@ static __attribute__((noinline)) int at_slow(struct sm_engine *e,
 				  "engine: out of memory growing the event "
 				  "queue beyond %zu events",
 				  e->n);
-	push(e, cycle, fn, ctx, arg);
+	sm_engine_push(e, cycle, fn, ctx, arg);
 	return 0;
 }
 
-int sm_engine_at(struct sm_engine *e, uint64_t cycle, sm_event_fn fn, void *ctx,
-		 uint64_t arg)
-{
-	if (!fn || cycle < e->now || cycle > SM_ENGINE_CYCLE_LIMIT ||
-	    e->n >= e->cap)
-		return at_slow(e, cycle, fn, ctx, arg);
-	push(e, cycle, fn, ctx, arg);
-	return 0;
-}
-
-/* Remove the first event (heap[0]): the last one sinks from the root to
- * its place (host time: it is moved once, at the end). */
-static void pop(struct sm_engine *e)
+/* The rest of sm_engine_step's removal of heap[0] (engine.h). */
+void sm_engine_sift(struct sm_engine *e)
 {
 	struct sm_event_slot *h = e->heap;
-	size_t n = --e->n;
-	if (!n)
-		return;
+	size_t n = e->n;
 	const struct sm_event_slot *last = &h[n];
 	size_t i = 0;
 	for (;;) {
@@ -122,20 +90,6 @@ static void pop(struct sm_engine *e)
 		i = m;
 	}
 	h[i] = *last;
-}
-
-int sm_engine_step(struct sm_engine *e)
-{
-	if (!e->n)
-		return 0;
-	sm_event_fn fn = e->heap[0].fn;
-	void *ctx = e->heap[0].ctx;
-	uint64_t arg = e->heap[0].arg;
-	e->now = e->heap[0].cycle;
-	pop(e);
-	e->executed++;
-	int rc = fn(ctx, arg);
-	return rc < 0 ? rc : 1;
 }
 
 int sm_engine_run_due(struct sm_engine *e, uint64_t cycle)

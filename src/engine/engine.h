@@ -56,11 +56,41 @@ struct sm_engine {
 
 void sm_engine_init(struct sm_engine *e, const struct smmusim_allocator *a);
 void sm_engine_fini(struct sm_engine *e);
+/* sm_engine_at (below) when it refuses or the queue grows. */
+int sm_engine_at_slow(struct sm_engine *e, uint64_t cycle, sm_event_fn fn,
+		      void *ctx, uint64_t arg);
+/* Queue the event (there is room): its seq is above every queued event's,
+ * so it goes before a parent of a later cycle only (host time: no seq
+ * compared). */
+static inline void sm_engine_push(struct sm_engine *e, uint64_t cycle,
+				  sm_event_fn fn, void *ctx, uint64_t arg)
+{
+	struct sm_event_slot *h = e->heap;
+	size_t i = e->n++;
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+		if (cycle >= h[parent].cycle)
+			break;
+		h[i] = h[parent];
+		i = parent;
+	}
+	h[i] = (struct sm_event_slot){cycle, e->seq++, fn, ctx, arg};
+}
 /* Schedule fn(ctx, arg) at `cycle` (>= now, else SMMUSIM_EINVAL; past
  * SM_ENGINE_CYCLE_LIMIT, SMMUSIM_ERANGE); out of memory growing the queue:
- * SMMUSIM_ENOMEM.  Each with a message in eb. */
-int sm_engine_at(struct sm_engine *e, uint64_t cycle, sm_event_fn fn, void *ctx,
-		 uint64_t arg);
+ * SMMUSIM_ENOMEM.  Each with a message in eb.
+ * (Host time: inline, the devices and the event thread schedule an event
+ * per retry and per fault; sm_engine_at_slow, engine.c, refuses or grows
+ * the queue, and then pushes as this does.) */
+static inline int sm_engine_at(struct sm_engine *e, uint64_t cycle,
+			       sm_event_fn fn, void *ctx, uint64_t arg)
+{
+	if (!fn || cycle < e->now || cycle > SM_ENGINE_CYCLE_LIMIT ||
+	    e->n >= e->cap)
+		return sm_engine_at_slow(e, cycle, fn, ctx, arg);
+	sm_engine_push(e, cycle, fn, ctx, arg);
+	return 0;
+}
 /* Run every event due at or before `cycle`, then set now = cycle (if later).
  * Returns the first callback error.  (Host time: the test that nothing is
  * due, the common case, inline; sm_engine_run_due does the rest.) */
@@ -73,8 +103,28 @@ static inline int sm_engine_run_until(struct sm_engine *e, uint64_t cycle)
 		e->now = cycle;
 	return 0;
 }
-/* Run one event (advancing now to it).  1 = ran, 0 = queue empty, <0 error. */
-int sm_engine_step(struct sm_engine *e);
+/* After the first event was taken off (n decremented, n > 0 left): the
+ * last one, heap[n], sinks from the root to its place (host time: moved
+ * once, at the end). */
+void sm_engine_sift(struct sm_engine *e);
+/* Run one event (advancing now to it).  1 = ran, 0 = queue empty, <0 error.
+ * (Host time: inline, the replay runs the queue between its events; the
+ * heap's sift is engine.c's.) */
+static inline int sm_engine_step(struct sm_engine *e)
+{
+	if (!e->n)
+		return 0;
+	const struct sm_event_slot *first = e->heap;
+	sm_event_fn fn = first->fn;
+	void *ctx = first->ctx;
+	uint64_t arg = first->arg;
+	e->now = first->cycle;
+	if (--e->n)
+		sm_engine_sift(e);
+	e->executed++;
+	int rc = fn(ctx, arg);
+	return rc < 0 ? rc : 1;
+}
 static inline bool sm_engine_empty(const struct sm_engine *e)
 {
 	return e->n == 0;

@@ -186,7 +186,18 @@ int sm_drv_sva_bind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 		    struct sm_mm *mm, bool pri, uint64_t *t);
 int sm_drv_sva_unbind(struct sm_os *os, uint32_t sid, uint32_t ssid,
 		      uint64_t *t);
-struct sm_bond *sm_drv_find_bond(struct sm_os *os, uint32_t sid, uint32_t ssid);
+/* The bond of (sid, ssid), NULL if none (sm_drv_find_bond, kernel.h, on
+ * os->drv; inline, host time: every stalled fault looks its stream up). */
+static inline struct sm_bond *sm_drv_bond_of(const struct sm_smmu_drv *d,
+					     uint32_t sid, uint32_t ssid)
+{
+	if (sid >> d->sid_bits || !d->sids)
+		return NULL;
+	for (struct sm_bond *b = d->sids[sid].bonds; b; b = b->sid_next)
+		if (b->ssid == ssid)
+			return b;
+	return NULL;
+}
 
 /* DMA domains.  stage: 1 or 2 (0 means 1); asid (stage 1) or vmid (stage
  * 2): 0 picks the lowest unused; nested: this stage-1 domain is nested over

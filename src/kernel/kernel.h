@@ -43,6 +43,7 @@
 #include <smmusim/event.h>
 
 #include "base/errbuf.h"
+#include "engine/config_keys.h"
 #include "engine/engine.h"
 #include "engine/stats.h"
 #include "hw/cpu/cpu.h"
@@ -110,6 +111,93 @@ int sm_os_no_such(struct sm_os *os, const char *what, uint32_t id,
 static inline bool sm_os_step(struct sm_os *os, uint64_t t)
 {
 	return sm_kt_at(os, &os->sched, os->eng, t);
+}
+
+/* The live mm `id`, NULL if none (mm.h, sm_mm_find). */
+static inline struct sm_mm *sm_os_find_mm(struct sm_os *os, uint32_t id)
+{
+	return sm_mm_find(&os->mm, id);
+}
+
+/* The SVA bond of (sid, ssid), NULL if none (arm-smmu-v3.h). */
+static inline struct sm_bond *sm_drv_find_bond(struct sm_os *os, uint32_t sid,
+					       uint32_t ssid)
+{
+	return sm_drv_bond_of(&os->drv, sid, ssid);
+}
+
+/* mmu_notifier_invalidate_range_start: each subscription's hook. */
+static inline void sm_mn_invalidate_range_start(struct sm_os *os,
+						struct sm_mm *mm,
+						enum sm_mn_event ev,
+						uint64_t start, uint64_t end,
+						uint64_t *t)
+{
+	(void)ev;
+	SM_INC(os->mn.ctr, OS_NOTIFIER_RANGE_START);
+	for (struct sm_mn_sub *s = mm->subs; s; s = s->next)
+		if (s->ops->invalidate_range_start)
+			s->ops->invalidate_range_start(s, mm, start, end, t);
+}
+/* mmu_notifier_invalidate_range_end: with the range_end placement (before
+ * 6.6) the secondary TLBs' hooks first, then each subscription's end hook.
+ * only_end: mmu_notifier_invalidate_range_only_end(), which never called
+ * ->invalidate_range() (the caller already did, next to the PTE clear). */
+static inline int sm_mn_invalidate_range_end(struct sm_os *os, struct sm_mm *mm,
+					     uint64_t start, uint64_t end,
+					     bool only_end, uint64_t *t)
+{
+	SM_INC(os->mn.ctr, OS_NOTIFIER_RANGE_END);
+	if (os->mn.placement == SM_PLACEMENT_RANGE_END && !only_end) {
+		int rc = sm_mn_call_secondary(os, mm, start, end, t);
+		if (rc < 0)
+			return rc;
+	}
+	for (struct sm_mn_sub *s = mm->subs; s; s = s->next)
+		if (s->ops->invalidate_range_end)
+			s->ops->invalidate_range_end(s, mm, start, end, t);
+	return 0;
+}
+
+/* Called by the arm64 flush routines (6.6+ placement). */
+static inline int
+sm_mn_arch_invalidate_secondary_tlbs(struct sm_os *os, struct sm_mm *mm,
+				     uint64_t start, uint64_t end, uint64_t *t)
+{
+	if (os->mn.placement != SM_PLACEMENT_ARCH_FLUSH)
+		return 0;
+	return sm_mn_call_secondary(os, mm, start, end, t);
+}
+/* tlb_flush_mmu_tlbonly() after the CPU flush of an mmu_gather: before 6.6
+ * it called mmu_notifier_invalidate_range() over the gathered range
+ * (policy.notifier.mmu_gather_hook, with range_end placement): tlb_flush(),
+ * then mmu_notifier_invalidate_range(tlb->mm, tlb->start, tlb->end). */
+static inline int sm_mn_tlb_flush_mmu_tlbonly(struct sm_os *os,
+					      struct sm_mm *mm, uint64_t start,
+					      uint64_t end, uint64_t *t)
+{
+	if (os->mn.placement != SM_PLACEMENT_RANGE_END ||
+	    !os->mn.mmu_gather_hook)
+		return 0;
+	return sm_mn_call_secondary(os, mm, start, end, t);
+}
+
+/* The lock (c, key) taken at *t and released at t (sched.h, sm_kt_lock
+ * and sm_kt_unlock, say how). */
+static inline int sm_klock(struct sm_os *os, enum sm_klock_class c,
+			   uint64_t key, enum sm_klock_mode m, uint64_t *t)
+{
+	return sm_kt_lock(os, &os->sched, c, key, m, t);
+}
+static inline void sm_kunlock(struct sm_os *os, enum sm_klock_class c,
+			      uint64_t key, uint64_t t)
+{
+	sm_kt_unlock(os, &os->sched, c, key, t);
+}
+static inline void sm_kspin_wait(struct sm_os *os, enum sm_klock_class c,
+				 const uint64_t *busy_until, uint64_t *t)
+{
+	sm_kt_spin_wait(&os->sched, c, busy_until, t);
 }
 
 /* Who runs the kernel now: the PE of the running kernel thread, or -1 for

@@ -106,14 +106,33 @@ int sm_mm_init(struct sm_os *os, const smmusim_config_t *cfg,
 	       struct sm_stats *st);
 void sm_mm_fini(struct sm_os *os);
 
-/* The live mm `id`, NULL if none.  Host time: the one found last for
- * id's slot of by_id is tried first (a live mm's id is unique; an exiting
- * mm leaves its slot). */
-struct sm_mm *sm_os_find_mm(struct sm_os *os, uint32_t id);
+/* The live mm `id`, NULL if none (sm_os_find_mm, kernel.h, on os->mm).
+ * Host time: the one found last for id's slot of by_id is tried first,
+ * inline (a live mm's id is unique; an exiting mm leaves its slot); the
+ * search of the list is mmap.c's, which fills the slot. */
+struct sm_mm *sm_mm_find_listed(struct sm_mm_state *ms, uint32_t id);
+static inline struct sm_mm *sm_mm_find(struct sm_mm_state *ms, uint32_t id)
+{
+	struct sm_mm *mm = ms->by_id[id % SM_MM_CACHE_SLOTS];
+	if (mm && mm->id == id)
+		return mm;
+	return sm_mm_find_listed(ms, id);
+}
 /* mmgrab / mmdrop (include/linux/sched/mm.h): keep the struct of an mm
- * that may exit meanwhile; the last drop after exit frees it. */
-void sm_mmgrab(struct sm_mm *mm);
-void sm_mmdrop(struct sm_os *os, struct sm_mm *mm);
+ * that may exit meanwhile; the last drop after exit frees it
+ * (sm_mm_free_dropped, mmap.c; inline for the common case, host time:
+ * every CPU access holds its mm). */
+void sm_mm_free_dropped(struct sm_os *os, struct sm_mm *mm);
+static inline void sm_mmgrab(struct sm_mm *mm)
+{
+	mm->mm_count++;
+}
+static inline void sm_mmdrop(struct sm_os *os, struct sm_mm *mm)
+{
+	if (--mm->mm_count || mm->live)
+		return;
+	sm_mm_free_dropped(os, mm);
+}
 
 /* Syscalls and process lifetime.  `pe` is the PE the call runs on.
  * Failures (an unknown mm, an unaligned address) return a negative code

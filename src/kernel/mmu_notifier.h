@@ -65,23 +65,15 @@ int sm_mn_init(struct sm_os *os, const smmusim_config_t *cfg,
 void sm_mn_register(struct sm_mm *mm, struct sm_mn_sub *sub);
 void sm_mn_unregister(struct sm_os *os, struct sm_mm *mm,
 		      struct sm_mn_sub *sub);
-void sm_mn_invalidate_range_start(struct sm_os *os, struct sm_mm *mm,
-				  enum sm_mn_event ev, uint64_t start,
-				  uint64_t end, uint64_t *t);
-/* only_end: mmu_notifier_invalidate_range_only_end(), which never called
- * ->invalidate_range() (the caller already did, next to the PTE clear). */
-int sm_mn_invalidate_range_end(struct sm_os *os, struct sm_mm *mm,
-			       uint64_t start, uint64_t end, bool only_end,
-			       uint64_t *t);
-/* Called by the arm64 flush routines (6.6+ placement). */
-int sm_mn_arch_invalidate_secondary_tlbs(struct sm_os *os, struct sm_mm *mm,
-					 uint64_t start, uint64_t end,
-					 uint64_t *t);
-/* tlb_flush_mmu_tlbonly() after the CPU flush of an mmu_gather: before 6.6
- * it called mmu_notifier_invalidate_range() over the gathered range
- * (policy.notifier.mmu_gather_hook, with range_end placement). */
-int sm_mn_tlb_flush_mmu_tlbonly(struct sm_os *os, struct sm_mm *mm,
-				uint64_t start, uint64_t end, uint64_t *t);
+/* sm_mn_invalidate_range_start and _end are kernel.h's (inline, on os->mn:
+ * every unmap, mprotect and reclaim of a range brackets its PTE changes
+ * with them, host time).  The subscriptions' arch_invalidate_secondary_tlbs
+ * hooks in turn, each counted, up to the first failure (mmu_notifier.c). */
+int sm_mn_call_secondary(struct sm_os *os, struct sm_mm *mm, uint64_t start,
+			 uint64_t end, uint64_t *t);
+/* sm_mn_arch_invalidate_secondary_tlbs (called by the arm64 flush
+ * routines, 6.6+ placement) and sm_mn_tlb_flush_mmu_tlbonly (the CPU flush
+ * of an mmu_gather) are kernel.h's too, inline: every flush asks them. */
 /* mmu_notifier_invalidate_range(): before 6.6 (range_end placement) an
  * explicit call of the hook, as try_to_unmap_one makes after clearing an
  * anonymous page's PTE ("Invalidate as we cleared the pte", mm/rmap.c,

@@ -41,8 +41,6 @@ static const char *const class_names[SM_KLOCK_CLASS_COUNT_] = {
 static int kt_resume(void *ctx, uint64_t arg);
 static int kt_start(void *ctx, uint64_t arg);
 static int settle(struct sm_os *os, struct sm_kthread *k);
-static void kunlock_listed(struct sm_os *os, enum sm_klock_class c,
-			   uint64_t key, uint64_t t);
 
 int sm_sched_init(struct sm_os *os, unsigned npe, size_t stack,
 		  bool always_yield, struct sm_stats *st)
@@ -420,16 +418,6 @@ static void drop_if_idle(struct sm_os *os, struct sm_klock *l)
 		s->idle_lock = l; /* nobody holds or waits for it */
 }
 
-static void account(struct sm_sched *s, enum sm_klock_class c, uint64_t wait)
-{
-	(*s->acquires[c])++;
-	if (!wait)
-		return;
-	(*s->contended[c])++;
-	*s->wait_cycles[c] += wait;
-	sm_hist_record(s->wait_hist, wait);
-}
-
 /* Sleep until granted.  Fiber: yield, the releaser schedules the resume.
  * Inline: run the engine until the releaser has granted it, then take the
  * turn it was given. */
@@ -473,14 +461,14 @@ static inline int take_pending(struct sm_sched *s, struct sm_kthread *k,
 	k->pend_cls = c;
 	k->pend_key = key;
 	k->pend_mode = m;
-	account(s, c, 0);
+	sm_kt_account(s, c, 0);
 	return 0;
 }
 
 /* sm_klock when a lock is in the list or k already has one pending. */
-static __attribute__((noinline)) int
-klock_listed(struct sm_os *os, struct sm_kthread *k, enum sm_klock_class c,
-	     uint64_t key, enum sm_klock_mode m, uint64_t *t)
+int sm_kt_lock_listed(struct sm_os *os, struct sm_kthread *k,
+		      enum sm_klock_class c, uint64_t key, enum sm_klock_mode m,
+		      uint64_t *t)
 {
 	struct sm_sched *s = &os->sched;
 	struct sm_klock *l;
@@ -491,7 +479,7 @@ klock_listed(struct sm_os *os, struct sm_kthread *k, enum sm_klock_class c,
 		return take_pending(s, k, c, key, m);
 	if (!l->wn && compatible(l, m)) {
 		take(l, m);
-		account(s, c, 0);
+		sm_kt_account(s, c, 0);
 		return 0;
 	}
 	if (SM_VEC_RESERVE(os->alloc, l->w, l->wcap, l->wn + 1, 4))
@@ -501,20 +489,8 @@ klock_listed(struct sm_os *os, struct sm_kthread *k, enum sm_klock_class c,
 	uint64_t t0 = *t;
 	if ((rc = block(os, k, l, t)) < 0)
 		return rc;
-	account(s, c, *t - t0);
+	sm_kt_account(s, c, *t - t0);
 	return 0;
-}
-
-int sm_klock(struct sm_os *os, enum sm_klock_class c, uint64_t key,
-	     enum sm_klock_mode m, uint64_t *t)
-{
-	struct sm_sched *s = &os->sched;
-	struct sm_kthread *k = s->cur;
-	if (!k || k->err)
-		return 0; /* atomic context (sched.h), or failing: no wait */
-	if (!k->pend && !s->nlocks)
-		return take_pending(s, k, c, key, m);
-	return klock_listed(os, k, c, key, m, t);
 }
 
 /* Grant l to its first waiter(s) at t: one writer, or every reader up to
@@ -546,22 +522,9 @@ static void grant(struct sm_os *os, struct sm_klock *l, uint64_t t)
 	l->wn -= n;
 }
 
-void sm_kunlock(struct sm_os *os, enum sm_klock_class c, uint64_t key,
-		uint64_t t)
-{
-	struct sm_kthread *k = os->sched.cur;
-	if (!k)
-		return;
-	if (k->pend && k->pend_cls == c && k->pend_key == key) {
-		k->pend = false; /* nobody waits for it (settle) */
-		return;
-	}
-	kunlock_listed(os, c, key, t);
-}
-
-static __attribute__((noinline)) void kunlock_listed(struct sm_os *os,
-						     enum sm_klock_class c,
-						     uint64_t key, uint64_t t)
+/* sm_kunlock of a lock in the list (or of none: nothing to do). */
+void sm_kt_unlock_listed(struct sm_os *os, enum sm_klock_class c, uint64_t key,
+			 uint64_t t)
 {
 	struct sm_klock *l;
 	if (!(l = lock_of(&os->sched, c, key)))
@@ -570,17 +533,6 @@ static __attribute__((noinline)) void kunlock_listed(struct sm_os *os,
 	if (!l->holders)
 		grant(os, l, t);
 	drop_if_idle(os, l);
-}
-
-void sm_kspin_wait(struct sm_os *os, enum sm_klock_class c,
-		   const uint64_t *busy_until, uint64_t *t)
-{
-	struct sm_sched *s = &os->sched;
-	uint64_t wait = *busy_until > *t ? *busy_until - *t : 0;
-	if (!s->cur)
-		return;
-	account(s, c, wait);
-	*t += wait;
 }
 
 void sm_sched_cancel(struct sm_os *os)

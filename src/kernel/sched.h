@@ -200,15 +200,71 @@ static inline void sm_kt_ran_to(const struct sm_sched *s, struct sm_engine *e,
  * kernel thread (probe, timers, the device's upcalls) it is granted at
  * once: those paths are atomic and never wait.  0, SMMUSIM_ENOMEM, or
  * SMMUSIM_EINTERNAL on a deadlock. */
-int sm_klock(struct sm_os *os, enum sm_klock_class c, uint64_t key,
-	     enum sm_klock_mode m, uint64_t *t);
+/* An acquisition of a lock of class c after `wait` cycles (the
+ * os.lock.* counters and histogram). */
+static inline void sm_kt_account(struct sm_sched *s, enum sm_klock_class c,
+				 uint64_t wait)
+{
+	(*s->acquires[c])++;
+	if (!wait)
+		return;
+	(*s->contended[c])++;
+	*s->wait_cycles[c] += wait;
+	sm_hist_record(s->wait_hist, wait);
+}
+/* (sm_klock and sm_kunlock are kernel.h's, on os->sched: their common
+ * case is inline here, the lock's list is sched.c's.  Host time: every
+ * fault and every locked event takes and releases the mmap lock.) */
+int sm_kt_lock_listed(struct sm_os *os, struct sm_kthread *k,
+		      enum sm_klock_class c, uint64_t key, enum sm_klock_mode m,
+		      uint64_t *t);
+void sm_kt_unlock_listed(struct sm_os *os, enum sm_klock_class c, uint64_t key,
+			 uint64_t t);
+static inline int sm_kt_lock(struct sm_os *os, struct sm_sched *s,
+			     enum sm_klock_class c, uint64_t key,
+			     enum sm_klock_mode m, uint64_t *t)
+{
+	struct sm_kthread *k = s->cur;
+	if (!k || k->err)
+		return 0; /* atomic context (above), or failing: no wait */
+	if (k->pend || s->nlocks)
+		return sm_kt_lock_listed(os, k, c, key, m, t);
+	/* Nobody holds or waits for any lock, so none for (c, key): k
+	 * takes it, kept out of the list while nobody else asks (sched.c,
+	 * settle); an acquisition without a wait. */
+	k->pend = true;
+	k->pend_cls = c;
+	k->pend_key = key;
+	k->pend_mode = m;
+	sm_kt_account(s, c, 0);
+	return 0;
+}
 /* Release at t: the waiters that can go next are granted it from t. */
-void sm_kunlock(struct sm_os *os, enum sm_klock_class c, uint64_t key,
-		uint64_t t);
+static inline void sm_kt_unlock(struct sm_os *os, struct sm_sched *s,
+				enum sm_klock_class c, uint64_t key, uint64_t t)
+{
+	struct sm_kthread *k = s->cur;
+	if (!k)
+		return;
+	if (k->pend && k->pend_cls == c && k->pend_key == key) {
+		k->pend = false; /* nobody waits for it (sched.c, settle) */
+		return;
+	}
+	sm_kt_unlock_listed(os, c, key, t);
+}
 /* A spinlock whose critical section never waits: it is free again at
  * *busy_until.  Taken at *t: *t moves past the holder's section, counted
- * as a wait of class c.  The caller sets *busy_until when it releases. */
-void sm_kspin_wait(struct sm_os *os, enum sm_klock_class c,
-		   const uint64_t *busy_until, uint64_t *t);
+ * as a wait of class c.  The caller sets *busy_until when it releases.
+ * Outside a kernel thread nothing waits.  (sm_kspin_wait, kernel.h, on
+ * os->sched; inline, host time: every command submission takes it.) */
+static inline void sm_kt_spin_wait(struct sm_sched *s, enum sm_klock_class c,
+				   const uint64_t *busy_until, uint64_t *t)
+{
+	uint64_t wait = *busy_until > *t ? *busy_until - *t : 0;
+	if (!s->cur)
+		return;
+	sm_kt_account(s, c, wait);
+	*t += wait;
+}
 
 #endif

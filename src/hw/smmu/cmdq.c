@@ -240,9 +240,9 @@ static const struct sm_smmu_cmd_def *decode(const struct sm_smmu *s,
 	/* Legality and cost read only the fields of the command's own row
 	 * (ril_fields, tlbi_pages, class_cost): the others need no zeroing
 	 * (host time), and of a TLBI_NH_VA only those of its range are
-	 * decoded, inline.  A CMD_RESUME, one per stalled fault, is not
-	 * decoded at all: it is always legal, and its class adds nothing to
-	 * smmu.lat.cmd (class_cost). */
+	 * decoded, inline; a TLBI_NH_ASID's are, inline too.  A CMD_RESUME, one
+	 * per stalled fault, is not decoded at all: it is always legal, and its
+	 * class adds nothing to smmu.lat.cmd (class_cost). */
 	const struct sm_smmu_cmd_def *d;
 	if (sm_field_get(CMDQ_0_OP, w[0]) == CMDQ_OP_TLBI_NH_VA) {
 		/* The rest are decoded at its execution (exec_cmd). */
@@ -254,6 +254,8 @@ static const struct sm_smmu_cmd_def *decode(const struct sm_smmu *s,
 		d = &sm_smmu_cmd_defs[SM_SMMU_CMD_ROW_TLBI_NH_VA];
 	} else if (sm_field_get(CMDQ_0_OP, w[0]) == CMDQ_OP_RESUME)
 		return &sm_smmu_cmd_defs[SM_SMMU_CMD_ROW_RESUME];
+	else if (sm_field_get(CMDQ_0_OP, w[0]) == CMDQ_OP_TLBI_NH_ASID)
+		d = sm_smmu_cmd_decode_tlbi_nh_asid(w, c);
 	else
 		d = sm_smmu_cmd_decode_own(w, c);
 	if (!d)
@@ -299,6 +301,16 @@ static void exec_cmd(struct sm_smmu *s, const uint64_t w[2])
 		ril_fields(s, &c);
 		tlbi_nh_va(s, &c);
 		(*s->st_cmd[CMDQ_OP_TLBI_NH_VA])++;
+		return;
+	}
+	/* TLBI_NH_ASID, the SVA notifier's flush of a whole mm: exec_tlbi's
+	 * case reads only its VMID and ASID, decoded inline with no zeroing
+	 * of the others (host time; the general decode below gives the same
+	 * two, test_smmu_cmd). */
+	if (sm_field_get(CMDQ_0_OP, w[0]) == CMDQ_OP_TLBI_NH_ASID) {
+		sm_smmu_cmd_decode_tlbi_nh_asid(w, &c);
+		exec_tlbi(s, &c);
+		(*s->st_cmd[CMDQ_OP_TLBI_NH_ASID])++;
 		return;
 	}
 	const struct sm_smmu_cmd_def *d = sm_smmu_cmd_decode(w, &c);

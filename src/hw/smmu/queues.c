@@ -35,13 +35,6 @@ void sm_smmu_set_priq(struct sm_smmu *s, uint64_t base, unsigned log2size)
 	set_queue(&s->priq, base, log2size, PRIQ_ENT_DWORDS);
 }
 
-uint32_t sm_smmu_evtq_drain(struct sm_smmu *s)
-{
-	uint32_t n = sm_smmu_queue_used(&s->evtq);
-	s->evtq.cons = s->evtq.prod;
-	return n;
-}
-
 bool sm_smmu_page_request(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 			  uint64_t va, bool write)
 {

@@ -205,19 +205,7 @@ void sm_smmu_set_strtab_2lvl(struct sm_smmu *s, uint64_t base,
 	s->strtab_split = split;
 }
 
-/* Micro-TLBs are emptied by any TLB invalidation that reaches the SMMU: a
- * conservative assumption about how a TCU forwards invalidations to the
- * TBUs (docs/model.md).  The fills that wait are dropped unmade, which
- * leaves the micro-TLB as making and dropping them would (it held nothing
- * else); an empty one has nothing to drop (host time). */
-void sm_smmu_flush_utlb(struct sm_smmu *s)
-{
-	s->utlb_npend = 0;
-	s->utlb_pend_pages = 0;
-	if (s->has_utlb && s->utlb.live)
-		sm_tc_inv_all(&s->utlb);
-}
-
+/* The micro-TLB fills that wait, made in order (smmu.h). */
 void sm_smmu_utlb_sync(struct sm_smmu *s)
 {
 	for (unsigned i = 0; i < s->utlb_npend; i++)
@@ -250,15 +238,6 @@ static bool btm_pred(void *ctx, const struct sm_tc_entry *e)
 	if (t->level && e->level != t->level)
 		return false;
 	return e->va < c->end && e->va + sm_tc_size(e) > t->va;
-}
-
-/* Service time of a TLB invalidation of `pages` pages: a lookup per page up
- * to a whole scan of the IOTLB's sets (smmu.lat.inv_scan per set). */
-uint64_t sm_smmu_inv_cost(const struct sm_smmu *s, uint64_t pages)
-{
-	uint64_t sets = s->iotlb.sets;
-	return s->lat_cmd_tlbi +
-	       s->lat_inv_scan * (pages < sets ? pages : sets);
 }
 
 /* A broadcast TLBI the SMMU has applied (BTM): the IOTLB entries filled

@@ -323,15 +323,22 @@ void sm_smmu_set_priq(struct sm_smmu *s, uint64_t base, unsigned log2size);
  * Returns false if the queue was full and the request is lost. */
 bool sm_smmu_page_request(struct sm_smmu *s, uint32_t sid, uint32_t ssid,
 			  uint64_t va, bool write);
-/* Software consumed records: CONS catches up with PROD (EVTQ) or by one
- * (PRIQ); returns how many records were consumed. */
-uint32_t sm_smmu_evtq_drain(struct sm_smmu *s);
+/* Software consumed records: CONS catches up with PROD (EVTQ,
+ * sm_smmu_evtq_drain, below) or by one (PRIQ); returns how many records
+ * were consumed. */
 bool sm_smmu_priq_pop(struct sm_smmu *s, uint32_t *sid, uint32_t *ssid,
 		      uint64_t *va, bool *write);
 static inline uint32_t sm_smmu_queue_used(const struct sm_smmu_queue *q)
 {
 	uint32_t n2 = 2u << q->log2size;
 	return (q->prod - q->cons + n2) & (n2 - 1);
+}
+/* (Inline: the event thread drains once per stalled fault, host time.) */
+static inline uint32_t sm_smmu_evtq_drain(struct sm_smmu *s)
+{
+	uint32_t n = sm_smmu_queue_used(&s->evtq);
+	s->evtq.cons = s->evtq.prod;
+	return n;
 }
 
 /* ATS (atc.c).  A device access: through the device's ATC when its STE

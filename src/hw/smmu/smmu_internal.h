@@ -172,16 +172,50 @@ static inline struct sm_stall *sm_smmu_stall_hold(struct sm_smmu *s,
 	SM_INC(s->ctr, SMMU_STALL_NO_SLOT);
 	return NULL;
 }
-void sm_smmu_stall_resume(struct sm_smmu *s, const struct sm_smmu_cmd *c);
+/* CMD_RESUME: retry or terminate the stalled transaction (SID, STAG); a
+ * RESUME that matches none is ignored.  (Inline: one per stalled fault,
+ * host time; stall.c has CMD_STALL_TERM.) */
+static inline void sm_smmu_stall_resume(struct sm_smmu *s,
+					const struct sm_smmu_cmd *c)
+{
+	struct sm_stall *h =
+	    sm_smmu_stall_find(s, (uint32_t)c->sid, (uint16_t)c->stag);
+	if (!h) {
+		SM_INC(s->ctr, SMMU_STALL_UNMATCHED_RESUMES);
+		return;
+	}
+	h->used = false;
+	if (c->resp == CMDQ_RESUME_0_RESP_RETRY)
+		SM_INC(s->ctr, SMMU_STALL_RESUMED);
+	else
+		SM_INC(s->ctr, SMMU_STALL_TERMINATED);
+}
 void sm_smmu_stall_term(struct sm_smmu *s, const struct sm_smmu_cmd *c);
 
-/* ---- smmu.c: shared by command execution and BTM ---- */
+/* ---- shared by command execution and BTM (inline: every invalidation
+ * command, host time) ---- */
 
-/* Empty the micro-TLBs (any invalidation that reaches the SMMU). */
-void sm_smmu_flush_utlb(struct sm_smmu *s);
+/* Micro-TLBs are emptied by any TLB invalidation that reaches the SMMU: a
+ * conservative assumption about how a TCU forwards invalidations to the
+ * TBUs (docs/model.md).  The fills that wait are dropped unmade, which
+ * leaves the micro-TLB as making and dropping them would (it held nothing
+ * else); an empty one has nothing to drop (host time). */
+static inline void sm_smmu_flush_utlb(struct sm_smmu *s)
+{
+	s->utlb_npend = 0;
+	s->utlb_pend_pages = 0;
+	if (s->has_utlb && s->utlb.live)
+		sm_tc_inv_all(&s->utlb);
+}
 /* Service time of a TLB invalidation of `pages` pages (UINT64_MAX: a
- * whole scan). */
-uint64_t sm_smmu_inv_cost(const struct sm_smmu *s, uint64_t pages);
+ * whole scan): a lookup per page up to a whole scan of the IOTLB's sets
+ * (smmu.lat.inv_scan per set). */
+static inline uint64_t sm_smmu_inv_cost(const struct sm_smmu *s, uint64_t pages)
+{
+	uint64_t sets = s->iotlb.sets;
+	return s->lat_cmd_tlbi +
+	       s->lat_inv_scan * (pages < sets ? pages : sets);
+}
 
 /* ---- atc.c ---- */
 

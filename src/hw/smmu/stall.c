@@ -10,28 +10,12 @@
  * The SMMU has smmu.stall.slots places to hold transactions; a fault that
  * finds them all busy is terminated instead (smmu.stall.no_slot).  The
  * translation flow decides when to stall (translate.c) and holds the
- * transaction (smmu_internal.h); this file executes the two commands.
+ * transaction (smmu_internal.h); this file executes CMD_STALL_TERM
+ * (CMD_RESUME, one per stalled fault, is inline in smmu_internal.h).
  */
 #include "hw/smmu/smmu_internal.h"
 
 #include "arch/smmu_regs.h"
-
-/* CMD_RESUME: retry or terminate the stalled transaction (SID, STAG); a
- * RESUME that matches none is ignored. */
-void sm_smmu_stall_resume(struct sm_smmu *s, const struct sm_smmu_cmd *c)
-{
-	struct sm_stall *h =
-	    sm_smmu_stall_find(s, (uint32_t)c->sid, (uint16_t)c->stag);
-	if (!h) {
-		SM_INC(s->ctr, SMMU_STALL_UNMATCHED_RESUMES);
-		return;
-	}
-	h->used = false;
-	if (c->resp == CMDQ_RESUME_0_RESP_RETRY)
-		SM_INC(s->ctr, SMMU_STALL_RESUMED);
-	else
-		SM_INC(s->ctr, SMMU_STALL_TERMINATED);
-}
 
 /* CMD_STALL_TERM: terminate every stalled transaction of the StreamID. */
 void sm_smmu_stall_term(struct sm_smmu *s, const struct sm_smmu_cmd *c)

@@ -75,15 +75,11 @@ void sm_mm_fini(struct sm_os *os)
 	ms->dead = NULL;
 }
 
-struct sm_mm *sm_os_find_mm(struct sm_os *os, uint32_t id)
+struct sm_mm *sm_mm_find_listed(struct sm_mm_state *ms, uint32_t id)
 {
-	struct sm_mm *mm = os->mm.by_id[id % SM_MM_CACHE_SLOTS];
-	if (mm && mm->id == id)
-		return mm;
-	for (size_t i = 0; i < os->mm.nmm; i++)
-		if (os->mm.mms[i]->id == id)
-			return os->mm.by_id[id % SM_MM_CACHE_SLOTS] =
-				   os->mm.mms[i];
+	for (size_t i = 0; i < ms->nmm; i++)
+		if (ms->mms[i]->id == id)
+			return ms->by_id[id % SM_MM_CACHE_SLOTS] = ms->mms[i];
 	return NULL;
 }
 
@@ -97,15 +93,8 @@ static void mm_list_remove(struct sm_mm **list, size_t *n, struct sm_mm *mm)
 	(*n)--;
 }
 
-void sm_mmgrab(struct sm_mm *mm)
+void sm_mm_free_dropped(struct sm_os *os, struct sm_mm *mm)
 {
-	mm->mm_count++;
-}
-
-void sm_mmdrop(struct sm_os *os, struct sm_mm *mm)
-{
-	if (--mm->mm_count || mm->live)
-		return;
 	mm_list_remove(os->mm.dead, &os->mm.ndead, mm);
 	mm_destroy(os, mm);
 }

@@ -65,8 +65,8 @@ void sm_mn_unregister(struct sm_os *os, struct sm_mm *mm, struct sm_mn_sub *sub)
 	sm_mmdrop(os, mm);
 }
 
-static int call_secondary(struct sm_os *os, struct sm_mm *mm, uint64_t start,
-			  uint64_t end, uint64_t *t)
+int sm_mn_call_secondary(struct sm_os *os, struct sm_mm *mm, uint64_t start,
+			 uint64_t end, uint64_t *t)
 {
 	for (struct sm_mn_sub *s = mm->subs; s; s = s->next) {
 		if (!s->ops->arch_invalidate_secondary_tlbs)
@@ -80,53 +80,6 @@ static int call_secondary(struct sm_os *os, struct sm_mm *mm, uint64_t start,
 	return 0;
 }
 
-void sm_mn_invalidate_range_start(struct sm_os *os, struct sm_mm *mm,
-				  enum sm_mn_event ev, uint64_t start,
-				  uint64_t end, uint64_t *t)
-{
-	(void)ev;
-	SM_INC(os->mn.ctr, OS_NOTIFIER_RANGE_START);
-	for (struct sm_mn_sub *s = mm->subs; s; s = s->next)
-		if (s->ops->invalidate_range_start)
-			s->ops->invalidate_range_start(s, mm, start, end, t);
-}
-
-int sm_mn_invalidate_range_end(struct sm_os *os, struct sm_mm *mm,
-			       uint64_t start, uint64_t end, bool only_end,
-			       uint64_t *t)
-{
-	SM_INC(os->mn.ctr, OS_NOTIFIER_RANGE_END);
-	if (os->mn.placement == SM_PLACEMENT_RANGE_END && !only_end) {
-		int rc = call_secondary(os, mm, start, end, t);
-		if (rc < 0)
-			return rc;
-	}
-	for (struct sm_mn_sub *s = mm->subs; s; s = s->next)
-		if (s->ops->invalidate_range_end)
-			s->ops->invalidate_range_end(s, mm, start, end, t);
-	return 0;
-}
-
-int sm_mn_arch_invalidate_secondary_tlbs(struct sm_os *os, struct sm_mm *mm,
-					 uint64_t start, uint64_t end,
-					 uint64_t *t)
-{
-	if (os->mn.placement != SM_PLACEMENT_ARCH_FLUSH)
-		return 0;
-	return call_secondary(os, mm, start, end, t);
-}
-
-int sm_mn_tlb_flush_mmu_tlbonly(struct sm_os *os, struct sm_mm *mm,
-				uint64_t start, uint64_t end, uint64_t *t)
-{
-	/* Pre-6.6 tlb_flush_mmu_tlbonly: tlb_flush(), then
-	 * mmu_notifier_invalidate_range(tlb->mm, tlb->start, tlb->end). */
-	if (os->mn.placement != SM_PLACEMENT_RANGE_END ||
-	    !os->mn.mmu_gather_hook)
-		return 0;
-	return call_secondary(os, mm, start, end, t);
-}
-
 int sm_mn_invalidate_range(struct sm_os *os, struct sm_mm *mm, uint64_t start,
 			   uint64_t end, uint64_t *t)
 {
@@ -136,7 +89,7 @@ int sm_mn_invalidate_range(struct sm_os *os, struct sm_mm *mm, uint64_t start,
 	 * the explicit calls: the flush routines call the hook instead. */
 	if (os->mn.placement != SM_PLACEMENT_RANGE_END)
 		return 0;
-	return call_secondary(os, mm, start, end, t);
+	return sm_mn_call_secondary(os, mm, start, end, t);
 }
 
 int sm_mn_clear_flush_notify(struct sm_os *os, struct sm_mm *mm, uint64_t start,

@@ -210,16 +210,6 @@ static const struct sm_mn_ops sva_mn_ops = {
 
 /* ---- bind / unbind ---- */
 
-struct sm_bond *sm_drv_find_bond(struct sm_os *os, uint32_t sid, uint32_t ssid)
-{
-	if (sid >> os->drv.sid_bits || !os->drv.sids)
-		return NULL;
-	for (struct sm_bond *b = os->drv.sids[sid].bonds; b; b = b->sid_next)
-		if (b->ssid == ssid)
-			return b;
-	return NULL;
-}
-
 /* arm_smmu_write_ctx_desc's case (3), "update ASID of a live CD": one
  * 64-bit write of word 0 of CD 0 (the domain's) with the new ASID, V
  * staying 1; arm_smmu_sync_cd then adds a CFGI_CD (leaf) per stream to the
