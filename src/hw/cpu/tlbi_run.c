@@ -283,6 +283,24 @@ static void record_queue_cycles(struct sm_cpu *cpu, struct queue_samples *q,
 	sm_hist_record_arith(h, 0, 0, m - pos);
 }
 
+/* The external receivers' copies of the chunk's TLBIs, in order (out of
+ * line, host time: none in most systems). */
+static __attribute__((noinline)) void ext_copies(struct sm_cpu *cpu,
+						 struct sm_pe *issuer,
+						 const struct run *run,
+						 const struct chunk *c)
+{
+	for (unsigned k = 0; k < c->m; k++) {
+		struct sm_tlbi tk;
+		copy_of(run, c, k, &tk);
+		for (unsigned i = 0; i < cpu->n_ext; i++)
+			issuer->pending_done =
+			    max_u64(issuer->pending_done,
+				    cpu->ext[i].apply(cpu->ext[i].ctx, &tk,
+						      arrive_at(cpu, c, k)));
+	}
+}
+
 /* Pass 1: the interconnect slot of each TLBI, in issue order (the queue
  * cycles of each a sample of the histogram); then each page's level-3
  * filter bucket, the chunk's log record (dvm.h: its first copies, the
@@ -361,15 +379,8 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 		c->rec->y = c->y;
 		c->rec->pes = 0;
 	}
-	for (unsigned k = 0; k < m && cpu->n_ext; k++) {
-		struct sm_tlbi tk;
-		copy_of(run, c, k, &tk);
-		for (unsigned i = 0; i < cpu->n_ext; i++)
-			issuer->pending_done =
-			    max_u64(issuer->pending_done,
-				    cpu->ext[i].apply(cpu->ext[i].ctx, &tk,
-						      arrive_at(cpu, c, k)));
-	}
+	if (cpu->n_ext)
+		ext_copies(cpu, issuer, run, c);
 }
 
 /* Can PE p's copies of the chunk be probed with sm_tc_filter_probe_hit3:
