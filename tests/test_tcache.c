@@ -301,6 +301,34 @@ static void filter_holds(const struct sm_tcache *tc, struct sm_rng *g)
 	}
 }
 
+/* The counts of filter f are those of the valid entries of the n caches
+ * sharing it, level-3 ones also by 64 KiB region: a removed entry takes
+ * away what its fill added (its region count's bucket kept in the
+ * entry). */
+static void filter_exact(const struct sm_tc_filter *f,
+			 const struct sm_tcache *const *tcs, unsigned n)
+{
+	size_t nb = f->mask + 1ull + SM_TC_REGIONS;
+	uint16_t *want = calloc(nb, sizeof(*want));
+	assert_non_null(want);
+	for (unsigned c = 0; c < n; c++) {
+		size_t total = (size_t)tcs[c]->sets * tcs[c]->ways;
+		for (size_t i = 0; i < total; i++) {
+			const struct sm_tc_entry *t = &tcs[c]->e[i];
+			if (!t->valid)
+				continue;
+			uint64_t tags = sm_tc_filter_tags(
+			    t->vmid, t->global ? SM_TC_FILTER_GLOBAL : t->asid);
+			want[sm_tc_filter_bucket(f, t->va, t->level, tags)]++;
+			if (t->level == 3)
+				want[f->mask + 1 +
+				     sm_tc_filter_region(t->va, tags)]++;
+		}
+	}
+	assert_memory_equal(f->cnt, want, nb * sizeof(*want));
+	free(want);
+}
+
 /* One operation of the random sequence on both, results compared. */
 static void step(struct sm_tcache *tc, struct ref *r, struct sm_rng *g,
 		 int min_level)
@@ -560,6 +588,8 @@ static void pair_run(enum sm_tc_repl repl, uint64_t seed)
 		same_pair(&x, &y);
 		filter_holds(&x.tlb, &g);
 		filter_holds(&x.l1, &g);
+		const struct sm_tcache *xs[2] = {&x.tlb, &x.l1};
+		filter_exact(&x.f, xs, 2);
 	}
 	pair_fini(&x);
 	pair_fini(&y);
@@ -643,6 +673,8 @@ static void test_tcache_inv_page_each(void **state)
 		    want);
 		for (unsigned i = 0; i < 3; i++)
 			same_state(&tc[i], &r[i]);
+		const struct sm_tcache *leaf[2] = {&tc[0], &tc[1]};
+		filter_exact(&f, leaf, 2);
 	}
 	for (int c = 0; c < 3; c++)
 		cache_free(&tc[c], &r[c]);

@@ -76,6 +76,8 @@ struct chunk {
 	/* Arrival at the other PEs: c[0] at x, c[k] at max(x + k dvm_occ,
 	 * y + k lat_tlbi) (m is 1 unless the cycles are below 2^62). */
 	uint64_t x, y;
+	/* The later of the two lines at c[m - 1], + lat_apply (rx_last). */
+	uint64_t last_line;
 	/* With a last-level probed run (b3_ok): each TLBI's level-3 filter
 	 * bucket of its ASID. */
 	bool b3_ok;
@@ -123,6 +125,17 @@ static inline uint64_t rx_at(const struct sm_cpu *cpu, const struct chunk *c,
 			     uint64_t at0, unsigned k)
 {
 	return sm_cpu_run_at(cpu, c->x, c->y, at0, k);
+}
+
+/* rx_at of the chunk's last TLBI (k = m - 1): sm_cpu_run_at's latest of
+ * three, the two arrival lines' of every receiver computed once in
+ * take_slots (host time). */
+static inline uint64_t rx_last(const struct sm_cpu *cpu, const struct chunk *c,
+			       uint64_t at0)
+{
+	if (c->m == 1)
+		return at0;
+	return max_u64(at0 + (c->m - 1) * cpu->lat_apply, c->last_line);
 }
 
 /* The 64 KiB regions of the chunk's pages, the TLBIs in each and each
@@ -270,6 +283,24 @@ static void record_queue_cycles(struct sm_cpu *cpu, struct queue_samples *q,
 	sm_hist_record_arith(h, 0, 0, m - pos);
 }
 
+/* The external receivers' copies of the chunk's TLBIs, in order (out of
+ * line, host time: none in most systems). */
+static __attribute__((noinline)) void ext_copies(struct sm_cpu *cpu,
+						 struct sm_pe *issuer,
+						 const struct run *run,
+						 const struct chunk *c)
+{
+	for (unsigned k = 0; k < c->m; k++) {
+		struct sm_tlbi tk;
+		copy_of(run, c, k, &tk);
+		for (unsigned i = 0; i < cpu->n_ext; i++)
+			issuer->pending_done =
+			    max_u64(issuer->pending_done,
+				    cpu->ext[i].apply(cpu->ext[i].ctx, &tk,
+						      arrive_at(cpu, c, k)));
+	}
+}
+
 /* Pass 1: the interconnect slot of each TLBI, in issue order (the queue
  * cycles of each a sample of the histogram); then each page's level-3
  * filter bucket, the chunk's log record (dvm.h: its first copies, the
@@ -312,6 +343,9 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 	}
 	cpu->dvm_busy_until = busy;
 	*now = t;
+	/* (For m 1 not used: rx_last.) */
+	c->last_line =
+	    max_u64(c->x + (m - 1) * d, c->y + (m - 1) * e) + cpu->lat_apply;
 	record_queue_cycles(cpu, q, q0, m);
 	SM_ADD(cpu->ctr, CPU_DVM_BROADCASTS, m);
 	SM_ADD(cpu->ctr, CPU_DVM_QUEUE_CYCLES, queued);
@@ -345,15 +379,8 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 		c->rec->y = c->y;
 		c->rec->pes = 0;
 	}
-	for (unsigned k = 0; k < m && cpu->n_ext; k++) {
-		struct sm_tlbi tk;
-		copy_of(run, c, k, &tk);
-		for (unsigned i = 0; i < cpu->n_ext; i++)
-			issuer->pending_done =
-			    max_u64(issuer->pending_done,
-				    cpu->ext[i].apply(cpu->ext[i].ctx, &tk,
-						      arrive_at(cpu, c, k)));
-	}
+	if (cpu->n_ext)
+		ext_copies(cpu, issuer, run, c);
 }
 
 /* Can PE p's copies of the chunk be probed with sm_tc_filter_probe_hit3:
@@ -529,7 +556,7 @@ static uint64_t rx_copies(struct sm_cpu *cpu, unsigned i, const struct run *run,
 			    cpu, c, at0, (unsigned)__builtin_ctzll(skipped));
 		}
 	}
-	uint64_t last = rx_at(cpu, c, at0, c->m - 1);
+	uint64_t last = rx_last(cpu, c, at0);
 	if (skipped) {
 		unsigned k = 63u - (unsigned)__builtin_clzll(skipped);
 		rx->skip_last = k == c->m - 1 ? last : rx_at(cpu, c, at0, k);

@@ -513,6 +513,7 @@ fill2_level(struct sm_tcache *a, struct sm_tcache *b,
 		uint64_t tags = sm_tc_filter_tags(in->vmid, tag_of(in));
 		ta->hash = tb->hash = chain_hash_of(key, tags);
 		filter_add_n(a->filter, ta, 2, tags);
+		tb->region = ta->region;
 	}
 	return evicted;
 }

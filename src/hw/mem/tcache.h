@@ -69,6 +69,11 @@ struct sm_tc_entry {
 	bool valid;
 	bool global;   /* nG == 0 */
 	uint8_t flags; /* owner-defined (IOTLB: SM_IOTLB_F_*) */
+	/* Host time: with a filter that is on, a level-3 entry's region
+	 * count bucket (sm_tc_filter_region of its va and tags), set where
+	 * it is counted, so that its removal need not hash again (in the
+	 * padding: the entry stays 64 bytes).  Set by the cache only. */
+	uint16_t region;
 	/* Host time: its place in the (page, level, tags) index chain (entry
 	 * numbers; next -1 = none, prev below 0 = the head of the chain of
 	 * bucket -2 - prev), and (with a presence filter) the hash of its
@@ -79,6 +84,9 @@ struct sm_tc_entry {
 	int32_t va_next, va_prev;
 	uint32_t hash;
 };
+
+_Static_assert(sizeof(struct sm_tc_entry) == 64,
+	       "a probe reads one line per entry it visits");
 
 /* An entry's place in the (vmid, asid) index chain (encoded as va_next,
  * va_prev). */

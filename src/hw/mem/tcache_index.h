@@ -62,28 +62,20 @@ static inline uint32_t page_bucket(const struct sm_tcache *tc, uint64_t pkey)
 /* The va_prev of the first entry of the chain of bucket b (tcache.h). */
 #define SM_TC_HEAD_REF(b) (-2 - (int32_t)(b))
 
-/* The region count of a level-3 entry (NULL for a block entry). */
-static inline uint16_t *region_count(struct sm_tc_filter *f,
-				     const struct sm_tc_entry *t)
-{
-	if (t->level != 3)
-		return NULL;
-	return &f->rcnt[sm_tc_filter_region(
-	    t->va, sm_tc_filter_tags(t->vmid, tag_of(t)))];
-}
-
 /* Count n entries like t (n caches sharing f each hold one), whose tags'
- * sm_tc_filter_tags are `tags`. */
+ * sm_tc_filter_tags are `tags`; a level-3 one also in its region count,
+ * whose bucket it keeps in `region` (for filter_del; with n 2 the caller
+ * copies it to the other entry). */
 static inline __attribute__((always_inline)) void
-filter_add_n(struct sm_tc_filter *f, const struct sm_tc_entry *t, unsigned n,
+filter_add_n(struct sm_tc_filter *f, struct sm_tc_entry *t, unsigned n,
 	     uint64_t tags)
 {
 	if (!f->off) {
 		f->cnt[t->hash & f->mask] += (uint16_t)n;
-		/* (region_count, with the tags given.) */
-		if (t->level == 3)
-			f->rcnt[sm_tc_filter_region(t->va, tags)] +=
-			    (uint16_t)n;
+		if (t->level == 3) {
+			t->region = (uint16_t)sm_tc_filter_region(t->va, tags);
+			f->rcnt[t->region] += (uint16_t)n;
+		}
 	}
 	f->global_live += t->global * n;
 	f->lv_live[t->level] += n;
@@ -93,11 +85,11 @@ filter_add_n(struct sm_tc_filter *f, const struct sm_tc_entry *t, unsigned n,
 static inline void filter_del(struct sm_tc_filter *f,
 			      const struct sm_tc_entry *t)
 {
-	uint16_t *r;
 	if (!f->off) {
 		f->cnt[t->hash & f->mask]--;
-		if ((r = region_count(f, t)))
-			--*r;
+		/* (Its region count's bucket, kept by filter_add_n.) */
+		if (t->level == 3)
+			f->rcnt[t->region]--;
 	}
 	f->global_live -= t->global;
 	if (!--f->lv_live[t->level])

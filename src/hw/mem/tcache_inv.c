@@ -239,7 +239,11 @@ unsigned sm_tc_inv_page_each(struct sm_tcache *const *tcs, unsigned n,
 			     enum sm_tc_asid_match m, uint64_t va, int level)
 {
 	/* (Host time: the VA forms' match, the common one, made a constant
-	 * in its own copy.) */
+	 * in its own copy, and in another the count of a PE's leaf TLBs,
+	 * hw/cpu/cpu.h: its loop unrolled.) */
+	if (m == SM_TC_ASID_OR_GLOBAL && n == 3)
+		return inv_page_each(tcs, 3, vmid, asid, SM_TC_ASID_OR_GLOBAL,
+				     va, level);
 	if (m == SM_TC_ASID_OR_GLOBAL)
 		return inv_page_each(tcs, n, vmid, asid, SM_TC_ASID_OR_GLOBAL,
 				     va, level);
