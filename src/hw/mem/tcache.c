@@ -619,7 +619,6 @@ walk_fill_lru_at(struct sm_tcache *tc, const struct sm_tc_walk *q,
 	uint32_t w = four ? lru4_way(&use[first]) : lru_way(&use[first], ways);
 	int32_t i = (int32_t)(first + w);
 	struct sm_tc_entry *t = &e[i];
-	bool keep_tag = false;
 	if (!t->valid) {
 		tc->live++;
 		tc->lv_live[lv]++;
@@ -627,7 +626,6 @@ walk_fill_lru_at(struct sm_tcache *tc, const struct sm_tc_walk *q,
 	} else {
 		/* index_unlink then index_add's counts: a victim of the same
 		 * level leaves them as they are. */
-		keep_tag = t->vmid == in->vmid && t->asid == in->asid;
 		tc->global_live -= t->global;
 		if (t->level != lv) {
 			tc->lv_live[lv]++;
@@ -635,7 +633,7 @@ walk_fill_lru_at(struct sm_tcache *tc, const struct sm_tc_walk *q,
 			if (!--tc->lv_live[t->level])
 				tc->lv_mask &= (uint8_t) ~(1u << t->level);
 		}
-		index_unlink_chains(tc, i, keep_tag);
+		index_unlink_chains(tc, i, false);
 	}
 	entry_copy(t, in);
 	t->va = base_of(q->va, lv);
@@ -650,14 +648,12 @@ walk_fill_lru_at(struct sm_tcache *tc, const struct sm_tc_walk *q,
 		e[vh].va_prev = i;
 	t->va_prev = SM_TC_HEAD_REF(vb);
 	tc->va_head[vb] = i;
-	if (!keep_tag) {
-		int32_t th = tc->tag_head[tb];
-		link[i].tag_next = th;
-		if (th >= 0)
-			link[th].tag_prev = i;
-		link[i].tag_prev = SM_TC_HEAD_REF(tb);
-		tc->tag_head[tb] = i;
-	}
+	int32_t th = tc->tag_head[tb];
+	link[i].tag_next = th;
+	if (th >= 0)
+		link[th].tag_prev = i;
+	link[i].tag_prev = SM_TC_HEAD_REF(tb);
+	tc->tag_head[tb] = i;
 	/* (in is not global: global_live stays.) */
 }
 
@@ -695,10 +691,10 @@ walk_fill_lru_levels(struct sm_tcache *tc, const struct sm_tc_walk *q,
  * same for every level computed once (host time).  The steps per level
  * are fill_at's: the victim (victim_of: the first of the least use stamps,
  * an invalid way's being 0), unlinked if valid, the entry written, its
- * stamp the next tick, linked at its chains' heads.  One difference of
- * host state only: a victim of in's VMID and ASID keeps its place in
- * their tag chain (the chain it would be linked into again; the order of
- * a chain never decides which entry is found or removed). */
+ * stamp the next tick, linked at its chains' heads.  (A victim of in's
+ * VMID and ASID is unlinked from their tag chain and linked again at its
+ * head, as fill_at does: keeping its place cost a test on every eviction,
+ * and on replay-speed such a victim is rare.) */
 static void walk_fill_lru(struct sm_tcache *tc, const struct sm_tc_walk *q,
 			  const struct sm_tc_entry *in, int from, int to,
 			  const uint64_t *tables)
