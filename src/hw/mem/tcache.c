@@ -77,6 +77,7 @@ int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
 	}
 	tc->tag_head = tc->va_head + tc->va_mask + 1;
 	memset(tc->va_head, 0xff, heads_size(tc));
+	sm_tc_note_policy(tc);
 	return 0;
 }
 
@@ -89,10 +90,12 @@ int sm_tc_set_repl(struct sm_tcache *tc, enum sm_tc_repl repl,
 		tc->rr = sm_calloc(tc->alloc, tc->sets * sizeof(*tc->rr));
 	if (repl == SM_TC_RR && !tc->rr) {
 		tc->repl = SM_TC_LRU;
+		sm_tc_note_policy(tc);
 		return SMMUSIM_ENOMEM;
 	}
 	if (repl == SM_TC_RANDOM && !rng)
 		tc->repl = SM_TC_LRU; /* degrade, never crash */
+	sm_tc_note_policy(tc);
 	return 0;
 }
 
@@ -699,12 +702,7 @@ static void walk_fill_lru(struct sm_tcache *tc, const struct sm_tc_walk *q,
 			  const struct sm_tc_entry *in, int from, int to,
 			  const uint64_t *tables)
 {
-	if (from >= to)
-		return;
-	/* (The default walk caches' geometry, its own copy.) */
-	if (tc->ways == 4 && !(tc->sets & (tc->sets - 1)))
-		walk_fill_lru_levels(tc, q, in, from, to, tables, true);
-	else
+	if (from < to)
 		walk_fill_lru_levels(tc, q, in, from, to, tables, false);
 }
 
@@ -712,6 +710,14 @@ void sm_tc_walk_fill(struct sm_tcache *tc, const struct sm_tc_walk *q,
 		     struct sm_tc_entry *in, int from, int to,
 		     const uint64_t *tables)
 {
+	/* (The default walk caches' geometry, its own copy: tc->lru4 is
+	 * walk_fill_lru's condition with 4 ways and a power-of-two count of
+	 * sets.) */
+	if (!q->leaf && tc->lru4) {
+		if (from < to)
+			walk_fill_lru_levels(tc, q, in, from, to, tables, true);
+		return;
+	}
 	if (!q->leaf && tc->repl == SM_TC_LRU && !tc->free_from &&
 	    !tc->filter) {
 		walk_fill_lru(tc, q, in, from, to, tables);
