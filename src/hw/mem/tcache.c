@@ -368,8 +368,7 @@ victim_of(struct sm_tcache *tc, uint32_t si)
 	const uint64_t *use = &tc->use[set - tc->e];
 	uint32_t victim = 0;
 	uint64_t oldest = UINT64_MAX;
-	if (!tc->free_from && tc->repl != SM_TC_RR &&
-	    tc->repl != SM_TC_RANDOM) {
+	if (tc->lru_scan) {
 		/* LRU (also a full set of a FLUSHALL cache that is not full)
 		 * without the first-way hint: the first invalid way is the
 		 * first of the least stamps when there is one (its stamp is
