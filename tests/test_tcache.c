@@ -464,6 +464,9 @@ static void test_tcache_matches_reference(void **state)
 	run(1, 48, SM_TC_LRU, 1, true, 1);  /* CPU L1 */
 	run(256, 5, SM_TC_LRU, 1, true, 2); /* CPU TLB */
 	run(16, 4, SM_TC_LRU, 0, false, 3); /* walk caches */
+	/* Walk caches of other geometries (walk_fill_lru's general copy). */
+	run(5, 4, SM_TC_LRU, 0, false, 15);
+	run(8, 6, SM_TC_LRU, 0, false, 16);
 	run(64, 4, SM_TC_LRU, 1, false, 4); /* IOTLB (smaller) */
 	run(1, 32, SM_TC_LRU, 1, false, 5); /* SMMU micro-TLB */
 	run(4, 16, SM_TC_RR, 1, false, 6);  /* round robin, hints */

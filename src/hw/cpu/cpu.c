@@ -331,8 +331,9 @@ void sm_cpu_access_at(struct sm_cpu *cpu, unsigned pe, uint16_t asid,
 	unsigned need = acc == SMMUSIM_ACC_WRITE  ? SMMUSIM_PROT_W
 			: acc == SMMUSIM_ACC_EXEC ? SMMUSIM_PROT_X
 						  : SMMUSIM_PROT_R;
-	struct sm_xlate_report r = sm_xlate_report_start(
-	    SMMUSIM_AGENT_CPU, va, acc == SMMUSIM_ACC_WRITE, now, tag);
+	struct sm_xlate_report r;
+	sm_xlate_report_start(&r, SMMUSIM_AGENT_CPU, va,
+			      acc == SMMUSIM_ACC_WRITE, now, tag);
 	r.cpu = pe;
 	r.root = root;
 	r.asid = asid;

@@ -77,6 +77,7 @@ int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
 	}
 	tc->tag_head = tc->va_head + tc->va_mask + 1;
 	memset(tc->va_head, 0xff, heads_size(tc));
+	sm_tc_note_policy(tc);
 	return 0;
 }
 
@@ -89,10 +90,12 @@ int sm_tc_set_repl(struct sm_tcache *tc, enum sm_tc_repl repl,
 		tc->rr = sm_calloc(tc->alloc, tc->sets * sizeof(*tc->rr));
 	if (repl == SM_TC_RR && !tc->rr) {
 		tc->repl = SM_TC_LRU;
+		sm_tc_note_policy(tc);
 		return SMMUSIM_ENOMEM;
 	}
 	if (repl == SM_TC_RANDOM && !rng)
 		tc->repl = SM_TC_LRU; /* degrade, never crash */
+	sm_tc_note_policy(tc);
 	return 0;
 }
 
@@ -365,8 +368,7 @@ victim_of(struct sm_tcache *tc, uint32_t si)
 	const uint64_t *use = &tc->use[set - tc->e];
 	uint32_t victim = 0;
 	uint64_t oldest = UINT64_MAX;
-	if (!tc->free_from && tc->repl != SM_TC_RR &&
-	    tc->repl != SM_TC_RANDOM) {
+	if (tc->lru_scan) {
 		/* LRU (also a full set of a FLUSHALL cache that is not full)
 		 * without the first-way hint: the first invalid way is the
 		 * first of the least stamps when there is one (its stamp is
@@ -542,77 +544,6 @@ bool sm_tc_fill_missed2(struct sm_tcache *a, struct sm_tcache *b,
 	}
 }
 
-/* One level of sm_tc_walk_lookup: its keys, then the lookup. */
-static inline __attribute__((always_inline)) struct sm_tc_entry *
-walk_lookup_at(struct sm_tcache *tc, struct sm_tc_walk *q, int level)
-{
-	uint64_t base = base_of(q->va, level);
-	uint64_t pkey = sm_tc_page_key(base, level);
-	struct sm_tc_entry *t = NULL;
-	q->pkey[level] = pkey;
-	q->h[level] = chain_hash(pkey, q->vmid, q->asid);
-	if (!(tc->lv_mask & (1u << level)))
-		return NULL;
-	t = chain_min(tc, q->h[level] & tc->va_mask, base, level, q->vmid,
-		      q->asid, SM_TC_ASID_OR_GLOBAL, NULL);
-	if (tc->global_live)
-		t = chain_min(tc,
-			      chain_hash(pkey, q->vmid, SM_TC_FILTER_GLOBAL) &
-				  tc->va_mask,
-			      base, level, q->vmid, q->asid,
-			      SM_TC_ASID_OR_GLOBAL, t);
-	if (t)
-		touch(tc, (int32_t)(t - tc->e));
-	return t;
-}
-
-/* sm_tc_walk_lookup of a cache that is not a walk cache: one
- * sm_tc_lookup_level per level (out of line: host time, the walk caches'
- * path saves fewer registers). */
-static __attribute__((noinline)) int
-walk_lookup_leaf(struct sm_tcache *tc, struct sm_tc_walk *q, uint64_t *table)
-{
-	struct sm_tc_entry *t;
-	q->leaf = true;
-	for (int lv = 2; lv >= 0; lv--)
-		if ((t = sm_tc_lookup_level(tc, q->vmid, q->asid, q->va, lv))) {
-			*table = t->pa;
-			return lv;
-		}
-	return -1;
-}
-
-/* Each level unrolled, so that its shifts are constants. */
-#define SM_TC_WALK_TRY_(lv)                                                    \
-	if ((t = walk_lookup_at(tc, q, (lv)))) {                               \
-		*table = t->pa;                                                \
-		return (lv);                                                   \
-	}
-
-/* sm_tc_walk_lookup of a walk cache after its level-2 look-up missed
- * (out of line: host time, the common hit at level 2 saves fewer
- * registers). */
-static __attribute__((noinline)) int
-walk_lookup_upper(struct sm_tcache *tc, struct sm_tc_walk *q, uint64_t *table)
-{
-	struct sm_tc_entry *t;
-	SM_TC_WALK_TRY_(1)
-	SM_TC_WALK_TRY_(0)
-	return -1;
-}
-
-int sm_tc_walk_lookup(struct sm_tcache *tc, struct sm_tc_walk *q,
-		      uint64_t *table)
-{
-	struct sm_tc_entry *t;
-	if (!tag_chains(tc))
-		return walk_lookup_leaf(tc, q, table);
-	q->leaf = false;
-	SM_TC_WALK_TRY_(2)
-	return walk_lookup_upper(tc, q, table);
-}
-#undef SM_TC_WALK_TRY_
-
 /* victim_of's way in a set of `ways` ways of LRU replacement without
  * first-way hints, whose use stamps are u: the first of the least stamps
  * (the first invalid way when there is one, its stamp 0). */
@@ -652,6 +583,110 @@ lru4_way(const uint64_t *u)
 	return (uint32_t)(min_u64(k01, k23) & 3);
 }
 
+/* *t = *in, in moves of 16 bytes (host time: where a fill is inlined
+ * several times, GCC 12 may copy the entry with a `rep movs`, which costs
+ * an instruction per 4 bytes). */
+static inline __attribute__((always_inline)) void
+entry_copy(struct sm_tc_entry *t, const struct sm_tc_entry *in)
+{
+	typedef char chunk __attribute__((vector_size(16)));
+	size_t o = 0;
+#pragma GCC unroll 8
+	for (; o + sizeof(chunk) <= sizeof(*t); o += sizeof(chunk)) {
+		chunk c;
+		memcpy(&c, (const char *)in + o, sizeof(c));
+		memcpy((char *)t + o, &c, sizeof(c));
+	}
+	if (o < sizeof(*t))
+		memcpy((char *)t + o, (const char *)in + o, sizeof(*t) - o);
+}
+
+/* One level of walk_fill_lru, `lv` a constant (host time: its shifts and
+ * count offsets are then constants): the entry of `lv` for q's page,
+ * table address `pa`, use stamp `stamp`, tag chain bucket tb; `four`: the
+ * cache has 4 ways and a power-of-two count of sets (set_of's mask and
+ * lru4_way, what the general forms compute for it). */
+static inline __attribute__((always_inline)) void
+walk_fill_lru_at(struct sm_tcache *tc, const struct sm_tc_walk *q,
+		 const struct sm_tc_entry *in, int lv, uint64_t pa, uint32_t tb,
+		 uint64_t stamp, bool four)
+{
+	struct sm_tc_entry *e = tc->e;
+	struct sm_tc_link *link = tc->link;
+	uint64_t *use = tc->use;
+	uint32_t ways = four ? 4 : tc->ways;
+	size_t first =
+	    (size_t)(four ? (uint32_t)(q->pkey[lv] >> 32) & (tc->sets - 1)
+			  : set_of(tc, q->pkey[lv])) *
+	    ways;
+	uint32_t w = four ? lru4_way(&use[first]) : lru_way(&use[first], ways);
+	int32_t i = (int32_t)(first + w);
+	struct sm_tc_entry *t = &e[i];
+	if (!t->valid) {
+		tc->live++;
+		tc->lv_live[lv]++;
+		tc->lv_mask |= (uint8_t)(1u << lv);
+	} else {
+		/* index_unlink then index_add's counts: a victim of the same
+		 * level leaves them as they are. */
+		tc->global_live -= t->global;
+		if (t->level != lv) {
+			tc->lv_live[lv]++;
+			tc->lv_mask |= (uint8_t)(1u << lv);
+			if (!--tc->lv_live[t->level])
+				tc->lv_mask &= (uint8_t) ~(1u << t->level);
+		}
+		index_unlink_chains(tc, i, false);
+	}
+	entry_copy(t, in);
+	t->va = base_of(q->va, lv);
+	t->pa = pa;
+	t->level = (uint8_t)lv;
+	t->valid = true;
+	use[i] = stamp;
+	uint32_t vb = q->h[lv] & tc->va_mask;
+	int32_t vh = tc->va_head[vb];
+	t->va_next = vh;
+	if (vh >= 0)
+		e[vh].va_prev = i;
+	t->va_prev = SM_TC_HEAD_REF(vb);
+	tc->va_head[vb] = i;
+	int32_t th = tc->tag_head[tb];
+	link[i].tag_next = th;
+	if (th >= 0)
+		link[th].tag_prev = i;
+	link[i].tag_prev = SM_TC_HEAD_REF(tb);
+	tc->tag_head[tb] = i;
+	/* (in is not global: global_live stays.) */
+}
+
+/* walk_fill_lru's levels from `from` to `to` - 1 (to at most 3), each
+ * its own copy of walk_fill_lru_at. */
+static inline __attribute__((always_inline)) void
+walk_fill_lru_levels(struct sm_tcache *tc, const struct sm_tc_walk *q,
+		     const struct sm_tc_entry *in, int from, int to,
+		     const uint64_t *tables, bool four)
+{
+	uint32_t tb = tag_bucket(tc, in->vmid, in->asid);
+	uint64_t tick = tc->tick;
+	switch (from) {
+	case 0:
+		walk_fill_lru_at(tc, q, in, 0, tables[1], tb, ++tick, four);
+		if (to == 1)
+			break;
+		/* fall through */
+	case 1:
+		walk_fill_lru_at(tc, q, in, 1, tables[2], tb, ++tick, four);
+		if (to == 2)
+			break;
+		/* fall through */
+	case 2:
+		walk_fill_lru_at(tc, q, in, 2, tables[3], tb, ++tick, four);
+		break;
+	}
+	tc->tick = tick;
+}
+
 /* sm_tc_walk_fill of a walk cache of LRU replacement with neither
  * first-way hints (fewer than SM_TC_HINT_WAYS ways) nor a filter (the
  * default geometries of the CPU's and the SMMU's walk caches):
@@ -659,76 +694,30 @@ lru4_way(const uint64_t *u)
  * same for every level computed once (host time).  The steps per level
  * are fill_at's: the victim (victim_of: the first of the least use stamps,
  * an invalid way's being 0), unlinked if valid, the entry written, its
- * stamp the next tick, linked at its chains' heads.  One difference of
- * host state only: a victim of in's VMID and ASID keeps its place in
- * their tag chain (the chain it would be linked into again; the order of
- * a chain never decides which entry is found or removed). */
+ * stamp the next tick, linked at its chains' heads.  (A victim of in's
+ * VMID and ASID is unlinked from their tag chain and linked again at its
+ * head, as fill_at does: keeping its place cost a test on every eviction,
+ * and on replay-speed such a victim is rare.) */
 static void walk_fill_lru(struct sm_tcache *tc, const struct sm_tc_walk *q,
 			  const struct sm_tc_entry *in, int from, int to,
 			  const uint64_t *tables)
 {
-	struct sm_tc_entry *e = tc->e;
-	struct sm_tc_link *link = tc->link;
-	uint64_t *use = tc->use;
-	uint32_t ways = tc->ways;
-	uint32_t tb = tag_bucket(tc, in->vmid, in->asid);
-	uint64_t tick = tc->tick;
-
-	for (int lv = from; lv < to; lv++) {
-		size_t first = (size_t)set_of(tc, q->pkey[lv]) * ways;
-		uint32_t w = ways == 4 ? lru4_way(&use[first])
-				       : lru_way(&use[first], ways);
-		int32_t i = (int32_t)(first + w);
-		struct sm_tc_entry *t = &e[i];
-		bool keep_tag = false;
-		if (!t->valid) {
-			tc->live++;
-			tc->lv_live[lv]++;
-			tc->lv_mask |= (uint8_t)(1u << lv);
-		} else {
-			/* index_unlink then index_add's counts: a victim of
-			 * the same level leaves them as they are. */
-			keep_tag = t->vmid == in->vmid && t->asid == in->asid;
-			tc->global_live -= t->global;
-			if (t->level != lv) {
-				tc->lv_live[lv]++;
-				tc->lv_mask |= (uint8_t)(1u << lv);
-				if (!--tc->lv_live[t->level])
-					tc->lv_mask &=
-					    (uint8_t) ~(1u << t->level);
-			}
-			index_unlink_chains(tc, i, keep_tag);
-		}
-		*t = *in;
-		t->va = base_of(q->va, lv);
-		t->pa = tables[lv + 1];
-		t->level = (uint8_t)lv;
-		t->valid = true;
-		use[i] = ++tick;
-		uint32_t vb = q->h[lv] & tc->va_mask;
-		int32_t vh = tc->va_head[vb];
-		t->va_next = vh;
-		if (vh >= 0)
-			e[vh].va_prev = i;
-		t->va_prev = SM_TC_HEAD_REF(vb);
-		tc->va_head[vb] = i;
-		if (!keep_tag) {
-			int32_t th = tc->tag_head[tb];
-			link[i].tag_next = th;
-			if (th >= 0)
-				link[th].tag_prev = i;
-			link[i].tag_prev = SM_TC_HEAD_REF(tb);
-			tc->tag_head[tb] = i;
-		}
-		/* (in is not global: global_live stays.) */
-	}
-	tc->tick = tick;
+	if (from < to)
+		walk_fill_lru_levels(tc, q, in, from, to, tables, false);
 }
 
 void sm_tc_walk_fill(struct sm_tcache *tc, const struct sm_tc_walk *q,
 		     struct sm_tc_entry *in, int from, int to,
 		     const uint64_t *tables)
 {
+	/* (The default walk caches' geometry, its own copy: tc->lru4 is
+	 * walk_fill_lru's condition with 4 ways and a power-of-two count of
+	 * sets.) */
+	if (!q->leaf && tc->lru4) {
+		if (from < to)
+			walk_fill_lru_levels(tc, q, in, from, to, tables, true);
+		return;
+	}
 	if (!q->leaf && tc->repl == SM_TC_LRU && !tc->free_from &&
 	    !tc->filter) {
 		walk_fill_lru(tc, q, in, from, to, tables);

@@ -154,6 +154,14 @@ struct sm_tcache {
 	uint8_t lv_mask;	     /* bit `level` set: lv_live[level] > 0 */
 	uint32_t global_live;	     /* valid global entries */
 	struct sm_tc_filter *filter; /* shared presence filter, or NULL */
+	/* Host time: an LRU cache of 4 ways, a power-of-two count of sets,
+	 * no first-way hints and no filter (sm_tc_walk_fill's common copy:
+	 * the default walk caches); kept by sm_tc_note_policy. */
+	bool lru4;
+	/* Host time: no first-way hints and a policy that is neither round
+	 * robin nor random (a fill's victim is the first of the least use
+	 * stamps, tcache.c victim_of); kept by sm_tc_note_policy. */
+	bool lru_scan;
 };
 
 /* Valid entries of the caches sharing it, by hashed (page, level, VMID,
@@ -210,10 +218,21 @@ int sm_tc_set_repl(struct sm_tcache *tc, enum sm_tc_repl repl,
 int sm_tc_filter_init(struct sm_tc_filter *f, const struct smmusim_allocator *a,
 		      uint64_t entries);
 void sm_tc_filter_fini(struct sm_tc_filter *f);
+/* Set tc->lru4 and tc->lru_scan from the geometry, policy and filter
+ * (each change of them calls it). */
+static inline void sm_tc_note_policy(struct sm_tcache *tc)
+{
+	tc->lru4 = tc->repl == SM_TC_LRU && tc->ways == 4 &&
+		   !(tc->sets & (tc->sets - 1)) && !tc->free_from &&
+		   !tc->filter;
+	tc->lru_scan =
+	    !tc->free_from && tc->repl != SM_TC_RR && tc->repl != SM_TC_RANDOM;
+}
 static inline void sm_tc_attach_filter(struct sm_tcache *tc,
 				       struct sm_tc_filter *f)
 {
 	tc->filter = f;
+	sm_tc_note_policy(tc);
 }
 /* The filter's bucket of a leaf entry: its page, level and tags (a global
  * entry is counted under SM_TC_FILTER_GLOBAL, not its ASID). */

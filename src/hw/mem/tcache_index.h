@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The translation cache's host-side indexes (tcache.h, top of file), shared
- * by its lookups and fills (tcache.c) and its invalidations (tcache_inv.c):
- * the set function, the hash chains by (page, level[, tags]) and by (vmid,
- * asid), the counts per level, the presence filter's counts, and the probe
- * of a page's chains.  Host time only: none of it changes which entry a
- * lookup, fill or invalidation finds.  Private to src/hw/mem/tcache*.c.
+ * by its lookups and fills (tcache.c, tcache_walk.c) and its invalidations
+ * (tcache_inv.c): the set function, the hash chains by (page, level[,
+ * tags]) and by (vmid, asid), the counts per level, the presence filter's
+ * counts, and the probe of a page's chains.  Host time only: none of it changes
+ * which entry a lookup, fill or invalidation finds.  Private to
+ * src/hw/mem/tcache*.c.
  */
 #ifndef SM_HW_MEM_TCACHE_INDEX_H
 #define SM_HW_MEM_TCACHE_INDEX_H
