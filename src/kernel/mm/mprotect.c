@@ -28,6 +28,8 @@ struct prot_new {
 			     * else ro: what a page that may be writable
 			     * gets */
 	uint64_t zero_page; /* never made writable */
+	unsigned perm_ro;   /* sm_pte_perm(ro) */
+	unsigned perm_rw;   /* sm_pte_perm(rw) */
 };
 
 static struct prot_new prot_new_of(const struct sm_os *os,
@@ -39,6 +41,9 @@ static struct prot_new prot_new_of(const struct sm_os *os,
 	    .ro = sm_mk_user_pte(0, v->prot, false),
 	    .rw = sm_mk_user_pte(0, v->prot, v->prot & SMMUSIM_PROT_W),
 	    .zero_page = os->mm.zero_page,
+	    .perm_ro = sm_pte_perm(sm_mk_user_pte(0, v->prot, false)),
+	    .perm_rw = sm_pte_perm(
+		sm_mk_user_pte(0, v->prot, v->prot & SMMUSIM_PROT_W)),
 	};
 }
 
@@ -57,14 +62,24 @@ static inline uint64_t prot_pte(const struct prot_new *n, uint64_t desc)
 	return pa | (w ? n->rw : n->ro) | (dirty ? PTE_DIRTY : 0);
 }
 
-/* Write the changed PTE nd over desc at va, held in *slot of its table's
- * words. */
-static void prot_write(struct prot_ctx *c, uint64_t va, uint64_t desc,
-		       uint64_t nd, const uint64_t *slot)
+/* The EL0 permissions of a valid nd = prot_pte(n, desc): its AP and UXN
+ * bits are those of the template it took, n->ro (PTE_RDONLY) or n->rw
+ * (without PTE_RDONLY, unless n->rw is n->ro): sm_pte_perm(nd) without
+ * decoding it (host time). */
+static inline unsigned prot_new_perm(const struct prot_new *n, uint64_t nd)
+{
+	return nd & PTE_RDONLY ? n->perm_ro : n->perm_rw;
+}
+
+/* Write the changed PTE nd = prot_pte(n, desc) over desc at va, held in
+ * *slot of its table's words. */
+static void prot_write(struct prot_ctx *c, const struct prot_new *n,
+		       uint64_t va, uint64_t desc, uint64_t nd,
+		       const uint64_t *slot)
 {
 	if (!c->narrowed) {
 		unsigned old_perm = (desc & PTE_VALID) ? sm_pte_perm(desc) : 0;
-		unsigned new_perm = (nd & PTE_VALID) ? sm_pte_perm(nd) : 0;
+		unsigned new_perm = (nd & PTE_VALID) ? prot_new_perm(n, nd) : 0;
 		c->narrowed = old_perm & ~new_perm;
 	}
 	sm_physmem_table_write(c->os->pm, slot, nd);
@@ -117,7 +132,7 @@ static int prot_run(void *vctx, const struct sm_pgt_run *r)
 				continue;
 			uint64_t nd = prot_pte(&n, desc);
 			if (nd != desc)
-				prot_write(c,
+				prot_write(c, &n,
 					   va0 + ((uint64_t)(s - w) << shift),
 					   desc, nd, s);
 		}
