@@ -239,14 +239,18 @@ int sm_device_access(struct sm_device *d, uint32_t sid, uint32_t ssid,
 	struct sm_dev_task *k = d->free_tasks;
 	d->free_tasks = k->next;
 	d->live_tasks++;
-	*k = (struct sm_dev_task){.dev = d,
-				  .all_next = k->all_next,
-				  .sid = sid,
-				  .ssid = ssid,
-				  .line = line,
-				  .va = va,
-				  .write = write,
-				  .start = start,
-				  .tag = tag};
+	/* Each field the task's attempts read (next is only read once it is
+	 * free again, all_next is the task's own, stag is set when it
+	 * stalls, before dev_stall reads it; host time: no clear of the
+	 * rest). */
+	k->dev = d;
+	k->sid = sid;
+	k->ssid = ssid;
+	k->line = line;
+	k->va = va;
+	k->write = write;
+	k->start = start;
+	k->tag = tag;
+	k->faults = 0;
 	return attempt_failed(k, &x);
 }
