@@ -360,6 +360,19 @@ static void test_physmem_pgt_gen(void **state)
 	assert_true(gen_moved(pm, &g));
 	sm_physmem_write64(pm, tab + 8, 0);
 	assert_true(gen_moved(pm, &g));
+	/* A run of table writes moves it as the writes one by one would. */
+	const uint64_t *words = NULL;
+	assert_true(sm_physmem_table_words(pm, tab, &words));
+	assert_non_null(words); /* written above: it has content */
+	sm_physmem_table_write(pm, words + 1, 7);
+	sm_physmem_table_write(pm, words + 2, 7);
+	uint64_t one_by_one = sm_physmem_pgt_gen(pm) - g;
+	sm_physmem_table_write_in_run(words + 1, 8);
+	sm_physmem_table_write_in_run(words + 2, 9);
+	sm_physmem_table_writes_done(pm, 2);
+	assert_int_equal(sm_physmem_pgt_gen(pm) - g, 2 * one_by_one);
+	assert_int_equal(sm_physmem_read64(pm, tab + 16), 9);
+	g = sm_physmem_pgt_gen(pm);
 	sm_physmem_free_page(pm, tab);
 	assert_true(gen_moved(pm, &g));
 	sm_physmem_write64(pm, tab, 6); /* dropped: the frame is free */

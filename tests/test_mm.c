@@ -242,6 +242,25 @@ static void test_find_vma_matches_a_scan(void **state)
 
 /* sm_find_vma_from finds what sm_find_vma finds, whichever VMA (or none)
  * the walk found last, and keeps it as the last. */
+/* sm_span_add_run of ascending addresses gives the span sm_span_add of
+ * each would (mprotect's runs, kernel/mm/mprotect.c). */
+static void test_span_add_run_matches(void **state)
+{
+	(void)state;
+	const uint64_t va[] = {0x5000, 0x7000, 0x9000, 0x3000, 0x4000};
+	/* Runs of the list, each ascending: [0, 3) and [3, 5). */
+	struct sm_span one = {.lo = UINT64_MAX}, run = one;
+	for (unsigned i = 0; i < 5; i++)
+		sm_span_add(&one, va[i]);
+	sm_span_add_run(&run, va[0], va[2], 3);
+	sm_span_add_run(&run, va[3], va[4], 2);
+	assert_int_equal(run.lo, one.lo);
+	assert_int_equal(run.hi, one.hi);
+	assert_int_equal(run.ptes, one.ptes);
+	assert_int_equal(one.lo, 0x3000);
+	assert_int_equal(one.hi, 0xa000);
+}
+
 static void test_find_vma_from_matches(void **state)
 {
 	(void)state;
@@ -328,6 +347,7 @@ int main(void)
 	    T(test_page_list_frees_in_order),
 	    cmocka_unit_test(test_find_vma_matches_a_scan),
 	    cmocka_unit_test(test_find_vma_from_matches),
+	    cmocka_unit_test(test_span_add_run_matches),
 	    T(test_vmas_follow_a_page_model),
 	};
 #undef T

@@ -598,6 +598,21 @@ static inline bool fault_denied_by_path(struct sm_oracle *o,
 	       !(w.fault == SM_WALK_OK && (w.perm & need));
 }
 
+/* sm_oracle_observe's judgement of a report the agent's walk could not
+ * vouch for: a cached translation the memo holds, a fault the tables deny
+ * through a path that holds, else judge() (out of line: the reports it
+ * saves a judge frame need registers the most common ones do not). */
+static __attribute__((noinline)) void
+observe_cached(struct sm_oracle *o, const struct sm_xlate_report *r)
+{
+	if (!o->nstreak && (r->outcome == SM_XLATE_OK
+				? !r->no_context && (r->root || r->root2) &&
+				      cached_agrees(o, r)
+				: fault_denied_by_path(o, r)))
+		return;
+	judge(o, r);
+}
+
 void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 {
 	struct sm_oracle *o = oracle;
@@ -606,14 +621,15 @@ void sm_oracle_observe(void *oracle, const struct sm_xlate_report *r)
 	SM_INC(o->ctr, CHECK_TRANSLATIONS_CHECKED);
 	/* A walk's translation agrees with the tables by definition, and
 	 * without a fault streak there is none to end, nor one to start by
-	 * a fault the tables deny (host time: most reports need no more). */
+	 * a fault the tables deny (host time: most reports need no more).
+	 * The rest is observe_cached's: with a streak open, or a cached
+	 * translation, or a fault the agent's own walk did not deny, it
+	 * decides as this test would have with its second alternatives
+	 * (the first ones being false). */
 	if (!o->nstreak &&
-	    (r->outcome == SM_XLATE_OK
-		 ? !r->from_cache || (!r->no_context && (r->root || r->root2) &&
-				      cached_agrees(o, r))
-		 : fault_denied(r) || fault_denied_by_path(o, r)))
+	    (r->outcome == SM_XLATE_OK ? !r->from_cache : fault_denied(r)))
 		return;
-	judge(o, r);
+	observe_cached(o, r);
 }
 
 static void lingering_one(void *ctx, const struct sm_tc_entry *e)

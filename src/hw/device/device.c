@@ -29,11 +29,16 @@
 
 struct sm_dev_task {
 	struct sm_device *dev;
-	uint32_t sid, ssid, line;
-	uint64_t va;
-	bool write;
-	uint64_t start, tag;
-	uint32_t faults;
+	/* The access, set whole when the task starts (host time: the
+	 * task's other fields are not cleared: next is read only once the
+	 * task is free again, stag only after a stall set it). */
+	struct sm_dev_req {
+		uint32_t sid, ssid, line;
+		uint64_t va;
+		bool write;
+		uint64_t start, tag;
+		uint32_t faults;
+	} req;
 	uint16_t stag; /* stall model: the held transaction's tag */
 	struct sm_dev_task *next;
 	struct sm_dev_task *all_next; /* sm_device.all_tasks */
@@ -86,7 +91,7 @@ static void access_done(struct sm_device *d, uint64_t start, uint64_t tag,
 static void task_done(struct sm_dev_task *k, uint64_t t, bool ok, uint64_t pa)
 {
 	struct sm_device *d = k->dev;
-	access_done(d, k->start, k->tag, k->faults, t, ok, pa);
+	access_done(d, k->req.start, k->req.tag, k->req.faults, t, ok, pa);
 	k->next = d->free_tasks;
 	d->free_tasks = k;
 	d->live_tasks--;
@@ -115,8 +120,8 @@ static int dev_page_request(void *ctx, uint64_t arg)
 	uint64_t t = d->eng->now;
 	bool ok;
 	(void)arg;
-	int rc = d->ops.page_request(d->ops.ctx, k->sid, k->ssid, k->va,
-				     k->write, &ok, &t);
+	int rc = d->ops.page_request(d->ops.ctx, k->req.sid, k->req.ssid,
+				     k->req.va, k->req.write, &ok, &t);
 	return rc < 0 ? rc : answered(k, t, ok, d->lat_retry);
 }
 
@@ -129,13 +134,14 @@ static int dev_stall(void *ctx, uint64_t arg)
 	uint64_t t = d->eng->now;
 	bool ok;
 	(void)arg;
-	bool give_up = k->faults >= d->retry_limit;
+	bool give_up = k->req.faults >= d->retry_limit;
 	/* A trace's own CMD_RESUME or CMD_STALL_TERM may have ended the
 	 * transaction already: the kernel still answers (its RESUME then
 	 * matches nothing), but there is nothing left to retry. */
-	bool held = sm_smmu_stall_held(d->smmu, k->sid, k->stag);
-	int rc = d->ops.stall_resume(d->ops.ctx, k->sid, k->ssid, k->va,
-				     k->write, k->stag, give_up, &ok, &t);
+	bool held = sm_smmu_stall_held(d->smmu, k->req.sid, k->stag);
+	int rc =
+	    d->ops.stall_resume(d->ops.ctx, k->req.sid, k->req.ssid, k->req.va,
+				k->req.write, k->stag, give_up, &ok, &t);
 	if (rc < 0)
 		return rc;
 	if (!(ok && held) && give_up)
@@ -153,7 +159,7 @@ static bool may_request_page(struct sm_device *d, const struct sm_dev_task *k,
 	/* A stall-mode device sends no page requests: a fault that did not
 	 * stall (no free slot) terminates. */
 	return recoverable && !d->stall_mode &&
-	       d->ops.pri_enabled(d->ops.ctx, k->sid, k->ssid);
+	       d->ops.pri_enabled(d->ops.ctx, k->req.sid, k->req.ssid);
 }
 
 /* An attempt of k faulted (*x): the stall, page request or end of the
@@ -161,7 +167,7 @@ static bool may_request_page(struct sm_device *d, const struct sm_dev_task *k,
 static int attempt_failed(struct sm_dev_task *k, const struct sm_smmu_xlate *x)
 {
 	struct sm_device *d = k->dev;
-	k->faults++;
+	k->req.faults++;
 	if (x->stalled) {
 		k->stag = x->stag;
 		return sm_engine_at(d->eng, x->done + d->lat_evtq_irq,
@@ -171,14 +177,15 @@ static int attempt_failed(struct sm_dev_task *k, const struct sm_smmu_xlate *x)
 		task_done(k, x->done, false, 0);
 		return 0;
 	}
-	if (k->faults >= d->retry_limit) {
+	if (k->req.faults >= d->retry_limit) {
 		/* The device gives up (a real one may retry forever: that
 		 * is what the fault-livelock check is for). */
 		SM_INC(d->ctr, DEV_ACCESS_GAVE_UP);
 		task_done(k, x->done, false, 0);
 		return 0;
 	}
-	if (!sm_smmu_page_request(d->smmu, k->sid, k->ssid, k->va, k->write)) {
+	if (!sm_smmu_page_request(d->smmu, k->req.sid, k->req.ssid, k->req.va,
+				  k->req.write)) {
 		/* PRIQ full: the request is lost and never answered; the
 		 * device's access fails (its PRI timeout). */
 		SM_INC(d->ctr, DEV_PRI_LOST);
@@ -195,8 +202,8 @@ static int dev_attempt(void *ctx, uint64_t arg)
 	struct sm_device *d = k->dev;
 	struct sm_smmu_xlate x;
 	(void)arg;
-	sm_smmu_device_access(d->smmu, k->sid, k->ssid, k->va, k->write,
-			      d->eng->now, k->line, &x);
+	sm_smmu_device_access(d->smmu, k->req.sid, k->req.ssid, k->req.va,
+			      k->req.write, d->eng->now, k->req.line, &x);
 	if (x.outcome == SM_XLATE_OK) {
 		task_done(k, x.done, true, x.pa);
 		return 0;
@@ -239,14 +246,7 @@ int sm_device_access(struct sm_device *d, uint32_t sid, uint32_t ssid,
 	struct sm_dev_task *k = d->free_tasks;
 	d->free_tasks = k->next;
 	d->live_tasks++;
-	*k = (struct sm_dev_task){.dev = d,
-				  .all_next = k->all_next,
-				  .sid = sid,
-				  .ssid = ssid,
-				  .line = line,
-				  .va = va,
-				  .write = write,
-				  .start = start,
-				  .tag = tag};
+	k->dev = d;
+	k->req = (struct sm_dev_req){sid, ssid, line, va, write, start, tag, 0};
 	return attempt_failed(k, &x);
 }

@@ -225,6 +225,21 @@ static inline void sm_physmem_table_write(struct sm_physmem *pm,
 	*(uint64_t *)slot = val;
 	pm->pgt_gen++; /* sm_physmem_pgt_gen */
 }
+/* sm_physmem_table_write of a run of writes, each without its step of the
+ * generation, which the caller then adds for the whole run at once
+ * (sm_physmem_table_writes_done, n the writes made) before anything reads
+ * the generation: the same value then (host time: one add per run of
+ * PTE rewrites, kernel/mm/mprotect.c). */
+static inline void sm_physmem_table_write_in_run(const uint64_t *slot,
+						 uint64_t val)
+{
+	*(uint64_t *)slot = val;
+}
+static inline void sm_physmem_table_writes_done(struct sm_physmem *pm,
+						uint64_t n)
+{
+	pm->pgt_gen += n; /* sm_physmem_pgt_gen */
+}
 /*
  * The page-table write generation.  A walk (hw/mem/pgtable.c) reads words
  * of SM_PAGE_PGTABLE frames only, and asks of other frames only whether

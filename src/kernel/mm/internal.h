@@ -143,6 +143,17 @@ static inline void sm_span_add(struct sm_span *sp, uint64_t va)
 		sp->hi = va + SM_PAGE_SIZE;
 	sp->ptes++;
 }
+/* sm_span_add of n (> 0) addresses in ascending order, from lo_va to
+ * hi_va, at once. */
+static inline void sm_span_add_run(struct sm_span *sp, uint64_t lo_va,
+				   uint64_t hi_va, uint64_t n)
+{
+	if (lo_va < sp->lo)
+		sp->lo = lo_va;
+	if (hi_va + SM_PAGE_SIZE > sp->hi)
+		sp->hi = hi_va + SM_PAGE_SIZE;
+	sp->ptes += n;
+}
 
 /* One zap of a range: the PTEs it cleared, the pages it will free. */
 struct sm_zap {

@@ -28,6 +28,8 @@ struct prot_new {
 			     * else ro: what a page that may be writable
 			     * gets */
 	uint64_t zero_page; /* never made writable */
+	unsigned perm_ro;   /* sm_pte_perm(ro) */
+	unsigned perm_rw;   /* sm_pte_perm(rw) */
 };
 
 static struct prot_new prot_new_of(const struct sm_os *os,
@@ -39,6 +41,9 @@ static struct prot_new prot_new_of(const struct sm_os *os,
 	    .ro = sm_mk_user_pte(0, v->prot, false),
 	    .rw = sm_mk_user_pte(0, v->prot, v->prot & SMMUSIM_PROT_W),
 	    .zero_page = os->mm.zero_page,
+	    .perm_ro = sm_pte_perm(sm_mk_user_pte(0, v->prot, false)),
+	    .perm_rw = sm_pte_perm(
+		sm_mk_user_pte(0, v->prot, v->prot & SMMUSIM_PROT_W)),
 	};
 }
 
@@ -57,24 +62,37 @@ static inline uint64_t prot_pte(const struct prot_new *n, uint64_t desc)
 	return pa | (w ? n->rw : n->ro) | (dirty ? PTE_DIRTY : 0);
 }
 
-/* Write the changed PTE nd over desc at va, held in *slot of its table's
- * words. */
-static void prot_write(struct prot_ctx *c, uint64_t va, uint64_t desc,
-		       uint64_t nd, const uint64_t *slot)
+/* The EL0 permissions of a valid nd = prot_pte(n, desc): its AP and UXN
+ * bits are those of the template it took, n->ro (PTE_RDONLY) or n->rw
+ * (without PTE_RDONLY, unless n->rw is n->ro): sm_pte_perm(nd) without
+ * decoding it (host time). */
+static inline unsigned prot_new_perm(const struct prot_new *n, uint64_t nd)
+{
+	return nd & PTE_RDONLY ? n->perm_ro : n->perm_rw;
+}
+
+/* Write the changed PTE nd = prot_pte(n, desc) over desc, held in *slot
+ * of its run's words, one write of the run (prot_run counts them and adds
+ * their generation steps and span at its end). */
+static inline void prot_write(struct prot_ctx *c, const struct prot_new *n,
+			      uint64_t desc, uint64_t nd, const uint64_t *slot)
 {
 	if (!c->narrowed) {
 		unsigned old_perm = (desc & PTE_VALID) ? sm_pte_perm(desc) : 0;
-		unsigned new_perm = (nd & PTE_VALID) ? sm_pte_perm(nd) : 0;
+		unsigned new_perm = (nd & PTE_VALID) ? prot_new_perm(n, nd) : 0;
 		c->narrowed = old_perm & ~new_perm;
 	}
-	sm_physmem_table_write(c->os->pm, slot, nd);
-	sm_span_add(&c->sp, va);
+	sm_physmem_table_write_in_run(slot, nd);
 }
 
 /* change_pte_range() over a run of PTEs (a leaf table's part of the
  * range), in address order, a VMA at a time: the first slot finds its VMA,
  * and the slots up to that VMA's end in the run are its own.  The
- * run's words hold every write: only its own descriptors are written. */
+ * run's words hold every write: only its own descriptors are written.
+ * The writes' generation steps and span are added once, at the end of
+ * the run: in it nothing walks the tables or reads the span, and its
+ * slots ascend, so the first written and the last bound the span as
+ * sm_span_add of each would (host time). */
 static int prot_run(void *vctx, const struct sm_pgt_run *r)
 {
 	struct prot_ctx *c = vctx;
@@ -83,6 +101,8 @@ static int prot_run(void *vctx, const struct sm_pgt_run *r)
 	const uint64_t *w = r->words, *end = r->words + r->last + 1;
 	unsigned shift = sm_level_shift(r->level);
 	uint64_t va0 = r->va;
+	const uint64_t *first = NULL, *last = NULL;
+	uint64_t writes = 0;
 	for (const uint64_t *s = w + r->first; s < end;) {
 		/* mprotect's range is mapped: the slot's VMA (none only
 		 * for a block's base below the range, never in a user mm). */
@@ -116,11 +136,18 @@ static int prot_run(void *vctx, const struct sm_pgt_run *r)
 			if (!sm_pte_present(desc))
 				continue;
 			uint64_t nd = prot_pte(&n, desc);
-			if (nd != desc)
-				prot_write(c,
-					   va0 + ((uint64_t)(s - w) << shift),
-					   desc, nd, s);
+			if (nd == desc)
+				continue;
+			prot_write(c, &n, desc, nd, s);
+			first = first ? first : s;
+			last = s;
+			writes++;
 		}
+	}
+	if (writes) {
+		sm_physmem_table_writes_done(c->os->pm, writes);
+		sm_span_add_run(&c->sp, va0 + ((uint64_t)(first - w) << shift),
+				va0 + ((uint64_t)(last - w) << shift), writes);
 	}
 	return 0;
 }
