@@ -452,19 +452,6 @@ static int block(struct sm_os *os, struct sm_kthread *k, struct sm_klock *l,
 	return 0;
 }
 
-/* Nobody holds or waits for lock (c, key): k takes it (settle). */
-static inline int take_pending(struct sm_sched *s, struct sm_kthread *k,
-			       enum sm_klock_class c, uint64_t key,
-			       enum sm_klock_mode m)
-{
-	k->pend = true;
-	k->pend_cls = c;
-	k->pend_key = key;
-	k->pend_mode = m;
-	sm_kt_account(s, c, 0);
-	return 0;
-}
-
 /* sm_klock when a lock is in the list or k already has one pending. */
 int sm_kt_lock_listed(struct sm_os *os, struct sm_kthread *k,
 		      enum sm_klock_class c, uint64_t key, enum sm_klock_mode m,
@@ -476,7 +463,7 @@ int sm_kt_lock_listed(struct sm_os *os, struct sm_kthread *k,
 	if (k->pend && (rc = settle(os, k)) < 0)
 		return rc; /* (one pending lock at a time) */
 	if (!(l = lock_of(s, c, key)))
-		return take_pending(s, k, c, key, m);
+		return sm_kt_take_pending(s, k, c, key, m);
 	if (!l->wn && compatible(l, m)) {
 		take(l, m);
 		sm_kt_account(s, c, 0);

@@ -95,7 +95,7 @@ struct sm_kthread {
 	bool async;		/* op's submitter has returned */
 	int err;		/* a step's failure, returned at op's end */
 	/* A lock taken while nobody held or waited for it, not yet in the
-	 * locks' list (host time: sched.c, take_pending). */
+	 * locks' list (host time: sm_kt_take_pending). */
 	bool pend;
 	enum sm_klock_class pend_cls;
 	uint64_t pend_key;
@@ -220,6 +220,20 @@ int sm_kt_lock_listed(struct sm_os *os, struct sm_kthread *k,
 		      uint64_t *t);
 void sm_kt_unlock_listed(struct sm_os *os, enum sm_klock_class c, uint64_t key,
 			 uint64_t t);
+/* Nobody holds or waits for lock (c, key): k takes it, kept out of the
+ * locks' list while nobody else asks (sched.c, settle); an acquisition
+ * without a wait. */
+static inline int sm_kt_take_pending(struct sm_sched *s, struct sm_kthread *k,
+				     enum sm_klock_class c, uint64_t key,
+				     enum sm_klock_mode m)
+{
+	k->pend = true;
+	k->pend_cls = c;
+	k->pend_key = key;
+	k->pend_mode = m;
+	sm_kt_account(s, c, 0);
+	return 0;
+}
 static inline int sm_kt_lock(struct sm_os *os, struct sm_sched *s,
 			     enum sm_klock_class c, uint64_t key,
 			     enum sm_klock_mode m, uint64_t *t)
@@ -229,15 +243,8 @@ static inline int sm_kt_lock(struct sm_os *os, struct sm_sched *s,
 		return 0; /* atomic context (above), or failing: no wait */
 	if (k->pend || s->nlocks)
 		return sm_kt_lock_listed(os, k, c, key, m, t);
-	/* Nobody holds or waits for any lock, so none for (c, key): k
-	 * takes it, kept out of the list while nobody else asks (sched.c,
-	 * settle); an acquisition without a wait. */
-	k->pend = true;
-	k->pend_cls = c;
-	k->pend_key = key;
-	k->pend_mode = m;
-	sm_kt_account(s, c, 0);
-	return 0;
+	/* Nobody holds or waits for any lock, so none for (c, key). */
+	return sm_kt_take_pending(s, k, c, key, m);
 }
 /* Release at t: the waiters that can go next are granted it from t. */
 static inline void sm_kt_unlock(struct sm_os *os, struct sm_sched *s,
