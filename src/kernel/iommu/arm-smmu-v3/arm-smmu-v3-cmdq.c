@@ -473,9 +473,18 @@ int sm_drv_cmdq_issue_sync(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 	if ((rc = cmdq_lock(os, 2, t)) < 0)
 		return rc;
 	SM_INC(d->ctr, OS_SMMU_SUBMISSIONS);
-	if ((rc = q_wait_space(os, 2, t)) < 0)
-		return rc;
-	if ((used = q_used(d, *t)) + 1 > n) {
+	/* q_wait_space(os, 2, t), then the second read, at *t.  When the
+	 * first found room for both, *t has not moved and nothing ran
+	 * between: the second read is at the cycle CONS was just read at,
+	 * which moves nothing (sm_smmu_cmdq_cons_at stops where it stopped)
+	 * and returns the same CONS, so `used` is what it reads (host time:
+	 * not computed again), and it has room for one. */
+	if ((used = q_used(d, *t)) + 2 > n) {
+		if ((rc = q_wait_full(os, 2, used, t)) < 0)
+			return rc;
+		used = q_used(d, *t);
+	}
+	if (used + 1 > n) {
 		if ((rc = q_wait_full(os, 1, used, t)) < 0)
 			return rc;
 		q_put(os, c, t);
