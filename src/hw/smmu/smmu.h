@@ -288,10 +288,13 @@ static inline void sm_smmu_cmdq_catch_up(struct sm_smmu *s, uint64_t now)
 static inline uint32_t sm_smmu_cmdq_cons_at(struct sm_smmu *s, uint64_t now)
 {
 	uint32_t n = 1u << s->cmdq_log2size;
-	while (s->cmdq_seen != s->cmdq_cons &&
-	       s->cmdq_due[s->cmdq_seen & (n - 1)] <= now)
-		s->cmdq_seen = (s->cmdq_seen + 1) & (2 * n - 1);
-	return s->cmdq_seen;
+	/* In a local, stored once (host time). */
+	uint32_t seen = s->cmdq_seen, cons = s->cmdq_cons;
+	const uint64_t *due = s->cmdq_due;
+	while (seen != cons && due[seen & (n - 1)] <= now)
+		seen = (seen + 1) & (2 * n - 1);
+	s->cmdq_seen = seen;
+	return seen;
 }
 /* The cycle the scheduled command at queue index `index` (with its wrap
  * bit) is consumed. */
