@@ -43,11 +43,12 @@ static const uint64_t *cmd_sync(struct sm_smmu_drv *d)
 }
 
 /* Entries software sees in use at cycle t: written (PROD, shadow
- * included) and not yet consumed (CONS as read at t). */
-static uint32_t q_used(struct sm_smmu_drv *d, uint64_t t)
+ * included) and not yet consumed (CONS as read at t).  n is the queue's
+ * size, 1 << cmdq_log2size, which the caller has (host time). */
+static uint32_t q_used(struct sm_smmu_drv *d, uint32_t n, uint64_t t)
 {
-	uint32_t n2 = 2u << d->cmdq_log2size;
-	return (d->prod - sm_smmu_cmdq_cons_at(d->smmu, t) + n2) & (n2 - 1);
+	return (d->prod - sm_smmu_cmdq_cons_at(d->smmu, t) + 2 * n) &
+	       (2 * n - 1);
 }
 
 /* ---- the windows of unmapped IOVAs ---- */
@@ -175,8 +176,9 @@ q_wait_full(struct sm_os *os, uint32_t need, uint32_t used, uint64_t *t)
 static inline int q_wait_space(struct sm_os *os, uint32_t need, uint64_t *t)
 {
 	struct sm_smmu_drv *d = &os->drv;
-	uint32_t used = q_used(d, *t);
-	if (used + need <= 1u << d->cmdq_log2size)
+	uint32_t n = 1u << d->cmdq_log2size;
+	uint32_t used = q_used(d, n, *t);
+	if (used + need <= n)
 		return 0;
 	return q_wait_full(os, need, used, t);
 }
@@ -479,10 +481,10 @@ int sm_drv_cmdq_issue_sync(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 	 * which moves nothing (sm_smmu_cmdq_cons_at stops where it stopped)
 	 * and returns the same CONS, so `used` is what it reads (host time:
 	 * not computed again), and it has room for one. */
-	if ((used = q_used(d, *t)) + 2 > n) {
+	if ((used = q_used(d, n, *t)) + 2 > n) {
 		if ((rc = q_wait_full(os, 2, used, t)) < 0)
 			return rc;
-		used = q_used(d, *t);
+		used = q_used(d, n, *t);
 	}
 	if (used + 1 > n) {
 		if ((rc = q_wait_full(os, 1, used, t)) < 0)
@@ -490,7 +492,7 @@ int sm_drv_cmdq_issue_sync(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 		q_put(os, c, t);
 		if ((rc = q_write(os, cmd_sync(d), t)) < 0)
 			return rc;
-	} else if ((used = q_used(d, *t + d->lat_cmd_write)) + 2 > n) {
+	} else if ((used = q_used(d, n, *t + d->lat_cmd_write)) + 2 > n) {
 		/* q_used before the command is in: one more is. */
 		q_put(os, c, t);
 		if ((rc = q_wait_full(os, 1, used + 1, t)) < 0)
