@@ -313,6 +313,13 @@ static void exec_cmd(struct sm_smmu *s, const uint64_t w[2])
 		(*s->st_cmd[CMDQ_OP_TLBI_NH_ASID])++;
 		return;
 	}
+	/* A RESUME that found commands pending before it (schedule): the
+	 * general decode's SM_SMMU_CMD_STALL case below, with its row's
+	 * fields decoded inline (exec_resume; host time). */
+	if (sm_field_get(CMDQ_0_OP, w[0]) == CMDQ_OP_RESUME) {
+		exec_resume(s, w);
+		return;
+	}
 	const struct sm_smmu_cmd_def *d = sm_smmu_cmd_decode(w, &c);
 	switch (d->cls) {
 	case SM_SMMU_CMD_CFGI:
@@ -326,12 +333,8 @@ static void exec_cmd(struct sm_smmu *s, const uint64_t w[2])
 		sm_smmu_atc_inv(s, &c);
 		break;
 	case SM_SMMU_CMD_STALL:
-		/* A RESUME that found commands pending before it (schedule()
-		 * executes the others itself, exec_resume), or a STALL_TERM. */
-		if (c.op == CMDQ_OP_RESUME)
-			sm_smmu_stall_resume(s, &c);
-		else
-			sm_smmu_stall_term(s, &c);
+		/* A STALL_TERM (a RESUME is executed above). */
+		sm_smmu_stall_term(s, &c);
 		break;
 	default:
 		/* PRI_RESP and the prefetches are counted and have no effect
