@@ -79,6 +79,8 @@ int sm_drv_dma_frame_defer(struct sm_os *os, uint64_t pa)
 static void dma_windows_close(struct sm_os *os, uint64_t t)
 {
 	struct sm_smmu_drv *d = &os->drv;
+	if (!d->nwin && !d->nframes)
+		return; /* nothing open (host time) */
 	int me = sm_os_context(os);
 	size_t kept = 0;
 	for (size_t i = 0; i < d->nwin; i++)
