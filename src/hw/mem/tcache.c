@@ -286,6 +286,56 @@ static struct sm_tc_entry *same_translation(struct sm_tcache *tc,
 	return best;
 }
 
+static inline __attribute__((always_inline)) uint64_t min_u64(uint64_t a,
+							      uint64_t b)
+{
+	return b < a ? b : a;
+}
+
+static inline __attribute__((always_inline)) uint64_t max_u64(uint64_t a,
+							      uint64_t b)
+{
+	return b > a ? b : a;
+}
+
+/* lru_victim's scan of a set of at most 64 ways (host time; it shortcuts
+ * the general scan there): the SM_TC_LRU_CANDS least keys in order, a
+ * way's key its stamp then its number (stamps count uses and fills from 1:
+ * they stay far below 2^58).  The least keys are the least stamps in
+ * order, the first of equal ones first: what the general scan keeps.  Each
+ * key below the fourth is put in place by selects, not by a loop whose
+ * exits, on a set's stamps in random order, mispredict. */
+static inline __attribute__((always_inline)) void
+lru_scan64(struct sm_tc_lru_cands *n, const uint64_t *use, uint32_t ways)
+{
+	/* (A cache with candidates has SM_TC_HINT_WAYS ways or more: the
+	 * four keys kept are ways'.) */
+	_Static_assert(SM_TC_LRU_CANDS == 4 && SM_TC_HINT_WAYS >= 4,
+		       "lru_scan64 keeps 4 ways' keys");
+	uint64_t s0 = UINT64_MAX, s1 = UINT64_MAX, s2 = UINT64_MAX,
+		 s3 = UINT64_MAX;
+	/* s3's stamp: a later way's key is below s3 iff its stamp is below
+	 * this (on equal stamps its number is the larger). */
+	uint64_t last = UINT64_MAX;
+#pragma GCC unroll 4
+	for (uint32_t w = 0; w < ways; w++) {
+		if (use[w] >= last)
+			continue;
+		uint64_t x = use[w] << 6 | w;
+		/* x in the sorted s0 <= s1 <= s2 <= s3, the last dropped. */
+		s3 = max_u64(s2, x);
+		s2 = max_u64(s1, min_u64(s2, x));
+		s1 = max_u64(s0, min_u64(s1, x));
+		s0 = min_u64(s0, x);
+		last = s3 >> 6;
+	}
+	uint64_t s[SM_TC_LRU_CANDS] = {s0, s1, s2, s3};
+	for (int k = 0; k < SM_TC_LRU_CANDS; k++) {
+		n->stamp[k] = s[k] >> 6;
+		n->way[k] = (uint32_t)(s[k] & 63);
+	}
+}
+
 /*
  * LRU's victim in full set si of a cache with free_from (many ways): the
  * way of the least use stamp (valid entries' stamps are distinct), found
@@ -309,6 +359,11 @@ lru_victim(struct sm_tcache *tc, uint32_t si, const uint64_t *use)
 		if (use[c->way[k]] == c->stamp[k])
 			return c->way[k];
 	struct sm_tc_lru_cands n;
+	if (tc->ways <= 64) {
+		lru_scan64(&n, use, tc->ways);
+		*c = n;
+		return c->way[0];
+	}
 	uint64_t last = UINT64_MAX; /* n.stamp[SM_TC_LRU_CANDS - 1] */
 	for (int k = 0; k < SM_TC_LRU_CANDS; k++)
 		n.stamp[k] = UINT64_MAX;
@@ -561,12 +616,6 @@ static inline __attribute__((always_inline)) uint32_t lru_way(const uint64_t *u,
 				break;
 		}
 	return w;
-}
-
-static inline __attribute__((always_inline)) uint64_t min_u64(uint64_t a,
-							      uint64_t b)
-{
-	return b < a ? b : a;
 }
 
 /* lru_way of 4 ways, without a branch on the stamps (host time: the
