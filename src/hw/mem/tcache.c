@@ -125,17 +125,18 @@ static uint16_t filter_always = 1;
 int sm_tc_filter_init(struct sm_tc_filter *f, const struct smmusim_allocator *a,
 		      uint64_t entries)
 {
-	/* About one bucket per entry (a power of two; a collision only
-	 * costs host time), 16-bit counts: no bucket can overflow while the
-	 * caches hold fewer than 2^16 entries in all; past that the filter
-	 * is off. */
+	/* About four buckets per entry (a power of two; a collision only
+	 * costs host time: replay-speed's TLBIs and walks probe fewer pages
+	 * that no cache holds than with one or two, as fast as with eight),
+	 * 16-bit counts: no bucket can overflow while the caches hold fewer
+	 * than 2^16 entries in all; past that the filter is off. */
 	*f = (struct sm_tc_filter){.alloc = a};
 	if (entries >= UINT16_MAX) {
 		f->off = true;
 		f->cnt = &filter_always;
 		return 0;
 	}
-	f->mask = pow2_at_least(entries) - 1;
+	f->mask = pow2_at_least(4 * entries) - 1;
 	f->cnt =
 	    sm_calloc(a, (f->mask + 1ull + SM_TC_REGIONS) * sizeof(*f->cnt));
 	f->rcnt = f->cnt ? f->cnt + f->mask + 1 : NULL;
