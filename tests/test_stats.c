@@ -448,7 +448,7 @@ static void test_hist_record_arith(void **state)
 	    0,	 1,    15,   16,	 17,
 	    100, 4095, 4607, 1ull << 40, (1ull << 62) + 12345};
 	static const uint64_t ds[] = {0, 1, 7, 30, 256, 1000, 1ull << 20};
-	static const uint64_t ns[] = {1, 2, 23, 32, 300};
+	static const uint64_t ns[] = {1, 2, 23, 32, 300, 5000};
 	for (size_t i = 0; i < sizeof(v0s) / sizeof(v0s[0]); i++)
 		for (size_t j = 0; j < sizeof(ds) / sizeof(ds[0]); j++)
 			for (size_t k = 0; k < sizeof(ns) / sizeof(ns[0]);
