@@ -419,6 +419,25 @@ full_set_victim(struct sm_tcache *tc, uint32_t si, const uint64_t *use)
 	return victim;
 }
 
+/* victim_of's way in a set of `ways` ways of LRU replacement without
+ * first-way hints, whose use stamps are u: the first of the least stamps
+ * (the first invalid way when there is one, its stamp 0). */
+static inline __attribute__((always_inline)) uint32_t lru_way(const uint64_t *u,
+							      uint32_t ways)
+{
+	uint32_t w = 0;
+	uint64_t oldest = UINT64_MAX;
+#pragma GCC unroll 4
+	for (uint32_t k = 0; k < ways; k++)
+		if (u[k] < oldest) {
+			oldest = u[k];
+			w = k;
+			if (!oldest)
+				break;
+		}
+	return w;
+}
+
 /* The way a fill of set `si` takes when no entry holds its translation:
  * the first invalid way, else the replacement policy's victim. */
 static inline __attribute__((always_inline)) struct sm_tc_entry *
@@ -426,23 +445,13 @@ victim_of(struct sm_tcache *tc, uint32_t si)
 {
 	struct sm_tc_entry *set = &tc->e[(size_t)si * tc->ways];
 	const uint64_t *use = &tc->use[set - tc->e];
-	uint32_t victim = 0;
-	uint64_t oldest = UINT64_MAX;
 	if (tc->lru_scan) {
 		/* LRU (also a full set of a FLUSHALL cache that is not full)
 		 * without the first-way hint: the first invalid way is the
 		 * first of the least stamps when there is one (its stamp is
 		 * 0, a valid entry's is not), so one scan finds both (host
 		 * time). */
-#pragma GCC unroll 4
-		for (uint32_t w = 0; w < tc->ways; w++)
-			if (use[w] < oldest) {
-				oldest = use[w];
-				victim = w;
-				if (!oldest)
-					break;
-			}
-		return &set[victim];
+		return &set[lru_way(use, tc->ways)];
 	}
 	/* Ways below free_from are valid: the first invalid way is at or
 	 * after it (the same way a scan from way 0 finds). */
@@ -602,25 +611,6 @@ bool sm_tc_fill_missed2(struct sm_tcache *a, struct sm_tcache *b,
 	default:
 		return fill2_level(a, b, in, in->level);
 	}
-}
-
-/* victim_of's way in a set of `ways` ways of LRU replacement without
- * first-way hints, whose use stamps are u: the first of the least stamps
- * (the first invalid way when there is one, its stamp 0). */
-static inline __attribute__((always_inline)) uint32_t lru_way(const uint64_t *u,
-							      uint32_t ways)
-{
-	uint32_t w = 0;
-	uint64_t oldest = UINT64_MAX;
-#pragma GCC unroll 4
-	for (uint32_t k = 0; k < ways; k++)
-		if (u[k] < oldest) {
-			oldest = u[k];
-			w = k;
-			if (!oldest)
-				break;
-		}
-	return w;
 }
 
 /* lru_way of 4 ways, without a branch on the stamps (host time: the
