@@ -9,6 +9,9 @@ the binary form, and time, in CPU seconds of the child (median of
 replay itself (the kernel and mode of the run, --hw qemu-7.2, as the
 dma-validation test replays them), from text and from binary.  Prints
 events/s and ratios -- replay / parse-only, replay / wc -l, binary / text,
+the reader's share of the replay ((parse-only - start-up) / replay, where
+start-up is `replay --parse-only` of a trace with no event: the CLI
+process's own start and exit, which is not the reader's),
 and simulated-run / guest-run (the guest runs took 51 s strict and 35 s
 lazy under QEMU, boot included: issue 12) -- never a pass/fail on time.
 wall_s is the replay's median wall time: less than its CPU time when the
@@ -92,10 +95,14 @@ def main():
               "traces/)" % traces)
     real = os.path.join(traces, "real", "linux-ftrace")
     print("# replay-real: CPU seconds, median of %d; ratios from one run" % repeat)
-    print("%-25s %-6s %8s %8s %8s %8s %8s %10s %9s %8s %10s" % (
-        "capture", "form", "events", "wc_s", "parse_s", "replay_s",
-        "wall_s", "events/s", "rep/parse", "rep/wc", "sim/guest"))
     with tempfile.TemporaryDirectory() as tmp:
+        start = startup(smmusim, tmp, repeat)
+        print("# start-up (parse-only of a trace with no event): text %.4f s, "
+              "binary %.4f s" % (start["text"], start["binary"]))
+        print("%-25s %-6s %8s %8s %8s %8s %8s %10s %9s %8s %6s %10s" % (
+            "capture", "form", "events", "wc_s", "parse_s", "replay_s",
+            "wall_s", "events/s", "rep/parse", "rep/wc", "reader",
+            "sim/guest"))
         for name, kernel, mode, guest in RUNS:
             text = os.path.join(tmp, name + ".trace")
             subprocess.run([smmusim, "import", "ftrace",
@@ -106,7 +113,7 @@ def main():
                            stderr=subprocess.DEVNULL)
             measure(smmusim, tmp, name, text,
                     ["--policy", kernel, "-o", "policy.dma.mode=" + mode],
-                    guest, repeat)
+                    guest, repeat, start)
         qemu = os.path.join(traces, "real", "qemu")
         for name in QEMU_RUNS:
             text = os.path.join(tmp, name + ".trace")
@@ -114,10 +121,23 @@ def main():
                             os.path.join(qemu, name + ".log.xz"),
                             "-o", text], check=True,
                            stderr=subprocess.DEVNULL)
-            measure(smmusim, tmp, name, text, [], None, repeat)
+            measure(smmusim, tmp, name, text, [], None, repeat, start)
 
 
-def measure(smmusim, tmp, name, text, policy, guest, repeat):
+def startup(smmusim, tmp, repeat):
+    """CPU seconds of `replay --parse-only` of a trace with no event, in
+    each form: what a parse-only run costs besides reading events."""
+    text = os.path.join(tmp, "empty.trace")
+    with open(text, "w") as f:
+        f.write("smmusim-trace 1\n")
+    binary = os.path.join(tmp, "empty.smt")
+    subprocess.run([smmusim, "convert", text, binary], check=True,
+                   stderr=subprocess.DEVNULL)
+    return {form: median_cpu([smmusim, "replay", "--parse-only", path], repeat)
+            for form, path in (("text", text), ("binary", binary))}
+
+
+def measure(smmusim, tmp, name, text, policy, guest, repeat, start):
     """One capture: parse-only and replay, from text and from binary."""
     binary = os.path.join(tmp, name + ".smt")
     subprocess.run([smmusim, "convert", text, binary], check=True,
@@ -133,11 +153,13 @@ def measure(smmusim, tmp, name, text, policy, guest, repeat):
                                        ["--hw", "qemu-7.2", "-q"], repeat)
         if form == "text":
             text_replay = replay
-        print("%-25s %-6s %8d %8.4f %8.4f %8.4f %8.4f %10.0f %9.2f %8.1f %10s" % (
+        reader = max(parse - start[form], 0.0)
+        print("%-25s %-6s %8d %8.4f %8.4f %8.4f %8.4f %10.0f %9.2f %8.1f %6.2f %10s" % (
             name, form, events, wc, parse, replay, wall,
             events / replay if replay else 0,
             replay / parse if parse else 0,
             replay / wc if wc else 0,
+            reader / replay if replay else 0,
             "%.4f" % (replay / guest) if guest else "n/a"))
     print("#   binary replay / text replay: %.2f" %
           (replay / text_replay if text_replay else 0))

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <smmusim/error.h>
 #include <smmusim/event.h>
@@ -19,6 +20,7 @@
 #include "base/errbuf.h"
 #include "arch/smmu_cmd.h"
 #include "trace/trace_keys.h"
+#include "trace/trace_lines.h"
 #include "trace/trace_reader.h"
 #include "trace/trace_values.h"
 
@@ -1288,6 +1290,102 @@ static int read_lines(const char *text, struct smmusim_event ev[2], char *msg,
 	return n;
 }
 
+/* Every event of the file at `path`, read by path (mapped: sm_input_open)
+ * or, with `stream`, from it opened as a stream (read in 64 KiB blocks,
+ * lines split across them); the result after them and its message. */
+static int read_file(const char *path, bool stream, struct smmusim_event *ev,
+		     int max, int *rc, char *msg, size_t msg_size)
+{
+	struct sm_trace_reader *r;
+	struct sm_errbuf eb = {0};
+	FILE *f = stream ? fopen(path, "rb") : NULL;
+	int n = 0;
+
+	if (stream) {
+		assert_non_null(f);
+		assert_int_equal(sm_trace_open_stream(&r, f, "t", NULL, &eb),
+				 0);
+		assert_null(r->in.map);
+	} else {
+		assert_int_equal(sm_trace_open(&r, path, NULL, &eb), 0);
+	}
+	for (;;) {
+		assert_true(n < max);
+		memset(&ev[n], 0, sizeof(ev[n]));
+		*rc = sm_trace_next(r, &ev[n], &eb);
+		if (*rc <= 0)
+			break;
+		n++;
+	}
+	/* (The message names the input: the same name for both.) */
+	snprintf(msg, msg_size, "%s", *rc < 0 ? strchr(eb.msg, ':') : "");
+	if (!stream && n > 0)
+		assert_non_null(r->in.map); /* a regular file is mapped */
+	sm_trace_close(r);
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* A trace file read by path (mapped whole: one block) gives what the same
+ * file gives read as a stream in blocks: every event, a last line without
+ * a newline, an error deep in the file (its line number), an empty file. */
+static void test_open_file_mapped(void **state)
+{
+	enum { LINES = 30000 };
+	static struct smmusim_event a[LINES + 1], b[LINES + 1];
+	char path[] = "/tmp/smmusim-test-trace-XXXXXX", ma[512], mb[512];
+	(void)state;
+
+	for (int bad = 0; bad < 3; bad++) {
+		int fd = mkstemp(path);
+		assert_true(fd >= 0);
+		FILE *f = fdopen(fd, "w");
+		assert_non_null(f);
+		if (bad < 2) {
+			fputs(HDR, f);
+			for (int i = 0; i < LINES - 1; i++) {
+				if (i % 7 == 3)
+					fprintf(f, "# comment %d\n", i);
+				else if (bad && i == LINES - 77)
+					fputs(
+					    "+1 dev_access sid=zz va=0 op=w\n",
+					    f);
+				else if (i % 2)
+					fprintf(
+					    f,
+					    "+1 dev_access sid=0x%x va=0x%x "
+					    "op=w\n",
+					    i & 0xff, i * 4096 + 2);
+				else
+					fprintf(f,
+						"+2 dma_map dom=1 va=0x%x "
+						"len=0x1000 pa=0x%x prot=rw "
+						"cpu=%d\n",
+						i * 4096, i * 8192, i & 3);
+			}
+			/* The last line: no newline. */
+			fputs("+1 dev_access sid=0x5 va=0x7 op=r", f);
+		} /* bad 2: an empty file */
+		assert_int_equal(fclose(f), 0);
+		int rca, rcb;
+		int na =
+		    read_file(path, false, a, LINES + 1, &rca, ma, sizeof(ma));
+		int nb =
+		    read_file(path, true, b, LINES + 1, &rcb, mb, sizeof(mb));
+		unlink(path);
+		strcpy(path + strlen(path) - 6, "XXXXXX");
+		assert_int_equal(na, nb);
+		assert_int_equal(rca, rcb);
+		assert_string_equal(ma, mb);
+		assert_int_equal(rca, bad ? SMMUSIM_EPARSE : 0);
+		if (bad == 0)
+			assert_true(na > 20000);
+		for (int i = 0; i < na; i++)
+			assert_memory_equal(&a[i], &b[i], sizeof(a[i]));
+	}
+}
+
 /* Sample lines of every kind of value a shape reads (hex, decimal, words,
  * suffixes, blanks), mutated at random by the two shape tests below. */
 static const char *const shape_lines[] = {
@@ -1450,6 +1548,7 @@ int main(void)
 	    cmocka_unit_test(test_cmd_docs_follow_table),
 	    cmocka_unit_test(test_shapes_random),
 	    cmocka_unit_test(test_shapes_random_runs),
+	    cmocka_unit_test(test_open_file_mapped),
 	};
 	return cmocka_run_group_tests_name("trace_reader", tests, NULL, NULL);
 }

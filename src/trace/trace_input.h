@@ -36,6 +36,7 @@ struct sm_input {
 	bool own_f; /* fclose() at sm_input_close() */
 	const uint8_t *mem;
 	size_t mem_len;
+	void *map; /* mem is this read-only mapping of the file: munmap() */
 
 	/* raw bytes as read (compressed, or the plain blocks) */
 	uint8_t *raw;
@@ -71,7 +72,11 @@ struct sm_input {
 };
 
 /* Open `path` ("-": standard input, not closed), named `name` in messages;
- * the first bytes say whether and how it is compressed. */
+ * the first bytes say whether and how it is compressed.  A regular file is
+ * mapped read-only and read as a buffer (no copy into a block: the reader's
+ * share of a replay, issue 12 goal 2); a stream, or a file that cannot be
+ * mapped, is read in blocks.  As with any mapping, a file truncated by
+ * another process while it is read faults (SIGBUS). */
 int sm_input_open(struct sm_input *in, const char *path, const char *name,
 		  const struct smmusim_allocator *a, struct sm_errbuf *eb);
 /* Read an open stream from where it is (never closed here). */
