@@ -343,16 +343,22 @@ typedef int (*sm_pgt_run_fn)(void *ctx, const struct sm_pgt_run *run);
  * (sm_pgt_nz2); elsewhere the same test, a word a step.
  */
 #if defined(__SSE2__)
-typedef long long sm_v2i __attribute__((vector_size(16)));
+typedef unsigned long long sm_v2u __attribute__((vector_size(16)));
 typedef double sm_v2d __attribute__((vector_size(16)));
-/* Bit i set when words[i] & b (2 lanes) is non-zero: x | -x has the sign
- * bit exactly then, and movmskpd gathers the signs. */
-static inline unsigned sm_pgt_nz2(const uint64_t *words, sm_v2i b)
+/* Bit i set when words[i] & b (2 lanes, both `bits`) is non-zero: x | -x
+ * has the sign bit exactly then, and so has x + (2^63 - 1) when `bits`
+ * lacks bit 63 (one add; `bits` is a constant where this is inlined);
+ * movmskpd gathers the signs. */
+static inline unsigned sm_pgt_nz2(const uint64_t *words, sm_v2u b,
+				  uint64_t bits)
 {
-	sm_v2i x;
+	sm_v2u x;
 	memcpy(&x, words, sizeof(x));
 	x &= b;
-	x |= -x;
+	if (bits >> 63)
+		x |= -x;
+	else
+		x += (sm_v2u){INT64_MAX, INT64_MAX};
 	return (unsigned)__builtin_ia32_movmskpd((sm_v2d)x);
 }
 #endif
@@ -363,10 +369,10 @@ static inline uint64_t sm_pgt_slots_with(const uint64_t *words, unsigned lo,
 	const uint64_t *w = words + b;
 	uint64_t m = 0;
 #if defined(__SSE2__)
-	sm_v2i v = {(long long)bits, (long long)bits};
+	sm_v2u v = {bits, bits};
 	for (unsigned j = 0; j < n; j += 4) {
-		unsigned q = sm_pgt_nz2(w + j, v) | sm_pgt_nz2(w + j + 2, v)
-							<< 2;
+		unsigned q = sm_pgt_nz2(w + j, v, bits) |
+			     sm_pgt_nz2(w + j + 2, v, bits) << 2;
 		m |= (uint64_t)q << j;
 	}
 #else
