@@ -1165,6 +1165,44 @@ static void same_runs_through_path(struct pt *t, struct sm_pgt_path *path,
 	}
 }
 
+/* sm_pgt_slots_with against a test of each word: over a random sparse
+ * table (words with only bit 0, bit 58 or bit 63 among them), for random
+ * [lo, hi) and several `bits`, the mask has bit j exactly for the slot
+ * b + j (b = lo rounded down to 4) in [lo, hi) and below b + 64 whose word
+ * has one of the bits. */
+static void test_pgt_slots_with(void **state)
+{
+	(void)state;
+	static const uint64_t bit_sets[] = {
+	    ~0ull, 1ull | 1ull << 58, 1ull << 63, 1ull, 0x0000fffffffff000ull};
+	uint64_t words[512], rng = 777;
+	for (unsigned round = 0; round < 200; round++) {
+		for (unsigned i = 0; i < 512; i++) {
+			rng = rng * 6364136223846793005ull +
+			      1442695040888963407ull;
+			uint64_t x = rng >> 16;
+			static const uint64_t kinds[] = {1ull, 1ull << 58,
+							 1ull << 63, 0x1000};
+			words[i] = x % 3 ? 0 : kinds[(x >> 8) & 3] | (x & 2);
+		}
+		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+		unsigned lo = (unsigned)(rng >> 20) % 512;
+		unsigned hi = lo + 1 + (unsigned)(rng >> 40) % (512 - lo);
+		for (size_t k = 0; k < sizeof(bit_sets) / sizeof(*bit_sets);
+		     k++) {
+			uint64_t bits = bit_sets[k];
+			unsigned b = lo & ~3u;
+			uint64_t want = 0;
+			for (unsigned j = 0; j < 64; j++)
+				if (b + j >= lo && b + j < hi &&
+				    (words[b + j] & bits))
+					want |= 1ull << j;
+			assert_int_equal(sm_pgt_slots_with(words, lo, hi, bits),
+					 want);
+		}
+	}
+}
+
 static void test_for_each_leaf_run_path(void **state)
 {
 	struct pt *t = *state;
@@ -1710,6 +1748,7 @@ int main(void)
 					    pt_teardown),
 	    cmocka_unit_test_setup_teardown(test_for_each_leaf_run, pt_setup,
 					    pt_teardown),
+	    cmocka_unit_test(test_pgt_slots_with),
 	    cmocka_unit_test_setup_teardown(test_for_each_leaf_run_path,
 					    pt_setup, pt_teardown),
 	    cmocka_unit_test_setup_teardown(test_free_tables, pt_setup,

@@ -20,9 +20,13 @@
 
 #include "arch/vmsa.h"
 
+/* pte_present(): valid, or PROT_NONE (not valid to the hardware, still
+ * mapped to Linux); a PTE is present when it has any of these bits. */
+#define SM_PTE_PRESENT_BITS (PTE_VALID | PTE_PROT_NONE)
+
 static inline bool sm_pte_present(uint64_t d)
 {
-	return d & (PTE_VALID | PTE_PROT_NONE);
+	return d & SM_PTE_PRESENT_BITS;
 }
 
 static inline bool sm_pte_hw_writable(uint64_t d)
