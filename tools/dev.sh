@@ -119,10 +119,13 @@ release)
 portable)
 	# The reader's word-at-a-time paths without SSE2, as on arm64 or any
 	# machine without it (SM_TRACE_NO_SIMD: src/trace/trace_lines.h,
-	# trace_values.h): the reading tests and the goldens in that build.
-	build build-portable -Dc_args=-DSM_TRACE_NO_SIMD -Djemalloc=disabled
+	# trace_values.h; SM_PGT_NO_SIMD: the leaf-run sweeps' slot masks,
+	# src/hw/mem/pgtable.h): the reading and memory tests and the goldens
+	# in that build.
+	build build-portable "-Dc_args=-DSM_TRACE_NO_SIMD -DSM_PGT_NO_SIMD" \
+		-Djemalloc=disabled
 	meson test -C build-portable --print-errorlogs trace binary \
-		compressed bad-input golden
+		compressed bad-input golden mem
 	;;
 fuzz)
 	# Every fuzz target for 20 s over its seed corpus and every past

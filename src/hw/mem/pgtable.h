@@ -340,9 +340,10 @@ typedef int (*sm_pgt_run_fn)(void *ctx, const struct sm_pgt_run *run);
  * scattered mapped pages and mispredicts (host time: mprotect's and
  * munmap's runs).  Words are read 4 at a time from b, up to hi rounded up
  * to 4: still in the table (512 words).  With SSE2, two words a step
- * (sm_pgt_nz2); elsewhere the same test, a word a step.
+ * (sm_pgt_nz2); elsewhere (or with SM_PGT_NO_SIMD: tools/dev.sh portable
+ * tests that path) the same test, a word a step.
  */
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(SM_PGT_NO_SIMD)
 typedef unsigned long long sm_v2u __attribute__((vector_size(16)));
 typedef double sm_v2d __attribute__((vector_size(16)));
 /* Bit i set when words[i] & b (2 lanes, both `bits`) is non-zero: x | -x
@@ -368,7 +369,7 @@ static inline uint64_t sm_pgt_slots_with(const uint64_t *words, unsigned lo,
 	unsigned b = lo & ~3u, n = hi - b < 64 ? hi - b : 64;
 	const uint64_t *w = words + b;
 	uint64_t m = 0;
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(SM_PGT_NO_SIMD)
 	sm_v2u v = {bits, bits};
 	for (unsigned j = 0; j < n; j += 4) {
 		unsigned q = sm_pgt_nz2(w + j, v, bits) |
