@@ -17,14 +17,16 @@ static uint32_t pow2_at_least(uint64_t n)
 	return p;
 }
 
-/* Bytes of the block holding the entries, their use stamps, their links,
- * and with SM_TC_HINT_WAYS ways or more the per-set LRU candidates and
- * hints (tcache.h), in that order: all zero when empty. */
+/* Bytes of the block holding the entries (after a scratch one, e[-1]),
+ * their use stamps, their links (after a scratch one, link[-1]), and with
+ * SM_TC_HINT_WAYS ways or more the per-set LRU candidates and hints
+ * (tcache.h), in that order: all zero when empty. */
 static size_t block_size(const struct sm_tcache *tc)
 {
 	size_t total = (size_t)tc->sets * tc->ways;
 	size_t size =
-	    total * (sizeof(*tc->e) + sizeof(*tc->use) + sizeof(*tc->link));
+	    total * (sizeof(*tc->e) + sizeof(*tc->use) + sizeof(*tc->link)) +
+	    sizeof(*tc->e) + sizeof(*tc->link);
 	if (tc->ways >= SM_TC_HINT_WAYS)
 		size += (size_t)tc->sets *
 			(sizeof(*tc->cands) + sizeof(*tc->free_from));
@@ -72,9 +74,9 @@ int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
 			      "entries",
 			      what, (unsigned long long)entries);
 	}
-	tc->e = (struct sm_tc_entry *)block;
+	tc->e = (struct sm_tc_entry *)block + 1;
 	tc->use = (uint64_t *)(tc->e + entries);
-	tc->link = (struct sm_tc_link *)(tc->use + entries);
+	tc->link = (struct sm_tc_link *)(tc->use + entries) + 1;
 	if (tc->ways >= SM_TC_HINT_WAYS) {
 		tc->cands = (struct sm_tc_lru_cands *)(tc->link + entries);
 		tc->free_from = (uint32_t *)(tc->cands + tc->sets);
@@ -106,7 +108,7 @@ int sm_tc_set_repl(struct sm_tcache *tc, enum sm_tc_repl repl,
 void sm_tc_fini(struct sm_tcache *tc)
 {
 	if (tc->e) {
-		sm_free(tc->alloc, tc->e, block_size(tc));
+		sm_free(tc->alloc, tc->e - 1, block_size(tc));
 		sm_free(tc->alloc, tc->va_head, heads_size(tc));
 	}
 	sm_free(tc->alloc, tc->rr, tc->sets * sizeof(*tc->rr));
@@ -691,14 +693,12 @@ walk_fill_lru_at(struct sm_tcache *tc, const struct sm_tc_walk *q,
 	uint32_t vb = q->h[lv] & tc->va_mask;
 	int32_t vh = tc->va_head[vb];
 	t->va_next = vh;
-	if (vh >= 0)
-		e[vh].va_prev = i;
+	e[vh].va_prev = i; /* (e[-1] when none) */
 	t->va_prev = SM_TC_HEAD_REF(vb);
 	tc->va_head[vb] = i;
 	int32_t th = tc->tag_head[tb];
 	link[i].tag_next = th;
-	if (th >= 0)
-		link[th].tag_prev = i;
+	link[th].tag_prev = i;
 	link[i].tag_prev = SM_TC_HEAD_REF(tb);
 	tc->tag_head[tb] = i;
 	/* (in is not global: global_live stays.) */

@@ -146,7 +146,11 @@ struct sm_tcache {
 	int min_level;
 	uint64_t flushes; /* SM_TC_FLUSHALL: times a full cache was emptied */
 	/* Host-side indexes (top of file): per entry its links, per bucket
-	 * the first entry (-1: none); valid entries per level. */
+	 * the first entry (-1: none); valid entries per level.  e[-1] and
+	 * link[-1] are scratch records, never valid and never read: a chain
+	 * update writes the prev link of the next entry, -1 when there is
+	 * none, there instead of testing for it (host time: on replay-speed
+	 * the test was as often true as not, a frequent misprediction). */
 	struct sm_tc_link *link;
 	int32_t *va_head, *tag_head;
 	uint32_t va_mask, tag_mask;

@@ -131,13 +131,13 @@ index_link(struct sm_tcache *tc, int32_t i, uint32_t vb, uint32_t tb, int level)
 	struct sm_tc_link *l = &tc->link[i];
 	int32_t vh = tc->va_head[vb], th = tc->tag_head[tb];
 
+	/* (Unconditional: a chain's first entry's prev link is written to
+	 * the scratch record, e[-1] or link[-1], when the chain was empty.) */
 	t->va_next = vh;
-	if (vh >= 0)
-		tc->e[vh].va_prev = i;
+	tc->e[vh].va_prev = i;
 	t->va_prev = SM_TC_HEAD_REF(vb);
 	l->tag_next = th;
-	if (th >= 0)
-		tc->link[th].tag_prev = i;
+	tc->link[th].tag_prev = i;
 	l->tag_prev = SM_TC_HEAD_REF(tb);
 	tc->va_head[vb] = tc->tag_head[tb] = i;
 	tc->lv_live[level]++;
@@ -175,16 +175,14 @@ index_unlink_chains(struct sm_tcache *tc, int32_t i, bool keep_tag)
 		tc->e[t->va_prev].va_next = t->va_next;
 	else
 		tc->va_head[-2 - t->va_prev] = t->va_next;
-	if (t->va_next >= 0)
-		tc->e[t->va_next].va_prev = t->va_prev;
+	tc->e[t->va_next].va_prev = t->va_prev; /* e[-1] when none */
 	if (keep_tag)
 		return; /* its tag chain keeps it */
 	if (l->tag_prev >= 0)
 		tc->link[l->tag_prev].tag_next = l->tag_next;
 	else
 		tc->tag_head[-2 - l->tag_prev] = l->tag_next;
-	if (l->tag_next >= 0)
-		tc->link[l->tag_next].tag_prev = l->tag_prev;
+	tc->link[l->tag_next].tag_prev = l->tag_prev; /* link[-1]: none */
 }
 
 /* Take valid entry i, unlinked from its chains, out of the counts. */
