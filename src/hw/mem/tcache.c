@@ -17,30 +17,36 @@ static uint32_t pow2_at_least(uint64_t n)
 	return p;
 }
 
-/* Bytes of the block holding the entries (after a scratch one, e[-1]),
- * their use stamps, their links (after a scratch one, link[-1]), and with
- * SM_TC_HINT_WAYS ways or more the per-set LRU candidates and hints
- * (tcache.h), in that order: all zero when empty. */
+/* Bytes of the index heads, va_head[] then tag_head[]: all -1 when empty
+ * (the rest of the block is zero when empty: it comes zeroed from
+ * sm_calloc and is not touched until used).  They start the block, padded
+ * to whole entries (heads_span): a prev link refers to a head by its
+ * place counted from e (tcache_index.h va_ref). */
+static size_t heads_size(const struct sm_tcache *tc)
+{
+	return (tc->va_mask + 1ull + tc->tag_mask + 1ull) * sizeof(int32_t);
+}
+
+static size_t heads_span(const struct sm_tcache *tc)
+{
+	size_t line = sizeof(*tc->e);
+	return (heads_size(tc) + line - 1) / line * line;
+}
+
+/* Bytes of the block holding the heads, the entries (after a scratch one,
+ * e[-1]), their use stamps, their links (after a scratch one, link[-1]),
+ * and with SM_TC_HINT_WAYS ways or more the per-set LRU candidates and
+ * hints (tcache.h), in that order. */
 static size_t block_size(const struct sm_tcache *tc)
 {
 	size_t total = (size_t)tc->sets * tc->ways;
 	size_t size =
 	    total * (sizeof(*tc->e) + sizeof(*tc->use) + sizeof(*tc->link)) +
-	    sizeof(*tc->e) + sizeof(*tc->link);
+	    sizeof(*tc->e) + sizeof(*tc->link) + heads_span(tc);
 	if (tc->ways >= SM_TC_HINT_WAYS)
 		size += (size_t)tc->sets *
 			(sizeof(*tc->cands) + sizeof(*tc->free_from));
 	return size;
-}
-
-/* Bytes of the index heads, va_head[] then tag_head[]: all -1 when empty.
- * (Host time: apart from the block, which comes zeroed from sm_calloc
- * and is not touched until used; a zeroed block that the allocator
- * recycled is zeroed by dropping its pages, which writing -1 into would
- * fault in again, each time a simulator is made.) */
-static size_t heads_size(const struct sm_tcache *tc)
-{
-	return (tc->va_mask + 1ull + tc->tag_mask + 1ull) * sizeof(int32_t);
 }
 
 int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
@@ -64,24 +70,24 @@ int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
 	tc->va_mask = pow2_at_least(2 * entries) - 1;
 	tc->tag_mask = pow2_at_least(entries < 4096 ? entries : 4096) - 1;
 	char *block = sm_calloc(a, block_size(tc));
-	tc->va_head = sm_malloc(a, heads_size(tc));
-	if (!block || !tc->va_head) {
-		sm_free(a, block, block ? block_size(tc) : 0);
-		sm_free(a, tc->va_head, heads_size(tc));
+	if (!block) {
 		*tc = (struct sm_tcache){.alloc = a};
 		return sm_err(eb, SMMUSIM_ENOMEM,
 			      "%s: cannot allocate %llu "
 			      "entries",
 			      what, (unsigned long long)entries);
 	}
-	tc->e = (struct sm_tc_entry *)block + 1;
+	tc->va_head = (int32_t *)block;
+	tc->tag_head = tc->va_head + tc->va_mask + 1;
+	tc->e = (struct sm_tc_entry *)(block + heads_span(tc)) + 1;
 	tc->use = (uint64_t *)(tc->e + entries);
 	tc->link = (struct sm_tc_link *)(tc->use + entries) + 1;
 	if (tc->ways >= SM_TC_HINT_WAYS) {
 		tc->cands = (struct sm_tc_lru_cands *)(tc->link + entries);
 		tc->free_from = (uint32_t *)(tc->cands + tc->sets);
 	}
-	tc->tag_head = tc->va_head + tc->va_mask + 1;
+	tc->va_ref0 = (int32_t)(tc->va_head - (int32_t *)tc->e);
+	tc->tag_ref0 = (int32_t)(tc->tag_head - (int32_t *)tc->link);
 	memset(tc->va_head, 0xff, heads_size(tc));
 	sm_tc_note_policy(tc);
 	return 0;
@@ -107,10 +113,8 @@ int sm_tc_set_repl(struct sm_tcache *tc, enum sm_tc_repl repl,
 
 void sm_tc_fini(struct sm_tcache *tc)
 {
-	if (tc->e) {
-		sm_free(tc->alloc, tc->e - 1, block_size(tc));
-		sm_free(tc->alloc, tc->va_head, heads_size(tc));
-	}
+	if (tc->e)
+		sm_free(tc->alloc, tc->va_head, block_size(tc));
 	sm_free(tc->alloc, tc->rr, tc->sets * sizeof(*tc->rr));
 	tc->e = NULL;
 	tc->use = NULL;
@@ -693,13 +697,13 @@ walk_fill_lru_at(struct sm_tcache *tc, const struct sm_tc_walk *q,
 	uint32_t vb = q->h[lv] & tc->va_mask;
 	int32_t vh = tc->va_head[vb];
 	t->va_next = vh;
-	e[vh].va_prev = i; /* (e[-1] when none) */
-	t->va_prev = SM_TC_HEAD_REF(vb);
+	e[vh].va_prev = va_ref(i); /* (e[-1] when none) */
+	t->va_prev = tc->va_ref0 + (int32_t)vb;
 	tc->va_head[vb] = i;
 	int32_t th = tc->tag_head[tb];
 	link[i].tag_next = th;
-	link[th].tag_prev = i;
-	link[i].tag_prev = SM_TC_HEAD_REF(tb);
+	link[th].tag_prev = tag_ref(i);
+	link[i].tag_prev = tc->tag_ref0 + (int32_t)tb;
 	tc->tag_head[tb] = i;
 	/* (in is not global: global_live stays.) */
 }

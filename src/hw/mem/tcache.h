@@ -74,13 +74,14 @@ struct sm_tc_entry {
 	 * it is counted, so that its removal need not hash again (in the
 	 * padding: the entry stays 64 bytes).  Set by the cache only. */
 	uint16_t region;
-	/* Host time: its place in the (page, level, tags) index chain (entry
-	 * numbers; next -1 = none, prev below 0 = the head of the chain of
-	 * bucket -2 - prev), and (with a presence filter) the hash of its
-	 * page and tags (sm_tc_page_key + sm_tc_filter_tags, >> 40: its
-	 * filter count's bucket and, in a walk cache, its chain's), kept
-	 * in the entry, which is then 64 bytes: a probe reads one line per
-	 * entry it visits.  Set by the cache only. */
+	/* Host time: its place in the (page, level, tags) index chain (next:
+	 * an entry number, -1 = none; prev: where the link to it is, its
+	 * previous entry's va_next or its bucket's head, in int32_t from
+	 * sm_tcache.e, tcache_index.h va_ref), and (with a presence filter) the
+	 * hash of its page and tags (sm_tc_page_key + sm_tc_filter_tags, >> 40:
+	 * its filter count's bucket and, in a walk cache, its chain's), kept in
+	 * the entry, which is then 64 bytes: a probe reads one line per entry
+	 * it visits.  Set by the cache only. */
 	int32_t va_next, va_prev;
 	uint32_t hash;
 };
@@ -89,7 +90,7 @@ _Static_assert(sizeof(struct sm_tc_entry) == 64,
 	       "a probe reads one line per entry it visits");
 
 /* An entry's place in the (vmid, asid) index chain (encoded as va_next,
- * va_prev). */
+ * va_prev; tag_prev counted from sm_tcache.link, tcache_index.h tag_ref). */
 struct sm_tc_link {
 	int32_t tag_next, tag_prev;
 };
@@ -152,7 +153,8 @@ struct sm_tcache {
 	 * none, there instead of testing for it (host time: on replay-speed
 	 * the test was as often true as not, a frequent misprediction). */
 	struct sm_tc_link *link;
-	int32_t *va_head, *tag_head;
+	int32_t *va_head, *tag_head; /* in the block, before e[-1] */
+	int32_t va_ref0, tag_ref0;   /* the prev refs of bucket 0's heads */
 	uint32_t va_mask, tag_mask;
 	uint32_t lv_live[4];
 	uint8_t lv_mask;	     /* bit `level` set: lv_live[level] > 0 */

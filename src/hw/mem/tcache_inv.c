@@ -276,7 +276,7 @@ unsigned sm_tc_inv_asid(struct sm_tcache *tc, uint32_t vmid, uint32_t asid)
 	uint32_t b = tag_bucket(tc, vmid, asid);
 	int32_t i = tc->tag_head[b];
 	int32_t *last = &tc->tag_head[b]; /* where the next kept one goes */
-	int32_t prev = SM_TC_HEAD_REF(b); /* the last one kept */
+	int32_t prev = tc->tag_ref0 + (int32_t)b; /* the last one kept */
 	while (i >= 0) {
 		const struct sm_tc_entry *t = &tc->e[i];
 		int32_t next = tc->link[i].tag_next;
@@ -289,7 +289,7 @@ unsigned sm_tc_inv_asid(struct sm_tcache *tc, uint32_t vmid, uint32_t asid)
 			*last = i;
 			tc->link[i].tag_prev = prev;
 			last = &tc->link[i].tag_next;
-			prev = i;
+			prev = tag_ref(i);
 		}
 		i = next;
 	}
