@@ -130,11 +130,13 @@ struct sm_tcache {
 	const struct smmusim_allocator *alloc;
 	struct sm_tc_entry *e;
 	uint64_t *use; /* per entry: its last use (tick), 0 when invalid */
-	/* Per set: its ways below this one are all valid (host time: a fill
-	 * finds the first invalid way without scanning a large set); NULL
-	 * below SM_TC_HINT_WAYS ways, where the scan is as cheap. */
-	uint32_t *free_from;
-	/* Per set with free_from: its LRU candidates (lru_victim). */
+	/* Per set, (ways + 63) / 64 words: a bit per way, set while
+	 * it is valid (host time: a fill finds the first invalid way, the
+	 * lowest clear bit, without scanning a large set or a mispredicted
+	 * loop exit); NULL below SM_TC_HINT_WAYS ways, where the scan is as
+	 * cheap. */
+	uint64_t *valid_ways;
+	/* Per set with valid_ways: its LRU candidates (lru_victim). */
 	struct sm_tc_lru_cands *cands;
 	uint32_t sets, ways;
 	uint64_t tick;
@@ -232,10 +234,10 @@ void sm_tc_filter_fini(struct sm_tc_filter *f);
 static inline void sm_tc_note_policy(struct sm_tcache *tc)
 {
 	tc->lru4 = tc->repl == SM_TC_LRU && tc->ways == 4 &&
-		   !(tc->sets & (tc->sets - 1)) && !tc->free_from &&
+		   !(tc->sets & (tc->sets - 1)) && !tc->valid_ways &&
 		   !tc->filter;
 	tc->lru_scan =
-	    !tc->free_from && tc->repl != SM_TC_RR && tc->repl != SM_TC_RANDOM;
+	    !tc->valid_ways && tc->repl != SM_TC_RR && tc->repl != SM_TC_RANDOM;
 }
 static inline void sm_tc_attach_filter(struct sm_tcache *tc,
 				       struct sm_tc_filter *f)

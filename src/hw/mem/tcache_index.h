@@ -221,6 +221,12 @@ index_unlink(struct sm_tcache *tc, int32_t i)
 	index_uncount(tc, i);
 }
 
+/* The words of a set's valid_ways bits (tcache.h). */
+static inline uint32_t valid_words(const struct sm_tcache *tc)
+{
+	return (tc->ways + 63) / 64;
+}
+
 /* Entry i, valid, is used: it becomes the most recently used. */
 static inline __attribute__((always_inline)) void touch(struct sm_tcache *tc,
 							int32_t i)
@@ -284,6 +290,24 @@ probe(struct sm_tcache *tc, uint64_t base, int level, uint32_t vmid,
 		    base, level, vmid, asid, m, best);
 	return best;
 }
+
+static inline __attribute__((always_inline)) uint64_t min_u64(uint64_t a,
+							      uint64_t b)
+{
+	return b < a ? b : a;
+}
+
+static inline __attribute__((always_inline)) uint64_t max_u64(uint64_t a,
+							      uint64_t b)
+{
+	return b > a ? b : a;
+}
+
+/* The replacement policy's victim in full set si, whose use stamps are
+ * `use` (tcache_victim.c; out of line: host time, the fills of a free
+ * way, most of them, keep fewer values live). */
+uint32_t sm_tc_full_set_victim(struct sm_tcache *tc, uint32_t si,
+			       const uint64_t *use);
 
 /* index_unlink out of line (host time: a fill's eviction, off its common
  * path, keeps the fill's code small). */
