@@ -1429,9 +1429,9 @@ static void test_cpu_init_fini_accounting(void **state)
 	assert_int_equal(sm_cpu_init(&cpu, &ca, cfg, pm, st, &rng, &eb), 0);
 	assert_int_equal(cpu.n, 4);
 	/* The PE array and, per PE, the L1i, L1d, main TLB and walk cache
-	 * (each its entries and its index heads) and the leaf TLBs'
+	 * (each one block: its index heads and entries) and the leaf TLBs'
 	 * presence filter. */
-	assert_int_equal(cnt.blocks, 1 + 4 * 9);
+	assert_int_equal(cnt.blocks, 1 + 4 * 5);
 	sm_cpu_fini(&cpu);
 	assert_int_equal(cnt.blocks, 0);
 	assert_int_equal(cnt.bytes, 0);
@@ -1443,7 +1443,7 @@ static void test_cpu_init_fini_accounting(void **state)
 	for (size_t i = 0; i < 4; i++)
 		assert_int_equal(smmusim_config_set(cfg, rr[i], "rr"), 0);
 	assert_int_equal(sm_cpu_init(&cpu, &ca, cfg, pm, st, &rng, &eb), 0);
-	assert_int_equal(cnt.blocks, 1 + 4 * 13);
+	assert_int_equal(cnt.blocks, 1 + 4 * 9);
 	assert_int_equal(cpu.pe[3].walk.repl, SM_TC_RR);
 	assert_int_equal(cpu.pe[3].walk.min_level, 0);
 	assert_int_equal(cpu.pe[3].tlb.min_level, 1);

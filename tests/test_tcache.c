@@ -684,12 +684,46 @@ static void test_tcache_inv_page_each(void **state)
 	sm_tc_filter_fini(&f);
 }
 
+/* Sets of 64 ways or more, filled past a word of their valid_ways bits
+ * (tcache.h) by fills with a few invalidations between: the ways each
+ * fill takes and evicts are the reference's. */
+static void test_tcache_many_ways(void **state)
+{
+	static const uint32_t geo[][2] = {{2, 64}, {1, 100}, {2, 130}};
+	struct sm_rng g;
+	(void)state;
+	sm_rng_seed(&g, 41);
+	for (size_t k = 0; k < sizeof(geo) / sizeof(geo[0]); k++) {
+		struct sm_tcache tc;
+		struct ref r;
+		cache_new(&tc, &r, geo[k][0], geo[k][1], 1, NULL);
+		for (int i = 0; i < 4000; i++) {
+			struct sm_tc_entry e = rnd_entry(&g, 1);
+			uint32_t vmid = e.vmid, asid = e.asid;
+			struct inv v = {vmid, asid, SM_TC_ASID_ANY, e.va, e.va,
+					0,    0,    false,	    0};
+			if (rnd(&g, 10))
+				assert_int_equal(sm_tc_fill(&tc, &e),
+						 ref_fill(&r, &e));
+			else
+				assert_int_equal(
+				    sm_tc_inv_va(&tc, vmid, asid,
+						 SM_TC_ASID_ANY, e.va),
+				    ref_inv_where(&r, inv_match, &v));
+			same_state(&tc, &r);
+		}
+		assert_true(tc.live > 64);
+		cache_free(&tc, &r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_tcache_matches_reference),
 	    cmocka_unit_test(test_tcache_fill_missed2),
 	    cmocka_unit_test(test_tcache_inv_page_each),
+	    cmocka_unit_test(test_tcache_many_ways),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

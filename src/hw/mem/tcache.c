@@ -17,28 +17,37 @@ static uint32_t pow2_at_least(uint64_t n)
 	return p;
 }
 
-/* Bytes of the block holding the entries, their use stamps, their links,
+/* Bytes of the index heads, va_head[] then tag_head[]: all -1 when empty
+ * (the rest of the block is zero when empty: it comes zeroed from
+ * sm_calloc and is not touched until used).  They start the block, padded
+ * to whole entries (heads_span): a prev link refers to a head by its
+ * place counted from e (tcache_index.h va_ref). */
+static size_t heads_size(const struct sm_tcache *tc)
+{
+	return (tc->va_mask + 1ull + tc->tag_mask + 1ull) * sizeof(int32_t);
+}
+
+static size_t heads_span(const struct sm_tcache *tc)
+{
+	size_t line = sizeof(*tc->e);
+	return (heads_size(tc) + line - 1) / line * line;
+}
+
+/* Bytes of the block holding the heads, the entries (after a scratch one,
+ * e[-1]), their use stamps, their links (after a scratch one, link[-1]),
  * and with SM_TC_HINT_WAYS ways or more the per-set LRU candidates and
- * hints (tcache.h), in that order: all zero when empty. */
+ * hints (tcache.h), in that order. */
 static size_t block_size(const struct sm_tcache *tc)
 {
 	size_t total = (size_t)tc->sets * tc->ways;
 	size_t size =
-	    total * (sizeof(*tc->e) + sizeof(*tc->use) + sizeof(*tc->link));
+	    total * (sizeof(*tc->e) + sizeof(*tc->use) + sizeof(*tc->link)) +
+	    sizeof(*tc->e) + sizeof(*tc->link) + heads_span(tc);
 	if (tc->ways >= SM_TC_HINT_WAYS)
 		size += (size_t)tc->sets *
-			(sizeof(*tc->cands) + sizeof(*tc->free_from));
+			(sizeof(*tc->cands) +
+			 valid_words(tc) * sizeof(*tc->valid_ways));
 	return size;
-}
-
-/* Bytes of the index heads, va_head[] then tag_head[]: all -1 when empty.
- * (Host time: apart from the block, which comes zeroed from sm_calloc
- * and is not touched until used; a zeroed block that the allocator
- * recycled is zeroed by dropping its pages, which writing -1 into would
- * fault in again, each time a simulator is made.) */
-static size_t heads_size(const struct sm_tcache *tc)
-{
-	return (tc->va_mask + 1ull + tc->tag_mask + 1ull) * sizeof(int32_t);
 }
 
 int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
@@ -62,24 +71,24 @@ int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
 	tc->va_mask = pow2_at_least(2 * entries) - 1;
 	tc->tag_mask = pow2_at_least(entries < 4096 ? entries : 4096) - 1;
 	char *block = sm_calloc(a, block_size(tc));
-	tc->va_head = sm_malloc(a, heads_size(tc));
-	if (!block || !tc->va_head) {
-		sm_free(a, block, block ? block_size(tc) : 0);
-		sm_free(a, tc->va_head, heads_size(tc));
+	if (!block) {
 		*tc = (struct sm_tcache){.alloc = a};
 		return sm_err(eb, SMMUSIM_ENOMEM,
 			      "%s: cannot allocate %llu "
 			      "entries",
 			      what, (unsigned long long)entries);
 	}
-	tc->e = (struct sm_tc_entry *)block;
+	tc->va_head = (int32_t *)block;
+	tc->tag_head = tc->va_head + tc->va_mask + 1;
+	tc->e = (struct sm_tc_entry *)(block + heads_span(tc)) + 1;
 	tc->use = (uint64_t *)(tc->e + entries);
-	tc->link = (struct sm_tc_link *)(tc->use + entries);
+	tc->link = (struct sm_tc_link *)(tc->use + entries) + 1;
 	if (tc->ways >= SM_TC_HINT_WAYS) {
 		tc->cands = (struct sm_tc_lru_cands *)(tc->link + entries);
-		tc->free_from = (uint32_t *)(tc->cands + tc->sets);
+		tc->valid_ways = (uint64_t *)(tc->cands + tc->sets);
 	}
-	tc->tag_head = tc->va_head + tc->va_mask + 1;
+	tc->va_ref0 = (int32_t)(tc->va_head - (int32_t *)tc->e);
+	tc->tag_ref0 = (int32_t)(tc->tag_head - (int32_t *)tc->link);
 	memset(tc->va_head, 0xff, heads_size(tc));
 	sm_tc_note_policy(tc);
 	return 0;
@@ -105,17 +114,15 @@ int sm_tc_set_repl(struct sm_tcache *tc, enum sm_tc_repl repl,
 
 void sm_tc_fini(struct sm_tcache *tc)
 {
-	if (tc->e) {
-		sm_free(tc->alloc, tc->e, block_size(tc));
-		sm_free(tc->alloc, tc->va_head, heads_size(tc));
-	}
+	if (tc->e)
+		sm_free(tc->alloc, tc->va_head, block_size(tc));
 	sm_free(tc->alloc, tc->rr, tc->sets * sizeof(*tc->rr));
 	tc->e = NULL;
 	tc->use = NULL;
 	tc->rr = NULL;
 	tc->link = NULL;
 	tc->cands = NULL;
-	tc->free_from = NULL;
+	tc->valid_ways = NULL;
 	tc->va_head = tc->tag_head = NULL;
 }
 
@@ -291,134 +298,6 @@ static struct sm_tc_entry *same_translation(struct sm_tcache *tc,
 	return best;
 }
 
-static inline __attribute__((always_inline)) uint64_t min_u64(uint64_t a,
-							      uint64_t b)
-{
-	return b < a ? b : a;
-}
-
-static inline __attribute__((always_inline)) uint64_t max_u64(uint64_t a,
-							      uint64_t b)
-{
-	return b > a ? b : a;
-}
-
-/* lru_victim's scan of a set of at most 64 ways (host time; it shortcuts
- * the general scan there): the SM_TC_LRU_CANDS least keys in order, a
- * way's key its stamp then its number (stamps count uses and fills from 1:
- * they stay far below 2^58).  The least keys are the least stamps in
- * order, the first of equal ones first: what the general scan keeps.  Each
- * key below the fourth is put in place by selects, not by a loop whose
- * exits, on a set's stamps in random order, mispredict. */
-static inline __attribute__((always_inline)) void
-lru_scan64(struct sm_tc_lru_cands *n, const uint64_t *use, uint32_t ways)
-{
-	/* (A cache with candidates has SM_TC_HINT_WAYS ways or more: the
-	 * four keys kept are ways'.) */
-	_Static_assert(SM_TC_LRU_CANDS == 4 && SM_TC_HINT_WAYS >= 4,
-		       "lru_scan64 keeps 4 ways' keys");
-	uint64_t s0 = UINT64_MAX, s1 = UINT64_MAX, s2 = UINT64_MAX,
-		 s3 = UINT64_MAX;
-	/* s3's stamp: a later way's key is below s3 iff its stamp is below
-	 * this (on equal stamps its number is the larger). */
-	uint64_t last = UINT64_MAX;
-#pragma GCC unroll 4
-	for (uint32_t w = 0; w < ways; w++) {
-		if (use[w] >= last)
-			continue;
-		uint64_t x = use[w] << 6 | w;
-		/* x in the sorted s0 <= s1 <= s2 <= s3, the last dropped. */
-		s3 = max_u64(s2, x);
-		s2 = max_u64(s1, min_u64(s2, x));
-		s1 = max_u64(s0, min_u64(s1, x));
-		s0 = min_u64(s0, x);
-		last = s3 >> 6;
-	}
-	uint64_t s[SM_TC_LRU_CANDS] = {s0, s1, s2, s3};
-	for (int k = 0; k < SM_TC_LRU_CANDS; k++) {
-		n->stamp[k] = s[k] >> 6;
-		n->way[k] = (uint32_t)(s[k] & 63);
-	}
-}
-
-/*
- * LRU's victim in full set si of a cache with free_from (many ways): the
- * way of the least use stamp (valid entries' stamps are distinct), found
- * without scanning the set on most fills (host time).
- *
- * A scan keeps the SM_TC_LRU_CANDS ways of least stamps, oldest first,
- * with their stamps.  Later, the first of them whose stamp is unchanged is
- * the set's least, if any is: every stamp given since the scan (a use or a
- * fill) is above every stamp the scan saw, and a way whose stamp is 0
- * (invalid) leaves the set not full, so the ways not among the candidates
- * and the candidates whose stamp changed all hold stamps above the
- * candidates' (a changed candidate's stamp is new; it cannot come back to
- * its old value, stamps only grow).  When none is unchanged, scan again.
- * Zeroed candidates never match: no way of a full set has stamp 0.
- */
-static __attribute__((noinline)) uint32_t
-lru_victim(struct sm_tcache *tc, uint32_t si, const uint64_t *use)
-{
-	struct sm_tc_lru_cands *c = &tc->cands[si];
-	for (int k = 0; k < SM_TC_LRU_CANDS; k++)
-		if (use[c->way[k]] == c->stamp[k])
-			return c->way[k];
-	struct sm_tc_lru_cands n;
-	if (tc->ways <= 64) {
-		lru_scan64(&n, use, tc->ways);
-		*c = n;
-		return c->way[0];
-	}
-	uint64_t last = UINT64_MAX; /* n.stamp[SM_TC_LRU_CANDS - 1] */
-	for (int k = 0; k < SM_TC_LRU_CANDS; k++)
-		n.stamp[k] = UINT64_MAX;
-#pragma GCC unroll 4
-	for (uint32_t w = 0; w < tc->ways; w++) {
-		uint64_t u = use[w];
-		if (u >= last)
-			continue;
-		/* Insert in order (a strict '<': the first of equal stamps
-		 * first, though valid entries' stamps never tie). */
-		int k = SM_TC_LRU_CANDS - 1;
-		for (; k > 0 && u < n.stamp[k - 1]; k--) {
-			n.stamp[k] = n.stamp[k - 1];
-			n.way[k] = n.way[k - 1];
-		}
-		n.stamp[k] = u;
-		n.way[k] = w;
-		last = n.stamp[SM_TC_LRU_CANDS - 1];
-	}
-	*c = n;
-	return c->way[0];
-}
-
-/* The replacement policy's victim in full set si, whose use stamps are
- * `use` (out of line: host time, the fills of a free way, most of them,
- * keep fewer values live). */
-static __attribute__((noinline)) uint32_t
-full_set_victim(struct sm_tcache *tc, uint32_t si, const uint64_t *use)
-{
-	uint32_t victim = 0;
-	uint64_t oldest = UINT64_MAX;
-	if (tc->repl != SM_TC_RR && tc->repl != SM_TC_RANDOM) {
-		/* (A full set of many ways when it has hints.) */
-		if (tc->cands)
-			return lru_victim(tc, si, use);
-#pragma GCC unroll 4
-		for (uint32_t w = 0; w < tc->ways; w++)
-			if (use[w] < oldest) {
-				oldest = use[w]; /* LRU candidate */
-				victim = w;
-			}
-	} else if (tc->repl == SM_TC_RR) {
-		victim = tc->rr[si];
-		tc->rr[si] = (tc->rr[si] + 1) % tc->ways;
-	} else {
-		victim = (uint32_t)sm_rng_below(tc->rng, tc->ways);
-	}
-	return victim;
-}
-
 /* victim_of's way in a set of `ways` ways of LRU replacement without
  * first-way hints, whose use stamps are u: the first of the least stamps
  * (the first invalid way when there is one, its stamp 0). */
@@ -453,18 +332,37 @@ victim_of(struct sm_tcache *tc, uint32_t si)
 		 * time). */
 		return &set[lru_way(use, tc->ways)];
 	}
-	/* Ways below free_from are valid: the first invalid way is at or
-	 * after it (the same way a scan from way 0 finds). */
-	uint32_t *hint = tc->free_from ? &tc->free_from[si] : NULL;
-	for (uint32_t w = hint ? *hint : 0; w < tc->ways; w++)
-		if (!use[w]) {
-			if (hint)
-				*hint = w + 1; /* the fill makes it valid */
-			return &set[w];
+	if (tc->valid_ways) {
+		/* The lowest clear bit of the set's valid ways: the first
+		 * invalid way, which a scan from way 0 finds. */
+		if (tc->ways <= 64) {
+			uint64_t *v = &tc->valid_ways[si];
+			uint64_t free = ~*v & (~0ull >> (64 - tc->ways));
+			if (free) {
+				uint32_t w = (uint32_t)__builtin_ctzll(free);
+				*v |= 1ull << w; /* the fill makes it valid */
+				return &set[w];
+			}
+			return &set[sm_tc_full_set_victim(tc, si, use)];
 		}
-	if (hint)
-		*hint = tc->ways;
-	return &set[full_set_victim(tc, si, use)];
+		uint32_t nw = valid_words(tc);
+		uint64_t *v = &tc->valid_ways[(size_t)si * nw];
+		for (uint32_t k = 0; k < nw; k++) {
+			uint32_t left = tc->ways - 64 * k;
+			uint64_t free =
+			    ~v[k] & (left < 64 ? (1ull << left) - 1 : ~0ull);
+			if (free) {
+				uint32_t b = (uint32_t)__builtin_ctzll(free);
+				v[k] |= 1ull << b; /* the fill makes it valid */
+				return &set[64 * k + b];
+			}
+		}
+		return &set[sm_tc_full_set_victim(tc, si, use)];
+	}
+	for (uint32_t w = 0; w < tc->ways; w++)
+		if (!use[w])
+			return &set[w];
+	return &set[sm_tc_full_set_victim(tc, si, use)];
 }
 
 /* A fill of `in` (at place p) into `victim`, the entry that held its
@@ -691,15 +589,13 @@ walk_fill_lru_at(struct sm_tcache *tc, const struct sm_tc_walk *q,
 	uint32_t vb = q->h[lv] & tc->va_mask;
 	int32_t vh = tc->va_head[vb];
 	t->va_next = vh;
-	if (vh >= 0)
-		e[vh].va_prev = i;
-	t->va_prev = SM_TC_HEAD_REF(vb);
+	e[vh].va_prev = va_ref(i); /* (e[-1] when none) */
+	t->va_prev = tc->va_ref0 + (int32_t)vb;
 	tc->va_head[vb] = i;
 	int32_t th = tc->tag_head[tb];
 	link[i].tag_next = th;
-	if (th >= 0)
-		link[th].tag_prev = i;
-	link[i].tag_prev = SM_TC_HEAD_REF(tb);
+	link[th].tag_prev = tag_ref(i);
+	link[i].tag_prev = tc->tag_ref0 + (int32_t)tb;
 	tc->tag_head[tb] = i;
 	/* (in is not global: global_live stays.) */
 }
@@ -762,7 +658,7 @@ void sm_tc_walk_fill(struct sm_tcache *tc, const struct sm_tc_walk *q,
 			walk_fill_lru_levels(tc, q, in, from, to, tables, true);
 		return;
 	}
-	if (!q->leaf && tc->repl == SM_TC_LRU && !tc->free_from &&
+	if (!q->leaf && tc->repl == SM_TC_LRU && !tc->valid_ways &&
 	    !tc->filter) {
 		walk_fill_lru(tc, q, in, from, to, tables);
 		return;

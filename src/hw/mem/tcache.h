@@ -74,13 +74,14 @@ struct sm_tc_entry {
 	 * it is counted, so that its removal need not hash again (in the
 	 * padding: the entry stays 64 bytes).  Set by the cache only. */
 	uint16_t region;
-	/* Host time: its place in the (page, level, tags) index chain (entry
-	 * numbers; next -1 = none, prev below 0 = the head of the chain of
-	 * bucket -2 - prev), and (with a presence filter) the hash of its
-	 * page and tags (sm_tc_page_key + sm_tc_filter_tags, >> 40: its
-	 * filter count's bucket and, in a walk cache, its chain's), kept
-	 * in the entry, which is then 64 bytes: a probe reads one line per
-	 * entry it visits.  Set by the cache only. */
+	/* Host time: its place in the (page, level, tags) index chain (next:
+	 * an entry number, -1 = none; prev: where the link to it is, its
+	 * previous entry's va_next or its bucket's head, in int32_t from
+	 * sm_tcache.e, tcache_index.h va_ref), and (with a presence filter) the
+	 * hash of its page and tags (sm_tc_page_key + sm_tc_filter_tags, >> 40:
+	 * its filter count's bucket and, in a walk cache, its chain's), kept in
+	 * the entry, which is then 64 bytes: a probe reads one line per entry
+	 * it visits.  Set by the cache only. */
 	int32_t va_next, va_prev;
 	uint32_t hash;
 };
@@ -89,7 +90,7 @@ _Static_assert(sizeof(struct sm_tc_entry) == 64,
 	       "a probe reads one line per entry it visits");
 
 /* An entry's place in the (vmid, asid) index chain (encoded as va_next,
- * va_prev). */
+ * va_prev; tag_prev counted from sm_tcache.link, tcache_index.h tag_ref). */
 struct sm_tc_link {
 	int32_t tag_next, tag_prev;
 };
@@ -129,11 +130,13 @@ struct sm_tcache {
 	const struct smmusim_allocator *alloc;
 	struct sm_tc_entry *e;
 	uint64_t *use; /* per entry: its last use (tick), 0 when invalid */
-	/* Per set: its ways below this one are all valid (host time: a fill
-	 * finds the first invalid way without scanning a large set); NULL
-	 * below SM_TC_HINT_WAYS ways, where the scan is as cheap. */
-	uint32_t *free_from;
-	/* Per set with free_from: its LRU candidates (lru_victim). */
+	/* Per set, (ways + 63) / 64 words: a bit per way, set while
+	 * it is valid (host time: a fill finds the first invalid way, the
+	 * lowest clear bit, without scanning a large set or a mispredicted
+	 * loop exit); NULL below SM_TC_HINT_WAYS ways, where the scan is as
+	 * cheap. */
+	uint64_t *valid_ways;
+	/* Per set with valid_ways: its LRU candidates (lru_victim). */
 	struct sm_tc_lru_cands *cands;
 	uint32_t sets, ways;
 	uint64_t tick;
@@ -146,9 +149,14 @@ struct sm_tcache {
 	int min_level;
 	uint64_t flushes; /* SM_TC_FLUSHALL: times a full cache was emptied */
 	/* Host-side indexes (top of file): per entry its links, per bucket
-	 * the first entry (-1: none); valid entries per level. */
+	 * the first entry (-1: none); valid entries per level.  e[-1] and
+	 * link[-1] are scratch records, never valid and never read: a chain
+	 * update writes the prev link of the next entry, -1 when there is
+	 * none, there instead of testing for it (host time: on replay-speed
+	 * the test was as often true as not, a frequent misprediction). */
 	struct sm_tc_link *link;
-	int32_t *va_head, *tag_head;
+	int32_t *va_head, *tag_head; /* in the block, before e[-1] */
+	int32_t va_ref0, tag_ref0;   /* the prev refs of bucket 0's heads */
 	uint32_t va_mask, tag_mask;
 	uint32_t lv_live[4];
 	uint8_t lv_mask;	     /* bit `level` set: lv_live[level] > 0 */
@@ -226,10 +234,10 @@ void sm_tc_filter_fini(struct sm_tc_filter *f);
 static inline void sm_tc_note_policy(struct sm_tcache *tc)
 {
 	tc->lru4 = tc->repl == SM_TC_LRU && tc->ways == 4 &&
-		   !(tc->sets & (tc->sets - 1)) && !tc->free_from &&
+		   !(tc->sets & (tc->sets - 1)) && !tc->valid_ways &&
 		   !tc->filter;
 	tc->lru_scan =
-	    !tc->free_from && tc->repl != SM_TC_RR && tc->repl != SM_TC_RANDOM;
+	    !tc->valid_ways && tc->repl != SM_TC_RR && tc->repl != SM_TC_RANDOM;
 }
 static inline void sm_tc_attach_filter(struct sm_tcache *tc,
 				       struct sm_tc_filter *f)

@@ -11,6 +11,8 @@
 #ifndef SM_HW_MEM_TCACHE_INDEX_H
 #define SM_HW_MEM_TCACHE_INDEX_H
 
+#include <stddef.h>
+
 #include "hw/mem/tcache.h"
 
 /* Set of a page number at a level: a multiplicative hash so that strided
@@ -60,8 +62,26 @@ static inline uint32_t page_bucket(const struct sm_tcache *tc, uint64_t pkey)
 	return (uint32_t)(pkey >> 40) & tc->va_mask;
 }
 
-/* The va_prev of the first entry of the chain of bucket b (tcache.h). */
-#define SM_TC_HEAD_REF(b) (-2 - (int32_t)(b))
+/* A prev link (tcache.h) is where the link to its entry is, in int32_t
+ * from e (va_prev) or link (tag_prev): its previous entry's next link, or
+ * its bucket's head, which are before e[-1] in the block (so a head's
+ * ref is negative: va_ref0 + bucket, tag_ref0 + bucket).  (Host time:
+ * an unlink writes there without testing which of the two it is; on
+ * replay-speed that test mispredicted often.)  The prev ref of an entry
+ * after entry p: */
+static inline int32_t va_ref(int32_t p)
+{
+	return p * (int32_t)(sizeof(struct sm_tc_entry) / sizeof(int32_t)) +
+	       (int32_t)(offsetof(struct sm_tc_entry, va_next) /
+			 sizeof(int32_t));
+}
+
+static inline int32_t tag_ref(int32_t p)
+{
+	return p * (int32_t)(sizeof(struct sm_tc_link) / sizeof(int32_t)) +
+	       (int32_t)(offsetof(struct sm_tc_link, tag_next) /
+			 sizeof(int32_t));
+}
 
 /* Count n entries like t (n caches sharing f each hold one), whose tags'
  * sm_tc_filter_tags are `tags`; a level-3 one also in its region count,
@@ -131,14 +151,14 @@ index_link(struct sm_tcache *tc, int32_t i, uint32_t vb, uint32_t tb, int level)
 	struct sm_tc_link *l = &tc->link[i];
 	int32_t vh = tc->va_head[vb], th = tc->tag_head[tb];
 
+	/* (Unconditional: a chain's first entry's prev link is written to
+	 * the scratch record, e[-1] or link[-1], when the chain was empty.) */
 	t->va_next = vh;
-	if (vh >= 0)
-		tc->e[vh].va_prev = i;
-	t->va_prev = SM_TC_HEAD_REF(vb);
+	tc->e[vh].va_prev = va_ref(i);
+	t->va_prev = tc->va_ref0 + (int32_t)vb;
 	l->tag_next = th;
-	if (th >= 0)
-		tc->link[th].tag_prev = i;
-	l->tag_prev = SM_TC_HEAD_REF(tb);
+	tc->link[th].tag_prev = tag_ref(i);
+	l->tag_prev = tc->tag_ref0 + (int32_t)tb;
 	tc->va_head[vb] = tc->tag_head[tb] = i;
 	tc->lv_live[level]++;
 	tc->lv_mask |= (uint8_t)(1u << level);
@@ -171,20 +191,12 @@ index_unlink_chains(struct sm_tcache *tc, int32_t i, bool keep_tag)
 	const struct sm_tc_entry *t = &tc->e[i];
 	const struct sm_tc_link *l = &tc->link[i];
 
-	if (t->va_prev >= 0)
-		tc->e[t->va_prev].va_next = t->va_next;
-	else
-		tc->va_head[-2 - t->va_prev] = t->va_next;
-	if (t->va_next >= 0)
-		tc->e[t->va_next].va_prev = t->va_prev;
+	((int32_t *)tc->e)[t->va_prev] = t->va_next;
+	tc->e[t->va_next].va_prev = t->va_prev; /* e[-1] when none */
 	if (keep_tag)
 		return; /* its tag chain keeps it */
-	if (l->tag_prev >= 0)
-		tc->link[l->tag_prev].tag_next = l->tag_next;
-	else
-		tc->tag_head[-2 - l->tag_prev] = l->tag_next;
-	if (l->tag_next >= 0)
-		tc->link[l->tag_next].tag_prev = l->tag_prev;
+	((int32_t *)tc->link)[l->tag_prev] = l->tag_next;
+	tc->link[l->tag_next].tag_prev = l->tag_prev; /* link[-1]: none */
 }
 
 /* Take valid entry i, unlinked from its chains, out of the counts. */
@@ -207,6 +219,12 @@ index_unlink(struct sm_tcache *tc, int32_t i)
 {
 	index_unlink_chains(tc, i, false);
 	index_uncount(tc, i);
+}
+
+/* The words of a set's valid_ways bits (tcache.h). */
+static inline uint32_t valid_words(const struct sm_tcache *tc)
+{
+	return (tc->ways + 63) / 64;
 }
 
 /* Entry i, valid, is used: it becomes the most recently used. */
@@ -272,6 +290,24 @@ probe(struct sm_tcache *tc, uint64_t base, int level, uint32_t vmid,
 		    base, level, vmid, asid, m, best);
 	return best;
 }
+
+static inline __attribute__((always_inline)) uint64_t min_u64(uint64_t a,
+							      uint64_t b)
+{
+	return b < a ? b : a;
+}
+
+static inline __attribute__((always_inline)) uint64_t max_u64(uint64_t a,
+							      uint64_t b)
+{
+	return b > a ? b : a;
+}
+
+/* The replacement policy's victim in full set si, whose use stamps are
+ * `use` (tcache_victim.c; out of line: host time, the fills of a free
+ * way, most of them, keep fewer values live). */
+uint32_t sm_tc_full_set_victim(struct sm_tcache *tc, uint32_t si,
+			       const uint64_t *use);
 
 /* index_unlink out of line (host time: a fill's eviction, off its common
  * path, keeps the fill's code small). */

@@ -14,17 +14,17 @@
 #include "hw/mem/tcache_index.h"
 
 /* Entry i, out of the indexes, becomes invalid: its use stamp 0, its
- * set's first invalid way lowered to its way. */
+ * bit of its set's valid ways clear. */
 static inline __attribute__((always_inline)) void
 drop_rest(struct sm_tcache *tc, int32_t i)
 {
 	tc->e[i].valid = false;
 	tc->use[i] = 0;
-	if (tc->free_from) {
+	if (tc->valid_ways) {
 		uint32_t si = (uint32_t)i / tc->ways,
 			 w = (uint32_t)i % tc->ways;
-		if (w < tc->free_from[si])
-			tc->free_from[si] = w;
+		tc->valid_ways[(size_t)si * valid_words(tc) + w / 64] &=
+		    ~(1ull << (w % 64));
 	}
 }
 
@@ -276,7 +276,7 @@ unsigned sm_tc_inv_asid(struct sm_tcache *tc, uint32_t vmid, uint32_t asid)
 	uint32_t b = tag_bucket(tc, vmid, asid);
 	int32_t i = tc->tag_head[b];
 	int32_t *last = &tc->tag_head[b]; /* where the next kept one goes */
-	int32_t prev = SM_TC_HEAD_REF(b); /* the last one kept */
+	int32_t prev = tc->tag_ref0 + (int32_t)b; /* the last one kept */
 	while (i >= 0) {
 		const struct sm_tc_entry *t = &tc->e[i];
 		int32_t next = tc->link[i].tag_next;
@@ -289,7 +289,7 @@ unsigned sm_tc_inv_asid(struct sm_tcache *tc, uint32_t vmid, uint32_t asid)
 			*last = i;
 			tc->link[i].tag_prev = prev;
 			last = &tc->link[i].tag_next;
-			prev = i;
+			prev = tag_ref(i);
 		}
 		i = next;
 	}
@@ -326,15 +326,16 @@ unsigned sm_tc_inv_all(struct sm_tcache *tc)
 	/* Else at once, into the state dropping each valid entry leaves
 	 * (host time: a full FLUSHALL cache is emptied on a fill): every
 	 * entry invalid with a zero use stamp, the index chains and counts
-	 * empty, the first invalid way of each set its first. */
+	 * empty, no way of any set valid in its valid_ways bits. */
 	for (size_t i = 0; i < total; i++)
 		tc->e[i].valid = false;
 	memset(tc->use, 0, total * sizeof(*tc->use));
 	memset(tc->va_head, 0xff,
 	       (tc->va_mask + 1ull + tc->tag_mask + 1ull) * sizeof(int32_t));
-	if (tc->free_from)
-		memset(tc->free_from, 0,
-		       (size_t)tc->sets * sizeof(*tc->free_from));
+	if (tc->valid_ways)
+		memset(tc->valid_ways, 0,
+		       (size_t)tc->sets * valid_words(tc) *
+			   sizeof(*tc->valid_ways));
 	memset(tc->lv_live, 0, sizeof(tc->lv_live));
 	tc->lv_mask = 0;
 	tc->live = 0;
