@@ -301,10 +301,18 @@ static void filter_holds(const struct sm_tcache *tc, struct sm_rng *g)
 	}
 }
 
+/* The bitmap of n counts: bit b set when count b is non-zero. */
+static void nonzero_bits(const uint16_t *cnt, size_t n, uint64_t *bits)
+{
+	for (size_t b = 0; b < n; b++)
+		bits[b / 64] |= (uint64_t)(cnt[b] != 0) << (b % 64);
+}
+
 /* The counts of filter f are those of the valid entries of the n caches
  * sharing it, level-3 ones also by 64 KiB region: a removed entry takes
  * away what its fill added (its region count's bucket kept in the
- * entry). */
+ * entry).  Its bitmaps (bits, rbits) are those of its non-zero counts:
+ * every bucket's bit, and none past the counts. */
 static void filter_exact(const struct sm_tc_filter *f,
 			 const struct sm_tcache *const *tcs, unsigned n)
 {
@@ -326,6 +334,14 @@ static void filter_exact(const struct sm_tc_filter *f,
 		}
 	}
 	assert_memory_equal(f->cnt, want, nb * sizeof(*want));
+	size_t nw = (f->mask + 64ull) / 64, nrw = SM_TC_REGIONS / 64;
+	uint64_t *bits = calloc(nw + nrw, sizeof(*bits));
+	assert_non_null(bits);
+	nonzero_bits(want, f->mask + 1ull, bits);
+	nonzero_bits(want + f->mask + 1, SM_TC_REGIONS, bits + nw);
+	assert_memory_equal(f->bits, bits, nw * sizeof(*bits));
+	assert_memory_equal(f->rbits, bits + nw, nrw * sizeof(*bits));
+	free(bits);
 	free(want);
 }
 
@@ -446,8 +462,13 @@ static void run(uint32_t sets, uint32_t ways, enum sm_tc_repl repl,
 	assert_non_null(r.e);
 	assert_non_null(r.use);
 	assert_non_null(r.rr);
-	for (int k = 0; k < 20000; k++)
+	for (int k = 0; k < 20000; k++) {
 		step(&tc, &r, &grng, min_level);
+		if (filter) {
+			const struct sm_tcache *tcs[1] = {&tc};
+			filter_exact(&f, tcs, 1);
+		}
+	}
 	free(r.e);
 	free(r.use);
 	free(r.rr);

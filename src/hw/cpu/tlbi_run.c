@@ -78,10 +78,15 @@ struct chunk {
 	uint64_t x, y;
 	/* The later of the two lines at c[m - 1], + lat_apply (rx_last). */
 	uint64_t last_line;
-	/* With a last-level probed run (b3_ok): each TLBI's level-3 filter
-	 * bucket of its ASID. */
+	/* With a last-level probed run, filters on (b3_ok): each TLBI's
+	 * level-3 filter bucket of its ASID; in each region, the first bucket
+	 * of its group for each template (sm_tc_filter_hash: a 64 KiB region's
+	 * pages are one group), and the place in it of the region's first page.
+	 */
 	bool b3_ok;
 	uint32_t b3[RUN_CHUNK];
+	uint32_t gb[RUN_REGIONS][2];
+	uint8_t go[RUN_REGIONS];
 	uint64_t pr_ok; /* bit k: pr[k] made (probe_of) */
 	struct sm_tc_filter_probe pr[RUN_CHUNK]; /* pr_ok: probe_of */
 };
@@ -179,6 +184,13 @@ static void chunk_regions(const struct run *run, struct chunk *c)
 		regions_per(run, c, 2);
 }
 
+/* All ones when region count rb is zero (its bit in rbits clear), else
+ * none. */
+static inline uint64_t if_empty(const uint64_t *rbits, uint32_t rb)
+{
+	return (uint64_t)sm_tc_filter_bit(rbits, rb) - 1;
+}
+
 /* The TLBIs of the chunk (bit k: c[k]) that PE i can be found to miss at
  * once, without a probe each: those in a 64 KiB region where its leaf TLBs
  * hold no entry with their template's tags (sm_tc_filter_region_empty),
@@ -199,24 +211,26 @@ known_misses(const struct sm_cpu *cpu, unsigned i, const struct run *run,
 	unsigned mask = f->lv_mask & run->lvsel;
 	if (!mask)
 		return c->all;
-	if (mask != 1u << 3 || !f->rcnt)
+	if (mask != 1u << 3 || !f->rbits)
 		return 0;
-	const uint16_t *rcnt = f->rcnt;
+	/* (Host time: each region's copies or'ed in under a mask of its
+	 * bits, no branch: whether a region is empty is hard to predict.) */
+	const uint64_t *rbits = f->rbits;
 	uint64_t known = 0;
 	if (f->global_live) {
 		for (unsigned r = 0; r < c->nreg; r++)
 			for (unsigned u = 0; u < per; u++)
-				if (!rcnt[c->rb[r][u]] && !rcnt[c->grb[r][u]])
-					known |= c->in[r][u];
+				known |= c->in[r][u] &
+					 if_empty(rbits, c->rb[r][u]) &
+					 if_empty(rbits, c->grb[r][u]);
 	} else if (per == 1) {
 		for (unsigned r = 0; r < c->nreg; r++)
-			if (!rcnt[c->rb[r][0]])
-				known |= c->in[r][0];
+			known |= c->in[r][0] & if_empty(rbits, c->rb[r][0]);
 	} else {
 		for (unsigned r = 0; r < c->nreg; r++)
 			for (unsigned u = 0; u < 2; u++)
-				if (!rcnt[c->rb[r][u]])
-					known |= c->in[r][u];
+				known |=
+				    c->in[r][u] & if_empty(rbits, c->rb[r][u]);
 	}
 	return known;
 }
@@ -351,18 +365,33 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 	SM_ADD(cpu->ctr, CPU_DVM_QUEUE_CYCLES, queued);
 
 	c->pr_ok = 0;
-	c->b3_ok = run->probed && run->ll;
+	c->b3_ok = run->probed && run->ll && run->pr[0].mask; /* probe_l3 */
 	if (c->b3_ok) {
-		/* The pages' keys one after another (the key of the next page
-		 * is 4 * the multiplier further, mod 2^64). */
-		uint64_t key = sm_tc_page_key(va_of(run, c->first), 3);
-		uint64_t dkey = sm_tc_page_key(4096, 3) - sm_tc_page_key(0, 3);
-		for (unsigned k = 0; k < m; k++) {
-			c->b3[k] = sm_tc_filter_probe_bucket3(
-			    &run->pr[tmpl_of(run, c, k)], key);
-			/* (the page's last copy: the next is the next page) */
-			if (run->per == 1 || tmpl_of(run, c, k) == 1)
-				key += dkey;
+		/* The group's buckets once per region and template (the
+		 * regions, chunk_regions: b3_ok is of a probed run).  The
+		 * region's copy k is of its group's page go + k - k0 (per
+		 * 1), or go + s / 2 of template s % 2 (per 2), with s = k -
+		 * k0 + t0, t0 the template of copy k0. */
+		for (unsigned r = 0; r < c->nreg; r++) {
+			unsigned k0 = c->k0[r], k1 = c->k0[r + 1];
+			uint64_t va = va_of(run, c->first + k0);
+			uint32_t go =
+			    (uint32_t)((va >> 12) & (REGION_PAGES - 1));
+			uint32_t mask = ~(uint32_t)(REGION_PAGES - 1);
+			c->go[r] = (uint8_t)go;
+			for (unsigned u = 0; u < run->per; u++)
+				c->gb[r][u] = sm_tc_filter_probe_bucket3(
+						  &run->pr[u], va) &
+					      mask;
+			if (run->per == 1) {
+				for (unsigned k = k0; k < k1; k++)
+					c->b3[k] = c->gb[r][0] | (go + k - k0);
+				continue;
+			}
+			unsigned s0 = k0 - tmpl_of(run, c, k0);
+			for (unsigned k = k0; k < k1; k++)
+				c->b3[k] = c->gb[r][(k - s0) & 1] |
+					   (go + ((k - s0) >> 1));
 		}
 	}
 	if (c->logged) {
@@ -384,12 +413,14 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 }
 
 /* Can PE p's copies of the chunk be probed with sm_tc_filter_probe_hit3:
- * a last-level form (the walk cache does not matter), and
- * sm_tc_filter_probe_l3 holds at the start of the chunk (and so until its
- * end: in pass 2 a PE's entries are only removed)? */
+ * a last-level form (the walk cache does not matter) with filters that
+ * are on (b3, take_slots: the buckets of a group are 16, not the one of a
+ * filter that is off, of mask 0), and sm_tc_filter_probe_l3 holds at the
+ * start of the chunk (and so until its end: in pass 2 a PE's entries are
+ * only removed)? */
 static bool probe_l3(const struct sm_pe *p, const struct run *run)
 {
-	return run->probed && run->ll &&
+	return run->probed && run->ll && run->pr[0].mask &&
 	       sm_tc_filter_probe_l3(&p->leaf, &run->pr[0]);
 }
 
@@ -421,43 +452,51 @@ copy_misses(const struct sm_pe *p, const struct run *run, struct chunk *c,
 	    unsigned k, bool l3)
 {
 	if (l3)
-		return !p->leaf.cnt[c->b3[k]] &&
+		return !sm_tc_filter_bit(p->leaf.bits, c->b3[k]) &&
 		       !sm_tc_filter_probe_hit3(&p->leaf, probe_of(run, c, k));
 	return sm_cpu_tlbi_misses_probe(p, run->ll, probe_of(run, c, k));
+}
+
+/* Bit j of x (j < 16) at bit 2 j. */
+static inline uint64_t spread2(uint64_t x)
+{
+	x = (x | x << 8) & 0x00ff00ffull;
+	x = (x | x << 4) & 0x0f0f0f0full;
+	x = (x | x << 2) & 0x33333333ull;
+	return (x | x << 1) & 0x55555555ull;
 }
 
 /* Of the copies `todo` of PE p, where probe_l3 holds and p's caches hold
  * no global entry: those whose probe (sm_tc_filter_probe_hit3) misses at
  * the start of p's turn, from the chunk's buckets.  Each still misses when
  * its turn comes (p's entries are only removed meanwhile); the others are
- * probed again then.  (Host time: todo is mostly a few runs of copies,
- * the regions known_misses could not decide: each run's buckets are read
- * in turn, four to a step, without finding each copy's bit.) */
+ * probed again then.  (Host time: a region's pages are the 16 bits of
+ * their group in one word of the filter's bitmap, sm_tc_filter_hash: one
+ * read per region and template, each page's bit shifted to its copy's,
+ * the bit of b3[k] for copy k.) */
 static inline __attribute__((always_inline)) uint64_t
-misses3(const struct sm_pe *p, const struct chunk *c, uint64_t todo)
+misses3(const struct sm_pe *p, const struct run *run, const struct chunk *c,
+	uint64_t todo)
 {
-	const uint16_t *cnt = p->leaf.cnt;
-	const uint32_t *b3 = c->b3;
+	const uint64_t *bits = p->leaf.bits;
 	uint64_t hit = 0;
-	for (uint64_t b = todo; b;) {
-		/* The run of copies k..end - 1 in todo. */
-		unsigned k = (unsigned)__builtin_ctzll(b);
-		uint64_t ones = ~(b >> k);
-		unsigned end = ones ? k + (unsigned)__builtin_ctzll(ones) : 64;
-		b = end < 64 ? b & (~0ull << end) : 0;
-		for (; k + 4 <= end; k += 4) {
-			if (cnt[b3[k]])
-				hit |= 1ull << k;
-			if (cnt[b3[k + 1]])
-				hit |= 2ull << k;
-			if (cnt[b3[k + 2]])
-				hit |= 4ull << k;
-			if (cnt[b3[k + 3]])
-				hit |= 8ull << k;
+	for (unsigned r = 0; r < c->nreg; r++) {
+		if (!((c->in[r][0] | c->in[r][1]) & todo))
+			continue;
+		/* Copy k0 is of page go of the group, template t0: the copy
+		 * of page go + j, template u, is k0 - t0 + u + per j. */
+		unsigned k0 = c->k0[r], t0 = tmpl_of(run, c, k0);
+		for (unsigned u = 0; u < run->per; u++) {
+			uint32_t gb = c->gb[r][u];
+			uint64_t w = bits[gb >> 6] >> ((gb & 63) + c->go[r]) &
+				     (0xffffull >> c->go[r]);
+			if (run->per == 2)
+				w = spread2(w);
+			/* (k0 - t0 + u is -1 for template 0 when the chunk
+			 * starts with a page's second copy.) */
+			w = k0 + u >= t0 ? w << (k0 + u - t0) : w >> 1;
+			hit |= w & c->in[r][u];
 		}
-		for (; k < end; k++)
-			if (cnt[b3[k]])
-				hit |= 1ull << k;
 	}
 	return todo & ~hit;
 }
@@ -486,7 +525,7 @@ static uint64_t own_copies(struct sm_cpu *cpu, unsigned pe,
 	    c->all & ~(run->probed ? known_misses(cpu, pe, run, c) : 0);
 	bool l3 = todo && probe_l3(p, run); /* (host time: else unused) */
 	if (l3 && !p->leaf.global_live)
-		todo &= ~misses3(p, c, todo);
+		todo &= ~misses3(p, run, c, todo);
 	for (; todo; todo &= todo - 1) {
 		unsigned k = (unsigned)__builtin_ctzll(todo);
 		struct sm_tlbi tk;
@@ -524,7 +563,7 @@ static uint64_t rx_copies(struct sm_cpu *cpu, unsigned i, const struct run *run,
 	uint64_t todo = c->all & ~skipped;
 	bool l3 = todo && probe_l3(rx, run); /* (host time: else unused) */
 	if (c->logged && l3 && !rx->leaf.global_live) {
-		uint64_t miss = misses3(rx, c, todo);
+		uint64_t miss = misses3(rx, run, c, todo);
 		skipped |= miss;
 		todo &= ~miss;
 	}

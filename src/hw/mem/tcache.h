@@ -76,11 +76,11 @@ struct sm_tc_entry {
 	uint16_t region;
 	/* Host time: its place in the (page, level, tags) index chain (entry
 	 * numbers; next -1 = none, prev below 0 = the head of the chain of
-	 * bucket -2 - prev), and (with a presence filter) the hash of its
-	 * page and tags (sm_tc_page_key + sm_tc_filter_tags, >> 40: its
-	 * filter count's bucket and, in a walk cache, its chain's), kept
-	 * in the entry, which is then 64 bytes: a probe reads one line per
-	 * entry it visits.  Set by the cache only. */
+	 * bucket -2 - prev), and the hash of its page and tags: with a
+	 * presence filter sm_tc_filter_hash (its filter count's bucket), in
+	 * a walk cache chain_hash (its chain's), kept in the entry, which is
+	 * then 64 bytes: a probe reads one line per entry it visits.  Set
+	 * by the cache only. */
 	int32_t va_next, va_prev;
 	uint32_t hash;
 };
@@ -175,6 +175,13 @@ struct sm_tc_filter {
 	 * them counts misses every page (sm_tc_filter_range_empty); NULL
 	 * when off. */
 	uint16_t *rcnt;
+	/* Host time: bit b % 64 of word b / 64 set when count b is non-zero
+	 * (rbits: region count b), kept by filter_add_n and filter_del; the
+	 * probes read these 1.25 KiB instead of the 20 KiB of counts, which
+	 * on replay-speed's 4 PEs do not stay in the L1 data cache.  With
+	 * off, one word with bit 0 set (the one count of 1); rbits NULL when
+	 * off. */
+	uint64_t *bits, *rbits;
 	uint32_t mask;
 	bool off;	 /* too many entries for 16-bit counts: always "may" */
 	uint8_t lv_mask; /* bit `level` set: lv_live[level] > 0 */
@@ -186,6 +193,13 @@ struct sm_tc_filter {
  * runs' regions on replay-speed; more gave nothing.  At most 2^16: an
  * entry keeps its bucket in a uint16_t.) */
 #define SM_TC_REGIONS 2048
+
+/* Is count b of the filter's (or region) counts non-zero: its bit in
+ * `bits` (or rbits, struct sm_tc_filter)? */
+static inline bool sm_tc_filter_bit(const uint64_t *bits, uint32_t b)
+{
+	return bits[b >> 6] >> (b & 63) & 1;
+}
 
 /* Called once for each cache of a model (sm_cpu_for_each_tlb,
  * sm_smmu_for_each_tlb): the end-of-run oracle scan. */
@@ -244,11 +258,24 @@ static inline uint64_t sm_tc_filter_tags(uint32_t vmid, uint32_t tag)
 {
 	return ((uint64_t)vmid << 18 | tag) * 0xc2b2ae3d27d4eb4full;
 }
+/* The filter's hash of a leaf entry of `level` at va with tags' hash
+ * `tags` (its count's bucket: & mask, of at least 16 buckets): the hash of
+ * its group of 16 pages (or blocks) of that level, then its place in the
+ * group in the low 4 bits (host time: a group's counts are 16 bits of one
+ * bitmap word; the 16 pages of a 64 KiB region, which tlbi_run.c's
+ * misses3 reads at once). */
+static inline uint32_t sm_tc_filter_hash(uint64_t va, int level, uint64_t tags)
+{
+	uint64_t page = va >> sm_level_shift(level);
+	uint64_t gkey =
+	    ((page >> 4) << 2 | (uint64_t)level) * 0x9e3779b97f4a7c15ull;
+	return (uint32_t)((gkey + tags) >> 40) << 4 | (uint32_t)(page & 15);
+}
 static inline uint32_t sm_tc_filter_bucket(const struct sm_tc_filter *f,
 					   uint64_t va, int level,
 					   uint64_t tags)
 {
-	return (uint32_t)((sm_tc_page_key(va, level) + tags) >> 40) & f->mask;
+	return sm_tc_filter_hash(va, level, tags) & f->mask;
 }
 
 /* May a cache sharing `f` hold a leaf entry (levels 1..3) that a VA-form
@@ -268,9 +295,10 @@ sm_tc_filter_may_hold(const struct sm_tc_filter *f, uint64_t va, unsigned level,
 	uint64_t gtags = sm_tc_filter_tags(vmid, SM_TC_FILTER_GLOBAL);
 #define SM_TC_FILTER_HIT_(lv)                                                  \
 	((mask & (1u << (lv))) &&                                              \
-	 (f->cnt[sm_tc_filter_bucket(f, va, (lv), tags)] ||                    \
+	 (sm_tc_filter_bit(f->bits, sm_tc_filter_bucket(f, va, (lv), tags)) || \
 	  (f->global_live &&                                                   \
-	   f->cnt[sm_tc_filter_bucket(f, va, (lv), gtags)])))
+	   sm_tc_filter_bit(f->bits,                                           \
+			    sm_tc_filter_bucket(f, va, (lv), gtags)))))
 	/* Leaf entries are of levels 1..3; each level unrolled, so that
 	 * its shift is a constant. */
 	return SM_TC_FILTER_HIT_(3) || SM_TC_FILTER_HIT_(2) ||
@@ -297,7 +325,7 @@ static inline bool sm_tc_filter_levels_decide(const struct sm_tc_filter *f,
 {
 	unsigned mask = f->lv_mask & lvsel;
 	*empty = !mask;
-	return !mask || mask != 1u << 3 || !f->rcnt;
+	return !mask || mask != 1u << 3 || !f->rbits;
 }
 
 /* Can no cache sharing `f` hold a leaf entry that a VA-form TLBI of (vmid,
@@ -319,8 +347,10 @@ static inline bool sm_tc_filter_range_empty(const struct sm_tc_filter *f,
 	uint64_t gtags = sm_tc_filter_tags(vmid, SM_TC_FILTER_GLOBAL);
 	for (uint64_t va = lo & ~((1ull << SM_TC_REGION_SHIFT) - 1); va < hi;
 	     va += 1ull << SM_TC_REGION_SHIFT)
-		if (f->rcnt[sm_tc_filter_region(va, tags)] ||
-		    (f->global_live && f->rcnt[sm_tc_filter_region(va, gtags)]))
+		if (sm_tc_filter_bit(f->rbits, sm_tc_filter_region(va, tags)) ||
+		    (f->global_live &&
+		     sm_tc_filter_bit(f->rbits,
+				      sm_tc_filter_region(va, gtags))))
 			return false;
 	return true;
 }
@@ -336,7 +366,8 @@ static inline bool sm_tc_filter_region_empty(const struct sm_tc_filter *f,
 	bool empty;
 	if (sm_tc_filter_levels_decide(f, lvsel, &empty))
 		return empty;
-	return !f->rcnt[rb] && !(f->global_live && f->rcnt[grb]);
+	return !sm_tc_filter_bit(f->rbits, rb) &&
+	       !(f->global_live && sm_tc_filter_bit(f->rbits, grb));
 }
 
 /* sm_tc_filter_may_hold for one TLBI checked against the filters of
@@ -372,13 +403,13 @@ static inline void sm_tc_filter_probe_move(struct sm_tc_filter_probe *pr,
 	pr->va = va;
 	pr->have = pr->ghave = 0;
 }
-/* The level-3 bucket of the TLBI's ASID (what sm_tc_filter_probe_count
- * computes) for the page whose sm_tc_page_key(va, 3) is `key` (host time:
- * tlbi_run.c computes a chunk's at once). */
+/* The level-3 bucket of the TLBI's ASID (what sm_tc_filter_probe_nz
+ * computes) for the page at va (host time: tlbi_run.c computes a chunk's
+ * at once). */
 static inline uint32_t
-sm_tc_filter_probe_bucket3(const struct sm_tc_filter_probe *pr, uint64_t key)
+sm_tc_filter_probe_bucket3(const struct sm_tc_filter_probe *pr, uint64_t va)
 {
-	return (uint32_t)((key + pr->tags) >> 40) & pr->mask;
+	return sm_tc_filter_hash(va, 3, pr->tags) & pr->mask;
 }
 /* sm_tc_filter_probe_move with that bucket, b, already computed. */
 static inline void sm_tc_filter_probe_move3(struct sm_tc_filter_probe *pr,
@@ -389,17 +420,18 @@ static inline void sm_tc_filter_probe_move3(struct sm_tc_filter_probe *pr,
 	pr->have = 1u << 3;
 	pr->ghave = 0;
 }
-/* The count of bucket arr[lv] (of `tags`), computed if not yet. */
-static inline __attribute__((always_inline)) uint32_t
-sm_tc_filter_probe_count(const struct sm_tc_filter *f,
-			 const struct sm_tc_filter_probe *pr, uint32_t *arr,
-			 unsigned *have, uint64_t tags, int lv)
+/* Is the count of bucket arr[lv] (of `tags`) non-zero?  The bucket is
+ * computed if not yet. */
+static inline __attribute__((always_inline)) bool
+sm_tc_filter_probe_nz(const struct sm_tc_filter *f,
+		      const struct sm_tc_filter_probe *pr, uint32_t *arr,
+		      unsigned *have, uint64_t tags, int lv)
 {
 	if (!(*have & (1u << lv))) {
 		arr[lv] = sm_tc_filter_bucket(f, pr->va, lv, tags);
 		*have |= 1u << lv;
 	}
-	return f->cnt[arr[lv]];
+	return sm_tc_filter_bit(f->bits, arr[lv]);
 }
 static inline __attribute__((always_inline)) bool
 sm_tc_filter_probe_hit(const struct sm_tc_filter *f,
@@ -412,9 +444,9 @@ sm_tc_filter_probe_hit(const struct sm_tc_filter *f,
 		return true; /* another geometry: cannot tell */
 #define SM_TC_FILTER_HIT_(lv)                                                  \
 	((mask & (1u << (lv))) &&                                              \
-	 (sm_tc_filter_probe_count(f, pr, pr->b, &pr->have, pr->tags, (lv)) || \
-	  (f->global_live && sm_tc_filter_probe_count(                         \
-				 f, pr, pr->g, &pr->ghave, pr->gtags, (lv)))))
+	 (sm_tc_filter_probe_nz(f, pr, pr->b, &pr->have, pr->tags, (lv)) ||    \
+	  (f->global_live &&                                                   \
+	   sm_tc_filter_probe_nz(f, pr, pr->g, &pr->ghave, pr->gtags, (lv)))))
 	return SM_TC_FILTER_HIT_(3) || SM_TC_FILTER_HIT_(2) ||
 	       SM_TC_FILTER_HIT_(1);
 #undef SM_TC_FILTER_HIT_
@@ -437,9 +469,9 @@ static inline __attribute__((always_inline)) bool
 sm_tc_filter_probe_hit3(const struct sm_tc_filter *f,
 			struct sm_tc_filter_probe *pr)
 {
-	return sm_tc_filter_probe_count(f, pr, pr->b, &pr->have, pr->tags, 3) ||
-	       (f->global_live && sm_tc_filter_probe_count(
-				      f, pr, pr->g, &pr->ghave, pr->gtags, 3));
+	return sm_tc_filter_probe_nz(f, pr, pr->b, &pr->have, pr->tags, 3) ||
+	       (f->global_live &&
+		sm_tc_filter_probe_nz(f, pr, pr->g, &pr->ghave, pr->gtags, 3));
 }
 
 /* Entry covering va for (vmid, asid), NULL on miss.  Updates LRU. */
