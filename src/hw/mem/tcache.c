@@ -539,11 +539,9 @@ fill2_level(struct sm_tcache *a, struct sm_tcache *b,
 	struct sm_tc_entry *tb =
 	    fill2_one(b, in, base, key, tkey, level, &b_evicted);
 	if (a->filter) {
-		/* (The tags' hash kept for the region.) */
-		uint64_t tags = sm_tc_filter_tags(in->vmid, tag_of(in));
-		ta->hash = tb->hash = sm_tc_filter_hash(base, level, tags);
-		filter_add_n(a->filter, ta, 2, tags);
-		tb->region = ta->region;
+		ta->hash = tb->hash = sm_tc_filter_hash(
+		    base, level, sm_tc_filter_tags(in->vmid, tag_of(in)));
+		filter_add_n(a->filter, ta, 2);
 	}
 	return evicted;
 }

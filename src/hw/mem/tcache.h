@@ -39,9 +39,10 @@
  * a PE's leaf TLBs: it counts their valid entries by hashed page (va,
  * level) and tags, so a single-page invalidation that none of them can
  * match costs a probe or two per level held instead of a call per cache
- * (host time only).  It also counts their page entries by 64 KiB region
- * and tags, so that a run of page TLBIs over a range where they hold none
- * (sm_tc_filter_range_empty) is found to miss without a probe per page.
+ * (host time only).  The counts of the 16 pages of a 64 KiB region (of a
+ * level and tags) are neighbours, and a bitmap tells which counts are not
+ * zero, so that a run of page TLBIs over a range where they hold none
+ * (sm_tc_filter_range_empty) is found to miss with one read per region.
  */
 #ifndef SM_HW_MEM_TCACHE_H
 #define SM_HW_MEM_TCACHE_H
@@ -69,11 +70,6 @@ struct sm_tc_entry {
 	bool valid;
 	bool global;   /* nG == 0 */
 	uint8_t flags; /* owner-defined (IOTLB: SM_IOTLB_F_*) */
-	/* Host time: with a filter that is on, a level-3 entry's region
-	 * count bucket (sm_tc_filter_region of its va and tags), set where
-	 * it is counted, so that its removal need not hash again (in the
-	 * padding: the entry stays 64 bytes).  Set by the cache only. */
-	uint16_t region;
 	/* Host time: its place in the (page, level, tags) index chain (entry
 	 * numbers; next -1 = none, prev below 0 = the head of the chain of
 	 * bucket -2 - prev), and the hash of its page and tags: with a
@@ -170,32 +166,24 @@ struct sm_tcache {
 struct sm_tc_filter {
 	const struct smmusim_allocator *alloc;
 	uint16_t *cnt; /* (mask + 1) counts; with off, one count of 1 */
-	/* SM_TC_REGIONS counts of level-3 entries by hashed (64 KiB region,
-	 * VMID, ASID or global): a run of page TLBIs over a range none of
-	 * them counts misses every page (sm_tc_filter_range_empty); NULL
-	 * when off. */
-	uint16_t *rcnt;
-	/* Host time: bit b % 64 of word b / 64 set when count b is non-zero
-	 * (rbits: region count b), kept by filter_add_n and filter_del; the
-	 * probes read these 1.25 KiB instead of the 20 KiB of counts, which
-	 * on replay-speed's 4 PEs do not stay in the L1 data cache.  With
-	 * off, one word with bit 0 set (the one count of 1); rbits NULL when
-	 * off. */
-	uint64_t *bits, *rbits;
+	/* Bit b % 64 of word b / 64 set when count b is non-zero, kept by
+	 * filter_add_n and filter_del: the probes read these 1 KiB instead
+	 * of the 16 KiB of counts, which on replay-speed's 4 PEs do not
+	 * stay in the L1 data cache (host time).  With off, one word with
+	 * bit 0 set (the one count of 1). */
+	uint64_t *bits;
 	uint32_t mask;
 	bool off;	 /* too many entries for 16-bit counts: always "may" */
 	uint8_t lv_mask; /* bit `level` set: lv_live[level] > 0 */
 	uint32_t lv_live[4];
 	uint32_t global_live; /* global entries */
 };
+/* A 64 KiB region: the 16 pages of a group of level-3 counts
+ * (sm_tc_filter_hash). */
 #define SM_TC_REGION_SHIFT 16
-/* (Host time: 2048 region counts, not 512, fewer collisions of the TLBI
- * runs' regions on replay-speed; more gave nothing.  At most 2^16: an
- * entry keeps its bucket in a uint16_t.) */
-#define SM_TC_REGIONS 2048
 
-/* Is count b of the filter's (or region) counts non-zero: its bit in
- * `bits` (or rbits, struct sm_tc_filter)? */
+/* Is count b of the filter's counts non-zero: its bit in `bits` (struct
+ * sm_tc_filter)? */
 static inline bool sm_tc_filter_bit(const uint64_t *bits, uint32_t b)
 {
 	return bits[b >> 6] >> (b & 63) & 1;
@@ -271,6 +259,8 @@ static inline uint32_t sm_tc_filter_hash(uint64_t va, int level, uint64_t tags)
 	    ((page >> 4) << 2 | (uint64_t)level) * 0x9e3779b97f4a7c15ull;
 	return (uint32_t)((gkey + tags) >> 40) << 4 | (uint32_t)(page & 15);
 }
+_Static_assert(SM_TC_REGION_SHIFT == 12 + 4,
+	       "a 64 KiB region's pages are one group of 16 buckets");
 static inline uint32_t sm_tc_filter_bucket(const struct sm_tc_filter *f,
 					   uint64_t va, int level,
 					   uint64_t tags)
@@ -306,35 +296,35 @@ sm_tc_filter_may_hold(const struct sm_tc_filter *f, uint64_t va, unsigned level,
 #undef SM_TC_FILTER_HIT_
 }
 
-/* The region count bucket of the 64 KiB region holding va, of `tags`. */
-static inline uint32_t sm_tc_filter_region(uint64_t va, uint64_t tags)
+/* The 16 bits of the group (sm_tc_filter_hash) of hash h, the hash of any
+ * of its pages: bit j set when the count of its page j is not zero.  Of a
+ * filter that is off, its one count of 1 (bit 0) for every group. */
+static inline uint32_t sm_tc_filter_group(const struct sm_tc_filter *f,
+					  uint32_t h)
 {
-	return (uint32_t)((((va >> SM_TC_REGION_SHIFT) * 0x9e3779b97f4a7c15ull +
-			    tags) >>
-			   40) &
-			  (SM_TC_REGIONS - 1));
+	uint32_t b = h & f->mask;
+	return (uint32_t)(f->bits[b >> 6] >> (b & 48)) & 0xffff;
 }
 
 /* Do the levels alone decide sm_tc_filter_range_empty for the levels
  * `lvsel`?  Yes, with *empty true, when its caches hold none of them; yes,
- * with *empty false, when they hold block entries of them or keep no
- * region counts; no when they hold level-3 entries only: then the region
- * counts decide. */
+ * with *empty false, when they hold block entries of them; no when they
+ * hold level-3 entries only: then the groups of level-3 counts decide. */
 static inline bool sm_tc_filter_levels_decide(const struct sm_tc_filter *f,
 					      unsigned lvsel, bool *empty)
 {
 	unsigned mask = f->lv_mask & lvsel;
 	*empty = !mask;
-	return !mask || mask != 1u << 3 || !f->rbits;
+	return !mask || mask != 1u << 3;
 }
 
 /* Can no cache sharing `f` hold a leaf entry that a VA-form TLBI of (vmid,
  * asid) naming the levels `lvsel` (bit per level) removes, for any 4 KiB
  * page of [lo, hi)?  True only when the caches hold no block entry of
- * those levels and the region counts of every 64 KiB region of the range
- * are zero for the ASID and (if any is held) global entries: then
- * sm_tc_filter_may_hold is false for each page (host time only: a true
- * "may" costs a per-page probe). */
+ * those levels and the level-3 counts of every 64 KiB region of the range
+ * (its group's) are zero for the ASID and (if any is held) global
+ * entries: then sm_tc_filter_may_hold is false for each page (host time
+ * only: a true "may" costs a per-page probe). */
 static inline bool sm_tc_filter_range_empty(const struct sm_tc_filter *f,
 					    uint64_t lo, uint64_t hi,
 					    unsigned lvsel, uint32_t vmid,
@@ -347,27 +337,26 @@ static inline bool sm_tc_filter_range_empty(const struct sm_tc_filter *f,
 	uint64_t gtags = sm_tc_filter_tags(vmid, SM_TC_FILTER_GLOBAL);
 	for (uint64_t va = lo & ~((1ull << SM_TC_REGION_SHIFT) - 1); va < hi;
 	     va += 1ull << SM_TC_REGION_SHIFT)
-		if (sm_tc_filter_bit(f->rbits, sm_tc_filter_region(va, tags)) ||
+		if (sm_tc_filter_group(f, sm_tc_filter_hash(va, 3, tags)) ||
 		    (f->global_live &&
-		     sm_tc_filter_bit(f->rbits,
-				      sm_tc_filter_region(va, gtags))))
+		     sm_tc_filter_group(f, sm_tc_filter_hash(va, 3, gtags))))
 			return false;
 	return true;
 }
 
-/* sm_tc_filter_range_empty for the one 64 KiB region whose region count
- * buckets are rb, of the ASID's tags, and grb, of the global tags
- * (sm_tc_filter_region: the same for every filter): the same answer, for
+/* sm_tc_filter_range_empty for the one 64 KiB region whose level-3 group
+ * hashes (sm_tc_filter_hash, unmasked: the same for every filter) are rh,
+ * of the ASID's tags, and grh, of the global tags: the same answer, for
  * the filters of several PEs without hashing again (host time). */
 static inline bool sm_tc_filter_region_empty(const struct sm_tc_filter *f,
-					     unsigned lvsel, uint32_t rb,
-					     uint32_t grb)
+					     unsigned lvsel, uint32_t rh,
+					     uint32_t grh)
 {
 	bool empty;
 	if (sm_tc_filter_levels_decide(f, lvsel, &empty))
 		return empty;
-	return !sm_tc_filter_bit(f->rbits, rb) &&
-	       !(f->global_live && sm_tc_filter_bit(f->rbits, grb));
+	return !sm_tc_filter_group(f, rh) &&
+	       !(f->global_live && sm_tc_filter_group(f, grh));
 }
 
 /* sm_tc_filter_may_hold for one TLBI checked against the filters of

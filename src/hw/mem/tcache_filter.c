@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The translation caches' shared presence filter (struct sm_tc_filter,
- * tcache.h): its counts and their bitmaps, made and freed here, kept by
+ * tcache.h): its counts and their bitmap, made and freed here, kept by
  * the caches' fills and invalidations (tcache_index.h, filter_add_n and
  * filter_del).  Host time only.
  */
@@ -17,21 +17,19 @@
 static uint16_t filter_always = 1;
 static uint64_t filter_always_bits = 1;
 
-/* Words of the bitmap of the (mask + 1) counts (at least 16), then of the
- * region counts. */
+/* Words of the bitmap of the (mask + 1) counts (at least 16). */
 static size_t bits_words(const struct sm_tc_filter *f)
 {
 	return (f->mask + 64ull) / 64;
 }
-#define RBITS_WORDS (SM_TC_REGIONS / 64)
 
-/* Bytes of the block holding the bitmaps, bits then rbits, and the
- * counts, cnt then rcnt, in that order (the bitmaps' 64-bit words first,
- * aligned): all zero when every cache sharing the filter is empty. */
+/* Bytes of the block holding the bitmap, then the counts (the bitmap's
+ * 64-bit words first, aligned): all zero when every cache sharing the
+ * filter is empty. */
 static size_t filter_size(const struct sm_tc_filter *f)
 {
-	return (bits_words(f) + RBITS_WORDS) * sizeof(uint64_t) +
-	       (f->mask + 1ull + SM_TC_REGIONS) * sizeof(uint16_t);
+	return bits_words(f) * sizeof(uint64_t) +
+	       (f->mask + 1ull) * sizeof(uint16_t);
 }
 
 int sm_tc_filter_init(struct sm_tc_filter *f, const struct smmusim_allocator *a,
@@ -53,9 +51,7 @@ int sm_tc_filter_init(struct sm_tc_filter *f, const struct smmusim_allocator *a,
 	f->bits = sm_calloc(a, filter_size(f));
 	if (!f->bits)
 		return SMMUSIM_ENOMEM;
-	f->rbits = f->bits + bits_words(f);
-	f->cnt = (uint16_t *)(f->rbits + RBITS_WORDS);
-	f->rcnt = f->cnt + f->mask + 1;
+	f->cnt = (uint16_t *)(f->bits + bits_words(f));
 	return 0;
 }
 
@@ -63,6 +59,6 @@ void sm_tc_filter_fini(struct sm_tc_filter *f)
 {
 	if (f->bits && !f->off)
 		sm_free(f->alloc, f->bits, filter_size(f));
-	f->cnt = f->rcnt = NULL;
-	f->bits = f->rbits = NULL;
+	f->cnt = NULL;
+	f->bits = NULL;
 }

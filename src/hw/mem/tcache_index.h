@@ -72,24 +72,15 @@ static inline uint32_t page_bucket(const struct sm_tcache *tc, uint64_t pkey)
 /* The va_prev of the first entry of the chain of bucket b (tcache.h). */
 #define SM_TC_HEAD_REF(b) (-2 - (int32_t)(b))
 
-/* Count n entries like t (n caches sharing f each hold one), whose tags'
- * sm_tc_filter_tags are `tags`; a level-3 one also in its region count,
- * whose bucket it keeps in `region` (for filter_del; with n 2 the caller
- * copies it to the other entry). */
+/* Count n entries like t (n caches sharing f each hold one), t->hash
+ * their sm_tc_filter_hash. */
 static inline __attribute__((always_inline)) void
-filter_add_n(struct sm_tc_filter *f, struct sm_tc_entry *t, unsigned n,
-	     uint64_t tags)
+filter_add_n(struct sm_tc_filter *f, const struct sm_tc_entry *t, unsigned n)
 {
 	if (!f->off) {
 		uint32_t b = t->hash & f->mask;
 		f->cnt[b] += (uint16_t)n;
 		f->bits[b >> 6] |= 1ull << (b & 63);
-		if (t->level == 3) {
-			uint32_t r = sm_tc_filter_region(t->va, tags);
-			t->region = (uint16_t)r;
-			f->rcnt[r] += (uint16_t)n;
-			f->rbits[r >> 6] |= 1ull << (r & 63);
-		}
 	}
 	f->global_live += t->global * n;
 	f->lv_live[t->level] += n;
@@ -100,16 +91,10 @@ static inline void filter_del(struct sm_tc_filter *f,
 			      const struct sm_tc_entry *t)
 {
 	if (!f->off) {
-		/* (Each bit cleared when its count drops to zero.) */
+		/* (Its bit cleared when its count drops to zero.) */
 		uint32_t b = t->hash & f->mask;
 		if (!--f->cnt[b])
 			f->bits[b >> 6] &= ~(1ull << (b & 63));
-		/* (Its region count's bucket, kept by filter_add_n.) */
-		if (t->level == 3) {
-			uint32_t r = t->region;
-			if (!--f->rcnt[r])
-				f->rbits[r >> 6] &= ~(1ull << (r & 63));
-		}
 	}
 	f->global_live -= t->global;
 	if (!--f->lv_live[t->level])
@@ -173,9 +158,9 @@ index_add(struct sm_tcache *tc, int32_t i, uint32_t vb, int level)
 	struct sm_tc_entry *t = &tc->e[i];
 	index_link(tc, i, vb, tag_bucket(tc, t->vmid, t->asid), level);
 	if (tc->filter) {
-		uint64_t tags = sm_tc_filter_tags(t->vmid, tag_of(t));
-		t->hash = sm_tc_filter_hash(t->va, level, tags);
-		filter_add_n(tc->filter, t, 1, tags);
+		t->hash = sm_tc_filter_hash(
+		    t->va, level, sm_tc_filter_tags(t->vmid, tag_of(t)));
+		filter_add_n(tc->filter, t, 1);
 	}
 }
 
