@@ -41,8 +41,8 @@
 _Static_assert(RUN_CHUNK == 64 && SM_DVM_RUN_MAX == 64,
 	       "a chunk's known misses are a uint64_t");
 
-/* 64 KiB regions (the presence filter's region counts) a chunk's pages
- * span at most: RUN_CHUNK pages in 16-page regions. */
+/* 64 KiB regions (a group of the presence filter's counts each) a chunk's
+ * pages span at most: RUN_CHUNK pages in 16-page regions. */
 #define REGION_PAGES (1ull << (SM_TC_REGION_SHIFT - 12))
 #define RUN_REGIONS (RUN_CHUNK / REGION_PAGES + 2)
 
@@ -141,7 +141,7 @@ static inline uint64_t rx_last(const struct sm_cpu *cpu, const struct chunk *c,
 }
 
 /* The 64 KiB regions of the chunk's pages, the TLBIs in each and each
- * template's region count buckets there. */
+ * template's level-3 group hashes there. */
 static inline __attribute__((always_inline)) void
 regions_per(const struct run *run, struct chunk *c, unsigned per)
 {
