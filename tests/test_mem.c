@@ -1663,7 +1663,10 @@ static void test_tc_filter_range_empty(void **state)
 			assert_false(holds_in(&b, lo, hi, lvsel, 0, q));
 		}
 	}
-	assert_true(said_empty > 100);
+	/* (Some: a region's level-3 counts are one group of 16 of the
+	 * filter's 2048, sm_tc_filter_hash; 128 groups for the 256
+	 * (region, ASID) pairs here.) */
+	assert_true(said_empty > 50);
 	sm_tc_fini(&a);
 	sm_tc_fini(&b);
 	sm_tc_filter_fini(&f);

@@ -301,16 +301,25 @@ static void filter_holds(const struct sm_tcache *tc, struct sm_rng *g)
 	}
 }
 
+/* The bitmap of n counts: bit b set when count b is non-zero. */
+static void nonzero_bits(const uint16_t *cnt, size_t n, uint64_t *bits)
+{
+	for (size_t b = 0; b < n; b++)
+		bits[b / 64] |= (uint64_t)(cnt[b] != 0) << (b % 64);
+}
+
 /* The counts of filter f are those of the valid entries of the n caches
- * sharing it, level-3 ones also by 64 KiB region: a removed entry takes
- * away what its fill added (its region count's bucket kept in the
- * entry). */
+ * sharing it: a removed entry takes away what its fill added (its bucket,
+ * sm_tc_filter_bucket, kept in the entry).  Its bitmap is that of its
+ * non-zero counts: every bucket's bit, and none past the counts. */
 static void filter_exact(const struct sm_tc_filter *f,
 			 const struct sm_tcache *const *tcs, unsigned n)
 {
-	size_t nb = f->mask + 1ull + SM_TC_REGIONS;
+	size_t nb = f->mask + 1ull, nw = (f->mask + 64ull) / 64;
 	uint16_t *want = calloc(nb, sizeof(*want));
+	uint64_t *bits = calloc(nw, sizeof(*bits));
 	assert_non_null(want);
+	assert_non_null(bits);
 	for (unsigned c = 0; c < n; c++) {
 		size_t total = (size_t)tcs[c]->sets * tcs[c]->ways;
 		for (size_t i = 0; i < total; i++) {
@@ -320,12 +329,12 @@ static void filter_exact(const struct sm_tc_filter *f,
 			uint64_t tags = sm_tc_filter_tags(
 			    t->vmid, t->global ? SM_TC_FILTER_GLOBAL : t->asid);
 			want[sm_tc_filter_bucket(f, t->va, t->level, tags)]++;
-			if (t->level == 3)
-				want[f->mask + 1 +
-				     sm_tc_filter_region(t->va, tags)]++;
 		}
 	}
 	assert_memory_equal(f->cnt, want, nb * sizeof(*want));
+	nonzero_bits(want, nb, bits);
+	assert_memory_equal(f->bits, bits, nw * sizeof(*bits));
+	free(bits);
 	free(want);
 }
 
@@ -446,8 +455,13 @@ static void run(uint32_t sets, uint32_t ways, enum sm_tc_repl repl,
 	assert_non_null(r.e);
 	assert_non_null(r.use);
 	assert_non_null(r.rr);
-	for (int k = 0; k < 20000; k++)
+	for (int k = 0; k < 20000; k++) {
 		step(&tc, &r, &grng, min_level);
+		if (filter) {
+			const struct sm_tcache *tcs[1] = {&tc};
+			filter_exact(&f, tcs, 1);
+		}
+	}
 	free(r.e);
 	free(r.use);
 	free(r.rr);
@@ -533,8 +547,7 @@ static void same_pair(const struct pair *x, const struct pair *y)
 	same_cache(&x->tlb, &y->tlb);
 	same_cache(&x->l1, &y->l1);
 	assert_memory_equal(x->f.cnt, y->f.cnt,
-			    (x->f.mask + 1ull + SM_TC_REGIONS) *
-				sizeof(*x->f.cnt));
+			    (x->f.mask + 1ull) * sizeof(*x->f.cnt));
 	assert_int_equal(x->f.lv_mask, y->f.lv_mask);
 	assert_int_equal(x->f.global_live, y->f.global_live);
 	assert_memory_equal(x->f.lv_live, y->f.lv_live, sizeof(x->f.lv_live));

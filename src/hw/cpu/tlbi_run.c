@@ -15,17 +15,17 @@
  * not hold).  What each PE can be found to miss at once (at the start of
  * its turn in pass 2, the same as before pass 1): a PE whose leaf TLBs
  * hold nothing of a template's ASID in a 64 KiB region (the presence
- * filter's region counts, hw/mem/tcache.h) misses all its copies there
- * without a probe.  Pass 1 takes the TLBIs' interconnect slots, in
- * closed form (slot k is the later of slot 0 + k occupancies and its
+ * filter's group of counts of its pages, hw/mem/tcache.h) misses all its
+ * copies there without a probe.  The regions and their groups' hashes are
+ * found once for all PEs before pass 1.  Pass 1 takes the TLBIs' interconnect
+ * slots, in closed form (slot k is the later of slot 0 + k occupancies and its
  * issue; the queue cycles form an arithmetic sequence: one histogram update
- * per bucket), computes each page's level-3 filter bucket once for all
- * PEs, and makes the chunk's one log record (dvm.h: its first copies and
- * its arrival lines; nothing per TLBI).  Pass 2 visits one PE at a time:
+ * per bucket), and makes the chunk's one log record (dvm.h: its first copies
+ * and its arrival lines; nothing per TLBI).  Pass 2 visits one PE at a time:
  * the issuer's copies finish at a cycle known in closed form and only
  * those not known to miss are probed; a receiver's cycle for each copy is
  * known in closed form from the one of its first (sm_cpu_run_at), its
- * other copies are probed at once from the buckets (misses3: a miss then is
+ * other copies are probed at once from the groups (misses3: a miss then is
  * a miss at the copy's turn, the PE's entries are only removed meanwhile),
  * the others probed again in order and queued or skipped, and the copies it
  * skipped are one mask in its cell of the record.  The order across PEs
@@ -41,8 +41,8 @@
 _Static_assert(RUN_CHUNK == 64 && SM_DVM_RUN_MAX == 64,
 	       "a chunk's known misses are a uint64_t");
 
-/* 64 KiB regions (the presence filter's region counts) a chunk's pages
- * span at most: RUN_CHUNK pages in 16-page regions. */
+/* 64 KiB regions (a group of the presence filter's counts each) a chunk's
+ * pages span at most: RUN_CHUNK pages in 16-page regions. */
 #define REGION_PAGES (1ull << (SM_TC_REGION_SHIFT - 12))
 #define RUN_REGIONS (RUN_CHUNK / REGION_PAGES + 2)
 
@@ -71,17 +71,19 @@ struct chunk {
 			* TLBIs k0[r]..k0[r + 1] - 1 */
 	unsigned k0[RUN_REGIONS + 1];
 	uint64_t in[RUN_REGIONS][2]; /* each template's TLBIs there */
-	uint32_t rb[RUN_REGIONS][2], grb[RUN_REGIONS][2]; /* region count
-							   * buckets */
+	/* Each template's level-3 group hashes there (sm_tc_filter_hash,
+	 * unmasked: the same for every filter), of its ASID and global. */
+	uint32_t rh[RUN_REGIONS][2], grh[RUN_REGIONS][2];
 	/* Arrival at the other PEs: c[0] at x, c[k] at max(x + k dvm_occ,
 	 * y + k lat_tlbi) (m is 1 unless the cycles are below 2^62). */
 	uint64_t x, y;
 	/* The later of the two lines at c[m - 1], + lat_apply (rx_last). */
 	uint64_t last_line;
-	/* With a last-level probed run (b3_ok): each TLBI's level-3 filter
-	 * bucket of its ASID. */
+	/* The place of each region's first page in its group (the others
+	 * are at 0). */
+	uint8_t go[RUN_REGIONS];
+	/* A last-level probed run, filters on: b3_of can be used. */
 	bool b3_ok;
-	uint32_t b3[RUN_CHUNK];
 	uint64_t pr_ok; /* bit k: pr[k] made (probe_of) */
 	struct sm_tc_filter_probe pr[RUN_CHUNK]; /* pr_ok: probe_of */
 };
@@ -139,7 +141,7 @@ static inline uint64_t rx_last(const struct sm_cpu *cpu, const struct chunk *c,
 }
 
 /* The 64 KiB regions of the chunk's pages, the TLBIs in each and each
- * template's region count buckets there. */
+ * template's level-3 group hashes there. */
 static inline __attribute__((always_inline)) void
 regions_per(const struct run *run, struct chunk *c, unsigned per)
 {
@@ -157,15 +159,16 @@ regions_per(const struct run *run, struct chunk *c, unsigned per)
 		    REGION_PAGES - ((va >> 12) & (REGION_PAGES - 1));
 		k1 = m - k0 <= left * per ? m : k0 + (unsigned)(left * per);
 		for (unsigned u = 0; u < per; u++) {
-			c->rb[c->nreg][u] =
-			    sm_tc_filter_region(va, run->tags[u]);
-			c->grb[c->nreg][u] =
-			    sm_tc_filter_region(va, run->gtags[u]);
+			c->rh[c->nreg][u] =
+			    sm_tc_filter_hash(va, 3, run->tags[u]);
+			c->grh[c->nreg][u] =
+			    sm_tc_filter_hash(va, 3, run->gtags[u]);
 		}
 		uint64_t in = (k1 - k0 == 64 ? ~0ull : (1ull << (k1 - k0)) - 1)
 			      << k0;
 		c->in[c->nreg][0] = in & even;
 		c->in[c->nreg][1] = in & ~even;
+		c->go[c->nreg] = (uint8_t)((va >> 12) & (REGION_PAGES - 1));
 		c->k0[c->nreg++] = k0;
 	}
 	c->k0[c->nreg] = m;
@@ -177,6 +180,13 @@ static void chunk_regions(const struct run *run, struct chunk *c)
 		regions_per(run, c, 1);
 	else
 		regions_per(run, c, 2);
+}
+
+/* All ones when f's counts of the group of hash h are all zero, else
+ * none. */
+static inline uint64_t if_empty(const struct sm_tc_filter *f, uint32_t h)
+{
+	return (uint64_t)(sm_tc_filter_group(f, h) != 0) - 1;
 }
 
 /* The TLBIs of the chunk (bit k: c[k]) that PE i can be found to miss at
@@ -199,24 +209,24 @@ known_misses(const struct sm_cpu *cpu, unsigned i, const struct run *run,
 	unsigned mask = f->lv_mask & run->lvsel;
 	if (!mask)
 		return c->all;
-	if (mask != 1u << 3 || !f->rcnt)
+	if (mask != 1u << 3)
 		return 0;
-	const uint16_t *rcnt = f->rcnt;
+	/* (Host time: each region's copies or'ed in under a mask, no
+	 * branch: whether a region is empty is hard to predict.) */
 	uint64_t known = 0;
 	if (f->global_live) {
 		for (unsigned r = 0; r < c->nreg; r++)
 			for (unsigned u = 0; u < per; u++)
-				if (!rcnt[c->rb[r][u]] && !rcnt[c->grb[r][u]])
-					known |= c->in[r][u];
+				known |= c->in[r][u] &
+					 if_empty(f, c->rh[r][u]) &
+					 if_empty(f, c->grh[r][u]);
 	} else if (per == 1) {
 		for (unsigned r = 0; r < c->nreg; r++)
-			if (!rcnt[c->rb[r][0]])
-				known |= c->in[r][0];
+			known |= c->in[r][0] & if_empty(f, c->rh[r][0]);
 	} else {
 		for (unsigned r = 0; r < c->nreg; r++)
 			for (unsigned u = 0; u < 2; u++)
-				if (!rcnt[c->rb[r][u]])
-					known |= c->in[r][u];
+				known |= c->in[r][u] & if_empty(f, c->rh[r][u]);
 	}
 	return known;
 }
@@ -302,10 +312,10 @@ static __attribute__((noinline)) void ext_copies(struct sm_cpu *cpu,
 }
 
 /* Pass 1: the interconnect slot of each TLBI, in issue order (the queue
- * cycles of each a sample of the histogram); then each page's level-3
- * filter bucket, the chunk's log record (dvm.h: its first copies, the
- * arrival lines, no PE yet), and the external receivers' copies (an SMMU
- * with BTM: its own state only, so after the slots). */
+ * cycles of each a sample of the histogram); then the chunk's log record
+ * (dvm.h: its first copies, the arrival lines, no PE yet), and the external
+ * receivers' copies (an SMMU with BTM: its own state only, so after the slots).
+ */
 static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 		       const struct run *run, struct chunk *c, uint64_t *now,
 		       struct queue_samples *q)
@@ -351,20 +361,7 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 	SM_ADD(cpu->ctr, CPU_DVM_QUEUE_CYCLES, queued);
 
 	c->pr_ok = 0;
-	c->b3_ok = run->probed && run->ll;
-	if (c->b3_ok) {
-		/* The pages' keys one after another (the key of the next page
-		 * is 4 * the multiplier further, mod 2^64). */
-		uint64_t key = sm_tc_page_key(va_of(run, c->first), 3);
-		uint64_t dkey = sm_tc_page_key(4096, 3) - sm_tc_page_key(0, 3);
-		for (unsigned k = 0; k < m; k++) {
-			c->b3[k] = sm_tc_filter_probe_bucket3(
-			    &run->pr[tmpl_of(run, c, k)], key);
-			/* (the page's last copy: the next is the next page) */
-			if (run->per == 1 || tmpl_of(run, c, k) == 1)
-				key += dkey;
-		}
-	}
+	c->b3_ok = run->probed && run->ll && run->pr[0].mask; /* probe_l3 */
 	if (c->logged) {
 		/* Its record (room reserved), skipped by no PE yet. */
 		struct sm_dvm_log *l = &cpu->skipped;
@@ -384,17 +381,33 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 }
 
 /* Can PE p's copies of the chunk be probed with sm_tc_filter_probe_hit3:
- * a last-level form (the walk cache does not matter), and
- * sm_tc_filter_probe_l3 holds at the start of the chunk (and so until its
- * end: in pass 2 a PE's entries are only removed)? */
+ * a last-level form (the walk cache does not matter) with filters that
+ * are on (b3_of: the buckets of a group are 16, not the one of a filter
+ * that is off, of mask 0), and sm_tc_filter_probe_l3 holds at the
+ * start of the chunk (and so until its end: in pass 2 a PE's entries are
+ * only removed)? */
 static bool probe_l3(const struct sm_pe *p, const struct run *run)
 {
-	return run->probed && run->ll &&
+	return run->probed && run->ll && run->pr[0].mask &&
 	       sm_tc_filter_probe_l3(&p->leaf, &run->pr[0]);
 }
 
+/* With b3_ok, the level-3 filter bucket of the chunk's TLBI k, of its
+ * ASID: in its region's group (sm_tc_filter_hash; the regions are the
+ * 16-page blocks from the one of the chunk's first page), its page's
+ * place.  (Host time: computed for the copies probed, not for each.) */
+static inline uint32_t b3_of(const struct run *run, const struct chunk *c,
+			     unsigned k)
+{
+	uint64_t page = va_of(run, c->first + k) >> 12;
+	uint64_t r = (page >> 4) - (va_of(run, c->first) >> 16);
+	uint32_t gmask = run->pr[0].mask & ~(uint32_t)(REGION_PAGES - 1);
+	return (c->rh[r][tmpl_of(run, c, k)] & gmask) |
+	       (uint32_t)(page & (REGION_PAGES - 1));
+}
+
 /* The probe of the chunk's TLBI k (its template's, moved to its page),
- * made when first needed (host time: most copies are decided from b3). */
+ * made when first needed (host time: most copies are decided by misses3). */
 static inline struct sm_tc_filter_probe *probe_of(const struct run *run,
 						  struct chunk *c, unsigned k)
 {
@@ -403,7 +416,7 @@ static inline struct sm_tc_filter_probe *probe_of(const struct run *run,
 		uint64_t va = va_of(run, c->first + k);
 		*pr = run->pr[tmpl_of(run, c, k)];
 		if (c->b3_ok)
-			sm_tc_filter_probe_move3(pr, va, c->b3[k]);
+			sm_tc_filter_probe_move3(pr, va, b3_of(run, c, k));
 		else
 			sm_tc_filter_probe_move(pr, va);
 		c->pr_ok |= 1ull << k;
@@ -413,7 +426,7 @@ static inline struct sm_tc_filter_probe *probe_of(const struct run *run,
 
 /* Does PE p's copy c[k] miss: sm_cpu_tlbi_misses_probe (walk.live read
  * each time, an applied copy may empty the walk cache), with `l3` (from
- * probe_l3) in fewer steps: the count of its level-3 bucket (b3, the
+ * probe_l3) in fewer steps: the count of its level-3 bucket (b3_of, the
  * first thing sm_tc_filter_probe_hit3 reads) decides a hit without a
  * probe (host time: most copies probed again hit). */
 static inline __attribute__((always_inline)) bool
@@ -421,43 +434,50 @@ copy_misses(const struct sm_pe *p, const struct run *run, struct chunk *c,
 	    unsigned k, bool l3)
 {
 	if (l3)
-		return !p->leaf.cnt[c->b3[k]] &&
+		return !sm_tc_filter_bit(p->leaf.bits, b3_of(run, c, k)) &&
 		       !sm_tc_filter_probe_hit3(&p->leaf, probe_of(run, c, k));
 	return sm_cpu_tlbi_misses_probe(p, run->ll, probe_of(run, c, k));
+}
+
+/* Bit j of x (j < 16) at bit 2 j. */
+static inline uint64_t spread2(uint64_t x)
+{
+	x = (x | x << 8) & 0x00ff00ffull;
+	x = (x | x << 4) & 0x0f0f0f0full;
+	x = (x | x << 2) & 0x33333333ull;
+	return (x | x << 1) & 0x55555555ull;
 }
 
 /* Of the copies `todo` of PE p, where probe_l3 holds and p's caches hold
  * no global entry: those whose probe (sm_tc_filter_probe_hit3) misses at
  * the start of p's turn, from the chunk's buckets.  Each still misses when
  * its turn comes (p's entries are only removed meanwhile); the others are
- * probed again then.  (Host time: todo is mostly a few runs of copies,
- * the regions known_misses could not decide: each run's buckets are read
- * in turn, four to a step, without finding each copy's bit.) */
+ * probed again then.  (Host time: a region's pages are the 16 bits of
+ * their group in one word of the filter's bitmap, sm_tc_filter_hash: one
+ * read per region and template, each page's bit shifted to its copy's,
+ * the bit of b3_of(k) for copy k.) */
 static inline __attribute__((always_inline)) uint64_t
-misses3(const struct sm_pe *p, const struct chunk *c, uint64_t todo)
+misses3(const struct sm_pe *p, const struct run *run, const struct chunk *c,
+	uint64_t todo)
 {
-	const uint16_t *cnt = p->leaf.cnt;
-	const uint32_t *b3 = c->b3;
 	uint64_t hit = 0;
-	for (uint64_t b = todo; b;) {
-		/* The run of copies k..end - 1 in todo. */
-		unsigned k = (unsigned)__builtin_ctzll(b);
-		uint64_t ones = ~(b >> k);
-		unsigned end = ones ? k + (unsigned)__builtin_ctzll(ones) : 64;
-		b = end < 64 ? b & (~0ull << end) : 0;
-		for (; k + 4 <= end; k += 4) {
-			if (cnt[b3[k]])
-				hit |= 1ull << k;
-			if (cnt[b3[k + 1]])
-				hit |= 2ull << k;
-			if (cnt[b3[k + 2]])
-				hit |= 4ull << k;
-			if (cnt[b3[k + 3]])
-				hit |= 8ull << k;
+	for (unsigned r = 0; r < c->nreg; r++) {
+		if (!((c->in[r][0] | c->in[r][1]) & todo))
+			continue;
+		/* Copy k0 is of page go of the group, template t0: the copy
+		 * of page go + j, template u, is k0 - t0 + u + per j. */
+		unsigned k0 = c->k0[r], t0 = tmpl_of(run, c, k0);
+		for (unsigned u = 0; u < run->per; u++) {
+			uint64_t w =
+			    sm_tc_filter_group(&p->leaf, c->rh[r][u]) >>
+			    c->go[r];
+			if (run->per == 2)
+				w = spread2(w);
+			/* (k0 - t0 + u is -1 for template 0 when the chunk
+			 * starts with a page's second copy.) */
+			w = k0 + u >= t0 ? w << (k0 + u - t0) : w >> 1;
+			hit |= w & c->in[r][u];
 		}
-		for (; k < end; k++)
-			if (cnt[b3[k]])
-				hit |= 1ull << k;
 	}
 	return todo & ~hit;
 }
@@ -486,7 +506,7 @@ static uint64_t own_copies(struct sm_cpu *cpu, unsigned pe,
 	    c->all & ~(run->probed ? known_misses(cpu, pe, run, c) : 0);
 	bool l3 = todo && probe_l3(p, run); /* (host time: else unused) */
 	if (l3 && !p->leaf.global_live)
-		todo &= ~misses3(p, c, todo);
+		todo &= ~misses3(p, run, c, todo);
 	for (; todo; todo &= todo - 1) {
 		unsigned k = (unsigned)__builtin_ctzll(todo);
 		struct sm_tlbi tk;
@@ -524,7 +544,7 @@ static uint64_t rx_copies(struct sm_cpu *cpu, unsigned i, const struct run *run,
 	uint64_t todo = c->all & ~skipped;
 	bool l3 = todo && probe_l3(rx, run); /* (host time: else unused) */
 	if (c->logged && l3 && !rx->leaf.global_live) {
-		uint64_t miss = misses3(rx, c, todo);
+		uint64_t miss = misses3(rx, run, c, todo);
 		skipped |= miss;
 		todo &= ~miss;
 	}

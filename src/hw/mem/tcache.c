@@ -8,15 +8,6 @@
 #include "base/alloc.h"
 #include "hw/mem/tcache_index.h"
 
-/* A power of two at least n (n <= 2^31), at least 16. */
-static uint32_t pow2_at_least(uint64_t n)
-{
-	uint32_t p = 16;
-	while (p < n)
-		p <<= 1;
-	return p;
-}
-
 /* Bytes of the index heads, va_head[] then tag_head[]: all -1 when empty
  * (the rest of the block is zero when empty: it comes zeroed from
  * sm_calloc and is not touched until used).  They start the block, padded
@@ -124,38 +115,6 @@ void sm_tc_fini(struct sm_tcache *tc)
 	tc->cands = NULL;
 	tc->valid_ways = NULL;
 	tc->va_head = tc->tag_head = NULL;
-}
-
-/* The one count of a filter that is off: never changed. */
-static uint16_t filter_always = 1;
-
-int sm_tc_filter_init(struct sm_tc_filter *f, const struct smmusim_allocator *a,
-		      uint64_t entries)
-{
-	/* About four buckets per entry (a power of two; a collision only
-	 * costs host time: replay-speed's TLBIs and walks probe fewer pages
-	 * that no cache holds than with one or two, as fast as with eight),
-	 * 16-bit counts: no bucket can overflow while the caches hold fewer
-	 * than 2^16 entries in all; past that the filter is off. */
-	*f = (struct sm_tc_filter){.alloc = a};
-	if (entries >= UINT16_MAX) {
-		f->off = true;
-		f->cnt = &filter_always;
-		return 0;
-	}
-	f->mask = pow2_at_least(4 * entries) - 1;
-	f->cnt =
-	    sm_calloc(a, (f->mask + 1ull + SM_TC_REGIONS) * sizeof(*f->cnt));
-	f->rcnt = f->cnt ? f->cnt + f->mask + 1 : NULL;
-	return f->cnt ? 0 : SMMUSIM_ENOMEM;
-}
-
-void sm_tc_filter_fini(struct sm_tc_filter *f)
-{
-	if (f->cnt && !f->off)
-		sm_free(f->alloc, f->cnt,
-			(f->mask + 1ull + SM_TC_REGIONS) * sizeof(*f->cnt));
-	f->cnt = f->rcnt = NULL;
 }
 
 /* An exact lookup at one level; a hit becomes the most recently used. */
@@ -390,7 +349,7 @@ fill_at(struct sm_tcache *tc, const struct sm_tc_entry *in,
 	victim->va = p->base;
 	victim->valid = true;
 	tc->use[i] = ++tc->tick;
-	index_add(tc, i, p->key, p->vb, p->level);
+	index_add(tc, i, p->vb, p->level);
 	return evicted;
 }
 
@@ -478,11 +437,9 @@ fill2_level(struct sm_tcache *a, struct sm_tcache *b,
 	struct sm_tc_entry *tb =
 	    fill2_one(b, in, base, key, tkey, level, &b_evicted);
 	if (a->filter) {
-		/* (chain_hash, with the tags' hash kept for the region.) */
-		uint64_t tags = sm_tc_filter_tags(in->vmid, tag_of(in));
-		ta->hash = tb->hash = chain_hash_of(key, tags);
-		filter_add_n(a->filter, ta, 2, tags);
-		tb->region = ta->region;
+		ta->hash = tb->hash = sm_tc_filter_hash(
+		    base, level, sm_tc_filter_tags(in->vmid, tag_of(in)));
+		filter_add_n(a->filter, ta, 2);
 	}
 	return evicted;
 }

@@ -39,9 +39,10 @@
  * a PE's leaf TLBs: it counts their valid entries by hashed page (va,
  * level) and tags, so a single-page invalidation that none of them can
  * match costs a probe or two per level held instead of a call per cache
- * (host time only).  It also counts their page entries by 64 KiB region
- * and tags, so that a run of page TLBIs over a range where they hold none
- * (sm_tc_filter_range_empty) is found to miss without a probe per page.
+ * (host time only).  The counts of the 16 pages of a 64 KiB region (of a
+ * level and tags) are neighbours, and a bitmap tells which counts are not
+ * zero, so that a run of page TLBIs over a range where they hold none
+ * (sm_tc_filter_range_empty) is found to miss with one read per region.
  */
 #ifndef SM_HW_MEM_TCACHE_H
 #define SM_HW_MEM_TCACHE_H
@@ -69,19 +70,14 @@ struct sm_tc_entry {
 	bool valid;
 	bool global;   /* nG == 0 */
 	uint8_t flags; /* owner-defined (IOTLB: SM_IOTLB_F_*) */
-	/* Host time: with a filter that is on, a level-3 entry's region
-	 * count bucket (sm_tc_filter_region of its va and tags), set where
-	 * it is counted, so that its removal need not hash again (in the
-	 * padding: the entry stays 64 bytes).  Set by the cache only. */
-	uint16_t region;
 	/* Host time: its place in the (page, level, tags) index chain (next:
 	 * an entry number, -1 = none; prev: where the link to it is, its
 	 * previous entry's va_next or its bucket's head, in int32_t from
-	 * sm_tcache.e, tcache_index.h va_ref), and (with a presence filter) the
-	 * hash of its page and tags (sm_tc_page_key + sm_tc_filter_tags, >> 40:
-	 * its filter count's bucket and, in a walk cache, its chain's), kept in
-	 * the entry, which is then 64 bytes: a probe reads one line per entry
-	 * it visits.  Set by the cache only. */
+	 * sm_tcache.e, tcache_index.h va_ref), and the hash of its page and
+	 * tags: with a presence filter sm_tc_filter_hash (its filter count's
+	 * bucket), in a walk cache chain_hash (its chain's), kept in the
+	 * entry, which is then 64 bytes: a probe reads one line per entry it
+	 * visits.  Set by the cache only. */
 	int32_t va_next, va_prev;
 	uint32_t hash;
 };
@@ -178,22 +174,28 @@ struct sm_tcache {
 struct sm_tc_filter {
 	const struct smmusim_allocator *alloc;
 	uint16_t *cnt; /* (mask + 1) counts; with off, one count of 1 */
-	/* SM_TC_REGIONS counts of level-3 entries by hashed (64 KiB region,
-	 * VMID, ASID or global): a run of page TLBIs over a range none of
-	 * them counts misses every page (sm_tc_filter_range_empty); NULL
-	 * when off. */
-	uint16_t *rcnt;
+	/* Bit b % 64 of word b / 64 set when count b is non-zero, kept by
+	 * filter_add_n and filter_del: the probes read these 1 KiB instead
+	 * of the 16 KiB of counts, which on replay-speed's 4 PEs do not
+	 * stay in the L1 data cache (host time).  With off, one word with
+	 * bit 0 set (the one count of 1). */
+	uint64_t *bits;
 	uint32_t mask;
 	bool off;	 /* too many entries for 16-bit counts: always "may" */
 	uint8_t lv_mask; /* bit `level` set: lv_live[level] > 0 */
 	uint32_t lv_live[4];
 	uint32_t global_live; /* global entries */
 };
+/* A 64 KiB region: the 16 pages of a group of level-3 counts
+ * (sm_tc_filter_hash). */
 #define SM_TC_REGION_SHIFT 16
-/* (Host time: 2048 region counts, not 512, fewer collisions of the TLBI
- * runs' regions on replay-speed; more gave nothing.  At most 2^16: an
- * entry keeps its bucket in a uint16_t.) */
-#define SM_TC_REGIONS 2048
+
+/* Is count b of the filter's counts non-zero: its bit in `bits` (struct
+ * sm_tc_filter)? */
+static inline bool sm_tc_filter_bit(const uint64_t *bits, uint32_t b)
+{
+	return bits[b >> 6] >> (b & 63) & 1;
+}
 
 /* Called once for each cache of a model (sm_cpu_for_each_tlb,
  * sm_smmu_for_each_tlb): the end-of-run oracle scan. */
@@ -252,11 +254,26 @@ static inline uint64_t sm_tc_filter_tags(uint32_t vmid, uint32_t tag)
 {
 	return ((uint64_t)vmid << 18 | tag) * 0xc2b2ae3d27d4eb4full;
 }
+/* The filter's hash of a leaf entry of `level` at va with tags' hash
+ * `tags` (its count's bucket: & mask, of at least 16 buckets): the hash of
+ * its group of 16 pages (or blocks) of that level, then its place in the
+ * group in the low 4 bits (host time: a group's counts are 16 bits of one
+ * bitmap word; the 16 pages of a 64 KiB region, which tlbi_run.c's
+ * misses3 reads at once). */
+static inline uint32_t sm_tc_filter_hash(uint64_t va, int level, uint64_t tags)
+{
+	uint64_t page = va >> sm_level_shift(level);
+	uint64_t gkey =
+	    ((page >> 4) << 2 | (uint64_t)level) * 0x9e3779b97f4a7c15ull;
+	return (uint32_t)((gkey + tags) >> 40) << 4 | (uint32_t)(page & 15);
+}
+_Static_assert(SM_TC_REGION_SHIFT == 12 + 4,
+	       "a 64 KiB region's pages are one group of 16 buckets");
 static inline uint32_t sm_tc_filter_bucket(const struct sm_tc_filter *f,
 					   uint64_t va, int level,
 					   uint64_t tags)
 {
-	return (uint32_t)((sm_tc_page_key(va, level) + tags) >> 40) & f->mask;
+	return sm_tc_filter_hash(va, level, tags) & f->mask;
 }
 
 /* May a cache sharing `f` hold a leaf entry (levels 1..3) that a VA-form
@@ -276,9 +293,10 @@ sm_tc_filter_may_hold(const struct sm_tc_filter *f, uint64_t va, unsigned level,
 	uint64_t gtags = sm_tc_filter_tags(vmid, SM_TC_FILTER_GLOBAL);
 #define SM_TC_FILTER_HIT_(lv)                                                  \
 	((mask & (1u << (lv))) &&                                              \
-	 (f->cnt[sm_tc_filter_bucket(f, va, (lv), tags)] ||                    \
+	 (sm_tc_filter_bit(f->bits, sm_tc_filter_bucket(f, va, (lv), tags)) || \
 	  (f->global_live &&                                                   \
-	   f->cnt[sm_tc_filter_bucket(f, va, (lv), gtags)])))
+	   sm_tc_filter_bit(f->bits,                                           \
+			    sm_tc_filter_bucket(f, va, (lv), gtags)))))
 	/* Leaf entries are of levels 1..3; each level unrolled, so that
 	 * its shift is a constant. */
 	return SM_TC_FILTER_HIT_(3) || SM_TC_FILTER_HIT_(2) ||
@@ -286,35 +304,35 @@ sm_tc_filter_may_hold(const struct sm_tc_filter *f, uint64_t va, unsigned level,
 #undef SM_TC_FILTER_HIT_
 }
 
-/* The region count bucket of the 64 KiB region holding va, of `tags`. */
-static inline uint32_t sm_tc_filter_region(uint64_t va, uint64_t tags)
+/* The 16 bits of the group (sm_tc_filter_hash) of hash h, the hash of any
+ * of its pages: bit j set when the count of its page j is not zero.  Of a
+ * filter that is off, its one count of 1 (bit 0) for every group. */
+static inline uint32_t sm_tc_filter_group(const struct sm_tc_filter *f,
+					  uint32_t h)
 {
-	return (uint32_t)((((va >> SM_TC_REGION_SHIFT) * 0x9e3779b97f4a7c15ull +
-			    tags) >>
-			   40) &
-			  (SM_TC_REGIONS - 1));
+	uint32_t b = h & f->mask;
+	return (uint32_t)(f->bits[b >> 6] >> (b & 48)) & 0xffff;
 }
 
 /* Do the levels alone decide sm_tc_filter_range_empty for the levels
  * `lvsel`?  Yes, with *empty true, when its caches hold none of them; yes,
- * with *empty false, when they hold block entries of them or keep no
- * region counts; no when they hold level-3 entries only: then the region
- * counts decide. */
+ * with *empty false, when they hold block entries of them; no when they
+ * hold level-3 entries only: then the groups of level-3 counts decide. */
 static inline bool sm_tc_filter_levels_decide(const struct sm_tc_filter *f,
 					      unsigned lvsel, bool *empty)
 {
 	unsigned mask = f->lv_mask & lvsel;
 	*empty = !mask;
-	return !mask || mask != 1u << 3 || !f->rcnt;
+	return !mask || mask != 1u << 3;
 }
 
 /* Can no cache sharing `f` hold a leaf entry that a VA-form TLBI of (vmid,
  * asid) naming the levels `lvsel` (bit per level) removes, for any 4 KiB
  * page of [lo, hi)?  True only when the caches hold no block entry of
- * those levels and the region counts of every 64 KiB region of the range
- * are zero for the ASID and (if any is held) global entries: then
- * sm_tc_filter_may_hold is false for each page (host time only: a true
- * "may" costs a per-page probe). */
+ * those levels and the level-3 counts of every 64 KiB region of the range
+ * (its group's) are zero for the ASID and (if any is held) global
+ * entries: then sm_tc_filter_may_hold is false for each page (host time
+ * only: a true "may" costs a per-page probe). */
 static inline bool sm_tc_filter_range_empty(const struct sm_tc_filter *f,
 					    uint64_t lo, uint64_t hi,
 					    unsigned lvsel, uint32_t vmid,
@@ -327,24 +345,26 @@ static inline bool sm_tc_filter_range_empty(const struct sm_tc_filter *f,
 	uint64_t gtags = sm_tc_filter_tags(vmid, SM_TC_FILTER_GLOBAL);
 	for (uint64_t va = lo & ~((1ull << SM_TC_REGION_SHIFT) - 1); va < hi;
 	     va += 1ull << SM_TC_REGION_SHIFT)
-		if (f->rcnt[sm_tc_filter_region(va, tags)] ||
-		    (f->global_live && f->rcnt[sm_tc_filter_region(va, gtags)]))
+		if (sm_tc_filter_group(f, sm_tc_filter_hash(va, 3, tags)) ||
+		    (f->global_live &&
+		     sm_tc_filter_group(f, sm_tc_filter_hash(va, 3, gtags))))
 			return false;
 	return true;
 }
 
-/* sm_tc_filter_range_empty for the one 64 KiB region whose region count
- * buckets are rb, of the ASID's tags, and grb, of the global tags
- * (sm_tc_filter_region: the same for every filter): the same answer, for
+/* sm_tc_filter_range_empty for the one 64 KiB region whose level-3 group
+ * hashes (sm_tc_filter_hash, unmasked: the same for every filter) are rh,
+ * of the ASID's tags, and grh, of the global tags: the same answer, for
  * the filters of several PEs without hashing again (host time). */
 static inline bool sm_tc_filter_region_empty(const struct sm_tc_filter *f,
-					     unsigned lvsel, uint32_t rb,
-					     uint32_t grb)
+					     unsigned lvsel, uint32_t rh,
+					     uint32_t grh)
 {
 	bool empty;
 	if (sm_tc_filter_levels_decide(f, lvsel, &empty))
 		return empty;
-	return !f->rcnt[rb] && !(f->global_live && f->rcnt[grb]);
+	return !sm_tc_filter_group(f, rh) &&
+	       !(f->global_live && sm_tc_filter_group(f, grh));
 }
 
 /* sm_tc_filter_may_hold for one TLBI checked against the filters of
@@ -380,13 +400,13 @@ static inline void sm_tc_filter_probe_move(struct sm_tc_filter_probe *pr,
 	pr->va = va;
 	pr->have = pr->ghave = 0;
 }
-/* The level-3 bucket of the TLBI's ASID (what sm_tc_filter_probe_count
- * computes) for the page whose sm_tc_page_key(va, 3) is `key` (host time:
- * tlbi_run.c computes a chunk's at once). */
+/* The level-3 bucket of the TLBI's ASID (what sm_tc_filter_probe_nz
+ * computes) for the page at va (host time: tlbi_run.c computes a chunk's
+ * at once). */
 static inline uint32_t
-sm_tc_filter_probe_bucket3(const struct sm_tc_filter_probe *pr, uint64_t key)
+sm_tc_filter_probe_bucket3(const struct sm_tc_filter_probe *pr, uint64_t va)
 {
-	return (uint32_t)((key + pr->tags) >> 40) & pr->mask;
+	return sm_tc_filter_hash(va, 3, pr->tags) & pr->mask;
 }
 /* sm_tc_filter_probe_move with that bucket, b, already computed. */
 static inline void sm_tc_filter_probe_move3(struct sm_tc_filter_probe *pr,
@@ -397,17 +417,18 @@ static inline void sm_tc_filter_probe_move3(struct sm_tc_filter_probe *pr,
 	pr->have = 1u << 3;
 	pr->ghave = 0;
 }
-/* The count of bucket arr[lv] (of `tags`), computed if not yet. */
-static inline __attribute__((always_inline)) uint32_t
-sm_tc_filter_probe_count(const struct sm_tc_filter *f,
-			 const struct sm_tc_filter_probe *pr, uint32_t *arr,
-			 unsigned *have, uint64_t tags, int lv)
+/* Is the count of bucket arr[lv] (of `tags`) non-zero?  The bucket is
+ * computed if not yet. */
+static inline __attribute__((always_inline)) bool
+sm_tc_filter_probe_nz(const struct sm_tc_filter *f,
+		      const struct sm_tc_filter_probe *pr, uint32_t *arr,
+		      unsigned *have, uint64_t tags, int lv)
 {
 	if (!(*have & (1u << lv))) {
 		arr[lv] = sm_tc_filter_bucket(f, pr->va, lv, tags);
 		*have |= 1u << lv;
 	}
-	return f->cnt[arr[lv]];
+	return sm_tc_filter_bit(f->bits, arr[lv]);
 }
 static inline __attribute__((always_inline)) bool
 sm_tc_filter_probe_hit(const struct sm_tc_filter *f,
@@ -420,9 +441,9 @@ sm_tc_filter_probe_hit(const struct sm_tc_filter *f,
 		return true; /* another geometry: cannot tell */
 #define SM_TC_FILTER_HIT_(lv)                                                  \
 	((mask & (1u << (lv))) &&                                              \
-	 (sm_tc_filter_probe_count(f, pr, pr->b, &pr->have, pr->tags, (lv)) || \
-	  (f->global_live && sm_tc_filter_probe_count(                         \
-				 f, pr, pr->g, &pr->ghave, pr->gtags, (lv)))))
+	 (sm_tc_filter_probe_nz(f, pr, pr->b, &pr->have, pr->tags, (lv)) ||    \
+	  (f->global_live &&                                                   \
+	   sm_tc_filter_probe_nz(f, pr, pr->g, &pr->ghave, pr->gtags, (lv)))))
 	return SM_TC_FILTER_HIT_(3) || SM_TC_FILTER_HIT_(2) ||
 	       SM_TC_FILTER_HIT_(1);
 #undef SM_TC_FILTER_HIT_
@@ -445,9 +466,9 @@ static inline __attribute__((always_inline)) bool
 sm_tc_filter_probe_hit3(const struct sm_tc_filter *f,
 			struct sm_tc_filter_probe *pr)
 {
-	return sm_tc_filter_probe_count(f, pr, pr->b, &pr->have, pr->tags, 3) ||
-	       (f->global_live && sm_tc_filter_probe_count(
-				      f, pr, pr->g, &pr->ghave, pr->gtags, 3));
+	return sm_tc_filter_probe_nz(f, pr, pr->b, &pr->have, pr->tags, 3) ||
+	       (f->global_live &&
+		sm_tc_filter_probe_nz(f, pr, pr->g, &pr->ghave, pr->gtags, 3));
 }
 
 /* Entry covering va for (vmid, asid), NULL on miss.  Updates LRU. */

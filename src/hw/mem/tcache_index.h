@@ -4,9 +4,9 @@
  * by its lookups and fills (tcache.c, tcache_walk.c) and its invalidations
  * (tcache_inv.c): the set function, the hash chains by (page, level[,
  * tags]) and by (vmid, asid), the counts per level, the presence filter's
- * counts, and the probe of a page's chains.  Host time only: none of it changes
- * which entry a lookup, fill or invalidation finds.  Private to
- * src/hw/mem/tcache*.c.
+ * counts and their bitmaps, and the probe of a page's chains.  Host time only:
+ * none of it changes which entry a lookup, fill or invalidation finds.  Private
+ * to src/hw/mem/tcache*.c.
  */
 #ifndef SM_HW_MEM_TCACHE_INDEX_H
 #define SM_HW_MEM_TCACHE_INDEX_H
@@ -14,6 +14,15 @@
 #include <stddef.h>
 
 #include "hw/mem/tcache.h"
+
+/* A power of two at least n (n <= 2^31), at least 16. */
+static inline uint32_t pow2_at_least(uint64_t n)
+{
+	uint32_t p = 16;
+	while (p < n)
+		p <<= 1;
+	return p;
+}
 
 /* Set of a page number at a level: a multiplicative hash so that strided
  * pages and different page sizes spread over the sets. */
@@ -34,9 +43,9 @@ static inline uint32_t tag_of(const struct sm_tc_entry *t)
 }
 
 /* The hash of a (page, level, tags) key, from the page's sm_tc_page_key
- * and the tag (chain_hash_of: and the tags' sm_tc_filter_tags): an
- * entry's `hash`, of its index bucket and of its filter count (the bucket
- * of sm_tc_filter_bucket). */
+ * and the tag (chain_hash_of: and the tags' sm_tc_filter_tags): a walk
+ * cache entry's `hash`, of its index bucket.  (A filtered cache's entry
+ * keeps sm_tc_filter_hash instead: its filter count's.) */
 static inline uint32_t chain_hash_of(uint64_t pkey, uint64_t tags)
 {
 	return (uint32_t)((pkey + tags) >> 40);
@@ -83,20 +92,15 @@ static inline int32_t tag_ref(int32_t p)
 			 sizeof(int32_t));
 }
 
-/* Count n entries like t (n caches sharing f each hold one), whose tags'
- * sm_tc_filter_tags are `tags`; a level-3 one also in its region count,
- * whose bucket it keeps in `region` (for filter_del; with n 2 the caller
- * copies it to the other entry). */
+/* Count n entries like t (n caches sharing f each hold one), t->hash
+ * their sm_tc_filter_hash. */
 static inline __attribute__((always_inline)) void
-filter_add_n(struct sm_tc_filter *f, struct sm_tc_entry *t, unsigned n,
-	     uint64_t tags)
+filter_add_n(struct sm_tc_filter *f, const struct sm_tc_entry *t, unsigned n)
 {
 	if (!f->off) {
-		f->cnt[t->hash & f->mask] += (uint16_t)n;
-		if (t->level == 3) {
-			t->region = (uint16_t)sm_tc_filter_region(t->va, tags);
-			f->rcnt[t->region] += (uint16_t)n;
-		}
+		uint32_t b = t->hash & f->mask;
+		f->cnt[b] += (uint16_t)n;
+		f->bits[b >> 6] |= 1ull << (b & 63);
 	}
 	f->global_live += t->global * n;
 	f->lv_live[t->level] += n;
@@ -107,10 +111,10 @@ static inline void filter_del(struct sm_tc_filter *f,
 			      const struct sm_tc_entry *t)
 {
 	if (!f->off) {
-		f->cnt[t->hash & f->mask]--;
-		/* (Its region count's bucket, kept by filter_add_n.) */
-		if (t->level == 3)
-			f->rcnt[t->region]--;
+		/* (Its bit cleared when its count drops to zero.) */
+		uint32_t b = t->hash & f->mask;
+		if (!--f->cnt[b])
+			f->bits[b >> 6] &= ~(1ull << (b & 63));
 	}
 	f->global_live -= t->global;
 	if (!--f->lv_live[t->level])
@@ -167,17 +171,16 @@ index_link(struct sm_tcache *tc, int32_t i, uint32_t vb, uint32_t tb, int level)
 }
 
 /* Link entry i, just made valid, into both indexes: index_link, and its
- * filter's counts; `key` is its page's sm_tc_page_key, vb its chain
- * bucket, `level` its level. */
+ * filter's counts; vb is its chain bucket, `level` its level. */
 static inline __attribute__((always_inline)) void
-index_add(struct sm_tcache *tc, int32_t i, uint64_t key, uint32_t vb, int level)
+index_add(struct sm_tcache *tc, int32_t i, uint32_t vb, int level)
 {
 	struct sm_tc_entry *t = &tc->e[i];
 	index_link(tc, i, vb, tag_bucket(tc, t->vmid, t->asid), level);
 	if (tc->filter) {
-		uint64_t tags = sm_tc_filter_tags(t->vmid, tag_of(t));
-		t->hash = chain_hash_of(key, tags);
-		filter_add_n(tc->filter, t, 1, tags);
+		t->hash = sm_tc_filter_hash(
+		    t->va, level, sm_tc_filter_tags(t->vmid, tag_of(t)));
+		filter_add_n(tc->filter, t, 1);
 	}
 }
 
