@@ -203,8 +203,9 @@ known_misses(const struct sm_cpu *cpu, unsigned i, const struct run *run,
 	unsigned per = run->per;
 	if (!run->ll && rx->walk.live)
 		return 0;
-	/* sm_tc_filter_region_empty for each region, its tests of the
-	 * filter's levels made once (host time). */
+	/* sm_tc_filter_range_empty (tcache.h) for each region, from its
+	 * group hashes, the tests of the filter's levels made once (host
+	 * time). */
 	const struct sm_tc_filter *f = &rx->leaf;
 	unsigned mask = f->lv_mask & run->lvsel;
 	if (!mask)

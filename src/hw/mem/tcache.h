@@ -352,21 +352,6 @@ static inline bool sm_tc_filter_range_empty(const struct sm_tc_filter *f,
 	return true;
 }
 
-/* sm_tc_filter_range_empty for the one 64 KiB region whose level-3 group
- * hashes (sm_tc_filter_hash, unmasked: the same for every filter) are rh,
- * of the ASID's tags, and grh, of the global tags: the same answer, for
- * the filters of several PEs without hashing again (host time). */
-static inline bool sm_tc_filter_region_empty(const struct sm_tc_filter *f,
-					     unsigned lvsel, uint32_t rh,
-					     uint32_t grh)
-{
-	bool empty;
-	if (sm_tc_filter_levels_decide(f, lvsel, &empty))
-		return empty;
-	return !sm_tc_filter_group(f, rh) &&
-	       !(f->global_live && sm_tc_filter_group(f, grh));
-}
-
 /* sm_tc_filter_may_hold for one TLBI checked against the filters of
  * several PEs (of one geometry): each bucket is computed once, when a
  * filter first needs it. */
