@@ -29,13 +29,16 @@ static inline struct sm_smmu_ctx **sm_smmu_cfg_hint(struct sm_smmu *s,
 }
 /* A configuration cache hit on c (LRU stamp: a new one, unless c has the
  * latest, which keeps every stamp's order; host time: a stream's
- * accesses in a row stamp nothing). */
+ * accesses in a row stamp nothing).  Without a branch (host time: streams
+ * that take turns made it unpredictable): the tick moves by one exactly
+ * when c's stamp is not the latest, and c gets the tick, which is its
+ * stamp already when it did not move. */
 static inline const struct sm_smmu_ctx *sm_smmu_cfg_hit(struct sm_smmu *s,
 							struct sm_smmu_ctx *c)
 {
 	SM_INC(s->ctr, SMMU_CFGCACHE_HITS);
-	if (c->stamp != s->cfg_tick)
-		c->stamp = ++s->cfg_tick;
+	s->cfg_tick += c->stamp != s->cfg_tick;
+	c->stamp = s->cfg_tick;
 	return c;
 }
 /* sm_smmu_cfg_get past the last hit: the set of (sid, ssid), else the
