@@ -176,6 +176,12 @@ static inline void sm_physmem_frame_write_words(struct sm_physmem *pm,
 	size_t off = (pa & (SM_PAGE_SIZE - 1)) >> 3;
 	if (off + n <= SM_PAGE_SIZE / 8 && f && f->content &&
 	    f->kind != SM_PAGE_FREE) {
+		/* Unrolled (host time): with n a constant of a few words,
+		 * the caller's words go from registers to the page; the
+		 * loop, vectorised, copied them as pairs through the stack,
+		 * whose 16-byte loads of words just stored one by one waited
+		 * on store forwarding (SMMU event records). */
+#pragma GCC unroll 4
 		for (unsigned i = 0; i < n; i++)
 			f->content[off + i] = w[i];
 		pm->pgt_gen += n; /* sm_physmem_pgt_gen */

@@ -29,13 +29,16 @@ static inline struct sm_smmu_ctx **sm_smmu_cfg_hint(struct sm_smmu *s,
 }
 /* A configuration cache hit on c (LRU stamp: a new one, unless c has the
  * latest, which keeps every stamp's order; host time: a stream's
- * accesses in a row stamp nothing). */
+ * accesses in a row stamp nothing).  Without a branch (host time: streams
+ * that take turns made it unpredictable): the tick moves by one exactly
+ * when c's stamp is not the latest, and c gets the tick, which is its
+ * stamp already when it did not move. */
 static inline const struct sm_smmu_ctx *sm_smmu_cfg_hit(struct sm_smmu *s,
 							struct sm_smmu_ctx *c)
 {
 	SM_INC(s->ctr, SMMU_CFGCACHE_HITS);
-	if (c->stamp != s->cfg_tick)
-		c->stamp = ++s->cfg_tick;
+	s->cfg_tick += c->stamp != s->cfg_tick;
+	c->stamp = s->cfg_tick;
 	return c;
 }
 /* sm_smmu_cfg_get past the last hit: the set of (sid, ssid), else the
@@ -131,19 +134,21 @@ static inline bool sm_smmu_record_event(struct sm_smmu *s,
 					const struct sm_smmu_evt_s2 *x,
 					uint64_t cycle)
 {
-	uint64_t w[EVTQ_ENT_DWORDS] = {0};
-	w[0] = sm_field_prep(EVTQ_0_ID, sm_smmu_evt_ids[ev]) |
-	       sm_field_prep(EVTQ_0_SID, sid);
+	uint64_t w0 = sm_field_prep(EVTQ_0_ID, sm_smmu_evt_ids[ev]) |
+		      sm_field_prep(EVTQ_0_SID, sid);
 	if (ssid != SMMUSIM_NO_SSID)
-		w[0] |= EVTQ_0_SSV | sm_field_prep(EVTQ_0_SSID, ssid);
-	w[1] = write ? 0 : EVTQ_1_RNW;
-	w[2] = va;
+		w0 |= EVTQ_0_SSV | sm_field_prep(EVTQ_0_SSID, ssid);
+	uint64_t w1 = write ? 0 : EVTQ_1_RNW, w3 = 0;
 	if (x->s2) {
-		w[1] |= EVTQ_1_S2 | sm_field_prep(EVTQ_1_CLASS, x->cls);
-		w[3] = x->ipa & EVTQ_3_IPA;
+		w1 |= EVTQ_1_S2 | sm_field_prep(EVTQ_1_CLASS, x->cls);
+		w3 = x->ipa & EVTQ_3_IPA;
 	}
 	if (x->stall)
-		w[1] |= EVTQ_1_STALL | sm_field_prep(EVTQ_1_STAG, x->stag);
+		w1 |= EVTQ_1_STALL | sm_field_prep(EVTQ_1_STAG, x->stag);
+	/* The record's words stored once each, when all are known (host
+	 * time: words stored piecemeal then copied as pairs stalled the
+	 * copy's loads on store forwarding). */
+	const uint64_t w[EVTQ_ENT_DWORDS] = {w0, w1, va, w3};
 	/* records: every record the SMMU generated; overflows: those lost
 	 * to a full (or not configured) queue. */
 	SM_INC(s->ctr, SMMU_EVTQ_RECORDS);
