@@ -6,14 +6,10 @@
 #include <smmusim/error.h>
 
 #include "base/alloc.h"
+#include "base/ops.h"
 #include "engine/config.h"
 #include "hw/mem/pgtable.h"
 #include "hw/mem/xlate.h"
-
-static uint64_t max_u64(uint64_t a, uint64_t b)
-{
-	return a > b ? a : b;
-}
 
 struct level_cfg {
 	enum sm_key_id entries, ways, repl;
@@ -187,14 +183,14 @@ uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 		SM_ADD(cpu->ctr, CPU_TLB_INVALIDATED,
 		       sm_cpu_apply_tlbi(cpu, issuer, &t));
 		uint64_t done =
-		    max_u64(now, issuer->rx_busy_until) + cpu->lat_apply;
+		    sm_max_u64(now, issuer->rx_busy_until) + cpu->lat_apply;
 		issuer->rx_busy_until = done;
-		issuer->pending_done = max_u64(issuer->pending_done, done);
+		issuer->pending_done = sm_max_u64(issuer->pending_done, done);
 		return now + cpu->lat_tlbi;
 	}
 
 	/* The interconnect carries one broadcast per dvm_occ cycles. */
-	uint64_t slot = max_u64(now, cpu->dvm_busy_until);
+	uint64_t slot = sm_max_u64(now, cpu->dvm_busy_until);
 	cpu->rx_any = true; /* its copies may be queued or skipped */
 	SM_INC(cpu->ctr, CPU_DVM_BROADCASTS);
 	SM_ADD(cpu->ctr, CPU_DVM_QUEUE_CYCLES, slot - now);
@@ -213,7 +209,7 @@ uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 	for (unsigned i = 0; i < cpu->n; i++) {
 		struct sm_pe *rx = &cpu->pe[i];
 		uint64_t at = i == pe ? now : arrive;
-		uint64_t done = max_u64(at, rx->rx_busy_until) + lat_apply;
+		uint64_t done = sm_max_u64(at, rx->rx_busy_until) + lat_apply;
 		/* The issuer's copy acts at issue; another PE's when that PE
 		 * has applied it (dvm.h), unless it changes nothing.  (Host
 		 * time: a copy that can change nothing is skipped.) */
@@ -241,14 +237,14 @@ uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 			*rx->st_bystander += lat_apply;
 		}
 		rx->rx_busy_until = done;
-		latest = max_u64(latest, done);
+		latest = sm_max_u64(latest, done);
 	}
 	issuer->pending_done = latest;
 	*cpu->st_received[op][1] += cpu->n;
 	SM_ADD(cpu->ctr, CPU_BYSTANDER_CYCLES, (cpu->n - 1) * cpu->lat_apply);
 	for (unsigned i = 0; i < cpu->n_ext; i++) {
 		uint64_t done = cpu->ext[i].apply(cpu->ext[i].ctx, &t, arrive);
-		issuer->pending_done = max_u64(issuer->pending_done, done);
+		issuer->pending_done = sm_max_u64(issuer->pending_done, done);
 	}
 	return now + cpu->lat_tlbi;
 }
@@ -256,7 +252,7 @@ uint64_t sm_cpu_tlbi(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 uint64_t sm_cpu_dsb_ish(struct sm_cpu *cpu, unsigned pe, uint64_t now)
 {
 	struct sm_pe *p = &cpu->pe[pe];
-	uint64_t done = max_u64(now + cpu->lat_dsb, p->pending_done);
+	uint64_t done = sm_max_u64(now + cpu->lat_dsb, p->pending_done);
 	SM_INC(cpu->ctr, CPU_DSB_ISH);
 	SM_ADD(cpu->ctr, CPU_DSB_WAIT_CYCLES, done - now);
 	SM_HIST_REC(cpu->hist, CPU_DSB_WAIT_CYCLES, done - now);

@@ -33,6 +33,7 @@
  * state, and the log record of its chunk (its own bit and cell), and
  * nothing in a PE's caches is added meanwhile.
  */
+#include "base/ops.h"
 #include "hw/cpu/cpu.h"
 
 /* TLBIs per chunk: their state lives on the (kernel thread's) stack, and
@@ -88,11 +89,6 @@ struct chunk {
 	struct sm_tc_filter_probe pr[RUN_CHUNK]; /* pr_ok: probe_of */
 };
 
-static inline uint64_t max_u64(uint64_t a, uint64_t b)
-{
-	return a > b ? a : b;
-}
-
 /* The template of the chunk's TLBI k (per is 1 or 2) and the VA of copy
  * `copy`. */
 static inline unsigned tmpl_of(const struct run *run, const struct chunk *c,
@@ -117,7 +113,7 @@ static inline void copy_of(const struct run *run, const struct chunk *c,
 static inline uint64_t arrive_at(const struct sm_cpu *cpu,
 				 const struct chunk *c, unsigned k)
 {
-	return k ? max_u64(c->x + k * cpu->dvm_occ, c->y + k * cpu->lat_tlbi)
+	return k ? sm_max_u64(c->x + k * cpu->dvm_occ, c->y + k * cpu->lat_tlbi)
 		 : c->x;
 }
 
@@ -137,7 +133,7 @@ static inline uint64_t rx_last(const struct sm_cpu *cpu, const struct chunk *c,
 {
 	if (c->m == 1)
 		return at0;
-	return max_u64(at0 + (c->m - 1) * cpu->lat_apply, c->last_line);
+	return sm_max_u64(at0 + (c->m - 1) * cpu->lat_apply, c->last_line);
 }
 
 /* The 64 KiB regions of the chunk's pages, the TLBIs in each and each
@@ -306,9 +302,9 @@ static __attribute__((noinline)) void ext_copies(struct sm_cpu *cpu,
 		copy_of(run, c, k, &tk);
 		for (unsigned i = 0; i < cpu->n_ext; i++)
 			issuer->pending_done =
-			    max_u64(issuer->pending_done,
-				    cpu->ext[i].apply(cpu->ext[i].ctx, &tk,
-						      arrive_at(cpu, c, k)));
+			    sm_max_u64(issuer->pending_done,
+				       cpu->ext[i].apply(cpu->ext[i].ctx, &tk,
+							 arrive_at(cpu, c, k)));
 	}
 }
 
@@ -323,7 +319,7 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 {
 	unsigned m = c->m;
 	uint64_t t = *now, busy = cpu->dvm_busy_until, queued = 0;
-	uint64_t q0 = max_u64(t, busy) - t;
+	uint64_t q0 = sm_max_u64(t, busy) - t;
 	uint64_t d = cpu->dvm_occ, e = cpu->lat_tlbi;
 	c->now = t;
 	if ((t | busy) < 1ull << 62) {
@@ -340,11 +336,11 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 			pos = pos < m ? pos : m;
 			queued = pos * q0 - f * (pos * (pos - 1) / 2);
 		}
-		busy = max_u64(t + q0 + (m - 1) * d, t + (m - 1) * e) + d;
+		busy = sm_max_u64(t + q0 + (m - 1) * d, t + (m - 1) * e) + d;
 		t += m * e;
 	} else {
 		for (unsigned k = 0; k < m; k++) { /* (m is 1 here) */
-			uint64_t slot = max_u64(t, busy);
+			uint64_t slot = sm_max_u64(t, busy);
 			queued += slot - t;
 			busy = slot + d;
 			if (!k)
@@ -356,7 +352,7 @@ static void take_slots(struct sm_cpu *cpu, struct sm_pe *issuer,
 	*now = t;
 	/* (For m 1 not used: rx_last.) */
 	c->last_line =
-	    max_u64(c->x + (m - 1) * d, c->y + (m - 1) * e) + cpu->lat_apply;
+	    sm_max_u64(c->x + (m - 1) * d, c->y + (m - 1) * e) + cpu->lat_apply;
 	record_queue_cycles(cpu, q, q0, m);
 	SM_ADD(cpu->ctr, CPU_DVM_BROADCASTS, m);
 	SM_ADD(cpu->ctr, CPU_DVM_QUEUE_CYCLES, queued);
@@ -497,10 +493,11 @@ static uint64_t own_copies(struct sm_cpu *cpu, unsigned pe,
 		/* busy = max(issue_k, busy) + a for each k, at once: the
 		 * latest of busy + m a and each issue_k + (m - k) a, linear
 		 * in k (a and l are at most 2^20: no wrap). */
-		busy = max_u64(max_u64(busy, t) + m * a, t + (m - 1) * l + a);
+		busy = sm_max_u64(sm_max_u64(busy, t) + m * a,
+				  t + (m - 1) * l + a);
 	} else {
 		for (unsigned k = 0; k < m; k++, t += l)
-			busy = max_u64(t, busy) + a;
+			busy = sm_max_u64(t, busy) + a;
 	}
 	p->rx_busy_until = busy;
 	uint64_t todo =
@@ -539,7 +536,7 @@ static uint64_t rx_copies(struct sm_cpu *cpu, unsigned i, const struct run *run,
 			  struct chunk *c)
 {
 	struct sm_pe *rx = &cpu->pe[i];
-	uint64_t at0 = max_u64(rx->rx_busy_until, c->x) + cpu->lat_apply;
+	uint64_t at0 = sm_max_u64(rx->rx_busy_until, c->x) + cpu->lat_apply;
 	uint64_t skipped =
 	    c->logged ? known_misses(cpu, i, run, c) & c->all : 0;
 	uint64_t todo = c->all & ~skipped;
@@ -648,7 +645,7 @@ uint64_t sm_cpu_tlbi_pages(struct sm_cpu *cpu, unsigned pe, enum sm_tlbi_op op,
 			uint64_t done = i == pe ? own_copies(cpu, pe, &run, &c)
 						: rx_copies(cpu, i, &run, &c);
 			rx_or |= done;
-			latest = max_u64(latest, done);
+			latest = sm_max_u64(latest, done);
 		}
 		issuer->pending_done = latest;
 	}

@@ -14,6 +14,8 @@
 
 #include <smmusim/hooks.h>
 
+#include "base/ops.h"
+
 enum sm_xlate_outcome {
 	SM_XLATE_OK = 0,
 	SM_XLATE_FAULT_TRANSLATION,
@@ -60,16 +62,8 @@ static inline __attribute__((always_inline)) void
 sm_xlate_report_start(struct sm_xlate_report *r, enum smmusim_agent_kind kind,
 		      uint64_t va, bool write, uint64_t now, uint32_t tag)
 {
-	/* Zeroed in 16-byte stores (host time: GCC 12 zeroes the struct
-	 * with a `rep stos`, an instruction per 8 bytes). */
-	typedef char chunk __attribute__((vector_size(16)));
-	const chunk zero = {0};
-	size_t o = 0;
-#pragma GCC unroll 16
-	for (; o + sizeof(zero) <= sizeof(*r); o += sizeof(zero))
-		memcpy((char *)r + o, &zero, sizeof(zero));
-	if (o < sizeof(*r))
-		memset((char *)r + o, 0, sizeof(*r) - o);
+	/* Zeroed in 16-byte stores (base/ops.h: GCC 12 would `rep stos`). */
+	sm_zero_chunks(r, sizeof(*r));
 	r->agent_kind = kind;
 	r->tag = tag;
 	r->cycle = now;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/ops.h"
 #include "hw/mem/tcache_index.h"
 
 /* Bytes of the index heads, va_head[] then tag_head[]: all -1 when empty
@@ -477,27 +478,17 @@ bool sm_tc_fill_missed2(struct sm_tcache *a, struct sm_tcache *b,
 static inline __attribute__((always_inline)) uint32_t
 lru4_way(const uint64_t *u)
 {
-	uint64_t k01 = min_u64(u[0] << 2, u[1] << 2 | 1);
-	uint64_t k23 = min_u64(u[2] << 2 | 2, u[3] << 2 | 3);
-	return (uint32_t)(min_u64(k01, k23) & 3);
+	uint64_t k01 = sm_min_u64(u[0] << 2, u[1] << 2 | 1);
+	uint64_t k23 = sm_min_u64(u[2] << 2 | 2, u[3] << 2 | 3);
+	return (uint32_t)(sm_min_u64(k01, k23) & 3);
 }
 
-/* *t = *in, in moves of 16 bytes (host time: where a fill is inlined
- * several times, GCC 12 may copy the entry with a `rep movs`, which costs
- * an instruction per 4 bytes). */
+/* *t = *in, in moves of 16 bytes (base/ops.h; host time: where a fill is
+ * inlined several times, GCC 12 may copy the entry with a `rep movs`). */
 static inline __attribute__((always_inline)) void
 entry_copy(struct sm_tc_entry *t, const struct sm_tc_entry *in)
 {
-	typedef char chunk __attribute__((vector_size(16)));
-	size_t o = 0;
-#pragma GCC unroll 8
-	for (; o + sizeof(chunk) <= sizeof(*t); o += sizeof(chunk)) {
-		chunk c;
-		memcpy(&c, (const char *)in + o, sizeof(c));
-		memcpy((char *)t + o, &c, sizeof(c));
-	}
-	if (o < sizeof(*t))
-		memcpy((char *)t + o, (const char *)in + o, sizeof(*t) - o);
+	sm_copy_chunks(t, in, sizeof(*t));
 }
 
 /* One level of walk_fill_lru, `lv` a constant (host time: its shifts and

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "base/ops.h"
 #include "hw/mem/tcache.h"
 
 /* A power of two at least n (n <= 2^31), at least 16. */
@@ -292,18 +293,6 @@ probe(struct sm_tcache *tc, uint64_t base, int level, uint32_t vmid,
 		    tc, chain_hash(pkey, vmid, SM_TC_FILTER_GLOBAL) & mask,
 		    base, level, vmid, asid, m, best);
 	return best;
-}
-
-static inline __attribute__((always_inline)) uint64_t min_u64(uint64_t a,
-							      uint64_t b)
-{
-	return b < a ? b : a;
-}
-
-static inline __attribute__((always_inline)) uint64_t max_u64(uint64_t a,
-							      uint64_t b)
-{
-	return b > a ? b : a;
 }
 
 /* The replacement policy's victim in full set si, whose use stamps are

@@ -34,10 +34,10 @@ lru_scan64(struct sm_tc_lru_cands *n, const uint64_t *use, uint32_t ways)
 			continue;
 		uint64_t x = use[w] << 6 | w;
 		/* x in the sorted s0 <= s1 <= s2 <= s3, the last dropped. */
-		s3 = max_u64(s2, x);
-		s2 = max_u64(s1, min_u64(s2, x));
-		s1 = max_u64(s0, min_u64(s1, x));
-		s0 = min_u64(s0, x);
+		s3 = sm_max_u64(s2, x);
+		s2 = sm_max_u64(s1, sm_min_u64(s2, x));
+		s1 = sm_max_u64(s0, sm_min_u64(s1, x));
+		s0 = sm_min_u64(s0, x);
 		last = s3 >> 6;
 	}
 	uint64_t s[SM_TC_LRU_CANDS] = {s0, s1, s2, s3};

@@ -17,6 +17,7 @@
 #include "arch/smmu_cmd_decode.h"
 #include "arch/smmu_regs.h"
 #include "base/alloc.h"
+#include "base/ops.h"
 #include "base/vec.h"
 #include "hw/smmu/smmu_internal.h"
 
@@ -443,7 +444,7 @@ uint64_t sm_smmu_write_prod(struct sm_smmu *s, uint32_t prod, uint64_t now)
 {
 	uint32_t n = 1u << s->cmdq_log2size;
 	uint32_t mask = (n << 1) - 1; /* index + wrap bit */
-	uint64_t t = sm_smmu_max_u64(now, s->cmdq_busy_until);
+	uint64_t t = sm_max_u64(now, s->cmdq_busy_until);
 
 	s->cmdq_prod = prod & mask;
 	while (!s->cmdq_halted && s->cmdq_cons != s->cmdq_prod) {
@@ -487,7 +488,7 @@ uint64_t sm_smmu_write_prod_one(struct sm_smmu *s, uint32_t prod, uint64_t now)
 	read_entry(s, s->cmdq_base + (uint64_t)idx * 16, w);
 	if (sm_field_get(CMDQ_0_OP, w[0]) != CMDQ_OP_RESUME)
 		return sm_smmu_write_prod(s, prod, now);
-	uint64_t t = sm_smmu_max_u64(now, s->cmdq_busy_until) + s->lat_cmd;
+	uint64_t t = sm_max_u64(now, s->cmdq_busy_until) + s->lat_cmd;
 	s->cmdq_prod = prod & mask;
 	s->cmdq_due[idx] = t;
 	exec_resume(s, w);

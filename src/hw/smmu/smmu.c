@@ -21,6 +21,7 @@
  * Functional effects happen at the cycle of the call; the latencies are
  * returned for the caller to account (docs/model.md).
  */
+#include "base/ops.h"
 #include "hw/smmu/smmu_internal.h"
 
 #include <string.h>
@@ -274,7 +275,7 @@ uint64_t sm_smmu_dvm_apply(void *smmu, const struct sm_tlbi *t, uint64_t arrive)
 		return arrive;
 	SM_INC(s->ctr, SMMU_BTM_RECEIVED);
 	bool by_va = t->op != SM_TLBI_VMALLE1 && t->op != SM_TLBI_ASIDE1;
-	uint64_t done = sm_smmu_max_u64(arrive, s->rx_busy_until) + s->lat_cmd +
+	uint64_t done = sm_max_u64(arrive, s->rx_busy_until) + s->lat_cmd +
 			sm_smmu_inv_cost(s, by_va ? t->pages : UINT64_MAX);
 	s->rx_busy_until = done;
 	/* It takes effect when the SMMU has applied it, in cycle order with

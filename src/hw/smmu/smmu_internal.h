@@ -14,11 +14,6 @@
 #include "arch/smmu_regs.h"
 #include "hw/smmu/smmu.h"
 
-static inline uint64_t sm_smmu_max_u64(uint64_t a, uint64_t b)
-{
-	return a > b ? a : b;
-}
-
 /* ---- config.c: STE and CD fetch, the configuration cache ---- */
 
 /* The stream's slot of sm_smmu.cfg_hint. */

@@ -20,15 +20,11 @@
 #include <smmusim/error.h>
 
 #include "base/alloc.h"
+#include "base/ops.h"
 #include "base/vec.h"
 #include "arch/smmu_cmd.h"
 #include "arch/smmu_regs.h"
 #include "kernel/iommu/arm-smmu-v3/internal.h"
-
-static uint64_t max_u64(uint64_t a, uint64_t b)
-{
-	return a > b ? a : b;
-}
 
 /* CMD_SYNC with CS = SEV, as arm_smmu_cmdq_build_sync_cmd without MSI.
  * Its words never change: built on first use and kept (host time). */
@@ -220,7 +216,7 @@ static uint64_t sync_seen(struct sm_os *os, uint64_t t_pub, uint64_t done)
 {
 	struct sm_smmu_drv *d = &os->drv;
 	if (d->sync_msi)
-		return max_u64(t_pub, done + d->lat_msi) + d->lat_sync_poll;
+		return sm_max_u64(t_pub, done + d->lat_msi) + d->lat_sync_poll;
 	uint64_t polls = 1;
 	if (done > t_pub)
 		polls = (done - t_pub + d->lat_mmio - 1) / d->lat_mmio;
@@ -531,7 +527,7 @@ int sm_drv_cmdq_issue_nosync(struct sm_os *os, const uint64_t c[2], uint64_t *t)
 	    (rc = publish_trouble(os, &done)) < 0)
 		return rc;
 	cmdq_unlock(os, *t, *t);
-	*t = max_u64(*t, done);
+	*t = sm_max_u64(*t, done);
 	return 0;
 }
 
