@@ -1533,6 +1533,35 @@ static void pes_wait_for_the_mmap_lock(void **state)
 	assert_int_equal(cyc, 0);
 }
 
+/*
+ * A simulator freed while one PE's mm_exit holds the mmap_lock (asleep in
+ * its flush) and another PE's mm_exit of the same mm waits for it
+ * (tests/fuzz/findings/events-exit-waiter-cancelled): smmusim_free ends
+ * the suspended operations, and the waiter, never granted the lock, must
+ * fail before its exit_mmap, not run it beside the holder (it freed the mm
+ * the holder then read: a host use-after-free, seen under ASan).
+ */
+static void free_with_exit_waiting_for_exit(void **state)
+{
+	(void)state;
+	static const uint64_t T = 1000000;
+	const char *const sets[] = {"cpu.count=2", NULL};
+	smmusim_t *sim = sim_new("policy=linux-6.1", sets);
+	submit_ok(sim, ev_mm_create(1));
+	submit_ok(sim, ev_mmap(1, BASE, 4 * PG, RW, false));
+	submit_ok(sim, ev_touch(1, 0, BASE, 4 * PG));
+	/* The waiter on PE 0: sm_sched_cancel ends PE 0's operation first. */
+	struct smmusim_event a = ev_mm_exit(1), b = ev_mm_exit(1);
+	a.cpu = 1;
+	b.cpu = 0;
+	submit_ok_next(sim, ev_at(a, T), T + 1);
+	assert_true(sim->os.sched.kt[1].busy);
+	submit_ok_next(sim, ev_at(b, T + 1), T + 2);
+	assert_true(sim->os.sched.kt[0].busy);
+	assert_non_null(sim->os.sched.kt[0].blocked_on); /* waits for PE 1 */
+	smmusim_free(sim); /* no finish: both still suspended */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1567,6 +1596,7 @@ int main(void)
 	    cmocka_unit_test(dma_during_unmap_skipped_invalidation_stale),
 	    cmocka_unit_test(tlbi_acts_at_receiver),
 	    cmocka_unit_test(pes_wait_for_the_mmap_lock),
+	    cmocka_unit_test(free_with_exit_waiting_for_exit),
 	    cmocka_unit_test(busy_pe_runs_events_in_order),
 	};
 	return cmocka_run_group_tests_name("sim", tests, NULL, NULL);

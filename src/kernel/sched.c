@@ -418,6 +418,24 @@ static void drop_if_idle(struct sm_os *os, struct sm_klock *l)
 		s->idle_lock = l; /* nobody holds or waits for it */
 }
 
+/* A waiter resumed without being granted l: sm_sched_cancel ends the
+ * operation (k->err set).  It never held l, so it leaves l's queue and
+ * fails here, before the section l guards: running that section unlocked
+ * beside l's holder, itself suspended, let one mm_exit free the mm
+ * another still walked (tests/fuzz/findings/events-exit-waiter-cancelled).
+ * An operation may then still hold other locks of its own: their holders
+ * run to their ends (sm_sched_cancel). */
+static int cancelled_wait(struct sm_kthread *k, struct sm_klock *l)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < l->wn; i++)
+		if (l->w[i].k != k)
+			l->w[n++] = l->w[i];
+	l->wn = n;
+	k->blocked_on = NULL;
+	return k->err;
+}
+
 /* Sleep until granted.  Fiber: yield, the releaser schedules the resume.
  * Inline: run the engine until the releaser has granted it, then take the
  * turn it was given. */
@@ -430,6 +448,8 @@ static int block(struct sm_os *os, struct sm_kthread *k, struct sm_klock *l,
 	if (k->on_fiber) {
 		os->sched.cur = NULL;
 		sm_fiber_yield(k->fiber);
+		if (!k->woken && k->err)
+			return cancelled_wait(k, l);
 	} else {
 		uint64_t held = os->sched.held_at;
 		if (e->horizon != UINT64_MAX)
