@@ -9,9 +9,9 @@
 #include "base/ops.h"
 #include "hw/mem/tcache_index.h"
 
-/* Bytes of the index heads, va_head[] then tag_head[]: all -1 when empty
- * (the rest of the block is zero when empty: it comes zeroed from
- * sm_calloc and is not touched until used).  They start the block, padded
+/* Bytes of the index heads, va_head[] then tag_head[]: all zero when
+ * empty (SM_TC_LINK(-1)), as the rest of the block is: it comes zeroed
+ * from sm_calloc and is not touched until used.  They start the block, padded
  * to whole entries (heads_span): a prev link refers to a head by its
  * place counted from e (tcache_index.h va_ref). */
 static size_t heads_size(const struct sm_tcache *tc)
@@ -81,7 +81,6 @@ int sm_tc_init(struct sm_tcache *tc, const struct smmusim_allocator *a,
 	}
 	tc->va_ref0 = (int32_t)(tc->va_head - (int32_t *)tc->e);
 	tc->tag_ref0 = (int32_t)(tc->tag_head - (int32_t *)tc->link);
-	memset(tc->va_head, 0xff, heads_size(tc));
 	sm_tc_note_policy(tc);
 	return 0;
 }
@@ -248,7 +247,8 @@ static struct sm_tc_entry *same_translation(struct sm_tcache *tc,
 {
 	struct sm_tc_entry *best = NULL;
 	uint64_t base = p->base;
-	for (int32_t i = tc->va_head[p->vb]; i >= 0; i = tc->e[i].va_next) {
+	for (int32_t i = SM_TC_LINK(tc->va_head[p->vb]); i >= 0;
+	     i = SM_TC_LINK(tc->e[i].va_next)) {
 		struct sm_tc_entry *t = &tc->e[i];
 		if (t->level == in->level && t->va == base &&
 		    t->vmid == in->vmid && t->global == in->global &&
@@ -537,14 +537,14 @@ walk_fill_lru_at(struct sm_tcache *tc, const struct sm_tc_walk *q,
 	uint32_t vb = q->h[lv] & tc->va_mask;
 	int32_t vh = tc->va_head[vb];
 	t->va_next = vh;
-	e[vh].va_prev = va_ref(i); /* (e[-1] when none) */
+	e[SM_TC_LINK(vh)].va_prev = va_ref(i); /* (e[-1] when none) */
 	t->va_prev = tc->va_ref0 + (int32_t)vb;
-	tc->va_head[vb] = i;
+	tc->va_head[vb] = SM_TC_LINK(i);
 	int32_t th = tc->tag_head[tb];
 	link[i].tag_next = th;
-	link[th].tag_prev = tag_ref(i);
+	link[SM_TC_LINK(th)].tag_prev = tag_ref(i);
 	link[i].tag_prev = tc->tag_ref0 + (int32_t)tb;
-	tc->tag_head[tb] = i;
+	tc->tag_head[tb] = SM_TC_LINK(i);
 	/* (in is not global: global_live stays.) */
 }
 

@@ -71,7 +71,8 @@ struct sm_tc_entry {
 	bool global;   /* nG == 0 */
 	uint8_t flags; /* owner-defined (IOTLB: SM_IOTLB_F_*) */
 	/* Host time: its place in the (page, level, tags) index chain (next:
-	 * an entry number, -1 = none; prev: where the link to it is, its
+	 * the next entry, stored as SM_TC_LINK of its number; prev: where
+	 * the link to it is, its
 	 * previous entry's va_next or its bucket's head, in int32_t from
 	 * sm_tcache.e, tcache_index.h va_ref), and the hash of its page and
 	 * tags: with a presence filter sm_tc_filter_hash (its filter count's
@@ -87,6 +88,14 @@ _Static_assert(sizeof(struct sm_tc_entry) == 64,
 
 /* An entry's place in the (vmid, asid) index chain (encoded as va_next,
  * va_prev; tag_prev counted from sm_tcache.link, tcache_index.h tag_ref). */
+
+/* A chain link as stored (a head, va_next, tag_next): the complement of
+ * the entry number it names, so that a zero word, what a zeroed block
+ * holds, names entry -1, the end of a chain.  (Host time: the heads need
+ * no -1s written when a cache is made or emptied; writing them faulted in
+ * pages the allocator had handed back zeroed, most of the library's
+ * start-up.)  SM_TC_LINK(SM_TC_LINK(i)) == i. */
+#define SM_TC_LINK(i) (~(int32_t)(i))
 struct sm_tc_link {
 	int32_t tag_next, tag_prev;
 };
@@ -145,9 +154,9 @@ struct sm_tcache {
 	int min_level;
 	uint64_t flushes; /* SM_TC_FLUSHALL: times a full cache was emptied */
 	/* Host-side indexes (top of file): per entry its links, per bucket
-	 * the first entry (-1: none); valid entries per level.  e[-1] and
-	 * link[-1] are scratch records, never valid and never read: a chain
-	 * update writes the prev link of the next entry, -1 when there is
+	 * the first entry (SM_TC_LINK: 0 is none); valid entries per level.
+	 * e[-1] and link[-1] are scratch records, never valid and never read: a
+	 * chain update writes the prev link of the next entry, -1 when there is
 	 * none, there instead of testing for it (host time: on replay-speed
 	 * the test was as often true as not, a frequent misprediction). */
 	struct sm_tc_link *link;

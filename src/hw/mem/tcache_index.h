@@ -159,12 +159,12 @@ index_link(struct sm_tcache *tc, int32_t i, uint32_t vb, uint32_t tb, int level)
 	/* (Unconditional: a chain's first entry's prev link is written to
 	 * the scratch record, e[-1] or link[-1], when the chain was empty.) */
 	t->va_next = vh;
-	tc->e[vh].va_prev = va_ref(i);
+	tc->e[SM_TC_LINK(vh)].va_prev = va_ref(i);
 	t->va_prev = tc->va_ref0 + (int32_t)vb;
 	l->tag_next = th;
-	tc->link[th].tag_prev = tag_ref(i);
+	tc->link[SM_TC_LINK(th)].tag_prev = tag_ref(i);
 	l->tag_prev = tc->tag_ref0 + (int32_t)tb;
-	tc->va_head[vb] = tc->tag_head[tb] = i;
+	tc->va_head[vb] = tc->tag_head[tb] = SM_TC_LINK(i);
 	tc->lv_live[level]++;
 	tc->lv_mask |= (uint8_t)(1u << level);
 	tc->live++;
@@ -195,12 +195,13 @@ index_unlink_chains(struct sm_tcache *tc, int32_t i, bool keep_tag)
 	const struct sm_tc_entry *t = &tc->e[i];
 	const struct sm_tc_link *l = &tc->link[i];
 
+	/* (The stored link is copied as it is: both places hold SM_TC_LINK.) */
 	((int32_t *)tc->e)[t->va_prev] = t->va_next;
-	tc->e[t->va_next].va_prev = t->va_prev; /* e[-1] when none */
+	tc->e[SM_TC_LINK(t->va_next)].va_prev = t->va_prev; /* e[-1]: none */
 	if (keep_tag)
 		return; /* its tag chain keeps it */
 	((int32_t *)tc->link)[l->tag_prev] = l->tag_next;
-	tc->link[l->tag_next].tag_prev = l->tag_prev; /* link[-1]: none */
+	tc->link[SM_TC_LINK(l->tag_next)].tag_prev = l->tag_prev; /* none: -1 */
 }
 
 /* Take valid entry i, unlinked from its chains, out of the counts. */
@@ -261,7 +262,8 @@ chain_min(struct sm_tcache *tc, uint32_t vb, uint64_t base, int level,
 	  uint32_t vmid, uint32_t asid, enum sm_tc_asid_match m,
 	  struct sm_tc_entry *best)
 {
-	for (int32_t i = tc->va_head[vb]; i >= 0; i = tc->e[i].va_next) {
+	for (int32_t i = SM_TC_LINK(tc->va_head[vb]); i >= 0;
+	     i = SM_TC_LINK(tc->e[i].va_next)) {
 		struct sm_tc_entry *t = &tc->e[i];
 		if (t->va == base && t->level == level &&
 		    tags_match(t, vmid, asid, m) && (!best || t < best))

@@ -51,10 +51,10 @@ inv_chain(struct sm_tcache *tc, uint32_t vb, uint64_t base, int level,
 	  uint32_t vmid, uint32_t asid, enum sm_tc_asid_match m)
 {
 	unsigned n = 0;
-	int32_t i = tc->va_head[vb];
+	int32_t i = SM_TC_LINK(tc->va_head[vb]);
 	while (i >= 0) {
 		const struct sm_tc_entry *t = &tc->e[i];
-		int32_t next = t->va_next;
+		int32_t next = SM_TC_LINK(t->va_next);
 		if (t->va == base && t->level == level &&
 		    tags_match(t, vmid, asid, m)) {
 			drop_at(tc, i);
@@ -274,26 +274,26 @@ unsigned sm_tc_inv_asid(struct sm_tcache *tc, uint32_t vmid, uint32_t asid)
 {
 	unsigned n = 0;
 	uint32_t b = tag_bucket(tc, vmid, asid);
-	int32_t i = tc->tag_head[b];
+	int32_t i = SM_TC_LINK(tc->tag_head[b]);
 	int32_t *last = &tc->tag_head[b]; /* where the next kept one goes */
 	int32_t prev = tc->tag_ref0 + (int32_t)b; /* the last one kept */
 	while (i >= 0) {
 		const struct sm_tc_entry *t = &tc->e[i];
-		int32_t next = tc->link[i].tag_next;
+		int32_t next = SM_TC_LINK(tc->link[i].tag_next);
 		if (t->vmid == vmid && !t->global && t->asid == asid) {
 			index_unlink_chains(tc, i, true);
 			index_uncount(tc, i);
 			drop_rest(tc, i);
 			n++;
 		} else {
-			*last = i;
+			*last = SM_TC_LINK(i);
 			tc->link[i].tag_prev = prev;
 			last = &tc->link[i].tag_next;
 			prev = tag_ref(i);
 		}
 		i = next;
 	}
-	*last = -1;
+	*last = SM_TC_LINK(-1);
 	return n;
 }
 
@@ -330,7 +330,7 @@ unsigned sm_tc_inv_all(struct sm_tcache *tc)
 	for (size_t i = 0; i < total; i++)
 		tc->e[i].valid = false;
 	memset(tc->use, 0, total * sizeof(*tc->use));
-	memset(tc->va_head, 0xff,
+	memset(tc->va_head, 0, /* SM_TC_LINK(-1): no entry */
 	       (tc->va_mask + 1ull + tc->tag_mask + 1ull) * sizeof(int32_t));
 	if (tc->valid_ways)
 		memset(tc->valid_ways, 0,
