@@ -1334,13 +1334,13 @@ static void test_open_file_mapped(void **state)
 {
 	enum { LINES = 30000 };
 	static struct smmusim_event a[LINES + 1], b[LINES + 1];
-	char path[] = "/tmp/smmusim-test-trace-XXXXXX", ma[512], mb[512];
+	char path[256], ma[512], mb[512];
 	(void)state;
 
+	tmp_path(path, sizeof(path), "trace", "mapped.trace");
+
 	for (int bad = 0; bad < 3; bad++) {
-		int fd = mkstemp(path);
-		assert_true(fd >= 0);
-		FILE *f = fdopen(fd, "w");
+		FILE *f = fopen(path, "w");
 		assert_non_null(f);
 		if (bad < 2) {
 			fputs(HDR, f);
@@ -1374,7 +1374,6 @@ static void test_open_file_mapped(void **state)
 		int nb =
 		    read_file(path, true, b, LINES + 1, &rcb, mb, sizeof(mb));
 		unlink(path);
-		strcpy(path + strlen(path) - 6, "XXXXXX");
 		assert_int_equal(na, nb);
 		assert_int_equal(rca, rcb);
 		assert_string_equal(ma, mb);

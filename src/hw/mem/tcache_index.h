@@ -201,7 +201,8 @@ index_unlink_chains(struct sm_tcache *tc, int32_t i, bool keep_tag)
 	if (keep_tag)
 		return; /* its tag chain keeps it */
 	((int32_t *)tc->link)[l->tag_prev] = l->tag_next;
-	tc->link[SM_TC_LINK(l->tag_next)].tag_prev = l->tag_prev; /* none: -1 */
+	tc->link[SM_TC_LINK(l->tag_next)].tag_prev =
+	    l->tag_prev; /* link[-1]: none */
 }
 
 /* Take valid entry i, unlinked from its chains, out of the counts. */
